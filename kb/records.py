@@ -1,0 +1,63 @@
+"""Plain records passed between the API parser, the crawler and the store.
+
+They are the shape of the data once it has been checked, independent of both the API's JSON
+and the SQL schema, so that each side can change without the other noticing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class AuthorRef:
+    name: str | None
+    author_id: str | None = None
+
+
+@dataclass(slots=True)
+class PaperRecord:
+    """One paper as known from one API answer. ``None`` means "this answer did not say"."""
+
+    paper_id: str
+    corpus_id: int | None = None
+    doi: str | None = None
+    arxiv_id: str | None = None
+    external_ids: dict | None = None
+    title: str | None = None
+    abstract: str | None = None
+    tldr: str | None = None
+    year: int | None = None
+    publication_date: str | None = None
+    venue: str | None = None
+    authors: list[AuthorRef] | None = None
+    citation_count: int | None = None
+    reference_count: int | None = None
+    influential_citation_count: int | None = None
+    open_access_pdf: str | None = None
+    bibtex: str | None = None
+    fields_of_study: list[str] | None = None
+    publication_types: list[str] | None = None
+    url: str | None = None
+    detail_level: int = 0
+
+
+@dataclass(slots=True)
+class EdgeRecord:
+    """``citing`` cites ``cited``; both are Semantic Scholar paperIds."""
+
+    citing: str
+    cited: str
+    is_influential: bool | None = None
+    intents: list[str] | None = None
+    contexts: list[str] | None = None
+
+
+@dataclass(slots=True)
+class EdgePage:
+    """One page of a paper's references or citations, as parsed from the API."""
+
+    papers: list[PaperRecord] = field(default_factory=list)
+    edges: list[EdgeRecord] = field(default_factory=list)
+    without_id: int = 0
+    next_offset: int | None = None

@@ -1,0 +1,38 @@
+"""Where kb finds its store, its shipped data and the API, from the environment.
+
+Read once per process, so that the CLI, the library and the tests agree on one source of
+truth instead of each reading ``os.environ`` on its own.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+DEFAULT_DB = DATA_DIR / "kb.sqlite"
+DEFAULT_API_URL = "https://api.semanticscholar.org"
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path = DEFAULT_DB
+    api_url: str = DEFAULT_API_URL
+    api_key: str | None = field(default=None, repr=False)
+    requests_per_second: float = 1.0
+    timeout_seconds: float = 30.0
+    max_attempts: int = 8
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        return cls(
+            db_path=Path(env.get("KB_DB") or DEFAULT_DB),
+            api_url=(env.get("KB_S2_API_URL") or DEFAULT_API_URL).rstrip("/"),
+            api_key=env.get("S2_API_KEY") or None,
+            requests_per_second=float(env.get("KB_RATE") or 1.0),
+            timeout_seconds=float(env.get("KB_TIMEOUT") or 30.0),
+            max_attempts=int(env.get("KB_MAX_ATTEMPTS") or 8),
+        )
