@@ -112,3 +112,5 @@ class CrawlRun(SQLModel, table=True):
 # -- themes (migration 0003) -------------------------------------------------------------------
 
 # -- ranking and reading lists (migration 0004) ------------------------------------------------
+
+# -- reading lists (migration 0005) ------------------------------------------------------------
