@@ -143,6 +143,123 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
                 f"+{run['new_papers']} papers, +{run['new_edges']} edges, {run['requests']} requests")
 
 
+# -- crawl and runs (lead) ---------------------------------------------------------------------
+
+def _duration(text: str | None) -> float | None:
+    from kb.timeparse import parse_duration
+
+    return None if text is None else parse_duration(text)
+
+
+class CrawlDisplay:
+    """A rich progress bar on a terminal; a plain log line every few seconds when piped."""
+
+    def __init__(self, budget, enabled: bool = True):
+        self.budget = budget
+        self.enabled = enabled
+        self.live = None
+        self._last_line = 0.0
+
+    def __enter__(self):
+        if self.enabled and sys.stderr.isatty():
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+            self.live = Progress(
+                TextColumn("[bold]crawl"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                TextColumn("{task.fields[detail]}"), TimeElapsedColumn(), TextColumn("ETA"),
+                TimeRemainingColumn(), console=err_console(), transient=False)
+            self.live.__enter__()
+            self.task = self.live.add_task("crawl", total=1000, detail="starting")
+        return self
+
+    def __call__(self, p) -> None:
+        detail = (f"{p.requests} req · {p.new_papers} papers · {p.new_edges} edges · "
+                  f"frontier {p.frontier} · {p.rate:.2f} req/s")
+        if self.live is not None:
+            self.live.update(self.task, completed=int(p.budget_fraction * 1000), detail=detail)
+        elif self.enabled:
+            import time as _time
+
+            now = _time.monotonic()
+            if now - self._last_line >= 5:
+                self._last_line = now
+                sys.stderr.write(f"kb crawl: {detail}\n")
+                sys.stderr.flush()
+
+    def __exit__(self, *exc):
+        if self.live is not None:
+            self.live.__exit__(*exc)
+
+
+def render_crawl_report(report, as_json: bool) -> None:
+    if as_json:
+        emit_json(report.as_dict())
+        return
+    rows = [
+        ["status", report.status], ["requests", report.requests], ["pages", report.pages],
+        ["detail batches", report.batches], ["new papers", report.new_papers],
+        ["new edges", report.new_edges], ["papers expanded (total)", report.expanded],
+        ["lists still to fetch", report.frontier_left], ["truncated lists", report.truncated_lists],
+        ["edges without paperId", report.edges_without_id], ["errors", report.errors],
+        ["retries", report.retries], ["duration", f"{report.duration:.1f} s"],
+        ["rate", f"{report.rate:.2f} req/s"],
+    ]
+    console().print(table(f"crawl run #{report.run_id}", ["", ""], rows))
+    if report.message:
+        console().print(report.message)
+
+
+@app.command()
+def crawl(
+    depth: int = typer.Option(2, "--depth", min=0, help="Hops from a seed to expand."),
+    max_papers: Optional[int] = typer.Option(None, "--max-papers", min=1, help="Stop after this many new papers."),
+    max_requests: Optional[int] = typer.Option(300, "--max-requests", min=1, help="Stop after this many API requests."),
+    max_time: Optional[str] = typer.Option(None, "--max-time", help="Stop after this long, e.g. 90s, 10m, 2h."),
+    direction: str = typer.Option("both", "--direction", help="refs, cits or both."),
+    min_year: Optional[int] = typer.Option(None, "--min-year", help="Do not expand papers older than this."),
+    hub_citations: int = typer.Option(5000, "--hub-citations", help="Papers cited more than this expand their citers last."),
+    no_details: bool = typer.Option(False, "--no-details", help="Skip batch fetches of full records (TLDRs)."),
+    concurrency: int = typer.Option(8, "--concurrency", min=1, max=64, help="Requests in flight at once."),
+    wait: bool = typer.Option(False, "--wait", help="Wait for another writer instead of refusing."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Follow citation trails from the seeds into the store, within a budget; resumable."""
+    from kb.crawler import CrawlBudget, crawl as run_crawl
+
+    if direction not in ("refs", "cits", "both"):
+        raise UsageError(f"--direction must be refs, cits or both, not {direction!r}")
+    budget = CrawlBudget(depth=depth, max_papers=max_papers, max_requests=max_requests,
+                         max_time=_duration(max_time), direction=direction, min_year=min_year,
+                         hub_citations=hub_citations, fetch_details=not no_details,
+                         concurrency=concurrency)
+    with CrawlDisplay(budget, enabled=not as_json) as display:
+        report = run_crawl(state.db, budget, settings=state.settings, wait=wait, progress=display)
+    render_crawl_report(report, as_json)
+    if report.status == "failed":
+        raise typer.Exit(7)
+
+
+@app.command()
+def runs(
+    limit: int = typer.Option(20, "--limit", min=1),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List crawl, refresh and job runs: requests, new papers and edges, errors, duration."""
+    from kb.runs import list_runs
+
+    with open_store(readonly=True) as store:
+        rows = list_runs(store, limit)
+    if as_json:
+        emit_json(rows)
+        return
+    console().print(table("runs", ["#", "kind", "status", "started", "duration", "requests",
+                                   "+papers", "+edges", "errors", "message"],
+                          [[r["id"], r["kind"], r["status"], r["started_at"][:19],
+                            "" if r["duration_s"] is None else f"{r['duration_s']:.0f}s",
+                            r["requests"], r["new_papers"], r["new_edges"], r["errors"],
+                            (r["message"] or "")[:60]] for r in rows]))
+
+
 def main() -> None:
     app()
 

@@ -80,12 +80,14 @@ class CrawlState(SQLModel, table=True):
     paper: int = Field(primary_key=True, foreign_key="paper.id")
     depth: int
     priority: float = 0.0
+    links: int = 0
     status: str = "pending"
     reached_from: Optional[int] = Field(default=None, foreign_key="paper.id")
     reached_via: Optional[str] = None
     seeds: Optional[str] = None
     refs_next_offset: int = 0
     cits_next_offset: int = 0
+    details_fetched: int = 0
     updated_at: Optional[str] = None
 
 
@@ -111,6 +113,84 @@ class CrawlRun(SQLModel, table=True):
 
 # -- themes (migration 0003) -------------------------------------------------------------------
 
+class Theme(SQLModel, table=True):
+    __tablename__ = "theme"
+
+    slug: str = Field(primary_key=True)
+    name: str
+    description: Optional[str] = None
+    parent: Optional[str] = None
+    keywords: Optional[str] = None
+    retired: int = 0
+    updated_at: Optional[str] = None
+
+
+class PaperTheme(SQLModel, table=True):
+    __tablename__ = "paper_theme"
+
+    paper: int = Field(primary_key=True, foreign_key="paper.id")
+    theme: str = Field(primary_key=True)
+    source: str = Field(primary_key=True)
+    score: float = 1.0
+    negative: int = 0
+    updated_at: str
+
+
+class TagRun(SQLModel, table=True):
+    __tablename__ = "tag_run"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    started_at: str
+    finished_at: Optional[str] = None
+    params: Optional[str] = None
+    added: int = 0
+    removed: int = 0
+    changed: int = 0
+
+
 # -- ranking and reading lists (migration 0004) ------------------------------------------------
 
+class PaperRank(SQLModel, table=True):
+    __tablename__ = "paper_rank"
+
+    paper: int = Field(primary_key=True, foreign_key="paper.id")
+    pagerank: float
+    seed_pagerank: float
+    cocitation: float
+    coupling: float
+    in_citations: int
+    in_references: int
+
+
+class RankRun(SQLModel, table=True):
+    __tablename__ = "rank_run"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    computed_at: str
+    papers: int
+    edges: int
+    seeds: int
+    iterations: int
+    seconds: float
+
+
 # -- reading lists (migration 0005) ------------------------------------------------------------
+
+class ReadingList(SQLModel, table=True):
+    __tablename__ = "reading_list"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    description: Optional[str] = None
+    created_at: Optional[str] = None
+
+
+class ReadingListItem(SQLModel, table=True):
+    __tablename__ = "reading_list_item"
+
+    list: int = Field(primary_key=True, foreign_key="reading_list.id")
+    paper: int = Field(primary_key=True, foreign_key="paper.id")
+    position: int
+    added_at: Optional[str] = None
+    read_at: Optional[str] = None
+    note: Optional[str] = None

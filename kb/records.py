@@ -61,3 +61,4 @@ class EdgePage:
     edges: list[EdgeRecord] = field(default_factory=list)
     without_id: int = 0
     next_offset: int | None = None
+    truncated: bool = False

@@ -24,6 +24,8 @@ class Settings:
     requests_per_second: float = 1.0
     timeout_seconds: float = 30.0
     max_attempts: int = 8
+    backoff_base: float = 1.0
+    backoff_cap: float = 60.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -35,4 +37,6 @@ class Settings:
             requests_per_second=float(env.get("KB_RATE") or 1.0),
             timeout_seconds=float(env.get("KB_TIMEOUT") or 30.0),
             max_attempts=int(env.get("KB_MAX_ATTEMPTS") or 8),
+            backoff_base=float(env.get("KB_BACKOFF_BASE") or 1.0),
+            backoff_cap=float(env.get("KB_BACKOFF_CAP") or 60.0),
         )

@@ -87,12 +87,14 @@ CREATE TABLE crawl_state (
     paper INTEGER PRIMARY KEY REFERENCES paper(id) ON DELETE CASCADE,
     depth INTEGER NOT NULL,
     priority REAL NOT NULL DEFAULT 0,
-    status TEXT NOT NULL DEFAULT 'pending',     -- pending | expanding | done | skipped
+    links INTEGER NOT NULL DEFAULT 0,           -- edges to expanded papers: relevance to the crawl
+    status TEXT NOT NULL DEFAULT 'pending',     -- pending (lists not all fetched) | done
     reached_from INTEGER REFERENCES paper(id),  -- the paper whose edge list found it (NULL for seeds)
     reached_via TEXT,                           -- 'refs' | 'cits' | 'seed'
     seeds TEXT,                                 -- JSON list of seed paper ids it descends from
     refs_next_offset INTEGER NOT NULL DEFAULT 0,  -- -1 when the list is complete
     cits_next_offset INTEGER NOT NULL DEFAULT 0,
+    details_fetched INTEGER NOT NULL DEFAULT 0, -- full record asked for (batch), found or not
     updated_at TEXT
 );
 CREATE INDEX crawl_state_queue ON crawl_state(status, priority DESC);

@@ -1,0 +1,266 @@
+"""The crawl frontier: which citation lists to fetch next, kept in the store.
+
+Every paper the crawl reaches has a ``crawl_state`` row: its depth (hops from the nearest
+seed), how it was reached, how many expanded papers link to it, and how far each of its two
+lists (references, citations) has been fetched. The row is the unit of resumption: a page of
+results and the row updates it causes are committed together, so after a crash the next crawl
+loads the rows and continues from the stored offsets without fetching any page twice.
+
+The order is relevance to the seeds, not arrival: a paper linked to by many expanded papers
+(co-cited with or coupled to the seeds) comes first, boosted by its theme score when themes
+exist. Seeds come before everything. A hub's citation list is expanded last: it would
+otherwise swallow the budget with papers that share nothing but one famous reference.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import math
+from dataclasses import dataclass, field
+
+from kb.store import Store, utc_now
+
+SEED_PRIORITY = 1e6
+HUB_PENALTY = 1e9
+
+REFS = "refs"
+CITS = "cits"
+LIST_DONE = -1
+
+
+@dataclass(slots=True)
+class Entry:
+    paper: int
+    paper_id: str
+    depth: int
+    links: int
+    refs_next: int
+    cits_next: int
+    status: str
+    year: int | None
+    citation_count: int | None
+    reference_count: int | None
+    theme_score: float = 0.0
+    seeds: list[int] = field(default_factory=list)
+
+    def next_offset(self, direction: str) -> int:
+        return self.refs_next if direction == REFS else self.cits_next
+
+    def list_known_empty(self, direction: str) -> bool:
+        count = self.reference_count if direction == REFS else self.citation_count
+        return count == 0
+
+
+@dataclass
+class FrontierRules:
+    max_depth: int = 2
+    direction: str = "both"           # refs | cits | both
+    min_year: int | None = None
+    hub_citations: int = 5000
+
+    def directions(self) -> tuple[str, ...]:
+        return {"refs": (REFS,), "cits": (CITS,), "both": (REFS, CITS)}[self.direction]
+
+
+class Frontier:
+    """In-memory priority queue over the store's ``crawl_state`` rows."""
+
+    def __init__(self, store: Store, rules: FrontierRules, theme_scorer=None):
+        self.store = store
+        self.rules = rules
+        self.theme_scorer = theme_scorer
+        self.entries: dict[int, Entry] = {}
+        self._heap: list[tuple[float, int, int, str]] = []
+        self._seq = itertools.count()
+        self._in_flight: set[tuple[int, str]] = set()
+        self.needs_details: dict[int, str] = {}
+        self._load()
+
+    # -- loading -----------------------------------------------------------------------------
+    def _load(self) -> None:
+        conn = self.store.conn
+        rows = conn.execute(
+            """SELECT s.paper, p.paper_id, s.depth, s.links, s.refs_next_offset, s.cits_next_offset,
+                      s.status, p.year, p.citation_count, p.reference_count, s.seeds,
+                      s.details_fetched, p.detail_level, s.priority
+               FROM crawl_state s JOIN paper p ON p.id = s.paper""")
+        for row in rows:
+            entry = Entry(
+                paper=row[0], paper_id=row[1], depth=row[2], links=row[3], refs_next=row[4],
+                cits_next=row[5], status=row[6], year=row[7], citation_count=row[8],
+                reference_count=row[9], seeds=json.loads(row[10]) if row[10] else [])
+            entry.theme_score = 0.0
+            self.entries[entry.paper] = entry
+            if not row[11] and row[12] < 2:
+                self.needs_details[entry.paper] = entry.paper_id
+            self._push_tasks(entry)
+
+    # -- priorities --------------------------------------------------------------------------
+    def priority(self, entry: Entry) -> float:
+        if entry.depth == 0:
+            return SEED_PRIORITY
+        return entry.links * (1.0 + entry.theme_score) - 0.01 * entry.depth
+
+    def _task_priority(self, entry: Entry, direction: str) -> float:
+        p = self.priority(entry)
+        if direction == CITS and (entry.citation_count or 0) > self.rules.hub_citations:
+            p -= HUB_PENALTY
+        return p
+
+    def _expandable(self, entry: Entry) -> bool:
+        if entry.depth >= self.rules.max_depth:
+            return False
+        if self.rules.min_year is not None and entry.depth > 0 and entry.year is not None \
+                and entry.year < self.rules.min_year:
+            return False
+        return True
+
+    def _push_tasks(self, entry: Entry) -> None:
+        if not self._expandable(entry):
+            return
+        for direction in self.rules.directions():
+            if entry.next_offset(direction) == LIST_DONE or (entry.paper, direction) in self._in_flight:
+                continue
+            heapq.heappush(self._heap, (-self._task_priority(entry, direction), next(self._seq),
+                                        entry.paper, direction))
+
+    # -- queue -------------------------------------------------------------------------------
+    def pop(self) -> tuple[Entry, str] | None:
+        """The most relevant list still to fetch, or None when nothing is runnable now."""
+        while self._heap:
+            neg_priority, _, paper, direction = heapq.heappop(self._heap)
+            entry = self.entries[paper]
+            key = (paper, direction)
+            if key in self._in_flight or entry.next_offset(direction) == LIST_DONE:
+                continue
+            if not self._expandable(entry):
+                continue
+            if -neg_priority != self._task_priority(entry, direction):
+                continue  # stale: a fresher entry for this task is in the heap
+            self._in_flight.add(key)
+            return entry, direction
+        return None
+
+    def release(self, entry: Entry, direction: str) -> None:
+        """The task's request ended without a committed page (error or budget): requeue it."""
+        self._in_flight.discard((entry.paper, direction))
+        self._push_tasks(entry)
+
+    def pending_tasks(self) -> int:
+        return sum(
+            1 for e in self.entries.values() if self._expandable(e)
+            for d in self.rules.directions() if e.next_offset(d) != LIST_DONE)
+
+    # -- committing a page -------------------------------------------------------------------
+    def skip_known_empty(self, entry: Entry, direction: str) -> bool:
+        """Mark a list done without a request when the paper's own counts say it is empty."""
+        if entry.next_offset(direction) == 0 and entry.list_known_empty(direction):
+            self._set_offset(entry, direction, LIST_DONE)
+            with self.store.transaction() as conn:
+                self._write_entry(conn, entry)
+            self._in_flight.discard((entry.paper, direction))
+            return True
+        return False
+
+    def _set_offset(self, entry: Entry, direction: str, value: int) -> None:
+        if direction == REFS:
+            entry.refs_next = value
+        else:
+            entry.cits_next = value
+        if entry.refs_next == LIST_DONE and entry.cits_next == LIST_DONE:
+            entry.status = "done"
+
+    def record_page(self, conn, entry: Entry, direction: str, next_offset: int | None,
+                    others: dict[str, int], new_ids: set[int], records_by_id: dict[str, object]) -> None:
+        """Update the frontier inside the page's transaction.
+
+        ``others`` maps the other ends' paperIds to their store ids; ``new_ids`` are the ones
+        this page added to the store.
+        """
+        self._set_offset(entry, direction, LIST_DONE if next_offset is None else next_offset)
+        child_depth = entry.depth + 1
+        via = REFS if direction == REFS else CITS
+        inserts, updates = [], []
+        for paper_id, paper in others.items():
+            child = self.entries.get(paper)
+            record = records_by_id.get(paper_id)
+            if child is None:
+                child = Entry(
+                    paper=paper, paper_id=paper_id, depth=child_depth, links=1,
+                    refs_next=0, cits_next=0, status="pending",
+                    year=getattr(record, "year", None),
+                    citation_count=getattr(record, "citation_count", None),
+                    reference_count=getattr(record, "reference_count", None),
+                    seeds=(entry.seeds or [entry.paper])[:8] if entry.depth > 0 else [entry.paper])
+                if self.theme_scorer is not None and record is not None:
+                    child.theme_score = self.theme_scorer(record)
+                self.entries[paper] = child
+                if getattr(record, "detail_level", 0) < 2:
+                    self.needs_details[paper] = paper_id
+                inserts.append((paper, child.depth, self.priority(child), child.links,
+                                entry.paper, via, json.dumps(child.seeds), utc_now()))
+            else:
+                child.links += 1
+                if record is not None:
+                    child.citation_count = getattr(record, "citation_count", None) or child.citation_count
+                    child.reference_count = getattr(record, "reference_count", None) or child.reference_count
+                    child.year = child.year or getattr(record, "year", None)
+                reached_from = None
+                if child_depth < child.depth:
+                    child.depth = child_depth
+                    reached_from = entry.paper
+                for s in (entry.seeds if entry.depth > 0 else [entry.paper]):
+                    if s not in child.seeds and len(child.seeds) < 8:
+                        child.seeds.append(s)
+                updates.append((child.depth, self.priority(child), child.links,
+                                reached_from, reached_from, via, json.dumps(child.seeds),
+                                utc_now(), paper))
+            self._push_tasks(child)
+        if inserts:
+            conn.executemany(
+                """INSERT INTO crawl_state (paper, depth, priority, links, reached_from, reached_via,
+                                            seeds, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(paper) DO NOTHING""", inserts)
+        if updates:
+            conn.executemany(
+                """UPDATE crawl_state SET depth = ?, priority = ?, links = ?,
+                       reached_from = COALESCE(?, reached_from),
+                       reached_via = CASE WHEN ? IS NULL THEN reached_via ELSE ? END,
+                       seeds = ?, updated_at = ?
+                   WHERE paper = ?""", updates)
+        self._write_entry(conn, entry)
+        self._in_flight.discard((entry.paper, direction))
+        self._push_tasks(entry)
+
+    def _write_entry(self, conn, entry: Entry) -> None:
+        conn.execute(
+            """UPDATE crawl_state SET refs_next_offset = ?, cits_next_offset = ?, status = ?,
+                   updated_at = ? WHERE paper = ?""",
+            (entry.refs_next, entry.cits_next, entry.status, utc_now(), entry.paper))
+
+    def details_batch(self, size: int) -> list[tuple[int, str]]:
+        """Up to ``size`` papers still lacking a full record, removed from the waiting set."""
+        batch = list(itertools.islice(self.needs_details.items(), size))
+        for paper, _ in batch:
+            del self.needs_details[paper]
+        return batch
+
+    def return_details(self, batch: list[tuple[int, str]]) -> None:
+        for paper, paper_id in batch:
+            self.needs_details[paper] = paper_id
+
+    @staticmethod
+    def mark_details_fetched(conn, papers: list[int]) -> None:
+        conn.executemany("UPDATE crawl_state SET details_fetched = 1 WHERE paper = ?",
+                         ((p,) for p in papers))
+
+
+def lists_lower_bound(reference_count: int | None, citation_count: int | None) -> int:
+    """Pages needed for one paper's two lists at 1000 per page, within the 10000 cap."""
+    def pages(n):
+        n = min(n or 0, 9999)
+        return math.ceil(n / 1000)
+    return pages(reference_count) + pages(citation_count)
