@@ -221,6 +221,9 @@ def crawl(
     no_details: bool = typer.Option(False, "--no-details", help="Skip batch fetches of full records (TLDRs)."),
     concurrency: int = typer.Option(8, "--concurrency", min=1, max=64, help="Requests in flight at once."),
     wait: bool = typer.Option(False, "--wait", help="Wait for another writer instead of refusing."),
+    refresh: bool = typer.Option(False, "--refresh", help="Re-check seeds and top papers for new citers; expand what is new."),
+    top: int = typer.Option(50, "--top", min=0, help="With --refresh: also watch this many top-ranked papers."),
+    older_than: str = typer.Option("7d", "--older-than", help="With --refresh: re-check papers not checked for this long."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Follow citation trails from the seeds into the store, within a budget; resumable."""
@@ -233,7 +236,14 @@ def crawl(
                          hub_citations=hub_citations, fetch_details=not no_details,
                          concurrency=concurrency)
     with CrawlDisplay(budget, enabled=not as_json) as display:
-        report = run_crawl(state.db, budget, settings=state.settings, wait=wait, progress=display)
+        if refresh:
+            from kb.refresh import RefreshOptions, refresh as run_refresh
+
+            options = RefreshOptions(top=top, older_than_seconds=_duration(older_than))
+            report = run_refresh(state.db, budget, options, settings=state.settings, wait=wait,
+                                 progress=display)
+        else:
+            report = run_crawl(state.db, budget, settings=state.settings, wait=wait, progress=display)
     render_crawl_report(report, as_json)
     if report.status == "failed":
         raise typer.Exit(7)
@@ -258,6 +268,1242 @@ def runs(
                             "" if r["duration_s"] is None else f"{r['duration_s']:.0f}s",
                             r["requests"], r["new_papers"], r["new_edges"], r["errors"],
                             (r["message"] or "")[:60]] for r in rows]))
+
+
+# -- periodic jobs and what is new (lead) -------------------------------------------------------
+
+job_app = typer.Typer(no_args_is_help=True, help="Named periodic crawl jobs for cron or systemd timers.")
+app.add_typer(job_app, name="job")
+
+
+def _jobs_file(jobs_file: Optional[Path]) -> Path:
+    from kb.jobs import jobs_path
+
+    return jobs_file or jobs_path(state.db)
+
+
+@job_app.command("add")
+def job_add(
+    name: str = typer.Argument(..., help="A short name, e.g. nightly."),
+    every: str = typer.Option("1d", "--every", help="How often the job is due: 6h, 1d, 7d..."),
+    depth: int = typer.Option(1, "--depth", min=0, help="Hops from a seed to expand new papers."),
+    theme: Optional[str] = typer.Option(None, "--theme", help="Digest only papers of this theme."),
+    top: int = typer.Option(50, "--top", min=0, help="Watch this many top-ranked papers besides the seeds."),
+    older_than: str = typer.Option("1d", "--older-than", help="Re-check a paper at most this often."),
+    max_requests: int = typer.Option(500, "--max-requests", min=1),
+    max_time: Optional[str] = typer.Option("30m", "--max-time"),
+    digest_dir: Optional[Path] = typer.Option(None, "--digest-dir", help="Write a Markdown digest of what is new here."),
+    replace: bool = typer.Option(False, "--replace", help="Overwrite a job of the same name."),
+    jobs_file: Optional[Path] = typer.Option(None, "--jobs-file", envvar="KB_JOBS"),
+) -> None:
+    """Add a named job to the jobs file."""
+    from kb.jobs import Job, load_jobs, save_jobs
+
+    path = _jobs_file(jobs_file)
+    jobs = load_jobs(path)
+    if name in jobs and not replace:
+        raise UsageError(f"a job named {name!r} exists; pass --replace to overwrite it")
+    jobs[name] = Job(name=name, every=every, depth=depth, theme=theme, top=top, older_than=older_than,
+                     max_requests=max_requests, max_time=max_time,
+                     digest_dir=str(digest_dir) if digest_dir else None).validate()
+    save_jobs(path, jobs)
+    console().print(f"job [bold]{name}[/] saved in {path}")
+
+
+@job_app.command("rm")
+def job_rm(name: str, jobs_file: Optional[Path] = typer.Option(None, "--jobs-file", envvar="KB_JOBS")) -> None:
+    """Remove a job."""
+    from kb.jobs import get_job, load_jobs, save_jobs
+
+    path = _jobs_file(jobs_file)
+    jobs = load_jobs(path)
+    get_job(jobs, name)
+    del jobs[name]
+    save_jobs(path, jobs)
+
+
+@job_app.command("list")
+def job_list(
+    as_json: bool = typer.Option(False, "--json"),
+    jobs_file: Optional[Path] = typer.Option(None, "--jobs-file", envvar="KB_JOBS"),
+) -> None:
+    """List jobs, when each last succeeded and whether it is due."""
+    from dataclasses import asdict
+
+    from kb.jobs import is_due, last_success, load_jobs
+
+    jobs = load_jobs(_jobs_file(jobs_file))
+    rows = []
+    store = open_store(readonly=True) if state.db.exists() else None
+    try:
+        for job in jobs.values():
+            last = last_success(store, job.name) if store else None
+            rows.append({**asdict(job), "last_success": last["finished_at"] if last else None,
+                         "due": is_due(store, job) if store else True})
+    finally:
+        if store:
+            store.close()
+    if as_json:
+        emit_json(rows)
+        return
+    console().print(table("jobs", ["name", "every", "depth", "theme", "max requests", "last success", "due"],
+                          [[r["name"], r["every"], r["depth"], r["theme"], r["max_requests"],
+                            r["last_success"], "yes" if r["due"] else "no"] for r in rows]))
+
+
+@job_app.command("run")
+def job_run(
+    name: Optional[str] = typer.Argument(None, help="The job to run (or use --due)."),
+    due: bool = typer.Option(False, "--due", help="Run every job that is due (the cron entry point)."),
+    wait: bool = typer.Option(False, "--wait", help="Wait for another writer instead of refusing."),
+    as_json: bool = typer.Option(False, "--json"),
+    jobs_file: Optional[Path] = typer.Option(None, "--jobs-file", envvar="KB_JOBS"),
+) -> None:
+    """Run a job now, or all due jobs. Exit 0 ok, 10 partial, 11 failed, 12 another run holds the store."""
+    from dataclasses import asdict
+
+    from kb.jobs import combined_exit_code, get_job, is_due, load_jobs, run_job
+
+    jobs = load_jobs(_jobs_file(jobs_file))
+    if due == (name is not None):
+        raise UsageError("give a job name or --due (not both)")
+    if due:
+        if state.db.exists():
+            with open_store(readonly=True) as store:
+                selected = [j for j in jobs.values() if is_due(store, j)]
+        else:
+            selected = list(jobs.values())
+    else:
+        selected = [get_job(jobs, name)]
+    results = [run_job(state.db, job, settings=state.settings, wait=wait) for job in selected]
+    if as_json:
+        emit_json([asdict(r) for r in results])
+    else:
+        for r in results:
+            line = (f"job {r.job}: {r.status} (exit {r.exit_code}); {r.requests} requests, "
+                    f"+{r.new_papers} papers, +{r.new_edges} edges")
+            if r.digest:
+                line += f"; digest {r.digest}"
+            if r.message:
+                line += f"; {r.message}"
+            (console() if r.exit_code == 0 else err_console()).print(line, soft_wrap=True)
+        if not results:
+            console().print("no job is due")
+    raise typer.Exit(combined_exit_code(results))
+
+
+@app.command("new")
+def whats_new(
+    since: str = typer.Option("last", "--since", help="'last' (the latest run), 'run:N', or a date."),
+    theme: Optional[str] = typer.Option(None, "--theme", help="Only papers of this theme (and sub-themes)."),
+    fmt: str = typer.Option("table", "--format", help="table, md or json."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1),
+    as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
+) -> None:
+    """List the papers a run added, ranked, grouped by theme, with why each came in."""
+    from kb.whats_new import digest_markdown, group_by_theme, new_papers, parse_since
+
+    with open_store(readonly=True) as store:
+        moment = parse_since(store, since)
+        rows = new_papers(store, moment, theme=theme, limit=limit)
+    if as_json or fmt == "json":
+        emit_json(rows)
+    elif fmt == "md":
+        sys.stdout.write(digest_markdown(rows, moment) + "\n")
+    elif fmt == "table":
+        c = console()
+        if not rows:
+            c.print(f"nothing new since {moment.describe()}")
+        for group, items in group_by_theme(rows).items():
+            c.print(table(f"{group} ({len(items)})", ["title", "year", "why"],
+                          [[r["title"], r["year"], r["why"]] for r in items]))
+    else:
+        raise UsageError(f"--format must be table, md or json, not {fmt!r}")
+
+
+# -- exports, reading lists and graphs (export helper) -----------------------------------------
+
+_EXPORT_EXTENSIONS = {".md": "md", ".markdown": "md", ".bib": "bib", ".ris": "ris",
+                      ".csv": "csv", ".json": "json"}
+_GRAPH_EXTENSIONS = {".graphml": "graphml", ".gexf": "gexf", ".html": "html", ".htm": "html"}
+
+
+def _export_filter(theme: Optional[str], year_from: Optional[int], year_to: Optional[int],
+                   seed_distance: Optional[int], min_citations: Optional[int],
+                   limit: Optional[int], sort: Optional[str], query: Optional[str]):
+    from kb.query import PaperFilter
+
+    f = PaperFilter(theme=theme, year_from=year_from, year_to=year_to,
+                    seed_distance=seed_distance, min_citations=min_citations,
+                    limit=None if not limit else limit,
+                    sort=sort or ("relevance" if query else "rank"))
+    f.validate(fulltext=bool(query))
+    return f
+
+
+def _export_format(fmt: Optional[str], output: Optional[str], table_: dict[str, str],
+                   default: str) -> str:
+    """--format wins; else the output file's extension; else the default."""
+    if fmt:
+        return fmt
+    if output and output != "-":
+        suffix = Path(output).suffix.lower()
+        if suffix in table_:
+            return table_[suffix]
+    return default
+
+
+def _emit_text(text: str, output: Optional[str], what: str) -> None:
+    """Write to stdout (no -o, or -o -), else atomically to the file the user named."""
+    if output is None or output == "-":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.buffer.flush()
+        return
+    from kb.atomic_write import atomic_write
+
+    path = atomic_write(Path(output), text)
+    sys.stderr.write(f"kb: wrote {what} to {path}\n")
+
+
+_THEME_OPT = typer.Option(None, "--theme", help="Only papers of this theme (and its sub-themes).")
+_YEAR_FROM_OPT = typer.Option(None, "--year-from", help="Only papers from this year on.")
+_YEAR_TO_OPT = typer.Option(None, "--year-to", help="Only papers up to this year.")
+_DISTANCE_OPT = typer.Option(None, "--seed-distance", min=0, help="Only papers at most this many citation hops from a seed.")
+_MIN_CIT_OPT = typer.Option(None, "--min-citations", min=0, help="Only papers cited at least this often.")
+_SORT_OPT = typer.Option(None, "--sort", help="relevance (with a query), rank, seed, pagerank, cocitation, coupling, citations, store-citations, year, oldest.")
+_OUTPUT_OPT = typer.Option(None, "--output", "-o", help="Write to this file (atomically); '-' or nothing: stdout.")
+
+
+@app.command("export")
+def export_command(
+    query: Optional[str] = typer.Argument(None, help="Optional full-text query, as for `kb search`."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="md, bib, csl-json, ris, csv or json (default: from -o's extension, else md)."),
+    output: Optional[str] = _OUTPUT_OPT,
+    theme: Optional[str] = _THEME_OPT,
+    year_from: Optional[int] = _YEAR_FROM_OPT,
+    year_to: Optional[int] = _YEAR_TO_OPT,
+    seed_distance: Optional[int] = _DISTANCE_OPT,
+    min_citations: Optional[int] = _MIN_CIT_OPT,
+    limit: int = typer.Option(100, "--limit", min=0, help="At most this many papers (0: all)."),
+    sort: Optional[str] = _SORT_OPT,
+    title: Optional[str] = typer.Option(None, "--title", help="Heading of a Markdown export."),
+) -> None:
+    """Export a reading list of papers (filtered and sorted as in `kb search`)."""
+    from kb.export import export_papers, normalise_format
+
+    fmt = normalise_format(_export_format(fmt, output, _EXPORT_EXTENSIONS, "md"))
+    f = _export_filter(theme, year_from, year_to, seed_distance, min_citations, limit, sort, query)
+    with open_store(readonly=True) as store:
+        text, count = export_papers(store, f, fmt, query=query, title=title)
+    _emit_text(text, output, f"{_papers_word(count)} ({fmt})")
+
+
+@app.command("graph")
+def graph_command(
+    query: Optional[str] = typer.Argument(None, help="Optional full-text query, as for `kb search`."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="html, graphml or gexf (default: from -o's extension, else html)."),
+    output: Optional[str] = _OUTPUT_OPT,
+    theme: Optional[str] = _THEME_OPT,
+    year_from: Optional[int] = _YEAR_FROM_OPT,
+    year_to: Optional[int] = _YEAR_TO_OPT,
+    seed_distance: Optional[int] = _DISTANCE_OPT,
+    min_citations: Optional[int] = _MIN_CIT_OPT,
+    limit: int = typer.Option(300, "--limit", min=0, help="At most this many nodes, best-ranked first (0: all)."),
+    sort: Optional[str] = _SORT_OPT,
+    title: Optional[str] = typer.Option(None, "--title", help="Title of the graph."),
+) -> None:
+    """Export the citation subgraph of the selected papers (a self-contained HTML view, GraphML or GEXF)."""
+    from kb.graph_export import export_graph, normalise_graph_format
+
+    fmt = normalise_graph_format(_export_format(fmt, output, _GRAPH_EXTENSIONS, "html"))
+    f = _export_filter(theme, year_from, year_to, seed_distance, min_citations, limit, sort, query)
+    with open_store(readonly=True) as store:
+        text, sub = export_graph(store, f, fmt, query=query, title=title)
+    _emit_text(text, output, f"{_papers_word(len(sub.nodes))} and {len(sub.edges)} citations ({fmt})")
+
+
+list_app = typer.Typer(no_args_is_help=True, help="Named, saved reading lists with read/unread marks.")
+app.add_typer(list_app, name="list")
+
+
+def _resolve_ids(store, papers: list[str]) -> list[int]:
+    from kb.query import resolve_paper
+
+    return [int(resolve_paper(store, text)["id"]) for text in papers]
+
+
+@list_app.command("create")
+def list_create(
+    name: str = typer.Argument(..., help="The list's name."),
+    description: Optional[str] = typer.Option(None, "--description", "-d"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Create an empty reading list."""
+    from kb.reading_lists import create_list
+
+    with open_store() as store:
+        info = create_list(store, name, description)
+    if as_json:
+        emit_json(info)
+    else:
+        console().print(f"Created reading list [bold]{_rich_escape(info['name'])}[/].")
+
+
+def _papers_word(n: int) -> str:
+    return f"{n} paper" if n == 1 else f"{n} papers"
+
+
+def _rich_escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text or "")
+
+
+@list_app.command("delete")
+def list_delete(name: str = typer.Argument(...),
+                as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Delete a reading list (the papers stay in the store)."""
+    from kb.reading_lists import delete_list
+
+    with open_store() as store:
+        info = delete_list(store, name)
+    if as_json:
+        emit_json(info)
+    else:
+        console().print(f"Deleted reading list [bold]{_rich_escape(info['name'])}[/] ({_papers_word(info['papers'])}).")
+
+
+@list_app.command("add")
+def list_add(
+    name: str = typer.Argument(..., help="The list's name."),
+    papers: Optional[list[str]] = typer.Argument(None, help="Papers: S2 id, CorpusId:N, DOI, arXiv id, URL or title words."),
+    from_search: Optional[str] = typer.Option(None, "--from-search", help="Also add the papers this full-text query finds."),
+    theme: Optional[str] = _THEME_OPT,
+    year_from: Optional[int] = _YEAR_FROM_OPT,
+    year_to: Optional[int] = _YEAR_TO_OPT,
+    seed_distance: Optional[int] = _DISTANCE_OPT,
+    min_citations: Optional[int] = _MIN_CIT_OPT,
+    limit: int = typer.Option(20, "--limit", min=0, help="With --from-search or filters: at most this many (0: all)."),
+    sort: Optional[str] = _SORT_OPT,
+    note: Optional[str] = typer.Option(None, "--note", help="A note stored with each added paper."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Add papers to a reading list, by id or title, or all that a search or filter selects."""
+    from kb.export import select_ids
+    from kb.reading_lists import add_papers, get_list
+
+    filtered = from_search is not None or any(
+        v is not None for v in (theme, year_from, year_to, seed_distance, min_citations))
+    if not papers and not filtered:
+        raise UsageError("name papers to add, or select them with --from-search or filters")
+    with open_store() as store:
+        get_list(store, name)
+        ids = _resolve_ids(store, papers or [])
+        if filtered:
+            f = _export_filter(theme, year_from, year_to, seed_distance, min_citations, limit,
+                               sort, from_search)
+            ids += select_ids(store, f, query=from_search)
+        result = add_papers(store, name, ids, note=note)
+    if as_json:
+        emit_json(result)
+    else:
+        console().print(f"Added {_papers_word(result['added'])} to [bold]{_rich_escape(result['list'])}[/]"
+                        + (f" ({result['already']} already on it)." if result["already"] else "."))
+
+
+@list_app.command("rm")
+def list_rm(
+    name: str = typer.Argument(..., help="The list's name."),
+    papers: list[str] = typer.Argument(..., help="Papers to take off the list."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Remove papers from a reading list."""
+    from kb.reading_lists import get_list, remove_papers
+
+    with open_store() as store:
+        get_list(store, name)
+        result = remove_papers(store, name, _resolve_ids(store, papers))
+    if as_json:
+        emit_json(result)
+    else:
+        console().print(f"Removed {_papers_word(result['removed'])} from [bold]{_rich_escape(result['list'])}[/].")
+
+
+@list_app.command("mark")
+def list_mark(
+    name: str = typer.Argument(..., help="The list's name."),
+    papers: Optional[list[str]] = typer.Argument(None, help="Papers to mark (or --all)."),
+    read: bool = typer.Option(True, "--read/--unread", help="Mark read (default) or unread."),
+    all_papers: bool = typer.Option(False, "--all", help="Mark every paper on the list."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Mark papers on a reading list as read or unread."""
+    from kb.reading_lists import get_list, mark
+
+    if not papers and not all_papers:
+        raise UsageError("name the papers to mark, or use --all")
+    with open_store() as store:
+        get_list(store, name)
+        result = mark(store, name, None if all_papers else _resolve_ids(store, papers or []),
+                      read=read)
+    if as_json:
+        emit_json(result)
+    else:
+        console().print(f"Marked {_papers_word(result['changed'])} {result['marked']} on "
+                        f"[bold]{_rich_escape(result['list'])}[/].")
+
+
+@list_app.command("show")
+def list_show(
+    name: Optional[str] = typer.Argument(None, help="The list to show (none: all lists)."),
+    unread: bool = typer.Option(False, "--unread", help="Only unread papers."),
+    read_only: bool = typer.Option(False, "--read", help="Only read papers."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show a reading list with read/unread marks, or all lists."""
+    from kb.reading_lists import all_lists, show_list
+
+    with open_store(readonly=True) as store:
+        info = show_list(store, name, unread_only=unread, read_only=read_only) if name else all_lists(store)
+    if as_json:
+        emit_json(info)
+        return
+    if name is None:
+        rows = [[l["name"], l["papers"], l["read"], l["unread"], l["description"] or ""] for l in info]
+        if is_terminal():
+            console().print(table("reading lists", ["name", "papers", "read", "unread", "description"], rows))
+        else:
+            for r in rows:
+                sys.stdout.write("\t".join(str(v) for v in r) + "\n")
+        return
+    rows = [["x" if i["read"] else " ", i["position"], i["title"] or i["paper_id"], i["year"] or "",
+             ", ".join(i["themes"]), i["paper_id"]] for i in info["items"]]
+    if is_terminal():
+        heading = f"{info['name']}: {info['papers']} papers, {info['read']} read"
+        console().print(table(heading, ["read", "#", "title", "year", "themes", "paper id"], rows))
+    else:
+        for r in rows:
+            sys.stdout.write(f"[{r[0]}] {r[2]} ({r[3] or 'n.d.'}) {r[5]}\n")
+
+
+@list_app.command("export")
+def list_export(
+    name: str = typer.Argument(..., help="The list's name."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="md, bib, csl-json, ris, csv or json (default: from -o's extension, else md)."),
+    output: Optional[str] = _OUTPUT_OPT,
+    order: str = typer.Option("list", "--order", help="list (the order added) or rank."),
+    unread: bool = typer.Option(False, "--unread", help="Only unread papers."),
+) -> None:
+    """Export a reading list in any export format (Markdown shows read marks as checkboxes)."""
+    from kb.export import normalise_format
+    from kb.reading_lists import export_list
+
+    fmt = normalise_format(_export_format(fmt, output, _EXPORT_EXTENSIONS, "md"))
+    with open_store(readonly=True) as store:
+        text, count = export_list(store, name, fmt, sort=order, unread_only=unread)
+    _emit_text(text, output, f"{_papers_word(count)} ({fmt})")
+
+
+# -- themes and tags (themes helper) -----------------------------------------------------------
+
+theme_app = typer.Typer(no_args_is_help=True, help="Edit the theme taxonomy (data/themes.toml or $KB_THEMES).")
+tag_app = typer.Typer(no_args_is_help=True, help="Tag papers with themes: by hand, or automatically.")
+app.add_typer(theme_app, name="theme")
+app.add_typer(tag_app, name="tag")
+
+_SPARK = "▁▂▃▄▅▆▇█"
+
+
+def _themes_file() -> Path:
+    from kb.themes import themes_path
+
+    return themes_path()
+
+
+def _synced_store():
+    """Open the store for writing and bring its themes in step with the taxonomy file."""
+    from kb.themes import load_taxonomy, sync_taxonomy
+
+    from kb.errors import StoreError
+
+    taxonomy = load_taxonomy()
+    if not state.db.exists():
+        raise StoreError(f"no store at {state.db}; run `kb seed add` or `kb crawl` first")
+    store = open_store()
+    try:
+        report = sync_taxonomy(store, taxonomy)
+    except BaseException:
+        store.close()
+        raise
+    _report_sync(report)
+    return store, taxonomy
+
+
+def _report_sync(report) -> None:
+    for old, new, moved in report.renamed:
+        sys.stderr.write(f"kb: theme {old} is now {new} ({moved} tags moved)\n")
+    for slug, dropped, kept in report.removed:
+        if kept:
+            sys.stderr.write(f"kb: theme {slug} is gone from the taxonomy: {dropped} automatic tags dropped, "
+                             f"{kept} manual tags kept (re-add the theme to restore them, or "
+                             f"`kb tag rm --forget`)\n")
+
+
+def _sparkline(per_year: dict, years: list[int]) -> str:
+    counts = [per_year.get(y, 0) for y in years]
+    top = max(counts, default=0)
+    if not top:
+        return " " * len(years)
+    return "".join(" " if c == 0 else _SPARK[min(len(_SPARK) - 1, (c * len(_SPARK) - 1) // top)]
+                   for c in counts)
+
+
+@app.command("themes")
+def themes_command(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    years: int = typer.Option(16, "--years", min=1, help="How many recent years the per-year bar spans."),
+) -> None:
+    """Papers per theme (sub-themes included), with a bar of papers per year."""
+    from kb.themes import retired_themes, theme_counts
+
+    store, taxonomy = _synced_store()
+    with store:
+        rows = theme_counts(store, taxonomy)
+        retired = retired_themes(store)
+    if as_json:
+        emit_json({"themes": rows, "retired": retired, "taxonomy": str(taxonomy.path)})
+        return
+    known = sorted({y for r in rows for y in r["per_year"] if y is not None})
+    span = list(range(max(known[0], known[-1] - years + 1), known[-1] + 1)) if known else []
+    header = f"per year {span[0]}–{span[-1]}" if span else "per year"
+    out = [["  " * r["depth"] + r["slug"], r["papers"], r["direct"], _sparkline(r["per_year"], span)]
+           for r in rows]
+    c = console()
+    c.print(table(f"themes ({taxonomy.path})", ["theme", "papers", "tagged directly", header], out))
+    for r in retired:
+        c.print(f"retired theme {r['slug']}: {r['manual']} manual tags kept")
+
+
+@theme_app.command("list")
+def theme_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """The taxonomy: slug, parent, name, description and rule keywords."""
+    from kb.themes import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    items = [{"slug": t.slug, "name": t.name, "parent": t.parent, "description": t.description,
+              "keywords": list(t.keywords), "renamed_from": list(t.renamed_from)}
+             for t in taxonomy.ordered()]
+    if as_json:
+        emit_json(items)
+        return
+    rows = [["  " * taxonomy.depth(i["slug"]) + i["slug"], i["name"], i["description"],
+             len(i["keywords"])] for i in items]
+    console().print(table(f"themes in {taxonomy.path}", ["slug", "name", "description", "keywords"], rows))
+
+
+@theme_app.command("add")
+def theme_add(
+    slug: str = typer.Argument(..., help="Lowercase letters, digits and dashes."),
+    name: Optional[str] = typer.Option(None, "--name", help="Display name (default: from the slug)."),
+    description: str = typer.Option("", "--description", "-d", help="One line."),
+    parent: Optional[str] = typer.Option(None, "--parent", help="Slug of the broader theme."),
+    keywords: list[str] = typer.Option([], "--keyword", "-k", help="Rule phrase (repeatable)."),
+) -> None:
+    """Add a theme to the taxonomy file; the store follows."""
+    from kb.themes import add_theme
+
+    theme = add_theme(_themes_file(), slug, name=name, description=description, parent=parent,
+                      keywords=keywords)
+    if state.db.exists():
+        store, _ = _synced_store()
+        store.close()
+    console().print(f"added theme [bold]{theme.slug}[/] to {_themes_file()}; "
+                    "run `kb tag auto` to tag papers with it")
+
+
+@theme_app.command("rm")
+def theme_rm(slug: str = typer.Argument(...)) -> None:
+    """Remove a theme: its automatic tags go, its manual tags are kept (and reported)."""
+    from kb.themes import remove_theme
+
+    moved = remove_theme(_themes_file(), slug)
+    if state.db.exists():
+        store, _ = _synced_store()
+        store.close()
+    extra = f"; sub-themes moved up: {', '.join(moved)}" if moved else ""
+    console().print(f"removed theme {slug} from {_themes_file()}{extra}")
+
+
+@theme_app.command("rename")
+def theme_rename(old: str = typer.Argument(...), new: str = typer.Argument(...)) -> None:
+    """Rename a theme; all its tags (manual and automatic) follow."""
+    from kb.themes import rename_theme
+
+    rename_theme(_themes_file(), old, new)
+    if state.db.exists():
+        store, _ = _synced_store()
+        store.close()
+    console().print(f"renamed theme {old} to {new} in {_themes_file()}")
+
+
+@tag_app.command("add")
+def tag_add(paper: str = typer.Argument(..., help="S2 paperId, ARXIV:id, DOI:doi, CorpusId:n or #N."),
+            themes: list[str] = typer.Argument(..., help="Theme slugs.")) -> None:
+    """Tag a paper by hand; a manual tag always wins over automatic ones."""
+    from kb.tagging import resolve_paper, set_manual
+
+    store, taxonomy = _synced_store()
+    with store:
+        pid = resolve_paper(store, paper)
+        done = set_manual(store, pid, themes, taxonomy=taxonomy)
+    console().print(f"tagged #{pid} with {', '.join(done)}")
+
+
+@tag_app.command("rm")
+def tag_rm(paper: str = typer.Argument(...), themes: list[str] = typer.Argument(..., help="Theme slugs."),
+           forget: bool = typer.Option(False, "--forget",
+                                       help="Drop your word instead: automatic tags decide again.")) -> None:
+    """Say a paper is NOT about these themes (remembered across `kb tag auto`)."""
+    from kb.tagging import forget_manual, resolve_paper, set_manual
+
+    store, taxonomy = _synced_store()
+    with store:
+        pid = resolve_paper(store, paper)
+        if forget:
+            gone = forget_manual(store, pid, themes, taxonomy=taxonomy)
+            console().print(f"forgot manual tags of #{pid}: {', '.join(gone) or 'none'}")
+        else:
+            done = set_manual(store, pid, themes, negative=True, taxonomy=taxonomy)
+            console().print(f"#{pid} is not about {', '.join(done)}")
+
+
+@tag_app.command("list")
+def tag_list(
+    paper: Optional[str] = typer.Argument(None, help="A paper: list its tags with score and source."),
+    theme: Optional[str] = typer.Option(None, "--theme", help="Or: list the papers of this theme (and sub-themes)."),
+    limit: int = typer.Option(50, "--limit", min=0, help="With --theme: at most this many papers (0 = all)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """A paper's tags (every source, which one is in effect), or the papers of a theme."""
+    from kb.tagging import paper_tags, resolve_paper
+    from kb.themes import theme_filter, themes_of
+
+    if (paper is None) == (theme is None):
+        raise UsageError("give a PAPER, or --theme THEME")
+    with open_store(readonly=True) as store:
+        if paper is not None:
+            pid = resolve_paper(store, paper)
+            tags = paper_tags(store, pid)
+            if as_json:
+                emit_json({"paper": pid, "tags": tags})
+                return
+            rows = [[t["theme"], t["source"], t["score"], "not this theme" if t["negative"] else "",
+                     "yes" if t["effective"] else ""] for t in tags]
+            console().print(table(f"tags of #{pid}", ["theme", "source", "score", "", "in effect"], rows))
+            return
+        where, params = theme_filter(store, theme)
+        sql = (f"SELECT p.id, p.paper_id, p.title, p.year FROM paper p WHERE {where}"
+               " ORDER BY p.year DESC, p.id")
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        rows = [dict(r) for r in store.conn.execute(sql, params)]
+        tags = themes_of(store, [r["id"] for r in rows])
+    for r in rows:
+        r["themes"] = [{"theme": s, "score": round(sc, 4), "source": src} for s, sc, src in tags.get(r["id"], [])]
+    if as_json:
+        emit_json(rows)
+        return
+    console().print(table(f"papers of theme {theme}", ["#", "title", "year", "themes"],
+                          [[r["id"], r["title"], r["year"],
+                            ", ".join(f"{t['theme']} ({t['source']})" for t in r["themes"])] for r in rows]))
+
+
+@tag_app.command("auto")
+def tag_auto(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; write nothing."),
+    rule: Optional[float] = typer.Option(None, "--rule", help="Keyword score needed (title phrase 2, abstract phrase 1)."),
+    rule_confident: Optional[float] = typer.Option(None, "--rule-confident", help="Rule score trusted as a training label."),
+    model: Optional[float] = typer.Option(None, "--model", help="SVM margin needed."),
+    graph: Optional[float] = typer.Option(None, "--graph", help="Share of neighbours with the theme needed."),
+    graph_min: Optional[int] = typer.Option(None, "--graph-min", help="Neighbours with the theme needed."),
+    sources: str = typer.Option("rule,model,graph", "--sources", help="Comma list of rule, model, graph."),
+    show: int = typer.Option(30, "--show", min=0, help="List at most this many changes (0 = all)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Retrain the per-theme models and recompute every automatic tag (thresholds from
+    [tagging] in the themes file unless given here)."""
+    from kb.locking import writer_lock
+    from kb.tagging import auto_tag
+    from kb.themes import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    thresholds = taxonomy.thresholds.replace(rule=rule, rule_confident=rule_confident, model=model,
+                                             graph=graph, graph_min=graph_min)
+    chosen = [s.strip() for s in sources.split(",") if s.strip()]
+    if dry_run:
+        with open_store(readonly=True) as store:
+            result = auto_tag(store, taxonomy, thresholds, dry_run=True, sources=chosen)
+    else:
+        with writer_lock(state.db, "kb tag auto"):
+            with open_store() as store:
+                result = auto_tag(store, taxonomy, thresholds, sources=chosen)
+    with open_store(readonly=True) as store:
+        ids = [c.paper for c in result.changes[: show or None]]
+        titles = {r[0]: r[1] for r in store.conn.execute(
+            f"SELECT id, title FROM paper WHERE id IN ({','.join('?' * len(ids))})", ids)} if ids else {}
+    if as_json:
+        emit_json({**result.summary(), "changes": [c.as_dict() for c in result.changes]})
+        return
+    s = result.summary()
+    verb = "would change" if dry_run else "changed"
+    console().print(f"{s['papers']} papers: {verb} {s['tags_added']} tags added, {s['tags_removed']} removed "
+                    f"({s['rows_added']} rows added, {s['rows_removed']} removed, {s['rows_rescored']} rescored); "
+                    f"models trained for {len(result.trained)} themes")
+    shown = result.changes[: show or None]
+    if shown:
+        console().print(table(None, ["change", "#", "theme", "source", "score", "title"],
+                              [[("+" if c.change == "add" else "-"), c.paper, c.theme, c.source,
+                                None if c.score is None else round(c.score, 3), titles.get(c.paper)]
+                               for c in shown]))
+        if len(result.changes) > len(shown):
+            console().print(f"... and {len(result.changes) - len(shown)} more (--show 0 for all)")
+
+
+# -- search, ranking, show and trail (search/rank helper) --------------------------------------
+
+_TOP_BY = ("seed", "pagerank", "cocitation", "coupling", "citations", "store-citations")
+
+
+def _short_authors(names: list) -> str:
+    if not names:
+        return ""
+    return names[0] + (" et al." if len(names) > 2 else f" & {names[1]}" if len(names) == 2 else "")
+
+
+def _fmt_figure(value, digits: int = 3) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        return f"{value:,}"
+    if value == 0:
+        return "0"
+    return f"{value:.{digits}g}"
+
+
+def _listing_filter(theme, year_from, year_to, seed_distance, min_citations, limit, sort):
+    from kb.query import PaperFilter
+
+    return PaperFilter(theme=theme, year_from=year_from, year_to=year_to,
+                       seed_distance=seed_distance, min_citations=min_citations,
+                       limit=None if not limit else limit, sort=sort)
+
+
+def _render_papers(rows: list[dict], title: str, figure: str | None = None,
+                   figure_label: str | None = None) -> None:
+    """A listing as a rich table on a terminal, one tab-separated line per paper otherwise."""
+    from rich.text import Text
+
+    if not is_terminal():
+        for r in rows:
+            extra = [_fmt_figure(r.get(figure))] if figure else []
+            sys.stdout.write("\t".join([r["paper_id"], str(r["year"] or ""), *extra,
+                                        " ".join((r["title"] or "").split())]) + "\n")
+        return
+    from rich.table import Table
+
+    t = Table(title=title, header_style="bold", show_lines=False)
+    t.add_column("#", justify="right", style="dim")
+    t.add_column("paper", overflow="fold", ratio=1)
+    t.add_column("year", justify="right")
+    if figure:
+        t.add_column(figure_label or figure, justify="right")
+    t.add_column("cites", justify="right")
+    t.add_column("hops", justify="right")
+    t.add_column("themes", overflow="fold")
+    for i, r in enumerate(rows, 1):
+        cell = Text(r["title"] or "(untitled)", style="bold")
+        authors = _short_authors(r.get("authors") or [])
+        cell.append(f"\n{authors}" if authors else "", style="italic")
+        cell.append(f"\n{r['paper_id']}", style="dim")
+        if r.get("snippet"):
+            cell.append("\n")
+            for i_part, part in enumerate(r["snippet"].replace("»", "«").split("«")):
+                cell.append(" ".join(part.split(" ")), style="yellow" if i_part % 2 else "dim")
+        cites = r.get("citation_count")
+        row = [str(i), cell, str(r["year"] or "")]
+        if figure:
+            row.append(_fmt_figure(r.get(figure)))
+        row += ["" if cites is None else f"{cites:,}",
+                "" if r.get("seed_distance") is None else str(r["seed_distance"]),
+                ", ".join(r.get("themes") or [])]
+        t.add_row(*row)
+    console().print(t)
+
+
+@app.command("search")
+def search_command(
+    query: str = typer.Argument(..., help='Words (all must match), "a phrase", prefix*, OR, NOT/-word, (groups), title:/abstract:/tldr:.'),
+    theme: Optional[str] = typer.Option(None, "--theme", help="Only papers of this theme (and its sub-themes)."),
+    year_from: Optional[int] = typer.Option(None, "--year-from", help="Only papers from this year on."),
+    year_to: Optional[int] = typer.Option(None, "--year-to", help="Only papers up to this year."),
+    seed_distance: Optional[int] = typer.Option(None, "--seed-distance", min=0, help="Only papers at most this many citation hops from a seed."),
+    min_citations: Optional[int] = typer.Option(None, "--min-citations", min=0, help="Only papers cited at least this often (S2 count or in-store count, whichever is larger)."),
+    sort: str = typer.Option("relevance", "--sort", help="relevance, rank, year, citations (also: pagerank, cocitation, coupling, store-citations, oldest)."),
+    limit: int = typer.Option(20, "--limit", min=0, help="At most this many papers (0: all)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Full-text search over titles, abstracts and TLDRs, ranked by bm25 (title counts most)."""
+    from kb.query import attach_themes
+    from kb.search import search
+
+    f = _listing_filter(theme, year_from, year_to, seed_distance, min_citations, limit, sort)
+    with open_store(readonly=True) as store:
+        result = search(store, query, f)
+        attach_themes(store, result.rows)
+    if as_json:
+        emit_json(result.as_dict())
+        return
+    shown = len(result.rows)
+    _render_papers(result.rows, f"{shown} of {result.total:,} papers matching {query!r}",
+                   figure="score", figure_label="bm25")
+    if not result.rows and is_terminal():
+        console().print("No paper matches. Try fewer words, a prefix* or OR.")
+
+
+@app.command("rank")
+def rank_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Recompute every paper's ranks (PageRank, seed PageRank, co-citation, coupling, citations)."""
+    from kb.ranking import compute_ranks
+
+    with open_store() as store:
+        summary = compute_ranks(store)
+    if as_json:
+        emit_json(summary.as_dict())
+        return
+    console().print(
+        f"Ranked {summary.papers:,} papers and {summary.edges:,} citations "
+        f"({summary.seeds} seeds) in {summary.seconds:.1f}s: load {summary.load_seconds:.1f}s, "
+        f"compute {summary.compute_seconds:.1f}s ({summary.iterations} + "
+        f"{summary.seed_iterations} iterations), write {summary.write_seconds:.1f}s.")
+
+
+@app.command("top")
+def top_command(
+    by: str = typer.Option("seed", "--by", help="seed (relevance to the seeds), pagerank, cocitation, coupling, citations, store-citations."),
+    theme: Optional[str] = typer.Option(None, "--theme", help="Only papers of this theme (and its sub-themes)."),
+    year_from: Optional[int] = typer.Option(None, "--year-from", help="Only papers from this year on."),
+    year_to: Optional[int] = typer.Option(None, "--year-to", help="Only papers up to this year."),
+    seed_distance: Optional[int] = typer.Option(None, "--seed-distance", min=0, help="Only papers at most this many citation hops from a seed."),
+    min_citations: Optional[int] = typer.Option(None, "--min-citations", min=0, help="Only papers cited at least this often."),
+    limit: int = typer.Option(20, "--limit", min=0, help="At most this many papers (0: all)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The best papers by one of the rank figures (run `kb rank` after adding papers by hand)."""
+    from kb.query import attach_themes, query_papers
+    from kb.ranking import last_rank_run
+
+    if by not in _TOP_BY:
+        raise UsageError(f"unknown --by {by!r}; choose one of {', '.join(_TOP_BY)}")
+    f = _listing_filter(theme, year_from, year_to, seed_distance, min_citations, limit, by)
+    figure = {"seed": "seed_pagerank", "citations": "citation_count",
+              "store-citations": "in_citations"}.get(by, by)
+    with open_store(readonly=True) as store:
+        rows = attach_themes(store, query_papers(store, f))
+        run = last_rank_run(store)
+    if run is None:
+        err_console().print("kb: note: ranks have not been computed yet; run `kb rank`")
+    if as_json:
+        emit_json({"by": by, "ranked_at": run["computed_at"] if run else None, "results": rows})
+        return
+    label = {"seed_pagerank": "seed rank", "citation_count": "cites (S2)",
+             "in_citations": "cited in store"}.get(figure, figure)
+    _render_papers(rows, f"Top {len(rows)} papers by {by}" + (f" in {theme}" if theme else ""),
+                   figure=figure, figure_label=label)
+
+
+def _page_console():
+    """Wraps to the terminal; piped, keeps each line whole so grep and diff see it intact."""
+    from rich.console import Console
+
+    return Console(soft_wrap=not is_terminal())
+
+
+def _theme_label(tag: dict) -> str:
+    if tag["source"] == "manual":
+        return f"{tag['theme']} (manual)"
+    return f"{tag['theme']} ({tag['source']} {tag['score']:.2f})"
+
+
+def _brief(p: dict) -> str:
+    return f"{p.get('title') or '(untitled)'} ({p.get('year') or 'n.d.'})"
+
+
+@app.command("show")
+def show_command(
+    paper: str = typer.Argument(..., help="S2 id, #N, CorpusId:N, DOI, arXiv id, URL, or a few words of the title."),
+    neighbours: int = typer.Option(8, "--neighbours", min=0, help="How many references and citers to list."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Everything kb knows about one paper: fields, themes, ranks, seed sentences, neighbours."""
+    from rich.markup import escape
+
+    from kb.paper_view import paper_view
+    from kb.query import resolve_paper
+
+    with open_store(readonly=True) as store:
+        view = paper_view(store, resolve_paper(store, paper), neighbours=neighbours)
+    if as_json:
+        emit_json(view)
+        return
+    c = _page_console()
+    c.print(f"[bold]{escape(view['title'] or '(untitled)')}[/]")
+    if view["authors"]:
+        c.print(escape(", ".join(view["authors"])))
+    c.print(" · ".join(escape(str(x)) for x in (view["year"], view["venue"]) if x))
+    ids = [f"#{view['id']}", view["paper_id"]]
+    ids += [f"CorpusId:{view['corpus_id']}"] if view["corpus_id"] else []
+    ids += [f"DOI:{view['doi']}"] if view["doi"] else []
+    ids += [f"ARXIV:{view['arxiv_id']}"] if view["arxiv_id"] else []
+    c.print("[dim]" + escape("  ".join(ids)) + "[/]")
+    for name, url in view["links"].items():
+        c.print(f"  {name}: {escape(url)}")
+    counts = [f"{view[k]:,} {label}" for k, label in (
+        ("citation_count", "citations"), ("reference_count", "references"),
+        ("influential_citation_count", "influential citations")) if view[k] is not None]
+    if counts:
+        c.print("S2: " + ", ".join(counts))
+    if view["themes"]:
+        c.print("[bold]Themes:[/] " + ", ".join(_theme_label(t) for t in view["themes"]))
+    if view["is_seed"]:
+        c.print("[bold]Seed[/] paper.")
+    elif view["seed_distance"] is not None:
+        via = view["crawl"] or {}
+        src = via.get("reached_from_paper")
+        how = (f", first reached via {via.get('reached_via')} of {escape(src['title'] or src['paper_id'])}"
+               if src else "")
+        c.print(f"{view['seed_distance']} citation hops from the nearest seed{how} "
+                "(`kb trail` shows the paths).")
+    else:
+        c.print("Not reached from a seed by the crawler.")
+    if view["tldr"]:
+        c.print(f"\n[bold]TLDR[/] {escape(view['tldr'])}")
+    if view["abstract"]:
+        c.print(f"\n[bold]Abstract[/] {escape(view['abstract'])}")
+    if view["ranks"]:
+        labels = {"seed_pagerank": "relevance to seeds (seed PageRank)",
+                  "pagerank": "PageRank", "cocitation": "co-citation with seeds",
+                  "coupling": "coupling with seeds", "in_citations": "cited by (in store)"}
+        c.print(table("Ranks", ["figure", "value", "position"], [
+            [labels[k], _fmt_figure(v["value"]), f"{v['position']:,} of {v['of']:,}"]
+            for k, v in view["ranks"].items() if k in labels]))
+    else:
+        c.print("\nNo ranks yet: run `kb rank`.")
+    if view["seed_sentences"]:
+        c.print("\n[bold]Named in the seed documents[/]")
+        for m in view["seed_sentences"]:
+            where = Path(m["document"]).name if m.get("document") else "?"
+            c.print(f"  [dim]{escape(where)}[/] {escape(' '.join((m.get('sentence') or '').split()))}")
+    for key, total_key, label in (("references", "references_in_store", "References"),
+                                  ("citers", "citers_in_store", "Cited by")):
+        if view[key]:
+            c.print(table(f"{label} in the store (best {len(view[key])} of {view[total_key]:,})",
+                          ["paper", "year", "seed rank", "hops"],
+                          [[r["title"] or r["paper_id"], r["year"],
+                            _fmt_figure(r["seed_pagerank"]), r["seed_distance"]]
+                           for r in view[key]]))
+
+
+@app.command("trail")
+def trail_command(
+    paper: str = typer.Argument(..., help="S2 id, #N, CorpusId:N, DOI, arXiv id, URL, or a few words of the title."),
+    max_paths: int = typer.Option(10, "--max-paths", min=1, help="Show at most this many shortest paths."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The shortest citation paths from any seed to a paper: why it is in the knowledge base."""
+    from rich.markup import escape
+
+    from kb.query import resolve_paper
+    from kb.trail import find_trail
+
+    with open_store(readonly=True) as store:
+        row = resolve_paper(store, paper)
+        trail = find_trail(store, row["id"], max_paths=max_paths)
+    if as_json:
+        emit_json(trail.as_dict())
+        return
+    c = _page_console()
+    name = escape(_brief(trail.papers.get(trail.paper, {})))
+    if trail.distance is None:
+        extra = " within the search limits" if trail.limited else ""
+        c.print(f"No citation path{extra} from any of the {trail.seeds} seeds to {name}.")
+        return
+    if trail.distance == 0:
+        c.print(f"{name} is a seed.")
+        return
+    c.print(f"{name}: {trail.distance} hop{'s' if trail.distance != 1 else ''} from the nearest "
+            f"seed; {trail.total_paths:,} shortest path{'s' if trail.total_paths != 1 else ''}"
+            + (f" (showing {len(trail.paths)})" if len(trail.paths) < trail.total_paths else ""))
+    for i, path in enumerate(trail.paths, 1):
+        c.print(f"\n[bold]Path {i}[/]")
+        c.print(f"  [green]seed[/]      {escape(_brief(trail.papers.get(path[0].source, {})))}")
+        for hop in path:
+            arrow = "→ cites   " if hop.direction == "cites" else "← cited by"
+            c.print(f"  {arrow} {escape(_brief(trail.papers.get(hop.target, {})))}")
+
+
+# -- local Semantic Scholar stand-in (stand-in helper) ------------------------------------------
+
+standin_app = typer.Typer(no_args_is_help=True,
+                          help="A local Semantic Scholar API stand-in for tests and benchmarks.")
+app.add_typer(standin_app, name="standin")
+
+
+@standin_app.command("serve")
+def standin_serve(
+    port: int = typer.Option(8765, "--port", help="Port on 127.0.0.1 (0: any free port)."),
+    papers: int = typer.Option(5000, "--papers", help="How many synthetic papers to generate."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the generated corpus."),
+    works: Optional[list[Path]] = typer.Option(
+        None, "--works", help="Real-works JSONL file (repeatable). Default: kb/standin/works/*.jsonl."),
+    hub_citers: Optional[int] = typer.Option(
+        None, "--hub-citers", help="Add a hub paper with this many citers (e.g. 10500)."),
+    rate_limit: Optional[float] = typer.Option(
+        None, "--rate-limit", help="Enforce this many requests/second (429 beyond it)."),
+    api_key: Optional[str] = typer.Option(
+        None, "--api-key", help="Require this x-api-key header (403 otherwise)."),
+    fault_rate: Optional[list[str]] = typer.Option(
+        None, "--fault-rate",
+        help="KIND=P (429, 500, 502, 503, 504, drop, malformed, slow, duplicate, nullids), or a "
+             "bare P spread over 429/5xx. Repeatable."),
+    fault_seed: int = typer.Option(0, "--fault-seed", help="Seed of the fault RNG."),
+    latency: float = typer.Option(0.0, "--latency", help="Seconds added to every answer."),
+) -> None:
+    """Serve a generated corpus (plus the real works) the way api.semanticscholar.org does."""
+    from kb.standin.faults import parse_fault_rates
+    from kb.standin.server import create_standin
+
+    faults = parse_fault_rates(fault_rate or [], seed=fault_seed, latency=latency)
+    standin = create_standin(papers=papers, seed=seed, works=works, rate_limit=rate_limit,
+                             api_key=api_key, faults=faults, port=port, hub_citers=hub_citers)
+    try:
+        standin.start()
+    except OSError as exc:
+        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+    corpus = standin.corpus
+    sys.stdout.write(f"kb standin: {len(corpus):,} papers ({len(corpus.work_ids):,} real works, "
+                     f"{corpus.edge_count:,} citations) at {standin.url}; "
+                     f"use KB_S2_API_URL={standin.url}. Ctrl-C stops.\n")
+    sys.stdout.flush()
+    try:
+        standin.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        standin.stop()
+
+
+# -- mentions, seeds and aliases (seeds helper) ------------------------------------------------
+
+seed_app = typer.Typer(no_args_is_help=True, help="Seed papers: add them from documents, ids, titles or BibTeX.")
+alias_app = typer.Typer(no_args_is_help=True, help="Nicknames for well-known works (IOI, Chinchilla, ...).")
+app.add_typer(seed_app, name="seed")
+app.add_typer(alias_app, name="alias")
+
+
+def _alias_table():
+    from kb.aliases import AliasTable
+
+    return AliasTable.load()
+
+
+@app.command("mentions")
+def mentions_cmd(
+    files: list[Path] = typer.Argument(..., help="Text files to read."),
+    all_candidates: bool = typer.Option(False, "--all", help="Also list weak candidates the resolver would skip."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List the works a document names (titles, nicknames, author references, ids), offline."""
+    from kb.mentions import QUERY_SCORE, extract_files
+
+    found = extract_files(files, _alias_table())
+    if not all_candidates:
+        found = [m for m in found if m.kind != "title" or m.score >= QUERY_SCORE]
+    rows = [{"file": m.file, "surface": m.surface, "start": m.start, "end": m.end, "kind": m.kind,
+             "id": m.id, "score": round(m.score, 2), "truncated": m.truncated, "sentence": m.sentence}
+            for m in found]
+    if as_json:
+        emit_json(rows)
+        return
+    if not is_terminal():
+        for r in rows:
+            sys.stdout.write(f"{r['file']}\t{r['start']}\t{r['end']}\t{r['kind']}\t{r['id'] or ''}\t{r['surface']}\n")
+        return
+    console().print(table(f"{len(rows)} mentions", ["file", "at", "kind", "mention", "id", "score"],
+                          [[Path(r["file"]).name, r["start"], r["kind"], r["surface"] + (" …" if r["truncated"] else ""),
+                            r["id"] or "", r["score"]] for r in rows]))
+
+
+async def _with_client(fn, *args):
+    from kb.s2_client import S2Client
+
+    async with S2Client(state.settings) as client:
+        return await fn(client, *args)
+
+
+@seed_app.command("add")
+def seed_add(
+    files: Optional[list[Path]] = typer.Argument(None, help="Documents whose mentions become seeds."),
+    ids: Optional[list[str]] = typer.Option(None, "--id", help="A paper id (ARXIV:..., DOI:..., CorpusId:..., sha). Repeatable."),
+    titles: Optional[list[str]] = typer.Option(None, "--title", help="A paper title. Repeatable."),
+    bib: Optional[list[Path]] = typer.Option(None, "--bib", help="A BibTeX file (entries by DOI, arXiv id or title)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Find, resolve and store seed papers; unresolved mentions are kept with their sentence."""
+    import asyncio
+
+    from kb import seeds
+
+    if not (files or ids or titles or bib):
+        raise UsageError("give documents, --id, --title or --bib")
+    aliases = _alias_table() if files else None
+    reports = []
+
+    async def run(client):
+        with open_store() as store:
+            if files:
+                reports.append(await seeds.add_documents(store, client, list(files), aliases))
+            if ids:
+                reports.append(await seeds.add_ids(store, client, list(ids)))
+            if titles:
+                reports.append(await seeds.add_titles(store, client, list(titles)))
+            for path in bib or []:
+                reports.append(await seeds.add_bibtex(store, client, path))
+
+    asyncio.run(_with_client(run))
+    total: dict[str, Any] = {"documents": [], "mentions": 0, "by_status": {}, "new_seeds": 0, "seeds": 0,
+                             "requests": 0, "cached": 0}
+    for r in reports:
+        d = r.to_dict()
+        total["documents"] += d["documents"]
+        for k in ("mentions", "new_seeds", "seeds", "requests", "cached"):
+            total[k] += d[k]
+        for k, v in d["by_status"].items():
+            total["by_status"][k] = total["by_status"].get(k, 0) + v
+    if as_json:
+        emit_json(total)
+        return
+    statuses = ", ".join(f"{v} {k}" for k, v in sorted(total["by_status"].items()))
+    console().print(f"{total['mentions']} mentions ({statuses or 'none'}); {total['new_seeds']} new seeds; "
+                    f"{total['requests']} requests, {total['cached']} answered from the cache. "
+                    "`kb seed list` shows them.")
+
+
+@seed_app.command("list")
+def seed_list(
+    show_all: bool = typer.Option(False, "--all", help="Also show rejected candidates."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Seeds with the documents and sentences that named them, and the unresolved mentions."""
+    from kb.seeds import list_seeds
+
+    if not state.db.exists():
+        raise UsageError(f"no store at {state.db}; start with `kb seed add`")
+    with open_store(readonly=True) as store:
+        info = list_seeds(store, include_rejected=show_all)
+    if as_json:
+        emit_json(info)
+        return
+    c = console()
+    rows = []
+    for s in info["seeds"]:
+        first = s["mentions"][0] if s["mentions"] else {}
+        where = f"{Path(first['document']).name}: {first['sentence']}" if first else s["source"]
+        more = f" (+{len(s['mentions']) - 1} more)" if len(s["mentions"]) > 1 else ""
+        rows.append([s["paper"], s["title"], s["year"] or "", s["arxiv"] or s["doi"] or s["paperId"][:10],
+                     where[:200] + more])
+    c.print(table(f"{len(rows)} seeds", ["#", "title", "year", "id", "named in"], rows))
+    others = [[m["mention"], m["status"], m["surface"], Path(m["document"]).name, (m["sentence"] or "")[:160],
+               "; ".join(f"{x['title']} ({x.get('year') or '?'})" for x in m["candidates"][:2])]
+              for m in info["mentions"]]
+    if others:
+        c.print(table(f"{len(others)} mentions not resolved", ["mention", "status", "text", "document",
+                                                               "sentence", "candidates"], others))
+        c.print("Fix one with `kb seed resolve MENTION --id ID`.")
+
+
+@seed_app.command("resolve")
+def seed_resolve(
+    mention: str = typer.Argument(..., help="The mention's number (from `kb seed list`) or its text."),
+    paper_id: str = typer.Option(..., "--id", help="The paper it means (ARXIV:..., DOI:..., sha)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Resolve a mention by hand; the same text resolves the same way in later documents."""
+    import asyncio
+
+    from kb.seeds import resolve_by_hand
+
+    async def run(client):
+        with open_store() as store:
+            return await resolve_by_hand(store, client, mention, paper_id)
+
+    result = asyncio.run(_with_client(run))
+    if as_json:
+        emit_json(result)
+        return
+    console().print(f"{result['mentions']} mention(s) now point at #{result['paper']} {result['title']}")
+
+
+@seed_app.command("rm")
+def seed_rm(
+    paper: str = typer.Argument(..., help="The seed's number (from `kb seed list`) or paper id."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Stop using a paper as a seed (it stays in the store)."""
+    from kb.seeds import remove_seed
+
+    with open_store() as store:
+        result = remove_seed(store, paper)
+    if as_json:
+        emit_json(result)
+        return
+    console().print(f"#{result['paper']} {result['title']} is no longer a seed")
+
+
+@alias_app.command("add")
+def alias_add(
+    names: list[str] = typer.Argument(..., help="The nickname(s), e.g. \"IOI\" \"the IOI paper\"."),
+    paper_id: Optional[str] = typer.Option(None, "--id", help="The paper (ARXIV:..., DOI:..., sha)."),
+    title: Optional[str] = typer.Option(None, "--title", help="The work's title (matched exactly when there is no id)."),
+    year: Optional[int] = typer.Option(None, "--year"),
+    kind: str = typer.Option("paper", "--kind", help="paper, book or post (books and posts need no id)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Add your own nickname for a work (kept in KB_USER_ALIASES, default data/aliases.user.toml)."""
+    from kb.aliases import add_user_alias, user_path
+
+    alias = add_user_alias(list(names), id=paper_id, title=title, year=year, kind=kind)
+    if as_json:
+        emit_json(alias.to_dict())
+        return
+    console().print(f"added {', '.join(alias.names)} -> {alias.id or alias.title} in {user_path()}")
+
+
+@alias_app.command("list")
+def alias_list(
+    grep: Optional[str] = typer.Argument(None, help="Only aliases whose name or title contains this."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The nickname table (shipped and your own)."""
+    aliases = _alias_table().aliases
+    if grep:
+        g = grep.lower()
+        aliases = [a for a in aliases if g in (a.title or "").lower() or any(g in n.lower() for n in a.names)]
+    if as_json:
+        emit_json([a.to_dict() for a in aliases])
+        return
+    console().print(table(f"{len(aliases)} aliases", ["names", "id", "title", "year", "from"],
+                          [[", ".join(a.names), a.id or a.kind, a.title, a.year or "", a.source] for a in aliases]))
 
 
 def main() -> None:

@@ -97,7 +97,7 @@ class _Stop(Exception):
 class Crawler:
     def __init__(self, store: Store, client: S2Client, budget: CrawlBudget | None = None, *,
                  kind: str = "crawl", progress: Callable[[CrawlProgress], None] | None = None,
-                 theme_scorer=None):
+                 theme_scorer=None, prepare=None, job: str | None = None):
         self.store = store
         self.client = client
         self.budget = budget or CrawlBudget()
@@ -113,6 +113,16 @@ class Crawler:
         self._wake = asyncio.Event()
         self._active = 0
         self.run_id = 0
+        self.job = job
+        # Optional async step run after the run is opened and the frontier loaded (a refresh
+        # uses it to re-read watched papers and reopen the lists that changed).
+        self._prepare = prepare
+        # Citation lists being re-read newest first: a page that holds an already-known citer
+        # ends the list, so a refresh costs what changed, not what is stored.
+        self.recheck: set[int] = set()
+        self._frontier_counted_at = -1e9
+        # Papers whose nested record this run already stored: later pages only add their edges.
+        self._stored_this_run: set[str] = set()
 
     # -- run bookkeeping -------------------------------------------------------------------------
     def _open_run(self) -> None:
@@ -122,8 +132,8 @@ class Crawler:
                 "message = COALESCE(message, 'the process stopped before finishing') "
                 "WHERE status = 'running'", (utc_now(),))
             cur = conn.execute(
-                "INSERT INTO crawl_run (kind, started_at, status, params) VALUES (?, ?, 'running', ?)",
-                (self.kind, utc_now(), json.dumps(asdict(self.budget))))
+                "INSERT INTO crawl_run (kind, started_at, status, params, job) VALUES (?, ?, 'running', ?, ?)",
+                (self.kind, utc_now(), json.dumps(asdict(self.budget)), self.job))
             self.run_id = cur.lastrowid
             self._adopt_seeds(conn)
 
@@ -181,12 +191,15 @@ class Crawler:
             fractions.append((time.monotonic() - self._started) / b.max_time)
         return min(1.0, max(fractions)) if fractions else 0.0
 
-    def _report_progress(self) -> None:
+    def _report_progress(self, final: bool = False) -> None:
         p = self.progress
         p.requests = self._requests_used()
         p.elapsed = time.monotonic() - self._started
         p.rate = p.requests / p.elapsed if p.elapsed > 0 else 0.0
-        p.frontier = self.frontier.pending_tasks() if self.frontier else 0
+        now = time.monotonic()
+        if self.frontier is not None and (final or now - self._frontier_counted_at >= 1.0):
+            p.frontier = self.frontier.pending_tasks()  # O(frontier): at most once a second
+            self._frontier_counted_at = now
         p.budget_fraction = self._budget_fraction()
         if self.on_progress:
             self.on_progress(p)
@@ -200,6 +213,8 @@ class Crawler:
         self.progress.expanded = sum(1 for e in self.frontier.entries.values() if e.status == "done")
         status, message = "completed", ""
         try:
+            if self._prepare is not None:
+                await self._prepare(self)
             workers = [asyncio.create_task(self._worker()) for _ in range(max(1, self.budget.concurrency))]
             await asyncio.gather(*workers)
             if self._failure is not None:
@@ -214,7 +229,7 @@ class Crawler:
             status = "partial"
             message = f"stopped by the {self._stop_reason} budget; run `kb crawl` again to continue"
         self._close_run(status, message)
-        self._report_progress()
+        self._report_progress(final=True)
         p = self.progress
         return CrawlReport(
             run_id=self.run_id, status=status, requests=p.requests, pages=p.pages, batches=p.batches,
@@ -272,7 +287,8 @@ class Crawler:
         api_direction = "references" if direction == REFS else "citations"
         try:
             data = await self.client.edge_page(entry.paper_id, api_direction, offset)
-            page = parse_edge_page(data, entry.paper_id, api_direction, offset=offset)
+            page = parse_edge_page(data, entry.paper_id, api_direction, offset=offset,
+                                   known=self._stored_this_run)
         except NotFoundError:
             # The API no longer knows the paper: nothing to expand in either direction.
             page = None
@@ -291,14 +307,19 @@ class Crawler:
                 return
             ids_before = store.internal_ids(p.paper_id for p in page.papers)
             store.upsert_papers(page.papers, run_id=self.run_id)
-            others = store.internal_ids(p.paper_id for p in page.papers)
-            new_ids = {i for pid, i in others.items() if pid not in ids_before}
+            others = store.internal_ids(page.others)
+            new_ids = {others[p.paper_id] for p in page.papers if p.paper_id not in ids_before}
             existing_edges = self._existing_edges(conn, entry, direction, others)
             store.upsert_edges(page.edges)
             new_edges = len(others) - existing_edges
             records = {p.paper_id: p for p in page.papers}
             others.pop(entry.paper_id, None)  # a self-citation is an edge, not a discovery
-            frontier.record_page(conn, entry, direction, page.next_offset, others, new_ids, records)
+            next_offset = page.next_offset
+            if entry.paper in self.recheck and direction == CITS and existing_edges:
+                next_offset = None  # newest first: the rest of the list is already known
+            if next_offset is None:
+                self.recheck.discard(entry.paper)
+            frontier.record_page(conn, entry, direction, next_offset, others, new_ids, records)
             flag = "refs" if direction == REFS else "cits"
             if page.truncated:
                 conn.execute(f"UPDATE paper SET {flag}_truncated = 1 WHERE id = ?", (entry.paper,))
@@ -308,6 +329,7 @@ class Crawler:
             self._add_run_counts(conn, new_papers=len(new_ids), new_edges=new_edges,
                                  truncated_lists=int(page.truncated),
                                  edges_without_id=page.without_id)
+        self._stored_this_run.update(p.paper_id for p in page.papers)
         p = self.progress
         p.pages += 1
         p.new_papers += len(new_ids)

@@ -76,6 +76,11 @@ class Frontier:
         self._seq = itertools.count()
         self._in_flight: set[tuple[int, str]] = set()
         self.needs_details: dict[int, str] = {}
+        # When set, only these papers (and the papers they lead to) are expanded: a refresh
+        # works on what changed, not on work an earlier crawl left over.
+        self.restricted: set[int] | None = None
+        # Lists reopened by a refresh are read whatever the paper's depth.
+        self.forced_lists: set[tuple[int, str]] = set()
         self._load()
 
     # -- loading -----------------------------------------------------------------------------
@@ -109,7 +114,15 @@ class Frontier:
             p -= HUB_PENALTY
         return p
 
+    def restrict_to(self, papers: set[int]) -> None:
+        self.restricted = set(papers)
+        for paper in papers:
+            if paper in self.entries:
+                self._push_tasks(self.entries[paper])
+
     def _expandable(self, entry: Entry) -> bool:
+        if self.restricted is not None and entry.paper not in self.restricted:
+            return False
         if entry.depth >= self.rules.max_depth:
             return False
         if self.rules.min_year is not None and entry.depth > 0 and entry.year is not None \
@@ -117,10 +130,14 @@ class Frontier:
             return False
         return True
 
+    def _task_allowed(self, entry: Entry, direction: str) -> bool:
+        return (entry.paper, direction) in self.forced_lists or (
+            direction in self.rules.directions() and self._expandable(entry))
+
     def _push_tasks(self, entry: Entry) -> None:
-        if not self._expandable(entry):
-            return
-        for direction in self.rules.directions():
+        for direction in (REFS, CITS):
+            if not self._task_allowed(entry, direction):
+                continue
             if entry.next_offset(direction) == LIST_DONE or (entry.paper, direction) in self._in_flight:
                 continue
             heapq.heappush(self._heap, (-self._task_priority(entry, direction), next(self._seq),
@@ -135,7 +152,7 @@ class Frontier:
             key = (paper, direction)
             if key in self._in_flight or entry.next_offset(direction) == LIST_DONE:
                 continue
-            if not self._expandable(entry):
+            if not self._task_allowed(entry, direction):
                 continue
             if -neg_priority != self._task_priority(entry, direction):
                 continue  # stale: a fresher entry for this task is in the heap
@@ -148,10 +165,22 @@ class Frontier:
         self._in_flight.discard((entry.paper, direction))
         self._push_tasks(entry)
 
+    def reopen_list(self, conn, paper: int, direction: str) -> None:
+        """Read a finished list again from its start (a refresh looking for new citers)."""
+        entry = self.entries[paper]
+        if direction == REFS:
+            entry.refs_next = 0
+        else:
+            entry.cits_next = 0
+        entry.status = "pending"
+        self.forced_lists.add((paper, direction))
+        self._write_entry(conn, entry)
+        self._push_tasks(entry)
+
     def pending_tasks(self) -> int:
         return sum(
-            1 for e in self.entries.values() if self._expandable(e)
-            for d in self.rules.directions() if e.next_offset(d) != LIST_DONE)
+            1 for e in self.entries.values() for d in (REFS, CITS)
+            if e.next_offset(d) != LIST_DONE and self._task_allowed(e, d))
 
     # -- committing a page -------------------------------------------------------------------
     def skip_known_empty(self, entry: Entry, direction: str) -> bool:
@@ -197,6 +226,8 @@ class Frontier:
                 if self.theme_scorer is not None and record is not None:
                     child.theme_score = self.theme_scorer(record)
                 self.entries[paper] = child
+                if self.restricted is not None:
+                    self.restricted.add(paper)
                 if getattr(record, "detail_level", 0) < 2:
                     self.needs_details[paper] = paper_id
                 inserts.append((paper, child.depth, self.priority(child), child.links,

@@ -89,6 +89,7 @@ class CrawlState(SQLModel, table=True):
     cits_next_offset: int = 0
     details_fetched: int = 0
     updated_at: Optional[str] = None
+    checked_at: Optional[str] = None  # migration 0006
 
 
 class CrawlRun(SQLModel, table=True):
@@ -107,9 +108,59 @@ class CrawlRun(SQLModel, table=True):
     edges_without_id: int = 0
     errors: int = 0
     message: Optional[str] = None
+    job: Optional[str] = None  # migration 0006
 
 
 # -- seeds (migration 0002) --------------------------------------------------------------------
+
+class Document(SQLModel, table=True):
+    __tablename__ = "document"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    path: str = Field(unique=True)
+    sha256: str
+    added_at: str
+    kind: str = "text"
+
+
+class Mention(SQLModel, table=True):
+    __tablename__ = "mention"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    document: int = Field(foreign_key="document.id")
+    surface: str
+    start: int
+    end: int
+    kind: str
+    sentence: Optional[str] = None
+    norm_text: str
+    status: str = "unresolved"
+    paper: Optional[int] = Field(default=None, foreign_key="paper.id")
+    candidates: Optional[str] = None
+    resolved_by: Optional[str] = None
+    score: Optional[float] = None
+    note: Optional[str] = None
+
+
+class ResolutionCache(SQLModel, table=True):
+    __tablename__ = "resolution_cache"
+
+    norm_text: str = Field(primary_key=True)
+    kind: str
+    paper_id: Optional[str] = None
+    status: str
+    candidates: Optional[str] = None
+    resolved_by: Optional[str] = None
+    fetched_at: str
+
+
+class Seed(SQLModel, table=True):
+    __tablename__ = "seed"
+
+    paper: int = Field(primary_key=True, foreign_key="paper.id")
+    added_at: str
+    source: str
+
 
 # -- themes (migration 0003) -------------------------------------------------------------------
 
@@ -171,6 +222,7 @@ class RankRun(SQLModel, table=True):
     edges: int
     seeds: int
     iterations: int
+    seed_iterations: int
     seconds: float
 
 

@@ -55,9 +55,13 @@ class EdgeRecord:
 
 @dataclass(slots=True)
 class EdgePage:
-    """One page of a paper's references or citations, as parsed from the API."""
+    """One page of a paper's references or citations, as parsed from the API.
+
+    ``others`` lists the paperIds at the other end of every edge; ``papers`` holds the nested
+    records that were parsed (not those the caller already had)."""
 
     papers: list[PaperRecord] = field(default_factory=list)
+    others: list[str] = field(default_factory=list)
     edges: list[EdgeRecord] = field(default_factory=list)
     without_id: int = 0
     next_offset: int | None = None

@@ -143,12 +143,15 @@ def parse_paper(obj: Any, detail_level: int = 2) -> PaperRecord | None:
     )
 
 
-def parse_edge_page(obj: Any, paper_id: str, direction: str, *, offset: int = 0) -> EdgePage:
+def parse_edge_page(obj: Any, paper_id: str, direction: str, *, offset: int = 0,
+                    known: set[str] | frozenset[str] = frozenset()) -> EdgePage:
     """One page of ``/paper/{id}/references`` (direction 'references') or ``/citations``.
 
     Duplicate edges inside the page collapse to one; edges whose other end has no paperId are
     counted in ``without_id``. ``next_offset`` is None when the list is complete, and
-    ``truncated`` is set when more remain beyond the API's 10000-offset cap.
+    ``truncated`` is set when more remain beyond the API's 10000-offset cap. Papers whose ids
+    are in ``known`` were stored from an earlier page of the same crawl: only their edge is
+    kept, not a second copy of the same nested record.
     """
     if not isinstance(obj, dict) or not isinstance(obj.get("data", []), list):
         raise ResponseShapeError(f"expected an object with a data list for {direction} of {paper_id}")
@@ -159,23 +162,27 @@ def parse_edge_page(obj: Any, paper_id: str, direction: str, *, offset: int = 0)
         if not isinstance(item, dict):
             page.without_id += 1
             continue
-        other = parse_paper(item.get(nested_key), detail_level=1)
-        if other is None:
+        nested = item.get(nested_key)
+        other_id = valid_paper_id(nested.get("paperId")) if isinstance(nested, dict) else None
+        if other_id is None:
             page.without_id += 1
             continue
+        other = None if other_id in known else parse_paper(nested, detail_level=1)
         if direction == "references":
-            edge = EdgeRecord(citing=paper_id, cited=other.paper_id)
+            edge = EdgeRecord(citing=paper_id, cited=other_id)
         else:
-            edge = EdgeRecord(citing=other.paper_id, cited=paper_id)
+            edge = EdgeRecord(citing=other_id, cited=paper_id)
         influential = item.get("isInfluential")
         edge.is_influential = influential if isinstance(influential, bool) else None
         edge.intents = _str_list(item.get("intents"))
         edge.contexts = _str_list(item.get("contexts"))
-        if other.paper_id in seen:
+        if other_id in seen:
             continue
-        seen[other.paper_id] = len(page.edges)
+        seen[other_id] = len(page.edges)
         page.edges.append(edge)
-        page.papers.append(other)
+        page.others.append(other_id)
+        if other is not None:
+            page.papers.append(other)
     next_offset = _int(obj.get("next"))
     if next_offset is not None and next_offset <= offset:
         next_offset = None  # a broken `next` must not loop forever

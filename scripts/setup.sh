@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Creates .venv (if missing) and installs kb into it. Sourced by main.sh and test.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+extras="${1:-}"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}"

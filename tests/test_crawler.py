@@ -1,0 +1,228 @@
+"""The crawler against the stand-in: economy, faults, resumption after kill -9, the lock."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kb.crawler import CrawlBudget, Crawler, crawl
+from kb.errors import StoreLockedError
+from kb.frontier import SEED_PRIORITY
+from kb.locking import writer_lock
+from kb.s2_client import S2Client
+from kb.s2_parse import parse_paper
+from kb.settings import Settings
+from kb.standin.corpus import generate_corpus
+from kb.standin.server import StandIn
+from kb.store import Store
+from crawl_helpers import fast_settings, plant_seeds, run_crawl, snapshot
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def graph():
+    corpus = generate_corpus(3000, seed=11)
+    rng = random.Random(5)
+    ids = [pid for pid in corpus.paper_ids() if 3 <= len(corpus.citations_of(pid)) <= 25]
+    return corpus, rng.sample(ids, 2)
+
+
+def lower_bound(corpus, db: Path) -> tuple[int, int, int]:
+    """Pages of both lists of every expanded paper, plus batches for papers lacking details."""
+    conn = sqlite3.connect(db)
+    expanded = [r[0] for r in conn.execute(
+        "SELECT p.paper_id FROM crawl_state s JOIN paper p ON p.id = s.paper WHERE s.status = 'done'")]
+    needing = conn.execute("SELECT count(*) FROM crawl_state WHERE details_fetched = 1 AND depth > 0").fetchone()[0]
+    conn.close()
+
+    def pages(n):
+        return math.ceil(min(n, 9999) / 1000)
+
+    page_count = sum(pages(len(corpus.references_of(p))) + pages(len(corpus.citations_of(p))) for p in expanded)
+    return page_count, math.ceil(needing / 500), len(expanded)
+
+
+def test_depth_two_crawl_meets_the_request_lower_bound(tmp_path, graph):
+    corpus, seeds = graph
+    db = tmp_path / "kb.sqlite"
+    with StandIn(corpus) as server:
+        plant_seeds(db, corpus, seeds)
+        report = run_crawl(db, server.url, CrawlBudget(depth=2, max_requests=None))
+        served = len(server.log)
+    assert report.status == "completed"
+    pages, batches, expanded = lower_bound(corpus, db)
+    bound = pages + batches
+    assert expanded > len(seeds)
+    assert report.requests == served
+    assert bound <= served <= math.ceil(bound * 1.05), (served, pages, batches)
+    # Every paper within two hops of a seed is stored, with its full record.
+    within = set(seeds)
+    frontier = set(seeds)
+    for _ in range(2):
+        nxt = set()
+        for pid in frontier:
+            nxt |= {x for x in corpus.references_of(pid) + corpus.citations_of(pid) if x}
+        within |= nxt
+        frontier = nxt
+    papers, edges = snapshot(db)
+    assert {p[0] for p in papers} == within
+    assert all(p[5] == 2 for p in papers)
+    with Store(db) as store:
+        row = store.conn.execute("SELECT * FROM crawl_run WHERE id = ?", (report.run_id,)).fetchone()
+        assert row["status"] == "completed" and row["new_edges"] == len(edges)
+
+
+def test_second_crawl_of_a_finished_store_sends_nothing(tmp_path, graph):
+    corpus, seeds = graph
+    db = tmp_path / "kb.sqlite"
+    with StandIn(corpus) as server:
+        plant_seeds(db, corpus, seeds)
+        run_crawl(db, server.url, CrawlBudget(depth=1, max_requests=None))
+        before = len(server.log)
+        report = run_crawl(db, server.url, CrawlBudget(depth=1, max_requests=None))
+        assert len(server.log) == before
+    assert report.requests == 0 and report.status == "completed"
+
+
+def test_faults_do_not_change_the_result(tmp_path, graph):
+    corpus, seeds = graph
+    clean_db, faulty_db = tmp_path / "clean.sqlite", tmp_path / "faulty.sqlite"
+    budget = CrawlBudget(depth=2, max_requests=None)
+    with StandIn(corpus) as server:
+        plant_seeds(clean_db, corpus, seeds)
+        run_crawl(clean_db, server.url, budget)
+    with StandIn(corpus) as server:
+        server.set_faults(rate=0.2, seed=3, statuses=(429, 500, 502, 503, 504), timeout_share=0.15,
+                          drop_share=0.1, malformed_share=0.1, timeout_seconds=0.6)
+        plant_seeds(faulty_db, corpus, seeds)
+        report = run_crawl(faulty_db, server.url, budget, timeout_seconds=0.3, max_attempts=12)
+        faults = server.counters.get("faults", 0)
+    assert report.status == "completed"
+    assert faults > 10 and report.retries >= faults * 0.8
+    assert snapshot(clean_db) == snapshot(faulty_db)
+
+
+def test_budget_stops_the_crawl_and_the_next_run_continues(tmp_path, graph):
+    corpus, seeds = graph
+    db, reference = tmp_path / "kb.sqlite", tmp_path / "ref.sqlite"
+    with StandIn(corpus) as server:
+        plant_seeds(reference, corpus, seeds)
+        run_crawl(reference, server.url, CrawlBudget(depth=2, max_requests=None))
+        plant_seeds(db, corpus, seeds)
+        server.log.clear()
+        first = run_crawl(db, server.url, CrawlBudget(depth=2, max_requests=7, concurrency=4))
+        assert first.status == "partial" and first.requests <= 7 and first.stopped_by == "max-requests"
+        start = len(server.log)
+        second = run_crawl(db, server.url, CrawlBudget(depth=2, max_requests=None))
+        assert second.status == "completed"
+        # No page is fetched twice across the two runs.
+        pages = [(r.path, r.param("offset")) for r in server.log if r.method == "GET"]
+        assert len(pages) == len(set(pages))
+        assert len(server.log) - start == second.requests
+    assert snapshot(db) == snapshot(reference)
+
+
+def test_seeds_expand_first_and_hub_citers_last(tmp_path):
+    corpus = generate_corpus(400, seed=2, hub_citers=10_500)
+    hub = corpus.hub_id
+    small = next(pid for pid in corpus.paper_ids()
+                 if pid != hub and 2 <= len(corpus.citations_of(pid)) <= 30 and hub in corpus.references_of(pid))
+    db = tmp_path / "kb.sqlite"
+    with StandIn(corpus) as server:
+        plant_seeds(db, corpus, [hub, small])
+        report = run_crawl(db, server.url, CrawlBudget(depth=1, max_requests=None, concurrency=1,
+                                                     hub_citations=5000, fetch_details=False))
+        log = [r.path for r in server.log]
+    assert report.status == "completed"
+    hub_cit_pages = [i for i, p in enumerate(log) if p.endswith(f"{hub}/citations")]
+    other_pages = [i for i, p in enumerate(log) if "/paper/" in p and not p.endswith(f"{hub}/citations")
+                   and "batch" not in p]
+    assert hub_cit_pages and max(other_pages) < min(hub_cit_pages)
+    assert len(hub_cit_pages) == 10  # 0..9000: the API's 10000-offset cap
+    assert report.truncated_lists == 1
+    with Store(db) as store:
+        assert store.paper_row(hub)["cits_truncated"] == 1
+
+
+def test_a_concurrent_crawl_is_refused(tmp_path, graph):
+    corpus, seeds = graph
+    db = tmp_path / "kb.sqlite"
+    with StandIn(corpus) as server:
+        plant_seeds(db, corpus, seeds)
+        with writer_lock(db, "kb crawl"):
+            with pytest.raises(StoreLockedError, match="kb crawl"):
+                run_crawl(db, server.url, CrawlBudget(depth=1))
+            env = dict(os.environ, KB_DB=str(db), KB_S2_API_URL=server.url)
+            proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "crawl"], env=env,
+                                  capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 6
+        assert proc.stderr.count("\n") == 1 and "being written by" in proc.stderr
+        assert "Traceback" not in proc.stderr
+
+
+def test_long_outage_fails_clearly_and_the_next_run_finishes(tmp_path, graph):
+    corpus, seeds = graph
+    db, reference = tmp_path / "kb.sqlite", tmp_path / "ref.sqlite"
+    budget = CrawlBudget(depth=2, max_requests=None, concurrency=2)
+    with StandIn(corpus) as server:
+        plant_seeds(reference, corpus, seeds)
+        run_crawl(reference, server.url, budget)
+    with StandIn(corpus) as server:
+        plant_seeds(db, corpus, seeds)
+        server.set_faults(fail_next=10_000, statuses=(503,), after=6)
+        report = run_crawl(db, server.url, budget, max_attempts=3)
+        assert report.status == "failed" and "503" in report.message
+        papers_after_failure = snapshot(db)[0]
+        assert papers_after_failure  # what was committed before the outage is kept
+        server.set_faults(None)
+        report = run_crawl(db, server.url, budget)
+        assert report.status == "completed"
+    assert snapshot(db) == snapshot(reference)
+
+
+KILL_TRIALS = int(os.environ.get("KB_KILL_TRIALS", "4"))
+
+
+def test_kill_minus_nine_then_resume_gives_the_same_store(tmp_path, graph):
+    corpus, seeds = graph
+    reference = tmp_path / "ref.sqlite"
+    budget = CrawlBudget(depth=2, max_requests=None)
+    rng = random.Random(99)
+    with StandIn(corpus) as server:
+        plant_seeds(reference, corpus, seeds)
+        run_crawl(reference, server.url, budget)
+        total = len(server.log)
+        for trial in range(KILL_TRIALS):
+            db = tmp_path / f"kill{trial}.sqlite"
+            plant_seeds(db, corpus, seeds)
+            env = dict(os.environ, KB_DB=str(db), KB_S2_API_URL=server.url, KB_RATE="1000",
+                       KB_BACKOFF_BASE="0.001")
+            server.log.clear()
+            kill_after = rng.randint(1, max(2, total - 2))
+            proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "crawl", "--max-requests", "100000",
+                                     "--json"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 60
+            while len(server.log) < kill_after and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.002)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            conn = sqlite3.connect(db)
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            conn.close()
+            report = run_crawl(db, server.url, budget)
+            assert report.status == "completed"
+            assert snapshot(db) == snapshot(reference), f"trial {trial}, killed after {kill_after} requests"
+            with Store(db) as store:
+                statuses = [r[0] for r in store.conn.execute("SELECT status FROM crawl_run ORDER BY id")]
+            assert statuses[-1] == "completed" and "running" not in statuses

@@ -1,0 +1,379 @@
+"""Resolution of mentions into seed papers (kb/seeds.py, kb/bibtex_import.py, `kb seed ...`),
+end to end against the local Semantic Scholar stand-in, and the evaluation on the five seed
+documents against a ground truth written by reading them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kb import seeds
+from kb.aliases import AliasTable
+from kb.mentions import extract, normalise
+from kb.s2_client import S2Client
+from kb.settings import PROJECT_ROOT, Settings
+from kb.store import Store
+
+SEEDS = PROJECT_ROOT / "data" / "seeds"
+TRUTH = PROJECT_ROOT / "tests" / "data" / "seed_truth.json"
+UNSEEN = PROJECT_ROOT / "tests" / "data" / "unseen_docs"
+NO_USER_ALIASES = Path("/nonexistent/aliases.user.toml")
+
+STYLE_GROUPS = {"exact-title": "titles", "near-title": "titles", "cut-off-title": "titles",
+                "nickname": "nicknames+author-refs", "author-ref": "nicknames+author-refs", "id": "ids"}
+
+
+@pytest.fixture(scope="module")
+def aliases():
+    return AliasTable.load(user=NO_USER_ALIASES)
+
+
+@pytest.fixture()
+def store(tmp_path):
+    with Store(tmp_path / "kb.sqlite") as s:
+        yield s
+
+
+def run(coro_fn, standin, *args):
+    async def go():
+        async with S2Client(Settings(api_url=standin.url, requests_per_second=1000, max_attempts=2)) as client:
+            return await coro_fn(client, *args)
+    return asyncio.run(go())
+
+
+def add_docs(store, standin, paths, aliases):
+    return run(lambda c: seeds.add_documents(store, c, list(paths), aliases), standin)
+
+
+# -- evaluation against the ground truth ---------------------------------------------------------
+
+def _work_matches(work: dict, row) -> bool:
+    if row is None:
+        return False
+    if work.get("arxiv") and row["arxiv_id"] == work["arxiv"]:
+        return True
+    if work.get("doi") and (row["doi"] or "").lower() == work["doi"].lower():
+        return True
+    return normalise(row["title"] or "") == normalise(work["title"])
+
+
+def evaluate(store: Store, doc_dir: Path, truth: dict, aliases: AliasTable) -> dict:
+    """Recall and precision of extraction and resolution, by mention style."""
+    works = truth["works"]
+    files = sorted({t["file"] for t in truth["mentions"]})
+    rows = defaultdict(list)
+    for r in store.conn.execute(
+            'SELECT d.path, m.start, m."end", m.surface, m.status, p.title, p.arxiv_id, p.doi FROM mention m '
+            "JOIN document d ON d.id = m.document LEFT JOIN paper p ON p.id = m.paper"):
+        rows[Path(r["path"]).name].append(r)
+    extracted = {f: extract((doc_dir / f).read_text(encoding="utf-8"), file=f, aliases=aliases) for f in files}
+    overlap = lambda a, t: a["start"] < t["end"] and t["start"] < a["end"]
+    stats: dict = defaultdict(lambda: defaultdict(int))
+    misses = []
+    for t in truth["mentions"]:
+        if t.get("optional"):
+            continue
+        keys = (t["style"], STYLE_GROUPS[t["style"]], "all")
+        for k in keys:
+            stats[k]["n"] += 1
+        ext = [m for m in extracted[t["file"]] if m.start < t["end"] and t["start"] < m.end]
+        if ext:
+            for k in keys:
+                stats[k]["extracted"] += 1
+        mine = [r for r in rows[t["file"]] if overlap({"start": r["start"], "end": r["end"]}, t)]
+        work = works[t["work"]]
+        if work["in_s2"]:
+            ok = any(r["status"] == "resolved" and _work_matches(work, r) for r in mine)
+        else:   # a forum post or book: kept as an unresolved work, never resolved to a paper
+            ok = bool(mine) and all(r["status"] in ("unresolved", "ambiguous", "not-in-s2") for r in mine)
+        if ok:
+            for k in keys:
+                stats[k]["resolved_right"] += 1
+        else:
+            misses.append((t["file"], t["surface"], [(r["status"], r["title"]) for r in mine]))
+    # precision: every mention the resolver accepted
+    tp = fp = 0
+    wrong = []
+    for f in files:
+        for r in rows[f]:
+            if r["status"] != "resolved":
+                continue
+            hits = [t for t in truth["mentions"] if t["file"] == f
+                    and overlap({"start": r["start"], "end": r["end"]}, t)]
+            if any(t["work"] and _work_matches(works[t["work"]], r) for t in hits):
+                tp += 1
+            elif hits and all(t.get("optional") and not t["work"] for t in hits):
+                continue
+            else:
+                fp += 1
+                wrong.append((f, r["surface"], r["title"]))
+    kept = [r for f in files for r in rows[f] if r["status"] != "rejected"]
+    cand = [m for f in files for m in extracted[f]]
+    ext_tp = sum(1 for f in files for m in extracted[f]
+                 if any(t["file"] == f and m.start < t["end"] and t["start"] < m.end for t in truth["mentions"]))
+    kept_tp = sum(1 for f in files for r in rows[f] if r["status"] != "rejected"
+                  and any(t["file"] == f and overlap({"start": r["start"], "end": r["end"]}, t)
+                          for t in truth["mentions"]))
+    report = {g: {"mentions": s["n"], "extraction_recall": round(s["extracted"] / s["n"], 3),
+                  "resolution_recall": round(s["resolved_right"] / s["n"], 3)} for g, s in stats.items()}
+    report["precision"] = {
+        "resolution": round(tp / max(tp + fp, 1), 3), "resolved_mentions": tp + fp,
+        "extraction_candidates": round(ext_tp / max(len(cand), 1), 3), "candidates": len(cand),
+        "extraction_kept": round(kept_tp / max(len(kept), 1), 3), "kept": len(kept)}
+    report["misses"] = misses
+    report["wrong"] = wrong
+    return report
+
+
+def _print_report(name: str, report: dict, tmp_path: Path) -> None:
+    (tmp_path / f"{name}_metrics.json").write_text(json.dumps(report, indent=1))
+    print(f"\n{name}: style group     n  extract-recall  resolve-recall")
+    for g in ("exact-title", "near-title", "cut-off-title", "nickname", "author-ref", "id",
+              "titles", "nicknames+author-refs", "ids", "all"):
+        if g in report:
+            r = report[g]
+            print(f"  {g:24s} {r['mentions']:3d}  {r['extraction_recall']:14.3f}  {r['resolution_recall']:14.3f}")
+    print(f"  precision: {report['precision']}")
+    if report["misses"] or report["wrong"]:
+        print(f"  misses: {report['misses']}\n  wrong: {report['wrong']}")
+
+
+def test_seed_documents_metrics(store, standin, aliases, tmp_path):
+    truth = json.loads(TRUTH.read_text(encoding="utf-8"))
+    report = add_docs(store, standin, sorted(SEEDS.glob("*.txt")), aliases)
+    assert report.mentions > 40 and report.new_seeds >= 15
+    metrics = evaluate(store, SEEDS, truth, aliases)
+    _print_report("seed_documents", metrics, tmp_path)
+    assert metrics["titles"]["resolution_recall"] >= 0.95
+    assert metrics["nicknames+author-refs"]["resolution_recall"] >= 0.80
+    assert metrics["precision"]["resolution"] >= 0.90
+    assert metrics["all"]["extraction_recall"] >= 0.95
+
+
+def test_unseen_documents_metrics(store, standin, aliases, tmp_path):
+    truth = json.loads((UNSEEN / "truth.json").read_text(encoding="utf-8"))
+    add_docs(store, standin, sorted(UNSEEN.glob("*.txt")), aliases)
+    metrics = evaluate(store, UNSEEN, truth, aliases)
+    _print_report("unseen_documents", metrics, tmp_path)
+    assert metrics["titles"]["resolution_recall"] >= 0.9
+    assert metrics["nicknames+author-refs"]["resolution_recall"] >= 0.8
+    assert metrics["ids"]["resolution_recall"] == 1.0
+    assert metrics["precision"]["resolution"] >= 0.9
+
+
+# -- one request per distinct mention ------------------------------------------------------------
+
+def _requests_naming(standin, words: str) -> int:
+    return sum(1 for r in standin.log if words.lower() in json.dumps(r.query).lower())
+
+
+def test_repeated_mention_costs_one_request(store, standin, aliases, tmp_path):
+    title = "An Explanation of In-context Learning as Implicit Bayesian Inference"
+    a = tmp_path / "a.txt"
+    b = tmp_path / "b.txt"
+    a.write_text(f"Follow the citation trail of {title}. It is good.\n")
+    b.write_text(f"Someone else also said: see {title} for the theory.\n")
+    add_docs(store, standin, [a, b], aliases)
+    assert _requests_naming(standin, "Implicit Bayesian") == 1
+    before = len(standin.log)
+    report = add_docs(store, standin, [a, b], aliases)        # a second run: all from the cache
+    assert len(standin.log) == before and report.requests == 0 and report.cached >= 1
+    rows = store.conn.execute("SELECT status, paper FROM mention WHERE surface = ?", (title,)).fetchall()
+    assert len(rows) == 2 and {r["status"] for r in rows} == {"resolved"} and len({r["paper"] for r in rows}) == 1
+    c = tmp_path / "c.txt"
+    c.write_text(f"A third document cites {title} again.\n")
+    add_docs(store, standin, [c], aliases)
+    assert len(standin.log) == before
+
+
+def test_ids_in_text_resolve_in_one_batch(store, standin, aliases, tmp_path):
+    doc = tmp_path / "ids.txt"
+    doc.write_text("Read arXiv:2211.00593 and doi:10.1073/pnas.2300445120, also https://arxiv.org/abs/2001.08361 "
+                   "and the unknown arXiv:2999.99999.\n")
+    report = add_docs(store, standin, [doc], aliases)
+    batches = [r for r in standin.log if r.path.endswith("/paper/batch")]
+    assert len(batches) == 1 and len(standin.log) == 1
+    assert report.by_status == {"resolved": 3, "unresolved": 1}
+    got = {r["title"] for r in store.conn.execute(
+        "SELECT p.title FROM seed s JOIN paper p ON p.id = s.paper")}
+    assert "Scaling Laws for Neural Language Models" in got
+    assert any(t.startswith("Internal feedback") for t in got)
+
+
+def test_cut_off_title_resolves(store, standin, aliases, tmp_path):
+    doc = tmp_path / "cut.txt"
+    doc.write_text("Let's Agree to Agree: Neural Networks Share Classification Order on Real Datas...\n")
+    add_docs(store, standin, [doc], aliases)
+    row = store.conn.execute("SELECT m.status, m.resolved_by, p.arxiv_id FROM mention m "
+                             "LEFT JOIN paper p ON p.id = m.paper").fetchone()
+    assert (row["status"], row["arxiv_id"]) == ("resolved", "1905.10854")
+
+
+def test_seed_rows_provenance_and_frontier(store, standin, aliases):
+    add_docs(store, standin, [SEEDS / "004_d9dd958d3865a5ec.txt"], aliases)
+    info = seeds.list_seeds(store)
+    titles = {s["title"]: s for s in info["seeds"]}
+    kaplan = titles["Scaling Laws for Neural Language Models"]
+    assert len(kaplan["mentions"]) == 2 and "token budget methodology" in kaplan["mentions"][0]["sentence"]
+    assert kaplan["mentions"][0]["document"].endswith("004_d9dd958d3865a5ec.txt")
+    state = store.conn.execute("SELECT depth, status, reached_via FROM crawl_state WHERE paper = ?",
+                               (kaplan["paper"],)).fetchone()
+    assert tuple(state) == (0, "pending", "seed")
+    detail = store.conn.execute("SELECT detail_level, abstract FROM paper WHERE id = ?", (kaplan["paper"],)).fetchone()
+    assert detail["detail_level"] == 2 and detail["abstract"]
+
+
+def test_unresolved_works_are_kept_with_their_sentence(store, standin, aliases):
+    add_docs(store, standin, [SEEDS / "003_500e1ad4d969550b.txt"], aliases)
+    info = seeds.list_seeds(store)
+    others = {m["surface"]: m for m in info["mentions"]}
+    assert "Deep Deceptiveness" in others and others["Deep Deceptiveness"]["status"] == "unresolved"
+    assert "Charbel comment" in others["Deep Deceptiveness"]["sentence"]
+    assert others["Davidad's plan"]["kind"] == "author-ref"
+    rejected = seeds.list_seeds(store, include_rejected=True)["mentions"]
+    assert len(rejected) > len(info["mentions"])
+
+
+def test_done_crawl_rows_are_not_reset(store, standin, aliases):
+    add_docs(store, standin, [SEEDS / "004_d9dd958d3865a5ec.txt"], aliases)
+    paper = store.conn.execute("SELECT paper FROM seed").fetchone()[0]
+    with store.transaction() as conn:
+        conn.execute("UPDATE crawl_state SET status = 'done', refs_next_offset = -1 WHERE paper = ?", (paper,))
+    seeds.make_seeds(store, [paper], "hand")
+    assert store.conn.execute("SELECT status FROM crawl_state WHERE paper = ?", (paper,)).fetchone()[0] == "done"
+
+
+# -- other seed forms ----------------------------------------------------------------------------
+
+def test_seed_by_id_and_title(store, standin):
+    report = run(lambda c: seeds.add_ids(store, c, ["arXiv:2209.10652", "DOI:10.1088/2634-4386/aca7de"]), standin)
+    assert report.by_status == {"resolved": 2} and report.new_seeds == 2
+    report = run(lambda c: seeds.add_titles(store, c, ["toy models of superposition",
+                                                       "A Title That Names No Paper At All In Any Corpus"]),
+                 standin)
+    assert report.by_status == {"resolved": 1, "unresolved": 1} and report.new_seeds == 0
+    rows = store.conn.execute("SELECT surface, sentence, status FROM mention ORDER BY start").fetchall()
+    assert [r["status"] for r in rows] == ["resolved", "resolved", "resolved", "unresolved"]
+    assert rows[0]["sentence"] == "kb seed add --id arXiv:2209.10652"
+
+
+BIB = r"""
+@article{wang2022ioi,
+  title = {Interpretability in the Wild: a Circuit for Indirect Object Identification in {GPT}-2 small},
+  author = {Wang, Kevin and Variengien, Alexandre},
+  journal = {arXiv preprint arXiv:2211.00593},
+  year = 2022
+}
+@inproceedings{li2023, title="Internal feedback in the cortical perception-action loop enables fast and accurate behavior",
+  doi = {10.1073/pnas.2300445120}, year = {2023}}
+@misc{bricken, title = {Towards Monosemanticity: Decomposing Language Models With Dictionary Learning},
+  author = {Bricken, Trenton and others}, year = {2023}, howpublished = {Transformer Circuits Thread}}
+@misc{hubinger2019, title={Risks from Learned Optimization in Advanced Machine Learning Systems},
+  eprint={1906.01820}, archivePrefix={arXiv}}
+@misc{nothing, title = {An Unpublished Note Nobody Indexed}, year = {2021}}
+@comment{ignored}
+"""
+
+
+def test_bibtex_import(store, standin, tmp_path):
+    from kb.bibtex_import import entry_id, parse_bibtex
+
+    entries = parse_bibtex(BIB)
+    assert [e.key for e in entries] == ["wang2022ioi", "li2023", "bricken", "hubinger2019", "nothing"]
+    assert [entry_id(e)[0] for e in entries] == ["ARXIV:2211.00593", "DOI:10.1073/pnas.2300445120", None,
+                                                 "ARXIV:1906.01820", None]
+    assert entries[0].fields["title"].endswith("GPT-2 small")
+    bib = tmp_path / "refs.bib"
+    bib.write_text(BIB)
+    report = run(lambda c: seeds.add_bibtex(store, c, bib), standin)
+    assert report.by_status == {"resolved": 4, "unresolved": 1} and report.new_seeds == 4
+    info = seeds.list_seeds(store)
+    mono = [s for s in info["seeds"] if s["title"].startswith("Towards Monosemanticity")][0]
+    assert mono["source"] == "bib" and mono["mentions"][0]["sentence"].startswith("@misc{bricken}")
+    assert [m["surface"] for m in info["mentions"]] == ["An Unpublished Note Nobody Indexed"]
+
+
+def test_hand_resolution_and_removal(store, standin, aliases, tmp_path):
+    doc = tmp_path / "hand.txt"
+    doc.write_text("I liked the post Deep Deceptiveness a lot. See also the Kaplan paper.\n")
+    add_docs(store, standin, [doc], aliases)
+    (m,) = [m for m in seeds.list_seeds(store)["mentions"] if m["surface"] == "Deep Deceptiveness"]
+    result = run(lambda c: seeds.resolve_by_hand(store, c, str(m["mention"]), "ARXIV:2211.00593"), standin)
+    assert result["mentions"] == 1
+    row = store.conn.execute("SELECT status, resolved_by FROM mention WHERE id = ?", (m["mention"],)).fetchone()
+    assert tuple(row) == ("resolved", "hand")
+    # the same text in another document resolves the same way, without a request
+    other = tmp_path / "other.txt"
+    other.write_text("Nate's essay, see Deep Deceptiveness, is related.\n")
+    before = len(standin.log)
+    add_docs(store, standin, [other], aliases)
+    assert len(standin.log) == before
+    rows = store.conn.execute("SELECT status, resolved_by FROM mention WHERE surface = 'Deep Deceptiveness'").fetchall()
+    assert {tuple(r) for r in rows} == {("resolved", "hand")}
+    # by text, and removal
+    run(lambda c: seeds.resolve_by_hand(store, c, "deep deceptiveness", "ARXIV:2001.08361"), standin)
+    seed_ids = {s["arxiv"] for s in seeds.list_seeds(store)["seeds"]}
+    assert "2001.08361" in seed_ids
+    removed = seeds.remove_seed(store, "ARXIV:2001.08361")
+    assert removed["title"] == "Scaling Laws for Neural Language Models"
+    assert "2001.08361" not in {s["arxiv"] for s in seeds.list_seeds(store)["seeds"]}
+    add_docs(store, standin, [doc], aliases)        # adding the document again does not bring it back
+    assert "2001.08361" not in {s["arxiv"] for s in seeds.list_seeds(store)["seeds"]}
+    from kb.errors import NotFoundError
+    with pytest.raises(NotFoundError):
+        seeds.remove_seed(store, "ARXIV:2001.08361")
+
+
+def test_title_similarity():
+    sim = seeds.title_similarity
+    assert sim("Mind Children", "Mind Children: The Future of Robot and Human Intelligence") == 1.0
+    assert sim("Let's Agree to Agree: Neural Networks Share Classification Order on Real Datas",
+               "Let's Agree to Agree: Neural Networks Share Classification Order on Real Datasets", truncated=True) == 1.0
+    assert sim("Deep Deceptiveness", "Deep Residual Learning for Image Recognition") < 0.6
+    assert sim("internal feedback in the cortical perception–action loop",
+               "Internal feedback in the cortical perception-action loop") == 1.0
+
+
+# -- CLI -----------------------------------------------------------------------------------------
+
+def test_seed_cli(standin_env, tmp_path, monkeypatch):
+    from cli import app
+
+    monkeypatch.setenv("KB_DB", str(tmp_path / "cli.sqlite"))
+    monkeypatch.setenv("KB_USER_ALIASES", str(tmp_path / "none.toml"))
+    runner = CliRunner()
+    r = runner.invoke(app, ["seed", "add", str(SEEDS / "004_d9dd958d3865a5ec.txt"), "--id", "ARXIV:2211.00593", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["new_seeds"] == 3 and out["by_status"]["resolved"] == 5
+    r = runner.invoke(app, ["seed", "list", "--json"])
+    listing = json.loads(r.output)
+    assert {s["arxiv"] for s in listing["seeds"]} == {"2203.15556", "2001.08361", "2211.00593"}
+    r = runner.invoke(app, ["seed", "list"])
+    assert r.exit_code == 0 and "Chinchilla" in r.output or "Compute-Optimal" in r.output
+    r = runner.invoke(app, ["seed", "rm", "ARXIV:2211.00593", "--json"])
+    assert r.exit_code == 0 and json.loads(r.output)["paper"]
+    r = runner.invoke(app, ["seed", "rm", "ARXIV:2211.00593"])
+    assert r.exit_code == 4 and "kb: error" in r.output
+    r = runner.invoke(app, ["seed", "add"])
+    assert r.exit_code == 2
+    r = runner.invoke(app, ["seed", "resolve", "no such mention", "--id", "ARXIV:2211.00593"])
+    assert r.exit_code == 4
+    r = runner.invoke(app, ["seed", "add", "--id", "not-an-id"])
+    assert r.exit_code == 2
+
+
+def test_models_mirror_the_seed_tables(store):
+    from kb import models
+
+    for cls in (models.Document, models.Mention, models.ResolutionCache, models.Seed):
+        table = cls.__table__
+        cols = {r[1]: r for r in store.conn.execute(f"PRAGMA table_info({table.name})")}
+        assert set(cols) == {c.name for c in table.columns}, table.name
+        for c in table.columns:
+            assert bool(cols[c.name][3]) == (not c.nullable and not c.primary_key) or c.primary_key, (table.name, c.name)
