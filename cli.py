@@ -1025,11 +1025,13 @@ def _render_papers(rows: list[dict], title: str, figure: str | None = None,
         cell = Text(r["title"] or "(untitled)", style="bold")
         authors = _short_authors(r.get("authors") or [])
         cell.append(f"\n{authors}" if authors else "", style="italic")
-        cell.append(f"\n{r['paper_id']}", style="dim")
-        if r.get("snippet"):
-            cell.append("\n")
-            for i_part, part in enumerate(r["snippet"].replace("»", "«").split("«")):
-                cell.append(" ".join(part.split(" ")), style="yellow" if i_part % 2 else "dim")
+        cell.append(f"  #{r['id']}", style="dim")
+        snippet = r.get("snippet") or ""
+        plain = snippet.replace("«", "").replace("»", "").strip("… ")
+        if snippet and plain.lower() != (r["title"] or "").strip().lower():
+            cell.append("\n")  # the matching passage, when it is not just the title
+            for i_part, part in enumerate(snippet.replace("»", "«").split("«")):
+                cell.append(part, style="yellow" if i_part % 2 else "dim")
         cites = r.get("citation_count")
         row = [str(i), cell, str(r["year"] or "")]
         if figure:
@@ -1096,6 +1098,7 @@ def top_command(
     year_to: Optional[int] = typer.Option(None, "--year-to", help="Only papers up to this year."),
     seed_distance: Optional[int] = typer.Option(None, "--seed-distance", min=0, help="Only papers at most this many citation hops from a seed."),
     min_citations: Optional[int] = typer.Option(None, "--min-citations", min=0, help="Only papers cited at least this often."),
+    no_seeds: bool = typer.Option(False, "--no-seeds", help="Leave the seeds out: only papers the crawl found."),
     limit: int = typer.Option(20, "--limit", min=0, help="At most this many papers (0: all)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
@@ -1106,6 +1109,7 @@ def top_command(
     if by not in _TOP_BY:
         raise UsageError(f"unknown --by {by!r}; choose one of {', '.join(_TOP_BY)}")
     f = _listing_filter(theme, year_from, year_to, seed_distance, min_citations, limit, by)
+    f.exclude_seeds = no_seeds
     figure = {"seed": "seed_pagerank", "citations": "citation_count",
               "store-citations": "in_citations"}.get(by, by)
     with open_store(readonly=True) as store:
@@ -1182,7 +1186,8 @@ def show_command(
         src = via.get("reached_from_paper")
         how = (f", first reached via {via.get('reached_via')} of {escape(src['title'] or src['paper_id'])}"
                if src else "")
-        c.print(f"{view['seed_distance']} citation hops from the nearest seed{how} "
+        hops = view["seed_distance"]
+        c.print(f"{hops} citation hop{'' if hops == 1 else 's'} from the nearest seed{how} "
                 "(`kb trail` shows the paths).")
     else:
         c.print("Not reached from a seed by the crawler.")
@@ -1201,9 +1206,16 @@ def show_command(
         c.print("\nNo ranks yet: run `kb rank`.")
     if view["seed_sentences"]:
         c.print("\n[bold]Named in the seed documents[/]")
+        from rich.text import Text
+
         for m in view["seed_sentences"]:
             where = Path(m["document"]).name if m.get("document") else "?"
-            c.print(f"  [dim]{escape(where)}[/] {escape(' '.join((m.get('sentence') or '').split()))}")
+            line = Text(f"  {where} ", style="dim")
+            sentence = Text(" ".join((m.get("sentence") or "").split()))
+            if m.get("surface"):  # the words that named the paper
+                sentence.highlight_words([" ".join(m["surface"].split())], style="bold",
+                                         case_sensitive=False)
+            c.print(line + sentence)
     for key, total_key, label in (("references", "references_in_store", "References"),
                                   ("citers", "citers_in_store", "Cited by")):
         if view[key]:
@@ -1246,10 +1258,10 @@ def trail_command(
             + (f" (showing {len(trail.paths)})" if len(trail.paths) < trail.total_paths else ""))
     for i, path in enumerate(trail.paths, 1):
         c.print(f"\n[bold]Path {i}[/]")
-        c.print(f"  [green]seed[/]      {escape(_brief(trail.papers.get(path[0].source, {})))}")
+        c.print(f"  [green]{'seed':<10}[/] {escape(_brief(trail.papers.get(path[0].source, {})))}")
         for hop in path:
-            arrow = "→ cites   " if hop.direction == "cites" else "← cited by"
-            c.print(f"  {arrow} {escape(_brief(trail.papers.get(hop.target, {})))}")
+            arrow = "→ cites" if hop.direction == "cites" else "← cited by"
+            c.print(f"  {arrow:<10} {escape(_brief(trail.papers.get(hop.target, {})))}")
 
 
 # -- local Semantic Scholar stand-in (stand-in helper) ------------------------------------------
@@ -1311,6 +1323,13 @@ app.add_typer(seed_app, name="seed")
 app.add_typer(alias_app, name="alias")
 
 
+def _rows(rows: list[list[Any]]) -> list[list[str]]:
+    """Cells as plain text: forum sentences are full of [brackets] that rich would read as markup."""
+    from rich.markup import escape
+
+    return [["" if v is None else escape(str(v)) for v in r] for r in rows]
+
+
 def _alias_table():
     from kb.aliases import AliasTable
 
@@ -1340,8 +1359,9 @@ def mentions_cmd(
             sys.stdout.write(f"{r['file']}\t{r['start']}\t{r['end']}\t{r['kind']}\t{r['id'] or ''}\t{r['surface']}\n")
         return
     console().print(table(f"{len(rows)} mentions", ["file", "at", "kind", "mention", "id", "score"],
-                          [[Path(r["file"]).name, r["start"], r["kind"], r["surface"] + (" …" if r["truncated"] else ""),
-                            r["id"] or "", r["score"]] for r in rows]))
+                          _rows([[Path(r["file"]).name, r["start"], r["kind"],
+                                  r["surface"] + (" …" if r["truncated"] else ""), r["id"] or "", r["score"]]
+                                 for r in rows])))
 
 
 async def _with_client(fn, *args):
@@ -1422,13 +1442,13 @@ def seed_list(
         more = f" (+{len(s['mentions']) - 1} more)" if len(s["mentions"]) > 1 else ""
         rows.append([s["paper"], s["title"], s["year"] or "", s["arxiv"] or s["doi"] or s["paperId"][:10],
                      where[:200] + more])
-    c.print(table(f"{len(rows)} seeds", ["#", "title", "year", "id", "named in"], rows))
+    c.print(table(f"{len(rows)} seeds", ["#", "title", "year", "id", "named in"], _rows(rows)))
     others = [[m["mention"], m["status"], m["surface"], Path(m["document"]).name, (m["sentence"] or "")[:160],
                "; ".join(f"{x['title']} ({x.get('year') or '?'})" for x in m["candidates"][:2])]
               for m in info["mentions"]]
     if others:
         c.print(table(f"{len(others)} mentions not resolved", ["mention", "status", "text", "document",
-                                                               "sentence", "candidates"], others))
+                                                               "sentence", "candidates"], _rows(others)))
         c.print("Fix one with `kb seed resolve MENTION --id ID`.")
 
 
@@ -1451,7 +1471,7 @@ def seed_resolve(
     if as_json:
         emit_json(result)
         return
-    console().print(f"{result['mentions']} mention(s) now point at #{result['paper']} {result['title']}")
+    console().print(f"{result['mentions']} mention(s) now point at #{result['paper']} {result['title']}", markup=False)
 
 
 @seed_app.command("rm")
@@ -1467,7 +1487,7 @@ def seed_rm(
     if as_json:
         emit_json(result)
         return
-    console().print(f"#{result['paper']} {result['title']} is no longer a seed")
+    console().print(f"#{result['paper']} {result['title']} is no longer a seed", markup=False)
 
 
 @alias_app.command("add")
@@ -1486,7 +1506,7 @@ def alias_add(
     if as_json:
         emit_json(alias.to_dict())
         return
-    console().print(f"added {', '.join(alias.names)} -> {alias.id or alias.title} in {user_path()}")
+    console().print(f"added {', '.join(alias.names)} -> {alias.id or alias.title} in {user_path()}", markup=False)
 
 
 @alias_app.command("list")
@@ -1503,7 +1523,8 @@ def alias_list(
         emit_json([a.to_dict() for a in aliases])
         return
     console().print(table(f"{len(aliases)} aliases", ["names", "id", "title", "year", "from"],
-                          [[", ".join(a.names), a.id or a.kind, a.title, a.year or "", a.source] for a in aliases]))
+                          _rows([[", ".join(a.names), a.id or a.kind, a.title, a.year or "", a.source]
+                                 for a in aliases])))
 
 
 def main() -> None:

@@ -59,7 +59,8 @@ class PaperFilter:
 
     ``seed_distance`` keeps papers at most that many citation hops from the nearest seed
     (seeds are 0; papers the crawler never reached have no known distance and are dropped).
-    ``ids`` restricts the listing to those internal paper ids.
+    ``ids`` restricts the listing to those internal paper ids; ``exclude_seeds`` leaves the
+    seeds out (they top every seed-relative ranking by construction).
     """
 
     theme: str | None = None
@@ -71,6 +72,7 @@ class PaperFilter:
     limit: int | None = None
     sort: str = "rank"
     offset: int = 0
+    exclude_seeds: bool = False
 
     def validate(self, *, fulltext: bool = False) -> None:
         if self.sort not in SORTS:
@@ -142,6 +144,9 @@ def filter_where(store, f: PaperFilter) -> tuple[list[str], list]:
     if f.seed_distance is not None:
         conditions.append(f"({seed_distance_sql(store)}) <= ?")
         params.append(f.seed_distance)
+    if f.exclude_seeds:
+        conditions.append("p.id NOT IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps(seed_ids_of(store)))
     if f.ids is not None:
         conditions.append("p.id IN (SELECT value FROM json_each(?))")
         params.append(json.dumps([int(i) for i in f.ids]))

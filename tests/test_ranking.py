@@ -277,6 +277,8 @@ def test_kb_rank_and_top(store):
     assert all(r["year"] >= 2018 for r in seed)
     assert [r["seed_pagerank"] for r in seed] == sorted((r["seed_pagerank"] for r in seed),
                                                         reverse=True)
+    no_seeds = json.loads(run(db, "top", "--no-seeds", "--json").stdout)["results"]
+    assert {r["id"] for r in no_seeds} == set(range(3, 10))
     plain = run(db, "top", "--by", "citations", "--limit", "2")
     lines = plain.stdout.strip().splitlines()
     assert len(lines) == 2 and lines[0].startswith(sha(6))  # 5000 S2 citations

@@ -354,8 +354,12 @@ def test_seed_cli(standin_env, tmp_path, monkeypatch):
     r = runner.invoke(app, ["seed", "list", "--json"])
     listing = json.loads(r.output)
     assert {s["arxiv"] for s in listing["seeds"]} == {"2203.15556", "2001.08361", "2211.00593"}
-    r = runner.invoke(app, ["seed", "list"])
-    assert r.exit_code == 0 and "Chinchilla" in r.output or "Compute-Optimal" in r.output
+    odd = tmp_path / "brackets.txt"
+    odd.write_text("[quote] See the post Deep Deceptiveness [/] for more.\n")
+    assert runner.invoke(app, ["seed", "add", str(odd)]).exit_code == 0
+    r = runner.invoke(app, ["seed", "list"], env={"COLUMNS": "400"})
+    assert r.exit_code == 0, r.output
+    assert "Compute-Optimal" in r.output and "[/]" in r.output and "Deep Deceptiveness" in r.output
     r = runner.invoke(app, ["seed", "rm", "ARXIV:2211.00593", "--json"])
     assert r.exit_code == 0 and json.loads(r.output)["paper"]
     r = runner.invoke(app, ["seed", "rm", "ARXIV:2211.00593"])

@@ -139,7 +139,7 @@ def test_kb_show_cli(store):
     text = out.stdout
     for expected in ("Risks from Learned Optimization in Advanced Machine Learning Systems",
                      "https://doi.org/10.5555/Risks.2019", "deceptive-alignment (manual)",
-                     "agent-foundations (rule 3.00)", "1 citation hops from the nearest seed",
+                     "agent-foundations (rule 3.00)", "1 citation hop from the nearest seed",
                      "forum-post.md", "mesa-optimization in Risks", "References in the store",
                      "Concrete Problems in AI Safety", "Goal Misgeneralization", "PageRank"):
         assert expected in " ".join(text.split()), expected
@@ -156,9 +156,10 @@ def test_kb_trail_cli(store):
     assert out.exit_code == 0, out.output
     text = out.stdout
     assert "2 hops from the nearest seed; 2 shortest paths" in text
-    assert "seed      Deep Reinforcement Learning from Human Preferences (2017)" in text
+    assert "seed       Deep Reinforcement Learning from Human Preferences (2017)" in text
     assert "← cited by Training language models" in text
     assert "→ cites    Specification gaming" in text
+    assert "← cited by Training language models" in text
     data = json.loads(run(store.path, "trail", "CorpusId:1009", "--json").stdout)
     assert data["distance"] == 3 and data["total_paths"] == 1
     assert [h["direction"] for h in data["paths"][0]["hops"]] == ["cited by"] * 3

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import random
 import re
 import uuid
@@ -25,7 +26,7 @@ from typing import Any, Iterable
 
 from kb.standin import vocab
 from kb.standin.corpus import (
-    Corpus, S2_PAPER_URL, load_works, normalize_arxiv, normalize_doi, normalize_title,
+    Corpus, S2_PAPER_URL, load_works, normalize_arxiv, normalize_title,
     standin_paper_id,
 )
 
@@ -118,24 +119,28 @@ class _TextMaker:
         self.rng = rng
         self.taken = taken
 
+    def _pick(self, seq):
+        return seq[int(self.rng.random() * len(seq))]
+
     def _slots(self) -> dict[str, str]:
-        r = self.rng
-        c1, c2 = r.sample(vocab.CONCEPTS, 2)
-        adj = r.choice(vocab.ADJECTIVES)
-        prop = r.choice(vocab.PROPERTIES)
-        domain = r.choice(vocab.DOMAINS)
-        method = r.choice(vocab.METHODS)
-        acronym = "".join(r.sample(vocab.ACRONYM_PARTS, 2)) + r.choice(("", "", "-2", "++", "X"))
+        pick = self._pick
+        c1, c2 = pick(vocab.CONCEPTS), pick(vocab.CONCEPTS)
+        if c2 == c1:
+            c2 = vocab.CONCEPTS[(vocab.CONCEPTS.index(c1) + 1) % len(vocab.CONCEPTS)]
+        adj, prop, domain, method = (pick(vocab.ADJECTIVES), pick(vocab.PROPERTIES),
+                                     pick(vocab.DOMAINS), pick(vocab.METHODS))
+        acronym = pick(vocab.ACRONYM_PARTS) + pick(vocab.ACRONYM_PARTS) + pick(("", "", "-2", "++", "X"))
+        rnd = self.rng.random
         return {"adj": adj, "concept": c1, "concept2": c2, "prop": prop, "domain": domain,
                 "method": method, "acronym": acronym, "adj_l": adj.lower(), "concept_l": c1.lower(),
                 "concept2_l": c2.lower(), "prop_l": prop.lower(), "domain_l": domain.lower(),
-                "method_l": method.lower(), "n": str(r.randint(8, 300)), "pct": str(r.randint(3, 61))}
+                "method_l": method.lower(), "n": str(8 + int(rnd() * 293)), "pct": str(3 + int(rnd() * 59))}
 
     def paper(self, with_abstract: bool, with_tldr: bool) -> tuple[str, str | None, str | None]:
-        r = self.rng
+        pick = self._pick
         for _ in range(50):
             slots = self._slots()
-            title = r.choice(vocab.TITLE_PATTERNS).format(**slots)
+            title = pick(vocab.TITLE_PATTERNS).format(**slots)
             key = normalize_title(title)
             if key not in self.taken:
                 break
@@ -145,11 +150,11 @@ class _TextMaker:
         self.taken.add(key)
         abstract = None
         if with_abstract:
-            parts = [r.choice(vocab.ABSTRACT_OPENERS), r.choice(vocab.ABSTRACT_MIDDLES),
-                     r.choice(vocab.ABSTRACT_RESULTS), r.choice(vocab.ABSTRACT_CLOSERS)]
+            parts = [pick(vocab.ABSTRACT_OPENERS), pick(vocab.ABSTRACT_MIDDLES),
+                     pick(vocab.ABSTRACT_RESULTS), pick(vocab.ABSTRACT_CLOSERS)]
             text = " ".join(p.format(**slots) for p in parts if p)
             abstract = text[0].upper() + text[1:]
-        tldr = r.choice(vocab.TLDR_PATTERNS).format(**slots) if with_tldr else None
+        tldr = pick(vocab.TLDR_PATTERNS).format(**slots) if with_tldr else None
         return title, abstract, tldr
 
 
@@ -213,7 +218,6 @@ def generate_corpus(n_papers: int, seed: int = 0, works: Iterable[str | Path | d
     taken = {normalize_title(w["title"]) for w in work_list}
     texts = _TextMaker(prng, taken)
     reserved_arxiv = {normalize_arxiv(str(w["arxiv"])) for w in work_list if w.get("arxiv")}
-    reserved_doi = {normalize_doi(str(w["doi"])) for w in work_list if w.get("doi")}
     used_corpus: set[int] = set()
     n_authors = max(30, n_gen // 3)
     author_weights = 1.0 / (np.arange(n_authors) + 8.0)
@@ -221,7 +225,9 @@ def generate_corpus(n_papers: int, seed: int = 0, works: Iterable[str | Path | d
     author_draws = rng.choice(n_authors, size=n_gen * 6 + 8, p=author_weights).tolist()
     draw_pos = 0
     arxiv_seq: dict[str, int] = {}
-    venue_weights = [6, 6, 6, 2, 3, 3, 10, 2, 2, 1, 1, 1, 1, 1, 1, 1]
+    venue_cum = list(itertools.accumulate([6, 6, 6, 2, 3, 3, 10, 2, 2, 1, 1, 1, 1, 1, 1, 1]))
+    venue_objs = {name: _venue_obj(name, kind, alts) for name, kind, alts, _ in vocab.VENUES}
+    author_names: dict[int, tuple[str | None, str]] = {}
     is_work = np.zeros(total, dtype=bool)
     work_index: dict[int, int] = {}
 
@@ -253,7 +259,7 @@ def generate_corpus(n_papers: int, seed: int = 0, works: Iterable[str | Path | d
         else:
             title, abstract, tldr = texts.paper(prng.random() > 0.12, prng.random() < 0.15)
         pid = hashlib.sha1(f"standin:gen:{seed}:{idx}:{title}".encode()).hexdigest()
-        vname, vkind, valts, vtypes = prng.choices(vocab.VENUES, weights=venue_weights)[0]
+        vname, vkind, valts, vtypes = prng.choices(vocab.VENUES, cum_weights=venue_cum)[0]
         no_venue = prng.random() < 0.12
         ext: dict[str, Any] = {}
         arxiv = None
@@ -273,9 +279,8 @@ def generate_corpus(n_papers: int, seed: int = 0, works: Iterable[str | Path | d
         if arxiv:
             ext["DOI"] = f"10.48550/arXiv.{arxiv}"
         elif prng.random() < 0.5:
-            doi = f"10.{prng.choice(('1145', '1109', '1007', '1016', '18653', '5555'))}/standin.{year}.{cid}"
-            if normalize_doi(doi) not in reserved_doi:
-                ext["DOI"] = doi
+            # "standin" in the suffix keeps generated DOIs clear of any real work's DOI
+            ext["DOI"] = f"10.{prng.choice(('1145', '1109', '1007', '1016', '18653', '5555'))}/standin.{year}.{cid}"
         ext["CorpusId"] = cid
         n_auth = prng.choice((1, 2, 2, 3, 3, 3, 4, 4, 5, 6, 8))
         authors = []
@@ -286,16 +291,20 @@ def generate_corpus(n_papers: int, seed: int = 0, works: Iterable[str | Path | d
             if a in seen_authors:
                 continue
             seen_authors.add(a)
-            first = vocab.FIRST_NAMES[a % len(vocab.FIRST_NAMES)]
-            last = vocab.LAST_NAMES[(a * 7 + a // len(vocab.FIRST_NAMES)) % len(vocab.LAST_NAMES)]
-            name = f"{first[0]}. {last}" if a % 3 == 0 else f"{first} {last}"
-            aid = None if prng.random() < 0.01 else str(1_000_000 + a * 17 + seed % 17)
-            authors.append({"authorId": aid, "name": name})
+            known = author_names.get(a)
+            if known is None:
+                first = vocab.FIRST_NAMES[a % len(vocab.FIRST_NAMES)]
+                last = vocab.LAST_NAMES[(a * 7 + a // len(vocab.FIRST_NAMES)) % len(vocab.LAST_NAMES)]
+                known = (str(1_000_000 + a * 17 + seed % 17),
+                         f"{first[0]}. {last}" if a % 3 == 0 else f"{first} {last}")
+                author_names[a] = known
+            # about 1% of S2 author entries carry no authorId
+            authors.append({"authorId": None if prng.random() < 0.01 else known[0], "name": known[1]})
         if no_venue:
             venue, pvenue, types = "", None, (None if prng.random() < 0.5 else ["JournalArticle"])
             journal = None
         else:
-            venue, pvenue, types = vname, _venue_obj(vname, vkind, valts), list(vtypes)
+            venue, pvenue, types = vname, venue_objs[vname], list(vtypes)
             if vname == "arXiv.org":
                 journal = {"name": "ArXiv", "volume": f"abs/{arxiv}"} if arxiv else {"name": "ArXiv"}
             elif vkind == "journal":
