@@ -222,6 +222,7 @@ def crawl(
     concurrency: int = typer.Option(8, "--concurrency", min=1, max=64, help="Requests in flight at once."),
     wait: bool = typer.Option(False, "--wait", help="Wait for another writer instead of refusing."),
     refresh: bool = typer.Option(False, "--refresh", help="Re-check seeds and top papers for new citers; expand what is new."),
+    tag: bool = typer.Option(True, "--tag/--no-tag", help="Re-tag themes automatically after the crawl."),
     top: int = typer.Option(50, "--top", min=0, help="With --refresh: also watch this many top-ranked papers."),
     older_than: str = typer.Option("7d", "--older-than", help="With --refresh: re-check papers not checked for this long."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
@@ -241,9 +242,10 @@ def crawl(
 
             options = RefreshOptions(top=top, older_than_seconds=_duration(older_than))
             report = run_refresh(state.db, budget, options, settings=state.settings, wait=wait,
-                                 progress=display)
+                                 progress=display, tag=tag)
         else:
-            report = run_crawl(state.db, budget, settings=state.settings, wait=wait, progress=display)
+            report = run_crawl(state.db, budget, settings=state.settings, wait=wait, progress=display,
+                               tag=tag)
     render_crawl_report(report, as_json)
     if report.status == "failed":
         raise typer.Exit(7)
@@ -268,6 +270,41 @@ def runs(
                             "" if r["duration_s"] is None else f"{r['duration_s']:.0f}s",
                             r["requests"], r["new_papers"], r["new_edges"], r["errors"],
                             (r["message"] or "")[:60]] for r in rows]))
+
+
+@app.command()
+def build(
+    documents: Optional[list[Path]] = typer.Argument(None, help="Seed documents (default: data/seeds/*.txt)."),
+    depth: int = typer.Option(2, "--depth", min=0, help="Hops from a seed to expand."),
+    max_requests: Optional[int] = typer.Option(300, "--max-requests", min=1, help="Crawl request budget."),
+    max_time: Optional[str] = typer.Option(None, "--max-time", help="Crawl time budget, e.g. 10m."),
+    tag: bool = typer.Option(True, "--tag/--no-tag", help="Tag themes automatically at the end."),
+    wait: bool = typer.Option(False, "--wait", help="Wait for another writer instead of refusing."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """The main job: resolve the works the seed documents name, crawl their citation trails,
+    rank and tag, and summarise."""
+    from kb.build import build as run_build
+    from kb.crawler import CrawlBudget
+
+    budget = CrawlBudget(depth=depth, max_requests=max_requests, max_time=_duration(max_time))
+    with CrawlDisplay(budget, enabled=not as_json) as display:
+        report = run_build(state.db, documents, budget, settings=state.settings, wait=wait, tag=tag,
+                           progress=display)
+    if as_json:
+        emit_json(report.as_dict())
+    else:
+        s = report.seeds
+        statuses = ", ".join(f"{v} {k}" for k, v in sorted(s["by_status"].items()))
+        console().print(f"[bold]seeds[/]: {len(s['documents'])} documents, {s['mentions']} mentions "
+                        f"({statuses or 'none'}); {s['seeds']} seed papers, {s['requests']} requests")
+        render_crawl_report(report.crawl, False)
+        st = report.store
+        console().print(f"[bold]store[/] {st['store']}: {st['papers']} papers, {st['edges']} edges, "
+                        f"{st.get('seeds', 0)} seeds, {st.get('tags', 0)} theme tags. "
+                        "Next: `kb top`, `kb search QUERY`, `kb export --format md`.", soft_wrap=True)
+    if report.crawl.status == "failed":
+        raise typer.Exit(7)
 
 
 # -- periodic jobs and what is new (lead) -------------------------------------------------------
@@ -1292,6 +1329,8 @@ def standin_serve(
     latency: float = typer.Option(0.0, "--latency", help="Seconds added to every answer."),
 ) -> None:
     """Serve a generated corpus (plus the real works) the way api.semanticscholar.org does."""
+    import threading
+
     from kb.standin.faults import parse_fault_rates
     from kb.standin.server import create_standin
 
@@ -1307,6 +1346,11 @@ def standin_serve(
                      f"{corpus.edge_count:,} citations) at {standin.url}; "
                      f"use KB_S2_API_URL={standin.url}. Ctrl-C stops.\n")
     sys.stdout.flush()
+    import signal
+
+    # SIGTERM (and SIGINT, even where a shell made background jobs ignore it) stops cleanly.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: threading.Thread(target=standin.stop, daemon=True).start())
     try:
         standin.wait()
     except KeyboardInterrupt:

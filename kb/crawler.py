@@ -378,17 +378,19 @@ def _theme_scorer():
         return None
 
     def score(record) -> float:
-        text = " ".join(filter(None, (getattr(record, "title", None), getattr(record, "abstract", None))))
-        scores = rule_scores(text) if text else {}
-        return max(scores.values(), default=0.0)
+        title, abstract = getattr(record, "title", None), getattr(record, "abstract", None)
+        if not (title or abstract):
+            return 0.0
+        return max(rule_scores(title, body=abstract).values(), default=0.0)
 
     return score
 
 
 def crawl(db_path, budget: CrawlBudget | None = None, *, settings=None, wait: bool = False,
           progress: Callable[[CrawlProgress], None] | None = None, kind: str = "crawl",
-          rank: bool = True) -> CrawlReport:
-    """Run one crawl on the store at ``db_path`` under its writer lock; ranks afterwards."""
+          rank: bool = True, tag: bool = False) -> CrawlReport:
+    """Run one crawl on the store at ``db_path`` under its writer lock; ranks (and, with
+    ``tag``, re-tags) afterwards."""
     from kb.locking import writer_lock
 
     with writer_lock(db_path, f"kb {kind}", wait=wait):
@@ -400,9 +402,27 @@ def crawl(db_path, budget: CrawlBudget | None = None, *, settings=None, wait: bo
                     return await crawler.run()
 
             report = asyncio.run(go())
-            if rank and report.status != "failed":
-                rank_store(store)
+            after_crawl(store, report, rank=rank, tag=tag)
             return report
+
+
+def after_crawl(store: Store, report: CrawlReport, *, rank: bool, tag: bool) -> None:
+    """Keep ranks and automatic tags in step with a graph that just changed."""
+    if report.status == "failed" or not (report.new_papers or report.new_edges or report.pages):
+        return
+    if rank:
+        rank_store(store)
+    if tag:
+        tag_store(store)
+
+
+def tag_store(store: Store) -> None:
+    """Retrain and rewrite automatic theme tags, when the themes module is available."""
+    try:
+        from kb.tagging import auto_tag
+    except ImportError:
+        return
+    auto_tag(store)
 
 
 def rank_store(store: Store) -> None:

@@ -143,7 +143,7 @@ def is_due(store, job: Job, now: datetime | None = None) -> bool:
     return (now - finished).total_seconds() >= parse_duration(job.every)
 
 
-def run_job(db_path: Path, job: Job, *, settings=None, wait: bool = False) -> JobResult:
+def run_job(db_path: Path, job: Job, *, settings=None, wait: bool = False, tag: bool = True) -> JobResult:
     """One run of ``job``: refresh, digest, log line. Never raises for API or lock failures:
     they become the result's status and exit code, which is what cron needs."""
     from kb.crawler import CrawlBudget
@@ -154,7 +154,8 @@ def run_job(db_path: Path, job: Job, *, settings=None, wait: bool = False) -> Jo
                          direction=job.direction)
     options = RefreshOptions(top=job.top, older_than_seconds=parse_duration(job.older_than))
     try:
-        report = refresh(db_path, budget, options, settings=settings, wait=wait, job=job.name)
+        report = refresh(db_path, budget, options, settings=settings, wait=wait, job=job.name,
+                         tag=tag)
     except StoreLockedError as exc:
         result = JobResult(job.name, "locked", EXIT_LOCKED, message=str(exc))
     except (ApiError, KbError) as exc:

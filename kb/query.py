@@ -43,7 +43,7 @@ _ORDER = {
     "oldest": f"p.year ASC NULLS LAST, r.seed_pagerank {_NULLS_LAST}",
 }
 
-#: Columns every listing row carries (plus ``score``/``snippet`` for full-text queries).
+#: Columns every listing row carries (plus ``score`` for full-text queries).
 ROW_COLUMNS = (
     "id", "paper_id", "corpus_id", "title", "year", "venue", "authors", "doi", "arxiv_id",
     "citation_count", "detail_level", "pagerank", "seed_pagerank", "cocitation", "coupling",
@@ -158,22 +158,26 @@ def filter_where(store, f: PaperFilter) -> tuple[list[str], list]:
 
 
 def build_query(store, f: PaperFilter, *, match: str | None = None,
-                bm25_weights: Sequence[float] = BM25_WEIGHTS) -> tuple[str, list]:
-    """One SELECT returning :data:`ROW_COLUMNS` (and ``score``, ``snippet`` when ``match`` is
-    a full-text MATCH expression, which must already be safe: see ``kb.search``)."""
+                bm25_weights: Sequence[float] = BM25_WEIGHTS,
+                count: bool = False) -> tuple[str, list]:
+    """One SELECT returning :data:`ROW_COLUMNS` (and ``score``, higher is better, when
+    ``match`` is a full-text MATCH expression, which must already be safe: see ``kb.search``).
+    With ``count``, the statement returns just how many papers the filter selects."""
     f.validate(fulltext=match is not None)
-    distance = seed_distance_sql(store)
-    columns = [
-        "p.id", "p.paper_id", "p.corpus_id", "p.title", "p.year", "p.venue", "p.authors",
-        "p.doi", "p.arxiv_id", "p.citation_count", "p.detail_level", "r.pagerank",
-        "r.seed_pagerank", "r.cocitation", "r.coupling", "r.in_citations", "r.in_references",
-        f"{distance} AS seed_distance",
-    ]
+    if count:
+        columns = ["count(*)"]
+    else:
+        columns = [
+            "p.id", "p.paper_id", "p.corpus_id", "p.title", "p.year", "p.venue", "p.authors",
+            "p.doi", "p.arxiv_id", "p.citation_count", "p.detail_level", "r.pagerank",
+            "r.seed_pagerank", "r.cocitation", "r.coupling", "r.in_citations",
+            "r.in_references", f"{seed_distance_sql(store)} AS seed_distance",
+        ]
     params: list = []
     if match is not None:
-        weights = ", ".join(repr(float(w)) for w in bm25_weights)
-        columns.append(f"-bm25(paper_fts, {weights}) AS score")
-        columns.append("snippet(paper_fts, -1, '«', '»', '…', 16) AS snippet")
+        if not count:
+            weights = ", ".join(repr(float(w)) for w in bm25_weights)
+            columns.append(f"-bm25(paper_fts, {weights}) AS score")
         source = "paper_fts JOIN paper p ON p.id = paper_fts.rowid"
     else:
         source = "paper p"
@@ -187,12 +191,20 @@ def build_query(store, f: PaperFilter, *, match: str | None = None,
     params.extend(where_params)
     if conditions:
         sql += "\nWHERE " + "\n  AND ".join(conditions)
+    if count:
+        return sql, params
     order = "score DESC" if f.sort == "relevance" else _ORDER[f.sort]
     sql += f"\nORDER BY {order}, p.id"
     if f.limit is not None or f.offset:
         sql += "\nLIMIT ? OFFSET ?"
         params.extend([-1 if f.limit is None else f.limit, f.offset])
     return sql, params
+
+
+def count_papers(store, f: PaperFilter, *, match: str | None = None) -> int:
+    """How many papers the filter selects, ignoring its limit and offset."""
+    sql, params = build_query(store, f, match=match, count=True)
+    return store.conn.execute(sql, params).fetchone()[0]
 
 
 def row_to_dict(row: sqlite3.Row) -> dict:
@@ -404,6 +416,7 @@ def _resolve_title(store, fragment: str, candidates: int) -> sqlite3.Row:
 
 __all__ = [
     "SORTS", "ROW_COLUMNS", "KNOWN_CITATIONS", "BM25_WEIGHTS", "PaperFilter", "build_query",
+    "count_papers",
     "filter_where", "filter_ids", "query_papers", "row_to_dict", "attach_themes", "themes_for",
     "has_table", "seed_distance_sql", "seed_ids_of", "parse_paper_ref", "resolve_paper",
 ]

@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kb.crawler import CrawlBudget, Crawler, CrawlProgress, CrawlReport, _theme_scorer, rank_store
+from kb.crawler import CrawlBudget, Crawler, CrawlProgress, CrawlReport, _theme_scorer, after_crawl
 from kb.frontier import CITS
 from kb.s2_client import S2Client
 from kb.s2_parse import PAPER_FIELDS, parse_paper
@@ -102,7 +102,7 @@ async def _recheck(crawler: Crawler, watched: list[tuple[int, str, int | None]])
 
 def refresh(db_path, budget: CrawlBudget | None = None, options: RefreshOptions | None = None, *,
             settings=None, wait: bool = False, progress: Callable[[CrawlProgress], None] | None = None,
-            job: str | None = None, rank: bool = True) -> CrawlReport:
+            job: str | None = None, rank: bool = True, tag: bool = False) -> CrawlReport:
     """Re-check the watched papers for new citers and expand what is new, under the writer lock."""
     from kb.locking import writer_lock
 
@@ -124,6 +124,5 @@ def refresh(db_path, budget: CrawlBudget | None = None, options: RefreshOptions 
                     return await crawler.run()
 
             report = asyncio.run(go())
-            if rank and report.status != "failed" and (report.new_papers or report.new_edges):
-                rank_store(store)
+            after_crawl(store, report, rank=rank, tag=tag)
             return report

@@ -18,6 +18,7 @@ A query kb cannot read (an unclosed quote, a dangling ``OR``, only excluded word
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from dataclasses import dataclass, field
@@ -312,16 +313,29 @@ def _run(store, sql: str, params: list) -> list[sqlite3.Row]:
         raise
 
 
+def snippets(store, expression: str, ids: list[int]) -> dict[int, str]:
+    """The best-matching passage of each paper, «marked». Asked only for the rows shown:
+    snippet() re-reads and re-tokenises a paper's text, too slow for every match."""
+    if not ids:
+        return {}
+    rows = _run(store, "SELECT rowid, snippet(paper_fts, -1, '«', '»', '…', 16) FROM paper_fts "
+                       "WHERE paper_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))",
+                [expression, json.dumps(ids)])
+    return {r[0]: r[1] for r in rows}
+
+
 def search(store, query: str, f: PaperFilter | None = None) -> SearchResult:
     """Papers matching ``query`` under the filter ``f`` (default: best 20 by relevance)."""
     f = f or PaperFilter(sort="relevance", limit=20)
     expression = to_match_expression(query)
     sql, params = build_query(store, f, match=expression)
     rows = [row_to_dict(r) for r in _run(store, sql, params)]
+    found = snippets(store, expression, [r["id"] for r in rows])
+    for r in rows:
+        r["snippet"] = found.get(r["id"])
     if f.limit is not None and (len(rows) == f.limit or f.offset):
-        counting = PaperFilter(**{**f.__dict__, "limit": None, "offset": 0, "sort": "relevance"})
-        count_sql, count_params = build_query(store, counting, match=expression)
-        total = _run(store, f"SELECT count(*) FROM ({count_sql})", count_params)[0][0]
+        count_sql, count_params = build_query(store, f, match=expression, count=True)
+        total = _run(store, count_sql, count_params)[0][0]
     else:
         total = len(rows) + f.offset
     return SearchResult(query=query, expression=expression, total=total, rows=rows)

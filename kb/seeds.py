@@ -197,7 +197,8 @@ class Resolver:
 
     def _miss(self, m: Mention, candidates: list[dict], note: str) -> Outcome:
         status = "unresolved" if m.score >= KEEP_SCORE else "rejected"
-        return Outcome(status, candidates=candidates[:3], note=note)
+        near = [c for c in candidates if c["score"] >= 0.6]      # only candidates worth a look
+        return Outcome(status, candidates=near[:3], note=note)
 
     async def _by_title(self, m: Mention, title: str, *, by: str, strict: bool = False) -> Outcome:
         if m.score < QUERY_SCORE and not strict:

@@ -27,11 +27,11 @@ from kb.standin.corpus import (
 )
 from kb.standin.faults import Faults, parse_fault_rates
 from kb.standin.fields import FieldsError, parse_edge_fields, parse_paper_fields
-from kb.standin.server import MSG_429, StandIn
+from kb.standin.server import MSG_429
 
 ROOT = Path(__file__).resolve().parents[1]
 G = "/graph/v1"
-CLIENT: httpx.Client
+CLIENT: httpx.Client = None  # set by the module fixture below
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -639,3 +639,13 @@ def test_record_has_every_flat_field(small):
     assert isinstance(rec["corpusId"], int) and rec["externalIds"]["CorpusId"] == rec["corpusId"]
     assert dt.date.fromisoformat(rec["publicationDate"]) if rec["publicationDate"] else True
     assert isinstance(Corpus(), Corpus)
+
+
+def test_standin_env_points_settings_at_the_stand_in(standin_env):
+    from kb.settings import Settings
+
+    settings = Settings.from_env()
+    assert settings.api_url == standin_env.url and settings.requests_per_second == 1000
+    assert settings.api_key is None
+    r = CLIENT.get(f"{settings.api_url}/graph/v1/paper/search/match", params={"query": "zzzz qqqq"})
+    assert r.status_code == 404 and standin_env.log[-1].endpoint == "match"

@@ -446,7 +446,11 @@ class Corpus:
                 self._unindex_ids(existing, old)
                 self._records[existing] = rec
                 self._index_ids(existing, rec)
-                self._date[existing] = _date_key(rec)
+                if _date_key(rec) != self._date[existing]:
+                    self._date[existing] = _date_key(rec)
+                    date = self._date
+                    for b in self._refs[existing]:  # its place in newest-first lists moved
+                        self._cits[b] = sorted(self._cits[b], key=lambda j: (-date[j], -j))
                 self._changed(reindex=True)
                 return rec["paperId"]
             rec = self._normalize_record(data, stub=False)
@@ -654,6 +658,7 @@ class Corpus:
         """
         if null_id:
             return json.dumps(self._paper_obj(idx, spec, as_stub=True))
+        version = self.version
         cache = self._render_cache.get(spec)
         if cache is None:
             if len(self._render_cache) > 32:
@@ -662,7 +667,8 @@ class Corpus:
         text = cache.get(idx)
         if text is None:
             text = json.dumps(self._paper_obj(idx, spec))
-            cache[idx] = text
+            if self.version == version:  # not rendered across a concurrent mutation
+                cache[idx] = text
         return text
 
     def _edge_prefix(self, citing: int, cited: int, edge_fields: tuple[str, ...], key: str) -> str:

@@ -1,0 +1,59 @@
+"""The main job: seed documents -> resolved seeds -> citation crawl -> ranks and tags.
+
+One writer lock and one API client for the whole pipeline, so the rate limit and the request
+count cover seeding and crawling together, and a second build waits or is refused as a crawl
+would be. Every stage commits as it goes: an interrupted build is resumed by running it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kb.crawler import CrawlBudget, Crawler, CrawlProgress, CrawlReport, _theme_scorer, after_crawl
+from kb.errors import UsageError
+from kb.settings import DATA_DIR
+
+
+@dataclass
+class BuildReport:
+    seeds: dict
+    crawl: CrawlReport
+    store: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"seeds": self.seeds, "crawl": self.crawl.as_dict(), "store": self.store}
+
+
+def default_documents() -> list[Path]:
+    return sorted((DATA_DIR / "seeds").glob("*.txt"))
+
+
+def build(db_path: Path, documents: list[Path] | None = None, budget: CrawlBudget | None = None, *,
+          settings=None, wait: bool = False, tag: bool = True,
+          progress: Callable[[CrawlProgress], None] | None = None) -> BuildReport:
+    from kb import seeds
+    from kb.aliases import AliasTable
+    from kb.locking import writer_lock
+    from kb.s2_client import S2Client
+    from kb.status import store_status
+    from kb.store import Store
+
+    documents = list(documents) if documents else default_documents()
+    if not documents:
+        raise UsageError(f"no seed documents given and none in {DATA_DIR / 'seeds'}")
+    aliases = AliasTable.load()
+    with writer_lock(db_path, "kb build", wait=wait):
+        with Store(db_path) as store:
+            async def go() -> tuple[dict, CrawlReport]:
+                async with S2Client(settings) as client:
+                    seeded = await seeds.add_documents(store, client, documents, aliases)
+                    crawler = Crawler(store, client, budget or CrawlBudget(), progress=progress,
+                                      theme_scorer=_theme_scorer())
+                    return seeded.to_dict(), await crawler.run()
+
+            seeded, report = asyncio.run(go())
+            after_crawl(store, report, rank=True, tag=tag)
+            return BuildReport(seeds=seeded, crawl=report, store=store_status(store))
