@@ -1,7 +1,33 @@
 #!/usr/bin/env bash
-# Sets everything up and runs the main job: seed documents in data/seeds/ -> resolve -> crawl -> summary.
-# Against the live API by default; against the local stand-in when KB_S2_API_URL points at it.
+# Sets everything up and runs the main job: seed documents in data/seeds/ -> resolve -> crawl ->
+# rank and tag -> summary, into data/kb.sqlite.
+#   bash scripts/main.sh              against the live Semantic Scholar API (or $KB_S2_API_URL)
+#   bash scripts/main.sh --standin    against a local stand-in started for the run, into data/standin.sqlite
+# Any further arguments go to `kb build` (e.g. --max-requests 600 --depth 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec .venv/bin/kb build "$@"
+if [ "${1:-}" = "--standin" ]; then
+    shift
+    port=$(.venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    .venv/bin/kb standin serve --port "$port" --papers "${KB_STANDIN_PAPERS:-20000}" > .venv/standin.log 2>&1 &
+    standin_pid=$!
+    trap 'kill "$standin_pid" 2>/dev/null || true' EXIT
+    .venv/bin/python - "$port" <<'PY'
+import socket, sys, time
+deadline = time.time() + 120
+while time.time() < deadline:
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
+        break
+    except OSError:
+        time.sleep(0.2)
+else:
+    sys.exit("the stand-in did not start; see .venv/standin.log")
+PY
+    export KB_S2_API_URL="http://127.0.0.1:$port"
+    export KB_DB="${KB_DB:-data/standin.sqlite}"
+    export KB_RATE="${KB_RATE:-10}"
+    echo "kb: using the local stand-in at $KB_S2_API_URL (store $KB_DB, $KB_RATE requests/s)" >&2
+fi
+.venv/bin/kb build "$@"
