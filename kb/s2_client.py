@@ -187,8 +187,9 @@ class S2Client:
         return items[0]
 
     async def search(self, query: str, fields: str = PAPER_FIELDS, *, limit: int = 10,
-                     offset: int = 0, **filters: Any) -> dict:
-        """Relevance search (``/paper/search``), through the ``semanticscholar`` package."""
+                     **filters: Any) -> dict:
+        """The first page of relevance search (``/paper/search``), through the
+        ``semanticscholar`` package (routed through this client)."""
         sch = self.semanticscholar()
         from semanticscholar.SemanticScholarException import ObjectNotFoundException
 
@@ -196,9 +197,12 @@ class S2Client:
         try:
             results = await sch.search_paper(query, fields=fields.split(","), limit=limit, **kwargs)
         except ObjectNotFoundException:
-            return {"total": 0, "offset": offset, "data": []}
-        raw = results.raw_data if hasattr(results, "raw_data") else []
-        return {"total": results.total, "offset": results.offset, "next": results.next, "data": raw}
+            return {"total": 0, "offset": 0, "data": []}
+        raw = list(results.raw_data or [])[:limit]
+        answer = {"total": results.total or 0, "offset": 0, "data": raw}
+        if raw and results.next:
+            answer["next"] = results.next
+        return answer
 
     # -- the semanticscholar package, routed through this client ------------------------------
     def semanticscholar(self):
