@@ -1444,7 +1444,10 @@ def seed_add(
             for path in bib or []:
                 reports.append(await seeds.add_bibtex(store, client, path))
 
-    asyncio.run(_with_client(run))
+    from kb.locking import writer_lock
+
+    with writer_lock(state.db, "kb seed add"):
+        asyncio.run(_with_client(run))
     total: dict[str, Any] = {"documents": [], "mentions": 0, "by_status": {}, "new_seeds": 0, "seeds": 0,
                              "requests": 0, "cached": 0}
     for r in reports:

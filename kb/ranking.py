@@ -228,6 +228,13 @@ def pagerank_many(adjacency, variants, *, alpha: float = ALPHA, tol: float = TOL
         danglings.append((degree == 0).astype(np.float64))
         both_ways.append(bool(undirected))
     forward = adjacency.T  # a free CSC view: pushes weight from citing to cited papers
+    restart_support = []
+    for p in restarts:
+        if np.all(p == p[0]):
+            restart_support.append((None, float(p[0])))
+        else:
+            where = np.flatnonzero(p)
+            restart_support.append((where, p[where]))
 
     xs = [p.copy() for p in restarts]
     iterations = [0] * k
@@ -245,7 +252,12 @@ def pagerank_many(adjacency, variants, *, alpha: float = ALPHA, tol: float = TOL
             if both_ways[i]:
                 new += adjacency @ shares[:, c]   # and from cited back to citing papers
             new *= alpha
-            new += (alpha * (danglings[i] @ xs[i]) + (1.0 - alpha)) * restarts[i]
+            weight = alpha * (danglings[i] @ xs[i]) + (1.0 - alpha)
+            where, values = restart_support[i]
+            if where is None:   # uniform restart: one number for every paper
+                new += weight * values
+            else:               # restart at a few papers (the seeds): touch only those
+                new[where] += weight * values
             change = np.abs(new - xs[i]).sum()
             xs[i] = new
             iterations[i] = step
@@ -345,15 +357,26 @@ def rank_graph(graph: Graph, *, alpha: float = ALPHA, tol: float = TOL,
 # -- storing -----------------------------------------------------------------------------------
 
 def write_ranks(store, ranks: Ranks, summary_fields: dict) -> None:
-    """Replace every paper's figures and record the run, in one transaction."""
-    rows = zip(ranks.ids.tolist(), ranks.pagerank.tolist(), ranks.seed_pagerank.tolist(),
-               ranks.cocitation.tolist(), ranks.coupling.tolist(),
-               ranks.in_citations.tolist(), ranks.in_references.tolist())
+    """Store every paper's figures and record the run, in one transaction."""
+    columns = (ranks.ids, ranks.pagerank, ranks.seed_pagerank, ranks.cocitation, ranks.coupling,
+               ranks.in_citations, ranks.in_references)
+    n = len(ranks.ids)
+
+    def rows(chunk: int = 100_000):
+        # Python objects for one chunk at a time: a million rows at once would cost ~250 MB.
+        for start in range(0, n, chunk):
+            yield from zip(*(c[start:start + chunk].tolist() for c in columns))
+
+    # Upsert rather than delete-and-insert: rewriting rows in place is faster than freeing
+    # and reallocating every page, and rows of deleted papers go with them (ON DELETE CASCADE).
     with store.transaction() as conn:
-        conn.execute("DELETE FROM paper_rank")
         conn.executemany(
             "INSERT INTO paper_rank (paper, pagerank, seed_pagerank, cocitation, coupling, "
-            "in_citations, in_references) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            "in_citations, in_references) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(paper) DO UPDATE SET pagerank = excluded.pagerank, "
+            "seed_pagerank = excluded.seed_pagerank, cocitation = excluded.cocitation, "
+            "coupling = excluded.coupling, in_citations = excluded.in_citations, "
+            "in_references = excluded.in_references", rows())
         conn.execute(
             "INSERT INTO rank_run (computed_at, papers, edges, seeds, iterations, "
             "seed_iterations, seconds) VALUES (:computed_at, :papers, :edges, :seeds, "

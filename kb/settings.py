@@ -30,11 +30,23 @@ class Settings:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
         env = os.environ if env is None else env
+        try:
+            return cls._from_env(env)
+        except ValueError as exc:
+            from kb.errors import ConfigError
+
+            raise ConfigError(f"a KB_* environment variable is not a number: {exc}") from None
+
+    @classmethod
+    def _from_env(cls, env) -> "Settings":
+        rate = float(env.get("KB_RATE") or 1.0)
+        if rate <= 0:
+            raise ValueError(f"KB_RATE must be positive, not {rate}")
         return cls(
             db_path=Path(env.get("KB_DB") or DEFAULT_DB),
             api_url=(env.get("KB_S2_API_URL") or DEFAULT_API_URL).rstrip("/"),
             api_key=env.get("S2_API_KEY") or None,
-            requests_per_second=float(env.get("KB_RATE") or 1.0),
+            requests_per_second=rate,
             timeout_seconds=float(env.get("KB_TIMEOUT") or 30.0),
             max_attempts=int(env.get("KB_MAX_ATTEMPTS") or 8),
             backoff_base=float(env.get("KB_BACKOFF_BASE") or 1.0),
