@@ -153,12 +153,18 @@ def load_graph(store, *, chunk: int = 100_000, workers: int | None = None) -> Gr
     if workers is None:
         workers = min(4, os.cpu_count() or 1) if n >= 200_000 else 1
     citing, cited = _read_edges(store, int(ids[-1]) if n else 0, chunk=chunk, workers=workers)
-    if not (n and ids[0] == 1 and ids[-1] == n):  # ids with gaps: map them to 0..n-1
-        citing = np.searchsorted(ids, citing)
-        cited = np.searchsorted(ids, cited)
+    # Map store ids to positions 0..n-1. A crawl committing while we read can add edges whose
+    # papers were stored after ``ids`` was read; such edges wait for the next computation.
+    if n and ids[0] == 1 and ids[-1] == n:  # ids without gaps: position = id - 1
+        keep = (citing <= n) & (cited <= n)
+        citing, cited = citing - 1, cited - 1
     else:
-        citing -= 1
-        cited -= 1
+        citing_pos = np.minimum(np.searchsorted(ids, citing), max(n - 1, 0))
+        cited_pos = np.minimum(np.searchsorted(ids, cited), max(n - 1, 0))
+        keep = (ids[citing_pos] == citing) & (ids[cited_pos] == cited) if n else citing < 0
+        citing, cited = citing_pos, cited_pos
+    if not keep.all():
+        citing, cited = citing[keep], cited[keep]
     index_dtype = np.int32 if max(n, cited.size) < 2**31 - 1 else np.int64
     if citing.size < 2 or bool(np.all(citing[1:] >= citing[:-1])):
         # Chunks are read in citing order, so the edges are already laid out row by row.
@@ -225,7 +231,7 @@ def pagerank_many(adjacency, variants, *, alpha: float = ALPHA, tol: float = TOL
         np.divide(1.0, degree, out=inv, where=degree > 0)
         restarts.append(p)
         inv_degrees.append(inv)
-        danglings.append((degree == 0).astype(np.float64))
+        danglings.append(degree == 0)
         both_ways.append(bool(undirected))
     forward = adjacency.T  # a free CSC view: pushes weight from citing to cited papers
     restart_support = []
@@ -252,7 +258,8 @@ def pagerank_many(adjacency, variants, *, alpha: float = ALPHA, tol: float = TOL
             if both_ways[i]:
                 new += adjacency @ shares[:, c]   # and from cited back to citing papers
             new *= alpha
-            weight = alpha * (danglings[i] @ xs[i]) + (1.0 - alpha)
+            # (a masked sum, not a dot product: BLAS would spin up threads for nothing)
+            weight = alpha * np.sum(xs[i], where=danglings[i]) + (1.0 - alpha)
             where, values = restart_support[i]
             if where is None:   # uniform restart: one number for every paper
                 new += weight * values

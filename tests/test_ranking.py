@@ -207,6 +207,20 @@ def test_recompute_replaces_ranks_and_handles_id_gaps(store):
     assert store.conn.execute("SELECT count(*) FROM rank_run").fetchone()[0] == 2
 
 
+def test_edges_of_papers_stored_after_the_id_read_are_left_out(store, monkeypatch):
+    import kb.ranking as ranking
+
+    real = ranking._int_column
+    monkeypatch.setattr(ranking, "_int_column",  # as if P9 was stored after ids were read
+                        lambda conn, sql: real(conn, sql)[:-1])
+    graph = load_graph(store)
+    assert graph.n == 8 and graph.adjacency.nnz == 9  # the edge 9 -> 5 waits for next time
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM paper WHERE id = 8")  # ids with a gap take the other path
+    graph = load_graph(store)
+    assert graph.ids.tolist() == [1, 2, 3, 4, 5, 6, 7] and graph.adjacency.nnz == 9
+
+
 def test_threaded_chunked_loading_equals_serial(store):
     serial = load_graph(store, workers=1)
     threaded = load_graph(store, chunk=2, workers=2)

@@ -1,0 +1,243 @@
+"""Crawl economy, sustained request rate and crawler memory, against the stand-in API.
+
+A depth-limited crawl from a handful of seeds runs to completion against a generated graph,
+with the stand-in (in its own process) enforcing the same rate limit the client is configured
+for, as Semantic Scholar does. Then:
+
+* requests / lower bound: the lower bound for the papers the crawl expanded is one request per
+  1000 entries of each of their two lists (the API's page cap, within its 10,000 window) plus
+  one batch request per 500 papers whose full record was fetched;
+* the same crawl done the naive way with the ``semanticscholar`` package (one call per paper
+  for its details, its references and its citations, default page size 100), against the same
+  server: every list page is fetched for real; details calls are one per paper, so they are
+  run for a random sample and scaled up (said in the table);
+* sustained rate / configured limit after a warm-up, and the 429s the server sent after it;
+* wall time against the ideal (lower bound / rate) and peak RSS of the crawling process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import sqlite3
+import time
+from pathlib import Path
+
+from common import Metric, current_rss_mb, fresh_path, vm_hwm_mb
+
+FULL = dict(papers=50_000, corpus_seed=7, seeds=10, seed_citations=(10, 40), depth=2, rate=10.0,
+            warmup=2.0, details_sample=300, lists_sample=40, naive_concurrency=8)
+QUICK = dict(papers=2_000, corpus_seed=7, seeds=3, seed_citations=(5, 30), depth=2, rate=50.0,
+             warmup=0.2, details_sample=30, lists_sample=10, naive_concurrency=8)
+
+
+def plant_seeds(db: Path, records: list[dict]) -> None:
+    """Seeds as seed resolution leaves them: full records, depth-0 frontier rows, seed rows."""
+    from kb.frontier import SEED_PRIORITY
+    from kb.s2_parse import parse_paper
+    from kb.store import Store, utc_now
+
+    with Store(db) as store:
+        papers = [parse_paper(r, detail_level=2) for r in records]
+        store.upsert_papers(papers)
+        ids = store.internal_ids(p.paper_id for p in papers)
+        now = utc_now()
+        with store.transaction() as conn:
+            conn.executemany(
+                "INSERT OR IGNORE INTO crawl_state (paper, depth, priority, reached_via, seeds, "
+                "details_fetched, updated_at) VALUES (?, 0, ?, 'seed', json_array(?), 1, ?)",
+                [(i, SEED_PRIORITY, i, now) for i in ids.values()])
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'seed'").fetchone():
+                conn.executemany("INSERT OR IGNORE INTO seed (paper, added_at, source) "
+                                 "VALUES (?, ?, 'bench')", [(i, now) for i in ids.values()])
+
+
+def pages(n: int, per_page: int = 1000) -> int:
+    return math.ceil(min(n, 9999) / per_page)
+
+
+def naive_pages(n: int) -> int:
+    """Requests the ``semanticscholar`` package sends to read a list of ``n`` entries: pages
+    of 100 up to the 10,000 window, and one request even for an empty list."""
+    return max(1, math.ceil(min(n, 9999) / 100))
+
+
+def lower_bound(counts: list[tuple[int, int]], details: int) -> dict:
+    list_pages = sum(pages(r) + pages(c) for r, c in counts)
+    batches = math.ceil(details / 500)
+    return {"list_pages": list_pages, "batches": batches, "total": list_pages + batches}
+
+
+def sustained_rate(log: list[tuple], warmup: float) -> dict:
+    """Requests per second from the end of the warm-up to the last request, the worst 10 s
+    window inside that span, and the 429s sent during it."""
+    starts = sorted(t for t, *_ in log)
+    if len(starts) < 2:
+        return {"rate": None, "requests": len(starts), "span": 0.0, "worst_10s": None,
+                "429_after_warmup": 0, "429_total": 0}
+    begin = starts[0] + warmup
+    steady = [t for t in starts if t >= begin]
+    span = (steady[-1] - begin) if steady else 0.0
+    rate = (len(steady) / span) if span > 0 else None
+    worst = None
+    if span >= 10:
+        j = 0
+        for i, t in enumerate(steady):
+            while steady[j] < t - 10:
+                j += 1
+            if t - begin >= 10:
+                n = i - j + 1
+                worst = n / 10 if worst is None else min(worst, n / 10)
+    throttled = [t for t, status, *_ in log if status == 429]
+    return {"rate": rate, "requests": len(steady), "span": span, "worst_10s": worst,
+            "429_after_warmup": sum(1 for t in throttled if t >= begin),
+            "429_total": len(throttled)}
+
+
+async def naive_crawl(url: str, expanded: list[str], detail_ids: list[str], concurrency: int) -> None:
+    """What a script written against the ``semanticscholar`` package does: one call per paper
+    for its details, and every page (default size) of its references and its citations."""
+    from semanticscholar import AsyncSemanticScholar
+
+    from kb.s2_parse import PAPER_FIELDS
+
+    sch = AsyncSemanticScholar(api_url=url)
+    gate = asyncio.Semaphore(concurrency)
+    fields = PAPER_FIELDS.split(",")
+
+    async def lists(pid: str) -> None:
+        async with gate:
+            for get in (sch.get_paper_references, sch.get_paper_citations):
+                results = await get(pid)
+                async for _ in results:
+                    pass
+
+    async def details(pid: str) -> None:
+        async with gate:
+            await sch.get_paper(pid, fields=fields)
+
+    await asyncio.gather(*(lists(p) for p in expanded), *(details(p) for p in detail_ids))
+
+
+def run(work_dir: Path, quick: bool = False, log=print) -> dict:
+    from standin_proc import RemoteStandIn
+
+    p = QUICK if quick else FULL
+    db = fresh_path(Path(work_dir) / "crawl.sqlite")
+    with RemoteStandIn(p["papers"], seed=p["corpus_seed"]) as server:
+        log(f"crawl: stand-in serving {server.papers:,} papers / {server.edges:,} citations "
+            f"(generated in {server.gen_seconds:.1f}s)")
+        return _measure(server, db, p, log)
+
+
+def _measure(server, db: Path, p: dict, log) -> dict:
+    from kb.crawler import CrawlBudget, crawl
+    from kb.settings import Settings
+
+    seeds = server.pick_seeds(p["seeds"], *p["seed_citations"])
+    plant_seeds(db, server.records(seeds))
+    rate = p["rate"]
+    server.set_rate_limit(rate)
+    server.reset()
+    settings = Settings(db_path=db, api_url=server.url, requests_per_second=rate)
+    idle_rss = current_rss_mb()
+    t0 = time.perf_counter()
+    report = crawl(db, CrawlBudget(depth=p["depth"], max_requests=None), settings=settings)
+    wall = time.perf_counter() - t0
+    crawl_peak = vm_hwm_mb()
+    crawl_log = server.log()
+    log(f"crawl: {report.status}, {report.requests} requests, {report.new_papers:,} papers, "
+        f"{report.new_edges:,} edges in {report.duration:.1f}s ({report.rate:.2f} req/s)")
+
+    conn = sqlite3.connect(db)
+    expanded = [r[0] for r in conn.execute(
+        "SELECT p.paper_id FROM crawl_state s JOIN paper p ON p.id = s.paper WHERE s.status = 'done'")]
+    detail_ids = [r[0] for r in conn.execute(
+        "SELECT p.paper_id FROM crawl_state s JOIN paper p ON p.id = s.paper "
+        "WHERE s.details_fetched = 1 AND s.depth > 0")]
+    stored = conn.execute("SELECT count(*) FROM paper").fetchone()[0]
+    conn.close()
+    counts = server.counts(expanded)
+    bound = lower_bound(counts, len(detail_ids))
+    served = len(crawl_log)
+    steady = sustained_rate(crawl_log, p["warmup"])
+
+    # The naive way, same server, no rate limit (the package sleeps 5-60 s on a 429). It costs
+    # ~25 ms of client CPU per request (a new HTTP client each time), so it runs on a random
+    # sample of the expanded papers and of the full records, and is scaled up with the
+    # package's page arithmetic, which the sample checks.
+    server.set_rate_limit(None)
+    rng = random.Random(3)
+    list_sample = expanded if len(expanded) <= p["lists_sample"] else rng.sample(expanded, p["lists_sample"])
+    sample = detail_ids if len(detail_ids) <= p["details_sample"] else rng.sample(detail_ids, p["details_sample"])
+    server.reset()
+    t1 = time.perf_counter()
+    asyncio.run(naive_crawl(server.url, list_sample, sample, p["naive_concurrency"]))
+    naive_seconds = time.perf_counter() - t1
+    naive_log = server.log()
+    list_requests = sum(1 for _, _, endpoint, _ in naive_log if endpoint in ("references", "citations"))
+    detail_requests = sum(1 for _, _, endpoint, _ in naive_log if endpoint == "paper")
+    naive_errors = sum(1 for _, status, *_ in naive_log if status != 200)
+    all_counts = dict(zip(expanded, counts))
+    predicted_sample = sum(naive_pages(r) + naive_pages(c) for r, c in (all_counts[x] for x in list_sample))
+    naive_lists = sum(naive_pages(r) + naive_pages(c) for r, c in all_counts.values())
+    per_paper = detail_requests / len(sample) if sample else 0.0
+    naive_total = naive_lists + round(per_paper * len(detail_ids))
+    log(f"crawl: naive package: {list_requests} list pages for {len(list_sample)} of "
+        f"{len(expanded)} expanded papers (predicted {predicted_sample}), {detail_requests} "
+        f"details calls for {len(sample)} of {len(detail_ids)} papers, in {naive_seconds:.1f}s")
+
+    ideal = bound["total"] / rate
+    rate_ok = steady["rate"] is not None and steady["rate"] / rate >= 0.95 \
+        and steady["429_after_warmup"] == 0
+    sampled = len(sample) < len(detail_ids) or len(list_sample) < len(expanded)
+    metrics = [
+        Metric("crawl", "requests / lower bound", served, "requests", bound["total"],
+               "lower bound", "requests", target_on="ratio", target_op="<=", target=1.05,
+               note=f"{len(expanded)} papers expanded, {len(detail_ids):,} full records "
+                    f"({bound['list_pages']} pages + {bound['batches']} batches)"),
+        Metric("crawl", "requests vs naive semanticscholar", served, "requests", naive_total,
+               "naive package", "requests",
+               note=f"naive: {naive_lists:,} list pages at 100/page + "
+                    f"{per_paper * len(detail_ids):,.0f} get_paper"
+                    + (f" (run on {len(list_sample)} papers' lists and {len(sample)} details, "
+                       f"scaled up)" if sampled else "")
+                    + ("" if list_requests == predicted_sample else
+                       f"; WARNING: sample sent {list_requests} list requests, "
+                       f"arithmetic predicted {predicted_sample}")),
+        Metric("crawl", f"sustained rate / limit ({rate:g} req/s enforced)", steady["rate"],
+               "req/s", rate, "configured limit", "req/s", target_on="ratio", target_op=">=",
+               target=0.95,
+               note=f"{steady['429_after_warmup']} x 429 after a {p['warmup']:g}s warm-up "
+                    f"({steady['429_total']} in all); worst 10 s window "
+                    + (f"{steady['worst_10s']:.2f} req/s" if steady["worst_10s"] else "n/a")),
+        Metric("crawl", f"crawl wall time at {rate:g} req/s", report.duration, "s", ideal,
+               "lower bound / rate", "s",
+               note=f"{wall:.1f}s with the ranking after the crawl; naive package at the same "
+                    f"rate: {naive_total / rate:,.0f}s"),
+        Metric("memory", "peak RSS of the crawl", crawl_peak, "MB", idle_rss,
+               "same process before crawling", "MB",
+               note=f"{stored:,} papers stored, {report.new_edges:,} edges; the stand-in runs "
+                    "in another process"),
+    ]
+    metrics[2].met = rate_ok
+    return {
+        "metrics": metrics,
+        "context": {
+            "corpus_papers": server.papers, "corpus_edges": server.edges, "seeds": len(seeds),
+            "depth": p["depth"], "rate": rate, "status": report.status,
+            "requests_reported": report.requests, "requests_served": served,
+            "retries": report.retries, "statuses": report.statuses,
+            "new_papers": report.new_papers, "new_edges": report.new_edges,
+            "expanded": len(expanded), "details": len(detail_ids), "lower_bound": bound,
+            "steady": steady, "crawl_seconds": report.duration, "wall_seconds": wall,
+            "naive": {"list_sample": len(list_sample), "list_requests": list_requests,
+                      "list_requests_predicted": predicted_sample, "list_pages_all": naive_lists,
+                      "detail_sample": len(sample), "detail_requests": detail_requests,
+                      "estimated_total": naive_total, "seconds": naive_seconds,
+                      "seconds_per_request": naive_seconds / max(1, len(naive_log)),
+                      "non_200": naive_errors},
+            "peak_rss_mb": crawl_peak, "idle_rss_mb": idle_rss,
+        },
+    }
