@@ -213,7 +213,7 @@ def render_crawl_report(report, as_json: bool) -> None:
 def crawl(
     depth: int = typer.Option(2, "--depth", min=0, help="Hops from a seed to expand."),
     max_papers: Optional[int] = typer.Option(None, "--max-papers", min=1, help="Stop after this many new papers."),
-    max_requests: Optional[int] = typer.Option(300, "--max-requests", min=1, help="Stop after this many API requests."),
+    max_requests: int = typer.Option(300, "--max-requests", min=0, help="Stop after this many API requests (0: no limit)."),
     max_time: Optional[str] = typer.Option(None, "--max-time", help="Stop after this long, e.g. 90s, 10m, 2h."),
     direction: str = typer.Option("both", "--direction", help="refs, cits or both."),
     min_year: Optional[int] = typer.Option(None, "--min-year", help="Do not expand papers older than this."),
@@ -232,7 +232,7 @@ def crawl(
 
     if direction not in ("refs", "cits", "both"):
         raise UsageError(f"--direction must be refs, cits or both, not {direction!r}")
-    budget = CrawlBudget(depth=depth, max_papers=max_papers, max_requests=max_requests,
+    budget = CrawlBudget(depth=depth, max_papers=max_papers, max_requests=max_requests or None,
                          max_time=_duration(max_time), direction=direction, min_year=min_year,
                          hub_citations=hub_citations, fetch_details=not no_details,
                          concurrency=concurrency)
@@ -276,7 +276,7 @@ def runs(
 def build(
     documents: Optional[list[Path]] = typer.Argument(None, help="Seed documents (default: data/seeds/*.txt)."),
     depth: int = typer.Option(2, "--depth", min=0, help="Hops from a seed to expand."),
-    max_requests: Optional[int] = typer.Option(300, "--max-requests", min=1, help="Crawl request budget."),
+    max_requests: int = typer.Option(300, "--max-requests", min=0, help="Crawl request budget (0: no limit)."),
     max_time: Optional[str] = typer.Option(None, "--max-time", help="Crawl time budget, e.g. 10m."),
     tag: bool = typer.Option(True, "--tag/--no-tag", help="Tag themes automatically at the end."),
     wait: bool = typer.Option(False, "--wait", help="Wait for another writer instead of refusing."),
@@ -287,7 +287,7 @@ def build(
     from kb.build import build as run_build
     from kb.crawler import CrawlBudget
 
-    budget = CrawlBudget(depth=depth, max_requests=max_requests, max_time=_duration(max_time))
+    budget = CrawlBudget(depth=depth, max_requests=max_requests or None, max_time=_duration(max_time))
     with CrawlDisplay(budget, enabled=not as_json) as display:
         report = run_build(state.db, documents, budget, settings=state.settings, wait=wait, tag=tag,
                            progress=display)

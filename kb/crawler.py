@@ -225,6 +225,8 @@ class Crawler:
             status, message = "interrupted", "stopped by the user"
             self._close_run(status, message)
             raise
+        if status == "completed" and not self.frontier.entries:
+            message = "the store has no seeds yet: add some with `kb seed add`"
         if status == "completed" and self._stop_reason:
             status = "partial"
             message = f"stopped by the {self._stop_reason} budget; run `kb crawl` again to continue"

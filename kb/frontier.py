@@ -116,6 +116,7 @@ class Frontier:
 
     def restrict_to(self, papers: set[int]) -> None:
         self.restricted = set(papers)
+        self.needs_details = {p: pid for p, pid in self.needs_details.items() if p in self.restricted}
         for paper in papers:
             if paper in self.entries:
                 self._push_tasks(self.entries[paper])

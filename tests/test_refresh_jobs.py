@@ -197,3 +197,16 @@ def test_cli_job_add_list_run_and_exit_codes(world, tmp_path):
     assert new.returncode == 0 and new.stdout.startswith("[")
     bad = kb("new", "--since", "yesterday-ish")
     assert bad.returncode == 2 and bad.stderr.startswith("kb: error:") and "Traceback" not in bad.stderr
+
+
+def test_refresh_leaves_an_earlier_crawls_leftover_work_alone(tmp_path):
+    corpus = generate_corpus(1500, seed=8)
+    seeds = [pid for pid in corpus.paper_ids() if 30 <= len(corpus.citations_of(pid)) <= 120][:3]
+    db = tmp_path / "kb.sqlite"
+    with StandIn(corpus) as server:
+        plant_seeds(db, corpus, seeds)
+        first = run_crawl(db, server.url, CrawlBudget(depth=2, max_requests=4, concurrency=1))
+        assert first.status == "partial" and first.frontier_left > 0
+        server.log.clear()
+        report = do_refresh(db, server)
+        assert report.requests == 1 and [r.path for r in server.log] == ["/graph/v1/paper/batch"]
