@@ -1,10 +1,14 @@
 """The one rate limiter every Semantic Scholar request passes through.
 
-A token bucket whose rate adapts: Semantic Scholar answers 429 without a Retry-After header,
+A schedule of send slots (a token bucket holding ``burst`` tokens, written as the generic cell
+rate algorithm) whose rate adapts: Semantic Scholar answers 429 without a Retry-After header,
 so the only signal that we are too fast is the 429 itself. On each 429 the rate is halved
-(down to a floor); after a run of successes it climbs back towards the configured rate. The
-bucket holds at most ``burst`` tokens, so a pause never turns into a burst that trips the
-limit again.
+(down to a floor); after a run of successes it climbs back towards the configured rate.
+
+Slots are computed from the schedule, not from when a request actually left: a caller that
+wakes a few milliseconds late (the event loop was busy storing a page) does not push every
+later slot back, so the crawl keeps the configured rate over time, while an idle pause still
+never turns into a burst beyond ``burst``.
 """
 
 from __future__ import annotations
@@ -34,36 +38,30 @@ class AdaptiveRateLimiter:
         self.recovery_successes = recovery_successes
         self._clock = clock
         self._sleep = sleep
-        self._tokens = self.burst
-        self._last = clock()
+        self._next_slot = clock()
         self._successes_since_throttle = 0
         self._lock: asyncio.Lock | None = None
         self.throttle_events = 0
         self.waited_seconds = 0.0
-
-    def _refill(self) -> None:
-        now = self._clock()
-        self._tokens = min(self.burst, self._tokens + (now - self._last) * self.current_rate)
-        self._last = now
 
     async def acquire(self) -> None:
         """Wait until one request may be sent."""
         if self._lock is None:
             self._lock = asyncio.Lock()
         async with self._lock:
-            self._refill()
-            if self._tokens < 1.0:
-                wait = (1.0 - self._tokens) / self.current_rate
-                self.waited_seconds += wait
-                await self._sleep(wait)
-                self._refill()
-            self._tokens -= 1.0
+            interval = 1.0 / self.current_rate
+            now = self._clock()
+            slot = max(now, self._next_slot - (self.burst - 1.0) * interval)
+            if slot > now:
+                self.waited_seconds += slot - now
+                await self._sleep(slot - now)
+            self._next_slot = max(self._next_slot, slot) + interval
 
     def on_throttled(self) -> None:
         """A 429 arrived: halve the rate and empty the bucket."""
         self.throttle_events += 1
         self.current_rate = max(self.floor, self.current_rate / 2)
-        self._tokens = min(self._tokens, 0.0)
+        self._next_slot = max(self._next_slot, self._clock() + 1.0 / self.current_rate)
         self._successes_since_throttle = 0
 
     def on_success(self) -> None:

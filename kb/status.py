@@ -19,7 +19,7 @@ def store_status(store: Store) -> dict:
         ("seeds", "SELECT count(*) FROM seed"),
         ("unresolved_mentions", "SELECT count(*) FROM mention WHERE status != 'resolved'"),
         ("tags", "SELECT count(*) FROM paper_theme"),
-        ("frontier_pending", "SELECT count(*) FROM crawl_state WHERE status = 'pending'"),
+        ("not_yet_expanded", "SELECT count(*) FROM crawl_state WHERE status = 'pending'"),
         ("expanded", "SELECT count(*) FROM crawl_state WHERE status = 'done'"),
     ):
         value = _count(store, sql)

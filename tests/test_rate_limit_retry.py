@@ -97,3 +97,27 @@ def test_retryable_statuses():
     policy = RetryPolicy()
     assert all(policy.should_retry_status(s) for s in (429, 500, 502, 503, 504))
     assert not any(policy.should_retry_status(s) for s in (400, 401, 403, 404))
+
+
+def test_late_wake_ups_do_not_lower_the_long_run_rate():
+    """A caller that wakes late (the event loop was busy) must not push every later slot back."""
+    clock = FakeClock()
+
+    async def oversleep(seconds: float) -> None:
+        clock.sleeps.append(seconds)
+        clock.now += seconds + 0.03  # 30 ms late every time, at 10 requests/s
+
+    limiter = AdaptiveRateLimiter(10.0, clock=clock, sleep=oversleep)
+    times = acquire_times(limiter, clock, 101)
+    assert times[-1] - times[0] == pytest.approx(10.0, abs=0.05)
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert min(gaps) >= 0.1 - 1e-9  # yet never two requests closer than the interval
+
+
+def test_an_idle_pause_does_not_become_a_burst():
+    clock = FakeClock()
+    limiter = AdaptiveRateLimiter(5.0, clock=clock, sleep=clock.sleep)
+    acquire_times(limiter, clock, 3)
+    clock.now += 60.0
+    times = acquire_times(limiter, clock, 3)
+    assert [round(t - times[0], 6) for t in times] == [0.0, 0.2, 0.4]
