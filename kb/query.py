@@ -174,9 +174,12 @@ def build_query(store, f: PaperFilter, *, match: str | None = None,
             "r.in_references", f"{seed_distance_sql(store)} AS seed_distance",
         ]
     params: list = []
+    conditions, where_params = filter_where(store, f)
+    weights = ", ".join(repr(float(w)) for w in bm25_weights)
+    if match is not None and not conditions and (count or f.sort == "relevance"):
+        return _text_only_query(columns, match, weights, f, count)
     if match is not None:
         if not count:
-            weights = ", ".join(repr(float(w)) for w in bm25_weights)
             columns.append(f"-bm25(paper_fts, {weights}) AS score")
         source = "paper_fts JOIN paper p ON p.id = paper_fts.rowid"
     else:
@@ -184,7 +187,6 @@ def build_query(store, f: PaperFilter, *, match: str | None = None,
     sql = (f"SELECT {', '.join(columns)}\nFROM {source}\n"
            "LEFT JOIN paper_rank r ON r.paper = p.id\n"
            "LEFT JOIN crawl_state cs ON cs.paper = p.id")
-    conditions, where_params = filter_where(store, f)
     if match is not None:
         conditions.insert(0, "paper_fts MATCH ?")
         params.append(match)
@@ -198,6 +200,27 @@ def build_query(store, f: PaperFilter, *, match: str | None = None,
     if f.limit is not None or f.offset:
         sql += "\nLIMIT ? OFFSET ?"
         params.extend([-1 if f.limit is None else f.limit, f.offset])
+    return sql, params
+
+
+def _text_only_query(columns: list[str], match: str, weights: str, f: PaperFilter,
+                     count: bool) -> tuple[str, list]:
+    """A text query with no other filter: FTS5 counts, scores and cuts to the page on its
+    own before anything is joined, which on a large store is several times faster than
+    joining every match first."""
+    if count:
+        return "SELECT count(*) FROM paper_fts WHERE paper_fts MATCH ?", [match]
+    inner = (f"SELECT rowid, -bm25(paper_fts, {weights}) AS score FROM paper_fts "
+             "WHERE paper_fts MATCH ? ORDER BY score DESC, rowid")
+    params: list = [match]
+    if f.limit is not None or f.offset:
+        inner += " LIMIT ? OFFSET ?"
+        params.extend([-1 if f.limit is None else f.limit, f.offset])
+    sql = (f"SELECT {', '.join(columns + ['m.score AS score'])}\n"
+           f"FROM ({inner}) m JOIN paper p ON p.id = m.rowid\n"
+           "LEFT JOIN paper_rank r ON r.paper = p.id\n"
+           "LEFT JOIN crawl_state cs ON cs.paper = p.id\n"
+           "ORDER BY score DESC, p.id")
     return sql, params
 
 
