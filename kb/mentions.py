@@ -657,12 +657,28 @@ def extract_files(paths: list[Path], aliases: AliasTable | None = None) -> list[
     return out
 
 
+# Forum posts and papers' text are kilobytes to a few megabytes; anything larger is almost
+# certainly the wrong file, and extraction time grows with the text.
+MAX_DOCUMENT_BYTES = 5_000_000
+
+
 def read_text(path: Path) -> str:
+    """A document's text. Invalid UTF-8 bytes become U+FFFD (forum exports are often mixed);
+    binary files and oversized files are refused with a clear message."""
     from kb.errors import UsageError
 
     try:
-        return Path(path).read_text(encoding="utf-8", errors="replace")
+        size = Path(path).stat().st_size
+        if size > MAX_DOCUMENT_BYTES and not Path(path).is_dir():
+            raise UsageError(f"{path} is {size / 1e6:.0f} MB; seed documents are texts of at most "
+                             f"{MAX_DOCUMENT_BYTES / 1e6:.0f} MB (split it, or extract the text first)")
+        data = Path(path).read_bytes()
+        if b"\x00" in data[:65536]:
+            raise UsageError(f"{path} looks like a binary file, not text (convert it to text first)")
+        return data.decode("utf-8", errors="replace")
     except FileNotFoundError:
         raise UsageError(f"no such file: {path}") from None
     except IsADirectoryError:
         raise UsageError(f"{path} is a directory; give the text files in it") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None

@@ -195,8 +195,11 @@ class Store:
             raise StoreError(_write_error(self.path, exc)) from None
         try:
             yield self.conn
+        except sqlite3.OperationalError as exc:
+            self._rollback()
+            raise StoreError(_write_error(self.path, exc)) from None
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
         else:
             try:
@@ -204,6 +207,13 @@ class Store:
             except sqlite3.OperationalError as exc:
                 self.conn.execute("ROLLBACK")
                 raise StoreError(_write_error(self.path, exc)) from None
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
 
     # -- writes ----------------------------------------------------------------------------
     def upsert_papers(self, papers: Sequence[PaperRecord], *, run_id: int | None = None) -> int:
@@ -277,6 +287,8 @@ def _write_error(path: Path, exc: sqlite3.OperationalError) -> str:
     text = str(exc)
     if "locked" in text or "busy" in text:
         return f"the store {path} is busy with another writer; try again in a moment"
-    if "readonly" in text:
+    if "readonly" in text or "read-only" in text:
         return f"the store {path} is read-only; kb cannot write to it"
+    if "full" in text:
+        return f"the disk holding {path} is full; nothing of this step was stored"
     return f"cannot write to the store {path}: {text}"
