@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 # == stand-in fixtures (stand-in helper) ========================================================
@@ -70,3 +72,16 @@ def standin_env(standin, monkeypatch):
     return standin
 
 # == end of stand-in fixtures ====================================================================
+
+
+# -- long versions of the loop tests (lead) -----------------------------------------------------
+
+def pytest_addoption(parser):
+    parser.addoption("--long", action="store_true", default=False,
+                     help="run the long versions of the kill -9 and fault loops (minutes, not seconds)")
+
+
+def pytest_configure(config):
+    if config.getoption("--long", default=False):
+        os.environ.setdefault("KB_KILL_TRIALS", "24")
+        os.environ.setdefault("KB_FAULT_TRIALS", "5")

@@ -1,0 +1,59 @@
+"""`python bench/run.py --quick`: every benchmark runs end to end at tiny sizes and fills the table.
+
+The real benchmark takes a quarter of an hour; this only proves that the one documented command
+still works (stand-in in its own process, crawl, the naive package, ingest, ranking, whole-process
+queries against the sqlite3 CLI) and reports every figure with its baseline.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+EXPECTED = {
+    "startup": ["kb --help start-up"],
+    "crawl": ["requests / lower bound", "requests vs naive semanticscholar", "sustained rate / limit",
+              "crawl wall time at", "peak RSS of the crawl"],
+    "ingest": ["papers/s, the last", "papers/s, the first", "edges/s, ", "whole load",
+               "papers/s vs one ORM", "edges/s vs one ORM"],
+    "rank": ["personalised PageRank", "kb rank end to end", "peak RSS of kb rank"],
+    "query": ['kb search "reward hacking"', 'kb search "language models"', "kb top --theme"],
+}
+
+
+def test_quick_run_fills_every_row_of_the_table(tmp_path):
+    out = tmp_path / "results.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--out", str(out)],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert report["quick"] and report["machine"]["cores"] and report["machine"]["sqlite"]
+    by_name = {r["name"]: r for r in report["results"]}
+    assert set(by_name) == set(EXPECTED)
+    for bench, names in EXPECTED.items():
+        metrics = by_name[bench]["metrics"]
+        assert by_name[bench]["peak_rss_mb"] > 0
+        for prefix in names:
+            found = [m for m in metrics if m["name"].startswith(prefix)]
+            assert found, f"{bench}: no row starting {prefix!r} in {[m['name'] for m in metrics]}"
+            m = found[0]
+            assert m["value"] is not None and m["value"] > 0, m
+            if m["name"].startswith("personalised PageRank") or shutil.which("sqlite3") or bench != "query":
+                assert m["baseline"] and m["ratio"], m
+    crawl = {m["name"]: m for m in by_name["crawl"]["metrics"]}
+    economy = crawl["requests / lower bound"]
+    assert economy["met"] and economy["value"] >= economy["baseline"]  # the bound is a bound
+    naive = crawl["requests vs naive semanticscholar"]
+    assert naive["baseline"] > naive["value"]
+    ctx = by_name["crawl"]["context"]
+    assert ctx["status"] == "completed" and ctx["naive"]["non_200"] == 0
+    assert ctx["naive"]["list_requests"] == ctx["naive"]["list_requests_predicted"]
+    table = out.with_suffix(".md").read_text()
+    assert "| group | metric | value | baseline | ratio | target | met? | notes |" in table
+    assert table.count("\n| ") >= sum(len(v) for v in EXPECTED.values()) + 1
+    assert proc.stdout.strip(), "the table is printed too"
