@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import Any, Optional
 
+import sqlite3
+
 import typer
+from typer._click.exceptions import NoArgsIsHelpError, UsageError as ClickUsageError
 from typer.core import TyperGroup
 
 from kb.errors import KbError, UsageError
@@ -36,6 +38,35 @@ class KbGroup(TyperGroup):
         except KeyboardInterrupt:
             sys.stderr.write("kb: interrupted; everything committed so far is kept\n")
             raise typer.Exit(130) from None
+        # Bad input that never reaches kb's own checks gets the same one line (reliability).
+        except ClickUsageError as exc:
+            _usage_failure(exc)
+        except sqlite3.DatabaseError as exc:  # a damaged page found mid-read
+            _one_line_failure(f"the store {state.db} is damaged or unreadable ({exc}); restore it "
+                              "from a backup, or salvage it with `sqlite3 FILE .recover`", 5)
+        except UnicodeEncodeError as exc:
+            if "surrogates" not in str(exc):
+                raise
+            _one_line_failure("an argument is not valid UTF-8 text; kb reads text arguments as UTF-8", 2)
+
+    def parse_args(self, ctx, args):  # options before the command (`kb --db`): same one line
+        try:
+            return super().parse_args(ctx, args)
+        except ClickUsageError as exc:
+            _usage_failure(exc)
+
+
+def _one_line_failure(message: str, code: int):
+    sys.stderr.write(f"kb: error: {' '.join(message.split())}\n")
+    sys.stderr.flush()
+    raise typer.Exit(code) from None
+
+
+def _usage_failure(exc: ClickUsageError):
+    if isinstance(exc, NoArgsIsHelpError):  # `kb job` alone: show the help, as before
+        raise exc
+    where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+    _one_line_failure(exc.format_message() + where, exc.exit_code)
 
 
 app = typer.Typer(
@@ -248,7 +279,7 @@ def crawl(
                                tag=tag)
     render_crawl_report(report, as_json)
     if report.status == "failed":
-        raise typer.Exit(7)
+        _one_line_failure(report.message, report.error_code or 7)
 
 
 @app.command()
@@ -304,7 +335,7 @@ def build(
                         f"{st.get('seeds', 0)} seeds, {st.get('tags', 0)} theme tags. "
                         "Next: `kb top`, `kb search QUERY`, `kb export --format md`.", soft_wrap=True)
     if report.crawl.status == "failed":
-        raise typer.Exit(7)
+        _one_line_failure(report.crawl.message, report.crawl.error_code or 7)
 
 
 # -- periodic jobs and what is new (lead) -------------------------------------------------------

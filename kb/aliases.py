@@ -104,6 +104,8 @@ def _parse(path: Path, source: str) -> list[Alias]:
         return []
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
     entries = data.get("alias", [])
     if not isinstance(entries, list):
         raise ConfigError(f"{path}: [[alias]] entries expected")
@@ -232,6 +234,7 @@ def add_user_alias(names: list[str], *, id: str | None = None, title: str | None
         lines.append("title = " + json.dumps(title, ensure_ascii=False))
     if year:
         lines.append(f"year = {int(year)}")
+    _parse(path, "user")  # a malformed or unreadable file is reported, never appended to
     path.parent.mkdir(parents=True, exist_ok=True)
     existing = path.read_text(encoding="utf-8") if path.exists() else (
         "# Your own nicknames for works; same format as kb's data/aliases.toml.\n")

@@ -129,6 +129,8 @@ def bib_mentions(path: Path) -> tuple[str, list[Mention]]:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
         raise UsageError(f"no such file: {path}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
     entries = parse_bibtex(text)
     if not entries:
         raise UsageError(f"{path} has no BibTeX entries")

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from kb.errors import ApiError, KbError, NotFoundError
+from kb.errors import KbError, NotFoundError
 from kb.frontier import CITS, REFS, Entry, Frontier, FrontierRules
 from kb.s2_client import BATCH_SIZE, S2Client
 from kb.s2_parse import PAPER_FIELDS, parse_edge_page, parse_paper
@@ -85,6 +85,9 @@ class CrawlReport:
     stopped_by: str | None = None
     retries: int = 0
     statuses: dict = field(default_factory=dict)
+    # The exit code of the error that failed the run (kb.errors), so the CLI can tell a
+    # refused API key (8) from an API that stopped answering (7).
+    error_code: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -110,6 +113,7 @@ class Crawler:
         self._requests_at_start = 0
         self._stop_reason: str | None = None
         self._failure: KbError | None = None
+        self._error_code = 0
         self._wake = asyncio.Event()
         self._active = 0
         self.run_id = 0
@@ -221,6 +225,7 @@ class Crawler:
                 raise self._failure
         except KbError as exc:
             status, message = "failed", str(exc)
+            self._error_code = exc.exit_code
         except (asyncio.CancelledError, KeyboardInterrupt):
             status, message = "interrupted", "stopped by the user"
             self._close_run(status, message)
@@ -239,10 +244,10 @@ class Crawler:
             edges_without_id=p.edges_without_id, errors=p.errors, expanded=p.expanded,
             frontier_left=p.frontier, duration=p.elapsed, rate=p.rate, message=message,
             stopped_by=self._stop_reason, retries=self.client.retries,
-            statuses=dict(self.client.statuses))
+            statuses=dict(self.client.statuses),
+            error_code=self._error_code if status == "failed" else 0)
 
     async def _worker(self) -> None:
-        frontier = self.frontier
         while True:
             if not self._budget_left():
                 return
@@ -304,6 +309,8 @@ class Crawler:
         with store.transaction() as conn:
             if page is None:
                 frontier.record_page(conn, entry, direction, None, {}, set(), {})
+                if direction == CITS:
+                    _close_recheck(conn, entry.paper)
                 self._add_run_counts(conn, errors=1)
                 self.progress.errors += 1
                 return
@@ -321,6 +328,8 @@ class Crawler:
                 next_offset = None  # newest first: the rest of the list is already known
             if next_offset is None:
                 self.recheck.discard(entry.paper)
+                if direction == CITS:
+                    _close_recheck(conn, entry.paper)
             frontier.record_page(conn, entry, direction, next_offset, others, new_ids, records)
             flag = "refs" if direction == REFS else "cits"
             if page.truncated:
@@ -408,14 +417,45 @@ def crawl(db_path, budget: CrawlBudget | None = None, *, settings=None, wait: bo
             return report
 
 
+def _close_recheck(conn, paper: int) -> None:
+    """A refresh read this paper's reopened citation list to the end (kb.refresh)."""
+    conn.execute("UPDATE crawl_state SET recheck_open = 0 WHERE paper = ? AND recheck_open = 1", (paper,))
+
+
 def after_crawl(store: Store, report: CrawlReport, *, rank: bool, tag: bool) -> None:
-    """Keep ranks and automatic tags in step with a graph that just changed."""
-    if report.status == "failed" or not (report.new_papers or report.new_edges or report.pages):
+    """Keep ranks and automatic tags in step with a graph that just changed, or that an
+    earlier run changed but was killed before it could rank or tag (so that resuming after
+    ``kill -9`` ends where an uninterrupted run would)."""
+    if report.status == "failed":
         return
-    if rank:
+    changed = bool(report.new_papers or report.new_edges or report.pages)
+    if rank and (changed or _ranks_stale(store)):
         rank_store(store)
-    if tag:
+    if tag and (changed or _tags_stale(store)):
         tag_store(store)
+
+
+def _ranks_stale(store: Store) -> bool:
+    """The last rank run saw a different graph than the store holds now."""
+    conn = store.conn
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'rank_run'").fetchone():
+        return False
+    last = conn.execute("SELECT papers, edges FROM rank_run ORDER BY id DESC LIMIT 1").fetchone()
+    papers = conn.execute("SELECT count(*) FROM paper").fetchone()[0]
+    edges = conn.execute("SELECT count(*) FROM citation").fetchone()[0]
+    if last is None:
+        return edges > 0
+    return (last[0], last[1]) != (papers, edges)
+
+
+def _tags_stale(store: Store) -> bool:
+    """A crawl page was committed after the last automatic tagging run."""
+    conn = store.conn
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'tag_run'").fetchone():
+        return False
+    last_page = conn.execute("SELECT max(updated_at) FROM crawl_state WHERE depth > 0").fetchone()[0]
+    last_tag = conn.execute("SELECT max(started_at) FROM tag_run").fetchone()[0]
+    return last_page is not None and (last_tag is None or last_page > last_tag)
 
 
 def tag_store(store: Store) -> None:

@@ -93,7 +93,10 @@ def load_jobs(path: Path) -> dict[str, Job]:
         raise ConfigError(f"cannot read {path}: {exc}") from None
     jobs = {}
     known = set(Job.__dataclass_fields__)
-    for name, table in (data.get("job") or {}).items():
+    tables = data.get("job") or {}
+    if not isinstance(tables, dict):
+        raise ConfigError(f"{path}: `job` must be a table of [job.NAME] tables")
+    for name, table in tables.items():
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: [job.{name}] must be a table")
         unknown = set(table) - known

@@ -26,11 +26,22 @@ def lock_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".lock")
 
 
-def _holder(handle) -> str:
-    try:
-        handle.seek(0)
-        info = json.loads(handle.read() or "{}")
-    except (ValueError, OSError):
+def _holder(handle, patience: float = 0.5) -> str:
+    """Who holds the lock. A holder writes its name just after taking the lock, so a process
+    refused in that instant reads an empty file: it waits a moment for the name."""
+    deadline = time.monotonic() + patience
+    info = None
+    while True:
+        try:
+            handle.seek(0)
+            raw = handle.read()
+            info = json.loads(raw) if raw.strip() else None
+        except (ValueError, OSError):
+            info = None
+        if isinstance(info, dict) or time.monotonic() >= deadline:
+            break
+        time.sleep(0.01)
+    if not isinstance(info, dict):
         return "another kb process"
     what = info.get("what", "kb")
     since = info.get("since", "?")

@@ -90,6 +90,7 @@ class CrawlState(SQLModel, table=True):
     details_fetched: int = 0
     updated_at: Optional[str] = None
     checked_at: Optional[str] = None  # migration 0006
+    recheck_open: int = 0  # migration 0007
 
 
 class CrawlRun(SQLModel, table=True):

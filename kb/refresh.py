@@ -60,7 +60,8 @@ def watched_papers(store: Store, options: RefreshOptions) -> list[tuple[int, str
             f"""SELECT p.id, p.paper_id, p.citation_count FROM paper p
                 JOIN crawl_state s ON s.paper = p.id
                 WHERE p.id IN ({','.join('?' * len(chunk))})
-                  AND (s.checked_at IS NULL OR s.checked_at <= ?)""", (*chunk, cutoff)).fetchall()
+                  AND (s.checked_at IS NULL OR s.checked_at <= ? OR s.recheck_open = 1)""",
+            (*chunk, cutoff)).fetchall()
     return [tuple(r) for r in rows]
 
 
@@ -81,12 +82,15 @@ def _iso_seconds_ago(seconds: float) -> str:
 
 async def _recheck(crawler: Crawler, watched: list[tuple[int, str, int | None]]) -> None:
     store, client = crawler.store, crawler.client
+    unfinished = _reopened_earlier(store, [paper for paper, _, _ in watched])
     answers = await client.get_papers([pid for _, pid, _ in watched], PAPER_FIELDS)
     fresh = [parse_paper(a, detail_level=2) if a is not None else None for a in answers]
-    changed = []
+    changed, resumed = [], []
     for (paper, _pid, old_count), record in zip(watched, fresh):
         new_count = record.citation_count if record is not None else None
-        if record is not None and (old_count is None or new_count is None or new_count > old_count):
+        if paper in unfinished:
+            resumed.append(paper)
+        elif record is not None and (old_count is None or new_count is None or new_count > old_count):
             changed.append(paper)
     now = utc_now()
     with store.transaction() as conn:
@@ -96,8 +100,24 @@ async def _recheck(crawler: Crawler, watched: list[tuple[int, str, int | None]])
         for paper in changed:
             crawler.frontier.entries[paper].citation_count = None
             crawler.frontier.reopen_list(conn, paper, CITS)
-    crawler.recheck = set(changed)
-    crawler.frontier.restrict_to(set(changed))
+        conn.executemany("UPDATE crawl_state SET recheck_open = 1 WHERE paper = ?",
+                         ((paper,) for paper in changed))
+        for paper in resumed:  # read on from where the stopped refresh left the list
+            crawler.frontier.entries[paper].citation_count = None
+            crawler.frontier.forced_lists.add((paper, CITS))
+    crawler.recheck = set(changed) | set(resumed)
+    crawler.frontier.restrict_to(crawler.recheck)
+
+
+def _reopened_earlier(store: Store, papers: list[int]) -> set[int]:
+    """Papers whose citation list an earlier refresh reopened and did not read to the end."""
+    found: set[int] = set()
+    for start in range(0, len(papers), 900):
+        chunk = papers[start:start + 900]
+        found.update(r[0] for r in store.conn.execute(
+            f"""SELECT paper FROM crawl_state WHERE recheck_open = 1
+                AND paper IN ({','.join('?' * len(chunk))})""", chunk))
+    return found
 
 
 def refresh(db_path, budget: CrawlBudget | None = None, options: RefreshOptions | None = None, *,

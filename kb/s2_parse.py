@@ -35,7 +35,9 @@ MAX_EDGE_PAGE = 1000
 MAX_TEXT = 20_000
 
 _SHA = re.compile(r"^[0-9a-f]{40}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters, and lone UTF-16 surrogates: JSON can spell them ("\ud800"), Python
+# keeps them, and SQLite (UTF-8) refuses to store them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 class ResponseShapeError(ValueError):
@@ -57,19 +59,25 @@ def clean_text(value: Any, limit: int = MAX_TEXT) -> str | None:
     return value[:limit]
 
 
+_INT_MAX = 2**63 - 1  # SQLite's INTEGER
+
+
 def _int(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
+    number = None
     if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
         try:
-            return int(value.strip())
+            number = int(value.strip())
         except ValueError:
             return None
-    return None
+    if number is None or abs(number) > _INT_MAX:
+        return None
+    return number
 
 
 def _str_list(value: Any) -> list[str] | None:
@@ -95,8 +103,9 @@ def parse_paper(obj: Any, detail_level: int = 2) -> PaperRecord | None:
     external_ids = None
     doi = arxiv = None
     if ext is not None:
-        external_ids = {str(k): v for k, v in ext.items()
-                        if isinstance(v, (str, int)) and not isinstance(v, bool)}
+        external_ids = {clean_text(str(k), 100): clean_text(v, 300) if isinstance(v, str) else v
+                        for k, v in ext.items() if isinstance(v, (str, int)) and not isinstance(v, bool)}
+        external_ids = {k: v for k, v in external_ids.items() if k and v is not None}
         doi = clean_text(external_ids.get("DOI"), 300)
         arxiv = clean_text(external_ids.get("ArXiv"), 100)
     tldr = obj.get("tldr")

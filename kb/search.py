@@ -255,6 +255,8 @@ def parse_query(query: str) -> Node:
         raise UsageError(f"the search query is longer than {MAX_QUERY_LENGTH} characters")
     if "\x00" in query:
         raise UsageError("the search query contains a NUL character")
+    if any("\ud800" <= c <= "\udfff" for c in query):  # undecodable bytes from the command line
+        raise UsageError("the search query is not valid UTF-8 text")
     node = _Parser(tokenize(query)).parse()
     if node is None:
         raise UsageError("the search query has no words to look for (only punctuation)")

@@ -113,6 +113,11 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA busy_timeout = 10000")
+        if not readonly and conn.execute("PRAGMA user_version").fetchone()[0] == 0 and \
+                conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+            conn.close()  # someone else's database: never add kb's tables (or WAL mode) to it
+            raise StoreError(f"{path} is a SQLite database but not a kb store (it has tables kb "
+                             "did not make); give kb a new file or a kb store")
         if not readonly:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal":

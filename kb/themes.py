@@ -147,6 +147,8 @@ def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
         raise ConfigError(f"{path}: no themes file (set KB_THEMES or create it)") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     return parse_taxonomy(text, path)
 
 
@@ -261,7 +263,7 @@ def add_theme(path: Path, slug: str, name: str | None = None, description: str =
     text = Path(path).read_text(encoding="utf-8")
     new_text = text.rstrip("\n") + "\n" + "\n".join(lines) + "\n"
     result = parse_taxonomy(new_text, path)
-    Path(path).write_text(new_text, encoding="utf-8")
+    _write(path, new_text)
     return result.themes[slug]
 
 
@@ -278,7 +280,7 @@ def remove_theme(path: Path, slug: str) -> list[str]:
     for child in moved:
         text = _set_key(text, child, "parent", _toml_str(new_parent) if new_parent else None)
     parse_taxonomy(text, path)
-    Path(path).write_text(text, encoding="utf-8")
+    _write(path, text)
     return moved
 
 
@@ -301,7 +303,14 @@ def rename_theme(path: Path, old: str, new: str) -> None:
     for child in taxonomy.children(old):
         text = _set_key(text, child, "parent", _toml_str(new))
     parse_taxonomy(text, path)
-    Path(path).write_text(text, encoding="utf-8")
+    _write(path, text)
+
+
+def _write(path: Path, text: str) -> None:
+    """Replace the taxonomy file atomically: a kill mid-write must not truncate it."""
+    from kb.atomic_write import atomic_write
+
+    atomic_write(Path(path), text)
 
 
 def _set_key(text: str, slug: str, key: str, value: str | None) -> str:

@@ -137,7 +137,8 @@ def digest_markdown(rows: list[dict], since: Since) -> str:
     for theme, items in group_by_theme(rows).items():
         lines += [f"## {theme} ({len(items)})", ""]
         for r in items:
-            authors = ", ".join(r["authors"][:3]) + (" et al." if len(r["authors"]) > 3 else "")
+            names = [str(a) for a in r["authors"] or [] if a]  # an API author may have no name
+            authors = ", ".join(names[:3]) + (" et al." if len(names) > 3 else "")
             title = _md_escape(r["title"] or r["paper_id"])
             link = f"https://www.semanticscholar.org/paper/{r['paper_id']}"
             meta = ", ".join(str(x) for x in (authors, r["year"], r["venue"]) if x)

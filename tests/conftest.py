@@ -85,3 +85,58 @@ def pytest_configure(config):
     if config.getoption("--long", default=False):
         os.environ.setdefault("KB_KILL_TRIALS", "24")
         os.environ.setdefault("KB_FAULT_TRIALS", "5")
+
+
+# == reliability (reliability helper) ===========================================================
+# `pytest --long` (option above) also sizes the tests/test_reliability_*.py loops:
+#
+#   loop                                   default   --long
+#   kill -9 of `kb crawl`, then resume       5 trials  24 trials (>= 20 random moments)
+#   kill -9 of `kb export/graph -o FILE`     6 kills   24 kills
+#   crawls under 20% injected faults         1 trial   5 trials (different fault seeds)
+#
+# `long_run` tells a test which size to use. Every reliability test adds what it did (faults
+# injected and survived, kills survived, bad inputs tried) to a figures file; the totals are
+# printed at the end of the run as "reliability figures" (also with -n 2: workers write, the
+# controller sums).
+
+@pytest.fixture(scope="session")
+def long_run(request) -> bool:
+    return bool(request.config.getoption("--long", default=False))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):
+    if hasattr(session.config, "workerinput"):
+        return  # an xdist worker: the controller chose the file (inherited environment)
+    import tempfile
+
+    handle, path = tempfile.mkstemp(prefix="kb-reliability-figures-", suffix=".jsonl")
+    os.close(handle)
+    os.environ["KB_RELIABILITY_FIGURES"] = path
+    session.config._kb_figures = path
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    import json
+    from collections import defaultdict
+
+    path = getattr(config, "_kb_figures", None)
+    if not path or not os.path.exists(path):
+        return
+    totals: dict = defaultdict(lambda: defaultdict(int))
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            entry = json.loads(line)
+            section = entry.pop("section")
+            for key, value in entry.items():
+                totals[section][key] += value
+    os.unlink(path)
+    if not totals:
+        return
+    terminalreporter.section("reliability figures")
+    for section in sorted(totals):
+        figures = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in sorted(totals[section].items()))
+        terminalreporter.write_line(f"{section}: {figures}")
+
+# == end of reliability ==========================================================================

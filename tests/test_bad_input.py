@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from crawl_helpers import fast_settings, plant_seeds, run_crawl
+from crawl_helpers import plant_seeds, run_crawl
 from kb.crawler import CrawlBudget
 from kb.standin.corpus import generate_corpus
 from kb.standin.server import StandIn

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
 import os
 import random
@@ -15,17 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from kb.crawler import CrawlBudget, Crawler, crawl
+from kb.crawler import CrawlBudget
 from kb.errors import StoreLockedError
-from kb.frontier import SEED_PRIORITY
 from kb.locking import writer_lock
-from kb.s2_client import S2Client
-from kb.s2_parse import parse_paper
-from kb.settings import Settings
 from kb.standin.corpus import generate_corpus
 from kb.standin.server import StandIn
 from kb.store import Store
-from crawl_helpers import fast_settings, plant_seeds, run_crawl, snapshot
+from crawl_helpers import plant_seeds, run_crawl, snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 

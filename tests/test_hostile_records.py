@@ -11,10 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crawl_helpers import plant_seeds, run_crawl
-from kb.crawler import CrawlBudget
-from kb.standin.corpus import generate_corpus
-from kb.standin.server import StandIn
+from reliability_helpers import crawled_store_with_citers
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,18 +26,9 @@ HOSTILE = [
 
 
 def test_hostile_records_are_stored_sanely_and_exported_escaped(tmp_path):
-    corpus = generate_corpus(300, seed=23)
-    seed = next(p for p in corpus.paper_ids() if 2 <= len(corpus.citations_of(p)) <= 15)
-    hostile_ids = []
-    for fields in HOSTILE:
-        pid = corpus.add_paper(**fields, publicationDate="2025-01-02")
-        corpus.add_citation(pid, seed)
-        hostile_ids.append(pid)
-    db = tmp_path / "kb.sqlite"
-    with StandIn(corpus) as server:
-        plant_seeds(db, corpus, [seed])
-        report = run_crawl(db, server.url, CrawlBudget(depth=1, max_requests=None))
-    assert report.status == "completed"
+    db, hostile_ids = crawled_store_with_citers(
+        tmp_path, [dict(fields, publicationDate="2025-01-02") for fields in HOSTILE],
+        corpus_size=300, corpus_seed=23, max_citers=15)
     conn = sqlite3.connect(db)
     rows = {r[0]: r[1:] for r in conn.execute("SELECT paper_id, title, abstract FROM paper")}
     conn.close()

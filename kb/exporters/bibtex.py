@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections import defaultdict
 
-from kb.export import ExportEntry
+from kb.export import ExportEntry, safe_url
 
 _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}",
@@ -191,11 +191,29 @@ def parse_entry(text: str) -> tuple[str, dict[str, str]] | None:
     return kind, fields
 
 
+# LaTeX commands a stored value may keep: accents, letters, typography and inline math. Any
+# other command (\input, \write18, \csname, \def ...) in text that came from an API could
+# read files or run code when the bibliography is typeset, so such a value is escaped whole.
+_SAFE_COMMANDS = frozenset("""
+    i j o O l L ss aa AA ae AE oe OE c d b t u v H k r
+    textendash textemdash textquoteright textquoteleft textquotedblleft textquotedblright
+    textasciitilde textasciicircum textbackslash textbraceleft textbraceright textbar
+    textit textbf textsc textrm texttt textsf textsuperscript textsubscript emph mbox
+    ldots dots cdots cdot times pm mp leq geq neq approx sim infty ell partial nabla to
+    rightarrow leftarrow log exp sqrt frac mathrm mathbf mathit mathcal mathbb mathsf text
+    alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu
+    xi pi varpi rho sigma tau upsilon phi varphi chi psi omega
+    Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega
+""".split())
+_COMMAND = re.compile(r"\\([A-Za-z]+)")
+
+
 def _stored_value(raw: str) -> str:
     """A value from Semantic Scholar's BibTeX as safe LaTeX. Its values are plain text (a
     title with ``&`` or ``%`` breaks LaTeX as is); one that already uses LaTeX commands is
-    kept when its braces balance."""
-    if "\\" in raw and _balanced(raw):
+    kept when its braces balance and every command is a harmless one."""
+    if "\\" in raw and _balanced(raw) and all(
+            m.group(1) in _SAFE_COMMANDS for m in _COMMAND.finditer(raw)):
         return " ".join(raw.split())
     return latex_escape(raw)
 
@@ -281,6 +299,8 @@ def entry_fields(entry: ExportEntry) -> tuple[str, dict[str, str]]:
                   for k, v in raw.items() if v and v.strip()}
         if "title" in fields:
             fields["title"] = _protect_case(fields["title"])
+        if "url" in fields and not safe_url(fields["url"]):
+            del fields["url"]  # javascript:, data:, file: ... never reach a PDF's links
         kind = kind if re.fullmatch(r"[a-z]+", kind) else "misc"
         own_kind, own = built_fields(entry)
         for k, v in own.items():
