@@ -266,9 +266,13 @@ class Texts:
 
 
 def load_texts(store, paper_ids: Iterable[int] | None = None) -> Texts:
-    """Title and abstract+TLDR of every paper that has a title (or of ``paper_ids``)."""
+    """Title and abstract+TLDR of every paper that has a title (or of ``paper_ids``).
+
+    Ordered by Semantic Scholar id, not store id: store ids follow the order in which pages
+    happened to arrive, and the models' negative sampling follows row order, so a resumed or
+    re-run crawl of the same graph must give the same rows to end with the same tags."""
     sql = "SELECT id, title, abstract, tldr FROM paper WHERE title IS NOT NULL"
-    rows = store.conn.execute(sql + " ORDER BY id").fetchall()
+    rows = store.conn.execute(sql + " ORDER BY paper_id").fetchall()
     if paper_ids is not None:
         wanted = set(paper_ids)
         rows = [r for r in rows if r[0] in wanted]

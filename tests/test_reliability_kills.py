@@ -40,26 +40,17 @@ def graph():
 
 
 def derived_snapshot(db: Path) -> tuple[set, set]:
-    """Ranks (rounded) and theme tags: what ranking and tagging leave behind.
-
-    Keyword-rule tags are compared exactly. Model and graph tags are not: the models train on
-    papers in store-id order, which depends on the order pages arrived (8 requests in flight),
-    so two uninterrupted crawls already differ there (reported to the lead). For them the
-    snapshot says only that tagging ran after the last crawl page was stored."""
+    """Ranks (rounded) and theme tags of every source: what ranking and tagging leave behind.
+    Tagging reads papers in Semantic Scholar id order, so the tags do not depend on the order
+    in which pages arrived (8 requests in flight) nor on where a crawl was killed."""
     conn = sqlite3.connect(db)
     try:
         ranks = set(conn.execute(
             "SELECT p.paper_id, round(r.seed_pagerank, 9), round(r.pagerank, 9), r.in_citations "
             "FROM paper_rank r JOIN paper p ON p.id = r.paper"))
         tags = set(conn.execute(
-            "SELECT p.paper_id, t.theme, round(t.score, 6) FROM paper_theme t "
-            "JOIN paper p ON p.id = t.paper WHERE t.source = 'rule'"))
-        last_page, last_tag = conn.execute(
-            "SELECT (SELECT max(updated_at) FROM crawl_state WHERE depth > 0), "
-            "(SELECT max(started_at) FROM tag_run)").fetchone()
-        models = conn.execute("SELECT count(*) FROM paper_theme WHERE source = 'model'").fetchone()[0]
-        tags.add(("tagged after the last page", last_tag is not None and last_tag >= last_page,
-                  models > 0))
+            "SELECT p.paper_id, t.theme, t.source, round(t.score, 4) FROM paper_theme t "
+            "JOIN paper p ON p.id = t.paper"))
     finally:
         conn.close()
     return ranks, tags
