@@ -114,22 +114,23 @@ def seed_ids_of(store) -> list[int]:
     return [r[0] for r in rows]
 
 
-def theme_condition(store, slug: str) -> tuple[str, list]:
+def theme_condition(store, slug: str, *, per_row: bool = False) -> tuple[str, list]:
     """The themes module's WHERE fragment for one theme; a clear error when kb has none."""
     try:
         from kb.themes import theme_filter
     except ImportError:
         raise UsageError("--theme is not available: this kb has no theme tagging") from None
     try:
-        fragment, params = theme_filter(store, slug)
+        fragment, params = theme_filter(store, slug, per_row=per_row)
     except sqlite3.OperationalError as exc:
         raise UsageError(f"--theme is not available in this store ({exc}); "
                          "run `kb tag auto` first") from None
     return fragment, list(params)
 
 
-def filter_where(store, f: PaperFilter) -> tuple[list[str], list]:
-    """The WHERE conditions (on aliases p, r, cs) and their parameters for a filter."""
+def filter_where(store, f: PaperFilter, *, per_row: bool = False) -> tuple[list[str], list]:
+    """The WHERE conditions (on aliases p, r, cs) and their parameters for a filter;
+    ``per_row`` when an index drives the query and each row is checked as it comes."""
     conditions: list[str] = []
     params: list = []
     if f.year_from is not None:
@@ -151,7 +152,7 @@ def filter_where(store, f: PaperFilter) -> tuple[list[str], list]:
         conditions.append("p.id IN (SELECT value FROM json_each(?))")
         params.append(json.dumps([int(i) for i in f.ids]))
     if f.theme:
-        fragment, theme_params = theme_condition(store, f.theme)
+        fragment, theme_params = theme_condition(store, f.theme, per_row=per_row)
         conditions.append(f"({fragment})")
         params.extend(theme_params)
     return conditions, params
@@ -159,11 +160,17 @@ def filter_where(store, f: PaperFilter) -> tuple[list[str], list]:
 
 def build_query(store, f: PaperFilter, *, match: str | None = None,
                 bm25_weights: Sequence[float] = BM25_WEIGHTS,
-                count: bool = False) -> tuple[str, list]:
+                count: bool = False, part: str | None = None) -> tuple[str, list]:
     """One SELECT returning :data:`ROW_COLUMNS` (and ``score``, higher is better, when
     ``match`` is a full-text MATCH expression, which must already be safe: see ``kb.search``).
-    With ``count``, the statement returns just how many papers the filter selects."""
+    With ``count``, the statement returns just how many papers the filter selects.
+
+    ``part`` is for :func:`select_papers`' rank-ordered path: ``"ranked"`` reads only ranked
+    papers, in the rank index's order, so SQLite stops after the first ``limit`` matches;
+    ``"unranked"`` reads only the papers that have no rank (they come last in that order)."""
     f.validate(fulltext=match is not None)
+    if part is not None:
+        return _rank_part_query(store, f, part)
     if count:
         columns = ["count(*)"]
     else:
@@ -201,6 +208,81 @@ def build_query(store, f: PaperFilter, *, match: str | None = None,
         sql += "\nLIMIT ? OFFSET ?"
         params.extend([-1 if f.limit is None else f.limit, f.offset])
     return sql, params
+
+
+# Sorts a rank index can serve (migration 0008): its order, ties broken by store id.
+_RANK_INDEX_ORDER = {
+    "rank": "r.seed_pagerank DESC, r.pagerank DESC, r.paper",
+    "seed": "r.seed_pagerank DESC, r.pagerank DESC, r.paper",
+    "pagerank": "r.pagerank DESC, r.paper",
+}
+_RANK_INDEXES = {"rank": "paper_rank_by_seed", "seed": "paper_rank_by_seed",
+                 "pagerank": "paper_rank_by_pagerank"}
+# Below this many tagged papers a theme's own papers are the cheaper place to start: walking
+# the rank index for a rare theme would read most of the index to find a few of them.
+RANK_WALK_MIN_TAGGED = 2000
+RANK_WALK_MAX_ROWS = 5000
+
+
+def _rank_part_query(store, f: PaperFilter, part: str) -> tuple[str, list]:
+    columns = [
+        "p.id", "p.paper_id", "p.corpus_id", "p.title", "p.year", "p.venue", "p.authors",
+        "p.doi", "p.arxiv_id", "p.citation_count", "p.detail_level", "r.pagerank",
+        "r.seed_pagerank", "r.cocitation", "r.coupling", "r.in_citations",
+        "r.in_references", f"{seed_distance_sql(store)} AS seed_distance",
+    ]
+    conditions, params = filter_where(store, f, per_row=part == "ranked")
+    if part == "ranked":  # CROSS JOIN keeps paper_rank outermost, walked in index order
+        source = "paper_rank r CROSS JOIN paper p ON p.id = r.paper"
+        order = _RANK_INDEX_ORDER[f.sort]
+    else:
+        source = "paper p LEFT JOIN paper_rank r ON r.paper = p.id"
+        conditions.insert(0, "r.paper IS NULL")
+        order = "p.id"
+    sql = f"SELECT {', '.join(columns)}\nFROM {source}\nLEFT JOIN crawl_state cs ON cs.paper = p.id"
+    if conditions:
+        sql += "\nWHERE " + "\n  AND ".join(conditions)
+    sql += f"\nORDER BY {order}\nLIMIT ?"
+    params.append(f.offset + f.limit)
+    return sql, params
+
+
+def _walks_rank_index(store, f: PaperFilter) -> bool:
+    """Whether a listing is best read down the rank index: a short, rank-ordered page of the
+    whole store (``kb top``), not a text search or a list of given papers."""
+    if f.sort not in _RANK_INDEX_ORDER or f.limit is None or f.ids is not None:
+        return False
+    if f.offset + f.limit > RANK_WALK_MAX_ROWS:
+        return False
+    index = store.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?",
+                               (_RANK_INDEXES[f.sort],)).fetchone()
+    if index is None:  # a store opened read-only before its upgrade
+        return False
+    if f.theme:
+        from kb.themes import tagged_at_least
+
+        try:
+            return tagged_at_least(store, f.theme, RANK_WALK_MIN_TAGGED)
+        except sqlite3.OperationalError:
+            return False
+    return True
+
+
+def select_papers(store, f: PaperFilter) -> list[sqlite3.Row]:
+    """The rows a filter selects, in its order: :func:`build_query`'s statement, or, for a
+    short rank-ordered page, the ranked papers read down the rank index and then, if the page
+    is not full, the unranked ones (which that order puts last)."""
+    f.validate()
+    if not _walks_rank_index(store, f):
+        sql, params = build_query(store, f)
+        return store.conn.execute(sql, params).fetchall()
+    wanted = f.offset + f.limit
+    sql, params = build_query(store, f, part="ranked")
+    rows = store.conn.execute(sql, params).fetchall()
+    if len(rows) < wanted:
+        sql, params = build_query(store, f, part="unranked")
+        rows += store.conn.execute(sql, params).fetchmany(wanted - len(rows))
+    return rows[f.offset:wanted]
 
 
 def _text_only_query(columns: list[str], match: str, weights: str, f: PaperFilter,
@@ -245,15 +327,16 @@ def row_to_dict(row: sqlite3.Row) -> dict:
 
 
 def query_papers(store, f: PaperFilter, *, match: str | None = None) -> list[dict]:
-    """Run :func:`build_query` and return the rows as dicts."""
+    """The papers a filter (and full-text ``match``) selects, as dicts, in the filter's order."""
+    if match is None:
+        return [row_to_dict(r) for r in select_papers(store, f)]
     sql, params = build_query(store, f, match=match)
     return [row_to_dict(r) for r in store.conn.execute(sql, params)]
 
 
 def filter_ids(store, f: PaperFilter) -> list[int]:
     """Just the internal ids a filter selects, in its order (for exports of whole subsets)."""
-    sql, params = build_query(store, f)
-    return [r[0] for r in store.conn.execute(sql, params)]
+    return [r[0] for r in select_papers(store, f)]
 
 
 def attach_themes(store, rows: list[dict]) -> list[dict]:

@@ -438,18 +438,38 @@ def theme_slugs_for_filter(taxonomy: Taxonomy, slugs: str | Sequence[str]) -> li
 
 
 def theme_filter(store, slug: str | Sequence[str], alias: str = "p",
-                 taxonomy: Taxonomy | None = None) -> tuple[str, list]:
+                 taxonomy: Taxonomy | None = None, *, per_row: bool = False) -> tuple[str, list]:
     """An SQL condition on ``paper {alias}`` selecting papers tagged with ``slug`` (or any of a
     comma-separated list) or one of their sub-themes, and its parameters.
 
+    The default form gathers the theme's papers once (best when the theme's papers drive the
+    query); ``per_row`` checks each candidate row by the tag table's key instead (best when
+    another index drives it and stops after a few rows, as ``kb top`` does).
     Raises UsageError naming close matches for an unknown slug.
     """
     taxonomy = taxonomy or load_taxonomy()
     slugs = theme_slugs_for_filter(taxonomy, slug)
     marks = ", ".join("?" for _ in slugs)
-    sql = (f"{alias}.id IN (SELECT pt.paper FROM paper_theme pt WHERE pt.theme IN ({marks})"
-           f" AND {effective_tags_sql('pt')})")
+    if per_row:
+        sql = (f"EXISTS (SELECT 1 FROM paper_theme pt WHERE pt.paper = {alias}.id"
+               f" AND pt.theme IN ({marks}) AND {effective_tags_sql('pt')})")
+    else:
+        sql = (f"{alias}.id IN (SELECT pt.paper FROM paper_theme pt WHERE pt.theme IN ({marks})"
+               f" AND {effective_tags_sql('pt')})")
     return sql, list(slugs)
+
+
+def tagged_at_least(store, slug: str | Sequence[str], count: int,
+                    taxonomy: Taxonomy | None = None) -> bool:
+    """Whether ``slug`` (with sub-themes) has at least ``count`` tag rows: reads at most
+    ``count`` index entries, so it is cheap however large the theme is."""
+    taxonomy = taxonomy or load_taxonomy()
+    slugs = theme_slugs_for_filter(taxonomy, slug)
+    marks = ", ".join("?" for _ in slugs)
+    found = store.conn.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM paper_theme WHERE theme IN ({marks}) LIMIT ?)",
+        (*slugs, count)).fetchone()[0]
+    return found >= count
 
 
 def themes_of(store, paper_ids: Iterable[int]) -> dict[int, list[tuple[str, float, str]]]:

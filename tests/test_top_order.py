@@ -1,0 +1,148 @@
+"""`kb top` reads short rank-ordered pages down the rank index (migration 0008). Whatever path a
+listing takes, it must return exactly the rows, in exactly the order, of the one general SQL
+statement; and the index path must really stop early (no sort of every candidate)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import kb.query as query
+from kb.query import PaperFilter, build_query, query_papers, select_papers
+from kb.records import EdgeRecord, PaperRecord
+from kb.store import Store
+
+N_PAPERS = 400
+THEMES = """
+[theme.broad]
+name = "Broad"
+[theme.broad-child]
+name = "Broad child"
+parent = "broad"
+[theme.rare]
+name = "Rare"
+"""
+
+
+def sha(n: int) -> str:
+    return f"{0xfeed0000 + n:040x}"
+
+
+@pytest.fixture(scope="module")
+def themes_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("themes") / "themes.toml"
+    path.write_text(THEMES)
+    return path
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory, themes_file):
+    """400 papers: most ranked (with many exact ties), 40 never ranked; a broad theme (with a
+    sub-theme, manual negatives and manual positives) and a rare one; seeds and depths."""
+    rng = random.Random(8)
+    db = tmp_path_factory.mktemp("top") / "kb.sqlite"
+    papers = [PaperRecord(sha(n), title=f"Paper {n}", year=rng.choice([None, 2015, 2019, 2020, 2023]),
+                          citation_count=rng.choice([None, 0, 5, 50]), detail_level=2)
+              for n in range(N_PAPERS)]
+    edges = [EdgeRecord(sha(rng.randrange(N_PAPERS)), sha(rng.randrange(N_PAPERS))) for _ in range(600)]
+    with Store(db) as s:
+        with s.transaction() as conn:
+            s.upsert_papers(papers)
+            s.upsert_edges([e for e in edges if e.citing != e.cited])
+            ids = [r[0] for r in conn.execute("SELECT id FROM paper ORDER BY id")]
+            unranked = set(rng.sample(ids, 40))
+            conn.executemany(
+                "INSERT INTO paper_rank (paper, pagerank, seed_pagerank, cocitation, coupling, "
+                "in_citations, in_references) VALUES (?, ?, ?, 0, 0, ?, 0)",
+                [(i, rng.choice([0.001, 0.002, rng.random()]), rng.choice([0.0, 0.5, rng.random()]),
+                  rng.randrange(5)) for i in ids if i not in unranked])
+            conn.executemany("INSERT INTO crawl_state (paper, depth) VALUES (?, ?)",
+                             [(i, rng.randrange(4)) for i in ids if rng.random() < 0.8])
+            conn.executemany("INSERT INTO seed (paper, source) VALUES (?, 'hand')", [(i,) for i in ids[:5]])
+            tags = []
+            for i in ids:
+                if rng.random() < 0.4:
+                    tags.append((i, rng.choice(["broad", "broad-child"]), "rule", 0, rng.random()))
+                if rng.random() < 0.05:
+                    tags.append((i, "broad", "manual", 1, 1.0))  # "not this theme" wins
+                if rng.random() < 0.03:
+                    tags.append((i, "rare", "manual", 0, 1.0))
+            conn.executemany("INSERT OR REPLACE INTO paper_theme (paper, theme, source, negative, score) "
+                             "VALUES (?, ?, ?, ?, ?)", tags)
+    with Store(db) as s:
+        yield s
+
+
+def general(store, f: PaperFilter) -> list[int]:
+    sql, params = build_query(store, f)
+    return [r[0] for r in store.conn.execute(sql, params)]
+
+
+filters = st.builds(
+    PaperFilter,
+    theme=st.sampled_from([None, "broad", "broad-child", "rare"]),
+    year_from=st.sampled_from([None, 2019, 2023]),
+    year_to=st.sampled_from([None, 2023]),
+    seed_distance=st.sampled_from([None, 0, 1, 2]),
+    min_citations=st.sampled_from([None, 5]),
+    limit=st.integers(min_value=0, max_value=N_PAPERS + 20),
+    offset=st.integers(min_value=0, max_value=N_PAPERS),
+    sort=st.sampled_from(["rank", "seed", "pagerank"]),
+    exclude_seeds=st.booleans(),
+)
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(f=filters)
+def test_rank_walk_returns_what_the_general_query_returns(store, themes_file, monkeypatch, f):
+    monkeypatch.setenv("KB_THEMES", str(themes_file))
+    monkeypatch.setattr(query, "RANK_WALK_MIN_TAGGED", 1)  # walk the index even for the rare theme
+    assert query._walks_rank_index(store, f) == (f.offset + f.limit <= query.RANK_WALK_MAX_ROWS)
+    assert [r[0] for r in select_papers(store, f)] == general(store, f)
+
+
+def test_pages_reach_into_the_unranked_papers(store, themes_file, monkeypatch):
+    monkeypatch.setenv("KB_THEMES", str(themes_file))
+    everything = general(store, PaperFilter(limit=None))
+    ranked = store.conn.execute("SELECT count(*) FROM paper_rank").fetchone()[0]
+    page = PaperFilter(limit=30, offset=ranked - 10)
+    assert query._walks_rank_index(store, page)
+    assert [r["id"] for r in query_papers(store, page)] == everything[ranked - 10:ranked + 20]
+
+
+def test_rare_themes_start_from_their_own_papers(store, themes_file, monkeypatch):
+    monkeypatch.setenv("KB_THEMES", str(themes_file))
+    assert not query._walks_rank_index(store, PaperFilter(theme="rare", limit=20))
+    assert query._walks_rank_index(store, PaperFilter(limit=20))
+    monkeypatch.setattr(query, "RANK_WALK_MIN_TAGGED", 50)
+    assert query._walks_rank_index(store, PaperFilter(theme="broad", limit=20))
+    assert not query._walks_rank_index(store, PaperFilter(theme="broad", limit=20, sort="year"))
+    assert not query._walks_rank_index(store, PaperFilter(theme="broad", limit=None))
+
+
+@pytest.mark.parametrize("sort, index", [("rank", "paper_rank_by_seed"), ("pagerank", "paper_rank_by_pagerank")])
+def test_the_ranked_part_walks_the_index_without_sorting(store, themes_file, monkeypatch, sort, index):
+    monkeypatch.setenv("KB_THEMES", str(themes_file))
+    sql, params = build_query(store, PaperFilter(theme="broad", year_from=2019, limit=20, sort=sort),
+                              part="ranked")
+    plan = " | ".join(r[3] for r in store.conn.execute("EXPLAIN QUERY PLAN " + sql, params))
+    assert f"USING INDEX {index}" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
+
+
+def test_rank_indexes_survive_a_rank_run(tmp_path):
+    from kb.ranking import compute_ranks
+
+    with Store(tmp_path / "kb.sqlite") as s:
+        s.upsert_papers([PaperRecord(sha(n), title=f"P{n}") for n in range(5)])
+        s.upsert_edges([EdgeRecord(sha(n), sha(n + 1)) for n in range(4)])
+        compute_ranks(s)
+        compute_ranks(s)
+        names = {r[0] for r in s.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert {"paper_rank_by_seed", "paper_rank_by_pagerank"} <= names
+        assert s.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        top = [r["paper_id"] for r in query_papers(s, PaperFilter(limit=5, sort="pagerank"))]
+        assert top[0] == sha(4)  # the end of the chain gathers the rank
