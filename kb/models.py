@@ -212,6 +212,8 @@ class PaperRank(SQLModel, table=True):
     coupling: float
     in_citations: int
     in_references: int
+    seed_order: Optional[int] = None  # migration 0008
+    pagerank_order: Optional[int] = None
 
 
 class RankRun(SQLModel, table=True):

@@ -160,17 +160,11 @@ def filter_where(store, f: PaperFilter, *, per_row: bool = False) -> tuple[list[
 
 def build_query(store, f: PaperFilter, *, match: str | None = None,
                 bm25_weights: Sequence[float] = BM25_WEIGHTS,
-                count: bool = False, part: str | None = None) -> tuple[str, list]:
+                count: bool = False) -> tuple[str, list]:
     """One SELECT returning :data:`ROW_COLUMNS` (and ``score``, higher is better, when
     ``match`` is a full-text MATCH expression, which must already be safe: see ``kb.search``).
-    With ``count``, the statement returns just how many papers the filter selects.
-
-    ``part`` is for :func:`select_papers`' rank-ordered path: ``"ranked"`` reads only ranked
-    papers, in the rank index's order, so SQLite stops after the first ``limit`` matches;
-    ``"unranked"`` reads only the papers that have no rank (they come last in that order)."""
+    With ``count``, the statement returns just how many papers the filter selects."""
     f.validate(fulltext=match is not None)
-    if part is not None:
-        return _rank_part_query(store, f, part)
     if count:
         columns = ["count(*)"]
     else:
@@ -210,53 +204,42 @@ def build_query(store, f: PaperFilter, *, match: str | None = None,
     return sql, params
 
 
-# Sorts a rank index can serve (migration 0008): its order, ties broken by store id.
-_RANK_INDEX_ORDER = {
-    "rank": "r.seed_pagerank DESC, r.pagerank DESC, r.paper",
-    "seed": "r.seed_pagerank DESC, r.pagerank DESC, r.paper",
-    "pagerank": "r.pagerank DESC, r.paper",
-}
-_RANK_INDEXES = {"rank": "paper_rank_by_seed", "seed": "paper_rank_by_seed",
-                 "pagerank": "paper_rank_by_pagerank"}
+# Sorts whose order kb.ranking stores as positions for the best papers (migration 0008).
+_ORDER_COLUMNS = {"rank": "seed_order", "seed": "seed_order", "pagerank": "pagerank_order"}
 # Below this many tagged papers a theme's own papers are the cheaper place to start: walking
-# the rank index for a rare theme would read most of the index to find a few of them.
+# the ordered prefix for a rare theme would read all of it only to find too few.
 RANK_WALK_MIN_TAGGED = 2000
 RANK_WALK_MAX_ROWS = 5000
 
 
-def _rank_part_query(store, f: PaperFilter, part: str) -> tuple[str, list]:
+def _ordered_prefix_query(store, f: PaperFilter) -> tuple[str, list]:
+    """The filter over the stored prefix of its rank order, walked by the partial index so
+    SQLite stops after the first ``offset + limit`` matches."""
+    column = _ORDER_COLUMNS[f.sort]
     columns = [
         "p.id", "p.paper_id", "p.corpus_id", "p.title", "p.year", "p.venue", "p.authors",
         "p.doi", "p.arxiv_id", "p.citation_count", "p.detail_level", "r.pagerank",
         "r.seed_pagerank", "r.cocitation", "r.coupling", "r.in_citations",
         "r.in_references", f"{seed_distance_sql(store)} AS seed_distance",
     ]
-    conditions, params = filter_where(store, f, per_row=part == "ranked")
-    if part == "ranked":  # CROSS JOIN keeps paper_rank outermost, walked in index order
-        source = "paper_rank r CROSS JOIN paper p ON p.id = r.paper"
-        order = _RANK_INDEX_ORDER[f.sort]
-    else:
-        source = "paper p LEFT JOIN paper_rank r ON r.paper = p.id"
-        conditions.insert(0, "r.paper IS NULL")
-        order = "p.id"
-    sql = f"SELECT {', '.join(columns)}\nFROM {source}\nLEFT JOIN crawl_state cs ON cs.paper = p.id"
-    if conditions:
-        sql += "\nWHERE " + "\n  AND ".join(conditions)
-    sql += f"\nORDER BY {order}\nLIMIT ?"
-    params.append(f.offset + f.limit)
-    return sql, params
+    conditions, params = filter_where(store, f, per_row=True)
+    conditions.insert(0, f"r.{column} IS NOT NULL")
+    # CROSS JOIN keeps paper_rank outermost, read in the order of its index.
+    sql = (f"SELECT {', '.join(columns)}\nFROM paper_rank r CROSS JOIN paper p ON p.id = r.paper\n"
+           "LEFT JOIN crawl_state cs ON cs.paper = p.id\nWHERE " + "\n  AND ".join(conditions)
+           + f"\nORDER BY r.{column}\nLIMIT ?")
+    return sql, params + [f.offset + f.limit]
 
 
-def _walks_rank_index(store, f: PaperFilter) -> bool:
-    """Whether a listing is best read down the rank index: a short, rank-ordered page of the
-    whole store (``kb top``), not a text search or a list of given papers."""
-    if f.sort not in _RANK_INDEX_ORDER or f.limit is None or f.ids is not None:
+def _walks_rank_order(store, f: PaperFilter) -> bool:
+    """Whether a listing is a short, rank-ordered page of the whole store (``kb top``), which
+    the stored rank order can answer, rather than a text search or a list of given papers."""
+    if f.sort not in _ORDER_COLUMNS or f.limit is None or f.ids is not None:
         return False
     if f.offset + f.limit > RANK_WALK_MAX_ROWS:
         return False
-    index = store.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?",
-                               (_RANK_INDEXES[f.sort],)).fetchone()
-    if index is None:  # a store opened read-only before its upgrade
+    columns = {r[1] for r in store.conn.execute("PRAGMA table_info(paper_rank)")}
+    if _ORDER_COLUMNS[f.sort] not in columns:
         return False
     if f.theme:
         from kb.themes import tagged_at_least
@@ -269,20 +252,18 @@ def _walks_rank_index(store, f: PaperFilter) -> bool:
 
 
 def select_papers(store, f: PaperFilter) -> list[sqlite3.Row]:
-    """The rows a filter selects, in its order: :func:`build_query`'s statement, or, for a
-    short rank-ordered page, the ranked papers read down the rank index and then, if the page
-    is not full, the unranked ones (which that order puts last)."""
+    """The rows a filter selects, in its order. A short rank-ordered page is looked for in the
+    stored prefix of the rank order first; it is the answer when it fills the page (the prefix
+    is the head of the full order, ties included). Otherwise, or when ranks are stale or
+    absent, :func:`build_query`'s one statement decides."""
     f.validate()
-    if not _walks_rank_index(store, f):
-        sql, params = build_query(store, f)
-        return store.conn.execute(sql, params).fetchall()
-    wanted = f.offset + f.limit
-    sql, params = build_query(store, f, part="ranked")
-    rows = store.conn.execute(sql, params).fetchall()
-    if len(rows) < wanted:
-        sql, params = build_query(store, f, part="unranked")
-        rows += store.conn.execute(sql, params).fetchmany(wanted - len(rows))
-    return rows[f.offset:wanted]
+    if _walks_rank_order(store, f):
+        sql, params = _ordered_prefix_query(store, f)
+        rows = store.conn.execute(sql, params).fetchall()
+        if len(rows) == f.offset + f.limit:
+            return rows[f.offset:]
+    sql, params = build_query(store, f)
+    return store.conn.execute(sql, params).fetchall()
 
 
 def _text_only_query(columns: list[str], match: str, weights: str, f: PaperFilter,

@@ -363,41 +363,59 @@ def rank_graph(graph: Graph, *, alpha: float = ALPHA, tol: float = TOL,
 
 # -- storing -----------------------------------------------------------------------------------
 
-REBUILD_RANK_INDEXES = True
+#: How many of the best papers of each order get a stored position (kb.query walks them).
+TOP_ORDER_SLICE = 50_000
+
+
+def order_positions(ids, primary, secondary=None, *, top: int):
+    """Each paper's position in the order "``primary`` descending, then ``secondary``
+    descending, then id ascending" (exactly the SQL listings' order), or -1 beyond the first
+    ``top``. A total order, so the stored positions are a true prefix of it, ties included."""
+    import numpy as np
+
+    keys = (ids, -secondary, -primary) if secondary is not None else (ids, -primary)
+    order = np.lexsort(keys)[:top]
+    positions = np.full(len(ids), -1, dtype=np.int64)
+    positions[order] = np.arange(len(order), dtype=np.int64)
+    return positions
 
 
 def write_ranks(store, ranks: Ranks, summary_fields: dict) -> None:
     """Store every paper's figures and record the run, in one transaction."""
-    columns = (ranks.ids, ranks.pagerank, ranks.seed_pagerank, ranks.cocitation, ranks.coupling,
+    seed_order = order_positions(ranks.ids, ranks.seed_pagerank, ranks.pagerank, top=TOP_ORDER_SLICE)
+    pagerank_order = order_positions(ranks.ids, ranks.pagerank, top=TOP_ORDER_SLICE)
+    figures = (ranks.ids, ranks.pagerank, ranks.seed_pagerank, ranks.cocitation, ranks.coupling,
                ranks.in_citations, ranks.in_references)
     n = len(ranks.ids)
 
     def rows(chunk: int = 100_000):
         # Python objects for one chunk at a time: a million rows at once would cost ~250 MB.
         for start in range(0, n, chunk):
-            yield from zip(*(c[start:start + chunk].tolist() for c in columns))
+            orders = ([None if x < 0 else x for x in o[start:start + chunk].tolist()]
+                      for o in (seed_order, pagerank_order))
+            yield from zip(*(c[start:start + chunk].tolist() for c in figures), *orders)
 
     # Upsert rather than delete-and-insert: rewriting rows in place is faster than freeing
     # and reallocating every page, and rows of deleted papers go with them (ON DELETE CASCADE).
-    # The rank-order indexes are dropped and built again afterwards: one sort is cheaper than
-    # moving nearly every entry of both indexes one row at a time.
+    # The order indexes are dropped and built again: building one from the new slice is
+    # cheaper than moving the old and new slices' entries one row at a time.
     with store.transaction() as conn:
-        rank_indexes = conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'paper_rank' "
-            "AND name LIKE 'paper_rank_by_%'").fetchall()
-        if REBUILD_RANK_INDEXES:
-            for name, _ in rank_indexes:
-                conn.execute(f"DROP INDEX {name}")
+        order_indexes = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+            "AND name IN ('paper_rank_seed_order', 'paper_rank_pagerank_order')").fetchall()
+        for name, _ in order_indexes:
+            conn.execute(f"DROP INDEX {name}")
         conn.executemany(
             "INSERT INTO paper_rank (paper, pagerank, seed_pagerank, cocitation, coupling, "
-            "in_citations, in_references) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "in_citations, in_references, seed_order, pagerank_order) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(paper) DO UPDATE SET pagerank = excluded.pagerank, "
             "seed_pagerank = excluded.seed_pagerank, cocitation = excluded.cocitation, "
             "coupling = excluded.coupling, in_citations = excluded.in_citations, "
-            "in_references = excluded.in_references", rows())
-        if REBUILD_RANK_INDEXES:
-            for _, sql in rank_indexes:
-                conn.execute(sql)
+            "in_references = excluded.in_references, seed_order = excluded.seed_order, "
+            "pagerank_order = excluded.pagerank_order", rows())
+        for _, sql in order_indexes:
+            conn.execute(sql)
         conn.execute(
             "INSERT INTO rank_run (computed_at, papers, edges, seeds, iterations, "
             "seed_iterations, seconds) VALUES (:computed_at, :papers, :edges, :seeds, "

@@ -162,9 +162,9 @@ class Store:
                     if version == 0 and readonly:
                         raise StoreError(f"{self.path} is not a kb store (it has no kb schema)")
                     if readonly:
-                        raise StoreError(
-                            f"{self.path} needs a schema upgrade (v{version} -> "
-                            f"v{LATEST_VERSION}); open it once for writing")
+                        self.conn.close()
+                        self._upgrade_for_reading(version)
+                        self.conn = connect(self.path, readonly=True)
                 else:
                     upgrade(self.conn, version)
         except sqlite3.DatabaseError as exc:
@@ -173,6 +173,18 @@ class Store:
         except BaseException:
             self.conn.close()
             raise
+
+    def _upgrade_for_reading(self, version: int) -> None:
+        """A store made by an earlier kb, opened by a reading command (``kb search`` right
+        after upgrading kb): upgrade it in place first, as any writing command would, so the
+        user never has to know there was a schema change. Only a store kb cannot write to
+        (a read-only file or directory) is refused, with what to do."""
+        try:
+            Store(self.path, readonly=False).close()
+        except StoreError:
+            raise StoreError(
+                f"{self.path} needs a schema upgrade (v{version} -> v{LATEST_VERSION}) and kb "
+                "cannot write to it; open it once with write access") from None
 
     # -- lifecycle -------------------------------------------------------------------------
     def __enter__(self) -> "Store":

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -171,3 +175,20 @@ def test_sqlmodel_reads_the_store(tmp_path):
     with Session(engine) as session:
         titles = [p.title for p in session.exec(select(Paper).order_by(Paper.id))]
     assert titles[0].startswith("Paper number 1")
+
+
+def test_reading_command_upgrades_an_older_store(tmp_path):
+    """After upgrading kb, the first command may well be a reading one (`kb search`): it
+    upgrades the store in place instead of refusing it."""
+    path = tmp_path / "old.sqlite"
+    conn = connect(path)
+    upgrade(conn, 0, to_version=LATEST_VERSION - 1)
+    conn.execute("INSERT INTO paper (paper_id, title) VALUES (?, 'Induction heads in old stores')", (sha(8),))
+    conn.close()
+    with Store(path, readonly=True) as store:
+        assert store.schema_version() == LATEST_VERSION
+        assert store.paper_row(sha(8))["title"] == "Induction heads in old stores"
+    proc = subprocess.run([sys.executable, "-m", "cli", "--db", str(path), "search", "induction", "--json"],
+                          capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["results"][0]["paper_id"] == sha(8)

@@ -1,6 +1,7 @@
-"""`kb top` reads short rank-ordered pages down the rank index (migration 0008). Whatever path a
-listing takes, it must return exactly the rows, in exactly the order, of the one general SQL
-statement; and the index path must really stop early (no sort of every candidate)."""
+"""`kb top` looks for short rank-ordered pages in the stored prefix of the rank order first
+(migration 0008). Whatever path a listing takes, it must return exactly the rows, in exactly
+the order, of the one general SQL statement; and the prefix walk must really stop early (no
+sort of every candidate)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from hypothesis import strategies as st
 
 import kb.query as query
 from kb.query import PaperFilter, build_query, query_papers, select_papers
+from kb.ranking import order_positions
 from kb.records import EdgeRecord, PaperRecord
 from kb.store import Store
 
 N_PAPERS = 400
+PREFIX = 150  # positions stored for the best 150 of each order: pages past it fall back
 THEMES = """
 [theme.broad]
 name = "Broad"
@@ -54,11 +57,19 @@ def store(tmp_path_factory, themes_file):
             s.upsert_edges([e for e in edges if e.citing != e.cited])
             ids = [r[0] for r in conn.execute("SELECT id FROM paper ORDER BY id")]
             unranked = set(rng.sample(ids, 40))
+            ranked = [i for i in ids if i not in unranked]
+            pagerank = [rng.choice([0.001, 0.002, rng.random()]) for _ in ranked]  # many exact ties
+            seed = [rng.choice([0.0, 0.5, rng.random()]) for _ in ranked]
+            import numpy as np
+
+            arrays = np.array(ranked), np.array(pagerank), np.array(seed)
+            seed_order = order_positions(arrays[0], arrays[2], arrays[1], top=PREFIX)
+            pagerank_order = order_positions(arrays[0], arrays[1], top=PREFIX)
             conn.executemany(
                 "INSERT INTO paper_rank (paper, pagerank, seed_pagerank, cocitation, coupling, "
-                "in_citations, in_references) VALUES (?, ?, ?, 0, 0, ?, 0)",
-                [(i, rng.choice([0.001, 0.002, rng.random()]), rng.choice([0.0, 0.5, rng.random()]),
-                  rng.randrange(5)) for i in ids if i not in unranked])
+                "in_citations, in_references, seed_order, pagerank_order) VALUES (?, ?, ?, 0, 0, ?, 0, ?, ?)",
+                [(i, pr, sp, rng.randrange(5), None if so < 0 else int(so), None if po < 0 else int(po))
+                 for i, pr, sp, so, po in zip(ranked, pagerank, seed, seed_order, pagerank_order)])
             conn.executemany("INSERT INTO crawl_state (paper, depth) VALUES (?, ?)",
                              [(i, rng.randrange(4)) for i in ids if rng.random() < 0.8])
             conn.executemany("INSERT INTO seed (paper, source) VALUES (?, 'hand')", [(i,) for i in ids[:5]])
@@ -95,54 +106,74 @@ filters = st.builds(
 )
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(f=filters)
-def test_rank_walk_returns_what_the_general_query_returns(store, themes_file, monkeypatch, f):
+def test_every_path_returns_what_the_general_query_returns(store, themes_file, monkeypatch, f):
     monkeypatch.setenv("KB_THEMES", str(themes_file))
-    monkeypatch.setattr(query, "RANK_WALK_MIN_TAGGED", 1)  # walk the index even for the rare theme
-    assert query._walks_rank_index(store, f) == (f.offset + f.limit <= query.RANK_WALK_MAX_ROWS)
+    monkeypatch.setattr(query, "RANK_WALK_MIN_TAGGED", 1)  # walk the prefix even for the rare theme
+    assert query._walks_rank_order(store, f) == (f.offset + f.limit <= query.RANK_WALK_MAX_ROWS)
     assert [r[0] for r in select_papers(store, f)] == general(store, f)
 
 
-def test_pages_reach_into_the_unranked_papers(store, themes_file, monkeypatch):
+def test_short_pages_are_answered_from_the_prefix(store, themes_file, monkeypatch):
     monkeypatch.setenv("KB_THEMES", str(themes_file))
-    everything = general(store, PaperFilter(limit=None))
-    ranked = store.conn.execute("SELECT count(*) FROM paper_rank").fetchone()[0]
-    page = PaperFilter(limit=30, offset=ranked - 10)
-    assert query._walks_rank_index(store, page)
-    assert [r["id"] for r in query_papers(store, page)] == everything[ranked - 10:ranked + 20]
-
-
-def test_rare_themes_start_from_their_own_papers(store, themes_file, monkeypatch):
-    monkeypatch.setenv("KB_THEMES", str(themes_file))
-    assert not query._walks_rank_index(store, PaperFilter(theme="rare", limit=20))
-    assert query._walks_rank_index(store, PaperFilter(limit=20))
     monkeypatch.setattr(query, "RANK_WALK_MIN_TAGGED", 50)
-    assert query._walks_rank_index(store, PaperFilter(theme="broad", limit=20))
-    assert not query._walks_rank_index(store, PaperFilter(theme="broad", limit=20, sort="year"))
-    assert not query._walks_rank_index(store, PaperFilter(theme="broad", limit=None))
+    statements = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        for f in (PaperFilter(limit=20), PaperFilter(theme="broad", limit=20, offset=10),
+                  PaperFilter(limit=20, sort="pagerank", exclude_seeds=True)):
+            statements.clear()
+            rows = select_papers(store, f)
+            selects = [s for s in statements if s.lstrip().upper().startswith("SELECT P.ID")]
+            assert len(selects) == 1 and "_order IS NOT NULL" in selects[0], selects
+            assert [r[0] for r in rows] == general(store, f)
+        statements.clear()
+        past = PaperFilter(limit=30, offset=PREFIX - 10)  # runs past the prefix: the general query
+        assert [r[0] for r in select_papers(store, past)] == general(store, past)
+        assert sum(s.lstrip().upper().startswith("SELECT P.ID") for s in statements) == 3  # prefix, general, check
+    finally:
+        store.conn.set_trace_callback(None)
 
 
-@pytest.mark.parametrize("sort, index", [("rank", "paper_rank_by_seed"), ("pagerank", "paper_rank_by_pagerank")])
-def test_the_ranked_part_walks_the_index_without_sorting(store, themes_file, monkeypatch, sort, index):
+def test_rare_themes_and_long_pages_skip_the_prefix(store, themes_file, monkeypatch):
     monkeypatch.setenv("KB_THEMES", str(themes_file))
-    sql, params = build_query(store, PaperFilter(theme="broad", year_from=2019, limit=20, sort=sort),
-                              part="ranked")
+    assert not query._walks_rank_order(store, PaperFilter(theme="rare", limit=20))
+    assert query._walks_rank_order(store, PaperFilter(limit=20))
+    monkeypatch.setattr(query, "RANK_WALK_MIN_TAGGED", 50)
+    assert query._walks_rank_order(store, PaperFilter(theme="broad", limit=20))
+    assert not query._walks_rank_order(store, PaperFilter(theme="broad", limit=20, sort="year"))
+    assert not query._walks_rank_order(store, PaperFilter(theme="broad", limit=None))
+    assert not query._walks_rank_order(store, PaperFilter(limit=query.RANK_WALK_MAX_ROWS + 1))
+
+
+@pytest.mark.parametrize("sort, index", [("rank", "paper_rank_seed_order"),
+                                         ("pagerank", "paper_rank_pagerank_order")])
+def test_the_prefix_is_walked_by_its_index_without_sorting(store, themes_file, monkeypatch, sort, index):
+    monkeypatch.setenv("KB_THEMES", str(themes_file))
+    sql, params = query._ordered_prefix_query(
+        store, PaperFilter(theme="broad", year_from=2019, limit=20, sort=sort))
     plan = " | ".join(r[3] for r in store.conn.execute("EXPLAIN QUERY PLAN " + sql, params))
     assert f"USING INDEX {index}" in plan, plan
     assert "TEMP B-TREE" not in plan, plan
 
 
-def test_rank_indexes_survive_a_rank_run(tmp_path):
+def test_rank_runs_store_the_prefix_and_keep_its_indexes(tmp_path, monkeypatch):
+    import kb.ranking as ranking
     from kb.ranking import compute_ranks
 
+    monkeypatch.setattr(ranking, "TOP_ORDER_SLICE", 3)
     with Store(tmp_path / "kb.sqlite") as s:
-        s.upsert_papers([PaperRecord(sha(n), title=f"P{n}") for n in range(5)])
-        s.upsert_edges([EdgeRecord(sha(n), sha(n + 1)) for n in range(4)])
+        s.upsert_papers([PaperRecord(sha(n), title=f"P{n}") for n in range(6)])
+        s.upsert_edges([EdgeRecord(sha(n), sha(n + 1)) for n in range(5)])
         compute_ranks(s)
         compute_ranks(s)
         names = {r[0] for r in s.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-        assert {"paper_rank_by_seed", "paper_rank_by_pagerank"} <= names
+        assert {"paper_rank_seed_order", "paper_rank_pagerank_order"} <= names
         assert s.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        top = [r["paper_id"] for r in query_papers(s, PaperFilter(limit=5, sort="pagerank"))]
-        assert top[0] == sha(4)  # the end of the chain gathers the rank
+        stored = [r[0] for r in s.conn.execute(
+            "SELECT p.paper_id FROM paper_rank r JOIN paper p ON p.id = r.paper "
+            "WHERE r.pagerank_order IS NOT NULL ORDER BY r.pagerank_order")]
+        assert stored == [sha(5), sha(4), sha(3)]  # the end of the chain gathers the rank
+        assert [r["paper_id"] for r in query_papers(s, PaperFilter(limit=2, sort="pagerank"))] == stored[:2]
+        assert [r["paper_id"] for r in query_papers(s, PaperFilter(limit=5, sort="pagerank"))][:3] == stored
