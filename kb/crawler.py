@@ -125,6 +125,7 @@ class Crawler:
         # ends the list, so a refresh costs what changed, not what is stored.
         self.recheck: set[int] = set()
         self._frontier_counted_at = -1e9
+        self._count_cost = 0.0
         # Papers whose nested record this run already stored: later pages only add their edges.
         self._stored_this_run: set[str] = set()
 
@@ -201,9 +202,13 @@ class Crawler:
         p.elapsed = time.monotonic() - self._started
         p.rate = p.requests / p.elapsed if p.elapsed > 0 else 0.0
         now = time.monotonic()
-        if self.frontier is not None and (final or now - self._frontier_counted_at >= 1.0):
-            p.frontier = self.frontier.pending_tasks()  # O(frontier): at most once a second
-            self._frontier_counted_at = now
+        # Counting the frontier is O(frontier) and it stalls the event loop, so it happens
+        # only for a display, and at most once a second or 1/20 of the time, whichever is rarer.
+        if self.frontier is not None and (final or (
+                self.on_progress and now - self._frontier_counted_at >= max(1.0, 20 * self._count_cost))):
+            p.frontier = self.frontier.pending_tasks()
+            self._frontier_counted_at = time.monotonic()
+            self._count_cost = self._frontier_counted_at - now
         p.budget_fraction = self._budget_fraction()
         if self.on_progress:
             self.on_progress(p)
