@@ -10,18 +10,23 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any, Optional
 
-import sqlite3
-
 import typer
-from typer._click.exceptions import NoArgsIsHelpError, UsageError as ClickUsageError
 from typer.core import TyperGroup
 
 from kb.errors import KbError, UsageError
 from kb.settings import Settings
+
+try:  # recent typer carries its own click
+    from typer._click import exceptions as _click_exceptions
+except ImportError:  # older typer depends on click itself
+    from click import exceptions as _click_exceptions
+ClickUsageError = _click_exceptions.UsageError
+NoArgsIsHelpError = getattr(_click_exceptions, "NoArgsIsHelpError", ())  # click < 8.2 has none
 
 
 class KbGroup(TyperGroup):
