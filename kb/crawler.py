@@ -121,9 +121,6 @@ class Crawler:
         # Optional async step run after the run is opened and the frontier loaded (a refresh
         # uses it to re-read watched papers and reopen the lists that changed).
         self._prepare = prepare
-        # Citation lists being re-read newest first: a page that holds an already-known citer
-        # ends the list, so a refresh costs what changed, not what is stored.
-        self.recheck: set[int] = set()
         self._frontier_counted_at = -1e9
         self._count_cost = 0.0
         # Papers whose nested record this run already stored: later pages only add their edges.
@@ -314,8 +311,6 @@ class Crawler:
         with store.transaction() as conn:
             if page is None:
                 frontier.record_page(conn, entry, direction, None, {}, set(), {})
-                if direction == CITS:
-                    _close_recheck(conn, entry.paper)
                 self._add_run_counts(conn, errors=1)
                 self.progress.errors += 1
                 return
@@ -329,12 +324,8 @@ class Crawler:
             records = {p.paper_id: p for p in page.papers}
             others.pop(entry.paper_id, None)  # a self-citation is an edge, not a discovery
             next_offset = page.next_offset
-            if entry.paper in self.recheck and direction == CITS and existing_edges:
+            if direction == CITS and entry.paper in frontier.reopened and existing_edges:
                 next_offset = None  # newest first: the rest of the list is already known
-            if next_offset is None:
-                self.recheck.discard(entry.paper)
-                if direction == CITS:
-                    _close_recheck(conn, entry.paper)
             frontier.record_page(conn, entry, direction, next_offset, others, new_ids, records)
             flag = "refs" if direction == REFS else "cits"
             if page.truncated:
@@ -420,11 +411,6 @@ def crawl(db_path, budget: CrawlBudget | None = None, *, settings=None, wait: bo
             report = asyncio.run(go())
             after_crawl(store, report, rank=rank, tag=tag)
             return report
-
-
-def _close_recheck(conn, paper: int) -> None:
-    """A refresh read this paper's reopened citation list to the end (kb.refresh)."""
-    conn.execute("UPDATE crawl_state SET recheck_open = 0 WHERE paper = ? AND recheck_open = 1", (paper,))
 
 
 def after_crawl(store: Store, report: CrawlReport, *, rank: bool, tag: bool) -> None:

@@ -81,6 +81,10 @@ class Frontier:
         self.restricted: set[int] | None = None
         # Lists reopened by a refresh are read whatever the paper's depth.
         self.forced_lists: set[tuple[int, str]] = set()
+        # Papers whose citation list a refresh reopened and nobody has read to the end yet
+        # (``crawl_state.recheck_open``, so a refresh cut off mid-list is resumed): read newest
+        # first, such a list ends at the first citer already known.
+        self.reopened: set[int] = set()
         self._load()
 
     # -- loading -----------------------------------------------------------------------------
@@ -101,6 +105,7 @@ class Frontier:
             if not row[11] and row[12] < 2:
                 self.needs_details[entry.paper] = entry.paper_id
             self._push_tasks(entry)
+        self.reopened = {r[0] for r in conn.execute("SELECT paper FROM crawl_state WHERE recheck_open = 1")}
 
     # -- priorities --------------------------------------------------------------------------
     def priority(self, entry: Entry) -> float:
@@ -166,16 +171,22 @@ class Frontier:
         self._in_flight.discard((entry.paper, direction))
         self._push_tasks(entry)
 
-    def reopen_list(self, conn, paper: int, direction: str) -> None:
-        """Read a finished list again from its start (a refresh looking for new citers)."""
+    def reopen_citations(self, conn, paper: int) -> None:
+        """Read a paper's citation list again from its start, newest first (a refresh looking
+        for new citers), whatever the paper's depth."""
         entry = self.entries[paper]
-        if direction == REFS:
-            entry.refs_next = 0
-        else:
-            entry.cits_next = 0
+        entry.cits_next = 0
         entry.status = "pending"
-        self.forced_lists.add((paper, direction))
         self._write_entry(conn, entry)
+        conn.execute("UPDATE crawl_state SET recheck_open = 1 WHERE paper = ?", (paper,))
+        self.reopened.add(paper)
+        self.resume_citations(paper)
+
+    def resume_citations(self, paper: int) -> None:
+        """Go on reading a citation list reopened earlier from where it was left."""
+        entry = self.entries[paper]
+        entry.citation_count = None  # the stored count is stale: never "known empty"
+        self.forced_lists.add((paper, CITS))
         self._push_tasks(entry)
 
     def pending_tasks(self) -> int:
@@ -210,6 +221,9 @@ class Frontier:
         this page added to the store.
         """
         self._set_offset(entry, direction, LIST_DONE if next_offset is None else next_offset)
+        if next_offset is None and direction == CITS and entry.paper in self.reopened:
+            self.reopened.discard(entry.paper)
+            conn.execute("UPDATE crawl_state SET recheck_open = 0 WHERE paper = ?", (entry.paper,))
         child_depth = entry.depth + 1
         via = REFS if direction == REFS else CITS
         inserts, updates = [], []

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kb.crawler import CrawlBudget, Crawler, CrawlProgress, CrawlReport, _theme_scorer, after_crawl
-from kb.frontier import CITS
 from kb.s2_client import S2Client
 from kb.s2_parse import PAPER_FIELDS, parse_paper
 from kb.store import Store, utc_now
@@ -81,14 +80,16 @@ def _iso_seconds_ago(seconds: float) -> str:
 
 
 async def _recheck(crawler: Crawler, watched: list[tuple[int, str, int | None]]) -> None:
-    store, client = crawler.store, crawler.client
-    unfinished = _reopened_earlier(store, [paper for paper, _, _ in watched])
+    """Re-read the watched papers' records; reopen the citation lists of those cited more
+    often since, and go on with lists an earlier refresh reopened but did not finish (it has
+    already stored the new counts, so comparing them again would find nothing)."""
+    store, client, frontier = crawler.store, crawler.client, crawler.frontier
     answers = await client.get_papers([pid for _, pid, _ in watched], PAPER_FIELDS)
     fresh = [parse_paper(a, detail_level=2) if a is not None else None for a in answers]
     changed, resumed = [], []
     for (paper, _pid, old_count), record in zip(watched, fresh):
         new_count = record.citation_count if record is not None else None
-        if paper in unfinished:
+        if paper in frontier.reopened:
             resumed.append(paper)
         elif record is not None and (old_count is None or new_count is None or new_count > old_count):
             changed.append(paper)
@@ -98,26 +99,10 @@ async def _recheck(crawler: Crawler, watched: list[tuple[int, str, int | None]])
         conn.executemany("UPDATE crawl_state SET checked_at = ? WHERE paper = ?",
                          ((now, paper) for paper, _, _ in watched))
         for paper in changed:
-            crawler.frontier.entries[paper].citation_count = None
-            crawler.frontier.reopen_list(conn, paper, CITS)
-        conn.executemany("UPDATE crawl_state SET recheck_open = 1 WHERE paper = ?",
-                         ((paper,) for paper in changed))
-        for paper in resumed:  # read on from where the stopped refresh left the list
-            crawler.frontier.entries[paper].citation_count = None
-            crawler.frontier.forced_lists.add((paper, CITS))
-    crawler.recheck = set(changed) | set(resumed)
-    crawler.frontier.restrict_to(crawler.recheck)
-
-
-def _reopened_earlier(store: Store, papers: list[int]) -> set[int]:
-    """Papers whose citation list an earlier refresh reopened and did not read to the end."""
-    found: set[int] = set()
-    for start in range(0, len(papers), 900):
-        chunk = papers[start:start + 900]
-        found.update(r[0] for r in store.conn.execute(
-            f"""SELECT paper FROM crawl_state WHERE recheck_open = 1
-                AND paper IN ({','.join('?' * len(chunk))})""", chunk))
-    return found
+            frontier.reopen_citations(conn, paper)
+    for paper in resumed:
+        frontier.resume_citations(paper)
+    frontier.restrict_to(set(changed) | set(resumed))
 
 
 def refresh(db_path, budget: CrawlBudget | None = None, options: RefreshOptions | None = None, *,
