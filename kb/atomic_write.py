@@ -17,6 +17,7 @@ import os
 import secrets
 import stat
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from kb.errors import UsageError
@@ -104,7 +105,40 @@ def _write_unnamed(path: Path, payload: bytes, mode: int) -> Path | None:
                 return None  # the OS would not name it: write again the portable way
             return tmp
     except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise _cannot_write(path, exc) from None
+
+
+def _write_named(path: Path, payload: bytes, mode: int) -> Path:
+    """The portable way: a named temporary file beside ``path``, flushed to disk."""
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
+    tmp = Path(tmp_name)
+    with _removed_on_failure(tmp, path):
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+    return tmp
+
+
+@contextmanager
+def _removed_on_failure(tmp: Path, path: Path):
+    """Any failure (or interrupt) inside removes the temporary file; an OS error becomes
+    the one-line "cannot write" a user sees."""
+    try:
+        yield
+    except BaseException as exc:
+        _unlink(tmp)
+        if isinstance(exc, OSError):
+            raise _cannot_write(path, exc) from None
+        raise
+
+
+def _cannot_write(path: Path, exc: OSError) -> UsageError:
+    return UsageError(f"cannot write {path}: {exc.strerror or exc}")
 
 
 def _is_special(path: Path) -> bool:
@@ -122,7 +156,7 @@ def _write_in_place(path: Path, payload: bytes) -> Path:
         with open(path, "wb") as handle:
             handle.write(payload)
     except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise _cannot_write(path, exc) from None
     return path
 
 
@@ -138,30 +172,8 @@ def atomic_write(path: Path | str, data: str | bytes, *, encoding: str = "utf-8"
         path = path.resolve()
     _check_target(path)
     mode = _target_mode(path)
-    tmp = _write_unnamed(path, payload, mode)
-    if tmp is None:  # no O_TMPFILE here: a named temporary file, removed on failure
-        try:
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        except OSError as exc:
-            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-        tmp = Path(tmp_name)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(payload)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, mode)
-        except BaseException as exc:
-            _unlink(tmp)
-            if isinstance(exc, OSError):
-                raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-            raise
-    try:
+    tmp = _write_unnamed(path, payload, mode) or _write_named(path, payload, mode)
+    with _removed_on_failure(tmp, path):
         os.replace(tmp, path)
-    except BaseException as exc:
-        _unlink(tmp)
-        if isinstance(exc, OSError):
-            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-        raise
     _fsync_dir(path.parent)
     return path

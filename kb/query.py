@@ -158,6 +158,14 @@ def filter_where(store, f: PaperFilter, *, per_row: bool = False) -> tuple[list[
     return conditions, params
 
 
+def _row_columns(store) -> list[str]:
+    """The select list for :data:`ROW_COLUMNS` over aliases p, r and cs."""
+    return ["p.id", "p.paper_id", "p.corpus_id", "p.title", "p.year", "p.venue", "p.authors",
+            "p.doi", "p.arxiv_id", "p.citation_count", "p.detail_level", "r.pagerank",
+            "r.seed_pagerank", "r.cocitation", "r.coupling", "r.in_citations",
+            "r.in_references", f"{seed_distance_sql(store)} AS seed_distance"]
+
+
 def build_query(store, f: PaperFilter, *, match: str | None = None,
                 bm25_weights: Sequence[float] = BM25_WEIGHTS,
                 count: bool = False) -> tuple[str, list]:
@@ -168,12 +176,7 @@ def build_query(store, f: PaperFilter, *, match: str | None = None,
     if count:
         columns = ["count(*)"]
     else:
-        columns = [
-            "p.id", "p.paper_id", "p.corpus_id", "p.title", "p.year", "p.venue", "p.authors",
-            "p.doi", "p.arxiv_id", "p.citation_count", "p.detail_level", "r.pagerank",
-            "r.seed_pagerank", "r.cocitation", "r.coupling", "r.in_citations",
-            "r.in_references", f"{seed_distance_sql(store)} AS seed_distance",
-        ]
+        columns = _row_columns(store)
     params: list = []
     conditions, where_params = filter_where(store, f)
     weights = ", ".join(repr(float(w)) for w in bm25_weights)
@@ -216,12 +219,7 @@ def _ordered_prefix_query(store, f: PaperFilter) -> tuple[str, list]:
     """The filter over the stored prefix of its rank order, walked by the partial index so
     SQLite stops after the first ``offset + limit`` matches."""
     column = _ORDER_COLUMNS[f.sort]
-    columns = [
-        "p.id", "p.paper_id", "p.corpus_id", "p.title", "p.year", "p.venue", "p.authors",
-        "p.doi", "p.arxiv_id", "p.citation_count", "p.detail_level", "r.pagerank",
-        "r.seed_pagerank", "r.cocitation", "r.coupling", "r.in_citations",
-        "r.in_references", f"{seed_distance_sql(store)} AS seed_distance",
-    ]
+    columns = _row_columns(store)
     conditions, params = filter_where(store, f, per_row=True)
     conditions.insert(0, f"r.{column} IS NOT NULL")
     # CROSS JOIN keeps paper_rank outermost, read in the order of its index.
@@ -238,24 +236,18 @@ def _walks_rank_order(store, f: PaperFilter) -> bool:
         return False
     if f.offset + f.limit > RANK_WALK_MAX_ROWS:
         return False
-    columns = {r[1] for r in store.conn.execute("PRAGMA table_info(paper_rank)")}
-    if _ORDER_COLUMNS[f.sort] not in columns:
-        return False
     if f.theme:
         from kb.themes import tagged_at_least
 
-        try:
-            return tagged_at_least(store, f.theme, RANK_WALK_MIN_TAGGED)
-        except sqlite3.OperationalError:
-            return False
+        return tagged_at_least(store, f.theme, RANK_WALK_MIN_TAGGED)
     return True
 
 
 def select_papers(store, f: PaperFilter) -> list[sqlite3.Row]:
     """The rows a filter selects, in its order. A short rank-ordered page is looked for in the
     stored prefix of the rank order first; it is the answer when it fills the page (the prefix
-    is the head of the full order, ties included). Otherwise, or when ranks are stale or
-    absent, :func:`build_query`'s one statement decides."""
+    is the head of the full order, ties included). Otherwise, :func:`build_query`'s one
+    statement decides."""
     f.validate()
     if _walks_rank_order(store, f):
         sql, params = _ordered_prefix_query(store, f)
