@@ -294,3 +294,22 @@ def crawled_store_with_citers(tmp: Path, records: list[dict], *, corpus_size: in
         report = run_crawl(db, server.url, CrawlBudget(depth=1, max_requests=None))
     assert report.status == "completed", report.message
     return db, ids
+
+
+def uninterrupted_crawl(graph, db: Path, *args: str) -> tuple[Path, int, float]:
+    """`kb crawl ARGS` of ``graph``'s seeds into a new store ``db`` with nothing going wrong:
+    the store every interrupted or contended run is compared with. Returns the store, the
+    requests it took and its wall time."""
+    from crawl_helpers import plant_seeds
+    from kb.standin.server import StandIn
+
+    corpus, seeds = graph
+    with StandIn(corpus) as server:
+        plant_seeds(db, corpus, seeds)
+        started = time.monotonic()
+        proc = run_kb(*args, env=kb_env(db, server.url))
+        seconds = time.monotonic() - started
+        requests = len(server.log)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout)["status"] == "completed"
+    return db, requests, seconds

@@ -20,7 +20,7 @@ import pytest
 from crawl_helpers import plant_seeds, snapshot
 from kb.locking import lock_path
 from kb.standin.server import StandIn
-from reliability_helpers import (two_seed_graph, ORPHAN_CHECKS, assert_one_clear_line, check_store, copy_store,
+from reliability_helpers import (two_seed_graph, uninterrupted_crawl, ORPHAN_CHECKS, assert_one_clear_line, check_store, copy_store,
                                  copy_themes, frontier_snapshot, kb_env, record, run_kb, start_kb,
                                  text, wait_until)
 
@@ -34,12 +34,8 @@ def graph():
 
 @pytest.fixture(scope="module")
 def reference(graph, tmp_path_factory):
-    corpus, seeds = graph
-    db = tmp_path_factory.mktemp("reference") / "kb.sqlite"
-    with StandIn(corpus) as server:
-        plant_seeds(db, corpus, seeds)
-        proc = run_kb(*CRAWL, "--no-tag", env=kb_env(db, server.url))
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    db, _, _ = uninterrupted_crawl(graph, tmp_path_factory.mktemp("reference") / "kb.sqlite",
+                                   *CRAWL, "--no-tag")
     return snapshot(db), frontier_snapshot(db), db
 
 

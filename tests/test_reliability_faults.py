@@ -21,7 +21,7 @@ import pytest
 
 from crawl_helpers import plant_seeds, snapshot
 from kb.standin.server import StandIn
-from reliability_helpers import (two_seed_graph, assert_one_clear_line, authors_snapshot, check_store, copy_store,
+from reliability_helpers import (two_seed_graph, uninterrupted_crawl, assert_one_clear_line, authors_snapshot, check_store, copy_store,
                                  frontier_snapshot, kb_env, record, run_kb, start_kb, text,
                                  wait_until)
 
@@ -42,13 +42,7 @@ def state(db: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def clean(graph, tmp_path_factory):
-    corpus, seeds = graph
-    db = tmp_path_factory.mktemp("clean") / "kb.sqlite"
-    with StandIn(corpus) as server:
-        plant_seeds(db, corpus, seeds)
-        proc = run_kb(*CRAWL, env=kb_env(db, server.url))
-        requests = len(server.log)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    db, requests, _ = uninterrupted_crawl(graph, tmp_path_factory.mktemp("clean") / "kb.sqlite", *CRAWL)
     return state(db), requests
 
 

@@ -30,7 +30,7 @@ from kb.records import AuthorRef, EdgeRecord, PaperRecord
 from kb.standin.corpus import generate_corpus
 from kb.standin.server import StandIn
 from kb.store import Store
-from reliability_helpers import (two_seed_graph, authors_snapshot, check_store, copy_store, frontier_snapshot,
+from reliability_helpers import (two_seed_graph, uninterrupted_crawl, authors_snapshot, check_store, copy_store, frontier_snapshot,
                                  kb_env, record, run_kb, start_kb, wait_until)
 
 
@@ -70,16 +70,8 @@ def crawl_cmd() -> list[str]:
 @pytest.fixture(scope="module")
 def reference(graph, tmp_path_factory):
     """One uninterrupted `kb crawl` (ranking and tagging included), and how long it took."""
-    corpus, seeds = graph
-    db = tmp_path_factory.mktemp("reference") / "kb.sqlite"
-    with StandIn(corpus) as server:
-        plant_seeds(db, corpus, seeds)
-        started = time.monotonic()
-        proc = run_kb(*crawl_cmd(), env=kb_env(db, server.url))
-        seconds = time.monotonic() - started
-        requests = len(server.log)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert json.loads(proc.stdout)["status"] == "completed"
+    db, requests, seconds = uninterrupted_crawl(
+        graph, tmp_path_factory.mktemp("reference") / "kb.sqlite", *crawl_cmd())
     check_store(db)
     return full_snapshot(db), requests, seconds, db
 
