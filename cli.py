@@ -157,7 +157,7 @@ def table(title: str | None, columns: list[str], rows: list[list[Any]]):
 @app.command()
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Show the store: where it is, what it holds, and the last crawl."""
-    from kb.status import store_status
+    from kb.store.status import store_status
 
     if not state.db.exists():
         info = {"store": str(state.db), "exists": False}
@@ -182,7 +182,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
 # -- crawl and runs (lead) ---------------------------------------------------------------------
 
 def _duration(text: str | None) -> float | None:
-    from kb.timeparse import parse_duration
+    from kb.crawl.timeparse import parse_duration
 
     return None if text is None else parse_duration(text)
 
@@ -198,7 +198,13 @@ class CrawlDisplay:
 
     def __enter__(self):
         if self.enabled and sys.stderr.isatty():
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+            from rich.progress import (
+                BarColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
             self.live = Progress(
                 TextColumn("[bold]crawl"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
@@ -264,7 +270,8 @@ def crawl(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Follow citation trails from the seeds into the store, within a budget; resumable."""
-    from kb.crawler import CrawlBudget, crawl as run_crawl
+    from kb.crawl.crawler import CrawlBudget
+    from kb.crawl.crawler import crawl as run_crawl
 
     if direction not in ("refs", "cits", "both"):
         raise UsageError(f"--direction must be refs, cits or both, not {direction!r}")
@@ -274,7 +281,8 @@ def crawl(
                          concurrency=concurrency)
     with CrawlDisplay(budget, enabled=not as_json) as display:
         if refresh:
-            from kb.refresh import RefreshOptions, refresh as run_refresh
+            from kb.crawl.refresh import RefreshOptions
+            from kb.crawl.refresh import refresh as run_refresh
 
             options = RefreshOptions(top=top, older_than_seconds=_duration(older_than))
             report = run_refresh(state.db, budget, options, settings=state.settings, wait=wait,
@@ -293,7 +301,7 @@ def runs(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List crawl, refresh and job runs: requests, new papers and edges, errors, duration."""
-    from kb.runs import list_runs
+    from kb.crawl.runs import list_runs
 
     with open_store(readonly=True) as store:
         rows = list_runs(store, limit)
@@ -321,7 +329,7 @@ def build(
     """The main job: resolve the works the seed documents name, crawl their citation trails,
     rank and tag, and summarise."""
     from kb.build import build as run_build
-    from kb.crawler import CrawlBudget
+    from kb.crawl.crawler import CrawlBudget
 
     budget = CrawlBudget(depth=depth, max_requests=max_requests or None, max_time=_duration(max_time))
     with CrawlDisplay(budget, enabled=not as_json) as display:
@@ -350,7 +358,7 @@ app.add_typer(job_app, name="job")
 
 
 def _jobs_file(jobs_file: Optional[Path]) -> Path:
-    from kb.jobs import jobs_path
+    from kb.crawl.jobs import jobs_path
 
     return jobs_file or jobs_path(state.db)
 
@@ -370,7 +378,7 @@ def job_add(
     jobs_file: Optional[Path] = typer.Option(None, "--jobs-file", envvar="KB_JOBS"),
 ) -> None:
     """Add a named job to the jobs file."""
-    from kb.jobs import Job, load_jobs, save_jobs
+    from kb.crawl.jobs import Job, load_jobs, save_jobs
 
     path = _jobs_file(jobs_file)
     jobs = load_jobs(path)
@@ -386,7 +394,7 @@ def job_add(
 @job_app.command("rm")
 def job_rm(name: str, jobs_file: Optional[Path] = typer.Option(None, "--jobs-file", envvar="KB_JOBS")) -> None:
     """Remove a job."""
-    from kb.jobs import get_job, load_jobs, save_jobs
+    from kb.crawl.jobs import get_job, load_jobs, save_jobs
 
     path = _jobs_file(jobs_file)
     jobs = load_jobs(path)
@@ -403,7 +411,7 @@ def job_list(
     """List jobs, when each last succeeded and whether it is due."""
     from dataclasses import asdict
 
-    from kb.jobs import is_due, last_success, load_jobs
+    from kb.crawl.jobs import is_due, last_success, load_jobs
 
     jobs = load_jobs(_jobs_file(jobs_file))
     rows = []
@@ -435,7 +443,7 @@ def job_run(
     """Run a job now, or all due jobs. Exit 0 ok, 10 partial, 11 failed, 12 another run holds the store."""
     from dataclasses import asdict
 
-    from kb.jobs import combined_exit_code, get_job, is_due, load_jobs, run_job
+    from kb.crawl.jobs import combined_exit_code, get_job, is_due, load_jobs, run_job
 
     jobs = load_jobs(_jobs_file(jobs_file))
     if due == (name is not None):
@@ -474,7 +482,12 @@ def whats_new(
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
     """List the papers a run added, ranked, grouped by theme, with why each came in."""
-    from kb.whats_new import digest_markdown, group_by_theme, new_papers, parse_since
+    from kb.crawl.whats_new import (
+        digest_markdown,
+        group_by_theme,
+        new_papers,
+        parse_since,
+    )
 
     with open_store(readonly=True) as store:
         moment = parse_since(store, since)
@@ -504,7 +517,7 @@ _GRAPH_EXTENSIONS = {".graphml": "graphml", ".gexf": "gexf", ".html": "html", ".
 def _export_filter(theme: Optional[str], year_from: Optional[int], year_to: Optional[int],
                    seed_distance: Optional[int], min_citations: Optional[int],
                    limit: Optional[int], sort: Optional[str], query: Optional[str]):
-    from kb.query import PaperFilter
+    from kb.knowledge.query import PaperFilter
 
     f = PaperFilter(theme=theme, year_from=year_from, year_to=year_to,
                     seed_distance=seed_distance, min_citations=min_citations,
@@ -533,7 +546,7 @@ def _emit_text(text: str, output: Optional[str], what: str) -> None:
         sys.stdout.buffer.write(text.encode("utf-8"))
         sys.stdout.buffer.flush()
         return
-    from kb.atomic_write import atomic_write
+    from kb.output.atomic_write import atomic_write
 
     path = atomic_write(Path(output), text)
     sys.stderr.write(f"kb: wrote {what} to {path}\n")
@@ -563,7 +576,7 @@ def export_command(
     title: Optional[str] = typer.Option(None, "--title", help="Heading of a Markdown export."),
 ) -> None:
     """Export a reading list of papers (filtered and sorted as in `kb search`)."""
-    from kb.export import export_papers, normalise_format
+    from kb.output.export import export_papers, normalise_format
 
     fmt = normalise_format(_export_format(fmt, output, _EXPORT_EXTENSIONS, "md"))
     f = _export_filter(theme, year_from, year_to, seed_distance, min_citations, limit, sort, query)
@@ -587,7 +600,7 @@ def graph_command(
     title: Optional[str] = typer.Option(None, "--title", help="Title of the graph."),
 ) -> None:
     """Export the citation subgraph of the selected papers (a self-contained HTML view, GraphML or GEXF)."""
-    from kb.graph_export import export_graph, normalise_graph_format
+    from kb.output.graph import export_graph, normalise_graph_format
 
     fmt = normalise_graph_format(_export_format(fmt, output, _GRAPH_EXTENSIONS, "html"))
     f = _export_filter(theme, year_from, year_to, seed_distance, min_citations, limit, sort, query)
@@ -601,7 +614,7 @@ app.add_typer(list_app, name="list")
 
 
 def _resolve_ids(store, papers: list[str]) -> list[int]:
-    from kb.query import resolve_paper
+    from kb.knowledge.query import resolve_paper
 
     return [int(resolve_paper(store, text)["id"]) for text in papers]
 
@@ -613,7 +626,7 @@ def list_create(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Create an empty reading list."""
-    from kb.reading_lists import create_list
+    from kb.output.reading_lists import create_list
 
     with open_store() as store:
         info = create_list(store, name, description)
@@ -637,7 +650,7 @@ def _rich_escape(text: str) -> str:
 def list_delete(name: str = typer.Argument(...),
                 as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Delete a reading list (the papers stay in the store)."""
-    from kb.reading_lists import delete_list
+    from kb.output.reading_lists import delete_list
 
     with open_store() as store:
         info = delete_list(store, name)
@@ -663,8 +676,8 @@ def list_add(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Add papers to a reading list, by id or title, or all that a search or filter selects."""
-    from kb.export import select_ids
-    from kb.reading_lists import add_papers, get_list
+    from kb.output.export import select_ids
+    from kb.output.reading_lists import add_papers, get_list
 
     filtered = from_search is not None or any(
         v is not None for v in (theme, year_from, year_to, seed_distance, min_citations))
@@ -692,7 +705,7 @@ def list_rm(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Remove papers from a reading list."""
-    from kb.reading_lists import get_list, remove_papers
+    from kb.output.reading_lists import get_list, remove_papers
 
     with open_store() as store:
         get_list(store, name)
@@ -712,7 +725,7 @@ def list_mark(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Mark papers on a reading list as read or unread."""
-    from kb.reading_lists import get_list, mark
+    from kb.output.reading_lists import get_list, mark
 
     if not papers and not all_papers:
         raise UsageError("name the papers to mark, or use --all")
@@ -735,7 +748,7 @@ def list_show(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show a reading list with read/unread marks, or all lists."""
-    from kb.reading_lists import all_lists, show_list
+    from kb.output.reading_lists import all_lists, show_list
 
     with open_store(readonly=True) as store:
         info = show_list(store, name, unread_only=unread, read_only=read_only) if name else all_lists(store)
@@ -769,8 +782,8 @@ def list_export(
     unread: bool = typer.Option(False, "--unread", help="Only unread papers."),
 ) -> None:
     """Export a reading list in any export format (Markdown shows read marks as checkboxes)."""
-    from kb.export import normalise_format
-    from kb.reading_lists import export_list
+    from kb.output.export import normalise_format
+    from kb.output.reading_lists import export_list
 
     fmt = normalise_format(_export_format(fmt, output, _EXPORT_EXTENSIONS, "md"))
     with open_store(readonly=True) as store:
@@ -789,16 +802,15 @@ _SPARK = "▁▂▃▄▅▆▇█"
 
 
 def _themes_file() -> Path:
-    from kb.themes import themes_path
+    from kb.knowledge.themes import themes_path
 
     return themes_path()
 
 
 def _synced_store():
     """Open the store for writing and bring its themes in step with the taxonomy file."""
-    from kb.themes import load_taxonomy, sync_taxonomy
-
     from kb.errors import StoreError
+    from kb.knowledge.themes import load_taxonomy, sync_taxonomy
 
     taxonomy = load_taxonomy()
     if not state.db.exists():
@@ -838,7 +850,7 @@ def themes_command(
     years: int = typer.Option(16, "--years", min=1, help="How many recent years the per-year bar spans."),
 ) -> None:
     """Papers per theme (sub-themes included), with a bar of papers per year."""
-    from kb.themes import retired_themes, theme_counts
+    from kb.knowledge.themes import retired_themes, theme_counts
 
     store, taxonomy = _synced_store()
     with store:
@@ -861,7 +873,7 @@ def themes_command(
 @theme_app.command("list")
 def theme_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """The taxonomy: slug, parent, name, description and rule keywords."""
-    from kb.themes import load_taxonomy
+    from kb.knowledge.themes import load_taxonomy
 
     taxonomy = load_taxonomy()
     items = [{"slug": t.slug, "name": t.name, "parent": t.parent, "description": t.description,
@@ -884,7 +896,7 @@ def theme_add(
     keywords: list[str] = typer.Option([], "--keyword", "-k", help="Rule phrase (repeatable)."),
 ) -> None:
     """Add a theme to the taxonomy file; the store follows."""
-    from kb.themes import add_theme
+    from kb.knowledge.themes import add_theme
 
     theme = add_theme(_themes_file(), slug, name=name, description=description, parent=parent,
                       keywords=keywords)
@@ -898,7 +910,7 @@ def theme_add(
 @theme_app.command("rm")
 def theme_rm(slug: str = typer.Argument(...)) -> None:
     """Remove a theme: its automatic tags go, its manual tags are kept (and reported)."""
-    from kb.themes import remove_theme
+    from kb.knowledge.themes import remove_theme
 
     moved = remove_theme(_themes_file(), slug)
     if state.db.exists():
@@ -911,7 +923,7 @@ def theme_rm(slug: str = typer.Argument(...)) -> None:
 @theme_app.command("rename")
 def theme_rename(old: str = typer.Argument(...), new: str = typer.Argument(...)) -> None:
     """Rename a theme; all its tags (manual and automatic) follow."""
-    from kb.themes import rename_theme
+    from kb.knowledge.themes import rename_theme
 
     rename_theme(_themes_file(), old, new)
     if state.db.exists():
@@ -924,7 +936,7 @@ def theme_rename(old: str = typer.Argument(...), new: str = typer.Argument(...))
 def tag_add(paper: str = typer.Argument(..., help="S2 paperId, ARXIV:id, DOI:doi, CorpusId:n or #N."),
             themes: list[str] = typer.Argument(..., help="Theme slugs.")) -> None:
     """Tag a paper by hand; a manual tag always wins over automatic ones."""
-    from kb.tagging import resolve_paper, set_manual
+    from kb.knowledge.tagging import resolve_paper, set_manual
 
     store, taxonomy = _synced_store()
     with store:
@@ -938,7 +950,7 @@ def tag_rm(paper: str = typer.Argument(...), themes: list[str] = typer.Argument(
            forget: bool = typer.Option(False, "--forget",
                                        help="Drop your word instead: automatic tags decide again.")) -> None:
     """Say a paper is NOT about these themes (remembered across `kb tag auto`)."""
-    from kb.tagging import forget_manual, resolve_paper, set_manual
+    from kb.knowledge.tagging import forget_manual, resolve_paper, set_manual
 
     store, taxonomy = _synced_store()
     with store:
@@ -959,8 +971,8 @@ def tag_list(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """A paper's tags (every source, which one is in effect), or the papers of a theme."""
-    from kb.tagging import paper_tags, resolve_paper
-    from kb.themes import theme_filter, themes_of
+    from kb.knowledge.tagging import paper_tags, resolve_paper
+    from kb.knowledge.themes import theme_filter, themes_of
 
     if (paper is None) == (theme is None):
         raise UsageError("give a PAPER, or --theme THEME")
@@ -1006,9 +1018,9 @@ def tag_auto(
 ) -> None:
     """Retrain the per-theme models and recompute every automatic tag (thresholds from
     [tagging] in the themes file unless given here)."""
-    from kb.locking import writer_lock
-    from kb.tagging import auto_tag
-    from kb.themes import load_taxonomy
+    from kb.knowledge.tagging import auto_tag
+    from kb.knowledge.themes import load_taxonomy
+    from kb.store.locking import writer_lock
 
     taxonomy = load_taxonomy()
     thresholds = taxonomy.thresholds.replace(rule=rule, rule_confident=rule_confident, model=model,
@@ -1065,7 +1077,7 @@ def _fmt_figure(value, digits: int = 3) -> str:
 
 
 def _listing_filter(theme, year_from, year_to, seed_distance, min_citations, limit, sort):
-    from kb.query import PaperFilter
+    from kb.knowledge.query import PaperFilter
 
     return PaperFilter(theme=theme, year_from=year_from, year_to=year_to,
                        seed_distance=seed_distance, min_citations=min_citations,
@@ -1129,8 +1141,8 @@ def search_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Full-text search over titles, abstracts and TLDRs, ranked by bm25 (title counts most)."""
-    from kb.query import attach_themes
-    from kb.search import search
+    from kb.knowledge.query import attach_themes
+    from kb.knowledge.search import search
 
     f = _listing_filter(theme, year_from, year_to, seed_distance, min_citations, limit, sort)
     with open_store(readonly=True) as store:
@@ -1149,7 +1161,7 @@ def search_command(
 @app.command("rank")
 def rank_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Recompute every paper's ranks (PageRank, seed PageRank, co-citation, coupling, citations)."""
-    from kb.ranking import compute_ranks
+    from kb.knowledge.ranking import compute_ranks
 
     with open_store() as store:
         summary = compute_ranks(store)
@@ -1176,8 +1188,8 @@ def top_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The best papers by one of the rank figures (run `kb rank` after adding papers by hand)."""
-    from kb.query import attach_themes, query_papers
-    from kb.ranking import last_rank_run
+    from kb.knowledge.query import attach_themes, query_papers
+    from kb.knowledge.ranking import last_rank_run
 
     if by not in _TOP_BY:
         raise UsageError(f"unknown --by {by!r}; choose one of {', '.join(_TOP_BY)}")
@@ -1225,8 +1237,8 @@ def show_command(
     """Everything kb knows about one paper: fields, themes, ranks, seed sentences, neighbours."""
     from rich.markup import escape
 
-    from kb.paper_view import paper_view
-    from kb.query import resolve_paper
+    from kb.knowledge.paper_view import paper_view
+    from kb.knowledge.query import resolve_paper
 
     with open_store(readonly=True) as store:
         view = paper_view(store, resolve_paper(store, paper), neighbours=neighbours)
@@ -1308,8 +1320,8 @@ def trail_command(
     """The shortest citation paths from any seed to a paper: why it is in the knowledge base."""
     from rich.markup import escape
 
-    from kb.query import resolve_paper
-    from kb.trail import find_trail
+    from kb.knowledge.query import resolve_paper
+    from kb.knowledge.trail import find_trail
 
     with open_store(readonly=True) as store:
         row = resolve_paper(store, paper)
@@ -1411,7 +1423,7 @@ def _rows(rows: list[list[Any]]) -> list[list[str]]:
 
 
 def _alias_table():
-    from kb.aliases import AliasTable
+    from kb.grounding.aliases import AliasTable
 
     return AliasTable.load()
 
@@ -1423,7 +1435,7 @@ def mentions_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List the works a document names (titles, nicknames, author references, ids), offline."""
-    from kb.mentions import QUERY_SCORE, extract_files
+    from kb.grounding.mentions import QUERY_SCORE, extract_files
 
     found = extract_files(files, _alias_table())
     if not all_candidates:
@@ -1445,7 +1457,7 @@ def mentions_cmd(
 
 
 async def _with_client(fn, *args):
-    from kb.s2_client import S2Client
+    from kb.sources.s2.client import S2Client
 
     async with S2Client(state.settings) as client:
         return await fn(client, *args)
@@ -1462,7 +1474,7 @@ def seed_add(
     """Find, resolve and store seed papers; unresolved mentions are kept with their sentence."""
     import asyncio
 
-    from kb import seeds
+    from kb.grounding import seeds
 
     if not (files or ids or titles or bib):
         raise UsageError("give documents, --id, --title or --bib")
@@ -1480,7 +1492,7 @@ def seed_add(
             for path in bib or []:
                 reports.append(await seeds.add_bibtex(store, client, path))
 
-    from kb.locking import writer_lock
+    from kb.store.locking import writer_lock
 
     with writer_lock(state.db, "kb seed add"):
         asyncio.run(_with_client(run))
@@ -1508,7 +1520,7 @@ def seed_list(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Seeds with the documents and sentences that named them, and the unresolved mentions."""
-    from kb.seeds import list_seeds
+    from kb.grounding.seeds import list_seeds
 
     if not state.db.exists():
         raise UsageError(f"no store at {state.db}; start with `kb seed add`")
@@ -1544,7 +1556,7 @@ def seed_resolve(
     """Resolve a mention by hand; the same text resolves the same way in later documents."""
     import asyncio
 
-    from kb.seeds import resolve_by_hand
+    from kb.grounding.seeds import resolve_by_hand
 
     async def run(client):
         with open_store() as store:
@@ -1563,7 +1575,7 @@ def seed_rm(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Stop using a paper as a seed (it stays in the store)."""
-    from kb.seeds import remove_seed
+    from kb.grounding.seeds import remove_seed
 
     with open_store() as store:
         result = remove_seed(store, paper)
@@ -1583,7 +1595,7 @@ def alias_add(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Add your own nickname for a work (kept in KB_USER_ALIASES, default data/aliases.user.toml)."""
-    from kb.aliases import add_user_alias, user_path
+    from kb.grounding.aliases import add_user_alias, user_path
 
     alias = add_user_alias(list(names), id=paper_id, title=title, year=year, kind=kind)
     if as_json:

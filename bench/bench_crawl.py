@@ -34,8 +34,8 @@ QUICK = dict(papers=1_000, corpus_seed=7, seeds=2, seed_citations=(3, 20), depth
 
 def plant_seeds(db: Path, records: list[dict]) -> None:
     """Seeds as seed resolution leaves them: full records, depth-0 frontier rows, seed rows."""
-    from kb.frontier import SEED_PRIORITY
-    from kb.s2_parse import parse_paper
+    from kb.crawl.frontier import SEED_PRIORITY
+    from kb.sources.s2.parse import parse_paper
     from kb.store import Store, utc_now
 
     with Store(db) as store:
@@ -105,7 +105,7 @@ async def naive_crawl(url: str, expanded: list[str], detail_ids: list[str], conc
     for its details, and every page (default size) of its references and its citations."""
     from semanticscholar import AsyncSemanticScholar
 
-    from kb.s2_parse import PAPER_FIELDS
+    from kb.sources.s2.parse import PAPER_FIELDS
 
     sch = AsyncSemanticScholar(api_url=url)
     gate = asyncio.Semaphore(concurrency)
@@ -137,7 +137,7 @@ def run(work_dir: Path, quick: bool = False, log=print) -> dict:
 
 
 def _measure(server, db: Path, p: dict, log) -> dict:
-    from kb.crawler import CrawlBudget, crawl
+    from kb.crawl.crawler import CrawlBudget, crawl
     from kb.settings import Settings
 
     seeds = server.pick_seeds(p["seeds"], *p["seed_citations"])

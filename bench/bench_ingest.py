@@ -50,7 +50,7 @@ class Records:
     def __init__(self, n_papers: int, n_edges: int, n_templates: int, seed: int):
         from make_store import generate_graph
 
-        from kb.s2_parse import PAPER_FIELDS, parse_paper
+        from kb.sources.s2.parse import PAPER_FIELDS, parse_paper
         from kb.standin.corpus import _EDGE_VARIANTS, _edge_variant, generate_corpus
         from kb.standin.fields import parse_paper_fields
 
@@ -91,7 +91,7 @@ class Records:
         return int(lo), int(hi)
 
     def edges(self, start: int, stop: int):
-        from kb.records import EdgeRecord
+        from kb.store.records import EdgeRecord
 
         lo, hi = self.edge_range(start, stop)
         variants, variant_of, pids = self._variants, self._variant_of, self._pids
@@ -139,7 +139,7 @@ class RawWriter:
     store or a copy of kb's (``fresh=False``: continue where that copy stands)."""
 
     def __init__(self, path: Path, fresh: bool = True):
-        from kb.store import PAPER_COLUMNS, Store, connect
+        from kb.store.sqlite import PAPER_COLUMNS, Store, connect
 
         if fresh:
             with Store(fresh_path(path)):  # the same schema, migrations and pragmas
@@ -153,7 +153,7 @@ class RawWriter:
         self.next_author = max(self.authors.values(), default=0) + 1
 
     def write(self, start: int, stop: int, papers, edges, rec: "Records") -> tuple[float, float]:
-        from kb.store import _json, _paper_row, utc_now
+        from kb.store.sqlite import _json, _paper_row, utc_now
 
         lo, hi = rec.edge_range(start, stop)
         citing, cited = rec.citing[lo:hi].tolist(), rec.cited[lo:hi].tolist()
@@ -248,8 +248,8 @@ def ingest_orm(path: Path, rec: Records, n: int) -> dict:
     from sqlalchemy import event
     from sqlmodel import Session, create_engine, select
 
-    from kb.models import Author, Citation, Paper, PaperAuthor
-    from kb.store import Store, _json, utc_now
+    from kb.store.models import Author, Citation, Paper, PaperAuthor
+    from kb.store.sqlite import Store, _json, utc_now
 
     with Store(fresh_path(path)):
         pass

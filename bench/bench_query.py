@@ -60,7 +60,7 @@ def timed(cmd: list[str], repeat: int, check=None) -> tuple[float, list[float], 
 
 def prepare(store_path: Path, log=print) -> dict:
     """Ranks and synthetic theme tags on the store, unless already there."""
-    from kb.ranking import compute_ranks
+    from kb.knowledge.ranking import compute_ranks
     from kb.store import Store, utc_now
 
     info = {}
@@ -117,10 +117,10 @@ def run(work_dir: Path, quick: bool = False, log=print) -> dict:
     context = {"store": str(store_path), "repeat": repeat, "kb": kb[:1], "sqlite3": sqlite_cli,
                **info}
 
-    from kb.search import to_match_expression
-    from kb.query import BM25_WEIGHTS
+    from kb.knowledge.search import to_match_expression
+    from kb.knowledge.query import BM25_WEIGHTS
     from kb.store import Store
-    from kb.themes import load_taxonomy, theme_slugs_for_filter
+    from kb.knowledge.themes import load_taxonomy, theme_slugs_for_filter
 
     weights = ", ".join(repr(w) for w in BM25_WEIGHTS)
     with Store(store_path, readonly=True) as store:
@@ -149,7 +149,7 @@ def run(work_dir: Path, quick: bool = False, log=print) -> dict:
     slugs = theme_slugs_for_filter(load_taxonomy(), THEME)
     best, times, _ = timed(kb + ["top", "--theme", THEME, "--json"], repeat, _expect_results(20))
     marks = ", ".join(f"'{s}'" for s in slugs)
-    # What kb runs (kb.query's walk of the stored rank-order prefix, migration 0008), and the plain statement that
+    # What kb runs (kb.knowledge.query's walk of the stored rank-order prefix, migration 0008), and the plain statement that
     # sorts every tagged paper, which kb ran before (0.80 s whole process on 2026-11-22).
     walk_sql = ("SELECT p.id, p.title, r.seed_pagerank FROM paper_rank r CROSS JOIN paper p ON p.id = r.paper "
                 "WHERE r.seed_order IS NOT NULL AND EXISTS (SELECT 1 FROM paper_theme pt WHERE pt.paper = p.id "

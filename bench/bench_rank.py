@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kb.ranking import compute_ranks  # noqa: E402
+from kb.knowledge.ranking import compute_ranks  # noqa: E402
 from kb.store import Store  # noqa: E402
 
 
@@ -61,7 +61,7 @@ def _networkx_pagerank(adjacency, seeds, nodes: int):
     import networkx as nx
     import numpy as np
 
-    from kb.ranking import ALPHA, MAX_ITER, TOL
+    from kb.knowledge.ranking import ALPHA, MAX_ITER, TOL
 
     sub = adjacency[:nodes, :nodes].tocoo()
     inside = seeds[seeds < nodes]
@@ -86,7 +86,7 @@ def run(work_dir, quick: bool = False, log=print) -> dict:
     import numpy as np
 
     from common import Metric, current_rss_mb, reset_peak_rss, vm_hwm_mb
-    from kb.ranking import load_graph, pagerank
+    from kb.knowledge.ranking import load_graph, pagerank
 
     store_path = Path(work_dir) / "big.sqlite"
     if not store_path.exists():

@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from crawl_helpers import fast_settings, plant_seeds  # noqa: E402
 
-from kb.crawler import CrawlBudget, crawl  # noqa: E402
-from kb.refresh import RefreshOptions, refresh  # noqa: E402
+from kb.crawl.crawler import CrawlBudget, crawl  # noqa: E402
+from kb.crawl.refresh import RefreshOptions, refresh  # noqa: E402
 from kb.standin.corpus import generate_corpus  # noqa: E402
 from kb.standin.server import StandIn  # noqa: E402
 

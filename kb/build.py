@@ -12,7 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.crawler import CrawlBudget, Crawler, CrawlProgress, CrawlReport, _theme_scorer, after_crawl
+from kb.crawl.crawler import (
+    CrawlBudget,
+    Crawler,
+    CrawlProgress,
+    CrawlReport,
+    _theme_scorer,
+    after_crawl,
+)
 from kb.errors import UsageError
 from kb.settings import DATA_DIR
 
@@ -34,12 +41,12 @@ def default_documents() -> list[Path]:
 def build(db_path: Path, documents: list[Path] | None = None, budget: CrawlBudget | None = None, *,
           settings=None, wait: bool = False, tag: bool = True,
           progress: Callable[[CrawlProgress], None] | None = None) -> BuildReport:
-    from kb import seeds
-    from kb.aliases import AliasTable
-    from kb.locking import writer_lock
-    from kb.s2_client import S2Client
-    from kb.status import store_status
+    from kb.grounding import seeds
+    from kb.grounding.aliases import AliasTable
+    from kb.sources.s2.client import S2Client
     from kb.store import Store
+    from kb.store.locking import writer_lock
+    from kb.store.status import store_status
 
     documents = list(documents) if documents else default_documents()
     if not documents:

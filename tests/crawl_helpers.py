@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from kb.crawler import CrawlBudget, crawl
-from kb.frontier import SEED_PRIORITY
-from kb.s2_parse import parse_paper
+from kb.crawl.crawler import CrawlBudget, crawl
+from kb.crawl.frontier import SEED_PRIORITY
+from kb.sources.s2.parse import parse_paper
 from kb.settings import Settings
 from kb.store import Store, utc_now
 

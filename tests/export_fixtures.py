@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from kb.records import AuthorRef, EdgeRecord, PaperRecord
+from kb.store.records import AuthorRef, EdgeRecord, PaperRecord
 from kb.store import Store
 
 

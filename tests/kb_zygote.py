@@ -28,11 +28,11 @@ import cli  # noqa: E402  (the point of this process: import once)
 # child pays neither for the interpreter nor for numpy, httpx, rich or sklearn. The modules
 # hold no state that a command would find already changed: none has run a command yet.
 for _name in ("rich.console", "rich.table", "rich.progress", "rich.markup", "rich.text", "httpx",
-              "kb.store", "kb.query", "kb.search", "kb.ranking", "kb.export", "kb.exporters",
-              "kb.graph_export", "kb.reading_lists", "kb.crawler", "kb.refresh", "kb.jobs", "kb.build",
-              "kb.seeds", "kb.mentions", "kb.aliases", "kb.bibtex_import", "kb.themes", "kb.tagging",
-              "kb.trail", "kb.paper_view", "kb.whats_new", "kb.status", "kb.runs", "kb.s2_client",
-              "kb.locking", "kb.atomic_write", "kb.standin.server", "kb.standin.faults"):
+              "kb.store", "kb.knowledge.query", "kb.knowledge.search", "kb.knowledge.ranking", "kb.output.export", "kb.output.formats",
+              "kb.output.graph", "kb.output.reading_lists", "kb.crawl.crawler", "kb.crawl.refresh", "kb.crawl.jobs", "kb.build",
+              "kb.grounding.seeds", "kb.grounding.mentions", "kb.grounding.aliases", "kb.grounding.bibtex_import", "kb.knowledge.themes", "kb.knowledge.tagging",
+              "kb.knowledge.trail", "kb.knowledge.paper_view", "kb.crawl.whats_new", "kb.store.status", "kb.crawl.runs", "kb.sources.s2.client",
+              "kb.store.locking", "kb.output.atomic_write", "kb.standin.server", "kb.standin.faults"):
     try:
         __import__(_name)
     except ImportError:

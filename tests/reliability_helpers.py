@@ -277,7 +277,7 @@ def crawled_store_with_citers(tmp: Path, records: list[dict], *, corpus_size: in
     one seed: how hostile or odd API records reach kb in real use. Returns the store and the
     records' paperIds."""
     from crawl_helpers import plant_seeds, run_crawl
-    from kb.crawler import CrawlBudget
+    from kb.crawl.crawler import CrawlBudget
     from kb.standin.corpus import generate_corpus
     from kb.standin.server import StandIn
 

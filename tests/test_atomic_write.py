@@ -9,7 +9,7 @@ import stat
 
 import pytest
 
-import kb.atomic_write as atomic
+import kb.output.atomic_write as atomic
 from kb.errors import UsageError
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from crawl_helpers import plant_seeds, run_crawl
-from kb.crawler import CrawlBudget
+from kb.crawl.crawler import CrawlBudget
 from kb.standin.corpus import generate_corpus
 from kb.standin.server import StandIn
 

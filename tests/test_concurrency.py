@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from crawl_helpers import plant_seeds, run_crawl, snapshot
-from kb.crawler import CrawlBudget
+from kb.crawl.crawler import CrawlBudget
 from kb.standin.corpus import generate_corpus
 from kb.standin.server import StandIn
 
@@ -82,7 +82,7 @@ def test_writers_are_serialised_and_readers_stay_consistent(tmp_path):
 
 
 def test_wait_flag_queues_a_second_writer(tmp_path):
-    from kb.locking import writer_lock
+    from kb.store.locking import writer_lock
 
     db = tmp_path / "kb.sqlite"
     env = dict(os.environ, KB_DB=str(db))

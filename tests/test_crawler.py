@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from kb.crawler import CrawlBudget
+from kb.crawl.crawler import CrawlBudget
 from kb.errors import StoreLockedError
-from kb.locking import writer_lock
+from kb.store.locking import writer_lock
 from kb.standin.corpus import generate_corpus
 from kb.standin.server import StandIn
 from kb.store import Store

@@ -18,15 +18,15 @@ try:  # tests/ as a package, or as a plain directory on sys.path
     from tests.export_fixtures import FORMULA_TITLE, NASTY_TITLE, SEED_SENTENCE, XSS_TITLE, build_store, sha
 except ModuleNotFoundError:
     from export_fixtures import FORMULA_TITLE, NASTY_TITLE, SEED_SENTENCE, XSS_TITLE, build_store, sha
-from kb.atomic_write import atomic_write
+from kb.output.atomic_write import atomic_write
 from kb.errors import UsageError
-from kb.export import (ExportEntry, collect_entries, export_papers, normalise_format, safe_url,
+from kb.output.export import (ExportEntry, collect_entries, export_papers, normalise_format, safe_url,
                        select_ids)
-from kb.exporters.bibtex import assign_keys, base_key, latex_escape, parse_entry
-from kb.exporters.csv import guard
-from kb.exporters.markdown import md_escape
-from kb.exporters.names import split_name
-from kb.query import PaperFilter
+from kb.output.formats.bibtex import assign_keys, base_key, latex_escape, parse_entry
+from kb.output.formats.csv import guard
+from kb.output.formats.markdown import md_escape
+from kb.output.formats.names import split_name
+from kb.knowledge.query import PaperFilter
 
 
 @pytest.fixture

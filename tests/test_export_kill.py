@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from kb.records import AuthorRef, PaperRecord
+from kb.store.records import AuthorRef, PaperRecord
 from kb.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]

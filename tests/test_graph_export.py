@@ -18,9 +18,9 @@ try:  # tests/ as a package, or as a plain directory on sys.path
 except ModuleNotFoundError:
     from export_fixtures import NASTY_TITLE, XSS_TITLE, build_store, sha
 from kb.errors import UsageError
-from kb.graph_export import (build_subgraph, export_graph, normalise_graph_format,
+from kb.output.graph import (build_subgraph, export_graph, normalise_graph_format,
                              script_safe_json, xml_text)
-from kb.query import PaperFilter
+from kb.knowledge.query import PaperFilter
 
 nx = pytest.importorskip("networkx")
 

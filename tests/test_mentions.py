@@ -1,4 +1,4 @@
-"""Offline extraction of work mentions (kb/mentions.py) and the alias table (kb/aliases.py)."""
+"""Offline extraction of work mentions (kb/grounding/mentions.py) and the alias table (kb/grounding/aliases.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kb.aliases import AliasTable, add_user_alias, normalise_id
+from kb.grounding.aliases import AliasTable, add_user_alias, normalise_id
 from kb.errors import ConfigError, UsageError
-from kb.mentions import QUERY_SCORE, extract, normalise, sentence_spans
+from kb.grounding.mentions import QUERY_SCORE, extract, normalise, sentence_spans
 from kb.settings import PROJECT_ROOT
 
 SEEDS = PROJECT_ROOT / "data" / "seeds"
@@ -53,7 +53,7 @@ def test_extraction_generalises_to_unseen_documents(aliases):
 
 def test_no_seed_titles_in_code():
     """Titles are found from their shape: the extractor's source names none of them."""
-    source = (PROJECT_ROOT / "kb" / "mentions.py").read_text(encoding="utf-8").lower()
+    source = (PROJECT_ROOT / "kb" / "grounding" / "mentions.py").read_text(encoding="utf-8").lower()
     for t in _load_truth(TRUTH)["mentions"]:
         if t["style"] in ("exact-title", "near-title", "cut-off-title"):
             assert t["surface"].lower() not in source, t["surface"]

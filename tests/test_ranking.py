@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from typer.testing import CliRunner
 
 from cli import app
-from kb.ranking import (Graph, cocitation_with, compute_ranks, coupling_with, load_graph,
+from kb.knowledge.ranking import (Graph, cocitation_with, compute_ranks, coupling_with, load_graph,
                         pagerank, pagerank_many, rank_graph)
 from kb.store import Store
 from tests.use_fixtures import build_store, sha
@@ -208,7 +208,7 @@ def test_recompute_replaces_ranks_and_handles_id_gaps(store):
 
 
 def test_edges_of_papers_stored_after_the_id_read_are_left_out(store, monkeypatch):
-    import kb.ranking as ranking
+    import kb.knowledge.ranking as ranking
 
     real = ranking._int_column
     monkeypatch.setattr(ranking, "_int_column",  # as if P9 was stored after ids were read
@@ -230,7 +230,7 @@ def test_threaded_chunked_loading_equals_serial(store):
 
 def test_no_seeds_gives_zero_seed_figures(tmp_path):
     s = Store(tmp_path / "plain.sqlite")
-    from kb.records import EdgeRecord, PaperRecord
+    from kb.store.records import EdgeRecord, PaperRecord
     s.upsert_papers([PaperRecord(sha(i), title=f"p{i}") for i in range(1, 4)])
     s.upsert_edges([EdgeRecord(sha(1), sha(2)), EdgeRecord(sha(2), sha(3))])
     summary = compute_ranks(s)

@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from kb.rate_limit import AdaptiveRateLimiter
-from kb.retry import RetryPolicy
+from kb.sources.rate_limit import AdaptiveRateLimiter
+from kb.sources.retry import RetryPolicy
 
 
 class FakeClock:

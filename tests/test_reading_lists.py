@@ -13,7 +13,7 @@ try:  # tests/ as a package, or as a plain directory on sys.path
 except ModuleNotFoundError:
     from export_fixtures import build_store, sha
 from kb.errors import NotFoundError, UsageError
-from kb.reading_lists import (add_papers, all_lists, create_list, delete_list, export_list,
+from kb.output.reading_lists import (add_papers, all_lists, create_list, delete_list, export_list,
                               get_list, list_items, mark, remove_papers, show_list)
 
 
@@ -116,7 +116,7 @@ def test_delete_list_and_cascade(store):
 
 
 def test_models_mirror_the_migration(store):
-    from kb.models import ReadingList, ReadingListItem
+    from kb.store.models import ReadingList, ReadingListItem
 
     for model in (ReadingList, ReadingListItem):
         table = model.__table__

@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from kb.crawler import CrawlBudget
+from kb.crawl.crawler import CrawlBudget
 from kb.errors import ConfigError
-from kb.jobs import (EXIT_FAILED, EXIT_LOCKED, EXIT_OK, Job, is_due, load_jobs, log_path, run_job,
+from kb.crawl.jobs import (EXIT_FAILED, EXIT_LOCKED, EXIT_OK, Job, is_due, load_jobs, log_path, run_job,
                      save_jobs)
-from kb.locking import writer_lock
-from kb.refresh import RefreshOptions, refresh
+from kb.store.locking import writer_lock
+from kb.crawl.refresh import RefreshOptions, refresh
 from kb.standin.corpus import generate_corpus
 from kb.standin.server import StandIn
 from kb.store import Store
-from kb.whats_new import Since, digest_markdown, new_papers, parse_since
+from kb.crawl.whats_new import Since, digest_markdown, new_papers, parse_since
 from crawl_helpers import fast_settings, plant_seeds, run_crawl, snapshot
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -28,9 +28,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crawl_helpers import plant_seeds, run_crawl
-from kb.crawler import CrawlBudget
+from kb.crawl.crawler import CrawlBudget
 from kb.errors import UsageError
-from kb.s2_parse import MAX_TEXT, ResponseShapeError, parse_edge_page, parse_paper
+from kb.sources.s2.parse import MAX_TEXT, ResponseShapeError, parse_edge_page, parse_paper
 from kb.standin.corpus import generate_corpus
 from kb.standin.server import StandIn
 from kb.store import Store
@@ -695,9 +695,9 @@ def fts(tmp_path_factory):
 def test_fuzz_queries_never_reach_sqlite_as_an_error(fts, query):
     """Any text: a usage error saying what is wrong, or a result; the same for the listing and
     export paths that take a query (full-text selection of ids)."""
-    from kb.export import select_ids
-    from kb.query import PaperFilter
-    from kb.search import search, to_match_expression
+    from kb.output.export import select_ids
+    from kb.knowledge.query import PaperFilter
+    from kb.knowledge.search import search, to_match_expression
 
     try:
         expression = to_match_expression(query)

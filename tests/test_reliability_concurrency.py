@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from crawl_helpers import plant_seeds, snapshot
-from kb.locking import lock_path
+from kb.store.locking import lock_path
 from kb.standin.server import StandIn
 from reliability_helpers import (two_seed_graph, uninterrupted_crawl, ORPHAN_CHECKS, assert_one_clear_line, check_store, copy_store,
                                  copy_themes, frontier_snapshot, kb_env, record, run_kb, start_kb,

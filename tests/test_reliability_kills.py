@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from crawl_helpers import plant_seeds, snapshot
-from kb.records import AuthorRef, EdgeRecord, PaperRecord
+from kb.store.records import AuthorRef, EdgeRecord, PaperRecord
 from kb.standin.corpus import generate_corpus
 from kb.standin.server import StandIn
 from kb.store import Store

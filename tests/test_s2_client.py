@@ -9,8 +9,8 @@ import time
 import pytest
 
 from kb.errors import ApiAuthError, ApiError, ApiRequestError, NotFoundError, UsageError
-from kb.s2_client import S2Client
-from kb.s2_parse import parse_edge_page
+from kb.sources.s2.client import S2Client
+from kb.sources.s2.parse import parse_edge_page
 from kb.settings import Settings
 from kb.standin.corpus import generate_corpus
 from kb.standin.server import StandIn

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb.s2_parse import ResponseShapeError, edge_page_limit, parse_edge_page, parse_paper
+from kb.sources.s2.parse import ResponseShapeError, edge_page_limit, parse_edge_page, parse_paper
 
 RECORDED = Path(__file__).resolve().parents[1].parent / "shared" / "s2-recorded" / "semanticscholar-tests-data"
 if not RECORDED.exists():

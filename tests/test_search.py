@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from cli import app
 from kb.errors import NotFoundError, UsageError
-from kb.query import PaperFilter, build_query, parse_paper_ref, query_papers, resolve_paper
-from kb.ranking import compute_ranks
-from kb.search import search, search_papers, to_match_expression
+from kb.knowledge.query import PaperFilter, build_query, parse_paper_ref, query_papers, resolve_paper
+from kb.knowledge.ranking import compute_ranks
+from kb.knowledge.search import search, search_papers, to_match_expression
 from tests.use_fixtures import build_store, sha
 
 

@@ -1,4 +1,4 @@
-"""Resolution of mentions into seed papers (kb/seeds.py, kb/bibtex_import.py, `kb seed ...`),
+"""Resolution of mentions into seed papers (kb/grounding/seeds.py, kb/grounding/bibtex_import.py, `kb seed ...`),
 end to end against the local Semantic Scholar stand-in, and the evaluation on the five seed
 documents against a ground truth written by reading them."""
 
@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kb import seeds
-from kb.aliases import AliasTable
-from kb.mentions import extract, normalise
-from kb.s2_client import S2Client
+from kb.grounding import seeds
+from kb.grounding.aliases import AliasTable
+from kb.grounding.mentions import extract, normalise
+from kb.sources.s2.client import S2Client
 from kb.settings import PROJECT_ROOT, Settings
 from kb.store import Store
 
@@ -281,7 +281,7 @@ BIB = r"""
 
 
 def test_bibtex_import(store, standin, tmp_path):
-    from kb.bibtex_import import entry_id, parse_bibtex
+    from kb.grounding.bibtex_import import entry_id, parse_bibtex
 
     entries = parse_bibtex(BIB)
     assert [e.key for e in entries] == ["wang2022ioi", "li2023", "bricken", "hubinger2019", "nothing"]
@@ -373,7 +373,7 @@ def test_seed_cli(standin_env, tmp_path, monkeypatch):
 
 
 def test_models_mirror_the_seed_tables(store):
-    from kb import models
+    from kb.store import models
 
     for cls in (models.Document, models.Mention, models.ResolutionCache, models.Seed):
         table = cls.__table__

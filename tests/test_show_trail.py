@@ -10,12 +10,12 @@ from typer.testing import CliRunner
 
 from cli import app
 from kb.errors import NotFoundError, UsageError
-from kb.paper_view import paper_view
-from kb.query import resolve_paper
-from kb.ranking import compute_ranks
-from kb.records import EdgeRecord, PaperRecord
+from kb.knowledge.paper_view import paper_view
+from kb.knowledge.query import resolve_paper
+from kb.knowledge.ranking import compute_ranks
+from kb.store.records import EdgeRecord, PaperRecord
 from kb.store import Store
-from kb.trail import find_trail
+from kb.knowledge.trail import find_trail
 from tests.use_fixtures import build_store, sha
 
 SENTENCE = "Hubinger et al. introduced mesa-optimization in Risks from Learned Optimization."

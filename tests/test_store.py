@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from kb.errors import StoreError
-from kb.migrate import LATEST_VERSION, migrations, upgrade
-from kb.records import AuthorRef, EdgeRecord, PaperRecord
+from kb.store.migrate import LATEST_VERSION, migrations, upgrade
+from kb.store.records import AuthorRef, EdgeRecord, PaperRecord
 from kb.store import Store, connect
 
 
@@ -154,7 +154,7 @@ def test_migrations_are_numbered_without_gaps():
 def test_models_mirror_the_migrated_schema(tmp_path):
     from sqlmodel import SQLModel
 
-    import kb.models  # noqa: F401  (registers the tables)
+    import kb.store.models  # noqa: F401  (registers the tables)
 
     with Store(tmp_path / "kb.sqlite") as store:
         for table in SQLModel.metadata.sorted_tables:
@@ -166,7 +166,7 @@ def test_models_mirror_the_migrated_schema(tmp_path):
 def test_sqlmodel_reads_the_store(tmp_path):
     from sqlmodel import Session, create_engine, select
 
-    from kb.models import Paper
+    from kb.store.models import Paper
 
     path = tmp_path / "kb.sqlite"
     with Store(path) as store:

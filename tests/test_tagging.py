@@ -13,11 +13,11 @@ from typer.testing import CliRunner
 
 from cli import app
 from kb.errors import NotFoundError, UsageError
-from kb.records import EdgeRecord, PaperRecord
+from kb.store.records import EdgeRecord, PaperRecord
 from kb.store import Store
-from kb.tagging import (RuleMatcher, auto_tag, forget_manual, paper_tags, resolve_paper,
+from kb.knowledge.tagging import (RuleMatcher, auto_tag, forget_manual, paper_tags, resolve_paper,
                         rule_scores, set_manual)
-from kb.themes import DEFAULT_THEMES_FILE, load_taxonomy, parse_taxonomy, sync_taxonomy, themes_of
+from kb.knowledge.themes import DEFAULT_THEMES_FILE, load_taxonomy, parse_taxonomy, sync_taxonomy, themes_of
 
 EVAL_FILE = Path(__file__).parent / "data" / "theme_eval.jsonl"
 

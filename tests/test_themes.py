@@ -10,10 +10,10 @@ from typer.testing import CliRunner
 
 from cli import app
 from kb.errors import ConfigError, UsageError
-from kb.records import PaperRecord
+from kb.store.records import PaperRecord
 from kb.store import Store
-from kb.tagging import set_manual
-from kb.themes import (DEFAULT_THEMES_FILE, add_theme, load_taxonomy, parse_taxonomy, remove_theme,
+from kb.knowledge.tagging import set_manual
+from kb.knowledge.themes import (DEFAULT_THEMES_FILE, add_theme, load_taxonomy, parse_taxonomy, remove_theme,
                        rename_theme, retired_themes, sync_taxonomy, theme_counts, theme_filter,
                        themes_of)
 
@@ -308,7 +308,7 @@ def test_cli_malformed_themes_file_is_one_line_error(themes_file, store):
 
 
 def test_kb_themes_env_overrides_the_shipped_file(tmp_path, monkeypatch):
-    from kb.themes import themes_path
+    from kb.knowledge.themes import themes_path
 
     monkeypatch.delenv("KB_THEMES", raising=False)
     assert themes_path() == DEFAULT_THEMES_FILE

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import kb.query as query
-from kb.query import PaperFilter, build_query, query_papers, select_papers
-from kb.ranking import order_positions
-from kb.records import EdgeRecord, PaperRecord
+import kb.knowledge.query as query
+from kb.knowledge.query import PaperFilter, build_query, query_papers, select_papers
+from kb.knowledge.ranking import order_positions
+from kb.store.records import EdgeRecord, PaperRecord
 from kb.store import Store
 
 N_PAPERS = 400
@@ -159,8 +159,8 @@ def test_the_prefix_is_walked_by_its_index_without_sorting(store, themes_file, m
 
 
 def test_rank_runs_store_the_prefix_and_keep_its_indexes(tmp_path, monkeypatch):
-    import kb.ranking as ranking
-    from kb.ranking import compute_ranks
+    import kb.knowledge.ranking as ranking
+    from kb.knowledge.ranking import compute_ranks
 
     monkeypatch.setattr(ranking, "TOP_ORDER_SLICE", 3)
     with Store(tmp_path / "kb.sqlite") as s:

@@ -8,7 +8,11 @@ paths, limits and error bodies, and knobs for rate limits, faults, latency and o
 """
 
 from kb.standin.corpus import (
-    Corpus, default_works_files, generate_corpus, load_works, standin_paper_id,
+    Corpus,
+    default_works_files,
+    generate_corpus,
+    load_works,
+    standin_paper_id,
 )
 from kb.standin.faults import FaultRule, Faults
 from kb.standin.server import RequestRecord, StandIn, create_standin

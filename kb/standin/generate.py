@@ -26,7 +26,11 @@ from typing import Any, Iterable
 
 from kb.standin import vocab
 from kb.standin.corpus import (
-    Corpus, S2_PAPER_URL, load_works, normalize_arxiv, normalize_title,
+    S2_PAPER_URL,
+    Corpus,
+    load_works,
+    normalize_arxiv,
+    normalize_title,
     standin_paper_id,
 )
 

@@ -31,7 +31,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from kb.standin.corpus import Corpus
 from kb.standin.faults import Decision, FaultInjector, FaultRule, Faults
-from kb.standin.fields import FieldsError, parse_author_fields, parse_edge_fields, parse_paper_fields
+from kb.standin.fields import (
+    FieldsError,
+    parse_author_fields,
+    parse_edge_fields,
+    parse_paper_fields,
+)
 from kb.standin.search import SEARCH_RESULT_CAP, SearchParamError
 
 GRAPH = "/graph/v1"

@@ -1,0 +1,467 @@
+"""Budgeted, relevance-ordered, resumable citation snowballing from the seeds.
+
+Requests are pipelined: several workers share one client, whose rate limiter decides when each
+request leaves, so the crawl uses the allowed rate fully instead of waiting on each answer in
+turn. Each answer is committed in one transaction together with the frontier rows it changes
+and the run's counters, which is what makes ``kill -9`` at any moment safe: the next crawl loads
+the frontier and continues from the stored offsets.
+
+Request economy: citation and reference lists are fetched 1000 per page with the other paper's
+fields nested, so a discovered paper needs no request of its own; only the full records the
+nested form cannot give (TLDR) are fetched, 500 at a time, by batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from kb.crawl.frontier import CITS, REFS, Entry, Frontier, FrontierRules
+from kb.errors import KbError, NotFoundError
+from kb.sources.s2.client import BATCH_SIZE, S2Client
+from kb.sources.s2.parse import PAPER_FIELDS, parse_edge_page, parse_paper
+from kb.store import Store, utc_now
+
+log = logging.getLogger("kb.crawl")
+
+
+@dataclass
+class CrawlBudget:
+    depth: int = 2
+    max_papers: int | None = None
+    max_requests: int | None = 300
+    max_time: float | None = None
+    direction: str = "both"
+    min_year: int | None = None
+    hub_citations: int = 5000
+    fetch_details: bool = True
+    concurrency: int = 8
+
+    def rules(self) -> FrontierRules:
+        return FrontierRules(max_depth=self.depth, direction=self.direction,
+                             min_year=self.min_year, hub_citations=self.hub_citations)
+
+
+@dataclass
+class CrawlProgress:
+    """What a progress display needs, refreshed after every answer."""
+
+    requests: int = 0
+    pages: int = 0
+    batches: int = 0
+    new_papers: int = 0
+    new_edges: int = 0
+    frontier: int = 0
+    expanded: int = 0
+    truncated_lists: int = 0
+    edges_without_id: int = 0
+    errors: int = 0
+    elapsed: float = 0.0
+    budget_fraction: float = 0.0
+    rate: float = 0.0
+
+
+@dataclass
+class CrawlReport:
+    run_id: int
+    status: str  # completed | partial | failed | interrupted
+    requests: int
+    pages: int
+    batches: int
+    new_papers: int
+    new_edges: int
+    truncated_lists: int
+    edges_without_id: int
+    errors: int
+    expanded: int
+    frontier_left: int
+    duration: float
+    rate: float
+    message: str = ""
+    stopped_by: str | None = None
+    retries: int = 0
+    statuses: dict = field(default_factory=dict)
+    # The exit code of the error that failed the run (kb.errors), so the CLI can tell a
+    # refused API key (8) from an API that stopped answering (7).
+    error_code: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class _Stop(Exception):
+    pass
+
+
+class Crawler:
+    def __init__(self, store: Store, client: S2Client, budget: CrawlBudget | None = None, *,
+                 kind: str = "crawl", progress: Callable[[CrawlProgress], None] | None = None,
+                 theme_scorer=None, prepare=None, job: str | None = None):
+        self.store = store
+        self.client = client
+        self.budget = budget or CrawlBudget()
+        self.kind = kind
+        self.on_progress = progress
+        self.progress = CrawlProgress()
+        self.frontier: Frontier | None = None
+        self.theme_scorer = theme_scorer
+        self._started = 0.0
+        self._requests_at_start = 0
+        self._stop_reason: str | None = None
+        self._failure: KbError | None = None
+        self._error_code = 0
+        self._wake = asyncio.Event()
+        self._active = 0
+        self.run_id = 0
+        self.job = job
+        # Optional async step run after the run is opened and the frontier loaded (a refresh
+        # uses it to re-read watched papers and reopen the lists that changed).
+        self._prepare = prepare
+        self._frontier_counted_at = -1e9
+        self._count_cost = 0.0
+        # Papers whose nested record this run already stored: later pages only add their edges.
+        self._stored_this_run: set[str] = set()
+
+    # -- run bookkeeping -------------------------------------------------------------------------
+    def _open_run(self) -> None:
+        with self.store.transaction() as conn:
+            conn.execute(
+                "UPDATE crawl_run SET status = 'interrupted', finished_at = COALESCE(finished_at, ?), "
+                "message = COALESCE(message, 'the process stopped before finishing') "
+                "WHERE status = 'running'", (utc_now(),))
+            cur = conn.execute(
+                "INSERT INTO crawl_run (kind, started_at, status, params, job) VALUES (?, ?, 'running', ?, ?)",
+                (self.kind, utc_now(), json.dumps(asdict(self.budget)), self.job))
+            self.run_id = cur.lastrowid
+            self._adopt_seeds(conn)
+
+    def _adopt_seeds(self, conn) -> None:
+        """Every seed starts the crawl at depth 0, even one the crawl had reached before."""
+        has_seed_table = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'seed'").fetchone()
+        if not has_seed_table:
+            return
+        conn.execute(
+            """INSERT INTO crawl_state (paper, depth, priority, reached_via, seeds, updated_at)
+               SELECT paper, 0, 1e6, 'seed', json_array(paper), ? FROM seed WHERE true
+               ON CONFLICT(paper) DO UPDATE SET depth = 0, reached_via = 'seed',
+                   reached_from = NULL, seeds = json_array(crawl_state.paper)
+               WHERE crawl_state.depth != 0""", (utc_now(),))
+
+    def _add_run_counts(self, conn, **counts: int) -> None:
+        sets = ", ".join(f"{k} = {k} + ?" for k in counts)
+        conn.execute(f"UPDATE crawl_run SET {sets} WHERE id = ?", (*counts.values(), self.run_id))
+
+    def _close_run(self, status: str, message: str) -> None:
+        with self.store.transaction() as conn:
+            conn.execute(
+                "UPDATE crawl_run SET status = ?, finished_at = ?, message = ?, requests = ? "
+                "WHERE id = ?",
+                (status, utc_now(), message, self._requests_used(), self.run_id))
+
+    def _requests_used(self) -> int:
+        return self.client.requests_sent - self._requests_at_start
+
+    # -- budget --------------------------------------------------------------------------------
+    def _budget_left(self) -> bool:
+        b = self.budget
+        if self._failure is not None:
+            return False
+        if b.max_requests is not None and self._requests_used() + self._active >= b.max_requests:
+            self._stop_reason = self._stop_reason or "max-requests"
+            return False
+        if b.max_papers is not None and self.progress.new_papers >= b.max_papers:
+            self._stop_reason = self._stop_reason or "max-papers"
+            return False
+        if b.max_time is not None and time.monotonic() - self._started >= b.max_time:
+            self._stop_reason = self._stop_reason or "max-time"
+            return False
+        return True
+
+    def _budget_fraction(self) -> float:
+        b = self.budget
+        fractions = []
+        if b.max_requests:
+            fractions.append(self._requests_used() / b.max_requests)
+        if b.max_papers:
+            fractions.append(self.progress.new_papers / b.max_papers)
+        if b.max_time:
+            fractions.append((time.monotonic() - self._started) / b.max_time)
+        return min(1.0, max(fractions)) if fractions else 0.0
+
+    def _report_progress(self, final: bool = False) -> None:
+        p = self.progress
+        p.requests = self._requests_used()
+        p.elapsed = time.monotonic() - self._started
+        p.rate = p.requests / p.elapsed if p.elapsed > 0 else 0.0
+        now = time.monotonic()
+        # Counting the frontier is O(frontier) and it stalls the event loop, so it happens
+        # only for a display, and at most once a second or 1/20 of the time, whichever is rarer.
+        if self.frontier is not None and (final or (
+                self.on_progress and now - self._frontier_counted_at >= max(1.0, 20 * self._count_cost))):
+            p.frontier = self.frontier.pending_tasks()
+            self._frontier_counted_at = time.monotonic()
+            self._count_cost = self._frontier_counted_at - now
+        p.budget_fraction = self._budget_fraction()
+        if self.on_progress:
+            self.on_progress(p)
+
+    # -- the crawl -------------------------------------------------------------------------------
+    async def run(self) -> CrawlReport:
+        self._started = time.monotonic()
+        self._requests_at_start = self.client.requests_sent
+        self._open_run()
+        self.frontier = Frontier(self.store, self.budget.rules(), self.theme_scorer)
+        self.progress.expanded = sum(1 for e in self.frontier.entries.values() if e.status == "done")
+        status, message = "completed", ""
+        try:
+            if self._prepare is not None:
+                await self._prepare(self)
+            workers = [asyncio.create_task(self._worker()) for _ in range(max(1, self.budget.concurrency))]
+            await asyncio.gather(*workers)
+            if self._failure is not None:
+                raise self._failure
+        except KbError as exc:
+            status, message = "failed", str(exc)
+            self._error_code = exc.exit_code
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            status, message = "interrupted", "stopped by the user"
+            self._close_run(status, message)
+            raise
+        if status == "completed" and not self.frontier.entries:
+            message = "the store has no seeds yet: add some with `kb seed add`"
+        if status == "completed" and self._stop_reason:
+            status = "partial"
+            message = f"stopped by the {self._stop_reason} budget; run `kb crawl` again to continue"
+        self._close_run(status, message)
+        self._report_progress(final=True)
+        p = self.progress
+        return CrawlReport(
+            run_id=self.run_id, status=status, requests=p.requests, pages=p.pages, batches=p.batches,
+            new_papers=p.new_papers, new_edges=p.new_edges, truncated_lists=p.truncated_lists,
+            edges_without_id=p.edges_without_id, errors=p.errors, expanded=p.expanded,
+            frontier_left=p.frontier, duration=p.elapsed, rate=p.rate, message=message,
+            stopped_by=self._stop_reason, retries=self.client.retries,
+            statuses=dict(self.client.statuses),
+            error_code=self._error_code if status == "failed" else 0)
+
+    async def _worker(self) -> None:
+        while True:
+            if not self._budget_left():
+                return
+            job = self._next_job()
+            if job is None:
+                if self._active == 0:
+                    self._wake.set()
+                    return
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            self._active += 1
+            try:
+                await job()
+            except KbError as exc:
+                self.progress.errors += 1
+                if self._failure is None:
+                    self._failure = exc
+            finally:
+                self._active -= 1
+                self._wake.set()
+            self._report_progress()
+
+    def _next_job(self):
+        frontier = self.frontier
+        if self.budget.fetch_details and len(frontier.needs_details) >= BATCH_SIZE:
+            batch = frontier.details_batch(BATCH_SIZE)
+            return lambda: self._fetch_details(batch)
+        while True:
+            task = frontier.pop()
+            if task is None:
+                break
+            entry, direction = task
+            if frontier.skip_known_empty(entry, direction):
+                continue
+            return lambda: self._fetch_page(entry, direction)
+        if self.budget.fetch_details and frontier.needs_details and self._active == 0:
+            batch = frontier.details_batch(BATCH_SIZE)
+            return lambda: self._fetch_details(batch)
+        return None
+
+    async def _fetch_page(self, entry: Entry, direction: str) -> None:
+        offset = entry.next_offset(direction)
+        api_direction = "references" if direction == REFS else "citations"
+        try:
+            data = await self.client.edge_page(entry.paper_id, api_direction, offset)
+            page = parse_edge_page(data, entry.paper_id, api_direction, offset=offset,
+                                   known=self._stored_this_run)
+        except NotFoundError:
+            # The API no longer knows the paper: nothing to expand in either direction.
+            page = None
+        except BaseException:
+            self.frontier.release(entry, direction)
+            raise
+        self._commit_page(entry, direction, page)
+
+    def _commit_page(self, entry: Entry, direction: str, page) -> None:
+        store, frontier = self.store, self.frontier
+        with store.transaction() as conn:
+            if page is None:
+                frontier.record_page(conn, entry, direction, None, {}, set(), {})
+                self._add_run_counts(conn, errors=1)
+                self.progress.errors += 1
+                return
+            ids_before = store.internal_ids(p.paper_id for p in page.papers)
+            store.upsert_papers(page.papers, run_id=self.run_id)
+            others = store.internal_ids(page.others)
+            new_ids = {others[p.paper_id] for p in page.papers if p.paper_id not in ids_before}
+            existing_edges = self._existing_edges(conn, entry, direction, others)
+            store.upsert_edges(page.edges)
+            new_edges = len(others) - existing_edges
+            records = {p.paper_id: p for p in page.papers}
+            others.pop(entry.paper_id, None)  # a self-citation is an edge, not a discovery
+            next_offset = page.next_offset
+            if direction == CITS and entry.paper in frontier.reopened and existing_edges:
+                next_offset = None  # newest first: the rest of the list is already known
+            frontier.record_page(conn, entry, direction, next_offset, others, new_ids, records)
+            flag = "refs" if direction == REFS else "cits"
+            if page.truncated:
+                conn.execute(f"UPDATE paper SET {flag}_truncated = 1 WHERE id = ?", (entry.paper,))
+            if page.without_id:
+                conn.execute(f"UPDATE paper SET {flag}_without_id = {flag}_without_id + ? WHERE id = ?",
+                             (page.without_id, entry.paper))
+            self._add_run_counts(conn, new_papers=len(new_ids), new_edges=new_edges,
+                                 truncated_lists=int(page.truncated),
+                                 edges_without_id=page.without_id)
+        self._stored_this_run.update(p.paper_id for p in page.papers)
+        p = self.progress
+        p.pages += 1
+        p.new_papers += len(new_ids)
+        p.new_edges += new_edges
+        p.truncated_lists += int(page.truncated)
+        p.edges_without_id += page.without_id
+        if entry.status == "done":
+            p.expanded += 1
+
+    @staticmethod
+    def _existing_edges(conn, entry: Entry, direction: str, others: dict[str, int]) -> int:
+        ids = list(others.values())
+        if not ids:
+            return 0
+        mine, theirs = ("citing", "cited") if direction == REFS else ("cited", "citing")
+        total = 0
+        for start in range(0, len(ids), 900):
+            chunk = ids[start:start + 900]
+            total += conn.execute(
+                f"SELECT count(*) FROM citation WHERE {mine} = ? AND {theirs} IN ({','.join('?' * len(chunk))})",
+                (entry.paper, *chunk)).fetchone()[0]
+        return total
+
+    async def _fetch_details(self, batch: list[tuple[int, str]]) -> None:
+        try:
+            answers = await self.client.get_papers([pid for _, pid in batch], PAPER_FIELDS)
+        except BaseException:
+            self.frontier.return_details(batch)
+            raise
+        records = []
+        for answer in answers:
+            record = parse_paper(answer, detail_level=2) if answer is not None else None
+            if record is not None:
+                records.append(record)
+        with self.store.transaction():
+            self.store.upsert_papers(records, run_id=self.run_id)
+            Frontier.mark_details_fetched(self.store.conn, [paper for paper, _ in batch])
+        self.progress.batches += 1
+
+
+def _theme_scorer():
+    """The theme score that boosts a paper's priority, once the themes module exists."""
+    try:
+        from kb.knowledge.tagging import rule_scores
+    except ImportError:
+        return None
+
+    def score(record) -> float:
+        title, abstract = getattr(record, "title", None), getattr(record, "abstract", None)
+        if not (title or abstract):
+            return 0.0
+        return max(rule_scores(title, body=abstract).values(), default=0.0)
+
+    return score
+
+
+def crawl(db_path, budget: CrawlBudget | None = None, *, settings=None, wait: bool = False,
+          progress: Callable[[CrawlProgress], None] | None = None, kind: str = "crawl",
+          rank: bool = True, tag: bool = False) -> CrawlReport:
+    """Run one crawl on the store at ``db_path`` under its writer lock; ranks (and, with
+    ``tag``, re-tags) afterwards."""
+    from kb.store.locking import writer_lock
+
+    with writer_lock(db_path, f"kb {kind}", wait=wait):
+        with Store(db_path) as store:
+            async def go() -> CrawlReport:
+                async with S2Client(settings) as client:
+                    crawler = Crawler(store, client, budget, kind=kind, progress=progress,
+                                      theme_scorer=_theme_scorer())
+                    return await crawler.run()
+
+            report = asyncio.run(go())
+            after_crawl(store, report, rank=rank, tag=tag)
+            return report
+
+
+def after_crawl(store: Store, report: CrawlReport, *, rank: bool, tag: bool) -> None:
+    """Keep ranks and automatic tags in step with a graph that just changed, or that an
+    earlier run changed but was killed before it could rank or tag (so that resuming after
+    ``kill -9`` ends where an uninterrupted run would)."""
+    if report.status == "failed":
+        return
+    changed = bool(report.new_papers or report.new_edges or report.pages)
+    if rank and (changed or _ranks_stale(store)):
+        rank_store(store)
+    if tag and (changed or _tags_stale(store)):
+        tag_store(store)
+
+
+def _ranks_stale(store: Store) -> bool:
+    """The last rank run saw a different graph than the store holds now."""
+    conn = store.conn
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'rank_run'").fetchone():
+        return False
+    last = conn.execute("SELECT papers, edges FROM rank_run ORDER BY id DESC LIMIT 1").fetchone()
+    papers = conn.execute("SELECT count(*) FROM paper").fetchone()[0]
+    edges = conn.execute("SELECT count(*) FROM citation").fetchone()[0]
+    if last is None:
+        return edges > 0
+    return (last[0], last[1]) != (papers, edges)
+
+
+def _tags_stale(store: Store) -> bool:
+    """A crawl page was committed after the last automatic tagging run."""
+    conn = store.conn
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'tag_run'").fetchone():
+        return False
+    last_page = conn.execute("SELECT max(updated_at) FROM crawl_state WHERE depth > 0").fetchone()[0]
+    last_tag = conn.execute("SELECT max(started_at) FROM tag_run").fetchone()[0]
+    return last_page is not None and (last_tag is None or last_page > last_tag)
+
+
+def tag_store(store: Store) -> None:
+    """Retrain and rewrite automatic theme tags, when the themes module is available."""
+    try:
+        from kb.knowledge.tagging import auto_tag
+    except ImportError:
+        return
+    auto_tag(store)
+
+
+def rank_store(store: Store) -> None:
+    """Recompute the rank columns after the graph changed, when ranking is available."""
+    try:
+        from kb.knowledge.ranking import compute_ranks
+    except ImportError:
+        return
+    compute_ranks(store)

@@ -1,0 +1,247 @@
+"""The alias table: nicknames researchers use for well-known works ("IOI", "Chinchilla",
+"the Kaplan paper") and the work each one means.
+
+Nicknames cannot be recognised from the shape of the text (an acronym looks like any other
+acronym), so they come from a curated table, ``data/aliases.toml``, plus the user's own additions
+(``kb alias add``), kept in a separate file so that an upgrade of the shipped table never
+overwrites them. A hit carries an id the API accepts, or, for works without an arXiv id or DOI,
+an exact title to match; books and forum posts carry no id at all and stay unresolved works.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kb.errors import ConfigError, UsageError
+from kb.settings import DATA_DIR
+
+SHIPPED_PATH = DATA_DIR / "aliases.toml"
+KINDS = ("paper", "book", "post")
+
+# Ids the Semantic Scholar API accepts for a paper.
+_ID_PATTERNS = (
+    re.compile(r"^ARXIV:(\d{4}\.\d{4,5}|[a-z][a-z.\-]*/\d{7})(v\d+)?$", re.I),
+    re.compile(r"^DOI:10\.\d{4,9}/\S+$", re.I),
+    re.compile(r"^CorpusId:\d+$", re.I),
+    re.compile(r"^(MAG|ACL|PMID|PMCID):\S+$", re.I),
+    re.compile(r"^URL:https?://\S+$", re.I),
+    re.compile(r"^[0-9a-f]{40}$"),
+)
+
+# Words after (or before) a model or system name that make it a reference to its paper.
+CUE_AFTER = re.compile(r"\s+(?:technical\s+)?(?:paper|report|preprint|article|post|book|essay|work)\b", re.I)
+CUE_BEFORE = re.compile(r"\b(?:the\s+)?(?:paper|post|book|essay|article|report|preprint)\s+$", re.I)
+
+
+def user_path(env: dict[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    return Path(env.get("KB_USER_ALIASES") or DATA_DIR / "aliases.user.toml")
+
+
+def normalise_id(value: str) -> str:
+    """Canonical spelling of a paper id (``arXiv:2211.00593`` -> ``ARXIV:2211.00593``); raises
+    UsageError for something the API would not accept."""
+    value = value.strip()
+    low = value.lower()
+    if re.fullmatch(r"\d{4}\.\d{4,5}(v\d+)?", value):
+        value = "ARXIV:" + value
+    elif low.startswith("arxiv:"):
+        value = "ARXIV:" + value[6:]
+    elif low.startswith("doi:"):
+        value = "DOI:" + value[4:]
+    elif low.startswith("10."):
+        value = "DOI:" + value
+    elif low.startswith("https://doi.org/") or low.startswith("http://dx.doi.org/"):
+        value = "DOI:" + value.split("doi.org/", 1)[1]
+    elif low.startswith("corpusid:"):
+        value = "CorpusId:" + value[9:]
+    elif low.startswith("http://") or low.startswith("https://"):
+        value = "URL:" + value
+    if value.upper().startswith("DOI:10.48550/ARXIV."):
+        value = "ARXIV:" + value[len("DOI:10.48550/arXiv."):]
+    if value.startswith("ARXIV:"):
+        value = re.sub(r"v\d+$", "", value)
+    if not any(p.match(value) for p in _ID_PATTERNS):
+        raise UsageError(f"not a paper id Semantic Scholar accepts: {value!r} "
+                         "(use ARXIV:2211.00593, DOI:10.xxxx/..., CorpusId:123 or a 40-hex paperId)")
+    return value
+
+
+@dataclass(frozen=True)
+class Alias:
+    names: tuple[str, ...]
+    id: str | None = None
+    title: str | None = None
+    year: int | None = None
+    kind: str = "paper"
+    match: str | None = None          # "title": look the work up by its exact title
+    needs_cue: frozenset[str] = field(default_factory=frozenset)
+    source: str = "shipped"
+
+    def to_dict(self) -> dict:
+        return {"names": list(self.names), "id": self.id, "title": self.title, "year": self.year,
+                "kind": self.kind, "match": self.match, "needs_cue": sorted(self.needs_cue),
+                "source": self.source}
+
+
+@dataclass(frozen=True)
+class AliasHit:
+    start: int
+    end: int
+    name: str
+    alias: Alias
+
+
+def _parse(path: Path, source: str) -> list[Alias]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    entries = data.get("alias", [])
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path}: [[alias]] entries expected")
+    out = []
+    for n, entry in enumerate(entries, 1):
+        where = f"{path} alias #{n}"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where}: not a table")
+        names = entry.get("names")
+        if isinstance(names, str):
+            names = [names]
+        if not isinstance(names, list) or not names or not all(isinstance(x, str) and x.strip() for x in names):
+            raise ConfigError(f"{where}: `names` must be a non-empty list of strings")
+        kind = entry.get("kind", "paper")
+        if kind not in KINDS:
+            raise ConfigError(f"{where}: kind must be one of {', '.join(KINDS)}")
+        pid = entry.get("id")
+        if pid is not None:
+            try:
+                pid = normalise_id(str(pid))
+            except UsageError as exc:
+                raise ConfigError(f"{where}: {exc}") from None
+        match = entry.get("match")
+        title = entry.get("title")
+        if kind == "paper" and pid is None and not (match == "title" and title):
+            raise ConfigError(f"{where}: a paper needs an `id`, or `match = \"title\"` and a `title`")
+        year = entry.get("year")
+        cue = entry.get("needs_cue", [])
+        if not isinstance(cue, list):
+            raise ConfigError(f"{where}: `needs_cue` must be a list of names")
+        out.append(Alias(tuple(x.strip() for x in names), pid, title,
+                         int(year) if isinstance(year, int) else None, kind, match,
+                         frozenset(cue), source))
+    return out
+
+
+class AliasTable:
+    """All known nicknames, searchable in running text."""
+
+    def __init__(self, aliases: list[Alias]):
+        self.aliases = list(aliases)
+        self._by_name: dict[str, Alias] = {}
+        exact: list[str] = []
+        folded: list[str] = []
+        # Later entries (the user's) override earlier ones for the same name.
+        for alias in self.aliases:
+            for name in alias.names:
+                key = name if _has_upper(name) else name.lower()
+                if key not in self._by_name:
+                    (exact if _has_upper(name) else folded).append(name)
+                self._by_name[key] = alias
+        self._exact = _alternation(exact, 0)
+        self._folded = _alternation(folded, re.I)
+
+    @classmethod
+    def load(cls, shipped: Path | None = SHIPPED_PATH, user: Path | None = None) -> "AliasTable":
+        aliases = _parse(shipped, "shipped") if shipped else []
+        aliases += _parse(user if user is not None else user_path(), "user")
+        return cls(aliases)
+
+    def __len__(self) -> int:
+        return len(self.aliases)
+
+    def lookup(self, name: str) -> Alias | None:
+        name = " ".join(name.split())
+        return self._by_name.get(name) or self._by_name.get(name.lower())
+
+    def find(self, text: str) -> list[AliasHit]:
+        """Non-overlapping alias hits, longest first at each place."""
+        hits: list[AliasHit] = []
+        for pattern in (self._exact, self._folded):
+            if pattern is None:
+                continue
+            for m in pattern.finditer(text):
+                name = m.group(0)
+                alias = self.lookup(name)
+                if alias is None:
+                    continue
+                if name in alias.needs_cue or name.lower() in {c.lower() for c in alias.needs_cue}:
+                    if not (CUE_AFTER.match(text, m.end()) or CUE_BEFORE.search(text[max(0, m.start() - 30):m.start()])):
+                        continue
+                hits.append(AliasHit(m.start(), m.end(), name, alias))
+        hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
+        kept: list[AliasHit] = []
+        for h in hits:
+            if kept and h.start < kept[-1].end:
+                if (h.end - h.start) > (kept[-1].end - kept[-1].start):
+                    kept[-1] = h
+                continue
+            kept.append(h)
+        return kept
+
+
+def _has_upper(name: str) -> bool:
+    return any(c.isupper() for c in name)
+
+
+def _alternation(names: list[str], flags: int) -> re.Pattern | None:
+    if not names:
+        return None
+    names = sorted(set(names), key=len, reverse=True)
+    body = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names)
+    return re.compile(rf"(?<![\w\-])(?:{body})(?![\w\-]|\.\w)", flags)
+
+
+def add_user_alias(names: list[str], *, id: str | None = None, title: str | None = None,
+                   year: int | None = None, kind: str = "paper", path: Path | None = None) -> Alias:
+    """Append one alias to the user's alias file and return it."""
+    names = [" ".join(n.split()) for n in names if n and n.strip()]
+    if not names:
+        raise UsageError("give at least one nickname")
+    if kind not in KINDS:
+        raise UsageError(f"--kind must be one of {', '.join(KINDS)}")
+    pid = normalise_id(id) if id else None
+    if kind == "paper" and not pid and not title:
+        raise UsageError("a paper alias needs --id (or --title to match the exact title)")
+    path = path or user_path()
+    lines = ["", "[[alias]]", "names = [" + ", ".join(json.dumps(n, ensure_ascii=False) for n in names) + "]"]
+    if kind != "paper":
+        lines.append(f'kind = "{kind}"')
+    if pid:
+        lines.append(f'id = "{pid}"')
+    elif kind == "paper":
+        lines.append('match = "title"')
+    if title:
+        lines.append("title = " + json.dumps(title, ensure_ascii=False))
+    if year:
+        lines.append(f"year = {int(year)}")
+    _parse(path, "user")  # a malformed or unreadable file is reported, never appended to
+    path.parent.mkdir(parents=True, exist_ok=True)
+    existing = path.read_text(encoding="utf-8") if path.exists() else (
+        "# Your own nicknames for works; same format as kb's data/aliases.toml.\n")
+    candidate = existing.rstrip("\n") + "\n" + "\n".join(lines) + "\n"
+    tomllib.loads(candidate)  # never write a file we could not read back
+    from kb.output.atomic_write import atomic_write
+
+    atomic_write(path, candidate)
+    return Alias(tuple(names), pid, title, year, kind, None if pid else ("title" if kind == "paper" else None),
+                 frozenset(), "user")

@@ -1,0 +1,571 @@
+"""Seed papers: resolving the works that documents name, and remembering where they were named.
+
+A mention becomes a seed only when the resolver is confident: ids are looked up directly,
+nicknames through the alias table, titles by the title-match endpoint and then by search,
+accepted only when a normalised similarity (nudged by year and author hints from the sentence)
+clears a threshold. Everything else is stored too, as ambiguous (with candidates), unresolved
+(a work the API does not know: a forum post, a book, a typo) or rejected (a capitalised phrase
+that named nothing), so that a user can see and fix it (``kb seed resolve``) instead of losing it.
+
+Each distinct mention costs one resolution, whatever the number of documents and runs: the
+answer is cached by its normalised text in ``resolution_cache``. Ids are looked up in one batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from pathlib import Path
+
+from kb.errors import NotFoundError, UsageError
+from kb.grounding.aliases import AliasTable, normalise_id
+from kb.grounding.mentions import (
+    KEEP_SCORE,
+    QUERY_SCORE,
+    Mention,
+    extract,
+    normalise,
+    read_text,
+)
+from kb.store import Store, utc_now
+
+STATUSES = ("resolved", "ambiguous", "unresolved", "not-in-s2", "rejected")
+ACCEPT = 0.9            # similarity needed to accept a title
+ACCEPT_WEAK = 0.96      # ... for a candidate that does not look much like a title
+AMBIGUOUS = 0.75        # below ACCEPT but above this: kept with its candidates
+SEARCH_LIMIT = 10
+MANUAL_DOCUMENT = "(command line)"
+_GENERIC = frozenset("paper papers post work book article essay report plan take quick thread results result "
+                     "analysis model models transformer framework theorem argument agenda proposal sequence "
+                     "series write up writeup critique talk preprint shortform study experiments experiment "
+                     "blog survey".split())
+_STOP = frozenset("a an the of in on for to with and or by as at from is are".split())
+
+
+@dataclass
+class Outcome:
+    status: str
+    paper: dict | None = None             # the API's paper object when resolved
+    paper_id: str | None = None           # its paperId (also when only the cache knew it)
+    candidates: list[dict] = field(default_factory=list)
+    resolved_by: str | None = None
+    note: str | None = None
+    cached: bool = False
+
+
+def mention_key(m: Mention) -> str:
+    """The cache key of a mention: its id, or the exact title an alias stands for, or its
+    normalised text."""
+    if m.id:
+        return m.id.lower()
+    if m.alias_title:
+        return "title:" + normalise(m.alias_title)
+    if m.kind == "author-ref":
+        return "ref:" + m.norm
+    return m.norm
+
+
+# -- similarity ------------------------------------------------------------------------------
+
+def title_similarity(mention: str, title: str, *, truncated: bool = False, nickname: bool = False) -> float:
+    """How well ``mention`` matches ``title``, 0..1: the whole title, its main title before a
+    colon ("Mind Children" for "Mind Children: The Future of ..."), or, for a title cut off
+    mid-word, its beginning."""
+    a = normalise(mention).split()
+    b = normalise(title).split()
+    if not a or not b:
+        return 0.0
+    if truncated and len(a) >= 3 and len(b) >= len(a) and b[:len(a) - 1] == a[:-1] and b[len(a) - 1].startswith(a[-1]):
+        return 1.0 if len(a) >= 5 or len(a) / len(b) >= 0.6 else 0.92
+    sa = " ".join(a)
+    best = SequenceMatcher(None, sa, " ".join(b), autojunk=False).ratio()
+    if ":" in title and (len(a) >= 2 or nickname):
+        main = normalise(title.split(":", 1)[0])
+        if main:
+            best = max(best, SequenceMatcher(None, sa, main, autojunk=False).ratio())
+    return best
+
+
+def _hint_bonus(m: Mention, paper: dict) -> float:
+    bonus = 0.0
+    year = paper.get("year")
+    if m.years and isinstance(year, int):
+        if any(abs(year - y) <= 1 for y in m.years):
+            bonus += 0.03
+        elif all(abs(year - y) > 2 for y in m.years):
+            bonus -= 0.05
+    names = " ".join((a or {}).get("name") or "" for a in paper.get("authors") or []).lower()
+    if m.authors and names and any(s.lower() in names for s in m.authors):
+        bonus += 0.03
+    return bonus
+
+
+def _candidate(paper: dict, score: float) -> dict:
+    return {"paperId": paper.get("paperId"), "title": paper.get("title"), "year": paper.get("year"),
+            "score": round(score, 3)}
+
+
+# -- resolution ------------------------------------------------------------------------------
+
+class Resolver:
+    """Resolves mentions through the API, the alias table and the store's cache."""
+
+    def __init__(self, client, store: Store | None = None, *, use_cache: bool = True):
+        self.client = client
+        self.store = store
+        self.use_cache = use_cache and store is not None
+        self.requests_saved = 0
+
+    async def resolve(self, mentions: list[Mention]) -> dict[str, Outcome]:
+        """One outcome per distinct mention key."""
+        by_key: dict[str, Mention] = {}
+        for m in mentions:
+            key = mention_key(m)
+            if key not in by_key or m.score > by_key[key].score:
+                by_key[key] = m
+        outcomes: dict[str, Outcome] = {}
+        todo: dict[str, Mention] = {}
+        for key, m in by_key.items():
+            cached = self._cached(key) if self.use_cache else None
+            if cached is not None:
+                outcomes[key] = cached
+                self.requests_saved += 1
+            else:
+                todo[key] = m
+        ids = {k: m for k, m in todo.items() if m.id}
+        if ids:
+            outcomes.update(await self._resolve_ids(ids))
+        rest = [(k, m) for k, m in todo.items() if not m.id]
+        results = await asyncio.gather(*(self._resolve_one(m) for _, m in rest))
+        outcomes.update({k: o for (k, _), o in zip(rest, results)})
+        return outcomes
+
+    def _cached(self, key: str) -> Outcome | None:
+        row = self.store.conn.execute(
+            "SELECT status, paper_id, candidates, resolved_by FROM resolution_cache WHERE norm_text = ?",
+            (key,)).fetchone()
+        if row is None:
+            return None
+        if row["status"] == "resolved":
+            if not row["paper_id"] or self.store.paper_row(row["paper_id"]) is None:
+                return None
+        return Outcome(row["status"], None, row["paper_id"], json.loads(row["candidates"] or "[]"),
+                       row["resolved_by"], cached=True)
+
+    async def _resolve_ids(self, ids: dict[str, Mention]) -> dict[str, Outcome]:
+        out: dict[str, Outcome] = {}
+        need: list[str] = []
+        for key, m in ids.items():
+            known = self._stored_paper_for_id(m.id) if self.store else None
+            if known:
+                out[key] = Outcome("resolved", None, known, resolved_by="alias" if m.kind == "alias" else "id")
+            else:
+                need.append(key)
+        if need:
+            answers = await self.client.get_papers([ids[k].id for k in need])
+            for key, paper in zip(need, answers):
+                m = ids[key]
+                by = "alias" if m.kind in ("alias", "author-ref") else "id"
+                if paper and paper.get("paperId"):
+                    out[key] = Outcome("resolved", paper, paper["paperId"], resolved_by=by)
+                else:
+                    out[key] = Outcome("unresolved", note=f"Semantic Scholar does not know {m.id}")
+        return out
+
+    def _stored_paper_for_id(self, pid: str) -> str | None:
+        kind, _, value = pid.partition(":")
+        sql = {"ARXIV": "SELECT paper_id FROM paper WHERE arxiv_id = ? AND detail_level >= 2",
+               "DOI": "SELECT paper_id FROM paper WHERE doi = ? COLLATE NOCASE AND detail_level >= 2"}.get(kind.upper())
+        if sql is None:
+            if re.fullmatch(r"[0-9a-f]{40}", pid):
+                row = self.store.conn.execute(
+                    "SELECT paper_id FROM paper WHERE paper_id = ? AND detail_level >= 2", (pid,)).fetchone()
+                return row[0] if row else None
+            return None
+        row = self.store.conn.execute(sql, (value,)).fetchone()
+        return row[0] if row else None
+
+    async def _resolve_one(self, m: Mention) -> Outcome:
+        if m.alias_kind in ("book", "post"):
+            return Outcome("not-in-s2", note=f"a {m.alias_kind}; Semantic Scholar does not hold it")
+        if m.kind == "url":
+            return Outcome("unresolved", note="a link Semantic Scholar cannot look up")
+        if m.alias_title:
+            return await self._by_title(m, m.alias_title, by="alias", strict=True)
+        if m.kind == "author-ref":
+            return await self._by_author_ref(m)
+        if m.kind == "alias":
+            return await self._by_nickname(m)
+        return await self._by_title(m, m.surface, by="match")
+
+    def _miss(self, m: Mention, candidates: list[dict], note: str) -> Outcome:
+        status = "unresolved" if m.score >= KEEP_SCORE else "rejected"
+        near = [c for c in candidates if c["score"] >= 0.6]      # only candidates worth a look
+        return Outcome(status, candidates=near[:3], note=note)
+
+    async def _by_title(self, m: Mention, title: str, *, by: str, strict: bool = False) -> Outcome:
+        if m.score < QUERY_SCORE and not strict:
+            return Outcome("rejected", note="does not look like a title")
+        need = ACCEPT if (m.score >= KEEP_SCORE or strict) else ACCEPT_WEAK
+        query = title
+        if m.truncated:
+            query = " ".join(title.split()[:-1])    # drop the cut-off word
+        if not m.truncated:
+            found = await self.client.match_title(query)
+            if found and found.get("paperId"):
+                sim = title_similarity(title, found.get("title") or "") + _hint_bonus(m, found)
+                if sim >= need:
+                    return Outcome("resolved", found, found["paperId"], resolved_by=by)
+        answer = await self.client.search(query, limit=SEARCH_LIMIT)
+        scored = []
+        for paper in answer.get("data") or []:
+            if not isinstance(paper, dict) or not paper.get("paperId"):
+                continue
+            sim = title_similarity(title, paper.get("title") or "", truncated=m.truncated) + _hint_bonus(m, paper)
+            scored.append((sim, paper))
+        scored.sort(key=lambda x: -x[0])
+        candidates = [_candidate(p, s) for s, p in scored[:5]]
+        if scored and scored[0][0] >= need:
+            best_sim, best = scored[0]
+            rivals = [p for s, p in scored[1:] if s >= best_sim - 0.01
+                      and normalise(p.get("title") or "") != normalise(best.get("title") or "")]
+            if rivals:
+                return Outcome("ambiguous", candidates=candidates[:3], note="several papers fit equally well")
+            return Outcome("resolved", best, best["paperId"], candidates=[], resolved_by="search" if by == "match" else by)
+        if scored and scored[0][0] >= AMBIGUOUS and m.score >= KEEP_SCORE:
+            return Outcome("ambiguous", candidates=candidates[:3], note="close but not close enough")
+        if strict:
+            return Outcome("unresolved", candidates=candidates[:3], note="the alias table's title was not found")
+        return self._miss(m, candidates, "no paper with this title")
+
+    async def _by_nickname(self, m: Mention) -> Outcome:
+        """A coined name in a context that says it is a work ("works like REMEDI"): accept a
+        paper whose main title is that name ("NoiseCLR: A Contrastive ...")."""
+        answer = await self.client.search(m.surface, limit=SEARCH_LIMIT)
+        hits = [p for p in answer.get("data") or [] if isinstance(p, dict) and p.get("paperId")
+                and normalise((p.get("title") or "").split(":", 1)[0]) == m.norm]
+        if len(hits) == 1:
+            return Outcome("resolved", hits[0], hits[0]["paperId"], resolved_by="search")
+        if len(hits) > 1:
+            return Outcome("ambiguous", candidates=[_candidate(p, 1.0) for p in hits[:3]],
+                           note="several papers carry this name")
+        return self._miss(m, [], "no paper carries this name")
+
+    async def _by_author_ref(self, m: Mention) -> Outcome:
+        """"Neel Nanda's modular addition transformer": search the topic, keep papers by that
+        author whose title or abstract has every topic word."""
+        words = [w for w in normalise(m.topic or "").split() if w not in _GENERIC and w not in _STOP]
+        if not words and len(m.authors) == 1 and re.fullmatch(r"(?i)the\s+(?:\w+\s+)?" + re.escape(m.authors[0]) +
+                                                            r"\s+(?:paper|preprint|report|article)", m.surface):
+            # "the Voyager paper" names a system as often as an author: try it as a main title
+            named = await self._by_nickname(Mention(m.file, m.authors[0], m.start, m.end, "alias", m.sentence,
+                                                    score=m.score))
+            if named.status in ("resolved", "ambiguous"):
+                return named
+        if not words or not m.authors:
+            return Outcome("unresolved", note="an author reference without a topic; resolve it by hand")
+        answer = await self.client.search(" ".join(words), limit=SEARCH_LIMIT)
+        fits = []
+        for p in answer.get("data") or []:
+            if not isinstance(p, dict) or not p.get("paperId"):
+                continue
+            names = " ".join((a or {}).get("name") or "" for a in p.get("authors") or []).lower()
+            text = normalise((p.get("title") or "") + " " + (p.get("abstract") or ""))
+            if any(s.lower() in names for s in m.authors) and all(_stem_in(w, text) for w in words):
+                fits.append(p)
+        if len(fits) == 1:
+            return Outcome("resolved", fits[0], fits[0]["paperId"], resolved_by="search")
+        if fits:
+            return Outcome("ambiguous", candidates=[_candidate(p, 0.0) for p in fits[:3]],
+                           note="several papers by this author fit")
+        return Outcome("unresolved", note="no paper by this author on this topic")
+
+
+def _stem_in(word: str, text: str) -> bool:
+    stem = word[:-1] if len(word) > 4 and word.endswith("s") else word
+    return re.search(rf"\b{re.escape(stem[:max(4, len(stem) - 2)])}", text) is not None
+
+
+# -- the store side --------------------------------------------------------------------------
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _document_id(store: Store, path: str, sha: str, kind: str) -> int:
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO document (path, sha256, kind) VALUES (?, ?, ?) "
+            "ON CONFLICT(path) DO UPDATE SET sha256 = excluded.sha256, kind = excluded.kind",
+            (path, sha, kind))
+        return conn.execute("SELECT id FROM document WHERE path = ?", (path,)).fetchone()[0]
+
+
+def _store_outcomes(store: Store, outcomes: dict[str, Outcome], kinds: dict[str, str]) -> dict[str, int]:
+    """Papers, cache rows; returns key -> internal paper id for resolved keys."""
+    from kb.sources.s2.parse import parse_paper
+
+    records = [r for r in (parse_paper(o.paper) for o in outcomes.values() if o.paper) if r]
+    if records:
+        store.upsert_papers(records)
+    ids = store.internal_ids({o.paper_id for o in outcomes.values() if o.status == "resolved" and o.paper_id})
+    now = utc_now()
+    with store.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO resolution_cache (norm_text, kind, paper_id, status, candidates, resolved_by, fetched_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(norm_text) DO UPDATE SET kind = excluded.kind, "
+            "paper_id = excluded.paper_id, status = excluded.status, candidates = excluded.candidates, "
+            "resolved_by = excluded.resolved_by, fetched_at = excluded.fetched_at",
+            [(k, kinds.get(k, "title"), o.paper_id, o.status, json.dumps(o.candidates), o.resolved_by, now)
+             for k, o in outcomes.items()
+             if not o.cached and (o.status != "rejected" or o.candidates or o.note == "no paper with this title")])
+    return {k: ids[o.paper_id] for k, o in outcomes.items() if o.status == "resolved" and o.paper_id in ids}
+
+
+def make_seeds(store: Store, papers: list[int], source: str) -> int:
+    """Mark papers as seeds and put them on the crawl frontier at depth 0 (a paper the crawler
+    has already finished keeps its row). Returns how many seeds are new."""
+    papers = list(dict.fromkeys(papers))
+    if not papers:
+        return 0
+    now = utc_now()
+    with store.transaction() as conn:
+        before = conn.execute("SELECT count(*) FROM seed").fetchone()[0]
+        conn.executemany("INSERT OR IGNORE INTO seed (paper, added_at, source) VALUES (?, ?, ?)",
+                         [(p, now, source) for p in papers])
+        conn.executemany(
+            "INSERT INTO crawl_state (paper, depth, status, reached_via, seeds, updated_at) "
+            "VALUES (?, 0, 'pending', 'seed', ?, ?) ON CONFLICT(paper) DO UPDATE SET "
+            "depth = 0, reached_via = 'seed', reached_from = NULL, seeds = excluded.seeds, "
+            "updated_at = excluded.updated_at WHERE crawl_state.status != 'done' AND crawl_state.depth > 0",
+            [(p, json.dumps([p]), now) for p in papers])
+        return conn.execute("SELECT count(*) FROM seed").fetchone()[0] - before
+
+
+@dataclass
+class AddReport:
+    documents: list[str] = field(default_factory=list)
+    mentions: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    new_seeds: int = 0
+    seeds: int = 0
+    requests: int = 0
+    cached: int = 0
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+async def add_mentions(store: Store, client, groups: list[tuple[str, str, str, list[Mention]]],
+                       *, source: str = "document", replace: bool = True) -> AddReport:
+    """Resolve and store mentions grouped by document: (path, sha256, kind, mentions). A
+    document added again replaces its earlier mentions; cached answers (and hand fixes) are
+    reused."""
+    all_mentions = [m for _, _, _, ms in groups for m in ms]
+    resolver = Resolver(client, store)
+    before = getattr(client, "requests_sent", 0)
+    outcomes = await resolver.resolve(all_mentions)
+    kinds = {mention_key(m): m.kind for m in all_mentions}
+    paper_of = _store_outcomes(store, outcomes, kinds)
+    report = AddReport(requests=getattr(client, "requests_sent", 0) - before, cached=resolver.requests_saved)
+    seed_papers: list[int] = []
+    for path, sha, kind, mentions in groups:
+        doc = _document_id(store, path, sha, kind)
+        rows = []
+        for m in mentions:
+            key = mention_key(m)
+            o = outcomes[key]
+            paper = paper_of.get(key) if o.status == "resolved" else None
+            status = o.status if (o.status != "resolved" or paper) else "unresolved"
+            if paper:
+                seed_papers.append(paper)
+            report.by_status[status] = report.by_status.get(status, 0) + 1
+            rows.append((doc, m.surface, m.start, m.end, m.kind, m.sentence, key, status, paper,
+                         json.dumps(o.candidates) if o.candidates else None, o.resolved_by if paper else None,
+                         round(m.score, 3), o.note))
+        with store.transaction() as conn:
+            if replace:
+                conn.execute("DELETE FROM mention WHERE document = ?", (doc,))
+            conn.executemany(
+                'INSERT OR REPLACE INTO mention (document, surface, start, "end", kind, sentence, norm_text, status, paper, '
+                "candidates, resolved_by, score, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        report.documents.append(path)
+        report.mentions += len(mentions)
+    report.new_seeds = make_seeds(store, seed_papers, source)
+    report.seeds = len(set(seed_papers))
+    return report
+
+
+async def add_documents(store: Store, client, paths: list[Path], aliases: AliasTable) -> AddReport:
+    groups = []
+    for path in paths:
+        text = read_text(path)
+        mentions = extract(text, file=str(path), aliases=aliases)
+        groups.append((str(Path(path).resolve()), _sha256(text), "text", mentions))
+    return await add_mentions(store, client, groups)
+
+
+def _manual_mention(surface: str, kind: str, *, pid: str | None = None) -> Mention:
+    return Mention(MANUAL_DOCUMENT, surface, 0, len(surface), kind, f"kb seed add --{'id' if pid else 'title'} {surface}",
+                   id=pid, score=1.0)
+
+
+async def add_ids(store: Store, client, ids: list[str]) -> AddReport:
+    mentions = []
+    for raw in ids:
+        pid = normalise_id(raw)
+        kind = "arxiv" if pid.startswith("ARXIV:") else "doi" if pid.startswith("DOI:") else "id"
+        mentions.append(_manual_mention(raw.strip(), kind, pid=pid))
+    return await _add_manual(store, client, mentions, "id")
+
+
+async def add_titles(store: Store, client, titles: list[str]) -> AddReport:
+    mentions = []
+    for t in titles:
+        t = " ".join(t.split())
+        if not t:
+            raise UsageError("--title needs the title of a paper")
+        m = _manual_mention(t, "title")
+        m.truncated = t.endswith(("...", "\u2026"))
+        if m.truncated:
+            m.surface = t.rstrip(".\u2026 ")
+        mentions.append(m)
+    return await _add_manual(store, client, mentions, "title")
+
+
+async def _add_manual(store: Store, client, mentions: list[Mention], source: str) -> AddReport:
+    """Ids and titles given on the command line accumulate in one pseudo-document."""
+    row = store.conn.execute("SELECT id FROM document WHERE path = ?", (MANUAL_DOCUMENT,)).fetchone()
+    offset = 0
+    if row:
+        offset = store.conn.execute('SELECT COALESCE(MAX("end"), 0) + 1 FROM mention WHERE document = ?',
+                                    (row[0],)).fetchone()[0]
+    for m in mentions:
+        m.start, m.end = offset, offset + len(m.surface)
+        offset = m.end + 1
+    return await add_mentions(store, client, [(MANUAL_DOCUMENT, "", "manual", mentions)], source=source,
+                              replace=False)
+
+
+# -- fixing and removing by hand -------------------------------------------------------------
+
+async def resolve_by_hand(store: Store, client, mention: str, paper_id: str) -> dict:
+    """Point a mention (its number in ``kb seed list``, or its text) at a paper: every mention
+    with the same normalised text follows, now and in later runs."""
+    pid = normalise_id(paper_id)
+    rows = _find_mentions(store, mention)
+    paper = await client.get_paper(pid)
+    from kb.sources.s2.parse import parse_paper
+
+    record = parse_paper(paper)
+    if record is None:
+        raise NotFoundError(f"Semantic Scholar returned no usable paper for {pid}")
+    store.upsert_papers([record])
+    internal = store.internal_ids([record.paper_id])[record.paper_id]
+    keys = sorted({r["norm_text"] for r in rows})
+    now = utc_now()
+    with store.transaction() as conn:
+        for key in keys:
+            conn.execute(
+                "UPDATE mention SET status = 'resolved', paper = ?, resolved_by = 'hand', candidates = NULL, "
+                "note = NULL WHERE norm_text = ?", (internal, key))
+            conn.execute(
+                "INSERT INTO resolution_cache (norm_text, kind, paper_id, status, candidates, resolved_by, fetched_at) "
+                "VALUES (?, 'hand', ?, 'resolved', '[]', 'hand', ?) ON CONFLICT(norm_text) DO UPDATE SET "
+                "paper_id = excluded.paper_id, status = 'resolved', candidates = '[]', resolved_by = 'hand', "
+                "fetched_at = excluded.fetched_at", (key, record.paper_id, now))
+        changed = conn.execute(
+            f"SELECT count(*) FROM mention WHERE norm_text IN ({','.join('?' * len(keys))})", keys).fetchone()[0]
+    make_seeds(store, [internal], "hand")
+    return {"paper": internal, "paperId": record.paper_id, "title": record.title, "mentions": changed}
+
+
+def _find_mentions(store: Store, ref: str) -> list:
+    ref = ref.strip()
+    if ref.lstrip("#").isdigit():
+        rows = store.conn.execute("SELECT * FROM mention WHERE id = ?", (int(ref.lstrip("#")),)).fetchall()
+    else:
+        norm = normalise(ref)
+        rows = store.conn.execute(
+            "SELECT * FROM mention WHERE norm_text IN (?, ?, ?) OR lower(surface) = lower(?)",
+            (norm, "ref:" + norm, "title:" + norm, ref)).fetchall()
+    if not rows:
+        raise NotFoundError(f"no mention {ref!r}; `kb seed list --all` shows mentions and their numbers")
+    return rows
+
+
+def remove_seed(store: Store, ref: str) -> dict:
+    """Stop treating a paper as a seed. Its mentions are marked rejected by hand, so adding the
+    same document again does not bring it back; the paper itself stays in the store."""
+    paper = _seed_paper(store, ref)
+    with store.transaction() as conn:
+        keys = [r[0] for r in conn.execute("SELECT DISTINCT norm_text FROM mention WHERE paper = ?", (paper,))]
+        conn.execute("UPDATE mention SET status = 'rejected', resolved_by = 'hand', note = 'removed with kb seed rm' "
+                     "WHERE paper = ?", (paper,))
+        conn.executemany("UPDATE resolution_cache SET status = 'rejected', resolved_by = 'hand', paper_id = NULL "
+                         "WHERE norm_text = ?", [(k,) for k in keys])
+        conn.execute("DELETE FROM seed WHERE paper = ?", (paper,))
+        conn.execute("DELETE FROM crawl_state WHERE paper = ? AND reached_via = 'seed' AND status = 'pending'",
+                     (paper,))
+        title = conn.execute("SELECT title FROM paper WHERE id = ?", (paper,)).fetchone()[0]
+    return {"paper": paper, "title": title, "mentions": len(keys)}
+
+
+def _seed_paper(store: Store, ref: str) -> int:
+    ref = ref.strip()
+    if ref.lstrip("#").isdigit():
+        row = store.conn.execute("SELECT paper FROM seed WHERE paper = ?", (int(ref.lstrip("#")),)).fetchone()
+    else:
+        pid = normalise_id(ref)
+        kind, _, value = pid.partition(":")
+        if kind == "ARXIV":
+            q, arg = "p.arxiv_id = ?", value
+        elif kind == "DOI":
+            q, arg = "p.doi = ? COLLATE NOCASE", value
+        else:
+            q, arg = "p.paper_id = ?", pid
+        row = store.conn.execute(f"SELECT s.paper FROM seed s JOIN paper p ON p.id = s.paper WHERE {q}",
+                                 (arg,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"{ref} is not a seed; `kb seed list` shows the seeds")
+    return row[0]
+
+
+# -- listing ---------------------------------------------------------------------------------
+
+def list_seeds(store: Store, *, include_rejected: bool = False) -> dict:
+    """Seeds with the documents and sentences that named them, then the mentions that did not
+    become seeds (ambiguous, unresolved, not in S2; rejected ones too when asked)."""
+    q = store.conn.execute
+    seeds = []
+    for r in q("SELECT s.paper, s.source, s.added_at, p.paper_id, p.title, p.year, p.arxiv_id, p.doi "
+               "FROM seed s JOIN paper p ON p.id = s.paper ORDER BY s.added_at, s.paper"):
+        named = [dict(m) for m in q(
+            'SELECT m.id AS mention, d.path AS document, m.surface, m.kind, m.sentence, m.resolved_by '
+            "FROM mention m JOIN document d ON d.id = m.document WHERE m.paper = ? AND m.status = 'resolved' "
+            "ORDER BY d.path, m.start", (r["paper"],))]
+        seeds.append({"paper": r["paper"], "paperId": r["paper_id"], "title": r["title"], "year": r["year"],
+                      "arxiv": r["arxiv_id"], "doi": r["doi"], "source": r["source"], "added_at": r["added_at"],
+                      "mentions": named})
+    statuses = ["ambiguous", "unresolved", "not-in-s2"] + (["rejected"] if include_rejected else [])
+    marks = ",".join("?" * len(statuses))
+    others = []
+    for m in q(f'SELECT m.id AS mention, d.path AS document, m.surface, m.kind, m.status, m.sentence, '
+               f"m.candidates, m.note FROM mention m JOIN document d ON d.id = m.document "
+               f"WHERE m.status IN ({marks}) ORDER BY d.path, m.start", statuses):
+        d = dict(m)
+        d["candidates"] = json.loads(d["candidates"]) if d["candidates"] else []
+        others.append(d)
+    return {"seeds": seeds, "mentions": others}
+
+
+async def add_bibtex(store: Store, client, path: Path) -> AddReport:
+    from kb.grounding.bibtex_import import bib_mentions
+
+    text, mentions = bib_mentions(path)
+    return await add_mentions(store, client, [(str(Path(path).resolve()), _sha256(text), "bib", mentions)],
+                              source="bib")

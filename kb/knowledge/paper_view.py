@@ -1,0 +1,157 @@
+"""Everything the store knows about one paper, gathered for ``kb show``.
+
+A reader deciding whether a paper matters wants, in one place: what it is (bibliographic
+fields and links), what it is about (themes with where each tag came from, TLDR, abstract),
+how it sits in the graph (rank figures and their positions among all stored papers, distance
+from the seeds), why kb has it (the seed sentences that name it), and its strongest
+neighbours in the store (references and citers ordered by relevance to the seeds).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from kb.knowledge.query import has_table, row_to_dict, seed_distance_sql, themes_for
+
+S2_PAPER_URL = "https://www.semanticscholar.org/paper/{}"
+RANK_FIGURES = ("seed_pagerank", "pagerank", "cocitation", "coupling", "in_citations")
+
+
+def _json_list(value) -> list:
+    if not value:
+        return []
+    try:
+        loaded = json.loads(value)
+    except (TypeError, ValueError):
+        return []
+    return loaded if isinstance(loaded, list) else []
+
+
+def links(row) -> dict:
+    out = {"semantic_scholar": S2_PAPER_URL.format(row["paper_id"])}
+    if row["doi"]:
+        out["doi"] = f"https://doi.org/{row['doi']}"
+    if row["arxiv_id"]:
+        out["arxiv"] = f"https://arxiv.org/abs/{row['arxiv_id']}"
+    if row["open_access_pdf"]:
+        out["pdf"] = row["open_access_pdf"]
+    return out
+
+
+def rank_figures(store, paper: int) -> dict | None:
+    """The paper's figures, each with its position among ranked papers (1 = best)."""
+    row = store.conn.execute("SELECT * FROM paper_rank WHERE paper = ?", (paper,)).fetchone()
+    if row is None:
+        return None
+    # One scan counts, for every figure at once, the papers ranked above this one.
+    sums = ", ".join(f"coalesce(sum({name} > ?), 0)" for name in RANK_FIGURES)
+    counts = store.conn.execute(f"SELECT count(*), {sums} FROM paper_rank",
+                                [row[name] for name in RANK_FIGURES]).fetchone()
+    ranked = counts[0]
+    figures: dict = {}
+    for i, name in enumerate(RANK_FIGURES):
+        figures[name] = {"value": row[name], "position": counts[i + 1] + 1, "of": ranked}
+    figures["in_references"] = {"value": row["in_references"]}
+    return figures
+
+
+def seed_sentences(store, paper: int, *, limit: int = 20) -> list[dict]:
+    """Sentences in the seed documents that name this paper (newest schema tolerated)."""
+    if not has_table(store, "mention"):
+        return []
+    columns = {r[1] for r in store.conn.execute("PRAGMA table_info(mention)")}
+    if not {"paper", "sentence"} <= columns:
+        return []
+    picks = ["m.sentence AS sentence"]
+    for name in ("surface", "status", "kind"):
+        if name in columns:
+            picks.append(f"m.{name} AS {name}")
+    join = ""
+    if "document" in columns and has_table(store, "document"):
+        doc_columns = {r[1] for r in store.conn.execute("PRAGMA table_info(document)")}
+        if "path" in doc_columns:
+            picks.append("d.path AS document")
+            join = "LEFT JOIN document d ON d.id = m.document"
+    order = "m.id" if "id" in columns else "m.rowid"
+    rejected = "AND coalesce(m.status, '') != 'rejected'" if "status" in columns else ""
+    try:
+        rows = store.conn.execute(
+            f"SELECT {', '.join(picks)} FROM mention m {join} WHERE m.paper = ? {rejected} "
+            f"ORDER BY {order}", (paper,)).fetchall()
+    except sqlite3.OperationalError:
+        return []
+    out, seen = [], set()
+    for r in rows:  # one line per sentence, however many mentions it holds
+        key = (r["document"] if "document" in r.keys() else None, r["sentence"])
+        if r["sentence"] and key not in seen:
+            seen.add(key)
+            out.append(dict(r))
+    return out[:limit]
+
+
+def _neighbours(store, paper: int, direction: str, limit: int) -> tuple[int, list[dict]]:
+    """Papers this one cites ("references") or that cite it ("citers"), best ranked first."""
+    if direction == "references":
+        edge, other = "c.citing = ?", "c.cited"
+    else:
+        edge, other = "c.cited = ?", "c.citing"
+    conn = store.conn
+    total = conn.execute(f"SELECT count(*) FROM citation c WHERE {edge}", (paper,)).fetchone()[0]
+    rows = conn.execute(
+        f"SELECT p.id, p.paper_id, p.title, p.year, p.authors, r.seed_pagerank, r.pagerank, "
+        f"r.in_citations, c.is_influential, {seed_distance_sql(store)} AS seed_distance "
+        f"FROM citation c JOIN paper p ON p.id = {other} "
+        f"LEFT JOIN paper_rank r ON r.paper = p.id "
+        f"LEFT JOIN crawl_state cs ON cs.paper = p.id "
+        f"WHERE {edge} ORDER BY r.seed_pagerank DESC NULLS LAST, r.pagerank DESC NULLS LAST, "
+        f"p.id LIMIT ?", (paper, limit)).fetchall()
+    return total, [row_to_dict(r) for r in rows]
+
+
+def paper_view(store, row: sqlite3.Row, *, neighbours: int = 8, sentences: int = 20) -> dict:
+    """All of ``kb show`` for the paper ``row`` (a ``paper`` row, e.g. from resolve_paper)."""
+    pid = row["id"]
+    conn = store.conn
+    view = {
+        "id": pid,
+        "paper_id": row["paper_id"],
+        "corpus_id": row["corpus_id"],
+        "title": row["title"],
+        "authors": row_to_dict(row)["authors"],
+        "year": row["year"],
+        "publication_date": row["publication_date"],
+        "venue": row["venue"],
+        "doi": row["doi"],
+        "arxiv_id": row["arxiv_id"],
+        "citation_count": row["citation_count"],
+        "reference_count": row["reference_count"],
+        "influential_citation_count": row["influential_citation_count"],
+        "fields_of_study": _json_list(row["fields_of_study"]),
+        "publication_types": _json_list(row["publication_types"]),
+        "detail_level": row["detail_level"],
+        "links": links(row),
+        "tldr": row["tldr"],
+        "abstract": row["abstract"],
+    }
+    view["themes"] = [{"theme": slug, "score": score, "source": source}
+                      for slug, score, source in themes_for(store, [pid]).get(pid, [])]
+    is_seed = False
+    if has_table(store, "seed"):
+        is_seed = conn.execute("SELECT 1 FROM seed WHERE paper = ?", (pid,)).fetchone() is not None
+    crawl = conn.execute("SELECT depth, status, reached_via, reached_from FROM crawl_state "
+                         "WHERE paper = ?", (pid,)).fetchone()
+    view["is_seed"] = is_seed or bool(crawl and crawl["depth"] == 0)
+    view["seed_distance"] = 0 if view["is_seed"] else (crawl["depth"] if crawl else None)
+    view["crawl"] = dict(crawl) if crawl else None
+    if crawl and crawl["reached_from"] is not None:
+        reached = conn.execute("SELECT paper_id, title FROM paper WHERE id = ?",
+                               (crawl["reached_from"],)).fetchone()
+        if reached:
+            view["crawl"]["reached_from_paper"] = dict(reached)
+    view["ranks"] = rank_figures(store, pid)
+    view["seed_sentences"] = seed_sentences(store, pid, limit=sentences)
+    view["references_in_store"], view["references"] = _neighbours(store, pid, "references",
+                                                                  neighbours)
+    view["citers_in_store"], view["citers"] = _neighbours(store, pid, "citers", neighbours)
+    return view

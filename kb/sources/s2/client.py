@@ -1,0 +1,268 @@
+"""The Semantic Scholar Academic Graph client: one connection pool, one rate limiter, one retry
+policy for every request kb sends, including the ones the ``semanticscholar`` package builds.
+
+Everything is async so that the crawler can keep several requests in flight and use the
+allowed rate fully; the limiter, not the caller, decides when a request leaves. The API key
+(``S2_API_KEY``) is sent as ``x-api-key`` on every request and never appears in logs or errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+import httpx
+
+from kb.errors import ApiAuthError, ApiError, ApiRequestError, NotFoundError, UsageError
+from kb.settings import Settings
+from kb.sources.rate_limit import AdaptiveRateLimiter
+from kb.sources.retry import RetryPolicy
+from kb.sources.s2.parse import MAX_EDGE_PAGE, PAPER_FIELDS, edge_page_limit
+
+log = logging.getLogger("kb.s2")
+
+GRAPH = "/graph/v1"
+BATCH_SIZE = 500
+
+
+def paper_path(paper_id: str, suffix: str = "") -> str:
+    paper_id = paper_id.strip()
+    if not paper_id or any(c.isspace() for c in paper_id):
+        raise UsageError(f"not a paper id: {paper_id!r}")
+    return f"{GRAPH}/paper/{quote(paper_id, safe=':/')}{suffix}"
+
+
+class S2Client:
+    """Async client. Use ``async with S2Client() as client:``."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        rate: float | None = None,
+        burst: float = 1.0,
+        policy: RetryPolicy | None = None,
+        max_connections: int = 16,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ):
+        self.settings = settings or Settings.from_env()
+        self.limiter = AdaptiveRateLimiter(rate or self.settings.requests_per_second, burst=burst)
+        self.policy = policy or RetryPolicy(
+            max_attempts=self.settings.max_attempts,
+            base_delay=self.settings.backoff_base,
+            max_delay=self.settings.backoff_cap,
+        )
+        headers = {"User-Agent": "kb (literature knowledge base)"}
+        if self.settings.api_key:
+            headers["x-api-key"] = self.settings.api_key
+        self._http = httpx.AsyncClient(
+            base_url=self.settings.api_url,
+            headers=headers,
+            timeout=httpx.Timeout(self.settings.timeout_seconds, connect=min(10.0, self.settings.timeout_seconds)),
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            transport=transport,
+        )
+        self.requests_sent = 0
+        self.retries = 0
+        self.statuses: Counter[str] = Counter()
+
+    async def __aenter__(self) -> "S2Client":
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- the one request path ----------------------------------------------------------------
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        json_body: Any = None,
+        validate: Callable[[Any], bool] | None = None,
+    ) -> Any:
+        """Send one logical request, retrying what is worth retrying; returns parsed JSON."""
+        last_problem = "no attempt made"
+        for attempt in range(1, self.policy.max_attempts + 1):
+            await self.limiter.acquire()
+            self.requests_sent += 1
+            started = time.monotonic()
+            try:
+                response = await self._http.request(method, path, params=params, json=json_body)
+            except httpx.TimeoutException:
+                last_problem = f"timed out after {self.settings.timeout_seconds:g} s"
+                self.statuses["timeout"] += 1
+            except httpx.TransportError as exc:
+                last_problem = _describe_transport_error(exc)
+                self.statuses["connection"] += 1
+            else:
+                status = response.status_code
+                self.statuses[str(status)] += 1
+                log.debug("%s %s -> %s in %.3f s", method, path, status, time.monotonic() - started)
+                if status == 200:
+                    try:
+                        data = response.json()
+                    except ValueError:
+                        last_problem = "a malformed JSON body"
+                    else:
+                        if validate is None or validate(data):
+                            self.limiter.on_success()
+                            return data
+                        last_problem = "an answer of the wrong shape"
+                elif status == 429:
+                    self.limiter.on_throttled()
+                    last_problem = "HTTP 429 (rate limited)"
+                elif self.policy.should_retry_status(status):
+                    last_problem = f"HTTP {status}"
+                else:
+                    raise _error_for_status(status, response, path)
+            if attempt < self.policy.max_attempts:
+                self.retries += 1
+                delay = self.policy.delay(attempt)
+                log.info("%s %s failed (%s); retry %d in %.1f s", method, path, last_problem, attempt, delay)
+                await asyncio.sleep(delay)
+        hint = ""
+        if "429" in last_problem:
+            hint = "; Semantic Scholar is rate limiting: lower KB_RATE or set S2_API_KEY"
+        elif "connect" in last_problem or "refused" in last_problem:
+            hint = f"; check the network or KB_S2_API_URL ({self.settings.api_url})"
+        raise ApiError(
+            f"Semantic Scholar did not answer {method} {path} after "
+            f"{self.policy.max_attempts} attempts (last: {last_problem}){hint}")
+
+    # -- endpoints ---------------------------------------------------------------------------
+    async def get_paper(self, paper_id: str, fields: str = PAPER_FIELDS) -> dict:
+        return await self.request("GET", paper_path(paper_id), params={"fields": fields},
+                                  validate=lambda d: isinstance(d, dict))
+
+    async def get_papers(self, ids: Sequence[str], fields: str = PAPER_FIELDS) -> list[dict | None]:
+        """Batch lookup; the answer is aligned with ``ids`` (None for unknown ids)."""
+        ids = list(ids)
+        chunks = [ids[i:i + BATCH_SIZE] for i in range(0, len(ids), BATCH_SIZE)]
+        answers = await asyncio.gather(*(self._batch(chunk, fields) for chunk in chunks))
+        return [item for answer in answers for item in answer]
+
+    async def _batch(self, chunk: list[str], fields: str) -> list[dict | None]:
+        data = await self.request(
+            "POST", f"{GRAPH}/paper/batch", params={"fields": fields}, json_body={"ids": chunk},
+            validate=lambda d: isinstance(d, list) and len(d) == len(chunk))
+        return [item if isinstance(item, dict) else None for item in data]
+
+    async def edge_page(self, paper_id: str, direction: str, offset: int = 0,
+                        limit: int = MAX_EDGE_PAGE, fields: str | None = None) -> dict:
+        """One page of a paper's ``references`` or ``citations``; the limit is clamped so that
+        offset + limit stays below the API's 10000 cap."""
+        if direction not in ("references", "citations"):
+            raise ValueError(direction)
+        from kb.sources.s2.parse import EDGE_FIELDS
+
+        limit = edge_page_limit(offset, limit)
+        if limit <= 0:
+            return {"offset": offset, "data": []}
+        return await self.request(
+            "GET", paper_path(paper_id, f"/{direction}"),
+            params={"fields": fields or EDGE_FIELDS, "offset": offset, "limit": limit},
+            validate=lambda d: isinstance(d, dict) and isinstance(d.get("data", []), list))
+
+    async def match_title(self, title: str, fields: str = PAPER_FIELDS) -> dict | None:
+        """The API's best title match, or None when it has none."""
+        try:
+            data = await self.request(
+                "GET", f"{GRAPH}/paper/search/match", params={"query": title, "fields": fields},
+                validate=lambda d: isinstance(d, dict))
+        except NotFoundError:
+            return None
+        items = data.get("data") if isinstance(data, dict) else None
+        if not items or not isinstance(items[0], dict):
+            return None
+        return items[0]
+
+    async def search(self, query: str, fields: str = PAPER_FIELDS, *, limit: int = 10,
+                     **filters: Any) -> dict:
+        """The first page of relevance search (``/paper/search``), through the
+        ``semanticscholar`` package (routed through this client)."""
+        sch = self.semanticscholar()
+        from semanticscholar.SemanticScholarException import ObjectNotFoundException
+
+        kwargs = {k: v for k, v in filters.items() if v is not None}
+        try:
+            results = await sch.search_paper(query, fields=fields.split(","), limit=limit, **kwargs)
+        except ObjectNotFoundException:
+            return {"total": 0, "offset": 0, "data": []}
+        raw = list(results.raw_data or [])[:limit]
+        answer = {"total": results.total or 0, "offset": 0, "data": raw}
+        if raw and results.next:
+            answer["next"] = results.next
+        return answer
+
+    # -- the semanticscholar package, routed through this client ------------------------------
+    def semanticscholar(self):
+        """An ``AsyncSemanticScholar`` whose every request goes through this client's pool,
+        limiter and retries (the package's own requester forgets the API key on paginated
+        calls and retries 502/503 pages forever)."""
+        from semanticscholar import AsyncSemanticScholar
+
+        sch = AsyncSemanticScholar(api_url=self.settings.api_url, retry=False)
+        sch._requester = _RoutedRequester(self)
+        return sch
+
+
+class _RoutedRequester:
+    """Stands in for ``semanticscholar.ApiRequester``: same call, our transport."""
+
+    def __init__(self, client: S2Client):
+        self._client = client
+        self.timeout = client.settings.timeout_seconds
+        self.retry = False
+
+    async def get_data_async(self, url: str, parameters: str, headers: dict, payload: dict | None = None):
+        from semanticscholar.SemanticScholarException import ObjectNotFoundException
+
+        base = self._client.settings.api_url
+        path = url[len(base):] if url.startswith(base) else url
+        params = parse_qsl(parameters.lstrip("&"), keep_blank_values=True)
+        try:
+            return await self._client.request("POST" if payload else "GET", path, params=params,
+                                              json_body=payload)
+        except NotFoundError as exc:
+            raise ObjectNotFoundException(str(exc)) from None
+
+
+def _describe_transport_error(exc: httpx.TransportError) -> str:
+    if isinstance(exc, httpx.ConnectError):
+        return "connection refused or unreachable"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "connection dropped"
+    return f"connection error ({exc.__class__.__name__})"
+
+
+def _error_body(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if isinstance(body, dict):
+        return str(body.get("error") or body.get("message") or "")
+    return ""
+
+
+def _error_for_status(status: int, response: httpx.Response, path: str) -> ApiError | NotFoundError:
+    detail = _error_body(response)
+    if status == 404:
+        return NotFoundError(detail or f"Semantic Scholar has nothing at {path}")
+    if status in (401, 403):
+        return ApiAuthError(
+            f"Semantic Scholar refused the request (HTTP {status} {detail or 'Forbidden'}); "
+            "check S2_API_KEY")
+    if status == 400:
+        return ApiRequestError(f"Semantic Scholar rejected the request {path}: {detail or 'HTTP 400'}")
+    return ApiError(f"Semantic Scholar answered HTTP {status} for {path}: {detail}".rstrip(": "))
