@@ -112,6 +112,54 @@ def main_options(
         logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
+#: How every command that takes a paper says what it accepts (kb.knowledge.resolve reads them all).
+PAPER_HELP = ("A paper: S2 id (or the first 10 characters `kb seed list` shows), #N, CorpusId:N, "
+              "DOI, arXiv id, URL, or a few words of its title.")
+
+
+# -- options every paper listing shares ----------------------------------------------------------
+
+_FILTER_OPTIONS = (
+    ("theme", Optional[str], typer.Option(None, "--theme", help="Only papers of this theme (and its sub-themes).")),
+    ("year_from", Optional[int], typer.Option(None, "--year-from", help="Only papers from this year on.")),
+    ("year_to", Optional[int], typer.Option(None, "--year-to", help="Only papers up to this year.")),
+    ("seed_distance", Optional[int], typer.Option(None, "--seed-distance", min=0, help="Only papers at most this many citation hops from a seed.")),
+    ("min_citations", Optional[int], typer.Option(None, "--min-citations", min=0, help="Only papers cited at least this often (S2 count or in-store count, whichever is larger).")),
+)
+
+
+def filter_options(command):
+    """Give a command the filters every paper listing takes (--theme, --year-from, --year-to,
+    --seed-distance, --min-citations), declared once here. The command receives them as one
+    ``filters`` argument (a dict) and turns it into a PaperFilter with :func:`paper_filter`."""
+    import functools
+    import inspect
+
+    signature = inspect.signature(command, eval_str=True)
+    kept = [p for p in signature.parameters.values() if p.name != "filters"]
+    added = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=kind)
+             for name, kind, option in _FILTER_OPTIONS]
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        filters = {name: kwargs.pop(name) for name, _, _ in _FILTER_OPTIONS}
+        return command(*args, filters=filters, **kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=kept + added)
+    wrapper.__annotations__ = {p.name: p.annotation for p in kept + added}
+    return wrapper
+
+
+def paper_filter(filters: dict, *, limit: Optional[int], sort: Optional[str], query: Optional[str] = None):
+    """The one PaperFilter a listing command asks for: its filters, ``limit`` (0: all) and
+    ``sort`` (default: relevance with a full-text query, rank without), checked."""
+    from kb.knowledge.query import PaperFilter
+
+    f = PaperFilter(**filters, limit=limit or None, sort=sort or ("relevance" if query else "rank"))
+    f.validate(fulltext=bool(query))
+    return f
+
+
 # -- shared rendering helpers ------------------------------------------------------------------
 
 def open_store(*, readonly: bool = False):
@@ -179,7 +227,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
                 f"+{run['new_papers']} papers, +{run['new_edges']} edges, {run['requests']} requests")
 
 
-# -- crawl and runs (lead) ---------------------------------------------------------------------
+# -- crawl and runs ---------------------------------------------------------------------
 
 def _duration(text: str | None) -> float | None:
     from kb.crawl.timeparse import parse_duration
@@ -188,7 +236,8 @@ def _duration(text: str | None) -> float | None:
 
 
 class CrawlDisplay:
-    """A rich progress bar on a terminal; a plain log line every few seconds when piped."""
+    """A rich progress bar on a terminal; quiet when piped (with -v, a plain log line every few
+    seconds on stderr, for cron logs)."""
 
     def __init__(self, budget, enabled: bool = True):
         self.budget = budget
@@ -219,7 +268,7 @@ class CrawlDisplay:
                   f"frontier {p.frontier} · {p.rate:.2f} req/s")
         if self.live is not None:
             self.live.update(self.task, completed=int(p.budget_fraction * 1000), detail=detail)
-        elif self.enabled:
+        elif self.enabled and state.verbose:
             import time as _time
 
             now = _time.monotonic()
@@ -243,6 +292,7 @@ def render_crawl_report(report, as_json: bool) -> None:
         ["new edges", report.new_edges], ["papers expanded (total)", report.expanded],
         ["lists still to fetch", report.frontier_left], ["truncated lists", report.truncated_lists],
         ["edges without paperId", report.edges_without_id], ["errors", report.errors],
+        ["papers unknown to the API (404)", len(report.not_found)],
         ["retries", report.retries], ["duration", f"{report.duration:.1f} s"],
         ["rate", f"{report.rate:.2f} req/s"],
     ]
@@ -351,7 +401,7 @@ def build(
         _one_line_failure(report.crawl.message, report.crawl.error_code or 7)
 
 
-# -- periodic jobs and what is new (lead) -------------------------------------------------------
+# -- periodic jobs and what is new -------------------------------------------------------
 
 job_app = typer.Typer(no_args_is_help=True, help="Named periodic crawl jobs for cron or systemd timers.")
 app.add_typer(job_app, name="job")
@@ -368,7 +418,7 @@ def job_add(
     name: str = typer.Argument(..., help="A short name, e.g. nightly."),
     every: str = typer.Option("1d", "--every", help="How often the job is due: 6h, 1d, 7d..."),
     depth: int = typer.Option(1, "--depth", min=0, help="Hops from a seed to expand new papers."),
-    theme: Optional[str] = typer.Option(None, "--theme", help="Digest only papers of this theme."),
+    theme: Optional[str] = typer.Option(None, "--theme", help="List only papers of this theme in the digest (the crawl itself follows every theme)."),
     top: int = typer.Option(50, "--top", min=0, help="Watch this many top-ranked papers besides the seeds."),
     older_than: str = typer.Option("1d", "--older-than", help="Re-check a paper at most this often."),
     max_requests: int = typer.Option(500, "--max-requests", min=1),
@@ -409,21 +459,9 @@ def job_list(
     jobs_file: Optional[Path] = typer.Option(None, "--jobs-file", envvar="KB_JOBS"),
 ) -> None:
     """List jobs, when each last succeeded and whether it is due."""
-    from dataclasses import asdict
+    from kb.crawl.jobs import job_table, load_jobs
 
-    from kb.crawl.jobs import is_due, last_success, load_jobs
-
-    jobs = load_jobs(_jobs_file(jobs_file))
-    rows = []
-    store = open_store(readonly=True) if state.db.exists() else None
-    try:
-        for job in jobs.values():
-            last = last_success(store, job.name) if store else None
-            rows.append({**asdict(job), "last_success": last["finished_at"] if last else None,
-                         "due": is_due(store, job) if store else True})
-    finally:
-        if store:
-            store.close()
+    rows = job_table(state.db, load_jobs(_jobs_file(jobs_file)))
     if as_json:
         emit_json(rows)
         return
@@ -443,19 +481,12 @@ def job_run(
     """Run a job now, or all due jobs. Exit 0 ok, 10 partial, 11 failed, 12 another run holds the store."""
     from dataclasses import asdict
 
-    from kb.crawl.jobs import combined_exit_code, get_job, is_due, load_jobs, run_job
+    from kb.crawl.jobs import combined_exit_code, due_jobs, get_job, load_jobs, run_job
 
     jobs = load_jobs(_jobs_file(jobs_file))
     if due == (name is not None):
         raise UsageError("give a job name or --due (not both)")
-    if due:
-        if state.db.exists():
-            with open_store(readonly=True) as store:
-                selected = [j for j in jobs.values() if is_due(store, j)]
-        else:
-            selected = list(jobs.values())
-    else:
-        selected = [get_job(jobs, name)]
+    selected = due_jobs(state.db, jobs) if due else [get_job(jobs, name)]
     results = [run_job(state.db, job, settings=state.settings, wait=wait) for job in selected]
     if as_json:
         emit_json([asdict(r) for r in results])
@@ -475,10 +506,10 @@ def job_run(
 
 @app.command("new")
 def whats_new(
-    since: str = typer.Option("last", "--since", help="'last' (the latest run), 'run:N', or a date."),
+    since: str = typer.Option("last", "--since", help="'last' (the latest run that added papers), 'run:N', or a date."),
     theme: Optional[str] = typer.Option(None, "--theme", help="Only papers of this theme (and sub-themes)."),
     fmt: str = typer.Option("table", "--format", help="table, md or json."),
-    limit: Optional[int] = typer.Option(None, "--limit", min=1),
+    limit: int = typer.Option(50, "--limit", min=0, help="At most this many papers, best-ranked first (0: all)."),
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
     """List the papers a run added, ranked, grouped by theme, with why each came in."""
@@ -491,7 +522,7 @@ def whats_new(
 
     with open_store(readonly=True) as store:
         moment = parse_since(store, since)
-        rows = new_papers(store, moment, theme=theme, limit=limit)
+        rows = new_papers(store, moment, theme=theme, limit=limit or None)
     if as_json or fmt == "json":
         emit_json(rows)
     elif fmt == "md":
@@ -501,41 +532,34 @@ def whats_new(
         if not rows:
             c.print(f"nothing new since {moment.describe()}")
         for group, items in group_by_theme(rows).items():
-            c.print(table(f"{group} ({len(items)})", ["title", "year", "why"],
-                          [[r["title"], r["year"], r["why"]] for r in items]))
+            c.print(table(f"{group} ({len(items)})", ["#", "title", "year", "why"],
+                          _rows([[r["id"], r["title"], r["year"], r["why"]] for r in items])))
+        if limit and len(rows) == limit:
+            c.print(f"the best {limit} shown; `--limit 0` shows every new paper")
     else:
         raise UsageError(f"--format must be table, md or json, not {fmt!r}")
 
 
-# -- exports, reading lists and graphs (export helper) -----------------------------------------
+# -- exports, reading lists and graphs -----------------------------------------
 
 _EXPORT_EXTENSIONS = {".md": "md", ".markdown": "md", ".bib": "bib", ".ris": "ris",
                       ".csv": "csv", ".json": "json"}
 _GRAPH_EXTENSIONS = {".graphml": "graphml", ".gexf": "gexf", ".html": "html", ".htm": "html"}
 
 
-def _export_filter(theme: Optional[str], year_from: Optional[int], year_to: Optional[int],
-                   seed_distance: Optional[int], min_citations: Optional[int],
-                   limit: Optional[int], sort: Optional[str], query: Optional[str]):
-    from kb.knowledge.query import PaperFilter
-
-    f = PaperFilter(theme=theme, year_from=year_from, year_to=year_to,
-                    seed_distance=seed_distance, min_citations=min_citations,
-                    limit=None if not limit else limit,
-                    sort=sort or ("relevance" if query else "rank"))
-    f.validate(fulltext=bool(query))
-    return f
-
-
 def _export_format(fmt: Optional[str], output: Optional[str], table_: dict[str, str],
                    default: str) -> str:
-    """--format wins; else the output file's extension; else the default."""
+    """--format wins; else the output file's extension; else the default. An extension kb
+    does not write (``x.docx``) is refused rather than filled with another format."""
     if fmt:
         return fmt
     if output and output != "-":
         suffix = Path(output).suffix.lower()
         if suffix in table_:
             return table_[suffix]
+        if suffix:
+            raise UsageError(f"kb does not write {suffix} files; name the file "
+                             f"{' or '.join(sorted(set(table_)))}, or give --format")
     return default
 
 
@@ -552,59 +576,55 @@ def _emit_text(text: str, output: Optional[str], what: str) -> None:
     sys.stderr.write(f"kb: wrote {what} to {path}\n")
 
 
-_THEME_OPT = typer.Option(None, "--theme", help="Only papers of this theme (and its sub-themes).")
-_YEAR_FROM_OPT = typer.Option(None, "--year-from", help="Only papers from this year on.")
-_YEAR_TO_OPT = typer.Option(None, "--year-to", help="Only papers up to this year.")
-_DISTANCE_OPT = typer.Option(None, "--seed-distance", min=0, help="Only papers at most this many citation hops from a seed.")
-_MIN_CIT_OPT = typer.Option(None, "--min-citations", min=0, help="Only papers cited at least this often.")
 _SORT_OPT = typer.Option(None, "--sort", help="relevance (with a query), rank, seed, pagerank, cocitation, coupling, citations, store-citations, year, oldest.")
 _OUTPUT_OPT = typer.Option(None, "--output", "-o", help="Write to this file (atomically); '-' or nothing: stdout.")
 
 
 @app.command("export")
+@filter_options
 def export_command(
     query: Optional[str] = typer.Argument(None, help="Optional full-text query, as for `kb search`."),
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="md, bib, csl-json, ris, csv or json (default: from -o's extension, else md)."),
     output: Optional[str] = _OUTPUT_OPT,
-    theme: Optional[str] = _THEME_OPT,
-    year_from: Optional[int] = _YEAR_FROM_OPT,
-    year_to: Optional[int] = _YEAR_TO_OPT,
-    seed_distance: Optional[int] = _DISTANCE_OPT,
-    min_citations: Optional[int] = _MIN_CIT_OPT,
     limit: int = typer.Option(100, "--limit", min=0, help="At most this many papers (0: all)."),
     sort: Optional[str] = _SORT_OPT,
     title: Optional[str] = typer.Option(None, "--title", help="Heading of a Markdown export."),
+    filters: dict = None,
 ) -> None:
     """Export a reading list of papers (filtered and sorted as in `kb search`)."""
     from kb.output.export import export_papers, normalise_format
 
     fmt = normalise_format(_export_format(fmt, output, _EXPORT_EXTENSIONS, "md"))
-    f = _export_filter(theme, year_from, year_to, seed_distance, min_citations, limit, sort, query)
+    f = paper_filter(filters, limit=limit, sort=sort, query=query)
     with open_store(readonly=True) as store:
         text, count = export_papers(store, f, fmt, query=query, title=title)
     _emit_text(text, output, f"{_papers_word(count)} ({fmt})")
 
 
 @app.command("graph")
+@filter_options
 def graph_command(
     query: Optional[str] = typer.Argument(None, help="Optional full-text query, as for `kb search`."),
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="html, graphml or gexf (default: from -o's extension, else html)."),
     output: Optional[str] = _OUTPUT_OPT,
-    theme: Optional[str] = _THEME_OPT,
-    year_from: Optional[int] = _YEAR_FROM_OPT,
-    year_to: Optional[int] = _YEAR_TO_OPT,
-    seed_distance: Optional[int] = _DISTANCE_OPT,
-    min_citations: Optional[int] = _MIN_CIT_OPT,
     limit: int = typer.Option(300, "--limit", min=0, help="At most this many nodes, best-ranked first (0: all)."),
     sort: Optional[str] = _SORT_OPT,
     title: Optional[str] = typer.Option(None, "--title", help="Title of the graph."),
+    around: Optional[str] = typer.Option(None, "--around", help="Only papers near this one. " + PAPER_HELP),
+    hops: int = typer.Option(1, "--hops", min=0, help="With --around: at most this many citations away."),
+    filters: dict = None,
 ) -> None:
     """Export the citation subgraph of the selected papers (a self-contained HTML view, GraphML or GEXF)."""
     from kb.output.graph import export_graph, normalise_graph_format
 
     fmt = normalise_graph_format(_export_format(fmt, output, _GRAPH_EXTENSIONS, "html"))
-    f = _export_filter(theme, year_from, year_to, seed_distance, min_citations, limit, sort, query)
+    f = paper_filter(filters, limit=limit, sort=sort, query=query)
     with open_store(readonly=True) as store:
+        if around is not None:
+            from kb.knowledge.resolve import paper_number
+            from kb.knowledge.trail import neighbourhood
+
+            f.ids = neighbourhood(store, paper_number(store, around), hops)
         text, sub = export_graph(store, f, fmt, query=query, title=title)
     _emit_text(text, output, f"{_papers_word(len(sub.nodes))} and {len(sub.edges)} citations ({fmt})")
 
@@ -614,9 +634,9 @@ app.add_typer(list_app, name="list")
 
 
 def _resolve_ids(store, papers: list[str]) -> list[int]:
-    from kb.knowledge.query import resolve_paper
+    from kb.knowledge.resolve import paper_number
 
-    return [int(resolve_paper(store, text)["id"]) for text in papers]
+    return [paper_number(store, text) for text in papers]
 
 
 @list_app.command("create")
@@ -661,47 +681,48 @@ def list_delete(name: str = typer.Argument(...),
 
 
 @list_app.command("add")
+@filter_options
 def list_add(
     name: str = typer.Argument(..., help="The list's name."),
-    papers: Optional[list[str]] = typer.Argument(None, help="Papers: S2 id, CorpusId:N, DOI, arXiv id, URL or title words."),
+    papers: Optional[list[str]] = typer.Argument(None, help=PAPER_HELP),
     from_search: Optional[str] = typer.Option(None, "--from-search", help="Also add the papers this full-text query finds."),
-    theme: Optional[str] = _THEME_OPT,
-    year_from: Optional[int] = _YEAR_FROM_OPT,
-    year_to: Optional[int] = _YEAR_TO_OPT,
-    seed_distance: Optional[int] = _DISTANCE_OPT,
-    min_citations: Optional[int] = _MIN_CIT_OPT,
     limit: int = typer.Option(20, "--limit", min=0, help="With --from-search or filters: at most this many (0: all)."),
     sort: Optional[str] = _SORT_OPT,
     note: Optional[str] = typer.Option(None, "--note", help="A note stored with each added paper."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    filters: dict = None,
 ) -> None:
     """Add papers to a reading list, by id or title, or all that a search or filter selects."""
     from kb.output.export import select_ids
     from kb.output.reading_lists import add_papers, get_list
 
-    filtered = from_search is not None or any(
-        v is not None for v in (theme, year_from, year_to, seed_distance, min_citations))
+    filtered = from_search is not None or any(v is not None for v in filters.values())
     if not papers and not filtered:
         raise UsageError("name papers to add, or select them with --from-search or filters")
     with open_store() as store:
         get_list(store, name)
         ids = _resolve_ids(store, papers or [])
+        selected: list[int] = []
         if filtered:
-            f = _export_filter(theme, year_from, year_to, seed_distance, min_citations, limit,
-                               sort, from_search)
-            ids += select_ids(store, f, query=from_search)
-        result = add_papers(store, name, ids, note=note)
+            f = paper_filter(filters, limit=limit, sort=sort, query=from_search)
+            selected = select_ids(store, f, query=from_search)
+        result = add_papers(store, name, ids + selected, note=note)
+    if filtered:
+        result["limit_reached"] = bool(limit and len(selected) == limit)
     if as_json:
         emit_json(result)
     else:
         console().print(f"Added {_papers_word(result['added'])} to [bold]{_rich_escape(result['list'])}[/]"
                         + (f" ({result['already']} already on it)." if result["already"] else "."))
+    if result.get("limit_reached"):
+        sys.stderr.write(f"kb: note: the selection stopped at --limit {limit}; "
+                         "`--limit 0` adds every match\n")
 
 
 @list_app.command("rm")
 def list_rm(
     name: str = typer.Argument(..., help="The list's name."),
-    papers: list[str] = typer.Argument(..., help="Papers to take off the list."),
+    papers: list[str] = typer.Argument(..., help=PAPER_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Remove papers from a reading list."""
@@ -719,7 +740,7 @@ def list_rm(
 @list_app.command("mark")
 def list_mark(
     name: str = typer.Argument(..., help="The list's name."),
-    papers: Optional[list[str]] = typer.Argument(None, help="Papers to mark (or --all)."),
+    papers: Optional[list[str]] = typer.Argument(None, help=PAPER_HELP + " Or --all."),
     read: bool = typer.Option(True, "--read/--unread", help="Mark read (default) or unread."),
     all_papers: bool = typer.Option(False, "--all", help="Mark every paper on the list."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -791,7 +812,7 @@ def list_export(
     _emit_text(text, output, f"{_papers_word(count)} ({fmt})")
 
 
-# -- themes and tags (themes helper) -----------------------------------------------------------
+# -- themes and tags -----------------------------------------------------------
 
 theme_app = typer.Typer(no_args_is_help=True, help="Edit the theme taxonomy (data/themes.toml or $KB_THEMES).")
 tag_app = typer.Typer(no_args_is_help=True, help="Tag papers with themes: by hand, or automatically.")
@@ -808,31 +829,13 @@ def _themes_file() -> Path:
 
 
 def _synced_store():
-    """Open the store for writing and bring its themes in step with the taxonomy file."""
-    from kb.errors import StoreError
-    from kb.knowledge.themes import load_taxonomy, sync_taxonomy
+    """Open the store for writing with its themes in step with the taxonomy file."""
+    from kb.knowledge.themes import open_synced
 
-    taxonomy = load_taxonomy()
-    if not state.db.exists():
-        raise StoreError(f"no store at {state.db}; run `kb seed add` or `kb crawl` first")
-    store = open_store()
-    try:
-        report = sync_taxonomy(store, taxonomy)
-    except BaseException:
-        store.close()
-        raise
-    _report_sync(report)
+    store, taxonomy, report = open_synced(state.db)
+    for note in report.notes():
+        sys.stderr.write(f"kb: {note}\n")
     return store, taxonomy
-
-
-def _report_sync(report) -> None:
-    for old, new, moved in report.renamed:
-        sys.stderr.write(f"kb: theme {old} is now {new} ({moved} tags moved)\n")
-    for slug, dropped, kept in report.removed:
-        if kept:
-            sys.stderr.write(f"kb: theme {slug} is gone from the taxonomy: {dropped} automatic tags dropped, "
-                             f"{kept} manual tags kept (re-add the theme to restore them, or "
-                             f"`kb tag rm --forget`)\n")
 
 
 def _sparkline(per_year: dict, years: list[int]) -> str:
@@ -933,28 +936,30 @@ def theme_rename(old: str = typer.Argument(...), new: str = typer.Argument(...))
 
 
 @tag_app.command("add")
-def tag_add(paper: str = typer.Argument(..., help="S2 paperId, ARXIV:id, DOI:doi, CorpusId:n or #N."),
+def tag_add(paper: str = typer.Argument(..., help=PAPER_HELP),
             themes: list[str] = typer.Argument(..., help="Theme slugs.")) -> None:
     """Tag a paper by hand; a manual tag always wins over automatic ones."""
-    from kb.knowledge.tagging import resolve_paper, set_manual
+    from kb.knowledge.resolve import paper_number
+    from kb.knowledge.tagging import set_manual
 
     store, taxonomy = _synced_store()
     with store:
-        pid = resolve_paper(store, paper)
+        pid = paper_number(store, paper)
         done = set_manual(store, pid, themes, taxonomy=taxonomy)
     console().print(f"tagged #{pid} with {', '.join(done)}")
 
 
 @tag_app.command("rm")
-def tag_rm(paper: str = typer.Argument(...), themes: list[str] = typer.Argument(..., help="Theme slugs."),
+def tag_rm(paper: str = typer.Argument(..., help=PAPER_HELP), themes: list[str] = typer.Argument(..., help="Theme slugs."),
            forget: bool = typer.Option(False, "--forget",
                                        help="Drop your word instead: automatic tags decide again.")) -> None:
     """Say a paper is NOT about these themes (remembered across `kb tag auto`)."""
-    from kb.knowledge.tagging import forget_manual, resolve_paper, set_manual
+    from kb.knowledge.resolve import paper_number
+    from kb.knowledge.tagging import forget_manual, set_manual
 
     store, taxonomy = _synced_store()
     with store:
-        pid = resolve_paper(store, paper)
+        pid = paper_number(store, paper)
         if forget:
             gone = forget_manual(store, pid, themes, taxonomy=taxonomy)
             console().print(f"forgot manual tags of #{pid}: {', '.join(gone) or 'none'}")
@@ -965,20 +970,20 @@ def tag_rm(paper: str = typer.Argument(...), themes: list[str] = typer.Argument(
 
 @tag_app.command("list")
 def tag_list(
-    paper: Optional[str] = typer.Argument(None, help="A paper: list its tags with score and source."),
+    paper: Optional[str] = typer.Argument(None, help=PAPER_HELP + " Lists its tags with score and source."),
     theme: Optional[str] = typer.Option(None, "--theme", help="Or: list the papers of this theme (and sub-themes)."),
     limit: int = typer.Option(50, "--limit", min=0, help="With --theme: at most this many papers (0 = all)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """A paper's tags (every source, which one is in effect), or the papers of a theme."""
-    from kb.knowledge.tagging import paper_tags, resolve_paper
-    from kb.knowledge.themes import theme_filter, themes_of
+    from kb.knowledge.resolve import paper_number
+    from kb.knowledge.tagging import paper_tags, theme_papers
 
     if (paper is None) == (theme is None):
         raise UsageError("give a PAPER, or --theme THEME")
     with open_store(readonly=True) as store:
         if paper is not None:
-            pid = resolve_paper(store, paper)
+            pid = paper_number(store, paper)
             tags = paper_tags(store, pid)
             if as_json:
                 emit_json({"paper": pid, "tags": tags})
@@ -987,15 +992,7 @@ def tag_list(
                      "yes" if t["effective"] else ""] for t in tags]
             console().print(table(f"tags of #{pid}", ["theme", "source", "score", "", "in effect"], rows))
             return
-        where, params = theme_filter(store, theme)
-        sql = (f"SELECT p.id, p.paper_id, p.title, p.year FROM paper p WHERE {where}"
-               " ORDER BY p.year DESC, p.id")
-        if limit:
-            sql += f" LIMIT {int(limit)}"
-        rows = [dict(r) for r in store.conn.execute(sql, params)]
-        tags = themes_of(store, [r["id"] for r in rows])
-    for r in rows:
-        r["themes"] = [{"theme": s, "score": round(sc, 4), "source": src} for s, sc, src in tags.get(r["id"], [])]
+        rows = theme_papers(store, theme, limit=limit or None)
     if as_json:
         emit_json(rows)
         return
@@ -1017,26 +1014,15 @@ def tag_auto(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Retrain the per-theme models and recompute every automatic tag (thresholds from
-    [tagging] in the themes file unless given here)."""
-    from kb.knowledge.tagging import auto_tag
+    the \\[tagging] table of the themes file unless given here)."""
+    from kb.knowledge.tagging import retag
     from kb.knowledge.themes import load_taxonomy
-    from kb.store.locking import writer_lock
 
     taxonomy = load_taxonomy()
     thresholds = taxonomy.thresholds.replace(rule=rule, rule_confident=rule_confident, model=model,
                                              graph=graph, graph_min=graph_min)
     chosen = [s.strip() for s in sources.split(",") if s.strip()]
-    if dry_run:
-        with open_store(readonly=True) as store:
-            result = auto_tag(store, taxonomy, thresholds, dry_run=True, sources=chosen)
-    else:
-        with writer_lock(state.db, "kb tag auto"):
-            with open_store() as store:
-                result = auto_tag(store, taxonomy, thresholds, sources=chosen)
-    with open_store(readonly=True) as store:
-        ids = [c.paper for c in result.changes[: show or None]]
-        titles = {r[0]: r[1] for r in store.conn.execute(
-            f"SELECT id, title FROM paper WHERE id IN ({','.join('?' * len(ids))})", ids)} if ids else {}
+    result, titles = retag(state.db, taxonomy, thresholds, dry_run=dry_run, sources=chosen)
     if as_json:
         emit_json({**result.summary(), "changes": [c.as_dict() for c in result.changes]})
         return
@@ -1055,7 +1041,7 @@ def tag_auto(
             console().print(f"... and {len(result.changes) - len(shown)} more (--show 0 for all)")
 
 
-# -- search, ranking, show and trail (search/rank helper) --------------------------------------
+# -- search, ranking, show and trail --------------------------------------
 
 _TOP_BY = ("seed", "pagerank", "cocitation", "coupling", "citations", "store-citations")
 
@@ -1076,14 +1062,6 @@ def _fmt_figure(value, digits: int = 3) -> str:
     return f"{value:.{digits}g}"
 
 
-def _listing_filter(theme, year_from, year_to, seed_distance, min_citations, limit, sort):
-    from kb.knowledge.query import PaperFilter
-
-    return PaperFilter(theme=theme, year_from=year_from, year_to=year_to,
-                       seed_distance=seed_distance, min_citations=min_citations,
-                       limit=None if not limit else limit, sort=sort)
-
-
 def _render_papers(rows: list[dict], title: str, figure: str | None = None,
                    figure_label: str | None = None) -> None:
     """A listing as a rich table on a terminal, one tab-separated line per paper otherwise."""
@@ -1091,7 +1069,8 @@ def _render_papers(rows: list[dict], title: str, figure: str | None = None,
 
     if not is_terminal():
         for r in rows:
-            extra = [_fmt_figure(r.get(figure))] if figure else []
+            value = r.get(figure) if figure else None  # raw numbers (no "3,370") for scripts
+            extra = ["" if value is None else str(value)] if figure else []
             sys.stdout.write("\t".join([r["paper_id"], str(r["year"] or ""), *extra,
                                         " ".join((r["title"] or "").split())]) + "\n")
         return
@@ -1129,22 +1108,19 @@ def _render_papers(rows: list[dict], title: str, figure: str | None = None,
 
 
 @app.command("search")
+@filter_options
 def search_command(
     query: str = typer.Argument(..., help='Words (all must match), "a phrase", prefix*, OR, NOT/-word, (groups), title:/abstract:/tldr:.'),
-    theme: Optional[str] = typer.Option(None, "--theme", help="Only papers of this theme (and its sub-themes)."),
-    year_from: Optional[int] = typer.Option(None, "--year-from", help="Only papers from this year on."),
-    year_to: Optional[int] = typer.Option(None, "--year-to", help="Only papers up to this year."),
-    seed_distance: Optional[int] = typer.Option(None, "--seed-distance", min=0, help="Only papers at most this many citation hops from a seed."),
-    min_citations: Optional[int] = typer.Option(None, "--min-citations", min=0, help="Only papers cited at least this often (S2 count or in-store count, whichever is larger)."),
     sort: str = typer.Option("relevance", "--sort", help="relevance, rank, year, citations (also: pagerank, cocitation, coupling, store-citations, oldest)."),
     limit: int = typer.Option(20, "--limit", min=0, help="At most this many papers (0: all)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    filters: dict = None,
 ) -> None:
     """Full-text search over titles, abstracts and TLDRs, ranked by bm25 (title counts most)."""
     from kb.knowledge.query import attach_themes
     from kb.knowledge.search import search
 
-    f = _listing_filter(theme, year_from, year_to, seed_distance, min_citations, limit, sort)
+    f = paper_filter(filters, limit=limit, sort=sort, query=query)
     with open_store(readonly=True) as store:
         result = search(store, query, f)
         attach_themes(store, result.rows)
@@ -1176,16 +1152,13 @@ def rank_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.
 
 
 @app.command("top")
+@filter_options
 def top_command(
     by: str = typer.Option("seed", "--by", help="seed (relevance to the seeds), pagerank, cocitation, coupling, citations, store-citations."),
-    theme: Optional[str] = typer.Option(None, "--theme", help="Only papers of this theme (and its sub-themes)."),
-    year_from: Optional[int] = typer.Option(None, "--year-from", help="Only papers from this year on."),
-    year_to: Optional[int] = typer.Option(None, "--year-to", help="Only papers up to this year."),
-    seed_distance: Optional[int] = typer.Option(None, "--seed-distance", min=0, help="Only papers at most this many citation hops from a seed."),
-    min_citations: Optional[int] = typer.Option(None, "--min-citations", min=0, help="Only papers cited at least this often."),
     no_seeds: bool = typer.Option(False, "--no-seeds", help="Leave the seeds out: only papers the crawl found."),
     limit: int = typer.Option(20, "--limit", min=0, help="At most this many papers (0: all)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    filters: dict = None,
 ) -> None:
     """The best papers by one of the rank figures (run `kb rank` after adding papers by hand)."""
     from kb.knowledge.query import attach_themes, query_papers
@@ -1193,7 +1166,7 @@ def top_command(
 
     if by not in _TOP_BY:
         raise UsageError(f"unknown --by {by!r}; choose one of {', '.join(_TOP_BY)}")
-    f = _listing_filter(theme, year_from, year_to, seed_distance, min_citations, limit, by)
+    f = paper_filter(filters, limit=limit, sort=by)
     f.exclude_seeds = no_seeds
     figure = {"seed": "seed_pagerank", "citations": "citation_count",
               "store-citations": "in_citations"}.get(by, by)
@@ -1207,7 +1180,7 @@ def top_command(
         return
     label = {"seed_pagerank": "seed rank", "citation_count": "cites (S2)",
              "in_citations": "cited in store"}.get(figure, figure)
-    _render_papers(rows, f"Top {len(rows)} papers by {by}" + (f" in {theme}" if theme else ""),
+    _render_papers(rows, f"Top {len(rows)} papers by {by}" + (f" in {filters['theme']}" if filters["theme"] else ""),
                    figure=figure, figure_label=label)
 
 
@@ -1230,7 +1203,7 @@ def _brief(p: dict) -> str:
 
 @app.command("show")
 def show_command(
-    paper: str = typer.Argument(..., help="S2 id, #N, CorpusId:N, DOI, arXiv id, URL, or a few words of the title."),
+    paper: str = typer.Argument(..., help=PAPER_HELP),
     neighbours: int = typer.Option(8, "--neighbours", min=0, help="How many references and citers to list."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
@@ -1238,7 +1211,7 @@ def show_command(
     from rich.markup import escape
 
     from kb.knowledge.paper_view import paper_view
-    from kb.knowledge.query import resolve_paper
+    from kb.knowledge.resolve import resolve_paper
 
     with open_store(readonly=True) as store:
         view = paper_view(store, resolve_paper(store, paper), neighbours=neighbours)
@@ -1313,14 +1286,14 @@ def show_command(
 
 @app.command("trail")
 def trail_command(
-    paper: str = typer.Argument(..., help="S2 id, #N, CorpusId:N, DOI, arXiv id, URL, or a few words of the title."),
+    paper: str = typer.Argument(..., help=PAPER_HELP),
     max_paths: int = typer.Option(10, "--max-paths", min=1, help="Show at most this many shortest paths."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The shortest citation paths from any seed to a paper: why it is in the knowledge base."""
     from rich.markup import escape
 
-    from kb.knowledge.query import resolve_paper
+    from kb.knowledge.resolve import resolve_paper
     from kb.knowledge.trail import find_trail
 
     with open_store(readonly=True) as store:
@@ -1349,7 +1322,7 @@ def trail_command(
             c.print(f"  {arrow:<10} {escape(_brief(trail.papers.get(hop.target, {})))}")
 
 
-# -- local Semantic Scholar stand-in (stand-in helper) ------------------------------------------
+# -- local Semantic Scholar stand-in ------------------------------------------
 
 standin_app = typer.Typer(no_args_is_help=True,
                           help="A local Semantic Scholar API stand-in for tests and benchmarks.")
@@ -1359,7 +1332,7 @@ app.add_typer(standin_app, name="standin")
 @standin_app.command("serve")
 def standin_serve(
     port: int = typer.Option(8765, "--port", help="Port on 127.0.0.1 (0: any free port)."),
-    papers: int = typer.Option(5000, "--papers", help="How many synthetic papers to generate."),
+    papers: Optional[int] = typer.Option(None, "--papers", min=0, help="How many synthetic papers to generate. Default: 20,000, the corpus `scripts/main.sh --standin` uses."),
     seed: int = typer.Option(0, "--seed", help="Seed of the generated corpus."),
     works: Optional[list[Path]] = typer.Option(
         None, "--works", help="Real-works JSONL file (repeatable). Default: kb/standin/works/*.jsonl."),
@@ -1383,7 +1356,9 @@ def standin_serve(
     from kb.standin.server import create_standin
 
     faults = parse_fault_rates(fault_rate or [], seed=fault_seed, latency=latency)
-    standin = create_standin(papers=papers, seed=seed, works=works, rate_limit=rate_limit,
+    from kb.standin.server import DEFAULT_PAPERS
+
+    standin = create_standin(papers=DEFAULT_PAPERS if papers is None else papers, seed=seed, works=works, rate_limit=rate_limit,
                              api_key=api_key, faults=faults, port=port, hub_citers=hub_citers)
     try:
         standin.start()
@@ -1407,7 +1382,7 @@ def standin_serve(
         standin.stop()
 
 
-# -- mentions, seeds and aliases (seeds helper) ------------------------------------------------
+# -- mentions, seeds and aliases ------------------------------------------------
 
 seed_app = typer.Typer(no_args_is_help=True, help="Seed papers: add them from documents, ids, titles or BibTeX.")
 alias_app = typer.Typer(no_args_is_help=True, help="Nicknames for well-known works (IOI, Chinchilla, ...).")
@@ -1469,42 +1444,15 @@ def seed_add(
     ids: Optional[list[str]] = typer.Option(None, "--id", help="A paper id (ARXIV:..., DOI:..., CorpusId:..., sha). Repeatable."),
     titles: Optional[list[str]] = typer.Option(None, "--title", help="A paper title. Repeatable."),
     bib: Optional[list[Path]] = typer.Option(None, "--bib", help="A BibTeX file (entries by DOI, arXiv id or title)."),
+    wait: bool = typer.Option(False, "--wait", help="Wait for another writer instead of refusing."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Find, resolve and store seed papers; unresolved mentions are kept with their sentence."""
-    import asyncio
+    from kb.grounding.seeds import add_seeds
 
-    from kb.grounding import seeds
-
-    if not (files or ids or titles or bib):
-        raise UsageError("give documents, --id, --title or --bib")
-    aliases = _alias_table() if files else None
-    reports = []
-
-    async def run(client):
-        with open_store() as store:
-            if files:
-                reports.append(await seeds.add_documents(store, client, list(files), aliases))
-            if ids:
-                reports.append(await seeds.add_ids(store, client, list(ids)))
-            if titles:
-                reports.append(await seeds.add_titles(store, client, list(titles)))
-            for path in bib or []:
-                reports.append(await seeds.add_bibtex(store, client, path))
-
-    from kb.store.locking import writer_lock
-
-    with writer_lock(state.db, "kb seed add"):
-        asyncio.run(_with_client(run))
-    total: dict[str, Any] = {"documents": [], "mentions": 0, "by_status": {}, "new_seeds": 0, "seeds": 0,
-                             "requests": 0, "cached": 0}
-    for r in reports:
-        d = r.to_dict()
-        total["documents"] += d["documents"]
-        for k in ("mentions", "new_seeds", "seeds", "requests", "cached"):
-            total[k] += d[k]
-        for k, v in d["by_status"].items():
-            total["by_status"][k] = total["by_status"].get(k, 0) + v
+    total = add_seeds(state.db, documents=files or [], ids=ids or [], titles=titles or [],
+                      bib=bib or [], aliases=_alias_table() if files else None,
+                      settings=state.settings, wait=wait).to_dict()
     if as_json:
         emit_json(total)
         return
@@ -1571,7 +1519,7 @@ def seed_resolve(
 
 @seed_app.command("rm")
 def seed_rm(
-    paper: str = typer.Argument(..., help="The seed's number (from `kb seed list`) or paper id."),
+    paper: str = typer.Argument(..., help=PAPER_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Stop using a paper as a seed (it stays in the store)."""

@@ -7,19 +7,11 @@ would be. Every stage commits as it goes: an interrupted build is resumed by run
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.crawl.crawler import (
-    CrawlBudget,
-    Crawler,
-    CrawlProgress,
-    CrawlReport,
-    _theme_scorer,
-    after_crawl,
-)
+from kb.crawl.crawler import CrawlBudget, CrawlProgress, CrawlReport, crawl_session
 from kb.errors import UsageError
 from kb.settings import DATA_DIR
 
@@ -43,24 +35,19 @@ def build(db_path: Path, documents: list[Path] | None = None, budget: CrawlBudge
           progress: Callable[[CrawlProgress], None] | None = None) -> BuildReport:
     from kb.grounding import seeds
     from kb.grounding.aliases import AliasTable
-    from kb.sources.s2.client import S2Client
     from kb.store import Store
-    from kb.store.locking import writer_lock
     from kb.store.status import store_status
 
     documents = list(documents) if documents else default_documents()
     if not documents:
         raise UsageError(f"no seed documents given and none in {DATA_DIR / 'seeds'}")
     aliases = AliasTable.load()
-    with writer_lock(db_path, "kb build", wait=wait):
-        with Store(db_path) as store:
-            async def go() -> tuple[dict, CrawlReport]:
-                async with S2Client(settings) as client:
-                    seeded = await seeds.add_documents(store, client, documents, aliases)
-                    crawler = Crawler(store, client, budget or CrawlBudget(), progress=progress,
-                                      theme_scorer=_theme_scorer())
-                    return seeded.to_dict(), await crawler.run()
+    seeded: dict = {}
 
-            seeded, report = asyncio.run(go())
-            after_crawl(store, report, rank=True, tag=tag)
-            return BuildReport(seeds=seeded, crawl=report, store=store_status(store))
+    async def add_seeds(store, client) -> None:
+        seeded.update((await seeds.add_documents(store, client, documents, aliases)).to_dict())
+
+    report = crawl_session(db_path, budget or CrawlBudget(), what="kb build", settings=settings,
+                           wait=wait, progress=progress, before=add_seeds, tag=tag)
+    with Store(db_path, readonly=True) as store:
+        return BuildReport(seeds=seeded, crawl=report, store=store_status(store))

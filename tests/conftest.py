@@ -1,4 +1,5 @@
-"""Shared pytest fixtures. Each helper keeps its fixtures in its own marked section."""
+"""Shared pytest fixtures, one marked section per concept: the command line, the stand-in,
+the long loop options, reliability figures."""
 
 from __future__ import annotations
 
@@ -6,7 +7,17 @@ import os
 
 import pytest
 
-# == stand-in fixtures (stand-in helper) ========================================================
+# == the command line ===========================================================================
+
+@pytest.fixture()
+def kb_cli():
+    """Runs ``kb ARGS`` in this process: tests.cli_runner.invoke (``db=PATH`` adds ``--db``)."""
+    from tests.cli_runner import invoke
+
+    return invoke
+
+
+# == stand-in fixtures ========================================================
 # A local Semantic Scholar stand-in (kb.standin) for every test that talks to "the API".
 #
 #   standin_corpus  session-scoped corpus: 1,500 generated papers + every real-works file
@@ -74,7 +85,7 @@ def standin_env(standin, monkeypatch):
 # == end of stand-in fixtures ====================================================================
 
 
-# -- long versions of the loop tests (lead) -----------------------------------------------------
+# -- long versions of the loop tests -----------------------------------------------------
 
 def pytest_addoption(parser):
     parser.addoption("--long", action="store_true", default=False,
@@ -87,7 +98,7 @@ def pytest_configure(config):
         os.environ.setdefault("KB_FAULT_TRIALS", "5")
 
 
-# == reliability (reliability helper) ===========================================================
+# == reliability ===========================================================
 # `pytest --long` (option above) also sizes the tests/test_reliability_*.py loops:
 #
 #   loop                                   default   --long

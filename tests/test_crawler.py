@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import random
@@ -230,3 +231,31 @@ def test_kill_minus_nine_then_resume_gives_the_same_store(tmp_path, graph):
             with Store(db) as store:
                 statuses = [r[0] for r in store.conn.execute("SELECT status FROM crawl_run ORDER BY id")]
             assert statuses[-1] == "completed" and "running" not in statuses
+
+
+def test_a_paper_the_api_does_not_know_is_reported_and_kept_to_fetch(tmp_path, standin, kb_cli,
+                                                                      monkeypatch):
+    """A store crawled against another service (or a withdrawn paper): the 404 is reported,
+    the paper's lists stay to fetch, and the crawl of the papers it does know goes on."""
+    from kb.store.records import PaperRecord
+
+    known = [p for p in standin.corpus.paper_ids() if 2 <= len(standin.corpus.citations_of(p)) <= 20][:1]
+    db = tmp_path / "kb.sqlite"
+    plant_seeds(db, standin.corpus, known)
+    stranger = "ab" * 20
+    with Store(db) as store:
+        store.upsert_papers([PaperRecord(stranger, title="Only in another service", detail_level=2)])
+        sid = store.internal_ids([stranger])[stranger]
+        with store.transaction() as conn:
+            conn.execute("INSERT INTO crawl_state (paper, depth, status, reached_via) "
+                         "VALUES (?, 0, 'pending', 'seed')", (sid,))
+    monkeypatch.setenv("KB_S2_API_URL", standin.url)
+    monkeypatch.setenv("KB_RATE", "1000")
+    out = kb_cli("crawl", "--depth", "1", "--no-tag", "--json", db=db)
+    assert out.exit_code == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["not_found"] == [stranger] and report["new_papers"] > 0
+    assert "does not know 1 paper" in report["message"] and stranger in report["message"]
+    with Store(db, readonly=True) as store:
+        state = store.conn.execute("SELECT status FROM crawl_state WHERE paper = ?", (sid,)).fetchone()
+    assert state[0] == "pending"  # kept to fetch, not marked done

@@ -12,7 +12,7 @@ import stat
 import subprocess
 
 import pytest
-from typer.testing import CliRunner
+from tests.cli_runner import invoke
 
 try:  # tests/ as a package, or as a plain directory on sys.path
     from tests.export_fixtures import FORMULA_TITLE, NASTY_TITLE, SEED_SENTENCE, XSS_TITLE, build_store, sha
@@ -450,16 +450,8 @@ def test_atomic_write_writes_only_where_asked(tmp_path):
 
 @pytest.fixture
 def cli(tmp_path, store, monkeypatch):
-    from cli import app
-
-    runner = CliRunner()
     monkeypatch.chdir(tmp_path)
-    db = str(store.path)
-
-    def run(*args):
-        return runner.invoke(app, ["--db", db, *args], catch_exceptions=False)
-
-    return run
+    return lambda *args: invoke(*args, db=store.path, catch_exceptions=False)
 
 
 def test_cli_export_to_stdout_and_files(cli, tmp_path):

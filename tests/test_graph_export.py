@@ -11,7 +11,7 @@ import subprocess
 from html.parser import HTMLParser
 
 import pytest
-from typer.testing import CliRunner
+from tests.cli_runner import invoke
 
 try:  # tests/ as a package, or as a plain directory on sys.path
     from tests.export_fixtures import NASTY_TITLE, XSS_TITLE, build_store, sha
@@ -217,22 +217,111 @@ def test_html_renders_in_chromium_and_runs_no_injected_code(store, tmp_path):
 # -- the command line --------------------------------------------------------------------------
 
 def test_cli_graph(store, tmp_path, monkeypatch):
-    from cli import app
-
     monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
     db = str(store.path)
-    result = runner.invoke(app, ["--db", db, "graph", "-o", "g.graphml", "--seed-distance", "0"])
+    result = invoke("graph", "-o", "g.graphml", "--seed-distance", "0", db=db)
     assert result.exit_code == 0, result.output
     assert "2 papers and 1 citations" in result.stderr
     graph = nx.read_graphml(tmp_path / "g.graphml")
     assert set(graph.nodes) == {sha(1), sha(2)}
-    result = runner.invoke(app, ["--db", db, "graph", "--format", "gexf", "--limit", "3"])
+    result = invoke("graph", "--format", "gexf", "--limit", "3", db=db)
     assert result.exit_code == 0 and result.stdout.startswith("<?xml")
     assert result.stdout.count("<node ") == 3
-    result = runner.invoke(app, ["--db", db, "graph"])
+    result = invoke("graph", db=db)
     assert result.stdout.startswith("<!DOCTYPE html>")
     written = {p.name for p in tmp_path.iterdir() if not p.name.startswith("kb.sqlite")}
     assert written == {"g.graphml"}  # stdout exports leave no file behind
-    result = runner.invoke(app, ["--db", db, "graph", "--format", "dot"])
+    result = invoke("graph", "--format", "dot", db=db)
     assert result.exit_code == 2 and "unknown graph format" in result.stderr
+
+
+# -- the graph view: 20 themes, labels, search, legend filter, timeline ----------------------------
+
+def twenty_theme_store(path):
+    """200 papers from 2000 to 2023, each tagged with one of the shipped taxonomy's 20 themes,
+    newer papers citing older ones, three seeds, ranked."""
+    import random
+
+    from kb.knowledge.ranking import compute_ranks
+    from kb.knowledge.tagging import set_manual
+    from kb.knowledge.themes import load_taxonomy, sync_taxonomy
+    from kb.store import Store
+    from kb.store.records import EdgeRecord, PaperRecord
+    from tests.use_fixtures import add_seeds
+
+    rng = random.Random(7)
+    store = Store(path)
+    taxonomy = load_taxonomy()
+    sync_taxonomy(store, taxonomy)
+    slugs = [t.slug for t in taxonomy.ordered()][:20]
+    papers = [PaperRecord(f"{0xfeed000 + i:040x}", title=f"Paper {i} on {slugs[i % 20]}",
+                          year=2000 + (i * 24) // 200, detail_level=2) for i in range(200)]
+    store.upsert_papers(papers)
+    edges = {(papers[i].paper_id, papers[j].paper_id) for i in range(200)
+             for j in rng.sample(range(200), 4) if papers[j].year < papers[i].year}
+    store.upsert_edges(EdgeRecord(a, b) for a, b in edges)
+    ids = store.internal_ids(p.paper_id for p in papers)
+    for i, p in enumerate(papers):
+        set_manual(store, ids[p.paper_id], [slugs[i % 20]], taxonomy=taxonomy)
+    add_seeds(store, [ids[papers[k].paper_id] for k in (3, 80, 150)])
+    compute_ranks(store)
+    return store, taxonomy
+
+
+def test_palette_gives_twenty_themes_twenty_colours(tmp_path):
+    from kb.output.graph import PALETTE, UNTAGGED_COLOR
+
+    assert len(set(PALETTE)) == len(PALETTE) == 20 and UNTAGGED_COLOR not in PALETTE
+    store, _ = twenty_theme_store(tmp_path / "kb.sqlite")
+    sub = build_subgraph(store, PaperFilter(limit=300))
+    assert len({n.theme for n in sub.nodes}) == 20 and len({n.color for n in sub.nodes}) == 20
+    store.close()
+
+
+def _circles(dom: str) -> list[tuple[float, str, int]]:
+    """(cx, fill, year) of every drawn paper."""
+    out = []
+    for attrs, title in re.findall(r"<circle([^>]*)><title>(.*?)</title>", dom):
+        cx = float(re.search(r'cx="([-\d.]+)"', attrs).group(1))
+        fill = re.search(r'fill="([^"]+)"', attrs).group(1)
+        out.append((cx, fill, int(re.search(r"\((\d{4})\)$", title).group(1))))
+    return out
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(_chromium() is None, reason="headless Chromium is not installed")
+def test_graph_view_timeline_labels_search_and_legend_in_chromium(tmp_path):
+    store, taxonomy = twenty_theme_store(tmp_path / "kb.sqlite")
+    text, sub = export_graph(store, PaperFilter(limit=300), "html")
+    store.close()
+    page = tmp_path / "graph.html"
+    page.write_text(text, encoding="utf-8")
+    binary = _chromium()
+    dom = _run_chromium(binary, tmp_path / "p1", "--dump-dom", page.as_uri()).stdout
+    body = re.search(r"<body[^>]*>", dom).group(0)
+    assert 'data-layout="timeline"' in body and 'data-layout-done="1"' in body
+    circles = _circles(dom)
+    assert len(circles) == 200 and len({fill for _, fill, _ in circles}) == 20
+    # Timeline: every paper of a later year stands to the right of every earlier one.
+    by_year: dict[int, list[float]] = {}
+    for cx, _, year in circles:
+        by_year.setdefault(year, []).append(cx)
+    spans = [(min(v), max(v)) for _, v in sorted(by_year.items())]
+    assert all(a[1] < b[0] for a, b in zip(spans, spans[1:]))
+    assert dom.count("<text") - dom.count('visibility="hidden"') > 0
+    labels = int(re.search(r'data-labels-shown="(\d+)"', body).group(1))
+    assert labels >= 10  # the best-ranked papers, not only the three seeds
+    assert "2000" in re.search(r'<g id="kb-axis">(.*?)</g>', dom, re.S).group(1)
+    # Search: "#search=words" dims every paper that does not match.
+    searched = _run_chromium(binary, tmp_path / "p2", "--dump-dom", page.as_uri() + "#search=paper%2017").stdout
+    expected = sum(1 for n in sub.nodes if "17" in n.entry.title)  # Paper 17, 117, 170-179
+    assert f'data-search-matches="{expected}"' in searched and expected == 12
+    # The legend filter: "#theme=Name" (as clicking the other themes off) leaves one theme.
+    name = taxonomy.ordered()[0].name
+    only = _run_chromium(binary, tmp_path / "p3", "--dump-dom",
+                         page.as_uri() + "#theme=" + name.replace(" ", "%20")).stdout
+    assert 'data-visible-nodes="10"' in only
+    shot = tmp_path / "graph.png"
+    result = _run_chromium(binary, tmp_path / "p4", f"--screenshot={shot}", page.as_uri())
+    assert result.returncode == 0 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert shot.stat().st_size > 30_000  # 200 coloured papers, labels and an axis, not a blank page

@@ -8,7 +8,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from tests.cli_runner import invoke
 
 from kb.grounding.aliases import AliasTable, add_user_alias, normalise_id
 from kb.errors import ConfigError, UsageError
@@ -181,15 +181,13 @@ def test_normalise_id():
 # -- CLI -----------------------------------------------------------------------------------------
 
 def test_mentions_cli_is_offline(monkeypatch, tmp_path):
-    from cli import app
-
     def no_network(*a, **k):
         raise AssertionError("kb mentions touched the network")
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
     monkeypatch.setenv("KB_USER_ALIASES", str(tmp_path / "none.toml"))
     files = [str(p) for p in sorted(SEEDS.glob("*.txt"))]
-    result = CliRunner().invoke(app, ["mentions", *files, "--json"])
+    result = invoke("mentions", *files, "--json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     assert {"file", "surface", "start", "end", "kind", "sentence", "id"} <= set(rows[0])
@@ -197,24 +195,21 @@ def test_mentions_cli_is_offline(monkeypatch, tmp_path):
     text = (SEEDS / Path(rows[0]["file"]).name).read_text(encoding="utf-8")
     assert text[rows[0]["start"]:rows[0]["end"]] == rows[0]["surface"]
     assert any(r["id"] == "ARXIV:2211.00593" for r in rows)
-    plain = CliRunner().invoke(app, ["mentions", files[4]])
+    plain = invoke("mentions", files[4])
     assert plain.exit_code == 0 and "Chinchilla" in plain.output
-    missing = CliRunner().invoke(app, ["mentions", str(tmp_path / "nope.txt")])
+    missing = invoke("mentions", str(tmp_path / "nope.txt"))
     assert missing.exit_code == 2 and "no such file" in missing.output
 
 
 def test_alias_cli(monkeypatch, tmp_path):
-    from cli import app
-
     monkeypatch.setenv("KB_USER_ALIASES", str(tmp_path / "user.toml"))
-    runner = CliRunner()
-    r = runner.invoke(app, ["alias", "add", "BarNet", "--id", "ARXIV:2203.15556", "--json"])
+    r = invoke("alias", "add", "BarNet", "--id", "ARXIV:2203.15556", "--json")
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["id"] == "ARXIV:2203.15556"
-    r = runner.invoke(app, ["alias", "list", "barnet", "--json"])
+    r = invoke("alias", "list", "barnet", "--json")
     assert [a["names"] for a in json.loads(r.output)] == [["BarNet"]]
-    r = runner.invoke(app, ["alias", "add", "Book Thing", "--kind", "book", "--title", "A Book"])
+    r = invoke("alias", "add", "Book Thing", "--kind", "book", "--title", "A Book")
     assert r.exit_code == 0
-    r = runner.invoke(app, ["alias", "add", "NoId"])
+    r = invoke("alias", "add", "NoId")
     assert r.exit_code == 2 and "kb: error" in r.output
     assert re.search(r"BarNet", (tmp_path / "user.toml").read_text())

@@ -10,9 +10,8 @@ import networkx as nx
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from typer.testing import CliRunner
+from tests.cli_runner import invoke
 
-from cli import app
 from kb.knowledge.ranking import (Graph, cocitation_with, compute_ranks, coupling_with, load_graph,
                         pagerank, pagerank_many, rank_graph)
 from kb.store import Store
@@ -258,7 +257,7 @@ def test_rank_graph_on_graph_object():
 # -- CLI ---------------------------------------------------------------------------------------
 
 def run(db, *args):
-    result = CliRunner().invoke(app, ["--db", str(db), *args])
+    result = invoke(*args, db=db)
     return result
 
 

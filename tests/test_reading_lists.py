@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from typer.testing import CliRunner
+from tests.cli_runner import invoke
 
 try:  # tests/ as a package, or as a plain directory on sys.path
     from tests.export_fixtures import build_store, sha
@@ -130,16 +130,8 @@ def test_models_mirror_the_migration(store):
 
 @pytest.fixture
 def cli(tmp_path, store, monkeypatch):
-    from cli import app
-
-    runner = CliRunner()
     monkeypatch.chdir(tmp_path)
-    db = str(store.path)
-
-    def run(*args):
-        return runner.invoke(app, ["--db", db, *args], catch_exceptions=False)
-
-    return run
+    return lambda *args: invoke(*args, db=store.path, catch_exceptions=False)
 
 
 def test_cli_list_workflow(cli, tmp_path):
@@ -149,7 +141,8 @@ def test_cli_list_workflow(cli, tmp_path):
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["added"] == 4
     result = cli("list", "add", "Queue", "--from-search", "preferences", "--json")
-    assert json.loads(result.stdout) == {"list": "Queue", "added": 1, "already": 1}
+    assert json.loads(result.stdout) == {"list": "Queue", "added": 1, "already": 1,
+                                          "limit_reached": False}
     result = cli("list", "add", "Queue", "--seed-distance", "0", "--json")
     assert json.loads(result.stdout)["already"] == 2
     assert cli("list", "mark", "Queue", "1706.03741").exit_code == 0

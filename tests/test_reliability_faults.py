@@ -219,7 +219,7 @@ def test_a_job_run_during_an_outage_exits_11_and_the_next_run_completes(tmp_path
         assert ok.returncode == 0, text(ok)
     finally:
         server.stop()
-    log = (tmp_path / "jobs.log").read_text().splitlines()
+    log = (tmp_path / "kb.jobs.log").read_text().splitlines()
     assert [json.loads(line)["status"] for line in log] == ["failed", "completed"]
     check_store(db)
 

@@ -9,11 +9,11 @@ import sqlite3
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
+from tests.cli_runner import invoke
 
-from cli import app
 from kb.errors import NotFoundError, UsageError
-from kb.knowledge.query import PaperFilter, build_query, parse_paper_ref, query_papers, resolve_paper
+from kb.knowledge.query import PaperFilter, build_query, query_papers
+from kb.knowledge.resolve import parse_paper_ref, resolve_paper
 from kb.knowledge.ranking import compute_ranks
 from kb.knowledge.search import search, search_papers, to_match_expression
 from tests.use_fixtures import build_store, sha
@@ -244,7 +244,7 @@ def test_fuzz_resolve_paper_never_sql_error(store, text):
 # -- CLI ---------------------------------------------------------------------------------------
 
 def run(db, *args):
-    return CliRunner().invoke(app, ["--db", str(db), *args])
+    return invoke(*args, db=db)
 
 
 def test_kb_search_cli(store):

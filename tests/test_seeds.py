@@ -10,7 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from tests.cli_runner import invoke
 
 from kb.grounding import seeds
 from kb.grounding.aliases import AliasTable
@@ -342,33 +342,30 @@ def test_title_similarity():
 # -- CLI -----------------------------------------------------------------------------------------
 
 def test_seed_cli(standin_env, tmp_path, monkeypatch):
-    from cli import app
-
     monkeypatch.setenv("KB_DB", str(tmp_path / "cli.sqlite"))
     monkeypatch.setenv("KB_USER_ALIASES", str(tmp_path / "none.toml"))
-    runner = CliRunner()
-    r = runner.invoke(app, ["seed", "add", str(SEEDS / "004_d9dd958d3865a5ec.txt"), "--id", "ARXIV:2211.00593", "--json"])
+    r = invoke("seed", "add", str(SEEDS / "004_d9dd958d3865a5ec.txt"), "--id", "ARXIV:2211.00593", "--json")
     assert r.exit_code == 0, r.output
     out = json.loads(r.output)
     assert out["new_seeds"] == 3 and out["by_status"]["resolved"] == 5
-    r = runner.invoke(app, ["seed", "list", "--json"])
+    r = invoke("seed", "list", "--json")
     listing = json.loads(r.output)
     assert {s["arxiv"] for s in listing["seeds"]} == {"2203.15556", "2001.08361", "2211.00593"}
     odd = tmp_path / "brackets.txt"
     odd.write_text("[quote] See the post Deep Deceptiveness [/] for more.\n")
-    assert runner.invoke(app, ["seed", "add", str(odd)]).exit_code == 0
-    r = runner.invoke(app, ["seed", "list"], env={"COLUMNS": "400"})
+    assert invoke("seed", "add", str(odd)).exit_code == 0
+    r = invoke("seed", "list", env={"COLUMNS": "400"})
     assert r.exit_code == 0, r.output
     assert "Compute-Optimal" in r.output and "[/]" in r.output and "Deep Deceptiveness" in r.output
-    r = runner.invoke(app, ["seed", "rm", "ARXIV:2211.00593", "--json"])
+    r = invoke("seed", "rm", "ARXIV:2211.00593", "--json")
     assert r.exit_code == 0 and json.loads(r.output)["paper"]
-    r = runner.invoke(app, ["seed", "rm", "ARXIV:2211.00593"])
+    r = invoke("seed", "rm", "ARXIV:2211.00593")
     assert r.exit_code == 4 and "kb: error" in r.output
-    r = runner.invoke(app, ["seed", "add"])
+    r = invoke("seed", "add")
     assert r.exit_code == 2
-    r = runner.invoke(app, ["seed", "resolve", "no such mention", "--id", "ARXIV:2211.00593"])
+    r = invoke("seed", "resolve", "no such mention", "--id", "ARXIV:2211.00593")
     assert r.exit_code == 4
-    r = runner.invoke(app, ["seed", "add", "--id", "not-an-id"])
+    r = invoke("seed", "add", "--id", "not-an-id")
     assert r.exit_code == 2
 
 

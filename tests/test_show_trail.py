@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
+from tests.cli_runner import invoke
 
-from cli import app
 from kb.errors import NotFoundError, UsageError
 from kb.knowledge.paper_view import paper_view
-from kb.knowledge.query import resolve_paper
+from kb.knowledge.resolve import resolve_paper
 from kb.knowledge.ranking import compute_ranks
 from kb.store.records import EdgeRecord, PaperRecord
 from kb.store import Store
@@ -130,7 +129,7 @@ def test_paper_view_without_ranks(tmp_path):
 # -- CLI ---------------------------------------------------------------------------------------
 
 def run(db, *args):
-    return CliRunner().invoke(app, ["--db", str(db), *args], terminal_width=120)
+    return invoke(*args, db=db, terminal_width=120)
 
 
 def test_kb_show_cli(store):

@@ -9,14 +9,13 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from tests.cli_runner import invoke
 
-from cli import app
 from kb.errors import NotFoundError, UsageError
 from kb.store.records import EdgeRecord, PaperRecord
 from kb.store import Store
-from kb.knowledge.tagging import (RuleMatcher, auto_tag, forget_manual, paper_tags, resolve_paper,
-                        rule_scores, set_manual)
+from kb.knowledge.resolve import paper_number
+from kb.knowledge.tagging import RuleMatcher, auto_tag, forget_manual, paper_tags, rule_scores, set_manual
 from kb.knowledge.themes import DEFAULT_THEMES_FILE, load_taxonomy, parse_taxonomy, sync_taxonomy, themes_of
 
 EVAL_FILE = Path(__file__).parent / "data" / "theme_eval.jsonl"
@@ -143,13 +142,13 @@ def test_manual_tag_on_unknown_theme_or_paper(tmp_path, taxonomy):
     with pytest.raises(UsageError, match="unknown theme 'sea'; did you mean: sae"):
         set_manual(store, 1, ["sea"], taxonomy=taxonomy)
     with pytest.raises(NotFoundError):
-        resolve_paper(store, "ARXIV:1999.99999")
-    with pytest.raises(UsageError):
-        resolve_paper(store, "not an id")
-    assert resolve_paper(store, "ARXIV:2001.00001") == 1
-    assert resolve_paper(store, "https://arxiv.org/abs/2001.00001v2") == 1
-    assert resolve_paper(store, sha("A paper")) == 1
-    assert resolve_paper(store, "#1") == 1
+        paper_number(store, "ARXIV:1999.99999")
+    with pytest.raises(NotFoundError):
+        paper_number(store, "not an id")
+    assert paper_number(store, "ARXIV:2001.00001") == 1
+    assert paper_number(store, "https://arxiv.org/abs/2001.00001v2") == 1
+    assert paper_number(store, sha("A paper")) == 1
+    assert paper_number(store, "#1") == 1
     store.close()
 
 
@@ -265,10 +264,8 @@ def test_cli_tag_commands(tmp_path, taxonomy):
                                   ("Cooking", FILLER)])
     db = str(store.path)
     store.close()
-    runner = CliRunner()
-
     def run(*args):
-        return runner.invoke(app, ["--db", db, *args], catch_exceptions=False)
+        return invoke(*args, db=db, catch_exceptions=False)
 
     dry = run("tag", "auto", "--dry-run", "--json")
     assert dry.exit_code == 0, dry.output
@@ -290,7 +287,7 @@ def test_cli_tag_commands(tmp_path, taxonomy):
     assert run("tag", "rm", "--forget", "ARXIV:2001.00001", "sae").exit_code == 0
     assert sorted(p["id"] for p in json.loads(run("tag", "list", "--theme", "sae", "--json").stdout)) == [1]
     missing = run("tag", "add", "ARXIV:1999.00001", "interp")
-    assert missing.exit_code == 4 and "not in the store" in missing.stderr
+    assert missing.exit_code == 4 and "no paper with arXiv id 1999.00001" in missing.stderr
 
 
 # -- the labelled evaluation set ----------------------------------------------------------------

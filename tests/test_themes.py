@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
+from tests.cli_runner import invoke
 
-from cli import app
 from kb.errors import ConfigError, UsageError
 from kb.store.records import PaperRecord
 from kb.store import Store
@@ -259,11 +258,10 @@ def test_edited_description_updates_the_store(themes_file, store):
 # -- the command line ---------------------------------------------------------------------------
 
 def test_cli_theme_commands_edit_the_file_and_the_store_follows(themes_file, store, tmp_path):
-    runner = CliRunner()
     db = str(store.path)
 
     def run(*args):
-        return runner.invoke(app, ["--db", db, *args], catch_exceptions=False)
+        return invoke(*args, db=db, catch_exceptions=False)
 
     result = run("theme", "add", "evals", "--description", "Benchmarks.", "-k", "benchmark", "-k", "eval")
     assert result.exit_code == 0, result.output
@@ -289,19 +287,18 @@ def test_cli_themes_counts_and_json(themes_file, store):
     sync_taxonomy(store, load_taxonomy())
     store.conn.executemany("INSERT INTO paper_theme (paper, theme, source, score) VALUES (?, ?, 'rule', 2)",
                            [(1, "interp"), (2, "sae"), (5, "sae")])
-    runner = CliRunner()
-    result = runner.invoke(app, ["--db", str(store.path), "themes", "--json"], catch_exceptions=False)
+    result = invoke("themes", "--json", db=store.path, catch_exceptions=False)
     data = json.loads(result.stdout)
     interp = next(r for r in data["themes"] if r["slug"] == "interp")
     assert interp["papers"] == 3 and interp["per_year"] == {"2019": 2, "2020": 1}
-    result = runner.invoke(app, ["--db", str(store.path), "themes"], catch_exceptions=False)
+    result = invoke("themes", db=store.path, catch_exceptions=False)
     assert result.exit_code == 0 and "interp" in result.stdout
     assert any(ch in result.stdout for ch in "▁▂▃▄▅▆▇█")
 
 
 def test_cli_malformed_themes_file_is_one_line_error(themes_file, store):
     themes_file.write_text("[theme.a\n", encoding="utf-8")
-    result = CliRunner().invoke(app, ["--db", str(store.path), "themes"])
+    result = invoke("themes", db=store.path)
     assert result.exit_code == 2
     assert result.stderr.startswith("kb: error: ") and str(themes_file) in result.stderr
     assert "Traceback" not in result.output

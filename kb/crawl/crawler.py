@@ -17,11 +17,12 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 
 from kb.crawl.frontier import CITS, REFS, Entry, Frontier, FrontierRules
 from kb.errors import KbError, NotFoundError
+from kb.knowledge.query import seed_ids_of
 from kb.sources.s2.client import BATCH_SIZE, S2Client
 from kb.sources.s2.parse import PAPER_FIELDS, parse_edge_page, parse_paper
 from kb.store import Store, utc_now
@@ -60,6 +61,7 @@ class CrawlProgress:
     truncated_lists: int = 0
     edges_without_id: int = 0
     errors: int = 0
+    not_found: list = field(default_factory=list)  # paperIds the API answered 404 for
     elapsed: float = 0.0
     budget_fraction: float = 0.0
     rate: float = 0.0
@@ -88,13 +90,11 @@ class CrawlReport:
     # The exit code of the error that failed the run (kb.errors), so the CLI can tell a
     # refused API key (8) from an API that stopped answering (7).
     error_code: int = 0
+    # Papers the store holds that the API answered 404 for: their lists stay to fetch.
+    not_found: list = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-class _Stop(Exception):
-    pass
 
 
 class Crawler:
@@ -141,10 +141,6 @@ class Crawler:
 
     def _adopt_seeds(self, conn) -> None:
         """Every seed starts the crawl at depth 0, even one the crawl had reached before."""
-        has_seed_table = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'seed'").fetchone()
-        if not has_seed_table:
-            return
         conn.execute(
             """INSERT INTO crawl_state (paper, depth, priority, reached_via, seeds, updated_at)
                SELECT paper, 0, 1e6, 'seed', json_array(paper), ? FROM seed WHERE true
@@ -237,6 +233,12 @@ class Crawler:
         if status == "completed" and self._stop_reason:
             status = "partial"
             message = f"stopped by the {self._stop_reason} budget; run `kb crawl` again to continue"
+        if self.progress.not_found and status != "failed":
+            gone = self.progress.not_found
+            message = " ".join(filter(None, [message, (
+                f"The API does not know {len(gone)} paper(s) this store holds (HTTP 404, e.g. "
+                f"{gone[0]}); their lists are kept to fetch. Is KB_S2_API_URL the service that "
+                "built this store?")]))
         self._close_run(status, message)
         self._report_progress(final=True)
         p = self.progress
@@ -247,7 +249,8 @@ class Crawler:
             frontier_left=p.frontier, duration=p.elapsed, rate=p.rate, message=message,
             stopped_by=self._stop_reason, retries=self.client.retries,
             statuses=dict(self.client.statuses),
-            error_code=self._error_code if status == "failed" else 0)
+            error_code=self._error_code if status == "failed" else 0,
+            not_found=list(p.not_found))
 
     async def _worker(self) -> None:
         while True:
@@ -299,8 +302,16 @@ class Crawler:
             page = parse_edge_page(data, entry.paper_id, api_direction, offset=offset,
                                    known=self._stored_this_run)
         except NotFoundError:
-            # The API no longer knows the paper: nothing to expand in either direction.
-            page = None
+            # The API does not know a paper the store holds (withdrawn, or another service
+            # than the one that built the store): keep its list to fetch, say so in the report,
+            # and do not ask again in this run.
+            self.frontier.set_aside(entry, direction)
+            if entry.paper_id not in self.progress.not_found:  # its two lists: one paper
+                self.progress.not_found.append(entry.paper_id)
+            with self.store.transaction() as conn:
+                self._add_run_counts(conn, errors=1)
+            self.progress.errors += 1
+            return
         except BaseException:
             self.frontier.release(entry, direction)
             raise
@@ -309,11 +320,6 @@ class Crawler:
     def _commit_page(self, entry: Entry, direction: str, page) -> None:
         store, frontier = self.store, self.frontier
         with store.transaction() as conn:
-            if page is None:
-                frontier.record_page(conn, entry, direction, None, {}, set(), {})
-                self._add_run_counts(conn, errors=1)
-                self.progress.errors += 1
-                return
             ids_before = store.internal_ids(p.paper_id for p in page.papers)
             store.upsert_papers(page.papers, run_id=self.run_id)
             others = store.internal_ids(page.others)
@@ -378,11 +384,8 @@ class Crawler:
 
 
 def _theme_scorer():
-    """The theme score that boosts a paper's priority, once the themes module exists."""
-    try:
-        from kb.knowledge.tagging import rule_scores
-    except ImportError:
-        return None
+    """The theme score that boosts a paper's priority: papers on alignment themes first."""
+    from kb.knowledge.tagging import rule_scores
 
     def score(record) -> float:
         title, abstract = getattr(record, "title", None), getattr(record, "abstract", None)
@@ -393,24 +396,41 @@ def _theme_scorer():
     return score
 
 
+def crawl_session(db_path, budget: CrawlBudget | None = None, *, kind: str = "crawl",
+                  what: str | None = None, settings=None, wait: bool = False,
+                  progress: Callable[[CrawlProgress], None] | None = None,
+                  before: Callable[[Store, S2Client], Awaitable[None]] | None = None,
+                  prepare=None, job: str | None = None, rank: bool = True,
+                  tag: bool = False) -> CrawlReport:
+    """One crawl of the store at ``db_path``: under its writer lock, with one API client (so
+    the rate limit and request count cover ``before``, e.g. seeding, and the crawl together),
+    then ranks and (with ``tag``) automatic tags brought in step. ``prepare(crawler)`` narrows
+    the frontier before the crawl starts (a refresh)."""
+    from kb.store.locking import writing
+
+    with writing(db_path, what or f"kb {kind}", wait=wait) as store:
+        async def go() -> CrawlReport:
+            async with S2Client(settings) as client:
+                if before is not None:
+                    await before(store, client)
+                if not seed_ids_of(store):
+                    raise NotFoundError(f"the store {db_path} has no seeds yet, so there is nothing "
+                                        "to crawl from; add some with `kb seed add` (or run `kb build`)")
+                crawler = Crawler(store, client, budget, kind=kind, progress=progress,
+                                  theme_scorer=_theme_scorer(), prepare=prepare, job=job)
+                return await crawler.run()
+
+        report = asyncio.run(go())
+        after_crawl(store, report, rank=rank, tag=tag)
+        return report
+
+
 def crawl(db_path, budget: CrawlBudget | None = None, *, settings=None, wait: bool = False,
           progress: Callable[[CrawlProgress], None] | None = None, kind: str = "crawl",
           rank: bool = True, tag: bool = False) -> CrawlReport:
-    """Run one crawl on the store at ``db_path`` under its writer lock; ranks (and, with
-    ``tag``, re-tags) afterwards."""
-    from kb.store.locking import writer_lock
-
-    with writer_lock(db_path, f"kb {kind}", wait=wait):
-        with Store(db_path) as store:
-            async def go() -> CrawlReport:
-                async with S2Client(settings) as client:
-                    crawler = Crawler(store, client, budget, kind=kind, progress=progress,
-                                      theme_scorer=_theme_scorer())
-                    return await crawler.run()
-
-            report = asyncio.run(go())
-            after_crawl(store, report, rank=rank, tag=tag)
-            return report
+    """Run one crawl on the store at ``db_path``; ranks (and, with ``tag``, re-tags) afterwards."""
+    return crawl_session(db_path, budget, kind=kind, settings=settings, wait=wait,
+                         progress=progress, rank=rank, tag=tag)
 
 
 def after_crawl(store: Store, report: CrawlReport, *, rank: bool, tag: bool) -> None:
@@ -429,8 +449,6 @@ def after_crawl(store: Store, report: CrawlReport, *, rank: bool, tag: bool) -> 
 def _ranks_stale(store: Store) -> bool:
     """The last rank run saw a different graph than the store holds now."""
     conn = store.conn
-    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'rank_run'").fetchone():
-        return False
     last = conn.execute("SELECT papers, edges FROM rank_run ORDER BY id DESC LIMIT 1").fetchone()
     papers = conn.execute("SELECT count(*) FROM paper").fetchone()[0]
     edges = conn.execute("SELECT count(*) FROM citation").fetchone()[0]
@@ -442,26 +460,20 @@ def _ranks_stale(store: Store) -> bool:
 def _tags_stale(store: Store) -> bool:
     """A crawl page was committed after the last automatic tagging run."""
     conn = store.conn
-    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'tag_run'").fetchone():
-        return False
     last_page = conn.execute("SELECT max(updated_at) FROM crawl_state WHERE depth > 0").fetchone()[0]
     last_tag = conn.execute("SELECT max(started_at) FROM tag_run").fetchone()[0]
     return last_page is not None and (last_tag is None or last_page > last_tag)
 
 
 def tag_store(store: Store) -> None:
-    """Retrain and rewrite automatic theme tags, when the themes module is available."""
-    try:
-        from kb.knowledge.tagging import auto_tag
-    except ImportError:
-        return
+    """Retrain and rewrite automatic theme tags."""
+    from kb.knowledge.tagging import auto_tag
+
     auto_tag(store)
 
 
 def rank_store(store: Store) -> None:
-    """Recompute the rank columns after the graph changed, when ranking is available."""
-    try:
-        from kb.knowledge.ranking import compute_ranks
-    except ImportError:
-        return
+    """Recompute the rank columns after the graph changed."""
+    from kb.knowledge.ranking import compute_ranks
+
     compute_ranks(store)

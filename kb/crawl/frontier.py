@@ -17,7 +17,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
-import math
 from dataclasses import dataclass, field
 
 from kb.store import Store, utc_now
@@ -75,6 +74,7 @@ class Frontier:
         self._heap: list[tuple[float, int, int, str]] = []
         self._seq = itertools.count()
         self._in_flight: set[tuple[int, str]] = set()
+        self._set_aside: set[tuple[int, str]] = set()
         self.needs_details: dict[int, str] = {}
         # When set, only these papers (and the papers they lead to) are expanded: a refresh
         # works on what changed, not on work an earlier crawl left over.
@@ -156,7 +156,8 @@ class Frontier:
             neg_priority, _, paper, direction = heapq.heappop(self._heap)
             entry = self.entries[paper]
             key = (paper, direction)
-            if key in self._in_flight or entry.next_offset(direction) == LIST_DONE:
+            if key in self._in_flight or key in self._set_aside or \
+                    entry.next_offset(direction) == LIST_DONE:
                 continue
             if not self._task_allowed(entry, direction):
                 continue
@@ -165,6 +166,12 @@ class Frontier:
             self._in_flight.add(key)
             return entry, direction
         return None
+
+    def set_aside(self, entry: Entry, direction: str) -> None:
+        """The task cannot be done in this run (the API does not know the paper): it stays
+        to fetch in the store, but this run does not ask again."""
+        self._in_flight.discard((entry.paper, direction))
+        self._set_aside.add((entry.paper, direction))
 
     def release(self, entry: Entry, direction: str) -> None:
         """The task's request ended without a committed page (error or budget): requeue it."""
@@ -302,11 +309,3 @@ class Frontier:
     def mark_details_fetched(conn, papers: list[int]) -> None:
         conn.executemany("UPDATE crawl_state SET details_fetched = 1 WHERE paper = ?",
                          ((p,) for p in papers))
-
-
-def lists_lower_bound(reference_count: int | None, citation_count: int | None) -> int:
-    """Pages needed for one paper's two lists at 1000 per page, within the 10000 cap."""
-    def pages(n):
-        n = min(n or 0, 9999)
-        return math.ceil(n / 1000)
-    return pages(reference_count) + pages(citation_count)

@@ -1,8 +1,9 @@
 """Named periodic crawl jobs, run from cron or a systemd timer.
 
-Jobs live in a small TOML file (``jobs.toml`` beside the store unless ``KB_JOBS`` says
-otherwise) so that they can be read and edited by hand. One cron line, ``kb job run --due``,
-serves them all: a job is due when its last successful run finished longer ago than its
+Jobs belong to one store: they live in a small TOML file named after it (``data/kb.jobs.toml``
+for ``data/kb.sqlite``, unless ``KB_JOBS`` says otherwise) so that they can be read and edited
+by hand, and a cron line for another store never runs them. One cron line per store,
+``kb job run --due``, serves them all: a job is due when its last successful run finished longer ago than its
 ``every``. Each run is a refresh under the store's writer lock (so two runs never overlap),
 appends one line to a log file, may write a digest of what is new, and ends with an exit code
 that tells cron what happened.
@@ -77,16 +78,20 @@ class JobResult:
 
 
 def jobs_path(db_path: Path, env: dict | None = None) -> Path:
+    """The store's jobs file: ``<store name>.jobs.toml`` beside it (or ``$KB_JOBS``)."""
     import os
 
     env = os.environ if env is None else env
     if env.get("KB_JOBS"):
         return Path(env["KB_JOBS"])
-    return Path(db_path).with_name("jobs.toml")
+    db_path = Path(db_path)
+    return db_path.with_name(f"{db_path.stem}.jobs.toml")
 
 
 def log_path(db_path: Path) -> Path:
-    return Path(db_path).with_name("jobs.log")
+    """The store's job log: one JSON line per run, ``<store name>.jobs.log`` beside it."""
+    db_path = Path(db_path)
+    return db_path.with_name(f"{db_path.stem}.jobs.log")
 
 
 def load_jobs(path: Path) -> dict[str, Job]:
@@ -153,12 +158,39 @@ def is_due(store, job: Job, now: datetime | None = None) -> bool:
     return (now - finished).total_seconds() >= parse_duration(job.every)
 
 
+def job_table(db_path: Path, jobs: dict[str, Job]) -> list[dict]:
+    """Each job with when it last succeeded and whether it is due (`kb job list`)."""
+    from kb.store import Store
+
+    if not Path(db_path).exists():
+        return [{**asdict(job), "last_success": None, "due": True} for job in jobs.values()]
+    with Store(db_path, readonly=True) as store:
+        rows = []
+        for job in jobs.values():
+            last = last_success(store, job.name)
+            rows.append({**asdict(job), "last_success": last["finished_at"] if last else None,
+                         "due": is_due(store, job)})
+        return rows
+
+
+def due_jobs(db_path: Path, jobs: dict[str, Job]) -> list[Job]:
+    """The jobs whose last success is older than their ``every`` (all of them on a new store)."""
+    return [jobs[row["name"]] for row in job_table(db_path, jobs) if row["due"]]
+
+
 def run_job(db_path: Path, job: Job, *, settings=None, wait: bool = False, tag: bool = True) -> JobResult:
     """One run of ``job``: refresh, digest, log line. Never raises for API or lock failures:
-    they become the result's status and exit code, which is what cron needs."""
+    they become the result's status and exit code, which is what cron needs. A job that
+    cannot run (no store, no seeds) fails: cron must hear about it, not see success."""
     from kb.crawl.crawler import CrawlBudget
     from kb.crawl.refresh import RefreshOptions, refresh
 
+    if not Path(db_path).exists():
+        result = JobResult(job.name, "failed", EXIT_FAILED,
+                           message=f"no store at {db_path}; the job belongs to another store or "
+                                   "the store was moved")
+        append_log(log_path(db_path), result)
+        return result
     budget = CrawlBudget(depth=job.depth, max_requests=job.max_requests,
                          max_time=parse_duration(job.max_time) if job.max_time else None,
                          direction=job.direction)

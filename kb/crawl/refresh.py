@@ -10,7 +10,6 @@ costs one request per 500 watched papers.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,10 +18,8 @@ from kb.crawl.crawler import (
     Crawler,
     CrawlProgress,
     CrawlReport,
-    _theme_scorer,
-    after_crawl,
+    crawl_session,
 )
-from kb.sources.s2.client import S2Client
 from kb.sources.s2.parse import PAPER_FIELDS, parse_paper
 from kb.store import Store, utc_now
 
@@ -33,27 +30,16 @@ class RefreshOptions:
     older_than_seconds: float = 7 * 86400
 
 
-def _rank_table_exists(store: Store) -> bool:
-    return store.conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE name = 'paper_rank'").fetchone() is not None
-
-
 def watched_papers(store: Store, options: RefreshOptions) -> list[tuple[int, str, int | None]]:
     """Seeds plus the top-ranked papers, not re-checked within ``older_than``:
     (store id, paperId, stored citation count)."""
     conn = store.conn
     ids: dict[int, None] = {}
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'seed'").fetchone():
-        ids.update((r[0], None) for r in conn.execute("SELECT paper FROM seed"))
+    ids.update((r[0], None) for r in conn.execute("SELECT paper FROM seed"))
     ids.update((r[0], None) for r in conn.execute("SELECT paper FROM crawl_state WHERE depth = 0"))
     if options.top > 0:
-        if _rank_table_exists(store):
-            column = _rank_column(store)
-            top = conn.execute(
-                f"SELECT paper FROM paper_rank ORDER BY {column} DESC LIMIT ?", (options.top,))
-        else:
-            top = conn.execute(
-                "SELECT cited FROM citation GROUP BY cited ORDER BY count(*) DESC LIMIT ?", (options.top,))
+        top = conn.execute("SELECT paper FROM paper_rank ORDER BY seed_pagerank DESC LIMIT ?",
+                           (options.top,))
         ids.update((r[0], None) for r in top)
     if not ids:
         return []
@@ -69,14 +55,6 @@ def watched_papers(store: Store, options: RefreshOptions) -> list[tuple[int, str
                   AND (s.checked_at IS NULL OR s.checked_at <= ? OR s.recheck_open = 1)""",
             (*chunk, cutoff)).fetchall()
     return [tuple(r) for r in rows]
-
-
-def _rank_column(store: Store) -> str:
-    columns = {r[1] for r in store.conn.execute("PRAGMA table_info(paper_rank)")}
-    for name in ("seed_pagerank", "personalized_pagerank", "pagerank", "in_citations"):
-        if name in columns:
-            return name
-    return "rowid"
 
 
 def _iso_seconds_ago(seconds: float) -> str:
@@ -116,25 +94,16 @@ def refresh(db_path, budget: CrawlBudget | None = None, options: RefreshOptions 
             settings=None, wait: bool = False, progress: Callable[[CrawlProgress], None] | None = None,
             job: str | None = None, rank: bool = True, tag: bool = False) -> CrawlReport:
     """Re-check the watched papers for new citers and expand what is new, under the writer lock."""
-    from kb.store.locking import writer_lock
-
     options = options or RefreshOptions()
-    budget = budget or CrawlBudget(depth=1)
-    with writer_lock(db_path, f"kb refresh{' ' + job if job else ''}", wait=wait):
-        with Store(db_path) as store:
-            async def go() -> CrawlReport:
-                async with S2Client(settings) as client:
-                    async def prepare(crawler: Crawler) -> None:
-                        watched = watched_papers(store, options)
-                        if watched:
-                            await _recheck(crawler, watched)
-                        else:
-                            crawler.frontier.restrict_to(set())
 
-                    crawler = Crawler(store, client, budget, kind="refresh", progress=progress,
-                                      theme_scorer=_theme_scorer(), prepare=prepare, job=job)
-                    return await crawler.run()
+    async def prepare(crawler: Crawler) -> None:
+        watched = watched_papers(crawler.store, options)
+        if watched:
+            await _recheck(crawler, watched)
+        else:
+            crawler.frontier.restrict_to(set())
 
-            report = asyncio.run(go())
-            after_crawl(store, report, rank=rank, tag=tag)
-            return report
+    return crawl_session(db_path, budget or CrawlBudget(depth=1), kind="refresh",
+                         what=f"kb refresh{' ' + job if job else ''}", settings=settings,
+                         wait=wait, progress=progress, prepare=prepare, job=job, rank=rank,
+                         tag=tag)

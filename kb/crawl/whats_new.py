@@ -16,6 +16,9 @@ from kb.errors import NotFoundError, UsageError
 from kb.store import Store
 
 
+UNTAGGED = "Untagged"
+
+
 @dataclass
 class Since:
     run_id: int | None = None
@@ -26,13 +29,15 @@ class Since:
 
 
 def parse_since(store: Store, text: str) -> Since:
-    """``last`` (what the latest run added), ``run:N``, or a date ``YYYY-MM-DD[THH:MM]``."""
+    """``last`` (the latest run that added papers: a refresh that found nothing new does not
+    hide what the run before it added), ``run:N``, or a date ``YYYY-MM-DD[THH:MM]``."""
     text = (text or "last").strip()
     if text == "last":
         row = store.conn.execute(
-            "SELECT id FROM crawl_run WHERE status != 'running' ORDER BY id DESC LIMIT 1").fetchone()
+            "SELECT id FROM crawl_run WHERE status != 'running' AND new_papers > 0 "
+            "ORDER BY id DESC LIMIT 1").fetchone()
         if row is None:
-            raise NotFoundError("no finished run yet; run `kb crawl` first")
+            raise NotFoundError("no run has added papers yet; run `kb crawl` first")
         return Since(run_id=row[0])
     match = re.fullmatch(r"(?:run:)?#?(\d+)", text)
     if match and text.startswith(("run:", "#")):
@@ -44,10 +49,6 @@ def parse_since(store: Store, text: str) -> Since:
             continue
         return Since(date=moment.strftime("%Y-%m-%dT%H:%M:%S"))
     raise UsageError(f"--since takes 'last', 'run:N' or a date like 2026-11-01, not {text!r}")
-
-
-def _has_table(store: Store, name: str) -> bool:
-    return store.conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone() is not None
 
 
 def new_papers(store: Store, since: Since, *, theme: str | None = None, limit: int | None = None) -> list[dict]:
@@ -65,15 +66,7 @@ def new_papers(store: Store, since: Since, *, theme: str | None = None, limit: i
         fragment, theme_params = theme_filter(store, theme)
         where.append(fragment)
         params += theme_params
-    rank_join, rank_order = "", "(cites_seeds + cited_by_seeds) DESC, p.citation_count DESC"
-    if _has_table(store, "paper_rank"):
-        rank_cols = {r[1] for r in conn.execute("PRAGMA table_info(paper_rank)")}
-        col = next((c for c in ("seed_pagerank", "personalized_pagerank", "pagerank") if c in rank_cols), None)
-        if col:
-            rank_join = "LEFT JOIN paper_rank r ON r.paper = p.id"
-            rank_order = f"r.{col} DESC, (cites_seeds + cited_by_seeds) DESC"
-    seed_source = "SELECT paper FROM seed" if _has_table(store, "seed") else \
-        "SELECT paper FROM crawl_state WHERE depth = 0"
+    seed_source = "SELECT paper FROM seed"
     sql = f"""
         SELECT p.id, p.paper_id, p.title, p.year, p.venue, p.authors, p.citation_count, p.added_at,
                p.added_by_run, s.depth, s.reached_via, rf.title AS reached_from_title,
@@ -82,33 +75,29 @@ def new_papers(store: Store, since: Since, *, theme: str | None = None, limit: i
         FROM paper p
         LEFT JOIN crawl_state s ON s.paper = p.id
         LEFT JOIN paper rf ON rf.id = s.reached_from
-        {rank_join}
+        LEFT JOIN paper_rank r ON r.paper = p.id
         WHERE {' AND '.join(where)}
-        ORDER BY {rank_order}, p.id
+        ORDER BY r.seed_pagerank DESC NULLS LAST, (cites_seeds + cited_by_seeds) DESC,
+                 p.citation_count DESC, p.id
     """
     if limit:
         sql += " LIMIT ?"
         params.append(limit)
     rows = [dict(r) for r in conn.execute(sql, params)]
     themes_by_paper = _themes(store, [r["id"] for r in rows])
+    names = {slug: name for slug, name in conn.execute("SELECT slug, name FROM theme")}
     for row in rows:
         row["authors"] = [a.get("name") for a in json.loads(row["authors"])] if row["authors"] else []
         row["why"] = _why(row)
         row["themes"] = themes_by_paper.get(row["id"], [])
+        row["theme_names"] = [names.get(slug, slug) for slug in row["themes"]]
     return rows
 
 
 def _themes(store: Store, ids: list[int]) -> dict[int, list[str]]:
-    if not ids:
-        return {}
-    try:
-        from kb.knowledge.themes import themes_of
-    except ImportError:
-        return {}
-    try:
-        return {pid: [t[0] for t in tags] for pid, tags in themes_of(store, ids).items()}
-    except Exception:  # an older store without the theme tables
-        return {}
+    from kb.knowledge.themes import themes_of
+
+    return {pid: [t[0] for t in tags] for pid, tags in themes_of(store, ids).items()}
 
 
 def _why(row: dict) -> str:
@@ -126,9 +115,9 @@ def _why(row: dict) -> str:
 def group_by_theme(rows: list[dict]) -> dict[str, list[dict]]:
     groups: dict[str, list[dict]] = {}
     for row in rows:
-        for theme in (row["themes"][:1] or ["untagged"]):
+        for theme in (row["theme_names"][:1] or [UNTAGGED]):
             groups.setdefault(theme, []).append(row)
-    return dict(sorted(groups.items(), key=lambda kv: (kv[0] == "untagged", -len(kv[1]), kv[0])))
+    return dict(sorted(groups.items(), key=lambda kv: (kv[0] == UNTAGGED, -len(kv[1]), kv[0])))
 
 
 def digest_markdown(rows: list[dict], since: Since) -> str:

@@ -359,6 +359,46 @@ class AddReport:
     def to_dict(self) -> dict:
         return dict(self.__dict__)
 
+    def merge(self, other: "AddReport") -> "AddReport":
+        """This report and ``other`` summed: one line for a `kb seed add` of several kinds."""
+        statuses = dict(self.by_status)
+        for k, v in other.by_status.items():
+            statuses[k] = statuses.get(k, 0) + v
+        return AddReport(documents=self.documents + other.documents,
+                         mentions=self.mentions + other.mentions, by_status=statuses,
+                         new_seeds=self.new_seeds + other.new_seeds, seeds=self.seeds + other.seeds,
+                         requests=self.requests + other.requests, cached=self.cached + other.cached)
+
+
+def add_seeds(db_path: Path, *, documents: list[Path] = (), ids: list[str] = (),
+              titles: list[str] = (), bib: list[Path] = (), aliases: AliasTable | None = None,
+              settings=None, wait: bool = False) -> AddReport:
+    """`kb seed add`: resolve and store seeds from documents, ids, titles and BibTeX files,
+    under the store's writer lock and with one API client for all of them."""
+    from kb.sources.s2.client import S2Client
+    from kb.store.locking import writing
+
+    if not (documents or ids or titles or bib):
+        raise UsageError("give documents, --id, --title or --bib")
+    if documents and aliases is None:
+        aliases = AliasTable.load()
+
+    async def run(store: Store) -> AddReport:
+        total = AddReport()
+        async with S2Client(settings) as client:
+            if documents:
+                total = total.merge(await add_documents(store, client, list(documents), aliases))
+            if ids:
+                total = total.merge(await add_ids(store, client, list(ids)))
+            if titles:
+                total = total.merge(await add_titles(store, client, list(titles)))
+            for path in bib:
+                total = total.merge(await add_bibtex(store, client, path))
+        return total
+
+    with writing(db_path, "kb seed add", wait=wait) as store:
+        return asyncio.run(run(store))
+
 
 async def add_mentions(store: Store, client, groups: list[tuple[str, str, str, list[Mention]]],
                        *, source: str = "document", replace: bool = True) -> AddReport:
@@ -516,23 +556,12 @@ def remove_seed(store: Store, ref: str) -> dict:
 
 
 def _seed_paper(store: Store, ref: str) -> int:
-    ref = ref.strip()
-    if ref.lstrip("#").isdigit():
-        row = store.conn.execute("SELECT paper FROM seed WHERE paper = ?", (int(ref.lstrip("#")),)).fetchone()
-    else:
-        pid = normalise_id(ref)
-        kind, _, value = pid.partition(":")
-        if kind == "ARXIV":
-            q, arg = "p.arxiv_id = ?", value
-        elif kind == "DOI":
-            q, arg = "p.doi = ? COLLATE NOCASE", value
-        else:
-            q, arg = "p.paper_id = ?", pid
-        row = store.conn.execute(f"SELECT s.paper FROM seed s JOIN paper p ON p.id = s.paper WHERE {q}",
-                                 (arg,)).fetchone()
-    if row is None:
+    from kb.knowledge.resolve import paper_number
+
+    paper = paper_number(store, ref)
+    if store.conn.execute("SELECT 1 FROM seed WHERE paper = ?", (paper,)).fetchone() is None:
         raise NotFoundError(f"{ref} is not a seed; `kb seed list` shows the seeds")
-    return row[0]
+    return paper
 
 
 # -- listing ---------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from kb.knowledge.query import has_table, row_to_dict, seed_distance_sql, themes_for
+from kb.knowledge.query import row_to_dict, seed_distance_sql, themes_for
+from kb.knowledge.trail import seed_distance
 
 S2_PAPER_URL = "https://www.semanticscholar.org/paper/{}"
 RANK_FIGURES = ("seed_pagerank", "pagerank", "cocitation", "coupling", "in_citations")
@@ -57,33 +58,14 @@ def rank_figures(store, paper: int) -> dict | None:
 
 
 def seed_sentences(store, paper: int, *, limit: int = 20) -> list[dict]:
-    """Sentences in the seed documents that name this paper (newest schema tolerated)."""
-    if not has_table(store, "mention"):
-        return []
-    columns = {r[1] for r in store.conn.execute("PRAGMA table_info(mention)")}
-    if not {"paper", "sentence"} <= columns:
-        return []
-    picks = ["m.sentence AS sentence"]
-    for name in ("surface", "status", "kind"):
-        if name in columns:
-            picks.append(f"m.{name} AS {name}")
-    join = ""
-    if "document" in columns and has_table(store, "document"):
-        doc_columns = {r[1] for r in store.conn.execute("PRAGMA table_info(document)")}
-        if "path" in doc_columns:
-            picks.append("d.path AS document")
-            join = "LEFT JOIN document d ON d.id = m.document"
-    order = "m.id" if "id" in columns else "m.rowid"
-    rejected = "AND coalesce(m.status, '') != 'rejected'" if "status" in columns else ""
-    try:
-        rows = store.conn.execute(
-            f"SELECT {', '.join(picks)} FROM mention m {join} WHERE m.paper = ? {rejected} "
-            f"ORDER BY {order}", (paper,)).fetchall()
-    except sqlite3.OperationalError:
-        return []
+    """Sentences in the seed documents that name this paper."""
+    rows = store.conn.execute(
+        "SELECT m.sentence AS sentence, m.surface AS surface, m.status AS status, m.kind AS kind, "
+        "d.path AS document FROM mention m LEFT JOIN document d ON d.id = m.document "
+        "WHERE m.paper = ? AND m.status != 'rejected' ORDER BY m.id", (paper,)).fetchall()
     out, seen = [], set()
     for r in rows:  # one line per sentence, however many mentions it holds
-        key = (r["document"] if "document" in r.keys() else None, r["sentence"])
+        key = (r["document"], r["sentence"])
         if r["sentence"] and key not in seen:
             seen.add(key)
             out.append(dict(r))
@@ -136,13 +118,13 @@ def paper_view(store, row: sqlite3.Row, *, neighbours: int = 8, sentences: int =
     }
     view["themes"] = [{"theme": slug, "score": score, "source": source}
                       for slug, score, source in themes_for(store, [pid]).get(pid, [])]
-    is_seed = False
-    if has_table(store, "seed"):
-        is_seed = conn.execute("SELECT 1 FROM seed WHERE paper = ?", (pid,)).fetchone() is not None
+    is_seed = conn.execute("SELECT 1 FROM seed WHERE paper = ?", (pid,)).fetchone() is not None
     crawl = conn.execute("SELECT depth, status, reached_via, reached_from FROM crawl_state "
                          "WHERE paper = ?", (pid,)).fetchone()
     view["is_seed"] = is_seed or bool(crawl and crawl["depth"] == 0)
-    view["seed_distance"] = 0 if view["is_seed"] else (crawl["depth"] if crawl else None)
+    # The hops `kb trail` shows, from the stored graph: the crawl's own depth goes stale when
+    # a seed is added later.
+    view["seed_distance"] = 0 if view["is_seed"] else seed_distance(store, pid)
     view["crawl"] = dict(crawl) if crawl else None
     if crawl and crawl["reached_from"] is not None:
         reached = conn.execute("SELECT paper_id, title FROM paper WHERE id = ?",

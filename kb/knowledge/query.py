@@ -7,19 +7,16 @@ by hand. The statement reads ``paper p`` with the rank table ``r`` (``paper_rank
 crawl frontier ``cs`` (``crawl_state``) LEFT JOINed, so a paper that was never ranked or
 crawled is still listed (its figures are NULL and it sorts last).
 
-:func:`resolve_paper` turns whatever a user pastes (an S2 sha, ``CorpusId:``, a DOI, an arXiv
-id, a URL, or a few words of the title) into the one stored paper it names.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kb.errors import NotFoundError, UsageError
+from kb.errors import UsageError
 
 #: Orderings a listing can ask for. ``relevance`` needs a full-text query (``kb search``).
 SORTS = ("relevance", "rank", "seed", "pagerank", "cocitation", "coupling", "citations",
@@ -89,42 +86,26 @@ class PaperFilter:
             raise UsageError(f"offset must be 0 or more (got {self.offset})")
 
 
-def has_table(store, name: str) -> bool:
-    row = store.conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?", (name,)
-    ).fetchone()
-    return row is not None
-
-
 def seed_distance_sql(store) -> str:
     """SQL for a paper's hops from the nearest seed: 0 for seeds (even before their first
     crawl), the crawl depth otherwise, NULL when unknown. Needs ``cs`` joined."""
-    if has_table(store, "seed"):
-        return "CASE WHEN p.id IN (SELECT paper FROM seed) THEN 0 ELSE cs.depth END"
-    return "cs.depth"
+    return "CASE WHEN p.id IN (SELECT paper FROM seed) THEN 0 ELSE cs.depth END"
 
 
 def seed_ids_of(store) -> list[int]:
     """Store ids of the seeds: the ``seed`` table, else the depth-0 papers of the crawl."""
-    if has_table(store, "seed"):
-        rows = store.conn.execute("SELECT paper FROM seed ORDER BY paper").fetchall()
-        if rows:
-            return [r[0] for r in rows]
+    rows = store.conn.execute("SELECT paper FROM seed ORDER BY paper").fetchall()
+    if rows:
+        return [r[0] for r in rows]
     rows = store.conn.execute("SELECT paper FROM crawl_state WHERE depth = 0 ORDER BY paper")
     return [r[0] for r in rows]
 
 
 def theme_condition(store, slug: str, *, per_row: bool = False) -> tuple[str, list]:
-    """The themes module's WHERE fragment for one theme; a clear error when kb has none."""
-    try:
-        from kb.knowledge.themes import theme_filter
-    except ImportError:
-        raise UsageError("--theme is not available: this kb has no theme tagging") from None
-    try:
-        fragment, params = theme_filter(store, slug, per_row=per_row)
-    except sqlite3.OperationalError as exc:
-        raise UsageError(f"--theme is not available in this store ({exc}); "
-                         "run `kb tag auto` first") from None
+    """The themes module's WHERE fragment for one theme."""
+    from kb.knowledge.themes import theme_filter
+
+    fragment, params = theme_filter(store, slug, per_row=per_row)
     return fragment, list(params)
 
 
@@ -321,181 +302,17 @@ def attach_themes(store, rows: list[dict]) -> list[dict]:
 
 
 def themes_for(store, paper_ids: Sequence[int]) -> dict[int, list[tuple]]:
-    """``kb.knowledge.themes.themes_of`` when available; empty when kb or the store has no themes."""
+    """Each paper's effective themes, best first (``kb.knowledge.themes.themes_of``)."""
     if not paper_ids:
         return {}
-    try:
-        from kb.knowledge.themes import themes_of
-    except ImportError:
-        return {}
-    try:
-        return themes_of(store, list(paper_ids)) or {}
-    except sqlite3.OperationalError:
-        return {}
+    from kb.knowledge.themes import themes_of
 
-
-# -- naming one paper --------------------------------------------------------------------------
-
-_SHA = re.compile(r"^[0-9a-f]{40}$", re.I)
-_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
-_ARXIV_NEW = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
-_ARXIV_OLD = re.compile(r"^([a-z][a-z.\-]+/\d{7})(v\d+)?$", re.I)
-_URL = re.compile(r"^(?:https?://)?(?:www\.|export\.|dx\.|api\.)?"
-                  r"(arxiv\.org|doi\.org|semanticscholar\.org)(/\S*)$", re.I)
-
-
-def parse_paper_ref(text: str) -> tuple[str, str | int] | None:
-    """Classify an identifier: ("sha"|"id"|"corpus"|"doi"|"arxiv", value), or None for a
-    title fragment. ``#N`` is the store's own integer id (as ``kb search --json`` shows)."""
-    s = text.strip()
-    if s.upper().startswith("URL:"):
-        s = s[4:].strip()
-    if _SHA.match(s):
-        return "sha", s.lower()
-    if re.fullmatch(r"#\d+", s):
-        return "id", int(s[1:])
-    prefix, _, rest = s.partition(":")
-    key = prefix.strip().lower()
-    rest = rest.strip()
-    if rest and key == "corpusid":
-        if not rest.isdigit():
-            raise UsageError(f"CorpusId must be a number (got {rest!r})")
-        return "corpus", int(rest)
-    if rest and key == "doi":
-        return "doi", rest
-    if rest and key == "arxiv":
-        return "arxiv", _strip_arxiv_version(rest)
-    if _DOI.match(s):
-        return "doi", s
-    if _ARXIV_NEW.match(s) or _ARXIV_OLD.match(s):
-        return "arxiv", _strip_arxiv_version(s)
-    url = _URL.match(s)
-    if url:
-        return _parse_url(url.group(1).lower(), url.group(2), text)
-    return None
-
-
-def _strip_arxiv_version(value: str) -> str:
-    value = value.strip()
-    for pattern in (_ARXIV_NEW, _ARXIV_OLD):
-        m = pattern.match(value)
-        if m:
-            return m.group(1)
-    return value
-
-
-def _parse_url(host: str, path: str, original: str) -> tuple[str, str | int]:
-    path = path.split("?", 1)[0].split("#", 1)[0].rstrip("/")
-    if host == "doi.org":
-        doi = path.lstrip("/")
-        if _DOI.match(doi):
-            return "doi", doi
-    elif host == "arxiv.org":
-        m = re.match(r"^/(?:abs|pdf|html)/(.+?)(?:\.pdf)?$", path)
-        if m:
-            ident = _strip_arxiv_version(m.group(1))
-            if _ARXIV_NEW.match(ident) or _ARXIV_OLD.match(ident):
-                return "arxiv", ident
-    else:  # semanticscholar.org
-        last = path.rsplit("/", 1)[-1]
-        if _SHA.match(last):
-            return "sha", last.lower()
-        m = re.match(r"^corpusid:(\d+)$", last, re.I)
-        if m:
-            return "corpus", int(m.group(1))
-        if "/arxiv/" in path.lower():
-            return "arxiv", _strip_arxiv_version(last)
-    raise UsageError(f"cannot find a paper id in the URL {original.strip()!r}")
-
-
-_LOOKUP = {
-    "sha": ("paper_id = ?", "S2 paper id"),
-    "id": ("id = ?", "store id"),
-    "corpus": ("corpus_id = ?", "CorpusId"),
-    "doi": ("doi = ? COLLATE NOCASE", "DOI"),
-    "arxiv": ("arxiv_id = ? COLLATE NOCASE", "arXiv id"),
-}
-
-
-def resolve_paper(store, text: str, *, candidates: int = 5) -> sqlite3.Row:
-    """The stored paper ``text`` names: an S2 sha, ``#N``, ``CorpusId:N``, a DOI, an arXiv id
-    (with or without ``ARXIV:``, any version), an arXiv/DOI/Semantic Scholar URL, or a
-    fragment of its title.
-
-    A title fragment must pick out one paper: an exact (case-insensitive) title wins, else the
-    fragment's words must match exactly one title. Otherwise the error lists the best
-    candidates on one line, so the user can paste a precise id next time.
-    """
-    if not text or not text.strip():
-        raise UsageError("name a paper: an S2 id, CorpusId:N, a DOI, an arXiv id, a URL or "
-                         "a few words of its title")
-    ref = parse_paper_ref(text)
-    if ref is not None:
-        kind, value = ref
-        where, label = _LOOKUP[kind]
-        row = store.conn.execute(f"SELECT * FROM paper WHERE {where} ORDER BY detail_level DESC, id "
-                                 "LIMIT 1", (value,)).fetchone()
-        if row is None and kind == "doi" and str(value).lower().startswith("10.48550/arxiv."):
-            row = store.conn.execute(  # arXiv's own DOI; S2 usually records the arXiv id
-                "SELECT * FROM paper WHERE arxiv_id = ? COLLATE NOCASE ORDER BY detail_level DESC, "
-                "id LIMIT 1", (_strip_arxiv_version(str(value)[len("10.48550/arxiv."):]),)).fetchone()
-        if row is None:
-            raise NotFoundError(f"no paper with {label} {value} in the store {store.path}")
-        return row
-    return _resolve_title(store, text.strip(), candidates)
-
-
-def _title_match_expression(fragment: str) -> str | None:
-    words = [w for w in re.findall(r"\w+", fragment) if w.strip("_")]
-    if not words:
-        return None
-    quoted = [f'"{w}"' for w in words]
-    quoted[-1] += "*"  # the last word may be half typed
-    return "title : (" + " AND ".join(quoted) + ")"
-
-
-def _norm_title(value: str | None) -> str:
-    return " ".join(re.findall(r"\w+", (value or "").lower()))
-
-
-def _resolve_title(store, fragment: str, candidates: int) -> sqlite3.Row:
-    conn = store.conn
-    exact = conn.execute("SELECT * FROM paper WHERE title = ? COLLATE NOCASE ORDER BY "
-                         "detail_level DESC, id LIMIT 2", (fragment,)).fetchall()
-    if len(exact) == 1:
-        return exact[0]
-    rows: list[sqlite3.Row] = []
-    expression = _title_match_expression(fragment)
-    if expression:
-        try:
-            rows = conn.execute(
-                "SELECT p.* FROM paper_fts JOIN paper p ON p.id = paper_fts.rowid "
-                "WHERE paper_fts MATCH ? ORDER BY bm25(paper_fts, 10.0, 1.0, 1.0), p.id LIMIT ?",
-                (expression, candidates + 1)).fetchall()
-        except sqlite3.OperationalError:
-            rows = []
-    if not rows:
-        escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        rows = conn.execute("SELECT * FROM paper WHERE title LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",
-                            (f"%{escaped}%", candidates + 1)).fetchall()
-    if not rows:
-        raise NotFoundError(f"no paper in the store matches {fragment!r}; try `kb search`")
-    if len(rows) == 1:
-        return rows[0]
-    wanted = _norm_title(fragment)
-    same = [r for r in rows if _norm_title(r["title"]) == wanted]
-    if len(same) == 1:
-        return same[0]
-    shown = "; ".join(f"{r['paper_id']} {r['title']!r} ({r['year'] or 'n.d.'})"
-                      for r in rows[:candidates])
-    more = " ..." if len(rows) > candidates else ""
-    raise UsageError(f"{fragment!r} matches several papers: {shown}{more}; give an id or more "
-                     "of the title")
+    return themes_of(store, list(paper_ids)) or {}
 
 
 __all__ = [
     "SORTS", "ROW_COLUMNS", "KNOWN_CITATIONS", "BM25_WEIGHTS", "PaperFilter", "build_query",
     "count_papers",
     "filter_where", "filter_ids", "query_papers", "row_to_dict", "attach_themes", "themes_for",
-    "has_table", "seed_distance_sql", "seed_ids_of", "parse_paper_ref", "resolve_paper",
+    "seed_distance_sql", "seed_ids_of",
 ]

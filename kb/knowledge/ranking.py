@@ -449,10 +449,3 @@ def compute_ranks(store, *, alpha: float = ALPHA, tol: float = TOL,
 def last_rank_run(store) -> dict | None:
     row = store.conn.execute("SELECT * FROM rank_run ORDER BY id DESC LIMIT 1").fetchone()
     return dict(row) if row else None
-
-
-def stale_papers(store) -> int:
-    """Papers stored since the last computation (they have no figures yet)."""
-    return store.conn.execute(
-        "SELECT count(*) FROM paper p WHERE NOT EXISTS (SELECT 1 FROM paper_rank r "
-        "WHERE r.paper = p.id)").fetchone()[0]

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from kb.errors import NotFoundError, UsageError
+from kb.errors import UsageError
 from kb.knowledge.themes import (
     AUTO_SOURCES,
     Taxonomy,
@@ -171,39 +171,6 @@ def rule_scores(text: str | None, body: str | None = None,
 
 # -- manual tags --------------------------------------------------------------------------------
 
-_ARXIV = re.compile(r"^(?:arxiv:)?(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$", re.I)
-
-
-def resolve_paper(store, ref: str | int) -> int:
-    """The store's integer id for a paper named by S2 paperId, ``ARXIV:``/bare arXiv id,
-    ``DOI:``/bare DOI, ``CorpusId:``, an arXiv URL, or ``#N`` (the store's own id)."""
-    text = str(ref).strip()
-    q = store.conn.execute
-    row = None
-    if isinstance(ref, int) or re.fullmatch(r"#\d+", text):
-        row = q("SELECT id FROM paper WHERE id = ?", (int(text.lstrip("#")),)).fetchone()
-    elif re.fullmatch(r"[0-9a-f]{40}", text, re.I):
-        row = q("SELECT id FROM paper WHERE paper_id = ?", (text.lower(),)).fetchone()
-    elif text.lower().startswith("corpusid:"):
-        row = q("SELECT id FROM paper WHERE corpus_id = ?", (int(text.split(":", 1)[1]),)).fetchone()
-    elif text.lower().startswith("doi:") or text.startswith("10."):
-        doi = text.split(":", 1)[1] if text.lower().startswith("doi:") else text
-        row = q("SELECT id FROM paper WHERE doi = ? COLLATE NOCASE", (doi,)).fetchone()
-    else:
-        url = re.search(r"arxiv\.org/(?:abs|pdf)/([^\s?#]+?)(?:\.pdf)?$", text)
-        match = _ARXIV.match(url.group(1) if url else text)
-        if match:
-            row = q("SELECT id FROM paper WHERE arxiv_id = ?", (match.group(1),)).fetchone()
-        elif re.fullmatch(r"\d+", text):
-            row = q("SELECT id FROM paper WHERE id = ? OR corpus_id = ?", (int(text), int(text))).fetchone()
-        else:
-            raise UsageError(f"cannot read {text!r} as a paper id (use an S2 paperId, ARXIV:id, DOI:doi,"
-                             " CorpusId:n or #N)")
-    if row is None:
-        raise NotFoundError(f"paper {text} is not in the store")
-    return row[0]
-
-
 def set_manual(store, paper: int, slugs: Sequence[str], *, negative: bool = False,
                taxonomy: Taxonomy | None = None) -> list[str]:
     """Record the user's word on ``paper`` for each theme: it is (or, with ``negative``, is
@@ -238,6 +205,25 @@ def forget_manual(store, paper: int, slugs: Sequence[str],
             "DELETE FROM paper_theme WHERE paper = ? AND theme = ? AND source = 'manual'",
             (paper, s)).rowcount]
     return gone
+
+
+def theme_papers(store, theme: str, *, limit: int | None = None) -> list[dict]:
+    """The papers of a theme (and its sub-themes), newest first, each with every effective
+    tag (theme, score, source): what ``kb tag list --theme`` shows."""
+    from kb.knowledge.themes import theme_filter, themes_of
+
+    where, params = theme_filter(store, theme)
+    sql = (f"SELECT p.id, p.paper_id, p.title, p.year FROM paper p WHERE {where}"
+           " ORDER BY p.year DESC, p.id")
+    if limit:
+        sql += " LIMIT ?"
+        params = [*params, int(limit)]
+    rows = [dict(r) for r in store.conn.execute(sql, params)]
+    tags = themes_of(store, [r["id"] for r in rows])
+    for r in rows:
+        r["themes"] = [{"theme": s, "score": round(sc, 4), "source": src}
+                       for s, sc, src in tags.get(r["id"], [])]
+    return rows
 
 
 def paper_tags(store, paper: int) -> list[dict]:
@@ -507,6 +493,29 @@ class AutoTagResult:
                 "rows_rescored": self.rows_rescored, "dry_run": self.dry_run,
                 "trained": self.trained,
                 "thresholds": {k: getattr(self.thresholds, k) for k in self.thresholds.__dataclass_fields__}}
+
+
+def retag(db_path, taxonomy: Taxonomy | None = None, thresholds: Thresholds | None = None, *,
+          dry_run: bool = False, sources: Sequence[str] = AUTO_SOURCES,
+          wait: bool = False) -> tuple[AutoTagResult, dict[int, str]]:
+    """`kb tag auto` on the store at ``db_path``: :func:`auto_tag` under the writer lock (a dry
+    run only reads), and the titles of the papers whose tags change, for the report."""
+    from kb.store import Store
+    from kb.store.locking import writing
+
+    if dry_run:
+        with Store(db_path, readonly=True) as store:
+            result = auto_tag(store, taxonomy, thresholds, dry_run=True, sources=sources)
+            return result, _titles(store, [c.paper for c in result.changes])
+    with writing(db_path, "kb tag auto", wait=wait) as store:
+        result = auto_tag(store, taxonomy, thresholds, sources=sources)
+        return result, _titles(store, [c.paper for c in result.changes])
+
+
+def _titles(store, ids: list[int]) -> dict[int, str]:
+    payload = json.dumps(sorted(set(ids)))
+    return {r[0]: r[1] for r in store.conn.execute(
+        "SELECT id, title FROM paper WHERE id IN (SELECT value FROM json_each(?))", (payload,))}
 
 
 def auto_tag(store, taxonomy: Taxonomy | None = None, thresholds: Thresholds | None = None, *,

@@ -340,6 +340,14 @@ class SyncReport:
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.renamed or self.removed)
 
+    def notes(self) -> list[str]:
+        """What a user should hear about: tags that moved or were dropped."""
+        lines = [f"theme {old} is now {new} ({moved} tags moved)" for old, new, moved in self.renamed]
+        lines += [f"theme {slug} is gone from the taxonomy: {dropped} automatic tags dropped, "
+                  f"{kept} manual tags kept (re-add the theme to restore them, or "
+                  "`kb tag rm --forget`)" for slug, dropped, kept in self.removed if kept]
+        return lines
+
 
 def sync_taxonomy(store, taxonomy: Taxonomy) -> SyncReport:
     """Make the store's ``theme`` table match the file.
@@ -405,13 +413,24 @@ def _move_tags(conn, old: str, new: str) -> int:
     return moved
 
 
-def ensure_synced(store, taxonomy: Taxonomy | None = None) -> tuple[Taxonomy, SyncReport | None]:
-    """Load the taxonomy and sync it into a writable store (read-only stores are left as they
-    are: queries still follow the file, see :func:`theme_filter`)."""
+def open_synced(db_path, taxonomy: Taxonomy | None = None):
+    """The store at ``db_path`` opened for writing, its themes in step with the taxonomy file,
+    and what the sync changed: every command that writes tags or themes starts here, so a
+    rename in the file is honoured before any tag is written. Returns (store, taxonomy,
+    report); the caller closes the store."""
+    from kb.errors import StoreError
+    from kb.store import Store
+
     taxonomy = taxonomy or load_taxonomy()
-    if getattr(store, "readonly", False):
-        return taxonomy, None
-    return taxonomy, sync_taxonomy(store, taxonomy)
+    if not Path(db_path).exists():
+        raise StoreError(f"no store at {db_path}; run `kb seed add` or `kb crawl` first")
+    store = Store(db_path)
+    try:
+        report = sync_taxonomy(store, taxonomy)
+    except BaseException:
+        store.close()
+        raise
+    return store, taxonomy, report
 
 
 # -- queries by theme ---------------------------------------------------------------------------

@@ -202,3 +202,33 @@ def find_trail(store, paper: int, *, max_paths: int = MAX_PATHS, max_hops: int =
     else:
         trail.papers = _paper_briefs(conn, {paper})
     return trail
+
+
+def neighbourhood(store, paper: int, hops: int) -> list[int]:
+    """The papers at most ``hops`` citations from ``paper`` either way, itself first: the
+    papers around one work, for a graph centred on it (``kb graph --around``)."""
+    if hops < 0:
+        raise UsageError(f"--hops must be 0 or more (got {hops})")
+    seen = {paper}
+    order = [paper]
+    level = [paper]
+    for _ in range(hops):
+        if not level:
+            break
+        payload = json.dumps(level)
+        rows = store.conn.execute(
+            "SELECT cited FROM citation WHERE citing IN (SELECT value FROM json_each(?)) "
+            "UNION SELECT citing FROM citation WHERE cited IN (SELECT value FROM json_each(?))",
+            (payload, payload)).fetchall()
+        level = [r[0] for r in rows if r[0] not in seen]
+        seen.update(level)
+        order += level
+    return order
+
+
+def seed_distance(store, paper: int) -> int | None:
+    """Hops from the nearest seed on the stored graph (None: no seeds, or no path); the figure
+    ``kb trail`` shows, so ``kb show`` agrees with it after a seed is added."""
+    if not seed_ids_of(store):
+        return None
+    return find_trail(store, paper, max_paths=1).distance

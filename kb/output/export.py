@@ -17,7 +17,6 @@ from kb.errors import UsageError
 from kb.knowledge.query import (
     PaperFilter,
     filter_ids,
-    has_table,
     seed_distance_sql,
     seed_ids_of,
     themes_for,
@@ -94,12 +93,7 @@ def _rows_by_id(store, sql_template: str, ids: Sequence[int]) -> dict[int, sqlit
 
 def theme_names(store) -> dict[str, str]:
     """Display names of themes from the store's mirror of the taxonomy (slug -> name)."""
-    if not has_table(store, "theme"):
-        return {}
-    try:
-        return {r[0]: r[1] for r in store.conn.execute("SELECT slug, name FROM theme")}
-    except sqlite3.OperationalError:
-        return {}
+    return {r[0]: r[1] for r in store.conn.execute("SELECT slug, name FROM theme")}
 
 
 def collect_entries(store, ids: Sequence[int], *, list_items: dict[int, sqlite3.Row] | None = None
@@ -165,10 +159,7 @@ def _clean(text: str | None) -> str | None:
 
 def seed_ids(store) -> set[int]:
     """The papers the user named as seeds (see ``kb.knowledge.query.seed_ids_of``)."""
-    try:
-        return set(seed_ids_of(store))
-    except sqlite3.OperationalError:
-        return set()
+    return set(seed_ids_of(store))
 
 
 # -- why it is here ----------------------------------------------------------------------------
@@ -180,22 +171,18 @@ def _short(text: str | None, limit: int) -> str:
 
 def _seed_sentences(store, ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
     """For each seed paper: the first sentence of a seed document that names it, and the
-    document's path."""
-    if not (has_table(store, "mention") and has_table(store, "document")):
-        return {}
+    document's path. Ids and titles typed on the command line have no sentence worth quoting
+    (their "sentence" is the command itself), so they are not used."""
     out: dict[int, tuple[str, str | None]] = {}
-    try:
-        for chunk in _chunks(list(ids)):
-            marks = ",".join("?" * len(chunk))
-            rows = store.conn.execute(
-                "SELECT m.paper, m.sentence, d.path FROM mention m "
-                "LEFT JOIN document d ON d.id = m.document "
-                f"WHERE m.paper IN ({marks}) AND m.sentence IS NOT NULL AND m.sentence != '' "
-                "ORDER BY m.paper, d.path, m.id", chunk)
-            for row in rows:
-                out.setdefault(row[0], (row[1], row[2]))
-    except sqlite3.OperationalError:
-        return {}
+    for chunk in _chunks(list(ids)):
+        marks = ",".join("?" * len(chunk))
+        rows = store.conn.execute(
+            "SELECT m.paper, m.sentence, d.path FROM mention m "
+            "JOIN document d ON d.id = m.document "
+            f"WHERE m.paper IN ({marks}) AND m.sentence IS NOT NULL AND m.sentence != '' "
+            "AND d.kind != 'manual' ORDER BY m.paper, d.path, m.id", chunk)
+        for row in rows:
+            out.setdefault(row[0], (row[1], row[2]))
     return out
 
 
@@ -219,12 +206,8 @@ def why_lines(store, ids: Sequence[int], *, seeds: set[int] | None = None,
         return titles[pid]
 
     def step(pid: int):
-        try:
-            return store.conn.execute(
-                "SELECT reached_from, reached_via FROM crawl_state WHERE paper = ?",
-                (pid,)).fetchone()
-        except sqlite3.OperationalError:
-            return None
+        return store.conn.execute(
+            "SELECT reached_from, reached_via FROM crawl_state WHERE paper = ?", (pid,)).fetchone()
 
     for pid in ids:
         if pid in seeds:

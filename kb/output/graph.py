@@ -33,10 +33,12 @@ from kb.output.export import ExportEntry, collect_entries, select_ids
 GRAPH_FORMATS = ("graphml", "gexf", "html")
 DEFAULT_GRAPH_LIMIT = 300
 
-# Colour-blind-friendly categorical palette (Okabe-Ito, then Tableau), in order of theme size.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
-           "#4E79A7", "#F28E2B", "#59A14F", "#B07AA1", "#FF9DA7", "#9C755F", "#76B7B2",
-           "#EDC948", "#E15759")
+# Kelly's colours of maximum contrast (without white, black and the grey kept for untagged
+# papers) and a navy: 20 colours a reader can tell apart, one per theme of the shipped
+# taxonomy, biggest theme first. A taxonomy with more themes reuses them in order.
+PALETTE = ("#0067A5", "#F38400", "#008856", "#BE0032", "#875692", "#F3C300", "#A1CAF1",
+           "#E68FAC", "#882D17", "#8DB600", "#604E97", "#F99379", "#2B3D26", "#DCD300",
+           "#B3446C", "#C2B280", "#654522", "#E25822", "#F6A600", "#1F1F7A")
 UNTAGGED_COLOR = "#9AA0A6"
 MIN_SIZE, MAX_SIZE = 4.0, 22.0
 

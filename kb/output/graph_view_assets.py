@@ -7,7 +7,13 @@ page can load nothing from the network and run nothing else.
 
 The script lays the graph out itself (a Fruchterman-Reingold force simulation, seeded, so a
 page looks the same every time it is opened), draws it as SVG, and refines the layout in
-small time slices so that a large graph shows at once and settles within a few seconds. Every
+small time slices so that a large graph shows at once and settles within a few seconds. The
+default layout is a timeline, as Litmaps draws one: a paper's year fixes its x position and
+the forces only spread papers up and down; the "network" layout lets them move freely. The
+best-ranked papers carry labels (a label that would overlap a better one is left out), the
+search box dims every paper whose title or authors do not match, and a click on a theme in the
+legend hides or shows its papers. ``#<paper id>``, ``#search=words`` and ``#theme=Name`` in the
+address open the page focused, searched or filtered. Every
 text from the data is put on screen with ``textContent``; no data string is ever parsed as
 HTML or used as a URL unless it is a Semantic Scholar paper address.
 """
@@ -20,6 +26,19 @@ header { display: flex; align-items: baseline; gap: 1em; padding: 8px 14px;
          border-bottom: 1px solid #e4e4e0; background: #fff; }
 header h1 { font-size: 16px; margin: 0; font-weight: 600; }
 header span { font-size: 13px; color: #59636e; }
+header input { margin-left: auto; font: inherit; font-size: 13px; padding: 3px 8px; width: 16em;
+               border: 1px solid #d0d7de; border-radius: 6px; }
+header button { font: inherit; font-size: 13px; padding: 3px 10px; border: 1px solid #d0d7de;
+                border-radius: 6px; background: #f6f8fa; cursor: pointer; }
+#kb-axis text { font-size: 11px; fill: #59636e; text-anchor: middle; }
+#kb-axis line { stroke: #d8dee4; stroke-width: 1; }
+#kb-nodes circle.off, #kb-labels text.off, #kb-edges line.off { display: none; }
+#kb-graph.searching #kb-nodes circle:not(.match) { opacity: 0.12; }
+#kb-graph.searching #kb-labels text:not(.match) { opacity: 0.12; }
+#kb-nodes circle.match { stroke: #d1242f; stroke-width: 2.4; }
+#kb-legend div.theme { cursor: pointer; border-radius: 4px; padding: 0 3px; }
+#kb-legend div.theme:hover { background: #eef1f4; }
+#kb-legend div.theme.off { opacity: 0.35; text-decoration: line-through; }
 main { position: relative; flex: 1; min-height: 0; }
 #kb-graph { width: 100%; height: 100%; display: block; cursor: grab; user-select: none; }
 #kb-graph.panning { cursor: grabbing; }
@@ -57,17 +76,19 @@ PAGE_TEMPLATE = """<!DOCTYPE html>
 <style>%%CSS%%</style>
 </head>
 <body>
-<header><h1 id="kb-title"></h1><span id="kb-stats"></span></header>
+<header><h1 id="kb-title"></h1><span id="kb-stats"></span>
+<input id="kb-search" type="search" placeholder="Find a paper (title, author)" aria-label="Find a paper">
+<button id="kb-layout" type="button">Network layout</button></header>
 <main>
 <svg id="kb-graph" xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="kb-title">
 <defs><marker id="kb-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="5"
  markerHeight="5" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#8b949e"/></marker></defs>
-<g id="kb-view"><g id="kb-edges"></g><g id="kb-nodes"></g><g id="kb-labels"></g></g>
+<g id="kb-view"><g id="kb-axis"></g><g id="kb-edges"></g><g id="kb-nodes"></g><g id="kb-labels"></g></g>
 </svg>
 <div id="kb-legend" aria-label="themes"></div>
-<div id="kb-help">Size: rank. Colour: theme. Dark ring: seed. Arrows point from citing to cited.
- Hover for details, click to open on Semantic Scholar, scroll to zoom, drag to pan.
- Add #paper-id to the address to focus one paper.</div>
+<div id="kb-help">Left to right: year. Size: rank. Colour: theme (click one to hide or show it).
+ Dark ring: seed. Arrows point from citing to cited. Hover for details, click to open on
+ Semantic Scholar, scroll to zoom, drag to pan. Add #paper-id to the address to focus one paper.</div>
 <div id="kb-tooltip" hidden></div>
 </main>
 <script type="application/json" id="kb-data">%%DATA%%</script>
@@ -94,13 +115,21 @@ PAGE_JS = r"""
     (edges.length === 1 ? " citation" : " citations");
 
   var legend = document.getElementById("kb-legend");
+  var hiddenThemes = {}, legendRows = {};
   (data.legend || []).forEach(function (g) {
     var row = document.createElement("div");
+    row.className = "theme";
+    row.setAttribute("role", "button");
+    row.setAttribute("tabindex", "0");
+    row.title = "Click to hide or show these papers";
     var dot = document.createElement("i");
     dot.style.background = safeColor(g.color);
     var label = document.createElement("span");
     label.textContent = g.name + " (" + g.count + ")";
     row.appendChild(dot); row.appendChild(label); legend.appendChild(row);
+    legendRows[g.name] = row;
+    row.addEventListener("click", function () { toggleTheme(g.name); });
+    row.addEventListener("keydown", function (ev) { if (ev.key === "Enter") toggleTheme(g.name); });
   });
   if (!(data.legend || []).length) legend.hidden = true;
 
@@ -125,6 +154,20 @@ PAGE_JS = r"""
     var a = rand() * 2 * Math.PI, rr = r * Math.sqrt(rand());
     x[i] = Math.cos(a) * rr; y[i] = Math.sin(a) * rr;
   }
+  // Timeline: a paper's year fixes x (papers without a year stand in a column on the left).
+  var years = nodes.map(function (node) { return typeof node.year === "number" ? node.year : null; });
+  var known = years.filter(function (v) { return v !== null; });
+  var minYear = known.length ? Math.min.apply(null, known) : 0;
+  var maxYear = known.length ? Math.max.apply(null, known) : 0;
+  var span = Math.max(spread * 2.4, 300), perYear = span / Math.max(1, maxYear - minYear);
+  function yearX(v) { return v === null ? -span / 2 - Math.max(60, perYear) : -span / 2 + (v - minYear) * perYear; }
+  var tx = new Float64Array(n);
+  // Within its year a paper keeps a little room of its own, so one year's papers do not
+  // stack on one vertical line.
+  for (i = 0; i < n; i++) tx[i] = yearX(years[i]) + (rand() - 0.5) * Math.min(perYear, 80) * 0.6;
+  var mode = "timeline";
+  function pin() { if (mode === "timeline") for (var i = 0; i < n; i++) x[i] = tx[i]; }
+  pin();
   var neighbours = [];
   for (i = 0; i < n; i++) neighbours.push([]);
   var goodEdges = edges.filter(function (e) {
@@ -156,6 +199,7 @@ PAGE_JS = r"""
       var len = Math.sqrt(dx[i] * dx[i] + dy[i] * dy[i]);
       if (len > 0) { var m = Math.min(len, temp) / len; x[i] += dx[i] * m; y[i] += dy[i] * m; }
     }
+    pin();
     iter++;
   }
 
@@ -192,7 +236,7 @@ PAGE_JS = r"""
   var order = nodes.map(function (_, i) { return i; }).sort(function (a, b) {
     return (nodes[b].rank || 0) - (nodes[a].rank || 0) || a - b;
   });
-  var labelled = order.filter(function (i) { return nodes[i].rank > 0; }).slice(0, 12);
+  var labelled = order.filter(function (i) { return nodes[i].rank > 0; }).slice(0, 40);
   var labels = labelled.map(function (i) {
     var t = document.createElementNS(SVG, "text");
     var title = String(nodes[i].title || "");
@@ -216,10 +260,50 @@ PAGE_JS = r"""
       circles[i].setAttribute("cx", x[i].toFixed(1));
       circles[i].setAttribute("cy", y[i].toFixed(1));
     }
+    // Labels in rank order; one that would overlap a better one (or its circle) is left out.
+    var rect = svg.getBoundingClientRect(), unit = rect.width > 0 ? box.w / rect.width : 1;
+    var placed = [], shown = 0;
     labelled.forEach(function (i, m) {
-      labels[m].setAttribute("x", (x[i] + radius(i) + 3).toFixed(1));
-      labels[m].setAttribute("y", (y[i] + 4).toFixed(1));
+      var lx = x[i] + radius(i) + 3, ly = y[i] + 4;
+      labels[m].setAttribute("x", lx.toFixed(1));
+      labels[m].setAttribute("y", ly.toFixed(1));
+      var w = labels[m].textContent.length * 6.2 * unit, h = 13 * unit;
+      var b = { x0: lx, y0: ly - h, x1: lx + w, y1: ly + 3 * unit };
+      var free = !circles[i].classList.contains("off") && placed.every(function (o) {
+        return b.x1 < o.x0 || b.x0 > o.x1 || b.y1 < o.y0 || b.y0 > o.y1;
+      });
+      labels[m].setAttribute("visibility", free ? "visible" : "hidden");
+      if (free) { placed.push(b); shown++; }
     });
+    document.body.setAttribute("data-labels-shown", String(shown));
+    drawAxis();
+  }
+
+  // -- the year axis of the timeline -----------------------------------------------------
+  var axisG = document.getElementById("kb-axis");
+  function drawAxis() {
+    while (axisG.firstChild) axisG.removeChild(axisG.firstChild);
+    if (mode !== "timeline" || !known.length || !n) return;
+    var top = Infinity, bottom = -Infinity;
+    for (var i = 0; i < n; i++) { top = Math.min(top, y[i] - radius(i)); bottom = Math.max(bottom, y[i] + radius(i)); }
+    var every = Math.max(1, Math.ceil(36 / perYear));          // a tick at least ~36 units apart
+    for (var v = minYear; v <= maxYear; v += every) {
+      var gx = yearX(v).toFixed(1);
+      var l = document.createElementNS(SVG, "line");
+      l.setAttribute("x1", gx); l.setAttribute("x2", gx);
+      l.setAttribute("y1", (top - 14).toFixed(1)); l.setAttribute("y2", bottom.toFixed(1));
+      axisG.appendChild(l);
+      var t = document.createElementNS(SVG, "text");
+      t.setAttribute("x", gx); t.setAttribute("y", (top - 20).toFixed(1));
+      t.textContent = String(v);
+      axisG.appendChild(t);
+    }
+    if (years.indexOf(null) >= 0) {
+      var nd = document.createElementNS(SVG, "text");
+      nd.setAttribute("x", yearX(null).toFixed(1)); nd.setAttribute("y", (top - 20).toFixed(1));
+      nd.textContent = "n.d.";
+      axisG.appendChild(nd);
+    }
   }
 
   // -- view box: fit, zoom, pan ----------------------------------------------------------
@@ -234,6 +318,9 @@ PAGE_JS = r"""
       t.style.fontSize = (11 * unit).toFixed(2) + "px";
       t.style.strokeWidth = (3 * unit).toFixed(2) + "px";
     });
+    Array.prototype.forEach.call(axisG.querySelectorAll("text"), function (t) {
+      t.style.fontSize = (11 * unit).toFixed(2) + "px";
+    });
   }
   function fit() {
     if (!n) { applyBox(); return; }
@@ -241,7 +328,7 @@ PAGE_JS = r"""
     for (var i = 0; i < n; i++) {
       var r = radius(i);
       minX = Math.min(minX, x[i] - r); maxX = Math.max(maxX, x[i] + r + (labelled.indexOf(i) >= 0 ? 160 : 0));
-      minY = Math.min(minY, y[i] - r); maxY = Math.max(maxY, y[i] + r);
+      minY = Math.min(minY, y[i] - r - (mode === "timeline" ? 40 : 0)); maxY = Math.max(maxY, y[i] + r);
     }
     var pad = 30, rect = svg.getBoundingClientRect();
     var w = maxX - minX + 2 * pad, h = maxY - minY + 2 * pad;
@@ -326,6 +413,60 @@ PAGE_JS = r"""
     if (typeof url === "string" && S2.test(url)) window.open(url, "_blank", "noopener,noreferrer");
   }
 
+  // -- search, theme filter, layout -------------------------------------------------------
+  var search = document.getElementById("kb-search");
+  var haystack = nodes.map(function (node) {
+    return (String(node.title || "") + " " + String(node.authors || "")).toLowerCase();
+  });
+  function setSearch(text) {
+    var words = String(text || "").toLowerCase().split(/\s+/).filter(Boolean), hits = [];
+    circles.forEach(function (c, i) {
+      var match = words.length > 0 && words.every(function (w) { return haystack[i].indexOf(w) >= 0; });
+      c.classList.toggle("match", match);
+      if (match) hits.push(i);
+    });
+    labels.forEach(function (t, m) { t.classList.toggle("match", circles[labelled[m]].classList.contains("match")); });
+    svg.classList.toggle("searching", words.length > 0);
+    document.body.setAttribute("data-search-matches", String(hits.length));
+    return hits;
+  }
+  search.addEventListener("input", function () { setSearch(search.value); });
+  search.addEventListener("keydown", function (ev) {
+    if (ev.key !== "Enter") return;
+    var hits = setSearch(search.value);
+    if (hits.length) { circles[hits[0]].focus(); }
+  });
+  function applyThemes() {
+    var shown = 0;
+    circles.forEach(function (c, i) {
+      var off = !!hiddenThemes[nodes[i].theme];
+      c.classList.toggle("off", off);
+      if (!off) shown++;
+    });
+    lines.forEach(function (l, j) {
+      l.classList.toggle("off", circles[goodEdges[j][0]].classList.contains("off") ||
+                                circles[goodEdges[j][1]].classList.contains("off"));
+    });
+    labels.forEach(function (t, m) { t.classList.toggle("off", circles[labelled[m]].classList.contains("off")); });
+    Object.keys(legendRows).forEach(function (name) { legendRows[name].classList.toggle("off", !!hiddenThemes[name]); });
+    document.body.setAttribute("data-visible-nodes", String(shown));
+    draw();
+  }
+  function toggleTheme(name) { hiddenThemes[name] = !hiddenThemes[name]; applyThemes(); }
+  function onlyTheme(name) {
+    Object.keys(legendRows).forEach(function (other) { hiddenThemes[other] = other !== name; });
+    applyThemes();
+  }
+  var layoutButton = document.getElementById("kb-layout");
+  layoutButton.addEventListener("click", function () {
+    mode = mode === "timeline" ? "network" : "timeline";
+    layoutButton.textContent = mode === "timeline" ? "Network layout" : "Timeline layout";
+    document.body.setAttribute("data-layout", mode);
+    pin(); iter = 0; userMoved = false;
+    if (!running) { running = true; setTimeout(tick, 0); }
+  });
+  document.body.setAttribute("data-layout", mode);
+
   // -- run -------------------------------------------------------------------------------
   if (!n) {
     var empty = document.createElement("div");
@@ -334,29 +475,35 @@ PAGE_JS = r"""
   }
   var warmStart = Date.now();
   while (iter < maxIter && Date.now() - warmStart < 150) step();
-  draw(); fit();
+  fit(); draw();
   document.body.setAttribute("data-rendered-nodes", String(nodeG.querySelectorAll("circle").length));
   document.body.setAttribute("data-rendered-edges", String(edgeG.querySelectorAll("line").length));
-  // graph.html#<paper id> opens with that paper focused (a link to one paper in the graph).
+  // graph.html#<paper id> opens with that paper focused (a link to one paper in the graph);
+  // #search=words with those words searched; #theme=Name with only that theme shown.
   function focusFromHash() {
     var wanted = decodeURIComponent((location.hash || "").slice(1));
+    if (wanted.indexOf("search=") === 0) { search.value = wanted.slice(7); setSearch(search.value); return; }
+    if (wanted.indexOf("theme=") === 0) { onlyTheme(wanted.slice(6)); return; }
     for (var i = 0; i < n; i++) {
       if (wanted && nodes[i].id === wanted) { focusNode(i, null); return; }
     }
   }
   window.addEventListener("hashchange", focusFromHash);
+  var running = false;
   function tick() {
     var start = Date.now();
     while (iter < maxIter && Date.now() - start < 14) step();
-    draw(); if (!userMoved) fit();
+    if (!userMoved) fit();
+    draw();
     if (iter < maxIter) setTimeout(tick, 0);
     else done();
   }
   function done() {
+    running = false;
     document.body.setAttribute("data-layout-done", "1");
     focusFromHash();
   }
-  if (iter < maxIter) setTimeout(tick, 0);
+  if (iter < maxIter) { running = true; setTimeout(tick, 0); }
   else done();
 })();
 """

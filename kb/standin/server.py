@@ -692,7 +692,13 @@ def _endpoint_name(method: str, path: str) -> str:
     return "paper" if method in ("GET", "HEAD") else "other"
 
 
-def create_standin(*, papers: int = 5000, seed: int = 0, works: list[str | Path] | None = None,
+#: The corpus `kb standin serve` generates unless told otherwise, and `scripts/main.sh --standin`
+#: runs against: 20,000 papers (plus the real works), so a store main.sh built is always known
+#: to a stand-in started by hand.
+DEFAULT_PAPERS = 20_000
+
+
+def create_standin(*, papers: int = DEFAULT_PAPERS, seed: int = 0, works: list[str | Path] | None = None,
                    rate_limit: float | None = None, api_key: str | None = None,
                    faults: Faults | None = None, port: int = 8765, host: str = "127.0.0.1",
                    hub_citers: int | None = None) -> StandIn:

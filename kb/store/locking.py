@@ -16,9 +16,12 @@ import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from kb.errors import StoreError, StoreLockedError
+
+if TYPE_CHECKING:
+    from kb.store import Store
 
 
 def lock_path(db_path: Path) -> Path:
@@ -88,3 +91,16 @@ def writer_lock(db_path: Path, what: str, *, wait: bool = False,
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
     finally:
         handle.close()
+
+
+@contextmanager
+def writing(db_path: Path, what: str, *, wait: bool = False) -> Iterator["Store"]:
+    """The store opened for a long-running write, under its writer lock. Every long writer
+    (crawl, refresh, build, seed add, tag auto, jobs) starts here, in the library; the command
+    line never takes the lock itself. Short edits (a tag, a list entry) need no lock: each is
+    one transaction, and SQLite's busy timeout lets it pass between a crawl's pages."""
+    from kb.store import Store
+
+    with writer_lock(db_path, what, wait=wait):
+        with Store(db_path) as store:
+            yield store

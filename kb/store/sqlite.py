@@ -105,6 +105,8 @@ WHERE paper = (SELECT id FROM paper WHERE paper_id = ?) AND position >= ?
 def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     """Open the SQLite file with the pragmas every kb connection relies on."""
     path = Path(path)
+    if path.is_dir():  # SQLite itself would only say "disk I/O error"
+        raise StoreError(f"{path} is a directory; the store is a file, e.g. {path / 'kb.sqlite'}")
     try:
         if readonly:
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None,

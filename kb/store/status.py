@@ -5,13 +5,6 @@ from __future__ import annotations
 from kb.store import Store
 
 
-def _count(store: Store, sql: str) -> int | None:
-    try:
-        return store.conn.execute(sql).fetchone()[0]
-    except Exception:  # a table a later migration adds may be absent in an old store
-        return None
-
-
 def store_status(store: Store) -> dict:
     info: dict = {"store": str(store.path), "schema_version": store.schema_version()}
     info.update(store.counts())
@@ -22,9 +15,7 @@ def store_status(store: Store) -> dict:
         ("not_yet_expanded", "SELECT count(*) FROM crawl_state WHERE status = 'pending'"),
         ("expanded", "SELECT count(*) FROM crawl_state WHERE status = 'done'"),
     ):
-        value = _count(store, sql)
-        if value is not None:
-            info[name] = value
+        info[name] = store.conn.execute(sql).fetchone()[0]
     row = store.conn.execute("SELECT * FROM crawl_run ORDER BY id DESC LIMIT 1").fetchone()
     info["last_run"] = dict(row) if row else None
     return info

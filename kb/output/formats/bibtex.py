@@ -251,6 +251,9 @@ def _author_field(names: list[str]) -> str:
     return " and ".join(parts)
 
 
+_VENUE_FIELDS = frozenset({"journal", "booktitle", "publisher", "howpublished"})
+
+
 def entry_type(entry: ExportEntry) -> str:
     types = set(entry.publication_types or [])
     if entry.is_preprint:
@@ -266,9 +269,11 @@ def entry_type(entry: ExportEntry) -> str:
     return "misc"
 
 
-def built_fields(entry: ExportEntry) -> tuple[str, dict[str, str]]:
-    """(type, fields as LaTeX) from the store's own data."""
-    kind = entry_type(entry)
+def built_fields(entry: ExportEntry, kind: str | None = None) -> tuple[str, dict[str, str]]:
+    """(type, fields as LaTeX) from the store's own data; ``kind`` forces the entry type, so
+    the venue goes in the one field that type has (an @article gets a journal, never also a
+    booktitle)."""
+    kind = kind or entry_type(entry)
     fields: dict[str, str] = {}
     if entry.authors:
         fields["author"] = _author_field(entry.authors)
@@ -302,7 +307,9 @@ def entry_fields(entry: ExportEntry) -> tuple[str, dict[str, str]]:
         if "url" in fields and not safe_url(fields["url"]):
             del fields["url"]  # javascript:, data:, file: ... never reach a PDF's links
         kind = kind if re.fullmatch(r"[a-z]+", kind) else "misc"
-        own_kind, own = built_fields(entry)
+        _, own = built_fields(entry, kind)
+        if fields.keys() & _VENUE_FIELDS:  # the record names its venue already
+            own = {k: v for k, v in own.items() if k not in _VENUE_FIELDS}
         for k, v in own.items():
             fields.setdefault(k, v)
     else:

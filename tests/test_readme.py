@@ -1,0 +1,100 @@
+"""Every command in README.md's ``sh`` blocks runs as written, in order, against a store built
+the way ``bash scripts/main.sh --standin`` builds it: `kb build` over data/seeds/*.txt against a
+stand-in of the default corpus (20,000 papers plus the real works), KB_RATE raised, a smaller
+request budget than main.sh's so the test stays quick.
+
+Lines that set up the environment rather than use kb (``bash scripts/...``, ``. .venv/bin/
+activate``) are not run here: scripts/test.sh runs the first, and this test is the second. The
+crontab and systemd blocks are configuration files, not commands.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from kb.settings import PROJECT_ROOT
+
+README = PROJECT_ROOT / "README.md"
+BUILD_REQUESTS = "40"
+
+
+def readme_commands(text: str) -> list[str]:
+    """The kb commands of the README's ``sh`` blocks, in order, one per `;`-separated part."""
+    commands = []
+    for block in re.findall(r"```sh\n(.*?)```", text, re.S):
+        for line in block.splitlines():
+            line = re.sub(r"\s+#\s.*$", "", line).strip()  # a trailing comment
+            for part in re.split(r";\s+", line):
+                if part.startswith("kb "):
+                    commands.append(part)
+    return commands
+
+
+def argv(command: str, cwd: Path) -> list[str]:
+    """What a shell would pass: quotes removed, ~ and globs expanded (relative to ``cwd``)."""
+    out = []
+    for token in shlex.split(command)[1:]:
+        token = os.path.expanduser(token)
+        if any(c in token for c in "*?["):
+            matches = sorted(glob.glob(str(cwd / token)))
+            if matches:
+                out += [str(Path(m).relative_to(cwd)) for m in matches]
+                continue
+        out.append(token)
+    return out
+
+
+def test_readme_lists_the_commands_it_documents():
+    commands = readme_commands(README.read_text(encoding="utf-8"))
+    assert len(commands) > 25
+    assert not [c for c in commands if re.search(r"\b(PAPER|THEME|ID|QUERY)\b", c)], \
+        "placeholders cannot run as written"
+
+
+@pytest.fixture(scope="module")
+def standin_store(tmp_path_factory):
+    """(store path, working directory, stand-in URL) after `kb build` like main.sh --standin."""
+    from kb.standin.server import create_standin
+    from tests.cli_runner import invoke
+
+    home = tmp_path_factory.mktemp("readme")
+    (home / "data").mkdir()
+    os.symlink(PROJECT_ROOT / "data" / "seeds", home / "data" / "seeds")
+    os.symlink(PROJECT_ROOT / "data" / "examples", home / "data" / "examples")
+    standin = create_standin(port=0)  # the default corpus, as main.sh starts it
+    standin.start()
+    db = home / "data" / "standin.sqlite"
+    env = {"KB_S2_API_URL": standin.url, "KB_DB": str(db), "KB_RATE": "1000", "HOME": str(home),
+           "KB_JOBS": None, "S2_API_KEY": None}  # None: unset
+    old = os.getcwd()
+    os.chdir(home)
+    try:
+        built = invoke("build", "--max-requests", BUILD_REQUESTS, env=env)
+        assert built.exit_code == 0, built.stderr
+        yield db, home, env
+    finally:
+        os.chdir(old)
+        standin.stop()
+
+
+def test_every_readme_command_runs_as_written(standin_store, kb_cli, monkeypatch):
+    db, home, env = standin_store
+    monkeypatch.chdir(home)
+    for name, value in env.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    failures = []
+    for command in readme_commands(README.read_text(encoding="utf-8")):
+        result = kb_cli(*argv(command, home))
+        if result.exit_code != 0:
+            failures.append(f"{command}\n  exit {result.exit_code}: {result.stderr.strip()}")
+    assert not failures, "README commands that fail:\n" + "\n".join(failures)
+    assert (home / "reading.bib").stat().st_size > 0 and (home / "graph.html").stat().st_size > 0
