@@ -1224,6 +1224,22 @@ def _theme_label(tag: dict) -> str:
     return f"{tag['theme']} ({tag['source']} {tag['score']:.2f})"
 
 
+def _signals_label(signals: dict) -> str:
+    """Why kb tag auto gave a theme, in words: the model, keywords, neighbours, forum tags."""
+    parts = []
+    if "model" in signals:
+        cut = f" (threshold {signals['threshold']:+.2f})" if "threshold" in signals else ""
+        parts.append(f"text model {signals['model']:+.2f}{cut}")
+    if signals.get("rule"):
+        parts.append(f"keywords {', '.join(signals['rule'])} (score {signals.get('rule_score', 0):.1f})")
+    if "graph" in signals:
+        count, share = signals["graph"]
+        parts.append(f"{count} citation neighbours with the theme ({share:.0%})")
+    if signals.get("forum"):
+        parts.append(f"forum tags {', '.join(signals['forum'])}")
+    return "; ".join(parts) or "no signal recorded"
+
+
 def _brief(p: dict) -> str:
     return f"{p.get('title') or '(untitled)'} ({p.get('year') or 'n.d.'})"
 
@@ -1264,6 +1280,9 @@ def show_command(
         c.print("S2: " + ", ".join(counts))
     if view["themes"]:
         c.print("[bold]Themes:[/] " + ", ".join(_theme_label(t) for t in view["themes"]))
+        for t in view["themes"]:
+            if t.get("signals"):
+                c.print(f"  [dim]{escape(t['theme'])}: {escape(_signals_label(t['signals']))}[/]")
     if view["is_seed"]:
         c.print("[bold]Seed[/] paper.")
     elif view["seed_distance"] is not None:

@@ -136,6 +136,10 @@ def paper_view(store, row: sqlite3.Row, *, neighbours: int = 8, sentences: int =
     }
     view["themes"] = [{"theme": slug, "score": score, "source": source}
                       for slug, score, source in themes_for(store, [pid]).get(pid, [])]
+    signals = _tag_signals(conn, pid)
+    for t in view["themes"]:
+        if t["source"] != "manual" and t["theme"] in signals:
+            t["signals"] = signals[t["theme"]]
     is_seed = False
     if has_table(store, "seed"):
         is_seed = conn.execute("SELECT 1 FROM seed WHERE paper = ?", (pid,)).fetchone() is not None
@@ -155,3 +159,13 @@ def paper_view(store, row: sqlite3.Row, *, neighbours: int = 8, sentences: int =
                                                                   neighbours)
     view["citers_in_store"], view["citers"] = _neighbours(store, pid, "citers", neighbours)
     return view
+
+
+def _tag_signals(conn, pid: int) -> dict[str, dict]:
+    """Per theme, the signals that gave the paper's automatic tag (kb tag auto records them)."""
+    out: dict[str, dict] = {}
+    for theme, signals in conn.execute(
+            "SELECT theme, signals FROM paper_theme WHERE paper = ? AND source != 'manual'"
+            " AND signals IS NOT NULL", (pid,)):
+        out.setdefault(theme, json.loads(signals))
+    return out

@@ -186,6 +186,7 @@ class PaperTheme(SQLModel, table=True):
     score: float = 1.0
     negative: int = 0
     updated_at: str
+    signals: Optional[str] = None      # JSON: the signals that gave an automatic tag
 
 
 class TagRun(SQLModel, table=True):
