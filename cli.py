@@ -1431,28 +1431,28 @@ def _alias_table():
 @app.command("mentions")
 def mentions_cmd(
     files: list[Path] = typer.Argument(..., help="Text files to read."),
-    all_candidates: bool = typer.Option(False, "--all", help="Also list weak candidates the resolver would skip."),
+    all_candidates: bool = typer.Option(False, "--all", help="Also list the \"maybe\" mentions kb does not act on."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """List the works a document names (titles, nicknames, author references, ids), offline."""
-    from kb.grounding.mentions import QUERY_SCORE, extract_files
+    """List the works a document names (titles, nicknames, author references, ids, links), offline."""
+    from kb.grounding.mentions import extract_files, listed
 
-    found = extract_files(files, _alias_table())
-    if not all_candidates:
-        found = [m for m in found if m.kind != "title" or m.score >= QUERY_SCORE]
+    found = listed(extract_files(files, _alias_table()), include_maybe=all_candidates)
     rows = [{"file": m.file, "surface": m.surface, "start": m.start, "end": m.end, "kind": m.kind,
-             "id": m.id, "score": round(m.score, 2), "truncated": m.truncated, "sentence": m.sentence}
+             "id": m.id, "confidence": m.confidence, "reason": m.reason, "score": round(m.score, 2),
+             "truncated": m.truncated, "url": m.url, "sentence": m.sentence}
             for m in found]
     if as_json:
         emit_json(rows)
         return
     if not is_terminal():
         for r in rows:
-            sys.stdout.write(f"{r['file']}\t{r['start']}\t{r['end']}\t{r['kind']}\t{r['id'] or ''}\t{r['surface']}\n")
+            sys.stdout.write(f"{r['file']}\t{r['start']}\t{r['end']}\t{r['kind']}\t{r['confidence']}\t{r['id'] or ''}\t{r['surface']}\n")
         return
-    console().print(table(f"{len(rows)} mentions", ["file", "at", "kind", "mention", "id", "score"],
+    console().print(table(f"{len(rows)} mentions", ["file", "at", "kind", "mention", "id", "confidence", "why"],
                           _rows([[Path(r["file"]).name, r["start"], r["kind"],
-                                  r["surface"] + (" …" if r["truncated"] else ""), r["id"] or "", r["score"]]
+                                  r["surface"] + (" …" if r["truncated"] else ""), r["id"] or "", r["confidence"],
+                                  r["reason"]]
                                  for r in rows])))
 
 

@@ -25,6 +25,7 @@ from kb.errors import NotFoundError, UsageError
 from kb.grounding.aliases import AliasTable, normalise_id
 from kb.grounding.mentions import (
     KEEP_SCORE,
+    MAYBE,
     QUERY_SCORE,
     Mention,
     extract,
@@ -33,7 +34,7 @@ from kb.grounding.mentions import (
 )
 from kb.store import Store, utc_now
 
-STATUSES = ("resolved", "ambiguous", "unresolved", "not-in-s2", "rejected")
+STATUSES = ("resolved", "ambiguous", "unresolved", "not-in-s2", "maybe", "rejected")
 ACCEPT = 0.9            # similarity needed to accept a title
 ACCEPT_WEAK = 0.96      # ... for a candidate that does not look much like a title
 AMBIGUOUS = 0.75        # below ACCEPT but above this: kept with its candidates
@@ -365,12 +366,19 @@ async def add_mentions(store: Store, client, groups: list[tuple[str, str, str, l
     """Resolve and store mentions grouped by document: (path, sha256, kind, mentions). A
     document added again replaces its earlier mentions; cached answers (and hand fixes) are
     reused."""
-    all_mentions = [m for _, _, _, ms in groups for m in ms]
+    # mentions the extractor is unsure of are kept for a human ("maybe") and cost no request
+    all_mentions = [m for _, _, _, ms in groups for m in ms if m.confidence != MAYBE]
     resolver = Resolver(client, store)
     before = getattr(client, "requests_sent", 0)
     outcomes = await resolver.resolve(all_mentions)
+    for m in (m for _, _, _, ms in groups for m in ms if m.confidence == MAYBE):
+        if m.kind == "title" and m.score < QUERY_SCORE:
+            outcome = Outcome("rejected", note="does not look like a title")
+        else:
+            outcome = Outcome("maybe", note=m.reason or "the extractor is not sure this names a work")
+        outcomes.setdefault(mention_key(m), outcome)
     kinds = {mention_key(m): m.kind for m in all_mentions}
-    paper_of = _store_outcomes(store, outcomes, kinds)
+    paper_of = _store_outcomes(store, {k: o for k, o in outcomes.items() if k in kinds}, kinds)
     report = AddReport(requests=getattr(client, "requests_sent", 0) - before, cached=resolver.requests_saved)
     seed_papers: list[int] = []
     for path, sha, kind, mentions in groups:
@@ -551,7 +559,7 @@ def list_seeds(store: Store, *, include_rejected: bool = False) -> dict:
         seeds.append({"paper": r["paper"], "paperId": r["paper_id"], "title": r["title"], "year": r["year"],
                       "arxiv": r["arxiv_id"], "doi": r["doi"], "source": r["source"], "added_at": r["added_at"],
                       "mentions": named})
-    statuses = ["ambiguous", "unresolved", "not-in-s2"] + (["rejected"] if include_rejected else [])
+    statuses = ["ambiguous", "unresolved", "not-in-s2", "maybe"] + (["rejected"] if include_rejected else [])
     marks = ",".join("?" * len(statuses))
     others = []
     for m in q(f'SELECT m.id AS mention, d.path AS document, m.surface, m.kind, m.status, m.sentence, '
