@@ -23,6 +23,7 @@ EXPECTED = {
                "papers/s vs one ORM", "edges/s vs one ORM"],
     "rank": ["personalised PageRank", "kb rank end to end", "peak RSS of kb rank"],
     "query": ['kb search "reward hacking"', 'kb search "language models"', "kb top --theme"],
+    "mentions": ["extract() on a", "kb mentions --json"],
 }
 
 

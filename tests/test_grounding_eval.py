@@ -223,3 +223,31 @@ def test_kb_mentions_json_says_why(tmp_path):
     assert rows and all(r["reason"] and r["confidence"] == "work" for r in rows)
     more = json.loads(CliRunner().invoke(app, ["mentions", str(doc), "--all", "--json"]).stdout)
     assert any(r["surface"] == "RLHF" and r["confidence"] == "maybe" for r in more)
+
+
+# -- resolution by author and year (the stand-in's /paper/search with a year filter) -------------
+
+def test_author_year_references_resolve_through_search(tmp_path, standin, aliases):
+    import asyncio
+
+    from kb.grounding import seeds
+    from kb.settings import Settings
+    from kb.sources.s2.client import S2Client
+    from kb.store import Store
+
+    doc = tmp_path / "post.txt"
+    doc.write_text("Debate between two agents, judged by a human, was proposed as a safety method by "
+                   "Irving, Christiano & Amodei (2018). Mesa-optimizers and deceptive alignment in learned "
+                   "optimization: Hubinger et al., 2019.\n", encoding="utf-8")
+
+    async def go(store):
+        async with S2Client(Settings(api_url=standin.url, requests_per_second=1000, max_attempts=2)) as client:
+            return await seeds.add_documents(store, client, [doc], aliases)
+
+    with Store(tmp_path / "kb.sqlite") as store:
+        asyncio.run(go(store))
+        rows = store.conn.execute("SELECT m.surface, m.status, p.title FROM mention m LEFT JOIN paper p ON p.id = m.paper "
+                                  "WHERE m.kind = 'author-ref'").fetchall()
+    got = {r["surface"]: (r["status"], r["title"]) for r in rows}
+    assert got["Irving, Christiano & Amodei (2018)"] == ("resolved", "AI safety via debate")
+    assert got["Hubinger et al., 2019"][1] == "Risks from Learned Optimization in Advanced Machine Learning Systems"

@@ -156,9 +156,11 @@ class AliasTable:
         self._by_name: dict[str, Alias] = {}
         exact: list[str] = []
         folded: list[str] = []
-        # Later entries (the user's) override earlier ones for the same name.
+        # Later entries (the user's) override earlier ones for the same name. A work's full title
+        # is one of its names too, in any case: "language models are few-shot learners".
         for alias in self.aliases:
-            for name in alias.names:
+            full = [" ".join(alias.title.split()).lower()] if alias.title and len(alias.title.split()) >= 3 else []
+            for name in list(alias.names) + full:
                 key = name if _has_upper(name) else name.lower()
                 if key not in self._by_name:
                     (exact if _has_upper(name) else folded).append(name)

@@ -710,6 +710,8 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         for h in aliases.find(text, uncued=True):
             kind = "author-ref" if re.search(r"\bet al\b|['\u2019]s\b", h.name) else "alias"
             title = h.alias.title or h.name
+            if h.alias.title and normalise(h.name) == normalise(h.alias.title):
+                kind = "title"                # a known work's full title, in whatever case
             cands.append(Mention(None, h.name, h.start, h.end, kind, "", id=h.alias.id, score=0.9 if h.cued else 0.5,
                                  alias_title=h.alias.title if not h.alias.id else None,
                                  alias_kind=h.alias.kind if h.alias.kind != "paper" else None,
@@ -785,7 +787,7 @@ _SHOUTED = re.compile(r"\b(?:NOT|AND|OR|BUT|ALL|ONLY|NO|NEVER|ALWAYS|VERY|MUST|T
 
 def _judge(text: str, m: Mention, layout: Layout) -> bool:
     """Set the mention's confidence and reason from the evidence around it; False drops it."""
-    if m.kind in ("doi", "arxiv", "url", "author-ref") or (m.kind == "alias" and m.reason.startswith(("alias", "a model"))):
+    if m.kind in ("doi", "arxiv", "url", "author-ref") or m.reason.startswith(("alias table", "a model")):
         return True
     if m.kind == "alias":                      # coined names and "the X paper"
         if m.confidence == WORK and m.score < 0.55:

@@ -267,6 +267,8 @@ class Resolver:
                                                     score=m.score))
             if named.status in ("resolved", "ambiguous"):
                 return named
+        if m.authors and m.years and (not words or m.reason.startswith("authors and a year")):
+            return await self._by_author_year(m)
         if not words or not m.authors:
             return Outcome("unresolved", note="an author reference without a topic; resolve it by hand")
         answer = await self.client.search(" ".join(words), limit=SEARCH_LIMIT)
@@ -284,6 +286,36 @@ class Resolver:
             return Outcome("ambiguous", candidates=[_candidate(p, 0.0) for p in fits[:3]],
                            note="several papers by this author fit")
         return Outcome("unresolved", note="no paper by this author on this topic")
+
+
+    async def _by_author_year(self, m: Mention) -> Outcome:
+        """"Hubinger (2019)", "Irving & Amodei, 2018": search the words of the sentence that say
+        what the work is about, in that year (one either side), and keep papers by that author;
+        the one sharing most topic words wins."""
+        ref = normalise(m.surface).split()
+        words = [w for w in normalise(m.topic or m.sentence).split()
+                 if len(w) > 3 and w not in _STOP and w not in _GENERIC and w not in ref and not w.isdigit()]
+        words = list(dict.fromkeys(words))[:6]
+        if not words:
+            return Outcome("unresolved", note="an author reference without a topic; resolve it by hand")
+        years = f"{min(m.years) - 1}-{max(m.years) + 1}"
+        answer = await self.client.search(" ".join(words), limit=SEARCH_LIMIT * 2, year=years)
+        fits = []
+        for p in answer.get("data") or []:
+            if not isinstance(p, dict) or not p.get("paperId"):
+                continue
+            names = normalise(" ".join((a or {}).get("name") or "" for a in p.get("authors") or []))
+            if not all(normalise(a) in names.split() for a in m.authors[:2]):
+                continue
+            text = normalise((p.get("title") or "") + " " + (p.get("abstract") or ""))
+            fits.append((sum(_stem_in(w, text) for w in words), p))
+        fits.sort(key=lambda x: -x[0])
+        if fits and fits[0][0] > 0 and (len(fits) == 1 or fits[0][0] > fits[1][0]):
+            return Outcome("resolved", fits[0][1], fits[0][1]["paperId"], resolved_by="search")
+        if fits:
+            return Outcome("ambiguous", candidates=[_candidate(p, 0.0) for _, p in fits[:3]],
+                           note="several papers by these authors in that year fit")
+        return Outcome("unresolved", note="no paper by these authors in that year on this topic")
 
 
 def _stem_in(word: str, text: str) -> bool:
