@@ -33,10 +33,25 @@ class Line:
     byline_next: bool      # the next line reads like "Smith, Jones, Lee \u00b7 2021"
 
 
-def _bylineish(s: str) -> bool:
+_PERSON = r"[A-Z][a-z\u00C0-\u024F'\-]+(?:\s+[A-Z]\.)*(?:\s+(?:van|von|de|der|da|di|le|la)?\s*[A-Z][a-z\u00C0-\u024F'\-]+)+"
+_NAMES_LINE = re.compile(rf"(?:{_PERSON}|[A-Z][a-z]+(?=,|\s+et\s+al))(?:\s*(?:,|and|&)\s*(?:and\s+)?{_PERSON}){{0,8}}(?:,?\s+et\s+al\.?)?")
+
+
+def _bylineish(s: str, after: str = "") -> bool:
+    """"Amodei, Olah, Steinhardt \u00b7 2016", "By Jane Doe", "Stuart Russell, Daniel Dewey, Max Tegmark",
+    "Dario Amodei et al.": the line under a work's title. A lone two-word name ("Alan Turing") looks
+    like a heading too, so it counts only when the prose after it names that person again."""
+    if _BULLET.match(s):
+        return False                  # the first item of a list under a heading
     s = s.strip()
-    return bool(s) and len(s) < 200 and bool(_YEAR.search(s)) and len(_NAMEISH.findall(s)) >= 1 \
-        and not s.endswith((".", "?", "!")) or bool(re.match(r"^(?:by|By)\s+[A-Z]", s))
+    if not s or len(s) >= 200:
+        return False
+    if _YEAR.search(s) and _NAMEISH.search(s) and not s.endswith((".", "?", "!")) or re.match(r"^(?:by|By)\s+[A-Z]", s):
+        return True
+    if not _NAMES_LINE.fullmatch(s):
+        return False
+    several = bool(re.search(r",|\band\b|&|et\s+al", s))
+    return several or (len(after.strip()) >= 60 and s.split()[-1] in after)   # "Alan Turing" / "Turing's ..."
 
 
 class Layout:
@@ -48,7 +63,8 @@ class Layout:
         raw = [r for r in raw if r[1] > r[0]]
         self.lines: list[Line] = []
         for i, (s, e, line) in enumerate(raw):
-            nxt = next((r[2] for r in raw[i + 1:i + 3] if r[2].strip()), "")
+            following = [r[2] for r in raw[i + 1:i + 5] if r[2].strip()]
+            nxt = following[0] if following else ""
             stripped = line.strip()
             words = stripped.split()
             list_item = bool(_BULLET.match(line))
@@ -57,7 +73,8 @@ class Layout:
                 not list_item and 1 <= len(words) <= 14 and len(stripped) <= 100
                 and not re.search(r"[.!,;:]$", stripped) and numbered[:1].isupper()
                 and len(nxt.strip()) > 0 and not _YEAR.search(numbered))
-            self.lines.append(Line(s, e, line, heading, list_item, bool(_CAPTION.match(line)), _bylineish(nxt)))
+            self.lines.append(Line(s, e, line, heading, list_item, bool(_CAPTION.match(line)),
+                                   _bylineish(nxt, following[1] if len(following) > 1 else "")))
         self._starts = [ln.start for ln in self.lines]
         self.emphasis = [(m.start(m.lastindex), m.end(m.lastindex)) for m in _EMPHASIS.finditer(text)]
 

@@ -464,7 +464,8 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
         if words[0] in _INTERJECTIONS or toks[0].text in _BREAKERS or words[0] in _PRONOUNS or body.endswith("!"):
             continue
         cue = bool(_QUOTE_CUE_BEFORE.search(text[max(0, s - 40):s - 1])) or bool(_QUOTE_CUE_AFTER.match(text, a + qe + 1)) \
-            or (text[s - 2:s - 1] == "(" and text[a + qe + 1:a + qe + 2] == ")")    # ("A Title"): cited
+            or (text[s - 2:s - 1] == "(" and text[a + qe + 1:a + qe + 2] == ")"      # ("A Title"): cited
+                and ", " not in body and words[-1] not in FUNCTION_WORDS)
         caps = [t for t in toks if t.text.lower() not in FUNCTION_WORDS]
         title_case = len(caps) >= 2 and all(_is_cap(t.text) for t in caps)
         if cue:
@@ -502,7 +503,7 @@ whole full entire actual cited linked seminal famous landmark main key core rele
 classic foundational latest earlier later great excellent good nice interesting important first-ever follow-up blog
 research technical final initial published one this that their our its his her your my same canonical source best single
 entry-level short long big small two three few many whole""".split())
-_ET_AL = re.compile(r"(?<![\w-])([A-Z][\w'\u2019\u00C0-\u024F\-]+(?:\s+(?:and|&)\s+[A-Z][\w\u00C0-\u024F\-]+)?)\s+et\s+al\.?"
+_ET_AL = re.compile(r"(?<![A-Za-z\-])([A-Z][\w'\u2019\u00C0-\u024F\-]+(?:\s+(?:and|&)\s+[A-Z][\w\u00C0-\u024F\-]+)?)\s+et\s+al\.?"
                     r"(?:,?\s*\(?((?:19|20)\d\d)\)?)?")
 _WORK_FROM = re.compile(r"\b(?:recent\s+)?(?:work|paper|papers)\s+(?:from|by)\s+([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+){0,2})")
 _TOPIC_STOP = frozenset("the a an his her their its this that new recent old original famous quick".split())
@@ -564,6 +565,10 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), "author-ref", "", score=0.5,
                            authors=[name], years=[int(m.group(2))] if m.group(2) else [],
                            reason="authors (et al.)" + (" and a year" if m.group(2) else "")))
+    for m in _NAMES_VERB.finditer(seg):
+        if _names_ok(m.group(1)):
+            out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.55,
+                               authors=_surnames(m.group(1))[:2], reason="two authors and a reporting verb"))
     for m in _WORK_FROM.finditer(seg):
         out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), "author-ref", "", score=0.45,
                            authors=[m.group(1).split()[-1]], confidence=MAYBE,
@@ -571,6 +576,13 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
     return out
 
 
+# "Frankle and Carbin showed ...": two surnames, then a verb that reports what a work did.
+_REPORTING = (r"showed|show|shows|found|find|finds|proposed|propose|proposes|introduced|introduce|introduces|"
+              r"demonstrated|demonstrate|demonstrates|argued|argue|argues|observed|observe|observes|reported|"
+              r"report|reports|identified|identify|identifies|established|establish|establishes|suggested|"
+              r"suggest|suggests|studied|study|studies|call|called|coined|named|describe|described|describes")
+_NAMES_VERB = re.compile(r"(?<![A-Za-z\-])([A-Z][a-z\u00C0-\u024F'\-]+\s+(?:and|&)\s+[A-Z][a-z\u00C0-\u024F'\-]+)"
+                         r"(?:\s*\((?:19|20)\d\d\))?\s+(?:" + _REPORTING + r")\b")
 # "Irving & Amodei, 2018", "Hendrycks and Gimpel (2017)", "Hubinger (2019)", "(Christiano, 2018;
 # Olsson et al., 2022)": surnames, then a year, in the shapes citation styles use.
 _SURNAME = r"(?:(?:van|von|de|der|den|du|di|da|le|la)\s+)?[A-Z][a-z\u00C0-\u024F'\u2019]*(?:[A-Z][a-z\u00C0-\u024F]+)*(?:-[A-Z][a-z\u00C0-\u024F]+)?"
@@ -620,6 +632,9 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
             if m and _names_ok(m.group(1)):
                 s = pos + lead.end()
                 add(s, s + len(body.rstrip()), m.group(1), m.group(2), "authors and a year in brackets")
+            elif (m := re.match(rf"({_NAMES}),?\s+({_YEAR_RX})(?=\s*(?:[,:]|$))", body)) and _names_ok(m.group(1)):
+                s = pos + lead.end()          # "(Sharma 2023, the later diagnosis)"
+                add(s, s + m.end(), m.group(1), m.group(2), "authors and a year in brackets")
             pos += len(part) + len(sep)
     for m in _BARE_REF.finditer(seg):
         s = a + m.start(1)
@@ -759,6 +774,13 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
     perspective"). Only the layout's evidence (``list_item_title``) makes one a work."""
     out = []
     for line in layout.lines:
+        if line.heading and line.byline_next:        # a work's title over its authors
+            start = line.start + len(line.text) - len(line.text.lstrip())
+            end = line.start + len(line.text.rstrip())
+            if 2 <= len(_tokens(text, start, end)) <= 24:
+                out.append(Mention(None, text[start:end], start, end, "title", "", score=0.75,
+                                   reason="a heading over a line of authors"))
+            continue
         start, body = layout.item_body(line)
         if not body[:1].isupper():
             continue
