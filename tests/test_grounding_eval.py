@@ -251,3 +251,14 @@ def test_author_year_references_resolve_through_search(tmp_path, standin, aliase
     got = {r["surface"]: (r["status"], r["title"]) for r in rows}
     assert got["Irving, Christiano & Amodei (2018)"] == ("resolved", "AI safety via debate")
     assert got["Hubinger et al., 2019"][1] == "Risks from Learned Optimization in Advanced Machine Learning Systems"
+
+
+def test_one_word_titles_after_a_cue(aliases):
+    text = 'I liked the post "Simulators". In the paper Grokking, they train small nets. Read the essay Hyperstition today.'
+    assert {"Simulators", "Grokking", "Hyperstition"} <= set(_works(text, aliases))
+
+
+def test_a_term_introducing_its_acronym_is_not_a_title(aliases):
+    text = "Methods like Reinforcement Learning from Human Feedback (RLHF) and Constitutional AI (CAI) help."
+    works = _works(text, aliases)
+    assert "Reinforcement Learning from Human Feedback" not in works and "Constitutional AI" in works

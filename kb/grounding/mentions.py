@@ -386,6 +386,10 @@ def _split_lists(text: str, runs: list[list[_Tok]]) -> list[list[_Tok]]:
     return out
 
 
+_TRAILING_ADVERBS = frozenset("today yesterday again too also now later recently though anyway first instead here there "
+                              "lately soon".split())
+
+
 def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
     """Sentence-case titles after a cue: "also see Loss landscapes of small networks and Why
     does pruning work?", "a research agenda: The modular brain programme."; each piece must
@@ -410,13 +414,18 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
             parts.append((pos, start + sm.start()))
             pos = start + sm.end()
         parts.append((pos, end))
+        named = bool(re.search(r"\bthe\s+(?:paper|post|article|essay|book|preprint)\s*$", m.group(0).rstrip(), re.I))
         for s, e in parts:
             toks = _tokens(text, s, e)
-            if not (2 <= len(toks) <= 20) or not toks[0].text[0].isupper() or toks[0].text in _BREAKERS:
+            while len(toks) > 1 and toks[-1].text.lower() in _TRAILING_ADVERBS and not _is_cap(toks[-1].text):
+                toks.pop()                # "the essay Hyperstition today" -> "Hyperstition"
+                e = toks[-1].end
+            # one capitalised word is a title only right after "the post", "the paper", ...
+            if not (2 - named <= len(toks) <= 20) or not toks[0].text[0].isupper() or toks[0].text in _BREAKERS:
                 continue
             if any(t.text.lower() in _PRONOUNS for t in toks):
                 continue
-            if _is_cap(toks[1].text):
+            if len(toks) > 1 and _is_cap(toks[1].text):
                 # a title-case start ends at the first lower-case word that is not a function word
                 for k, t in enumerate(toks[2:], 2):
                     if t.text.islower() and t.text not in FUNCTION_WORDS:
@@ -840,6 +849,11 @@ def _judge(text: str, m: Mention, layout: Layout) -> bool:
     if _ORG_WORDS.search(m.surface) and len(words) <= 6 and not cue:
         score -= 0.35
         why.append("but an organisation's name")
+    acro = re.match(r"\s*\(([A-Z][A-Za-z]{1,7})\)", text[m.end:m.end + 12])
+    if acro and not cue and acro.group(1).rstrip("s").upper() == "".join(
+            w[0] for w in re.findall(r"[A-Za-z][\w\-]*", m.surface) if w.lower() not in FUNCTION_WORDS).upper():
+        score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback (RLHF)": a term
+        why.append("but a term introducing its acronym")
     if _GLUED_DIGITS.search(m.surface):
         score -= 0.4
         why.append("but names with footnote digits")
