@@ -160,6 +160,9 @@ class AliasTable:
         # is one of its names too, in any case: "language models are few-shot learners".
         for alias in self.aliases:
             full = [" ".join(alias.title.split()).lower()] if alias.title and len(alias.title.split()) >= 3 else []
+            # "the sleeper agents paper": a known name with "paper" after it, in any case
+            full += [n.lower() + " paper" for n in alias.names if _has_upper(n) and not n.lower().endswith(" paper")
+                     and len(n) >= 5 and n not in alias.needs_cue]
             for name in list(alias.names) + full:
                 key = name if _has_upper(name) else name.lower()
                 if key not in self._by_name:
