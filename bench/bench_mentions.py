@@ -71,9 +71,14 @@ def run(work_dir: Path, quick: bool = False, log=print) -> dict:
     cmd = kb_command() + ["mentions", str(doc), "--json"]
     whole, whole_times, _ = timed(cmd, repeat)
     start, start_times, _ = timed(kb_command() + ["--help"], repeat)
-    cpu = _child_cpu(cmd)
-    metrics.append(Metric("mentions", f"kb mentions --json, {words:,} words (whole process)", whole, "s", start,
+    n_cpu = 1 if quick else 3
+    cpu = min(_child_cpu(cmd) for _ in range(n_cpu))
+    cpu_start = min(_child_cpu(kb_command() + ["--help"]) for _ in range(n_cpu))
+    metrics.append(Metric("mentions", f"kb mentions --json, {words:,} words (whole process, wall)", whole, "s", start,
                           "kb --help", "s", target_on="value", target_op="<", target=1.0,
-                          note=f"CPU {cpu:.2f} s (user+sys); best of {repeat}; offline"))
+                          note=f"best of {repeat}; offline; wall time includes waiting for a core on a loaded machine"))
+    metrics.append(Metric("mentions", f"kb mentions --json, {words:,} words (whole process, CPU user+sys)", cpu, "s",
+                          cpu_start, "kb --help CPU", "s", target_on="value", target_op="<", target=1.0,
+                          note=f"best of {n_cpu}; what the command costs when it has a core"))
     return {"metrics": metrics, "context": {"words": words, "extract": ext_times, "floor": floor_times,
                                             "whole": whole_times, "startup": start_times}}
