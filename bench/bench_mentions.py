@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from common import ROOT, Metric
-from bench_query import kb_command, timed
+from bench_query import kb_command
 
 
 def _document(work_dir: Path) -> Path:
@@ -33,11 +33,19 @@ def _document(work_dir: Path) -> Path:
     return path
 
 
-def _child_cpu(cmd: list[str]) -> float:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(cmd, capture_output=True, cwd=ROOT, check=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+def _measure(cmd: list[str], repeat: int, warm_up: bool) -> tuple[float, float, list[float]]:
+    """Best wall time and best CPU time (user + sys) of ``repeat`` runs of a command."""
+    walls, cpus = [], []
+    for i in range(repeat + warm_up):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        subprocess.run(cmd, capture_output=True, cwd=ROOT, check=True)
+        wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if i or not warm_up:
+            walls.append(wall)
+            cpus.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
+    return min(walls), min(cpus), walls
 
 
 def run(work_dir: Path, quick: bool = False, log=print) -> dict:
@@ -69,16 +77,13 @@ def run(work_dir: Path, quick: bool = False, log=print) -> dict:
                       "one regex pass over the words", "s", note=f"{len(found)} mentions; CPU {ext_cpu:.3f} s; best of {repeat}")]
 
     cmd = kb_command() + ["mentions", str(doc), "--json"]
-    whole, whole_times, _ = timed(cmd, repeat)
-    start, start_times, _ = timed(kb_command() + ["--help"], repeat)
-    n_cpu = 1 if quick else 3
-    cpu = min(_child_cpu(cmd) for _ in range(n_cpu))
-    cpu_start = min(_child_cpu(kb_command() + ["--help"]) for _ in range(n_cpu))
+    whole, cpu, whole_times = _measure(cmd, 1 if quick else repeat, warm_up=not quick)
+    start, cpu_start, start_times = _measure(kb_command() + ["--help"], 1 if quick else repeat, warm_up=not quick)
     metrics.append(Metric("mentions", f"kb mentions --json, {words:,} words (whole process, wall)", whole, "s", start,
                           "kb --help", "s", target_on="value", target_op="<", target=1.0,
-                          note=f"best of {repeat}; offline; wall time includes waiting for a core on a loaded machine"))
+                          note=f"best of {len(whole_times)}; offline; wall time includes waiting for a core on a loaded machine"))
     metrics.append(Metric("mentions", f"kb mentions --json, {words:,} words (whole process, CPU user+sys)", cpu, "s",
                           cpu_start, "kb --help CPU", "s", target_on="value", target_op="<", target=1.0,
-                          note=f"best of {n_cpu}; what the command costs when it has a core"))
+                          note="what the command costs when it has a core"))
     return {"metrics": metrics, "context": {"words": words, "extract": ext_times, "floor": floor_times,
                                             "whole": whole_times, "startup": start_times}}

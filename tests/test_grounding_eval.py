@@ -44,17 +44,17 @@ def test_development_figures(aliases):
     for links_kept in (True, False):
         s = ev.score(ev.load("dev", links=links_kept), aliases)
         assert s.recall("title") >= 0.95, s.misses
-        assert s.recall("nickname", "author-ref") >= 0.9, s.misses
-        assert s.precision >= 0.92, s.wrong
+        assert s.recall("nickname", "author-ref") >= 0.95, s.misses
+        assert s.precision >= 0.95, s.wrong
 
 
 def test_heldout_figures_do_not_regress(aliases):
     """Never tuned on: a floor under the figures measured at the end of issue 15 (README), so a
     change that loses ground on unseen prose fails here. The failures are not printed."""
     s = ev.score(ev.load("heldout", links=False), aliases)
-    assert s.recall("title") >= 0.6
-    assert s.recall("nickname", "author-ref") >= 0.85
-    assert s.precision >= 0.75
+    assert s.recall("title") >= 0.78
+    assert s.recall("nickname", "author-ref") >= 0.88
+    assert s.precision >= 0.8
 
 
 def test_seed_and_unseen_documents(aliases):
