@@ -1,16 +1,21 @@
-"""Finding the works a forum text names, offline.
+"""Finding the works a text names, offline.
 
-Forum prose names works without quotes or links: full titles in running text, sentence-case
-titles after "see", nicknames, "the Smith paper", titles cut off mid-word, and now and then a
-DOI, arXiv id or URL. Nothing here knows any particular document or title: titles are found
-from their shape (runs of capitalised words joined by lower-case function words, colons and
-hyphens; sentence-case spans after cue phrases such as "see" or "the post"; quoted spans),
-nicknames from the alias table, author references from a few patterns, ids from regexes.
+People name works in many shapes: full titles in running text, sentence-case titles in quotes or
+after "see", reading-list lines, link anchors, nicknames ("IOI", "the Kaplan paper"), author
+references ("Hendrycks and Gimpel (2017)", "Stiennon's curve [2009.01325]"), ids and URLs.
+Nothing here knows any particular document or title. Extraction has two steps:
 
-Every candidate gets a score for how title-like it is. Extraction errs towards recall: a
-capitalised phrase that is not a work (a name, a heading, an organisation) is left for the
-resolver, whose similarity threshold rejects it, and the score decides whether it is worth a
-request at all and whether a miss is kept as an unresolved work or dropped as not-a-work.
+1. Candidates, broadly: title-shaped runs, quoted spans, spans after cue words, list and
+   heading lines, link anchors, coined names with a citation marker or a word like "dataset",
+   author-reference grammar, alias-table hits (``aliases.py``), ids, and nicknames the document
+   defines itself ("Constitutional AI (CAI)").
+2. Evidence decides: the alias table, the layout (``layout.py``: headings, bylines, lists,
+   captions, emphasis), link targets (``links.py``), cue words and citation markers. Each
+   mention gets a confidence, WORK (kb acts on it) or MAYBE (listed for a human), and a reason
+   in words. A model or method name used as a concept ("RLHF", "GPT-4") is a MAYBE unless the
+   text cites it ("the RLHF paper", "DPO [23]").
+
+The score is how title-like a candidate is; the resolver uses it too (``seeds.py``).
 """
 
 from __future__ import annotations
