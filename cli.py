@@ -1379,6 +1379,7 @@ def standin_serve(
     """Serve a generated corpus (plus the real works) the way api.semanticscholar.org does."""
     import threading
 
+    from kb.standin.datasets.bulk import RELEASES
     from kb.standin.faults import parse_fault_rates
     from kb.standin.server import create_standin
 
@@ -1392,7 +1393,9 @@ def standin_serve(
     corpus = standin.corpus
     sys.stdout.write(f"kb standin: {len(corpus):,} papers ({len(corpus.work_ids):,} real works, "
                      f"{corpus.edge_count:,} citations) at {standin.url}; "
-                     f"use KB_S2_API_URL={standin.url}. Ctrl-C stops.\n")
+                     f"use KB_S2_API_URL={standin.url}. Ctrl-C stops.\n"
+                     f"kb standin: bulk datasets (releases {', '.join(RELEASES)}) at "
+                     f"{standin.url}/datasets/v1 (any x-api-key, or --api-key's).\n")
     sys.stdout.flush()
     import signal
 
@@ -1405,6 +1408,7 @@ def standin_serve(
         pass
     finally:
         standin.stop()
+        standin.datasets.close()
 
 
 # -- mentions, seeds and aliases (seeds helper) ------------------------------------------------
