@@ -1626,6 +1626,74 @@ def alias_list(
                                  for a in aliases])))
 
 
+# -- bulk datasets (datasets helper) -----------------------------------------------------------
+
+datasets_app = typer.Typer(no_args_is_help=True,
+                           help="Semantic Scholar's bulk datasets: pull, update, extract into the store.")
+app.add_typer(datasets_app, name="datasets")
+
+
+def _datasets_dir(folder: Optional[Path]) -> Path:
+    from kb.sources.datasets.local import datasets_dir
+
+    return folder or datasets_dir(Settings(db_path=state.db, datasets_dir=state.settings.datasets_dir))
+
+
+_DATASETS_DIR_OPT = typer.Option(None, "--dir", help="Datasets folder (default: $KB_DATASETS_DIR, "
+                                 "or datasets/ beside the store).")
+
+
+class BytesDisplay:
+    """A download bar on a terminal (files done, bytes); quiet when piped."""
+
+    def __init__(self, title: str, enabled: bool = True):
+        self.title = title
+        self.enabled = enabled and sys.stderr.isatty()
+        self.live = None
+
+    def __enter__(self):
+        if self.enabled:
+            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+            self.live = Progress(TextColumn(f"[bold]{self.title}"), BarColumn(),
+                                 TextColumn("{task.fields[detail]}"), DownloadColumn(),
+                                 TransferSpeedColumn(), console=err_console())
+            self.live.__enter__()
+            self.task = self.live.add_task(self.title, total=None, detail="")
+        return self
+
+    def __call__(self, p) -> None:
+        if self.live is not None:
+            self.live.update(self.task, completed=p.bytes_done,
+                             detail=f"{p.dataset} {p.file} ({p.files_done}/{p.files_total} files)")
+
+    def __exit__(self, *exc):
+        if self.live is not None:
+            self.live.__exit__(*exc)
+
+
+@datasets_app.command("pull")
+def datasets_pull(
+    names: list[str] = typer.Argument(..., help="Datasets: papers citations abstracts tldrs embeddings-specter_v2 ..."),
+    release: str = typer.Option("latest", "--release", help="A release id (kb datasets releases) or latest."),
+    folder: Optional[Path] = _DATASETS_DIR_OPT,
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Download datasets of a release (needs S2_API_KEY); resumable: run it again to continue."""
+    from kb.sources.datasets.pull import pull
+
+    with BytesDisplay("pull", enabled=not as_json) as display:
+        report = pull(state.settings, names, release, root=_datasets_dir(folder), progress=display)
+    if as_json:
+        emit_json(report.as_dict())
+        return
+    console().print(table(f"release {report.release}", ["dataset", "files", "downloaded now", "bytes"],
+                          [[n, d["files"], d["downloaded"], f"{d['bytes']:,}"]
+                           for n, d in report.datasets.items()]))
+    if report.relinks or report.ranged_requests:
+        console().print(f"{report.ranged_requests} resumed downloads, {report.relinks} expired links renewed")
+
+
 def main() -> None:
     app()
 
