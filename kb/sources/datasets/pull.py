@@ -19,11 +19,22 @@ from kb.sources.datasets.local import LocalDatasets, local_name
 
 @dataclass
 class PullProgress:
+    """What a progress display needs; ``tell`` passes it on after every change."""
+
     dataset: str = ""
     file: str = ""
     files_done: int = 0
     files_total: int = 0
     bytes_done: int = 0
+    tell: Callable[["PullProgress"], None] = field(default=lambda p: None, repr=False)
+
+    def add_bytes(self, n: int) -> None:
+        self.bytes_done += n
+        self.tell(self)
+
+    def file_done(self) -> None:
+        self.files_done += 1
+        self.tell(self)
 
 
 @dataclass
@@ -53,14 +64,8 @@ def pull(settings, names: list[str], release: str = "latest", *, root=None,
 async def _pull(settings, local: LocalDatasets, names: list[str], wanted: str, progress) -> PullReport:
     from kb.sources.s2.client import S2Client
 
-    state = PullProgress()
-    tell = progress or (lambda p: None)
-
-    def on_bytes(n: int) -> None:
-        state.bytes_done += n
-        tell(state)
-
-    async with S2Client(settings) as client, Downloader(settings, on_bytes=on_bytes) as downloader:
+    state = PullProgress(tell=progress or (lambda p: None))
+    async with S2Client(settings) as client, Downloader(settings, on_bytes=state.add_bytes) as downloader:
         release = await api.resolve_release(client, wanted)
         report = PullReport(release=release)
         links = {name: await api.dataset_links(client, release, name) for name in names}
@@ -78,8 +83,7 @@ async def _pull(settings, local: LocalDatasets, names: list[str], wanted: str, p
                 state.dataset, state.file = name, file_name
                 if file_name in ds.files and (folder / file_name).exists():
                     report.files_skipped += 1
-                    state.files_done += 1
-                    tell(state)
+                    state.file_done()
                     continue
 
                 async def relink(name=name, position=position, file_name=file_name) -> str:
@@ -92,8 +96,7 @@ async def _pull(settings, local: LocalDatasets, names: list[str], wanted: str, p
                 local.save()
                 downloaded += 1
                 report.files_downloaded += 1
-                state.files_done += 1
-                tell(state)
+                state.file_done()
             report.datasets[name] = {"files": len(ds.expected), "downloaded": downloaded,
                                      "bytes": sum(ds.files.values())}
         report.bytes = state.bytes_done
@@ -109,14 +112,8 @@ async def download_diffs(settings, local: LocalDatasets, name: str, start: str, 
     ``(end_release, [(diff, update paths, delete paths)])``."""
     from kb.sources.s2.client import S2Client
 
-    state = PullProgress(dataset=name)
-    tell = progress or (lambda p: None)
-
-    def on_bytes(n: int) -> None:
-        state.bytes_done += n
-        tell(state)
-
-    async with S2Client(settings) as client, Downloader(settings, on_bytes=on_bytes) as downloader:
+    state = PullProgress(dataset=name, tell=progress or (lambda p: None))
+    async with S2Client(settings) as client, Downloader(settings, on_bytes=state.add_bytes) as downloader:
         end = await api.resolve_release(client, wanted)
         if end <= start:
             return end, []
@@ -137,7 +134,6 @@ async def download_diffs(settings, local: LocalDatasets, name: str, start: str, 
 
                         await downloader.fetch(url, target, relink)
                     paths[kind].append(target)
-                    state.files_done += 1
-                    tell(state)
+                    state.file_done()
             out.append((diff, paths["updates"], paths["deletes"]))
         return end, out
