@@ -106,7 +106,8 @@ NODES_SQL = ("SELECT r.corpusid, r.depth, CASE WHEN e.corpusid IS NULL THEN 0 EL
 PAPERS_SQL = (
     "SELECT p.corpusid, p.paper_id, p.externalids, p.url, p.title, p.authors, p.venue, p.year, "
     "p.referencecount, p.citationcount, p.influentialcitationcount, p.s2fieldsofstudy, "
-    "p.publicationtypes, p.publicationdate, a.abstract, a.openaccessinfo, t.text AS tldr "
+    "p.publicationtypes, p.publicationdate, a.abstract, a.openaccessinfo, t.text AS tldr, "
+    "n.depth, n.expanded "
     "FROM nodes n JOIN papers p ON p.corpusid = n.corpusid "
     "LEFT JOIN abstracts a ON a.corpusid = n.corpusid "
     "LEFT JOIN tldrs t ON t.corpusid = n.corpusid "
@@ -161,7 +162,7 @@ def walk(engine, seeds: list[tuple[int | None, str]], options: ExtractOptions,
     progress = ExtractProgress(stage="walk")
     engine.view_rows("seed_ids", [("corpusid", "BIGINT"), ("paper_id", "STRING")], seeds)
     per_hop = [engine.materialize("reached_0", SEEDS_SQL)]
-    engine.materialize("frontier_0", "SELECT corpusid FROM reached_0")
+    engine.view("frontier_0", "SELECT corpusid FROM reached_0")
     expanded = ["frontier_0"] if options.depth > 0 else []
     gate = _theme_gate(options.theme) if options.theme else None
     for hop in range(1, options.depth + 1):
@@ -169,12 +170,12 @@ def walk(engine, seeds: list[tuple[int | None, str]], options: ExtractOptions,
         tell(progress)
         found = engine.materialize(f"new_{hop}", hop_sql(f"frontier_{hop - 1}", f"reached_{hop - 1}", options))
         per_hop.append(found)
-        engine.materialize(f"reached_{hop}", f"SELECT corpusid, depth FROM reached_{hop - 1} "
-                                             f"UNION ALL SELECT corpusid, {hop} AS depth FROM new_{hop}")
+        engine.view(f"reached_{hop}", f"SELECT corpusid, depth FROM reached_{hop - 1} "
+                                      f"UNION ALL SELECT corpusid, {hop} AS depth FROM new_{hop}")
         if hop == options.depth:
             break
         if gate is None:
-            engine.materialize(f"frontier_{hop}", f"SELECT corpusid FROM new_{hop}")
+            engine.view(f"frontier_{hop}", f"SELECT corpusid FROM new_{hop}")
         else:
             passing = [(cid,) for cid, title, abstract in engine.rows(
                 f"SELECT n.corpusid, p.title, a.abstract FROM new_{hop} n JOIN papers p ON p.corpusid = n.corpusid "
@@ -182,13 +183,13 @@ def walk(engine, seeds: list[tuple[int | None, str]], options: ExtractOptions,
             engine.view_rows(f"frontier_{hop}", [("corpusid", "BIGINT")], passing)
         expanded.append(f"frontier_{hop}")
     final = min(options.depth, len(per_hop) - 1)
-    engine.materialize("reached", f"SELECT corpusid, depth FROM reached_{final}")
+    engine.view("reached", f"SELECT corpusid, depth FROM reached_{final}")
     if expanded:
-        n_expanded = engine.materialize("expanded_ids", " UNION ALL ".join(f"SELECT corpusid FROM {f}" for f in expanded))
+        engine.view("expanded_ids", " UNION ALL ".join(f"SELECT corpusid FROM {f}" for f in expanded))
     else:
         engine.view_rows("expanded_ids", [("corpusid", "BIGINT")], [])
-        n_expanded = 0
     engine.materialize("nodes", NODES_SQL)
+    n_expanded = list(engine.rows("SELECT count(*) FROM nodes WHERE expanded = 1"))[0][0]
     return per_hop, n_expanded
 
 
@@ -249,19 +250,18 @@ def load(store: Store, engine, report: ExtractReport, options: ExtractOptions,
         report.run_id = open_run(conn, "bulk", json.dumps(params, sort_keys=True))
     before = store.counts()
     progress = ExtractProgress(stage="papers")
-    depth_of: dict[int, tuple[int, int]] = {cid: (d, e) for cid, d, e in engine.rows("SELECT corpusid, depth, expanded FROM nodes")}
     paper_ids: dict[int, str] = {}
-    page = []
+    page: list[tuple] = []  # (record, depth, expanded)
     for row in engine.rows(PAPERS_SQL):
         record = paper_record(row)
         if record is None:
             continue
-        page.append(record)
+        page.append((record, row[-2], row[-1]))
         paper_ids[row[0]] = record.paper_id
         if len(page) >= PAPER_PAGE:
-            _store_papers(store, page, report.run_id, release, depth_of, progress, tell)
+            _store_papers(store, page, report.run_id, release, progress, tell)
             page = []
-    _store_papers(store, page, report.run_id, release, depth_of, progress, tell)
+    _store_papers(store, page, report.run_id, release, progress, tell)
     progress.stage = "edges"
     edges = []
     for row in engine.rows(EDGES_SQL):
@@ -289,20 +289,17 @@ def load(store: Store, engine, report: ExtractReport, options: ExtractOptions,
                       f"depth {options.depth}", report.run_id))
 
 
-def _store_papers(store: Store, page, run_id: int, release: str | None, depth_of, progress, tell) -> None:
+def _store_papers(store: Store, page, run_id: int, release: str | None, progress, tell) -> None:
     """One page of papers, their provenance and their place in the walk, in one transaction."""
     if not page:
         return
     now = utc_now()
     with store.transaction() as conn:
-        store.upsert_papers(page, run_id=run_id)
+        store.upsert_papers([p for p, _, _ in page], run_id=run_id)
         conn.executemany("UPDATE paper SET bulk_release = ? WHERE paper_id = ?",
-                         [(release, p.paper_id) for p in page])
-        rows = []
-        for p in page:
-            depth, expanded = depth_of[p.corpus_id]
-            rows.append((p.paper_id, depth, "done" if expanded else "pending", -1 if expanded else 0,
-                         "seed" if depth == 0 else "bulk", now))
+                         [(release, p.paper_id) for p, _, _ in page])
+        rows = [(p.paper_id, depth, "done" if expanded else "pending", -1 if expanded else 0,
+                 "seed" if depth == 0 else "bulk", now) for p, depth, expanded in page]
         # Expanded papers' lists are complete (bulk data has no 10,000 cap): a later crawl
         # does not fetch them again; the boundary stays pending for a deeper crawl.
         conn.executemany(

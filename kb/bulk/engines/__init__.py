@@ -24,6 +24,9 @@ class Engine(Protocol):
     def view_rows(self, view: str, columns: Sequence[tuple[str, str]], rows: Sequence[tuple]) -> None:
         """``view`` over a few rows from Python (``columns``: name and SQL type)."""
 
+    def view(self, view: str, sql: str) -> None:
+        """Name a query (computed when used)."""
+
     def materialize(self, view: str, sql: str) -> int:
         """Compute ``sql`` once and keep it as ``view``; returns its row count."""
 

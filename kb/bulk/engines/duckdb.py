@@ -46,6 +46,10 @@ class DuckDBEngine:
             marks = ", ".join("?" for _ in columns)
             self.con.executemany(f"INSERT INTO {view} VALUES ({marks})", [tuple(r) for r in rows])
 
+    def view(self, view: str, sql: str) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS {view}")
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS {sql}")
+
     def materialize(self, view: str, sql: str) -> int:
         self.con.execute(f"DROP VIEW IF EXISTS {view}")
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {view} AS {sql}")

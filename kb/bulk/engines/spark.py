@@ -59,6 +59,9 @@ class SparkEngine:
         ddl = ", ".join(f"{c} {t}" for c, t in columns)
         self.spark.createDataFrame([tuple(r) for r in rows], ddl).createOrReplaceTempView(view)
 
+    def view(self, view: str, sql: str) -> None:
+        self.spark.sql(sql).createOrReplaceTempView(view)
+
     def materialize(self, view: str, sql: str) -> int:
         df = self.spark.sql(sql).cache()
         count = df.count()  # one job: computes the rows once and keeps them
@@ -76,7 +79,7 @@ class SparkEngine:
         return self.spark.read.parquet(str(folder)).count()
 
     def rows(self, sql: str, batch: int = 10_000) -> Iterator[tuple]:
-        for row in self.spark.sql(sql).toLocalIterator():
+        for row in self.spark.sql(sql).toLocalIterator(prefetchPartitions=True):
             yield tuple(row)
 
     def close(self) -> None:
