@@ -23,6 +23,7 @@ EXPECTED = {
                "papers/s vs one ORM", "edges/s vs one ORM"],
     "rank": ["personalised PageRank", "kb rank end to end", "peak RSS of kb rank"],
     "query": ['kb search "reward hacking"', 'kb search "language models"', "kb top --theme"],
+    "bulk": ["DuckDB conversion to Parquet", "depth-2 extraction from 10 seeds", "disk: Parquet tables"],
 }
 
 
