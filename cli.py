@@ -1798,6 +1798,36 @@ def datasets_extract(
         ["seconds", ", ".join(f"{k} {v:.1f}" for k, v in report.seconds.items())]]))
 
 
+@datasets_app.command("pagerank")
+def datasets_pagerank(
+    engine: str = _ENGINE_OPT,
+    iterations: int = typer.Option(50, "--iterations", min=1, help="At most this many power-iteration steps."),
+    top: int = typer.Option(20, "--top", min=1, help="How many papers to list."),
+    folder: Optional[Path] = _DATASETS_DIR_OPT,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """PageRank of every paper in the local release (written as Parquet beside the datasets);
+    lists the top papers."""
+    from kb.bulk.engines import open_engine
+    from kb.bulk.pagerank import pagerank
+    from kb.sources.datasets.local import LocalDatasets
+
+    local = LocalDatasets(_datasets_dir(folder))
+    db = open_engine(engine)
+    try:
+        report = pagerank(db, local, iterations=iterations, top=top)
+    finally:
+        db.close()
+    if as_json:
+        emit_json(report.as_dict())
+        return
+    console().print(table(f"PageRank of {report.papers:,} papers, {report.edges:,} citations "
+                          f"({report.iterations} steps, L1 change {report.delta:.1e})",
+                          ["#", "PageRank", "year", "title", "paper id"],
+                          _rows([[i, f"{r['pagerank']:.3g}", r["year"], r["title"], r["paper_id"]]
+                                 for i, r in enumerate(report.top, 1)])))
+
+
 def _extract_progress(enabled: bool):
     """One line per stage on a terminal's stderr (the walk's hops, then pages loaded)."""
     if not (enabled and sys.stderr.isatty()):

@@ -30,6 +30,9 @@ class Engine(Protocol):
     def materialize(self, view: str, sql: str) -> int:
         """Compute ``sql`` once and keep it as ``view``; returns its row count."""
 
+    def drop(self, view: str) -> None:
+        """Forget a view or table (and the memory it holds)."""
+
     def write_parquet(self, sql: str, folder: Path) -> int:
         """Write the result of ``sql`` as Parquet files into ``folder`` (made afresh); rows written."""
 

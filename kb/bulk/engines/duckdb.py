@@ -55,6 +55,10 @@ class DuckDBEngine:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {view} AS {sql}")
         return self.con.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
 
+    def drop(self, view: str) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS {view}")
+        self.con.execute(f"DROP VIEW IF EXISTS {view}")
+
     def write_parquet(self, sql: str, folder: Path) -> int:
         folder = Path(folder)
         shutil.rmtree(folder, ignore_errors=True)

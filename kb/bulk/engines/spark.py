@@ -72,6 +72,12 @@ class SparkEngine:
         df.createOrReplaceTempView(view)
         return count
 
+    def drop(self, view: str) -> None:
+        old = self._cached.pop(view, None)
+        if old is not None:
+            old.unpersist()
+        self.spark.catalog.dropTempView(view)
+
     def write_parquet(self, sql: str, folder: Path) -> int:
         folder = Path(folder)
         shutil.rmtree(folder, ignore_errors=True)
