@@ -14,6 +14,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_DB = DATA_DIR / "kb.sqlite"
 DEFAULT_API_URL = "https://api.semanticscholar.org"
+DEFAULT_FORUM_API_URL = "https://www.lesswrong.com"
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class Settings:
     max_attempts: int = 8
     backoff_base: float = 1.0
     backoff_cap: float = 60.0
+    forum_api_url: str = DEFAULT_FORUM_API_URL
+    forum_requests_per_second: float = 1.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -51,4 +54,13 @@ class Settings:
             max_attempts=int(env.get("KB_MAX_ATTEMPTS") or 8),
             backoff_base=float(env.get("KB_BACKOFF_BASE") or 1.0),
             backoff_cap=float(env.get("KB_BACKOFF_CAP") or 60.0),
+            forum_api_url=(env.get("KB_FORUM_API_URL") or DEFAULT_FORUM_API_URL).rstrip("/"),
+            forum_requests_per_second=_positive(env, "KB_FORUM_RATE", 1.0),
         )
+
+
+def _positive(env, name: str, default: float) -> float:
+    value = float(env.get(name) or default)
+    if value <= 0:
+        raise ValueError(f"{name} must be positive, not {value}")
+    return value

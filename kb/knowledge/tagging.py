@@ -450,6 +450,10 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
     slugs = list(taxonomy.themes)
     n, k = len(texts.ids), len(slugs)
     rules = rule_matrix(texts, taxonomy) if n else np.zeros((0, k), dtype=np.float32)
+    if n and taxonomy.forum_tags:
+        from kb.knowledge.forum_tags import forum_tag_matrix
+
+        rules = np.maximum(rules, forum_tag_matrix(store, texts, taxonomy, thresholds.rule_confident))
     accept_rule = rules >= thresholds.rule
     rows: dict[tuple[int, str, str], float] = {}
     trained: dict[str, int] = {}

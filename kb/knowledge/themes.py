@@ -67,6 +67,8 @@ class Taxonomy:
     themes: dict[str, Theme]
     thresholds: Thresholds = field(default_factory=Thresholds)
     path: Path | None = None
+    # Forum tag name -> theme slugs ([forum_tags]): a post's forum tags are a tagging signal.
+    forum_tags: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __contains__(self, slug: str) -> bool:
         return slug in self.themes
@@ -164,9 +166,10 @@ def parse_taxonomy(text: str, path: Path | str = "<themes>") -> Taxonomy:
         where = f"{path}:{line}" if line else str(path)
         return ConfigError(f"{where}: {message}")
 
-    unknown_top = set(data) - {"theme", "tagging"}
+    unknown_top = set(data) - {"theme", "tagging", "forum_tags"}
     if unknown_top:
-        raise fail(f"unknown section(s) {sorted(unknown_top)}; expected [theme.SLUG] and [tagging]")
+        raise fail(f"unknown section(s) {sorted(unknown_top)}; expected [theme.SLUG], [tagging] "
+                   "and [forum_tags]")
     raw = data.get("theme", {})
     if not isinstance(raw, dict):
         raise fail("`theme` must be a table of [theme.SLUG] sections")
@@ -221,7 +224,24 @@ def parse_taxonomy(text: str, path: Path | str = "<themes>") -> Taxonomy:
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             raise fail(f"[tagging]: {key} must be a number")
     thresholds = Thresholds().replace(**tagging)
-    return Taxonomy(themes=themes, thresholds=thresholds, path=path)
+    return Taxonomy(themes=themes, thresholds=thresholds, path=path,
+                    forum_tags=_forum_tags(data.get("forum_tags", {}), themes, fail))
+
+
+def _forum_tags(raw, themes: dict[str, Theme], fail) -> dict[str, tuple[str, ...]]:
+    """``"Forum Tag Name" = "slug"`` or ``= ["slug", ...]``; every slug must be a theme."""
+    if not isinstance(raw, dict):
+        raise fail("[forum_tags] must be a table of \"Forum tag\" = [\"theme-slug\", ...]")
+    out = {}
+    for tag, slugs in raw.items():
+        slugs = [slugs] if isinstance(slugs, str) else slugs
+        if not isinstance(slugs, list) or not all(isinstance(s, str) for s in slugs):
+            raise fail(f"[forum_tags]: {tag!r} must map to a theme slug or a list of them")
+        for s in slugs:
+            if s not in themes:
+                raise fail(f"[forum_tags]: {tag!r} maps to {unknown_theme_message(s, themes.values())}")
+        out[tag.strip().lower()] = tuple(slugs)
+    return out
 
 
 def _line_of(text: str, slug: str) -> int | None:

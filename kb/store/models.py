@@ -45,6 +45,23 @@ class Paper(SQLModel, table=True):
     cits_without_id: int = 0
     added_at: Optional[str] = None
     added_by_run: Optional[int] = None
+    kind: str = "paper"
+
+
+class Post(SQLModel, table=True):
+    """A forum post's own columns; the rest of it is its ``paper`` row (kind 'post')."""
+
+    __tablename__ = "post"
+
+    paper: int = Field(primary_key=True, foreign_key="paper.id")
+    forum_id: str = Field(unique=True)
+    slug: Optional[str] = None
+    karma: Optional[int] = None
+    vote_count: Optional[int] = None
+    comment_count: Optional[int] = None
+    word_count: Optional[int] = None
+    af: Optional[int] = None
+    tags: Optional[str] = None
 
 
 class Author(SQLModel, table=True):
