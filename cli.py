@@ -1505,9 +1505,12 @@ def seed_add(
     reports = []
 
     async def run(client):
+        from kb.sources.forum.client import open_forum
+
         with open_store() as store:
             if files:
-                reports.append(await seeds.add_documents(store, client, list(files), aliases))
+                async with open_forum(state.settings) as forum:
+                    reports.append(await seeds.add_documents(store, client, list(files), aliases, forum=forum))
             if ids:
                 reports.append(await seeds.add_ids(store, client, list(ids)))
             if titles:

@@ -27,7 +27,7 @@ class Settings:
     max_attempts: int = 8
     backoff_base: float = 1.0
     backoff_cap: float = 60.0
-    forum_api_url: str = DEFAULT_FORUM_API_URL
+    forum_api_url: str | None = DEFAULT_FORUM_API_URL   # None: do not use the forum
     forum_requests_per_second: float = 1.0
 
     @classmethod
@@ -54,9 +54,16 @@ class Settings:
             max_attempts=int(env.get("KB_MAX_ATTEMPTS") or 8),
             backoff_base=float(env.get("KB_BACKOFF_BASE") or 1.0),
             backoff_cap=float(env.get("KB_BACKOFF_CAP") or 60.0),
-            forum_api_url=(env.get("KB_FORUM_API_URL") or DEFAULT_FORUM_API_URL).rstrip("/"),
+            forum_api_url=_forum_url(env.get("KB_FORUM_API_URL")),
             forum_requests_per_second=_positive(env, "KB_FORUM_RATE", 1.0),
         )
+
+
+def _forum_url(value: str | None) -> str | None:
+    """``KB_FORUM_API_URL``: the forum's base URL, or ``none`` to leave forum posts unresolved."""
+    if value is not None and value.strip().lower() in ("none", "off"):
+        return None
+    return (value or DEFAULT_FORUM_API_URL).rstrip("/")
 
 
 def _positive(env, name: str, default: float) -> float:

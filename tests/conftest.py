@@ -143,6 +143,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 
 # == forum stand-in fixtures (forum helper) =====================================================
+# Tests never reach the real forum: unless a test points KB_FORUM_API_URL at a forum stand-in,
+# the forum source is off (as `KB_FORUM_API_URL=none` turns it off for a user).
+os.environ.setdefault("KB_FORUM_API_URL", "none")
+
 #   forum_corpus   session-scoped ForumCorpus: the real Alignment Forum posts, bodies linking
 #                  into ``standin_corpus``. Do not mutate.
 #   make_forum     factory: make_forum(**knobs) -> started ForumStandIn, stopped at teardown.

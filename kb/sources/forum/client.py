@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -148,6 +149,17 @@ class ForumClient:
         answer = await self.request("/api/search", body, lambda d: isinstance(d, list) and len(d) == 1
                                     and isinstance(d[0], dict) and isinstance(d[0].get("hits"), list))
         return [h for h in answer[0]["hits"] if isinstance(h, dict)]
+
+
+@asynccontextmanager
+async def open_forum(settings: Settings | None = None) -> AsyncIterator[ForumClient | None]:
+    """A forum client, or None when ``KB_FORUM_API_URL=none`` turned the forum off."""
+    settings = settings or Settings.from_env()
+    if not settings.forum_api_url:
+        yield None
+        return
+    async with ForumClient(settings) as forum:
+        yield forum
 
 
 def _first_error(answer: Any) -> str:
