@@ -59,7 +59,7 @@ def build(db_path: Path, documents: list[Path] | None = None, budget: CrawlBudge
                 async with S2Client(settings) as client, open_forum(settings) as forum:
                     seeded = await seeds.add_documents(store, client, documents, aliases, forum=forum)
                     crawler = Crawler(store, client, budget or CrawlBudget(), progress=progress,
-                                      theme_scorer=_theme_scorer())
+                                      theme_scorer=_theme_scorer(), forum=forum)
                     return seeded.to_dict(), await crawler.run()
 
             seeded, report = asyncio.run(go())

@@ -27,7 +27,7 @@ class Settings:
     max_attempts: int = 8
     backoff_base: float = 1.0
     backoff_cap: float = 60.0
-    forum_api_url: str | None = DEFAULT_FORUM_API_URL   # None: do not use the forum
+    forum_api_url: str | None = None   # None: forum off (from_env defaults to the live forum)
     forum_requests_per_second: float = 1.0
 
     @classmethod

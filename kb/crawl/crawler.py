@@ -17,10 +17,12 @@ import asyncio
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from kb.crawl.frontier import CITS, REFS, Entry, Frontier, FrontierRules
+from kb.crawl.forum_lists import ForumLists
+from kb.crawl.frontier import CITS, REFS, Entry, Frontier, FrontierRules, is_post
 from kb.errors import KbError, NotFoundError
 from kb.sources.s2.client import BATCH_SIZE, S2Client
 from kb.sources.s2.parse import PAPER_FIELDS, parse_edge_page, parse_paper
@@ -100,9 +102,13 @@ class _Stop(Exception):
 class Crawler:
     def __init__(self, store: Store, client: S2Client, budget: CrawlBudget | None = None, *,
                  kind: str = "crawl", progress: Callable[[CrawlProgress], None] | None = None,
-                 theme_scorer=None, prepare=None, job: str | None = None):
+                 theme_scorer=None, prepare=None, job: str | None = None, forum=None):
         self.store = store
         self.client = client
+        # Forum posts' lists (body links, pingbacks) come through the forum client; without one
+        # a post is a dead end.
+        self.forum = forum
+        self.forum_lists = ForumLists(store, client, forum)
         self.budget = budget or CrawlBudget()
         self.kind = kind
         self.on_progress = progress
@@ -163,8 +169,12 @@ class Crawler:
                 "WHERE id = ?",
                 (status, utc_now(), message, self._requests_used(), self.run_id))
 
+    def _requests_sent(self) -> int:
+        """Requests to every service the crawl uses: one budget covers papers and posts."""
+        return self.client.requests_sent + (self.forum.requests_sent if self.forum is not None else 0)
+
     def _requests_used(self) -> int:
-        return self.client.requests_sent - self._requests_at_start
+        return self._requests_sent() - self._requests_at_start
 
     # -- budget --------------------------------------------------------------------------------
     def _budget_left(self) -> bool:
@@ -213,7 +223,7 @@ class Crawler:
     # -- the crawl -------------------------------------------------------------------------------
     async def run(self) -> CrawlReport:
         self._started = time.monotonic()
-        self._requests_at_start = self.client.requests_sent
+        self._requests_at_start = self._requests_sent()
         self._open_run()
         self.frontier = Frontier(self.store, self.budget.rules(), self.theme_scorer)
         self.progress.expanded = sum(1 for e in self.frontier.entries.values() if e.status == "done")
@@ -245,8 +255,9 @@ class Crawler:
             new_papers=p.new_papers, new_edges=p.new_edges, truncated_lists=p.truncated_lists,
             edges_without_id=p.edges_without_id, errors=p.errors, expanded=p.expanded,
             frontier_left=p.frontier, duration=p.elapsed, rate=p.rate, message=message,
-            stopped_by=self._stop_reason, retries=self.client.retries,
-            statuses=dict(self.client.statuses),
+            stopped_by=self._stop_reason,
+            retries=self.client.retries + (self.forum.retries if self.forum is not None else 0),
+            statuses=dict(self.client.statuses + (self.forum.statuses if self.forum is not None else Counter())),
             error_code=self._error_code if status == "failed" else 0)
 
     async def _worker(self) -> None:
@@ -295,9 +306,12 @@ class Crawler:
         offset = entry.next_offset(direction)
         api_direction = "references" if direction == REFS else "citations"
         try:
-            data = await self.client.edge_page(entry.paper_id, api_direction, offset)
-            page = parse_edge_page(data, entry.paper_id, api_direction, offset=offset,
-                                   known=self._stored_this_run)
+            if is_post(entry.paper_id):
+                page = await self.forum_lists.page(entry.paper_id, direction)
+            else:
+                data = await self.client.edge_page(entry.paper_id, api_direction, offset)
+                page = parse_edge_page(data, entry.paper_id, api_direction, offset=offset,
+                                       known=self._stored_this_run)
         except NotFoundError:
             # The API no longer knows the paper: nothing to expand in either direction.
             page = None
@@ -403,9 +417,11 @@ def crawl(db_path, budget: CrawlBudget | None = None, *, settings=None, wait: bo
     with writer_lock(db_path, f"kb {kind}", wait=wait):
         with Store(db_path) as store:
             async def go() -> CrawlReport:
-                async with S2Client(settings) as client:
+                from kb.sources.forum.client import open_forum
+
+                async with S2Client(settings) as client, open_forum(settings) as forum:
                     crawler = Crawler(store, client, budget, kind=kind, progress=progress,
-                                      theme_scorer=_theme_scorer())
+                                      theme_scorer=_theme_scorer(), forum=forum)
                     return await crawler.run()
 
             report = asyncio.run(go())

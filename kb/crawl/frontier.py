@@ -20,6 +20,7 @@ import json
 import math
 from dataclasses import dataclass, field
 
+from kb.sources.forum.links import POST_KEY_PREFIX
 from kb.store import Store, utc_now
 
 SEED_PRIORITY = 1e6
@@ -102,7 +103,7 @@ class Frontier:
                 reference_count=row[9], seeds=json.loads(row[10]) if row[10] else [])
             entry.theme_score = 0.0
             self.entries[entry.paper] = entry
-            if not row[11] and row[12] < 2:
+            if not row[11] and row[12] < 2 and not is_post(entry.paper_id):
                 self.needs_details[entry.paper] = entry.paper_id
             self._push_tasks(entry)
         self.reopened = {r[0] for r in conn.execute("SELECT paper FROM crawl_state WHERE recheck_open = 1")}
@@ -243,8 +244,8 @@ class Frontier:
                 self.entries[paper] = child
                 if self.restricted is not None:
                     self.restricted.add(paper)
-                if getattr(record, "detail_level", 0) < 2:
-                    self.needs_details[paper] = paper_id
+                if getattr(record, "detail_level", 0) < 2 and not is_post(paper_id):
+                    self.needs_details[paper] = paper_id  # a post's record comes with its own lists
                 inserts.append((paper, child.depth, self.priority(child), child.links,
                                 entry.paper, via, json.dumps(child.seeds), utc_now()))
             else:
@@ -310,3 +311,8 @@ def lists_lower_bound(reference_count: int | None, citation_count: int | None) -
         n = min(n or 0, 9999)
         return math.ceil(n / 1000)
     return pages(reference_count) + pages(citation_count)
+
+
+def is_post(paper_id: str) -> bool:
+    """Forum posts have no Semantic Scholar record to fetch by batch."""
+    return paper_id.startswith(POST_KEY_PREFIX)

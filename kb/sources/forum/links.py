@@ -30,6 +30,7 @@ class Link:
     key: str           # ARXIV:x, DOI:x, a 40-hex paperId, or a forum post id
     url: str
     text: str = ""
+    slug: str | None = None
 
 
 def post_key(forum_id: str) -> str:
@@ -41,7 +42,7 @@ def classify(url: str, text: str = "") -> Link | None:
     """The work a URL names, or None when it names no paper or post."""
     url = url.strip()
     if (m := _POST.match(url)):
-        return Link("post", m.group(1), url, text)
+        return Link("post", m.group(1), url, text, m.group(2))
     if (m := _ARXIV.search(url)):
         return Link("paper", "ARXIV:" + m.group(1), url, text)
     if (m := _DOI.search(url)):
