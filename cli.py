@@ -1261,7 +1261,13 @@ def show_command(
         ("citation_count", "citations"), ("reference_count", "references"),
         ("influential_citation_count", "influential citations")) if view[k] is not None]
     if counts:
-        c.print("S2: " + ", ".join(counts))
+        c.print(("Links in its body: " if view["kind"] == "post" else "S2: ") + ", ".join(counts))
+    if view.get("post"):
+        post = view["post"]
+        facts = [f"{post['karma']} karma" if post["karma"] is not None else None,
+                 "on the Alignment Forum" if post["af"] else None,
+                 "tags: " + ", ".join(post["tags"]) if post["tags"] else None]
+        c.print("Forum post: " + escape(" · ".join(f for f in facts if f)))
     if view["themes"]:
         c.print("[bold]Themes:[/] " + ", ".join(_theme_label(t) for t in view["themes"]))
     if view["is_seed"]:

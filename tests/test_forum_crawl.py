@@ -66,6 +66,17 @@ def test_a_crawl_passes_through_posts_both_ways(tmp_path, standin, make_forum, f
     assert standin.counters.get("endpoint:search", 0) == 0 and standin.counters.get("endpoint:match", 0) == 0
 
 
+def test_posts_known_from_a_link_get_their_record(tmp_path, standin, make_forum, forum_corpus):
+    forum = make_forum()
+    db = tmp_path / "kb.sqlite"
+    plant_posts(db, forum_corpus, ["LNA8mubrByG7SFacm"])
+    report = crawl(db, CrawlBudget(depth=1, max_requests=None, direction="refs"), settings=settings(db, standin, forum))
+    assert report.status == "completed" and report.forum_requests >= 2
+    with Store(db) as store:
+        rows = store.conn.execute("SELECT title, year, detail_level, authors FROM paper WHERE kind = 'post'").fetchall()
+    assert len(rows) >= 5 and all(r["detail_level"] == 2 and r["year"] and r["authors"] for r in rows)
+
+
 def test_trail_passes_through_posts(tmp_path, standin, make_forum, forum_corpus):
     from kb.knowledge.trail import find_trail
 

@@ -90,6 +90,7 @@ class CrawlReport:
     # The exit code of the error that failed the run (kb.errors), so the CLI can tell a
     # refused API key (8) from an API that stopped answering (7).
     error_code: int = 0
+    forum_requests: int = 0     # of ``requests``, those sent to the forum (posts' lists)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -224,6 +225,7 @@ class Crawler:
     async def run(self) -> CrawlReport:
         self._started = time.monotonic()
         self._requests_at_start = self._requests_sent()
+        self._forum_at_start = self.forum.requests_sent if self.forum is not None else 0
         self._open_run()
         self.frontier = Frontier(self.store, self.budget.rules(), self.theme_scorer)
         self.progress.expanded = sum(1 for e in self.frontier.entries.values() if e.status == "done")
@@ -258,7 +260,8 @@ class Crawler:
             stopped_by=self._stop_reason,
             retries=self.client.retries + (self.forum.retries if self.forum is not None else 0),
             statuses=dict(self.client.statuses + (self.forum.statuses if self.forum is not None else Counter())),
-            error_code=self._error_code if status == "failed" else 0)
+            error_code=self._error_code if status == "failed" else 0,
+            forum_requests=(self.forum.requests_sent - self._forum_at_start) if self.forum is not None else 0)
 
     async def _worker(self) -> None:
         while True:
@@ -289,6 +292,11 @@ class Crawler:
         if self.budget.fetch_details and len(frontier.needs_details) >= BATCH_SIZE:
             batch = frontier.details_batch(BATCH_SIZE)
             return lambda: self._fetch_details(batch)
+        if self.budget.fetch_details and self.forum is not None and frontier.needs_post_details:
+            # A post known only from a link: a few per post crawled, each worth its request
+            # (title, authors, date) before the next list of a thousand papers.
+            paper, paper_id = frontier.needs_post_details.popitem()
+            return lambda: self._fetch_post_details(paper, paper_id)
         while True:
             task = frontier.pop()
             if task is None:
@@ -388,6 +396,20 @@ class Crawler:
         with self.store.transaction():
             self.store.upsert_papers(records, run_id=self.run_id)
             Frontier.mark_details_fetched(self.store.conn, [paper for paper, _ in batch])
+        self.progress.batches += 1
+
+
+    async def _fetch_post_details(self, paper: int, paper_id: str) -> None:
+        """The full record of a post known only from a link to it."""
+        try:
+            record = await self.forum_lists.details(paper_id)
+        except BaseException:
+            self.frontier.needs_post_details[paper] = paper_id
+            raise
+        with self.store.transaction():
+            if record is not None:
+                self.store.upsert_papers([record], run_id=self.run_id)
+            Frontier.mark_details_fetched(self.store.conn, [paper])
         self.progress.batches += 1
 
 

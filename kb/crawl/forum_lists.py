@@ -36,6 +36,10 @@ class ForumLists:
             return await self._references(paper_id, forum_id)
         return await self._citations(paper_id, forum_id)
 
+    async def details(self, paper_id: str):
+        """A post's full record (None when the forum no longer has it)."""
+        return parse_post(await self.forum.post(paper_id[len(POST_KEY_PREFIX):]))
+
     async def _references(self, paper_id: str, forum_id: str) -> EdgePage | None:
         post = await self.forum.post(forum_id)
         if post is None:

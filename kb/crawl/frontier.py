@@ -77,6 +77,9 @@ class Frontier:
         self._seq = itertools.count()
         self._in_flight: set[tuple[int, str]] = set()
         self.needs_details: dict[int, str] = {}
+        # Posts known only from a link (id, link text): their record is one forum request each,
+        # read when no list is left to fetch.
+        self.needs_post_details: dict[int, str] = {}
         # When set, only these papers (and the papers they lead to) are expanded: a refresh
         # works on what changed, not on work an earlier crawl left over.
         self.restricted: set[int] | None = None
@@ -103,8 +106,8 @@ class Frontier:
                 reference_count=row[9], seeds=json.loads(row[10]) if row[10] else [])
             entry.theme_score = 0.0
             self.entries[entry.paper] = entry
-            if not row[11] and row[12] < 2 and not is_post(entry.paper_id):
-                self.needs_details[entry.paper] = entry.paper_id
+            if not row[11] and row[12] < 2:
+                (self.needs_post_details if is_post(entry.paper_id) else self.needs_details)[entry.paper] = entry.paper_id
             self._push_tasks(entry)
         self.reopened = {r[0] for r in conn.execute("SELECT paper FROM crawl_state WHERE recheck_open = 1")}
 
@@ -244,8 +247,8 @@ class Frontier:
                 self.entries[paper] = child
                 if self.restricted is not None:
                     self.restricted.add(paper)
-                if getattr(record, "detail_level", 0) < 2 and not is_post(paper_id):
-                    self.needs_details[paper] = paper_id  # a post's record comes with its own lists
+                if getattr(record, "detail_level", 0) < 2:
+                    (self.needs_post_details if is_post(paper_id) else self.needs_details)[paper] = paper_id
                 inserts.append((paper, child.depth, self.priority(child), child.links,
                                 entry.paper, via, json.dumps(child.seeds), utc_now()))
             else:

@@ -365,6 +365,7 @@ class AddReport:
     seeds: int = 0
     requests: int = 0
     cached: int = 0
+    forum_requests: int = 0     # of ``requests``, those sent to the forum
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -377,12 +378,13 @@ async def add_mentions(store: Store, client, groups: list[tuple[str, str, str, l
     reused."""
     all_mentions = [m for _, _, _, ms in groups for m in ms]
     resolver = Resolver(client, store, forum=forum)
-    before = getattr(client, "requests_sent", 0) + getattr(forum, "requests_sent", 0)
+    before, forum_before = getattr(client, "requests_sent", 0), getattr(forum, "requests_sent", 0)
     outcomes = await resolver.resolve(all_mentions)
     kinds = {mention_key(m): m.kind for m in all_mentions}
     paper_of = _store_outcomes(store, outcomes, kinds)
-    report = AddReport(requests=getattr(client, "requests_sent", 0) + getattr(forum, "requests_sent", 0) - before,
-                       cached=resolver.requests_saved)
+    forum_requests = getattr(forum, "requests_sent", 0) - forum_before
+    report = AddReport(requests=getattr(client, "requests_sent", 0) - before + forum_requests,
+                       cached=resolver.requests_saved, forum_requests=forum_requests)
     seed_papers: list[int] = []
     for path, sha, kind, mentions in groups:
         doc = _document_id(store, path, sha, kind)

@@ -180,8 +180,12 @@ def resolve_paper(store, ref: str | int) -> int:
     text = str(ref).strip()
     q = store.conn.execute
     row = None
+    from kb.sources.forum.links import post_ref
+
     if isinstance(ref, int) or re.fullmatch(r"#\d+", text):
         row = q("SELECT id FROM paper WHERE id = ?", (int(text.lstrip("#")),)).fetchone()
+    elif post_ref(text):
+        row = q("SELECT id FROM paper WHERE paper_id = ?", (post_ref(text),)).fetchone()
     elif re.fullmatch(r"[0-9a-f]{40}", text, re.I):
         row = q("SELECT id FROM paper WHERE paper_id = ?", (text.lower(),)).fetchone()
     elif text.lower().startswith("corpusid:"):

@@ -38,6 +38,15 @@ def post_key(forum_id: str) -> str:
     return POST_KEY_PREFIX + forum_id
 
 
+def post_ref(text: str) -> str | None:
+    """The store key of a post named as ``FORUM:<id>`` or by a forum URL, else None."""
+    text = text.strip()
+    if text[:len(POST_KEY_PREFIX)].upper() == POST_KEY_PREFIX and len(text) > len(POST_KEY_PREFIX):
+        return post_key(text[len(POST_KEY_PREFIX):])
+    m = _POST.match(text)
+    return post_key(m.group(1)) if m else None
+
+
 def classify(url: str, text: str = "") -> Link | None:
     """The work a URL names, or None when it names no paper or post."""
     url = url.strip()
