@@ -104,3 +104,24 @@ def test_a_forum_that_stops_answering_fails_the_run_in_one_line(tmp_path, standi
     assert "the forum did not answer" in report.message and "\n" not in report.message
     with Store(db) as store:
         assert store.conn.execute("SELECT count(*) FROM paper WHERE kind = 'post'").fetchone()[0] == 1
+
+
+def test_refresh_rereads_a_post_seeds_pingbacks_and_never_asks_s2_about_posts(tmp_path, standin, make_forum, forum_corpus):
+    from kb.crawl.refresh import RefreshOptions, refresh
+
+    forum = make_forum()
+    db = tmp_path / "kb.sqlite"
+    plant_posts(db, forum_corpus, ["bxkWd6WdkPqGmdHEk"])
+    crawl(db, CrawlBudget(depth=1, max_requests=None, direction="refs"), settings=settings(db, standin, forum))
+    standin.reset()
+    forum.reset()
+    report = refresh(db, CrawlBudget(depth=1, max_requests=50), RefreshOptions(top=0, older_than_seconds=0),
+                     settings=settings(db, standin, forum))
+    assert report.status in ("completed", "partial")
+    for rec in standin.log:
+        assert b"FORUM:" not in rec.body and "FORUM:" not in rec.path
+    with Store(db) as store:
+        pingback = store.conn.execute(
+            "SELECT 1 FROM citation c JOIN paper a ON a.id = c.citing JOIN paper b ON b.id = c.cited "
+            "WHERE a.paper_id = 'FORUM:rYdRiaA3cuioJxmBv' AND b.paper_id = 'FORUM:bxkWd6WdkPqGmdHEk'").fetchone()
+    assert pingback and forum.counters.get("endpoint:graphql", 0) >= 1
