@@ -112,3 +112,16 @@ def test_pandoc_cites_the_post(store, tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "Against Almost Every Theory" in result.stdout
     assert "[WARNING]" not in result.stderr
+
+
+def test_csv_and_json_carry_the_kind_and_the_post_page(store):
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(export_papers(store, PaperFilter(), "csv")[0])))
+    post = next(r for r in rows if r["kind"] == "post")
+    assert post["post_url"] == POST.url and post["s2_url"] == "" and post["year"] == "2023"
+    records = json.loads(export_papers(store, PaperFilter(), "json")[0])
+    records = records if isinstance(records, list) else records.get("papers", records)
+    post = next(r for r in records if r["kind"] == "post")
+    assert post["links"] == {"post": POST.url} and post["publication_date"] == "2023-08-17"
