@@ -39,8 +39,11 @@ def add(store, s2, forum, paths):
 
 
 def score(store, part: str) -> tuple[int, int, list]:
-    right, misses = 0, []
+    """(works whose every mention resolved right, works, misses)."""
+    wrong_works, works, misses = set(), set(), []
     for item in TRUTH[part]:
+        work = item.get("post") or item.get("title") or item.get("paper")
+        works.add(work)
         rows = store.conn.execute(
             "SELECT m.surface, m.status, m.resolved_by, m.note, p.paper_id, p.title, p.arxiv_id FROM mention m "
             "JOIN document d ON d.id = m.document LEFT JOIN paper p ON p.id = m.paper "
@@ -50,10 +53,20 @@ def score(store, part: str) -> tuple[int, int, list]:
                 "FORUM:" + make_id("extra", item["title"]) if item.get("title") else None)
         ok = bool(rows) and all(r["status"] == "resolved" and (
             r["paper_id"] == want if want else r["arxiv_id"] == item["paper"].split(":", 1)[1]) for r in rows)
-        right += ok
         if not ok:
+            wrong_works.add(work)
             misses.append((item["surface"], [(r["status"], r["title"], r["note"]) for r in rows]))
-    return right, len(TRUTH[part]), misses
+    return len(works - wrong_works), len(works), misses
+
+
+def wrong_posts(store) -> list:
+    """Mentions resolved to a post that the truth does not name there (precision)."""
+    expected = {(i["file"], "FORUM:" + (i.get("post") or make_id("extra", i.get("title") or ""))) for part in ("seed", "heldout")
+                for i in TRUTH[part]}
+    rows = store.conn.execute(
+        "SELECT d.path, m.surface, p.paper_id FROM mention m JOIN document d ON d.id = m.document "
+        "JOIN paper p ON p.id = m.paper WHERE p.kind = 'post'").fetchall()
+    return [(Path(r[0]).name, r[1], r[2]) for r in rows if (Path(r[0]).name, r[2]) not in expected]
 
 
 def test_the_seed_documents_posts_resolve_and_a_held_out_document_is_scored(tmp_path, standin, make_forum, capsys):
@@ -64,14 +77,16 @@ def test_the_seed_documents_posts_resolve_and_a_held_out_document_is_scored(tmp_
         held_report, _ = add(store, standin, forum, [DIRS["heldout"] / "heldout_posts.txt"])
         held_right, held_total, held_misses = score(store, "heldout")
         posts = store.conn.execute("SELECT count(*) FROM paper WHERE kind = 'post'").fetchone()[0]
+        wrong = wrong_posts(store)
     with capsys.disabled():
         print(f"\nforum posts resolved: seed documents {right}/{total} ({forum_requests} forum requests, "
-              f"{report.requests} in all); held-out document {held_right}/{held_total}")
+              f"{report.requests} in all); held-out document {held_right}/{held_total}; "
+              f"mentions resolved to a wrong post: {len(wrong)}")
         for miss in held_misses:
             print("  held-out miss:", miss)
     assert (right, total) == (11, 11), misses
-    assert posts >= 11
-    assert held_right >= 6, held_misses  # the floor held when first run (never tuned on)
+    assert posts >= 11 and not wrong, wrong
+    assert held_right >= 5, held_misses  # what the first run gave (5 of 8 works); never tuned on
 
 
 def test_a_mention_that_fits_a_paper_and_a_post_picks_the_closer_title_with_a_reason():

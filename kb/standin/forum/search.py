@@ -13,8 +13,10 @@ fields, at least two thirds of the query's words, scored by field weight and kar
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+import threading
 import time
 from datetime import datetime
 
@@ -30,6 +32,7 @@ class SearchRequestError(ValueError):
     """The body does not follow the multi-query schema (the real server answers 400)."""
 
 
+@functools.lru_cache(maxsize=None)
 def _stem(word: str) -> str:
     for suffix in ("ies", "es", "s", "ing", "ed"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
@@ -41,25 +44,37 @@ def terms_of(text: str) -> list[str]:
     return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP]
 
 
+_INDEX_LOCK = threading.Lock()
+
+
+def _word_set(text: str) -> set[str]:
+    return {_stem(w) for w in set(_WORD.findall(text.lower())) if w not in _STOP}
+
+
+def post_index(corpus: ForumCorpus) -> dict[str, dict[int, float]]:
+    """word -> {post position: field weight}, built once per corpus (servers share it)."""
+    with _INDEX_LOCK:
+        index = getattr(corpus, "_search_index", None)
+        if index is None:
+            index = {}
+            for i, p in enumerate(corpus.posts):
+                if p.karma < 0:
+                    continue
+                for field_text, weight in ((p.summary, 1.0), (p.title, 3.0), (f"{p.author} {p.author_slug}", 4.0)):
+                    for t in _word_set(field_text):
+                        slot = index.setdefault(t, {})
+                        if slot.get(i, 0.0) < weight:
+                            slot[i] = weight
+            corpus._search_index = index
+        return index
+
+
 class ForumSearch:
     def __init__(self, corpus: ForumCorpus):
         self.corpus = corpus
-        self._index: dict[str, dict[int, float]] | None = None
-
-    def _build(self) -> dict[str, dict[int, float]]:
-        index: dict[str, dict[int, float]] = {}
-        for i, p in enumerate(self.corpus.posts):
-            if p.karma < 0:
-                continue
-            for field_text, weight in ((p.title, 3.0), (p.author, 4.0), (p.author_slug, 4.0), (p.summary, 1.0)):
-                for t in set(terms_of(field_text)):
-                    slot = index.setdefault(t, {})
-                    slot[i] = max(slot.get(i, 0.0), weight)
-        return index
 
     def hits(self, query: str) -> list[ForumPost]:
-        if self._index is None:
-            self._index = self._build()
+        index = post_index(self.corpus)
         words = list(dict.fromkeys(terms_of(query)))
         if not words:
             return []
@@ -68,7 +83,7 @@ class ForumSearch:
         scores: dict[int, float] = {}
         matched: dict[int, int] = {}
         for w in words:
-            postings = self._index.get(w, {})
+            postings = index.get(w, {})
             idf = math.log(1 + n / (1 + len(postings)))
             for i, weight in postings.items():
                 scores[i] = scores.get(i, 0.0) + weight * idf
