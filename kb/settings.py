@@ -29,6 +29,8 @@ class Settings:
     backoff_cap: float = 60.0
     forum_api_url: str | None = None   # None: forum off (from_env defaults to the live forum)
     forum_requests_per_second: float = 1.0
+    # Where `kb datasets` keeps bulk files and their Parquet tables (default: beside the store).
+    datasets_dir: Path | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -56,6 +58,7 @@ class Settings:
             backoff_cap=float(env.get("KB_BACKOFF_CAP") or 60.0),
             forum_api_url=_forum_url(env.get("KB_FORUM_API_URL")),
             forum_requests_per_second=_positive(env, "KB_FORUM_RATE", 1.0),
+            datasets_dir=Path(env["KB_DATASETS_DIR"]) if env.get("KB_DATASETS_DIR") else None,
         )
 
 
