@@ -1277,12 +1277,20 @@ def show_command(
         ("citation_count", "citations"), ("reference_count", "references"),
         ("influential_citation_count", "influential citations")) if view[k] is not None]
     if counts:
-        c.print("S2: " + ", ".join(counts))
-    origin = view["source"]
-    c.print("[dim]from " + " and ".join(
-        (["the Semantic Scholar API"] if origin["api"] else [])
-        + ([f"bulk data (release {origin['bulk_release']})"] if origin["bulk_release"] else [])
-        or ["the Semantic Scholar API (id only)"]) + "[/]")
+        c.print(("Links in its body: " if view["kind"] == "post" else "S2: ") + ", ".join(counts))
+    if view.get("post"):
+        post = view["post"]
+        facts = [f"{post['karma']} karma" if post["karma"] is not None else None,
+                 "on the Alignment Forum" if post["af"] else None,
+                 "tags: " + ", ".join(post["tags"]) if post["tags"] else None]
+        c.print("Forum post: " + escape(" · ".join(f for f in facts if f)))
+        c.print("[dim]from the forum (LessWrong / Alignment Forum)[/]")
+    else:
+        origin = view["source"]
+        c.print("[dim]from " + " and ".join(
+            (["the Semantic Scholar API"] if origin["api"] else [])
+            + ([f"bulk data (release {origin['bulk_release']})"] if origin["bulk_release"] else [])
+            or ["the Semantic Scholar API (id only)"]) + "[/]")
     if view["themes"]:
         c.print("[bold]Themes:[/] " + ", ".join(_theme_label(t) for t in view["themes"]))
         for t in view["themes"]:
@@ -1399,8 +1407,12 @@ def standin_serve(
              "bare P spread over 429/5xx. Repeatable."),
     fault_seed: int = typer.Option(0, "--fault-seed", help="Seed of the fault RNG."),
     latency: float = typer.Option(0.0, "--latency", help="Seconds added to every answer."),
+    forum_port: Optional[int] = typer.Option(
+        None, "--forum-port", help="Port of the forum (LessWrong / Alignment Forum) stand-in; "
+                                   "default --port + 1 (any free port with --port 0); -1: no forum."),
 ) -> None:
-    """Serve a generated corpus (plus the real works) the way api.semanticscholar.org does."""
+    """Serve a generated corpus (plus the real works) the way api.semanticscholar.org does, and
+    the real Alignment Forum posts the way the forum's GraphQL and search endpoints do."""
     import threading
 
     from kb.standin.datasets.bulk import RELEASES
@@ -1410,28 +1422,47 @@ def standin_serve(
     faults = parse_fault_rates(fault_rate or [], seed=fault_seed, latency=latency)
     standin = create_standin(papers=papers, seed=seed, works=works, rate_limit=rate_limit,
                              api_key=api_key, faults=faults, port=port, hub_citers=hub_citers)
-    try:
-        standin.start()
-    except OSError as exc:
-        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+    servers = [standin]
+    if forum_port is None:
+        forum_port = port + 1 if port else 0
+    if forum_port >= 0:
+        from kb.standin.forum.corpus import paper_targets
+        from kb.standin.forum.server import create_forum_standin
+
+        servers.append(create_forum_standin(paper_targets(standin.corpus), seed=seed, port=forum_port,
+                                            rate_limit=rate_limit, faults=faults))
+    for server in servers:
+        try:
+            server.start()
+        except OSError as exc:
+            raise UsageError(f"cannot listen on 127.0.0.1:{server.port}: {exc.strerror or exc}") from None
     corpus = standin.corpus
     sys.stdout.write(f"kb standin: {len(corpus):,} papers ({len(corpus.work_ids):,} real works, "
                      f"{corpus.edge_count:,} citations) at {standin.url}; "
                      f"use KB_S2_API_URL={standin.url}. Ctrl-C stops.\n"
                      f"kb standin: bulk datasets (releases {', '.join(RELEASES)}) at "
                      f"{standin.url}/datasets/v1 (any x-api-key, or --api-key's).\n")
+    if len(servers) > 1:
+        forum = servers[1]
+        sys.stdout.write(f"kb standin: {len(forum.forum):,} forum posts at {forum.url}; "
+                         f"use KB_FORUM_API_URL={forum.url}\n")
     sys.stdout.flush()
     import signal
 
+    def stop_all(*_):
+        for server in servers:
+            threading.Thread(target=server.stop, daemon=True).start()
+
     # SIGTERM (and SIGINT, even where a shell made background jobs ignore it) stops cleanly.
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: threading.Thread(target=standin.stop, daemon=True).start())
+        signal.signal(sig, stop_all)
     try:
         standin.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        standin.stop()
+        for server in servers:
+            server.stop()
         standin.datasets.close()
 
 
@@ -1510,9 +1541,12 @@ def seed_add(
     reports = []
 
     async def run(client):
+        from kb.sources.forum.client import open_forum
+
         with open_store() as store:
             if files:
-                reports.append(await seeds.add_documents(store, client, list(files), aliases))
+                async with open_forum(state.settings) as forum:
+                    reports.append(await seeds.add_documents(store, client, list(files), aliases, forum=forum))
             if ids:
                 reports.append(await seeds.add_ids(store, client, list(ids)))
             if titles:

@@ -43,6 +43,7 @@ def build(db_path: Path, documents: list[Path] | None = None, budget: CrawlBudge
           progress: Callable[[CrawlProgress], None] | None = None) -> BuildReport:
     from kb.grounding import seeds
     from kb.grounding.aliases import AliasTable
+    from kb.sources.forum.client import open_forum
     from kb.sources.s2.client import S2Client
     from kb.store import Store
     from kb.store.locking import writer_lock
@@ -55,10 +56,10 @@ def build(db_path: Path, documents: list[Path] | None = None, budget: CrawlBudge
     with writer_lock(db_path, "kb build", wait=wait):
         with Store(db_path) as store:
             async def go() -> tuple[dict, CrawlReport]:
-                async with S2Client(settings) as client:
-                    seeded = await seeds.add_documents(store, client, documents, aliases)
+                async with S2Client(settings) as client, open_forum(settings) as forum:
+                    seeded = await seeds.add_documents(store, client, documents, aliases, forum=forum)
                     crawler = Crawler(store, client, budget or CrawlBudget(), progress=progress,
-                                      theme_scorer=_theme_scorer())
+                                      theme_scorer=_theme_scorer(), forum=forum)
                     return seeded.to_dict(), await crawler.run()
 
             seeded, report = asyncio.run(go())

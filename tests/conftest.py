@@ -140,3 +140,36 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.write_line(f"{section}: {figures}")
 
 # == end of reliability ==========================================================================
+
+
+# == forum stand-in fixtures (forum helper) =====================================================
+# Tests never reach the real forum: unless a test points KB_FORUM_API_URL at a forum stand-in,
+# the forum source is off (as `KB_FORUM_API_URL=none` turns it off for a user).
+os.environ.setdefault("KB_FORUM_API_URL", "none")
+
+#   forum_corpus   session-scoped ForumCorpus: the real Alignment Forum posts, bodies linking
+#                  into ``standin_corpus``. Do not mutate.
+#   make_forum     factory: make_forum(**knobs) -> started ForumStandIn, stopped at teardown.
+
+@pytest.fixture(scope="session")
+def forum_corpus(standin_corpus):
+    from kb.standin.forum.corpus import ForumCorpus, paper_targets
+
+    return ForumCorpus.load(paper_targets(standin_corpus))
+
+
+@pytest.fixture()
+def make_forum(forum_corpus):
+    from kb.standin.forum.server import ForumStandIn, recorded_bodies
+
+    started = []
+
+    def factory(**knobs):
+        server = ForumStandIn(forum_corpus, recorded_html=recorded_bodies(), **knobs)
+        server.start()
+        started.append(server)
+        return server
+
+    yield factory
+    for server in started:
+        server.stop()

@@ -17,10 +17,12 @@ import asyncio
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from kb.crawl.frontier import CITS, REFS, Entry, Frontier, FrontierRules
+from kb.crawl.forum_lists import ForumLists
+from kb.crawl.frontier import CITS, REFS, Entry, Frontier, FrontierRules, is_post
 from kb.errors import KbError, NotFoundError
 from kb.sources.s2.client import BATCH_SIZE, S2Client
 from kb.sources.s2.parse import PAPER_FIELDS, parse_edge_page, parse_paper
@@ -88,6 +90,7 @@ class CrawlReport:
     # The exit code of the error that failed the run (kb.errors), so the CLI can tell a
     # refused API key (8) from an API that stopped answering (7).
     error_code: int = 0
+    forum_requests: int = 0     # of ``requests``, those sent to the forum (posts' lists)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -100,9 +103,13 @@ class _Stop(Exception):
 class Crawler:
     def __init__(self, store: Store, client: S2Client, budget: CrawlBudget | None = None, *,
                  kind: str = "crawl", progress: Callable[[CrawlProgress], None] | None = None,
-                 theme_scorer=None, prepare=None, job: str | None = None):
+                 theme_scorer=None, prepare=None, job: str | None = None, forum=None):
         self.store = store
         self.client = client
+        # Forum posts' lists (body links, pingbacks) come through the forum client; without one
+        # a post is a dead end.
+        self.forum = forum
+        self.forum_lists = ForumLists(store, client, forum)
         self.budget = budget or CrawlBudget()
         self.kind = kind
         self.on_progress = progress
@@ -158,8 +165,12 @@ class Crawler:
                 "WHERE id = ?",
                 (status, utc_now(), message, self._requests_used(), self.run_id))
 
+    def _requests_sent(self) -> int:
+        """Requests to every service the crawl uses: one budget covers papers and posts."""
+        return self.client.requests_sent + (self.forum.requests_sent if self.forum is not None else 0)
+
     def _requests_used(self) -> int:
-        return self.client.requests_sent - self._requests_at_start
+        return self._requests_sent() - self._requests_at_start
 
     # -- budget --------------------------------------------------------------------------------
     def _budget_left(self) -> bool:
@@ -208,7 +219,8 @@ class Crawler:
     # -- the crawl -------------------------------------------------------------------------------
     async def run(self) -> CrawlReport:
         self._started = time.monotonic()
-        self._requests_at_start = self.client.requests_sent
+        self._requests_at_start = self._requests_sent()
+        self._forum_at_start = self.forum.requests_sent if self.forum is not None else 0
         self._open_run()
         self.frontier = Frontier(self.store, self.budget.rules(), self.theme_scorer)
         self.progress.expanded = sum(1 for e in self.frontier.entries.values() if e.status == "done")
@@ -240,9 +252,11 @@ class Crawler:
             new_papers=p.new_papers, new_edges=p.new_edges, truncated_lists=p.truncated_lists,
             edges_without_id=p.edges_without_id, errors=p.errors, expanded=p.expanded,
             frontier_left=p.frontier, duration=p.elapsed, rate=p.rate, message=message,
-            stopped_by=self._stop_reason, retries=self.client.retries,
-            statuses=dict(self.client.statuses),
-            error_code=self._error_code if status == "failed" else 0)
+            stopped_by=self._stop_reason,
+            retries=self.client.retries + (self.forum.retries if self.forum is not None else 0),
+            statuses=dict(self.client.statuses + (self.forum.statuses if self.forum is not None else Counter())),
+            error_code=self._error_code if status == "failed" else 0,
+            forum_requests=(self.forum.requests_sent - self._forum_at_start) if self.forum is not None else 0)
 
     async def _worker(self) -> None:
         while True:
@@ -273,6 +287,11 @@ class Crawler:
         if self.budget.fetch_details and len(frontier.needs_details) >= BATCH_SIZE:
             batch = frontier.details_batch(BATCH_SIZE)
             return lambda: self._fetch_details(batch)
+        if self.budget.fetch_details and self.forum is not None and frontier.needs_post_details:
+            # A post known only from a link: a few per post crawled, each worth its request
+            # (title, authors, date) before the next list of a thousand papers.
+            paper, paper_id = frontier.needs_post_details.popitem()
+            return lambda: self._fetch_post_details(paper, paper_id)
         while True:
             task = frontier.pop()
             if task is None:
@@ -290,9 +309,12 @@ class Crawler:
         offset = entry.next_offset(direction)
         api_direction = "references" if direction == REFS else "citations"
         try:
-            data = await self.client.edge_page(entry.paper_id, api_direction, offset)
-            page = parse_edge_page(data, entry.paper_id, api_direction, offset=offset,
-                                   known=self._stored_this_run)
+            if is_post(entry.paper_id):
+                page = await self.forum_lists.page(entry.paper_id, direction)
+            else:
+                data = await self.client.edge_page(entry.paper_id, api_direction, offset)
+                page = parse_edge_page(data, entry.paper_id, api_direction, offset=offset,
+                                       known=self._stored_this_run)
         except NotFoundError:
             # The API no longer knows the paper: nothing to expand in either direction.
             page = None
@@ -372,6 +394,20 @@ class Crawler:
         self.progress.batches += 1
 
 
+    async def _fetch_post_details(self, paper: int, paper_id: str) -> None:
+        """The full record of a post known only from a link to it."""
+        try:
+            record = await self.forum_lists.details(paper_id)
+        except BaseException:
+            self.frontier.needs_post_details[paper] = paper_id
+            raise
+        with self.store.transaction():
+            if record is not None:
+                self.store.upsert_papers([record], run_id=self.run_id)
+            Frontier.mark_details_fetched(self.store.conn, [paper])
+        self.progress.batches += 1
+
+
 def _theme_scorer():
     """The theme score that boosts a paper's priority, once the themes module exists."""
     try:
@@ -398,9 +434,11 @@ def crawl(db_path, budget: CrawlBudget | None = None, *, settings=None, wait: bo
     with writer_lock(db_path, f"kb {kind}", wait=wait):
         with Store(db_path) as store:
             async def go() -> CrawlReport:
-                async with S2Client(settings) as client:
+                from kb.sources.forum.client import open_forum
+
+                async with S2Client(settings) as client, open_forum(settings) as forum:
                     crawler = Crawler(store, client, budget, kind=kind, progress=progress,
-                                      theme_scorer=_theme_scorer())
+                                      theme_scorer=_theme_scorer(), forum=forum)
                     return await crawler.run()
 
             report = asyncio.run(go())

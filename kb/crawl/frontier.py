@@ -20,6 +20,7 @@ import json
 import math
 from dataclasses import dataclass, field
 
+from kb.sources.forum.links import POST_KEY_PREFIX
 from kb.store import Store, utc_now
 
 SEED_PRIORITY = 1e6
@@ -76,6 +77,9 @@ class Frontier:
         self._seq = itertools.count()
         self._in_flight: set[tuple[int, str]] = set()
         self.needs_details: dict[int, str] = {}
+        # Posts known only from a link (id, link text): their record is one forum request each,
+        # read when no list is left to fetch.
+        self.needs_post_details: dict[int, str] = {}
         # When set, only these papers (and the papers they lead to) are expanded: a refresh
         # works on what changed, not on work an earlier crawl left over.
         self.restricted: set[int] | None = None
@@ -103,7 +107,7 @@ class Frontier:
             entry.theme_score = 0.0
             self.entries[entry.paper] = entry
             if not row[11] and row[12] < 2:
-                self.needs_details[entry.paper] = entry.paper_id
+                (self.needs_post_details if is_post(entry.paper_id) else self.needs_details)[entry.paper] = entry.paper_id
             self._push_tasks(entry)
         self.reopened = {r[0] for r in conn.execute("SELECT paper FROM crawl_state WHERE recheck_open = 1")}
 
@@ -244,7 +248,7 @@ class Frontier:
                 if self.restricted is not None:
                     self.restricted.add(paper)
                 if getattr(record, "detail_level", 0) < 2:
-                    self.needs_details[paper] = paper_id
+                    (self.needs_post_details if is_post(paper_id) else self.needs_details)[paper] = paper_id
                 inserts.append((paper, child.depth, self.priority(child), child.links,
                                 entry.paper, via, json.dumps(child.seeds), utc_now()))
             else:
@@ -310,3 +314,8 @@ def lists_lower_bound(reference_count: int | None, citation_count: int | None) -
         n = min(n or 0, 9999)
         return math.ceil(n / 1000)
     return pages(reference_count) + pages(citation_count)
+
+
+def is_post(paper_id: str) -> bool:
+    """Forum posts have no Semantic Scholar record to fetch by batch."""
+    return paper_id.startswith(POST_KEY_PREFIX)

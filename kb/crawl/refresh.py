@@ -22,6 +22,8 @@ from kb.crawl.crawler import (
     _theme_scorer,
     after_crawl,
 )
+from kb.crawl.frontier import is_post
+from kb.sources.forum.client import open_forum
 from kb.sources.s2.client import S2Client
 from kb.sources.s2.parse import PAPER_FIELDS, parse_paper
 from kb.store import Store, utc_now
@@ -91,10 +93,19 @@ async def _recheck(crawler: Crawler, watched: list[tuple[int, str, int | None]])
     often since, and go on with lists an earlier refresh reopened but did not finish (it has
     already stored the new counts, so comparing them again would find nothing)."""
     store, client, frontier = crawler.store, crawler.client, crawler.frontier
-    answers = await client.get_papers([pid for _, pid, _ in watched], PAPER_FIELDS)
+    # Forum posts have no count of citers to compare: their pingbacks are read again (one forum
+    # request each), and Semantic Scholar is never asked about them.
+    posts = [w for w in watched if is_post(w[1])]
+    papers = [w for w in watched if not is_post(w[1])]
+    answers = await client.get_papers([pid for _, pid, _ in papers], PAPER_FIELDS) if papers else []
     fresh = [parse_paper(a, detail_level=2) if a is not None else None for a in answers]
     changed, resumed = [], []
-    for (paper, _pid, old_count), record in zip(watched, fresh):
+    for paper, _pid, _count in posts:
+        if paper in frontier.reopened:
+            resumed.append(paper)
+        elif crawler.forum is not None:
+            changed.append(paper)
+    for (paper, _pid, old_count), record in zip(papers, fresh):
         new_count = record.citation_count if record is not None else None
         if paper in frontier.reopened:
             resumed.append(paper)
@@ -123,7 +134,7 @@ def refresh(db_path, budget: CrawlBudget | None = None, options: RefreshOptions 
     with writer_lock(db_path, f"kb refresh{' ' + job if job else ''}", wait=wait):
         with Store(db_path) as store:
             async def go() -> CrawlReport:
-                async with S2Client(settings) as client:
+                async with S2Client(settings) as client, open_forum(settings) as forum:
                     async def prepare(crawler: Crawler) -> None:
                         watched = watched_papers(store, options)
                         if watched:
@@ -132,7 +143,7 @@ def refresh(db_path, budget: CrawlBudget | None = None, options: RefreshOptions 
                             crawler.frontier.restrict_to(set())
 
                     crawler = Crawler(store, client, budget, kind="refresh", progress=progress,
-                                      theme_scorer=_theme_scorer(), prepare=prepare, job=job)
+                                      theme_scorer=_theme_scorer(), prepare=prepare, job=job, forum=forum)
                     return await crawler.run()
 
             report = asyncio.run(go())

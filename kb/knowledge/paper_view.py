@@ -29,6 +29,8 @@ def _json_list(value) -> list:
 
 
 def links(row) -> dict:
+    if row["kind"] == "post":
+        return {"post": row["url"]} if row["url"] else {}
     out = {"semantic_scholar": S2_PAPER_URL.format(row["paper_id"])}
     if row["doi"]:
         out["doi"] = f"https://doi.org/{row['doi']}"
@@ -144,7 +146,14 @@ def paper_view(store, row: sqlite3.Row, *, neighbours: int = 8, sentences: int =
         "source": source(store, row),
         "tldr": row["tldr"],
         "abstract": row["abstract"],
+        "kind": row["kind"],
     }
+    if row["kind"] == "post":
+        post = conn.execute("SELECT forum_id, slug, karma, vote_count, comment_count, word_count, af, tags "
+                            "FROM post WHERE paper = ?", (pid,)).fetchone()
+        if post is not None:
+            view["post"] = dict(post, af=None if post["af"] is None else bool(post["af"]),
+                                tags=_json_list(post["tags"]))
     view["themes"] = [{"theme": slug, "score": score, "source": source}
                       for slug, score, source in themes_for(store, [pid]).get(pid, [])]
     signals = _tag_signals(conn, pid)

@@ -429,6 +429,14 @@ def resolve_paper(store, text: str, *, candidates: int = 5) -> sqlite3.Row:
     if not text or not text.strip():
         raise UsageError("name a paper: an S2 id, CorpusId:N, a DOI, an arXiv id, a URL or "
                          "a few words of its title")
+    from kb.sources.forum.links import post_ref
+
+    post = post_ref(text)
+    if post is not None:
+        row = store.conn.execute("SELECT * FROM paper WHERE paper_id = ?", (post,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no forum post {post} in the store {store.path}")
+        return row
     ref = parse_paper_ref(text)
     if ref is not None:
         kind, value = ref

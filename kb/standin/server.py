@@ -219,6 +219,9 @@ class _Handler(BaseHTTPRequestHandler):
 class StandIn:
     """The stand-in server over a corpus, with its knobs; a context manager.
 
+    Subclasses serve other APIs with the same knobs by overriding ``_route``,
+    ``endpoint_name``, ``msg_429`` and ``gateway_error``.
+
     >>> with StandIn(generate_corpus(500)) as s:   # doctest: +SKIP
     ...     settings_url = s.url                   # http://127.0.0.1:PORT
 
@@ -226,6 +229,18 @@ class StandIn:
     ``set_faults``, ``fail_next``, ``clear_faults``, ``set_rate_limit``, ``set_api_key``.
     ``log`` and ``counters`` record what was served; ``reset()`` clears both.
     """
+
+    msg_429 = MSG_429
+
+    @staticmethod
+    def endpoint_name(method: str, path: str) -> str:
+        return _endpoint_name(method, path)
+
+    @staticmethod
+    def gateway_error(status: int) -> tuple:
+        """The answer of an injected server error (what API Gateway/CloudFront send)."""
+        payload, error_type = GATEWAY_ERRORS[status]
+        return status, payload, "application/json", [("x-amzn-ErrorType", error_type)]
 
     def __init__(self, corpus: Corpus | None = None, *, rate_limit: float | None = None,
                  burst: float | None = None, api_key: str | None = None,
@@ -459,7 +474,7 @@ class StandIn:
             except (ValueError, OSError):
                 body = b""
         headers = {k.lower(): v for k, v in h.headers.items()}
-        endpoint = _endpoint_name(method, path)
+        endpoint = self.endpoint_name(method, path)
         rec = RequestRecord(method=method, path=path, query=query, headers=headers, body=body,
                             endpoint=endpoint, started=time.time())
         if self.datasets is not None and self.datasets.owns(path):
@@ -515,7 +530,7 @@ class StandIn:
             rec.status = 429
             with self._lock:
                 self._counters["rate_limited"] += 1
-            return 429, MSG_429, json_type, []
+            return 429, self.msg_429, json_type, []
         decision = self._faults.decide(path, edges=endpoint in ("citations", "references"))
         if decision.labels:
             rec.fault = "+".join(decision.labels)
@@ -525,11 +540,10 @@ class StandIn:
         fault = decision.fault
         if fault == "429":
             rec.status = 429
-            return 429, MSG_429, json_type, []
+            return 429, self.msg_429, json_type, []
         if fault in ("500", "502", "503", "504"):
             rec.status = int(fault)
-            payload, error_type = GATEWAY_ERRORS[rec.status]
-            return rec.status, payload, json_type, [("x-amzn-ErrorType", error_type)]
+            return self.gateway_error(rec.status)
         if fault == "drop":
             return None
         try:

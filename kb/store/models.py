@@ -46,6 +46,23 @@ class Paper(SQLModel, table=True):
     added_at: Optional[str] = None
     added_by_run: Optional[int] = None
     bulk_release: Optional[str] = None  # the bulk datasets release the record last came from
+    kind: str = "paper"
+
+
+class Post(SQLModel, table=True):
+    """A forum post's own columns; the rest of it is its ``paper`` row (kind 'post')."""
+
+    __tablename__ = "post"
+
+    paper: int = Field(primary_key=True, foreign_key="paper.id")
+    forum_id: str = Field(unique=True)
+    slug: Optional[str] = None
+    karma: Optional[int] = None
+    vote_count: Optional[int] = None
+    comment_count: Optional[int] = None
+    word_count: Optional[int] = None
+    af: Optional[int] = None
+    tags: Optional[str] = None
 
 
 class Author(SQLModel, table=True):

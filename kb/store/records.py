@@ -43,6 +43,22 @@ class PaperRecord:
 
 
 @dataclass(slots=True)
+class PostRecord(PaperRecord):
+    """A forum post (LessWrong / Alignment Forum) stored as a work of kind ``post``: the paper
+    columns it shares (title, authors, date, url, summary as abstract) plus what only posts
+    have. ``paper_id`` is ``FORUM:<forum id>``."""
+
+    forum_id: str = ""
+    slug: str | None = None
+    karma: int | None = None
+    vote_count: int | None = None
+    comment_count: int | None = None
+    word_count: int | None = None
+    af: bool | None = None
+    tags: list[str] | None = None
+
+
+@dataclass(slots=True)
 class EdgeRecord:
     """``citing`` cites ``cited``; both are Semantic Scholar paperIds."""
 

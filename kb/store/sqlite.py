@@ -18,6 +18,7 @@ from pathlib import Path
 
 from kb.errors import StoreError
 from kb.store.migrate import LATEST_VERSION, upgrade
+from kb.store.posts import upsert_posts
 from kb.store.records import EdgeRecord, PaperRecord
 
 # Columns an API answer can fill, in the order used by the upsert statement.
@@ -242,6 +243,7 @@ class Store:
             before = conn.total_changes
             conn.executemany(PAPER_UPSERT, (_paper_row(p) + (now, run_id) for p in papers))
             self._upsert_authors(conn, papers)
+            upsert_posts(conn, papers)
             return conn.total_changes - before
 
     def _upsert_authors(self, conn: sqlite3.Connection, papers: Sequence[PaperRecord]) -> None:

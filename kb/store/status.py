@@ -16,6 +16,7 @@ def store_status(store: Store) -> dict:
     info: dict = {"store": str(store.path), "schema_version": store.schema_version()}
     info.update(store.counts())
     for name, sql in (
+        ("forum_posts", "SELECT count(*) FROM post"),
         ("seeds", "SELECT count(*) FROM seed"),
         ("unresolved_mentions", "SELECT count(*) FROM mention WHERE status != 'resolved'"),
         ("tags", "SELECT count(*) FROM paper_theme"),
