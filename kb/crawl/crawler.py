@@ -132,11 +132,12 @@ class Crawler:
             conn.execute(
                 "UPDATE crawl_run SET status = 'interrupted', finished_at = COALESCE(finished_at, ?), "
                 "message = COALESCE(message, 'the process stopped before finishing') "
-                "WHERE status = 'running'", (utc_now(),))
-            cur = conn.execute(
-                "INSERT INTO crawl_run (kind, started_at, status, params, job) VALUES (?, ?, 'running', ?, ?)",
-                (self.kind, utc_now(), json.dumps(asdict(self.budget)), self.job))
-            self.run_id = cur.lastrowid
+                f"WHERE status = 'running' AND NOT ({self.store.live_run_condition()})", (utc_now(),))
+            self.run_id = conn.execute(
+                "INSERT INTO crawl_run (kind, started_at, status, params, job) "
+                "VALUES (?, ?, 'running', ?, ?) RETURNING id",
+                (self.kind, utc_now(), json.dumps(asdict(self.budget)), self.job)).fetchone()[0]
+            self.store.hold_run(self.run_id)
             self._adopt_seeds(conn)
 
     def _adopt_seeds(self, conn) -> None:
@@ -307,6 +308,12 @@ class Crawler:
         self._commit_page(entry, direction, page)
 
     def _commit_page(self, entry: Entry, direction: str, page) -> None:
+        try:
+            self._store_page(entry, direction, page)
+        finally:
+            self.frontier.unclaim(entry, direction)  # after the commit: others now see the offset
+
+    def _store_page(self, entry: Entry, direction: str, page) -> None:
         store, frontier = self.store, self.frontier
         with store.transaction() as conn:
             if page is None:
@@ -400,7 +407,10 @@ def crawl(db_path, budget: CrawlBudget | None = None, *, settings=None, wait: bo
     ``tag``, re-tags) afterwards."""
     from kb.store.locking import writer_lock
 
-    with writer_lock(db_path, f"kb {kind}", wait=wait):
+    from kb.store.locking import finishing_lock
+
+    # Crawls of one PostgreSQL store may run together: each claims the lists it fetches.
+    with writer_lock(db_path, f"kb {kind}", wait=wait, shared=kind == "crawl"):
         with Store(db_path) as store:
             async def go() -> CrawlReport:
                 async with S2Client(settings) as client:
@@ -409,7 +419,8 @@ def crawl(db_path, budget: CrawlBudget | None = None, *, settings=None, wait: bo
                     return await crawler.run()
 
             report = asyncio.run(go())
-            after_crawl(store, report, rank=rank, tag=tag)
+            with finishing_lock(db_path, f"kb {kind}: rank and tag"):
+                after_crawl(store, report, rank=rank, tag=tag)
             return report
 
 
