@@ -128,16 +128,10 @@ class Crawler:
 
     # -- run bookkeeping -------------------------------------------------------------------------
     def _open_run(self) -> None:
+        from kb.crawl.runs import open_run
+
         with self.store.transaction() as conn:
-            conn.execute(
-                "UPDATE crawl_run SET status = 'interrupted', finished_at = COALESCE(finished_at, ?), "
-                "message = COALESCE(message, 'the process stopped before finishing') "
-                f"WHERE status = 'running' AND NOT ({self.store.live_run_condition()})", (utc_now(),))
-            self.run_id = conn.execute(
-                "INSERT INTO crawl_run (kind, started_at, status, params, job) "
-                "VALUES (?, ?, 'running', ?, ?) RETURNING id",
-                (self.kind, utc_now(), json.dumps(asdict(self.budget)), self.job)).fetchone()[0]
-            self.store.hold_run(self.run_id)
+            self.run_id = open_run(self.store, self.kind, json.dumps(asdict(self.budget)), self.job)
             self._adopt_seeds(conn)
 
     def _adopt_seeds(self, conn) -> None:
