@@ -47,6 +47,10 @@ class KbGroup(TyperGroup):
         except ClickUsageError as exc:
             _usage_failure(exc)
         except sqlite3.DatabaseError as exc:  # a damaged page found mid-read
+            from kb.store.base import describe, is_postgres_url
+
+            if is_postgres_url(state.db):
+                _one_line_failure(f"the PostgreSQL store {describe(state.db)} failed: {exc}", 5)
             _one_line_failure(f"the store {state.db} is damaged or unreadable ({exc}); restore it "
                               "from a backup, or salvage it with `sqlite3 FILE .recover`", 5)
         except UnicodeEncodeError as exc:
@@ -86,7 +90,7 @@ app = typer.Typer(
 class State:
     """Options every command shares, set by the top-level callback."""
 
-    db: Path
+    db: "Path | str"  # a SQLite file or a postgresql:// URL
     verbose: int = 0
 
     @property
@@ -99,11 +103,14 @@ state = State()
 
 @app.callback()
 def main_options(
-    db: Optional[Path] = typer.Option(
-        None, "--db", envvar="KB_DB", help="The store (SQLite file). Default: data/kb.sqlite."),
+    db: Optional[str] = typer.Option(
+        None, "--db", envvar="KB_DB",
+        help="The store: a SQLite file, or postgresql://user@host/dbname. Default: data/kb.sqlite."),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="Log more (-vv for HTTP)."),
 ) -> None:
-    state.db = db or Settings.from_env().db_path
+    from kb.store.base import store_target
+
+    state.db = store_target(db) if db else Settings.from_env().db_path
     state.verbose = verbose
     level = logging.WARNING - 10 * verbose
     logging.basicConfig(level=max(level, logging.DEBUG), stream=sys.stderr,
@@ -118,6 +125,12 @@ def open_store(*, readonly: bool = False):
     from kb.store import Store
 
     return Store(state.db, readonly=readonly)
+
+
+def store_exists(target) -> bool:
+    from kb.store.base import store_exists as exists
+
+    return exists(target)
 
 
 def is_terminal() -> bool:
@@ -152,6 +165,59 @@ def table(title: str | None, columns: list[str], rows: list[list[Any]]):
     return t
 
 
+# -- db ----------------------------------------------------------------------------------------
+
+db_app = typer.Typer(no_args_is_help=True, help="The store itself: copy it between backends.")
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("copy")
+def db_copy(
+    source: str = typer.Argument(..., help="The store to copy: a SQLite file or postgresql://..."),
+    destination: str = typer.Argument(..., help="Where to: a new SQLite file or an empty PostgreSQL "
+                                                 "database/schema (or a copy this command left unfinished)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Copy a whole store between backends (SQLite -> PostgreSQL and back), then check that
+    both hold the same rows (counts and a content digest). Run it again to resume a copy that
+    was stopped."""
+    from kb.errors import StoreError
+    from kb.store.base import describe, store_exists, store_target
+    from kb.store.copy import copy_store
+
+    src, dst = store_target(source), store_target(destination)
+    if not store_exists(src):
+        raise StoreError(f"no store at {describe(src)}")
+    progress = None
+    if is_terminal() and not as_json and sys.stderr.isatty():
+        from rich.progress import Progress
+
+        bar = Progress(console=err_console(), transient=True)
+        tasks: dict = {}
+
+        def progress(table: str, done: int, total: int) -> None:
+            if table not in tasks:
+                tasks[table] = bar.add_task(table, total=max(total, 1))
+            bar.update(tasks[table], completed=done)
+
+        with bar:
+            report = copy_store(src, dst, progress=progress)
+    else:
+        report = copy_store(src, dst)
+    if as_json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        copied = sum(t.copied for t in report.tables)
+        rows = sum(t.destination_rows for t in report.tables)
+        print(f"Copied {copied:,} rows ({rows:,} in {len(report.tables)} tables) from "
+              f"{report.source} to {report.destination}; digest {report.source_digest[:16]}")
+    if not report.identical:
+        differing = [t.table for t in report.tables if t.source_rows != t.destination_rows]
+        raise StoreError(f"the copy differs from its source (tables {differing or 'with equal counts'}"
+                         f"; digest {report.destination_digest[:16]} != {report.source_digest[:16]}): "
+                         "was the destination empty?")
+
+
 # -- status ------------------------------------------------------------------------------------
 
 @app.command()
@@ -159,7 +225,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
     """Show the store: where it is, what it holds, and the last crawl."""
     from kb.store.status import store_status
 
-    if not state.db.exists():
+    if not store_exists(state.db):
         info = {"store": str(state.db), "exists": False}
     else:
         with open_store(readonly=True) as store:
@@ -415,7 +481,7 @@ def job_list(
 
     jobs = load_jobs(_jobs_file(jobs_file))
     rows = []
-    store = open_store(readonly=True) if state.db.exists() else None
+    store = open_store(readonly=True) if store_exists(state.db) else None
     try:
         for job in jobs.values():
             last = last_success(store, job.name) if store else None
@@ -449,7 +515,7 @@ def job_run(
     if due == (name is not None):
         raise UsageError("give a job name or --due (not both)")
     if due:
-        if state.db.exists():
+        if store_exists(state.db):
             with open_store(readonly=True) as store:
                 selected = [j for j in jobs.values() if is_due(store, j)]
         else:
@@ -813,7 +879,7 @@ def _synced_store():
     from kb.knowledge.themes import load_taxonomy, sync_taxonomy
 
     taxonomy = load_taxonomy()
-    if not state.db.exists():
+    if not store_exists(state.db):
         raise StoreError(f"no store at {state.db}; run `kb seed add` or `kb crawl` first")
     store = open_store()
     try:
@@ -900,7 +966,7 @@ def theme_add(
 
     theme = add_theme(_themes_file(), slug, name=name, description=description, parent=parent,
                       keywords=keywords)
-    if state.db.exists():
+    if store_exists(state.db):
         store, _ = _synced_store()
         store.close()
     console().print(f"added theme [bold]{theme.slug}[/] to {_themes_file()}; "
@@ -913,7 +979,7 @@ def theme_rm(slug: str = typer.Argument(...)) -> None:
     from kb.knowledge.themes import remove_theme
 
     moved = remove_theme(_themes_file(), slug)
-    if state.db.exists():
+    if store_exists(state.db):
         store, _ = _synced_store()
         store.close()
     extra = f"; sub-themes moved up: {', '.join(moved)}" if moved else ""
@@ -926,7 +992,7 @@ def theme_rename(old: str = typer.Argument(...), new: str = typer.Argument(...))
     from kb.knowledge.themes import rename_theme
 
     rename_theme(_themes_file(), old, new)
-    if state.db.exists():
+    if store_exists(state.db):
         store, _ = _synced_store()
         store.close()
     console().print(f"renamed theme {old} to {new} in {_themes_file()}")
@@ -1584,7 +1650,7 @@ def seed_list(
     """Seeds with the documents and sentences that named them, and the unresolved mentions."""
     from kb.grounding.seeds import list_seeds
 
-    if not state.db.exists():
+    if not store_exists(state.db):
         raise UsageError(f"no store at {state.db}; start with `kb seed add`")
     with open_store(readonly=True) as store:
         info = list_seeds(store, include_rejected=show_all)

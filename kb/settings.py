@@ -19,7 +19,7 @@ DEFAULT_FORUM_API_URL = "https://www.lesswrong.com"
 
 @dataclass(frozen=True)
 class Settings:
-    db_path: Path = DEFAULT_DB
+    db_path: Path | str = DEFAULT_DB  # a SQLite file, or a postgresql:// URL
     api_url: str = DEFAULT_API_URL
     api_key: str | None = field(default=None, repr=False)
     requests_per_second: float = 1.0
@@ -48,7 +48,7 @@ class Settings:
         if rate <= 0:
             raise ValueError(f"KB_RATE must be positive, not {rate}")
         return cls(
-            db_path=Path(env.get("KB_DB") or DEFAULT_DB),
+            db_path=_store_target(env.get("KB_DB") or DEFAULT_DB),
             api_url=(env.get("KB_S2_API_URL") or DEFAULT_API_URL).rstrip("/"),
             api_key=env.get("S2_API_KEY") or None,
             requests_per_second=rate,
@@ -74,3 +74,7 @@ def _positive(env, name: str, default: float) -> float:
     if value <= 0:
         raise ValueError(f"{name} must be positive, not {value}")
     return value
+def _store_target(text) -> Path | str:
+    from kb.store.base import store_target
+
+    return store_target(text)

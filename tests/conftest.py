@@ -173,3 +173,84 @@ def make_forum(forum_corpus):
     yield factory
     for server in started:
         server.stop()
+# == PostgreSQL backend (issue 17) ==============================================================
+# Tests that take ``store_target`` run once per backend: a SQLite file, and a fresh schema in a
+# throwaway PostgreSQL cluster. scripts/test.sh starts one cluster for the whole run and passes
+# its URL in KB_TEST_PG; run directly, pytest starts one per worker (tests/pg_cluster.py). Only
+# when no PostgreSQL server binaries exist are the PostgreSQL cases skipped, saying why.
+#
+#   pg_server      session: URL of the cluster's maintenance database
+#   pg_database    session: URL of this worker's own database
+#   pg_url         a fresh, empty schema in it, as a kb store URL (KB_DB / --db accept it)
+#   store_target   parametrized: tmp_path / "kb.sqlite", then pg_url
+#   new_target     session factory: new_target(backend, directory, name) -> a new empty target
+#   make_target    factory: make_target(backend, name) -> a new empty store target in tmp_path
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    url = os.environ.get("KB_TEST_PG")
+    if url:
+        yield url
+        return
+    import tempfile
+
+    import pg_cluster
+
+    if pg_cluster.find_bindir() is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl, postgres) not found; "
+                    "scripts/test.sh installs Debian's `postgresql` package")
+    directory, url = pg_cluster.start(tempfile.mkdtemp(prefix="kb-pg-"))
+    yield url
+    pg_cluster.stop(directory)
+
+
+@pytest.fixture(scope="session")
+def pg_database(pg_server, worker_id):
+    import psycopg
+
+    name = f"kb_test_{worker_id}_{os.getpid()}"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return pg_server.rsplit("/", 1)[0] + "/" + name
+
+
+_schemas = iter(range(1, 1_000_000))
+
+
+@pytest.fixture(scope="session")
+def new_target(request):
+    """Factory: new_target(backend, directory, name) -> a new, empty store target: a file in
+    ``directory`` for SQLite, a fresh schema in this worker's database for PostgreSQL."""
+    def factory(backend: str, directory, name: str = "kb"):
+        if backend == "sqlite":
+            return directory / f"{name}.sqlite"
+        import psycopg
+
+        database = request.getfixturevalue("pg_database")
+        schema = f"t{next(_schemas)}_{name}"
+        with psycopg.connect(database, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+        return f"{database}?options=-csearch_path%3D{schema}"
+
+    return factory
+
+
+@pytest.fixture()
+def make_target(tmp_path, new_target):
+    return lambda backend, name="kb": new_target(backend, tmp_path, name)
+
+
+@pytest.fixture()
+def pg_url(make_target):
+    return make_target("postgresql")
+
+
+@pytest.fixture(params=BACKENDS)
+def store_target(request, make_target):
+    return make_target(request.param)
+
+# == end of PostgreSQL backend ===================================================================

@@ -159,8 +159,8 @@ def test_cocitation_and_coupling_known_small_case():
 # -- on a store --------------------------------------------------------------------------------
 
 @pytest.fixture
-def store(tmp_path):
-    s = build_store(tmp_path / "kb.sqlite")
+def store(store_target):
+    s = build_store(store_target)
     yield s
     s.close()
 

@@ -19,9 +19,9 @@ from kb.knowledge.search import search, search_papers, to_match_expression
 from tests.use_fixtures import build_store, sha
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    s = build_store(tmp_path_factory.mktemp("search") / "kb.sqlite")
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def store(request, tmp_path_factory, new_target):
+    s = build_store(new_target(request.param, tmp_path_factory.mktemp("search"), "search"))
     compute_ranks(s)
     yield s
     s.close()

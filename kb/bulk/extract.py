@@ -247,7 +247,7 @@ def load(store: Store, engine, report: ExtractReport, options: ExtractOptions,
     from kb.crawl.runs import open_run
 
     with store.transaction() as conn:
-        report.run_id = open_run(conn, "bulk", json.dumps(params, sort_keys=True))
+        report.run_id = open_run(store, "bulk", json.dumps(params, sort_keys=True))
     before = store.counts()
     progress = ExtractProgress(stage="papers")
     paper_ids: dict[int, str] = {}

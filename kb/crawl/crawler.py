@@ -138,7 +138,7 @@ class Crawler:
         from kb.crawl.runs import open_run
 
         with self.store.transaction() as conn:
-            self.run_id = open_run(conn, self.kind, json.dumps(asdict(self.budget)), self.job)
+            self.run_id = open_run(self.store, self.kind, json.dumps(asdict(self.budget)), self.job)
             self._adopt_seeds(conn)
 
     def _adopt_seeds(self, conn) -> None:
@@ -324,6 +324,12 @@ class Crawler:
         self._commit_page(entry, direction, page)
 
     def _commit_page(self, entry: Entry, direction: str, page) -> None:
+        try:
+            self._store_page(entry, direction, page)
+        finally:
+            self.frontier.unclaim(entry, direction)  # after the commit: others now see the offset
+
+    def _store_page(self, entry: Entry, direction: str, page) -> None:
         store, frontier = self.store, self.frontier
         with store.transaction() as conn:
             if page is None:
@@ -431,7 +437,10 @@ def crawl(db_path, budget: CrawlBudget | None = None, *, settings=None, wait: bo
     ``tag``, re-tags) afterwards."""
     from kb.store.locking import writer_lock
 
-    with writer_lock(db_path, f"kb {kind}", wait=wait):
+    from kb.store.locking import finishing_lock
+
+    # Crawls of one PostgreSQL store may run together: each claims the lists it fetches.
+    with writer_lock(db_path, f"kb {kind}", wait=wait, shared=kind == "crawl"):
         with Store(db_path) as store:
             async def go() -> CrawlReport:
                 from kb.sources.forum.client import open_forum
@@ -442,7 +451,8 @@ def crawl(db_path, budget: CrawlBudget | None = None, *, settings=None, wait: bo
                     return await crawler.run()
 
             report = asyncio.run(go())
-            after_crawl(store, report, rank=rank, tag=tag)
+            with finishing_lock(db_path, f"kb {kind}: rank and tag"):
+                after_crawl(store, report, rank=rank, tag=tag)
             return report
 
 

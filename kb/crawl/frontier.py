@@ -166,13 +166,42 @@ class Frontier:
                 continue
             if -neg_priority != self._task_priority(entry, direction):
                 continue  # stale: a fresher entry for this task is in the heap
+            if self.store.shared_writers and not self._claim(entry, direction):
+                continue  # another crawl of this store has it, or has finished it
             self._in_flight.add(key)
             return entry, direction
         return None
 
+    # -- several crawls of one store ---------------------------------------------------------
+    # On a store with several writers (PostgreSQL), a list is claimed before it is fetched and
+    # its offsets are read again from the store: another crawl may have moved them since this
+    # one loaded its frontier. The claim is dropped once the page is committed, so each page of
+    # a list is fetched by exactly one crawl.
+    @staticmethod
+    def _claim_key(entry: Entry, direction: str) -> str:
+        return f"list:{entry.paper}:{direction}"
+
+    def _claim(self, entry: Entry, direction: str) -> bool:
+        if not self.store.claim(self._claim_key(entry, direction)):
+            return False
+        row = self.store.conn.execute(
+            "SELECT refs_next_offset, cits_next_offset, status FROM crawl_state WHERE paper = ?",
+            (entry.paper,)).fetchone()
+        if row is not None:
+            entry.refs_next, entry.cits_next, entry.status = row[0], row[1], row[2]
+        if entry.next_offset(direction) == LIST_DONE:
+            self.store.release(self._claim_key(entry, direction))
+            return False
+        return True
+
+    def unclaim(self, entry: Entry, direction: str) -> None:
+        if self.store.shared_writers:
+            self.store.release(self._claim_key(entry, direction))
+
     def release(self, entry: Entry, direction: str) -> None:
         """The task's request ended without a committed page (error or budget): requeue it."""
         self._in_flight.discard((entry.paper, direction))
+        self.unclaim(entry, direction)
         self._push_tasks(entry)
 
     def reopen_citations(self, conn, paper: int) -> None:
@@ -181,7 +210,7 @@ class Frontier:
         entry = self.entries[paper]
         entry.cits_next = 0
         entry.status = "pending"
-        self._write_entry(conn, entry)
+        self._write_entry(conn, entry, CITS)
         conn.execute("UPDATE crawl_state SET recheck_open = 1 WHERE paper = ?", (paper,))
         self.reopened.add(paper)
         self.resume_citations(paper)
@@ -204,8 +233,9 @@ class Frontier:
         if entry.next_offset(direction) == 0 and entry.list_known_empty(direction):
             self._set_offset(entry, direction, LIST_DONE)
             with self.store.transaction() as conn:
-                self._write_entry(conn, entry)
+                self._write_entry(conn, entry, direction)
             self._in_flight.discard((entry.paper, direction))
+            self.unclaim(entry, direction)
             return True
         return False
 
@@ -264,32 +294,41 @@ class Frontier:
                 for s in (entry.seeds if entry.depth > 0 else [entry.paper]):
                     if s not in child.seeds and len(child.seeds) < 8:
                         child.seeds.append(s)
-                updates.append((child.depth, self.priority(child), child.links,
+                updates.append((child.depth, self.priority(child),
                                 reached_from, reached_from, via, json.dumps(child.seeds),
                                 utc_now(), paper))
             self._push_tasks(child)
+        # Links count up and depths only go down in the store itself, so that another crawl's
+        # discoveries of the same papers add up instead of overwriting each other.
         if inserts:
             conn.executemany(
                 """INSERT INTO crawl_state (paper, depth, priority, links, reached_from, reached_via,
                                             seeds, updated_at)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT(paper) DO NOTHING""", inserts)
+                   ON CONFLICT(paper) DO UPDATE SET links = crawl_state.links + 1,
+                       depth = MIN(crawl_state.depth, excluded.depth)""", inserts)
         if updates:
             conn.executemany(
-                """UPDATE crawl_state SET depth = ?, priority = ?, links = ?,
+                """UPDATE crawl_state SET depth = MIN(depth, ?), priority = ?, links = links + 1,
                        reached_from = COALESCE(?, reached_from),
                        reached_via = CASE WHEN ? IS NULL THEN reached_via ELSE ? END,
                        seeds = ?, updated_at = ?
                    WHERE paper = ?""", updates)
-        self._write_entry(conn, entry)
+        self._write_entry(conn, entry, direction)
         self._in_flight.discard((entry.paper, direction))
         self._push_tasks(entry)
 
-    def _write_entry(self, conn, entry: Entry) -> None:
+    def _write_entry(self, conn, entry: Entry, direction: str) -> None:
+        """Store the one list's offset (the other list may be another crawl's business)."""
+        column, other = (("refs_next_offset", "cits_next_offset") if direction == REFS
+                         else ("cits_next_offset", "refs_next_offset"))
+        offset = entry.next_offset(direction)
         conn.execute(
-            """UPDATE crawl_state SET refs_next_offset = ?, cits_next_offset = ?, status = ?,
+            f"""UPDATE crawl_state SET {column} = ?,
+                   status = CASE WHEN ? = {LIST_DONE} AND {other} = {LIST_DONE} THEN 'done'
+                                 ELSE 'pending' END,
                    updated_at = ? WHERE paper = ?""",
-            (entry.refs_next, entry.cits_next, entry.status, utc_now(), entry.paper))
+            (offset, offset, utc_now(), entry.paper))
 
     def details_batch(self, size: int) -> list[tuple[int, str]]:
         """Up to ``size`` papers still lacking a full record, removed from the waiting set."""

@@ -82,11 +82,19 @@ def jobs_path(db_path: Path, env: dict | None = None) -> Path:
     env = os.environ if env is None else env
     if env.get("KB_JOBS"):
         return Path(env["KB_JOBS"])
-    return Path(db_path).with_name("jobs.toml")
+    return _beside_store(db_path, "jobs.toml")
 
 
 def log_path(db_path: Path) -> Path:
-    return Path(db_path).with_name("jobs.log")
+    return _beside_store(db_path, "jobs.log")
+
+
+def _beside_store(db_path, name: str) -> Path:
+    """A file beside a SQLite store; for a PostgreSQL store, in kb's data directory."""
+    from kb.settings import DATA_DIR
+    from kb.store.base import is_postgres_url
+
+    return DATA_DIR / name if is_postgres_url(db_path) else Path(db_path).with_name(name)
 
 
 def load_jobs(path: Path) -> dict[str, Job]:

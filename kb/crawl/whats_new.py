@@ -65,17 +65,20 @@ def new_papers(store: Store, since: Since, *, theme: str | None = None, limit: i
         fragment, theme_params = theme_filter(store, theme)
         where.append(fragment)
         params += theme_params
-    rank_join, rank_order = "", "(cites_seeds + cited_by_seeds) DESC, p.citation_count DESC"
+    rank_join, rank_value = "", "NULL"
+    rank_order = "(cites_seeds + cited_by_seeds) DESC, citation_count DESC"
     if _has_table(store, "paper_rank"):
         rank_cols = {r[1] for r in conn.execute("PRAGMA table_info(paper_rank)")}
         col = next((c for c in ("seed_pagerank", "personalized_pagerank", "pagerank") if c in rank_cols), None)
         if col:
-            rank_join = "LEFT JOIN paper_rank r ON r.paper = p.id"
-            rank_order = f"r.{col} DESC, (cites_seeds + cited_by_seeds) DESC"
+            rank_join, rank_value = "LEFT JOIN paper_rank r ON r.paper = p.id", f"r.{col}"
+            rank_order = "rank_value DESC, (cites_seeds + cited_by_seeds) DESC"
     seed_source = "SELECT paper FROM seed" if _has_table(store, "seed") else \
         "SELECT paper FROM crawl_state WHERE depth = 0"
+    # Ordered outside: an ORDER BY expression may use output columns only in a subquery.
     sql = f"""
-        SELECT p.id, p.paper_id, p.title, p.year, p.venue, p.authors, p.citation_count, p.added_at,
+        SELECT * FROM (
+        SELECT {rank_value} AS rank_value, p.id, p.paper_id, p.title, p.year, p.venue, p.authors, p.citation_count, p.added_at,
                p.added_by_run, s.depth, s.reached_via, rf.title AS reached_from_title,
                (SELECT count(*) FROM citation c WHERE c.citing = p.id AND c.cited IN ({seed_source})) AS cites_seeds,
                (SELECT count(*) FROM citation c WHERE c.cited = p.id AND c.citing IN ({seed_source})) AS cited_by_seeds
@@ -84,12 +87,15 @@ def new_papers(store: Store, since: Since, *, theme: str | None = None, limit: i
         LEFT JOIN paper rf ON rf.id = s.reached_from
         {rank_join}
         WHERE {' AND '.join(where)}
-        ORDER BY {rank_order}, p.id
+        ) w
+        ORDER BY {rank_order}, id
     """
     if limit:
         sql += " LIMIT ?"
         params.append(limit)
     rows = [dict(r) for r in conn.execute(sql, params)]
+    for row in rows:
+        del row["rank_value"]
     themes_by_paper = _themes(store, [r["id"] for r in rows])
     for row in rows:
         row["authors"] = [a.get("name") for a in json.loads(row["authors"])] if row["authors"] else []

@@ -444,8 +444,12 @@ async def add_mentions(store: Store, client, groups: list[tuple[str, str, str, l
             if replace:
                 conn.execute("DELETE FROM mention WHERE document = ?", (doc,))
             conn.executemany(
-                'INSERT OR REPLACE INTO mention (document, surface, start, "end", kind, sentence, norm_text, status, paper, '
-                "candidates, resolved_by, score, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                'INSERT INTO mention (document, surface, start, "end", kind, sentence, norm_text, status, paper, '
+                "candidates, resolved_by, score, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                'ON CONFLICT (document, start, "end") DO UPDATE SET ' + ", ".join(
+                    f"{c} = excluded.{c}" for c in ("surface", "kind", "sentence", "norm_text", "status",
+                                                    "paper", "candidates", "resolved_by", "score", "note")),
+                rows)
         report.documents.append(path)
         report.mentions += len(mentions)
     report.new_seeds = make_seeds(store, seed_papers, source)

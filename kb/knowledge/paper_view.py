@@ -57,7 +57,7 @@ def rank_figures(store, paper: int) -> dict | None:
     if row is None:
         return None
     # One scan counts, for every figure at once, the papers ranked above this one.
-    sums = ", ".join(f"coalesce(sum({name} > ?), 0)" for name in RANK_FIGURES)
+    sums = ", ".join(f"count(*) FILTER (WHERE {name} > ?)" for name in RANK_FIGURES)
     counts = store.conn.execute(f"SELECT count(*), {sums} FROM paper_rank",
                                 [row[name] for name in RANK_FIGURES]).fetchone()
     ranked = counts[0]

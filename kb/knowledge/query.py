@@ -179,21 +179,19 @@ def build_query(store, f: PaperFilter, *, match: str | None = None,
         columns = _row_columns(store)
     params: list = []
     conditions, where_params = filter_where(store, f)
-    weights = ", ".join(repr(float(w)) for w in bm25_weights)
     if match is not None and not conditions and (count or f.sort == "relevance"):
-        return _text_only_query(columns, match, weights, f, count)
+        return _text_only_query(store, columns, match, bm25_weights, f, count)
+    source = "paper p"
     if match is not None:
+        source, condition, score = store.fulltext.joined(bm25_weights)
         if not count:
-            columns.append(f"-bm25(paper_fts, {weights}) AS score")
-        source = "paper_fts JOIN paper p ON p.id = paper_fts.rowid"
-    else:
-        source = "paper p"
+            columns.append(score)
+        if condition:
+            conditions.insert(0, condition)
+        params.append(match)
     sql = (f"SELECT {', '.join(columns)}\nFROM {source}\n"
            "LEFT JOIN paper_rank r ON r.paper = p.id\n"
            "LEFT JOIN crawl_state cs ON cs.paper = p.id")
-    if match is not None:
-        conditions.insert(0, "paper_fts MATCH ?")
-        params.append(match)
     params.extend(where_params)
     if conditions:
         sql += "\nWHERE " + "\n  AND ".join(conditions)
@@ -258,15 +256,14 @@ def select_papers(store, f: PaperFilter) -> list[sqlite3.Row]:
     return store.conn.execute(sql, params).fetchall()
 
 
-def _text_only_query(columns: list[str], match: str, weights: str, f: PaperFilter,
-                     count: bool) -> tuple[str, list]:
-    """A text query with no other filter: FTS5 counts, scores and cuts to the page on its
-    own before anything is joined, which on a large store is several times faster than
-    joining every match first."""
+def _text_only_query(store, columns: list[str], match: str, weights: Sequence[float],
+                     f: PaperFilter, count: bool) -> tuple[str, list]:
+    """A text query with no other filter: the full-text index counts, scores and cuts to the
+    page on its own before anything is joined, which on a large store is several times
+    faster than joining every match first."""
     if count:
-        return "SELECT count(*) FROM paper_fts WHERE paper_fts MATCH ?", [match]
-    inner = (f"SELECT rowid, -bm25(paper_fts, {weights}) AS score FROM paper_fts "
-             "WHERE paper_fts MATCH ? ORDER BY score DESC, rowid")
+        return store.fulltext.count(), [match]
+    inner = store.fulltext.matches(weights)
     params: list = [match]
     if f.limit is not None or f.offset:
         inner += " LIMIT ? OFFSET ?"
@@ -453,13 +450,16 @@ def resolve_paper(store, text: str, *, candidates: int = 5) -> sqlite3.Row:
     return _resolve_title(store, text.strip(), candidates)
 
 
-def _title_match_expression(fragment: str) -> str | None:
+def _title_match_expression(fragment: str, dialect: str = "sqlite") -> str | None:
+    from kb.knowledge.search import All, Term, compile_node, compile_tsquery
+
     words = [w for w in re.findall(r"\w+", fragment) if w.strip("_")]
     if not words:
         return None
-    quoted = [f'"{w}"' for w in words]
-    quoted[-1] += "*"  # the last word may be half typed
-    return "title : (" + " AND ".join(quoted) + ")"
+    terms = [Term(w, field="title") for w in words[:-1]]
+    terms.append(Term(words[-1], prefix=True, field="title"))  # the last word may be half typed
+    node = All(tuple(terms)) if len(terms) > 1 else terms[0]
+    return compile_node(node) if dialect == "sqlite" else compile_tsquery(node)
 
 
 def _norm_title(value: str | None) -> str:
@@ -473,12 +473,12 @@ def _resolve_title(store, fragment: str, candidates: int) -> sqlite3.Row:
     if len(exact) == 1:
         return exact[0]
     rows: list[sqlite3.Row] = []
-    expression = _title_match_expression(fragment)
+    expression = _title_match_expression(fragment, store.fulltext.dialect)
     if expression:
         try:
             rows = conn.execute(
-                "SELECT p.* FROM paper_fts JOIN paper p ON p.id = paper_fts.rowid "
-                "WHERE paper_fts MATCH ? ORDER BY bm25(paper_fts, 10.0, 1.0, 1.0), p.id LIMIT ?",
+                f"SELECT p.* FROM ({store.fulltext.matches((10.0, 1.0, 1.0))} LIMIT ?) m "
+                "JOIN paper p ON p.id = m.rowid ORDER BY m.score DESC, p.id",
                 (expression, candidates + 1)).fetchall()
         except sqlite3.OperationalError:
             rows = []

@@ -110,7 +110,7 @@ def _read_edges(store, max_id: int, *, chunk: int, workers: int):
     """All edges as two aligned arrays, read in citing-id chunks (bounded memory per chunk).
 
     On a big store the chunks are shared among threads, each with its own read-only
-    connection: SQLite runs without the GIL, so reading takes about 1/workers of the time.
+    connection (the database works without the GIL), so reading takes about 1/workers of the time.
     Those connections only see committed rows, so inside an open transaction (or on a small
     store) the store's own connection reads everything."""
     import numpy as np
@@ -119,10 +119,8 @@ def _read_edges(store, max_id: int, *, chunk: int, workers: int):
     if workers > 1 and len(bounds) > 1 and not store.conn.in_transaction:
         from concurrent.futures import ThreadPoolExecutor
 
-        from kb.store import connect
-
         def work(w: int):
-            conn = connect(store.path, readonly=True)
+            conn = store.reader_connection()
             try:
                 return [(i, _read_edge_chunk(conn, bounds[i], bounds[i] + chunk))
                         for i in range(w, len(bounds), workers)]

@@ -472,7 +472,7 @@ def tagged_at_least(store, slug: str | Sequence[str], count: int,
     slugs = theme_slugs_for_filter(taxonomy, slug)
     marks = ", ".join("?" for _ in slugs)
     found = store.conn.execute(
-        f"SELECT count(*) FROM (SELECT 1 FROM paper_theme WHERE theme IN ({marks}) LIMIT ?)",
+        f"SELECT count(*) FROM (SELECT 1 FROM paper_theme WHERE theme IN ({marks}) LIMIT ?) t",
         (*slugs, count)).fetchone()[0]
     return found >= count
 
