@@ -23,7 +23,7 @@ from kb.crawl.crawler import (
     after_crawl,
 )
 from kb.sources.s2.client import S2Client
-from kb.sources.s2.parse import PAPER_FIELDS, parse_paper
+from kb.sources.s2.parse import DETAIL_FIELDS, parse_paper
 from kb.store import Store, utc_now
 
 
@@ -91,7 +91,7 @@ async def _recheck(crawler: Crawler, watched: list[tuple[int, str, int | None]])
     often since, and go on with lists an earlier refresh reopened but did not finish (it has
     already stored the new counts, so comparing them again would find nothing)."""
     store, client, frontier = crawler.store, crawler.client, crawler.frontier
-    answers = await client.get_papers([pid for _, pid, _ in watched], PAPER_FIELDS)
+    answers = await client.get_papers([pid for _, pid, _ in watched], DETAIL_FIELDS)
     fresh = [parse_paper(a, detail_level=2) if a is not None else None for a in answers]
     changed, resumed = [], []
     for (paper, _pid, old_count), record in zip(watched, fresh):
