@@ -10,7 +10,7 @@ import pytest
 # A local Semantic Scholar stand-in (kb.standin) for every test that talks to "the API".
 #
 #   standin_corpus  session-scoped corpus: 1,500 generated papers + every real-works file
-#                   (kb/standin/works/*.jsonl, tests/data/theme_eval.jsonl). Shared: do not
+#                   (kb/standin/works/*.jsonl, data/theme_labels.jsonl). Shared: do not
 #                   mutate it; use ``standin_corpus.copy()`` (or your own generate_corpus) with
 #                   ``make_standin`` when a test adds papers or citations.
 #   standin         a running StandIn over that corpus, fresh per test (empty log, no knobs).
@@ -29,7 +29,7 @@ def standin_works_files():
     from kb.standin.corpus import default_works_files
 
     files = list(default_works_files())
-    theme_eval = PROJECT_ROOT / "tests" / "data" / "theme_eval.jsonl"
+    theme_eval = PROJECT_ROOT / "data" / "theme_labels.jsonl"
     if theme_eval.is_file():
         files.append(theme_eval)
     return files

@@ -148,7 +148,7 @@ def test_every_id_form_resolves_to_the_same_paper(standin, standin_corpus):
 def test_real_works_are_served_under_their_derived_ids(standin):
     from kb.standin.corpus import default_works_files
 
-    files = default_works_files() + [ROOT / "tests" / "data" / "theme_eval.jsonl"]
+    files = default_works_files() + [ROOT / "data" / "theme_labels.jsonl"]
     works = [w for f in files for w in load_works(f)]
     if not works:
         pytest.skip("no real-works files present")

@@ -41,6 +41,16 @@ def links(row) -> dict:
     return out
 
 
+def source(store, row) -> dict:
+    """Where the record came from: the Graph API (a crawl, refresh or seed lookup) and/or a
+    bulk datasets release (``kb datasets extract``)."""
+    added_by = store.conn.execute("SELECT kind FROM crawl_run WHERE id = ?",
+                                  (row["added_by_run"],)).fetchone() if row["added_by_run"] else None
+    from_api = row["detail_level"] >= 1 and (row["bulk_release"] is None or
+                                             (added_by is not None and added_by[0] != "bulk"))
+    return {"api": bool(from_api), "bulk_release": row["bulk_release"]}
+
+
 def rank_figures(store, paper: int) -> dict | None:
     """The paper's figures, each with its position among ranked papers (1 = best)."""
     row = store.conn.execute("SELECT * FROM paper_rank WHERE paper = ?", (paper,)).fetchone()
@@ -133,11 +143,16 @@ def paper_view(store, row: sqlite3.Row, *, neighbours: int = 8, sentences: int =
         "publication_types": _json_list(row["publication_types"]),
         "detail_level": row["detail_level"],
         "links": links(row),
+        "source": source(store, row),
         "tldr": row["tldr"],
         "abstract": row["abstract"],
     }
     view["themes"] = [{"theme": slug, "score": score, "source": source}
                       for slug, score, source in themes_for(store, [pid]).get(pid, [])]
+    signals = _tag_signals(conn, pid)
+    for t in view["themes"]:
+        if t["source"] != "manual" and t["theme"] in signals:
+            t["signals"] = signals[t["theme"]]
     is_seed = False
     if has_table(store, "seed"):
         is_seed = conn.execute("SELECT 1 FROM seed WHERE paper = ?", (pid,)).fetchone() is not None
@@ -158,3 +173,13 @@ def paper_view(store, row: sqlite3.Row, *, neighbours: int = 8, sentences: int =
                                                                   neighbours)
     view["citers_in_store"], view["citers"] = _neighbours(store, pid, "citers", neighbours)
     return view
+
+
+def _tag_signals(conn, pid: int) -> dict[str, dict]:
+    """Per theme, the signals that gave the paper's automatic tag (kb tag auto records them)."""
+    out: dict[str, dict] = {}
+    for theme, signals in conn.execute(
+            "SELECT theme, signals FROM paper_theme WHERE paper = ? AND source != 'manual'"
+            " AND signals IS NOT NULL", (pid,)):
+        out.setdefault(theme, json.loads(signals))
+    return out

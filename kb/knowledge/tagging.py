@@ -33,7 +33,7 @@ from kb.knowledge.themes import (
 )
 
 TOKEN = re.compile(r"[a-z0-9]+")
-TITLE_WEIGHT = 2.0
+TITLE_WEIGHT = 1.5
 BODY_WEIGHT = 1.0
 
 
@@ -99,40 +99,70 @@ class RuleMatcher:
             self._cache[token] = found
         return found
 
-    def phrases_in(self, text: str | None) -> set[int]:
-        """Indices of the phrases occurring in ``text``."""
+    def spans_in(self, text: str | None) -> list[tuple[int, int, int]]:
+        """(phrase index, first token, token after the last) of every phrase occurrence."""
         if not text:
-            return set()
+            return []
         tokens = TOKEN.findall(text.lower())
-        hits: set[int] = set()
+        spans: list[tuple[int, int, int]] = []
         for i, token in enumerate(tokens):
             for pi in self._candidates(token):
-                if pi in hits:
-                    continue
                 words, wild = self.phrases[pi]
                 n = len(words)
                 if n == 1:
-                    hits.add(pi)
+                    spans.append((pi, i, i + 1))
                     continue
-                if i + n > len(tokens):
-                    continue
-                if not self._word_matches(token, words[0], False):
+                if i + n > len(tokens) or not self._word_matches(token, words[0], False):
                     continue
                 if all(self._word_matches(tokens[i + j], words[j], wild and j == n - 1)
                        for j in range(1, n)):
-                    hits.add(pi)
-        return hits
+                    spans.append((pi, i, i + n))
+        return spans
+
+    def phrases_in(self, text: str | None) -> set[int]:
+        """Indices of the phrases occurring in ``text``."""
+        return {pi for pi, _, _ in self.spans_in(text)}
+
+    def _mentions(self, text: str | None) -> dict[int, list[frozenset[int]]]:
+        """Per theme, its distinct mentions in ``text``: phrases of the theme whose occurrences
+        overlap anywhere in the text ("visual cortex" and "cortex", "power law*" and
+        "power-law") are one mention, so that one sentence cannot count twice."""
+        by_theme: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+        for span in self.spans_in(text):
+            for ti in self.phrase_themes[span[0]]:
+                by_theme[ti].append(span)
+        out: dict[int, list[frozenset[int]]] = {}
+        for ti, spans in by_theme.items():
+            group = {pi: pi for pi, _, _ in spans}
+
+            def root(pi: int) -> int:
+                while group[pi] != pi:
+                    pi = group[pi]
+                return pi
+
+            spans.sort(key=lambda s: (s[1], s[2]))
+            first, end = spans[0][0], spans[0][2]
+            for pi, start, stop in spans[1:]:
+                if start < end:                     # overlaps the run of spans before it
+                    group[root(pi)] = root(first)
+                    end = max(end, stop)
+                else:
+                    first, end = pi, stop
+            members: dict[int, set[int]] = defaultdict(set)
+            for pi in group:
+                members[root(pi)].add(pi)
+            out[ti] = [frozenset(m) for m in members.values()]
+        return out
 
     def scores(self, title: str | None, body: str | None = None) -> dict[str, float]:
-        """Theme slug -> score: each phrase counts TITLE_WEIGHT when in the title plus
-        BODY_WEIGHT when in abstract/TLDR; themes with no phrase are absent."""
+        """Theme slug -> score: each distinct mention counts TITLE_WEIGHT when in the title
+        plus BODY_WEIGHT when in abstract/TLDR; themes with no phrase are absent. A mention
+        in the title alone stays under the default rule threshold (2.0): one phrase never
+        tags a paper by itself."""
         out: dict[int, float] = defaultdict(float)
-        for pi in self.phrases_in(title):
-            for ti in self.phrase_themes[pi]:
-                out[ti] += TITLE_WEIGHT
-        for pi in self.phrases_in(body):
-            for ti in self.phrase_themes[pi]:
-                out[ti] += BODY_WEIGHT
+        for weight, text in ((TITLE_WEIGHT, title), (BODY_WEIGHT, body)):
+            for ti, mentions in self._mentions(text).items():
+                out[ti] += weight * len(mentions)
         return {self.slugs[ti]: s for ti, s in out.items()}
 
     def matched_keywords(self, title: str | None, body: str | None = None) -> dict[str, list[str]]:
@@ -244,7 +274,7 @@ def paper_tags(store, paper: int) -> list[dict]:
     """Every tag row of a paper, with whether it is in effect (a manual word hides automatic
     rows of the same theme)."""
     rows = store.conn.execute(
-        "SELECT theme, source, score, negative, updated_at FROM paper_theme WHERE paper = ?"
+        "SELECT theme, source, score, negative, updated_at, signals FROM paper_theme WHERE paper = ?"
         " ORDER BY theme, source = 'manual' DESC, score DESC", (paper,)).fetchall()
     manual = {r["theme"] for r in rows if r["source"] == "manual"}
     out = []
@@ -255,7 +285,8 @@ def paper_tags(store, paper: int) -> list[dict]:
             effective = r["theme"] not in manual
         out.append({"theme": r["theme"], "source": r["source"], "score": round(r["score"], 4),
                     "negative": bool(r["negative"]), "effective": effective,
-                    "updated_at": r["updated_at"]})
+                    "updated_at": r["updated_at"],
+                    "signals": json.loads(r["signals"]) if r["signals"] else None})
     return out
 
 
@@ -306,11 +337,10 @@ def _closure_columns(taxonomy: Taxonomy):
 
 
 def training_labels(store, texts: Texts, taxonomy: Taxonomy, rules, thresholds: Thresholds):
-    """(positive, negative, weight) matrices for the per-theme models.
+    """(positive, negative, manual, manual positive) matrices of the store's own evidence.
 
-    Positives: manual tags (of the theme or a sub-theme) and confident rule tags. Explicit
-    negatives: manual "not this theme". Everything else is an unlabelled negative with a low
-    weight. Manual labels weigh most because they are the user's considered word.
+    Positives: manual tags (of the theme or a sub-theme) and confident rule tags. Negatives:
+    manual "not this theme". ``manual`` marks the user's word, which the model weighs most.
     """
     import numpy as np
 
@@ -329,79 +359,36 @@ def training_labels(store, texts: Texts, taxonomy: Taxonomy, rules, thresholds: 
     confident = rules >= thresholds.rule_confident
     closure = _closure_columns(taxonomy)
     pos = np.zeros((n, k), dtype=bool)
-    weight = np.ones((n, k), dtype=np.float32)
     for c, cols in enumerate(closure):
         pos[:, c] = manual_pos[:, cols].any(axis=1) | confident[:, cols].any(axis=1)
     pos &= ~manual_neg
-    weight[manual_pos | manual_neg] = 3.0
-    return pos, manual_neg, weight, manual_pos
+    return pos, manual_neg, manual_pos | manual_neg, manual_pos
 
 
-def text_features(texts: Texts):
-    """Sublinear tf-idf of word unigrams and bigrams, hashed into a fixed 2^20 columns so that
-    memory stays flat however large the store grows (no vocabulary dictionary to build)."""
-    import numpy as np
-    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+def paper_forum_tags(store) -> dict[int, set[str]]:
+    """The forum tags of each paper that is a forum post.
 
-    hashing = HashingVectorizer(ngram_range=(1, 2), n_features=2 ** 20, alternate_sign=False,
-                                norm=None, stop_words="english", dtype=np.float32,
-                                token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b")
-    counts = hashing.transform(texts.joined())
-    return TfidfTransformer(sublinear_tf=True).fit_transform(counts)
+    Hook for forum posts as works (issue 16): until the store keeps posts' forum tags this is
+    empty, and the forum signal adds nothing. Themes name the forum tags they accept in
+    ``forum_tags`` (data/themes.toml)."""
+    return {}
 
 
-def model_matrix(texts: Texts, pos, weight, neg=None, *, min_positives: int = 3, C: float = 0.5,
-                 negatives_per_positive: int = 20, min_negatives: int = 2000, seed: int = 0):
-    """Decision values of one linear SVM per theme column; NaN where a theme has too few
-    positives to train on.
-
-    Unlabelled papers serve as negatives, so a model must not score the very papers it was
-    told were negatives: a sample of them is split in two halves, each half is scored by the
-    model trained on the other, and every other paper by the mean of both. Sampling the
-    negatives (20 per positive, at least 2000) keeps training time proportional to the
-    labelled papers rather than to the store.
-    """
-    import numpy as np
-    from sklearn.svm import LinearSVC
-
-    n, k = pos.shape
-    out = np.full((n, k), np.nan, dtype=np.float32)
-    if n < 2 or not (pos.sum(axis=0) >= min_positives).any():
+def forum_matrix(store, texts: Texts, taxonomy: Taxonomy):
+    """(papers x themes) list of the theme's forum tags each paper carries (None: none)."""
+    tags_of = paper_forum_tags(store)
+    slugs = list(taxonomy.themes)
+    out: dict[tuple[int, int], list[str]] = {}
+    if not tags_of:
         return out
-    X = text_features(texts)
-    if neg is None:
-        neg = np.zeros_like(pos)
-    rng = np.random.default_rng(seed)
-    for c in range(k):
-        positives = np.flatnonzero(pos[:, c])
-        if len(positives) < min_positives or len(positives) == n:
+    for r, pid in enumerate(texts.ids):
+        tags = tags_of.get(pid)
+        if not tags:
             continue
-        explicit = np.flatnonzero(neg[:, c] & ~pos[:, c])
-        unlabelled = np.flatnonzero(~pos[:, c] & ~neg[:, c])
-        size = min(len(unlabelled), max(min_negatives, negatives_per_positive * len(positives)))
-        sample = rng.choice(unlabelled, size=size, replace=False) if size < len(unlabelled) else unlabelled
-        halves = [sample[0::2], sample[1::2]]
-        if not len(halves[1]) and not len(explicit):
-            continue
-        scores = []
-        for held, used in ((halves[0], halves[1]), (halves[1], halves[0])):
-            train = np.concatenate([positives, explicit, used])
-            y = np.zeros(len(train), dtype=int)
-            y[: len(positives)] = 1
-            if y.min() == y.max():
-                scores.append(None)
-                continue
-            clf = LinearSVC(C=C, class_weight="balanced", max_iter=5000, tol=1e-4, dual="auto",
-                            random_state=0)
-            clf.fit(X[train], y, sample_weight=weight[train, c])
-            scores.append((clf, held))
-        fitted = [s for s in scores if s is not None]
-        column = np.mean([clf.decision_function(X) for clf, _ in fitted], axis=0)
-        if len(fitted) == 2:
-            (clf_a, held_a), (clf_b, held_b) = fitted
-            column[held_a] = clf_a.decision_function(X[held_a])
-            column[held_b] = clf_b.decision_function(X[held_b])
-        out[:, c] = column
+        for c, slug in enumerate(slugs):
+            hit = sorted(tags & set(taxonomy.themes[slug].forum_tags))
+            if hit:
+                out[(r, c)] = hit
     return out
 
 
@@ -438,41 +425,100 @@ class Proposal:
     texts: Texts
     rows: dict[tuple[int, str, str], float]          # (paper, theme, source) -> score
     trained: dict[str, int] = field(default_factory=dict)  # theme -> positives trained on
+    signals: dict[tuple[int, str], dict] = field(default_factory=dict)  # (paper, theme) -> why
+    calibrated: dict[str, float] = field(default_factory=dict)  # theme -> model threshold
+
+
+FORUM_WEIGHT = 0.5   # added to the combined model score when a post carries a mapped forum tag
 
 
 def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
-            sources: Sequence[str] = AUTO_SOURCES) -> Proposal:
-    """Compute every automatic tag the thresholds accept, without touching the store."""
+            sources: Sequence[str] = AUTO_SOURCES, labelled=None, settings=None) -> Proposal:
+    """Compute every automatic tag the thresholds accept, without touching the store.
+
+    ``rule``: keyword score at or above ``thresholds.rule`` (one phrase never suffices).
+    ``model``: the combined score (model margin + weighted rule score + forum tags, see
+    :mod:`kb.knowledge.theme_model`) at or above the theme's calibrated threshold.
+    ``graph``: most of the paper's citation neighbours carry the theme.
+    Every accepted (paper, theme) records all its signals, whichever source accepted it.
+    """
     import numpy as np
 
+    from kb.knowledge.theme_model import ModelSettings, load_labelled, theme_scores, title_key
+
     thresholds = thresholds or taxonomy.thresholds
+    settings = settings or ModelSettings()
     texts = load_texts(store)
     slugs = list(taxonomy.themes)
     n, k = len(texts.ids), len(slugs)
     rules = rule_matrix(texts, taxonomy) if n else np.zeros((0, k), dtype=np.float32)
     accept_rule = rules >= thresholds.rule
     rows: dict[tuple[int, str, str], float] = {}
-    trained: dict[str, int] = {}
+    proposal = Proposal(slugs=slugs, texts=texts, rows=rows)
     accepted = np.zeros((n, k), dtype=bool)
     if "rule" in sources:
         accepted |= accept_rule
         for r, c in zip(*np.nonzero(accept_rule)):
             rows[(texts.ids[r], slugs[c], "rule")] = float(rules[r, c])
-    pos, neg, weight, manual_pos = training_labels(store, texts, taxonomy, rules, thresholds)
+    pos, neg, manual, manual_pos = training_labels(store, texts, taxonomy, rules, thresholds)
+    forum = forum_matrix(store, texts, taxonomy)
+    margins = None
     if "model" in sources and n:
-        margins = model_matrix(texts, pos, weight, neg)
-        accept_model = np.nan_to_num(margins, nan=-np.inf) >= thresholds.model
+        labelled = load_labelled(taxonomy) if labelled is None else labelled
+        labelled_rules = rule_matrix(Texts(ids=list(range(len(labelled))), titles=labelled.titles,
+                                           bodies=labelled.bodies), taxonomy)
+        in_labelled = np.array([title_key(t) in labelled.keys for t in texts.titles], dtype=bool)
+        scored = theme_scores(texts.joined(), rules, pos, neg, manual, labelled, labelled_rules, slugs,
+                              thresholds.model, settings, in_labelled)
+        margins, combined = scored.margins, scored.combined
+        for (r, c) in forum:
+            combined[r, c] += FORUM_WEIGHT
+        cut = np.nan_to_num(scored.thresholds, nan=np.inf)
+        accept_model = np.nan_to_num(combined, nan=-np.inf) >= cut[None, :]
         accepted |= accept_model
         for r, c in zip(*np.nonzero(accept_model)):
-            rows[(texts.ids[r], slugs[c], "model")] = round(float(margins[r, c]), 4)
-        trained = {slugs[c]: int(pos[:, c].sum()) for c in range(k) if not np.isnan(margins[:, c]).all()}
+            rows[(texts.ids[r], slugs[c], "model")] = round(float(combined[r, c]), 4)
+        proposal.trained = scored.trained
+        proposal.calibrated = {slugs[c]: round(float(scored.thresholds[c]), 4)
+                               for c in range(k) if slugs[c] in scored.calibrated}
+    share = count = None
     if "graph" in sources and n:
         tagged = (accepted | manual_pos) & ~neg
         share, count = graph_matrix(store, texts, tagged)
         accept_graph = (share >= thresholds.graph) & (count >= thresholds.graph_min)
         for r, c in zip(*np.nonzero(accept_graph)):
             rows[(texts.ids[r], slugs[c], "graph")] = round(float(share[r, c]), 4)
-    return Proposal(slugs=slugs, texts=texts, rows=rows, trained=trained)
+    proposal.signals = _signals(proposal, taxonomy, rules, margins, share, count, forum)
+    return proposal
+
+
+def _signals(proposal: Proposal, taxonomy: Taxonomy, rules, margins, share, count, forum):
+    """For each proposed (paper, theme): every signal that spoke for it."""
+    import math
+
+    row_of = {pid: r for r, pid in enumerate(proposal.texts.ids)}
+    col_of = {s: c for c, s in enumerate(proposal.slugs)}
+    m = RuleMatcher(taxonomy)
+    out: dict[tuple[int, str], dict] = {}
+    for paper, slug, _source in proposal.rows:
+        if (paper, slug) in out:
+            continue
+        r, c = row_of[paper], col_of[slug]
+        why: dict = {}
+        if margins is not None and not math.isnan(float(margins[r, c])):
+            why["model"] = round(float(margins[r, c]), 3)
+            if slug in proposal.calibrated:
+                why["threshold"] = proposal.calibrated[slug]
+        if rules[r, c] > 0:
+            phrases = m.matched_keywords(proposal.texts.titles[r], proposal.texts.bodies[r]).get(slug, [])
+            why["rule"] = phrases
+            why["rule_score"] = float(rules[r, c])
+        if count is not None and count[r, c] > 0:
+            why["graph"] = [int(count[r, c]), round(float(share[r, c]), 3)]
+        if (r, c) in forum:
+            why["forum"] = forum[(r, c)]
+        out[(paper, slug)] = why
+    return out
 
 
 @dataclass
@@ -528,17 +574,21 @@ def auto_tag(store, taxonomy: Taxonomy | None = None, thresholds: Thresholds | N
     proposal = propose(store, taxonomy, thresholds, sources)
     themes = set(taxonomy.themes)
     old: dict[tuple[int, str, str], float] = {}
+    old_signals: dict[tuple[int, str, str], str | None] = {}
     manual: set[tuple[int, str]] = set()
-    for paper, theme, source, score in store.conn.execute(
-            "SELECT paper, theme, source, score FROM paper_theme"):
+    for paper, theme, source, score, signals in store.conn.execute(
+            "SELECT paper, theme, source, score, signals FROM paper_theme"):
         if source == "manual":
             manual.add((paper, theme))
         elif theme in themes:
             old[(paper, theme, source)] = score
+            old_signals[(paper, theme, source)] = signals
     new = proposal.rows
+    new_signals = {key: json.dumps(proposal.signals.get(key[:2], {}), sort_keys=True) for key in new}
     added = [key for key in new if key not in old]
     removed = [key for key in old if key not in new]
-    rescored = [key for key in new if key in old and abs(old[key] - new[key]) > 1e-4]
+    rescored = [key for key in new if key in old and (
+        abs(old[key] - new[key]) > 1e-4 or old_signals[key] != new_signals[key])]
 
     def visible(rows) -> dict[tuple[int, str], tuple[str, float]]:
         best: dict[tuple[int, str], tuple[str, float]] = {}
@@ -559,16 +609,17 @@ def auto_tag(store, taxonomy: Taxonomy | None = None, thresholds: Thresholds | N
             conn.executemany("DELETE FROM paper_theme WHERE paper = ? AND theme = ? AND source = ?",
                              removed)
             conn.executemany(
-                "INSERT INTO paper_theme (paper, theme, source, score, negative, updated_at)"
-                " VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT(paper, theme, source) DO UPDATE SET"
-                " score = excluded.score, updated_at = excluded.updated_at",
-                [(*key, new[key], now) for key in added + rescored])
+                "INSERT INTO paper_theme (paper, theme, source, score, negative, updated_at, signals)"
+                " VALUES (?, ?, ?, ?, 0, ?, ?) ON CONFLICT(paper, theme, source) DO UPDATE SET"
+                " score = excluded.score, updated_at = excluded.updated_at, signals = excluded.signals",
+                [(*key, new[key], now, new_signals[key]) for key in added + rescored])
             conn.execute(
                 "INSERT INTO tag_run (started_at, finished_at, params, added, removed, changed)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 (now, utc_now(), json.dumps({
                     "thresholds": {k: getattr(thresholds, k) for k in thresholds.__dataclass_fields__},
-                    "sources": list(sources), "trained": proposal.trained}),
+                    "sources": list(sources), "trained": proposal.trained,
+                    "calibrated": proposal.calibrated}),
                  len(added), len(removed), len(rescored)))
     return AutoTagResult(changes=changes, rows_added=len(added), rows_removed=len(removed),
                          rows_rescored=len(rescored), trained=proposal.trained,

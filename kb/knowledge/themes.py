@@ -38,16 +38,19 @@ class Theme:
     parent: str | None = None
     keywords: tuple[str, ...] = ()
     renamed_from: tuple[str, ...] = ()
+    forum_tags: tuple[str, ...] = ()   # forum tags that speak for this theme (lower case)
 
 
 @dataclass(frozen=True)
 class Thresholds:
     """When an automatic source's score is enough to tag a paper.
 
-    ``rule``: keyword score (a title hit counts 2, a distinct keyword in abstract/TLDR 1).
-    ``rule_confident``: rule score trusted enough to train the model on.
-    ``model``: margin of the per-theme linear SVM. ``graph``: share of a paper's cited and
-    citing papers carrying the theme, with at least ``graph_min`` such papers.
+    ``rule``: keyword score (a distinct mention counts 1.5 in the title, 1 in abstract/TLDR;
+    overlapping phrases of a theme are one mention). ``rule_confident``: rule score trusted
+    enough to train the model on. ``model``: threshold of the combined model score for themes
+    the labelled works cannot calibrate (calibrated themes get their own, see
+    kb.knowledge.theme_model). ``graph``: share of a paper's cited and citing papers carrying
+    the theme, with at least ``graph_min`` such papers.
     """
 
     rule: float = 2.0
@@ -171,7 +174,7 @@ def parse_taxonomy(text: str, path: Path | str = "<themes>") -> Taxonomy:
     if not isinstance(raw, dict):
         raise fail("`theme` must be a table of [theme.SLUG] sections")
     themes: dict[str, Theme] = {}
-    allowed = {"name", "description", "parent", "keywords", "renamed_from"}
+    allowed = {"name", "description", "parent", "keywords", "renamed_from", "forum_tags"}
     for slug, body in raw.items():
         if not SLUG.match(slug):
             raise fail(f"theme slug {slug!r} must be lowercase letters, digits and dashes", slug)
@@ -184,7 +187,8 @@ def parse_taxonomy(text: str, path: Path | str = "<themes>") -> Taxonomy:
         renamed = body.get("renamed_from", [])
         if isinstance(renamed, str):
             renamed = [renamed]
-        for key, value in (("keywords", keywords), ("renamed_from", renamed)):
+        forum_tags = body.get("forum_tags", [])
+        for key, value in (("keywords", keywords), ("renamed_from", renamed), ("forum_tags", forum_tags)):
             if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
                 raise fail(f"theme {slug!r}: {key} must be a list of non-empty strings", slug)
         for key in ("name", "description", "parent"):
@@ -197,6 +201,7 @@ def parse_taxonomy(text: str, path: Path | str = "<themes>") -> Taxonomy:
             parent=body.get("parent") or None,
             keywords=tuple(k.strip().lower() for k in keywords),
             renamed_from=tuple(renamed),
+            forum_tags=tuple(t.strip().lower() for t in forum_tags),
         )
     for t in themes.values():
         if t.parent is not None and t.parent not in themes:

@@ -21,10 +21,16 @@ def store_status(store: Store) -> dict:
         ("tags", "SELECT count(*) FROM paper_theme"),
         ("not_yet_expanded", "SELECT count(*) FROM crawl_state WHERE status = 'pending'"),
         ("expanded", "SELECT count(*) FROM crawl_state WHERE status = 'done'"),
+        ("papers_from_bulk_data", "SELECT count(*) FROM paper WHERE bulk_release IS NOT NULL"),
+        ("papers_from_the_api", "SELECT count(*) FROM paper WHERE bulk_release IS NULL AND detail_level >= 1"),
     ):
         value = _count(store, sql)
         if value is not None:
             info[name] = value
+    releases = [r[0] for r in store.conn.execute(
+        "SELECT DISTINCT bulk_release FROM paper WHERE bulk_release IS NOT NULL ORDER BY 1")]
+    if releases:
+        info["bulk_releases"] = ", ".join(releases)
     row = store.conn.execute("SELECT * FROM crawl_run ORDER BY id DESC LIMIT 1").fetchone()
     info["last_run"] = dict(row) if row else None
     return info

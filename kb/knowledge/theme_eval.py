@@ -1,0 +1,113 @@
+"""Measuring automatic theme tagging on labelled works it was not fitted to.
+
+Two figures, always both: cross-validation on the development part (``data/theme_labels.jsonl``,
+the works kb trains on: each fold is tagged by a model trained on the other folds), and the
+held-out part (``tests/data/theme_heldout.jsonl``: tagged by a model trained on the whole
+development part; no keyword or threshold was ever tuned on it). Works are put in a fresh
+store and tagged by :func:`kb.knowledge.tagging.propose`, the code `kb tag auto` runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from kb.knowledge.theme_model import labelled_from_works, work_body
+
+
+@dataclass
+class ThemeFigures:
+    themes: list[dict]          # slug, n, tp, fp, fn, precision, recall, f1
+    macro_f1: float
+    negatives: int
+    negatives_tagged: int
+
+    @property
+    def negatives_share(self) -> float:
+        return self.negatives_tagged / self.negatives if self.negatives else 0.0
+
+    @property
+    def min_recall(self) -> float:
+        return min(t["recall"] for t in self.themes)
+
+    def table(self, heading: str) -> str:
+        lines = [heading, f"{'theme':32} {'n':>4} {'precision':>9} {'recall':>7} {'F1':>6}"]
+        for t in self.themes:
+            lines.append(f"{t['slug']:32} {t['n']:>4} {t['precision']:>9.2f} {t['recall']:>7.2f} {t['f1']:>6.2f}")
+        lines.append(f"macro-F1 {self.macro_f1:.3f}; negatives tagged {self.negatives_tagged}/{self.negatives}"
+                     f" ({self.negatives_share:.1%}); lowest recall {self.min_recall:.2f}")
+        return "\n".join(lines)
+
+
+def predict(works: list[dict], labelled_works: list[dict], taxonomy, workdir: Path) -> list[set[str]]:
+    """The themes `kb tag auto` gives each of ``works`` in a store holding just them, trained on
+    ``labelled_works`` (sub-themes imply their parents)."""
+    from kb.knowledge.tagging import propose
+    from kb.knowledge.themes import sync_taxonomy
+    from kb.store import Store
+    from kb.store.records import PaperRecord
+
+    store = Store(workdir / f"eval-{len(list(workdir.iterdir()))}.sqlite")
+    try:
+        records = [PaperRecord(paper_id=hashlib.sha1(w["title"].encode()).hexdigest(), title=w["title"],
+                               abstract=w.get("abstract"), tldr=w.get("tldr"), year=w.get("year"),
+                               detail_level=2) for w in works]
+        store.upsert_papers(records)
+        ids = store.internal_ids([r.paper_id for r in records])
+        sync_taxonomy(store, taxonomy)
+        proposal = propose(store, taxonomy, labelled=labelled_from_works(labelled_works, taxonomy))
+    finally:
+        store.close()
+    got: dict[int, set[str]] = {}
+    for paper, slug, _source in proposal.rows:
+        got.setdefault(paper, set()).update([slug, *taxonomy.ancestors(slug)])
+    return [got.get(ids[r.paper_id], set()) for r in records]
+
+
+def figures(works: list[dict], predicted: list[set[str]], taxonomy) -> ThemeFigures:
+    tp = {s: 0 for s in taxonomy.themes}
+    fp, fn = dict(tp), dict(tp)
+    negatives = tagged = 0
+    for work, got in zip(works, predicted):
+        gold = {a for s in work["themes"] if s in taxonomy for a in [s, *taxonomy.ancestors(s)]}
+        if not gold:
+            negatives += 1
+            tagged += bool(got)
+        for s in gold & got:
+            tp[s] += 1
+        for s in got - gold:
+            fp[s] += 1
+        for s in gold - got:
+            fn[s] += 1
+    rows = []
+    for s in taxonomy.themes:
+        p = tp[s] / (tp[s] + fp[s]) if tp[s] + fp[s] else 0.0
+        r = tp[s] / (tp[s] + fn[s]) if tp[s] + fn[s] else 0.0
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        rows.append({"slug": s, "n": tp[s] + fn[s], "tp": tp[s], "fp": fp[s], "fn": fn[s],
+                     "precision": p, "recall": r, "f1": f1})
+    return ThemeFigures(themes=rows, macro_f1=sum(r["f1"] for r in rows) / len(rows),
+                        negatives=negatives, negatives_tagged=tagged)
+
+
+def cross_validated(dev: list[dict], taxonomy, folds: int = 5) -> ThemeFigures:
+    """Each fold tagged by a model trained (and calibrated) on the other folds."""
+    predicted: list[set[str]] = [set() for _ in dev]
+    with tempfile.TemporaryDirectory() as tmp:
+        for fold in range(folds):
+            held = [i for i in range(len(dev)) if i % folds == fold]
+            rest = [dev[i] for i in range(len(dev)) if i % folds != fold]
+            for i, got in zip(held, predict([dev[i] for i in held], rest, taxonomy, Path(tmp))):
+                predicted[i] = got
+    return figures(dev, predicted, taxonomy)
+
+
+def held_out(dev: list[dict], held: list[dict], taxonomy) -> ThemeFigures:
+    """The held-out works tagged by a model trained on the whole development part."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return figures(held, predict(held, dev, taxonomy, Path(tmp)), taxonomy)
+
+
+__all__ = ["ThemeFigures", "predict", "figures", "cross_validated", "held_out", "work_body"]

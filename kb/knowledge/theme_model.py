@@ -1,0 +1,253 @@
+"""The learned theme model: what a paper is about, from its title, abstract and TLDR.
+
+One linear SVM per theme over tf-idf of the text, trained on the labelled works kb ships
+(``data/theme_labels.jsonl``: real works with summaries of what each paper does, labelled by
+hand) together with the store's own evidence (the user's manual tags, confident keyword tags,
+a sample of unlabelled papers as weak negatives). The keyword rules enter as one more signal:
+a paper's combined score for a theme is the model's margin plus ``rule_weight`` times its
+(capped) rule score, so a phrase nudges a paper the text already leans towards instead of
+deciding alone.
+
+Each theme gets its own threshold, calibrated on every run by cross-validation over the
+labelled works (the threshold that maximises F1 on scores of works the model did not see, plus
+a small ``margin`` that trades a little recall for fewer off-topic tags). Calibrating at run
+time rather than shipping numbers keeps thresholds true to the store's own training rows and
+to an edited taxonomy; it costs a few seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kb.errors import ConfigError
+from kb.settings import DATA_DIR
+
+LABELS_FILE = DATA_DIR / "theme_labels.jsonl"
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    C: float = 0.5                    # SVM regularisation
+    rule_weight: float = 0.3          # combined = margin + rule_weight * min(rule score, rule_cap)
+    rule_cap: float = 4.0
+    margin: float = 0.1               # added to each calibrated threshold
+    folds: int = 5                    # cross-validation folds for calibration
+    min_labelled: int = 3             # labelled positives a theme needs to be calibrated
+    min_positives: int = 3            # positives (labelled + store) a theme needs to be trained
+    store_positives: int = 1000       # at most this many confident store tags per theme
+    unlabelled: int = 4000            # unlabelled store papers sampled as weak negatives
+    unlabelled_weight: float = 0.2
+    manual_weight: float = 3.0
+    seed: int = 0
+
+
+def title_key(title: str | None) -> str:
+    """A title reduced to lowercase words, to recognise a labelled work in the store."""
+    return " ".join(re.findall(r"[a-z0-9]+", (title or "").lower()))
+
+
+@dataclass
+class Labelled:
+    """Labelled works: texts and a (works x themes) boolean matrix, sub-themes implying parents."""
+
+    titles: list[str] = field(default_factory=list)
+    bodies: list[str] = field(default_factory=list)
+    y: object = None
+    keys: set[str] = field(default_factory=set)
+
+    def __len__(self) -> int:
+        return len(self.titles)
+
+    def docs(self) -> list[str]:
+        return [f"{t}\n{b}" for t, b in zip(self.titles, self.bodies)]
+
+
+def labels_path(env: dict[str, str] | None = None) -> Path:
+    """The labelled works: ``KB_THEME_LABELS`` if set, else the file shipped in ``data/``."""
+    env = os.environ if env is None else env
+    return Path(env.get("KB_THEME_LABELS") or LABELS_FILE)
+
+
+def read_works(path: Path | str) -> list[dict]:
+    """The works of a labelled JSONL file (title, abstract, tldr, themes, ...)."""
+    path = Path(path)
+    works = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            work = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{path}:{lineno}: not JSON ({exc.msg})") from None
+        if not isinstance(work, dict) or not work.get("title") or not isinstance(work.get("themes", []), list):
+            raise ConfigError(f"{path}:{lineno}: a labelled work needs a title and a list of themes")
+        works.append(work)
+    return works
+
+
+def work_body(work: dict) -> str:
+    return " ".join(x for x in (work.get("abstract"), work.get("tldr")) if x)
+
+
+def labelled_from_works(works: list[dict], taxonomy) -> Labelled:
+    """Labels for the taxonomy's themes (a label naming a theme that is gone is ignored; a
+    renamed one follows ``renamed_from``)."""
+    import numpy as np
+
+    slugs = list(taxonomy.themes)
+    index = {s: i for i, s in enumerate(slugs)}
+    renamed = {old: t.slug for t in taxonomy.themes.values() for old in t.renamed_from}
+    y = np.zeros((len(works), len(slugs)), dtype=bool)
+    for row, work in enumerate(works):
+        for slug in work.get("themes", []):
+            slug = renamed.get(slug, slug)
+            if slug in index:
+                for s in [slug, *taxonomy.ancestors(slug)]:
+                    y[row, index[s]] = True
+    return Labelled(titles=[w["title"] for w in works], bodies=[work_body(w) for w in works], y=y,
+                    keys={title_key(w["title"]) for w in works})
+
+
+def load_labelled(taxonomy, path: Path | str | None = None) -> Labelled:
+    """The labelled works for ``taxonomy``; none when the file does not exist."""
+    path = Path(path) if path is not None else labels_path()
+    if not path.is_file():
+        return labelled_from_works([], taxonomy)
+    return labelled_from_works(read_works(path), taxonomy)
+
+
+def text_features(docs: list[str]):
+    """Sublinear tf-idf of word unigrams and bigrams, hashed into a fixed 2^20 columns so that
+    memory stays flat however large the store grows (no vocabulary dictionary to build)."""
+    import numpy as np
+    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+
+    hashing = HashingVectorizer(ngram_range=(1, 2), n_features=2 ** 20, alternate_sign=False,
+                                norm=None, stop_words="english", dtype=np.float32,
+                                token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b")
+    return TfidfTransformer(sublinear_tf=True).fit_transform(hashing.transform(docs))
+
+
+def best_threshold(scores, truth) -> float | None:
+    """The score cut that maximises F1 on (scores, truth); the middle of the best plateau."""
+    import numpy as np
+
+    if not truth.any() or truth.all():
+        return None
+    grid = np.linspace(-1.0, 1.5, 51)
+    f1 = []
+    for cut in grid:
+        pred = scores >= cut
+        tp = int((pred & truth).sum())
+        f1.append(2 * tp / (tp + pred.sum() + truth.sum()) if tp else 0.0)
+    f1 = np.array(f1)
+    best = np.flatnonzero(f1 >= f1.max() - 1e-9)
+    return float(grid[best[len(best) // 2]])
+
+
+@dataclass
+class ThemeScores:
+    """Per paper and theme: the model's margin (NaN: theme not trained), the combined score
+    and, per theme, the threshold the combined score must reach (NaN: not trained)."""
+
+    margins: object
+    combined: object
+    thresholds: object
+    trained: dict[str, int]
+    calibrated: list[str]
+
+
+def theme_scores(docs: list[str], rules, store_pos, store_neg, manual, labelled: Labelled,
+                 labelled_rules, slugs: list[str], fallback_threshold: float,
+                 settings: ModelSettings = ModelSettings(), in_labelled=None) -> ThemeScores:
+    """Train, calibrate and score every theme for the store papers ``docs``.
+
+    ``rules``: rule scores of the store papers; ``store_pos``/``store_neg``: the store's own
+    positives (manual or confident rule tags) and explicit negatives (manual "not this
+    theme"); ``manual``: which of those are the user's word (weighted more);
+    ``in_labelled``: store papers that are labelled works (never used as unlabelled negatives).
+    """
+    import numpy as np
+    from sklearn.svm import LinearSVC
+
+    n, k = len(docs), len(slugs)
+    m = len(labelled)
+    margins = np.full((n, k), np.nan, dtype=np.float32)
+    combined = np.full((n, k), np.nan, dtype=np.float32)
+    thresholds = np.full(k, np.nan, dtype=np.float32)
+    trained: dict[str, int] = {}
+    calibrated: list[str] = []
+    if n == 0:
+        return ThemeScores(margins, combined, thresholds, trained, calibrated)
+    X = text_features(docs + labelled.docs())
+    X_store, X_lab = X[:n], X[n:]
+    lab_y = labelled.y if m else np.zeros((0, k), dtype=bool)
+    in_labelled = np.zeros(n, dtype=bool) if in_labelled is None else in_labelled
+    rng = np.random.default_rng(settings.seed)
+    capped = np.minimum(rules, settings.rule_cap) * settings.rule_weight
+    capped_lab = np.minimum(labelled_rules, settings.rule_cap) * settings.rule_weight if m else None
+    from scipy import sparse
+
+    def fit(c, rows_store, y_store, w_store, rows_lab):
+        Xt = sparse.vstack([X_store[rows_store], X_lab[rows_lab]]) if len(rows_lab) else X_store[rows_store]
+        y = np.concatenate([y_store, lab_y[rows_lab, c]]).astype(int)
+        if y.min() == y.max():
+            return None
+        w = np.concatenate([w_store, np.ones(len(rows_lab), dtype=np.float32)])
+        clf = LinearSVC(C=settings.C, class_weight="balanced", max_iter=5000, tol=1e-4, dual="auto",
+                        random_state=0)
+        clf.fit(Xt, y, sample_weight=w)
+        return clf
+
+    for c, slug in enumerate(slugs):
+        pos = np.flatnonzero(store_pos[:, c] & ~in_labelled)
+        if len(pos) > settings.store_positives:
+            pos = np.sort(rng.choice(pos, size=settings.store_positives, replace=False))
+        neg = np.flatnonzero(store_neg[:, c] & ~store_pos[:, c] & ~in_labelled)
+        pool = np.flatnonzero(~store_pos[:, c] & ~store_neg[:, c] & ~in_labelled)
+        size = min(len(pool), settings.unlabelled)
+        sample = np.sort(rng.choice(pool, size=size, replace=False)) if size < len(pool) else pool
+        lab_pos = int(lab_y[:, c].sum())
+        if lab_pos + len(pos) < settings.min_positives:
+            continue
+        rows = np.concatenate([pos, neg])
+        y_rows = np.concatenate([np.ones(len(pos)), np.zeros(len(neg))])
+        w_rows = np.where(manual[rows, c], settings.manual_weight, 1.0).astype(np.float32)
+
+        def with_sample(part):
+            return (np.concatenate([rows, part]), np.concatenate([y_rows, np.zeros(len(part))]),
+                    np.concatenate([w_rows, np.full(len(part), settings.unlabelled_weight, dtype=np.float32)]))
+
+        threshold = fallback_threshold
+        if lab_pos >= settings.min_labelled and m - lab_pos >= settings.min_labelled:
+            oof = np.zeros(m, dtype=np.float32)
+            every = np.arange(m)
+            for fold in range(settings.folds):
+                held = every[every % settings.folds == fold]
+                clf = fit(c, *with_sample(sample), every[every % settings.folds != fold])
+                oof[held] = clf.decision_function(X_lab[held]) if clf is not None else -1.0
+            best = best_threshold(oof + capped_lab[:, c], lab_y[:, c])
+            if best is not None:
+                threshold = best + settings.margin
+                calibrated.append(slug)
+        halves = [sample[0::2], sample[1::2]]
+        models = [fit(c, *with_sample(h), np.arange(m)) for h in halves]
+        models = [(clf, other) for clf, other in zip(models, halves[::-1]) if clf is not None]
+        if not models:
+            continue
+        coef = np.mean([clf.coef_.ravel() for clf, _ in models], axis=0)
+        intercept = float(np.mean([clf.intercept_[0] for clf, _ in models]))
+        column = np.asarray(X_store @ coef).ravel() + intercept
+        if len(models) == 2:
+            # A sampled negative is scored by the model that did not train on it.
+            for clf, other in models:
+                column[other] = clf.decision_function(X_store[other])
+        margins[:, c] = column
+        combined[:, c] = column + capped[:, c]
+        thresholds[c] = threshold
+        trained[slug] = lab_pos + len(pos)
+    return ThemeScores(margins, combined, thresholds, trained, calibrated)
