@@ -216,7 +216,7 @@ class PaperRank(SQLModel, table=True):
     in_references: int
     seed_order: Optional[int] = None  # migration 0008
     pagerank_order: Optional[int] = None
-    relevance: Optional[float] = None  # migration 0009
+    relevance: Optional[float] = None  # migration 0011
     relevance_order: Optional[int] = None
 
 
