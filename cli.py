@@ -1123,7 +1123,7 @@ def tag_auto(
 
 # -- search, ranking, show and trail (search/rank helper) --------------------------------------
 
-_TOP_BY = ("seed", "pagerank", "cocitation", "coupling", "citations", "store-citations")
+_TOP_BY = ("relevance", "seed", "pagerank", "cocitation", "coupling", "citations", "store-citations")
 
 
 def _short_authors(names: list) -> str:
@@ -1243,7 +1243,8 @@ def rank_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.
 
 @app.command("top")
 def top_command(
-    by: str = typer.Option("seed", "--by", help="seed (relevance to the seeds), pagerank, cocitation, coupling, citations, store-citations."),
+    by: str = typer.Option("relevance", "--by", help="relevance (the default: see `kb show` for why a paper scores high), seed (seed PageRank), pagerank, cocitation, coupling, citations, store-citations."),
+    like: Optional[list[str]] = typer.Option(None, "--like", help="Rank by similarity to this paper instead (repeat for several): co-citation, coupling and embeddings, as `kb similar`."),
     theme: Optional[str] = typer.Option(None, "--theme", help="Only papers of this theme (and its sub-themes)."),
     year_from: Optional[int] = typer.Option(None, "--year-from", help="Only papers from this year on."),
     year_to: Optional[int] = typer.Option(None, "--year-to", help="Only papers up to this year."),
@@ -1259,12 +1260,20 @@ def top_command(
 
     if by not in _TOP_BY:
         raise UsageError(f"unknown --by {by!r}; choose one of {', '.join(_TOP_BY)}")
-    f = _listing_filter(theme, year_from, year_to, seed_distance, min_citations, limit, by)
+    f = _listing_filter(theme, year_from, year_to, seed_distance, min_citations, limit,
+                        "rank" if by == "relevance" else by)
     f.exclude_seeds = no_seeds
     figure = {"seed": "seed_pagerank", "citations": "citation_count",
               "store-citations": "in_citations"}.get(by, by)
     with open_store(readonly=True) as store:
-        rows = attach_themes(store, query_papers(store, f))
+        if like:
+            from kb.knowledge.query import resolve_paper
+            from kb.knowledge.similar import like_papers
+
+            rows = attach_themes(store, like_papers(store, [resolve_paper(store, p)["id"] for p in like], f))
+            by, figure = "similarity", "similarity"
+        else:
+            rows = attach_themes(store, query_papers(store, f))
         run = last_rank_run(store)
     if run is None:
         err_console().print("kb: note: ranks have not been computed yet; run `kb rank`")
@@ -1275,6 +1284,38 @@ def top_command(
              "in_citations": "cited in store"}.get(figure, figure)
     _render_papers(rows, f"Top {len(rows)} papers by {by}" + (f" in {theme}" if theme else ""),
                    figure=figure, figure_label=label)
+
+
+@app.command("similar")
+def similar_command(
+    papers: list[str] = typer.Argument(..., help="One or more papers: S2 id, #N, CorpusId:N, DOI, arXiv id, URL, or title words."),
+    limit: int = typer.Option(20, "--limit", min=1, help="At most this many papers."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Papers like the given ones (co-citation, bibliographic coupling, embeddings), with reasons."""
+    from rich.markup import escape
+
+    from kb.knowledge.query import resolve_paper
+    from kb.knowledge.similar import similar_listing
+
+    with open_store(readonly=True) as store:
+        query = [resolve_paper(store, p)["id"] for p in papers]
+        rows = similar_listing(store, query, limit=limit)
+    if as_json:
+        emit_json({"query": query, "results": rows})
+        return
+    if not is_terminal():
+        for r in rows:
+            print("\t".join([f"#{r['id']}", f"{r['similarity']:.3f}", str(r["year"] or ""),
+                             r["title"] or r["paper_id"], "; ".join(r["reasons"])]))
+        return
+    c = _page_console()
+    c.print(f"[bold]{len(rows)} papers like {len(query)} paper{'s' if len(query) != 1 else ''}[/]")
+    for i, r in enumerate(rows, 1):
+        c.print(f"{i:>3}. [bold]{escape(r['title'] or r['paper_id'])}[/] ({r['year'] or 'n.d.'}) "
+                f"#{r['id']}  similarity {r['similarity']:.3f}")
+        if r["reasons"]:
+            c.print("     [dim]" + escape("; ".join(r["reasons"])) + "[/]")
 
 
 def _page_console():
@@ -1379,7 +1420,8 @@ def show_command(
     if view["abstract"]:
         c.print(f"\n[bold]Abstract[/] {escape(view['abstract'])}")
     if view["ranks"]:
-        labels = {"seed_pagerank": "relevance to seeds (seed PageRank)",
+        labels = {"relevance": "relevance (default order)",
+                  "seed_pagerank": "seed PageRank",
                   "pagerank": "PageRank", "cocitation": "co-citation with seeds",
                   "coupling": "coupling with seeds", "in_citations": "cited by (in store)"}
         c.print(table("Ranks", ["figure", "value", "position"], [
@@ -1387,6 +1429,8 @@ def show_command(
             for k, v in view["ranks"].items() if k in labels]))
     else:
         c.print("\nNo ranks yet: run `kb rank`.")
+    if view["why"]:
+        c.print("[bold]Why relevant:[/] " + escape("; ".join(view["why"])))
     if view["seed_sentences"]:
         c.print("\n[bold]Named in the seed documents[/]")
         from rich.text import Text

@@ -25,7 +25,7 @@ from kb.crawl.forum_lists import ForumLists
 from kb.crawl.frontier import CITS, REFS, Entry, Frontier, FrontierRules, is_post
 from kb.errors import KbError, NotFoundError
 from kb.sources.s2.client import BATCH_SIZE, S2Client
-from kb.sources.s2.parse import PAPER_FIELDS, parse_edge_page, parse_paper
+from kb.sources.s2.parse import DETAIL_FIELDS, parse_edge_page, parse_paper
 from kb.store import Store, utc_now
 
 log = logging.getLogger("kb.crawl")
@@ -385,7 +385,7 @@ class Crawler:
 
     async def _fetch_details(self, batch: list[tuple[int, str]]) -> None:
         try:
-            answers = await self.client.get_papers([pid for _, pid in batch], PAPER_FIELDS)
+            answers = await self.client.get_papers([pid for _, pid in batch], DETAIL_FIELDS)
         except BaseException:
             self.frontier.return_details(batch)
             raise

@@ -25,7 +25,7 @@ from kb.crawl.crawler import (
 from kb.crawl.frontier import is_post
 from kb.sources.forum.client import open_forum
 from kb.sources.s2.client import S2Client
-from kb.sources.s2.parse import PAPER_FIELDS, parse_paper
+from kb.sources.s2.parse import DETAIL_FIELDS, parse_paper
 from kb.store import Store, utc_now
 
 
@@ -97,7 +97,7 @@ async def _recheck(crawler: Crawler, watched: list[tuple[int, str, int | None]])
     # request each), and Semantic Scholar is never asked about them.
     posts = [w for w in watched if is_post(w[1])]
     papers = [w for w in watched if not is_post(w[1])]
-    answers = await client.get_papers([pid for _, pid, _ in papers], PAPER_FIELDS) if papers else []
+    answers = await client.get_papers([pid for _, pid, _ in papers], DETAIL_FIELDS) if papers else []
     fresh = [parse_paper(a, detail_level=2) if a is not None else None for a in answers]
     changed, resumed = [], []
     for paper, _pid, _count in posts:

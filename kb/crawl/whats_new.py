@@ -69,10 +69,10 @@ def new_papers(store: Store, since: Since, *, theme: str | None = None, limit: i
     rank_order = "(cites_seeds + cited_by_seeds) DESC, citation_count DESC"
     if _has_table(store, "paper_rank"):
         rank_cols = {r[1] for r in conn.execute("PRAGMA table_info(paper_rank)")}
-        col = next((c for c in ("seed_pagerank", "personalized_pagerank", "pagerank") if c in rank_cols), None)
+        col = next((c for c in ("relevance", "seed_pagerank", "personalized_pagerank", "pagerank") if c in rank_cols), None)
         if col:
             rank_join, rank_value = "LEFT JOIN paper_rank r ON r.paper = p.id", f"r.{col}"
-            rank_order = "rank_value DESC, (cites_seeds + cited_by_seeds) DESC"
+            rank_order = "rank_value DESC NULLS LAST, (cites_seeds + cited_by_seeds) DESC"
     seed_source = "SELECT paper FROM seed" if _has_table(store, "seed") else \
         "SELECT paper FROM crawl_state WHERE depth = 0"
     # Ordered outside: an ORDER BY expression may use output columns only in a subquery.

@@ -3,8 +3,9 @@
 A reader deciding whether a paper matters wants, in one place: what it is (bibliographic
 fields and links), what it is about (themes with where each tag came from, TLDR, abstract),
 how it sits in the graph (rank figures and their positions among all stored papers, distance
-from the seeds), why kb has it (the seed sentences that name it), and its strongest
-neighbours in the store (references and citers ordered by relevance to the seeds).
+from the seeds, and why its relevance is high: what it shares with which seeds), why kb has it
+(the seed sentences that name it), and its strongest neighbours in the store (references and
+citers ordered by relevance).
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from kb.knowledge.query import has_table, row_to_dict, seed_distance_sql, themes_for
+from kb.knowledge.query import has_table, row_to_dict, seed_distance_sql, seed_ids_of, themes_for
+from kb.knowledge.similar import why_relevant
 
 S2_PAPER_URL = "https://www.semanticscholar.org/paper/{}"
-RANK_FIGURES = ("seed_pagerank", "pagerank", "cocitation", "coupling", "in_citations")
+RANK_FIGURES = ("relevance", "seed_pagerank", "pagerank", "cocitation", "coupling", "in_citations")
 
 
 def _json_list(value) -> list:
@@ -111,12 +113,12 @@ def _neighbours(store, paper: int, direction: str, limit: int) -> tuple[int, lis
     conn = store.conn
     total = conn.execute(f"SELECT count(*) FROM citation c WHERE {edge}", (paper,)).fetchone()[0]
     rows = conn.execute(
-        f"SELECT p.id, p.paper_id, p.title, p.year, p.authors, r.seed_pagerank, r.pagerank, "
+        f"SELECT p.id, p.paper_id, p.title, p.year, p.authors, r.relevance, r.seed_pagerank, r.pagerank, "
         f"r.in_citations, c.is_influential, {seed_distance_sql(store)} AS seed_distance "
         f"FROM citation c JOIN paper p ON p.id = {other} "
         f"LEFT JOIN paper_rank r ON r.paper = p.id "
         f"LEFT JOIN crawl_state cs ON cs.paper = p.id "
-        f"WHERE {edge} ORDER BY r.seed_pagerank DESC NULLS LAST, r.pagerank DESC NULLS LAST, "
+        f"WHERE {edge} ORDER BY r.relevance DESC NULLS LAST, r.seed_pagerank DESC NULLS LAST, "
         f"p.id LIMIT ?", (paper, limit)).fetchall()
     return total, [row_to_dict(r) for r in rows]
 
@@ -174,6 +176,7 @@ def paper_view(store, row: sqlite3.Row, *, neighbours: int = 8, sentences: int =
         if reached:
             view["crawl"]["reached_from_paper"] = dict(reached)
     view["ranks"] = rank_figures(store, pid)
+    view["why"] = why_relevant(store, pid, seed_ids_of(store)) if not view["is_seed"] else []
     view["seed_sentences"] = seed_sentences(store, pid, limit=sentences)
     view["references_in_store"], view["references"] = _neighbours(store, pid, "references",
                                                                   neighbours)

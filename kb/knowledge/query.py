@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 from kb.errors import NotFoundError, UsageError
 
-#: Orderings a listing can ask for. ``relevance`` needs a full-text query (``kb search``).
+#: Orderings a listing can ask for. ``relevance`` needs a full-text query (``kb search``);
+#: ``rank``, the default, is the relevance figure of kb.knowledge.relevance.
 SORTS = ("relevance", "rank", "seed", "pagerank", "cocitation", "coupling", "citations",
          "store-citations", "year", "oldest")
 
@@ -32,7 +33,7 @@ KNOWN_CITATIONS = "max(COALESCE(p.citation_count, 0), COALESCE(r.in_citations, 0
 
 _NULLS_LAST = "DESC NULLS LAST"
 _ORDER = {
-    "rank": f"r.seed_pagerank {_NULLS_LAST}, r.pagerank {_NULLS_LAST}",
+    "rank": f"r.relevance {_NULLS_LAST}, r.seed_pagerank {_NULLS_LAST}",
     "seed": f"r.seed_pagerank {_NULLS_LAST}, r.pagerank {_NULLS_LAST}",
     "pagerank": f"r.pagerank {_NULLS_LAST}",
     "cocitation": f"r.cocitation {_NULLS_LAST}, r.seed_pagerank {_NULLS_LAST}",
@@ -47,7 +48,7 @@ _ORDER = {
 ROW_COLUMNS = (
     "id", "paper_id", "corpus_id", "title", "year", "venue", "authors", "doi", "arxiv_id",
     "citation_count", "detail_level", "pagerank", "seed_pagerank", "cocitation", "coupling",
-    "in_citations", "in_references", "seed_distance",
+    "in_citations", "in_references", "seed_distance", "relevance",
 )
 
 BM25_WEIGHTS = (10.0, 1.0, 2.0)  # title, abstract, tldr: a title hit says most about a paper
@@ -163,7 +164,7 @@ def _row_columns(store) -> list[str]:
     return ["p.id", "p.paper_id", "p.corpus_id", "p.title", "p.year", "p.venue", "p.authors",
             "p.doi", "p.arxiv_id", "p.citation_count", "p.detail_level", "r.pagerank",
             "r.seed_pagerank", "r.cocitation", "r.coupling", "r.in_citations",
-            "r.in_references", f"{seed_distance_sql(store)} AS seed_distance"]
+            "r.in_references", f"{seed_distance_sql(store)} AS seed_distance", "r.relevance"]
 
 
 def build_query(store, f: PaperFilter, *, match: str | None = None,
@@ -206,7 +207,7 @@ def build_query(store, f: PaperFilter, *, match: str | None = None,
 
 
 # Sorts whose order kb.knowledge.ranking stores as positions for the best papers (migration 0008).
-_ORDER_COLUMNS = {"rank": "seed_order", "seed": "seed_order", "pagerank": "pagerank_order"}
+_ORDER_COLUMNS = {"rank": "relevance_order", "seed": "seed_order", "pagerank": "pagerank_order"}
 # Below this many tagged papers a theme's own papers are the cheaper place to start: walking
 # the ordered prefix for a rare theme would read all of it only to find too few.
 RANK_WALK_MIN_TAGGED = 2000

@@ -613,9 +613,10 @@ class Corpus:
         return out
 
     def _embedding(self, idx: int, model: str) -> dict:
-        seed = int(hashlib.sha1(f"{self._records[idx]['paperId']}:{model}".encode()).hexdigest()[:12], 16)
-        rng = random.Random(seed)
-        return {"model": model, "vector": [round(rng.gauss(0.0, 2.0), 6) for _ in range(768)]}
+        from kb.standin.embedding import paper_vector
+
+        rec = self._records[idx]
+        return {"model": model, "vector": paper_vector(rec["paperId"], rec.get("_topic"), model)}
 
     def _paper_obj(self, idx: int, spec: PaperSpec, *, as_stub: bool = False) -> dict:
         rec = self._records[idx]

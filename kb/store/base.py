@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from kb.store.posts import upsert_posts
-from kb.store.records import EdgeRecord, PaperRecord
+from kb.store.records import EMBEDDING_MODEL, EdgeRecord, PaperRecord
 
 # Columns an API answer can fill, in the order used by the upsert statement.
 PAPER_COLUMNS = (
@@ -103,6 +103,9 @@ def _build_paper_upsert() -> str:
 
 
 PAPER_UPSERT = _build_paper_upsert()
+EMBEDDING_UPSERT = (
+    "INSERT INTO paper_embedding (paper, model, vector) SELECT id, ?, ? FROM paper WHERE paper_id = ? "
+    "ON CONFLICT(paper) DO UPDATE SET model = excluded.model, vector = excluded.vector")
 
 EDGE_UPSERT = """
 INSERT INTO citation (citing, cited, is_influential, intents, contexts)
@@ -209,6 +212,8 @@ class Store:
             conn.executemany(PAPER_UPSERT, (_paper_row(p) + (now, run_id) for p in papers))
             self._upsert_authors(conn, papers)
             upsert_posts(conn, papers)
+            conn.executemany(EMBEDDING_UPSERT, ((EMBEDDING_MODEL, p.embedding, p.paper_id)
+                                                for p in papers if p.embedding is not None))
             return conn.total_changes - before
 
     def _upsert_authors(self, conn, papers: Sequence[PaperRecord]) -> None:

@@ -233,6 +233,24 @@ class PaperRank(SQLModel, table=True):
     in_references: int
     seed_order: Optional[int] = None  # migration 0008
     pagerank_order: Optional[int] = None
+    relevance: Optional[float] = None  # migration 0011
+    relevance_order: Optional[int] = None
+
+
+class PaperEmbedding(SQLModel, table=True):
+    __tablename__ = "paper_embedding"
+
+    paper: int = Field(primary_key=True, foreign_key="paper.id")
+    model: str
+    vector: bytes
+
+
+class EmbeddingSketch(SQLModel, table=True):
+    __tablename__ = "embedding_sketch"
+
+    block: int = Field(primary_key=True)
+    ids: bytes
+    sketch: bytes
 
 
 class RankRun(SQLModel, table=True):

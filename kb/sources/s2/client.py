@@ -22,7 +22,7 @@ from kb.errors import ApiAuthError, ApiError, ApiRequestError, NotFoundError, Us
 from kb.settings import Settings
 from kb.sources.rate_limit import AdaptiveRateLimiter
 from kb.sources.retry import RetryPolicy
-from kb.sources.s2.parse import MAX_EDGE_PAGE, PAPER_FIELDS, edge_page_limit
+from kb.sources.s2.parse import DETAIL_FIELDS, MAX_EDGE_PAGE, PAPER_FIELDS, edge_page_limit
 
 log = logging.getLogger("kb.s2")
 
@@ -140,11 +140,11 @@ class S2Client:
             f"{self.policy.max_attempts} attempts (last: {last_problem}){hint}")
 
     # -- endpoints ---------------------------------------------------------------------------
-    async def get_paper(self, paper_id: str, fields: str = PAPER_FIELDS) -> dict:
+    async def get_paper(self, paper_id: str, fields: str = DETAIL_FIELDS) -> dict:
         return await self.request("GET", paper_path(paper_id), params={"fields": fields},
                                   validate=lambda d: isinstance(d, dict))
 
-    async def get_papers(self, ids: Sequence[str], fields: str = PAPER_FIELDS) -> list[dict | None]:
+    async def get_papers(self, ids: Sequence[str], fields: str = DETAIL_FIELDS) -> list[dict | None]:
         """Batch lookup; the answer is aligned with ``ids`` (None for unknown ids)."""
         ids = list(ids)
         chunks = [ids[i:i + BATCH_SIZE] for i in range(0, len(ids), BATCH_SIZE)]
