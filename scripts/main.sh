@@ -10,7 +10,7 @@ bash scripts/setup.sh
 if [ "${1:-}" = "--standin" ]; then
     shift
     port=$(.venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    .venv/bin/kb standin serve --port "$port" --papers "${KB_STANDIN_PAPERS:-20000}" > .venv/standin.log 2>&1 &
+    .venv/bin/kb standin serve --port "$port" ${KB_STANDIN_PAPERS:+--papers "$KB_STANDIN_PAPERS"} > .venv/standin.log 2>&1 &
     standin_pid=$!
     trap 'kill "$standin_pid" 2>/dev/null || true' EXIT
     .venv/bin/python - "$port" <<'PY'

@@ -133,6 +133,12 @@ def paper_view(store, row: sqlite3.Row, *, neighbours: int = 8, sentences: int =
         "links": links(row),
         "tldr": row["tldr"],
         "abstract": row["abstract"],
+        # Lists longer than the API's 10,000-entry window: only their start could be fetched.
+        "truncated_lists": [name for name, flag in (("references", row["refs_truncated"]),
+                                                    ("citations", row["cits_truncated"])) if flag],
+        "failing_lists": [{"list": "references" if d == "refs" else "citations", "error": e}
+                          for d, e in conn.execute(
+                              "SELECT direction, error FROM failed_list WHERE paper = ?", (pid,))],
     }
     view["themes"] = [{"theme": slug, "score": score, "source": source}
                       for slug, score, source in themes_for(store, [pid]).get(pid, [])]
