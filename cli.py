@@ -1279,6 +1279,11 @@ def show_command(
     for failed in view["failing_lists"]:
         c.print(f"[red]Set aside:[/] its {failed['list']} kept failing ({escape(failed['error'])}); "
                 "`kb crawl --retry-failed` tries again.", soft_wrap=True)
+    origin = view["source"]
+    c.print("[dim]from " + " and ".join(
+        (["the Semantic Scholar API"] if origin["api"] else [])
+        + ([f"bulk data (release {origin['bulk_release']})"] if origin["bulk_release"] else [])
+        or ["the Semantic Scholar API (id only)"]) + "[/]")
     if view["themes"]:
         c.print("[bold]Themes:[/] " + ", ".join(_theme_label(t) for t in view["themes"]))
     if view["is_seed"]:
@@ -1401,6 +1406,7 @@ def standin_serve(
     """Serve a generated corpus (plus the real works) the way api.semanticscholar.org does."""
     import threading
 
+    from kb.standin.datasets.bulk import RELEASES
     from kb.standin.faults import parse_fault_rates
     from kb.standin.server import create_standin
 
@@ -1418,7 +1424,9 @@ def standin_serve(
     corpus = standin.corpus
     sys.stdout.write(f"kb standin: {len(corpus):,} papers ({len(corpus.work_ids):,} real works, "
                      f"{corpus.edge_count:,} citations) at {standin.url}; "
-                     f"use KB_S2_API_URL={standin.url}. Ctrl-C stops.\n")
+                     f"use KB_S2_API_URL={standin.url}. Ctrl-C stops.\n"
+                     f"kb standin: bulk datasets (releases {', '.join(RELEASES)}) at "
+                     f"{standin.url}/datasets/v1 (any x-api-key, or --api-key's).\n")
     sys.stdout.flush()
     import signal
 
@@ -1431,6 +1439,7 @@ def standin_serve(
         pass
     finally:
         standin.stop()
+        standin.datasets.close()
 
 
 # -- mentions, seeds and aliases (seeds helper) ------------------------------------------------
@@ -1457,28 +1466,28 @@ def _alias_table():
 @app.command("mentions")
 def mentions_cmd(
     files: list[Path] = typer.Argument(..., help="Text files to read."),
-    all_candidates: bool = typer.Option(False, "--all", help="Also list weak candidates the resolver would skip."),
+    all_candidates: bool = typer.Option(False, "--all", help="Also list the \"maybe\" mentions kb does not act on."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """List the works a document names (titles, nicknames, author references, ids), offline."""
-    from kb.grounding.mentions import QUERY_SCORE, extract_files
+    """List the works a document names (titles, nicknames, author references, ids, links), offline."""
+    from kb.grounding.mentions import extract_files, listed
 
-    found = extract_files(files, _alias_table())
-    if not all_candidates:
-        found = [m for m in found if m.kind != "title" or m.score >= QUERY_SCORE]
+    found = listed(extract_files(files, _alias_table()), include_maybe=all_candidates)
     rows = [{"file": m.file, "surface": m.surface, "start": m.start, "end": m.end, "kind": m.kind,
-             "id": m.id, "score": round(m.score, 2), "truncated": m.truncated, "sentence": m.sentence}
+             "id": m.id, "confidence": m.confidence, "reason": m.reason, "score": round(m.score, 2),
+             "truncated": m.truncated, "url": m.url, "sentence": m.sentence}
             for m in found]
     if as_json:
         emit_json(rows)
         return
     if not is_terminal():
         for r in rows:
-            sys.stdout.write(f"{r['file']}\t{r['start']}\t{r['end']}\t{r['kind']}\t{r['id'] or ''}\t{r['surface']}\n")
+            sys.stdout.write(f"{r['file']}\t{r['start']}\t{r['end']}\t{r['kind']}\t{r['confidence']}\t{r['id'] or ''}\t{r['surface']}\n")
         return
-    console().print(table(f"{len(rows)} mentions", ["file", "at", "kind", "mention", "id", "score"],
+    console().print(table(f"{len(rows)} mentions", ["file", "at", "kind", "mention", "id", "confidence", "why"],
                           _rows([[Path(r["file"]).name, r["start"], r["kind"],
-                                  r["surface"] + (" …" if r["truncated"] else ""), r["id"] or "", r["score"]]
+                                  r["surface"] + (" …" if r["truncated"] else ""), r["id"] or "", r["confidence"],
+                                  r["reason"]]
                                  for r in rows])))
 
 
@@ -1646,6 +1655,170 @@ def alias_list(
     console().print(table(f"{len(aliases)} aliases", ["names", "id", "title", "year", "from"],
                           _rows([[", ".join(a.names), a.id or a.kind, a.title, a.year or "", a.source]
                                  for a in aliases])))
+
+
+# -- bulk datasets (datasets helper) -----------------------------------------------------------
+
+datasets_app = typer.Typer(no_args_is_help=True,
+                           help="Semantic Scholar's bulk datasets: pull, update, extract into the store.")
+app.add_typer(datasets_app, name="datasets")
+
+
+def _datasets_dir(folder: Optional[Path]) -> Path:
+    from kb.sources.datasets.local import datasets_dir
+
+    return folder or datasets_dir(Settings(db_path=state.db, datasets_dir=state.settings.datasets_dir))
+
+
+_DATASETS_DIR_OPT = typer.Option(None, "--dir", help="Datasets folder (default: $KB_DATASETS_DIR, "
+                                 "or datasets/ beside the store).")
+
+
+class BytesDisplay:
+    """A download bar on a terminal (files done, bytes); quiet when piped."""
+
+    def __init__(self, title: str, enabled: bool = True):
+        self.title = title
+        self.enabled = enabled and sys.stderr.isatty()
+        self.live = None
+
+    def __enter__(self):
+        if self.enabled:
+            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+            self.live = Progress(TextColumn(f"[bold]{self.title}"), BarColumn(),
+                                 TextColumn("{task.fields[detail]}"), DownloadColumn(),
+                                 TransferSpeedColumn(), console=err_console())
+            self.live.__enter__()
+            self.task = self.live.add_task(self.title, total=None, detail="")
+        return self
+
+    def __call__(self, p) -> None:
+        if self.live is not None:
+            self.live.update(self.task, completed=p.bytes_done,
+                             detail=f"{p.dataset} {p.file} ({p.files_done}/{p.files_total} files)")
+
+    def __exit__(self, *exc):
+        if self.live is not None:
+            self.live.__exit__(*exc)
+
+
+@datasets_app.command("pull")
+def datasets_pull(
+    names: list[str] = typer.Argument(..., help="Datasets: papers citations abstracts tldrs embeddings-specter_v2 ..."),
+    release: str = typer.Option("latest", "--release", help="A release id (kb datasets releases) or latest."),
+    folder: Optional[Path] = _DATASETS_DIR_OPT,
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Download datasets of a release (needs S2_API_KEY); resumable: run it again to continue."""
+    from kb.sources.datasets.pull import pull
+
+    with BytesDisplay("pull", enabled=not as_json) as display:
+        report = pull(state.settings, names, release, root=_datasets_dir(folder), progress=display)
+    if as_json:
+        emit_json(report.as_dict())
+        return
+    console().print(table(f"release {report.release}", ["dataset", "files", "downloaded now", "bytes"],
+                          [[n, d["files"], d["downloaded"], f"{d['bytes']:,}"]
+                           for n, d in report.datasets.items()]))
+    if report.relinks or report.ranged_requests:
+        console().print(f"{report.ranged_requests} resumed downloads, {report.relinks} expired links renewed")
+
+
+_ENGINE_OPT = typer.Option("duckdb", "--engine", help="duckdb (embedded, default) or spark "
+                           "(master from SPARK_MASTER / spark-defaults.conf; local otherwise).")
+
+
+@datasets_app.command("update")
+def datasets_update(
+    names: Optional[list[str]] = typer.Argument(None, help="Datasets to update (default: every one pulled)."),
+    engine: str = _ENGINE_OPT,
+    folder: Optional[Path] = _DATASETS_DIR_OPT,
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Bring local datasets to the latest release by applying S2's diffs (updates by primary
+    key, deletes), without downloading the whole datasets again."""
+    from kb.bulk.update import update
+
+    with BytesDisplay("update", enabled=not as_json) as display:
+        report = update(state.settings, names or None, engine=engine, root=_datasets_dir(folder),
+                        progress=display)
+    if as_json:
+        emit_json(report.as_dict())
+        return
+    console().print(table("datasets updated", ["dataset", "from", "to", "diffs applied", "rows"],
+                          [[n, d["from"], d["to"], d["diffs"], f"{d['rows']:,}" if d["rows"] is not None else ""]
+                           for n, d in report.datasets.items()]))
+
+
+@datasets_app.command("list")
+def datasets_list(
+    folder: Optional[Path] = _DATASETS_DIR_OPT,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The local datasets: release downloaded, files, Parquet table and its release."""
+    from kb.sources.datasets.local import LocalDatasets
+
+    local = LocalDatasets(_datasets_dir(folder))
+    rows = [{"dataset": n, "release": s.release, "files": f"{len(s.files)}/{len(s.expected)}",
+             "bytes": sum(s.files.values()), "parquet_release": s.parquet_release,
+             "parquet_rows": s.parquet_rows} for n, s in sorted(local.state.items())]
+    if as_json:
+        emit_json(rows)
+        return
+    console().print(table(f"datasets in {local.root}", ["dataset", "release", "files", "bytes",
+                                                          "parquet release", "rows"],
+                          [[r["dataset"], r["release"], r["files"], f"{r['bytes']:,}",
+                            r["parquet_release"], r["parquet_rows"]] for r in rows]))
+
+
+@datasets_app.command("extract")
+def datasets_extract(
+    depth: int = typer.Option(2, "--depth", min=0, help="Citation hops from the seeds (both ways)."),
+    theme: Optional[str] = typer.Option(None, "--theme", help="Expand only papers of this theme (seeds always)."),
+    min_year: Optional[int] = typer.Option(None, "--min-year", help="Leave out papers older than this."),
+    min_citations: Optional[int] = typer.Option(None, "--min-citations", min=0,
+                                                help="Leave out papers with fewer citations."),
+    engine: str = _ENGINE_OPT,
+    rank: bool = typer.Option(True, "--rank/--no-rank", help="Rank the store afterwards."),
+    tag: bool = typer.Option(True, "--tag/--no-tag", help="Tag themes automatically afterwards."),
+    wait: bool = typer.Option(False, "--wait", help="Wait for another writer instead of refusing."),
+    folder: Optional[Path] = _DATASETS_DIR_OPT,
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Load the seeds' k-hop neighbourhood from the local datasets into the store (converting
+    them to Parquet first if needed); recorded in `kb runs` with the release."""
+    from kb.bulk.extract import ExtractOptions, extract
+
+    options = ExtractOptions(depth=depth, min_year=min_year, min_citations=min_citations, theme=theme,
+                             engine=engine, rank=rank, tag=tag)
+    report = extract(state.db, options, settings=state.settings, root=_datasets_dir(folder), wait=wait,
+                     progress=_extract_progress(enabled=not as_json))
+    if as_json:
+        emit_json(report.as_dict())
+        return
+    console().print(table(f"bulk run #{report.run_id}", ["", ""], [
+        ["engine", report.engine], ["releases", ", ".join(f"{k} {v}" for k, v in report.releases.items())],
+        ["seeds", report.seeds], ["papers per hop", " / ".join(f"{n:,}" for n in report.per_hop)],
+        ["papers expanded", f"{report.expanded:,}"], ["papers loaded", f"{report.papers:,}"],
+        ["new papers", f"{report.new_papers:,}"], ["new edges", f"{report.new_edges:,}"],
+        ["seconds", ", ".join(f"{k} {v:.1f}" for k, v in report.seconds.items())]]))
+
+
+def _extract_progress(enabled: bool):
+    """One line per stage on a terminal's stderr (the walk's hops, then pages loaded)."""
+    if not (enabled and sys.stderr.isatty()):
+        return None
+    seen: set = set()
+
+    def show(p) -> None:
+        key = (p.stage, p.hop if p.stage == "walk" else None)
+        if key not in seen:
+            seen.add(key)
+            what = f"hop {p.hop} ({p.reached:,} reached)" if p.stage == "walk" else p.stage
+            err_console().print(f"[dim]kb datasets extract: {what}[/]")
+
+    return show
 
 
 def main() -> None:

@@ -32,10 +32,10 @@ from common import Metric, current_rss_mb, fresh_path, vm_hwm_mb
 
 FULL = dict(papers=50_000, corpus_seed=7, seeds=10, seed_citations=(10, 40), depth=2, rate=10.0,
             warmup=2.0, details_sample=300, lists_sample=40, naive_concurrency=8,
-            fault_share=0.1, fault_requests=600)
+            fault_share=0.1, fault_requests=600, fault_backoff=None)
 QUICK = dict(papers=1_000, corpus_seed=7, seeds=2, seed_citations=(3, 20), depth=2, rate=100.0,
              warmup=0.2, details_sample=20, lists_sample=5, naive_concurrency=8,
-             fault_share=0.1, fault_requests=40)
+             fault_share=0.1, fault_requests=20, fault_backoff=0.02)
 
 
 def plant_seeds(db: Path, records: list[dict]) -> None:
@@ -275,7 +275,9 @@ def _under_random_faults(server, db: Path, seeds: list[str], settings, p: dict, 
     server.set_faults(rate_429=share / 3, rate_500=share / 3, rate_504=share / 3, seed=5)
     server.reset()
     report = crawl(fault_db, CrawlBudget(depth=p["depth"], max_requests=p["fault_requests"]),
-                   settings=replace(settings, db_path=fault_db), rank=False)
+                   settings=replace(settings, db_path=fault_db, **(
+                       {"backoff_base": p["fault_backoff"]} if p["fault_backoff"] else {})),
+                   rank=False)
     flog = server.log()
     server.set_faults()
     server.set_rate_limit(None)

@@ -26,6 +26,8 @@ class Settings:
     max_attempts: int = 8
     backoff_base: float = 1.0
     backoff_cap: float = 60.0
+    # Where `kb datasets` keeps bulk files and their Parquet tables (default: beside the store).
+    datasets_dir: Path | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -51,4 +53,5 @@ class Settings:
             max_attempts=int(env.get("KB_MAX_ATTEMPTS") or 8),
             backoff_base=float(env.get("KB_BACKOFF_BASE") or 1.0),
             backoff_cap=float(env.get("KB_BACKOFF_CAP") or 60.0),
+            datasets_dir=Path(env["KB_DATASETS_DIR"]) if env.get("KB_DATASETS_DIR") else None,
         )

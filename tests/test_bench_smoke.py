@@ -23,6 +23,8 @@ EXPECTED = {
                "papers/s vs one ORM", "edges/s vs one ORM"],
     "rank": ["personalised PageRank", "kb rank end to end", "peak RSS of kb rank"],
     "query": ['kb search "reward hacking"', 'kb search "language models"', "kb top --theme"],
+    "mentions": ["extract() on a", "kb mentions --json"],
+    "bulk": ["DuckDB conversion to Parquet", "depth-2 extraction from 10 seeds", "disk: Parquet tables"],
 }
 
 

@@ -142,15 +142,10 @@ class Crawler:
 
     # -- run bookkeeping -------------------------------------------------------------------------
     def _open_run(self) -> None:
+        from kb.crawl.runs import open_run
+
         with self.store.transaction() as conn:
-            conn.execute(
-                "UPDATE crawl_run SET status = 'interrupted', finished_at = COALESCE(finished_at, ?), "
-                "message = COALESCE(message, 'the process stopped before finishing') "
-                "WHERE status = 'running'", (utc_now(),))
-            cur = conn.execute(
-                "INSERT INTO crawl_run (kind, started_at, status, params, job) VALUES (?, ?, 'running', ?, ?)",
-                (self.kind, utc_now(), json.dumps(asdict(self.budget)), self.job))
-            self.run_id = cur.lastrowid
+            self.run_id = open_run(conn, self.kind, json.dumps(asdict(self.budget)), self.job)
             self._adopt_seeds(conn)
 
     def _adopt_seeds(self, conn) -> None:

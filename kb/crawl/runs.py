@@ -5,7 +5,19 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from kb.store import Store
+from kb.store import Store, utc_now
+
+
+def open_run(conn, kind: str, params: str, job: str | None = None) -> int:
+    """Start a run row (inside the caller's transaction); a run still marked running was
+    stopped before it could finish, so it is marked interrupted first."""
+    conn.execute(
+        "UPDATE crawl_run SET status = 'interrupted', finished_at = COALESCE(finished_at, ?), "
+        "message = COALESCE(message, 'the process stopped before finishing') "
+        "WHERE status = 'running'", (utc_now(),))
+    return conn.execute(
+        "INSERT INTO crawl_run (kind, started_at, status, params, job) VALUES (?, ?, 'running', ?, ?)",
+        (kind, utc_now(), params, job)).lastrowid
 
 
 def _seconds_between(start: str | None, end: str | None) -> float | None:

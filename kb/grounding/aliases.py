@@ -34,7 +34,12 @@ _ID_PATTERNS = (
 )
 
 # Words after (or before) a model or system name that make it a reference to its paper.
-CUE_AFTER = re.compile(r"\s+(?:technical\s+)?(?:paper|report|preprint|article|post|book|essay|work)\b", re.I)
+# A citation marker right after a name ("DPO [23]", "GRPO (Shao et al., 2024)", "R1 (...) [2501.12948]")
+# says the text cites the work, not just the method.
+CITATION_MARKER = re.compile(r"\s*(?:\([^()\n]{0,160}\)\s*)?\[(?:\d+(?:\s*[,\-\u2013]\s*\d+)*|(?:source:)?(?:arxiv:)?\d{4}\.\d{4,5})\]"
+                             r"|\s*\((?:[A-Z][\w\-]+(?:\s+(?:et\s+al\.?|(?:and|&)\s+[A-Z][\w\-]+))?,?\s+)?(?:19|20)\d\d[a-z]?\)", re.I)
+CUE_AFTER = re.compile(r"\s+(?:technical\s+)?(?:paper|report|preprint|article|post|book|essay|work)\b|" + CITATION_MARKER.pattern,
+                       re.I)
 CUE_BEFORE = re.compile(r"\b(?:the\s+)?(?:paper|post|book|essay|article|report|preprint)\s+$", re.I)
 
 
@@ -95,6 +100,7 @@ class AliasHit:
     end: int
     name: str
     alias: Alias
+    cued: bool = True       # False: a model or method name without a word that makes it a citation
 
 
 def _parse(path: Path, source: str) -> list[Alias]:
@@ -150,9 +156,14 @@ class AliasTable:
         self._by_name: dict[str, Alias] = {}
         exact: list[str] = []
         folded: list[str] = []
-        # Later entries (the user's) override earlier ones for the same name.
+        # Later entries (the user's) override earlier ones for the same name. A work's full title
+        # is one of its names too, in any case: "language models are few-shot learners".
         for alias in self.aliases:
-            for name in alias.names:
+            full = [" ".join(alias.title.split()).lower()] if alias.title and len(alias.title.split()) >= 3 else []
+            # "the sleeper agents paper": a known name with "paper" after it, in any case
+            full += [n.lower() + " paper" for n in alias.names if _has_upper(n) and not n.lower().endswith(" paper")
+                     and len(n) >= 5 and n not in alias.needs_cue]
+            for name in list(alias.names) + full:
                 key = name if _has_upper(name) else name.lower()
                 if key not in self._by_name:
                     (exact if _has_upper(name) else folded).append(name)
@@ -173,8 +184,9 @@ class AliasTable:
         name = " ".join(name.split())
         return self._by_name.get(name) or self._by_name.get(name.lower())
 
-    def find(self, text: str) -> list[AliasHit]:
-        """Non-overlapping alias hits, longest first at each place."""
+    def find(self, text: str, *, uncued: bool = False) -> list[AliasHit]:
+        """Non-overlapping alias hits, longest first at each place. With ``uncued``, names that
+        need a cue are returned without one too, marked ``cued=False``."""
         hits: list[AliasHit] = []
         for pattern in (self._exact, self._folded):
             if pattern is None:
@@ -184,10 +196,12 @@ class AliasTable:
                 alias = self.lookup(name)
                 if alias is None:
                     continue
+                cued = True
                 if name in alias.needs_cue or name.lower() in {c.lower() for c in alias.needs_cue}:
-                    if not (CUE_AFTER.match(text, m.end()) or CUE_BEFORE.search(text[max(0, m.start() - 30):m.start()])):
+                    cued = bool(CUE_AFTER.match(text, m.end()) or CUE_BEFORE.search(text[max(0, m.start() - 30):m.start()]))
+                    if not (cued or uncued):
                         continue
-                hits.append(AliasHit(m.start(), m.end(), name, alias))
+                hits.append(AliasHit(m.start(), m.end(), name, alias, cued))
         hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
         kept: list[AliasHit] = []
         for h in hits:

@@ -1,28 +1,37 @@
-"""Finding the works a forum text names, offline.
+"""Finding the works a text names, offline.
 
-Forum prose names works without quotes or links: full titles in running text, sentence-case
-titles after "see", nicknames, "the Smith paper", titles cut off mid-word, and now and then a
-DOI, arXiv id or URL. Nothing here knows any particular document or title: titles are found
-from their shape (runs of capitalised words joined by lower-case function words, colons and
-hyphens; sentence-case spans after cue phrases such as "see" or "the post"; quoted spans),
-nicknames from the alias table, author references from a few patterns, ids from regexes.
+People name works in many shapes: full titles in running text, sentence-case titles in quotes or
+after "see", reading-list lines, link anchors, nicknames ("IOI", "the Kaplan paper"), author
+references ("Hendrycks and Gimpel (2017)", "Stiennon's curve [2009.01325]"), ids and URLs.
+Nothing here knows any particular document or title. Extraction has two steps:
 
-Every candidate gets a score for how title-like it is. Extraction errs towards recall: a
-capitalised phrase that is not a work (a name, a heading, an organisation) is left for the
-resolver, whose similarity threshold rejects it, and the score decides whether it is worth a
-request at all and whether a miss is kept as an unresolved work or dropped as not-a-work.
+1. Candidates, broadly: title-shaped runs, quoted spans, spans after cue words, list and
+   heading lines, link anchors, coined names with a citation marker or a word like "dataset",
+   author-reference grammar, alias-table hits (``aliases.py``), ids, and nicknames the document
+   defines itself ("Constitutional AI (CAI)").
+2. Evidence decides: the alias table, the layout (``layout.py``: headings, bylines, lists,
+   captions, emphasis), link targets (``links.py``), cue words and citation markers. Each
+   mention gets a confidence, WORK (kb acts on it) or MAYBE (listed for a human), and a reason
+   in words. A model or method name used as a concept ("RLHF", "GPT-4") is a MAYBE unless the
+   text cites it ("the RLHF paper", "DPO [23]").
+
+The score is how title-like a candidate is; the resolver uses it too (``seeds.py``).
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from kb.grounding.aliases import AliasTable
+from kb.grounding import links
+from kb.grounding.aliases import CITATION_MARKER, AliasTable
+from kb.grounding.layout import Layout
 
 KINDS = ("title", "alias", "author-ref", "doi", "arxiv", "url")
+WORK, MAYBE = "work", "maybe"
 
 # Below this score a candidate is not worth a request; from KEEP_SCORE on, a candidate that
 # matches nothing is kept as an unresolved work rather than rejected as not-a-work.
@@ -49,6 +58,9 @@ class Mention:
     topic: str | None = None            # author reference: the words that say what the work is about
     authors: list[str] = field(default_factory=list)   # surname hints from the sentence
     years: list[int] = field(default_factory=list)     # year hints from the sentence
+    confidence: str = WORK              # WORK: kb acts on it; MAYBE: listed for a human to judge
+    reason: str = ""                    # why it was kept, in words (``kb mentions --json``)
+    url: str | None = None              # the link target that names it, when there is one
 
     def __post_init__(self):
         if not self.norm:
@@ -102,6 +114,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 _URL = re.compile(r"(?:https?://|(?<![\w./])(?:www\.)?(?:arxiv\.org|doi\.org|dx\.doi\.org)/)[^\s<>\"'\])}]+[^\s<>\"'\])},.;:!?]")
 _DOI = re.compile(r"(?:\bdoi:\s*|\bDOI:?\s*)?\b(10\.\d{4,9}/[^\s\"'<>\[\]{},;]*[^\s\"'<>\[\]{},;.)])", re.I)
 _ARXIV = re.compile(r"\barXiv(?::|\s+)\s*(\d{4}\.\d{4,5}|[a-z][a-z.\-]*/\d{7})(v\d+)?", re.I)
+_ARXIV_BARE = re.compile(r"(?<=[\[(;,\s])(\d{4}\.\d{4,5})(v\d+)?(?=[\]);,])")
 _ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf|html)/(\d{4}\.\d{4,5}|[a-z][a-z.\-]*/\d{7})", re.I)
 _DOI_URL = re.compile(r"(?:dx\.)?doi\.org/(10\.\d{4,9}/\S+)", re.I)
 _S2_URL_HOSTS = ("semanticscholar.org", "aclanthology.org", "aclweb.org", "acm.org", "biorxiv.org")
@@ -129,19 +142,35 @@ def find_ids(text: str) -> list[Mention]:
     for m in _URL.finditer(text):
         url = m.group(0)
         pid, alias_kind = None, None
+        target = links.classify(url)
         if (a := _ARXIV_URL.search(url)):
             pid = "ARXIV:" + a.group(1)
         elif (d := _DOI_URL.search(url)):
             pid = _doi_id(d.group(1))
         elif any(h in url for h in _S2_URL_HOSTS):
             pid = "URL:" + url
-        elif any(h in url for h in _FORUM_HOSTS):
+        elif any(h in url for h in _FORUM_HOSTS) or target == links.POST:
             alias_kind = "post"
-        add(Mention(None, url, m.start(), m.end(), "url", "", id=pid, score=0.9, alias_kind=alias_kind))
+        conf, why = {links.WORK: (WORK, "a link to a paper"), links.POST: (WORK, "a link to a post"),
+                     links.NOT_WORK: (None, "a link to a page that is not a work"),
+                     links.UNKNOWN: (MAYBE, "a link to a page that may be a work")}[target]
+        if pid:
+            conf, why = WORK, "a link with a paper id"
+        mention = Mention(None, url, m.start(), m.end(), "url", "", id=pid, score=0.9, alias_kind=alias_kind,
+                          confidence=conf or MAYBE, reason=why, url=url)
+        if conf is None:
+            taken.append((m.start(), m.end()))      # nothing inside a non-work URL is a work either
+            continue
+        add(mention)
     for m in _ARXIV.finditer(text):
-        add(Mention(None, m.group(0), m.start(), m.end(), "arxiv", "", id="ARXIV:" + m.group(1), score=1.0))
+        add(Mention(None, m.group(0), m.start(), m.end(), "arxiv", "", id="ARXIV:" + m.group(1), score=1.0,
+                    reason="an arXiv id"))
+    for m in _ARXIV_BARE.finditer(text):
+        add(Mention(None, m.group(1), m.start(1), m.end(1), "arxiv", "", id="ARXIV:" + m.group(1), score=0.9,
+                    reason="an arXiv id in a citation marker"))
     for m in _DOI.finditer(text):
-        add(Mention(None, m.group(1), m.start(1), m.end(1), "doi", "", id=_doi_id(m.group(1)), score=1.0))
+        add(Mention(None, m.group(1), m.start(1), m.end(1), "doi", "", id=_doi_id(m.group(1)), score=1.0,
+                    reason="a DOI"))
     return found
 
 
@@ -362,6 +391,10 @@ def _split_lists(text: str, runs: list[list[_Tok]]) -> list[list[_Tok]]:
     return out
 
 
+_TRAILING_ADVERBS = frozenset("today yesterday again too also now later recently though anyway first instead here there "
+                              "lately soon".split())
+
+
 def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
     """Sentence-case titles after a cue: "also see Loss landscapes of small networks and Why
     does pruning work?", "a research agenda: The modular brain programme."; each piece must
@@ -386,13 +419,18 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
             parts.append((pos, start + sm.start()))
             pos = start + sm.end()
         parts.append((pos, end))
+        named = bool(re.search(r"\bthe\s+(?:paper|post|article|essay|book|preprint)\s*$", m.group(0).rstrip(), re.I))
         for s, e in parts:
             toks = _tokens(text, s, e)
-            if not (2 <= len(toks) <= 20) or not toks[0].text[0].isupper() or toks[0].text in _BREAKERS:
+            while len(toks) > 1 and toks[-1].text.lower() in _TRAILING_ADVERBS and not _is_cap(toks[-1].text):
+                toks.pop()                # "the essay Hyperstition today" -> "Hyperstition"
+                e = toks[-1].end
+            # one capitalised word is a title only right after "the post", "the paper", ...
+            if not (2 - named <= len(toks) <= 20) or not toks[0].text[0].isupper() or toks[0].text in _BREAKERS:
                 continue
             if any(t.text.lower() in _PRONOUNS for t in toks):
                 continue
-            if _is_cap(toks[1].text):
+            if len(toks) > 1 and _is_cap(toks[1].text):
                 # a title-case start ends at the first lower-case word that is not a function word
                 for k, t in enumerate(toks[2:], 2):
                     if t.text.islower() and t.text not in FUNCTION_WORDS:
@@ -416,40 +454,70 @@ def _quote_pairs(seg: str) -> list[tuple[int, int]]:
     return pairs
 
 
+_QUOTE_CUE_BEFORE = re.compile(r"\b(?:titled|entitled|called|named|the\s+(?:paper|post|article|essay|book|report|"
+                               r"preprint|blog\s+post|piece|sequence)|(?:post|paper|essay|article|book)\s+is)\s*[:,]?\s*$", re.I)
+_QUOTE_CUE_AFTER = re.compile(r"\s*(?:was|is|has\s+been)\s+(?:submitted|published|posted|released|written|accepted|"
+                              r"presented|titled)\b|\s+by\s+[A-Z]|\s*\((?:19|20)\d\d\)|\s*\[\d+\]|\s+(?:paper|post|essay)\b", re.I)
+
+
 def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
+    """Quoted titles: "Sleeper Agents: Training Deceptive LLMs ...", or sentence case after a cue
+    ('the post "Simulators"', '"Learning to summarize from human feedback" was submitted ...').
+    A quoted phrase without a title's shape or a cue is a quotation, not a work."""
     spans = []
     for qs, qe in _quote_pairs(text[a:b]):
         inner = text[a + qs:a + qe]
         s = a + qs
-        if not 8 <= len(inner) <= 200:
+        body = inner.rstrip().rstrip(".,;")           # "... Safety Training." with the stop inside
+        if not 2 <= len(body) <= 200 or inner.startswith("(") or "___" in inner:
             continue
-        toks = _tokens(text, s, s + len(inner))
-        if not (4 <= len(toks) <= 20) or not inner[0].isupper():
+        toks = _tokens(text, s, s + len(body))
+        if not (1 <= len(toks) <= 24) or not body[0].isupper():
             continue
         words = [t.text.lower() for t in toks]
-        if words[0] in _INTERJECTIONS or inner.rstrip().endswith((".", "!")) or "," in inner[:12] \
-                or toks[0].text in _BREAKERS or words[0] in _PRONOUNS:
+        if words[0] in _INTERJECTIONS or toks[0].text in _BREAKERS or words[0] in _PRONOUNS or body.endswith("!"):
             continue
-        score = 0.55
+        cue = bool(_QUOTE_CUE_BEFORE.search(text[max(0, s - 40):s - 1])) or bool(_QUOTE_CUE_AFTER.match(text, a + qe + 1)) \
+            or (text[s - 2:s - 1] == "(" and text[a + qe + 1:a + qe + 2] == ")"      # ("A Title"): cited
+                and ", " not in body and words[-1] not in FUNCTION_WORDS)
+        caps = [t for t in toks if t.text.lower() not in FUNCTION_WORDS]
+        title_case = len(caps) >= 2 and all(_is_cap(t.text) for t in caps)
+        if cue:
+            score = 0.85 if len(toks) >= 2 else 0.75
+        elif title_case and len(toks) >= 3:
+            score = 0.7 if (":" in body or len(toks) >= 4) else 0.5
+        elif len(toks) >= 4:
+            score = 0.45                 # a sentence-case quotation: maybe a title, maybe a quote
+        else:
+            continue
         if any(w in _PRONOUNS for w in words):
             score -= 0.3
-        if inner.startswith("("):
-            continue
-        spans.append((s, s + len(inner.rstrip("?. ")) + (1 if inner.rstrip().endswith("?") else 0), score))
+        spans.append((s, s + len(body.rstrip("? ")) + (1 if body.rstrip().endswith("?") else 0), score))
     return spans
 
 
 # -- author references -----------------------------------------------------------------------
 
-_HEADS = (r"paper|papers|post|posts|work|book|article|essay|report|sequence|agenda|plan|proposal|"
-          r"quick\s+take|take|shortform|thread|framework|theorem|argument|transformer|results?|analysis|"
-          r"survey|blog\s+post|series|write-?up|critique|talk|preprint|model|experiments?|study")
+# What works are called: "X's post", "the Y paper", "Z's open problems list".
+_WORK_NOUNS = frozenset("""paper papers post posts work book article essay report sequence agenda plan proposal take
+shortform thread framework theorem argument result results analysis survey series writeup write-up critique talk
+preprint experiments experiment study list curve mechanisms mechanism ablation findings finding discovery circuit
+method approach model benchmark dataset publication research review notes explainer transformer take""".split())
+_HEAD_STRONG = frozenset("""paper papers post posts work book article essay report sequence agenda plan proposal take
+shortform thread framework theorem argument transformer result results analysis survey series writeup write-up critique
+talk preprint model experiments experiment study list explainer publication review""".split())
 _POSSESSIVE = re.compile(
-    r"(?<![\w-])((?:[A-Z][\w\u00C0-\u024F\-]+)(?:\s+[A-Z][\w\u00C0-\u024F\-]+){0,2})['\u2019]s\s+"
-    r"((?:[a-z][\w\-]*\s+){0,4}?)(" + _HEADS + r")\b")
-_THE_X_PAPER = re.compile(r"\b[Tt]he\s+(?:new\s+|original\s+|recent\s+)?([A-Z][\w\-]+(?:\s+(?:et\s+al\.?|and\s+[A-Z][\w\-]+|[A-Z][\w\-]+))?)"
-                          r"\s+(paper|post|preprint|report|article|book)\b")
-_ET_AL = re.compile(r"(?<![\w-])([A-Z][\w'\u2019\u00C0-\u024F\-]+(?:\s+(?:and|&)\s+[A-Z][\w\u00C0-\u024F\-]+)?)\s+et\s+al\.?"
+    r"(?<![\w-])((?:[A-Z][\w\u00C0-\u024F\-]+)(?:\s+[A-Z][\w\u00C0-\u024F\-]+){0,2}(?:\s+et\s+al\.)?)['\u2019]s\s+"
+    r"(?=([\w\-]+(?:[ \t]+[\w\-]+){0,4}))")
+_THE_X_PAPER = re.compile(
+    r"\b[Tt]he\s+(?:(?:19|20)\d\d\s+)?((?:[\w\-.'\u2019]+\s+){0,3}?[\w\-.'\u2019]+)\s+"
+    r"(paper|preprint|report|article|post|essay|book|result|results|study|work|survey|review|sequence|explainer)\b")
+_NOT_A_NAME = frozenset("""same original above first second third last next new recent previous following latter former
+whole full entire actual cited linked seminal famous landmark main key core relevant related other whole above-mentioned
+classic foundational latest earlier later great excellent good nice interesting important first-ever follow-up blog
+research technical final initial published one this that their our its his her your my same canonical source best single
+entry-level short long big small two three few many whole""".split())
+_ET_AL = re.compile(r"(?<![A-Za-z\-])([A-Z][\w'\u2019\u00C0-\u024F\-]+(?:\s+(?:and|&)\s+[A-Z][\w\u00C0-\u024F\-]+)?)\s+et\s+al\.?"
                     r"(?:,?\s*\(?((?:19|20)\d\d)\)?)?")
 _WORK_FROM = re.compile(r"\b(?:recent\s+)?(?:work|paper|papers)\s+(?:from|by)\s+([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+){0,2})")
 _TOPIC_STOP = frozenset("the a an his her their its this that new recent old original famous quick".split())
@@ -460,40 +528,178 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
     seg = text[a:b]
     for m in _POSSESSIVE.finditer(seg):
         owner = m.group(1)
-        if any(c.isdigit() for c in owner) or owner.split()[0] in _BREAKERS or owner == "Let":
+        if any(c.isdigit() for c in owner) or owner.split()[0] in _BREAKERS or owner in ("Let", "It", "That", "What"):
             continue
-        topic = " ".join(w for w in m.group(2).split() if w.lower() not in _TOPIC_STOP)
-        out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), "author-ref", "", score=0.6,
-                           topic=topic or None, authors=[owner.split()[-1]]))
+        words = m.group(2).split()
+        # a capitalised name after the possessive is a named thing ("Anthropic's Transformer Circuits
+        # Thread"): the title shapes deal with it
+        cap = next((i for i, w in enumerate(words) if re.fullmatch(r"[A-Z][a-z]+", w)), len(words))
+        words = words[:cap]
+        # the noun phrase ends at its first function word ("Scott's post, but ...") and at the
+        # last word that names a kind of work ("Nanda's open problems list")
+        cut = next((i for i, w in enumerate(words) if w.lower() in FUNCTION_WORDS), len(words))
+        words = words[:cut]
+        head_at = max((i for i, w in enumerate(words) if w.lower() in _WORK_NOUNS), default=-1)
+        np_words = words[:head_at + 1] if head_at >= 0 else words[:3]
+        if not np_words:
+            continue
+        s = a + m.start()
+        e = a + m.start(2) + len(" ".join(np_words)) if " ".join(np_words) == seg[m.start(2):m.start(2) + len(" ".join(np_words))] \
+            else a + m.start(2) + len(np_words[0])
+        marker = bool(CITATION_MARKER.match(text, e)) or bool(CITATION_MARKER.match(text, a + m.start(2) + len(" ".join(words))))
+        head = np_words[-1].lower()
+        cued = head in _HEAD_STRONG or "et al" in owner or (head_at >= 0 and marker)
+        if head_at < 0 and not marker:
+            continue
+        topic = " ".join(w for w in np_words[:-1] if w.lower() not in _TOPIC_STOP)
+        out.append(Mention(None, text[s:e], s, e, "author-ref", "", score=0.6 if cued else 0.45,
+                           topic=topic or None, authors=[owner.replace(" et al.", "").split()[-1]],
+                           confidence=WORK if cued or marker else MAYBE,
+                           reason=f"someone's {head}" + (" with a citation marker" if marker else "")))
     for m in _THE_X_PAPER.finditer(seg):
-        name = m.group(1)
-        kind = "alias" if _is_acronymish(name.split()[0]) else "author-ref"
-        out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), kind, "", score=0.6,
-                           authors=[name.split()[0]] if kind == "author-ref" else [],
-                           topic=name if kind == "alias" else None))
+        name, head = m.group(1), m.group(2)
+        words = name.split()
+        if any(w.lower() in _NOT_A_NAME or w.lower() in FUNCTION_WORDS and w not in ("et", "al.") for w in words) \
+                or all(re.fullmatch(r"[\d.]+", w) for w in words):
+            continue
+        surnamed = bool(re.match(r"[A-Z][a-z]", words[0])) and not _is_acronymish(words[0]) and (
+            len(words) == 1 or "et" in words or "and" in words)
+        kind = "author-ref" if surnamed else "alias"
+        # "the sleeper agents paper" may name a work or describe one: coined or capitalised names are trusted
+        strong = surnamed or (head in _HEAD_STRONG and head not in ("work", "result", "results", "study")
+                              and any(not w.islower() or "-" in w for w in words))
+        out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), kind, "", score=0.6 if strong else 0.45,
+                           authors=[words[0]] if kind == "author-ref" else [],
+                           topic=name if kind == "alias" else None, confidence=WORK if strong else MAYBE,
+                           reason=f"\"the ... {head}\"" + (" with an author" if surnamed else "")))
     for m in _ET_AL.finditer(seg):
         name = m.group(1).split()[0]
         if name in _BREAKERS or name in ("The", "See"):
             continue
         out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), "author-ref", "", score=0.5,
-                           authors=[name], years=[int(m.group(2))] if m.group(2) else []))
+                           authors=[name], years=[int(m.group(2))] if m.group(2) else [],
+                           reason="authors (et al.)" + (" and a year" if m.group(2) else "")))
+    for m in _NAMES_VERB.finditer(seg):
+        if _names_ok(m.group(1)):
+            out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.55,
+                               authors=_surnames(m.group(1))[:2], reason="two authors and a reporting verb"))
     for m in _WORK_FROM.finditer(seg):
         out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), "author-ref", "", score=0.45,
-                           authors=[m.group(1).split()[-1]]))
+                           authors=[m.group(1).split()[-1]], confidence=MAYBE,
+                           reason="work by someone, no single work named"))
     return out
 
 
+# "Frankle and Carbin showed ...": two surnames, then a verb that reports what a work did.
+_REPORTING = (r"showed|show|shows|found|find|finds|proposed|propose|proposes|introduced|introduce|introduces|"
+              r"demonstrated|demonstrate|demonstrates|argued|argue|argues|observed|observe|observes|reported|"
+              r"report|reports|identified|identify|identifies|established|establish|establishes|suggested|"
+              r"suggest|suggests|studied|study|studies|call|called|coined|named|describe|described|describes")
+_NAMES_VERB = re.compile(r"(?<![A-Za-z\-])([A-Z][a-z\u00C0-\u024F'\-]+\s+(?:and|&)\s+[A-Z][a-z\u00C0-\u024F'\-]+)"
+                         r"(?:\s*\((?:19|20)\d\d\))?\s+(?:" + _REPORTING + r")\b")
+# "Irving & Amodei, 2018", "Hendrycks and Gimpel (2017)", "Hubinger (2019)", "(Christiano, 2018;
+# Olsson et al., 2022)": surnames, then a year, in the shapes citation styles use.
+_SURNAME = r"(?:(?:van|von|de|der|den|du|di|da|le|la)\s+)?[A-Z][a-z\u00C0-\u024F'\u2019]*(?:[A-Z][a-z\u00C0-\u024F]+)*(?:-[A-Z][a-z\u00C0-\u024F]+)?"
+_NAMES = (rf"{_SURNAME}(?:\s*,\s*{_SURNAME}){{0,8}}(?:,?\s+(?:and|&)\s+{_SURNAME})?(?:,?\s+et\s+al\.?)?")
+_YEAR_RX = r"(?:19[5-9]\d|20[0-4]\d)[a-z]?"
+# "Burns et al. (OpenAI, 2023)", "Hubinger et al. (arXiv:1906.01820, 2019)": one word may come before the year
+_NARRATIVE_REF = re.compile(rf"(?<![\w\-])({_NAMES})\s+\((?:[A-Za-z][\w.\-]*(?::\S+)?,\s*)?({_YEAR_RX})\)")
+_BARE_REF = re.compile(rf"(?<![\w\-])({_NAMES}),?\s+({_YEAR_RX})(?![\w\-/:]|\.\d)")
+_PAREN = re.compile(r"\(([^()\n]{3,400})\)")
+# Capitalised words that are not surnames when they stand before a year.
+_NOT_SURNAMES = frozenset("""January February March April May June July August September October November December
+Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Monday Tuesday Wednesday Thursday Friday Saturday Sunday
+In On At By For From Since Until Of The A An And Or See Also Cf Fig Figure Table Section Chapter Lesson Phase
+Day Week Part Vol Volume Version Spring Summer Fall Autumn Winter Q1 Q2 Q3 Q4 Early Late Mid Around Before After
+During Between This That These Those Our We It Its Their His Her arXiv ArXiv Proceedings Published Updated Posted
+Edited Submitted Accessed Retrieved Copyright NeurIPS ICML ICLR ACL EMNLP NAACL AAAI IJCAI CVPR ECCV ICCV COLT
+UAI AISTATS Nature Science Distill Transformer Circuits Thread Jul Sept""".split())
+
+
+def _names_ok(names: str) -> bool:
+    words = [w for w in re.split(r"[\s,&]+", names) if w and w not in ("and", "et", "al", "al.") and w[0].isupper()]
+    return bool(words) and not any(w in _NOT_SURNAMES or w.isupper() and len(w) > 1 for w in words)
+
+
+def _surnames(names: str) -> list[str]:
+    return [w for w in re.split(r"[\s,&]+", names) if w and w[0].isupper() and w not in ("and",)]
+
+
+def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
+    out: list[Mention] = []
+    seg = text[a:b]
+
+    def add(s: int, e: int, names: str, year: str, why: str):
+        out.append(Mention(None, text[s:e], s, e, "author-ref", "", score=0.7, authors=_surnames(names)[:3],
+                           years=[int(year[:4])], reason=why))
+
+    for m in _NARRATIVE_REF.finditer(seg):
+        if _names_ok(m.group(1)):
+            add(a + m.start(1), a + m.end(), m.group(1), m.group(2), "authors and a year")
+    for p in _PAREN.finditer(seg):
+        pos = a + p.start(1)
+        parts = re.split(r"(;\s*)", p.group(1))
+        for part, sep in zip(parts[::2], parts[1::2] + [""]):
+            lead = re.match(r"\s*(?:see(?:\s+also)?|e\.g\.,?|cf\.|i\.e\.,?)?\s*", part, re.I)
+            body = part[lead.end():]
+            m = re.fullmatch(rf"({_NAMES})(?:,\s*[A-Z][\w&.\- ]{{0,30}}?)?,?\s+({_YEAR_RX})\s*", body)
+            if m and _names_ok(m.group(1)):
+                s = pos + lead.end()
+                add(s, s + len(body.rstrip()), m.group(1), m.group(2), "authors and a year in brackets")
+            elif (m := re.match(rf"({_NAMES}),?\s+({_YEAR_RX})(?=\s*(?:[,:]|$))", body)) and _names_ok(m.group(1)):
+                s = pos + lead.end()          # "(Sharma 2023, the later diagnosis)"
+                add(s, s + m.end(), m.group(1), m.group(2), "authors and a year in brackets")
+            pos += len(part) + len(sep)
+    for m in _BARE_REF.finditer(seg):
+        s = a + m.start(1)
+        if any(o.start <= s < o.end for o in out) or not _names_ok(m.group(1)):
+            continue
+        if not re.search(r",|\bet\s+al|\band\b|&", m.group(0)):
+            continue                      # "Anthropic 2024" needs a comma or "et al." to be a reference
+        add(s, a + m.end(), m.group(1), m.group(2), "authors and a year")
+    return out
+
+
+_NAME_NOUN_AFTER = re.compile(r"\s+(?:paper|method|approach|dataset|data\s+set|data|benchmark|corpus|suite|"
+                              r"leaderboard|eval|evals|evaluation)\b", re.I)
+
+
 def _nickname_candidates(text: str, a: int, b: int) -> list[Mention]:
-    """Coined names (FooCLR, BarSpace) in a context that says they name a work."""
+    """Coined names (FooCLR, BarSpace, MICrONS) in a context that says they name a work: a
+    citation marker after them, a word like "dataset" or "benchmark", or "works like"."""
     out = []
     for m in re.finditer(r"(?<![\w\-])([A-Z][a-z]*[A-Z][\w\-]*|[A-Z]{3,}[\w\-]*)(?![\w\-])", text[a:b]):
         tok = m.group(1)
         s, e = a + m.start(1), a + m.end(1)
         before = text[max(a, s - 30):s]
-        after = text[e:e + 20]
-        if re.search(r"\b(?:works?\s+like|methods?\s+like|papers?\s+like|used\s+in|or\s+in)\s+$", before, re.I) \
-                or re.match(r"\s+(?:paper|method|approach)\b", after):
-            out.append(Mention(None, tok, s, e, "alias", "", score=0.55))
+        end_paren = e + 1 if text[e:e + 1] == ")" and text[s - 1:s] == "(" else e
+        if CITATION_MARKER.match(text, end_paren):
+            out.append(Mention(None, tok, s, e, "alias", "", score=0.7, reason="a name with a citation marker"))
+        elif _NAME_NOUN_AFTER.match(text, e):
+            noun = _NAME_NOUN_AFTER.match(text, e).group(0).strip().lower()
+            out.append(Mention(None, tok, s, e, "alias", "", score=0.6, reason=f"a name followed by \"{noun}\""))
+        elif re.search(r"\b(?:works?\s+like|methods?\s+like|papers?\s+like|used\s+in|or\s+in)\s+$", before, re.I):
+            out.append(Mention(None, tok, s, e, "alias", "", score=0.55, reason="a name in a list of works"))
+    return out
+
+
+def _link_mentions(text: str, found: list[links.Link]) -> list[Mention]:
+    """A link's anchor names the work its target is, when the target is a work ("[Sleeper
+    Agents](https://arxiv.org/abs/2401.05566)")."""
+    out = []
+    for link in found:
+        anchor = text[link.anchor_start:link.anchor_end]
+        if link.target in (links.NOT_WORK, links.UNKNOWN) or links.generic_anchor(anchor) \
+                or "<" in anchor or not anchor.strip():
+            continue
+        pid = None
+        if (a := _ARXIV_URL.search(link.url)):
+            pid = "ARXIV:" + a.group(1)
+        elif (d := _DOI_URL.search(link.url)):
+            pid = _doi_id(d.group(1))
+        out.append(Mention(None, anchor, link.anchor_start, link.anchor_end, "title", "", id=pid, score=0.85,
+                           alias_kind="post" if link.target == links.POST and not pid else None, url=link.url,
+                           reason=f"the anchor of a link to a {link.target}"))
     return out
 
 
@@ -508,34 +714,58 @@ def _hints(sentence: str) -> tuple[list[str], list[int]]:
 
 
 def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = None) -> list[Mention]:
-    """Every candidate mention in ``text``, in document order."""
+    """Every work the text names, in document order, each with a confidence (WORK or MAYBE) and
+    the reason it was kept. Candidates come from every shape a work's name takes; the layout,
+    link targets and cue words decide which of them are works."""
     spans = sentence_spans(text)
+    sent_starts = [s for s, _ in spans]
+    layout = Layout(text)
+    found_links = links.find_links(text)
 
     def sentence_of(pos: int) -> tuple[int, int]:
-        for s, e in spans:
-            if s <= pos < e:
-                return s, e
+        i = bisect.bisect_right(sent_starts, pos) - 1
+        if i >= 0 and spans[i][0] <= pos < spans[i][1]:
+            return spans[i]
         return pos, pos
 
     cands: list[Mention] = []
-    cands += find_ids(text)
+    anchors = _link_mentions(text, found_links)
+    link_urls = [(lk.anchor_end, lk.end) for lk in found_links]
+    # the URL of a link whose anchor names the work is part of that mention, not a second one
+    cands += [m for m in find_ids(text)
+              if not any(a <= m.start and m.end <= b and any(x.end == a for x in anchors) for a, b in link_urls)]
+    cands += anchors
     if aliases is not None:
-        for h in aliases.find(text):
+        for h in aliases.find(text, uncued=True):
             kind = "author-ref" if re.search(r"\bet al\b|['\u2019]s\b", h.name) else "alias"
-            cands.append(Mention(None, h.name, h.start, h.end, kind, "", id=h.alias.id, score=0.9,
+            title = h.alias.title or h.name
+            if h.alias.title and normalise(h.name) == normalise(h.alias.title):
+                kind = "title"                # a known work's full title, in whatever case
+            cands.append(Mention(None, h.name, h.start, h.end, kind, "", id=h.alias.id, score=0.9 if h.cued else 0.5,
                                  alias_title=h.alias.title if not h.alias.id else None,
-                                 alias_kind=h.alias.kind if h.alias.kind != "paper" else None))
+                                 alias_kind=h.alias.kind if h.alias.kind != "paper" else None,
+                                 confidence=WORK if h.cued else MAYBE,
+                                 reason=f"alias table: {title}" if h.cued else
+                                 f"a model or method name used without a citation (alias table: {title})"))
     for s, e in spans:
         for run in _runs(text, s, e):
             cands.append(_title_mention(text, run, s))
-        for cs, ce, score in _cue_spans(text, s, e) + _quoted_spans(text, s, e):
-            m = Mention(None, text[cs:ce], cs, ce, "title", "", score=score)
+        for cs, ce, score in _cue_spans(text, s, e):
+            m = Mention(None, text[cs:ce], cs, ce, "title", "", score=score, reason="a title after a cue word")
             m.truncated = _truncated_after(text, ce)
             cands.append(m)
+        for cs, ce, score in _quoted_spans(text, s, e):
+            cands.append(Mention(None, text[cs:ce], cs, ce, "title", "", score=score, reason="a quoted title"))
         cands += _author_refs(text, s, e)
+        cands += _name_year_refs(text, s, e)
         cands += _nickname_candidates(text, s, e)
-    cands = [c for c in cands if c.kind != "title" or c.score >= MIN_SCORE]
+    cands += _line_titles(text, layout)
+    blocked = [(lk.anchor_start, lk.anchor_end) for lk in found_links if lk.target == links.NOT_WORK]
+    cands = [c for c in cands if (c.kind != "title" or c.score >= MIN_SCORE)
+             and not any(a <= c.start and c.end <= b for a, b in blocked)]
     kept = _resolve_overlaps(text, cands)
+    kept = _defined_nicknames(text, kept)
+    out = []
     for m in kept:
         s, e = sentence_of(m.start)
         m.file = file
@@ -544,7 +774,137 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         m.authors = list(dict.fromkeys(m.authors + authors))
         m.years = list(dict.fromkeys(m.years + years))
         m.norm = normalise(m.surface)
-    return kept
+        if _judge(text, m, layout):
+            out.append(m)
+    return out
+
+
+_LINE_TITLE_END = re.compile(r"\s+\(|\s+by\s+[A-Z]|\s+[-\u2013\u2014]\s+|[.;]\s|[.;]?$|:\s+(?=[a-z])")
+
+
+def _line_titles(text: str, layout: Layout) -> list[Mention]:
+    """The text of a list item or a line up to its author, year or description: reading lists
+    write titles in sentence case ("- 2022-09: The alignment problem from a deep learning
+    perspective"). Only the layout's evidence (``list_item_title``) makes one a work."""
+    out = []
+    for line in layout.lines:
+        if line.heading and line.byline_next:        # a work's title over its authors
+            start = line.start + len(line.text) - len(line.text.lstrip())
+            end = line.start + len(line.text.rstrip())
+            if 2 <= len(_tokens(text, start, end)) <= 24:
+                out.append(Mention(None, text[start:end], start, end, "title", "", score=0.75,
+                                   reason="a heading over a line of authors"))
+            continue
+        start, body = layout.item_body(line)
+        if not body[:1].isupper():
+            continue
+        end_m = _LINE_TITLE_END.search(body)
+        end = start + (end_m.start() if end_m else len(body))
+        toks = _tokens(text, start, end)
+        if not 2 <= len(toks) <= 24 or toks[0].text in _BREAKERS or any(t.text.lower() in _PRONOUNS for t in toks):
+            continue
+        end = toks[-1].end + (1 if text[toks[-1].end:toks[-1].end + 1] == "?" else 0)
+        if layout.list_item_title(start, end):
+            out.append(Mention(None, text[start:end], start, end, "title", "", score=0.65,
+                               reason="a line of a reading list (with an author, a year or a label)"))
+    return out
+
+
+# -- deciding --------------------------------------------------------------------------------
+
+# A title-shaped candidate is trusted from this score on; below it, it is listed as "maybe".
+TRUST_SCORE = 0.55
+_ORG_WORDS = re.compile(r"(?:^|\s)(?:of|at|from)?\s*(?:OpenAI|DeepMind|Google(?:\s+DeepMind)?|Anthropic|Meta|Microsoft|"
+                        r"University|Institute|Center|Centre|Lab|Labs|Laboratory|Foundation|Inc|Ltd|College|School|"
+                        r"Department|Society|Association|Committee|Council|Agency|Corporation)\b[\w\s]*$")
+_GLUED_DIGITS = re.compile(r"[a-z]\d+\b|\b\d+[A-Z][a-z]")
+_SHOUTED = re.compile(r"\b(?:NOT|AND|OR|BUT|ALL|ONLY|NO|NEVER|ALWAYS|VERY|MUST|THE|IS|ARE)\b")
+
+
+def _judge(text: str, m: Mention, layout: Layout) -> bool:
+    """Set the mention's confidence and reason from the evidence around it; False drops it."""
+    if m.kind in ("doi", "arxiv", "url", "author-ref") or m.reason.startswith(("alias table", "a model")):
+        return True
+    if m.kind == "alias":                      # coined names and "the X paper"
+        if m.confidence == WORK and m.score < 0.55:
+            m.confidence = MAYBE
+        return True
+    # titles
+    if m.url:
+        return True
+    score, why = m.score, [m.reason or "a title's shape"]
+    if layout.emphasised(m.start, m.end):
+        score += 0.2
+        why.append("emphasised")
+    if layout.list_item_title(m.start, m.end) and "reading list" not in m.reason:
+        score += 0.3
+        why.append("a list item with an author or a year")
+    line = layout.line_at(m.start)
+    cue = "cue" in m.reason or "quoted" in m.reason
+    if line is not None and line.heading and not line.byline_next and not cue and layout.fills_line(m.start, m.end):
+        score = min(score, 0.45)
+        why.append("but a heading")
+    elif line is not None and line.heading and line.byline_next and layout.fills_line(m.start, m.end):
+        score += 0.3
+        why.append("a heading over a byline")
+    if layout.after_caption_label(m.start):
+        score = min(score, 0.3)
+        why.append("but a figure caption")
+    words = m.surface.split()
+    if _ORG_WORDS.search(m.surface) and len(words) <= 6 and not cue:
+        score -= 0.35
+        why.append("but an organisation's name")
+    acro = re.match(r"\s*\(([A-Z][A-Za-z]{1,7})\)", text[m.end:m.end + 12])
+    if acro and not cue and acro.group(1).rstrip("s").upper() == "".join(
+            w[0] for w in re.findall(r"[A-Za-z][\w\-]*", m.surface) if w.lower() not in FUNCTION_WORDS).upper():
+        score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback (RLHF)": a term
+        why.append("but a term introducing its acronym")
+    if _GLUED_DIGITS.search(m.surface):
+        score -= 0.4
+        why.append("but names with footnote digits")
+    if _SHOUTED.search(m.surface):
+        score -= 0.3
+        why.append("but shouted words")
+    if m.reason == "" and sum(any(c.isalpha() for c in w) and w[0].isupper() for w in words) < 2 and len(words) > 1:
+        score -= 0.2                      # "Day 34 of 60": a title's shape needs two capitalised words
+    m.score = max(0.0, min(1.0, score))
+    m.confidence = WORK if m.score >= TRUST_SCORE else MAYBE
+    m.reason = ", ".join(why)
+    return True
+
+
+def _defined_nicknames(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Nicknames a document defines for a work it names ("Constitutional AI (CAI)", "..., which
+    we call FooNet"): their later uses are mentions of that work."""
+    defined: dict[str, Mention] = {}
+    for m in mentions:
+        if m.kind not in ("title", "alias", "author-ref"):
+            continue
+        d = re.match(r"\s*\((?:hereafter|henceforth|or)?\s*[\"\u201c]?([A-Z][\w\-]{1,20})[\"\u201d]?\)", text[m.end:m.end + 40]) \
+            or re.match(r",?\s+(?:which|that)\s+we(?:'ll|\s+will)?\s+(?:call|term|refer\s+to\s+as)\s+(?:the\s+)?[\"\u201c]?"
+                        r"([\w\-]+(?:\s+[\w\-]+){0,2}?)[\"\u201d]?(?=[\s,.;:)])", text[m.end:m.end + 80])
+        if not d:
+            continue
+        name = d.group(1)
+        initials = "".join(w[0] for w in re.findall(r"[A-Za-z][\w\-]*", m.surface) if w.lower() not in FUNCTION_WORDS).upper()
+        if d.group(0).lstrip().startswith("(") and not (_is_acronymish(name) and (name.upper() == initials or
+                                                                                 name.upper()[0] == initials[:1])):
+            continue
+        defined.setdefault(name, m)
+    if not defined:
+        return mentions
+    out = list(mentions)
+    taken = [(m.start, m.end) for m in mentions]
+    pattern = re.compile(r"(?<![\w\-])(" + "|".join(re.escape(n) for n in sorted(defined, key=len, reverse=True)) + r")(?![\w\-])")
+    for hit in pattern.finditer(text):
+        src = defined[hit.group(1)]
+        if hit.start() < src.end + 3 or any(a < hit.end() and hit.start() < b for a, b in taken):
+            continue
+        out.append(Mention(None, hit.group(1), hit.start(), hit.end(), "alias", "", id=src.id, score=0.8,
+                           alias_title=src.alias_title or (src.surface if src.kind == "title" else None),
+                           alias_kind=src.alias_kind, topic=src.topic, authors=list(src.authors), years=list(src.years),
+                           confidence=src.confidence, reason=f"a nickname the document defines for {src.surface}"))
+    return sorted(out, key=lambda m: m.start)
 
 
 def _title_mention(text: str, run: list[_Tok], sent_start: int) -> Mention:
@@ -571,8 +931,8 @@ def _resolve_overlaps(text: str, cands: list[Mention]) -> list[Mention]:
     the best-scoring title shape. An author reference that contains an alias hit takes the
     alias's id; a title run that swallowed an alias hit is cut back to the rest."""
     cands = [c for c in cands if c.end > c.start]
-    rank = lambda c: (_PRIORITY[c.kind] if c.id is None or c.kind != "author-ref" else 4.5,
-                      c.score, c.end - c.start)
+    rank = lambda c: (4.6 if c.url and c.kind == "title" else _PRIORITY[c.kind] if c.id is None or c.kind != "author-ref"
+                      else 4.5, c.score, c.end - c.start)
     cands.sort(key=rank, reverse=True)
     kept: list[Mention] = []
     for c in cands:
@@ -581,6 +941,9 @@ def _resolve_overlaps(text: str, cands: list[Mention]) -> list[Mention]:
             kept.append(c)
             continue
         k = clash[0]
+        if k.url and k.kind == "title" and c.kind == "alias" and k.id is None:
+            k.id, k.alias_title, k.alias_kind = c.id, c.alias_title, c.alias_kind or k.alias_kind   # a linked nickname
+            continue
         if c.kind == "author-ref" and k.kind == "alias" and c.start <= k.start and k.end <= c.end and len(clash) == 1:
             # "Ada Smith's parity transformer": keep the reference, take the alias's id
             c.id, c.alias_title, c.alias_kind = k.id, k.alias_title, k.alias_kind
@@ -616,17 +979,18 @@ def _resolve_overlaps(text: str, cands: list[Mention]) -> list[Mention]:
 
 
 def _fold_parentheticals(text: str, mentions: list[Mention]) -> list[Mention]:
-    """"Some Title of a Paper (Smith et al. 2023)": the author reference in brackets right after
-    a title is a hint about that title, not a second work."""
-    out: list[Mention] = []
-    for m in mentions:
-        if m.kind == "author-ref" and out and re.fullmatch(r"\s*\(\s*(?:the\s+)?", text[out[-1].end:m.start]) \
-                and m.id in (None, out[-1].id):
-            out[-1].authors = list(dict.fromkeys(out[-1].authors + m.authors))
-            out[-1].years = list(dict.fromkeys(out[-1].years + m.years))
-            continue
-        out.append(m)
-    return out
+    """"Some Title of a Paper (Smith et al. 2023)": the author reference in brackets right after a
+    work's name is a hint about that work, not a second one: the name takes its authors and year,
+    and the reference is resolved as that same work."""
+    for prev, m in zip(mentions, mentions[1:]):
+        if m.kind == "author-ref" and prev.kind != "author-ref" and re.fullmatch(r"\s*\(\s*(?:the\s+)?", text[prev.end:m.start]) \
+                and m.id in (None, prev.id):
+            prev.authors = list(dict.fromkeys(prev.authors + m.authors))
+            prev.years = list(dict.fromkeys(prev.years + m.years))
+            m.id, m.alias_kind = prev.id, prev.alias_kind
+            m.alias_title = prev.alias_title or (prev.surface if prev.kind == "title" and not prev.id else None)
+            m.reason = (m.reason or "authors and a year") + f", for {prev.surface}"
+    return mentions
 
 
 def _cue_word(text: str, end: int) -> str:
@@ -682,3 +1046,9 @@ def read_text(path: Path) -> str:
         raise UsageError(f"{path} is a directory; give the text files in it") from None
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def listed(mentions: list[Mention], *, include_maybe: bool = False) -> list[Mention]:
+    """The mentions kb acts on (confidence WORK); with ``include_maybe`` the ones a human
+    should judge too."""
+    return [m for m in mentions if include_maybe or m.confidence == WORK]

@@ -25,6 +25,7 @@ from kb.errors import NotFoundError, UsageError
 from kb.grounding.aliases import AliasTable, normalise_id
 from kb.grounding.mentions import (
     KEEP_SCORE,
+    MAYBE,
     QUERY_SCORE,
     Mention,
     extract,
@@ -33,7 +34,7 @@ from kb.grounding.mentions import (
 )
 from kb.store import Store, utc_now
 
-STATUSES = ("resolved", "ambiguous", "unresolved", "not-in-s2", "rejected")
+STATUSES = ("resolved", "ambiguous", "unresolved", "not-in-s2", "maybe", "rejected")
 ACCEPT = 0.9            # similarity needed to accept a title
 ACCEPT_WEAK = 0.96      # ... for a candidate that does not look much like a title
 AMBIGUOUS = 0.75        # below ACCEPT but above this: kept with its candidates
@@ -266,6 +267,8 @@ class Resolver:
                                                     score=m.score))
             if named.status in ("resolved", "ambiguous"):
                 return named
+        if m.authors and m.years and (not words or m.reason.startswith("authors and a year")):
+            return await self._by_author_year(m)
         if not words or not m.authors:
             return Outcome("unresolved", note="an author reference without a topic; resolve it by hand")
         answer = await self.client.search(" ".join(words), limit=SEARCH_LIMIT)
@@ -283,6 +286,36 @@ class Resolver:
             return Outcome("ambiguous", candidates=[_candidate(p, 0.0) for p in fits[:3]],
                            note="several papers by this author fit")
         return Outcome("unresolved", note="no paper by this author on this topic")
+
+
+    async def _by_author_year(self, m: Mention) -> Outcome:
+        """"Hubinger (2019)", "Irving & Amodei, 2018": search the words of the sentence that say
+        what the work is about, in that year (one either side), and keep papers by that author;
+        the one sharing most topic words wins."""
+        ref = normalise(m.surface).split()
+        words = [w for w in normalise(m.topic or m.sentence).split()
+                 if len(w) > 3 and w not in _STOP and w not in _GENERIC and w not in ref and not w.isdigit()]
+        words = list(dict.fromkeys(words))[:6]
+        if not words:
+            return Outcome("unresolved", note="an author reference without a topic; resolve it by hand")
+        years = f"{min(m.years) - 1}-{max(m.years) + 1}"
+        answer = await self.client.search(" ".join(words), limit=SEARCH_LIMIT * 2, year=years)
+        fits = []
+        for p in answer.get("data") or []:
+            if not isinstance(p, dict) or not p.get("paperId"):
+                continue
+            names = normalise(" ".join((a or {}).get("name") or "" for a in p.get("authors") or []))
+            if not all(normalise(a) in names.split() for a in m.authors[:2]):
+                continue
+            text = normalise((p.get("title") or "") + " " + (p.get("abstract") or ""))
+            fits.append((sum(_stem_in(w, text) for w in words), p))
+        fits.sort(key=lambda x: -x[0])
+        if fits and fits[0][0] > 0 and (len(fits) == 1 or fits[0][0] > fits[1][0]):
+            return Outcome("resolved", fits[0][1], fits[0][1]["paperId"], resolved_by="search")
+        if fits:
+            return Outcome("ambiguous", candidates=[_candidate(p, 0.0) for _, p in fits[:3]],
+                           note="several papers by these authors in that year fit")
+        return Outcome("unresolved", note="no paper by these authors in that year on this topic")
 
 
 def _stem_in(word: str, text: str) -> bool:
@@ -365,12 +398,19 @@ async def add_mentions(store: Store, client, groups: list[tuple[str, str, str, l
     """Resolve and store mentions grouped by document: (path, sha256, kind, mentions). A
     document added again replaces its earlier mentions; cached answers (and hand fixes) are
     reused."""
-    all_mentions = [m for _, _, _, ms in groups for m in ms]
+    # mentions the extractor is unsure of are kept for a human ("maybe") and cost no request
+    all_mentions = [m for _, _, _, ms in groups for m in ms if m.confidence != MAYBE]
     resolver = Resolver(client, store)
     before = getattr(client, "requests_sent", 0)
     outcomes = await resolver.resolve(all_mentions)
+    for m in (m for _, _, _, ms in groups for m in ms if m.confidence == MAYBE):
+        if m.kind == "title" and m.score < QUERY_SCORE:
+            outcome = Outcome("rejected", note="does not look like a title")
+        else:
+            outcome = Outcome("maybe", note=m.reason or "the extractor is not sure this names a work")
+        outcomes.setdefault(mention_key(m), outcome)
     kinds = {mention_key(m): m.kind for m in all_mentions}
-    paper_of = _store_outcomes(store, outcomes, kinds)
+    paper_of = _store_outcomes(store, {k: o for k, o in outcomes.items() if k in kinds}, kinds)
     report = AddReport(requests=getattr(client, "requests_sent", 0) - before, cached=resolver.requests_saved)
     seed_papers: list[int] = []
     for path, sha, kind, mentions in groups:
@@ -551,7 +591,7 @@ def list_seeds(store: Store, *, include_rejected: bool = False) -> dict:
         seeds.append({"paper": r["paper"], "paperId": r["paper_id"], "title": r["title"], "year": r["year"],
                       "arxiv": r["arxiv_id"], "doi": r["doi"], "source": r["source"], "added_at": r["added_at"],
                       "mentions": named})
-    statuses = ["ambiguous", "unresolved", "not-in-s2"] + (["rejected"] if include_rejected else [])
+    statuses = ["ambiguous", "unresolved", "not-in-s2", "maybe"] + (["rejected"] if include_rejected else [])
     marks = ",".join("?" * len(statuses))
     others = []
     for m in q(f'SELECT m.id AS mention, d.path AS document, m.surface, m.kind, m.status, m.sentence, '

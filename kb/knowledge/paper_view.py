@@ -39,6 +39,16 @@ def links(row) -> dict:
     return out
 
 
+def source(store, row) -> dict:
+    """Where the record came from: the Graph API (a crawl, refresh or seed lookup) and/or a
+    bulk datasets release (``kb datasets extract``)."""
+    added_by = store.conn.execute("SELECT kind FROM crawl_run WHERE id = ?",
+                                  (row["added_by_run"],)).fetchone() if row["added_by_run"] else None
+    from_api = row["detail_level"] >= 1 and (row["bulk_release"] is None or
+                                             (added_by is not None and added_by[0] != "bulk"))
+    return {"api": bool(from_api), "bulk_release": row["bulk_release"]}
+
+
 def rank_figures(store, paper: int) -> dict | None:
     """The paper's figures, each with its position among ranked papers (1 = best)."""
     row = store.conn.execute("SELECT * FROM paper_rank WHERE paper = ?", (paper,)).fetchone()
@@ -131,6 +141,7 @@ def paper_view(store, row: sqlite3.Row, *, neighbours: int = 8, sentences: int =
         "publication_types": _json_list(row["publication_types"]),
         "detail_level": row["detail_level"],
         "links": links(row),
+        "source": source(store, row),
         "tldr": row["tldr"],
         "abstract": row["abstract"],
         # Lists longer than the API's 10,000-entry window: only their start could be fetched.

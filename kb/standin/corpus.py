@@ -743,6 +743,17 @@ class Corpus:
         """The papers it cites and the papers citing it (internal indexes)."""
         return [*self._refs[idx], *self._cits[idx]]
 
+    def edge_attributes(self, citing: int, cited: int) -> dict:
+        """isInfluential, contexts and intents of one edge, as every list page serves them
+        (the bulk citations dataset reads them here so that both forms agree)."""
+        meta = self._edge_meta.get((citing, cited)) if self._edge_meta else None
+        if meta is None:
+            data = _EDGE_VARIANTS[_edge_variant(citing, cited)]
+            return {"isInfluential": data["isInfluential"], "contexts": data["contexts"],
+                    "intents": data["intents"]}
+        return {"isInfluential": meta.get("isInfluential", False),
+                "contexts": meta.get("contexts", []), "intents": meta.get("intents", [])}
+
     def authors_of(self, idx: int) -> list[dict]:
         return self._records[idx]["authors"]
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from kb.standin import discovery
@@ -40,6 +40,9 @@ from kb.standin.fields import (
     parse_paper_fields,
 )
 from kb.standin.search import SEARCH_RESULT_CAP, SearchParamError
+
+if TYPE_CHECKING:
+    from kb.standin.datasets.service import DatasetsService
 
 GRAPH = "/graph/v1"
 RECOMMENDATIONS = "/recommendations/v1/papers"
@@ -212,7 +215,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.standin._handle(self, "HEAD")
 
     def send_raw(self, status: int, body: bytes, content_type: str = "application/json",
-                 headers: Iterable[tuple[str, str]] = ()) -> None:
+                 headers: Iterable[tuple[str, str]] = (), cut: int | None = None) -> None:
+        """Send one answer; ``cut`` sends only that many body bytes, then drops the connection."""
         head = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}",
                 f"Content-Type: {content_type}", f"Content-Length: {len(body)}",
                 f"x-amzn-RequestId: {uuid.uuid4()}"]
@@ -221,8 +225,12 @@ class _Handler(BaseHTTPRequestHandler):
             head.append("Connection: close")
         data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
         if self.command != "HEAD":
-            data += body
+            data += body if cut is None else body[:cut]
         self.wfile.write(data)
+        if cut is not None and self.command != "HEAD":
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
 
 
 class StandIn:
@@ -239,8 +247,9 @@ class StandIn:
     def __init__(self, corpus: Corpus | None = None, *, rate_limit: float | None = None,
                  burst: float | None = None, api_key: str | None = None,
                  faults: Faults | None = None, port: int = 0, host: str = "127.0.0.1",
-                 max_log: int = 200_000) -> None:
+                 max_log: int = 200_000, datasets: "DatasetsService | None" = None) -> None:
         self.corpus = corpus if corpus is not None else Corpus()
+        self.datasets = datasets  # the Datasets API and its file host, when served too
         self.host = host
         self._port = int(port)
         self.api_key = api_key
@@ -482,6 +491,9 @@ class StandIn:
         endpoint = _endpoint_name(method, path)
         rec = RequestRecord(method=method, path=path, query=query, headers=headers, body=body,
                             endpoint=endpoint, started=time.time())
+        if self.datasets is not None and self.datasets.owns(path):
+            self._answer_datasets(h, rec, method, path, query, headers)
+            return
         key_state = None
         if self.api_key is not None or "x-api-key" in headers:
             sent = headers.get("x-api-key")
@@ -497,6 +509,23 @@ class StandIn:
                 self._drop(h)
             else:
                 h.send_raw(*answer)
+        except OSError:
+            h.close_connection = True
+
+    def _answer_datasets(self, h: _Handler, rec: RequestRecord, method: str, path: str,
+                         query: dict[str, list[str]], headers: dict[str, str]) -> None:
+        if self._stopping.is_set():
+            rec.fault = "outage"
+            self._record(rec, None)
+            self._drop(h)
+            return
+        base = f"http://{headers.get('host') or f'{self.host}:{self._port}'}"
+        status, payload, content_type, extra, cut = self.datasets.answer(method, path, query, headers, base)
+        rec.status = status
+        rec.fault = "cut" if cut is not None else None
+        self._record(rec, None)
+        try:
+            h.send_raw(status, payload, content_type, extra, cut=cut)
         except OSError:
             h.close_connection = True
 
@@ -767,6 +796,9 @@ def create_standin(*, papers: int = DEFAULT_PAPERS, seed: int = 0, works: list[s
     from kb.standin.corpus import default_works_files
     from kb.standin.generate import generate_corpus
 
+    from kb.standin.datasets.service import DatasetsService
+
     files = list(works) if works else default_works_files()
     corpus = generate_corpus(papers, seed=seed, works=files, hub_citers=hub_citers)
-    return StandIn(corpus, rate_limit=rate_limit, api_key=api_key, faults=faults, port=port, host=host)
+    return StandIn(corpus, rate_limit=rate_limit, api_key=api_key, faults=faults, port=port, host=host,
+                   datasets=DatasetsService(corpus, api_key=api_key, seed=seed))

@@ -45,6 +45,7 @@ class Paper(SQLModel, table=True):
     cits_without_id: int = 0
     added_at: Optional[str] = None
     added_by_run: Optional[int] = None
+    bulk_release: Optional[str] = None  # the bulk datasets release the record last came from
 
 
 class Author(SQLModel, table=True):

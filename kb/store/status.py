@@ -24,10 +24,16 @@ def store_status(store: Store) -> dict:
         # Lists longer than the API's 10,000-entry window: the store holds only their start.
         ("truncated_lists", "SELECT coalesce(sum(refs_truncated + cits_truncated), 0) FROM paper"),
         ("lists_set_aside", "SELECT count(*) FROM failed_list"),
+        ("papers_from_bulk_data", "SELECT count(*) FROM paper WHERE bulk_release IS NOT NULL"),
+        ("papers_from_the_api", "SELECT count(*) FROM paper WHERE bulk_release IS NULL AND detail_level >= 1"),
     ):
         value = _count(store, sql)
         if value is not None:
             info[name] = value
+    releases = [r[0] for r in store.conn.execute(
+        "SELECT DISTINCT bulk_release FROM paper WHERE bulk_release IS NOT NULL ORDER BY 1")]
+    if releases:
+        info["bulk_releases"] = ", ".join(releases)
     row = store.conn.execute("SELECT * FROM crawl_run ORDER BY id DESC LIMIT 1").fetchone()
     info["last_run"] = dict(row) if row else None
     return info

@@ -1,0 +1,144 @@
+"""The layout of a document, as evidence about the phrases in it.
+
+A capitalised phrase that fills a line of its own is usually a heading ("Why Standardized
+Benchmarks Matter"), unless the next line reads like a byline (names and a year) or the line
+carries an author or a year itself, as reading lists do ("Concrete Problems in AI Safety (Amodei
+et al., 2016)"). A phrase right after "Figure 3:" is a caption. Emphasis (<em>, *...*, _..._)
+marks titles in blog prose. Nothing here knows any particular document.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+_BULLET = re.compile(r"^\s*(?:[-*\u2022\u2013\u00b7]|\d{1,3}[.)]|\(\w\))\s+")
+_DATE_PREFIX = re.compile(r"^(?:(?:19|20)\d\d(?:[-/.]\d\d){0,2}|(?:19|20)\d\d)\s*[:\-\u2013\u2014]\s+")
+_CAPTION = re.compile(r"^\s*(?:Figure|Fig\.|Table|Diagram|Image|Chart|Plot|Graph)\s*\d*[a-z]?\s*[:.\-\u2013\u2014]?\s", re.I)
+_MD_HEADING = re.compile(r"^\s*#{1,6}\s+|^\s*<h[1-6][^>]*>", re.I)
+_YEAR = re.compile(r"(?<!\d)(?:19[5-9]\d|20[0-4]\d)(?!\d)")
+_NAMEISH = re.compile(r"\b[A-Z][a-z\u00C0-\u024F'\-]+(?:\s+[A-Z][a-z\u00C0-\u024F'\-]+)?\s*(?:,|&|\band\b|\u00b7|et\s+al)")
+_EMPHASIS = re.compile(r"<(em|i|cite|strong|b)>(.+?)</\1>|(?<![\w*])\*([^*\n]{3,200})\*(?![\w*])|(?<![\w_])_([^_\n]{3,200})_(?![\w_])")
+
+
+@dataclass(frozen=True)
+class Line:
+    start: int
+    end: int
+    text: str
+    heading: bool
+    list_item: bool
+    caption: bool
+    byline_next: bool      # the next line reads like "Smith, Jones, Lee \u00b7 2021"
+
+
+_PERSON = r"[A-Z][a-z\u00C0-\u024F'\-]+(?:\s+[A-Z]\.)*(?:\s+(?:van|von|de|der|da|di|le|la)?\s*[A-Z][a-z\u00C0-\u024F'\-]+)+"
+_NAMES_LINE = re.compile(rf"(?:{_PERSON}|[A-Z][a-z]+(?=,|\s+et\s+al))(?:\s*(?:,|and|&)\s*(?:and\s+)?{_PERSON}){{0,8}}(?:,?\s+et\s+al\.?)?")
+
+
+def _bylineish(s: str, after: str = "") -> bool:
+    """"Amodei, Olah, Steinhardt \u00b7 2016", "By Jane Doe", "Stuart Russell, Daniel Dewey, Max Tegmark",
+    "Dario Amodei et al.": the line under a work's title. A lone two-word name ("Alan Turing") looks
+    like a heading too, so it counts only when the prose after it names that person again."""
+    if _BULLET.match(s):
+        return False                  # the first item of a list under a heading
+    s = s.strip()
+    if not s or len(s) >= 200:
+        return False
+    if _YEAR.search(s) and _NAMEISH.search(s) and not s.endswith((".", "?", "!")) or re.match(r"^(?:by|By)\s+[A-Z]", s):
+        return True
+    if not _NAMES_LINE.fullmatch(s):
+        return False
+    several = bool(re.search(r",|\band\b|&|et\s+al", s))
+    return several or (len(after.strip()) >= 60 and s.split()[-1] in after)   # "Alan Turing" / "Turing's ..."
+
+
+class Layout:
+    """Lines with their roles; look-ups by character offset."""
+
+    def __init__(self, text: str):
+        self.text = text
+        raw = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"[^\n]*", text) if m.end() > m.start() or m.start() < len(text)]
+        raw = [r for r in raw if r[1] > r[0]]
+        self.lines: list[Line] = []
+        for i, (s, e, line) in enumerate(raw):
+            following = [r[2] for r in raw[i + 1:i + 5] if r[2].strip()]
+            nxt = following[0] if following else ""
+            stripped = line.strip()
+            words = stripped.split()
+            list_item = bool(_BULLET.match(line))
+            numbered = re.sub(r"^\d+(?:\.\d+)*\.?\s+", "", stripped)
+            heading = bool(_MD_HEADING.match(line)) or (
+                not list_item and 1 <= len(words) <= 14 and len(stripped) <= 100
+                and not re.search(r"[.!,;:]$", stripped) and numbered[:1].isupper()
+                and len(nxt.strip()) > 0 and not _YEAR.search(numbered))
+            self.lines.append(Line(s, e, line, heading, list_item, bool(_CAPTION.match(line)),
+                                   _bylineish(nxt, following[1] if len(following) > 1 else "")))
+        self._starts = [ln.start for ln in self.lines]
+        self.emphasis = [(m.start(m.lastindex), m.end(m.lastindex)) for m in _EMPHASIS.finditer(text)]
+
+    def line_at(self, pos: int) -> Line | None:
+        i = bisect.bisect_right(self._starts, pos) - 1
+        if 0 <= i < len(self.lines) and self.lines[i].start <= pos <= self.lines[i].end:
+            return self.lines[i]
+        return None
+
+    def fills_line(self, start: int, end: int) -> bool:
+        """The span is (nearly) all of its line, bullets and dates aside."""
+        line = self.line_at(start)
+        if line is None:
+            return False
+        body = _DATE_PREFIX.sub("", _BULLET.sub("", line.text)).strip()
+        span = self.text[start:end].strip()
+        return len(span) >= 0.8 * len(body)
+
+    def emphasised(self, start: int, end: int) -> bool:
+        return any(a <= start and end <= b and (b - a) <= (end - start) + 3 for a, b in self.emphasis)
+
+    def after_caption_label(self, start: int) -> bool:
+        line = self.line_at(start)
+        if line is None or not line.caption:
+            return False
+        m = _CAPTION.match(line.text)
+        return start - line.start <= m.end() + 1
+
+    def item_body(self, line: Line) -> tuple[int, str]:
+        """Where a list item's or a line's own text starts: after the bullet, a date and an
+        "Author Name:" or "Essay:" label."""
+        body = _BULLET.sub("", line.text)
+        offset = line.start + (len(line.text) - len(body))
+        m = _ITEM_PREFIX.match(body)
+        return offset + m.end(), body[m.end():]
+
+    def list_item_title(self, start: int, end: int) -> bool:
+        """A line whose text is this span plus an author, a year or an "Author:" label, as in
+        reading lists: "- 2023-05: Model evaluation for extreme risks (DeepMind)"."""
+        line = self.line_at(start)
+        if line is None:
+            return False
+        body = _BULLET.sub("", line.text)
+        offset = line.start + (len(line.text) - len(body))
+        before = self.text[offset:start]
+        after = self.text[end:line.end]
+        prefix = _ITEM_PREFIX.fullmatch(before)
+        if prefix is None:
+            return False
+        labelled = bool(prefix.group("label"))
+        dated = bool(prefix.group("date"))
+        tail = _ITEM_TAIL.match(after)
+        year_at_end = bool(re.search(r"\((?:[^()]*\D)?(?:19|20)\d\d\)\s*$|\u00b7\s*(?:19|20)\d\d\b", after))
+        if tail is None and not year_at_end:
+            return False
+        paren = re.match(r"\s*\(([^()]*)\)", after)
+        authorish = paren is not None and bool(re.search(r"(?:19|20)\d\d|et\s+al|authors?|[A-Z][\w\-]+\s+[A-Z][\w\-]+|"
+                                                         r"[A-Z][\w\-]+,\s*[A-Z]", paren.group(1)))
+        evidence = labelled or dated or year_at_end or authorish or bool(re.match(r"\s*(?:\([^()]*\)\s*)?by\s+[A-Z]", after))
+        return evidence and not _PERSONISH.fullmatch(self.text[start:end].strip())
+
+
+_ITEM_PREFIX = re.compile(r"\s*(?P<date>(?:19|20)\d\d(?:[-/.]\d\d){0,2}\s*[:\-\u2013\u2014]\s+)?"
+                          r"(?P<label>(?!(?:The|A|An)\s)(?:[A-Z][\w.\-]+\s+){1,3}[A-Z][\w.\-]+:\s+|(?:Essay|Paper|Post|Book|Report|Article|"
+                          r"Video|Podcast|Talk|Blog(?:\s+post)?|Preprint):\s+)?")
+_ITEM_TAIL = re.compile(r"\s*(?:\([^()\n]{1,120}\)\s*){0,2}(?:by\s+[A-Z]|\[|[-\u2013\u2014:]\s+\S|[.,]?\s*$)")
+_PERSONISH = re.compile(r"[A-Z][a-z\u00C0-\u024F'\-]+\s+[A-Z][a-z\u00C0-\u024F'\-]+(?:\s+(?:and|&)\s+[A-Z][a-z\u00C0-\u024F'\-]+\s+[A-Z][a-z\u00C0-\u024F'\-]+)?")

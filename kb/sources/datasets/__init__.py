@@ -1,0 +1,1 @@
+"""Semantic Scholar's bulk datasets: the Datasets API, resumable downloads, the local folder."""

@@ -1,0 +1,232 @@
+"""Scoring kb's offline extraction against real documents whose works were written down by hand.
+
+Four sets, all scored the same way:
+
+- ``dev``      tests/data/grounding_eval/dev/       real blog, forum and paper prose; tuned on.
+- ``heldout``  tests/data/grounding_eval/heldout/   same kind of prose; NEVER tuned on.
+- ``seeds``    data/seeds/ with tests/data/seed_truth.json.
+- ``unseen``   tests/data/unseen_docs/ with its truth.json.
+
+Recall is counted per work mention (a truth entry: one surface in one document), by form:
+title (exact, near and cut-off titles), nickname, author-ref, id, link. A truth entry is found
+when an extracted mention overlaps one of its occurrences. Optional entries (borderline works)
+are neither required nor counted against precision.
+
+Precision counts each distinct extracted surface once per document: it is right when one of
+its occurrences overlaps a truth entry. A method name extracted twenty times is one error, not
+twenty, and one correct title repeated is one success.
+
+"Links removed" scores the same documents with markdown links reduced to their anchors, HTML
+anchors to their text and bare URLs deleted: the text a reader sees, without the link targets
+that make a work easy to find.
+
+Run ``python tests/grounding_eval.py`` for the table (``--misses`` lists the failures of the
+dev part only: the held-out part is reported in figures, never in detail).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+EVAL = ROOT / "tests" / "data" / "grounding_eval"
+FORMS = ("title", "nickname", "author-ref", "id", "link")
+_STYLE_FORM = {"exact-title": "title", "near-title": "title", "cut-off-title": "title", "title": "title",
+               "nickname": "nickname", "author-ref": "author-ref", "id": "id", "link": "link"}
+
+
+@dataclass
+class Truth:
+    spans: list[tuple[int, int]]
+    form: str
+    surface: str
+    optional: bool = False
+
+
+@dataclass
+class Doc:
+    name: str
+    text: str
+    truths: list[Truth] = field(default_factory=list)
+
+
+# -- links removed -------------------------------------------------------------------------------
+
+_MD_LINK = re.compile(r"\[([^\]\n]+)\]\((?:https?://|www\.)[^)\s]*\)")
+_HTML_A = re.compile(r"<a\s[^>]*>(.*?)</a>", re.I | re.S)
+_BARE_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'\])]+")
+
+
+def strip_links(text: str) -> str:
+    """The text without link targets: anchors stay, URLs go."""
+    text = _MD_LINK.sub(r"\1", text)
+    text = _HTML_A.sub(r"\1", text)
+    return _BARE_URL.sub("", text)
+
+
+# -- loading -------------------------------------------------------------------------------------
+
+def _occurrences(text: str, surface: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(re.escape(surface), text)]
+
+
+def load_eval_part(part: str, *, links: bool = True) -> list[Doc]:
+    folder = EVAL / part
+    truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
+    docs = []
+    for name, info in sorted(truth["documents"].items()):
+        text = (folder / name).read_text(encoding="utf-8")
+        if not links:
+            text = strip_links(text)
+        doc = Doc(name, text)
+        for t in info["mentions"]:
+            spans = _occurrences(text, t["surface"])
+            if not spans:            # the surface was a link target
+                continue
+            doc.truths.append(Truth(spans, _STYLE_FORM[t["kind"]], t["surface"], bool(t.get("optional"))))
+        docs.append(doc)
+    return docs
+
+
+def load_offset_truth(doc_dir: Path, truth_path: Path) -> list[Doc]:
+    """The seed documents and the unseen documents: truth with offsets."""
+    truth = json.loads(truth_path.read_text(encoding="utf-8"))
+    by_file: dict[str, Doc] = {}
+    for t in truth["mentions"]:
+        f = t["file"]
+        if f not in by_file:
+            by_file[f] = Doc(f, (doc_dir / f).read_text(encoding="utf-8"))
+        by_file[f].truths.append(Truth([(t["start"], t["end"])], _STYLE_FORM[t["style"]], t["surface"],
+                                       bool(t.get("optional"))))
+    return [by_file[f] for f in sorted(by_file)]
+
+
+def load(part: str, *, links: bool = True) -> list[Doc]:
+    if part in ("dev", "heldout"):
+        return load_eval_part(part, links=links)
+    if part == "seeds":
+        return load_offset_truth(ROOT / "data" / "seeds", ROOT / "tests" / "data" / "seed_truth.json")
+    if part == "unseen":
+        d = ROOT / "tests" / "data" / "unseen_docs"
+        return load_offset_truth(d, d / "truth.json")
+    raise ValueError(part)
+
+
+# -- scoring -------------------------------------------------------------------------------------
+
+@dataclass
+class Score:
+    found: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FORMS, 0))
+    total: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FORMS, 0))
+    right: int = 0
+    surfaces: int = 0
+    misses: list[tuple[str, str, str]] = field(default_factory=list)
+    wrong: list[tuple[str, str]] = field(default_factory=list)
+
+    def recall(self, *forms: str) -> float:
+        forms = forms or FORMS
+        t = sum(self.total[f] for f in forms)
+        return sum(self.found[f] for f in forms) / t if t else 1.0
+
+    @property
+    def precision(self) -> float:
+        return self.right / self.surfaces if self.surfaces else 1.0
+
+    def to_dict(self) -> dict:
+        out = {f"recall_{f}": round(self.recall(f), 3) for f in FORMS if self.total[f]}
+        out.update({f"n_{f}": self.total[f] for f in FORMS if self.total[f]})
+        out["recall_nickname_author"] = round(self.recall("nickname", "author-ref"), 3)
+        out["recall_all"] = round(self.recall(), 3)
+        out["precision_distinct"] = round(self.precision, 3)
+        out["distinct_surfaces"] = self.surfaces
+        return out
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def extracted(text: str, aliases, *, trusted_only: bool = True) -> list:
+    """What kb acts on: the mentions ``kb mentions`` lists as works (``--all`` adds the maybes)."""
+    from kb.grounding.mentions import extract, listed
+
+    return listed(extract(text, aliases=aliases), include_maybe=not trusted_only)
+
+
+def score(docs: list[Doc], aliases, *, trusted_only: bool = True) -> Score:
+    from kb.grounding.mentions import normalise
+
+    s = Score()
+    for doc in docs:
+        found = extracted(doc.text, aliases, trusted_only=trusted_only)
+        spans = [(m.start, m.end) for m in found]
+        for t in doc.truths:
+            if t.optional:
+                continue
+            s.total[t.form] += 1
+            if any(_overlaps(a, b) for a in spans for b in t.spans):
+                s.found[t.form] += 1
+            else:
+                s.misses.append((doc.name, t.form, t.surface))
+        by_surface: dict[str, bool] = {}
+        for m in found:
+            ok = any(_overlaps((m.start, m.end), b) for t in doc.truths for b in t.spans)
+            key = normalise(m.surface)
+            by_surface[key] = by_surface.get(key, False) or ok
+        s.surfaces += len(by_surface)
+        s.right += sum(by_surface.values())
+        s.wrong += [(doc.name, k) for k, ok in by_surface.items() if not ok]
+    return s
+
+
+def report(parts=("dev", "heldout", "seeds", "unseen"), *, aliases=None) -> dict:
+    from kb.grounding.aliases import AliasTable
+
+    aliases = aliases or AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
+    out = {}
+    for part in parts:
+        out[part] = score(load(part), aliases).to_dict()
+        if part in ("dev", "heldout"):
+            out[part + " (links removed)"] = score(load(part, links=False), aliases).to_dict()
+    return out
+
+
+def main(argv: list[str]) -> int:
+    from kb.grounding.aliases import AliasTable
+
+    aliases = AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
+    rows = report(aliases=aliases)
+    cols = ["recall_title", "recall_nickname", "recall_author-ref", "recall_id", "recall_nickname_author",
+            "recall_all", "precision_distinct", "distinct_surfaces"]
+    print(f"{'set':28}" + "".join(f"{c.replace('recall_', 'R ').replace('precision_distinct', 'P distinct'):>14}" for c in cols))
+    for name, r in rows.items():
+        print(f"{name:28}" + "".join(f"{r.get(c, float('nan')):>14}" for c in cols))
+    if "--misses" in argv:
+        for links in (True, False):
+            s = score(load("dev", links=links), aliases)
+            print(f"\n-- dev misses ({'with links' if links else 'links removed'})")
+            for m in s.misses:
+                print("  MISS", *m)
+            for w in s.wrong:
+                print("  WRONG", *w)
+        for part in ("seeds", "unseen"):
+            s = score(load(part), aliases)
+            print(f"\n-- {part}")
+            for m in s.misses:
+                print("  MISS", *m)
+            for w in s.wrong:
+                print("  WRONG", *w)
+    if "--json" in argv:
+        print(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,264 @@
+"""Extraction on real prose written by others (tests/grounding_eval.py scores it), and the
+evidence rules the extractor uses: author-reference grammar, link targets, layout, nicknames a
+document defines, method names used as concepts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import grounding_eval as ev
+from kb.grounding import links
+from kb.grounding.aliases import AliasTable
+from kb.grounding.mentions import MAYBE, WORK, extract, listed
+from kb.settings import PROJECT_ROOT
+
+
+@pytest.fixture(scope="module")
+def aliases():
+    return AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
+
+
+def _works(text, aliases, *, maybe=False):
+    return [m.surface for m in listed(extract(text, aliases=aliases), include_maybe=maybe)]
+
+
+# -- the evaluation sets -------------------------------------------------------------------------
+
+def test_evaluation_sets_are_real_documents_with_sources():
+    for part in ("dev", "heldout"):
+        truth = json.loads((ev.EVAL / part / "truth.json").read_text(encoding="utf-8"))
+        assert all(d["source"].startswith("http") for d in truth["documents"].values())
+        assert {p.name for p in (ev.EVAL / part).glob("*.txt")} == set(truth["documents"])
+    assert "HELD-OUT" in json.loads((ev.EVAL / "heldout" / "truth.json").read_text(encoding="utf-8"))["about"]
+    n = sum(len(ev.load(part)) for part in ("dev", "heldout"))
+    mentions = sum(len(d.truths) for part in ("dev", "heldout") for d in ev.load(part))
+    assert n >= 30 and mentions >= 150
+
+
+def test_development_figures(aliases):
+    """Tuned on: the figures the README gives for the development part."""
+    for links_kept in (True, False):
+        s = ev.score(ev.load("dev", links=links_kept), aliases)
+        assert s.recall("title") >= 0.95, s.misses
+        assert s.recall("nickname", "author-ref") >= 0.95, s.misses
+        assert s.precision >= 0.95, s.wrong
+
+
+def test_heldout_figures_do_not_regress(aliases):
+    """Never tuned on: a floor under the figures measured at the end of issue 15 (README), so a
+    change that loses ground on unseen prose fails here. The failures are not printed."""
+    s = ev.score(ev.load("heldout", links=False), aliases)
+    assert s.recall("title") >= 0.78
+    assert s.recall("nickname", "author-ref") >= 0.88
+    assert s.precision >= 0.8
+
+
+def test_seed_and_unseen_documents(aliases):
+    for part in ("seeds", "unseen"):
+        s = ev.score(ev.load(part), aliases)
+        assert s.recall() >= 0.95, s.misses
+        assert s.precision >= 0.95, s.wrong
+
+
+def test_the_seed_documents_name_these_works(aliases):
+    """Issue 15: a human reader names these in the seed documents (forum posts among them are
+    extraction only; they are listed, as works or as "maybe")."""
+    seeds = PROJECT_ROOT / "data" / "seeds"
+    text = "\n".join((seeds / f).read_text(encoding="utf-8") for f in sorted(p.name for p in seeds.glob("*.txt")))
+    got = _works(text, aliases, maybe=True)
+    for name in ("R1", "AlphaZero", "MICrONS", "cognitive emulation", "factored cognition", "Condensation"):
+        assert any(name in g for g in got), name
+
+
+def test_strip_links():
+    assert ev.strip_links("see [Sleeper Agents](https://arxiv.org/abs/2401.05566) and https://x.org/a.") \
+        == "see Sleeper Agents and "
+    assert ev.strip_links('<a href="https://a.b/c">Title Here</a>') == "Title Here"
+
+
+# -- author references -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, surface, authors, year", [
+    ("Debate was proposed by Irving & Amodei, 2018 as a way to scale.", "Irving & Amodei, 2018", ["Irving", "Amodei"], 2018),
+    ("As Hendrycks and Gimpel (2017) showed, softmax is a baseline.", "Hendrycks and Gimpel (2017)", ["Hendrycks", "Gimpel"], 2017),
+    ("Hubinger (2019) names mesa-optimizers.", "Hubinger (2019)", ["Hubinger"], 2019),
+    ("This is amplification (Christiano, 2018).", "Christiano, 2018", ["Christiano"], 2018),
+    ("See Christiano, 2018, for the details.", "Christiano, 2018", ["Christiano"], 2018),
+    ("Overoptimization (Gao et al., 2023; Hendrycks & Mazeika, 2022) is real.", "Gao et al., 2023", ["Gao"], 2023),
+    ("Burns et al. (OpenAI, 2023) ask whether weak supervisors suffice.", "Burns et al. (OpenAI, 2023)", ["Burns"], 2023),
+])
+def test_author_reference_grammar(aliases, text, surface, authors, year):
+    ms = {m.surface: m for m in extract(text, aliases=aliases)}
+    assert surface in ms, list(ms)
+    m = ms[surface]
+    assert m.kind == "author-ref" and m.confidence == WORK and year in m.years
+    assert all(a in m.authors for a in authors)
+    assert m.surface.count("(") == m.surface.count(")")          # no stray ")"
+
+
+def test_dates_and_places_are_not_author_references(aliases):
+    text = "In January 2024, Anthropic published it; on September 2, 2020 it was submitted (Phase 18, 2021)."
+    assert not [m for m in extract(text, aliases=aliases) if m.kind == "author-ref"]
+
+
+def test_possessive_and_the_x_paper(aliases):
+    text = ("Stiennon's canonical over-optimization curve [2009.01325] is famous. The Olsson result is "
+            "sharpest in small models. Neel Nanda's open problems list helps; the weak-to-strong paper too.")
+    ms = {m.surface: m for m in extract(text, aliases=aliases)}
+    assert ms["Stiennon's canonical over-optimization curve"].confidence == WORK
+    assert ms["The Olsson result"].kind == "author-ref"
+    assert ms["Neel Nanda's open problems list"].confidence == WORK
+    (w2s,) = [m for m in ms.values() if "weak-to-strong paper" in m.surface]
+    assert w2s.confidence == WORK
+
+
+# -- titles ------------------------------------------------------------------------------------
+
+def test_quoted_and_sentence_case_titles(aliases):
+    text = ('The paper was titled "Sleeper Agents: Training Deceptive LLMs that Persist Through Safety Training." '
+            'Earlier, "Learning to summarize from human feedback" was submitted to arXiv. '
+            'He said "we should all go home now" and left.')
+    works = _works(text, aliases)
+    assert "Sleeper Agents: Training Deceptive LLMs that Persist Through Safety Training" in works
+    assert "Learning to summarize from human feedback" in works
+    assert not any("go home" in w for w in works)
+
+
+def test_reading_list_lines(aliases):
+    text = ("Research\n- 2022-09: The alignment problem from a deep learning perspective\n"
+            "- Reward is not the optimization target (Alex Turner)\n- Instrumental Convergence\n"
+            "- 2015-02: Sam Altman: Machine intelligence, part 1\n")
+    works = _works(text, aliases)
+    assert "The alignment problem from a deep learning perspective" in works
+    assert "Reward is not the optimization target" in works
+    assert "Machine intelligence, part 1" in works
+    assert "Instrumental Convergence" not in works and "Sam Altman" not in works
+
+
+def test_headings_and_captions_are_not_works(aliases):
+    text = ("Why Does Overoptimization Happen\nThe reward model is a proxy, and proxies break.\n\n"
+            "Related Work in Practice\nMany papers try ensembles.\n"
+            "Figure 3: Reward Model Scores During Long Training Runs\n")
+    assert _works(text, aliases) == []
+    maybes = _works(text, aliases, maybe=True)
+    assert "Why Does Overoptimization Happen" in maybes      # listed for a human, not acted on
+
+
+def test_affiliations_and_organisations_are_not_works(aliases):
+    text = "Thomas Coste1, David Krueger1 1University of Cambridge. By Paul Christiano of OpenAI and others."
+    assert _works(text, aliases) == []
+
+
+# -- links -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("url, target", [
+    ("https://arxiv.org/abs/2401.05566", links.WORK),
+    ("https://openreview.net/forum?id=abc", links.WORK),
+    ("https://example.org/papers/foo.pdf", links.WORK),
+    ("https://www.lesswrong.com/posts/abc/some-post", links.POST),
+    ("https://someone.substack.com/p/a-title", links.POST),
+    ("https://www.google.com/search?q=sleeper+agents", links.NOT_WORK),
+    ("https://www.lesswrong.com/tag/deceptive-alignment", links.NOT_WORK),
+    ("https://en.wikipedia.org/wiki/Goodhart%27s_law", links.NOT_WORK),
+    ("https://github.com/openai/evals", links.NOT_WORK),
+    ("https://openai.com/chatgpt/pricing", links.NOT_WORK),
+    ("https://www.lesswrong.com/posts/abc/some-post#comments", links.NOT_WORK),
+])
+def test_link_targets(url, target):
+    assert links.classify(url) == target
+
+
+def test_link_anchors(aliases):
+    text = ("Read [Sleeper Agents](https://arxiv.org/abs/2401.05566), not [Deceptive Alignment Stuff]"
+            "(https://www.lesswrong.com/tag/deceptive-alignment) or [Large Language Models]"
+            "(https://www.google.com/search?q=llm), and see the [comments](https://www.lesswrong.com/posts/x/y#comments).")
+    ms = listed(extract(text, aliases=aliases))
+    (sleeper,) = [m for m in ms if m.surface == "Sleeper Agents"]
+    assert sleeper.id == "ARXIV:2401.05566" and "link" in sleeper.reason
+    assert not any("Deceptive" in m.surface or "Large Language" in m.surface or "google" in m.surface
+                   or "comments" in m.surface for m in ms)
+
+
+# -- nicknames -----------------------------------------------------------------------------------
+
+def test_nicknames_a_document_defines(aliases):
+    text = ("We build on Scalable Oversight via Recursive Argument Trees (SORAT). Unlike prior work, SORAT "
+            "needs no judge. Later SORAT variants exist.")
+    ms = [m for m in extract(text, aliases=aliases) if m.surface == "SORAT"]
+    assert len(ms) == 2 and all(m.alias_title == "Scalable Oversight via Recursive Argument Trees" for m in ms)
+
+
+def test_names_with_citation_markers_and_dataset_words(aliases):
+    text = "We evaluate on FooQA [12], the MICrONS dataset and BarBench (Smith et al., 2021)."
+    works = _works(text, aliases)
+    assert {"FooQA", "MICrONS", "BarBench"} <= set(works)
+
+
+def test_methods_used_as_concepts_are_not_citations(aliases):
+    text = "Models trained with RLHF and PPO. The transformer is everywhere. RLHF (Christiano et al., 2017) began it."
+    ms = extract(text, aliases=aliases)
+    rlhf = [m for m in ms if m.surface == "RLHF"]
+    assert [m.confidence for m in rlhf] == [MAYBE, WORK]
+    assert [m.confidence for m in ms if m.surface == "PPO"] == [MAYBE]
+    assert "transformer" not in " ".join(_works(text, aliases))
+
+
+def test_benchmarks_name_their_papers(aliases):
+    ms = {m.surface: m for m in listed(extract("Scores on MMLU, HumanEval and GSM8K rose.", aliases=aliases))}
+    assert ms["HumanEval"].id == "ARXIV:2107.03374" and ms["GSM8K"].id == "ARXIV:2110.14168"
+
+
+# -- the command ---------------------------------------------------------------------------------
+
+def test_kb_mentions_json_says_why(tmp_path):
+    from cli import app
+
+    doc = tmp_path / "post.txt"
+    doc.write_text("Read Risks from Learned Optimization (Hubinger et al., 2019). Models use RLHF.\n", encoding="utf-8")
+    rows = json.loads(CliRunner().invoke(app, ["mentions", str(doc), "--json"]).stdout)
+    assert rows and all(r["reason"] and r["confidence"] == "work" for r in rows)
+    more = json.loads(CliRunner().invoke(app, ["mentions", str(doc), "--all", "--json"]).stdout)
+    assert any(r["surface"] == "RLHF" and r["confidence"] == "maybe" for r in more)
+
+
+# -- resolution by author and year (the stand-in's /paper/search with a year filter) -------------
+
+def test_author_year_references_resolve_through_search(tmp_path, standin, aliases):
+    import asyncio
+
+    from kb.grounding import seeds
+    from kb.settings import Settings
+    from kb.sources.s2.client import S2Client
+    from kb.store import Store
+
+    doc = tmp_path / "post.txt"
+    doc.write_text("Debate between two agents, judged by a human, was proposed as a safety method by "
+                   "Irving, Christiano & Amodei (2018). Mesa-optimizers and deceptive alignment in learned "
+                   "optimization: Hubinger et al., 2019.\n", encoding="utf-8")
+
+    async def go(store):
+        async with S2Client(Settings(api_url=standin.url, requests_per_second=1000, max_attempts=2)) as client:
+            return await seeds.add_documents(store, client, [doc], aliases)
+
+    with Store(tmp_path / "kb.sqlite") as store:
+        asyncio.run(go(store))
+        rows = store.conn.execute("SELECT m.surface, m.status, p.title FROM mention m LEFT JOIN paper p ON p.id = m.paper "
+                                  "WHERE m.kind = 'author-ref'").fetchall()
+    got = {r["surface"]: (r["status"], r["title"]) for r in rows}
+    assert got["Irving, Christiano & Amodei (2018)"] == ("resolved", "AI safety via debate")
+    assert got["Hubinger et al., 2019"][1] == "Risks from Learned Optimization in Advanced Machine Learning Systems"
+
+
+def test_one_word_titles_after_a_cue(aliases):
+    text = 'I liked the post "Simulators". In the paper Grokking, they train small nets. Read the essay Hyperstition today.'
+    assert {"Simulators", "Grokking", "Hyperstition"} <= set(_works(text, aliases))
+
+
+def test_a_term_introducing_its_acronym_is_not_a_title(aliases):
+    text = "Methods like Reinforcement Learning from Human Feedback (RLHF) and Constitutional AI (CAI) help."
+    works = _works(text, aliases)
+    assert "Reinforcement Learning from Human Feedback" not in works and "Constitutional AI" in works
