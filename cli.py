@@ -18,7 +18,7 @@ from typing import Any, Optional
 import typer
 from typer.core import TyperGroup
 
-from kb.errors import KbError, UsageError
+from kb.errors import ApiError, KbError, UsageError
 from kb.settings import Settings
 
 try:  # recent typer carries its own click
@@ -312,9 +312,14 @@ def render_crawl_report(report, as_json: bool) -> None:
         ["retries", report.retries], ["duration", f"{report.duration:.1f} s"],
         ["rate", f"{report.rate:.2f} req/s"],
     ]
+    if report.lists_set_aside:
+        rows.append(["lists set aside (failing)", report.lists_set_aside])
     console().print(table(f"crawl run #{report.run_id}", ["", ""], rows))
-    if report.message:
-        console().print(report.message)
+    for failed in report.failed_lists:
+        console().print(f"set aside: {failed['list']} of {failed['paper']}: {failed['error']}",
+                        soft_wrap=True, markup=False)
+    if report.message and report.status not in ("failed", "incomplete"):
+        console().print(report.message)  # a failure's message is the one error line instead
 
 
 @app.command()
@@ -333,6 +338,7 @@ def crawl(
     tag: bool = typer.Option(True, "--tag/--no-tag", help="Re-tag themes automatically after the crawl."),
     top: int = typer.Option(50, "--top", min=0, help="With --refresh: also watch this many top-ranked papers."),
     older_than: str = typer.Option("7d", "--older-than", help="With --refresh: re-check papers not checked for this long."),
+    retry_failed: bool = typer.Option(False, "--retry-failed", help="Try again the lists earlier runs set aside after they kept failing."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Follow citation trails from the seeds into the store, within a budget; resumable."""
@@ -344,7 +350,7 @@ def crawl(
     budget = CrawlBudget(depth=depth, max_papers=max_papers, max_requests=max_requests or None,
                          max_time=_duration(max_time), direction=direction, min_year=min_year,
                          hub_citations=hub_citations, fetch_details=not no_details,
-                         concurrency=concurrency)
+                         concurrency=concurrency, retry_failed=retry_failed)
     with CrawlDisplay(budget, enabled=not as_json) as display:
         if refresh:
             from kb.crawl.refresh import RefreshOptions
@@ -359,6 +365,8 @@ def crawl(
     render_crawl_report(report, as_json)
     if report.status == "failed":
         _one_line_failure(report.message, report.error_code or 7)
+    if report.status == "incomplete":  # lists still failing: cron must notice
+        _one_line_failure(report.message, ApiError.exit_code)
 
 
 @app.command()
@@ -380,6 +388,10 @@ def runs(
                             "" if r["duration_s"] is None else f"{r['duration_s']:.0f}s",
                             r["requests"], r["new_papers"], r["new_edges"], r["errors"],
                             (r["message"] or "")[:60]] for r in rows]))
+    for r in rows:
+        for failed in r["failed_lists"]:
+            console().print(f"run #{r['id']} set aside {failed['list']} of {failed['paper']}: "
+                            f"{failed['error']}", soft_wrap=True, markup=False)
 
 
 @app.command()
@@ -1385,6 +1397,11 @@ def show_command(
         ("influential_citation_count", "influential citations")) if view[k] is not None]
     if counts:
         c.print(("Links in its body: " if view["kind"] == "post" else "S2: ") + ", ".join(counts))
+    for name in view["truncated_lists"]:
+        c.print(f"[yellow]Truncated:[/] the API serves only the first 9,999 {name}; the store has those.")
+    for failed in view["failing_lists"]:
+        c.print(f"[red]Set aside:[/] its {failed['list']} kept failing ({escape(failed['error'])}); "
+                "`kb crawl --retry-failed` tries again.", soft_wrap=True)
     if view.get("post"):
         post = view["post"]
         facts = [f"{post['karma']} karma" if post["karma"] is not None else None,
@@ -1501,7 +1518,7 @@ app.add_typer(standin_app, name="standin")
 @standin_app.command("serve")
 def standin_serve(
     port: int = typer.Option(8765, "--port", help="Port on 127.0.0.1 (0: any free port)."),
-    papers: int = typer.Option(5000, "--papers", help="How many synthetic papers to generate."),
+    papers: int = typer.Option(20_000, "--papers", help="How many synthetic papers to generate (the corpus `scripts/main.sh --standin` serves)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the generated corpus."),
     works: Optional[list[Path]] = typer.Option(
         None, "--works", help="Real-works JSONL file (repeatable). Default: kb/standin/works/*.jsonl."),
@@ -1520,6 +1537,11 @@ def standin_serve(
     forum_port: Optional[int] = typer.Option(
         None, "--forum-port", help="Port of the forum (LessWrong / Alignment Forum) stand-in; "
                                    "default --port + 1 (any free port with --port 0); -1: no forum."),
+    shared_pool: float = typer.Option(
+        0.0, "--shared-pool", min=0.0, max=1.0,
+        help="Share of the time the keyless shared pool is busy: 429s whatever the client's rate."),
+    failing_list: Optional[list[str]] = typer.Option(
+        None, "--failing-list", help="PAPER_ID[/references]: this list answers 500 for ever. Repeatable."),
 ) -> None:
     """Serve a generated corpus (plus the real works) the way api.semanticscholar.org does, and
     the real Alignment Forum posts the way the forum's GraphQL and search endpoints do."""
@@ -1532,6 +1554,10 @@ def standin_serve(
     faults = parse_fault_rates(fault_rate or [], seed=fault_seed, latency=latency)
     standin = create_standin(papers=papers, seed=seed, works=works, rate_limit=rate_limit,
                              api_key=api_key, faults=faults, port=port, hub_citers=hub_citers)
+    standin.set_shared_pool(shared_pool or None, seed=fault_seed)
+    for spec in failing_list or []:
+        paper_id, _, direction = spec.partition("/")
+        standin.fail_list_always(paper_id, direction or "citations")
     servers = [standin]
     if forum_port is None:
         forum_port = port + 1 if port else 0

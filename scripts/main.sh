@@ -13,7 +13,7 @@ if [ "${1:-}" = "--standin" ]; then
 ss = [socket.socket() for _ in range(2)]
 for s in ss: s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in ss))')
-    .venv/bin/kb standin serve --port "$port" --forum-port "$forum_port" --papers "${KB_STANDIN_PAPERS:-20000}" > .venv/standin.log 2>&1 &
+    .venv/bin/kb standin serve --port "$port" --forum-port "$forum_port" ${KB_STANDIN_PAPERS:+--papers "$KB_STANDIN_PAPERS"} > .venv/standin.log 2>&1 &
     standin_pid=$!
     trap 'kill "$standin_pid" 2>/dev/null || true' EXIT
     .venv/bin/python - "$port" "$forum_port" <<'PY'

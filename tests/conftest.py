@@ -37,7 +37,7 @@ def standin_works_files():
 
 @pytest.fixture(scope="session")
 def standin_corpus():
-    from kb.standin.corpus import generate_corpus
+    from kb.standin.generate import generate_corpus
 
     return generate_corpus(STANDIN_PAPERS, seed=STANDIN_SEED, works=standin_works_files())
 

@@ -14,7 +14,7 @@ import pytest
 
 from crawl_helpers import plant_seeds, run_crawl
 from kb.crawl.crawler import CrawlBudget
-from kb.standin.corpus import generate_corpus
+from kb.standin.generate import generate_corpus
 from kb.standin.server import StandIn
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -21,7 +21,7 @@ from kb.bulk.pagerank import pagerank  # noqa: E402
 from kb.settings import Settings  # noqa: E402
 from kb.sources.datasets.local import LocalDatasets  # noqa: E402
 from kb.sources.datasets.pull import pull  # noqa: E402
-from kb.standin.corpus import generate_corpus  # noqa: E402
+from kb.standin.generate import generate_corpus  # noqa: E402
 from kb.standin.datasets.service import DatasetsService  # noqa: E402
 from kb.standin.server import StandIn  # noqa: E402
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from crawl_helpers import plant_seeds, run_crawl, snapshot
 from kb.crawl.crawler import CrawlBudget
-from kb.standin.corpus import generate_corpus
+from kb.standin.generate import generate_corpus
 from kb.standin.server import StandIn
 
 ROOT = Path(__file__).resolve().parents[1]

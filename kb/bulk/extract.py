@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 
 from kb.bulk.convert import convert
 from kb.bulk.engines import open_engine
-from kb.bulk.records import EDGE_ROW, PAPER_ROW, edge_record, paper_record
+from kb.bulk.records import edge_record, paper_record
 from kb.bulk.schema import column_types
 from kb.errors import UsageError
 from kb.sources.datasets.local import LocalDatasets, datasets_dir

@@ -23,12 +23,16 @@ from dataclasses import asdict, dataclass, field
 
 from kb.crawl.forum_lists import ForumLists
 from kb.crawl.frontier import CITS, REFS, Entry, Frontier, FrontierRules, is_post
-from kb.errors import KbError, NotFoundError
-from kb.sources.s2.client import BATCH_SIZE, S2Client
+from kb.errors import ApiAuthError, ApiError, KbError, NotFoundError
+from kb.sources.s2.client import BATCH_SIZE, RequestBudgetSpent, S2Client
 from kb.sources.s2.parse import DETAIL_FIELDS, parse_edge_page, parse_paper
 from kb.store import Store, utc_now
 
 log = logging.getLogger("kb.crawl")
+
+#: Lists failing with no other request answered since they began: the API is failing, not
+#: the lists; the run fails (and those lists stay in the frontier) instead of emptying it.
+OUTAGE_STREAK = 3
 
 
 @dataclass
@@ -42,6 +46,7 @@ class CrawlBudget:
     hub_citations: int = 5000
     fetch_details: bool = True
     concurrency: int = 8
+    retry_failed: bool = False  # try again the lists earlier runs set aside
 
     def rules(self) -> FrontierRules:
         return FrontierRules(max_depth=self.depth, direction=self.direction,
@@ -87,6 +92,10 @@ class CrawlReport:
     stopped_by: str | None = None
     retries: int = 0
     statuses: dict = field(default_factory=dict)
+    # Lists this run set aside after every try failed: [{"paper", "list", "error"}].
+    failed_lists: list = field(default_factory=list)
+    # Lists set aside (by this run or earlier ones) still waiting for `--retry-failed`.
+    lists_set_aside: int = 0
     # The exit code of the error that failed the run (kb.errors), so the CLI can tell a
     # refused API key (8) from an API that stopped answering (7).
     error_code: int = 0
@@ -132,6 +141,11 @@ class Crawler:
         self._count_cost = 0.0
         # Papers whose nested record this run already stored: later pages only add their edges.
         self._stored_this_run: set[str] = set()
+        self.failed_lists: list[dict] = []
+        # Lists that failed every try, not yet known to be failing alone: (entry, direction,
+        # error, when their fetch began). A later request that succeeds proves the API works,
+        # and they are set aside; OUTAGE_STREAK of them with none succeeding is an outage.
+        self._suspects: list[tuple[Entry, str, ApiError, float]] = []
 
     # -- run bookkeeping -------------------------------------------------------------------------
     def _open_run(self) -> None:
@@ -161,9 +175,10 @@ class Crawler:
     def _close_run(self, status: str, message: str) -> None:
         with self.store.transaction() as conn:
             conn.execute(
-                "UPDATE crawl_run SET status = ?, finished_at = ?, message = ?, requests = ? "
-                "WHERE id = ?",
-                (status, utc_now(), message, self._requests_used(), self.run_id))
+                "UPDATE crawl_run SET status = ?, finished_at = ?, message = ?, requests = ?, "
+                "failed_lists = ? WHERE id = ?",
+                (status, utc_now(), message, self._requests_used(),
+                 json.dumps(self.failed_lists) if self.failed_lists else None, self.run_id))
 
     def _requests_sent(self) -> int:
         """Requests to every service the crawl uses: one budget covers papers and posts."""
@@ -221,8 +236,12 @@ class Crawler:
         self._started = time.monotonic()
         self._requests_at_start = self._requests_sent()
         self._forum_at_start = self.forum.requests_sent if self.forum is not None else 0
+        if self.budget.max_requests is not None:
+            # Retries count: the client refuses to send more than the budget.
+            self.client.request_budget = self.client.requests_sent + self.budget.max_requests
         self._open_run()
-        self.frontier = Frontier(self.store, self.budget.rules(), self.theme_scorer)
+        self.frontier = Frontier(self.store, self.budget.rules(), self.theme_scorer,
+                                 retry_failed=self.budget.retry_failed)
         self.progress.expanded = sum(1 for e in self.frontier.entries.values() if e.status == "done")
         status, message = "completed", ""
         try:
@@ -232,9 +251,15 @@ class Crawler:
             await asyncio.gather(*workers)
             if self._failure is not None:
                 raise self._failure
+            if self._suspects:
+                # Nothing answered since they began: no proof they fail alone, so the run
+                # fails as in an outage and they stay in the frontier for the next one.
+                raise self._suspects[0][2]
         except KbError as exc:
             status, message = "failed", str(exc)
             self._error_code = exc.exit_code
+            for entry, direction, _, _ in self._suspects:
+                self.frontier.release(entry, direction)
         except (asyncio.CancelledError, KeyboardInterrupt):
             status, message = "interrupted", "stopped by the user"
             self._close_run(status, message)
@@ -244,6 +269,9 @@ class Crawler:
         if status == "completed" and self._stop_reason:
             status = "partial"
             message = f"stopped by the {self._stop_reason} budget; run `kb crawl` again to continue"
+        if status in ("completed", "partial") and self.failed_lists:
+            status = "incomplete"
+            message = _failed_lists_summary(self.failed_lists, message)
         self._close_run(status, message)
         self._report_progress(final=True)
         p = self.progress
@@ -256,7 +284,8 @@ class Crawler:
             retries=self.client.retries + (self.forum.retries if self.forum is not None else 0),
             statuses=dict(self.client.statuses + (self.forum.statuses if self.forum is not None else Counter())),
             error_code=self._error_code if status == "failed" else 0,
-            forum_requests=(self.forum.requests_sent - self._forum_at_start) if self.forum is not None else 0)
+            forum_requests=(self.forum.requests_sent - self._forum_at_start) if self.forum is not None else 0,
+            failed_lists=list(self.failed_lists), lists_set_aside=len(self.frontier.set_aside))
 
     async def _worker(self) -> None:
         while True:
@@ -273,6 +302,8 @@ class Crawler:
             self._active += 1
             try:
                 await job()
+            except RequestBudgetSpent:
+                self._stop_reason = self._stop_reason or "max-requests"
             except KbError as exc:
                 self.progress.errors += 1
                 if self._failure is None:
@@ -308,6 +339,7 @@ class Crawler:
     async def _fetch_page(self, entry: Entry, direction: str) -> None:
         offset = entry.next_offset(direction)
         api_direction = "references" if direction == REFS else "citations"
+        began = time.monotonic()
         try:
             if is_post(entry.paper_id):
                 page = await self.forum_lists.page(entry.paper_id, direction)
@@ -318,10 +350,43 @@ class Crawler:
         except NotFoundError:
             # The API no longer knows the paper: nothing to expand in either direction.
             page = None
+        except ApiError as exc:
+            if isinstance(exc, ApiAuthError) or self.client.unreachable:
+                self.frontier.release(entry, direction)
+                raise
+            self._list_failed(entry, direction, exc, began)
+            return
         except BaseException:
             self.frontier.release(entry, direction)
             raise
         self._commit_page(entry, direction, page)
+        self._confirm_suspects()
+
+    def _list_failed(self, entry: Entry, direction: str, exc: ApiError, began: float) -> None:
+        """One list failed every try. It is set aside once another request has succeeded since
+        it began (the list fails alone); OUTAGE_STREAK lists failing with none succeeding is
+        an outage, which fails the run."""
+        self._suspects.append((entry, direction, exc, began))
+        self._confirm_suspects()
+        if len(self._suspects) >= OUTAGE_STREAK:
+            raise exc
+
+    def _confirm_suspects(self) -> None:
+        self._set_aside([s for s in self._suspects if s[3] < self.client.last_success_began])
+
+    def _set_aside(self, failures: list) -> None:
+        if not failures:
+            return
+        with self.store.transaction() as conn:
+            for entry, direction, exc, _ in failures:
+                self.frontier.set_list_aside(conn, entry, direction, self.client.policy.max_attempts,
+                                             str(exc), self.run_id)
+                self.failed_lists.append({"paper": entry.paper_id,
+                                          "list": "references" if direction == REFS else "citations",
+                                          "error": str(exc)})
+            self._add_run_counts(conn, errors=len(failures))
+        self.progress.errors += len(failures)
+        self._suspects = [s for s in self._suspects if s not in failures]
 
     def _commit_page(self, entry: Entry, direction: str, page) -> None:
         try:
@@ -398,6 +463,19 @@ class Crawler:
             self.store.upsert_papers(records, run_id=self.run_id)
             Frontier.mark_details_fetched(self.store.conn, [paper for paper, _ in batch])
         self.progress.batches += 1
+        self._confirm_suspects()
+
+
+def _failed_lists_summary(failed: list[dict], budget_message: str) -> str:
+    """One line for a run that ended with lists still failing: what is missing, and how to
+    fetch it."""
+    first = failed[0]
+    what = f"{first['list']} of {first['paper']} ({first['error']})"
+    more = f" and {len(failed) - 1} more" if len(failed) > 1 else ""
+    noun = "list" if len(failed) == 1 else "lists"
+    line = (f"{len(failed)} {noun} still failing, set aside: {what}{more}; "
+            "`kb crawl --retry-failed` tries them again")
+    return f"{line}; {budget_message}" if budget_message else line
 
 
     async def _fetch_post_details(self, paper: int, paper_id: str) -> None:

@@ -50,8 +50,10 @@ class Entry:
         return self.refs_next if direction == REFS else self.cits_next
 
     def list_known_empty(self, direction: str) -> bool:
+        """The paper's own count says the list is empty. Counts are hints (the real API has
+        papers with referenceCount 0 and 150 references), so a seed's lists are always read."""
         count = self.reference_count if direction == REFS else self.citation_count
-        return count == 0
+        return count == 0 and self.depth > 0
 
 
 @dataclass
@@ -68,7 +70,8 @@ class FrontierRules:
 class Frontier:
     """In-memory priority queue over the store's ``crawl_state`` rows."""
 
-    def __init__(self, store: Store, rules: FrontierRules, theme_scorer=None):
+    def __init__(self, store: Store, rules: FrontierRules, theme_scorer=None, *,
+                 retry_failed: bool = False):
         self.store = store
         self.rules = rules
         self.theme_scorer = theme_scorer
@@ -89,11 +92,20 @@ class Frontier:
         # (``crawl_state.recheck_open``, so a refresh cut off mid-list is resumed): read newest
         # first, such a list ends at the first citer already known.
         self.reopened: set[int] = set()
-        self._load()
+        # Lists set aside after failing every try (``failed_list``): skipped unless retried.
+        self.set_aside: set[tuple[int, str]] = set()
+        # Lists set aside earlier that this crawl tries again (``kb crawl --retry-failed``).
+        self.retrying: set[tuple[int, str]] = set()
+        self._load(retry_failed)
 
     # -- loading -----------------------------------------------------------------------------
-    def _load(self) -> None:
+    def _load(self, retry_failed: bool) -> None:
         conn = self.store.conn
+        failed = {(r[0], r[1]) for r in conn.execute("SELECT paper, direction FROM failed_list")}
+        if retry_failed:
+            self.retrying = failed
+        else:
+            self.set_aside = failed
         rows = conn.execute(
             """SELECT s.paper, p.paper_id, s.depth, s.links, s.refs_next_offset, s.cits_next_offset,
                       s.status, p.year, p.citation_count, p.reference_count, s.seeds,
@@ -141,6 +153,8 @@ class Frontier:
         return True
 
     def _task_allowed(self, entry: Entry, direction: str) -> bool:
+        if (entry.paper, direction) in self.set_aside:
+            return False
         return (entry.paper, direction) in self.forced_lists or (
             direction in self.rules.directions() and self._expandable(entry))
 
@@ -222,6 +236,20 @@ class Frontier:
         self.forced_lists.add((paper, CITS))
         self._push_tasks(entry)
 
+    def set_list_aside(self, conn, entry: Entry, direction: str, tries: int, error: str,
+                       run_id: int) -> None:
+        """Stop asking for a list that failed every try, in this run and the next ones, until
+        a crawl retries the lists set aside."""
+        key = (entry.paper, direction)
+        self._in_flight.discard(key)
+        self.set_aside.add(key)
+        conn.execute(
+            """INSERT INTO failed_list (paper, direction, tries, error, run, failed_at)
+               VALUES (?, ?, ?, ?, ?, ?)
+               ON CONFLICT(paper, direction) DO UPDATE SET tries = tries + excluded.tries,
+                   error = excluded.error, run = excluded.run, failed_at = excluded.failed_at""",
+            (entry.paper, direction, tries, error, run_id, utc_now()))
+
     def pending_tasks(self) -> int:
         return sum(
             1 for e in self.entries.values() for d in (REFS, CITS)
@@ -255,6 +283,9 @@ class Frontier:
         this page added to the store.
         """
         self._set_offset(entry, direction, LIST_DONE if next_offset is None else next_offset)
+        if (entry.paper, direction) in self.retrying:
+            self.retrying.discard((entry.paper, direction))
+            conn.execute("DELETE FROM failed_list WHERE paper = ? AND direction = ?", (entry.paper, direction))
         if next_offset is None and direction == CITS and entry.paper in self.reopened:
             self.reopened.discard(entry.paper)
             conn.execute("UPDATE crawl_state SET recheck_open = 0 WHERE paper = ?", (entry.paper,))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from kb.store import Store, utc_now
@@ -39,5 +40,6 @@ def list_runs(store: Store, limit: int = 20) -> list[dict]:
     for row in rows:
         item = dict(row)
         item["duration_s"] = _seconds_between(item["started_at"], item["finished_at"])
+        item["failed_lists"] = json.loads(item["failed_lists"] or "[]")
         result.append(item)
     return result

@@ -149,6 +149,12 @@ def paper_view(store, row: sqlite3.Row, *, neighbours: int = 8, sentences: int =
         "tldr": row["tldr"],
         "abstract": row["abstract"],
         "kind": row["kind"],
+        # Lists longer than the API's 10,000-entry window: only their start could be fetched.
+        "truncated_lists": [name for name, flag in (("references", row["refs_truncated"]),
+                                                    ("citations", row["cits_truncated"])) if flag],
+        "failing_lists": [{"list": "references" if d == "refs" else "citations", "error": e}
+                          for d, e in conn.execute(
+                              "SELECT direction, error FROM failed_list WHERE paper = ?", (pid,))],
     }
     if row["kind"] == "post":
         post = conn.execute("SELECT forum_id, slug, karma, vote_count, comment_count, word_count, af, tags "

@@ -128,6 +128,20 @@ class CrawlRun(SQLModel, table=True):
     errors: int = 0
     message: Optional[str] = None
     job: Optional[str] = None  # migration 0006
+    failed_lists: Optional[str] = None  # migration 0009: JSON [{"paper", "list", "error"}]
+
+
+class FailedList(SQLModel, table=True):
+    """A list set aside after failing every try (migration 0009)."""
+
+    __tablename__ = "failed_list"
+
+    paper: int = Field(primary_key=True, foreign_key="paper.id")
+    direction: str = Field(primary_key=True)  # refs | cits
+    tries: int
+    error: str
+    run: Optional[int] = Field(default=None, foreign_key="crawl_run.id")
+    failed_at: str
 
 
 # -- seeds (migration 0002) --------------------------------------------------------------------
