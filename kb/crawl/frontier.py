@@ -246,7 +246,7 @@ class Frontier:
         conn.execute(
             """INSERT INTO failed_list (paper, direction, tries, error, run, failed_at)
                VALUES (?, ?, ?, ?, ?, ?)
-               ON CONFLICT(paper, direction) DO UPDATE SET tries = tries + excluded.tries,
+               ON CONFLICT(paper, direction) DO UPDATE SET tries = failed_list.tries + excluded.tries,
                    error = excluded.error, run = excluded.run, failed_at = excluded.failed_at""",
             (entry.paper, direction, tries, error, run_id, utc_now()))
 
