@@ -94,7 +94,7 @@ def whole_process(target, args: list[str], repeat: int = 3) -> float:
 
 def crawlers(url_for, n_corpus: int, processes: int) -> dict:
     """``processes`` concurrent `kb crawl` processes on one fresh PostgreSQL store."""
-    from kb.standin.corpus import generate_corpus
+    from kb.standin.generate import generate_corpus
     from kb.standin.server import StandIn
     from crawl_helpers import plant_seeds
 

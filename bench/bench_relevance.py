@@ -139,7 +139,7 @@ def rescore(db: Path) -> dict:
 def evaluate(work_dir: Path, quick: bool = False, log=print, topics=None, reuse: bool = False) -> dict:
     """Crawl and score every topic (``reuse``: re-rank the stores of an earlier run instead of
     crawling again); returns per-topic and averaged figures."""
-    from kb.standin.corpus import generate_corpus
+    from kb.standin.generate import generate_corpus
     from kb.standin.generate import paper_topics
     from kb.standin.server import StandIn
 

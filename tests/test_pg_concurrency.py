@@ -10,7 +10,7 @@ from pathlib import Path
 
 from crawl_helpers import plant_seeds, run_crawl, snapshot
 from kb.crawl.crawler import CrawlBudget
-from kb.standin.corpus import generate_corpus
+from kb.standin.generate import generate_corpus
 from kb.standin.server import StandIn
 from kb.store import Store
 

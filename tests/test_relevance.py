@@ -18,7 +18,7 @@ from kb.knowledge.embeddings import nearest, query_vector, vectors_of
 from kb.knowledge.ranking import compute_ranks
 from kb.knowledge.relevance import relevance, saturate
 from kb.sources.s2.parse import DETAIL_FIELDS, parse_embedding, parse_paper
-from kb.standin.corpus import generate_corpus
+from kb.standin.generate import generate_corpus
 from kb.standin.embedding import paper_vector
 from kb.standin.generate import paper_topics
 from kb.standin.server import StandIn

@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from kb.standin.corpus import generate_corpus
+from kb.standin.generate import generate_corpus
 from kb.standin.embedding import paper_vector
 from kb.standin.fields import PaperSpec
 from kb.standin.generate import GENERIC, paper_topics, topic_table
