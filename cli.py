@@ -18,7 +18,7 @@ from typing import Any, Optional
 import typer
 from typer.core import TyperGroup
 
-from kb.errors import KbError, UsageError
+from kb.errors import ApiError, KbError, UsageError
 from kb.settings import Settings
 
 try:  # recent typer carries its own click
@@ -47,6 +47,10 @@ class KbGroup(TyperGroup):
         except ClickUsageError as exc:
             _usage_failure(exc)
         except sqlite3.DatabaseError as exc:  # a damaged page found mid-read
+            from kb.store.base import describe, is_postgres_url
+
+            if is_postgres_url(state.db):
+                _one_line_failure(f"the PostgreSQL store {describe(state.db)} failed: {exc}", 5)
             _one_line_failure(f"the store {state.db} is damaged or unreadable ({exc}); restore it "
                               "from a backup, or salvage it with `sqlite3 FILE .recover`", 5)
         except UnicodeEncodeError as exc:
@@ -86,7 +90,7 @@ app = typer.Typer(
 class State:
     """Options every command shares, set by the top-level callback."""
 
-    db: Path
+    db: "Path | str"  # a SQLite file or a postgresql:// URL
     verbose: int = 0
 
     @property
@@ -99,11 +103,14 @@ state = State()
 
 @app.callback()
 def main_options(
-    db: Optional[Path] = typer.Option(
-        None, "--db", envvar="KB_DB", help="The store (SQLite file). Default: data/kb.sqlite."),
+    db: Optional[str] = typer.Option(
+        None, "--db", envvar="KB_DB",
+        help="The store: a SQLite file, or postgresql://user@host/dbname. Default: data/kb.sqlite."),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="Log more (-vv for HTTP)."),
 ) -> None:
-    state.db = db or Settings.from_env().db_path
+    from kb.store.base import store_target
+
+    state.db = store_target(db) if db else Settings.from_env().db_path
     state.verbose = verbose
     level = logging.WARNING - 10 * verbose
     logging.basicConfig(level=max(level, logging.DEBUG), stream=sys.stderr,
@@ -168,6 +175,12 @@ def open_store(*, readonly: bool = False):
     return Store(state.db, readonly=readonly)
 
 
+def store_exists(target) -> bool:
+    from kb.store.base import store_exists as exists
+
+    return exists(target)
+
+
 def is_terminal() -> bool:
     return sys.stdout.isatty()
 
@@ -200,6 +213,59 @@ def table(title: str | None, columns: list[str], rows: list[list[Any]]):
     return t
 
 
+# -- db ----------------------------------------------------------------------------------------
+
+db_app = typer.Typer(no_args_is_help=True, help="The store itself: copy it between backends.")
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("copy")
+def db_copy(
+    source: str = typer.Argument(..., help="The store to copy: a SQLite file or postgresql://..."),
+    destination: str = typer.Argument(..., help="Where to: a new SQLite file or an empty PostgreSQL "
+                                                 "database/schema (or a copy this command left unfinished)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Copy a whole store between backends (SQLite -> PostgreSQL and back), then check that
+    both hold the same rows (counts and a content digest). Run it again to resume a copy that
+    was stopped."""
+    from kb.errors import StoreError
+    from kb.store.base import describe, store_exists, store_target
+    from kb.store.copy import copy_store
+
+    src, dst = store_target(source), store_target(destination)
+    if not store_exists(src):
+        raise StoreError(f"no store at {describe(src)}")
+    progress = None
+    if is_terminal() and not as_json and sys.stderr.isatty():
+        from rich.progress import Progress
+
+        bar = Progress(console=err_console(), transient=True)
+        tasks: dict = {}
+
+        def progress(table: str, done: int, total: int) -> None:
+            if table not in tasks:
+                tasks[table] = bar.add_task(table, total=max(total, 1))
+            bar.update(tasks[table], completed=done)
+
+        with bar:
+            report = copy_store(src, dst, progress=progress)
+    else:
+        report = copy_store(src, dst)
+    if as_json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        copied = sum(t.copied for t in report.tables)
+        rows = sum(t.destination_rows for t in report.tables)
+        print(f"Copied {copied:,} rows ({rows:,} in {len(report.tables)} tables) from "
+              f"{report.source} to {report.destination}; digest {report.source_digest[:16]}")
+    if not report.identical:
+        differing = [t.table for t in report.tables if t.source_rows != t.destination_rows]
+        raise StoreError(f"the copy differs from its source (tables {differing or 'with equal counts'}"
+                         f"; digest {report.destination_digest[:16]} != {report.source_digest[:16]}): "
+                         "was the destination empty?")
+
+
 # -- status ------------------------------------------------------------------------------------
 
 @app.command()
@@ -207,7 +273,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
     """Show the store: where it is, what it holds, and the last crawl."""
     from kb.store.status import store_status
 
-    if not state.db.exists():
+    if not store_exists(state.db):
         info = {"store": str(state.db), "exists": False}
     else:
         with open_store(readonly=True) as store:
@@ -296,9 +362,14 @@ def render_crawl_report(report, as_json: bool) -> None:
         ["retries", report.retries], ["duration", f"{report.duration:.1f} s"],
         ["rate", f"{report.rate:.2f} req/s"],
     ]
+    if report.lists_set_aside:
+        rows.append(["lists set aside (failing)", report.lists_set_aside])
     console().print(table(f"crawl run #{report.run_id}", ["", ""], rows))
-    if report.message:
-        console().print(report.message)
+    for failed in report.failed_lists:
+        console().print(f"set aside: {failed['list']} of {failed['paper']}: {failed['error']}",
+                        soft_wrap=True, markup=False)
+    if report.message and report.status not in ("failed", "incomplete"):
+        console().print(report.message)  # a failure's message is the one error line instead
 
 
 @app.command()
@@ -317,6 +388,7 @@ def crawl(
     tag: bool = typer.Option(True, "--tag/--no-tag", help="Re-tag themes automatically after the crawl."),
     top: int = typer.Option(50, "--top", min=0, help="With --refresh: also watch this many top-ranked papers."),
     older_than: str = typer.Option("7d", "--older-than", help="With --refresh: re-check papers not checked for this long."),
+    retry_failed: bool = typer.Option(False, "--retry-failed", help="Try again the lists earlier runs set aside after they kept failing."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Follow citation trails from the seeds into the store, within a budget; resumable."""
@@ -328,7 +400,7 @@ def crawl(
     budget = CrawlBudget(depth=depth, max_papers=max_papers, max_requests=max_requests or None,
                          max_time=_duration(max_time), direction=direction, min_year=min_year,
                          hub_citations=hub_citations, fetch_details=not no_details,
-                         concurrency=concurrency)
+                         concurrency=concurrency, retry_failed=retry_failed)
     with CrawlDisplay(budget, enabled=not as_json) as display:
         if refresh:
             from kb.crawl.refresh import RefreshOptions
@@ -343,6 +415,8 @@ def crawl(
     render_crawl_report(report, as_json)
     if report.status == "failed":
         _one_line_failure(report.message, report.error_code or 7)
+    if report.status == "incomplete":  # lists still failing: cron must notice
+        _one_line_failure(report.message, ApiError.exit_code)
 
 
 @app.command()
@@ -364,6 +438,10 @@ def runs(
                             "" if r["duration_s"] is None else f"{r['duration_s']:.0f}s",
                             r["requests"], r["new_papers"], r["new_edges"], r["errors"],
                             (r["message"] or "")[:60]] for r in rows]))
+    for r in rows:
+        for failed in r["failed_lists"]:
+            console().print(f"run #{r['id']} set aside {failed['list']} of {failed['paper']}: "
+                            f"{failed['error']}", soft_wrap=True, markup=False)
 
 
 @app.command()
@@ -903,7 +981,7 @@ def theme_add(
 
     theme = add_theme(_themes_file(), slug, name=name, description=description, parent=parent,
                       keywords=keywords)
-    if state.db.exists():
+    if store_exists(state.db):
         store, _ = _synced_store()
         store.close()
     console().print(f"added theme [bold]{theme.slug}[/] to {_themes_file()}; "
@@ -916,7 +994,7 @@ def theme_rm(slug: str = typer.Argument(...)) -> None:
     from kb.knowledge.themes import remove_theme
 
     moved = remove_theme(_themes_file(), slug)
-    if state.db.exists():
+    if store_exists(state.db):
         store, _ = _synced_store()
         store.close()
     extra = f"; sub-themes moved up: {', '.join(moved)}" if moved else ""
@@ -929,7 +1007,7 @@ def theme_rename(old: str = typer.Argument(...), new: str = typer.Argument(...))
     from kb.knowledge.themes import rename_theme
 
     rename_theme(_themes_file(), old, new)
-    if state.db.exists():
+    if store_exists(state.db):
         store, _ = _synced_store()
         store.close()
     console().print(f"renamed theme {old} to {new} in {_themes_file()}")
@@ -1043,7 +1121,7 @@ def tag_auto(
 
 # -- search, ranking, show and trail --------------------------------------
 
-_TOP_BY = ("seed", "pagerank", "cocitation", "coupling", "citations", "store-citations")
+_TOP_BY = ("relevance", "seed", "pagerank", "cocitation", "coupling", "citations", "store-citations")
 
 
 def _short_authors(names: list) -> str:
@@ -1154,7 +1232,8 @@ def rank_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.
 @app.command("top")
 @filter_options
 def top_command(
-    by: str = typer.Option("seed", "--by", help="seed (relevance to the seeds), pagerank, cocitation, coupling, citations, store-citations."),
+    by: str = typer.Option("relevance", "--by", help="relevance (the default: see `kb show` for why a paper scores high), seed (seed PageRank), pagerank, cocitation, coupling, citations, store-citations."),
+    like: Optional[list[str]] = typer.Option(None, "--like", help="Rank by similarity to this paper instead (repeat for several): co-citation, coupling and embeddings, as `kb similar`."),
     no_seeds: bool = typer.Option(False, "--no-seeds", help="Leave the seeds out: only papers the crawl found."),
     limit: int = typer.Option(20, "--limit", min=0, help="At most this many papers (0: all)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -1166,12 +1245,19 @@ def top_command(
 
     if by not in _TOP_BY:
         raise UsageError(f"unknown --by {by!r}; choose one of {', '.join(_TOP_BY)}")
-    f = paper_filter(filters, limit=limit, sort=by)
+    f = paper_filter(filters, limit=limit, sort="rank" if by == "relevance" else by)
     f.exclude_seeds = no_seeds
     figure = {"seed": "seed_pagerank", "citations": "citation_count",
               "store-citations": "in_citations"}.get(by, by)
     with open_store(readonly=True) as store:
-        rows = attach_themes(store, query_papers(store, f))
+        if like:
+            from kb.knowledge.resolve import paper_number
+            from kb.knowledge.similar import like_papers
+
+            rows = attach_themes(store, like_papers(store, [paper_number(store, p) for p in like], f))
+            by, figure = "similarity", "similarity"
+        else:
+            rows = attach_themes(store, query_papers(store, f))
         run = last_rank_run(store)
     if run is None:
         err_console().print("kb: note: ranks have not been computed yet; run `kb rank`")
@@ -1182,6 +1268,38 @@ def top_command(
              "in_citations": "cited in store"}.get(figure, figure)
     _render_papers(rows, f"Top {len(rows)} papers by {by}" + (f" in {filters['theme']}" if filters["theme"] else ""),
                    figure=figure, figure_label=label)
+
+
+@app.command("similar")
+def similar_command(
+    papers: list[str] = typer.Argument(..., help=PAPER_HELP + " One or more."),
+    limit: int = typer.Option(20, "--limit", min=1, help="At most this many papers."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Papers like the given ones (co-citation, bibliographic coupling, embeddings), with reasons."""
+    from rich.markup import escape
+
+    from kb.knowledge.resolve import paper_number
+    from kb.knowledge.similar import similar_listing
+
+    with open_store(readonly=True) as store:
+        query = [paper_number(store, p) for p in papers]
+        rows = similar_listing(store, query, limit=limit)
+    if as_json:
+        emit_json({"query": query, "results": rows})
+        return
+    if not is_terminal():
+        for r in rows:
+            print("\t".join([f"#{r['id']}", f"{r['similarity']:.3f}", str(r["year"] or ""),
+                             r["title"] or r["paper_id"], "; ".join(r["reasons"])]))
+        return
+    c = _page_console()
+    c.print(f"[bold]{len(rows)} papers like {len(query)} paper{'s' if len(query) != 1 else ''}[/]")
+    for i, r in enumerate(rows, 1):
+        c.print(f"{i:>3}. [bold]{escape(r['title'] or r['paper_id'])}[/] ({r['year'] or 'n.d.'}) "
+                f"#{r['id']}  similarity {r['similarity']:.3f}")
+        if r["reasons"]:
+            c.print("     [dim]" + escape("; ".join(r["reasons"])) + "[/]")
 
 
 def _page_console():
@@ -1250,12 +1368,25 @@ def show_command(
         ("citation_count", "citations"), ("reference_count", "references"),
         ("influential_citation_count", "influential citations")) if view[k] is not None]
     if counts:
-        c.print("S2: " + ", ".join(counts))
-    origin = view["source"]
-    c.print("[dim]from " + " and ".join(
-        (["the Semantic Scholar API"] if origin["api"] else [])
-        + ([f"bulk data (release {origin['bulk_release']})"] if origin["bulk_release"] else [])
-        or ["the Semantic Scholar API (id only)"]) + "[/]")
+        c.print(("Links in its body: " if view["kind"] == "post" else "S2: ") + ", ".join(counts))
+    for name in view["truncated_lists"]:
+        c.print(f"[yellow]Truncated:[/] the API serves only the first 9,999 {name}; the store has those.")
+    for failed in view["failing_lists"]:
+        c.print(f"[red]Set aside:[/] its {failed['list']} kept failing ({escape(failed['error'])}); "
+                "`kb crawl --retry-failed` tries again.", soft_wrap=True)
+    if view.get("post"):
+        post = view["post"]
+        facts = [f"{post['karma']} karma" if post["karma"] is not None else None,
+                 "on the Alignment Forum" if post["af"] else None,
+                 "tags: " + ", ".join(post["tags"]) if post["tags"] else None]
+        c.print("Forum post: " + escape(" · ".join(f for f in facts if f)))
+        c.print("[dim]from the forum (LessWrong / Alignment Forum)[/]")
+    else:
+        origin = view["source"]
+        c.print("[dim]from " + " and ".join(
+            (["the Semantic Scholar API"] if origin["api"] else [])
+            + ([f"bulk data (release {origin['bulk_release']})"] if origin["bulk_release"] else [])
+            or ["the Semantic Scholar API (id only)"]) + "[/]")
     if view["themes"]:
         c.print("[bold]Themes:[/] " + ", ".join(_theme_label(t) for t in view["themes"]))
         for t in view["themes"]:
@@ -1278,7 +1409,8 @@ def show_command(
     if view["abstract"]:
         c.print(f"\n[bold]Abstract[/] {escape(view['abstract'])}")
     if view["ranks"]:
-        labels = {"seed_pagerank": "relevance to seeds (seed PageRank)",
+        labels = {"relevance": "relevance (default order)",
+                  "seed_pagerank": "seed PageRank",
                   "pagerank": "PageRank", "cocitation": "co-citation with seeds",
                   "coupling": "coupling with seeds", "in_citations": "cited by (in store)"}
         c.print(table("Ranks", ["figure", "value", "position"], [
@@ -1286,6 +1418,8 @@ def show_command(
             for k, v in view["ranks"].items() if k in labels]))
     else:
         c.print("\nNo ranks yet: run `kb rank`.")
+    if view["why"]:
+        c.print("[bold]Why relevant:[/] " + escape("; ".join(view["why"])))
     if view["seed_sentences"]:
         c.print("\n[bold]Named in the seed documents[/]")
         from rich.text import Text
@@ -1356,7 +1490,7 @@ app.add_typer(standin_app, name="standin")
 @standin_app.command("serve")
 def standin_serve(
     port: int = typer.Option(8765, "--port", help="Port on 127.0.0.1 (0: any free port)."),
-    papers: Optional[int] = typer.Option(None, "--papers", min=0, help="How many synthetic papers to generate. Default: 20,000, the corpus `scripts/main.sh --standin` uses."),
+    papers: Optional[int] = typer.Option(None, "--papers", min=0, help="How many synthetic papers to generate. Default: 20,000, the corpus `scripts/main.sh --standin` serves."),
     seed: int = typer.Option(0, "--seed", help="Seed of the generated corpus."),
     works: Optional[list[Path]] = typer.Option(
         None, "--works", help="Real-works JSONL file (repeatable). Default: kb/standin/works/*.jsonl."),
@@ -1372,41 +1506,71 @@ def standin_serve(
              "bare P spread over 429/5xx. Repeatable."),
     fault_seed: int = typer.Option(0, "--fault-seed", help="Seed of the fault RNG."),
     latency: float = typer.Option(0.0, "--latency", help="Seconds added to every answer."),
+    forum_port: Optional[int] = typer.Option(
+        None, "--forum-port", help="Port of the forum (LessWrong / Alignment Forum) stand-in; "
+                                   "default --port + 1 (any free port with --port 0); -1: no forum."),
+    shared_pool: float = typer.Option(
+        0.0, "--shared-pool", min=0.0, max=1.0,
+        help="Share of the time the keyless shared pool is busy: 429s whatever the client's rate."),
+    failing_list: Optional[list[str]] = typer.Option(
+        None, "--failing-list", help="PAPER_ID[/references]: this list answers 500 for ever. Repeatable."),
 ) -> None:
-    """Serve a generated corpus (plus the real works) the way api.semanticscholar.org does."""
+    """Serve a generated corpus (plus the real works) the way api.semanticscholar.org does, and
+    the real Alignment Forum posts the way the forum's GraphQL and search endpoints do."""
     import threading
 
     from kb.standin.datasets.bulk import RELEASES
     from kb.standin.faults import parse_fault_rates
-    from kb.standin.server import create_standin
+    from kb.standin.server import DEFAULT_PAPERS, create_standin
 
     faults = parse_fault_rates(fault_rate or [], seed=fault_seed, latency=latency)
-    from kb.standin.server import DEFAULT_PAPERS
-
     standin = create_standin(papers=DEFAULT_PAPERS if papers is None else papers, seed=seed, works=works, rate_limit=rate_limit,
                              api_key=api_key, faults=faults, port=port, hub_citers=hub_citers)
-    try:
-        standin.start()
-    except OSError as exc:
-        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+    standin.set_shared_pool(shared_pool or None, seed=fault_seed)
+    for spec in failing_list or []:
+        paper_id, _, direction = spec.partition("/")
+        standin.fail_list_always(paper_id, direction or "citations")
+    servers = [standin]
+    if forum_port is None:
+        forum_port = port + 1 if port else 0
+    if forum_port >= 0:
+        from kb.standin.forum.corpus import paper_targets
+        from kb.standin.forum.server import create_forum_standin
+
+        servers.append(create_forum_standin(paper_targets(standin.corpus), seed=seed, port=forum_port,
+                                            rate_limit=rate_limit, faults=faults))
+    for server in servers:
+        try:
+            server.start()
+        except OSError as exc:
+            raise UsageError(f"cannot listen on 127.0.0.1:{server.port}: {exc.strerror or exc}") from None
     corpus = standin.corpus
     sys.stdout.write(f"kb standin: {len(corpus):,} papers ({len(corpus.work_ids):,} real works, "
                      f"{corpus.edge_count:,} citations) at {standin.url}; "
                      f"use KB_S2_API_URL={standin.url}. Ctrl-C stops.\n"
                      f"kb standin: bulk datasets (releases {', '.join(RELEASES)}) at "
                      f"{standin.url}/datasets/v1 (any x-api-key, or --api-key's).\n")
+    if len(servers) > 1:
+        forum = servers[1]
+        sys.stdout.write(f"kb standin: {len(forum.forum):,} forum posts at {forum.url}; "
+                         f"use KB_FORUM_API_URL={forum.url}\n")
     sys.stdout.flush()
     import signal
 
+    def stop_all(*_):
+        for server in servers:
+            threading.Thread(target=server.stop, daemon=True).start()
+
     # SIGTERM (and SIGINT, even where a shell made background jobs ignore it) stops cleanly.
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: threading.Thread(target=standin.stop, daemon=True).start())
+        signal.signal(sig, stop_all)
     try:
         standin.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        standin.stop()
+        for server in servers:
+            server.stop()
         standin.datasets.close()
 
 
@@ -1498,7 +1662,7 @@ def seed_list(
     """Seeds with the documents and sentences that named them, and the unresolved mentions."""
     from kb.grounding.seeds import list_seeds
 
-    if not state.db.exists():
+    if not store_exists(state.db):
         raise UsageError(f"no store at {state.db}; start with `kb seed add`")
     with open_store(readonly=True) as store:
         info = list_seeds(store, include_rejected=show_all)

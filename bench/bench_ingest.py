@@ -51,7 +51,8 @@ class Records:
         from make_store import generate_graph
 
         from kb.sources.s2.parse import PAPER_FIELDS, parse_paper
-        from kb.standin.corpus import _EDGE_VARIANTS, _edge_variant, generate_corpus
+        from kb.standin.corpus import _EDGE_VARIANTS, _edge_variant
+        from kb.standin.generate import generate_corpus
         from kb.standin.fields import parse_paper_fields
 
         corpus = generate_corpus(n_templates, seed=seed)

@@ -2,7 +2,7 @@
 
     python bench/run.py                      # everything, full sizes (about 15 min on 2 cores)
     python bench/run.py --quick              # tiny sizes, seconds (the test suite's smoke run)
-    python bench/run.py --only crawl,rank    # some of: startup, crawl, ingest, rank, query, mentions, bulk
+    python bench/run.py --only crawl,rank    # some of: startup, crawl, ingest, rank, query, mentions, bulk, relevance, embeddings
 
 Each benchmark runs in a fresh subprocess, so its peak memory is its own and one benchmark's
 caches do not help the next. The table goes to stdout (a rich table on a terminal, Markdown
@@ -25,7 +25,7 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
-ORDER = ("startup", "crawl", "ingest", "rank", "query", "mentions", "bulk")
+ORDER = ("startup", "crawl", "ingest", "rank", "query", "mentions", "bulk", "relevance", "embeddings")
 NEEDS_STORE = ("rank", "query")
 
 
@@ -60,6 +60,10 @@ def worker(name: str, work_dir: Path, result: Path, quick: bool) -> None:
         from bench_mentions import run
     elif name == "bulk":
         from bench_bulk import run
+    elif name == "relevance":
+        from bench_relevance import run
+    elif name == "embeddings":
+        from bench_embeddings import run
     else:
         raise SystemExit(f"unknown benchmark {name!r}")
     out = run(work_dir, quick=quick, log=_log)

@@ -14,7 +14,7 @@ import time
 
 
 def _serve(conn, n_papers: int, seed: int, rate_limit: float | None) -> None:
-    from kb.standin.corpus import generate_corpus
+    from kb.standin.generate import generate_corpus
     from kb.standin.server import StandIn
 
     t0 = time.perf_counter()
@@ -31,6 +31,9 @@ def _serve(conn, n_papers: int, seed: int, rate_limit: float | None) -> None:
                 break
             if cmd == "rate":
                 server.set_rate_limit(arg)
+                conn.send(None)
+            elif cmd == "faults":
+                server.set_faults(**arg) if arg else server.set_faults(None)
                 conn.send(None)
             elif cmd == "reset":
                 server.reset()
@@ -80,6 +83,10 @@ class RemoteStandIn:
 
     def reset(self) -> None:
         self._ask("reset")
+
+    def set_faults(self, **settings) -> None:
+        """``StandIn.set_faults(**settings)`` in the server process (none: no faults)."""
+        self._ask("faults", settings or None)
 
     def log(self) -> list[tuple[float, int | None, str, str]]:
         """(started (epoch s), status, endpoint, method) of every request since the last reset."""

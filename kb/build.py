@@ -44,8 +44,9 @@ def build(db_path: Path, documents: list[Path] | None = None, budget: CrawlBudge
     aliases = AliasTable.load()
     seeded: dict = {}
 
-    async def add_seeds(store, client) -> None:
-        seeded.update((await seeds.add_documents(store, client, documents, aliases)).to_dict())
+    async def add_seeds(store, client, forum) -> None:
+        seeded.update((await seeds.add_documents(store, client, documents, aliases,
+                                                 forum=forum)).to_dict())
 
     report = crawl_session(db_path, budget or CrawlBudget(), what="kb build", settings=settings,
                            wait=wait, progress=progress, before=add_seeds, tag=tag)

@@ -58,3 +58,16 @@ class ApiRequestError(ApiError):
 
 class ConfigError(UsageError):
     """A TOML file kb reads (themes, aliases, jobs) is malformed."""
+
+
+class ForumApiError(ApiError):
+    """The forum (LessWrong / Alignment Forum) API gave no usable answer after the retry policy
+    gave up, or answered in a shape kb cannot read."""
+
+    exit_code = 9
+
+
+class ForumRequestError(ApiError):
+    """The forum API refused the request itself (HTTP 400, a GraphQL validation error)."""
+
+    exit_code = 2

@@ -14,11 +14,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_DB = DATA_DIR / "kb.sqlite"
 DEFAULT_API_URL = "https://api.semanticscholar.org"
+DEFAULT_FORUM_API_URL = "https://www.lesswrong.com"
 
 
 @dataclass(frozen=True)
 class Settings:
-    db_path: Path = DEFAULT_DB
+    db_path: Path | str = DEFAULT_DB  # a SQLite file, or a postgresql:// URL
     api_url: str = DEFAULT_API_URL
     api_key: str | None = field(default=None, repr=False)
     requests_per_second: float = 1.0
@@ -26,6 +27,8 @@ class Settings:
     max_attempts: int = 8
     backoff_base: float = 1.0
     backoff_cap: float = 60.0
+    forum_api_url: str | None = None   # None: forum off (from_env defaults to the live forum)
+    forum_requests_per_second: float = 1.0
     # Where `kb datasets` keeps bulk files and their Parquet tables (default: beside the store).
     datasets_dir: Path | None = None
 
@@ -45,7 +48,7 @@ class Settings:
         if rate <= 0:
             raise ValueError(f"KB_RATE must be positive, not {rate}")
         return cls(
-            db_path=Path(env.get("KB_DB") or DEFAULT_DB),
+            db_path=_store_target(env.get("KB_DB") or DEFAULT_DB),
             api_url=(env.get("KB_S2_API_URL") or DEFAULT_API_URL).rstrip("/"),
             api_key=env.get("S2_API_KEY") or None,
             requests_per_second=rate,
@@ -53,5 +56,25 @@ class Settings:
             max_attempts=int(env.get("KB_MAX_ATTEMPTS") or 8),
             backoff_base=float(env.get("KB_BACKOFF_BASE") or 1.0),
             backoff_cap=float(env.get("KB_BACKOFF_CAP") or 60.0),
+            forum_api_url=_forum_url(env.get("KB_FORUM_API_URL")),
+            forum_requests_per_second=_positive(env, "KB_FORUM_RATE", 1.0),
             datasets_dir=Path(env["KB_DATASETS_DIR"]) if env.get("KB_DATASETS_DIR") else None,
         )
+
+
+def _forum_url(value: str | None) -> str | None:
+    """``KB_FORUM_API_URL``: the forum's base URL, or ``none`` to leave forum posts unresolved."""
+    if value is not None and value.strip().lower() in ("none", "off"):
+        return None
+    return (value or DEFAULT_FORUM_API_URL).rstrip("/")
+
+
+def _positive(env, name: str, default: float) -> float:
+    value = float(env.get(name) or default)
+    if value <= 0:
+        raise ValueError(f"{name} must be positive, not {value}")
+    return value
+def _store_target(text) -> Path | str:
+    from kb.store.base import store_target
+
+    return store_target(text)

@@ -48,7 +48,7 @@ def standin_works_files():
 
 @pytest.fixture(scope="session")
 def standin_corpus():
-    from kb.standin.corpus import generate_corpus
+    from kb.standin.generate import generate_corpus
 
     return generate_corpus(STANDIN_PAPERS, seed=STANDIN_SEED, works=standin_works_files())
 
@@ -151,3 +151,117 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.write_line(f"{section}: {figures}")
 
 # == end of reliability ==========================================================================
+
+
+# == forum stand-in fixtures (forum helper) =====================================================
+# Tests never reach the real forum: unless a test points KB_FORUM_API_URL at a forum stand-in,
+# the forum source is off (as `KB_FORUM_API_URL=none` turns it off for a user).
+os.environ.setdefault("KB_FORUM_API_URL", "none")
+
+#   forum_corpus   session-scoped ForumCorpus: the real Alignment Forum posts, bodies linking
+#                  into ``standin_corpus``. Do not mutate.
+#   make_forum     factory: make_forum(**knobs) -> started ForumStandIn, stopped at teardown.
+
+@pytest.fixture(scope="session")
+def forum_corpus(standin_corpus):
+    from kb.standin.forum.corpus import ForumCorpus, paper_targets
+
+    return ForumCorpus.load(paper_targets(standin_corpus))
+
+
+@pytest.fixture()
+def make_forum(forum_corpus):
+    from kb.standin.forum.server import ForumStandIn, recorded_bodies
+
+    started = []
+
+    def factory(**knobs):
+        server = ForumStandIn(forum_corpus, recorded_html=recorded_bodies(), **knobs)
+        server.start()
+        started.append(server)
+        return server
+
+    yield factory
+    for server in started:
+        server.stop()
+# == PostgreSQL backend (issue 17) ==============================================================
+# Tests that take ``store_target`` run once per backend: a SQLite file, and a fresh schema in a
+# throwaway PostgreSQL cluster. scripts/test.sh starts one cluster for the whole run and passes
+# its URL in KB_TEST_PG; run directly, pytest starts one per worker (tests/pg_cluster.py). Only
+# when no PostgreSQL server binaries exist are the PostgreSQL cases skipped, saying why.
+#
+#   pg_server      session: URL of the cluster's maintenance database
+#   pg_database    session: URL of this worker's own database
+#   pg_url         a fresh, empty schema in it, as a kb store URL (KB_DB / --db accept it)
+#   store_target   parametrized: tmp_path / "kb.sqlite", then pg_url
+#   new_target     session factory: new_target(backend, directory, name) -> a new empty target
+#   make_target    factory: make_target(backend, name) -> a new empty store target in tmp_path
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    url = os.environ.get("KB_TEST_PG")
+    if url:
+        yield url
+        return
+    import tempfile
+
+    import pg_cluster
+
+    if pg_cluster.find_bindir() is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl, postgres) not found; "
+                    "scripts/test.sh installs Debian's `postgresql` package")
+    directory, url = pg_cluster.start(tempfile.mkdtemp(prefix="kb-pg-"))
+    yield url
+    pg_cluster.stop(directory)
+
+
+@pytest.fixture(scope="session")
+def pg_database(pg_server, worker_id):
+    import psycopg
+
+    name = f"kb_test_{worker_id}_{os.getpid()}"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return pg_server.rsplit("/", 1)[0] + "/" + name
+
+
+_schemas = iter(range(1, 1_000_000))
+
+
+@pytest.fixture(scope="session")
+def new_target(request):
+    """Factory: new_target(backend, directory, name) -> a new, empty store target: a file in
+    ``directory`` for SQLite, a fresh schema in this worker's database for PostgreSQL."""
+    def factory(backend: str, directory, name: str = "kb"):
+        if backend == "sqlite":
+            return directory / f"{name}.sqlite"
+        import psycopg
+
+        database = request.getfixturevalue("pg_database")
+        schema = f"t{next(_schemas)}_{name}"
+        with psycopg.connect(database, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+        return f"{database}?options=-csearch_path%3D{schema}"
+
+    return factory
+
+
+@pytest.fixture()
+def make_target(tmp_path, new_target):
+    return lambda backend, name="kb": new_target(backend, tmp_path, name)
+
+
+@pytest.fixture()
+def pg_url(make_target):
+    return make_target("postgresql")
+
+
+@pytest.fixture(params=BACKENDS)
+def store_target(request, make_target):
+    return make_target(request.param)
+
+# == end of PostgreSQL backend ===================================================================

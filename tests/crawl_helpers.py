@@ -34,13 +34,19 @@ def plant_seeds(db: Path, corpus, paper_ids: list[str]) -> None:
                                  [(ids[pid], utc_now()) for pid in paper_ids])
 
 
-def snapshot(db: Path) -> tuple[set, set]:
-    conn = sqlite3.connect(db)
-    papers = set(conn.execute(
-        "SELECT paper_id, title, year, citation_count, tldr, detail_level FROM paper"))
-    edges = set(conn.execute(
+def snapshot(db) -> tuple[set, set]:
+    """Papers and edges by paperId: the same content compares equal on either backend."""
+    if not str(db).startswith("postgresql://"):
+        conn = sqlite3.connect(db)
+    else:
+        from kb.store.postgres import PgConnection
+
+        conn = PgConnection(db)
+    papers = {tuple(r) for r in conn.execute(
+        "SELECT paper_id, title, year, citation_count, tldr, detail_level FROM paper")}
+    edges = {tuple(r) for r in conn.execute(
         "SELECT a.paper_id, b.paper_id, c.is_influential, c.intents, c.contexts FROM citation c "
-        "JOIN paper a ON a.id = c.citing JOIN paper b ON b.id = c.cited"))
+        "JOIN paper a ON a.id = c.citing JOIN paper b ON b.id = c.cited")}
     conn.close()
     return papers, edges
 

@@ -120,11 +120,11 @@ def _insert(conn: sqlite3.Connection, table: str, values: dict) -> int | None:
            if k in {c[1] for c in conn.execute(f"PRAGMA table_info({table})")}}
     columns = ", ".join(f'"{k}"' for k in row)
     try:
-        cur = conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(row))})",
-                           list(row.values()))
+        inserted = conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(row))}) "
+                                "RETURNING *", list(row.values())).fetchone()
     except sqlite3.DatabaseError:
         return None
-    return cur.lastrowid
+    return inserted["id"] if "id" in inserted.keys() else None
 
 
 def build_store(path: Path) -> Store:

@@ -264,7 +264,7 @@ def two_seed_graph():
     seconds that still has depth-2 structure to kill, fault and race."""
     import random
 
-    from kb.standin.corpus import generate_corpus
+    from kb.standin.generate import generate_corpus
 
     corpus = generate_corpus(1500, seed=11)
     ids = [pid for pid in corpus.paper_ids() if 3 <= len(corpus.citations_of(pid)) <= 15]
@@ -278,7 +278,7 @@ def crawled_store_with_citers(tmp: Path, records: list[dict], *, corpus_size: in
     records' paperIds."""
     from crawl_helpers import plant_seeds, run_crawl
     from kb.crawl.crawler import CrawlBudget
-    from kb.standin.corpus import generate_corpus
+    from kb.standin.generate import generate_corpus
     from kb.standin.server import StandIn
 
     corpus = generate_corpus(corpus_size, seed=corpus_seed)

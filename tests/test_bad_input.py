@@ -29,7 +29,7 @@ from crawl_helpers import plant_seeds, run_crawl
 from kb.crawl.crawler import CrawlBudget
 from kb.errors import UsageError
 from kb.sources.s2.parse import MAX_TEXT, ResponseShapeError, parse_edge_page, parse_paper
-from kb.standin.corpus import generate_corpus
+from kb.standin.generate import generate_corpus
 from kb.standin.server import StandIn
 from kb.store import Store
 from reliability_helpers import (Zygote, assert_one_clear_line, check_store, copy_store, copy_themes,

@@ -16,7 +16,8 @@ from kb.crawl.crawler import CrawlBudget
 from kb.settings import Settings
 from kb.sources.datasets.local import LocalDatasets
 from kb.sources.datasets.pull import pull
-from kb.standin.corpus import default_works_files, generate_corpus
+from kb.standin.corpus import default_works_files
+from kb.standin.generate import generate_corpus
 from kb.standin.datasets.bulk import LATEST_RELEASE, PREVIOUS_RELEASE
 from kb.standin.datasets.service import DatasetsService
 from kb.standin.server import StandIn

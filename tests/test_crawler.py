@@ -18,7 +18,7 @@ import pytest
 from kb.crawl.crawler import CrawlBudget
 from kb.errors import StoreLockedError
 from kb.store.locking import writer_lock
-from kb.standin.corpus import generate_corpus
+from kb.standin.generate import generate_corpus
 from kb.standin.server import StandIn
 from kb.store import Store
 from crawl_helpers import plant_seeds, run_crawl, snapshot

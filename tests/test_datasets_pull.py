@@ -10,7 +10,7 @@ import pytest
 from kb.settings import Settings
 from kb.sources.datasets.local import LocalDatasets
 from kb.sources.datasets.pull import pull
-from kb.standin.corpus import generate_corpus
+from kb.standin.generate import generate_corpus
 from kb.standin.datasets.bulk import LATEST_RELEASE, PREVIOUS_RELEASE
 from kb.standin.datasets.service import DatasetsService
 from kb.standin.server import StandIn

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kb.standin.corpus import generate_corpus
+from kb.standin.generate import generate_corpus
 from kb.standin.datasets.bulk import LATEST_RELEASE, PREVIOUS_RELEASE
 from kb.standin.datasets.service import DatasetsService
 from kb.standin.server import StandIn

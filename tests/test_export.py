@@ -30,8 +30,8 @@ from kb.knowledge.query import PaperFilter
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = build_store(tmp_path / "kb.sqlite")
+def store(store_target):
+    s = build_store(store_target)
     yield s
     s.close()
 

@@ -158,8 +158,8 @@ def test_cocitation_and_coupling_known_small_case():
 # -- on a store --------------------------------------------------------------------------------
 
 @pytest.fixture
-def store(tmp_path):
-    s = build_store(tmp_path / "kb.sqlite")
+def store(store_target):
+    s = build_store(store_target)
     yield s
     s.close()
 
@@ -286,10 +286,15 @@ def test_kb_rank_and_top(store):
     cc = [r["cocitation"] for r in by_cocitation["results"]]
     assert cc == sorted(cc, reverse=True) and cc[0] > 0
 
-    seed = json.loads(run(db, "top", "--json", "--year-from", "2018").stdout)["results"]
+    seed = json.loads(run(db, "top", "--by", "seed", "--json", "--year-from", "2018").stdout)["results"]
     assert all(r["year"] >= 2018 for r in seed)
     assert [r["seed_pagerank"] for r in seed] == sorted((r["seed_pagerank"] for r in seed),
                                                         reverse=True)
+    default = json.loads(run(db, "top", "--json").stdout)   # relevance, seeds first
+    assert default["by"] == "relevance"
+    relevance = [r["relevance"] for r in default["results"]]
+    assert relevance == sorted(relevance, reverse=True)
+    assert {r["id"] for r in default["results"][:2]} == {1, 2}
     no_seeds = json.loads(run(db, "top", "--no-seeds", "--json").stdout)["results"]
     assert {r["id"] for r in no_seeds} == set(range(3, 10))
     plain = run(db, "top", "--by", "citations", "--limit", "2")

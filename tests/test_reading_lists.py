@@ -18,8 +18,8 @@ from kb.output.reading_lists import (add_papers, all_lists, create_list, delete_
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = build_store(tmp_path / "kb.sqlite")
+def store(store_target):
+    s = build_store(store_target)
     yield s
     s.close()
 

@@ -31,9 +31,18 @@ def readme_commands(text: str) -> list[str]:
         for line in block.splitlines():
             line = re.sub(r"\s+#\s.*$", "", line).strip()  # a trailing comment
             for part in re.split(r";\s+", line):
-                if part.startswith("kb "):
+                if re.match(r"(\w+=\S+\s+)*kb ", part):
                     commands.append(part)
     return commands
+
+
+def split_env(command: str) -> tuple[dict[str, str], str]:
+    """The ``NAME=value`` assignments a command starts with, and the command after them."""
+    env = {}
+    while (m := re.match(r"(\w+)=(\S+)\s+", command)):
+        env[m.group(1)] = m.group(2)
+        command = command[m.end():]
+    return env, command
 
 
 def argv(command: str, cwd: Path) -> list[str]:
@@ -60,6 +69,8 @@ def test_readme_lists_the_commands_it_documents():
 @pytest.fixture(scope="module")
 def standin_store(tmp_path_factory):
     """(store path, working directory, stand-in URL) after `kb build` like main.sh --standin."""
+    from kb.standin.forum.corpus import paper_targets
+    from kb.standin.forum.server import create_forum_standin
     from kb.standin.server import create_standin
     from tests.cli_runner import invoke
 
@@ -69,8 +80,10 @@ def standin_store(tmp_path_factory):
     os.symlink(PROJECT_ROOT / "data" / "examples", home / "data" / "examples")
     standin = create_standin(port=0)  # the default corpus, as main.sh starts it
     standin.start()
+    forum = create_forum_standin(paper_targets(standin.corpus), port=0)  # main.sh starts both
+    forum.start()
     db = home / "data" / "standin.sqlite"
-    env = {"KB_S2_API_URL": standin.url, "KB_DB": str(db), "KB_RATE": "1000", "HOME": str(home),
+    env = {"KB_S2_API_URL": standin.url, "KB_FORUM_API_URL": forum.url, "KB_FORUM_RATE": "1000", "KB_DB": str(db), "KB_RATE": "1000", "HOME": str(home),
            "KB_JOBS": None, "S2_API_KEY": None}  # None: unset
     old = os.getcwd()
     os.chdir(home)
@@ -81,6 +94,7 @@ def standin_store(tmp_path_factory):
     finally:
         os.chdir(old)
         standin.stop()
+        forum.stop()
 
 
 def test_every_readme_command_runs_as_written(standin_store, kb_cli, monkeypatch):
@@ -92,9 +106,13 @@ def test_every_readme_command_runs_as_written(standin_store, kb_cli, monkeypatch
         else:
             monkeypatch.setenv(name, value)
     failures = []
-    for command in readme_commands(README.read_text(encoding="utf-8")):
-        result = kb_cli(*argv(command, home))
+    for line in readme_commands(README.read_text(encoding="utf-8")):
+        assignments, command = split_env(line)
+        with monkeypatch.context() as scoped:
+            for name, value in assignments.items():
+                scoped.setenv(name, value)
+            result = kb_cli(*argv(command, home))
         if result.exit_code != 0:
-            failures.append(f"{command}\n  exit {result.exit_code}: {result.stderr.strip()}")
+            failures.append(f"{line}\n  exit {result.exit_code}: {result.stderr.strip()}")
     assert not failures, "README commands that fail:\n" + "\n".join(failures)
     assert (home / "reading.bib").stat().st_size > 0 and (home / "graph.html").stat().st_size > 0

@@ -51,9 +51,10 @@ KNOWN_DIVERGENCES = {
     ("test_s2_title_search_empty_data.yaml", 0):
         "a one-off real 200 {'data': []} from search/match; the documented answer is 404",
 }
-#: Endpoints the stand-in does not serve (kb does not use them).
-NOT_SERVED = ("/graph/v1/author", "/graph/v1/snippet", "/graph/v1/paper/search/bulk",
-              "/graph/v1/paper/autocomplete", "/datasets/", "/recommendations/")
+#: Endpoints not replayed on the recorded papers: the stand-in does not serve the first ones;
+#: the others (GENERATED_REPLAY) it serves and they are replayed on generated data instead.
+GENERATED_REPLAY = ("/graph/v1/author", "/graph/v1/paper/search/bulk", "/recommendations/")
+NOT_SERVED = ("/graph/v1/snippet", "/graph/v1/paper/autocomplete", "/datasets/") + GENERATED_REPLAY
 
 
 @dataclass
@@ -103,7 +104,9 @@ def _text(value) -> str:
     return value or ""
 
 
-def load_interactions() -> tuple[list[Interaction], dict[str, int]]:
+def load_interactions(only: tuple[str, ...] = ()) -> tuple[list[Interaction], dict[str, int]]:
+    """Recorded S2 interactions of the endpoints replayed on recorded papers or, with ``only``,
+    of just the endpoints under those path prefixes."""
     skipped: dict[str, int] = defaultdict(int)
     out: list[Interaction] = []
     for f in sorted(RECORDED.glob("*/*.yaml")):
@@ -114,7 +117,9 @@ def load_interactions() -> tuple[list[Interaction], dict[str, int]]:
             if split.hostname != "api.semanticscholar.org":
                 skipped["other hosts"] += 1
                 continue
-            if any(split.path.startswith(p) for p in NOT_SERVED):
+            if only and not any(split.path.startswith(p) for p in only):
+                continue
+            if not only and any(split.path.startswith(p) for p in NOT_SERVED):
                 skipped["S2 endpoints kb does not use"] += 1
                 continue
             status = resp["status_code"] if "status_code" in resp else resp["status"]["code"]
@@ -466,3 +471,121 @@ def test_the_comparison_notices_shape_changes():
     assert shape_diff([{"paperId": "a", "t": 1}, {"paperId": "b", "t": None}],
                       [{"paperId": "b", "t": None}, {"paperId": "a", "t": 2}]) == []
     assert shape_diff([True], [1])
+
+
+# -- the endpoints kb does not use, replayed on generated data -----------------------------------
+
+def loose_shape_diff(expected, actual, path: str = "$") -> list[str]:
+    """Keys and value types of two answers over different papers: lists may differ in length
+    (their first items are compared), a null on either side matches anything, and ``next`` is
+    there only when more follows."""
+    if expected is None or actual is None:
+        return []
+    if _type(expected) != _type(actual):
+        return [f"{path}: {_type(expected)} recorded, {_type(actual)} served"]
+    if isinstance(expected, dict):
+        keys_e, keys_a = set(expected) - {"next"}, set(actual) - {"next"}
+        diffs = [f"{path}: keys missing {sorted(keys_e - keys_a)}, unexpected {sorted(keys_a - keys_e)}"] \
+            if keys_e != keys_a else []
+        return diffs + [d for k in keys_e & keys_a for d in loose_shape_diff(expected[k], actual[k], f"{path}.{k}")]
+    if isinstance(expected, list) and expected and actual:
+        return loose_shape_diff(expected[0], actual[0], f"{path}[0]")
+    return []
+
+
+class GeneratedIds:
+    """Generated papers and authors standing in for the recorded ones, id form for id form."""
+
+    def __init__(self, corpus):
+        from collections import Counter
+
+        self.corpus = corpus
+        authors = Counter(a["authorId"] for pid in corpus.paper_ids()
+                          for a in corpus.record(pid)["authors"] if a.get("authorId"))
+        self.authors = [aid for aid, _ in authors.most_common()]
+        self.author_names = {a["authorId"]: a["name"] for pid in corpus.paper_ids()
+                             for a in corpus.record(pid)["authors"] if a.get("authorId")}
+        linked = sorted(corpus.paper_ids(), key=lambda p: -len(corpus.citations_of(p)))
+        with_doi = [p for p in linked if corpus.record(p)["externalIds"].get("DOI")]
+        self.papers = with_doi or linked
+        words = Counter(w for pid in corpus.paper_ids()
+                        for w in set((corpus.record(pid)["title"] or "").lower().split()) if len(w) > 5)
+        self.word = words.most_common(1)[0][0]
+        self._map: dict[str, str] = {}
+
+    def paper(self, recorded: str) -> str:
+        """The same id form: a bare DOI stays a bare DOI, anything else becomes a paperId."""
+        if recorded not in self._map:
+            pid = self.papers[len(self._map) % len(self.papers)]
+            doi = self.corpus.record(pid)["externalIds"].get("DOI")
+            self._map[recorded] = doi if recorded.startswith("10.") and doi else pid
+        return self._map[recorded]
+
+    def author(self, recorded: str) -> str:
+        if recorded == "0":
+            return "0"  # the recordings' unknown author
+        if recorded not in self._map:
+            self._map[recorded] = self.authors[len([k for k in self._map if k.isdigit()]) % len(self.authors)]
+        return self._map[recorded]
+
+
+def generated_request(it: Interaction, ids: GeneratedIds, last_token: str | None) -> tuple[str, dict, bytes]:
+    params = dict(it.params)
+    body = it.body
+    path = it.path
+    if path.startswith("/graph/v1/paper/search/bulk"):
+        params["query"] = ids.word
+        if "token" in params:
+            params["token"] = last_token or ""
+    elif path.startswith("/graph/v1/author/"):
+        rest = path[len("/graph/v1/author/"):]
+        if rest == "search":
+            params["query"] = ids.author_names[ids.authors[0]].split()[-1]
+        elif rest == "batch":
+            body = json.dumps({"ids": [ids.author(a) for a in json.loads(body)["ids"]]}).encode()
+        else:
+            aid, _, tail = rest.partition("/")
+            path = f"/graph/v1/author/{ids.author(aid)}" + (f"/{tail}" if tail else "")
+    elif "/forpaper/" in path:
+        head, _, ref = path.partition("/forpaper/")
+        path = f"{head}/forpaper/{ids.paper(unquote(ref))}"
+    elif it.method == "POST":
+        data = json.loads(body)
+        body = json.dumps({k: None if v is None else [ids.paper(x) for x in v] for k, v in data.items()}).encode()
+    return path, params, body
+
+
+def test_endpoints_kb_does_not_use_answer_with_the_recorded_shapes_on_generated_data():
+    """Bulk search (token paging), authors and recommendations: every recorded interaction is
+    sent again with generated ids of the same forms; status, error bodies and the keys and
+    types of the answer must be the recorded ones."""
+    from kb.standin.generate import generate_corpus
+
+    interactions, _ = load_interactions(only=GENERATED_REPLAY)
+    corpus = generate_corpus(3000, seed=5)
+    ids = GeneratedIds(corpus)
+    failures, token = [], None
+    with StandIn(corpus) as server:
+        for it in interactions:
+            path, params, body = generated_request(it, ids, token)
+            url = server.url + path
+            if it.method == "POST":
+                r = CLIENT.post(url, params=params, content=body, headers={"content-type": "application/json"})
+            else:
+                r = CLIENT.get(url, params=params)
+            if r.status_code != it.status:
+                failures.append(f"{it.source}#{it.number}: status {it.status} recorded, {r.status_code} served: {r.text[:200]}")
+                continue
+            answer = r.json()
+            if it.status != 200:
+                if answer != it.response:
+                    failures.append(f"{it.source}#{it.number}: error {it.response} recorded, {answer} served")
+                continue
+            if isinstance(answer, dict) and "token" in answer:
+                token = answer["token"]
+            failures += [f"{it.source}#{it.number}: {d}" for d in loose_shape_diff(it.response, answer)]
+    assert not failures, "\n".join(failures)
+    kinds = {(it.path.split("/")[3] if it.path.startswith("/graph") else "recommendations", it.status)
+             for it in interactions}
+    assert {("author", 200), ("paper", 200), ("recommendations", 200), ("recommendations", 400)} <= kinds
+    assert len(interactions) >= 25, len(interactions)

@@ -17,7 +17,7 @@ from kb.crawl.jobs import (EXIT_FAILED, EXIT_LOCKED, EXIT_OK, Job, is_due, load_
                      save_jobs)
 from kb.store.locking import writer_lock
 from kb.crawl.refresh import RefreshOptions, refresh
-from kb.standin.corpus import generate_corpus
+from kb.standin.generate import generate_corpus
 from kb.standin.server import StandIn
 from kb.store import Store
 from kb.crawl.whats_new import Since, digest_markdown, new_papers, parse_since

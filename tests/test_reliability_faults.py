@@ -259,10 +259,11 @@ def test_no_request_is_retried_forever(tmp_path, graph, fault, words):
     record("faults", endless_fault_runs_ended=1, endless_faults_injected=len(log))
 
 
-def test_a_list_that_always_fails_stops_the_run_and_the_next_run_completes(tmp_path, graph, clean):
+def test_a_list_that_always_fails_is_set_aside_and_retried_later(tmp_path, graph, clean):
     """One paper's citation list answers 500 for ever while everything else works: the list is
-    tried exactly KB_MAX_ATTEMPTS times, the run fails naming it, and the next run (fault
-    gone) completes the store."""
+    tried exactly KB_MAX_ATTEMPTS times and set aside, the others are all fetched, the run
+    exits 7 naming it, `kb runs` and `kb status` report it, a plain crawl leaves it alone, and
+    `kb crawl --retry-failed` (fault gone) completes the store."""
     corpus, seeds = graph
     expected, _ = clean
     db = tmp_path / "kb.sqlite"
@@ -273,12 +274,23 @@ def test_a_list_that_always_fails_stops_the_run_and_the_next_run_completes(tmp_p
         env = kb_env(db, server.url, KB_MAX_ATTEMPTS="4")
         proc = run_kb(*CRAWL, env=env)
         line = assert_one_clear_line(proc, {7})
-        assert target in line and "HTTP 500" in line, line
+        assert target in line and "HTTP 500" in line and "--retry-failed" in line, line
+        report = json.loads(proc.stdout)
+        assert report["status"] == "incomplete" and report["frontier_left"] == 0, report
+        assert [f["paper"] for f in report["failed_lists"]] == [target]
         tries = sum(1 for r in server.log if r.path.endswith(f"{target}/citations"))
         assert tries == 4, tries
+        runs = json.loads(run_kb("runs", "--json", env=env).stdout)
+        assert runs[0]["failed_lists"][0]["paper"] == target and runs[0]["status"] == "incomplete"
+        assert json.loads(run_kb("status", "--json", env=env).stdout)["lists_set_aside"] == 1
+        server.log.clear()
+        plain = run_kb(*CRAWL, env=env)
+        assert plain.returncode == 0, text(plain)[1][-2000:]
+        assert not any(r.path.endswith(f"{target}/citations") for r in server.log)
         server.set_faults(None)
-        again = run_kb(*CRAWL, env=env)
+        again = run_kb(*CRAWL, "--retry-failed", env=env)
         assert again.returncode == 0, text(again)[1][-2000:]
+        assert json.loads(run_kb("status", "--json", env=env).stdout)["lists_set_aside"] == 0
     check_store(db)
     assert state(db) == expected
-    record("faults", permanent_failures_survived=1)
+    record("faults", permanent_failures_set_aside=1)

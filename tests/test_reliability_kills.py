@@ -27,7 +27,7 @@ import pytest
 
 from crawl_helpers import plant_seeds, snapshot
 from kb.store.records import AuthorRef, EdgeRecord, PaperRecord
-from kb.standin.corpus import generate_corpus
+from kb.standin.generate import generate_corpus
 from kb.standin.server import StandIn
 from kb.store import Store
 from reliability_helpers import (two_seed_graph, uninterrupted_crawl, authors_snapshot, check_store, copy_store, frontier_snapshot,

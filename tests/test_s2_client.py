@@ -12,7 +12,7 @@ from kb.errors import ApiAuthError, ApiError, ApiRequestError, NotFoundError, Us
 from kb.sources.s2.client import S2Client
 from kb.sources.s2.parse import parse_edge_page
 from kb.settings import Settings
-from kb.standin.corpus import generate_corpus
+from kb.standin.generate import generate_corpus
 from kb.standin.server import StandIn
 
 KEY = "sk-test-key-0123"

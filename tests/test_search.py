@@ -19,9 +19,9 @@ from kb.knowledge.search import search, search_papers, to_match_expression
 from tests.use_fixtures import build_store, sha
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    s = build_store(tmp_path_factory.mktemp("search") / "kb.sqlite")
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def store(request, tmp_path_factory, new_target):
+    s = build_store(new_target(request.param, tmp_path_factory.mktemp("search"), "search"))
     compute_ranks(s)
     yield s
     s.close()
@@ -111,7 +111,7 @@ def test_filters_and_sorts(store):
     assert hits(store, "reward", sort="year") == [9, 3, 1, 2]
     assert hits(store, "reward", sort="oldest") == [2, 1, 3, 9]
     assert hits(store, "reward", sort="citations") == [1, 2, 3, 9]
-    by_rank = [r["seed_pagerank"] for r in search(store, "reward", PaperFilter(sort="rank")).rows]
+    by_rank = [r["relevance"] for r in search(store, "reward", PaperFilter(sort="rank")).rows]
     assert by_rank == sorted(by_rank, reverse=True)
     result = search(store, "reward", PaperFilter(sort="relevance", limit=2))
     assert len(result.rows) == 2 and result.total == 4

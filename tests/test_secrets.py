@@ -23,7 +23,7 @@ import pytest
 from crawl_helpers import fast_settings, plant_seeds
 from kb.errors import KbError
 from kb.sources.s2.client import S2Client
-from kb.standin.corpus import generate_corpus
+from kb.standin.generate import generate_corpus
 from kb.standin.server import StandIn
 from reliability_helpers import (SECRET, Zygote, assert_one_clear_line, check_store, copy_themes,
                                  crawled_store_with_citers, files_under, kb_env, record, run_kb, text)

@@ -22,9 +22,8 @@ import httpx
 import pytest
 
 from kb.errors import UsageError
-from kb.standin.corpus import (
-    Corpus, generate_corpus, load_works, normalize_title, standin_paper_id,
-)
+from kb.standin.corpus import Corpus, load_works, normalize_title, standin_paper_id
+from kb.standin.generate import generate_corpus
 from kb.standin.faults import Faults, parse_fault_rates
 from kb.standin.fields import FieldsError, parse_edge_fields, parse_paper_fields
 from kb.standin.server import MSG_429

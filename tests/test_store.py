@@ -40,9 +40,9 @@ def test_schema_is_at_latest_version_and_wal(tmp_path):
         assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_storing_the_same_page_twice_changes_nothing(tmp_path):
+def test_storing_the_same_page_twice_changes_nothing(store_target):
     papers, edges = page()
-    with Store(tmp_path / "kb.sqlite") as store:
+    with Store(store_target) as store:
         assert store.upsert_papers(papers) > 0
         assert store.upsert_edges(edges) == len(edges)
         snapshot = store.conn.execute("SELECT * FROM paper ORDER BY id").fetchall()
@@ -55,8 +55,8 @@ def test_storing_the_same_page_twice_changes_nothing(tmp_path):
         assert store.counts()["edges"] == len(edges)
 
 
-def test_upsert_merges_instead_of_overwriting(tmp_path):
-    with Store(tmp_path / "kb.sqlite") as store:
+def test_upsert_merges_instead_of_overwriting(store_target):
+    with Store(store_target) as store:
         full = PaperRecord(paper_id=sha(1), title="Full title", tldr="A summary", year=2020,
                            citation_count=10, detail_level=2)
         store.upsert_papers([full])
@@ -69,8 +69,8 @@ def test_upsert_merges_instead_of_overwriting(tmp_path):
         assert row["detail_level"] == 2
 
 
-def test_authors_in_order_and_trimmed(tmp_path):
-    with Store(tmp_path / "kb.sqlite") as store:
+def test_authors_in_order_and_trimmed(store_target):
+    with Store(store_target) as store:
         store.upsert_papers([PaperRecord(paper_id=sha(1), authors=[
             AuthorRef("A", "1"), AuthorRef("B", "2"), AuthorRef("C", None)])])
         store.upsert_papers([PaperRecord(paper_id=sha(1), authors=[AuthorRef("B", "2"), AuthorRef("A", "1")])])
@@ -151,12 +151,12 @@ def test_migrations_are_numbered_without_gaps():
     assert versions == list(range(1, LATEST_VERSION + 1))
 
 
-def test_models_mirror_the_migrated_schema(tmp_path):
+def test_models_mirror_the_migrated_schema(store_target):
     from sqlmodel import SQLModel
 
     import kb.store.models  # noqa: F401  (registers the tables)
 
-    with Store(tmp_path / "kb.sqlite") as store:
+    with Store(store_target) as store:
         for table in SQLModel.metadata.sorted_tables:
             columns = {r[1] for r in store.conn.execute(f"PRAGMA table_info({table.name})")}
             assert columns, f"table {table.name} is declared in models.py but not migrated"

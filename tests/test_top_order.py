@@ -41,12 +41,12 @@ def themes_file(tmp_path_factory):
     return path
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory, themes_file):
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def store(request, tmp_path_factory, themes_file, new_target):
     """400 papers: most ranked (with many exact ties), 40 never ranked; a broad theme (with a
     sub-theme, manual negatives and manual positives) and a rare one; seeds and depths."""
     rng = random.Random(8)
-    db = tmp_path_factory.mktemp("top") / "kb.sqlite"
+    db = new_target(request.param, tmp_path_factory.mktemp("top"), "top")
     papers = [PaperRecord(sha(n), title=f"Paper {n}", year=rng.choice([None, 2015, 2019, 2020, 2023]),
                           citation_count=rng.choice([None, 0, 5, 50]), detail_level=2)
               for n in range(N_PAPERS)]
@@ -62,14 +62,22 @@ def store(tmp_path_factory, themes_file):
             seed = [rng.choice([0.0, 0.5, rng.random()]) for _ in ranked]
             import numpy as np
 
-            arrays = np.array(ranked), np.array(pagerank), np.array(seed)
+            relevance = [rng.choice([0.0, 1.0, rng.random()]) for _ in ranked]
+            arrays = np.array(ranked), np.array(pagerank), np.array(seed), np.array(relevance)
             seed_order = order_positions(arrays[0], arrays[2], arrays[1], top=PREFIX)
             pagerank_order = order_positions(arrays[0], arrays[1], top=PREFIX)
+            relevance_order = order_positions(arrays[0], arrays[3], arrays[2], top=PREFIX)
+
+            def position(o):
+                return None if o < 0 else int(o)
+
             conn.executemany(
                 "INSERT INTO paper_rank (paper, pagerank, seed_pagerank, cocitation, coupling, "
-                "in_citations, in_references, seed_order, pagerank_order) VALUES (?, ?, ?, 0, 0, ?, 0, ?, ?)",
-                [(i, pr, sp, rng.randrange(5), None if so < 0 else int(so), None if po < 0 else int(po))
-                 for i, pr, sp, so, po in zip(ranked, pagerank, seed, seed_order, pagerank_order)])
+                "in_citations, in_references, seed_order, pagerank_order, relevance, relevance_order) "
+                "VALUES (?, ?, ?, 0, 0, ?, 0, ?, ?, ?, ?)",
+                [(i, pr, sp, rng.randrange(5), position(so), position(po), rv, position(ro))
+                 for i, pr, sp, so, po, rv, ro in zip(ranked, pagerank, seed, seed_order,
+                                                      pagerank_order, relevance, relevance_order)])
             conn.executemany("INSERT INTO crawl_state (paper, depth) VALUES (?, ?)",
                              [(i, rng.randrange(4)) for i in ids if rng.random() < 0.8])
             conn.executemany("INSERT INTO seed (paper, source) VALUES (?, 'hand')", [(i,) for i in ids[:5]])
@@ -147,9 +155,12 @@ def test_rare_themes_and_long_pages_skip_the_prefix(store, themes_file, monkeypa
     assert not query._walks_rank_order(store, PaperFilter(limit=query.RANK_WALK_MAX_ROWS + 1))
 
 
-@pytest.mark.parametrize("sort, index", [("rank", "paper_rank_seed_order"),
+@pytest.mark.parametrize("sort, index", [("rank", "paper_rank_relevance_order"),
+                                         ("seed", "paper_rank_seed_order"),
                                          ("pagerank", "paper_rank_pagerank_order")])
 def test_the_prefix_is_walked_by_its_index_without_sorting(store, themes_file, monkeypatch, sort, index):
+    if store.backend != "sqlite":
+        pytest.skip("reads SQLite's EXPLAIN QUERY PLAN")
     monkeypatch.setenv("KB_THEMES", str(themes_file))
     sql, params = query._ordered_prefix_query(
         store, PaperFilter(theme="broad", year_from=2019, limit=20, sort=sort))
@@ -169,7 +180,7 @@ def test_rank_runs_store_the_prefix_and_keep_its_indexes(tmp_path, monkeypatch):
         compute_ranks(s)
         compute_ranks(s)
         names = {r[0] for r in s.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-        assert {"paper_rank_seed_order", "paper_rank_pagerank_order"} <= names
+        assert {"paper_rank_seed_order", "paper_rank_pagerank_order", "paper_rank_relevance_order"} <= names
         assert s.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         stored = [r[0] for r in s.conn.execute(
             "SELECT p.paper_id FROM paper_rank r JOIN paper p ON p.id = r.paper "

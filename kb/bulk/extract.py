@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 
 from kb.bulk.convert import convert
 from kb.bulk.engines import open_engine
-from kb.bulk.records import EDGE_ROW, PAPER_ROW, edge_record, paper_record
+from kb.bulk.records import edge_record, paper_record
 from kb.bulk.schema import column_types
 from kb.errors import UsageError
 from kb.sources.datasets.local import LocalDatasets, datasets_dir
@@ -198,12 +198,12 @@ def extract(db_path, options: ExtractOptions, *, settings=None, root=None, wait:
             engine_options: dict | None = None) -> ExtractReport:
     """Extract the seeds' neighbourhood into the store at ``db_path`` (under its writer lock)."""
     from kb.settings import Settings
-    from kb.store.locking import writer_lock
+    from kb.store.locking import writing
 
     settings = settings or Settings.from_env()
     local = LocalDatasets(root or datasets_dir(settings))
     tell = progress or (lambda p: None)
-    with writer_lock(db_path, "kb datasets extract", wait=wait), Store(db_path) as store:
+    with writing(db_path, "kb datasets extract", wait=wait) as store:
         seeds = [(r[0], r[1]) for r in store.conn.execute(
             "SELECT p.corpus_id, p.paper_id FROM seed s JOIN paper p ON p.id = s.paper ORDER BY p.id")]
         if not seeds:
@@ -247,7 +247,7 @@ def load(store: Store, engine, report: ExtractReport, options: ExtractOptions,
     from kb.crawl.runs import open_run
 
     with store.transaction() as conn:
-        report.run_id = open_run(conn, "bulk", json.dumps(params, sort_keys=True))
+        report.run_id = open_run(store, "bulk", json.dumps(params, sort_keys=True))
     before = store.counts()
     progress = ExtractProgress(stage="papers")
     paper_ids: dict[int, str] = {}

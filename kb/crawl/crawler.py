@@ -17,17 +17,23 @@ import asyncio
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 
-from kb.crawl.frontier import CITS, REFS, Entry, Frontier, FrontierRules
-from kb.errors import KbError, NotFoundError
+from kb.crawl.forum_lists import ForumLists
+from kb.crawl.frontier import CITS, REFS, Entry, Frontier, FrontierRules, is_post
+from kb.errors import ApiAuthError, ApiError, KbError, NotFoundError
 from kb.knowledge.query import seed_ids_of
-from kb.sources.s2.client import BATCH_SIZE, S2Client
-from kb.sources.s2.parse import PAPER_FIELDS, parse_edge_page, parse_paper
+from kb.sources.s2.client import BATCH_SIZE, RequestBudgetSpent, S2Client
+from kb.sources.s2.parse import DETAIL_FIELDS, parse_edge_page, parse_paper
 from kb.store import Store, utc_now
 
 log = logging.getLogger("kb.crawl")
+
+#: Lists failing with no other request answered since they began: the API is failing, not
+#: the lists; the run fails (and those lists stay in the frontier) instead of emptying it.
+OUTAGE_STREAK = 3
 
 
 @dataclass
@@ -41,6 +47,7 @@ class CrawlBudget:
     hub_citations: int = 5000
     fetch_details: bool = True
     concurrency: int = 8
+    retry_failed: bool = False  # try again the lists earlier runs set aside
 
     def rules(self) -> FrontierRules:
         return FrontierRules(max_depth=self.depth, direction=self.direction,
@@ -87,11 +94,16 @@ class CrawlReport:
     stopped_by: str | None = None
     retries: int = 0
     statuses: dict = field(default_factory=dict)
+    # Lists this run set aside after every try failed: [{"paper", "list", "error"}].
+    failed_lists: list = field(default_factory=list)
+    # Lists set aside (by this run or earlier ones) still waiting for `--retry-failed`.
+    lists_set_aside: int = 0
     # The exit code of the error that failed the run (kb.errors), so the CLI can tell a
     # refused API key (8) from an API that stopped answering (7).
     error_code: int = 0
     # Papers the store holds that the API answered 404 for: their lists stay to fetch.
     not_found: list = field(default_factory=list)
+    forum_requests: int = 0     # of ``requests``, those sent to the forum (posts' lists)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -100,9 +112,13 @@ class CrawlReport:
 class Crawler:
     def __init__(self, store: Store, client: S2Client, budget: CrawlBudget | None = None, *,
                  kind: str = "crawl", progress: Callable[[CrawlProgress], None] | None = None,
-                 theme_scorer=None, prepare=None, job: str | None = None):
+                 theme_scorer=None, prepare=None, job: str | None = None, forum=None):
         self.store = store
         self.client = client
+        # Forum posts' lists (body links, pingbacks) come through the forum client; without one
+        # a post is a dead end.
+        self.forum = forum
+        self.forum_lists = ForumLists(store, client, forum)
         self.budget = budget or CrawlBudget()
         self.kind = kind
         self.on_progress = progress
@@ -125,13 +141,18 @@ class Crawler:
         self._count_cost = 0.0
         # Papers whose nested record this run already stored: later pages only add their edges.
         self._stored_this_run: set[str] = set()
+        self.failed_lists: list[dict] = []
+        # Lists that failed every try, not yet known to be failing alone: (entry, direction,
+        # error, when their fetch began). A later request that succeeds proves the API works,
+        # and they are set aside; OUTAGE_STREAK of them with none succeeding is an outage.
+        self._suspects: list[tuple[Entry, str, ApiError, float]] = []
 
     # -- run bookkeeping -------------------------------------------------------------------------
     def _open_run(self) -> None:
         from kb.crawl.runs import open_run
 
         with self.store.transaction() as conn:
-            self.run_id = open_run(conn, self.kind, json.dumps(asdict(self.budget)), self.job)
+            self.run_id = open_run(self.store, self.kind, json.dumps(asdict(self.budget)), self.job)
             self._adopt_seeds(conn)
 
     def _adopt_seeds(self, conn) -> None:
@@ -150,12 +171,17 @@ class Crawler:
     def _close_run(self, status: str, message: str) -> None:
         with self.store.transaction() as conn:
             conn.execute(
-                "UPDATE crawl_run SET status = ?, finished_at = ?, message = ?, requests = ? "
-                "WHERE id = ?",
-                (status, utc_now(), message, self._requests_used(), self.run_id))
+                "UPDATE crawl_run SET status = ?, finished_at = ?, message = ?, requests = ?, "
+                "failed_lists = ? WHERE id = ?",
+                (status, utc_now(), message, self._requests_used(),
+                 json.dumps(self.failed_lists) if self.failed_lists else None, self.run_id))
+
+    def _requests_sent(self) -> int:
+        """Requests to every service the crawl uses: one budget covers papers and posts."""
+        return self.client.requests_sent + (self.forum.requests_sent if self.forum is not None else 0)
 
     def _requests_used(self) -> int:
-        return self.client.requests_sent - self._requests_at_start
+        return self._requests_sent() - self._requests_at_start
 
     # -- budget --------------------------------------------------------------------------------
     def _budget_left(self) -> bool:
@@ -204,9 +230,14 @@ class Crawler:
     # -- the crawl -------------------------------------------------------------------------------
     async def run(self) -> CrawlReport:
         self._started = time.monotonic()
-        self._requests_at_start = self.client.requests_sent
+        self._requests_at_start = self._requests_sent()
+        self._forum_at_start = self.forum.requests_sent if self.forum is not None else 0
+        if self.budget.max_requests is not None:
+            # Retries count: the client refuses to send more than the budget.
+            self.client.request_budget = self.client.requests_sent + self.budget.max_requests
         self._open_run()
-        self.frontier = Frontier(self.store, self.budget.rules(), self.theme_scorer)
+        self.frontier = Frontier(self.store, self.budget.rules(), self.theme_scorer,
+                                 retry_failed=self.budget.retry_failed)
         self.progress.expanded = sum(1 for e in self.frontier.entries.values() if e.status == "done")
         status, message = "completed", ""
         try:
@@ -216,9 +247,15 @@ class Crawler:
             await asyncio.gather(*workers)
             if self._failure is not None:
                 raise self._failure
+            if self._suspects:
+                # Nothing answered since they began: no proof they fail alone, so the run
+                # fails as in an outage and they stay in the frontier for the next one.
+                raise self._suspects[0][2]
         except KbError as exc:
             status, message = "failed", str(exc)
             self._error_code = exc.exit_code
+            for entry, direction, _, _ in self._suspects:
+                self.frontier.release(entry, direction)
         except (asyncio.CancelledError, KeyboardInterrupt):
             status, message = "interrupted", "stopped by the user"
             self._close_run(status, message)
@@ -234,6 +271,9 @@ class Crawler:
                 f"The API does not know {len(gone)} paper(s) this store holds (HTTP 404, e.g. "
                 f"{gone[0]}); their lists are kept to fetch. Is KB_S2_API_URL the service that "
                 "built this store?")]))
+        if status in ("completed", "partial") and self.failed_lists:
+            status = "incomplete"
+            message = _failed_lists_summary(self.failed_lists, message)
         self._close_run(status, message)
         self._report_progress(final=True)
         p = self.progress
@@ -242,9 +282,12 @@ class Crawler:
             new_papers=p.new_papers, new_edges=p.new_edges, truncated_lists=p.truncated_lists,
             edges_without_id=p.edges_without_id, errors=p.errors, expanded=p.expanded,
             frontier_left=p.frontier, duration=p.elapsed, rate=p.rate, message=message,
-            stopped_by=self._stop_reason, retries=self.client.retries,
-            statuses=dict(self.client.statuses),
+            stopped_by=self._stop_reason,
+            retries=self.client.retries + (self.forum.retries if self.forum is not None else 0),
+            statuses=dict(self.client.statuses + (self.forum.statuses if self.forum is not None else Counter())),
             error_code=self._error_code if status == "failed" else 0,
+            forum_requests=(self.forum.requests_sent - self._forum_at_start) if self.forum is not None else 0,
+            failed_lists=list(self.failed_lists), lists_set_aside=len(self.frontier.set_aside),
             not_found=list(p.not_found))
 
     async def _worker(self) -> None:
@@ -262,6 +305,8 @@ class Crawler:
             self._active += 1
             try:
                 await job()
+            except RequestBudgetSpent:
+                self._stop_reason = self._stop_reason or "max-requests"
             except KbError as exc:
                 self.progress.errors += 1
                 if self._failure is None:
@@ -276,6 +321,11 @@ class Crawler:
         if self.budget.fetch_details and len(frontier.needs_details) >= BATCH_SIZE:
             batch = frontier.details_batch(BATCH_SIZE)
             return lambda: self._fetch_details(batch)
+        if self.budget.fetch_details and self.forum is not None and frontier.needs_post_details:
+            # A post known only from a link: a few per post crawled, each worth its request
+            # (title, authors, date) before the next list of a thousand papers.
+            paper, paper_id = frontier.needs_post_details.popitem()
+            return lambda: self._fetch_post_details(paper, paper_id)
         while True:
             task = frontier.pop()
             if task is None:
@@ -292,27 +342,70 @@ class Crawler:
     async def _fetch_page(self, entry: Entry, direction: str) -> None:
         offset = entry.next_offset(direction)
         api_direction = "references" if direction == REFS else "citations"
+        began = time.monotonic()
         try:
-            data = await self.client.edge_page(entry.paper_id, api_direction, offset)
-            page = parse_edge_page(data, entry.paper_id, api_direction, offset=offset,
-                                   known=self._stored_this_run)
+            if is_post(entry.paper_id):
+                page = await self.forum_lists.page(entry.paper_id, direction)
+            else:
+                data = await self.client.edge_page(entry.paper_id, api_direction, offset)
+                page = parse_edge_page(data, entry.paper_id, api_direction, offset=offset,
+                                       known=self._stored_this_run)
         except NotFoundError:
             # The API does not know a paper the store holds (withdrawn, or another service
             # than the one that built the store): keep its list to fetch, say so in the report,
             # and do not ask again in this run.
-            self.frontier.set_aside(entry, direction)
+            self.frontier.skip_this_run(entry, direction)
             if entry.paper_id not in self.progress.not_found:  # its two lists: one paper
                 self.progress.not_found.append(entry.paper_id)
             with self.store.transaction() as conn:
                 self._add_run_counts(conn, errors=1)
             self.progress.errors += 1
             return
+        except ApiError as exc:
+            if isinstance(exc, ApiAuthError) or self.client.unreachable:
+                self.frontier.release(entry, direction)
+                raise
+            self._list_failed(entry, direction, exc, began)
+            return
         except BaseException:
             self.frontier.release(entry, direction)
             raise
         self._commit_page(entry, direction, page)
+        self._confirm_suspects()
+
+    def _list_failed(self, entry: Entry, direction: str, exc: ApiError, began: float) -> None:
+        """One list failed every try. It is set aside once another request has succeeded since
+        it began (the list fails alone); OUTAGE_STREAK lists failing with none succeeding is
+        an outage, which fails the run."""
+        self._suspects.append((entry, direction, exc, began))
+        self._confirm_suspects()
+        if len(self._suspects) >= OUTAGE_STREAK:
+            raise exc
+
+    def _confirm_suspects(self) -> None:
+        self._set_aside([s for s in self._suspects if s[3] < self.client.last_success_began])
+
+    def _set_aside(self, failures: list) -> None:
+        if not failures:
+            return
+        with self.store.transaction() as conn:
+            for entry, direction, exc, _ in failures:
+                self.frontier.set_list_aside(conn, entry, direction, self.client.policy.max_attempts,
+                                             str(exc), self.run_id)
+                self.failed_lists.append({"paper": entry.paper_id,
+                                          "list": "references" if direction == REFS else "citations",
+                                          "error": str(exc)})
+            self._add_run_counts(conn, errors=len(failures))
+        self.progress.errors += len(failures)
+        self._suspects = [s for s in self._suspects if s not in failures]
 
     def _commit_page(self, entry: Entry, direction: str, page) -> None:
+        try:
+            self._store_page(entry, direction, page)
+        finally:
+            self.frontier.unclaim(entry, direction)  # after the commit: others now see the offset
+
+    def _store_page(self, entry: Entry, direction: str, page) -> None:
         store, frontier = self.store, self.frontier
         with store.transaction() as conn:
             ids_before = store.internal_ids(p.paper_id for p in page.papers)
@@ -363,7 +456,7 @@ class Crawler:
 
     async def _fetch_details(self, batch: list[tuple[int, str]]) -> None:
         try:
-            answers = await self.client.get_papers([pid for _, pid in batch], PAPER_FIELDS)
+            answers = await self.client.get_papers([pid for _, pid in batch], DETAIL_FIELDS)
         except BaseException:
             self.frontier.return_details(batch)
             raise
@@ -376,6 +469,32 @@ class Crawler:
             self.store.upsert_papers(records, run_id=self.run_id)
             Frontier.mark_details_fetched(self.store.conn, [paper for paper, _ in batch])
         self.progress.batches += 1
+        self._confirm_suspects()
+
+    async def _fetch_post_details(self, paper: int, paper_id: str) -> None:
+        """The full record of a post known only from a link to it."""
+        try:
+            record = await self.forum_lists.details(paper_id)
+        except BaseException:
+            self.frontier.needs_post_details[paper] = paper_id
+            raise
+        with self.store.transaction():
+            if record is not None:
+                self.store.upsert_papers([record], run_id=self.run_id)
+            Frontier.mark_details_fetched(self.store.conn, [paper])
+        self.progress.batches += 1
+
+
+def _failed_lists_summary(failed: list[dict], budget_message: str) -> str:
+    """One line for a run that ended with lists still failing: what is missing, and how to
+    fetch it."""
+    first = failed[0]
+    what = f"{first['list']} of {first['paper']} ({first['error']})"
+    more = f" and {len(failed) - 1} more" if len(failed) > 1 else ""
+    noun = "list" if len(failed) == 1 else "lists"
+    line = (f"{len(failed)} {noun} still failing, set aside: {what}{more}; "
+            "`kb crawl --retry-failed` tries them again")
+    return f"{line}; {budget_message}" if budget_message else line
 
 
 def _theme_scorer():
@@ -394,29 +513,34 @@ def _theme_scorer():
 def crawl_session(db_path, budget: CrawlBudget | None = None, *, kind: str = "crawl",
                   what: str | None = None, settings=None, wait: bool = False,
                   progress: Callable[[CrawlProgress], None] | None = None,
-                  before: Callable[[Store, S2Client], Awaitable[None]] | None = None,
+                  before: Callable[..., Awaitable[None]] | None = None,
                   prepare=None, job: str | None = None, rank: bool = True,
                   tag: bool = False) -> CrawlReport:
-    """One crawl of the store at ``db_path``: under its writer lock, with one API client (so
-    the rate limit and request count cover ``before``, e.g. seeding, and the crawl together),
-    then ranks and (with ``tag``) automatic tags brought in step. ``prepare(crawler)`` narrows
-    the frontier before the crawl starts (a refresh)."""
-    from kb.store.locking import writing
+    """One crawl of the store at ``db_path``: under its writer lock, with one API client and
+    one forum client (so the rate limit and request count cover ``before(store, client,
+    forum)``, e.g. seeding, and the crawl together), then ranks and (with ``tag``) automatic
+    tags brought in step. ``prepare(crawler)`` narrows the frontier before the crawl starts (a
+    refresh). Crawls of one PostgreSQL store may run together: each claims the lists it
+    fetches, and they take turns for the ranks and tags."""
+    from kb.sources.forum.client import open_forum
+    from kb.store.locking import finishing_lock, writing
 
-    with writing(db_path, what or f"kb {kind}", wait=wait) as store:
+    what = what or f"kb {kind}"
+    with writing(db_path, what, wait=wait, shared=kind == "crawl" and before is None) as store:
         async def go() -> CrawlReport:
-            async with S2Client(settings) as client:
+            async with S2Client(settings) as client, open_forum(settings) as forum:
                 if before is not None:
-                    await before(store, client)
+                    await before(store, client, forum)
                 if not seed_ids_of(store):
                     raise NotFoundError(f"the store {db_path} has no seeds yet, so there is nothing "
                                         "to crawl from; add some with `kb seed add` (or run `kb build`)")
                 crawler = Crawler(store, client, budget, kind=kind, progress=progress,
-                                  theme_scorer=_theme_scorer(), prepare=prepare, job=job)
+                                  theme_scorer=_theme_scorer(), prepare=prepare, job=job, forum=forum)
                 return await crawler.run()
 
         report = asyncio.run(go())
-        after_crawl(store, report, rank=rank, tag=tag)
+        with finishing_lock(db_path, f"{what}: rank and tag"):
+            after_crawl(store, report, rank=rank, tag=tag)
         return report
 
 

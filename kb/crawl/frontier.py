@@ -19,6 +19,7 @@ import itertools
 import json
 from dataclasses import dataclass, field
 
+from kb.sources.forum.links import POST_KEY_PREFIX
 from kb.store import Store, utc_now
 
 SEED_PRIORITY = 1e6
@@ -48,8 +49,10 @@ class Entry:
         return self.refs_next if direction == REFS else self.cits_next
 
     def list_known_empty(self, direction: str) -> bool:
+        """The paper's own count says the list is empty. Counts are hints (the real API has
+        papers with referenceCount 0 and 150 references), so a seed's lists are always read."""
         count = self.reference_count if direction == REFS else self.citation_count
-        return count == 0
+        return count == 0 and self.depth > 0
 
 
 @dataclass
@@ -66,7 +69,8 @@ class FrontierRules:
 class Frontier:
     """In-memory priority queue over the store's ``crawl_state`` rows."""
 
-    def __init__(self, store: Store, rules: FrontierRules, theme_scorer=None):
+    def __init__(self, store: Store, rules: FrontierRules, theme_scorer=None, *,
+                 retry_failed: bool = False):
         self.store = store
         self.rules = rules
         self.theme_scorer = theme_scorer
@@ -74,8 +78,11 @@ class Frontier:
         self._heap: list[tuple[float, int, int, str]] = []
         self._seq = itertools.count()
         self._in_flight: set[tuple[int, str]] = set()
-        self._set_aside: set[tuple[int, str]] = set()
+        self._skipped_this_run: set[tuple[int, str]] = set()
         self.needs_details: dict[int, str] = {}
+        # Posts known only from a link (id, link text): their record is one forum request each,
+        # read when no list is left to fetch.
+        self.needs_post_details: dict[int, str] = {}
         # When set, only these papers (and the papers they lead to) are expanded: a refresh
         # works on what changed, not on work an earlier crawl left over.
         self.restricted: set[int] | None = None
@@ -85,11 +92,20 @@ class Frontier:
         # (``crawl_state.recheck_open``, so a refresh cut off mid-list is resumed): read newest
         # first, such a list ends at the first citer already known.
         self.reopened: set[int] = set()
-        self._load()
+        # Lists set aside after failing every try (``failed_list``): skipped unless retried.
+        self.set_aside: set[tuple[int, str]] = set()
+        # Lists set aside earlier that this crawl tries again (``kb crawl --retry-failed``).
+        self.retrying: set[tuple[int, str]] = set()
+        self._load(retry_failed)
 
     # -- loading -----------------------------------------------------------------------------
-    def _load(self) -> None:
+    def _load(self, retry_failed: bool) -> None:
         conn = self.store.conn
+        failed = {(r[0], r[1]) for r in conn.execute("SELECT paper, direction FROM failed_list")}
+        if retry_failed:
+            self.retrying = failed
+        else:
+            self.set_aside = failed
         rows = conn.execute(
             """SELECT s.paper, p.paper_id, s.depth, s.links, s.refs_next_offset, s.cits_next_offset,
                       s.status, p.year, p.citation_count, p.reference_count, s.seeds,
@@ -103,7 +119,7 @@ class Frontier:
             entry.theme_score = 0.0
             self.entries[entry.paper] = entry
             if not row[11] and row[12] < 2:
-                self.needs_details[entry.paper] = entry.paper_id
+                (self.needs_post_details if is_post(entry.paper_id) else self.needs_details)[entry.paper] = entry.paper_id
             self._push_tasks(entry)
         self.reopened = {r[0] for r in conn.execute("SELECT paper FROM crawl_state WHERE recheck_open = 1")}
 
@@ -137,6 +153,8 @@ class Frontier:
         return True
 
     def _task_allowed(self, entry: Entry, direction: str) -> bool:
+        if (entry.paper, direction) in self.set_aside:
+            return False
         return (entry.paper, direction) in self.forced_lists or (
             direction in self.rules.directions() and self._expandable(entry))
 
@@ -156,26 +174,56 @@ class Frontier:
             neg_priority, _, paper, direction = heapq.heappop(self._heap)
             entry = self.entries[paper]
             key = (paper, direction)
-            if key in self._in_flight or key in self._set_aside or \
+            if key in self._in_flight or key in self._skipped_this_run or \
                     entry.next_offset(direction) == LIST_DONE:
                 continue
             if not self._task_allowed(entry, direction):
                 continue
             if -neg_priority != self._task_priority(entry, direction):
                 continue  # stale: a fresher entry for this task is in the heap
+            if self.store.shared_writers and not self._claim(entry, direction):
+                continue  # another crawl of this store has it, or has finished it
             self._in_flight.add(key)
             return entry, direction
         return None
 
-    def set_aside(self, entry: Entry, direction: str) -> None:
+    def skip_this_run(self, entry: Entry, direction: str) -> None:
         """The task cannot be done in this run (the API does not know the paper): it stays
         to fetch in the store, but this run does not ask again."""
         self._in_flight.discard((entry.paper, direction))
-        self._set_aside.add((entry.paper, direction))
+        self._skipped_this_run.add((entry.paper, direction))
+        self.unclaim(entry, direction)
+
+    # -- several crawls of one store ---------------------------------------------------------
+    # On a store with several writers (PostgreSQL), a list is claimed before it is fetched and
+    # its offsets are read again from the store: another crawl may have moved them since this
+    # one loaded its frontier. The claim is dropped once the page is committed, so each page of
+    # a list is fetched by exactly one crawl.
+    @staticmethod
+    def _claim_key(entry: Entry, direction: str) -> str:
+        return f"list:{entry.paper}:{direction}"
+
+    def _claim(self, entry: Entry, direction: str) -> bool:
+        if not self.store.claim(self._claim_key(entry, direction)):
+            return False
+        row = self.store.conn.execute(
+            "SELECT refs_next_offset, cits_next_offset, status FROM crawl_state WHERE paper = ?",
+            (entry.paper,)).fetchone()
+        if row is not None:
+            entry.refs_next, entry.cits_next, entry.status = row[0], row[1], row[2]
+        if entry.next_offset(direction) == LIST_DONE:
+            self.store.release(self._claim_key(entry, direction))
+            return False
+        return True
+
+    def unclaim(self, entry: Entry, direction: str) -> None:
+        if self.store.shared_writers:
+            self.store.release(self._claim_key(entry, direction))
 
     def release(self, entry: Entry, direction: str) -> None:
         """The task's request ended without a committed page (error or budget): requeue it."""
         self._in_flight.discard((entry.paper, direction))
+        self.unclaim(entry, direction)
         self._push_tasks(entry)
 
     def reopen_citations(self, conn, paper: int) -> None:
@@ -184,7 +232,7 @@ class Frontier:
         entry = self.entries[paper]
         entry.cits_next = 0
         entry.status = "pending"
-        self._write_entry(conn, entry)
+        self._write_entry(conn, entry, CITS)
         conn.execute("UPDATE crawl_state SET recheck_open = 1 WHERE paper = ?", (paper,))
         self.reopened.add(paper)
         self.resume_citations(paper)
@@ -195,6 +243,20 @@ class Frontier:
         entry.citation_count = None  # the stored count is stale: never "known empty"
         self.forced_lists.add((paper, CITS))
         self._push_tasks(entry)
+
+    def set_list_aside(self, conn, entry: Entry, direction: str, tries: int, error: str,
+                       run_id: int) -> None:
+        """Stop asking for a list that failed every try, in this run and the next ones, until
+        a crawl retries the lists set aside."""
+        key = (entry.paper, direction)
+        self._in_flight.discard(key)
+        self.set_aside.add(key)
+        conn.execute(
+            """INSERT INTO failed_list (paper, direction, tries, error, run, failed_at)
+               VALUES (?, ?, ?, ?, ?, ?)
+               ON CONFLICT(paper, direction) DO UPDATE SET tries = failed_list.tries + excluded.tries,
+                   error = excluded.error, run = excluded.run, failed_at = excluded.failed_at""",
+            (entry.paper, direction, tries, error, run_id, utc_now()))
 
     def pending_tasks(self) -> int:
         return sum(
@@ -207,8 +269,9 @@ class Frontier:
         if entry.next_offset(direction) == 0 and entry.list_known_empty(direction):
             self._set_offset(entry, direction, LIST_DONE)
             with self.store.transaction() as conn:
-                self._write_entry(conn, entry)
+                self._write_entry(conn, entry, direction)
             self._in_flight.discard((entry.paper, direction))
+            self.unclaim(entry, direction)
             return True
         return False
 
@@ -228,6 +291,9 @@ class Frontier:
         this page added to the store.
         """
         self._set_offset(entry, direction, LIST_DONE if next_offset is None else next_offset)
+        if (entry.paper, direction) in self.retrying:
+            self.retrying.discard((entry.paper, direction))
+            conn.execute("DELETE FROM failed_list WHERE paper = ? AND direction = ?", (entry.paper, direction))
         if next_offset is None and direction == CITS and entry.paper in self.reopened:
             self.reopened.discard(entry.paper)
             conn.execute("UPDATE crawl_state SET recheck_open = 0 WHERE paper = ?", (entry.paper,))
@@ -251,7 +317,7 @@ class Frontier:
                 if self.restricted is not None:
                     self.restricted.add(paper)
                 if getattr(record, "detail_level", 0) < 2:
-                    self.needs_details[paper] = paper_id
+                    (self.needs_post_details if is_post(paper_id) else self.needs_details)[paper] = paper_id
                 inserts.append((paper, child.depth, self.priority(child), child.links,
                                 entry.paper, via, json.dumps(child.seeds), utc_now()))
             else:
@@ -267,32 +333,41 @@ class Frontier:
                 for s in (entry.seeds if entry.depth > 0 else [entry.paper]):
                     if s not in child.seeds and len(child.seeds) < 8:
                         child.seeds.append(s)
-                updates.append((child.depth, self.priority(child), child.links,
+                updates.append((child.depth, self.priority(child),
                                 reached_from, reached_from, via, json.dumps(child.seeds),
                                 utc_now(), paper))
             self._push_tasks(child)
+        # Links count up and depths only go down in the store itself, so that another crawl's
+        # discoveries of the same papers add up instead of overwriting each other.
         if inserts:
             conn.executemany(
                 """INSERT INTO crawl_state (paper, depth, priority, links, reached_from, reached_via,
                                             seeds, updated_at)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT(paper) DO NOTHING""", inserts)
+                   ON CONFLICT(paper) DO UPDATE SET links = crawl_state.links + 1,
+                       depth = MIN(crawl_state.depth, excluded.depth)""", inserts)
         if updates:
             conn.executemany(
-                """UPDATE crawl_state SET depth = ?, priority = ?, links = ?,
+                """UPDATE crawl_state SET depth = MIN(depth, ?), priority = ?, links = links + 1,
                        reached_from = COALESCE(?, reached_from),
                        reached_via = CASE WHEN ? IS NULL THEN reached_via ELSE ? END,
                        seeds = ?, updated_at = ?
                    WHERE paper = ?""", updates)
-        self._write_entry(conn, entry)
+        self._write_entry(conn, entry, direction)
         self._in_flight.discard((entry.paper, direction))
         self._push_tasks(entry)
 
-    def _write_entry(self, conn, entry: Entry) -> None:
+    def _write_entry(self, conn, entry: Entry, direction: str) -> None:
+        """Store the one list's offset (the other list may be another crawl's business)."""
+        column, other = (("refs_next_offset", "cits_next_offset") if direction == REFS
+                         else ("cits_next_offset", "refs_next_offset"))
+        offset = entry.next_offset(direction)
         conn.execute(
-            """UPDATE crawl_state SET refs_next_offset = ?, cits_next_offset = ?, status = ?,
+            f"""UPDATE crawl_state SET {column} = ?,
+                   status = CASE WHEN ? = {LIST_DONE} AND {other} = {LIST_DONE} THEN 'done'
+                                 ELSE 'pending' END,
                    updated_at = ? WHERE paper = ?""",
-            (entry.refs_next, entry.cits_next, entry.status, utc_now(), entry.paper))
+            (offset, offset, utc_now(), entry.paper))
 
     def details_batch(self, size: int) -> list[tuple[int, str]]:
         """Up to ``size`` papers still lacking a full record, removed from the waiting set."""
@@ -309,3 +384,8 @@ class Frontier:
     def mark_details_fetched(conn, papers: list[int]) -> None:
         conn.executemany("UPDATE crawl_state SET details_fetched = 1 WHERE paper = ?",
                          ((p,) for p in papers))
+
+
+def is_post(paper_id: str) -> bool:
+    """Forum posts have no Semantic Scholar record to fetch by batch."""
+    return paper_id.startswith(POST_KEY_PREFIX)

@@ -84,14 +84,24 @@ def jobs_path(db_path: Path, env: dict | None = None) -> Path:
     env = os.environ if env is None else env
     if env.get("KB_JOBS"):
         return Path(env["KB_JOBS"])
-    db_path = Path(db_path)
-    return db_path.with_name(f"{db_path.stem}.jobs.toml")
+    return _beside_store(db_path, "jobs.toml")
 
 
 def log_path(db_path: Path) -> Path:
     """The store's job log: one JSON line per run, ``<store name>.jobs.log`` beside it."""
+    return _beside_store(db_path, "jobs.log")
+
+
+def _beside_store(db_path, suffix: str) -> Path:
+    """``<store name>.<suffix>`` beside a SQLite store; for a PostgreSQL store,
+    ``<suffix>`` in kb's data directory."""
+    from kb.settings import DATA_DIR
+    from kb.store.base import is_postgres_url
+
+    if is_postgres_url(db_path):
+        return DATA_DIR / suffix
     db_path = Path(db_path)
-    return db_path.with_name(f"{db_path.stem}.jobs.log")
+    return db_path.with_name(f"{db_path.stem}.{suffix}")
 
 
 def load_jobs(path: Path) -> dict[str, Job]:
@@ -161,8 +171,9 @@ def is_due(store, job: Job, now: datetime | None = None) -> bool:
 def job_table(db_path: Path, jobs: dict[str, Job]) -> list[dict]:
     """Each job with when it last succeeded and whether it is due (`kb job list`)."""
     from kb.store import Store
+    from kb.store.base import store_exists
 
-    if not Path(db_path).exists():
+    if not store_exists(db_path):
         return [{**asdict(job), "last_success": None, "due": True} for job in jobs.values()]
     with Store(db_path, readonly=True) as store:
         rows = []
@@ -184,8 +195,9 @@ def run_job(db_path: Path, job: Job, *, settings=None, wait: bool = False, tag: 
     cannot run (no store, no seeds) fails: cron must hear about it, not see success."""
     from kb.crawl.crawler import CrawlBudget
     from kb.crawl.refresh import RefreshOptions, refresh
+    from kb.store.base import store_exists
 
-    if not Path(db_path).exists():
+    if not store_exists(db_path):
         result = JobResult(job.name, "failed", EXIT_FAILED,
                            message=f"no store at {db_path}; the job belongs to another store or "
                                    "the store was moved")

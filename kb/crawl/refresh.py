@@ -20,7 +20,8 @@ from kb.crawl.crawler import (
     CrawlReport,
     crawl_session,
 )
-from kb.sources.s2.parse import PAPER_FIELDS, parse_paper
+from kb.crawl.frontier import is_post
+from kb.sources.s2.parse import DETAIL_FIELDS, parse_paper
 from kb.store import Store, utc_now
 
 
@@ -69,10 +70,19 @@ async def _recheck(crawler: Crawler, watched: list[tuple[int, str, int | None]])
     often since, and go on with lists an earlier refresh reopened but did not finish (it has
     already stored the new counts, so comparing them again would find nothing)."""
     store, client, frontier = crawler.store, crawler.client, crawler.frontier
-    answers = await client.get_papers([pid for _, pid, _ in watched], PAPER_FIELDS)
+    # Forum posts have no count of citers to compare: their pingbacks are read again (one forum
+    # request each), and Semantic Scholar is never asked about them.
+    posts = [w for w in watched if is_post(w[1])]
+    papers = [w for w in watched if not is_post(w[1])]
+    answers = await client.get_papers([pid for _, pid, _ in papers], DETAIL_FIELDS) if papers else []
     fresh = [parse_paper(a, detail_level=2) if a is not None else None for a in answers]
     changed, resumed = [], []
-    for (paper, _pid, old_count), record in zip(watched, fresh):
+    for paper, _pid, _count in posts:
+        if paper in frontier.reopened:
+            resumed.append(paper)
+        elif crawler.forum is not None:
+            changed.append(paper)
+    for (paper, _pid, old_count), record in zip(papers, fresh):
         new_count = record.citation_count if record is not None else None
         if paper in frontier.reopened:
             resumed.append(paper)

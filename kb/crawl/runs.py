@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from kb.store import Store, utc_now
 
 
-def open_run(conn, kind: str, params: str, job: str | None = None) -> int:
-    """Start a run row (inside the caller's transaction); a run still marked running was
-    stopped before it could finish, so it is marked interrupted first."""
+def open_run(store, kind: str, params: str, job: str | None = None) -> int:
+    """Start a run row (inside the caller's transaction); a run still marked running whose
+    process is gone was stopped before it could finish, so it is marked interrupted first.
+    (On PostgreSQL other crawls may be running right now: their runs stay running.)"""
+    conn = store.conn
     conn.execute(
         "UPDATE crawl_run SET status = 'interrupted', finished_at = COALESCE(finished_at, ?), "
         "message = COALESCE(message, 'the process stopped before finishing') "
-        "WHERE status = 'running'", (utc_now(),))
-    return conn.execute(
-        "INSERT INTO crawl_run (kind, started_at, status, params, job) VALUES (?, ?, 'running', ?, ?)",
-        (kind, utc_now(), params, job)).lastrowid
+        f"WHERE status = 'running' AND NOT ({store.live_run_condition()})", (utc_now(),))
+    run_id = conn.execute(
+        "INSERT INTO crawl_run (kind, started_at, status, params, job) "
+        "VALUES (?, ?, 'running', ?, ?) RETURNING id", (kind, utc_now(), params, job)).fetchone()[0]
+    store.hold_run(run_id)
+    return run_id
 
 
 def _seconds_between(start: str | None, end: str | None) -> float | None:
@@ -35,5 +40,6 @@ def list_runs(store: Store, limit: int = 20) -> list[dict]:
     for row in rows:
         item = dict(row)
         item["duration_s"] = _seconds_between(item["started_at"], item["finished_at"])
+        item["failed_lists"] = json.loads(item["failed_lists"] or "[]")
         result.append(item)
     return result

@@ -67,8 +67,10 @@ def new_papers(store: Store, since: Since, *, theme: str | None = None, limit: i
         where.append(fragment)
         params += theme_params
     seed_source = "SELECT paper FROM seed"
+    # Ordered outside: an ORDER BY expression may use output columns only in a subquery.
     sql = f"""
-        SELECT p.id, p.paper_id, p.title, p.year, p.venue, p.authors, p.citation_count, p.added_at,
+        SELECT * FROM (
+        SELECT r.relevance AS rank_value, p.id, p.paper_id, p.title, p.year, p.venue, p.authors, p.citation_count, p.added_at,
                p.added_by_run, s.depth, s.reached_via, rf.title AS reached_from_title,
                (SELECT count(*) FROM citation c WHERE c.citing = p.id AND c.cited IN ({seed_source})) AS cites_seeds,
                (SELECT count(*) FROM citation c WHERE c.cited = p.id AND c.citing IN ({seed_source})) AS cited_by_seeds
@@ -77,13 +79,16 @@ def new_papers(store: Store, since: Since, *, theme: str | None = None, limit: i
         LEFT JOIN paper rf ON rf.id = s.reached_from
         LEFT JOIN paper_rank r ON r.paper = p.id
         WHERE {' AND '.join(where)}
-        ORDER BY r.seed_pagerank DESC NULLS LAST, (cites_seeds + cited_by_seeds) DESC,
-                 p.citation_count DESC, p.id
+        ) w
+        ORDER BY rank_value DESC NULLS LAST, (cites_seeds + cited_by_seeds) DESC,
+                 citation_count DESC, id
     """
     if limit:
         sql += " LIMIT ?"
         params.append(limit)
     rows = [dict(r) for r in conn.execute(sql, params)]
+    for row in rows:
+        del row["rank_value"]
     themes_by_paper = _themes(store, [r["id"] for r in rows])
     names = {slug: name for slug, name in conn.execute("SELECT slug, name FROM theme")}
     for row in rows:

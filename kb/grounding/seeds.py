@@ -56,6 +56,7 @@ class Outcome:
     resolved_by: str | None = None
     note: str | None = None
     cached: bool = False
+    post: object | None = None            # a PostRecord when the mention names a forum post
 
 
 def mention_key(m: Mention) -> str:
@@ -115,11 +116,13 @@ def _candidate(paper: dict, score: float) -> dict:
 class Resolver:
     """Resolves mentions through the API, the alias table and the store's cache."""
 
-    def __init__(self, client, store: Store | None = None, *, use_cache: bool = True):
+    def __init__(self, client, store: Store | None = None, *, use_cache: bool = True, forum=None):
         self.client = client
         self.store = store
         self.use_cache = use_cache and store is not None
         self.requests_saved = 0
+        # With a forum client, mentions Semantic Scholar cannot place are looked up on the forum.
+        self.forum = forum
 
     async def resolve(self, mentions: list[Mention]) -> dict[str, Outcome]:
         """One outcome per distinct mention key."""
@@ -143,6 +146,10 @@ class Resolver:
         rest = [(k, m) for k, m in todo.items() if not m.id]
         results = await asyncio.gather(*(self._resolve_one(m) for _, m in rest))
         outcomes.update({k: o for (k, _), o in zip(rest, results)})
+        if self.forum is not None:
+            from kb.grounding.posts import consult_forum
+
+            await consult_forum(self.forum, todo, outcomes)
         return outcomes
 
     def _cached(self, key: str) -> Outcome | None:
@@ -151,6 +158,8 @@ class Resolver:
             (key,)).fetchone()
         if row is None:
             return None
+        if self.forum is not None and row["status"] != "resolved" and row["resolved_by"] != "forum":
+            return None  # decided before the forum was consulted: ask again
         if row["status"] == "resolved":
             if not row["paper_id"] or self.store.paper_row(row["paper_id"]) is None:
                 return None
@@ -343,6 +352,7 @@ def _store_outcomes(store: Store, outcomes: dict[str, Outcome], kinds: dict[str,
     from kb.sources.s2.parse import parse_paper
 
     records = [r for r in (parse_paper(o.paper) for o in outcomes.values() if o.paper) if r]
+    records += [o.post for o in outcomes.values() if o.post is not None]
     if records:
         store.upsert_papers(records)
     ids = store.internal_ids({o.paper_id for o in outcomes.values() if o.status == "resolved" and o.paper_id})
@@ -388,6 +398,7 @@ class AddReport:
     seeds: int = 0
     requests: int = 0
     cached: int = 0
+    forum_requests: int = 0     # of ``requests``, those sent to the forum
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -408,6 +419,7 @@ def add_seeds(db_path: Path, *, documents: list[Path] = (), ids: list[str] = (),
               settings=None, wait: bool = False) -> AddReport:
     """`kb seed add`: resolve and store seeds from documents, ids, titles and BibTeX files,
     under the store's writer lock and with one API client for all of them."""
+    from kb.sources.forum.client import open_forum
     from kb.sources.s2.client import S2Client
     from kb.store.locking import writing
 
@@ -418,9 +430,10 @@ def add_seeds(db_path: Path, *, documents: list[Path] = (), ids: list[str] = (),
 
     async def run(store: Store) -> AddReport:
         total = AddReport()
-        async with S2Client(settings) as client:
+        async with S2Client(settings) as client, open_forum(settings) as forum:
             if documents:
-                total = total.merge(await add_documents(store, client, list(documents), aliases))
+                total = total.merge(await add_documents(store, client, list(documents), aliases,
+                                                        forum=forum))
             if ids:
                 total = total.merge(await add_ids(store, client, list(ids)))
             if titles:
@@ -434,14 +447,14 @@ def add_seeds(db_path: Path, *, documents: list[Path] = (), ids: list[str] = (),
 
 
 async def add_mentions(store: Store, client, groups: list[tuple[str, str, str, list[Mention]]],
-                       *, source: str = "document", replace: bool = True) -> AddReport:
+                       *, source: str = "document", replace: bool = True, forum=None) -> AddReport:
     """Resolve and store mentions grouped by document: (path, sha256, kind, mentions). A
     document added again replaces its earlier mentions; cached answers (and hand fixes) are
     reused."""
     # mentions the extractor is unsure of are kept for a human ("maybe") and cost no request
     all_mentions = [m for _, _, _, ms in groups for m in ms if m.confidence != MAYBE]
-    resolver = Resolver(client, store)
-    before = getattr(client, "requests_sent", 0)
+    resolver = Resolver(client, store, forum=forum)
+    before, forum_before = getattr(client, "requests_sent", 0), getattr(forum, "requests_sent", 0)
     outcomes = await resolver.resolve(all_mentions)
     for m in (m for _, _, _, ms in groups for m in ms if m.confidence == MAYBE):
         if m.kind == "title" and m.score < QUERY_SCORE:
@@ -451,7 +464,9 @@ async def add_mentions(store: Store, client, groups: list[tuple[str, str, str, l
         outcomes.setdefault(mention_key(m), outcome)
     kinds = {mention_key(m): m.kind for m in all_mentions}
     paper_of = _store_outcomes(store, {k: o for k, o in outcomes.items() if k in kinds}, kinds)
-    report = AddReport(requests=getattr(client, "requests_sent", 0) - before, cached=resolver.requests_saved)
+    forum_requests = getattr(forum, "requests_sent", 0) - forum_before
+    report = AddReport(requests=getattr(client, "requests_sent", 0) - before + forum_requests,
+                       cached=resolver.requests_saved, forum_requests=forum_requests)
     seed_papers: list[int] = []
     for path, sha, kind, mentions in groups:
         doc = _document_id(store, path, sha, kind)
@@ -471,8 +486,12 @@ async def add_mentions(store: Store, client, groups: list[tuple[str, str, str, l
             if replace:
                 conn.execute("DELETE FROM mention WHERE document = ?", (doc,))
             conn.executemany(
-                'INSERT OR REPLACE INTO mention (document, surface, start, "end", kind, sentence, norm_text, status, paper, '
-                "candidates, resolved_by, score, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                'INSERT INTO mention (document, surface, start, "end", kind, sentence, norm_text, status, paper, '
+                "candidates, resolved_by, score, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                'ON CONFLICT (document, start, "end") DO UPDATE SET ' + ", ".join(
+                    f"{c} = excluded.{c}" for c in ("surface", "kind", "sentence", "norm_text", "status",
+                                                    "paper", "candidates", "resolved_by", "score", "note")),
+                rows)
         report.documents.append(path)
         report.mentions += len(mentions)
     report.new_seeds = make_seeds(store, seed_papers, source)
@@ -480,13 +499,13 @@ async def add_mentions(store: Store, client, groups: list[tuple[str, str, str, l
     return report
 
 
-async def add_documents(store: Store, client, paths: list[Path], aliases: AliasTable) -> AddReport:
+async def add_documents(store: Store, client, paths: list[Path], aliases: AliasTable, *, forum=None) -> AddReport:
     groups = []
     for path in paths:
         text = read_text(path)
         mentions = extract(text, file=str(path), aliases=aliases)
         groups.append((str(Path(path).resolve()), _sha256(text), "text", mentions))
-    return await add_mentions(store, client, groups)
+    return await add_mentions(store, client, groups, forum=forum)
 
 
 def _manual_mention(surface: str, kind: str, *, pid: str | None = None) -> Mention:

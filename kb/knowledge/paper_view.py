@@ -3,8 +3,9 @@
 A reader deciding whether a paper matters wants, in one place: what it is (bibliographic
 fields and links), what it is about (themes with where each tag came from, TLDR, abstract),
 how it sits in the graph (rank figures and their positions among all stored papers, distance
-from the seeds), why kb has it (the seed sentences that name it), and its strongest
-neighbours in the store (references and citers ordered by relevance to the seeds).
+from the seeds, and why its relevance is high: what it shares with which seeds), why kb has it
+(the seed sentences that name it), and its strongest neighbours in the store (references and
+citers ordered by relevance).
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from kb.knowledge.query import row_to_dict, seed_distance_sql, themes_for
+from kb.knowledge.query import row_to_dict, seed_distance_sql, seed_ids_of, themes_for
+from kb.knowledge.similar import why_relevant
 from kb.knowledge.trail import seed_distance
 
 S2_PAPER_URL = "https://www.semanticscholar.org/paper/{}"
-RANK_FIGURES = ("seed_pagerank", "pagerank", "cocitation", "coupling", "in_citations")
+RANK_FIGURES = ("relevance", "seed_pagerank", "pagerank", "cocitation", "coupling", "in_citations")
 
 
 def _json_list(value) -> list:
@@ -30,6 +32,8 @@ def _json_list(value) -> list:
 
 
 def links(row) -> dict:
+    if row["kind"] == "post":
+        return {"post": row["url"]} if row["url"] else {}
     out = {"semantic_scholar": S2_PAPER_URL.format(row["paper_id"])}
     if row["doi"]:
         out["doi"] = f"https://doi.org/{row['doi']}"
@@ -56,7 +60,7 @@ def rank_figures(store, paper: int) -> dict | None:
     if row is None:
         return None
     # One scan counts, for every figure at once, the papers ranked above this one.
-    sums = ", ".join(f"coalesce(sum({name} > ?), 0)" for name in RANK_FIGURES)
+    sums = ", ".join(f"count(*) FILTER (WHERE {name} > ?)" for name in RANK_FIGURES)
     counts = store.conn.execute(f"SELECT count(*), {sums} FROM paper_rank",
                                 [row[name] for name in RANK_FIGURES]).fetchone()
     ranked = counts[0]
@@ -91,12 +95,12 @@ def _neighbours(store, paper: int, direction: str, limit: int) -> tuple[int, lis
     conn = store.conn
     total = conn.execute(f"SELECT count(*) FROM citation c WHERE {edge}", (paper,)).fetchone()[0]
     rows = conn.execute(
-        f"SELECT p.id, p.paper_id, p.title, p.year, p.authors, r.seed_pagerank, r.pagerank, "
+        f"SELECT p.id, p.paper_id, p.title, p.year, p.authors, r.relevance, r.seed_pagerank, r.pagerank, "
         f"r.in_citations, c.is_influential, {seed_distance_sql(store)} AS seed_distance "
         f"FROM citation c JOIN paper p ON p.id = {other} "
         f"LEFT JOIN paper_rank r ON r.paper = p.id "
         f"LEFT JOIN crawl_state cs ON cs.paper = p.id "
-        f"WHERE {edge} ORDER BY r.seed_pagerank DESC NULLS LAST, r.pagerank DESC NULLS LAST, "
+        f"WHERE {edge} ORDER BY r.relevance DESC NULLS LAST, r.seed_pagerank DESC NULLS LAST, "
         f"p.id LIMIT ?", (paper, limit)).fetchall()
     return total, [row_to_dict(r) for r in rows]
 
@@ -126,7 +130,20 @@ def paper_view(store, row: sqlite3.Row, *, neighbours: int = 8, sentences: int =
         "source": source(store, row),
         "tldr": row["tldr"],
         "abstract": row["abstract"],
+        "kind": row["kind"],
+        # Lists longer than the API's 10,000-entry window: only their start could be fetched.
+        "truncated_lists": [name for name, flag in (("references", row["refs_truncated"]),
+                                                    ("citations", row["cits_truncated"])) if flag],
+        "failing_lists": [{"list": "references" if d == "refs" else "citations", "error": e}
+                          for d, e in conn.execute(
+                              "SELECT direction, error FROM failed_list WHERE paper = ?", (pid,))],
     }
+    if row["kind"] == "post":
+        post = conn.execute("SELECT forum_id, slug, karma, vote_count, comment_count, word_count, af, tags "
+                            "FROM post WHERE paper = ?", (pid,)).fetchone()
+        if post is not None:
+            view["post"] = dict(post, af=None if post["af"] is None else bool(post["af"]),
+                                tags=_json_list(post["tags"]))
     view["themes"] = [{"theme": slug, "score": score, "source": source}
                       for slug, score, source in themes_for(store, [pid]).get(pid, [])]
     signals = _tag_signals(conn, pid)
@@ -147,6 +164,7 @@ def paper_view(store, row: sqlite3.Row, *, neighbours: int = 8, sentences: int =
         if reached:
             view["crawl"]["reached_from_paper"] = dict(reached)
     view["ranks"] = rank_figures(store, pid)
+    view["why"] = why_relevant(store, pid, seed_ids_of(store)) if not view["is_seed"] else []
     view["seed_sentences"] = seed_sentences(store, pid, limit=sentences)
     view["references_in_store"], view["references"] = _neighbours(store, pid, "references",
                                                                   neighbours)

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from kb.errors import UsageError
 
-#: Orderings a listing can ask for. ``relevance`` needs a full-text query (``kb search``).
+#: Orderings a listing can ask for. ``relevance`` needs a full-text query (``kb search``);
+#: ``rank``, the default, is the relevance figure of kb.knowledge.relevance.
 SORTS = ("relevance", "rank", "seed", "pagerank", "cocitation", "coupling", "citations",
          "store-citations", "year", "oldest")
 
@@ -29,7 +30,7 @@ KNOWN_CITATIONS = "max(COALESCE(p.citation_count, 0), COALESCE(r.in_citations, 0
 
 _NULLS_LAST = "DESC NULLS LAST"
 _ORDER = {
-    "rank": f"r.seed_pagerank {_NULLS_LAST}, r.pagerank {_NULLS_LAST}",
+    "rank": f"r.relevance {_NULLS_LAST}, r.seed_pagerank {_NULLS_LAST}",
     "seed": f"r.seed_pagerank {_NULLS_LAST}, r.pagerank {_NULLS_LAST}",
     "pagerank": f"r.pagerank {_NULLS_LAST}",
     "cocitation": f"r.cocitation {_NULLS_LAST}, r.seed_pagerank {_NULLS_LAST}",
@@ -44,7 +45,7 @@ _ORDER = {
 ROW_COLUMNS = (
     "id", "paper_id", "corpus_id", "title", "year", "venue", "authors", "doi", "arxiv_id",
     "citation_count", "detail_level", "pagerank", "seed_pagerank", "cocitation", "coupling",
-    "in_citations", "in_references", "seed_distance",
+    "in_citations", "in_references", "seed_distance", "relevance",
 )
 
 BM25_WEIGHTS = (10.0, 1.0, 2.0)  # title, abstract, tldr: a title hit says most about a paper
@@ -144,7 +145,7 @@ def _row_columns(store) -> list[str]:
     return ["p.id", "p.paper_id", "p.corpus_id", "p.title", "p.year", "p.venue", "p.authors",
             "p.doi", "p.arxiv_id", "p.citation_count", "p.detail_level", "r.pagerank",
             "r.seed_pagerank", "r.cocitation", "r.coupling", "r.in_citations",
-            "r.in_references", f"{seed_distance_sql(store)} AS seed_distance"]
+            "r.in_references", f"{seed_distance_sql(store)} AS seed_distance", "r.relevance"]
 
 
 def build_query(store, f: PaperFilter, *, match: str | None = None,
@@ -160,21 +161,19 @@ def build_query(store, f: PaperFilter, *, match: str | None = None,
         columns = _row_columns(store)
     params: list = []
     conditions, where_params = filter_where(store, f)
-    weights = ", ".join(repr(float(w)) for w in bm25_weights)
     if match is not None and not conditions and (count or f.sort == "relevance"):
-        return _text_only_query(columns, match, weights, f, count)
+        return _text_only_query(store, columns, match, bm25_weights, f, count)
+    source = "paper p"
     if match is not None:
+        source, condition, score = store.fulltext.joined(bm25_weights)
         if not count:
-            columns.append(f"-bm25(paper_fts, {weights}) AS score")
-        source = "paper_fts JOIN paper p ON p.id = paper_fts.rowid"
-    else:
-        source = "paper p"
+            columns.append(score)
+        if condition:
+            conditions.insert(0, condition)
+        params.append(match)
     sql = (f"SELECT {', '.join(columns)}\nFROM {source}\n"
            "LEFT JOIN paper_rank r ON r.paper = p.id\n"
            "LEFT JOIN crawl_state cs ON cs.paper = p.id")
-    if match is not None:
-        conditions.insert(0, "paper_fts MATCH ?")
-        params.append(match)
     params.extend(where_params)
     if conditions:
         sql += "\nWHERE " + "\n  AND ".join(conditions)
@@ -189,7 +188,7 @@ def build_query(store, f: PaperFilter, *, match: str | None = None,
 
 
 # Sorts whose order kb.knowledge.ranking stores as positions for the best papers (migration 0008).
-_ORDER_COLUMNS = {"rank": "seed_order", "seed": "seed_order", "pagerank": "pagerank_order"}
+_ORDER_COLUMNS = {"rank": "relevance_order", "seed": "seed_order", "pagerank": "pagerank_order"}
 # Below this many tagged papers a theme's own papers are the cheaper place to start: walking
 # the ordered prefix for a rare theme would read all of it only to find too few.
 RANK_WALK_MIN_TAGGED = 2000
@@ -239,15 +238,14 @@ def select_papers(store, f: PaperFilter) -> list[sqlite3.Row]:
     return store.conn.execute(sql, params).fetchall()
 
 
-def _text_only_query(columns: list[str], match: str, weights: str, f: PaperFilter,
-                     count: bool) -> tuple[str, list]:
-    """A text query with no other filter: FTS5 counts, scores and cuts to the page on its
-    own before anything is joined, which on a large store is several times faster than
-    joining every match first."""
+def _text_only_query(store, columns: list[str], match: str, weights: Sequence[float],
+                     f: PaperFilter, count: bool) -> tuple[str, list]:
+    """A text query with no other filter: the full-text index counts, scores and cuts to the
+    page on its own before anything is joined, which on a large store is several times
+    faster than joining every match first."""
     if count:
-        return "SELECT count(*) FROM paper_fts WHERE paper_fts MATCH ?", [match]
-    inner = (f"SELECT rowid, -bm25(paper_fts, {weights}) AS score FROM paper_fts "
-             "WHERE paper_fts MATCH ? ORDER BY score DESC, rowid")
+        return store.fulltext.count(), [match]
+    inner = store.fulltext.matches(weights)
     params: list = [match]
     if f.limit is not None or f.offset:
         inner += " LIMIT ? OFFSET ?"

@@ -13,6 +13,8 @@ Five figures per paper, recomputed together by ``kb rank`` and after every crawl
   citers of that reference) (Adamic-Adar: a shared obscure reference says more than a shared
   classic), summed over the seeds.
 * ``in_citations`` / ``in_references``: citers and references inside the store.
+* ``relevance``: the default order, combining the above with embedding similarity to the seeds
+  (kb.knowledge.relevance).
 
 The whole graph is loaded into scipy sparse matrices in a few bulk reads (no Python loop over
 edges), PageRank is plain power iteration with sparse matrix-vector products, and the
@@ -110,7 +112,7 @@ def _read_edges(store, max_id: int, *, chunk: int, workers: int):
     """All edges as two aligned arrays, read in citing-id chunks (bounded memory per chunk).
 
     On a big store the chunks are shared among threads, each with its own read-only
-    connection: SQLite runs without the GIL, so reading takes about 1/workers of the time.
+    connection (the database works without the GIL), so reading takes about 1/workers of the time.
     Those connections only see committed rows, so inside an open transaction (or on a small
     store) the store's own connection reads everything."""
     import numpy as np
@@ -119,10 +121,8 @@ def _read_edges(store, max_id: int, *, chunk: int, workers: int):
     if workers > 1 and len(bounds) > 1 and not store.conn.in_transaction:
         from concurrent.futures import ThreadPoolExecutor
 
-        from kb.store import connect
-
         def work(w: int):
-            conn = connect(store.path, readonly=True)
+            conn = store.reader_connection()
             try:
                 return [(i, _read_edge_chunk(conn, bounds[i], bounds[i] + chunk))
                         for i in range(w, len(bounds), workers)]
@@ -329,11 +329,13 @@ class Ranks:
     in_references: "object"
     iterations: int
     seed_iterations: int
+    relevance: "object" = None
 
 
 def rank_graph(graph: Graph, *, alpha: float = ALPHA, tol: float = TOL,
-               max_iter: int = MAX_ITER) -> Ranks:
+               max_iter: int = MAX_ITER, similarity=None) -> Ranks:
     """All the figures for a loaded graph. With no seeds, seed-relative figures are 0.
+    ``similarity`` (embedding cosine with the seeds, per paper) feeds the relevance figure.
 
     The seed PageRank follows citations both ways: a paper that builds on the seeds (cites
     them) is as relevant to them as one they build on, and the crawl follows both too."""
@@ -348,7 +350,7 @@ def rank_graph(graph: Graph, *, alpha: float = ALPHA, tol: float = TOL,
         variants.append((restart, True))
     vectors, iterations = pagerank_many(a, variants, alpha=alpha, tol=tol, max_iter=max_iter)
     global_pr, seed_pr = vectors[0], (vectors[1] if graph.seeds.size else np.zeros(n))
-    return Ranks(
+    ranks = Ranks(
         ids=graph.ids,
         pagerank=global_pr,
         seed_pagerank=seed_pr,
@@ -359,6 +361,26 @@ def rank_graph(graph: Graph, *, alpha: float = ALPHA, tol: float = TOL,
         iterations=iterations[0],
         seed_iterations=iterations[1] if graph.seeds.size else 0,
     )
+    ranks.relevance = relevance_of(graph, ranks, similarity=similarity).score
+    return ranks
+
+
+def relevance_of(graph: Graph, ranks: Ranks, *, similarity=None):
+    """kb.knowledge.relevance for a ranked graph. Seeds come first (they are what the reader
+    said is relevant), in seed PageRank order; without seeds relevance is global PageRank."""
+    from kb.knowledge.relevance import relevance
+
+    if not graph.seeds.size:
+        from kb.knowledge.relevance import Relevance
+
+        return Relevance(score=ranks.pagerank.copy(), signals={})
+    result = relevance(seeds=graph.seeds, seed_pagerank=ranks.seed_pagerank,
+                       pagerank=ranks.pagerank, cocitation=ranks.cocitation,
+                       coupling=ranks.coupling, in_citations=ranks.in_citations,
+                       similarity=similarity)
+    top = float(result.score.max()) if result.score.size else 0.0
+    result.score[graph.seeds] = top + 1.0 + ranks.seed_pagerank[graph.seeds]
+    return result
 
 
 # -- storing -----------------------------------------------------------------------------------
@@ -380,19 +402,25 @@ def order_positions(ids, primary, secondary=None, *, top: int):
     return positions
 
 
-def write_ranks(store, ranks: Ranks, summary_fields: dict) -> None:
-    """Store every paper's figures and record the run, in one transaction."""
+def write_ranks(store, ranks: Ranks, summary_fields: dict, *, sketch_blocks=None) -> None:
+    """Store every paper's figures (and the embedding sketch) and record the run, in one
+    transaction."""
+    import numpy as np
+
+    if ranks.relevance is None:
+        ranks.relevance = np.zeros(len(ranks.ids))
     seed_order = order_positions(ranks.ids, ranks.seed_pagerank, ranks.pagerank, top=TOP_ORDER_SLICE)
     pagerank_order = order_positions(ranks.ids, ranks.pagerank, top=TOP_ORDER_SLICE)
+    relevance_order = order_positions(ranks.ids, ranks.relevance, ranks.seed_pagerank, top=TOP_ORDER_SLICE)
     figures = (ranks.ids, ranks.pagerank, ranks.seed_pagerank, ranks.cocitation, ranks.coupling,
-               ranks.in_citations, ranks.in_references)
+               ranks.in_citations, ranks.in_references, ranks.relevance)
     n = len(ranks.ids)
 
     def rows(chunk: int = 100_000):
         # Python objects for one chunk at a time: a million rows at once would cost ~250 MB.
         for start in range(0, n, chunk):
             orders = ([None if x < 0 else x for x in o[start:start + chunk].tolist()]
-                      for o in (seed_order, pagerank_order))
+                      for o in (seed_order, pagerank_order, relevance_order))
             yield from zip(*(c[start:start + chunk].tolist() for c in figures), *orders)
 
     # Upsert rather than delete-and-insert: rewriting rows in place is faster than freeing
@@ -402,18 +430,24 @@ def write_ranks(store, ranks: Ranks, summary_fields: dict) -> None:
     with store.transaction() as conn:
         order_indexes = conn.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-            "AND name IN ('paper_rank_seed_order', 'paper_rank_pagerank_order')").fetchall()
+            "AND name IN ('paper_rank_seed_order', 'paper_rank_pagerank_order', "
+            "'paper_rank_relevance_order')").fetchall()
         for name, _ in order_indexes:
             conn.execute(f"DROP INDEX {name}")
         conn.executemany(
             "INSERT INTO paper_rank (paper, pagerank, seed_pagerank, cocitation, coupling, "
-            "in_citations, in_references, seed_order, pagerank_order) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "in_citations, in_references, relevance, seed_order, pagerank_order, relevance_order) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(paper) DO UPDATE SET pagerank = excluded.pagerank, "
             "seed_pagerank = excluded.seed_pagerank, cocitation = excluded.cocitation, "
             "coupling = excluded.coupling, in_citations = excluded.in_citations, "
-            "in_references = excluded.in_references, seed_order = excluded.seed_order, "
-            "pagerank_order = excluded.pagerank_order", rows())
+            "in_references = excluded.in_references, relevance = excluded.relevance, "
+            "seed_order = excluded.seed_order, pagerank_order = excluded.pagerank_order, "
+            "relevance_order = excluded.relevance_order", rows())
+        if sketch_blocks is not None:
+            from kb.knowledge.embeddings import write_sketch
+
+            write_sketch(conn, sketch_blocks)
         for _, sql in order_indexes:
             conn.execute(sql)
         conn.execute(
@@ -428,16 +462,20 @@ def compute_ranks(store, *, alpha: float = ALPHA, tol: float = TOL,
     """Recompute and store every paper's ranks. The crawler calls this after each crawl."""
     if store.readonly:
         raise StoreError(f"the store {store.path} is open read-only; ranks cannot be written")
+    from kb.knowledge.embeddings import scan
+
     t0 = time.perf_counter()
     graph = load_graph(store)
+    embedded = scan(store, graph.ids, graph.ids[graph.seeds])
     t1 = time.perf_counter()
-    ranks = rank_graph(graph, alpha=alpha, tol=tol, max_iter=max_iter)
+    ranks = rank_graph(graph, alpha=alpha, tol=tol, max_iter=max_iter,
+                       similarity=embedded.similarity)
     t2 = time.perf_counter()
     fields = {"computed_at": utc_now(), "papers": graph.n, "edges": int(graph.adjacency.nnz),
               "seeds": int(graph.seeds.size), "iterations": ranks.iterations,
               "seed_iterations": ranks.seed_iterations,
               "seconds": round(t2 - t0, 3)}
-    write_ranks(store, ranks, fields)
+    write_ranks(store, ranks, fields, sketch_blocks=embedded.blocks)
     t3 = time.perf_counter()
     return RankSummary(
         papers=fields["papers"], edges=fields["edges"], seeds=fields["seeds"],

@@ -3,8 +3,8 @@
 Users paste whatever they have at hand: an S2 sha or the first characters of one (``kb seed
 list`` shows ten), the store's own number (``#12`` or ``12``, as listings show it),
 ``CorpusId:``, a DOI, an arXiv id (with or without ``ARXIV:``, any version), an arXiv / DOI /
-Semantic Scholar URL, or a few words of the title. :func:`resolve_paper` turns any of them into
-the one stored paper it names, or fails with one line that says what to try next, so
+Semantic Scholar URL, a forum post (``FORUM:<id>`` or its URL), or a few words of the title.
+:func:`resolve_paper` turns any of them into the one stored paper it names, or fails with one line that says what to try next, so
 ``kb show``, ``kb trail``, ``kb tag``, ``kb list`` and ``kb seed rm`` all accept the same
 things.
 """
@@ -15,6 +15,7 @@ import re
 import sqlite3
 
 from kb.errors import NotFoundError, UsageError
+from kb.sources.forum.links import post_ref
 
 _SHA = re.compile(r"^[0-9a-f]{40}$", re.I)
 # The short ids listings show (``kb seed list`` prints ten characters of the sha).
@@ -114,6 +115,12 @@ def resolve_paper(store, text: str, *, candidates: int = 5) -> sqlite3.Row:
     if not text or not str(text).strip():
         raise UsageError(f"name a paper: {HOW_TO_NAME}")
     text = str(text)
+    post = post_ref(text)
+    if post is not None:
+        row = store.conn.execute("SELECT * FROM paper WHERE paper_id = ?", (post,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no forum post {post} in the store {store.path}")
+        return row
     ref = parse_paper_ref(text)
     if ref is None:
         return _resolve_title(store, text.strip(), candidates)
@@ -148,13 +155,16 @@ def _resolve_prefix(store, prefix: str, text: str, candidates: int) -> sqlite3.R
     raise _ambiguous(text, rows, candidates)
 
 
-def _title_match_expression(fragment: str) -> str | None:
+def _title_match_expression(fragment: str, dialect: str = "sqlite") -> str | None:
+    from kb.knowledge.search import All, Term, compile_node, compile_tsquery
+
     words = [w for w in re.findall(r"\w+", fragment) if w.strip("_")]
     if not words:
         return None
-    quoted = [f'"{w}"' for w in words]
-    quoted[-1] += "*"  # the last word may be half typed
-    return "title : (" + " AND ".join(quoted) + ")"
+    terms = [Term(w, field="title") for w in words[:-1]]
+    terms.append(Term(words[-1], prefix=True, field="title"))  # the last word may be half typed
+    node = All(tuple(terms)) if len(terms) > 1 else terms[0]
+    return compile_node(node) if dialect == "sqlite" else compile_tsquery(node)
 
 
 def _norm_title(value: str | None) -> str:
@@ -168,12 +178,15 @@ def _resolve_title(store, fragment: str, candidates: int) -> sqlite3.Row:
     if len(exact) == 1:
         return exact[0]
     rows: list[sqlite3.Row] = []
-    expression = _title_match_expression(fragment)
+    expression = _title_match_expression(fragment, store.fulltext.dialect)
     if expression:
-        rows = conn.execute(
-            "SELECT p.* FROM paper_fts JOIN paper p ON p.id = paper_fts.rowid "
-            "WHERE paper_fts MATCH ? ORDER BY bm25(paper_fts, 10.0, 1.0, 1.0), p.id LIMIT ?",
-            (expression, candidates + 1)).fetchall()
+        try:
+            rows = conn.execute(
+                f"SELECT p.* FROM ({store.fulltext.matches((10.0, 1.0, 1.0))} LIMIT ?) m "
+                "JOIN paper p ON p.id = m.rowid ORDER BY m.score DESC, p.id",
+                (expression, candidates + 1)).fetchall()
+        except sqlite3.OperationalError:
+            rows = []
     if not rows:
         escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         rows = conn.execute("SELECT * FROM paper WHERE title LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",

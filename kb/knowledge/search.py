@@ -285,9 +285,35 @@ def compile_node(node: Node) -> str:
     raise TypeError(node)
 
 
-def to_match_expression(query: str) -> str:
-    """A safe FTS5 MATCH expression for a user's query."""
-    return compile_node(parse_query(query))
+_WEIGHT_OF_FIELD = {"title": "A", "tldr": "B", "abstract": "C"}  # as migrations/postgresql/0001
+
+
+def _tsquery_lexeme(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def compile_tsquery(node: Node) -> str:
+    """The same tree as a PostgreSQL ``to_tsquery`` expression: every term is a quoted string
+    (several words in one become a phrase), ``:*`` marks a prefix, a weight letter a field."""
+    if isinstance(node, Term):
+        suffix = ("*" if node.prefix else "") + (_WEIGHT_OF_FIELD[node.field] if node.field else "")
+        return _tsquery_lexeme(node.text) + (f":{suffix}" if suffix else "")
+    if isinstance(node, Any):
+        return "(" + " | ".join(compile_tsquery(c) for c in node.children) + ")"
+    if isinstance(node, All):
+        parts = [compile_tsquery(c) for c in node.children if not isinstance(c, Not)]
+        parts += [f"!{compile_tsquery(c.child)}" for c in node.children if isinstance(c, Not)]
+        return "(" + " & ".join(parts) + ")"
+    if isinstance(node, Not):
+        raise UsageError("the query only excludes words; add at least one word to look for")
+    raise TypeError(node)
+
+
+def to_match_expression(query: str, dialect: str = "sqlite") -> str:
+    """A safe full-text expression for a user's query: an FTS5 MATCH expression for SQLite,
+    a ``to_tsquery`` expression for PostgreSQL."""
+    node = parse_query(query)
+    return compile_node(node) if dialect == "sqlite" else compile_tsquery(node)
 
 
 # -- running a search --------------------------------------------------------------------------
@@ -309,7 +335,7 @@ def _run(store, sql: str, params: list) -> list[sqlite3.Row]:
         return store.conn.execute(sql, params).fetchall()
     except sqlite3.OperationalError as exc:
         text = str(exc)
-        if "fts5" in text or "syntax error" in text or "MATCH" in text:
+        if store.fulltext.is_query_error(text):
             raise UsageError(f"cannot search for that query ({text}); put unusual text in "
                              "\"quotes\"") from None
         raise
@@ -320,17 +346,17 @@ def snippets(store, expression: str, ids: list[int]) -> dict[int, str]:
     snippet() re-reads and re-tokenises a paper's text, too slow for every match."""
     if not ids:
         return {}
-    rows = _run(store, "SELECT rowid, snippet(paper_fts, -1, '«', '»', '…', 16) FROM paper_fts "
-                       "WHERE paper_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))",
-                [expression, json.dumps(ids)])
+    rows = _run(store, store.fulltext.snippets(), [expression, json.dumps(ids)])
     return {r[0]: r[1] for r in rows}
 
 
 def search(store, query: str, f: PaperFilter | None = None) -> SearchResult:
     """Papers matching ``query`` under the filter ``f`` (default: best 20 by relevance)."""
     f = f or PaperFilter(sort="relevance", limit=20)
-    expression = to_match_expression(query)
+    expression = to_match_expression(query, store.fulltext.dialect)
     sql, params = build_query(store, f, match=expression)
+    # Shown as kb's own quoted form on every backend, so --json output does not depend on it.
+    shown = expression if store.fulltext.dialect == "sqlite" else to_match_expression(query)
     rows = [row_to_dict(r) for r in _run(store, sql, params)]
     found = snippets(store, expression, [r["id"] for r in rows])
     for r in rows:
@@ -340,11 +366,11 @@ def search(store, query: str, f: PaperFilter | None = None) -> SearchResult:
         total = _run(store, count_sql, count_params)[0][0]
     else:
         total = len(rows) + f.offset
-    return SearchResult(query=query, expression=expression, total=total, rows=rows)
+    return SearchResult(query=query, expression=shown, total=total, rows=rows)
 
 
 def search_papers(store, query: str, f: PaperFilter | None = None) -> list[dict]:
     """Just the matching rows (for exports and reading lists), in the filter's order."""
     f = f or PaperFilter(sort="relevance")
-    sql, params = build_query(store, f, match=to_match_expression(query))
+    sql, params = build_query(store, f, match=to_match_expression(query, store.fulltext.dialect))
     return [row_to_dict(r) for r in _run(store, sql, params)]

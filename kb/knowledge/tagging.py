@@ -352,12 +352,17 @@ def training_labels(store, texts: Texts, taxonomy: Taxonomy, rules, thresholds: 
 
 
 def paper_forum_tags(store) -> dict[int, set[str]]:
-    """The forum tags of each paper that is a forum post.
-
-    Hook for forum posts as works (issue 16): until the store keeps posts' forum tags this is
-    empty, and the forum signal adds nothing. Themes name the forum tags they accept in
-    ``forum_tags`` (data/themes.toml)."""
-    return {}
+    """The forum tags (lower case) of each paper that is a forum post, from the ``post`` table.
+    Themes name the forum tags they accept in ``forum_tags`` (data/themes.toml)."""
+    out: dict[int, set[str]] = {}
+    for paper, tags in store.conn.execute("SELECT paper, tags FROM post WHERE tags IS NOT NULL"):
+        try:
+            names = json.loads(tags)
+        except ValueError:
+            continue
+        if isinstance(names, list):
+            out[paper] = {str(n).strip().lower() for n in names}
+    return out
 
 
 def forum_matrix(store, texts: Texts, taxonomy: Taxonomy):

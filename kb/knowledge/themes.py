@@ -425,9 +425,10 @@ def open_synced(db_path, taxonomy: Taxonomy | None = None):
     report); the caller closes the store."""
     from kb.errors import StoreError
     from kb.store import Store
+    from kb.store.base import store_exists
 
     taxonomy = taxonomy or load_taxonomy()
-    if not Path(db_path).exists():
+    if not store_exists(db_path):
         raise StoreError(f"no store at {db_path}; run `kb seed add` or `kb crawl` first")
     store = Store(db_path)
     try:
@@ -491,7 +492,7 @@ def tagged_at_least(store, slug: str | Sequence[str], count: int,
     slugs = theme_slugs_for_filter(taxonomy, slug)
     marks = ", ".join("?" for _ in slugs)
     found = store.conn.execute(
-        f"SELECT count(*) FROM (SELECT 1 FROM paper_theme WHERE theme IN ({marks}) LIMIT ?)",
+        f"SELECT count(*) FROM (SELECT 1 FROM paper_theme WHERE theme IN ({marks}) LIMIT ?) t",
         (*slugs, count)).fetchone()[0]
     return found >= count
 

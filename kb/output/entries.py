@@ -71,6 +71,7 @@ class ExportEntry:
     read_at: str | None = None
     note: str | None = None
     key: str | None = None  # the citation key, set by kb.output.formats.bibtex.assign_keys
+    kind: str = "paper"     # "paper" | "post" (a LessWrong / Alignment Forum post)
 
     # -- links -----------------------------------------------------------------------------
     @property
@@ -95,9 +96,19 @@ class ExportEntry:
     def pdf_url(self) -> str | None:
         return safe_url(self.open_access_pdf)
 
+    @property
+    def post_url(self) -> str | None:
+        """A forum post's own page."""
+        return safe_url(self.url) if self.kind == "post" else None
+
+    @property
+    def main_url(self) -> str | None:
+        """The one URL a citation carries: the post's page, else arXiv, DOI, PDF, Semantic Scholar."""
+        return self.post_url or self.arxiv_url or self.doi_url or self.pdf_url or self.s2_url
+
     def links(self) -> dict[str, str]:
         """The reader-facing links, in the order they are shown; absent ones are left out."""
-        pairs = (("s2", self.s2_url), ("doi", self.doi_url), ("arxiv", self.arxiv_url),
+        pairs = (("post", self.post_url), ("s2", self.s2_url), ("doi", self.doi_url), ("arxiv", self.arxiv_url),
                  ("pdf", self.pdf_url))
         return {k: v for k, v in pairs if v}
 

@@ -139,7 +139,7 @@ def collect_entries(store, ids: Sequence[int], *, list_items: dict[int, sqlite3.
             url=row["url"], themes=slugs, theme_names={s: names.get(s, s) for s in slugs},
             position=len(entries) + 1, seed_pagerank=row["_seed_pagerank"],
             pagerank=row["_pagerank"], seed_distance=row["_seed_distance"],
-            is_seed=i in seeds, why=why.get(i),
+            is_seed=i in seeds, why=why.get(i), kind=row["kind"],
         )
         if ext and not entry.arxiv_id and isinstance(ext, dict) and ext.get("ArXiv"):
             entry.arxiv_id = str(ext["ArXiv"])

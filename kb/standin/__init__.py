@@ -10,10 +10,10 @@ paths, limits and error bodies, and knobs for rate limits, faults, latency and o
 from kb.standin.corpus import (
     Corpus,
     default_works_files,
-    generate_corpus,
     load_works,
     standin_paper_id,
 )
+from kb.standin.generate import generate_corpus
 from kb.standin.faults import FaultRule, Faults
 from kb.standin.server import RequestRecord, StandIn, create_standin
 

@@ -23,7 +23,7 @@ import random
 import re
 import threading
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 from kb.standin.fields import AUTHOR_FIELDS, EdgeSpec, PaperSpec
 
@@ -36,6 +36,8 @@ NESTED_LIST_CAP = 1000
 _TOKEN = re.compile(r"[^\W_]+")
 _ARXIV_VERSION = re.compile(r"v\d+$", re.IGNORECASE)
 _SHA = re.compile(r"^[0-9a-fA-F]{40}$")
+#: Id prefixes the real API takes besides sha, CorpusId, DOI, ARXIV and URL -> externalIds key.
+_EXTERNAL_FORMS = {"mag": "MAG", "acl": "ACL", "pmid": "PubMed", "pmcid": "PubMedCentral"}
 
 
 # -- ids ---------------------------------------------------------------------------------------
@@ -244,6 +246,8 @@ class Corpus:
         self._by_corpus: dict[int, int] = {}
         self._by_doi: dict[str, int] = {}
         self._by_arxiv: dict[str, int] = {}
+        # MAG:, ACL:, PMID:, PMCID: ids, keyed by (externalIds key, value).
+        self._by_external: dict[tuple[str, str], int] = {}
         self._authors: dict[str, dict] = {}
         self._edge_meta: dict[tuple[int, int], dict] = {}
         self._next_corpus_id = 300_000_000
@@ -273,8 +277,8 @@ class Corpus:
         """The internal index for any id form the real API accepts, or None.
 
         Forms: 40-hex sha, ``CorpusId:n``, ``DOI:x`` or a bare ``10.x/...`` DOI, ``ARXIV:x``,
-        ``URL:`` with an arxiv.org or semanticscholar.org paper URL; prefixes are
-        case-insensitive.
+        ``MAG:n``, ``ACL:x``, ``PMID:n``, ``PMCID:n``, ``URL:`` with an arxiv.org or
+        semanticscholar.org paper URL; prefixes are case-insensitive.
         """
         pid = (paper_id or "").strip()
         if not pid:
@@ -294,6 +298,8 @@ class Corpus:
             return self._by_arxiv.get(normalize_arxiv(rest))
         if colon and p == "url":
             return self._resolve_url(rest.strip())
+        if colon and p in _EXTERNAL_FORMS:
+            return self._by_external.get((_EXTERNAL_FORMS[p], rest.strip().lower()))
         if pid.startswith("10.") and "/" in pid:
             return self._by_doi.get(normalize_doi(pid))
         return None
@@ -376,6 +382,9 @@ class Corpus:
             self._by_doi.setdefault(normalize_doi(str(ext["DOI"])), idx)
         if ext.get("ArXiv"):
             self._by_arxiv.setdefault(normalize_arxiv(str(ext["ArXiv"])), idx)
+        for key in _EXTERNAL_FORMS.values():
+            if ext.get(key):
+                self._by_external.setdefault((key, str(ext[key]).strip().lower()), idx)
 
     def _unindex_ids(self, idx: int, rec: dict) -> None:
         for index, key in ((self._by_corpus, rec.get("corpusId")),
@@ -383,6 +392,10 @@ class Corpus:
                            (self._by_arxiv, normalize_arxiv(str((rec.get("externalIds") or {}).get("ArXiv") or "")))):
             if key is not None and index.get(key) == idx:
                 del index[key]
+        ext = rec.get("externalIds") or {}
+        for key in _EXTERNAL_FORMS.values():
+            if ext.get(key) and self._by_external.get((key, str(ext[key]).strip().lower())) == idx:
+                del self._by_external[(key, str(ext[key]).strip().lower())]
 
     def _normalize_record(self, fields: dict, *, stub: bool) -> dict:
         rec: dict[str, Any] = {}
@@ -568,8 +581,20 @@ class Corpus:
             actual = sum(1 for c in self._cits[idx]
                          if (meta[(c, idx)].get("isInfluential", False) if (c, idx) in meta
                              else _EDGE_VARIANTS[_edge_variant(c, idx)]["isInfluential"]))
+        served = rec.get("_served")
+        if served and field in served:
+            return served[field]
         declared = (rec["_declared"] or {}).get(field)
         return max(actual, declared) if declared is not None else actual
+
+    def set_served_count(self, ref: str | int, field: str, value: int) -> None:
+        """Serve ``value`` as the paper's ``field`` whatever its lists hold: on the real API
+        ``referenceCount`` can be 0 for a paper with 150 references, and ``citationCount``
+        larger than the list it serves."""
+        with self._lock:
+            idx = self.index_of(ref)
+            self._records[idx].setdefault("_served", {})[field] = value
+            self._changed()
 
     def _stats(self) -> dict[str, tuple[int, int, int]]:
         stats = self._author_stats
@@ -613,9 +638,10 @@ class Corpus:
         return out
 
     def _embedding(self, idx: int, model: str) -> dict:
-        seed = int(hashlib.sha1(f"{self._records[idx]['paperId']}:{model}".encode()).hexdigest()[:12], 16)
-        rng = random.Random(seed)
-        return {"model": model, "vector": [round(rng.gauss(0.0, 2.0), 6) for _ in range(768)]}
+        from kb.standin.embedding import paper_vector
+
+        rec = self._records[idx]
+        return {"model": model, "vector": paper_vector(rec["paperId"], rec.get("_topic"), model)}
 
     def _paper_obj(self, idx: int, spec: PaperSpec, *, as_stub: bool = False) -> dict:
         rec = self._records[idx]
@@ -714,6 +740,10 @@ class Corpus:
         return (self._edge_prefix(citing, cited, spec.edge_fields, key)
                 + self.render(other, spec.paper, null_id=null_id) + "}")
 
+    def neighbour_indexes(self, idx: int) -> list[int]:
+        """The papers it cites and the papers citing it (internal indexes)."""
+        return [*self._refs[idx], *self._cits[idx]]
+
     def edge_attributes(self, citing: int, cited: int) -> dict:
         """isInfluential, contexts and intents of one edge, as every list page serves them
         (the bulk citations dataset reads them here so that both forms agree)."""
@@ -762,13 +792,3 @@ _ALL_FLAT_FIELDS = tuple(f for f in (
     "venue", "year", "referenceCount", "citationCount", "influentialCitationCount",
     "isOpenAccess", "openAccessPdf", "fieldsOfStudy", "s2FieldsOfStudy", "tldr",
     "publicationTypes", "publicationDate", "journal", "citationStyles", "authors"))
-
-
-def generate_corpus(n_papers: int, seed: int = 0, works: Iterable[str | Path | dict] | None = None,
-                    hub_citers: int | None = None, **options: Any) -> Corpus:
-    """A realistic synthetic corpus; see :func:`kb.standin.generate.generate_corpus`."""
-    from kb.standin.generate import generate_corpus as _generate
-
-    return _generate(n_papers, seed=seed, works=works, hub_citers=hub_citers, **options)
-
-

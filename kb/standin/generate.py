@@ -21,6 +21,7 @@ import itertools
 import random
 import re
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -32,6 +33,7 @@ from kb.standin.corpus import (
     normalize_arxiv,
     normalize_title,
     standin_paper_id,
+    work_key,
 )
 
 _VENUE_NS = uuid.UUID("6ba7b811-9dad-11d1-80b4-00c04fd430c8")
@@ -117,7 +119,7 @@ def _work_record(work: dict, corpus_id: int) -> dict:
 
 
 class _TextMaker:
-    """Titles, abstracts and tldrs from the vocabulary, reproducible per seed."""
+    """Titles, abstracts and tldrs from a topic's vocabulary, reproducible per seed."""
 
     def __init__(self, rng: random.Random, taken: set[str]):
         self.rng = rng
@@ -126,13 +128,16 @@ class _TextMaker:
     def _pick(self, seq):
         return seq[int(self.rng.random() * len(seq))]
 
-    def _slots(self) -> dict[str, str]:
+    def _slots(self, topic: "Topic") -> dict[str, str]:
         pick = self._pick
-        c1, c2 = pick(vocab.CONCEPTS), pick(vocab.CONCEPTS)
-        if c2 == c1:
-            c2 = vocab.CONCEPTS[(vocab.CONCEPTS.index(c1) + 1) % len(vocab.CONCEPTS)]
-        adj, prop, domain, method = (pick(vocab.ADJECTIVES), pick(vocab.PROPERTIES),
-                                     pick(vocab.DOMAINS), pick(vocab.METHODS))
+        phrases = topic.phrases
+        c1, c2 = pick(phrases), pick(phrases)
+        if c2 == c1 and len(phrases) > 1:
+            c2 = phrases[(phrases.index(c1) + 1) % len(phrases)]
+        alignment = topic.group == "alignment"
+        adj = pick(vocab.ADJECTIVES if alignment else vocab.NEUTRAL_ADJECTIVES)
+        method = pick(vocab.METHODS if alignment else vocab.NEUTRAL_METHODS)
+        prop, domain = pick(vocab.PROPERTIES), pick(topic.domains)
         acronym = pick(vocab.ACRONYM_PARTS) + pick(vocab.ACRONYM_PARTS) + pick(("", "", "-2", "++", "X"))
         rnd = self.rng.random
         return {"adj": adj, "concept": c1, "concept2": c2, "prop": prop, "domain": domain,
@@ -140,10 +145,11 @@ class _TextMaker:
                 "concept2_l": c2.lower(), "prop_l": prop.lower(), "domain_l": domain.lower(),
                 "method_l": method.lower(), "n": str(8 + int(rnd() * 293)), "pct": str(3 + int(rnd() * 59))}
 
-    def paper(self, with_abstract: bool, with_tldr: bool) -> tuple[str, str | None, str | None]:
+    def paper(self, topic: "Topic", with_abstract: bool,
+              with_tldr: bool) -> tuple[str, str | None, str | None]:
         pick = self._pick
         for _ in range(50):
-            slots = self._slots()
+            slots = self._slots(topic)
             title = pick(vocab.TITLE_PATTERNS).format(**slots)
             key = normalize_title(title)
             if key not in self.taken:
@@ -154,30 +160,237 @@ class _TextMaker:
         self.taken.add(key)
         abstract = None
         if with_abstract:
-            parts = [pick(vocab.ABSTRACT_OPENERS), pick(vocab.ABSTRACT_MIDDLES),
-                     pick(vocab.ABSTRACT_RESULTS), pick(vocab.ABSTRACT_CLOSERS)]
+            alignment = topic.group == "alignment"
+            openers = vocab.ABSTRACT_OPENERS[1:] if not alignment else vocab.ABSTRACT_OPENERS
+            closers = vocab.ABSTRACT_CLOSERS if alignment else vocab.NEUTRAL_CLOSERS
+            parts = [pick(openers), pick(vocab.ABSTRACT_MIDDLES),
+                     pick(vocab.ABSTRACT_RESULTS), pick(closers)]
             text = " ".join(p.format(**slots) for p in parts if p)
             abstract = text[0].upper() + text[1:]
         tldr = pick(vocab.TLDR_PATTERNS).format(**slots) if with_tldr else None
         return title, abstract, tldr
 
 
+# -- topics ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Topic:
+    """One community of the generated literature: papers of a topic mostly cite each other
+    and share its vocabulary (and, in their embeddings, its direction)."""
+
+    slug: str
+    group: str                 # "alignment" | "ml" | "other" | "generic" (the method hubs)
+    share: float               # relative share of generated papers
+    phrases: tuple[str, ...]   # what titles and abstracts talk about
+    domains: tuple[str, ...]
+    parent: str | None = None
+
+
+GENERIC = "generic-methods"
+
+
+_ACRONYMS = {"ai", "rl", "rlhf", "llm", "llms", "cot", "rlct", "waic", "mlp", "ntk", "sae", "saes"}
+
+
+def _title_case(phrase: str) -> str:
+    return " ".join(w.upper() if w in _ACRONYMS else w if w.isupper() else w[:1].upper() + w[1:]
+                    for w in phrase.split())
+
+
+def topic_table() -> list[Topic]:
+    """The alignment themes of data/themes.toml (phrases: their whole-word keywords and name),
+    then general ML and unrelated fields (kb.standin.vocab), then the generic method hubs."""
+    from kb.knowledge.themes import DEFAULT_THEMES_FILE, load_taxonomy
+
+    themes = list(load_taxonomy(DEFAULT_THEMES_FILE).themes.values())
+    topics = []
+    for theme in themes:
+        phrases = [_title_case(k) for k in theme.keywords if "*" not in k and len(k) > 3]
+        phrases.append(theme.name.split(" and ")[0].split(",")[0])
+        topics.append(Topic(theme.slug, "alignment", vocab.ALIGNMENT_SHARE / len(themes),
+                            tuple(dict.fromkeys(phrases)), vocab.DOMAINS, theme.parent))
+    for slug, group, share, phrases, domains in vocab.OTHER_TOPICS:
+        topics.append(Topic(slug, group, share, phrases, domains))
+    topics.append(Topic(GENERIC, "generic", 0.0, ("Deep Learning",), vocab.DOMAINS))
+    return topics
+
+
+def _work_topic(work: dict, topics: list[Topic]) -> int:
+    """The alignment topic whose phrases a real work's title and abstract name most often
+    (title hits count double); works that name none are spread over the themes by their key."""
+    title = normalize_title(work.get("title"))
+    body = normalize_title(" ".join(str(work.get(k) or "") for k in ("abstract", "tldr")))
+    best, best_score = None, 0.0
+    for t, topic in enumerate(topics):
+        if topic.group != "alignment":
+            continue
+        score = 0.0
+        for phrase in topic.phrases:
+            key = normalize_title(phrase)
+            score += 2.0 * (f" {key} " in f" {title} ") + (f" {key} " in f" {body} ")
+        if score > best_score:
+            best, best_score = t, score
+    if best is None:
+        alignment = [t for t, topic in enumerate(topics) if topic.group == "alignment"]
+        best = alignment[int(hashlib.sha1(work_key(work).encode()).hexdigest()[:8], 16) % len(alignment)]
+    return best
+
+
+def paper_topics(corpus: Corpus) -> dict[str, tuple[str | None, bool]]:
+    """paperId -> (topic slug, is a generic method hub) for every generated or real paper:
+    the answer key a ranking benchmark scores against. Not served to API clients."""
+    return {rec["paperId"]: (rec.get("_topic"), bool(rec.get("_hub")))
+            for rec in corpus._records if rec["paperId"] is not None}
+
+
+def _cross_topic_weights(topics: list[Topic]):
+    """Row t: where paper of topic t sends the references that leave its topic. Alignment
+    papers cite their parent and sibling themes and general ML; ML cites ML and a little
+    alignment; unrelated fields mostly each other; nobody's cross references go to the hubs
+    (those are drawn separately)."""
+    import numpy as np
+
+    n = len(topics)
+    w = np.zeros((n, n))
+    for a, ta in enumerate(topics):
+        for b, tb in enumerate(topics):
+            if a == b or tb.group == "generic":
+                continue
+            if ta.group == "alignment":
+                related = tb.slug in (ta.parent,) or (tb.parent is not None and tb.parent in (ta.parent, ta.slug))
+                w[a, b] = {"alignment": 3.0 if related else 0.6, "ml": 1.0}.get(tb.group, 0.05)
+            elif ta.group in ("ml", "generic"):
+                w[a, b] = {"ml": 1.0, "alignment": 0.15, "other": 0.05}[tb.group]
+            else:
+                w[a, b] = {"other": 1.0, "ml": 0.5, "alignment": 0.02}[tb.group]
+            w[a, b] *= max(tb.share, 0.5)
+    return w / w.sum(axis=1, keepdims=True)
+
+
+def _draw_references(rng, topics: list[Topic], node_topic, node_date, node_hub, attraction, *,
+                     mean_refs: float, homophily: float, hub_share: float, recent_years: float,
+                     first_citable: int) -> list:
+    """Each paper's reference list (indices of older papers), drawn chunk by chunk.
+
+    Papers are in date order; a chunk of consecutive papers draws from the papers before it
+    with the citation counts as they stood, so the work is a few numpy calls per chunk and
+    topic rather than per paper (20,000 papers take well under a second)."""
+    import numpy as np
+
+    total = node_topic.size
+    n_topics = len(topics)
+    chunk = max(8, min(128, total // 200))
+    sigma = 0.75
+    k = np.rint(rng.lognormal(np.log(max(mean_refs, 0.1)) - sigma ** 2 / 2, sigma, total)).astype(np.int64)
+    k[rng.random(total) < 0.03] = 0
+    k = np.minimum(k, np.maximum(np.arange(total) - first_citable, 0))
+    k[node_topic < 0] = 0
+    group_of = np.array([{"alignment": 0, "ml": 0, "generic": 0}.get(t.group, 1) for t in topics])
+    p_hub = np.where(group_of[np.maximum(node_topic, 0)] == 0, hub_share, hub_share / 10)
+    is_generic = node_topic == n_topics - 1
+    p_same = np.where(is_generic, 0.0, homophily)
+    cross = np.cumsum(_cross_topic_weights(topics), axis=1)
+    members = [np.flatnonzero(node_topic == t) for t in range(n_topics)]
+    hub_pos = np.flatnonzero(node_hub >= 0)
+    hub_weight = 1.0 / (node_hub[hub_pos] + 1.0) ** 1.1
+    hub_cum = np.cumsum(hub_weight)
+    cites = np.zeros(total, dtype=np.float64)
+    # some papers are simply more citable than others of their age (and many are never cited)
+    fitness = rng.lognormal(-0.72, 1.2, total)
+    day = 365.25
+    half_window = 0.5 * day
+    citing_parts, cited_parts = [], []
+    for start in range(first_citable, total, chunk):
+        stop = min(start + chunk, total)
+        ks = k[start:stop]
+        if not ks.any():
+            continue
+        draws = 2 * ks + 1                            # oversample: duplicates are dropped below
+        citing = np.repeat(np.arange(start, stop), draws)
+        u = rng.random(citing.size)
+        hub_draw = u < p_hub[citing]
+        same = ~hub_draw & (rng.random(citing.size) < p_same[citing])
+        own = node_topic[citing]
+        target_topic = own.copy()
+        other = ~hub_draw & ~same
+        if other.any():
+            rows = cross[own[other]]
+            target_topic[other] = np.minimum(
+                (rows < rng.random(other.sum())[:, None]).sum(axis=1), n_topics - 1)
+        cited = np.full(citing.size, -1, dtype=np.int64)
+        # hubs: Zipf weights among the hubs already published
+        n_old_hubs = int(np.searchsorted(hub_pos, start))
+        if hub_draw.any() and n_old_hubs:
+            where = np.flatnonzero(hub_draw)
+            pick = np.searchsorted(hub_cum[:n_old_hubs], rng.random(where.size) * hub_cum[n_old_hubs - 1],
+                                   side="right")
+            cited[where] = hub_pos[np.minimum(pick, n_old_hubs - 1)]
+        # topics: an age first, then rich-get-richer among the papers of about that age
+        ages = np.where(rng.random(citing.size) < 6 / 7,
+                        rng.exponential(recent_years * day, citing.size),
+                        rng.exponential(4 * recent_years * day, citing.size))
+        wanted = node_date[citing] - ages
+        for t in np.unique(target_topic[~hub_draw]).tolist():
+            mem = members[t][:int(np.searchsorted(members[t], start))]
+            if t == n_topics - 1 or not mem.size:
+                continue
+            where = np.flatnonzero(~hub_draw & (target_topic == t))
+            cum = np.cumsum((cites[mem] + attraction[mem]) * fitness[mem])
+            dates = node_date[mem]
+            hi = np.searchsorted(dates, wanted[where] + half_window, side="right")
+            lo = np.searchsorted(dates, wanted[where] - half_window, side="left")
+            hi = np.clip(hi, 1, mem.size)
+            lo = np.minimum(lo, hi - 1)
+            low = np.where(lo > 0, cum[np.maximum(lo - 1, 0)], 0.0)
+            x = low + rng.random(where.size) * (cum[hi - 1] - low)
+            cited[where] = mem[np.minimum(np.searchsorted(cum, x, side="right"), mem.size - 1)]
+        ok = cited >= 0
+        citing, cited = citing[ok], cited[ok]
+        # one edge per pair, at most k per paper, in the order drawn
+        key = citing * total + cited
+        _, first = np.unique(key, return_index=True)
+        first.sort()
+        citing, cited = citing[first], cited[first]
+        rank = np.arange(citing.size) - np.searchsorted(citing, citing, side="left")
+        keep = rank < k[citing]
+        citing, cited = citing[keep], cited[keep]
+        np.add.at(cites, cited, 1.0)
+        citing_parts.append(citing)
+        cited_parts.append(cited)
+    empty = np.empty(0, dtype=np.int64)
+    citing = np.concatenate(citing_parts) if citing_parts else empty
+    cited = np.concatenate(cited_parts) if cited_parts else empty
+    offsets = np.concatenate(([0], np.cumsum(np.bincount(citing, minlength=total))))
+    return [cited[offsets[i]:offsets[i + 1]] for i in range(total)]
+
+
 def generate_corpus(n_papers: int, seed: int = 0, works: Iterable[str | Path | dict] | None = None,
                     hub_citers: int | None = None, *, mean_refs: float = 20.0,
                     work_cite_prob: float = 0.2, work_attraction: int = 25,
-                    min_work_citers: int = 3, recent_share: float = 0.35, base_attraction: int = 3,
-                    start_year: int = 1990, end_year: int = 2026) -> Corpus:
+                    min_work_citers: int = 3, base_attraction: int = 2,
+                    start_year: int = 1990, end_year: int = 2026, homophily: float = 0.8,
+                    hub_share: float = 0.12, hubs: int | None = None,
+                    recent_years: float = 2.0) -> Corpus:
     """Generate ``n_papers`` synthetic papers (plus the given real works) and their citations.
 
     ``works``: JSONL paths or already-loaded work dicts (only ``kind == "paper"`` is used).
     ``hub_citers``: also create one old hub paper cited by exactly this many papers (more
     papers are generated if needed), exposed as ``corpus.hub_id``.
     ``mean_refs``: average references per paper (lognormal; ~3% cite nothing).
-    ``base_attraction``/``recent_share``: a paper's chance to be cited grows with
-    (citations + base_attraction); ``recent_share`` of draws instead pick a recent paper
-    uniformly, so new papers get cited too. ``work_attraction`` plays the part of
-    ``base_attraction`` for real works, which also cite older real works with
-    ``work_cite_prob`` and get at least ``min_work_citers`` citers when newer papers exist.
+
+    Every paper belongs to one topic (:func:`topic_table`: the alignment themes, general ML,
+    unrelated fields) and talks in its vocabulary. ``homophily`` of its references (those not
+    to a method hub) go to its own topic, the rest to related topics. ``hub_share`` of the
+    references of ML and alignment papers (a tenth of that elsewhere) go to ``hubs`` generic
+    method papers (default: one per 400 papers, 4 to 40), picked with Zipf weights, so a few
+    hubs collect thousands of citers from every topic. Within a topic a reference is picked
+    by age first (mostly ``recent_years`` on average, as in ML where most references are a
+    few years old; one in seven from a long tail), then among the papers of about that age
+    in proportion to (citations + ``base_attraction``) times a per-paper fitness (lognormal):
+    rich-get-richer, but of its time.
+    ``work_attraction`` plays the part of ``base_attraction`` for real works, which also
+    cite older real works with ``work_cite_prob`` and get at least ``min_work_citers``
+    citers when newer papers exist. :func:`paper_topics` is the answer key.
     """
     import numpy as np
 
@@ -186,6 +399,10 @@ def generate_corpus(n_papers: int, seed: int = 0, works: Iterable[str | Path | d
     work_list = _collect_works(works)
     n_gen = max(int(n_papers), int(hub_citers or 0), 0)
     has_hub = bool(hub_citers)
+    topics = topic_table()
+    generic = len(topics) - 1
+    shares = np.array([t.share for t in topics])
+    gen_topic = rng.choice(len(topics), size=n_gen, p=shares / shares.sum())
 
     # -- timeline: generated dates grow ~11%/year; works at their own dates -------------
     years = np.arange(start_year, end_year + 1)
@@ -197,6 +414,14 @@ def generate_corpus(n_papers: int, seed: int = 0, works: Iterable[str | Path | d
     gen_ord = np.array([base[int(y)] for y in gen_years], dtype=np.int64)
     gen_ord = gen_ord + np.where(gen_has_date, gen_doy, 0)
     gen_ord = np.minimum(gen_ord, np.array([dt.date(int(y), 12, 31).toordinal() for y in gen_years]))
+    # the generic method hubs: generated papers of the deep-learning era, first is most cited
+    n_hubs = min(n_gen, hubs if hubs is not None else min(40, max(4, n_gen // 400)))
+    era = np.flatnonzero((gen_years >= max(start_year, 2008)) & (gen_years <= min(end_year - 3, 2021)))
+    pool = era if era.size >= n_hubs else np.arange(n_gen)
+    hub_local = rng.choice(pool, size=n_hubs, replace=False) if n_hubs else np.zeros(0, np.int64)
+    hub_rank = np.full(n_gen, -1, dtype=np.int64)
+    hub_rank[hub_local] = np.arange(n_hubs)
+    gen_topic[hub_local] = generic
 
     nodes: list[tuple[int, int, int]] = []  # (date ordinal, kind 0 hub/1 work/2 generated, local)
     if has_hub:
@@ -234,6 +459,9 @@ def generate_corpus(n_papers: int, seed: int = 0, works: Iterable[str | Path | d
     author_names: dict[int, tuple[str | None, str]] = {}
     is_work = np.zeros(total, dtype=bool)
     work_index: dict[int, int] = {}
+    node_topic = np.full(total, -1, dtype=np.int64)     # -1: the hub_citers paper
+    node_date = np.array([o for o, _k, _l in nodes], dtype=np.int64)
+    node_hub = np.full(total, -1, dtype=np.int64)       # rank among the method hubs
 
     for idx, (o, kind, local) in enumerate(nodes):
         if kind == 1:
@@ -244,6 +472,8 @@ def generate_corpus(n_papers: int, seed: int = 0, works: Iterable[str | Path | d
                 cid += 1
             used_corpus.add(cid)
             rec = _work_record(w, cid)
+            node_topic[idx] = _work_topic(w, topics)
+            rec["_topic"], rec["_hub"] = topics[node_topic[idx]].slug, False
             corpus._append(rec)
             corpus.work_ids.append(pid)
             is_work[idx] = True
@@ -260,8 +490,21 @@ def generate_corpus(n_papers: int, seed: int = 0, works: Iterable[str | Path | d
             abstract = ("We lay out a unifying framework for reasoning about the safety of learning "
                         "systems, and survey the open problems that the rest of the field builds on.")
             tldr = None
+        elif hub_rank[local] >= 0:
+            h = int(hub_rank[local])
+            title = vocab.HUB_TITLES[h % len(vocab.HUB_TITLES)]
+            if h >= len(vocab.HUB_TITLES):
+                title += f": Part {h // len(vocab.HUB_TITLES) + 1}"
+            taken.add(normalize_title(title))
+            abstract = (f"We introduce {title[0].lower() + title[1:]}, a general method for "
+                        "training deep networks, and show strong results across many tasks.")
+            tldr = None
         else:
-            title, abstract, tldr = texts.paper(prng.random() > 0.12, prng.random() < 0.15)
+            title, abstract, tldr = texts.paper(topics[gen_topic[local]], prng.random() > 0.12,
+                                                prng.random() < 0.15)
+        if kind == 2:
+            node_topic[idx] = gen_topic[local]
+            node_hub[idx] = hub_rank[local]
         pid = hashlib.sha1(f"standin:gen:{seed}:{idx}:{title}".encode()).hexdigest()
         vname, vkind, valts, vtypes = prng.choices(vocab.VENUES, cum_weights=venue_cum)[0]
         no_venue = prng.random() < 0.12
@@ -344,46 +587,18 @@ def generate_corpus(n_papers: int, seed: int = 0, works: Iterable[str | Path | d
             "publicationTypes": types, "publicationDate": date.isoformat() if has_date else None,
             "journal": journal, "citationStyles": None, "authors": authors,
             "_declared": None, "_keywords": None,
+            "_topic": topics[node_topic[idx]].slug if kind == 2 else None, "_hub": kind == 2 and bool(hub_rank[local] >= 0),
         })
         if kind == 0:
             corpus.hub_id = pid
     corpus._next_corpus_id = max(used_corpus | {300_000_000}) + 1
 
-    # -- graph: preferential attachment with a recency mix --------------------------------
-    sigma = 0.75
-    k = np.rint(rng.lognormal(np.log(max(mean_refs, 0.1)) - sigma ** 2 / 2, sigma, total)).astype(np.int64)
-    k[rng.random(total) < 0.03] = 0
-    first_citable = 1 if has_hub else 0
-    k = np.minimum(k, np.maximum(np.arange(total) - first_citable, 0))
+    # -- graph: topic communities, method hubs, references of their time ---------------------
     attraction = np.where(is_work, max(int(work_attraction), 1), max(int(base_attraction), 1))
-    if has_hub:
-        attraction[0] = 0
-    urn = np.empty(int(k.sum() + attraction.sum() + 16), dtype=np.int64)
-    ulen = 0
-    refs: list[Any] = [None] * total
+    refs = _draw_references(rng, topics, node_topic, node_date, node_hub, attraction,
+                            mean_refs=mean_refs, homophily=homophily, hub_share=hub_share,
+                            recent_years=recent_years, first_citable=1 if has_hub else 0)
     empty = np.empty(0, dtype=np.int64)
-    integers = rng.integers
-    for i in range(total):
-        ki = int(k[i])
-        if ki and ulen:
-            m = ki + ki // 2 + 2
-            n_recent = int(m * recent_share)
-            window = max(30, i // 10)
-            lo = max(first_citable, i - window)
-            draws = urn[integers(0, ulen, m - n_recent)]
-            if n_recent and i > lo:
-                draws = np.concatenate((draws, integers(lo, i, n_recent)))
-            _, first = np.unique(draws, return_index=True)
-            targets = draws[np.sort(first)][:ki]
-            refs[i] = targets
-            urn[ulen:ulen + len(targets)] = targets
-            ulen += len(targets)
-        else:
-            refs[i] = empty
-        a = int(attraction[i])
-        if a:
-            urn[ulen:ulen + a] = i
-            ulen += a
 
     # real works cite older real works, and every real work gets a few citers
     work_positions = sorted(work_index)

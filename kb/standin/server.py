@@ -29,7 +29,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from kb.standin import discovery
 from kb.standin.corpus import Corpus
+from kb.standin.discovery import ApiAnswer
 from kb.standin.faults import Decision, FaultInjector, FaultRule, Faults
 from kb.standin.fields import (
     FieldsError,
@@ -43,6 +45,9 @@ if TYPE_CHECKING:
     from kb.standin.datasets.service import DatasetsService
 
 GRAPH = "/graph/v1"
+RECOMMENDATIONS = "/recommendations/v1/papers"
+#: The corpus size ``kb standin serve`` and ``scripts/main.sh --standin`` serve by default.
+DEFAULT_PAPERS = 20_000
 BATCH_MAX_IDS = 500
 EDGE_MAX_LIMIT = 1000
 EDGE_WINDOW = 10_000
@@ -63,15 +68,6 @@ GATEWAY_ERRORS: dict[int, tuple[bytes, str]] = {
 }
 _SEARCH_FILTERS = ("year", "publicationDateOrYear", "venue", "fieldsOfStudy", "publicationTypes",
                    "openAccessPdf", "minCitationCount")
-
-
-class ApiAnswer(Exception):
-    """Raised inside routing to answer at once with an error status and body."""
-
-    def __init__(self, status: int, error: str):
-        super().__init__(error)
-        self.status = status
-        self.body = (json.dumps({"error": error}, separators=(",", ":")) + "\n").encode()
 
 
 @dataclass
@@ -127,6 +123,27 @@ class TokenBucket:
                 self._tokens -= 1.0
                 return True
             return False
+
+
+class SharedPool:
+    """The unauthenticated pool every keyless client shares: in busy spells, which come and
+    go whatever this client does, every request is answered 429.
+
+    Time is cut into spells of ``spell_seconds``; a spell is busy with probability
+    ``busy_share``, decided by a hash of its number and ``seed`` (repeatable, thread-safe).
+    """
+
+    def __init__(self, busy_share: float, spell_seconds: float = 0.5, seed: int = 0) -> None:
+        if not 0.0 <= busy_share <= 1.0 or spell_seconds <= 0:
+            raise ValueError("busy_share must be a probability and spell_seconds positive")
+        self.busy_share = busy_share
+        self.spell_seconds = spell_seconds
+        self.seed = seed
+        self._epoch = time.monotonic()
+
+    def busy(self) -> bool:
+        spell = int((time.monotonic() - self._epoch) / self.spell_seconds)
+        return random.Random(spell * 1_000_003 + self.seed).random() < self.busy_share
 
 
 def _int_param(query: dict[str, list[str]], name: str, default: int, *, minimum: int) -> int:
@@ -219,6 +236,9 @@ class _Handler(BaseHTTPRequestHandler):
 class StandIn:
     """The stand-in server over a corpus, with its knobs; a context manager.
 
+    Subclasses serve other APIs with the same knobs by overriding ``_route``,
+    ``endpoint_name``, ``msg_429`` and ``gateway_error``.
+
     >>> with StandIn(generate_corpus(500)) as s:   # doctest: +SKIP
     ...     settings_url = s.url                   # http://127.0.0.1:PORT
 
@@ -226,6 +246,18 @@ class StandIn:
     ``set_faults``, ``fail_next``, ``clear_faults``, ``set_rate_limit``, ``set_api_key``.
     ``log`` and ``counters`` record what was served; ``reset()`` clears both.
     """
+
+    msg_429 = MSG_429
+
+    @staticmethod
+    def endpoint_name(method: str, path: str) -> str:
+        return _endpoint_name(method, path)
+
+    @staticmethod
+    def gateway_error(status: int) -> tuple:
+        """The answer of an injected server error (what API Gateway/CloudFront send)."""
+        payload, error_type = GATEWAY_ERRORS[status]
+        return status, payload, "application/json", [("x-amzn-ErrorType", error_type)]
 
     def __init__(self, corpus: Corpus | None = None, *, rate_limit: float | None = None,
                  burst: float | None = None, api_key: str | None = None,
@@ -237,6 +269,7 @@ class StandIn:
         self._port = int(port)
         self.api_key = api_key
         self._limiter = TokenBucket(rate_limit, burst) if rate_limit else None
+        self._shared_pool: SharedPool | None = None
         self._faults = FaultInjector(faults)
         self._lock = threading.Lock()
         self._log: list[RequestRecord] = []
@@ -398,6 +431,17 @@ class StandIn:
         """Enforce ``rate`` requests/second (token bucket, ``burst`` default max(1, rate))."""
         self._limiter = TokenBucket(rate, burst) if rate else None
 
+    def set_shared_pool(self, busy_share: float | None, spell_seconds: float = 0.5,
+                        seed: int = 0) -> None:
+        """429s that arrive whatever the client's rate (the real API's shared pool for keyless
+        clients): ``busy_share`` of the time, in spells of ``spell_seconds``. None: off."""
+        self._shared_pool = SharedPool(busy_share, spell_seconds, seed) if busy_share else None
+
+    def fail_list_always(self, paper_id: str, direction: str = "citations",
+                         status: int | str = 500) -> FaultRule:
+        """One paper's list errors on every request, for ever (a real S2 failure mode)."""
+        return self.fail_next(10**9, status, path=f"/paper/{paper_id}/{direction}$")
+
     def set_api_key(self, key: str | None) -> None:
         """Require this ``x-api-key`` on every request (403 otherwise); None: no key needed."""
         self.api_key = key
@@ -459,7 +503,7 @@ class StandIn:
             except (ValueError, OSError):
                 body = b""
         headers = {k.lower(): v for k, v in h.headers.items()}
-        endpoint = _endpoint_name(method, path)
+        endpoint = self.endpoint_name(method, path)
         rec = RequestRecord(method=method, path=path, query=query, headers=headers, body=body,
                             endpoint=endpoint, started=time.time())
         if self.datasets is not None and self.datasets.owns(path):
@@ -515,7 +559,11 @@ class StandIn:
             rec.status = 429
             with self._lock:
                 self._counters["rate_limited"] += 1
-            return 429, MSG_429, json_type, []
+            return 429, self.msg_429, json_type, []
+        pool = self._shared_pool
+        if pool is not None and pool.busy():
+            rec.status, rec.fault = 429, "shared-pool"
+            return 429, self.msg_429, json_type, []
         decision = self._faults.decide(path, edges=endpoint in ("citations", "references"))
         if decision.labels:
             rec.fault = "+".join(decision.labels)
@@ -525,11 +573,10 @@ class StandIn:
         fault = decision.fault
         if fault == "429":
             rec.status = 429
-            return 429, MSG_429, json_type, []
+            return 429, self.msg_429, json_type, []
         if fault in ("500", "502", "503", "504"):
             rec.status = int(fault)
-            payload, error_type = GATEWAY_ERRORS[rec.status]
-            return rec.status, payload, json_type, [("x-amzn-ErrorType", error_type)]
+            return self.gateway_error(rec.status)
         if fault == "drop":
             return None
         try:
@@ -555,6 +602,12 @@ class StandIn:
 
     def _route(self, method: str, path: str, query: dict[str, list[str]], body: bytes,
                decision: Decision) -> tuple[int, bytes, list]:
+        params = {k: v[0] for k, v in query.items()}
+        if path.startswith(GRAPH + "/author/") or path.startswith(RECOMMENDATIONS):
+            answer = self._route_discovery(method, path, params, body)
+            if answer is not None:
+                return (*answer, [])
+            return 403, MSG_MISSING_TOKEN, [("x-amzn-ErrorType", "MissingAuthenticationTokenException")]
         if not path.startswith(GRAPH + "/paper"):
             return 403, MSG_MISSING_TOKEN, [("x-amzn-ErrorType", "MissingAuthenticationTokenException")]
         rest = path[len(GRAPH + "/paper"):]
@@ -564,6 +617,10 @@ class StandIn:
             return 403, MSG_MISSING_TOKEN, [("x-amzn-ErrorType", "MissingAuthenticationTokenException")]
         if rest in ("/search/match", "/search/match/"):
             return self._match(query)
+        if rest in ("/search/bulk", "/search/bulk/"):
+            return (*discovery.bulk_search(self.corpus, params), [])
+        if rest in ("/autocomplete", "/autocomplete/"):
+            return (*discovery.autocomplete(self.corpus, params), [])
         if rest in ("/search", "/search/"):
             return self._search(query)
         if not rest.startswith("/"):
@@ -575,6 +632,26 @@ class StandIn:
         if raw.endswith("/authors"):
             return self._authors(raw[: -len("/authors")], query)
         return self._paper(raw, query)
+
+    def _route_discovery(self, method: str, path: str, params: dict[str, str],
+                         body: bytes) -> tuple[int, bytes] | None:
+        """Authors and recommendations (kb/standin/discovery.py); None: no such path."""
+        corpus = self.corpus
+        if path.startswith(RECOMMENDATIONS):
+            rest = path[len(RECOMMENDATIONS):].strip("/")
+            if method == "POST" and rest == "":
+                return discovery.recommend_for_lists(corpus, params, body)
+            if method in ("GET", "HEAD") and rest.startswith("forpaper/"):
+                return discovery.recommend_for_paper(corpus, unquote(rest[len("forpaper/"):]), params)
+            return None
+        rest = unquote(path[len(GRAPH + "/author/"):]).rstrip("/")
+        if method == "POST":
+            return discovery.author_batch(corpus, params, body) if rest == "batch" else None
+        if rest == "search":
+            return discovery.author_search(corpus, params)
+        if rest.endswith("/papers"):
+            return discovery.author_papers(corpus, rest[:-len("/papers")], params)
+        return discovery.author(corpus, rest, params) if rest and "/" not in rest else None
 
     def _resolve(self, paper_id: str) -> int:
         idx = self.corpus.resolve(paper_id)
@@ -596,20 +673,13 @@ class StandIn:
 
     def _batch(self, query, body: bytes) -> tuple[int, bytes, list]:
         spec = self._paper_spec(query)
-        try:
-            payload = json.loads(body or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise ApiAnswer(400, "Unable to parse the request body as JSON") from None
-        ids = payload.get("ids") if isinstance(payload, dict) else None
-        if not isinstance(ids, list):
-            raise ApiAnswer(400, 'Missing required field: "ids" (a list of paper ids)')
-        if len(ids) > BATCH_MAX_IDS:
-            raise ApiAnswer(400, f"Cannot process more than {BATCH_MAX_IDS} paper ids at a time")
+        ids = discovery.batch_ids(body, "paper", BATCH_MAX_IDS)
         corpus = self.corpus
-        parts = []
-        for pid in ids:
-            idx = corpus.resolve(str(pid)) if pid is not None else None
-            parts.append("null" if idx is None else corpus.render(idx, spec))
+        found = [corpus.resolve(str(pid)) if pid is not None else None for pid in ids]
+        if all(idx is None for idx in found):
+            # Recorded: the real API answers 400 rather than a list of nulls.
+            raise ApiAnswer(400, "No valid paper ids given")
+        parts = ["null" if idx is None else corpus.render(idx, spec) for idx in found]
         return 200, ("[" + ", ".join(parts) + "]\n").encode(), []
 
     def _edges(self, paper_id: str, direction: str, query, decision: Decision) -> tuple[int, bytes, list]:
@@ -706,6 +776,10 @@ class StandIn:
 
 
 def _endpoint_name(method: str, path: str) -> str:
+    if path.startswith(RECOMMENDATIONS):
+        return "recommendations"
+    if path.startswith(GRAPH + "/author/"):
+        return "author"
     if not path.startswith(GRAPH + "/paper"):
         return "other"
     rest = path[len(GRAPH + "/paper"):].rstrip("/")
@@ -715,16 +789,14 @@ def _endpoint_name(method: str, path: str) -> str:
         return "match"
     if rest == "/search":
         return "search"
+    if rest == "/search/bulk":
+        return "bulk"
+    if rest == "/autocomplete":
+        return "autocomplete"
     for name in ("citations", "references", "authors"):
         if rest.endswith("/" + name):
             return name
     return "paper" if method in ("GET", "HEAD") else "other"
-
-
-#: The corpus `kb standin serve` generates unless told otherwise, and `scripts/main.sh --standin`
-#: runs against: 20,000 papers (plus the real works), so a store main.sh built is always known
-#: to a stand-in started by hand.
-DEFAULT_PAPERS = 20_000
 
 
 def create_standin(*, papers: int = DEFAULT_PAPERS, seed: int = 0, works: list[str | Path] | None = None,
@@ -735,7 +807,8 @@ def create_standin(*, papers: int = DEFAULT_PAPERS, seed: int = 0, works: list[s
 
     ``works`` defaults to every ``kb/standin/works/*.jsonl``.
     """
-    from kb.standin.corpus import default_works_files, generate_corpus
+    from kb.standin.corpus import default_works_files
+    from kb.standin.generate import generate_corpus
 
     from kb.standin.datasets.service import DatasetsService
 

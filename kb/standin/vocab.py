@@ -152,3 +152,121 @@ VENUES = (
     ("Conference on Fairness, Accountability and Transparency", "conference", ["FAccT"], ["Conference"]),
 )
 FIELDS_OF_STUDY = ("Computer Science", "Mathematics", "Philosophy", "Psychology", "Economics")
+
+# -- topics ------------------------------------------------------------------------------------
+# The alignment topics are the themes of data/themes.toml (their phrases are the themes'
+# keywords); these are the rest of the literature a crawl walks into: general machine learning,
+# fields with nothing to do with alignment, and the generic method papers everybody cites.
+
+#: Adjectives and methods that name no alignment theme, for papers outside the alignment topics
+#: (the alignment topics draw from ADJECTIVES and METHODS above, whose words often do).
+NEUTRAL_ADJECTIVES = (
+    "Scalable", "Efficient", "Hierarchical", "Sparse", "Bayesian", "Lightweight", "Fast",
+    "Distributed", "Adaptive", "Unified", "Simple", "Generalized", "Multi-Scale", "Dynamic",
+    "Semi-Supervised", "Self-Supervised", "Parallel", "Accurate", "Data-Efficient", "Deep",
+)
+NEUTRAL_METHODS = (
+    "Contrastive Pretraining", "Distillation", "Ensembles", "Data Augmentation", "Curriculum Learning",
+    "Meta-Learning", "Graph Neural Networks", "Variational Inference", "Monte Carlo Sampling",
+    "Gradient Boosting", "Convex Relaxation", "Spectral Methods", "Low-Rank Factorization",
+    "Mixture of Experts", "Kernel Methods", "Active Learning",
+)
+NEUTRAL_CLOSERS = (
+    "We conclude with limitations and directions for future work.",
+    "Code and models are publicly available.",
+    "",
+)
+#: (slug, group, share of generated papers, phrases, domains)
+OTHER_TOPICS = (
+    ("computer-vision", "ml", 9.0,
+     ("Image Classification", "Object Detection", "Semantic Segmentation", "Image Synthesis",
+      "Visual Recognition", "Video Understanding", "Pose Estimation", "Image Retrieval",
+      "Depth Estimation", "Visual Tracking"),
+     ("Natural Images", "Medical Images", "Satellite Imagery", "Video Streams", "Street Scenes")),
+    ("natural-language-processing", "ml", 9.0,
+     ("Machine Translation", "Question Answering", "Named Entity Recognition", "Text Summarization",
+      "Sentiment Analysis", "Dependency Parsing", "Information Extraction", "Text Generation",
+      "Cross-Lingual Transfer", "Reading Comprehension"),
+     ("Low-Resource Languages", "News Articles", "Scientific Text", "Social Media", "Dialogue")),
+    ("reinforcement-learning", "ml", 7.0,
+     ("Policy Gradient Methods", "Exploration Bonuses", "Off-Policy Evaluation", "Model-Based Planning",
+      "Value Function Approximation", "Hierarchical Control", "Multi-Task Policies",
+      "Continuous Control", "Reward Shaping", "Sim-to-Real Transfer"),
+     ("Atari Games", "Robotic Locomotion", "Board Games", "Continuous Control Suites", "Navigation")),
+    ("optimization", "ml", 6.0,
+     ("Stochastic Gradient Descent", "Learning Rate Schedules", "Second-Order Optimization",
+      "Federated Optimization", "Adaptive Optimizers", "Gradient Clipping", "Batch Normalization",
+      "Weight Decay", "Distributed Training", "Mixed-Precision Training"),
+     ("Deep Networks", "Convex Problems", "Large Batches", "Edge Devices", "Clusters")),
+    ("graph-learning", "ml", 5.0,
+     ("Node Classification", "Link Prediction", "Graph Representation Learning", "Message Passing",
+      "Knowledge Graph Completion", "Graph Pooling", "Molecular Property Prediction",
+      "Community Detection", "Graph Generation", "Heterogeneous Graphs"),
+     ("Citation Networks", "Social Networks", "Molecules", "Road Networks", "Knowledge Bases")),
+    ("speech", "ml", 4.0,
+     ("Speech Recognition", "Speaker Verification", "Text-to-Speech", "Voice Conversion",
+      "Audio Tagging", "Keyword Spotting", "Speech Enhancement", "Spoken Language Understanding"),
+     ("Noisy Speech", "Conversational Audio", "Podcasts", "Call Centers", "Music")),
+    ("molecular-biology", "other", 5.0,
+     ("Gene Expression", "Protein Folding", "Single-Cell Sequencing", "CRISPR Screening",
+      "Transcription Factors", "Metabolic Pathways", "Epigenetic Regulation", "Cell Signaling"),
+     ("Mouse Models", "Yeast", "Human Tissue", "Cancer Cell Lines", "Bacterial Cultures")),
+    ("economics", "other", 4.0,
+     ("Labor Markets", "Monetary Policy", "Auction Theory", "Consumer Demand", "Trade Networks",
+      "Financial Contagion", "Tax Incidence", "Housing Prices"),
+     ("Emerging Economies", "Panel Data", "Online Markets", "Rural Households", "Central Banks")),
+    ("climate-science", "other", 3.0,
+     ("Ocean Circulation", "Precipitation Extremes", "Sea Ice Decline", "Carbon Cycle Feedbacks",
+      "Aerosol Forcing", "Drought Prediction", "Land Surface Models", "Permafrost Thaw"),
+     ("Arctic Regions", "Tropical Forests", "Coastal Cities", "Monsoon Systems", "Reanalysis Data")),
+    ("materials-science", "other", 3.0,
+     ("Thin Film Growth", "Battery Electrodes", "Perovskite Solar Cells", "Grain Boundaries",
+      "Polymer Composites", "Superconductivity", "Catalytic Surfaces", "Phase Stability"),
+     ("Oxide Ceramics", "Metal Alloys", "Two-Dimensional Materials", "Nanoparticles", "Glasses")),
+)
+#: The share of generated papers spread over the alignment themes (the topics above add up to 55).
+ALIGNMENT_SHARE = 40.0
+#: Generic method and architecture papers every field cites (Adam, ResNet, the Transformer...):
+#: titles of the generated hubs, most cited first.
+HUB_TITLES = (
+    "Adaptive Moment Estimation for Stochastic Optimization",
+    "Deep Residual Learning with Identity Shortcuts",
+    "Attention-Only Sequence Transduction Networks",
+    "Few-Shot Learning with Very Large Autoregressive Language Models",
+    "Bidirectional Pretraining of Deep Transformers for Language Understanding",
+    "Dropout: Preventing Co-Adaptation of Feature Detectors",
+    "Batch Normalization: Accelerating Deep Network Training by Reducing Internal Covariate Shift",
+    "Large-Scale Image Classification with Deep Convolutional Networks",
+    "Long Short-Term Memory Networks for Sequence Modeling",
+    "Proximal Policy Optimization Algorithms for Deep Control",
+    "Human-Level Control through Deep Reinforcement Learning",
+    "Generative Adversarial Networks",
+    "Auto-Encoding Variational Bayes",
+    "A Large-Scale Hierarchical Image Database",
+    "Neural Machine Translation by Jointly Learning to Align and Translate",
+    "Distributed Representations of Words and Phrases",
+    "An Imperative-Style High-Performance Deep Learning Library",
+    "Scikit-Style Machine Learning in Python",
+    "Layer Normalization for Recurrent Networks",
+    "Decoupled Weight Decay Regularization",
+    "Very Deep Convolutional Networks for Large-Scale Image Recognition",
+    "Exploring the Limits of Transfer Learning with a Unified Text-to-Text Transformer",
+    "Learning Transferable Visual Models from Natural Language Supervision",
+    "Denoising Diffusion Probabilistic Models",
+    "Graph Convolutional Networks for Semi-Supervised Classification",
+    "Asynchronous Methods for Deep Reinforcement Learning",
+    "Mastering the Game of Go with Deep Neural Networks and Tree Search",
+    "Gaussian Error Linear Units",
+    "Mixed Precision Training of Deep Networks",
+    "Open Pretrained Transformer Language Models",
+    "Efficient Estimation of Word Representations in Vector Space",
+    "Rectified Linear Units Improve Restricted Boltzmann Machines",
+    "Fully Convolutional Networks for Semantic Segmentation",
+    "Faster Region Proposal Networks for Real-Time Object Detection",
+    "An Image is Worth 16x16 Words: Transformers for Image Recognition",
+    "Robustly Optimized Bidirectional Pretraining",
+    "Sequence to Sequence Learning with Neural Networks",
+    "Continuous Control with Deep Reinforcement Learning",
+    "Soft Actor-Critic: Off-Policy Maximum Entropy Deep Reinforcement Learning",
+    "Training Compute-Optimal Large Language Models",
+)

@@ -5,6 +5,11 @@ store's ``PRAGMA user_version`` records the last one applied. A migration runs i
 transaction together with the version bump, so a store is never left half-upgraded, and a
 store made by any earlier kb opens in this one. Files are never edited once released: a change
 is a new file.
+
+PostgreSQL has its own spelling of each file, with the same number and name, in
+``migrations/postgresql/`` (types, identity keys, the full-text index differ); its version lives
+in the table ``kb_schema``. A test keeps the two sets in step, table by table and column by
+column.
 """
 
 from __future__ import annotations
@@ -14,12 +19,16 @@ import sqlite3
 from importlib import resources
 
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+DIALECTS = {"sqlite": (), "postgresql": ("postgresql",)}
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """All migrations shipped with kb as (version, name, sql), in order."""
+def migrations(dialect: str = "sqlite") -> list[tuple[int, str, str]]:
+    """All migrations shipped with kb for one dialect as (version, name, sql), in order."""
+    folder = resources.files("kb.store.migrations")
+    for part in DIALECTS[dialect]:
+        folder = folder.joinpath(part)
     found = []
-    for entry in resources.files("kb.store.migrations").iterdir():
+    for entry in folder.iterdir():
         match = _NAME.match(entry.name)
         if match:
             found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))

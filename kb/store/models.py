@@ -46,6 +46,23 @@ class Paper(SQLModel, table=True):
     added_at: Optional[str] = None
     added_by_run: Optional[int] = None
     bulk_release: Optional[str] = None  # the bulk datasets release the record last came from
+    kind: str = "paper"
+
+
+class Post(SQLModel, table=True):
+    """A forum post's own columns; the rest of it is its ``paper`` row (kind 'post')."""
+
+    __tablename__ = "post"
+
+    paper: int = Field(primary_key=True, foreign_key="paper.id")
+    forum_id: str = Field(unique=True)
+    slug: Optional[str] = None
+    karma: Optional[int] = None
+    vote_count: Optional[int] = None
+    comment_count: Optional[int] = None
+    word_count: Optional[int] = None
+    af: Optional[int] = None
+    tags: Optional[str] = None
 
 
 class Author(SQLModel, table=True):
@@ -111,6 +128,20 @@ class CrawlRun(SQLModel, table=True):
     errors: int = 0
     message: Optional[str] = None
     job: Optional[str] = None  # migration 0006
+    failed_lists: Optional[str] = None  # migration 0009: JSON [{"paper", "list", "error"}]
+
+
+class FailedList(SQLModel, table=True):
+    """A list set aside after failing every try (migration 0009)."""
+
+    __tablename__ = "failed_list"
+
+    paper: int = Field(primary_key=True, foreign_key="paper.id")
+    direction: str = Field(primary_key=True)  # refs | cits
+    tries: int
+    error: str
+    run: Optional[int] = Field(default=None, foreign_key="crawl_run.id")
+    failed_at: str
 
 
 # -- seeds (migration 0002) --------------------------------------------------------------------
@@ -216,6 +247,24 @@ class PaperRank(SQLModel, table=True):
     in_references: int
     seed_order: Optional[int] = None  # migration 0008
     pagerank_order: Optional[int] = None
+    relevance: Optional[float] = None  # migration 0011
+    relevance_order: Optional[int] = None
+
+
+class PaperEmbedding(SQLModel, table=True):
+    __tablename__ = "paper_embedding"
+
+    paper: int = Field(primary_key=True, foreign_key="paper.id")
+    model: str
+    vector: bytes
+
+
+class EmbeddingSketch(SQLModel, table=True):
+    __tablename__ = "embedding_sketch"
+
+    block: int = Field(primary_key=True)
+    ids: bytes
+    sketch: bytes
 
 
 class RankRun(SQLModel, table=True):

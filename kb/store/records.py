@@ -15,6 +15,11 @@ class AuthorRef:
     author_id: str | None = None
 
 
+#: The embedding kb fetches and stores (Semantic Scholar's SPECTER v2, 768 dimensions).
+EMBEDDING_MODEL = "specter_v2"
+EMBEDDING_DIM = 768
+
+
 @dataclass(slots=True)
 class PaperRecord:
     """One paper as known from one API answer. ``None`` means "this answer did not say"."""
@@ -40,6 +45,24 @@ class PaperRecord:
     publication_types: list[str] | None = None
     url: str | None = None
     detail_level: int = 0
+    # SPECTER v2 embedding as 768 little-endian float16 values (kb.knowledge.embeddings)
+    embedding: bytes | None = None
+
+
+@dataclass(slots=True)
+class PostRecord(PaperRecord):
+    """A forum post (LessWrong / Alignment Forum) stored as a work of kind ``post``: the paper
+    columns it shares (title, authors, date, url, summary as abstract) plus what only posts
+    have. ``paper_id`` is ``FORUM:<forum id>``."""
+
+    forum_id: str = ""
+    slug: str | None = None
+    karma: int | None = None
+    vote_count: int | None = None
+    comment_count: int | None = None
+    word_count: int | None = None
+    af: bool | None = None
+    tags: list[str] | None = None
 
 
 @dataclass(slots=True)

@@ -9,11 +9,15 @@ def store_status(store: Store) -> dict:
     info: dict = {"store": str(store.path), "schema_version": store.schema_version()}
     info.update(store.counts())
     for name, sql in (
+        ("forum_posts", "SELECT count(*) FROM post"),
         ("seeds", "SELECT count(*) FROM seed"),
         ("unresolved_mentions", "SELECT count(*) FROM mention WHERE status != 'resolved'"),
         ("tags", "SELECT count(*) FROM paper_theme"),
         ("not_yet_expanded", "SELECT count(*) FROM crawl_state WHERE status = 'pending'"),
         ("expanded", "SELECT count(*) FROM crawl_state WHERE status = 'done'"),
+        # Lists longer than the API's 10,000-entry window: the store holds only their start.
+        ("truncated_lists", "SELECT coalesce(sum(refs_truncated + cits_truncated), 0) FROM paper"),
+        ("lists_set_aside", "SELECT count(*) FROM failed_list"),
         ("papers_from_bulk_data", "SELECT count(*) FROM paper WHERE bulk_release IS NOT NULL"),
         ("papers_from_the_api", "SELECT count(*) FROM paper WHERE bulk_release IS NULL AND detail_level >= 1"),
     ):

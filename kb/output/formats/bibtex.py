@@ -256,6 +256,8 @@ _VENUE_FIELDS = frozenset({"journal", "booktitle", "publisher", "howpublished"})
 
 def entry_type(entry: ExportEntry) -> str:
     types = set(entry.publication_types or [])
+    if entry.kind == "post":
+        return "online"
     if entry.is_preprint:
         return "misc"
     if "Conference" in types:
@@ -287,10 +289,14 @@ def built_fields(entry: ExportEntry, kind: str | None = None) -> tuple[str, dict
             fields["journal"] = venue
         elif kind == "book":
             fields["publisher"] = venue
+        elif kind == "online":
+            fields["organization"] = venue
         else:
             fields["howpublished"] = venue
     if entry.year:
         fields["year"] = str(int(entry.year))
+    if kind == "online" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", entry.publication_date or ""):
+        fields["date"] = entry.publication_date
     return kind, fields
 
 
@@ -321,7 +327,7 @@ def entry_fields(entry: ExportEntry) -> tuple[str, dict[str, str]]:
     if entry.arxiv_id and _verbatim(entry.arxiv_id):
         fields.setdefault("eprint", _verbatim(entry.arxiv_id))
         fields.setdefault("archiveprefix", "arXiv")
-    url = entry.arxiv_url or entry.doi_url or entry.pdf_url or entry.s2_url
+    url = entry.main_url
     if url:
         fields.setdefault("url", _verbatim(url))
     if entry.abstract:

@@ -15,6 +15,8 @@ _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 def csl_type(entry: ExportEntry) -> str:
     types = set(entry.publication_types or [])
+    if entry.kind == "post":
+        return "post-weblog"
     if entry.is_preprint:
         return "article"  # Zotero imports CSL "article" as a preprint
     if "Conference" in types:
@@ -68,7 +70,7 @@ def item(entry: ExportEntry) -> dict:
         out["genre"] = "Preprint"
     if entry.doi:
         out["DOI"] = entry.doi.strip()
-    url = entry.arxiv_url or entry.doi_url or entry.pdf_url or entry.s2_url
+    url = entry.main_url
     if url:
         out["URL"] = url
     if entry.abstract:

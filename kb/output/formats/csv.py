@@ -15,7 +15,7 @@ from kb.output.entries import ExportEntry
 
 COLUMNS = ("position", "key", "title", "authors", "year", "venue", "themes", "citations",
            "seed_distance", "seed_pagerank", "doi", "arxiv", "s2_url", "pdf_url", "tldr", "why",
-           "paper_id")
+           "paper_id", "kind", "post_url")
 LIST_COLUMNS = ("read", "read_at", "note")
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
@@ -43,6 +43,7 @@ def row(entry: ExportEntry, checklist: bool) -> list[str]:
         "seed_distance": entry.seed_distance, "seed_pagerank": entry.seed_pagerank,
         "doi": entry.doi, "arxiv": entry.arxiv_id, "s2_url": entry.s2_url,
         "pdf_url": entry.pdf_url, "tldr": entry.tldr, "why": entry.why,
+        "kind": entry.kind, "post_url": entry.post_url,
         "paper_id": entry.paper_id, "read": entry.read_at is not None,
         "read_at": entry.read_at, "note": entry.note,
     }

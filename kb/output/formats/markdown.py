@@ -60,7 +60,7 @@ def entry_block(entry: ExportEntry, *, checklist: bool = False, number: int | No
     if entry.venue:
         meta += f". *{md_escape(entry.venue)}*"
     lines = [f"{marker}{head}", f"{indent}{meta}"]
-    link_labels = {"s2": "Semantic Scholar", "doi": "DOI", "arxiv": "arXiv", "pdf": "PDF"}
+    link_labels = {"post": "Post", "s2": "Semantic Scholar", "doi": "DOI", "arxiv": "arXiv", "pdf": "PDF"}
     links = entry.links()
     if links:
         lines.append(indent + " · ".join(_link(link_labels[k], u) for k, u in links.items()))

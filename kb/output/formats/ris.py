@@ -16,6 +16,8 @@ _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 
 def ris_type(entry: ExportEntry) -> str:
     types = set(entry.publication_types or [])
+    if entry.kind == "post":
+        return "BLOG"
     if entry.is_preprint:
         return "UNPB"
     if "Conference" in types:

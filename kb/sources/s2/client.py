@@ -22,12 +22,22 @@ from kb.errors import ApiAuthError, ApiError, ApiRequestError, NotFoundError, Us
 from kb.settings import Settings
 from kb.sources.rate_limit import AdaptiveRateLimiter
 from kb.sources.retry import RetryPolicy
-from kb.sources.s2.parse import MAX_EDGE_PAGE, PAPER_FIELDS, edge_page_limit
+from kb.sources.s2.parse import DETAIL_FIELDS, MAX_EDGE_PAGE, PAPER_FIELDS, edge_page_limit
 
 log = logging.getLogger("kb.s2")
 
 GRAPH = "/graph/v1"
 BATCH_SIZE = 500
+#: What the real ``POST /paper/batch`` answers (HTTP 400) when it knows none of the ids.
+NO_VALID_IDS = "No valid paper ids given"
+#: Seconds without any answer at all (connection refused, unreachable) after which every
+#: request of the client gives up, so that a command fails within 30 s when offline.
+UNREACHABLE_AFTER = 10.0
+
+
+class RequestBudgetSpent(Exception):
+    """The client has sent as many requests as it was allowed (retries included); not an
+    error: the caller stops where it is, and a later run continues."""
 
 
 def paper_path(paper_id: str, suffix: str = "") -> str:
@@ -70,6 +80,13 @@ class S2Client:
         self.requests_sent = 0
         self.retries = 0
         self.statuses: Counter[str] = Counter()
+        # At most this many requests leave, retries included (None: no limit).
+        self.request_budget: int | None = None
+        self.unreachable_after = UNREACHABLE_AFTER
+        self._unanswered_since: float | None = None
+        # When the latest request that got its answer began: proof the API works since then.
+        self.last_success_began = float("-inf")
+        self._unreachable: ApiError | None = None
 
     async def __aenter__(self) -> "S2Client":
         return self
@@ -91,13 +108,20 @@ class S2Client:
         validate: Callable[[Any], bool] | None = None,
     ) -> Any:
         """Send one logical request, retrying what is worth retrying; returns parsed JSON."""
+        began = time.monotonic()
         last_problem = "no attempt made"
         for attempt in range(1, self.policy.max_attempts + 1):
+            self._check_can_send()
             await self.limiter.acquire()
+            self._check_can_send()
             self.requests_sent += 1
             started = time.monotonic()
             try:
                 response = await self._http.request(method, path, params=params, json=json_body)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                last_problem = _describe_transport_error(exc)
+                self.statuses["connection"] += 1
+                self._no_answer(method, path, attempt, last_problem)
             except httpx.TimeoutException:
                 last_problem = f"timed out after {self.settings.timeout_seconds:g} s"
                 self.statuses["timeout"] += 1
@@ -105,6 +129,7 @@ class S2Client:
                 last_problem = _describe_transport_error(exc)
                 self.statuses["connection"] += 1
             else:
+                self._unanswered_since = None
                 status = response.status_code
                 self.statuses[str(status)] += 1
                 log.debug("%s %s -> %s in %.3f s", method, path, status, time.monotonic() - started)
@@ -116,6 +141,7 @@ class S2Client:
                     else:
                         if validate is None or validate(data):
                             self.limiter.on_success()
+                            self.last_success_began = max(self.last_success_began, began)
                             return data
                         last_problem = "an answer of the wrong shape"
                 elif status == 429:
@@ -130,21 +156,48 @@ class S2Client:
                 delay = self.policy.delay(attempt)
                 log.info("%s %s failed (%s); retry %d in %.1f s", method, path, last_problem, attempt, delay)
                 await asyncio.sleep(delay)
+        raise self._gave_up(method, path, self.policy.max_attempts, last_problem)
+
+    def _gave_up(self, method: str, path: str, attempts: int, last_problem: str) -> ApiError:
         hint = ""
         if "429" in last_problem:
             hint = "; Semantic Scholar is rate limiting: lower KB_RATE or set S2_API_KEY"
         elif "connect" in last_problem or "refused" in last_problem:
             hint = f"; check the network or KB_S2_API_URL ({self.settings.api_url})"
-        raise ApiError(
+        plural = "" if attempts == 1 else "s"
+        return ApiError(
             f"Semantic Scholar did not answer {method} {path} after "
-            f"{self.policy.max_attempts} attempts (last: {last_problem}){hint}")
+            f"{attempts} attempt{plural} (last: {last_problem}){hint}")
+
+    @property
+    def unreachable(self) -> bool:
+        """The API has not answered at all for ``unreachable_after`` seconds: give up."""
+        return self._unreachable is not None
+
+    def _check_can_send(self) -> None:
+        if self._unreachable is not None:
+            raise self._unreachable
+        if self.request_budget is not None and self.requests_sent >= self.request_budget:
+            raise RequestBudgetSpent()
+
+    def _no_answer(self, method: str, path: str, attempt: int, problem: str) -> None:
+        """No connection at all: once that has lasted ``unreachable_after`` seconds (the
+        next backoff included), this and every later request of the client give up."""
+        now = time.monotonic()
+        if self._unanswered_since is None:
+            self._unanswered_since = now
+        waited = now - self._unanswered_since + self.policy.delay(attempt)
+        if attempt < self.policy.max_attempts and waited < self.unreachable_after:
+            return
+        self._unreachable = self._gave_up(method, path, attempt, problem)
+        raise self._unreachable
 
     # -- endpoints ---------------------------------------------------------------------------
-    async def get_paper(self, paper_id: str, fields: str = PAPER_FIELDS) -> dict:
+    async def get_paper(self, paper_id: str, fields: str = DETAIL_FIELDS) -> dict:
         return await self.request("GET", paper_path(paper_id), params={"fields": fields},
                                   validate=lambda d: isinstance(d, dict))
 
-    async def get_papers(self, ids: Sequence[str], fields: str = PAPER_FIELDS) -> list[dict | None]:
+    async def get_papers(self, ids: Sequence[str], fields: str = DETAIL_FIELDS) -> list[dict | None]:
         """Batch lookup; the answer is aligned with ``ids`` (None for unknown ids)."""
         ids = list(ids)
         chunks = [ids[i:i + BATCH_SIZE] for i in range(0, len(ids), BATCH_SIZE)]
@@ -152,9 +205,14 @@ class S2Client:
         return [item for answer in answers for item in answer]
 
     async def _batch(self, chunk: list[str], fields: str) -> list[dict | None]:
-        data = await self.request(
-            "POST", f"{GRAPH}/paper/batch", params={"fields": fields}, json_body={"ids": chunk},
-            validate=lambda d: isinstance(d, list) and len(d) == len(chunk))
+        try:
+            data = await self.request(
+                "POST", f"{GRAPH}/paper/batch", params={"fields": fields}, json_body={"ids": chunk},
+                validate=lambda d: isinstance(d, list) and len(d) == len(chunk))
+        except ApiRequestError as exc:
+            if NO_VALID_IDS not in str(exc):
+                raise
+            return [None] * len(chunk)  # how the real API says it knows none of them
         return [item if isinstance(item, dict) else None for item in data]
 
     async def edge_page(self, paper_id: str, direction: str, offset: int = 0,

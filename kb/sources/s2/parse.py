@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kb.store.records import AuthorRef, EdgePage, EdgeRecord, PaperRecord
+from kb.store.records import EMBEDDING_DIM, EMBEDDING_MODEL, AuthorRef, EdgePage, EdgeRecord, PaperRecord
 
 # Fields asked for when a paper's full record is wanted (batch or single lookups).
 PAPER_FIELDS = (
@@ -19,6 +19,9 @@ PAPER_FIELDS = (
     "citationCount,referenceCount,influentialCitationCount,openAccessPdf,citationStyles,"
     "fieldsOfStudy,publicationTypes"
 )
+# What the crawler's detail batches (and seed lookups) ask for: the full record and its SPECTER
+# v2 embedding, which costs no extra request (the search endpoints do not serve it).
+DETAIL_FIELDS = PAPER_FIELDS + ",embedding.specter_v2"
 # Paper fields the API can nest inside citation/reference lists (no tldr there).
 NESTED_PAPER_FIELDS = (
     "paperId,corpusId,externalIds,url,title,abstract,year,publicationDate,venue,authors,"
@@ -149,7 +152,26 @@ def parse_paper(obj: Any, detail_level: int = 2) -> PaperRecord | None:
         publication_types=_str_list(obj.get("publicationTypes")),
         url=clean_text(obj.get("url"), 2000),
         detail_level=detail_level,
+        embedding=parse_embedding(obj.get("embedding")),
     )
+
+
+def parse_embedding(value: Any) -> bytes | None:
+    """A ``{"model": "specter_v2", "vector": [768 numbers]}`` as float16 bytes; anything else
+    (another model, a short or non-numeric vector, values beyond float16) is no embedding."""
+    import struct
+
+    if not isinstance(value, dict) or value.get("model") != EMBEDDING_MODEL:
+        return None
+    vector = value.get("vector")
+    if not isinstance(vector, list) or len(vector) != EMBEDDING_DIM:
+        return None
+    if not all(type(x) in (int, float) for x in vector):
+        return None
+    try:
+        return struct.pack(f"<{EMBEDDING_DIM}e", *vector)
+    except (struct.error, OverflowError):
+        return None
 
 
 def parse_edge_page(obj: Any, paper_id: str, direction: str, *, offset: int = 0,

@@ -1,0 +1,102 @@
+"""Relevance: kb's default order, "how much is this paper about what my seeds are about".
+
+No single graph figure answers that. Personalised PageRank from the seeds flows into whatever
+everybody cites (Adam, ResNet, the Transformer), so its top 50 is full of generic method hubs;
+co-citation and coupling stay on topic but only see papers that share citers or references
+with a seed, and rank the rest arbitrarily. Relevance combines four signals, each turned into
+a number in [0, 1) by x / (x + m), m the median of its positive values (so no signal's
+outliers swamp the others, and a typical positive value counts 0.5):
+
+* ``lift``: seed PageRank divided by global PageRank to the power ``LIFT_POWER`` (how much more
+  the walk from the seeds visits the paper than a walk from anywhere does). A hub that the
+  whole store cites gets little lift however much seed PageRank it collects.
+* ``cocitation`` and ``coupling`` with the seeds (kb.knowledge.ranking: Salton's cosine and
+  Adamic-Adar, both already discounting popular papers and references).
+* ``embedding``: cosine of the paper's SPECTER v2 vector with the mean of the seeds' (0 when
+  either is unknown), above a floor of ``EMBEDDING_FLOOR``: text similarity reaches papers the
+  crawl found but that share no citer or reference with a seed.
+
+Theme tags were tried as a fifth signal (the share of the seeds' themes a paper carries) and
+left out: on the benchmark's TUNE topics they did not help, and after a crawl the tags are
+recomputed only after the ranks, so relevance would lag one crawl behind them.
+
+relevance = sum of weight * signal, with WEIGHTS chosen on the ranking benchmark's TUNE topics
+only (bench/bench_relevance.py) and checked on its HELD_OUT topics. Papers cited by more than
+``HUB_SHARE`` of the store's papers are generic by definition and keep a tenth of their score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: How much each signal counts (tuned on the benchmark's TUNE topics; see the module docstring).
+WEIGHTS = {"lift": 1.0, "cocitation": 1.0, "coupling": 1.0, "embedding": 1.5}
+LIFT_POWER = 0.75
+EMBEDDING_FLOOR = 0.0
+HUB_SHARE = 0.05
+SIGNALS = tuple(WEIGHTS)
+
+
+@dataclass
+class Relevance:
+    score: "object"          # np.ndarray, one per paper of the graph
+    signals: dict            # name -> np.ndarray in [0, 1), before weighting
+
+
+def saturate(x):
+    """x / (x + median of positive x): 0 stays 0, a typical positive value becomes 0.5."""
+    import numpy as np
+
+    x = np.nan_to_num(np.asarray(x, dtype=np.float64), nan=0.0, posinf=0.0)
+    x = np.maximum(x, 0.0)
+    positive = x[x > 0]
+    if not positive.size:
+        return np.zeros_like(x)
+    m = float(np.median(positive))
+    return x / (x + m)
+
+
+def seed_similarity(vectors, present, seeds):
+    """Cosine of every paper's vector with the mean unit vector of the seeds that have one
+    (0 for papers without a vector, or when no seed has one)."""
+    import numpy as np
+
+    n = present.size
+    out = np.zeros(n)
+    have = seeds[present[seeds]] if seeds.size else seeds
+    if not have.size or vectors is None:
+        return out
+    centre = vectors[have].mean(axis=0)
+    norm = np.linalg.norm(centre)
+    if norm == 0:
+        return out
+    out[present] = (vectors[present] @ (centre / norm)).astype(np.float64)
+    return out
+
+
+def relevance(*, seeds, seed_pagerank, pagerank, cocitation, coupling, in_citations,
+              similarity=None, weights=None) -> Relevance:
+    """The relevance of every paper (see the module docstring). Seeds score 0 here: they are
+    the question, not an answer (listings show them first or leave them out anyway)."""
+    import numpy as np
+
+    weights = {**WEIGHTS, **(weights or {})}
+    n = seed_pagerank.size
+    lift = np.zeros(n)
+    ok = pagerank > 0
+    lift[ok] = seed_pagerank[ok] / pagerank[ok] ** LIFT_POWER
+    signals = {
+        "lift": saturate(lift),
+        "cocitation": saturate(cocitation),
+        "coupling": saturate(coupling),
+        "embedding": (np.maximum(similarity - EMBEDDING_FLOOR, 0.0) / (1.0 - EMBEDDING_FLOOR)
+                      if similarity is not None else np.zeros(n)),
+    }
+    score = sum(weights[name] * signal for name, signal in signals.items())
+    if n:
+        generic = in_citations > max(HUB_SHARE * n, 20)
+        score = np.where(generic, score * 0.1, score)
+    score = np.asarray(score, dtype=np.float64)
+    if seeds.size:
+        score[seeds] = 0.0
+    return Relevance(score=score, signals=signals)

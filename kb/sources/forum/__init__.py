@@ -1,0 +1,1 @@
+"""The LessWrong / Alignment Forum API: client, links in post bodies, JSON -> records."""
