@@ -465,19 +465,6 @@ class Crawler:
         self.progress.batches += 1
         self._confirm_suspects()
 
-
-def _failed_lists_summary(failed: list[dict], budget_message: str) -> str:
-    """One line for a run that ended with lists still failing: what is missing, and how to
-    fetch it."""
-    first = failed[0]
-    what = f"{first['list']} of {first['paper']} ({first['error']})"
-    more = f" and {len(failed) - 1} more" if len(failed) > 1 else ""
-    noun = "list" if len(failed) == 1 else "lists"
-    line = (f"{len(failed)} {noun} still failing, set aside: {what}{more}; "
-            "`kb crawl --retry-failed` tries them again")
-    return f"{line}; {budget_message}" if budget_message else line
-
-
     async def _fetch_post_details(self, paper: int, paper_id: str) -> None:
         """The full record of a post known only from a link to it."""
         try:
@@ -490,6 +477,18 @@ def _failed_lists_summary(failed: list[dict], budget_message: str) -> str:
                 self.store.upsert_papers([record], run_id=self.run_id)
             Frontier.mark_details_fetched(self.store.conn, [paper])
         self.progress.batches += 1
+
+
+def _failed_lists_summary(failed: list[dict], budget_message: str) -> str:
+    """One line for a run that ended with lists still failing: what is missing, and how to
+    fetch it."""
+    first = failed[0]
+    what = f"{first['list']} of {first['paper']} ({first['error']})"
+    more = f" and {len(failed) - 1} more" if len(failed) > 1 else ""
+    noun = "list" if len(failed) == 1 else "lists"
+    line = (f"{len(failed)} {noun} still failing, set aside: {what}{more}; "
+            "`kb crawl --retry-failed` tries them again")
+    return f"{line}; {budget_message}" if budget_message else line
 
 
 def _theme_scorer():
