@@ -25,7 +25,7 @@ EXPECTED = {
     "query": ['kb search "reward hacking"', 'kb search "language models"', "kb top --theme"],
     "mentions": ["extract() on a", "kb mentions --json"],
     "bulk": ["DuckDB conversion to Parquet", "depth-2 extraction from 10 seeds", "disk: Parquet tables"],
-    "relevance": ["p@50 of the seeds' topic (tune", "nDCG@50 of the seeds' topic (held-out"],
+    "relevance": ["p@50 of the seeds' topic (tune", "ndcg@50 of the seeds' topic (held-out"],
     "embeddings": ["nearest 10 neighbours, whole process", "kb similar PAPER --json"],
 }
 
