@@ -21,7 +21,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from common import ROOT, Metric
+from common import ROOT, Metric, best_of
 from bench_query import kb_command
 
 
@@ -59,13 +59,8 @@ def run(work_dir: Path, quick: bool = False, log=print) -> dict:
     aliases = AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
 
     def best(fn) -> tuple[float, list[float]]:
-        fn()
-        times = []
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
-        return min(times), times
+        fn()  # warm caches, as a user's second run would
+        return best_of(fn, repeat)
 
     found = extract(text, aliases=aliases)
     ext, ext_times = best(lambda: extract(text, aliases=aliases))
