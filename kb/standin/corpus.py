@@ -740,6 +740,11 @@ class Corpus:
         return (self._edge_prefix(citing, cited, spec.edge_fields, key)
                 + self.render(other, spec.paper, null_id=null_id) + "}")
 
+    def nested_length(self, idx: int, direction: str) -> int:
+        """How many entries the paper's nested ``citations``/``references`` field serves."""
+        full = self._cits[idx] if direction == "citations" else self._refs[idx]
+        return min(len(full), NESTED_LIST_CAP)
+
     def neighbour_indexes(self, idx: int) -> list[int]:
         """The papers it cites and the papers citing it (internal indexes)."""
         return [*self._refs[idx], *self._cits[idx]]

@@ -38,8 +38,12 @@ def _group_of(topic: str) -> str:
 
 
 def paper_vector(paper_id: str, topic: str | None, model: str = "specter_v2") -> list[float]:
-    """The 768 floats served as ``embedding.vector`` for one paper (rounded like S2's)."""
+    """The 768 floats served as ``embedding.vector`` for one paper: float32 values written out
+    as doubles (``1.4912004470825195``), as the recorded answers have them, so that a batch of
+    500 papers weighs what a real one does (8-9 MB, near the 10 MB cap)."""
+    import numpy as np
+
     v = _rng(f"{paper_id}:{model}").standard_normal(DIM) * NOISE_WEIGHT
     if topic:
         v = v + TOPIC_WEIGHT * _direction(topic) + GROUP_WEIGHT * _direction("group:" + _group_of(topic))
-    return v.round(4).tolist()
+    return v.astype(np.float32).astype(np.float64).tolist()

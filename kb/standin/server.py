@@ -53,6 +53,12 @@ EDGE_MAX_LIMIT = 1000
 EDGE_WINDOW = 10_000
 SEARCH_MAX_LIMIT = 100
 DEFAULT_LIMIT = 100
+#: The real API refuses (400) any answer that would exceed 10 MB (documented), and a batch
+#: whose nested citations (or references) would exceed 9,999 in all (documented for citations).
+MAX_RESPONSE_BYTES = 10 * 1024 * 1024
+BATCH_MAX_NESTED = 9999
+MSG_TOO_LARGE = ("Response would exceed maximum size of 10 MB. Either break the request into "
+                 "smaller batches, or make use of the limit and offset features.")
 
 MSG_FORBIDDEN = b'{"message":"Forbidden"}'
 MSG_MISSING_TOKEN = b'{"message":"Missing Authentication Token"}'
@@ -262,8 +268,11 @@ class StandIn:
     def __init__(self, corpus: Corpus | None = None, *, rate_limit: float | None = None,
                  burst: float | None = None, api_key: str | None = None,
                  faults: Faults | None = None, port: int = 0, host: str = "127.0.0.1",
-                 max_log: int = 200_000, datasets: "DatasetsService | None" = None) -> None:
+                 max_log: int = 200_000, datasets: "DatasetsService | None" = None,
+                 max_response_bytes: int = MAX_RESPONSE_BYTES) -> None:
         self.corpus = corpus if corpus is not None else Corpus()
+        # Tests lower it to meet the cap without rendering 10 MB.
+        self.max_response_bytes = max_response_bytes
         self.datasets = datasets  # the Datasets API and its file host, when served too
         self.host = host
         self._port = int(port)
@@ -587,6 +596,8 @@ class StandIn:
             logging.getLogger(__name__).exception("stand-in failed on %s %s", method, path)
             rec.fault = "bug"
             status, payload, extra = 500, b'{"message": "Internal server error"}', []
+        if status == 200 and len(payload) > self.max_response_bytes:
+            status, payload, extra = 400, ApiAnswer(400, MSG_TOO_LARGE).body, []
         if fault == "malformed" and len(payload) > 1:
             payload = payload[: max(1, len(payload) // 2)]
         rec.status = status
@@ -679,6 +690,12 @@ class StandIn:
         if all(idx is None for idx in found):
             # Recorded: the real API answers 400 rather than a list of nulls.
             raise ApiAnswer(400, "No valid paper ids given")
+        for direction, nested in (("citations", spec.citations), ("references", spec.references)):
+            if nested is not None and sum(corpus.nested_length(i, direction) for i in found
+                                          if i is not None) > BATCH_MAX_NESTED:
+                raise ApiAnswer(400, f"Response would exceed maximum size: can only return up to "
+                                     f"{BATCH_MAX_NESTED} {direction} at a time. Either break the "
+                                     "request into smaller batches, or request fewer fields.")
         parts = ["null" if idx is None else corpus.render(idx, spec) for idx in found]
         return 200, ("[" + ", ".join(parts) + "]\n").encode(), []
 

@@ -30,6 +30,9 @@ GRAPH = "/graph/v1"
 BATCH_SIZE = 500
 #: What the real ``POST /paper/batch`` answers (HTTP 400) when it knows none of the ids.
 NO_VALID_IDS = "No valid paper ids given"
+#: The start of the 400 the real API answers when an answer would exceed 10 MB (or a batch
+#: more than 9,999 nested citations): the request must be split.
+TOO_LARGE = "Response would exceed maximum size"
 #: Seconds without any answer at all (connection refused, unreachable) after which every
 #: request of the client gives up, so that a command fails within 30 s when offline.
 UNREACHABLE_AFTER = 10.0
@@ -77,6 +80,9 @@ class S2Client:
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
             transport=transport,
         )
+        # Ids per batch request: 500, the API's limit, until an answer would have exceeded its
+        # size cap (long records, 768-float embeddings); then the size that fitted.
+        self.batch_size = BATCH_SIZE
         self.requests_sent = 0
         self.retries = 0
         self.statuses: Counter[str] = Counter()
@@ -200,7 +206,8 @@ class S2Client:
     async def get_papers(self, ids: Sequence[str], fields: str = DETAIL_FIELDS) -> list[dict | None]:
         """Batch lookup; the answer is aligned with ``ids`` (None for unknown ids)."""
         ids = list(ids)
-        chunks = [ids[i:i + BATCH_SIZE] for i in range(0, len(ids), BATCH_SIZE)]
+        size = self.batch_size
+        chunks = [ids[i:i + size] for i in range(0, len(ids), size)]
         answers = await asyncio.gather(*(self._batch(chunk, fields) for chunk in chunks))
         return [item for answer in answers for item in answer]
 
@@ -210,6 +217,14 @@ class S2Client:
                 "POST", f"{GRAPH}/paper/batch", params={"fields": fields}, json_body={"ids": chunk},
                 validate=lambda d: isinstance(d, list) and len(d) == len(chunk))
         except ApiRequestError as exc:
+            if TOO_LARGE in str(exc) and len(chunk) > 1:
+                # Too big for one answer: halve it, and ask for no more than what fits from now on.
+                half = (len(chunk) + 1) // 2
+                self.batch_size = min(self.batch_size, half)
+                log.info("batch of %d ids too large for one answer; splitting", len(chunk))
+                first, second = await asyncio.gather(self._batch(chunk[:half], fields),
+                                                     self._batch(chunk[half:], fields))
+                return first + second
             if NO_VALID_IDS not in str(exc):
                 raise
             return [None] * len(chunk)  # how the real API says it knows none of them
