@@ -56,3 +56,14 @@ def run_crawl(db: Path, url: str, budget: CrawlBudget, **settings_extra):
     return crawl(db, budget, settings=fast_settings(url, db, **settings_extra))
 
 
+
+
+def crawl_last_window_page(db: Path, url: str, corpus, hub: str):
+    """Seed ``hub`` as if its citations' first nine pages were stored, and crawl the last page
+    the API's 10,000 window serves."""
+    plant_seeds(db, corpus, [hub])
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE crawl_state SET cits_next_offset = 8999")
+    conn.close()
+    return run_crawl(db, url, CrawlBudget(depth=1, max_requests=None, direction="cits",
+                                          fetch_details=False))

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from crawl_helpers import plant_seeds, run_crawl
+from crawl_helpers import crawl_last_window_page, plant_seeds, run_crawl
 from kb.crawl.crawler import CrawlBudget
 from kb.standin.generate import generate_corpus
 from kb.standin.server import StandIn
@@ -140,11 +140,7 @@ def test_a_list_beyond_the_window_is_flagged_in_show_and_status(tmp_path):
     hub = corpus.hub_id
     db = tmp_path / "kb.sqlite"
     with StandIn(corpus) as server:
-        plant_seeds(db, corpus, [hub])
-        with sqlite3.connect(db) as conn:  # the first nine pages are stored: read the last one
-            conn.execute("UPDATE crawl_state SET cits_next_offset = 8999")
-        report = run_crawl(db, server.url, CrawlBudget(depth=1, max_requests=None, direction="cits",
-                                                       fetch_details=False))
+        report = crawl_last_window_page(db, server.url, corpus, hub)
         env = kb_env(db, server.url, tmp=tmp_path)
         status = json.loads(run_kb("status", "--json", env=env).stdout)
         shown = run_kb("show", hub, env=env)

@@ -233,7 +233,7 @@ def test_the_ten_thousand_window_of_a_hub(make_standin, hub_corpus):
     assert len(hub_corpus.citations_of(hub)) == 10_050
     server = make_standin(hub_corpus)
     r = get(server, f"/paper/{hub}/citations", offset=9000, limit=1000)
-    assert r.status_code == 400 and r.json() == {"error": "offset + limit must be < 10000"}
+    assert r.status_code == 400 and r.json() == {"error": "The sum of offset and limit must be < 10000"}
     body = get(server, f"/paper/{hub}/citations", offset=9000, limit=999).json()
     assert len(body["data"]) == 999 and body["next"] == 9999
     assert get(server, f"/paper/{hub}/citations", offset=9999, limit=1).status_code == 400

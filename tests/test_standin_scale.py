@@ -70,3 +70,82 @@ def test_detail_batches_split_when_an_answer_would_be_too_large(tmp_path, corpus
     assert 400 in statuses and size < 200
     # the second time, batches are sized to fit from the start: no refused request
     assert sent_second == -(-200 // size) and statuses[sent_first:].count(400) == 0
+
+
+@pytest.fixture(scope="module")
+def real_scale():
+    from kb.standin.corpus import default_works_files
+
+    return generate_corpus(1500, seed=4, works=default_works_files(), real_scale=True)
+
+
+def test_real_works_have_real_scale_counts_and_their_citers_cost_nothing_up_front(real_scale):
+    corpus = real_scale
+    adam = corpus.record("ARXIV:1412.6980")
+    attention = corpus.record("ARXIV:1706.03762")
+    assert adam["citationCount"] == 190_000 and attention["citationCount"] == 150_000
+    assert 30 <= attention["referenceCount"] <= 150
+    counts = sorted(corpus.record(p)["referenceCount"] for p in corpus.work_ids)
+    assert 30 <= counts[len(counts) // 2] <= 150
+    # 190,000 citers exist only as a number until a page asks for some
+    assert len(corpus) < 2000 and not corpus._lazy_records
+
+
+def test_a_hub_is_served_through_the_window_as_s2_does(real_scale):
+    corpus = real_scale
+    adam = corpus.record("ARXIV:1412.6980")["paperId"]
+    with StandIn(corpus) as server:
+        url = f"{server.url}/graph/v1/paper/{adam}/citations"
+        fields = "title,publicationDate"
+        last = httpx.get(url, params={"fields": fields, "offset": 8999, "limit": 1000}).json()
+        again = httpx.get(url, params={"fields": fields, "offset": 8999, "limit": 1000}).json()
+        beyond = httpx.get(url, params={"fields": fields, "offset": 9000, "limit": 1000})
+        citer = last["data"][-1]["citingPaper"]
+        alone = httpx.get(f"{server.url}/graph/v1/paper/{citer['paperId']}",
+                          params={"fields": "title,corpusId,references.paperId"}).json()
+        by_corpus_id = httpx.get(f"{server.url}/graph/v1/paper/CorpusId:{alone['corpusId']}").json()
+    assert last == again and len(last["data"]) == 1000 and last["next"] == 9999
+    dates = [d["citingPaper"]["publicationDate"] for d in last["data"]]
+    assert dates == sorted(dates, reverse=True)
+    assert beyond.status_code == 400
+    assert beyond.json() == {"error": "The sum of offset and limit must be < 10000"}
+    assert alone["title"] == citer["title"] and by_corpus_id["paperId"] == citer["paperId"]
+    assert alone["references"][0]["paperId"] == adam
+
+
+def test_the_crawler_flags_a_real_scale_hub_truncated(tmp_path, real_scale):
+    """Against a real work with 150,000 citers: the crawl reads the window's last page,
+    flags the list truncated, and stores its lazy citers like any others."""
+    import sqlite3
+
+    from crawl_helpers import crawl_last_window_page
+
+    hub = real_scale.record("ARXIV:1706.03762")["paperId"]
+    db = tmp_path / "kb.sqlite"
+    with StandIn(real_scale) as server:
+        report = crawl_last_window_page(db, server.url, real_scale, hub)
+    with sqlite3.connect(db) as conn:
+        flagged = conn.execute("SELECT cits_truncated FROM paper WHERE paper_id = ?", (hub,)).fetchone()
+        citers = conn.execute("SELECT count(*) FROM citation c JOIN paper p ON p.id = c.cited "
+                              "WHERE p.paper_id = ?", (hub,)).fetchone()[0]
+    assert report.truncated_lists == 1 and flagged == (1,)
+    assert 990 <= citers <= 1000
+
+
+def test_standin_serve_with_no_options_serves_the_corpus_main_sh_uses():
+    """scripts/main.sh --standin starts `kb standin serve` with only its ports (and the size,
+    when KB_STANDIN_PAPERS asks): the corpus is create_standin's defaults, at real scale."""
+    import inspect
+    import re
+    from pathlib import Path
+
+    from kb.standin.server import DEFAULT_PAPERS, create_standin
+
+    script = (Path(__file__).resolve().parent.parent / "scripts" / "main.sh").read_text()
+    line = next(x for x in script.splitlines() if "kb standin serve" in x)
+    options = set(re.findall(r"(--[a-z-]+)", line))
+    assert options <= {"--port", "--forum-port", "--papers"}, line
+    assert "KB_STANDIN_PAPERS:+" in line  # --papers only when the user asks
+    defaults = inspect.signature(create_standin).parameters
+    assert defaults["papers"].default == DEFAULT_PAPERS and defaults["seed"].default == 0
+    assert defaults["real_scale"].default is True and defaults["works"].default is None

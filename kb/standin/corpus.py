@@ -25,6 +25,7 @@ import threading
 from pathlib import Path
 from typing import Any, Iterator
 
+from kb.standin import scale
 from kb.standin.fields import AUTHOR_FIELDS, EdgeSpec, PaperSpec
 
 WORKS_DIR = Path(__file__).resolve().parent / "works"
@@ -259,6 +260,14 @@ class Corpus:
         self.hub_id: str | None = None
         self.work_ids: list[str] = []
         self.seed: int | None = None
+        # Lazy citers (kb.standin.scale): work index -> how many, and the works by number.
+        self._lazy: dict[int, int] = {}
+        self._lazy_works: list[int] = []
+        self._lazy_end = 0
+        self._lazy_records: dict[int, dict] = {}
+        self._lazy_positions: dict[int, list[int]] = {}
+        self._older: tuple | None = None
+        self._topics: dict | None = None
 
     # -- size and lookup -------------------------------------------------------------------
 
@@ -284,14 +293,21 @@ class Corpus:
         if not pid:
             return None
         if _SHA.match(pid):
-            return self._by_sha.get(pid.lower())
+            found = self._by_sha.get(pid.lower())
+            if found is None and self._lazy:
+                found = self._lazy_index(scale.parse_lazy_paper_id(self.seed, pid))
+            return found
         prefix, colon, rest = pid.partition(":")
         p = prefix.lower()
         if colon and p == "corpusid":
             try:
-                return self._by_corpus.get(int(rest.strip()))
+                cid = int(rest.strip())
             except ValueError:
                 return None
+            found = self._by_corpus.get(cid)
+            if found is None and self._lazy:
+                found = self._lazy_index(scale.parse_lazy_corpus_id(cid))
+            return found
         if colon and p == "doi":
             return self._by_doi.get(normalize_doi(rest))
         if colon and p == "arxiv":
@@ -315,9 +331,19 @@ class Corpus:
             return self._by_doi.get(normalize_doi(url))
         return None
 
+    def _lazy_index(self, decoded: tuple[int, int] | None) -> int | None:
+        if decoded is None:
+            return None
+        work_no, k = decoded
+        if work_no >= len(self._lazy_works) or k >= self._lazy[self._lazy_works[work_no]]:
+            return None
+        return scale.lazy_index(work_no, k)
+
     def index_of(self, ref: str | int) -> int:
         """The internal index of a paperId/id form, or an internal index passed through."""
         if isinstance(ref, int):
+            if ref >= scale.LAZY_BASE and self._lazy_index(scale.split_index(ref)) == ref:
+                return ref
             if not 0 <= ref < len(self._records):
                 raise KeyError(ref)
             return ref
@@ -327,7 +353,7 @@ class Corpus:
         return idx
 
     def paper_id(self, idx: int) -> str | None:
-        return self._records[idx]["paperId"]
+        return self._rec(idx)["paperId"]
 
     def record(self, ref: str | int) -> dict:
         """The full API-shaped record (counts computed now; no nested lists, no embedding)."""
@@ -336,11 +362,12 @@ class Corpus:
 
     def citations_of(self, ref: str | int) -> list[str | None]:
         """Citing paperIds in served order (newest first); None for stub citers."""
-        return [self._records[j]["paperId"] for j in self._cits[self.index_of(ref)]]
+        idx = self.index_of(ref)
+        return [self.paper_id(j) for j in self._window(idx, "citations", 0, self.list_length(idx, "citations"))]
 
     def references_of(self, ref: str | int) -> list[str | None]:
         """Cited paperIds in served order; None for stub (unresolved) references."""
-        return [self._records[j]["paperId"] for j in self._refs[self.index_of(ref)]]
+        return [self.paper_id(j) for j in self._ref_list(self.index_of(ref))]
 
     def edges(self) -> Iterator[tuple[str | None, str | None]]:
         """Every (citing, cited) pair, as paperIds (None for stubs)."""
@@ -353,6 +380,7 @@ class Corpus:
 
     def _changed(self, *, reindex: bool = False) -> None:
         self.version += 1
+        self._lazy_positions = {}
         self._render_cache = {}
         self._prefix_cache = {}
         self._author_stats = None
@@ -560,25 +588,30 @@ class Corpus:
             other._by_corpus = dict(self._by_corpus)
             other._by_doi = dict(self._by_doi)
             other._by_arxiv = dict(self._by_arxiv)
+            other._by_external = dict(self._by_external)
             other._authors = {k: dict(v) for k, v in self._authors.items()}
             other._edge_meta = dict(self._edge_meta)
             other._next_corpus_id = self._next_corpus_id
             other.hub_id = self.hub_id
             other.work_ids = list(self.work_ids)
             other.seed = self.seed
+            other._lazy = dict(self._lazy)
+            other._lazy_works = list(self._lazy_works)
+            other._lazy_end = self._lazy_end
             return other
 
     # -- rendering -------------------------------------------------------------------------
 
     def count(self, idx: int, field: str) -> int:
-        rec = self._records[idx]
+        rec = self._rec(idx)
         if field == "citationCount":
-            actual = len(self._cits[idx])
+            actual = self.list_length(idx, "citations")
         elif field == "referenceCount":
-            actual = len(self._refs[idx])
+            actual = self.list_length(idx, "references")
         else:
             meta = self._edge_meta
-            actual = sum(1 for c in self._cits[idx]
+            citers = self._window(idx, "citations", 0, self.list_length(idx, "citations"))
+            actual = sum(1 for c in citers
                          if (meta[(c, idx)].get("isInfluential", False) if (c, idx) in meta
                              else _EDGE_VARIANTS[_edge_variant(c, idx)]["isInfluential"]))
         served = rec.get("_served")
@@ -640,11 +673,11 @@ class Corpus:
     def _embedding(self, idx: int, model: str) -> dict:
         from kb.standin.embedding import paper_vector
 
-        rec = self._records[idx]
+        rec = self._rec(idx)
         return {"model": model, "vector": paper_vector(rec["paperId"], rec.get("_topic"), model)}
 
     def _paper_obj(self, idx: int, spec: PaperSpec, *, as_stub: bool = False) -> dict:
-        rec = self._records[idx]
+        rec = self._rec(idx)
         out: dict[str, Any] = {}
         if as_stub or rec.get("_stub"):
             for f in spec.fields:
@@ -671,9 +704,11 @@ class Corpus:
             elif f == "embedding":
                 out[f] = None if rec["paperId"] is None else self._embedding(idx, spec.embedding)
             elif f == "citations":
-                out[f] = [self._paper_obj(j, spec.citations) for j in self._cits[idx][:NESTED_LIST_CAP]]
+                out[f] = [self._paper_obj(j, spec.citations)
+                          for j in self._window(idx, "citations", 0, NESTED_LIST_CAP)]
             elif f == "references":
-                out[f] = [self._paper_obj(j, spec.references) for j in self._refs[idx][:NESTED_LIST_CAP]]
+                out[f] = [self._paper_obj(j, spec.references)
+                          for j in self._window(idx, "references", 0, NESTED_LIST_CAP)]
         return out
 
     def render(self, idx: int, spec: PaperSpec, *, null_id: bool = False) -> str:
@@ -724,13 +759,9 @@ class Corpus:
     def edge_items(self, idx: int, direction: str, offset: int, limit: int,
                    spec: EdgeSpec) -> tuple[list[tuple[int, int]], int]:
         """The (citing, cited) pairs of one page, and how many edges the list holds in all."""
-        if direction == "citations":
-            full = self._cits[idx]
-            pairs = [(c, idx) for c in full[offset:offset + limit]]
-        else:
-            full = self._refs[idx]
-            pairs = [(idx, c) for c in full[offset:offset + limit]]
-        return pairs, len(full)
+        window = self._window(idx, direction, offset, limit)
+        pairs = [(c, idx) for c in window] if direction == "citations" else [(idx, c) for c in window]
+        return pairs, self.list_length(idx, direction)
 
     def render_edge(self, citing: int, cited: int, direction: str, spec: EdgeSpec, *,
                     null_id: bool = False) -> str:
@@ -742,8 +773,7 @@ class Corpus:
 
     def nested_length(self, idx: int, direction: str) -> int:
         """How many entries the paper's nested ``citations``/``references`` field serves."""
-        full = self._cits[idx] if direction == "citations" else self._refs[idx]
-        return min(len(full), NESTED_LIST_CAP)
+        return min(self.list_length(idx, direction), NESTED_LIST_CAP)
 
     def neighbour_indexes(self, idx: int) -> list[int]:
         """The papers it cites and the papers citing it (internal indexes)."""
@@ -761,7 +791,7 @@ class Corpus:
                 "contexts": meta.get("contexts", []), "intents": meta.get("intents", [])}
 
     def authors_of(self, idx: int) -> list[dict]:
-        return self._records[idx]["authors"]
+        return self._rec(idx)["authors"]
 
     # -- search ----------------------------------------------------------------------------
 
@@ -789,7 +819,118 @@ class Corpus:
         return self._records
 
     def date_key(self, idx: int) -> int:
+        if idx >= scale.LAZY_BASE:
+            work_no, k = scale.split_index(idx)
+            work = self._lazy_works[work_no]
+            return scale.lazy_date(self._date[work], self._lazy_end, self._lazy[work], k)
         return self._date[idx]
+
+    # -- lazy citers (kb.standin.scale) ------------------------------------------------------
+
+    def add_lazy_citers(self, work: str | int, n: int) -> None:
+        """Give a paper ``n`` more citers, generated only when asked for (a 200,000-citer work
+        costs nothing up front); they are newer than the work, up to the newest paper."""
+        with self._lock:
+            idx = self.index_of(work)
+            if idx not in self._lazy:
+                self._lazy_works.append(idx)
+            self._lazy[idx] = self._lazy.get(idx, 0) + int(n)
+            self._lazy_end = max(self._date, default=0)
+            self._changed()
+
+    def lazy_citers(self, work: str | int) -> int:
+        return self._lazy.get(self.index_of(work), 0)
+
+    def _rec(self, idx: int) -> dict:
+        if idx < scale.LAZY_BASE:
+            return self._records[idx]
+        rec = self._lazy_records.get(idx)
+        if rec is None:
+            work_no, k = scale.split_index(idx)
+            work = self._lazy_works[work_no]
+            rec = scale.lazy_record(self.seed, work_no, k, self.date_key(idx),
+                                    self._topic(self._records[work].get("_topic")))
+            if len(self._lazy_records) > 50_000:
+                self._lazy_records.clear()
+            self._lazy_records[idx] = rec
+        return rec
+
+    def _topic(self, slug: str | None):
+        if self._topics is None:
+            from kb.standin.generate import topic_table
+
+            self._topics = {t.slug: t for t in topic_table()}
+        return self._topics.get(slug) or next(iter(self._topics.values()))
+
+    def list_length(self, idx: int, direction: str) -> int:
+        if direction == "citations":
+            return 0 if idx >= scale.LAZY_BASE else len(self._cits[idx]) + self._lazy.get(idx, 0)
+        return len(self._ref_list(idx))
+
+    def _ref_list(self, idx: int) -> list[int]:
+        if idx < scale.LAZY_BASE:
+            return self._refs[idx]
+        rec = self._rec(idx)
+        refs = rec.get("_refs")
+        if refs is None:  # the work it cites, then older papers fixed by its id
+            work = self._lazy_works[scale.split_index(idx)[0]]
+            older = self._older_than(self.date_key(idx))
+            rng = random.Random(idx)
+            picks = {older[int(rng.random() * len(older))] for _ in range(rng.randint(15, 60))} if older else set()
+            refs = rec["_refs"] = [work, *sorted(picks - {work})]
+        return refs
+
+    def _older_than(self, date: int) -> list[int]:
+        """Materialised papers published before ``date`` (for a lazy citer's references)."""
+        if self._older is None or self._older[0] != self.version:
+            order = sorted(range(len(self._records)), key=self._date.__getitem__)
+            self._older = (self.version, order, [self._date[i] for i in order])
+        _, order, dates = self._older
+        return order[:bisect.bisect_left(dates, date)]
+
+    def _window(self, idx: int, direction: str, offset: int, limit: int) -> list[int]:
+        """Entries ``offset`` to ``offset + limit`` of a list in served order; a work's lazy
+        citers merged with its materialised ones by date, newest first."""
+        if direction != "citations":
+            return self._ref_list(idx)[offset:offset + limit]
+        if idx >= scale.LAZY_BASE:
+            return []
+        real = self._cits[idx]
+        n = self._lazy.get(idx, 0)
+        if not n:
+            return real[offset:offset + limit]
+        positions = self._merged_positions(idx)
+        work_no = self._lazy_works.index(idx)
+        out = []
+        i = bisect.bisect_left(positions, offset)
+        for p in range(offset, min(offset + limit, len(real) + n)):
+            if i < len(positions) and positions[i] == p:
+                out.append(real[i])
+                i += 1
+            else:
+                out.append(scale.lazy_index(work_no, p - i))
+        return out
+
+    def _merged_positions(self, idx: int) -> list[int]:
+        """Where each materialised citer of a work stands among all its citers: after every
+        lazy citer newer than it."""
+        cached = self._lazy_positions.get(idx)
+        if cached is not None:
+            return cached
+        n, work_date, end = self._lazy[idx], self._date[idx], self._lazy_end
+        positions = []
+        for i, c in enumerate(self._cits[idx]):
+            d = self._date[c]
+            lo, hi = 0, n  # the first lazy citer not newer than d
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if scale.lazy_date(work_date, end, n, mid) > d:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            positions.append(i + lo)
+        self._lazy_positions[idx] = positions
+        return positions
 
 
 _ALL_FLAT_FIELDS = tuple(f for f in (

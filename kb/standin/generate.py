@@ -16,6 +16,7 @@ per-edge work so that 50,000 papers and a million edges take seconds, not minute
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import random
@@ -40,8 +41,13 @@ _VENUE_NS = uuid.UUID("6ba7b811-9dad-11d1-80b4-00c04fd430c8")
 TLDR_MODEL = "tldr@v2.0.0"
 
 
+@functools.lru_cache(maxsize=512)
+def _venue_id(name: str) -> str:
+    return str(uuid.uuid5(_VENUE_NS, name))
+
+
 def _venue_obj(name: str, kind: str | None, alternates: list[str]) -> dict:
-    return {"id": str(uuid.uuid5(_VENUE_NS, name)), "name": name, "type": kind,
+    return {"id": _venue_id(name), "name": name, "type": kind,
             "alternate_names": list(alternates), "url": None}
 
 
@@ -370,7 +376,7 @@ def generate_corpus(n_papers: int, seed: int = 0, works: Iterable[str | Path | d
                     min_work_citers: int = 3, base_attraction: int = 2,
                     start_year: int = 1990, end_year: int = 2026, homophily: float = 0.8,
                     hub_share: float = 0.12, hubs: int | None = None,
-                    recent_years: float = 2.0) -> Corpus:
+                    recent_years: float = 2.0, real_scale: bool = False) -> Corpus:
     """Generate ``n_papers`` synthetic papers (plus the given real works) and their citations.
 
     ``works``: JSONL paths or already-loaded work dicts (only ``kind == "paper"`` is used).
@@ -391,6 +397,9 @@ def generate_corpus(n_papers: int, seed: int = 0, works: Iterable[str | Path | d
     ``work_attraction`` plays the part of ``base_attraction`` for real works, which also
     cite older real works with ``work_cite_prob`` and get at least ``min_work_citers``
     citers when newer papers exist. :func:`paper_topics` is the answer key.
+    ``real_scale``: real works get the citation and reference counts they have on the real
+    API (:mod:`kb.standin.scale`; citers beyond the generated ones are lazy), and the lists
+    get the real API's oddities (:func:`kb.standin.oddities.add_oddities`).
     """
     import numpy as np
 
@@ -620,6 +629,8 @@ def generate_corpus(n_papers: int, seed: int = 0, works: Iterable[str | Path | d
                 continue
             extra.setdefault(c, set()).add(w)
             have += 1
+    if real_scale:
+        _real_scale_references(prng, work_list, work_index, refs, extra, node_topic)
     if has_hub:
         citers = rng.choice(np.arange(1, total), size=int(hub_citers), replace=False)
         for c in citers.tolist():
@@ -644,4 +655,37 @@ def generate_corpus(n_papers: int, seed: int = 0, works: Iterable[str | Path | d
     flat_cits = citing_s[corder].tolist()
     cit_lists = [flat_cits[cit_off[j]:cit_off[j + 1]] for j in range(total)]
     corpus.set_sorted_edges(ref_lists, cit_lists)
+    if real_scale:
+        from kb.standin.scale import work_scale
+
+        for pos, local in work_index.items():
+            w = work_list[local]
+            want, _ = work_scale(work_key(w), normalize_arxiv(str(w["arxiv"])) if w.get("arxiv") else None,
+                                 w.get("year"))
+            have = len(cit_lists[pos])
+            if want > have:
+                corpus.add_lazy_citers(pos, want - have)
     return corpus
+
+
+def _real_scale_references(prng: random.Random, work_list: list[dict], work_index: dict[int, int],
+                           refs: list, extra: dict[int, set[int]], node_topic) -> None:
+    """Top each real work's references up to its real count: older papers, two in three of
+    its own topic."""
+    from kb.standin.scale import work_scale
+
+    for pos, local in work_index.items():
+        w = work_list[local]
+        _, want = work_scale(work_key(w), normalize_arxiv(str(w["arxiv"])) if w.get("arxiv") else None,
+                             w.get("year"))
+        have = set(refs[pos].tolist()) | extra.get(pos, set())
+        if pos < 2 or len(have) >= want:
+            continue
+        same = [j for j in range(pos) if node_topic[j] == node_topic[pos]]
+        tries = 0
+        while len(have) < min(want, pos) and tries < 20 * want:
+            tries += 1
+            j = prng.choice(same) if same and prng.random() < 2 / 3 else prng.randrange(pos)
+            if j not in have:
+                have.add(j)
+                extra.setdefault(pos, set()).add(j)

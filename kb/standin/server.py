@@ -711,7 +711,7 @@ class StandIn:
         if limit > EDGE_MAX_LIMIT:
             raise ApiAnswer(400, f"'limit' must be <= {EDGE_MAX_LIMIT}")
         if offset + limit >= EDGE_WINDOW:
-            raise ApiAnswer(400, f"offset + limit must be < {EDGE_WINDOW}")
+            raise ApiAnswer(400, f"The sum of offset and limit must be < {EDGE_WINDOW}")
         pairs, total = corpus.edge_items(idx, direction, offset, limit, spec)
         if decision.duplicate or decision.nullids:
             rng = random.Random(decision.item_seed)
@@ -819,8 +819,9 @@ def _endpoint_name(method: str, path: str) -> str:
 def create_standin(*, papers: int = DEFAULT_PAPERS, seed: int = 0, works: list[str | Path] | None = None,
                    rate_limit: float | None = None, api_key: str | None = None,
                    faults: Faults | None = None, port: int = 8765, host: str = "127.0.0.1",
-                   hub_citers: int | None = None) -> StandIn:
-    """A stand-in over a generated corpus, as ``kb standin serve`` runs it (not started).
+                   hub_citers: int | None = None, real_scale: bool = True) -> StandIn:
+    """A stand-in over a generated corpus, as ``kb standin serve`` and ``scripts/main.sh
+    --standin`` run it (not started): real works at their real scale, the real lists' oddities.
 
     ``works`` defaults to every ``kb/standin/works/*.jsonl``.
     """
@@ -830,6 +831,7 @@ def create_standin(*, papers: int = DEFAULT_PAPERS, seed: int = 0, works: list[s
     from kb.standin.datasets.service import DatasetsService
 
     files = list(works) if works else default_works_files()
-    corpus = generate_corpus(papers, seed=seed, works=files, hub_citers=hub_citers)
+    corpus = generate_corpus(papers, seed=seed, works=files, hub_citers=hub_citers,
+                             real_scale=real_scale)
     return StandIn(corpus, rate_limit=rate_limit, api_key=api_key, faults=faults, port=port, host=host,
                    datasets=DatasetsService(corpus, api_key=api_key, seed=seed))
