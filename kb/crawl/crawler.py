@@ -67,6 +67,7 @@ class CrawlProgress:
     expanded: int = 0
     truncated_lists: int = 0
     edges_without_id: int = 0
+    duplicate_entries: int = 0
     errors: int = 0
     not_found: list = field(default_factory=list)  # paperIds the API answered 404 for
     elapsed: float = 0.0
@@ -103,6 +104,8 @@ class CrawlReport:
     error_code: int = 0
     # Papers the store holds that the API answered 404 for: their lists stay to fetch.
     not_found: list = field(default_factory=list)
+    # List entries naming a paper their page already named: stored once, counted here.
+    duplicate_entries: int = 0
     forum_requests: int = 0     # of ``requests``, those sent to the forum (posts' lists)
 
     def as_dict(self) -> dict:
@@ -288,7 +291,7 @@ class Crawler:
             error_code=self._error_code if status == "failed" else 0,
             forum_requests=(self.forum.requests_sent - self._forum_at_start) if self.forum is not None else 0,
             failed_lists=list(self.failed_lists), lists_set_aside=len(self.frontier.set_aside),
-            not_found=list(p.not_found))
+            not_found=list(p.not_found), duplicate_entries=p.duplicate_entries)
 
     async def _worker(self) -> None:
         while True:
@@ -437,6 +440,7 @@ class Crawler:
         p.new_edges += new_edges
         p.truncated_lists += int(page.truncated)
         p.edges_without_id += page.without_id
+        p.duplicate_entries += page.duplicates
         if entry.status == "done":
             p.expanded += 1
 

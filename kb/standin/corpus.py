@@ -268,6 +268,8 @@ class Corpus:
         self._lazy_positions: dict[int, list[int]] = {}
         self._older: tuple | None = None
         self._topics: dict | None = None
+        # What kb.standin.oddities.add_oddities gave this corpus (None: a tidy corpus).
+        self.oddities = None
 
     # -- size and lookup -------------------------------------------------------------------
 
@@ -598,6 +600,7 @@ class Corpus:
             other._lazy = dict(self._lazy)
             other._lazy_works = list(self._lazy_works)
             other._lazy_end = self._lazy_end
+            other.oddities = self.oddities
             return other
 
     # -- rendering -------------------------------------------------------------------------
@@ -770,6 +773,15 @@ class Corpus:
         other = citing if direction == "citations" else cited
         return (self._edge_prefix(citing, cited, spec.edge_fields, key)
                 + self.render(other, spec.paper, null_id=null_id) + "}")
+
+    def unresolved_entry(self, citing: int) -> bool:
+        """A lazy citer S2 could not resolve: the recorded 0.4% of a citation list, fixed by
+        a hash (only in a corpus with the real API's oddities)."""
+        if self.oddities is None or citing < scale.LAZY_BASE:
+            return False
+        from kb.standin.oddities import CITATION_NULL_SHARE
+
+        return scale.unit_of(citing) < CITATION_NULL_SHARE
 
     def nested_length(self, idx: int, direction: str) -> int:
         """How many entries the paper's nested ``citations``/``references`` field serves."""

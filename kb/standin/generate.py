@@ -656,13 +656,15 @@ def generate_corpus(n_papers: int, seed: int = 0, works: Iterable[str | Path | d
     cit_lists = [flat_cits[cit_off[j]:cit_off[j + 1]] for j in range(total)]
     corpus.set_sorted_edges(ref_lists, cit_lists)
     if real_scale:
+        from kb.standin.oddities import add_oddities
         from kb.standin.scale import work_scale
 
+        add_oddities(corpus, seed)
         for pos, local in work_index.items():
             w = work_list[local]
             want, _ = work_scale(work_key(w), normalize_arxiv(str(w["arxiv"])) if w.get("arxiv") else None,
                                  w.get("year"))
-            have = len(cit_lists[pos])
+            have = corpus.list_length(pos, "citations")
             if want > have:
                 corpus.add_lazy_citers(pos, want - have)
     return corpus

@@ -76,6 +76,11 @@ def work_scale(work_key: str, arxiv: str | None, year: int | None) -> tuple[int,
     return citations, references
 
 
+def unit_of(idx: int) -> float:
+    """A uniform number in [0, 1) fixed by an internal index."""
+    return ((idx * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF) / 2 ** 64
+
+
 def lazy_index(work_no: int, k: int) -> int:
     return LAZY_BASE + (work_no << _K_BITS) + k
 

@@ -723,7 +723,8 @@ class StandIn:
                 if decision.duplicate and rng.random() < decision.duplicate:
                     items.append(item)
         else:
-            items = [corpus.render_edge(a, b, direction, spec) for a, b in pairs]
+            items = [corpus.render_edge(a, b, direction, spec, null_id=corpus.unresolved_entry(a))
+                     for a, b in pairs]
         nxt = offset + limit
         head = f'{{"offset": {offset}, "next": {nxt}, "data": [' if nxt < total else \
             f'{{"offset": {offset}, "data": ['

@@ -87,5 +87,6 @@ class EdgePage:
     others: list[str] = field(default_factory=list)
     edges: list[EdgeRecord] = field(default_factory=list)
     without_id: int = 0
+    duplicates: int = 0  # entries naming a paper the page already listed (real lists have them)
     next_offset: int | None = None
     truncated: bool = False

@@ -20,6 +20,10 @@ def store_status(store: Store) -> dict:
         ("lists_set_aside", "SELECT count(*) FROM failed_list"),
         ("papers_from_bulk_data", "SELECT count(*) FROM paper WHERE bulk_release IS NOT NULL"),
         ("papers_from_the_api", "SELECT count(*) FROM paper WHERE bulk_release IS NULL AND detail_level >= 1"),
+        # One work under two paperIds (an arXiv preprint and its venue version are two records
+        # on S2, each with its own citers): papers sharing a title with another paper.
+        ("same_title_papers", "SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM paper "
+                              "WHERE title IS NOT NULL GROUP BY lower(title) HAVING count(*) > 1) AS t"),
     ):
         info[name] = store.conn.execute(sql).fetchone()[0]
     releases = [r[0] for r in store.conn.execute(

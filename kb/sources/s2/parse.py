@@ -208,6 +208,7 @@ def parse_edge_page(obj: Any, paper_id: str, direction: str, *, offset: int = 0,
         edge.intents = _str_list(item.get("intents"))
         edge.contexts = _str_list(item.get("contexts"))
         if other_id in seen:
+            page.duplicates += 1
             continue
         seen[other_id] = len(page.edges)
         page.edges.append(edge)
