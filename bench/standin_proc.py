@@ -13,12 +13,54 @@ import multiprocessing as mp
 import time
 
 
-def _serve(conn, n_papers: int, seed: int, rate_limit: float | None) -> None:
+def crawl_plan(corpus, seeds: list[str], depth: int = 2, direction: str = "both") -> dict:
+    """What a crawl to ``depth`` from ``seeds`` must send on this corpus if it runs to the end:
+    the crawler's rules (expand papers nearer than ``depth``; read each list through the API's
+    10,000 window, 1000 per page, skipping lists of length 0; one batch per 500 papers reached
+    beyond the seeds), computed from the corpus without a request."""
+    import math
+
+    from kb.standin.scale import LAZY_BASE
+
+    directions = {"both": ("references", "citations"), "refs": ("references",),
+                  "cits": ("citations",)}[direction]
+    window = 9999
+    level = {corpus.index_of(s) for s in seeds}
+    seed_set = set(level)
+    reached = set(level)
+    pages = truncated = expanded = 0
+    count_of = {"references": "referenceCount", "citations": "citationCount"}
+    for _ in range(depth):
+        nxt: set[int] = set()
+        for idx in level:
+            expanded += 1
+            for d in directions:
+                if idx not in seed_set and corpus.count(idx, count_of[d]) == 0:
+                    continue  # the crawler takes a count of 0 at its word, except for seeds
+                n = corpus.list_length(idx, d)
+                pages += math.ceil(min(n, window) / 1000)
+                truncated += n > window
+                records = corpus.records_view()
+                for j in corpus._window(idx, d, 0, min(n, window)):
+                    lazy = j >= LAZY_BASE  # resolvable, unless served as unresolved
+                    if (lazy and not corpus.unresolved_entry(j)) or (not lazy and records[j]["paperId"]):
+                        nxt.add(j)
+        level = nxt - reached
+        reached |= nxt
+    batches = math.ceil((len(reached) - len(seeds)) / 500)
+    return {"depth": depth, "direction": direction, "seeds": len(seeds), "expanded": expanded,
+            "papers": len(reached), "list_pages": pages, "batches": batches,
+            "requests": pages + batches, "truncated_lists": truncated}
+
+
+def _serve(conn, n_papers: int, seed: int, rate_limit: float | None, real_scale: bool = False) -> None:
+    from kb.standin.corpus import default_works_files
     from kb.standin.generate import generate_corpus
     from kb.standin.server import StandIn
 
     t0 = time.perf_counter()
-    corpus = generate_corpus(n_papers, seed=seed)
+    corpus = generate_corpus(n_papers, seed=seed, works=default_works_files() if real_scale else None,
+                             real_scale=real_scale)
     gen_seconds = time.perf_counter() - t0
     server = StandIn(corpus, rate_limit=rate_limit, max_log=2_000_000).start()
     conn.send({"url": server.url, "papers": len(corpus), "edges": corpus.edge_count,
@@ -41,14 +83,39 @@ def _serve(conn, n_papers: int, seed: int, rate_limit: float | None) -> None:
             elif cmd == "log":
                 conn.send([(r.started, r.status, r.endpoint, r.method) for r in server.log])
             elif cmd == "counts":
-                conn.send([(len(corpus.references_of(p)), len(corpus.citations_of(p))) for p in arg])
+                # list lengths, and 0 for a list whose served count says 0 (the crawler does
+                # not read those, except a seed's)
+                rows = []
+                for p in arg:
+                    i = corpus.index_of(p)
+                    rows.append(tuple(corpus.list_length(i, d) if corpus.count(i, c) else 0
+                                      for d, c in (("references", "referenceCount"),
+                                                   ("citations", "citationCount"))))
+                conn.send(rows)
+            elif cmd == "plan":
+                conn.send(crawl_plan(corpus, *arg))
+            elif cmd == "warm":
+                # Render the windows of the lists past 5,000 entries once (untimed), so that the
+                # crawl measures the crawler, not the stand-in making up lazy citers.
+                from kb.standin.fields import parse_edge_fields
+
+                spec = parse_edge_fields(arg, "citations")
+                hubs = [i for i in corpus._lazy if corpus.list_length(i, "citations") > 5000]
+                for idx in hubs:
+                    n = min(corpus.list_length(idx, "citations"), 9999)
+                    for offset in range(0, n, 1000):
+                        pairs, _ = corpus.edge_items(idx, "citations", offset, min(1000, 9999 - offset), spec)
+                        for a, b in pairs:
+                            corpus.render_edge(a, b, "citations", spec, null_id=corpus.unresolved_entry(a))
+                conn.send(len(hubs))
             elif cmd == "records":
                 conn.send([corpus.record(p) for p in arg])
             elif cmd == "pick_seeds":
                 import random
 
                 n, low, high, rng_seed = arg
-                ids = [p for p in corpus.paper_ids() if low <= len(corpus.citations_of(p)) <= high]
+                ids = [p for p in corpus.paper_ids()
+                       if low <= corpus.list_length(corpus.index_of(p), "citations") <= high]
                 conn.send(random.Random(rng_seed).sample(ids, min(n, len(ids))))
             else:
                 conn.send(ValueError(f"unknown command {cmd!r}"))
@@ -59,10 +126,11 @@ def _serve(conn, n_papers: int, seed: int, rate_limit: float | None) -> None:
 class RemoteStandIn:
     """A stand-in serving ``generate_corpus(n_papers, seed)`` from a child process."""
 
-    def __init__(self, n_papers: int, seed: int = 0, rate_limit: float | None = None):
+    def __init__(self, n_papers: int, seed: int = 0, rate_limit: float | None = None,
+                 real_scale: bool = False):
         ctx = mp.get_context("spawn")
         self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_serve, args=(child, n_papers, seed, rate_limit),
+        self._proc = ctx.Process(target=_serve, args=(child, n_papers, seed, rate_limit, real_scale),
                                  daemon=True, name="standin")
         self._proc.start()
         info = self._conn.recv()
@@ -93,11 +161,20 @@ class RemoteStandIn:
         return self._ask("log")
 
     def counts(self, paper_ids: list[str]) -> list[tuple[int, int]]:
-        """(references, citations) list lengths of each paper as the server holds them."""
+        """(references, citations) list lengths of each paper as the server holds them; 0 for
+        a list its served count says is empty (the crawler does not read it)."""
         return self._ask("counts", list(paper_ids))
 
     def records(self, paper_ids: list[str]) -> list[dict]:
         return self._ask("records", list(paper_ids))
+
+    def plan(self, seeds: list[str], depth: int = 2, direction: str = "both") -> dict:
+        """``crawl_plan`` on the served corpus."""
+        return self._ask("plan", (list(seeds), depth, direction))
+
+    def warm(self, edge_fields: str) -> int:
+        """Render the big lists' windows once; returns how many lists."""
+        return self._ask("warm", edge_fields)
 
     def pick_seeds(self, n: int, low: int, high: int, rng_seed: int = 1) -> list[str]:
         return self._ask("pick_seeds", (n, low, high, rng_seed))

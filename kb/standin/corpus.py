@@ -875,30 +875,36 @@ class Corpus:
         return self._topics.get(slug) or next(iter(self._topics.values()))
 
     def list_length(self, idx: int, direction: str) -> int:
+        if idx < scale.LAZY_BASE:
+            if direction == "citations":
+                return len(self._cits[idx]) + self._lazy.get(idx, 0)
+            return len(self._refs[idx])
         if direction == "citations":
-            return 0 if idx >= scale.LAZY_BASE else len(self._cits[idx]) + self._lazy.get(idx, 0)
-        return len(self._ref_list(idx))
+            return 0
+        return 1 + min(self._lazy_ref_picks(idx), self._older_count(self.date_key(idx)) - 1)
+
+    @staticmethod
+    def _lazy_ref_picks(idx: int) -> int:
+        return 15 + int(scale.unit_of(idx ^ 0x5BD1E995) * 46)
 
     def _ref_list(self, idx: int) -> list[int]:
         if idx < scale.LAZY_BASE:
             return self._refs[idx]
-        rec = self._rec(idx)
-        refs = rec.get("_refs")
-        if refs is None:  # the work it cites, then older papers fixed by its id
-            work = self._lazy_works[scale.split_index(idx)[0]]
-            older = self._older_than(self.date_key(idx))
-            rng = random.Random(idx)
-            picks = {older[int(rng.random() * len(older))] for _ in range(rng.randint(15, 60))} if older else set()
-            refs = rec["_refs"] = [work, *sorted(picks - {work})]
-        return refs
+        # the work it cites, then older papers fixed by its index
+        work = self._lazy_works[scale.split_index(idx)[0]]
+        n = self._older_count(self.date_key(idx))
+        k = min(self._lazy_ref_picks(idx), n - 1)
+        order = self._older[1]
+        picks = [order[j] for j in random.Random(idx).sample(range(n), k + 1)]
+        return [work, *sorted(p for p in picks if p != work)[:k]]
 
-    def _older_than(self, date: int) -> list[int]:
-        """Materialised papers published before ``date`` (for a lazy citer's references)."""
+    def _older_count(self, date: int) -> int:
+        """How many materialised papers were published before ``date``; ``self._older[1]``
+        lists them oldest first (a lazy citer's references are drawn from them)."""
         if self._older is None or self._older[0] != self.version:
             order = sorted(range(len(self._records)), key=self._date.__getitem__)
             self._older = (self.version, order, [self._date[i] for i in order])
-        _, order, dates = self._older
-        return order[:bisect.bisect_left(dates, date)]
+        return bisect.bisect_left(self._older[2], date)
 
     def _window(self, idx: int, direction: str, offset: int, limit: int) -> list[int]:
         """Entries ``offset`` to ``offset + limit`` of a list in served order; a work's lazy

@@ -129,10 +129,10 @@ def lazy_record(seed: int | None, work_no: int, k: int, date: int, topic: Any) -
     """The API-shaped record of one lazy citer (the corpus adds its references)."""
     from kb.standin import vocab
     from kb.standin.corpus import S2_PAPER_URL
-    from kb.standin.generate import TLDR_MODEL, _TextMaker
+    from kb.standin.generate import TLDR_MODEL, _TextMaker, _venue_obj
 
     pid = lazy_paper_id(seed, work_no, k)
-    rng = random.Random(f"{seed}:{work_no}:{k}")
+    rng = random.Random(lazy_index(work_no, k) * 7919 + (seed or 0))
     title, abstract, tldr = _TextMaker(rng, set()).paper(topic, rng.random() > 0.12, rng.random() < 0.15)
     # texts make titles unique within one corpus; a lazy citer's carries its number instead
     day = dt.date.fromordinal(date)
@@ -144,8 +144,6 @@ def lazy_record(seed: int | None, work_no: int, k: int, date: int, topic: Any) -
         last = vocab.LAST_NAMES[(a // 7) % len(vocab.LAST_NAMES)]
         authors.append({"authorId": str(5_000_000 + a), "name": f"{first} {last}"})
     cid = lazy_corpus_id(work_no, k)
-    from kb.standin.generate import _venue_obj
-
     return {
         "paperId": pid, "externalIds": {"CorpusId": cid}, "corpusId": cid,
         "publicationVenue": _venue_obj(name, kind, alternates), "url": S2_PAPER_URL + pid,
