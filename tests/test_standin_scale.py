@@ -207,3 +207,31 @@ def test_kb_takes_the_oddities_in_its_stride(tmp_path, real_scale):
     assert without == corpus.references_of(heavy).count(None) == odd.null_references[heavy]
     assert report.duplicate_entries >= 1
     assert status["same_title_papers"] >= 2
+
+
+def test_the_benchmarks_whole_crawl_plan_is_what_the_crawler_sends(tmp_path):
+    """bench/standin_proc.crawl_plan (the benchmark's 'whole crawl' figures) counts the
+    requests a crawl that runs to the end sends, oddities included."""
+    import sys
+    from pathlib import Path
+
+    from crawl_helpers import plant_seeds, run_crawl
+    from kb.crawl.crawler import CrawlBudget
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from standin_proc import crawl_plan
+
+    corpus = generate_corpus(600, seed=8, real_scale=True)
+    seeds = sorted(corpus.paper_ids(), key=lambda p: -len(corpus.references_of(p)))[:3]
+    plan = crawl_plan(corpus, seeds, depth=2, direction="refs")
+    with StandIn(corpus) as server:
+        plant_seeds(tmp_path / "kb.sqlite", corpus, seeds)
+        report = run_crawl(tmp_path / "kb.sqlite", server.url,
+                           CrawlBudget(depth=2, max_requests=None, direction="refs"))
+    assert report.status == "completed"
+    assert plan["requests"] <= report.requests <= 1.05 * plan["requests"] + 1, (plan, report)
+    import sqlite3
+
+    conn = sqlite3.connect(tmp_path / "kb.sqlite")
+    assert conn.execute("SELECT count(*) FROM paper").fetchone()[0] == plan["papers"]
+    conn.close()
