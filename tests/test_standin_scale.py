@@ -89,6 +89,17 @@ def test_real_works_have_real_scale_counts_and_their_citers_cost_nothing_up_fron
     assert 30 <= counts[len(counts) // 2] <= 150
     # 190,000 citers exist only as a number until a page asks for some
     assert len(corpus) < 2000 and not corpus._lazy_records
+    # a smaller work's whole list: every generated citer and every lazy one, once each
+    from kb.standin import scale
+
+    work = next(w for w in corpus._lazy_works if 100 < corpus.list_length(w, "citations") < 2000
+                and len(corpus._cits[w]) > 20)
+    corpus = corpus.copy()  # an unresolved citer first: a list out of date order, as oddities make
+    corpus._cits[work].insert(0, corpus.add_stub("Unpublished manuscript", year=1990))
+    served = corpus._window(work, "citations", 0, corpus.list_length(work, "citations"))
+    lazy = sorted(scale.split_index(j)[1] for j in served if j >= scale.LAZY_BASE)
+    assert lazy == list(range(corpus.lazy_citers(work)))
+    assert [j for j in served if j < scale.LAZY_BASE] == corpus._cits[work]
 
 
 def test_a_hub_is_served_through_the_window_as_s2_does(real_scale):

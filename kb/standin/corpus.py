@@ -937,9 +937,10 @@ class Corpus:
             return cached
         n, work_date, end = self._lazy[idx], self._date[idx], self._lazy_end
         positions = []
+        lo = 0  # never back: a list out of date order (an unresolved entry) keeps its place
         for i, c in enumerate(self._cits[idx]):
             d = self._date[c]
-            lo, hi = 0, n  # the first lazy citer not newer than d
+            hi = n  # the first lazy citer not newer than d
             while lo < hi:
                 mid = (lo + hi) // 2
                 if scale.lazy_date(work_date, end, n, mid) > d:
