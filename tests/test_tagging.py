@@ -408,11 +408,14 @@ def _evaluation_sets():
 
 
 # Floors a little under the figures in README.md ("Themes" section), so that a regression fails.
-HELD_OUT_MACRO_F1 = 0.80
-HELD_OUT_NEGATIVES = 0.15
-HELD_OUT_MIN_RECALL = 0.45
-DEV_MACRO_F1 = 0.85
-DEV_NEGATIVES = 0.12
+HELD_OUT_MACRO_F1 = 0.80        # measured 0.825
+HELD_OUT_NEGATIVES = 0.12       # measured 4/46
+HELD_OUT_MIN_RECALL = 0.5       # measured 0.57
+HELD_OUT_2_MACRO_F1 = 0.83      # measured 0.854
+HELD_OUT_2_NEGATIVES = 0.25     # measured 4/20
+HELD_OUT_2_MIN_RECALL = 0.45    # measured 0.50
+DEV_MACRO_F1 = 0.87             # measured 0.894
+DEV_NEGATIVES = 0.08            # measured 3/50
 
 
 def test_held_out_part_floors():
@@ -426,6 +429,21 @@ def test_held_out_part_floors():
     assert fig.macro_f1 >= HELD_OUT_MACRO_F1
     assert fig.negatives_share <= HELD_OUT_NEGATIVES
     assert fig.min_recall >= HELD_OUT_MIN_RECALL
+
+
+def test_second_held_out_part_floors():
+    """The second held-out part: works found after the first was measured, labelled and
+    committed before this model was ever run on them."""
+    from kb.knowledge.theme_eval import held_out
+    from kb.knowledge.theme_model import read_works
+
+    taxonomy, dev, _ = _evaluation_sets()
+    held = read_works(HELD_OUT_2_FILE)
+    fig = held_out(dev, held, taxonomy)
+    print("\n" + fig.table(f"second held-out part ({len(held)} works)"))
+    assert fig.macro_f1 >= HELD_OUT_2_MACRO_F1
+    assert fig.negatives_share <= HELD_OUT_2_NEGATIVES
+    assert fig.min_recall >= HELD_OUT_2_MIN_RECALL
 
 
 def test_development_part_cross_validated_floors():

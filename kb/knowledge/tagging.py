@@ -447,10 +447,6 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
     rows: dict[tuple[int, str, str], float] = {}
     proposal = Proposal(slugs=slugs, texts=texts, rows=rows)
     accepted = np.zeros((n, k), dtype=bool)
-    if "rule" in sources:
-        accepted |= accept_rule
-        for r, c in zip(*np.nonzero(accept_rule)):
-            rows[(texts.ids[r], slugs[c], "rule")] = float(rules[r, c])
     pos, neg, manual, manual_pos = training_labels(store, texts, taxonomy, rules, thresholds)
     forum = forum_matrix(store, texts, taxonomy)
     margins = None
@@ -466,12 +462,18 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
             combined[r, c] += FORUM_WEIGHT
         cut = np.nan_to_num(scored.thresholds, nan=np.inf)
         accept_model = np.nan_to_num(combined, nan=-np.inf) >= cut[None, :]
+        if scored.on_topic is not None:
+            accept_model &= scored.on_topic[:, None]
         accepted |= accept_model
         for r, c in zip(*np.nonzero(accept_model)):
             rows[(texts.ids[r], slugs[c], "model")] = round(float(combined[r, c]), 4)
         proposal.trained = scored.trained
         proposal.calibrated = {slugs[c]: round(float(scored.thresholds[c]), 4)
                                for c in range(k) if slugs[c] in scored.calibrated}
+    if "rule" in sources:
+        accepted |= accept_rule
+        for r, c in zip(*np.nonzero(accept_rule)):
+            rows[(texts.ids[r], slugs[c], "rule")] = float(rules[r, c])
     share = count = None
     if "graph" in sources and n:
         tagged = (accepted | manual_pos) & ~neg

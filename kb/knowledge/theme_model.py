@@ -43,6 +43,8 @@ class ModelSettings:
     unlabelled_weight: float = 0.2
     manual_weight: float = 3.0
     seed: int = 0
+    gate_recall: float = 0.9          # the on-topic gate lets through this share of on-topic works
+    calibrate_rules: bool = False     # calibrate on margin + rules (False: on the margin alone)
 
 
 def title_key(title: str | None) -> str:
@@ -159,6 +161,7 @@ class ThemeScores:
     thresholds: object
     trained: dict[str, int]
     calibrated: list[str]
+    on_topic: object = None           # per paper: passes the on-topic gate (None: no gate)
 
 
 def theme_scores(docs: list[str], rules, store_pos, store_neg, manual, labelled: Labelled,
@@ -230,7 +233,7 @@ def theme_scores(docs: list[str], rules, store_pos, store_neg, manual, labelled:
                 held = every[every % settings.folds == fold]
                 clf = fit(c, *with_sample(sample), every[every % settings.folds != fold])
                 oof[held] = clf.decision_function(X_lab[held]) if clf is not None else -1.0
-            best = best_threshold(oof + capped_lab[:, c], lab_y[:, c])
+            best = best_threshold(oof + capped_lab[:, c] if settings.calibrate_rules else oof, lab_y[:, c])
             if best is not None:
                 threshold = best + settings.margin
                 calibrated.append(slug)
@@ -250,4 +253,30 @@ def theme_scores(docs: list[str], rules, store_pos, store_neg, manual, labelled:
         combined[:, c] = column + capped[:, c]
         thresholds[c] = threshold
         trained[slug] = lab_pos + len(pos)
-    return ThemeScores(margins, combined, thresholds, trained, calibrated)
+    on_topic = None
+    if settings.gate_recall and m:
+        on_topic = gate(X_store, X_lab, lab_y.any(axis=1), settings)
+    return ThemeScores(margins, combined, thresholds, trained, calibrated, on_topic)
+
+
+def gate(X_store, X_lab, topical, settings: ModelSettings):
+    """Which store papers are about any theme at all: one linear SVM, labelled on-topic works
+    against the labelled near misses, its cut set by cross-validation so that ``gate_recall``
+    of the on-topic works pass."""
+    import numpy as np
+    from sklearn.svm import LinearSVC
+
+    if topical.all() or not topical.any():
+        return None
+    m = X_lab.shape[0]
+    every = np.arange(m)
+    oof = np.zeros(m, dtype=np.float32)
+    def fit(rows):
+        clf = LinearSVC(C=settings.C, class_weight="balanced", max_iter=5000, tol=1e-4, dual="auto",
+                        random_state=0)
+        return clf.fit(X_lab[rows], topical[rows].astype(int))
+    for fold in range(settings.folds):
+        held = every[every % settings.folds == fold]
+        oof[held] = fit(every[every % settings.folds != fold]).decision_function(X_lab[held])
+    cut = float(np.quantile(oof[topical], 1.0 - settings.gate_recall))
+    return fit(every).decision_function(X_store) >= cut
