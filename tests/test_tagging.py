@@ -206,6 +206,40 @@ def test_retraining_after_new_manual_tags_changes_predictions(tmp_path, taxonomy
     store.close()
 
 
+def test_cached_model_scores_only_new_and_changed_papers(tmp_path, taxonomy):
+    """A big store keeps its trained model beside the file; the next run scores only what is
+    new or changed and leaves every other paper's tags alone, until the labels change."""
+    from kb.knowledge.theme_model import ModelSettings
+
+    big = ModelSettings(cache_min_papers=1)          # this little store counts as big
+    store = make_store(tmp_path, zorblax_corpus())
+    for paper in (1, 2, 3):
+        set_manual(store, paper, ["zoo"], taxonomy=taxonomy)
+    first = auto_tag(store, taxonomy, sources=["rule", "model"], settings=big)
+    assert first.papers == 20 and first.trained["zoo"] == 3
+    assert (tmp_path / "kb.sqlite.themes" / "model.npz").is_file()
+    tagged = {p for p, ts in themes_of(store, range(1, 21)).items() if "zoo" in [t[0] for t in ts]}
+    assert tagged == set(range(1, 9))
+
+    again = auto_tag(store, taxonomy, sources=["rule", "model"], settings=big)
+    assert again.papers == 0 and again.changes == [] and again.trained == {}
+
+    store.upsert_papers([PaperRecord(paper_id=sha("new"), title="Zorblax flumph lattices revisited",
+                                     abstract="zorblax flumph coupling in quenched lattices", year=2021,
+                                     detail_level=2)])
+    store.conn.execute("UPDATE paper SET abstract = 'Bread and zorblax flumph lattice spectra' WHERE id = 9")
+    store.conn.commit()
+    after = auto_tag(store, taxonomy, sources=["rule", "model"], settings=big)
+    assert after.papers == 2                                     # the new paper and the edited one
+    assert {(c.paper, c.theme) for c in after.changes if c.change == "add"} >= {(21, "zoo")}
+    assert not [c for c in after.changes if c.change == "remove"]
+
+    set_manual(store, 10, ["zoo"], negative=True, taxonomy=taxonomy)   # new labels: retrain, rescore all
+    assert auto_tag(store, taxonomy, sources=["rule", "model"], settings=big).papers == 21
+    assert auto_tag(store, taxonomy, sources=["rule", "model"], settings=big, full=True).papers == 21
+    store.close()
+
+
 def test_confident_rule_tags_train_the_model(tmp_path, taxonomy):
     # Three papers the rules tag confidently teach the model about their other words.
     papers = [(f"Reinforcement learning of wibble agents {i}", f"reward model and wibble policies {i}")
