@@ -1108,9 +1108,10 @@ def tag_auto(
         return
     s = result.summary()
     verb = "would change" if dry_run else "changed"
-    console().print(f"{s['papers']} papers: {verb} {s['tags_added']} tags added, {s['tags_removed']} removed "
-                    f"({s['rows_added']} rows added, {s['rows_removed']} removed, {s['rows_rescored']} rescored); "
-                    f"models trained for {len(result.trained)} themes")
+    how = ("new or changed papers scored with the cached model (--full retrains)" if result.cached
+           else f"papers; models trained for {len(result.trained)} themes")
+    console().print(f"{s['papers']} {how}: {verb} {s['tags_added']} tags added, {s['tags_removed']} removed "
+                    f"({s['rows_added']} rows added, {s['rows_removed']} removed, {s['rows_rescored']} rescored)")
     shown = result.changes[: show or None]
     if shown:
         console().print(table(None, ["change", "#", "theme", "source", "score", "title"],

@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     with Store(args.path) as store:
         rank_wall, rank_cpu, _ = timed(lambda: compute_ranks(store))
         report.update(rank_seconds=round(rank_wall, 1), rank_cpu=round(rank_cpu, 1))
+        print(json.dumps(report), file=sys.stderr, flush=True)
         for name, prepare in (("tag_full", None), ("tag_nothing_new", None), ("tag_after_crawl", "add")):
             if prepare:
                 papers = store.conn.execute("SELECT count(*) FROM paper").fetchone()[0]
@@ -81,6 +82,7 @@ def main(argv: list[str] | None = None) -> None:
             report.update({f"{name}_seconds": round(wall, 1), f"{name}_cpu": round(cpu, 1),
                            f"{name}_ratio_to_rank": round(wall / rank_wall, 2),
                            f"{name}_rows_added": result.rows_added, f"{name}_papers": result.papers})
+            print(json.dumps(report), file=sys.stderr, flush=True)     # partial results as they come
     print(json.dumps(report))
 
 

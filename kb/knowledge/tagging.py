@@ -437,13 +437,26 @@ def graph_matrix(store, texts: Texts, tagged, scope: list[str] | None = None):
         tagged = np.vstack([tagged, extra])
     else:
         edges = store.conn.execute("SELECT citing, cited FROM citation")
-    src, dst = [], []
-    for citing, cited in edges:
-        a, b = row_of.get(citing), row_of.get(cited)
-        if a is not None and b is not None and a != b:
-            src.append(a)
-            dst.append(b)
-    if not src:
+    # Map store ids to rows with one sorted lookup rather than a dict probe per edge (a
+    # million-paper store has ten million edges).
+    if isinstance(edges, list):
+        pairs = np.array(edges, dtype=np.int64).reshape(-1, 2)
+    else:
+        chunks = []
+        while batch := edges.fetchmany(500_000):
+            chunks.append(np.array(batch, dtype=np.int64).reshape(-1, 2))
+        pairs = np.concatenate(chunks) if chunks else np.zeros((0, 2), dtype=np.int64)
+    ids = np.fromiter(row_of.keys(), dtype=np.int64, count=len(row_of))
+    rows_of_ids = np.fromiter(row_of.values(), dtype=np.int64, count=len(row_of))
+    order = np.argsort(ids)
+    ids, rows_of_ids = ids[order], rows_of_ids[order]
+    where = np.searchsorted(ids, pairs) if len(ids) else np.zeros_like(pairs)
+    where = np.minimum(where, max(len(ids) - 1, 0))
+    known = (ids[where] == pairs).all(axis=1) if len(ids) else np.zeros(len(pairs), dtype=bool)
+    src, dst = rows_of_ids[where[known, 0]], rows_of_ids[where[known, 1]]
+    keep = src != dst
+    src, dst = src[keep], dst[keep]
+    if not len(src):
         zero = np.zeros((n, k), dtype=np.float32)
         return zero, zero
     size = len(row_of)
@@ -624,13 +637,14 @@ class AutoTagResult:
     papers: int
     dry_run: bool
     thresholds: Thresholds
+    cached: bool = False      # scored only new and changed papers with the cached model
 
     def summary(self) -> dict:
         added = sum(1 for c in self.changes if c.change == "add")
         removed = sum(1 for c in self.changes if c.change == "remove")
         return {"papers": self.papers, "tags_added": added, "tags_removed": removed,
                 "rows_added": self.rows_added, "rows_removed": self.rows_removed,
-                "rows_rescored": self.rows_rescored, "dry_run": self.dry_run,
+                "rows_rescored": self.rows_rescored, "dry_run": self.dry_run, "cached_model": self.cached,
                 "trained": self.trained,
                 "thresholds": {k: getattr(self.thresholds, k) for k in self.thresholds.__dataclass_fields__}}
 
@@ -739,4 +753,5 @@ def auto_tag(store, taxonomy: Taxonomy | None = None, thresholds: Thresholds | N
                 theme_cache.save(directory, key, model, signatures, trained_papers)
     return AutoTagResult(changes=changes, rows_added=len(added), rows_removed=len(removed),
                          rows_rescored=len(rescored), trained=proposal.trained,
-                         papers=len(proposal.texts.ids), dry_run=dry_run, thresholds=thresholds)
+                         papers=len(proposal.texts.ids), dry_run=dry_run, thresholds=thresholds,
+                         cached=proposal.scope is not None)
