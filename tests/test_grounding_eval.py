@@ -225,9 +225,9 @@ def test_kb_mentions_json_says_why(tmp_path):
     assert any(r["surface"] == "RLHF" and r["confidence"] == "maybe" for r in more)
 
 
-# -- resolution by author and year (the stand-in's /paper/search with a year filter) -------------
+# -- online evidence: the stand-in's title match, /paper/search with a year, /author/search --------
 
-def test_author_year_references_resolve_through_search(tmp_path, standin, aliases):
+def _add_online(tmp_path, standin, aliases, text):
     import asyncio
 
     from kb.grounding import seeds
@@ -236,9 +236,7 @@ def test_author_year_references_resolve_through_search(tmp_path, standin, aliase
     from kb.store import Store
 
     doc = tmp_path / "post.txt"
-    doc.write_text("Debate between two agents, judged by a human, was proposed as a safety method by "
-                   "Irving, Christiano & Amodei (2018). Mesa-optimizers and deceptive alignment in learned "
-                   "optimization: Hubinger et al., 2019.\n", encoding="utf-8")
+    doc.write_text(text, encoding="utf-8")
 
     async def go(store):
         async with S2Client(Settings(api_url=standin.url, requests_per_second=1000, max_attempts=2)) as client:
@@ -246,11 +244,19 @@ def test_author_year_references_resolve_through_search(tmp_path, standin, aliase
 
     with Store(tmp_path / "kb.sqlite") as store:
         asyncio.run(go(store))
-        rows = store.conn.execute("SELECT m.surface, m.status, p.title FROM mention m LEFT JOIN paper p ON p.id = m.paper "
-                                  "WHERE m.kind = 'author-ref'").fetchall()
-    got = {r["surface"]: (r["status"], r["title"]) for r in rows}
-    assert got["Irving, Christiano & Amodei (2018)"] == ("resolved", "AI safety via debate")
-    assert got["Hubinger et al., 2019"][1] == "Risks from Learned Optimization in Advanced Machine Learning Systems"
+        rows = store.conn.execute("SELECT m.surface, m.status, m.resolved_by, m.note, p.title FROM mention m "
+                                  "LEFT JOIN paper p ON p.id = m.paper").fetchall()
+    return {r["surface"]: dict(r) for r in rows}
+
+
+def test_author_year_references_resolve_through_search(tmp_path, standin, aliases):
+    got = _add_online(tmp_path, standin, aliases,
+                      "Debate between two agents, judged by a human, was proposed as a safety method by "
+                      "Irving, Christiano & Amodei (2018). Mesa-optimizers and deceptive alignment in learned "
+                      "optimization: Hubinger et al., 2019.\n")
+    assert (got["Irving, Christiano & Amodei (2018)"]["status"], got["Irving, Christiano & Amodei (2018)"]["title"]) \
+        == ("resolved", "AI safety via debate")
+    assert got["Hubinger et al., 2019"]["title"] == "Risks from Learned Optimization in Advanced Machine Learning Systems"
 
 
 def test_one_word_titles_after_a_cue(aliases):
@@ -262,3 +268,29 @@ def test_a_term_introducing_its_acronym_is_not_a_title(aliases):
     text = "Methods like Reinforcement Learning from Human Feedback (RLHF) and Constitutional AI (CAI) help."
     works = _works(text, aliases)
     assert "Reinforcement Learning from Human Feedback" not in works and "Constitutional AI" in works
+
+
+def test_maybes_are_weighed_by_the_title_match(tmp_path, standin, aliases):
+    text = ("Reading notes\n\nAn Explanation of In-context Learning as Implicit Bayesian Inference\n\n"
+            "The authors perturb the reasoning and watch the answer.\n\nWhy Reasoning Traces Drift Away Quietly\n\n"
+            "More notes follow.\n")
+    ms = {m.surface: m for m in extract(text, aliases=aliases)}
+    assert ms["An Explanation of In-context Learning as Implicit Bayesian Inference"].confidence == MAYBE   # a heading
+    got = _add_online(tmp_path, standin, aliases, text)
+    kept = got["An Explanation of In-context Learning as Implicit Bayesian Inference"]
+    assert kept["status"] == "resolved" and kept["title"].startswith("An Explanation of In-context Learning")
+    assert "confirmed" in kept["note"]
+    assert got["Why Reasoning Traces Drift Away Quietly"]["status"] in ("rejected", "maybe")
+
+
+def test_author_references_resolve_through_the_authors_papers(tmp_path, standin, aliases):
+    """No year: the author's papers that share most words with the sentence; a year: the
+    author's papers of that year (both authors have papers together in 2019 and 2021)."""
+    text = ("Hacohen et al. showed that networks trained on the same dataset classify examples in a consistent "
+            "order. The same holds, as Choshen et al. (2021) noted.\n")
+    got = _add_online(tmp_path, standin, aliases, text)
+    first = got["Hacohen et al."]
+    assert first["status"] == "resolved" and first["resolved_by"] == "author"
+    assert first["title"].startswith("Let's Agree to Agree")
+    second = got["Choshen et al. (2021)"]
+    assert second["status"] == "resolved" and second["title"] == "The Grammar-Learning Trajectories of Neural Language Models"
