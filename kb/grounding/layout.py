@@ -51,7 +51,13 @@ def _bylineish(s: str, after: str = "") -> bool:
     if not _NAMES_LINE.fullmatch(s):
         return False
     several = bool(re.search(r",|\band\b|&|et\s+al", s))
-    return several or (len(after.strip()) >= 60 and s.split()[-1] in after)   # "Alan Turing" / "Turing's ..."
+    if several:
+        return True
+    # "Alan Turing" / "Turing's ...": the name again in the prose after it, and never as a
+    # lower-case word ("Evaluation Benchmarks" / "Benchmarks provide ... No single benchmark")
+    last, after = s.split()[-1], after.strip()
+    common = re.search(rf"\b{re.escape(last.rstrip('s').lower())}", after)
+    return len(after) >= 60 and last in after and not common
 
 
 class Layout:

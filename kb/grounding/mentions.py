@@ -201,6 +201,8 @@ _STRONG_CUE_BEFORE = re.compile(
     r"(?:\b(?:see(?:\s+also)?|read|reread|rereading|recommend|cites?|citing|the\s+(?:paper|post|article|"
     r"essay|book|preprint|report|sequence|piece)|my\s+book|(?:citation\s+)?trail\s+of|"
     r"(?:post|paper|book|essay|article)\s+(?:called|titled|named))\s*[:,]?\s*)$", re.I)
+# "Skinner (1969) Contingencies of ...", "Lan et al. 2019. LCA: ...": a reference's year, then its title
+_YEAR_BEFORE = re.compile(r"\((?:19|20)\d\d[a-z]?\)[.,:]?\s*$|\b(?:19|20)\d\d[a-z]?\)?\.\s+$")
 _WEAK_CUE_BEFORE = re.compile(r"(?:\b(?:e\.g\.|i\.e\.|like|such\s+as|from|in|and|of|also)\s*[:,]?\s*|[(:\"\u201c]\s*)$", re.I)
 _CUE_AFTER = re.compile(r"^\s*(?:paper|post|preprint|article|essay|book|report|sequence|\((?:19|20)\d\d\)|by\s+[A-Z]|\(?[A-Z][\w\-]+ et al)", re.I)
 
@@ -270,7 +272,7 @@ def _score_title(text: str, toks: list[_Tok], sent_start: int) -> float:
         score += 0.05
     before = text[max(0, toks[0].start - 40):toks[0].start]
     after = text[toks[-1].end:toks[-1].end + 30]
-    if _STRONG_CUE_BEFORE.search(before) or _CUE_AFTER.match(after):
+    if _STRONG_CUE_BEFORE.search(before) or _CUE_AFTER.match(after) or _YEAR_BEFORE.search(before):
         score += 0.3
     elif _WEAK_CUE_BEFORE.search(before) and toks[0].start > sent_start:
         score += 0.05
@@ -485,7 +487,8 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
         if cue:
             score = 0.85 if len(toks) >= 2 else 0.75
         elif title_case and len(toks) >= 3:
-            score = 0.7 if (":" in body or len(toks) >= 4) else 0.5
+            # '"Instruction-Following Eval (IFEval)"': a quoted name with its short form is a name
+            score = 0.7 if (":" in body or len(toks) >= 4 or re.search(r"\s\([A-Z][\w\-]{1,15}\)$", body)) else 0.5
         elif len(toks) >= 4:
             score = 0.45                 # a sentence-case quotation: maybe a title, maybe a quote
         else:
@@ -625,6 +628,16 @@ def _surnames(names: str) -> list[str]:
     return [w for w in re.split(r"[\s,&]+", names) if w and w[0].isupper() and w not in ("and",)]
 
 
+def _ends_a_heading(text: str, start: int, names: str) -> bool:
+    """"Top GSM8K Performance (2025)": one capitalised word after other capitalised words that
+    are not a first name (a coined name, or two words) ends a heading, not a reference."""
+    if re.search(r",|\band\b|&|\bet\s+al", names):
+        return False
+    before = re.findall(r"\S+", text[text.rfind("\n", 0, start) + 1:start])[-2:]
+    caps = [w for w in before if w[:1].isupper() and not re.fullmatch(r"[A-Z]\.?", w)]
+    return bool(caps) and (len(caps) == 2 or any(_is_acronymish(w) for w in caps))
+
+
 def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
     out: list[Mention] = []
     seg = text[a:b]
@@ -634,7 +647,7 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
                            years=[int(year[:4])], reason=why))
 
     for m in _NARRATIVE_REF.finditer(seg):
-        if _names_ok(m.group(1)):
+        if _names_ok(m.group(1)) and not _ends_a_heading(text, a + m.start(1), m.group(1)):
             add(a + m.start(1), a + m.end(), m.group(1), m.group(2), "authors and a year")
     for p in _PAREN.finditer(seg):
         pos = a + p.start(1)
@@ -660,8 +673,14 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
     return out
 
 
-_NAME_NOUN_AFTER = re.compile(r"\s+(?:paper|method|approach|dataset|data\s+set|data|benchmark|corpus|suite|"
-                              r"leaderboard|eval|evals|evaluation)\b", re.I)
+_NAME_NOUN_AFTER = re.compile(r"\s+(?:paper|method|approach|dataset|data\s+set|benchmark|corpus|suite|"
+                              r"leaderboard|eval|evals)\b", re.I)
+# "was introduced", "(harder, 10-choice variant) was proposed": a coined name whose origin the text tells
+_NAME_INTRODUCED = re.compile(r"(?:\s*\([^()\n]{1,60}\))?\s+(?:was|were)\s+(?:first\s+)?(?:introduced|proposed|released|"
+                              r"published|presented)\b|,?\s+(?:introduced|proposed)\s+(?:by|in)\s+[A-Z]")
+# Acronyms of a field or a kind of thing, never the name of one work.
+_GENERIC_ACRONYMS = frozenset("""AI AGI ASI ML DL RL NLP LLM LLMs LM LMs NN NNs CNN RNN GPU GPUs TPU API APIs SOTA
+CoT QA FAQ PDF URL HTML JSON CPU""".split())
 
 
 def _nickname_candidates(text: str, a: int, b: int) -> list[Mention]:
@@ -671,6 +690,8 @@ def _nickname_candidates(text: str, a: int, b: int) -> list[Mention]:
     for m in re.finditer(r"(?<![\w\-])([A-Z][a-z]*[A-Z][\w\-]*|[A-Z]{3,}[\w\-]*)(?![\w\-])", text[a:b]):
         tok = m.group(1)
         s, e = a + m.start(1), a + m.end(1)
+        if tok in _GENERIC_ACRONYMS or re.fullmatch(r"(?:[A-Z][a-z]{2,}){2,}", tok) and s == text.rfind("\n", 0, s) + 1:
+            continue                      # "LLM evaluation"; "LimitationsSignificant" (words glued by a scraper)
         before = text[max(a, s - 30):s]
         end_paren = e + 1 if text[e:e + 1] == ")" and text[s - 1:s] == "(" else e
         if CITATION_MARKER.match(text, end_paren):
@@ -678,6 +699,8 @@ def _nickname_candidates(text: str, a: int, b: int) -> list[Mention]:
         elif _NAME_NOUN_AFTER.match(text, e):
             noun = _NAME_NOUN_AFTER.match(text, e).group(0).strip().lower()
             out.append(Mention(None, tok, s, e, "alias", "", score=0.6, reason=f"a name followed by \"{noun}\""))
+        elif _NAME_INTRODUCED.match(text, e):
+            out.append(Mention(None, tok, s, e, "alias", "", score=0.6, reason="a name the text says was introduced"))
         elif re.search(r"\b(?:works?\s+like|methods?\s+like|papers?\s+like|used\s+in|or\s+in)\s+$", before, re.I):
             out.append(Mention(None, tok, s, e, "alias", "", score=0.55, reason="a name in a list of works"))
     return out
@@ -764,9 +787,8 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     cands = [c for c in cands if (c.kind != "title" or c.score >= MIN_SCORE)
              and not any(a <= c.start and c.end <= b for a, b in blocked)]
     kept = _resolve_overlaps(text, cands)
-    kept = _defined_nicknames(text, kept)
-    out = []
-    for m in kept:
+
+    def place(m: Mention) -> Mention:
         s, e = sentence_of(m.start)
         m.file = file
         m.sentence = text[s:e].strip() if e > s else text[max(0, m.start - 100):m.end + 100].strip()
@@ -774,9 +796,11 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         m.authors = list(dict.fromkeys(m.authors + authors))
         m.years = list(dict.fromkeys(m.years + years))
         m.norm = normalise(m.surface)
-        if _judge(text, m, layout):
-            out.append(m)
-    return out
+        return m
+
+    judged = [m for m in map(place, kept) if _judge(text, m, layout)]
+    # a nickname takes the confidence its definition earned ("Large Language Models (LLMs)" is a term)
+    return [m if m.sentence else place(m) for m in _defined_nicknames(text, judged)]
 
 
 _LINE_TITLE_END = re.compile(r"\s+\(|\s+by\s+[A-Z]|\s+[-\u2013\u2014]\s+|[.;]\s|[.;]?$|:\s+(?=[a-z])")
@@ -862,7 +886,7 @@ def _judge(text: str, m: Mention, layout: Layout) -> bool:
     if _GLUED_DIGITS.search(m.surface):
         score -= 0.4
         why.append("but names with footnote digits")
-    if _SHOUTED.search(m.surface):
+    if _SHOUTED.search(m.surface) and not m.surface.isupper():   # an all-caps title is a PDF's title
         score -= 0.3
         why.append("but shouted words")
     if m.reason == "" and sum(any(c.isalpha() for c in w) and w[0].isupper() for w in words) < 2 and len(words) > 1:
@@ -963,6 +987,13 @@ def _resolve_overlaps(text: str, cands: list[Mention]) -> list[Mention]:
             for x in clash:
                 kept.remove(x)
             kept.append(c)
+            continue
+        if c.kind == "title" and len(clash) == 1 and k.kind == "url" and c.start < k.start < c.end <= k.end:
+            # a title glued to the URL after it (scraped text): the title is what comes before
+            head = re.sub(r"\W+$", "", text[c.start:k.start])
+            if len(_TOKEN.findall(head)) >= 2:
+                kept.append(Mention(None, head, c.start, c.start + len(head), "title", "", score=c.score,
+                                    reason=c.reason))
             continue
         if c.kind == "title" and len(clash) == 1 and k.kind in ("alias", "author-ref", "doi", "arxiv", "url") \
                 and c.start <= k.start and k.end <= c.end:
