@@ -294,3 +294,51 @@ def test_author_references_resolve_through_the_authors_papers(tmp_path, standin,
     assert first["title"].startswith("Let's Agree to Agree")
     second = got["Choshen et al. (2021)"]
     assert second["status"] == "resolved" and second["title"] == "The Grammar-Learning Trajectories of Neural Language Models"
+
+
+# -- candidate rules added from the second development batch -------------------------------------
+
+def test_titles_after_a_reference_year_a_url_glued_on_or_in_capitals(aliases):
+    works = _works("B.F Skinner, (1969) Contingencies of Reinforcement\nSources:https://arxiv.org/pdf/2310.16049 - "
+                   "ZETA: TESTING THE LIMITS OF FOO REASONINGhttps://arxiv.org/pdf/2311.07911 - "
+                   "Evaluating Quux Models For Bar Tasks\n", aliases)
+    assert "Contingencies of Reinforcement" in works
+    assert "ZETA: TESTING THE LIMITS OF FOO REASONING" in works
+
+
+def test_sentence_case_titles_after_authorship_verbs_and_questions(aliases):
+    works = _works("Last year Smith wrote Gradient hacking is harder than it looks, which I liked. The argument in "
+                   "Why honest models still deceive is subtle. A nice follow-up is Probing the geometry of refusal "
+                   "directions (Lee & Park, 2024).", aliases)
+    assert "Gradient hacking is harder than it looks" in works
+    assert any(w.startswith("Why honest models still deceive") for w in works)
+    assert "Probing the geometry of refusal directions" in works
+
+
+def test_someones_named_work_and_organisations_as_authors(aliases):
+    ms = {m.surface: m for m in extract("We read fragments of Joyce's Ulysses. Who was Tom Cruise's Mother? "
+                                        "Models grew (OpenAI, 2023; Anil et al., 2023).", aliases=aliases)}
+    assert ms["Joyce's Ulysses"].confidence == WORK and ms["Joyce's Ulysses"].topic == "Ulysses"
+    assert ms["Tom Cruise's Mother"].confidence == MAYBE
+    assert ms["OpenAI, 2023"].kind == "author-ref" and ms["OpenAI, 2023"].years == [2023]
+
+
+def test_headings_lists_of_names_and_generic_acronyms_are_not_works(aliases):
+    text = ("Top FooBench Performance (2025)\n| Model | Score |\n\nEvaluation Benchmarks\n\nBenchmarks provide "
+            "standardized measurements; no single benchmark tells the whole story here.\n\nCrossposted from the "
+            "AI Alignment Forum.\n\nEvaluated on BIG-bench and HumanEval, for LLM evaluation.\n")
+    works = _works(text, aliases)
+    assert "BIG-bench" in works and "HumanEval" in works
+    assert not any(w.startswith(("Performance", "Evaluation Benchmarks", "Crossposted", "LLM", "Evaluated"))
+                   for w in works), works
+
+
+def test_quoted_names_and_names_the_text_says_were_introduced(aliases):
+    works = _works('The "Zorbix Reasoning Eval (ZRE)" checks plans. QuuxBench-Pro (harder, 10-choice) was '
+                   'introduced later.', aliases)
+    assert "Zorbix Reasoning Eval (ZRE)" in works and "QuuxBench-Pro" in works
+
+
+def test_a_nickname_takes_the_confidence_of_its_definition(aliases):
+    ms = extract("Large Language Models (LLMs) are everywhere. LLMs write code.", aliases=aliases)
+    assert all(m.confidence == MAYBE for m in ms if m.surface == "LLMs")

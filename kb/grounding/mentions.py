@@ -189,7 +189,8 @@ _BREAKERS = frozenset("There Here This That These Those He She They We I It If W
 _WH = frozenset("What How Why When Where Who Which".split())
 _PRONOUN_CAPS = frozenset("They We It You I".split())
 # ... and words that do not start one.
-_NO_START = _BREAKERS | frozenset("As Some Many Most Our My Your Their His Her To Let".split())
+_NO_START = _BREAKERS | frozenset("As Some Many Most Our My Your Their His Her To Let "
+                                  "Crossposted Cross-posted Reposted Posted Originally".split())
 # Imperatives that open a sentence before a title: "Compare with Foo Learning: ..."
 _LEAD_VERBS = re.compile(r"(?:Compare(?:\s+(?:with|to))?|See(?:\s+also)?|Read|Reread|Check(?:\s+out)?|Consider|Try|"
                          r"Start\s+with|Begin\s+with|Look\s+at|Cf\.?)\s+")
@@ -404,7 +405,9 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
     spans = []
     sent = text[a:b]
     cue = re.compile(r"\b(?:see(?:\s+also)?|also\s+see|read|reread|trail\s+of|the\s+(?:paper|post|article|essay|book|preprint)|"
-                     r"my\s+book|(?:agenda|survey|overview|review|paper|post|book):)\s+(?=[A-Z])", re.I)
+                     r"my\s+book|(?:agenda|survey|overview|review|paper|post|book):|(?-i:wrote|published|posted|authored))\s+(?=[A-Z])"
+                     # a question mid-sentence is a title: "the argument in Why honest models deceive ..."
+                     r"|\b(?-i:in|from|of)\s+(?=(?-i:Why|How|What|When|Where|Which|Is|Are|Can|Does|Do|Should|Will)\s+[a-z])", re.I)
     for m in cue.finditer(sent):
         start = a + m.end()
         if m.group(0).rstrip().endswith(":") and m.start() < 25 and text.rfind("\n", 0, a + m.start()) >= a - 1 \
@@ -526,6 +529,26 @@ _WORK_FROM = re.compile(r"\b(?:recent\s+)?(?:work|paper|papers)\s+(?:from|by)\s+
 _TOPIC_STOP = frozenset("the a an his her their its this that new recent old original famous quick".split())
 
 
+# Organisations whose possessive names a product or a team as often as a work ("OpenAI's Five").
+_LABS = frozenset("OpenAI DeepMind Anthropic Google Meta Microsoft Apple Amazon Nvidia NVIDIA xAI Mistral Cohere "
+                  "Conjecture Redwood Apollo METR ARC MIRI Ought EleutherAI".split())
+# Nouns after a capitalised name that make it an attribute ("OpenAI's Superalignment team").
+_ATTRIBUTE_NOUNS = frozenset("team teams model models lab labs project group division program programme api chatbot "
+                             "system systems family department office initiative platform product products".split())
+
+
+def _named_work_after(seg: str, pos: int) -> str | None:
+    """The one capitalised word after a possessive when it stands alone as a name: not followed by
+    another capitalised word (a title run) or by a noun that makes it an attribute."""
+    m = re.match(r"([A-Z][a-z\u00C0-\u024F]{2,}|[A-Z][A-Za-z]*[A-Z][A-Za-z]*)(?=(\W{1,3})(\w*))", seg[pos:])
+    if not m or m.group(1) in _BREAKERS or m.group(1) in FUNCTION_WORDS:
+        return None
+    gap, nxt = m.group(2), m.group(3)
+    if nxt[:1].isupper() and gap == " " or nxt.lower() in _ATTRIBUTE_NOUNS or nxt.lower() in _WORK_NOUNS:
+        return None
+    return m.group(1)
+
+
 def _author_refs(text: str, a: int, b: int) -> list[Mention]:
     out = []
     seg = text[a:b]
@@ -537,6 +560,16 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         # a capitalised name after the possessive is a named thing ("Anthropic's Transformer Circuits
         # Thread"): the title shapes deal with it
         cap = next((i for i, w in enumerate(words) if re.fullmatch(r"[A-Z][a-z]+", w)), len(words))
+        if cap == 0 and (one := _named_work_after(seg, m.start(2))):
+            # "Joyce's Ulysses", "Bostrom's Superintelligence": one capitalised word, a work's name
+            s, e = a + m.start(), a + m.start(2) + len(one)
+            # trusted when a person owns it and the text leads to it as to a work ("fragments of ...")
+            cued = not _ORG_WORDS.search(owner) and owner not in _LABS and bool(
+                _STRONG_CUE_BEFORE.search(text[max(0, s - 40):s]) or _WEAK_CUE_BEFORE.search(text[max(0, s - 40):s]))
+            out.append(Mention(None, text[s:e], s, e, "author-ref", "", score=0.55 if cued else 0.45,
+                               topic=one, authors=[owner.split()[-1]], confidence=WORK if cued else MAYBE,
+                               reason="someone's work, by its name" + ("" if cued else ", without a cue")))
+            continue
         words = words[:cap]
         # the noun phrase ends at its first function word ("Scott's post, but ...") and at the
         # last word that names a kind of work ("Nanda's open problems list")
@@ -602,7 +635,7 @@ _NAMES_VERB = re.compile(r"(?<![A-Za-z\-])([A-Z][a-z\u00C0-\u024F'\-]+\s+(?:and|
                          r"(?:\s*\((?:19|20)\d\d\))?\s+(?:" + _REPORTING + r")\b")
 # "Irving & Amodei, 2018", "Hendrycks and Gimpel (2017)", "Hubinger (2019)", "(Christiano, 2018;
 # Olsson et al., 2022)": surnames, then a year, in the shapes citation styles use.
-_SURNAME = r"(?:(?:van|von|de|der|den|du|di|da|le|la)\s+)?[A-Z][a-z\u00C0-\u024F'\u2019]*(?:[A-Z][a-z\u00C0-\u024F]+)*(?:-[A-Z][a-z\u00C0-\u024F]+)?"
+_SURNAME = r"(?:(?:van|von|de|der|den|du|di|da|le|la)\s+)?[A-Z][a-z\u00C0-\u024F'\u2019]*(?:[A-Z][a-z\u00C0-\u024F]+)*(?:[A-Z]{1,2}\b)?(?:-[A-Z][a-z\u00C0-\u024F]+)?"
 _NAMES = (rf"{_SURNAME}(?:\s*,\s*{_SURNAME}){{0,8}}(?:,?\s+(?:and|&)\s+{_SURNAME})?(?:,?\s+et\s+al\.?)?")
 _YEAR_RX = r"(?:19[5-9]\d|20[0-4]\d)[a-z]?"
 # "Burns et al. (OpenAI, 2023)", "Hubinger et al. (arXiv:1906.01820, 2019)": one word may come before the year
@@ -782,6 +815,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         cands += _author_refs(text, s, e)
         cands += _name_year_refs(text, s, e)
         cands += _nickname_candidates(text, s, e)
+        cands += _lead_in_titles(text, s, e)
     cands += _line_titles(text, layout)
     blocked = [(lk.anchor_start, lk.anchor_end) for lk in found_links if lk.target == links.NOT_WORK]
     cands = [c for c in cands if (c.kind != "title" or c.score >= MIN_SCORE)
@@ -834,13 +868,34 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
     return out
 
 
+_LEAD_IN = re.compile(r"[^()\n]{0,60}?\b(?:is|are|was|were)\s+(?=[A-Z])")
+_AUTHOR_YEAR_AFTER = re.compile(r"\s*\([^()\n]{0,120}(?:19|20)\d\d[a-z]?\)")
+
+
+def _lead_in_titles(text: str, a: int, b: int) -> list[Mention]:
+    """"A nice follow-up is Probing the geometry of refusal directions (Lee & Park, 2024)": a
+    sentence-case span after "is", up to the authors and year in brackets that cite it."""
+    lead = _LEAD_IN.match(text, a, b)
+    if not lead:
+        return []
+    start = lead.end()
+    paren = text.find("(", start, b)
+    if paren < 0 or not _AUTHOR_YEAR_AFTER.match(text, paren - 1 if text[paren - 1] == " " else paren):
+        return []
+    toks = _tokens(text, start, paren)
+    if not 3 <= len(toks) <= 24 or any(t.text.lower() in _PRONOUNS for t in toks) or toks[0].text in _BREAKERS:
+        return []
+    return [Mention(None, text[start:toks[-1].end], start, toks[-1].end, "title", "", score=0.6,
+                    reason="a title after \"is\", with its authors and year")]
+
+
 # -- deciding --------------------------------------------------------------------------------
 
 # A title-shaped candidate is trusted from this score on; below it, it is listed as "maybe".
 TRUST_SCORE = 0.55
 _ORG_WORDS = re.compile(r"(?:^|\s)(?:of|at|from)?\s*(?:OpenAI|DeepMind|Google(?:\s+DeepMind)?|Anthropic|Meta|Microsoft|"
                         r"University|Institute|Center|Centre|Lab|Labs|Laboratory|Foundation|Inc|Ltd|College|School|"
-                        r"Department|Society|Association|Committee|Council|Agency|Corporation)\b[\w\s]*$")
+                        r"Department|Society|Association|Committee|Council|Agency|Corporation|Forum|Newsletter|Podcast|Wiki)\b[\w\s]*$")
 _GLUED_DIGITS = re.compile(r"[a-z]\d+\b|\b\d+[A-Z][a-z]")
 _SHOUTED = re.compile(r"\b(?:NOT|AND|OR|BUT|ALL|ONLY|NO|NEVER|ALWAYS|VERY|MUST|THE|IS|ARE)\b")
 
@@ -980,7 +1035,7 @@ def _resolve_overlaps(text: str, cands: list[Mention]) -> list[Mention]:
             c.id, c.alias_title, c.alias_kind, c.score = k.id, k.alias_title, k.alias_kind, max(c.score, k.score)
             kept[kept.index(k)] = c
             continue
-        if c.kind == "title" and k.kind in ("alias", "author-ref") and c.score >= 0.65 \
+        if c.kind == "title" and k.kind in ("alias", "author-ref") and c.score >= 0.65 and len(clash) == 1 \
                 and all(c.start < x.start and x.end <= c.end + len(_cue_word(text, c.end)) and x.id != c.id for x in clash) \
                 and len(_TOKEN.findall(c.surface)) >= 4:
             # "the Acquisition of Chess Knowledge in FooZero paper": a nickname inside a title
