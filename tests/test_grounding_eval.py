@@ -29,32 +29,35 @@ def _works(text, aliases, *, maybe=False):
 # -- the evaluation sets -------------------------------------------------------------------------
 
 def test_evaluation_sets_are_real_documents_with_sources():
-    for part in ("dev", "heldout"):
+    for part in ("dev", "heldout", "heldout2"):
         truth = json.loads((ev.EVAL / part / "truth.json").read_text(encoding="utf-8"))
         assert all(d["source"].startswith("http") for d in truth["documents"].values())
         assert {p.name for p in (ev.EVAL / part).glob("*.txt")} == set(truth["documents"])
-    assert "HELD-OUT" in json.loads((ev.EVAL / "heldout" / "truth.json").read_text(encoding="utf-8"))["about"]
-    n = sum(len(ev.load(part)) for part in ("dev", "heldout"))
-    mentions = sum(len(d.truths) for part in ("dev", "heldout") for d in ev.load(part))
-    assert n >= 30 and mentions >= 150
+    for part in ("heldout", "heldout2"):
+        assert "HELD-OUT" in json.loads((ev.EVAL / part / "truth.json").read_text(encoding="utf-8"))["about"]
+    n = sum(len(ev.load(part)) for part in ("dev", "heldout", "heldout2"))
+    mentions = sum(len(d.truths) for part in ("dev", "heldout", "heldout2") for d in ev.load(part))
+    assert n >= 65 and mentions >= 300
 
 
-def test_development_figures(aliases):
-    """Tuned on: the figures the README gives for the development part."""
-    for links_kept in (True, False):
-        s = ev.score(ev.load("dev", links=links_kept), aliases)
-        assert s.recall("title") >= 0.95, s.misses
-        assert s.recall("nickname", "author-ref") >= 0.95, s.misses
-        assert s.precision >= 0.95, s.wrong
+# Floors under the figures measured at the end of issue 15 (README, "What a document names"):
+# part -> (title recall, nickname + author-reference recall, precision per distinct surface),
+# links removed. A change that loses ground fails here; the held-out failures are not printed.
+FLOORS = {
+    "dev": (1.0, 1.0, 0.975),
+    "heldout": (0.826, 0.923, 0.829),
+    "heldout2": (0.80, 0.857, 0.863),
+}
 
 
-def test_heldout_figures_do_not_regress(aliases):
-    """Never tuned on: a floor under the figures measured at the end of issue 15 (README), so a
-    change that loses ground on unseen prose fails here. The failures are not printed."""
-    s = ev.score(ev.load("heldout", links=False), aliases)
-    assert s.recall("title") >= 0.78
-    assert s.recall("nickname", "author-ref") >= 0.88
-    assert s.precision >= 0.8
+@pytest.mark.parametrize("part", sorted(FLOORS))
+def test_figures_do_not_regress(aliases, part):
+    title, named, precision = FLOORS[part]
+    s = ev.score(ev.load(part, links=False), aliases)
+    shown = (s.misses, s.wrong) if part == "dev" else "held-out: figures only"
+    assert s.recall("title") >= title - 1e-9, shown
+    assert s.recall("nickname", "author-ref") >= named - 1e-9, shown
+    assert s.precision >= precision - 0.0005, shown
 
 
 def test_seed_and_unseen_documents(aliases):
