@@ -345,3 +345,14 @@ def test_quoted_names_and_names_the_text_says_were_introduced(aliases):
 def test_a_nickname_takes_the_confidence_of_its_definition(aliases):
     ms = extract("Large Language Models (LLMs) are everywhere. LLMs write code.", aliases=aliases)
     assert all(m.confidence == MAYBE for m in ms if m.surface == "LLMs")
+
+
+def test_sentence_case_spans_are_maybes_for_the_title_match(tmp_path, standin, aliases):
+    """No cue, no capitals: offline a maybe; online the title match confirms it, also when the
+    span runs on past the title."""
+    text = "He liked how Linear connectivity reveals generalization strategies is argued, more than I'm sure of.\n"
+    (m,) = [m for m in extract(text, aliases=aliases) if m.surface.startswith("Linear connectivity")]
+    assert m.confidence == MAYBE and "sentence-case" in m.reason
+    got = _add_online(tmp_path, standin, aliases, text)
+    assert got[m.surface]["status"] == "resolved"
+    assert got[m.surface]["title"] == "Linear Connectivity Reveals Generalization Strategies"

@@ -816,6 +816,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         cands += _name_year_refs(text, s, e)
         cands += _nickname_candidates(text, s, e)
         cands += _lead_in_titles(text, s, e)
+        cands += _sentence_case_spans(text, s, e)
     cands += _line_titles(text, layout)
     blocked = [(lk.anchor_start, lk.anchor_end) for lk in found_links if lk.target == links.NOT_WORK]
     cands = [c for c in cands if (c.kind != "title" or c.score >= MIN_SCORE)
@@ -865,6 +866,33 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
         if layout.list_item_title(start, end):
             out.append(Mention(None, text[start:end], start, end, "title", "", score=0.65,
                                reason="a line of a reading list (with an author, a year or a label)"))
+    return out
+
+
+_SPAN_END = re.compile(r"[,;:!?()\[\]\"\u201c\u201d]|\.(?:\s|$)|\s[-\u2013\u2014]\s")
+
+
+def _sentence_case_spans(text: str, a: int, b: int) -> list[Mention]:
+    """Sentence-case titles with no cue ("... as argued in Reward is not the optimization target
+    by ..."): a capitalised word inside a sentence followed by lower-case words, up to the next
+    punctuation. Only a title match online can tell these from a name starting a clause, so they
+    are "maybe" candidates for ``kb seed add`` to weigh, never works offline."""
+    out = []
+    toks = _tokens(text, a, b)
+    for i, t in enumerate(toks[1:], 1):
+        prev = toks[i - 1]
+        if not (t.text[0].isupper() and t.text[1:].islower()) or t.text in _NO_START or t.text in _NOT_SURNAMES \
+                or re.match(r"I\b|I['\u2019]", t.text) \
+                or t.text in _WH or not prev.text.islower() or _gap(text, prev, t) != " " or _possessive(t.text):
+            continue
+        stop = _SPAN_END.search(text, t.end, b)
+        end = stop.start() if stop else b
+        span = [x for x in toks[i:] if x.end <= end]
+        if not 4 <= len(span) <= 16 or any(_is_cap(x.text) for x in span[1:]) \
+                or any(x.text.lower() in _PRONOUNS for x in span) or span[-1].text in FUNCTION_WORDS:
+            continue
+        out.append(Mention(None, text[t.start:span[-1].end], t.start, span[-1].end, "title", "", score=0.4,
+                           confidence=MAYBE, reason="a sentence-case span inside a sentence"))
     return out
 
 

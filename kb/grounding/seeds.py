@@ -280,6 +280,8 @@ class Resolver:
         found = await self.client.match_title(m.surface)
         sim = title_similarity(m.surface, found.get("title") or "") + _hint_bonus(m, found) \
             if found and found.get("paperId") else 0.0
+        if found and found.get("paperId") and _title_starts(m.surface, found.get("title") or ""):
+            sim = max(sim, 1.0)       # a sentence-case span that ran on past its title: "<title> is subtle"
         if sim >= MAYBE_ACCEPT:
             return Outcome("resolved", found, found["paperId"], resolved_by="match",
                            note=f"a maybe the title match confirmed ({sim:.2f})")
@@ -403,6 +405,13 @@ class Resolver:
             return Outcome("ambiguous", candidates=[_candidate(p, 0.0) for _, p in fits[:3]],
                            note="several papers by these authors in that year fit")
         return Outcome("unresolved", note="no paper by these authors in that year on this topic")
+
+
+def _title_starts(span: str, title: str) -> bool:
+    """The span begins with the whole title (four words or more) and runs on for at most a
+    clause: the extractor could not tell where a sentence-case title ended."""
+    a, b = normalise(span).split(), normalise(title).split()
+    return len(b) >= 4 and a[:len(b)] == b and len(a) - len(b) <= 6
 
 
 def _topic_words(m: Mention) -> list[str]:
