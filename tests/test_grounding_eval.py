@@ -44,9 +44,9 @@ def test_evaluation_sets_are_real_documents_with_sources():
 # part -> (title recall, nickname + author-reference recall, precision per distinct surface),
 # links removed. A change that loses ground fails here; the held-out failures are not printed.
 FLOORS = {
-    "dev": (1.0, 1.0, 0.975),
+    "dev": (1.0, 1.0, 0.978),
     "heldout": (0.826, 0.923, 0.829),
-    "heldout2": (0.80, 0.857, 0.863),
+    "heldout2": (0.84, 0.857, 0.865),
 }
 
 
@@ -356,3 +356,27 @@ def test_sentence_case_spans_are_maybes_for_the_title_match(tmp_path, standin, a
     got = _add_online(tmp_path, standin, aliases, text)
     assert got[m.surface]["status"] == "resolved"
     assert got[m.surface]["title"] == "Linear Connectivity Reveals Generalization Strategies"
+
+
+# -- candidate rules added from the third development batch --------------------------------------
+
+def test_listings_of_titles_under_authors_or_over_sources(aliases):
+    listing = ("Best posts\n\nAda Lovelace\nNotes on the Analytical Engine Today\nbob_smith\nWhy Gradient Descent "
+               "Finds Flat Minima\nCarol King\nA Sketch of Good Proofs\n\n1\nWhy Do Naive Filters Fail?\n"
+               "via Alignment Forum [999] — This is the fourth in a series of informal research updates from the "
+               "interpretability team, in interpretability and adjacent areas, which we post every few weeks or so.\n")
+    works = _works(listing, aliases)
+    assert {"Notes on the Analytical Engine Today", "Why Gradient Descent Finds Flat Minima",
+            "A Sketch of Good Proofs", "Why Do Naive Filters Fail?"} <= set(works), works
+    assert "Ada Lovelace" not in works and "Alignment Forum" not in works
+
+
+def test_quote_attributions_reports_cards_and_benchmarks(aliases):
+    text = ('Some quoted passage about estimates.\n\n- "Hero Licensing"\n\nAnthropic published the Persona Selection '
+            "Model, a theory. They released a system card for Claude Opus 4.6. It scored ~100% on Cybench but only "
+            "50% on the task. In a small model discussed by Anthropic [10] a neuron fires.")
+    works = _works(text, aliases)
+    for name in ("Hero Licensing", "Persona Selection Model", "system card for Claude Opus 4.6", "Cybench",
+                 "Anthropic [10]"):
+        assert name in works, (name, works)
+    assert "task" not in works and not any(w.startswith("In a small") for w in works)

@@ -10,6 +10,7 @@ marks titles in blog prose. Nothing here knows any particular document.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ class Line:
     list_item: bool
     caption: bool
     byline_next: bool      # the next line reads like "Smith, Jones, Lee \u00b7 2021"
+    between_names: bool = False   # a title in a listing that alternates author lines and title lines
 
 
 _PERSON = r"[A-Z][a-z\u00C0-\u024F'\-]+(?:\s+[A-Z]\.)*(?:\s+(?:van|von|de|der|da|di|le|la)?\s*[A-Z][a-z\u00C0-\u024F'\-]+)+"
@@ -44,9 +46,11 @@ def _bylineish(s: str, after: str = "") -> bool:
     if _BULLET.match(s):
         return False                  # the first item of a list under a heading
     s = s.strip()
+    if re.match(r"^(?:by|By|via|Via)\s+[A-Z]", s):
+        return True                   # "by Jane Doe", "via Alignment Forum — This is the fourth ..."
     if not s or len(s) >= 200:
         return False
-    if _YEAR.search(s) and _NAMEISH.search(s) and not s.endswith((".", "?", "!")) or re.match(r"^(?:by|By)\s+[A-Z]", s):
+    if _YEAR.search(s) and _NAMEISH.search(s) and not s.endswith((".", "?", "!")) or re.match(r"^(?:by|By|via|Via)\s+[A-Z]", s):
         return True
     if not _NAMES_LINE.fullmatch(s):
         return False
@@ -58,6 +62,18 @@ def _bylineish(s: str, after: str = "") -> bool:
     last, after = s.split()[-1], after.strip()
     common = re.search(rf"\b{re.escape(last.rstrip('s').lower())}", after)
     return len(after) >= 60 and last in after and not common
+
+
+def _authorish(line: str) -> bool:
+    """An author's line in a listing: a name of up to four capitalised words, or a handle."""
+    s = line.strip()
+    return bool(re.fullmatch(r"(?:[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*){0,3}(?:\s+\([A-Z][a-z]+\))?|[a-z][a-z0-9_\-]{3,24})", s)) \
+        and not _YEAR.search(s)
+
+
+def _titleish(line: str) -> bool:
+    s = line.strip()
+    return 3 <= len(s.split()) <= 20 and not s.endswith((".", ":")) and not _BULLET.match(line)
 
 
 class Layout:
@@ -81,8 +97,18 @@ class Layout:
                 and len(nxt.strip()) > 0 and not _YEAR.search(numbered))
             self.lines.append(Line(s, e, line, heading, list_item, bool(_CAPTION.match(line)),
                                    _bylineish(nxt, following[1] if len(following) > 1 else "")))
+        self._mark_author_title_listings()
         self._starts = [ln.start for ln in self.lines]
         self.emphasis = [(m.start(m.lastindex), m.end(m.lastindex)) for m in _EMPHASIS.finditer(text)]
+
+    def _mark_author_title_listings(self) -> None:
+        """"Eliezer Yudkowsky / Local Validity as a Key to ... / Buck / Other people are wrong ...":
+        listings where each title sits under its author's name. Three such pairs make the pattern."""
+        rows = [ln for ln in self.lines if ln.text.strip()]
+        pairs = [i for i in range(1, len(rows)) if _authorish(rows[i - 1].text) and _titleish(rows[i].text)]
+        if len(pairs) >= 3:
+            marked = {id(rows[i]) for i in pairs}
+            self.lines = [dataclasses.replace(ln, between_names=True) if id(ln) in marked else ln for ln in self.lines]
 
     def line_at(self, pos: int) -> Line | None:
         i = bisect.bisect_right(self._starts, pos) - 1

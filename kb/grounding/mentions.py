@@ -279,6 +279,8 @@ def _score_title(text: str, toks: list[_Tok], sent_start: int) -> float:
         score += 0.05
     if toks[0].start <= sent_start:
         score -= 0.1
+    elif words[0] == "The" and n >= 2:
+        score += 0.25                     # a capital "The" inside a sentence belongs to a name
     elif re.search(r"\bthe\s+$", before) and not _CUE_AFTER.match(after):
         score -= 0.2                      # "the Institute for Foo Studies": an organisation
     if any(w.lower() in _PRONOUNS and not (i and (words[i - 1] in _WH or words[i - 1].lower() == "all"))
@@ -405,7 +407,7 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
     spans = []
     sent = text[a:b]
     cue = re.compile(r"\b(?:see(?:\s+also)?|also\s+see|read|reread|trail\s+of|the\s+(?:paper|post|article|essay|book|preprint)|"
-                     r"my\s+book|(?:agenda|survey|overview|review|paper|post|book):|(?-i:wrote|published|posted|authored))\s+(?=[A-Z])"
+                     r"my\s+book|(?:agenda|survey|overview|review|paper|post|book):|(?-i:wrote|published|posted|authored)(?:\s+(?-i:the|a|an))?)\s+(?=[A-Z])"
                      # a question mid-sentence is a title: "the argument in Why honest models deceive ..."
                      r"|\b(?-i:in|from|of)\s+(?=(?-i:Why|How|What|When|Where|Which|Is|Are|Can|Does|Do|Should|Will)\s+[a-z])", re.I)
     for m in cue.finditer(sent):
@@ -482,7 +484,10 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
         words = [t.text.lower() for t in toks]
         if words[0] in _INTERJECTIONS or toks[0].text in _BREAKERS or words[0] in _PRONOUNS or body.endswith("!"):
             continue
+        line_start = text.rfind("\n", 0, s) + 1
         cue = bool(_QUOTE_CUE_BEFORE.search(text[max(0, s - 40):s - 1])) or bool(_QUOTE_CUE_AFTER.match(text, a + qe + 1)) \
+            or (re.fullmatch(r"\s*[-\u2013\u2014]+\s*", text[line_start:s - 1]) is not None   # '- "Hero Licensing"'
+                and not text[a + qe + 1:text.find("\n", a + qe) if "\n" in text[a + qe:] else len(text)].strip()) \
             or (text[s - 2:s - 1] == "(" and text[a + qe + 1:a + qe + 2] == ")"      # ("A Title"): cited
                 and ", " not in body and words[-1] not in FUNCTION_WORDS)
         caps = [t for t in toks if t.text.lower() not in FUNCTION_WORDS]
@@ -526,6 +531,7 @@ entry-level short long big small two three few many whole""".split())
 _ET_AL = re.compile(r"(?<![A-Za-z\-])([A-Z][\w'\u2019\u00C0-\u024F\-]+(?:\s+(?:and|&)\s+[A-Z][\w\u00C0-\u024F\-]+)?)\s+et\s+al\.?"
                     r"(?:,?\s*\(?((?:19|20)\d\d)\)?)?")
 _WORK_FROM = re.compile(r"\b(?:recent\s+)?(?:work|paper|papers)\s+(?:from|by)\s+([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+){0,2})")
+_BY_MARKER = re.compile(r"\bby\s+(([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?)(?:\s+et\s+al\.?)?\s*\[\d{1,3}(?:[,\u2013\-]\s*\d{1,3})*\])")
 _TOPIC_STOP = frozenset("the a an his her their its this that new recent old original famous quick".split())
 
 
@@ -564,8 +570,11 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
             # "Joyce's Ulysses", "Bostrom's Superintelligence": one capitalised word, a work's name
             s, e = a + m.start(), a + m.start(2) + len(one)
             # trusted when a person owns it and the text leads to it as to a work ("fragments of ...")
+            # or when the name recurs capitalised inside other sentences ("Eliezer's Sequences ... the Sequences")
+            recurs = len(re.findall(rf"(?<=[a-z,] ){re.escape(one)}\b", text)) >= 2
             cued = not _ORG_WORDS.search(owner) and owner not in _LABS and bool(
-                _STRONG_CUE_BEFORE.search(text[max(0, s - 40):s]) or _WEAK_CUE_BEFORE.search(text[max(0, s - 40):s]))
+                _STRONG_CUE_BEFORE.search(text[max(0, s - 40):s]) or _WEAK_CUE_BEFORE.search(text[max(0, s - 40):s])
+                or recurs)
             out.append(Mention(None, text[s:e], s, e, "author-ref", "", score=0.55 if cued else 0.45,
                                topic=one, authors=[owner.split()[-1]], confidence=WORK if cued else MAYBE,
                                reason="someone's work, by its name" + ("" if cued else ", without a cue")))
@@ -619,6 +628,10 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         if _names_ok(m.group(1)):
             out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.55,
                                authors=_surnames(m.group(1))[:2], reason="two authors and a reporting verb"))
+    for m in _BY_MARKER.finditer(seg):
+        # "discussed by Anthropic [10]": an author and the marker of the work cited
+        out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.6,
+                           authors=[m.group(2).split()[-1]], reason="an author with a citation marker"))
     for m in _WORK_FROM.finditer(seg):
         out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), "author-ref", "", score=0.45,
                            authors=[m.group(1).split()[-1]], confidence=MAYBE,
@@ -739,6 +752,32 @@ def _nickname_candidates(text: str, a: int, b: int) -> list[Mention]:
     return out
 
 
+# "the system card for Claude Opus 4.6", "the Gemini technical report", "Llama 3 model card"
+_REPORT_FOR = re.compile(r"\b(?:system|model)\s+card\s+(?:for|of)\s+(?:[A-Z](?:[\w.\-]*\w)?)(?:\s+(?:[A-Z](?:[\w.\-]*\w)?|\d(?:[\w.]*\w)?)){0,3}"
+                         r"|\b(?:[A-Z](?:[\w.\-]*\w)?)(?:\s+(?:[A-Z](?:[\w.\-]*\w)?|\d(?:[\w.]*\w)?)){0,3}\s+(?:[Tt]echnical\s+[Rr]eport|"
+                         r"[Ss]ystem\s+[Cc]ard|[Mm]odel\s+[Cc]ard)\b")
+# "scored 86% on Cybench", "accuracy on FooQA": a benchmark named by what models score on it
+_SCORED_ON = re.compile(r"\b(?:scor(?:ed|es|e|ing)|accuracy|performance|results?|sota|state of the art)\s+(?:of\s+)?"
+                        r"(?:[~\u2248]?\d[\d.,]*\s*%?\s+)?on\s+(?:the\s+)?((?-i:[A-Z][\w\-]{2,}))(?![\w\-])", re.I)
+
+
+def _report_and_benchmark_names(text: str, a: int, b: int) -> list[Mention]:
+    """A model's report or card, and benchmarks named by what models score on them."""
+    out = []
+    for m in _REPORT_FOR.finditer(text, a, b):
+        if m.group(0).split()[0] in _NO_START:
+            continue
+        out.append(Mention(None, m.group(0), m.start(), m.end(), "alias", "", score=0.6, topic=m.group(0),
+                           reason="a model's report or card"))
+    for m in _SCORED_ON.finditer(text, a, b):
+        name = m.group(1)
+        if name in _GENERIC_ACRONYMS or name in _NOT_SURNAMES or name in _BREAKERS:
+            continue
+        out.append(Mention(None, name, m.start(1), m.end(1), "alias", "", score=0.55, topic=name,
+                           reason="a benchmark models score on"))
+    return out
+
+
 def _link_mentions(text: str, found: list[links.Link]) -> list[Mention]:
     """A link's anchor names the work its target is, when the target is a work ("[Sleeper
     Agents](https://arxiv.org/abs/2401.05566)")."""
@@ -817,6 +856,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         cands += _nickname_candidates(text, s, e)
         cands += _lead_in_titles(text, s, e)
         cands += _sentence_case_spans(text, s, e)
+        cands += _report_and_benchmark_names(text, s, e)
     cands += _line_titles(text, layout)
     blocked = [(lk.anchor_start, lk.anchor_end) for lk in found_links if lk.target == links.NOT_WORK]
     cands = [c for c in cands if (c.kind != "title" or c.score >= MIN_SCORE)
@@ -847,6 +887,12 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
     perspective"). Only the layout's evidence (``list_item_title``) makes one a work."""
     out = []
     for line in layout.lines:
+        if line.between_names:
+            start = line.start + len(line.text) - len(line.text.lstrip())
+            end = line.start + len(line.text.rstrip())
+            out.append(Mention(None, text[start:end], start, end, "title", "", score=0.75,
+                               reason="a title under its author's name in a listing"))
+            continue
         if line.heading and line.byline_next:        # a work's title over its authors
             start = line.start + len(line.text) - len(line.text.lstrip())
             end = line.start + len(line.text.rstrip())
@@ -863,6 +909,8 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
         if not 2 <= len(toks) <= 24 or toks[0].text in _BREAKERS or any(t.text.lower() in _PRONOUNS for t in toks):
             continue
         end = toks[-1].end + (1 if text[toks[-1].end:toks[-1].end + 1] == "?" else 0)
+        if re.match(r"\s+by\s+[A-Z][\w\-]*(?:\s+(?:et\s+al\.?|[A-Z][\w\-]*))*\s*(?:\[\d+\])?\s+[a-z]", text[end:line.end]):
+            continue                      # "In a model discussed by Anthropic [10] a neuron ...": prose
         if layout.list_item_title(start, end):
             out.append(Mention(None, text[start:end], start, end, "title", "", score=0.65,
                                reason="a line of a reading list (with an author, a year or a label)"))
@@ -954,7 +1002,10 @@ def _judge(text: str, m: Mention, layout: Layout) -> bool:
     elif line is not None and line.heading and line.byline_next and layout.fills_line(m.start, m.end):
         score += 0.3
         why.append("a heading over a byline")
-    if layout.after_caption_label(m.start):
+    if line is not None and line.between_names and layout.fills_line(m.start, m.end):
+        score = max(score, 0.75)
+        why.append("a title under its author's name in a listing")
+    if layout.after_caption_label(m.start) or (line is not None and line.caption and not cue):
         score = min(score, 0.3)
         why.append("but a figure caption")
     words = m.surface.split()
