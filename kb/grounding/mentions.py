@@ -531,6 +531,7 @@ entry-level short long big small two three few many whole""".split())
 _ET_AL = re.compile(r"(?<![A-Za-z\-])([A-Z][\w'\u2019\u00C0-\u024F\-]+(?:\s+(?:and|&)\s+[A-Z][\w\u00C0-\u024F\-]+)?)\s+et\s+al\.?"
                     r"(?:,?\s*\(?((?:19|20)\d\d)\)?)?")
 _WORK_FROM = re.compile(r"\b(?:recent\s+)?(?:work|paper|papers)\s+(?:from|by)\s+([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+){0,2})")
+_YEAR_PAPER = re.compile(r"\b(?:[Aa]n?|[Tt]he|[Tt]heir|[Hh]is|[Hh]er)\s+((?:19|20)\d\d)\s+(?:paper|preprint|study|article|report)\b")
 _BY_MARKER = re.compile(r"\bby\s+(([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?)(?:\s+et\s+al\.?)?\s*\[\d{1,3}(?:[,\u2013\-]\s*\d{1,3})*\])")
 _TOPIC_STOP = frozenset("the a an his her their its this that new recent old original famous quick".split())
 
@@ -628,6 +629,12 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         if _names_ok(m.group(1)):
             out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.55,
                                authors=_surnames(m.group(1))[:2], reason="two authors and a reporting verb"))
+    for m in _YEAR_PAPER.finditer(seg):
+        # "a 2018 paper which describes ...": one work, named by its year; the sentence names its authors
+        definite = m.group(0)[:3].lower() == "the"      # "the 2022 paper": most often one named before
+        out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), "author-ref", "", score=0.45 if definite else 0.55,
+                           years=[int(m.group(1))], confidence=MAYBE if definite else WORK,
+                           reason="a paper named by its year" + (", likely one named before" if definite else "")))
     for m in _BY_MARKER.finditer(seg):
         # "discussed by Anthropic [10]": an author and the marker of the work cited
         out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.6,
@@ -716,9 +723,15 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
         if not re.search(r",|\bet\s+al|\band\b|&", m.group(0)):
             continue                      # "Anthropic 2024" needs a comma or "et al." to be a reference
         add(s, a + m.end(), m.group(1), m.group(2), "authors and a year")
+    for m in _CALLED.finditer(text, a, b):
+        out.append(Mention(None, m.group(2), m.start(2), m.end(2), "alias", "", score=0.6,
+                           reason=f"a {m.group(1).lower()} the text names"))
     return out
 
 
+# "a new dataset from Fudan University called CrowdTrack"
+_CALLED = re.compile(r"\b(dataset|benchmark|corpus|suite|method|technique|framework|paper|model|agent|library|"
+                     r"environment)\b[^.;:\n]{0,60}?\b(?:called|named|dubbed)\s+[\"\u201c]?([A-Z][\w\-]+)", re.I)
 _NAME_NOUN_AFTER = re.compile(r"\s+(?:paper|method|approach|dataset|data\s+set|benchmark|corpus|suite|"
                               r"leaderboard|eval|evals)\b", re.I)
 # "was introduced", "(harder, 10-choice variant) was proposed": a coined name whose origin the text tells
@@ -747,7 +760,8 @@ def _nickname_candidates(text: str, a: int, b: int) -> list[Mention]:
             out.append(Mention(None, tok, s, e, "alias", "", score=0.6, reason=f"a name followed by \"{noun}\""))
         elif _NAME_INTRODUCED.match(text, e):
             out.append(Mention(None, tok, s, e, "alias", "", score=0.6, reason="a name the text says was introduced"))
-        elif re.search(r"\b(?:works?\s+like|methods?\s+like|papers?\s+like|used\s+in|or\s+in)\s+$", before, re.I):
+        elif re.search(r"\b(?:works?\s+like|methods?\s+like|papers?\s+like|datasets?\s+like|benchmarks?\s+like|"
+                       r"used\s+in|or\s+in)\s+$", before, re.I):
             out.append(Mention(None, tok, s, e, "alias", "", score=0.55, reason="a name in a list of works"))
     return out
 
@@ -1009,7 +1023,7 @@ def _judge(text: str, m: Mention, layout: Layout) -> bool:
         score = min(score, 0.3)
         why.append("but a figure caption")
     words = m.surface.split()
-    if _ORG_WORDS.search(m.surface) and len(words) <= 6 and not cue:
+    if _ORG_WORDS.search(m.surface) and (len(words) <= 6 or re.search(r"\s(?:at|of|from)\s+\S+$", m.surface)) and not cue:
         score -= 0.35
         why.append("but an organisation's name")
     acro = re.match(r"\s*\(([A-Z][A-Za-z]{1,7})\)", text[m.end:m.end + 12])
