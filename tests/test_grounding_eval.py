@@ -391,3 +391,11 @@ def test_papers_named_by_year_and_names_a_text_gives_a_dataset(aliases):
     assert ms["the 2018 paper"].confidence == MAYBE
     assert ms["CrowdTrack"].confidence == WORK and ms["ZetaTrack"].confidence == WORK
     assert not any(m.startswith("Matt Botvinick is") and ms[m].confidence == WORK for m in ms)
+
+
+def test_items_of_a_list_of_works(aliases):
+    text = ("Abstract: we study flattery.\n\nRelated papers\n- Ask don't tell: Reducing flattery in small models [1.57]\n"
+            "- Why agreeable answers win (score 0.9)\n\nTodo\n- buy more coffee beans today\n")
+    works = _works(text, aliases)
+    assert "Ask don't tell: Reducing flattery in small models" in works
+    assert "Why agreeable answers win" in works and not any("coffee" in w for w in works)

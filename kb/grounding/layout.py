@@ -33,6 +33,7 @@ class Line:
     caption: bool
     byline_next: bool      # the next line reads like "Smith, Jones, Lee \u00b7 2021"
     between_names: bool = False   # a title in a listing that alternates author lines and title lines
+    under_works_heading: bool = False   # a list item under "Related papers", "References", "Further reading"
 
 
 _PERSON = r"[A-Z][a-z\u00C0-\u024F'\-]+(?:\s+[A-Z]\.)*(?:\s+(?:van|von|de|der|da|di|le|la)?\s*[A-Z][a-z\u00C0-\u024F'\-]+)+"
@@ -62,6 +63,10 @@ def _bylineish(s: str, after: str = "") -> bool:
     last, after = s.split()[-1], after.strip()
     common = re.search(rf"\b{re.escape(last.rstrip('s').lower())}", after)
     return len(after) >= 60 and last in after and not common
+
+
+_WORKS_HEADING = re.compile(r"(?i)(?:[\w\-]+\s+){0,3}(?:papers?|references|reading(?:\s+list)?|readings|bibliography|"
+                            r"see\s+also|sources|citations|literature|related\s+(?:work|posts|papers|reading))")
 
 
 def _authorish(line: str) -> bool:
@@ -98,6 +103,7 @@ class Layout:
             self.lines.append(Line(s, e, line, heading, list_item, bool(_CAPTION.match(line)),
                                    _bylineish(nxt, following[1] if len(following) > 1 else "")))
         self._mark_author_title_listings()
+        self._mark_lists_of_works()
         self._starts = [ln.start for ln in self.lines]
         self.emphasis = [(m.start(m.lastindex), m.end(m.lastindex)) for m in _EMPHASIS.finditer(text)]
 
@@ -109,6 +115,24 @@ class Layout:
         if len(pairs) >= 3:
             marked = {id(rows[i]) for i in pairs}
             self.lines = [dataclasses.replace(ln, between_names=True) if id(ln) in marked else ln for ln in self.lines]
+
+    def _mark_lists_of_works(self) -> None:
+        """List items whose heading says they are works ("Related papers", "Further reading")."""
+        heading, marked = "", set()
+        for i, ln in enumerate(self.lines):
+            stripped = ln.text.strip()
+            if not stripped:
+                continue
+            if ln.list_item:
+                if _WORKS_HEADING.fullmatch(heading):
+                    marked.add(i)
+            elif len(stripped.split()) <= 6 and not stripped.endswith("."):
+                heading = stripped.lstrip("#").strip().rstrip(":")
+            else:
+                heading = ""
+        if marked:
+            self.lines = [dataclasses.replace(ln, under_works_heading=True) if i in marked else ln
+                          for i, ln in enumerate(self.lines)]
 
     def line_at(self, pos: int) -> Line | None:
         i = bisect.bisect_right(self._starts, pos) - 1

@@ -892,7 +892,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     return [m if m.sentence else place(m) for m in _defined_nicknames(text, judged)]
 
 
-_LINE_TITLE_END = re.compile(r"\s+\(|\s+by\s+[A-Z]|\s+[-\u2013\u2014]\s+|[.;]\s|[.;]?$|:\s+(?=[a-z])")
+_LINE_TITLE_END = re.compile(r"\s+[([]|\s+by\s+[A-Z]|\s+[-\u2013\u2014]\s+|[.;]\s|[.;]?$|:\s+(?=[a-z])")
 
 
 def _line_titles(text: str, layout: Layout) -> list[Mention]:
@@ -925,7 +925,10 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
         end = toks[-1].end + (1 if text[toks[-1].end:toks[-1].end + 1] == "?" else 0)
         if re.match(r"\s+by\s+[A-Z][\w\-]*(?:\s+(?:et\s+al\.?|[A-Z][\w\-]*))*\s*(?:\[\d+\])?\s+[a-z]", text[end:line.end]):
             continue                      # "In a model discussed by Anthropic [10] a neuron ...": prose
-        if layout.list_item_title(start, end):
+        if line.under_works_heading and not layout.list_item_title(start, end):
+            out.append(Mention(None, text[start:end], start, end, "title", "", score=0.65,
+                               reason="an item of a list of works (by its heading)"))
+        elif layout.list_item_title(start, end):
             out.append(Mention(None, text[start:end], start, end, "title", "", score=0.65,
                                reason="a line of a reading list (with an author, a year or a label)"))
     return out
