@@ -49,8 +49,8 @@ def _bylineish(s: str, after: str = "") -> bool:
     s = s.strip()
     if re.match(r"^(?:by|By|via|Via)\s+[A-Z]", s):
         return True                   # "by Jane Doe", "via Alignment Forum — This is the fourth ..."
-    if not s or len(s) >= 200:
-        return False
+    if not s or len(s) >= 200 or (re.match(r"[^:()]{3,80}:\s+[A-Z]", s) and not re.match(r"(?i)(?:authors?|by|written\s+by)\s*:", s)):
+        return False                  # "The Precipice: Existential Risk ... (2020) — Toby Ord" is a title
     if _YEAR.search(s) and _NAMEISH.search(s) and not s.endswith((".", "?", "!")) or re.match(r"^(?:by|By|via|Via)\s+[A-Z]", s):
         return True
     if not _NAMES_LINE.fullmatch(s):
@@ -113,7 +113,18 @@ class Layout:
         rows = [ln for ln in self.lines if ln.text.strip()]
         pairs = [i for i in range(1, len(rows)) if _authorish(rows[i - 1].text) and _titleish(rows[i].text)]
         if len(pairs) >= 3:
-            marked = {id(rows[i]) for i in pairs}
+            # after an author's line comes a title, whatever its shape ("After Virtue"); more lines
+            # that are not names are more titles by the same author; prose ends the listing
+            marked, after_author = set(), False
+            for row in rows[pairs[0] - 1:]:
+                words = row.text.split()
+                if len(words) > 20 or (row.text.rstrip().endswith(".") and len(words) > 8):
+                    break
+                if after_author or not _authorish(row.text):
+                    marked.add(id(row))
+                    after_author = False
+                else:
+                    after_author = True
             self.lines = [dataclasses.replace(ln, between_names=True) if id(ln) in marked else ln for ln in self.lines]
 
     def _mark_lists_of_works(self) -> None:

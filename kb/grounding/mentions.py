@@ -527,7 +527,7 @@ _NOT_A_NAME = frozenset("""same original above first second third last next new 
 whole full entire actual cited linked seminal famous landmark main key core relevant related other whole above-mentioned
 classic foundational latest earlier later great excellent good nice interesting important first-ever follow-up blog
 research technical final initial published one this that their our its his her your my same canonical source best single
-entry-level short long big small two three few many whole""".split())
+entry-level short long big small two three few many whole go-to definitive standard usual obvious""".split())
 _ET_AL = re.compile(r"(?<![A-Za-z\-])([A-Z][\w'\u2019\u00C0-\u024F\-]+(?:\s+(?:and|&)\s+[A-Z][\w\u00C0-\u024F\-]+)?)\s+et\s+al\.?"
                     r"(?:,?\s*\(?((?:19|20)\d\d)\)?)?")
 _WORK_FROM = re.compile(r"\b(?:recent\s+)?(?:work|paper|papers)\s+(?:from|by)\s+([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+){0,2})")
@@ -684,9 +684,15 @@ def _surnames(names: str) -> list[str]:
 def _ends_a_heading(text: str, start: int, names: str) -> bool:
     """"Top GSM8K Performance (2025)": one capitalised word after other capitalised words that
     are not a first name (a coined name, or two words) ends a heading, not a reference."""
+    prev = text[text.rfind("\n", 0, start) + 1:start]
+    if prev.rstrip().endswith(":") and len(prev.split()) <= 8:
+        return True                       # "Superintelligence: Paths, Dangers, Strategies (2014)"
     if re.search(r",|\band\b|&|\bet\s+al", names):
         return False
-    before = re.findall(r"\S+", text[text.rfind("\n", 0, start) + 1:start])[-2:]
+    last = prev.split()[-3:]
+    if len(last) >= 2 and last[-1] in FUNCTION_WORDS and any(w[:1].isupper() for w in last[:-1]):
+        return True                       # "The Precipice: ... the Future of Humanity (2020)"
+    before = prev.split()[-2:]
     caps = [w for w in before if w[:1].isupper() and not re.fullmatch(r"[A-Z]\.?", w)]
     return bool(caps) and (len(caps) == 2 or any(_is_acronymish(w) for w in caps))
 
@@ -872,6 +878,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         cands += _sentence_case_spans(text, s, e)
         cands += _report_and_benchmark_names(text, s, e)
     cands += _line_titles(text, layout)
+    cands += _title_by_author_lines(text)
     blocked = [(lk.anchor_start, lk.anchor_end) for lk in found_links if lk.target == links.NOT_WORK]
     cands = [c for c in cands if (c.kind != "title" or c.score >= MIN_SCORE)
              and not any(a <= c.start and c.end <= b for a, b in blocked)]
@@ -893,6 +900,23 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
 
 
 _LINE_TITLE_END = re.compile(r"\s+[([]|\s+by\s+[A-Z]|\s+[-\u2013\u2014]\s+|[.;]\s|[.;]?$|:\s+(?=[a-z])")
+
+
+_TITLE_BY_AUTHOR_LINE = re.compile(r"^[ \t]*(?:[-*\u2022]\s+)?([^\n.!?:;()]{3,120}?)\s+by\s+((?:[\w'\u2019\-]+\.?\s+){0,2}[\w'\u2019\-]+"
+                                   r"(?:\s+et\s+al)?)\.(?:\s|$)", re.M)
+
+
+def _title_by_author_lines(text: str) -> list[Mention]:
+    """"concrete problems in AI safety by amodei et al. the 2016 paper that ...": reading lists
+    written in lower case, each entry a line that opens with a title and its author. Two or more
+    such lines make the pattern; one could be any sentence."""
+    hits = [m for m in _TITLE_BY_AUTHOR_LINE.finditer(text)
+            if len(m.group(1).split()) <= 12 and m.group(1).split()[0].lower() not in _PRONOUNS
+            and not re.search(r"\b(?:is|was|are|were|written|made|built|posted|published)\s*$", m.group(1))]
+    if len(hits) < 2:
+        return []
+    return [Mention(None, m.group(1), m.start(1), m.end(1), "title", "", score=0.65,
+                    reason="a line that opens with a title and its author") for m in hits]
 
 
 def _line_titles(text: str, layout: Layout) -> list[Mention]:
@@ -920,7 +944,10 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
         end_m = _LINE_TITLE_END.search(body)
         end = start + (end_m.start() if end_m else len(body))
         toks = _tokens(text, start, end)
-        if not 2 <= len(toks) <= 24 or toks[0].text in _BREAKERS or any(t.text.lower() in _PRONOUNS for t in toks):
+        one_word_by_person = len(toks) == 1 and len(toks[0].text) >= 4 and bool(
+            re.match(r"\s*\([A-Z][\w.\-]+(?:\s+[A-Z][\w.\-]+){1,3}\)\s*$", text[end:line.end]))
+        if not (2 <= len(toks) <= 24 or one_word_by_person) or toks[0].text in _BREAKERS \
+                or any(t.text.lower() in _PRONOUNS for t in toks):
             continue
         end = toks[-1].end + (1 if text[toks[-1].end:toks[-1].end + 1] == "?" else 0)
         if re.match(r"\s+by\s+[A-Z][\w\-]*(?:\s+(?:et\s+al\.?|[A-Z][\w\-]*))*\s*(?:\[\d+\])?\s+[a-z]", text[end:line.end]):
@@ -993,6 +1020,10 @@ _GLUED_DIGITS = re.compile(r"[a-z]\d+\b|\b\d+[A-Z][a-z]")
 _SHOUTED = re.compile(r"\b(?:NOT|AND|OR|BUT|ALL|ONLY|NO|NEVER|ALWAYS|VERY|MUST|THE|IS|ARE)\b")
 
 
+# The paragraph under a heading that names a work speaks of it as one.
+_CALLED_THIS = re.compile(r"\s*\n\s*[^\n]{0,200}?\b(?:this|the)\s+(?:book|paper|essay|novel|report|preprint)\b", re.I)
+
+
 def _judge(text: str, m: Mention, layout: Layout) -> bool:
     """Set the mention's confidence and reason from the evidence around it; False drops it."""
     if m.kind in ("doi", "arxiv", "url", "author-ref") or m.reason.startswith(("alias table", "a model")):
@@ -1014,8 +1045,12 @@ def _judge(text: str, m: Mention, layout: Layout) -> bool:
     line = layout.line_at(m.start)
     cue = "cue" in m.reason or "quoted" in m.reason
     if line is not None and line.heading and not line.byline_next and not cue and layout.fills_line(m.start, m.end):
-        score = min(score, 0.45)
-        why.append("but a heading")
+        if _CALLED_THIS.match(text, line.end):
+            score = max(score, 0.7)       # "Human Compatible: AI and ...\n\nThis goal of this book is ..."
+            why.append("a heading the text goes on to call a book or paper")
+        else:
+            score = min(score, 0.45)
+            why.append("but a heading")
     elif line is not None and line.heading and line.byline_next and layout.fills_line(m.start, m.end):
         score += 0.3
         why.append("a heading over a byline")
