@@ -205,7 +205,8 @@ _STRONG_CUE_BEFORE = re.compile(
 # "Skinner (1969) Contingencies of ...", "Lan et al. 2019. LCA: ...": a reference's year, then its title
 _YEAR_BEFORE = re.compile(r"\((?:19|20)\d\d[a-z]?\)[.,:]?\s*$|\b(?:19|20)\d\d[a-z]?\)?\.\s+$")
 _WEAK_CUE_BEFORE = re.compile(r"(?:\b(?:e\.g\.|i\.e\.|like|such\s+as|from|in|and|of|also)\s*[:,]?\s*|[(:\"\u201c]\s*)$", re.I)
-_CUE_AFTER = re.compile(r"^\s*(?:paper|post|preprint|article|essay|book|report|sequence|\((?:19|20)\d\d\)|by\s+[A-Z]|\(?[A-Z][\w\-]+ et al)", re.I)
+_CUE_AFTER = re.compile(r"^\s*(?:paper|post|preprint|article|essay|book|report|sequence|\((?:19|20)\d\d\)|by\s+[A-Z]|\(?[A-Z][\w\-]+ et al|"
+                        r"https?://)", re.I)
 
 
 def _is_cap(tok: str) -> bool:
@@ -332,7 +333,8 @@ def _runs(text: str, a: int, b: int) -> list[list[_Tok]]:
                     j = k + 1
                     continue
                 break
-            if gap in (": ", ":  ") and _is_cap(tok.text) and tok.text not in _BREAKERS:
+            if gap in (": ", ":  ") and _is_cap(tok.text) and tok.text not in _BREAKERS \
+                    and ":" not in text[run[0].start:run[-1].end]:      # a title has one colon at most
                 # a colon inside a title: "FooNet: Learning Bar-Level Baz With Qux"
                 rest = []
                 for t in toks[j:j + 4]:
@@ -1015,11 +1017,14 @@ def _lead_in_titles(text: str, a: int, b: int) -> list[Mention]:
 TRUST_SCORE = 0.55
 _ORG_WORDS = re.compile(r"(?:^|\s)(?:of|at|from)?\s*(?:OpenAI|DeepMind|Google(?:\s+DeepMind)?|Anthropic|Meta|Microsoft|"
                         r"University|Institute|Center|Centre|Lab|Labs|Laboratory|Foundation|Inc|Ltd|College|School|"
-                        r"Department|Society|Association|Committee|Council|Agency|Corporation|Forum|Newsletter|Podcast|Wiki)\b[\w\s]*$")
+                        r"Department|Society|Association|Committee|Council|Agency|Corporation|Forum|Newsletter|Podcast|Wiki)\b[\w\s\-]*$")
 _GLUED_DIGITS = re.compile(r"[a-z]\d+\b|\b\d+[A-Z][a-z]")
 _SHOUTED = re.compile(r"\b(?:NOT|AND|OR|BUT|ALL|ONLY|NO|NEVER|ALWAYS|VERY|MUST|THE|IS|ARE)\b")
 
 
+# What a text says right after a method's name when it explains the method, not a work.
+_TERM_EXPLAINED = re.compile(r"\s+(?:involves|involve|refers\s+to|means|denotes|is\s+(?:a|an)\s+(?:\w+\s+)?(?:method|technique|"
+                             r"approach|framework|family|way|process|procedure|paradigm|field|term))\b")
 # The paragraph under a heading that names a work speaks of it as one.
 _CALLED_THIS = re.compile(r"\s*\n\s*[^\n]{0,200}?\b(?:this|the)\s+(?:book|paper|essay|novel|report|preprint)\b", re.I)
 
@@ -1061,7 +1066,8 @@ def _judge(text: str, m: Mention, layout: Layout) -> bool:
         score = min(score, 0.3)
         why.append("but a figure caption")
     words = m.surface.split()
-    if _ORG_WORDS.search(m.surface) and (len(words) <= 6 or re.search(r"\s(?:at|of|from)\s+\S+$", m.surface)) and not cue:
+    org = _ORG_WORDS.search(m.surface)
+    if org and (len(words) <= 6 or len(m.surface[org.start():].split()) <= 6) and not cue:
         score -= 0.35
         why.append("but an organisation's name")
     acro = re.match(r"\s*\(([A-Z][A-Za-z]{1,7})\)", text[m.end:m.end + 12])
@@ -1069,6 +1075,12 @@ def _judge(text: str, m: Mention, layout: Layout) -> bool:
             w[0] for w in re.findall(r"[A-Za-z][\w\-]*", m.surface) if w.lower() not in FUNCTION_WORDS).upper():
         score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback (RLHF)": a term
         why.append("but a term introducing its acronym")
+    if _TERM_EXPLAINED.match(text, m.end) and not cue and ":" not in m.surface:
+        score -= 0.3                      # "Reinforcement Learning from Human Feedback involves humans rating ..."
+        why.append("but a term the text explains")
+    if m.surface.count(":") >= 2:
+        score -= 0.4                      # "Patreon: Ko-fi: Transcript:"
+        why.append("but a run of labels")
     if _GLUED_DIGITS.search(m.surface):
         score -= 0.4
         why.append("but names with footnote digits")
