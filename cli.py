@@ -1649,6 +1649,8 @@ def seed_add(
     total = add_seeds(state.db, documents=files or [], ids=ids or [], titles=titles or [],
                       bib=bib or [], aliases=_alias_table() if files else None,
                       settings=state.settings, wait=wait).to_dict()
+    for warning in total["warnings"]:
+        err_console().print(f"kb: warning: {warning}", soft_wrap=True, markup=False)
     if as_json:
         emit_json(total)
         return
