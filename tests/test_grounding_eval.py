@@ -44,7 +44,7 @@ def test_evaluation_sets_are_real_documents_with_sources():
 # part -> (title recall, nickname + author-reference recall, precision per distinct surface),
 # links removed. A change that loses ground fails here; the held-out failures are not printed.
 FLOORS = {
-    "dev": (0.971, 0.978, 0.98),
+    "dev": (0.971, 0.979, 0.98),
     "heldout": (0.826, 0.923, 0.841),
     "heldout2": (0.84, 0.928, 0.887),
 }

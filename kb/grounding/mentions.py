@@ -941,8 +941,8 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
                                    reason="a heading over a line of authors"))
             continue
         start, body = layout.item_body(line)
-        if not body[:1].isupper():
-            continue
+        if not body[:1].isupper() or (not line.list_item and len(body.split()) > 30):
+            continue                      # a paragraph of prose is not a reading-list entry
         end_m = _LINE_TITLE_END.search(body)
         end = start + (end_m.start() if end_m else len(body))
         toks = _tokens(text, start, end)
