@@ -431,3 +431,13 @@ def test_terms_explained_labels_and_organisations_are_not_titles(aliases):
     assert any(w.endswith("Levels of Foo for Operationalizing Progress on Bar") for w in works)
     assert "The Checklist: What Succeeding at Baz Will Involve" in works
     assert "Alignment Risk Update" in works
+
+
+def test_a_name_and_a_reporting_verb_is_a_maybe_the_authors_papers_settle(tmp_path, standin, aliases):
+    text = ("Hacohen finds that networks trained on the same dataset classify examples in a consistent order. "
+            "Alex argues that this is odd.\n")
+    ms = {m.surface: m for m in extract(text, aliases=aliases)}
+    assert ms["Hacohen"].confidence == MAYBE and ms["Alex"].confidence == MAYBE
+    got = _add_online(tmp_path, standin, aliases, text)
+    assert got["Hacohen"]["status"] == "resolved" and got["Hacohen"]["title"].startswith("Let's Agree to Agree")
+    assert got["Alex"]["status"] == "maybe"

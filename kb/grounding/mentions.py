@@ -631,6 +631,12 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         if _names_ok(m.group(1)):
             out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.55,
                                authors=_surnames(m.group(1))[:2], reason="two authors and a reporting verb"))
+    for m in _NAME_VERB_THAT.finditer(seg):
+        # "Tallam finds that ...": one name may be a first name ("Alex argues that"), so a maybe
+        # that the author route online can settle
+        if _names_ok(m.group(1)) and m.group(1) not in _LABS and not any(o.start <= a + m.start(1) < o.end for o in out):
+            out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.45,
+                               authors=[m.group(1)], confidence=MAYBE, reason="a name and a reporting verb"))
     for m in _YEAR_PAPER.finditer(seg):
         # "a 2018 paper which describes ...": one work, named by its year; the sentence names its authors
         definite = m.group(0)[:3].lower() == "the"      # "the 2022 paper": most often one named before
@@ -655,6 +661,8 @@ _REPORTING = (r"showed|show|shows|found|find|finds|proposed|propose|proposes|int
               r"suggest|suggests|studied|study|studies|call|called|coined|named|describe|described|describes")
 _NAMES_VERB = re.compile(r"(?<![A-Za-z\-])([A-Z][a-z\u00C0-\u024F'\-]+\s+(?:and|&)\s+[A-Z][a-z\u00C0-\u024F'\-]+)"
                          r"(?:\s*\((?:19|20)\d\d\))?\s+(?:" + _REPORTING + r")\b")
+_NAME_VERB_THAT = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F'\-]{2,})(?:\s+et\s+al\.?)?\s+(?:finds|found|shows|showed|"
+                             r"argues|argued|proposes|proposed|demonstrates|demonstrated|reports|reported)\s+that\b")
 # "Irving & Amodei, 2018", "Hendrycks and Gimpel (2017)", "Hubinger (2019)", "(Christiano, 2018;
 # Olsson et al., 2022)": surnames, then a year, in the shapes citation styles use.
 _SURNAME = r"(?:(?:van|von|de|der|den|du|di|da|le|la)\s+)?[A-Z][a-z\u00C0-\u024F'\u2019]*(?:[A-Z][a-z\u00C0-\u024F]+)*(?:[A-Z]{1,2}\b)?(?:-[A-Z][a-z\u00C0-\u024F]+)?"

@@ -271,6 +271,12 @@ class Resolver:
         the title match's similarity, a coined name ("the sleeper agents paper") by a paper whose
         main title is that name. Confirmed, it resolves like any work; clearly nothing, it is
         rejected; otherwise it stays "maybe" for a human, with what the API offered."""
+        if m.kind == "author-ref":
+            found = await self._by_author_papers(m, _topic_words(m), formal=True)
+            if found is not None and found.status == "resolved":
+                found.note = "a maybe the author's papers confirmed"
+                return found
+            return Outcome("maybe", candidates=found.candidates if found else [], note=m.reason)
         if m.kind == "alias":
             named = await self._by_nickname(Mention(m.file, m.topic or m.surface, m.start, m.end, "alias", m.sentence,
                                                     score=m.score))
@@ -346,14 +352,14 @@ class Resolver:
     def client_has_authors(self) -> bool:
         return hasattr(self.client, "search_authors")
 
-    async def _by_author_papers(self, m: Mention, words: list[str]) -> Outcome | None:
+    async def _by_author_papers(self, m: Mention, words: list[str], *, formal: bool = False) -> Outcome | None:
         """The author route: find the first named author (``/author/search``), read their
         papers, keep those of the year (one either side) that the other named author shares,
         and pick the one whose title or abstract shares most words with the sentence. None when
         the route has nothing to say (no such author, no paper fits)."""
         if not self.client_has_authors or not m.authors or not (m.years or words):
             return None
-        if not m.years and not re.search(r"\bet\s+al\b|\band\b|&", m.surface):
+        if not m.years and not formal and not re.search(r"\bet\s+al\b|\band\b|&", m.surface):
             return None                   # "Nate's essay": a first name, no citation to follow
         surname = normalise(m.authors[0])
         people = [a for a in await self.client.search_authors(m.authors[0], limit=10)
@@ -607,7 +613,8 @@ def _worth_weighing(maybes: list[Mention]) -> list[Mention]:
     """The "maybe" candidates an online check can settle: title shapes and coined names without
     an id (a model name used as a concept keeps its alias id and stays for a human), best first."""
     worth = [m for m in maybes if not m.id and not m.url and m.alias_kind not in ("book", "post")
-             and ((m.kind == "title" and m.score >= QUERY_SCORE) or (m.kind == "alias" and not m.alias_title))]
+             and ((m.kind == "title" and m.score >= QUERY_SCORE) or (m.kind == "alias" and not m.alias_title)
+                  or (m.kind == "author-ref" and m.reason == "a name and a reporting verb"))]
     seen, out = set(), []
     for m in sorted(worth, key=lambda m: -m.score):
         if mention_key(m) not in seen:
