@@ -16,6 +16,7 @@ which is far faster than maintaining them row by row.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -107,6 +108,7 @@ def make_store(path: Path, n_papers: int, n_edges: int, *, n_seeds: int = 50, se
     path = Path(path)
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
+    shutil.rmtree(str(path) + ".themes", ignore_errors=True)   # kb tag auto's cached model
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed + 1)
     citing, cited = generate_graph(n_papers, n_edges, seed)

@@ -76,6 +76,18 @@ class RuleMatcher:
             else:
                 self._exact_first[first].append(pi)
         self._cache: dict[str, tuple[int, ...]] = {}
+        # Each word of a phrase as the set of tokens it accepts (None: a prefix): membership
+        # tests instead of string building, on the hot path of a million abstracts.
+        self._forms: list[tuple[frozenset[str] | None, ...]] = [
+            tuple(None if wild and j == len(words) - 1 else self._forms_of(w) for j, w in enumerate(words))
+            for words, wild in self.phrases]
+
+    @staticmethod
+    def _forms_of(word: str) -> frozenset[str]:
+        forms = {word, word + "s", word + "es"}
+        if word.endswith("y"):
+            forms.add(word[:-1] + "ies")
+        return frozenset(forms)
 
     @staticmethod
     def _word_matches(token: str, word: str, prefix: bool) -> bool:
@@ -105,17 +117,26 @@ class RuleMatcher:
             return []
         tokens = TOKEN.findall(text.lower())
         spans: list[tuple[int, int, int]] = []
+        cache, candidates = self._cache, self._candidates
+        forms, phrases, size = self._forms, self.phrases, len(tokens)
         for i, token in enumerate(tokens):
-            for pi in self._candidates(token):
-                words, wild = self.phrases[pi]
-                n = len(words)
+            found = cache.get(token)
+            if found is None:
+                found = candidates(token)
+            for pi in found:
+                accept = forms[pi]
+                n = len(accept)
                 if n == 1:
                     spans.append((pi, i, i + 1))
                     continue
-                if i + n > len(tokens) or not self._word_matches(token, words[0], False):
+                if i + n > size or token not in accept[0]:
                     continue
-                if all(self._word_matches(tokens[i + j], words[j], wild and j == n - 1)
-                       for j in range(1, n)):
+                for j in range(1, n):
+                    ok = accept[j]
+                    if not (tokens[i + j] in ok if ok is not None
+                            else tokens[i + j].startswith(phrases[pi][0][j])):
+                        break
+                else:
                     spans.append((pi, i, i + n))
         return spans
 
@@ -515,7 +536,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
         if directory is not None:
             manual_rows = [tuple(r) for r in store.conn.execute(
                 "SELECT paper, theme, negative FROM paper_theme WHERE source = 'manual'")]
-            key = theme_cache.model_key(labelled, taxonomy, settings, sources, manual_rows, thresholds)
+            key = theme_cache.model_key(store, labelled, taxonomy, settings, sources, manual_rows, thresholds)
             cached = None if full else theme_cache.load(directory, key)
             if cached is not None and len(signatures.ids) > cached.trained_papers * (1 + settings.retrain_growth):
                 cached = None

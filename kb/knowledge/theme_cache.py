@@ -75,9 +75,13 @@ def cache_dir(store) -> Path | None:
     return path.with_name(path.name + CACHE_SUFFIX)
 
 
-def model_key(labelled, taxonomy, settings, sources, manual_rows, thresholds) -> str:
-    """A digest of everything the trained model depends on except the store's papers."""
+def model_key(store, labelled, taxonomy, settings, sources, manual_rows, thresholds) -> str:
+    """A digest of everything the trained model depends on except the store's papers (and of
+    the store's first papers, so that a store made anew at the same path is not mistaken for
+    the old one)."""
     h = hashlib.sha256()
+    h.update(json.dumps([r[0] for r in store.conn.execute(
+        "SELECT paper_id FROM paper ORDER BY id LIMIT 8")]).encode())
     h.update("\n".join(f"{t}\t{b}" for t, b in zip(labelled.titles, labelled.bodies)).encode())
     h.update(labelled.y.tobytes() if labelled.y is not None else b"")
     h.update(json.dumps({s: [t.parent, list(t.keywords), list(t.forum_tags)]
