@@ -531,9 +531,9 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
     cached = plan = None
     if "model" in sources:
         labelled = load_labelled(taxonomy) if labelled is None else labelled
-        signatures = theme_cache.paper_signatures(store)
-        directory = theme_cache.cache_dir(store) if len(signatures.ids) >= settings.cache_min_papers else None
-        if directory is not None:
+        directory = theme_cache.cache_dir(store)
+        signatures = theme_cache.paper_signatures(store) if directory is not None else None
+        if signatures is not None and len(signatures.ids) >= settings.cache_min_papers:
             manual_rows = [tuple(r) for r in store.conn.execute(
                 "SELECT paper, theme, negative FROM paper_theme WHERE source = 'manual'")]
             key = theme_cache.model_key(store, labelled, taxonomy, settings, sources, manual_rows, thresholds)
