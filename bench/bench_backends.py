@@ -65,8 +65,8 @@ def ingest(target, papers, edges) -> dict:
         edge_s = time.perf_counter() - t0
         ids = [r[0] for r in store.conn.execute("SELECT id FROM paper ORDER BY id LIMIT 20")]
         with store.transaction() as conn:
-            conn.executemany("INSERT INTO seed (paper, source) VALUES (?, 'bench')", [(i,) for i in ids])
-            conn.executemany("INSERT INTO crawl_state (paper, depth, status) VALUES (?, 0, 'done')",
+            conn.executemany("INSERT OR IGNORE INTO seed (paper, source) VALUES (?, 'bench')", [(i,) for i in ids])
+            conn.executemany("INSERT OR IGNORE INTO crawl_state (paper, depth, status) VALUES (?, 0, 'done')",
                              [(i,) for i in ids])
     return {"papers_per_s": len(papers) / paper_s, "edges_per_s": len(edges) / edge_s,
             "paper_seconds": paper_s, "edge_seconds": edge_s}
