@@ -430,17 +430,17 @@ def runs(
     with open_store(readonly=True) as store:
         rows = list_runs(store, limit)
     if as_json:
-        emit_json(rows)
+        emit_json([r.model_dump() for r in rows])
         return
     console().print(table("runs", ["#", "kind", "status", "started", "duration", "requests",
                                    "+papers", "+edges", "errors", "message"],
-                          [[r["id"], r["kind"], r["status"], r["started_at"][:19],
-                            "" if r["duration_s"] is None else f"{r['duration_s']:.0f}s",
-                            r["requests"], r["new_papers"], r["new_edges"], r["errors"],
-                            (r["message"] or "")[:60]] for r in rows]))
+                          [[r.id, r.kind, r.status, r.started_at[:19],
+                            "" if r.duration_s is None else f"{r.duration_s:.0f}s",
+                            r.requests, r.new_papers, r.new_edges, r.errors,
+                            (r.message or "")[:60]] for r in rows]))
     for r in rows:
-        for failed in r["failed_lists"]:
-            console().print(f"run #{r['id']} set aside {failed['list']} of {failed['paper']}: "
+        for failed in r.lists_set_aside():
+            console().print(f"run #{r.id} set aside {failed['list']} of {failed['paper']}: "
                             f"{failed['error']}", soft_wrap=True, markup=False)
 
 
@@ -729,9 +729,9 @@ def list_create(
     with open_store() as store:
         info = create_list(store, name, description)
     if as_json:
-        emit_json(info)
+        emit_json(info.model_dump())
     else:
-        console().print(f"Created reading list [bold]{_rich_escape(info['name'])}[/].")
+        console().print(f"Created reading list [bold]{_rich_escape(info.name)}[/].")
 
 
 def _papers_word(n: int) -> str:
@@ -753,9 +753,9 @@ def list_delete(name: str = typer.Argument(...),
     with open_store() as store:
         info = delete_list(store, name)
     if as_json:
-        emit_json(info)
+        emit_json(info.model_dump())
     else:
-        console().print(f"Deleted reading list [bold]{_rich_escape(info['name'])}[/] ({_papers_word(info['papers'])}).")
+        console().print(f"Deleted reading list [bold]{_rich_escape(info.name)}[/] ({_papers_word(info.papers)}).")
 
 
 @list_app.command("add")
@@ -850,7 +850,8 @@ def list_show(
     from kb.output.reading_lists import all_lists, show_list
 
     with open_store(readonly=True) as store:
-        info = show_list(store, name, unread_only=unread, read_only=read_only) if name else all_lists(store)
+        info = (show_list(store, name, unread_only=unread, read_only=read_only) if name
+                else [summary.model_dump() for summary in all_lists(store)])
     if as_json:
         emit_json(info)
         return
