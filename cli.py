@@ -224,11 +224,13 @@ def db_copy(
     source: str = typer.Argument(..., help="The store to copy: a SQLite file or postgresql://..."),
     destination: str = typer.Argument(..., help="Where to: a new SQLite file or an empty PostgreSQL "
                                                  "database/schema (or a copy this command left unfinished)."),
+    force: bool = typer.Option(False, "--force", help="Empty a destination that holds another "
+                                                        "store (or an older copy) first."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Copy a whole store between backends (SQLite -> PostgreSQL and back), then check that
     both hold the same rows (counts and a content digest). Run it again to resume a copy that
-    was stopped."""
+    was stopped; a destination holding anything else is refused unless --force."""
     from kb.errors import StoreError
     from kb.store.base import describe, store_exists, store_target
     from kb.store.copy import copy_store
@@ -249,9 +251,9 @@ def db_copy(
             bar.update(tasks[table], completed=done)
 
         with bar:
-            report = copy_store(src, dst, progress=progress)
+            report = copy_store(src, dst, progress=progress, force=force)
     else:
-        report = copy_store(src, dst)
+        report = copy_store(src, dst, force=force)
     if as_json:
         print(json.dumps(report.as_dict(), indent=2))
     else:
@@ -263,7 +265,7 @@ def db_copy(
         differing = [t.table for t in report.tables if t.source_rows != t.destination_rows]
         raise StoreError(f"the copy differs from its source (tables {differing or 'with equal counts'}"
                          f"; digest {report.destination_digest[:16]} != {report.source_digest[:16]}): "
-                         "was the destination empty?")
+                         "did the source change during the copy? run it again with --force")
 
 
 # -- status ------------------------------------------------------------------------------------

@@ -343,3 +343,16 @@ class ReadingListItem(SQLModel, table=True):
     added_at: Optional[str] = None
     read_at: Optional[str] = None
     note: Optional[str] = None
+
+
+# -- copies between backends (migration 0014) --------------------------------------------------
+
+class StoreCopy(SQLModel, table=True):
+    """Which store ``kb db copy`` filled this one from, and whether it finished."""
+
+    __tablename__ = "store_copy"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    source: str
+    started_at: str
+    finished_at: Optional[str] = None
