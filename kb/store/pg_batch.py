@@ -216,6 +216,9 @@ def run(raw, batch: BatchPlan, rows: list[tuple], types: dict[str, list[str] | N
         raw.execute(f"CREATE TEMPORARY TABLE {batch.table} (kb_row bigint, {columns})")
     statement = batch.statement.replace("{table}", batch.table)
     changed = 0
+    # The batch table has no statistics, so the planner's guess can pass JIT's threshold:
+    # compiling then costs more than the statement saves.
+    raw.execute("SET LOCAL jit = off")
     with raw.cursor() as cursor:
         for part in rounds(rows, batch.key):
             cursor.execute(f"TRUNCATE {batch.table}")
