@@ -121,6 +121,7 @@ class Resolver:
         self.store = store
         self.use_cache = use_cache and store is not None
         self.requests_saved = 0
+        self.warnings: list[str] = []
         # With a forum client, mentions Semantic Scholar cannot place are looked up on the forum.
         self.forum = forum
 
@@ -149,7 +150,7 @@ class Resolver:
         if self.forum is not None:
             from kb.grounding.posts import consult_forum
 
-            await consult_forum(self.forum, todo, outcomes)
+            self.warnings += await consult_forum(self.forum, todo, outcomes)
         return outcomes
 
     def _cached(self, key: str) -> Outcome | None:
@@ -399,6 +400,8 @@ class AddReport:
     requests: int = 0
     cached: int = 0
     forum_requests: int = 0     # of ``requests``, those sent to the forum
+    # What went wrong without stopping the command (a source that did not answer), once each.
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -411,7 +414,9 @@ class AddReport:
         return AddReport(documents=self.documents + other.documents,
                          mentions=self.mentions + other.mentions, by_status=statuses,
                          new_seeds=self.new_seeds + other.new_seeds, seeds=self.seeds + other.seeds,
-                         requests=self.requests + other.requests, cached=self.cached + other.cached)
+                         requests=self.requests + other.requests, cached=self.cached + other.cached,
+                         forum_requests=self.forum_requests + other.forum_requests,
+                         warnings=self.warnings + [w for w in other.warnings if w not in self.warnings])
 
 
 def add_seeds(db_path: Path, *, documents: list[Path] = (), ids: list[str] = (),
@@ -466,7 +471,8 @@ async def add_mentions(store: Store, client, groups: list[tuple[str, str, str, l
     paper_of = _store_outcomes(store, {k: o for k, o in outcomes.items() if k in kinds}, kinds)
     forum_requests = getattr(forum, "requests_sent", 0) - forum_before
     report = AddReport(requests=getattr(client, "requests_sent", 0) - before + forum_requests,
-                       cached=resolver.requests_saved, forum_requests=forum_requests)
+                       cached=resolver.requests_saved, forum_requests=forum_requests,
+                       warnings=list(resolver.warnings))
     seed_papers: list[int] = []
     for path, sha, kind, mentions in groups:
         doc = _document_id(store, path, sha, kind)
