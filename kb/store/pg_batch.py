@@ -19,7 +19,11 @@ One set-based statement may not touch the same row twice where a row-at-a-time l
 upsert of the same key twice, ``links = links + 1`` for a paper met twice on one page): rows
 that share a key (the conflict target's parameters for an upsert, the WHERE clause's for an
 update) go in successive rounds, so the result equals the row-at-a-time loop's, and so does the
-count of changed rows. Statements this module does not recognise run row by row as before.
+count of changed rows. Keys are compared as parameter values: a conflict target computed from
+parameters by a function that maps two values to one key (``lower(?)``; kb has none) would make
+PostgreSQL refuse the page ("cannot affect row a second time"). Statements this module does
+not recognise (no ``VALUES``, named parameters, ``RETURNING``, ``UPDATE ... FROM``) run row by
+row as before.
 """
 
 from __future__ import annotations
