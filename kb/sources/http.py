@@ -32,6 +32,19 @@ class RequestBudgetSpent(Exception):
     error: the caller stops where it is, and a later run continues."""
 
 
+class RequestBudget:
+    """How many more requests may leave, retries included, shared by every client of one
+    command (a crawl's ``--max-requests`` covers papers and forum posts alike)."""
+
+    def __init__(self, limit: int):
+        self.left = limit
+
+    def take(self) -> None:
+        if self.left <= 0:
+            raise RequestBudgetSpent()
+        self.left -= 1
+
+
 class ServiceClient:
     """Async client of one remote service. Use ``async with Client(...) as client:``."""
 
@@ -53,8 +66,8 @@ class ServiceClient:
         self.requests_sent = 0
         self.retries = 0
         self.statuses: Counter[str] = Counter()
-        # At most this many requests leave, retries included (None: no limit).
-        self.request_budget: int | None = None
+        # The requests that may still leave, retries included (None: no limit).
+        self.request_budget: RequestBudget | None = None
         self.unreachable_after = UNREACHABLE_AFTER
         self._unanswered_since: float | None = None
         # When the latest request that got its answer began: proof the service works since then.
@@ -90,6 +103,8 @@ class ServiceClient:
             self._check_can_send()
             await self.limiter.acquire()
             self._check_can_send()
+            if self.request_budget is not None:
+                self.request_budget.take()
             self.requests_sent += 1
             started = time.monotonic()
             try:
@@ -151,7 +166,7 @@ class ServiceClient:
     def _check_can_send(self) -> None:
         if self._unreachable is not None:
             raise self._unreachable
-        if self.request_budget is not None and self.requests_sent >= self.request_budget:
+        if self.request_budget is not None and self.request_budget.left <= 0:
             raise RequestBudgetSpent()
 
     def _no_answer(self, method: str, path: str, attempt: int, problem: str) -> None:
