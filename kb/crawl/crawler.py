@@ -48,6 +48,7 @@ class CrawlBudget:
     fetch_details: bool = True
     concurrency: int = 8
     retry_failed: bool = False  # try again the lists earlier runs set aside
+    recommended: bool = False   # first add Semantic Scholar's recommendations for the seeds
 
     def rules(self) -> FrontierRules:
         return FrontierRules(max_depth=self.depth, direction=self.direction,
@@ -104,6 +105,8 @@ class CrawlReport:
     # Papers the store holds that the API answered 404 for: their lists stay to fetch.
     not_found: list = field(default_factory=list)
     forum_requests: int = 0     # of ``requests``, those sent to the forum (posts' lists)
+    # With --recommended: what the recommendations for the seeds added (kb.crawl.recommended).
+    recommendations: dict | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -146,6 +149,7 @@ class Crawler:
         # error, when their fetch began). A later request that succeeds proves the API works,
         # and they are set aside; OUTAGE_STREAK of them with none succeeding is an outage.
         self._suspects: list[tuple[Entry, str, ApiError, float]] = []
+        self.recommendations = None
 
     # -- run bookkeeping -------------------------------------------------------------------------
     def _open_run(self) -> None:
@@ -243,6 +247,8 @@ class Crawler:
         try:
             if self._prepare is not None:
                 await self._prepare(self)
+            if self.budget.recommended:
+                await self._add_recommendations()
             workers = [asyncio.create_task(self._worker()) for _ in range(max(1, self.budget.concurrency))]
             await asyncio.gather(*workers)
             if self._failure is not None:
@@ -288,7 +294,19 @@ class Crawler:
             error_code=self._error_code if status == "failed" else 0,
             forum_requests=(self.forum.requests_sent - self._forum_at_start) if self.forum is not None else 0,
             failed_lists=list(self.failed_lists), lists_set_aside=len(self.frontier.set_aside),
-            not_found=list(p.not_found))
+            not_found=list(p.not_found),
+            recommendations=self.recommendations.as_dict() if self.recommendations else None)
+
+    async def _add_recommendations(self) -> None:
+        from kb.crawl.recommended import fetch_recommendations
+
+        found = await fetch_recommendations(self.store, self.client, self.frontier, self.run_id)
+        self.recommendations = found
+        if found.stopped_by_budget:
+            self._stop_reason = self._stop_reason or "max-requests"
+        with self.store.transaction() as conn:
+            self._add_run_counts(conn, new_papers=found.new_papers)
+        self.progress.new_papers += found.new_papers
 
     async def _worker(self) -> None:
         while True:

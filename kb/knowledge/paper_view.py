@@ -164,7 +164,10 @@ def paper_view(store, row: sqlite3.Row, *, neighbours: int = 8, sentences: int =
         if reached:
             view["crawl"]["reached_from_paper"] = dict(reached)
     view["ranks"] = rank_figures(store, pid)
-    view["why"] = why_relevant(store, pid, seed_ids_of(store)) if not view["is_seed"] else []
+    from kb.crawl.recommended import recommendation_reasons
+
+    view["why"] = ([*why_relevant(store, pid, seed_ids_of(store)), *recommendation_reasons(store, pid)]
+                   if not view["is_seed"] else [])
     view["seed_sentences"] = seed_sentences(store, pid, limit=sentences)
     view["references_in_store"], view["references"] = _neighbours(store, pid, "references",
                                                                   neighbours)

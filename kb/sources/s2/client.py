@@ -27,7 +27,11 @@ from kb.sources.s2.parse import DETAIL_FIELDS, MAX_EDGE_PAGE, PAPER_FIELDS, edge
 log = logging.getLogger("kb.s2")
 
 GRAPH = "/graph/v1"
+#: The recommendations API: same host, same key, same limits as the graph API.
+RECOMMENDATIONS = "/recommendations/v1/papers"
 BATCH_SIZE = 500
+#: Most recommendations one request may ask for (the API answers 400 above it).
+MAX_RECOMMENDATIONS = 500
 #: What the real ``POST /paper/batch`` answers (HTTP 400) when it knows none of the ids.
 NO_VALID_IDS = "No valid paper ids given"
 #: Seconds without any answer at all (connection refused, unreachable) after which every
@@ -262,6 +266,24 @@ class S2Client:
             answer["next"] = results.next
         return answer
 
+    async def recommended_for_paper(self, paper_id: str, fields: str, *, limit: int = 100,
+                                    pool: str = "all-cs") -> list[dict]:
+        """Semantic Scholar's recommendations for one paper (``pool``: ``recent`` papers only,
+        or ``all-cs``), best first."""
+        path = f"{RECOMMENDATIONS}/forpaper/{quote(paper_id.strip(), safe=':/')}"
+        data = await self.request("GET", path, params={"fields": fields, "limit": limit, "from": pool},
+                                  validate=_recommendations_shape)
+        return [p for p in data["recommendedPapers"] if isinstance(p, dict)]
+
+    async def recommended_for_lists(self, positive: Sequence[str], negative: Sequence[str] = (),
+                                    fields: str = PAPER_FIELDS, *, limit: int = 100) -> list[dict]:
+        """Recommendations for papers like ``positive`` and unlike ``negative``, best first."""
+        data = await self.request(
+            "POST", f"{RECOMMENDATIONS}/", params={"fields": fields, "limit": limit},
+            json_body={"positivePaperIds": list(positive), "negativePaperIds": list(negative)},
+            validate=_recommendations_shape)
+        return [p for p in data["recommendedPapers"] if isinstance(p, dict)]
+
     # -- the semanticscholar package, routed through this client ------------------------------
     def semanticscholar(self):
         """An ``AsyncSemanticScholar`` whose every request goes through this client's pool,
@@ -293,6 +315,10 @@ class _RoutedRequester:
                                               json_body=payload)
         except NotFoundError as exc:
             raise ObjectNotFoundException(str(exc)) from None
+
+
+def _recommendations_shape(data: Any) -> bool:
+    return isinstance(data, dict) and isinstance(data.get("recommendedPapers"), list)
 
 
 def _describe_transport_error(exc: httpx.TransportError) -> str:

@@ -1,0 +1,10 @@
+-- PostgreSQL spelling of ../0014_recommendations.sql.
+CREATE TABLE recommendation (
+    paper BIGINT NOT NULL REFERENCES paper(id) ON DELETE CASCADE,
+    seed BIGINT REFERENCES paper(id) ON DELETE CASCADE,
+    position BIGINT NOT NULL,
+    run BIGINT REFERENCES crawl_run(id) ON DELETE SET NULL,
+    fetched_at TEXT NOT NULL
+);
+CREATE INDEX recommendation_paper ON recommendation(paper);
+CREATE INDEX recommendation_seed ON recommendation(seed);

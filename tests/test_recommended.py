@@ -1,0 +1,108 @@
+"""`kb crawl --recommended`: Semantic Scholar's recommendations for the seeds enter the store and
+the crawl, through the crawl's one client and within its request budget, and `kb show` says
+which seed each was recommended for."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from kb.crawl.crawler import CrawlBudget
+from kb.standin.generate import generate_corpus
+from kb.standin.server import StandIn
+from kb.store import Store
+from tests.crawl_helpers import plant_seeds, run_crawl
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return generate_corpus(1500, seed=7)
+
+
+def _seeds(corpus, n=3):
+    return sorted(p for p in corpus.paper_ids() if len(corpus.citations_of(p)) >= 3)[:n]
+
+
+def test_crawl_recommended_from_the_cli_adds_papers_for_each_seed(tmp_path, corpus, monkeypatch):
+    db = tmp_path / "kb.sqlite"
+    seeds = _seeds(corpus)
+    plant_seeds(db, corpus, seeds)
+    with StandIn(corpus) as server:
+        monkeypatch.setenv("KB_S2_API_URL", server.url)
+        monkeypatch.setenv("KB_RATE", "1000")
+        result = CliRunner().invoke(app, ["--db", str(db), "crawl", "--recommended", "--depth", "0",
+                                          "--max-requests", "20", "--no-tag", "--json"])
+        log = list(server.log)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    rec = report["recommendations"]
+    # one POST for the seeds together, one GET per seed: all counted in the run's requests
+    endpoints = [r.endpoint for r in log]
+    assert endpoints.count("recommendations") == rec["requests"] == 1 + len(seeds)
+    assert rec["seeds_asked"] == len(seeds)
+    assert report["requests"] == len(log)
+    posts = [r for r in log if r.endpoint == "recommendations" and r.method == "POST"]
+    assert len(posts) == 1 and set(json.loads(posts[0].body)["positivePaperIds"]) == set(seeds)
+    assert all(r.param("from") == "all-cs" for r in log if r.method == "GET" and r.endpoint == "recommendations")
+    assert rec["recommended"] > 0 and rec["new_papers"] > 0
+    with Store(db, readonly=True) as store:
+        conn = store.conn
+        seed_ids = set(store.internal_ids(seeds).values())
+        per_seed = dict(conn.execute("SELECT seed, count(*) FROM recommendation WHERE seed IS NOT NULL "
+                                     "GROUP BY seed").fetchall())
+        assert set(per_seed) <= seed_ids and per_seed
+        # recommended papers are in the crawl one hop from their seed, reached as recommended;
+        # their full records and embeddings came with the detail batch
+        state = conn.execute("SELECT s.depth, s.reached_via, p.detail_level FROM recommendation r "
+                             "JOIN crawl_state s ON s.paper = r.paper JOIN paper p ON p.id = r.paper "
+                             "WHERE r.paper NOT IN (SELECT paper FROM seed)").fetchall()
+        assert state and {d for d, _, _ in state} == {1}
+        assert {v for _, v, _ in state} <= {"recommended", "refs", "cits"}
+        assert "recommended" in {v for _, v, _ in state}
+        assert conn.execute("SELECT count(*) FROM paper_embedding WHERE paper IN "
+                            "(SELECT paper FROM recommendation)").fetchone()[0] > 0
+        paper, seed = conn.execute("SELECT r.paper, r.seed FROM recommendation r JOIN crawl_state s "
+                                   "ON s.paper = r.paper WHERE r.seed IS NOT NULL AND s.depth = 1 "
+                                   "ORDER BY r.position LIMIT 1").fetchone()
+        seed_title = conn.execute("SELECT title FROM paper WHERE id = ?", (seed,)).fetchone()[0]
+    shown = CliRunner().invoke(app, ["--db", str(db), "show", f"#{paper}", "--json"])
+    assert shown.exit_code == 0, shown.output
+    why = json.loads(shown.output)["why"]
+    assert any(line.startswith("recommended by Semantic Scholar for " + seed_title[:20]) for line in why), why
+
+
+def test_recommendations_stop_at_the_request_budget(tmp_path, corpus):
+    db = tmp_path / "kb.sqlite"
+    seeds = _seeds(corpus, 4)
+    plant_seeds(db, corpus, seeds)
+    with StandIn(corpus) as server:
+        report = run_crawl(db, server.url, CrawlBudget(depth=1, max_requests=2, recommended=True))
+        log = list(server.log)
+    assert len(log) == report.requests == 2
+    assert report.status == "partial" and report.stopped_by == "max-requests"
+    assert report.recommendations["stopped_by_budget"]
+    assert report.recommendations["seeds_asked"] == 1
+    with Store(db, readonly=True) as store:  # what arrived before the budget ran out is kept
+        assert store.conn.execute("SELECT count(*) FROM recommendation").fetchone()[0] > 0
+
+
+def test_a_seed_the_recommender_does_not_know_is_skipped(tmp_path, corpus):
+    from kb.sources.s2.parse import parse_paper
+
+    db = tmp_path / "kb.sqlite"
+    seeds = _seeds(corpus, 2)
+    plant_seeds(db, corpus, seeds)
+    ghost = "f" * 40
+    with Store(db) as store:
+        store.upsert_papers([parse_paper({"paperId": ghost, "title": "Not in the API"})])
+        gid = store.internal_ids([ghost])[ghost]
+        with store.transaction() as conn:
+            conn.execute("INSERT INTO seed (paper, added_at, source) VALUES (?, '2026-01-01', 'test')", (gid,))
+    with StandIn(corpus) as server:
+        report = run_crawl(db, server.url, CrawlBudget(depth=0, max_requests=20, recommended=True))
+    assert report.status == "completed", report.message
+    assert report.recommendations["unknown_seeds"] == [ghost]
+    assert report.recommendations["seeds_asked"] == 2
