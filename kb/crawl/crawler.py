@@ -8,7 +8,7 @@ the frontier and continues from the stored offsets.
 
 Request economy: citation and reference lists are fetched 1000 per page with the other paper's
 fields nested, so a discovered paper needs no request of its own; only the full records the
-nested form cannot give (TLDR) are fetched, 500 at a time, by batch.
+nested form cannot give (TLDR, embedding) are fetched, 250 at a time, by batch.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from kb.crawl.forum_lists import ForumLists
 from kb.crawl.frontier import CITS, REFS, Entry, Frontier, FrontierRules, is_post
 from kb.errors import ApiAuthError, ApiError, KbError, NotFoundError
 from kb.knowledge.query import seed_ids_of
-from kb.sources.s2.client import BATCH_SIZE, RequestBudgetSpent, S2Client
+from kb.sources.s2.client import RequestBudgetSpent, S2Client, batch_size
 from kb.sources.s2.parse import DETAIL_FIELDS, parse_edge_page, parse_paper
 from kb.store import Store, utc_now
 
@@ -34,6 +34,8 @@ log = logging.getLogger("kb.crawl")
 #: Lists failing with no other request answered since they began: the API is failing, not
 #: the lists; the run fails (and those lists stay in the frontier) instead of emptying it.
 OUTAGE_STREAK = 3
+#: Papers per detail batch: their full records and SPECTER vectors must fit in one response.
+DETAIL_BATCH = batch_size(DETAIL_FIELDS)
 
 
 @dataclass
@@ -336,8 +338,8 @@ class Crawler:
 
     def _next_job(self):
         frontier = self.frontier
-        if self.budget.fetch_details and len(frontier.needs_details) >= BATCH_SIZE:
-            batch = frontier.details_batch(BATCH_SIZE)
+        if self.budget.fetch_details and len(frontier.needs_details) >= DETAIL_BATCH:
+            batch = frontier.details_batch(DETAIL_BATCH)
             return lambda: self._fetch_details(batch)
         if self.budget.fetch_details and self.forum is not None and frontier.needs_post_details:
             # A post known only from a link: a few per post crawled, each worth its request
@@ -353,7 +355,7 @@ class Crawler:
                 continue
             return lambda: self._fetch_page(entry, direction)
         if self.budget.fetch_details and frontier.needs_details and self._active == 0:
-            batch = frontier.details_batch(BATCH_SIZE)
+            batch = frontier.details_batch(DETAIL_BATCH)
             return lambda: self._fetch_details(batch)
         return None
 

@@ -30,6 +30,10 @@ GRAPH = "/graph/v1"
 #: The recommendations API: same host, same key, same limits as the graph API.
 RECOMMENDATIONS = "/recommendations/v1/papers"
 BATCH_SIZE = 500
+#: Papers per batch when their SPECTER vector is asked for too. The real API prints a vector's
+#: 768 floats in full (about 16 kB of JSON a paper), so 500 papers with their records come to
+#: 8-10 MB, at the 10 MB cap on a response; 250 leave room for long author lists and abstracts.
+EMBEDDING_BATCH_SIZE = 250
 #: Most recommendations one request may ask for (the API answers 400 above it).
 MAX_RECOMMENDATIONS = 500
 #: What the real ``POST /paper/batch`` answers (HTTP 400) when it knows none of the ids.
@@ -42,6 +46,11 @@ UNREACHABLE_AFTER = 10.0
 class RequestBudgetSpent(Exception):
     """The client has sent as many requests as it was allowed (retries included); not an
     error: the caller stops where it is, and a later run continues."""
+
+
+def batch_size(fields: str) -> int:
+    """Papers per ``POST /paper/batch`` for these fields (see EMBEDDING_BATCH_SIZE)."""
+    return EMBEDDING_BATCH_SIZE if "embedding" in fields else BATCH_SIZE
 
 
 def paper_path(paper_id: str, suffix: str = "") -> str:
@@ -204,7 +213,8 @@ class S2Client:
     async def get_papers(self, ids: Sequence[str], fields: str = DETAIL_FIELDS) -> list[dict | None]:
         """Batch lookup; the answer is aligned with ``ids`` (None for unknown ids)."""
         ids = list(ids)
-        chunks = [ids[i:i + BATCH_SIZE] for i in range(0, len(ids), BATCH_SIZE)]
+        size = batch_size(fields)
+        chunks = [ids[i:i + size] for i in range(0, len(ids), size)]
         answers = await asyncio.gather(*(self._batch(chunk, fields) for chunk in chunks))
         return [item for answer in answers for item in answer]
 
