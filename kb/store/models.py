@@ -259,12 +259,15 @@ class PaperEmbedding(SQLModel, table=True):
     vector: bytes
 
 
-class EmbeddingSketch(SQLModel, table=True):
-    __tablename__ = "embedding_sketch"
+class EmbeddingList(SQLModel, table=True):
+    __tablename__ = "embedding_list"
 
-    block: int = Field(primary_key=True)
+    list: int = Field(primary_key=True)
+    centroid: bytes
+    size: int
     ids: bytes
-    sketch: bytes
+    scales: bytes
+    codes: bytes
 
 
 class RankRun(SQLModel, table=True):

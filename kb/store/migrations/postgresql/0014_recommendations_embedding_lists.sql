@@ -8,3 +8,13 @@ CREATE TABLE recommendation (
 );
 CREATE INDEX recommendation_paper ON recommendation(paper);
 CREATE INDEX recommendation_seed ON recommendation(seed);
+
+DROP TABLE embedding_sketch;
+CREATE TABLE embedding_list (
+    list BIGINT PRIMARY KEY,
+    centroid BYTEA NOT NULL,
+    size BIGINT NOT NULL,
+    ids BYTEA NOT NULL,
+    scales BYTEA NOT NULL,
+    codes BYTEA NOT NULL
+);
