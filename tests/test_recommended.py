@@ -74,19 +74,57 @@ def test_crawl_recommended_from_the_cli_adds_papers_for_each_seed(tmp_path, corp
     assert any(line.startswith("recommended by Semantic Scholar for " + seed_title[:20]) for line in why), why
 
 
-def test_recommendations_stop_at_the_request_budget(tmp_path, corpus):
-    db = tmp_path / "kb.sqlite"
+def _plant(target, corpus, seeds):
+    """Seeds as `kb seed add` leaves them, on either backend."""
+    from kb.sources.s2.parse import parse_paper
+
+    with Store(target) as store:
+        store.upsert_papers([parse_paper(corpus.record(p)) for p in seeds])
+        ids = store.internal_ids(seeds)
+        with store.transaction() as conn:
+            for p in seeds:
+                conn.execute("INSERT INTO seed (paper, added_at, source) VALUES (?, '2026-01-01', 'test')",
+                             (ids[p],))
+
+
+def test_recommendations_stop_at_the_request_budget(store_target, tmp_path, corpus):
     seeds = _seeds(corpus, 4)
-    plant_seeds(db, corpus, seeds)
+    _plant(store_target, corpus, seeds)
     with StandIn(corpus) as server:
-        report = run_crawl(db, server.url, CrawlBudget(depth=1, max_requests=2, recommended=True))
+        report = run_crawl(store_target, server.url, CrawlBudget(depth=1, max_requests=2, recommended=True))
         log = list(server.log)
     assert len(log) == report.requests == 2
     assert report.status == "partial" and report.stopped_by == "max-requests"
     assert report.recommendations["stopped_by_budget"]
     assert report.recommendations["seeds_asked"] == 1
-    with Store(db, readonly=True) as store:  # what arrived before the budget ran out is kept
+    with Store(store_target, readonly=True) as store:  # what arrived before the budget ran out is kept
         assert store.conn.execute("SELECT count(*) FROM recommendation").fetchone()[0] > 0
+
+
+def test_a_second_crawl_replaces_a_seeds_recommendations_and_relevance_counts_them(store_target, corpus):
+    from kb.knowledge.ranking import recommended_per_paper
+
+    seeds = _seeds(corpus, 2)
+    _plant(store_target, corpus, seeds)
+    with StandIn(corpus) as server:
+        for _ in range(2):
+            report = run_crawl(store_target, server.url,
+                               CrawlBudget(depth=0, max_requests=10, recommended=True))
+            assert report.status == "completed", report.message
+    with Store(store_target, readonly=True) as store:
+        conn = store.conn
+        per_basis = conn.execute("SELECT seed, count(*), count(DISTINCT paper) FROM recommendation "
+                                 "GROUP BY seed").fetchall()
+        assert len(per_basis) == 3 and all(n == d for _, n, d in per_basis)  # no duplicates
+        import numpy as np
+
+        ids = np.array([r[0] for r in conn.execute("SELECT paper FROM paper_rank ORDER BY paper")])
+        backing = recommended_per_paper(store, ids)
+        recommended = {r[0] for r in conn.execute("SELECT paper FROM recommendation")}
+        assert {int(i) for i in ids[backing > 0]} == recommended & set(ids.tolist())
+        # recommended papers were embedded by the detail batch and are in the nearest-neighbour index
+        assert conn.execute("SELECT sum(size) FROM embedding_list").fetchone()[0] == \
+            conn.execute("SELECT count(*) FROM paper_embedding").fetchone()[0]
 
 
 def test_a_seed_the_recommender_does_not_know_is_skipped(tmp_path, corpus):
