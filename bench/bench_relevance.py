@@ -105,7 +105,7 @@ def crawl_from(db: Path, url: str, corpus, seeds: list[str], requests: int,
     return {"requests": report.requests, "papers": report.new_papers, "status": report.status}
 
 
-def figures(recommended: bool = False) -> tuple:
+def figures_for(recommended: bool = False) -> tuple:
     return FIGURES + ((RECOMMENDED_FIGURE,) if recommended else ())
 
 
@@ -115,7 +115,7 @@ def ranked(db: Path, recommended: bool = False) -> dict[str, list[str]]:
 
     out = {}
     with Store(db, readonly=True) as store:
-        for label, expr in figures(recommended):
+        for label, expr in figures_for(recommended):
             rows = store.conn.execute(
                 f"SELECT p.paper_id FROM paper p JOIN paper_rank r ON r.paper = p.id "
                 f"WHERE p.id NOT IN (SELECT paper FROM seed) "
@@ -175,7 +175,7 @@ def evaluate(work_dir: Path, quick: bool = False, log=print, topics=None, reuse:
                     crawl = crawl_from(db, server.url, corpus, seeds, BUDGET_REQUESTS[size], recommended)
                 scores = {label: score_order(order, answers, topic)
                           for label, order in ranked(db, recommended).items()}
-                loo: dict[str, list[int]] = {label: [] for label, _ in figures(recommended)}
+                loo: dict[str, list[int]] = {label: [] for label, _ in figures_for(recommended)}
                 hidden_seeds = seeds[:LEAVE_ONE_OUT[size]]
                 for k, hidden in enumerate(hidden_seeds):
                     db_loo = work_dir / f"relevance-{topic}-loo{k}.sqlite"
@@ -202,7 +202,7 @@ def evaluate(work_dir: Path, quick: bool = False, log=print, topics=None, reuse:
         if not rows:
             continue
         averages[part] = {}
-        for label, _ in figures(recommended):
+        for label, _ in figures_for(recommended):
             figures = {k: _mean([r[label][k] for r in rows]) for k in rows[0][label] if k != "loo_ranks"}
             pooled = sorted(rank for r in rows for rank in r[label]["loo_ranks"])
             figures["loo_rank"] = pooled[len(pooled) // 2] if pooled else None
@@ -247,7 +247,7 @@ def markdown(result: dict) -> str:
                          f"{s['ndcg@50']:.2f} | {s['hubs@50']:.2f} | "
                          f"{_fmt_rank(s['loo_rank'])} | {s['recall@50']:.2f} |")
     lines.append("\nper topic (p@50 / hubs in top 50):\n")
-    labels = [label for label, _ in figures(result.get("recommended", False))]
+    labels = [label for label, _ in figures_for(result.get("recommended", False))]
     lines.append("| topic | part | " + " | ".join(labels) + " |")
     lines.append("|---|---|" + "---|" * len(labels))
     for topic, t in result["topics"].items():

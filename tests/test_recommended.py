@@ -87,7 +87,7 @@ def _plant(target, corpus, seeds):
                              (ids[p],))
 
 
-def test_recommendations_stop_at_the_request_budget(store_target, tmp_path, corpus):
+def test_recommendations_count_in_the_request_budget(store_target, tmp_path, corpus):
     seeds = _seeds(corpus, 4)
     _plant(store_target, corpus, seeds)
     with StandIn(corpus) as server:
@@ -95,10 +95,23 @@ def test_recommendations_stop_at_the_request_budget(store_target, tmp_path, corp
         log = list(server.log)
     assert len(log) == report.requests == 2
     assert report.status == "partial" and report.stopped_by == "max-requests"
-    assert report.recommendations["stopped_by_budget"]
-    assert report.recommendations["seeds_asked"] == 1
-    with Store(store_target, readonly=True) as store:  # what arrived before the budget ran out is kept
-        assert store.conn.execute("SELECT count(*) FROM recommendation").fetchone()[0] > 0
+    # half the budget: the recommendations for the seeds together, none per seed
+    assert report.recommendations["requests"] == 1 and report.recommendations["seeds_asked"] == 0
+    with Store(store_target, readonly=True) as store:
+        assert store.conn.execute("SELECT count(*) FROM recommendation WHERE seed IS NULL").fetchone()[0] > 0
+
+
+def test_recommendations_take_at_most_half_the_budget(tmp_path, corpus):
+    db = tmp_path / "kb.sqlite"
+    seeds = _seeds(corpus, 6)
+    plant_seeds(db, corpus, seeds)
+    with StandIn(corpus) as server:
+        report = run_crawl(db, server.url, CrawlBudget(depth=1, max_requests=8, recommended=True))
+        log = list(server.log)
+    rec = report.recommendations
+    assert rec["requests"] == 4 and rec["seeds_asked"] == 3 and not rec["stopped_by_budget"]
+    assert [r.endpoint for r in log].count("recommendations") == 4
+    assert report.requests == len(log) == 8 and report.pages > 0  # the rest went to the trails
 
 
 def test_a_second_crawl_replaces_a_seeds_recommendations_and_relevance_counts_them(store_target, corpus):

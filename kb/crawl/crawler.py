@@ -302,7 +302,9 @@ class Crawler:
     async def _add_recommendations(self) -> None:
         from kb.crawl.recommended import fetch_recommendations
 
-        found = await fetch_recommendations(self.store, self.client, self.frontier, self.run_id)
+        budget = self.budget.max_requests
+        found = await fetch_recommendations(self.store, self.client, self.frontier, self.run_id,
+                                            max_requests=budget // 2 if budget else None)
         self.recommendations = found
         if found.stopped_by_budget:
             self._stop_reason = self._stop_reason or "max-requests"

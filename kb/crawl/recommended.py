@@ -6,8 +6,8 @@ neither cites nor is cited by anything crawled yet stays invisible. Semantic Sch
 recommender (``/recommendations/v1``) proposes papers from their text and readers. Before the
 crawl proper, kb asks it once for all the seeds together (``POST /papers/``: the seeds as
 positive examples; kb has no notion of a paper marked irrelevant, so no negative ones) and once
-per seed (``GET /papers/forpaper/{id}`` from all of computer science), best seeds first, for
-as many seeds as the request budget allows. Every request goes through the crawl's one client
+per seed (``GET /papers/forpaper/{id}`` from all of computer science), best seeds first, in
+at most half the crawl's request budget (the rest is for the citation trails). Every request goes through the crawl's one client
 (rate limit, retries) and counts in ``--max-requests``.
 
 The recommended papers are stored with the nested fields the recommender serves, enter the
@@ -68,9 +68,11 @@ def _seeds(store) -> list[tuple[int, str]]:
 
 
 async def fetch_recommendations(store, client, frontier, run_id: int, *,
-                                per_request: int = PER_REQUEST) -> Recommendations:
-    """Ask for the seeds' recommendations (see the module docstring) and store them; stops
-    quietly where the request budget ends."""
+                                per_request: int = PER_REQUEST,
+                                max_requests: int | None = None) -> Recommendations:
+    """Ask for the seeds' recommendations (see the module docstring) and store them, in at
+    most ``max_requests`` requests (retries not counted); stops quietly where the request
+    budget ends."""
     out = Recommendations()
     seeds = _seeds(store)
     if not seeds:
@@ -80,6 +82,8 @@ async def fetch_recommendations(store, client, frontier, run_id: int, *,
         [pid for _, pid in seeds], (), NESTED_PAPER_FIELDS, limit=per_request))]
     asks += [(seed, (lambda paper_id=paper_id: client.recommended_for_paper(
         paper_id, NESTED_PAPER_FIELDS, limit=per_request, pool=POOL))) for seed, paper_id in seeds]
+    if max_requests is not None:
+        del asks[max(1, max_requests):]
     recommended: set[int] = set()
     try:
         for seed, ask in asks:
