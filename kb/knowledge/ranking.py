@@ -296,6 +296,18 @@ def cocitation_with(adjacency, seeds):
     return np.maximum(score, 0.0)
 
 
+def seed_links(adjacency, seeds):
+    """For each paper, the seeds it cites plus the seeds citing it: direct links."""
+    import numpy as np
+
+    n = adjacency.shape[0]
+    if seeds.size == 0 or n == 0:
+        return np.zeros(n)
+    v = np.zeros(n)
+    v[seeds] = 1.0
+    return np.asarray(adjacency @ v).ravel() + np.asarray(adjacency.T @ v).ravel()
+
+
 def coupling_with(adjacency, seeds):
     """Sum over seeds s of Adamic-Adar over shared references r: 1 / log(citers(r)).
 
@@ -378,6 +390,7 @@ def relevance_of(graph: Graph, ranks: Ranks, *, similarity=None, recommended=Non
     result = relevance(seeds=graph.seeds, seed_pagerank=ranks.seed_pagerank,
                        pagerank=ranks.pagerank, cocitation=ranks.cocitation,
                        coupling=ranks.coupling, in_citations=ranks.in_citations,
+                       links=seed_links(graph.adjacency, graph.seeds),
                        similarity=similarity, recommended=recommended)
     top = float(result.score.max()) if result.score.size else 0.0
     result.score[graph.seeds] = top + 1.0 + ranks.seed_pagerank[graph.seeds]

@@ -32,7 +32,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 #: How much each signal counts (tuned on the benchmark's TUNE topics; see the module docstring).
-WEIGHTS = {"lift": 1.0, "cocitation": 1.0, "coupling": 1.0, "embedding": 1.5, "recommended": 1.0}
+WEIGHTS = {"lift": 1.0, "cocitation": 1.0, "coupling": 1.0, "embedding": 1.5, "links": 0.0,
+           "recommended": 1.0}
 LIFT_POWER = 0.75
 EMBEDDING_FLOOR = 0.0
 HUB_SHARE = 0.05
@@ -77,7 +78,7 @@ def seed_similarity(vectors, present, seeds):
 
 
 def relevance(*, seeds, seed_pagerank, pagerank, cocitation, coupling, in_citations,
-              similarity=None, recommended=None, weights=None) -> Relevance:
+              links=None, similarity=None, recommended=None, weights=None) -> Relevance:
     """The relevance of every paper (see the module docstring). Seeds score 0 here: they are
     the question, not an answer (listings show them first or leave them out anyway)."""
     import numpy as np
@@ -93,6 +94,7 @@ def relevance(*, seeds, seed_pagerank, pagerank, cocitation, coupling, in_citati
         "coupling": saturate(coupling),
         "embedding": (np.maximum(similarity - EMBEDDING_FLOOR, 0.0) / (1.0 - EMBEDDING_FLOOR)
                       if similarity is not None else np.zeros(n)),
+        "links": saturate(links) if links is not None else np.zeros(n),
         "recommended": saturate(recommended) if recommended is not None else np.zeros(n),
     }
     score = sum(weights[name] * signal for name, signal in signals.items())
