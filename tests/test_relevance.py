@@ -178,3 +178,17 @@ def test_the_inverted_file_finds_brute_force_neighbours_reading_a_tenth_of_the_s
             hits += len({p for p, _ in found} & set(exact.tolist()))
             assert found[0][1] == pytest.approx(float(unit[exact[0] - 1] @ unit[q - 1]), abs=1e-5)
     assert hits / 50 >= 0.9
+
+
+def test_a_paper_linked_to_several_seeds_outranks_its_otherwise_equal_neighbour():
+    from kb.knowledge.ranking import seed_links
+    import scipy.sparse as sp
+
+    # 0 and 1 are seeds; 2 cites both, 3 cites neither; otherwise the same figures
+    adjacency = sp.csr_matrix((np.ones(2), ([2, 2], [0, 1])), shape=(4, 4))
+    links = seed_links(adjacency, np.array([0, 1]))
+    assert links.tolist() == [0.0, 0.0, 2.0, 0.0]
+    same = np.array([0.1, 0.1, 0.2, 0.2])
+    out = relevance(seeds=np.array([0, 1]), seed_pagerank=same, pagerank=same, cocitation=same,
+                    coupling=same, in_citations=np.array([1, 1, 0, 0]), links=links)
+    assert out.score[2] > out.score[3]
