@@ -491,9 +491,13 @@ app.add_typer(job_app, name="job")
 
 
 def _jobs_file(jobs_file: Optional[Path]) -> Path:
-    from kb.crawl.jobs import jobs_path
+    from kb.crawl.jobs import adopt_legacy_jobs, jobs_path
 
-    return jobs_file or jobs_path(state.db)
+    if jobs_file:
+        return jobs_file
+    for message in adopt_legacy_jobs(state.db):
+        err_console().print(message, soft_wrap=True)
+    return jobs_path(state.db)
 
 
 @job_app.command("add")
@@ -1650,6 +1654,8 @@ def seed_add(
     total = add_seeds(state.db, documents=files or [], ids=ids or [], titles=titles or [],
                       bib=bib or [], aliases=_alias_table() if files else None,
                       settings=state.settings, wait=wait).to_dict()
+    for warning in total["warnings"]:
+        err_console().print(f"kb: warning: {warning}", soft_wrap=True, markup=False)
     if as_json:
         emit_json(total)
         return

@@ -152,3 +152,23 @@ def test_jobs_belong_to_their_store_and_a_job_that_cannot_run_fails(kb_cli, db, 
     (tmp_path / "other.jobs.toml").write_text((tmp_path / "kb.jobs.toml").read_text())
     unseeded = kb_cli("job", "run", "nightly", "--json", db=other)  # a store without seeds
     assert unseeded.exit_code == 11 and "no seeds" in json.loads(unseeded.stdout)[0]["message"]
+
+
+def test_a_directory_jobs_file_from_before_moves_to_the_store_it_is_used_with(kb_cli, db, tmp_path, monkeypatch):
+    monkeypatch.delenv("KB_JOBS", raising=False)
+    (tmp_path / "jobs.toml").write_text('[job."nightly"]\nevery = "1d"\n')
+    (tmp_path / "jobs.log").write_text('{"job": "nightly"}\n')
+    listed = kb_cli("job", "list", "--json", db=db)
+    assert listed.exit_code == 0 and [job["name"] for job in json.loads(listed.stdout)] == ["nightly"]
+    assert "kb.jobs.toml" in listed.stderr
+    assert not (tmp_path / "jobs.toml").exists() and (tmp_path / "kb.jobs.log").read_text() == '{"job": "nightly"}\n'
+    (tmp_path / "jobs.toml").write_text('[job."stale"]\n')  # the store has its own file now: left alone
+    assert [job["name"] for job in json.loads(kb_cli("job", "list", "--json", db=db).stdout)] == ["nightly"]
+
+
+def test_postgresql_stores_keep_their_jobs_apart():
+    from kb.crawl.jobs import jobs_path
+
+    one = jobs_path("postgresql://kb@db.lab/alignment", env={})
+    two = jobs_path("postgresql://kb@db.lab/interp", env={})
+    assert one != two and one.name == "db.lab-alignment.jobs.toml"

@@ -125,3 +125,13 @@ def test_refresh_rereads_a_post_seeds_pingbacks_and_never_asks_s2_about_posts(tm
             "SELECT 1 FROM citation c JOIN paper a ON a.id = c.citing JOIN paper b ON b.id = c.cited "
             "WHERE a.paper_id = 'FORUM:rYdRiaA3cuioJxmBv' AND b.paper_id = 'FORUM:bxkWd6WdkPqGmdHEk'").fetchone()
     assert pingback and forum.counters.get("endpoint:graphql", 0) >= 1
+
+
+def test_one_request_budget_covers_forum_retries_too(tmp_path, standin, make_forum, forum_corpus):
+    forum = make_forum()
+    forum.fail_next(2, 503)   # the first post lookup needs three attempts
+    db = tmp_path / "kb.sqlite"
+    plant_posts(db, forum_corpus, ["LNA8mubrByG7SFacm"])
+    report = crawl(db, CrawlBudget(depth=1, max_requests=2), settings=settings(db, standin, forum))
+    assert report.requests == 2 and report.forum_requests == 2
+    assert report.status == "partial" and report.stopped_by == "max-requests"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,29 @@ def test_resolution_without_a_forum_keeps_posts_unresolved(tmp_path, standin):
     with Store(tmp_path / "kb.sqlite") as store:
         asyncio.run(go())
         assert store.conn.execute("SELECT count(*) FROM paper WHERE kind = 'post'").fetchone()[0] == 0
+
+
+def test_a_forum_that_does_not_answer_is_one_warning_and_is_asked_again_next_time(tmp_path, standin, make_forum):
+    """The forum host down: the document's paper mentions still resolve, kb gives up on the
+    forum quickly (the shared request loop's offline give-up), says so once, and does not
+    cache the posts as looked up, so the same document added with the forum up finds them."""
+    doc = DIRS["seed"] / "003_500e1ad4d969550b.txt"
+    down = Settings(api_url=standin.url, forum_api_url="http://127.0.0.1:9", requests_per_second=1000,
+                    forum_requests_per_second=1000, max_attempts=8, backoff_base=0.01)
+
+    async def go(settings, forum_url=None):
+        settings = Settings(**{**settings.__dict__, **({"forum_api_url": forum_url} if forum_url else {})})
+        async with S2Client(settings) as client, ForumClient(settings) as forum_client:
+            forum_client.unreachable_after = 0.05
+            aliases = AliasTable.load(user=Path("/nonexistent/aliases.toml"))
+            return await seeds.add_documents(store, client, [doc], aliases, forum=forum_client)
+
+    with Store(tmp_path / "kb.sqlite") as store:
+        report = asyncio.run(go(down))
+        assert len(report.warnings) == 1 and "KB_FORUM_API_URL" in report.warnings[0]
+        looked_up = int(re.search(r"(\d+) mention\(s\) were not looked up", report.warnings[0]).group(1))
+        assert looked_up >= 5 and report.forum_requests <= 4 * looked_up  # gave up on the host, not 8 tries each
+        assert store.conn.execute("SELECT count(*) FROM paper WHERE kind = 'post'").fetchone()[0] == 0
+        again = asyncio.run(go(down, make_forum().url))
+        assert again.warnings == []
+        assert store.conn.execute("SELECT count(*) FROM paper WHERE kind = 'post'").fetchone()[0] > 0

@@ -325,3 +325,40 @@ def test_graph_view_timeline_labels_search_and_legend_in_chromium(tmp_path):
     result = _run_chromium(binary, tmp_path / "p4", f"--screenshot={shot}", page.as_uri())
     assert result.returncode == 0 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert shot.stat().st_size > 30_000  # 200 coloured papers, labels and an axis, not a blank page
+
+
+def test_themes_beyond_the_palette_go_round_again_with_another_shape(tmp_path):
+    from types import SimpleNamespace
+
+    from kb.output.graph import PALETTE, theme_styles, to_gexf
+
+    entries = [SimpleNamespace(primary_theme=f"theme-{i:02d}") for i in range(24) for _ in range(30 - i)]
+    styles = theme_styles(entries)
+    assert len(set(styles.values())) == 24  # no two themes look alike
+    assert styles["theme-00"] == (PALETTE[0], "circle") and styles["theme-20"] == (PALETTE[0], "square")
+    store, _ = twenty_theme_store(tmp_path / "kb.sqlite")
+    sub = build_subgraph(store, PaperFilter(limit=300))
+    store.close()
+    assert {n.shape for n in sub.nodes} == {"circle"} and all(g["shape"] == "circle" for g in sub.legend)
+    sub.nodes[0].shape = "diamond"
+    assert to_gexf(sub).count('<viz:shape value="diamond"') == 1
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(_chromium() is None, reason="headless Chromium is not installed")
+def test_graph_view_draws_shaped_papers_where_they_belong(tmp_path):
+    from kb.output.graph import to_html
+
+    store, _ = twenty_theme_store(tmp_path / "kb.sqlite")
+    sub = build_subgraph(store, PaperFilter(limit=300))
+    store.close()
+    for node, shape in zip(sub.nodes[:3], ("square", "diamond", "triangle")):
+        node.shape = shape
+    sub.legend[0]["shape"] = "square"
+    page = tmp_path / "graph.html"
+    page.write_text(to_html(sub), encoding="utf-8")
+    dom = _run_chromium(_chromium(), tmp_path / "p1", "--dump-dom", page.as_uri()).stdout
+    assert 'data-rendered-nodes="200"' in dom and len(_circles(dom)) == 197
+    paths = re.findall(r'<path d="M[^"]*"[^>]*class="node[^"]*"[^>]*transform="translate\(([-\d.]+),([-\d.]+)\) scale\(([\d.]+)\)"', dom)
+    assert len(paths) == 3 and all(float(scale) >= 2 for _, _, scale in paths)
+    assert '<i class="square"' in dom

@@ -25,6 +25,7 @@ from kb.crawl.forum_lists import ForumLists
 from kb.crawl.frontier import CITS, REFS, Entry, Frontier, FrontierRules, is_post
 from kb.errors import ApiAuthError, ApiError, KbError, NotFoundError
 from kb.knowledge.query import seed_ids_of
+from kb.sources.http import RequestBudget
 from kb.sources.s2.client import RequestBudgetSpent, S2Client, batch_size
 from kb.sources.s2.parse import DETAIL_FIELDS, parse_edge_page, parse_paper
 from kb.store import Store, utc_now
@@ -239,8 +240,11 @@ class Crawler:
         self._requests_at_start = self._requests_sent()
         self._forum_at_start = self.forum.requests_sent if self.forum is not None else 0
         if self.budget.max_requests is not None:
-            # Retries count: the client refuses to send more than the budget.
-            self.client.request_budget = self.client.requests_sent + self.budget.max_requests
+            # Retries count, and forum requests: the clients refuse to send more than the budget.
+            shared = RequestBudget(self.budget.max_requests)
+            self.client.request_budget = shared
+            if self.forum is not None:
+                self.forum.request_budget = shared
         self._open_run()
         self.frontier = Frontier(self.store, self.budget.rules(), self.theme_scorer,
                                  retry_failed=self.budget.retry_failed)

@@ -94,14 +94,45 @@ def log_path(db_path: Path) -> Path:
 
 def _beside_store(db_path, suffix: str) -> Path:
     """``<store name>.<suffix>`` beside a SQLite store; for a PostgreSQL store,
-    ``<suffix>`` in kb's data directory."""
+    ``<host>-<database>.<suffix>`` in kb's data directory, so two databases never share jobs."""
     from kb.settings import DATA_DIR
     from kb.store.base import is_postgres_url
 
     if is_postgres_url(db_path):
-        return DATA_DIR / suffix
+        return DATA_DIR / f"{_postgres_store_name(db_path)}.{suffix}"
     db_path = Path(db_path)
     return db_path.with_name(f"{db_path.stem}.{suffix}")
+
+
+def _postgres_store_name(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or "localhost"
+    database = parts.path.lstrip("/") or parts.username or "postgres"
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{host}-{database}")
+
+
+LEGACY_FILES = ("jobs.toml", "jobs.log")
+
+
+def adopt_legacy_jobs(db_path) -> list[str]:
+    """Before jobs belonged to a store they lived in ``jobs.toml`` / ``jobs.log`` in the
+    store's directory. The first job command on a store whose own files do not exist yet
+    moves them there (renamed after the store), because the old cron line ran them against
+    this store. Returns one message per file moved, so the user sees where they went."""
+    from kb.store.base import is_postgres_url
+
+    if is_postgres_url(db_path):
+        return []
+    moved = []
+    for name in LEGACY_FILES:
+        legacy = Path(db_path).with_name(name)
+        target = _beside_store(db_path, name)
+        if legacy.is_file() and not target.exists():
+            legacy.rename(target)
+            moved.append(f"moved {legacy} to {target} (jobs now belong to one store)")
+    return moved
 
 
 def load_jobs(path: Path) -> dict[str, Job]:

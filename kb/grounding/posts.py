@@ -170,10 +170,11 @@ def choose(m: Mention, paper_title: str | None, post: PostMatch) -> tuple[bool, 
                    f"\"{post.record.title}\" ({post.similarity:.2f})")
 
 
-async def consult_forum(forum, todo: dict[str, Mention], outcomes: dict) -> None:
+async def consult_forum(forum, todo: dict[str, Mention], outcomes: dict) -> list[str]:
     """Give every mention worth it a forum lookup and let a post replace the paper outcome when
-    it is the better match; a forum that does not answer leaves the paper outcomes as they were,
-    with the reason in their note."""
+    it is the better match. A forum that does not answer leaves the paper outcomes as they were,
+    with the reason in their note, not cached as consulted (the next run asks again); the
+    returned warning says so once."""
     import asyncio
 
     from kb.errors import ForumApiError
@@ -190,9 +191,10 @@ async def consult_forum(forum, todo: dict[str, Mention], outcomes: dict) -> None
             return exc
 
     matches = await asyncio.gather(*(one(k) for k in keys))
+    failed = {key: match for key, match in zip(keys, matches) if isinstance(match, ForumApiError)}
     for key, match in zip(keys, matches):
         m, o = todo[key], outcomes[key]
-        if isinstance(match, ForumApiError):
+        if key in failed:
             o.note = f"{o.note + '; ' if o.note else ''}{match}"
             continue
         if match is None:
@@ -207,5 +209,10 @@ async def consult_forum(forum, todo: dict[str, Mention], outcomes: dict) -> None
         else:
             o.note = why
     for key, o in outcomes.items():
-        if key in todo and o.status != "resolved" and not o.resolved_by:
+        if key in todo and key not in failed and o.status != "resolved" and not o.resolved_by:
             o.resolved_by = "forum"   # the forum was consulted: the cached answer stands next time
+    if not failed:
+        return []
+    first = next(iter(failed.values()))
+    return [f"{first}; {len(failed)} mention(s) were not looked up on the forum (the next "
+            "`kb seed add` of the same document asks again)"]

@@ -35,11 +35,14 @@ DEFAULT_GRAPH_LIMIT = 300
 
 # Kelly's colours of maximum contrast (without white, black and the grey kept for untagged
 # papers) and a navy: 20 colours a reader can tell apart, one per theme of the shipped
-# taxonomy, biggest theme first. A taxonomy with more themes reuses them in order.
+# taxonomy, biggest theme first. A taxonomy with more themes goes round the colours again with
+# the next shape, so no two themes look alike.
 PALETTE = ("#0067A5", "#F38400", "#008856", "#BE0032", "#875692", "#F3C300", "#A1CAF1",
            "#E68FAC", "#882D17", "#8DB600", "#604E97", "#F99379", "#2B3D26", "#DCD300",
            "#B3446C", "#C2B280", "#654522", "#E25822", "#F6A600", "#1F1F7A")
 UNTAGGED_COLOR = "#9AA0A6"
+SHAPES = ("circle", "square", "diamond", "triangle")
+GEXF_SHAPES = {"circle": "disc", "square": "square", "diamond": "diamond", "triangle": "triangle"}
 MIN_SIZE, MAX_SIZE = 4.0, 22.0
 
 _XML_INVALID = re.compile("[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
@@ -58,6 +61,7 @@ class GraphNode:
     theme_name: str
     color: str
     size: float
+    shape: str
     rank: float | None
 
 
@@ -78,12 +82,13 @@ def normalise_graph_format(name: str) -> str:
     return key
 
 
-def theme_colors(entries: list[ExportEntry]) -> dict[str, str]:
-    """A colour per primary theme: the biggest theme gets the first palette colour. Stable for
-    a given subgraph; themes beyond the palette reuse it in order."""
+def theme_styles(entries: list[ExportEntry]) -> dict[str, tuple[str, str]]:
+    """A (colour, shape) per primary theme: the biggest theme gets the first palette colour.
+    Stable for a given subgraph; the 21st theme starts the palette again as squares."""
     counts = Counter(e.primary_theme for e in entries if e.primary_theme)
     ordered = sorted(counts, key=lambda s: (-counts[s], s))
-    return {slug: PALETTE[i % len(PALETTE)] for i, slug in enumerate(ordered)}
+    return {slug: (PALETTE[i % len(PALETTE)], SHAPES[i // len(PALETTE) % len(SHAPES)])
+            for i, slug in enumerate(ordered)}
 
 
 def _rank(entry: ExportEntry) -> float | None:
@@ -94,7 +99,7 @@ def build_subgraph(store, f: PaperFilter, *, query: str | None = None,
                    title: str | None = None) -> Subgraph:
     ids = select_ids(store, f, query=query)
     entries = collect_entries(store, ids)
-    colors = theme_colors(entries)
+    styles = theme_styles(entries)
     ranks = [r for r in (_rank(e) for e in entries) if r is not None and r > 0]
     top = max(ranks) if ranks else 0.0
     nodes = []
@@ -107,7 +112,8 @@ def build_subgraph(store, f: PaperFilter, *, query: str | None = None,
         slug = e.primary_theme
         nodes.append(GraphNode(
             entry=e, theme=slug, theme_name=e.theme_names.get(slug, slug) if slug else "Untagged",
-            color=colors.get(slug, UNTAGGED_COLOR) if slug else UNTAGGED_COLOR,
+            color=styles[slug][0] if slug else UNTAGGED_COLOR,
+            shape=styles[slug][1] if slug else "circle",
             size=round(size, 2), rank=rank))
     index = {n.entry.id: i for i, n in enumerate(nodes)}
     edges: list[tuple[int, int, bool | None]] = []
@@ -124,11 +130,11 @@ def build_subgraph(store, f: PaperFilter, *, query: str | None = None,
                               None if influential is None else bool(influential)))
     counts = Counter(n.theme for n in nodes)
     legend = [{"theme": slug, "name": next(n.theme_name for n in nodes if n.theme == slug),
-               "color": colors[slug], "count": counts[slug]}
-              for slug in sorted(colors, key=lambda s: (-counts[s], s))]
+               "color": styles[slug][0], "shape": styles[slug][1], "count": counts[slug]}
+              for slug in sorted(styles, key=lambda s: (-counts[s], s))]
     if counts.get(None):
         legend.append({"theme": None, "name": "Untagged", "color": UNTAGGED_COLOR,
-                       "count": counts[None]})
+                       "shape": "circle", "count": counts[None]})
     return Subgraph(nodes=nodes, edges=edges, legend=legend,
                     title=title or "kb citation graph")
 
@@ -153,6 +159,7 @@ NODE_ATTRIBUTES = (
     ("arxiv", "string", "string"),
     ("url", "string", "string"),
     ("color", "string", "string"),
+    ("shape", "string", "string"),
     ("size", "double", "double"),
 )
 
@@ -166,7 +173,7 @@ def node_values(node: GraphNode) -> dict[str, object]:
         "authors": "; ".join(e.authors) or None, "venue": e.venue,
         "citations": e.citation_count, "seed_distance": e.seed_distance, "seed": e.is_seed,
         "doi": e.doi, "arxiv": e.arxiv_id, "url": e.s2_url, "color": node.color,
-        "size": node.size,
+        "shape": node.shape, "size": node.size,
     }
 
 
@@ -254,6 +261,7 @@ def to_gexf(sub: Subgraph) -> str:
                           {"for": str(i), "value": _format_value(value, gtype)})
         ET.SubElement(el, f"{{{VIZ_NS}}}color", _rgb(node.color))
         ET.SubElement(el, f"{{{VIZ_NS}}}size", {"value": repr(float(node.size))})
+        ET.SubElement(el, f"{{{VIZ_NS}}}shape", {"value": GEXF_SHAPES[node.shape]})
     edges_el = ET.SubElement(graph, q("edges"))
     for n, (a, b, _influential) in enumerate(sub.edges):
         ET.SubElement(edges_el, q("edge"), {
@@ -288,12 +296,13 @@ def page_data(sub: Subgraph) -> dict:
         nodes.append({
             "id": e.paper_id, "title": e.title or e.paper_id, "year": e.year,
             "authors": _short_authors(e.authors), "venue": e.venue, "theme": node.theme_name,
-            "color": node.color, "size": node.size, "rank": node.rank,
+            "color": node.color, "shape": node.shape, "size": node.size, "rank": node.rank,
             "citations": e.citation_count, "seed": e.is_seed, "distance": e.seed_distance,
             "url": e.s2_url,
         })
     return {"title": sub.title, "nodes": nodes, "edges": [[a, b] for a, b, _ in sub.edges],
-            "legend": [{"name": g["name"], "color": g["color"], "count": g["count"]}
+            "legend": [{"name": g["name"], "color": g["color"], "shape": g["shape"],
+                        "count": g["count"]}
                        for g in sub.legend]}
 
 

@@ -32,10 +32,10 @@ header button { font: inherit; font-size: 13px; padding: 3px 10px; border: 1px s
                 border-radius: 6px; background: #f6f8fa; cursor: pointer; }
 #kb-axis text { font-size: 11px; fill: #59636e; text-anchor: middle; }
 #kb-axis line { stroke: #d8dee4; stroke-width: 1; }
-#kb-nodes circle.off, #kb-labels text.off, #kb-edges line.off { display: none; }
-#kb-graph.searching #kb-nodes circle:not(.match) { opacity: 0.12; }
+#kb-nodes .node.off, #kb-labels text.off, #kb-edges line.off { display: none; }
+#kb-graph.searching #kb-nodes .node:not(.match) { opacity: 0.12; }
 #kb-graph.searching #kb-labels text:not(.match) { opacity: 0.12; }
-#kb-nodes circle.match { stroke: #d1242f; stroke-width: 2.4; }
+#kb-nodes .node.match { stroke: #d1242f; stroke-width: 2.4; }
 #kb-legend div.theme { cursor: pointer; border-radius: 4px; padding: 0 3px; }
 #kb-legend div.theme:hover { background: #eef1f4; }
 #kb-legend div.theme.off { opacity: 0.35; text-decoration: line-through; }
@@ -44,10 +44,10 @@ main { position: relative; flex: 1; min-height: 0; }
 #kb-graph.panning { cursor: grabbing; }
 #kb-edges line { stroke: #8b949e; stroke-opacity: 0.35; stroke-width: 0.8; }
 #kb-edges line.hot { stroke: #1f2328; stroke-opacity: 0.8; stroke-width: 1.4; }
-#kb-nodes circle { stroke: #fff; stroke-width: 1.2; cursor: pointer; }
-#kb-nodes circle.seed { stroke: #1f2328; stroke-width: 2.4; }
-#kb-nodes circle:focus { outline: none; stroke: #d1242f; stroke-width: 3; }
-#kb-graph.focus #kb-nodes circle.dim, #kb-graph.focus #kb-labels text.dim { opacity: 0.15; }
+#kb-nodes .node { stroke: #fff; stroke-width: 1.2; cursor: pointer; vector-effect: non-scaling-stroke; }
+#kb-nodes .node.seed { stroke: #1f2328; stroke-width: 2.4; }
+#kb-nodes .node:focus { outline: none; stroke: #d1242f; stroke-width: 3; }
+#kb-graph.focus #kb-nodes .node.dim, #kb-graph.focus #kb-labels text.dim { opacity: 0.15; }
 #kb-graph.focus #kb-edges line:not(.hot) { stroke-opacity: 0.06; }
 #kb-labels text { font-size: 11px; fill: #1f2328; paint-order: stroke; stroke: #fbfbfa;
                   stroke-width: 3px; pointer-events: none; }
@@ -56,6 +56,9 @@ main { position: relative; flex: 1; min-height: 0; }
              max-height: 70%; overflow: auto; }
 #kb-legend div { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
 #kb-legend i { display: inline-block; width: 11px; height: 11px; border-radius: 50%; }
+#kb-legend i.square { border-radius: 0; }
+#kb-legend i.diamond { border-radius: 0; transform: scale(0.8) rotate(45deg); }
+#kb-legend i.triangle { border-radius: 0; clip-path: polygon(50% 0, 100% 100%, 0 100%); }
 #kb-help { position: absolute; bottom: 8px; left: 12px; font-size: 12px; color: #59636e; }
 #kb-tooltip { position: absolute; pointer-events: none; max-width: 380px; background: #fff;
               border: 1px solid #d0d7de; border-radius: 6px; padding: 8px 10px; font-size: 12px;
@@ -101,6 +104,8 @@ PAGE_JS = r"""
 (function () {
   "use strict";
   var SVG = "http://www.w3.org/2000/svg";
+  var SHAPES = { square: "M-0.9,-0.9H0.9V0.9H-0.9Z", diamond: "M0,-1.25L1.25,0L0,1.25L-1.25,0Z",
+                 triangle: "M0,-1.2L1.1,0.8H-1.1Z" };
   var S2 = /^https:\/\/www\.semanticscholar\.org\/paper\/[0-9a-f]{40}$/;
   var data = JSON.parse(document.getElementById("kb-data").textContent);
   var nodes = data.nodes || [], edges = data.edges || [];
@@ -124,6 +129,7 @@ PAGE_JS = r"""
     row.title = "Click to hide or show these papers";
     var dot = document.createElement("i");
     dot.style.background = safeColor(g.color);
+    if (SHAPES[g.shape]) dot.className = g.shape;
     var label = document.createElement("span");
     label.textContent = g.name + " (" + g.count + ")";
     row.appendChild(dot); row.appendChild(label); legend.appendChild(row);
@@ -212,13 +218,17 @@ PAGE_JS = r"""
     edgeG.appendChild(l);
     return l;
   });
+  // Beyond the palette's 20 themes a node's shape tells themes apart: a circle of radius r, or
+  // one of these unit paths scaled by r.
+  var radii = nodes.map(function (node) { return Math.max(2, Math.min(40, +node.size || 5)); });
   var circles = nodes.map(function (node, i) {
-    var c = document.createElementNS(SVG, "circle");
-    c.setAttribute("r", String(Math.max(2, Math.min(40, +node.size || 5))));
+    var path = SHAPES[node.shape];
+    var c = document.createElementNS(SVG, path ? "path" : "circle");
+    if (path) c.setAttribute("d", path); else c.setAttribute("r", String(radii[i]));
     c.setAttribute("fill", safeColor(node.color));
     c.setAttribute("tabindex", "0");
     c.setAttribute("data-index", String(i));
-    if (node.seed) c.setAttribute("class", "seed");
+    c.setAttribute("class", node.seed ? "node seed" : "node");
     var t = document.createElementNS(SVG, "title");
     t.textContent = node.title + (node.year ? " (" + node.year + ")" : "");
     c.appendChild(t);
@@ -245,7 +255,7 @@ PAGE_JS = r"""
     return t;
   });
 
-  function radius(i) { return +circles[i].getAttribute("r"); }
+  function radius(i) { return radii[i]; }
   function draw() {
     for (var j = 0; j < goodEdges.length; j++) {
       var s = goodEdges[j][0], t = goodEdges[j][1];
@@ -257,8 +267,13 @@ PAGE_JS = r"""
       lines[j].setAttribute("y2", (y[t] - uy / d * rt).toFixed(1));
     }
     for (var i = 0; i < n; i++) {
-      circles[i].setAttribute("cx", x[i].toFixed(1));
-      circles[i].setAttribute("cy", y[i].toFixed(1));
+      if (circles[i].tagName === "circle") {
+        circles[i].setAttribute("cx", x[i].toFixed(1));
+        circles[i].setAttribute("cy", y[i].toFixed(1));
+      } else {
+        circles[i].setAttribute("transform", "translate(" + x[i].toFixed(1) + "," + y[i].toFixed(1) +
+                                ") scale(" + radii[i] + ")");
+      }
     }
     // Labels in rank order; one that would overlap a better one (or its circle) is left out.
     var rect = svg.getBoundingClientRect(), unit = rect.width > 0 ? box.w / rect.width : 1;
@@ -352,7 +367,7 @@ PAGE_JS = r"""
   }, { passive: false });
   var pan = null;
   svg.addEventListener("pointerdown", function (ev) {
-    if (ev.target.tagName === "circle") return;
+    if (ev.target.classList && ev.target.classList.contains("node")) return;
     pan = { x: ev.clientX, y: ev.clientY, bx: box.x, by: box.y };
     svg.classList.add("panning"); userMoved = true;
   });
@@ -476,7 +491,7 @@ PAGE_JS = r"""
   var warmStart = Date.now();
   while (iter < maxIter && Date.now() - warmStart < 150) step();
   fit(); draw();
-  document.body.setAttribute("data-rendered-nodes", String(nodeG.querySelectorAll("circle").length));
+  document.body.setAttribute("data-rendered-nodes", String(nodeG.querySelectorAll(".node").length));
   document.body.setAttribute("data-rendered-edges", String(edgeG.querySelectorAll("line").length));
   // graph.html#<paper id> opens with that paper focused (a link to one paper in the graph);
   // #search=words with those words searched; #theme=Name with only that theme shown.

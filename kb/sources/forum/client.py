@@ -1,6 +1,7 @@
 """The forum client (LessWrong / Alignment Forum, the ForumMagnum API): one connection pool, one
-rate limiter, one retry policy for every request kb sends to the forum's host, the same design
-as the Semantic Scholar client (``kb.sources.s2.client``) and the same limiter and policy classes.
+rate limiter, one retry policy for every request kb sends to the forum's host, through the same
+request loop as the Semantic Scholar client (``kb.sources.http``): the same backoff, request
+budget and quick give-up when the host does not answer.
 
 Two endpoints: GraphQL (``POST /graphql``: ``post`` by id, ``posts`` lists by view) and full-text
 search (``POST /api/search``, Algolia multi-query form), the only way to find a post by its
@@ -9,22 +10,18 @@ title. 1 request/s by default (``KB_FORUM_RATE``); the base URL is ``KB_FORUM_AP
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 
-from kb.errors import ForumApiError, ForumRequestError
+from kb.errors import ApiError, ForumApiError, ForumRequestError
 from kb.settings import Settings
 from kb.sources.forum.parse import POST_FIELDS
-from kb.sources.rate_limit import AdaptiveRateLimiter
+from kb.sources.http import ServiceClient
 from kb.sources.retry import RetryPolicy
-
-log = logging.getLogger("kb.forum")
 
 #: LessWrong's search index names: the site prefix "test_" plus the collection (inferred from
 #: ForumMagnum's searchUtil.ts and the site's public settings).
@@ -36,84 +33,45 @@ POSTS_QUERY = ("query KbPosts($terms: JSON) { posts(input: {terms: $terms}) "
                "{ results { %s } } }" % POST_FIELDS)
 
 
-class ForumClient:
+class ForumClient(ServiceClient):
     """Async client. Use ``async with ForumClient() as forum:``."""
+
+    service = "the forum"
+    log = logging.getLogger("kb.forum")
 
     def __init__(self, settings: Settings | None = None, *, rate: float | None = None, burst: float = 1.0,
                  policy: RetryPolicy | None = None, transport: httpx.AsyncBaseTransport | None = None):
         self.settings = settings or Settings.from_env()
-        self.limiter = AdaptiveRateLimiter(rate or self.settings.forum_requests_per_second, burst=burst)
-        self.policy = policy or RetryPolicy(max_attempts=self.settings.max_attempts,
-                                            base_delay=self.settings.backoff_base,
-                                            max_delay=self.settings.backoff_cap)
-        self._http = httpx.AsyncClient(
-            base_url=self.settings.forum_api_url,
+        super().__init__(
+            base_url=self.settings.forum_api_url, rate=rate or self.settings.forum_requests_per_second,
+            burst=burst,
+            policy=policy or RetryPolicy(max_attempts=self.settings.max_attempts,
+                                         base_delay=self.settings.backoff_base,
+                                         max_delay=self.settings.backoff_cap),
             headers={"User-Agent": "kb (literature knowledge base)", "Content-Type": "application/json"},
-            timeout=httpx.Timeout(self.settings.timeout_seconds, connect=min(10.0, self.settings.timeout_seconds)),
-            limits=httpx.Limits(max_connections=4, max_keepalive_connections=4), transport=transport)
-        self.requests_sent = 0
-        self.retries = 0
-        self.statuses: Counter[str] = Counter()
+            timeout=self.settings.timeout_seconds, max_connections=4, transport=transport)
 
-    async def __aenter__(self) -> "ForumClient":
-        return self
+    def refusal(self, status: int, response: httpx.Response, path: str) -> Exception:
+        return _refusal(status, response, path)
 
-    async def __aexit__(self, *exc) -> None:
-        await self.aclose()
+    def hint(self, last_problem: str) -> str:
+        if "429" in last_problem:
+            return "; lower KB_FORUM_RATE"
+        if "connect" in last_problem or "refused" in last_problem:
+            return f"; check the network or KB_FORUM_API_URL ({self.settings.forum_api_url})"
+        return ""
 
-    async def aclose(self) -> None:
-        await self._http.aclose()
+    def give_up_error(self, message: str) -> ApiError:
+        return ForumApiError(message)
 
-    # -- the one request path ----------------------------------------------------------------
-    async def request(self, path: str, body: Any, validate: Callable[[Any], bool]) -> Any:
+    async def post_json(self, path: str, body: Any, validate: Callable[[Any], bool]) -> Any:
         """POST one JSON body, retrying what is worth retrying; returns the parsed answer."""
-        last = "no attempt made"
-        for attempt in range(1, self.policy.max_attempts + 1):
-            await self.limiter.acquire()
-            self.requests_sent += 1
-            try:
-                response = await self._http.post(path, json=body)
-            except httpx.TimeoutException:
-                last = f"timed out after {self.settings.timeout_seconds:g} s"
-                self.statuses["timeout"] += 1
-            except httpx.TransportError as exc:
-                last = "connection refused or unreachable" if isinstance(exc, httpx.ConnectError) else \
-                    f"connection error ({exc.__class__.__name__})"
-                self.statuses["connection"] += 1
-            else:
-                status = response.status_code
-                self.statuses[str(status)] += 1
-                if status == 200:
-                    try:
-                        data = response.json()
-                    except ValueError:
-                        last = "a malformed JSON body"
-                    else:
-                        if validate(data):
-                            self.limiter.on_success()
-                            return data
-                        last = "an answer of the wrong shape"
-                elif status == 429:
-                    self.limiter.on_throttled()
-                    last = "HTTP 429 (rate limited)"
-                elif self.policy.should_retry_status(status):
-                    last = f"HTTP {status}"
-                else:
-                    raise _refusal(status, response, path)
-            if attempt < self.policy.max_attempts:
-                self.retries += 1
-                delay = self.policy.delay(attempt)
-                log.info("forum %s failed (%s); retry %d in %.1f s", path, last, attempt, delay)
-                await asyncio.sleep(delay)
-        hint = "; lower KB_FORUM_RATE" if "429" in last else \
-            f"; check the network or KB_FORUM_API_URL ({self.settings.forum_api_url})" if "connect" in last else ""
-        raise ForumApiError(f"the forum did not answer POST {path} after {self.policy.max_attempts} "
-                            f"attempts (last: {last}){hint}")
+        return await self.request("POST", path, json_body=body, validate=validate)
 
     async def graphql(self, query: str, variables: dict) -> dict:
         """The ``data`` of a GraphQL answer; an answer with errors and no data is an error."""
-        answer = await self.request("/graphql", {"query": query, "variables": variables},
-                                    lambda d: isinstance(d, dict) and ("data" in d or "errors" in d))
+        answer = await self.post_json("/graphql", {"query": query, "variables": variables},
+                                      lambda d: isinstance(d, dict) and ("data" in d or "errors" in d))
         data = answer.get("data")
         if not isinstance(data, dict) or (answer.get("errors") and None in data.values()):
             raise ForumApiError(f"the forum answered a GraphQL query with an error: {_first_error(answer)}")
@@ -146,7 +104,7 @@ class ForumClient:
         """Search hits for posts (title, author and body words)."""
         body = {"options": {"emptyStringSearchResults": "empty"},
                 "queries": [{"indexName": SEARCH_INDEX, "params": {"query": query, "hitsPerPage": hits}}]}
-        answer = await self.request("/api/search", body, lambda d: isinstance(d, list) and len(d) == 1
+        answer = await self.post_json("/api/search", body, lambda d: isinstance(d, list) and len(d) == 1
                                     and isinstance(d[0], dict) and isinstance(d[0].get("hits"), list))
         return [h for h in answer[0]["hits"] if isinstance(h, dict)]
 

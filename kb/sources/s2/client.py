@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -20,11 +18,11 @@ import httpx
 
 from kb.errors import ApiAuthError, ApiError, ApiRequestError, NotFoundError, UsageError
 from kb.settings import Settings
-from kb.sources.rate_limit import AdaptiveRateLimiter
+from kb.sources.http import RequestBudgetSpent, ServiceClient
 from kb.sources.retry import RetryPolicy
-from kb.sources.s2.parse import DETAIL_FIELDS, MAX_EDGE_PAGE, PAPER_FIELDS, edge_page_limit
+from kb.sources.s2.parse import DETAIL_FIELDS, MAX_EDGE_PAGE, NESTED_PAPER_FIELDS, PAPER_FIELDS, edge_page_limit
 
-log = logging.getLogger("kb.s2")
+__all__ = ["S2Client", "RequestBudgetSpent", "BATCH_SIZE", "batch_size", "paper_path"]
 
 GRAPH = "/graph/v1"
 #: The recommendations API: same host, same key, same limits as the graph API.
@@ -38,14 +36,6 @@ EMBEDDING_BATCH_SIZE = 250
 MAX_RECOMMENDATIONS = 500
 #: What the real ``POST /paper/batch`` answers (HTTP 400) when it knows none of the ids.
 NO_VALID_IDS = "No valid paper ids given"
-#: Seconds without any answer at all (connection refused, unreachable) after which every
-#: request of the client gives up, so that a command fails within 30 s when offline.
-UNREACHABLE_AFTER = 10.0
-
-
-class RequestBudgetSpent(Exception):
-    """The client has sent as many requests as it was allowed (retries included); not an
-    error: the caller stops where it is, and a later run continues."""
 
 
 def batch_size(fields: str) -> int:
@@ -60,8 +50,11 @@ def paper_path(paper_id: str, suffix: str = "") -> str:
     return f"{GRAPH}/paper/{quote(paper_id, safe=':/')}{suffix}"
 
 
-class S2Client:
+class S2Client(ServiceClient):
     """Async client. Use ``async with S2Client() as client:``."""
+
+    service = "Semantic Scholar"
+    log = logging.getLogger("kb.s2")
 
     def __init__(
         self,
@@ -74,136 +67,35 @@ class S2Client:
         transport: httpx.AsyncBaseTransport | None = None,
     ):
         self.settings = settings or Settings.from_env()
-        self.limiter = AdaptiveRateLimiter(rate or self.settings.requests_per_second, burst=burst)
-        self.policy = policy or RetryPolicy(
-            max_attempts=self.settings.max_attempts,
-            base_delay=self.settings.backoff_base,
-            max_delay=self.settings.backoff_cap,
-        )
         headers = {"User-Agent": "kb (literature knowledge base)"}
         if self.settings.api_key:
             headers["x-api-key"] = self.settings.api_key
-        self._http = httpx.AsyncClient(
-            base_url=self.settings.api_url,
-            headers=headers,
-            timeout=httpx.Timeout(self.settings.timeout_seconds, connect=min(10.0, self.settings.timeout_seconds)),
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-            transport=transport,
-        )
-        self.requests_sent = 0
-        self.retries = 0
-        self.statuses: Counter[str] = Counter()
-        # At most this many requests leave, retries included (None: no limit).
-        self.request_budget: int | None = None
-        self.unreachable_after = UNREACHABLE_AFTER
-        self._unanswered_since: float | None = None
-        # When the latest request that got its answer began: proof the API works since then.
-        self.last_success_began = float("-inf")
-        self._unreachable: ApiError | None = None
+        super().__init__(
+            base_url=self.settings.api_url, rate=rate or self.settings.requests_per_second, burst=burst,
+            policy=policy or RetryPolicy(max_attempts=self.settings.max_attempts,
+                                         base_delay=self.settings.backoff_base,
+                                         max_delay=self.settings.backoff_cap),
+            headers=headers, timeout=self.settings.timeout_seconds,
+            max_connections=max_connections, transport=transport)
 
-    async def __aenter__(self) -> "S2Client":
-        return self
+    def refusal(self, status: int, response: httpx.Response, path: str) -> Exception:
+        detail = _error_body(response)
+        if status == 404:
+            return NotFoundError(detail or f"Semantic Scholar has nothing at {path}")
+        if status in (401, 403):
+            return ApiAuthError(
+                f"Semantic Scholar refused the request (HTTP {status} {detail or 'Forbidden'}); "
+                "check S2_API_KEY")
+        if status == 400:
+            return ApiRequestError(f"Semantic Scholar rejected the request {path}: {detail or 'HTTP 400'}")
+        return ApiError(f"Semantic Scholar answered HTTP {status} for {path}: {detail}".rstrip(": "))
 
-    async def __aexit__(self, *exc) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    # -- the one request path ----------------------------------------------------------------
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, Any] | Sequence[tuple[str, Any]] | None = None,
-        json_body: Any = None,
-        validate: Callable[[Any], bool] | None = None,
-    ) -> Any:
-        """Send one logical request, retrying what is worth retrying; returns parsed JSON."""
-        began = time.monotonic()
-        last_problem = "no attempt made"
-        for attempt in range(1, self.policy.max_attempts + 1):
-            self._check_can_send()
-            await self.limiter.acquire()
-            self._check_can_send()
-            self.requests_sent += 1
-            started = time.monotonic()
-            try:
-                response = await self._http.request(method, path, params=params, json=json_body)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                last_problem = _describe_transport_error(exc)
-                self.statuses["connection"] += 1
-                self._no_answer(method, path, attempt, last_problem)
-            except httpx.TimeoutException:
-                last_problem = f"timed out after {self.settings.timeout_seconds:g} s"
-                self.statuses["timeout"] += 1
-            except httpx.TransportError as exc:
-                last_problem = _describe_transport_error(exc)
-                self.statuses["connection"] += 1
-            else:
-                self._unanswered_since = None
-                status = response.status_code
-                self.statuses[str(status)] += 1
-                log.debug("%s %s -> %s in %.3f s", method, path, status, time.monotonic() - started)
-                if status == 200:
-                    try:
-                        data = response.json()
-                    except ValueError:
-                        last_problem = "a malformed JSON body"
-                    else:
-                        if validate is None or validate(data):
-                            self.limiter.on_success()
-                            self.last_success_began = max(self.last_success_began, began)
-                            return data
-                        last_problem = "an answer of the wrong shape"
-                elif status == 429:
-                    self.limiter.on_throttled()
-                    last_problem = "HTTP 429 (rate limited)"
-                elif self.policy.should_retry_status(status):
-                    last_problem = f"HTTP {status}"
-                else:
-                    raise _error_for_status(status, response, path)
-            if attempt < self.policy.max_attempts:
-                self.retries += 1
-                delay = self.policy.delay(attempt)
-                log.info("%s %s failed (%s); retry %d in %.1f s", method, path, last_problem, attempt, delay)
-                await asyncio.sleep(delay)
-        raise self._gave_up(method, path, self.policy.max_attempts, last_problem)
-
-    def _gave_up(self, method: str, path: str, attempts: int, last_problem: str) -> ApiError:
-        hint = ""
+    def hint(self, last_problem: str) -> str:
         if "429" in last_problem:
-            hint = "; Semantic Scholar is rate limiting: lower KB_RATE or set S2_API_KEY"
-        elif "connect" in last_problem or "refused" in last_problem:
-            hint = f"; check the network or KB_S2_API_URL ({self.settings.api_url})"
-        plural = "" if attempts == 1 else "s"
-        return ApiError(
-            f"Semantic Scholar did not answer {method} {path} after "
-            f"{attempts} attempt{plural} (last: {last_problem}){hint}")
-
-    @property
-    def unreachable(self) -> bool:
-        """The API has not answered at all for ``unreachable_after`` seconds: give up."""
-        return self._unreachable is not None
-
-    def _check_can_send(self) -> None:
-        if self._unreachable is not None:
-            raise self._unreachable
-        if self.request_budget is not None and self.requests_sent >= self.request_budget:
-            raise RequestBudgetSpent()
-
-    def _no_answer(self, method: str, path: str, attempt: int, problem: str) -> None:
-        """No connection at all: once that has lasted ``unreachable_after`` seconds (the
-        next backoff included), this and every later request of the client give up."""
-        now = time.monotonic()
-        if self._unanswered_since is None:
-            self._unanswered_since = now
-        waited = now - self._unanswered_since + self.policy.delay(attempt)
-        if attempt < self.policy.max_attempts and waited < self.unreachable_after:
-            return
-        self._unreachable = self._gave_up(method, path, attempt, problem)
-        raise self._unreachable
+            return "; Semantic Scholar is rate limiting: lower KB_RATE or set S2_API_KEY"
+        if "connect" in last_problem or "refused" in last_problem:
+            return f"; check the network or KB_S2_API_URL ({self.settings.api_url})"
+        return ""
 
     # -- endpoints ---------------------------------------------------------------------------
     async def get_paper(self, paper_id: str, fields: str = DETAIL_FIELDS) -> dict:
@@ -294,6 +186,21 @@ class S2Client:
             validate=_recommendations_shape)
         return [p for p in data["recommendedPapers"] if isinstance(p, dict)]
 
+    async def search_authors(self, name: str, *, limit: int = 10) -> list[dict]:
+        """Authors whose name holds every word of ``name`` (``/author/search``), most prolific
+        first as the API orders them."""
+        data = await self.request(
+            "GET", f"{GRAPH}/author/search", params={"query": name, "fields": "name,paperCount", "limit": limit},
+            validate=lambda d: isinstance(d, dict) and isinstance(d.get("data", []), list))
+        return [a for a in data.get("data") or [] if isinstance(a, dict) and a.get("authorId")]
+
+    async def author_papers(self, author_id: str, *, fields: str = NESTED_PAPER_FIELDS, limit: int = 500) -> list[dict]:
+        """The first page of an author's papers (``/author/{id}/papers``)."""
+        data = await self.request(
+            "GET", f"{GRAPH}/author/{quote(author_id, safe='')}/papers", params={"fields": fields, "limit": limit},
+            validate=lambda d: isinstance(d, dict) and isinstance(d.get("data", []), list))
+        return [p for p in data.get("data") or [] if isinstance(p, dict) and p.get("paperId")]
+
     # -- the semanticscholar package, routed through this client ------------------------------
     def semanticscholar(self):
         """An ``AsyncSemanticScholar`` whose every request goes through this client's pool,
@@ -339,6 +246,7 @@ def _describe_transport_error(exc: httpx.TransportError) -> str:
     return f"connection error ({exc.__class__.__name__})"
 
 
+
 def _error_body(response: httpx.Response) -> str:
     try:
         body = response.json()
@@ -347,16 +255,3 @@ def _error_body(response: httpx.Response) -> str:
     if isinstance(body, dict):
         return str(body.get("error") or body.get("message") or "")
     return ""
-
-
-def _error_for_status(status: int, response: httpx.Response, path: str) -> ApiError | NotFoundError:
-    detail = _error_body(response)
-    if status == 404:
-        return NotFoundError(detail or f"Semantic Scholar has nothing at {path}")
-    if status in (401, 403):
-        return ApiAuthError(
-            f"Semantic Scholar refused the request (HTTP {status} {detail or 'Forbidden'}); "
-            "check S2_API_KEY")
-    if status == 400:
-        return ApiRequestError(f"Semantic Scholar rejected the request {path}: {detail or 'HTTP 400'}")
-    return ApiError(f"Semantic Scholar answered HTTP {status} for {path}: {detail}".rstrip(": "))
