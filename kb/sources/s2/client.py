@@ -32,8 +32,6 @@ BATCH_SIZE = 500
 #: 768 floats in full (about 16 kB of JSON a paper), so 500 papers with their records come to
 #: 8-10 MB, at the 10 MB cap on a response; 250 leave room for long author lists and abstracts.
 EMBEDDING_BATCH_SIZE = 250
-#: Most recommendations one request may ask for (the API answers 400 above it).
-MAX_RECOMMENDATIONS = 500
 #: What the real ``POST /paper/batch`` answers (HTTP 400) when it knows none of the ids.
 NO_VALID_IDS = "No valid paper ids given"
 
@@ -236,15 +234,6 @@ class _RoutedRequester:
 
 def _recommendations_shape(data: Any) -> bool:
     return isinstance(data, dict) and isinstance(data.get("recommendedPapers"), list)
-
-
-def _describe_transport_error(exc: httpx.TransportError) -> str:
-    if isinstance(exc, httpx.ConnectError):
-        return "connection refused or unreachable"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return "connection dropped"
-    return f"connection error ({exc.__class__.__name__})"
-
 
 
 def _error_body(response: httpx.Response) -> str:
