@@ -1,4 +1,4 @@
--- PostgreSQL spelling of ../0014_recommendations.sql.
+-- PostgreSQL spelling of ../0015_recommendations_embedding_lists.sql.
 CREATE TABLE recommendation (
     paper BIGINT NOT NULL REFERENCES paper(id) ON DELETE CASCADE,
     seed BIGINT REFERENCES paper(id) ON DELETE CASCADE,
