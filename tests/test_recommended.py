@@ -157,3 +157,4 @@ def test_a_seed_the_recommender_does_not_know_is_skipped(tmp_path, corpus):
     assert report.status == "completed", report.message
     assert report.recommendations["unknown_seeds"] == [ghost]
     assert report.recommendations["seeds_asked"] == 2
+

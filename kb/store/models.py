@@ -286,6 +286,17 @@ class PaperEmbedding(SQLModel, table=True):
     vector: bytes
 
 
+class Recommendation(SQLModel, table=True):
+    __tablename__ = "recommendation"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    paper: int = Field(foreign_key="paper.id")
+    seed: Optional[int] = Field(default=None, foreign_key="paper.id")
+    position: int
+    run: Optional[int] = Field(default=None, foreign_key="crawl_run.id")
+    fetched_at: str
+
+
 class EmbeddingList(SQLModel, table=True):
     __tablename__ = "embedding_list"
 

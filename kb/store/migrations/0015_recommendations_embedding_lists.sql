@@ -3,6 +3,7 @@
 -- count it. A seed's rows are replaced each time its recommendations are fetched again; rows of
 -- the recommendations for all the seeds together (one POST) have no seed.
 CREATE TABLE recommendation (
+    id INTEGER PRIMARY KEY,
     paper INTEGER NOT NULL REFERENCES paper(id) ON DELETE CASCADE,  -- the recommended paper
     seed INTEGER REFERENCES paper(id) ON DELETE CASCADE,            -- NULL: for all the seeds
     position INTEGER NOT NULL,          -- 1 = the API's first recommendation
