@@ -58,7 +58,7 @@ def decode(blob: bytes):
 def unit_rows(matrix):
     import numpy as np
 
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))[:, None]
     norms[norms == 0] = 1.0
     return matrix / norms
 
@@ -100,10 +100,11 @@ def quantise(unit):
     """int8 codes and one float32 scale per row: row ~= codes * scale."""
     import numpy as np
 
-    scale = np.abs(unit).max(axis=1) / 127.0
+    scale = np.abs(unit).max(axis=1)
     scale[scale == 0] = 1.0
-    codes = np.rint(unit / scale[:, None]).astype(np.int8)
-    return codes, scale.astype(np.float32)
+    scaled = unit * (127.0 / scale)[:, None]
+    np.rint(scaled, out=scaled)
+    return scaled.astype(np.int8), (scale / 127.0).astype(np.float32)
 
 
 def scan(store, graph_ids, seed_ids, *, chunk: int = 50_000, list_size: int = LIST_SIZE) -> Scan:
