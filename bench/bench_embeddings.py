@@ -74,8 +74,9 @@ def index(path: Path, n: int, log=print) -> float:
         result = scan(store, np.arange(1, n + 1, dtype=np.int64), np.zeros(0, dtype=np.int64))
         with store.transaction() as conn:
             write_lists(conn, result.lists)
+        lists = store.conn.execute("SELECT count(*) FROM embedding_list").fetchone()[0]
     seconds = time.perf_counter() - t1
-    log(f"embeddings: index of {n:,} vectors ({len(result.lists):,} lists) in {seconds:.1f}s")
+    log(f"embeddings: index of {n:,} vectors ({lists:,} lists) in {seconds:.1f}s")
     return seconds
 
 

@@ -138,6 +138,13 @@ def test_a_second_crawl_replaces_a_seeds_recommendations_and_relevance_counts_th
         # recommended papers were embedded by the detail batch and are in the nearest-neighbour index
         assert conn.execute("SELECT sum(size) FROM embedding_list").fetchone()[0] == \
             conn.execute("SELECT count(*) FROM paper_embedding").fetchone()[0]
+        assert conn.execute("SELECT count(*) FROM embedding_list WHERE length(codes) != 768 * size "
+                            "OR length(ids) != 8 * size").fetchone()[0] == 0
+        from kb.knowledge.embeddings import nearest, query_vector
+
+        some = conn.execute("SELECT paper FROM paper_embedding ORDER BY paper LIMIT 1").fetchone()[0]
+        found = nearest(store, query_vector(store, [some]), 3)
+        assert found[0][0] == some and found[0][1] == pytest.approx(1.0, abs=1e-3)
 
 
 def test_a_seed_the_recommender_does_not_know_is_skipped(tmp_path, corpus):

@@ -93,7 +93,7 @@ def query_vector(store, ids):
 class Scan:
     similarity: "object"    # cosine with the seeds' mean direction, per graph position (0: none)
     present: "object"       # bool per graph position: has an embedding
-    lists: list             # embedding_list rows (see write_lists)
+    lists: "object"         # embedding_list rows, made as write_lists stores them (once)
 
 
 def quantise(unit):
@@ -116,12 +116,19 @@ def scan(store, graph_ids, seed_ids, *, chunk: int = 50_000, list_size: int = LI
     present = np.zeros(n, dtype=bool)
     centre = query_vector(store, seed_ids.tolist()) if len(seed_ids) else None
     proj = projection()
-    all_ids, sketches, codes, scales = [], [], [], []
+    # Filled in place: at a million papers the codes are 768 MB, and a second copy of them
+    # (joining chunks, sorting by list) would double the rank run's memory.
+    total = store.conn.execute("SELECT count(*) FROM paper_embedding").fetchone()[0]
+    ids_all = np.zeros(total, dtype=np.int64)
+    sketch = np.zeros((total, SKETCH_DIM), dtype=np.float32)
+    codes = np.zeros((total, EMBEDDING_DIM), dtype=np.int8)
+    scales = np.zeros(total, dtype=np.float32)
+    filled = 0
     last = -1
-    while True:
+    while filled < total:
         rows = store.conn.execute(
             "SELECT paper, vector FROM paper_embedding WHERE paper > ? ORDER BY paper LIMIT ?",
-            (last, chunk)).fetchall()
+            (last, min(chunk, total - filled))).fetchall()
         if not rows:
             break
         last = rows[-1][0]
@@ -134,19 +141,17 @@ def scan(store, graph_ids, seed_ids, *, chunk: int = 50_000, list_size: int = LI
         present[pos[known]] = True
         if centre is not None:
             similarity[pos[known]] = matrix[known] @ centre
-        all_ids.append(ids)
-        sketches.append(matrix @ proj)
-        c, sc = quantise(matrix)
-        codes.append(c)
-        scales.append(sc)
-    lists = []
-    if all_ids:
-        lists = build_lists(np.concatenate(all_ids), np.concatenate(sketches), np.concatenate(codes),
-                            np.concatenate(scales), list_size=list_size)
+        stop = filled + len(rows)
+        ids_all[filled:stop] = ids
+        sketch[filled:stop] = matrix @ proj
+        codes[filled:stop], scales[filled:stop] = quantise(matrix)
+        filled = stop
+    lists = build_lists(ids_all[:filled], sketch[:filled], codes[:filled], scales[:filled],
+                        list_size=list_size) if filled else []
     return Scan(similarity=similarity, present=present, lists=lists)
 
 
-def _assign(points, centroids, chunk: int = 100_000):
+def _assign(points, centroids, chunk: int = 20_000):
     import numpy as np
 
     return np.concatenate([np.argmax(points[i:i + chunk] @ centroids.T, axis=1)
@@ -169,8 +174,9 @@ def kmeans(points, k: int, *, rounds: int = KMEANS_ROUNDS, sample: int = KMEANS_
     return centroids
 
 
-def build_lists(ids, sketch, codes, scales, *, list_size: int = LIST_SIZE) -> list:
-    """The inverted-file index rows: (list, centroid, size, ids, scales, codes) bytes."""
+def build_lists(ids, sketch, codes, scales, *, list_size: int = LIST_SIZE):
+    """The inverted-file index rows, (list, centroid, size, ids, scales, codes) bytes, made one
+    list at a time as they are written (a list's codes are copied only for its own row)."""
     import numpy as np
 
     k = max(1, min(len(ids), -(-len(ids) // list_size)))
@@ -178,18 +184,22 @@ def build_lists(ids, sketch, codes, scales, *, list_size: int = LIST_SIZE) -> li
     label = _assign(sketch, centroids) if k > 1 else np.zeros(len(ids), dtype=np.int64)
     order = np.argsort(label, kind="stable")
     bounds = np.searchsorted(label[order], np.arange(k + 1))
-    rows = []
-    for i in range(k):
-        members = order[bounds[i]:bounds[i + 1]]
-        if not members.size:
-            continue
-        rows.append((len(rows), centroids[i].astype("<f4").tobytes(), int(members.size),
-                     ids[members].astype("<i8").tobytes(), scales[members].astype("<f4").tobytes(),
-                     codes[members].tobytes()))
-    return rows
+
+    def rows():
+        number = 0
+        for i in range(k):
+            members = order[bounds[i]:bounds[i + 1]]
+            if not members.size:
+                continue
+            yield (number, centroids[i].astype("<f4").tobytes(), int(members.size),
+                   ids[members].astype("<i8").tobytes(), scales[members].astype("<f4").tobytes(),
+                   codes[members].tobytes())
+            number += 1
+
+    return rows()
 
 
-def write_lists(conn, lists: list) -> None:
+def write_lists(conn, lists) -> None:
     conn.execute("DELETE FROM embedding_list")
     conn.executemany("INSERT INTO embedding_list (list, centroid, size, ids, scales, codes) "
                      "VALUES (?, ?, ?, ?, ?, ?)", lists)
