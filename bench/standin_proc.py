@@ -16,10 +16,11 @@ import time
 def crawl_plan(corpus, seeds: list[str], depth: int = 2, direction: str = "both") -> dict:
     """What a crawl to ``depth`` from ``seeds`` must send on this corpus if it runs to the end:
     the crawler's rules (expand papers nearer than ``depth``; read each list through the API's
-    10,000 window, 1000 per page, skipping lists of length 0; one batch per 500 papers reached
+    10,000 window, 1000 per page, skipping lists of length 0; one batch per DETAIL_BATCH papers reached
     beyond the seeds), computed from the corpus without a request."""
     import math
 
+    from kb.crawl.crawler import DETAIL_BATCH
     from kb.standin.scale import LAZY_BASE
 
     directions = {"both": ("references", "citations"), "refs": ("references",),
@@ -47,7 +48,7 @@ def crawl_plan(corpus, seeds: list[str], depth: int = 2, direction: str = "both"
                         nxt.add(j)
         level = nxt - reached
         reached |= nxt
-    batches = math.ceil((len(reached) - len(seeds)) / 500)
+    batches = math.ceil((len(reached) - len(seeds)) / DETAIL_BATCH)
     return {"depth": depth, "direction": direction, "seeds": len(seeds), "expanded": expanded,
             "papers": len(reached), "list_pages": pages, "batches": batches,
             "requests": pages + batches, "truncated_lists": truncated}

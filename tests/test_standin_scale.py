@@ -52,8 +52,8 @@ def test_a_batch_with_more_than_9999_nested_citations_is_refused(corpus):
 
 
 def test_detail_batches_split_when_an_answer_would_be_too_large(tmp_path, corpus):
-    """With embeddings a 500-paper batch weighs 8-9 MB: near the cap. When an answer would
-    pass it, kb halves the batch, keeps the size that fitted, and loses no record."""
+    """With embeddings a 500-paper batch weighs 8-9 MB (kb sends 250): near the cap. When an
+    answer would pass it, kb halves the batch, keeps the size that fitted, and loses no record."""
     ids = corpus.paper_ids()[-200:]
     with StandIn(corpus, max_response_bytes=400_000) as server:
         async def fetch():
@@ -61,7 +61,7 @@ def test_detail_batches_split_when_an_answer_would_be_too_large(tmp_path, corpus
                 first = await client.get_papers(ids, DETAIL_FIELDS)
                 sent = client.requests_sent
                 second = await client.get_papers(ids, DETAIL_FIELDS)
-                return first, sent, client.requests_sent - sent, client.batch_size
+                return first, sent, client.requests_sent - sent, client.fitting_batch
 
         first, sent_first, sent_second, size = asyncio.run(fetch())
         statuses = [r.status for r in server.log]
