@@ -224,11 +224,13 @@ def db_copy(
     source: str = typer.Argument(..., help="The store to copy: a SQLite file or postgresql://..."),
     destination: str = typer.Argument(..., help="Where to: a new SQLite file or an empty PostgreSQL "
                                                  "database/schema (or a copy this command left unfinished)."),
+    force: bool = typer.Option(False, "--force", help="Empty a destination that holds another "
+                                                        "store (or an older copy) first."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Copy a whole store between backends (SQLite -> PostgreSQL and back), then check that
     both hold the same rows (counts and a content digest). Run it again to resume a copy that
-    was stopped."""
+    was stopped; a destination holding anything else is refused unless --force."""
     from kb.errors import StoreError
     from kb.store.base import describe, store_exists, store_target
     from kb.store.copy import copy_store
@@ -249,9 +251,9 @@ def db_copy(
             bar.update(tasks[table], completed=done)
 
         with bar:
-            report = copy_store(src, dst, progress=progress)
+            report = copy_store(src, dst, progress=progress, force=force)
     else:
-        report = copy_store(src, dst)
+        report = copy_store(src, dst, force=force)
     if as_json:
         print(json.dumps(report.as_dict(), indent=2))
     else:
@@ -263,7 +265,7 @@ def db_copy(
         differing = [t.table for t in report.tables if t.source_rows != t.destination_rows]
         raise StoreError(f"the copy differs from its source (tables {differing or 'with equal counts'}"
                          f"; digest {report.destination_digest[:16]} != {report.source_digest[:16]}): "
-                         "was the destination empty?")
+                         "did the source change during the copy? run it again with --force")
 
 
 # -- status ------------------------------------------------------------------------------------
@@ -430,17 +432,17 @@ def runs(
     with open_store(readonly=True) as store:
         rows = list_runs(store, limit)
     if as_json:
-        emit_json(rows)
+        emit_json([r.model_dump() for r in rows])
         return
     console().print(table("runs", ["#", "kind", "status", "started", "duration", "requests",
                                    "+papers", "+edges", "errors", "message"],
-                          [[r["id"], r["kind"], r["status"], r["started_at"][:19],
-                            "" if r["duration_s"] is None else f"{r['duration_s']:.0f}s",
-                            r["requests"], r["new_papers"], r["new_edges"], r["errors"],
-                            (r["message"] or "")[:60]] for r in rows]))
+                          [[r.id, r.kind, r.status, r.started_at[:19],
+                            "" if r.duration_s is None else f"{r.duration_s:.0f}s",
+                            r.requests, r.new_papers, r.new_edges, r.errors,
+                            (r.message or "")[:60]] for r in rows]))
     for r in rows:
-        for failed in r["failed_lists"]:
-            console().print(f"run #{r['id']} set aside {failed['list']} of {failed['paper']}: "
+        for failed in r.lists_set_aside():
+            console().print(f"run #{r.id} set aside {failed['list']} of {failed['paper']}: "
                             f"{failed['error']}", soft_wrap=True, markup=False)
 
 
@@ -733,9 +735,9 @@ def list_create(
     with open_store() as store:
         info = create_list(store, name, description)
     if as_json:
-        emit_json(info)
+        emit_json(info.model_dump())
     else:
-        console().print(f"Created reading list [bold]{_rich_escape(info['name'])}[/].")
+        console().print(f"Created reading list [bold]{_rich_escape(info.name)}[/].")
 
 
 def _papers_word(n: int) -> str:
@@ -757,9 +759,9 @@ def list_delete(name: str = typer.Argument(...),
     with open_store() as store:
         info = delete_list(store, name)
     if as_json:
-        emit_json(info)
+        emit_json(info.model_dump())
     else:
-        console().print(f"Deleted reading list [bold]{_rich_escape(info['name'])}[/] ({_papers_word(info['papers'])}).")
+        console().print(f"Deleted reading list [bold]{_rich_escape(info.name)}[/] ({_papers_word(info.papers)}).")
 
 
 @list_app.command("add")
@@ -854,7 +856,8 @@ def list_show(
     from kb.output.reading_lists import all_lists, show_list
 
     with open_store(readonly=True) as store:
-        info = show_list(store, name, unread_only=unread, read_only=read_only) if name else all_lists(store)
+        info = (show_list(store, name, unread_only=unread, read_only=read_only) if name
+                else [summary.model_dump() for summary in all_lists(store)])
     if as_json:
         emit_json(info)
         return

@@ -65,8 +65,8 @@ def ingest(target, papers, edges) -> dict:
         edge_s = time.perf_counter() - t0
         ids = [r[0] for r in store.conn.execute("SELECT id FROM paper ORDER BY id LIMIT 20")]
         with store.transaction() as conn:
-            conn.executemany("INSERT INTO seed (paper, source) VALUES (?, 'bench')", [(i,) for i in ids])
-            conn.executemany("INSERT INTO crawl_state (paper, depth, status) VALUES (?, 0, 'done')",
+            conn.executemany("INSERT OR IGNORE INTO seed (paper, source) VALUES (?, 'bench')", [(i,) for i in ids])
+            conn.executemany("INSERT OR IGNORE INTO crawl_state (paper, depth, status) VALUES (?, 0, 'done')",
                              [(i,) for i in ids])
     return {"papers_per_s": len(papers) / paper_s, "edges_per_s": len(edges) / edge_s,
             "paper_seconds": paper_s, "edge_seconds": edge_s}
@@ -92,8 +92,9 @@ def whole_process(target, args: list[str], repeat: int = 3) -> float:
     return timed([sys.executable, str(ROOT / "cli.py"), "--db", str(target), *args], repeat)[0]
 
 
-def crawlers(url_for, n_corpus: int, processes: int) -> dict:
-    """``processes`` concurrent `kb crawl` processes on one fresh PostgreSQL store."""
+def crawlers(url_for, n_corpus: int, processes: int, rate: float) -> dict:
+    """``processes`` concurrent `kb crawl` processes on one fresh PostgreSQL store, each
+    limited to ``rate`` requests/s as each machine of a group is by its own API key."""
     from kb.standin.generate import generate_corpus
     from kb.standin.server import StandIn
     from crawl_helpers import plant_seeds
@@ -103,7 +104,7 @@ def crawlers(url_for, n_corpus: int, processes: int) -> dict:
     target = url_for(f"crawl{processes}")
     with StandIn(corpus, max_log=1_000_000) as server:
         plant_seeds(target, corpus, seeds)
-        env = dict(os.environ, KB_DB=target, KB_S2_API_URL=server.url, KB_RATE="20",
+        env = dict(os.environ, KB_DB=target, KB_S2_API_URL=server.url, KB_RATE=str(rate),
                    KB_BACKOFF_BASE="0.001")
         t0 = time.perf_counter()
         procs = [subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "crawl", "--depth", "2",
@@ -115,7 +116,8 @@ def crawlers(url_for, n_corpus: int, processes: int) -> dict:
         for p, (_out, err) in zip(procs, outs):
             if p.returncode != 0:
                 raise RuntimeError(err.decode()[-2000:])
-        pages = [r.endpoint for r in server.log if "/references" in r.endpoint or "/citations" in r.endpoint]
+        pages = [(r.path, tuple(r.query.get("offset", ["0"]))) for r in server.log
+                 if r.endpoint in ("citations", "references")]
         requests = len(server.log)
     from kb.store import Store
 
@@ -130,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--papers", type=int, default=50_000)
     parser.add_argument("--edges-per-paper", type=int, default=10)
     parser.add_argument("--crawl-corpus", type=int, default=5000)
+    parser.add_argument("--crawl-rate", type=float, default=5.0,
+                        help="requests/s of each crawler (the real API allows 1/s per key)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
 
@@ -159,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
             r["search_seconds"] = whole_process(target, ["search", "reward hacking", "--json"])
             r["top_seconds"] = whole_process(target, ["top", "--json"])
             print(backend, json.dumps(r), flush=True)
-        report["crawlers"] = [crawlers(url_for, args.crawl_corpus, n) for n in (1, 2)]
+        report["crawlers"] = [crawlers(url_for, args.crawl_corpus, n, args.crawl_rate) for n in (1, 2)]
         print(json.dumps(report["crawlers"]), flush=True)
     finally:
         pg_cluster.stop(directory)

@@ -124,7 +124,7 @@ def assert_one_clear_line(proc, codes=None) -> str:
 def _tables(conn) -> list[str]:
     return [r[0] for r in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name")]
+        "AND (sql IS NULL OR sql NOT LIKE 'CREATE VIRTUAL%') ORDER BY name")]
 
 
 def store_digest(db: Path) -> str:
@@ -158,7 +158,7 @@ ORPHAN_CHECKS = {
         "WHERE a.author IS NOT NULL AND x.id IS NULL",
     "duplicate paper ids": "SELECT count(*) - count(DISTINCT paper_id) FROM paper",
     "duplicate citation edges":
-        "SELECT count(*) FROM (SELECT 1 FROM citation GROUP BY citing, cited HAVING count(*) > 1)",
+        "SELECT count(*) FROM (SELECT 1 FROM citation GROUP BY citing, cited HAVING count(*) > 1) AS d",
     "duplicate author ids": "SELECT count(*) - count(DISTINCT author_id) FROM author",
     "papers missing from the full-text index":
         "SELECT (SELECT count(*) FROM paper) - (SELECT count(*) FROM paper_fts_docsize)",
@@ -174,16 +174,39 @@ OPTIONAL_ORPHAN_CHECKS = {  # tables other migrations add
 }
 
 
+def is_postgres(db) -> bool:
+    return str(db).startswith(("postgresql://", "postgres://"))
+
+
+def connect_any(db):
+    """A plain connection to either backend's store, speaking kb's SQL."""
+    if is_postgres(db):
+        from kb.store.postgres import PgConnection
+
+        return PgConnection(str(db))
+    return sqlite3.connect(db)
+
+
+def orphan_checks(db) -> dict[str, str]:
+    """:data:`ORPHAN_CHECKS` for this store's backend (each has its own full-text index)."""
+    if not is_postgres(db):
+        return ORPHAN_CHECKS
+    return ORPHAN_CHECKS | {"papers missing from the full-text index":
+                            "SELECT (SELECT count(*) FROM paper) - (SELECT count(*) FROM paper_fts)"}
+
+
 def check_store(db: Path) -> dict:
     """Everything a store must satisfy at any moment, even right after ``kill -9``: SQLite's
     own integrity check, foreign keys, the full-text index agreeing with its content table, and
-    no orphan or duplicate rows. Returns a few counts."""
-    conn = sqlite3.connect(db)
+    no orphan or duplicate rows (on PostgreSQL, which checks its own integrity and foreign keys,
+    the rows). Returns a few counts."""
+    conn = connect_any(db)
     try:
-        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-        conn.execute("INSERT INTO paper_fts(paper_fts, rank) VALUES ('integrity-check', 1)")
-        problems = {name: conn.execute(sql).fetchone()[0] for name, sql in ORPHAN_CHECKS.items()}
+        if not is_postgres(db):
+            assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+            assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+            conn.execute("INSERT INTO paper_fts(paper_fts, rank) VALUES ('integrity-check', 1)")
+        problems = {name: conn.execute(sql).fetchone()[0] for name, sql in orphan_checks(db).items()}
         tables = set(_tables(conn))
         problems.update({f"{t} rows without a paper": conn.execute(sql).fetchone()[0]
                          for t, sql in OPTIONAL_ORPHAN_CHECKS.items() if t in tables})

@@ -16,9 +16,9 @@ import pytest
 from crawl_helpers import plant_seeds, snapshot
 from kb.store.locking import lock_path, writer_lock
 from kb.standin.server import StandIn
-from reliability_helpers import (two_seed_graph, uninterrupted_crawl, ORPHAN_CHECKS, assert_one_clear_line, check_store, copy_store,
-                                 copy_themes, frontier_snapshot, kb_env, record, run_kb, start_kb,
-                                 text, wait_until)
+from reliability_helpers import (two_seed_graph, uninterrupted_crawl, assert_one_clear_line, check_store, connect_any,
+                                 copy_store, copy_themes, frontier_snapshot, is_postgres, kb_env,
+                                 orphan_checks, record, run_kb, start_kb, text, wait_until)
 
 CRAWL = ["crawl", "--depth", "2", "--max-requests", "0", "--json"]
 
@@ -155,14 +155,16 @@ READERS = [
 
 def _reader_checks(db: Path) -> dict:
     """One read transaction: every invariant holds in the snapshot the reader sees."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    pg = is_postgres(db)
+    conn = connect_any(db) if pg else sqlite3.connect(f"file:{db}?mode=ro", uri=True,
+                                                       isolation_level=None)
     try:
-        with conn:
-            conn.execute("BEGIN")
-            problems = {name: conn.execute(sql).fetchone()[0] for name, sql in ORPHAN_CHECKS.items()}
-            papers = conn.execute("SELECT count(*) FROM paper").fetchone()[0]
-            edges = conn.execute("SELECT count(*) FROM citation").fetchone()[0]
-            run_edges = conn.execute("SELECT coalesce(sum(new_edges), 0) FROM crawl_run").fetchone()[0]
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" if pg else "BEGIN")
+        problems = {name: conn.execute(sql).fetchone()[0] for name, sql in orphan_checks(db).items()}
+        papers = conn.execute("SELECT count(*) FROM paper").fetchone()[0]
+        edges = conn.execute("SELECT count(*) FROM citation").fetchone()[0]
+        run_edges = conn.execute("SELECT coalesce(sum(new_edges), 0) FROM crawl_run").fetchone()[0]
+        conn.execute("COMMIT")
     finally:
         conn.close()
     assert not any(problems.values()), problems
@@ -170,9 +172,9 @@ def _reader_checks(db: Path) -> dict:
     return {"papers": papers, "edges": edges}
 
 
-def test_many_readers_during_a_crawl_see_a_consistent_store(tmp_path, graph, reference):
+def test_many_readers_during_a_crawl_see_a_consistent_store(store_target, graph, reference):
     corpus, seeds = graph
-    db = tmp_path / "kb.sqlite"
+    db = store_target
     plant_seeds(db, corpus, seeds)
     failures: list = []
     reads = {"commands": 0, "snapshots": 0}

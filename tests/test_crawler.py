@@ -7,7 +7,6 @@ import math
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from kb.standin.generate import generate_corpus
 from kb.standin.server import StandIn
 from kb.store import Store
 from crawl_helpers import plant_seeds, run_crawl, snapshot
+from reliability_helpers import check_store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,11 +36,11 @@ def graph():
 
 def lower_bound(corpus, db: Path) -> tuple[int, int, int]:
     """Pages of both lists of every expanded paper, plus batches for papers lacking details."""
-    conn = sqlite3.connect(db)
-    expanded = [r[0] for r in conn.execute(
-        "SELECT p.paper_id FROM crawl_state s JOIN paper p ON p.id = s.paper WHERE s.status = 'done'")]
-    needing = conn.execute("SELECT count(*) FROM crawl_state WHERE details_fetched = 1 AND depth > 0").fetchone()[0]
-    conn.close()
+    with Store(db, readonly=True) as store:
+        expanded = [r[0] for r in store.conn.execute(
+            "SELECT p.paper_id FROM crawl_state s JOIN paper p ON p.id = s.paper WHERE s.status = 'done'")]
+        needing = store.conn.execute(
+            "SELECT count(*) FROM crawl_state WHERE details_fetched = 1 AND depth > 0").fetchone()[0]
 
     def pages(n):
         return math.ceil(min(n, 9999) / 1000)
@@ -49,9 +49,9 @@ def lower_bound(corpus, db: Path) -> tuple[int, int, int]:
     return page_count, math.ceil(needing / 500), len(expanded)
 
 
-def test_depth_two_crawl_meets_the_request_lower_bound(tmp_path, graph):
+def test_depth_two_crawl_meets_the_request_lower_bound(store_target, graph):
     corpus, seeds = graph
-    db = tmp_path / "kb.sqlite"
+    db = store_target
     with StandIn(corpus) as server:
         plant_seeds(db, corpus, seeds)
         report = run_crawl(db, server.url, CrawlBudget(depth=2, max_requests=None))
@@ -194,19 +194,21 @@ def test_long_outage_fails_clearly_and_the_next_run_finishes(tmp_path, graph):
 
 
 KILL_TRIALS = int(os.environ.get("KB_KILL_TRIALS", "4"))
+PG_KILL_TRIALS = 1  # PostgreSQL's own recovery is not under test; kb's commit boundaries are
 
 
-def test_kill_minus_nine_then_resume_gives_the_same_store(tmp_path, graph):
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_kill_minus_nine_then_resume_gives_the_same_store(make_target, graph, backend):
     corpus, seeds = graph
-    reference = tmp_path / "ref.sqlite"
+    reference = make_target("sqlite", "ref")
     budget = CrawlBudget(depth=2, max_requests=None)
     rng = random.Random(99)
     with StandIn(corpus) as server:
         plant_seeds(reference, corpus, seeds)
         run_crawl(reference, server.url, budget)
         total = len(server.log)
-        for trial in range(KILL_TRIALS):
-            db = tmp_path / f"kill{trial}.sqlite"
+        for trial in range(KILL_TRIALS if backend == "sqlite" else PG_KILL_TRIALS):
+            db = make_target(backend, f"kill{trial}")
             plant_seeds(db, corpus, seeds)
             env = dict(os.environ, KB_DB=str(db), KB_S2_API_URL=server.url, KB_RATE="1000",
                        KB_BACKOFF_BASE="0.001")
@@ -219,12 +221,7 @@ def test_kill_minus_nine_then_resume_gives_the_same_store(tmp_path, graph):
                 time.sleep(0.002)
             proc.send_signal(signal.SIGKILL)
             proc.wait()
-            conn = sqlite3.connect(db)
-            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-            assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-            assert conn.execute(
-                "SELECT count(*) - count(DISTINCT paper_id) FROM paper").fetchone()[0] == 0
-            conn.close()
+            check_store(db)
             report = run_crawl(db, server.url, budget)
             assert report.status == "completed"
             assert snapshot(db) == snapshot(reference), f"trial {trial}, killed after {kill_after} requests"

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 import grounding_eval as ev
 from kb.grounding import links
@@ -217,14 +216,12 @@ def test_benchmarks_name_their_papers(aliases):
 
 # -- the command ---------------------------------------------------------------------------------
 
-def test_kb_mentions_json_says_why(tmp_path):
-    from cli import app
-
+def test_kb_mentions_json_says_why(tmp_path, kb_cli):
     doc = tmp_path / "post.txt"
     doc.write_text("Read Risks from Learned Optimization (Hubinger et al., 2019). Models use RLHF.\n", encoding="utf-8")
-    rows = json.loads(CliRunner().invoke(app, ["mentions", str(doc), "--json"]).stdout)
+    rows = json.loads(kb_cli("mentions", doc, "--json").stdout)
     assert rows and all(r["reason"] and r["confidence"] == "work" for r in rows)
-    more = json.loads(CliRunner().invoke(app, ["mentions", str(doc), "--all", "--json"]).stdout)
+    more = json.loads(kb_cli("mentions", doc, "--all", "--json").stdout)
     assert any(r["surface"] == "RLHF" and r["confidence"] == "maybe" for r in more)
 
 

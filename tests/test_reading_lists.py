@@ -26,9 +26,9 @@ def store(store_target):
 
 def test_create_and_list(store):
     info = create_list(store, "  To read ", "first batch")
-    assert info["name"] == "To read" and info["papers"] == 0
+    assert info.name == "To read" and info.papers == 0 and info.unread == 0
     create_list(store, "Done")
-    assert [l["name"] for l in all_lists(store)] == ["Done", "To read"]
+    assert [l.name for l in all_lists(store)] == ["Done", "To read"]
     with pytest.raises(UsageError, match="already exists"):
         create_list(store, "To read")
     for bad in ("", "   ", "x" * 101, "tab\there"):
@@ -63,13 +63,13 @@ def test_marks(store):
     assert first and re.match(r"\d{4}-\d\d-\d\dT", first)
     assert mark(store, "L", [ids[2]], read=True)["changed"] == 0  # keeps its first date
     assert list_items(store, "L")[1][ids[2]]["read_at"] == first
-    assert get_list(store, "L")["read"] == 1
+    assert get_list(store, "L").read == 1
     assert list_items(store, "L", unread_only=True)[0] == [ids[1], ids[3]]
     assert list_items(store, "L", read_only=True)[0] == [ids[2]]
     with pytest.raises(UsageError, match="not on the list"):
         mark(store, "L", [ids[5]], read=True)
     assert mark(store, "L", None, read=True)["changed"] == 2
-    assert get_list(store, "L")["unread"] == 0
+    assert get_list(store, "L").unread == 0
     assert mark(store, "L", [ids[1]], read=False)["changed"] == 1
     assert list_items(store, "L", unread_only=True)[0] == [ids[1]]
 
@@ -111,7 +111,7 @@ def test_delete_list_and_cascade(store):
     with store.transaction() as conn:  # paper 4 is a leaf: nothing was reached from it
         conn.execute("DELETE FROM paper WHERE id = ?", (ids[4],))
     assert list_items(store, "L")[0] == [ids[1]]  # a paper gone from the store leaves lists
-    assert delete_list(store, "L")["papers"] == 1
+    assert delete_list(store, "L").papers == 1
     assert store.conn.execute("SELECT count(*) FROM reading_list_item").fetchone()[0] == 0
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
+from sqlmodel import select
 
 from kb.store import Store, utc_now
+from kb.store.models import CrawlRun
+from kb.store.typed import fetch
 
 
 def open_run(store, kind: str, params: str, job: str | None = None) -> int:
@@ -24,22 +25,6 @@ def open_run(store, kind: str, params: str, job: str | None = None) -> int:
     return run_id
 
 
-def _seconds_between(start: str | None, end: str | None) -> float | None:
-    if not start or not end:
-        return None
-    fmt = "%Y-%m-%dT%H:%M:%S.%fZ"
-    try:
-        return (datetime.strptime(end, fmt) - datetime.strptime(start, fmt)).total_seconds()
-    except ValueError:
-        return None
-
-
-def list_runs(store: Store, limit: int = 20) -> list[dict]:
-    rows = store.conn.execute("SELECT * FROM crawl_run ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
-    result = []
-    for row in rows:
-        item = dict(row)
-        item["duration_s"] = _seconds_between(item["started_at"], item["finished_at"])
-        item["failed_lists"] = json.loads(item["failed_lists"] or "[]")
-        result.append(item)
-    return result
+def list_runs(store: Store, limit: int = 20) -> list[CrawlRun]:
+    """The latest runs, newest first."""
+    return fetch(store.conn, select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit), CrawlRun)

@@ -11,8 +11,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 
+from sqlalchemy import delete, func, insert
+from sqlmodel import select
+
 from kb.errors import NotFoundError, UsageError
 from kb.store import utc_now
+from kb.store.models import ReadingList, ReadingListItem, ReadingListSummary
+from kb.store.typed import execute, fetch
 
 MAX_NAME = 100
 
@@ -29,51 +34,51 @@ def check_name(name: str) -> str:
     return cleaned
 
 
-def _list_row(store, name: str) -> sqlite3.Row:
-    row = store.conn.execute("SELECT * FROM reading_list WHERE name = ?",
-                             (check_name(name),)).fetchone()
-    if row is None:
+def _list_row(store, name: str) -> ReadingList:
+    found = fetch(store.conn, select(ReadingList).where(ReadingList.name == check_name(name)),
+                  ReadingList)
+    if not found:
         known = [r[0] for r in store.conn.execute("SELECT name FROM reading_list ORDER BY name")]
         hint = f"; lists: {', '.join(known)}" if known else "; create it with `kb list create`"
         raise NotFoundError(f"no reading list named {name!r}{hint}")
-    return row
+    return found[0]
 
 
-def create_list(store, name: str, description: str | None = None) -> dict:
+def create_list(store, name: str, description: str | None = None) -> ReadingListSummary:
     name = check_name(name)
     with store.transaction() as conn:
         if conn.execute("SELECT 1 FROM reading_list WHERE name = ?", (name,)).fetchone():
             raise UsageError(f"a reading list named {name!r} already exists")
-        conn.execute("INSERT INTO reading_list (name, description, created_at) VALUES (?, ?, ?)",
-                     (name, description, utc_now()))
+        execute(conn, insert(ReadingList).values(name=name, description=description,
+                                                  created_at=utc_now()))
     return get_list(store, name)
 
 
-def delete_list(store, name: str) -> dict:
+def delete_list(store, name: str) -> ReadingListSummary:
     info = get_list(store, name)
     with store.transaction() as conn:
-        conn.execute("DELETE FROM reading_list WHERE id = ?", (info["id"],))
+        execute(conn, delete(ReadingList).where(ReadingList.id == info.id))
     return info
 
 
-def get_list(store, name: str) -> dict:
-    row = _list_row(store, name)
-    counts = store.conn.execute(
-        "SELECT count(*), count(read_at) FROM reading_list_item WHERE list = ?",
-        (row["id"],)).fetchone()
-    return {"id": row["id"], "name": row["name"], "description": row["description"],
-            "created_at": row["created_at"], "papers": counts[0], "read": counts[1],
-            "unread": counts[0] - counts[1]}
+def _summaries(store, where=None) -> list[ReadingListSummary]:
+    item = ReadingListItem
+    statement = (
+        select(ReadingList.id, ReadingList.name, ReadingList.description, ReadingList.created_at,
+               func.count(item.paper).label("papers"), func.count(item.read_at).label("read"))
+        .select_from(ReadingList).outerjoin(item, item.list == ReadingList.id)
+        .group_by(ReadingList.id).order_by(ReadingList.name))
+    if where is not None:
+        statement = statement.where(where)
+    return fetch(store.conn, statement, ReadingListSummary)
 
 
-def all_lists(store) -> list[dict]:
-    rows = store.conn.execute(
-        "SELECT l.id, l.name, l.description, l.created_at, count(i.paper) AS papers, "
-        "count(i.read_at) AS read FROM reading_list l "
-        "LEFT JOIN reading_list_item i ON i.list = l.id GROUP BY l.id ORDER BY l.name")
-    return [{"id": r["id"], "name": r["name"], "description": r["description"],
-             "created_at": r["created_at"], "papers": r["papers"], "read": r["read"],
-             "unread": r["papers"] - r["read"]} for r in rows]
+def get_list(store, name: str) -> ReadingListSummary:
+    return _summaries(store, ReadingList.id == _list_row(store, name).id)[0]
+
+
+def all_lists(store) -> list[ReadingListSummary]:
+    return _summaries(store)
 
 
 def add_papers(store, name: str, paper_ids: Iterable[int], *, note: str | None = None) -> dict:
@@ -82,19 +87,19 @@ def add_papers(store, name: str, paper_ids: Iterable[int], *, note: str | None =
     with store.transaction() as conn:
         info = _list_row(store, name)
         present = {r[0] for r in conn.execute(
-            "SELECT paper FROM reading_list_item WHERE list = ?", (info["id"],))}
+            "SELECT paper FROM reading_list_item WHERE list = ?", (info.id,))}
         new = [p for p in wanted if p not in present]
         start = conn.execute("SELECT COALESCE(MAX(position), 0) FROM reading_list_item "
-                             "WHERE list = ?", (info["id"],)).fetchone()[0]
+                             "WHERE list = ?", (info.id,)).fetchone()[0]
         now = utc_now()
         conn.executemany(
             "INSERT INTO reading_list_item (list, paper, position, added_at, note) "
             "VALUES (?, ?, ?, ?, ?)",
-            [(info["id"], p, start + n, now, note) for n, p in enumerate(new, 1)])
+            [(info.id, p, start + n, now, note) for n, p in enumerate(new, 1)])
         if note is not None:
             conn.executemany("UPDATE reading_list_item SET note = ? WHERE list = ? AND paper = ?",
-                             [(note, info["id"], p) for p in wanted if p in present])
-    return {"list": info["name"], "added": len(new), "already": len(wanted) - len(new)}
+                             [(note, info.id, p) for p in wanted if p in present])
+    return {"list": info.name, "added": len(new), "already": len(wanted) - len(new)}
 
 
 def remove_papers(store, name: str, paper_ids: Iterable[int]) -> dict:
@@ -103,9 +108,9 @@ def remove_papers(store, name: str, paper_ids: Iterable[int]) -> dict:
         info = _list_row(store, name)
         before = conn.total_changes
         conn.executemany("DELETE FROM reading_list_item WHERE list = ? AND paper = ?",
-                         [(info["id"], p) for p in ids])
+                         [(info.id, p) for p in ids])
         removed = conn.total_changes - before
-    return {"list": info["name"], "removed": removed, "not_on_list": len(ids) - removed}
+    return {"list": info.name, "removed": removed, "not_on_list": len(ids) - removed}
 
 
 def mark(store, name: str, paper_ids: Sequence[int] | None, *, read: bool) -> dict:
@@ -116,29 +121,29 @@ def mark(store, name: str, paper_ids: Sequence[int] | None, *, read: bool) -> di
         info = _list_row(store, name)
         if paper_ids is None:
             targets = [r[0] for r in conn.execute(
-                "SELECT paper FROM reading_list_item WHERE list = ?", (info["id"],))]
+                "SELECT paper FROM reading_list_item WHERE list = ?", (info.id,))]
         else:
             targets = [int(i) for i in dict.fromkeys(paper_ids)]
             on_list = {r[0] for r in conn.execute(
-                "SELECT paper FROM reading_list_item WHERE list = ?", (info["id"],))}
+                "SELECT paper FROM reading_list_item WHERE list = ?", (info.id,))}
             missing = [p for p in targets if p not in on_list]
             if missing:
                 titles = [r[0] or r[1] for r in conn.execute(
                     f"SELECT title, paper_id FROM paper WHERE id IN ({','.join('?' * len(missing))})",
                     missing)]
-                raise UsageError(f"not on the list {info['name']!r}: {'; '.join(titles)}; "
+                raise UsageError(f"not on the list {info.name!r}: {'; '.join(titles)}; "
                                  "add it with `kb list add` first")
         before = conn.total_changes
         if read:
             conn.executemany("UPDATE reading_list_item SET read_at = ? "
                              "WHERE list = ? AND paper = ? AND read_at IS NULL",
-                             [(utc_now(), info["id"], p) for p in targets])
+                             [(utc_now(), info.id, p) for p in targets])
         else:
             conn.executemany("UPDATE reading_list_item SET read_at = NULL "
                              "WHERE list = ? AND paper = ? AND read_at IS NOT NULL",
-                             [(info["id"], p) for p in targets])
+                             [(info.id, p) for p in targets])
         changed = conn.total_changes - before
-    return {"list": info["name"], "marked": "read" if read else "unread", "changed": changed,
+    return {"list": info.name, "marked": "read" if read else "unread", "changed": changed,
             "papers": len(targets)}
 
 
@@ -152,7 +157,7 @@ def list_items(store, name: str, *, unread_only: bool = False,
         sql += " AND read_at IS NULL"
     if read_only:
         sql += " AND read_at IS NOT NULL"
-    rows = store.conn.execute(sql + " ORDER BY position, paper", (info["id"],)).fetchall()
+    rows = store.conn.execute(sql + " ORDER BY position, paper", (info.id,)).fetchall()
     return [r["paper"] for r in rows], {r["paper"]: r for r in rows}
 
 
@@ -160,7 +165,7 @@ def show_list(store, name: str, *, unread_only: bool = False, read_only: bool = 
     """The list and its items as plain data (for ``kb list show`` and ``--json``)."""
     from kb.output.export import collect_entries
 
-    info = get_list(store, name)
+    info = get_list(store, name).model_dump()
     ids, items = list_items(store, name, unread_only=unread_only, read_only=read_only)
     entries = collect_entries(store, ids, list_items=items)
     info["items"] = [{
@@ -186,5 +191,5 @@ def export_list(store, name: str, fmt: str, *, sort: str = "list",
     elif sort != "list":
         raise UsageError(f"unknown list order {sort!r}; choose list or rank")
     entries = collect_entries(store, ids, list_items=items)
-    title = info["name"]
+    title = info.name
     return render(entries, fmt, title=title, checklist=True), len(entries)

@@ -6,6 +6,10 @@ continues after the largest key the destination already holds. The full-text ind
 copied; the destination's triggers build it from the papers. At the end the row counts of
 every table and a digest of every row (values normalised so that both backends agree) must
 match, or the copy is reported as failed.
+
+The destination must be empty, or a copy of the same source that this command wrote (it notes
+the source in ``store_copy``; then the copy continues). Any other store is refused with one
+line, so a mistyped destination never gets rows mixed into it; ``force=True`` empties it first.
 """
 
 from __future__ import annotations
@@ -14,12 +18,17 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from kb.errors import StoreError
-from kb.store.base import Store
+from sqlalchemy import update
+from sqlmodel import select
+
+from kb.errors import StoreError, UsageError
+from kb.store.base import Store, utc_now
+from kb.store.models import StoreCopy
+from kb.store.typed import execute, fetch
 
 CHUNK = 5000
 # Each backend's own machinery, never copied (the FTS index, SQLite's catalogue, the version).
-_SKIP_PREFIXES = ("paper_fts", "sqlite_", "kb_schema")
+_SKIP_PREFIXES = ("paper_fts", "sqlite_", "kb_schema", "store_copy")
 
 
 @dataclass
@@ -142,9 +151,12 @@ def store_digest(store: Store, tables: list[str] | None = None) -> tuple[str, di
 
 def copy_store(source_target, destination_target, *,
                progress: Callable[[str, int, int], None] | None = None,
-               chunk: int = CHUNK) -> CopyReport:
+               chunk: int = CHUNK, force: bool = False) -> CopyReport:
     """Copy every row of ``source_target`` into ``destination_target`` (made if new), then
-    verify counts and digests. Run it again after a kill to continue."""
+    verify counts and digests. Run it again after a kill to continue; ``force`` empties a
+    destination that holds anything else first."""
+    if same_store(source_target, destination_target):
+        raise UsageError("the source and the destination are the same store")
     with Store(source_target, readonly=True) as source, Store(destination_target) as dest:
         report = CopyReport(source=str(source.path), destination=str(dest.path))
         tables = tables_in_order(source)
@@ -152,6 +164,7 @@ def copy_store(source_target, destination_target, *,
         if missing:
             raise StoreError(f"the destination lacks tables {sorted(missing)}; are both stores "
                              "at the same schema version?")
+        _claim_destination(dest, _identity(source_target), tables, force=force)
         for table in tables:
             columns, key = _columns(source, table)
             total = source.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -180,7 +193,53 @@ def copy_store(source_target, destination_target, *,
         for entry in report.tables:
             entry.source_rows = source_counts[entry.table]
             entry.destination_rows = dest_counts[entry.table]
+        if report.identical:
+            with dest.transaction() as conn:
+                execute(conn, update(StoreCopy).where(StoreCopy.finished_at.is_(None))
+                        .values(finished_at=utc_now()))
     return report
+
+
+def _identity(target) -> str:
+    """The source as the destination remembers it: an absolute path, or the URL (no password)."""
+    from pathlib import Path
+
+    from kb.store.base import describe, is_postgres_url
+
+    return describe(target) if is_postgres_url(target) else str(Path(target).resolve())
+
+
+def same_store(a, b) -> bool:
+    """Whether two targets name one store (the same file, or the same URL)."""
+    from pathlib import Path
+
+    from kb.store.base import is_postgres_url
+
+    if is_postgres_url(a) or is_postgres_url(b):
+        return str(a) == str(b)
+    return Path(a).resolve() == Path(b).resolve()
+
+
+def _claim_destination(dest: Store, source: str, tables: list[str], *, force: bool) -> None:
+    """Make sure rows go only where they belong: an empty store, or this source's own copy."""
+    copies = fetch(dest.conn, select(StoreCopy).order_by(StoreCopy.id), StoreCopy)
+    holding = [t for t in tables
+               if dest.conn.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() is not None]
+    ours = bool(copies) and copies[-1].source == source
+    if holding and not ours and not force:
+        what = (f"a copy of {copies[-1].source}" if copies
+                else f"a store ({', '.join(holding[:3])}{'...' if len(holding) > 3 else ''} hold rows)")
+        raise UsageError(f"the destination {dest.path} is not empty: it holds {what}; kb db copy "
+                         "writes into an empty store or continues its own copy of the same source "
+                         "(--force empties the destination first)")
+    with dest.transaction() as conn:
+        if force and (holding or copies):
+            for table in reversed(tables):
+                conn.execute(f"DELETE FROM {table}")
+            execute(conn, StoreCopy.__table__.delete())
+            copies = []
+        if not copies or copies[-1].source != source:
+            execute(conn, StoreCopy.__table__.insert().values(source=source, started_at=utc_now()))
 
 
 def _advance_identities(store: Store, tables: list[str]) -> None:

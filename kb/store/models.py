@@ -1,15 +1,20 @@
 """SQLModel declarations of the store's tables.
 
 The numbered SQL migrations in ``kb/store/migrations`` are the source of truth for the schema (they
-are what upgrades an old store); these classes mirror them so that code which reads a few
-rows can use typed objects, and a test checks that the two never drift apart. Bulk writes do
-not go through these classes: see ``kb.store``.
+are what upgrades an old store); these classes mirror them, and a test checks that the two never
+drift apart. The small tables kb reads and writes as records, reading lists and the runs history,
+are read and written through these classes on both backends (:mod:`kb.store.typed`), and their
+``model_dump()`` is what ``--json`` prints. Bulk writes (papers, edges, authors, the frontier) do
+not go through these classes: see ``kb.store.base``.
 """
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from typing import Optional
 
+from pydantic import computed_field, field_serializer
 from sqlmodel import Field, SQLModel
 
 
@@ -112,6 +117,8 @@ class CrawlState(SQLModel, table=True):
 
 
 class CrawlRun(SQLModel, table=True):
+    """One crawl, refresh or job run (``kb runs``)."""
+
     __tablename__ = "crawl_run"
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -129,6 +136,26 @@ class CrawlRun(SQLModel, table=True):
     message: Optional[str] = None
     job: Optional[str] = None  # migration 0006
     failed_lists: Optional[str] = None  # migration 0009: JSON [{"paper", "list", "error"}]
+
+    @computed_field
+    @property
+    def duration_s(self) -> Optional[float]:
+        if not self.started_at or not self.finished_at:
+            return None
+        fmt = "%Y-%m-%dT%H:%M:%S.%fZ"
+        try:
+            return (datetime.strptime(self.finished_at, fmt)
+                    - datetime.strptime(self.started_at, fmt)).total_seconds()
+        except ValueError:
+            return None
+
+    def lists_set_aside(self) -> list[dict]:
+        """The lists this run set aside after they failed every try."""
+        return json.loads(self.failed_lists or "[]")
+
+    @field_serializer("failed_lists")
+    def _failed_lists_as_data(self, _value) -> list[dict]:
+        return self.lists_set_aside()
 
 
 class FailedList(SQLModel, table=True):
@@ -282,13 +309,29 @@ class RankRun(SQLModel, table=True):
 
 # -- reading lists (migration 0005) ------------------------------------------------------------
 
-class ReadingList(SQLModel, table=True):
-    __tablename__ = "reading_list"
-
-    id: Optional[int] = Field(default=None, primary_key=True)
+class ReadingListBase(SQLModel):
     name: str = Field(unique=True)
     description: Optional[str] = None
     created_at: Optional[str] = None
+
+
+class ReadingList(ReadingListBase, table=True):
+    __tablename__ = "reading_list"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+
+
+class ReadingListSummary(ReadingListBase):
+    """A list with how many papers it holds and how many are read (``kb list show``)."""
+
+    id: int
+    papers: int = 0
+    read: int = 0
+
+    @computed_field
+    @property
+    def unread(self) -> int:
+        return self.papers - self.read
 
 
 class ReadingListItem(SQLModel, table=True):
@@ -300,3 +343,16 @@ class ReadingListItem(SQLModel, table=True):
     added_at: Optional[str] = None
     read_at: Optional[str] = None
     note: Optional[str] = None
+
+
+# -- copies between backends (migration 0014) --------------------------------------------------
+
+class StoreCopy(SQLModel, table=True):
+    """Which store ``kb db copy`` filled this one from, and whether it finished."""
+
+    __tablename__ = "store_copy"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    source: str
+    started_at: str
+    finished_at: Optional[str] = None

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from kb.errors import StoreError
+from kb.store import pg_batch
 from kb.store.base import Store
 from kb.store.dialect import PRIMARY_KEY_OF, to_postgres
 from kb.store.migrate import LATEST_VERSION, migrations
@@ -120,6 +121,7 @@ class PgConnection:
         self.raw.adapters.register_dumper(str, _text_dumper())
         self.total_changes = 0
         self._primary_keys: dict[str, str] = {}
+        self._batch_types: dict[str, list[str]] = {}
         self._trace = None
 
     def set_trace_callback(self, callback) -> None:
@@ -157,16 +159,44 @@ class PgConnection:
         return cursor
 
     def executemany(self, sql: str, rows):
+        """As sqlite3's; a page of rows runs as one statement over a COPY (:mod:`kb.store.pg_batch`)."""
         import psycopg
 
+        translated = self._translate(sql)
+        batch = pg_batch.plan(translated)
+        if batch is not None:
+            rows = rows if isinstance(rows, list) else list(rows)
+            if len(rows) >= pg_batch.MIN_ROWS and all(len(r) == batch.params for r in rows):
+                return self._execute_batch(batch, translated, rows)
         cursor = self.raw.cursor()
         try:
-            cursor.executemany(self._translate(sql), rows)
+            cursor.executemany(translated, rows)
         except psycopg.Error as exc:
             raise _as_dbapi(exc) from exc
         if cursor.rowcount > 0:
             self.total_changes += cursor.rowcount
         return cursor
+
+    def _execute_batch(self, batch, translated: str, rows: list):
+        import psycopg
+
+        own = not self.in_transaction  # the batch table's rows must live until the statement
+        try:
+            if own:
+                self.raw.execute("BEGIN")
+            changed = pg_batch.run(self.raw, batch, rows, self._batch_types)
+            if changed is None:  # parameters PostgreSQL cannot type: row by row after all
+                cursor = self.raw.cursor()
+                cursor.executemany(translated, rows)
+                changed = max(cursor.rowcount, 0)
+            self.total_changes += changed
+            if own:
+                self.raw.execute("COMMIT")
+        except psycopg.Error as exc:
+            if own:
+                self.rollback()
+            raise _as_dbapi(exc) from exc
+        return self.raw.cursor()
 
     def executescript(self, sql: str) -> None:
         """Run several statements in PostgreSQL's own spelling (migrations)."""
