@@ -1096,10 +1096,12 @@ def tag_auto(
     graph_min: Optional[int] = typer.Option(None, "--graph-min", help="Neighbours with the theme needed."),
     sources: str = typer.Option("rule,model,graph", "--sources", help="Comma list of rule, model, graph."),
     show: int = typer.Option(30, "--show", min=0, help="List at most this many changes (0 = all)."),
+    full: bool = typer.Option(False, "--full", help="Retrain and rescore every paper even if the cached model holds."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Retrain the per-theme models and recompute every automatic tag (thresholds from
-    the \\[tagging] table of the themes file unless given here)."""
+    the \\[tagging] table of the themes file unless given here). On a big store whose cached
+    model still holds, only new and changed papers are scored."""
     from kb.knowledge.tagging import retag
     from kb.knowledge.themes import load_taxonomy
 
@@ -1107,15 +1109,16 @@ def tag_auto(
     thresholds = taxonomy.thresholds.replace(rule=rule, rule_confident=rule_confident, model=model,
                                              graph=graph, graph_min=graph_min)
     chosen = [s.strip() for s in sources.split(",") if s.strip()]
-    result, titles = retag(state.db, taxonomy, thresholds, dry_run=dry_run, sources=chosen)
+    result, titles = retag(state.db, taxonomy, thresholds, dry_run=dry_run, sources=chosen, full=full)
     if as_json:
         emit_json({**result.summary(), "changes": [c.as_dict() for c in result.changes]})
         return
     s = result.summary()
     verb = "would change" if dry_run else "changed"
-    console().print(f"{s['papers']} papers: {verb} {s['tags_added']} tags added, {s['tags_removed']} removed "
-                    f"({s['rows_added']} rows added, {s['rows_removed']} removed, {s['rows_rescored']} rescored); "
-                    f"models trained for {len(result.trained)} themes")
+    how = ("new or changed papers scored with the cached model (--full retrains)" if result.cached
+           else f"papers; models trained for {len(result.trained)} themes")
+    console().print(f"{s['papers']} {how}: {verb} {s['tags_added']} tags added, {s['tags_removed']} removed "
+                    f"({s['rows_added']} rows added, {s['rows_removed']} removed, {s['rows_rescored']} rescored)")
     shown = result.changes[: show or None]
     if shown:
         console().print(table(None, ["change", "#", "theme", "source", "score", "title"],

@@ -16,6 +16,7 @@ which is far faster than maintaining them row by row.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -34,6 +35,16 @@ WORDS = (
     "evaluation benchmark risk catastrophic existential forecasting governance goal "
     "misgeneralization distribution shift uncertainty inverse reinforcement imitation "
     "cooperative multi game theory decision embedded agency logical induction"
+).split()
+
+
+# Abstract filler is mostly the words any paper uses, with a topical word in every ten or so,
+# so that keyword rules fire about as often as on a real crawl rather than on every paper.
+GENERIC = (
+    "we propose method results show data model approach performance task tasks experiments "
+    "evaluate analysis framework study learning training large set sets using based new two "
+    "different improve improves compared existing work paper present provide problem problems "
+    "efficient simple general several across both our this that these which can also such"
 ).split()
 
 
@@ -93,10 +104,11 @@ def _fill_values(conn, table: str, known: dict) -> tuple[list[str], list]:
 
 
 def make_store(path: Path, n_papers: int, n_edges: int, *, n_seeds: int = 50, seed: int = 0,
-               abstracts: bool = False, log=print) -> dict:
+               abstracts: bool = False, abstract_words: int = 0, log=print) -> dict:
     path = Path(path)
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
+    shutil.rmtree(str(path) + ".themes", ignore_errors=True)   # kb tag auto's cached model
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed + 1)
     citing, cited = generate_graph(n_papers, n_edges, seed)
@@ -133,10 +145,15 @@ def make_store(path: Path, n_papers: int, n_edges: int, *, n_seeds: int = 50, se
             b = bounds.tolist()
             y = years.tolist()
             c = s2_counts.tolist()
+            mixed = np.array(GENERIC * 4 + WORDS)
+            filler = (mixed[rng.integers(0, len(mixed), size=(4096, abstract_words))].tolist()
+                      if abstract_words else None)
             for i in range(n_papers):
                 title = " ".join(tw[b[i]:b[i + 1]]).capitalize() + f" {i + 1}"
                 abstract = (f"We study {title.lower()} and report results." if abstracts
                             else None)
+                if filler:
+                    abstract = f"{abstract} " + " ".join(filler[(i * 7919) % 4096]) + "."
                 yield (i + 1, f"{i + 1:040x}", i + 1, title, abstract, y[i], c[i], now)
 
         conn.executemany(
@@ -180,9 +197,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, default=50)
     parser.add_argument("--random-seed", type=int, default=0)
     parser.add_argument("--abstracts", action="store_true", help="Give papers a short abstract.")
+    parser.add_argument("--abstract-words", type=int, default=0,
+                        help="Lengthen each abstract by this many random topical words (real ones run ~150-250).")
     args = parser.parse_args(argv)
     make_store(args.path, args.papers, args.edges, n_seeds=args.seeds, seed=args.random_seed,
-               abstracts=args.abstracts)
+               abstracts=args.abstracts or bool(args.abstract_words), abstract_words=args.abstract_words)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
 from kb.store import Store
 from kb.store.copy import copy_store, store_digest
@@ -64,40 +63,37 @@ def test_a_stopped_copy_resumes_to_the_same_content(source, make_target):
     assert sum(t.copied for t in report.tables) < sum(t.source_rows for t in report.tables)
 
 
-def test_kb_db_copy_cli(source, make_target):
-    from cli import app
-
+def test_kb_db_copy_cli(source, make_target, kb_cli):
     pg = make_target("postgresql", "cli")
-    result = CliRunner().invoke(app, ["db", "copy", str(source), pg, "--json"])
+    result = kb_cli("db", "copy", str(source), pg, "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["identical"] and {t["table"] for t in data["tables"]} >= {"paper", "citation", "seed"}
-    again = CliRunner().invoke(app, ["db", "copy", str(source), pg, "--json"])
+    again = kb_cli("db", "copy", str(source), pg, "--json")
     assert again.exit_code == 0 and sum(t["copied"] for t in json.loads(again.stdout)["tables"]) == 0
 
 
-def test_a_destination_holding_another_store_is_refused_unless_forced(source, make_target):
-    from cli import app
+def test_a_destination_holding_another_store_is_refused_unless_forced(source, make_target, kb_cli):
     from kb.store.records import PaperRecord
 
     other = make_target("postgresql", "other")
     with Store(other) as store:
         store.upsert_papers([PaperRecord(paper_id="f" * 40, title="Someone else's paper")])
-    refused = CliRunner().invoke(app, ["db", "copy", str(source), other])
+    refused = kb_cli("db", "copy", str(source), other)
     assert refused.exit_code == 2
     line = refused.output.strip()
     assert line.startswith("kb: error: the destination") and "not empty" in line \
         and "--force" in line and "\n" not in line, line
     with Store(other, readonly=True) as store:  # nothing was written into it
         assert store.counts()["papers"] == 1
-    forced = CliRunner().invoke(app, ["db", "copy", str(source), other, "--force", "--json"])
+    forced = kb_cli("db", "copy", str(source), other, "--force", "--json")
     assert forced.exit_code == 0, forced.output
     assert json.loads(forced.stdout)["identical"]
 
     # A finished copy of one source is another store to a second source.
     second = make_target("sqlite", "second")
     build_store(second).close()
-    again = CliRunner().invoke(app, ["db", "copy", str(second), other])
+    again = kb_cli("db", "copy", str(second), other)
     assert again.exit_code == 2 and f"a copy of {source}" in again.output
-    same = CliRunner().invoke(app, ["db", "copy", str(source), str(source)])
+    same = kb_cli("db", "copy", str(source), str(source))
     assert same.exit_code == 2 and "the same store" in same.output

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 import grounding_eval as ev
 from kb.grounding import links
@@ -29,32 +28,35 @@ def _works(text, aliases, *, maybe=False):
 # -- the evaluation sets -------------------------------------------------------------------------
 
 def test_evaluation_sets_are_real_documents_with_sources():
-    for part in ("dev", "heldout"):
+    for part in ("dev", "heldout", "heldout2"):
         truth = json.loads((ev.EVAL / part / "truth.json").read_text(encoding="utf-8"))
         assert all(d["source"].startswith("http") for d in truth["documents"].values())
         assert {p.name for p in (ev.EVAL / part).glob("*.txt")} == set(truth["documents"])
-    assert "HELD-OUT" in json.loads((ev.EVAL / "heldout" / "truth.json").read_text(encoding="utf-8"))["about"]
-    n = sum(len(ev.load(part)) for part in ("dev", "heldout"))
-    mentions = sum(len(d.truths) for part in ("dev", "heldout") for d in ev.load(part))
-    assert n >= 30 and mentions >= 150
+    for part in ("heldout", "heldout2"):
+        assert "HELD-OUT" in json.loads((ev.EVAL / part / "truth.json").read_text(encoding="utf-8"))["about"]
+    n = sum(len(ev.load(part)) for part in ("dev", "heldout", "heldout2"))
+    mentions = sum(len(d.truths) for part in ("dev", "heldout", "heldout2") for d in ev.load(part))
+    assert n >= 65 and mentions >= 300
 
 
-def test_development_figures(aliases):
-    """Tuned on: the figures the README gives for the development part."""
-    for links_kept in (True, False):
-        s = ev.score(ev.load("dev", links=links_kept), aliases)
-        assert s.recall("title") >= 0.95, s.misses
-        assert s.recall("nickname", "author-ref") >= 0.95, s.misses
-        assert s.precision >= 0.95, s.wrong
+# Floors under the figures measured at the end of issue 15 (README, "What a document names"):
+# part -> (title recall, nickname + author-reference recall, precision per distinct surface),
+# links removed. A change that loses ground fails here; the held-out failures are not printed.
+FLOORS = {
+    "dev": (0.971, 0.979, 0.98),
+    "heldout": (0.826, 0.923, 0.841),
+    "heldout2": (0.84, 0.928, 0.887),
+}
 
 
-def test_heldout_figures_do_not_regress(aliases):
-    """Never tuned on: a floor under the figures measured at the end of issue 15 (README), so a
-    change that loses ground on unseen prose fails here. The failures are not printed."""
-    s = ev.score(ev.load("heldout", links=False), aliases)
-    assert s.recall("title") >= 0.78
-    assert s.recall("nickname", "author-ref") >= 0.88
-    assert s.precision >= 0.8
+@pytest.mark.parametrize("part", sorted(FLOORS))
+def test_figures_do_not_regress(aliases, part):
+    title, named, precision = FLOORS[part]
+    s = ev.score(ev.load(part, links=False), aliases)
+    shown = (s.misses, s.wrong) if part == "dev" else "held-out: figures only"
+    assert s.recall("title") >= title - 1e-9, shown
+    assert s.recall("nickname", "author-ref") >= named - 1e-9, shown
+    assert s.precision >= precision - 0.0005, shown
 
 
 def test_seed_and_unseen_documents(aliases):
@@ -214,20 +216,18 @@ def test_benchmarks_name_their_papers(aliases):
 
 # -- the command ---------------------------------------------------------------------------------
 
-def test_kb_mentions_json_says_why(tmp_path):
-    from cli import app
-
+def test_kb_mentions_json_says_why(tmp_path, kb_cli):
     doc = tmp_path / "post.txt"
     doc.write_text("Read Risks from Learned Optimization (Hubinger et al., 2019). Models use RLHF.\n", encoding="utf-8")
-    rows = json.loads(CliRunner().invoke(app, ["mentions", str(doc), "--json"]).stdout)
+    rows = json.loads(kb_cli("mentions", doc, "--json").stdout)
     assert rows and all(r["reason"] and r["confidence"] == "work" for r in rows)
-    more = json.loads(CliRunner().invoke(app, ["mentions", str(doc), "--all", "--json"]).stdout)
+    more = json.loads(kb_cli("mentions", doc, "--all", "--json").stdout)
     assert any(r["surface"] == "RLHF" and r["confidence"] == "maybe" for r in more)
 
 
-# -- resolution by author and year (the stand-in's /paper/search with a year filter) -------------
+# -- online evidence: the stand-in's title match, /paper/search with a year, /author/search --------
 
-def test_author_year_references_resolve_through_search(tmp_path, standin, aliases):
+def _add_online(tmp_path, standin, aliases, text):
     import asyncio
 
     from kb.grounding import seeds
@@ -236,9 +236,7 @@ def test_author_year_references_resolve_through_search(tmp_path, standin, aliase
     from kb.store import Store
 
     doc = tmp_path / "post.txt"
-    doc.write_text("Debate between two agents, judged by a human, was proposed as a safety method by "
-                   "Irving, Christiano & Amodei (2018). Mesa-optimizers and deceptive alignment in learned "
-                   "optimization: Hubinger et al., 2019.\n", encoding="utf-8")
+    doc.write_text(text, encoding="utf-8")
 
     async def go(store):
         async with S2Client(Settings(api_url=standin.url, requests_per_second=1000, max_attempts=2)) as client:
@@ -246,11 +244,19 @@ def test_author_year_references_resolve_through_search(tmp_path, standin, aliase
 
     with Store(tmp_path / "kb.sqlite") as store:
         asyncio.run(go(store))
-        rows = store.conn.execute("SELECT m.surface, m.status, p.title FROM mention m LEFT JOIN paper p ON p.id = m.paper "
-                                  "WHERE m.kind = 'author-ref'").fetchall()
-    got = {r["surface"]: (r["status"], r["title"]) for r in rows}
-    assert got["Irving, Christiano & Amodei (2018)"] == ("resolved", "AI safety via debate")
-    assert got["Hubinger et al., 2019"][1] == "Risks from Learned Optimization in Advanced Machine Learning Systems"
+        rows = store.conn.execute("SELECT m.surface, m.status, m.resolved_by, m.note, p.title FROM mention m "
+                                  "LEFT JOIN paper p ON p.id = m.paper").fetchall()
+    return {r["surface"]: dict(r) for r in rows}
+
+
+def test_author_year_references_resolve_through_search(tmp_path, standin, aliases):
+    got = _add_online(tmp_path, standin, aliases,
+                      "Debate between two agents, judged by a human, was proposed as a safety method by "
+                      "Irving, Christiano & Amodei (2018). Mesa-optimizers and deceptive alignment in learned "
+                      "optimization: Hubinger et al., 2019.\n")
+    assert (got["Irving, Christiano & Amodei (2018)"]["status"], got["Irving, Christiano & Amodei (2018)"]["title"]) \
+        == ("resolved", "AI safety via debate")
+    assert got["Hubinger et al., 2019"]["title"] == "Risks from Learned Optimization in Advanced Machine Learning Systems"
 
 
 def test_one_word_titles_after_a_cue(aliases):
@@ -262,3 +268,173 @@ def test_a_term_introducing_its_acronym_is_not_a_title(aliases):
     text = "Methods like Reinforcement Learning from Human Feedback (RLHF) and Constitutional AI (CAI) help."
     works = _works(text, aliases)
     assert "Reinforcement Learning from Human Feedback" not in works and "Constitutional AI" in works
+
+
+def test_maybes_are_weighed_by_the_title_match(tmp_path, standin, aliases):
+    text = ("Reading notes\n\nAn Explanation of In-context Learning as Implicit Bayesian Inference\n\n"
+            "The authors perturb the reasoning and watch the answer.\n\nWhy Reasoning Traces Drift Away Quietly\n\n"
+            "More notes follow.\n")
+    ms = {m.surface: m for m in extract(text, aliases=aliases)}
+    assert ms["An Explanation of In-context Learning as Implicit Bayesian Inference"].confidence == MAYBE   # a heading
+    got = _add_online(tmp_path, standin, aliases, text)
+    kept = got["An Explanation of In-context Learning as Implicit Bayesian Inference"]
+    assert kept["status"] == "resolved" and kept["title"].startswith("An Explanation of In-context Learning")
+    assert "confirmed" in kept["note"]
+    assert got["Why Reasoning Traces Drift Away Quietly"]["status"] in ("rejected", "maybe")
+
+
+def test_author_references_resolve_through_the_authors_papers(tmp_path, standin, aliases):
+    """No year: the author's papers that share most words with the sentence; a year: the
+    author's papers of that year (both authors have papers together in 2019 and 2021)."""
+    text = ("Hacohen et al. showed that networks trained on the same dataset classify examples in a consistent "
+            "order. The same holds, as Choshen et al. (2021) noted.\n")
+    got = _add_online(tmp_path, standin, aliases, text)
+    first = got["Hacohen et al."]
+    assert first["status"] == "resolved" and first["resolved_by"] == "author"
+    assert first["title"].startswith("Let's Agree to Agree")
+    second = got["Choshen et al. (2021)"]
+    assert second["status"] == "resolved" and second["title"] == "The Grammar-Learning Trajectories of Neural Language Models"
+
+
+# -- candidate rules added from the second development batch -------------------------------------
+
+def test_titles_after_a_reference_year_a_url_glued_on_or_in_capitals(aliases):
+    works = _works("B.F Skinner, (1969) Contingencies of Reinforcement\nSources:https://arxiv.org/pdf/2310.16049 - "
+                   "ZETA: TESTING THE LIMITS OF FOO REASONINGhttps://arxiv.org/pdf/2311.07911 - "
+                   "Evaluating Quux Models For Bar Tasks\n", aliases)
+    assert "Contingencies of Reinforcement" in works
+    assert "ZETA: TESTING THE LIMITS OF FOO REASONING" in works
+
+
+def test_sentence_case_titles_after_authorship_verbs_and_questions(aliases):
+    works = _works("Last year Smith wrote Gradient hacking is harder than it looks, which I liked. The argument in "
+                   "Why honest models still deceive is subtle. A nice follow-up is Probing the geometry of refusal "
+                   "directions (Lee & Park, 2024).", aliases)
+    assert "Gradient hacking is harder than it looks" in works
+    assert any(w.startswith("Why honest models still deceive") for w in works)
+    assert "Probing the geometry of refusal directions" in works
+
+
+def test_someones_named_work_and_organisations_as_authors(aliases):
+    ms = {m.surface: m for m in extract("We read fragments of Joyce's Ulysses. Who was Tom Cruise's Mother? "
+                                        "Models grew (OpenAI, 2023; Anil et al., 2023).", aliases=aliases)}
+    assert ms["Joyce's Ulysses"].confidence == WORK and ms["Joyce's Ulysses"].topic == "Ulysses"
+    assert ms["Tom Cruise's Mother"].confidence == MAYBE
+    assert ms["OpenAI, 2023"].kind == "author-ref" and ms["OpenAI, 2023"].years == [2023]
+
+
+def test_headings_lists_of_names_and_generic_acronyms_are_not_works(aliases):
+    text = ("Top FooBench Performance (2025)\n| Model | Score |\n\nEvaluation Benchmarks\n\nBenchmarks provide "
+            "standardized measurements; no single benchmark tells the whole story here.\n\nCrossposted from the "
+            "AI Alignment Forum.\n\nEvaluated on BIG-bench and HumanEval, for LLM evaluation.\n")
+    works = _works(text, aliases)
+    assert "BIG-bench" in works and "HumanEval" in works
+    assert not any(w.startswith(("Performance", "Evaluation Benchmarks", "Crossposted", "LLM", "Evaluated"))
+                   for w in works), works
+
+
+def test_quoted_names_and_names_the_text_says_were_introduced(aliases):
+    works = _works('The "Zorbix Reasoning Eval (ZRE)" checks plans. QuuxBench-Pro (harder, 10-choice) was '
+                   'introduced later.', aliases)
+    assert "Zorbix Reasoning Eval (ZRE)" in works and "QuuxBench-Pro" in works
+
+
+def test_a_nickname_takes_the_confidence_of_its_definition(aliases):
+    ms = extract("Large Language Models (LLMs) are everywhere. LLMs write code.", aliases=aliases)
+    assert all(m.confidence == MAYBE for m in ms if m.surface == "LLMs")
+
+
+def test_sentence_case_spans_are_maybes_for_the_title_match(tmp_path, standin, aliases):
+    """No cue, no capitals: offline a maybe; online the title match confirms it, also when the
+    span runs on past the title."""
+    text = "He liked how Linear connectivity reveals generalization strategies is argued, more than I'm sure of.\n"
+    (m,) = [m for m in extract(text, aliases=aliases) if m.surface.startswith("Linear connectivity")]
+    assert m.confidence == MAYBE and "sentence-case" in m.reason
+    got = _add_online(tmp_path, standin, aliases, text)
+    assert got[m.surface]["status"] == "resolved"
+    assert got[m.surface]["title"] == "Linear Connectivity Reveals Generalization Strategies"
+
+
+# -- candidate rules added from the third development batch --------------------------------------
+
+def test_listings_of_titles_under_authors_or_over_sources(aliases):
+    listing = ("Best posts\n\nAda Lovelace\nNotes on the Analytical Engine Today\nbob_smith\nWhy Gradient Descent "
+               "Finds Flat Minima\nCarol King\nA Sketch of Good Proofs\n\n1\nWhy Do Naive Filters Fail?\n"
+               "via Alignment Forum [999] — This is the fourth in a series of informal research updates from the "
+               "interpretability team, in interpretability and adjacent areas, which we post every few weeks or so.\n")
+    works = _works(listing, aliases)
+    assert {"Notes on the Analytical Engine Today", "Why Gradient Descent Finds Flat Minima",
+            "A Sketch of Good Proofs", "Why Do Naive Filters Fail?"} <= set(works), works
+    assert "Ada Lovelace" not in works and "Alignment Forum" not in works
+
+
+def test_quote_attributions_reports_cards_and_benchmarks(aliases):
+    text = ('Some quoted passage about estimates.\n\n- "Hero Licensing"\n\nAnthropic published the Persona Selection '
+            "Model, a theory. They released a system card for Claude Opus 4.6. It scored ~100% on Cybench but only "
+            "50% on the task. In a small model discussed by Anthropic [10] a neuron fires.")
+    works = _works(text, aliases)
+    for name in ("Hero Licensing", "Persona Selection Model", "system card for Claude Opus 4.6", "Cybench",
+                 "Anthropic [10]"):
+        assert name in works, (name, works)
+    assert "task" not in works and not any(w.startswith("In a small") for w in works)
+
+
+def test_papers_named_by_year_and_names_a_text_gives_a_dataset(aliases):
+    ms = {m.surface: m for m in extract(
+        "Matt Botvinick is Director of Neuroscience Research at DeepMind. He discusses a 2018 paper on meta-RL; "
+        "the 2018 paper is short. Clark examines a new dataset from Fudan University called CrowdTrack. "
+        "Datasets like ZetaTrack are a symptom.", aliases=aliases)}
+    assert ms["a 2018 paper"].confidence == WORK and ms["a 2018 paper"].years == [2018]
+    assert ms["the 2018 paper"].confidence == MAYBE
+    assert ms["CrowdTrack"].confidence == WORK and ms["ZetaTrack"].confidence == WORK
+    assert not any(m.startswith("Matt Botvinick is") and ms[m].confidence == WORK for m in ms)
+
+
+def test_items_of_a_list_of_works(aliases):
+    text = ("Abstract: we study flattery.\n\nRelated papers\n- Ask don't tell: Reducing flattery in small models [1.57]\n"
+            "- Why agreeable answers win (score 0.9)\n\nTodo\n- buy more coffee beans today\n")
+    works = _works(text, aliases)
+    assert "Ask don't tell: Reducing flattery in small models" in works
+    assert "Why agreeable answers win" in works and not any("coffee" in w for w in works)
+
+
+def test_lower_case_lists_author_blocks_and_books_under_review(aliases):
+    lower = ("reading list\n\nthe alignment problem by brian christian. best intro.\n\nconcrete problems in safety by "
+             "amodei et al. the 2016 paper.\n\nthis was written by me. nothing else.\n")
+    works = _works(lower, aliases)
+    assert "the alignment problem" in works and "concrete problems in safety" in works
+    assert not any(w.startswith("this was") for w in works)
+    blocks = ("A New Reading List\nA.J. Ayer\nLanguage, Truth, and Logic\nAdam Smith\nTheory of Moral Sentiments\n"
+              "Wealth of Nations\nAlasdair Macintyre\nAfter Virtue\nBenjamin Bratton\nThe Stack\nBrian Christian\n"
+              "The Alignment Problem\n")
+    works = _works(blocks, aliases)
+    assert {"Wealth of Nations", "After Virtue", "The Stack", "Theory of Moral Sentiments"} <= set(works), works
+    assert "Adam Smith" not in works
+    review = ("Human Compatible: AI and the Problem of Control\n\nThis goal of this book is to help readers.\n\n"
+              "Sapiens (Yuval Noah Harari)\n\nSummary: a history.\n\nThe Five Books\nThe Precipice: Existential "
+              "Risk and the Future of Humanity (2020) — Toby Ord\nOrd examines risks in this long paragraph of prose.\n")
+    ms = {m.surface: m for m in listed(extract(review, aliases=aliases))}
+    assert "Human Compatible: AI and the Problem of Control" in ms and "Sapiens" in ms
+    assert "The Five Books" not in ms and "Humanity (2020)" not in ms
+
+
+def test_terms_explained_labels_and_organisations_are_not_titles(aliases):
+    text = ("Reinforcement Learning from Human Feedback involves humans rating outputs. Rohin works at UC Berkeley "
+            "with the Center for Human-Compatible AI on safety.\nPatreon: Ko-fi: Transcript: the show.\nResearch: "
+            "Levels of Foo for Operationalizing Progress on Bar:  The Checklist: What Succeeding at Baz Will Involve:  "
+            "end.\nRead section 5 in the Alignment Risk Update https://example.com/update.pdf today.\n")
+    works = _works(text, aliases)
+    assert not any(w.startswith(("Reinforcement Learning", "UC Berkeley", "Patreon")) for w in works), works
+    assert any(w.endswith("Levels of Foo for Operationalizing Progress on Bar") for w in works)
+    assert "The Checklist: What Succeeding at Baz Will Involve" in works
+    assert "Alignment Risk Update" in works
+
+
+def test_a_name_and_a_reporting_verb_is_a_maybe_the_authors_papers_settle(tmp_path, standin, aliases):
+    text = ("Hacohen finds that networks trained on the same dataset classify examples in a consistent order. "
+            "Alex argues that this is odd.\n")
+    ms = {m.surface: m for m in extract(text, aliases=aliases)}
+    assert ms["Hacohen"].confidence == MAYBE and ms["Alex"].confidence == MAYBE
+    got = _add_online(tmp_path, standin, aliases, text)
+    assert got["Hacohen"]["status"] == "resolved" and got["Hacohen"]["title"].startswith("Let's Agree to Agree")
+    assert got["Alex"]["status"] == "maybe"

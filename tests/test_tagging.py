@@ -206,6 +206,40 @@ def test_retraining_after_new_manual_tags_changes_predictions(tmp_path, taxonomy
     store.close()
 
 
+def test_cached_model_scores_only_new_and_changed_papers(tmp_path, taxonomy):
+    """A big store keeps its trained model beside the file; the next run scores only what is
+    new or changed and leaves every other paper's tags alone, until the labels change."""
+    from kb.knowledge.theme_model import ModelSettings
+
+    big = ModelSettings(cache_min_papers=1)          # this little store counts as big
+    store = make_store(tmp_path, zorblax_corpus())
+    for paper in (1, 2, 3):
+        set_manual(store, paper, ["zoo"], taxonomy=taxonomy)
+    first = auto_tag(store, taxonomy, sources=["rule", "model"], settings=big)
+    assert first.papers == 20 and first.trained["zoo"] == 3
+    assert (tmp_path / "kb.sqlite.themes" / "model.npz").is_file()
+    tagged = {p for p, ts in themes_of(store, range(1, 21)).items() if "zoo" in [t[0] for t in ts]}
+    assert tagged == set(range(1, 9))
+
+    again = auto_tag(store, taxonomy, sources=["rule", "model"], settings=big)
+    assert again.papers == 0 and again.changes == [] and again.trained == {}
+
+    store.upsert_papers([PaperRecord(paper_id=sha("new"), title="Zorblax flumph lattices revisited",
+                                     abstract="zorblax flumph coupling in quenched lattices", year=2021,
+                                     detail_level=2)])
+    store.conn.execute("UPDATE paper SET abstract = 'Bread and zorblax flumph lattice spectra' WHERE id = 9")
+    store.conn.commit()
+    after = auto_tag(store, taxonomy, sources=["rule", "model"], settings=big)
+    assert after.papers == 2                                     # the new paper and the edited one
+    assert {(c.paper, c.theme) for c in after.changes if c.change == "add"} >= {(21, "zoo")}
+    assert not [c for c in after.changes if c.change == "remove"]
+
+    set_manual(store, 10, ["zoo"], negative=True, taxonomy=taxonomy)   # new labels: retrain, rescore all
+    assert auto_tag(store, taxonomy, sources=["rule", "model"], settings=big).papers == 21
+    assert auto_tag(store, taxonomy, sources=["rule", "model"], settings=big, full=True).papers == 21
+    store.close()
+
+
 def test_confident_rule_tags_train_the_model(tmp_path, taxonomy):
     # Three papers the rules tag confidently teach the model about their other words.
     papers = [(f"Reinforcement learning of wibble agents {i}", f"reward model and wibble policies {i}")
@@ -351,6 +385,31 @@ def test_labelled_sets_are_well_formed_and_disjoint():
         assert sum(1 for w in works if not w["themes"]) >= 40           # negatives, near misses
 
 
+HELD_OUT_2_FILE = Path(__file__).parent / "data" / "theme_heldout2.jsonl"
+
+
+def test_second_held_out_part_is_well_formed_and_disjoint():
+    """A second held-out part, labelled and committed before anything was measured on it: 102
+    real works found by searching the public web (mostly 2023-2026 papers and forum posts nobody on
+    the team had labelled), each with a summary of its real abstract and the address it was read
+    at, and 20 near misses (speech, medical imaging, EEG, recommender evaluation, argument mining,
+    honeypots, analog circuits)."""
+    from kb.knowledge.theme_model import LABELS_FILE, read_works, title_key
+
+    taxonomy = load_taxonomy(DEFAULT_THEMES_FILE)
+    seen = {title_key(w["title"]) for f in (LABELS_FILE, HELD_OUT_FILE) for w in read_works(f)}
+    works = read_works(HELD_OUT_2_FILE)
+    assert len(works) >= 100 and len({title_key(w["title"]) for w in works}) == len(works)
+    assert not seen & {title_key(w["title"]) for w in works}
+    per_theme = defaultdict(int)
+    for w in works:
+        assert w["split"] == "held-out-2" and w["abstract"] and 1950 < w["year"] <= 2026
+        for slug in {a for s in w["themes"] for a in [s, *taxonomy.ancestors(s)]}:
+            per_theme[slug] += 1
+    assert set(per_theme) == set(taxonomy.themes) and min(per_theme.values()) >= 2
+    assert sum(1 for w in works if not w["themes"]) >= 20
+
+
 # Keyword hygiene: a phrase must not hit many works of the development set that are not about
 # its theme, and a phrase that finds few of its theme's works must find no other work at all
 # (a phrase that exists to hit one known title is exactly that kind).
@@ -383,11 +442,14 @@ def _evaluation_sets():
 
 
 # Floors a little under the figures in README.md ("Themes" section), so that a regression fails.
-HELD_OUT_MACRO_F1 = 0.80
-HELD_OUT_NEGATIVES = 0.15
-HELD_OUT_MIN_RECALL = 0.45
-DEV_MACRO_F1 = 0.85
-DEV_NEGATIVES = 0.12
+HELD_OUT_MACRO_F1 = 0.80        # measured 0.825
+HELD_OUT_NEGATIVES = 0.12       # measured 4/46
+HELD_OUT_MIN_RECALL = 0.5       # measured 0.57
+HELD_OUT_2_MACRO_F1 = 0.83      # measured 0.854
+HELD_OUT_2_NEGATIVES = 0.25     # measured 4/20
+HELD_OUT_2_MIN_RECALL = 0.45    # measured 0.50
+DEV_MACRO_F1 = 0.87             # measured 0.894
+DEV_NEGATIVES = 0.08            # measured 3/50
 
 
 def test_held_out_part_floors():
@@ -401,6 +463,21 @@ def test_held_out_part_floors():
     assert fig.macro_f1 >= HELD_OUT_MACRO_F1
     assert fig.negatives_share <= HELD_OUT_NEGATIVES
     assert fig.min_recall >= HELD_OUT_MIN_RECALL
+
+
+def test_second_held_out_part_floors():
+    """The second held-out part: works found after the first was measured, labelled and
+    committed before this model was ever run on them."""
+    from kb.knowledge.theme_eval import held_out
+    from kb.knowledge.theme_model import read_works
+
+    taxonomy, dev, _ = _evaluation_sets()
+    held = read_works(HELD_OUT_2_FILE)
+    fig = held_out(dev, held, taxonomy)
+    print("\n" + fig.table(f"second held-out part ({len(held)} works)"))
+    assert fig.macro_f1 >= HELD_OUT_2_MACRO_F1
+    assert fig.negatives_share <= HELD_OUT_2_NEGATIVES
+    assert fig.min_recall >= HELD_OUT_2_MIN_RECALL
 
 
 def test_development_part_cross_validated_floors():

@@ -10,6 +10,7 @@ marks titles in blog prose. Nothing here knows any particular document.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -31,6 +32,8 @@ class Line:
     list_item: bool
     caption: bool
     byline_next: bool      # the next line reads like "Smith, Jones, Lee \u00b7 2021"
+    between_names: bool = False   # a title in a listing that alternates author lines and title lines
+    under_works_heading: bool = False   # a list item under "Related papers", "References", "Further reading"
 
 
 _PERSON = r"[A-Z][a-z\u00C0-\u024F'\-]+(?:\s+[A-Z]\.)*(?:\s+(?:van|von|de|der|da|di|le|la)?\s*[A-Z][a-z\u00C0-\u024F'\-]+)+"
@@ -44,14 +47,38 @@ def _bylineish(s: str, after: str = "") -> bool:
     if _BULLET.match(s):
         return False                  # the first item of a list under a heading
     s = s.strip()
-    if not s or len(s) >= 200:
-        return False
-    if _YEAR.search(s) and _NAMEISH.search(s) and not s.endswith((".", "?", "!")) or re.match(r"^(?:by|By)\s+[A-Z]", s):
+    if re.match(r"^(?:by|By|via|Via)\s+[A-Z]", s):
+        return True                   # "by Jane Doe", "via Alignment Forum — This is the fourth ..."
+    if not s or len(s) >= 200 or (re.match(r"[^:()]{3,80}:\s+[A-Z]", s) and not re.match(r"(?i)(?:authors?|by|written\s+by)\s*:", s)):
+        return False                  # "The Precipice: Existential Risk ... (2020) — Toby Ord" is a title
+    if _YEAR.search(s) and _NAMEISH.search(s) and not s.endswith((".", "?", "!")) or re.match(r"^(?:by|By|via|Via)\s+[A-Z]", s):
         return True
     if not _NAMES_LINE.fullmatch(s):
         return False
     several = bool(re.search(r",|\band\b|&|et\s+al", s))
-    return several or (len(after.strip()) >= 60 and s.split()[-1] in after)   # "Alan Turing" / "Turing's ..."
+    if several:
+        return True
+    # "Alan Turing" / "Turing's ...": the name again in the prose after it, and never as a
+    # lower-case word ("Evaluation Benchmarks" / "Benchmarks provide ... No single benchmark")
+    last, after = s.split()[-1], after.strip()
+    common = re.search(rf"\b{re.escape(last.rstrip('s').lower())}", after)
+    return len(after) >= 60 and last in after and not common
+
+
+_WORKS_HEADING = re.compile(r"(?i)(?:[\w\-]+\s+){0,3}(?:papers?|references|reading(?:\s+list)?|readings|bibliography|"
+                            r"see\s+also|sources|citations|literature|related\s+(?:work|posts|papers|reading))")
+
+
+def _authorish(line: str) -> bool:
+    """An author's line in a listing: a name of up to four capitalised words, or a handle."""
+    s = line.strip()
+    return bool(re.fullmatch(r"(?:[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*){0,3}(?:\s+\([A-Z][a-z]+\))?|[a-z][a-z0-9_\-]{3,24})", s)) \
+        and not _YEAR.search(s)
+
+
+def _titleish(line: str) -> bool:
+    s = line.strip()
+    return 3 <= len(s.split()) <= 20 and not s.endswith((".", ":")) and not _BULLET.match(line)
 
 
 class Layout:
@@ -75,8 +102,48 @@ class Layout:
                 and len(nxt.strip()) > 0 and not _YEAR.search(numbered))
             self.lines.append(Line(s, e, line, heading, list_item, bool(_CAPTION.match(line)),
                                    _bylineish(nxt, following[1] if len(following) > 1 else "")))
+        self._mark_author_title_listings()
+        self._mark_lists_of_works()
         self._starts = [ln.start for ln in self.lines]
         self.emphasis = [(m.start(m.lastindex), m.end(m.lastindex)) for m in _EMPHASIS.finditer(text)]
+
+    def _mark_author_title_listings(self) -> None:
+        """"Eliezer Yudkowsky / Local Validity as a Key to ... / Buck / Other people are wrong ...":
+        listings where each title sits under its author's name. Three such pairs make the pattern."""
+        rows = [ln for ln in self.lines if ln.text.strip()]
+        pairs = [i for i in range(1, len(rows)) if _authorish(rows[i - 1].text) and _titleish(rows[i].text)]
+        if len(pairs) >= 3:
+            # after an author's line comes a title, whatever its shape ("After Virtue"); more lines
+            # that are not names are more titles by the same author; prose ends the listing
+            marked, after_author = set(), False
+            for row in rows[pairs[0] - 1:]:
+                words = row.text.split()
+                if len(words) > 20 or (row.text.rstrip().endswith(".") and len(words) > 8):
+                    break
+                if after_author or not _authorish(row.text):
+                    marked.add(id(row))
+                    after_author = False
+                else:
+                    after_author = True
+            self.lines = [dataclasses.replace(ln, between_names=True) if id(ln) in marked else ln for ln in self.lines]
+
+    def _mark_lists_of_works(self) -> None:
+        """List items whose heading says they are works ("Related papers", "Further reading")."""
+        heading, marked = "", set()
+        for i, ln in enumerate(self.lines):
+            stripped = ln.text.strip()
+            if not stripped:
+                continue
+            if ln.list_item:
+                if _WORKS_HEADING.fullmatch(heading):
+                    marked.add(i)
+            elif len(stripped.split()) <= 6 and not stripped.endswith("."):
+                heading = stripped.lstrip("#").strip().rstrip(":")
+            else:
+                heading = ""
+        if marked:
+            self.lines = [dataclasses.replace(ln, under_works_heading=True) if i in marked else ln
+                          for i, ln in enumerate(self.lines)]
 
     def line_at(self, pos: int) -> Line | None:
         i = bisect.bisect_right(self._starts, pos) - 1

@@ -189,7 +189,8 @@ _BREAKERS = frozenset("There Here This That These Those He She They We I It If W
 _WH = frozenset("What How Why When Where Who Which".split())
 _PRONOUN_CAPS = frozenset("They We It You I".split())
 # ... and words that do not start one.
-_NO_START = _BREAKERS | frozenset("As Some Many Most Our My Your Their His Her To Let".split())
+_NO_START = _BREAKERS | frozenset("As Some Many Most Our My Your Their His Her To Let "
+                                  "Crossposted Cross-posted Reposted Posted Originally".split())
 # Imperatives that open a sentence before a title: "Compare with Foo Learning: ..."
 _LEAD_VERBS = re.compile(r"(?:Compare(?:\s+(?:with|to))?|See(?:\s+also)?|Read|Reread|Check(?:\s+out)?|Consider|Try|"
                          r"Start\s+with|Begin\s+with|Look\s+at|Cf\.?)\s+")
@@ -201,8 +202,11 @@ _STRONG_CUE_BEFORE = re.compile(
     r"(?:\b(?:see(?:\s+also)?|read|reread|rereading|recommend|cites?|citing|the\s+(?:paper|post|article|"
     r"essay|book|preprint|report|sequence|piece)|my\s+book|(?:citation\s+)?trail\s+of|"
     r"(?:post|paper|book|essay|article)\s+(?:called|titled|named))\s*[:,]?\s*)$", re.I)
+# "Skinner (1969) Contingencies of ...", "Lan et al. 2019. LCA: ...": a reference's year, then its title
+_YEAR_BEFORE = re.compile(r"\((?:19|20)\d\d[a-z]?\)[.,:]?\s*$|\b(?:19|20)\d\d[a-z]?\)?\.\s+$")
 _WEAK_CUE_BEFORE = re.compile(r"(?:\b(?:e\.g\.|i\.e\.|like|such\s+as|from|in|and|of|also)\s*[:,]?\s*|[(:\"\u201c]\s*)$", re.I)
-_CUE_AFTER = re.compile(r"^\s*(?:paper|post|preprint|article|essay|book|report|sequence|\((?:19|20)\d\d\)|by\s+[A-Z]|\(?[A-Z][\w\-]+ et al)", re.I)
+_CUE_AFTER = re.compile(r"^\s*(?:paper|post|preprint|article|essay|book|report|sequence|\((?:19|20)\d\d\)|by\s+[A-Z]|\(?[A-Z][\w\-]+ et al|"
+                        r"https?://)", re.I)
 
 
 def _is_cap(tok: str) -> bool:
@@ -270,12 +274,14 @@ def _score_title(text: str, toks: list[_Tok], sent_start: int) -> float:
         score += 0.05
     before = text[max(0, toks[0].start - 40):toks[0].start]
     after = text[toks[-1].end:toks[-1].end + 30]
-    if _STRONG_CUE_BEFORE.search(before) or _CUE_AFTER.match(after):
+    if _STRONG_CUE_BEFORE.search(before) or _CUE_AFTER.match(after) or _YEAR_BEFORE.search(before):
         score += 0.3
     elif _WEAK_CUE_BEFORE.search(before) and toks[0].start > sent_start:
         score += 0.05
     if toks[0].start <= sent_start:
         score -= 0.1
+    elif words[0] == "The" and n >= 2:
+        score += 0.25                     # a capital "The" inside a sentence belongs to a name
     elif re.search(r"\bthe\s+$", before) and not _CUE_AFTER.match(after):
         score -= 0.2                      # "the Institute for Foo Studies": an organisation
     if any(w.lower() in _PRONOUNS and not (i and (words[i - 1] in _WH or words[i - 1].lower() == "all"))
@@ -327,7 +333,8 @@ def _runs(text: str, a: int, b: int) -> list[list[_Tok]]:
                     j = k + 1
                     continue
                 break
-            if gap in (": ", ":  ") and _is_cap(tok.text) and tok.text not in _BREAKERS:
+            if gap in (": ", ":  ") and _is_cap(tok.text) and tok.text not in _BREAKERS \
+                    and ":" not in text[run[0].start:run[-1].end]:      # a title has one colon at most
                 # a colon inside a title: "FooNet: Learning Bar-Level Baz With Qux"
                 rest = []
                 for t in toks[j:j + 4]:
@@ -402,7 +409,9 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
     spans = []
     sent = text[a:b]
     cue = re.compile(r"\b(?:see(?:\s+also)?|also\s+see|read|reread|trail\s+of|the\s+(?:paper|post|article|essay|book|preprint)|"
-                     r"my\s+book|(?:agenda|survey|overview|review|paper|post|book):)\s+(?=[A-Z])", re.I)
+                     r"my\s+book|(?:agenda|survey|overview|review|paper|post|book):|(?-i:wrote|published|posted|authored)(?:\s+(?-i:the|a|an))?)\s+(?=[A-Z])"
+                     # a question mid-sentence is a title: "the argument in Why honest models deceive ..."
+                     r"|\b(?-i:in|from|of)\s+(?=(?-i:Why|How|What|When|Where|Which|Is|Are|Can|Does|Do|Should|Will)\s+[a-z])", re.I)
     for m in cue.finditer(sent):
         start = a + m.end()
         if m.group(0).rstrip().endswith(":") and m.start() < 25 and text.rfind("\n", 0, a + m.start()) >= a - 1 \
@@ -477,7 +486,10 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
         words = [t.text.lower() for t in toks]
         if words[0] in _INTERJECTIONS or toks[0].text in _BREAKERS or words[0] in _PRONOUNS or body.endswith("!"):
             continue
+        line_start = text.rfind("\n", 0, s) + 1
         cue = bool(_QUOTE_CUE_BEFORE.search(text[max(0, s - 40):s - 1])) or bool(_QUOTE_CUE_AFTER.match(text, a + qe + 1)) \
+            or (re.fullmatch(r"\s*[-\u2013\u2014]+\s*", text[line_start:s - 1]) is not None   # '- "Hero Licensing"'
+                and not text[a + qe + 1:text.find("\n", a + qe) if "\n" in text[a + qe:] else len(text)].strip()) \
             or (text[s - 2:s - 1] == "(" and text[a + qe + 1:a + qe + 2] == ")"      # ("A Title"): cited
                 and ", " not in body and words[-1] not in FUNCTION_WORDS)
         caps = [t for t in toks if t.text.lower() not in FUNCTION_WORDS]
@@ -485,7 +497,8 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
         if cue:
             score = 0.85 if len(toks) >= 2 else 0.75
         elif title_case and len(toks) >= 3:
-            score = 0.7 if (":" in body or len(toks) >= 4) else 0.5
+            # '"Instruction-Following Eval (IFEval)"': a quoted name with its short form is a name
+            score = 0.7 if (":" in body or len(toks) >= 4 or re.search(r"\s\([A-Z][\w\-]{1,15}\)$", body)) else 0.5
         elif len(toks) >= 4:
             score = 0.45                 # a sentence-case quotation: maybe a title, maybe a quote
         else:
@@ -516,11 +529,33 @@ _NOT_A_NAME = frozenset("""same original above first second third last next new 
 whole full entire actual cited linked seminal famous landmark main key core relevant related other whole above-mentioned
 classic foundational latest earlier later great excellent good nice interesting important first-ever follow-up blog
 research technical final initial published one this that their our its his her your my same canonical source best single
-entry-level short long big small two three few many whole""".split())
+entry-level short long big small two three few many whole go-to definitive standard usual obvious""".split())
 _ET_AL = re.compile(r"(?<![A-Za-z\-])([A-Z][\w'\u2019\u00C0-\u024F\-]+(?:\s+(?:and|&)\s+[A-Z][\w\u00C0-\u024F\-]+)?)\s+et\s+al\.?"
                     r"(?:,?\s*\(?((?:19|20)\d\d)\)?)?")
 _WORK_FROM = re.compile(r"\b(?:recent\s+)?(?:work|paper|papers)\s+(?:from|by)\s+([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+){0,2})")
+_YEAR_PAPER = re.compile(r"\b(?:[Aa]n?|[Tt]he|[Tt]heir|[Hh]is|[Hh]er)\s+((?:19|20)\d\d)\s+(?:paper|preprint|study|article|report)\b")
+_BY_MARKER = re.compile(r"\bby\s+(([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?)(?:\s+et\s+al\.?)?\s*\[\d{1,3}(?:[,\u2013\-]\s*\d{1,3})*\])")
 _TOPIC_STOP = frozenset("the a an his her their its this that new recent old original famous quick".split())
+
+
+# Organisations whose possessive names a product or a team as often as a work ("OpenAI's Five").
+_LABS = frozenset("OpenAI DeepMind Anthropic Google Meta Microsoft Apple Amazon Nvidia NVIDIA xAI Mistral Cohere "
+                  "Conjecture Redwood Apollo METR ARC MIRI Ought EleutherAI".split())
+# Nouns after a capitalised name that make it an attribute ("OpenAI's Superalignment team").
+_ATTRIBUTE_NOUNS = frozenset("team teams model models lab labs project group division program programme api chatbot "
+                             "system systems family department office initiative platform product products".split())
+
+
+def _named_work_after(seg: str, pos: int) -> str | None:
+    """The one capitalised word after a possessive when it stands alone as a name: not followed by
+    another capitalised word (a title run) or by a noun that makes it an attribute."""
+    m = re.match(r"([A-Z][a-z\u00C0-\u024F]{2,}|[A-Z][A-Za-z]*[A-Z][A-Za-z]*)(?=(\W{1,3})(\w*))", seg[pos:])
+    if not m or m.group(1) in _BREAKERS or m.group(1) in FUNCTION_WORDS:
+        return None
+    gap, nxt = m.group(2), m.group(3)
+    if nxt[:1].isupper() and gap == " " or nxt.lower() in _ATTRIBUTE_NOUNS or nxt.lower() in _WORK_NOUNS:
+        return None
+    return m.group(1)
 
 
 def _author_refs(text: str, a: int, b: int) -> list[Mention]:
@@ -534,6 +569,19 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         # a capitalised name after the possessive is a named thing ("Anthropic's Transformer Circuits
         # Thread"): the title shapes deal with it
         cap = next((i for i, w in enumerate(words) if re.fullmatch(r"[A-Z][a-z]+", w)), len(words))
+        if cap == 0 and (one := _named_work_after(seg, m.start(2))):
+            # "Joyce's Ulysses", "Bostrom's Superintelligence": one capitalised word, a work's name
+            s, e = a + m.start(), a + m.start(2) + len(one)
+            # trusted when a person owns it and the text leads to it as to a work ("fragments of ...")
+            # or when the name recurs capitalised inside other sentences ("Eliezer's Sequences ... the Sequences")
+            recurs = len(re.findall(rf"(?<=[a-z,] ){re.escape(one)}\b", text)) >= 2
+            cued = not _ORG_WORDS.search(owner) and owner not in _LABS and bool(
+                _STRONG_CUE_BEFORE.search(text[max(0, s - 40):s]) or _WEAK_CUE_BEFORE.search(text[max(0, s - 40):s])
+                or recurs)
+            out.append(Mention(None, text[s:e], s, e, "author-ref", "", score=0.55 if cued else 0.45,
+                               topic=one, authors=[owner.split()[-1]], confidence=WORK if cued else MAYBE,
+                               reason="someone's work, by its name" + ("" if cued else ", without a cue")))
+            continue
         words = words[:cap]
         # the noun phrase ends at its first function word ("Scott's post, but ...") and at the
         # last word that names a kind of work ("Nanda's open problems list")
@@ -583,6 +631,22 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         if _names_ok(m.group(1)):
             out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.55,
                                authors=_surnames(m.group(1))[:2], reason="two authors and a reporting verb"))
+    for m in _NAME_VERB_THAT.finditer(seg):
+        # "Tallam finds that ...": one name may be a first name ("Alex argues that"), so a maybe
+        # that the author route online can settle
+        if _names_ok(m.group(1)) and m.group(1) not in _LABS and not any(o.start <= a + m.start(1) < o.end for o in out):
+            out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.45,
+                               authors=[m.group(1)], confidence=MAYBE, reason="a name and a reporting verb"))
+    for m in _YEAR_PAPER.finditer(seg):
+        # "a 2018 paper which describes ...": one work, named by its year; the sentence names its authors
+        definite = m.group(0)[:3].lower() == "the"      # "the 2022 paper": most often one named before
+        out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), "author-ref", "", score=0.45 if definite else 0.55,
+                           years=[int(m.group(1))], confidence=MAYBE if definite else WORK,
+                           reason="a paper named by its year" + (", likely one named before" if definite else "")))
+    for m in _BY_MARKER.finditer(seg):
+        # "discussed by Anthropic [10]": an author and the marker of the work cited
+        out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.6,
+                           authors=[m.group(2).split()[-1]], reason="an author with a citation marker"))
     for m in _WORK_FROM.finditer(seg):
         out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), "author-ref", "", score=0.45,
                            authors=[m.group(1).split()[-1]], confidence=MAYBE,
@@ -597,9 +661,11 @@ _REPORTING = (r"showed|show|shows|found|find|finds|proposed|propose|proposes|int
               r"suggest|suggests|studied|study|studies|call|called|coined|named|describe|described|describes")
 _NAMES_VERB = re.compile(r"(?<![A-Za-z\-])([A-Z][a-z\u00C0-\u024F'\-]+\s+(?:and|&)\s+[A-Z][a-z\u00C0-\u024F'\-]+)"
                          r"(?:\s*\((?:19|20)\d\d\))?\s+(?:" + _REPORTING + r")\b")
+_NAME_VERB_THAT = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F'\-]{2,})(?:\s+et\s+al\.?)?\s+(?:finds|found|shows|showed|"
+                             r"argues|argued|proposes|proposed|demonstrates|demonstrated|reports|reported)\s+that\b")
 # "Irving & Amodei, 2018", "Hendrycks and Gimpel (2017)", "Hubinger (2019)", "(Christiano, 2018;
 # Olsson et al., 2022)": surnames, then a year, in the shapes citation styles use.
-_SURNAME = r"(?:(?:van|von|de|der|den|du|di|da|le|la)\s+)?[A-Z][a-z\u00C0-\u024F'\u2019]*(?:[A-Z][a-z\u00C0-\u024F]+)*(?:-[A-Z][a-z\u00C0-\u024F]+)?"
+_SURNAME = r"(?:(?:van|von|de|der|den|du|di|da|le|la)\s+)?[A-Z][a-z\u00C0-\u024F'\u2019]*(?:[A-Z][a-z\u00C0-\u024F]+)*(?:[A-Z]{1,2}\b)?(?:-[A-Z][a-z\u00C0-\u024F]+)?"
 _NAMES = (rf"{_SURNAME}(?:\s*,\s*{_SURNAME}){{0,8}}(?:,?\s+(?:and|&)\s+{_SURNAME})?(?:,?\s+et\s+al\.?)?")
 _YEAR_RX = r"(?:19[5-9]\d|20[0-4]\d)[a-z]?"
 # "Burns et al. (OpenAI, 2023)", "Hubinger et al. (arXiv:1906.01820, 2019)": one word may come before the year
@@ -625,6 +691,22 @@ def _surnames(names: str) -> list[str]:
     return [w for w in re.split(r"[\s,&]+", names) if w and w[0].isupper() and w not in ("and",)]
 
 
+def _ends_a_heading(text: str, start: int, names: str) -> bool:
+    """"Top GSM8K Performance (2025)": one capitalised word after other capitalised words that
+    are not a first name (a coined name, or two words) ends a heading, not a reference."""
+    prev = text[text.rfind("\n", 0, start) + 1:start]
+    if prev.rstrip().endswith(":") and len(prev.split()) <= 8:
+        return True                       # "Superintelligence: Paths, Dangers, Strategies (2014)"
+    if re.search(r",|\band\b|&|\bet\s+al", names):
+        return False
+    last = prev.split()[-3:]
+    if len(last) >= 2 and last[-1] in FUNCTION_WORDS and any(w[:1].isupper() for w in last[:-1]):
+        return True                       # "The Precipice: ... the Future of Humanity (2020)"
+    before = prev.split()[-2:]
+    caps = [w for w in before if w[:1].isupper() and not re.fullmatch(r"[A-Z]\.?", w)]
+    return bool(caps) and (len(caps) == 2 or any(_is_acronymish(w) for w in caps))
+
+
 def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
     out: list[Mention] = []
     seg = text[a:b]
@@ -634,7 +716,7 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
                            years=[int(year[:4])], reason=why))
 
     for m in _NARRATIVE_REF.finditer(seg):
-        if _names_ok(m.group(1)):
+        if _names_ok(m.group(1)) and not _ends_a_heading(text, a + m.start(1), m.group(1)):
             add(a + m.start(1), a + m.end(), m.group(1), m.group(2), "authors and a year")
     for p in _PAREN.finditer(seg):
         pos = a + p.start(1)
@@ -657,11 +739,23 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
         if not re.search(r",|\bet\s+al|\band\b|&", m.group(0)):
             continue                      # "Anthropic 2024" needs a comma or "et al." to be a reference
         add(s, a + m.end(), m.group(1), m.group(2), "authors and a year")
+    for m in _CALLED.finditer(text, a, b):
+        out.append(Mention(None, m.group(2), m.start(2), m.end(2), "alias", "", score=0.6,
+                           reason=f"a {m.group(1).lower()} the text names"))
     return out
 
 
-_NAME_NOUN_AFTER = re.compile(r"\s+(?:paper|method|approach|dataset|data\s+set|data|benchmark|corpus|suite|"
-                              r"leaderboard|eval|evals|evaluation)\b", re.I)
+# "a new dataset from Fudan University called CrowdTrack"
+_CALLED = re.compile(r"\b(dataset|benchmark|corpus|suite|method|technique|framework|paper|model|agent|library|"
+                     r"environment)\b[^.;:\n]{0,60}?\b(?:called|named|dubbed)\s+[\"\u201c]?([A-Z][\w\-]+)", re.I)
+_NAME_NOUN_AFTER = re.compile(r"\s+(?:paper|method|approach|dataset|data\s+set|benchmark|corpus|suite|"
+                              r"leaderboard|eval|evals)\b", re.I)
+# "was introduced", "(harder, 10-choice variant) was proposed": a coined name whose origin the text tells
+_NAME_INTRODUCED = re.compile(r"(?:\s*\([^()\n]{1,60}\))?\s+(?:was|were)\s+(?:first\s+)?(?:introduced|proposed|released|"
+                              r"published|presented)\b|,?\s+(?:introduced|proposed)\s+(?:by|in)\s+[A-Z]")
+# Acronyms of a field or a kind of thing, never the name of one work.
+_GENERIC_ACRONYMS = frozenset("""AI AGI ASI ML DL RL NLP LLM LLMs LM LMs NN NNs CNN RNN GPU GPUs TPU API APIs SOTA
+CoT QA FAQ PDF URL HTML JSON CPU""".split())
 
 
 def _nickname_candidates(text: str, a: int, b: int) -> list[Mention]:
@@ -671,6 +765,8 @@ def _nickname_candidates(text: str, a: int, b: int) -> list[Mention]:
     for m in re.finditer(r"(?<![\w\-])([A-Z][a-z]*[A-Z][\w\-]*|[A-Z]{3,}[\w\-]*)(?![\w\-])", text[a:b]):
         tok = m.group(1)
         s, e = a + m.start(1), a + m.end(1)
+        if tok in _GENERIC_ACRONYMS or re.fullmatch(r"(?:[A-Z][a-z]{2,}){2,}", tok) and s == text.rfind("\n", 0, s) + 1:
+            continue                      # "LLM evaluation"; "LimitationsSignificant" (words glued by a scraper)
         before = text[max(a, s - 30):s]
         end_paren = e + 1 if text[e:e + 1] == ")" and text[s - 1:s] == "(" else e
         if CITATION_MARKER.match(text, end_paren):
@@ -678,8 +774,37 @@ def _nickname_candidates(text: str, a: int, b: int) -> list[Mention]:
         elif _NAME_NOUN_AFTER.match(text, e):
             noun = _NAME_NOUN_AFTER.match(text, e).group(0).strip().lower()
             out.append(Mention(None, tok, s, e, "alias", "", score=0.6, reason=f"a name followed by \"{noun}\""))
-        elif re.search(r"\b(?:works?\s+like|methods?\s+like|papers?\s+like|used\s+in|or\s+in)\s+$", before, re.I):
+        elif _NAME_INTRODUCED.match(text, e):
+            out.append(Mention(None, tok, s, e, "alias", "", score=0.6, reason="a name the text says was introduced"))
+        elif re.search(r"\b(?:works?\s+like|methods?\s+like|papers?\s+like|datasets?\s+like|benchmarks?\s+like|"
+                       r"used\s+in|or\s+in)\s+$", before, re.I):
             out.append(Mention(None, tok, s, e, "alias", "", score=0.55, reason="a name in a list of works"))
+    return out
+
+
+# "the system card for Claude Opus 4.6", "the Gemini technical report", "Llama 3 model card"
+_REPORT_FOR = re.compile(r"\b(?:system|model)\s+card\s+(?:for|of)\s+(?:[A-Z](?:[\w.\-]*\w)?)(?:\s+(?:[A-Z](?:[\w.\-]*\w)?|\d(?:[\w.]*\w)?)){0,3}"
+                         r"|\b(?:[A-Z](?:[\w.\-]*\w)?)(?:\s+(?:[A-Z](?:[\w.\-]*\w)?|\d(?:[\w.]*\w)?)){0,3}\s+(?:[Tt]echnical\s+[Rr]eport|"
+                         r"[Ss]ystem\s+[Cc]ard|[Mm]odel\s+[Cc]ard)\b")
+# "scored 86% on Cybench", "accuracy on FooQA": a benchmark named by what models score on it
+_SCORED_ON = re.compile(r"\b(?:scor(?:ed|es|e|ing)|accuracy|performance|results?|sota|state of the art)\s+(?:of\s+)?"
+                        r"(?:[~\u2248]?\d[\d.,]*\s*%?\s+)?on\s+(?:the\s+)?((?-i:[A-Z][\w\-]{2,}))(?![\w\-])", re.I)
+
+
+def _report_and_benchmark_names(text: str, a: int, b: int) -> list[Mention]:
+    """A model's report or card, and benchmarks named by what models score on them."""
+    out = []
+    for m in _REPORT_FOR.finditer(text, a, b):
+        if m.group(0).split()[0] in _NO_START:
+            continue
+        out.append(Mention(None, m.group(0), m.start(), m.end(), "alias", "", score=0.6, topic=m.group(0),
+                           reason="a model's report or card"))
+    for m in _SCORED_ON.finditer(text, a, b):
+        name = m.group(1)
+        if name in _GENERIC_ACRONYMS or name in _NOT_SURNAMES or name in _BREAKERS:
+            continue
+        out.append(Mention(None, name, m.start(1), m.end(1), "alias", "", score=0.55, topic=name,
+                           reason="a benchmark models score on"))
     return out
 
 
@@ -759,14 +884,17 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         cands += _author_refs(text, s, e)
         cands += _name_year_refs(text, s, e)
         cands += _nickname_candidates(text, s, e)
+        cands += _lead_in_titles(text, s, e)
+        cands += _sentence_case_spans(text, s, e)
+        cands += _report_and_benchmark_names(text, s, e)
     cands += _line_titles(text, layout)
+    cands += _title_by_author_lines(text)
     blocked = [(lk.anchor_start, lk.anchor_end) for lk in found_links if lk.target == links.NOT_WORK]
     cands = [c for c in cands if (c.kind != "title" or c.score >= MIN_SCORE)
              and not any(a <= c.start and c.end <= b for a, b in blocked)]
     kept = _resolve_overlaps(text, cands)
-    kept = _defined_nicknames(text, kept)
-    out = []
-    for m in kept:
+
+    def place(m: Mention) -> Mention:
         s, e = sentence_of(m.start)
         m.file = file
         m.sentence = text[s:e].strip() if e > s else text[max(0, m.start - 100):m.end + 100].strip()
@@ -774,12 +902,31 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         m.authors = list(dict.fromkeys(m.authors + authors))
         m.years = list(dict.fromkeys(m.years + years))
         m.norm = normalise(m.surface)
-        if _judge(text, m, layout):
-            out.append(m)
-    return out
+        return m
+
+    judged = [m for m in map(place, kept) if _judge(text, m, layout)]
+    # a nickname takes the confidence its definition earned ("Large Language Models (LLMs)" is a term)
+    return [m if m.sentence else place(m) for m in _defined_nicknames(text, judged)]
 
 
-_LINE_TITLE_END = re.compile(r"\s+\(|\s+by\s+[A-Z]|\s+[-\u2013\u2014]\s+|[.;]\s|[.;]?$|:\s+(?=[a-z])")
+_LINE_TITLE_END = re.compile(r"\s+[([]|\s+by\s+[A-Z]|\s+[-\u2013\u2014]\s+|[.;]\s|[.;]?$|:\s+(?=[a-z])")
+
+
+_TITLE_BY_AUTHOR_LINE = re.compile(r"^[ \t]*(?:[-*\u2022]\s+)?([^\n.!?:;()]{3,120}?)\s+by\s+((?:[\w'\u2019\-]+\.?\s+){0,2}[\w'\u2019\-]+"
+                                   r"(?:\s+et\s+al)?)\.(?:\s|$)", re.M)
+
+
+def _title_by_author_lines(text: str) -> list[Mention]:
+    """"concrete problems in AI safety by amodei et al. the 2016 paper that ...": reading lists
+    written in lower case, each entry a line that opens with a title and its author. Two or more
+    such lines make the pattern; one could be any sentence."""
+    hits = [m for m in _TITLE_BY_AUTHOR_LINE.finditer(text)
+            if len(m.group(1).split()) <= 12 and m.group(1).split()[0].lower() not in _PRONOUNS
+            and not re.search(r"\b(?:is|was|are|were|written|made|built|posted|published)\s*$", m.group(1))]
+    if len(hits) < 2:
+        return []
+    return [Mention(None, m.group(1), m.start(1), m.end(1), "title", "", score=0.65,
+                    reason="a line that opens with a title and its author") for m in hits]
 
 
 def _line_titles(text: str, layout: Layout) -> list[Mention]:
@@ -788,6 +935,12 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
     perspective"). Only the layout's evidence (``list_item_title``) makes one a work."""
     out = []
     for line in layout.lines:
+        if line.between_names:
+            start = line.start + len(line.text) - len(line.text.lstrip())
+            end = line.start + len(line.text.rstrip())
+            out.append(Mention(None, text[start:end], start, end, "title", "", score=0.75,
+                               reason="a title under its author's name in a listing"))
+            continue
         if line.heading and line.byline_next:        # a work's title over its authors
             start = line.start + len(line.text) - len(line.text.lstrip())
             end = line.start + len(line.text.rstrip())
@@ -796,18 +949,74 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
                                    reason="a heading over a line of authors"))
             continue
         start, body = layout.item_body(line)
-        if not body[:1].isupper():
-            continue
+        if not body[:1].isupper() or (not line.list_item and len(body.split()) > 30):
+            continue                      # a paragraph of prose is not a reading-list entry
         end_m = _LINE_TITLE_END.search(body)
         end = start + (end_m.start() if end_m else len(body))
         toks = _tokens(text, start, end)
-        if not 2 <= len(toks) <= 24 or toks[0].text in _BREAKERS or any(t.text.lower() in _PRONOUNS for t in toks):
+        one_word_by_person = len(toks) == 1 and len(toks[0].text) >= 4 and bool(
+            re.match(r"\s*\([A-Z][\w.\-]+(?:\s+[A-Z][\w.\-]+){1,3}\)\s*$", text[end:line.end]))
+        if not (2 <= len(toks) <= 24 or one_word_by_person) or toks[0].text in _BREAKERS \
+                or any(t.text.lower() in _PRONOUNS for t in toks):
             continue
         end = toks[-1].end + (1 if text[toks[-1].end:toks[-1].end + 1] == "?" else 0)
-        if layout.list_item_title(start, end):
+        if re.match(r"\s+by\s+[A-Z][\w\-]*(?:\s+(?:et\s+al\.?|[A-Z][\w\-]*))*\s*(?:\[\d+\])?\s+[a-z]", text[end:line.end]):
+            continue                      # "In a model discussed by Anthropic [10] a neuron ...": prose
+        if line.under_works_heading and not layout.list_item_title(start, end):
+            out.append(Mention(None, text[start:end], start, end, "title", "", score=0.65,
+                               reason="an item of a list of works (by its heading)"))
+        elif layout.list_item_title(start, end):
             out.append(Mention(None, text[start:end], start, end, "title", "", score=0.65,
                                reason="a line of a reading list (with an author, a year or a label)"))
     return out
+
+
+_SPAN_END = re.compile(r"[,;:!?()\[\]\"\u201c\u201d]|\.(?:\s|$)|\s[-\u2013\u2014]\s")
+
+
+def _sentence_case_spans(text: str, a: int, b: int) -> list[Mention]:
+    """Sentence-case titles with no cue ("... as argued in Reward is not the optimization target
+    by ..."): a capitalised word inside a sentence followed by lower-case words, up to the next
+    punctuation. Only a title match online can tell these from a name starting a clause, so they
+    are "maybe" candidates for ``kb seed add`` to weigh, never works offline."""
+    out = []
+    toks = _tokens(text, a, b)
+    for i, t in enumerate(toks[1:], 1):
+        prev = toks[i - 1]
+        if not (t.text[0].isupper() and t.text[1:].islower()) or t.text in _NO_START or t.text in _NOT_SURNAMES \
+                or re.match(r"I\b|I['\u2019]", t.text) \
+                or t.text in _WH or not prev.text.islower() or _gap(text, prev, t) != " " or _possessive(t.text):
+            continue
+        stop = _SPAN_END.search(text, t.end, b)
+        end = stop.start() if stop else b
+        span = [x for x in toks[i:] if x.end <= end]
+        if not 4 <= len(span) <= 16 or any(_is_cap(x.text) for x in span[1:]) \
+                or any(x.text.lower() in _PRONOUNS for x in span) or span[-1].text in FUNCTION_WORDS:
+            continue
+        out.append(Mention(None, text[t.start:span[-1].end], t.start, span[-1].end, "title", "", score=0.4,
+                           confidence=MAYBE, reason="a sentence-case span inside a sentence"))
+    return out
+
+
+_LEAD_IN = re.compile(r"[^()\n]{0,60}?\b(?:is|are|was|were)\s+(?=[A-Z])")
+_AUTHOR_YEAR_AFTER = re.compile(r"\s*\([^()\n]{0,120}(?:19|20)\d\d[a-z]?\)")
+
+
+def _lead_in_titles(text: str, a: int, b: int) -> list[Mention]:
+    """"A nice follow-up is Probing the geometry of refusal directions (Lee & Park, 2024)": a
+    sentence-case span after "is", up to the authors and year in brackets that cite it."""
+    lead = _LEAD_IN.match(text, a, b)
+    if not lead:
+        return []
+    start = lead.end()
+    paren = text.find("(", start, b)
+    if paren < 0 or not _AUTHOR_YEAR_AFTER.match(text, paren - 1 if text[paren - 1] == " " else paren):
+        return []
+    toks = _tokens(text, start, paren)
+    if not 3 <= len(toks) <= 24 or any(t.text.lower() in _PRONOUNS for t in toks) or toks[0].text in _BREAKERS:
+        return []
+    return [Mention(None, text[start:toks[-1].end], start, toks[-1].end, "title", "", score=0.6,
+                    reason="a title after \"is\", with its authors and year")]
 
 
 # -- deciding --------------------------------------------------------------------------------
@@ -816,9 +1025,16 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
 TRUST_SCORE = 0.55
 _ORG_WORDS = re.compile(r"(?:^|\s)(?:of|at|from)?\s*(?:OpenAI|DeepMind|Google(?:\s+DeepMind)?|Anthropic|Meta|Microsoft|"
                         r"University|Institute|Center|Centre|Lab|Labs|Laboratory|Foundation|Inc|Ltd|College|School|"
-                        r"Department|Society|Association|Committee|Council|Agency|Corporation)\b[\w\s]*$")
+                        r"Department|Society|Association|Committee|Council|Agency|Corporation|Forum|Newsletter|Podcast|Wiki)\b[\w\s\-]*$")
 _GLUED_DIGITS = re.compile(r"[a-z]\d+\b|\b\d+[A-Z][a-z]")
 _SHOUTED = re.compile(r"\b(?:NOT|AND|OR|BUT|ALL|ONLY|NO|NEVER|ALWAYS|VERY|MUST|THE|IS|ARE)\b")
+
+
+# What a text says right after a method's name when it explains the method, not a work.
+_TERM_EXPLAINED = re.compile(r"\s+(?:involves|involve|refers\s+to|means|denotes|is\s+(?:a|an)\s+(?:\w+\s+)?(?:method|technique|"
+                             r"approach|framework|family|way|process|procedure|paradigm|field|term))\b")
+# The paragraph under a heading that names a work speaks of it as one.
+_CALLED_THIS = re.compile(r"\s*\n\s*[^\n]{0,200}?\b(?:this|the)\s+(?:book|paper|essay|novel|report|preprint)\b", re.I)
 
 
 def _judge(text: str, m: Mention, layout: Layout) -> bool:
@@ -842,16 +1058,24 @@ def _judge(text: str, m: Mention, layout: Layout) -> bool:
     line = layout.line_at(m.start)
     cue = "cue" in m.reason or "quoted" in m.reason
     if line is not None and line.heading and not line.byline_next and not cue and layout.fills_line(m.start, m.end):
-        score = min(score, 0.45)
-        why.append("but a heading")
+        if _CALLED_THIS.match(text, line.end):
+            score = max(score, 0.7)       # "Human Compatible: AI and ...\n\nThis goal of this book is ..."
+            why.append("a heading the text goes on to call a book or paper")
+        else:
+            score = min(score, 0.45)
+            why.append("but a heading")
     elif line is not None and line.heading and line.byline_next and layout.fills_line(m.start, m.end):
         score += 0.3
         why.append("a heading over a byline")
-    if layout.after_caption_label(m.start):
+    if line is not None and line.between_names and layout.fills_line(m.start, m.end):
+        score = max(score, 0.75)
+        why.append("a title under its author's name in a listing")
+    if layout.after_caption_label(m.start) or (line is not None and line.caption and not cue):
         score = min(score, 0.3)
         why.append("but a figure caption")
     words = m.surface.split()
-    if _ORG_WORDS.search(m.surface) and len(words) <= 6 and not cue:
+    org = _ORG_WORDS.search(m.surface)
+    if org and (len(words) <= 6 or len(m.surface[org.start():].split()) <= 6) and not cue:
         score -= 0.35
         why.append("but an organisation's name")
     acro = re.match(r"\s*\(([A-Z][A-Za-z]{1,7})\)", text[m.end:m.end + 12])
@@ -859,10 +1083,16 @@ def _judge(text: str, m: Mention, layout: Layout) -> bool:
             w[0] for w in re.findall(r"[A-Za-z][\w\-]*", m.surface) if w.lower() not in FUNCTION_WORDS).upper():
         score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback (RLHF)": a term
         why.append("but a term introducing its acronym")
+    if _TERM_EXPLAINED.match(text, m.end) and not cue and ":" not in m.surface:
+        score -= 0.3                      # "Reinforcement Learning from Human Feedback involves humans rating ..."
+        why.append("but a term the text explains")
+    if m.surface.count(":") >= 2:
+        score -= 0.4                      # "Patreon: Ko-fi: Transcript:"
+        why.append("but a run of labels")
     if _GLUED_DIGITS.search(m.surface):
         score -= 0.4
         why.append("but names with footnote digits")
-    if _SHOUTED.search(m.surface):
+    if _SHOUTED.search(m.surface) and not m.surface.isupper():   # an all-caps title is a PDF's title
         score -= 0.3
         why.append("but shouted words")
     if m.reason == "" and sum(any(c.isalpha() for c in w) and w[0].isupper() for w in words) < 2 and len(words) > 1:
@@ -956,13 +1186,20 @@ def _resolve_overlaps(text: str, cands: list[Mention]) -> list[Mention]:
             c.id, c.alias_title, c.alias_kind, c.score = k.id, k.alias_title, k.alias_kind, max(c.score, k.score)
             kept[kept.index(k)] = c
             continue
-        if c.kind == "title" and k.kind in ("alias", "author-ref") and c.score >= 0.65 \
+        if c.kind == "title" and k.kind in ("alias", "author-ref") and c.score >= 0.65 and len(clash) == 1 \
                 and all(c.start < x.start and x.end <= c.end + len(_cue_word(text, c.end)) and x.id != c.id for x in clash) \
                 and len(_TOKEN.findall(c.surface)) >= 4:
             # "the Acquisition of Chess Knowledge in FooZero paper": a nickname inside a title
             for x in clash:
                 kept.remove(x)
             kept.append(c)
+            continue
+        if c.kind == "title" and len(clash) == 1 and k.kind == "url" and c.start < k.start < c.end <= k.end:
+            # a title glued to the URL after it (scraped text): the title is what comes before
+            head = re.sub(r"\W+$", "", text[c.start:k.start])
+            if len(_TOKEN.findall(head)) >= 2:
+                kept.append(Mention(None, head, c.start, c.start + len(head), "title", "", score=c.score,
+                                    reason=c.reason))
             continue
         if c.kind == "title" and len(clash) == 1 and k.kind in ("alias", "author-ref", "doi", "arxiv", "url") \
                 and c.start <= k.start and k.end <= c.end:

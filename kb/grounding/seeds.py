@@ -39,6 +39,14 @@ ACCEPT = 0.9            # similarity needed to accept a title
 ACCEPT_WEAK = 0.96      # ... for a candidate that does not look much like a title
 AMBIGUOUS = 0.75        # below ACCEPT but above this: kept with its candidates
 SEARCH_LIMIT = 10
+# A candidate the extractor listed as "maybe" becomes a work only on an almost exact title match,
+# and is rejected when the best match is nothing like it; in between it stays for a human.
+MAYBE_ACCEPT = 0.95
+MAYBE_REJECT = 0.6
+# At most this many "maybe" candidates of one run are weighed online (one request each).
+MAYBE_REQUESTS = 40
+# How many same-named authors the author route reads the papers of.
+AUTHOR_CANDIDATES = 3
 MANUAL_DOCUMENT = "(command line)"
 _GENERIC = frozenset("paper papers post work book article essay report plan take quick thread results result "
                      "analysis model models transformer framework theorem argument agenda proposal sequence "
@@ -130,12 +138,15 @@ class Resolver:
         by_key: dict[str, Mention] = {}
         for m in mentions:
             key = mention_key(m)
-            if key not in by_key or m.score > by_key[key].score:
+            if key not in by_key or (m.confidence != MAYBE, m.score) > (by_key[key].confidence != MAYBE,
+                                                                         by_key[key].score):
                 by_key[key] = m
         outcomes: dict[str, Outcome] = {}
         todo: dict[str, Mention] = {}
         for key, m in by_key.items():
             cached = self._cached(key) if self.use_cache else None
+            if cached is not None and cached.status == "maybe" and m.confidence != MAYBE:
+                cached = None             # weighed as a maybe before; trusted here
             if cached is not None:
                 outcomes[key] = cached
                 self.requests_saved += 1
@@ -201,6 +212,8 @@ class Resolver:
         return row[0] if row else None
 
     async def _resolve_one(self, m: Mention) -> Outcome:
+        if m.confidence == MAYBE:
+            return await self._weigh_maybe(m)
         if m.alias_kind in ("book", "post"):
             return Outcome("not-in-s2", note=f"a {m.alias_kind}; Semantic Scholar does not hold it")
         if m.kind == "url":
@@ -253,6 +266,37 @@ class Resolver:
             return Outcome("unresolved", candidates=candidates[:3], note="the alias table's title was not found")
         return self._miss(m, candidates, "no paper with this title")
 
+    async def _weigh_maybe(self, m: Mention) -> Outcome:
+        """A candidate the extractor was unsure of, weighed by the API: a title-shaped one by
+        the title match's similarity, a coined name ("the sleeper agents paper") by a paper whose
+        main title is that name. Confirmed, it resolves like any work; clearly nothing, it is
+        rejected; otherwise it stays "maybe" for a human, with what the API offered."""
+        if m.kind == "author-ref":
+            found = await self._by_author_papers(m, _topic_words(m), formal=True)
+            if found is not None and found.status == "resolved":
+                found.note = "a maybe the author's papers confirmed"
+                return found
+            return Outcome("maybe", candidates=found.candidates if found else [], note=m.reason)
+        if m.kind == "alias":
+            named = await self._by_nickname(Mention(m.file, m.topic or m.surface, m.start, m.end, "alias", m.sentence,
+                                                    score=m.score))
+            if named.status == "resolved":
+                named.note = "a maybe: a paper carries this name"
+                return named
+            return Outcome("maybe", candidates=named.candidates, note=m.reason)
+        found = await self.client.match_title(m.surface)
+        sim = title_similarity(m.surface, found.get("title") or "") + _hint_bonus(m, found) \
+            if found and found.get("paperId") else 0.0
+        if found and found.get("paperId") and _title_starts(m.surface, found.get("title") or ""):
+            sim = max(sim, 1.0)       # a sentence-case span that ran on past its title: "<title> is subtle"
+        if sim >= MAYBE_ACCEPT:
+            return Outcome("resolved", found, found["paperId"], resolved_by="match",
+                           note=f"a maybe the title match confirmed ({sim:.2f})")
+        if sim < MAYBE_REJECT:
+            return Outcome("rejected", note=f"a maybe the title match found nothing like ({sim:.2f})")
+        return Outcome("maybe", candidates=[_candidate(found, sim)],
+                       note=f"{m.reason}; the title match is close but not enough ({sim:.2f})")
+
     async def _by_nickname(self, m: Mention) -> Outcome:
         """A coined name in a context that says it is a work ("works like REMEDI"): accept a
         paper whose main title is that name ("NoiseCLR: A Contrastive ...")."""
@@ -278,9 +322,15 @@ class Resolver:
             if named.status in ("resolved", "ambiguous"):
                 return named
         if m.authors and m.years and (not words or m.reason.startswith("authors and a year")):
-            return await self._by_author_year(m)
-        if not words or not m.authors:
+            found = await self._by_author_year(m)
+            if found.status == "resolved":
+                return found
+            return await self._by_author_papers(m, _topic_words(m)) or found
+        if not m.authors:
             return Outcome("unresolved", note="an author reference without a topic; resolve it by hand")
+        if not words:
+            return await self._by_author_papers(m, _topic_words(m)) or \
+                Outcome("unresolved", note="an author reference without a topic; resolve it by hand")
         answer = await self.client.search(" ".join(words), limit=SEARCH_LIMIT)
         fits = []
         for p in answer.get("data") or []:
@@ -295,17 +345,53 @@ class Resolver:
         if fits:
             return Outcome("ambiguous", candidates=[_candidate(p, 0.0) for p in fits[:3]],
                            note="several papers by this author fit")
-        return Outcome("unresolved", note="no paper by this author on this topic")
+        return await self._by_author_papers(m, _topic_words(m)) or \
+            Outcome("unresolved", note="no paper by this author on this topic")
 
+    @property
+    def client_has_authors(self) -> bool:
+        return hasattr(self.client, "search_authors")
+
+    async def _by_author_papers(self, m: Mention, words: list[str], *, formal: bool = False) -> Outcome | None:
+        """The author route: find the first named author (``/author/search``), read their
+        papers, keep those of the year (one either side) that the other named author shares,
+        and pick the one whose title or abstract shares most words with the sentence. None when
+        the route has nothing to say (no such author, no paper fits)."""
+        if not self.client_has_authors or not m.authors or not (m.years or words):
+            return None
+        if not m.years and not formal and not re.search(r"\bet\s+al\b|\band\b|&", m.surface):
+            return None                   # "Nate's essay": a first name, no citation to follow
+        surname = normalise(m.authors[0])
+        people = [a for a in await self.client.search_authors(m.authors[0], limit=10)
+                  if normalise(a.get("name") or "").split()[-1:] == [surname]][:AUTHOR_CANDIDATES]
+        fits: dict[str, tuple[int, dict]] = {}
+        for person in people:
+            for p in await self.client.author_papers(person["authorId"]):
+                year = p.get("year")
+                if m.years and not (isinstance(year, int) and any(abs(year - y) <= 1 for y in m.years)):
+                    continue
+                names = normalise(" ".join((a or {}).get("name") or "" for a in p.get("authors") or [])).split()
+                if not all(normalise(a) in names for a in m.authors[1:2]):
+                    continue
+                text = normalise((p.get("title") or "") + " " + (p.get("abstract") or ""))
+                fits[p["paperId"]] = (sum(_stem_in(w, text) for w in words), p)
+        ranked = sorted(fits.values(), key=lambda x: -x[0])
+        if not ranked:
+            return None
+        need = 1 if m.years else 2                  # without a year the topic must say more
+        best_score, best = ranked[0]
+        if (len(ranked) == 1 and (m.years or best_score >= need)) or \
+                (best_score >= need and best_score > ranked[1][0]):
+            return Outcome("resolved", best, best["paperId"], resolved_by="author",
+                           note="the author's papers" + (" of that year" if m.years else "") + " on this topic")
+        return Outcome("ambiguous", candidates=[_candidate(p, 0.0) for _, p in ranked[:3]],
+                       note="several papers by this author fit")
 
     async def _by_author_year(self, m: Mention) -> Outcome:
         """"Hubinger (2019)", "Irving & Amodei, 2018": search the words of the sentence that say
         what the work is about, in that year (one either side), and keep papers by that author;
         the one sharing most topic words wins."""
-        ref = normalise(m.surface).split()
-        words = [w for w in normalise(m.topic or m.sentence).split()
-                 if len(w) > 3 and w not in _STOP and w not in _GENERIC and w not in ref and not w.isdigit()]
-        words = list(dict.fromkeys(words))[:6]
+        words = _topic_words(m)
         if not words:
             return Outcome("unresolved", note="an author reference without a topic; resolve it by hand")
         years = f"{min(m.years) - 1}-{max(m.years) + 1}"
@@ -326,6 +412,22 @@ class Resolver:
             return Outcome("ambiguous", candidates=[_candidate(p, 0.0) for _, p in fits[:3]],
                            note="several papers by these authors in that year fit")
         return Outcome("unresolved", note="no paper by these authors in that year on this topic")
+
+
+def _title_starts(span: str, title: str) -> bool:
+    """The span begins with the whole title (four words or more) and runs on for at most a
+    clause: the extractor could not tell where a sentence-case title ended."""
+    a, b = normalise(span).split(), normalise(title).split()
+    return len(b) >= 4 and a[:len(b)] == b and len(a) - len(b) <= 6
+
+
+def _topic_words(m: Mention) -> list[str]:
+    """What the sentence around an author reference says the work is about: its content words,
+    without the reference itself."""
+    ref = normalise(m.surface).split()
+    words = [w for w in normalise(m.topic or m.sentence).split()
+             if len(w) > 3 and w not in _STOP and w not in _GENERIC and w not in ref and not w.isdigit()]
+    return list(dict.fromkeys(words))[:6]
 
 
 def _stem_in(word: str, text: str) -> bool:
@@ -456,8 +558,10 @@ async def add_mentions(store: Store, client, groups: list[tuple[str, str, str, l
     """Resolve and store mentions grouped by document: (path, sha256, kind, mentions). A
     document added again replaces its earlier mentions; cached answers (and hand fixes) are
     reused."""
-    # mentions the extractor is unsure of are kept for a human ("maybe") and cost no request
+    # mentions the extractor is unsure of are weighed online when they have a title's shape or a
+    # coined name (a bounded number of requests); the rest are kept for a human ("maybe")
     all_mentions = [m for _, _, _, ms in groups for m in ms if m.confidence != MAYBE]
+    all_mentions += _worth_weighing([m for _, _, _, ms in groups for m in ms if m.confidence == MAYBE])
     resolver = Resolver(client, store, forum=forum)
     before, forum_before = getattr(client, "requests_sent", 0), getattr(forum, "requests_sent", 0)
     outcomes = await resolver.resolve(all_mentions)
@@ -503,6 +607,20 @@ async def add_mentions(store: Store, client, groups: list[tuple[str, str, str, l
     report.new_seeds = make_seeds(store, seed_papers, source)
     report.seeds = len(set(seed_papers))
     return report
+
+
+def _worth_weighing(maybes: list[Mention]) -> list[Mention]:
+    """The "maybe" candidates an online check can settle: title shapes and coined names without
+    an id (a model name used as a concept keeps its alias id and stays for a human), best first."""
+    worth = [m for m in maybes if not m.id and not m.url and m.alias_kind not in ("book", "post")
+             and ((m.kind == "title" and m.score >= QUERY_SCORE) or (m.kind == "alias" and not m.alias_title)
+                  or (m.kind == "author-ref" and m.reason == "a name and a reporting verb"))]
+    seen, out = set(), []
+    for m in sorted(worth, key=lambda m: -m.score):
+        if mention_key(m) not in seen:
+            seen.add(mention_key(m))
+            out.append(m)
+    return out[:MAYBE_REQUESTS]
 
 
 async def add_documents(store: Store, client, paths: list[Path], aliases: AliasTable, *, forum=None) -> AddReport:

@@ -76,6 +76,18 @@ class RuleMatcher:
             else:
                 self._exact_first[first].append(pi)
         self._cache: dict[str, tuple[int, ...]] = {}
+        # Each word of a phrase as the set of tokens it accepts (None: a prefix): membership
+        # tests instead of string building, on the hot path of a million abstracts.
+        self._forms: list[tuple[frozenset[str] | None, ...]] = [
+            tuple(None if wild and j == len(words) - 1 else self._forms_of(w) for j, w in enumerate(words))
+            for words, wild in self.phrases]
+
+    @staticmethod
+    def _forms_of(word: str) -> frozenset[str]:
+        forms = {word, word + "s", word + "es"}
+        if word.endswith("y"):
+            forms.add(word[:-1] + "ies")
+        return frozenset(forms)
 
     @staticmethod
     def _word_matches(token: str, word: str, prefix: bool) -> bool:
@@ -105,17 +117,26 @@ class RuleMatcher:
             return []
         tokens = TOKEN.findall(text.lower())
         spans: list[tuple[int, int, int]] = []
+        cache, candidates = self._cache, self._candidates
+        forms, phrases, size = self._forms, self.phrases, len(tokens)
         for i, token in enumerate(tokens):
-            for pi in self._candidates(token):
-                words, wild = self.phrases[pi]
-                n = len(words)
+            found = cache.get(token)
+            if found is None:
+                found = candidates(token)
+            for pi in found:
+                accept = forms[pi]
+                n = len(accept)
                 if n == 1:
                     spans.append((pi, i, i + 1))
                     continue
-                if i + n > len(tokens) or not self._word_matches(token, words[0], False):
+                if i + n > size or token not in accept[0]:
                     continue
-                if all(self._word_matches(tokens[i + j], words[j], wild and j == n - 1)
-                       for j in range(1, n)):
+                for j in range(1, n):
+                    ok = accept[j]
+                    if not (tokens[i + j] in ok if ok is not None
+                            else tokens[i + j].startswith(phrases[pi][0][j])):
+                        break
+                else:
                     spans.append((pi, i, i + n))
         return spans
 
@@ -123,12 +144,12 @@ class RuleMatcher:
         """Indices of the phrases occurring in ``text``."""
         return {pi for pi, _, _ in self.spans_in(text)}
 
-    def _mentions(self, text: str | None) -> dict[int, list[frozenset[int]]]:
-        """Per theme, its distinct mentions in ``text``: phrases of the theme whose occurrences
-        overlap anywhere in the text ("visual cortex" and "cortex", "power law*" and
-        "power-law") are one mention, so that one sentence cannot count twice."""
+    def _mentions(self, spans: list[tuple[int, int, int]]) -> dict[int, list[frozenset[int]]]:
+        """Per theme, its distinct mentions among a text's phrase ``spans``: phrases of the theme
+        whose occurrences overlap anywhere in the text ("visual cortex" and "cortex", "power law*"
+        and "power-law") are one mention, so that one sentence cannot count twice."""
         by_theme: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-        for span in self.spans_in(text):
+        for span in spans:
             for ti in self.phrase_themes[span[0]]:
                 by_theme[ti].append(span)
         out: dict[int, list[frozenset[int]]] = {}
@@ -159,20 +180,28 @@ class RuleMatcher:
         plus BODY_WEIGHT when in abstract/TLDR; themes with no phrase are absent. A mention
         in the title alone stays under the default rule threshold (2.0): one phrase never
         tags a paper by itself."""
-        out: dict[int, float] = defaultdict(float)
-        for weight, text in ((TITLE_WEIGHT, title), (BODY_WEIGHT, body)):
-            for ti, mentions in self._mentions(text).items():
-                out[ti] += weight * len(mentions)
-        return {self.slugs[ti]: s for ti, s in out.items()}
+        return self.explain(title, body)[0]
 
     def matched_keywords(self, title: str | None, body: str | None = None) -> dict[str, list[str]]:
         """Which phrases fired for which theme, to explain a rule tag."""
-        out: dict[str, list[str]] = defaultdict(list)
-        for pi in sorted(self.phrases_in(title) | self.phrases_in(body)):
+        return self.explain(title, body)[1]
+
+    def explain(self, title: str | None, body: str | None = None
+                ) -> tuple[dict[str, float], dict[str, list[str]]]:
+        """(:meth:`scores`, :meth:`matched_keywords`) from one pass over the texts."""
+        title_spans, body_spans = self.spans_in(title), self.spans_in(body)
+        if not title_spans and not body_spans:
+            return {}, {}
+        out: dict[int, float] = defaultdict(float)
+        for weight, spans in ((TITLE_WEIGHT, title_spans), (BODY_WEIGHT, body_spans)):
+            for ti, mentions in self._mentions(spans).items():
+                out[ti] += weight * len(mentions)
+        keywords: dict[str, list[str]] = defaultdict(list)
+        for pi in sorted({pi for pi, _, _ in title_spans} | {pi for pi, _, _ in body_spans}):
             words, wild = self.phrases[pi]
             for ti in self.phrase_themes[pi]:
-                out[self.slugs[ti]].append(" ".join(words) + ("*" if wild else ""))
-        return dict(out)
+                keywords[self.slugs[ti]].append(" ".join(words) + ("*" if wild else ""))
+        return {self.slugs[ti]: s for ti, s in out.items()}, dict(keywords)
 
 
 @lru_cache(maxsize=4)
@@ -295,24 +324,30 @@ def load_texts(store, paper_ids: Iterable[int] | None = None) -> Texts:
     happened to arrive, and the models' negative sampling follows row order, so a resumed or
     re-run crawl of the same graph must give the same rows to end with the same tags."""
     sql = "SELECT id, title, abstract, tldr FROM paper WHERE title IS NOT NULL"
-    rows = store.conn.execute(sql + " ORDER BY paper_id").fetchall()
-    if paper_ids is not None:
-        wanted = set(paper_ids)
-        rows = [r for r in rows if r[0] in wanted]
+    if paper_ids is None:
+        rows = store.conn.execute(sql + " ORDER BY paper_id").fetchall()
+    else:
+        rows = store.conn.execute(sql + " AND id IN (SELECT value FROM json_each(?)) ORDER BY paper_id",
+                                  (json.dumps([int(i) for i in paper_ids]),)).fetchall()
     return Texts(ids=[r[0] for r in rows], titles=[r[1] or "" for r in rows],
                  bodies=[" ".join(x for x in (r[2], r[3]) if x) for r in rows])
 
 
 def rule_matrix(texts: Texts, taxonomy: Taxonomy):
+    """(papers x themes) keyword scores, and per paper with any hit the phrases that fired."""
     import numpy as np
 
     m = RuleMatcher(taxonomy)
     index = {s: i for i, s in enumerate(taxonomy.themes)}
     out = np.zeros((len(texts.ids), len(index)), dtype=np.float32)
+    keywords: dict[int, dict[str, list[str]]] = {}
     for row, (title, body) in enumerate(zip(texts.titles, texts.bodies)):
-        for slug, score in m.scores(title, body).items():
+        scores, fired = m.explain(title, body)
+        for slug, score in scores.items():
             out[row, index[slug]] = score
-    return out
+        if fired:
+            keywords[row] = fired
+    return out, keywords
 
 
 def _closure_columns(taxonomy: Taxonomy):
@@ -383,25 +418,71 @@ def forum_matrix(store, texts: Texts, taxonomy: Taxonomy):
     return out
 
 
-def graph_matrix(store, texts: Texts, tagged):
+def graph_matrix(store, texts: Texts, tagged, scope: list[str] | None = None):
     """(share, count): for each paper and theme, how many of its cited and citing papers carry
-    the theme, and what share of its neighbours that is."""
+    the theme, and what share of its neighbours that is.
+
+    With ``scope`` (the theme slugs of ``tagged``'s columns), ``texts`` are only the papers
+    being rescored: their edges are read by id,
+    and a neighbour outside them counts with the tags the store holds for it (its manual
+    positives and automatic rule/model rows, as in a full run, where graph evidence rests on the
+    other sources)."""
     import numpy as np
     from scipy import sparse
 
     n, k = tagged.shape
     row_of = {pid: r for r, pid in enumerate(texts.ids)}
-    src, dst = [], []
-    for citing, cited in store.conn.execute("SELECT citing, cited FROM citation"):
-        a, b = row_of.get(citing), row_of.get(cited)
-        if a is not None and b is not None and a != b:
-            src.append(a)
-            dst.append(b)
-    if not src:
+    if scope is not None:
+        payload = json.dumps(texts.ids)
+        edges = store.conn.execute(
+            "SELECT citing, cited FROM citation WHERE citing IN (SELECT value FROM json_each(?))"
+            " UNION SELECT citing, cited FROM citation WHERE cited IN (SELECT value FROM json_each(?))",
+            (payload, payload)).fetchall()
+        outside = sorted({p for e in edges for p in e if p not in row_of})
+        for p in outside:
+            row_of[p] = len(row_of)
+        extra = np.zeros((len(outside), k), dtype=bool)
+        if outside:
+            col = {slug: i for i, slug in enumerate(scope)}
+            denied = set()
+            rows = store.conn.execute(
+                "SELECT paper, theme, source, negative FROM paper_theme WHERE source != 'graph'"
+                " AND paper IN (SELECT value FROM json_each(?))", (json.dumps(outside),)).fetchall()
+            for paper, theme, source, negative in rows:
+                if source == "manual" and negative:
+                    denied.add((paper, theme))
+            for paper, theme, source, negative in rows:
+                c = col.get(theme)
+                if c is not None and not negative and (paper, theme) not in denied:
+                    extra[row_of[paper] - n, c] = True
+        tagged = np.vstack([tagged, extra])
+    else:
+        edges = store.conn.execute("SELECT citing, cited FROM citation")
+    # Map store ids to rows with one sorted lookup rather than a dict probe per edge (a
+    # million-paper store has ten million edges).
+    if isinstance(edges, list):
+        pairs = np.array(edges, dtype=np.int64).reshape(-1, 2)
+    else:
+        chunks = []
+        while batch := edges.fetchmany(500_000):
+            chunks.append(np.array(batch, dtype=np.int64).reshape(-1, 2))
+        pairs = np.concatenate(chunks) if chunks else np.zeros((0, 2), dtype=np.int64)
+    ids = np.fromiter(row_of.keys(), dtype=np.int64, count=len(row_of))
+    rows_of_ids = np.fromiter(row_of.values(), dtype=np.int64, count=len(row_of))
+    order = np.argsort(ids)
+    ids, rows_of_ids = ids[order], rows_of_ids[order]
+    where = np.searchsorted(ids, pairs) if len(ids) else np.zeros_like(pairs)
+    where = np.minimum(where, max(len(ids) - 1, 0))
+    known = (ids[where] == pairs).all(axis=1) if len(ids) else np.zeros(len(pairs), dtype=bool)
+    src, dst = rows_of_ids[where[known, 0]], rows_of_ids[where[known, 1]]
+    keep = src != dst
+    src, dst = src[keep], dst[keep]
+    if not len(src):
         zero = np.zeros((n, k), dtype=np.float32)
         return zero, zero
-    adj = sparse.coo_matrix((np.ones(len(src), dtype=np.float32), (src, dst)), shape=(n, n)).tocsr()
-    adj = ((adj + adj.T) > 0).astype(np.float32)
+    size = len(row_of)
+    adj = sparse.coo_matrix((np.ones(len(src), dtype=np.float32), (src, dst)), shape=(size, size)).tocsr()
+    adj = ((adj + adj.T) > 0).astype(np.float32)[:n]
     degree = np.asarray(adj.sum(axis=1)).ravel()
     count = np.asarray(adj @ tagged.astype(np.float32))
     share = count / np.maximum(degree, 1.0)[:, None]
@@ -418,13 +499,16 @@ class Proposal:
     trained: dict[str, int] = field(default_factory=dict)  # theme -> positives trained on
     signals: dict[tuple[int, str], dict] = field(default_factory=dict)  # (paper, theme) -> why
     calibrated: dict[str, float] = field(default_factory=dict)  # theme -> model threshold
+    scope: list[int] | None = None   # the papers scored (None: all); other papers' rows stay
+    cache: object = None             # what auto_tag writes to the model cache afterwards
 
 
 FORUM_WEIGHT = 0.5   # added to the combined model score when a post carries a mapped forum tag
 
 
 def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
-            sources: Sequence[str] = AUTO_SOURCES, labelled=None, settings=None) -> Proposal:
+            sources: Sequence[str] = AUTO_SOURCES, labelled=None, settings=None,
+            full: bool = False) -> Proposal:
     """Compute every automatic tag the thresholds accept, without touching the store.
 
     ``rule``: keyword score at or above ``thresholds.rule`` (one phrase never suffices).
@@ -432,20 +516,42 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
     :mod:`kb.knowledge.theme_model`) at or above the theme's calibrated threshold.
     ``graph``: most of the paper's citation neighbours carry the theme.
     Every accepted (paper, theme) records all its signals, whichever source accepted it.
+
+    On a big SQLite store whose cached model (:mod:`kb.knowledge.theme_cache`) still holds,
+    only new and changed papers are scored (``Proposal.scope``); ``full`` retrains regardless.
     """
     import numpy as np
 
+    from kb.knowledge import theme_cache
     from kb.knowledge.theme_model import ModelSettings, load_labelled, theme_scores, title_key
 
     thresholds = thresholds or taxonomy.thresholds
     settings = settings or ModelSettings()
-    texts = load_texts(store)
     slugs = list(taxonomy.themes)
+    cached = plan = None
+    if "model" in sources:
+        labelled = load_labelled(taxonomy) if labelled is None else labelled
+        directory = theme_cache.cache_dir(store)
+        signatures = theme_cache.paper_signatures(store) if directory is not None else None
+        if signatures is not None and len(signatures.ids) >= settings.cache_min_papers:
+            manual_rows = [tuple(r) for r in store.conn.execute(
+                "SELECT paper, theme, negative FROM paper_theme WHERE source = 'manual'")]
+            key = theme_cache.model_key(store, labelled, taxonomy, settings, sources, manual_rows, thresholds)
+            cached = None if full else theme_cache.load(directory, key)
+            if cached is not None and len(signatures.ids) > cached.trained_papers * (1 + settings.retrain_growth):
+                cached = None
+            plan = (directory, key, signatures)
+    scope = None
+    if cached is not None:
+        scope = [int(i) for i in plan[2].changed(cached.papers)]
+        texts = load_texts(store, scope)
+    else:
+        texts = load_texts(store)
     n, k = len(texts.ids), len(slugs)
-    rules = rule_matrix(texts, taxonomy) if n else np.zeros((0, k), dtype=np.float32)
+    rules, fired = rule_matrix(texts, taxonomy) if n else (np.zeros((0, k), dtype=np.float32), {})
     accept_rule = rules >= thresholds.rule
     rows: dict[tuple[int, str, str], float] = {}
-    proposal = Proposal(slugs=slugs, texts=texts, rows=rows)
+    proposal = Proposal(slugs=slugs, texts=texts, rows=rows, scope=scope)
     accepted = np.zeros((n, k), dtype=bool)
     if "rule" in sources:
         accepted |= accept_rule
@@ -455,41 +561,59 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
     forum = forum_matrix(store, texts, taxonomy)
     margins = None
     if "model" in sources and n:
-        labelled = load_labelled(taxonomy) if labelled is None else labelled
-        labelled_rules = rule_matrix(Texts(ids=list(range(len(labelled))), titles=labelled.titles,
-                                           bodies=labelled.bodies), taxonomy)
-        in_labelled = np.array([title_key(t) in labelled.keys for t in texts.titles], dtype=bool)
-        scored = theme_scores(texts.joined(), rules, pos, neg, manual, labelled, labelled_rules, slugs,
-                              thresholds.model, settings, in_labelled)
-        margins, combined = scored.margins, scored.combined
+        if cached is not None:
+            from kb.knowledge.theme_model import text_features
+
+            model = cached.model
+            X, _ = text_features(texts.joined(), model.idf)
+            margins = model.margins(X)
+            combined = margins + np.minimum(rules, settings.rule_cap) * settings.rule_weight
+            on_topic = model.on_topic(X)
+            cut = np.nan_to_num(model.thresholds, nan=np.inf)
+        else:
+            labelled_rules, _ = rule_matrix(Texts(ids=list(range(len(labelled))), titles=labelled.titles,
+                                                  bodies=labelled.bodies), taxonomy)
+            in_labelled = np.array([title_key(t) in labelled.keys for t in texts.titles], dtype=bool)
+            scored = theme_scores(texts.joined(), rules, pos, neg, manual, labelled, labelled_rules, slugs,
+                                  thresholds.model, settings, in_labelled)
+            margins, combined, on_topic = scored.margins, scored.combined, scored.on_topic
+            cut = np.nan_to_num(scored.thresholds, nan=np.inf)
+            proposal.trained = scored.trained
+            proposal.calibrated = {slugs[c]: round(float(scored.thresholds[c]), 4)
+                                   for c in range(k) if slugs[c] in scored.calibrated}
+            model = scored.model
         for (r, c) in forum:
             combined[r, c] += FORUM_WEIGHT
-        cut = np.nan_to_num(scored.thresholds, nan=np.inf)
         accept_model = np.nan_to_num(combined, nan=-np.inf) >= cut[None, :]
+        if on_topic is not None:
+            accept_model &= on_topic[:, None]
         accepted |= accept_model
         for r, c in zip(*np.nonzero(accept_model)):
             rows[(texts.ids[r], slugs[c], "model")] = round(float(combined[r, c]), 4)
-        proposal.trained = scored.trained
-        proposal.calibrated = {slugs[c]: round(float(scored.thresholds[c]), 4)
-                               for c in range(k) if slugs[c] in scored.calibrated}
+        if cached is not None:
+            proposal.calibrated = {slugs[c]: round(float(model.thresholds[c]), 4)
+                                   for c in range(k) if np.isfinite(model.thresholds[c])}
+    if plan is not None:
+        directory, key, signatures = plan
+        proposal.cache = (directory, key, signatures, None if cached is not None else model,
+                          cached.trained_papers if cached is not None else len(signatures.ids))
     share = count = None
     if "graph" in sources and n:
         tagged = (accepted | manual_pos) & ~neg
-        share, count = graph_matrix(store, texts, tagged)
+        share, count = graph_matrix(store, texts, tagged, slugs if scope is not None else None)
         accept_graph = (share >= thresholds.graph) & (count >= thresholds.graph_min)
         for r, c in zip(*np.nonzero(accept_graph)):
             rows[(texts.ids[r], slugs[c], "graph")] = round(float(share[r, c]), 4)
-    proposal.signals = _signals(proposal, taxonomy, rules, margins, share, count, forum)
+    proposal.signals = _signals(proposal, rules, fired, margins, share, count, forum)
     return proposal
 
 
-def _signals(proposal: Proposal, taxonomy: Taxonomy, rules, margins, share, count, forum):
+def _signals(proposal: Proposal, rules, fired, margins, share, count, forum):
     """For each proposed (paper, theme): every signal that spoke for it."""
     import math
 
     row_of = {pid: r for r, pid in enumerate(proposal.texts.ids)}
     col_of = {s: c for c, s in enumerate(proposal.slugs)}
-    m = RuleMatcher(taxonomy)
     out: dict[tuple[int, str], dict] = {}
     for paper, slug, _source in proposal.rows:
         if (paper, slug) in out:
@@ -501,8 +625,7 @@ def _signals(proposal: Proposal, taxonomy: Taxonomy, rules, margins, share, coun
             if slug in proposal.calibrated:
                 why["threshold"] = proposal.calibrated[slug]
         if rules[r, c] > 0:
-            phrases = m.matched_keywords(proposal.texts.titles[r], proposal.texts.bodies[r]).get(slug, [])
-            why["rule"] = phrases
+            why["rule"] = fired.get(r, {}).get(slug, [])
             why["rule_score"] = float(rules[r, c])
         if count is not None and count[r, c] > 0:
             why["graph"] = [int(count[r, c]), round(float(share[r, c]), 3)]
@@ -535,20 +658,21 @@ class AutoTagResult:
     papers: int
     dry_run: bool
     thresholds: Thresholds
+    cached: bool = False      # scored only new and changed papers with the cached model
 
     def summary(self) -> dict:
         added = sum(1 for c in self.changes if c.change == "add")
         removed = sum(1 for c in self.changes if c.change == "remove")
         return {"papers": self.papers, "tags_added": added, "tags_removed": removed,
                 "rows_added": self.rows_added, "rows_removed": self.rows_removed,
-                "rows_rescored": self.rows_rescored, "dry_run": self.dry_run,
+                "rows_rescored": self.rows_rescored, "dry_run": self.dry_run, "cached_model": self.cached,
                 "trained": self.trained,
                 "thresholds": {k: getattr(self.thresholds, k) for k in self.thresholds.__dataclass_fields__}}
 
 
 def retag(db_path, taxonomy: Taxonomy | None = None, thresholds: Thresholds | None = None, *,
           dry_run: bool = False, sources: Sequence[str] = AUTO_SOURCES,
-          wait: bool = False) -> tuple[AutoTagResult, dict[int, str]]:
+          wait: bool = False, full: bool = False) -> tuple[AutoTagResult, dict[int, str]]:
     """`kb tag auto` on the store at ``db_path``: :func:`auto_tag` under the writer lock (a dry
     run only reads), and the titles of the papers whose tags change, for the report."""
     from kb.store import Store
@@ -556,10 +680,10 @@ def retag(db_path, taxonomy: Taxonomy | None = None, thresholds: Thresholds | No
 
     if dry_run:
         with Store(db_path, readonly=True) as store:
-            result = auto_tag(store, taxonomy, thresholds, dry_run=True, sources=sources)
+            result = auto_tag(store, taxonomy, thresholds, dry_run=True, sources=sources, full=full)
             return result, _titles(store, [c.paper for c in result.changes])
     with writing(db_path, "kb tag auto", wait=wait) as store:
-        result = auto_tag(store, taxonomy, thresholds, sources=sources)
+        result = auto_tag(store, taxonomy, thresholds, sources=sources, full=full)
         return result, _titles(store, [c.paper for c in result.changes])
 
 
@@ -570,12 +694,15 @@ def _titles(store, ids: list[int]) -> dict[int, str]:
 
 
 def auto_tag(store, taxonomy: Taxonomy | None = None, thresholds: Thresholds | None = None, *,
-             dry_run: bool = False, sources: Sequence[str] = AUTO_SOURCES) -> AutoTagResult:
-    """Retrain, rescore and rewrite the automatic tags of every paper.
+             dry_run: bool = False, sources: Sequence[str] = AUTO_SOURCES,
+             full: bool = False, settings=None) -> AutoTagResult:
+    """Retrain, rescore and rewrite the automatic tags of every paper (on a big store whose
+    cached model still holds, of the new and changed papers only; ``full`` forces a retrain).
 
     Only the difference is written (in one transaction), so a rerun with nothing new changes
     nothing. ``changes`` lists the tags a reader would see appear or disappear.
     """
+    from kb.knowledge import theme_cache
     from kb.store import utc_now
 
     taxonomy = taxonomy or load_taxonomy()
@@ -585,13 +712,16 @@ def auto_tag(store, taxonomy: Taxonomy | None = None, thresholds: Thresholds | N
         raise UsageError(f"unknown tag source(s) {sorted(unknown)}; choose from {', '.join(AUTO_SOURCES)}")
     if not dry_run:
         sync_taxonomy(store, taxonomy)
-    proposal = propose(store, taxonomy, thresholds, sources)
+    proposal = propose(store, taxonomy, thresholds, sources, settings=settings, full=full)
     themes = set(taxonomy.themes)
     old: dict[tuple[int, str, str], float] = {}
     old_signals: dict[tuple[int, str, str], str | None] = {}
     manual: set[tuple[int, str]] = set()
-    for paper, theme, source, score, signals in store.conn.execute(
-            "SELECT paper, theme, source, score, signals FROM paper_theme"):
+    sql, params = "SELECT paper, theme, source, score, signals FROM paper_theme", ()
+    if proposal.scope is not None:
+        sql += " WHERE paper IN (SELECT value FROM json_each(?))"
+        params = (json.dumps(proposal.scope),)
+    for paper, theme, source, score, signals in store.conn.execute(sql, params):
         if source == "manual":
             manual.add((paper, theme))
         elif theme in themes:
@@ -633,8 +763,16 @@ def auto_tag(store, taxonomy: Taxonomy | None = None, thresholds: Thresholds | N
                 (now, utc_now(), json.dumps({
                     "thresholds": {k: getattr(thresholds, k) for k in thresholds.__dataclass_fields__},
                     "sources": list(sources), "trained": proposal.trained,
-                    "calibrated": proposal.calibrated}),
+                    "calibrated": proposal.calibrated,
+                    "scored": len(proposal.texts.ids) if proposal.scope is not None else "all"}),
                  len(added), len(removed), len(rescored)))
+        if proposal.cache is not None:
+            directory, key, signatures, model, trained_papers = proposal.cache
+            if model is None:
+                theme_cache.save_papers(directory, signatures)
+            else:
+                theme_cache.save(directory, key, model, signatures, trained_papers)
     return AutoTagResult(changes=changes, rows_added=len(added), rows_removed=len(removed),
                          rows_rescored=len(rescored), trained=proposal.trained,
-                         papers=len(proposal.texts.ids), dry_run=dry_run, thresholds=thresholds)
+                         papers=len(proposal.texts.ids), dry_run=dry_run, thresholds=thresholds,
+                         cached=proposal.scope is not None)

@@ -41,7 +41,8 @@ class ThemeFigures:
         return "\n".join(lines)
 
 
-def predict(works: list[dict], labelled_works: list[dict], taxonomy, workdir: Path) -> list[set[str]]:
+def predict(works: list[dict], labelled_works: list[dict], taxonomy, workdir: Path,
+            settings=None) -> list[set[str]]:
     """The themes `kb tag auto` gives each of ``works`` in a store holding just them, trained on
     ``labelled_works`` (sub-themes imply their parents)."""
     from kb.knowledge.tagging import propose
@@ -57,7 +58,8 @@ def predict(works: list[dict], labelled_works: list[dict], taxonomy, workdir: Pa
         store.upsert_papers(records)
         ids = store.internal_ids([r.paper_id for r in records])
         sync_taxonomy(store, taxonomy)
-        proposal = propose(store, taxonomy, labelled=labelled_from_works(labelled_works, taxonomy))
+        proposal = propose(store, taxonomy, labelled=labelled_from_works(labelled_works, taxonomy),
+                           settings=settings)
     finally:
         store.close()
     got: dict[int, set[str]] = {}
@@ -92,22 +94,61 @@ def figures(works: list[dict], predicted: list[set[str]], taxonomy) -> ThemeFigu
                         negatives=negatives, negatives_tagged=tagged)
 
 
-def cross_validated(dev: list[dict], taxonomy, folds: int = 5) -> ThemeFigures:
+def cross_validated(dev: list[dict], taxonomy, folds: int = 5, settings=None) -> ThemeFigures:
     """Each fold tagged by a model trained (and calibrated) on the other folds."""
     predicted: list[set[str]] = [set() for _ in dev]
     with tempfile.TemporaryDirectory() as tmp:
         for fold in range(folds):
             held = [i for i in range(len(dev)) if i % folds == fold]
             rest = [dev[i] for i in range(len(dev)) if i % folds != fold]
-            for i, got in zip(held, predict([dev[i] for i in held], rest, taxonomy, Path(tmp))):
+            for i, got in zip(held, predict([dev[i] for i in held], rest, taxonomy, Path(tmp), settings)):
                 predicted[i] = got
     return figures(dev, predicted, taxonomy)
 
 
-def held_out(dev: list[dict], held: list[dict], taxonomy) -> ThemeFigures:
+def keywords_supported(taxonomy, works: list[dict], minimum: int = 2):
+    """The taxonomy with only the keywords that find at least ``minimum`` of their own theme's
+    ``works``: what the keyword list would be had it been written from those works alone."""
+    import dataclasses
+    import json as _json
+
+    from kb.knowledge.tagging import RuleMatcher
+    from kb.knowledge.themes import parse_taxonomy
+
+    gold = [{a for s in w["themes"] if s in taxonomy for a in [s, *taxonomy.ancestors(s)]} for w in works]
+    texts = [w["title"] + " " + work_body(w) for w in works]
+    themes = {}
+    for slug, theme in taxonomy.themes.items():
+        own = [t for t, g in zip(texts, gold) if slug in g]
+        keep = []
+        for keyword in theme.keywords:
+            one = RuleMatcher(parse_taxonomy(f"[theme.x]\nkeywords = [{_json.dumps(keyword)}]\n"))
+            if sum(1 for t in own if one.phrases_in(t)) >= minimum:
+                keep.append(keyword)
+        themes[slug] = dataclasses.replace(theme, keywords=tuple(keep))
+    return dataclasses.replace(taxonomy, themes=themes)
+
+
+def keyword_blind(dev: list[dict], taxonomy, folds: int = 5, settings=None) -> ThemeFigures:
+    """Cross-validation in which each fold is tagged with only the keywords that the other folds
+    support (two or more of their theme's works): the keywords were written looking at the
+    development titles, so plain cross-validation lets a phrase that exists for one title tag
+    that title. This is the development figure closest to works nobody looked at."""
+    predicted: list[set[str]] = [set() for _ in dev]
+    with tempfile.TemporaryDirectory() as tmp:
+        for fold in range(folds):
+            held = [i for i in range(len(dev)) if i % folds == fold]
+            rest = [dev[i] for i in range(len(dev)) if i % folds != fold]
+            blind = keywords_supported(taxonomy, rest)
+            for i, got in zip(held, predict([dev[i] for i in held], rest, blind, Path(tmp), settings)):
+                predicted[i] = got
+    return figures(dev, predicted, taxonomy)
+
+
+def held_out(dev: list[dict], held: list[dict], taxonomy, settings=None) -> ThemeFigures:
     """The held-out works tagged by a model trained on the whole development part."""
     with tempfile.TemporaryDirectory() as tmp:
-        return figures(held, predict(held, dev, taxonomy, Path(tmp)), taxonomy)
+        return figures(held, predict(held, dev, taxonomy, Path(tmp), settings), taxonomy)
 
 
-__all__ = ["ThemeFigures", "predict", "figures", "cross_validated", "held_out", "work_body"]
+__all__ = ["ThemeFigures", "predict", "figures", "cross_validated", "keyword_blind", "held_out", "work_body"]

@@ -43,6 +43,10 @@ class ModelSettings:
     unlabelled_weight: float = 0.2
     manual_weight: float = 3.0
     seed: int = 0
+    gate_recall: float = 0.9          # the on-topic gate lets through this share of on-topic works
+    cache_min_papers: int = 20_000    # stores this big keep their trained model (kb.knowledge.theme_cache)
+    retrain_growth: float = 0.1       # ... and retrain once they have grown by this share since
+    calibrate_rules: bool = False     # calibrate on margin + rules (False: on the margin alone)
 
 
 def title_key(title: str | None) -> str:
@@ -120,16 +124,38 @@ def load_labelled(taxonomy, path: Path | str | None = None) -> Labelled:
     return labelled_from_works(read_works(path), taxonomy)
 
 
-def text_features(docs: list[str]):
-    """Sublinear tf-idf of word unigrams and bigrams, hashed into a fixed 2^20 columns so that
-    memory stays flat however large the store grows (no vocabulary dictionary to build)."""
+def text_features(docs: list[str], idf=None):
+    """(features, idf): sublinear tf-idf of word unigrams and bigrams, hashed into a fixed 2^20
+    columns so that memory stays flat however large the store grows (no vocabulary dictionary to
+    build). With ``idf`` given (a saved model's), new texts are weighted exactly as the texts the
+    model was trained with."""
     import numpy as np
+    from scipy import sparse
     from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+    from sklearn.preprocessing import normalize
 
-    hashing = HashingVectorizer(ngram_range=(1, 2), n_features=2 ** 20, alternate_sign=False,
-                                norm=None, stop_words="english", dtype=np.float32,
-                                token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b")
-    return TfidfTransformer(sublinear_tf=True).fit_transform(hashing.transform(docs))
+    hashing = HashingVectorizer(analyzer=_words_and_bigrams, n_features=FEATURES, alternate_sign=False,
+                                norm=None, dtype=np.float32)
+    counts = hashing.transform(docs)
+    if idf is None:
+        weigh = TfidfTransformer(sublinear_tf=True)
+        return weigh.fit_transform(counts), weigh.idf_.astype(np.float32)
+    counts.data = 1.0 + np.log(counts.data)
+    return normalize(counts @ sparse.diags(idf)).astype(np.float32).tocsr(), idf
+
+
+FEATURES = 2 ** 20
+_WORD = re.compile(r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b")
+
+
+def _words_and_bigrams(doc: str) -> list[str]:
+    """Lower-cased words without English stop words, and each pair of neighbours: what
+    scikit-learn's ``ngram_range=(1, 2), stop_words="english"`` analyzer yields, in a third of
+    its time (it is the hot loop of featurising a million abstracts)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    words = [w for w in _WORD.findall(doc.lower()) if w not in ENGLISH_STOP_WORDS]
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
 
 
 def best_threshold(scores, truth) -> float | None:
@@ -159,6 +185,60 @@ class ThemeScores:
     thresholds: object
     trained: dict[str, int]
     calibrated: list[str]
+    on_topic: object = None           # per paper: passes the on-topic gate (None: no gate)
+    model: "ThemeModel | None" = None  # what scores further papers the same way
+
+
+@dataclass
+class ThemeModel:
+    """A trained model kept to score papers that arrive later without retraining: per theme the
+    averaged SVM weights (sparse rows over the hashed features), intercept and threshold, the
+    on-topic gate, and the idf the features were weighted with."""
+
+    weights: object                   # scipy CSR (themes x FEATURES); an untrained theme's row is empty
+    intercepts: object                # (themes,) float32; NaN: theme not trained
+    thresholds: object                # (themes,) float32; NaN: theme not trained
+    idf: object                       # (FEATURES,) float32
+    gate_weights: object = None       # (FEATURES,) CSR row, or None: no gate
+    gate_intercept: float = 0.0
+    gate_cut: float = 0.0
+
+    def margins(self, X):
+        """(papers x themes) margins of papers whose features are ``X`` (NaN: not trained)."""
+        import numpy as np
+
+        out = np.asarray((X @ self.weights.T).todense(), dtype=np.float32) + self.intercepts[None, :]
+        return out
+
+    def on_topic(self, X):
+        import numpy as np
+
+        if self.gate_weights is None:
+            return None
+        return np.asarray((X @ self.gate_weights.T).todense()).ravel() + self.gate_intercept >= self.gate_cut
+
+    def save(self, path) -> None:
+        import numpy as np
+        from scipy import sparse
+
+        gate = self.gate_weights if self.gate_weights is not None else sparse.csr_matrix((1, FEATURES))
+        np.savez(path, w_data=self.weights.data, w_indices=self.weights.indices, w_indptr=self.weights.indptr,
+                 intercepts=self.intercepts, thresholds=self.thresholds, idf=self.idf,
+                 g_data=gate.data, g_indices=gate.indices, g_indptr=gate.indptr,
+                 gate=np.array([self.gate_weights is not None, self.gate_intercept, self.gate_cut]))
+
+    @classmethod
+    def load(cls, path) -> "ThemeModel":
+        import numpy as np
+        from scipy import sparse
+
+        with np.load(path) as z:
+            k = len(z["intercepts"])
+            weights = sparse.csr_matrix((z["w_data"], z["w_indices"], z["w_indptr"]), shape=(k, FEATURES))
+            has_gate, intercept, cut = z["gate"]
+            gate = (sparse.csr_matrix((z["g_data"], z["g_indices"], z["g_indptr"]), shape=(1, FEATURES))
+                    if has_gate else None)
+            return cls(weights, z["intercepts"], z["thresholds"], z["idf"], gate, float(intercept), float(cut))
 
 
 def theme_scores(docs: list[str], rules, store_pos, store_neg, manual, labelled: Labelled,
@@ -183,8 +263,10 @@ def theme_scores(docs: list[str], rules, store_pos, store_neg, manual, labelled:
     calibrated: list[str] = []
     if n == 0:
         return ThemeScores(margins, combined, thresholds, trained, calibrated)
-    X = text_features(docs + labelled.docs())
+    X, idf = text_features(docs + labelled.docs())
     X_store, X_lab = X[:n], X[n:]
+    rows_w: list = [None] * k
+    intercepts = np.full(k, np.nan, dtype=np.float32)
     lab_y = labelled.y if m else np.zeros((0, k), dtype=bool)
     in_labelled = np.zeros(n, dtype=bool) if in_labelled is None else in_labelled
     rng = np.random.default_rng(settings.seed)
@@ -230,7 +312,7 @@ def theme_scores(docs: list[str], rules, store_pos, store_neg, manual, labelled:
                 held = every[every % settings.folds == fold]
                 clf = fit(c, *with_sample(sample), every[every % settings.folds != fold])
                 oof[held] = clf.decision_function(X_lab[held]) if clf is not None else -1.0
-            best = best_threshold(oof + capped_lab[:, c], lab_y[:, c])
+            best = best_threshold(oof + capped_lab[:, c] if settings.calibrate_rules else oof, lab_y[:, c])
             if best is not None:
                 threshold = best + settings.margin
                 calibrated.append(slug)
@@ -247,7 +329,42 @@ def theme_scores(docs: list[str], rules, store_pos, store_neg, manual, labelled:
             for clf, other in models:
                 column[other] = clf.decision_function(X_store[other])
         margins[:, c] = column
+        rows_w[c] = coef
+        intercepts[c] = intercept
         combined[:, c] = column + capped[:, c]
         thresholds[c] = threshold
         trained[slug] = lab_pos + len(pos)
-    return ThemeScores(margins, combined, thresholds, trained, calibrated)
+    on_topic, gate_model = None, (None, 0.0, 0.0)
+    if settings.gate_recall and m:
+        on_topic, gate_model = gate(X_store, X_lab, lab_y.any(axis=1), settings)
+    weights = sparse.vstack([sparse.csr_matrix(w.reshape(1, -1).astype(np.float32)) if w is not None
+                             else sparse.csr_matrix((1, X.shape[1]), dtype=np.float32) for w in rows_w]).tocsr()
+    model = ThemeModel(weights, intercepts, thresholds.copy(), idf, *gate_model)
+    return ThemeScores(margins, combined, thresholds, trained, calibrated, on_topic, model)
+
+
+def gate(X_store, X_lab, topical, settings: ModelSettings):
+    """Which store papers are about any theme at all: one linear SVM, labelled on-topic works
+    against the labelled near misses, its cut set by cross-validation so that ``gate_recall``
+    of the on-topic works pass."""
+    import numpy as np
+    from sklearn.svm import LinearSVC
+
+    from scipy import sparse
+
+    if topical.all() or not topical.any():
+        return None, (None, 0.0, 0.0)
+    m = X_lab.shape[0]
+    every = np.arange(m)
+    oof = np.zeros(m, dtype=np.float32)
+    def fit(rows):
+        clf = LinearSVC(C=settings.C, class_weight="balanced", max_iter=5000, tol=1e-4, dual="auto",
+                        random_state=0)
+        return clf.fit(X_lab[rows], topical[rows].astype(int))
+    for fold in range(settings.folds):
+        held = every[every % settings.folds == fold]
+        oof[held] = fit(every[every % settings.folds != fold]).decision_function(X_lab[held])
+    cut = float(np.quantile(oof[topical], 1.0 - settings.gate_recall))
+    clf = fit(every)
+    weights = sparse.csr_matrix(clf.coef_.astype(np.float32))
+    return clf.decision_function(X_store) >= cut, (weights, float(clf.intercept_[0]), cut)

@@ -20,7 +20,7 @@ from kb.errors import ApiAuthError, ApiError, ApiRequestError, NotFoundError, Us
 from kb.settings import Settings
 from kb.sources.http import RequestBudgetSpent, ServiceClient
 from kb.sources.retry import RetryPolicy
-from kb.sources.s2.parse import DETAIL_FIELDS, MAX_EDGE_PAGE, PAPER_FIELDS, edge_page_limit
+from kb.sources.s2.parse import DETAIL_FIELDS, MAX_EDGE_PAGE, NESTED_PAPER_FIELDS, PAPER_FIELDS, edge_page_limit
 
 __all__ = ["S2Client", "RequestBudgetSpent", "BATCH_SIZE", "paper_path"]
 
@@ -153,6 +153,21 @@ class S2Client(ServiceClient):
         if raw and results.next:
             answer["next"] = results.next
         return answer
+
+    async def search_authors(self, name: str, *, limit: int = 10) -> list[dict]:
+        """Authors whose name holds every word of ``name`` (``/author/search``), most prolific
+        first as the API orders them."""
+        data = await self.request(
+            "GET", f"{GRAPH}/author/search", params={"query": name, "fields": "name,paperCount", "limit": limit},
+            validate=lambda d: isinstance(d, dict) and isinstance(d.get("data", []), list))
+        return [a for a in data.get("data") or [] if isinstance(a, dict) and a.get("authorId")]
+
+    async def author_papers(self, author_id: str, *, fields: str = NESTED_PAPER_FIELDS, limit: int = 500) -> list[dict]:
+        """The first page of an author's papers (``/author/{id}/papers``)."""
+        data = await self.request(
+            "GET", f"{GRAPH}/author/{quote(author_id, safe='')}/papers", params={"fields": fields, "limit": limit},
+            validate=lambda d: isinstance(d, dict) and isinstance(d.get("data", []), list))
+        return [p for p in data.get("data") or [] if isinstance(p, dict) and p.get("paperId")]
 
     # -- the semanticscholar package, routed through this client ------------------------------
     def semanticscholar(self):

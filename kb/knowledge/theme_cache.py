@@ -1,0 +1,142 @@
+"""The trained theme model kept beside the store, so that `kb tag auto` scores only new work.
+
+Training and calibrating every theme, and featurising and keyword-matching every paper, is most
+of the cost of `kb tag auto` on a big store, and almost none of it changes between two runs: a
+crawl adds a few thousand papers to a million. So a full run leaves, in a directory beside the
+SQLite file (``<store>.themes/``):
+
+* ``model.npz``: the trained model (:class:`kb.knowledge.theme_model.ThemeModel`);
+* ``papers.npz``: for every paper it scored, a signature of its text (lengths of title,
+  abstract and TLDR, whether it is a forum post, and a hash of its forum tags);
+* ``key.json``: what the model was trained from: a digest of the labelled works, the taxonomy
+  (keywords, forum tags, thresholds), the model settings, the sources and the user's manual tags,
+  and how many papers the store had.
+
+The next run with the same key scores only papers whose signature is new or different, and
+leaves every other paper's automatic tags as they are. It trains afresh (and rescores all) when
+the key changes (labels, keywords, thresholds, manual tags), when the store has grown by more
+than ``retrain_growth`` since training (so the store's own evidence, confident keyword tags and
+weak negatives, keeps feeding the model), or when asked (`kb tag auto --full`). Small stores
+always train afresh: there it takes seconds. PostgreSQL stores have no file to sit beside and
+always train afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+CACHE_SUFFIX = ".themes"
+
+
+@dataclass
+class Signatures:
+    """Store ids (ascending) and a 64-bit signature of each paper's text."""
+
+    ids: object
+    sigs: object
+
+    def changed(self, other: "Signatures"):
+        """Ids of ``self`` that ``other`` lacks or has with a different signature."""
+        import numpy as np
+
+        pos = np.searchsorted(other.ids, self.ids)
+        pos = np.minimum(pos, max(len(other.ids) - 1, 0))
+        if not len(other.ids):
+            return self.ids
+        same = (other.ids[pos] == self.ids) & (other.sigs[pos] == self.sigs)
+        return self.ids[~same]
+
+
+def paper_signatures(store) -> Signatures:
+    """Every titled paper's signature, read without fetching the texts themselves."""
+    import numpy as np
+
+    rows = store.conn.execute(
+        "SELECT p.id, length(p.title), coalesce(length(p.abstract), -1), coalesce(length(p.tldr), -1),"
+        " coalesce(length(po.tags), -1) FROM paper p LEFT JOIN post po ON po.paper = p.id"
+        " WHERE p.title IS NOT NULL ORDER BY p.id").fetchall()
+    if not rows:
+        return Signatures(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    a = np.asarray(rows, dtype=np.int64)
+    with np.errstate(over="ignore"):
+        sigs = (a[:, 1] + 2) * 1_000_003 + (a[:, 2] + 2) * 2_147_483_659 \
+            + (a[:, 3] + 2) * 4_398_046_511_093 + (a[:, 4] + 2) * 1_099_511_628_211
+    return Signatures(a[:, 0], sigs)
+
+
+def cache_dir(store) -> Path | None:
+    """Where a store's cached model lives; None for stores that are not a local file."""
+    path = getattr(store, "path", None)
+    if not isinstance(path, Path) or not path.is_file():
+        return None
+    return path.with_name(path.name + CACHE_SUFFIX)
+
+
+def model_key(store, labelled, taxonomy, settings, sources, manual_rows, thresholds) -> str:
+    """A digest of everything the trained model depends on except the store's papers (and of
+    the store's first papers, so that a store made anew at the same path is not mistaken for
+    the old one)."""
+    h = hashlib.sha256()
+    h.update(json.dumps([r[0] for r in store.conn.execute(
+        "SELECT paper_id FROM paper ORDER BY id LIMIT 8")]).encode())
+    h.update("\n".join(f"{t}\t{b}" for t, b in zip(labelled.titles, labelled.bodies)).encode())
+    h.update(labelled.y.tobytes() if labelled.y is not None else b"")
+    h.update(json.dumps({s: [t.parent, list(t.keywords), list(t.forum_tags)]
+                         for s, t in taxonomy.themes.items()}, sort_keys=True).encode())
+    h.update(json.dumps({k: getattr(thresholds, k) for k in thresholds.__dataclass_fields__},
+                        sort_keys=True).encode())
+    h.update(json.dumps(asdict(settings), sort_keys=True).encode())
+    h.update(json.dumps(sorted(sources)).encode())
+    h.update(json.dumps(sorted(manual_rows)).encode())
+    return h.hexdigest()
+
+
+@dataclass
+class Cached:
+    model: object
+    papers: Signatures
+    trained_papers: int
+
+
+def load(directory: Path | None, key: str):
+    """The cached model and signatures if they were made under ``key``; None otherwise."""
+    import numpy as np
+
+    from kb.knowledge.theme_model import ThemeModel
+
+    if directory is None or not (directory / "key.json").is_file():
+        return None
+    try:
+        meta = json.loads((directory / "key.json").read_text())
+        if meta.get("key") != key:
+            return None
+        with np.load(directory / "papers.npz") as z:
+            papers = Signatures(z["ids"], z["sigs"])
+        return Cached(ThemeModel.load(directory / "model.npz"), papers, int(meta["trained_papers"]))
+    except (OSError, ValueError, KeyError):
+        return None   # a damaged cache only costs a full run
+
+
+def save(directory: Path | None, key: str, model, papers: Signatures, trained_papers: int) -> None:
+    """Write the cache; the key goes last, so a half-written cache is never taken as valid."""
+    import numpy as np
+
+    if directory is None:
+        return
+    directory.mkdir(exist_ok=True)
+    (directory / "key.json").unlink(missing_ok=True)
+    if model is not None:
+        model.save(directory / "model.npz")
+    np.savez(directory / "papers.npz", ids=papers.ids, sigs=papers.sigs)
+    (directory / "key.json").write_text(json.dumps({"key": key, "trained_papers": trained_papers}))
+
+
+def save_papers(directory: Path | None, papers: Signatures) -> None:
+    """After an incremental run: remember the signatures of the papers it scored."""
+    import numpy as np
+
+    if directory is not None:
+        np.savez(directory / "papers.npz", ids=papers.ids, sigs=papers.sigs)
