@@ -366,6 +366,10 @@ def render_crawl_report(report, as_json: bool) -> None:
     ]
     if report.lists_set_aside:
         rows.append(["lists set aside (failing)", report.lists_set_aside])
+    rec = report.recommendations
+    if rec:
+        rows.append(["recommended for the seeds", f"{rec['recommended']} papers ({rec['new_papers']} new), "
+                     f"{rec['seeds_asked']} seeds asked, {rec['requests']} requests"])
     console().print(table(f"crawl run #{report.run_id}", ["", ""], rows))
     for failed in report.failed_lists:
         console().print(f"set aside: {failed['list']} of {failed['paper']}: {failed['error']}",
@@ -391,6 +395,7 @@ def crawl(
     top: int = typer.Option(50, "--top", min=0, help="With --refresh: also watch this many top-ranked papers."),
     older_than: str = typer.Option("7d", "--older-than", help="With --refresh: re-check papers not checked for this long."),
     retry_failed: bool = typer.Option(False, "--retry-failed", help="Try again the lists earlier runs set aside after they kept failing."),
+    recommended: bool = typer.Option(False, "--recommended", help="First add Semantic Scholar's recommendations for the seeds (one request for them all, one per seed; counted in --max-requests)."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Follow citation trails from the seeds into the store, within a budget; resumable."""
@@ -402,7 +407,7 @@ def crawl(
     budget = CrawlBudget(depth=depth, max_papers=max_papers, max_requests=max_requests or None,
                          max_time=_duration(max_time), direction=direction, min_year=min_year,
                          hub_citations=hub_citations, fetch_details=not no_details,
-                         concurrency=concurrency, retry_failed=retry_failed)
+                         concurrency=concurrency, retry_failed=retry_failed, recommended=recommended)
     with CrawlDisplay(budget, enabled=not as_json) as display:
         if refresh:
             from kb.crawl.refresh import RefreshOptions

@@ -10,7 +10,7 @@ are cited tens of thousands of times), 2% of references unresolved (``citedcorpu
 Figures: conversion rows/s (baseline: Python reading the same files line by line with
 ``json.loads``, the naive way, on a sample); depth-2 extraction seconds from 10 seeds
 (baseline: the requests a crawl of the same neighbourhood needs, one per 1000 entries of each
-expanded paper's two lists within the API's 10,000 window plus one batch per 500 papers, at
+expanded paper's two lists within the API's 10,000 window plus one batch per 250 papers, at
 1 request/s); disk used (raw, Parquet, store); Spark local against DuckDB on the same files.
 """
 
@@ -157,8 +157,10 @@ def naive_rows_per_second(files: list[Path], limit: int) -> float:
 
 def api_requests(db: Path) -> tuple[int, int, int]:
     """Requests a crawl of the stored neighbourhood needs: pages of 1000 of each expanded
-    paper's references and citers (the API stops at 10,000), plus batches of 500 full records;
-    and the citers the API cannot give at all."""
+    paper's references and citers (the API stops at 10,000), plus the crawler's detail batches
+    (kb.crawl.crawler.DETAIL_BATCH full records each); and the citers the API cannot give at all."""
+    from kb.crawl.crawler import DETAIL_BATCH
+
     conn = sqlite3.connect(db)
     expanded = conn.execute(
         "SELECT p.reference_count, p.citation_count FROM crawl_state s JOIN paper p ON p.id = s.paper "
@@ -167,7 +169,7 @@ def api_requests(db: Path) -> tuple[int, int, int]:
     conn.close()
     pages = sum(math.ceil(min(r or 0, 9999) / 1000) + math.ceil(min(c or 0, 9999) / 1000) for r, c in expanded)
     beyond = sum(max(0, (c or 0) - 9999) for _, c in expanded)
-    return pages + math.ceil(papers / 500), len(expanded), beyond
+    return pages + math.ceil(papers / DETAIL_BATCH), len(expanded), beyond
 
 
 def _dir_bytes(folder: Path) -> int:

@@ -6,7 +6,7 @@ for, as Semantic Scholar does. Then:
 
 * requests / lower bound: the lower bound for the papers the crawl expanded is one request per
   1000 entries of each of their two lists (the API's page cap, within its 10,000 window) plus
-  one batch request per 500 papers whose full record was fetched;
+  one batch request per 250 papers whose full record was fetched (kb.crawl.crawler.DETAIL_BATCH);
 * the same crawl done the naive way with the ``semanticscholar`` package (one call per paper
   for its details, its references and its citations, default page size 100), against the same
   server: every list page is fetched for real; details calls are one per paper, so they are
@@ -71,7 +71,9 @@ def naive_pages(n: int) -> int:
 
 def lower_bound(counts: list[tuple[int, int]], details: int) -> dict:
     list_pages = sum(pages(r) + pages(c) for r, c in counts)
-    batches = math.ceil(details / 500)
+    from kb.crawl.crawler import DETAIL_BATCH
+
+    batches = math.ceil(details / DETAIL_BATCH)
     return {"list_pages": list_pages, "batches": batches, "total": list_pages + batches}
 
 

@@ -44,6 +44,10 @@ FIGURES = (
     ("co-citation", "r.cocitation"),
     ("coupling", "r.coupling"),
 )
+#: With --recommended (the crawls add Semantic Scholar's recommendations for the seeds first):
+#: the recommender's own order as one more figure (sum over the lists a paper is on of 1/place).
+RECOMMENDED_FIGURE = ("S2 recommendations",
+                      "COALESCE((SELECT sum(1.0 / rc.position) FROM recommendation rc WHERE rc.paper = p.id), 0)")
 
 
 def pick_seeds(corpus, answers, topic: str, n: int, rng_seed: int) -> list[str]:
@@ -86,7 +90,8 @@ def _with_embedding(corpus, pid: str) -> dict:
     return {**corpus.record(pid), **json.loads(corpus.render(corpus.index_of(pid), spec))}
 
 
-def crawl_from(db: Path, url: str, corpus, seeds: list[str], requests: int) -> dict:
+def crawl_from(db: Path, url: str, corpus, seeds: list[str], requests: int,
+               recommended: bool = False) -> dict:
     from kb.crawl.crawler import CrawlBudget, crawl
     from kb.settings import Settings
 
@@ -95,18 +100,22 @@ def crawl_from(db: Path, url: str, corpus, seeds: list[str], requests: int) -> d
     plant_seeds(db, corpus, seeds)
     settings = Settings(db_path=db, api_url=url, requests_per_second=1000.0, timeout_seconds=10.0,
                         max_attempts=5, backoff_base=0.001, backoff_cap=0.01)
-    report = crawl(db, CrawlBudget(depth=2, max_requests=requests), settings=settings,
-                   rank=True, tag=True)
+    report = crawl(db, CrawlBudget(depth=2, max_requests=requests, recommended=recommended),
+                   settings=settings, rank=True, tag=True)
     return {"requests": report.requests, "papers": report.new_papers, "status": report.status}
 
 
-def ranked(db: Path) -> dict[str, list[str]]:
+def figures_for(recommended: bool = False) -> tuple:
+    return FIGURES + ((RECOMMENDED_FIGURE,) if recommended else ())
+
+
+def ranked(db: Path, recommended: bool = False) -> dict[str, list[str]]:
     """Every figure's order of the non-seed papers (best first; ties by store id)."""
     from kb.store import Store
 
     out = {}
     with Store(db, readonly=True) as store:
-        for label, expr in FIGURES:
+        for label, expr in figures_for(recommended):
             rows = store.conn.execute(
                 f"SELECT p.paper_id FROM paper p JOIN paper_rank r ON r.paper = p.id "
                 f"WHERE p.id NOT IN (SELECT paper FROM seed) "
@@ -136,9 +145,11 @@ def rescore(db: Path) -> dict:
                 "status": "rescored"}
 
 
-def evaluate(work_dir: Path, quick: bool = False, log=print, topics=None, reuse: bool = False) -> dict:
+def evaluate(work_dir: Path, quick: bool = False, log=print, topics=None, reuse: bool = False,
+             recommended: bool = False) -> dict:
     """Crawl and score every topic (``reuse``: re-rank the stores of an earlier run instead of
-    crawling again); returns per-topic and averaged figures."""
+    crawling again; ``recommended``: crawl with `--recommended`); returns per-topic and
+    averaged figures."""
     from kb.standin.generate import generate_corpus
     from kb.standin.generate import paper_topics
     from kb.standin.server import StandIn
@@ -161,10 +172,10 @@ def evaluate(work_dir: Path, quick: bool = False, log=print, topics=None, reuse:
                 if reuse and db.exists():
                     crawl = rescore(db)
                 else:
-                    crawl = crawl_from(db, server.url, corpus, seeds, BUDGET_REQUESTS[size])
+                    crawl = crawl_from(db, server.url, corpus, seeds, BUDGET_REQUESTS[size], recommended)
                 scores = {label: score_order(order, answers, topic)
-                          for label, order in ranked(db).items()}
-                loo: dict[str, list[int]] = {label: [] for label, _ in FIGURES}
+                          for label, order in ranked(db, recommended).items()}
+                loo: dict[str, list[int]] = {label: [] for label, _ in figures_for(recommended)}
                 hidden_seeds = seeds[:LEAVE_ONE_OUT[size]]
                 for k, hidden in enumerate(hidden_seeds):
                     db_loo = work_dir / f"relevance-{topic}-loo{k}.sqlite"
@@ -172,8 +183,8 @@ def evaluate(work_dir: Path, quick: bool = False, log=print, topics=None, reuse:
                         rescore(db_loo)
                     else:
                         crawl_from(db_loo, server.url, corpus, [s for s in seeds if s != hidden],
-                                   BUDGET_REQUESTS[size])
-                    for label, order in ranked(db_loo).items():
+                                   BUDGET_REQUESTS[size], recommended)
+                    for label, order in ranked(db_loo, recommended).items():
                         loo[label].append(order.index(hidden) + 1 if hidden in order else 10**6)
                 for label in scores:
                     scores[label]["loo_ranks"] = loo[label]
@@ -191,13 +202,14 @@ def evaluate(work_dir: Path, quick: bool = False, log=print, topics=None, reuse:
         if not rows:
             continue
         averages[part] = {}
-        for label, _ in FIGURES:
+        for label, _ in figures_for(recommended):
             figures = {k: _mean([r[label][k] for r in rows]) for k in rows[0][label] if k != "loo_ranks"}
             pooled = sorted(rank for r in rows for rank in r[label]["loo_ranks"])
             figures["loo_rank"] = pooled[len(pooled) // 2] if pooled else None
             figures["recall@50"] = _recall(pooled)
             averages[part][label] = figures
-    return {"corpus": {"papers": n, "seed": seed}, "topics": per_topic, "averages": averages}
+    return {"corpus": {"papers": n, "seed": seed}, "topics": per_topic, "averages": averages,
+            "recommended": recommended}
 
 
 def _recall(ranks: list[int]) -> float | None:
@@ -235,7 +247,7 @@ def markdown(result: dict) -> str:
                          f"{s['ndcg@50']:.2f} | {s['hubs@50']:.2f} | "
                          f"{_fmt_rank(s['loo_rank'])} | {s['recall@50']:.2f} |")
     lines.append("\nper topic (p@50 / hubs in top 50):\n")
-    labels = [label for label, _ in FIGURES]
+    labels = [label for label, _ in figures_for(result.get("recommended", False))]
     lines.append("| topic | part | " + " | ".join(labels) + " |")
     lines.append("|---|---|" + "---|" * len(labels))
     for topic, t in result["topics"].items():
@@ -281,10 +293,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reuse", action="store_true",
                         help="Re-rank the stores an earlier run crawled in --work-dir instead of crawling.")
     parser.add_argument("--topics", help="Comma-separated topics to run (all scored as tune).")
+    parser.add_argument("--recommended", action="store_true",
+                        help="Crawl with --recommended (Semantic Scholar's recommendations for the seeds first).")
+    parser.add_argument("--weight", action="append", default=[], metavar="SIGNAL=W",
+                        help="Override one relevance weight (tuning on the TUNE topics; with --reuse).")
     args = parser.parse_args(argv)
+    from kb.knowledge.relevance import WEIGHTS
+
+    for item in args.weight:
+        name, value = item.split("=")
+        WEIGHTS[name] = float(value)
     topics = (tuple(args.topics.split(",")), ()) if args.topics else None
     result = evaluate(args.work_dir, quick=args.quick, log=lambda m: print(m, file=sys.stderr),
-                      topics=topics, reuse=args.reuse)
+                      topics=topics, reuse=args.reuse, recommended=args.recommended)
     print(markdown(result))
     print(json.dumps(wins(result["averages"]), indent=1))
     if args.json:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.crawl.crawler import CrawlBudget
+from kb.crawl.crawler import DETAIL_BATCH, CrawlBudget
 from kb.errors import StoreLockedError
 from kb.store.locking import writer_lock
 from kb.standin.generate import generate_corpus
@@ -46,7 +46,7 @@ def lower_bound(corpus, db: Path) -> tuple[int, int, int]:
         return math.ceil(min(n, 9999) / 1000)
 
     page_count = sum(pages(len(corpus.references_of(p))) + pages(len(corpus.citations_of(p))) for p in expanded)
-    return page_count, math.ceil(needing / 500), len(expanded)
+    return page_count, math.ceil(needing / DETAIL_BATCH), len(expanded)
 
 
 def test_depth_two_crawl_meets_the_request_lower_bound(store_target, graph):

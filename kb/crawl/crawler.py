@@ -8,7 +8,7 @@ the frontier and continues from the stored offsets.
 
 Request economy: citation and reference lists are fetched 1000 per page with the other paper's
 fields nested, so a discovered paper needs no request of its own; only the full records the
-nested form cannot give (TLDR) are fetched, 500 at a time, by batch.
+nested form cannot give (TLDR, embedding) are fetched, 250 at a time, by batch.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from kb.crawl.frontier import CITS, REFS, Entry, Frontier, FrontierRules, is_pos
 from kb.errors import ApiAuthError, ApiError, KbError, NotFoundError
 from kb.knowledge.query import seed_ids_of
 from kb.sources.http import RequestBudget
-from kb.sources.s2.client import BATCH_SIZE, RequestBudgetSpent, S2Client
+from kb.sources.s2.client import RequestBudgetSpent, S2Client, batch_size
 from kb.sources.s2.parse import DETAIL_FIELDS, parse_edge_page, parse_paper
 from kb.store import Store, utc_now
 
@@ -35,6 +35,8 @@ log = logging.getLogger("kb.crawl")
 #: Lists failing with no other request answered since they began: the API is failing, not
 #: the lists; the run fails (and those lists stay in the frontier) instead of emptying it.
 OUTAGE_STREAK = 3
+#: Papers per detail batch: their full records and SPECTER vectors must fit in one response.
+DETAIL_BATCH = batch_size(DETAIL_FIELDS)
 
 
 @dataclass
@@ -49,6 +51,7 @@ class CrawlBudget:
     fetch_details: bool = True
     concurrency: int = 8
     retry_failed: bool = False  # try again the lists earlier runs set aside
+    recommended: bool = False   # first add Semantic Scholar's recommendations for the seeds
 
     def rules(self) -> FrontierRules:
         return FrontierRules(max_depth=self.depth, direction=self.direction,
@@ -105,6 +108,8 @@ class CrawlReport:
     # Papers the store holds that the API answered 404 for: their lists stay to fetch.
     not_found: list = field(default_factory=list)
     forum_requests: int = 0     # of ``requests``, those sent to the forum (posts' lists)
+    # With --recommended: what the recommendations for the seeds added (kb.crawl.recommended).
+    recommendations: dict | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -147,6 +152,7 @@ class Crawler:
         # error, when their fetch began). A later request that succeeds proves the API works,
         # and they are set aside; OUTAGE_STREAK of them with none succeeding is an outage.
         self._suspects: list[tuple[Entry, str, ApiError, float]] = []
+        self.recommendations = None
 
     # -- run bookkeeping -------------------------------------------------------------------------
     def _open_run(self) -> None:
@@ -247,6 +253,8 @@ class Crawler:
         try:
             if self._prepare is not None:
                 await self._prepare(self)
+            if self.budget.recommended:
+                await self._add_recommendations()
             workers = [asyncio.create_task(self._worker()) for _ in range(max(1, self.budget.concurrency))]
             await asyncio.gather(*workers)
             if self._failure is not None:
@@ -292,7 +300,21 @@ class Crawler:
             error_code=self._error_code if status == "failed" else 0,
             forum_requests=(self.forum.requests_sent - self._forum_at_start) if self.forum is not None else 0,
             failed_lists=list(self.failed_lists), lists_set_aside=len(self.frontier.set_aside),
-            not_found=list(p.not_found))
+            not_found=list(p.not_found),
+            recommendations=self.recommendations.as_dict() if self.recommendations else None)
+
+    async def _add_recommendations(self) -> None:
+        from kb.crawl.recommended import fetch_recommendations
+
+        budget = self.budget.max_requests
+        found = await fetch_recommendations(self.store, self.client, self.frontier, self.run_id,
+                                            max_requests=budget // 2 if budget else None)
+        self.recommendations = found
+        if found.stopped_by_budget:
+            self._stop_reason = self._stop_reason or "max-requests"
+        with self.store.transaction() as conn:
+            self._add_run_counts(conn, new_papers=found.new_papers)
+        self.progress.new_papers += found.new_papers
 
     async def _worker(self) -> None:
         while True:
@@ -322,8 +344,8 @@ class Crawler:
 
     def _next_job(self):
         frontier = self.frontier
-        if self.budget.fetch_details and len(frontier.needs_details) >= BATCH_SIZE:
-            batch = frontier.details_batch(BATCH_SIZE)
+        if self.budget.fetch_details and len(frontier.needs_details) >= DETAIL_BATCH:
+            batch = frontier.details_batch(DETAIL_BATCH)
             return lambda: self._fetch_details(batch)
         if self.budget.fetch_details and self.forum is not None and frontier.needs_post_details:
             # A post known only from a link: a few per post crawled, each worth its request
@@ -339,7 +361,7 @@ class Crawler:
                 continue
             return lambda: self._fetch_page(entry, direction)
         if self.budget.fetch_details and frontier.needs_details and self._active == 0:
-            batch = frontier.details_batch(BATCH_SIZE)
+            batch = frontier.details_batch(DETAIL_BATCH)
             return lambda: self._fetch_details(batch)
         if self._active == 0 and frontier.adopt_others_discoveries():
             return self._next_job()  # another crawl of this store found more: help with it

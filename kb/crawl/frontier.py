@@ -378,6 +378,48 @@ class Frontier:
         self._in_flight.discard((entry.paper, direction))
         self._push_tasks(entry)
 
+    def adopt(self, conn, found: dict[int, tuple[str, object]], seeds_of: dict[int, list[int]],
+              via: str) -> int:
+        """Take papers found outside the citation lists (Semantic Scholar's recommendations
+        for the seeds) into the crawl one hop from their seeds, each counting as one link per
+        seed, inside the caller's transaction; returns how many were new to the crawl.
+        ``found`` maps store ids to (paperId, record)."""
+        inserts, updates = [], []
+        for paper, (paper_id, record) in found.items():
+            seeds = seeds_of[paper][:8]
+            entry = self.entries.get(paper)
+            if entry is None:
+                entry = Entry(paper=paper, paper_id=paper_id, depth=1, links=len(seeds), refs_next=0,
+                              cits_next=0, status="pending", year=getattr(record, "year", None),
+                              citation_count=getattr(record, "citation_count", None),
+                              reference_count=getattr(record, "reference_count", None), seeds=seeds)
+                if self.theme_scorer is not None and record is not None:
+                    entry.theme_score = self.theme_scorer(record)
+                self.entries[paper] = entry
+                if getattr(record, "detail_level", 0) < 2:
+                    self.needs_details[paper] = paper_id
+                inserts.append((paper, self.priority(entry), entry.links, seeds[0], via,
+                                json.dumps(seeds), utc_now()))
+            elif entry.depth > 0:
+                entry.links += len(seeds)
+                entry.depth = min(entry.depth, 1)
+                entry.seeds.extend(s for s in seeds if s not in entry.seeds)
+                del entry.seeds[8:]
+                updates.append((self.priority(entry), len(seeds), json.dumps(entry.seeds), utc_now(), paper))
+            self._push_tasks(entry)
+        if inserts:
+            conn.executemany(
+                """INSERT INTO crawl_state (paper, depth, priority, links, reached_from, reached_via,
+                                            seeds, updated_at)
+                   VALUES (?, 1, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(paper) DO UPDATE SET links = crawl_state.links + excluded.links,
+                       depth = MIN(crawl_state.depth, 1)""", inserts)
+        if updates:
+            conn.executemany(
+                """UPDATE crawl_state SET depth = MIN(depth, 1), priority = ?, links = links + ?,
+                       seeds = ?, updated_at = ? WHERE paper = ?""", updates)
+        return len(inserts)
+
     def _write_entry(self, conn, entry: Entry, direction: str) -> None:
         """Store the one list's offset (the other list may be another crawl's business)."""
         column, other = (("refs_next_offset", "cits_next_offset") if direction == REFS

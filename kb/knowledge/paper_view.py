@@ -14,6 +14,7 @@ import json
 import sqlite3
 
 from kb.knowledge.query import row_to_dict, seed_distance_sql, seed_ids_of, themes_for
+from kb.knowledge.recommendations import recommendation_reasons
 from kb.knowledge.similar import why_relevant
 from kb.knowledge.trail import seed_distance
 
@@ -164,7 +165,8 @@ def paper_view(store, row: sqlite3.Row, *, neighbours: int = 8, sentences: int =
         if reached:
             view["crawl"]["reached_from_paper"] = dict(reached)
     view["ranks"] = rank_figures(store, pid)
-    view["why"] = why_relevant(store, pid, seed_ids_of(store)) if not view["is_seed"] else []
+    view["why"] = ([*why_relevant(store, pid, seed_ids_of(store)), *recommendation_reasons(store, pid)]
+                   if not view["is_seed"] else [])
     view["seed_sentences"] = seed_sentences(store, pid, limit=sentences)
     view["references_in_store"], view["references"] = _neighbours(store, pid, "references",
                                                                   neighbours)

@@ -296,6 +296,18 @@ def cocitation_with(adjacency, seeds):
     return np.maximum(score, 0.0)
 
 
+def seed_links(adjacency, seeds):
+    """For each paper, the seeds it cites plus the seeds citing it: direct links."""
+    import numpy as np
+
+    n = adjacency.shape[0]
+    if seeds.size == 0 or n == 0:
+        return np.zeros(n)
+    v = np.zeros(n)
+    v[seeds] = 1.0
+    return np.asarray(adjacency @ v).ravel() + np.asarray(adjacency.T @ v).ravel()
+
+
 def coupling_with(adjacency, seeds):
     """Sum over seeds s of Adamic-Adar over shared references r: 1 / log(citers(r)).
 
@@ -333,9 +345,10 @@ class Ranks:
 
 
 def rank_graph(graph: Graph, *, alpha: float = ALPHA, tol: float = TOL,
-               max_iter: int = MAX_ITER, similarity=None) -> Ranks:
+               max_iter: int = MAX_ITER, similarity=None, recommended=None) -> Ranks:
     """All the figures for a loaded graph. With no seeds, seed-relative figures are 0.
-    ``similarity`` (embedding cosine with the seeds, per paper) feeds the relevance figure.
+    ``similarity`` (embedding cosine with the seeds, per paper) and ``recommended`` (how
+    strongly Semantic Scholar recommends it for the seeds) feed the relevance figure.
 
     The seed PageRank follows citations both ways: a paper that builds on the seeds (cites
     them) is as relevant to them as one they build on, and the crawl follows both too."""
@@ -361,11 +374,11 @@ def rank_graph(graph: Graph, *, alpha: float = ALPHA, tol: float = TOL,
         iterations=iterations[0],
         seed_iterations=iterations[1] if graph.seeds.size else 0,
     )
-    ranks.relevance = relevance_of(graph, ranks, similarity=similarity).score
+    ranks.relevance = relevance_of(graph, ranks, similarity=similarity, recommended=recommended).score
     return ranks
 
 
-def relevance_of(graph: Graph, ranks: Ranks, *, similarity=None):
+def relevance_of(graph: Graph, ranks: Ranks, *, similarity=None, recommended=None):
     """kb.knowledge.relevance for a ranked graph. Seeds come first (they are what the reader
     said is relevant), in seed PageRank order; without seeds relevance is global PageRank."""
     from kb.knowledge.relevance import relevance
@@ -377,7 +390,8 @@ def relevance_of(graph: Graph, ranks: Ranks, *, similarity=None):
     result = relevance(seeds=graph.seeds, seed_pagerank=ranks.seed_pagerank,
                        pagerank=ranks.pagerank, cocitation=ranks.cocitation,
                        coupling=ranks.coupling, in_citations=ranks.in_citations,
-                       similarity=similarity)
+                       links=seed_links(graph.adjacency, graph.seeds),
+                       similarity=similarity, recommended=recommended)
     top = float(result.score.max()) if result.score.size else 0.0
     result.score[graph.seeds] = top + 1.0 + ranks.seed_pagerank[graph.seeds]
     return result
@@ -402,9 +416,9 @@ def order_positions(ids, primary, secondary=None, *, top: int):
     return positions
 
 
-def write_ranks(store, ranks: Ranks, summary_fields: dict, *, sketch_blocks=None) -> None:
-    """Store every paper's figures (and the embedding sketch) and record the run, in one
-    transaction."""
+def write_ranks(store, ranks: Ranks, summary_fields: dict, *, embedding_lists=None) -> None:
+    """Store every paper's figures (and the embeddings' nearest-neighbour index) and record
+    the run, in one transaction."""
     import numpy as np
 
     if ranks.relevance is None:
@@ -444,10 +458,10 @@ def write_ranks(store, ranks: Ranks, summary_fields: dict, *, sketch_blocks=None
             "in_references = excluded.in_references, relevance = excluded.relevance, "
             "seed_order = excluded.seed_order, pagerank_order = excluded.pagerank_order, "
             "relevance_order = excluded.relevance_order", rows())
-        if sketch_blocks is not None:
-            from kb.knowledge.embeddings import write_sketch
+        if embedding_lists is not None:
+            from kb.knowledge.embeddings import write_lists
 
-            write_sketch(conn, sketch_blocks)
+            write_lists(conn, embedding_lists)
         for _, sql in order_indexes:
             conn.execute(sql)
         conn.execute(
@@ -455,6 +469,23 @@ def write_ranks(store, ranks: Ranks, summary_fields: dict, *, sketch_blocks=None
             "seed_iterations, seconds) VALUES (:computed_at, :papers, :edges, :seeds, "
             ":iterations, :seed_iterations, :seconds)",
             summary_fields)
+
+
+def recommended_per_paper(store, ids):
+    """kb.knowledge.recommendations' backing of each paper of the graph (0: not recommended)."""
+    import numpy as np
+
+    from kb.knowledge.recommendations import recommendation_counts
+
+    out = np.zeros(ids.size)
+    counts = recommendation_counts(store)
+    if counts:
+        papers = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        pos = np.searchsorted(ids, papers)
+        ok = pos < ids.size
+        ok[ok] = ids[pos[ok]] == papers[ok]
+        out[pos[ok]] = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))[ok]
+    return out
 
 
 def compute_ranks(store, *, alpha: float = ALPHA, tol: float = TOL,
@@ -469,13 +500,13 @@ def compute_ranks(store, *, alpha: float = ALPHA, tol: float = TOL,
     embedded = scan(store, graph.ids, graph.ids[graph.seeds])
     t1 = time.perf_counter()
     ranks = rank_graph(graph, alpha=alpha, tol=tol, max_iter=max_iter,
-                       similarity=embedded.similarity)
+                       similarity=embedded.similarity, recommended=recommended_per_paper(store, graph.ids))
     t2 = time.perf_counter()
     fields = {"computed_at": utc_now(), "papers": graph.n, "edges": int(graph.adjacency.nnz),
               "seeds": int(graph.seeds.size), "iterations": ranks.iterations,
               "seed_iterations": ranks.seed_iterations,
               "seconds": round(t2 - t0, 3)}
-    write_ranks(store, ranks, fields, sketch_blocks=embedded.blocks)
+    write_ranks(store, ranks, fields, embedding_lists=embedded.lists)
     t3 = time.perf_counter()
     return RankSummary(
         papers=fields["papers"], edges=fields["edges"], seeds=fields["seeds"],

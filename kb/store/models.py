@@ -286,12 +286,26 @@ class PaperEmbedding(SQLModel, table=True):
     vector: bytes
 
 
-class EmbeddingSketch(SQLModel, table=True):
-    __tablename__ = "embedding_sketch"
+class Recommendation(SQLModel, table=True):
+    __tablename__ = "recommendation"
 
-    block: int = Field(primary_key=True)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    paper: int = Field(foreign_key="paper.id")
+    seed: Optional[int] = Field(default=None, foreign_key="paper.id")
+    position: int
+    run: Optional[int] = Field(default=None, foreign_key="crawl_run.id")
+    fetched_at: str
+
+
+class EmbeddingList(SQLModel, table=True):
+    __tablename__ = "embedding_list"
+
+    list: int = Field(primary_key=True)
+    centroid: bytes
+    size: int
     ids: bytes
-    sketch: bytes
+    scales: bytes
+    codes: bytes
 
 
 class RankRun(SQLModel, table=True):

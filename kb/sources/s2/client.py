@@ -22,12 +22,23 @@ from kb.sources.http import RequestBudgetSpent, ServiceClient
 from kb.sources.retry import RetryPolicy
 from kb.sources.s2.parse import DETAIL_FIELDS, MAX_EDGE_PAGE, NESTED_PAPER_FIELDS, PAPER_FIELDS, edge_page_limit
 
-__all__ = ["S2Client", "RequestBudgetSpent", "BATCH_SIZE", "paper_path"]
+__all__ = ["S2Client", "RequestBudgetSpent", "BATCH_SIZE", "batch_size", "paper_path"]
 
 GRAPH = "/graph/v1"
+#: The recommendations API: same host, same key, same limits as the graph API.
+RECOMMENDATIONS = "/recommendations/v1/papers"
 BATCH_SIZE = 500
+#: Papers per batch when their SPECTER vector is asked for too. The real API prints a vector's
+#: 768 floats in full (about 16 kB of JSON a paper), so 500 papers with their records come to
+#: 8-10 MB, at the 10 MB cap on a response; 250 leave room for long author lists and abstracts.
+EMBEDDING_BATCH_SIZE = 250
 #: What the real ``POST /paper/batch`` answers (HTTP 400) when it knows none of the ids.
 NO_VALID_IDS = "No valid paper ids given"
+
+
+def batch_size(fields: str) -> int:
+    """Papers per ``POST /paper/batch`` for these fields (see EMBEDDING_BATCH_SIZE)."""
+    return EMBEDDING_BATCH_SIZE if "embedding" in fields else BATCH_SIZE
 
 
 def paper_path(paper_id: str, suffix: str = "") -> str:
@@ -92,7 +103,8 @@ class S2Client(ServiceClient):
     async def get_papers(self, ids: Sequence[str], fields: str = DETAIL_FIELDS) -> list[dict | None]:
         """Batch lookup; the answer is aligned with ``ids`` (None for unknown ids)."""
         ids = list(ids)
-        chunks = [ids[i:i + BATCH_SIZE] for i in range(0, len(ids), BATCH_SIZE)]
+        size = batch_size(fields)
+        chunks = [ids[i:i + size] for i in range(0, len(ids), size)]
         answers = await asyncio.gather(*(self._batch(chunk, fields) for chunk in chunks))
         return [item for answer in answers for item in answer]
 
@@ -154,6 +166,24 @@ class S2Client(ServiceClient):
             answer["next"] = results.next
         return answer
 
+    async def recommended_for_paper(self, paper_id: str, fields: str, *, limit: int = 100,
+                                    pool: str = "all-cs") -> list[dict]:
+        """Semantic Scholar's recommendations for one paper (``pool``: ``recent`` papers only,
+        or ``all-cs``), best first."""
+        path = f"{RECOMMENDATIONS}/forpaper/{quote(paper_id.strip(), safe=':/')}"
+        data = await self.request("GET", path, params={"fields": fields, "limit": limit, "from": pool},
+                                  validate=_recommendations_shape)
+        return [p for p in data["recommendedPapers"] if isinstance(p, dict)]
+
+    async def recommended_for_lists(self, positive: Sequence[str], negative: Sequence[str] = (),
+                                    fields: str = PAPER_FIELDS, *, limit: int = 100) -> list[dict]:
+        """Recommendations for papers like ``positive`` and unlike ``negative``, best first."""
+        data = await self.request(
+            "POST", f"{RECOMMENDATIONS}/", params={"fields": fields, "limit": limit},
+            json_body={"positivePaperIds": list(positive), "negativePaperIds": list(negative)},
+            validate=_recommendations_shape)
+        return [p for p in data["recommendedPapers"] if isinstance(p, dict)]
+
     async def search_authors(self, name: str, *, limit: int = 10) -> list[dict]:
         """Authors whose name holds every word of ``name`` (``/author/search``), most prolific
         first as the API orders them."""
@@ -200,6 +230,10 @@ class _RoutedRequester:
                                               json_body=payload)
         except NotFoundError as exc:
             raise ObjectNotFoundException(str(exc)) from None
+
+
+def _recommendations_shape(data: Any) -> bool:
+    return isinstance(data, dict) and isinstance(data.get("recommendedPapers"), list)
 
 
 def _error_body(response: httpx.Response) -> str:
