@@ -1,7 +1,7 @@
 """Do SPECTER-style embeddings help theme tagging? Macro-F1 with and without, on papers the
 model never trained on, in the stand-in corpus where every paper's topic is known.
 
-    python bench/bench_theme_embeddings.py [--papers 6000]
+    python bench/bench_theme_embeddings.py [--papers 3000]
 
 The labelled works kb ships have no vectors (they are summaries, not fetched papers), so the
 measurement uses the stand-in's generated literature: every paper belongs to one topic (an
@@ -42,7 +42,7 @@ def macro_f1(pred, truth) -> float:
     return float(np.mean(f1))
 
 
-def run(n_papers: int = 6000, seed: int = 1, embedding_weight: float = 1.0) -> dict:
+def run(n_papers: int = 3000, seed: int = 1, embedding_weight: float = 1.0) -> dict:
     import numpy as np
     from scipy import sparse
     from sklearn.svm import LinearSVC
@@ -96,7 +96,7 @@ def run(n_papers: int = 6000, seed: int = 1, embedding_weight: float = 1.0) -> d
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--papers", type=int, default=6000)
+    parser.add_argument("--papers", type=int, default=3000)
     args = parser.parse_args(argv)
     print(json.dumps(run(args.papers)))
 

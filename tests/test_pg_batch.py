@@ -8,7 +8,7 @@ import pytest
 from kb.store import Store, pg_batch
 from kb.store.base import EDGE_UPSERT, PAPER_UPSERT
 from kb.store.dialect import to_postgres
-from kb.store.records import EdgeRecord, PaperRecord
+from kb.store.records import AuthorRef, EdgeRecord, PaperRecord
 
 
 @pytest.fixture()
@@ -91,3 +91,26 @@ def test_batch_plans_key_repeated_rows_by_the_conflict_target():
     assert pg_batch.plan(to_postgres("UPDATE t SET a = :a WHERE b = :b")) is None
     assert pg_batch.rounds([(1, "a"), (2, "b"), (1, "c"), (1, "d")], (1,)) == \
         [[(1, "a"), (2, "b")], [(1, "c")], [(1, "d")]]
+
+
+def test_quoted_column_names_survive_the_batch_plan():
+    """`kb db copy` quotes every column; blanking string literals must not blank them too."""
+    plan = pg_batch.plan(to_postgres('INSERT INTO author ("id", "s2_author_id", "name") VALUES (?, ?, ?) '
+                                     'ON CONFLICT ("id") DO UPDATE SET "name" = excluded."name"'))
+    assert plan.statement.startswith('INSERT INTO author ("id", "s2_author_id", "name") SELECT')
+    assert plan.key == (1,)
+
+
+def test_a_store_with_authors_copies_to_postgresql(make_target):
+    from kb.store.copy import copy_store
+
+    source = make_target("sqlite", "authors")
+    with Store(source) as store:
+        store.upsert_papers([PaperRecord(paper_id=_pid(i), title=f"Paper {i}", detail_level=2,
+                                         authors=[AuthorRef(f"Author {i}", str(100 + i)),
+                                                  AuthorRef("Shared Author", "7")])
+                             for i in range(60)])
+        authors = store.conn.execute("SELECT count(*) FROM author").fetchone()[0]
+    assert authors == 61
+    report = copy_store(source, make_target("postgresql", "authors"))
+    assert report.identical and {t.table: t.copied for t in report.tables}["author"] == 61

@@ -71,3 +71,27 @@ def test_exclusive_writers_wait_for_crawls_on_postgres(pg_url):
                 raise AssertionError("an exclusive writer got in beside a crawl")
         except StoreLockedError as exc:
             assert "`kb crawl`" in str(exc)
+
+
+def test_a_crawl_takes_on_what_another_crawl_of_the_store_found(pg_url):
+    """A crawl whose own queue runs dry picks up the papers another crawl added meanwhile, so
+    two crawls share the work evenly instead of by who found what (bench_backends' figures)."""
+    from kb.crawl.frontier import Frontier, FrontierRules
+    from kb.store.records import PaperRecord
+
+    ids = [f"{i:040x}" for i in range(1, 4)]
+    with Store(pg_url) as store, Store(pg_url) as other:
+        store.upsert_papers([PaperRecord(paper_id=pid, title=f"Paper {pid[-1]}") for pid in ids])
+        known = store.internal_ids(ids)
+        with store.transaction() as conn:
+            conn.execute("INSERT INTO crawl_state (paper, depth, status, refs_next_offset, "
+                         "cits_next_offset) VALUES (?, 0, 'done', -1, -1)", (known[ids[0]],))
+        frontier = Frontier(store, FrontierRules(max_depth=2))
+        assert frontier.pop() is None
+        with other.transaction() as conn:  # the other crawl's page reached two more papers
+            conn.executemany("INSERT INTO crawl_state (paper, depth, links) VALUES (?, 1, 1)",
+                             [(known[pid],) for pid in ids[1:]])
+        assert frontier.adopt_others_discoveries() == 2
+        tasks = {(entry.paper_id, direction) for entry, direction in iter(frontier.pop, None)}
+        assert {pid for pid, _ in tasks} == set(ids[1:]) and len(tasks) == 4
+        assert frontier.adopt_others_discoveries() == 0

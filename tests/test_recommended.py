@@ -7,9 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from cli import app
 from kb.crawl.crawler import CrawlBudget
 from kb.standin.generate import generate_corpus
 from kb.standin.server import StandIn
@@ -26,15 +24,15 @@ def _seeds(corpus, n=3):
     return sorted(p for p in corpus.paper_ids() if len(corpus.citations_of(p)) >= 3)[:n]
 
 
-def test_crawl_recommended_from_the_cli_adds_papers_for_each_seed(tmp_path, corpus, monkeypatch):
+def test_crawl_recommended_from_the_cli_adds_papers_for_each_seed(tmp_path, corpus, monkeypatch, kb_cli):
     db = tmp_path / "kb.sqlite"
     seeds = _seeds(corpus)
     plant_seeds(db, corpus, seeds)
     with StandIn(corpus) as server:
         monkeypatch.setenv("KB_S2_API_URL", server.url)
         monkeypatch.setenv("KB_RATE", "1000")
-        result = CliRunner().invoke(app, ["--db", str(db), "crawl", "--recommended", "--depth", "0",
-                                          "--max-requests", "20", "--no-tag", "--json"])
+        result = kb_cli("crawl", "--recommended", "--depth", "0", "--max-requests", "20", "--no-tag", "--json",
+                        db=db)
         log = list(server.log)
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
@@ -68,7 +66,7 @@ def test_crawl_recommended_from_the_cli_adds_papers_for_each_seed(tmp_path, corp
                                    "ON s.paper = r.paper WHERE r.seed IS NOT NULL AND s.depth = 1 "
                                    "ORDER BY r.position LIMIT 1").fetchone()
         seed_title = conn.execute("SELECT title FROM paper WHERE id = ?", (seed,)).fetchone()[0]
-    shown = CliRunner().invoke(app, ["--db", str(db), "show", f"#{paper}", "--json"])
+    shown = kb_cli("show", f"#{paper}", "--json", db=db)
     assert shown.exit_code == 0, shown.output
     why = json.loads(shown.output)["why"]
     assert any(line.startswith("recommended by Semantic Scholar for " + seed_title[:20]) for line in why), why

@@ -10,9 +10,8 @@ import struct
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-from cli import app
+from tests.cli_runner import invoke
 from kb.crawl.crawler import CrawlBudget
 from kb.knowledge.embeddings import nearest, query_vector, vectors_of
 from kb.knowledge.ranking import compute_ranks
@@ -53,7 +52,7 @@ def world(tmp_path_factory):
 
 
 def kb(world, *args):
-    result = CliRunner().invoke(app, ["--db", str(world["db"]), *args])
+    result = invoke(*args, db=world["db"])
     assert result.exit_code == 0, result.output
     return result.output
 

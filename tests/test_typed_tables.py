@@ -7,7 +7,6 @@ import json
 
 from sqlmodel import select
 
-from cli_runner import invoke
 from kb.crawl.runs import list_runs, open_run
 from kb.output.reading_lists import all_lists, create_list
 from kb.store import Store
@@ -20,7 +19,7 @@ def test_statements_compile_to_kb_sql():
     assert "WHERE reading_list.name = ?" in sql and params[:2] == ["x", 3]
 
 
-def test_runs_and_lists_through_the_models(store_target):
+def test_runs_and_lists_through_the_models(store_target, kb_cli):
     with Store(store_target) as store:
         with store.transaction():
             first = open_run(store, "crawl", '{"depth": 1}')
@@ -48,8 +47,8 @@ def test_runs_and_lists_through_the_models(store_target):
     assert expected_lists[0] | {"id": 0, "created_at": ""} == {
         "id": 0, "name": "Queue", "description": "to read", "created_at": "", "papers": 0,
         "read": 0, "unread": 0}
-    out = invoke("runs", "--json", db=store_target)
+    out = kb_cli("runs", "--json", db=store_target)
     assert out.exit_code == 0, out.output
     assert json.loads(out.stdout) == expected_runs
-    out = invoke("list", "show", "--json", db=store_target)
+    out = kb_cli("list", "show", "--json", db=store_target)
     assert json.loads(out.stdout) == expected_lists

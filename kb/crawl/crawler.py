@@ -366,6 +366,8 @@ class Crawler:
         if self.budget.fetch_details and frontier.needs_details and self._active == 0:
             batch = frontier.details_batch(DETAIL_BATCH)
             return lambda: self._fetch_details(batch)
+        if self._active == 0 and frontier.adopt_others_discoveries():
+            return self._next_job()  # another crawl of this store found more: help with it
         return None
 
     async def _fetch_page(self, entry: Entry, direction: str) -> None:

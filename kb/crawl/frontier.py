@@ -55,6 +55,19 @@ class Entry:
         return count == 0 and self.depth > 0
 
 
+_FRONTIER_ROWS = """SELECT s.paper, p.paper_id, s.depth, s.links, s.refs_next_offset,
+                             s.cits_next_offset, s.status, p.year, p.citation_count,
+                             p.reference_count, s.seeds, s.details_fetched, p.detail_level, s.priority
+                      FROM crawl_state s JOIN paper p ON p.id = s.paper"""
+
+
+def _entry(row) -> Entry:
+    """A frontier entry from a row of :data:`_FRONTIER_ROWS`."""
+    return Entry(paper=row[0], paper_id=row[1], depth=row[2], links=row[3], refs_next=row[4],
+                 cits_next=row[5], status=row[6], year=row[7], citation_count=row[8],
+                 reference_count=row[9], seeds=json.loads(row[10]) if row[10] else [])
+
+
 @dataclass
 class FrontierRules:
     max_depth: int = 2
@@ -106,17 +119,8 @@ class Frontier:
             self.retrying = failed
         else:
             self.set_aside = failed
-        rows = conn.execute(
-            """SELECT s.paper, p.paper_id, s.depth, s.links, s.refs_next_offset, s.cits_next_offset,
-                      s.status, p.year, p.citation_count, p.reference_count, s.seeds,
-                      s.details_fetched, p.detail_level, s.priority
-               FROM crawl_state s JOIN paper p ON p.id = s.paper""")
-        for row in rows:
-            entry = Entry(
-                paper=row[0], paper_id=row[1], depth=row[2], links=row[3], refs_next=row[4],
-                cits_next=row[5], status=row[6], year=row[7], citation_count=row[8],
-                reference_count=row[9], seeds=json.loads(row[10]) if row[10] else [])
-            entry.theme_score = 0.0
+        for row in conn.execute(_FRONTIER_ROWS):
+            entry = _entry(row)
             self.entries[entry.paper] = entry
             if not row[11] and row[12] < 2:
                 (self.needs_post_details if is_post(entry.paper_id) else self.needs_details)[entry.paper] = entry.paper_id
@@ -215,6 +219,23 @@ class Frontier:
             self.store.release(self._claim_key(entry, direction))
             return False
         return True
+
+    def adopt_others_discoveries(self) -> int:
+        """Take on the papers other crawls of this store added to the frontier since this one
+        loaded it; returns how many. A crawl otherwise knows only what its own pages found, so
+        two crawls split the lists by who found them, and one ends while the other still has
+        work. Their details stay with the crawl that found them (it fetches them in batches)."""
+        if not self.store.shared_writers:
+            return 0
+        adopted = 0
+        for row in self.store.conn.execute(_FRONTIER_ROWS):
+            if row[0] in self.entries:
+                continue
+            entry = _entry(row)
+            self.entries[entry.paper] = entry
+            self._push_tasks(entry)
+            adopted += 1
+        return adopted
 
     def unclaim(self, entry: Entry, direction: str) -> None:
         if self.store.shared_writers:

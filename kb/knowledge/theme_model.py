@@ -8,11 +8,15 @@ a paper's combined score for a theme is the model's margin plus ``rule_weight`` 
 (capped) rule score, so a phrase nudges a paper the text already leans towards instead of
 deciding alone.
 
-Each theme gets its own threshold, calibrated on every run by cross-validation over the
-labelled works (the threshold that maximises F1 on scores of works the model did not see, plus
-a small ``margin`` that trades a little recall for fewer off-topic tags). Calibrating at run
-time rather than shipping numbers keeps thresholds true to the store's own training rows and
-to an edited taxonomy; it costs a few seconds.
+Each theme gets its own threshold, calibrated whenever the model is trained by cross-validation
+over the labelled works (the threshold that maximises F1 on the margins of works the model did
+not see, plus a small ``margin`` that trades a little recall for fewer off-topic tags); the
+keyword score is left out of calibration, because the keywords were written looking at those
+works and would set thresholds that new works cannot reach. An on-topic gate, trained on the
+labelled works against the labelled near misses, must pass too. Calibrating at training time
+rather than shipping numbers keeps thresholds true to the store's own training rows and to an
+edited taxonomy; it costs a few seconds. A big store keeps the trained model between runs
+(:mod:`kb.knowledge.theme_cache`).
 """
 
 from __future__ import annotations

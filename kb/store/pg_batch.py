@@ -125,7 +125,9 @@ def _plan_insert(sql: str, blank: str):
     if not head:
         return None
     close = _closing_paren(blank, head.end() - 1)
-    columns = [c.strip().strip('"') for c in head.group(2).split(",")]
+    # Identifiers come from the statement itself: blanking literals blanks "quoted" names too.
+    column_list = sql[head.start(2):head.end(2)]
+    columns = [c.strip().strip('"') for c in column_list.split(",")]
     values, values_blank = sql[head.end():close], blank[head.end():close]
     rest = sql[close + 1:]
     if "%s" in rest.replace("%%", ""):
@@ -147,13 +149,13 @@ def _plan_insert(sql: str, blank: str):
         if conflict.group(3).upper() == "UPDATE":
             if not conflict.group(2):
                 return None
-            targets = [c.strip().strip('"') for c in conflict.group(2).split(",")]
+            targets = [c.strip().strip('"') for c in rest[conflict.start(2):conflict.end(2)].split(",")]
             if any(t not in columns for t in targets):
                 return None
             key = tuple(p for t in targets for p in used[columns.index(t)])
     params = sum(len(u) for u in used)
     rest = rest.replace("%%", "%")
-    statement = (f"INSERT INTO {head.group(1)} ({head.group(2)}) SELECT {', '.join(selected)} "
+    statement = (f"INSERT INTO {head.group(1)} ({column_list}) SELECT {', '.join(selected)} "
                  f"FROM {{table}} AS {_ALIAS} ORDER BY {_ALIAS}.kb_row {rest}")
     described = sql[:head.end()] + ", ".join(described_exprs) + ")" + rest
     return statement, described, params, key
