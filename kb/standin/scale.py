@@ -125,6 +125,11 @@ def lazy_date(work_date: int, end: int, n: int, k: int) -> int:
     return end - int(span * ((k + 0.5) / n) ** 1.3)
 
 
+LAZY_SUBTITLES = ("{method} in {domain}", "Evidence from {domain}", "A Study with {method}",
+                  "Lessons from {n} Experiments", "{method} Revisited", "The Case of {domain}",
+                  "Results on {n} {domain}", "{method} at Scale")
+
+
 def lazy_record(seed: int | None, work_no: int, k: int, date: int, topic: Any) -> dict:
     """The API-shaped record of one lazy citer (the corpus adds its references)."""
     from kb.standin import vocab
@@ -134,7 +139,10 @@ def lazy_record(seed: int | None, work_no: int, k: int, date: int, topic: Any) -
     pid = lazy_paper_id(seed, work_no, k)
     rng = random.Random(lazy_index(work_no, k) * 7919 + (seed or 0))
     title, abstract, tldr = _TextMaker(rng, set()).paper(topic, rng.random() > 0.12, rng.random() < 0.15)
-    # texts make titles unique within one corpus; a lazy citer's carries its number instead
+    # Generated papers' titles are unique within a corpus; a lazy citer's has no corpus to check
+    # against, so a subtitle keeps a hub's thousands of citers from sharing a few dozen titles.
+    title = f"{title}: " + rng.choice(LAZY_SUBTITLES).format(
+        method=rng.choice(vocab.METHODS), domain=rng.choice(topic.domains), n=2 + rng.randrange(40))
     day = dt.date.fromordinal(date)
     name, kind, alternates, types = rng.choice(vocab.VENUES)
     authors = []
