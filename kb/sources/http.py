@@ -25,9 +25,6 @@ from kb.sources.retry import RetryPolicy
 #: Seconds without any answer at all (connection refused, unreachable) after which every
 #: request of a client gives up, so that a command fails within 30 s when offline.
 UNREACHABLE_AFTER = 10.0
-#: A 429 uses up a third of an attempt: a busy shared pool (the keyless API) answers 429 to any
-#: rate, often several times running, and that says "later", not that the request is bad.
-THROTTLED_ATTEMPT = 1 / 3
 
 
 class RequestBudgetSpent(Exception):
@@ -102,10 +99,7 @@ class ServiceClient:
         """Send one logical request, retrying what is worth retrying; returns parsed JSON."""
         began = time.monotonic()
         last_problem = "no attempt made"
-        attempt, spent = 0, 0.0
-        while spent < self.policy.max_attempts - 1e-9:
-            attempt += 1
-            throttled = False
+        for attempt in range(1, self.policy.max_attempts + 1):
             self._check_can_send()
             await self.limiter.acquire()
             self._check_can_send()
@@ -118,7 +112,7 @@ class ServiceClient:
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 last_problem = describe_transport_error(exc)
                 self.statuses["connection"] += 1
-                self._no_answer(method, path, attempt, last_problem, last_try=spent + 1 >= self.policy.max_attempts)
+                self._no_answer(method, path, attempt, last_problem)
             except httpx.TimeoutException:
                 last_problem = f"timed out after {self.timeout_seconds:g} s"
                 self.statuses["timeout"] += 1
@@ -144,18 +138,16 @@ class ServiceClient:
                 elif status == 429:
                     self.limiter.on_throttled()
                     last_problem = "HTTP 429 (rate limited)"
-                    throttled = True
                 elif self.policy.should_retry_status(status):
                     last_problem = f"HTTP {status}"
                 else:
                     raise self.refusal(status, response, path)
-            spent += THROTTLED_ATTEMPT if throttled else 1
-            if spent < self.policy.max_attempts - 1e-9:
+            if attempt < self.policy.max_attempts:
                 self.retries += 1
                 delay = self.policy.delay(attempt)
                 self.log.info("%s %s failed (%s); retry %d in %.1f s", method, path, last_problem, attempt, delay)
                 await asyncio.sleep(delay)
-        raise self._gave_up(method, path, attempt, last_problem)
+        raise self._gave_up(method, path, self.policy.max_attempts, last_problem)
 
     def _gave_up(self, method: str, path: str, attempts: int, last_problem: str) -> ApiError:
         plural = "" if attempts == 1 else "s"
@@ -177,14 +169,14 @@ class ServiceClient:
         if self.request_budget is not None and self.request_budget.left <= 0:
             raise RequestBudgetSpent()
 
-    def _no_answer(self, method: str, path: str, attempt: int, problem: str, *, last_try: bool) -> None:
+    def _no_answer(self, method: str, path: str, attempt: int, problem: str) -> None:
         """No connection at all: once that has lasted ``unreachable_after`` seconds (the
         next backoff included), this and every later request of the client give up."""
         now = time.monotonic()
         if self._unanswered_since is None:
             self._unanswered_since = now
         waited = now - self._unanswered_since + self.policy.delay(attempt)
-        if not last_try and waited < self.unreachable_after:
+        if attempt < self.policy.max_attempts and waited < self.unreachable_after:
             return
         self._unreachable = self._gave_up(method, path, attempt, problem)
         raise self._unreachable
