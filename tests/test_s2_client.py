@@ -212,3 +212,23 @@ def test_title_match_miss_and_empty_search(corpus):
 
         miss, empty = run(go())
         assert miss is None and empty["data"] == [] and empty["total"] == 0
+
+
+def test_requests_leave_at_their_slots_while_the_callers_loop_is_busy(corpus):
+    """Issue 13: between answers the crawler parses and stores a page (60 ms of CPU for 1000
+    entries) with its event loop blocked. Requests already waiting for their slot must leave
+    meanwhile, from the client's own send loop, or the crawl loses that time from its rate."""
+    pid = corpus.paper_ids()[7]
+    with StandIn(corpus) as server:
+        async def go():
+            async with S2Client(settings_for(server, requests_per_second=20.0)) as client:
+                answers = [asyncio.ensure_future(client.get_paper(pid, "title")) for _ in range(6)]
+                await asyncio.sleep(0)  # each is queued at the limiter
+                time.sleep(1.0)         # the caller's loop is busy: 6 slots at 20/s take 0.25 s
+                busy_until = time.time()
+                await asyncio.gather(*answers)
+                return busy_until, client.limiter.send_timing()
+
+        busy_until, timing = run(go())
+    assert [r.started < busy_until for r in server.log] == [True] * 6
+    assert timing["sends"] == 6

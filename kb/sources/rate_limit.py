@@ -33,6 +33,9 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 
+#: Seconds after its slot from which a send counts as late.
+LATE = 0.010
+
 
 class AdaptiveRateLimiter:
     def __init__(
@@ -63,6 +66,13 @@ class AdaptiveRateLimiter:
         self.throttle_events = 0   # 429s seen
         self.rate_cuts = 0         # times the rate was actually lowered
         self.waited_seconds = 0.0
+        # How sends kept to their slots, whatever the machine's load: a send that waited for
+        # its slot and left more than LATE after it was late (its loop was busy); a slot
+        # nobody asked for was idle (no request was ready: the caller had none to send).
+        self.sends = 0
+        self.late_sends = 0
+        self.late_seconds = 0.0
+        self.idle_seconds = 0.0
 
     async def acquire(self) -> None:
         """Wait until one request may be sent."""
@@ -72,10 +82,22 @@ class AdaptiveRateLimiter:
             interval = 1.0 / self.current_rate
             now = self._clock()
             slot = max(now, self._next_slot - (self.burst - 1.0) * interval)
+            self.sends += 1
             if slot > now:
                 self.waited_seconds += slot - now
                 await self._sleep(slot - now)
+                late = self._clock() - slot
+                if late > LATE:
+                    self.late_sends += 1
+                    self.late_seconds += late
+            elif self.sends > 1:
+                self.idle_seconds += max(0.0, now - self._next_slot)
             self._next_slot = max(self._next_slot, slot) + interval
+
+    def send_timing(self) -> dict:
+        """How the sends kept to their slots (see ``late_sends``), for a run's report."""
+        return {"sends": self.sends, "late_sends": self.late_sends,
+                "late_seconds": round(self.late_seconds, 3), "idle_seconds": round(self.idle_seconds, 3)}
 
     def on_throttled(self) -> None:
         """A 429 arrived: cut the rate only when 429s are sustained, not for a stray one."""
