@@ -31,34 +31,30 @@ def busy_seeds(corpus, n=3):
     return ids[:n]
 
 
-def steady_rate(log) -> tuple[float, float]:
-    """(answers/s, useful answers/s) between the first and the last request the server saw:
-    the crawl's own start-up and its last commit are not the limiter's doing."""
-    span = log[-1].started - log[0].started
-    return (len(log) - 1) / span, (sum(r.status == 200 for r in log) - 1) / span
-
-
 def test_random_429_500_504_cost_their_retries_not_the_rate(tmp_path, corpus):
-    """10% random 429/500/504 at an enforced 10 req/s: useful answers/s stay at least
-    0.8 x (1 - fault share) of what the same crawl gets without faults, measured in the same
-    test (the machine's load moves both), and no 429 comes from our own rate. The absolute
-    bar (0.8 x rate x 0.9) is held in simulated time in tests/test_rate_limit_retry.py and
-    measured by bench/bench_crawl.py."""
+    """10% random 429/500/504 at an enforced 10 req/s: each fault costs the request its retry,
+    and never the rate: the limiter keeps the configured rate (no cut), and no 429 comes from
+    our own rate. Checked on the limiter's own account, not on the wall clock, so that a loaded
+    machine cannot fail it (two wall-clock rates compared failed once under -n 2). The useful
+    answers/s this leaves (0.82-0.91 x the rate) are held in simulated time in
+    tests/test_rate_limit_retry.py and measured by bench/bench_crawl.py."""
     rate = 10.0
-    measured = {}
-    for name, share in (("clean", 0.0), ("faulty", 0.1)):
-        with StandIn(corpus, rate_limit=rate) as server:
-            plant_seeds(tmp_path / f"{name}.sqlite", corpus, busy_seeds(corpus))
-            server.set_faults(rate_429=share / 3, rate_500=share / 3, rate_504=share / 3, seed=7)
-            run_crawl(tmp_path / f"{name}.sqlite", server.url,
-                      CrawlBudget(depth=2, max_requests=50, fetch_details=False),
-                      requests_per_second=rate, backoff_base=0.05, backoff_cap=0.5)
-            measured[name] = (server.counters, steady_rate(list(server.log)))
-    counters, (_, useful) = measured["faulty"]
-    _, (clean_rate, _) = measured["clean"]
+    with StandIn(corpus, rate_limit=rate) as server:
+        plant_seeds(tmp_path / "kb.sqlite", corpus, busy_seeds(corpus))
+        server.set_faults(rate_429=0.1 / 3, rate_500=0.1 / 3, rate_504=0.1 / 3, seed=7)
+        report = run_crawl(tmp_path / "kb.sqlite", server.url,
+                           CrawlBudget(depth=2, max_requests=50, fetch_details=False),
+                           requests_per_second=rate, backoff_base=0.05, backoff_cap=0.5)
+        counters, log = dict(server.counters), list(server.log)
+    faults = [r for r in log if r.status != 200]
+    limiter = report.limiter
     assert counters.get("rate_limited", 0) == 0, counters
-    assert counters.get("faults", 0) >= 2, counters
-    assert useful >= 0.8 * 0.9 * clean_rate, (useful, clean_rate, counters)
+    assert len(faults) >= 2 and any(r.status == 429 for r in faults), counters
+    assert limiter["throttled"] == sum(r.status == 429 for r in faults), limiter
+    assert limiter["rate_cuts"] == 0 and limiter["rate"] == rate, limiter
+    # every fault but those the budget cut off was retried, and nothing else was
+    assert len(faults) - 8 <= report.retries <= len(faults), (report.retries, len(faults))
+    assert report.requests == len(log) == 50
 
 
 def test_a_real_over_rate_is_cut_within_a_few_answers(tmp_path, corpus):

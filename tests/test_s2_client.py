@@ -227,7 +227,7 @@ def test_requests_leave_at_their_slots_while_the_callers_loop_is_busy(corpus):
                 time.sleep(1.0)         # the caller's loop is busy: 6 slots at 20/s take 0.25 s
                 busy_until = time.time()
                 await asyncio.gather(*answers)
-                return busy_until, client.limiter.send_timing()
+                return busy_until, client.limiter.summary()
 
         busy_until, timing = run(go())
     assert [r.started < busy_until for r in server.log] == [True] * 6

@@ -113,9 +113,9 @@ class CrawlReport:
     forum_requests: int = 0     # of ``requests``, those sent to the forum (posts' lists)
     # With --recommended: what the recommendations for the seeds added (kb.crawl.recommended).
     recommendations: dict | None = None
-    # How Semantic Scholar requests kept to their send slots (AdaptiveRateLimiter.send_timing):
-    # late sends are the crawler's fault, idle time means it had no request ready.
-    send_timing: dict = field(default_factory=dict)
+    # Semantic Scholar's limiter (AdaptiveRateLimiter.summary): sends that left late are the
+    # crawler's fault, idle time means it had no request ready; 429s and the rate cuts they made.
+    limiter: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -308,7 +308,7 @@ class Crawler:
             failed_lists=list(self.failed_lists), lists_set_aside=len(self.frontier.set_aside),
             not_found=list(p.not_found), duplicate_entries=p.duplicate_entries,
             recommendations=self.recommendations.as_dict() if self.recommendations else None,
-            send_timing=self.client.limiter.send_timing())
+            limiter=self.client.limiter.summary())
 
     async def _add_recommendations(self) -> None:
         from kb.crawl.recommended import fetch_recommendations

@@ -94,10 +94,12 @@ class AdaptiveRateLimiter:
                 self.idle_seconds += max(0.0, now - self._next_slot)
             self._next_slot = max(self._next_slot, slot) + interval
 
-    def send_timing(self) -> dict:
-        """How the sends kept to their slots (see ``late_sends``), for a run's report."""
+    def summary(self) -> dict:
+        """For a run's report: how the sends kept to their slots (see ``late_sends``), the
+        429s seen and how often they cut the rate."""
         return {"sends": self.sends, "late_sends": self.late_sends,
-                "late_seconds": round(self.late_seconds, 3), "idle_seconds": round(self.idle_seconds, 3)}
+                "late_seconds": round(self.late_seconds, 3), "idle_seconds": round(self.idle_seconds, 3),
+                "throttled": self.throttle_events, "rate_cuts": self.rate_cuts, "rate": self.current_rate}
 
     def on_throttled(self) -> None:
         """A 429 arrived: cut the rate only when 429s are sustained, not for a stray one."""
