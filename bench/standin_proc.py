@@ -13,11 +13,13 @@ import multiprocessing as mp
 import time
 
 
-def crawl_plan(corpus, seeds: list[str], depth: int = 2, direction: str = "both") -> dict:
+def crawl_plan(corpus, seeds: list[str], depth: int = 2, direction: str = "both",
+               read_zero_counts: bool = False) -> dict:
     """What a crawl to ``depth`` from ``seeds`` must send on this corpus if it runs to the end:
     the crawler's rules (expand papers nearer than ``depth``; read each list through the API's
     10,000 window, 1000 per page, skipping lists of length 0; one batch per DETAIL_BATCH papers reached
-    beyond the seeds), computed from the corpus without a request."""
+    beyond the seeds), computed from the corpus without a request. ``read_zero_counts``: what
+    the crawl would send, and reach, if it also read the lists whose served count says 0."""
     import math
 
     from kb.crawl.crawler import DETAIL_BATCH
@@ -29,16 +31,21 @@ def crawl_plan(corpus, seeds: list[str], depth: int = 2, direction: str = "both"
     level = {corpus.index_of(s) for s in seeds}
     seed_set = set(level)
     reached = set(level)
-    pages = truncated = expanded = 0
+    pages = truncated = expanded = zero_lists = zero_hidden = 0
     count_of = {"references": "referenceCount", "citations": "citationCount"}
     for _ in range(depth):
         nxt: set[int] = set()
         for idx in level:
             expanded += 1
             for d in directions:
-                if idx not in seed_set and corpus.count(idx, count_of[d]) == 0:
+                if idx not in seed_set and not read_zero_counts and corpus.count(idx, count_of[d]) == 0:
                     continue  # the crawler takes a count of 0 at its word, except for seeds
                 n = corpus.list_length(idx, d)
+                if idx not in seed_set and corpus.count(idx, count_of[d]) == 0:
+                    # read anyway: one request even when the list is empty, as the count said
+                    zero_lists += 1
+                    zero_hidden += n > 0
+                    pages += n == 0
                 pages += math.ceil(min(n, window) / 1000)
                 truncated += n > window
                 records = corpus.records_view()
@@ -51,7 +58,8 @@ def crawl_plan(corpus, seeds: list[str], depth: int = 2, direction: str = "both"
     batches = math.ceil((len(reached) - len(seeds)) / DETAIL_BATCH)
     return {"depth": depth, "direction": direction, "seeds": len(seeds), "expanded": expanded,
             "papers": len(reached), "list_pages": pages, "batches": batches,
-            "requests": pages + batches, "truncated_lists": truncated}
+            "requests": pages + batches, "truncated_lists": truncated,
+            "zero_count_lists": zero_lists, "zero_count_lists_not_empty": zero_hidden}
 
 
 def _serve(conn, n_papers: int, seed: int, rate_limit: float | None, real_scale: bool = False) -> None:
