@@ -5,6 +5,7 @@ document defines, method names used as concepts."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -39,11 +40,36 @@ def test_evaluation_sets_are_real_documents_with_sources():
     assert n >= 65 and mentions >= 300
 
 
+def test_fresh_batches_are_marked_and_scored_on_their_own(aliases):
+    """b10-b12 were written down before the extractor saw them; the report scores each alone."""
+    found = ev.batches()
+    assert {"b10", "b11", "b12"} <= set(found) and sum(map(len, found.values())) >= 40
+    docs = [d for d in ev.load("dev", links=False) if d.name in found["b12"]]
+    assert len(docs) == len(found["b12"]) and ev.score(docs, aliases).surfaces > 0
+
+
+def test_the_learned_scorer_experiment_runs_on_development_documents(aliases, monkeypatch):
+    """scripts/mention_scorer_experiment.py: features for every decided candidate, a model fitted
+    on two documents' labels gives probabilities."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mention_scorer_experiment", PROJECT_ROOT / "scripts" / "mention_scorer_experiment.py")
+    experiment = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "mention_scorer_experiment", experiment)   # dataclasses look it up
+    spec.loader.exec_module(experiment)
+    docs = [d for d in ev.load("dev", links=False) if d.name.startswith(("d01_", "d82_"))]
+    items = experiment.prepare(docs, aliases, links=False)
+    assert all(len(x) == len(experiment.FEATURES) for it in items for x in it["x"])
+    model = experiment.fit(items, 1.0)
+    probs = [model.probability(x, w) for it in items for x, w in zip(it["x"], it["words"])]
+    assert probs and all(0.0 <= p <= 1.0 for p in probs)
+
+
 # Floors under the figures measured at the end of issue 15 (README, "What a document names"):
 # part -> (title recall, nickname + author-reference recall, precision per distinct surface),
 # links removed. A change that loses ground fails here; the held-out failures are not printed.
 FLOORS = {
-    "dev": (0.971, 0.979, 0.98),
+    "dev": (0.950, 0.962, 0.896),     # with batches b10-b12, scored as first seen (README)
     "heldout": (0.826, 0.923, 0.841),
     "heldout2": (0.84, 0.928, 0.887),
 }
