@@ -490,3 +490,12 @@ def test_evidence_from_the_fresh_batches(aliases):
     # the document's own method "called" something; a run of names is not a title
     assert "Gradient" not in works("This paper proposes a method called Gradient Fence to detect attacks.")
     assert works("Ada Lovelace Google DeepMind Alan Turing Google DeepMind Grace Hopper Navy\n\nAbstract text.") == []
+
+
+def test_short_headings_are_not_author_lines_of_a_listing(aliases):
+    """A listing of titles under authors needs names: lines the page also writes in lower case
+    ("Model Honesty", "The Idea") are headings, and what follows them is no title (b13)."""
+    text = ("Model Honesty\n\nWhy Models Might Not Say What They Think\n\nThe Idea\n\nThe Honest Mind Problem\n\n"
+            "Reading Notes\n\nWhat Probes Can and Cannot Show\n\nIn this essay the idea is that model honesty "
+            "matters and reading notes help; a probe is not a proof, and a mind is not a model.")
+    assert not any("listing" in m.reason for m in extract(text, aliases=aliases))

@@ -118,7 +118,7 @@ class Layout:
         """"Eliezer Yudkowsky / Local Validity as a Key to ... / Buck / Other people are wrong ...":
         listings where each title sits under its author's name. Three such pairs make the pattern."""
         rows = [ln for ln in self.lines if ln.text.strip()]
-        pairs = [i for i in range(1, len(rows)) if _authorish(rows[i - 1].text) and _titleish(rows[i].text)]
+        pairs = [i for i in range(1, len(rows)) if self._named(rows[i - 1].text) and _titleish(rows[i].text)]
         if len(pairs) >= 3:
             # after an author's line comes a title, whatever its shape ("After Virtue"); more lines
             # that are not names are more titles by the same author; prose ends the listing
@@ -128,13 +128,19 @@ class Layout:
                 if len(words) > 20 or (row.text.rstrip().endswith(".") and len(words) > 8) \
                         or not re.search(r"[A-Za-z]", row.text):
                     break                 # prose, or a run of numbers ("31", "2025"): the listing is over
-                if after_author or not _authorish(row.text):
+                if after_author or not self._named(row.text):
                     if len(re.findall(r"[A-Za-z]{2,}", row.text)) >= 2:
                         marked.add(id(row))
                     after_author = False
                 else:
                     after_author = True
             self.lines = [dataclasses.replace(ln, between_names=True) if id(ln) in marked else ln for ln in self.lines]
+
+    def _named(self, line: str) -> bool:
+        """An author's line: a name or a handle, not a phrase the document also writes in lower
+        case ("CoT Faithfulness", "The Idea" are headings)."""
+        caps = re.findall(r"\b[A-Z][a-z\u00C0-\u024F'\-]+", line)
+        return _authorish(line) and not any(w.lower() in self.lower_words for w in caps)
 
     def _mark_lists_of_works(self) -> None:
         """List items whose heading says they are works ("Related papers", "Further reading")."""
