@@ -23,7 +23,7 @@ twenty, and one correct title repeated is one success.
 anchors to their text and bare URLs deleted: the text a reader sees, without the link targets
 that make a work easy to find.
 
-Development batches b10, b11 and b12 (``batch`` in dev/truth.json) had their ground truth committed
+Development batches b10 to b14 (``batch`` in dev/truth.json) had their ground truth committed
 before the extractor saw them; ``batches`` scores each on its own, the way the README reports the
 figure each had when it was first scored (the generalisation figure).
 

@@ -41,7 +41,7 @@ def test_evaluation_sets_are_real_documents_with_sources():
 
 
 def test_fresh_batches_are_marked_and_scored_on_their_own(aliases):
-    """b10-b13 were written down before the extractor saw them; the report scores each alone."""
+    """b10-b14 were written down before the extractor saw them; the report scores each alone."""
     found = ev.batches()
     assert {"b10", "b11", "b12"} <= set(found) and sum(map(len, found.values())) >= 40
     docs = [d for d in ev.load("dev", links=False) if d.name in found["b12"]]
@@ -69,7 +69,7 @@ def test_the_learned_scorer_experiment_runs_on_development_documents(aliases, mo
 # part -> (title recall, nickname + author-reference recall, precision per distinct surface),
 # links removed. A change that loses ground fails here; the held-out failures are not printed.
 FLOORS = {
-    "dev": (0.963, 0.977, 0.934),     # with batches b10-b13 (README)
+    "dev": (0.957, 0.978, 0.922),     # with batches b10-b14 (README)
     "heldout": (0.826, 0.923, 0.838),
     "heldout2": (0.80, 0.928, 0.885),  # one title fewer than before the fresh-batch rules (README)
 }
