@@ -565,7 +565,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
             from kb.knowledge.theme_model import text_features
 
             model = cached.model
-            X, _ = text_features(texts.joined(), model.idf)
+            X, _ = text_features(texts.joined(), model.idf, settings.features)
             margins = model.margins(X)
             combined = margins + np.minimum(rules, settings.rule_cap) * settings.rule_weight
             on_topic = model.on_topic(X)
@@ -575,7 +575,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
                                                   bodies=labelled.bodies), taxonomy)
             in_labelled = np.array([title_key(t) in labelled.keys for t in texts.titles], dtype=bool)
             scored = theme_scores(texts.joined(), rules, pos, neg, manual, labelled, labelled_rules, slugs,
-                                  thresholds.model, settings, in_labelled)
+                                  thresholds.model, settings, in_labelled, theme_texts(taxonomy))
             margins, combined, on_topic = scored.margins, scored.combined, scored.on_topic
             cut = np.nan_to_num(scored.thresholds, nan=np.inf)
             proposal.trained = scored.trained
@@ -587,6 +587,10 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
         accept_model = np.nan_to_num(combined, nan=-np.inf) >= cut[None, :]
         if on_topic is not None:
             accept_model &= on_topic[:, None]
+            if settings.gate_rules and "rule" in sources:
+                for r, c in zip(*np.nonzero(accept_rule & ~on_topic[:, None])):
+                    del rows[(texts.ids[r], slugs[c], "rule")]
+                accepted &= on_topic[:, None]
         accepted |= accept_model
         for r, c in zip(*np.nonzero(accept_model)):
             rows[(texts.ids[r], slugs[c], "model")] = round(float(combined[r, c]), 4)
@@ -606,6 +610,18 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
             rows[(texts.ids[r], slugs[c], "graph")] = round(float(share[r, c]), 4)
     proposal.signals = _signals(proposal, rules, fired, margins, share, count, forum)
     return proposal
+
+
+def theme_texts(taxonomy: Taxonomy) -> list[tuple[str, list[bool]]]:
+    """Each theme's own words (name, description, keywords) as one text labelled with the theme
+    and its ancestors: what the taxonomy's author knew about the theme, as a training row."""
+    slugs = list(taxonomy.themes)
+    out = []
+    for slug, theme in taxonomy.themes.items():
+        closure = {slug, *taxonomy.ancestors(slug)}
+        words = " ".join(k.rstrip("*") for k in theme.keywords)
+        out.append((f"{theme.name}\n{theme.description} {words}", [s in closure for s in slugs]))
+    return out
 
 
 def _signals(proposal: Proposal, rules, fired, margins, share, count, forum):
