@@ -47,13 +47,14 @@ class ModelSettings:
     unlabelled_weight: float = 0.2
     manual_weight: float = 3.0
     seed: int = 0
-    gate_recall: float = 0.9          # the on-topic gate lets through this share of on-topic works
+    gate_recall: float = 0.85         # the on-topic gate lets through this share of on-topic works
     cache_min_papers: int = 20_000    # stores this big keep their trained model (kb.knowledge.theme_cache)
     retrain_growth: float = 0.1       # ... and retrain once they have grown by this share since
     calibrate_rules: bool = False     # calibrate on margin + rules (False: on the margin alone)
     features: str = "words"           # text features: "words", "words+prefix", "words+char"
     gate_rules: bool = False          # keyword tags must pass the on-topic gate too
-    theme_docs: float = 0.0           # weight of each theme's own text (name, description, keywords) as a training row
+    rule_veto: float = 0.0            # >0: a keyword tag needs the model's margin within this of its threshold
+    theme_docs: float = 1.0           # weight of each theme's own text (name, description, keywords) as a training row
 
 
 def title_key(title: str | None) -> str:
@@ -442,7 +443,7 @@ class Linear:
 def linear_svm(X, y, weights, C: float) -> Linear:
     """A linear SVM fitted on only the feature columns its rows use: liblinear does work per
     column of the feature space on every pass, and the training rows of a theme use a few
-    thousand of the 2^20 hashed columns (3-4x faster, the same weights)."""
+    thousand of the 2^20 hashed columns (3-4x faster; the same weights to the solver's tolerance)."""
     import numpy as np
     from sklearn.svm import LinearSVC
 
