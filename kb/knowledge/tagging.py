@@ -456,17 +456,15 @@ def graph_matrix(store, texts: Texts, tagged, scope: list[str] | None = None):
                 if c is not None and not negative and (paper, theme) not in denied:
                     extra[row_of[paper] - n, c] = True
         tagged = np.vstack([tagged, extra])
-    else:
-        edges = store.conn.execute("SELECT citing, cited FROM citation")
-    # Map store ids to rows with one sorted lookup rather than a dict probe per edge (a
-    # million-paper store has ten million edges).
-    if isinstance(edges, list):
         pairs = np.array(edges, dtype=np.int64).reshape(-1, 2)
     else:
-        chunks = []
-        while batch := edges.fetchmany(500_000):
-            chunks.append(np.array(batch, dtype=np.int64).reshape(-1, 2))
-        pairs = np.concatenate(chunks) if chunks else np.zeros((0, 2), dtype=np.int64)
+        from kb.knowledge.ranking import read_edges
+
+        # In bulk, as the rank run reads them: fetching ten million (citing, cited) tuples
+        # into Python was most of the graph step on a big store.
+        pairs = np.stack(read_edges(store), axis=1)
+    # Map store ids to rows with one sorted lookup rather than a dict probe per edge (a
+    # million-paper store has ten million edges).
     ids = np.fromiter(row_of.keys(), dtype=np.int64, count=len(row_of))
     rows_of_ids = np.fromiter(row_of.values(), dtype=np.int64, count=len(row_of))
     order = np.argsort(ids)
