@@ -2,8 +2,9 @@
 
 One linear SVM per theme over tf-idf of the text, trained on the labelled works kb ships
 (``data/theme_labels.jsonl``: real works with summaries of what each paper does, labelled by
-hand) together with the store's own evidence (the user's manual tags, confident keyword tags,
-a sample of unlabelled papers as weak negatives). The keyword rules enter as one more signal:
+hand) together with each theme's own text (name, description and keywords: what the taxonomy's
+author knew about it, one row) and the store's own evidence (the user's manual tags, confident
+keyword tags, a sample of unlabelled papers as weak negatives). The keyword rules enter as one more signal:
 a paper's combined score for a theme is the model's margin plus ``rule_weight`` times its
 (capped) rule score, so a phrase nudges a paper the text already leans towards instead of
 deciding alone.
