@@ -583,17 +583,8 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
         for (r, c) in forum:
             combined[r, c] += FORUM_WEIGHT
         accept_model = np.nan_to_num(combined, nan=-np.inf) >= cut[None, :]
-        if settings.rule_veto and "rule" in sources:
-            vetoed = accept_rule & (np.nan_to_num(margins, nan=np.inf) < cut[None, :] - settings.rule_veto)
-            for r, c in zip(*np.nonzero(vetoed)):
-                del rows[(texts.ids[r], slugs[c], "rule")]
-            accepted &= ~vetoed
         if on_topic is not None:
             accept_model &= on_topic[:, None]
-            if settings.gate_rules and "rule" in sources:
-                for r, c in zip(*np.nonzero(accept_rule & ~on_topic[:, None])):
-                    del rows[(texts.ids[r], slugs[c], "rule")]
-                accepted &= on_topic[:, None]
         accepted |= accept_model
         for r, c in zip(*np.nonzero(accept_model)):
             rows[(texts.ids[r], slugs[c], "model")] = round(float(combined[r, c]), 4)

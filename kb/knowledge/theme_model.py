@@ -53,8 +53,6 @@ class ModelSettings:
     retrain_growth: float = 0.1       # ... and retrain once they have grown by this share since
     calibrate_rules: bool = False     # calibrate on margin + rules (False: on the margin alone)
     features: str = "words"           # text features: "words", "words+prefix", "words+char"
-    gate_rules: bool = False          # keyword tags must pass the on-topic gate too
-    rule_veto: float = 0.0            # >0: a keyword tag needs the model's margin within this of its threshold
     theme_docs: float = 1.0           # weight of each theme's own text (name, description, keywords) as a training row
 
 
