@@ -154,8 +154,11 @@ def _names(store, ids) -> dict[int, str]:
 
 def similar_papers(store, query: list[int], *, limit: int | None = 20) -> list[dict]:
     """Papers most like the ``query`` papers, best first: id, similarity, the three signals
-    and the reasons."""
-    sig = signals(store, query)
+    and the reasons.
+
+    The ``limit`` nearest by embedding are enough: a paper found by its embedding alone scores
+    its weighted cosine, and the ``limit`` papers nearer than it score at least as much."""
+    sig = signals(store, query, embedding_candidates=limit or EMBEDDING_CANDIDATES)
     scores = combine(sig)
     ranked = sorted(scores, key=lambda p: (-scores[p], p))
     if limit:
