@@ -248,11 +248,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reindex", action="store_true",
                         help="Keep an existing store's vectors, rebuild the index, measure.")
     args = parser.parse_args(argv)
+    log = lambda message: print(message, file=sys.stderr)  # noqa: E731 - stdout is the JSON
     if args.reindex:
-        index(args.path, args.papers)
+        index(args.path, args.papers, log=log)
     elif not args.reuse:
-        build(args.path, args.papers)
-    print(json.dumps(measure(args.path, args.papers), indent=1))
+        build(args.path, args.papers, log=log)
+    print(json.dumps(measure(args.path, args.papers, log=log), indent=1))
 
 
 if __name__ == "__main__":
