@@ -40,15 +40,21 @@ _PERSON = r"[A-Z][a-z\u00C0-\u024F'\-]+(?:\s+[A-Z]\.)*(?:\s+(?:van|von|de|der|da
 _NAMES_LINE = re.compile(rf"(?:{_PERSON}|[A-Z][a-z]+(?=,|\s+et\s+al))(?:\s*(?:,|and|&)\s*(?:and\s+)?{_PERSON}){{0,8}}(?:,?\s+et\s+al\.?)?")
 
 
-def _bylineish(s: str, after: str = "") -> bool:
+def _bylineish(s: str, after: str = "", lower_words: frozenset[str] = frozenset()) -> bool:
     """"Amodei, Olah, Steinhardt \u00b7 2016", "By Jane Doe", "Stuart Russell, Daniel Dewey, Max Tegmark",
     "Dario Amodei et al.": the line under a work's title. A lone two-word name ("Alan Turing") looks
-    like a heading too, so it counts only when the prose after it names that person again."""
+    like a heading too, so it counts only when the prose after it names that person again. Names
+    are words a document never writes in lower case: a line most of whose capitalised words the
+    document also writes in lower case ("Emergent Capabilities and Scaling Laws", "Scaling Laws
+    (Kaplan et al., 2020)") is a heading or a title, not a byline."""
     if _BULLET.match(s):
         return False                  # the first item of a list under a heading
     s = s.strip()
     if re.match(r"^(?:by|By|via|Via)\s+[A-Z]", s):
         return True                   # "by Jane Doe", "via Alignment Forum — This is the fourth ..."
+    caps = re.findall(r"\b[A-Z][a-z\u00C0-\u024F'\-]+", s)
+    if caps and sum(w.lower() in lower_words for w in caps) * 2 > len(caps):
+        return False
     if not s or len(s) >= 200 or (re.match(r"[^:()]{3,80}:\s+[A-Z]", s) and not re.match(r"(?i)(?:authors?|by|written\s+by)\s*:", s)):
         return False                  # "The Precipice: Existential Risk ... (2020) — Toby Ord" is a title
     if _YEAR.search(s) and _NAMEISH.search(s) and not s.endswith((".", "?", "!")) or re.match(r"^(?:by|By|via|Via)\s+[A-Z]", s):
@@ -89,6 +95,7 @@ class Layout:
         raw = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"[^\n]*", text) if m.end() > m.start() or m.start() < len(text)]
         raw = [r for r in raw if r[1] > r[0]]
         self.lines: list[Line] = []
+        self.lower_words = lower_words = frozenset(re.findall(r"(?<![\w\-])[a-z][a-z'\-]+", text))
         for i, (s, e, line) in enumerate(raw):
             following = [r[2] for r in raw[i + 1:i + 5] if r[2].strip()]
             nxt = following[0] if following else ""
@@ -101,7 +108,7 @@ class Layout:
                 and not re.search(r"[.!,;:]$", stripped) and numbered[:1].isupper()
                 and len(nxt.strip()) > 0 and not _YEAR.search(numbered))
             self.lines.append(Line(s, e, line, heading, list_item, bool(_CAPTION.match(line)),
-                                   _bylineish(nxt, following[1] if len(following) > 1 else "")))
+                                   _bylineish(nxt, following[1] if len(following) > 1 else "", lower_words)))
         self._mark_author_title_listings()
         self._mark_lists_of_works()
         self._starts = [ln.start for ln in self.lines]
@@ -111,21 +118,29 @@ class Layout:
         """"Eliezer Yudkowsky / Local Validity as a Key to ... / Buck / Other people are wrong ...":
         listings where each title sits under its author's name. Three such pairs make the pattern."""
         rows = [ln for ln in self.lines if ln.text.strip()]
-        pairs = [i for i in range(1, len(rows)) if _authorish(rows[i - 1].text) and _titleish(rows[i].text)]
+        pairs = [i for i in range(1, len(rows)) if self._named(rows[i - 1].text) and _titleish(rows[i].text)]
         if len(pairs) >= 3:
             # after an author's line comes a title, whatever its shape ("After Virtue"); more lines
             # that are not names are more titles by the same author; prose ends the listing
             marked, after_author = set(), False
             for row in rows[pairs[0] - 1:]:
                 words = row.text.split()
-                if len(words) > 20 or (row.text.rstrip().endswith(".") and len(words) > 8):
-                    break
-                if after_author or not _authorish(row.text):
-                    marked.add(id(row))
+                if len(words) > 20 or (row.text.rstrip().endswith(".") and len(words) > 8) \
+                        or not re.search(r"[A-Za-z]", row.text):
+                    break                 # prose, or a run of numbers ("31", "2025"): the listing is over
+                if after_author or not self._named(row.text):
+                    if len(re.findall(r"[A-Za-z]{2,}", row.text)) >= 2:
+                        marked.add(id(row))
                     after_author = False
                 else:
                     after_author = True
             self.lines = [dataclasses.replace(ln, between_names=True) if id(ln) in marked else ln for ln in self.lines]
+
+    def _named(self, line: str) -> bool:
+        """An author's line: a name or a handle, not a phrase the document also writes in lower
+        case ("CoT Faithfulness", "The Idea" are headings)."""
+        caps = re.findall(r"\b[A-Z][a-z\u00C0-\u024F'\-]+", line)
+        return _authorish(line) and not any(w.lower() in self.lower_words for w in caps)
 
     def _mark_lists_of_works(self) -> None:
         """List items whose heading says they are works ("Related papers", "Further reading")."""

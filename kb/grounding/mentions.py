@@ -463,8 +463,11 @@ def _quote_pairs(seg: str) -> list[tuple[int, int]]:
     return pairs
 
 
-_QUOTE_CUE_BEFORE = re.compile(r"\b(?:titled|entitled|called|named|the\s+(?:paper|post|article|essay|book|report|"
-                               r"preprint|blog\s+post|piece|sequence)|(?:post|paper|essay|article|book)\s+is)\s*[:,]?\s*$", re.I)
+_QUOTE_CUE_BEFORE = re.compile(r"\b(?:titled|entitled|called|named|the\s+(?:[A-Z][\w\-]*\s+)?(?:paper|post|article|essay|book|report|"
+                               r"preprint|blog\s+post|piece|sequence)s?|(?:post|paper|essay|article|book)\s+is)\s*[:,]?\s*$"
+                               # a reference's authors and year, then its title: 'Perez et al. (2022): "..."'
+                               # (a bare year is not enough: 'In 2019, "..." was the slogan')
+                               r"|(?:\bet\s+al\.?(?:,?\s+(?:19|20)\d\d[a-z]?)?|\((?:19|20)\d\d[a-z]?\))\s*[:,.\u2014\u2013\-]*\s*$", re.I)
 _QUOTE_CUE_AFTER = re.compile(r"\s*(?:was|is|has\s+been)\s+(?:submitted|published|posted|released|written|accepted|"
                               r"presented|titled)\b|\s+by\s+[A-Z]|\s*\((?:19|20)\d\d\)|\s*\[\d+\]|\s+(?:paper|post|essay)\b", re.I)
 
@@ -546,11 +549,16 @@ _ATTRIBUTE_NOUNS = frozenset("team teams model models lab labs project group div
                              "system systems family department office initiative platform product products".split())
 
 
+# "Goodhart's Law", "Newcomb's Problem", "Occam's Razor": an idea named after a person, not a work
+_EPONYMOUS = frozenset("""Law Laws Principle Theorem Lemma Paradox Razor Wager Effect Fallacy Dilemma Constant Rule Curse
+Problem Conjecture Hypothesis Equation Inequality Algorithm Test Basilisk Mugging Dictum Bound Trick""".split())
+
+
 def _named_work_after(seg: str, pos: int) -> str | None:
     """The one capitalised word after a possessive when it stands alone as a name: not followed by
     another capitalised word (a title run) or by a noun that makes it an attribute."""
     m = re.match(r"([A-Z][a-z\u00C0-\u024F]{2,}|[A-Z][A-Za-z]*[A-Z][A-Za-z]*)(?=(\W{1,3})(\w*))", seg[pos:])
-    if not m or m.group(1) in _BREAKERS or m.group(1) in FUNCTION_WORDS:
+    if not m or m.group(1) in _BREAKERS or m.group(1) in FUNCTION_WORDS or m.group(1) in _EPONYMOUS:
         return None
     gap, nxt = m.group(2), m.group(3)
     if nxt[:1].isupper() and gap == " " or nxt.lower() in _ATTRIBUTE_NOUNS or nxt.lower() in _WORK_NOUNS:
@@ -597,7 +605,11 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         marker = bool(CITATION_MARKER.match(text, e)) or bool(CITATION_MARKER.match(text, a + m.start(2) + len(" ".join(words))))
         head = np_words[-1].lower()
         cued = head in _HEAD_STRONG or "et al" in owner or (head_at >= 0 and marker)
-        if head_at < 0 and not marker:
+        # "Karl Sims's 1994 creatures", "Hubinger's 2019 sequence": a person's work, by its year
+        dated = bool(re.fullmatch(r"(?:19|20)\d\d", np_words[0])) and len(np_words) >= 2 \
+            and not _ORG_WORDS.search(owner) and owner not in _LABS
+        cued = cued or dated
+        if head_at < 0 and not marker and not dated:
             continue
         topic = " ".join(w for w in np_words[:-1] if w.lower() not in _TOPIC_STOP)
         out.append(Mention(None, text[s:e], s, e, "author-ref", "", score=0.6 if cued else 0.45,
@@ -739,12 +751,27 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
         if not re.search(r",|\bet\s+al|\band\b|&", m.group(0)):
             continue                      # "Anthropic 2024" needs a comma or "et al." to be a reference
         add(s, a + m.end(), m.group(1), m.group(2), "authors and a year")
+    for m in _AND_COLLEAGUES.finditer(text, a, b):
+        # "..., by Sevilla and coauthors": the authors of a work just named, not another one
+        if _names_ok(m.group(1)) and not any(o.start <= m.start() < o.end for o in out) \
+                and not re.search(r"\bby\s+$", text[max(0, m.start() - 4):m.start()]):
+            out.append(Mention(None, m.group(0), m.start(), m.end(), "author-ref", "", score=0.7, authors=[m.group(1)],
+                               years=[int(y) for y in _YEAR_HINT.findall(text[m.end():m.end() + 40])[:1]],
+                               reason="an author and colleagues"))
     for m in _CALLED.finditer(text, a, b):
+        if _OWN_WORK.search(text, a, m.end(1)):
+            continue                      # "this paper ... proposes a method called Gradient Cuff": its own
         out.append(Mention(None, m.group(2), m.start(2), m.end(2), "alias", "", score=0.6,
                            reason=f"a {m.group(1).lower()} the text names"))
     return out
 
 
+# "Kaplan and colleagues at OpenAI in 2020", "Burns and co-authors (2022)": one author named for a team
+_AND_COLLEAGUES = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F'\-]+)\s+and\s+(?:(?:his|her|their)\s+)?"
+                             r"(?:colleagues|co-?authors|collaborators|co-?workers)\b")
+# A sentence about the document's own contribution ("we propose", "this paper introduces").
+_OWN_WORK = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Tt]his\s+(?:paper|work|study|report|article))\b")
+_YEAR_HINT = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 # "a new dataset from Fudan University called CrowdTrack"
 _CALLED = re.compile(r"\b(dataset|benchmark|corpus|suite|method|technique|framework|paper|model|agent|library|"
                      r"environment)\b[^.;:\n]{0,60}?\b(?:called|named|dubbed)\s+[\"\u201c]?([A-Z][\w\-]+)", re.I)
@@ -1033,8 +1060,10 @@ _SHOUTED = re.compile(r"\b(?:NOT|AND|OR|BUT|ALL|ONLY|NO|NEVER|ALWAYS|VERY|MUST|T
 # What a text says right after a method's name when it explains the method, not a work.
 _TERM_EXPLAINED = re.compile(r"\s+(?:involves|involve|refers\s+to|means|denotes|is\s+(?:a|an)\s+(?:\w+\s+)?(?:method|technique|"
                              r"approach|framework|family|way|process|procedure|paradigm|field|term))\b")
-# The paragraph under a heading that names a work speaks of it as one.
-_CALLED_THIS = re.compile(r"\s*\n\s*[^\n]{0,200}?\b(?:this|the)\s+(?:book|paper|essay|novel|report|preprint)\b", re.I)
+# The paragraph under a heading that names a work speaks of it as one, or opens its abstract.
+_CALLED_THIS = re.compile(r"\s*\n\s*[^\n]{0,200}?\b(?:this|the)\s+(?:book|paper|essay|novel|report|preprint)\b"
+                          r"|\s*\n\s*(?:Abstract\b|(?-i:We)\s+(?:introduce|present|propose|study|investigate|describe)\b|"
+                          r"In\s+this\s+(?:paper|work|report)\b)", re.I)
 
 
 def _judge(text: str, m: Mention, layout: Layout) -> bool:
@@ -1057,8 +1086,9 @@ def _judge(text: str, m: Mention, layout: Layout) -> bool:
         why.append("a list item with an author or a year")
     line = layout.line_at(m.start)
     cue = "cue" in m.reason or "quoted" in m.reason
-    if line is not None and line.heading and not line.byline_next and not cue and layout.fills_line(m.start, m.end):
-        if _CALLED_THIS.match(text, line.end):
+    if line is not None and line.heading and not line.byline_next and not cue and (
+            layout.fills_line(m.start, m.end) or _one_title_case_run(line.text)):
+        if _CALLED_THIS.match(text, line.end) and layout.fills_line(m.start, m.end):
             score = max(score, 0.7)       # "Human Compatible: AI and ...\n\nThis goal of this book is ..."
             why.append("a heading the text goes on to call a book or paper")
         else:
@@ -1070,6 +1100,10 @@ def _judge(text: str, m: Mention, layout: Layout) -> bool:
     if line is not None and line.between_names and layout.fills_line(m.start, m.end):
         score = max(score, 0.75)
         why.append("a title under its author's name in a listing")
+    if line is not None and re.fullmatch(r"\s*\|.*\|\s*", line.text) and not cue \
+            and not re.search(r"(?<!\d)(?:19|20)\d\d(?!\d)|\bet\s+al\b", line.text):
+        score = min(score, 0.45)          # "| Sycophancy Feedback Loop Model | Analysis | 53.0 |"
+        why.append("but a table cell without a year or authors")
     if layout.after_caption_label(m.start) or (line is not None and line.caption and not cue):
         score = min(score, 0.3)
         why.append("but a figure caption")
@@ -1078,9 +1112,7 @@ def _judge(text: str, m: Mention, layout: Layout) -> bool:
     if org and (len(words) <= 6 or len(m.surface[org.start():].split()) <= 6) and not cue:
         score -= 0.35
         why.append("but an organisation's name")
-    acro = re.match(r"\s*\(([A-Z][A-Za-z]{1,7})\)", text[m.end:m.end + 12])
-    if acro and not cue and acro.group(1).rstrip("s").upper() == "".join(
-            w[0] for w in re.findall(r"[A-Za-z][\w\-]*", m.surface) if w.lower() not in FUNCTION_WORDS).upper():
+    if not cue and _spells_out_acronym(text, m):
         score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback (RLHF)": a term
         why.append("but a term introducing its acronym")
     if _TERM_EXPLAINED.match(text, m.end) and not cue and ":" not in m.surface:
@@ -1095,12 +1127,37 @@ def _judge(text: str, m: Mention, layout: Layout) -> bool:
     if _SHOUTED.search(m.surface) and not m.surface.isupper():   # an all-caps title is a PDF's title
         score -= 0.3
         why.append("but shouted words")
+    if m.reason == "" and len(words) >= 8 and not any(w.lower() in FUNCTION_WORDS for w in words) and ":" not in m.surface:
+        score -= 0.3                      # "Toby Shevlane Google DeepMind Sebastian Farquhar ...": a list of names
+        why.append("but a run of names without a function word")
     if m.reason == "" and sum(any(c.isalpha() for c in w) and w[0].isupper() for w in words) < 2 and len(words) > 1:
         score -= 0.2                      # "Day 34 of 60": a title's shape needs two capitalised words
     m.score = max(0.0, min(1.0, score))
     m.confidence = WORK if m.score >= TRUST_SCORE else MAYBE
     m.reason = ", ".join(why)
     return True
+
+
+def _spells_out_acronym(text: str, m: Mention) -> bool:
+    """"Reinforcement Learning from Human Feedback (RLHF)", "MoJE (Mixture of Jailbreak Expert)":
+    words whose initials are exactly the acronym beside them name a method or a term, not a work."""
+    after = re.match(r"\s*\(([A-Z][A-Za-z\-]{1,9})\)", text[m.end:m.end + 14])
+    before = re.search(r"(?<![\w\-])([A-Z][A-Za-z\-]{1,9})\s*\($", text[max(0, m.start - 14):m.start]) \
+        if text[m.end:m.end + 1] == ")" else None
+    acro = (after or before).group(1) if (after or before) else ""
+    letters = "".join(c for c in acro.rstrip("s") if c.isupper())
+    if len(letters) < 2:
+        return False
+    initials = "".join(w[0] for w in re.findall(r"[A-Za-z][\w\-]*", m.surface) if w.lower() not in FUNCTION_WORDS).upper()
+    return letters == initials
+
+
+def _one_title_case_run(line: str) -> bool:
+    """"Scaling Laws and Emergent Capabilities": a line that is one run of capitalised words, so
+    each piece the run is split into is part of the heading too."""
+    words = _TOKEN.findall(line)
+    return len(words) >= 2 and re.fullmatch(r"[#\s\w'\u2019\-]+", line) is not None \
+        and all(_is_cap(w) or w in FUNCTION_WORDS for w in words)
 
 
 def _defined_nicknames(text: str, mentions: list[Mention]) -> list[Mention]:
