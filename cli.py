@@ -119,6 +119,9 @@ def main_options(
         logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
+#: The flag every listing takes: its data as JSON instead of the rendered view.
+_JSON_OPT = typer.Option(False, "--json", help="Print JSON.")
+
 #: How every command that takes a paper says what it accepts (kb.knowledge.resolve reads them all).
 PAPER_HELP = ("A paper: S2 id (or the first 10 characters `kb seed list` shows), #N, CorpusId:N, "
               "DOI, arXiv id, URL, or a few words of its title.")
@@ -226,7 +229,7 @@ def db_copy(
                                                  "database/schema (or a copy this command left unfinished)."),
     force: bool = typer.Option(False, "--force", help="Empty a destination that holds another "
                                                         "store (or an older copy) first."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = _JSON_OPT,
 ) -> None:
     """Copy a whole store between backends (SQLite -> PostgreSQL and back), then check that
     both hold the same rows (counts and a content digest). Run it again to resume a copy that
@@ -271,7 +274,7 @@ def db_copy(
 # -- status ------------------------------------------------------------------------------------
 
 @app.command()
-def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def status(as_json: bool = _JSON_OPT) -> None:
     """Show the store: where it is, what it holds, and the last crawl."""
     from kb.store.status import store_status
 
@@ -430,7 +433,7 @@ def crawl(
 @app.command()
 def runs(
     limit: int = typer.Option(20, "--limit", min=1),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = _JSON_OPT,
 ) -> None:
     """List crawl, refresh and job runs: requests, new papers and edges, errors, duration."""
     from kb.crawl.runs import list_runs
@@ -733,7 +736,7 @@ def _resolve_ids(store, papers: list[str]) -> list[int]:
 def list_create(
     name: str = typer.Argument(..., help="The list's name."),
     description: Optional[str] = typer.Option(None, "--description", "-d"),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = _JSON_OPT,
 ) -> None:
     """Create an empty reading list."""
     from kb.output.reading_lists import create_list
@@ -758,7 +761,7 @@ def _rich_escape(text: str) -> str:
 
 @list_app.command("delete")
 def list_delete(name: str = typer.Argument(...),
-                as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+                as_json: bool = _JSON_OPT) -> None:
     """Delete a reading list (the papers stay in the store)."""
     from kb.output.reading_lists import delete_list
 
@@ -779,7 +782,7 @@ def list_add(
     limit: int = typer.Option(20, "--limit", min=0, help="With --from-search or filters: at most this many (0: all)."),
     sort: Optional[str] = _SORT_OPT,
     note: Optional[str] = typer.Option(None, "--note", help="A note stored with each added paper."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = _JSON_OPT,
     filters: dict = None,
 ) -> None:
     """Add papers to a reading list, by id or title, or all that a search or filter selects."""
@@ -813,7 +816,7 @@ def list_add(
 def list_rm(
     name: str = typer.Argument(..., help="The list's name."),
     papers: list[str] = typer.Argument(..., help=PAPER_HELP),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = _JSON_OPT,
 ) -> None:
     """Remove papers from a reading list."""
     from kb.output.reading_lists import get_list, remove_papers
@@ -833,7 +836,7 @@ def list_mark(
     papers: Optional[list[str]] = typer.Argument(None, help=PAPER_HELP + " Or --all."),
     read: bool = typer.Option(True, "--read/--unread", help="Mark read (default) or unread."),
     all_papers: bool = typer.Option(False, "--all", help="Mark every paper on the list."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = _JSON_OPT,
 ) -> None:
     """Mark papers on a reading list as read or unread."""
     from kb.output.reading_lists import get_list, mark
@@ -856,7 +859,7 @@ def list_show(
     name: Optional[str] = typer.Argument(None, help="The list to show (none: all lists)."),
     unread: bool = typer.Option(False, "--unread", help="Only unread papers."),
     read_only: bool = typer.Option(False, "--read", help="Only read papers."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = _JSON_OPT,
 ) -> None:
     """Show a reading list with read/unread marks, or all lists."""
     from kb.output.reading_lists import all_lists, show_list
@@ -940,7 +943,7 @@ def _sparkline(per_year: dict, years: list[int]) -> str:
 
 @app.command("themes")
 def themes_command(
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = _JSON_OPT,
     years: int = typer.Option(16, "--years", min=1, help="How many recent years the per-year bar spans."),
 ) -> None:
     """Papers per theme (sub-themes included), with a bar of papers per year."""
@@ -965,7 +968,7 @@ def themes_command(
 
 
 @theme_app.command("list")
-def theme_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def theme_list(as_json: bool = _JSON_OPT) -> None:
     """The taxonomy: slug, parent, name, description and rule keywords."""
     from kb.knowledge.themes import load_taxonomy
 
@@ -1064,7 +1067,7 @@ def tag_list(
     paper: Optional[str] = typer.Argument(None, help=PAPER_HELP + " Lists its tags with score and source."),
     theme: Optional[str] = typer.Option(None, "--theme", help="Or: list the papers of this theme (and sub-themes)."),
     limit: int = typer.Option(50, "--limit", min=0, help="With --theme: at most this many papers (0 = all)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = _JSON_OPT,
 ) -> None:
     """A paper's tags (every source, which one is in effect), or the papers of a theme."""
     from kb.knowledge.resolve import paper_number
@@ -1103,7 +1106,7 @@ def tag_auto(
     sources: str = typer.Option("rule,model,graph", "--sources", help="Comma list of rule, model, graph."),
     show: int = typer.Option(30, "--show", min=0, help="List at most this many changes (0 = all)."),
     full: bool = typer.Option(False, "--full", help="Retrain and rescore every paper even if the cached model holds."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = _JSON_OPT,
 ) -> None:
     """Retrain the per-theme models and recompute every automatic tag (thresholds from
     the \\[tagging] table of the themes file unless given here). On a big store whose cached
@@ -1207,7 +1210,7 @@ def search_command(
     query: str = typer.Argument(..., help='Words (all must match), "a phrase", prefix*, OR, NOT/-word, (groups), title:/abstract:/tldr:.'),
     sort: str = typer.Option("relevance", "--sort", help="relevance, rank, year, citations (also: pagerank, cocitation, coupling, store-citations, oldest)."),
     limit: int = typer.Option(20, "--limit", min=0, help="At most this many papers (0: all)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = _JSON_OPT,
     filters: dict = None,
 ) -> None:
     """Full-text search over titles, abstracts and TLDRs, ranked by bm25 (title counts most)."""
@@ -1229,7 +1232,7 @@ def search_command(
 
 
 @app.command("rank")
-def rank_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def rank_command(as_json: bool = _JSON_OPT) -> None:
     """Recompute every paper's ranks (PageRank, seed PageRank, co-citation, coupling, citations)."""
     from kb.knowledge.ranking import compute_ranks
 
@@ -1252,7 +1255,7 @@ def top_command(
     like: Optional[list[str]] = typer.Option(None, "--like", help="Rank by similarity to this paper instead (repeat for several): co-citation, coupling and embeddings, as `kb similar`."),
     no_seeds: bool = typer.Option(False, "--no-seeds", help="Leave the seeds out: only papers the crawl found."),
     limit: int = typer.Option(20, "--limit", min=0, help="At most this many papers (0: all)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = _JSON_OPT,
     filters: dict = None,
 ) -> None:
     """The best papers by one of the rank figures (run `kb rank` after adding papers by hand)."""
@@ -1290,7 +1293,7 @@ def top_command(
 def similar_command(
     papers: list[str] = typer.Argument(..., help=PAPER_HELP + " One or more."),
     limit: int = typer.Option(20, "--limit", min=1, help="At most this many papers."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = _JSON_OPT,
 ) -> None:
     """Papers like the given ones (co-citation, bibliographic coupling, embeddings), with reasons."""
     from kb.knowledge.resolve import paper_number
@@ -1355,7 +1358,7 @@ def _brief(p: dict) -> str:
 def show_command(
     paper: str = typer.Argument(..., help=PAPER_HELP),
     neighbours: int = typer.Option(8, "--neighbours", min=0, help="How many references and citers to list."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = _JSON_OPT,
 ) -> None:
     """Everything kb knows about one paper: fields, themes, ranks, seed sentences, neighbours."""
     from rich.markup import escape
@@ -1462,7 +1465,7 @@ def show_command(
 def trail_command(
     paper: str = typer.Argument(..., help=PAPER_HELP),
     max_paths: int = typer.Option(10, "--max-paths", min=1, help="Show at most this many shortest paths."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = _JSON_OPT,
 ) -> None:
     """The shortest citation paths from any seed to a paper: why it is in the knowledge base."""
     from rich.markup import escape
@@ -1615,7 +1618,7 @@ def _alias_table():
 def mentions_cmd(
     files: list[Path] = typer.Argument(..., help="Text files to read."),
     all_candidates: bool = typer.Option(False, "--all", help="Also list the \"maybe\" mentions kb does not act on."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = _JSON_OPT,
 ) -> None:
     """List the works a document names (titles, nicknames, author references, ids, links), offline."""
     from kb.grounding.mentions import extract_files, listed
@@ -1653,7 +1656,7 @@ def seed_add(
     titles: Optional[list[str]] = typer.Option(None, "--title", help="A paper title. Repeatable."),
     bib: Optional[list[Path]] = typer.Option(None, "--bib", help="A BibTeX file (entries by DOI, arXiv id or title)."),
     wait: bool = typer.Option(False, "--wait", help="Wait for another writer instead of refusing."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = _JSON_OPT,
 ) -> None:
     """Find, resolve and store seed papers; unresolved mentions are kept with their sentence."""
     from kb.grounding.seeds import add_seeds
@@ -1675,7 +1678,7 @@ def seed_add(
 @seed_app.command("list")
 def seed_list(
     show_all: bool = typer.Option(False, "--all", help="Also show rejected candidates."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = _JSON_OPT,
 ) -> None:
     """Seeds with the documents and sentences that named them, and the unresolved mentions."""
     from kb.grounding.seeds import list_seeds
@@ -1709,7 +1712,7 @@ def seed_list(
 def seed_resolve(
     mention: str = typer.Argument(..., help="The mention's number (from `kb seed list`) or its text."),
     paper_id: str = typer.Option(..., "--id", help="The paper it means (ARXIV:..., DOI:..., sha)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = _JSON_OPT,
 ) -> None:
     """Resolve a mention by hand; the same text resolves the same way in later documents."""
     import asyncio
@@ -1730,7 +1733,7 @@ def seed_resolve(
 @seed_app.command("rm")
 def seed_rm(
     paper: str = typer.Argument(..., help=PAPER_HELP),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = _JSON_OPT,
 ) -> None:
     """Stop using a paper as a seed (it stays in the store)."""
     from kb.grounding.seeds import remove_seed
@@ -1750,7 +1753,7 @@ def alias_add(
     title: Optional[str] = typer.Option(None, "--title", help="The work's title (matched exactly when there is no id)."),
     year: Optional[int] = typer.Option(None, "--year"),
     kind: str = typer.Option("paper", "--kind", help="paper, book or post (books and posts need no id)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = _JSON_OPT,
 ) -> None:
     """Add your own nickname for a work (kept in KB_USER_ALIASES, default data/aliases.user.toml)."""
     from kb.grounding.aliases import add_user_alias, user_path
@@ -1765,7 +1768,7 @@ def alias_add(
 @alias_app.command("list")
 def alias_list(
     grep: Optional[str] = typer.Argument(None, help="Only aliases whose name or title contains this."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = _JSON_OPT,
 ) -> None:
     """The nickname table (shipped and your own)."""
     aliases = _alias_table().aliases
@@ -1877,7 +1880,7 @@ def datasets_update(
 @datasets_app.command("list")
 def datasets_list(
     folder: Optional[Path] = _DATASETS_DIR_OPT,
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = _JSON_OPT,
 ) -> None:
     """The local datasets: release downloaded, files, Parquet table and its release."""
     from kb.sources.datasets.local import LocalDatasets
@@ -1934,7 +1937,7 @@ def datasets_pagerank(
     iterations: int = typer.Option(50, "--iterations", min=1, help="At most this many power-iteration steps."),
     top: int = typer.Option(20, "--top", min=1, help="How many papers to list."),
     folder: Optional[Path] = _DATASETS_DIR_OPT,
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = _JSON_OPT,
 ) -> None:
     """PageRank of every paper in the local release (written as Parquet beside the datasets);
     lists the top papers."""

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -35,6 +37,11 @@ from make_store import GENERIC, WORDS  # noqa: E402
 from kb.knowledge.ranking import compute_ranks  # noqa: E402
 from kb.knowledge.tagging import auto_tag  # noqa: E402
 from kb.store import Store, utc_now  # noqa: E402
+
+
+def peak_mb() -> int:
+    """This process's peak resident memory so far (the machine is shared: report it with load)."""
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def timed(fn) -> tuple[float, float, object]:
@@ -72,7 +79,8 @@ def main(argv: list[str] | None = None) -> None:
     report: dict = {}
     with Store(args.path) as store:
         rank_wall, rank_cpu, _ = timed(lambda: compute_ranks(store))
-        report.update(rank_seconds=round(rank_wall, 1), rank_cpu=round(rank_cpu, 1))
+        report.update(rank_seconds=round(rank_wall, 1), rank_cpu=round(rank_cpu, 1), rank_peak_rss_mb=peak_mb(),
+                      rank_load_average=os.getloadavg()[0])
         print(json.dumps(report), file=sys.stderr, flush=True)
         for name, prepare in (("tag_full", None), ("tag_nothing_new", None), ("tag_after_crawl", "add")):
             if prepare:
@@ -80,6 +88,7 @@ def main(argv: list[str] | None = None) -> None:
                 add_papers(store, int(papers * args.new))
             wall, cpu, result = timed(lambda: auto_tag(store, full=name == "tag_full"))
             report.update({f"{name}_seconds": round(wall, 1), f"{name}_cpu": round(cpu, 1),
+                           f"{name}_peak_rss_mb_so_far": peak_mb(), f"{name}_load_average": os.getloadavg()[0],
                            f"{name}_ratio_to_rank": round(wall / rank_wall, 2),
                            f"{name}_rows_added": result.rows_added, f"{name}_papers": result.papers})
             print(json.dumps(report), file=sys.stderr, flush=True)     # partial results as they come

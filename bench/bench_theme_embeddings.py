@@ -69,6 +69,7 @@ def run(n_papers: int = 3000, seed: int = 1, embedding_weight: float = 1.0) -> d
     train = np.arange(len(records)) % 2 == 0
     out: dict = {"papers": len(records), "themes": len(slugs),
                  "negatives": int((~y.any(axis=1)).sum())}
+    margins: dict = {"title_abstract_tldr": {}, "title_only": {}}
     for text_name, docs in (("title_abstract_tldr", full), ("title_only", titles)):
         X_text, _ = text_features(docs)
         for with_vec in (False, True):
@@ -86,11 +87,49 @@ def run(n_papers: int = 3000, seed: int = 1, embedding_weight: float = 1.0) -> d
                 cut = best_threshold(oof, ytr[:, c])
                 clf = LinearSVC(C=0.5, class_weight="balanced", dual="auto", max_iter=5000).fit(Xtr, ytr[:, c])
                 pred[:, c] = clf.decision_function(Xte) >= (cut if cut is not None else 0.0)
+                if not with_vec:
+                    margins[text_name][c] = (oof, clf.decision_function(Xte))
             key = f"{text_name}{'_with_embedding' if with_vec else ''}"
             neg = ~yte.any(axis=1)
             out[key] = {"macro_f1": round(macro_f1(pred, yte), 3),
                         "negatives_tagged": round(float(pred[neg].any(axis=1).mean()), 3),
                         "seconds": round(time.perf_counter() - t0, 1)}
+    out.update(neighbour_votes(vectors, y, train, margins))
+    return out
+
+
+def neighbour_votes(vectors, y, train, margins, k: int = 10, weight: float = 1.0) -> dict:
+    """The vectors as a vote rather than as features: each paper's ``k`` nearest training papers
+    (cosine of unit vectors; a training paper's own vote is left out) vote for their themes.
+    ``nearest_neighbours``: the vote alone, a theme when at least half the neighbours carry it;
+    ``<text>_plus_neighbour_vote``: the text model's margin plus ``weight`` x (vote share - 0.5),
+    its cut chosen by cross-validation on the training half like the text model's."""
+    import numpy as np
+
+    from kb.knowledge.theme_model import best_threshold
+
+    Vtr, Vte, ytr, yte = vectors[train], vectors[~train], y[train], y[~train]
+
+    def shares(sims):
+        top = np.argpartition(-sims, k, axis=1)[:, :k]
+        return ytr[top].mean(axis=1)
+
+    own = Vtr @ Vtr.T
+    np.fill_diagonal(own, -np.inf)
+    share_tr, share_te = shares(own), shares(Vte @ Vtr.T)
+    neg = ~yte.any(axis=1)
+    out = {}
+    pred = share_te >= 0.5
+    out["nearest_neighbours"] = {"macro_f1": round(macro_f1(pred, yte), 3),
+                                 "negatives_tagged": round(float(pred[neg].any(axis=1).mean()), 3)}
+    for text_name, per_theme in margins.items():
+        pred = np.zeros_like(yte)
+        for c, (oof, test) in per_theme.items():
+            cut = best_threshold(oof + weight * (share_tr[:, c] - 0.5), ytr[:, c])
+            pred[:, c] = test + weight * (share_te[:, c] - 0.5) >= (cut if cut is not None else 0.0)
+        out[f"{text_name}_plus_neighbour_vote"] = {
+            "macro_f1": round(macro_f1(pred, yte), 3),
+            "negatives_tagged": round(float(pred[neg].any(axis=1).mean()), 3)}
     return out
 
 

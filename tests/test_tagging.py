@@ -17,6 +17,7 @@ from kb.store import Store
 from kb.knowledge.resolve import paper_number
 from kb.knowledge.tagging import RuleMatcher, auto_tag, forget_manual, paper_tags, rule_scores, set_manual
 from kb.knowledge.themes import DEFAULT_THEMES_FILE, load_taxonomy, parse_taxonomy, sync_taxonomy, themes_of
+from kb.knowledge.theme_model import ModelSettings
 
 
 TAXONOMY = """
@@ -247,11 +248,47 @@ def test_confident_rule_tags_train_the_model(tmp_path, taxonomy):
     papers += [("Wibble policies in wibble agents", "wibble wibble policies agents")]
     papers += [(f"Cooking {i}", f"bread oven pastry {i}") for i in range(8)]
     store = make_store(tmp_path, papers)
-    result = auto_tag(store, taxonomy, sources=["rule", "model"])
+    # Without the theme's own text as a training row: on four papers its words would outweigh
+    # the ones the confident tags teach (on real stores it is one row among thousands).
+    result = auto_tag(store, taxonomy, sources=["rule", "model"], settings=ModelSettings(theme_docs=0.0))
     assert result.trained["rl"] == 3
     sources = {src for s, _, src in themes_of(store, [4]).get(4, []) if s == "rl"}
     assert sources == {"model"}
     store.close()
+
+
+def test_features_are_scikit_learns_tfidf_computed_in_chunks():
+    """The chunked float32 featurising gives scikit-learn's sublinear tf-idf, for new texts
+    weighted with a saved idf too."""
+    import numpy as np
+    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+
+    from kb.knowledge.theme_model import ANALYZERS, FEATURES, term_counts, text_features, weigh
+
+    docs = [f"{FILLER} sparse autoencoder {i} " * (i % 3 + 1) for i in range(50)] + ["", "the of and"]
+    hashing = HashingVectorizer(analyzer=ANALYZERS["words"], n_features=FEATURES, alternate_sign=False, norm=None)
+    reference = TfidfTransformer(sublinear_tf=True)
+    expected = reference.fit_transform(hashing.transform(docs))
+    X, idf = weigh(term_counts(docs, chunk=7))
+    assert X.dtype == np.float32 and abs(X - expected).max() < 1e-6
+    assert np.allclose(idf, reference.idf_, atol=1e-5)
+    again, _ = text_features(docs[:5], idf)
+    assert abs(again - expected[:5]).max() < 1e-6
+
+
+def test_svm_on_the_columns_its_rows_use_has_the_full_fits_weights():
+    import numpy as np
+    from sklearn.svm import LinearSVC
+
+    from kb.knowledge.theme_model import linear_svm, text_features
+
+    docs = [f"reward model policy {i}" for i in range(10)] + [f"bread oven pastry {i}" for i in range(10)]
+    X, _ = text_features(docs)
+    y = np.array([1] * 10 + [0] * 10)
+    full = LinearSVC(C=0.5, class_weight="balanced", max_iter=5000, tol=1e-4, dual="auto", random_state=0).fit(X, y)
+    fitted = linear_svm(X, y, None, 0.5)
+    assert np.allclose(fitted.coef, full.coef_.ravel(), atol=1e-3)   # to the solver's tolerance
+    assert np.allclose(fitted.decision(X), full.decision_function(X), atol=1e-3)
 
 
 # -- graph evidence -----------------------------------------------------------------------------
@@ -442,15 +479,15 @@ def _evaluation_sets():
 
 
 # Floors a little under the figures in README.md ("Themes" section), so that a regression fails.
-HELD_OUT_MACRO_F1 = 0.80        # measured 0.825
-HELD_OUT_NEGATIVES = 0.12       # measured 4/46
-HELD_OUT_MIN_RECALL = 0.5       # measured 0.57
-HELD_OUT_2_MACRO_F1 = 0.83      # measured 0.854
-HELD_OUT_2_NEGATIVES = 0.25     # measured 4/20
+HELD_OUT_MACRO_F1 = 0.79        # measured 0.819
+HELD_OUT_NEGATIVES = 0.07       # measured 2/46
+HELD_OUT_MIN_RECALL = 0.5       # measured 0.56
+HELD_OUT_2_MACRO_F1 = 0.81      # measured 0.837
+HELD_OUT_2_NEGATIVES = 0.2      # measured 3/20
 HELD_OUT_2_MIN_RECALL = 0.45    # measured 0.50
-DEV_MACRO_F1 = 0.87             # measured 0.894
-DEV_NEGATIVES = 0.08            # measured 3/50
-DEV_BLIND_MACRO_F1 = 0.70       # measured 0.729 (keyword-blind cross-validation)
+DEV_MACRO_F1 = 0.87             # measured 0.890
+DEV_NEGATIVES = 0.07            # measured 3/64
+DEV_BLIND_MACRO_F1 = 0.69       # measured 0.710 (keyword-blind cross-validation)
 
 
 def test_held_out_part_floors():

@@ -13,23 +13,13 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from kb.knowledge.query import row_to_dict, seed_distance_sql, seed_ids_of, themes_for
+from kb.knowledge.query import json_list, row_to_dict, seed_distance_sql, seed_ids_of, themes_for
 from kb.knowledge.recommendations import recommendation_reasons
 from kb.knowledge.similar import why_relevant
 from kb.knowledge.trail import seed_distance
 
 S2_PAPER_URL = "https://www.semanticscholar.org/paper/{}"
 RANK_FIGURES = ("relevance", "seed_pagerank", "pagerank", "cocitation", "coupling", "in_citations")
-
-
-def _json_list(value) -> list:
-    if not value:
-        return []
-    try:
-        loaded = json.loads(value)
-    except (TypeError, ValueError):
-        return []
-    return loaded if isinstance(loaded, list) else []
 
 
 def links(row) -> dict:
@@ -124,8 +114,8 @@ def paper_view(store, row: sqlite3.Row, *, neighbours: int = 8, sentences: int =
         "citation_count": row["citation_count"],
         "reference_count": row["reference_count"],
         "influential_citation_count": row["influential_citation_count"],
-        "fields_of_study": _json_list(row["fields_of_study"]),
-        "publication_types": _json_list(row["publication_types"]),
+        "fields_of_study": json_list(row["fields_of_study"]),
+        "publication_types": json_list(row["publication_types"]),
         "detail_level": row["detail_level"],
         "links": links(row),
         "source": source(store, row),
@@ -144,7 +134,7 @@ def paper_view(store, row: sqlite3.Row, *, neighbours: int = 8, sentences: int =
                             "FROM post WHERE paper = ?", (pid,)).fetchone()
         if post is not None:
             view["post"] = dict(post, af=None if post["af"] is None else bool(post["af"]),
-                                tags=_json_list(post["tags"]))
+                                tags=json_list(post["tags"]))
     view["themes"] = [{"theme": slug, "score": score, "source": source}
                       for slug, score, source in themes_for(store, [pid]).get(pid, [])]
     signals = _tag_signals(conn, pid)

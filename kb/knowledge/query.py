@@ -264,6 +264,18 @@ def count_papers(store, f: PaperFilter, *, match: str | None = None) -> int:
     return store.conn.execute(sql, params).fetchone()[0]
 
 
+def json_list(value) -> list:
+    """A JSON-list column (authors, fields of study, tags) as a list; [] for an empty or
+    unreadable value, so one odd row never breaks a whole view or export."""
+    if not value:
+        return []
+    try:
+        loaded = json.loads(value)
+    except (TypeError, ValueError):
+        return []
+    return loaded if isinstance(loaded, list) else []
+
+
 def row_to_dict(row: sqlite3.Row) -> dict:
     """A listing row as plain data: authors as a list of names, figures as numbers."""
     out = dict(row)

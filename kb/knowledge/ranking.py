@@ -140,6 +140,13 @@ def _read_edges(store, max_id: int, *, chunk: int, workers: int):
     return np.concatenate([c for c, _ in parts]), np.concatenate([d for _, d in parts])
 
 
+def read_edges(store, *, chunk: int = 100_000, workers: int = 1):
+    """Every stored citation as two aligned arrays of store ids (citing, cited), read in bulk:
+    what the rank run and automatic tagging's graph evidence both need."""
+    top = store.conn.execute("SELECT max(id) FROM paper").fetchone()[0] or 0
+    return _read_edges(store, int(top), chunk=chunk, workers=workers)
+
+
 def load_graph(store, *, chunk: int = 100_000, workers: int | None = None) -> Graph:
     """Read papers and citations into a CSR matrix with a few bulk reads (no per-edge Python)."""
     import os

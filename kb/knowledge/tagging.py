@@ -456,17 +456,15 @@ def graph_matrix(store, texts: Texts, tagged, scope: list[str] | None = None):
                 if c is not None and not negative and (paper, theme) not in denied:
                     extra[row_of[paper] - n, c] = True
         tagged = np.vstack([tagged, extra])
-    else:
-        edges = store.conn.execute("SELECT citing, cited FROM citation")
-    # Map store ids to rows with one sorted lookup rather than a dict probe per edge (a
-    # million-paper store has ten million edges).
-    if isinstance(edges, list):
         pairs = np.array(edges, dtype=np.int64).reshape(-1, 2)
     else:
-        chunks = []
-        while batch := edges.fetchmany(500_000):
-            chunks.append(np.array(batch, dtype=np.int64).reshape(-1, 2))
-        pairs = np.concatenate(chunks) if chunks else np.zeros((0, 2), dtype=np.int64)
+        from kb.knowledge.ranking import read_edges
+
+        # In bulk, as the rank run reads them: fetching ten million (citing, cited) tuples
+        # into Python was most of the graph step on a big store.
+        pairs = np.stack(read_edges(store), axis=1)
+    # Map store ids to rows with one sorted lookup rather than a dict probe per edge (a
+    # million-paper store has ten million edges).
     ids = np.fromiter(row_of.keys(), dtype=np.int64, count=len(row_of))
     rows_of_ids = np.fromiter(row_of.values(), dtype=np.int64, count=len(row_of))
     order = np.argsort(ids)
@@ -565,7 +563,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
             from kb.knowledge.theme_model import text_features
 
             model = cached.model
-            X, _ = text_features(texts.joined(), model.idf)
+            X, _ = text_features(texts.joined(), model.idf, settings.features)
             margins = model.margins(X)
             combined = margins + np.minimum(rules, settings.rule_cap) * settings.rule_weight
             on_topic = model.on_topic(X)
@@ -575,7 +573,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
                                                   bodies=labelled.bodies), taxonomy)
             in_labelled = np.array([title_key(t) in labelled.keys for t in texts.titles], dtype=bool)
             scored = theme_scores(texts.joined(), rules, pos, neg, manual, labelled, labelled_rules, slugs,
-                                  thresholds.model, settings, in_labelled)
+                                  thresholds.model, settings, in_labelled, theme_texts(taxonomy))
             margins, combined, on_topic = scored.margins, scored.combined, scored.on_topic
             cut = np.nan_to_num(scored.thresholds, nan=np.inf)
             proposal.trained = scored.trained
@@ -606,6 +604,18 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
             rows[(texts.ids[r], slugs[c], "graph")] = round(float(share[r, c]), 4)
     proposal.signals = _signals(proposal, rules, fired, margins, share, count, forum)
     return proposal
+
+
+def theme_texts(taxonomy: Taxonomy) -> list[tuple[str, list[bool]]]:
+    """Each theme's own words (name, description, keywords) as one text labelled with the theme
+    and its ancestors: what the taxonomy's author knew about the theme, as a training row."""
+    slugs = list(taxonomy.themes)
+    out = []
+    for slug, theme in taxonomy.themes.items():
+        closure = {slug, *taxonomy.ancestors(slug)}
+        words = " ".join(k.rstrip("*") for k in theme.keywords)
+        out.append((f"{theme.name}\n{theme.description} {words}", [s in closure for s in slugs]))
+    return out
 
 
 def _signals(proposal: Proposal, rules, fired, margins, share, count, forum):

@@ -123,6 +123,18 @@ class ExportEntry:
         return bool(self.arxiv_id) and (not venue or venue in ("arxiv", "arxiv.org")
                                         or venue.startswith("arxiv"))
 
+    def type_in(self, names: dict[str, str]) -> str:
+        """What kind of work this is, in one format's words: the first of post, preprint,
+        conference, book, chapter, dataset and journal that fits and that ``names`` has a word
+        for, else ``names["other"]``. One order for every format, so BibTeX, RIS and CSL-JSON
+        never disagree about what a work is."""
+        types = set(self.publication_types or [])
+        fits = (("post", self.kind == "post"), ("preprint", self.is_preprint),
+                ("conference", "Conference" in types), ("book", "Book" in types),
+                ("chapter", "BookSection" in types), ("dataset", "Dataset" in types),
+                ("journal", "JournalArticle" in types or "Review" in types or bool(self.venue)))
+        return next((names[kind] for kind, fit in fits if fit and kind in names), names["other"])
+
     def to_dict(self) -> dict:
         out = asdict(self)
         out["links"] = self.links()

@@ -17,6 +17,7 @@ from kb.errors import UsageError
 from kb.knowledge.query import (
     PaperFilter,
     filter_ids,
+    json_list,
     seed_distance_sql,
     seed_ids_of,
     themes_for,
@@ -57,19 +58,9 @@ def select_ids(store, f: PaperFilter, *, query: str | None = None) -> list[int]:
 
 # -- gathering entries -------------------------------------------------------------------------
 
-def _json_list(value) -> list:
-    if not value:
-        return []
-    try:
-        data = json.loads(value)
-    except (TypeError, ValueError):
-        return []
-    return data if isinstance(data, list) else []
-
-
 def _author_names(row: sqlite3.Row) -> list[str]:
     names = []
-    for a in _json_list(row["authors"]):
+    for a in json_list(row["authors"]):
         if isinstance(a, dict) and a.get("name"):
             names.append(" ".join(str(a["name"]).split()))
         elif isinstance(a, str) and a.strip():
@@ -134,8 +125,8 @@ def collect_entries(store, ids: Sequence[int], *, list_items: dict[int, sqlite3.
             reference_count=row["reference_count"],
             influential_citation_count=row["influential_citation_count"],
             open_access_pdf=row["open_access_pdf"], bibtex=row["bibtex"],
-            fields_of_study=[str(x) for x in _json_list(row["fields_of_study"])],
-            publication_types=[str(x) for x in _json_list(row["publication_types"])],
+            fields_of_study=[str(x) for x in json_list(row["fields_of_study"])],
+            publication_types=[str(x) for x in json_list(row["publication_types"])],
             url=row["url"], themes=slugs, theme_names={s: names.get(s, s) for s in slugs},
             position=len(entries) + 1, seed_pagerank=row["_seed_pagerank"],
             pagerank=row["_pagerank"], seed_distance=row["_seed_distance"],

@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+from kb.errors import StoreError
+from kb.store.migrate import LATEST_VERSION
 from kb.store.posts import upsert_posts
 from kb.store.records import EMBEDDING_MODEL, EdgeRecord, PaperRecord
 
@@ -142,8 +144,9 @@ class Store:
     """One open store. Use as a context manager, or call :meth:`close`.
 
     ``Store(target, readonly=False)`` opens (and upgrades in place) the store at ``target``.
-    A backend provides ``conn``, :meth:`schema_version`, :meth:`transaction`,
-    :meth:`reader_connection` and ``fulltext`` (its full-text search, :mod:`kb.store.fulltext`).
+    A backend provides ``conn``, :meth:`schema_version`, :meth:`reader_connection`, ``fulltext``
+    (its full-text search, :mod:`kb.store.fulltext`) and the steps of :meth:`transaction`:
+    ``_begin``, ``_commit``, ``_rollback`` (never raises) and, optionally, ``_write_failure``.
     """
 
     backend = "abstract"
@@ -171,10 +174,34 @@ class Store:
     def schema_version(self) -> int:
         raise NotImplementedError
 
+    def _refuse_newer(self, version: int) -> None:
+        """A store a newer kb has upgraded: opening it would misread (or break) its schema."""
+        if version > LATEST_VERSION:
+            raise StoreError(
+                f"{self.path} was made by a newer kb (schema v{version}; this kb knows up "
+                f"to v{LATEST_VERSION}); upgrade kb to open it")
+
     @contextmanager
     def transaction(self) -> Iterator:
-        raise NotImplementedError
-        yield
+        """One atomic write; a call inside an open transaction joins it."""
+        if self.conn.in_transaction:
+            yield self.conn
+            return
+        self._begin()
+        try:
+            yield self.conn
+        except BaseException as exc:
+            self._rollback()
+            failure = self._write_failure(exc)
+            if failure is None:
+                raise
+            raise failure from None
+        self._commit()
+
+    def _write_failure(self, exc: BaseException) -> StoreError | None:
+        """The one-line error to raise for ``exc`` raised inside a transaction (None: raise
+        ``exc`` itself)."""
+        return None
 
     def reader_connection(self):
         """A new connection for reading alongside this one (parallel reads); sees committed rows."""

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from kb.errors import StoreError
 from kb.store import pg_batch
@@ -269,10 +267,7 @@ class PostgresStore(Store):
         self.conn = PgConnection(url)
         try:
             version = schema_version(self.conn)
-            if version > LATEST_VERSION:
-                raise StoreError(
-                    f"{self.path} was made by a newer kb (schema v{version}; this kb knows up "
-                    f"to v{LATEST_VERSION}); upgrade kb to open it")
+            self._refuse_newer(version)
             if version == 0 and self._has_foreign_tables():
                 raise StoreError(f"{self.path} is a PostgreSQL database but not a kb store (it "
                                  "has tables kb did not make); give kb an empty database or schema")
@@ -296,31 +291,21 @@ class PostgresStore(Store):
     def schema_version(self) -> int:
         return schema_version(self.conn)
 
-    @contextmanager
-    def transaction(self) -> Iterator[PgConnection]:
-        """One atomic write (nested calls join the open transaction).
-
-        Write transactions of one store take turns, as SQLite's ``BEGIN IMMEDIATE`` makes
+    def _begin(self) -> None:
+        """Write transactions of one store take turns, as SQLite's ``BEGIN IMMEDIATE`` makes
         them: two crawls storing overlapping pages would otherwise lock the same rows in
         different orders and deadlock. They are short (the slow part of a crawl, the requests,
         happens outside them), and readers never wait."""
-        if self.conn.in_transaction:
-            yield self.conn
-            return
         self.conn.execute("BEGIN")
         self.conn.execute("SELECT pg_advisory_xact_lock(?, hashtext(current_schema()))",
                           (_WRITE_TURN,))
+
+    def _commit(self) -> None:
         try:
-            yield self.conn
-        except BaseException:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
             self._rollback()
-            raise
-        else:
-            try:
-                self.conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self._rollback()
-                raise StoreError(f"cannot write to the store {self.path}: {exc}") from None
+            raise StoreError(f"cannot write to the store {self.path}: {exc}") from None
 
     def _rollback(self) -> None:
         self.conn.rollback()

@@ -7,8 +7,6 @@ SQLite's own: the pragmas, ``BEGIN IMMEDIATE`` transactions, ``PRAGMA user_versi
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from kb.errors import StoreError
@@ -70,10 +68,7 @@ class SqliteStore(Store):
         self.conn = connect(self.path, readonly=readonly)
         try:
             version = self.schema_version()
-            if version > LATEST_VERSION:
-                raise StoreError(
-                    f"{self.path} was made by a newer kb (schema v{version}; this kb knows up "
-                    f"to v{LATEST_VERSION}); upgrade kb to open it")
+            self._refuse_newer(version)
             if version < LATEST_VERSION:
                 if readonly or not upgrade_schema:
                     if version == 0 and readonly:
@@ -107,31 +102,25 @@ class SqliteStore(Store):
     def schema_version(self) -> int:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic write. ``BEGIN IMMEDIATE`` takes the write lock up front, so a writer
-        never fails half-way through with SQLITE_BUSY after having done work."""
-        if self.conn.in_transaction:
-            yield self.conn
-            return
+    def _begin(self) -> None:
+        """``BEGIN IMMEDIATE`` takes the write lock up front, so a writer never fails half-way
+        through with SQLITE_BUSY after having done work."""
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             raise StoreError(_write_error(self.path, exc)) from None
+
+    def _commit(self) -> None:
         try:
-            yield self.conn
+            self.conn.execute("COMMIT")
         except sqlite3.OperationalError as exc:
-            self._rollback()
+            self.conn.execute("ROLLBACK")
             raise StoreError(_write_error(self.path, exc)) from None
-        except BaseException:
-            self._rollback()
-            raise
-        else:
-            try:
-                self.conn.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
-                self.conn.execute("ROLLBACK")
-                raise StoreError(_write_error(self.path, exc)) from None
+
+    def _write_failure(self, exc: BaseException) -> StoreError | None:
+        if isinstance(exc, sqlite3.OperationalError):
+            return StoreError(_write_error(self.path, exc))
+        return None
 
     def _rollback(self) -> None:
         if self.conn.in_transaction:

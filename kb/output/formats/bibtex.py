@@ -254,28 +254,16 @@ def _author_field(names: list[str]) -> str:
 _VENUE_FIELDS = frozenset({"journal", "booktitle", "publisher", "howpublished"})
 
 
-def entry_type(entry: ExportEntry) -> str:
-    types = set(entry.publication_types or [])
-    if entry.kind == "post":
-        return "online"
-    if entry.is_preprint:
-        return "misc"
-    if "Conference" in types:
-        return "inproceedings"
-    if "Book" in types:
-        return "book"
-    if "BookSection" in types:
-        return "incollection"
-    if "JournalArticle" in types or "Review" in types or entry.venue:
-        return "article"
-    return "misc"
+#: BibTeX has no dataset type: a dataset is typed as any other work (@article with a venue).
+ENTRY_TYPES = {"post": "online", "preprint": "misc", "conference": "inproceedings", "book": "book",
+               "chapter": "incollection", "journal": "article", "other": "misc"}
 
 
 def built_fields(entry: ExportEntry, kind: str | None = None) -> tuple[str, dict[str, str]]:
     """(type, fields as LaTeX) from the store's own data; ``kind`` forces the entry type, so
     the venue goes in the one field that type has (an @article gets a journal, never also a
     booktitle)."""
-    kind = kind or entry_type(entry)
+    kind = kind or entry.type_in(ENTRY_TYPES)
     fields: dict[str, str] = {}
     if entry.authors:
         fields["author"] = _author_field(entry.authors)

@@ -13,23 +13,10 @@ from kb.output.formats.names import split_name
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
-def csl_type(entry: ExportEntry) -> str:
-    types = set(entry.publication_types or [])
-    if entry.kind == "post":
-        return "post-weblog"
-    if entry.is_preprint:
-        return "article"  # Zotero imports CSL "article" as a preprint
-    if "Conference" in types:
-        return "paper-conference"
-    if "Book" in types:
-        return "book"
-    if "BookSection" in types:
-        return "chapter"
-    if "Dataset" in types:
-        return "dataset"
-    if "JournalArticle" in types or "Review" in types or entry.venue:
-        return "article-journal"
-    return "article"
+CSL_TYPES = {"post": "post-weblog",
+             "preprint": "article",  # Zotero imports CSL "article" as a preprint
+             "conference": "paper-conference", "book": "book", "chapter": "chapter",
+             "dataset": "dataset", "journal": "article-journal", "other": "article"}
 
 
 def issued(entry: ExportEntry) -> dict | None:
@@ -52,7 +39,7 @@ def _text(value: str | None) -> str | None:
 
 
 def item(entry: ExportEntry) -> dict:
-    out: dict = {"id": entry.key, "citation-key": entry.key, "type": csl_type(entry)}
+    out: dict = {"id": entry.key, "citation-key": entry.key, "type": entry.type_in(CSL_TYPES)}
     if entry.title:
         out["title"] = _text(entry.title)
     authors = [split_name(a) for a in entry.authors]

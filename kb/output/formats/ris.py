@@ -14,23 +14,8 @@ from kb.output.formats.names import family_first
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 
 
-def ris_type(entry: ExportEntry) -> str:
-    types = set(entry.publication_types or [])
-    if entry.kind == "post":
-        return "BLOG"
-    if entry.is_preprint:
-        return "UNPB"
-    if "Conference" in types:
-        return "CPAPER"
-    if "Book" in types:
-        return "BOOK"
-    if "BookSection" in types:
-        return "CHAP"
-    if "Dataset" in types:
-        return "DATA"
-    if "JournalArticle" in types or "Review" in types or entry.venue:
-        return "JOUR"
-    return "GEN"
+RIS_TYPES = {"post": "BLOG", "preprint": "UNPB", "conference": "CPAPER", "book": "BOOK",
+             "chapter": "CHAP", "dataset": "DATA", "journal": "JOUR", "other": "GEN"}
 
 
 def _line(tag: str, value) -> str | None:
@@ -42,7 +27,7 @@ def _line(tag: str, value) -> str | None:
 
 
 def record(entry: ExportEntry) -> list[str]:
-    kind = ris_type(entry)
+    kind = entry.type_in(RIS_TYPES)
     lines = [_line("TY", kind), _line("ID", entry.key), _line("TI", entry.title)]
     lines += [_line("AU", family_first(a)) for a in entry.authors]
     if entry.year:
