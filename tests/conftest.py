@@ -87,9 +87,10 @@ def standin_env(standin, monkeypatch):
 
 # -- scheduling ---------------------------------------------------------------------------
 # scripts/test.sh runs `-n 2 --dist loadfile --no-loadscope-reorder`: each file runs whole on
-# one worker, so a file's module fixtures (a crawled store, a Spark session, the README's stand-in store) are built once,
-# not once per worker. A run ends when its last worker does, so the files that take a minute or
-# more start first, heaviest first (measured with --durations); the rest keep their order.
+# one worker, so a file's module fixtures (a crawled store, a Spark session, the README's
+# stand-in store) are built once, not once per worker. A run ends when its last worker does, so
+# the files that take a minute or more start first, heaviest first (measured with --durations);
+# the rest keep their order.
 
 HEAVY_FILES_FIRST = (
     "test_readme.py", "test_crawler.py", "test_concurrency.py", "test_bench_smoke.py",
