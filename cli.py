@@ -1296,8 +1296,6 @@ def similar_command(
     as_json: bool = _JSON_OPT,
 ) -> None:
     """Papers like the given ones (co-citation, bibliographic coupling, embeddings), with reasons."""
-    from rich.markup import escape
-
     from kb.knowledge.resolve import paper_number
     from kb.knowledge.similar import similar_listing
 
@@ -1312,6 +1310,8 @@ def similar_command(
             print("\t".join([f"#{r['id']}", f"{r['similarity']:.3f}", str(r["year"] or ""),
                              r["title"] or r["paper_id"], "; ".join(r["reasons"])]))
         return
+    from rich.markup import escape
+
     c = _page_console()
     c.print(f"[bold]{len(rows)} papers like {len(query)} paper{'s' if len(query) != 1 else ''}[/]")
     for i, r in enumerate(rows, 1):

@@ -22,4 +22,4 @@ if have_pg && [ -z "${KB_TEST_PG:-}" ]; then
     KB_TEST_PG="$(.venv/bin/python tests/pg_cluster.py start "$pg_dir")"
     export KB_TEST_PG
 fi
-.venv/bin/python -m pytest -n 2 "$@"
+.venv/bin/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder "$@"

@@ -85,6 +85,26 @@ def standin_env(standin, monkeypatch):
 # == end of stand-in fixtures ====================================================================
 
 
+# -- scheduling ---------------------------------------------------------------------------
+# scripts/test.sh runs `-n 2 --dist loadfile --no-loadscope-reorder`: each file runs whole on
+# one worker, so a file's module fixtures (a crawled store, a Spark session, the README's
+# stand-in store) are built once, not once per worker. A run ends when its last worker does, so
+# the files that take a minute or more start first, heaviest first (measured with --durations);
+# the rest keep their order.
+
+HEAVY_FILES_FIRST = (
+    "test_readme.py", "test_crawler.py", "test_concurrency.py", "test_bench_smoke.py",
+    "test_bulk_spark.py", "test_secrets.py", "test_hostile_records.py", "test_bad_input.py",
+    "test_reliability_faults.py", "test_pg_concurrency.py", "test_reliability_kills.py",
+    "test_crawl_promises.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(HEAVY_FILES_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: files stay whole
+
+
 # -- long versions of the loop tests -----------------------------------------------------
 
 def pytest_addoption(parser):

@@ -191,3 +191,12 @@ def test_a_paper_linked_to_several_seeds_outranks_its_otherwise_equal_neighbour(
     out = relevance(seeds=np.array([0, 1]), seed_pagerank=same, pagerank=same, cocitation=same,
                     coupling=same, in_citations=np.array([1, 1, 0, 0]), links=links)
     assert out.score[2] > out.score[3]
+
+
+def test_coupling_counts_the_share_of_a_papers_references_not_their_number():
+    # 2 is a survey sharing 3 of its 60 references with the seed; 3 shares 2 of its 4
+    same = np.array([0.1, 0.1, 0.2, 0.2])
+    out = relevance(seeds=np.array([0]), seed_pagerank=same, pagerank=same, cocitation=same,
+                    coupling=np.array([0.0, 0.0, 3.0, 2.0]), in_citations=np.array([1, 1, 0, 0]),
+                    in_references=np.array([5, 5, 60, 4]))
+    assert out.score[3] > out.score[2]

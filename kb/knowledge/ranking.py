@@ -397,6 +397,7 @@ def relevance_of(graph: Graph, ranks: Ranks, *, similarity=None, recommended=Non
     result = relevance(seeds=graph.seeds, seed_pagerank=ranks.seed_pagerank,
                        pagerank=ranks.pagerank, cocitation=ranks.cocitation,
                        coupling=ranks.coupling, in_citations=ranks.in_citations,
+                       in_references=ranks.in_references,
                        links=seed_links(graph.adjacency, graph.seeds),
                        similarity=similarity, recommended=recommended)
     top = float(result.score.max()) if result.score.size else 0.0

@@ -8,7 +8,7 @@ query papers only (a few SQL reads, however big the store):
 * bibliographic coupling: papers citing the same references, each shared reference weighted
   1/log(its citers) (Adamic-Adar: sharing an obscure reference says more than sharing Adam);
 * embedding: cosine of the SPECTER v2 vectors (kb.knowledge.embeddings), for the papers near
-  the query papers' mean vector, found through the sketch index.
+  the query papers' mean vector, found through the inverted-file index.
 
 Each signal is turned into [0, 1) as in kb.knowledge.relevance (x / (x + median)), and the
 similarity is their sum with the relevance weights. The same breakdown, against the seeds,
@@ -50,6 +50,41 @@ def _citers_count(store, ids) -> dict[int, int]:
     return {a: b for a, b in rows}
 
 
+_CITERS_OF = "SELECT citing, cited FROM citation WHERE cited IN (SELECT value FROM json_each(?))"
+_REFERENCES_OF = "SELECT citing, cited FROM citation WHERE citing IN (SELECT value FROM json_each(?))"
+
+
+@dataclass
+class _TwoSteps:
+    """Papers two citation steps from the query papers, through a paper in the middle."""
+
+    direct: dict     # middle paper (a candidate too) -> the query papers it links to directly
+    through: dict    # middle paper -> the query papers it links to
+    steps: list      # (middle, far) pairs, far a candidate
+    degree: dict     # middle paper -> its links to the far side, counted before filtering
+
+
+def _two_steps(store, q: set, keep: set | None, *, via_citers: bool) -> _TwoSteps:
+    """Through the query papers' citers to what else they cite (co-citation), or through their
+    references to who else cites them (coupling): the one walk, in either direction."""
+    first = _pairs(store, _CITERS_OF if via_citers else _REFERENCES_OF, q)
+    through: dict[int, set] = defaultdict(set)
+    direct: dict[int, set] = defaultdict(set)
+    for citing, cited in first:
+        middle, s = (citing, cited) if via_citers else (cited, citing)
+        through[middle].add(s)
+        if middle not in q and (keep is None or middle in keep):
+            direct[middle].add(s)
+    degree: dict[int, int] = defaultdict(int)
+    steps = []
+    for citing, cited in _pairs(store, _REFERENCES_OF if via_citers else _CITERS_OF, through):
+        middle, far = (citing, cited) if via_citers else (cited, citing)
+        degree[middle] += 1
+        if far not in q and (keep is None or far in keep):
+            steps.append((middle, far))
+    return _TwoSteps(direct=direct, through=through, steps=steps, degree=degree)
+
+
 def signals(store, query: list[int], *, candidates: list[int] | None = None,
             embedding_candidates: int = EMBEDDING_CANDIDATES) -> Signals:
     """Co-citation, coupling and embedding cosine of papers with the ``query`` papers
@@ -59,45 +94,25 @@ def signals(store, query: list[int], *, candidates: list[int] | None = None,
     q = set(query)
     keep = set(candidates) if candidates is not None else None
     out = Signals()
-    # co-citation: the query papers' citers, and what else they cite
-    query_citers = _pairs(store, "SELECT citing, cited FROM citation WHERE cited IN "
-                                 "(SELECT value FROM json_each(?))", q)
-    citers_of_query: dict[int, set] = defaultdict(set)
-    for citing, cited in query_citers:
-        citers_of_query[citing].add(cited)
-        if citing not in q and (keep is None or citing in keep):
-            out.cites[citing].add(cited)
-    co_rows = _pairs(store, "SELECT citing, cited FROM citation WHERE citing IN "
-                            "(SELECT value FROM json_each(?))", citers_of_query)
-    for citing, cited in co_rows:
-        if cited in q or (keep is not None and cited not in keep):
-            continue
-        for s in citers_of_query[citing]:
-            out.shared_citers[cited][s] += 1
+    # co-citation: the query papers' citers, and what else they cite (Salton's cosine)
+    walk = _two_steps(store, q, keep, via_citers=True)
+    out.cites = walk.direct
+    for citer, paper in walk.steps:
+        for s in walk.through[citer]:
+            out.shared_citers[paper][s] += 1
     counts = _citers_count(store, set(out.shared_citers) | q)
     for paper, per_query in out.shared_citers.items():
         for s, n in per_query.items():
             out.cocitation[paper] += n / math.sqrt(max(counts.get(paper, 1), 1) * max(counts.get(s, 1), 1))
-    # coupling: the query papers' references, and who else cites them
-    refs = _pairs(store, "SELECT citing, cited FROM citation WHERE citing IN "
-                         "(SELECT value FROM json_each(?))", q)
-    refs_of: dict[int, set] = defaultdict(set)
-    for citing, cited in refs:
-        refs_of[cited].add(citing)
-        if cited not in q and (keep is None or cited in keep):
-            out.cited_by[cited].add(citing)
-    ref_citers = _pairs(store, "SELECT citing, cited FROM citation WHERE cited IN "
-                               "(SELECT value FROM json_each(?))", refs_of)
-    n_citers: dict[int, int] = defaultdict(int)
-    for _citing, cited in ref_citers:
-        n_citers[cited] += 1
-    for citing, cited in ref_citers:
-        if citing in q or (keep is not None and citing not in keep):
-            continue
-        weight = 1.0 / math.log(n_citers[cited]) if n_citers[cited] >= 2 else 0.0
-        for s in refs_of[cited]:
-            out.shared_refs[citing][s] += 1
-            out.coupling[citing] += weight
+    # coupling: the query papers' references, and who else cites them (Adamic-Adar)
+    walk = _two_steps(store, q, keep, via_citers=False)
+    out.cited_by = walk.direct
+    for reference, paper in walk.steps:
+        citers = walk.degree[reference]
+        weight = 1.0 / math.log(citers) if citers >= 2 else 0.0
+        for s in walk.through[reference]:
+            out.shared_refs[paper][s] += 1
+            out.coupling[paper] += weight
     # embedding: nearest neighbours of the query's mean direction, and every candidate
     centre = query_vector(store, q)
     if centre is not None:
@@ -154,8 +169,11 @@ def _names(store, ids) -> dict[int, str]:
 
 def similar_papers(store, query: list[int], *, limit: int | None = 20) -> list[dict]:
     """Papers most like the ``query`` papers, best first: id, similarity, the three signals
-    and the reasons."""
-    sig = signals(store, query)
+    and the reasons.
+
+    The ``limit`` nearest by embedding are enough: a paper found by its embedding alone scores
+    its weighted cosine, and the ``limit`` papers nearer than it score at least as much."""
+    sig = signals(store, query, embedding_candidates=limit or EMBEDDING_CANDIDATES)
     scores = combine(sig)
     ranked = sorted(scores, key=lambda p: (-scores[p], p))
     if limit:
