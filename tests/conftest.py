@@ -93,7 +93,7 @@ def standin_env(standin, monkeypatch):
 # the rest keep their order.
 
 HEAVY_FILES_FIRST = (
-    "test_readme.py", "test_crawler.py", "test_concurrency.py", "test_bench_smoke.py",
+    "test_readme.py", "test_readme_datasets.py", "test_crawler.py", "test_concurrency.py", "test_bench_smoke.py",
     "test_bulk_spark.py", "test_secrets.py", "test_hostile_records.py", "test_bad_input.py",
     "test_reliability_faults.py", "test_pg_concurrency.py", "test_reliability_kills.py",
     "test_crawl_promises.py",

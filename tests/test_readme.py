@@ -6,6 +6,11 @@ stays quick: the request budget, and the generated part of the corpus (3,000 pap
 20,000: every command the README shows names real works, which both corpora hold, and a
 fresh-clone run of main.sh itself checks the full size).
 
+The README's last section, the bulk datasets ("Beyond the API"), starts from its own
+`kb seed add` and needs nothing the sections before it stored, so it runs in
+tests/test_readme_datasets.py against a store of its own: the two files run on the two
+workers at once (each half takes minutes).
+
 Lines that set up the environment rather than use kb (``bash scripts/...``, ``. .venv/bin/
 activate``) are not run here: scripts/test.sh runs the first, and this test is the second. The
 crontab and systemd blocks are configuration files, not commands.
@@ -13,6 +18,7 @@ crontab and systemd blocks are configuration files, not commands.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import re
@@ -40,6 +46,13 @@ def readme_commands(text: str) -> list[str]:
     return commands
 
 
+def readme_parts(text: str) -> tuple[list[str], list[str]]:
+    """The commands before the bulk-datasets section, and the commands from it on."""
+    commands = readme_commands(text)
+    first = next((i for i, c in enumerate(commands) if " datasets " in f" {c} "), len(commands))
+    return commands[:first], commands[first:]
+
+
 def split_env(command: str) -> tuple[dict[str, str], str]:
     """The ``NAME=value`` assignments a command starts with, and the command after them."""
     env = {}
@@ -64,21 +77,24 @@ def argv(command: str, cwd: Path) -> list[str]:
 
 
 def test_readme_lists_the_commands_it_documents():
-    commands = readme_commands(README.read_text(encoding="utf-8"))
-    assert len(commands) > 25
+    text = README.read_text(encoding="utf-8")
+    commands = readme_commands(text)
+    before_datasets, datasets = readme_parts(text)
+    assert len(commands) > 25 and before_datasets + datasets == commands
+    assert datasets[0].endswith("kb datasets pull papers citations abstracts tldrs")
     assert not [c for c in commands if re.search(r"\b(PAPER|THEME|ID|QUERY)\b", c)], \
         "placeholders cannot run as written"
 
 
-@pytest.fixture(scope="module")
-def standin_store(tmp_path_factory):
-    """(store path, working directory, stand-in URL) after `kb build` like main.sh --standin."""
+@contextlib.contextmanager
+def readme_world(home: Path, *, build: bool):
+    """(store path, working directory, environment) with both stand-ins running, after `kb build`
+    like main.sh --standin when ``build``; an empty store otherwise."""
     from kb.standin.forum.corpus import paper_targets
     from kb.standin.forum.server import create_forum_standin
     from kb.standin.server import create_standin
     from tests.cli_runner import invoke
 
-    home = tmp_path_factory.mktemp("readme")
     (home / "data").mkdir()
     os.symlink(PROJECT_ROOT / "data" / "seeds", home / "data" / "seeds")
     os.symlink(PROJECT_ROOT / "data" / "examples", home / "data" / "examples")
@@ -92,8 +108,9 @@ def standin_store(tmp_path_factory):
     old = os.getcwd()
     os.chdir(home)
     try:
-        built = invoke("build", "--max-requests", BUILD_REQUESTS, env=env)
-        assert built.exit_code == 0, built.stderr
+        if build:
+            built = invoke("build", "--max-requests", BUILD_REQUESTS, env=env)
+            assert built.exit_code == 0, built.stderr
         yield db, home, env
     finally:
         os.chdir(old)
@@ -101,8 +118,15 @@ def standin_store(tmp_path_factory):
         forum.stop()
 
 
-def test_every_readme_command_runs_as_written(standin_store, kb_cli, monkeypatch):
-    db, home, env = standin_store
+@pytest.fixture(scope="module")
+def standin_store(tmp_path_factory):
+    with readme_world(tmp_path_factory.mktemp("readme"), build=True) as world:
+        yield world
+
+
+def run_as_written(commands: list[str], world, kb_cli, monkeypatch) -> list[str]:
+    """Each command run in the README's working directory and environment; the failures."""
+    _db, home, env = world
     monkeypatch.chdir(home)
     for name, value in env.items():
         if value is None:
@@ -110,7 +134,7 @@ def test_every_readme_command_runs_as_written(standin_store, kb_cli, monkeypatch
         else:
             monkeypatch.setenv(name, value)
     failures = []
-    for line in readme_commands(README.read_text(encoding="utf-8")):
+    for line in commands:
         assignments, command = split_env(line)
         with monkeypatch.context() as scoped:
             for name, value in assignments.items():
@@ -118,5 +142,12 @@ def test_every_readme_command_runs_as_written(standin_store, kb_cli, monkeypatch
             result = kb_cli(*argv(command, home))
         if result.exit_code != 0:
             failures.append(f"{line}\n  exit {result.exit_code}: {result.stderr.strip()}")
+    return failures
+
+
+def test_every_readme_command_before_the_datasets_runs_as_written(standin_store, kb_cli, monkeypatch):
+    before_datasets, _ = readme_parts(README.read_text(encoding="utf-8"))
+    failures = run_as_written(before_datasets, standin_store, kb_cli, monkeypatch)
     assert not failures, "README commands that fail:\n" + "\n".join(failures)
+    home = standin_store[1]
     assert (home / "reading.bib").stat().st_size > 0 and (home / "graph.html").stat().st_size > 0
