@@ -8,3 +8,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 extras="${1:-}"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}"
+# Bytecode for kb itself (an editable install compiles nothing), so that every `kb` process,
+# including the hundreds the tests start, reads it instead of compiling kb again; this matters
+# where PYTHONDONTWRITEBYTECODE is set. Python recompiles any file edited since.
+.venv/bin/python -m compileall -q kb cli.py >/dev/null
