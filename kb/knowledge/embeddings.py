@@ -15,8 +15,9 @@ batches it sends anyway. Two things read them:
   ``RERANK`` (or k, when more are asked for) with their float16 vectors: on a million papers
   re-scoring 30, 50, 100 or 2,000 gave the same 10 nearest in 30 queries out of 30.
   Reading the papers of a list from ``paper_embedding`` one row at a time instead costs about
-  60 µs a paper (a second for 16,000), which is why the lists keep their own copy. bench/bench_embeddings.py measures the
-  recall and time against exact numpy brute force over the full vectors.
+  60 µs a paper (a second for 16,000), which is why the lists keep their own copy.
+  bench/bench_embeddings.py measures the recall and time against exact numpy brute force over
+  the full vectors.
 
 A random projection alone (scoring every paper on 64 dimensions, then re-scoring the best
 1,000) found the right topic but only 20% of brute force's 10 nearest on a million papers: it
