@@ -232,3 +232,26 @@ def test_requests_leave_at_their_slots_while_the_callers_loop_is_busy(corpus):
         busy_until, timing = run(go())
     assert [r.started < busy_until for r in server.log] == [True] * 6
     assert timing["sends"] == 6
+
+
+def test_closing_the_send_loop_ends_the_requests_still_waiting_in_it(caplog):
+    """CI once printed a traceback after a refused key: one of several concurrent requests
+    failed, the client closed its send loop, and a sibling still waiting there was cancelled
+    afterwards through the closed loop."""
+    from kb.sources.http import SendLoop
+
+    async def scenario():
+        sender = SendLoop("kb-send-test")
+        waiting = asyncio.ensure_future(sender.run(asyncio.sleep(30)))
+        await asyncio.sleep(0)  # the request is handed to the send loop
+        sender.stop()
+        done, _ = await asyncio.wait([waiting], timeout=5)
+        if not done:  # what asyncio.run does to a task left over: cancel it
+            waiting.cancel()
+            await asyncio.gather(waiting, return_exceptions=True)
+        return waiting
+
+    with caplog.at_level("ERROR"):
+        waiting = run(scenario())
+    assert waiting.cancelled()
+    assert not [r for r in caplog.records if "callback" in r.getMessage()], caplog.text

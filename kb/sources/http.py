@@ -72,6 +72,19 @@ class SendLoop:
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self.loop))
 
     def stop(self) -> None:
+        """Cancel what is still waiting here, then end the loop. A request left pending would
+        be cancelled later by its caller (when one of its siblings failed, say), through a loop
+        that is closed by then, and Python prints that as a traceback."""
+        async def cancel_pending() -> None:
+            pending = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+        try:
+            asyncio.run_coroutine_threadsafe(cancel_pending(), self.loop).result(timeout=10)
+        except (TimeoutError, RuntimeError):
+            pass  # the loop is already stopped, or a request ignores cancellation: stop anyway
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout=10)
         if not self._thread.is_alive():
