@@ -133,6 +133,22 @@ def score_order(order: list[str], answers: dict, topic: str) -> dict:
             "ndcg@50": dcg / ideal if ideal else 0.0, "hubs@50": sum(hubs) / max(1, len(hubs))}
 
 
+def _crawled_from(db: Path, seeds: list[str]) -> bool:
+    """Whether ``db`` is a crawl from exactly these seeds. The generated corpus follows
+    data/themes.toml (each topic's vocabulary), so editing a theme's keywords gives other
+    papers and other seeds, and a store crawled before is then no answer to this corpus."""
+    import sqlite3
+
+    if not db.exists():
+        return False
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        stored = {r[0] for r in conn.execute("SELECT p.paper_id FROM seed s JOIN paper p ON p.id = s.paper")}
+    finally:
+        conn.close()
+    return stored == set(seeds)
+
+
 def rescore(db: Path) -> dict:
     """Rank an already crawled store again (a crawl does not depend on the relevance weights,
     so changing them needs no new crawl)."""
@@ -146,10 +162,10 @@ def rescore(db: Path) -> dict:
 
 
 def evaluate(work_dir: Path, quick: bool = False, log=print, topics=None, reuse: bool = False,
-             recommended: bool = False) -> dict:
+             recommended: bool = False, leave_one_out: int | None = None) -> dict:
     """Crawl and score every topic (``reuse``: re-rank the stores of an earlier run instead of
-    crawling again; ``recommended``: crawl with `--recommended`); returns per-topic and
-    averaged figures."""
+    crawling again; ``recommended``: crawl with `--recommended`; ``leave_one_out``: how many of
+    each topic's seeds to hide in turn, one crawl each); returns per-topic and averaged figures."""
     from kb.standin.generate import generate_corpus
     from kb.standin.generate import paper_topics
     from kb.standin.server import StandIn
@@ -171,17 +187,17 @@ def evaluate(work_dir: Path, quick: bool = False, log=print, topics=None, reuse:
                 t0 = time.perf_counter()
                 seeds = pick_seeds(corpus, answers, topic, SEEDS_PER_TOPIC, 0)
                 db = work_dir / f"relevance-{topic}.sqlite"
-                if reuse and db.exists():
+                if reuse and _crawled_from(db, seeds):
                     crawl = rescore(db)
                 else:
                     crawl = crawl_from(db, server.url, corpus, seeds, BUDGET_REQUESTS[size], recommended)
                 scores = {label: score_order(order, answers, topic)
                           for label, order in ranked(db, recommended).items()}
                 loo: dict[str, list[int]] = {label: [] for label, _ in figures_for(recommended)}
-                hidden_seeds = seeds[:LEAVE_ONE_OUT[size]]
+                hidden_seeds = seeds[:leave_one_out or LEAVE_ONE_OUT[size]]
                 for k, hidden in enumerate(hidden_seeds):
                     db_loo = work_dir / f"relevance-{topic}-loo{k}.sqlite"
-                    if reuse and db_loo.exists():
+                    if reuse and _crawled_from(db_loo, [s for s in seeds if s != hidden]):
                         rescore(db_loo)
                     else:
                         crawl_from(db_loo, server.url, corpus, [s for s in seeds if s != hidden],
@@ -198,25 +214,38 @@ def evaluate(work_dir: Path, quick: bool = False, log=print, topics=None, reuse:
                                 for label, s in scores.items()))
     finally:
         server.stop()
-    averages = {}
+    return {"corpus": {"papers": n, "seed": seed}, "topics": per_topic,
+            "averages": averages(per_topic, recommended), "recommended": recommended}
+
+
+def averages(per_topic: dict, recommended: bool = False) -> dict:
+    """Each part's figures averaged over its topics; the hidden seeds' ranks pooled."""
+    out = {}
     for part in ("tune", "held-out"):
         rows = [t["scores"] for t in per_topic.values() if t["part"] == part]
         if not rows:
             continue
-        averages[part] = {}
+        out[part] = {}
         for label, _ in figures_for(recommended):
-            figures = {k: _mean([r[label][k] for r in rows]) for k in rows[0][label] if k != "loo_ranks"}
+            figures = {k: _mean([r[label][k] for r in rows]) for k in rows[0][label]
+                       if k not in ("loo_ranks", "recall@50")}
             pooled = sorted(rank for r in rows for rank in r[label]["loo_ranks"])
             figures["loo_rank"] = pooled[len(pooled) // 2] if pooled else None
+            figures["loo_gmean"] = _geometric_mean([rank for rank in pooled if rank < 10**6])
             figures["recall@50"] = _recall(pooled)
-            averages[part][label] = figures
-    return {"corpus": {"papers": n, "seed": seed}, "topics": per_topic, "averages": averages,
-            "recommended": recommended}
+            out[part][label] = figures
+    return out
 
 
 def _recall(ranks: list[int]) -> float | None:
     """Share of hidden seeds in the top 50 (not reached by the crawl counts as missed)."""
     return sum(r <= 50 for r in ranks) / len(ranks) if ranks else None
+
+
+def _geometric_mean(ranks: list[int]) -> float | None:
+    """Of the hidden seeds the crawl reached (the same ones for every figure): one place in a
+    hundred counts as much as ten in a thousand, which a median of a few ranks does not show."""
+    return math.exp(sum(math.log(r) for r in ranks) / len(ranks)) if ranks else None
 
 
 def _mean(values):
@@ -235,6 +264,8 @@ def wins(averages: dict) -> dict:
             "hubs@50 <= 0.10": best["hubs@50"] <= 0.10,
             "leave-one-out": all(best["recall@50"] >= o["recall@50"] for o in others),
             "hidden-seed median rank": all(best["loo_rank"] <= o["loo_rank"] for o in others),
+            "hidden-seed geometric mean": all(best["loo_gmean"] <= o["loo_gmean"] for o in others
+                                              if None not in (best["loo_gmean"], o["loo_gmean"])),
         }
     return out
 
@@ -243,19 +274,22 @@ def markdown(result: dict) -> str:
     lines = []
     for part, figures in result["averages"].items():
         lines.append(f"\n{part} topics ({', '.join(t for t, v in result['topics'].items() if v['part'] == part)}), averaged:\n")
-        lines.append("| figure | p@20 | p@50 | p@100 | nDCG@50 | hubs in top 50 | hidden seed: median rank | recall@50 |")
-        lines.append("|---|---|---|---|---|---|---|---|")
+        lines.append("| figure | p@20 | p@50 | p@100 | nDCG@50 | hubs in top 50 | hidden seed: median rank "
+                     "| geometric mean | recall@50 |")
+        lines.append("|---|---|---|---|---|---|---|---|---|")
         for label, s in figures.items():
             lines.append(f"| {label} | {s['p@20']:.2f} | {s['p@50']:.2f} | {s['p@100']:.2f} | "
                          f"{s['ndcg@50']:.2f} | {s['hubs@50']:.2f} | "
-                         f"{_fmt_rank(s['loo_rank'])} | {s['recall@50']:.2f} |")
-    lines.append("\nper topic (p@50 / hubs in top 50):\n")
+                         f"{_fmt_rank(s['loo_rank'])} | {_fmt_rank(s.get('loo_gmean'))} | {s['recall@50']:.2f} |")
+    lines.append("\nper topic: p@50 / hubs in top 50 / ranks of the hidden seeds (- : not reached by the crawl)\n")
     labels = [label for label, _ in figures_for(result.get("recommended", False))]
     lines.append("| topic | part | " + " | ".join(labels) + " |")
     lines.append("|---|---|" + "---|" * len(labels))
     for topic, t in result["topics"].items():
         lines.append(f"| {topic} | {t['part']} | " + " | ".join(
-            f"{t['scores'][label]['p@50']:.2f} / {t['scores'][label]['hubs@50']:.2f}" for label in labels) + " |")
+            f"{t['scores'][label]['p@50']:.2f} / {t['scores'][label]['hubs@50']:.2f} / "
+            + ", ".join("-" if r >= 10**6 else str(r) for r in t['scores'][label]['loo_ranks'])
+            for label in labels) + " |")
     return "\n".join(lines)
 
 
@@ -305,6 +339,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--topics", help="Comma-separated topics to run (all scored as tune).")
     parser.add_argument("--recommended", action="store_true",
                         help="Crawl with --recommended (Semantic Scholar's recommendations for the seeds first).")
+    parser.add_argument("--leave-one-out", type=int, metavar="N",
+                        help=f"Hide each of the first N seeds of a topic in turn (default {LEAVE_ONE_OUT['full']}; "
+                             f"{SEEDS_PER_TOPIC} hides every seed).")
     parser.add_argument("--weight", action="append", default=[], metavar="SIGNAL=W",
                         help="Override one relevance weight (tuning on the TUNE topics; with --reuse).")
     args = parser.parse_args(argv)
@@ -315,7 +352,8 @@ def main(argv: list[str] | None = None) -> None:
         WEIGHTS[name] = float(value)
     topics = (tuple(args.topics.split(",")), ()) if args.topics else None
     result = evaluate(args.work_dir, quick=args.quick, log=lambda m: print(m, file=sys.stderr),
-                      topics=topics, reuse=args.reuse, recommended=args.recommended)
+                      topics=topics, reuse=args.reuse, recommended=args.recommended,
+                      leave_one_out=args.leave_one_out)
     print(markdown(result))
     print(json.dumps(wins(result["averages"]), indent=1))
     if args.json:
