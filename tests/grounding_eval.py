@@ -44,6 +44,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 EVAL = ROOT / "tests" / "data" / "grounding_eval"
+EVAL_PARTS = ("dev", "heldout", "heldout2", "heldout3")
+EVAL_PARTS_ALL = EVAL_PARTS
 FORMS = ("title", "nickname", "author-ref", "id", "link")
 _STYLE_FORM = {"exact-title": "title", "near-title": "title", "cut-off-title": "title", "title": "title",
                "nickname": "nickname", "author-ref": "author-ref", "id": "id", "link": "link"}
@@ -126,7 +128,7 @@ def load_offset_truth(doc_dir: Path, truth_path: Path) -> list[Doc]:
 
 
 def load(part: str, *, links: bool = True) -> list[Doc]:
-    if part in ("dev", "heldout", "heldout2"):
+    if part in EVAL_PARTS:
         return load_eval_part(part, links=links)
     if part == "seeds":
         return load_offset_truth(ROOT / "data" / "seeds", ROOT / "tests" / "data" / "seed_truth.json")
@@ -224,19 +226,106 @@ def report(parts=("dev", "heldout", "heldout2", "seeds", "unseen"), *, aliases=N
 def truth_works() -> list[dict]:
     """Every work the ground truth names (all parts), as stand-in works: what the real API would
     hold for these documents."""
-    works, files = [], [EVAL / p / "truth.json" for p in ("dev", "heldout", "heldout2")]
+    works, files = [], [EVAL / p / "truth.json" for p in EVAL_PARTS]
     files += [ROOT / "tests" / "data" / "seed_truth.json", ROOT / "tests" / "data" / "unseen_docs" / "truth.json"]
     for f in files:
         for key, w in json.loads(f.read_text(encoding="utf-8")).get("works", {}).items():
             if w.get("title") and (w.get("kind") or "paper") == "paper":
-                works.append({"title": w["title"], "year": w.get("year"), "arxiv": w.get("arxiv"), "doi": None,
-                              "authors": w.get("authors") or [], "abstract": None, "kind": "paper", "key": key})
+                works.append(_work(w["title"], w.get("year"), w.get("authors") or [], key, arxiv=w.get("arxiv")))
     return works
+
+
+def _work(title: str, year, authors: list[str], key: str, *, arxiv: str | None = None) -> dict:
+    return {"title": title, "year": year if isinstance(year, int) else None, "arxiv": arxiv, "doi": None,
+            "authors": authors, "abstract": None, "kind": "paper", "key": key}
+
+
+S2_RECORDED = Path("/work/shared/s2-recorded")
+FORUM_RECORDED = Path("/work/shared/forum-recorded/alignment-forum-posts.csv")
+
+
+def recorded_titles() -> list[dict]:
+    """Real titles recorded offline that are not the answers: the papers in the recorded
+    Semantic Scholar answers (short generic ones among them: "Computer poker", "Turing
+    machines"), the 4,274 Alignment Forum posts, the theme labels' works and the stand-in's
+    own real works. Empty where the recordings are absent."""
+    import csv
+
+    out: list[dict] = []
+
+    def walk(o):
+        if isinstance(o, dict):
+            if isinstance(o.get("title"), str) and ("paperId" in o or "year" in o):
+                names = [a.get("name") for a in o.get("authors") or [] if isinstance(a, dict) and a.get("name")]
+                out.append(_work(o["title"], o.get("year"), names, f"s2rec{len(out)}"))
+            for v in o.values():
+                walk(v)
+        elif isinstance(o, list):
+            for v in o:
+                walk(v)
+
+    for f in sorted(S2_RECORDED.rglob("*.json")) if S2_RECORDED.is_dir() else []:
+        try:
+            walk(json.loads(f.read_text(encoding="utf-8")))
+        except ValueError:
+            continue
+    if FORUM_RECORDED.is_file():
+        with FORUM_RECORDED.open(encoding="utf-8") as fh:
+            for i, row in enumerate(csv.DictReader(fh)):
+                out.append(_work(row["title"], int(row["postedAt"][:4]) if row.get("postedAt") else None,
+                                 [row.get("author") or ""], f"af{i}"))
+    for line in (ROOT / "data" / "theme_labels.jsonl").read_text(encoding="utf-8").splitlines():
+        w = json.loads(line)
+        out.append(_work(w["title"], w.get("year"), w.get("authors") or [], f"theme{len(out)}", arxiv=w.get("arxiv")))
+    return out
+
+
+DECOY_WORDS = 3
+
+
+def decoy_titles(parts=EVAL_PARTS_ALL) -> list[dict]:
+    """INFERRED hazard: Semantic Scholar holds a paper titled with almost any short phrase
+    ("Deep Reinforcement Learning", "Related Work", "Scalable Oversight"). So every short
+    candidate (up to ``DECOY_WORDS`` words) the extractor is unsure of in any evaluation document
+    is given a paper with exactly that title, by made-up authors in a made-up year: the worst
+    case for an online check that trusts a title match alone."""
+    import random
+
+    from kb.grounding.aliases import AliasTable
+    from kb.grounding.mentions import MAYBE, extract
+
+    aliases = AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
+    rng = random.Random(15)
+    seen: set[str] = set()
+    out = []
+    for part in parts:
+        for doc in load(part, links=False):
+            for m in extract(doc.text, aliases=aliases):
+                if m.confidence == MAYBE and m.kind == "title" and len(m.norm.split()) <= DECOY_WORDS \
+                        and m.norm not in seen:
+                    seen.add(m.norm)
+                    out.append(_work(m.surface.strip("\"'“”"), rng.randint(1985, 2025),
+                                     [f"{rng.choice('ABCDEFGHJKLMNPRSTW')}. Decoy{len(out)}"], f"decoy{len(out)}"))
+    return out
+
+
+def realistic_works() -> list[dict]:
+    """What the stand-in serves for the online figures: every real title gathered offline (the
+    answers among them) plus the decoys; deduplicated by title, the answers first."""
+    seen: set[str] = set()
+    out = []
+    for w in truth_works() + recorded_titles() + decoy_titles():
+        key = " ".join(w["title"].lower().split())
+        if key and key not in seen:
+            seen.add(key)
+            out.append(w)
+    return out
 
 
 def score_online(docs: list[Doc], aliases, api_url: str) -> Score:
     """The figures when ``kb seed add`` weighs the "maybe" candidates online: a maybe the
-    resolver confirms (an almost exact title match, a paper carrying the name) counts as a work."""
+    resolver confirms (a real title the span is, a paper carrying the name, the author's
+    paper) counts as a work."""
     import asyncio
 
     from kb.grounding.mentions import WORK, extract
@@ -259,17 +348,17 @@ def score_online(docs: list[Doc], aliases, api_url: str) -> Score:
     return score(docs, aliases, extract_with=extracted_online)
 
 
-def online_report(aliases, *, papers: int = 5000) -> dict:
-    """Each part's figures with online evidence, against a stand-in serving the ground truth's
-    works among ``papers`` generated ones."""
+def online_report(aliases, *, papers: int = 3000, parts=EVAL_PARTS) -> dict:
+    """Each part's figures with online evidence, against a stand-in serving every real title
+    gathered offline and the decoys among ``papers`` generated ones."""
     from kb.standin.corpus import default_works_files
     from kb.standin.generate import generate_corpus
     from kb.standin.server import StandIn
 
-    corpus = generate_corpus(papers, seed=0, works=list(default_works_files()) + truth_works())
+    corpus = generate_corpus(papers, seed=0, works=list(default_works_files()) + realistic_works())
     out = {}
     with StandIn(corpus) as standin:
-        for part in ("dev", "heldout", "heldout2"):
+        for part in parts:
             out[part + " (links removed, online)"] = score_online(load(part, links=False), aliases, standin.url).to_dict()
     return out
 
