@@ -1651,11 +1651,17 @@ def _verify_mentions(found: list, *, online: bool) -> dict:
     from kb.grounding.seeds import MAYBE_REQUESTS
     from kb.grounding.verify import verify_mentions
 
+    from kb.errors import StoreError
+
     settings = state.settings if online else None
-    if not store_exists(state.db):
-        return verify_mentions(found, settings=settings, budget=MAYBE_REQUESTS)
-    with open_store(readonly=True) as store:
-        return verify_mentions(found, store=store, settings=settings, budget=MAYBE_REQUESTS)
+    if store_exists(state.db):
+        try:
+            with open_store(readonly=True) as store:
+                return verify_mentions(found, store=store, settings=settings, budget=MAYBE_REQUESTS)
+        except StoreError as exc:          # the store is only extra evidence: go on without it
+            err_console().print(f"kb: warning: the store's titles were not checked ({exc})", soft_wrap=True,
+                                markup=False)
+    return verify_mentions(found, settings=settings, budget=MAYBE_REQUESTS)
 
 
 async def _with_client(fn, *args):

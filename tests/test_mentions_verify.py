@@ -119,3 +119,14 @@ def test_seed_add_resolves_the_title_and_keeps_the_headings_out_then_the_store_c
     assert result.exit_code == 0, result.output
     (row,) = [r for r in json.loads(result.stdout) if r["surface"] == SENTENCE_CASE]
     assert row["confidence"] == WORK and "(in the store: #" in row["reason"]
+
+
+def test_weak_runs_and_headings_are_candidates_only_a_real_title_can_confirm():
+    text = ("Has anyone read section 5.2.3 in the Alignment Risk Update ? It is cited.\n\n"
+            "Why Should I Trust You?\n\nThe paper explains predictions.\n")
+    found = {m.surface: m for m in extract(text, aliases=AliasTable.load(user=Path("/nonexistent")))}
+    for surface in ("Alignment Risk Update", "Why Should I Trust You?"):
+        assert found[surface].confidence == MAYBE and found[surface].reason.startswith("only a real title")
+    # the paper's own author is evidence; a paper titled with a person's name by that person is not
+    turing = _maybe("Alan Turing", "A life of Alan Turing, told well.")
+    assert confirms(turing, "Alan Turing", year=1990, authors=["Sara Turing"]) is None

@@ -933,7 +933,41 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
 
     judged = [m for m in map(place, kept) if _judge(text, m, layout)]
     # a nickname takes the confidence its definition earned ("Large Language Models (LLMs)" is a term)
-    return [m if m.sentence else place(m) for m in _defined_nicknames(text, judged)]
+    final = [m if m.sentence else place(m) for m in _defined_nicknames(text, judged)]
+    extra = [place(m) for m in _only_a_title_can_confirm(text, spans, layout, final)]
+    return sorted(final + extra, key=lambda m: (m.start, m.end)) if extra else final
+
+
+# Title-case runs scoring from here up to MIN_SCORE are too weak for the rules, but a real title
+# may still confirm them (kb.grounding.verify).
+VERIFY_ONLY_SCORE = 0.15
+
+
+def _only_a_title_can_confirm(text: str, spans: list[tuple[int, int]], layout: Layout,
+                              kept: list[Mention]) -> list[Mention]:
+    """Candidates the rules would drop but a real title may confirm, where no mention stands:
+    weak title-case runs ("read section 5.2.3 in the Alignment Risk Update") and whole heading
+    lines ("Why Should I Trust You?"). Always "maybe"; scored below QUERY_SCORE, so nothing but a
+    title match makes one a work."""
+    taken = [(m.start, m.end) for m in kept]
+    out: list[Mention] = []
+
+    def add(start: int, end: int, why: str) -> None:
+        if end > start and not any(a < end and start < b for a, b in taken):
+            taken.append((start, end))
+            out.append(Mention(None, text[start:end], start, end, "title", "", score=VERIFY_ONLY_SCORE,
+                               confidence=MAYBE, reason=f"only a real title can confirm it: {why}"))
+
+    for line in layout.lines:
+        if line.heading and not line.caption:
+            toks = _tokens(text, line.start, line.end)
+            if 2 <= len(toks) <= 20:
+                add(toks[0].start, toks[-1].end + (text[toks[-1].end:toks[-1].end + 1] == "?"), "a heading")
+    for s, e in spans:
+        for run in _runs(text, s, e):
+            if len(run) >= 2 and VERIFY_ONLY_SCORE <= _score_title(text, run, s) < MIN_SCORE:
+                add(run[0].start, run[-1].end, "a weak title-case run")
+    return out
 
 
 _LINE_TITLE_END = re.compile(r"\s+[([]|\s+by\s+[A-Z]|\s+[-\u2013\u2014]\s+|[.;]\s|[.;]?$|:\s+(?=[a-z])")

@@ -62,7 +62,8 @@ def _corroborated(m: Mention, year: int | None, authors: list[str]) -> str | Non
     sentence, or its very year there while the text marks the span as a title (quotes, a cue
     word, emphasis). A year alone is too weak: many papers share a generic title, one of them
     in almost any year."""
-    surnames = {a.split()[-1] for a in authors if a and len(a.split()[-1]) > 2}
+    own = set(normalise(m.surface).split())           # "Alan Turing" by someone named Turing: no evidence
+    surnames = {a.split()[-1] for a in authors if a and len(a.split()[-1]) > 2 and normalise(a.split()[-1]) not in own}
     if any(re.search(rf"(?<![\w-]){re.escape(s)}(?![\w-])", m.sentence) for s in surnames):
         return "an author is named in the sentence"
     marked = "quoted" in m.reason or "cue" in m.reason or "emphasised" in m.reason
