@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kb.grounding.aliases import AliasTable
-from kb.grounding.mentions import MAYBE, WORK, Mention, extract
+from kb.grounding.mentions import MAYBE, WORK, Mention, extract, listed
 from kb.grounding.verify import confirms, title_parts
 
 LONG = "Gradient Noise Shapes the Loss Landscape of Small Transformers"
@@ -111,6 +111,9 @@ def test_seed_add_resolves_the_title_and_keeps_the_headings_out_then_the_store_c
             "SELECT m.surface, m.status, m.note, p.title FROM mention m LEFT JOIN paper p ON p.id = m.paper")}
     assert rows[SENTENCE_CASE]["status"] == "resolved" and rows[SENTENCE_CASE]["title"] == LONG
     assert all(rows[h]["status"] != "resolved" for h in HEADINGS)
+    before = len(standin.log)
+    assert kb_cli("seed", "add", "--json", str(doc), db=db).exit_code == 0
+    assert len(standin.log) == before            # what the title match rejected is asked once, ever
     # the title is in the store now: another document naming it is confirmed offline (no API at all)
     other = tmp_path / "other.txt"
     other.write_text(f"Later the group discussed {SENTENCE_CASE}, at length.\n", encoding="utf-8")
@@ -127,6 +130,8 @@ def test_weak_runs_and_headings_are_candidates_only_a_real_title_can_confirm():
     found = {m.surface: m for m in extract(text, aliases=AliasTable.load(user=Path("/nonexistent")))}
     for surface in ("Alignment Risk Update", "Why Should I Trust You?"):
         assert found[surface].confidence == MAYBE and found[surface].reason.startswith("only a real title")
+    assert not {"Alignment Risk Update", "Why Should I Trust You?"} & {m.surface for m in listed(found.values(),
+                                                                                              include_maybe=True)}
     # the paper's own author is evidence; a paper titled with a person's name by that person is not
     turing = _maybe("Alan Turing", "A life of Alan Turing, told well.")
     assert confirms(turing, "Alan Turing", year=1990, authors=["Sara Turing"]) is None

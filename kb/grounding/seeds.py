@@ -29,6 +29,7 @@ from kb.grounding.mentions import (
     QUERY_SCORE,
     Mention,
     extract,
+    is_hypothesis,
     normalise,
     read_text,
 )
@@ -44,6 +45,9 @@ SEARCH_LIMIT = 10
 # (kb.grounding.verify), and is rejected when the best match is nothing like it; in between it
 # stays for a human.
 MAYBE_REJECT = 0.6
+# The cache's mark on a maybe the title match rejected: one request ever, but a trusted mention
+# of the same text is asked again.
+MAYBE_CHECK = "maybe-check"
 # At most this many "maybe" candidates of one run are weighed online (one request each).
 MAYBE_REQUESTS = 40
 # How many same-named authors the author route reads the papers of.
@@ -146,7 +150,8 @@ class Resolver:
         todo: dict[str, Mention] = {}
         for key, m in by_key.items():
             cached = self._cached(key) if self.use_cache else None
-            if cached is not None and cached.status == "maybe" and m.confidence != MAYBE:
+            if cached is not None and (cached.status == "maybe" or cached.resolved_by == MAYBE_CHECK) \
+                    and m.confidence != MAYBE:
                 cached = None             # weighed as a maybe before; trusted here
             if cached is not None:
                 outcomes[key] = cached
@@ -297,10 +302,11 @@ class Resolver:
             return Outcome("resolved", paper, paper["paperId"], resolved_by="match",
                            note=f"a maybe the title match confirmed: {why}")
         if found is None:
-            return Outcome("rejected", note="a maybe the title match found nothing for")
+            return Outcome("rejected", resolved_by=MAYBE_CHECK, note="a maybe the title match found nothing for")
         sim = title_similarity(m.surface, found.get("title") or "") + _hint_bonus(m, found)
         if sim < MAYBE_REJECT:
-            return Outcome("rejected", note=f"a maybe the title match found nothing like ({sim:.2f})")
+            return Outcome("rejected", resolved_by=MAYBE_CHECK,
+                           note=f"a maybe the title match found nothing like ({sim:.2f})")
         return Outcome("maybe", candidates=[_candidate(found, sim)],
                        note=f"{m.reason}; the title match is close but not enough ({sim:.2f})")
 
@@ -468,7 +474,8 @@ def _store_outcomes(store: Store, outcomes: dict[str, Outcome], kinds: dict[str,
             "resolved_by = excluded.resolved_by, fetched_at = excluded.fetched_at",
             [(k, kinds.get(k, "title"), o.paper_id, o.status, json.dumps(o.candidates), o.resolved_by, now)
              for k, o in outcomes.items()
-             if not o.cached and (o.status != "rejected" or o.candidates or o.note == "no paper with this title")])
+             if not o.cached and (o.status != "rejected" or o.candidates or o.note == "no paper with this title"
+                                  or o.resolved_by == MAYBE_CHECK)])
     return {k: ids[o.paper_id] for k, o in outcomes.items() if o.status == "resolved" and o.paper_id in ids}
 
 
@@ -581,6 +588,8 @@ async def add_mentions(store: Store, client, groups: list[tuple[str, str, str, l
     for path, sha, kind, mentions in groups:
         doc = _document_id(store, path, sha, kind)
         rows = []
+        # a candidate only a real title could confirm is no mention when none did
+        mentions = [m for m in mentions if not (is_hypothesis(m) and outcomes[mention_key(m)].status != "resolved")]
         for m in mentions:
             key = mention_key(m)
             o = outcomes[key]
