@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
+from kb.errors import UsageError
 from kb.grounding.mentions import FUNCTION_WORDS, MAYBE, WORK, Mention, normalise
 
 # A span with this many content words (not function words) is specific enough that an exact
@@ -146,7 +147,10 @@ def stored_matches(store, mentions: list[Mention]) -> dict[int, dict]:
         words = normalise(m.surface).split()
         key = " ".join(words)
         if key not in asked:
-            asked[key] = search_papers(store, 'title:"' + key + '"', PaperFilter(sort="relevance", limit=5))
+            try:
+                asked[key] = search_papers(store, 'title:"' + key + '"', PaperFilter(sort="relevance", limit=5))
+            except UsageError:            # a phrase the search syntax cannot hold: no evidence
+                asked[key] = []
         for p in asked[key]:
             if confirms(m, p.get("title") or "", year=p.get("year"), authors=_author_names(p)):
                 out[i] = p
