@@ -1619,7 +1619,7 @@ def mentions_cmd(
     files: list[Path] = typer.Argument(..., help="Text files to read."),
     all_candidates: bool = typer.Option(False, "--all", help="Also list the \"maybe\" mentions kb does not act on."),
     online: bool = typer.Option(False, "--online", help="Also check the \"maybe\" title candidates against Semantic "
-                                "Scholar's titles (one request each, at most 40 a run)."),
+                                "Scholar's titles (at most 40 candidates a run, up to three requests each)."),
     as_json: bool = _JSON_OPT,
 ) -> None:
     """List the works a document names (titles, nicknames, author references, ids, links). Offline

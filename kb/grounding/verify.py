@@ -212,13 +212,13 @@ async def match_confirming(client, m: Mention, *, budget: int = 3) -> tuple[dict
 
 async def check_online(client, mentions: list[Mention], *, budget: int) -> int:
     """Confirm maybes by the API's title match (in place), best candidates first, at most
-    ``budget`` requests; the number of requests made."""
+    ``budget`` distinct candidates (up to three requests each); the number of requests made."""
     todo = sorted((m for m in mentions if worth_checking(m)), key=lambda m: -m.score)
     answers: dict[str, tuple[dict | None, str | None]] = {}
     spent = 0
     for m in todo:
         if m.norm not in answers:
-            if spent >= budget:
+            if len(answers) >= budget:
                 break
             paper, why, _, asked = await match_confirming(client, m)
             spent += asked
