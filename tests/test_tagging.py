@@ -263,10 +263,10 @@ def test_features_are_scikit_learns_tfidf_computed_in_chunks():
     import numpy as np
     from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
-    from kb.knowledge.theme_model import ANALYZERS, FEATURES, term_counts, text_features, weigh
+    from kb.knowledge.theme_model import FEATURES, term_counts, text_features, weigh, words_and_bigrams
 
     docs = [f"{FILLER} sparse autoencoder {i} " * (i % 3 + 1) for i in range(50)] + ["", "the of and"]
-    hashing = HashingVectorizer(analyzer=ANALYZERS["words"], n_features=FEATURES, alternate_sign=False, norm=None)
+    hashing = HashingVectorizer(analyzer=words_and_bigrams, n_features=FEATURES, alternate_sign=False, norm=None)
     reference = TfidfTransformer(sublinear_tf=True)
     expected = reference.fit_transform(hashing.transform(docs))
     X, idf = weigh(term_counts(docs, chunk=7))
@@ -537,3 +537,53 @@ def test_development_part_keyword_blind_floor():
     fig = keyword_blind(dev, taxonomy)
     print("\n" + fig.table(f"development part ({len(dev)} works, keyword-blind cross-validation)"))
     assert fig.macro_f1 >= DEV_BLIND_MACRO_F1
+
+
+# -- the embedding signal -----------------------------------------------------------------------
+
+def test_the_embedding_signal_moves_a_paper_towards_the_theme_its_vector_sits_with(tmp_path, monkeypatch):
+    """Two papers whose titles differ by a stop word, with no abstract, which the text model alone scores alike
+    (both just above a low model threshold): the one whose stored SPECTER vector lies among the
+    RL papers' keeps its RL tag, with the embedding named among its signals (and by `kb show`);
+    the one whose vector lies among speech papers loses it. The same for two papers that arrive
+    after the model was cached."""
+    import numpy as np
+
+    from kb.standin.embedding import paper_vector
+
+    path = tmp_path / "themes.toml"
+    path.write_text(TAXONOMY.replace("model = 0.0", "model = -0.6"), encoding="utf-8")
+    monkeypatch.setenv("KB_THEMES", str(path))
+    taxonomy = load_taxonomy(path)
+
+    def vector(key, topic):
+        return np.array(paper_vector(key, topic), dtype="<f2").tobytes()
+
+    papers = [(f"Reward models for agents {i}", "reinforcement learning with a reward model", "rlhf")
+              for i in range(12)]
+    papers += [(f"Plain paper {i}", FILLER, ["speech", "vision", "biology"][i % 3]) for i in range(60)]
+    papers += [("Models for agents", None, "rlhf"), ("Models for the agents", None, "speech")]
+    store = Store(tmp_path / "kb.sqlite")
+    store.upsert_papers([PaperRecord(paper_id=sha(t), title=t, abstract=a, year=2020, detail_level=2,
+                                     embedding=vector(t, topic)) for t, a, topic in papers])
+    ids = store.internal_ids([sha("Models for agents"), sha("Models for the agents")])
+    near, far = ids[sha("Models for agents")], ids[sha("Models for the agents")]
+    big = ModelSettings(cache_min_papers=1)          # keeps its model, as a big store does
+    auto_tag(store, taxonomy, sources=["rule", "model"], settings=big)
+
+    def rl_tags(paper):
+        return {r["source"]: r["signals"] for r in paper_tags(store, paper) if r["theme"] == "rl"}
+
+    assert rl_tags(near)["model"]["embedding"] > 0.3
+    assert not rl_tags(far)
+    # Papers that arrive later are scored by the cached model, its regression included.
+    store.upsert_papers([PaperRecord(paper_id=sha(t), title=t, year=2021, detail_level=2, embedding=vector(t, topic))
+                         for t, topic in (("Models for our agents", "rlhf"), ("Models for all agents", "speech"))])
+    ids = store.internal_ids([sha("Models for our agents"), sha("Models for all agents")])
+    assert auto_tag(store, taxonomy, sources=["rule", "model"], settings=big).papers == 2
+    assert rl_tags(ids[sha("Models for our agents")])["model"]["embedding"] > 0.3
+    assert not rl_tags(ids[sha("Models for all agents")])
+    store.close()
+    result = invoke("show", f"#{near}", db=tmp_path / "kb.sqlite", terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "embedding 0." in result.output

@@ -520,7 +520,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
     """
     import numpy as np
 
-    from kb.knowledge import theme_cache
+    from kb.knowledge import theme_cache, theme_vectors
     from kb.knowledge.theme_model import ModelSettings, load_labelled, theme_scores, title_key
 
     thresholds = thresholds or taxonomy.thresholds
@@ -557,13 +557,13 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
             rows[(texts.ids[r], slugs[c], "rule")] = float(rules[r, c])
     pos, neg, manual, manual_pos = training_labels(store, texts, taxonomy, rules, thresholds)
     forum = forum_matrix(store, texts, taxonomy)
-    margins = None
+    margins = vectors = None
     if "model" in sources and n:
         if cached is not None:
             from kb.knowledge.theme_model import text_features
 
             model = cached.model
-            X, _ = text_features(texts.joined(), model.idf, settings.features)
+            X, _ = text_features(texts.joined(), model.idf)
             margins = model.margins(X)
             combined = margins + np.minimum(rules, settings.rule_cap) * settings.rule_weight
             on_topic = model.on_topic(X)
@@ -582,9 +582,21 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
             model = scored.model
         for (r, c) in forum:
             combined[r, c] += FORUM_WEIGHT
-        accept_model = np.nan_to_num(combined, nan=-np.inf) >= cut[None, :]
-        if on_topic is not None:
-            accept_model &= on_topic[:, None]
+
+        def model_accepts():
+            accept = np.nan_to_num(combined, nan=-np.inf) >= cut[None, :]
+            return accept & on_topic[:, None] if on_topic is not None else accept
+
+        accept_model = model_accepts()
+        halves = None
+        if cached is None:
+            fitted = theme_vectors.fit(store, texts.ids, (accepted | accept_model | manual_pos) & ~neg)
+            model.directions, halves = fitted if fitted is not None else (None, None)
+        if model.directions is not None:
+            vectors = theme_vectors.score(store, texts.ids, model.directions, halves=halves,
+                                          by_id=cached is not None)
+            combined += theme_vectors.shift(vectors)
+            accept_model = model_accepts()
         accepted |= accept_model
         for r, c in zip(*np.nonzero(accept_model)):
             rows[(texts.ids[r], slugs[c], "model")] = round(float(combined[r, c]), 4)
@@ -602,7 +614,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
         accept_graph = (share >= thresholds.graph) & (count >= thresholds.graph_min)
         for r, c in zip(*np.nonzero(accept_graph)):
             rows[(texts.ids[r], slugs[c], "graph")] = round(float(share[r, c]), 4)
-    proposal.signals = _signals(proposal, rules, fired, margins, share, count, forum)
+    proposal.signals = _signals(proposal, rules, fired, margins, share, count, forum, vectors)
     return proposal
 
 
@@ -618,7 +630,7 @@ def theme_texts(taxonomy: Taxonomy) -> list[tuple[str, list[bool]]]:
     return out
 
 
-def _signals(proposal: Proposal, rules, fired, margins, share, count, forum):
+def _signals(proposal: Proposal, rules, fired, margins, share, count, forum, vectors=None):
     """For each proposed (paper, theme): every signal that spoke for it."""
     import math
 
@@ -634,6 +646,8 @@ def _signals(proposal: Proposal, rules, fired, margins, share, count, forum):
             why["model"] = round(float(margins[r, c]), 3)
             if slug in proposal.calibrated:
                 why["threshold"] = proposal.calibrated[slug]
+        if vectors is not None and not math.isnan(float(vectors[r, c])):
+            why["embedding"] = round(float(vectors[r, c]), 3)
         if rules[r, c] > 0:
             why["rule"] = fired.get(r, {}).get(slug, [])
             why["rule_score"] = float(rules[r, c])
