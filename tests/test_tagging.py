@@ -534,31 +534,28 @@ def test_held_out_part_floors():
 def test_second_held_out_part_floors():
     """The second held-out part: works found after the first was measured, labelled and
     committed before this model was ever run on them."""
-    from kb.knowledge.theme_eval import held_out
-    from kb.knowledge.theme_model import read_works
-
-    taxonomy, dev, _ = _evaluation_sets()
-    held = read_works(HELD_OUT_2_FILE)
-    fig = held_out(dev, held, taxonomy)
-    print("\n" + fig.table(f"second held-out part ({len(held)} works)"))
-    assert fig.macro_f1 >= HELD_OUT_2_MACRO_F1
-    assert fig.negatives_share <= HELD_OUT_2_NEGATIVES
-    assert fig.min_recall >= HELD_OUT_2_MIN_RECALL
+    _assert_floors(HELD_OUT_2_FILE, "second held-out part", HELD_OUT_2_MACRO_F1, HELD_OUT_2_NEGATIVES,
+                   HELD_OUT_2_MIN_RECALL)
 
 
 def test_fresh_part_floors():
     """The third part, scored once with the final model (the figures in README.md); its
     themes have one to five works each, so per-theme figures move in steps of 0.2-0.5."""
+    _assert_floors(FRESH_FILE, "fresh part", FRESH_MACRO_F1, FRESH_NEGATIVES, FRESH_MIN_RECALL)
+
+
+def _assert_floors(path, heading, macro_f1, negatives, min_recall):
+    """The works of ``path`` tagged by a model trained on the development part, against floors."""
     from kb.knowledge.theme_eval import held_out
     from kb.knowledge.theme_model import read_works
 
     taxonomy, dev, _ = _evaluation_sets()
-    fresh = read_works(FRESH_FILE)
-    fig = held_out(dev, fresh, taxonomy)
-    print("\n" + fig.table(f"fresh part ({len(fresh)} works)"))
-    assert fig.macro_f1 >= FRESH_MACRO_F1
-    assert fig.negatives_share <= FRESH_NEGATIVES
-    assert fig.min_recall >= FRESH_MIN_RECALL
+    works = read_works(path)
+    fig = held_out(dev, works, taxonomy)
+    print("\n" + fig.table(f"{heading} ({len(works)} works)"))
+    assert fig.macro_f1 >= macro_f1
+    assert fig.negatives_share <= negatives
+    assert fig.min_recall >= min_recall
 
 
 def test_development_part_cross_validated_floors():
