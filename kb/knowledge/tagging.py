@@ -313,8 +313,22 @@ class Texts:
     titles: list[str]
     bodies: list[str]
 
-    def joined(self) -> list[str]:
-        return [f"{t}\n{b}" for t, b in zip(self.titles, self.bodies)]
+    def joined(self) -> "JoinedTexts":
+        return JoinedTexts(self)
+
+
+@dataclass
+class JoinedTexts:
+    """Each paper's title and abstract+TLDR as one text, made as they are read: featurising a
+    million papers from a list of them held a second copy of every abstract (a gigabyte)."""
+
+    texts: Texts
+
+    def __len__(self) -> int:
+        return len(self.texts.ids)
+
+    def __iter__(self):
+        return (f"{t}\n{b}" for t, b in zip(self.texts.titles, self.texts.bodies))
 
 
 def load_texts(store, paper_ids: Iterable[int] | None = None) -> Texts:

@@ -140,8 +140,12 @@ def text_features(docs: list[str], idf=None):
     return weigh(term_counts(docs), idf)
 
 
-def term_counts(docs: list[str], chunk: int = 20_000):
-    """Sublinear term frequencies (1 + log count) of ``docs``, hashed, as float32 CSR."""
+def term_counts(docs, chunk: int = 20_000):
+    """Sublinear term frequencies (1 + log count) of ``docs`` (any iterable of texts, read a
+    chunk at a time: a million joined abstracts held at once are a gigabyte), hashed, as float32
+    CSR."""
+    from itertools import islice
+
     import numpy as np
     from scipy import sparse
     from sklearn.feature_extraction.text import HashingVectorizer
@@ -149,8 +153,9 @@ def term_counts(docs: list[str], chunk: int = 20_000):
     hashing = HashingVectorizer(analyzer=words_and_bigrams, n_features=FEATURES, alternate_sign=False,
                                 norm=None, dtype=np.float32)
     parts = []
-    for start in range(0, len(docs), chunk):
-        counts = hashing.transform(docs[start:start + chunk]).tocsr()
+    docs = iter(docs)
+    while batch := list(islice(docs, chunk)):
+        counts = hashing.transform(batch).tocsr()
         counts.sum_duplicates()
         counts.data = (1.0 + np.log(counts.data)).astype(np.float32)
         counts.indices = counts.indices.astype(np.int32, copy=False)
@@ -161,7 +166,8 @@ def term_counts(docs: list[str], chunk: int = 20_000):
 
 
 def weigh(tf, idf=None):
-    """(tf-idf rows of unit length, idf): ``idf`` from the rows themselves unless given."""
+    """(tf-idf rows of unit length, idf): ``idf`` from the rows themselves unless given. ``tf``
+    is weighed in place (a copy of a million papers' features is 1.6 GB)."""
     import numpy as np
     from sklearn.preprocessing import normalize
 
@@ -169,7 +175,7 @@ def weigh(tf, idf=None):
         n = tf.shape[0]
         df = np.bincount(tf.indices, minlength=tf.shape[1])
         idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
-    X = tf.copy()
+    X = tf
     X.data *= idf[X.indices]
     normalize(X, copy=False)
     return X, idf
@@ -277,16 +283,19 @@ class ThemeModel:
                        ThemeDirections.from_arrays(z))
 
 
-def theme_scores(docs: list[str], rules, store_pos, store_neg, manual, labelled: Labelled,
+def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
                  labelled_rules, slugs: list[str], fallback_threshold: float,
                  settings: ModelSettings = ModelSettings(), in_labelled=None, theme_texts=None) -> ThemeScores:
-    """Train, calibrate and score every theme for the store papers ``docs``.
+    """Train, calibrate and score every theme for the store papers ``docs`` (their texts: a
+    sized iterable, read once).
 
     ``rules``: rule scores of the store papers; ``store_pos``/``store_neg``: the store's own
     positives (manual or confident rule tags) and explicit negatives (manual "not this
     theme"); ``manual``: which of those are the user's word (weighted more);
     ``in_labelled``: store papers that are labelled works (never used as unlabelled negatives).
     """
+    from itertools import chain
+
     import numpy as np
 
     n, k = len(docs), len(slugs)
@@ -299,7 +308,7 @@ def theme_scores(docs: list[str], rules, store_pos, store_neg, manual, labelled:
     if n == 0:
         return ThemeScores(margins, combined, thresholds, trained, calibrated)
     extra = list(theme_texts or []) if settings.theme_docs else []
-    X, idf = text_features(docs + labelled.docs() + [t for t, _ in extra], )
+    X, idf = text_features(chain(docs, labelled.docs(), [t for t, _ in extra]))
     X_store, X_lab, X_extra = X[:n], X[n:n + m], X[n + m:]
     extra_y = np.array([y for _, y in extra], dtype=bool).reshape(len(extra), k)
     rows_w: list = [None] * k
@@ -420,7 +429,9 @@ class Linear:
     def decision(self, X):
         import numpy as np
 
-        return np.asarray(X @ self.coef).ravel() + self.intercept
+        # In the features' own precision: float64 weights would make scipy copy a million
+        # papers' float32 features as float64 (1.6 GB more) to multiply them.
+        return np.asarray(X @ self.coef.astype(X.dtype, copy=False)).ravel() + self.intercept
 
 
 def linear_svm(X, y, weights, C: float) -> Linear:
