@@ -4,9 +4,10 @@
   usable on a single text (the crawler scores its frontier with :func:`rule_scores`).
 * ``model``: per theme, a linear SVM over tf-idf of title + abstract + TLDR, trained on the
   manual tags and the confident rule tags, negatives being everything else (the
-  arxiv-sanity-lite recipe). It is retrained on every ``kb tag auto`` run rather than
-  persisted: training takes seconds even on 100k papers, and a stored model would silently
-  go stale when the user adds tags or edits the taxonomy.
+  arxiv-sanity-lite recipe), and moved by the paper's SPECTER vector where the store holds one
+  (:mod:`kb.knowledge.theme_vectors`). It is retrained on every ``kb tag auto`` run, except
+  that a big store keeps it between runs until its labels, taxonomy or size change
+  (:mod:`kb.knowledge.theme_cache`).
 * ``graph``: a paper most of whose cited and citing papers carry a theme probably does too.
 
 Automatic tags are stored per source with their score, only when the source's score passes
@@ -525,7 +526,8 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
 
     ``rule``: keyword score at or above ``thresholds.rule`` (one phrase never suffices).
     ``model``: the combined score (model margin + weighted rule score + forum tags, see
-    :mod:`kb.knowledge.theme_model`) at or above the theme's calibrated threshold.
+    :mod:`kb.knowledge.theme_model`, + the embedding signal where the paper has a vector, see
+    :mod:`kb.knowledge.theme_vectors`) at or above the theme's calibrated threshold.
     ``graph``: most of the paper's citation neighbours carry the theme.
     Every accepted (paper, theme) records all its signals, whichever source accepted it.
 
