@@ -1335,11 +1335,13 @@ def _theme_label(tag: dict) -> str:
 
 
 def _signals_label(signals: dict) -> str:
-    """Why kb tag auto gave a theme, in words: the model, keywords, neighbours, forum tags."""
+    """Why kb tag auto gave a theme, in words: the model, embedding, keywords, neighbours, forum tags."""
     parts = []
     if "model" in signals:
         cut = f" (threshold {signals['threshold']:+.2f})" if "threshold" in signals else ""
         parts.append(f"text model {signals['model']:+.2f}{cut}")
+    if "embedding" in signals:
+        parts.append(f"embedding {signals['embedding']:.2f} (0: untagged papers, 1: the theme's)")
     if signals.get("rule"):
         parts.append(f"keywords {', '.join(signals['rule'])} (score {signals.get('rule_score', 0):.1f})")
     if "graph" in signals:

@@ -42,17 +42,13 @@ def macro_f1(pred, truth) -> float:
     return float(np.mean(f1))
 
 
-def run(n_papers: int = 3000, seed: int = 1, embedding_weight: float = 1.0) -> dict:
+def topical_papers(taxonomy, n_papers: int, seed: int):
+    """The stand-in's papers that have a topic (less ``reinforcement-learning``, see above) and
+    their themes as a (papers x themes) boolean matrix, sub-themes implying their parents."""
     import numpy as np
-    from scipy import sparse
-    from sklearn.svm import LinearSVC
 
-    from kb.knowledge.theme_model import best_threshold, text_features
-    from kb.knowledge.themes import load_taxonomy
-    from kb.standin.embedding import paper_vector
     from kb.standin.generate import generate_corpus
 
-    taxonomy = load_taxonomy()
     slugs = list(taxonomy.themes)
     records = [r for r in generate_corpus(n_papers, seed=seed).records_view()
                if r.get("_topic") and r["_topic"] != "reinforcement-learning"]
@@ -61,6 +57,21 @@ def run(n_papers: int = 3000, seed: int = 1, embedding_weight: float = 1.0) -> d
         if r["_topic"] in taxonomy:
             for s in [r["_topic"], *taxonomy.ancestors(r["_topic"])]:
                 y[i, slugs.index(s)] = True
+    return records, y
+
+
+def run(n_papers: int = 3000, seed: int = 1, embedding_weight: float = 1.0) -> dict:
+    import numpy as np
+    from scipy import sparse
+    from sklearn.svm import LinearSVC
+
+    from kb.knowledge.theme_model import best_threshold, text_features
+    from kb.knowledge.themes import load_taxonomy
+    from kb.standin.embedding import paper_vector
+
+    taxonomy = load_taxonomy()
+    slugs = list(taxonomy.themes)
+    records, y = topical_papers(taxonomy, n_papers, seed)
     vectors = np.array([paper_vector(r["paperId"], r["_topic"]) for r in records], dtype=np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     tldr = [(r.get("tldr") or {}).get("text", "") if isinstance(r.get("tldr"), dict) else "" for r in records]
@@ -133,11 +144,68 @@ def neighbour_votes(vectors, y, train, margins, k: int = 10, weight: float = 1.0
     return out
 
 
+
+def pipeline(n_papers: int = 3000, seed: int = 1, titles_only: float = 0.5) -> dict:
+    """The embedding signal as `kb tag auto` uses it: the stand-in's papers in a store with their
+    vectors, tagged by :func:`kb.knowledge.tagging.propose` (trained on kb's shipped labelled
+    works and the store's own confident keyword tags: no stand-in paper's topic is ever shown
+    to it), with and without the vectors. ``titles_only``: the share of papers stored without
+    abstract and TLDR, as a crawl holds many papers it knows only from a reference list."""
+    import tempfile
+
+    import numpy as np
+
+    from kb.knowledge.tagging import propose
+    from kb.knowledge.themes import load_taxonomy, sync_taxonomy
+    from kb.standin.embedding import paper_vector
+    from kb.store import Store
+    from kb.store.records import PaperRecord
+
+    taxonomy = load_taxonomy()
+    slugs = list(taxonomy.themes)
+    records, y = topical_papers(taxonomy, n_papers, seed)
+    short = np.arange(len(records)) % round(1 / titles_only) == 0 if titles_only else np.zeros(len(records), bool)
+    out: dict = {"papers": len(records), "titles_only": int(short.sum()), "negatives": int((~y.any(axis=1)).sum())}
+    with tempfile.TemporaryDirectory() as tmp:
+        for with_vectors in (False, True):
+            store = Store(Path(tmp) / f"vectors-{with_vectors}.sqlite")
+            papers = []
+            for r, bare in zip(records, short):
+                tldr = r.get("tldr") if isinstance(r.get("tldr"), dict) else None
+                vector = np.array(paper_vector(r["paperId"], r["_topic"]), dtype="<f2").tobytes()
+                papers.append(PaperRecord(paper_id=r["paperId"], title=r["title"], year=r.get("year"),
+                                          abstract=None if bare else r.get("abstract"),
+                                          tldr=None if bare or not tldr else tldr.get("text"), detail_level=2,
+                                          embedding=vector if with_vectors else None))
+            store.upsert_papers(papers)
+            sync_taxonomy(store, taxonomy)
+            t0 = time.perf_counter()
+            proposal = propose(store, taxonomy)
+            seconds = time.perf_counter() - t0
+            ids = store.internal_ids([r["paperId"] for r in records])
+            store.close()
+            row = {ids[r["paperId"]]: i for i, r in enumerate(records)}
+            pred = np.zeros_like(y)
+            for paper, slug, _source in proposal.rows:
+                for s in [slug, *taxonomy.ancestors(slug)]:
+                    pred[row[paper], slugs.index(s)] = True
+            neg = ~y.any(axis=1)
+            key = "with_vectors" if with_vectors else "text_only"
+            out[key] = {"macro_f1": round(macro_f1(pred, y), 3),
+                        "macro_f1_full_text": round(macro_f1(pred[~short], y[~short]), 3),
+                        "macro_f1_titles_only": round(macro_f1(pred[short], y[short]), 3),
+                        "negatives_tagged": round(float(pred[neg].any(axis=1).mean()), 3),
+                        "seconds": round(seconds, 1)}
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, default=3000)
+    parser.add_argument("--pipeline", action="store_true",
+                        help="Only the embedding signal of `kb tag auto`, with and without vectors.")
     args = parser.parse_args(argv)
-    print(json.dumps(run(args.papers)))
+    print(json.dumps(pipeline(args.papers) if args.pipeline else run(args.papers)))
 
 
 if __name__ == "__main__":

@@ -263,10 +263,10 @@ def test_features_are_scikit_learns_tfidf_computed_in_chunks():
     import numpy as np
     from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
-    from kb.knowledge.theme_model import ANALYZERS, FEATURES, term_counts, text_features, weigh
+    from kb.knowledge.theme_model import FEATURES, term_counts, text_features, weigh, words_and_bigrams
 
     docs = [f"{FILLER} sparse autoencoder {i} " * (i % 3 + 1) for i in range(50)] + ["", "the of and"]
-    hashing = HashingVectorizer(analyzer=ANALYZERS["words"], n_features=FEATURES, alternate_sign=False, norm=None)
+    hashing = HashingVectorizer(analyzer=words_and_bigrams, n_features=FEATURES, alternate_sign=False, norm=None)
     reference = TfidfTransformer(sublinear_tf=True)
     expected = reference.fit_transform(hashing.transform(docs))
     X, idf = weigh(term_counts(docs, chunk=7))
@@ -447,6 +447,31 @@ def test_second_held_out_part_is_well_formed_and_disjoint():
     assert sum(1 for w in works if not w["themes"]) >= 20
 
 
+FRESH_FILE = Path(__file__).parent / "data" / "theme_fresh.jsonl"
+
+
+def test_fresh_part_is_well_formed_and_disjoint():
+    """A third part, found and labelled in one sitting after the model was final and committed
+    before the model was run on it once: 38 real works (mostly 2025-2026, found by searching the
+    public web for each theme; none in the other parts), each with a summary of its real abstract
+    and the address it was read at, and 5 near misses (EEG and PPG self-supervision, a power law
+    in spiking networks). No chain-of-thought monitoring work was found that the other parts lack."""
+    from kb.knowledge.theme_model import LABELS_FILE, read_works, title_key
+
+    taxonomy = load_taxonomy(DEFAULT_THEMES_FILE)
+    seen = {title_key(w["title"]) for f in (LABELS_FILE, HELD_OUT_FILE, HELD_OUT_2_FILE) for w in read_works(f)}
+    works = read_works(FRESH_FILE)
+    assert len(works) >= 35 and len({title_key(w["title"]) for w in works}) == len(works)
+    assert not seen & {title_key(w["title"]) for w in works}
+    per_theme = defaultdict(int)
+    for w in works:
+        assert w["split"] == "fresh" and w["abstract"] and w["abstract_url"].startswith("http")
+        for slug in {a for s in w["themes"] for a in [s, *taxonomy.ancestors(s)]}:
+            per_theme[slug] += 1
+    assert set(taxonomy.themes) - set(per_theme) == {"cot-monitoring"}
+    assert sum(1 for w in works if not w["themes"]) >= 5
+
+
 # Keyword hygiene: a phrase must not hit many works of the development set that are not about
 # its theme, and a phrase that finds few of its theme's works must find no other work at all
 # (a phrase that exists to hit one known title is exactly that kind).
@@ -485,6 +510,9 @@ HELD_OUT_MIN_RECALL = 0.5       # measured 0.56
 HELD_OUT_2_MACRO_F1 = 0.81      # measured 0.837
 HELD_OUT_2_NEGATIVES = 0.2      # measured 3/20
 HELD_OUT_2_MIN_RECALL = 0.45    # measured 0.50
+FRESH_MACRO_F1 = 0.79          # measured 0.819 (19 themes; chain-of-thought monitoring has no work but one wrong tag)
+FRESH_NEGATIVES = 0.2           # measured 0/5
+FRESH_MIN_RECALL = 0.35         # measured 0.40 (agent foundations, 2 of 5)
 DEV_MACRO_F1 = 0.87             # measured 0.890
 DEV_NEGATIVES = 0.07            # measured 3/64
 DEV_BLIND_MACRO_F1 = 0.69       # measured 0.710 (keyword-blind cross-validation)
@@ -506,16 +534,28 @@ def test_held_out_part_floors():
 def test_second_held_out_part_floors():
     """The second held-out part: works found after the first was measured, labelled and
     committed before this model was ever run on them."""
+    _assert_floors(HELD_OUT_2_FILE, "second held-out part", HELD_OUT_2_MACRO_F1, HELD_OUT_2_NEGATIVES,
+                   HELD_OUT_2_MIN_RECALL)
+
+
+def test_fresh_part_floors():
+    """The third part, scored once with the final model (the figures in README.md); its
+    themes have one to five works each, so per-theme figures move in steps of 0.2-0.5."""
+    _assert_floors(FRESH_FILE, "fresh part", FRESH_MACRO_F1, FRESH_NEGATIVES, FRESH_MIN_RECALL)
+
+
+def _assert_floors(path, heading, macro_f1, negatives, min_recall):
+    """The works of ``path`` tagged by a model trained on the development part, against floors."""
     from kb.knowledge.theme_eval import held_out
     from kb.knowledge.theme_model import read_works
 
     taxonomy, dev, _ = _evaluation_sets()
-    held = read_works(HELD_OUT_2_FILE)
-    fig = held_out(dev, held, taxonomy)
-    print("\n" + fig.table(f"second held-out part ({len(held)} works)"))
-    assert fig.macro_f1 >= HELD_OUT_2_MACRO_F1
-    assert fig.negatives_share <= HELD_OUT_2_NEGATIVES
-    assert fig.min_recall >= HELD_OUT_2_MIN_RECALL
+    works = read_works(path)
+    fig = held_out(dev, works, taxonomy)
+    print("\n" + fig.table(f"{heading} ({len(works)} works)"))
+    assert fig.macro_f1 >= macro_f1
+    assert fig.negatives_share <= negatives
+    assert fig.min_recall >= min_recall
 
 
 def test_development_part_cross_validated_floors():
@@ -537,3 +577,53 @@ def test_development_part_keyword_blind_floor():
     fig = keyword_blind(dev, taxonomy)
     print("\n" + fig.table(f"development part ({len(dev)} works, keyword-blind cross-validation)"))
     assert fig.macro_f1 >= DEV_BLIND_MACRO_F1
+
+
+# -- the embedding signal -----------------------------------------------------------------------
+
+def test_the_embedding_signal_moves_a_paper_towards_the_theme_its_vector_sits_with(tmp_path, monkeypatch):
+    """Two papers whose titles differ by a stop word, with no abstract, which the text model alone scores alike
+    (both just above a low model threshold): the one whose stored SPECTER vector lies among the
+    RL papers' keeps its RL tag, with the embedding named among its signals (and by `kb show`);
+    the one whose vector lies among speech papers loses it. The same for two papers that arrive
+    after the model was cached."""
+    import numpy as np
+
+    from kb.standin.embedding import paper_vector
+
+    path = tmp_path / "themes.toml"
+    path.write_text(TAXONOMY.replace("model = 0.0", "model = -0.6"), encoding="utf-8")
+    monkeypatch.setenv("KB_THEMES", str(path))
+    taxonomy = load_taxonomy(path)
+
+    def vector(key, topic):
+        return np.array(paper_vector(key, topic), dtype="<f2").tobytes()
+
+    papers = [(f"Reward models for agents {i}", "reinforcement learning with a reward model", "rlhf")
+              for i in range(12)]
+    papers += [(f"Plain paper {i}", FILLER, ["speech", "vision", "biology"][i % 3]) for i in range(60)]
+    papers += [("Models for agents", None, "rlhf"), ("Models for the agents", None, "speech")]
+    store = Store(tmp_path / "kb.sqlite")
+    store.upsert_papers([PaperRecord(paper_id=sha(t), title=t, abstract=a, year=2020, detail_level=2,
+                                     embedding=vector(t, topic)) for t, a, topic in papers])
+    ids = store.internal_ids([sha("Models for agents"), sha("Models for the agents")])
+    near, far = ids[sha("Models for agents")], ids[sha("Models for the agents")]
+    big = ModelSettings(cache_min_papers=1)          # keeps its model, as a big store does
+    auto_tag(store, taxonomy, sources=["rule", "model"], settings=big)
+
+    def rl_tags(paper):
+        return {r["source"]: r["signals"] for r in paper_tags(store, paper) if r["theme"] == "rl"}
+
+    assert rl_tags(near)["model"]["embedding"] > 0.3
+    assert not rl_tags(far)
+    # Papers that arrive later are scored by the cached model, its regression included.
+    store.upsert_papers([PaperRecord(paper_id=sha(t), title=t, year=2021, detail_level=2, embedding=vector(t, topic))
+                         for t, topic in (("Models for our agents", "rlhf"), ("Models for all agents", "speech"))])
+    ids = store.internal_ids([sha("Models for our agents"), sha("Models for all agents")])
+    assert auto_tag(store, taxonomy, sources=["rule", "model"], settings=big).papers == 2
+    assert rl_tags(ids[sha("Models for our agents")])["model"]["embedding"] > 0.3
+    assert not rl_tags(ids[sha("Models for all agents")])
+    store.close()
+    result = invoke("show", f"#{near}", db=tmp_path / "kb.sqlite", terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "embedding 0." in result.output

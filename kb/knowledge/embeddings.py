@@ -109,6 +109,25 @@ def quantise(unit):
     return scaled.astype(np.int8), (scale / 127.0).astype(np.float32)
 
 
+def unit_chunks(store, chunk: int = 50_000, total: int | None = None):
+    """(store ids, float32 unit vectors) of every stored embedding, ``chunk`` papers at a time in
+    id order: a million vectors held at once as float32 are 3 GB."""
+    import numpy as np
+
+    last, seen = -1, 0
+    while total is None or seen < total:
+        size = chunk if total is None else min(chunk, total - seen)
+        rows = store.conn.execute(
+            "SELECT paper, vector FROM paper_embedding WHERE paper > ? ORDER BY paper LIMIT ?",
+            (last, size)).fetchall()
+        if not rows:
+            return
+        last, seen = rows[-1][0], seen + len(rows)
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        yield ids, unit_rows(np.frombuffer(b"".join(r[1] for r in rows), dtype="<f2")
+                             .reshape(len(rows), EMBEDDING_DIM).astype(np.float32))
+
+
 def scan(store, graph_ids, seed_ids, *, chunk: int = 50_000, list_size: int = LIST_SIZE) -> Scan:
     """One pass over every stored vector (see the module docstring)."""
     import numpy as np
@@ -126,24 +145,14 @@ def scan(store, graph_ids, seed_ids, *, chunk: int = 50_000, list_size: int = LI
     codes = np.zeros((total, EMBEDDING_DIM), dtype=np.int8)
     scales = np.zeros(total, dtype=np.float32)
     filled = 0
-    last = -1
-    while filled < total:
-        rows = store.conn.execute(
-            "SELECT paper, vector FROM paper_embedding WHERE paper > ? ORDER BY paper LIMIT ?",
-            (last, min(chunk, total - filled))).fetchall()
-        if not rows:
-            break
-        last = rows[-1][0]
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        matrix = unit_rows(np.frombuffer(b"".join(r[1] for r in rows), dtype="<f2")
-                           .reshape(len(rows), EMBEDDING_DIM).astype(np.float32))
+    for ids, matrix in unit_chunks(store, chunk, total):
         pos = np.searchsorted(graph_ids, ids)
         known = pos < n
         known[known] = graph_ids[pos[known]] == ids[known]
         present[pos[known]] = True
         if centre is not None:
             similarity[pos[known]] = matrix[known] @ centre
-        stop = filled + len(rows)
+        stop = filled + len(ids)
         ids_all[filled:stop] = ids
         sketch[filled:stop] = matrix @ proj
         codes[filled:stop], scales[filled:stop] = quantise(matrix)

@@ -4,9 +4,10 @@
   usable on a single text (the crawler scores its frontier with :func:`rule_scores`).
 * ``model``: per theme, a linear SVM over tf-idf of title + abstract + TLDR, trained on the
   manual tags and the confident rule tags, negatives being everything else (the
-  arxiv-sanity-lite recipe). It is retrained on every ``kb tag auto`` run rather than
-  persisted: training takes seconds even on 100k papers, and a stored model would silently
-  go stale when the user adds tags or edits the taxonomy.
+  arxiv-sanity-lite recipe), and moved by the paper's SPECTER vector where the store holds one
+  (:mod:`kb.knowledge.theme_vectors`). It is retrained on every ``kb tag auto`` run, except
+  that a big store keeps it between runs until its labels, taxonomy or size change
+  (:mod:`kb.knowledge.theme_cache`).
 * ``graph``: a paper most of whose cited and citing papers carry a theme probably does too.
 
 Automatic tags are stored per source with their score, only when the source's score passes
@@ -313,8 +314,22 @@ class Texts:
     titles: list[str]
     bodies: list[str]
 
-    def joined(self) -> list[str]:
-        return [f"{t}\n{b}" for t, b in zip(self.titles, self.bodies)]
+    def joined(self) -> "JoinedTexts":
+        return JoinedTexts(self)
+
+
+@dataclass
+class JoinedTexts:
+    """Each paper's title and abstract+TLDR as one text, made as they are read: featurising a
+    million papers from a list of them held a second copy of every abstract (a gigabyte)."""
+
+    texts: Texts
+
+    def __len__(self) -> int:
+        return len(self.texts.ids)
+
+    def __iter__(self):
+        return (f"{t}\n{b}" for t, b in zip(self.texts.titles, self.texts.bodies))
 
 
 def load_texts(store, paper_ids: Iterable[int] | None = None) -> Texts:
@@ -511,7 +526,8 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
 
     ``rule``: keyword score at or above ``thresholds.rule`` (one phrase never suffices).
     ``model``: the combined score (model margin + weighted rule score + forum tags, see
-    :mod:`kb.knowledge.theme_model`) at or above the theme's calibrated threshold.
+    :mod:`kb.knowledge.theme_model`, + the embedding signal where the paper has a vector, see
+    :mod:`kb.knowledge.theme_vectors`) at or above the theme's calibrated threshold.
     ``graph``: most of the paper's citation neighbours carry the theme.
     Every accepted (paper, theme) records all its signals, whichever source accepted it.
 
@@ -520,7 +536,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
     """
     import numpy as np
 
-    from kb.knowledge import theme_cache
+    from kb.knowledge import theme_cache, theme_vectors
     from kb.knowledge.theme_model import ModelSettings, load_labelled, theme_scores, title_key
 
     thresholds = thresholds or taxonomy.thresholds
@@ -557,13 +573,13 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
             rows[(texts.ids[r], slugs[c], "rule")] = float(rules[r, c])
     pos, neg, manual, manual_pos = training_labels(store, texts, taxonomy, rules, thresholds)
     forum = forum_matrix(store, texts, taxonomy)
-    margins = None
+    margins = vectors = None
     if "model" in sources and n:
         if cached is not None:
             from kb.knowledge.theme_model import text_features
 
             model = cached.model
-            X, _ = text_features(texts.joined(), model.idf, settings.features)
+            X, _ = text_features(texts.joined(), model.idf)
             margins = model.margins(X)
             combined = margins + np.minimum(rules, settings.rule_cap) * settings.rule_weight
             on_topic = model.on_topic(X)
@@ -582,9 +598,21 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
             model = scored.model
         for (r, c) in forum:
             combined[r, c] += FORUM_WEIGHT
-        accept_model = np.nan_to_num(combined, nan=-np.inf) >= cut[None, :]
-        if on_topic is not None:
-            accept_model &= on_topic[:, None]
+
+        def model_accepts():
+            accept = np.nan_to_num(combined, nan=-np.inf) >= cut[None, :]
+            return accept & on_topic[:, None] if on_topic is not None else accept
+
+        accept_model = model_accepts()
+        halves = None
+        if cached is None:
+            fitted = theme_vectors.fit(store, texts.ids, (accepted | accept_model | manual_pos) & ~neg)
+            model.directions, halves = fitted if fitted is not None else (None, None)
+        if model.directions is not None:
+            vectors = theme_vectors.score(store, texts.ids, model.directions, halves=halves,
+                                          by_id=cached is not None)
+            combined += theme_vectors.shift(vectors)
+            accept_model = model_accepts()
         accepted |= accept_model
         for r, c in zip(*np.nonzero(accept_model)):
             rows[(texts.ids[r], slugs[c], "model")] = round(float(combined[r, c]), 4)
@@ -602,7 +630,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
         accept_graph = (share >= thresholds.graph) & (count >= thresholds.graph_min)
         for r, c in zip(*np.nonzero(accept_graph)):
             rows[(texts.ids[r], slugs[c], "graph")] = round(float(share[r, c]), 4)
-    proposal.signals = _signals(proposal, rules, fired, margins, share, count, forum)
+    proposal.signals = _signals(proposal, rules, fired, margins, share, count, forum, vectors)
     return proposal
 
 
@@ -618,7 +646,7 @@ def theme_texts(taxonomy: Taxonomy) -> list[tuple[str, list[bool]]]:
     return out
 
 
-def _signals(proposal: Proposal, rules, fired, margins, share, count, forum):
+def _signals(proposal: Proposal, rules, fired, margins, share, count, forum, vectors=None):
     """For each proposed (paper, theme): every signal that spoke for it."""
     import math
 
@@ -634,6 +662,8 @@ def _signals(proposal: Proposal, rules, fired, margins, share, count, forum):
             why["model"] = round(float(margins[r, c]), 3)
             if slug in proposal.calibrated:
                 why["threshold"] = proposal.calibrated[slug]
+        if vectors is not None and not math.isnan(float(vectors[r, c])):
+            why["embedding"] = round(float(vectors[r, c]), 3)
         if rules[r, c] > 0:
             why["rule"] = fired.get(r, {}).get(slug, [])
             why["rule_score"] = float(rules[r, c])

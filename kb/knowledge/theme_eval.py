@@ -30,7 +30,7 @@ class ThemeFigures:
 
     @property
     def min_recall(self) -> float:
-        return min(t["recall"] for t in self.themes)
+        return min(t["recall"] for t in self.themes if t["n"])
 
     def table(self, heading: str) -> str:
         lines = [heading, f"{'theme':32} {'n':>4} {'precision':>9} {'recall':>7} {'F1':>6}"]
@@ -69,6 +69,8 @@ def predict(works: list[dict], labelled_works: list[dict], taxonomy, workdir: Pa
 
 
 def figures(works: list[dict], predicted: list[set[str]], taxonomy) -> ThemeFigures:
+    """Per theme precision, recall and F1, and their macro average over the themes the works
+    are about or were tagged with (a small part may lack a theme: it has no F1 to count)."""
     tp = {s: 0 for s in taxonomy.themes}
     fp, fn = dict(tp), dict(tp)
     negatives = tagged = 0
@@ -85,6 +87,8 @@ def figures(works: list[dict], predicted: list[set[str]], taxonomy) -> ThemeFigu
             fn[s] += 1
     rows = []
     for s in taxonomy.themes:
+        if not tp[s] + fn[s] + fp[s]:
+            continue        # no work of the theme and none tagged with it: no F1 to average
         p = tp[s] / (tp[s] + fp[s]) if tp[s] + fp[s] else 0.0
         r = tp[s] / (tp[s] + fn[s]) if tp[s] + fn[s] else 0.0
         f1 = 2 * p * r / (p + r) if p + r else 0.0

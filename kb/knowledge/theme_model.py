@@ -52,7 +52,6 @@ class ModelSettings:
     cache_min_papers: int = 20_000    # stores this big keep their trained model (kb.knowledge.theme_cache)
     retrain_growth: float = 0.1       # ... and retrain once they have grown by this share since
     calibrate_rules: bool = False     # calibrate on margin + rules (False: on the margin alone)
-    features: str = "words"           # text features: "words", "words+prefix", "words+char"
     theme_docs: float = 1.0           # weight of each theme's own text (name, description, keywords) as a training row
 
 
@@ -131,27 +130,32 @@ def load_labelled(taxonomy, path: Path | str | None = None) -> Labelled:
     return labelled_from_works(read_works(path), taxonomy)
 
 
-def text_features(docs: list[str], idf=None, features: str = "words"):
+def text_features(docs: list[str], idf=None):
     """(features, idf): sublinear tf-idf of word unigrams and bigrams, hashed into a fixed 2^20
     columns so that memory stays flat however large the store grows (no vocabulary dictionary to
     build). With ``idf`` given (a saved model's), new texts are weighted exactly as the texts the
     model was trained with. The same figures as scikit-learn's ``TfidfTransformer(sublinear_tf=
     True)``, computed a chunk of texts at a time in float32: hashing a million abstracts at once
     held several gigabytes of 64-bit intermediates."""
-    return weigh(term_counts(docs, features), idf)
+    return weigh(term_counts(docs), idf)
 
 
-def term_counts(docs: list[str], features: str = "words", chunk: int = 20_000):
-    """Sublinear term frequencies (1 + log count) of ``docs``, hashed, as float32 CSR."""
+def term_counts(docs, chunk: int = 20_000):
+    """Sublinear term frequencies (1 + log count) of ``docs`` (any iterable of texts, read a
+    chunk at a time: a million joined abstracts held at once are a gigabyte), hashed, as float32
+    CSR."""
+    from itertools import islice
+
     import numpy as np
     from scipy import sparse
     from sklearn.feature_extraction.text import HashingVectorizer
 
-    hashing = HashingVectorizer(analyzer=ANALYZERS[features], n_features=FEATURES, alternate_sign=False,
+    hashing = HashingVectorizer(analyzer=words_and_bigrams, n_features=FEATURES, alternate_sign=False,
                                 norm=None, dtype=np.float32)
     parts = []
-    for start in range(0, len(docs), chunk):
-        counts = hashing.transform(docs[start:start + chunk]).tocsr()
+    docs = iter(docs)
+    while batch := list(islice(docs, chunk)):
+        counts = hashing.transform(batch).tocsr()
         counts.sum_duplicates()
         counts.data = (1.0 + np.log(counts.data)).astype(np.float32)
         counts.indices = counts.indices.astype(np.int32, copy=False)
@@ -162,7 +166,8 @@ def term_counts(docs: list[str], features: str = "words", chunk: int = 20_000):
 
 
 def weigh(tf, idf=None):
-    """(tf-idf rows of unit length, idf): ``idf`` from the rows themselves unless given."""
+    """(tf-idf rows of unit length, idf): ``idf`` from the rows themselves unless given. ``tf``
+    is weighed in place (a copy of a million papers' features is 1.6 GB)."""
     import numpy as np
     from sklearn.preprocessing import normalize
 
@@ -170,7 +175,7 @@ def weigh(tf, idf=None):
         n = tf.shape[0]
         df = np.bincount(tf.indices, minlength=tf.shape[1])
         idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
-    X = tf.copy()
+    X = tf
     X.data *= idf[X.indices]
     normalize(X, copy=False)
     return X, idf
@@ -180,7 +185,7 @@ FEATURES = 2 ** 20
 _WORD = re.compile(r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b")
 
 
-def _words_and_bigrams(doc: str) -> list[str]:
+def words_and_bigrams(doc: str) -> list[str]:
     """Lower-cased words without English stop words, and each pair of neighbours: what
     scikit-learn's ``ngram_range=(1, 2), stop_words="english"`` analyzer yields, in a third of
     its time (it is the hot loop of featurising a million abstracts)."""
@@ -188,26 +193,6 @@ def _words_and_bigrams(doc: str) -> list[str]:
 
     words = [w for w in _WORD.findall(doc.lower()) if w not in ENGLISH_STOP_WORDS]
     return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
-
-
-def _words_bigrams_prefixes(doc: str) -> list[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    words = [w for w in _WORD.findall(doc.lower()) if w not in ENGLISH_STOP_WORDS]
-    return (words + [f"{a} {b}" for a, b in zip(words, words[1:])]
-            + [f"<{w[:6]}" for w in words if len(w) > 6])
-
-
-def _words_bigrams_chars(doc: str) -> list[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    words = [w for w in _WORD.findall(doc.lower()) if w not in ENGLISH_STOP_WORDS]
-    grams = [f"#{p[i:i + 4]}" for w in words for p in (f" {w} ",) for i in range(len(p) - 3)]
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:])] + grams
-
-
-ANALYZERS = {"words": _words_and_bigrams, "words+prefix": _words_bigrams_prefixes,
-             "words+char": _words_bigrams_chars}
 
 
 def best_threshold(scores, truth) -> float | None:
@@ -254,6 +239,7 @@ class ThemeModel:
     gate_weights: object = None       # (FEATURES,) CSR row, or None: no gate
     gate_intercept: float = 0.0
     gate_cut: float = 0.0
+    directions: object = None         # the embedding signal's ThemeDirections (kb.knowledge.theme_vectors), or None
 
     def margins(self, X):
         """(papers x themes) margins of papers whose features are ``X`` (NaN: not trained)."""
@@ -277,12 +263,15 @@ class ThemeModel:
         np.savez(path, w_data=self.weights.data, w_indices=self.weights.indices, w_indptr=self.weights.indptr,
                  intercepts=self.intercepts, thresholds=self.thresholds, idf=self.idf,
                  g_data=gate.data, g_indices=gate.indices, g_indptr=gate.indptr,
-                 gate=np.array([self.gate_weights is not None, self.gate_intercept, self.gate_cut]))
+                 gate=np.array([self.gate_weights is not None, self.gate_intercept, self.gate_cut]),
+                 **(self.directions.as_arrays() if self.directions is not None else {}))
 
     @classmethod
     def load(cls, path) -> "ThemeModel":
         import numpy as np
         from scipy import sparse
+
+        from kb.knowledge.theme_vectors import ThemeDirections
 
         with np.load(path) as z:
             k = len(z["intercepts"])
@@ -290,19 +279,23 @@ class ThemeModel:
             has_gate, intercept, cut = z["gate"]
             gate = (sparse.csr_matrix((z["g_data"], z["g_indices"], z["g_indptr"]), shape=(1, FEATURES))
                     if has_gate else None)
-            return cls(weights, z["intercepts"], z["thresholds"], z["idf"], gate, float(intercept), float(cut))
+            return cls(weights, z["intercepts"], z["thresholds"], z["idf"], gate, float(intercept), float(cut),
+                       ThemeDirections.from_arrays(z))
 
 
-def theme_scores(docs: list[str], rules, store_pos, store_neg, manual, labelled: Labelled,
+def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
                  labelled_rules, slugs: list[str], fallback_threshold: float,
                  settings: ModelSettings = ModelSettings(), in_labelled=None, theme_texts=None) -> ThemeScores:
-    """Train, calibrate and score every theme for the store papers ``docs``.
+    """Train, calibrate and score every theme for the store papers ``docs`` (their texts: a
+    sized iterable, read once).
 
     ``rules``: rule scores of the store papers; ``store_pos``/``store_neg``: the store's own
     positives (manual or confident rule tags) and explicit negatives (manual "not this
     theme"); ``manual``: which of those are the user's word (weighted more);
     ``in_labelled``: store papers that are labelled works (never used as unlabelled negatives).
     """
+    from itertools import chain
+
     import numpy as np
 
     n, k = len(docs), len(slugs)
@@ -315,7 +308,7 @@ def theme_scores(docs: list[str], rules, store_pos, store_neg, manual, labelled:
     if n == 0:
         return ThemeScores(margins, combined, thresholds, trained, calibrated)
     extra = list(theme_texts or []) if settings.theme_docs else []
-    X, idf = text_features(docs + labelled.docs() + [t for t, _ in extra], features=settings.features)
+    X, idf = text_features(chain(docs, labelled.docs(), [t for t, _ in extra]))
     X_store, X_lab, X_extra = X[:n], X[n:n + m], X[n + m:]
     extra_y = np.array([y for _, y in extra], dtype=bool).reshape(len(extra), k)
     rows_w: list = [None] * k
@@ -436,7 +429,9 @@ class Linear:
     def decision(self, X):
         import numpy as np
 
-        return np.asarray(X @ self.coef).ravel() + self.intercept
+        # In the features' own precision: float64 weights would make scipy copy a million
+        # papers' float32 features as float64 (1.6 GB more) to multiply them.
+        return np.asarray(X @ self.coef.astype(X.dtype, copy=False)).ravel() + self.intercept
 
 
 def linear_svm(X, y, weights, C: float) -> Linear:
