@@ -152,6 +152,9 @@ READERS = [
     ["new", "--format", "json"],
     ["list", "show", "--json"],
 ]
+#: `kb new` lists what the last finished run added; before the store's first run has finished it
+#: says so in this one line (exit 4), which readers that run while that run is going may see.
+NO_FINISHED_RUN = "kb: error: no run has added papers yet"
 
 
 def _reader_checks(db: Path) -> dict:
@@ -196,7 +199,10 @@ def test_many_readers_during_a_crawl_see_a_consistent_store(store_target, graph,
                 args = READERS[i % len(READERS)]
                 proc = zygotes[offset].run(*args, env=reader_env)
                 out, err = text(proc)
-                if proc.returncode != 0 or "Traceback" in err:
+                if args[0] == "new" and proc.returncode == 4 and err.startswith(NO_FINISHED_RUN) \
+                        and err.count("\n") == 1:
+                    pass  # the store's first run is still going: nothing to compare with yet
+                elif proc.returncode != 0 or "Traceback" in err:
                     failures.append((args, proc.returncode, err[-500:]))
                 elif "--json" in args or "json" in args:
                     json.loads(out)
