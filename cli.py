@@ -1618,12 +1618,17 @@ def _alias_table():
 def mentions_cmd(
     files: list[Path] = typer.Argument(..., help="Text files to read."),
     all_candidates: bool = typer.Option(False, "--all", help="Also list the \"maybe\" mentions kb does not act on."),
+    online: bool = typer.Option(False, "--online", help="Also check the \"maybe\" title candidates against Semantic "
+                                "Scholar's titles (at most 40 candidates a run, up to three requests each)."),
     as_json: bool = _JSON_OPT,
 ) -> None:
-    """List the works a document names (titles, nicknames, author references, ids, links), offline."""
+    """List the works a document names (titles, nicknames, author references, ids, links). Offline
+    unless --online; a "maybe" whose text is the title of a paper in the store counts as a work."""
     from kb.grounding.mentions import extract_files, listed
 
-    found = listed(extract_files(files, _alias_table()), include_maybe=all_candidates)
+    found = extract_files(files, _alias_table())
+    _verify_mentions(found, online=online)
+    found = listed(found, include_maybe=all_candidates)
     rows = [{"file": m.file, "surface": m.surface, "start": m.start, "end": m.end, "kind": m.kind,
              "id": m.id, "confidence": m.confidence, "reason": m.reason, "score": round(m.score, 2),
              "truncated": m.truncated, "url": m.url, "sentence": m.sentence}
@@ -1640,6 +1645,23 @@ def mentions_cmd(
                                   r["surface"] + (" …" if r["truncated"] else ""), r["id"] or "", r["confidence"],
                                   r["reason"]]
                                  for r in rows])))
+
+
+def _verify_mentions(found: list, *, online: bool) -> dict:
+    from kb.grounding.seeds import MAYBE_REQUESTS
+    from kb.grounding.verify import verify_mentions
+
+    from kb.errors import StoreError
+
+    settings = state.settings if online else None
+    if store_exists(state.db):
+        try:
+            with open_store(readonly=True) as store:
+                return verify_mentions(found, store=store, settings=settings, budget=MAYBE_REQUESTS)
+        except StoreError as exc:          # the store is only extra evidence: go on without it
+            err_console().print(f"kb: warning: the store's titles were not checked ({exc})", soft_wrap=True,
+                                markup=False)
+    return verify_mentions(found, settings=settings, budget=MAYBE_REQUESTS)
 
 
 async def _with_client(fn, *args):

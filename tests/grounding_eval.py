@@ -7,6 +7,8 @@ Five sets, all scored the same way:
                 figures were looked at while tuning, so it is no longer fresh).
 - ``heldout2``  tests/data/grounding_eval/heldout2/   fourteen more pages, ground truth committed before
                 any tuning; NEVER tuned on, reported in figures only.
+- ``heldout3``  tests/data/grounding_eval/heldout3/   eleven more pages, ground truth committed before kb
+                ran on them (issue 15, online verification); scored once; NEVER tuned on.
 - ``seeds``    data/seeds/ with tests/data/seed_truth.json.
 - ``unseen``   tests/data/unseen_docs/ with its truth.json.
 
@@ -27,6 +29,11 @@ Development batches b10 to b14 (``batch`` in dev/truth.json) had their ground tr
 before the extractor saw them; ``batches`` scores each on its own, the way the README reports the
 figure each had when it was first scored (the generalisation figure).
 
+Online figures (``--online``): ``kb seed add`` weighs the maybes through a stand-in that serves
+every real title gathered offline (the answers, the recorded Semantic Scholar answers, 4,274
+Alignment Forum posts, the theme labels' works) plus decoys, papers titled with each short
+uncertain phrase of the documents (:func:`decoy_titles`, an inferred hazard).
+
 Run ``python tests/grounding_eval.py`` for the table (``--misses`` lists the failures of the
 dev part only: the held-out part is reported in figures, never in detail).
 """
@@ -44,6 +51,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 EVAL = ROOT / "tests" / "data" / "grounding_eval"
+EVAL_PARTS = ("dev", "heldout", "heldout2", "heldout3")
+EVAL_PARTS_ALL = EVAL_PARTS
 FORMS = ("title", "nickname", "author-ref", "id", "link")
 _STYLE_FORM = {"exact-title": "title", "near-title": "title", "cut-off-title": "title", "title": "title",
                "nickname": "nickname", "author-ref": "author-ref", "id": "id", "link": "link"}
@@ -126,7 +135,7 @@ def load_offset_truth(doc_dir: Path, truth_path: Path) -> list[Doc]:
 
 
 def load(part: str, *, links: bool = True) -> list[Doc]:
-    if part in ("dev", "heldout", "heldout2"):
+    if part in EVAL_PARTS:
         return load_eval_part(part, links=links)
     if part == "seeds":
         return load_offset_truth(ROOT / "data" / "seeds", ROOT / "tests" / "data" / "seed_truth.json")
@@ -203,14 +212,14 @@ def score(docs: list[Doc], aliases, *, trusted_only: bool = True, extract_with=e
     return s
 
 
-def report(parts=("dev", "heldout", "heldout2", "seeds", "unseen"), *, aliases=None) -> dict:
+def report(parts=EVAL_PARTS + ("seeds", "unseen"), *, aliases=None) -> dict:
     from kb.grounding.aliases import AliasTable
 
     aliases = aliases or AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
     out = {}
     for part in parts:
         out[part] = score(load(part), aliases).to_dict()
-        if part in ("dev", "heldout", "heldout2"):
+        if part in EVAL_PARTS:
             out[part + " (links removed)"] = score(load(part, links=False), aliases).to_dict()
         if part == "dev":
             docs = load("dev", links=False)
@@ -224,19 +233,116 @@ def report(parts=("dev", "heldout", "heldout2", "seeds", "unseen"), *, aliases=N
 def truth_works() -> list[dict]:
     """Every work the ground truth names (all parts), as stand-in works: what the real API would
     hold for these documents."""
-    works, files = [], [EVAL / p / "truth.json" for p in ("dev", "heldout", "heldout2")]
+    works, files = [], [EVAL / p / "truth.json" for p in EVAL_PARTS]
     files += [ROOT / "tests" / "data" / "seed_truth.json", ROOT / "tests" / "data" / "unseen_docs" / "truth.json"]
     for f in files:
         for key, w in json.loads(f.read_text(encoding="utf-8")).get("works", {}).items():
             if w.get("title") and (w.get("kind") or "paper") == "paper":
-                works.append({"title": w["title"], "year": w.get("year"), "arxiv": w.get("arxiv"), "doi": None,
-                              "authors": w.get("authors") or [], "abstract": None, "kind": "paper", "key": key})
+                works.append(_work(w["title"], w.get("year"), w.get("authors") or [], key, arxiv=w.get("arxiv")))
     return works
+
+
+def _work(title: str, year, authors: list[str], key: str, *, arxiv: str | None = None) -> dict:
+    return {"title": title, "year": year if isinstance(year, int) else None, "arxiv": arxiv, "doi": None,
+            "authors": authors, "abstract": None, "kind": "paper", "key": key}
+
+
+S2_RECORDED = Path("/work/shared/s2-recorded")
+FORUM_RECORDED = Path("/work/shared/forum-recorded/alignment-forum-posts.csv")
+
+
+def recorded_titles() -> list[dict]:
+    """Real titles recorded offline that are not the answers: the papers in the recorded
+    Semantic Scholar answers (short generic ones among them: "Computer poker", "Turing
+    machines"), the 4,274 Alignment Forum posts, the theme labels' works and the stand-in's
+    own real works. Empty where the recordings are absent."""
+    import csv
+
+    out: list[dict] = []
+
+    def walk(o):
+        if isinstance(o, dict):
+            if isinstance(o.get("title"), str) and ("paperId" in o or "year" in o):
+                names = [a.get("name") for a in o.get("authors") or [] if isinstance(a, dict) and a.get("name")]
+                out.append(_work(o["title"], o.get("year"), names, f"s2rec{len(out)}"))
+            for v in o.values():
+                walk(v)
+        elif isinstance(o, list):
+            for v in o:
+                walk(v)
+
+    for f in sorted(S2_RECORDED.rglob("*.json")) if S2_RECORDED.is_dir() else []:
+        try:
+            walk(json.loads(f.read_text(encoding="utf-8")))
+        except ValueError:
+            continue
+    if FORUM_RECORDED.is_file():
+        with FORUM_RECORDED.open(encoding="utf-8") as fh:
+            for i, row in enumerate(csv.DictReader(fh)):
+                out.append(_work(row["title"], int(row["postedAt"][:4]) if row.get("postedAt") else None,
+                                 [row.get("author") or ""], f"af{i}"))
+    for line in (ROOT / "data" / "theme_labels.jsonl").read_text(encoding="utf-8").splitlines():
+        w = json.loads(line)
+        out.append(_work(w["title"], w.get("year"), w.get("authors") or [], f"theme{len(out)}", arxiv=w.get("arxiv")))
+    return out
+
+
+DECOY_WORDS = 3
+
+
+def decoy_titles(parts=EVAL_PARTS_ALL) -> list[dict]:
+    """INFERRED hazard: Semantic Scholar holds a paper titled with almost any short phrase
+    ("Deep Reinforcement Learning", "Related Work", "Scalable Oversight"). So every short
+    candidate (up to ``DECOY_WORDS`` words) the extractor is unsure of in any evaluation document
+    is given a paper with exactly that title, by made-up authors in a made-up year: the worst
+    case for an online check that trusts a title match alone."""
+    import random
+
+    from kb.grounding.aliases import AliasTable
+    from kb.grounding.mentions import MAYBE, extract
+
+    aliases = AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
+    rng = random.Random(15)
+    seen: set[str] = set()
+    out = []
+    for part in parts:
+        for doc in load(part, links=False):
+            for m in extract(doc.text, aliases=aliases):
+                if m.confidence == MAYBE and m.kind == "title" and len(m.norm.split()) <= DECOY_WORDS \
+                        and m.norm not in seen:
+                    seen.add(m.norm)
+                    out.append(_work(m.surface.strip("\"'“”"), rng.randint(1985, 2025),
+                                     [f"{rng.choice('ABCDEFGHJKLMNPRSTW')}. Decoy{len(out)}"], f"decoy{len(out)}"))
+    return out
+
+
+def realistic_works() -> list[dict]:
+    """What the stand-in serves for the online figures: every real title gathered offline (the
+    answers among them) plus the decoys; deduplicated by title, the answers first."""
+    seen: set[str] = set()
+    out = []
+    for w in truth_works() + recorded_titles() + decoy_titles():
+        key = " ".join(w["title"].lower().split())
+        if key and key not in seen:
+            seen.add(key)
+            out.append(w)
+    return out
+
+
+def realistic_standin(papers: int):
+    """A stand-in (not started: use it in ``with``) serving :func:`realistic_works` among
+    ``papers`` generated ones."""
+    from kb.standin.corpus import default_works_files
+    from kb.standin.generate import generate_corpus
+    from kb.standin.server import StandIn
+
+    return StandIn(generate_corpus(papers, seed=0, works=list(default_works_files()) + realistic_works()))
 
 
 def score_online(docs: list[Doc], aliases, api_url: str) -> Score:
     """The figures when ``kb seed add`` weighs the "maybe" candidates online: a maybe the
-    resolver confirms (an almost exact title match, a paper carrying the name) counts as a work."""
+    resolver confirms (a real title the span is, a paper carrying the name, the author's
+    paper) counts as a work."""
     import asyncio
 
     from kb.grounding.mentions import WORK, extract
@@ -259,38 +365,47 @@ def score_online(docs: list[Doc], aliases, api_url: str) -> Score:
     return score(docs, aliases, extract_with=extracted_online)
 
 
-def online_report(aliases, *, papers: int = 5000) -> dict:
-    """Each part's figures with online evidence, against a stand-in serving the ground truth's
-    works among ``papers`` generated ones."""
-    from kb.standin.corpus import default_works_files
-    from kb.standin.generate import generate_corpus
-    from kb.standin.server import StandIn
-
-    corpus = generate_corpus(papers, seed=0, works=list(default_works_files()) + truth_works())
+def online_report(aliases, *, papers: int = 3000, parts=EVAL_PARTS) -> dict:
+    """Each part's figures with online evidence, against a stand-in serving every real title
+    gathered offline and the decoys among ``papers`` generated ones."""
     out = {}
-    with StandIn(corpus) as standin:
-        for part in ("dev", "heldout", "heldout2"):
+    with realistic_standin(papers) as standin:
+        for part in parts:
             out[part + " (links removed, online)"] = score_online(load(part, links=False), aliases, standin.url).to_dict()
     return out
 
 
-def markdown_rows(aliases) -> str:
-    """The README's table rows: found/required per form and precision, per part."""
+def markdown_rows(aliases, *, online_url: str | None = None) -> str:
+    """The README's table rows: found/required per form and precision, per part; with
+    ``online_url`` (a stand-in serving :func:`realistic_works`), the online rows of the
+    evaluation parts, links removed."""
     def cell(sc: Score, *forms: str) -> str:
         found, total = sum(sc.found[f] for f in forms), sum(sc.total[f] for f in forms)
         return f"{found}/{total} = {found / total:.1%}" if total else ""
 
+    def row(name: str, docs: list[Doc], sc: Score) -> str:
+        n = sum(1 for d in docs for t in d.truths if not t.optional)
+        return (f"| {name} | {len(docs)} ({n} required) | {cell(sc, 'title')} | {cell(sc, 'nickname')} | "
+                f"{cell(sc, 'author-ref')} | {cell(sc, 'id')} | {cell(sc, 'nickname', 'author-ref')} | "
+                f"{sc.precision:.1%} of {sc.surfaces} |")
+
     rows = []
-    for part in ("dev", "heldout", "heldout2", "seeds", "unseen"):
-        for links in ((False, True) if part in ("dev", "heldout", "heldout2") else (True,)):
+    if online_url:
+        for part in EVAL_PARTS:
+            docs = load(part, links=False)
+            rows.append(row(f"{part}, links removed, online", docs, score_online(docs, aliases, online_url)))
+        return "\n".join(rows)
+    for part in EVAL_PARTS + ("seeds", "unseen"):
+        for links in ((False, True) if part in EVAL_PARTS else (True,)):
             docs = load(part, links=links)
-            sc = score(docs, aliases)
             name = part + ("" if part in ("seeds", "unseen") else (", with links" if links else ", links removed"))
-            n = sum(1 for d in docs for t in d.truths if not t.optional)
-            rows.append(f"| {name} | {len(docs)} ({n} required) | {cell(sc, 'title')} | {cell(sc, 'nickname')} | "
-                        f"{cell(sc, 'author-ref')} | {cell(sc, 'id')} | {cell(sc, 'nickname', 'author-ref')} | "
-                        f"{sc.precision:.1%} of {sc.surfaces} |")
+            rows.append(row(name, docs, score(docs, aliases)))
     return "\n".join(rows)
+
+
+def online_markdown_rows(aliases, *, papers: int = 3000) -> str:
+    with realistic_standin(papers) as standin:
+        return markdown_rows(aliases, online_url=standin.url)
 
 
 def main(argv: list[str]) -> int:
@@ -318,11 +433,13 @@ def main(argv: list[str]) -> int:
                 print("  MISS", *m)
             for w in s.wrong:
                 print("  WRONG", *w)
-    if "--online" in argv:
+    if "--online" in argv and "--markdown" not in argv:
         for name, r in online_report(aliases).items():
             print(f"{name:28}" + "".join(f"{r.get(c, float('nan')):>14}" for c in cols))
     if "--markdown" in argv:
         print(markdown_rows(aliases))
+        if "--online" in argv:
+            print(online_markdown_rows(aliases))
     if "--json" in argv:
         print(json.dumps(rows, indent=1))
     return 0

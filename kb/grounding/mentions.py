@@ -933,7 +933,87 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
 
     judged = [m for m in map(place, kept) if _judge(text, m, layout)]
     # a nickname takes the confidence its definition earned ("Large Language Models (LLMs)" is a term)
-    return [m if m.sentence else place(m) for m in _defined_nicknames(text, judged)]
+    final = [m if m.sentence else place(m) for m in _defined_nicknames(text, judged)]
+    extra = [place(m) for m in _only_a_title_can_confirm(text, spans, layout, final)]
+    return sorted(final + extra, key=lambda m: (m.start, m.end)) if extra else final
+
+
+# Title-case runs scoring from here up to MIN_SCORE are too weak for the rules, but a real title
+# may still confirm them (kb.grounding.verify).
+VERIFY_ONLY_SCORE = 0.15
+HYPOTHESIS = "only a real title can confirm it"
+
+
+def is_hypothesis(m: Mention) -> bool:
+    """A candidate nothing but a real title makes a work: unconfirmed, it is neither listed for
+    a human nor stored."""
+    return m.confidence == MAYBE and m.reason.startswith(HYPOTHESIS)
+
+
+def _only_a_title_can_confirm(text: str, spans: list[tuple[int, int]], layout: Layout,
+                              kept: list[Mention]) -> list[Mention]:
+    """Candidates the rules would drop but a real title may confirm, where no mention stands:
+    weak title-case runs ("read section 5.2.3 in the Alignment Risk Update") and whole heading
+    lines ("Why Should I Trust You?"). Always "maybe"; scored below QUERY_SCORE, so nothing but a
+    title match makes one a work."""
+    taken = [(m.start, m.end) for m in kept]
+    out: list[Mention] = []
+
+    def add(start: int, end: int, why: str) -> None:
+        if end > start and not any(a < end and start < b for a, b in taken):
+            taken.append((start, end))
+            out.append(Mention(None, text[start:end], start, end, "title", "", score=VERIFY_ONLY_SCORE,
+                               confidence=MAYBE, reason=f"{HYPOTHESIS}: {why}"))
+
+    for line in layout.lines:
+        if line.heading and not line.caption:
+            toks = _tokens(text, line.start, line.end)
+            if 2 <= len(toks) <= 20:
+                add(toks[0].start, toks[-1].end + (text[toks[-1].end:toks[-1].end + 1] == "?"), "a heading")
+    for s, e in spans:
+        for run in _runs(text, s, e):
+            if len(run) >= 2 and VERIFY_ONLY_SCORE <= _score_title(text, run, s) < MIN_SCORE:
+                add(run[0].start, run[-1].end, "a weak title-case run")
+        for start, end in _sentence_case_runs(text, s, e):
+            add(start, end, "a sentence-case span")
+    return out
+
+
+_SENTENCE_CASE_GAP = re.compile(r"\s+|\s*:\s+|-")
+
+
+def _sentence_case_runs(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    """"Sleeper agents: Training deceptive LLMs that persist through safety training" as a
+    sentence opens or inside it: a capitalised word, then lower-case words, acronyms and
+    numbers (a colon may start a capitalised subtitle), up to other punctuation or another
+    capitalised word. Five words at least, four of them content words (shorter ones need more
+    evidence than a title match anyway); the longest run from each start."""
+    toks = _tokens(text, a, b)
+    out = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if not (t.text[0].isupper() and (len(t.text) == 1 or t.text[1:].islower() or _is_acronymish(t.text))) \
+                or (i and not toks[i - 1].text.islower() and _gap(text, toks[i - 1], t).strip() == ""):
+            i += 1
+            continue
+        j = i + 1
+        while j < len(toks):
+            gap, nxt = _gap(text, toks[j - 1], toks[j]), toks[j].text
+            if not _SENTENCE_CASE_GAP.fullmatch(gap):
+                break
+            if ":" in gap:
+                if not nxt[0].isupper() or j - i < 2:
+                    break                 # "... said: see": a colon opens a subtitle, or nothing
+            elif not (nxt.islower() or nxt.isdigit() or _is_acronymish(nxt)):
+                break
+            j += 1
+        run = toks[i:j]
+        if 5 <= len(run) <= 24 and run[-1].text.lower() not in FUNCTION_WORDS \
+                and sum(x.text.lower() not in FUNCTION_WORDS for x in run) >= 4:
+            out.append((t.start, run[-1].end))
+        i = j
+    return out
 
 
 _LINE_TITLE_END = re.compile(r"\s+[([]|\s+by\s+[A-Z]|\s+[-\u2013\u2014]\s+|[.;]\s|[.;]?$|:\s+(?=[a-z])")
@@ -1345,4 +1425,4 @@ def read_text(path: Path) -> str:
 def listed(mentions: list[Mention], *, include_maybe: bool = False) -> list[Mention]:
     """The mentions kb acts on (confidence WORK); with ``include_maybe`` the ones a human
     should judge too."""
-    return [m for m in mentions if include_maybe or m.confidence == WORK]
+    return [m for m in mentions if m.confidence == WORK or (include_maybe and not is_hypothesis(m))]

@@ -29,9 +29,11 @@ from kb.grounding.mentions import (
     QUERY_SCORE,
     Mention,
     extract,
+    is_hypothesis,
     normalise,
     read_text,
 )
+from kb.grounding.verify import confirms, match_confirming, stored_matches, worth_checking
 from kb.store import Store, utc_now
 
 STATUSES = ("resolved", "ambiguous", "unresolved", "not-in-s2", "maybe", "rejected")
@@ -39,10 +41,13 @@ ACCEPT = 0.9            # similarity needed to accept a title
 ACCEPT_WEAK = 0.96      # ... for a candidate that does not look much like a title
 AMBIGUOUS = 0.75        # below ACCEPT but above this: kept with its candidates
 SEARCH_LIMIT = 10
-# A candidate the extractor listed as "maybe" becomes a work only on an almost exact title match,
-# and is rejected when the best match is nothing like it; in between it stays for a human.
-MAYBE_ACCEPT = 0.95
+# A candidate the extractor listed as "maybe" becomes a work only when a real title confirms it
+# (kb.grounding.verify), and is rejected when the best match is nothing like it; in between it
+# stays for a human.
 MAYBE_REJECT = 0.6
+# The cache's mark on a maybe the title match rejected: one request ever, but a trusted mention
+# of the same text is asked again.
+MAYBE_CHECK = "maybe-check"
 # At most this many "maybe" candidates of one run are weighed online (one request each).
 MAYBE_REQUESTS = 40
 # How many same-named authors the author route reads the papers of.
@@ -145,7 +150,8 @@ class Resolver:
         todo: dict[str, Mention] = {}
         for key, m in by_key.items():
             cached = self._cached(key) if self.use_cache else None
-            if cached is not None and cached.status == "maybe" and m.confidence != MAYBE:
+            if cached is not None and (cached.status == "maybe" or cached.resolved_by == MAYBE_CHECK) \
+                    and m.confidence != MAYBE:
                 cached = None             # weighed as a maybe before; trusted here
             if cached is not None:
                 outcomes[key] = cached
@@ -284,16 +290,23 @@ class Resolver:
                 named.note = "a maybe: a paper carries this name"
                 return named
             return Outcome("maybe", candidates=named.candidates, note=m.reason)
-        found = await self.client.match_title(m.surface)
-        sim = title_similarity(m.surface, found.get("title") or "") + _hint_bonus(m, found) \
-            if found and found.get("paperId") else 0.0
-        if found and found.get("paperId") and _title_starts(m.surface, found.get("title") or ""):
-            sim = max(sim, 1.0)       # a sentence-case span that ran on past its title: "<title> is subtle"
-        if sim >= MAYBE_ACCEPT:
-            return Outcome("resolved", found, found["paperId"], resolved_by="match",
-                           note=f"a maybe the title match confirmed ({sim:.2f})")
+        if self.store is not None and worth_checking(m):
+            stored = stored_matches(self.store, [m])
+            if stored and stored[0].get("paper_id"):
+                p = stored[0]
+                why = confirms(m, p.get("title") or "", year=p.get("year"), authors=p.get("authors") or [])
+                return Outcome("resolved", None, p["paper_id"], resolved_by="store",
+                               note=f"a maybe a title in the store confirmed: {why}")
+        paper, why, found, _ = await match_confirming(self.client, m)
+        if paper is not None:
+            return Outcome("resolved", paper, paper["paperId"], resolved_by="match",
+                           note=f"a maybe the title match confirmed: {why}")
+        if found is None:
+            return Outcome("rejected", resolved_by=MAYBE_CHECK, note="a maybe the title match found nothing for")
+        sim = title_similarity(m.surface, found.get("title") or "") + _hint_bonus(m, found)
         if sim < MAYBE_REJECT:
-            return Outcome("rejected", note=f"a maybe the title match found nothing like ({sim:.2f})")
+            return Outcome("rejected", resolved_by=MAYBE_CHECK,
+                           note=f"a maybe the title match found nothing like ({sim:.2f})")
         return Outcome("maybe", candidates=[_candidate(found, sim)],
                        note=f"{m.reason}; the title match is close but not enough ({sim:.2f})")
 
@@ -414,13 +427,6 @@ class Resolver:
         return Outcome("unresolved", note="no paper by these authors in that year on this topic")
 
 
-def _title_starts(span: str, title: str) -> bool:
-    """The span begins with the whole title (four words or more) and runs on for at most a
-    clause: the extractor could not tell where a sentence-case title ended."""
-    a, b = normalise(span).split(), normalise(title).split()
-    return len(b) >= 4 and a[:len(b)] == b and len(a) - len(b) <= 6
-
-
 def _topic_words(m: Mention) -> list[str]:
     """What the sentence around an author reference says the work is about: its content words,
     without the reference itself."""
@@ -468,7 +474,8 @@ def _store_outcomes(store: Store, outcomes: dict[str, Outcome], kinds: dict[str,
             "resolved_by = excluded.resolved_by, fetched_at = excluded.fetched_at",
             [(k, kinds.get(k, "title"), o.paper_id, o.status, json.dumps(o.candidates), o.resolved_by, now)
              for k, o in outcomes.items()
-             if not o.cached and (o.status != "rejected" or o.candidates or o.note == "no paper with this title")])
+             if not o.cached and (o.status != "rejected" or o.candidates or o.note == "no paper with this title"
+                                  or o.resolved_by == MAYBE_CHECK)])
     return {k: ids[o.paper_id] for k, o in outcomes.items() if o.status == "resolved" and o.paper_id in ids}
 
 
@@ -581,6 +588,8 @@ async def add_mentions(store: Store, client, groups: list[tuple[str, str, str, l
     for path, sha, kind, mentions in groups:
         doc = _document_id(store, path, sha, kind)
         rows = []
+        # a candidate only a real title could confirm is no mention when none did
+        mentions = [m for m in mentions if not (is_hypothesis(m) and outcomes[mention_key(m)].status != "resolved")]
         for m in mentions:
             key = mention_key(m)
             o = outcomes[key]
@@ -613,7 +622,7 @@ def _worth_weighing(maybes: list[Mention]) -> list[Mention]:
     """The "maybe" candidates an online check can settle: title shapes and coined names without
     an id (a model name used as a concept keeps its alias id and stays for a human), best first."""
     worth = [m for m in maybes if not m.id and not m.url and m.alias_kind not in ("book", "post")
-             and ((m.kind == "title" and m.score >= QUERY_SCORE) or (m.kind == "alias" and not m.alias_title)
+             and (worth_checking(m) or (m.kind == "alias" and not m.alias_title)
                   or (m.kind == "author-ref" and m.reason == "a name and a reporting verb"))]
     seen, out = set(), []
     for m in sorted(worth, key=lambda m: -m.score):

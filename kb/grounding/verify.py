@@ -1,0 +1,254 @@
+"""Confirming an uncertain candidate by a real title: the evidence offline rules cannot give.
+
+The extractor lists broad, low-confidence candidates ("maybe"): sentence-case spans, headings,
+quoted phrases, spans after cue words. Most are furniture or prose; a false candidate, though,
+rarely matches a real work's title word for word. So a maybe becomes a work when a paper's
+title is that span: normalised equal, equal to the title before its colon, a title the span
+runs on past ("<title> is subtle"), or, for a long span, equal but for a letter or two.
+
+Semantic Scholar's title match returns its best fuzzy match for anything, and it holds papers
+titled with almost any common phrase ("Deep Reinforcement Learning", "Turing machines",
+"Related Work"). So a match alone is trusted only for a span long and specific enough: a span
+of fewer than :data:`SPECIFIC_WORDS` content words also needs the sentence to agree (the
+paper's year or an author's surname next to it) or the text to mark it as a title (quotes, a
+cue word like "the paper"). Everything else stays a maybe for a human.
+
+Two sources of titles, the same test: the titles already in the user's store (offline, free;
+:func:`stored_matches`), and the API's title match (online; ``kb seed add``, ``kb mentions
+--online``).
+"""
+
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+
+from kb.errors import UsageError
+from kb.grounding.mentions import FUNCTION_WORDS, MAYBE, WORK, Mention, normalise
+
+# A span with this many content words (not function words) is specific enough that an exact
+# title match confirms it on its own.
+SPECIFIC_WORDS = 4
+# Spans of at least this many words may differ from the title by a letter or two (a plural, a
+# hyphen the normaliser kept, a typo) and still be the title.
+NEAR_WORDS = 6
+NEAR_RATIO = 0.95
+# How far past a title a sentence-case span may run and still be that title ("<title> is subtle").
+RUN_ON_WORDS = 6
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in normalise(text).split() if w not in FUNCTION_WORDS]
+
+
+def title_fit(span: str, title: str) -> str | None:
+    """How the span is this title, in words, or None when it is not (closely enough)."""
+    a, full = normalise(span).split(), normalise(title).split()
+    if not a or not full:
+        return None
+    main = normalise(title.split(":", 1)[0]).split() if ":" in title else []
+    if a == full:
+        return "the title word for word"
+    if main and a == main and len(main) >= 2:
+        return "the title before its colon"
+    if len(full) >= 4 and a[:len(full)] == full and len(a) - len(full) <= RUN_ON_WORDS:
+        return "the title, with the sentence running on"
+    if len(a) >= NEAR_WORDS and SequenceMatcher(None, " ".join(a), " ".join(full), autojunk=False).ratio() >= NEAR_RATIO:
+        return "the title but for a letter or two"
+    return None
+
+
+def _corroborated(m: Mention, year: int | None, authors: list[str]) -> str | None:
+    """What beside the match says a short span is this paper: one of its authors named in the
+    sentence, or its very year there while the text marks the span as a title (quotes, a cue
+    word, emphasis). A year alone is too weak: many papers share a generic title, one of them
+    in almost any year."""
+    own = set(normalise(m.surface).split())           # "Alan Turing" by someone named Turing: no evidence
+    surnames = {a.split()[-1] for a in authors if a and len(a.split()[-1]) > 2 and normalise(a.split()[-1]) not in own}
+    if any(re.search(rf"(?<![\w-]){re.escape(s)}(?![\w-])", m.sentence) for s in surnames):
+        return "an author is named in the sentence"
+    marked = "quoted" in m.reason or "cue" in m.reason or "emphasised" in m.reason
+    if marked and isinstance(year, int) and year in m.years:
+        return f"the text marks it as a title and gives its year ({year})"
+    return None
+
+
+def _held_by_sentence(m: Mention, title: str) -> bool:
+    """The sentence holds the whole title word for word, and the span lies inside it or runs
+    past it: the extractor cut the title short ("Large Language Models" of "Large Language
+    Models lack essential metacognition ...") or started it late."""
+    t, a = normalise(title), normalise(m.surface)
+    if not (t and a) or m.sentence.count(m.surface) != 1:
+        return False              # which occurrence is the mention's is not known
+    return f" {t} " in f" {normalise(m.sentence)} " and (f" {a} " in f" {t} " or f" {t} " in f" {a} ")
+
+
+def confirms(m: Mention, title: str, *, year: int | None = None, authors: list[str] = ()) -> str | None:
+    """Why the paper titled ``title`` confirms the candidate ``m``, or None when it does not."""
+    fit = title_fit(m.surface, title)
+    if fit is None and _held_by_sentence(m, title):
+        fit = "the title, which the sentence holds around it"
+    if fit is None:
+        return None
+    span_words = content_words(m.surface)
+    if fit in ("the title, with the sentence running on", "the title, which the sentence holds around it"):
+        span_words = content_words(title)
+    if len(span_words) >= SPECIFIC_WORDS:
+        return fit
+    why = _corroborated(m, year, list(authors))
+    return f"{fit}, and {why}" if why else None
+
+
+_CLAUSE_END = re.compile(r"[,;!?()\[\]\"\u201c\u201d]|[.:](?:\s|$)|\s[\u2013\u2014-]\s")
+
+
+def clause_around(m: Mention) -> str | None:
+    """The clause of the sentence the span sits in, up to the punctuation either side, when it
+    is longer than the span: the text a clipped title may fill."""
+    at = m.sentence.find(m.surface)
+    if at < 0 or m.sentence.count(m.surface) != 1:
+        return None
+    before = [x.end() for x in _CLAUSE_END.finditer(m.sentence, 0, at)]
+    start = before[-1] if before else 0
+    after = _CLAUSE_END.search(m.sentence, at + len(m.surface))
+    clause = m.sentence[start:after.start() if after else len(m.sentence)].strip()
+    if normalise(clause) == m.norm or not 2 <= len(clause.split()) <= 24:
+        return None
+    return clause
+
+
+def worth_checking(m: Mention) -> bool:
+    """A maybe a title could settle: a title-shaped span of two words or more (one word only
+    when quoted), without an id or a link target (those are decided already)."""
+    if m.confidence != MAYBE or m.kind != "title" or m.id or m.url or m.alias_kind:
+        return False
+    words = normalise(m.surface).split()
+    return 2 <= len(words) <= 30 or (len(words) == 1 and "quoted" in m.reason and len(words[0]) >= 4)
+
+
+def accept(m: Mention, why: str, where: str) -> Mention:
+    """Make the maybe a work, saying which title confirmed it and where it was found."""
+    m.confidence = WORK
+    m.reason = f"{m.reason}; confirmed: {why} ({where})"
+    return m
+
+
+def stored_matches(store, mentions: list[Mention]) -> dict[int, dict]:
+    """The maybes whose span is the title of a paper already in the store, by their index in
+    ``mentions``: a phrase search of the store's titles, offline and cheap."""
+    from kb.knowledge.query import PaperFilter
+    from kb.knowledge.search import search_papers
+
+    out: dict[int, dict] = {}
+    asked: dict[str, list[dict]] = {}
+    for i, m in enumerate(mentions):
+        if not worth_checking(m):
+            continue
+        words = normalise(m.surface).split()
+        key = " ".join(words)
+        if key not in asked:
+            try:
+                asked[key] = search_papers(store, 'title:"' + key + '"', PaperFilter(sort="relevance", limit=5))
+            except UsageError:            # a phrase the search syntax cannot hold: no evidence
+                asked[key] = []
+        for p in asked[key]:
+            if confirms(m, p.get("title") or "", year=p.get("year"), authors=_author_names(p)):
+                out[i] = p
+                break
+    return out
+
+
+def _author_names(paper: dict) -> list[str]:
+    authors = paper.get("authors") or []
+    if isinstance(authors, str):
+        return [authors]
+    return [(a or {}).get("name") or "" if isinstance(a, dict) else str(a) for a in authors]
+
+
+def check_stored(store, mentions: list[Mention]) -> list[Mention]:
+    """Confirm the maybes whose span is a title the store already holds (in place)."""
+    for i, p in stored_matches(store, mentions).items():
+        m = mentions[i]
+        accept(m, confirms(m, p.get("title") or "", year=p.get("year"), authors=_author_names(p)) or "",
+               f"in the store: #{p.get('id')}")
+    return mentions
+
+
+_PART_SEPARATOR = re.compile(r"\s*:\s+|\s+[|\u2013\u2014-]\s+")
+
+
+def title_parts(span: str) -> list[str]:
+    """The parts of a span that joins a title to words a page added ("<title>: CoastRunners
+    Boat Example", "Enterprise AI Analysis: <title>"), longest first: each specific enough to
+    be confirmed alone."""
+    pieces = _PART_SEPARATOR.split(span)
+    if len(pieces) < 2:
+        return []
+    return sorted((p for p in pieces if len(content_words(p)) >= SPECIFIC_WORDS), key=len, reverse=True)
+
+
+async def match_confirming(client, m: Mention, *, budget: int = 3) -> tuple[dict | None, str | None, dict | None, int]:
+    """Ask the API's title match for the span, then for its parts: (the confirming paper, why,
+    the best answer seen, requests made)."""
+    first = None
+    asked = 0
+    queries = [m.surface] + title_parts(m.surface)
+    clause = clause_around(m)
+    if clause:
+        queries.append(clause)
+    for query in list(dict.fromkeys(queries))[:budget]:
+        found = await client.match_title(query)
+        asked += 1
+        if not (found and found.get("paperId")):
+            continue
+        first = first or found
+        part = m if query in (m.surface, clause) else Mention(m.file, query, m.start, m.end, m.kind, m.sentence,
+                                                              score=m.score, reason=m.reason, years=m.years)
+        why = confirms(part, found.get("title") or "", year=found.get("year"), authors=_author_names(found))
+        if why:
+            return found, why if part is m else f"a part of it is {why}", found, asked
+    return None, None, first, asked
+
+
+async def check_online(client, mentions: list[Mention], *, budget: int) -> int:
+    """Confirm maybes by the API's title match (in place), best candidates first, at most
+    ``budget`` distinct candidates (up to three requests each); the number of requests made."""
+    todo = sorted((m for m in mentions if worth_checking(m)), key=lambda m: -m.score)
+    answers: dict[str, tuple[dict | None, str | None]] = {}
+    spent = 0
+    for m in todo:
+        if m.norm not in answers:
+            if len(answers) >= budget:
+                break
+            paper, why, _, asked = await match_confirming(client, m)
+            spent += asked
+            answers[m.norm] = (paper, why)
+        paper, why = answers[m.norm]
+        if paper is not None:
+            accept(m, why, f"Semantic Scholar: {paper.get('title')}")
+    return spent
+
+
+def verify_mentions(mentions: list[Mention], *, store=None, settings=None, budget: int = 0) -> dict:
+    """`kb mentions`: confirm maybes by the titles already in ``store`` (offline) and, given
+    ``settings``, by Semantic Scholar's title match (at most ``budget`` requests). Changes the
+    mentions in place; returns how many each source confirmed and the requests made."""
+    import asyncio
+
+    def works() -> int:
+        return sum(m.confidence == WORK for m in mentions)
+
+    before = works()
+    if store is not None:
+        check_stored(store, mentions)
+    in_store = works() - before
+    requests = 0
+    if settings is not None:
+        from kb.sources.s2.client import S2Client
+
+        async def run() -> int:
+            async with S2Client(settings) as client:
+                return await check_online(client, mentions, budget=budget)
+
+        requests = asyncio.run(run())
+    return {"confirmed_in_store": in_store, "confirmed_online": works() - before - in_store, "requests": requests}
