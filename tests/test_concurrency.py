@@ -176,17 +176,24 @@ def _reader_checks(db: Path) -> dict:
     return {"papers": papers, "edges": edges}
 
 
-def test_many_readers_during_a_crawl_see_a_consistent_store(store_target, graph, reference, tmp_path):
+@pytest.fixture()
+def reader_zygotes(tmp_path):
+    """Two zygotes that fork the reader commands, at a lower CPU priority: readers read all
+    through the crawl (while it waits on the stand-in, and on the other core) without taking the
+    crawl's CPU (two busy readers of fresh interpreters took two thirds of it and tripled its
+    time)."""
+    zygotes = [Zygote(tmp_path / f"zygote{k}", nice=5) for k in range(2)]
+    yield zygotes
+    for z in zygotes:
+        z.close()
+
+
+def test_many_readers_during_a_crawl_see_a_consistent_store(store_target, graph, reference, reader_zygotes):
     corpus, seeds = graph
     db = store_target
     plant_seeds(db, corpus, seeds)
     failures: list = []
     reads = {"commands": 0, "snapshots": 0}
-    # Each reader is a kb process forked from a zygote that imported the CLI already, at a lower
-    # CPU priority: readers read all through the crawl (while it waits on the stand-in, and on
-    # the other core) without taking the crawl's CPU (two busy readers of fresh interpreters
-    # took two thirds of it and tripled its time).
-    zygotes = [Zygote(tmp_path / f"zygote{k}", nice=5) for k in range(2)]
     with StandIn(corpus) as server:
         env = kb_env(db, server.url, KB_RATE="30")  # a crawl of about two seconds
         crawl = start_kb(*CRAWL, env=env)
@@ -197,7 +204,7 @@ def test_many_readers_during_a_crawl_see_a_consistent_store(store_target, graph,
             i = offset
             while crawl.poll() is None:
                 args = READERS[i % len(READERS)]
-                proc = zygotes[offset].run(*args, env=reader_env)
+                proc = reader_zygotes[offset].run(*args, env=reader_env)
                 out, err = text(proc)
                 if args[0] == "new" and proc.returncode == 4 and err.startswith(NO_FINISHED_RUN) \
                         and err.count("\n") == 1:
@@ -221,8 +228,6 @@ def test_many_readers_during_a_crawl_see_a_consistent_store(store_target, graph,
             time.sleep(0.01)
         for t in threads:
             t.join(timeout=120)
-        for z in zygotes:
-            z.close()
         out, err = crawl.communicate(timeout=120)
     assert crawl.returncode == 0, err[-2000:]
     assert not failures, failures[:3]
