@@ -57,12 +57,13 @@ class Zygote:
     already imported the CLI (tests/kb_zygote.py): same argv, environment, directory, streams
     and exit code as a real run, without paying interpreter start-up each time."""
 
-    def __init__(self, scratch: Path):
+    def __init__(self, scratch: Path, *, nice: int = 0):
+        """``nice``: the zygote's (and so every command's) CPU priority is lowered by this much."""
         self.scratch = Path(scratch)
         self.scratch.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "kb_zygote.py")],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                                     cwd=str(ROOT))
+                                     cwd=str(ROOT), preexec_fn=(lambda: os.nice(nice)) if nice else None)
         self.count = 0
 
     def run(self, *args: str, env: dict, cwd: Path | None = None,

@@ -53,7 +53,7 @@ def world(tmp_path_factory, zygote):
                  ["tag", "add", seeds[0], "interpretability"],
                  ["job", "add", "nightly", "--older-than", "0s"],
                  ["alias", "add", "The Seed Paper", "--id", seeds[0]]):
-        proc = run_kb(*args, env=env, cwd=tmp)
+        proc = zygote.run(*args, env=env, cwd=tmp)
         assert proc.returncode == 0, (args, text(proc))
     (tmp / "notes.txt").write_text("We build on Toy Models of Superposition (Elhage et al., 2022).\n")
     (tmp / "a-directory").mkdir()

@@ -16,7 +16,7 @@ import pytest
 from crawl_helpers import plant_seeds, snapshot
 from kb.store.locking import lock_path, writer_lock
 from kb.standin.server import StandIn
-from reliability_helpers import (two_seed_graph, uninterrupted_crawl, assert_one_clear_line, check_store, connect_any,
+from reliability_helpers import (Zygote, two_seed_graph, uninterrupted_crawl, assert_one_clear_line, check_store, connect_any,
                                  copy_store, copy_themes, frontier_snapshot, is_postgres, kb_env,
                                  orphan_checks, record, run_kb, start_kb, text, wait_until)
 
@@ -129,6 +129,7 @@ def test_a_crawl_is_refused_or_waits_while_tag_auto_runs_and_readers_see_all_or_
         while tagger.poll() is None:  # readers: the tags of before, or all of the new ones
             seen.add(_tag_counts(db))
             reads += 1
+            time.sleep(0.002)  # still hundreds of reads, without a busy loop taking the tagger's core
         assert tagger.wait(timeout=120) == 0
         after = _tag_counts(db)
         assert seen <= {before, after}, seen
@@ -151,6 +152,9 @@ READERS = [
     ["new", "--format", "json"],
     ["list", "show", "--json"],
 ]
+#: `kb new` lists what the last finished run added; before the store's first run has finished it
+#: says so in this one line (exit 4), which readers that run while that run is going may see.
+NO_FINISHED_RUN = "kb: error: no run has added papers yet"
 
 
 def _reader_checks(db: Path) -> dict:
@@ -172,7 +176,19 @@ def _reader_checks(db: Path) -> dict:
     return {"papers": papers, "edges": edges}
 
 
-def test_many_readers_during_a_crawl_see_a_consistent_store(store_target, graph, reference):
+@pytest.fixture()
+def reader_zygotes(tmp_path):
+    """Two zygotes that fork the reader commands, at a lower CPU priority: readers read all
+    through the crawl (while it waits on the stand-in, and on the other core) without taking the
+    crawl's CPU (two busy readers of fresh interpreters took two thirds of it and tripled its
+    time)."""
+    zygotes = [Zygote(tmp_path / f"zygote{k}", nice=5) for k in range(2)]
+    yield zygotes
+    for z in zygotes:
+        z.close()
+
+
+def test_many_readers_during_a_crawl_see_a_consistent_store(store_target, graph, reference, reader_zygotes):
     corpus, seeds = graph
     db = store_target
     plant_seeds(db, corpus, seeds)
@@ -188,9 +204,12 @@ def test_many_readers_during_a_crawl_see_a_consistent_store(store_target, graph,
             i = offset
             while crawl.poll() is None:
                 args = READERS[i % len(READERS)]
-                proc = run_kb(*args, env=reader_env)
+                proc = reader_zygotes[offset].run(*args, env=reader_env)
                 out, err = text(proc)
-                if proc.returncode != 0 or "Traceback" in err:
+                if args[0] == "new" and proc.returncode == 4 and err.startswith(NO_FINISHED_RUN) \
+                        and err.count("\n") == 1:
+                    pass  # the store's first run is still going: nothing to compare with yet
+                elif proc.returncode != 0 or "Traceback" in err:
                     failures.append((args, proc.returncode, err[-500:]))
                 elif "--json" in args or "json" in args:
                     json.loads(out)

@@ -197,16 +197,25 @@ KILL_TRIALS = int(os.environ.get("KB_KILL_TRIALS", "4"))
 PG_KILL_TRIALS = 1  # PostgreSQL's own recovery is not under test; kb's commit boundaries are
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_kill_minus_nine_then_resume_gives_the_same_store(make_target, graph, backend):
+@pytest.fixture(scope="module")
+def uninterrupted(graph, tmp_path_factory):
+    """The store of a crawl of ``graph`` that nothing interrupted, and the requests it took:
+    what every killed-and-resumed crawl must end with (one for both backends)."""
     corpus, seeds = graph
-    reference = make_target("sqlite", "ref")
+    reference = tmp_path_factory.mktemp("uninterrupted") / "kb.sqlite"
+    with StandIn(corpus) as server:
+        plant_seeds(reference, corpus, seeds)
+        run_crawl(reference, server.url, CrawlBudget(depth=2, max_requests=None))
+        return snapshot(reference), len(server.log)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_kill_minus_nine_then_resume_gives_the_same_store(make_target, graph, uninterrupted, backend):
+    corpus, seeds = graph
+    expected, total = uninterrupted
     budget = CrawlBudget(depth=2, max_requests=None)
     rng = random.Random(99)
     with StandIn(corpus) as server:
-        plant_seeds(reference, corpus, seeds)
-        run_crawl(reference, server.url, budget)
-        total = len(server.log)
         for trial in range(KILL_TRIALS if backend == "sqlite" else PG_KILL_TRIALS):
             db = make_target(backend, f"kill{trial}")
             plant_seeds(db, corpus, seeds)
@@ -224,7 +233,7 @@ def test_kill_minus_nine_then_resume_gives_the_same_store(make_target, graph, ba
             check_store(db)
             report = run_crawl(db, server.url, budget)
             assert report.status == "completed"
-            assert snapshot(db) == snapshot(reference), f"trial {trial}, killed after {kill_after} requests"
+            assert snapshot(db) == expected, f"trial {trial}, killed after {kill_after} requests"
             with Store(db) as store:
                 statuses = [r[0] for r in store.conn.execute("SELECT status FROM crawl_run ORDER BY id")]
             assert statuses[-1] == "completed" and "running" not in statuses

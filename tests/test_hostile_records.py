@@ -27,7 +27,7 @@ import pytest
 
 from kb.sources.s2.parse import MAX_TEXT
 from reliability_helpers import (Zygote, assert_one_clear_line, check_store, crawled_store_with_citers,
-                                 files_under, kb_env, record, run_kb, text)
+                                 files_under, kb_env, record, text)
 
 
 @pytest.fixture(scope="module")
@@ -159,10 +159,10 @@ def hostile(tmp_path_factory):
         records.append(fields)
     db, ids = crawled_store_with_citers(tmp, records, corpus_size=200, corpus_seed=37, max_citers=10)
     env = kb_env(db, tmp=tmp)
-    assert run_kb("list", "create", "hostile", env=env).returncode == 0
-    for pid in ids:
-        assert run_kb("list", "add", "hostile", pid, env=env).returncode == 0
     z = Zygote(tmp_path_factory.mktemp("zygote"))
+    assert z.run("list", "create", "hostile", env=env).returncode == 0
+    for pid in ids:
+        assert z.run("list", "add", "hostile", pid, env=env).returncode == 0
     yield tmp, db, ids, env, z
     z.close()
 

@@ -26,7 +26,7 @@ from kb.sources.s2.client import S2Client
 from kb.standin.generate import generate_corpus
 from kb.standin.server import StandIn
 from reliability_helpers import (SECRET, Zygote, assert_one_clear_line, check_store, copy_themes,
-                                 crawled_store_with_citers, files_under, kb_env, record, run_kb, text)
+                                 crawled_store_with_citers, files_under, kb_env, record, text)
 
 
 # -- the API key -----------------------------------------------------------------------------------
@@ -43,11 +43,19 @@ def keyed(tmp_path_factory):
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def zygote(tmp_path_factory):
+    """The ~45 kb processes of the main test, forked from one that imported the CLI already."""
+    z = Zygote(tmp_path_factory.mktemp("zygote"))
+    yield z
+    z.close()
+
+
 def _all_bytes(directory: Path) -> dict[str, bytes]:
     return {str(p): p.read_bytes() for p in directory.rglob("*") if p.is_file()}
 
 
-def test_the_api_key_never_appears_in_store_logs_exports_or_output(keyed):
+def test_the_api_key_never_appears_in_store_logs_exports_or_output(keyed, zygote):
     tmp, corpus, seeds, server = keyed
     db = tmp / "store" / "kb.sqlite"
     db.parent.mkdir()
@@ -80,19 +88,19 @@ def test_the_api_key_never_appears_in_store_logs_exports_or_output(keyed):
     ]
     outputs = []
     for args in commands:
-        proc = run_kb(*args, env=env, cwd=tmp)
+        proc = zygote.run(*args, env=env, cwd=tmp)
         o, e = text(proc)
         assert "Traceback" not in e, (args, e[-1500:])
         outputs.append((args, proc.stdout + proc.stderr))
     # Failing requests: a 5xx storm, and the API refusing this very key (403).
     server.set_faults(rate_503=1.0)
-    failing = [run_kb("-vv", "crawl", "--refresh", "--older-than", "0s", "--json", env=dict(env, KB_MAX_ATTEMPTS="2"),
+    failing = [zygote.run("-vv", "crawl", "--refresh", "--older-than", "0s", "--json", env=dict(env, KB_MAX_ATTEMPTS="2"),
                       cwd=tmp)]
     server.set_faults(None)
     server.set_api_key("a-different-key")
-    failing += [run_kb("-vv", "seed", "add", "--title", "Some Paper", env=env, cwd=tmp),
-                run_kb("-vv", "crawl", "--refresh", "--older-than", "0s", "--json", env=env, cwd=tmp),
-                run_kb("-vv", "job", "run", "nightly", "--json", env=env, cwd=tmp)]
+    failing += [zygote.run("-vv", "seed", "add", "--title", "Some Paper", env=env, cwd=tmp),
+                zygote.run("-vv", "crawl", "--refresh", "--older-than", "0s", "--json", env=env, cwd=tmp),
+                zygote.run("-vv", "job", "run", "nightly", "--json", env=env, cwd=tmp)]
     server.set_api_key(SECRET)
     assert [p.returncode for p in failing] == [7, 8, 8, 11]
     outputs += [(p.args, p.stdout + p.stderr) for p in failing]
