@@ -439,11 +439,19 @@ def linear_svm(X, y, weights, C: float) -> Linear:
     column of the feature space on every pass, and the training rows of a theme use a few
     thousand of the 2^20 hashed columns (3-4x faster; the same weights to the solver's tolerance)."""
     import numpy as np
+    from scipy.sparse import csr_matrix
     from sklearn.svm import LinearSVC
 
-    cols = np.unique(X.indices)
+    X = X.tocsr()
+    # The same matrix as X[:, np.unique(X.indices)], built by renumbering the columns: sorting
+    # the indices and scipy's column indexing took a third of each fit.
+    in_use = np.zeros(X.shape[1], dtype=bool)
+    in_use[X.indices] = True
+    cols = np.flatnonzero(in_use)
+    renumbered = (np.cumsum(in_use, dtype=np.int32) - 1)[X.indices]
+    used = csr_matrix((X.data, renumbered, X.indptr), shape=(X.shape[0], len(cols)))
     clf = LinearSVC(C=C, class_weight="balanced", max_iter=5000, tol=1e-4, dual="auto", random_state=0)
-    clf.fit(X[:, cols], y, sample_weight=weights)
+    clf.fit(used, y, sample_weight=weights)
     coef = np.zeros(X.shape[1])
     coef[cols] = clf.coef_.ravel()
     return Linear(coef, float(clf.intercept_[0]))
