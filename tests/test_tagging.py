@@ -627,3 +627,40 @@ def test_the_embedding_signal_moves_a_paper_towards_the_theme_its_vector_sits_wi
     result = invoke("show", f"#{near}", db=tmp_path / "kb.sqlite", terminal_width=200)
     assert result.exit_code == 0, result.output
     assert "embedding 0." in result.output
+
+
+def test_the_embedding_signal_does_not_depend_on_the_order_papers_arrived_in(tmp_path, monkeypatch):
+    """A resumed crawl stores the same papers under other store ids. The signal's two halves
+    once followed store id parity, and a crawl killed and resumed ended with other tags."""
+    import numpy as np
+
+    from kb.standin.embedding import paper_vector
+
+    path = tmp_path / "themes.toml"
+    path.write_text(TAXONOMY.replace("model = 0.0", "model = -0.6"), encoding="utf-8")
+    monkeypatch.setenv("KB_THEMES", str(path))
+    taxonomy = load_taxonomy(path)
+    papers = [(f"Reward models for agents {i}", "reinforcement learning with a reward model", "rlhf")
+              for i in range(12)]
+    papers += [(f"Plain paper {i}", FILLER, ["speech", "vision", "biology"][i % 3]) for i in range(60)]
+    papers += [(f"Models for agents {i}", None, ["rlhf", "speech"][i % 2]) for i in range(10)]
+    records = [PaperRecord(paper_id=sha(t), title=t, abstract=a, year=2020, detail_level=2,
+                           embedding=np.array(paper_vector(t, topic), dtype="<f2").tobytes())
+               for t, a, topic in papers]
+
+    def tags_when_stored(order, name):
+        store = Store(tmp_path / name)
+        for record in order:  # one at a time: each gets the next store id
+            store.upsert_papers([record])
+        auto_tag(store, taxonomy, sources=["rule", "model"], settings=ModelSettings())
+        got = store.conn.execute(
+            "SELECT p.paper_id, t.theme, t.source, t.score FROM paper_theme t JOIN paper p ON p.id = t.paper"
+        ).fetchall()
+        store.close()
+        return sorted(tuple(r) for r in got)
+
+    forward = tags_when_stored(records, "forward.sqlite")
+    assert any(source == "model" for _, _, source, _ in forward)
+    # Reversed would only swap the two halves' names when the count is even; shuffled splits them otherwise.
+    shuffled = [records[i] for i in np.random.default_rng(7).permutation(len(records))]
+    assert tags_when_stored(shuffled, "shuffled.sqlite") == forward

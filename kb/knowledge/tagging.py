@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -313,6 +314,9 @@ class Texts:
     ids: list[int]
     titles: list[str]
     bodies: list[str]
+    #: Each paper's half for the embedding signal (see theme_vectors.fit), from its Semantic
+    #: Scholar id: store ids follow arrival order, which a resumed crawl changes.
+    halves: list[int] = field(default_factory=list)
 
     def joined(self) -> "JoinedTexts":
         return JoinedTexts(self)
@@ -338,14 +342,15 @@ def load_texts(store, paper_ids: Iterable[int] | None = None) -> Texts:
     Ordered by Semantic Scholar id, not store id: store ids follow the order in which pages
     happened to arrive, and the models' negative sampling follows row order, so a resumed or
     re-run crawl of the same graph must give the same rows to end with the same tags."""
-    sql = "SELECT id, title, abstract, tldr FROM paper WHERE title IS NOT NULL"
+    sql = "SELECT id, title, abstract, tldr, paper_id FROM paper WHERE title IS NOT NULL"
     if paper_ids is None:
         rows = store.conn.execute(sql + " ORDER BY paper_id").fetchall()
     else:
         rows = store.conn.execute(sql + " AND id IN (SELECT value FROM json_each(?)) ORDER BY paper_id",
                                   (json.dumps([int(i) for i in paper_ids]),)).fetchall()
     return Texts(ids=[r[0] for r in rows], titles=[r[1] or "" for r in rows],
-                 bodies=[" ".join(x for x in (r[2], r[3]) if x) for r in rows])
+                 bodies=[" ".join(x for x in (r[2], r[3]) if x) for r in rows],
+                 halves=[zlib.crc32(r[4].encode()) & 1 for r in rows])
 
 
 def rule_matrix(texts: Texts, taxonomy: Taxonomy):
@@ -606,10 +611,10 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
         accept_model = model_accepts()
         halves = None
         if cached is None:
-            fitted = theme_vectors.fit(store, texts.ids, (accepted | accept_model | manual_pos) & ~neg)
+            fitted = theme_vectors.fit(store, texts.ids, texts.halves, (accepted | accept_model | manual_pos) & ~neg)
             model.directions, halves = fitted if fitted is not None else (None, None)
         if model.directions is not None:
-            vectors = theme_vectors.score(store, texts.ids, model.directions, halves=halves,
+            vectors = theme_vectors.score(store, texts.ids, model.directions, halves=halves, row_halves=texts.halves,
                                           by_id=cached is not None)
             combined += theme_vectors.shift(vectors)
             accept_model = model_accepts()

@@ -129,25 +129,22 @@ class Moments:
                                spans.astype(np.float32), usable)
 
 
-def half_of(ids):
-    """Which half a store id falls in (its parity): each half's papers are scored by the
-    regression fitted on the other half, so a paper's own tag never confirms itself."""
-    return ids % 2
-
-
-def fit(store, paper_ids, tagged, ridge: float = RIDGE):
+def fit(store, paper_ids, row_halves, tagged, ridge: float = RIDGE):
     """(the regression on every vectored paper, the two regressions on each half) from one pass
     over the store's vectors, or None when too few papers have one; ``tagged`` is (papers x
-    themes) for ``paper_ids`` (store ids)."""
+    themes) for ``paper_ids`` (store ids), and ``row_halves`` says which half (0 or 1) each is
+    in: each half's papers are scored by the regression fitted on the other half, so a paper's
+    own tag never confirms itself."""
     import numpy as np
 
     from kb.knowledge.embeddings import unit_chunks
 
     rows = Rows(paper_ids)
+    row_halves = np.asarray(row_halves, dtype=np.int8)
     halves = [Moments.zero(tagged.shape[1]), Moments.zero(tagged.shape[1])]
     for ids, matrix in unit_chunks(store):
         at, known = rows.of(ids)
-        half = half_of(ids[known])
+        half = row_halves[at]
         vectors, labels = matrix[known], tagged[at].astype(np.float32)
         for h in (0, 1):
             if (half == h).any():
@@ -158,16 +155,19 @@ def fit(store, paper_ids, tagged, ridge: float = RIDGE):
     return whole.regression(ridge), [m.regression(ridge) for m in halves]
 
 
-def score(store, paper_ids, directions: ThemeDirections, *, halves=None, by_id: bool = False):
+def score(store, paper_ids, directions: ThemeDirections, *, halves=None, row_halves=None,
+          by_id: bool = False):
     """(papers x themes) scores of ``paper_ids`` (store ids), NaN for a paper without a
     vector. With ``halves`` (the regressions :func:`fit` made on each half), a paper is scored
-    by the one fitted on the other half. ``by_id``: they are a few papers of a big store; their
+    by the one fitted on the other half (``row_halves`` as in :func:`fit`). ``by_id``: they are a few papers of a big store; their
     vectors are read by id instead of in one pass over all of them."""
     import numpy as np
 
     from kb.knowledge.embeddings import unit_chunks, vectors_of
 
     rows = Rows(paper_ids)
+    if halves is not None:
+        row_halves = np.asarray(row_halves, dtype=np.int8)
     out = np.full((len(paper_ids), directions.directions.shape[0]), np.nan, dtype=np.float32)
     if by_id:
         found = vectors_of(store, paper_ids)
@@ -182,7 +182,7 @@ def score(store, paper_ids, directions: ThemeDirections, *, halves=None, by_id: 
         if halves is None:
             out[at] = directions.scores(matrix[known])
             continue
-        half = half_of(ids[known])
+        half = row_halves[at]
         for h in (0, 1):
             mine = half == h
             if mine.any():
