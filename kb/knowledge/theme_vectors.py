@@ -159,8 +159,8 @@ def score(store, paper_ids, directions: ThemeDirections, *, halves=None, row_hal
           by_id: bool = False):
     """(papers x themes) scores of ``paper_ids`` (store ids), NaN for a paper without a
     vector. With ``halves`` (the regressions :func:`fit` made on each half), a paper is scored
-    by the one fitted on the other half (``row_halves`` as in :func:`fit`). ``by_id``: they are a few papers of a big store; their
-    vectors are read by id instead of in one pass over all of them."""
+    by the one fitted on the other half (``row_halves`` as in :func:`fit`). ``by_id``: they are
+    a few papers of a big store; their vectors are read by id instead of in one pass over all of them."""
     import numpy as np
 
     from kb.knowledge.embeddings import unit_chunks, vectors_of
