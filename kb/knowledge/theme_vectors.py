@@ -36,7 +36,7 @@ class ThemeDirections:
     """Per theme: the regression's weights, and where the untagged and the tagged papers' means
     fall along them; ``usable``: the theme had enough vectored papers."""
 
-    directions: object     # (themes x 768) float32
+    directions: object     # (themes x 768) float64
     offsets: object        # (themes,) the rest's mean along the direction
     spans: object          # (themes,) the theme's mean minus the rest's, along the direction
     usable: object         # (themes,) bool
@@ -46,9 +46,9 @@ class ThemeDirections:
         theme is not usable."""
         import numpy as np
 
-        out = (vectors @ self.directions.T - self.offsets) / self.spans
+        out = (vectors.astype(np.float64) @ self.directions.T - self.offsets) / self.spans
         out[:, ~self.usable] = np.nan
-        return out.astype(np.float32)
+        return out
 
     def as_arrays(self) -> dict:
         return {"v_directions": self.directions, "v_offsets": self.offsets, "v_spans": self.spans,
@@ -100,6 +100,11 @@ class Moments:
                    np.zeros((k, EMBEDDING_DIM)), 0, np.zeros(k, dtype=np.int64))
 
     def add(self, vectors, labels) -> None:
+        # In float64: the papers come in chunks of store ids, which a resumed crawl assigns
+        # differently, and float32 sums of other chunks moved scores in their 4th decimal.
+        import numpy as np
+
+        vectors, labels = vectors.astype(np.float64), labels.astype(np.float64)
         self.total += vectors.sum(axis=0)
         self.second += vectors.T @ vectors
         self.positive += labels.T @ vectors
@@ -125,8 +130,7 @@ class Moments:
         spans = np.einsum("ij,ij->i", theme_mean, directions) - offsets
         usable &= spans > 1e-9
         spans[~usable] = 1.0
-        return ThemeDirections(directions.astype(np.float32), offsets.astype(np.float32),
-                               spans.astype(np.float32), usable)
+        return ThemeDirections(directions, offsets, spans, usable)
 
 
 def fit(store, paper_ids, row_halves, tagged, ridge: float = RIDGE):
@@ -168,7 +172,7 @@ def score(store, paper_ids, directions: ThemeDirections, *, halves=None, row_hal
     rows = Rows(paper_ids)
     if halves is not None:
         row_halves = np.asarray(row_halves, dtype=np.int8)
-    out = np.full((len(paper_ids), directions.directions.shape[0]), np.nan, dtype=np.float32)
+    out = np.full((len(paper_ids), directions.directions.shape[0]), np.nan)
     if by_id:
         found = vectors_of(store, paper_ids)
         chunks = [(np.array(list(found), dtype=np.int64),
