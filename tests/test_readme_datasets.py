@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_readme import README, readme_parts, readme_world, run_as_written
+from tests.test_readme import assert_part_runs_as_written, readme_world
 
 
 @pytest.fixture(scope="module")
@@ -15,9 +15,7 @@ def empty_store(tmp_path_factory):
 
 
 def test_every_readme_datasets_command_runs_as_written(empty_store, kb_cli, monkeypatch):
-    _, datasets = readme_parts(README.read_text(encoding="utf-8"))
-    failures = run_as_written(datasets, empty_store, kb_cli, monkeypatch)
-    assert not failures, "README commands that fail:\n" + "\n".join(failures)
+    assert_part_runs_as_written(1, empty_store, kb_cli, monkeypatch)
     db = empty_store[0]
     from kb.store import Store
 
