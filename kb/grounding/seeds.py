@@ -33,7 +33,7 @@ from kb.grounding.mentions import (
     normalise,
     read_text,
 )
-from kb.grounding.verify import confirms, match_confirming, stored_matches, worth_checking
+from kb.grounding.verify import match_confirming, stored_matches, worth_checking
 from kb.store import Store, utc_now
 
 STATUSES = ("resolved", "ambiguous", "unresolved", "not-in-s2", "maybe", "rejected")
@@ -292,9 +292,8 @@ class Resolver:
             return Outcome("maybe", candidates=named.candidates, note=m.reason)
         if self.store is not None and worth_checking(m):
             stored = stored_matches(self.store, [m])
-            if stored and stored[0].get("paper_id"):
-                p = stored[0]
-                why = confirms(m, p.get("title") or "", year=p.get("year"), authors=p.get("authors") or [])
+            if stored and stored[0][0].get("paper_id"):
+                p, why = stored[0]
                 return Outcome("resolved", None, p["paper_id"], resolved_by="store",
                                note=f"a maybe a title in the store confirmed: {why}")
         paper, why, found, _ = await match_confirming(self.client, m)

@@ -133,9 +133,10 @@ def accept(m: Mention, why: str, where: str) -> Mention:
     return m
 
 
-def stored_matches(store, mentions: list[Mention]) -> dict[int, dict]:
+def stored_matches(store, mentions: list[Mention]) -> dict[int, tuple[dict, str]]:
     """The maybes whose span is the title of a paper already in the store, by their index in
-    ``mentions``: a phrase search of the store's titles, offline and cheap."""
+    ``mentions``: (the paper, why it confirms the span), from a phrase search of the store's
+    titles, offline and cheap."""
     from kb.knowledge.query import PaperFilter
     from kb.knowledge.search import search_papers
 
@@ -152,8 +153,9 @@ def stored_matches(store, mentions: list[Mention]) -> dict[int, dict]:
             except UsageError:            # a phrase the search syntax cannot hold: no evidence
                 asked[key] = []
         for p in asked[key]:
-            if confirms(m, p.get("title") or "", year=p.get("year"), authors=_author_names(p)):
-                out[i] = p
+            why = confirms(m, p.get("title") or "", year=p.get("year"), authors=_author_names(p))
+            if why:
+                out[i] = (p, why)
                 break
     return out
 
@@ -167,10 +169,8 @@ def _author_names(paper: dict) -> list[str]:
 
 def check_stored(store, mentions: list[Mention]) -> list[Mention]:
     """Confirm the maybes whose span is a title the store already holds (in place)."""
-    for i, p in stored_matches(store, mentions).items():
-        m = mentions[i]
-        accept(m, confirms(m, p.get("title") or "", year=p.get("year"), authors=_author_names(p)) or "",
-               f"in the store: #{p.get('id')}")
+    for i, (p, why) in stored_matches(store, mentions).items():
+        accept(mentions[i], why, f"in the store: #{p.get('id')}")
     return mentions
 
 
