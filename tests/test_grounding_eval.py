@@ -521,3 +521,23 @@ def test_short_headings_are_not_author_lines_of_a_listing(aliases):
             "Reading Notes\n\nWhat Probes Can and Cannot Show\n\nIn this essay the idea is that model honesty "
             "matters and reading notes help; a probe is not a proof, and a mind is not a model.")
     assert not any("listing" in m.reason for m in extract(text, aliases=aliases))
+
+
+def test_phrases_a_title_shape_is_only_part_of(aliases):
+    """Classes of wrong titles seen across the fresh batches (b10, b11, b12, b14), not one page:
+    a capitalised run qualifying the lower-case noun after it, a numbered section's heading, the
+    long form of a method's acronym."""
+    works = lambda text: _works(text, aliases)
+    assert not works("We finished Week 4 of the Safety Fundamentals reading group yesterday evening.")
+    assert not any("Defender" in w for w in works("To fix this, we present Sparse Gated Adversarial Defender "
+                                                  "training (SGAD), a pipeline for safety."))
+    # a title in prose is followed by a verb, a preposition or a word for a work, and stays one
+    for after in ("showed that loss falls", "paper is good", "chap 2 covers it", "after all these years"):
+        assert "Concrete Problems in AI Safety" in works(f"Back then Concrete Problems in AI Safety {after}.")
+    body = "The field has moved fast, " * 12
+    assert not works(f"Intro\n\n1. The Quiet Collapse of the Glass Box\n\n{body}\n\n2. What Comes Next\n\n{body}\n")
+    assert "Concrete Problems in AI Safety" in works("1. Concrete Problems in AI Safety\n2. Risks from Learned "
+                                                     "Optimization\n3. AI Safety via Debate\n")
+    text = "Modern assistants are tuned with Reinforcement Learning from Human Feedback before release."
+    (m,) = [m for m in extract(text, aliases=aliases) if m.surface.startswith("Reinforcement")]
+    assert m.confidence == MAYBE and "the long form of a term (RLHF)" in m.reason
