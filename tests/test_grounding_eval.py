@@ -69,7 +69,7 @@ def test_the_learned_scorer_experiment_runs_on_development_documents(aliases, mo
 # part -> (title recall, nickname + author-reference recall, precision per distinct surface),
 # links removed. A change that loses ground fails here; the held-out failures are not printed.
 FLOORS = {
-    "dev": (0.957, 0.978, 0.922),     # with batches b10-b14 (README)
+    "dev": (0.957, 0.978, 0.935),     # with batches b10-b14; the fifth round's rules (README)
     "heldout": (0.826, 0.923, 0.838),
     "heldout2": (0.80, 0.928, 0.885),  # one title fewer than before the fresh-batch rules (README)
     "heldout3": (0.823, 0.90, 0.903),  # scored once, before any change (issue 15, online round)
@@ -91,8 +91,8 @@ def test_figures_do_not_regress(aliases, part):
 # online evaluation takes ~80 s, these twelve ~7 s against a smaller stand-in (the answers, the
 # recorded Semantic Scholar titles and these documents' decoys; not the forum posts' titles).
 ONLINE_SUBSET = ("d15_", "d66_", "d67_", "d72_", "d74_", "d76_", "d89_", "f09_", "f12_", "j03_", "m07_", "m09_")
-# title found / required, nickname + author refs found, precision: as measured (issue 15, online round 2)
-ONLINE_FLOORS = {"offline": (2, 8, 13 / 18), "online": (4, 8, 19 / 23)}
+# title found / required, nickname + author refs found, precision: as measured (issue 15, fifth round)
+ONLINE_FLOORS = {"offline": (2, 8, 13 / 17), "online": (4, 8, 19 / 23)}
 
 
 def test_online_figures_on_a_development_subset(aliases):
