@@ -295,7 +295,8 @@ def decoy_titles(parts=EVAL_PARTS_ALL) -> list[dict]:
     ("Deep Reinforcement Learning", "Related Work", "Scalable Oversight"). So every short
     candidate (up to ``DECOY_WORDS`` words) the extractor is unsure of in any evaluation document
     is given a paper with exactly that title, by made-up authors in a made-up year: the worst
-    case for an online check that trusts a title match alone."""
+    case for an online check that trusts a title match alone. ``parts`` may be documents
+    instead of part names."""
     import random
 
     from kb.grounding.aliases import AliasTable
@@ -305,23 +306,26 @@ def decoy_titles(parts=EVAL_PARTS_ALL) -> list[dict]:
     rng = random.Random(15)
     seen: set[str] = set()
     out = []
-    for part in parts:
-        for doc in load(part, links=False):
-            for m in extract(doc.text, aliases=aliases):
-                if m.confidence == MAYBE and m.kind == "title" and len(m.norm.split()) <= DECOY_WORDS \
-                        and m.norm not in seen:
-                    seen.add(m.norm)
-                    out.append(_work(m.surface.strip("\"'“”"), rng.randint(1985, 2025),
-                                     [f"{rng.choice('ABCDEFGHJKLMNPRSTW')}. Decoy{len(out)}"], f"decoy{len(out)}"))
+    docs = list(parts) if parts and isinstance(parts[0], Doc) else [d for part in parts for d in load(part, links=False)]
+    for doc in docs:
+        for m in extract(doc.text, aliases=aliases):
+            if m.confidence == MAYBE and m.kind == "title" and len(m.norm.split()) <= DECOY_WORDS \
+                    and m.norm not in seen:
+                seen.add(m.norm)
+                out.append(_work(m.surface.strip("\"'“”"), rng.randint(1985, 2025),
+                                 [f"{rng.choice('ABCDEFGHJKLMNPRSTW')}. Decoy{len(out)}"], f"decoy{len(out)}"))
     return out
 
 
-def realistic_works() -> list[dict]:
+def realistic_works(docs: list[Doc] | None = None, *, forum: bool = True) -> list[dict]:
     """What the stand-in serves for the online figures: every real title gathered offline (the
-    answers among them) plus the decoys; deduplicated by title, the answers first."""
+    answers among them) plus the decoys; deduplicated by title, the answers first. With
+    ``docs``, only those documents' decoys; without ``forum``, not the 4,274 forum posts' titles
+    (a stand-in a test can build in seconds)."""
     seen: set[str] = set()
     out = []
-    for w in truth_works() + recorded_titles() + decoy_titles():
+    recorded = [w for w in recorded_titles() if forum or not w["key"].startswith("af")]
+    for w in truth_works() + recorded + (decoy_titles(docs) if docs else decoy_titles()):
         key = " ".join(w["title"].lower().split())
         if key and key not in seen:
             seen.add(key)
@@ -329,14 +333,15 @@ def realistic_works() -> list[dict]:
     return out
 
 
-def realistic_standin(papers: int):
-    """A stand-in (not started: use it in ``with``) serving :func:`realistic_works` among
-    ``papers`` generated ones."""
+def realistic_standin(papers: int, works: list[dict] | None = None):
+    """A stand-in (not started: use it in ``with``) serving :func:`realistic_works` (or
+    ``works``) among ``papers`` generated ones."""
     from kb.standin.corpus import default_works_files
     from kb.standin.generate import generate_corpus
     from kb.standin.server import StandIn
 
-    return StandIn(generate_corpus(papers, seed=0, works=list(default_works_files()) + realistic_works()))
+    works = realistic_works() if works is None else works
+    return StandIn(generate_corpus(papers, seed=0, works=list(default_works_files()) + works))
 
 
 def score_online(docs: list[Doc], aliases, api_url: str) -> Score:
