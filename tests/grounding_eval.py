@@ -1,6 +1,6 @@
 """Scoring kb's offline extraction against real documents whose works were written down by hand.
 
-Five sets, all scored the same way:
+Seven sets, all scored the same way:
 
 - ``dev``       tests/data/grounding_eval/dev/        real blog, forum and paper prose; tuned on.
 - ``heldout``   tests/data/grounding_eval/heldout/    same kind of prose; NEVER tuned on (its aggregate
@@ -9,6 +9,8 @@ Five sets, all scored the same way:
                 any tuning; NEVER tuned on, reported in figures only.
 - ``heldout3``  tests/data/grounding_eval/heldout3/   eleven more pages, ground truth committed before kb
                 ran on them (issue 15, online verification); scored once; NEVER tuned on.
+- ``heldout4``  tests/data/grounding_eval/heldout4/   sixteen more pages gathered by a helper who never ran
+                kb on them, ground truth committed before kb ran on them; scored once; NEVER tuned on.
 - ``seeds``    data/seeds/ with tests/data/seed_truth.json.
 - ``unseen``   tests/data/unseen_docs/ with its truth.json.
 
