@@ -73,6 +73,7 @@ FLOORS = {
     "heldout": (0.826, 0.923, 0.838),
     "heldout2": (0.80, 0.928, 0.885),  # one title fewer than before the fresh-batch rules (README)
     "heldout3": (0.823, 0.90, 0.903),  # scored once, before any change (issue 15, online round)
+    "dev2": (0.641, 0.92, 0.923),      # scored once as held-out part 4, then opened for tuning
 }
 
 
@@ -80,7 +81,7 @@ FLOORS = {
 def test_figures_do_not_regress(aliases, part):
     title, named, precision = FLOORS[part]
     s = ev.score(ev.load(part, links=False), aliases)
-    shown = (s.misses, s.wrong) if part == "dev" else "held-out: figures only"
+    shown = (s.misses, s.wrong) if part.startswith("dev") else "held-out: figures only"
     assert s.recall("title") >= title - 1e-9, shown
     assert s.recall("nickname", "author-ref") >= named - 1e-9, shown
     assert s.precision >= precision - 0.0005, shown
