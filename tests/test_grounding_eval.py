@@ -545,3 +545,38 @@ def test_phrases_a_title_shape_is_only_part_of(aliases):
     text = "Modern assistants are tuned with Reinforcement Learning from Human Feedback before release."
     (m,) = [m for m in extract(text, aliases=aliases) if m.surface.startswith("Reinforcement")]
     assert m.confidence == MAYBE and "the long form of a term (RLHF)" in m.reason
+
+
+# -- the sixth round: classes of miss on dev2 (held out when first scored) ----------------------
+
+def test_quoted_titles_next_to_their_authors_and_year(aliases):
+    """A quoted title of any length or case is a work when a reference's authors and year stand
+    right before it ('Ada Byron, 2021, "..."') or in brackets after it; a bare year is not enough."""
+    works = lambda text: _works(text, aliases)
+    lines = ("* 2024.01.04: Ada Byron, 2023, \u201cGradient alignment metastrategy\u201d. Forum post.\n"
+             "* 2023.08.03: Kim Lee and Bo Park, 2019, \u201cUtility \u2260 Reward\u201d, forum post.\n"
+             "* Bills et al. of OpenAI, 2023, \u201cSmall models can explain neurons in small models\u201d. blog post.\n"
+             "A later essay, \u201cWhy not wait on learned risk?\u201d (Hanlon, 2022), says more.\n")
+    found = works(lines)
+    for title in ("Gradient alignment metastrategy", "Utility \u2260 Reward",
+                  "Small models can explain neurons in small models", "Why not wait on learned risk?"):
+        assert title in found, (title, found)
+    assert not works('In 2019, "move fast and break things" was the slogan. June 2020, "stay home".')
+
+
+def test_quoted_titles_in_a_reading_lists_lines(aliases):
+    """A line that is a quoted title and its venue, and quoted titles in a row after one."""
+    text = ("Three posts on selection theorems:\n\n\u201cSelection theorems for small agents\u201d, LessWrong.\n\n"
+            "\u201cSome existing theorems\u201d, LessWrong.\n\n"
+            "Robin Hanlon, 2022, \u201cWhy not wait on risk?\u201d, a blog and \u201cFoom update\u201d, a blog.\n"
+            "\u201cWe will not stop\u201d, he said.\n")
+    found = _works(text, aliases)
+    for title in ("Selection theorems for small agents", "Some existing theorems", "Why not wait on risk?", "Foom update"):
+        assert title in found, (title, found)
+    assert not any(w.startswith("We will") for w in found)
+
+
+def test_a_quoted_title_after_my_paper(aliases):
+    found = _works("This is Part 3 of a series on my paper \u201cInstrumental convergence and seeking.\u201d "
+                   "Our post \u201cGoals\u201d came first.", aliases)
+    assert "Instrumental convergence and seeking" in found and "Goals" in found

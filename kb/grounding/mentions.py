@@ -463,11 +463,16 @@ def _quote_pairs(seg: str) -> list[tuple[int, int]]:
     return pairs
 
 
-_QUOTE_CUE_BEFORE = re.compile(r"\b(?:titled|entitled|called|named|the\s+(?:[A-Z][\w\-]*\s+)?(?:paper|post|article|essay|book|report|"
+_QUOTE_CUE_BEFORE = re.compile(r"\b(?:titled|entitled|called|named|(?:the|my|our|his|her|their)\s+(?:[A-Z][\w\-]*\s+)?(?:paper|post|article|essay|book|report|"
                                r"preprint|blog\s+post|piece|sequence)s?|(?:post|paper|essay|article|book)\s+is)\s*[:,]?\s*$"
                                # a reference's authors and year, then its title: 'Perez et al. (2022): "..."'
                                # (a bare year is not enough: 'In 2019, "..." was the slogan')
                                r"|(?:\bet\s+al\.?(?:,?\s+(?:19|20)\d\d[a-z]?)?|\((?:19|20)\d\d[a-z]?\))\s*[:,.\u2014\u2013\-]*\s*$", re.I)
+# A line of a reading list that is a quoted title and its venue: '\u201cEmbedded agency\u201d, LessWrong.'
+_LIST_OPENER = re.compile(r"\s*(?:[-*\u2022\u2013\u2014\u00b7]+|\d{1,3}[.)])?\s*")
+_VENUE_ONLY = re.compile(r"\s*[,.]\s*[A-Za-z][\w.\-/]*(?:[ \t]+[\w.\-/]+){0,3}\.?\s*")
+# '\u201cWhy not wait on AI risk?\u201d, overcoming bias blog and \u201cFoom update\u201d': quoted titles in a row
+_JOINS_QUOTES = re.compile(r"(?:[,;]?[ \t]+[\w.\-]+){0,5}?(?:,|[ \t]+(?:and|or|&))[ \t]*|[ \t]*[,;/&][ \t]*")
 _QUOTE_CUE_AFTER = re.compile(r"\s*(?:was|is|has\s+been)\s+(?:submitted|published|posted|released|written|accepted|"
                               r"presented|titled)\b|\s+by\s+[A-Z]|\s*\((?:19|20)\d\d\)|\s*\[\d+\]|\s+(?:paper|post|essay)\b", re.I)
 
@@ -477,7 +482,8 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
     ('the post "Simulators"', '"Learning to summarize from human feedback" was submitted ...').
     A quoted phrase without a title's shape or a cue is a quotation, not a work."""
     spans = []
-    for qs, qe in _quote_pairs(text[a:b]):
+    prev_title_end = -1                   # the end of the last quoted title in this sentence
+    for qs, qe in sorted(_quote_pairs(text[a:b])):
         inner = text[a + qs:a + qe]
         s = a + qs
         body = inner.rstrip().rstrip(".,;")           # "... Safety Training." with the stop inside
@@ -490,9 +496,15 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
         if words[0] in _INTERJECTIONS or toks[0].text in _BREAKERS or words[0] in _PRONOUNS or body.endswith("!"):
             continue
         line_start = text.rfind("\n", 0, s) + 1
+        line_end = text.find("\n", a + qe)
+        rest_of_line = text[a + qe + 1:line_end if line_end >= 0 else len(text)]
         cue = bool(_QUOTE_CUE_BEFORE.search(text[max(0, s - 40):s - 1])) or bool(_QUOTE_CUE_AFTER.match(text, a + qe + 1)) \
+            or _reference_around_quote(text, s - 1, a + qe + 1) \
             or (re.fullmatch(r"\s*[-\u2013\u2014]+\s*", text[line_start:s - 1]) is not None   # '- "Hero Licensing"'
-                and not text[a + qe + 1:text.find("\n", a + qe) if "\n" in text[a + qe:] else len(text)].strip()) \
+                and not rest_of_line.strip()) \
+            or (_LIST_OPENER.fullmatch(text[line_start:s - 1]) is not None and _VENUE_ONLY.fullmatch(rest_of_line)
+                and not any(w in _PRONOUNS for w in rest_of_line.lower().split())) \
+            or (prev_title_end >= 0 and _JOINS_QUOTES.fullmatch(text[prev_title_end:s - 1]) is not None) \
             or (text[s - 2:s - 1] == "(" and text[a + qe + 1:a + qe + 2] == ")"      # ("A Title"): cited
                 and ", " not in body and words[-1] not in FUNCTION_WORDS)
         caps = [t for t in toks if t.text.lower() not in FUNCTION_WORDS]
@@ -508,7 +520,9 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
             continue
         if any(w in _PRONOUNS for w in words):
             score -= 0.3
-        spans.append((s, s + len(body.rstrip("? ")) + (1 if body.rstrip().endswith("?") else 0), score))
+        end = s + len(body.rstrip("? ")) + (1 if body.rstrip().endswith("?") else 0)
+        spans.append((s, end, score))
+        prev_title_end = a + qe + 1 if score >= TRUST_SCORE else -1
     return spans
 
 
@@ -684,6 +698,17 @@ _YEAR_RX = r"(?:19[5-9]\d|20[0-4]\d)[a-z]?"
 _NARRATIVE_REF = re.compile(rf"(?<![\w\-])({_NAMES})\s+\((?:[A-Za-z][\w.\-]*(?::\S+)?,\s*)?({_YEAR_RX})\)")
 _BARE_REF = re.compile(rf"(?<![\w\-])({_NAMES}),?\s+({_YEAR_RX})(?![\w\-/:]|\.\d)")
 _PAREN = re.compile(r"\(([^()\n]{3,400})\)")
+# A reference's authors and year right before a quoted title ("Vanessa Kosoy, 2023, \u201c...\u201d",
+# "Hanson (2022): \"...\"") or in brackets right after it ('"..." (Kosoy, 2023)'): the quote is
+# what they wrote.
+_NAMES_YEAR_BEFORE = re.compile(rf"(?<![\w\-])({_NAMES}),?\s+\(?{_YEAR_RX}\)?\s*[,:.\u2014\u2013\-]?\s*$")
+_NAMES_YEAR_AFTER = re.compile(rf"[,.]?\s*\(({_NAMES}),?\s+{_YEAR_RX}\)")
+
+
+def _reference_around_quote(text: str, open_q: int, after_q: int) -> bool:
+    before = _NAMES_YEAR_BEFORE.search(text, max(0, open_q - 80), open_q)
+    after = _NAMES_YEAR_AFTER.match(text, after_q)
+    return any(m is not None and _names_ok(m.group(1)) for m in (before, after))
 # Capitalised words that are not surnames when they stand before a year.
 _NOT_SURNAMES = frozenset("""January February March April May June July August September October November December
 Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Monday Tuesday Wednesday Thursday Friday Saturday Sunday
