@@ -580,3 +580,29 @@ def test_a_quoted_title_after_my_paper(aliases):
     found = _works("This is Part 3 of a series on my paper \u201cInstrumental convergence and seeking.\u201d "
                    "Our post \u201cGoals\u201d came first.", aliases)
     assert "Instrumental convergence and seeking" in found and "Goals" in found
+
+
+def test_titles_of_author_year_references(aliases):
+    """A reference list in author-year style: the title after "(2021)." in any case, on a line that
+    opens with its authors in a reference's style (initials or "et al.")."""
+    text = ("References\n\nTurner, A., Smith, L., & Shah, R. (2021). Gradient hacking in small transformers. In NeurIPS.\n"
+            "Carlsmith, J. (2022). Is reward drift an existential risk? arXiv preprint.\n"
+            "[3] van der Berg, J. and Li, Q. (2019, June). Why models drift: a study. Blog.\n"
+            "Ngo et al. (2023). Goal drift in agents. ICLR.\n"
+            "Smith (2020). Results were good in the end.\n")
+    found = _works(text, aliases)
+    for title in ("Gradient hacking in small transformers", "Is reward drift an existential risk?",
+                  "Why models drift: a study", "Goal drift in agents"):
+        assert title in found, (title, found)
+    assert not any(w.startswith("Results") for w in found)
+    (m,) = [m for m in extract(text, aliases=aliases) if m.surface == "Why models drift: a study"]
+    assert m.reason == "a title after its authors and year (a reference)"
+
+
+def test_a_name_in_bold_or_italics_with_its_author(aliases):
+    text = ("Stories in **AI 2041** by Kai-Fu Lee, and <em>Life 3.0</em> by Max Tegmark. "
+            "It was *Fixed* by Monday, and **Not** by much.")
+    ms = {m.surface: m for m in listed(extract(text, aliases=aliases))}
+    assert {"AI 2041", "Life 3.0"} <= set(ms), ms
+    assert ms["AI 2041"].reason == "a name in bold or italics with its author after it"
+    assert "Fixed" not in ms and "Not" not in ms

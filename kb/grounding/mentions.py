@@ -941,6 +941,8 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         cands += _report_and_benchmark_names(text, s, e)
     cands += _line_titles(text, layout)
     cands += _title_by_author_lines(text)
+    cands += _reference_lines(text)
+    cands += _emphasised_works_by(text)
     blocked = [(lk.anchor_start, lk.anchor_end) for lk in found_links if lk.target == links.NOT_WORK]
     cands = [c for c in cands if (c.kind != "title" or c.score >= MIN_SCORE)
              and not any(a <= c.start and c.end <= b for a, b in blocked)]
@@ -1060,6 +1062,52 @@ def _title_by_author_lines(text: str) -> list[Mention]:
         return []
     return [Mention(None, m.group(1), m.start(1), m.end(1), "title", "", score=0.65,
                     reason="a line that opens with a title and its author") for m in hits]
+
+
+# "Turner, A., Smith, L., & Shah, R. (2021). Optimal policies tend to seek power. In NeurIPS.": a
+# reference list's line, its authors and year, then the title in whatever case up to its stop.
+_REFERENCE_LINE = re.compile(r"^[ \t]*(?:[-*\u2022]\s+|\d{1,3}[.)]\s+|\[\d{1,3}\]\s+)?"
+                            r"(?P<names>(?:(?:van|von|de|der|den|da|di|le|la)[ \t]+)*[A-Z][\w'\u2019\u00C0-\u024F\-]*(?:,?[ \t]+(?:[A-Z]\.(?:[ \t]?[A-Z]\.)*|&|and|et[ \t]+al\.?|"
+                            r"(?:van|von|de|der|da|di|le|la)|[A-Z][\w'\u2019\u00C0-\u024F\-]*),?){0,40})"
+                            r"[ \t]*\((?:19|20)\d\d[a-z]?(?:,[^()\n]{1,20})?\)[.:,]?[ \t]+"
+                            r"(?P<title>[A-Z0-9\u00C0-\u024F][^\n]*?)(?:[.](?=\s|$)|(?<=\?)(?=\s|$)|$)", re.M)
+
+
+def _reference_lines(text: str) -> list[Mention]:
+    """The title of a reference in author-year style: what follows "(2021)." on a line that opens
+    with its authors. The authors and the year before it are the evidence, whatever its case."""
+    out = []
+    for m in _REFERENCE_LINE.finditer(text):
+        names = m.group("names")
+        if not _names_ok(re.sub(r"\b[A-Z]\.", "", names)) or not re.search(r"[a-z]", names) \
+                or not re.search(r"\b[A-Z]\.|\bet\s+al\b", names):      # "Ngo, R." or "Ngo et al.": a reference's style
+            continue
+        start, end = m.start("title"), m.end("title")
+        toks = _tokens(text, start, end)
+        if not 2 <= len(toks) <= 30 or toks[0].text in _BREAKERS or any(t.text.lower() in _PRONOUNS for t in toks):
+            continue
+        out.append(Mention(None, text[start:end], start, end, "title", "", score=0.8,
+                           reason="a title after its authors and year (a reference)"))
+    return out
+
+
+# "**AI 2041** by Kai-Fu Lee", "<em>Human compatible</em> by Stuart Russell": a name set off by
+# emphasis, then its author.
+_EMPHASIS_BY = re.compile(r"(?:(?<![\w*])\*\*?|(?<![\w_])__?|<(?:em|i|b|strong|cite)>)([A-Z0-9\u00C0-\u024F][^*_<>\n]{0,150}?)"
+                          r"(?:\*\*?(?![\w*])|__?(?![\w_])|</(?:em|i|b|strong|cite)>),?\s+by\s+"
+                          r"(?:[A-Z]\.\s*)*[A-Z][\w'\u2019\u00C0-\u024F\-]+(?:\s+(?:[A-Z]\.\s*)*[A-Z][\w'\u2019\u00C0-\u024F\-]+)+")
+
+
+def _emphasised_works_by(text: str) -> list[Mention]:
+    """A name in bold or italics followed by "by" and a person's name is a book or a post."""
+    out = []
+    for m in _EMPHASIS_BY.finditer(text):
+        start, end = m.start(1), m.start(1) + len(m.group(1).rstrip(" ,.;:"))
+        toks = _tokens(text, start, end)
+        if 1 <= len(toks) <= 20 and toks[0].text not in _BREAKERS and not any(t.text.lower() in _PRONOUNS for t in toks):
+            out.append(Mention(None, text[start:end], start, end, "title", "", score=0.8,
+                               reason="a name in bold or italics with its author after it"))
+    return out
 
 
 def _line_titles(text: str, layout: Layout) -> list[Mention]:
@@ -1198,7 +1246,7 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
         return True
     shape = not m.reason                   # nothing but a title's shape speaks for it
     score, why = m.score, [m.reason or "a title's shape"]
-    if layout.emphasised(m.start, m.end):
+    if layout.emphasised(m.start, m.end) and "bold or italics" not in m.reason:
         score += 0.2
         why.append("emphasised")
     if layout.list_item_title(m.start, m.end) and "reading list" not in m.reason:
