@@ -600,9 +600,19 @@ def test_titles_of_author_year_references(aliases):
 
 
 def test_a_name_in_bold_or_italics_with_its_author(aliases):
-    text = ("Stories in **AI 2041** by Kai-Fu Lee, and <em>Life 3.0</em> by Max Tegmark. "
+    text = ("Stories in **Far Futures 2050** by Kai-Fu Lee, and <em>Life 4.0</em> by Max Tegmark. "
             "It was *Fixed* by Monday, and **Not** by much.")
     ms = {m.surface: m for m in listed(extract(text, aliases=aliases))}
-    assert {"AI 2041", "Life 3.0"} <= set(ms), ms
-    assert ms["AI 2041"].reason == "a name in bold or italics with its author after it"
+    assert {"Far Futures 2050", "Life 4.0"} <= set(ms), ms
+    assert ms["Far Futures 2050"].reason == "a name in bold or italics with its author after it"
     assert "Fixed" not in ms and "Not" not in ms
+
+
+def test_short_titles_of_known_works_in_lower_case_notes(aliases):
+    """A known work's short name of three words or more with a function word inside is matched in
+    any case ("risks from learned optimization" in lower-case notes); two-word names are not."""
+    ms = {m.surface: m for m in listed(extract("   - risks from learned optimization\n   - some ideas from age of em\n"
+                                               "   - toy models of superposition\n", aliases=aliases))}
+    assert {"risks from learned optimization", "age of em", "toy models of superposition"} <= set(ms), ms
+    assert ms["age of em"].alias_kind == "book"
+    assert not listed(extract("the geometry is a list of things; a bitter lesson learned.", aliases=aliases))
