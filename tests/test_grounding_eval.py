@@ -616,3 +616,11 @@ def test_short_titles_of_known_works_in_lower_case_notes(aliases):
     assert {"risks from learned optimization", "age of em", "toy models of superposition"} <= set(ms), ms
     assert ms["age of em"].alias_kind == "book"
     assert not listed(extract("the geometry is a list of things; a bitter lesson learned.", aliases=aliases))
+
+
+def test_a_list_of_authors_and_a_reporting_verb(aliases):
+    ms = {m.surface: m for m in extract("Soares, Fallenstein, Yudkowsky, and Armstrong introduced the term. "
+                                        "Later, Hendrycks, Mazeika and Gimpel showed it.", aliases=aliases)}
+    assert ms["Soares, Fallenstein, Yudkowsky, and Armstrong"].confidence == WORK
+    assert ms["Soares, Fallenstein, Yudkowsky, and Armstrong"].authors == ["Soares", "Fallenstein", "Yudkowsky"]
+    assert "Hendrycks, Mazeika and Gimpel" in ms and not any(s.startswith("Later") for s in ms)

@@ -654,9 +654,13 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
                            authors=[name], years=[int(m.group(2))] if m.group(2) else [],
                            reason="authors (et al.)" + (" and a year" if m.group(2) else "")))
     for m in _NAMES_VERB.finditer(seg):
-        if _names_ok(m.group(1)):
-            out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.55,
-                               authors=_surnames(m.group(1))[:2], reason="two authors and a reporting verb"))
+        start = m.start(1)
+        first = re.match(r"([A-Z][\w'\-]*),\s+", seg[start:m.end(1)])
+        if first and (first.group(1) in _BREAKERS or first.group(1) in _SENTENCE_ADVERBS or first.group(1).endswith("ly")):
+            start += first.end()          # "Later, Hendrycks and Gimpel showed ...": not a name
+        if _names_ok(seg[start:m.end(1)]):
+            out.append(Mention(None, seg[start:m.end(1)], a + start, a + m.end(1), "author-ref", "", score=0.55,
+                               authors=_surnames(m.group(1))[:3], reason="authors and a reporting verb"))
     for m in _NAME_VERB_THAT.finditer(seg):
         # "Tallam finds that ...": one name may be a first name ("Alex argues that"), so a maybe
         # that the author route online can settle
@@ -685,8 +689,11 @@ _REPORTING = (r"showed|show|shows|found|find|finds|proposed|propose|proposes|int
               r"demonstrated|demonstrate|demonstrates|argued|argue|argues|observed|observe|observes|reported|"
               r"report|reports|identified|identify|identifies|established|establish|establishes|suggested|"
               r"suggest|suggests|studied|study|studies|call|called|coined|named|describe|described|describes")
-_NAMES_VERB = re.compile(r"(?<![A-Za-z\-])([A-Z][a-z\u00C0-\u024F'\-]+\s+(?:and|&)\s+[A-Z][a-z\u00C0-\u024F'\-]+)"
+_NAMES_VERB = re.compile(r"(?<![A-Za-z\-])((?:[A-Z][a-z\u00C0-\u024F'\-]+,\s+){0,6}[A-Z][a-z\u00C0-\u024F'\-]+,?\s+(?:and|&)\s+"
+                         r"[A-Z][a-z\u00C0-\u024F'\-]+)"
                          r"(?:\s*\((?:19|20)\d\d\))?\s+(?:" + _REPORTING + r")\b")
+_SENTENCE_ADVERBS = frozenset("Later Earlier First Second Third Next Finally Recently Then Here Indeed Again Still Yet "
+                               "Instead Meanwhile Previously Originally Historically Today".split())
 _NAME_VERB_THAT = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F'\-]{2,})(?:\s+et\s+al\.?)?\s+(?:finds|found|shows|showed|"
                              r"argues|argued|proposes|proposed|demonstrates|demonstrated|reports|reported)\s+that\b")
 # "Irving & Amodei, 2018", "Hendrycks and Gimpel (2017)", "Hubinger (2019)", "(Christiano, 2018;
