@@ -624,3 +624,15 @@ def test_a_list_of_authors_and_a_reporting_verb(aliases):
     assert ms["Soares, Fallenstein, Yudkowsky, and Armstrong"].confidence == WORK
     assert ms["Soares, Fallenstein, Yudkowsky, and Armstrong"].authors == ["Soares", "Fallenstein", "Yudkowsky"]
     assert "Hendrycks, Mazeika and Gimpel" in ms and not any(s.startswith("Later") for s in ms)
+
+
+def test_a_quoted_title_in_a_link_and_the_venue_after_a_quoted_title(aliases):
+    """'my ["Why AGI?"](./why-agi) post_': the link around the quote and markdown emphasis do not
+    hide the cue; 'a "Title", MIRI technical report' names one work, not two."""
+    assert "Why AGI?" in _works('_From my ["Why AGI?"](./Why-AGI#beliefs) post_', aliases)
+    found = _works("Eliezer Yudkowsky, 2013, \u201cIntelligence explosion microeconomics\u201d, MIRI technical report.\n"
+                   "Imbrie, 2023, \u201cDecoding intentions\u201d. Center for Security and Emerging Technology technical "
+                   "report.\nThe GPT-4 technical report is long.", aliases)
+    assert "Intelligence explosion microeconomics" in found and "Decoding intentions" in found
+    assert not any("MIRI" in w or "Emerging" in w for w in found), found
+    assert any("GPT-4 technical report" in w for w in found), found

@@ -468,13 +468,14 @@ _QUOTE_CUE_BEFORE = re.compile(r"\b(?:titled|entitled|called|named|(?:the|my|our
                                # a reference's authors and year, then its title: 'Perez et al. (2022): "..."'
                                # (a bare year is not enough: 'In 2019, "..." was the slogan')
                                r"|(?:\bet\s+al\.?(?:,?\s+(?:19|20)\d\d[a-z]?)?|\((?:19|20)\d\d[a-z]?\))\s*[:,.\u2014\u2013\-]*\s*$", re.I)
+_LINK_TAIL = re.compile(r"\]\([^()\s]{0,300}\)")
 # A line of a reading list that is a quoted title and its venue: '\u201cEmbedded agency\u201d, LessWrong.'
 _LIST_OPENER = re.compile(r"\s*(?:[-*\u2022\u2013\u2014\u00b7]+|\d{1,3}[.)])?\s*")
 _VENUE_ONLY = re.compile(r"\s*[,.]\s*[A-Za-z][\w.\-/]*(?:[ \t]+[\w.\-/]+){0,3}\.?\s*")
 # '\u201cWhy not wait on AI risk?\u201d, overcoming bias blog and \u201cFoom update\u201d': quoted titles in a row
 _JOINS_QUOTES = re.compile(r"(?:[,;]?[ \t]+[\w.\-]+){0,5}?(?:,|[ \t]+(?:and|or|&))[ \t]*|[ \t]*[,;/&][ \t]*")
 _QUOTE_CUE_AFTER = re.compile(r"\s*(?:was|is|has\s+been)\s+(?:submitted|published|posted|released|written|accepted|"
-                              r"presented|titled)\b|\s+by\s+[A-Z]|\s*\((?:19|20)\d\d\)|\s*\[\d+\]|\s+(?:paper|post|essay)\b", re.I)
+                              r"presented|titled)\b|\s+by\s+[A-Z]|\s*\((?:19|20)\d\d\)|\s*\[\d+\]|\s+(?:paper|post|essay)(?![a-z])", re.I)
 
 
 def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
@@ -498,8 +499,11 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
         line_start = text.rfind("\n", 0, s) + 1
         line_end = text.find("\n", a + qe)
         rest_of_line = text[a + qe + 1:line_end if line_end >= 0 else len(text)]
-        cue = bool(_QUOTE_CUE_BEFORE.search(text[max(0, s - 40):s - 1])) or bool(_QUOTE_CUE_AFTER.match(text, a + qe + 1)) \
-            or _reference_around_quote(text, s - 1, a + qe + 1) \
+        # a link around the quote ('my ["Why AGI?"](./why-agi) post') is looked past
+        link_tail = _LINK_TAIL.match(text, a + qe + 1)
+        after_q = link_tail.end() if link_tail else a + qe + 1
+        cue = bool(_QUOTE_CUE_BEFORE.search(text[max(0, s - 40):s - 1].rstrip("["))) or bool(_QUOTE_CUE_AFTER.match(text, after_q)) \
+            or _reference_around_quote(text, s - 1, after_q) \
             or (re.fullmatch(r"\s*[-\u2013\u2014]+\s*", text[line_start:s - 1]) is not None   # '- "Hero Licensing"'
                 and not rest_of_line.strip()) \
             or (_LIST_OPENER.fullmatch(text[line_start:s - 1]) is not None and _VENUE_ONLY.fullmatch(rest_of_line)
@@ -850,11 +854,15 @@ _SCORED_ON = re.compile(r"\b(?:scor(?:ed|es|e|ing)|accuracy|performance|results?
                         r"(?:[~\u2248]?\d[\d.,]*\s*%?\s+)?on\s+(?:the\s+)?((?-i:[A-Z][\w\-]{2,}))(?![\w\-])", re.I)
 
 
+# '"Intelligence explosion microeconomics", MIRI technical report': the venue of the quoted title
+_VENUE_AFTER_QUOTE = re.compile(r"[\u201d\"][.,]?[ \t]+(?:(?:[A-Z][\w\-]*|and|of|for|the|on)[ \t]+)*$")
+
+
 def _report_and_benchmark_names(text: str, a: int, b: int) -> list[Mention]:
     """A model's report or card, and benchmarks named by what models score on them."""
     out = []
     for m in _REPORT_FOR.finditer(text, a, b):
-        if m.group(0).split()[0] in _NO_START:
+        if m.group(0).split()[0] in _NO_START or _VENUE_AFTER_QUOTE.search(text, max(0, m.start() - 120), m.start()):
             continue
         out.append(Mention(None, m.group(0), m.start(), m.end(), "alias", "", score=0.6, topic=m.group(0),
                            reason="a model's report or card"))
