@@ -589,12 +589,14 @@ def test_titles_of_author_year_references(aliases):
             "Carlsmith, J. (2022). Is reward drift an existential risk? arXiv preprint.\n"
             "[3] van der Berg, J. and Li, Q. (2019, June). Why models drift: a study. Blog.\n"
             "Ngo et al. (2023). Goal drift in agents. ICLR.\n"
-            "Smith (2020). Results were good in the end.\n")
+            "Smith (2020). Results were good in the end.\nLater Smith (2020). Things were good.\n"
+            "* 2023.01.08: Jane Roe and Bo Li, 2022, Why reward drifts. LessWrong post.\n"
+            "Jane Roe (2021) Gradient descent in small worlds. arXiv.\n")
     found = _works(text, aliases)
     for title in ("Gradient hacking in small transformers", "Is reward drift an existential risk?",
-                  "Why models drift: a study", "Goal drift in agents"):
+                  "Why models drift: a study", "Goal drift in agents", "Why reward drifts", "Gradient descent in small worlds"):
         assert title in found, (title, found)
-    assert not any(w.startswith("Results") for w in found)
+    assert not any(w.startswith(("Results", "Things")) for w in found)
     (m,) = [m for m in extract(text, aliases=aliases) if m.surface == "Why models drift: a study"]
     assert m.reason == "a title after its authors and year (a reference)"
 

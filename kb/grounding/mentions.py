@@ -1082,9 +1082,10 @@ def _title_by_author_lines(text: str) -> list[Mention]:
 # "Turner, A., Smith, L., & Shah, R. (2021). Optimal policies tend to seek power. In NeurIPS.": a
 # reference list's line, its authors and year, then the title in whatever case up to its stop.
 _REFERENCE_LINE = re.compile(r"^[ \t]*(?:[-*\u2022]\s+|\d{1,3}[.)]\s+|\[\d{1,3}\]\s+)?"
+                            r"(?:(?:19|20)\d\d(?:[-/.]\d\d){0,2}[ \t]*[:\-\u2013\u2014][ \t]+)?"
                             r"(?P<names>(?:(?:van|von|de|der|den|da|di|le|la)[ \t]+)*[A-Z][\w'\u2019\u00C0-\u024F\-]*(?:,?[ \t]+(?:[A-Z]\.(?:[ \t]?[A-Z]\.)*|&|and|et[ \t]+al\.?|"
                             r"(?:van|von|de|der|da|di|le|la)|[A-Z][\w'\u2019\u00C0-\u024F\-]*),?){0,40})"
-                            r"[ \t]*\((?:19|20)\d\d[a-z]?(?:,[^()\n]{1,20})?\)[.:,]?[ \t]+"
+                            r"(?:[ \t]*\((?:19|20)\d\d[a-z]?(?:,[^()\n]{1,20})?\)[.:,]?|,[ \t]*(?:19|20)\d\d[a-z]?[.:,])[ \t]+"
                             r"(?P<title>[A-Z0-9\u00C0-\u024F][^\n]*?)(?:[.](?=\s|$)|(?<=\?)(?=\s|$)|$)", re.M)
 
 
@@ -1095,8 +1096,11 @@ def _reference_lines(text: str) -> list[Mention]:
     for m in _REFERENCE_LINE.finditer(text):
         names = m.group("names")
         if not _names_ok(re.sub(r"\b[A-Z]\.", "", names)) or not re.search(r"[a-z]", names) \
-                or not re.search(r"\b[A-Z]\.|\bet\s+al\b", names):      # "Ngo, R." or "Ngo et al.": a reference's style
-            continue
+                or not re.search(r"\b[A-Z]\.|\bet\s+al\b|[A-Z][\w'\u2019\-]+[ \t]+[A-Z][\w'\u2019\-]+", names):
+            continue                      # "Ngo, R.", "Ngo et al.", "Richard Ngo": a reference's authors
+        first = names.split()[0].rstrip(",")
+        if first in _BREAKERS or first in _SENTENCE_ADVERBS or first.endswith("ly"):
+            continue                      # "Later Smith (2020). Results were good."
         start, end = m.start("title"), m.end("title")
         toks = _tokens(text, start, end)
         if not 2 <= len(toks) <= 30 or toks[0].text in _BREAKERS or any(t.text.lower() in _PRONOUNS for t in toks):
