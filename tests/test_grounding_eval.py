@@ -73,7 +73,7 @@ FLOORS = {
     "heldout": (0.826, 0.923, 0.838),
     "heldout2": (0.80, 0.928, 0.885),  # one title fewer than before the fresh-batch rules (README)
     "heldout3": (0.823, 0.90, 0.903),  # scored once, before any change (issue 15, online round)
-    "dev2": (0.987, 0.933, 0.943),     # scored once as held-out part 4 (0.641, 0.92, 0.923); the sixth round
+    "dev2": (0.987, 0.946, 0.943),     # scored once as held-out part 4 (0.641, 0.92, 0.923); the sixth round
 }
 
 
@@ -638,3 +638,10 @@ def test_a_quoted_title_in_a_link_and_the_venue_after_a_quoted_title(aliases):
     assert "Intelligence explosion microeconomics" in found and "Decoding intentions" in found
     assert not any("MIRI" in w or "Emerging" in w for w in found), found
     assert any("GPT-4 technical report" in w for w in found), found
+
+
+def test_a_name_hyphenated_across_a_pdf_line(aliases):
+    ms = {m.surface: m for m in extract("Agents die before a hard level ([Saun- ders et al., 2018]) or volley a "
+                                        "ball (Smith and Jo- nes, 2019).", aliases=aliases)}
+    assert ms["Saun- ders et al., 2018"].authors == ["Saunders"] and ms["Saun- ders et al., 2018"].confidence == WORK
+    assert ms["Smith and Jo- nes, 2019"].authors == ["Smith", "Jones"]
