@@ -645,3 +645,9 @@ def test_a_name_hyphenated_across_a_pdf_line(aliases):
                                         "ball (Smith and Jo- nes, 2019).", aliases=aliases)}
     assert ms["Saun- ders et al., 2018"].authors == ["Saunders"] and ms["Saun- ders et al., 2018"].confidence == WORK
     assert ms["Smith and Jo- nes, 2019"].authors == ["Smith", "Jones"]
+
+
+def test_a_sentence_case_title_after_their_paper(aliases):
+    found = _works("In their paper Gradient hacking in small transformers (Turner et al., 2021), the authors show "
+                   "this. In his post Smith argues that we are fine.", aliases)
+    assert "Gradient hacking in small transformers" in found and not any(w.startswith("Smith argues") for w in found)
