@@ -562,6 +562,8 @@ def test_quoted_titles_next_to_their_authors_and_year(aliases):
                   "Small models can explain neurons in small models", "Why not wait on learned risk?"):
         assert title in found, (title, found)
     assert not works('In 2019, "move fast and break things" was the slogan. June 2020, "stay home".')
+    why = {m.surface: m.reason for m in extract(lines, aliases=aliases)}
+    assert why["Gradient alignment metastrategy"] == "a quoted title after its authors and year"
 
 
 def test_quoted_titles_in_a_reading_lists_lines(aliases):
@@ -574,6 +576,9 @@ def test_quoted_titles_in_a_reading_lists_lines(aliases):
     for title in ("Selection theorems for small agents", "Some existing theorems", "Why not wait on risk?", "Foom update"):
         assert title in found, (title, found)
     assert not any(w.startswith("We will") for w in found)
+    why = {m.surface: m.reason for m in extract(text, aliases=aliases)}
+    assert why["Some existing theorems"] == "a quoted title on a list's line with its venue"
+    assert why["Foom update"] == "a quoted title in a row after another"
 
 
 def test_a_quoted_title_after_my_paper(aliases):

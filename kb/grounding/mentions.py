@@ -478,7 +478,7 @@ _QUOTE_CUE_AFTER = re.compile(r"\s*(?:was|is|has\s+been)\s+(?:submitted|publishe
                               r"presented|titled)\b|\s+by\s+[A-Z]|\s*\((?:19|20)\d\d\)|\s*\[\d+\]|\s+(?:paper|post|essay)(?![a-z])", re.I)
 
 
-def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
+def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]]:
     """Quoted titles: "Sleeper Agents: Training Deceptive LLMs ...", or sentence case after a cue
     ('the post "Simulators"', '"Learning to summarize from human feedback" was submitted ...').
     A quoted phrase without a title's shape or a cue is a quotation, not a work."""
@@ -502,15 +502,20 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
         # a link around the quote ('my ["Why AGI?"](./why-agi) post') is looked past
         link_tail = _LINK_TAIL.match(text, a + qe + 1)
         after_q = link_tail.end() if link_tail else a + qe + 1
-        cue = bool(_QUOTE_CUE_BEFORE.search(text[max(0, s - 40):s - 1].rstrip("["))) or bool(_QUOTE_CUE_AFTER.match(text, after_q)) \
-            or _reference_around_quote(text, s - 1, after_q) \
-            or (re.fullmatch(r"\s*[-\u2013\u2014]+\s*", text[line_start:s - 1]) is not None   # '- "Hero Licensing"'
-                and not rest_of_line.strip()) \
-            or (_LIST_OPENER.fullmatch(text[line_start:s - 1]) is not None and _VENUE_ONLY.fullmatch(rest_of_line)
-                and not any(w in _PRONOUNS for w in rest_of_line.lower().split())) \
-            or (prev_title_end >= 0 and _JOINS_QUOTES.fullmatch(text[prev_title_end:s - 1]) is not None) \
-            or (text[s - 2:s - 1] == "(" and text[a + qe + 1:a + qe + 2] == ")"      # ("A Title"): cited
-                and ", " not in body and words[-1] not in FUNCTION_WORDS)
+        evidence = [
+            ("after its authors and year", _reference_around_quote(text, s - 1, after_q)),
+            ("after a cue", bool(_QUOTE_CUE_BEFORE.search(text[max(0, s - 40):s - 1].rstrip("[")))
+             or bool(_QUOTE_CUE_AFTER.match(text, after_q))),
+            ("alone on a list's line", re.fullmatch(r"\s*[-\u2013\u2014]+\s*", text[line_start:s - 1]) is not None
+             and not rest_of_line.strip()),                                    # '- "Hero Licensing"'
+            ("on a list's line with its venue", _LIST_OPENER.fullmatch(text[line_start:s - 1]) is not None
+             and _VENUE_ONLY.fullmatch(rest_of_line) is not None
+             and not any(w in _PRONOUNS for w in rest_of_line.lower().split())),
+            ("in a row after another", prev_title_end >= 0 and _JOINS_QUOTES.fullmatch(text[prev_title_end:s - 1]) is not None),
+            ("in brackets", text[s - 2:s - 1] == "(" and text[a + qe + 1:a + qe + 2] == ")"   # ("A Title"): cited
+             and ", " not in body and words[-1] not in FUNCTION_WORDS),
+        ]
+        cue = next((why for why, present in evidence if present), "")
         caps = [t for t in toks if t.text.lower() not in FUNCTION_WORDS]
         title_case = len(caps) >= 2 and all(_is_cap(t.text) for t in caps)
         if cue:
@@ -525,7 +530,7 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
         if any(w in _PRONOUNS for w in words):
             score -= 0.3
         end = s + len(body.rstrip("? ")) + (1 if body.rstrip().endswith("?") else 0)
-        spans.append((s, end, score))
+        spans.append((s, end, score, f"a quoted title {cue}" if cue else "a quoted title"))
         prev_title_end = a + qe + 1 if score >= TRUST_SCORE else -1
     return spans
 
@@ -948,8 +953,8 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
             m = Mention(None, text[cs:ce], cs, ce, "title", "", score=score, reason="a title after a cue word")
             m.truncated = _truncated_after(text, ce)
             cands.append(m)
-        for cs, ce, score in _quoted_spans(text, s, e):
-            cands.append(Mention(None, text[cs:ce], cs, ce, "title", "", score=score, reason="a quoted title"))
+        for cs, ce, score, why in _quoted_spans(text, s, e):
+            cands.append(Mention(None, text[cs:ce], cs, ce, "title", "", score=score, reason=why))
         cands += _author_refs(text, s, e)
         cands += _name_year_refs(text, s, e)
         cands += _nickname_candidates(text, s, e)
