@@ -656,3 +656,16 @@ def test_a_sentence_case_title_after_their_paper(aliases):
     found = _works("In their paper Gradient hacking in small transformers (Turner et al., 2021), the authors show "
                    "this. In his post Smith argues that we are fine.", aliases)
     assert "Gradient hacking in small transformers" in found and not any(w.startswith("Smith argues") for w in found)
+
+
+def test_a_reading_lists_label_and_a_title_before_its_author(aliases):
+    """"Core reading: Title (Roe, 2021)" in prose, and a list item "Title, Jane Roe (2021)"; a
+    claim with a citation after another label is not a title."""
+    text = ("This week is short. Core reading: Why reward drifts in small agents (Jane Roe, 2021). Key finding: "
+            "Models learn to deceive their trainers (Hubinger et al., 2024).")
+    found = _works(text, aliases)
+    assert "Why reward drifts in small agents" in found and not any(w.startswith(("Key", "Models")) for w in found)
+    (m,) = [m for m in extract(text, aliases=aliases) if m.surface == "Why reward drifts in small agents"]
+    assert m.reason == "a title after a reading list's label, with its authors and year"
+    assert "Gradient descent in small worlds" in _works("Readings\n- Gradient descent in small worlds, Jane Roe (2021)\n"
+                                                       "- Goal drift in agents (Roe, 2022)\n", aliases)

@@ -1066,7 +1066,7 @@ def _sentence_case_runs(text: str, a: int, b: int) -> list[tuple[int, int]]:
     return out
 
 
-_LINE_TITLE_END = re.compile(r"\s+[([]|\s+by\s+[A-Z]|\s+[-\u2013\u2014]\s+|[.;]\s|[.;]?$|:\s+(?=[a-z])")
+_LINE_TITLE_END = re.compile(r"\s+[([]|\s+by\s+[A-Z]|,\s+(?=[A-Z][a-z\u00C0-\u024F'\-]+\s+[A-Z][a-z\u00C0-\u024F'\-]+\s*(?:\(|,|$))|\s+[-\u2013\u2014]\s+|[.;]\s|[.;]?$|:\s+(?=[a-z])")
 
 
 _TITLE_BY_AUTHOR_LINE = re.compile(r"^[ \t]*(?:[-*\u2022]\s+)?([^\n.!?:;()]{3,120}?)\s+by\s+((?:[\w'\u2019\-]+\.?\s+){0,2}[\w'\u2019\-]+"
@@ -1205,13 +1205,17 @@ def _sentence_case_spans(text: str, a: int, b: int) -> list[Mention]:
     return out
 
 
-_LEAD_IN = re.compile(r"[^()\n]{0,60}?\b(?:is|are|was|were)\s+(?=[A-Z])")
+_LEAD_IN = re.compile(r"[^()\n]{0,60}?\b(?:is|are|was|were)\s+(?=[A-Z])"
+                      # "Core reading: Title (Roe, 2021)": a reading list's label, then the title
+                      r"|(?:[A-Z][a-z]+\s+){0,2}(?i:readings?|papers?|posts?|articles?|essays?|books?|resources?|required|"
+                      r"optional|core|further|recommended|see(?:\s+also)?|sources?|references?)(?:\s+[a-z]+){0,2}\s*:\s+(?=[A-Z])")
 _AUTHOR_YEAR_AFTER = re.compile(r"\s*\([^()\n]{0,120}(?:19|20)\d\d[a-z]?\)")
 
 
 def _lead_in_titles(text: str, a: int, b: int) -> list[Mention]:
-    """"A nice follow-up is Probing the geometry of refusal directions (Lee & Park, 2024)": a
-    sentence-case span after "is", up to the authors and year in brackets that cite it."""
+    """"A nice follow-up is Probing the geometry of refusal directions (Lee & Park, 2024)", "Core
+    reading: Why reward drifts (Roe, 2021)": a sentence-case span after "is" or a reading list's
+    label, up to the authors and year in brackets that cite it."""
     lead = _LEAD_IN.match(text, a, b)
     if not lead:
         return []
@@ -1222,8 +1226,9 @@ def _lead_in_titles(text: str, a: int, b: int) -> list[Mention]:
     toks = _tokens(text, start, paren)
     if not 3 <= len(toks) <= 24 or any(t.text.lower() in _PRONOUNS for t in toks) or toks[0].text in _BREAKERS:
         return []
+    after = "a reading list's label" if lead.group(0).rstrip().endswith(":") else "\"is\""
     return [Mention(None, text[start:toks[-1].end], start, toks[-1].end, "title", "", score=0.6,
-                    reason="a title after \"is\", with its authors and year")]
+                    reason=f"a title after {after}, with its authors and year")]
 
 
 # -- deciding --------------------------------------------------------------------------------
