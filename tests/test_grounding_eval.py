@@ -669,3 +669,10 @@ def test_a_reading_lists_label_and_a_title_before_its_author(aliases):
     assert m.reason == "a title after a reading list's label, with its authors and year"
     assert "Gradient descent in small worlds" in _works("Readings\n- Gradient descent in small worlds, Jane Roe (2021)\n"
                                                        "- Goal drift in agents (Roe, 2022)\n", aliases)
+
+
+def test_a_list_item_that_opens_with_its_authors(aliases):
+    found = _works("Readings\n- Jane Roe - Reward drift and what to do about it\n"
+                   "- Jane Roe and Bo Lin \u2014 Goal drift in small agents\n", aliases)
+    assert {"Reward drift and what to do about it", "Goal drift in small agents"} <= set(found), found
+    assert not any(w.startswith("Jane Roe") for w in found)

@@ -1136,6 +1136,11 @@ def _emphasised_works_by(text: str) -> list[Mention]:
     return out
 
 
+# "Jane Roe and Bo Lin \u2014 Goal drift in small agents": a list item that opens with its authors
+_PERSON_NAME = r"[A-Z][a-z\u00C0-\u024F'\-]+(?:\s+[A-Z]\.)*\s+(?:(?:van|von|de|der|da|di|le|la)\s+)?[A-Z][a-z\u00C0-\u024F'\-]+"
+_AUTHORS_DASH = re.compile(rf"{_PERSON_NAME}(?:\s*(?:,|,?\s+and|&)\s+{_PERSON_NAME}){{0,5}}(?:\s+et\s+al\.?)?\s+[-\u2013\u2014]\s+(?=[A-Z0-9])")
+
+
 def _line_titles(text: str, layout: Layout) -> list[Mention]:
     """The text of a list item or a line up to its author, year or description: reading lists
     write titles in sentence case ("- 2022-09: The alignment problem from a deep learning
@@ -1158,6 +1163,9 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
         start, body = layout.item_body(line)
         if not body[:1].isupper() or (not line.list_item and len(body.split()) > 30):
             continue                      # a paragraph of prose is not a reading-list entry
+        by_first = _AUTHORS_DASH.match(body)
+        if by_first and len(_tokens(body, by_first.end(), len(body))) >= 2:
+            start, body = start + by_first.end(), body[by_first.end():]   # "Jane Roe - Title": the title
         end_m = _LINE_TITLE_END.search(body)
         end = start + (end_m.start() if end_m else len(body))
         toks = _tokens(text, start, end)
