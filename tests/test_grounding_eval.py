@@ -676,3 +676,11 @@ def test_a_list_item_that_opens_with_its_authors(aliases):
                    "- Jane Roe and Bo Lin \u2014 Goal drift in small agents\n", aliases)
     assert {"Reward drift and what to do about it", "Goal drift in small agents"} <= set(found), found
     assert not any(w.startswith("Jane Roe") for w in found)
+
+
+def test_a_known_work_linked_to_a_page_that_is_not_a_work(aliases):
+    """A link to Wikipedia hides what its anchor says, unless the anchor is a known work's name."""
+    text = ("Some ideas from [age of em](https://en.wikipedia.org/wiki/The_Age_of_Em) and "
+            "[Gradient Descent Methods](https://en.wikipedia.org/wiki/Gradient_descent).")
+    found = _works(text, aliases)
+    assert "age of em" in found and not any("Gradient" in w for w in found), found

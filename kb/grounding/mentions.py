@@ -967,7 +967,8 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     cands += _emphasised_works_by(text)
     blocked = [(lk.anchor_start, lk.anchor_end) for lk in found_links if lk.target == links.NOT_WORK]
     cands = [c for c in cands if (c.kind != "title" or c.score >= MIN_SCORE)
-             and not any(a <= c.start and c.end <= b for a, b in blocked)]
+             and (c.reason.startswith("alias table") or not any(a <= c.start and c.end <= b for a, b in blocked))]
+    # (a known work's name stays one when it links to a page that is not a work: "[age of em](wikipedia)")
     kept = _resolve_overlaps(text, cands)
 
     def place(m: Mention) -> Mention:
