@@ -587,7 +587,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
             X, _ = text_features(texts.joined(), model.idf)
             margins = model.margins(X)
             combined = margins + np.minimum(rules, settings.rule_cap) * settings.rule_weight
-            on_topic = model.on_topic(X)
+            on_topic = model.on_topic(X, margins)
             cut = np.nan_to_num(model.thresholds, nan=np.inf)
         else:
             labelled_rules, _ = rule_matrix(Texts(ids=list(range(len(labelled))), titles=labelled.titles,
