@@ -544,13 +544,13 @@ def _evaluation_sets():
 
 
 # Floors a little under the figures in README.md ("Themes" section), so that a regression fails.
-HELD_OUT_MACRO_F1 = 0.79        # measured 0.819
+HELD_OUT_MACRO_F1 = 0.81        # measured 0.841
 HELD_OUT_NEGATIVES = 0.07       # measured 2/46
-HELD_OUT_MIN_RECALL = 0.5       # measured 0.56
-HELD_OUT_2_MACRO_F1 = 0.81      # measured 0.837
-HELD_OUT_2_NEGATIVES = 0.2      # measured 3/20
+HELD_OUT_MIN_RECALL = 0.5       # measured 0.57
+HELD_OUT_2_MACRO_F1 = 0.82      # measured 0.846
+HELD_OUT_2_NEGATIVES = 0.1      # measured 1/20
 HELD_OUT_2_MIN_RECALL = 0.45    # measured 0.50
-FRESH_MACRO_F1 = 0.79          # measured 0.819 (19 themes; chain-of-thought monitoring has no work but one wrong tag)
+FRESH_MACRO_F1 = 0.78          # measured 0.804 (19 themes; chain-of-thought monitoring has no work but one wrong tag)
 FRESH_NEGATIVES = 0.2           # measured 0/5
 FRESH_MIN_RECALL = 0.35         # measured 0.40 (agent foundations, 2 of 5)
 DEV_MACRO_F1 = 0.82             # measured 0.843 (460 works)
