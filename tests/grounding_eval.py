@@ -1,6 +1,6 @@
 """Scoring kb's offline extraction against real documents whose works were written down by hand.
 
-Seven sets, all scored the same way:
+Eight sets, all scored the same way:
 
 - ``dev``       tests/data/grounding_eval/dev/        real blog, forum and paper prose; tuned on.
 - ``heldout``   tests/data/grounding_eval/heldout/    same kind of prose; NEVER tuned on (its aggregate
@@ -12,6 +12,8 @@ Seven sets, all scored the same way:
 - ``dev2``      tests/data/grounding_eval/dev2/       sixteen pages gathered by a helper who never ran kb
                 on them, ground truth committed first; scored ONCE as a fourth held-out part (the
                 figures in README.md, "heldout4"), then opened for development: tuned on since.
+- ``heldout5``  tests/data/grounding_eval/heldout5/   twenty more pages gathered by a helper who never ran kb
+                on them: ground truth committed before kb ran on them; scored once; NEVER tuned on.
 - ``seeds``    data/seeds/ with tests/data/seed_truth.json.
 - ``unseen``   tests/data/unseen_docs/ with its truth.json.
 
