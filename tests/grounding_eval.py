@@ -12,8 +12,9 @@ Eight sets, all scored the same way:
 - ``dev2``      tests/data/grounding_eval/dev2/       sixteen pages gathered by a helper who never ran kb
                 on them, ground truth committed first; scored ONCE as a fourth held-out part (the
                 figures in README.md, "heldout4"), then opened for development: tuned on since.
-- ``heldout5``  tests/data/grounding_eval/heldout5/   twenty more pages gathered by a helper who never ran kb
-                on them: ground truth committed before kb ran on them; scored once; NEVER tuned on.
+- ``dev3``      tests/data/grounding_eval/dev3/       twenty pages gathered by a helper who never ran kb
+                on them, ground truth committed first; scored ONCE as a fifth held-out part (the
+                figures in README.md, "held-out 5"), then opened for development: tuned on since.
 - ``seeds``    data/seeds/ with tests/data/seed_truth.json.
 - ``unseen``   tests/data/unseen_docs/ with its truth.json.
 
@@ -56,7 +57,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 EVAL = ROOT / "tests" / "data" / "grounding_eval"
-EVAL_PARTS = ("dev", "dev2", "heldout", "heldout2", "heldout3")
+EVAL_PARTS = ("dev", "dev2", "dev3", "heldout", "heldout2", "heldout3")
 EVAL_PARTS_ALL = EVAL_PARTS
 FORMS = ("title", "nickname", "author-ref", "id", "link")
 _STYLE_FORM = {"exact-title": "title", "near-title": "title", "cut-off-title": "title", "title": "title",
