@@ -41,7 +41,7 @@ Alignment Forum posts, the theme labels' works) plus decoys, papers titled with 
 uncertain phrase of the documents (:func:`decoy_titles`, an inferred hazard).
 
 Run ``python tests/grounding_eval.py`` for the table (``--misses`` lists the failures of the
-development parts, dev and dev2, only: the held-out parts are reported in figures, never in detail).
+development parts, dev, dev2 and dev3, only: the held-out parts are reported in figures, never in detail).
 """
 
 from __future__ import annotations
@@ -430,7 +430,7 @@ def main(argv: list[str]) -> int:
     for name, r in rows.items():
         print(f"{name:28}" + "".join(f"{r.get(c, float('nan')):>14}" for c in cols))
     if "--misses" in argv:
-        for part, links in (("dev", True), ("dev", False), ("dev2", False)):
+        for part, links in (("dev", True), ("dev", False), ("dev2", False), ("dev3", False)):
             s = score(load(part, links=links), aliases)
             print(f"\n-- {part} misses ({'with links' if links else 'links removed'})")
             for m in s.misses:

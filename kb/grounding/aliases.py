@@ -173,6 +173,7 @@ class AliasTable:
                 self._by_name[key] = alias
         self._exact = _alternation(exact, 0)
         self._folded = _alternation(folded, re.I)
+        self._glued = _glued_alternation(exact)
 
     @classmethod
     def load(cls, shipped: Path | None = SHIPPED_PATH, user: Path | None = None) -> "AliasTable":
@@ -205,6 +206,7 @@ class AliasTable:
                     if not (cued or uncued):
                         continue
                 hits.append(AliasHit(m.start(), m.end(), name, alias, cued))
+        hits += self._glued_cells(text, uncued=uncued)
         hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
         kept: list[AliasHit] = []
         for h in hits:
@@ -214,6 +216,22 @@ class AliasTable:
                 continue
             kept.append(h)
         return kept
+
+    def _glued_cells(self, text: str, *, uncued: bool) -> list[AliasHit]:
+        """Names glued to the cell after them by a page whose table lost its borders when it was
+        copied as text ("HumanEvalA programming benchmark ...", "GLUE/SuperGLUEA general ...").
+        A name that runs on into a capitalised word is a different word ("CLIPScore"), so only a
+        line that opens with the name and goes on as a sentence counts, and only where two lines
+        or more of the text show it: a flattened table, not a coined word."""
+        if self._glued is None:
+            return []
+        hits = []
+        for m in self._glued.finditer(text):
+            alias = self.lookup(m.group(1))
+            if alias is None or (m.group(1) in alias.needs_cue and not uncued):
+                continue
+            hits.append(AliasHit(m.start(1), m.end(1), m.group(1), alias, m.group(1) not in alias.needs_cue))
+        return hits if len({text.count("\n", 0, h.start) for h in hits}) >= 2 else []
 
 
 _INNER_FUNCTION_WORDS = frozenset("of in on for to with via from by as at and or the a an is are not".split())
@@ -235,6 +253,14 @@ def _alternation(names: list[str], flags: int) -> re.Pattern | None:
     names = sorted(set(names), key=len, reverse=True)
     body = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names)
     return re.compile(rf"(?<![\w\-])(?:{body})(?![\w\-]|\.\w)", flags)
+
+
+def _glued_alternation(names: list[str]) -> re.Pattern | None:
+    if not names:
+        return None
+    body = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(set(names), key=len, reverse=True))
+    # the first cell of a line (or the second of "A/B"), then a capitalised word and a lower-case one
+    return re.compile(rf"(?m)^[ \t]*(?:[\w\-]{{2,20}}/)?({body})(?=[A-Z][a-z]*\s+[a-z])")
 
 
 def add_user_alias(names: list[str], *, id: str | None = None, title: str | None = None,
