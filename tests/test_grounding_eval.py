@@ -73,7 +73,7 @@ FLOORS = {
     "heldout": (0.826, 0.923, 0.838),
     "heldout2": (0.80, 0.928, 0.885),  # one title fewer than before the fresh-batch rules (README)
     "heldout3": (0.823, 0.90, 0.903),  # scored once, before any change (issue 15, online round)
-    "dev3": (0.732, 0.958, 0.940),     # scored once as held-out part 5 (0.733, 0.819, 0.937); the seventh round
+    "dev3": (0.825, 0.958, 0.944),     # scored once as held-out part 5 (0.733, 0.819, 0.937); the seventh round
     "dev2": (0.987, 0.96, 0.943),     # scored once as held-out part 4 (0.641, 0.92, 0.923); the sixth round
 }
 
@@ -710,3 +710,18 @@ def test_names_glued_to_the_next_cell_of_a_flattened_table(aliases):
     assert not any(w.startswith("HumanEvalA") for w in found)
     assert "HumanEval" not in _works("HumanEvalX is a different benchmark we made.\n", aliases)
     assert "TruthfulQA" not in _works("Notes\nTruthfulQATests the accuracy of answers\n", aliases)
+
+
+def test_a_syllabus_item_with_its_author_year_and_a_note(aliases):
+    """'1. But what is a neural network? (3Blue1Brown, 2017). Watch first 12 min.': an item of a
+    numbered or bulleted list, its author and year in brackets, then how long it takes or what it
+    is, under any heading; bold around the title and a digit or a clause word first are fine. A
+    claim with a citation and no such note is not a title."""
+    text = ("Session 1: Introduction\n\n  1. But what is a neural network? (3Blue1Brown, 2017). Watch first 12.5 min.\n"
+            "  2. 4 charts that show why progress goes on (Henshall, 2023). 8 min.\n"
+            "  3. **How reward models work, technically** (ByteByteGo, 2023). 8 min.\n"
+            "  4. Models learn to deceive their trainers (Hubinger et al., 2024), which is worrying.\n")
+    found = _works(text, aliases)
+    assert {"But what is a neural network?", "4 charts that show why progress goes on",
+            "How reward models work, technically"} <= set(found), found
+    assert not any(w.startswith("Models learn") for w in found), found

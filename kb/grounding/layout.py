@@ -207,13 +207,14 @@ class Layout:
         offset = line.start + (len(line.text) - len(body))
         before = self.text[offset:start]
         after = self.text[end:line.end]
-        prefix = _ITEM_PREFIX.fullmatch(before)
+        prefix = _ITEM_PREFIX.fullmatch(re.sub(r"(?:\*\*?|__?)$", "", before))     # "- **Title** (Roe, 2023)"
         if prefix is None:
             return False
         labelled = bool(prefix.group("label"))
         dated = bool(prefix.group("date"))
         tail = _ITEM_TAIL.match(after)
-        year_at_end = bool(re.search(r"\((?:[^()]*\D)?(?:19|20)\d\d\)\s*$|\u00b7\s*(?:19|20)\d\d\b", after))
+        year_at_end = bool(re.search(r"\((?:[^()]*\D)?(?:19|20)\d\d\)\s*$|\u00b7\s*(?:19|20)\d\d\b", after)) \
+            or (line.list_item and bool(AUTHOR_YEAR_NOTE.match(after)))
         if tail is None and not year_at_end:
             return False
         paren = re.match(r"\s*\(([^()]*)\)", after)
@@ -226,5 +227,9 @@ class Layout:
 _ITEM_PREFIX = re.compile(r"\s*(?P<date>(?:19|20)\d\d(?:[-/.]\d\d){0,2}\s*[:\-\u2013\u2014]\s+)?"
                           r"(?P<label>(?!(?:The|A|An)\s)(?:[A-Z][\w.\-]+\s+){1,3}[A-Z][\w.\-]+:\s+|(?:Essay|Paper|Post|Book|Report|Article|"
                           r"Video|Podcast|Talk|Blog(?:\s+post)?|Preprint):\s+)?")
+# "1. Visualizing the deep learning revolution (Ngo, 2023). 15 min.": a syllabus's item, its
+# author and year in brackets, then how long it takes or what it is ("Video; 20 mins.")
+AUTHOR_YEAR_NOTE = re.compile(r"\s*(?:\*\*?)?\s*\([^()\n]{1,60}?,\s*(?:19|20)\d\d\)[.,;]?\s*(?:\d+(?:\.\d+)?\s*(?:min|mins|minutes|"
+                               r"hours?|hrs?|pages?|pp)\b|(?:Watch|Read|Skim|Listen|Video|Audio|Podcast|Optional|Required)\b)", re.I)
 _ITEM_TAIL = re.compile(r"\s*(?:\([^()\n]{1,120}\)\s*){0,2}(?:by\s+[A-Z]|\[|[-\u2013\u2014:]\s+\S|[.,]?\s*$)")
 _PERSONISH = re.compile(r"[A-Z][a-z\u00C0-\u024F'\-]+\s+[A-Z][a-z\u00C0-\u024F'\-]+(?:\s+(?:and|&)\s+[A-Z][a-z\u00C0-\u024F'\-]+\s+[A-Z][a-z\u00C0-\u024F'\-]+)?")

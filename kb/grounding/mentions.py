@@ -28,7 +28,7 @@ from pathlib import Path
 
 from kb.grounding import links
 from kb.grounding.aliases import CITATION_MARKER, AliasTable
-from kb.grounding.layout import Layout
+from kb.grounding.layout import AUTHOR_YEAR_NOTE, Layout
 
 KINDS = ("title", "alias", "author-ref", "doi", "arxiv", "url")
 WORK, MAYBE = "work", "maybe"
@@ -1162,7 +1162,13 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
                                    reason="a heading over a line of authors"))
             continue
         start, body = layout.item_body(line)
-        if not body[:1].isupper() or (not line.list_item and len(body.split()) > 30):
+        bold = re.match(r"(?:\*\*?|__?)(?=[A-Z])", body)       # "1. **How ChatGPT Works** (Roe, 2023)"
+        if bold and line.list_item:
+            start, body = start + bold.end(), body[bold.end():]
+        # a syllabus's item with its author, year and a note after it: its title may open with a
+        # digit or a word that opens clauses ("1. But what is a neural network? (3Blue1Brown, 2017)")
+        noted = line.list_item and bool(AUTHOR_YEAR_NOTE.search(body))
+        if not (body[:1].isupper() or noted and body[:1].isdigit()) or (not line.list_item and len(body.split()) > 30):
             continue                      # a paragraph of prose is not a reading-list entry
         by_first = _AUTHORS_DASH.match(body)
         if by_first and len(_tokens(body, by_first.end(), len(body))) >= 2:
@@ -1172,7 +1178,7 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
         toks = _tokens(text, start, end)
         one_word_by_person = len(toks) == 1 and len(toks[0].text) >= 4 and bool(
             re.match(r"\s*\([A-Z][\w.\-]+(?:\s+[A-Z][\w.\-]+){1,3}\)\s*$", text[end:line.end]))
-        if not (2 <= len(toks) <= 24 or one_word_by_person) or toks[0].text in _BREAKERS \
+        if not (2 <= len(toks) <= 24 or one_word_by_person) or toks[0].text in _BREAKERS and not noted \
                 or any(t.text.lower() in _PRONOUNS for t in toks):
             continue
         end = toks[-1].end + (1 if text[toks[-1].end:toks[-1].end + 1] == "?" else 0)
