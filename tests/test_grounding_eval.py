@@ -73,7 +73,7 @@ FLOORS = {
     "heldout": (0.826, 0.923, 0.838),
     "heldout2": (0.80, 0.928, 0.885),  # one title fewer than before the fresh-batch rules (README)
     "heldout3": (0.823, 0.90, 0.903),  # scored once, before any change (issue 15, online round)
-    "dev3": (0.825, 0.958, 0.944),     # scored once as held-out part 5 (0.733, 0.819, 0.937); the seventh round
+    "dev3": (0.848, 0.958, 0.956),     # scored once as held-out part 5 (0.733, 0.819, 0.937); the seventh round
     "dev2": (0.987, 0.96, 0.943),     # scored once as held-out part 4 (0.641, 0.92, 0.923); the sixth round
 }
 
@@ -725,3 +725,34 @@ def test_a_syllabus_item_with_its_author_year_and_a_note(aliases):
     assert {"But what is a neural network?", "4 charts that show why progress goes on",
             "How reward models work, technically"} <= set(found), found
     assert not any(w.startswith("Models learn") for w in found), found
+
+
+def test_a_known_work_after_its_authors_possessive(aliases):
+    ms = {m.surface: m for m in listed(extract("Dario Amodei\u2019s Machines of Loving Grace describes a future.",
+                                               aliases=aliases))}
+    assert "Machines of Loving Grace" in ms and not any("Amodei" in s for s in ms), ms
+
+
+def test_a_date_after_by_is_not_an_author(aliases):
+    text = "Apply here by Saturday, September 14\n\nSome prose follows here.\n- Reward drift in agents by Jane Roe\n"
+    found = _works(text, aliases)
+    assert "Reward drift in agents" in found and "Apply here" not in found, found
+
+
+def test_a_name_the_text_calls_its_own_is_not_a_citation(aliases):
+    """'our Activation Addition (ActAdd) method': the paper introducing ActAdd, not citing it;
+    the name stays its own through the text, and 'our ActAdd paper' still cites."""
+    text = ("Past work learned these vectors; our Activation Addition (ActAdd) method instead computes them. "
+            "We demonstrate ActAdd on small models. Others cite our ActAdd paper.")
+    ms = extract(text, aliases=aliases)
+    own = [m for m in ms if m.surface == "ActAdd"]
+    assert len(own) == 2 and all(m.confidence == MAYBE and m.reason.startswith("the text's own method") for m in own)
+    assert "ActAdd paper" in _works(text, aliases)
+    assert "ActAdd" in _works("Turner et al. introduced ActAdd, which steers models.", aliases)
+
+
+def test_a_quoted_title_on_a_lists_line_with_its_author(aliases):
+    text = "- Required:\n  - \u201cSituational Awareness\u201d Leopold Aschenbrenner\n  - \u201cScaling Up\u201d was what he said.\n"
+    ms = {m.surface: m for m in listed(extract(text, aliases=aliases))}
+    assert ms["Situational Awareness"].reason == "a quoted title on a list's line with its author"
+    assert "Scaling Up" not in ms

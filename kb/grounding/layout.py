@@ -220,7 +220,7 @@ class Layout:
         paren = re.match(r"\s*\(([^()]*)\)", after)
         authorish = paren is not None and bool(re.search(r"(?:19|20)\d\d|et\s+al|authors?|[A-Z][\w\-]+\s+[A-Z][\w\-]+|"
                                                          r"[A-Z][\w\-]+,\s*[A-Z]", paren.group(1)))
-        evidence = labelled or dated or year_at_end or authorish or bool(re.match(r"\s*(?:\([^()]*\)\s*)?by\s+[A-Z]", after))
+        evidence = labelled or dated or year_at_end or authorish or bool(re.match(r"\s*(?:\([^()]*\)\s*)?" + _BY_SOMEONE, after))
         return evidence and not _PERSONISH.fullmatch(self.text[start:end].strip())
 
 
@@ -231,5 +231,9 @@ _ITEM_PREFIX = re.compile(r"\s*(?P<date>(?:19|20)\d\d(?:[-/.]\d\d){0,2}\s*[:\-\u
 # author and year in brackets, then how long it takes or what it is ("Video; 20 mins.")
 AUTHOR_YEAR_NOTE = re.compile(r"\s*(?:\*\*?)?\s*\([^()\n]{1,60}?,\s*(?:19|20)\d\d\)[.,;]?\s*(?:\d+(?:\.\d+)?\s*(?:min|mins|minutes|"
                                r"hours?|hrs?|pages?|pp)\b|(?:Watch|Read|Skim|Listen|Video|Audio|Podcast|Optional|Required)\b)", re.I)
-_ITEM_TAIL = re.compile(r"\s*(?:\([^()\n]{1,120}\)\s*){0,2}(?:by\s+[A-Z]|\[|[-\u2013\u2014:]\s+\S|[.,]?\s*$)")
+# "by Jane Roe", not "Apply here by Saturday, September 14"
+_BY_SOMEONE = (r"by\s+(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|"
+               r"July|August|September|October|November|December|Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|Jun|Jul|Aug|"
+               r"Sep|Sept|Oct|Nov|Dec)\b)[A-Z]")
+_ITEM_TAIL = re.compile(r"\s*(?:\([^()\n]{1,120}\)\s*){0,2}(?:" + _BY_SOMEONE + r"|\[|[-\u2013\u2014:]\s+\S|[.,]?\s*$)")
 _PERSONISH = re.compile(r"[A-Z][a-z\u00C0-\u024F'\-]+\s+[A-Z][a-z\u00C0-\u024F'\-]+(?:\s+(?:and|&)\s+[A-Z][a-z\u00C0-\u024F'\-]+\s+[A-Z][a-z\u00C0-\u024F'\-]+)?")

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from kb.grounding import links
-from kb.grounding.aliases import CITATION_MARKER, AliasTable
+from kb.grounding.aliases import CITATION_MARKER, CUE_AFTER, AliasTable
 from kb.grounding.layout import AUTHOR_YEAR_NOTE, Layout
 
 KINDS = ("title", "alias", "author-ref", "doi", "arxiv", "url")
@@ -472,6 +472,8 @@ _LINK_TAIL = re.compile(r"\]\([^()\s]{0,300}\)")
 # A line of a reading list that is a quoted title and its venue: '\u201cEmbedded agency\u201d, LessWrong.'
 _LIST_OPENER = re.compile(r"\s*(?:[-*\u2022\u2013\u2014\u00b7]+|\d{1,3}[.)])?\s*")
 _VENUE_ONLY = re.compile(r"\s*[,.]\s*[A-Za-z][\w.\-/]*(?:[ \t]+[\w.\-/]+){0,3}\.?\s*")
+_AUTHOR_ONLY = re.compile(r"[ \t]*(?:[-\u2013\u2014,][ \t]*|by[ \t]+)?[A-Z][a-z\u00C0-\u024F'\-]+(?:[ \t]+[A-Z]\.)?[ \t]+"
+                          r"(?:(?:van|von|de|der|da|di|le|la)[ \t]+)?[A-Z][a-z\u00C0-\u024F'\-]+\.?[ \t]*")
 # '\u201cWhy not wait on AI risk?\u201d, overcoming bias blog and \u201cFoom update\u201d': quoted titles in a row
 _JOINS_QUOTES = re.compile(r"(?:[,;]?[ \t]+[\w.\-]+){0,5}?(?:,|[ \t]+(?:and|or|&))[ \t]*|[ \t]*[,;/&][ \t]*")
 _QUOTE_CUE_AFTER = re.compile(r"\s*(?:was|is|has\s+been)\s+(?:submitted|published|posted|released|written|accepted|"
@@ -511,6 +513,8 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
             ("on a list's line with its venue", _LIST_OPENER.fullmatch(text[line_start:s - 1]) is not None
              and _VENUE_ONLY.fullmatch(rest_of_line) is not None
              and not any(w in _PRONOUNS for w in rest_of_line.lower().split())),
+            ("on a list's line with its author", _LIST_OPENER.fullmatch(text[line_start:s - 1]) is not None
+             and _AUTHOR_ONLY.fullmatch(rest_of_line) is not None),                # '- "Title" Jane Roe'
             ("in a row after another", prev_title_end >= 0 and _JOINS_QUOTES.fullmatch(text[prev_title_end:s - 1]) is not None),
             ("in brackets", text[s - 2:s - 1] == "(" and text[a + qe + 1:a + qe + 2] == ")"   # ("A Title"): cited
              and ", " not in body and words[-1] not in FUNCTION_WORDS),
@@ -841,7 +845,7 @@ def _nickname_candidates(text: str, a: int, b: int) -> list[Mention]:
         end_paren = e + 1 if text[e:e + 1] == ")" and text[s - 1:s] == "(" else e
         if CITATION_MARKER.match(text, end_paren):
             out.append(Mention(None, tok, s, e, "alias", "", score=0.7, reason="a name with a citation marker"))
-        elif _NAME_NOUN_AFTER.match(text, e):
+        elif _NAME_NOUN_AFTER.match(text, e) and not _OUR_OWN.search(text[max(a, s - 60):s]):
             noun = _NAME_NOUN_AFTER.match(text, e).group(0).strip().lower()
             out.append(Mention(None, tok, s, e, "alias", "", score=0.6, reason=f"a name followed by \"{noun}\""))
         elif _NAME_INTRODUCED.match(text, e):
@@ -912,6 +916,9 @@ def _hints(sentence: str) -> tuple[list[str], list[int]]:
     return authors, years
 
 
+_OUR_OWN = re.compile(r"\b[Oo]ur\s+(?:[A-Z][\w\-]*\s+){0,3}\(?\s*$")
+
+
 def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = None) -> list[Mention]:
     """Every work the text names, in document order, each with a confidence (WORK or MAYBE) and
     the reason it was kept. Candidates come from every shape a work's name takes; the layout,
@@ -935,16 +942,26 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
               if not any(a <= m.start and m.end <= b and any(x.end == a for x in anchors) for a, b in link_urls)]
     cands += anchors
     if aliases is not None:
-        for h in aliases.find(text, uncued=True):
+        hits = aliases.find(text, uncued=True)
+        # "our Activation Addition (ActAdd) method ... We demonstrate ActAdd": a name the text
+        # calls its own is its own wherever it stands
+        ours = {h.name for h in hits if _OUR_OWN.search(text[max(0, h.start - 60):h.start])
+                and not CUE_AFTER.match(text, h.end)}
+        for h in hits:
             kind = "author-ref" if re.search(r"\bet al\b|['\u2019]s\b", h.name) else "alias"
             title = h.alias.title or h.name
             if h.alias.title and normalise(h.name) == normalise(h.alias.title):
                 kind = "title"                # a known work's full title, in whatever case
-            cands.append(Mention(None, h.name, h.start, h.end, kind, "", id=h.alias.id, score=0.9 if h.cued else 0.5,
+            # "our Activation Addition (ActAdd) method": the text's own work, introduced, not cited
+            own = h.name in ours and not CUE_AFTER.match(text, h.end) and not re.search(
+                r"\b(?:paper|report|post|preprint|article|essay|book)$", h.name, re.I)
+            cued = h.cued and not own
+            cands.append(Mention(None, h.name, h.start, h.end, kind, "", id=h.alias.id, score=0.9 if cued else 0.5,
                                  alias_title=h.alias.title if not h.alias.id else None,
                                  alias_kind=h.alias.kind if h.alias.kind != "paper" else None,
-                                 confidence=WORK if h.cued else MAYBE,
-                                 reason=f"alias table: {title}" if h.cued else
+                                 confidence=WORK if cued else MAYBE,
+                                 reason=f"alias table: {title}" if cued else
+                                 f"the text's own method (our ...), not a citation of it (alias table: {title})" if own else
                                  f"a model or method name used without a citation (alias table: {title})"))
     for s, e in spans:
         for run in _runs(text, s, e):
@@ -1477,6 +1494,12 @@ def _resolve_overlaps(text: str, cands: list[Mention]) -> list[Mention]:
             # "Ada Smith's parity transformer": keep the reference, take the alias's id
             c.id, c.alias_title, c.alias_kind = k.id, k.alias_title, k.alias_kind
             c.score = max(c.score, k.score)
+            kept[kept.index(k)] = c
+            continue
+        if c.kind == "title" and c.reason.startswith("alias table") and len(clash) == 1 and k.kind == "author-ref" \
+                and k.id is None and k.start < c.start < k.end < c.end:
+            # "Dario Amodei's Machines of Loving Grace": a known work's full name after its author's
+            # possessive, which took only the name's first word
             kept[kept.index(k)] = c
             continue
         if c.kind == "title" and len(clash) == 1 and k.kind == "alias" and c.start == k.start and k.end < c.end \
