@@ -73,7 +73,7 @@ FLOORS = {
     "heldout": (0.826, 0.923, 0.838),
     "heldout2": (0.80, 0.928, 0.885),  # one title fewer than before the fresh-batch rules (README)
     "heldout3": (0.823, 0.90, 0.903),  # scored once, before any change (issue 15, online round)
-    "dev3": (0.848, 0.958, 0.956),     # scored once as held-out part 5 (0.733, 0.819, 0.937); the seventh round
+    "dev3": (0.848, 0.958, 0.962),     # scored once as held-out part 5 (0.733, 0.819, 0.937); the seventh round
     "dev2": (0.987, 0.96, 0.943),     # scored once as held-out part 4 (0.641, 0.92, 0.923); the sixth round
 }
 
@@ -756,3 +756,12 @@ def test_a_quoted_title_on_a_lists_line_with_its_author(aliases):
     ms = {m.surface: m for m in listed(extract(text, aliases=aliases))}
     assert ms["Situational Awareness"].reason == "a quoted title on a list's line with its author"
     assert "Scaling Up" not in ms
+
+
+def test_a_method_name_with_a_citation_of_another_paper(aliases):
+    """'(RLHF) (Ziegler et al. 2019)': the bracket cites Ziegler's paper, not the one that
+    introduced RLHF (2017), so RLHF is a concept there; 'GRPO (Shao et al., 2024)' cites its own."""
+    ms = {m.surface: m for m in extract("Controls include reinforcement learning from human feedback (RLHF) "
+                                        "(Ziegler et al. 2019), and GRPO (Shao et al., 2024) is used.", aliases=aliases)}
+    assert ms["RLHF"].confidence == MAYBE and ms["Ziegler et al. 2019"].confidence == WORK
+    assert ms["GRPO"].confidence == WORK

@@ -43,6 +43,17 @@ CUE_AFTER = re.compile(r"\s+(?:technical\s+)?(?:paper|report|preprint|article|po
 CUE_BEFORE = re.compile(r"\b(?:the\s+)?(?:paper|post|book|essay|article|report|preprint)\s+$", re.I)
 
 
+_CITED_YEAR = re.compile(r"\s*(?:\)\s*)?\([^()\n]{0,80}?\b((?:19|20)\d\d)[a-z]?\)")
+
+
+def cites_another(alias: "Alias", text: str, end: int) -> bool:
+    """'reinforcement learning from human feedback (RLHF) (Ziegler et al. 2019)': the bracket
+    after a method's name cites another paper than the one that introduced it (its year is
+    not the alias's), so the name is used as a concept there."""
+    m = _CITED_YEAR.match(text, end)
+    return bool(m and alias.year and abs(int(m.group(1)) - alias.year) > 1)
+
+
 def user_path(env: dict[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     return Path(env.get("KB_USER_ALIASES") or DATA_DIR / "aliases.user.toml")
@@ -202,7 +213,8 @@ class AliasTable:
                     continue
                 cued = True
                 if name in alias.needs_cue or name.lower() in {c.lower() for c in alias.needs_cue}:
-                    cued = bool(CUE_AFTER.match(text, m.end()) or CUE_BEFORE.search(text[max(0, m.start() - 30):m.start()]))
+                    cued = bool(CUE_AFTER.match(text, m.end()) or CUE_BEFORE.search(text[max(0, m.start() - 30):m.start()])) \
+                        and not cites_another(alias, text, m.end())
                     if not (cued or uncued):
                         continue
                 hits.append(AliasHit(m.start(), m.end(), name, alias, cued))
