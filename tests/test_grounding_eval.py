@@ -70,8 +70,8 @@ def test_the_learned_scorer_experiment_runs_on_development_documents(aliases, mo
 # links removed. A change that loses ground fails here; the held-out failures are not printed.
 FLOORS = {
     "dev": (0.957, 0.978, 0.935),     # with batches b10-b14; the fifth round's rules (README)
-    "heldout": (0.826, 0.923, 0.838),
-    "heldout2": (0.80, 0.928, 0.885),  # one title fewer than before the fresh-batch rules (README)
+    "heldout": (0.826, 0.923, 0.840),   # one right surface more with the seventh round
+    "heldout2": (0.84, 0.928, 0.886),  # the seventh round: one title more (0.80 before; README)
     "heldout3": (0.823, 0.90, 0.903),  # scored once, before any change (issue 15, online round)
     "dev3": (0.848, 0.958, 0.962),     # scored once as held-out part 5 (0.733, 0.819, 0.937); the seventh round
     "dev2": (0.987, 0.96, 0.943),     # scored once as held-out part 4 (0.641, 0.92, 0.923); the sixth round
