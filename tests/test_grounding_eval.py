@@ -73,7 +73,7 @@ FLOORS = {
     "heldout": (0.826, 0.923, 0.840),   # one right surface more with the seventh round
     "heldout2": (0.84, 0.928, 0.886),  # the seventh round: one title more (0.80 before; README)
     "heldout3": (0.823, 0.90, 0.903),  # scored once, before any change (issue 15, online round)
-    "dev3": (0.848, 0.958, 0.962),     # scored once as held-out part 5 (0.733, 0.819, 0.937); the seventh round
+    "dev3": (0.848, 0.958, 0.968),     # scored once as held-out part 5 (0.733, 0.819, 0.937); the seventh round
     "dev2": (0.987, 0.96, 0.943),     # scored once as held-out part 4 (0.641, 0.92, 0.923); the sixth round
 }
 
@@ -765,3 +765,12 @@ def test_a_method_name_with_a_citation_of_another_paper(aliases):
                                         "(Ziegler et al. 2019), and GRPO (Shao et al., 2024) is used.", aliases=aliases)}
     assert ms["RLHF"].confidence == MAYBE and ms["Ziegler et al. 2019"].confidence == WORK
     assert ms["GRPO"].confidence == WORK
+
+
+def test_a_method_name_takes_only_the_alias_tables_cues(aliases):
+    """'used in RLHF', 'Then RLHF was introduced': cues that make a coined name a work do not
+    make a method's name one; the table's cues still do ('the RLHF paper', 'DPO [23]')."""
+    ms = {m.surface: m for m in extract("The preference data used in RLHF matter. Then RLHF was introduced. "
+                                        "DPO [23] is simpler.", aliases=aliases)}
+    assert ms["RLHF"].confidence == MAYBE and ms["DPO"].confidence == WORK
+    assert "ZorbNet" in _works("The data used in ZorbNet matter.", aliases)

@@ -983,9 +983,13 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     cands += _reference_lines(text)
     cands += _emphasised_works_by(text)
     blocked = [(lk.anchor_start, lk.anchor_end) for lk in found_links if lk.target == links.NOT_WORK]
-    if aliases is not None:               # "(RLHF) (Ziegler et al. 2019)": the bracket cites another paper
-        cands = [c for c in cands if not (c.reason == "a name with a citation marker" and (al := aliases.lookup(c.surface))
-                                          and c.surface in al.needs_cue and cites_another(al, text, c.end))]
+    if aliases is not None:
+        # a name the alias table says needs a cue (a method, a model) takes only the table's cues:
+        # "used in RLHF", "Then RLHF was introduced" name the method; "(RLHF) (Ziegler et al.
+        # 2019)" cites another paper
+        cands = [c for c in cands if not (c.kind == "alias" and c.id is None and c.reason.startswith("a name ")
+                                          and (al := aliases.lookup(c.surface)) and c.surface in al.needs_cue
+                                          and (c.reason != "a name with a citation marker" or cites_another(al, text, c.end)))]
     cands = [c for c in cands if (c.kind != "title" or c.score >= MIN_SCORE)
              and (c.reason.startswith("alias table") or not any(a <= c.start and c.end <= b for a, b in blocked))]
     # (a known work's name stays one when it links to a page that is not a work: "[age of em](wikipedia)")
