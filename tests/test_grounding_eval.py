@@ -73,7 +73,7 @@ FLOORS = {
     "heldout": (0.826, 0.923, 0.840),   # one right surface more with the seventh round
     "heldout2": (0.84, 0.928, 0.886),  # the seventh round: one title more (0.80 before; README)
     "heldout3": (0.823, 0.90, 0.903),  # scored once, before any change (issue 15, online round)
-    "dev3": (0.848, 0.958, 0.968),     # scored once as held-out part 5 (0.733, 0.819, 0.937); the seventh round
+    "dev3": (0.848, 0.972, 0.968),     # scored once as held-out part 5 (0.733, 0.819, 0.937); the seventh round
     "dev2": (0.987, 0.96, 0.943),     # scored once as held-out part 4 (0.641, 0.92, 0.923); the sixth round
 }
 
@@ -774,3 +774,10 @@ def test_a_method_name_takes_only_the_alias_tables_cues(aliases):
                                         "DPO [23] is simpler.", aliases=aliases)}
     assert ms["RLHF"].confidence == MAYBE and ms["DPO"].confidence == WORK
     assert "ZorbNet" in _works("The data used in ZorbNet matter.", aliases)
+
+
+def test_a_references_surnames_before_a_dash_and_its_title(aliases):
+    ms = {m.surface: m for m in extract("- Required:\n  - Lenat & Marcus \u2014 Getting from Generative AI to Trustworthy AI.\n"
+                                        "  - Roe et al. \u2014 Goal drift in small agents\n", aliases=aliases)}
+    assert ms["Lenat & Marcus"].confidence == WORK and ms["Lenat & Marcus"].authors == ["Lenat", "Marcus"]
+    assert ms["Roe et al."].confidence == WORK

@@ -1166,6 +1166,10 @@ _PERSON_NAME = r"[A-Z][a-z\u00C0-\u024F'\-]+(?:\s+[A-Z]\.)*\s+(?:(?:van|von|de|d
 _AUTHORS_DASH = re.compile(rf"{_PERSON_NAME}(?:\s*(?:,|,?\s+and|&)\s+{_PERSON_NAME}){{0,5}}(?:\s+et\s+al\.?)?\s+[-\u2013\u2014]\s+(?=[A-Z0-9])")
 
 
+_SURNAMES_DASH = re.compile(r"([A-Z][a-z\u00C0-\u024F'\-]+\s+(?:&|and)\s+[A-Z][a-z\u00C0-\u024F'\-]+|[A-Z][a-z\u00C0-\u024F'\-]+\s+et\s+al\.?)"
+                            r"\s+[\u2013\u2014]\s+(?=[A-Z0-9])")
+
+
 def _line_titles(text: str, layout: Layout) -> list[Mention]:
     """The text of a list item or a line up to its author, year or description: reading lists
     write titles in sentence case ("- 2022-09: The alignment problem from a deep learning
@@ -1195,7 +1199,15 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
         if not (body[:1].isupper() or noted and body[:1].isdigit()) or (not line.list_item and len(body.split()) > 30):
             continue                      # a paragraph of prose is not a reading-list entry
         by_first = _AUTHORS_DASH.match(body)
-        if by_first and len(_tokens(body, by_first.end(), len(body))) >= 2:
+        surnames = _SURNAMES_DASH.match(body)
+        if surnames and len(_tokens(body, surnames.end(), len(body))) >= 2:
+            # "Lenat & Marcus — Title": a reference's surnames, then its title
+            names = surnames.group(1)
+            out.append(Mention(None, names, start, start + len(names), "author-ref", "", score=0.6,
+                               authors=re.findall(r"[A-Z][\w'\-]+", names)[:2],
+                               reason="authors before a dash and a title, on a list's line"))
+            start, body = start + surnames.end(), body[surnames.end():]
+        elif by_first and len(_tokens(body, by_first.end(), len(body))) >= 2:
             start, body = start + by_first.end(), body[by_first.end():]   # "Jane Roe - Title": the title
         end_m = _LINE_TITLE_END.search(body)
         end = start + (end_m.start() if end_m else len(body))
