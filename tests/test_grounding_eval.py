@@ -69,7 +69,7 @@ def test_the_learned_scorer_experiment_runs_on_development_documents(aliases, mo
 # part -> (title recall, nickname + author-reference recall, precision per distinct surface),
 # links removed. A change that loses ground fails here; the held-out failures are not printed.
 FLOORS = {
-    "dev": (0.957, 0.978, 0.935),     # with batches b10-b14; the fifth round's rules (README)
+    "dev": (0.957, 0.978, 0.938),     # with batches b10-b14; the seventh round (README)
     "heldout": (0.826, 0.923, 0.840),   # one right surface more with the seventh round
     "heldout2": (0.84, 0.928, 0.886),  # the seventh round: one title more (0.80 before; README)
     "heldout3": (0.823, 0.90, 0.903),  # scored once, before any change (issue 15, online round)
