@@ -143,19 +143,33 @@ def text_features(docs: list[str], idf=None):
 def term_counts(docs, chunk: int = 20_000):
     """Sublinear term frequencies (1 + log count) of ``docs`` (any iterable of texts, read a
     chunk at a time: a million joined abstracts held at once are a gigabyte), hashed, as float32
-    CSR."""
-    from itertools import islice
+    CSR: scikit-learn's ``HashingVectorizer(analyzer=words_and_bigrams, alternate_sign=False)``
+    column for column, without its per-token Python. Each distinct word is hashed once (a
+    vocabulary of ids), a chunk's words become arrays of ids, stop words and bigrams are found
+    with array operations, and only a chunk's distinct bigrams are hashed."""
+    from itertools import chain, islice
 
     import numpy as np
     from scipy import sparse
-    from sklearn.feature_extraction.text import HashingVectorizer
 
-    hashing = HashingVectorizer(analyzer=words_and_bigrams, n_features=FEATURES, alternate_sign=False,
-                                norm=None, dtype=np.float32)
+    vocabulary = _Vocabulary()
     parts = []
     docs = iter(docs)
     while batch := list(islice(docs, chunk)):
-        counts = hashing.transform(batch).tocsr()
+        words = [_WORD.findall(doc.lower()) for doc in batch]
+        flat = list(chain.from_iterable(words))
+        ids = np.fromiter(map(vocabulary.__getitem__, flat), dtype=np.int64, count=len(flat))
+        rows = np.repeat(np.arange(len(batch)), np.fromiter(map(len, words), dtype=np.int64, count=len(words)))
+        kept = ~vocabulary.stop_array()[ids]
+        ids, rows = ids[kept], rows[kept]
+        pair = rows[1:] == rows[:-1]
+        keys, where = np.unique((ids[:-1][pair] << 32) | ids[1:][pair], return_inverse=True)
+        names = vocabulary.words
+        bigrams = np.fromiter((hashed_column(f"{names[k >> 32]} {names[k & 0xFFFFFFFF]}") for k in keys.tolist()),
+                              dtype=np.int64, count=len(keys))
+        cols = np.concatenate([vocabulary.column_array()[ids], bigrams[where.ravel()]])
+        counts = sparse.csr_matrix((np.ones(len(cols), dtype=np.float32), (np.concatenate([rows, rows[:-1][pair]]), cols)),
+                                   shape=(len(batch), FEATURES))
         counts.sum_duplicates()
         counts.data = (1.0 + np.log(counts.data)).astype(np.float32)
         counts.indices = counts.indices.astype(np.int32, copy=False)
@@ -163,6 +177,45 @@ def term_counts(docs, chunk: int = 20_000):
     if not parts:
         return sparse.csr_matrix((0, FEATURES), dtype=np.float32)
     return sparse.vstack(parts, format="csr", dtype=np.float32) if len(parts) > 1 else parts[0]
+
+
+def hashed_column(token: str) -> int:
+    """The column scikit-learn's FeatureHasher gives ``token`` (murmurhash3, absolute value)."""
+    from sklearn.utils import murmurhash3_32
+
+    h = murmurhash3_32(token, 0)
+    return (2147483647 - (FEATURES - 1)) % FEATURES if h == -2147483648 else abs(h) % FEATURES
+
+
+class _Vocabulary(dict):
+    """Word -> id for one featurising pass, with each id's hashed column and whether it is a
+    stop word, so that a word met a million times is hashed once."""
+
+    def __init__(self):
+        super().__init__()
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        self.stop_words = ENGLISH_STOP_WORDS
+        self.words: list[str] = []
+        self.columns: list[int] = []
+        self.stops = bytearray()
+
+    def __missing__(self, word: str) -> int:
+        self[word] = i = len(self.words)
+        self.words.append(word)
+        self.columns.append(hashed_column(word))
+        self.stops.append(word in self.stop_words)
+        return i
+
+    def column_array(self):
+        import numpy as np
+
+        return np.asarray(self.columns, dtype=np.int64)
+
+    def stop_array(self):
+        import numpy as np
+
+        return np.frombuffer(bytes(self.stops), dtype=np.uint8).astype(bool)
 
 
 def weigh(tf, idf=None):
