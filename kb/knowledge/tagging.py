@@ -191,19 +191,29 @@ class RuleMatcher:
     def explain(self, title: str | None, body: str | None = None
                 ) -> tuple[dict[str, float], dict[str, list[str]]]:
         """(:meth:`scores`, :meth:`matched_keywords`) from one pass over the texts."""
+        scores, phrases = self.theme_scores(title, body)
+        return {self.slugs[ti]: s for ti, s in scores.items()}, self.keywords_of(phrases)
+
+    def theme_scores(self, title: str | None, body: str | None = None) -> tuple[dict[int, float], list[int]]:
+        """(theme index -> score, the indices of the phrases found, ascending): what
+        :meth:`explain` says, in the form a million papers' results are kept in."""
         title_spans, body_spans = self.spans_in(title), self.spans_in(body)
         if not title_spans and not body_spans:
-            return {}, {}
+            return {}, []
         out: dict[int, float] = defaultdict(float)
         for weight, spans in ((TITLE_WEIGHT, title_spans), (BODY_WEIGHT, body_spans)):
             for ti, mentions in self._mentions(spans).items():
                 out[ti] += weight * len(mentions)
+        return dict(out), sorted({pi for pi, _, _ in title_spans} | {pi for pi, _, _ in body_spans})
+
+    def keywords_of(self, phrases: Iterable[int]) -> dict[str, list[str]]:
+        """Theme slug -> the keywords among ``phrases`` (phrase indices, ascending)."""
         keywords: dict[str, list[str]] = defaultdict(list)
-        for pi in sorted({pi for pi, _, _ in title_spans} | {pi for pi, _, _ in body_spans}):
+        for pi in phrases:
             words, wild = self.phrases[pi]
             for ti in self.phrase_themes[pi]:
                 keywords[self.slugs[ti]].append(" ".join(words) + ("*" if wild else ""))
-        return {self.slugs[ti]: s for ti, s in out.items()}, dict(keywords)
+        return dict(keywords)
 
 
 @lru_cache(maxsize=4)
@@ -354,20 +364,79 @@ def load_texts(store, paper_ids: Iterable[int] | None = None) -> Texts:
 
 
 def rule_matrix(texts: Texts, taxonomy: Taxonomy):
-    """(papers x themes) keyword scores, and per paper with any hit the phrases that fired."""
+    """(papers x themes) keyword scores, and per paper the phrases that fired
+    (:class:`FiredKeywords`)."""
     import numpy as np
 
     m = RuleMatcher(taxonomy)
-    index = {s: i for i, s in enumerate(taxonomy.themes)}
-    out = np.zeros((len(texts.ids), len(index)), dtype=np.float32)
-    keywords: dict[int, dict[str, list[str]]] = {}
+    out = np.zeros((len(texts.ids), len(m.slugs)), dtype=np.float32)
+    indptr, found = [0], []
     for row, (title, body) in enumerate(zip(texts.titles, texts.bodies)):
-        scores, fired = m.explain(title, body)
-        for slug, score in scores.items():
-            out[row, index[slug]] = score
-        if fired:
-            keywords[row] = fired
-    return out, keywords
+        scores, phrases = m.theme_scores(title, body)
+        for ti, score in scores.items():
+            out[row, ti] = score
+        found += phrases
+        indptr.append(len(found))
+    return out, FiredKeywords(m, np.asarray(indptr, dtype=np.int64), np.asarray(found, dtype=np.int32))
+
+
+def kept_or_computed(texts: Texts, taxonomy: Taxonomy, signatures, kept):
+    """(rules, fired, counts, new, every): :func:`rule_matrix` and the term counts of ``texts``,
+    taken from ``kept`` (:class:`kb.knowledge.theme_cache.PaperTexts`, or None) for every paper
+    whose text signature is unchanged and computed for the others; ``new`` holds those computed
+    (to be kept for the next run), ``every`` all rows (in ``texts`` order)."""
+    import numpy as np
+    from scipy import sparse
+
+    from kb.knowledge.theme_cache import PaperTexts
+    from kb.knowledge.theme_model import term_counts
+
+    ids = np.asarray(texts.ids, dtype=np.int64)
+    at = np.minimum(np.searchsorted(signatures.ids, ids), max(len(signatures.ids) - 1, 0))
+    sigs = signatures.sigs[at] if len(signatures.ids) else np.zeros(len(ids), dtype=np.int64)
+    hit, pos = np.zeros(len(ids), dtype=bool), np.zeros(len(ids), dtype=np.int64)
+    if kept is not None and len(kept):
+        pos = np.minimum(np.searchsorted(kept.ids, ids), len(kept) - 1)
+        hit = (kept.ids[pos] == ids) & (kept.sigs[pos] == sigs)
+    miss = np.flatnonzero(~hit)
+    sub = Texts(ids=[texts.ids[i] for i in miss], titles=[texts.titles[i] for i in miss],
+                bodies=[texts.bodies[i] for i in miss])
+    rules, fired = rule_matrix(sub, taxonomy)
+    new = PaperTexts(ids[miss], sigs[miss], term_counts(sub.joined()), sparse.csr_matrix(rules),
+                     fired.indptr, fired.phrases)
+    if not hit.any():
+        every = new                                   # computed in texts order
+    elif not len(miss):
+        every = kept.take(pos)
+    else:
+        index = pos.copy()
+        index[miss] = len(kept) + np.arange(len(miss))
+        every = PaperTexts.join([kept, new]).take(index)
+    return (every.rules.toarray(), FiredKeywords(fired.matcher, every.phrase_indptr, every.phrases),
+            every.counts, new, every)
+
+
+@dataclass
+class FiredKeywords:
+    """Per paper (row), the keyword phrases found in its texts, as phrase indices of ``matcher``
+    (CSR: row r's are ``phrases[indptr[r]:indptr[r + 1]]``); the keywords of a row are spelled out
+    only when a tag asks for them, a few of a million rows."""
+
+    matcher: RuleMatcher
+    indptr: object
+    phrases: object
+
+    def get(self, row: int, default=None) -> dict[str, list[str]] | None:
+        """Theme slug -> the keywords found in paper ``row`` (``default`` when there are none)."""
+        found = tuple(self.phrases[self.indptr[row]:self.indptr[row + 1]].tolist())
+        return self._spelled(found) if found else default
+
+    def __post_init__(self):
+        from functools import lru_cache
+
+        # Papers share combinations of phrases; each is spelled out once (a copy, as a caller may edit it).
+        spell = lru_cache(maxsize=65_536)(self.matcher.keywords_of)
+        self._spelled = lambda found: {s: list(k) for s, k in spell(found).items()}
 
 
 def _closure_columns(taxonomy: Taxonomy):
@@ -519,6 +588,7 @@ class Proposal:
     calibrated: dict[str, float] = field(default_factory=dict)  # theme -> model threshold
     scope: list[int] | None = None   # the papers scored (None: all); other papers' rows stay
     cache: object = None             # what auto_tag writes to the model cache afterwards
+    texts_cache: object = None       # ... and to the kept texts (theme_cache.save_texts)
 
 
 FORUM_WEIGHT = 0.5   # added to the combined model score when a post carries a mapped forum tag
@@ -567,7 +637,20 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
     else:
         texts = load_texts(store)
     n, k = len(texts.ids), len(slugs)
-    rules, fired = rule_matrix(texts, taxonomy) if n else (np.zeros((0, k), dtype=np.float32), {})
+    counts = text_plan = None
+    if plan is not None:
+        # A big store keeps what each paper's texts gave; only new and edited papers are
+        # tokenised again (theme_cache.PaperTexts).
+        text_key = theme_cache.texts_key(store, taxonomy)
+        kept, segments = theme_cache.load_texts(plan[0], text_key)
+        rules, fired, counts, new_texts, every = kept_or_computed(texts, taxonomy, plan[2], kept)
+        del kept
+        rewrite = every if scope is None and segments + 1 > theme_cache.MAX_SEGMENTS else None
+        text_plan = (plan[0], text_key, new_texts, rewrite)
+    elif n:
+        rules, fired = rule_matrix(texts, taxonomy)
+    else:
+        rules, fired = np.zeros((0, k), dtype=np.float32), {}
     accept_rule = rules >= thresholds.rule
     rows: dict[tuple[int, str, str], float] = {}
     proposal = Proposal(slugs=slugs, texts=texts, rows=rows, scope=scope)
@@ -581,10 +664,10 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
     margins = vectors = None
     if "model" in sources and n:
         if cached is not None:
-            from kb.knowledge.theme_model import text_features
+            from kb.knowledge.theme_model import text_features, weigh
 
             model = cached.model
-            X, _ = text_features(texts.joined(), model.idf)
+            X, _ = text_features(texts.joined(), model.idf) if counts is None else weigh(counts.copy(), model.idf)
             margins = model.margins(X)
             combined = margins + np.minimum(rules, settings.rule_cap) * settings.rule_weight
             on_topic = model.on_topic(X)
@@ -594,7 +677,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
                                                   bodies=labelled.bodies), taxonomy)
             in_labelled = np.array([title_key(t) in labelled.keys for t in texts.titles], dtype=bool)
             scored = theme_scores(texts.joined(), rules, pos, neg, manual, labelled, labelled_rules, slugs,
-                                  thresholds.model, settings, in_labelled, theme_texts(taxonomy))
+                                  thresholds.model, settings, in_labelled, theme_texts(taxonomy), counts=counts)
             margins, combined, on_topic = scored.margins, scored.combined, scored.on_topic
             cut = np.nan_to_num(scored.thresholds, nan=np.inf)
             proposal.trained = scored.trained
@@ -628,6 +711,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
         directory, key, signatures = plan
         proposal.cache = (directory, key, signatures, None if cached is not None else model,
                           cached.trained_papers if cached is not None else len(signatures.ids))
+        proposal.texts_cache = text_plan
     share = count = None
     if "graph" in sources and n:
         tagged = (accepted | manual_pos) & ~neg
@@ -773,7 +857,8 @@ def auto_tag(store, taxonomy: Taxonomy | None = None, thresholds: Thresholds | N
             old[(paper, theme, source)] = score
             old_signals[(paper, theme, source)] = signals
     new = proposal.rows
-    new_signals = {key: json.dumps(proposal.signals.get(key[:2], {}), sort_keys=True) for key in new}
+    encode = json.JSONEncoder(sort_keys=True).encode      # json.dumps(..., sort_keys=True) builds one per call
+    new_signals = {key: encode(proposal.signals.get(key[:2], {})) for key in new}
     added = [key for key in new if key not in old]
     removed = [key for key in old if key not in new]
     rescored = [key for key in new if key in old and (
@@ -817,6 +902,9 @@ def auto_tag(store, taxonomy: Taxonomy | None = None, thresholds: Thresholds | N
                 theme_cache.save_papers(directory, signatures)
             else:
                 theme_cache.save(directory, key, model, signatures, trained_papers)
+        if proposal.texts_cache is not None:
+            directory, key, new, rewrite = proposal.texts_cache
+            theme_cache.save_texts(directory, key, new, rewrite=rewrite)
     return AutoTagResult(changes=changes, rows_added=len(added), rows_removed=len(removed),
                          rows_rescored=len(rescored), trained=proposal.trained,
                          papers=len(proposal.texts.ids), dry_run=dry_run, thresholds=thresholds,

@@ -338,20 +338,23 @@ class ThemeModel:
 
 def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
                  labelled_rules, slugs: list[str], fallback_threshold: float,
-                 settings: ModelSettings = ModelSettings(), in_labelled=None, theme_texts=None) -> ThemeScores:
+                 settings: ModelSettings = ModelSettings(), in_labelled=None, theme_texts=None,
+                 counts=None) -> ThemeScores:
     """Train, calibrate and score every theme for the store papers ``docs`` (their texts: a
     sized iterable, read once).
 
     ``rules``: rule scores of the store papers; ``store_pos``/``store_neg``: the store's own
     positives (manual or confident rule tags) and explicit negatives (manual "not this
     theme"); ``manual``: which of those are the user's word (weighted more);
-    ``in_labelled``: store papers that are labelled works (never used as unlabelled negatives).
+    ``in_labelled``: store papers that are labelled works (never used as unlabelled negatives);
+    ``counts``: the store papers' :func:`term_counts` when they are known already (a big store
+    keeps them, :mod:`kb.knowledge.theme_cache`), in place of their texts ``docs``.
     """
     from itertools import chain
 
     import numpy as np
 
-    n, k = len(docs), len(slugs)
+    n, k = (len(docs) if counts is None else counts.shape[0]), len(slugs)
     m = len(labelled)
     margins = np.full((n, k), np.nan, dtype=np.float32)
     combined = np.full((n, k), np.nan, dtype=np.float32)
@@ -361,7 +364,13 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
     if n == 0:
         return ThemeScores(margins, combined, thresholds, trained, calibrated)
     extra = list(theme_texts or []) if settings.theme_docs else []
-    X, idf = text_features(chain(docs, labelled.docs(), [t for t, _ in extra]))
+    if counts is None:
+        X, idf = text_features(chain(docs, labelled.docs(), [t for t, _ in extra]))
+    else:
+        from scipy import sparse
+
+        X, idf = weigh(sparse.vstack([counts, term_counts(chain(labelled.docs(), [t for t, _ in extra]))],
+                                     format="csr", dtype=np.float32))
     X_store, X_lab, X_extra = X[:n], X[n:n + m], X[n + m:]
     extra_y = np.array([y for _, y in extra], dtype=bool).reshape(len(extra), k)
     rows_w: list = [None] * k
@@ -374,8 +383,8 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
     capped_lab = np.minimum(labelled_rules, settings.rule_cap) * settings.rule_weight if m else None
     from scipy import sparse
 
-    def fit(c, rows_store, y_store, w_store, rows_lab):
-        Xt = sparse.vstack([X_store[rows_store], X_lab[rows_lab], X_extra]).tocsr()
+    def fit(c, X_rows, y_store, w_store, rows_lab):
+        Xt = sparse.vstack([X_rows, X_lab[rows_lab], X_extra]).tocsr()
         y = np.concatenate([y_store, lab_y[rows_lab, c], extra_y[:, c]]).astype(int)
         if y.min() == y.max():
             return None
@@ -399,16 +408,18 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
         w_rows = np.where(manual[rows, c], settings.manual_weight, 1.0).astype(np.float32)
 
         def with_sample(part):
-            return (np.concatenate([rows, part]), np.concatenate([y_rows, np.zeros(len(part))]),
+            # The store rows' features, taken once for every fold: a million rows' CSR is slow to index.
+            return (X_store[np.concatenate([rows, part])], np.concatenate([y_rows, np.zeros(len(part))]),
                     np.concatenate([w_rows, np.full(len(part), settings.unlabelled_weight, dtype=np.float32)]))
 
         threshold = fallback_threshold
         if lab_pos >= settings.min_labelled and m - lab_pos >= settings.min_labelled:
             oof = np.zeros(m, dtype=np.float32)
             every = np.arange(m)
+            training = with_sample(sample)
             for fold in range(settings.folds):
                 held = every[every % settings.folds == fold]
-                clf = fit(c, *with_sample(sample), every[every % settings.folds != fold])
+                clf = fit(c, *training, every[every % settings.folds != fold])
                 oof[held] = clf.decision(X_lab[held]) if clf is not None else -1.0
             best = best_threshold(oof + capped_lab[:, c] if settings.calibrate_rules else oof, lab_y[:, c])
             if best is not None:
@@ -419,7 +430,10 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
         models = [(clf, other) for clf, other in zip(models, halves[::-1]) if clf is not None]
         if not models:
             continue
-        coef = np.mean([clf.coef for clf, _ in models], axis=0)
+        coef = models[0][0].row()       # sparse: dense 2^20-wide rows were most of a small store's run
+        for clf, _ in models[1:]:
+            coef = coef + clf.row()
+        coef = coef / len(models)
         intercept = float(np.mean([clf.intercept for clf, _ in models]))
         if len(models) == 2:
             # A sampled negative is scored by the model that did not train on it.
@@ -432,7 +446,9 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
     if scored:
         # One pass over the store's features for every theme at once (a pass per theme read a
         # million papers' features twenty times).
-        W = np.stack([rows_w[c] for c in scored], axis=1).astype(np.float32)
+        W = np.zeros((X.shape[1], len(scored)), dtype=np.float32)
+        for j, c in enumerate(scored):
+            W[rows_w[c].indices, j] = rows_w[c].data
         for start in range(0, n, 100_000):
             block = X_store[start:start + 100_000]
             margins[start:start + block.shape[0], scored] = np.asarray(block @ W) + intercepts[scored]
@@ -443,8 +459,8 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
     on_topic, gate_model = None, (None, 0.0, 0.0)
     if settings.gate_recall and m:
         on_topic, gate_model = gate(X_store, X_lab, lab_y.any(axis=1), settings)
-    weights = sparse.vstack([sparse.csr_matrix(w.reshape(1, -1).astype(np.float32)) if w is not None
-                             else sparse.csr_matrix((1, X.shape[1]), dtype=np.float32) for w in rows_w]).tocsr()
+    weights = sparse.vstack([_float32_row(w) if w is not None else sparse.csr_matrix((1, X.shape[1]), dtype=np.float32)
+                             for w in rows_w]).tocsr()
     model = ThemeModel(weights, intercepts, thresholds.copy(), idf, *gate_model)
     return ThemeScores(margins, combined, thresholds, trained, calibrated, on_topic, model)
 
@@ -468,23 +484,52 @@ def gate(X_store, X_lab, topical, settings: ModelSettings):
         oof[held] = fit(every[every % settings.folds != fold]).decision(X_lab[held])
     cut = float(np.quantile(oof[topical], 1.0 - settings.gate_recall))
     clf = fit(every)
-    weights = sparse.csr_matrix(clf.coef.astype(np.float32).reshape(1, -1))
+    weights = _float32_row(clf.row())
     return clf.decision(X_store) >= cut, (weights, clf.intercept, cut)
+
+
+def _float32_row(row):
+    """A weight row as the saved model keeps it: float32, without the weights float32 rounds to 0."""
+    import numpy as np
+
+    row = row.astype(np.float32)
+    row.eliminate_zeros()
+    return row
 
 
 @dataclass
 class Linear:
-    """A fitted linear model over the full hashed feature space."""
+    """A fitted linear model over the full hashed feature space, kept as the weights of the
+    columns its training rows used (the rest are 0)."""
 
-    coef: object          # (FEATURES,) float64
+    columns: object       # the feature columns the training rows used, ascending
+    weights: object       # their weights, float64
     intercept: float
+
+    @property
+    def coef(self):
+        """The (FEATURES,) float64 weight vector."""
+        import numpy as np
+
+        coef = np.zeros(FEATURES)
+        coef[self.columns] = self.weights
+        return coef
+
+    def row(self):
+        """The weights as a (1 x FEATURES) float64 CSR row."""
+        import numpy as np
+        from scipy.sparse import csr_matrix
+
+        return csr_matrix((self.weights, self.columns, np.array([0, len(self.columns)])), shape=(1, FEATURES))
 
     def decision(self, X):
         import numpy as np
 
         # In the features' own precision: float64 weights would make scipy copy a million
         # papers' float32 features as float64 (1.6 GB more) to multiply them.
-        return np.asarray(X @ self.coef.astype(X.dtype, copy=False)).ravel() + self.intercept
+        coef = np.zeros(X.shape[1], dtype=X.dtype)
+        coef[self.columns] = self.weights
+        return np.asarray(X @ coef).ravel() + self.intercept
 
 
 def linear_svm(X, y, weights, C: float) -> Linear:
@@ -497,14 +542,17 @@ def linear_svm(X, y, weights, C: float) -> Linear:
 
     X = X.tocsr()
     # The same matrix as X[:, np.unique(X.indices)], built by renumbering the columns: sorting
-    # the indices and scipy's column indexing took a third of each fit.
-    in_use = np.zeros(X.shape[1], dtype=bool)
-    in_use[X.indices] = True
-    cols = np.flatnonzero(in_use)
-    renumbered = (np.cumsum(in_use, dtype=np.int32) - 1)[X.indices]
+    # the indices and scipy's column indexing took a third of each fit. A few rows' columns
+    # are found by sorting them; a pass over all 2^20 columns costs more than that.
+    if X.nnz < X.shape[1] // 8:
+        cols, renumbered = np.unique(X.indices, return_inverse=True)
+        renumbered = renumbered.astype(np.int32).ravel()
+    else:
+        in_use = np.zeros(X.shape[1], dtype=bool)
+        in_use[X.indices] = True
+        cols = np.flatnonzero(in_use)
+        renumbered = (np.cumsum(in_use, dtype=np.int32) - 1)[X.indices]
     used = csr_matrix((X.data, renumbered, X.indptr), shape=(X.shape[0], len(cols)))
     clf = LinearSVC(C=C, class_weight="balanced", max_iter=5000, tol=1e-4, dual="auto", random_state=0)
     clf.fit(used, y, sample_weight=weights)
-    coef = np.zeros(X.shape[1])
-    coef[cols] = clf.coef_.ravel()
-    return Linear(coef, float(clf.intercept_[0]))
+    return Linear(cols, clf.coef_.ravel().astype(np.float64), float(clf.intercept_[0]))
