@@ -346,20 +346,22 @@ class JoinedTexts:
         return (f"{t}\n{b}" for t, b in zip(self.texts.titles, self.texts.bodies))
 
 
-def load_texts(store, paper_ids: Iterable[int] | None = None) -> Texts:
-    """Title and abstract+TLDR of every paper that has a title (or of ``paper_ids``).
+def load_texts(store, paper_ids: Iterable[int] | None = None, *, bodies: bool = True) -> Texts:
+    """Title and abstract+TLDR of every paper that has a title (or of ``paper_ids``); without
+    ``bodies``, titles only (``Texts.bodies`` None: a big store keeps what the abstracts gave).
 
     Ordered by Semantic Scholar id, not store id: store ids follow the order in which pages
     happened to arrive, and the models' negative sampling follows row order, so a resumed or
     re-run crawl of the same graph must give the same rows to end with the same tags."""
-    sql = "SELECT id, title, abstract, tldr, paper_id FROM paper WHERE title IS NOT NULL"
+    sql = (f"SELECT id, title, {'abstract, tldr' if bodies else 'NULL, NULL'}, paper_id FROM paper"
+           " WHERE title IS NOT NULL")
     if paper_ids is None:
         rows = store.conn.execute(sql + " ORDER BY paper_id").fetchall()
     else:
         rows = store.conn.execute(sql + " AND id IN (SELECT value FROM json_each(?)) ORDER BY paper_id",
                                   (json.dumps([int(i) for i in paper_ids]),)).fetchall()
     return Texts(ids=[r[0] for r in rows], titles=[r[1] or "" for r in rows],
-                 bodies=[" ".join(x for x in (r[2], r[3]) if x) for r in rows],
+                 bodies=[" ".join(x for x in (r[2], r[3]) if x) for r in rows] if bodies else None,
                  halves=[zlib.crc32(r[4].encode()) & 1 for r in rows])
 
 
@@ -380,16 +382,33 @@ def rule_matrix(texts: Texts, taxonomy: Taxonomy):
     return out, FiredKeywords(m, np.asarray(indptr, dtype=np.int64), np.asarray(found, dtype=np.int32))
 
 
-def kept_or_computed(texts: Texts, taxonomy: Taxonomy, signatures, kept):
+def labelled_rows(texts: Texts, labelled, title_hashes=None):
+    """Which papers of ``texts`` are labelled works (by title key); with ``title_hashes`` (kept
+    per paper, :class:`kb.knowledge.theme_cache.PaperTexts`) only papers whose hash matches one
+    are checked, instead of a million titles."""
+    import numpy as np
+
+    from kb.knowledge.theme_model import title_key
+
+    if title_hashes is None:
+        return np.array([title_key(t) in labelled.keys for t in texts.titles], dtype=bool)
+    out = np.isin(title_hashes, [zlib.crc32(k.encode()) for k in labelled.keys])
+    for r in np.flatnonzero(out):
+        out[r] = title_key(texts.titles[r]) in labelled.keys
+    return out
+
+
+def kept_or_computed(store, texts: Texts, taxonomy: Taxonomy, signatures, kept):
     """(rules, fired, counts, new, every): :func:`rule_matrix` and the term counts of ``texts``,
     taken from ``kept`` (:class:`kb.knowledge.theme_cache.PaperTexts`, or None) for every paper
     whose text signature is unchanged and computed for the others; ``new`` holds those computed
-    (to be kept for the next run), ``every`` all rows (in ``texts`` order)."""
+    (to be kept for the next run), ``every`` all rows (in ``texts`` order). ``texts`` may come
+    without bodies: those of the papers to compute are read from the store."""
     import numpy as np
     from scipy import sparse
 
     from kb.knowledge.theme_cache import PaperTexts
-    from kb.knowledge.theme_model import term_counts
+    from kb.knowledge.theme_model import term_counts, title_key
 
     ids = np.asarray(texts.ids, dtype=np.int64)
     at = np.minimum(np.searchsorted(signatures.ids, ids), max(len(signatures.ids) - 1, 0))
@@ -399,11 +418,17 @@ def kept_or_computed(texts: Texts, taxonomy: Taxonomy, signatures, kept):
         pos = np.minimum(np.searchsorted(kept.ids, ids), len(kept) - 1)
         hit = (kept.ids[pos] == ids) & (kept.sigs[pos] == sigs)
     miss = np.flatnonzero(~hit)
-    sub = Texts(ids=[texts.ids[i] for i in miss], titles=[texts.titles[i] for i in miss],
-                bodies=[texts.bodies[i] for i in miss])
+    if texts.bodies is None:
+        read = load_texts(store, ids[miss].tolist())
+        body_of = dict(zip(read.ids, read.bodies))
+        bodies = [body_of.get(texts.ids[i], "") for i in miss]
+    else:
+        bodies = [texts.bodies[i] for i in miss]
+    sub = Texts(ids=[texts.ids[i] for i in miss], titles=[texts.titles[i] for i in miss], bodies=bodies)
     rules, fired = rule_matrix(sub, taxonomy)
     new = PaperTexts(ids[miss], sigs[miss], term_counts(sub.joined()), sparse.csr_matrix(rules),
-                     fired.indptr, fired.phrases)
+                     fired.indptr, fired.phrases,
+                     np.fromiter((zlib.crc32(title_key(t).encode()) for t in sub.titles), dtype=np.int64, count=len(miss)))
     if not hit.any():
         every = new                                   # computed in texts order
     elif not len(miss):
@@ -635,7 +660,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
         scope = [int(i) for i in plan[2].changed(cached.papers)]
         texts = load_texts(store, scope)
     else:
-        texts = load_texts(store)
+        texts = load_texts(store, bodies=plan is None)
     n, k = len(texts.ids), len(slugs)
     counts = text_plan = None
     if plan is not None:
@@ -643,7 +668,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
         # tokenised again (theme_cache.PaperTexts).
         text_key = theme_cache.texts_key(store, taxonomy)
         kept, segments = theme_cache.load_texts(plan[0], text_key)
-        rules, fired, counts, new_texts, every = kept_or_computed(texts, taxonomy, plan[2], kept)
+        rules, fired, counts, new_texts, every = kept_or_computed(store, texts, taxonomy, plan[2], kept)
         del kept
         rewrite = every if scope is None and segments + 1 > theme_cache.MAX_SEGMENTS else None
         text_plan = (plan[0], text_key, new_texts, rewrite)
@@ -675,7 +700,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
         else:
             labelled_rules, _ = rule_matrix(Texts(ids=list(range(len(labelled))), titles=labelled.titles,
                                                   bodies=labelled.bodies), taxonomy)
-            in_labelled = np.array([title_key(t) in labelled.keys for t in texts.titles], dtype=bool)
+            in_labelled = labelled_rows(texts, labelled, every.title_hashes if plan is not None else None)
             scored = theme_scores(texts.joined(), rules, pos, neg, manual, labelled, labelled_rules, slugs,
                                   thresholds.model, settings, in_labelled, theme_texts(taxonomy), counts=counts)
             margins, combined, on_topic = scored.margins, scored.combined, scored.on_topic

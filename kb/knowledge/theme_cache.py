@@ -163,6 +163,7 @@ class PaperTexts:
     rules: object            # (papers x themes) float32 CSR keyword scores
     phrase_indptr: object    # (papers + 1,) int64: row r's phrases are phrases[indptr[r]:indptr[r + 1]]
     phrases: object          # int32 phrase indices of the taxonomy's keyword matcher
+    title_hashes: object     # (papers,) int64 crc32 of each title's key (theme_model.title_key), to find labelled works
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -179,7 +180,7 @@ class PaperTexts:
         indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         at = np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1])
         return PaperTexts(self.ids[rows], self.sigs[rows], self.counts[rows], self.rules[rows], indptr,
-                          self.phrases[at])
+                          self.phrases[at], self.title_hashes[rows])
 
     @staticmethod
     def join(parts: list["PaperTexts"]) -> "PaperTexts":
@@ -193,7 +194,7 @@ class PaperTexts:
                           sparse.vstack([p.counts for p in parts], format="csr", dtype=np.float32),
                           sparse.vstack([p.rules for p in parts], format="csr", dtype=np.float32),
                           np.concatenate([[0]] + [p.phrase_indptr[1:] + o for p, o in zip(parts, offsets)]),
-                          np.concatenate([p.phrases for p in parts]))
+                          np.concatenate([p.phrases for p in parts]), np.concatenate([p.title_hashes for p in parts]))
 
     def arrays(self) -> dict:
         import numpy as np
@@ -201,7 +202,7 @@ class PaperTexts:
         return {"ids": self.ids, "sigs": self.sigs, "c_data": self.counts.data, "c_indices": self.counts.indices,
                 "c_indptr": self.counts.indptr, "r_data": self.rules.data, "r_indices": self.rules.indices,
                 "r_indptr": self.rules.indptr, "r_shape": np.asarray(self.rules.shape),
-                "p_indptr": self.phrase_indptr, "phrases": self.phrases}
+                "p_indptr": self.phrase_indptr, "phrases": self.phrases, "title_hashes": self.title_hashes}
 
     @classmethod
     def from_arrays(cls, z) -> "PaperTexts":
@@ -212,7 +213,7 @@ class PaperTexts:
         n = len(z["ids"])
         return cls(z["ids"], z["sigs"], sparse.csr_matrix((z["c_data"], z["c_indices"], z["c_indptr"]), shape=(n, FEATURES)),
                    sparse.csr_matrix((z["r_data"], z["r_indices"], z["r_indptr"]), shape=tuple(z["r_shape"])),
-                   z["p_indptr"], z["phrases"])
+                   z["p_indptr"], z["phrases"], z["title_hashes"])
 
 
 def texts_key(store, taxonomy) -> str:
