@@ -241,6 +241,69 @@ def test_cached_model_scores_only_new_and_changed_papers(tmp_path, taxonomy):
     store.close()
 
 
+def test_a_full_run_from_kept_texts_tags_as_one_that_reads_every_text(tmp_path, taxonomy, monkeypatch):
+    """A big store keeps each paper's term counts and keyword matches beside the file, and a
+    later full run tokenises only new and edited papers: its tags and their signals must be
+    those of a run that read every text, also when the kept texts are damaged or compacted."""
+    import shutil
+
+    from kb.knowledge import theme_cache
+
+    big = ModelSettings(cache_min_papers=1)          # this little store counts as big
+    store = make_store(tmp_path, zorblax_corpus() + [
+        ("Sparse autoencoder features", "dictionary learning with a sparse autoencoder for interpretability"),
+        ("Reward models", "a reward model for reinforcement learning from human feedback")])
+    store.upsert_edges([EdgeRecord(citing=sha(zorblax_corpus()[i][0]), cited=sha(zorblax_corpus()[i + 1][0]))
+                        for i in range(7)])
+    for paper in (1, 2, 3):
+        set_manual(store, paper, ["zoo"], taxonomy=taxonomy)
+    auto_tag(store, taxonomy, settings=big)
+    kept = tmp_path / "kb.sqlite.themes"
+
+    def segments():
+        return json.loads((kept / "texts.json").read_text())["segments"]
+
+    assert segments() == ["texts-1.npz"]
+    # An edited paper (now about RL), a new one, and a new manual tag: retrain and rescore all.
+    store.conn.execute("UPDATE paper SET abstract = 'reinforcement learning with a reward model, zorblax' WHERE id = 9")
+    store.conn.commit()
+    store.upsert_papers([PaperRecord(paper_id=sha("new"), title="Zorblax flumph lattices revisited",
+                                     abstract="zorblax flumph coupling in quenched lattices", year=2021,
+                                     detail_level=2)])
+    set_manual(store, 10, ["zoo"], negative=True, taxonomy=taxonomy)
+    after = auto_tag(store, taxonomy, settings=big)
+    assert after.papers == 23 and len(segments()) == 2            # only the two were tokenised again
+    assert {r["source"] for r in paper_tags(store, 9) if r["theme"] == "rl"} >= {"rule"}
+
+    def tags(s):
+        return sorted(tuple(r) for r in s.conn.execute(
+            "SELECT paper, theme, source, round(score, 4), signals FROM paper_theme WHERE source != 'manual'"))
+
+    kept_tags = tags(store)
+    store.close()
+    fresh_dir = tmp_path / "fresh"
+    fresh_dir.mkdir()
+    shutil.copy(tmp_path / "kb.sqlite", fresh_dir / "kb.sqlite")
+    fresh = Store(fresh_dir / "kb.sqlite")
+    fresh.conn.execute("DELETE FROM paper_theme WHERE source != 'manual'")
+    fresh.conn.commit()
+    auto_tag(fresh, taxonomy, settings=big, full=True)
+    assert tags(fresh) == kept_tags
+    fresh.close()
+
+    store = Store(tmp_path / "kb.sqlite")
+    (kept / "texts.json").write_text("{")                          # damaged: read every text again
+    assert auto_tag(store, taxonomy, settings=big, full=True).changes == [] and tags(store) == kept_tags
+    assert segments() == ["texts-3.npz"]
+    monkeypatch.setattr(theme_cache, "MAX_SEGMENTS", 1)            # past the limit: one segment again
+    store.upsert_papers([PaperRecord(paper_id=sha("newer"), title="Cooking with zorblax", abstract="bread",
+                                     year=2022, detail_level=2)])
+    auto_tag(store, taxonomy, settings=big, full=True)
+    assert segments() == ["texts-4.npz"] and sorted(p.name for p in kept.glob("texts-*")) == ["texts-4.npz"]
+    assert auto_tag(store, taxonomy, settings=big, full=True).changes == []
+    store.close()
+
+
 def test_confident_rule_tags_train_the_model(tmp_path, taxonomy):
     # Three papers the rules tag confidently teach the model about their other words.
     papers = [(f"Reinforcement learning of wibble agents {i}", f"reward model and wibble policies {i}")
