@@ -459,9 +459,9 @@ class FiredKeywords:
     def __post_init__(self):
         from functools import lru_cache
 
-        # Papers share combinations of phrases; each is spelled out once (a copy, as a caller may edit it).
-        spell = lru_cache(maxsize=65_536)(self.matcher.keywords_of)
-        self._spelled = lambda found: {s: list(k) for s, k in spell(found).items()}
+        # Papers share combinations of phrases: each is spelled out once, and the answer shared
+        # (callers only read it).
+        self._spelled = lru_cache(maxsize=65_536)(self.matcher.keywords_of)
 
 
 def _closure_columns(taxonomy: Taxonomy):
@@ -613,7 +613,6 @@ class Proposal:
     calibrated: dict[str, float] = field(default_factory=dict)  # theme -> model threshold
     scope: list[int] | None = None   # the papers scored (None: all); other papers' rows stay
     cache: object = None             # what auto_tag writes to the model cache afterwards
-    texts_cache: object = None       # ... and to the kept texts (theme_cache.save_texts)
 
 
 FORUM_WEIGHT = 0.5   # added to the combined model score when a post carries a mapped forum tag
@@ -621,7 +620,7 @@ FORUM_WEIGHT = 0.5   # added to the combined model score when a post carries a m
 
 def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
             sources: Sequence[str] = AUTO_SOURCES, labelled=None, settings=None,
-            full: bool = False) -> Proposal:
+            full: bool = False, keep_texts: bool = False) -> Proposal:
     """Compute every automatic tag the thresholds accept, without touching the store.
 
     ``rule``: keyword score at or above ``thresholds.rule`` (one phrase never suffices).
@@ -633,6 +632,9 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
 
     On a big SQLite store whose cached model (:mod:`kb.knowledge.theme_cache`) still holds,
     only new and changed papers are scored (``Proposal.scope``); ``full`` retrains regardless.
+    With ``keep_texts``, what tokenising new and edited papers gave is kept beside such a store
+    (:func:`kb.knowledge.theme_cache.save_texts`) as soon as it is known, so that a run killed
+    later does not tokenise them again.
     """
     import numpy as np
 
@@ -662,7 +664,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
     else:
         texts = load_texts(store, bodies=plan is None)
     n, k = len(texts.ids), len(slugs)
-    counts = text_plan = None
+    counts = None
     if plan is not None:
         # A big store keeps what each paper's texts gave; only new and edited papers are
         # tokenised again (theme_cache.PaperTexts).
@@ -670,8 +672,11 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
         kept, segments = theme_cache.load_texts(plan[0], text_key)
         rules, fired, counts, new_texts, every = kept_or_computed(store, texts, taxonomy, plan[2], kept)
         del kept
-        rewrite = every if scope is None and segments + 1 > theme_cache.MAX_SEGMENTS else None
-        text_plan = (plan[0], text_key, new_texts, rewrite)
+        if keep_texts:      # before the counts are weighed in place
+            rewrite = every if scope is None and segments + 1 > theme_cache.MAX_SEGMENTS else None
+            theme_cache.save_texts(plan[0], text_key, new_texts, rewrite=rewrite)
+        title_hashes = every.title_hashes
+        del new_texts, every
     elif n:
         rules, fired = rule_matrix(texts, taxonomy)
     else:
@@ -692,7 +697,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
             from kb.knowledge.theme_model import text_features, weigh
 
             model = cached.model
-            X, _ = text_features(texts.joined(), model.idf) if counts is None else weigh(counts.copy(), model.idf)
+            X, _ = text_features(texts.joined(), model.idf) if counts is None else weigh(counts, model.idf)
             margins = model.margins(X)
             combined = margins + np.minimum(rules, settings.rule_cap) * settings.rule_weight
             on_topic = model.on_topic(X)
@@ -700,7 +705,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
         else:
             labelled_rules, _ = rule_matrix(Texts(ids=list(range(len(labelled))), titles=labelled.titles,
                                                   bodies=labelled.bodies), taxonomy)
-            in_labelled = labelled_rows(texts, labelled, every.title_hashes if plan is not None else None)
+            in_labelled = labelled_rows(texts, labelled, title_hashes if plan is not None else None)
             scored = theme_scores(texts.joined(), rules, pos, neg, manual, labelled, labelled_rules, slugs,
                                   thresholds.model, settings, in_labelled, theme_texts(taxonomy), counts=counts)
             margins, combined, on_topic = scored.margins, scored.combined, scored.on_topic
@@ -736,7 +741,6 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
         directory, key, signatures = plan
         proposal.cache = (directory, key, signatures, None if cached is not None else model,
                           cached.trained_papers if cached is not None else len(signatures.ids))
-        proposal.texts_cache = text_plan
     share = count = None
     if "graph" in sources and n:
         tagged = (accepted | manual_pos) & ~neg
@@ -866,7 +870,7 @@ def auto_tag(store, taxonomy: Taxonomy | None = None, thresholds: Thresholds | N
         raise UsageError(f"unknown tag source(s) {sorted(unknown)}; choose from {', '.join(AUTO_SOURCES)}")
     if not dry_run:
         sync_taxonomy(store, taxonomy)
-    proposal = propose(store, taxonomy, thresholds, sources, settings=settings, full=full)
+    proposal = propose(store, taxonomy, thresholds, sources, settings=settings, full=full, keep_texts=not dry_run)
     themes = set(taxonomy.themes)
     old: dict[tuple[int, str, str], float] = {}
     old_signals: dict[tuple[int, str, str], str | None] = {}
@@ -927,9 +931,6 @@ def auto_tag(store, taxonomy: Taxonomy | None = None, thresholds: Thresholds | N
                 theme_cache.save_papers(directory, signatures)
             else:
                 theme_cache.save(directory, key, model, signatures, trained_papers)
-        if proposal.texts_cache is not None:
-            directory, key, new, rewrite = proposal.texts_cache
-            theme_cache.save_texts(directory, key, new, rewrite=rewrite)
     return AutoTagResult(changes=changes, rows_added=len(added), rows_removed=len(removed),
                          rows_rescored=len(rescored), trained=proposal.trained,
                          papers=len(proposal.texts.ids), dry_run=dry_run, thresholds=thresholds,

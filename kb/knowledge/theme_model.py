@@ -225,9 +225,7 @@ def weigh(tf, idf=None):
     from sklearn.preprocessing import normalize
 
     if idf is None:
-        n = tf.shape[0]
-        df = np.bincount(tf.indices, minlength=tf.shape[1])
-        idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+        idf = inverse_document_frequency(tf)
     X = tf
     X.data *= idf[X.indices]
     normalize(X, copy=False)
@@ -235,6 +233,15 @@ def weigh(tf, idf=None):
 
 
 FEATURES = 2 ** 20
+
+
+def inverse_document_frequency(*parts):
+    """scikit-learn's smooth idf (float32) over the rows of every part (term frequencies)."""
+    import numpy as np
+
+    n = sum(part.shape[0] for part in parts)
+    df = sum(np.bincount(part.indices, minlength=FEATURES) for part in parts)
+    return (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
 _WORD = re.compile(r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b")
 
 
@@ -348,7 +355,8 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
     theme"); ``manual``: which of those are the user's word (weighted more);
     ``in_labelled``: store papers that are labelled works (never used as unlabelled negatives);
     ``counts``: the store papers' :func:`term_counts` when they are known already (a big store
-    keeps them, :mod:`kb.knowledge.theme_cache`), in place of their texts ``docs``.
+    keeps them, :mod:`kb.knowledge.theme_cache`), in place of their texts ``docs``; they are
+    weighed in place.
     """
     from itertools import chain
 
@@ -364,14 +372,15 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
     if n == 0:
         return ThemeScores(margins, combined, thresholds, trained, calibrated)
     extra = list(theme_texts or []) if settings.theme_docs else []
-    if counts is None:
-        X, idf = text_features(chain(docs, labelled.docs(), [t for t, _ in extra]))
-    else:
-        from scipy import sparse
-
-        X, idf = weigh(sparse.vstack([counts, term_counts(chain(labelled.docs(), [t for t, _ in extra]))],
-                                     format="csr", dtype=np.float32))
-    X_store, X_lab, X_extra = X[:n], X[n:n + m], X[n + m:]
+    # The store's rows are weighed apart from the labelled works' (in place; idf from both
+    # parts' document frequencies): stacking a million papers' features with theirs and slicing
+    # them apart again copied them twice.
+    store_tf = term_counts(docs) if counts is None else counts
+    rest_tf = term_counts(chain(labelled.docs(), [t for t, _ in extra]))
+    idf = inverse_document_frequency(store_tf, rest_tf)
+    X_store, _ = weigh(store_tf, idf)
+    X_rest, _ = weigh(rest_tf, idf)
+    X_lab, X_extra = X_rest[:m], X_rest[m:]
     extra_y = np.array([y for _, y in extra], dtype=bool).reshape(len(extra), k)
     rows_w: list = [None] * k
     own_scores: list = []
@@ -446,7 +455,7 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
     if scored:
         # One pass over the store's features for every theme at once (a pass per theme read a
         # million papers' features twenty times).
-        W = np.zeros((X.shape[1], len(scored)), dtype=np.float32)
+        W = np.zeros((FEATURES, len(scored)), dtype=np.float32)
         for j, c in enumerate(scored):
             W[rows_w[c].indices, j] = rows_w[c].data
         for start in range(0, n, 100_000):
@@ -459,7 +468,7 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
     on_topic, gate_model = None, (None, 0.0, 0.0)
     if settings.gate_recall and m:
         on_topic, gate_model = gate(X_store, X_lab, lab_y.any(axis=1), settings)
-    weights = sparse.vstack([_float32_row(w) if w is not None else sparse.csr_matrix((1, X.shape[1]), dtype=np.float32)
+    weights = sparse.vstack([_float32_row(w) if w is not None else sparse.csr_matrix((1, FEATURES), dtype=np.float32)
                              for w in rows_w]).tocsr()
     model = ThemeModel(weights, intercepts, thresholds.copy(), idf, *gate_model)
     return ThemeScores(margins, combined, thresholds, trained, calibrated, on_topic, model)
