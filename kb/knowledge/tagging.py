@@ -577,16 +577,16 @@ def graph_matrix(store, texts: Texts, tagged, scope: list[str] | None = None):
         # In bulk, as the rank run reads them: fetching ten million (citing, cited) tuples
         # into Python was most of the graph step on a big store.
         pairs = np.stack(read_edges(store), axis=1)
-    # Map store ids to rows with one sorted lookup rather than a dict probe per edge (a
-    # million-paper store has ten million edges).
+    # Map store ids to rows through an array indexed by id rather than a dict probe per edge (a
+    # million-paper store has ten million edges; a binary search per edge end took seconds).
     ids = np.fromiter(row_of.keys(), dtype=np.int64, count=len(row_of))
     rows_of_ids = np.fromiter(row_of.values(), dtype=np.int64, count=len(row_of))
-    order = np.argsort(ids)
-    ids, rows_of_ids = ids[order], rows_of_ids[order]
-    where = np.searchsorted(ids, pairs) if len(ids) else np.zeros_like(pairs)
-    where = np.minimum(where, max(len(ids) - 1, 0))
-    known = (ids[where] == pairs).all(axis=1) if len(ids) else np.zeros(len(pairs), dtype=bool)
-    src, dst = rows_of_ids[where[known, 0]], rows_of_ids[where[known, 1]]
+    top = int(max(ids.max(initial=0), pairs.max(initial=0))) + 1
+    lookup = np.full(top, -1, dtype=np.int64)
+    lookup[ids] = rows_of_ids
+    where = lookup[pairs] if len(pairs) else np.zeros((0, 2), dtype=np.int64)
+    known = (where >= 0).all(axis=1)
+    src, dst = where[known, 0], where[known, 1]
     keep = src != dst
     src, dst = src[keep], dst[keep]
     if not len(src):
@@ -768,27 +768,38 @@ def _signals(proposal: Proposal, rules, fired, margins, share, count, forum, vec
     """For each proposed (paper, theme): every signal that spoke for it."""
     import math
 
+    import numpy as np
+
     row_of = {pid: r for r, pid in enumerate(proposal.texts.ids)}
     col_of = {s: c for c, s in enumerate(proposal.slugs)}
+    keys = list(dict.fromkeys((paper, slug) for paper, slug, _source in proposal.rows))
+    # Each signal read for every tag at once (a million tags' numpy scalars one by one took
+    # seconds), as Python floats of the same values.
+    at_r = np.fromiter((row_of[p] for p, _ in keys), dtype=np.int64, count=len(keys))
+    at_c = np.fromiter((col_of[s] for _, s in keys), dtype=np.int64, count=len(keys))
+
+    def values(matrix):
+        return matrix[at_r, at_c].tolist() if matrix is not None else None
+
+    model, embedding, rule, graph, graph_share = (values(margins), values(vectors), values(rules),
+                                                  values(count), values(share))
     out: dict[tuple[int, str], dict] = {}
-    for paper, slug, _source in proposal.rows:
-        if (paper, slug) in out:
-            continue
-        r, c = row_of[paper], col_of[slug]
+    for i, (paper, slug) in enumerate(keys):
+        r, c = at_r[i], at_c[i]
         why: dict = {}
-        if margins is not None and not math.isnan(float(margins[r, c])):
-            why["model"] = round(float(margins[r, c]), 3)
+        if model is not None and not math.isnan(model[i]):
+            why["model"] = round(model[i], 3)
             if slug in proposal.calibrated:
                 why["threshold"] = proposal.calibrated[slug]
-        if vectors is not None and not math.isnan(float(vectors[r, c])):
-            why["embedding"] = round(float(vectors[r, c]), 3)
-        if rules[r, c] > 0:
-            why["rule"] = fired.get(r, {}).get(slug, [])
-            why["rule_score"] = float(rules[r, c])
-        if count is not None and count[r, c] > 0:
-            why["graph"] = [int(count[r, c]), round(float(share[r, c]), 3)]
-        if (r, c) in forum:
-            why["forum"] = forum[(r, c)]
+        if embedding is not None and not math.isnan(embedding[i]):
+            why["embedding"] = round(embedding[i], 3)
+        if rule[i] > 0:
+            why["rule"] = fired.get(int(r), {}).get(slug, [])
+            why["rule_score"] = rule[i]
+        if graph is not None and graph[i] > 0:
+            why["graph"] = [int(graph[i]), round(graph_share[i], 3)]
+        if forum and (int(r), int(c)) in forum:
+            why["forum"] = forum[(int(r), int(c))]
         out[(paper, slug)] = why
     return out
 

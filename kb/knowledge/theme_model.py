@@ -458,9 +458,7 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
         W = np.zeros((FEATURES, len(scored)), dtype=np.float32)
         for j, c in enumerate(scored):
             W[rows_w[c].indices, j] = rows_w[c].data
-        for start in range(0, n, 100_000):
-            block = X_store[start:start + 100_000]
-            margins[start:start + block.shape[0], scored] = np.asarray(block @ W) + intercepts[scored]
+        margins[:, scored] = np.asarray(X_store @ W) + intercepts[scored]
         for c, parts in own_scores:
             for other, values in parts:
                 margins[other, c] = values
