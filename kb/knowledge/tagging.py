@@ -669,7 +669,8 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
         # A big store keeps what each paper's texts gave; only new and edited papers are
         # tokenised again (theme_cache.PaperTexts).
         text_key = theme_cache.texts_key(store, taxonomy)
-        kept, segments = theme_cache.load_texts(plan[0], text_key)
+        # A run of the cached model scores new and edited papers only: none of them is kept.
+        kept, segments = theme_cache.load_texts(plan[0], text_key) if scope is None else (None, 0)
         rules, fired, counts, new_texts, every = kept_or_computed(store, texts, taxonomy, plan[2], kept)
         del kept
         if keep_texts:      # before the counts are weighed in place
@@ -898,7 +899,8 @@ def auto_tag(store, taxonomy: Taxonomy | None = None, thresholds: Thresholds | N
             old_signals[(paper, theme, source)] = signals
     new = proposal.rows
     encode = json.JSONEncoder(sort_keys=True).encode      # json.dumps(..., sort_keys=True) builds one per call
-    new_signals = {key: encode(proposal.signals.get(key[:2], {})) for key in new}
+    encoded = {pair: encode(why) for pair, why in proposal.signals.items()}   # once per (paper, theme)
+    new_signals = {key: encoded.get(key[:2], "{}") for key in new}
     added = [key for key in new if key not in old]
     removed = [key for key in old if key not in new]
     rescored = [key for key in new if key in old and (
