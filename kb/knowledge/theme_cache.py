@@ -10,7 +10,12 @@ SQLite file (``<store>.themes/``):
   abstract and TLDR, whether it is a forum post, and a hash of its forum tags);
 * ``key.json``: what the model was trained from: a digest of the labelled works, the taxonomy
   (keywords, forum tags, thresholds), the model settings, the sources and the user's manual tags,
-  and how many papers the store had.
+  and how many papers the store had;
+* ``texts-N.npz`` and ``texts.json``: what tokenising each paper gave (:class:`PaperTexts`: term
+  counts, keyword scores and phrases), in segments that runs append and a full run past
+  ``MAX_SEGMENTS`` rewrites as one, valid while the keywords stay the same. A full run (after a
+  model change, or ``--full``) reads them instead of tokenising a million abstracts again, and
+  tokenises only papers whose text signature is new or different.
 
 The next run with the same key scores only papers whose signature is new or different, and
 leaves every other paper's automatic tags as they are. It trains afresh (and rescores all) when
