@@ -3,6 +3,7 @@
     python bench/run.py                      # everything, full sizes (about 15 min on 2 cores)
     python bench/run.py --quick              # tiny sizes, seconds (the test suite's smoke run)
     python bench/run.py --only crawl,rank    # some of: startup, crawl, ingest, rank, query, mentions, bulk, relevance, embeddings
+    python bench/run.py --only crawl --priority 10   # ahead of other work on a shared machine (root)
 
 Each benchmark runs in a fresh subprocess, so its peak memory is its own and one benchmark's
 caches do not help the next. The table goes to stdout (a rich table on a terminal, Markdown
@@ -147,6 +148,29 @@ def markdown_table(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def raise_priority(level: int) -> str:
+    """Put the benchmarks ahead of other work on a shared machine, and say how far that went.
+
+    ``nice`` alone does not do it on Linux: with autogroup scheduling (the default on desktop and
+    many server kernels) CPU time is shared between sessions first, so a process at nice -10
+    still gets only its session's share when other terminals are busy. The session's autogroup
+    gets the priority too. Both need root (CAP_SYS_NICE); what could not be done is said."""
+    done = []
+    autogroup = Path("/proc/self/autogroup")
+    try:
+        if autogroup.exists():
+            autogroup.write_text(str(-level))
+            done.append(f"autogroup nice -{level}")
+    except OSError as exc:
+        done.append(f"autogroup unchanged ({exc.strerror})")
+    try:
+        os.nice(-level - os.nice(0))
+        done.append(f"nice -{level}")
+    except OSError as exc:
+        done.append(f"nice unchanged ({exc.strerror})")
+    return ", ".join(done)
+
+
 def machine_line(machine: dict) -> str:
     return (f"{machine['cpu']}, {machine['cores']} cores, {machine['ram_gib']} GiB RAM; "
             f"Python {machine['python']}, SQLite {machine['sqlite']} "
@@ -162,7 +186,8 @@ def render_markdown(report: dict) -> str:
         f"{report['seconds'] / 60:.1f} min{', QUICK sizes' if report['quick'] else ''}).",
         "",
         f"Machine: {machine_line(m)}. Load average (1 min) at start {m['load_average'][0]}, "
-        f"per benchmark before→after: {loads}.",
+        f"per benchmark before→after: {loads}."
+        + (f" Scheduling priority: {report['priority']}." if report.get("priority") else ""),
         "",
         markdown_table(rows_of(report["results"])),
         "",
@@ -199,6 +224,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="Where the JSON results go (results.md is written next to it).")
     parser.add_argument("--work-dir", type=Path, default=None,
                         help="Scratch directory for stores (default: next to --out).")
+    parser.add_argument("--priority", type=int, default=0, metavar="N",
+                        help="Run at nice -N, the session's autogroup too (root): figures that "
+                             "depend on getting the CPU in time, on a machine others are using.")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -215,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     from common import machine_info
 
     started = datetime.now(timezone.utc)
+    priority = raise_priority(args.priority) if args.priority else ""
     machine = machine_info()
     if not machine["sqlite_cli"]:
         sys.stderr.write("bench: the sqlite3 command-line tool is missing, so the query "
@@ -232,8 +261,10 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "started_at": started.isoformat(timespec="seconds"),
         "command": "python bench/run.py" + (" --quick" if args.quick else "")
-                   + (f" --only {args.only}" if set(names) != set(ORDER) else ""),
+                   + (f" --only {args.only}" if set(names) != set(ORDER) else "")
+                   + (f" --priority {args.priority}" if args.priority else ""),
         "quick": args.quick, "machine": machine, "seconds": time.perf_counter() - t0,
+        "priority": priority,
         "load_average_end": [round(x, 2) for x in os.getloadavg()], "results": results,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

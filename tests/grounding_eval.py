@@ -1,6 +1,6 @@
 """Scoring kb's offline extraction against real documents whose works were written down by hand.
 
-Five sets, all scored the same way:
+Seven sets, all scored the same way:
 
 - ``dev``       tests/data/grounding_eval/dev/        real blog, forum and paper prose; tuned on.
 - ``heldout``   tests/data/grounding_eval/heldout/    same kind of prose; NEVER tuned on (its aggregate
@@ -9,6 +9,9 @@ Five sets, all scored the same way:
                 any tuning; NEVER tuned on, reported in figures only.
 - ``heldout3``  tests/data/grounding_eval/heldout3/   eleven more pages, ground truth committed before kb
                 ran on them (issue 15, online verification); scored once; NEVER tuned on.
+- ``dev2``      tests/data/grounding_eval/dev2/       sixteen pages gathered by a helper who never ran kb
+                on them, ground truth committed first; scored ONCE as a fourth held-out part (the
+                figures in README.md, "heldout4"), then opened for development: tuned on since.
 - ``seeds``    data/seeds/ with tests/data/seed_truth.json.
 - ``unseen``   tests/data/unseen_docs/ with its truth.json.
 
@@ -51,7 +54,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 EVAL = ROOT / "tests" / "data" / "grounding_eval"
-EVAL_PARTS = ("dev", "heldout", "heldout2", "heldout3")
+EVAL_PARTS = ("dev", "dev2", "heldout", "heldout2", "heldout3")
 EVAL_PARTS_ALL = EVAL_PARTS
 FORMS = ("title", "nickname", "author-ref", "id", "link")
 _STYLE_FORM = {"exact-title": "title", "near-title": "title", "cut-off-title": "title", "title": "title",
@@ -295,7 +298,8 @@ def decoy_titles(parts=EVAL_PARTS_ALL) -> list[dict]:
     ("Deep Reinforcement Learning", "Related Work", "Scalable Oversight"). So every short
     candidate (up to ``DECOY_WORDS`` words) the extractor is unsure of in any evaluation document
     is given a paper with exactly that title, by made-up authors in a made-up year: the worst
-    case for an online check that trusts a title match alone."""
+    case for an online check that trusts a title match alone. ``parts`` may be documents
+    instead of part names."""
     import random
 
     from kb.grounding.aliases import AliasTable
@@ -305,23 +309,26 @@ def decoy_titles(parts=EVAL_PARTS_ALL) -> list[dict]:
     rng = random.Random(15)
     seen: set[str] = set()
     out = []
-    for part in parts:
-        for doc in load(part, links=False):
-            for m in extract(doc.text, aliases=aliases):
-                if m.confidence == MAYBE and m.kind == "title" and len(m.norm.split()) <= DECOY_WORDS \
-                        and m.norm not in seen:
-                    seen.add(m.norm)
-                    out.append(_work(m.surface.strip("\"'“”"), rng.randint(1985, 2025),
-                                     [f"{rng.choice('ABCDEFGHJKLMNPRSTW')}. Decoy{len(out)}"], f"decoy{len(out)}"))
+    docs = list(parts) if parts and isinstance(parts[0], Doc) else [d for part in parts for d in load(part, links=False)]
+    for doc in docs:
+        for m in extract(doc.text, aliases=aliases):
+            if m.confidence == MAYBE and m.kind == "title" and len(m.norm.split()) <= DECOY_WORDS \
+                    and m.norm not in seen:
+                seen.add(m.norm)
+                out.append(_work(m.surface.strip("\"'“”"), rng.randint(1985, 2025),
+                                 [f"{rng.choice('ABCDEFGHJKLMNPRSTW')}. Decoy{len(out)}"], f"decoy{len(out)}"))
     return out
 
 
-def realistic_works() -> list[dict]:
+def realistic_works(docs: list[Doc] | None = None, *, forum: bool = True) -> list[dict]:
     """What the stand-in serves for the online figures: every real title gathered offline (the
-    answers among them) plus the decoys; deduplicated by title, the answers first."""
+    answers among them) plus the decoys; deduplicated by title, the answers first. With
+    ``docs``, only those documents' decoys; without ``forum``, not the 4,274 forum posts' titles
+    (a stand-in a test can build in seconds)."""
     seen: set[str] = set()
     out = []
-    for w in truth_works() + recorded_titles() + decoy_titles():
+    recorded = [w for w in recorded_titles() if forum or not w["key"].startswith("af")]
+    for w in truth_works() + recorded + (decoy_titles(docs) if docs else decoy_titles()):
         key = " ".join(w["title"].lower().split())
         if key and key not in seen:
             seen.add(key)
@@ -329,14 +336,15 @@ def realistic_works() -> list[dict]:
     return out
 
 
-def realistic_standin(papers: int):
-    """A stand-in (not started: use it in ``with``) serving :func:`realistic_works` among
-    ``papers`` generated ones."""
+def realistic_standin(papers: int, works: list[dict] | None = None):
+    """A stand-in (not started: use it in ``with``) serving :func:`realistic_works` (or
+    ``works``) among ``papers`` generated ones."""
     from kb.standin.corpus import default_works_files
     from kb.standin.generate import generate_corpus
     from kb.standin.server import StandIn
 
-    return StandIn(generate_corpus(papers, seed=0, works=list(default_works_files()) + realistic_works()))
+    works = realistic_works() if works is None else works
+    return StandIn(generate_corpus(papers, seed=0, works=list(default_works_files()) + works))
 
 
 def score_online(docs: list[Doc], aliases, api_url: str) -> Score:

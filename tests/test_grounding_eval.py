@@ -69,10 +69,11 @@ def test_the_learned_scorer_experiment_runs_on_development_documents(aliases, mo
 # part -> (title recall, nickname + author-reference recall, precision per distinct surface),
 # links removed. A change that loses ground fails here; the held-out failures are not printed.
 FLOORS = {
-    "dev": (0.957, 0.978, 0.922),     # with batches b10-b14 (README)
+    "dev": (0.957, 0.978, 0.935),     # with batches b10-b14; the fifth round's rules (README)
     "heldout": (0.826, 0.923, 0.838),
     "heldout2": (0.80, 0.928, 0.885),  # one title fewer than before the fresh-batch rules (README)
     "heldout3": (0.823, 0.90, 0.903),  # scored once, before any change (issue 15, online round)
+    "dev2": (0.641, 0.92, 0.923),      # scored once as held-out part 4, then opened for tuning
 }
 
 
@@ -80,10 +81,31 @@ FLOORS = {
 def test_figures_do_not_regress(aliases, part):
     title, named, precision = FLOORS[part]
     s = ev.score(ev.load(part, links=False), aliases)
-    shown = (s.misses, s.wrong) if part == "dev" else "held-out: figures only"
+    shown = (s.misses, s.wrong) if part.startswith("dev") else "held-out: figures only"
     assert s.recall("title") >= title - 1e-9, shown
     assert s.recall("nickname", "author-ref") >= named - 1e-9, shown
     assert s.precision >= precision - 0.0005, shown
+
+
+# Development documents where the online title check changes something (maybes it confirms,
+# rightly and wrongly, headings it must not) or might (titles it could fill in): the whole
+# online evaluation takes ~80 s, these twelve ~7 s against a smaller stand-in (the answers, the
+# recorded Semantic Scholar titles and these documents' decoys; not the forum posts' titles).
+ONLINE_SUBSET = ("d15_", "d66_", "d67_", "d72_", "d74_", "d76_", "d89_", "f09_", "f12_", "j03_", "m07_", "m09_")
+# title found / required, nickname + author refs found, precision: as measured (issue 15, fifth round)
+ONLINE_FLOORS = {"offline": (2, 8, 13 / 17), "online": (4, 8, 19 / 23)}
+
+
+def test_online_figures_on_a_development_subset(aliases):
+    docs = [d for d in ev.load("dev", links=False) if d.name.startswith(ONLINE_SUBSET)]
+    assert len(docs) == len(ONLINE_SUBSET)
+    with ev.realistic_standin(200, ev.realistic_works(docs, forum=False)) as standin:
+        online = ev.score_online(docs, aliases, standin.url)
+    for name, s in (("offline", ev.score(docs, aliases)), ("online", online)):
+        titles, named, precision = ONLINE_FLOORS[name]
+        assert s.found["title"] >= titles, (name, s.misses)
+        assert s.found["nickname"] + s.found["author-ref"] >= named, (name, s.misses)
+        assert s.precision >= precision - 0.0005, (name, s.wrong)
 
 
 def test_seed_and_unseen_documents(aliases):
@@ -500,3 +522,26 @@ def test_short_headings_are_not_author_lines_of_a_listing(aliases):
             "Reading Notes\n\nWhat Probes Can and Cannot Show\n\nIn this essay the idea is that model honesty "
             "matters and reading notes help; a probe is not a proof, and a mind is not a model.")
     assert not any("listing" in m.reason for m in extract(text, aliases=aliases))
+
+
+def test_phrases_a_title_shape_is_only_part_of(aliases):
+    """Classes of wrong titles seen across the fresh batches (b10, b11, b12, b14), not one page:
+    a capitalised run qualifying the lower-case noun after it, a numbered section's heading, the
+    long form of a method's acronym."""
+    works = lambda text: _works(text, aliases)
+    text = "We finished Week 4 of the Safety Fundamentals reading group yesterday evening."
+    assert not works(text)
+    (m,) = [m for m in extract(text, aliases=aliases) if m.surface.startswith("Week")]
+    assert m.confidence == MAYBE and m.reason.endswith("but it qualifies the lower-case words after it")
+    assert not any("Defender" in w for w in works("To fix this, we present Sparse Gated Adversarial Defender "
+                                                  "training (SGAD), a pipeline for safety."))
+    # a title in prose is followed by a verb, a preposition or a word for a work, and stays one
+    for after in ("showed that loss falls", "paper is good", "chap 2 covers it", "after all these years"):
+        assert "Concrete Problems in AI Safety" in works(f"Back then Concrete Problems in AI Safety {after}.")
+    body = "The field has moved fast, " * 12
+    assert not works(f"Intro\n\n1. The Quiet Collapse of the Glass Box\n\n{body}\n\n2. What Comes Next\n\n{body}\n")
+    assert "Concrete Problems in AI Safety" in works("1. Concrete Problems in AI Safety\n2. Risks from Learned "
+                                                     "Optimization\n3. AI Safety via Debate\n")
+    text = "Modern assistants are tuned with Reinforcement Learning from Human Feedback before release."
+    (m,) = [m for m in extract(text, aliases=aliases) if m.surface.startswith("Reinforcement")]
+    assert m.confidence == MAYBE and "the long form of a term (RLHF)" in m.reason

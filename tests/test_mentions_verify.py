@@ -11,15 +11,17 @@ import pytest
 
 from kb.grounding.aliases import AliasTable
 from kb.grounding.mentions import MAYBE, WORK, Mention, extract, listed
-from kb.grounding.verify import confirms, title_parts
+from kb.grounding.verify import confirms, title_parts, weighing_order
 
 LONG = "Gradient Noise Shapes the Loss Landscape of Small Transformers"
 SENTENCE_CASE = "Gradient noise shapes the loss landscape of small transformers"
 
 
-def _maybe(surface: str, sentence: str, reason: str = "a title's shape") -> Mention:
+def _maybe(surface: str, sentence: str, reason: str = "a title's shape", *, file: str | None = None,
+           score: float = 0.5) -> Mention:
     at = sentence.index(surface)
-    return Mention(None, surface, at, at + len(surface), "title", sentence, confidence=MAYBE, reason=reason)
+    return Mention(file, surface, at, at + len(surface), "title", sentence, confidence=MAYBE, reason=reason,
+                   score=score)
 
 
 def test_a_title_match_confirms_a_specific_span_and_never_a_common_phrase_alone():
@@ -98,11 +100,12 @@ def test_kb_mentions_online_confirms_a_real_title_and_not_a_heading(kb_cli, make
 
 
 def test_seed_add_resolves_the_title_and_keeps_the_headings_out_then_the_store_confirms_offline(
-        kb_cli, make_standin, phrase_corpus, doc, tmp_path, monkeypatch):
+        kb_cli, make_standin, phrase_corpus, doc, tmp_path, monkeypatch, store_target):
+    """On SQLite and PostgreSQL: the store's title check is a phrase search of its full-text index."""
     standin = make_standin(phrase_corpus)
     monkeypatch.setenv("KB_S2_API_URL", standin.url)
     monkeypatch.setenv("KB_RATE", "1000")
-    db = tmp_path / "kb.sqlite"
+    db = store_target
     assert kb_cli("seed", "add", "--json", str(doc), db=db).exit_code == 0
     from kb.store import Store
 
@@ -135,3 +138,39 @@ def test_weak_runs_and_headings_are_candidates_only_a_real_title_can_confirm():
     # the paper's own author is evidence; a paper titled with a person's name by that person is not
     turing = _maybe("Alan Turing", "A life of Alan Turing, told well.")
     assert confirms(turing, "Alan Turing", year=1990, authors=["Sara Turing"]) is None
+
+
+# -- the online budget --------------------------------------------------------------------------------
+
+def test_the_budget_goes_to_the_likeliest_confirmations_of_every_document_first():
+    hypothesis = "only a real title can confirm it: a sentence-case span"
+    crowded = [_maybe(f"Part {i} Notes", f"Part {i} Notes", file="a.txt") for i in range(50)]
+    specific = _maybe(SENTENCE_CASE, f"As {SENTENCE_CASE} argues.", hypothesis, file="b.txt", score=0.15)
+    ruled = _maybe(LONG, f"See {LONG}.", file="c.txt", score=0.45)
+    order = weighing_order(crowded + [specific, ruled])
+    # a span a match alone can confirm before short ones, the rules' before hypotheses, whatever the order
+    assert order[:2] == [ruled, specific]
+    other = [_maybe(f"Part {i} Notes", f"Part {i} Notes", file="d.txt") for i in range(3)]
+    order = weighing_order(crowded + other)
+    assert order[:2] == [crowded[0], other[0]]        # each document's best before any document's next
+
+
+PARTS = "".join(f"Part {w} Notes\n\nShort note.\n\n" for w in
+                "Alpha Bravo Charlie Delta Echo Foxtrot Golf Hotel India Juliet Kilo Lima Mike November Oscar Papa "
+                "Quebec Romeo Sierra Tango Uniform Victor Whiskey Xray Yankee Zulu Amber Basil Cedar Dune Ember "
+                "Fable Gale Harbor Iris Jade Kestrel Lumen Maple Nectar Onyx Pebble Quartz".split())
+
+
+def test_kb_mentions_online_checks_a_later_document_after_a_crowded_one(kb_cli, make_standin, phrase_corpus,
+                                                                        tmp_path, monkeypatch):
+    crowded, later = tmp_path / "a_crowded.txt", tmp_path / "b_later.txt"
+    crowded.write_text(PARTS, encoding="utf-8")
+    later.write_text(f"Notes\n\n{SENTENCE_CASE}, as we saw.\n", encoding="utf-8")   # a hypothesis
+    headings = [m for m in extract(PARTS, aliases=AliasTable.load(user=Path("/nonexistent"))) if m.surface.startswith("Part ")]
+    assert len(headings) > 40                     # more candidates than the budget
+    standin = make_standin(phrase_corpus)
+    monkeypatch.setenv("KB_S2_API_URL", standin.url)
+    monkeypatch.setenv("KB_RATE", "1000")
+    result = kb_cli("mentions", "--online", "--json", str(crowded), str(later), db=tmp_path / "none.sqlite")
+    assert result.exit_code == 0, result.output
+    assert SENTENCE_CASE in {r["surface"] for r in json.loads(result.stdout) if r["confidence"] == WORK}

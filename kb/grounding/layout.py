@@ -101,8 +101,12 @@ class Layout:
             nxt = following[0] if following else ""
             stripped = line.strip()
             words = stripped.split()
-            list_item = bool(_BULLET.match(line))
             numbered = re.sub(r"^\d+(?:\.\d+)*\.?\s+", "", stripped)
+            # "1. The Epistemological Crisis of the Black Box" over a paragraph: a numbered section's
+            # heading, not an item of a list (the next item would follow, not prose)
+            section = bool(re.match(r"\s*\d{1,2}\.\s+[A-Z]", line)) and len(nxt.strip()) >= 200 \
+                and not _BULLET.match(nxt) and _titleish(numbered)
+            list_item = bool(_BULLET.match(line)) and not section
             heading = bool(_MD_HEADING.match(line)) or (
                 not list_item and 1 <= len(words) <= 14 and len(stripped) <= 100
                 and not re.search(r"[.!,;:]$", stripped) and numbered[:1].isupper()

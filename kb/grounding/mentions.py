@@ -931,7 +931,8 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         m.norm = normalise(m.surface)
         return m
 
-    judged = [m for m in map(place, kept) if _judge(text, m, layout)]
+    terms = _term_acronyms(aliases)
+    judged = [m for m in map(place, kept) if _judge(text, m, layout, terms)]
     # a nickname takes the confidence its definition earned ("Large Language Models (LLMs)" is a term)
     final = [m if m.sentence else place(m) for m in _defined_nicknames(text, judged)]
     extra = [place(m) for m in _only_a_title_can_confirm(text, spans, layout, final)]
@@ -1146,7 +1147,20 @@ _CALLED_THIS = re.compile(r"\s*\n\s*[^\n]{0,200}?\b(?:this|the)\s+(?:book|paper|
                           r"In\s+this\s+(?:paper|work|report)\b)", re.I)
 
 
-def _judge(text: str, m: Mention, layout: Layout) -> bool:
+def _term_acronyms(aliases: AliasTable | None) -> frozenset[str]:
+    """Acronyms of terms and methods ("LLM", "NLP", "RLHF", "DPO"): generic ones and the alias
+    table's names that cite a paper only with a cue."""
+    names = {a.rstrip("s") for a in _GENERIC_ACRONYMS}
+    for alias in aliases.aliases if aliases is not None else ():
+        names.update(n for n in alias.needs_cue if re.fullmatch(r"[A-Z]{3,6}", n))
+    return frozenset(n for n in names if len(n) >= 3 and n.isupper())
+
+
+def _initials(words: str) -> str:
+    return "".join(w[0] for w in re.findall(r"[A-Za-z][\w\-]*", words) if w.lower() not in FUNCTION_WORDS).upper()
+
+
+def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozenset()) -> bool:
     """Set the mention's confidence and reason from the evidence around it; False drops it."""
     if m.kind in ("doi", "arxiv", "url", "author-ref") or m.reason.startswith(("alias table", "a model")):
         return True
@@ -1157,6 +1171,7 @@ def _judge(text: str, m: Mention, layout: Layout) -> bool:
     # titles
     if m.url:
         return True
+    shape = not m.reason                   # nothing but a title's shape speaks for it
     score, why = m.score, [m.reason or "a title's shape"]
     if layout.emphasised(m.start, m.end):
         score += 0.2
@@ -1195,6 +1210,12 @@ def _judge(text: str, m: Mention, layout: Layout) -> bool:
     if not cue and _spells_out_acronym(text, m):
         score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback (RLHF)": a term
         why.append("but a term introducing its acronym")
+    if shape and not cue and ":" not in m.surface and _initials(m.surface) in terms:
+        score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback" without "(RLHF)"
+        why.append(f"but the long form of a term ({_initials(m.surface)})")
+    if shape and not cue and _qualifies_words_after(text, m):
+        score -= 0.3                      # "Week 3 of the AI alignment curriculum"
+        why.append("but it qualifies the lower-case words after it")
     if _TERM_EXPLAINED.match(text, m.end) and not cue and ":" not in m.surface:
         score -= 0.3                      # "Reinforcement Learning from Human Feedback involves humans rating ..."
         why.append("but a term the text explains")
@@ -1218,6 +1239,31 @@ def _judge(text: str, m: Mention, layout: Layout) -> bool:
     return True
 
 
+# What may follow a title in prose without the title being part of a longer phrase: a word for a
+# work or a part of one, a preposition, an adverb, a verb ("... showed", "... is", "... explored").
+_PART_NOUNS = frozenset("chap chapter chapters section sections appendix part parts page pages pp".split())
+_PREPOSITIONS = frozenset("""after before since until during against among around behind beside besides despite except
+inside outside onto upon near like unlike last next""".split())
+_VERB_SHAPED = re.compile(r"[a-z]+(?:s|ed|en)|can|could|will|would|shall|should|may|might|must|did|do|had|got|made|said|"
+                          r"took|gave|went|came|ran|won|lost|read|wrote|felt|kept|left|meant|built|found|held|taught|"
+                          r"thought|brought|sought|grew|drew|knew|threw|put|set|let|led|hit|cut")
+_WORD_AFTER = re.compile(r"[ \t]([a-z][a-z\-]*)(?![\w'\u2019])")
+
+
+def _qualifies_words_after(text: str, m: Mention) -> bool:
+    """"Week 3 of the AI alignment curriculum", "Purple-teaming LLMs with Adversarial Defender
+    training (PAD)", "Does this Language Model newcomer lack ...": a capitalised run the clause
+    goes on from with a lower-case noun is a modifier of that noun or the clipped end of a
+    longer phrase, not a title. A title in prose is followed by punctuation or by a function
+    word, a preposition, an adverb, a verb or a word for a work ("... paper", "... chap 3")."""
+    after = _WORD_AFTER.match(text, m.end)
+    if after is None:
+        return False
+    word = after.group(1)
+    return not (len(word) < 3 or word in FUNCTION_WORDS or word in _PREPOSITIONS or word in _TRAILING_ADVERBS
+                or word.endswith("ly") or word in _WORK_NOUNS or word in _PART_NOUNS or _VERB_SHAPED.fullmatch(word))
+
+
 def _spells_out_acronym(text: str, m: Mention) -> bool:
     """"Reinforcement Learning from Human Feedback (RLHF)", "MoJE (Mixture of Jailbreak Expert)":
     words whose initials are exactly the acronym beside them name a method or a term, not a work."""
@@ -1226,10 +1272,7 @@ def _spells_out_acronym(text: str, m: Mention) -> bool:
         if text[m.end:m.end + 1] == ")" else None
     acro = (after or before).group(1) if (after or before) else ""
     letters = "".join(c for c in acro.rstrip("s") if c.isupper())
-    if len(letters) < 2:
-        return False
-    initials = "".join(w[0] for w in re.findall(r"[A-Za-z][\w\-]*", m.surface) if w.lower() not in FUNCTION_WORDS).upper()
-    return letters == initials
+    return len(letters) >= 2 and letters == _initials(m.surface)
 
 
 def _one_title_case_run(line: str) -> bool:
@@ -1253,7 +1296,7 @@ def _defined_nicknames(text: str, mentions: list[Mention]) -> list[Mention]:
         if not d:
             continue
         name = d.group(1)
-        initials = "".join(w[0] for w in re.findall(r"[A-Za-z][\w\-]*", m.surface) if w.lower() not in FUNCTION_WORDS).upper()
+        initials = _initials(m.surface)
         if d.group(0).lstrip().startswith("(") and not (_is_acronymish(name) and (name.upper() == initials or
                                                                                  name.upper()[0] == initials[:1])):
             continue

@@ -33,7 +33,7 @@ from kb.grounding.mentions import (
     normalise,
     read_text,
 )
-from kb.grounding.verify import match_confirming, stored_matches, worth_checking
+from kb.grounding.verify import match_confirming, stored_matches, weighing_order, worth_checking
 from kb.store import Store, utc_now
 
 STATUSES = ("resolved", "ambiguous", "unresolved", "not-in-s2", "maybe", "rejected")
@@ -619,12 +619,13 @@ async def add_mentions(store: Store, client, groups: list[tuple[str, str, str, l
 
 def _worth_weighing(maybes: list[Mention]) -> list[Mention]:
     """The "maybe" candidates an online check can settle: title shapes and coined names without
-    an id (a model name used as a concept keeps its alias id and stays for a human), best first."""
+    an id (a model name used as a concept keeps its alias id and stays for a human), likeliest
+    confirmation first (:func:`kb.grounding.verify.weighing_order`)."""
     worth = [m for m in maybes if not m.id and not m.url and m.alias_kind not in ("book", "post")
              and (worth_checking(m) or (m.kind == "alias" and not m.alias_title)
                   or (m.kind == "author-ref" and m.reason == "a name and a reporting verb"))]
     seen, out = set(), []
-    for m in sorted(worth, key=lambda m: -m.score):
+    for m in weighing_order(worth):
         if mention_key(m) not in seen:
             seen.add(mention_key(m))
             out.append(m)

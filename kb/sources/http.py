@@ -96,11 +96,16 @@ class ServiceClient:
 
     #: How messages name the service ("Semantic Scholar").
     service = "the service"
+    #: What a rate-limited user can change, and the setting that names the service's address:
+    #: the advice a request that failed every attempt ends with.
+    rate_limit_advice = ""
+    address_setting = ""
     log = logging.getLogger("kb.http")
 
     def __init__(self, *, base_url: str, rate: float, burst: float, policy: RetryPolicy,
                  headers: dict[str, str], timeout: float, max_connections: int,
                  transport: httpx.AsyncBaseTransport | None = None):
+        self.base_url = base_url
         self.limiter = AdaptiveRateLimiter(rate, burst=burst)
         self.policy = policy
         self.timeout_seconds = timeout
@@ -144,6 +149,10 @@ class ServiceClient:
 
     def hint(self, last_problem: str) -> str:
         """What the user can do about ``last_problem`` once every attempt failed."""
+        if "429" in last_problem and self.rate_limit_advice:
+            return f"; {self.rate_limit_advice}"
+        if ("connect" in last_problem or "refused" in last_problem) and self.address_setting:
+            return f"; check the network or {self.address_setting} ({self.base_url})"
         return ""
 
     # -- the one request path ----------------------------------------------------------------

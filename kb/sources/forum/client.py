@@ -37,6 +37,8 @@ class ForumClient(ServiceClient):
     """Async client. Use ``async with ForumClient() as forum:``."""
 
     service = "the forum"
+    rate_limit_advice = "lower KB_FORUM_RATE"
+    address_setting = "KB_FORUM_API_URL"
     log = logging.getLogger("kb.forum")
 
     def __init__(self, settings: Settings | None = None, *, rate: float | None = None, burst: float = 1.0,
@@ -53,13 +55,6 @@ class ForumClient(ServiceClient):
 
     def refusal(self, status: int, response: httpx.Response, path: str) -> Exception:
         return _refusal(status, response, path)
-
-    def hint(self, last_problem: str) -> str:
-        if "429" in last_problem:
-            return "; lower KB_FORUM_RATE"
-        if "connect" in last_problem or "refused" in last_problem:
-            return f"; check the network or KB_FORUM_API_URL ({self.settings.forum_api_url})"
-        return ""
 
     def give_up_error(self, message: str) -> ApiError:
         return ForumApiError(message)

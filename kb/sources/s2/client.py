@@ -55,6 +55,8 @@ class S2Client(ServiceClient):
     """Async client. Use ``async with S2Client() as client:``."""
 
     service = "Semantic Scholar"
+    rate_limit_advice = "Semantic Scholar is rate limiting: lower KB_RATE or set S2_API_KEY"
+    address_setting = "KB_S2_API_URL"
     log = logging.getLogger("kb.s2")
 
     def __init__(
@@ -93,13 +95,6 @@ class S2Client(ServiceClient):
         if status == 400:
             return ApiRequestError(f"Semantic Scholar rejected the request {path}: {detail or 'HTTP 400'}")
         return ApiError(f"Semantic Scholar answered HTTP {status} for {path}: {detail}".rstrip(": "))
-
-    def hint(self, last_problem: str) -> str:
-        if "429" in last_problem:
-            return "; Semantic Scholar is rate limiting: lower KB_RATE or set S2_API_KEY"
-        if "connect" in last_problem or "refused" in last_problem:
-            return f"; check the network or KB_S2_API_URL ({self.settings.api_url})"
-        return ""
 
     # -- endpoints ---------------------------------------------------------------------------
     async def get_paper(self, paper_id: str, fields: str = DETAIL_FIELDS) -> dict:
