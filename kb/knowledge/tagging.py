@@ -415,8 +415,13 @@ def kept_or_computed(store, texts: Texts, taxonomy: Taxonomy, signatures, kept):
     sigs = signatures.sigs[at] if len(signatures.ids) else np.zeros(len(ids), dtype=np.int64)
     hit, pos = np.zeros(len(ids), dtype=bool), np.zeros(len(ids), dtype=np.int64)
     if kept is not None and len(kept):
-        pos = np.minimum(np.searchsorted(kept.ids, ids), len(kept) - 1)
-        hit = (kept.ids[pos] == ids) & (kept.sigs[pos] == sigs)
+        # The kept row of each paper, through an array indexed by store id.
+        row_of = np.full(int(max(kept.ids.max(), ids.max(initial=0))) + 1, -1, dtype=np.int64)
+        row_of[kept.ids] = np.arange(len(kept))
+        pos = row_of[ids]
+        hit = pos >= 0
+        hit[hit] = kept.sigs[pos[hit]] == sigs[hit]
+        pos = np.maximum(pos, 0)
     miss = np.flatnonzero(~hit)
     if texts.bodies is None:
         read = load_texts(store, ids[miss].tolist())

@@ -234,8 +234,8 @@ def texts_key(store, taxonomy) -> str:
 
 
 def load_texts(directory: Path | None, key: str) -> tuple[PaperTexts | None, int]:
-    """(every paper's latest kept texts, in ascending store id, or None; how many segment files
-    hold them). A damaged or foreign cache counts as none: it only costs featurising again."""
+    """(every paper's latest kept texts, in the order they were kept, or None; how many segment
+    files hold them). A damaged or foreign cache counts as none: it only costs featurising again."""
     import numpy as np
 
     if directory is None or not (directory / "texts.json").is_file():
@@ -253,12 +253,12 @@ def load_texts(directory: Path | None, key: str) -> tuple[PaperTexts | None, int
     if not parts:
         return None, 0
     whole = PaperTexts.join(parts)
-    # A paper scored again (edited) appears in a later segment: its latest row wins.
+    # A paper tokenised again (edited) appears in a later segment: its latest row wins. Rows stay
+    # in the order they were kept (that of the run's papers), which usually spares a copy.
     order = np.argsort(whole.ids, kind="stable")
     ids = whole.ids[order]
     last = np.append(ids[1:] != ids[:-1], True)
-    rows = order[last]
-    return (whole if len(rows) == len(whole) and (order == np.arange(len(order))).all() else whole.take(rows)), len(parts)
+    return (whole if last.all() else whole.take(np.sort(order[last]))), len(parts)
 
 
 def save_texts(directory: Path | None, key: str, new: PaperTexts, *, rewrite: PaperTexts | None = None) -> None:
