@@ -1,6 +1,6 @@
 """Scoring kb's offline extraction against real documents whose works were written down by hand.
 
-Seven sets, all scored the same way:
+Eight sets, all scored the same way:
 
 - ``dev``       tests/data/grounding_eval/dev/        real blog, forum and paper prose; tuned on.
 - ``heldout``   tests/data/grounding_eval/heldout/    same kind of prose; NEVER tuned on (its aggregate
@@ -12,6 +12,9 @@ Seven sets, all scored the same way:
 - ``dev2``      tests/data/grounding_eval/dev2/       sixteen pages gathered by a helper who never ran kb
                 on them, ground truth committed first; scored ONCE as a fourth held-out part (the
                 figures in README.md, "heldout4"), then opened for development: tuned on since.
+- ``dev3``      tests/data/grounding_eval/dev3/       twenty pages gathered by a helper who never ran kb
+                on them, ground truth committed first; scored ONCE as a fifth held-out part (the
+                figures in README.md, "held-out 5"), then opened for development: tuned on since.
 - ``seeds``    data/seeds/ with tests/data/seed_truth.json.
 - ``unseen``   tests/data/unseen_docs/ with its truth.json.
 
@@ -38,7 +41,7 @@ Alignment Forum posts, the theme labels' works) plus decoys, papers titled with 
 uncertain phrase of the documents (:func:`decoy_titles`, an inferred hazard).
 
 Run ``python tests/grounding_eval.py`` for the table (``--misses`` lists the failures of the
-dev part only: the held-out part is reported in figures, never in detail).
+development parts, dev and dev2, only: the held-out parts are reported in figures, never in detail).
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 EVAL = ROOT / "tests" / "data" / "grounding_eval"
-EVAL_PARTS = ("dev", "dev2", "heldout", "heldout2", "heldout3")
+EVAL_PARTS = ("dev", "dev2", "dev3", "heldout", "heldout2", "heldout3")
 EVAL_PARTS_ALL = EVAL_PARTS
 FORMS = ("title", "nickname", "author-ref", "id", "link")
 _STYLE_FORM = {"exact-title": "title", "near-title": "title", "cut-off-title": "title", "title": "title",
@@ -427,9 +430,9 @@ def main(argv: list[str]) -> int:
     for name, r in rows.items():
         print(f"{name:28}" + "".join(f"{r.get(c, float('nan')):>14}" for c in cols))
     if "--misses" in argv:
-        for links in (True, False):
-            s = score(load("dev", links=links), aliases)
-            print(f"\n-- dev misses ({'with links' if links else 'links removed'})")
+        for part, links in (("dev", True), ("dev", False), ("dev2", False)):
+            s = score(load(part, links=links), aliases)
+            print(f"\n-- {part} misses ({'with links' if links else 'links removed'})")
             for m in s.misses:
                 print("  MISS", *m)
             for w in s.wrong:

@@ -73,7 +73,8 @@ FLOORS = {
     "heldout": (0.826, 0.923, 0.838),
     "heldout2": (0.80, 0.928, 0.885),  # one title fewer than before the fresh-batch rules (README)
     "heldout3": (0.823, 0.90, 0.903),  # scored once, before any change (issue 15, online round)
-    "dev2": (0.641, 0.92, 0.923),      # scored once as held-out part 4, then opened for tuning
+    "dev3": (0.733, 0.819, 0.937),     # scored once as held-out part 5, then opened for tuning
+    "dev2": (0.987, 0.946, 0.943),     # scored once as held-out part 4 (0.641, 0.92, 0.923); the sixth round
 }
 
 
@@ -545,3 +546,142 @@ def test_phrases_a_title_shape_is_only_part_of(aliases):
     text = "Modern assistants are tuned with Reinforcement Learning from Human Feedback before release."
     (m,) = [m for m in extract(text, aliases=aliases) if m.surface.startswith("Reinforcement")]
     assert m.confidence == MAYBE and "the long form of a term (RLHF)" in m.reason
+
+
+# -- the sixth round: classes of miss on dev2 (held out when first scored) ----------------------
+
+def test_quoted_titles_next_to_their_authors_and_year(aliases):
+    """A quoted title of any length or case is a work when a reference's authors and year stand
+    right before it ('Ada Byron, 2021, "..."') or in brackets after it; a bare year is not enough."""
+    works = lambda text: _works(text, aliases)
+    lines = ("* 2024.01.04: Ada Byron, 2023, \u201cGradient alignment metastrategy\u201d. Forum post.\n"
+             "* 2023.08.03: Kim Lee and Bo Park, 2019, \u201cUtility \u2260 Reward\u201d, forum post.\n"
+             "* Bills et al. of OpenAI, 2023, \u201cSmall models can explain neurons in small models\u201d. blog post.\n"
+             "A later essay, \u201cWhy not wait on learned risk?\u201d (Hanlon, 2022), says more.\n")
+    found = works(lines)
+    for title in ("Gradient alignment metastrategy", "Utility \u2260 Reward",
+                  "Small models can explain neurons in small models", "Why not wait on learned risk?"):
+        assert title in found, (title, found)
+    assert not works('In 2019, "move fast and break things" was the slogan. June 2020, "stay home".')
+    why = {m.surface: m.reason for m in extract(lines, aliases=aliases)}
+    assert why["Gradient alignment metastrategy"] == "a quoted title after its authors and year"
+
+
+def test_quoted_titles_in_a_reading_lists_lines(aliases):
+    """A line that is a quoted title and its venue, and quoted titles in a row after one."""
+    text = ("Three posts on selection theorems:\n\n\u201cSelection theorems for small agents\u201d, LessWrong.\n\n"
+            "\u201cSome existing theorems\u201d, LessWrong.\n\n"
+            "Robin Hanlon, 2022, \u201cWhy not wait on risk?\u201d, a blog and \u201cFoom update\u201d, a blog.\n"
+            "\u201cWe will not stop\u201d, he said.\n")
+    found = _works(text, aliases)
+    for title in ("Selection theorems for small agents", "Some existing theorems", "Why not wait on risk?", "Foom update"):
+        assert title in found, (title, found)
+    assert not any(w.startswith("We will") for w in found)
+    why = {m.surface: m.reason for m in extract(text, aliases=aliases)}
+    assert why["Some existing theorems"] == "a quoted title on a list's line with its venue"
+    assert why["Foom update"] == "a quoted title in a row after another"
+
+
+def test_a_quoted_title_after_my_paper(aliases):
+    found = _works("This is Part 3 of a series on my paper \u201cInstrumental convergence and seeking.\u201d "
+                   "Our post \u201cGoals\u201d came first.", aliases)
+    assert "Instrumental convergence and seeking" in found and "Goals" in found
+
+
+def test_titles_of_author_year_references(aliases):
+    """A reference list in author-year style: the title after "(2021)." in any case, on a line that
+    opens with its authors in a reference's style (initials or "et al.")."""
+    text = ("References\n\nTurner, A., Smith, L., & Shah, R. (2021). Gradient hacking in small transformers. In NeurIPS.\n"
+            "Carlsmith, J. (2022). Is reward drift an existential risk? arXiv preprint.\n"
+            "[3] van der Berg, J. and Li, Q. (2019, June). Why models drift: a study. Blog.\n"
+            "Ngo et al. (2023). Goal drift in agents. ICLR.\n"
+            "Smith (2020). Results were good in the end.\nLater Smith (2020). Things were good.\n"
+            "* 2023.01.08: Jane Roe and Bo Li, 2022, Why reward drifts. LessWrong post.\n"
+            "Jane Roe (2021) Gradient descent in small worlds. arXiv.\n")
+    found = _works(text, aliases)
+    for title in ("Gradient hacking in small transformers", "Is reward drift an existential risk?",
+                  "Why models drift: a study", "Goal drift in agents", "Why reward drifts", "Gradient descent in small worlds"):
+        assert title in found, (title, found)
+    assert not any(w.startswith(("Results", "Things")) for w in found)
+    (m,) = [m for m in extract(text, aliases=aliases) if m.surface == "Why models drift: a study"]
+    assert m.reason == "a title after its authors and year (a reference)"
+
+
+def test_a_name_in_bold_or_italics_with_its_author(aliases):
+    text = ("Stories in **Far Futures 2050** by Kai-Fu Lee, and <em>Life 4.0</em> by Max Tegmark. "
+            "It was *Fixed* by Monday, and **Not** by much.")
+    ms = {m.surface: m for m in listed(extract(text, aliases=aliases))}
+    assert {"Far Futures 2050", "Life 4.0"} <= set(ms), ms
+    assert ms["Far Futures 2050"].reason == "a name in bold or italics with its author after it"
+    assert "Fixed" not in ms and "Not" not in ms
+
+
+def test_short_titles_of_known_works_in_lower_case_notes(aliases):
+    """A known work's short name of three words or more with a function word inside is matched in
+    any case ("risks from learned optimization" in lower-case notes); two-word names are not."""
+    ms = {m.surface: m for m in listed(extract("   - risks from learned optimization\n   - some ideas from age of em\n"
+                                               "   - toy models of superposition\n", aliases=aliases))}
+    assert {"risks from learned optimization", "age of em", "toy models of superposition"} <= set(ms), ms
+    assert ms["age of em"].alias_kind == "book"
+    assert not listed(extract("the geometry is a list of things; a bitter lesson learned.", aliases=aliases))
+
+
+def test_a_list_of_authors_and_a_reporting_verb(aliases):
+    ms = {m.surface: m for m in extract("Soares, Fallenstein, Yudkowsky, and Armstrong introduced the term. "
+                                        "Later, Hendrycks, Mazeika and Gimpel showed it.", aliases=aliases)}
+    assert ms["Soares, Fallenstein, Yudkowsky, and Armstrong"].confidence == WORK
+    assert ms["Soares, Fallenstein, Yudkowsky, and Armstrong"].authors == ["Soares", "Fallenstein", "Yudkowsky"]
+    assert "Hendrycks, Mazeika and Gimpel" in ms and not any(s.startswith("Later") for s in ms)
+
+
+def test_a_quoted_title_in_a_link_and_the_venue_after_a_quoted_title(aliases):
+    """'my ["Why AGI?"](./why-agi) post_': the link around the quote and markdown emphasis do not
+    hide the cue; 'a "Title", MIRI technical report' names one work, not two."""
+    assert "Why AGI?" in _works('_From my ["Why AGI?"](./Why-AGI#beliefs) post_', aliases)
+    found = _works("Eliezer Yudkowsky, 2013, \u201cIntelligence explosion microeconomics\u201d, MIRI technical report.\n"
+                   "Imbrie, 2023, \u201cDecoding intentions\u201d. Center for Security and Emerging Technology technical "
+                   "report.\nThe GPT-4 technical report is long.", aliases)
+    assert "Intelligence explosion microeconomics" in found and "Decoding intentions" in found
+    assert not any("MIRI" in w or "Emerging" in w for w in found), found
+    assert any("GPT-4 technical report" in w for w in found), found
+
+
+def test_a_name_hyphenated_across_a_pdf_line(aliases):
+    ms = {m.surface: m for m in extract("Agents die before a hard level ([Saun- ders et al., 2018]) or volley a "
+                                        "ball (Smith and Jo- nes, 2019).", aliases=aliases)}
+    assert ms["Saun- ders et al., 2018"].authors == ["Saunders"] and ms["Saun- ders et al., 2018"].confidence == WORK
+    assert ms["Smith and Jo- nes, 2019"].authors == ["Smith", "Jones"]
+
+
+def test_a_sentence_case_title_after_their_paper(aliases):
+    found = _works("In their paper Gradient hacking in small transformers (Turner et al., 2021), the authors show "
+                   "this. In his post Smith argues that we are fine.", aliases)
+    assert "Gradient hacking in small transformers" in found and not any(w.startswith("Smith argues") for w in found)
+
+
+def test_a_reading_lists_label_and_a_title_before_its_author(aliases):
+    """"Core reading: Title (Roe, 2021)" in prose, and a list item "Title, Jane Roe (2021)"; a
+    claim with a citation after another label is not a title."""
+    text = ("This week is short. Core reading: Why reward drifts in small agents (Jane Roe, 2021). Key finding: "
+            "Models learn to deceive their trainers (Hubinger et al., 2024).")
+    found = _works(text, aliases)
+    assert "Why reward drifts in small agents" in found and not any(w.startswith(("Key", "Models")) for w in found)
+    (m,) = [m for m in extract(text, aliases=aliases) if m.surface == "Why reward drifts in small agents"]
+    assert m.reason == "a title after a reading list's label, with its authors and year"
+    assert "Gradient descent in small worlds" in _works("Readings\n- Gradient descent in small worlds, Jane Roe (2021)\n"
+                                                       "- Goal drift in agents (Roe, 2022)\n", aliases)
+
+
+def test_a_list_item_that_opens_with_its_authors(aliases):
+    found = _works("Readings\n- Jane Roe - Reward drift and what to do about it\n"
+                   "- Jane Roe and Bo Lin \u2014 Goal drift in small agents\n", aliases)
+    assert {"Reward drift and what to do about it", "Goal drift in small agents"} <= set(found), found
+    assert not any(w.startswith("Jane Roe") for w in found)
+
+
+def test_a_known_work_linked_to_a_page_that_is_not_a_work(aliases):
+    """A link to Wikipedia hides what its anchor says, unless the anchor is a known work's name."""
+    text = ("Some ideas from [age of em](https://en.wikipedia.org/wiki/The_Age_of_Em) and "
+            "[Gradient Descent Methods](https://en.wikipedia.org/wiki/Gradient_descent).")
+    found = _works(text, aliases)
+    assert "age of em" in found and not any("Gradient" in w for w in found), found

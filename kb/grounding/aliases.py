@@ -163,6 +163,9 @@ class AliasTable:
             # "the sleeper agents paper": a known name with "paper" after it, in any case
             full += [n.lower() + " paper" for n in alias.names if _has_upper(n) and not n.lower().endswith(" paper")
                      and len(n) >= 5 and n not in alias.needs_cue]
+            # "risks from learned optimization" in lower-case notes: a short title of three words or
+            # more with a function word inside is a phrase nobody writes but to name the work
+            full += [n.lower() for n in alias.names if _has_upper(n) and n not in alias.needs_cue and _titled_phrase(n)]
             for name in list(alias.names) + full:
                 key = name if _has_upper(name) else name.lower()
                 if key not in self._by_name:
@@ -211,6 +214,15 @@ class AliasTable:
                 continue
             kept.append(h)
         return kept
+
+
+_INNER_FUNCTION_WORDS = frozenset("of in on for to with via from by as at and or the a an is are not".split())
+
+
+def _titled_phrase(name: str) -> bool:
+    words = name.split()
+    return len(words) >= 3 and any(w in _INNER_FUNCTION_WORDS for w in words[1:-1]) \
+        and not re.search(r"['\u2019]s\b|\bet al\b|\bpaper$", name)
 
 
 def _has_upper(name: str) -> bool:

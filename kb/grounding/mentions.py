@@ -408,7 +408,7 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
     start with a capital."""
     spans = []
     sent = text[a:b]
-    cue = re.compile(r"\b(?:see(?:\s+also)?|also\s+see|read|reread|trail\s+of|the\s+(?:paper|post|article|essay|book|preprint)|"
+    cue = re.compile(r"\b(?:see(?:\s+also)?|also\s+see|read|reread|trail\s+of|(?:the|my|our|his|her|their)\s+(?:paper|post|article|essay|book|preprint)|"
                      r"my\s+book|(?:agenda|survey|overview|review|paper|post|book):|(?-i:wrote|published|posted|authored)(?:\s+(?-i:the|a|an))?)\s+(?=[A-Z])"
                      # a question mid-sentence is a title: "the argument in Why honest models deceive ..."
                      r"|\b(?-i:in|from|of)\s+(?=(?-i:Why|How|What|When|Where|Which|Is|Are|Can|Does|Do|Should|Will)\s+[a-z])", re.I)
@@ -428,7 +428,7 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
             parts.append((pos, start + sm.start()))
             pos = start + sm.end()
         parts.append((pos, end))
-        named = bool(re.search(r"\bthe\s+(?:paper|post|article|essay|book|preprint)\s*$", m.group(0).rstrip(), re.I))
+        named = bool(re.search(r"\b(?:the|my|our|his|her|their)\s+(?:paper|post|article|essay|book|preprint)\s*$", m.group(0).rstrip(), re.I))
         for s, e in parts:
             toks = _tokens(text, s, e)
             while len(toks) > 1 and toks[-1].text.lower() in _TRAILING_ADVERBS and not _is_cap(toks[-1].text):
@@ -463,21 +463,28 @@ def _quote_pairs(seg: str) -> list[tuple[int, int]]:
     return pairs
 
 
-_QUOTE_CUE_BEFORE = re.compile(r"\b(?:titled|entitled|called|named|the\s+(?:[A-Z][\w\-]*\s+)?(?:paper|post|article|essay|book|report|"
+_QUOTE_CUE_BEFORE = re.compile(r"\b(?:titled|entitled|called|named|(?:the|my|our|his|her|their)\s+(?:[A-Z][\w\-]*\s+)?(?:paper|post|article|essay|book|report|"
                                r"preprint|blog\s+post|piece|sequence)s?|(?:post|paper|essay|article|book)\s+is)\s*[:,]?\s*$"
                                # a reference's authors and year, then its title: 'Perez et al. (2022): "..."'
                                # (a bare year is not enough: 'In 2019, "..." was the slogan')
                                r"|(?:\bet\s+al\.?(?:,?\s+(?:19|20)\d\d[a-z]?)?|\((?:19|20)\d\d[a-z]?\))\s*[:,.\u2014\u2013\-]*\s*$", re.I)
+_LINK_TAIL = re.compile(r"\]\([^()\s]{0,300}\)")
+# A line of a reading list that is a quoted title and its venue: '\u201cEmbedded agency\u201d, LessWrong.'
+_LIST_OPENER = re.compile(r"\s*(?:[-*\u2022\u2013\u2014\u00b7]+|\d{1,3}[.)])?\s*")
+_VENUE_ONLY = re.compile(r"\s*[,.]\s*[A-Za-z][\w.\-/]*(?:[ \t]+[\w.\-/]+){0,3}\.?\s*")
+# '\u201cWhy not wait on AI risk?\u201d, overcoming bias blog and \u201cFoom update\u201d': quoted titles in a row
+_JOINS_QUOTES = re.compile(r"(?:[,;]?[ \t]+[\w.\-]+){0,5}?(?:,|[ \t]+(?:and|or|&))[ \t]*|[ \t]*[,;/&][ \t]*")
 _QUOTE_CUE_AFTER = re.compile(r"\s*(?:was|is|has\s+been)\s+(?:submitted|published|posted|released|written|accepted|"
-                              r"presented|titled)\b|\s+by\s+[A-Z]|\s*\((?:19|20)\d\d\)|\s*\[\d+\]|\s+(?:paper|post|essay)\b", re.I)
+                              r"presented|titled)\b|\s+by\s+[A-Z]|\s*\((?:19|20)\d\d\)|\s*\[\d+\]|\s+(?:paper|post|essay)(?![a-z])", re.I)
 
 
-def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
+def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]]:
     """Quoted titles: "Sleeper Agents: Training Deceptive LLMs ...", or sentence case after a cue
     ('the post "Simulators"', '"Learning to summarize from human feedback" was submitted ...').
     A quoted phrase without a title's shape or a cue is a quotation, not a work."""
     spans = []
-    for qs, qe in _quote_pairs(text[a:b]):
+    prev_title_end = -1                   # the end of the last quoted title in this sentence
+    for qs, qe in sorted(_quote_pairs(text[a:b])):
         inner = text[a + qs:a + qe]
         s = a + qs
         body = inner.rstrip().rstrip(".,;")           # "... Safety Training." with the stop inside
@@ -490,11 +497,25 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
         if words[0] in _INTERJECTIONS or toks[0].text in _BREAKERS or words[0] in _PRONOUNS or body.endswith("!"):
             continue
         line_start = text.rfind("\n", 0, s) + 1
-        cue = bool(_QUOTE_CUE_BEFORE.search(text[max(0, s - 40):s - 1])) or bool(_QUOTE_CUE_AFTER.match(text, a + qe + 1)) \
-            or (re.fullmatch(r"\s*[-\u2013\u2014]+\s*", text[line_start:s - 1]) is not None   # '- "Hero Licensing"'
-                and not text[a + qe + 1:text.find("\n", a + qe) if "\n" in text[a + qe:] else len(text)].strip()) \
-            or (text[s - 2:s - 1] == "(" and text[a + qe + 1:a + qe + 2] == ")"      # ("A Title"): cited
-                and ", " not in body and words[-1] not in FUNCTION_WORDS)
+        line_end = text.find("\n", a + qe)
+        rest_of_line = text[a + qe + 1:line_end if line_end >= 0 else len(text)]
+        # a link around the quote ('my ["Why AGI?"](./why-agi) post') is looked past
+        link_tail = _LINK_TAIL.match(text, a + qe + 1)
+        after_q = link_tail.end() if link_tail else a + qe + 1
+        evidence = [
+            ("after its authors and year", _reference_around_quote(text, s - 1, after_q)),
+            ("after a cue", bool(_QUOTE_CUE_BEFORE.search(text[max(0, s - 40):s - 1].rstrip("[")))
+             or bool(_QUOTE_CUE_AFTER.match(text, after_q))),
+            ("alone on a list's line", re.fullmatch(r"\s*[-\u2013\u2014]+\s*", text[line_start:s - 1]) is not None
+             and not rest_of_line.strip()),                                    # '- "Hero Licensing"'
+            ("on a list's line with its venue", _LIST_OPENER.fullmatch(text[line_start:s - 1]) is not None
+             and _VENUE_ONLY.fullmatch(rest_of_line) is not None
+             and not any(w in _PRONOUNS for w in rest_of_line.lower().split())),
+            ("in a row after another", prev_title_end >= 0 and _JOINS_QUOTES.fullmatch(text[prev_title_end:s - 1]) is not None),
+            ("in brackets", text[s - 2:s - 1] == "(" and text[a + qe + 1:a + qe + 2] == ")"   # ("A Title"): cited
+             and ", " not in body and words[-1] not in FUNCTION_WORDS),
+        ]
+        cue = next((why for why, present in evidence if present), "")
         caps = [t for t in toks if t.text.lower() not in FUNCTION_WORDS]
         title_case = len(caps) >= 2 and all(_is_cap(t.text) for t in caps)
         if cue:
@@ -508,7 +529,9 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
             continue
         if any(w in _PRONOUNS for w in words):
             score -= 0.3
-        spans.append((s, s + len(body.rstrip("? ")) + (1 if body.rstrip().endswith("?") else 0), score))
+        end = s + len(body.rstrip("? ")) + (1 if body.rstrip().endswith("?") else 0)
+        spans.append((s, end, score, f"a quoted title {cue}" if cue else "a quoted title"))
+        prev_title_end = a + qe + 1 if score >= TRUST_SCORE else -1
     return spans
 
 
@@ -640,9 +663,13 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
                            authors=[name], years=[int(m.group(2))] if m.group(2) else [],
                            reason="authors (et al.)" + (" and a year" if m.group(2) else "")))
     for m in _NAMES_VERB.finditer(seg):
-        if _names_ok(m.group(1)):
-            out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.55,
-                               authors=_surnames(m.group(1))[:2], reason="two authors and a reporting verb"))
+        start = m.start(1)
+        first = re.match(r"([A-Z][\w'\-]*),\s+", seg[start:m.end(1)])
+        if first and (first.group(1) in _BREAKERS or first.group(1) in _SENTENCE_ADVERBS or first.group(1).endswith("ly")):
+            start += first.end()          # "Later, Hendrycks and Gimpel showed ...": not a name
+        if _names_ok(seg[start:m.end(1)]):
+            out.append(Mention(None, seg[start:m.end(1)], a + start, a + m.end(1), "author-ref", "", score=0.55,
+                               authors=_surnames(m.group(1))[:3], reason="authors and a reporting verb"))
     for m in _NAME_VERB_THAT.finditer(seg):
         # "Tallam finds that ...": one name may be a first name ("Alex argues that"), so a maybe
         # that the author route online can settle
@@ -671,19 +698,34 @@ _REPORTING = (r"showed|show|shows|found|find|finds|proposed|propose|proposes|int
               r"demonstrated|demonstrate|demonstrates|argued|argue|argues|observed|observe|observes|reported|"
               r"report|reports|identified|identify|identifies|established|establish|establishes|suggested|"
               r"suggest|suggests|studied|study|studies|call|called|coined|named|describe|described|describes")
-_NAMES_VERB = re.compile(r"(?<![A-Za-z\-])([A-Z][a-z\u00C0-\u024F'\-]+\s+(?:and|&)\s+[A-Z][a-z\u00C0-\u024F'\-]+)"
+_NAMES_VERB = re.compile(r"(?<![A-Za-z\-])((?:[A-Z][a-z\u00C0-\u024F'\-]+,\s+){0,6}[A-Z][a-z\u00C0-\u024F'\-]+,?\s+(?:and|&)\s+"
+                         r"[A-Z][a-z\u00C0-\u024F'\-]+)"
                          r"(?:\s*\((?:19|20)\d\d\))?\s+(?:" + _REPORTING + r")\b")
+_SENTENCE_ADVERBS = frozenset("Later Earlier First Second Third Next Finally Recently Then Here Indeed Again Still Yet "
+                               "Instead Meanwhile Previously Originally Historically Today".split())
 _NAME_VERB_THAT = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F'\-]{2,})(?:\s+et\s+al\.?)?\s+(?:finds|found|shows|showed|"
                              r"argues|argued|proposes|proposed|demonstrates|demonstrated|reports|reported)\s+that\b")
 # "Irving & Amodei, 2018", "Hendrycks and Gimpel (2017)", "Hubinger (2019)", "(Christiano, 2018;
 # Olsson et al., 2022)": surnames, then a year, in the shapes citation styles use.
-_SURNAME = r"(?:(?:van|von|de|der|den|du|di|da|le|la)\s+)?[A-Z][a-z\u00C0-\u024F'\u2019]*(?:[A-Z][a-z\u00C0-\u024F]+)*(?:[A-Z]{1,2}\b)?(?:-[A-Z][a-z\u00C0-\u024F]+)?"
+# ("Saun- ders et al., 2018": a name hyphenated across a line of a PDF)
+_SURNAME = r"(?:(?:van|von|de|der|den|du|di|da|le|la)\s+)?[A-Z][a-z\u00C0-\u024F'\u2019]*(?:-[ ][a-z\u00C0-\u024F]{2,})?(?:[A-Z][a-z\u00C0-\u024F]+)*(?:[A-Z]{1,2}\b)?(?:-[A-Z][a-z\u00C0-\u024F]+)?"
 _NAMES = (rf"{_SURNAME}(?:\s*,\s*{_SURNAME}){{0,8}}(?:,?\s+(?:and|&)\s+{_SURNAME})?(?:,?\s+et\s+al\.?)?")
 _YEAR_RX = r"(?:19[5-9]\d|20[0-4]\d)[a-z]?"
 # "Burns et al. (OpenAI, 2023)", "Hubinger et al. (arXiv:1906.01820, 2019)": one word may come before the year
 _NARRATIVE_REF = re.compile(rf"(?<![\w\-])({_NAMES})\s+\((?:[A-Za-z][\w.\-]*(?::\S+)?,\s*)?({_YEAR_RX})\)")
 _BARE_REF = re.compile(rf"(?<![\w\-])({_NAMES}),?\s+({_YEAR_RX})(?![\w\-/:]|\.\d)")
 _PAREN = re.compile(r"\(([^()\n]{3,400})\)")
+# A reference's authors and year right before a quoted title ("Vanessa Kosoy, 2023, \u201c...\u201d",
+# "Hanson (2022): \"...\"") or in brackets right after it ('"..." (Kosoy, 2023)'): the quote is
+# what they wrote.
+_NAMES_YEAR_BEFORE = re.compile(rf"(?<![\w\-])({_NAMES}),?\s+\(?{_YEAR_RX}\)?\s*[,:.\u2014\u2013\-]?\s*$")
+_NAMES_YEAR_AFTER = re.compile(rf"[,.]?\s*\(({_NAMES}),?\s+{_YEAR_RX}\)")
+
+
+def _reference_around_quote(text: str, open_q: int, after_q: int) -> bool:
+    before = _NAMES_YEAR_BEFORE.search(text, max(0, open_q - 80), open_q)
+    after = _NAMES_YEAR_AFTER.match(text, after_q)
+    return any(m is not None and _names_ok(m.group(1)) for m in (before, after))
 # Capitalised words that are not surnames when they stand before a year.
 _NOT_SURNAMES = frozenset("""January February March April May June July August September October November December
 Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Monday Tuesday Wednesday Thursday Friday Saturday Sunday
@@ -700,6 +742,7 @@ def _names_ok(names: str) -> bool:
 
 
 def _surnames(names: str) -> list[str]:
+    names = re.sub(r"(?<=[a-z])-[ ](?=[a-z])", "", names)      # "Saun- ders" is "Saunders"
     return [w for w in re.split(r"[\s,&]+", names) if w and w[0].isupper() and w not in ("and",)]
 
 
@@ -818,11 +861,15 @@ _SCORED_ON = re.compile(r"\b(?:scor(?:ed|es|e|ing)|accuracy|performance|results?
                         r"(?:[~\u2248]?\d[\d.,]*\s*%?\s+)?on\s+(?:the\s+)?((?-i:[A-Z][\w\-]{2,}))(?![\w\-])", re.I)
 
 
+# '"Intelligence explosion microeconomics", MIRI technical report': the venue of the quoted title
+_VENUE_AFTER_QUOTE = re.compile(r"[\u201d\"][.,]?[ \t]+(?:(?:[A-Z][\w\-]*|and|of|for|the|on)[ \t]+)*$")
+
+
 def _report_and_benchmark_names(text: str, a: int, b: int) -> list[Mention]:
     """A model's report or card, and benchmarks named by what models score on them."""
     out = []
     for m in _REPORT_FOR.finditer(text, a, b):
-        if m.group(0).split()[0] in _NO_START:
+        if m.group(0).split()[0] in _NO_START or _VENUE_AFTER_QUOTE.search(text, max(0, m.start() - 120), m.start()):
             continue
         out.append(Mention(None, m.group(0), m.start(), m.end(), "alias", "", score=0.6, topic=m.group(0),
                            reason="a model's report or card"))
@@ -906,8 +953,8 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
             m = Mention(None, text[cs:ce], cs, ce, "title", "", score=score, reason="a title after a cue word")
             m.truncated = _truncated_after(text, ce)
             cands.append(m)
-        for cs, ce, score in _quoted_spans(text, s, e):
-            cands.append(Mention(None, text[cs:ce], cs, ce, "title", "", score=score, reason="a quoted title"))
+        for cs, ce, score, why in _quoted_spans(text, s, e):
+            cands.append(Mention(None, text[cs:ce], cs, ce, "title", "", score=score, reason=why))
         cands += _author_refs(text, s, e)
         cands += _name_year_refs(text, s, e)
         cands += _nickname_candidates(text, s, e)
@@ -916,9 +963,12 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         cands += _report_and_benchmark_names(text, s, e)
     cands += _line_titles(text, layout)
     cands += _title_by_author_lines(text)
+    cands += _reference_lines(text)
+    cands += _emphasised_works_by(text)
     blocked = [(lk.anchor_start, lk.anchor_end) for lk in found_links if lk.target == links.NOT_WORK]
     cands = [c for c in cands if (c.kind != "title" or c.score >= MIN_SCORE)
-             and not any(a <= c.start and c.end <= b for a, b in blocked)]
+             and (c.reason.startswith("alias table") or not any(a <= c.start and c.end <= b for a, b in blocked))]
+    # (a known work's name stays one when it links to a page that is not a work: "[age of em](wikipedia)")
     kept = _resolve_overlaps(text, cands)
 
     def place(m: Mention) -> Mention:
@@ -1017,7 +1067,7 @@ def _sentence_case_runs(text: str, a: int, b: int) -> list[tuple[int, int]]:
     return out
 
 
-_LINE_TITLE_END = re.compile(r"\s+[([]|\s+by\s+[A-Z]|\s+[-\u2013\u2014]\s+|[.;]\s|[.;]?$|:\s+(?=[a-z])")
+_LINE_TITLE_END = re.compile(r"\s+[([]|\s+by\s+[A-Z]|,\s+(?=[A-Z][a-z\u00C0-\u024F'\-]+\s+[A-Z][a-z\u00C0-\u024F'\-]+\s*(?:\(|,|$))|\s+[-\u2013\u2014]\s+|[.;]\s|[.;]?$|:\s+(?=[a-z])")
 
 
 _TITLE_BY_AUTHOR_LINE = re.compile(r"^[ \t]*(?:[-*\u2022]\s+)?([^\n.!?:;()]{3,120}?)\s+by\s+((?:[\w'\u2019\-]+\.?\s+){0,2}[\w'\u2019\-]+"
@@ -1035,6 +1085,61 @@ def _title_by_author_lines(text: str) -> list[Mention]:
         return []
     return [Mention(None, m.group(1), m.start(1), m.end(1), "title", "", score=0.65,
                     reason="a line that opens with a title and its author") for m in hits]
+
+
+# "Turner, A., Smith, L., & Shah, R. (2021). Optimal policies tend to seek power. In NeurIPS.": a
+# reference list's line, its authors and year, then the title in whatever case up to its stop.
+_REFERENCE_LINE = re.compile(r"^[ \t]*(?:[-*\u2022]\s+|\d{1,3}[.)]\s+|\[\d{1,3}\]\s+)?"
+                            r"(?:(?:19|20)\d\d(?:[-/.]\d\d){0,2}[ \t]*[:\-\u2013\u2014][ \t]+)?"
+                            r"(?P<names>(?:(?:van|von|de|der|den|da|di|le|la)[ \t]+)*[A-Z][\w'\u2019\u00C0-\u024F\-]*(?:,?[ \t]+(?:[A-Z]\.(?:[ \t]?[A-Z]\.)*|&|and|et[ \t]+al\.?|"
+                            r"(?:van|von|de|der|da|di|le|la)|[A-Z][\w'\u2019\u00C0-\u024F\-]*),?){0,40})"
+                            r"(?:[ \t]*\((?:19|20)\d\d[a-z]?(?:,[^()\n]{1,20})?\)[.:,]?|,[ \t]*(?:19|20)\d\d[a-z]?[.:,])[ \t]+"
+                            r"(?P<title>[A-Z0-9\u00C0-\u024F][^\n]*?)(?:[.](?=\s|$)|(?<=\?)(?=\s|$)|$)", re.M)
+
+
+def _reference_lines(text: str) -> list[Mention]:
+    """The title of a reference in author-year style: what follows "(2021)." on a line that opens
+    with its authors. The authors and the year before it are the evidence, whatever its case."""
+    out = []
+    for m in _REFERENCE_LINE.finditer(text):
+        names = m.group("names")
+        if not _names_ok(re.sub(r"\b[A-Z]\.", "", names)) or not re.search(r"[a-z]", names) \
+                or not re.search(r"\b[A-Z]\.|\bet\s+al\b|[A-Z][\w'\u2019\-]+[ \t]+[A-Z][\w'\u2019\-]+", names):
+            continue                      # "Ngo, R.", "Ngo et al.", "Richard Ngo": a reference's authors
+        first = names.split()[0].rstrip(",")
+        if first in _BREAKERS or first in _SENTENCE_ADVERBS or first.endswith("ly"):
+            continue                      # "Later Smith (2020). Results were good."
+        start, end = m.start("title"), m.end("title")
+        toks = _tokens(text, start, end)
+        if not 2 <= len(toks) <= 30 or toks[0].text in _BREAKERS or any(t.text.lower() in _PRONOUNS for t in toks):
+            continue
+        out.append(Mention(None, text[start:end], start, end, "title", "", score=0.8,
+                           reason="a title after its authors and year (a reference)"))
+    return out
+
+
+# "**AI 2041** by Kai-Fu Lee", "<em>Human compatible</em> by Stuart Russell": a name set off by
+# emphasis, then its author.
+_EMPHASIS_BY = re.compile(r"(?:(?<![\w*])\*\*?|(?<![\w_])__?|<(?:em|i|b|strong|cite)>)([A-Z0-9\u00C0-\u024F][^*_<>\n]{0,150}?)"
+                          r"(?:\*\*?(?![\w*])|__?(?![\w_])|</(?:em|i|b|strong|cite)>),?\s+by\s+"
+                          r"(?:[A-Z]\.\s*)*[A-Z][\w'\u2019\u00C0-\u024F\-]+(?:\s+(?:[A-Z]\.\s*)*[A-Z][\w'\u2019\u00C0-\u024F\-]+)+")
+
+
+def _emphasised_works_by(text: str) -> list[Mention]:
+    """A name in bold or italics followed by "by" and a person's name is a book or a post."""
+    out = []
+    for m in _EMPHASIS_BY.finditer(text):
+        start, end = m.start(1), m.start(1) + len(m.group(1).rstrip(" ,.;:"))
+        toks = _tokens(text, start, end)
+        if 1 <= len(toks) <= 20 and toks[0].text not in _BREAKERS and not any(t.text.lower() in _PRONOUNS for t in toks):
+            out.append(Mention(None, text[start:end], start, end, "title", "", score=0.8,
+                               reason="a name in bold or italics with its author after it"))
+    return out
+
+
+# "Jane Roe and Bo Lin \u2014 Goal drift in small agents": a list item that opens with its authors
+_PERSON_NAME = r"[A-Z][a-z\u00C0-\u024F'\-]+(?:\s+[A-Z]\.)*\s+(?:(?:van|von|de|der|da|di|le|la)\s+)?[A-Z][a-z\u00C0-\u024F'\-]+"
+_AUTHORS_DASH = re.compile(rf"{_PERSON_NAME}(?:\s*(?:,|,?\s+and|&)\s+{_PERSON_NAME}){{0,5}}(?:\s+et\s+al\.?)?\s+[-\u2013\u2014]\s+(?=[A-Z0-9])")
 
 
 def _line_titles(text: str, layout: Layout) -> list[Mention]:
@@ -1059,6 +1164,9 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
         start, body = layout.item_body(line)
         if not body[:1].isupper() or (not line.list_item and len(body.split()) > 30):
             continue                      # a paragraph of prose is not a reading-list entry
+        by_first = _AUTHORS_DASH.match(body)
+        if by_first and len(_tokens(body, by_first.end(), len(body))) >= 2:
+            start, body = start + by_first.end(), body[by_first.end():]   # "Jane Roe - Title": the title
         end_m = _LINE_TITLE_END.search(body)
         end = start + (end_m.start() if end_m else len(body))
         toks = _tokens(text, start, end)
@@ -1106,13 +1214,17 @@ def _sentence_case_spans(text: str, a: int, b: int) -> list[Mention]:
     return out
 
 
-_LEAD_IN = re.compile(r"[^()\n]{0,60}?\b(?:is|are|was|were)\s+(?=[A-Z])")
+_LEAD_IN = re.compile(r"[^()\n]{0,60}?\b(?:is|are|was|were)\s+(?=[A-Z])"
+                      # "Core reading: Title (Roe, 2021)": a reading list's label, then the title
+                      r"|(?:[A-Z][a-z]+\s+){0,2}(?i:readings?|papers?|posts?|articles?|essays?|books?|resources?|required|"
+                      r"optional|core|further|recommended|see(?:\s+also)?|sources?|references?)(?:\s+[a-z]+){0,2}\s*:\s+(?=[A-Z])")
 _AUTHOR_YEAR_AFTER = re.compile(r"\s*\([^()\n]{0,120}(?:19|20)\d\d[a-z]?\)")
 
 
 def _lead_in_titles(text: str, a: int, b: int) -> list[Mention]:
-    """"A nice follow-up is Probing the geometry of refusal directions (Lee & Park, 2024)": a
-    sentence-case span after "is", up to the authors and year in brackets that cite it."""
+    """"A nice follow-up is Probing the geometry of refusal directions (Lee & Park, 2024)", "Core
+    reading: Why reward drifts (Roe, 2021)": a sentence-case span after "is" or a reading list's
+    label, up to the authors and year in brackets that cite it."""
     lead = _LEAD_IN.match(text, a, b)
     if not lead:
         return []
@@ -1123,8 +1235,9 @@ def _lead_in_titles(text: str, a: int, b: int) -> list[Mention]:
     toks = _tokens(text, start, paren)
     if not 3 <= len(toks) <= 24 or any(t.text.lower() in _PRONOUNS for t in toks) or toks[0].text in _BREAKERS:
         return []
+    after = "a reading list's label" if lead.group(0).rstrip().endswith(":") else "\"is\""
     return [Mention(None, text[start:toks[-1].end], start, toks[-1].end, "title", "", score=0.6,
-                    reason="a title after \"is\", with its authors and year")]
+                    reason=f"a title after {after}, with its authors and year")]
 
 
 # -- deciding --------------------------------------------------------------------------------
@@ -1173,7 +1286,7 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
         return True
     shape = not m.reason                   # nothing but a title's shape speaks for it
     score, why = m.score, [m.reason or "a title's shape"]
-    if layout.emphasised(m.start, m.end):
+    if layout.emphasised(m.start, m.end) and "bold or italics" not in m.reason:
         score += 0.2
         why.append("emphasised")
     if layout.list_item_title(m.start, m.end) and "reading list" not in m.reason:

@@ -706,7 +706,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
             X, _ = text_features(texts.joined(), model.idf) if counts is None else weigh(counts, model.idf)
             margins = model.margins(X)
             combined = margins + np.minimum(rules, settings.rule_cap) * settings.rule_weight
-            on_topic = model.on_topic(X)
+            on_topic = model.on_topic(X, margins)
             cut = np.nan_to_num(model.thresholds, nan=np.inf)
         else:
             labelled_rules, _ = rule_matrix(Texts(ids=list(range(len(labelled))), titles=labelled.titles,
@@ -722,6 +722,10 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
             model = scored.model
         for (r, c) in forum:
             combined[r, c] += FORUM_WEIGHT
+            if on_topic is not None:
+                # The forum's own label of what a post is about: the gate is there to stop near
+                # misses whose words resemble the themes', and a post with little text fails it.
+                on_topic[r] = True
 
         def model_accepts():
             accept = np.nan_to_num(combined, nan=-np.inf) >= cut[None, :]

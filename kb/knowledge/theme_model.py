@@ -49,6 +49,7 @@ class ModelSettings:
     manual_weight: float = 3.0
     seed: int = 0
     gate_recall: float = 0.85         # the on-topic gate lets through this share of on-topic works
+    gate_gap: float = 0.5             # weight in the gate of the paper's best theme score over its threshold
     cache_min_papers: int = 20_000    # stores this big keep their trained model (kb.knowledge.theme_cache)
     retrain_growth: float = 0.1       # ... and retrain once they have grown by this share since
     calibrate_rules: bool = False     # calibrate on margin + rules (False: on the margin alone)
@@ -299,6 +300,8 @@ class ThemeModel:
     gate_weights: object = None       # (FEATURES,) CSR row, or None: no gate
     gate_intercept: float = 0.0
     gate_cut: float = 0.0
+    gate_gap: float = 0.0             # the gate adds this times the best (margin - threshold) of the themes
+    gap_thresholds: object = None     # (themes,) those thresholds: NaN for a theme not calibrated
     directions: object = None         # the embedding signal's ThemeDirections (kb.knowledge.theme_vectors), or None
 
     def margins(self, X):
@@ -308,12 +311,17 @@ class ThemeModel:
         out = np.asarray((X @ self.weights.T).todense(), dtype=np.float32) + self.intercepts[None, :]
         return out
 
-    def on_topic(self, X):
+    def on_topic(self, X, margins=None):
+        """Per paper, whether it passes the gate; ``margins``: the papers' :meth:`margins`
+        (computed from ``X`` when not given)."""
         import numpy as np
 
         if self.gate_weights is None:
             return None
-        return np.asarray((X @ self.gate_weights.T).todense()).ravel() + self.gate_intercept >= self.gate_cut
+        score = np.asarray((X @ self.gate_weights.T).todense()).ravel() + self.gate_intercept
+        if self.gate_gap:
+            score += self.gate_gap * best_gap(self.margins(X) if margins is None else margins, self.gap_thresholds)
+        return score >= self.gate_cut
 
     def save(self, path) -> None:
         import numpy as np
@@ -323,7 +331,8 @@ class ThemeModel:
         np.savez(path, w_data=self.weights.data, w_indices=self.weights.indices, w_indptr=self.weights.indptr,
                  intercepts=self.intercepts, thresholds=self.thresholds, idf=self.idf,
                  g_data=gate.data, g_indices=gate.indices, g_indptr=gate.indptr,
-                 gate=np.array([self.gate_weights is not None, self.gate_intercept, self.gate_cut]),
+                 gate=np.array([self.gate_weights is not None, self.gate_intercept, self.gate_cut, self.gate_gap]),
+                 gap_thresholds=self.gap_thresholds if self.gap_thresholds is not None else self.thresholds,
                  **(self.directions.as_arrays() if self.directions is not None else {}))
 
     @classmethod
@@ -336,10 +345,11 @@ class ThemeModel:
         with np.load(path) as z:
             k = len(z["intercepts"])
             weights = sparse.csr_matrix((z["w_data"], z["w_indices"], z["w_indptr"]), shape=(k, FEATURES))
-            has_gate, intercept, cut = z["gate"]
+            has_gate, intercept, cut, gap = z["gate"]
             gate = (sparse.csr_matrix((z["g_data"], z["g_indices"], z["g_indptr"]), shape=(1, FEATURES))
                     if has_gate else None)
-            return cls(weights, z["intercepts"], z["thresholds"], z["idf"], gate, float(intercept), float(cut),
+            return cls(weights, z["intercepts"], z["thresholds"], z["idf"], gate, float(intercept), float(cut), float(gap),
+                       z["gap_thresholds"],
                        ThemeDirections.from_arrays(z))
 
 
@@ -387,6 +397,7 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
     intercepts = np.full(k, np.nan, dtype=np.float32)
     lab_y = labelled.y if m else np.zeros((0, k), dtype=bool)
     in_labelled = np.zeros(n, dtype=bool) if in_labelled is None else in_labelled
+    lab_oof = np.full((m, k), np.nan, dtype=np.float32)   # each labelled work's margin from a model that did not see it
     rng = np.random.default_rng(settings.seed)
     capped = np.minimum(rules, settings.rule_cap) * settings.rule_weight
     capped_lab = np.minimum(labelled_rules, settings.rule_cap) * settings.rule_weight if m else None
@@ -434,6 +445,7 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
             if best is not None:
                 threshold = best + settings.margin
                 calibrated.append(slug)
+                lab_oof[:, c] = oof
         halves = [sample[0::2], sample[1::2]]
         models = [fit(c, *with_sample(h), np.arange(m)) for h in halves]
         models = [(clf, other) for clf, other in zip(models, halves[::-1]) if clf is not None]
@@ -463,24 +475,43 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
             for other, values in parts:
                 margins[other, c] = values
         combined[:, scored] = margins[:, scored] + capped[:, scored]
-    on_topic, gate_model = None, (None, 0.0, 0.0)
+    on_topic, gate_model, gaps = None, (None, 0.0, 0.0, 0.0), None
     if settings.gate_recall and m:
-        on_topic, gate_model = gate(X_store, X_lab, lab_y.any(axis=1), settings)
+        if settings.gate_gap and calibrated:
+            gap_thresholds = np.where(np.isnan(lab_oof).all(axis=0), np.nan, thresholds).astype(np.float32)
+            gaps = (best_gap(lab_oof, gap_thresholds), best_gap(margins, gap_thresholds))
+        on_topic, gate_model = gate(X_store, X_lab, lab_y.any(axis=1), settings, gaps)
     weights = sparse.vstack([_float32_row(w) if w is not None else sparse.csr_matrix((1, FEATURES), dtype=np.float32)
                              for w in rows_w]).tocsr()
-    model = ThemeModel(weights, intercepts, thresholds.copy(), idf, *gate_model)
+    model = ThemeModel(weights, intercepts, thresholds.copy(), idf, *gate_model,
+                       gap_thresholds=gap_thresholds if gaps is not None else None)
     return ThemeScores(margins, combined, thresholds, trained, calibrated, on_topic, model)
 
 
-def gate(X_store, X_lab, topical, settings: ModelSettings):
+def best_gap(margins, thresholds):
+    """Per paper, its highest margin over a theme's threshold (themes not trained or not
+    calibrated left out; 0 when there are none)."""
+    import numpy as np
+
+    gaps = margins - thresholds[None, :]
+    known = ~np.isnan(gaps).all(axis=0)
+    if not known.any():
+        return np.zeros(len(gaps), dtype=np.float32)
+    return np.nanmax(gaps[:, known], axis=1)
+
+
+def gate(X_store, X_lab, topical, settings: ModelSettings, gaps=None):
     """Which store papers are about any theme at all: one linear SVM, labelled on-topic works
-    against the labelled near misses, its cut set by cross-validation so that ``gate_recall``
-    of the on-topic works pass."""
+    against the labelled near misses, plus ``gate_gap`` times how far the paper's best theme
+    score clears its threshold (``gaps``: the labelled works' out-of-fold and the store papers'
+    :func:`best_gap`): the gate's words and the themes' models err on different papers, and
+    together they let through more on-topic work at the same share of near misses. Its cut is
+    set by cross-validation so that ``gate_recall`` of the on-topic works pass."""
     import numpy as np
     from scipy import sparse
 
     if topical.all() or not topical.any():
-        return None, (None, 0.0, 0.0)
+        return None, (None, 0.0, 0.0, 0.0)
     m = X_lab.shape[0]
     every = np.arange(m)
     oof = np.zeros(m, dtype=np.float32)
@@ -489,10 +520,14 @@ def gate(X_store, X_lab, topical, settings: ModelSettings):
     for fold in range(settings.folds):
         held = every[every % settings.folds == fold]
         oof[held] = fit(every[every % settings.folds != fold]).decision(X_lab[held])
+    weight = settings.gate_gap if gaps is not None else 0.0
+    if weight:
+        oof += weight * gaps[0]
     cut = float(np.quantile(oof[topical], 1.0 - settings.gate_recall))
     clf = fit(every)
     weights = _float32_row(clf.row())
-    return clf.decision(X_store) >= cut, (weights, clf.intercept, cut)
+    store = clf.decision(X_store) + (weight * gaps[1] if weight else 0.0)
+    return store >= cut, (weights, clf.intercept, cut, weight)   # ThemeModel's gate fields
 
 
 def _float32_row(row):
