@@ -516,7 +516,7 @@ FRESH_3_FILE = Path(__file__).parent / "data" / "theme_fresh3.jsonl"
 
 def test_fresh3_part_is_well_formed_and_disjoint():
     """A third fresh part, gathered on 2026-11-30 with the search tool and labelled by hand,
-    committed before any model ran on it: 77 real works, each with a summary of its real abstract
+    committed before any model ran on it: 84 real works, each with a summary of its real abstract
     and the address it was read at, every theme with at least 3 works (sub-themes count for their
     parents), 18 negatives that are all near misses (visual cortex without models, speech and
     weakly supervised segmentation, Adam convergence, auctions, singular values, debate judging).
