@@ -579,6 +579,36 @@ def test_fresh_part_is_well_formed_and_disjoint():
     assert sum(1 for w in works if not w["themes"]) >= 5
 
 
+FRESH_3_FILE = Path(__file__).parent / "data" / "theme_fresh3.jsonl"
+
+
+def test_fresh3_part_is_well_formed_and_disjoint():
+    """A third fresh part, gathered on 2026-11-30 with the search tool and labelled by hand,
+    committed before any model ran on it: 84 real works, each with a summary of its real abstract
+    and the address it was read at, every theme with at least 3 works (sub-themes count for their
+    parents), 18 negatives that are all near misses (visual cortex without models, speech and
+    weakly supervised segmentation, Adam convergence, auctions, singular values, debate judging).
+    This reads the file only; it runs no model."""
+    from kb.knowledge.theme_model import LABELS_FILE, read_works, title_key
+
+    taxonomy = load_taxonomy(DEFAULT_THEMES_FILE)
+    others = (LABELS_FILE, HELD_OUT_FILE, HELD_OUT_2_FILE, FRESH_FILE)
+    seen = {title_key(w["title"]) for f in others for w in read_works(f)}
+    works = read_works(FRESH_3_FILE)
+    keys = {title_key(w["title"]) for w in works}
+    assert 70 <= len(works) <= 90 and len(keys) == len(works)
+    assert not seen & keys
+    per_theme = defaultdict(int)
+    for w in works:
+        assert w["split"] == "fresh3" and w["abstract_source"] == "summary" and w["tldr"] is None
+        assert w["abstract"] and w["abstract_url"].startswith("http") and 1950 < w["year"] <= 2026
+        assert w["kind"] in {"paper", "post"} and set(w["themes"]) <= set(taxonomy.themes)
+        for slug in {a for s in w["themes"] for a in [s, *taxonomy.ancestors(s)]}:
+            per_theme[slug] += 1
+    assert set(per_theme) == set(taxonomy.themes) and min(per_theme.values()) >= 3
+    assert sum(1 for w in works if not w["themes"]) >= 15
+
+
 # Keyword hygiene: a phrase must not hit many works of the development set that are not about
 # its theme, and a phrase that finds few of its theme's works must find no other work at all
 # (a phrase that exists to hit one known title is exactly that kind).
