@@ -653,6 +653,9 @@ HELD_OUT_2_MIN_RECALL = 0.4     # measured 0.43 (NeuroAI, 3 of 7; 0.50 with 460)
 FRESH_MACRO_F1 = 0.77          # measured 0.795 (19 themes; chain-of-thought monitoring has no work but one wrong tag)
 FRESH_NEGATIVES = 0.2           # measured 0/5
 FRESH_MIN_RECALL = 0.35         # measured 0.40 (agent foundations, 2 of 5)
+FRESH_3_MACRO_F1 = 0.71        # measured 0.734 once (0.695 with the session's starting model)
+FRESH_3_NEGATIVES = 0.2         # measured 3/18 (near misses, every one)
+FRESH_3_MIN_RECALL = 0.0        # measured 0.00 (scalable oversight, 0 of 3)
 DEV_MACRO_F1 = 0.82             # measured 0.838 (568 works)
 DEV_NEGATIVES = 0.06            # measured 5/117
 DEV_BLIND_MACRO_F1 = 0.75       # measured 0.781 (keyword-blind cross-validation)
@@ -683,6 +686,13 @@ def test_fresh_part_floors():
     """The third part, scored once with the final model (the figures in README.md); its
     themes have one to five works each, so per-theme figures move in steps of 0.2-0.5."""
     _assert_floors(FRESH_FILE, "fresh part", FRESH_MACRO_F1, FRESH_NEGATIVES, FRESH_MIN_RECALL)
+
+
+def test_third_fresh_part_floors():
+    """Gathered and labelled by a helper who never ran a model on it while the fifth pass was
+    tuned; scored once with the final model (README.md)."""
+    _assert_floors(FRESH_3_FILE, "third fresh part", FRESH_3_MACRO_F1, FRESH_3_NEGATIVES,
+                   FRESH_3_MIN_RECALL)
 
 
 def _assert_floors(path, heading, macro_f1, negatives, min_recall):
