@@ -191,19 +191,29 @@ class RuleMatcher:
     def explain(self, title: str | None, body: str | None = None
                 ) -> tuple[dict[str, float], dict[str, list[str]]]:
         """(:meth:`scores`, :meth:`matched_keywords`) from one pass over the texts."""
+        scores, phrases = self.theme_scores(title, body)
+        return {self.slugs[ti]: s for ti, s in scores.items()}, self.keywords_of(phrases)
+
+    def theme_scores(self, title: str | None, body: str | None = None) -> tuple[dict[int, float], list[int]]:
+        """(theme index -> score, the indices of the phrases found, ascending): what
+        :meth:`explain` says, in the form a million papers' results are kept in."""
         title_spans, body_spans = self.spans_in(title), self.spans_in(body)
         if not title_spans and not body_spans:
-            return {}, {}
+            return {}, []
         out: dict[int, float] = defaultdict(float)
         for weight, spans in ((TITLE_WEIGHT, title_spans), (BODY_WEIGHT, body_spans)):
             for ti, mentions in self._mentions(spans).items():
                 out[ti] += weight * len(mentions)
+        return dict(out), sorted({pi for pi, _, _ in title_spans} | {pi for pi, _, _ in body_spans})
+
+    def keywords_of(self, phrases: Iterable[int]) -> dict[str, list[str]]:
+        """Theme slug -> the keywords among ``phrases`` (phrase indices, ascending)."""
         keywords: dict[str, list[str]] = defaultdict(list)
-        for pi in sorted({pi for pi, _, _ in title_spans} | {pi for pi, _, _ in body_spans}):
+        for pi in phrases:
             words, wild = self.phrases[pi]
             for ti in self.phrase_themes[pi]:
                 keywords[self.slugs[ti]].append(" ".join(words) + ("*" if wild else ""))
-        return {self.slugs[ti]: s for ti, s in out.items()}, dict(keywords)
+        return dict(keywords)
 
 
 @lru_cache(maxsize=4)
@@ -336,38 +346,127 @@ class JoinedTexts:
         return (f"{t}\n{b}" for t, b in zip(self.texts.titles, self.texts.bodies))
 
 
-def load_texts(store, paper_ids: Iterable[int] | None = None) -> Texts:
-    """Title and abstract+TLDR of every paper that has a title (or of ``paper_ids``).
+def load_texts(store, paper_ids: Iterable[int] | None = None, *, bodies: bool = True) -> Texts:
+    """Title and abstract+TLDR of every paper that has a title (or of ``paper_ids``); without
+    ``bodies``, titles only (``Texts.bodies`` None: a big store keeps what the abstracts gave).
 
     Ordered by Semantic Scholar id, not store id: store ids follow the order in which pages
     happened to arrive, and the models' negative sampling follows row order, so a resumed or
     re-run crawl of the same graph must give the same rows to end with the same tags."""
-    sql = "SELECT id, title, abstract, tldr, paper_id FROM paper WHERE title IS NOT NULL"
+    sql = (f"SELECT id, title, {'abstract, tldr' if bodies else 'NULL, NULL'}, paper_id FROM paper"
+           " WHERE title IS NOT NULL")
     if paper_ids is None:
         rows = store.conn.execute(sql + " ORDER BY paper_id").fetchall()
     else:
         rows = store.conn.execute(sql + " AND id IN (SELECT value FROM json_each(?)) ORDER BY paper_id",
                                   (json.dumps([int(i) for i in paper_ids]),)).fetchall()
     return Texts(ids=[r[0] for r in rows], titles=[r[1] or "" for r in rows],
-                 bodies=[" ".join(x for x in (r[2], r[3]) if x) for r in rows],
+                 bodies=[" ".join(x for x in (r[2], r[3]) if x) for r in rows] if bodies else None,
                  halves=[zlib.crc32(r[4].encode()) & 1 for r in rows])
 
 
 def rule_matrix(texts: Texts, taxonomy: Taxonomy):
-    """(papers x themes) keyword scores, and per paper with any hit the phrases that fired."""
+    """(papers x themes) keyword scores, and per paper the phrases that fired
+    (:class:`FiredKeywords`)."""
     import numpy as np
 
     m = RuleMatcher(taxonomy)
-    index = {s: i for i, s in enumerate(taxonomy.themes)}
-    out = np.zeros((len(texts.ids), len(index)), dtype=np.float32)
-    keywords: dict[int, dict[str, list[str]]] = {}
+    out = np.zeros((len(texts.ids), len(m.slugs)), dtype=np.float32)
+    indptr, found = [0], []
     for row, (title, body) in enumerate(zip(texts.titles, texts.bodies)):
-        scores, fired = m.explain(title, body)
-        for slug, score in scores.items():
-            out[row, index[slug]] = score
-        if fired:
-            keywords[row] = fired
-    return out, keywords
+        scores, phrases = m.theme_scores(title, body)
+        for ti, score in scores.items():
+            out[row, ti] = score
+        found += phrases
+        indptr.append(len(found))
+    return out, FiredKeywords(m, np.asarray(indptr, dtype=np.int64), np.asarray(found, dtype=np.int32))
+
+
+def labelled_rows(texts: Texts, labelled, title_hashes=None):
+    """Which papers of ``texts`` are labelled works (by title key); with ``title_hashes`` (kept
+    per paper, :class:`kb.knowledge.theme_cache.PaperTexts`) only papers whose hash matches one
+    are checked, instead of a million titles."""
+    import numpy as np
+
+    from kb.knowledge.theme_model import title_key
+
+    if title_hashes is None:
+        return np.array([title_key(t) in labelled.keys for t in texts.titles], dtype=bool)
+    out = np.isin(title_hashes, [zlib.crc32(k.encode()) for k in labelled.keys])
+    for r in np.flatnonzero(out):
+        out[r] = title_key(texts.titles[r]) in labelled.keys
+    return out
+
+
+def kept_or_computed(store, texts: Texts, taxonomy: Taxonomy, signatures, kept):
+    """(rules, fired, counts, new, every): :func:`rule_matrix` and the term counts of ``texts``,
+    taken from ``kept`` (:class:`kb.knowledge.theme_cache.PaperTexts`, or None) for every paper
+    whose text signature is unchanged and computed for the others; ``new`` holds those computed
+    (to be kept for the next run), ``every`` all rows (in ``texts`` order). ``texts`` may come
+    without bodies: those of the papers to compute are read from the store."""
+    import numpy as np
+    from scipy import sparse
+
+    from kb.knowledge.theme_cache import PaperTexts
+    from kb.knowledge.theme_model import term_counts, title_key
+
+    ids = np.asarray(texts.ids, dtype=np.int64)
+    at = np.minimum(np.searchsorted(signatures.ids, ids), max(len(signatures.ids) - 1, 0))
+    sigs = signatures.sigs[at] if len(signatures.ids) else np.zeros(len(ids), dtype=np.int64)
+    hit, pos = np.zeros(len(ids), dtype=bool), np.zeros(len(ids), dtype=np.int64)
+    if kept is not None and len(kept):
+        # The kept row of each paper, through an array indexed by store id.
+        row_of = np.full(int(max(kept.ids.max(), ids.max(initial=0))) + 1, -1, dtype=np.int64)
+        row_of[kept.ids] = np.arange(len(kept))
+        pos = row_of[ids]
+        hit = pos >= 0
+        hit[hit] = kept.sigs[pos[hit]] == sigs[hit]
+        pos = np.maximum(pos, 0)
+    miss = np.flatnonzero(~hit)
+    if texts.bodies is None:
+        read = load_texts(store, ids[miss].tolist())
+        body_of = dict(zip(read.ids, read.bodies))
+        bodies = [body_of.get(texts.ids[i], "") for i in miss]
+    else:
+        bodies = [texts.bodies[i] for i in miss]
+    sub = Texts(ids=[texts.ids[i] for i in miss], titles=[texts.titles[i] for i in miss], bodies=bodies)
+    rules, fired = rule_matrix(sub, taxonomy)
+    new = PaperTexts(ids[miss], sigs[miss], term_counts(sub.joined()), sparse.csr_matrix(rules),
+                     fired.indptr, fired.phrases,
+                     np.fromiter((zlib.crc32(title_key(t).encode()) for t in sub.titles), dtype=np.int64, count=len(miss)))
+    if not hit.any():
+        every = new                                   # computed in texts order
+    elif not len(miss):
+        every = kept.take(pos)
+    else:
+        index = pos.copy()
+        index[miss] = len(kept) + np.arange(len(miss))
+        every = PaperTexts.join([kept, new]).take(index)
+    return (every.rules.toarray(), FiredKeywords(fired.matcher, every.phrase_indptr, every.phrases),
+            every.counts, new, every)
+
+
+@dataclass
+class FiredKeywords:
+    """Per paper (row), the keyword phrases found in its texts, as phrase indices of ``matcher``
+    (CSR: row r's are ``phrases[indptr[r]:indptr[r + 1]]``); the keywords of a row are spelled out
+    only when a tag asks for them, a few of a million rows."""
+
+    matcher: RuleMatcher
+    indptr: object
+    phrases: object
+
+    def get(self, row: int, default=None) -> dict[str, list[str]] | None:
+        """Theme slug -> the keywords found in paper ``row`` (``default`` when there are none)."""
+        found = tuple(self.phrases[self.indptr[row]:self.indptr[row + 1]].tolist())
+        return self._spelled(found) if found else default
+
+    def __post_init__(self):
+        from functools import lru_cache
+
+        # Papers share combinations of phrases: each is spelled out once, and the answer shared
+        # (callers only read it).
+        self._spelled = lru_cache(maxsize=65_536)(self.matcher.keywords_of)
 
 
 def _closure_columns(taxonomy: Taxonomy):
@@ -483,16 +582,16 @@ def graph_matrix(store, texts: Texts, tagged, scope: list[str] | None = None):
         # In bulk, as the rank run reads them: fetching ten million (citing, cited) tuples
         # into Python was most of the graph step on a big store.
         pairs = np.stack(read_edges(store), axis=1)
-    # Map store ids to rows with one sorted lookup rather than a dict probe per edge (a
-    # million-paper store has ten million edges).
+    # Map store ids to rows through an array indexed by id rather than a dict probe per edge (a
+    # million-paper store has ten million edges; a binary search per edge end took seconds).
     ids = np.fromiter(row_of.keys(), dtype=np.int64, count=len(row_of))
     rows_of_ids = np.fromiter(row_of.values(), dtype=np.int64, count=len(row_of))
-    order = np.argsort(ids)
-    ids, rows_of_ids = ids[order], rows_of_ids[order]
-    where = np.searchsorted(ids, pairs) if len(ids) else np.zeros_like(pairs)
-    where = np.minimum(where, max(len(ids) - 1, 0))
-    known = (ids[where] == pairs).all(axis=1) if len(ids) else np.zeros(len(pairs), dtype=bool)
-    src, dst = rows_of_ids[where[known, 0]], rows_of_ids[where[known, 1]]
+    top = int(max(ids.max(initial=0), pairs.max(initial=0))) + 1
+    lookup = np.full(top, -1, dtype=np.int64)
+    lookup[ids] = rows_of_ids
+    where = lookup[pairs] if len(pairs) else np.zeros((0, 2), dtype=np.int64)
+    known = (where >= 0).all(axis=1)
+    src, dst = where[known, 0], where[known, 1]
     keep = src != dst
     src, dst = src[keep], dst[keep]
     if not len(src):
@@ -526,7 +625,7 @@ FORUM_WEIGHT = 0.5   # added to the combined model score when a post carries a m
 
 def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
             sources: Sequence[str] = AUTO_SOURCES, labelled=None, settings=None,
-            full: bool = False) -> Proposal:
+            full: bool = False, keep_texts: bool = False) -> Proposal:
     """Compute every automatic tag the thresholds accept, without touching the store.
 
     ``rule``: keyword score at or above ``thresholds.rule`` (one phrase never suffices).
@@ -538,6 +637,9 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
 
     On a big SQLite store whose cached model (:mod:`kb.knowledge.theme_cache`) still holds,
     only new and changed papers are scored (``Proposal.scope``); ``full`` retrains regardless.
+    With ``keep_texts``, what tokenising new and edited papers gave is kept beside such a store
+    (:func:`kb.knowledge.theme_cache.save_texts`) as soon as it is known, so that a run killed
+    later does not tokenise them again.
     """
     import numpy as np
 
@@ -565,9 +667,26 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
         scope = [int(i) for i in plan[2].changed(cached.papers)]
         texts = load_texts(store, scope)
     else:
-        texts = load_texts(store)
+        texts = load_texts(store, bodies=plan is None)
     n, k = len(texts.ids), len(slugs)
-    rules, fired = rule_matrix(texts, taxonomy) if n else (np.zeros((0, k), dtype=np.float32), {})
+    counts = None
+    if plan is not None:
+        # A big store keeps what each paper's texts gave; only new and edited papers are
+        # tokenised again (theme_cache.PaperTexts).
+        text_key = theme_cache.texts_key(store, taxonomy)
+        # A run of the cached model scores new and edited papers only: none of them is kept.
+        kept, segments = theme_cache.load_texts(plan[0], text_key) if scope is None else (None, 0)
+        rules, fired, counts, new_texts, every = kept_or_computed(store, texts, taxonomy, plan[2], kept)
+        del kept
+        if keep_texts:      # before the counts are weighed in place
+            rewrite = every if scope is None and segments + 1 > theme_cache.MAX_SEGMENTS else None
+            theme_cache.save_texts(plan[0], text_key, new_texts, rewrite=rewrite)
+        title_hashes = every.title_hashes
+        del new_texts, every
+    elif n:
+        rules, fired = rule_matrix(texts, taxonomy)
+    else:
+        rules, fired = np.zeros((0, k), dtype=np.float32), {}
     accept_rule = rules >= thresholds.rule
     rows: dict[tuple[int, str, str], float] = {}
     proposal = Proposal(slugs=slugs, texts=texts, rows=rows, scope=scope)
@@ -581,10 +700,10 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
     margins = vectors = None
     if "model" in sources and n:
         if cached is not None:
-            from kb.knowledge.theme_model import text_features
+            from kb.knowledge.theme_model import text_features, weigh
 
             model = cached.model
-            X, _ = text_features(texts.joined(), model.idf)
+            X, _ = text_features(texts.joined(), model.idf) if counts is None else weigh(counts, model.idf)
             margins = model.margins(X)
             combined = margins + np.minimum(rules, settings.rule_cap) * settings.rule_weight
             on_topic = model.on_topic(X, margins)
@@ -592,9 +711,9 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
         else:
             labelled_rules, _ = rule_matrix(Texts(ids=list(range(len(labelled))), titles=labelled.titles,
                                                   bodies=labelled.bodies), taxonomy)
-            in_labelled = np.array([title_key(t) in labelled.keys for t in texts.titles], dtype=bool)
+            in_labelled = labelled_rows(texts, labelled, title_hashes if plan is not None else None)
             scored = theme_scores(texts.joined(), rules, pos, neg, manual, labelled, labelled_rules, slugs,
-                                  thresholds.model, settings, in_labelled, theme_texts(taxonomy))
+                                  thresholds.model, settings, in_labelled, theme_texts(taxonomy), counts=counts)
             margins, combined, on_topic = scored.margins, scored.combined, scored.on_topic
             cut = np.nan_to_num(scored.thresholds, nan=np.inf)
             proposal.trained = scored.trained
@@ -659,27 +778,38 @@ def _signals(proposal: Proposal, rules, fired, margins, share, count, forum, vec
     """For each proposed (paper, theme): every signal that spoke for it."""
     import math
 
+    import numpy as np
+
     row_of = {pid: r for r, pid in enumerate(proposal.texts.ids)}
     col_of = {s: c for c, s in enumerate(proposal.slugs)}
+    keys = list(dict.fromkeys((paper, slug) for paper, slug, _source in proposal.rows))
+    # Each signal read for every tag at once (a million tags' numpy scalars one by one took
+    # seconds), as Python floats of the same values.
+    at_r = np.fromiter((row_of[p] for p, _ in keys), dtype=np.int64, count=len(keys))
+    at_c = np.fromiter((col_of[s] for _, s in keys), dtype=np.int64, count=len(keys))
+
+    def values(matrix):
+        return matrix[at_r, at_c].tolist() if matrix is not None else None
+
+    model, embedding, rule, graph, graph_share = (values(margins), values(vectors), values(rules),
+                                                  values(count), values(share))
     out: dict[tuple[int, str], dict] = {}
-    for paper, slug, _source in proposal.rows:
-        if (paper, slug) in out:
-            continue
-        r, c = row_of[paper], col_of[slug]
+    for i, (paper, slug) in enumerate(keys):
+        r, c = at_r[i], at_c[i]
         why: dict = {}
-        if margins is not None and not math.isnan(float(margins[r, c])):
-            why["model"] = round(float(margins[r, c]), 3)
+        if model is not None and not math.isnan(model[i]):
+            why["model"] = round(model[i], 3)
             if slug in proposal.calibrated:
                 why["threshold"] = proposal.calibrated[slug]
-        if vectors is not None and not math.isnan(float(vectors[r, c])):
-            why["embedding"] = round(float(vectors[r, c]), 3)
-        if rules[r, c] > 0:
-            why["rule"] = fired.get(r, {}).get(slug, [])
-            why["rule_score"] = float(rules[r, c])
-        if count is not None and count[r, c] > 0:
-            why["graph"] = [int(count[r, c]), round(float(share[r, c]), 3)]
-        if (r, c) in forum:
-            why["forum"] = forum[(r, c)]
+        if embedding is not None and not math.isnan(embedding[i]):
+            why["embedding"] = round(embedding[i], 3)
+        if rule[i] > 0:
+            why["rule"] = fired.get(int(r), {}).get(slug, [])
+            why["rule_score"] = rule[i]
+        if graph is not None and graph[i] > 0:
+            why["graph"] = [int(graph[i]), round(graph_share[i], 3)]
+        if forum and (int(r), int(c)) in forum:
+            why["forum"] = forum[(int(r), int(c))]
         out[(paper, slug)] = why
     return out
 
@@ -761,7 +891,7 @@ def auto_tag(store, taxonomy: Taxonomy | None = None, thresholds: Thresholds | N
         raise UsageError(f"unknown tag source(s) {sorted(unknown)}; choose from {', '.join(AUTO_SOURCES)}")
     if not dry_run:
         sync_taxonomy(store, taxonomy)
-    proposal = propose(store, taxonomy, thresholds, sources, settings=settings, full=full)
+    proposal = propose(store, taxonomy, thresholds, sources, settings=settings, full=full, keep_texts=not dry_run)
     themes = set(taxonomy.themes)
     old: dict[tuple[int, str, str], float] = {}
     old_signals: dict[tuple[int, str, str], str | None] = {}
@@ -777,7 +907,9 @@ def auto_tag(store, taxonomy: Taxonomy | None = None, thresholds: Thresholds | N
             old[(paper, theme, source)] = score
             old_signals[(paper, theme, source)] = signals
     new = proposal.rows
-    new_signals = {key: json.dumps(proposal.signals.get(key[:2], {}), sort_keys=True) for key in new}
+    encode = json.JSONEncoder(sort_keys=True).encode      # json.dumps(..., sort_keys=True) builds one per call
+    encoded = {pair: encode(why) for pair, why in proposal.signals.items()}   # once per (paper, theme)
+    new_signals = {key: encoded.get(key[:2], "{}") for key in new}
     added = [key for key in new if key not in old]
     removed = [key for key in old if key not in new]
     rescored = [key for key in new if key in old and (

@@ -10,7 +10,12 @@ SQLite file (``<store>.themes/``):
   abstract and TLDR, whether it is a forum post, and a hash of its forum tags);
 * ``key.json``: what the model was trained from: a digest of the labelled works, the taxonomy
   (keywords, forum tags, thresholds), the model settings, the sources and the user's manual tags,
-  and how many papers the store had.
+  and how many papers the store had;
+* ``texts-N.npz`` and ``texts.json``: what tokenising each paper gave (:class:`PaperTexts`: term
+  counts, keyword scores and phrases), in segments that runs append and a full run past
+  ``MAX_SEGMENTS`` rewrites as one, valid while the keywords stay the same. A full run (after a
+  model change, or ``--full``) reads them instead of tokenising a million abstracts again, and
+  tokenises only papers whose text signature is new or different.
 
 The next run with the same key scores only papers whose signature is new or different, and
 leaves every other paper's automatic tags as they are. It trains afresh (and rescores all) when
@@ -140,3 +145,145 @@ def save_papers(directory: Path | None, papers: Signatures) -> None:
 
     if directory is not None:
         np.savez(directory / "papers.npz", ids=papers.ids, sigs=papers.sigs)
+
+
+# -- what each paper's texts gave -------------------------------------------------------------
+
+TEXTS_VERSION = 1        # bump when featurising or keyword matching changes what they give
+MAX_SEGMENTS = 8         # a full run rewrites the segments as one past this many
+
+
+@dataclass
+class PaperTexts:
+    """What featurising and keyword-matching papers gave, row by row: their store ids and text
+    signatures, hashed sublinear term frequencies (:func:`kb.knowledge.theme_model.term_counts`),
+    keyword scores per theme and the keyword phrases found (:func:`kb.knowledge.tagging.rule_matrix`).
+    Tokenising a million abstracts twice is most of a full run, and only new and edited papers'
+    texts change between runs, so a big store keeps these beside the file: a run after a model
+    change (``--full``, new labels or manual tags) reads them instead of the texts."""
+
+    ids: object              # (papers,) int64 store ids
+    sigs: object             # (papers,) int64 text signatures (:func:`paper_signatures`)
+    counts: object           # (papers x FEATURES) float32 CSR
+    rules: object            # (papers x themes) float32 CSR keyword scores
+    phrase_indptr: object    # (papers + 1,) int64: row r's phrases are phrases[indptr[r]:indptr[r + 1]]
+    phrases: object          # int32 phrase indices of the taxonomy's keyword matcher
+    title_hashes: object     # (papers,) int64 crc32 of each title's key (theme_model.title_key), to find labelled works
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def take(self, rows) -> "PaperTexts":
+        """These rows, in this order."""
+        import numpy as np
+
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) == len(self) and (rows == np.arange(len(rows))).all():
+            return self
+        starts, stops = self.phrase_indptr[rows], self.phrase_indptr[rows + 1]
+        lengths = stops - starts
+        indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        at = np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1])
+        return PaperTexts(self.ids[rows], self.sigs[rows], self.counts[rows], self.rules[rows], indptr,
+                          self.phrases[at], self.title_hashes[rows])
+
+    @staticmethod
+    def join(parts: list["PaperTexts"]) -> "PaperTexts":
+        import numpy as np
+        from scipy import sparse
+
+        if len(parts) == 1:
+            return parts[0]
+        offsets = np.cumsum([0] + [len(p.phrases) for p in parts])
+        return PaperTexts(np.concatenate([p.ids for p in parts]), np.concatenate([p.sigs for p in parts]),
+                          sparse.vstack([p.counts for p in parts], format="csr", dtype=np.float32),
+                          sparse.vstack([p.rules for p in parts], format="csr", dtype=np.float32),
+                          np.concatenate([[0]] + [p.phrase_indptr[1:] + o for p, o in zip(parts, offsets)]),
+                          np.concatenate([p.phrases for p in parts]), np.concatenate([p.title_hashes for p in parts]))
+
+    def arrays(self) -> dict:
+        import numpy as np
+
+        return {"ids": self.ids, "sigs": self.sigs, "c_data": self.counts.data, "c_indices": self.counts.indices,
+                "c_indptr": self.counts.indptr, "r_data": self.rules.data, "r_indices": self.rules.indices,
+                "r_indptr": self.rules.indptr, "r_shape": np.asarray(self.rules.shape),
+                "p_indptr": self.phrase_indptr, "phrases": self.phrases, "title_hashes": self.title_hashes}
+
+    @classmethod
+    def from_arrays(cls, z) -> "PaperTexts":
+        from scipy import sparse
+
+        from kb.knowledge.theme_model import FEATURES
+
+        n = len(z["ids"])
+        return cls(z["ids"], z["sigs"], sparse.csr_matrix((z["c_data"], z["c_indices"], z["c_indptr"]), shape=(n, FEATURES)),
+                   sparse.csr_matrix((z["r_data"], z["r_indices"], z["r_indptr"]), shape=tuple(z["r_shape"])),
+                   z["p_indptr"], z["phrases"], z["title_hashes"])
+
+
+def texts_key(store, taxonomy) -> str:
+    """A digest of what featurising and keyword matching depend on besides the texts: the
+    taxonomy's themes and keywords (phrase indices follow them), the features' version, and the
+    store's first papers (a store made anew at the same path is not the old one)."""
+    h = hashlib.sha256()
+    h.update(json.dumps([r[0] for r in store.conn.execute(
+        "SELECT paper_id FROM paper ORDER BY id LIMIT 8")]).encode())
+    h.update(json.dumps([[s, list(t.keywords)] for s, t in taxonomy.themes.items()]).encode())
+    h.update(f"texts {TEXTS_VERSION}".encode())
+    return h.hexdigest()
+
+
+def load_texts(directory: Path | None, key: str) -> tuple[PaperTexts | None, int]:
+    """(every paper's latest kept texts, in the order they were kept, or None; how many segment
+    files hold them). A damaged or foreign cache counts as none: it only costs featurising again."""
+    import numpy as np
+
+    if directory is None or not (directory / "texts.json").is_file():
+        return None, 0
+    try:
+        meta = json.loads((directory / "texts.json").read_text())
+        if meta.get("key") != key:
+            return None, 0
+        parts = []
+        for name in meta["segments"]:
+            with np.load(directory / name) as z:
+                parts.append(PaperTexts.from_arrays(z))
+    except (OSError, ValueError, KeyError):
+        return None, 0
+    if not parts:
+        return None, 0
+    whole = PaperTexts.join(parts)
+    # A paper tokenised again (edited) appears in a later segment: its latest row wins. Rows stay
+    # in the order they were kept (that of the run's papers), which usually spares a copy.
+    order = np.argsort(whole.ids, kind="stable")
+    ids = whole.ids[order]
+    last = np.append(ids[1:] != ids[:-1], True)
+    return (whole if last.all() else whole.take(np.sort(order[last]))), len(parts)
+
+
+def save_texts(directory: Path | None, key: str, new: PaperTexts, *, rewrite: PaperTexts | None = None) -> None:
+    """Add ``new`` rows as one more segment, or with ``rewrite`` replace every segment by it.
+    The list of segments is written last, so a half-written segment is never read."""
+    import numpy as np
+
+    if directory is None or (not len(new) and rewrite is None):
+        return
+    directory.mkdir(exist_ok=True)
+    meta_path = directory / "texts.json"
+    segments: list[str] = []
+    if rewrite is None and meta_path.is_file():
+        try:
+            meta = json.loads(meta_path.read_text())
+            segments = list(meta["segments"]) if meta.get("key") == key else []
+        except (OSError, ValueError, KeyError):
+            segments = []
+    part = rewrite if rewrite is not None else new
+    # Never over a file in use: a kill before the list is written leaves the old list valid.
+    number = 1 + max([int(p.stem.split("-")[1]) for p in directory.glob("texts-*.npz")] + [0])
+    name = f"texts-{number}.npz"
+    np.savez(directory / name, **part.arrays())
+    old = segments if rewrite is None else []
+    meta_path.write_text(json.dumps({"key": key, "segments": old + [name]}))
+    for stale in directory.glob("texts-*.npz"):
+        if stale.name not in old + [name]:
+            stale.unlink(missing_ok=True)

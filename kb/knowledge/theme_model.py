@@ -48,7 +48,7 @@ class ModelSettings:
     unlabelled_weight: float = 0.2
     manual_weight: float = 3.0
     seed: int = 0
-    gate_recall: float = 0.85         # the on-topic gate lets through this share of on-topic works
+    gate_recall: float = 0.8          # the on-topic gate lets through this share of on-topic works
     gate_gap: float = 0.5             # weight in the gate of the paper's best theme score over its threshold
     cache_min_papers: int = 20_000    # stores this big keep their trained model (kb.knowledge.theme_cache)
     retrain_growth: float = 0.1       # ... and retrain once they have grown by this share since
@@ -144,19 +144,33 @@ def text_features(docs: list[str], idf=None):
 def term_counts(docs, chunk: int = 20_000):
     """Sublinear term frequencies (1 + log count) of ``docs`` (any iterable of texts, read a
     chunk at a time: a million joined abstracts held at once are a gigabyte), hashed, as float32
-    CSR."""
-    from itertools import islice
+    CSR: scikit-learn's ``HashingVectorizer(analyzer=words_and_bigrams, alternate_sign=False)``
+    column for column, without its per-token Python. Each distinct word is hashed once (a
+    vocabulary of ids), a chunk's words become arrays of ids, stop words and bigrams are found
+    with array operations, and only a chunk's distinct bigrams are hashed."""
+    from itertools import chain, islice
 
     import numpy as np
     from scipy import sparse
-    from sklearn.feature_extraction.text import HashingVectorizer
 
-    hashing = HashingVectorizer(analyzer=words_and_bigrams, n_features=FEATURES, alternate_sign=False,
-                                norm=None, dtype=np.float32)
+    vocabulary = _Vocabulary()
     parts = []
     docs = iter(docs)
     while batch := list(islice(docs, chunk)):
-        counts = hashing.transform(batch).tocsr()
+        words = [_WORD.findall(doc.lower()) for doc in batch]
+        flat = list(chain.from_iterable(words))
+        ids = np.fromiter(map(vocabulary.__getitem__, flat), dtype=np.int64, count=len(flat))
+        rows = np.repeat(np.arange(len(batch)), np.fromiter(map(len, words), dtype=np.int64, count=len(words)))
+        kept = ~vocabulary.stop_array()[ids]
+        ids, rows = ids[kept], rows[kept]
+        pair = rows[1:] == rows[:-1]
+        keys, where = np.unique((ids[:-1][pair] << 32) | ids[1:][pair], return_inverse=True)
+        names = vocabulary.words
+        bigrams = np.fromiter((hashed_column(f"{names[k >> 32]} {names[k & 0xFFFFFFFF]}") for k in keys.tolist()),
+                              dtype=np.int64, count=len(keys))
+        cols = np.concatenate([vocabulary.column_array()[ids], bigrams[where.ravel()]])
+        counts = sparse.csr_matrix((np.ones(len(cols), dtype=np.float32), (np.concatenate([rows, rows[:-1][pair]]), cols)),
+                                   shape=(len(batch), FEATURES))
         counts.sum_duplicates()
         counts.data = (1.0 + np.log(counts.data)).astype(np.float32)
         counts.indices = counts.indices.astype(np.int32, copy=False)
@@ -166,6 +180,45 @@ def term_counts(docs, chunk: int = 20_000):
     return sparse.vstack(parts, format="csr", dtype=np.float32) if len(parts) > 1 else parts[0]
 
 
+def hashed_column(token: str) -> int:
+    """The column scikit-learn's FeatureHasher gives ``token`` (murmurhash3, absolute value)."""
+    from sklearn.utils import murmurhash3_32
+
+    h = murmurhash3_32(token, 0)
+    return (2147483647 - (FEATURES - 1)) % FEATURES if h == -2147483648 else abs(h) % FEATURES
+
+
+class _Vocabulary(dict):
+    """Word -> id for one featurising pass, with each id's hashed column and whether it is a
+    stop word, so that a word met a million times is hashed once."""
+
+    def __init__(self):
+        super().__init__()
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        self.stop_words = ENGLISH_STOP_WORDS
+        self.words: list[str] = []
+        self.columns: list[int] = []
+        self.stops = bytearray()
+
+    def __missing__(self, word: str) -> int:
+        self[word] = i = len(self.words)
+        self.words.append(word)
+        self.columns.append(hashed_column(word))
+        self.stops.append(word in self.stop_words)
+        return i
+
+    def column_array(self):
+        import numpy as np
+
+        return np.asarray(self.columns, dtype=np.int64)
+
+    def stop_array(self):
+        import numpy as np
+
+        return np.frombuffer(bytes(self.stops), dtype=np.uint8).astype(bool)
+
+
 def weigh(tf, idf=None):
     """(tf-idf rows of unit length, idf): ``idf`` from the rows themselves unless given. ``tf``
     is weighed in place (a copy of a million papers' features is 1.6 GB)."""
@@ -173,9 +226,7 @@ def weigh(tf, idf=None):
     from sklearn.preprocessing import normalize
 
     if idf is None:
-        n = tf.shape[0]
-        df = np.bincount(tf.indices, minlength=tf.shape[1])
-        idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+        idf = inverse_document_frequency(tf)
     X = tf
     X.data *= idf[X.indices]
     normalize(X, copy=False)
@@ -183,6 +234,15 @@ def weigh(tf, idf=None):
 
 
 FEATURES = 2 ** 20
+
+
+def inverse_document_frequency(*parts):
+    """scikit-learn's smooth idf (float32) over the rows of every part (term frequencies)."""
+    import numpy as np
+
+    n = sum(part.shape[0] for part in parts)
+    df = sum(np.bincount(part.indices, minlength=FEATURES) for part in parts)
+    return (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
 _WORD = re.compile(r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b")
 
 
@@ -295,20 +355,24 @@ class ThemeModel:
 
 def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
                  labelled_rules, slugs: list[str], fallback_threshold: float,
-                 settings: ModelSettings = ModelSettings(), in_labelled=None, theme_texts=None) -> ThemeScores:
+                 settings: ModelSettings = ModelSettings(), in_labelled=None, theme_texts=None,
+                 counts=None) -> ThemeScores:
     """Train, calibrate and score every theme for the store papers ``docs`` (their texts: a
     sized iterable, read once).
 
     ``rules``: rule scores of the store papers; ``store_pos``/``store_neg``: the store's own
     positives (manual or confident rule tags) and explicit negatives (manual "not this
     theme"); ``manual``: which of those are the user's word (weighted more);
-    ``in_labelled``: store papers that are labelled works (never used as unlabelled negatives).
+    ``in_labelled``: store papers that are labelled works (never used as unlabelled negatives);
+    ``counts``: the store papers' :func:`term_counts` when they are known already (a big store
+    keeps them, :mod:`kb.knowledge.theme_cache`), in place of their texts ``docs``; they are
+    weighed in place.
     """
     from itertools import chain
 
     import numpy as np
 
-    n, k = len(docs), len(slugs)
+    n, k = (len(docs) if counts is None else counts.shape[0]), len(slugs)
     m = len(labelled)
     margins = np.full((n, k), np.nan, dtype=np.float32)
     combined = np.full((n, k), np.nan, dtype=np.float32)
@@ -318,8 +382,15 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
     if n == 0:
         return ThemeScores(margins, combined, thresholds, trained, calibrated)
     extra = list(theme_texts or []) if settings.theme_docs else []
-    X, idf = text_features(chain(docs, labelled.docs(), [t for t, _ in extra]))
-    X_store, X_lab, X_extra = X[:n], X[n:n + m], X[n + m:]
+    # The store's rows are weighed apart from the labelled works' (in place; idf from both
+    # parts' document frequencies): stacking a million papers' features with theirs and slicing
+    # them apart again copied them twice.
+    store_tf = term_counts(docs) if counts is None else counts
+    rest_tf = term_counts(chain(labelled.docs(), [t for t, _ in extra]))
+    idf = inverse_document_frequency(store_tf, rest_tf)
+    X_store, _ = weigh(store_tf, idf)
+    X_rest, _ = weigh(rest_tf, idf)
+    X_lab, X_extra = X_rest[:m], X_rest[m:]
     extra_y = np.array([y for _, y in extra], dtype=bool).reshape(len(extra), k)
     rows_w: list = [None] * k
     own_scores: list = []
@@ -332,8 +403,8 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
     capped_lab = np.minimum(labelled_rules, settings.rule_cap) * settings.rule_weight if m else None
     from scipy import sparse
 
-    def fit(c, rows_store, y_store, w_store, rows_lab):
-        Xt = sparse.vstack([X_store[rows_store], X_lab[rows_lab], X_extra]).tocsr()
+    def fit(c, X_rows, y_store, w_store, rows_lab):
+        Xt = sparse.vstack([X_rows, X_lab[rows_lab], X_extra]).tocsr()
         y = np.concatenate([y_store, lab_y[rows_lab, c], extra_y[:, c]]).astype(int)
         if y.min() == y.max():
             return None
@@ -357,16 +428,18 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
         w_rows = np.where(manual[rows, c], settings.manual_weight, 1.0).astype(np.float32)
 
         def with_sample(part):
-            return (np.concatenate([rows, part]), np.concatenate([y_rows, np.zeros(len(part))]),
+            # The store rows' features, taken once for every fold: a million rows' CSR is slow to index.
+            return (X_store[np.concatenate([rows, part])], np.concatenate([y_rows, np.zeros(len(part))]),
                     np.concatenate([w_rows, np.full(len(part), settings.unlabelled_weight, dtype=np.float32)]))
 
         threshold = fallback_threshold
         if lab_pos >= settings.min_labelled and m - lab_pos >= settings.min_labelled:
             oof = np.zeros(m, dtype=np.float32)
             every = np.arange(m)
+            training = with_sample(sample)
             for fold in range(settings.folds):
                 held = every[every % settings.folds == fold]
-                clf = fit(c, *with_sample(sample), every[every % settings.folds != fold])
+                clf = fit(c, *training, every[every % settings.folds != fold])
                 oof[held] = clf.decision(X_lab[held]) if clf is not None else -1.0
             best = best_threshold(oof + capped_lab[:, c] if settings.calibrate_rules else oof, lab_y[:, c])
             if best is not None:
@@ -378,7 +451,10 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
         models = [(clf, other) for clf, other in zip(models, halves[::-1]) if clf is not None]
         if not models:
             continue
-        coef = np.mean([clf.coef for clf, _ in models], axis=0)
+        coef = models[0][0].row()       # sparse: dense 2^20-wide rows were most of a small store's run
+        for clf, _ in models[1:]:
+            coef = coef + clf.row()
+        coef = coef / len(models)
         intercept = float(np.mean([clf.intercept for clf, _ in models]))
         if len(models) == 2:
             # A sampled negative is scored by the model that did not train on it.
@@ -391,10 +467,10 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
     if scored:
         # One pass over the store's features for every theme at once (a pass per theme read a
         # million papers' features twenty times).
-        W = np.stack([rows_w[c] for c in scored], axis=1).astype(np.float32)
-        for start in range(0, n, 100_000):
-            block = X_store[start:start + 100_000]
-            margins[start:start + block.shape[0], scored] = np.asarray(block @ W) + intercepts[scored]
+        W = np.zeros((FEATURES, len(scored)), dtype=np.float32)
+        for j, c in enumerate(scored):
+            W[rows_w[c].indices, j] = rows_w[c].data
+        margins[:, scored] = np.asarray(X_store @ W) + intercepts[scored]
         for c, parts in own_scores:
             for other, values in parts:
                 margins[other, c] = values
@@ -405,8 +481,8 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
             gap_thresholds = np.where(np.isnan(lab_oof).all(axis=0), np.nan, thresholds).astype(np.float32)
             gaps = (best_gap(lab_oof, gap_thresholds), best_gap(margins, gap_thresholds))
         on_topic, gate_model = gate(X_store, X_lab, lab_y.any(axis=1), settings, gaps)
-    weights = sparse.vstack([sparse.csr_matrix(w.reshape(1, -1).astype(np.float32)) if w is not None
-                             else sparse.csr_matrix((1, X.shape[1]), dtype=np.float32) for w in rows_w]).tocsr()
+    weights = sparse.vstack([_float32_row(w) if w is not None else sparse.csr_matrix((1, FEATURES), dtype=np.float32)
+                             for w in rows_w]).tocsr()
     model = ThemeModel(weights, intercepts, thresholds.copy(), idf, *gate_model,
                        gap_thresholds=gap_thresholds if gaps is not None else None)
     return ThemeScores(margins, combined, thresholds, trained, calibrated, on_topic, model)
@@ -449,24 +525,53 @@ def gate(X_store, X_lab, topical, settings: ModelSettings, gaps=None):
         oof += weight * gaps[0]
     cut = float(np.quantile(oof[topical], 1.0 - settings.gate_recall))
     clf = fit(every)
-    weights = sparse.csr_matrix(clf.coef.astype(np.float32).reshape(1, -1))
+    weights = _float32_row(clf.row())
     store = clf.decision(X_store) + (weight * gaps[1] if weight else 0.0)
     return store >= cut, (weights, clf.intercept, cut, weight)   # ThemeModel's gate fields
 
 
+def _float32_row(row):
+    """A weight row as the saved model keeps it: float32, without the weights float32 rounds to 0."""
+    import numpy as np
+
+    row = row.astype(np.float32)
+    row.eliminate_zeros()
+    return row
+
+
 @dataclass
 class Linear:
-    """A fitted linear model over the full hashed feature space."""
+    """A fitted linear model over the full hashed feature space, kept as the weights of the
+    columns its training rows used (the rest are 0)."""
 
-    coef: object          # (FEATURES,) float64
+    columns: object       # the feature columns the training rows used, ascending
+    weights: object       # their weights, float64
     intercept: float
+
+    @property
+    def coef(self):
+        """The (FEATURES,) float64 weight vector."""
+        import numpy as np
+
+        coef = np.zeros(FEATURES)
+        coef[self.columns] = self.weights
+        return coef
+
+    def row(self):
+        """The weights as a (1 x FEATURES) float64 CSR row."""
+        import numpy as np
+        from scipy.sparse import csr_matrix
+
+        return csr_matrix((self.weights, self.columns, np.array([0, len(self.columns)])), shape=(1, FEATURES))
 
     def decision(self, X):
         import numpy as np
 
         # In the features' own precision: float64 weights would make scipy copy a million
         # papers' float32 features as float64 (1.6 GB more) to multiply them.
-        return np.asarray(X @ self.coef.astype(X.dtype, copy=False)).ravel() + self.intercept
+        coef = np.zeros(X.shape[1], dtype=X.dtype)
+        coef[self.columns] = self.weights
+        return np.asarray(X @ coef).ravel() + self.intercept
 
 
 def linear_svm(X, y, weights, C: float) -> Linear:
@@ -479,14 +584,17 @@ def linear_svm(X, y, weights, C: float) -> Linear:
 
     X = X.tocsr()
     # The same matrix as X[:, np.unique(X.indices)], built by renumbering the columns: sorting
-    # the indices and scipy's column indexing took a third of each fit.
-    in_use = np.zeros(X.shape[1], dtype=bool)
-    in_use[X.indices] = True
-    cols = np.flatnonzero(in_use)
-    renumbered = (np.cumsum(in_use, dtype=np.int32) - 1)[X.indices]
+    # the indices and scipy's column indexing took a third of each fit. A few rows' columns
+    # are found by sorting them; a pass over all 2^20 columns costs more than that.
+    if X.nnz < X.shape[1] // 8:
+        cols, renumbered = np.unique(X.indices, return_inverse=True)
+        renumbered = renumbered.astype(np.int32).ravel()
+    else:
+        in_use = np.zeros(X.shape[1], dtype=bool)
+        in_use[X.indices] = True
+        cols = np.flatnonzero(in_use)
+        renumbered = (np.cumsum(in_use, dtype=np.int32) - 1)[X.indices]
     used = csr_matrix((X.data, renumbered, X.indptr), shape=(X.shape[0], len(cols)))
     clf = LinearSVC(C=C, class_weight="balanced", max_iter=5000, tol=1e-4, dual="auto", random_state=0)
     clf.fit(used, y, sample_weight=weights)
-    coef = np.zeros(X.shape[1])
-    coef[cols] = clf.coef_.ravel()
-    return Linear(coef, float(clf.intercept_[0]))
+    return Linear(cols, clf.coef_.ravel().astype(np.float64), float(clf.intercept_[0]))
