@@ -708,6 +708,8 @@ def test_names_glued_to_the_next_cell_of_a_flattened_table(aliases):
     found = _works(table, aliases)
     assert {"HumanEval", "SuperGLUE", "TruthfulQA"} <= set(found), found
     assert not any(w.startswith("HumanEvalA") for w in found)
+    (m,) = [m for m in extract(table, aliases=aliases) if m.surface == "HumanEval"]
+    assert m.reason == "alias table: Evaluating Large Language Models Trained on Code, glued to the next cell of a table copied as text"
     assert "HumanEval" not in _works("HumanEvalX is a different benchmark we made.\n", aliases)
     assert "TruthfulQA" not in _works("Notes\nTruthfulQATests the accuracy of answers\n", aliases)
 

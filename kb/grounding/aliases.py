@@ -112,6 +112,7 @@ class AliasHit:
     name: str
     alias: Alias
     cued: bool = True       # False: a model or method name without a word that makes it a citation
+    glued: bool = False     # run on into the next cell of a table copied as text
 
 
 def _parse(path: Path, source: str) -> list[Alias]:
@@ -242,7 +243,7 @@ class AliasTable:
             alias = self.lookup(m.group(1))
             if alias is None or (m.group(1) in alias.needs_cue and not uncued):
                 continue
-            hits.append(AliasHit(m.start(1), m.end(1), m.group(1), alias, m.group(1) not in alias.needs_cue))
+            hits.append(AliasHit(m.start(1), m.end(1), m.group(1), alias, m.group(1) not in alias.needs_cue, glued=True))
         return hits if len({text.count("\n", 0, h.start) for h in hits}) >= 2 else []
 
 

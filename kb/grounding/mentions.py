@@ -960,7 +960,8 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
                                  alias_title=h.alias.title if not h.alias.id else None,
                                  alias_kind=h.alias.kind if h.alias.kind != "paper" else None,
                                  confidence=WORK if cued else MAYBE,
-                                 reason=f"alias table: {title}" if cued else
+                                 reason=f"alias table: {title}" + (", glued to the next cell of a table copied as text"
+                                                                   if h.glued else "") if cued else
                                  f"the text's own method (our ...), not a citation of it (alias table: {title})" if own else
                                  f"a model or method name used without a citation (alias table: {title})"))
     for s, e in spans:
