@@ -60,7 +60,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 EVAL = ROOT / "tests" / "data" / "grounding_eval"
-EVAL_PARTS = ("dev", "dev2", "dev3", "heldout", "heldout2", "heldout3")
+EVAL_PARTS = ("dev", "dev2", "dev3", "heldout", "heldout2", "heldout3", "heldout6")
 EVAL_PARTS_ALL = EVAL_PARTS
 FORMS = ("title", "nickname", "author-ref", "id", "link")
 _STYLE_FORM = {"exact-title": "title", "near-title": "title", "cut-off-title": "title", "title": "title",
