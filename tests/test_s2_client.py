@@ -88,6 +88,28 @@ def test_attempts_are_bounded_with_a_clear_error(corpus):
         assert len(server.log) == 6
 
 
+def test_only_a_success_sent_after_a_request_first_failed_proves_the_service_works(corpus):
+    """The crawler sets a failing list aside (as failing alone) only when another request has
+    succeeded since; a request sent before the list first failed may have been answered just
+    before an outage began, so it must not count (it made an outage set lists aside)."""
+    ids = corpus.paper_ids()
+
+    async def scenario(server):
+        async with S2Client(settings_for(server)) as client:
+            await client.get_paper(ids[1], "title")
+            sent_before = client.last_success_sent
+            server.fail_next(100, "503")
+            with pytest.raises(ApiError) as failed:
+                await client.get_paper(ids[2], "title")
+            assert failed.value.first_failure_at > sent_before  # the earlier success proves nothing
+            server.set_faults(None)
+            await client.get_paper(ids[3], "title")
+            assert client.last_success_sent > failed.value.first_failure_at  # a later one does
+
+    with StandIn(corpus) as server:
+        run(scenario(server))
+
+
 def test_backoff_waits_grow(corpus):
     with StandIn(corpus) as server:
         server.fail_next(4, "500")

@@ -155,7 +155,7 @@ class Crawler:
         self._stored_this_run: set[str] = set()
         self.failed_lists: list[dict] = []
         # Lists that failed every try, not yet known to be failing alone: (entry, direction,
-        # error, when their fetch began). A later request that succeeds proves the API works,
+        # error, when their first try failed). A request sent later that succeeds proves the API works,
         # and they are set aside; OUTAGE_STREAK of them with none succeeding is an outage.
         self._suspects: list[tuple[Entry, str, ApiError, float]] = []
         self.recommendations = None
@@ -377,7 +377,6 @@ class Crawler:
     async def _fetch_page(self, entry: Entry, direction: str) -> None:
         offset = entry.next_offset(direction)
         api_direction = "references" if direction == REFS else "citations"
-        began = time.monotonic()
         try:
             if is_post(entry.paper_id):
                 page = await self.forum_lists.page(entry.paper_id, direction)
@@ -400,7 +399,7 @@ class Crawler:
             if isinstance(exc, ApiAuthError) or self.client.unreachable:
                 self.frontier.release(entry, direction)
                 raise
-            self._list_failed(entry, direction, exc, began)
+            self._list_failed(entry, direction, exc)
             return
         except BaseException:
             self.frontier.release(entry, direction)
@@ -408,17 +407,19 @@ class Crawler:
         self._commit_page(entry, direction, page)
         self._confirm_suspects()
 
-    def _list_failed(self, entry: Entry, direction: str, exc: ApiError, began: float) -> None:
-        """One list failed every try. It is set aside once another request has succeeded since
-        it began (the list fails alone); OUTAGE_STREAK lists failing with none succeeding is
-        an outage, which fails the run."""
-        self._suspects.append((entry, direction, exc, began))
+    def _list_failed(self, entry: Entry, direction: str, exc: ApiError) -> None:
+        """One list failed every try. It is set aside once a request sent after its first failure
+        has succeeded (the list fails alone); OUTAGE_STREAK lists failing with none succeeding is
+        an outage, which fails the run. A success sent before that failure proves nothing: it
+        may have been answered just before the outage began."""
+        failed_at = getattr(exc, "first_failure_at", None) or time.monotonic()
+        self._suspects.append((entry, direction, exc, failed_at))
         self._confirm_suspects()
         if len(self._suspects) >= OUTAGE_STREAK:
             raise exc
 
     def _confirm_suspects(self) -> None:
-        self._set_aside([s for s in self._suspects if s[3] < self.client.last_success_began])
+        self._set_aside([s for s in self._suspects if s[3] < self.client.last_success_sent])
 
     def _set_aside(self, failures: list) -> None:
         if not failures:

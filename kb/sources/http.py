@@ -121,8 +121,8 @@ class ServiceClient:
         self.request_budget: RequestBudget | None = None
         self.unreachable_after = UNREACHABLE_AFTER
         self._unanswered_since: float | None = None
-        # When the latest request that got its answer began: proof the service works since then.
-        self.last_success_began = float("-inf")
+        # When the latest request that got its answer was sent: proof the service worked then.
+        self.last_success_sent = float("-inf")
         self._unreachable: ApiError | None = None
         self._sender: SendLoop | None = None  # started by the first request
 
@@ -167,8 +167,8 @@ class ServiceClient:
 
     async def _attempts(self, method: str, path: str, params, json_body: Any,
                         validate: Callable[[Any], bool] | None) -> Any:
-        began = time.monotonic()
         last_problem = "no attempt made"
+        first_failure_at: float | None = None
         for attempt in range(1, self.policy.max_attempts + 1):
             self._check_can_send()
             await self.limiter.acquire()
@@ -202,7 +202,7 @@ class ServiceClient:
                     else:
                         if validate is None or validate(data):
                             self.limiter.on_success()
-                            self.last_success_began = max(self.last_success_began, began)
+                            self.last_success_sent = max(self.last_success_sent, started)
                             return data
                         last_problem = "an answer of the wrong shape"
                 elif status == 429:
@@ -212,12 +212,18 @@ class ServiceClient:
                     last_problem = f"HTTP {status}"
                 else:
                     raise self.refusal(status, response, path)
+            if first_failure_at is None:
+                first_failure_at = time.monotonic()
             if attempt < self.policy.max_attempts:
                 self.retries += 1
                 delay = self.policy.delay(attempt)
                 self.log.info("%s %s failed (%s); retry %d in %.1f s", method, path, last_problem, attempt, delay)
                 await asyncio.sleep(delay)
-        raise self._gave_up(method, path, self.policy.max_attempts, last_problem)
+        error = self._gave_up(method, path, self.policy.max_attempts, last_problem)
+        # Only a request sent after this one first failed proves the service was working while
+        # it failed; one sent earlier (answered before an outage began) proves nothing.
+        error.first_failure_at = first_failure_at
+        raise error
 
     def _gave_up(self, method: str, path: str, attempts: int, last_problem: str) -> ApiError:
         plural = "" if attempts == 1 else "s"
