@@ -83,7 +83,12 @@ def test_real_works_have_real_scale_counts_and_their_citers_cost_nothing_up_fron
     corpus = real_scale
     adam = corpus.record("ARXIV:1412.6980")
     attention = corpus.record("ARXIV:1706.03762")
-    assert adam["citationCount"] == 190_000 and attention["citationCount"] == 150_000
+    # the real counts, or above them where the corpus gave the work a count above its list
+    above = corpus.oddities.citation_count_above
+    assert adam["citationCount"] == above.get(adam["paperId"], 190_000) >= 190_000
+    assert attention["citationCount"] == above.get(attention["paperId"], 150_000) >= 150_000
+    for pid, served in above.items():  # never below the list, lazy citers included
+        assert served > corpus.list_length(corpus.index_of(pid), "citations")
     assert 30 <= attention["referenceCount"] <= 150
     counts = sorted(corpus.record(p)["referenceCount"] for p in corpus.work_ids)
     assert 30 <= counts[len(counts) // 2] <= 150

@@ -659,7 +659,7 @@ def generate_corpus(n_papers: int, seed: int = 0, works: Iterable[str | Path | d
         from kb.standin.oddities import add_oddities
         from kb.standin.scale import work_scale
 
-        add_oddities(corpus, seed)
+        odd = add_oddities(corpus, seed)
         for pos, local in work_index.items():
             w = work_list[local]
             want, _ = work_scale(work_key(w), normalize_arxiv(str(w["arxiv"])) if w.get("arxiv") else None,
@@ -667,6 +667,11 @@ def generate_corpus(n_papers: int, seed: int = 0, works: Iterable[str | Path | d
             have = corpus.list_length(pos, "citations")
             if want > have:
                 corpus.add_lazy_citers(pos, want - have)
+                pid = corpus.records_view()[pos]["paperId"]
+                if pid in odd.citation_count_above:  # a count above its list stays above it
+                    served = want + odd.citation_count_above[pid] - have
+                    corpus.set_served_count(pos, "citationCount", served)
+                    odd.citation_count_above[pid] = served
     return corpus
 
 
