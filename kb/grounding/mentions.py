@@ -472,8 +472,10 @@ _LINK_TAIL = re.compile(r"\]\([^()\s]{0,300}\)")
 # A line of a reading list that is a quoted title and its venue: '\u201cEmbedded agency\u201d, LessWrong.'
 _LIST_OPENER = re.compile(r"\s*(?:[-*\u2022\u2013\u2014\u00b7]+|\d{1,3}[.)])?\s*")
 _VENUE_ONLY = re.compile(r"\s*[,.]\s*[A-Za-z][\w.\-/]*(?:[ \t]+[\w.\-/]+){0,3}\.?\s*")
-_AUTHOR_ONLY = re.compile(r"[ \t]*(?:[-\u2013\u2014,][ \t]*|by[ \t]+)?[A-Z][a-z\u00C0-\u024F'\-]+(?:[ \t]+[A-Z]\.)?[ \t]+"
-                          r"(?:(?:van|von|de|der|da|di|le|la)[ \t]+)?[A-Z][a-z\u00C0-\u024F'\-]+\.?[ \t]*")
+# A capitalised word of a person's name ("Hubinger", "O'Neil", "Dupont-Sommer").
+_NAME_WORD = r"[A-Z][a-z\u00C0-\u024F'\-]+"
+_AUTHOR_ONLY = re.compile(rf"[ \t]*(?:[-\u2013\u2014,][ \t]*|by[ \t]+)?{_NAME_WORD}(?:[ \t]+[A-Z]\.)?[ \t]+"
+                          rf"(?:(?:van|von|de|der|da|di|le|la)[ \t]+)?{_NAME_WORD}\.?[ \t]*")
 # '\u201cWhy not wait on AI risk?\u201d, overcoming bias blog and \u201cFoom update\u201d': quoted titles in a row
 _JOINS_QUOTES = re.compile(r"(?:[,;]?[ \t]+[\w.\-]+){0,5}?(?:,|[ \t]+(?:and|or|&))[ \t]*|[ \t]*[,;/&][ \t]*")
 _QUOTE_CUE_AFTER = re.compile(r"\s*(?:was|is|has\s+been)\s+(?:submitted|published|posted|released|written|accepted|"
@@ -702,8 +704,8 @@ _REPORTING = (r"showed|show|shows|found|find|finds|proposed|propose|proposes|int
               r"demonstrated|demonstrate|demonstrates|argued|argue|argues|observed|observe|observes|reported|"
               r"report|reports|identified|identify|identifies|established|establish|establishes|suggested|"
               r"suggest|suggests|studied|study|studies|call|called|coined|named|describe|described|describes")
-_NAMES_VERB = re.compile(r"(?<![A-Za-z\-])((?:[A-Z][a-z\u00C0-\u024F'\-]+,\s+){0,6}[A-Z][a-z\u00C0-\u024F'\-]+,?\s+(?:and|&)\s+"
-                         r"[A-Z][a-z\u00C0-\u024F'\-]+)"
+_NAMES_VERB = re.compile(rf"(?<![A-Za-z\-])((?:{_NAME_WORD},\s+){{0,6}}{_NAME_WORD},?\s+(?:and|&)\s+"
+                         rf"{_NAME_WORD})"
                          r"(?:\s*\((?:19|20)\d\d\))?\s+(?:" + _REPORTING + r")\b")
 _SENTENCE_ADVERBS = frozenset("Later Earlier First Second Third Next Finally Recently Then Here Indeed Again Still Yet "
                                "Instead Meanwhile Previously Originally Historically Today".split())
@@ -814,7 +816,7 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
 
 
 # "Kaplan and colleagues at OpenAI in 2020", "Burns and co-authors (2022)": one author named for a team
-_AND_COLLEAGUES = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F'\-]+)\s+and\s+(?:(?:his|her|their)\s+)?"
+_AND_COLLEAGUES = re.compile(rf"(?<![\w\-])({_NAME_WORD})\s+and\s+(?:(?:his|her|their)\s+)?"
                              r"(?:colleagues|co-?authors|collaborators|co-?workers)\b")
 # A sentence about the document's own contribution ("we propose", "this paper introduces").
 _OWN_WORK = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Tt]his\s+(?:paper|work|study|report|article))\b")
@@ -1092,7 +1094,7 @@ def _sentence_case_runs(text: str, a: int, b: int) -> list[tuple[int, int]]:
     return out
 
 
-_LINE_TITLE_END = re.compile(r"\s+[([]|\s+by\s+[A-Z]|,\s+(?=[A-Z][a-z\u00C0-\u024F'\-]+\s+[A-Z][a-z\u00C0-\u024F'\-]+\s*(?:\(|,|$))|\s+[-\u2013\u2014]\s+|[.;]\s|[.;]?$|:\s+(?=[a-z])")
+_LINE_TITLE_END = re.compile(rf"\s+[([]|\s+by\s+[A-Z]|,\s+(?={_NAME_WORD}\s+{_NAME_WORD}\s*(?:\(|,|$))|\s+[-\u2013\u2014]\s+|[.;]\s|[.;]?$|:\s+(?=[a-z])")
 
 
 _TITLE_BY_AUTHOR_LINE = re.compile(r"^[ \t]*(?:[-*\u2022]\s+)?([^\n.!?:;()]{3,120}?)\s+by\s+((?:[\w'\u2019\-]+\.?\s+){0,2}[\w'\u2019\-]+"
@@ -1163,11 +1165,11 @@ def _emphasised_works_by(text: str) -> list[Mention]:
 
 
 # "Jane Roe and Bo Lin \u2014 Goal drift in small agents": a list item that opens with its authors
-_PERSON_NAME = r"[A-Z][a-z\u00C0-\u024F'\-]+(?:\s+[A-Z]\.)*\s+(?:(?:van|von|de|der|da|di|le|la)\s+)?[A-Z][a-z\u00C0-\u024F'\-]+"
+_PERSON_NAME = rf"{_NAME_WORD}(?:\s+[A-Z]\.)*\s+(?:(?:van|von|de|der|da|di|le|la)\s+)?{_NAME_WORD}"
 _AUTHORS_DASH = re.compile(rf"{_PERSON_NAME}(?:\s*(?:,|,?\s+and|&)\s+{_PERSON_NAME}){{0,5}}(?:\s+et\s+al\.?)?\s+[-\u2013\u2014]\s+(?=[A-Z0-9])")
 
 
-_SURNAMES_DASH = re.compile(r"([A-Z][a-z\u00C0-\u024F'\-]+\s+(?:&|and)\s+[A-Z][a-z\u00C0-\u024F'\-]+|[A-Z][a-z\u00C0-\u024F'\-]+\s+et\s+al\.?)"
+_SURNAMES_DASH = re.compile(rf"({_NAME_WORD}\s+(?:&|and)\s+{_NAME_WORD}|{_NAME_WORD}\s+et\s+al\.?)"
                             r"\s+[\u2013\u2014]\s+(?=[A-Z0-9])")
 
 
