@@ -111,6 +111,39 @@ def test_rule_scores_function_uses_the_taxonomy_file(taxonomy):
     assert scores["sparse-autoencoders"] >= 2.0
 
 
+def test_keywords_of_many_texts_at_once_are_those_of_each_text():
+    """rule_matrix matches a batch of texts with array operations: the same scores and phrases
+    as matching each text alone, on texts made of the shipped keywords, inflected, hyphenated,
+    overlapping, upper-cased and next to non-ASCII letters."""
+    import random
+
+    import numpy as np
+
+    from kb.knowledge.tagging import Texts, rule_matrix
+
+    shipped = load_taxonomy(DEFAULT_THEMES_FILE)
+    keywords = [k.rstrip("*") for t in shipped.themes.values() for k in t.keywords]
+    pieces = keywords + [k + end for k in keywords[::3] for end in ("s", "es", "ing", "-", "_x")] + \
+        ["y", "ies", "naïve", "İ", "—", "-", "x_y", "\u212a", "cortex", "power-law", "of the"]
+    rng = random.Random(7)
+
+    def text():
+        words = [rng.choice(pieces) for _ in range(rng.randint(0, 14))]
+        return rng.choice([" ", "-", " - ", ", "]).join(w.upper() if rng.random() < 0.2 else w for w in words)
+
+    titles = [text() for _ in range(1500)] + ["", "Power-law fits"]
+    bodies = [text() + " " + text() for _ in range(1500)] + ["", "visual cortex and power laws"]
+    m = RuleMatcher(shipped)
+    rules, fired = rule_matrix(Texts(ids=list(range(len(titles))), titles=titles, bodies=bodies), shipped, chunk=400)
+    assert (rules > 0).sum() > 1000
+    for r, (title, body) in enumerate(zip(titles, bodies)):
+        scores, phrases = m.theme_scores(title, body)
+        expected = np.zeros(len(m.slugs), dtype=np.float32)
+        expected[list(scores)] = list(scores.values())
+        assert (rules[r] == expected).all(), (title, body)
+        assert fired.phrases[fired.indptr[r]:fired.indptr[r + 1]].tolist() == phrases
+
+
 def test_rule_matcher_handles_plurals_hyphens_and_ies(taxonomy):
     text = parse_taxonomy('[theme.t]\nkeywords = ["policy", "in-context learning"]\n')
     m = RuleMatcher(text)
@@ -371,6 +404,9 @@ def test_features_are_scikit_learns_tfidf_computed_in_chunks():
     from kb.knowledge.theme_model import FEATURES, term_counts, text_features, weigh, words_and_bigrams
 
     docs = [f"{FILLER} sparse autoencoder {i} " * (i % 3 + 1) for i in range(50)] + ["", "the of and"]
+    # Hyphens, underscores, digits and non-ASCII letters next to words (which move the word
+    # boundaries of texts that are not plain ASCII).
+    docs += ["Naïve in-context GPT-4 x_y 3d -foo- a- İstanbul Ωmega café-bar \u212aelvin end-", "--in--context__ of-the-art"]
     hashing = HashingVectorizer(analyzer=words_and_bigrams, n_features=FEATURES, alternate_sign=False, norm=None)
     reference = TfidfTransformer(sublinear_tf=True)
     expected = reference.fit_transform(hashing.transform(docs))

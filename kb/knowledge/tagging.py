@@ -84,6 +84,25 @@ class RuleMatcher:
             tuple(None if wild and j == len(words) - 1 else self._forms_of(w) for j, w in enumerate(words))
             for words, wild in self.phrases]
 
+        # For matching many texts at once (:meth:`match`): which (phrase, word position > 0) each
+        # form or prefix of a word stands for.
+        self._later_forms: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self._later_prefixes: dict[int, dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
+        for pi, accept in enumerate(self._forms):
+            for j in range(1, len(accept)):
+                if accept[j] is None:
+                    word = self.phrases[pi][0][j]
+                    self._later_prefixes[len(word)][word].append((pi, j))
+                else:
+                    for form in accept[j]:
+                        self._later_forms[form].append((pi, j))
+        self.longest = max((len(words) for words, _ in self.phrases), default=1)
+        import numpy as np
+
+        self._lengths = np.asarray([len(words) for words, _ in self.phrases] or [1], dtype=np.int64)
+        self._theme_ptr = np.concatenate([[0], np.cumsum([len(t) for t in self.phrase_themes])]).astype(np.int64)
+        self._theme_flat = np.asarray([t for ts in self.phrase_themes for t in ts], dtype=np.int64)
+
     @staticmethod
     def _forms_of(word: str) -> frozenset[str]:
         forms = {word, word + "s", word + "es"}
@@ -141,6 +160,77 @@ class RuleMatcher:
                 else:
                     spans.append((pi, i, i + n))
         return spans
+
+    def later_words(self, token: str) -> list[tuple[int, int]]:
+        """The (phrase, word position > 0) pairs whose word accepts ``token``."""
+        out = list(self._later_forms.get(token, ()))
+        for length, table in self._later_prefixes.items():
+            if len(token) >= length:
+                out.extend(table.get(token[:length], ()))
+        return out
+
+    def match(self, batch, tokens: "RuleTokens", papers: int):
+        """:meth:`theme_scores` of ``papers`` papers at once, from their texts' rule tokens
+        (:class:`kb.knowledge.text_tokens.Batch`, ids of ``tokens``): (papers x themes) float32
+        scores, and the phrases found per paper as CSR (indptr, phrase indices ascending).
+        Every phrase occurrence is found with array operations over the batch, as
+        :meth:`spans_in` finds them in one text, and overlapping phrases of a theme are one
+        mention as in :meth:`_mentions` (connected components of phrases and overlap runs)."""
+        import numpy as np
+        from scipy import sparse
+        from scipy.sparse.csgraph import connected_components
+
+        from kb.knowledge.text_tokens import expand
+
+        k, count = len(self.slugs), len(self.phrases)
+        tok, text = batch.tokens, batch.texts
+        size = len(tok)
+        cand_ptr, cand_flat, accepts = tokens.arrays()
+        phrase, per_token = expand(cand_ptr, cand_flat, tok)
+        start = np.repeat(np.arange(size, dtype=np.int64), per_token)
+        length = self._lengths[phrase]
+        ok = np.ones(len(phrase), dtype=bool)
+        for j in range(1, self.longest):
+            at = np.flatnonzero(ok & (length > j))
+            nxt = start[at] + j
+            inside = nxt < size
+            nxt = np.minimum(nxt, size - 1)
+            key = ((phrase[at] * self.longest + j) << 32) | tok[nxt]
+            where = np.minimum(np.searchsorted(accepts, key), max(len(accepts) - 1, 0))
+            found = accepts[where] == key if len(accepts) else np.zeros(len(key), dtype=bool)
+            ok[at] = inside & (text[nxt] == text[start[at]]) & found
+        phrase, start = phrase[ok], start[ok]
+        stop = start + length[ok]
+        span_text = text[start]
+        scores = np.zeros((papers, k), dtype=np.float32)
+        paper = span_text // 2
+        found = np.unique(paper * count + phrase)
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(found // count, minlength=papers))]).astype(np.int64)
+        if not len(phrase):
+            return scores, indptr, np.zeros(0, dtype=np.int32)
+        # Each span once per theme of its phrase; per (text, theme), spans in order of start.
+        theme, per_span = expand(self._theme_ptr, self._theme_flat, phrase)
+        group = np.repeat(span_text, per_span) * k + theme
+        start, stop, phrase = (np.repeat(a, per_span) for a in (start, stop, phrase))
+        order = np.lexsort((stop, start, group))
+        group, start, stop, phrase = group[order], start[order], stop[order], phrase[order]
+        # A run of overlapping spans (start before the end of every span before it in the run);
+        # groups are offset so that no run crosses from one into the next.
+        offset = group * (size + 1)
+        reach = np.maximum.accumulate(offset + stop)
+        new_run = np.ones(len(group), dtype=bool)
+        new_run[1:] = offset[1:] + start[1:] >= reach[:-1]
+        run = np.cumsum(new_run) - 1
+        nodes, node = np.unique(group * count + phrase, return_inverse=True)
+        total = len(nodes) + int(run[-1]) + 1
+        graph = sparse.coo_matrix((np.ones(len(run), dtype=np.int8), (node.ravel(), len(nodes) + run)),
+                                  shape=(total, total))
+        components, label = connected_components(graph, directed=False)
+        group_of = np.zeros(components, dtype=np.int64)
+        group_of[label[:len(nodes)]] = nodes // count
+        mentions = np.bincount(group_of, minlength=2 * papers * k).reshape(papers, 2, k).astype(np.float64)
+        scores[:] = TITLE_WEIGHT * mentions[:, 0] + BODY_WEIGHT * mentions[:, 1]
+        return scores, indptr, (found % count).astype(np.int32)
 
     def phrases_in(self, text: str | None) -> set[int]:
         """Indices of the phrases occurring in ``text``."""
@@ -214,6 +304,38 @@ class RuleMatcher:
             for ti in self.phrase_themes[pi]:
                 keywords[self.slugs[ti]].append(" ".join(words) + ("*" if wild else ""))
         return dict(keywords)
+
+
+class RuleTokens:
+    """The rule tokens of a batch of texts (a :class:`kb.knowledge.text_tokens.Vocabulary`),
+    with what :meth:`RuleMatcher.match` needs of each, worked out once a token: the phrases it
+    can begin and the later phrase words it stands for."""
+
+    def __init__(self, m: RuleMatcher):
+        from kb.knowledge.text_tokens import Growing, Vocabulary
+
+        self.matcher = m
+        self.vocabulary = Vocabulary()
+        self.vocabulary.added = self._added
+        self.candidates = Growing()
+        self.later: list[int] = []
+        self._later_sorted = None
+
+    def _added(self, token: str) -> None:
+        i = len(self.vocabulary.words) - 1
+        m = self.matcher
+        self.candidates.rows.append(m._candidates(token))
+        for pi, j in m.later_words(token):
+            self.later.append(((pi * m.longest + j) << 32) | i)
+            self._later_sorted = None
+
+    def arrays(self):
+        """(candidates ptr, candidates, sorted keys of (phrase, position, token) accepted)."""
+        import numpy as np
+
+        if self._later_sorted is None:
+            self._later_sorted = np.sort(np.asarray(self.later, dtype=np.int64))
+        return (*self.candidates.arrays(), self._later_sorted)
 
 
 @lru_cache(maxsize=4)
@@ -365,21 +487,40 @@ def load_texts(store, paper_ids: Iterable[int] | None = None, *, bodies: bool = 
                  halves=[zlib.crc32(r[4].encode()) & 1 for r in rows])
 
 
-def rule_matrix(texts: Texts, taxonomy: Taxonomy):
+def rule_matrix(texts: Texts, taxonomy: Taxonomy, chunk: int = 20_000):
     """(papers x themes) keyword scores, and per paper the phrases that fired
     (:class:`FiredKeywords`)."""
+    rules, fired, _ = rules_and_counts(texts, taxonomy, counts=False, chunk=chunk)
+    return rules, fired
+
+
+def rules_and_counts(texts: Texts, taxonomy: Taxonomy, *, counts: bool = True, chunk: int = 20_000):
+    """(:func:`rule_matrix`, and with ``counts`` the papers' term counts, else None
+    (:func:`kb.knowledge.theme_model.term_counts` of ``texts.joined()``)), from one split of
+    the texts into words (:mod:`kb.knowledge.text_tokens`), a chunk of papers at a time."""
     import numpy as np
 
+    from kb.knowledge.text_tokens import Chunks, Vocabulary, split
+    from kb.knowledge.theme_model import _Vocabulary, counts_of, stack_counts
+
     m = RuleMatcher(taxonomy)
-    out = np.zeros((len(texts.ids), len(m.slugs)), dtype=np.float32)
-    indptr, found = [0], []
-    for row, (title, body) in enumerate(zip(texts.titles, texts.bodies)):
-        scores, phrases = m.theme_scores(title, body)
-        for ti, score in scores.items():
-            out[row, ti] = score
-        found += phrases
-        indptr.append(len(found))
-    return out, FiredKeywords(m, np.asarray(indptr, dtype=np.int64), np.asarray(found, dtype=np.int32))
+    tokens = RuleTokens(m)
+    words = _Vocabulary() if counts else Vocabulary()
+    chunks = Chunks(tokens.vocabulary, words)
+    n = len(texts.ids)
+    out = np.zeros((n, len(m.slugs)), dtype=np.float32)
+    sizes, phrases, parts = [np.zeros(1, dtype=np.int64)], [], []
+    for at in range(0, n, chunk):
+        titles, bodies = texts.titles[at:at + chunk], texts.bodies[at:at + chunk]
+        batch = split(chunks, titles, bodies)
+        out[at:at + len(titles)], indptr, found = m.match(batch, tokens, len(titles))
+        sizes.append(np.diff(indptr))
+        phrases.append(found)
+        if counts:
+            parts.append(counts_of(batch.words, batch.rows, len(titles), words))
+    indptr = np.cumsum(np.concatenate(sizes)).astype(np.int64)
+    found = np.concatenate(phrases) if phrases else np.zeros(0, dtype=np.int32)
+    return out, FiredKeywords(m, indptr, found), stack_counts(parts) if counts else None
 
 
 def labelled_rows(texts: Texts, labelled, title_hashes=None):
@@ -408,7 +549,7 @@ def kept_or_computed(store, texts: Texts, taxonomy: Taxonomy, signatures, kept):
     from scipy import sparse
 
     from kb.knowledge.theme_cache import PaperTexts
-    from kb.knowledge.theme_model import term_counts, title_key
+    from kb.knowledge.theme_model import title_key
 
     ids = np.asarray(texts.ids, dtype=np.int64)
     at = np.minimum(np.searchsorted(signatures.ids, ids), max(len(signatures.ids) - 1, 0))
@@ -430,8 +571,8 @@ def kept_or_computed(store, texts: Texts, taxonomy: Taxonomy, signatures, kept):
     else:
         bodies = [texts.bodies[i] for i in miss]
     sub = Texts(ids=[texts.ids[i] for i in miss], titles=[texts.titles[i] for i in miss], bodies=bodies)
-    rules, fired = rule_matrix(sub, taxonomy)
-    new = PaperTexts(ids[miss], sigs[miss], term_counts(sub.joined()), sparse.csr_matrix(rules),
+    rules, fired, counts = rules_and_counts(sub, taxonomy)
+    new = PaperTexts(ids[miss], sigs[miss], counts, sparse.csr_matrix(rules),
                      fired.indptr, fired.phrases,
                      np.fromiter((zlib.crc32(title_key(t).encode()) for t in sub.titles), dtype=np.int64, count=len(miss)))
     if not hit.any():

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.errors import ConfigError
+from kb.knowledge.text_tokens import FEATURE_WORD, Vocabulary
 from kb.settings import DATA_DIR
 
 LABELS_FILE = DATA_DIR / "theme_labels.jsonl"
@@ -145,39 +146,54 @@ def term_counts(docs, chunk: int = 20_000):
     """Sublinear term frequencies (1 + log count) of ``docs`` (any iterable of texts, read a
     chunk at a time: a million joined abstracts held at once are a gigabyte), hashed, as float32
     CSR: scikit-learn's ``HashingVectorizer(analyzer=words_and_bigrams, alternate_sign=False)``
-    column for column, without its per-token Python. Each distinct word is hashed once (a
-    vocabulary of ids), a chunk's words become arrays of ids, stop words and bigrams are found
-    with array operations, and only a chunk's distinct bigrams are hashed."""
-    from itertools import chain, islice
+    column for column, without its per-token Python (:mod:`kb.knowledge.text_tokens` splits the
+    texts into word ids)."""
+    from itertools import islice
 
-    import numpy as np
-    from scipy import sparse
+    from kb.knowledge.text_tokens import Chunks, Vocabulary, split
 
     vocabulary = _Vocabulary()
+    chunks = Chunks(Vocabulary(), vocabulary)
     parts = []
     docs = iter(docs)
     while batch := list(islice(docs, chunk)):
-        words = [_WORD.findall(doc.lower()) for doc in batch]
-        flat = list(chain.from_iterable(words))
-        ids = np.fromiter(map(vocabulary.__getitem__, flat), dtype=np.int64, count=len(flat))
-        rows = np.repeat(np.arange(len(batch)), np.fromiter(map(len, words), dtype=np.int64, count=len(words)))
-        kept = ~vocabulary.stop_array()[ids]
-        ids, rows = ids[kept], rows[kept]
-        pair = rows[1:] == rows[:-1]
-        keys, where = np.unique((ids[:-1][pair] << 32) | ids[1:][pair], return_inverse=True)
-        names = vocabulary.words
-        bigrams = np.fromiter((hashed_column(f"{names[k >> 32]} {names[k & 0xFFFFFFFF]}") for k in keys.tolist()),
-                              dtype=np.int64, count=len(keys))
-        cols = np.concatenate([vocabulary.column_array()[ids], bigrams[where.ravel()]])
-        counts = sparse.csr_matrix((np.ones(len(cols), dtype=np.float32), (np.concatenate([rows, rows[:-1][pair]]), cols)),
-                                   shape=(len(batch), FEATURES))
-        counts.sum_duplicates()
-        counts.data = (1.0 + np.log(counts.data)).astype(np.float32)
-        counts.indices = counts.indices.astype(np.int32, copy=False)
-        parts.append(counts)
+        words = split(chunks, batch)
+        parts.append(counts_of(words.words, words.rows, len(batch), vocabulary))
+    return stack_counts(parts)
+
+
+def stack_counts(parts):
+    """One CSR of term frequencies from the batches' (:func:`counts_of`)."""
+    import numpy as np
+    from scipy import sparse
+
     if not parts:
         return sparse.csr_matrix((0, FEATURES), dtype=np.float32)
     return sparse.vstack(parts, format="csr", dtype=np.float32) if len(parts) > 1 else parts[0]
+
+
+def counts_of(ids, rows, n: int, vocabulary: "_Vocabulary"):
+    """Sublinear term frequencies of ``n`` papers from their words (``ids`` of ``vocabulary``,
+    each paper's contiguous and in order, ``rows`` the paper of each): each distinct word is
+    hashed once, stop words and bigrams are found with array operations, and only the batch's
+    distinct bigrams are hashed."""
+    import numpy as np
+    from scipy import sparse
+
+    kept = ~vocabulary.stop_array()[ids]
+    ids, rows = ids[kept], rows[kept]
+    pair = rows[1:] == rows[:-1]
+    keys, where = np.unique((ids[:-1][pair] << 32) | ids[1:][pair], return_inverse=True)
+    names = vocabulary.words
+    bigrams = np.fromiter((hashed_column(f"{names[k >> 32]} {names[k & 0xFFFFFFFF]}") for k in keys.tolist()),
+                          dtype=np.int64, count=len(keys))
+    cols = np.concatenate([vocabulary.column_array()[ids], bigrams[where.ravel()]])
+    counts = sparse.csr_matrix((np.ones(len(cols), dtype=np.float32), (np.concatenate([rows, rows[:-1][pair]]), cols)),
+                               shape=(n, FEATURES))
+    counts.sum_duplicates()
+    counts.data = (1.0 + np.log(counts.data)).astype(np.float32)
+    counts.indices = counts.indices.astype(np.int32, copy=False)
+    return counts
 
 
 def hashed_column(token: str) -> int:
@@ -188,7 +204,7 @@ def hashed_column(token: str) -> int:
     return (2147483647 - (FEATURES - 1)) % FEATURES if h == -2147483648 else abs(h) % FEATURES
 
 
-class _Vocabulary(dict):
+class _Vocabulary(Vocabulary):
     """Word -> id for one featurising pass, with each id's hashed column and whether it is a
     stop word, so that a word met a million times is hashed once."""
 
@@ -197,16 +213,12 @@ class _Vocabulary(dict):
         from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
         self.stop_words = ENGLISH_STOP_WORDS
-        self.words: list[str] = []
         self.columns: list[int] = []
         self.stops = bytearray()
 
-    def __missing__(self, word: str) -> int:
-        self[word] = i = len(self.words)
-        self.words.append(word)
+    def added(self, word: str) -> None:
         self.columns.append(hashed_column(word))
         self.stops.append(word in self.stop_words)
-        return i
 
     def column_array(self):
         import numpy as np
@@ -243,7 +255,6 @@ def inverse_document_frequency(*parts):
     n = sum(part.shape[0] for part in parts)
     df = sum(np.bincount(part.indices, minlength=FEATURES) for part in parts)
     return (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
-_WORD = re.compile(r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b")
 
 
 def words_and_bigrams(doc: str) -> list[str]:
@@ -252,7 +263,7 @@ def words_and_bigrams(doc: str) -> list[str]:
     its time (it is the hot loop of featurising a million abstracts)."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    words = [w for w in _WORD.findall(doc.lower()) if w not in ENGLISH_STOP_WORDS]
+    words = [w for w in FEATURE_WORD.findall(doc.lower()) if w not in ENGLISH_STOP_WORDS]
     return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
 
 

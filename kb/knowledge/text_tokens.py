@@ -1,0 +1,139 @@
+"""Many papers' texts as arrays of word ids, split once for keyword rules and for features.
+
+Keyword rules read runs of letters and digits of the lower-cased text (``[a-z0-9]+``,
+:class:`kb.knowledge.tagging.RuleMatcher`); features read scikit-learn's words
+(``\\b[a-z][a-z0-9-]+\\b``, :func:`kb.knowledge.theme_model.term_counts`). Both lie inside the
+runs of ``[a-z0-9_-]`` ("chunks"), and in a text of ASCII characters only a chunk's words depend
+on the chunk alone: what borders it is neither a word character nor a hyphen. So a batch of
+texts is split into chunks (one regular expression call a text), each distinct chunk is split
+into rule tokens and feature words once, and the rest is array operations: splitting a million
+abstracts into Python strings twice, and looking at every word of them in Python, was most of
+a first `kb tag auto` on a big store. A text with other characters takes its features from
+scikit-learn's expression itself (a non-ASCII letter next to a word moves its word boundaries);
+its rule tokens come from the chunks as in any text (non-ASCII characters only separate them).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from itertools import chain
+
+RULE_TOKEN = re.compile(r"[a-z0-9]+")
+FEATURE_WORD = re.compile(r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b")
+_CHUNK = re.compile(r"[a-z0-9_\-]+")
+
+
+class Vocabulary(dict):
+    """Word -> id in order of first sight; ``added`` lets a subclass note what it needs of each
+    new word once."""
+
+    def __init__(self):
+        super().__init__()
+        self.words: list[str] = []
+
+    def __missing__(self, word: str) -> int:
+        self[word] = i = len(self.words)
+        self.words.append(word)
+        self.added(word)
+        return i
+
+    def added(self, word: str) -> None:
+        pass
+
+
+class Growing:
+    """A list of id tuples, one per id of a growing vocabulary, as CSR arrays (``ptr``, ``flat``)
+    extended with what was added since last asked, not rebuilt."""
+
+    def __init__(self):
+        import numpy as np
+
+        self.rows: list[tuple[int, ...]] = []
+        self._ptr = np.zeros(1, dtype=np.int64)
+        self._flat = np.zeros(0, dtype=np.int64)
+
+    def arrays(self):
+        import numpy as np
+
+        done = len(self._ptr) - 1
+        if done < len(self.rows):
+            tail = self.rows[done:]
+            lengths = np.fromiter(map(len, tail), dtype=np.int64, count=len(tail))
+            flat = np.fromiter(chain.from_iterable(tail), dtype=np.int64, count=int(lengths.sum()))
+            self._ptr = np.concatenate([self._ptr, self._ptr[-1] + np.cumsum(lengths)])
+            self._flat = np.concatenate([self._flat, flat])
+        return self._ptr, self._flat
+
+
+def expand(ptr, flat, ids):
+    """(``flat``'s entries for each of ``ids`` in turn, how many each id gave)."""
+    import numpy as np
+
+    starts = ptr[ids]
+    counts = ptr[ids + 1] - starts
+    total = int(counts.sum())
+    at = np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(total, dtype=np.int64)
+    return flat[at], counts
+
+
+class Chunks(dict):
+    """Chunk -> id, with each chunk's rule tokens and feature words as ids of two vocabularies."""
+
+    def __init__(self, tokens: Vocabulary, words: Vocabulary):
+        super().__init__()
+        self.tokens, self.words = tokens, words
+        self.token_rows, self.word_rows = Growing(), Growing()
+
+    def __missing__(self, chunk: str) -> int:
+        self[chunk] = i = len(self.token_rows.rows)
+        self.token_rows.rows.append(tuple(map(self.tokens.__getitem__, RULE_TOKEN.findall(chunk))))
+        self.word_rows.rows.append(tuple(map(self.words.__getitem__, FEATURE_WORD.findall(chunk))))
+        return i
+
+
+@dataclass
+class Batch:
+    """A batch of papers' rule tokens and feature words as ids of :class:`Chunks`' vocabularies."""
+
+    tokens: object        # rule token ids of every text, in order
+    texts: object         # the text of each: 2 r for paper r's title, 2 r + 1 for its abstract + TLDR
+    words: object         # feature word ids of every paper (title, then abstract + TLDR), in order
+    rows: object          # the paper of each
+
+
+def split(chunks: Chunks, titles: list[str], bodies: list[str] | None = None) -> Batch:
+    """Papers' texts (``bodies`` None: ``titles`` are whole documents, each text 2 r) as ids.
+
+    Features read ``f"{title}\\n{body}"``, whose chunks are the title's and then the body's."""
+    import numpy as np
+
+    n = len(titles)
+    lowered = [t.lower() for t in titles]
+    if bodies is not None:
+        body_lowered = [b.lower() for b in bodies]
+        texts = [x for pair in zip(lowered, body_lowered) for x in pair]
+        plain = np.fromiter((t.isascii() and b.isascii() for t, b in zip(lowered, body_lowered)), dtype=bool, count=n)
+    else:
+        texts = lowered
+        plain = np.fromiter(map(str.isascii, lowered), dtype=bool, count=n)
+    found = list(map(_CHUNK.findall, texts))
+    lengths = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+    ids = np.fromiter(map(chunks.__getitem__, chain.from_iterable(found)), dtype=np.int64, count=int(lengths.sum()))
+    del found
+    text_of = np.repeat(np.arange(len(texts), dtype=np.int64) * (1 if bodies is not None else 2), lengths)
+    tokens, counts = expand(*chunks.token_rows.arrays(), ids)
+    token_texts = np.repeat(text_of, counts)
+    words, counts = expand(*chunks.word_rows.arrays(), ids)
+    rows = np.repeat(text_of // 2, counts)
+    if not plain.all():
+        keep = plain[rows]
+        other = np.flatnonzero(~plain)
+        docs = [FEATURE_WORD.findall(f"{titles[r]}\n{bodies[r]}".lower() if bodies is not None else lowered[r])
+                for r in other.tolist()]
+        sizes = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        extra = np.fromiter(map(chunks.words.__getitem__, chain.from_iterable(docs)), dtype=np.int64,
+                            count=int(sizes.sum()))
+        words = np.concatenate([words[keep], extra])
+        rows = np.concatenate([rows[keep], np.repeat(other, sizes)])
+    return Batch(tokens, token_texts, words, rows)
