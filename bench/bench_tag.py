@@ -1,7 +1,7 @@
 """Time `kb tag auto` against `kb rank` on the same store, in the same run.
 
     python bench/make_store.py /tmp/big.sqlite --papers 1000000 --edges 10000000 --abstract-words 150
-    python bench/bench_tag.py /tmp/big.sqlite
+    python bench/bench_tag.py /tmp/big.sqlite --priority 10    # ahead of other work on a shared machine (root)
 
 Both run after every crawl, so automatic tagging should take no longer than ranking. Five
 timings on one store, in this order:
@@ -78,8 +78,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", type=Path)
     parser.add_argument("--new", type=float, default=0.01, help="Share of new papers before the last run.")
+    parser.add_argument("--priority", type=int, default=0, metavar="N",
+                        help="Run at nice -N, the session's autogroup too (root), as bench/run.py --priority.")
     args = parser.parse_args(argv)
     report: dict = {}
+    if args.priority:
+        from run import raise_priority
+
+        report["priority"] = raise_priority(args.priority)
     with Store(args.path) as store:
         rank_wall, rank_cpu, _ = timed(lambda: compute_ranks(store))
         report.update(rank_seconds=round(rank_wall, 1), rank_cpu=round(rank_cpu, 1), rank_peak_rss_mb=peak_mb(),

@@ -747,18 +747,70 @@ def graph_matrix(store, texts: Texts, tagged, scope: list[str] | None = None):
     return share.astype(np.float32), count.astype(np.float32)
 
 
+class TagRows:
+    """Proposed automatic tag rows as arrays: ``row`` (of the proposal's texts), ``col`` (theme),
+    ``source`` (index in AUTO_SOURCES) and ``score``; rule rows first, then model, then graph,
+    each in (row, theme) order. A million papers' tags as Python tuples in dicts were most of a
+    full run's time and gigabytes of memory."""
+
+    def __init__(self):
+        import numpy as np
+
+        self._parts: list = []
+        self.row = self.col = np.zeros(0, dtype=np.int64)
+        self.source = np.zeros(0, dtype=np.int8)
+        self.score = np.zeros(0, dtype=np.float64)
+
+    def add(self, accept, source: str, values, digits: int | None = None) -> None:
+        """The rows of ``source`` where ``accept`` holds, scored ``values`` there (rounded as
+        Python's ``round`` does, to ``digits``)."""
+        import numpy as np
+
+        r, c = np.nonzero(accept)
+        score = values[r, c].astype(np.float64)
+        if digits is not None:
+            score = np.fromiter(map(round, score.tolist(), [digits] * len(score)), dtype=np.float64, count=len(score))
+        self._parts.append((r, c, np.full(len(r), AUTO_SOURCES.index(source), dtype=np.int8), score))
+        self.row, self.col, self.source, self.score = (np.concatenate(x) for x in zip(*self._parts))
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+
+@dataclass
+class Signals:
+    """Per proposed (paper, theme), every signal that spoke for it, as the JSON kept in
+    ``paper_theme.signals``: ``pairs`` (row * themes + column, ascending) and their ``texts``."""
+
+    pairs: object
+    texts: list[str]
+
+    def of(self, keys):
+        """Indices into ``texts`` of (row * themes + column) ``keys`` (each among ``pairs``)."""
+        import numpy as np
+
+        return np.searchsorted(self.pairs, keys)
+
+
 @dataclass
 class Proposal:
     """What an automatic tagging run wants the store to hold."""
 
     slugs: list[str]
     texts: Texts
-    rows: dict[tuple[int, str, str], float]          # (paper, theme, source) -> score
+    tags: TagRows
     trained: dict[str, int] = field(default_factory=dict)  # theme -> positives trained on
-    signals: dict[tuple[int, str], dict] = field(default_factory=dict)  # (paper, theme) -> why
+    signals: Signals | None = None
     calibrated: dict[str, float] = field(default_factory=dict)  # theme -> model threshold
     scope: list[int] | None = None   # the papers scored (None: all); other papers' rows stay
     cache: object = None             # what auto_tag writes to the model cache afterwards
+
+    @property
+    def rows(self) -> dict[tuple[int, str, str], float]:
+        """(paper, theme, source) -> score of every proposed row."""
+        ids, tags = self.texts.ids, self.tags
+        return {(ids[r], self.slugs[c], AUTO_SOURCES[s]): v for r, c, s, v in
+                zip(tags.row.tolist(), tags.col.tolist(), tags.source.tolist(), tags.score.tolist())}
 
 
 FORUM_WEIGHT = 0.5   # added to the combined model score when a post carries a mapped forum tag
@@ -829,13 +881,12 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
     else:
         rules, fired = np.zeros((0, k), dtype=np.float32), {}
     accept_rule = rules >= thresholds.rule
-    rows: dict[tuple[int, str, str], float] = {}
-    proposal = Proposal(slugs=slugs, texts=texts, rows=rows, scope=scope)
+    tags = TagRows()
+    proposal = Proposal(slugs=slugs, texts=texts, tags=tags, scope=scope)
     accepted = np.zeros((n, k), dtype=bool)
     if "rule" in sources:
         accepted |= accept_rule
-        for r, c in zip(*np.nonzero(accept_rule)):
-            rows[(texts.ids[r], slugs[c], "rule")] = float(rules[r, c])
+        tags.add(accept_rule, "rule", rules)
     pos, neg, manual, manual_pos = training_labels(store, texts, taxonomy, rules, thresholds)
     forum = forum_matrix(store, texts, taxonomy)
     margins = vectors = None
@@ -883,8 +934,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
             combined += theme_vectors.shift(vectors)
             accept_model = model_accepts()
         accepted |= accept_model
-        for r, c in zip(*np.nonzero(accept_model)):
-            rows[(texts.ids[r], slugs[c], "model")] = round(float(combined[r, c]), 4)
+        tags.add(accept_model, "model", combined, digits=4)
         if cached is not None:
             proposal.calibrated = {slugs[c]: round(float(model.thresholds[c]), 4)
                                    for c in range(k) if np.isfinite(model.thresholds[c])}
@@ -897,8 +947,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
         tagged = (accepted | manual_pos) & ~neg
         share, count = graph_matrix(store, texts, tagged, slugs if scope is not None else None)
         accept_graph = (share >= thresholds.graph) & (count >= thresholds.graph_min)
-        for r, c in zip(*np.nonzero(accept_graph)):
-            rows[(texts.ids[r], slugs[c], "graph")] = round(float(share[r, c]), 4)
+        tags.add(accept_graph, "graph", share, digits=4)
     proposal.signals = _signals(proposal, rules, fired, margins, share, count, forum, vectors)
     return proposal
 
@@ -915,47 +964,58 @@ def theme_texts(taxonomy: Taxonomy) -> list[tuple[str, list[bool]]]:
     return out
 
 
-def _signals(proposal: Proposal, rules, fired, margins, share, count, forum, vectors=None):
-    """For each proposed (paper, theme): every signal that spoke for it."""
+def _signals(proposal: Proposal, rules, fired, margins, share, count, forum, vectors=None) -> Signals:
+    """For each proposed (paper, theme): every signal that spoke for it, written as
+    ``json.dumps(why, sort_keys=True)`` of ``why`` = {"embedding", "forum", "graph", "model",
+    "rule", "rule_score", "threshold"} (those that spoke) would write it, a signal at a time
+    over all tags (a dict and an encoder call per tag took seconds a million tags)."""
     import math
 
     import numpy as np
 
-    row_of = {pid: r for r, pid in enumerate(proposal.texts.ids)}
-    col_of = {s: c for c, s in enumerate(proposal.slugs)}
-    keys = list(dict.fromkeys((paper, slug) for paper, slug, _source in proposal.rows))
-    # Each signal read for every tag at once (a million tags' numpy scalars one by one took
-    # seconds), as Python floats of the same values.
-    at_r = np.fromiter((row_of[p] for p, _ in keys), dtype=np.int64, count=len(keys))
-    at_c = np.fromiter((col_of[s] for _, s in keys), dtype=np.int64, count=len(keys))
+    k = len(proposal.slugs)
+    tags = proposal.tags
+    pairs = np.unique(tags.row * k + tags.col)
+    at_r, at_c = pairs // k, pairs % k
+    # Each signal read for every tag at once, as Python floats of the same values.
 
     def values(matrix):
         return matrix[at_r, at_c].tolist() if matrix is not None else None
 
-    model, embedding, rule, graph, graph_share = (values(margins), values(vectors), values(rules),
-                                                  values(count), values(share))
-    out: dict[tuple[int, str], dict] = {}
-    for i, (paper, slug) in enumerate(keys):
-        r, c = at_r[i], at_c[i]
-        why: dict = {}
-        if model is not None and not math.isnan(model[i]):
-            why["model"] = round(model[i], 3)
-            if slug in proposal.calibrated:
-                why["threshold"] = proposal.calibrated[slug]
-        if embedding is not None and not math.isnan(embedding[i]):
-            why["embedding"] = round(embedding[i], 3)
-        if rule[i] > 0:
-            why["rule"] = fired.get(int(r), {}).get(slug, [])
-            why["rule_score"] = rule[i]
-        if graph is not None and graph[i] > 0:
-            why["graph"] = [int(graph[i]), round(graph_share[i], 3)]
-        if forum and (int(r), int(c)) in forum:
-            why["forum"] = forum[(int(r), int(c))]
-        out[(paper, slug)] = why
-    return out
+    def rounded(name, column):
+        return [None if math.isnan(v) else f'"{name}": {round(v, 3)!r}' for v in column]
+
+    rows, cols = at_r.tolist(), at_c.tolist()
+    parts: list[list] = []
+    if vectors is not None:
+        parts.append(rounded("embedding", values(vectors)))
+    if forum:
+        parts.append([f'"forum": {json.dumps(forum[rc])}' if rc in forum else None for rc in zip(rows, cols)])
+    if count is not None:
+        parts.append([f'"graph": [{int(g)}, {round(v, 3)!r}]' if g > 0 else None
+                      for g, v in zip(values(count), values(share))])
+    if margins is not None:
+        model = values(margins)
+        parts.append(rounded("model", model))
+    lists: dict[tuple[str, ...], str] = {}
+
+    def keywords(r: int, slug: str) -> str:
+        found = tuple(fired.get(r, {}).get(slug, ()))
+        if found not in lists:
+            lists[found] = json.dumps(list(found))
+        return lists[found]
+
+    slugs = proposal.slugs
+    parts.append([f'"rule": {keywords(r, slugs[c])}, "rule_score": {v!r}' if v > 0 else None
+                  for r, c, v in zip(rows, cols, values(rules))])
+    if margins is not None:
+        threshold = {slug: f'"threshold": {v!r}' for slug, v in proposal.calibrated.items()}
+        parts.append([None if math.isnan(m) else threshold.get(slugs[c]) for m, c in zip(model, cols)])
+    texts = ["{" + ", ".join(filter(None, why)) + "}" for why in zip(*parts)]
+    return Signals(pairs, texts)
 
 
-@dataclass
+@dataclass(slots=True)
 class TagChange:
     paper: int
     theme: str
@@ -1033,52 +1093,17 @@ def auto_tag(store, taxonomy: Taxonomy | None = None, thresholds: Thresholds | N
     if not dry_run:
         sync_taxonomy(store, taxonomy)
     proposal = propose(store, taxonomy, thresholds, sources, settings=settings, full=full, keep_texts=not dry_run)
-    themes = set(taxonomy.themes)
-    old: dict[tuple[int, str, str], float] = {}
-    old_signals: dict[tuple[int, str, str], str | None] = {}
-    manual: set[tuple[int, str]] = set()
-    sql, params = "SELECT paper, theme, source, score, signals FROM paper_theme", ()
-    if proposal.scope is not None:
-        sql += " WHERE paper IN (SELECT value FROM json_each(?))"
-        params = (json.dumps(proposal.scope),)
-    for paper, theme, source, score, signals in store.conn.execute(sql, params):
-        if source == "manual":
-            manual.add((paper, theme))
-        elif theme in themes:
-            old[(paper, theme, source)] = score
-            old_signals[(paper, theme, source)] = signals
-    new = proposal.rows
-    encode = json.JSONEncoder(sort_keys=True).encode      # json.dumps(..., sort_keys=True) builds one per call
-    encoded = {pair: encode(why) for pair, why in proposal.signals.items()}   # once per (paper, theme)
-    new_signals = {key: encoded.get(key[:2], "{}") for key in new}
-    added = [key for key in new if key not in old]
-    removed = [key for key in old if key not in new]
-    rescored = [key for key in new if key in old and (
-        abs(old[key] - new[key]) > 1e-4 or old_signals[key] != new_signals[key])]
-
-    def visible(rows) -> dict[tuple[int, str], tuple[str, float]]:
-        best: dict[tuple[int, str], tuple[str, float]] = {}
-        for (paper, theme, source), score in rows.items():
-            if (paper, theme) in manual:
-                continue
-            if (paper, theme) not in best or score > best[(paper, theme)][1]:
-                best[(paper, theme)] = (source, score)
-        return best
-
-    before, after = visible(old), visible(new)
-    changes = [TagChange(p, t, "add", *after[(p, t)]) for (p, t) in after if (p, t) not in before]
-    changes += [TagChange(p, t, "remove", *before[(p, t)]) for (p, t) in before if (p, t) not in after]
-    changes.sort(key=lambda c: (c.paper, c.theme, c.change))
+    diff = tag_difference(store, proposal)
     if not dry_run:
         now = utc_now()
         with store.transaction() as conn:
             conn.executemany("DELETE FROM paper_theme WHERE paper = ? AND theme = ? AND source = ?",
-                             removed)
+                             diff.removed)
             conn.executemany(
                 "INSERT INTO paper_theme (paper, theme, source, score, negative, updated_at, signals)"
                 " VALUES (?, ?, ?, ?, 0, ?, ?) ON CONFLICT(paper, theme, source) DO UPDATE SET"
                 " score = excluded.score, updated_at = excluded.updated_at, signals = excluded.signals",
-                [(*key, new[key], now, new_signals[key]) for key in added + rescored])
+                diff.written(now))
             conn.execute(
                 "INSERT INTO tag_run (started_at, finished_at, params, added, removed, changed)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -1087,14 +1112,132 @@ def auto_tag(store, taxonomy: Taxonomy | None = None, thresholds: Thresholds | N
                     "sources": list(sources), "trained": proposal.trained,
                     "calibrated": proposal.calibrated,
                     "scored": len(proposal.texts.ids) if proposal.scope is not None else "all"}),
-                 len(added), len(removed), len(rescored)))
+                 len(diff.added), len(diff.removed), len(diff.rescored)))
         if proposal.cache is not None:
             directory, key, signatures, model, trained_papers = proposal.cache
             if model is None:
                 theme_cache.save_papers(directory, signatures)
             else:
                 theme_cache.save(directory, key, model, signatures, trained_papers)
-    return AutoTagResult(changes=changes, rows_added=len(added), rows_removed=len(removed),
-                         rows_rescored=len(rescored), trained=proposal.trained,
+    return AutoTagResult(changes=diff.changes, rows_added=len(diff.added), rows_removed=len(diff.removed),
+                         rows_rescored=len(diff.rescored), trained=proposal.trained,
                          papers=len(proposal.texts.ids), dry_run=dry_run, thresholds=thresholds,
                          cached=proposal.scope is not None)
+
+
+@dataclass
+class TagDifference:
+    """What a run changes: rows to delete ((paper, theme, source) tuples), rows of the proposal
+    to add and to rescore (indices into its :class:`TagRows`), and the tags a reader sees
+    appear or disappear."""
+
+    proposal: Proposal
+    removed: list[tuple[int, str, str]]
+    added: object
+    rescored: object
+    changes: list[TagChange]
+
+    def written(self, now: str):
+        """The rows to insert or update, as the writer's parameters, made as they are read."""
+        import numpy as np
+
+        p, tags, signals = self.proposal, self.proposal.tags, self.proposal.signals
+        at = np.concatenate([self.added, self.rescored]).astype(np.int64)
+        ids, slugs, texts = p.texts.ids, p.slugs, signals.texts
+        why = signals.of(tags.row[at] * len(slugs) + tags.col[at]).tolist()
+        return ((ids[r], slugs[c], AUTO_SOURCES[s], v, now, texts[w]) for r, c, s, v, w in
+                zip(tags.row[at].tolist(), tags.col[at].tolist(), tags.source[at].tolist(), tags.score[at].tolist(), why))
+
+
+def tag_difference(store, proposal: Proposal, page: int = 200_000) -> TagDifference:
+    """Compare the proposal with the automatic rows the store holds (of the scored papers), with
+    array operations: the store's rows are read a page at a time and matched to the proposal's by
+    key; only their scores and signals are compared one by one (a million papers' tags held as
+    Python tuples and dicts were most of a full run's time and gigabytes). The tag a reader sees
+    of a (paper, theme) is its best-scored automatic row (the first read of equal ones) unless the
+    user tagged it by hand."""
+    import numpy as np
+
+    slugs, tags = proposal.slugs, proposal.tags
+    k, n_sources = len(slugs), len(AUTO_SOURCES)
+    col_of = {slug: c for c, slug in enumerate(slugs)}
+    source_of = {source: i for i, source in enumerate(AUTO_SOURCES)}
+    ids = np.asarray(proposal.texts.ids, dtype=np.int64)
+    new_paper = ids[tags.row] if len(ids) else np.zeros(0, dtype=np.int64)
+    new_key = (new_paper * k + tags.col) * n_sources + tags.source
+    order = np.argsort(new_key, kind="stable")
+    sorted_keys = new_key[order]
+    new_why = proposal.signals.of(tags.row * k + tags.col) if len(tags) else np.zeros(0, dtype=np.int64)
+    texts = proposal.signals.texts if proposal.signals is not None else []
+    seen = np.zeros(len(tags), dtype=bool)
+    rescored, removed, manual = [], [], []
+    old_parts = []
+    sql, params = "SELECT paper, theme, source, score, signals FROM paper_theme", ()
+    if proposal.scope is not None:
+        sql += " WHERE paper IN (SELECT value FROM json_each(?))"
+        params = (json.dumps(proposal.scope),)
+    cursor = store.conn.execute(sql, params)
+    while batch := cursor.fetchmany(page):
+        paper, theme, source, score, signals = zip(*batch)
+        del batch
+        paper = np.asarray(paper, dtype=np.int64)
+        col = np.fromiter((col_of.get(t, -1) for t in theme), dtype=np.int64, count=len(theme))
+        src = np.fromiter((source_of.get(s, -1) for s in source), dtype=np.int64, count=len(source))
+        is_manual = np.fromiter((s == "manual" for s in source), dtype=bool, count=len(source))
+        by_hand = is_manual & (col >= 0)
+        manual.append(paper[by_hand] * k + col[by_hand])
+        auto = np.flatnonzero((col >= 0) & (src >= 0))
+        key = (paper[auto] * k + col[auto]) * n_sources + src[auto]
+        pos = np.minimum(np.searchsorted(sorted_keys, key), max(len(sorted_keys) - 1, 0))
+        hit = sorted_keys[pos] == key if len(sorted_keys) else np.zeros(len(key), dtype=bool)
+        j = order[pos[hit]]
+        seen[j] = True
+        old_score = np.asarray(score, dtype=np.float64)[auto]
+        moved = np.abs(old_score[hit] - tags.score[j]) > 1e-4
+        matched = auto[hit].tolist()
+        moved |= np.fromiter((signals[i] != texts[w] for i, w in zip(matched, new_why[j].tolist())),
+                             dtype=bool, count=len(matched))
+        rescored.append(j[moved])
+        for i in auto[~hit].tolist():
+            removed.append((int(paper[i]), theme[i], source[i]))
+        old_parts.append((paper[auto] * k + col[auto], src[auto], old_score))
+    manual_pairs = np.unique(np.concatenate(manual)) if manual else np.zeros(0, dtype=np.int64)
+    added = np.flatnonzero(~seen)
+    rescored = np.sort(np.concatenate(rescored)) if rescored else np.zeros(0, dtype=np.int64)
+    if old_parts:
+        old_pair, old_src, old_score = (np.concatenate(x) for x in zip(*old_parts))
+    else:
+        old_pair, old_src, old_score = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+    before = _visible(old_pair, old_src, old_score, manual_pairs)
+    after = _visible(new_paper * k + tags.col, tags.source.astype(np.int64), tags.score, manual_pairs)
+    rank = np.argsort(np.argsort(np.asarray(slugs, dtype=object)))    # each theme's place by slug
+    changes = []
+    for kind, (pair, src, score), other in (("add", after, before[0]), ("remove", before, after[0])):
+        new_pairs = ~np.isin(pair, other)
+        changes.append((pair[new_pairs], src[new_pairs], score[new_pairs], kind))
+    pair = np.concatenate([c[0] for c in changes])
+    by = np.lexsort((np.concatenate([np.full(len(c[0]), i) for i, c in enumerate(changes)]),
+                     rank[pair % k] if len(pair) else pair, pair // k))
+    src = np.concatenate([c[1] for c in changes])[by]
+    score = np.concatenate([c[2] for c in changes])[by]
+    kinds = np.concatenate([np.full(len(c[0]), i) for i, c in enumerate(changes)])[by]
+    pair = pair[by]
+    names = ("add", "remove")
+    listed = [TagChange(p // k, slugs[p % k], names[w], AUTO_SOURCES[s], v) for p, s, v, w in
+              zip(pair.tolist(), src.tolist(), score.tolist(), kinds.tolist())]
+    return TagDifference(proposal, removed, added, rescored, listed)
+
+
+def _visible(pair, source, score, manual):
+    """(pair, source, score) of each (paper * themes + theme) ``pair``'s best-scored row (the first
+    of equal ones), leaving out pairs the user tagged by hand."""
+    import numpy as np
+
+    keep = ~np.isin(pair, manual)
+    at = np.flatnonzero(keep)
+    by = np.lexsort((at, -score[at], pair[at]))
+    at = at[by]
+    first = np.ones(len(at), dtype=bool)
+    first[1:] = pair[at][1:] != pair[at][:-1]
+    at = at[first]
+    return pair[at], source[at], score[at]
