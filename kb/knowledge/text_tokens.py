@@ -87,6 +87,10 @@ class Chunks(dict):
 
     def __missing__(self, chunk: str) -> int:
         self[chunk] = i = len(self.token_rows.rows)
+        if chunk.isalnum():     # letters and digits only (most chunks): one rule token, at most one word
+            self.token_rows.rows.append((self.tokens[chunk],))
+            self.word_rows.rows.append((self.words[chunk],) if len(chunk) > 1 and chunk[0].isalpha() else ())
+            return i
         self.token_rows.rows.append(tuple(map(self.tokens.__getitem__, RULE_TOKEN.findall(chunk))))
         self.word_rows.rows.append(tuple(map(self.words.__getitem__, FEATURE_WORD.findall(chunk))))
         return i
