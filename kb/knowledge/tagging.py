@@ -608,12 +608,18 @@ class FiredKeywords:
         found = tuple(self.phrases[self.indptr[row]:self.indptr[row + 1]].tolist())
         return self._spelled(found) if found else default
 
+    def as_json(self, row: int) -> dict[str, str]:
+        """Theme slug -> the keywords found in paper ``row`` as a JSON list."""
+        return self._json(tuple(self.phrases[self.indptr[row]:self.indptr[row + 1]].tolist()))
+
     def __post_init__(self):
         from functools import lru_cache
 
         # Papers share combinations of phrases: each is spelled out once, and the answer shared
         # (callers only read it).
         self._spelled = lru_cache(maxsize=65_536)(self.matcher.keywords_of)
+        self._json = lru_cache(maxsize=65_536)(
+            lambda found: {slug: json.dumps(words) for slug, words in self._spelled(found).items()} if found else {})
 
 
 def _closure_columns(taxonomy: Taxonomy):
@@ -1003,13 +1009,12 @@ def _signals(proposal: Proposal, rules, fired, margins, share, count, forum, vec
     if margins is not None:
         model = values(margins)
         parts.append(rounded("model", model))
-    lists: dict[tuple[str, ...], str] = {}
+    last: list = [-1, {}]       # pairs come row by row: a row's keywords are read once
 
     def keywords(r: int, slug: str) -> str:
-        found = tuple(fired.get(r, {}).get(slug, ()))
-        if found not in lists:
-            lists[found] = json.dumps(list(found))
-        return lists[found]
+        if r != last[0]:
+            last[:] = r, fired.as_json(r)
+        return last[1].get(slug, "[]")
 
     slugs = proposal.slugs
     parts.append([f'"rule": {keywords(r, slugs[c])}, "rule_score": {v!r}' if v > 0 else None
