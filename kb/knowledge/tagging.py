@@ -995,16 +995,16 @@ def _signals(proposal: Proposal, rules, fired, margins, share, count, forum, vec
         return matrix[at_r, at_c].tolist() if matrix is not None else None
 
     def rounded(name, column):
-        return [None if math.isnan(v) else f'"{name}": {round(v, 3)!r}' for v in column]
+        return ["" if math.isnan(v) else f', "{name}": {round(v, 3)!r}' for v in column]
 
     rows, cols = at_r.tolist(), at_c.tolist()
     parts: list[list] = []
     if vectors is not None:
         parts.append(rounded("embedding", values(vectors)))
     if forum:
-        parts.append([f'"forum": {json.dumps(forum[rc])}' if rc in forum else None for rc in zip(rows, cols)])
+        parts.append([f', "forum": {json.dumps(forum[rc])}' if rc in forum else "" for rc in zip(rows, cols)])
     if count is not None:
-        parts.append([f'"graph": [{int(g)}, {round(v, 3)!r}]' if g > 0 else None
+        parts.append([f', "graph": [{int(g)}, {round(v, 3)!r}]' if g > 0 else ""
                       for g, v in zip(values(count), values(share))])
     if margins is not None:
         model = values(margins)
@@ -1017,12 +1017,13 @@ def _signals(proposal: Proposal, rules, fired, margins, share, count, forum, vec
         return last[1].get(slug, "[]")
 
     slugs = proposal.slugs
-    parts.append([f'"rule": {keywords(r, slugs[c])}, "rule_score": {v!r}' if v > 0 else None
+    parts.append([f', "rule": {keywords(r, slugs[c])}, "rule_score": {v!r}' if v > 0 else ""
                   for r, c, v in zip(rows, cols, values(rules))])
     if margins is not None:
-        threshold = {slug: f'"threshold": {v!r}' for slug, v in proposal.calibrated.items()}
-        parts.append([None if math.isnan(m) else threshold.get(slugs[c]) for m, c in zip(model, cols)])
-    texts = ["{" + ", ".join(filter(None, why)) + "}" for why in zip(*parts)]
+        threshold = {slug: f', "threshold": {v!r}' for slug, v in proposal.calibrated.items()}
+        parts.append(["" if math.isnan(m) else threshold.get(slugs[c], "") for m, c in zip(model, cols)])
+    # Each signal written with a leading separator, the first one's dropped.
+    texts = ["{" + why[2:] + "}" for why in map("".join, zip(*parts))]
     return Signals(pairs, texts)
 
 
