@@ -113,14 +113,15 @@ def split(chunks: Chunks, titles: list[str], bodies: list[str] | None = None) ->
     import numpy as np
 
     n = len(titles)
-    lowered = [t.lower() for t in titles]
+    lowered = list(map(str.lower, titles))
     if bodies is not None:
-        body_lowered = [b.lower() for b in bodies]
-        texts = [x for pair in zip(lowered, body_lowered) for x in pair]
-        plain = np.fromiter((t.isascii() and b.isascii() for t, b in zip(lowered, body_lowered)), dtype=bool, count=n)
+        texts = [""] * (2 * n)
+        texts[0::2], texts[1::2] = lowered, map(str.lower, bodies)
     else:
         texts = lowered
-        plain = np.fromiter(map(str.isascii, lowered), dtype=bool, count=n)
+    plain = np.fromiter(map(str.isascii, texts), dtype=bool, count=len(texts))
+    if bodies is not None:
+        plain = plain.reshape(n, 2).all(axis=1)
     found = list(map(_CHUNK.findall, texts))
     lengths = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
     ids = np.fromiter(map(chunks.__getitem__, chain.from_iterable(found)), dtype=np.int64, count=int(lengths.sum()))
