@@ -48,8 +48,13 @@ class RuleMatcher:
     "in context" and "In-Context" are the same phrase. A phrase word matches the same word or
     its plural (s/es); a final ``*`` matches any ending. Matching goes word by word through a
     per-word cache of candidate phrases, which keeps 100k abstracts in the seconds range
-    where one big regex alternation would take many minutes.
+    where one big regex alternation would take many minutes; :meth:`match` does the same for a
+    batch of many papers with array operations (what a full `kb tag auto` uses).
     """
+
+    #: How :meth:`match` counts mentions, as :meth:`theme_scores` does: in the title and in the
+    #: abstract apart (False), or over the paper's texts together (True).
+    MENTIONS_ACROSS_TEXTS = False
 
     def __init__(self, taxonomy: Taxonomy):
         self.slugs = list(taxonomy.themes)
@@ -211,12 +216,15 @@ class RuleMatcher:
         indptr = np.concatenate([[0], np.cumsum(np.bincount(found // count, minlength=papers))]).astype(np.int64)
         if not len(phrase):
             return scores, indptr, np.zeros(0, dtype=np.int32)
-        # Each span once per theme of its phrase; per (text, theme), spans in order of start.
+        # Each span once per theme of its phrase; per (unit, theme), spans in order of start. The
+        # unit whose mentions are counted is each text, or with MENTIONS_ACROSS_TEXTS the paper
+        # (its title's and abstract's tokens are apart in the batch, so their spans never overlap).
+        unit = span_text // 2 if self.MENTIONS_ACROSS_TEXTS else span_text
         theme, per_span = expand(self._theme_ptr, self._theme_flat, phrase)
-        group = np.repeat(span_text, per_span) * k + theme
-        start, stop, phrase = (np.repeat(a, per_span) for a in (start, stop, phrase))
+        group = np.repeat(unit, per_span) * k + theme
+        start, stop, phrase, titled = (np.repeat(a, per_span) for a in (start, stop, phrase, span_text % 2 == 0))
         order = np.lexsort((stop, start, group))
-        group, start, stop, phrase = group[order], start[order], stop[order], phrase[order]
+        group, start, stop, phrase, titled = group[order], start[order], stop[order], phrase[order], titled[order]
         # A run of overlapping spans (start before the end of every span before it in the run);
         # groups are offset so that no run crosses from one into the next.
         offset = group * (size + 1)
@@ -224,15 +232,22 @@ class RuleMatcher:
         new_run = np.ones(len(group), dtype=bool)
         new_run[1:] = offset[1:] + start[1:] >= reach[:-1]
         run = np.cumsum(new_run) - 1
+        # A mention: phrases joined by the runs they share (connected components).
         nodes, node = np.unique(group * count + phrase, return_inverse=True)
+        node = node.ravel()
         total = len(nodes) + int(run[-1]) + 1
-        graph = sparse.coo_matrix((np.ones(len(run), dtype=np.int8), (node.ravel(), len(nodes) + run)),
+        graph = sparse.coo_matrix((np.ones(len(run), dtype=np.int8), (node, len(nodes) + run)),
                                   shape=(total, total))
         components, label = connected_components(graph, directed=False)
+        label = label[:len(nodes)]
         group_of = np.zeros(components, dtype=np.int64)
-        group_of[label[:len(nodes)]] = nodes // count
-        mentions = np.bincount(group_of, minlength=2 * papers * k).reshape(papers, 2, k).astype(np.float64)
-        scores[:] = TITLE_WEIGHT * mentions[:, 0] + BODY_WEIGHT * mentions[:, 1]
+        group_of[label] = nodes // count
+        in_title = np.zeros(components, dtype=bool)       # one of its phrases is in the title
+        in_title[label[node[titled]]] = True
+        weight = np.where(in_title, TITLE_WEIGHT, BODY_WEIGHT)
+        units = papers if self.MENTIONS_ACROSS_TEXTS else 2 * papers
+        mentions = np.bincount(group_of, weights=weight, minlength=units * k).reshape(papers, -1, k)
+        scores[:] = mentions[:, 0] + mentions[:, 1] if mentions.shape[1] == 2 else mentions[:, 0]
         return scores, indptr, (found % count).astype(np.int32)
 
     def phrases_in(self, text: str | None) -> set[int]:
