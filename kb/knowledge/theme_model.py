@@ -221,14 +221,20 @@ class _Vocabulary(Vocabulary):
         self.stops.append(word in self.stop_words)
 
     def column_array(self):
+        """Each id's column, extended with the words added since last asked (a big store's
+        vocabulary is converted once, not once a batch)."""
         import numpy as np
 
-        return np.asarray(self.columns, dtype=np.int64)
+        done = len(getattr(self, "_columns", ()))
+        if done < len(self.columns) or done == 0:
+            tail = np.asarray(self.columns[done:], dtype=np.int64)
+            self._columns = np.concatenate([self._columns, tail]) if done else tail
+        return self._columns
 
     def stop_array(self):
         import numpy as np
 
-        return np.frombuffer(bytes(self.stops), dtype=np.uint8).astype(bool)
+        return np.frombuffer(self.stops, dtype=np.uint8).astype(bool)
 
 
 def weigh(tf, idf=None):
