@@ -406,7 +406,7 @@ def test_features_are_scikit_learns_tfidf_computed_in_chunks():
     docs = [f"{FILLER} sparse autoencoder {i} " * (i % 3 + 1) for i in range(50)] + ["", "the of and"]
     # Hyphens, underscores, digits and non-ASCII letters next to words (which move the word
     # boundaries of texts that are not plain ASCII).
-    docs += ["Naïve in-context GPT-4 x_y 3d -foo- a- İstanbul Ωmega café-bar \u212aelvin end-", "--in--context__ of-the-art"]
+    docs += ["Naïve in-context GPT-4 x_y 3d -foo- a- İstanbul Ωmega café-bar \u212aelvin end-", "--in--context__ of-the-art", "unit\x1fseparated\x1cwords\tand-tabs", "no\xa0break\u2028line"]
     hashing = HashingVectorizer(analyzer=words_and_bigrams, n_features=FEATURES, alternate_sign=False, norm=None)
     reference = TfidfTransformer(sublinear_tf=True)
     expected = reference.fit_transform(hashing.transform(docs))

@@ -521,19 +521,19 @@ def rules_and_counts(texts: Texts, taxonomy: Taxonomy, *, counts: bool = True, c
     the texts into words (:mod:`kb.knowledge.text_tokens`), a chunk of papers at a time."""
     import numpy as np
 
-    from kb.knowledge.text_tokens import Chunks, Vocabulary, split
+    from kb.knowledge.text_tokens import Pieces, Vocabulary, split
     from kb.knowledge.theme_model import _Vocabulary, counts_of, stack_counts
 
     m = RuleMatcher(taxonomy)
     tokens = RuleTokens(m)
     words = _Vocabulary() if counts else Vocabulary()
-    chunks = Chunks(tokens.vocabulary, words)
+    pieces = Pieces(tokens.vocabulary, words)
     n = len(texts.ids)
     out = np.zeros((n, len(m.slugs)), dtype=np.float32)
     sizes, phrases, parts = [np.zeros(1, dtype=np.int64)], [], []
     for at in range(0, n, chunk):
         titles, bodies = texts.titles[at:at + chunk], texts.bodies[at:at + chunk]
-        batch = split(chunks, titles, bodies)
+        batch = split(pieces, titles, bodies)
         out[at:at + len(titles)], indptr, found = m.match(batch, tokens, len(titles))
         sizes.append(np.diff(indptr))
         phrases.append(found)

@@ -2,15 +2,16 @@
 
 Keyword rules read runs of letters and digits of the lower-cased text (``[a-z0-9]+``,
 :class:`kb.knowledge.tagging.RuleMatcher`); features read scikit-learn's words
-(``\\b[a-z][a-z0-9-]+\\b``, :func:`kb.knowledge.theme_model.term_counts`). Both lie inside the
-runs of ``[a-z0-9_-]`` ("chunks"), and in a text of ASCII characters only a chunk's words depend
-on the chunk alone: what borders it is neither a word character nor a hyphen. So a batch of
-texts is split into chunks (one regular expression call a text), each distinct chunk is split
-into rule tokens and feature words once, and the rest is array operations: splitting a million
-abstracts into Python strings twice, and looking at every word of them in Python, was most of
+(``\\b[a-z][a-z0-9-]+\\b``, :func:`kb.knowledge.theme_model.term_counts`). Neither crosses white
+space, and in a text of ASCII characters only, what a piece between white space gives depends on
+the piece alone (white space is neither a word character nor a hyphen). So a batch of texts is
+split at white space (``str.split``, in C), each distinct piece is split into rule tokens and
+feature words once, and the rest is array operations: splitting a million abstracts with regular
+expressions into Python strings twice, and looking at every word of them in Python, was most of
 a first `kb tag auto` on a big store. A text with other characters takes its features from
 scikit-learn's expression itself (a non-ASCII letter next to a word moves its word boundaries);
-its rule tokens come from the chunks as in any text (non-ASCII characters only separate them).
+its rule tokens come from the pieces as in any text (rule tokens are ASCII: anything else only
+separates them).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from itertools import chain
 
 RULE_TOKEN = re.compile(r"[a-z0-9]+")
 FEATURE_WORD = re.compile(r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b")
-_CHUNK = re.compile(r"[a-z0-9_\-]+")
 
 
 class Vocabulary(dict):
@@ -77,28 +77,29 @@ def expand(ptr, flat, ids):
     return flat[at], counts
 
 
-class Chunks(dict):
-    """Chunk -> id, with each chunk's rule tokens and feature words as ids of two vocabularies."""
+class Pieces(dict):
+    """Piece of text between white space -> id, with its rule tokens and feature words as ids of
+    two vocabularies (its feature words are those of an ASCII text: see :func:`split`)."""
 
     def __init__(self, tokens: Vocabulary, words: Vocabulary):
         super().__init__()
         self.tokens, self.words = tokens, words
         self.token_rows, self.word_rows = Growing(), Growing()
 
-    def __missing__(self, chunk: str) -> int:
-        self[chunk] = i = len(self.token_rows.rows)
-        if chunk.isalnum():     # letters and digits only (most chunks): one rule token, at most one word
-            self.token_rows.rows.append((self.tokens[chunk],))
-            self.word_rows.rows.append((self.words[chunk],) if len(chunk) > 1 and chunk[0].isalpha() else ())
+    def __missing__(self, piece: str) -> int:
+        self[piece] = i = len(self.token_rows.rows)
+        if piece.isascii() and piece.isalnum():     # most: one rule token, at most one word
+            self.token_rows.rows.append((self.tokens[piece],))
+            self.word_rows.rows.append((self.words[piece],) if len(piece) > 1 and piece[0].isalpha() else ())
             return i
-        self.token_rows.rows.append(tuple(map(self.tokens.__getitem__, RULE_TOKEN.findall(chunk))))
-        self.word_rows.rows.append(tuple(map(self.words.__getitem__, FEATURE_WORD.findall(chunk))))
+        self.token_rows.rows.append(tuple(map(self.tokens.__getitem__, RULE_TOKEN.findall(piece))))
+        self.word_rows.rows.append(tuple(map(self.words.__getitem__, FEATURE_WORD.findall(piece))))
         return i
 
 
 @dataclass
 class Batch:
-    """A batch of papers' rule tokens and feature words as ids of :class:`Chunks`' vocabularies."""
+    """A batch of papers' rule tokens and feature words as ids of :class:`Pieces`' vocabularies."""
 
     tokens: object        # rule token ids of every text, in order
     texts: object         # the text of each: 2 r for paper r's title, 2 r + 1 for its abstract + TLDR
@@ -106,10 +107,10 @@ class Batch:
     rows: object          # the paper of each
 
 
-def split(chunks: Chunks, titles: list[str], bodies: list[str] | None = None) -> Batch:
+def split(pieces: Pieces, titles: list[str], bodies: list[str] | None = None) -> Batch:
     """Papers' texts (``bodies`` None: ``titles`` are whole documents, each text 2 r) as ids.
 
-    Features read ``f"{title}\\n{body}"``, whose chunks are the title's and then the body's."""
+    Features read ``f"{title}\\n{body}"``, whose pieces are the title's and then the body's."""
     import numpy as np
 
     n = len(titles)
@@ -122,14 +123,14 @@ def split(chunks: Chunks, titles: list[str], bodies: list[str] | None = None) ->
     plain = np.fromiter(map(str.isascii, texts), dtype=bool, count=len(texts))
     if bodies is not None:
         plain = plain.reshape(n, 2).all(axis=1)
-    found = list(map(_CHUNK.findall, texts))
+    found = list(map(str.split, texts))
     lengths = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
-    ids = np.fromiter(map(chunks.__getitem__, chain.from_iterable(found)), dtype=np.int64, count=int(lengths.sum()))
+    ids = np.fromiter(map(pieces.__getitem__, chain.from_iterable(found)), dtype=np.int64, count=int(lengths.sum()))
     del found
     text_of = np.repeat(np.arange(len(texts), dtype=np.int64) * (1 if bodies is not None else 2), lengths)
-    tokens, counts = expand(*chunks.token_rows.arrays(), ids)
+    tokens, counts = expand(*pieces.token_rows.arrays(), ids)
     token_texts = np.repeat(text_of, counts)
-    words, counts = expand(*chunks.word_rows.arrays(), ids)
+    words, counts = expand(*pieces.word_rows.arrays(), ids)
     rows = np.repeat(text_of // 2, counts)
     if not plain.all():
         keep = plain[rows]
@@ -137,7 +138,7 @@ def split(chunks: Chunks, titles: list[str], bodies: list[str] | None = None) ->
         docs = [FEATURE_WORD.findall(f"{titles[r]}\n{bodies[r]}".lower() if bodies is not None else lowered[r])
                 for r in other.tolist()]
         sizes = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
-        extra = np.fromiter(map(chunks.words.__getitem__, chain.from_iterable(docs)), dtype=np.int64,
+        extra = np.fromiter(map(pieces.words.__getitem__, chain.from_iterable(docs)), dtype=np.int64,
                             count=int(sizes.sum()))
         words = np.concatenate([words[keep], extra])
         rows = np.concatenate([rows[keep], np.repeat(other, sizes)])

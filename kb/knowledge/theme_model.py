@@ -150,14 +150,14 @@ def term_counts(docs, chunk: int = 20_000):
     texts into word ids)."""
     from itertools import islice
 
-    from kb.knowledge.text_tokens import Chunks, Vocabulary, split
+    from kb.knowledge.text_tokens import Pieces, Vocabulary, split
 
     vocabulary = _Vocabulary()
-    chunks = Chunks(Vocabulary(), vocabulary)
+    pieces = Pieces(Vocabulary(), vocabulary)
     parts = []
     docs = iter(docs)
     while batch := list(islice(docs, chunk)):
-        words = split(chunks, batch)
+        words = split(pieces, batch)
         parts.append(counts_of(words.words, words.rows, len(batch), vocabulary))
     return stack_counts(parts)
 
