@@ -1256,9 +1256,10 @@ def tag_difference(store, proposal: Proposal, page: int = 200_000) -> TagDiffere
     score = np.concatenate([c[2] for c in changes])[by]
     kinds = np.concatenate([np.full(len(c[0]), i) for i, c in enumerate(changes)])[by]
     pair = pair[by]
-    names = ("add", "remove")
-    listed = [TagChange(p // k, slugs[p % k], names[w], AUTO_SOURCES[s], v) for p, s, v, w in
-              zip(pair.tolist(), src.tolist(), score.tolist(), kinds.tolist())]
+    # Each field made for all changes at once (a first run on a big store lists millions).
+    listed = list(map(TagChange, (pair // k).tolist(), np.asarray(slugs, dtype=object)[pair % k].tolist(),
+                      np.asarray(["add", "remove"], dtype=object)[kinds].tolist(),
+                      np.asarray(AUTO_SOURCES, dtype=object)[src].tolist(), score.tolist()))
     return TagDifference(proposal, removed, added, rescored, listed)
 
 
