@@ -539,6 +539,7 @@ def rules_and_counts(texts: Texts, taxonomy: Taxonomy, *, counts: bool = True, c
         phrases.append(found)
         if counts:
             parts.append(counts_of(batch.words, batch.rows, len(titles), words))
+    del pieces, tokens, words
     indptr = np.cumsum(np.concatenate(sizes)).astype(np.int64)
     found = np.concatenate(phrases) if phrases else np.zeros(0, dtype=np.int32)
     return out, FiredKeywords(m, indptr, found), stack_counts(parts) if counts else None

@@ -162,14 +162,29 @@ def term_counts(docs, chunk: int = 20_000):
     return stack_counts(parts)
 
 
-def stack_counts(parts):
-    """One CSR of term frequencies from the batches' (:func:`counts_of`)."""
+def stack_counts(parts: list):
+    """One CSR of term frequencies from the batches' (:func:`counts_of`), taking them out of
+    ``parts`` one at a time as they are copied: stacking a million papers' counts held them twice
+    (1.6 GB more at the peak of a first full run)."""
     import numpy as np
     from scipy import sparse
 
     if not parts:
         return sparse.csr_matrix((0, FEATURES), dtype=np.float32)
-    return sparse.vstack(parts, format="csr", dtype=np.float32) if len(parts) > 1 else parts[0]
+    if len(parts) == 1:
+        return parts.pop()
+    rows, nnz = sum(p.shape[0] for p in parts), sum(p.nnz for p in parts)
+    data, indices = np.empty(nnz, dtype=np.float32), np.empty(nnz, dtype=np.int32)
+    indptr = np.zeros(rows + 1, dtype=np.int64)
+    at = row = 0
+    parts.reverse()
+    while parts:
+        part = parts.pop()
+        data[at:at + part.nnz], indices[at:at + part.nnz] = part.data, part.indices
+        indptr[row + 1:row + 1 + part.shape[0]] = part.indptr[1:] + at
+        at, row = at + part.nnz, row + part.shape[0]
+        del part
+    return sparse.csr_matrix((data, indices, indptr), shape=(rows, FEATURES))
 
 
 def counts_of(ids, rows, n: int, vocabulary: "_Vocabulary"):
