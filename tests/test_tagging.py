@@ -90,7 +90,8 @@ def test_rule_scores_weigh_title_and_body(taxonomy):
 
 def test_one_mention_never_passes_the_rule_threshold_alone():
     """Overlapping phrases of one theme ("visual cortex" and "cortex", "power law*" and
-    "power-law") are one mention, and a title mention alone stays under the threshold."""
+    "power-law") are one mention, in title and abstract together, and a title mention alone
+    stays under the threshold."""
     text = parse_taxonomy('[theme.t]\nkeywords = ["visual cortex", "cortex", "power law*", "power-law",'
                           ' "natural abstraction*", "abstraction*"]\n')
     m = RuleMatcher(text)
@@ -98,6 +99,10 @@ def test_one_mention_never_passes_the_rule_threshold_alone():
     assert m.scores("A paper", "neurons of the visual cortex") == {"t": 1.0}
     assert m.scores("A paper", "natural abstractions; natural abstraction") == {"t": 1.0}
     assert m.scores("A paper", "visual cortex and power laws") == {"t": 2.0}  # two mentions
+    # One idea named in the title and again in the abstract is one mention, at the title's weight.
+    assert m.scores("Power laws of cortex", "the visual cortex follows a power-law") == {"t": 3.0}
+    assert m.scores("Natural abstractions", "we test the natural abstraction hypothesis") == {"t": 1.5}
+    assert m.scores("Abstractions", "natural abstractions in toy worlds") == {"t": 1.5}
     shipped = load_taxonomy(DEFAULT_THEMES_FILE)
     for slug, theme in shipped.themes.items():
         for keyword in theme.keywords:
@@ -491,12 +496,12 @@ def test_every_automatic_tag_records_its_signals_and_kb_show_prints_them(tmp_pat
     rows = {(r["theme"], r["source"]): r for r in paper_tags(store, 1)}
     signals = rows[("sae", "rule")]["signals"]
     assert sorted(signals["rule"]) == ["dictionary learning", "sparse autoencoder"]
-    assert signals["rule_score"] == 3.5
+    assert signals["rule_score"] == 2.5           # "sparse autoencoder" in title and abstract: once
     assert "model" in signals                       # the model's margin, trained on the rule tags
     store.close()
     result = invoke("show", "#1", db=tmp_path / "kb.sqlite", terminal_width=200)
     assert result.exit_code == 0, result.output
-    assert "keywords sparse autoencoder, dictionary learning (score 3.5)" in result.output
+    assert "keywords sparse autoencoder, dictionary learning (score 2.5)" in result.output
     assert "text model" in result.output
 
 
@@ -609,14 +614,29 @@ def test_fresh3_part_is_well_formed_and_disjoint():
     assert sum(1 for w in works if not w["themes"]) >= 15
 
 
-# Keyword hygiene: a phrase must not hit many works of the development set that are not about
-# its theme, and a phrase that finds few of its theme's works must find no other work at all
-# (a phrase that exists to hit one known title is exactly that kind).
-HYGIENE_FEW = 2       # "few": fewer than this many of the theme's works
-HYGIENE_MAX_OTHER = 3  # never more than this many other works (nor more than it finds of its own),
-HYGIENE_OWN_PER_OTHER = 3  # ... unless it finds this many of its own works for each other one
-# (the 441-work set: "circuit*" finds 15 circuits works and 5 others, all but one about
-# neighbouring themes, such as grokking explained by circuit efficiency)
+# Keyword hygiene, the issue's check: no phrase that exists to hit one known title, and none
+# that finds more than a few near misses. Four rules, each counted on the development set:
+# * a phrase that finds fewer than HYGIENE_FEW of its theme's works finds no other work at all;
+# * a phrase whose one development work it finds is that work's title (and not its summary) is
+#   a title fragment unless it is the field's established name for a method or phenomenon
+#   (ESTABLISHED_TERMS, each used well beyond that one title); title fragments are removed;
+# * a phrase finds at most HYGIENE_MAX_NEGATIVES negatives (near misses: works about no theme);
+# * a phrase finds no more other works (other themes' and near misses) than of its own, and at
+#   most HYGIENE_MAX_OTHER of them unless it finds HYGIENE_OWN_PER_OTHER of its own works for
+#   each: a precision floor of 3/4 for common phrases, set in the fourth pass so that
+#   "reinforcement learning" passes (its other works are RL papers of reward hacking, agent
+#   foundations and deception, and no near miss: the rule above caps near misses whatever the
+#   own count).
+HYGIENE_FEW = 2
+HYGIENE_MAX_NEGATIVES = 2
+HYGIENE_MAX_OTHER = 3
+HYGIENE_OWN_PER_OTHER = 3
+ESTABLISHED_TERMS = frozenset({
+    "explainability", "feature attribution", "knowledge editing", "crosscoder*", "activation engineering",
+    "sgd dynamics", "mode connectivity", "generalization gap", "ai deception", "sleeper agent*",
+    "lie detection", "reward tampering", "specification gaming", "reward misspecification", "overoptimization",
+    "representational alignment", "predictive processing", "cot monitor*", "verbaliz*", "post-hoc rationali*",
+})
 
 
 def test_keyword_hygiene_on_the_development_set():
@@ -631,9 +651,16 @@ def test_keyword_hygiene_on_the_development_set():
             one = RuleMatcher(parse_taxonomy(f"[theme.x]\nkeywords = [{json.dumps(keyword)}]\n"))
             hits = [i for i, w in enumerate(dev) if one.phrases_in(w["title"] + " " + work_body(w))]
             own = sum(1 for i in hits if slug in gold[i])
-            other = len(hits) - own
-            if other > max(HYGIENE_MAX_OTHER, own // HYGIENE_OWN_PER_OTHER) or other > max(own, 1) or (own < HYGIENE_FEW and other):
-                flagged.append(f"{slug}: {keyword!r} finds {own} of its works and {other} others")
+            negatives = sum(1 for i in hits if not gold[i])
+            other = len(hits) - own - negatives
+            only_a_title = (len(hits) == 1 and one.phrases_in(dev[hits[0]]["title"])
+                            and not one.phrases_in(work_body(dev[hits[0]])))
+            if ((own < HYGIENE_FEW and other + negatives) or (only_a_title and keyword not in ESTABLISHED_TERMS)
+                    or negatives > HYGIENE_MAX_NEGATIVES
+                    or other + negatives > max(HYGIENE_MAX_OTHER, own // HYGIENE_OWN_PER_OTHER)
+                    or other + negatives > max(own, 1)):
+                flagged.append(f"{slug}: {keyword!r} finds {own} of its works, {other} of other themes'"
+                               f" and {negatives} near misses" + (" (one title only)" if only_a_title else ""))
     assert not flagged, "\n".join(flagged)
 
 

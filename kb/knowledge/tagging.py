@@ -147,9 +147,10 @@ class RuleMatcher:
         return {pi for pi, _, _ in self.spans_in(text)}
 
     def _mentions(self, spans: list[tuple[int, int, int]]) -> dict[int, list[frozenset[int]]]:
-        """Per theme, its distinct mentions among a text's phrase ``spans``: phrases of the theme
-        whose occurrences overlap anywhere in the text ("visual cortex" and "cortex", "power law*"
-        and "power-law") are one mention, so that one sentence cannot count twice."""
+        """Per theme, its distinct mentions among a paper's phrase ``spans``: a phrase is one
+        mention wherever it occurs, and phrases of the theme whose occurrences overlap anywhere
+        ("visual cortex" and "cortex", "power law*" and "power-law") are one mention, so that
+        one sentence, or one idea named in the title and again in the abstract, cannot count twice."""
         by_theme: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
         for span in spans:
             for ti in self.phrase_themes[span[0]]:
@@ -178,10 +179,12 @@ class RuleMatcher:
         return out
 
     def scores(self, title: str | None, body: str | None = None) -> dict[str, float]:
-        """Theme slug -> score: each distinct mention counts TITLE_WEIGHT when in the title
-        plus BODY_WEIGHT when in abstract/TLDR; themes with no phrase are absent. A mention
-        in the title alone stays under the default rule threshold (2.0): one phrase never
-        tags a paper by itself."""
+        """Theme slug -> score: each distinct mention (:meth:`_mentions`, over title and
+        abstract/TLDR together) counts TITLE_WEIGHT when one of its phrases is in the title, else
+        BODY_WEIGHT; themes with no phrase are absent. One mention stays under the default rule
+        threshold (2.0), in the title, the abstract or both: one phrase never tags a paper by
+        itself (counting the title's and the abstract's mentions apart, a phrase in both scored
+        2.5 and did)."""
         return self.explain(title, body)[0]
 
     def matched_keywords(self, title: str | None, body: str | None = None) -> dict[str, list[str]]:
@@ -200,11 +203,13 @@ class RuleMatcher:
         title_spans, body_spans = self.spans_in(title), self.spans_in(body)
         if not title_spans and not body_spans:
             return {}, []
-        out: dict[int, float] = defaultdict(float)
-        for weight, spans in ((TITLE_WEIGHT, title_spans), (BODY_WEIGHT, body_spans)):
-            for ti, mentions in self._mentions(spans).items():
-                out[ti] += weight * len(mentions)
-        return dict(out), sorted({pi for pi, _, _ in title_spans} | {pi for pi, _, _ in body_spans})
+        in_title = {pi for pi, _, _ in title_spans}
+        # The abstract's spans placed after the title's, so that only spans of one text overlap.
+        after = 1 + max((stop for _, _, stop in title_spans), default=0)
+        spans = title_spans + [(pi, start + after, stop + after) for pi, start, stop in body_spans]
+        scores = {ti: sum(TITLE_WEIGHT if mention & in_title else BODY_WEIGHT for mention in mentions)
+                  for ti, mentions in self._mentions(spans).items()}
+        return scores, sorted({pi for pi, _, _ in spans})
 
     def keywords_of(self, phrases: Iterable[int]) -> dict[str, list[str]]:
         """Theme slug -> the keywords among ``phrases`` (phrase indices, ascending)."""

@@ -149,7 +149,7 @@ def save_papers(directory: Path | None, papers: Signatures) -> None:
 
 # -- what each paper's texts gave -------------------------------------------------------------
 
-TEXTS_VERSION = 1        # bump when featurising or keyword matching changes what they give
+TEXTS_VERSION = 2        # bump when featurising or keyword matching changes what they give
 MAX_SEGMENTS = 8         # a full run rewrites the segments as one past this many
 
 

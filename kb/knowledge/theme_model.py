@@ -48,7 +48,7 @@ class ModelSettings:
     unlabelled_weight: float = 0.2
     manual_weight: float = 3.0
     seed: int = 0
-    gate_recall: float = 0.8          # the on-topic gate lets through this share of on-topic works
+    gate_recall: float = 0.85         # the on-topic gate lets through this share of on-topic works
     gate_gap: float = 0.5             # weight in the gate of the paper's best theme score over its threshold
     cache_min_papers: int = 20_000    # stores this big keep their trained model (kb.knowledge.theme_cache)
     retrain_growth: float = 0.1       # ... and retrain once they have grown by this share since
