@@ -368,17 +368,27 @@ def test_the_gate_weighs_the_best_theme_score_and_a_kept_model_gates_alike(tmp_p
 
 
 def test_features_are_scikit_learns_tfidf_computed_in_chunks():
-    """The chunked float32 featurising gives scikit-learn's sublinear tf-idf, for new texts
-    weighted with a saved idf too."""
+    """The chunked float32 featurising gives scikit-learn's tf-idf of sublinear word and
+    bigram frequencies plus CHAR_WEIGHT times those of the words' character 5-grams
+    (``char_wb``), for new texts weighted with a saved idf too."""
     import numpy as np
     from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
-    from kb.knowledge.theme_model import FEATURES, term_counts, text_features, weigh, words_and_bigrams
+    from kb.knowledge.theme_model import (CHAR_WEIGHT, FEATURES, _WORD, char_grams, term_counts, text_features,
+                                          weigh, words_and_bigrams)
 
+    assert char_grams("steering") == [" stee", "steer", "teeri", "eerin", "ering", "ring "] and char_grams("ai") == [" ai "]
     docs = [f"{FILLER} sparse autoencoder {i} " * (i % 3 + 1) for i in range(50)] + ["", "the of and"]
-    hashing = HashingVectorizer(analyzer=words_and_bigrams, n_features=FEATURES, alternate_sign=False, norm=None)
-    reference = TfidfTransformer(sublinear_tf=True)
-    expected = reference.fit_transform(hashing.transform(docs))
+
+    def sublinear(analyzer):
+        tf = HashingVectorizer(analyzer=analyzer, n_features=FEATURES, alternate_sign=False, norm=None).transform(docs)
+        tf.data = 1.0 + np.log(tf.data)
+        return tf
+
+    tf = sublinear(words_and_bigrams) + CHAR_WEIGHT * sublinear(
+        lambda doc: [g for w in _WORD.findall(doc.lower()) for g in char_grams(w)])
+    reference = TfidfTransformer()
+    expected = reference.fit_transform(tf)
     X, idf = weigh(term_counts(docs, chunk=7))
     assert X.dtype == np.float32 and abs(X - expected).max() < 1e-6
     assert np.allclose(idf, reference.idf_, atol=1e-5)

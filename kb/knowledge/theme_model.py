@@ -48,7 +48,7 @@ class ModelSettings:
     unlabelled_weight: float = 0.2
     manual_weight: float = 3.0
     seed: int = 0
-    gate_recall: float = 0.85         # the on-topic gate lets through this share of on-topic works
+    gate_recall: float = 0.88         # the on-topic gate lets through this share of on-topic works
     gate_gap: float = 0.5             # weight in the gate of the paper's best theme score over its threshold
     cache_min_papers: int = 20_000    # stores this big keep their trained model (kb.knowledge.theme_cache)
     retrain_growth: float = 0.1       # ... and retrain once they have grown by this share since
@@ -132,12 +132,13 @@ def load_labelled(taxonomy, path: Path | str | None = None) -> Labelled:
 
 
 def text_features(docs: list[str], idf=None):
-    """(features, idf): sublinear tf-idf of word unigrams and bigrams, hashed into a fixed 2^20
+    """(features, idf): sublinear tf-idf of word unigrams and bigrams and of the words'
+    character 5-grams (:func:`char_grams`), hashed into a fixed 2^20
     columns so that memory stays flat however large the store grows (no vocabulary dictionary to
     build). With ``idf`` given (a saved model's), new texts are weighted exactly as the texts the
-    model was trained with. The same figures as scikit-learn's ``TfidfTransformer(sublinear_tf=
-    True)``, computed a chunk of texts at a time in float32: hashing a million abstracts at once
-    held several gigabytes of 64-bit intermediates."""
+    model was trained with. The same figures as scikit-learn's ``TfidfTransformer`` over
+    :func:`term_counts`, computed a chunk of texts at a time in float32: hashing a million
+    abstracts at once held several gigabytes of 64-bit intermediates."""
     return weigh(term_counts(docs), idf)
 
 
@@ -145,9 +146,10 @@ def term_counts(docs, chunk: int = 20_000):
     """Sublinear term frequencies (1 + log count) of ``docs`` (any iterable of texts, read a
     chunk at a time: a million joined abstracts held at once are a gigabyte), hashed, as float32
     CSR: scikit-learn's ``HashingVectorizer(analyzer=words_and_bigrams, alternate_sign=False)``
-    column for column, without its per-token Python. Each distinct word is hashed once (a
-    vocabulary of ids), a chunk's words become arrays of ids, stop words and bigrams are found
-    with array operations, and only a chunk's distinct bigrams are hashed."""
+    column for column, without its per-token Python, plus ``CHAR_WEIGHT`` times the same of the
+    words' character n-grams (:func:`char_grams`). Each distinct word and its n-grams are hashed
+    once (a vocabulary of ids), a chunk's words become arrays of ids, stop words, bigrams and
+    n-grams are found with array operations, and only a chunk's distinct bigrams are hashed."""
     from itertools import chain, islice
 
     import numpy as np
@@ -161,6 +163,7 @@ def term_counts(docs, chunk: int = 20_000):
         flat = list(chain.from_iterable(words))
         ids = np.fromiter(map(vocabulary.__getitem__, flat), dtype=np.int64, count=len(flat))
         rows = np.repeat(np.arange(len(batch)), np.fromiter(map(len, words), dtype=np.int64, count=len(words)))
+        grams = vocabulary.gram_counts(ids, rows, len(batch))
         kept = ~vocabulary.stop_array()[ids]
         ids, rows = ids[kept], rows[kept]
         pair = rows[1:] == rows[:-1]
@@ -173,6 +176,7 @@ def term_counts(docs, chunk: int = 20_000):
                                    shape=(len(batch), FEATURES))
         counts.sum_duplicates()
         counts.data = (1.0 + np.log(counts.data)).astype(np.float32)
+        counts = (counts + grams).tocsr()
         counts.indices = counts.indices.astype(np.int32, copy=False)
         parts.append(counts)
     if not parts:
@@ -188,25 +192,69 @@ def hashed_column(token: str) -> int:
     return (2147483647 - (FEATURES - 1)) % FEATURES if h == -2147483648 else abs(h) % FEATURES
 
 
+CHAR_GRAMS = 5        # each word's character 5-grams (the word padded with a space each side) are features
+CHAR_WEIGHT = 0.5     # ... at this weight against the words' (sublinear frequencies, before idf)
+
+
+def char_grams(word: str) -> list[str]:
+    """The character n-grams of one word as scikit-learn's ``analyzer="char_wb"`` makes them:
+    "interpretable" and "interpretability", "steering" and "steer", "disentangled" and
+    "disentanglement" share most of theirs, so a work that words its theme differently from the
+    labelled works still shares features with them (a word shorter than the n-gram is one gram)."""
+    padded = f" {word} "
+    return [padded[i:i + CHAR_GRAMS] for i in range(max(len(padded) - CHAR_GRAMS, 0) + 1)]
+
+
 class _Vocabulary(dict):
-    """Word -> id for one featurising pass, with each id's hashed column and whether it is a
-    stop word, so that a word met a million times is hashed once."""
+    """Word -> id for one featurising pass, with each id's hashed column, whether it is a stop
+    word and the hashed columns of its character n-grams, so that a word met a million times is
+    hashed once."""
 
     def __init__(self):
         super().__init__()
+        import numpy as np
         from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
         self.stop_words = ENGLISH_STOP_WORDS
         self.words: list[str] = []
         self.columns: list[int] = []
         self.stops = bytearray()
+        self.gram_ends: list[int] = [0]     # word id i's n-gram columns: gram_columns[gram_ends[i]:gram_ends[i + 1]]
+        self.gram_columns: list[int] = []
+        self._gram_column: dict[str, int] = {}
+        self._ends = self._grams = np.zeros(0, dtype=np.int64)
 
     def __missing__(self, word: str) -> int:
         self[word] = i = len(self.words)
         self.words.append(word)
         self.columns.append(hashed_column(word))
         self.stops.append(word in self.stop_words)
+        for gram in char_grams(word):
+            column = self._gram_column.get(gram)
+            if column is None:
+                column = self._gram_column[gram] = hashed_column(gram)
+            self.gram_columns.append(column)
+        self.gram_ends.append(len(self.gram_columns))
         return i
+
+    def gram_counts(self, ids, rows, docs: int):
+        """The weighted sublinear frequencies of the character n-grams of the words ``ids`` (all
+        a chunk's words, stop words too, in the documents ``rows``), as float32 CSR."""
+        import numpy as np
+        from scipy import sparse
+
+        # Only the words met since the last chunk are converted: the lists grow with a store's vocabulary.
+        self._ends = np.concatenate([self._ends, np.asarray(self.gram_ends[len(self._ends):], dtype=np.int64)])
+        self._grams = np.concatenate([self._grams, np.asarray(self.gram_columns[len(self._grams):], dtype=np.int64)])
+        ends, columns = self._ends, self._grams
+        lengths = ends[ids + 1] - ends[ids]
+        firsts = np.repeat(ends[ids] - (np.cumsum(lengths) - lengths), lengths)
+        cols = columns[firsts + np.arange(int(lengths.sum()))]
+        grams = sparse.csr_matrix((np.ones(len(cols), dtype=np.float32), (np.repeat(rows, lengths), cols)),
+                                  shape=(docs, FEATURES))
+        grams.sum_duplicates()
+        grams.data = (CHAR_WEIGHT * (1.0 + np.log(grams.data))).astype(np.float32)
+        return grams
 
     def column_array(self):
         import numpy as np
