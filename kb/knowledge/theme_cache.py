@@ -96,6 +96,7 @@ def model_key(store, labelled, taxonomy, settings, sources, manual_rows, thresho
     h.update(json.dumps(asdict(settings), sort_keys=True).encode())
     h.update(json.dumps(sorted(sources)).encode())
     h.update(json.dumps(sorted(manual_rows)).encode())
+    h.update(f"texts {TEXTS_VERSION}".encode())    # a model's weights are over the features of its day
     return h.hexdigest()
 
 
