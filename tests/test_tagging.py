@@ -681,22 +681,22 @@ def _evaluation_sets():
 
 
 # Floors a little under the figures in README.md ("Themes" section), so that a regression fails.
-HELD_OUT_MACRO_F1 = 0.8         # measured 0.826
-HELD_OUT_NEGATIVES = 0.07       # measured 2/46
-HELD_OUT_MIN_RECALL = 0.5       # measured 0.64 (probing)
-HELD_OUT_2_MACRO_F1 = 0.78      # measured 0.807 (0.846 with 460 development works)
-HELD_OUT_2_NEGATIVES = 0.1      # measured 1/20
-HELD_OUT_2_MIN_RECALL = 0.4     # measured 0.43 (NeuroAI, 3 of 7; 0.50 with 460)
-FRESH_MACRO_F1 = 0.77          # measured 0.795 (19 themes; chain-of-thought monitoring has no work but one wrong tag)
+HELD_OUT_MACRO_F1 = 0.82        # measured 0.849 (sixth pass; 0.826 fifth)
+HELD_OUT_NEGATIVES = 0.07       # measured 0/46
+HELD_OUT_MIN_RECALL = 0.5       # measured 0.60 (RL/RLHF, 12 of 20)
+HELD_OUT_2_MACRO_F1 = 0.83      # measured 0.860 (0.807 fifth pass)
+HELD_OUT_2_NEGATIVES = 0.1      # measured 0/20
+HELD_OUT_2_MIN_RECALL = 0.4     # measured 0.50 (mechanistic interpretability, 1 of 2)
+FRESH_MACRO_F1 = 0.81          # measured 0.844 (0.795 fifth pass)
 FRESH_NEGATIVES = 0.2           # measured 0/5
-FRESH_MIN_RECALL = 0.35         # measured 0.40 (agent foundations, 2 of 5)
-FRESH_3_MACRO_F1 = 0.71        # measured 0.734 once (0.695 with the session's starting model)
+FRESH_MIN_RECALL = 0.4          # measured 0.50 (natural abstractions and NeuroAI, 1 of 2 each)
+FRESH_3_MACRO_F1 = 0.71        # measured 0.734 once with the fifth pass's model (0.695 with the session's starting model); not rescored by the sixth
 FRESH_3_NEGATIVES = 0.2         # measured 3/18 (near misses, every one)
 FRESH_3_MIN_RECALL = 0.0        # measured 0.00 (scalable oversight, 0 of 3)
-DEV_MACRO_F1 = 0.82             # measured 0.838 (568 works)
-DEV_NEGATIVES = 0.06            # measured 5/117
-DEV_BLIND_MACRO_F1 = 0.75       # measured 0.781 (keyword-blind cross-validation)
-DEV_BLIND_NEGATIVES = 0.06      # measured 5/117
+DEV_MACRO_F1 = 0.83             # measured 0.849 (768 works)
+DEV_NEGATIVES = 0.06            # measured 7/160
+DEV_BLIND_MACRO_F1 = 0.8        # measured 0.822 (keyword-blind cross-validation)
+DEV_BLIND_NEGATIVES = 0.06      # measured 8/160
 
 
 def test_held_out_part_floors():
