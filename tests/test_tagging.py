@@ -681,22 +681,22 @@ def _evaluation_sets():
 
 
 # Floors a little under the figures in README.md ("Themes" section), so that a regression fails.
-HELD_OUT_MACRO_F1 = 0.82        # measured 0.849 (sixth pass; 0.826 fifth)
+HELD_OUT_MACRO_F1 = 0.81        # measured 0.834 (sixth pass, 790 works; 0.849 with 768; 0.826 fifth)
 HELD_OUT_NEGATIVES = 0.07       # measured 0/46
-HELD_OUT_MIN_RECALL = 0.5       # measured 0.60 (RL/RLHF, 12 of 20)
-HELD_OUT_2_MACRO_F1 = 0.83      # measured 0.860 (0.807 fifth pass)
+HELD_OUT_MIN_RECALL = 0.45      # measured 0.50 (circuits, 5 of 10)
+HELD_OUT_2_MACRO_F1 = 0.84      # measured 0.869 (0.860 with 768 works; 0.807 fifth pass)
 HELD_OUT_2_NEGATIVES = 0.1      # measured 0/20
 HELD_OUT_2_MIN_RECALL = 0.4     # measured 0.50 (mechanistic interpretability, 1 of 2)
-FRESH_MACRO_F1 = 0.81          # measured 0.844 (0.795 fifth pass)
+FRESH_MACRO_F1 = 0.8           # measured 0.830 (0.844 with 768 works; 0.795 fifth pass)
 FRESH_NEGATIVES = 0.2           # measured 0/5
 FRESH_MIN_RECALL = 0.4          # measured 0.50 (natural abstractions and NeuroAI, 1 of 2 each)
 FRESH_3_MACRO_F1 = 0.71        # measured 0.734 once with the fifth pass's model (0.695 with the session's starting model); not rescored by the sixth
 FRESH_3_NEGATIVES = 0.2         # measured 3/18 (near misses, every one)
 FRESH_3_MIN_RECALL = 0.0        # measured 0.00 (scalable oversight, 0 of 3)
-DEV_MACRO_F1 = 0.83             # measured 0.849 (768 works)
-DEV_NEGATIVES = 0.06            # measured 7/160
-DEV_BLIND_MACRO_F1 = 0.8        # measured 0.822 (keyword-blind cross-validation)
-DEV_BLIND_NEGATIVES = 0.06      # measured 8/160
+DEV_MACRO_F1 = 0.83             # measured 0.855 (790 works)
+DEV_NEGATIVES = 0.06            # measured 6/165
+DEV_BLIND_MACRO_F1 = 0.79       # measured 0.820 (keyword-blind cross-validation)
+DEV_BLIND_NEGATIVES = 0.06      # measured 6/165
 
 
 def test_held_out_part_floors():
