@@ -77,3 +77,17 @@ def test_the_gazetteer_is_package_data_an_installed_kb_reads(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env={"PYTHONPATH": str(build)},
                          check=True, capture_output=True, text=True)
     assert int(out.stdout) > 1000
+
+
+def test_nicknames_from_the_curated_lists_cite_their_papers_with_a_cue():
+    from kb.grounding.aliases import AliasTable
+
+    table = AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
+    trpo = table.lookup("TRPO")
+    assert trpo is not None and trpo.id == "ARXIV:1502.05477" and trpo.source == "curated"
+    assert [(h.name, h.alias.id, h.cued) for h in table.find("as the TRPO paper showed")] == [("TRPO", "ARXIV:1502.05477", True)]
+    assert table.find("we train it with TRPO") == []            # a method used as a concept
+    helm = [h for h in table.find("scores on HELM are") if h.alias.id == "ARXIV:2211.09110"]
+    assert helm and helm[0].cued                                # a benchmark's name cites its paper
+    # the hand-kept table wins where both name a work
+    assert table.lookup("PPO").source == "shipped"
