@@ -26,7 +26,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from kb.grounding import links
+from kb.grounding import known_titles, links
 from kb.grounding.aliases import CITATION_MARKER, CUE_AFTER, AliasTable, cites_another
 from kb.grounding.layout import AUTHOR_YEAR_NOTE, Layout
 
@@ -966,6 +966,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
                                                                    if h.glued else "") if cued else
                                  f"the text's own method (our ...), not a citation of it (alias table: {title})" if own else
                                  f"a model or method name used without a citation (alias table: {title})"))
+    cands += _known_titles(text)
     for s, e in spans:
         for run in _runs(text, s, e):
             cands.append(_title_mention(text, run, s))
@@ -1014,6 +1015,24 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     final = [m if m.sentence else place(m) for m in _defined_nicknames(text, judged)]
     extra = [place(m) for m in _only_a_title_can_confirm(text, spans, layout, final)]
     return sorted(final + extra, key=lambda m: (m.start, m.end)) if extra else final
+
+
+# A known work's title (``known_titles.py``) is strong evidence, but still a title: the layout
+# rules (headings, captions, terms spelled out) weigh it like any other.
+KNOWN_TITLE_SCORE = 0.8
+KNOWN_TITLE = "a known work's title"
+
+
+def _known_titles(text: str) -> list[Mention]:
+    """Where the text writes a title of the shipped gazetteer, in any case for a long title:
+    the sentence-case title in running prose that no shape rule can tell from prose."""
+    out = []
+    for h in known_titles.find(text):
+        k = h.known
+        out.append(Mention(None, text[h.start:h.end], h.start, h.end, "title", "", score=KNOWN_TITLE_SCORE,
+                           alias_title=k.title if k.cut_off else None,
+                           reason=f"{KNOWN_TITLE} ({k.sources})" + (", cut off before its colon" if k.cut_off else "")))
+    return out
 
 
 # Title-case runs scoring from here up to MIN_SCORE are too weak for the rules, but a real title
@@ -1371,7 +1390,7 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if shape and not cue and ":" not in m.surface and _initials(m.surface) in terms:
         score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback" without "(RLHF)"
         why.append(f"but the long form of a term ({_initials(m.surface)})")
-    if shape and not cue and _qualifies_words_after(text, m):
+    if (shape or m.reason.startswith(KNOWN_TITLE)) and not cue and _qualifies_words_after(text, m):
         score -= 0.3                      # "Week 3 of the AI alignment curriculum"
         why.append("but it qualifies the lower-case words after it")
     if _TERM_EXPLAINED.match(text, m.end) and not cue and ":" not in m.surface:
