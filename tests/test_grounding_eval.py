@@ -71,7 +71,8 @@ def test_the_learned_scorer_experiment_runs_on_development_documents(aliases, mo
 FLOORS = {
     "dev": (0.957, 0.978, 0.938),     # with batches b10-b14; the seventh round (README)
     "heldout": (0.826, 0.923, 0.840),   # one right surface more with the seventh round
-    "heldout2": (0.84, 0.928, 0.886),  # the seventh round: one title more (0.80 before; README)
+    "heldout2": (0.84, 0.928, 0.885),  # the seventh round: one title more (0.80 before; README); precision
+    # 47/53 -> 46/52 when an alias-table "Name et al." and the year after it became one reference (names-15)
     "heldout3": (0.823, 0.90, 0.878),  # scored once, before any change (issue 15, online round); precision
     # 0.903 -> 0.878 with the known-titles gazetteer (one title more, 15/17): lowered for the lead to judge
     "heldout6": (0.692, 0.875, 0.881),  # scored once with the seventh round's extractor

@@ -563,7 +563,7 @@ classic foundational latest earlier later great excellent good nice interesting 
 research technical final initial published one this that their our its his her your my same canonical source best single
 entry-level short long big small two three few many whole go-to definitive standard usual obvious""".split())
 _ET_AL = re.compile(r"(?<![A-Za-z\-])([A-Z][\w'\u2019\u00C0-\u024F\-]+(?:\s+(?:and|&)\s+[A-Z][\w\u00C0-\u024F\-]+)?)\s+et\s+al\.?"
-                    r"(?:,?\s*\(?((?:19|20)\d\d)\)?)?")
+                    r"(?:,?\s*\(((?:19|20)\d\d)[a-z]?\)|,?\s+((?:19|20)\d\d)(?![\d.]))?")
 _WORK_FROM = re.compile(r"\b(?:recent\s+)?(?:work|paper|papers)\s+(?:from|by)\s+([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+){0,2})")
 _YEAR_PAPER = re.compile(r"\b(?:[Aa]n?|[Tt]he|[Tt]heir|[Hh]is|[Hh]er)\s+((?:19|20)\d\d)\s+(?:paper|preprint|study|article|report)\b")
 _BY_MARKER = re.compile(r"\bby\s+(([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?)(?:\s+et\s+al\.?)?\s*\[\d{1,3}(?:[,\u2013\-]\s*\d{1,3})*\])")
@@ -665,9 +665,10 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         name = m.group(1).split()[0]
         if name in _BREAKERS or name in ("The", "See"):
             continue
+        year = m.group(2) or m.group(3)
         out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), "author-ref", "", score=0.5,
-                           authors=[name], years=[int(m.group(2))] if m.group(2) else [],
-                           reason="authors (et al.)" + (" and a year" if m.group(2) else "")))
+                           authors=[name], years=[int(year)] if year else [],
+                           reason="authors (et al.)" + (" and a year" if year else "")))
     for m in _NAMES_VERB.finditer(seg):
         start = m.start(1)
         first = re.match(r"([A-Z][\w'\-]*),\s+", seg[start:m.end(1)])
@@ -714,13 +715,24 @@ _NAME_VERB_THAT = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F'\-]{2,})(?:\s+
 # "Irving & Amodei, 2018", "Hendrycks and Gimpel (2017)", "Hubinger (2019)", "(Christiano, 2018;
 # Olsson et al., 2022)": surnames, then a year, in the shapes citation styles use.
 # ("Saun- ders et al., 2018": a name hyphenated across a line of a PDF)
-_SURNAME = r"(?:(?:van|von|de|der|den|du|di|da|le|la)\s+)?[A-Z][a-z\u00C0-\u024F'\u2019]*(?:-[ ][a-z\u00C0-\u024F]{2,})?(?:[A-Z][a-z\u00C0-\u024F]+)*(?:[A-Z]{1,2}\b)?(?:-[A-Z][a-z\u00C0-\u024F]+)?"
+# (particles: "van der Waals", "de la Cruz"; APA initials after a surname: "Smith, J. (2019)")
+_SURNAME = r"(?:(?:van|von|de|der|den|du|di|da|le|la|del|della|dos|ter|ten)\s+){0,2}[A-Z][a-z\u00C0-\u024F'\u2019]*(?:-[ ][a-z\u00C0-\u024F]{2,})?(?:[A-Z][a-z\u00C0-\u024F]+)*(?:[A-Z]{1,2}\b)?(?:-[A-Z][a-z\u00C0-\u024F]+)?"
+_INITIALS = r"(?:,\s*(?:[A-Z]\.[\s\-]?){1,3}(?=[\s,&(]))?"
+_NAMED = rf"{_SURNAME}{_INITIALS}"
 _NAMES = (rf"{_SURNAME}(?:\s*,\s*{_SURNAME}){{0,8}}(?:,?\s+(?:and|&)\s+{_SURNAME})?(?:,?\s+et\s+al\.?)?")
+# in running text a surname may carry its initials: "as Smith, J. (2019) and Doe, A., & Roe, B. (2020) show"
+_NAMES_INITIALS = (rf"{_NAMED}(?:\s*,\s*{_NAMED}){{0,2}}(?:,?\s+(?:and|&)\s+{_NAMED})?(?:,?\s+et\s+al\.?)?")
 _YEAR_RX = r"(?:19[5-9]\d|20[0-4]\d)[a-z]?"
+# "(2018, 2019)", "(2019a, b)": one reference to several of the authors' works
+_YEARS_RX = rf"{_YEAR_RX}(?:\s*[,;]\s*(?:{_YEAR_RX}|[a-z]\b))*"
+# "Buck Shlegeris, Jun 2024": a post's author and its month
+_MONTH_RX = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?"
 # "Burns et al. (OpenAI, 2023)", "Hubinger et al. (arXiv:1906.01820, 2019)": one word may come before the year
-_NARRATIVE_REF = re.compile(rf"(?<![\w\-])({_NAMES})\s+\((?:[A-Za-z][\w.\-]*(?::\S+)?,\s*)?({_YEAR_RX})\)")
+_NARRATIVE_REF = re.compile(rf"(?<![\w\-])({_NAMES_INITIALS})\s+\((?:[A-Za-z][\w.\-]*(?::\S+)?,\s*)?({_YEAR_RX})"
+                            rf"(?:\s*[,;]\s*(?:{_YEAR_RX}|[a-z]\b))*\)")
 _BARE_REF = re.compile(rf"(?<![\w\-])({_NAMES}),?\s+({_YEAR_RX})(?![\w\-/:]|\.\d)")
-_PAREN = re.compile(r"\(([^()\n]{3,400})\)")
+# "(Smith et al., 2019; Roe, 2020)" and "[Smith 2019]": brackets holding references
+_PAREN = re.compile(r"\(([^()\n]{3,400})\)|\[([^\[\]\n]{3,400})\](?!\()")
 # A reference's authors and year right before a quoted title ("Vanessa Kosoy, 2023, \u201c...\u201d",
 # "Hanson (2022): \"...\"") or in brackets right after it ('"..." (Kosoy, 2023)'): the quote is
 # what they wrote.
@@ -743,12 +755,14 @@ UAI AISTATS Nature Science Distill Transformer Circuits Thread Jul Sept""".split
 
 
 def _names_ok(names: str) -> bool:
+    names = re.sub(r"(?<![\w.])[A-Z]\.(?:[\s\-]?[A-Z]\.)*", " ", names)     # "Smith, J.": initials are fine
     words = [w for w in re.split(r"[\s,&]+", names) if w and w not in ("and", "et", "al", "al.") and w[0].isupper()]
     return bool(words) and not any(w in _NOT_SURNAMES or w.isupper() and len(w) > 1 for w in words)
 
 
 def _surnames(names: str) -> list[str]:
     names = re.sub(r"(?<=[a-z])-[ ](?=[a-z])", "", names)      # "Saun- ders" is "Saunders"
+    names = re.sub(r"(?<![\w.])[A-Z]\.(?:[\s\-]?[A-Z]\.)*", " ", names)
     return [w for w in re.split(r"[\s,&]+", names) if w and w[0].isupper() and w not in ("and",)]
 
 
@@ -760,12 +774,31 @@ def _ends_a_heading(text: str, start: int, names: str) -> bool:
         return True                       # "Superintelligence: Paths, Dangers, Strategies (2014)"
     if re.search(r",|\band\b|&|\bet\s+al", names):
         return False
-    last = prev.split()[-3:]
-    if len(last) >= 2 and last[-1] in FUNCTION_WORDS and any(w[:1].isupper() for w in last[:-1]):
+    # the words of this sentence before the name: its first word is capitalised whatever it is
+    # ("As shown by O'Neil (2016)", "Following Stuart Russell (2019)"); "by" brings an author
+    clause = re.split(r"[.!?:;]\s+|\s[-\u2013\u2014]\s", prev)[-1].split()
+    caps_at = [i for i, w in enumerate(clause) if i and w[:1].isupper() and not re.fullmatch(r"[A-Z]\.?", w)]
+    n = len(clause)
+    if n >= 2 and clause[-1] in FUNCTION_WORDS and clause[-1] not in ("by", "from") and any(i >= n - 3 for i in caps_at):
         return True                       # "The Precipice: ... the Future of Humanity (2020)"
-    before = prev.split()[-2:]
-    caps = [w for w in before if w[:1].isupper() and not re.fullmatch(r"[A-Z]\.?", w)]
+    caps = [clause[i] for i in caps_at if i >= n - 2]
     return bool(caps) and (len(caps) == 2 or any(_is_acronymish(w) for w in caps))
+
+
+# "Smith, J. (2019). Title": a reference entry's authors and year, then its title
+_ENTRY_GOES_ON = re.compile(r"[.,]\s+[A-Z0-9\"\u201c]")
+
+
+def _ends_a_title(text: str, start: int) -> bool:
+    """"... Neural Language Models, 2020", "Theory of Mind, 2021": one capitalised word after two
+    others, or after a function word inside a capitalised run, is a title's last word before its
+    year; a person's name has one given name before it ("by Stuart Russell, 2019")."""
+    before = text[text.rfind("\n", 0, start) + 1:start].split()[-2:]
+    if len(before) < 2 or re.search(r"[.,;:)\]]$", before[0]):
+        return False
+    if before[1] in FUNCTION_WORDS and before[1] not in ("by", "and", "from"):
+        return before[0][:1].isupper()
+    return all(w[:1].isupper() and not re.fullmatch(r"(?:[A-Z]\.)+", w) for w in before)
 
 
 def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
@@ -773,6 +806,11 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
     seg = text[a:b]
 
     def add(s: int, e: int, names: str, year: str, why: str):
+        if re.search(r",\s*[A-Z]\.", names) and (names.count(",") > 3 or _ENTRY_GOES_ON.match(text, e)
+                                                     or re.search(r"[A-Z]\.,?\s+(?:(?:and|&)\s+)?$", text[max(0, s - 12):s])
+                                                     or re.fullmatch(r"[ \t]*(?:[-*\u2022]|\d{1,3}[.)]|\[\d{1,3}\])?[ \t]*",
+                                                                     text[text.rfind("\n", 0, s) + 1:s])):
+            return                        # "Olah, C., Smith, J. (2023). Title.": a reference entry's authors
         out.append(Mention(None, text[s:e], s, e, "author-ref", "", score=0.7, authors=_surnames(names)[:3],
                            years=[int(year[:4])], reason=why))
 
@@ -780,12 +818,14 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
         if _names_ok(m.group(1)) and not _ends_a_heading(text, a + m.start(1), m.group(1)):
             add(a + m.start(1), a + m.end(), m.group(1), m.group(2), "authors and a year")
     for p in _PAREN.finditer(seg):
-        pos = a + p.start(1)
-        parts = re.split(r"(;\s*)", p.group(1))
+        inner = 1 if p.group(1) is not None else 2
+        pos = a + p.start(inner)
+        parts = re.split(r"(;\s*)", p.group(inner))
         for part, sep in zip(parts[::2], parts[1::2] + [""]):
             lead = re.match(r"\s*(?:see(?:\s+also)?|e\.g\.,?|cf\.|i\.e\.,?)?\s*", part, re.I)
             body = part[lead.end():]
-            m = re.fullmatch(rf"({_NAMES})(?:,\s*[A-Z][\w&.\- ]{{0,30}}?)?,?\s+({_YEAR_RX})\s*", body)
+            m = re.fullmatch(rf"({_NAMES})(?:,\s*[A-Z][\w&.\- ]{{0,30}}?)?,?\s+(?:{_MONTH_RX}\s+)?({_YEAR_RX})"
+                             rf"(?:\s*,\s*(?:{_YEAR_RX}|[a-z]\b))*\s*", body)
             if m and _names_ok(m.group(1)):
                 s = pos + lead.end()
                 add(s, s + len(body.rstrip()), m.group(1), m.group(2), "authors and a year in brackets")
@@ -799,7 +839,22 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
             continue
         if not re.search(r",|\bet\s+al|\band\b|&", m.group(0)):
             continue                      # "Anthropic 2024" needs a comma or "et al." to be a reference
+        if not re.search(r",|\bet\s+al|\band\b|&", m.group(1)) and _ends_a_title(text, s):
+            continue                      # "Scaling Laws for Neural Language Models, 2020": a title and its year
         add(s, a + m.end(), m.group(1), m.group(2), "authors and a year")
+    for m in _DATED_REF.finditer(text, a, b):
+        names = m.group(1)
+        if (" " in names.replace(" et al", "") or "et al" in names) and names.split()[0] not in _PLACE_WORDS \
+                and _names_ok(names) and not any(o.start <= m.start() < o.end for o in out):
+            add(m.start(), m.end(), names, m.group(2), "an author and a month")
+            out[-1].authors = _surnames(re.sub(r"\s+et\s+al\.?", "", names))[-1:]
+    for m in _IN_THEIR_PAPER.finditer(text, a, b):
+        first = m.group(1).split()[0]
+        if _names_ok(m.group(1)) and first not in _BREAKERS and first not in _SENTENCE_ADVERBS \
+                and not first.endswith("ly") and m.group(1) not in _LABS:
+            out.append(Mention(None, m.group(1), m.start(1), m.end(1), "author-ref", "", score=0.6,
+                               authors=_surnames(m.group(1).replace(" et al", ""))[-1:],
+                               years=[int(m.group(2))] if m.group(2) else [], reason="an author and their paper"))
     for m in _AND_COLLEAGUES.finditer(text, a, b):
         # "..., by Sevilla and coauthors": the authors of a work just named, not another one
         if _names_ok(m.group(1)) and not any(o.start <= m.start() < o.end for o in out) \
@@ -818,6 +873,14 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
 # "Kaplan and colleagues at OpenAI in 2020", "Burns and co-authors (2022)": one author named for a team
 _AND_COLLEAGUES = re.compile(rf"(?<![\w\-])({_NAME_WORD})\s+and\s+(?:(?:his|her|their)\s+)?"
                              r"(?:colleagues|co-?authors|collaborators|co-?workers)\b")
+# "Buck Shlegeris, Jun 2024", "Ryan Greenblatt et al., Dec 2023": an author, then a post's month
+_DATED_REF = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD}\s+)?{_SURNAME}(?:\s+et\s+al\.?)?),\s+{_MONTH_RX}\s+({_YEAR_RX})(?![\w\-])")
+_PLACE_WORDS = frozenset("New San Santa Los Las Hong Tel Buenos Rio Saint St Mexico Cape Abu".split())
+# "Ian Goodfellow in his paper", "Szegedy et al., in their 2014 paper": no year, but the text
+# says the name stands for their paper
+_IN_THEIR_PAPER = re.compile(rf"(?<![\w\-])((?:[A-Z]\.\s*)*(?:{_NAME_WORD}\s+)?{_SURNAME}(?:\s+et\s+al\.?)?),?\s+"
+                             r"(?:in|and)\s+(?:his|her|their)\s+(?:((?:19|20)\d\d)\s+|[a-z\-]+\s+)?"
+                             r"(?:paper|post|article|essay|book|preprint|report|study|blog\s+post)s?\b")
 # A sentence about the document's own contribution ("we propose", "this paper introduces").
 _OWN_WORK = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Tt]his\s+(?:paper|work|study|report|article))\b")
 _YEAR_HINT = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
@@ -986,6 +1049,9 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     cands += _title_by_author_lines(text)
     cands += _reference_lines(text)
     cands += _emphasised_works_by(text)
+    for c in cands:
+        if c.kind == "author-ref":
+            _take_initials(text, c)
     blocked = [(lk.anchor_start, lk.anchor_end) for lk in found_links if lk.target == links.NOT_WORK]
     if aliases is not None:
         # a name the alias table says needs a cue (a method, a model) takes only the table's cues:
@@ -1015,6 +1081,15 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     final = [m if m.sentence else place(m) for m in _defined_nicknames(text, judged)]
     extra = [place(m) for m in _only_a_title_can_confirm(text, spans, layout, final)]
     return sorted(final + extra, key=lambda m: (m.start, m.end)) if extra else final
+
+
+_INITIALS_BEFORE = re.compile(r"(?<![\w.])(?:[A-Z]\.[ \t\-]?){1,3}[ \t]?$")
+
+
+def _take_initials(text: str, m: Mention) -> None:
+    """"D. Ziegler et al.", "A. Radford et al. (2019)": the initials belong to the reference."""
+    if m.surface[:1].isupper() and (i := _INITIALS_BEFORE.search(text, max(0, m.start - 10), m.start)):
+        m.start, m.surface = i.start(), text[i.start():m.end]
 
 
 # A known work's title (``known_titles.py``) is strong evidence, but still a title: the layout
@@ -1535,6 +1610,14 @@ def _resolve_overlaps(text: str, cands: list[Mention]) -> list[Mention]:
             # "Ada Smith's parity transformer": keep the reference, take the alias's id
             c.id, c.alias_title, c.alias_kind = k.id, k.alias_title, k.alias_kind
             c.score = max(c.score, k.score)
+            kept[kept.index(k)] = c
+            continue
+        if c.kind == "author-ref" and k.kind == "author-ref" and k.reason.startswith("alias table") and c.id is None \
+                and c.start <= k.start and k.end <= c.end and len(clash) == 1 and c.years:
+            # "Kaplan et al. 2020", "Hoffmann et al. (DeepMind, 2022)": the whole reference with its
+            # year, known through the alias table's "Kaplan et al."
+            c.id, c.alias_title, c.alias_kind = k.id, k.alias_title, k.alias_kind
+            c.score, c.reason = max(c.score, k.score), f"{c.reason} ({k.reason})"
             kept[kept.index(k)] = c
             continue
         if c.kind == "title" and c.reason.startswith("alias table") and len(clash) == 1 and k.kind == "author-ref" \

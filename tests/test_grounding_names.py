@@ -1,0 +1,105 @@
+"""Author references and nicknames in the shapes real prose writes them (issue 15, names): one
+test per rule of the grammar in ``kb/grounding/mentions.py``. Each reference keeps its year and a
+clean span (no stray bracket)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb.grounding.aliases import AliasTable
+from kb.grounding.mentions import WORK, extract, listed
+
+
+@pytest.fixture(scope="module")
+def aliases():
+    return AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
+
+
+def _refs(text, aliases):
+    return {m.surface: m for m in extract(text, aliases=aliases) if m.kind == "author-ref" and m.confidence == WORK}
+
+
+def _works(text, aliases):
+    return [m.surface for m in listed(extract(text, aliases=aliases))]
+
+
+def _balanced(surface: str) -> bool:
+    return surface.count("(") == surface.count(")") and surface.count("[") == surface.count("]")
+
+
+@pytest.mark.parametrize("text, surface, year", [
+    ("Results from van der Waals et al. (2020) suggest otherwise.", "van der Waals et al. (2020)", 2020),
+    ("The reward model of de la Cruz and Smith (2021) was small.", "de la Cruz and Smith (2021)", 2021),
+    ("Leike et al. (2018, 2019) wrote about reward modelling.", "Leike et al. (2018, 2019)", 2018),
+    ("Smith (2019a, b) disagrees with this.", "Smith (2019a, b)", 2019),
+    ("As in [Smith 2019], we consider games.", "Smith 2019", 2019),
+    ("This was shown before [Hubinger et al., 2019; Ngo 2022].", "Ngo 2022", 2022),
+    ("The method of Doe, J. (2019) is simple.", "Doe, J. (2019)", 2019),
+])
+def test_particles_several_years_square_brackets_and_initials(aliases, text, surface, year):
+    refs = _refs(text, aliases)
+    assert surface in refs, list(refs)
+    assert year in refs[surface].years and _balanced(surface)
+
+
+def test_a_capitalised_word_opening_the_sentence_does_not_make_a_heading(aliases):
+    """"As shown by O'Neil (2016)": the capital of "As" is the sentence's, not a title's; "by"
+    brings an author. "Top GSM8K Performance (2025)" stays a heading."""
+    text = "As shown by O'Neil (2016), models can harm. Following Stuart Russell (2019), we ask why."
+    assert {"O'Neil (2016)", "Russell (2019)"} <= set(_refs(text, aliases))
+    assert not _refs("Top GSM8K Performance (2025)\n\nModels improved.", aliases)
+
+
+def test_an_author_and_a_month(aliases):
+    text = ("- Buck Shlegeris, Jun 2024: how to prevent collusion\n"
+            "- Ryan Greenblatt et al., Dec 2023: the control agenda\n"
+            "We met in London, May 2023, and in New York, June 2024.\n")
+    refs = _refs(text, aliases)
+    assert refs["Buck Shlegeris, Jun 2024"].years == [2024] and refs["Buck Shlegeris, Jun 2024"].authors == ["Shlegeris"]
+    assert "Ryan Greenblatt et al., Dec 2023" in refs
+    assert not [s for s in refs if "London" in s or "York" in s]
+
+
+def test_initials_before_a_reference_belong_to_it(aliases):
+    text = "D. Ziegler et al. fine-tuned GPT-2 from human preferences, as A. Radford et al. (2019) had trained it."
+    assert {"D. Ziegler et al.", "A. Radford et al. (2019)"} <= set(_refs(text, aliases))
+
+
+def test_an_alias_tables_name_et_al_keeps_the_year_after_it(aliases):
+    """"Kaplan et al. 2020" and "Hoffmann et al. (DeepMind, 2022)": one reference with its year,
+    known through the alias table's "Kaplan et al.", not the name alone and "DeepMind, 2022"."""
+    text = "The Chinchilla results of Hoffmann et al. (DeepMind, 2022) revised Kaplan et al. 2020 on data."
+    refs = _refs(text, aliases)
+    assert {"Hoffmann et al. (DeepMind, 2022)", "Kaplan et al. 2020"} <= set(refs), list(refs)
+    assert refs["Kaplan et al. 2020"].id and refs["Kaplan et al. 2020"].years[0] == 2020
+    assert "DeepMind, 2022" not in refs
+
+
+def test_a_titles_last_word_and_its_year_are_not_an_author(aliases):
+    text = ("1. Kaplan et al., Scaling Laws for Neural Language Models, 2020.\n"
+            "2. A survey of Theory of Mind, 2021.\n"
+            "The argument was made by Stuart Russell, 2019.\n")
+    refs = _refs(text, aliases)
+    assert not [s for s in refs if s.startswith(("Models", "Mind"))], list(refs)
+    assert "Russell, 2019" in refs
+
+
+def test_a_reference_lists_author_block_is_not_a_reference_in_prose(aliases):
+    text = ("Joseph, N., Tamkin, A., Nguyen, K., Hume, T., and Olah, C. (2023). Towards monosemanticity. "
+            "Transformer Circuits Thread.\n")
+    assert not _refs(text, aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("Ian Goodfellow in his paper explained adversarial examples by linearity.", "Ian Goodfellow"),
+    ("Szegedy et al, in their paper, found that small perturbations fool networks.", "Szegedy et al"),
+    ("Bostrom, in his 2014 book, argues for caution.", "Bostrom"),
+])
+def test_a_name_without_a_year_that_the_text_says_is_their_paper(aliases, text, surface):
+    assert surface in _refs(text, aliases)
+
+
+def test_words_opening_a_sentence_are_not_authors_of_their_paper(aliases):
+    assert not _refs("Later in their paper the authors add a baseline. Also in her post she argues.", aliases)
