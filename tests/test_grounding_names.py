@@ -103,3 +103,36 @@ def test_a_name_without_a_year_that_the_text_says_is_their_paper(aliases, text, 
 
 def test_words_opening_a_sentence_are_not_authors_of_their_paper(aliases):
     assert not _refs("Later in their paper the authors add a baseline. Also in her post she argues.", aliases)
+
+
+# -- nicknames ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, name", [
+    ("We evaluate on SWEBench Jimenez et al. (2024) and other suites.", "SWEBench"),
+    ("We test on FooBench (Doe et al., 2023; Roe, 2024) first.", "FooBench"),
+    ("We test on BazEval [Roe et al., 2022] first.", "BazEval"),
+    ("The LoremNet model (Ipsum et al., 2020) is large.", "LoremNet"),
+    ("We test on FooBench\u00b9 and others.", "FooBench"),
+    ("We test on BarQA^2 and others.", "BarQA"),
+])
+def test_a_coined_name_the_text_cites_right_after_it(aliases, text, name):
+    assert name in _works(text, aliases)
+
+
+def test_a_kind_of_thing_with_a_citation_is_not_a_work(aliases):
+    """The citation is for the claim: "MDPs" (plural) names a kind of model, not a work."""
+    text = "Power-seeking is optimal in a wide class of MDPs (Turner et al. 2021, NeurIPS)."
+    assert "MDPs" not in _works(text, aliases)
+
+
+def test_the_original_x_paper_singles_out_one_work(aliases):
+    works = _works("As the original quokka paper argued, monitoring helps. The original paper was short.", aliases)
+    assert "the original quokka paper" in works and "The original paper" not in works
+
+
+def test_a_paper_named_by_its_year_and_its_topic(aliases):
+    (m,) = [m for m in extract("The 2023 paper on quokka supervision found gains.", aliases=aliases)
+            if m.surface == "The 2023 paper"]
+    assert m.confidence == WORK and m.topic == "quokka supervision" and m.years == [2023]
+    (m,) = [m for m in extract("The 2023 paper was long.", aliases=aliases) if m.surface == "The 2023 paper"]
+    assert m.confidence != WORK                  # "the 2023 paper" alone: most often one named before

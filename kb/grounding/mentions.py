@@ -648,6 +648,10 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
     for m in _THE_X_PAPER.finditer(seg):
         name, head = m.group(1), m.group(2)
         words = name.split()
+        # "the original control paper", "the seminal GAN paper": the first of its kind, one work
+        singled = len(words) >= 2 and words[0].lower() in _SINGLING_OUT and head in _HEAD_STRONG
+        if singled:
+            words = words[1:]
         if any(w.lower() in _NOT_A_NAME or w.lower() in FUNCTION_WORDS and w not in ("et", "al.") for w in words) \
                 or all(re.fullmatch(r"[\d.]+", w) for w in words):
             continue
@@ -656,10 +660,10 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         kind = "author-ref" if surnamed else "alias"
         # "the sleeper agents paper" may name a work or describe one: coined or capitalised names are trusted
         strong = surnamed or (head in _HEAD_STRONG and head not in ("work", "result", "results", "study")
-                              and any(not w.islower() or "-" in w for w in words))
+                              and (singled or any(not w.islower() or "-" in w for w in words)))
         out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), kind, "", score=0.6 if strong else 0.45,
                            authors=[words[0]] if kind == "author-ref" else [],
-                           topic=name if kind == "alias" else None, confidence=WORK if strong else MAYBE,
+                           topic=" ".join(words) if kind == "alias" else None, confidence=WORK if strong else MAYBE,
                            reason=f"\"the ... {head}\"" + (" with an author" if surnamed else "")))
     for m in _ET_AL.finditer(seg):
         name = m.group(1).split()[0]
@@ -686,9 +690,13 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
     for m in _YEAR_PAPER.finditer(seg):
         # "a 2018 paper which describes ...": one work, named by its year; the sentence names its authors
         definite = m.group(0)[:3].lower() == "the"      # "the 2022 paper": most often one named before
-        out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), "author-ref", "", score=0.45 if definite else 0.55,
-                           years=[int(m.group(1))], confidence=MAYBE if definite else WORK,
-                           reason="a paper named by its year" + (", likely one named before" if definite else "")))
+        # ... unless its topic follows: "the 2023 paper on weak-to-strong generalization"
+        about = _PAPER_TOPIC.match(seg, m.end())
+        out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), "author-ref", "",
+                           score=0.45 if definite and not about else 0.55, years=[int(m.group(1))],
+                           topic=about.group(1) if about else None, confidence=MAYBE if definite and not about else WORK,
+                           reason="a paper named by its year" + (" and its topic" if about else
+                                                                 ", likely one named before" if definite else "")))
     for m in _BY_MARKER.finditer(seg):
         # "discussed by Anthropic [10]": an author and the marker of the work cited
         out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.6,
@@ -705,6 +713,9 @@ _REPORTING = (r"showed|show|shows|found|find|finds|proposed|propose|proposes|int
               r"demonstrated|demonstrate|demonstrates|argued|argue|argues|observed|observe|observes|reported|"
               r"report|reports|identified|identify|identifies|established|establish|establishes|suggested|"
               r"suggest|suggests|studied|study|studies|call|called|coined|named|describe|described|describes")
+_SINGLING_OUT = frozenset("original seminal landmark foundational first".split())
+_PAPER_TOPIC = re.compile(r"\s+(?:on|about|introducing)\s+(?:the\s+)?([\w\-]+(?:[ \t]+(?!(?:is|was|are|were|that|which|by|and|"
+                          r"has|had|in|for|to|with|" + _REPORTING + r")\b)[\w\-]+){0,3})")
 _NAMES_VERB = re.compile(rf"(?<![A-Za-z\-])((?:{_NAME_WORD},\s+){{0,6}}{_NAME_WORD},?\s+(?:and|&)\s+"
                          rf"{_NAME_WORD})"
                          r"(?:\s*\((?:19|20)\d\d\))?\s+(?:" + _REPORTING + r")\b")
@@ -897,19 +908,34 @@ _GENERIC_ACRONYMS = frozenset("""AI AGI ASI ML DL RL NLP LLM LLMs LM LMs NN NNs 
 CoT QA FAQ PDF URL HTML JSON CPU""".split())
 
 
+# A coined name the text cites right after it: "SWEBench Jimenez et al. (2024)", "FooBench (Doe et
+# al., 2023; Roe, 2024)", "BazEval [Roe et al., 2022]", the LoremNet model (Ipsum, 2020)", a footnote
+# mark ("FooBench\u00b9", "BarQA^2", "BazEval[^3]")
+_CITED_AFTER = re.compile(rf"(?:\s+(?:model|dataset|benchmark|method|suite|corpus|framework|architecture|algorithm)s?)?"
+                          rf"(?:\s*[(\[]\s*(?:(?:see|e\.g\.|cf\.),?\s+)?(?P<names>{_NAMES}),?\s+{_YEAR_RX}\s*[;,)\]]"
+                          rf"|\s+(?P<narrative>{_NAMES_INITIALS})\s+\({_YEAR_RX}[,;)]"
+                          r"|[\u00b9\u00b2\u00b3\u2070-\u2079]+(?![\w\u00b9\u00b2\u00b3\u2070-\u2079])|\^\d{1,3}\b|\[\^\d{1,3}\])")
+CITED_NAME = "a name with its citation"
+_SUPERSCRIPTS = "\u00b9\u00b2\u00b3\u2070\u2074\u2075\u2076\u2077\u2078\u2079"
+
+
 def _nickname_candidates(text: str, a: int, b: int) -> list[Mention]:
     """Coined names (FooCLR, BarSpace, MICrONS) in a context that says they name a work: a
     citation marker after them, a word like "dataset" or "benchmark", or "works like"."""
     out = []
     for m in re.finditer(r"(?<![\w\-])([A-Z][a-z]*[A-Z][\w\-]*|[A-Z]{3,}[\w\-]*)(?![\w\-])", text[a:b]):
-        tok = m.group(1)
-        s, e = a + m.start(1), a + m.end(1)
+        tok = m.group(1).rstrip(_SUPERSCRIPTS)        # "FooBench\u00b9": a footnote mark after the name
+        s, e = a + m.start(1), a + m.start(1) + len(tok)
         if tok in _GENERIC_ACRONYMS or re.fullmatch(r"(?:[A-Z][a-z]{2,}){2,}", tok) and s == text.rfind("\n", 0, s) + 1:
             continue                      # "LLM evaluation"; "LimitationsSignificant" (words glued by a scraper)
         before = text[max(a, s - 30):s]
         end_paren = e + 1 if text[e:e + 1] == ")" and text[s - 1:s] == "(" else e
         if CITATION_MARKER.match(text, end_paren):
             out.append(Mention(None, tok, s, e, "alias", "", score=0.7, reason="a name with a citation marker"))
+        elif (cite := _CITED_AFTER.match(text, end_paren)) and (cite.group("names") is None or _names_ok(cite.group("names"))) \
+                and not re.fullmatch(r"[A-Z]{2,}s", tok):       # "a wide class of MDPs (Turner et al., 2021)": a kind
+            out.append(Mention(None, tok, s, e, "alias", "", score=0.7, reason=CITED_NAME,
+                               years=[int(y) for y in _YEAR_HINT.findall(cite.group(0))[:1]]))
         elif _NAME_NOUN_AFTER.match(text, e) and not _OUR_OWN.search(text[max(a, s - 60):s]):
             noun = _NAME_NOUN_AFTER.match(text, e).group(0).strip().lower()
             out.append(Mention(None, tok, s, e, "alias", "", score=0.6, reason=f"a name followed by \"{noun}\""))
@@ -1059,7 +1085,9 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         # 2019)" cites another paper
         cands = [c for c in cands if not (c.kind == "alias" and c.id is None and c.reason.startswith("a name ")
                                           and (al := aliases.lookup(c.surface)) and c.surface in al.needs_cue
-                                          and (c.reason != "a name with a citation marker" or cites_another(al, text, c.end)))]
+                                          and (c.reason not in ("a name with a citation marker", CITED_NAME)
+                                               or cites_another(al, text, c.end)
+                                               or bool(c.years and al.year and abs(c.years[0] - al.year) > 1)))]
     cands = [c for c in cands if (c.kind != "title" or c.score >= MIN_SCORE)
              and (c.reason.startswith("alias table") or not any(a <= c.start and c.end <= b for a, b in blocked))]
     # (a known work's name stays one when it links to a page that is not a work: "[age of em](wikipedia)")
