@@ -37,11 +37,22 @@ def _balanced(surface: str) -> bool:
     ("As in [Smith 2019], we consider games.", "Smith 2019", 2019),
     ("This was shown before [Hubinger et al., 2019; Ngo 2022].", "Ngo 2022", 2022),
     ("The method of Doe, J. (2019) is simple.", "Doe, J. (2019)", 2019),
+    ("This is well known (e.g. Smith et al. 2019, Jones 2020).", "Jones 2020", 2020),
+    ("As Smith and Jones [2019] showed, this works.", "Smith and Jones [2019]", 2019),
+    ("As quoted, Smith et al. (2019, p. 5) says so.", "Smith et al. (2019, p. 5)", 2019),
+    ("Smith et al. (NeurIPS 2019) trained a model.", "Smith et al. (NeurIPS 2019)", 2019),
+    ("Later, Hubinger, van Merwijk, Mikulik, Skalse, and Garrabrant (2019) named it.",
+     "Hubinger, van Merwijk, Mikulik, Skalse, and Garrabrant (2019)", 2019),
+    ("Nguy\u1ec5n et al. (2021) studied this.", "Nguy\u1ec5n et al. (2021)", 2021),
 ])
 def test_particles_several_years_square_brackets_and_initials(aliases, text, surface, year):
     refs = _refs(text, aliases)
     assert surface in refs, list(refs)
     assert year in refs[surface].years and _balanced(surface)
+
+
+def test_a_possessive_author_is_the_surname(aliases):
+    assert _refs("Smith & Jones' (2019) paper is short.", aliases)["Smith & Jones' (2019)"].authors == ["Smith", "Jones"]
 
 
 def test_a_capitalised_word_opening_the_sentence_does_not_make_a_heading(aliases):

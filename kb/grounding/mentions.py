@@ -89,7 +89,7 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-_ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|et al|cf|vs|etc|Fig|fig|Dr|Mr|Ms|Prof|approx|No|Vol)\.|\b[A-Z]\.)$")
+_ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|et al|cf|vs|etc|Fig|fig|Dr|Mr|Ms|Prof|approx|No|Vol|p|pp|Sec|sec|Eq|eq|Ch|ch)\.|\b[A-Z]\.)$")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -176,7 +176,7 @@ def find_ids(text: str) -> list[Mention]:
 
 # -- title shapes ----------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"[A-Za-z0-9\u00C0-\u024F](?:[\w'\u2019\u00C0-\u024F]|[-\u2010\u2011\u2013](?=[\w\u00C0-\u024F]))*")
+_TOKEN = re.compile(r"[A-Za-z0-9\u00C0-\u024F\u1E00-\u1EFF](?:[\w'\u2019\u00C0-\u024F\u1E00-\u1EFF]|[-\u2010\u2011\u2013](?=[\w\u00C0-\u024F\u1E00-\u1EFF]))*")
 
 FUNCTION_WORDS = frozenset("""
 a an the of in on for to with via from by as at and or is are be vs versus into through without
@@ -473,7 +473,7 @@ _LINK_TAIL = re.compile(r"\]\([^()\s]{0,300}\)")
 _LIST_OPENER = re.compile(r"\s*(?:[-*\u2022\u2013\u2014\u00b7]+|\d{1,3}[.)])?\s*")
 _VENUE_ONLY = re.compile(r"\s*[,.]\s*[A-Za-z][\w.\-/]*(?:[ \t]+[\w.\-/]+){0,3}\.?\s*")
 # A capitalised word of a person's name ("Hubinger", "O'Neil", "Dupont-Sommer").
-_NAME_WORD = r"[A-Z][a-z\u00C0-\u024F'\-]+"
+_NAME_WORD = r"[A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]+"
 _AUTHOR_ONLY = re.compile(rf"[ \t]*(?:[-\u2013\u2014,][ \t]*|by[ \t]+)?{_NAME_WORD}(?:[ \t]+[A-Z]\.)?[ \t]+"
                           rf"(?:(?:van|von|de|der|da|di|le|la)[ \t]+)?{_NAME_WORD}\.?[ \t]*")
 # '\u201cWhy not wait on AI risk?\u201d, overcoming bias blog and \u201cFoom update\u201d': quoted titles in a row
@@ -552,7 +552,7 @@ _HEAD_STRONG = frozenset("""paper papers post posts work book article essay repo
 shortform thread framework theorem argument transformer result results analysis survey series writeup write-up critique
 talk preprint model experiments experiment study list explainer publication review""".split())
 _POSSESSIVE = re.compile(
-    r"(?<![\w-])((?:[A-Z][\w\u00C0-\u024F\-]+)(?:\s+[A-Z][\w\u00C0-\u024F\-]+){0,2}(?:\s+et\s+al\.)?)['\u2019]s\s+"
+    r"(?<![\w-])((?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+)(?:\s+[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+){0,2}(?:\s+et\s+al\.)?)['\u2019]s\s+"
     r"(?=([\w\-]+(?:[ \t]+[\w\-]+){0,4}))")
 _THE_X_PAPER = re.compile(
     r"\b[Tt]he\s+(?:(?:19|20)\d\d\s+)?((?:[\w\-.'\u2019]+\s+){0,3}?[\w\-.'\u2019]+)\s+"
@@ -562,7 +562,7 @@ whole full entire actual cited linked seminal famous landmark main key core rele
 classic foundational latest earlier later great excellent good nice interesting important first-ever follow-up blog
 research technical final initial published one this that their our its his her your my same canonical source best single
 entry-level short long big small two three few many whole go-to definitive standard usual obvious""".split())
-_ET_AL = re.compile(r"(?<![A-Za-z\-])([A-Z][\w'\u2019\u00C0-\u024F\-]+(?:\s+(?:and|&)\s+[A-Z][\w\u00C0-\u024F\-]+)?)\s+et\s+al\.?"
+_ET_AL = re.compile(r"(?<![A-Za-z\-])([A-Z][\w'\u2019\u00C0-\u024F\u1E00-\u1EFF\-]+(?:\s+(?:and|&)\s+[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+)?)\s+et\s+al\.?"
                     r"(?:,?\s*\(((?:19|20)\d\d)[a-z]?\)|,?\s+((?:19|20)\d\d)(?![\d.]))?")
 _WORK_FROM = re.compile(r"\b(?:recent\s+)?(?:work|paper|papers)\s+(?:from|by)\s+([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+){0,2})")
 _YEAR_PAPER = re.compile(r"\b(?:[Aa]n?|[Tt]he|[Tt]heir|[Hh]is|[Hh]er)\s+((?:19|20)\d\d)\s+(?:paper|preprint|study|article|report)\b")
@@ -586,7 +586,7 @@ Problem Conjecture Hypothesis Equation Inequality Algorithm Test Basilisk Muggin
 def _named_work_after(seg: str, pos: int) -> str | None:
     """The one capitalised word after a possessive when it stands alone as a name: not followed by
     another capitalised word (a title run) or by a noun that makes it an attribute."""
-    m = re.match(r"([A-Z][a-z\u00C0-\u024F]{2,}|[A-Z][A-Za-z]*[A-Z][A-Za-z]*)(?=(\W{1,3})(\w*))", seg[pos:])
+    m = re.match(r"([A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF]{2,}|[A-Z][A-Za-z]*[A-Z][A-Za-z]*)(?=(\W{1,3})(\w*))", seg[pos:])
     if not m or m.group(1) in _BREAKERS or m.group(1) in FUNCTION_WORDS or m.group(1) in _EPONYMOUS:
         return None
     gap, nxt = m.group(2), m.group(3)
@@ -721,26 +721,29 @@ _NAMES_VERB = re.compile(rf"(?<![A-Za-z\-])((?:{_NAME_WORD},\s+){{0,6}}{_NAME_WO
                          r"(?:\s*\((?:19|20)\d\d\))?\s+(?:" + _REPORTING + r")\b")
 _SENTENCE_ADVERBS = frozenset("Later Earlier First Second Third Next Finally Recently Then Here Indeed Again Still Yet "
                                "Instead Meanwhile Previously Originally Historically Today".split())
-_NAME_VERB_THAT = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F'\-]{2,})(?:\s+et\s+al\.?)?\s+(?:finds|found|shows|showed|"
+_NAME_VERB_THAT = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]{2,})(?:\s+et\s+al\.?)?\s+(?:finds|found|shows|showed|"
                              r"argues|argued|proposes|proposed|demonstrates|demonstrated|reports|reported)\s+that\b")
 # "Irving & Amodei, 2018", "Hendrycks and Gimpel (2017)", "Hubinger (2019)", "(Christiano, 2018;
 # Olsson et al., 2022)": surnames, then a year, in the shapes citation styles use.
 # ("Saun- ders et al., 2018": a name hyphenated across a line of a PDF)
 # (particles: "van der Waals", "de la Cruz"; APA initials after a surname: "Smith, J. (2019)")
-_SURNAME = r"(?:(?:van|von|de|der|den|du|di|da|le|la|del|della|dos|ter|ten)\s+){0,2}[A-Z][a-z\u00C0-\u024F'\u2019]*(?:-[ ][a-z\u00C0-\u024F]{2,})?(?:[A-Z][a-z\u00C0-\u024F]+)*(?:[A-Z]{1,2}\b)?(?:-[A-Z][a-z\u00C0-\u024F]+)?"
+_SURNAME = r"(?:(?:van|von|de|der|den|du|di|da|le|la|del|della|dos|ter|ten)\s+){0,2}[A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\u2019]*(?:-[ ][a-z\u00C0-\u024F\u1E00-\u1EFF]{2,})?(?:[A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF]+)*(?:[A-Z]{1,2}\b)?(?:-[A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF]+)?"
 _INITIALS = r"(?:,\s*(?:[A-Z]\.[\s\-]?){1,3}(?=[\s,&(]))?"
 _NAMED = rf"{_SURNAME}{_INITIALS}"
 _NAMES = (rf"{_SURNAME}(?:\s*,\s*{_SURNAME}){{0,8}}(?:,?\s+(?:and|&)\s+{_SURNAME})?(?:,?\s+et\s+al\.?)?")
 # in running text a surname may carry its initials: "as Smith, J. (2019) and Doe, A., & Roe, B. (2020) show"
-_NAMES_INITIALS = (rf"{_NAMED}(?:\s*,\s*{_NAMED}){{0,2}}(?:,?\s+(?:and|&)\s+{_NAMED})?(?:,?\s+et\s+al\.?)?")
+_NAMES_INITIALS = (rf"(?:{_NAMES}|{_NAMED}(?:\s*,\s*{_NAMED}){{0,2}}(?:,?\s+(?:and|&)\s+{_NAMED})?(?:,?\s+et\s+al\.?)?)")
 _YEAR_RX = r"(?:19[5-9]\d|20[0-4]\d)[a-z]?"
 # "(2018, 2019)", "(2019a, b)": one reference to several of the authors' works
 _YEARS_RX = rf"{_YEAR_RX}(?:\s*[,;]\s*(?:{_YEAR_RX}|[a-z]\b))*"
 # "Buck Shlegeris, Jun 2024": a post's author and its month
 _MONTH_RX = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?"
 # "Burns et al. (OpenAI, 2023)", "Hubinger et al. (arXiv:1906.01820, 2019)": one word may come before the year
-_NARRATIVE_REF = re.compile(rf"(?<![\w\-])({_NAMES_INITIALS})\s+\((?:[A-Za-z][\w.\-]*(?::\S+)?,\s*)?({_YEAR_RX})"
-                            rf"(?:\s*[,;]\s*(?:{_YEAR_RX}|[a-z]\b))*\)")
+# "Smith et al. (NeurIPS 2019)", "Smith et al. (2019, p. 5)", "Russell [2019]": a venue before the
+# year, a page after it, square brackets
+_NARRATIVE_YEAR = (rf"(?:[A-Za-z][\w.\-]*(?::\S+)?,\s*|[A-Z][\w.\-]*\s+)?({_YEAR_RX})(?:\s*[,;]\s*(?:{_YEAR_RX}|[a-z]\b))*"
+                   r"(?:,\s*(?:pp?\.|ch\.|sec\.|section|chapter)\s*[\w.\-\u2013]+)?")
+_NARRATIVE_REF = re.compile(rf"(?<![\w\-])({_NAMES_INITIALS})\s+([(\[]){_NARRATIVE_YEAR}[)\]]")
 _BARE_REF = re.compile(rf"(?<![\w\-])({_NAMES}),?\s+({_YEAR_RX})(?![\w\-/:]|\.\d)")
 # "(Smith et al., 2019; Roe, 2020)" and "[Smith 2019]": brackets holding references
 _PAREN = re.compile(r"\(([^()\n]{3,400})\)|\[([^\[\]\n]{3,400})\](?!\()")
@@ -774,6 +777,7 @@ def _names_ok(names: str) -> bool:
 def _surnames(names: str) -> list[str]:
     names = re.sub(r"(?<=[a-z])-[ ](?=[a-z])", "", names)      # "Saun- ders" is "Saunders"
     names = re.sub(r"(?<![\w.])[A-Z]\.(?:[\s\-]?[A-Z]\.)*", " ", names)
+    names = re.sub(r"['\u2019]s?(?=\s|$)", "", names)                   # "Smith & Jones' (2019)"
     return [w for w in re.split(r"[\s,&]+", names) if w and w[0].isupper() and w not in ("and",)]
 
 
@@ -817,6 +821,9 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
     seg = text[a:b]
 
     def add(s: int, e: int, names: str, year: str, why: str):
+        lead = re.match(r"([A-Z][\w'\-]*),\s+", names)
+        if lead and (lead.group(1) in _BREAKERS or lead.group(1) in _SENTENCE_ADVERBS or lead.group(1).endswith("ly")):
+            s, names = s + lead.end(), names[lead.end():]      # "Later, Hubinger, van Merwijk, ... (2019)"
         if re.search(r",\s*[A-Z]\.", names) and (names.count(",") > 3 or _ENTRY_GOES_ON.match(text, e)
                                                      or re.search(r"[A-Z]\.,?\s+(?:(?:and|&)\s+)?$", text[max(0, s - 12):s])
                                                      or re.fullmatch(r"[ \t]*(?:[-*\u2022]|\d{1,3}[.)]|\[\d{1,3}\])?[ \t]*",
@@ -826,12 +833,14 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
                            years=[int(year[:4])], reason=why))
 
     for m in _NARRATIVE_REF.finditer(seg):
-        if _names_ok(m.group(1)) and not _ends_a_heading(text, a + m.start(1), m.group(1)):
-            add(a + m.start(1), a + m.end(), m.group(1), m.group(2), "authors and a year")
+        if _names_ok(m.group(1)) and not _ends_a_heading(text, a + m.start(1), m.group(1)) \
+                and (m.group(2) == "(") == (m.group(0)[-1] == ")"):
+            add(a + m.start(1), a + m.end(), m.group(1), m.group(3), "authors and a year")
     for p in _PAREN.finditer(seg):
         inner = 1 if p.group(1) is not None else 2
         pos = a + p.start(inner)
-        parts = re.split(r"(;\s*)", p.group(inner))
+        # "(Smith et al., 2019; Roe, 2020)", "(e.g. Smith et al. 2019, Jones 2020)"
+        parts = re.split(r"(;\s*|(?:(?<=\d)|(?<=\d[a-z])),\s*(?=[A-Z]))", p.group(inner))
         for part, sep in zip(parts[::2], parts[1::2] + [""]):
             lead = re.match(r"\s*(?:see(?:\s+also)?|e\.g\.,?|cf\.|i\.e\.,?)?\s*", part, re.I)
             body = part[lead.end():]
@@ -1240,10 +1249,10 @@ def _title_by_author_lines(text: str) -> list[Mention]:
 # reference list's line, its authors and year, then the title in whatever case up to its stop.
 _REFERENCE_LINE = re.compile(r"^[ \t]*(?:[-*\u2022]\s+|\d{1,3}[.)]\s+|\[\d{1,3}\]\s+)?"
                             r"(?:(?:19|20)\d\d(?:[-/.]\d\d){0,2}[ \t]*[:\-\u2013\u2014][ \t]+)?"
-                            r"(?P<names>(?:(?:van|von|de|der|den|da|di|le|la)[ \t]+)*[A-Z][\w'\u2019\u00C0-\u024F\-]*(?:,?[ \t]+(?:[A-Z]\.(?:[ \t]?[A-Z]\.)*|&|and|et[ \t]+al\.?|"
-                            r"(?:van|von|de|der|da|di|le|la)|[A-Z][\w'\u2019\u00C0-\u024F\-]*),?){0,40})"
+                            r"(?P<names>(?:(?:van|von|de|der|den|da|di|le|la)[ \t]+)*[A-Z][\w'\u2019\u00C0-\u024F\u1E00-\u1EFF\-]*(?:,?[ \t]+(?:[A-Z]\.(?:[ \t]?[A-Z]\.)*|&|and|et[ \t]+al\.?|"
+                            r"(?:van|von|de|der|da|di|le|la)|[A-Z][\w'\u2019\u00C0-\u024F\u1E00-\u1EFF\-]*),?){0,40})"
                             r"(?:[ \t]*\((?:19|20)\d\d[a-z]?(?:,[^()\n]{1,20})?\)[.:,]?|,[ \t]*(?:19|20)\d\d[a-z]?[.:,])[ \t]+"
-                            r"(?P<title>[A-Z0-9\u00C0-\u024F][^\n]*?)(?:[.](?=\s|$)|(?<=\?)(?=\s|$)|$)", re.M)
+                            r"(?P<title>[A-Z0-9\u00C0-\u024F\u1E00-\u1EFF][^\n]*?)(?:[.](?=\s|$)|(?<=\?)(?=\s|$)|$)", re.M)
 
 
 def _reference_lines(text: str) -> list[Mention]:
@@ -1269,9 +1278,9 @@ def _reference_lines(text: str) -> list[Mention]:
 
 # "**AI 2041** by Kai-Fu Lee", "<em>Human compatible</em> by Stuart Russell": a name set off by
 # emphasis, then its author.
-_EMPHASIS_BY = re.compile(r"(?:(?<![\w*])\*\*?|(?<![\w_])__?|<(?:em|i|b|strong|cite)>)([A-Z0-9\u00C0-\u024F][^*_<>\n]{0,150}?)"
+_EMPHASIS_BY = re.compile(r"(?:(?<![\w*])\*\*?|(?<![\w_])__?|<(?:em|i|b|strong|cite)>)([A-Z0-9\u00C0-\u024F\u1E00-\u1EFF][^*_<>\n]{0,150}?)"
                           r"(?:\*\*?(?![\w*])|__?(?![\w_])|</(?:em|i|b|strong|cite)>),?\s+by\s+"
-                          r"(?:[A-Z]\.\s*)*[A-Z][\w'\u2019\u00C0-\u024F\-]+(?:\s+(?:[A-Z]\.\s*)*[A-Z][\w'\u2019\u00C0-\u024F\-]+)+")
+                          r"(?:[A-Z]\.\s*)*[A-Z][\w'\u2019\u00C0-\u024F\u1E00-\u1EFF\-]+(?:\s+(?:[A-Z]\.\s*)*[A-Z][\w'\u2019\u00C0-\u024F\u1E00-\u1EFF\-]+)+")
 
 
 def _emphasised_works_by(text: str) -> list[Mention]:
