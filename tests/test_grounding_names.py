@@ -147,3 +147,28 @@ def test_a_paper_named_by_its_year_and_its_topic(aliases):
     assert m.confidence == WORK and m.topic == "quokka supervision" and m.years == [2023]
     (m,) = [m for m in extract("The 2023 paper was long.", aliases=aliases) if m.surface == "The 2023 paper"]
     assert m.confidence != WORK                  # "the 2023 paper" alone: most often one named before
+
+
+def test_hyphenated_and_plain_names_the_text_cites(aliases):
+    """"Transformer-XL (Dai et al., 2019)", "the Wombat benchmark (Lee et al., 2020)", "the Quokka
+    dataset [14]"; "Self-Attention (Vaswani et al., 2017)" is a concept, not a name."""
+    text = ("Our method outperforms Transformer-XL (Dai et al., 2019). The Quokka dataset [14] and the Wombat "
+            "benchmark (Lee et al., 2020) are used. It relies on Self-Attention (Vaswani et al., 2017).")
+    works = _works(text, aliases)
+    assert {"Transformer-XL", "Quokka", "Wombat"} <= set(works) and "Self-Attention" not in works
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Smith et al. (2021) propose a quokka benchmark, which we call QuokkaBench below. QuokkaBench is hard.",
+     "QuokkaBench"),
+    ("Recent work (Lee et al., 2022), hereafter LEE22, found gains. LEE22 also notes limits.", "LEE22"),
+    ("Smith et al. (2021) propose a quokka benchmark, which we will refer to as QB. QB is hard.", "QB"),
+])
+def test_a_nickname_defined_later_in_the_clause(aliases, text, name):
+    found = [m for m in extract(text, aliases=aliases) if m.surface == name]
+    assert found and found[-1].confidence == WORK and "defines" in found[-1].reason
+
+
+def test_a_name_the_text_gives_its_own_work_is_not_the_cited_works(aliases):
+    text = "Following Smith et al. (2021), we propose a method which we call GradSift. GradSift is fast."
+    assert "GradSift" not in _works(text, aliases)

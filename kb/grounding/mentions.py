@@ -925,6 +925,11 @@ _CITED_AFTER = re.compile(rf"(?:\s+(?:model|dataset|benchmark|method|suite|corpu
                           rf"|\s+(?P<narrative>{_NAMES_INITIALS})\s+\({_YEAR_RX}[,;)]"
                           r"|[\u00b9\u00b2\u00b3\u2070-\u2079]+(?![\w\u00b9\u00b2\u00b3\u2070-\u2079])|\^\d{1,3}\b|\[\^\d{1,3}\])")
 CITED_NAME = "a name with its citation"
+# Coined names: "FooCLR", "MICrONS", "BERT", "Transformer-XL", "Llama-2", "T5" (not "Self-Attention")
+_COINED = re.compile(r"(?<![\w\-])([A-Z][a-z]*[A-Z][\w\-]*|[A-Z]{3,}[\w\-]*|[A-Z][a-z]+-(?:[A-Z0-9]*\d\w*|[A-Z]{2,}\w*)"
+                     r"|[A-Z]\d[\w\-]*)(?![\w\-])")
+_NAMED_KIND = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F]{2,}(?:-[A-Za-z]+)?)\s+(?:dataset|benchmark|model|corpus|suite|"
+                         r"environment|architecture|agent)s?\b")
 _SUPERSCRIPTS = "\u00b9\u00b2\u00b3\u2070\u2074\u2075\u2076\u2077\u2078\u2079"
 
 
@@ -932,7 +937,7 @@ def _nickname_candidates(text: str, a: int, b: int) -> list[Mention]:
     """Coined names (FooCLR, BarSpace, MICrONS) in a context that says they name a work: a
     citation marker after them, a word like "dataset" or "benchmark", or "works like"."""
     out = []
-    for m in re.finditer(r"(?<![\w\-])([A-Z][a-z]*[A-Z][\w\-]*|[A-Z]{3,}[\w\-]*)(?![\w\-])", text[a:b]):
+    for m in _COINED.finditer(text[a:b]):
         tok = m.group(1).rstrip(_SUPERSCRIPTS)        # "FooBench\u00b9": a footnote mark after the name
         s, e = a + m.start(1), a + m.start(1) + len(tok)
         if tok in _GENERIC_ACRONYMS or re.fullmatch(r"(?:[A-Z][a-z]{2,}){2,}", tok) and s == text.rfind("\n", 0, s) + 1:
@@ -953,6 +958,15 @@ def _nickname_candidates(text: str, a: int, b: int) -> list[Mention]:
         elif re.search(r"\b(?:works?\s+like|methods?\s+like|papers?\s+like|datasets?\s+like|benchmarks?\s+like|"
                        r"used\s+in|or\s+in)\s+$", before, re.I):
             out.append(Mention(None, tok, s, e, "alias", "", score=0.55, reason="a name in a list of works"))
+    for m in _NAMED_KIND.finditer(text, a, b):
+        # "the Wombat benchmark (Lee et al., 2020)", "the Quokka dataset [14]": a plain word is a
+        # work's name when the text calls it a dataset or a model and cites it
+        cite = CITATION_MARKER.match(text, m.end()) or _CITED_AFTER.match(text, m.end())
+        if cite and m.start(1) > a and m.group(1) not in _NOT_SURNAMES and m.group(1) not in _BREAKERS \
+                and (m.group(1) != m.group(1).capitalize() or text[m.start(1) - 1] == " ") \
+                and not _OUR_OWN.search(text[max(a, m.start() - 60):m.start()]):
+            out.append(Mention(None, m.group(1), m.start(1), m.end(1), "alias", "", score=0.7, reason=CITED_NAME,
+                               years=[int(y) for y in _YEAR_HINT.findall(cite.group(0))[:1]]))
     return out
 
 
@@ -1572,6 +1586,12 @@ def _one_title_case_run(line: str) -> bool:
         and all(_is_cap(w) or w in FUNCTION_WORDS for w in words)
 
 
+_CALL_IT = re.compile(r"(?:,?\s+(?:which|that)\s+we(?:'ll|\s+will)?\s+(?:call|term|refer\s+to\s+as|denote(?:\s+(?:as|by))?)"
+                      r"|,\s*(?:hereafter|henceforth)(?:\s+(?:called|referred\s+to\s+as))?,?)\s+(?:the\s+)?[\"\u201c]?"
+                      r"([\w\-]+(?:\s+[\w\-]+){0,2}?)[\"\u201d]?(?=[\s,.;:)]|$)")
+_CLAUSE_END = re.compile(r"[.!?;](?=\s+[A-Z(\[\"\u201c]|\s*$)|\n")
+
+
 def _defined_nicknames(text: str, mentions: list[Mention]) -> list[Mention]:
     """Nicknames a document defines for a work it names ("Constitutional AI (CAI)", "..., which
     we call FooNet"): their later uses are mentions of that work."""
@@ -1579,9 +1599,17 @@ def _defined_nicknames(text: str, mentions: list[Mention]) -> list[Mention]:
     for m in mentions:
         if m.kind not in ("title", "alias", "author-ref"):
             continue
-        d = re.match(r"\s*\((?:hereafter|henceforth|or)?\s*[\"\u201c]?([A-Z][\w\-]{1,20})[\"\u201d]?\)", text[m.end:m.end + 40]) \
-            or re.match(r",?\s+(?:which|that)\s+we(?:'ll|\s+will)?\s+(?:call|term|refer\s+to\s+as)\s+(?:the\s+)?[\"\u201c]?"
-                        r"([\w\-]+(?:\s+[\w\-]+){0,2}?)[\"\u201d]?(?=[\s,.;:)])", text[m.end:m.end + 80])
+        d = re.match(r"\s*\((?:hereafter|henceforth|or)?\s*[\"\u201c]?([A-Z][\w\-]{1,20})[\"\u201d]?\)", text[m.end:m.end + 40])
+        if not d:
+            # "..., which we call FooNet"; "Smith et al. (2021) propose a benchmark, which we call
+            # QuokkaBench", "(Lee et al., 2022), hereafter LEE22": later in the same clause, when
+            # nothing between speaks of the text's own work or names another work
+            rest = text[m.end:m.end + 160]
+            rest = rest[:(stop.start() if (stop := _CLAUSE_END.search(rest)) else len(rest))]
+            d = _CALL_IT.search(rest)
+            if d and d.start() and (_OWN_WORK.search(rest, 0, d.start()) or not d.group(1)[:1].isupper()
+                                    or any(m.end < o.start < m.end + d.start() for o in mentions)):
+                d = None
         if not d:
             continue
         name = d.group(1)
