@@ -172,3 +172,11 @@ def test_a_nickname_defined_later_in_the_clause(aliases, text, name):
 def test_a_name_the_text_gives_its_own_work_is_not_the_cited_works(aliases):
     text = "Following Smith et al. (2021), we propose a method which we call GradSift. GradSift is fast."
     assert "GradSift" not in _works(text, aliases)
+
+
+def test_a_tools_capitalised_name_is_not_a_name_and_its_kind(aliases):
+    """"EleutherAI Eval Harness": "Eval" is part of the tool's name, not a word saying that
+    "EleutherAI" names a benchmark; "FooQA eval" still does."""
+    text = "We used open-source tools like EleutherAI Eval Harness. Scores on the FooQA eval rose."
+    works = _works(text, aliases)
+    assert "EleutherAI" not in works and "FooQA" in works

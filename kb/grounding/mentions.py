@@ -950,7 +950,8 @@ def _nickname_candidates(text: str, a: int, b: int) -> list[Mention]:
                 and not re.fullmatch(r"[A-Z]{2,}s", tok):       # "a wide class of MDPs (Turner et al., 2021)": a kind
             out.append(Mention(None, tok, s, e, "alias", "", score=0.7, reason=CITED_NAME,
                                years=[int(y) for y in _YEAR_HINT.findall(cite.group(0))[:1]]))
-        elif _NAME_NOUN_AFTER.match(text, e) and not _OUR_OWN.search(text[max(a, s - 60):s]):
+        elif (noun_m := _NAME_NOUN_AFTER.match(text, e)) and not _OUR_OWN.search(text[max(a, s - 60):s]) \
+                and not re.match(r"[ \t]+[A-Z][a-z]", text[noun_m.end():noun_m.end() + 3]):   # "EleutherAI Eval Harness": a tool's name
             noun = _NAME_NOUN_AFTER.match(text, e).group(0).strip().lower()
             out.append(Mention(None, tok, s, e, "alias", "", score=0.6, reason=f"a name followed by \"{noun}\""))
         elif _NAME_INTRODUCED.match(text, e):
