@@ -180,3 +180,12 @@ def test_a_tools_capitalised_name_is_not_a_name_and_its_kind(aliases):
     text = "We used open-source tools like EleutherAI Eval Harness. Scores on the FooQA eval rose."
     works = _works(text, aliases)
     assert "EleutherAI" not in works and "FooQA" in works
+
+
+def test_a_given_name_before_a_middle_initial_and_a_title_before_by_its_author(aliases):
+    text = ("Insights from Training Gopher (Jack W. Rae et al) is long. In A. Smith et al. (2020) they agree.\n\n"
+            "This is just the proof from Calibrated Learning and Correlated Equilibrium by Forster (1997), adapted.\n\n"
+            "The paper by Travis LaCroix, July 2022.\n")
+    works = _works(text, aliases)
+    assert {"Jack W. Rae et al", "A. Smith et al. (2020)", "Forster (1997)", "Travis LaCroix, July 2022"} <= set(works)
+    assert "Calibrated Learning and Correlated Equilibrium" in works and "The paper" not in works

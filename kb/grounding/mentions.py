@@ -1135,13 +1135,17 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     return sorted(final + extra, key=lambda m: (m.start, m.end)) if extra else final
 
 
-_INITIALS_BEFORE = re.compile(r"(?<![\w.])(?:[A-Z]\.[ \t\-]?){1,3}[ \t]?$")
+_INITIALS_BEFORE = re.compile(r"(?<![\w.])(?:([A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]+)[ \t]+)?(?:[A-Z]\.[ \t\-]?){1,3}[ \t]?$")
 
 
 def _take_initials(text: str, m: Mention) -> None:
-    """"D. Ziegler et al.", "A. Radford et al. (2019)": the initials belong to the reference."""
-    if m.surface[:1].isupper() and (i := _INITIALS_BEFORE.search(text, max(0, m.start - 10), m.start)):
-        m.start, m.surface = i.start(), text[i.start():m.end]
+    """"D. Ziegler et al.", "A. Radford et al. (2019)", "Jack W. Rae et al.": the initials, and the
+    given name before a middle initial, belong to the reference."""
+    if m.surface[:1].isupper() and (i := _INITIALS_BEFORE.search(text, max(0, m.start - 30), m.start)):
+        given = i.group(1)
+        start = i.start() if not given or given not in _NOT_SURNAMES and given not in _BREAKERS else \
+            i.end(1) + len(text[i.end(1):m.start]) - len(text[i.end(1):m.start].lstrip())   # "In A. Smith"
+        m.start, m.surface = start, text[start:m.end]
 
 
 # A known work's title (``known_titles.py``) is strong evidence, but still a title: the layout
@@ -1363,6 +1367,8 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
         toks = _tokens(text, start, end)
         one_word_by_person = len(toks) == 1 and len(toks[0].text) >= 4 and bool(
             re.match(r"\s*\([A-Z][\w.\-]+(?:\s+[A-Z][\w.\-]+){1,3}\)\s*$", text[end:line.end]))
+        if all(t.text.lower() in FUNCTION_WORDS or t.text.lower() in _WORK_NOUNS for t in toks):
+            continue                      # "The paper by Travis LaCroix, July 2022.": a word for a work, not its title
         if not (2 <= len(toks) <= 24 or one_word_by_person) or toks[0].text in _BREAKERS and not noted \
                 or any(t.text.lower() in _PRONOUNS for t in toks):
             continue
@@ -1714,7 +1720,9 @@ def _resolve_overlaps(text: str, cands: list[Mention]) -> list[Mention]:
                                     reason=c.reason))
             continue
         if c.kind == "title" and len(clash) == 1 and k.kind in ("alias", "author-ref", "doi", "arxiv", "url") \
-                and c.start <= k.start and k.end <= c.end:
+                and c.start <= k.start and (k.end <= c.end or k.kind == "author-ref" and k.start > c.start
+                                            and re.search(r"\sby\s+$", text[c.start:k.start]) is not None):
+            # ("Title by Forster" and "Forster (1997)": the title before its author)
             rest = _trim_around(text, c, k)
             if rest is not None:
                 kept.append(rest)
@@ -1750,7 +1758,7 @@ def _cue_word(text: str, end: int) -> str:
 def _trim_around(text: str, title: Mention, inner: Mention) -> Mention | None:
     left = text[title.start:inner.start]
     right = text[inner.end:title.end]
-    left = re.sub(r"(?:\s+(?:and|or|the|of)|[\s,(]|\bthe)+$", "", left)
+    left = re.sub(r"(?:\s+(?:and|or|the|of|by)|[\s,(]|\bthe)+$", "", left)      # "Title by Forster (1997)": the title
     right = re.sub(r"^(?:\s*(?:and|or|paper|post)\b|[\s,)])+", "", right)
     best = max((left, title.start), (right, title.end - len(right)), key=lambda x: len(x[0]))
     words = _TOKEN.findall(best[0])
