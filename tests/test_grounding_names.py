@@ -189,3 +189,15 @@ def test_a_given_name_before_a_middle_initial_and_a_title_before_by_its_author(a
     works = _works(text, aliases)
     assert {"Jack W. Rae et al", "A. Smith et al. (2020)", "Forster (1997)", "Travis LaCroix, July 2022"} <= set(works)
     assert "Calibrated Learning and Correlated Equilibrium" in works and "The paper" not in works
+
+
+def test_a_word_inside_a_sentence_with_its_citation_after_it(aliases):
+    """"... with Quokka (Lee, 2020)": the word is what is cited, the bracket the reference; not a
+    place ("in Europe (Smith, 2019)"), a sentence adverb or a title's last word."""
+    text = ("We compare with Quokka (Lee, 2020) and Wombat (Roe et al., 2021). Many people in Europe (Smith, 2019) "
+            "agree. The result, Recently (Doe, 2020), was shown. See Toy Models of Superposition (Elhage et al., 2022).")
+    works = _works(text, aliases)
+    assert {"Quokka", "Wombat", "Lee, 2020", "Smith, 2019", "Doe, 2020"} <= set(works), works
+    assert not [w for w in works if w.startswith(("Europe", "Recently", "Superposition"))]
+    refs = _refs("Smith (NeurIPS 2019) and Burns et al. (OpenAI, 2023) agree.", aliases)
+    assert {"Smith (NeurIPS 2019)", "Burns et al. (OpenAI, 2023)"} <= set(refs)

@@ -741,7 +741,7 @@ _MONTH_RX = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?"
 # "Burns et al. (OpenAI, 2023)", "Hubinger et al. (arXiv:1906.01820, 2019)": one word may come before the year
 # "Smith et al. (NeurIPS 2019)", "Smith et al. (2019, p. 5)", "Russell [2019]": a venue before the
 # year, a page after it, square brackets
-_NARRATIVE_YEAR = (rf"(?:[A-Za-z][\w.\-]*(?::\S+)?,\s*|[A-Z][\w.\-]*\s+)?({_YEAR_RX})(?:\s*[,;]\s*(?:{_YEAR_RX}|[a-z]\b))*"
+_NARRATIVE_YEAR = (rf"(?P<venue>[A-Za-z][\w.\-]*(?::\S+)?,\s*|[A-Z][\w.\-]*\s+)?({_YEAR_RX})(?:\s*[,;]\s*(?:{_YEAR_RX}|[a-z]\b))*"
                    r"(?:,\s*(?:pp?\.|ch\.|sec\.|section|chapter)\s*[\w.\-\u2013]+)?")
 _NARRATIVE_REF = re.compile(rf"(?<![\w\-])({_NAMES_INITIALS})\s+([(\[]){_NARRATIVE_YEAR}[)\]]")
 _BARE_REF = re.compile(rf"(?<![\w\-])({_NAMES}),?\s+({_YEAR_RX})(?![\w\-/:]|\.\d)")
@@ -834,8 +834,12 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
 
     for m in _NARRATIVE_REF.finditer(seg):
         if _names_ok(m.group(1)) and not _ends_a_heading(text, a + m.start(1), m.group(1)) \
-                and (m.group(2) == "(") == (m.group(0)[-1] == ")"):
-            add(a + m.start(1), a + m.end(), m.group(1), m.group(3), "authors and a year")
+                and (m.group(2) == "(") == (m.group(0)[-1] == ")") \
+                and not (m.group("venue") and re.fullmatch(r"[\w'\u2019\-]+", m.group(1))
+                         and not _is_acronymish(m.group("venue").strip(" ,"))):
+            # ("Sparrow (Glaese, 2022)", "Europe (Smith, 2019)": the bracket is the reference, the word
+            # before it what is cited; "Burns et al. (OpenAI, 2023)" and "Smith (NeurIPS 2019)" stay one)
+            add(a + m.start(1), a + m.end(), m.group(1), m.group(4), "authors and a year")
     for p in _PAREN.finditer(seg):
         inner = 1 if p.group(1) is not None else 2
         pos = a + p.start(inner)
@@ -928,6 +932,9 @@ CITED_NAME = "a name with its citation"
 # Coined names: "FooCLR", "MICrONS", "BERT", "Transformer-XL", "Llama-2", "T5" (not "Self-Attention")
 _COINED = re.compile(r"(?<![\w\-])([A-Z][a-z]*[A-Z][\w\-]*|[A-Z]{3,}[\w\-]*|[A-Z][a-z]+-(?:[A-Z0-9]*\d\w*|[A-Z]{2,}\w*)"
                      r"|[A-Z]\d[\w\-]*)(?![\w\-])")
+_WORD_CITED = re.compile(rf"(?<![\w\-])(?P<prep>[a-z]+|,)[ \t]+([A-Z][a-z\u00C0-\u024F]{{2,}})[ \t]*\((?:(?:see|e\.g\.),?\s+)?"
+                         rf"(?P<names>{_NAMES}),?\s+(?P<year>{_YEAR_RX})[^()\n]{{0,100}}\)")
+_PLACE_PREPOSITIONS = frozenset("in from across at within throughout to into near".split())
 _NAMED_KIND = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F]{2,}(?:-[A-Za-z]+)?)\s+(?:dataset|benchmark|model|corpus|suite|"
                          r"environment|architecture|agent)s?\b")
 _SUPERSCRIPTS = "\u00b9\u00b2\u00b3\u2070\u2074\u2075\u2076\u2077\u2078\u2079"
@@ -959,6 +966,16 @@ def _nickname_candidates(text: str, a: int, b: int) -> list[Mention]:
         elif re.search(r"\b(?:works?\s+like|methods?\s+like|papers?\s+like|datasets?\s+like|benchmarks?\s+like|"
                        r"used\s+in|or\s+in)\s+$", before, re.I):
             out.append(Mention(None, tok, s, e, "alias", "", score=0.55, reason="a name in a list of works"))
+    for m in _WORD_CITED.finditer(text, a, b):
+        # "... compared with Gopher (Rae et al., 2021) and Sparrow (Glaese et al., 2022)": one
+        # capitalised word inside a sentence, its citation right after it (not a place: "in Europe (...)")
+        word = m.group(2)
+        if word in _NOT_SURNAMES or word in _BREAKERS or word in _SENTENCE_ADVERBS or word.endswith("ly") \
+                or word in m.group("names") or not _names_ok(m.group("names")) or m.group("prep").lower() in _PLACE_PREPOSITIONS \
+                or m.group("prep") in FUNCTION_WORDS and re.search(r"[A-Z][\w\-]*[ \t]+$", text[max(0, m.start() - 30):m.start()]):
+            continue                      # "Toy Models of Superposition (Elhage et al., 2022)": a title's last word
+        out.append(Mention(None, word, m.start(2), m.end(2), "alias", "", score=0.7, reason=CITED_NAME,
+                           years=[int(m.group("year")[:4])]))
     for m in _NAMED_KIND.finditer(text, a, b):
         # "the Wombat benchmark (Lee et al., 2020)", "the Quokka dataset [14]": a plain word is a
         # work's name when the text calls it a dataset or a model and cites it
