@@ -71,11 +71,14 @@ def test_the_learned_scorer_experiment_runs_on_development_documents(aliases, mo
 FLOORS = {
     "dev": (0.957, 0.978, 0.938),     # with batches b10-b14; the seventh round (README)
     "heldout": (0.826, 0.923, 0.840),   # one right surface more with the seventh round
-    "heldout2": (0.84, 0.928, 0.886),  # the seventh round: one title more (0.80 before; README)
+    "heldout2": (0.84, 0.928, 0.885),  # the seventh round: one title more (0.80 before; README); precision
+    # 47/53 -> 46/52 when an alias-table "Name et al." and the year after it became one reference (names-15)
     "heldout3": (0.823, 0.90, 0.878),  # scored once, before any change (issue 15, online round); precision
     # 0.903 -> 0.878 with the known-titles gazetteer (one title more, 15/17): lowered for the lead to judge
     "heldout6": (0.692, 0.875, 0.881),  # scored once with the seventh round's extractor
     "dev3": (0.848, 0.972, 0.968),     # scored once as held-out part 5 (0.733, 0.819, 0.937); the seventh round
+    "dev4": (0.90, 0.971, 0.944),      # scored once as held-out 8 (links removed: 18/20, 62/71, 93/100), then opened;
+    # the names round: 18/20, 69/71, 102/108 (odd half held aside: author references 15/21 -> 21/21)
     "dev2": (0.987, 0.96, 0.943),     # scored once as held-out part 4 (0.641, 0.92, 0.923); the sixth round
 }
 
