@@ -191,10 +191,12 @@ STANDIN_WORKS = ROOT / "kb" / "standin" / "works" / "curated_alias_works.jsonl"
 
 def curated_nicknames() -> list[dict]:
     """Alias entries from the curated lists' nicknames (``data/known_titles/nicknames/*.tsv``:
-    name, arXiv id, title, and ``benchmark`` where the name cites its paper without a cue),
+    name, arXiv id, title, and ``benchmark`` where the name cites its paper without a cue, unless it
+    spells a common word of the forum posts' prose),
     leaving out names the hand-kept table (``data/aliases.toml``) already has."""
     taken = {n.lower() for a in tomllib.loads((ROOT / "data" / "aliases.toml").read_text(encoding="utf-8")).get("alias", [])
              for n in a["names"]}
+    plain = prose_common_words()
     out, seen = [], set()
     for f in sorted(NICKNAMES.glob("*.tsv")):
         head = dict(re.findall(r"^#\s*(repo|kind):\s*(\S+)", f.read_text(encoding="utf-8"), re.M))
@@ -211,7 +213,9 @@ def curated_nicknames() -> list[dict]:
             seen.update(n.lower() for n in names)
             cites = bool(rest and rest[0] == "benchmark")
             out.append({"names": names, "id": f"ARXIV:{arxiv}", "title": title, "year": 2000 + int(arxiv[:2]),
-                        "needs_cue": [] if cites else names, "from": head.get("repo", f.name)})
+                        # a benchmark's name that spells a word of ordinary prose ("ConTRoL") needs a cue too
+                        "needs_cue": [n for n in names if not cites or n.lower() in plain],
+                        "from": head.get("repo", f.name)})
     return out
 
 

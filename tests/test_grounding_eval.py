@@ -88,9 +88,12 @@ def test_figures_do_not_regress(aliases, part):
     title, named, precision = FLOORS[part]
     s = ev.score(ev.load(part, links=False), aliases)
     shown = (s.misses, s.wrong) if part.startswith("dev") else "held-out: figures only"
-    assert s.recall("title") >= title - 1e-9, shown
-    assert s.recall("nickname", "author-ref") >= named - 1e-9, shown
-    assert s.precision >= precision - 0.0005, shown
+    # plain floats, so that pytest's report of a failure shows figures and never the Score's
+    # surfaces (a held-out part's misses must not reach whoever is tuning)
+    got = (float(s.recall("title")), float(s.recall("nickname", "author-ref")), float(s.precision))
+    assert got[0] >= title - 1e-9, shown
+    assert got[1] >= named - 1e-9, shown
+    assert got[2] >= precision - 0.0005, shown
 
 
 # Development documents where the online title check changes something (maybes it confirms,
