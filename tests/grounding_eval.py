@@ -20,8 +20,11 @@ Nine sets, all scored the same way:
                 scored ONCE as held-out 8, then opened for development: tuned on since (its
                 odd-numbered pages held aside as a generalisation check while tuning on the even ones).
 - ``heldout6``  tests/data/grounding_eval/heldout6/   twenty more pages gathered by a helper who never ran
-                kb on them; ground truth committed before kb ran on them; scored once; NEVER tuned on
-                (not in EVAL_PARTS: the lead scores it by hand, figures only).
+                kb on them; ground truth committed before kb ran on them; scored once (session 5);
+                NEVER tuned on: figures only, its floor guards against losing ground.
+- ``heldout7``  tests/data/grounding_eval/heldout7/   twenty more pages, same protocol; scored once
+                (session 6: with the session's starting code and with its final code, the figures in
+                README.md); NEVER tuned on: figures only, its floor guards against losing ground.
 - ``seeds``    data/seeds/ with tests/data/seed_truth.json.
 - ``unseen``   tests/data/unseen_docs/ with its truth.json.
 
@@ -64,7 +67,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 EVAL = ROOT / "tests" / "data" / "grounding_eval"
-EVAL_PARTS = ("dev", "dev2", "dev3", "dev4", "heldout", "heldout2", "heldout3", "heldout6")
+EVAL_PARTS = ("dev", "dev2", "dev3", "dev4", "heldout", "heldout2", "heldout3", "heldout6", "heldout7")
 EVAL_PARTS_ALL = EVAL_PARTS
 FORMS = ("title", "nickname", "author-ref", "id", "link")
 _STYLE_FORM = {"exact-title": "title", "near-title": "title", "cut-off-title": "title", "title": "title",

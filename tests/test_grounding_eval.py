@@ -33,7 +33,7 @@ def test_evaluation_sets_are_real_documents_with_sources():
         truth = json.loads((ev.EVAL / part / "truth.json").read_text(encoding="utf-8"))
         assert all(d["source"].startswith("http") for d in truth["documents"].values())
         assert {p.name for p in (ev.EVAL / part).glob("*.txt")} == set(truth["documents"])
-    for part in ("heldout", "heldout2", "heldout3", "heldout6"):
+    for part in ("heldout", "heldout2", "heldout3", "heldout6", "heldout7"):
         assert "HELD-OUT" in json.loads((ev.EVAL / part / "truth.json").read_text(encoding="utf-8"))["about"]
     n = sum(len(ev.load(part)) for part in ("dev", "heldout", "heldout2"))
     mentions = sum(len(d.truths) for part in ("dev", "heldout", "heldout2") for d in ev.load(part))
@@ -75,7 +75,9 @@ FLOORS = {
     # 47/53 -> 46/52 when an alias-table "Name et al." and the year after it became one reference (names-15)
     "heldout3": (0.823, 0.90, 0.878),  # scored once, before any change (issue 15, online round); precision
     # 0.903 -> 0.878 with the known-titles gazetteer (one title more, 15/17): lowered for the lead to judge
-    "heldout6": (0.692, 0.875, 0.881),  # scored once with the seventh round's extractor
+    "heldout6": (0.769, 0.875, 0.883),  # scored once with the seventh round's extractor (0.692, 0.875, 0.881);
+    # the known-titles gazetteer (session 6) found one title more
+    "heldout7": (0.884, 0.676, 0.750),  # scored once (session 6): start code (0.885, 0.676, 0.761), final code
     "dev3": (0.848, 0.972, 0.968),     # scored once as held-out part 5 (0.733, 0.819, 0.937); the seventh round
     "dev4": (0.90, 0.971, 0.944),      # scored once as held-out 8 (links removed: 18/20, 62/71, 93/100), then opened;
     # the names round: 18/20, 69/71, 102/108 (odd half held aside: author references 15/21 -> 21/21)
@@ -101,8 +103,10 @@ def test_figures_do_not_regress(aliases, part):
 # online evaluation takes ~80 s, these twelve ~7 s against a smaller stand-in (the answers, the
 # recorded Semantic Scholar titles and these documents' decoys; not the forum posts' titles).
 ONLINE_SUBSET = ("d15_", "d66_", "d67_", "d72_", "d74_", "d76_", "d89_", "f09_", "f12_", "j03_", "m07_", "m09_")
-# title found / required, nickname + author refs found, precision: as measured (issue 15, fifth round)
-ONLINE_FLOORS = {"offline": (2, 8, 13 / 17), "online": (4, 8, 19 / 23)}
+# title found / required, nickname + author refs found, precision: as measured (issue 15, fifth round;
+# session 6: offline 14/17, online 20/25 — the theme labels gained "AI LieDar", so the stand-in now
+# serves the paper whose own arXiv page m07 is, and the online check confirms the page's title)
+ONLINE_FLOORS = {"offline": (2, 8, 14 / 17), "online": (5, 8, 20 / 25)}
 
 
 def test_online_figures_on_a_development_subset(aliases):
