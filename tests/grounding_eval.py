@@ -15,9 +15,16 @@ Nine sets, all scored the same way:
 - ``dev3``      tests/data/grounding_eval/dev3/       twenty pages gathered by a helper who never ran kb
                 on them, ground truth committed first; scored ONCE as a fifth held-out part (the
                 figures in README.md, "held-out 5"), then opened for development: tuned on since.
+- ``dev4``      tests/data/grounding_eval/dev4/       twenty pages gathered by a helper who never ran kb
+                on them, dense in author references and nicknames, ground truth committed first;
+                scored ONCE as held-out 8, then opened for development: tuned on since (its
+                odd-numbered pages held aside as a generalisation check while tuning on the even ones).
 - ``heldout6``  tests/data/grounding_eval/heldout6/   twenty more pages gathered by a helper who never ran
-                kb on them; ground truth committed before kb ran on them; scored once; NEVER tuned on
-                (not in EVAL_PARTS: the lead scores it by hand, figures only).
+                kb on them; ground truth committed before kb ran on them; scored once (session 5);
+                NEVER tuned on: figures only, its floor guards against losing ground.
+- ``heldout7``  tests/data/grounding_eval/heldout7/   twenty more pages, same protocol; scored once
+                (session 6: with the session's starting code and with its final code, the figures in
+                README.md); NEVER tuned on: figures only, its floor guards against losing ground.
 - ``seeds``    data/seeds/ with tests/data/seed_truth.json.
 - ``unseen``   tests/data/unseen_docs/ with its truth.json.
 
@@ -44,7 +51,7 @@ Alignment Forum posts, the theme labels' works) plus decoys, papers titled with 
 uncertain phrase of the documents (:func:`decoy_titles`, an inferred hazard).
 
 Run ``python tests/grounding_eval.py`` for the table (``--misses`` lists the failures of the
-development parts, dev, dev2 and dev3, only: the held-out parts are reported in figures, never in detail).
+development parts, dev, dev2, dev3 and dev4, only: the held-out parts are reported in figures, never in detail).
 """
 
 from __future__ import annotations
@@ -60,7 +67,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 EVAL = ROOT / "tests" / "data" / "grounding_eval"
-EVAL_PARTS = ("dev", "dev2", "dev3", "heldout", "heldout2", "heldout3", "heldout6")
+EVAL_PARTS = ("dev", "dev2", "dev3", "dev4", "heldout", "heldout2", "heldout3", "heldout6", "heldout7")
 EVAL_PARTS_ALL = EVAL_PARTS
 FORMS = ("title", "nickname", "author-ref", "id", "link")
 _STYLE_FORM = {"exact-title": "title", "near-title": "title", "cut-off-title": "title", "title": "title",
@@ -433,7 +440,7 @@ def main(argv: list[str]) -> int:
     for name, r in rows.items():
         print(f"{name:28}" + "".join(f"{r.get(c, float('nan')):>14}" for c in cols))
     if "--misses" in argv:
-        for part, links in (("dev", True), ("dev", False), ("dev2", False), ("dev3", False)):
+        for part, links in (("dev", True), ("dev", False), ("dev2", False), ("dev3", False), ("dev4", False)):
             s = score(load(part, links=links), aliases)
             print(f"\n-- {part} misses ({'with links' if links else 'links removed'})")
             for m in s.misses:

@@ -90,7 +90,8 @@ def test_rule_scores_weigh_title_and_body(taxonomy):
 
 def test_one_mention_never_passes_the_rule_threshold_alone():
     """Overlapping phrases of one theme ("visual cortex" and "cortex", "power law*" and
-    "power-law") are one mention, and a title mention alone stays under the threshold."""
+    "power-law") are one mention, in title and abstract together, and a title mention alone
+    stays under the threshold."""
     text = parse_taxonomy('[theme.t]\nkeywords = ["visual cortex", "cortex", "power law*", "power-law",'
                           ' "natural abstraction*", "abstraction*"]\n')
     m = RuleMatcher(text)
@@ -98,6 +99,10 @@ def test_one_mention_never_passes_the_rule_threshold_alone():
     assert m.scores("A paper", "neurons of the visual cortex") == {"t": 1.0}
     assert m.scores("A paper", "natural abstractions; natural abstraction") == {"t": 1.0}
     assert m.scores("A paper", "visual cortex and power laws") == {"t": 2.0}  # two mentions
+    # One idea named in the title and again in the abstract is one mention, at the title's weight.
+    assert m.scores("Power laws of cortex", "the visual cortex follows a power-law") == {"t": 3.0}
+    assert m.scores("Natural abstractions", "we test the natural abstraction hypothesis") == {"t": 1.5}
+    assert m.scores("Abstractions", "natural abstractions in toy worlds") == {"t": 1.5}
     shipped = load_taxonomy(DEFAULT_THEMES_FILE)
     for slug, theme in shipped.themes.items():
         for keyword in theme.keywords:
@@ -396,20 +401,32 @@ def test_the_gate_weighs_the_best_theme_score_and_a_kept_model_gates_alike(tmp_p
 
 
 def test_features_are_scikit_learns_tfidf_computed_in_chunks():
-    """The chunked float32 featurising gives scikit-learn's sublinear tf-idf, for new texts
-    weighted with a saved idf too."""
+    """The chunked float32 featurising gives scikit-learn's tf-idf of sublinear word and
+    bigram frequencies plus CHAR_WEIGHT times those of the words' character 5-grams
+    (``char_wb``), for new texts weighted with a saved idf too."""
     import numpy as np
     from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
-    from kb.knowledge.theme_model import FEATURES, term_counts, text_features, weigh, words_and_bigrams
+    from kb.knowledge.text_tokens import FEATURE_WORD
+    from kb.knowledge.theme_model import (CHAR_WEIGHT, FEATURES, char_grams, term_counts, text_features,
+                                          weigh, words_and_bigrams)
 
+    assert char_grams("steering") == [" stee", "steer", "teeri", "eerin", "ering", "ring "] and char_grams("ai") == [" ai "]
     docs = [f"{FILLER} sparse autoencoder {i} " * (i % 3 + 1) for i in range(50)] + ["", "the of and"]
-    # Hyphens, underscores, digits and non-ASCII letters next to words (which move the word
-    # boundaries of texts that are not plain ASCII).
-    docs += ["Naïve in-context GPT-4 x_y 3d -foo- a- İstanbul Ωmega café-bar \u212aelvin end-", "--in--context__ of-the-art", "unit\x1fseparated\x1cwords\tand-tabs", "no\xa0break\u2028line"]
-    hashing = HashingVectorizer(analyzer=words_and_bigrams, n_features=FEATURES, alternate_sign=False, norm=None)
-    reference = TfidfTransformer(sublinear_tf=True)
-    expected = reference.fit_transform(hashing.transform(docs))
+    # Hyphens, underscores, digits, separators and non-ASCII letters next to words (which move
+    # the word boundaries of texts that are not plain ASCII).
+    docs += ["Naïve in-context GPT-4 x_y 3d -foo- a- İstanbul Ωmega café-bar \u212aelvin end-", "--in--context__ of-the-art",
+             "unit\x1fseparated\x1cwords\tand-tabs", "no\xa0break\u2028line"]
+
+    def sublinear(analyzer):
+        tf = HashingVectorizer(analyzer=analyzer, n_features=FEATURES, alternate_sign=False, norm=None).transform(docs)
+        tf.data = 1.0 + np.log(tf.data)
+        return tf
+
+    tf = sublinear(words_and_bigrams) + CHAR_WEIGHT * sublinear(
+        lambda doc: [g for w in FEATURE_WORD.findall(doc.lower()) for g in char_grams(w)])
+    reference = TfidfTransformer()
+    expected = reference.fit_transform(tf)
     X, idf = weigh(term_counts(docs, chunk=7))
     assert X.dtype == np.float32 and abs(X - expected).max() < 1e-6
     assert np.allclose(idf, reference.idf_, atol=1e-5)
@@ -527,12 +544,12 @@ def test_every_automatic_tag_records_its_signals_and_kb_show_prints_them(tmp_pat
     rows = {(r["theme"], r["source"]): r for r in paper_tags(store, 1)}
     signals = rows[("sae", "rule")]["signals"]
     assert sorted(signals["rule"]) == ["dictionary learning", "sparse autoencoder"]
-    assert signals["rule_score"] == 3.5
+    assert signals["rule_score"] == 2.5           # "sparse autoencoder" in title and abstract: once
     assert "model" in signals                       # the model's margin, trained on the rule tags
     store.close()
     result = invoke("show", "#1", db=tmp_path / "kb.sqlite", terminal_width=200)
     assert result.exit_code == 0, result.output
-    assert "keywords sparse autoencoder, dictionary learning (score 3.5)" in result.output
+    assert "keywords sparse autoencoder, dictionary learning (score 2.5)" in result.output
     assert "text model" in result.output
 
 
@@ -616,6 +633,8 @@ def test_fresh_part_is_well_formed_and_disjoint():
 
 
 FRESH_3_FILE = Path(__file__).parent / "data" / "theme_fresh3.jsonl"
+FRESH_4_FILE = Path(__file__).parent / "data" / "theme_fresh4.jsonl"
+FRESH_5_FILE = Path(__file__).parent / "data" / "theme_fresh5.jsonl"
 
 
 def test_fresh3_part_is_well_formed_and_disjoint():
@@ -645,14 +664,29 @@ def test_fresh3_part_is_well_formed_and_disjoint():
     assert sum(1 for w in works if not w["themes"]) >= 15
 
 
-# Keyword hygiene: a phrase must not hit many works of the development set that are not about
-# its theme, and a phrase that finds few of its theme's works must find no other work at all
-# (a phrase that exists to hit one known title is exactly that kind).
-HYGIENE_FEW = 2       # "few": fewer than this many of the theme's works
-HYGIENE_MAX_OTHER = 3  # never more than this many other works (nor more than it finds of its own),
-HYGIENE_OWN_PER_OTHER = 3  # ... unless it finds this many of its own works for each other one
-# (the 441-work set: "circuit*" finds 15 circuits works and 5 others, all but one about
-# neighbouring themes, such as grokking explained by circuit efficiency)
+# Keyword hygiene, the issue's check: no phrase that exists to hit one known title, and none
+# that finds more than a few near misses. Four rules, each counted on the development set:
+# * a phrase that finds fewer than HYGIENE_FEW of its theme's works finds no other work at all;
+# * a phrase whose one development work it finds is that work's title (and not its summary) is
+#   a title fragment unless it is the field's established name for a method or phenomenon
+#   (ESTABLISHED_TERMS, each used well beyond that one title); title fragments are removed;
+# * a phrase finds at most HYGIENE_MAX_NEGATIVES negatives (near misses: works about no theme);
+# * a phrase finds no more other works (other themes' and near misses) than of its own, and at
+#   most HYGIENE_MAX_OTHER of them unless it finds HYGIENE_OWN_PER_OTHER of its own works for
+#   each: a precision floor of 3/4 for common phrases, set in the fourth pass so that
+#   "reinforcement learning" passes (its other works are RL papers of reward hacking, agent
+#   foundations and deception, and no near miss: the rule above caps near misses whatever the
+#   own count).
+HYGIENE_FEW = 2
+HYGIENE_MAX_NEGATIVES = 2
+HYGIENE_MAX_OTHER = 3
+HYGIENE_OWN_PER_OTHER = 3
+ESTABLISHED_TERMS = frozenset({
+    "explainability", "feature attribution", "knowledge editing", "crosscoder*", "activation engineering",
+    "sgd dynamics", "mode connectivity", "generalization gap", "ai deception", "sleeper agent*",
+    "lie detection", "reward tampering", "specification gaming", "reward misspecification", "overoptimization",
+    "representational alignment", "predictive processing", "cot monitor*", "verbaliz*", "post-hoc rationali*",
+})
 
 
 def test_keyword_hygiene_on_the_development_set():
@@ -667,9 +701,16 @@ def test_keyword_hygiene_on_the_development_set():
             one = RuleMatcher(parse_taxonomy(f"[theme.x]\nkeywords = [{json.dumps(keyword)}]\n"))
             hits = [i for i, w in enumerate(dev) if one.phrases_in(w["title"] + " " + work_body(w))]
             own = sum(1 for i in hits if slug in gold[i])
-            other = len(hits) - own
-            if other > max(HYGIENE_MAX_OTHER, own // HYGIENE_OWN_PER_OTHER) or other > max(own, 1) or (own < HYGIENE_FEW and other):
-                flagged.append(f"{slug}: {keyword!r} finds {own} of its works and {other} others")
+            negatives = sum(1 for i in hits if not gold[i])
+            other = len(hits) - own - negatives
+            only_a_title = (len(hits) == 1 and one.phrases_in(dev[hits[0]]["title"])
+                            and not one.phrases_in(work_body(dev[hits[0]])))
+            if ((own < HYGIENE_FEW and other + negatives) or (only_a_title and keyword not in ESTABLISHED_TERMS)
+                    or negatives > HYGIENE_MAX_NEGATIVES
+                    or other + negatives > max(HYGIENE_MAX_OTHER, own // HYGIENE_OWN_PER_OTHER)
+                    or other + negatives > max(own, 1)):
+                flagged.append(f"{slug}: {keyword!r} finds {own} of its works, {other} of other themes'"
+                               f" and {negatives} near misses" + (" (one title only)" if only_a_title else ""))
     assert not flagged, "\n".join(flagged)
 
 
@@ -680,22 +721,30 @@ def _evaluation_sets():
 
 
 # Floors a little under the figures in README.md ("Themes" section), so that a regression fails.
-HELD_OUT_MACRO_F1 = 0.8         # measured 0.826
-HELD_OUT_NEGATIVES = 0.07       # measured 2/46
-HELD_OUT_MIN_RECALL = 0.5       # measured 0.64 (probing)
-HELD_OUT_2_MACRO_F1 = 0.78      # measured 0.807 (0.846 with 460 development works)
-HELD_OUT_2_NEGATIVES = 0.1      # measured 1/20
-HELD_OUT_2_MIN_RECALL = 0.4     # measured 0.43 (NeuroAI, 3 of 7; 0.50 with 460)
-FRESH_MACRO_F1 = 0.77          # measured 0.795 (19 themes; chain-of-thought monitoring has no work but one wrong tag)
+HELD_OUT_MACRO_F1 = 0.81        # measured 0.834 (sixth pass, 790 works; 0.849 with 768; 0.826 fifth)
+HELD_OUT_NEGATIVES = 0.07       # measured 0/46
+HELD_OUT_MIN_RECALL = 0.45      # measured 0.50 (circuits, 5 of 10)
+HELD_OUT_2_MACRO_F1 = 0.84      # measured 0.869 (0.860 with 768 works; 0.807 fifth pass)
+HELD_OUT_2_NEGATIVES = 0.1      # measured 0/20
+HELD_OUT_2_MIN_RECALL = 0.4     # measured 0.50 (mechanistic interpretability, 1 of 2)
+FRESH_MACRO_F1 = 0.8           # measured 0.830 (0.844 with 768 works; 0.795 fifth pass)
 FRESH_NEGATIVES = 0.2           # measured 0/5
-FRESH_MIN_RECALL = 0.35         # measured 0.40 (agent foundations, 2 of 5)
-FRESH_3_MACRO_F1 = 0.71        # measured 0.734 once (0.695 with the session's starting model)
-FRESH_3_NEGATIVES = 0.2         # measured 3/18 (near misses, every one)
-FRESH_3_MIN_RECALL = 0.0        # measured 0.00 (scalable oversight, 0 of 3)
-DEV_MACRO_F1 = 0.82             # measured 0.838 (568 works)
-DEV_NEGATIVES = 0.06            # measured 5/117
-DEV_BLIND_MACRO_F1 = 0.75       # measured 0.781 (keyword-blind cross-validation)
-DEV_BLIND_NEGATIVES = 0.06      # measured 5/117
+FRESH_MIN_RECALL = 0.4          # measured 0.50 (natural abstractions and NeuroAI, 1 of 2 each)
+FRESH_3_MACRO_F1 = 0.81        # measured 0.832 with the sixth pass's model (0.734 fifth pass, 0.695 the fifth session's start)
+FRESH_3_NEGATIVES = 0.12        # measured 2/18 (3/18 fifth pass; near misses, every one)
+FRESH_3_MIN_RECALL = 0.2        # measured 0.20 (inductive biases, 1 of 5; 0.00 fifth pass)
+# The fourth and fifth fresh parts (gathered 2026-12-01 while the sixth pass was tuned, scored once
+# by the lead with the session's starting model and with the sixth pass's; README.md):
+FRESH_4_MACRO_F1 = 0.82        # measured 0.839 (0.812 with the session's starting model)
+FRESH_4_NEGATIVES = 0.06        # measured 1/19 (1/19 before)
+FRESH_4_MIN_RECALL = 0.5        # measured 0.50 (learning dynamics 8 of 16, inductive biases 3 of 6; 0.44 before)
+FRESH_5_MACRO_F1 = 0.87        # measured 0.890 (0.855 with the session's starting model)
+FRESH_5_NEGATIVES = 0.05        # measured 0/20 (0/20 before)
+FRESH_5_MIN_RECALL = 0.6        # measured 0.62 (scalable oversight, 5 of 8; 0.50 before)
+DEV_MACRO_F1 = 0.83             # measured 0.855 (790 works)
+DEV_NEGATIVES = 0.06            # measured 6/165
+DEV_BLIND_MACRO_F1 = 0.79       # measured 0.820 (keyword-blind cross-validation)
+DEV_BLIND_NEGATIVES = 0.06      # measured 6/165
 
 
 def test_held_out_part_floors():
@@ -729,6 +778,41 @@ def test_third_fresh_part_floors():
     tuned; scored once with the final model (README.md)."""
     _assert_floors(FRESH_3_FILE, "third fresh part", FRESH_3_MACRO_F1, FRESH_3_NEGATIVES,
                    FRESH_3_MIN_RECALL)
+
+
+@pytest.mark.parametrize("part", ["fresh4", "fresh5"])
+def test_fourth_and_fifth_fresh_parts_floors(part):
+    """Gathered and labelled by helpers who never ran a model on them while the sixth pass was
+    tuned on the development part; scored once by the lead (README.md)."""
+    if part == "fresh4":
+        _assert_floors(FRESH_4_FILE, "fourth fresh part", FRESH_4_MACRO_F1, FRESH_4_NEGATIVES, FRESH_4_MIN_RECALL)
+    else:
+        _assert_floors(FRESH_5_FILE, "fifth fresh part", FRESH_5_MACRO_F1, FRESH_5_NEGATIVES, FRESH_5_MIN_RECALL)
+
+
+@pytest.mark.parametrize("path", [FRESH_4_FILE, FRESH_5_FILE], ids=["fresh4", "fresh5"])
+def test_fourth_and_fifth_fresh_parts_are_well_formed_and_disjoint(path):
+    """Real works (summaries of their real abstracts, with the address each was read at), every
+    theme with at least 4 works (sub-themes count for their parents), 19-20 near-miss negatives,
+    and no work that any other labelled part holds. Reads the files only; runs no model."""
+    from kb.knowledge.theme_model import LABELS_FILE, read_works, title_key
+
+    taxonomy = load_taxonomy(DEFAULT_THEMES_FILE)
+    others = {LABELS_FILE, HELD_OUT_FILE, HELD_OUT_2_FILE, FRESH_FILE, FRESH_3_FILE, FRESH_4_FILE, FRESH_5_FILE} - {path}
+    seen = {title_key(w["title"]) for f in others for w in read_works(f)}
+    works = read_works(path)
+    keys = {title_key(w["title"]) for w in works}
+    assert 100 <= len(works) <= 115 and len(keys) == len(works)
+    assert not seen & keys
+    per_theme = defaultdict(int)
+    for w in works:
+        assert w["split"] == path.stem.removeprefix("theme_") and w["abstract_source"] == "summary"
+        assert w["abstract"] and w["abstract_url"].startswith("http") and 1950 < w["year"] <= 2026
+        assert w["kind"] in {"paper", "post"} and set(w["themes"]) <= set(taxonomy.themes)
+        for slug in {a for s in w["themes"] for a in [s, *taxonomy.ancestors(s)]}:
+            per_theme[slug] += 1
+    assert set(per_theme) == set(taxonomy.themes) and min(per_theme.values()) >= 4
+    assert sum(1 for w in works if not w["themes"]) >= 19
 
 
 def _assert_floors(path, heading, macro_f1, negatives, min_recall):

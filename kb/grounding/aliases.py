@@ -21,6 +21,9 @@ from kb.errors import ConfigError, UsageError
 from kb.settings import DATA_DIR
 
 SHIPPED_PATH = DATA_DIR / "aliases.toml"
+# Nicknames taken from curated paper lists by scripts/build_known_titles.py (generated, never
+# edited by hand); the hand-kept table wins where both name a work.
+CURATED_PATH = DATA_DIR / "aliases_curated.toml"
 KINDS = ("paper", "book", "post")
 
 # Ids the Semantic Scholar API accepts for a paper.
@@ -189,7 +192,8 @@ class AliasTable:
 
     @classmethod
     def load(cls, shipped: Path | None = SHIPPED_PATH, user: Path | None = None) -> "AliasTable":
-        aliases = _parse(shipped, "shipped") if shipped else []
+        aliases = _parse(CURATED_PATH, "curated") + _parse(shipped, "shipped") if shipped == SHIPPED_PATH else \
+            _parse(shipped, "shipped") if shipped else []
         aliases += _parse(user if user is not None else user_path(), "user")
         return cls(aliases)
 

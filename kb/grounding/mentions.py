@@ -26,7 +26,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from kb.grounding import links
+from kb.grounding import known_titles, links
 from kb.grounding.aliases import CITATION_MARKER, CUE_AFTER, AliasTable, cites_another
 from kb.grounding.layout import AUTHOR_YEAR_NOTE, Layout
 
@@ -89,7 +89,7 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-_ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|et al|cf|vs|etc|Fig|fig|Dr|Mr|Ms|Prof|approx|No|Vol)\.|\b[A-Z]\.)$")
+_ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|et al|cf|vs|etc|Fig|fig|Dr|Mr|Ms|Prof|approx|No|Vol|p|pp|Sec|sec|Eq|eq|Ch|ch)\.|\b[A-Z]\.)$")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -176,7 +176,7 @@ def find_ids(text: str) -> list[Mention]:
 
 # -- title shapes ----------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"[A-Za-z0-9\u00C0-\u024F](?:[\w'\u2019\u00C0-\u024F]|[-\u2010\u2011\u2013](?=[\w\u00C0-\u024F]))*")
+_TOKEN = re.compile(r"[A-Za-z0-9\u00C0-\u024F\u1E00-\u1EFF](?:[\w'\u2019\u00C0-\u024F\u1E00-\u1EFF]|[-\u2010\u2011\u2013](?=[\w\u00C0-\u024F\u1E00-\u1EFF]))*")
 
 FUNCTION_WORDS = frozenset("""
 a an the of in on for to with via from by as at and or is are be vs versus into through without
@@ -473,7 +473,7 @@ _LINK_TAIL = re.compile(r"\]\([^()\s]{0,300}\)")
 _LIST_OPENER = re.compile(r"\s*(?:[-*\u2022\u2013\u2014\u00b7]+|\d{1,3}[.)])?\s*")
 _VENUE_ONLY = re.compile(r"\s*[,.]\s*[A-Za-z][\w.\-/]*(?:[ \t]+[\w.\-/]+){0,3}\.?\s*")
 # A capitalised word of a person's name ("Hubinger", "O'Neil", "Dupont-Sommer").
-_NAME_WORD = r"[A-Z][a-z\u00C0-\u024F'\-]+"
+_NAME_WORD = r"[A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]+"
 _AUTHOR_ONLY = re.compile(rf"[ \t]*(?:[-\u2013\u2014,][ \t]*|by[ \t]+)?{_NAME_WORD}(?:[ \t]+[A-Z]\.)?[ \t]+"
                           rf"(?:(?:van|von|de|der|da|di|le|la)[ \t]+)?{_NAME_WORD}\.?[ \t]*")
 # '\u201cWhy not wait on AI risk?\u201d, overcoming bias blog and \u201cFoom update\u201d': quoted titles in a row
@@ -552,7 +552,7 @@ _HEAD_STRONG = frozenset("""paper papers post posts work book article essay repo
 shortform thread framework theorem argument transformer result results analysis survey series writeup write-up critique
 talk preprint model experiments experiment study list explainer publication review""".split())
 _POSSESSIVE = re.compile(
-    r"(?<![\w-])((?:[A-Z][\w\u00C0-\u024F\-]+)(?:\s+[A-Z][\w\u00C0-\u024F\-]+){0,2}(?:\s+et\s+al\.)?)['\u2019]s\s+"
+    r"(?<![\w-])((?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+)(?:\s+[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+){0,2}(?:\s+et\s+al\.)?)['\u2019]s\s+"
     r"(?=([\w\-]+(?:[ \t]+[\w\-]+){0,4}))")
 _THE_X_PAPER = re.compile(
     r"\b[Tt]he\s+(?:(?:19|20)\d\d\s+)?((?:[\w\-.'\u2019]+\s+){0,3}?[\w\-.'\u2019]+)\s+"
@@ -562,8 +562,8 @@ whole full entire actual cited linked seminal famous landmark main key core rele
 classic foundational latest earlier later great excellent good nice interesting important first-ever follow-up blog
 research technical final initial published one this that their our its his her your my same canonical source best single
 entry-level short long big small two three few many whole go-to definitive standard usual obvious""".split())
-_ET_AL = re.compile(r"(?<![A-Za-z\-])([A-Z][\w'\u2019\u00C0-\u024F\-]+(?:\s+(?:and|&)\s+[A-Z][\w\u00C0-\u024F\-]+)?)\s+et\s+al\.?"
-                    r"(?:,?\s*\(?((?:19|20)\d\d)\)?)?")
+_ET_AL = re.compile(r"(?<![A-Za-z\-])([A-Z][\w'\u2019\u00C0-\u024F\u1E00-\u1EFF\-]+(?:\s+(?:and|&)\s+[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+)?)\s+et\s+al\.?"
+                    r"(?:,?\s*\(((?:19|20)\d\d)[a-z]?\)|,?\s+((?:19|20)\d\d)(?![\d.]))?")
 _WORK_FROM = re.compile(r"\b(?:recent\s+)?(?:work|paper|papers)\s+(?:from|by)\s+([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+){0,2})")
 _YEAR_PAPER = re.compile(r"\b(?:[Aa]n?|[Tt]he|[Tt]heir|[Hh]is|[Hh]er)\s+((?:19|20)\d\d)\s+(?:paper|preprint|study|article|report)\b")
 _BY_MARKER = re.compile(r"\bby\s+(([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?)(?:\s+et\s+al\.?)?\s*\[\d{1,3}(?:[,\u2013\-]\s*\d{1,3})*\])")
@@ -586,7 +586,7 @@ Problem Conjecture Hypothesis Equation Inequality Algorithm Test Basilisk Muggin
 def _named_work_after(seg: str, pos: int) -> str | None:
     """The one capitalised word after a possessive when it stands alone as a name: not followed by
     another capitalised word (a title run) or by a noun that makes it an attribute."""
-    m = re.match(r"([A-Z][a-z\u00C0-\u024F]{2,}|[A-Z][A-Za-z]*[A-Z][A-Za-z]*)(?=(\W{1,3})(\w*))", seg[pos:])
+    m = re.match(r"([A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF]{2,}|[A-Z][A-Za-z]*[A-Z][A-Za-z]*)(?=(\W{1,3})(\w*))", seg[pos:])
     if not m or m.group(1) in _BREAKERS or m.group(1) in FUNCTION_WORDS or m.group(1) in _EPONYMOUS:
         return None
     gap, nxt = m.group(2), m.group(3)
@@ -648,6 +648,10 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
     for m in _THE_X_PAPER.finditer(seg):
         name, head = m.group(1), m.group(2)
         words = name.split()
+        # "the original control paper", "the seminal GAN paper": the first of its kind, one work
+        singled = len(words) >= 2 and words[0].lower() in _SINGLING_OUT and head in _HEAD_STRONG
+        if singled:
+            words = words[1:]
         if any(w.lower() in _NOT_A_NAME or w.lower() in FUNCTION_WORDS and w not in ("et", "al.") for w in words) \
                 or all(re.fullmatch(r"[\d.]+", w) for w in words):
             continue
@@ -656,18 +660,19 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         kind = "author-ref" if surnamed else "alias"
         # "the sleeper agents paper" may name a work or describe one: coined or capitalised names are trusted
         strong = surnamed or (head in _HEAD_STRONG and head not in ("work", "result", "results", "study")
-                              and any(not w.islower() or "-" in w for w in words))
+                              and (singled or any(not w.islower() or "-" in w for w in words)))
         out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), kind, "", score=0.6 if strong else 0.45,
                            authors=[words[0]] if kind == "author-ref" else [],
-                           topic=name if kind == "alias" else None, confidence=WORK if strong else MAYBE,
+                           topic=" ".join(words) if kind == "alias" else None, confidence=WORK if strong else MAYBE,
                            reason=f"\"the ... {head}\"" + (" with an author" if surnamed else "")))
     for m in _ET_AL.finditer(seg):
         name = m.group(1).split()[0]
         if name in _BREAKERS or name in ("The", "See"):
             continue
+        year = m.group(2) or m.group(3)
         out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), "author-ref", "", score=0.5,
-                           authors=[name], years=[int(m.group(2))] if m.group(2) else [],
-                           reason="authors (et al.)" + (" and a year" if m.group(2) else "")))
+                           authors=[name], years=[int(year)] if year else [],
+                           reason="authors (et al.)" + (" and a year" if year else "")))
     for m in _NAMES_VERB.finditer(seg):
         start = m.start(1)
         first = re.match(r"([A-Z][\w'\-]*),\s+", seg[start:m.end(1)])
@@ -685,9 +690,13 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
     for m in _YEAR_PAPER.finditer(seg):
         # "a 2018 paper which describes ...": one work, named by its year; the sentence names its authors
         definite = m.group(0)[:3].lower() == "the"      # "the 2022 paper": most often one named before
-        out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), "author-ref", "", score=0.45 if definite else 0.55,
-                           years=[int(m.group(1))], confidence=MAYBE if definite else WORK,
-                           reason="a paper named by its year" + (", likely one named before" if definite else "")))
+        # ... unless its topic follows: "the 2023 paper on weak-to-strong generalization"
+        about = _PAPER_TOPIC.match(seg, m.end())
+        out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), "author-ref", "",
+                           score=0.45 if definite and not about else 0.55, years=[int(m.group(1))],
+                           topic=about.group(1) if about else None, confidence=MAYBE if definite and not about else WORK,
+                           reason="a paper named by its year" + (" and its topic" if about else
+                                                                 ", likely one named before" if definite else "")))
     for m in _BY_MARKER.finditer(seg):
         # "discussed by Anthropic [10]": an author and the marker of the work cited
         out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.6,
@@ -704,23 +713,40 @@ _REPORTING = (r"showed|show|shows|found|find|finds|proposed|propose|proposes|int
               r"demonstrated|demonstrate|demonstrates|argued|argue|argues|observed|observe|observes|reported|"
               r"report|reports|identified|identify|identifies|established|establish|establishes|suggested|"
               r"suggest|suggests|studied|study|studies|call|called|coined|named|describe|described|describes")
+_SINGLING_OUT = frozenset("original seminal landmark foundational first".split())
+_PAPER_TOPIC = re.compile(r"\s+(?:on|about|introducing)\s+(?:the\s+)?([\w\-]+(?:[ \t]+(?!(?:is|was|are|were|that|which|by|and|"
+                          r"has|had|in|for|to|with|" + _REPORTING + r")\b)[\w\-]+){0,3})")
 _NAMES_VERB = re.compile(rf"(?<![A-Za-z\-])((?:{_NAME_WORD},\s+){{0,6}}{_NAME_WORD},?\s+(?:and|&)\s+"
                          rf"{_NAME_WORD})"
                          r"(?:\s*\((?:19|20)\d\d\))?\s+(?:" + _REPORTING + r")\b")
 _SENTENCE_ADVERBS = frozenset("Later Earlier First Second Third Next Finally Recently Then Here Indeed Again Still Yet "
                                "Instead Meanwhile Previously Originally Historically Today".split())
-_NAME_VERB_THAT = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F'\-]{2,})(?:\s+et\s+al\.?)?\s+(?:finds|found|shows|showed|"
+_NAME_VERB_THAT = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]{2,})(?:\s+et\s+al\.?)?\s+(?:finds|found|shows|showed|"
                              r"argues|argued|proposes|proposed|demonstrates|demonstrated|reports|reported)\s+that\b")
 # "Irving & Amodei, 2018", "Hendrycks and Gimpel (2017)", "Hubinger (2019)", "(Christiano, 2018;
 # Olsson et al., 2022)": surnames, then a year, in the shapes citation styles use.
 # ("Saun- ders et al., 2018": a name hyphenated across a line of a PDF)
-_SURNAME = r"(?:(?:van|von|de|der|den|du|di|da|le|la)\s+)?[A-Z][a-z\u00C0-\u024F'\u2019]*(?:-[ ][a-z\u00C0-\u024F]{2,})?(?:[A-Z][a-z\u00C0-\u024F]+)*(?:[A-Z]{1,2}\b)?(?:-[A-Z][a-z\u00C0-\u024F]+)?"
+# (particles: "van der Waals", "de la Cruz"; APA initials after a surname: "Smith, J. (2019)")
+_SURNAME = r"(?:(?:van|von|de|der|den|du|di|da|le|la|del|della|dos|ter|ten)\s+){0,2}[A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\u2019]*(?:-[ ][a-z\u00C0-\u024F\u1E00-\u1EFF]{2,})?(?:[A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF]+)*(?:[A-Z]{1,2}\b)?(?:-[A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF]+)?"
+_INITIALS = r"(?:,\s*(?:[A-Z]\.[\s\-]?){1,3}(?=[\s,&(]))?"
+_NAMED = rf"{_SURNAME}{_INITIALS}"
 _NAMES = (rf"{_SURNAME}(?:\s*,\s*{_SURNAME}){{0,8}}(?:,?\s+(?:and|&)\s+{_SURNAME})?(?:,?\s+et\s+al\.?)?")
+# in running text a surname may carry its initials: "as Smith, J. (2019) and Doe, A., & Roe, B. (2020) show"
+_NAMES_INITIALS = (rf"(?:{_NAMES}|{_NAMED}(?:\s*,\s*{_NAMED}){{0,2}}(?:,?\s+(?:and|&)\s+{_NAMED})?(?:,?\s+et\s+al\.?)?)")
 _YEAR_RX = r"(?:19[5-9]\d|20[0-4]\d)[a-z]?"
+# "(2018, 2019)", "(2019a, b)": one reference to several of the authors' works
+_YEARS_RX = rf"{_YEAR_RX}(?:\s*[,;]\s*(?:{_YEAR_RX}|[a-z]\b))*"
+# "Buck Shlegeris, Jun 2024": a post's author and its month
+_MONTH_RX = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?"
 # "Burns et al. (OpenAI, 2023)", "Hubinger et al. (arXiv:1906.01820, 2019)": one word may come before the year
-_NARRATIVE_REF = re.compile(rf"(?<![\w\-])({_NAMES})\s+\((?:[A-Za-z][\w.\-]*(?::\S+)?,\s*)?({_YEAR_RX})\)")
+# "Smith et al. (NeurIPS 2019)", "Smith et al. (2019, p. 5)", "Russell [2019]": a venue before the
+# year, a page after it, square brackets
+_NARRATIVE_YEAR = (rf"(?P<venue>[A-Za-z][\w.\-]*(?::\S+)?,\s*|[A-Z][\w.\-]*\s+)?({_YEAR_RX})(?:\s*[,;]\s*(?:{_YEAR_RX}|[a-z]\b))*"
+                   r"(?:,\s*(?:pp?\.|ch\.|sec\.|section|chapter)\s*[\w.\-\u2013]+)?")
+_NARRATIVE_REF = re.compile(rf"(?<![\w\-])({_NAMES_INITIALS})\s+([(\[]){_NARRATIVE_YEAR}[)\]]")
 _BARE_REF = re.compile(rf"(?<![\w\-])({_NAMES}),?\s+({_YEAR_RX})(?![\w\-/:]|\.\d)")
-_PAREN = re.compile(r"\(([^()\n]{3,400})\)")
+# "(Smith et al., 2019; Roe, 2020)" and "[Smith 2019]": brackets holding references
+_PAREN = re.compile(r"\(([^()\n]{3,400})\)|\[([^\[\]\n]{3,400})\](?!\()")
 # A reference's authors and year right before a quoted title ("Vanessa Kosoy, 2023, \u201c...\u201d",
 # "Hanson (2022): \"...\"") or in brackets right after it ('"..." (Kosoy, 2023)'): the quote is
 # what they wrote.
@@ -743,12 +769,15 @@ UAI AISTATS Nature Science Distill Transformer Circuits Thread Jul Sept""".split
 
 
 def _names_ok(names: str) -> bool:
+    names = re.sub(r"(?<![\w.])[A-Z]\.(?:[\s\-]?[A-Z]\.)*", " ", names)     # "Smith, J.": initials are fine
     words = [w for w in re.split(r"[\s,&]+", names) if w and w not in ("and", "et", "al", "al.") and w[0].isupper()]
     return bool(words) and not any(w in _NOT_SURNAMES or w.isupper() and len(w) > 1 for w in words)
 
 
 def _surnames(names: str) -> list[str]:
     names = re.sub(r"(?<=[a-z])-[ ](?=[a-z])", "", names)      # "Saun- ders" is "Saunders"
+    names = re.sub(r"(?<![\w.])[A-Z]\.(?:[\s\-]?[A-Z]\.)*", " ", names)
+    names = re.sub(r"['\u2019]s?(?=\s|$)", "", names)                   # "Smith & Jones' (2019)"
     return [w for w in re.split(r"[\s,&]+", names) if w and w[0].isupper() and w not in ("and",)]
 
 
@@ -760,12 +789,31 @@ def _ends_a_heading(text: str, start: int, names: str) -> bool:
         return True                       # "Superintelligence: Paths, Dangers, Strategies (2014)"
     if re.search(r",|\band\b|&|\bet\s+al", names):
         return False
-    last = prev.split()[-3:]
-    if len(last) >= 2 and last[-1] in FUNCTION_WORDS and any(w[:1].isupper() for w in last[:-1]):
+    # the words of this sentence before the name: its first word is capitalised whatever it is
+    # ("As shown by O'Neil (2016)", "Following Stuart Russell (2019)"); "by" brings an author
+    clause = re.split(r"[.!?:;]\s+|\s[-\u2013\u2014]\s", prev)[-1].split()
+    caps_at = [i for i, w in enumerate(clause) if i and w[:1].isupper() and not re.fullmatch(r"[A-Z]\.?", w)]
+    n = len(clause)
+    if n >= 2 and clause[-1] in FUNCTION_WORDS and clause[-1] not in ("by", "from") and any(i >= n - 3 for i in caps_at):
         return True                       # "The Precipice: ... the Future of Humanity (2020)"
-    before = prev.split()[-2:]
-    caps = [w for w in before if w[:1].isupper() and not re.fullmatch(r"[A-Z]\.?", w)]
+    caps = [clause[i] for i in caps_at if i >= n - 2]
     return bool(caps) and (len(caps) == 2 or any(_is_acronymish(w) for w in caps))
+
+
+# "Smith, J. (2019). Title": a reference entry's authors and year, then its title
+_ENTRY_GOES_ON = re.compile(r"[.,]\s+[A-Z0-9\"\u201c]")
+
+
+def _ends_a_title(text: str, start: int) -> bool:
+    """"... Neural Language Models, 2020", "Theory of Mind, 2021": one capitalised word after two
+    others, or after a function word inside a capitalised run, is a title's last word before its
+    year; a person's name has one given name before it ("by Stuart Russell, 2019")."""
+    before = text[text.rfind("\n", 0, start) + 1:start].split()[-2:]
+    if len(before) < 2 or re.search(r"[.,;:)\]]$", before[0]):
+        return False
+    if before[1] in FUNCTION_WORDS and before[1] not in ("by", "and", "from"):
+        return before[0][:1].isupper()
+    return all(w[:1].isupper() and not re.fullmatch(r"(?:[A-Z]\.)+", w) for w in before)
 
 
 def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
@@ -773,19 +821,35 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
     seg = text[a:b]
 
     def add(s: int, e: int, names: str, year: str, why: str):
+        lead = re.match(r"([A-Z][\w'\-]*),\s+", names)
+        if lead and (lead.group(1) in _BREAKERS or lead.group(1) in _SENTENCE_ADVERBS or lead.group(1).endswith("ly")):
+            s, names = s + lead.end(), names[lead.end():]      # "Later, Hubinger, van Merwijk, ... (2019)"
+        if re.search(r",\s*[A-Z]\.", names) and (names.count(",") > 3 or _ENTRY_GOES_ON.match(text, e)
+                                                     or re.search(r"[A-Z]\.,?\s+(?:(?:and|&)\s+)?$", text[max(0, s - 12):s])
+                                                     or re.fullmatch(r"[ \t]*(?:[-*\u2022]|\d{1,3}[.)]|\[\d{1,3}\])?[ \t]*",
+                                                                     text[text.rfind("\n", 0, s) + 1:s])):
+            return                        # "Olah, C., Smith, J. (2023). Title.": a reference entry's authors
         out.append(Mention(None, text[s:e], s, e, "author-ref", "", score=0.7, authors=_surnames(names)[:3],
                            years=[int(year[:4])], reason=why))
 
     for m in _NARRATIVE_REF.finditer(seg):
-        if _names_ok(m.group(1)) and not _ends_a_heading(text, a + m.start(1), m.group(1)):
-            add(a + m.start(1), a + m.end(), m.group(1), m.group(2), "authors and a year")
+        if _names_ok(m.group(1)) and not _ends_a_heading(text, a + m.start(1), m.group(1)) \
+                and (m.group(2) == "(") == (m.group(0)[-1] == ")") \
+                and not (m.group("venue") and re.fullmatch(r"[\w'\u2019\-]+", m.group(1))
+                         and not _is_acronymish(m.group("venue").strip(" ,"))):
+            # ("Sparrow (Glaese, 2022)", "Europe (Smith, 2019)": the bracket is the reference, the word
+            # before it what is cited; "Burns et al. (OpenAI, 2023)" and "Smith (NeurIPS 2019)" stay one)
+            add(a + m.start(1), a + m.end(), m.group(1), m.group(4), "authors and a year")
     for p in _PAREN.finditer(seg):
-        pos = a + p.start(1)
-        parts = re.split(r"(;\s*)", p.group(1))
+        inner = 1 if p.group(1) is not None else 2
+        pos = a + p.start(inner)
+        # "(Smith et al., 2019; Roe, 2020)", "(e.g. Smith et al. 2019, Jones 2020)"
+        parts = re.split(r"(;\s*|(?:(?<=\d)|(?<=\d[a-z])),\s*(?=[A-Z]))", p.group(inner))
         for part, sep in zip(parts[::2], parts[1::2] + [""]):
             lead = re.match(r"\s*(?:see(?:\s+also)?|e\.g\.,?|cf\.|i\.e\.,?)?\s*", part, re.I)
             body = part[lead.end():]
-            m = re.fullmatch(rf"({_NAMES})(?:,\s*[A-Z][\w&.\- ]{{0,30}}?)?,?\s+({_YEAR_RX})\s*", body)
+            m = re.fullmatch(rf"({_NAMES})(?:,\s*[A-Z][\w&.\- ]{{0,30}}?)?,?\s+(?:{_MONTH_RX}\s+)?({_YEAR_RX})"
+                             rf"(?:\s*,\s*(?:{_YEAR_RX}|[a-z]\b))*\s*", body)
             if m and _names_ok(m.group(1)):
                 s = pos + lead.end()
                 add(s, s + len(body.rstrip()), m.group(1), m.group(2), "authors and a year in brackets")
@@ -799,7 +863,22 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
             continue
         if not re.search(r",|\bet\s+al|\band\b|&", m.group(0)):
             continue                      # "Anthropic 2024" needs a comma or "et al." to be a reference
+        if not re.search(r",|\bet\s+al|\band\b|&", m.group(1)) and _ends_a_title(text, s):
+            continue                      # "Scaling Laws for Neural Language Models, 2020": a title and its year
         add(s, a + m.end(), m.group(1), m.group(2), "authors and a year")
+    for m in _DATED_REF.finditer(text, a, b):
+        names = m.group(1)
+        if (" " in names.replace(" et al", "") or "et al" in names) and names.split()[0] not in _PLACE_WORDS \
+                and _names_ok(names) and not any(o.start <= m.start() < o.end for o in out):
+            add(m.start(), m.end(), names, m.group(2), "an author and a month")
+            out[-1].authors = _surnames(re.sub(r"\s+et\s+al\.?", "", names))[-1:]
+    for m in _IN_THEIR_PAPER.finditer(text, a, b):
+        first = m.group(1).split()[0]
+        if _names_ok(m.group(1)) and first not in _BREAKERS and first not in _SENTENCE_ADVERBS \
+                and not first.endswith("ly") and m.group(1) not in _LABS:
+            out.append(Mention(None, m.group(1), m.start(1), m.end(1), "author-ref", "", score=0.6,
+                               authors=_surnames(m.group(1).replace(" et al", ""))[-1:],
+                               years=[int(m.group(2))] if m.group(2) else [], reason="an author and their paper"))
     for m in _AND_COLLEAGUES.finditer(text, a, b):
         # "..., by Sevilla and coauthors": the authors of a work just named, not another one
         if _names_ok(m.group(1)) and not any(o.start <= m.start() < o.end for o in out) \
@@ -818,6 +897,14 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
 # "Kaplan and colleagues at OpenAI in 2020", "Burns and co-authors (2022)": one author named for a team
 _AND_COLLEAGUES = re.compile(rf"(?<![\w\-])({_NAME_WORD})\s+and\s+(?:(?:his|her|their)\s+)?"
                              r"(?:colleagues|co-?authors|collaborators|co-?workers)\b")
+# "Buck Shlegeris, Jun 2024", "Ryan Greenblatt et al., Dec 2023": an author, then a post's month
+_DATED_REF = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD}\s+)?{_SURNAME}(?:\s+et\s+al\.?)?),\s+{_MONTH_RX}\s+({_YEAR_RX})(?![\w\-])")
+_PLACE_WORDS = frozenset("New San Santa Los Las Hong Tel Buenos Rio Saint St Mexico Cape Abu".split())
+# "Ian Goodfellow in his paper", "Szegedy et al., in their 2014 paper": no year, but the text
+# says the name stands for their paper
+_IN_THEIR_PAPER = re.compile(rf"(?<![\w\-])((?:[A-Z]\.\s*)*(?:{_NAME_WORD}\s+)?{_SURNAME}(?:\s+et\s+al\.?)?),?\s+"
+                             r"(?:in|and)\s+(?:his|her|their)\s+(?:((?:19|20)\d\d)\s+|[a-z\-]+\s+)?"
+                             r"(?:paper|post|article|essay|book|preprint|report|study|blog\s+post)s?\b")
 # A sentence about the document's own contribution ("we propose", "this paper introduces").
 _OWN_WORK = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Tt]his\s+(?:paper|work|study|report|article))\b")
 _YEAR_HINT = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
@@ -834,20 +921,44 @@ _GENERIC_ACRONYMS = frozenset("""AI AGI ASI ML DL RL NLP LLM LLMs LM LMs NN NNs 
 CoT QA FAQ PDF URL HTML JSON CPU""".split())
 
 
+# A coined name the text cites right after it: "SWEBench Jimenez et al. (2024)", "FooBench (Doe et
+# al., 2023; Roe, 2024)", "BazEval [Roe et al., 2022]", the LoremNet model (Ipsum, 2020)", a footnote
+# mark ("FooBench\u00b9", "BarQA^2", "BazEval[^3]")
+_CITED_AFTER = re.compile(rf"(?:\s+(?:model|dataset|benchmark|method|suite|corpus|framework|architecture|algorithm)s?)?"
+                          rf"(?:\s*[(\[]\s*(?:(?:see|e\.g\.|cf\.),?\s+)?(?P<names>{_NAMES}),?\s+{_YEAR_RX}\s*[;,)\]]"
+                          rf"|\s+(?P<narrative>{_NAMES_INITIALS})\s+\({_YEAR_RX}[,;)]"
+                          r"|[\u00b9\u00b2\u00b3\u2070-\u2079]+(?![\w\u00b9\u00b2\u00b3\u2070-\u2079])|\^\d{1,3}\b|\[\^\d{1,3}\])")
+CITED_NAME = "a name with its citation"
+# Coined names: "FooCLR", "MICrONS", "BERT", "Transformer-XL", "Llama-2", "T5" (not "Self-Attention")
+_COINED = re.compile(r"(?<![\w\-])([A-Z][a-z]*[A-Z][\w\-]*|[A-Z]{3,}[\w\-]*|[A-Z][a-z]+-(?:[A-Z0-9]*\d\w*|[A-Z]{2,}\w*)"
+                     r"|[A-Z]\d[\w\-]*)(?![\w\-])")
+_WORD_CITED = re.compile(rf"(?<![\w\-])(?P<prep>[a-z]+|,)[ \t]+([A-Z][a-z\u00C0-\u024F]{{2,}})[ \t]*\((?:(?:see|e\.g\.),?\s+)?"
+                         rf"(?P<names>{_NAMES}),?\s+(?P<year>{_YEAR_RX})[^()\n]{{0,100}}\)")
+_PLACE_PREPOSITIONS = frozenset("in from across at within throughout to into near".split())
+_NAMED_KIND = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F]{2,}(?:-[A-Za-z]+)?)\s+(?:dataset|benchmark|model|corpus|suite|"
+                         r"environment|architecture|agent)s?\b")
+_SUPERSCRIPTS = "\u00b9\u00b2\u00b3\u2070\u2074\u2075\u2076\u2077\u2078\u2079"
+
+
 def _nickname_candidates(text: str, a: int, b: int) -> list[Mention]:
     """Coined names (FooCLR, BarSpace, MICrONS) in a context that says they name a work: a
     citation marker after them, a word like "dataset" or "benchmark", or "works like"."""
     out = []
-    for m in re.finditer(r"(?<![\w\-])([A-Z][a-z]*[A-Z][\w\-]*|[A-Z]{3,}[\w\-]*)(?![\w\-])", text[a:b]):
-        tok = m.group(1)
-        s, e = a + m.start(1), a + m.end(1)
+    for m in _COINED.finditer(text[a:b]):
+        tok = m.group(1).rstrip(_SUPERSCRIPTS)        # "FooBench\u00b9": a footnote mark after the name
+        s, e = a + m.start(1), a + m.start(1) + len(tok)
         if tok in _GENERIC_ACRONYMS or re.fullmatch(r"(?:[A-Z][a-z]{2,}){2,}", tok) and s == text.rfind("\n", 0, s) + 1:
             continue                      # "LLM evaluation"; "LimitationsSignificant" (words glued by a scraper)
         before = text[max(a, s - 30):s]
         end_paren = e + 1 if text[e:e + 1] == ")" and text[s - 1:s] == "(" else e
         if CITATION_MARKER.match(text, end_paren):
             out.append(Mention(None, tok, s, e, "alias", "", score=0.7, reason="a name with a citation marker"))
-        elif _NAME_NOUN_AFTER.match(text, e) and not _OUR_OWN.search(text[max(a, s - 60):s]):
+        elif (cite := _CITED_AFTER.match(text, end_paren)) and (cite.group("names") is None or _names_ok(cite.group("names"))) \
+                and not re.fullmatch(r"[A-Z]{2,}s", tok):       # "a wide class of MDPs (Turner et al., 2021)": a kind
+            out.append(Mention(None, tok, s, e, "alias", "", score=0.7, reason=CITED_NAME,
+                               years=[int(y) for y in _YEAR_HINT.findall(cite.group(0))[:1]]))
+        elif (noun_m := _NAME_NOUN_AFTER.match(text, e)) and not _OUR_OWN.search(text[max(a, s - 60):s]) \
+                and not re.match(r"[ \t]+[A-Z][a-z]", text[noun_m.end():noun_m.end() + 3]):   # "EleutherAI Eval Harness": a tool's name
             noun = _NAME_NOUN_AFTER.match(text, e).group(0).strip().lower()
             out.append(Mention(None, tok, s, e, "alias", "", score=0.6, reason=f"a name followed by \"{noun}\""))
         elif _NAME_INTRODUCED.match(text, e):
@@ -855,6 +966,25 @@ def _nickname_candidates(text: str, a: int, b: int) -> list[Mention]:
         elif re.search(r"\b(?:works?\s+like|methods?\s+like|papers?\s+like|datasets?\s+like|benchmarks?\s+like|"
                        r"used\s+in|or\s+in)\s+$", before, re.I):
             out.append(Mention(None, tok, s, e, "alias", "", score=0.55, reason="a name in a list of works"))
+    for m in _WORD_CITED.finditer(text, a, b):
+        # "... compared with Gopher (Rae et al., 2021) and Sparrow (Glaese et al., 2022)": one
+        # capitalised word inside a sentence, its citation right after it (not a place: "in Europe (...)")
+        word = m.group(2)
+        if word in _NOT_SURNAMES or word in _BREAKERS or word in _SENTENCE_ADVERBS or word.endswith("ly") \
+                or word in m.group("names") or not _names_ok(m.group("names")) or m.group("prep").lower() in _PLACE_PREPOSITIONS \
+                or m.group("prep") in FUNCTION_WORDS and re.search(r"[A-Z][\w\-]*[ \t]+$", text[max(0, m.start() - 30):m.start()]):
+            continue                      # "Toy Models of Superposition (Elhage et al., 2022)": a title's last word
+        out.append(Mention(None, word, m.start(2), m.end(2), "alias", "", score=0.7, reason=CITED_NAME,
+                           years=[int(m.group("year")[:4])]))
+    for m in _NAMED_KIND.finditer(text, a, b):
+        # "the Wombat benchmark (Lee et al., 2020)", "the Quokka dataset [14]": a plain word is a
+        # work's name when the text calls it a dataset or a model and cites it
+        cite = CITATION_MARKER.match(text, m.end()) or _CITED_AFTER.match(text, m.end())
+        if cite and m.start(1) > a and m.group(1) not in _NOT_SURNAMES and m.group(1) not in _BREAKERS \
+                and (m.group(1) != m.group(1).capitalize() or text[m.start(1) - 1] == " ") \
+                and not _OUR_OWN.search(text[max(a, m.start() - 60):m.start()]):
+            out.append(Mention(None, m.group(1), m.start(1), m.end(1), "alias", "", score=0.7, reason=CITED_NAME,
+                               years=[int(y) for y in _YEAR_HINT.findall(cite.group(0))[:1]]))
     return out
 
 
@@ -966,6 +1096,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
                                                                    if h.glued else "") if cued else
                                  f"the text's own method (our ...), not a citation of it (alias table: {title})" if own else
                                  f"a model or method name used without a citation (alias table: {title})"))
+    cands += _known_titles(text)
     for s, e in spans:
         for run in _runs(text, s, e):
             cands.append(_title_mention(text, run, s))
@@ -985,6 +1116,9 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     cands += _title_by_author_lines(text)
     cands += _reference_lines(text)
     cands += _emphasised_works_by(text)
+    for c in cands:
+        if c.kind == "author-ref":
+            _take_initials(text, c)
     blocked = [(lk.anchor_start, lk.anchor_end) for lk in found_links if lk.target == links.NOT_WORK]
     if aliases is not None:
         # a name the alias table says needs a cue (a method, a model) takes only the table's cues:
@@ -992,7 +1126,9 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         # 2019)" cites another paper
         cands = [c for c in cands if not (c.kind == "alias" and c.id is None and c.reason.startswith("a name ")
                                           and (al := aliases.lookup(c.surface)) and c.surface in al.needs_cue
-                                          and (c.reason != "a name with a citation marker" or cites_another(al, text, c.end)))]
+                                          and (c.reason not in ("a name with a citation marker", CITED_NAME)
+                                               or cites_another(al, text, c.end)
+                                               or bool(c.years and al.year and abs(c.years[0] - al.year) > 1)))]
     cands = [c for c in cands if (c.kind != "title" or c.score >= MIN_SCORE)
              and (c.reason.startswith("alias table") or not any(a <= c.start and c.end <= b for a, b in blocked))]
     # (a known work's name stays one when it links to a page that is not a work: "[age of em](wikipedia)")
@@ -1014,6 +1150,37 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     final = [m if m.sentence else place(m) for m in _defined_nicknames(text, judged)]
     extra = [place(m) for m in _only_a_title_can_confirm(text, spans, layout, final)]
     return sorted(final + extra, key=lambda m: (m.start, m.end)) if extra else final
+
+
+_INITIALS_BEFORE = re.compile(r"(?<![\w.])(?:([A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]+)[ \t]+)?(?:[A-Z]\.[ \t\-]?){1,3}[ \t]?$")
+
+
+def _take_initials(text: str, m: Mention) -> None:
+    """"D. Ziegler et al.", "A. Radford et al. (2019)", "Jack W. Rae et al.": the initials, and the
+    given name before a middle initial, belong to the reference."""
+    if m.surface[:1].isupper() and (i := _INITIALS_BEFORE.search(text, max(0, m.start - 30), m.start)):
+        given = i.group(1)
+        start = i.start() if not given or given not in _NOT_SURNAMES and given not in _BREAKERS else \
+            i.end(1) + len(text[i.end(1):m.start]) - len(text[i.end(1):m.start].lstrip())   # "In A. Smith"
+        m.start, m.surface = start, text[start:m.end]
+
+
+# A known work's title (``known_titles.py``) is strong evidence, but still a title: the layout
+# rules (headings, captions, terms spelled out) weigh it like any other.
+KNOWN_TITLE_SCORE = 0.8
+KNOWN_TITLE = "a known work's title"
+
+
+def _known_titles(text: str) -> list[Mention]:
+    """Where the text writes a title of the shipped gazetteer, in any case for a long title:
+    the sentence-case title in running prose that no shape rule can tell from prose."""
+    out = []
+    for h in known_titles.find(text):
+        k = h.known
+        out.append(Mention(None, text[h.start:h.end], h.start, h.end, "title", "", score=KNOWN_TITLE_SCORE,
+                           alias_title=k.title if k.cut_off else None,
+                           reason=f"{KNOWN_TITLE} ({k.sources})" + (", cut off before its colon" if k.cut_off else "")))
+    return out
 
 
 # Title-case runs scoring from here up to MIN_SCORE are too weak for the rules, but a real title
@@ -1118,10 +1285,10 @@ def _title_by_author_lines(text: str) -> list[Mention]:
 # reference list's line, its authors and year, then the title in whatever case up to its stop.
 _REFERENCE_LINE = re.compile(r"^[ \t]*(?:[-*\u2022]\s+|\d{1,3}[.)]\s+|\[\d{1,3}\]\s+)?"
                             r"(?:(?:19|20)\d\d(?:[-/.]\d\d){0,2}[ \t]*[:\-\u2013\u2014][ \t]+)?"
-                            r"(?P<names>(?:(?:van|von|de|der|den|da|di|le|la)[ \t]+)*[A-Z][\w'\u2019\u00C0-\u024F\-]*(?:,?[ \t]+(?:[A-Z]\.(?:[ \t]?[A-Z]\.)*|&|and|et[ \t]+al\.?|"
-                            r"(?:van|von|de|der|da|di|le|la)|[A-Z][\w'\u2019\u00C0-\u024F\-]*),?){0,40})"
+                            r"(?P<names>(?:(?:van|von|de|der|den|da|di|le|la)[ \t]+)*[A-Z][\w'\u2019\u00C0-\u024F\u1E00-\u1EFF\-]*(?:,?[ \t]+(?:[A-Z]\.(?:[ \t]?[A-Z]\.)*|&|and|et[ \t]+al\.?|"
+                            r"(?:van|von|de|der|da|di|le|la)|[A-Z][\w'\u2019\u00C0-\u024F\u1E00-\u1EFF\-]*),?){0,40})"
                             r"(?:[ \t]*\((?:19|20)\d\d[a-z]?(?:,[^()\n]{1,20})?\)[.:,]?|,[ \t]*(?:19|20)\d\d[a-z]?[.:,])[ \t]+"
-                            r"(?P<title>[A-Z0-9\u00C0-\u024F][^\n]*?)(?:[.](?=\s|$)|(?<=\?)(?=\s|$)|$)", re.M)
+                            r"(?P<title>[A-Z0-9\u00C0-\u024F\u1E00-\u1EFF][^\n]*?)(?:[.](?=\s|$)|(?<=\?)(?=\s|$)|$)", re.M)
 
 
 def _reference_lines(text: str) -> list[Mention]:
@@ -1147,9 +1314,9 @@ def _reference_lines(text: str) -> list[Mention]:
 
 # "**AI 2041** by Kai-Fu Lee", "<em>Human compatible</em> by Stuart Russell": a name set off by
 # emphasis, then its author.
-_EMPHASIS_BY = re.compile(r"(?:(?<![\w*])\*\*?|(?<![\w_])__?|<(?:em|i|b|strong|cite)>)([A-Z0-9\u00C0-\u024F][^*_<>\n]{0,150}?)"
+_EMPHASIS_BY = re.compile(r"(?:(?<![\w*])\*\*?|(?<![\w_])__?|<(?:em|i|b|strong|cite)>)([A-Z0-9\u00C0-\u024F\u1E00-\u1EFF][^*_<>\n]{0,150}?)"
                           r"(?:\*\*?(?![\w*])|__?(?![\w_])|</(?:em|i|b|strong|cite)>),?\s+by\s+"
-                          r"(?:[A-Z]\.\s*)*[A-Z][\w'\u2019\u00C0-\u024F\-]+(?:\s+(?:[A-Z]\.\s*)*[A-Z][\w'\u2019\u00C0-\u024F\-]+)+")
+                          r"(?:[A-Z]\.\s*)*[A-Z][\w'\u2019\u00C0-\u024F\u1E00-\u1EFF\-]+(?:\s+(?:[A-Z]\.\s*)*[A-Z][\w'\u2019\u00C0-\u024F\u1E00-\u1EFF\-]+)+")
 
 
 def _emphasised_works_by(text: str) -> list[Mention]:
@@ -1217,6 +1384,8 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
         toks = _tokens(text, start, end)
         one_word_by_person = len(toks) == 1 and len(toks[0].text) >= 4 and bool(
             re.match(r"\s*\([A-Z][\w.\-]+(?:\s+[A-Z][\w.\-]+){1,3}\)\s*$", text[end:line.end]))
+        if all(t.text.lower() in FUNCTION_WORDS or t.text.lower() in _WORK_NOUNS for t in toks):
+            continue                      # "The paper by Travis LaCroix, July 2022.": a word for a work, not its title
         if not (2 <= len(toks) <= 24 or one_word_by_person) or toks[0].text in _BREAKERS and not noted \
                 or any(t.text.lower() in _PRONOUNS for t in toks):
             continue
@@ -1371,7 +1540,7 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if shape and not cue and ":" not in m.surface and _initials(m.surface) in terms:
         score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback" without "(RLHF)"
         why.append(f"but the long form of a term ({_initials(m.surface)})")
-    if shape and not cue and _qualifies_words_after(text, m):
+    if (shape or m.reason.startswith(KNOWN_TITLE)) and not cue and _qualifies_words_after(text, m):
         score -= 0.3                      # "Week 3 of the AI alignment curriculum"
         why.append("but it qualifies the lower-case words after it")
     if _TERM_EXPLAINED.match(text, m.end) and not cue and ":" not in m.surface:
@@ -1441,6 +1610,12 @@ def _one_title_case_run(line: str) -> bool:
         and all(_is_cap(w) or w in FUNCTION_WORDS for w in words)
 
 
+_CALL_IT = re.compile(r"(?:,?\s+(?:which|that)\s+we(?:'ll|\s+will)?\s+(?:call|term|refer\s+to\s+as|denote(?:\s+(?:as|by))?)"
+                      r"|,\s*(?:hereafter|henceforth)(?:\s+(?:called|referred\s+to\s+as))?,?)\s+(?:the\s+)?[\"\u201c]?"
+                      r"([\w\-]+(?:\s+[\w\-]+){0,2}?)[\"\u201d]?(?=[\s,.;:)]|$)")
+_CLAUSE_END = re.compile(r"[.!?;](?=\s+[A-Z(\[\"\u201c]|\s*$)|\n")
+
+
 def _defined_nicknames(text: str, mentions: list[Mention]) -> list[Mention]:
     """Nicknames a document defines for a work it names ("Constitutional AI (CAI)", "..., which
     we call FooNet"): their later uses are mentions of that work."""
@@ -1448,9 +1623,17 @@ def _defined_nicknames(text: str, mentions: list[Mention]) -> list[Mention]:
     for m in mentions:
         if m.kind not in ("title", "alias", "author-ref"):
             continue
-        d = re.match(r"\s*\((?:hereafter|henceforth|or)?\s*[\"\u201c]?([A-Z][\w\-]{1,20})[\"\u201d]?\)", text[m.end:m.end + 40]) \
-            or re.match(r",?\s+(?:which|that)\s+we(?:'ll|\s+will)?\s+(?:call|term|refer\s+to\s+as)\s+(?:the\s+)?[\"\u201c]?"
-                        r"([\w\-]+(?:\s+[\w\-]+){0,2}?)[\"\u201d]?(?=[\s,.;:)])", text[m.end:m.end + 80])
+        d = re.match(r"\s*\((?:hereafter|henceforth|or)?\s*[\"\u201c]?([A-Z][\w\-]{1,20})[\"\u201d]?\)", text[m.end:m.end + 40])
+        if not d:
+            # "..., which we call FooNet"; "Smith et al. (2021) propose a benchmark, which we call
+            # QuokkaBench", "(Lee et al., 2022), hereafter LEE22": later in the same clause, when
+            # nothing between speaks of the text's own work or names another work
+            rest = text[m.end:m.end + 160]
+            rest = rest[:(stop.start() if (stop := _CLAUSE_END.search(rest)) else len(rest))]
+            d = _CALL_IT.search(rest)
+            if d and d.start() and (_OWN_WORK.search(rest, 0, d.start()) or not d.group(1)[:1].isupper()
+                                    or any(m.end < o.start < m.end + d.start() for o in mentions)):
+                d = None
         if not d:
             continue
         name = d.group(1)
@@ -1518,6 +1701,14 @@ def _resolve_overlaps(text: str, cands: list[Mention]) -> list[Mention]:
             c.score = max(c.score, k.score)
             kept[kept.index(k)] = c
             continue
+        if c.kind == "author-ref" and k.kind == "author-ref" and k.reason.startswith("alias table") and c.id is None \
+                and c.start <= k.start and k.end <= c.end and len(clash) == 1 and c.years:
+            # "Kaplan et al. 2020", "Hoffmann et al. (DeepMind, 2022)": the whole reference with its
+            # year, known through the alias table's "Kaplan et al."
+            c.id, c.alias_title, c.alias_kind = k.id, k.alias_title, k.alias_kind
+            c.score, c.reason = max(c.score, k.score), f"{c.reason} ({k.reason})"
+            kept[kept.index(k)] = c
+            continue
         if c.kind == "title" and c.reason.startswith("alias table") and len(clash) == 1 and k.kind == "author-ref" \
                 and k.id is None and k.start < c.start < k.end < c.end:
             # "Dario Amodei's Machines of Loving Grace": a known work's full name after its author's
@@ -1546,7 +1737,9 @@ def _resolve_overlaps(text: str, cands: list[Mention]) -> list[Mention]:
                                     reason=c.reason))
             continue
         if c.kind == "title" and len(clash) == 1 and k.kind in ("alias", "author-ref", "doi", "arxiv", "url") \
-                and c.start <= k.start and k.end <= c.end:
+                and c.start <= k.start and (k.end <= c.end or k.kind == "author-ref" and k.start > c.start
+                                            and re.search(r"\sby\s+$", text[c.start:k.start]) is not None):
+            # ("Title by Forster" and "Forster (1997)": the title before its author)
             rest = _trim_around(text, c, k)
             if rest is not None:
                 kept.append(rest)
@@ -1582,7 +1775,7 @@ def _cue_word(text: str, end: int) -> str:
 def _trim_around(text: str, title: Mention, inner: Mention) -> Mention | None:
     left = text[title.start:inner.start]
     right = text[inner.end:title.end]
-    left = re.sub(r"(?:\s+(?:and|or|the|of)|[\s,(]|\bthe)+$", "", left)
+    left = re.sub(r"(?:\s+(?:and|or|the|of|by)|[\s,(]|\bthe)+$", "", left)      # "Title by Forster (1997)": the title
     right = re.sub(r"^(?:\s*(?:and|or|paper|post)\b|[\s,)])+", "", right)
     best = max((left, title.start), (right, title.end - len(right)), key=lambda x: len(x[0]))
     words = _TOKEN.findall(best[0])

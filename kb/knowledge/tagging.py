@@ -52,10 +52,6 @@ class RuleMatcher:
     batch of many papers with array operations (what a full `kb tag auto` uses).
     """
 
-    #: How :meth:`match` counts mentions, as :meth:`theme_scores` does: in the title and in the
-    #: abstract apart (False), or over the paper's texts together (True).
-    MENTIONS_ACROSS_TEXTS = False
-
     def __init__(self, taxonomy: Taxonomy):
         self.slugs = list(taxonomy.themes)
         self.phrases: list[tuple[tuple[str, ...], bool]] = []   # (words, last word is a prefix)
@@ -216,12 +212,10 @@ class RuleMatcher:
         indptr = np.concatenate([[0], np.cumsum(np.bincount(found // count, minlength=papers))]).astype(np.int64)
         if not len(phrase):
             return scores, indptr, np.zeros(0, dtype=np.int32)
-        # Each span once per theme of its phrase; per (unit, theme), spans in order of start. The
-        # unit whose mentions are counted is each text, or with MENTIONS_ACROSS_TEXTS the paper
-        # (its title's and abstract's tokens are apart in the batch, so their spans never overlap).
-        unit = span_text // 2 if self.MENTIONS_ACROSS_TEXTS else span_text
+        # Each span once per theme of its phrase; per (paper, theme), spans in order of start (a
+        # paper's title and abstract tokens are apart in the batch, so their spans never overlap).
         theme, per_span = expand(self._theme_ptr, self._theme_flat, phrase)
-        group = np.repeat(unit, per_span) * k + theme
+        group = np.repeat(span_text // 2, per_span) * k + theme
         start, stop, phrase, titled = (np.repeat(a, per_span) for a in (start, stop, phrase, span_text % 2 == 0))
         order = np.lexsort((stop, start, group))
         group, start, stop, phrase, titled = group[order], start[order], stop[order], phrase[order], titled[order]
@@ -245,9 +239,7 @@ class RuleMatcher:
         in_title = np.zeros(components, dtype=bool)       # one of its phrases is in the title
         in_title[label[node[titled]]] = True
         weight = np.where(in_title, TITLE_WEIGHT, BODY_WEIGHT)
-        units = papers if self.MENTIONS_ACROSS_TEXTS else 2 * papers
-        mentions = np.bincount(group_of, weights=weight, minlength=units * k).reshape(papers, -1, k)
-        scores[:] = mentions[:, 0] + mentions[:, 1] if mentions.shape[1] == 2 else mentions[:, 0]
+        scores[:] = np.bincount(group_of, weights=weight, minlength=papers * k).reshape(papers, k)
         return scores, indptr, (found % count).astype(np.int32)
 
     def phrases_in(self, text: str | None) -> set[int]:
@@ -255,9 +247,10 @@ class RuleMatcher:
         return {pi for pi, _, _ in self.spans_in(text)}
 
     def _mentions(self, spans: list[tuple[int, int, int]]) -> dict[int, list[frozenset[int]]]:
-        """Per theme, its distinct mentions among a text's phrase ``spans``: phrases of the theme
-        whose occurrences overlap anywhere in the text ("visual cortex" and "cortex", "power law*"
-        and "power-law") are one mention, so that one sentence cannot count twice."""
+        """Per theme, its distinct mentions among a paper's phrase ``spans``: a phrase is one
+        mention wherever it occurs, and phrases of the theme whose occurrences overlap anywhere
+        ("visual cortex" and "cortex", "power law*" and "power-law") are one mention, so that
+        one sentence, or one idea named in the title and again in the abstract, cannot count twice."""
         by_theme: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
         for span in spans:
             for ti in self.phrase_themes[span[0]]:
@@ -286,10 +279,12 @@ class RuleMatcher:
         return out
 
     def scores(self, title: str | None, body: str | None = None) -> dict[str, float]:
-        """Theme slug -> score: each distinct mention counts TITLE_WEIGHT when in the title
-        plus BODY_WEIGHT when in abstract/TLDR; themes with no phrase are absent. A mention
-        in the title alone stays under the default rule threshold (2.0): one phrase never
-        tags a paper by itself."""
+        """Theme slug -> score: each distinct mention (:meth:`_mentions`, over title and
+        abstract/TLDR together) counts TITLE_WEIGHT when one of its phrases is in the title, else
+        BODY_WEIGHT; themes with no phrase are absent. One mention stays under the default rule
+        threshold (2.0), in the title, the abstract or both: one phrase never tags a paper by
+        itself (counting the title's and the abstract's mentions apart, a phrase in both scored
+        2.5 and did)."""
         return self.explain(title, body)[0]
 
     def matched_keywords(self, title: str | None, body: str | None = None) -> dict[str, list[str]]:
@@ -308,11 +303,13 @@ class RuleMatcher:
         title_spans, body_spans = self.spans_in(title), self.spans_in(body)
         if not title_spans and not body_spans:
             return {}, []
-        out: dict[int, float] = defaultdict(float)
-        for weight, spans in ((TITLE_WEIGHT, title_spans), (BODY_WEIGHT, body_spans)):
-            for ti, mentions in self._mentions(spans).items():
-                out[ti] += weight * len(mentions)
-        return dict(out), sorted({pi for pi, _, _ in title_spans} | {pi for pi, _, _ in body_spans})
+        in_title = {pi for pi, _, _ in title_spans}
+        # The abstract's spans placed after the title's, so that only spans of one text overlap.
+        after = 1 + max((stop for _, _, stop in title_spans), default=0)
+        spans = title_spans + [(pi, start + after, stop + after) for pi, start, stop in body_spans]
+        scores = {ti: sum(TITLE_WEIGHT if mention & in_title else BODY_WEIGHT for mention in mentions)
+                  for ti, mentions in self._mentions(spans).items()}
+        return scores, sorted({pi for pi, _, _ in spans})
 
     def keywords_of(self, phrases: Iterable[int]) -> dict[str, list[str]]:
         """Theme slug -> the keywords among ``phrases`` (phrase indices, ascending)."""

@@ -96,6 +96,7 @@ def model_key(store, labelled, taxonomy, settings, sources, manual_rows, thresho
     h.update(json.dumps(asdict(settings), sort_keys=True).encode())
     h.update(json.dumps(sorted(sources)).encode())
     h.update(json.dumps(sorted(manual_rows)).encode())
+    h.update(f"texts {TEXTS_VERSION}".encode())    # a model's weights are over the features of its day
     return h.hexdigest()
 
 
@@ -149,7 +150,7 @@ def save_papers(directory: Path | None, papers: Signatures) -> None:
 
 # -- what each paper's texts gave -------------------------------------------------------------
 
-TEXTS_VERSION = 1        # bump when featurising or keyword matching changes what they give
+TEXTS_VERSION = 2        # bump when featurising or keyword matching changes what they give
 MAX_SEGMENTS = 8         # a full run rewrites the segments as one past this many
 
 

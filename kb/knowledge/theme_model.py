@@ -49,7 +49,7 @@ class ModelSettings:
     unlabelled_weight: float = 0.2
     manual_weight: float = 3.0
     seed: int = 0
-    gate_recall: float = 0.8          # the on-topic gate lets through this share of on-topic works
+    gate_recall: float = 0.88         # the on-topic gate lets through this share of on-topic works
     gate_gap: float = 0.5             # weight in the gate of the paper's best theme score over its threshold
     cache_min_papers: int = 20_000    # stores this big keep their trained model (kb.knowledge.theme_cache)
     retrain_growth: float = 0.1       # ... and retrain once they have grown by this share since
@@ -133,12 +133,13 @@ def load_labelled(taxonomy, path: Path | str | None = None) -> Labelled:
 
 
 def text_features(docs: list[str], idf=None):
-    """(features, idf): sublinear tf-idf of word unigrams and bigrams, hashed into a fixed 2^20
+    """(features, idf): sublinear tf-idf of word unigrams and bigrams and of the words'
+    character 5-grams (:func:`char_grams`), hashed into a fixed 2^20
     columns so that memory stays flat however large the store grows (no vocabulary dictionary to
     build). With ``idf`` given (a saved model's), new texts are weighted exactly as the texts the
-    model was trained with. The same figures as scikit-learn's ``TfidfTransformer(sublinear_tf=
-    True)``, computed a chunk of texts at a time in float32: hashing a million abstracts at once
-    held several gigabytes of 64-bit intermediates."""
+    model was trained with. The same figures as scikit-learn's ``TfidfTransformer`` over
+    :func:`term_counts`, computed a chunk of texts at a time in float32: hashing a million
+    abstracts at once held several gigabytes of 64-bit intermediates."""
     return weigh(term_counts(docs), idf)
 
 
@@ -147,7 +148,8 @@ def term_counts(docs, chunk: int = 20_000):
     chunk at a time: a million joined abstracts held at once are a gigabyte), hashed, as float32
     CSR: scikit-learn's ``HashingVectorizer(analyzer=words_and_bigrams, alternate_sign=False)``
     column for column, without its per-token Python (:mod:`kb.knowledge.text_tokens` splits the
-    texts into word ids)."""
+    texts into word ids), plus ``CHAR_WEIGHT`` times the same of the words' character n-grams
+    (:func:`char_grams`)."""
     from itertools import islice
 
     from kb.knowledge.text_tokens import Pieces, Vocabulary, split
@@ -189,12 +191,13 @@ def stack_counts(parts: list):
 
 def counts_of(ids, rows, n: int, vocabulary: "_Vocabulary"):
     """Sublinear term frequencies of ``n`` papers from their words (``ids`` of ``vocabulary``,
-    each paper's contiguous and in order, ``rows`` the paper of each): each distinct word is
-    hashed once, stop words and bigrams are found with array operations, and only the batch's
-    distinct bigrams are hashed."""
+    each paper's contiguous and in order, ``rows`` the paper of each), with their character
+    n-grams': each distinct word and its n-grams are hashed once, stop words, bigrams and n-grams
+    are found with array operations, and only the batch's distinct bigrams are hashed."""
     import numpy as np
     from scipy import sparse
 
+    grams = vocabulary.gram_counts(ids, rows, n)
     kept = ~vocabulary.stop_array()[ids]
     ids, rows = ids[kept], rows[kept]
     pair = rows[1:] == rows[:-1]
@@ -207,6 +210,7 @@ def counts_of(ids, rows, n: int, vocabulary: "_Vocabulary"):
                                shape=(n, FEATURES))
     counts.sum_duplicates()
     counts.data = (1.0 + np.log(counts.data)).astype(np.float32)
+    counts = (counts + grams).tocsr()
     counts.indices = counts.indices.astype(np.int32, copy=False)
     return counts
 
@@ -219,21 +223,65 @@ def hashed_column(token: str) -> int:
     return (2147483647 - (FEATURES - 1)) % FEATURES if h == -2147483648 else abs(h) % FEATURES
 
 
+CHAR_GRAMS = 5        # each word's character 5-grams (the word padded with a space each side) are features
+CHAR_WEIGHT = 0.5     # ... at this weight against the words' (sublinear frequencies, before idf)
+
+
+def char_grams(word: str) -> list[str]:
+    """The character n-grams of one word as scikit-learn's ``analyzer="char_wb"`` makes them:
+    "interpretable" and "interpretability", "steering" and "steer", "disentangled" and
+    "disentanglement" share most of theirs, so a work that words its theme differently from the
+    labelled works still shares features with them (a word shorter than the n-gram is one gram)."""
+    padded = f" {word} "
+    return [padded[i:i + CHAR_GRAMS] for i in range(max(len(padded) - CHAR_GRAMS, 0) + 1)]
+
+
 class _Vocabulary(Vocabulary):
-    """Word -> id for one featurising pass, with each id's hashed column and whether it is a
-    stop word, so that a word met a million times is hashed once."""
+    """Word -> id for one featurising pass, with each id's hashed column, whether it is a stop
+    word and the hashed columns of its character n-grams, so that a word met a million times is
+    hashed once."""
 
     def __init__(self):
         super().__init__()
+        import numpy as np
         from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
         self.stop_words = ENGLISH_STOP_WORDS
         self.columns: list[int] = []
         self.stops = bytearray()
+        self.gram_ends: list[int] = [0]     # word id i's n-gram columns: gram_columns[gram_ends[i]:gram_ends[i + 1]]
+        self.gram_columns: list[int] = []
+        self._gram_column: dict[str, int] = {}
+        self._ends = self._grams = np.zeros(0, dtype=np.int64)
 
     def added(self, word: str) -> None:
         self.columns.append(hashed_column(word))
         self.stops.append(word in self.stop_words)
+        for gram in char_grams(word):
+            column = self._gram_column.get(gram)
+            if column is None:
+                column = self._gram_column[gram] = hashed_column(gram)
+            self.gram_columns.append(column)
+        self.gram_ends.append(len(self.gram_columns))
+
+    def gram_counts(self, ids, rows, docs: int):
+        """The weighted sublinear frequencies of the character n-grams of the words ``ids`` (all
+        a chunk's words, stop words too, in the documents ``rows``), as float32 CSR."""
+        import numpy as np
+        from scipy import sparse
+
+        # Only the words met since the last chunk are converted: the lists grow with a store's vocabulary.
+        self._ends = np.concatenate([self._ends, np.asarray(self.gram_ends[len(self._ends):], dtype=np.int64)])
+        self._grams = np.concatenate([self._grams, np.asarray(self.gram_columns[len(self._grams):], dtype=np.int64)])
+        ends, columns = self._ends, self._grams
+        lengths = ends[ids + 1] - ends[ids]
+        firsts = np.repeat(ends[ids] - (np.cumsum(lengths) - lengths), lengths)
+        cols = columns[firsts + np.arange(int(lengths.sum()))]
+        grams = sparse.csr_matrix((np.ones(len(cols), dtype=np.float32), (np.repeat(rows, lengths), cols)),
+                                  shape=(docs, FEATURES))
+        grams.sum_duplicates()
+        grams.data = (CHAR_WEIGHT * (1.0 + np.log(grams.data))).astype(np.float32)
+        return grams
 
     def column_array(self):
         """Each id's column, extended with the words added since last asked (a big store's

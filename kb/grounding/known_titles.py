@@ -1,0 +1,177 @@
+"""Known work titles: the evidence that tells a sentence-case title in running prose from prose.
+
+A title written in sentence case in the middle of a sentence, without quotes, a link or a cue
+word ("... as shown in language models are few-shot learners, ..."), has nothing in its shape that
+offline rules can see. What does tell it from prose is that it is, word for word, the title of a
+known work. kb ships a gazetteer of such titles (``known_titles.tsv.gz`` beside this module,
+built by ``scripts/build_known_titles.py`` from curated paper lists, the Alignment Forum's posts
+and kb's own data) and :func:`find` marks where a text writes one: case-insensitive, tolerant of
+punctuation and hyphens ("few-shot" / "few shot"), and of a title cut off before its colon.
+
+A title that is also an ordinary phrase would turn prose into citations ("Deep learning",
+"Attention", "Reinforcement learning: an introduction"), so the build keeps only
+:func:`distinctive` titles, and a short or plain one (:func:`needs_capitals`) counts only where
+the text capitalises it like a title.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+GAZETTEER_PATH = Path(__file__).with_name("known_titles.tsv.gz")
+
+# Titles (or the part of a title before its colon) shorter than this are phrases, not names.
+MIN_WORDS = 3
+# From this many words on, a title counts in any case; shorter ones must be capitalised as a
+# title ("Toy Models of Superposition", not "toy models of superposition").
+ANY_CASE_WORDS = 5
+# A title whose every content word is common needs this many words to be more than a phrase
+# ("A Survey of Large Language Models" is a phrase too).
+ALL_COMMON_WORDS = 6
+# The most frequent words of the gazetteer's own titles count as common ("learning", "models").
+COMMON_TOP = 300
+KEY_WORDS = 3                     # the index is keyed by a title's first words
+# A title made only of words prose uses commonly ("Goodhart's Law in reinforcement learning")
+# counts in any case only from this many words on; shorter, it must be capitalised as a title.
+PLAIN_ANY_CASE_WORDS = 7
+
+_FUNCTION = frozenset("""
+a an the of in on for to with via from by as at and or is are be vs versus into through without
+beyond toward towards about under over between across not can do does its their your you we our
+it when what why how all than that this using within per up out i my me us he she they them his her
+was were been being has have had will would should could may might must shall just so if but no yes
+""".split())
+
+_WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
+# What may stand between two words of a title as written: spaces, hyphens and dashes, a colon,
+# a comma, quotes, a slash or an ampersand; not a sentence's end, a paragraph break or brackets.
+_GAP = re.compile(r"[ \t\-\u2010-\u2015:,;'\"\u2018-\u201d/&*_]*(?:\n[ \t]*)?[ \t\-\u2010-\u2015:,'\"\u2018-\u201d/&*_]*")
+
+
+def _fold(word: str) -> str:
+    if not word.isascii():
+        word = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+    return word.lower().replace("'", "").replace("\u2019", "")
+
+
+def title_words(text: str) -> list[str]:
+    """The comparison form of a title: its words, folded (case, accents, apostrophes), without
+    the punctuation and hyphens between them."""
+    return [_fold(w) for w in _WORD.findall(text)]
+
+
+def common_words(keys) -> frozenset[str]:
+    """The function words and the :data:`COMMON_TOP` words most of the titles share."""
+    df = Counter(w for k in keys for w in set(k.split()) if w not in _FUNCTION)
+    return frozenset(_FUNCTION) | {w for w, _ in df.most_common(COMMON_TOP)}
+
+
+def distinctive(title: str, common: frozenset[str], phrases: frozenset[tuple[str, ...]] = frozenset()) -> str | None:
+    """None when the title names a work and not a phrase, else why it is a phrase: fewer than
+    :data:`MIN_WORDS` words, fewer than two content words, only common words and fewer than
+    :data:`ALL_COMMON_WORDS` words, or a short title that prose uses as a phrase (``phrases``:
+    the short titles a corpus of prose writes more than once, "Direct Preference Optimization")."""
+    words = title_words(title)
+    content = [w for w in words if w not in _FUNCTION and not w.isdigit()]
+    if len(words) < MIN_WORDS:
+        return "fewer than three words"
+    if len(content) < 2:
+        return "fewer than two content words"
+    if all(w in common for w in content) and len(words) < ALL_COMMON_WORDS:
+        return "only common words"
+    if len(words) < ANY_CASE_WORDS and tuple(words) in phrases:
+        return "a phrase prose uses"
+    return None
+
+
+def needs_capitals(words: list[str], prose_common: frozenset[str]) -> bool:
+    """Whether a title (its :func:`title_words`) counts only where the text capitalises it:
+    fewer than :data:`ANY_CASE_WORDS` words, or only words prose uses commonly and fewer than
+    :data:`PLAIN_ANY_CASE_WORDS`."""
+    content = [w for w in words if w not in _FUNCTION and not w.isdigit()]
+    return len(words) < ANY_CASE_WORDS or (len(words) < PLAIN_ANY_CASE_WORDS and all(w in prose_common for w in content))
+
+
+@dataclass(frozen=True)
+class Known:
+    title: str                    # the work's full title
+    words: tuple[str, ...]        # what the text must hold (the full title, or its part before the colon)
+    sources: str                  # where the title comes from ("github,alignment-forum")
+    cut_off: bool = False         # ``words`` is the part before the colon
+    capitals: bool = True         # counts only where the text capitalises it (:func:`needs_capitals`)
+
+
+@dataclass(frozen=True)
+class Hit:
+    start: int
+    end: int
+    known: Known
+
+
+@lru_cache(maxsize=1)
+def index(path: Path = GAZETTEER_PATH) -> dict[tuple[str, ...], tuple[Known, ...]]:
+    """The gazetteer keyed by its titles' first :data:`KEY_WORDS` words, longest first; read once,
+    on first use (empty when the file is missing, as in a source tree not built yet)."""
+    by_key: dict[tuple[str, ...], list[Known]] = {}
+    try:
+        lines = gzip.decompress(path.read_bytes()).decode("utf-8").splitlines()
+    except FileNotFoundError:
+        return {}
+    for line in lines:
+        if not line or line.startswith("#"):
+            continue
+        title, sources, main, flags = (line.split("\t") + ["", "", ""])[:4]
+        entries = [Known(title, tuple(title_words(title)), sources, capitals="T" in flags)]
+        if main:
+            entries.append(Known(title, tuple(title_words(main)), sources, cut_off=True, capitals="M" in flags))
+        for k in entries:
+            by_key.setdefault(k.words[:KEY_WORDS], []).append(k)
+    return {key: tuple(sorted(ks, key=lambda k: -len(k.words))) for key, ks in by_key.items()}
+
+
+def _title_cased(surface: str) -> bool:
+    """Every content word capitalised (or a number): how a short or plain title stands out from prose."""
+    return all(w[0].isupper() or w[0].isdigit() for w in _WORD.findall(surface) if _fold(w) not in _FUNCTION)
+
+
+def _clipped(surface: str) -> bool:
+    """"neurons in Large Language Models": a lower-case first word before capitalised ones (an
+    acronym or a subtitle after the colon aside) is the tail of a longer phrase, not a title
+    written in sentence case."""
+    words = [w for w in _WORD.findall(surface.split(":", 1)[0]) if _fold(w) not in _FUNCTION]
+    return bool(words) and words[0][0].islower() and any(w[0].isupper() and w[1:].islower() for w in words[1:])
+
+
+def find(text: str, path: Path = GAZETTEER_PATH) -> list[Hit]:
+    """Where the text writes a known title, left to right, the longest title at each place."""
+    idx = index(path)
+    if not idx:
+        return []
+    toks = list(_WORD.finditer(text))
+    words = [_fold(t.group()) for t in toks]
+    out: list[Hit] = []
+    i = 0
+    while i <= len(toks) - KEY_WORDS:
+        for k in idx.get(tuple(words[i:i + KEY_WORDS]), ()):
+            n = len(k.words)
+            if tuple(words[i:i + n]) != k.words:
+                continue
+            if any(not _GAP.fullmatch(text, toks[j].end(), toks[j + 1].start()) for j in range(i, i + n - 1)):
+                continue
+            start, end = toks[i].start(), toks[i + n - 1].end()
+            if not k.cut_off and k.title[-1:] in "?!" and text[end:end + 1] == k.title[-1]:
+                end += 1                  # "How likely is deceptive alignment?"
+            surface = text[start:end]
+            if (k.capitals and not _title_cased(surface)) or _clipped(surface):
+                continue
+            out.append(Hit(start, end, k))
+            i += n - 1
+            break
+        i += 1
+    return out

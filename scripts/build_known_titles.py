@@ -1,0 +1,249 @@
+"""Build kb's gazetteer of known work titles (kb/grounding/known_titles.tsv.gz) from its sources.
+
+    python scripts/build_known_titles.py            # rebuild the shipped file
+    python scripts/build_known_titles.py --stats    # also print counts per source and per rule
+
+Sources, all independent of the evaluation pages (the script refuses a GitHub source whose
+repository any evaluation part names):
+
+- ``data/known_titles/sources/*.txt``: curated paper lists from public GitHub repositories, read
+  through the search tool's code corpus; each file starts with ``# repo:``, ``# path:``,
+  ``# commit:`` and ``# licence:`` lines and then holds the titles as the list writes them, one a
+  line (markup, authors, years and links left out);
+- the Alignment Forum posts kb's forum stand-in ships (``kb/standin/forum/alignment-forum-posts.csv.gz``);
+- the papers in the recorded Semantic Scholar answers (``/work/shared/s2-recorded``, when present);
+- kb's own data: the alias table's titles (``data/aliases.toml``), the theme labels' works
+  (``data/theme_labels.jsonl``) and the stand-in's real works (``kb/standin/works/*.jsonl``).
+
+A title is kept only when it is distinctive (:func:`distinctive`): a title that is also an
+ordinary phrase ("Deep learning", "Reinforcement learning: an introduction") would turn prose
+into citations. Nothing is added by hand: to change the gazetteer, change a source.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import re
+import sys
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from kb.grounding.known_titles import (ANY_CASE_WORDS, GAZETTEER_PATH, MIN_WORDS, common_words,  # noqa: E402
+                                       distinctive, needs_capitals, title_words)
+
+SOURCES = ROOT / "data" / "known_titles" / "sources"
+FORUM = ROOT / "kb" / "standin" / "forum" / "alignment-forum-posts.csv.gz"
+EVAL = ROOT / "tests" / "data" / "grounding_eval"
+
+
+def github_lists() -> list[tuple[str, str]]:
+    """(title, source) from each collected list; the source names the repository."""
+    out = []
+    for f in sorted(SOURCES.glob("*.txt")):
+        head, titles = {}, []
+        for line in f.read_text(encoding="utf-8").splitlines():
+            m = re.match(r"#\s*(repo|path|commit|licence):\s*(.*)", line)
+            if m:
+                head[m.group(1)] = m.group(2).strip()
+            elif line.strip() and not line.startswith("#"):
+                titles.append(line.strip())
+        if not {"repo", "path", "commit"} <= head.keys():
+            raise SystemExit(f"{f}: needs # repo:, # path: and # commit: lines")
+        out += [(t, f"github:{head['repo']}") for t in titles]
+    return out
+
+
+def forum_rows() -> list[dict]:
+    with gzip.open(FORUM, "rt", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def forum_posts() -> list[tuple[str, str]]:
+    return [(row["title"], "alignment-forum") for row in forum_rows() if row.get("title")]
+
+
+# A short title that prose writes this many times or more is a phrase people use as a term.
+PHRASE_USES = 1
+
+
+# A word in at least this share of the forum posts' summaries is one prose uses commonly.
+PROSE_COMMON_SHARE = 0.005
+
+
+def prose_common_words() -> frozenset[str]:
+    """The words of at least :data:`PROSE_COMMON_SHARE` of the 4,274 forum posts' summaries:
+    the common words of alignment prose ("law", "learning", "safety", "problems")."""
+    rows = forum_rows()
+    df = Counter(w for row in rows for w in set(title_words(row.get("summary") or "")))
+    return frozenset(w for w, c in df.items() if c >= PROSE_COMMON_SHARE * len(rows))
+
+
+def prose_phrases(candidates: set[tuple[str, ...]]) -> frozenset[tuple[str, ...]]:
+    """The candidate short titles (word tuples) that the forum posts' summaries, 4,274 texts of
+    alignment prose, write at least :data:`PHRASE_USES` times."""
+    uses: Counter = Counter()
+    for row in forum_rows():
+        words = title_words(row.get("summary") or "")
+        for n in range(MIN_WORDS, ANY_CASE_WORDS):
+            for i in range(len(words) - n + 1):
+                gram = tuple(words[i:i + n])
+                if gram in candidates:
+                    uses[gram] += 1
+    return frozenset(g for g, c in uses.items() if c >= PHRASE_USES)
+
+
+def recorded_papers() -> list[tuple[str, str]]:
+    """The papers of the recorded Semantic Scholar answers, as the evaluation's stand-in reads them."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from grounding_eval import recorded_titles
+
+    return [(w["title"], "s2-recorded") for w in recorded_titles() if w["key"].startswith("s2rec")]
+
+
+def kb_data() -> list[tuple[str, str]]:
+    out = []
+    aliases = tomllib.loads((ROOT / "data" / "aliases.toml").read_text(encoding="utf-8"))
+    out += [(a["title"], "kb-aliases") for a in aliases.get("alias", []) if a.get("title")]
+    for line in (ROOT / "data" / "theme_labels.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            out.append((json.loads(line)["title"], "kb-theme-labels"))
+    for f in sorted((ROOT / "kb" / "standin" / "works").glob("*.jsonl")):
+        if f.name == "curated_alias_works.jsonl":           # written by this script from the lists above
+            continue
+        for line in f.read_text(encoding="utf-8").splitlines():
+            if line.strip() and (t := json.loads(line).get("title")):
+                out.append((t, "kb-standin-works"))
+    return out
+
+
+def evaluation_repositories() -> set[str]:
+    """Every GitHub repository an evaluation part names (its README or truth): never a source."""
+    names = set()
+    for f in list(EVAL.glob("*/README.md")) + list(EVAL.glob("*/truth.json")):
+        names |= {m.lower().rstrip(".") for m in re.findall(r"github\.com/([\w.\-]+/[\w.\-]+)", f.read_text(encoding="utf-8"))}
+    return names
+
+
+def clean(title: str) -> str:
+    title = re.sub(r"\s+", " ", title).strip().strip("*_`\"'\u201c\u201d").strip()
+    return re.sub(r"\s*\((?:19|20)\d\d\)$", "", title)         # "Title (1950)"
+
+
+def build(stats: bool = False) -> dict:
+    raw = github_lists()
+    used = {s.split(":", 1)[1].lower() for _, s in raw}
+    clash = used & evaluation_repositories()
+    if clash:
+        raise SystemExit(f"refusing sources an evaluation part names: {sorted(clash)}")
+    raw += forum_posts() + recorded_papers() + kb_data()
+    by_key: dict[str, tuple[str, set[str]]] = {}
+    for title, source in raw:
+        title = clean(title)
+        key = " ".join(title_words(title))
+        if not key:
+            continue
+        if key not in by_key:
+            by_key[key] = (title, set())
+        by_key[key][1].add(source.split(":")[0] if source.startswith("github:") else source)
+    common = common_words(k for k in by_key)
+    mains = {k: title.split(":", 1)[0] for k, (title, _) in by_key.items() if ":" in title}
+    short = {tuple(k.split()) for k in by_key} | {tuple(title_words(m)) for m in mains.values()}
+    phrases = prose_phrases({w for w in short if MIN_WORDS <= len(w) < ANY_CASE_WORDS})
+    plain = prose_common_words()
+    kept, why_not = [], Counter()
+    for key, (title, sources) in sorted(by_key.items()):
+        verdict = distinctive(title, common, phrases)
+        if verdict is None:
+            main = mains.get(key)
+            main = main if main and distinctive(main, common, phrases) is None else ""
+            flags = ("T" if needs_capitals(title_words(title), plain) else "") + \
+                    ("M" if main and needs_capitals(title_words(main), plain) else "")
+            kept.append((title, sources, main, flags))
+        else:
+            why_not[verdict] += 1
+    body = "".join(f"{t}\t{','.join(sorted(s))}\t{m}\t{f}\n" for t, s, m, f in kept)
+    header = (f"# kb's known work titles: built by scripts/build_known_titles.py from {len(raw)} source titles; "
+              f"{len(by_key)} distinct, {len(kept)} kept\n# title, sources, the part before its colon when that names it too, flags "
+              f"(T: the title counts only capitalised, M: the same for the part before its colon)\n")
+    buf = io.BytesIO()
+    with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as gz:
+        gz.write((header + body).encode("utf-8"))
+    GAZETTEER_PATH.write_bytes(buf.getvalue())
+    per_source = Counter(s.split(":")[0] if not s.startswith("github:") else "github" for _, s in raw)
+    out = {"source_titles": len(raw), "distinct": len(by_key), "kept": len(kept), "dropped": dict(why_not),
+           "per_source": dict(per_source), "github_lists": len(used), "bytes": len(buf.getvalue())}
+    if stats:
+        print(json.dumps(out, indent=1))
+    return out
+
+
+NICKNAMES = ROOT / "data" / "known_titles" / "nicknames"
+CURATED = ROOT / "data" / "aliases_curated.toml"
+STANDIN_WORKS = ROOT / "kb" / "standin" / "works" / "curated_alias_works.jsonl"
+
+
+def curated_nicknames() -> list[dict]:
+    """Alias entries from the curated lists' nicknames (``data/known_titles/nicknames/*.tsv``:
+    name, arXiv id, title, and ``benchmark`` where the name cites its paper without a cue, unless it
+    spells a common word of the forum posts' prose),
+    leaving out names the hand-kept table (``data/aliases.toml``) already has."""
+    taken = {n.lower() for a in tomllib.loads((ROOT / "data" / "aliases.toml").read_text(encoding="utf-8")).get("alias", [])
+             for n in a["names"]}
+    plain = prose_common_words()
+    out, seen = [], set()
+    for f in sorted(NICKNAMES.glob("*.tsv")):
+        head = dict(re.findall(r"^#\s*(repo|kind):\s*(\S+)", f.read_text(encoding="utf-8"), re.M))
+        for line in f.read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            name, arxiv, title, *rest = line.split("\t")
+            names = [n.strip() for n in name.split("/") if n.strip()]
+            if "/" in name and "-" in names[0]:                  # "Flan-T5/PaLM": Flan-T5 and Flan-PaLM
+                names = [names[0]] + [names[0].rsplit("-", 1)[0] + "-" + n for n in names[1:]]
+            names = [n for n in names if n.lower() not in taken and n.lower() not in seen]
+            if not names:
+                continue
+            seen.update(n.lower() for n in names)
+            cites = bool(rest and rest[0] == "benchmark")
+            out.append({"names": names, "id": f"ARXIV:{arxiv}", "title": title, "year": 2000 + int(arxiv[:2]),
+                        # a benchmark's name that spells a word of ordinary prose ("ConTRoL") needs a cue too
+                        "needs_cue": [n for n in names if not cites or n.lower() in plain],
+                        "from": head.get("repo", f.name)})
+    return out
+
+
+def write_curated(entries: list[dict]) -> None:
+    lines = ["# Generated by scripts/build_known_titles.py from data/known_titles/nicknames/: do not edit.",
+             "# Nicknames from curated paper lists, with the paper each list links; data/aliases.toml wins",
+             "# where both name a work. Method and model names cite their paper only with a cue.", ""]
+    for e in entries:
+        lines += ["[[alias]]", f"# from {e['from']}", f"names = {json.dumps(e['names'])}", f"id = {json.dumps(e['id'])}",
+                  f"title = {json.dumps(e['title'])}", f"year = {e['year']}"]
+        if e["needs_cue"]:
+            lines.append(f"needs_cue = {json.dumps(e['needs_cue'])}")
+        lines.append("")
+    CURATED.write_text("\n".join(lines), encoding="utf-8")
+    # the stand-in serves every alias's paper (test_alias_table_is_large_and_every_work_is_real):
+    # the lists give title, arXiv id and year; authors and abstracts are not recorded
+    works = [{"title": e["title"], "authors": [], "year": e["year"], "venue": "arXiv", "arxiv": e["id"].split(":", 1)[1],
+              "doi": None, "abstract": None, "tldr": None, "publication_date": None, "kind": "paper",
+              "key": "curated-" + e["names"][0].lower()} for e in entries]
+    served = {json.loads(line).get("arxiv") for f in STANDIN_WORKS.parent.glob("*.jsonl") if f != STANDIN_WORKS
+              for line in f.read_text(encoding="utf-8").splitlines() if line.strip()}
+    works = [w for w in works if w["arxiv"] not in served]
+    STANDIN_WORKS.write_text("".join(json.dumps(w) + "\n" for w in works), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    r = build(stats="--stats" in sys.argv)
+    nicknames = curated_nicknames()
+    write_curated(nicknames)
+    print(f"{CURATED.relative_to(ROOT)}: {len(nicknames)} nicknames")
+    print(f"{GAZETTEER_PATH.relative_to(ROOT)}: {r['kept']} titles of {r['distinct']} distinct ({r['bytes']} bytes)")

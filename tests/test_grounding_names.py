@@ -1,0 +1,203 @@
+"""Author references and nicknames in the shapes real prose writes them (issue 15, names): one
+test per rule of the grammar in ``kb/grounding/mentions.py``. Each reference keeps its year and a
+clean span (no stray bracket)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb.grounding.aliases import AliasTable
+from kb.grounding.mentions import WORK, extract, listed
+
+
+@pytest.fixture(scope="module")
+def aliases():
+    return AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
+
+
+def _refs(text, aliases):
+    return {m.surface: m for m in extract(text, aliases=aliases) if m.kind == "author-ref" and m.confidence == WORK}
+
+
+def _works(text, aliases):
+    return [m.surface for m in listed(extract(text, aliases=aliases))]
+
+
+def _balanced(surface: str) -> bool:
+    return surface.count("(") == surface.count(")") and surface.count("[") == surface.count("]")
+
+
+@pytest.mark.parametrize("text, surface, year", [
+    ("Results from van der Waals et al. (2020) suggest otherwise.", "van der Waals et al. (2020)", 2020),
+    ("The reward model of de la Cruz and Smith (2021) was small.", "de la Cruz and Smith (2021)", 2021),
+    ("Leike et al. (2018, 2019) wrote about reward modelling.", "Leike et al. (2018, 2019)", 2018),
+    ("Smith (2019a, b) disagrees with this.", "Smith (2019a, b)", 2019),
+    ("As in [Smith 2019], we consider games.", "Smith 2019", 2019),
+    ("This was shown before [Hubinger et al., 2019; Ngo 2022].", "Ngo 2022", 2022),
+    ("The method of Doe, J. (2019) is simple.", "Doe, J. (2019)", 2019),
+    ("This is well known (e.g. Smith et al. 2019, Jones 2020).", "Jones 2020", 2020),
+    ("As Smith and Jones [2019] showed, this works.", "Smith and Jones [2019]", 2019),
+    ("As quoted, Smith et al. (2019, p. 5) says so.", "Smith et al. (2019, p. 5)", 2019),
+    ("Smith et al. (NeurIPS 2019) trained a model.", "Smith et al. (NeurIPS 2019)", 2019),
+    ("Later, Hubinger, van Merwijk, Mikulik, Skalse, and Garrabrant (2019) named it.",
+     "Hubinger, van Merwijk, Mikulik, Skalse, and Garrabrant (2019)", 2019),
+    ("Nguy\u1ec5n et al. (2021) studied this.", "Nguy\u1ec5n et al. (2021)", 2021),
+])
+def test_particles_several_years_square_brackets_and_initials(aliases, text, surface, year):
+    refs = _refs(text, aliases)
+    assert surface in refs, list(refs)
+    assert year in refs[surface].years and _balanced(surface)
+
+
+def test_a_possessive_author_is_the_surname(aliases):
+    assert _refs("Smith & Jones' (2019) paper is short.", aliases)["Smith & Jones' (2019)"].authors == ["Smith", "Jones"]
+
+
+def test_a_capitalised_word_opening_the_sentence_does_not_make_a_heading(aliases):
+    """"As shown by O'Neil (2016)": the capital of "As" is the sentence's, not a title's; "by"
+    brings an author. "Top GSM8K Performance (2025)" stays a heading."""
+    text = "As shown by O'Neil (2016), models can harm. Following Stuart Russell (2019), we ask why."
+    assert {"O'Neil (2016)", "Russell (2019)"} <= set(_refs(text, aliases))
+    assert not _refs("Top GSM8K Performance (2025)\n\nModels improved.", aliases)
+
+
+def test_an_author_and_a_month(aliases):
+    text = ("- Buck Shlegeris, Jun 2024: how to prevent collusion\n"
+            "- Ryan Greenblatt et al., Dec 2023: the control agenda\n"
+            "We met in London, May 2023, and in New York, June 2024.\n")
+    refs = _refs(text, aliases)
+    assert refs["Buck Shlegeris, Jun 2024"].years == [2024] and refs["Buck Shlegeris, Jun 2024"].authors == ["Shlegeris"]
+    assert "Ryan Greenblatt et al., Dec 2023" in refs
+    assert not [s for s in refs if "London" in s or "York" in s]
+
+
+def test_initials_before_a_reference_belong_to_it(aliases):
+    text = "D. Ziegler et al. fine-tuned GPT-2 from human preferences, as A. Radford et al. (2019) had trained it."
+    assert {"D. Ziegler et al.", "A. Radford et al. (2019)"} <= set(_refs(text, aliases))
+
+
+def test_an_alias_tables_name_et_al_keeps_the_year_after_it(aliases):
+    """"Kaplan et al. 2020" and "Hoffmann et al. (DeepMind, 2022)": one reference with its year,
+    known through the alias table's "Kaplan et al.", not the name alone and "DeepMind, 2022"."""
+    text = "The Chinchilla results of Hoffmann et al. (DeepMind, 2022) revised Kaplan et al. 2020 on data."
+    refs = _refs(text, aliases)
+    assert {"Hoffmann et al. (DeepMind, 2022)", "Kaplan et al. 2020"} <= set(refs), list(refs)
+    assert refs["Kaplan et al. 2020"].id and refs["Kaplan et al. 2020"].years[0] == 2020
+    assert "DeepMind, 2022" not in refs
+
+
+def test_a_titles_last_word_and_its_year_are_not_an_author(aliases):
+    text = ("1. Kaplan et al., Scaling Laws for Neural Language Models, 2020.\n"
+            "2. A survey of Theory of Mind, 2021.\n"
+            "The argument was made by Stuart Russell, 2019.\n")
+    refs = _refs(text, aliases)
+    assert not [s for s in refs if s.startswith(("Models", "Mind"))], list(refs)
+    assert "Russell, 2019" in refs
+
+
+def test_a_reference_lists_author_block_is_not_a_reference_in_prose(aliases):
+    text = ("Joseph, N., Tamkin, A., Nguyen, K., Hume, T., and Olah, C. (2023). Towards monosemanticity. "
+            "Transformer Circuits Thread.\n")
+    assert not _refs(text, aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("Ian Goodfellow in his paper explained adversarial examples by linearity.", "Ian Goodfellow"),
+    ("Szegedy et al, in their paper, found that small perturbations fool networks.", "Szegedy et al"),
+    ("Bostrom, in his 2014 book, argues for caution.", "Bostrom"),
+])
+def test_a_name_without_a_year_that_the_text_says_is_their_paper(aliases, text, surface):
+    assert surface in _refs(text, aliases)
+
+
+def test_words_opening_a_sentence_are_not_authors_of_their_paper(aliases):
+    assert not _refs("Later in their paper the authors add a baseline. Also in her post she argues.", aliases)
+
+
+# -- nicknames ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, name", [
+    ("We evaluate on SWEBench Jimenez et al. (2024) and other suites.", "SWEBench"),
+    ("We test on FooBench (Doe et al., 2023; Roe, 2024) first.", "FooBench"),
+    ("We test on BazEval [Roe et al., 2022] first.", "BazEval"),
+    ("The LoremNet model (Ipsum et al., 2020) is large.", "LoremNet"),
+    ("We test on FooBench\u00b9 and others.", "FooBench"),
+    ("We test on BarQA^2 and others.", "BarQA"),
+])
+def test_a_coined_name_the_text_cites_right_after_it(aliases, text, name):
+    assert name in _works(text, aliases)
+
+
+def test_a_kind_of_thing_with_a_citation_is_not_a_work(aliases):
+    """The citation is for the claim: "MDPs" (plural) names a kind of model, not a work."""
+    text = "Power-seeking is optimal in a wide class of MDPs (Turner et al. 2021, NeurIPS)."
+    assert "MDPs" not in _works(text, aliases)
+
+
+def test_the_original_x_paper_singles_out_one_work(aliases):
+    works = _works("As the original quokka paper argued, monitoring helps. The original paper was short.", aliases)
+    assert "the original quokka paper" in works and "The original paper" not in works
+
+
+def test_a_paper_named_by_its_year_and_its_topic(aliases):
+    (m,) = [m for m in extract("The 2023 paper on quokka supervision found gains.", aliases=aliases)
+            if m.surface == "The 2023 paper"]
+    assert m.confidence == WORK and m.topic == "quokka supervision" and m.years == [2023]
+    (m,) = [m for m in extract("The 2023 paper was long.", aliases=aliases) if m.surface == "The 2023 paper"]
+    assert m.confidence != WORK                  # "the 2023 paper" alone: most often one named before
+
+
+def test_hyphenated_and_plain_names_the_text_cites(aliases):
+    """"Transformer-XL (Dai et al., 2019)", "the Wombat benchmark (Lee et al., 2020)", "the Quokka
+    dataset [14]"; "Self-Attention (Vaswani et al., 2017)" is a concept, not a name."""
+    text = ("Our method outperforms Transformer-XL (Dai et al., 2019). The Quokka dataset [14] and the Wombat "
+            "benchmark (Lee et al., 2020) are used. It relies on Self-Attention (Vaswani et al., 2017).")
+    works = _works(text, aliases)
+    assert {"Transformer-XL", "Quokka", "Wombat"} <= set(works) and "Self-Attention" not in works
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Smith et al. (2021) propose a quokka benchmark, which we call QuokkaBench below. QuokkaBench is hard.",
+     "QuokkaBench"),
+    ("Recent work (Lee et al., 2022), hereafter LEE22, found gains. LEE22 also notes limits.", "LEE22"),
+    ("Smith et al. (2021) propose a quokka benchmark, which we will refer to as QB. QB is hard.", "QB"),
+])
+def test_a_nickname_defined_later_in_the_clause(aliases, text, name):
+    found = [m for m in extract(text, aliases=aliases) if m.surface == name]
+    assert found and found[-1].confidence == WORK and "defines" in found[-1].reason
+
+
+def test_a_name_the_text_gives_its_own_work_is_not_the_cited_works(aliases):
+    text = "Following Smith et al. (2021), we propose a method which we call GradSift. GradSift is fast."
+    assert "GradSift" not in _works(text, aliases)
+
+
+def test_a_tools_capitalised_name_is_not_a_name_and_its_kind(aliases):
+    """"EleutherAI Eval Harness": "Eval" is part of the tool's name, not a word saying that
+    "EleutherAI" names a benchmark; "FooQA eval" still does."""
+    text = "We used open-source tools like EleutherAI Eval Harness. Scores on the FooQA eval rose."
+    works = _works(text, aliases)
+    assert "EleutherAI" not in works and "FooQA" in works
+
+
+def test_a_given_name_before_a_middle_initial_and_a_title_before_by_its_author(aliases):
+    text = ("Insights from Training Gopher (Jack W. Rae et al) is long. In A. Smith et al. (2020) they agree.\n\n"
+            "This is just the proof from Calibrated Learning and Correlated Equilibrium by Forster (1997), adapted.\n\n"
+            "The paper by Travis LaCroix, July 2022.\n")
+    works = _works(text, aliases)
+    assert {"Jack W. Rae et al", "A. Smith et al. (2020)", "Forster (1997)", "Travis LaCroix, July 2022"} <= set(works)
+    assert "Calibrated Learning and Correlated Equilibrium" in works and "The paper" not in works
+
+
+def test_a_word_inside_a_sentence_with_its_citation_after_it(aliases):
+    """"... with Quokka (Lee, 2020)": the word is what is cited, the bracket the reference; not a
+    place ("in Europe (Smith, 2019)"), a sentence adverb or a title's last word."""
+    text = ("We compare with Quokka (Lee, 2020) and Wombat (Roe et al., 2021). Many people in Europe (Smith, 2019) "
+            "agree. The result, Recently (Doe, 2020), was shown. See Toy Models of Superposition (Elhage et al., 2022).")
+    works = _works(text, aliases)
+    assert {"Quokka", "Wombat", "Lee, 2020", "Smith, 2019", "Doe, 2020"} <= set(works), works
+    assert not [w for w in works if w.startswith(("Europe", "Recently", "Superposition"))]
+    refs = _refs("Smith (NeurIPS 2019) and Burns et al. (OpenAI, 2023) agree.", aliases)
+    assert {"Smith (NeurIPS 2019)", "Burns et al. (OpenAI, 2023)"} <= set(refs)

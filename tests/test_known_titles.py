@@ -1,0 +1,118 @@
+"""The gazetteer of known work titles: matching, the ordinary-phrase rule, the shipped file."""
+
+from __future__ import annotations
+
+import gzip
+import subprocess
+import sys
+from pathlib import Path
+
+from kb.grounding import known_titles as kt
+from kb.grounding.mentions import WORK, extract
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def gazetteer(tmp_path: Path, *lines: str) -> Path:
+    path = tmp_path / "known.tsv.gz"
+    path.write_bytes(gzip.compress(("# test\n" + "".join(line + "\n" for line in lines)).encode()))
+    kt.index.cache_clear()
+    return path
+
+
+def surfaces(text: str, path: Path) -> list[str]:
+    return [text[h.start:h.end] for h in kt.find(text, path)]
+
+
+def test_a_sentence_case_title_in_running_prose(tmp_path):
+    path = gazetteer(tmp_path, "Language Models are Few-Shot Learners\tgithub\t",
+                     "Sleeper Agents: Training Deceptive LLMs that Persist Through Safety Training\tgithub\t")
+    text = ("As language models are few shot learners showed, scale helps; sleeper agents: training "
+            "deceptive LLMs that persist through safety training is the other one.")
+    assert surfaces(text, path) == ["language models are few shot learners",
+                                    "sleeper agents: training deceptive LLMs that persist through safety training"]
+
+
+def test_a_title_cut_off_before_its_colon(tmp_path):
+    path = gazetteer(tmp_path, "Toy Models of Superposition: A Longer Subtitle\tgithub\tToy Models of Superposition\tM")
+    hits = kt.find("We build on Toy Models of Superposition (2022).", path)
+    assert [(h.known.cut_off, h.known.title) for h in hits] == [(True, "Toy Models of Superposition: A Longer Subtitle")]
+    # a short title (fewer than five words) counts only where it is capitalised like a title
+    assert kt.find("we build toy models of superposition here", path) == []
+
+
+def test_a_title_that_is_also_an_ordinary_phrase_is_not_kept():
+    common = kt.common_words(["deep learning", "reinforcement learning an introduction", "deep reinforcement learning"] * 3)
+    assert kt.distinctive("Deep learning", common) == "fewer than three words"
+    assert kt.distinctive("Reinforcement learning: An introduction", common) == "only common words"
+    assert kt.distinctive("Direct Preference Optimization", common,
+                          frozenset({("direct", "preference", "optimization")})) == "a phrase prose uses"
+    assert kt.distinctive("Toy Models of Superposition", common) is None
+
+
+def test_a_clipped_span_and_a_sentence_break_are_not_titles(tmp_path):
+    path = gazetteer(tmp_path, "Neurons in Large Language Models\tgithub\t",
+                     "Concrete Problems in AI Safety Research\tgithub\t")
+    assert kt.find("We count dead neurons in Large Language Models here.", path) == []
+    assert kt.find("Two concrete problems. In AI safety research we ...", path) == []
+
+
+def test_extract_keeps_a_known_title_as_a_work_and_a_heading_as_a_maybe():
+    kt.index.cache_clear()
+    text = ("I keep coming back to pretraining language models with human preferences, which trains on "
+            "human feedback from the start.\n")
+    m = [m for m in extract(text) if "known work" in m.reason]
+    assert [(x.surface, x.confidence) for x in m] == [("pretraining language models with human preferences", WORK)]
+    heading = "# Pretraining Language Models with Human Preferences\n\nWe look at how the method works in practice.\n"
+    assert all(x.confidence != WORK for x in extract(heading) if "known work" in x.reason)
+
+
+def test_the_gazetteer_is_package_data_an_installed_kb_reads(tmp_path):
+    build = tmp_path / "build"
+    subprocess.run([sys.executable, "-c", "import setuptools; setuptools.setup()", "-q", "build_py", "-d", str(build)],
+                   cwd=ROOT, check=True, capture_output=True)
+    assert (build / "kb" / "grounding" / "known_titles.tsv.gz").is_file()
+    code = ("import kb.grounding.known_titles as kt; assert str(kt.GAZETTEER_PATH).startswith(%r), kt.GAZETTEER_PATH; "
+            "print(len(kt.index()))" % str(build))
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env={"PYTHONPATH": str(build)},
+                         check=True, capture_output=True, text=True)
+    assert int(out.stdout) > 1000
+
+
+def test_nicknames_from_the_curated_lists_cite_their_papers_with_a_cue():
+    from kb.grounding.aliases import AliasTable
+
+    table = AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
+    trpo = table.lookup("TRPO")
+    assert trpo is not None and trpo.id == "ARXIV:1502.05477" and trpo.source == "curated"
+    assert [(h.name, h.alias.id, h.cued) for h in table.find("as the TRPO paper showed")] == [("TRPO", "ARXIV:1502.05477", True)]
+    assert table.find("we train it with TRPO") == []            # a method used as a concept
+    helm = [h for h in table.find("scores on HELM are") if h.alias.id == "ARXIV:2211.09110"]
+    assert helm and helm[0].cued                                # a benchmark's name cites its paper
+    # the hand-kept table wins where both name a work
+    assert table.lookup("PPO").source == "shipped"
+    # a benchmark whose name spells an ordinary word ("ConTRoL") is no citation in "the control paper"
+    assert [h for h in table.find("as the control paper showed") if h.alias.id == "ARXIV:2011.04864"] == []
+    assert [h.cued for h in table.find("as the ConTRoL paper showed") if h.alias.id == "ARXIV:2011.04864"] == [True]
+
+
+def test_the_shipped_gazetteer_is_what_the_script_builds_from_its_sources(tmp_path, monkeypatch):
+    """Nothing in the shipped files was added by hand: rebuilding from the sources gives them back."""
+    import importlib.util
+
+    import pytest
+
+    spec = importlib.util.spec_from_file_location("build_known_titles", ROOT / "scripts" / "build_known_titles.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    import grounding_eval
+
+    if not grounding_eval.S2_RECORDED.is_dir():
+        pytest.skip("the recorded Semantic Scholar answers (one of the sources) are not on this machine")
+    for name in ("GAZETTEER_PATH", "CURATED", "STANDIN_WORKS"):
+        monkeypatch.setattr(build, name, tmp_path / getattr(build, name).name)
+    build.build()
+    build.write_curated(build.curated_nicknames())
+    rebuild = "out of date: run python scripts/build_known_titles.py (kb's own data is one of its sources)"
+    assert (tmp_path / "known_titles.tsv.gz").read_bytes() == kt.GAZETTEER_PATH.read_bytes(), rebuild
+    assert (tmp_path / "aliases_curated.toml").read_text() == (ROOT / "data" / "aliases_curated.toml").read_text(), rebuild
