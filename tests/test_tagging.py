@@ -644,24 +644,35 @@ def test_fresh3_part_is_well_formed_and_disjoint():
     parents), 18 negatives that are all near misses (visual cortex without models, speech and
     weakly supervised segmentation, Adam convergence, auctions, singular values, debate judging).
     This reads the file only; it runs no model."""
-    from kb.knowledge.theme_model import LABELS_FILE, read_works, title_key
+    from kb.knowledge.theme_model import LABELS_FILE
+
+    others = (LABELS_FILE, HELD_OUT_FILE, HELD_OUT_2_FILE, FRESH_FILE)
+    works, per_theme = _fresh_part(FRESH_3_FILE, "fresh3", (70, 90), others)
+    assert all(w["tldr"] is None for w in works)
+    assert set(per_theme) == set(load_taxonomy(DEFAULT_THEMES_FILE).themes) and min(per_theme.values()) >= 3
+    assert sum(1 for w in works if not w["themes"]) >= 15
+
+
+def _fresh_part(path, split, sizes, others):
+    """The works of a fresh labelled part after the checks every such part passes (size, no work
+    twice or in another part, real summaries with their address, known themes), and its works
+    per theme (sub-themes count for their parents)."""
+    from kb.knowledge.theme_model import read_works, title_key
 
     taxonomy = load_taxonomy(DEFAULT_THEMES_FILE)
-    others = (LABELS_FILE, HELD_OUT_FILE, HELD_OUT_2_FILE, FRESH_FILE)
     seen = {title_key(w["title"]) for f in others for w in read_works(f)}
-    works = read_works(FRESH_3_FILE)
+    works = read_works(path)
     keys = {title_key(w["title"]) for w in works}
-    assert 70 <= len(works) <= 90 and len(keys) == len(works)
+    assert sizes[0] <= len(works) <= sizes[1] and len(keys) == len(works)
     assert not seen & keys
     per_theme = defaultdict(int)
     for w in works:
-        assert w["split"] == "fresh3" and w["abstract_source"] == "summary" and w["tldr"] is None
+        assert w["split"] == split and w["abstract_source"] == "summary"
         assert w["abstract"] and w["abstract_url"].startswith("http") and 1950 < w["year"] <= 2026
         assert w["kind"] in {"paper", "post"} and set(w["themes"]) <= set(taxonomy.themes)
         for slug in {a for s in w["themes"] for a in [s, *taxonomy.ancestors(s)]}:
             per_theme[slug] += 1
-    assert set(per_theme) == set(taxonomy.themes) and min(per_theme.values()) >= 3
-    assert sum(1 for w in works if not w["themes"]) >= 15
+    return works, per_theme
 
 
 # Keyword hygiene, the issue's check: no phrase that exists to hit one known title, and none
@@ -795,23 +806,11 @@ def test_fourth_and_fifth_fresh_parts_are_well_formed_and_disjoint(path):
     """Real works (summaries of their real abstracts, with the address each was read at), every
     theme with at least 4 works (sub-themes count for their parents), 19-20 near-miss negatives,
     and no work that any other labelled part holds. Reads the files only; runs no model."""
-    from kb.knowledge.theme_model import LABELS_FILE, read_works, title_key
+    from kb.knowledge.theme_model import LABELS_FILE
 
-    taxonomy = load_taxonomy(DEFAULT_THEMES_FILE)
     others = {LABELS_FILE, HELD_OUT_FILE, HELD_OUT_2_FILE, FRESH_FILE, FRESH_3_FILE, FRESH_4_FILE, FRESH_5_FILE} - {path}
-    seen = {title_key(w["title"]) for f in others for w in read_works(f)}
-    works = read_works(path)
-    keys = {title_key(w["title"]) for w in works}
-    assert 100 <= len(works) <= 115 and len(keys) == len(works)
-    assert not seen & keys
-    per_theme = defaultdict(int)
-    for w in works:
-        assert w["split"] == path.stem.removeprefix("theme_") and w["abstract_source"] == "summary"
-        assert w["abstract"] and w["abstract_url"].startswith("http") and 1950 < w["year"] <= 2026
-        assert w["kind"] in {"paper", "post"} and set(w["themes"]) <= set(taxonomy.themes)
-        for slug in {a for s in w["themes"] for a in [s, *taxonomy.ancestors(s)]}:
-            per_theme[slug] += 1
-    assert set(per_theme) == set(taxonomy.themes) and min(per_theme.values()) >= 4
+    works, per_theme = _fresh_part(path, path.stem.removeprefix("theme_"), (100, 115), others)
+    assert set(per_theme) == set(load_taxonomy(DEFAULT_THEMES_FILE).themes) and min(per_theme.values()) >= 4
     assert sum(1 for w in works if not w["themes"]) >= 19
 
 
