@@ -19,12 +19,12 @@ Nine sets, all scored the same way:
                 on them, dense in author references and nicknames, ground truth committed first;
                 scored ONCE as held-out 8, then opened for development: tuned on since (its
                 odd-numbered pages held aside as a generalisation check while tuning on the even ones).
+- ``dev5``      tests/data/grounding_eval/dev5/       twenty pages gathered the same way; scored as
+                held-out 7 in session 6 (with that session's starting and final code, the figures in
+                README.md), then opened for development in session 7: tuned on since.
 - ``heldout6``  tests/data/grounding_eval/heldout6/   twenty more pages gathered by a helper who never ran
                 kb on them; ground truth committed before kb ran on them; scored once (session 5);
                 NEVER tuned on: figures only, its floor guards against losing ground.
-- ``heldout7``  tests/data/grounding_eval/heldout7/   twenty more pages, same protocol; scored once
-                (session 6: with the session's starting code and with its final code, the figures in
-                README.md); NEVER tuned on: figures only, its floor guards against losing ground.
 - ``seeds``    data/seeds/ with tests/data/seed_truth.json.
 - ``unseen``   tests/data/unseen_docs/ with its truth.json.
 
@@ -51,7 +51,7 @@ Alignment Forum posts, the theme labels' works) plus decoys, papers titled with 
 uncertain phrase of the documents (:func:`decoy_titles`, an inferred hazard).
 
 Run ``python tests/grounding_eval.py`` for the table (``--misses`` lists the failures of the
-development parts, dev, dev2, dev3 and dev4, only: the held-out parts are reported in figures, never in detail).
+development parts, dev, dev2, dev3, dev4 and dev5, only: the held-out parts are reported in figures, never in detail).
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 EVAL = ROOT / "tests" / "data" / "grounding_eval"
-EVAL_PARTS = ("dev", "dev2", "dev3", "dev4", "heldout", "heldout2", "heldout3", "heldout6", "heldout7")
+EVAL_PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "heldout", "heldout2", "heldout3", "heldout6")
 EVAL_PARTS_ALL = EVAL_PARTS
 FORMS = ("title", "nickname", "author-ref", "id", "link")
 _STYLE_FORM = {"exact-title": "title", "near-title": "title", "cut-off-title": "title", "title": "title",
@@ -440,7 +440,7 @@ def main(argv: list[str]) -> int:
     for name, r in rows.items():
         print(f"{name:28}" + "".join(f"{r.get(c, float('nan')):>14}" for c in cols))
     if "--misses" in argv:
-        for part, links in (("dev", True), ("dev", False), ("dev2", False), ("dev3", False), ("dev4", False)):
+        for part, links in (("dev", True), ("dev", False), ("dev2", False), ("dev3", False), ("dev4", False), ("dev5", False)):
             s = score(load(part, links=links), aliases)
             print(f"\n-- {part} misses ({'with links' if links else 'links removed'})")
             for m in s.misses:
