@@ -116,9 +116,50 @@ def test_rule_scores_function_uses_the_taxonomy_file(taxonomy):
     assert scores["sparse-autoencoders"] >= 2.0
 
 
+def reference_rule_scores(m: RuleMatcher, title: str, body: str) -> tuple[dict[int, float], list[int]]:
+    """The keyword rules as the README states them, written plainly, one text at a time, apart
+    from the array code kb runs: runs of letters and digits, a phrase word matching the word or
+    its plural (s, es, y -> ies; a final ``*`` any ending), a theme's phrases whose occurrences
+    overlap (in title and abstract together) forming one mention, a mention counting
+    TITLE_WEIGHT when one of its phrases is in the title."""
+    import re
+
+    from kb.knowledge.tagging import BODY_WEIGHT, TITLE_WEIGHT
+
+    def accepts(token, word, prefix):
+        return token.startswith(word) if prefix else token in {word, word + "s", word + "es"} or (
+            word.endswith("y") and token == word[:-1] + "ies")
+
+    def spans(text, offset):
+        tokens = re.findall(r"[a-z0-9]+", text.lower())
+        return [(pi, i + offset, i + offset + len(words)) for pi, (words, wild) in enumerate(m.phrases)
+                for i in range(len(tokens) - len(words) + 1)
+                if all(accepts(tokens[i + j], w, wild and j == len(words) - 1) for j, w in enumerate(words))]
+
+    title_spans = spans(title or "", 0)
+    every = title_spans + spans(body or "", 10_000)
+    in_title = {pi for pi, _, _ in title_spans}
+    scores = {}
+    for ti in range(len(m.slugs)):
+        mine = sorted((s for s in every if ti in m.phrase_themes[s[0]]), key=lambda s: (s[1], s[2]))
+        mentions: list[set[int]] = []
+        run, end = set(), -1
+        for pi, start, stop in mine + [(None, 10 ** 9, 10 ** 9)]:
+            if start >= end and run:      # the run of overlapping spans before this one ends
+                joined = [x for x in mentions if x & run]
+                mentions = [x for x in mentions if not x & run] + [set().union(run, *joined)]
+                run = set()
+            run.add(pi)
+            end = stop if start >= end else max(end, stop)
+        if mentions:
+            scores[ti] = sum(TITLE_WEIGHT if x & in_title else BODY_WEIGHT for x in mentions)
+    return scores, sorted({pi for pi, _, _ in every})
+
+
 def test_keywords_of_many_texts_at_once_are_those_of_each_text():
-    """rule_matrix matches a batch of texts with array operations: the same scores and phrases
-    as matching each text alone, on texts made of the shipped keywords, inflected, hyphenated,
+    """rule_matrix matches a batch of texts with array operations (one text is scored as a batch
+    of one): the same scores and phrases as the rules written plainly one text at a time, and as
+    scoring each text alone, on texts made of the shipped keywords, inflected, hyphenated,
     overlapping, upper-cased and next to non-ASCII letters."""
     import random
 
@@ -140,13 +181,33 @@ def test_keywords_of_many_texts_at_once_are_those_of_each_text():
     bodies = [text() + " " + text() for _ in range(1500)] + ["", "visual cortex and power laws"]
     m = RuleMatcher(shipped)
     rules, fired = rule_matrix(Texts(ids=list(range(len(titles))), titles=titles, bodies=bodies), shipped, chunk=400)
-    assert (rules > 0).sum() > 1000
+    assert (rules > 0).sum() > 1000 and (rules >= 3).sum() > 100      # overlapping and distinct mentions
     for r, (title, body) in enumerate(zip(titles, bodies)):
-        scores, phrases = m.theme_scores(title, body)
-        expected = np.zeros(len(m.slugs), dtype=np.float32)
-        expected[list(scores)] = list(scores.values())
-        assert (rules[r] == expected).all(), (title, body)
+        expected, phrases = reference_rule_scores(m, title, body)
+        row = np.zeros(len(m.slugs), dtype=np.float32)
+        row[list(expected)] = list(expected.values())
+        assert (rules[r] == row).all(), (title, body)
         assert fired.phrases[fired.indptr[r]:fired.indptr[r + 1]].tolist() == phrases
+        if r % 10 == 0:        # one text alone: the batch path on a batch of one
+            assert m.theme_scores(title, body) == (expected, phrases)
+
+
+def test_the_crawl_and_the_bulk_walk_score_keywords_a_page_at_a_time(taxonomy):
+    """The crawler's priority boost and the bulk walk's theme gate match a page of papers as one
+    batch, with the scores of each paper alone."""
+    from types import SimpleNamespace
+
+    from kb.bulk.extract import _theme_gate
+    from kb.crawl.crawler import _theme_scorer
+
+    papers = [("Reward models", "reinforcement learning from feedback"), ("Cooking", None), (None, None),
+              ("Sparse autoencoders", "dictionary learning"), (None, "a reward model")]
+    records = [SimpleNamespace(title=t, abstract=a) for t, a in papers]
+    assert _theme_scorer()(records) == [max(rule_scores(t, a).values(), default=0.0) for t, a in papers]
+    assert _theme_scorer()([]) == []
+    rows = [(i, t, a) for i, (t, a) in enumerate(papers)]
+    assert _theme_gate("rl")(iter(rows), batch=2) == [(0,)]
+    assert _theme_gate("interp")(iter(rows), batch=2) == [(3,)]       # its sub-theme's keywords count
 
 
 def test_rule_matcher_handles_plurals_hyphens_and_ies(taxonomy):

@@ -122,19 +122,28 @@ EDGES_SQL = (
 
 
 def _theme_gate(theme: str):
-    """A test on (title, abstract) that says whether a paper of the walk may be expanded."""
-    from kb.knowledge.tagging import rule_scores
+    """A test on (corpusid, title, abstract) rows that keeps the corpusids of the papers of the
+    walk that may be expanded, matching keywords a batch of rows at a time."""
+    from itertools import islice
+
+    from kb.knowledge.tagging import matcher
     from kb.knowledge.themes import load_taxonomy, theme_slugs_for_filter
 
     taxonomy = load_taxonomy()
-    slugs = theme_slugs_for_filter(taxonomy, theme)
+    m = matcher(taxonomy)
+    wanted = set(theme_slugs_for_filter(taxonomy, theme))
+    columns = [c for c, slug in enumerate(m.slugs) if slug in wanted]
     floor = taxonomy.thresholds.rule
 
-    def matches(title, abstract) -> bool:
-        scores = rule_scores(title, body=abstract, taxonomy=taxonomy)
-        return any(scores.get(s, 0.0) >= floor for s in slugs)
+    def passing(rows, batch: int = 20_000) -> list[tuple[int]]:
+        rows, kept = iter(rows), []
+        while chunk := list(islice(rows, batch)):
+            scores, _, _ = m.match_texts([t or "" for _, t, _ in chunk], [a or "" for _, _, a in chunk])
+            hit = (scores[:, columns] >= floor).any(axis=1) if columns else [False] * len(chunk)
+            kept += [(cid,) for (cid, _, _), ok in zip(chunk, hit) if ok]
+        return kept
 
-    return matches
+    return passing
 
 
 def register_tables(engine, local: LocalDatasets) -> dict[str, str]:
@@ -177,9 +186,9 @@ def walk(engine, seeds: list[tuple[int | None, str]], options: ExtractOptions,
         if gate is None:
             engine.view(f"frontier_{hop}", f"SELECT corpusid FROM new_{hop}")
         else:
-            passing = [(cid,) for cid, title, abstract in engine.rows(
+            passing = gate(engine.rows(
                 f"SELECT n.corpusid, p.title, a.abstract FROM new_{hop} n JOIN papers p ON p.corpusid = n.corpusid "
-                "LEFT JOIN abstracts a ON a.corpusid = n.corpusid ORDER BY n.corpusid") if gate(title, abstract)]
+                "LEFT JOIN abstracts a ON a.corpusid = n.corpusid ORDER BY n.corpusid"))
             engine.view_rows(f"frontier_{hop}", [("corpusid", "BIGINT")], passing)
         expanded.append(f"frontier_{hop}")
     final = min(options.depth, len(per_hop) - 1)

@@ -535,18 +535,20 @@ def _failed_lists_summary(failed: list[dict], budget_message: str) -> str:
 
 
 def _theme_scorer():
-    """The theme score that boosts a paper's priority: papers on alignment themes first."""
+    """The theme score that boosts a paper's priority: papers on alignment themes first. Scores
+    a page's records at once (keyword matching works a batch at a time, :meth:`RuleMatcher.match`)."""
     from kb.knowledge.tagging import matcher
 
     # Once per crawl: looking the themes file up again for each of a page's 1000 papers
     # cost a third of the scoring.
-    scores = matcher().scores
+    m = matcher()
 
-    def score(record) -> float:
-        title, abstract = getattr(record, "title", None), getattr(record, "abstract", None)
-        if not (title or abstract):
-            return 0.0
-        return max(scores(title, abstract).values(), default=0.0)
+    def score(records) -> list[float]:
+        if not records:
+            return []
+        scores, _, _ = m.match_texts([getattr(r, "title", None) or "" for r in records],
+                                     [getattr(r, "abstract", None) or "" for r in records])
+        return scores.max(axis=1).tolist()
 
     return score
 

@@ -304,6 +304,14 @@ class Frontier:
         if entry.refs_next == LIST_DONE and entry.cits_next == LIST_DONE:
             entry.status = "done"
 
+    def _theme_scores(self, papers) -> dict[str, float]:
+        """paperId -> theme score of the (paperId, record) ``papers`` that have a record, scored
+        as one batch (``theme_scorer`` takes a list of records)."""
+        if self.theme_scorer is None:
+            return {}
+        known = [(paper_id, record) for paper_id, record in papers if record is not None]
+        return dict(zip((p for p, _ in known), self.theme_scorer([r for _, r in known])))
+
     def record_page(self, conn, entry: Entry, direction: str, next_offset: int | None,
                     others: dict[str, int], new_ids: set[int], records_by_id: dict[str, object]) -> None:
         """Update the frontier inside the page's transaction.
@@ -321,6 +329,8 @@ class Frontier:
         child_depth = entry.depth + 1
         via = REFS if direction == REFS else CITS
         inserts, updates = [], []
+        themed = self._theme_scores((paper_id, records_by_id.get(paper_id)) for paper_id, paper in others.items()
+                                    if paper not in self.entries)
         for paper_id, paper in others.items():
             child = self.entries.get(paper)
             record = records_by_id.get(paper_id)
@@ -332,8 +342,7 @@ class Frontier:
                     citation_count=getattr(record, "citation_count", None),
                     reference_count=getattr(record, "reference_count", None),
                     seeds=(entry.seeds or [entry.paper])[:8] if entry.depth > 0 else [entry.paper])
-                if self.theme_scorer is not None and record is not None:
-                    child.theme_score = self.theme_scorer(record)
+                child.theme_score = themed.get(paper_id, 0.0)
                 self.entries[paper] = child
                 if self.restricted is not None:
                     self.restricted.add(paper)
@@ -385,6 +394,7 @@ class Frontier:
         seed, inside the caller's transaction; returns how many were new to the crawl.
         ``found`` maps store ids to (paperId, record)."""
         inserts, updates = [], []
+        themed = self._theme_scores(found[paper] for paper in found if paper not in self.entries)
         for paper, (paper_id, record) in found.items():
             seeds = seeds_of[paper][:8]
             entry = self.entries.get(paper)
@@ -393,8 +403,7 @@ class Frontier:
                               cits_next=0, status="pending", year=getattr(record, "year", None),
                               citation_count=getattr(record, "citation_count", None),
                               reference_count=getattr(record, "reference_count", None), seeds=seeds)
-                if self.theme_scorer is not None and record is not None:
-                    entry.theme_score = self.theme_scorer(record)
+                entry.theme_score = themed.get(paper_id, 0.0)
                 self.entries[paper] = entry
                 if getattr(record, "detail_level", 0) < 2:
                     self.needs_details[paper] = paper_id

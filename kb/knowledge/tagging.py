@@ -46,10 +46,11 @@ class RuleMatcher:
 
     Texts are lower-cased and split into runs of letters and digits, so "in-context",
     "in context" and "In-Context" are the same phrase. A phrase word matches the same word or
-    its plural (s/es); a final ``*`` matches any ending. Matching goes word by word through a
-    per-word cache of candidate phrases, which keeps 100k abstracts in the seconds range
-    where one big regex alternation would take many minutes; :meth:`match` does the same for a
-    batch of many papers with array operations (what a full `kb tag auto` uses).
+    its plural (s/es); a final ``*`` matches any ending. Each distinct word is looked up once
+    (the phrases it can begin, the later phrase words it stands for) and the rest is array
+    operations over a batch of papers (:meth:`match`): one big regex alternation over 100k
+    abstracts took many minutes. One text is scored as a batch of one, so a crawler's frontier
+    paper and a store's million are scored by the same code.
     """
 
     def __init__(self, taxonomy: Taxonomy):
@@ -79,6 +80,7 @@ class RuleMatcher:
             else:
                 self._exact_first[first].append(pi)
         self._cache: dict[str, tuple[int, ...]] = {}
+        self._own = None          # (RuleTokens, Pieces) of match_texts
         # Each word of a phrase as the set of tokens it accepts (None: a prefix): membership
         # tests instead of string building, on the hot path of a million abstracts.
         self._forms: list[tuple[frozenset[str] | None, ...]] = [
@@ -114,13 +116,6 @@ class RuleMatcher:
             forms.add(word[:-1] + "ies")
         return frozenset(forms)
 
-    @staticmethod
-    def _word_matches(token: str, word: str, prefix: bool) -> bool:
-        if prefix:
-            return token.startswith(word)
-        return token == word or token == word + "s" or token == word + "es" or (
-            word.endswith("y") and token == word[:-1] + "ies")
-
     def _candidates(self, token: str) -> tuple[int, ...]:
         found = self._cache.get(token)
         if found is None:
@@ -136,35 +131,6 @@ class RuleMatcher:
             self._cache[token] = found
         return found
 
-    def spans_in(self, text: str | None) -> list[tuple[int, int, int]]:
-        """(phrase index, first token, token after the last) of every phrase occurrence."""
-        if not text:
-            return []
-        tokens = TOKEN.findall(text.lower())
-        spans: list[tuple[int, int, int]] = []
-        cache, candidates = self._cache, self._candidates
-        forms, phrases, size = self._forms, self.phrases, len(tokens)
-        for i, token in enumerate(tokens):
-            found = cache.get(token)
-            if found is None:
-                found = candidates(token)
-            for pi in found:
-                accept = forms[pi]
-                n = len(accept)
-                if n == 1:
-                    spans.append((pi, i, i + 1))
-                    continue
-                if i + n > size or token not in accept[0]:
-                    continue
-                for j in range(1, n):
-                    ok = accept[j]
-                    if not (tokens[i + j] in ok if ok is not None
-                            else tokens[i + j].startswith(phrases[pi][0][j])):
-                        break
-                else:
-                    spans.append((pi, i, i + n))
-        return spans
-
     def later_words(self, token: str) -> list[tuple[int, int]]:
         """The (phrase, word position > 0) pairs whose word accepts ``token``."""
         out = list(self._later_forms.get(token, ()))
@@ -177,12 +143,13 @@ class RuleMatcher:
         """:meth:`theme_scores` of ``papers`` papers at once, from their texts' rule tokens
         (:class:`kb.knowledge.text_tokens.Batch`, ids of ``tokens``): (papers x themes) float32
         scores, and the phrases found per paper as CSR (indptr, phrase indices ascending).
-        Every phrase occurrence is found with array operations over the batch, as
-        :meth:`spans_in` finds them in one text, and overlapping phrases of a theme are one
-        mention as in :meth:`_mentions` (connected components of phrases and overlap runs)."""
+        Every phrase occurrence is found with array operations over the batch. A phrase is one
+        mention wherever it occurs in a paper's title and abstract, and phrases of a theme whose
+        occurrences overlap anywhere ("visual cortex" and "cortex", "power law*" and "power-law")
+        are one mention (connected components of phrases and overlap runs), so that one
+        sentence, or one idea named in the title and again in the abstract, cannot count twice;
+        a mention counts TITLE_WEIGHT when one of its phrases is in the title, else BODY_WEIGHT."""
         import numpy as np
-        from scipy import sparse
-        from scipy.sparse.csgraph import connected_components
 
         from kb.knowledge.text_tokens import expand
 
@@ -226,60 +193,47 @@ class RuleMatcher:
         new_run = np.ones(len(group), dtype=bool)
         new_run[1:] = offset[1:] + start[1:] >= reach[:-1]
         run = np.cumsum(new_run) - 1
-        # A mention: phrases joined by the runs they share (connected components).
+        # A mention: phrases joined by the runs they share (connected components, each labelled
+        # by its smallest phrase node: labels flow node -> run -> node until none moves; a
+        # paper's phrases of one theme are few, so that takes a pass or two).
         nodes, node = np.unique(group * count + phrase, return_inverse=True)
         node = node.ravel()
-        total = len(nodes) + int(run[-1]) + 1
-        graph = sparse.coo_matrix((np.ones(len(run), dtype=np.int8), (node, len(nodes) + run)),
-                                  shape=(total, total))
-        components, label = connected_components(graph, directed=False)
-        label = label[:len(nodes)]
-        group_of = np.zeros(components, dtype=np.int64)
-        group_of[label] = nodes // count
-        in_title = np.zeros(components, dtype=bool)       # one of its phrases is in the title
+        label = np.arange(len(nodes))
+        while True:
+            of_run = np.full(int(run[-1]) + 1, len(nodes))
+            np.minimum.at(of_run, run, label[node])
+            moved = label.copy()
+            np.minimum.at(moved, node, of_run[run])
+            if (moved == label).all():
+                break
+            label = moved
+        mention = np.unique(label)                        # each mention's label
+        in_title = np.zeros(len(nodes), dtype=bool)       # one of its phrases is in the title
         in_title[label[node[titled]]] = True
-        weight = np.where(in_title, TITLE_WEIGHT, BODY_WEIGHT)
-        scores[:] = np.bincount(group_of, weights=weight, minlength=papers * k).reshape(papers, k)
+        weight = np.where(in_title[mention], TITLE_WEIGHT, BODY_WEIGHT)
+        scores[:] = np.bincount(nodes[mention] // count, weights=weight, minlength=papers * k).reshape(papers, k)
         return scores, indptr, (found % count).astype(np.int32)
+
+    def match_texts(self, titles: list[str], bodies: list[str]):
+        """:meth:`match` of papers' titles and abstracts/TLDRs as they are, split with this
+        matcher's own vocabularies (kept between calls, and begun again once they hold
+        ``KEEP_PIECES`` pieces of text, so that a long crawl's scoring does not grow without end)."""
+        from kb.knowledge.text_tokens import Pieces, Vocabulary, split
+
+        if self._own is None or len(self._own[1]) > self.KEEP_PIECES:
+            tokens = RuleTokens(self)
+            self._own = (tokens, Pieces(tokens.vocabulary, Vocabulary()))
+        tokens, pieces = self._own
+        return self.match(split(pieces, titles, bodies), tokens, len(titles))
+
+    KEEP_PIECES = 200_000
 
     def phrases_in(self, text: str | None) -> set[int]:
         """Indices of the phrases occurring in ``text``."""
-        return {pi for pi, _, _ in self.spans_in(text)}
-
-    def _mentions(self, spans: list[tuple[int, int, int]]) -> dict[int, list[frozenset[int]]]:
-        """Per theme, its distinct mentions among a paper's phrase ``spans``: a phrase is one
-        mention wherever it occurs, and phrases of the theme whose occurrences overlap anywhere
-        ("visual cortex" and "cortex", "power law*" and "power-law") are one mention, so that
-        one sentence, or one idea named in the title and again in the abstract, cannot count twice."""
-        by_theme: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-        for span in spans:
-            for ti in self.phrase_themes[span[0]]:
-                by_theme[ti].append(span)
-        out: dict[int, list[frozenset[int]]] = {}
-        for ti, spans in by_theme.items():
-            group = {pi: pi for pi, _, _ in spans}
-
-            def root(pi: int) -> int:
-                while group[pi] != pi:
-                    pi = group[pi]
-                return pi
-
-            spans.sort(key=lambda s: (s[1], s[2]))
-            first, end = spans[0][0], spans[0][2]
-            for pi, start, stop in spans[1:]:
-                if start < end:                     # overlaps the run of spans before it
-                    group[root(pi)] = root(first)
-                    end = max(end, stop)
-                else:
-                    first, end = pi, stop
-            members: dict[int, set[int]] = defaultdict(set)
-            for pi in group:
-                members[root(pi)].add(pi)
-            out[ti] = [frozenset(m) for m in members.values()]
-        return out
+        return set(self.theme_scores(text)[1])
 
     def scores(self, title: str | None, body: str | None = None) -> dict[str, float]:
-        """Theme slug -> score: each distinct mention (:meth:`_mentions`, over title and
+        """Theme slug -> score: each distinct mention (:meth:`match`, over title and
         abstract/TLDR together) counts TITLE_WEIGHT when one of its phrases is in the title, else
         BODY_WEIGHT; themes with no phrase are absent. One mention stays under the default rule
         threshold (2.0), in the title, the abstract or both: one phrase never tags a paper by
@@ -299,17 +253,15 @@ class RuleMatcher:
 
     def theme_scores(self, title: str | None, body: str | None = None) -> tuple[dict[int, float], list[int]]:
         """(theme index -> score, the indices of the phrases found, ascending): what
-        :meth:`explain` says, in the form a million papers' results are kept in."""
-        title_spans, body_spans = self.spans_in(title), self.spans_in(body)
-        if not title_spans and not body_spans:
+        :meth:`explain` says, in the form a million papers' results are kept in; :meth:`match`
+        on a batch of one paper, so that one text and a store's million are scored by the same code."""
+        import numpy as np
+
+        if not title and not body:
             return {}, []
-        in_title = {pi for pi, _, _ in title_spans}
-        # The abstract's spans placed after the title's, so that only spans of one text overlap.
-        after = 1 + max((stop for _, _, stop in title_spans), default=0)
-        spans = title_spans + [(pi, start + after, stop + after) for pi, start, stop in body_spans]
-        scores = {ti: sum(TITLE_WEIGHT if mention & in_title else BODY_WEIGHT for mention in mentions)
-                  for ti, mentions in self._mentions(spans).items()}
-        return scores, sorted({pi for pi, _, _ in spans})
+        scores, _, phrases = self.match_texts([title or ""], [body or ""])
+        found = np.flatnonzero(scores[0])
+        return dict(zip(found.tolist(), scores[0, found].tolist())), phrases.tolist()
 
     def keywords_of(self, phrases: Iterable[int]) -> dict[str, list[str]]:
         """Theme slug -> the keywords among ``phrases`` (phrase indices, ascending)."""
@@ -327,6 +279,8 @@ class RuleTokens:
     can begin and the later phrase words it stands for."""
 
     def __init__(self, m: RuleMatcher):
+        import numpy as np
+
         from kb.knowledge.text_tokens import Growing, Vocabulary
 
         self.matcher = m
@@ -334,7 +288,7 @@ class RuleTokens:
         self.vocabulary.added = self._added
         self.candidates = Growing()
         self.later: list[int] = []
-        self._later_sorted = None
+        self._later_sorted = np.zeros(0, dtype=np.int64)
 
     def _added(self, token: str) -> None:
         i = len(self.vocabulary.words) - 1
@@ -345,14 +299,17 @@ class RuleTokens:
         self.candidates.rows.append(m._candidates(token))
         for pi, j in m.later_words(token):
             self.later.append(((pi * m.longest + j) << 32) | i)
-            self._later_sorted = None
 
     def arrays(self):
         """(candidates ptr, candidates, sorted keys of (phrase, position, token) accepted)."""
         import numpy as np
 
-        if self._later_sorted is None:
-            self._later_sorted = np.sort(np.asarray(self.later, dtype=np.int64))
+        done = len(self._later_sorted)
+        if done < len(self.later):
+            # Only the keys of tokens added since last asked are sorted and merged in: a text
+            # scored alone adds a few, and sorting them all again made that quadratic.
+            tail = np.sort(np.asarray(self.later[done:], dtype=np.int64))
+            self._later_sorted = np.insert(self._later_sorted, np.searchsorted(self._later_sorted, tail), tail)
         return (*self.candidates.arrays(), self._later_sorted)
 
 
