@@ -116,13 +116,15 @@ def test_rule_scores_function_uses_the_taxonomy_file(taxonomy):
     assert scores["sparse-autoencoders"] >= 2.0
 
 
-def reference_rule_scores(m: RuleMatcher, title: str, body: str) -> tuple[dict[int, float], list[int]]:
+def reference_rule_scorer(m: RuleMatcher):
     """The keyword rules as the README states them, written plainly, one text at a time, apart
     from the array code kb runs: runs of letters and digits, a phrase word matching the word or
     its plural (s, es, y -> ies; a final ``*`` any ending), a theme's phrases whose occurrences
     overlap (in title and abstract together) forming one mention, a mention counting
-    TITLE_WEIGHT when one of its phrases is in the title."""
+    TITLE_WEIGHT when one of its phrases is in the title. Returns the scorer of (title, body):
+    (theme index -> score, phrase indices found)."""
     import re
+    from functools import lru_cache
 
     from kb.knowledge.tagging import BODY_WEIGHT, TITLE_WEIGHT
 
@@ -130,30 +132,38 @@ def reference_rule_scores(m: RuleMatcher, title: str, body: str) -> tuple[dict[i
         return token.startswith(word) if prefix else token in {word, word + "s", word + "es"} or (
             word.endswith("y") and token == word[:-1] + "ies")
 
+    @lru_cache(maxsize=None)
+    def starting(token):        # the phrases whose first word accepts ``token``
+        return [pi for pi, (words, wild) in enumerate(m.phrases) if accepts(token, words[0], wild and len(words) == 1)]
+
     def spans(text, offset):
         tokens = re.findall(r"[a-z0-9]+", text.lower())
-        return [(pi, i + offset, i + offset + len(words)) for pi, (words, wild) in enumerate(m.phrases)
-                for i in range(len(tokens) - len(words) + 1)
-                if all(accepts(tokens[i + j], w, wild and j == len(words) - 1) for j, w in enumerate(words))]
+        return [(pi, i + offset, i + offset + len(m.phrases[pi][0])) for i in range(len(tokens)) for pi in starting(tokens[i])
+                if i + len(m.phrases[pi][0]) <= len(tokens)
+                and all(accepts(tokens[i + j], w, m.phrases[pi][1] and j == len(m.phrases[pi][0]) - 1)
+                        for j, w in enumerate(m.phrases[pi][0]))]
 
-    title_spans = spans(title or "", 0)
-    every = title_spans + spans(body or "", 10_000)
-    in_title = {pi for pi, _, _ in title_spans}
-    scores = {}
-    for ti in range(len(m.slugs)):
-        mine = sorted((s for s in every if ti in m.phrase_themes[s[0]]), key=lambda s: (s[1], s[2]))
-        mentions: list[set[int]] = []
-        run, end = set(), -1
-        for pi, start, stop in mine + [(None, 10 ** 9, 10 ** 9)]:
-            if start >= end and run:      # the run of overlapping spans before this one ends
-                joined = [x for x in mentions if x & run]
-                mentions = [x for x in mentions if not x & run] + [set().union(run, *joined)]
-                run = set()
-            run.add(pi)
-            end = stop if start >= end else max(end, stop)
-        if mentions:
-            scores[ti] = sum(TITLE_WEIGHT if x & in_title else BODY_WEIGHT for x in mentions)
-    return scores, sorted({pi for pi, _, _ in every})
+    def score(title, body):
+        title_spans = spans(title or "", 0)
+        every = title_spans + spans(body or "", 10_000)
+        in_title = {pi for pi, _, _ in title_spans}
+        scores = {}
+        for ti in range(len(m.slugs)):
+            mine = sorted((s for s in every if ti in m.phrase_themes[s[0]]), key=lambda s: (s[1], s[2]))
+            mentions: list[set[int]] = []
+            run, end = set(), -1
+            for pi, start, stop in mine + [(None, 10 ** 9, 10 ** 9)]:
+                if start >= end and run:      # the run of overlapping spans before this one ends
+                    joined = [x for x in mentions if x & run]
+                    mentions = [x for x in mentions if not x & run] + [set().union(run, *joined)]
+                    run = set()
+                run.add(pi)
+                end = stop if start >= end else max(end, stop)
+            if mentions:
+                scores[ti] = sum(TITLE_WEIGHT if x & in_title else BODY_WEIGHT for x in mentions)
+        return scores, sorted({pi for pi, _, _ in every})
+
+    return score
 
 
 def test_keywords_of_many_texts_at_once_are_those_of_each_text():
@@ -180,10 +190,11 @@ def test_keywords_of_many_texts_at_once_are_those_of_each_text():
     titles = [text() for _ in range(1500)] + ["", "Power-law fits"]
     bodies = [text() + " " + text() for _ in range(1500)] + ["", "visual cortex and power laws"]
     m = RuleMatcher(shipped)
+    reference = reference_rule_scorer(m)
     rules, fired = rule_matrix(Texts(ids=list(range(len(titles))), titles=titles, bodies=bodies), shipped, chunk=400)
     assert (rules > 0).sum() > 1000 and (rules >= 3).sum() > 100      # overlapping and distinct mentions
     for r, (title, body) in enumerate(zip(titles, bodies)):
-        expected, phrases = reference_rule_scores(m, title, body)
+        expected, phrases = reference(title, body)
         row = np.zeros(len(m.slugs), dtype=np.float32)
         row[list(expected)] = list(expected.values())
         assert (rules[r] == row).all(), (title, body)
@@ -427,38 +438,49 @@ def test_confident_rule_tags_train_the_model(tmp_path, taxonomy):
 def test_the_gate_weighs_the_best_theme_score_and_a_kept_model_gates_alike(tmp_path):
     """The on-topic gate adds ``gate_gap`` x the paper's best theme score over its threshold to
     the gate's own words (in cross-validation the two together let through more on-topic works
-    at the same share of near misses), and the model a big store keeps beside its file gates
-    new papers exactly as the model just trained."""
+    at the same share of near misses), that score being the margin plus the keywords' part with
+    ``gate_rules``, and the model a big store keeps beside its file gates new papers exactly as
+    the model just trained."""
     import dataclasses
 
     import numpy as np
 
-    from kb.knowledge.tagging import theme_texts
+    from kb.knowledge.tagging import Texts, rule_matrix, theme_texts
     from kb.knowledge.theme_model import (LABELS_FILE, ThemeModel, best_gap, labelled_from_works, read_works,
                                           text_features, theme_scores, work_body)
 
     taxonomy = load_taxonomy(DEFAULT_THEMES_FILE)
     works = read_works(LABELS_FILE)
+
+    def rules_of(part):
+        return rule_matrix(Texts(ids=list(range(len(part))), titles=[w["title"] for w in part],
+                                 bodies=[work_body(w) for w in part]), taxonomy)[0]
+
     labelled = labelled_from_works(works[::2], taxonomy)
     store_docs = [f"{w['title']}\n{work_body(w)}" for w in works[1::12]]
-    new_docs = [f"{w['title']}\n{work_body(w)}" for w in works[7::12]]
-    n, k, m = len(store_docs), len(taxonomy.themes), len(labelled)
+    new_works = works[7::12]
+    new_docs = [f"{w['title']}\n{work_body(w)}" for w in new_works]
+    n, k = len(store_docs), len(taxonomy.themes)
     none = np.zeros((n, k), dtype=bool)
-    scored = theme_scores(store_docs, np.zeros((n, k), dtype=np.float32), none, none, none, labelled,
-                          np.zeros((m, k), dtype=np.float32), list(taxonomy.themes), 0.5,
-                          ModelSettings(gate_gap=0.5), theme_texts=theme_texts(taxonomy))
+    settings = ModelSettings(gate_gap=0.5, gate_rules=True)
+    scored = theme_scores(store_docs, rules_of(works[1::12]), none, none, none, labelled, rules_of(works[::2]),
+                          list(taxonomy.themes), 0.5, settings, theme_texts=theme_texts(taxonomy))
     model = scored.model
-    assert model.gate_gap == 0.5 and np.isfinite(model.gap_thresholds).sum() == len(scored.calibrated) == k
+    assert model.gate_gap == 0.5 and model.gate_rules
+    assert np.isfinite(model.gap_thresholds).sum() == len(scored.calibrated) == k
 
     X, _ = text_features(new_docs, model.idf)
+    keywords = np.minimum(rules_of(new_works), settings.rule_cap) * settings.rule_weight
     words = np.asarray((X @ model.gate_weights.T).todense()).ravel() + model.gate_intercept
-    expected = words + 0.5 * best_gap(model.margins(X), model.gap_thresholds) >= model.gate_cut
-    assert (model.on_topic(X) == expected).all()
+    expected = words + 0.5 * best_gap(model.margins(X) + keywords, model.gap_thresholds) >= model.gate_cut
+    assert (model.on_topic(X, keywords=keywords) == expected).all()
+    assert (model.on_topic(X) == (words + 0.5 * best_gap(model.margins(X), model.gap_thresholds) >= model.gate_cut)).all()
+    assert (model.on_topic(X, keywords=keywords) != model.on_topic(X)).any()          # the keywords count
     assert (model.on_topic(X) != dataclasses.replace(model, gate_gap=0.0).on_topic(X)).any()
 
     model.save(tmp_path / "model.npz")
     kept = ThemeModel.load(tmp_path / "model.npz")
-    assert (kept.on_topic(X, kept.margins(X)) == expected).all()
+    assert kept.gate_rules and (kept.on_topic(X, kept.margins(X), keywords) == expected).all()
 
 
 def test_features_are_scikit_learns_tfidf_computed_in_chunks():
@@ -767,16 +789,20 @@ def test_keyword_hygiene_on_the_development_set():
     taxonomy = load_taxonomy(DEFAULT_THEMES_FILE)
     dev = read_works(LABELS_FILE)
     gold = [{a for s in w["themes"] for a in [s, *taxonomy.ancestors(s)]} for w in dev]
+    m = RuleMatcher(taxonomy)
+    in_text = m.texts_with([w["title"] + " " + work_body(w) for w in dev])
+    in_title = m.texts_with([w["title"] for w in dev])
+    in_body = m.texts_with([work_body(w) for w in dev])
     flagged = []
     for slug, theme in taxonomy.themes.items():
         for keyword in theme.keywords:
-            one = RuleMatcher(parse_taxonomy(f"[theme.x]\nkeywords = [{json.dumps(keyword)}]\n"))
-            hits = [i for i, w in enumerate(dev) if one.phrases_in(w["title"] + " " + work_body(w))]
+            spelled = m.spelled(keyword)
+            hits = in_text.get(spelled, [])
             own = sum(1 for i in hits if slug in gold[i])
             negatives = sum(1 for i in hits if not gold[i])
             other = len(hits) - own - negatives
-            only_a_title = (len(hits) == 1 and one.phrases_in(dev[hits[0]]["title"])
-                            and not one.phrases_in(work_body(dev[hits[0]])))
+            only_a_title = (len(hits) == 1 and hits[0] in in_title.get(spelled, ())
+                            and hits[0] not in in_body.get(spelled, ()))
             if ((own < HYGIENE_FEW and other + negatives) or (only_a_title and keyword not in ESTABLISHED_TERMS)
                     or negatives > HYGIENE_MAX_NEGATIVES
                     or other + negatives > max(HYGIENE_MAX_OTHER, own // HYGIENE_OWN_PER_OTHER)

@@ -232,6 +232,23 @@ class RuleMatcher:
         """Indices of the phrases occurring in ``text``."""
         return set(self.theme_scores(text)[1])
 
+    def texts_with(self, texts: list[str]) -> dict[str, list[int]]:
+        """Keyword (as the taxonomy spells it) -> the indices of the ``texts`` it occurs in, the
+        texts matched as one batch."""
+        import numpy as np
+
+        _, indptr, found = self.match_texts([t or "" for t in texts], [""] * len(texts))
+        rows = np.repeat(np.arange(len(texts)), np.diff(indptr))
+        out: dict[str, list[int]] = {}
+        for pi in np.unique(found).tolist():
+            words, wild = self.phrases[pi]
+            out[" ".join(words) + ("*" if wild else "")] = rows[found == pi].tolist()
+        return out
+
+    def spelled(self, keyword: str) -> str:
+        """``keyword`` as :meth:`texts_with` and :meth:`keywords_of` spell it."""
+        return " ".join(TOKEN.findall(keyword.rstrip("*").lower())) + ("*" if keyword.endswith("*") else "")
+
     def scores(self, title: str | None, body: str | None = None) -> dict[str, float]:
         """Theme slug -> score: each distinct mention (:meth:`match`, over title and
         abstract/TLDR together) counts TITLE_WEIGHT when one of its phrases is in the title, else
@@ -879,8 +896,9 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
             model = cached.model
             X, _ = text_features(texts.joined(), model.idf) if counts is None else weigh(counts, model.idf)
             margins = model.margins(X)
-            combined = margins + np.minimum(rules, settings.rule_cap) * settings.rule_weight
-            on_topic = model.on_topic(X, margins)
+            keywords = np.minimum(rules, settings.rule_cap) * settings.rule_weight
+            combined = margins + keywords
+            on_topic = model.on_topic(X, margins, keywords)
             cut = np.nan_to_num(model.thresholds, nan=np.inf)
         else:
             labelled_rules, _ = rule_matrix(Texts(ids=list(range(len(labelled))), titles=labelled.titles,

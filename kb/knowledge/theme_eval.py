@@ -114,21 +114,16 @@ def keywords_supported(taxonomy, works: list[dict], minimum: int = 2):
     """The taxonomy with only the keywords that find at least ``minimum`` of their own theme's
     ``works``: what the keyword list would be had it been written from those works alone."""
     import dataclasses
-    import json as _json
 
     from kb.knowledge.tagging import RuleMatcher
-    from kb.knowledge.themes import parse_taxonomy
 
     gold = [{a for s in w["themes"] if s in taxonomy for a in [s, *taxonomy.ancestors(s)]} for w in works]
-    texts = [w["title"] + " " + work_body(w) for w in works]
+    m = RuleMatcher(taxonomy)
+    found = m.texts_with([w["title"] + " " + work_body(w) for w in works])
     themes = {}
     for slug, theme in taxonomy.themes.items():
-        own = [t for t, g in zip(texts, gold) if slug in g]
-        keep = []
-        for keyword in theme.keywords:
-            one = RuleMatcher(parse_taxonomy(f"[theme.x]\nkeywords = [{_json.dumps(keyword)}]\n"))
-            if sum(1 for t in own if one.phrases_in(t)) >= minimum:
-                keep.append(keyword)
+        keep = [k for k in theme.keywords
+                if sum(1 for i in found.get(m.spelled(k), ()) if slug in gold[i]) >= minimum]
         themes[slug] = dataclasses.replace(theme, keywords=tuple(keep))
     return dataclasses.replace(taxonomy, themes=themes)
 
@@ -151,8 +146,21 @@ def keyword_blind(dev: list[dict], taxonomy, folds: int = 5, settings=None) -> T
 
 def held_out(dev: list[dict], held: list[dict], taxonomy, settings=None) -> ThemeFigures:
     """The held-out works tagged by a model trained on the whole development part."""
+    return held_out_parts(dev, {"held-out": held}, taxonomy, settings)["held-out"]
+
+
+def held_out_parts(dev: list[dict], parts: dict[str, list[dict]], taxonomy, settings=None) -> dict[str, ThemeFigures]:
+    """Each part's figures, its works tagged together with every other part's in one store by
+    one model trained on the whole development part: as `kb tag auto` tags a store that holds
+    them all, trained once (a model per part cost a training each)."""
+    every = [w for works in parts.values() for w in works]
     with tempfile.TemporaryDirectory() as tmp:
-        return figures(held, predict(held, dev, taxonomy, Path(tmp), settings), taxonomy)
+        predicted = predict(every, dev, taxonomy, Path(tmp), settings)
+    out, at = {}, 0
+    for name, works in parts.items():
+        out[name] = figures(works, predicted[at:at + len(works)], taxonomy)
+        at += len(works)
+    return out
 
 
-__all__ = ["ThemeFigures", "predict", "figures", "cross_validated", "keyword_blind", "held_out", "work_body"]
+__all__ = ["ThemeFigures", "predict", "figures", "cross_validated", "keyword_blind", "held_out", "held_out_parts", "work_body"]

@@ -51,6 +51,7 @@ class ModelSettings:
     seed: int = 0
     gate_recall: float = 0.88         # the on-topic gate lets through this share of on-topic works
     gate_gap: float = 0.5             # weight in the gate of the paper's best theme score over its threshold
+    gate_rules: bool = False          # ... that score with the keywords' part (margin + rule_weight * capped rules)
     cache_min_papers: int = 20_000    # stores this big keep their trained model (kb.knowledge.theme_cache)
     retrain_growth: float = 0.1       # ... and retrain once they have grown by this share since
     calibrate_rules: bool = False     # calibrate on margin + rules (False: on the margin alone)
@@ -383,6 +384,7 @@ class ThemeModel:
     gate_gap: float = 0.0             # the gate adds this times the best (margin - threshold) of the themes
     gap_thresholds: object = None     # (themes,) those thresholds: NaN for a theme not calibrated
     directions: object = None         # the embedding signal's ThemeDirections (kb.knowledge.theme_vectors), or None
+    gate_rules: bool = False          # the gate's best theme score includes the keywords' part
 
     def margins(self, X):
         """(papers x themes) margins of papers whose features are ``X`` (NaN: not trained)."""
@@ -391,16 +393,21 @@ class ThemeModel:
         out = np.asarray((X @ self.weights.T).todense(), dtype=np.float32) + self.intercepts[None, :]
         return out
 
-    def on_topic(self, X, margins=None):
+    def on_topic(self, X, margins=None, keywords=None):
         """Per paper, whether it passes the gate; ``margins``: the papers' :meth:`margins`
-        (computed from ``X`` when not given)."""
+        (computed from ``X`` when not given); ``keywords``: their keyword part of the combined
+        score (``rule_weight`` x capped rule score), which the gate weighs with the margins when
+        the model was trained so (``gate_rules``)."""
         import numpy as np
 
         if self.gate_weights is None:
             return None
         score = np.asarray((X @ self.gate_weights.T).todense()).ravel() + self.gate_intercept
         if self.gate_gap:
-            score += self.gate_gap * best_gap(self.margins(X) if margins is None else margins, self.gap_thresholds)
+            margins = self.margins(X) if margins is None else margins
+            if self.gate_rules and keywords is not None:
+                margins = margins + keywords
+            score += self.gate_gap * best_gap(margins, self.gap_thresholds)
         return score >= self.gate_cut
 
     def save(self, path) -> None:
@@ -411,7 +418,8 @@ class ThemeModel:
         np.savez(path, w_data=self.weights.data, w_indices=self.weights.indices, w_indptr=self.weights.indptr,
                  intercepts=self.intercepts, thresholds=self.thresholds, idf=self.idf,
                  g_data=gate.data, g_indices=gate.indices, g_indptr=gate.indptr,
-                 gate=np.array([self.gate_weights is not None, self.gate_intercept, self.gate_cut, self.gate_gap]),
+                 gate=np.array([self.gate_weights is not None, self.gate_intercept, self.gate_cut, self.gate_gap,
+                                self.gate_rules]),
                  gap_thresholds=self.gap_thresholds if self.gap_thresholds is not None else self.thresholds,
                  **(self.directions.as_arrays() if self.directions is not None else {}))
 
@@ -425,12 +433,12 @@ class ThemeModel:
         with np.load(path) as z:
             k = len(z["intercepts"])
             weights = sparse.csr_matrix((z["w_data"], z["w_indices"], z["w_indptr"]), shape=(k, FEATURES))
-            has_gate, intercept, cut, gap = z["gate"]
+            has_gate, intercept, cut, gap, *rules = z["gate"]
             gate = (sparse.csr_matrix((z["g_data"], z["g_indices"], z["g_indptr"]), shape=(1, FEATURES))
                     if has_gate else None)
             return cls(weights, z["intercepts"], z["thresholds"], z["idf"], gate, float(intercept), float(cut), float(gap),
                        z["gap_thresholds"],
-                       ThemeDirections.from_arrays(z))
+                       ThemeDirections.from_arrays(z), gate_rules=bool(rules and rules[0]))
 
 
 def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
@@ -559,12 +567,16 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
     if settings.gate_recall and m:
         if settings.gate_gap and calibrated:
             gap_thresholds = np.where(np.isnan(lab_oof).all(axis=0), np.nan, thresholds).astype(np.float32)
-            gaps = (best_gap(lab_oof, gap_thresholds), best_gap(margins, gap_thresholds))
+            # With ``gate_rules`` the labelled works' keyword part is that of the taxonomy's
+            # keywords, written looking at them: keyword-blind cross-validation is the honest figure.
+            lab_gap, store_gap = (lab_oof + capped_lab, margins + capped) if settings.gate_rules else (lab_oof, margins)
+            gaps = (best_gap(lab_gap, gap_thresholds), best_gap(store_gap, gap_thresholds))
         on_topic, gate_model = gate(X_store, X_lab, lab_y.any(axis=1), settings, gaps)
     weights = sparse.vstack([_float32_row(w) if w is not None else sparse.csr_matrix((1, FEATURES), dtype=np.float32)
                              for w in rows_w]).tocsr()
     model = ThemeModel(weights, intercepts, thresholds.copy(), idf, *gate_model,
-                       gap_thresholds=gap_thresholds if gaps is not None else None)
+                       gap_thresholds=gap_thresholds if gaps is not None else None,
+                       gate_rules=settings.gate_rules and gaps is not None)
     return ThemeScores(margins, combined, thresholds, trained, calibrated, on_topic, model)
 
 
