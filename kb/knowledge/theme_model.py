@@ -49,9 +49,9 @@ class ModelSettings:
     unlabelled_weight: float = 0.2
     manual_weight: float = 3.0
     seed: int = 0
-    gate_recall: float = 0.88         # the on-topic gate lets through this share of on-topic works
+    gate_recall: float = 0.94         # the on-topic gate lets through this share of on-topic works
     gate_gap: float = 0.5             # weight in the gate of the paper's best theme score over its threshold
-    gate_rules: bool = False          # ... that score with the keywords' part (margin + rule_weight * capped rules)
+    gate_rules: bool = True           # ... that score with the keywords' part (margin + rule_weight * capped rules)
     cache_min_papers: int = 20_000    # stores this big keep their trained model (kb.knowledge.theme_cache)
     retrain_growth: float = 0.1       # ... and retrain once they have grown by this share since
     calibrate_rules: bool = False     # calibrate on margin + rules (False: on the margin alone)
