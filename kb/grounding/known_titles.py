@@ -63,6 +63,9 @@ def _fold(word: str) -> str:
 def title_words(text: str) -> list[str]:
     """The comparison form of a title: its words, folded (case, accents, apostrophes), without
     the punctuation and hyphens between them."""
+    if text.isascii():                # the common case, and the same result, fast: the gazetteer's load time
+        low = text.lower()
+        return [w.replace("'", "") for w in _WORD.findall(low)] if "'" in low else _WORD.findall(low)
     return [_fold(w) for w in _WORD.findall(text)]
 
 
@@ -132,7 +135,7 @@ def index(path: Path = GAZETTEER_PATH) -> dict[tuple[str, ...], tuple[Known, ...
             entries.append(Known(title, tuple(title_words(main)), sources, cut_off=True, capitals="M" in flags))
         for k in entries:
             by_key.setdefault(k.words[:KEY_WORDS], []).append(k)
-    return {key: tuple(sorted(ks, key=lambda k: -len(k.words))) for key, ks in by_key.items()}
+    return {key: (ks[0],) if len(ks) == 1 else tuple(sorted(ks, key=lambda k: -len(k.words))) for key, ks in by_key.items()}
 
 
 def _title_cased(surface: str) -> bool:
