@@ -41,6 +41,7 @@ from kb.grounding.known_titles import (ANY_CASE_WORDS, GAZETTEER_PATH, MIN_WORDS
 SOURCES = ROOT / "data" / "known_titles" / "sources"
 FORUM = ROOT / "kb" / "standin" / "forum" / "alignment-forum-posts.csv.gz"
 EVAL = ROOT / "tests" / "data" / "grounding_eval"
+UNSEEN = ROOT / "tests" / "data" / "unseen_docs"
 
 
 def github_lists() -> list[tuple[str, str]]:
@@ -124,9 +125,12 @@ def kb_data() -> list[tuple[str, str]]:
 
 
 def evaluation_repositories() -> set[str]:
-    """Every GitHub repository an evaluation part names (its README or truth): never a source."""
+    """Every GitHub repository an evaluation part names (its README or truth, or an unseen
+    document or its truth): never a source."""
     names = set()
-    for f in list(EVAL.glob("*/README.md")) + list(EVAL.glob("*/truth.json")):
+    files = list(EVAL.glob("*/README.md")) + list(EVAL.glob("*/truth.json"))
+    files += list(UNSEEN.glob("*.json")) + list(UNSEEN.glob("*.txt"))
+    for f in files:
         names |= {m.lower().rstrip(".") for m in re.findall(r"github\.com/([\w.\-]+/[\w.\-]+)", f.read_text(encoding="utf-8"))}
     return names
 
