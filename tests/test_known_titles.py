@@ -50,6 +50,19 @@ def test_a_title_that_is_also_an_ordinary_phrase_is_not_kept():
     assert kt.distinctive("Toy Models of Superposition", common) is None
 
 
+def test_the_topic_of_one_long_list_is_not_a_common_word(monkeypatch):
+    """Common words are those many sources' titles share, not those one long topical list
+    repeats: otherwise adding an unlearning list drops "Large Language Model Unlearning"."""
+    monkeypatch.setattr(kt, "COMMON_TOP", 3)
+    keys = [(f"machine unlearning method {i}", "github:one/unlearning-list") for i in range(50)]
+    keys += [(f"learning language models {w}", f"github:list/{w}") for w in ("x", "y", "z")]
+    common = kt.common_words(keys)
+    assert {"learning", "language", "models"} <= common
+    assert not {"machine", "unlearning", "method"} & common
+    assert kt.distinctive("Learning Language Models", common) == "only common words"
+    assert kt.distinctive("Machine Unlearning Method", common) is None
+
+
 def test_a_clipped_span_and_a_sentence_break_are_not_titles(tmp_path):
     path = gazetteer(tmp_path, "Neurons in Large Language Models\tgithub\t",
                      "Concrete Problems in AI Safety Research\tgithub\t")

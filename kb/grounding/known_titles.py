@@ -70,9 +70,22 @@ def title_words(text: str) -> list[str]:
 
 
 def common_words(keys) -> frozenset[str]:
-    """The function words and the :data:`COMMON_TOP` words most of the titles share."""
-    df = Counter(w for k in keys for w in set(k.split()) if w not in _FUNCTION)
-    return frozenset(_FUNCTION) | {w for w, _ in df.most_common(COMMON_TOP)}
+    """The function words and the :data:`COMMON_TOP` words the most sources' titles share.
+
+    ``keys`` are folded titles, or (folded title, source) pairs. A word ranks by how many
+    sources use it in a title, then by how many titles: words every list writes ("learning",
+    "models", "improving") are common, while the topic of one or two long lists ("unlearning",
+    "jailbreak", "diffusion") is not, so adding a topical list does not turn that topic's short
+    titles ("Large Language Model Unlearning") into phrases. Plain keys are each their own source."""
+    df: Counter[str] = Counter()
+    users: dict[str, set[str]] = {}
+    for n, k in enumerate(keys):
+        key, source = (k, n) if isinstance(k, str) else k
+        for w in set(key.split()) - _FUNCTION:
+            df[w] += 1
+            users.setdefault(w, set()).add(source)
+    ranked = sorted(df, key=lambda w: (-len(users[w]), -df[w], w))
+    return frozenset(_FUNCTION) | set(ranked[:COMMON_TOP])
 
 
 def distinctive(title: str, common: frozenset[str], phrases: frozenset[tuple[str, ...]] = frozenset()) -> str | None:
