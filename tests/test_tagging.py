@@ -820,29 +820,29 @@ def _evaluation_sets():
 
 
 # Floors a little under the figures in README.md ("Themes" section), so that a regression fails.
-HELD_OUT_MACRO_F1 = 0.83        # measured 0.855 (seventh pass, 1,021 works; 0.834 sixth pass, 790 works; 0.826 fifth)
+HELD_OUT_MACRO_F1 = 0.83        # measured 0.865 (seventh pass, 1,021 works; 0.834 sixth pass, 790 works; 0.826 fifth)
 HELD_OUT_NEGATIVES = 0.07       # measured 0/46
-HELD_OUT_MIN_RECALL = 0.45      # measured 0.69 (0.50 sixth pass: circuits, 5 of 10)
-HELD_OUT_2_MACRO_F1 = 0.84      # measured 0.871 (0.869 sixth pass; 0.807 fifth pass)
+HELD_OUT_MIN_RECALL = 0.45      # measured 0.70 (0.50 sixth pass: circuits, 5 of 10)
+HELD_OUT_2_MACRO_F1 = 0.84      # measured 0.877 (0.869 sixth pass; 0.807 fifth pass)
 HELD_OUT_2_NEGATIVES = 0.1      # measured 0/20
 HELD_OUT_2_MIN_RECALL = 0.4     # measured 0.50 (mechanistic interpretability, 1 of 2)
-FRESH_MACRO_F1 = 0.8           # measured 0.809 (0.830 sixth pass, 0.795 with its model on 1,020 works; 0.795 fifth pass)
+FRESH_MACRO_F1 = 0.8           # measured 0.814 (0.830 sixth pass, 0.795 with its model on 1,020 works; 0.795 fifth pass)
 FRESH_NEGATIVES = 0.2           # measured 0/5
 FRESH_MIN_RECALL = 0.4          # measured 0.50 (natural abstractions and NeuroAI, 1 of 2 each)
-FRESH_3_MACRO_F1 = 0.81        # measured 0.822 (0.832 with the sixth pass's model, 0.734 fifth pass, 0.695 the fifth session's start)
+FRESH_3_MACRO_F1 = 0.81        # measured 0.827 (0.832 with the sixth pass's model, 0.734 fifth pass, 0.695 the fifth session's start)
 FRESH_3_NEGATIVES = 0.12        # measured 2/18 (3/18 fifth pass; near misses, every one)
 FRESH_3_MIN_RECALL = 0.2        # measured 0.20 (inductive biases, 1 of 5; 0.00 fifth pass)
 # The fourth and fifth fresh parts (gathered 2026-12-01 while the sixth pass was tuned, scored once
 # by the lead with the session's starting model and with the sixth pass's; README.md):
-FRESH_4_MACRO_F1 = 0.82        # measured 0.836 seventh pass (0.839 sixth, 0.812 with the sixth session's starting model)
+FRESH_4_MACRO_F1 = 0.82        # measured 0.852 seventh pass (0.839 sixth, 0.812 with the sixth session's starting model)
 FRESH_4_NEGATIVES = 0.06        # measured 0/19 (1/19 sixth pass)
-FRESH_4_MIN_RECALL = 0.5        # measured 0.50 (0.50 sixth pass: learning dynamics 8 of 16, inductive biases 3 of 6; 0.44 before)
-FRESH_5_MACRO_F1 = 0.87        # measured 0.877 seventh pass (0.890 sixth, 0.855 with the sixth session's starting model)
+FRESH_4_MIN_RECALL = 0.5        # measured 0.62 (0.50 sixth pass: learning dynamics 8 of 16, inductive biases 3 of 6; 0.44 before)
+FRESH_5_MACRO_F1 = 0.87        # measured 0.892 seventh pass (0.890 sixth, 0.855 with the sixth session's starting model)
 FRESH_5_NEGATIVES = 0.05        # measured 1/20 seventh pass, at the floor (0/20 sixth pass)
-FRESH_5_MIN_RECALL = 0.6        # measured 0.67 seventh pass (0.62 sixth: scalable oversight, 5 of 8; 0.50 before)
-DEV_MACRO_F1 = 0.83             # measured 0.852 (1,021 works, seventh pass; 0.834 with the sixth pass's settings)
-DEV_NEGATIVES = 0.06            # measured 5/208
-DEV_BLIND_MACRO_F1 = 0.80       # measured 0.831 (keyword-blind cross-validation; 0.813 sixth pass's settings)
+FRESH_5_MIN_RECALL = 0.6        # measured 0.62 seventh pass (0.62 sixth: scalable oversight, 5 of 8; 0.50 before)
+DEV_MACRO_F1 = 0.83             # measured 0.853 (1,021 works, seventh pass; 0.841 with the sixth pass's settings)
+DEV_NEGATIVES = 0.06            # measured 6/208
+DEV_BLIND_MACRO_F1 = 0.80       # measured 0.832 (keyword-blind cross-validation; 0.819 sixth pass's settings)
 DEV_BLIND_NEGATIVES = 0.06      # measured 6/208
 
 
