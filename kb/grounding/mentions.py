@@ -547,16 +547,19 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
 _WORK_NOUNS = frozenset("""paper papers post posts work book article essay report sequence agenda plan proposal take
 shortform thread framework theorem argument result results analysis survey series writeup write-up critique talk
 preprint experiments experiment study list curve mechanisms mechanism ablation findings finding discovery circuit
-method approach model benchmark dataset publication research review notes explainer transformer take""".split())
+method approach model benchmark dataset publication research review notes explainer transformer take textbook
+handbook thesis dissertation""".split())
 _HEAD_STRONG = frozenset("""paper papers post posts work book article essay report sequence agenda plan proposal take
 shortform thread framework theorem argument transformer result results analysis survey series writeup write-up critique
-talk preprint model experiments experiment study list explainer publication review""".split())
+talk preprint model experiments experiment study list explainer publication review textbook handbook thesis
+dissertation""".split())
 _POSSESSIVE = re.compile(
     r"(?<![\w-])((?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+)(?:\s+[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+){0,2}(?:\s+et\s+al\.)?)['\u2019]s\s+"
     r"(?=([\w\-]+(?:[ \t]+[\w\-]+){0,4}))")
 _THE_X_PAPER = re.compile(
     r"\b[Tt]he\s+(?:(?:19|20)\d\d\s+)?((?:[\w\-.'\u2019]+\s+){0,3}?[\w\-.'\u2019]+)\s+"
-    r"(paper|preprint|report|article|post|essay|book|result|results|study|work|survey|review|sequence|explainer)\b")
+    r"(paper|preprint|report|article|post|essay|book|textbook|handbook|thesis|dissertation|result|results|study|work|"
+    r"survey|review|sequence|explainer)\b")
 _NOT_A_NAME = frozenset("""same original above first second third last next new recent previous following latter former
 whole full entire actual cited linked seminal famous landmark main key core relevant related other whole above-mentioned
 classic foundational latest earlier later great excellent good nice interesting important first-ever follow-up blog
@@ -874,8 +877,11 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
             out[-1].authors = _surnames(re.sub(r"\s+et\s+al\.?", "", names))[-1:]
     for m in _IN_THEIR_PAPER.finditer(text, a, b):
         first = m.group(1).split()[0]
+        # words between: only a full name or "X et al." ("Researchers describe this in their paper")
+        between = re.match(r",?\s+(?:in|and|from|of)\s", text[m.end(1):m.end()]) is None
         if _names_ok(m.group(1)) and first not in _BREAKERS and first not in _SENTENCE_ADVERBS \
-                and not first.endswith("ly") and m.group(1) not in _LABS:
+                and not first.endswith("ly") and m.group(1) not in _LABS \
+                and not (between and len(m.group(1).split()) < 2):
             out.append(Mention(None, m.group(1), m.start(1), m.end(1), "author-ref", "", score=0.6,
                                authors=_surnames(m.group(1).replace(" et al", ""))[-1:],
                                years=[int(m.group(2))] if m.group(2) else [], reason="an author and their paper"))
@@ -902,8 +908,11 @@ _DATED_REF = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD}\s+)?{_SURNAME}(?:\s+et\s+
 _PLACE_WORDS = frozenset("New San Santa Los Las Hong Tel Buenos Rio Saint St Mexico Cape Abu".split())
 # "Ian Goodfellow in his paper", "Szegedy et al., in their 2014 paper": no year, but the text
 # says the name stands for their paper
-_IN_THEIR_PAPER = re.compile(rf"(?<![\w\-])((?:[A-Z]\.\s*)*(?:{_NAME_WORD}\s+)?{_SURNAME}(?:\s+et\s+al\.?)?),?\s+"
-                             r"(?:in|and)\s+(?:his|her|their)\s+(?:((?:19|20)\d\d)\s+|[a-z\-]+\s+)?"
+# ... and "the Michael Nielsen thing from his post": a few lower-case words between the name and
+# the work it stands for
+_IN_THEIR_PAPER = re.compile(rf"(?<![\w\-])((?:[A-Z]\.\s*)*(?:{_NAME_WORD}\s+)?{_SURNAME}(?:\s+et\s+al\.?)?),?"
+                             r"(?:\s+(?!(?:and|or|but|while|whereas|because|since|than)\b)[a-z]+){0,3},?\s+"
+                             r"(?:in|and|from|of)\s+(?:his|her|their)\s+(?:((?:19|20)\d\d)\s+|[a-z\-]+\s+)?"
                              r"(?:paper|post|article|essay|book|preprint|report|study|blog\s+post)s?\b")
 # A sentence about the document's own contribution ("we propose", "this paper introduces").
 _OWN_WORK = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Tt]his\s+(?:paper|work|study|report|article))\b")
@@ -937,6 +946,10 @@ _WORD_CITED = re.compile(rf"(?<![\w\-])(?P<prep>[a-z]+|,)[ \t]+([A-Z][a-z\u00C0-
 _PLACE_PREPOSITIONS = frozenset("in from across at within throughout to into near".split())
 _NAMED_KIND = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F]{2,}(?:-[A-Za-z]+)?)\s+(?:dataset|benchmark|model|corpus|suite|"
                          r"environment|architecture|agent)s?\b")
+# "(iii) AQu A (Ling et al., 2017); (iv) Truthful QA (Lin et al., 2022)": an enumerated item that is a
+# short capitalised name and its citation names a work, whatever its spelling
+_ENUMERATED_NAME = re.compile(r"(?:\((?:[ivx]{1,4}|[a-h]|\d{1,2})\)|(?<![\w(])(?:[ivx]{1,4}|[a-h]|\d{1,2})\))[ \t]+"
+                              r"([A-Z][\w\-]*(?:[ \t]+[A-Z][\w\-]*){0,2})(?=\s*[(\[])")
 _SUPERSCRIPTS = "\u00b9\u00b2\u00b3\u2070\u2074\u2075\u2076\u2077\u2078\u2079"
 
 
@@ -966,6 +979,13 @@ def _nickname_candidates(text: str, a: int, b: int) -> list[Mention]:
         elif re.search(r"\b(?:works?\s+like|methods?\s+like|papers?\s+like|datasets?\s+like|benchmarks?\s+like|"
                        r"used\s+in|or\s+in)\s+$", before, re.I):
             out.append(Mention(None, tok, s, e, "alias", "", score=0.55, reason="a name in a list of works"))
+    for m in _ENUMERATED_NAME.finditer(text, a, b):
+        cite = _CITED_AFTER.match(text, m.end(1))
+        if cite and cite.group("names") is not None and _names_ok(cite.group("names")) \
+                and m.group(1) not in _GENERIC_ACRONYMS and not re.fullmatch(r"[A-Z]{2,}s", m.group(1)):
+            out.append(Mention(None, m.group(1), m.start(1), m.end(1), "alias", "", score=0.7,
+                               reason=f"{CITED_NAME}, an enumerated item",
+                               years=[int(y) for y in _YEAR_HINT.findall(cite.group(0))[:1]]))
     for m in _WORD_CITED.finditer(text, a, b):
         # "... compared with Gopher (Rae et al., 2021) and Sparrow (Glaese et al., 2022)": one
         # capitalised word inside a sentence, its citation right after it (not a place: "in Europe (...)")
@@ -1115,6 +1135,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     cands += _line_titles(text, layout)
     cands += _title_by_author_lines(text)
     cands += _reference_lines(text)
+    cands += _quoted_reference_authors(text)
     cands += _emphasised_works_by(text)
     for c in cands:
         if c.kind == "author-ref":
@@ -1338,6 +1359,29 @@ _AUTHORS_DASH = re.compile(rf"{_PERSON_NAME}(?:\s*(?:,|,?\s+and|&)\s+{_PERSON_NA
 
 _SURNAMES_DASH = re.compile(rf"({_NAME_WORD}\s+(?:&|and)\s+{_NAME_WORD}|{_NAME_WORD}\s+et\s+al\.?)"
                             r"\s+[\u2013\u2014]\s+(?=[A-Z0-9])")
+
+
+# 'Dung & Mai, "AI Alignment Strategies from a Risk Perspective" (2024)', 'Esther An, "Towards ...
+# Inverse Constitutional AI" (2025)': a reference line's authors, its quoted title, then its year
+_AUTHORS_QUOTE_YEAR = re.compile(
+    r"(?m)^[ \t]*(?:[-*\u2022]\s+|\d{1,3}[.)]\s+|\[\d{1,3}\]\s+)?"
+    rf"(?P<names>{_PERSON_NAME}(?:\s*(?:,|,?\s+and|&)\s+{_PERSON_NAME}){{0,5}}(?:,?\s+et\s+al\.?)?|{_NAMES})"
+    r"[,.:]?[ \t]+[\"\u201c][^\"\u201c\u201d\n]{3,300}[\"\u201d][,.]?[ \t]*"
+    rf"(?:[A-Za-z][\w.\-]*(?:[ \t]+[\w.\-]+){{0,3}},?[ \t]+)?[(\[]?(?P<year>{_YEAR_RX})\b")
+
+
+def _quoted_reference_authors(text: str) -> list[Mention]:
+    out = []
+    for m in _AUTHORS_QUOTE_YEAR.finditer(text):
+        names = re.sub(r"(?<!\bal)[,.\s]+$", "", m.group("names"))
+        # a short surname after a first name is a name ("Esther An"), not a function word
+        if not _names_ok(re.sub(r"(?<=[a-z] )[A-Z][a-z]{1,2}\b", "", names)) or names.split()[0] in _BREAKERS:
+            continue
+        s = m.start("names")
+        out.append(Mention(None, names, s, s + len(names), "author-ref", "", score=0.6,
+                           authors=_surnames(names.replace(" et al", ""))[:3], years=[int(m.group("year")[:4])],
+                           reason="authors before a quoted title and its year"))
+    return out
 
 
 def _line_titles(text: str, layout: Layout) -> list[Mention]:
