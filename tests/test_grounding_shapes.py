@@ -69,3 +69,53 @@ def test_authors_before_a_quoted_title_and_its_year(aliases):
     works = _works(text, aliases)
     for names, year in (("Roe & Doe", 2024), ("Jane An", 2025), ("Ann Lee and Bo Kim", 2019)):
         assert works[names].kind == "author-ref" and works[names].years[0] == year, names
+
+
+# -- what is not a work ----------------------------------------------------------------------
+
+def test_a_name_before_a_plural_word_for_works_is_their_topic(aliases):
+    """"the best Wombat Safety papers of 2023", "facts about Harry Quokka books": a capitalised
+    run before a plural word for works says what they are about; "the Wombat Safety paper" is
+    still one."""
+    works = _works("We cover the best Wombat Safety papers of 2023. It forgot facts about Harry Quokka books "
+                   "quickly.", aliases)
+    assert not works, list(works)
+
+
+def test_front_matter_and_navigation_are_the_pages_own(aliases):
+    """A post's front matter holds its own title; "\u2190 Back to Reading Log" is a link home."""
+    text = ('---\ntitle: "Composition Measures in Wombat Circuits"\ndate: 2022-09-11\ndraft: true\n---\n\n'
+            "\u2190 Back to Reading Log\n\nThis builds on A Mathematical Framework for Transformer Circuits.\n")
+    works = _works(text, aliases)
+    assert list(works) == ["A Mathematical Framework for Transformer Circuits"], list(works)
+
+
+def test_an_event_a_course_or_a_series_is_not_a_work(aliases):
+    """A name whose head is a gathering or a course, quoted or not, and a name the text says is
+    a podcast or a newsletter, are not works."""
+    text = ("I did the Bluedot \u201cWombat Safety Operations Bootcamp\u201d last week!\n\n"
+            "Wombat Safety Fundamentals: Alignment - A podcast by Quokka Impact\n\n"
+            "Wombat Research Circle: Wombat Alignment, Unpacked\n\n"
+            "We met at the Japan Wombat Alignment Conference and read Risks from Learned Optimization.\n")
+    works = _works(text, aliases)
+    assert list(works) == ["Risks from Learned Optimization"], list(works)
+
+
+def test_a_task_the_text_spells_out_before_its_acronym_is_a_concept(aliases):
+    """"a task called indirect object identification (IOI)": the acronym names a task there, not
+    the paper the alias table knows it by; "the IOI paper" still cites it, and a method spelled
+    out ("the fast gradient sign method (FGSM)") or a benchmark still names its paper."""
+    works = _works("GPT-2 small performs a natural language task called indirect object identification (IOI). "
+                   "The IOI paper explains it.", aliases)
+    assert "IOI" not in works and "IOI paper" in works
+    works = _works("We test on massive multitask language understanding (MMLU).", aliases)
+    assert "MMLU" in works
+
+
+def test_a_known_name_that_fills_a_markdown_heading_is_a_section(aliases):
+    """"## Induction Heads" over a paragraph is a section about induction heads; the same name in
+    prose, and the paper's full title, are citations."""
+    text = ("## Induction Heads\n\nI studied how induction heads form. This follows "
+            "In-context Learning and Induction Heads closely.\n")
+    works = _works(text, aliases)
+    assert "Induction Heads" not in works and "In-context Learning and Induction Heads" in works

@@ -34,6 +34,7 @@ class Line:
     byline_next: bool      # the next line reads like "Smith, Jones, Lee \u00b7 2021"
     between_names: bool = False   # a title in a listing that alternates author lines and title lines
     under_works_heading: bool = False   # a list item under "Related papers", "References", "Further reading"
+    furniture: bool = False             # the page's own metadata or navigation: front matter, "← Back to ..."
 
 
 _PERSON = r"[A-Z][a-z\u00C0-\u024F'\-]+(?:\s+[A-Z]\.)*(?:\s+(?:van|von|de|der|da|di|le|la)?\s*[A-Z][a-z\u00C0-\u024F'\-]+)+"
@@ -115,6 +116,7 @@ class Layout:
                                    _bylineish(nxt, following[1] if len(following) > 1 else "", lower_words)))
         self._mark_author_title_listings()
         self._mark_lists_of_works()
+        self._mark_furniture()
         self._starts = [ln.start for ln in self.lines]
         self.emphasis = [(m.start(m.lastindex), m.end(m.lastindex)) for m in _EMPHASIS.finditer(text)]
 
@@ -163,6 +165,26 @@ class Layout:
         if marked:
             self.lines = [dataclasses.replace(ln, under_works_heading=True) if i in marked else ln
                           for i, ln in enumerate(self.lines)]
+
+    def _mark_furniture(self) -> None:
+        """The page's own front matter (a block between "---" lines opening the text: its title is
+        the page's, not a work it names) and navigation lines ("← Back to Learning Log",
+        "Skip to content")."""
+        marked = {i for i, ln in enumerate(self.lines) if _NAVIGATION.match(ln.text)}
+        first = next((i for i, ln in enumerate(self.lines) if ln.text.strip()), None)
+        if first is not None and self.lines[first].text.strip() == "---":
+            end = next((i for i in range(first + 1, min(len(self.lines), first + 40))
+                        if self.lines[i].text.strip() == "---"), None)
+            if end is not None and all(_FRONT_MATTER_FIELD.match(ln.text) or not ln.text.strip()
+                                       for ln in self.lines[first + 1:end]):
+                marked.update(range(first, end + 1))
+        if marked:
+            self.lines = [dataclasses.replace(ln, furniture=True) if i in marked else ln
+                          for i, ln in enumerate(self.lines)]
+
+    def furniture(self, pos: int) -> bool:
+        line = self.line_at(pos)
+        return line is not None and line.furniture
 
     def line_at(self, pos: int) -> Line | None:
         i = bisect.bisect_right(self._starts, pos) - 1
@@ -224,6 +246,9 @@ class Layout:
         return evidence and not _PERSONISH.fullmatch(self.text[start:end].strip())
 
 
+_NAVIGATION = re.compile(r"\s*(?:[\u2190\u2192\u00ab\u00bb\u2039\u203a\u27f5\u27f6\u21d0\u21d2]|&larr;|&laquo;|"
+                         r"(?:Back|Return|Go\s+back|Skip)\s+to\b)", re.I)
+_FRONT_MATTER_FIELD = re.compile(r"\s*(?:[A-Za-z_][\w\-]*\s*:|-\s|#)")
 _ITEM_PREFIX = re.compile(r"\s*(?P<date>(?:19|20)\d\d(?:[-/.]\d\d){0,2}\s*[:\-\u2013\u2014]\s+)?"
                           r"(?P<label>(?!(?:The|A|An)\s)(?:[A-Z][\w.\-]+\s+){1,3}[A-Z][\w.\-]+:\s+|(?:Essay|Paper|Post|Book|Report|Article|"
                           r"Video|Podcast|Talk|Blog(?:\s+post)?|Preprint):\s+)?")

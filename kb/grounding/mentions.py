@@ -1099,7 +1099,17 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         # calls its own is its own wherever it stands
         ours = {h.name for h in hits if _OUR_OWN.search(text[max(0, h.start - 60):h.start])
                 and not CUE_AFTER.match(text, h.end)}
+        # "a task called indirect object identification (IOI)": a name the text spells out in lower
+        # case is a term there and wherever else the text uses it without a cue
+        terms_here = {h.name for h in hits if _term_spelled_out(text, h.start, h.end, h.name)}
         for h in hits:
+            if h.name in terms_here and h.cued and not CUE_AFTER.match(text, h.end) \
+                    and not re.search(r"\b(?:paper|report|post|preprint|article|essay|book)$", h.name, re.I):
+                cands.append(Mention(None, h.name, h.start, h.end, "alias", "", id=h.alias.id, score=0.45,
+                                     alias_title=h.alias.title if not h.alias.id else None, confidence=MAYBE,
+                                     reason=f"a term the text spells out in lower case, not a citation "
+                                            f"(alias table: {h.alias.title or h.name})"))
+                continue
             kind = "author-ref" if re.search(r"\bet al\b|['\u2019]s\b", h.name) else "alias"
             title = h.alias.title or h.name
             if h.alias.title and normalise(h.name) == normalise(h.alias.title):
@@ -1367,13 +1377,15 @@ _AUTHORS_QUOTE_YEAR = re.compile(
     r"(?m)^[ \t]*(?:[-*\u2022]\s+|\d{1,3}[.)]\s+|\[\d{1,3}\]\s+)?"
     rf"(?P<names>{_PERSON_NAME}(?:\s*(?:,|,?\s+and|&)\s+{_PERSON_NAME}){{0,5}}(?:,?\s+et\s+al\.?)?|{_NAMES})"
     r"[,.:]?[ \t]+[\"\u201c][^\"\u201c\u201d\n]{3,300}[\"\u201d][,.]?[ \t]*"
-    rf"(?:[A-Za-z][\w.\-]*(?:[ \t]+[\w.\-]+){{0,3}},?[ \t]+)?[(\[]?(?P<year>{_YEAR_RX})\b")
+    rf"(?:(?:[A-Z][\w.\-]*|arXiv)(?:[ \t]+[\w.\-]+){{0,3}},?[ \t]+)?[(\[]?(?P<year>{_YEAR_RX})\b")
 
 
 def _quoted_reference_authors(text: str) -> list[Mention]:
     out = []
     for m in _AUTHORS_QUOTE_YEAR.finditer(text):
         names = re.sub(r"(?<!\bal)[,.\s]+$", "", m.group("names"))
+        if "\n" in names:
+            continue
         # a short surname after a first name is a name ("Esther An"), not a function word
         if not _names_ok(re.sub(r"(?<=[a-z] )[A-Z][a-z]{1,2}\b", "", names)) or names.split()[0] in _BREAKERS:
             continue
@@ -1505,6 +1517,14 @@ TRUST_SCORE = 0.55
 _ORG_WORDS = re.compile(r"(?:^|\s)(?:of|at|from)?\s*(?:OpenAI|DeepMind|Google(?:\s+DeepMind)?|Anthropic|Meta|Microsoft|"
                         r"University|Institute|Center|Centre|Lab|Labs|Laboratory|Foundation|Inc|Ltd|College|School|"
                         r"Department|Society|Association|Committee|Council|Agency|Corporation|Forum|Newsletter|Podcast|Wiki)\b[\w\s\-]*$")
+# A name whose head noun (its last word, or the last before its colon) is a gathering, a course or
+# a series is not a work, quoted or not; nor is a name the text describes as one ("- A podcast by").
+_EVENT_HEAD = re.compile(r"(?<![\w\-])(?:Bootcamp|Camp|Course|Workshop|Conference|Summit|Symposium|Hackathon|Fellowship|"
+                         r"Program|Programme|Club|Circle|Meetup|Retreat|Seminar|Webinar|Community|"
+                         r"Cohort|Accelerator|Residency|Festival|Expo|Meeting)s?(?=\s*:|\s*$)")
+_SERIES_AFTER = re.compile(r"\s*[-\u2013\u2014:|]\s*(?:an?|the)\s+(?:[\w\-]+\s+){0,2}(?:podcast|newsletter|blog|show|series|"
+                           r"channel|course|community|club|event|meetup|conference|workshop|magazine|webinar)\b", re.I)
+_MD_HEADING = re.compile(r"\s*#{1,6}\s+\S|\s*<h[1-6]\b", re.I)
 _GLUED_DIGITS = re.compile(r"[a-z]\d+\b|\b\d+[A-Z][a-z]")
 _SHOUTED = re.compile(r"\b(?:NOT|AND|OR|BUT|ALL|ONLY|NO|NEVER|ALWAYS|VERY|MUST|THE|IS|ARE)\b")
 
@@ -1527,12 +1547,31 @@ def _term_acronyms(aliases: AliasTable | None) -> frozenset[str]:
     return frozenset(n for n in names if len(n) >= 3 and n.isupper())
 
 
+def _term_spelled_out(text: str, start: int, end: int, name: str) -> bool:
+    """"a task called indirect object identification (IOI)": lower-case words right before the
+    name's bracket, whose initials are the name, that the text calls a task, a problem or a
+    behaviour: a concept. (A method spelled out, "the fast gradient sign method (FGSM)", still
+    names the paper that introduced it.)"""
+    if text[start - 1:start] != "(" or text[end:end + 1] != ")" or not re.fullmatch(r"[A-Z]{2,8}s?", name):
+        return False
+    before = re.search(r"\b(?:task|problem|phenomenon|behaviou?r|capability|ability|property)\s+(?:called\s+|named\s+|of\s+)?"
+                       r"((?:[a-z][a-z\-]*\s+){1,6})\($", text[max(0, start - 120):start])
+    return bool(before) and _initials(before.group(1).replace("-", " ")) == name.rstrip("s")
+
+
 def _initials(words: str) -> str:
     return "".join(w[0] for w in re.findall(r"[A-Za-z][\w\-]*", words) if w.lower() not in FUNCTION_WORDS).upper()
 
 
 def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozenset()) -> bool:
     """Set the mention's confidence and reason from the evidence around it; False drops it."""
+    if m.kind == "alias" and m.reason.startswith("alias table") and m.confidence == WORK \
+            and (line := layout.line_at(m.start)) is not None and line.heading and not line.byline_next \
+            and _MD_HEADING.match(line.text) and layout.fills_line(m.start, m.end):
+        # "## Induction Heads": a section named after a topic, not a citation of the paper named so
+        m.confidence, m.score = MAYBE, min(m.score, 0.45)
+        m.reason += ", but a section heading"
+        return True
     if m.kind in ("doi", "arxiv", "url", "author-ref") or m.reason.startswith(("alias table", "a model")):
         return True
     if m.kind == "alias":                      # coined names and "the X paper"
@@ -1541,6 +1580,10 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
         return True
     # titles
     if m.url:
+        return True
+    if layout.furniture(m.start):
+        m.score, m.confidence = min(m.score, 0.3), MAYBE
+        m.reason = (m.reason or "a title's shape") + ", but the page's own front matter or navigation"
         return True
     shape = not m.reason                   # nothing but a title's shape speaks for it
     score, why = m.score, [m.reason or "a title's shape"]
@@ -1578,6 +1621,9 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if org and (len(words) <= 6 or len(m.surface[org.start():].split()) <= 6) and not cue:
         score -= 0.35
         why.append("but an organisation's name")
+    if _EVENT_HEAD.search(m.surface) or _SERIES_AFTER.match(text, m.end):
+        score -= 0.35                     # "the Bluedot “AI Safety Operations Bootcamp”", "Foo: Bar - A podcast by ..."
+        why.append("but the name of an event, a course or a series")
     if not cue and _spells_out_acronym(text, m):
         score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback (RLHF)": a term
         why.append("but a term introducing its acronym")
@@ -1631,8 +1677,14 @@ def _qualifies_words_after(text: str, m: Mention) -> bool:
     if after is None:
         return False
     word = after.group(1)
+    if word in _WORKS_OF_A_KIND:
+        return True                   # "the best ML Safety papers of 2023", "Harry Potter books": a topic
     return not (len(word) < 3 or word in FUNCTION_WORDS or word in _PREPOSITIONS or word in _TRAILING_ADVERBS
                 or word.endswith("ly") or word in _WORK_NOUNS or word in _PART_NOUNS or _VERB_SHAPED.fullmatch(word))
+
+
+# Plural words for works: a capitalised run before one names what the works are about, not a work.
+_WORKS_OF_A_KIND = frozenset("papers posts books articles essays reports preprints publications textbooks novels".split())
 
 
 def _spells_out_acronym(text: str, m: Mention) -> bool:
