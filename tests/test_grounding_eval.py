@@ -139,6 +139,12 @@ def test_the_seed_documents_name_these_works(aliases):
         assert any(name in g for g in got), name
 
 
+def test_a_truth_surface_matches_across_a_line_break():
+    """A surface written down with a space where the page breaks the line is found there too."""
+    text = "AI-Foo\n: A Title Here\nAbstract ... AI-Foo : A Title Here"
+    assert ev._occurrences(text, "AI-Foo : A Title Here") == [(0, 21), (35, 56)]
+
+
 def test_strip_links():
     assert ev.strip_links("see [Sleeper Agents](https://arxiv.org/abs/2401.05566) and https://x.org/a.") \
         == "see Sleeper Agents and "

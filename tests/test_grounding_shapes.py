@@ -119,3 +119,20 @@ def test_a_known_name_that_fills_a_markdown_heading_is_a_section(aliases):
             "In-context Learning and Induction Heads closely.\n")
     works = _works(text, aliases)
     assert "Induction Heads" not in works and "In-context Learning and Induction Heads" in works
+
+
+def test_a_pages_title_over_notes_on_a_paper(aliases):
+    """A page of notes on one paper opens with the paper's title: its first line is a work when
+    the page goes on to speak of the paper ("The paper proposes", "Key Contributions"). A page's
+    title over other prose, or a course's unit ("Week 5: ..."), stays a heading."""
+    notes = ("Wombat Routing Beyond Sparse Quokka Gates\n\nOverview\n\nThe paper proposes a routing scheme "
+             "for sparse models and tests it at scale.\n")
+    assert "Wombat Routing Beyond Sparse Quokka Gates" in _works(notes, aliases)
+    essay = ("The Wombat Revolution\n\nIn 2017 a team published a result that changed the field. The reviewers "
+             "doubted it at first.\n")
+    assert not _works(essay, aliases)
+    unit = ("## Week 5: Causal Wombat Localization\n\nWhere in the network are facts computed? Correlation is "
+            "not causation: a representation that encodes something need not be where the model uses it. This "
+            "week introduces causal interventions.\n\nOne reading traces facts. The paper shows that middle "
+            "layers matter.\n")
+    assert not _works(unit, aliases)

@@ -1547,6 +1547,23 @@ def _term_acronyms(aliases: AliasTable | None) -> frozenset[str]:
     return frozenset(n for n in names if len(n) >= 3 and n.isupper())
 
 
+# What a page of notes on one paper says about it: "The paper proposes", "the authors", "Key
+# Contributions", "Abstract", "Presented by".
+_ABOUT_A_PAPER = re.compile(r"\b(?:[Tt]his|[Tt]he)\s+(?:paper|preprint|study|article)\s+(?:proposes|presents|introduces|shows|"
+                            r"demonstrates|argues|investigates|studies|finds|describes|explores|examines|addresses|"
+                            r"tackles|develops|reports)\b|\bKey\s+[Cc]ontributions\b|(?m:^\s*Abstract\b)|"
+                            r"\bPresented\s+[Bb]y\b|\b[Ii]n\s+this\s+(?:paper|work)\s*,?\s+we\b")
+
+
+# "Week 5: Causal Localization", "Lesson 3 - ...": a unit of a course, not a work
+_UNIT_LABEL = re.compile(r"(?:Week|Day|Lesson|Module|Session|Unit|Part|Chapter|Lecture|Class|Episode|Ep\.?)\s+\d+\b")
+
+
+def _first_line(text: str, line) -> bool:
+    """The line is the first of the text that holds a word."""
+    return not re.search(r"\w", text[:line.start])
+
+
 def _term_spelled_out(text: str, start: int, end: int, name: str) -> bool:
     """"a task called indirect object identification (IOI)": lower-case words right before the
     name's bracket, whose initials are the name, that the text calls a task, a problem or a
@@ -1600,6 +1617,10 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
         if _CALLED_THIS.match(text, line.end) and layout.fills_line(m.start, m.end):
             score = max(score, 0.7)       # "Human Compatible: AI and ...\n\nThis goal of this book is ..."
             why.append("a heading the text goes on to call a book or paper")
+        elif _first_line(text, line) and layout.fills_line(m.start, m.end) and len(_TOKEN.findall(m.surface)) >= 3 \
+                and not _UNIT_LABEL.match(m.surface) and _ABOUT_A_PAPER.search(text, line.end, line.end + 1500):
+            score = max(score, 0.7)       # a page of notes on one paper, under the paper's title
+            why.append("the page's title, and the page reads as notes on a paper")
         else:
             score = min(score, 0.45)
             why.append("but a heading")
