@@ -136,3 +136,15 @@ def test_a_pages_title_over_notes_on_a_paper(aliases):
             "week introduces causal interventions.\n\nOne reading traces facts. The paper shows that middle "
             "layers matter.\n")
     assert not _works(unit, aliases)
+
+
+def test_a_lost_full_stop_and_a_year_on_the_line_before(aliases):
+    """"... the Wombat Reading Circle A community gathering": a lone "A" before a lower-case word
+    opens the next sentence; and a reference's "(2025)" at the end of the line before is no cue
+    for a title on the next line."""
+    text = ('Jane An, "Towards Principled Wombat Alignment" (2025)\n'
+            "About the Wombat Reading Circle A community gathering where we read papers. No background "
+            "required.\n")
+    works = _works(text, aliases)
+    assert "About the Wombat Reading Circle" not in works and "About the Wombat Reading Circle A" not in works
+    assert "Towards Principled Wombat Alignment" in works

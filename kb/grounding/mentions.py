@@ -203,7 +203,7 @@ _STRONG_CUE_BEFORE = re.compile(
     r"essay|book|preprint|report|sequence|piece)|my\s+book|(?:citation\s+)?trail\s+of|"
     r"(?:post|paper|book|essay|article)\s+(?:called|titled|named))\s*[:,]?\s*)$", re.I)
 # "Skinner (1969) Contingencies of ...", "Lan et al. 2019. LCA: ...": a reference's year, then its title
-_YEAR_BEFORE = re.compile(r"\((?:19|20)\d\d[a-z]?\)[.,:]?\s*$|\b(?:19|20)\d\d[a-z]?\)?\.\s+$")
+_YEAR_BEFORE = re.compile(r"\((?:19|20)\d\d[a-z]?\)[.,:]?[ \t]*\Z|\b(?:19|20)\d\d[a-z]?\)?\.\s+$")
 _WEAK_CUE_BEFORE = re.compile(r"(?:\b(?:e\.g\.|i\.e\.|like|such\s+as|from|in|and|of|also)\s*[:,]?\s*|[(:\"\u201c]\s*)$", re.I)
 _CUE_AFTER = re.compile(r"^\s*(?:paper|post|preprint|article|essay|book|report|sequence|\((?:19|20)\d\d\)|by\s+[A-Z]|\(?[A-Z][\w\-]+ et al|"
                         r"https?://)", re.I)
@@ -355,6 +355,12 @@ def _runs(text: str, a: int, b: int) -> list[list[_Tok]]:
                 break
             break
         while run and run[-1].text.lower() in FUNCTION_WORDS and run[-1].text.islower():
+            run.pop()
+        # "... the AI Research Circle A community gathering": a lone "A" or "I" before a lower-case
+        # word opens the next sentence (its full stop lost), it does not end a title
+        if len(run) > 2 and run[-1].text in ("A", "I") and run[-2].text not in ("A", "I") \
+                and re.match(r" [a-z]", text[run[-1].end:run[-1].end + 2]) and _gap(text, run[-2], run[-1]) == " " \
+                and ":" not in text[run[0].start:run[-1].end]:
             run.pop()
         # a trailing year is a hint, not part of the title
         while len(run) > 1 and re.fullmatch(r"(19|20)\d\d", run[-1].text):
