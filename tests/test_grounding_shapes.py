@@ -148,3 +148,14 @@ def test_a_lost_full_stop_and_a_year_on_the_line_before(aliases):
     works = _works(text, aliases)
     assert "About the Wombat Reading Circle" not in works and "About the Wombat Reading Circle A" not in works
     assert "Towards Principled Wombat Alignment" in works
+
+
+def test_a_title_opening_a_paragraph_that_reports_what_it_did(aliases):
+    """A newsletter's paragraph that opens with a paper's title and says what it did ("Large
+    Wombat Model Unlearning used gradient ascent ...") names the paper; the same words before
+    another verb do not gain from it."""
+    text = ("Unlearning\n"
+            "Large Wombat Model Unlearning used gradient ascent to remove unwanted completions.\n")
+    assert "Large Wombat Model Unlearning" in _works(text, aliases)
+    assert "Large Wombat Model Unlearning" not in _works("Unlearning\nLarge Wombat Model Unlearning is a hard "
+                                                         "problem for everyone.\n", aliases)

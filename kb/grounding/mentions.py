@@ -1565,6 +1565,18 @@ _ABOUT_A_PAPER = re.compile(r"\b(?:[Tt]his|[Tt]he)\s+(?:paper|preprint|study|art
 _UNIT_LABEL = re.compile(r"(?:Week|Day|Lesson|Module|Session|Unit|Part|Chapter|Lecture|Class|Episode|Ep\.?)\s+\d+\b")
 
 
+# What a newsletter says a paper did, right after its title opens a paragraph.
+_REPORTED_BY_A_WORK = re.compile(r"[ \t]+(?:proposed|proposes|introduced|introduces|showed|shows|found|finds|used|uses|"
+                                 r"extracted|removed|demonstrated|demonstrates|presented|presents|studied|studies|"
+                                 r"evaluated|evaluates|trained|trains|developed|develops|examined|examines|explored|"
+                                 r"explores|identified|identifies|measured|measures|argued|argues|investigated|"
+                                 r"investigates)[ \t]+[a-z]")
+
+
+def _starts_paragraph(text: str, start: int) -> bool:
+    return not text[text.rfind("\n", 0, start) + 1:start].strip()
+
+
 def _first_line(text: str, line) -> bool:
     """The line is the first of the text that holds a word."""
     return not re.search(r"\w", text[:line.start])
@@ -1660,6 +1672,10 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if (shape or m.reason.startswith(KNOWN_TITLE)) and not cue and _qualifies_words_after(text, m):
         score -= 0.3                      # "Week 3 of the AI alignment curriculum"
         why.append("but it qualifies the lower-case words after it")
+    if shape and line is not None and not line.heading and _starts_paragraph(text, m.start) \
+            and len(_TOKEN.findall(m.surface)) >= 4 and _REPORTED_BY_A_WORK.match(text, m.end):
+        score += 0.1                      # "Large Language Model Unlearning used gradient ascent to ..."
+        why.append("the subject of a paragraph that reports what it did")
     if _TERM_EXPLAINED.match(text, m.end) and not cue and ":" not in m.surface:
         score -= 0.3                      # "Reinforcement Learning from Human Feedback involves humans rating ..."
         why.append("but a term the text explains")
