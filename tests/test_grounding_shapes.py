@@ -159,3 +159,34 @@ def test_a_title_opening_a_paragraph_that_reports_what_it_did(aliases):
     assert "Large Wombat Model Unlearning" in _works(text, aliases)
     assert "Large Wombat Model Unlearning" not in _works("Unlearning\nLarge Wombat Model Unlearning is a hard "
                                                          "problem for everyone.\n", aliases)
+
+
+# -- the held-aside half's shapes (dev5 odd pages, opened after its figures were taken) ------------
+
+def test_a_short_reference_with_an_initial_before_its_title(aliases):
+    """"Roe, J. et al. (2025) Title ...": a short reference with an initial and "et al." is one,
+    even where it opens a reference's line; a long author block ("Olah, C., Smith, J. (2023).")
+    is still a reference entry's authors, not a reference in prose."""
+    works = _works("Roe, J. et al. (2025) Monitoring wombat models for misbehaviour at scale.", aliases)
+    assert works["Roe, J. et al. (2025)"].kind == "author-ref"
+    assert not [m for m in _works("Olah, C., Smith, J. (2023). A title of a wombat paper.", aliases).values()
+                if m.kind == "author-ref"]
+
+
+def test_a_name_and_year_before_a_links_arrow(aliases):
+    """"Wei 2022 \u2197": a surname and a year before the arrow a page draws after a link is a
+    citation; "Anthropic 2024" alone is not."""
+    assert _works("Reasoning steps as exemplars. Roe 2022 \u2197 and more.", aliases)["Roe 2022"].kind == "author-ref"
+    assert "Roe 2022" not in _works("In Roe 2022 we met.", aliases)
+
+
+def test_full_names_and_what_they_published(aliases):
+    """"In March, Jane Roe, Ann Lee, and Bo Kim published a strategy": people's full names and a
+    verb of authorship; not places ("New York and San Francisco published rules") nor a title's
+    words before the authors ("If Anyone Builds It, Everyone Dies, Jane Roe and Ann Lee argue")."""
+    works = _works("What happened: In March, Jane Roe, Ann Lee, and Bo Kim published a strategy for it.", aliases)
+    assert works["Jane Roe, Ann Lee, and Bo Kim"].kind == "author-ref"
+    assert not [m for m in _works("New York and San Francisco published rules.", aliases).values()
+                if m.kind == "author-ref"]
+    works = _works("In Wombats Build It, Everyone Dies, Jane Roe and Ann Lee argue that it is so.", aliases)
+    assert "Jane Roe and Ann Lee" in works

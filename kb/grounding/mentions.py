@@ -690,6 +690,20 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         if _names_ok(seg[start:m.end(1)]):
             out.append(Mention(None, seg[start:m.end(1)], a + start, a + m.end(1), "author-ref", "", score=0.55,
                                authors=_surnames(m.group(1))[:3], reason="authors and a reporting verb"))
+    for m in _FULL_NAMES_VERB.finditer(seg):
+        # "Dan Hendrycks, Eric Schmidt, and Alexandr Wang published a strategy": people's full names
+        # and what they did as authors
+        names, start = m.group(1), a + m.start(1)
+        ok = lambda ns: _full_names_ok(ns) and not any(
+            n.split()[0] in _PLACE_WORDS | _BREAKERS | _SENTENCE_ADVERBS | _LABS | _NOT_FIRST_NAMES for n in re.split(r",\s*(?:and\s+)?|\s+(?:and|&)\s+", ns) if n)
+        while not ok(names) and re.search(r",[ \t]+(?!and\b)", names):
+            cut = re.search(r",[ \t]+(?!and\b)", names)       # "In March, Dan Hendrycks, ...": not a name first
+            names, start = names[cut.end():], start + cut.end()
+        if not ok(names) or any(o.start <= start < o.end for o in out):
+            continue
+        out.append(Mention(None, names, start, start + len(names), "author-ref", "", score=0.55,
+                           authors=[n.split()[-1] for n in re.split(r",\s*(?:and\s+)?|\s+(?:and|&)\s+", names) if n][:3],
+                           reason="people's full names and what they published"))
     for m in _NAME_VERB_THAT.finditer(seg):
         # "Tallam finds that ...": one name may be a first name ("Alex argues that"), so a maybe
         # that the author route online can settle
@@ -718,6 +732,8 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
 
 
 # "Frankle and Carbin showed ...": two surnames, then a verb that reports what a work did.
+# A person's first name and surname (a middle initial allowed), on one line.
+_PERSON_NAME_RX = rf"{_NAME_WORD}(?:[ \t]+[A-Z]\.)*[ \t]+(?:(?:van|von|de|der|da|di|le|la)[ \t]+)?{_NAME_WORD}"
 _REPORTING = (r"showed|show|shows|found|find|finds|proposed|propose|proposes|introduced|introduce|introduces|"
               r"demonstrated|demonstrate|demonstrates|argued|argue|argues|observed|observe|observes|reported|"
               r"report|reports|identified|identify|identifies|established|establish|establishes|suggested|"
@@ -728,6 +744,9 @@ _PAPER_TOPIC = re.compile(r"\s+(?:on|about|introducing)\s+(?:the\s+)?([\w\-]+(?:
 _NAMES_VERB = re.compile(rf"(?<![A-Za-z\-])((?:{_NAME_WORD},\s+){{0,6}}{_NAME_WORD},?\s+(?:and|&)\s+"
                          rf"{_NAME_WORD})"
                          r"(?:\s*\((?:19|20)\d\d\))?\s+(?:" + _REPORTING + r")\b")
+_FULL_NAMES_VERB = re.compile(rf"(?<![A-Za-z\-])((?:{_PERSON_NAME_RX},[ \t]+){{0,6}}{_PERSON_NAME_RX},?[ \t]+(?:and|&)[ \t]+"
+                              rf"{_PERSON_NAME_RX})(?:\s*\((?:19|20)\d\d\))?\s+(?:" + _REPORTING +
+                              r"|published|publish|publishes|released|wrote|write|writes|presented|presents|developed)\b")
 _SENTENCE_ADVERBS = frozenset("Later Earlier First Second Third Next Finally Recently Then Here Indeed Again Still Yet "
                                "Instead Meanwhile Previously Originally Historically Today".split())
 _NAME_VERB_THAT = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]{2,})(?:\s+et\s+al\.?)?\s+(?:finds|found|shows|showed|"
@@ -783,6 +802,18 @@ def _names_ok(names: str) -> bool:
     return bool(words) and not any(w in _NOT_SURNAMES or w.isupper() and len(w) > 1 for w in words)
 
 
+_NOT_FIRST_NAMES = frozenset("Everyone Anyone Someone Nobody Everybody Anybody Somebody Everything Anything Something "
+                             "Nothing Each Every Both Either Neither Other Others".split())
+
+
+def _full_names_ok(names: str) -> bool:
+    """People's full names: a short surname after a first name is a name ("Esther An", "Jia Li"),
+    unless it is a word that never is one ("Builds It")."""
+    return _names_ok(re.sub(r"(?<=[a-z] )(?!(?:It|In|On|At|By|Of|To|Is|As|Or|If|So|Do|No|Up|We|He|Me|My|Us|The|And|For|"
+                            r"Its|His|Her|Our|Was|Are|Has|Had|But|Not|All|Any|Can|May|Who|Why|How)\b)[A-Z][a-z]{1,2}\b",
+                            "", names))
+
+
 def _surnames(names: str) -> list[str]:
     names = re.sub(r"(?<=[a-z])-[ ](?=[a-z])", "", names)      # "Saun- ders" is "Saunders"
     names = re.sub(r"(?<![\w.])[A-Z]\.(?:[\s\-]?[A-Z]\.)*", " ", names)
@@ -825,6 +856,10 @@ def _ends_a_title(text: str, start: int) -> bool:
     return all(w[:1].isupper() and not re.fullmatch(r"(?:[A-Z]\.)+", w) for w in before)
 
 
+# The arrow or icon a page renders after a link: "Wei 2022 \u2197" is a citation's anchor.
+_LINK_GLYPH = re.compile(r"[ \t]*[\u2197\u2934\u21aa\U0001f517]")
+
+
 def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
     out: list[Mention] = []
     seg = text[a:b]
@@ -833,7 +868,8 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
         lead = re.match(r"([A-Z][\w'\-]*),\s+", names)
         if lead and (lead.group(1) in _BREAKERS or lead.group(1) in _SENTENCE_ADVERBS or lead.group(1).endswith("ly")):
             s, names = s + lead.end(), names[lead.end():]      # "Later, Hubinger, van Merwijk, ... (2019)"
-        if re.search(r",\s*[A-Z]\.", names) and (names.count(",") > 3 or _ENTRY_GOES_ON.match(text, e)
+        short = bool(re.fullmatch(rf"{_SURNAME},\s*(?:[A-Z]\.\s*){{1,3}}et\s+al\.?", names.strip()))
+        if re.search(r",\s*[A-Z]\.", names) and not short and (names.count(",") > 3 or _ENTRY_GOES_ON.match(text, e)
                                                      or re.search(r"[A-Z]\.,?\s+(?:(?:and|&)\s+)?$", text[max(0, s - 12):s])
                                                      or re.fullmatch(r"[ \t]*(?:[-*\u2022]|\d{1,3}[.)]|\[\d{1,3}\])?[ \t]*",
                                                                      text[text.rfind("\n", 0, s) + 1:s])):
@@ -870,8 +906,8 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
         s = a + m.start(1)
         if any(o.start <= s < o.end for o in out) or not _names_ok(m.group(1)):
             continue
-        if not re.search(r",|\bet\s+al|\band\b|&", m.group(0)):
-            continue                      # "Anthropic 2024" needs a comma or "et al." to be a reference
+        if not re.search(r",|\bet\s+al|\band\b|&", m.group(0)) and not _LINK_GLYPH.match(text, a + m.end()):
+            continue                      # "Anthropic 2024" needs a comma, "et al." or a link's arrow ("Wei 2022 \u2197")
         if not re.search(r",|\bet\s+al|\band\b|&", m.group(1)) and _ends_a_title(text, s):
             continue                      # "Scaling Laws for Neural Language Models, 2020": a title and its year
         add(s, a + m.end(), m.group(1), m.group(2), "authors and a year")
@@ -1393,7 +1429,7 @@ def _quoted_reference_authors(text: str) -> list[Mention]:
         if "\n" in names:
             continue
         # a short surname after a first name is a name ("Esther An"), not a function word
-        if not _names_ok(re.sub(r"(?<=[a-z] )[A-Z][a-z]{1,2}\b", "", names)) or names.split()[0] in _BREAKERS:
+        if not _full_names_ok(names) or names.split()[0] in _BREAKERS:
             continue
         s = m.start("names")
         out.append(Mention(None, names, s, s + len(names), "author-ref", "", score=0.6,
