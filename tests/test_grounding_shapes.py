@@ -190,3 +190,30 @@ def test_full_names_and_what_they_published(aliases):
                 if m.kind == "author-ref"]
     works = _works("In Wombats Build It, Everyone Dies, Jane Roe and Ann Lee argue that it is so.", aliases)
     assert "Jane Roe and Ann Lee" in works
+
+
+def test_an_activity_spelled_out_before_its_acronym_is_a_concept(aliases):
+    """"by directly **eliciting latent knowledge ** (ELK)": a gerund's phrase spelled out before
+    the acronym names an activity; "a technical report on eliciting latent knowledge (ELK)" names
+    the report."""
+    works = _works("We aim to avoid this by directly **eliciting latent knowledge ** (ELK) inside the model.", aliases)
+    assert "ELK" not in works
+    works = _works("ARC released a technical report on eliciting latent knowledge (ELK) last year.", aliases)
+    assert "ELK" in works
+
+
+def test_a_site_and_a_repositorys_file_are_not_works(aliases):
+    """"See the MyST Documentation for reference", "(see README disclaimer)": a site and a file;
+    a span after a cue stops at its closing bracket."""
+    text = ("See the Wombat Documentation for reference. Study notes (see README disclaimer). "
+            "Numbers follow the papers.")
+    assert not _works(text, aliases), list(_works(text, aliases))
+
+
+def test_a_line_that_labels_what_follows(aliases):
+    """"Classic RL vs LLM-agent:" over a table is a label; a title broken after its colon, its
+    subtitle on the next line, is still a title."""
+    text = "Intro text here.\n\nClassic Wombat Learning vs Quokka Agents:\n\nDimension Classic Wombat\n"
+    assert not _works(text, aliases)
+    text = "Exploring Multilingual Wombat Probing in Large Models:\nA Cross-Language Analysis\nAbstract\nWe probe.\n"
+    assert any(s.startswith("Exploring Multilingual Wombat Probing") for s in _works(text, aliases))

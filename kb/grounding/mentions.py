@@ -423,7 +423,7 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
         if m.group(0).rstrip().endswith(":") and m.start() < 25 and text.rfind("\n", 0, a + m.start()) >= a - 1 \
                 and re.match(r"[A-Z][\w\-]*(?: [A-Z][\w\-]*)?:", sent[:m.end()].strip()):
             continue                      # "Charbel: ..." speaker labels
-        stop = re.compile(r"(?:\?(?=[\s)\]]|$)|(?=[.;!)\]]\s|[.;!)\]]$|,\s|\s[-\u2013\u2014]\s|:\s[\"'\u2018\u201c]|\s\()|$)")
+        stop = re.compile(r"(?:\?(?=[\s)\]]|$)|(?=[.;!)\]]\s|[.;!)\]]$|[)\]][.,;:!?]|,\s|\s[-\u2013\u2014]\s|:\s[\"'\u2018\u201c]|\s\()|$)")
         end_m = stop.search(text, start, b)
         end = end_m.end() if end_m and end_m.group(0) == "?" else (end_m.start() if end_m else b)
         piece_text = text[start:end]
@@ -1559,11 +1559,14 @@ TRUST_SCORE = 0.55
 _ORG_WORDS = re.compile(r"(?:^|\s)(?:of|at|from)?\s*(?:OpenAI|DeepMind|Google(?:\s+DeepMind)?|Anthropic|Meta|Microsoft|"
                         r"University|Institute|Center|Centre|Lab|Labs|Laboratory|Foundation|Inc|Ltd|College|School|"
                         r"Department|Society|Association|Committee|Council|Agency|Corporation|Forum|Newsletter|Podcast|Wiki)\b[\w\s\-]*$")
-# A name whose head noun (its last word, or the last before its colon) is a gathering, a course or
-# a series is not a work, quoted or not; nor is a name the text describes as one ("- A podcast by").
+# A name whose head noun (its last word, or the last before its colon) is a gathering, a course, a
+# series or a site ("the MyST Documentation") is not a work, quoted or not; nor is a name the text describes as one ("- A podcast by").
 _EVENT_HEAD = re.compile(r"(?<![\w\-])(?:Bootcamp|Camp|Course|Workshop|Conference|Summit|Symposium|Hackathon|Fellowship|"
                          r"Program|Programme|Club|Circle|Meetup|Retreat|Seminar|Webinar|Community|"
-                         r"Cohort|Accelerator|Residency|Festival|Expo|Meeting)s?(?=\s*:|\s*$)")
+                         r"Cohort|Accelerator|Residency|Festival|Expo|Meeting|"
+                         r"Documentation|Docs|Website|Homepage|Discord|Slack|Dashboard|Portal)s?"
+                         r"(?=\s*:|\s*$)")
+_REPO_FILE = re.compile(r"(?:README|LICENSE|LICENCE|CHANGELOG|CONTRIBUTING|CODE_OF_CONDUCT)(?:\.\w+)?\b")
 _SERIES_AFTER = re.compile(r"\s*[-\u2013\u2014:|]\s*(?:an?|the)\s+(?:[\w\-]+\s+){0,2}(?:podcast|newsletter|blog|show|series|"
                            r"channel|course|community|club|event|meetup|conference|workshop|magazine|webinar)\b", re.I)
 _MD_HEADING = re.compile(r"\s*#{1,6}\s+\S|\s*<h[1-6]\b", re.I)
@@ -1619,15 +1622,30 @@ def _first_line(text: str, line) -> bool:
 
 
 def _term_spelled_out(text: str, start: int, end: int, name: str) -> bool:
-    """"a task called indirect object identification (IOI)": lower-case words right before the
-    name's bracket, whose initials are the name, that the text calls a task, a problem or a
-    behaviour: a concept. (A method spelled out, "the fast gradient sign method (FGSM)", still
+    """"a task called indirect object identification (IOI)", "eliciting latent knowledge (ELK)":
+    lower-case words right before the name's bracket, whose initials are the name, that the text
+    calls a task, a problem or a behaviour, or that name an activity by its gerund: a concept. (A method spelled out, "the fast gradient sign method (FGSM)", still
     names the paper that introduced it.)"""
     if text[start - 1:start] != "(" or text[end:end + 1] != ")" or not re.fullmatch(r"[A-Z]{2,8}s?", name):
         return False
-    before = re.search(r"\b(?:task|problem|phenomenon|behaviou?r|capability|ability|property)\s+(?:called\s+|named\s+|of\s+)?"
-                       r"((?:[a-z][a-z\-]*\s+){1,6})\($", text[max(0, start - 120):start])
-    return bool(before) and _initials(before.group(1).replace("-", " ")) == name.rstrip("s")
+    window = text[max(0, start - 120):start]
+    words = re.search(r"((?:[a-z][a-z\-]*\s+){1,6}?)[*_]*\s*\($", window)
+    if not words:
+        return False
+    # the shortest run of words whose initials are the name: "... task called indirect object identification"
+    toks = words.group(1).split()
+    for k in range(1, len(toks) + 1):
+        long_form = " ".join(toks[-k:])
+        if _initials(long_form.replace("-", " ")) == name.rstrip("s"):
+            break
+    else:
+        return False
+    lead = window[:window.rfind(long_form)]
+    if re.search(r"\b(?:paper|report|post|article|essay|book|preprint)\s+(?:on|about|called|titled)\s+$", lead):
+        return False                  # "a technical report on eliciting latent knowledge (ELK)": the work
+    concept = re.search(r"\b(?:task|problem|phenomenon|behaviou?r|capability|ability|property)\s+(?:called\s+|named\s+|of\s+)?$", lead)
+    # "by directly eliciting latent knowledge (ELK)": an activity, named by its gerund
+    return bool(concept) or long_form.split()[0].endswith("ing")
 
 
 def _initials(words: str) -> str:
@@ -1696,9 +1714,17 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if org and (len(words) <= 6 or len(m.surface[org.start():].split()) <= 6) and not cue:
         score -= 0.35
         why.append("but an organisation's name")
+    if shape and line is not None and re.fullmatch(r"[^:\n]+:\s*", line.text) and layout.fills_line(m.start, m.end) \
+            and not _one_title_case_run(text[line.end + 1:].split("\n", 1)[0]):
+        # (not "Exploring Multilingual Probing in Large Language Models:" over its subtitle's line)
+        score = min(score, 0.45)          # "Classic RL vs LLM-agent:" over a table: a label
+        why.append("but a label introducing what follows")
+    if _REPO_FILE.match(m.surface):
+        score = min(score, 0.3)           # "(see README disclaimer)": a file of the repository
+        why.append("but a file of a code repository")
     if _EVENT_HEAD.search(m.surface) or _SERIES_AFTER.match(text, m.end):
         score -= 0.35                     # "the Bluedot “AI Safety Operations Bootcamp”", "Foo: Bar - A podcast by ..."
-        why.append("but the name of an event, a course or a series")
+        why.append("but the name of an event, a course, a series or a site")
     if not cue and _spells_out_acronym(text, m):
         score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback (RLHF)": a term
         why.append("but a term introducing its acronym")
