@@ -217,3 +217,18 @@ def test_a_line_that_labels_what_follows(aliases):
     assert not _works(text, aliases)
     text = "Exploring Multilingual Wombat Probing in Large Models:\nA Cross-Language Analysis\nAbstract\nWe probe.\n"
     assert any(s.startswith("Exploring Multilingual Wombat Probing") for s in _works(text, aliases))
+
+
+def test_a_plural_kind_after_a_word_is_no_name(aliases):
+    """"in Large models [3]": a capitalised word before a plural kind is a description; "the
+    Wombat benchmark [3]" names one."""
+    works = _works("This references the phenomenon in Large models [3]. We use the Wombat benchmark [4].", aliases)
+    assert "Large" not in works and "Wombat" in works
+
+
+def test_a_paragraph_wrapped_in_a_tables_bars_is_prose(aliases):
+    """A mirror that wraps a whole comment in "| ... |" makes it no table: a title in it is not a
+    table cell."""
+    prose = " ".join(["The gist is that a large model appears to over-fit and then the loss falls again."] * 4)
+    text = f"| Parent comment refers to Double Wombat Descent in Human Learning [1, 2] here. {prose} |"
+    assert "Double Wombat Descent in Human Learning" in _works(text, aliases)

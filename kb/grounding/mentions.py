@@ -987,7 +987,7 @@ _WORD_CITED = re.compile(rf"(?<![\w\-])(?P<prep>[a-z]+|,)[ \t]+([A-Z][a-z\u00C0-
                          rf"(?P<names>{_NAMES}),?\s+(?P<year>{_YEAR_RX})[^()\n]{{0,100}}\)")
 _PLACE_PREPOSITIONS = frozenset("in from across at within throughout to into near".split())
 _NAMED_KIND = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F]{2,}(?:-[A-Za-z]+)?)\s+(?:dataset|benchmark|model|corpus|suite|"
-                         r"environment|architecture|agent)s?\b")
+                         r"environment|architecture|agent)\b")
 # "(iii) AQu A (Ling et al., 2017); (iv) Truthful QA (Lin et al., 2022)": an enumerated item that is a
 # short capitalised name and its citation names a work, whatever its spelling
 _ENUMERATED_NAME = re.compile(r"(?:\((?:[ivx]{1,4}|[a-h]|\d{1,2})\)|(?<![\w(])(?:[ivx]{1,4}|[a-h]|\d{1,2})\))[ \t]+"
@@ -1703,8 +1703,10 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
         score = max(score, 0.75)
         why.append("a title under its author's name in a listing")
     if line is not None and re.fullmatch(r"\s*\|.*\|\s*", line.text) and not cue \
+            and (line.text.count("|") >= 3 or len(line.text.split()) <= 40) \
             and not re.search(r"(?<!\d)(?:19|20)\d\d(?!\d)|\bet\s+al\b", line.text):
-        score = min(score, 0.45)          # "| Sycophancy Feedback Loop Model | Analysis | 53.0 |"
+        score = min(score, 0.45)          # "| Sycophancy Feedback Loop Model | Analysis | 53.0 |" (not one long
+        # "| ... |" around a paragraph of prose: a comment a mirror wrapped in a table's bars)
         why.append("but a table cell without a year or authors")
     if layout.after_caption_label(m.start) or (line is not None and line.caption and not cue):
         score = min(score, 0.3)
