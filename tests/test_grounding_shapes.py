@@ -232,3 +232,14 @@ def test_a_paragraph_wrapped_in_a_tables_bars_is_prose(aliases):
     prose = " ".join(["The gist is that a large model appears to over-fit and then the loss falls again."] * 4)
     text = f"| Parent comment refers to Double Wombat Descent in Human Learning [1, 2] here. {prose} |"
     assert "Double Wombat Descent in Human Learning" in _works(text, aliases)
+
+
+def test_a_name_whose_flattened_footnote_cites_a_work(aliases):
+    """"WoT2Provides intermediate steps ... Roe 2022 \u2197": a page's footnote number and text
+    flattened into the line after a coined name; the footnote's reference makes the name a work's.
+    A name glued to a digit without a reference in its note is not one."""
+    text = ("Structure: direct answer \u2192 WoT2Provides intermediate steps as exemplars, improving tasks. "
+            "Roe 2022 \u2197 \u2192 QuT4Expands reasoning into a tree. Lee 2023 \u2197 / search")
+    works = _works(text, aliases)
+    assert works["WoT"].confidence == WORK and works["QuT"].confidence == WORK
+    assert "WoT" not in _works("We ran WoT2Provides a baseline for everything here.", aliases)

@@ -992,6 +992,8 @@ _NAMED_KIND = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F]{2,}(?:-[A-Za-z]+)
 # short capitalised name and its citation names a work, whatever its spelling
 _ENUMERATED_NAME = re.compile(r"(?:\((?:[ivx]{1,4}|[a-h]|\d{1,2})\)|(?<![\w(])(?:[ivx]{1,4}|[a-h]|\d{1,2})\))[ \t]+"
                               r"([A-Z][\w\-]*(?:[ \t]+[A-Z][\w\-]*){0,2})(?=\s*[(\[])")
+_FOOTNOTE_GLUED = re.compile(r"(?<![\w\-])([A-Z][a-z]*[A-Z][A-Za-z]*)(\d{1,2})(?=[A-Z][a-z]+[ \t])")
+_NOTE_REF = re.compile(rf"(?<![\w\-])({_NAMES}),?\s+({_YEAR_RX})(?![\w\-])")
 _SUPERSCRIPTS = "\u00b9\u00b2\u00b3\u2070\u2074\u2075\u2076\u2077\u2078\u2079"
 
 
@@ -1021,6 +1023,14 @@ def _nickname_candidates(text: str, a: int, b: int) -> list[Mention]:
         elif re.search(r"\b(?:works?\s+like|methods?\s+like|papers?\s+like|datasets?\s+like|benchmarks?\s+like|"
                        r"used\s+in|or\s+in)\s+$", before, re.I):
             out.append(Mention(None, tok, s, e, "alias", "", score=0.55, reason="a name in a list of works"))
+    for m in _FOOTNOTE_GLUED.finditer(text, a, b):
+        # "CoT2Provides intermediate reasoning steps ... Wei 2022 \u2197": a footnote's number and its
+        # text flattened into the line after the name; the footnote cites the name's work
+        note = text[m.end(2):m.end(2) + 300].split("\n", 1)[0]
+        ref = _NOTE_REF.search(note)
+        if ref and _names_ok(ref.group(1)) and not _FOOTNOTE_GLUED.search(note, 0, ref.start()):
+            out.append(Mention(None, m.group(1), m.start(1), m.end(1), "alias", "", score=0.7,
+                               reason=CITED_NAME, years=[int(ref.group(2)[:4])]))
     for m in _ENUMERATED_NAME.finditer(text, a, b):
         cite = _CITED_AFTER.match(text, m.end(1))
         if cite and cite.group("names") is not None and _names_ok(cite.group("names")) \
