@@ -243,3 +243,39 @@ def test_a_name_whose_flattened_footnote_cites_a_work(aliases):
     works = _works(text, aliases)
     assert works["WoT"].confidence == WORK and works["QuT"].confidence == WORK
     assert "WoT" not in _works("We ran WoT2Provides a baseline for everything here.", aliases)
+
+
+# -- classes from the older development parts' wrong surfaces -------------------------------------
+
+def test_breadcrumbs_atop_the_page_are_navigation(aliases):
+    """"Articles /Natural Wombat Processing /Part 3" over the page's title is a trail of links."""
+    text = ("Articles /Natural Wombat Processing /Part 3\nScaling Wombats and Emergent Quokkas\nWhat happens when "
+            "wombat models get bigger? They do new things at scale, as we will see below in some detail.\n")
+    assert "Articles /Natural Wombat Processing /Part 3" not in _works(text, aliases)
+
+
+def test_a_sections_or_a_units_label_is_not_a_title(aliases):
+    """"## Presented By" over the authors, "Similar Papers", "Goal: Day 4 of ARBOx" label parts of
+    a page; "Chapter 7 of A Brief History of Wombats" names the book it is part of."""
+    text = ("# Being Bayesian about Wombat Probability\n\n## Presented By\n\nJane Roe, Ann Lee, Bo Kim\n\n"
+            "Similar Papers\n\nGoal: Day 4 of WOMBox: Superposition\n\n")
+    works = _works(text, aliases)
+    assert not {"## Presented By", "Presented By", "Similar Papers", "Goal: Day 4 of WOMBox"} & set(works), list(works)
+    works = _works("This is Chapter 7 of A Brief History of Wombat Intelligence.", aliases)
+    assert "A Brief History of Wombat Intelligence" in works
+
+
+def test_a_clause_in_the_passive_before_by_is_no_title(aliases):
+    """A line that opens with "These were also introduced by Jane Roe." or "Discussion led by
+    Dan." is a sentence, not a title and its author; a list of "title by author." lines is."""
+    text = ("These were also introduced by Jane Roe.\nThis was proposed by Madry et al.\n"
+            "Discussion led by Dan.\n")
+    titles = [m.surface for m in _works(text, aliases).values() if m.kind == "title"]
+    assert not titles, titles
+    text = "concrete wombat problems by amodei et al.\nthe wombat alignment problem by ngo.\n"
+    assert "concrete wombat problems" in _works(text, aliases)
+
+
+def test_todays_post_is_nobodys(aliases):
+    """"Today's post looks at ...": a day's possessive, not an author's."""
+    assert not _works("Today\u2019s post looks at the most influential theorem.", aliases)

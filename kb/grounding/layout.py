@@ -168,9 +168,12 @@ class Layout:
 
     def _mark_furniture(self) -> None:
         """The page's own front matter (a block between "---" lines opening the text: its title is
-        the page's, not a work it names) and navigation lines ("← Back to Learning Log",
-        "Skip to content")."""
+        the page's, not a work it names), navigation lines ("← Back to Learning Log",
+        "Skip to content") and breadcrumbs atop the page."""
         marked = {i for i, ln in enumerate(self.lines) if _NAVIGATION.match(ln.text)}
+        # "Articles /Natural Language Processing /Part 3", "Home > Blog > Post": breadcrumbs atop the page
+        marked |= {i for i in [i for i, ln in enumerate(self.lines) if ln.text.strip()][:3]
+                   if len(self.lines[i].text) <= 120 and _BREADCRUMBS.fullmatch(self.lines[i].text)}
         first = next((i for i, ln in enumerate(self.lines) if ln.text.strip()), None)
         if first is not None and self.lines[first].text.strip() == "---":
             end = next((i for i in range(first + 1, min(len(self.lines), first + 40))
@@ -248,6 +251,7 @@ class Layout:
 
 _NAVIGATION = re.compile(r"\s*(?:[\u2190\u2192\u00ab\u00bb\u2039\u203a\u27f5\u27f6\u21d0\u21d2]|&larr;|&laquo;|"
                          r"(?:Back|Return|Go\s+back|Skip)\s+to\b)", re.I)
+_BREADCRUMBS = re.compile(r"\s*[^/>\u203a\u00bb\n]{1,50}(?:(?:\s+[/>\u203a\u00bb]\s*|\s*[/>\u203a\u00bb]\s+)[^/>\u203a\u00bb\n]{1,50}){2,}\s*")
 _FRONT_MATTER_FIELD = re.compile(r"\s*(?:[A-Za-z_][\w\-]*\s*:|-\s|#)")
 _ITEM_PREFIX = re.compile(r"\s*(?P<date>(?:19|20)\d\d(?:[-/.]\d\d){0,2}\s*[:\-\u2013\u2014]\s+)?"
                           r"(?P<label>(?!(?:The|A|An)\s)(?:[A-Z][\w.\-]+\s+){1,3}[A-Z][\w.\-]+:\s+|(?:Essay|Paper|Post|Book|Report|Article|"

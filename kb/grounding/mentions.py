@@ -579,6 +579,7 @@ _BY_MARKER = re.compile(r"\bby\s+(([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?)(?:\s+et\s+a
 _TOPIC_STOP = frozenset("the a an his her their its this that new recent old original famous quick".split())
 
 
+_TIME_WORDS = frozenset("Today Yesterday Tomorrow Tonight".split())
 # Organisations whose possessive names a product or a team as often as a work ("OpenAI's Five").
 _LABS = frozenset("OpenAI DeepMind Anthropic Google Meta Microsoft Apple Amazon Nvidia NVIDIA xAI Mistral Cohere "
                   "Conjecture Redwood Apollo METR ARC MIRI Ought EleutherAI".split())
@@ -609,8 +610,9 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
     seg = text[a:b]
     for m in _POSSESSIVE.finditer(seg):
         owner = m.group(1)
-        if any(c.isdigit() for c in owner) or owner.split()[0] in _BREAKERS or owner in ("Let", "It", "That", "What"):
-            continue
+        if any(c.isdigit() for c in owner) or owner.split()[0] in _BREAKERS or owner in ("Let", "It", "That", "What") \
+                or owner in _TIME_WORDS:
+            continue                      # ("Today's post": the day's, nobody's)
         words = m.group(2).split()
         # a capitalised name after the possessive is a named thing ("Anthropic's Transformer Circuits
         # Thread"): the title shapes deal with it
@@ -1351,13 +1353,22 @@ _TITLE_BY_AUTHOR_LINE = re.compile(r"^[ \t]*(?:[-*\u2022]\s+)?([^\n.!?:;()]{3,12
                                    r"(?:\s+et\s+al)?)\.(?:\s|$)", re.M)
 
 
+# "These were also introduced", "Discussion led": a clause in the passive before "by", not a title
+_PASSIVE_END = re.compile(r"\b(?:is|was|are|were|been)\s+(?:\w+ly\s+|also\s+|first\s+)?\w+(?:ed|en|wn|led|ught)\s*$|"
+                          r"\b(?:led|run|hosted|given|presented|organi[sz]ed|moderated|chaired)\s*$")
+
+
 def _title_by_author_lines(text: str) -> list[Mention]:
     """"concrete problems in AI safety by amodei et al. the 2016 paper that ...": reading lists
     written in lower case, each entry a line that opens with a title and its author. Two or more
     such lines make the pattern; one could be any sentence."""
     hits = [m for m in _TITLE_BY_AUTHOR_LINE.finditer(text)
             if len(m.group(1).split()) <= 12 and m.group(1).split()[0].lower() not in _PRONOUNS
-            and not re.search(r"\b(?:is|was|are|were|written|made|built|posted|published)\s*$", m.group(1))]
+            and not re.search(r"\b(?:is|was|are|were|written|made|built|posted|published)\s*$", m.group(1))
+            # "These were also introduced by Ian Goodfellow.", "Discussion led by Dan.": a clause
+            # in the passive, not a title
+            and not _PASSIVE_END.search(m.group(1))
+            and m.group(1).split()[0] not in _BREAKERS]
     if len(hits) < 2:
         return []
     return [Mention(None, m.group(1), m.start(1), m.end(1), "title", "", score=0.65,
@@ -1576,6 +1587,12 @@ _EVENT_HEAD = re.compile(r"(?<![\w\-])(?:Bootcamp|Camp|Course|Workshop|Conferenc
                          r"Cohort|Accelerator|Residency|Festival|Expo|Meeting|"
                          r"Documentation|Docs|Website|Homepage|Discord|Slack|Dashboard|Portal)s?"
                          r"(?=\s*:|\s*$)")
+# The labels of a page's sections, never a work's title.
+_SECTION_LABEL = re.compile(r"(?i)(?:abstract|introduction|conclusions?|summary|overview|contents|table\s+of\s+contents|"
+                            r"references|bibliography|citations|acknowledge?ments|authors?|presented\s+by|written\s+by|"
+                            r"background|methods?|methodology|results|discussion|limitations|future\s+work|appendix|"
+                            r"related\s+(?:work|papers|posts|articles|reading)|similar\s+(?:papers|posts|articles)|"
+                            r"further\s+reading|see\s+also|key\s+(?:contributions|takeaways|findings)|tl;?dr)")
 _REPO_FILE = re.compile(r"(?:README|LICENSE|LICENCE|CHANGELOG|CONTRIBUTING|CODE_OF_CONDUCT)(?:\.\w+)?\b")
 _SERIES_AFTER = re.compile(r"\s*[-\u2013\u2014:|]\s*(?:an?|the)\s+(?:[\w\-]+\s+){0,2}(?:podcast|newsletter|blog|show|series|"
                            r"channel|course|community|club|event|meetup|conference|workshop|magazine|webinar)\b", re.I)
@@ -1731,6 +1748,18 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
         # (not "Exploring Multilingual Probing in Large Language Models:" over its subtitle's line)
         score = min(score, 0.45)          # "Classic RL vs LLM-agent:" over a table: a label
         why.append("but a label introducing what follows")
+    of_work = re.match(rf"{_UNIT_LABEL.pattern}\s+of\s+(?=(?:The\s+|A\s+|An\s+)?[A-Z][\w\-]*\s+[A-Z])", m.surface)
+    if of_work:                           # "Chapter 7 of A Brief History of ...": the work is what it is part of
+        m.start += of_work.end()
+        m.surface = text[m.start:m.end]
+        m.norm = normalise(m.surface)
+    if re.match(r"\s+by\s", text[m.end:m.end + 4]) and _PASSIVE_END.search(m.surface):
+        score = min(score, 0.3)           # "Discussion led by Dan."
+        why.append("but a clause in the passive")
+    label = re.sub(r"^[#\s]*(?:\d+(?:\.\d+)*\.?\s+)?", "", m.surface).strip(" :*")
+    if _SECTION_LABEL.fullmatch(label) or _UNIT_LABEL.match(re.sub(r"^(?:Goal|Topic|Agenda|Plan|Today|Notes?|Focus|Theme|Subject):\s+", "", label)):
+        score = min(score, 0.3)           # "## Presented By", "Similar Papers", "Goal: Day 4 of ARBOx"
+        why.append("but a section's or a course unit's label")
     if _REPO_FILE.match(m.surface):
         score = min(score, 0.3)           # "(see README disclaimer)": a file of the repository
         why.append("but a file of a code repository")
