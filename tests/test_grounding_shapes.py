@@ -279,3 +279,20 @@ def test_a_clause_in_the_passive_before_by_is_no_title(aliases):
 def test_todays_post_is_nobodys(aliases):
     """"Today's post looks at ...": a day's possessive, not an author's."""
     assert not _works("Today\u2019s post looks at the most influential theorem.", aliases)
+
+
+def test_lines_shaped_like_headings_with_no_prose_under_them_are_a_list_of_titles(aliases):
+    """A page that lists papers one title to a line, under markdown headings, puts a title under a
+    title: such lines, three or more, are works. A heading over prose is still a heading."""
+    text = ("## **Alignment**\n\nWombat Honesty and Harmlessness via Deception Attacks\n\n"
+            "Utility Engineering: Analyzing Emergent Value Systems in Wombats\n\n"
+            "Quokkas to Subterfuge: Investigating Reward-Tampering in Wombats\n\n## **Applications**\n\n"
+            "Benefits and Challenges of Military Wombats in the Field\n\n## **Other**\n\n"
+            "The Wombat Problem in Practice\n\nA long paragraph of prose follows this heading, as prose does, "
+            "and it goes on for a while to make the point that headings head prose.\n")
+    works = _works(text, aliases)
+    for title in ("Wombat Honesty and Harmlessness via Deception Attacks",
+                  "Utility Engineering: Analyzing Emergent Value Systems in Wombats",
+                  "Benefits and Challenges of Military Wombats in the Field"):
+        assert title in works, (title, list(works))
+    assert "The Wombat Problem in Practice" not in works

@@ -35,6 +35,7 @@ class Line:
     between_names: bool = False   # a title in a listing that alternates author lines and title lines
     under_works_heading: bool = False   # a list item under "Related papers", "References", "Further reading"
     furniture: bool = False             # the page's own metadata or navigation: front matter, "← Back to ..."
+    in_title_list: bool = False         # a heading-shaped line with no prose under it, among others like it
 
 
 _PERSON = r"[A-Z][a-z\u00C0-\u024F'\-]+(?:\s+[A-Z]\.)*(?:\s+(?:van|von|de|der|da|di|le|la)?\s*[A-Z][a-z\u00C0-\u024F'\-]+)+"
@@ -117,6 +118,7 @@ class Layout:
         self._mark_author_title_listings()
         self._mark_lists_of_works()
         self._mark_furniture()
+        self._mark_title_lists()
         self._starts = [ln.start for ln in self.lines]
         self.emphasis = [(m.start(m.lastindex), m.end(m.lastindex)) for m in _EMPHASIS.finditer(text)]
 
@@ -183,6 +185,23 @@ class Layout:
                 marked.update(range(first, end + 1))
         if marked:
             self.lines = [dataclasses.replace(ln, furniture=True) if i in marked else ln
+                          for i, ln in enumerate(self.lines)]
+
+    def _mark_title_lists(self) -> None:
+        """A heading heads prose; a page that lists papers one title to a line ("## Alignment",
+        then seven titles, then "## Applications") puts a title under a title. Lines shaped like
+        headings (not markdown's) with no prose under them, three or more in a page, each of four
+        words or more, are a list of titles."""
+        rows = [i for i, ln in enumerate(self.lines) if ln.text.strip()]
+        marked = set()
+        for k, i in enumerate(rows):
+            ln = self.lines[i]
+            nxt = self.lines[rows[k + 1]] if k + 1 < len(rows) else None
+            if ln.heading and not _MD_HEADING.match(ln.text) and len(ln.text.split()) >= 4 \
+                    and (nxt is None or nxt.heading or _MD_HEADING.match(nxt.text)):
+                marked.add(i)
+        if len(marked) >= 3:
+            self.lines = [dataclasses.replace(ln, in_title_list=True) if i in marked else ln
                           for i, ln in enumerate(self.lines)]
 
     def furniture(self, pos: int) -> bool:

@@ -1711,7 +1711,10 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
         why.append("a list item with an author or a year")
     line = layout.line_at(m.start)
     cue = "cue" in m.reason or "quoted" in m.reason
-    if line is not None and line.heading and not line.byline_next and not cue and (
+    if line is not None and line.in_title_list and layout.fills_line(m.start, m.end) and not line.byline_next:
+        score = max(score, 0.6)           # "## Alignment\n\nTitle one\n\nTitle two\n\n...": a list of titles
+        why.append("a line in a list of titles (no prose under it)")
+    elif line is not None and line.heading and not line.byline_next and not cue and (
             layout.fills_line(m.start, m.end) or _one_title_case_run(line.text)):
         if _CALLED_THIS.match(text, line.end) and layout.fills_line(m.start, m.end):
             score = max(score, 0.7)       # "Human Compatible: AI and ...\n\nThis goal of this book is ..."
