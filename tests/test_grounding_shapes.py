@@ -296,3 +296,14 @@ def test_lines_shaped_like_headings_with_no_prose_under_them_are_a_list_of_title
                   "Benefits and Challenges of Military Wombats in the Field"):
         assert title in works, (title, list(works))
     assert "The Wombat Problem in Practice" not in works
+
+
+def test_a_tables_column_of_papers(aliases):
+    """A reading group's schedule: under "| Date | Topic | Presenter |" each cell of the topic
+    column names a work, whatever its case; the presenter column does not."""
+    text = ("| Date   | Topic                  | Presenter |\n| ------ | ---------------------- | --------- |\n"
+            "| Feb 3, 2026  | Activation Wombats     | Federico  |\n"
+            "| Feb 10, 2026 | Weird quokka generalizations | Lukas     |\n")
+    works = _works(text, aliases)
+    assert "Activation Wombats" in works and "Weird quokka generalizations" in works
+    assert "Federico" not in works and "Lukas" not in works

@@ -120,6 +120,7 @@ class Layout:
         self._mark_furniture()
         self._mark_title_lists()
         self._starts = [ln.start for ln in self.lines]
+        self.work_cells = self._paper_column_cells()
         self.emphasis = [(m.start(m.lastindex), m.end(m.lastindex)) for m in _EMPHASIS.finditer(text)]
 
     def _mark_author_title_listings(self) -> None:
@@ -204,6 +205,32 @@ class Layout:
             self.lines = [dataclasses.replace(ln, in_title_list=True) if i in marked else ln
                           for i, ln in enumerate(self.lines)]
 
+    def _paper_column_cells(self) -> list[tuple[int, int]]:
+        """The cells of a markdown table's column headed "Paper", "Title", "Topic", "Reading"
+        (a reading group's schedule): each names a work, whatever its shape."""
+        cells: list[tuple[int, int]] = []
+        rows = self.lines
+        for i in range(len(rows) - 1):
+            if not (_TABLE_ROW.fullmatch(rows[i].text) and _TABLE_RULE.fullmatch(rows[i + 1].text)):
+                continue
+            heads = [h.strip(" *").lower() for h in rows[i].text.strip().strip("|").split("|")]
+            wanted = {k for k, h in enumerate(heads) if _WORK_COLUMN.fullmatch(h)}
+            if not wanted:
+                continue
+            for row in rows[i + 2:]:
+                if not _TABLE_ROW.fullmatch(row.text):
+                    break
+                pos = row.start + row.text.index("|") + 1
+                for k, cell in enumerate(row.text.strip().strip("|").split("|")):
+                    if k in wanted and cell.strip():
+                        a = pos + len(cell) - len(cell.lstrip())
+                        cells.append((a, a + len(cell.strip())))
+                    pos += len(cell) + 1
+        return cells
+
+    def in_work_cell(self, start: int, end: int) -> bool:
+        return any(a <= start and end <= b and (end - start) >= 0.6 * (b - a) for a, b in self.work_cells)
+
     def furniture(self, pos: int) -> bool:
         line = self.line_at(pos)
         return line is not None and line.furniture
@@ -270,6 +297,10 @@ class Layout:
 
 _NAVIGATION = re.compile(r"\s*(?:[\u2190\u2192\u00ab\u00bb\u2039\u203a\u27f5\u27f6\u21d0\u21d2]|&larr;|&laquo;|"
                          r"(?:Back|Return|Go\s+back|Skip)\s+to\b)", re.I)
+_TABLE_ROW = re.compile(r"\s*\|.*\|\s*")
+_TABLE_RULE = re.compile(r"\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*(?::?-{3,}:?\s*)?")
+_WORK_COLUMN = re.compile(r"(?:papers?|titles?|topics?|readings?|works?|articles?|publications?|essays?|posts?)"
+                          r"(?:\s*(?:/|and|&)\s*\w+)?")
 _BREADCRUMBS = re.compile(r"\s*[^/>\u203a\u00bb\n]{1,50}(?:(?:\s+[/>\u203a\u00bb]\s*|\s*[/>\u203a\u00bb]\s+)[^/>\u203a\u00bb\n]{1,50}){2,}\s*")
 _FRONT_MATTER_FIELD = re.compile(r"\s*(?:[A-Za-z_][\w\-]*\s*:|-\s|#)")
 _ITEM_PREFIX = re.compile(r"\s*(?P<date>(?:19|20)\d\d(?:[-/.]\d\d){0,2}\s*[:\-\u2013\u2014]\s+)?"

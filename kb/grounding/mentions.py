@@ -1200,6 +1200,8 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     cands += _title_by_author_lines(text)
     cands += _reference_lines(text)
     cands += _quoted_reference_authors(text)
+    cands += [Mention(None, text[a:b], a, b, "title", "", score=0.65, reason="a cell of a table's column of papers")
+              for a, b in layout.work_cells if len(_TOKEN.findall(text[a:b])) >= 2]
     cands += _emphasised_works_by(text)
     for c in cands:
         if c.kind == "author-ref":
@@ -1732,7 +1734,10 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if line is not None and line.between_names and layout.fills_line(m.start, m.end):
         score = max(score, 0.75)
         why.append("a title under its author's name in a listing")
-    if line is not None and re.fullmatch(r"\s*\|.*\|\s*", line.text) and not cue \
+    if layout.in_work_cell(m.start, m.end):
+        score = max(score, 0.65)          # "| Feb 3 | Activation Oracles | Federico |" under "| Date | Topic | ..."
+        why.append("a cell of a table's column of papers")
+    elif line is not None and re.fullmatch(r"\s*\|.*\|\s*", line.text) and not cue \
             and (line.text.count("|") >= 3 or len(line.text.split()) <= 40) \
             and not re.search(r"(?<!\d)(?:19|20)\d\d(?!\d)|\bet\s+al\b", line.text):
         score = min(score, 0.45)          # "| Sycophancy Feedback Loop Model | Analysis | 53.0 |" (not one long
