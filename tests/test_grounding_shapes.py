@@ -307,3 +307,12 @@ def test_a_tables_column_of_papers(aliases):
     works = _works(text, aliases)
     assert "Activation Wombats" in works and "Weird quokka generalizations" in works
     assert "Federico" not in works and "Lukas" not in works
+
+
+def test_a_references_venue_is_not_a_work(aliases):
+    """After a reference's title: "FHI technical report." and "Essay in Noema Magazine." say
+    where it appeared; "the GPT-4 Technical Report" is still a work."""
+    text = ("Background: Drexler, 2019, Reframing Wombat Intelligence. FHI technical report.\n"
+            "Blake Roe et al., 2023, \u201cThe illusion of wombat risk\u201d. Essay in Noema Magazine.\n")
+    works = _works(text, aliases)
+    assert "FHI technical report" not in works and "Essay in Noema Magazine" not in works, list(works)

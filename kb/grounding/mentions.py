@@ -1081,6 +1081,8 @@ def _report_and_benchmark_names(text: str, a: int, b: int) -> list[Mention]:
     for m in _REPORT_FOR.finditer(text, a, b):
         if m.group(0).split()[0] in _NO_START or _VENUE_AFTER_QUOTE.search(text, max(0, m.start() - 120), m.start()):
             continue
+        if re.fullmatch(r"[A-Z]{2,6}\s+technical\s+report", m.group(0)) and re.search(r"[.,]\s*$", text[max(0, m.start() - 3):m.start()]):
+            continue                      # "Reframing Superintelligence. FHI technical report.": a reference's venue
         out.append(Mention(None, m.group(0), m.start(), m.end(), "alias", "", score=0.6, topic=m.group(0),
                            reason="a model's report or card"))
     for m in _SCORED_ON.finditer(text, a, b):
@@ -1581,7 +1583,8 @@ def _lead_in_titles(text: str, a: int, b: int) -> list[Mention]:
 TRUST_SCORE = 0.55
 _ORG_WORDS = re.compile(r"(?:^|\s)(?:of|at|from)?\s*(?:OpenAI|DeepMind|Google(?:\s+DeepMind)?|Anthropic|Meta|Microsoft|"
                         r"University|Institute|Center|Centre|Lab|Labs|Laboratory|Foundation|Inc|Ltd|College|School|"
-                        r"Department|Society|Association|Committee|Council|Agency|Corporation|Forum|Newsletter|Podcast|Wiki)\b[\w\s\-]*$")
+                        r"Department|Society|Association|Committee|Council|Agency|Corporation|Forum|Newsletter|Podcast|Wiki|"
+                        r"Magazine|Journal|Gazette)\b[\w\s\-]*$")
 # A name whose head noun (its last word, or the last before its colon) is a gathering, a course, a
 # series or a site ("the MyST Documentation") is not a work, quoted or not; nor is a name the text describes as one ("- A podcast by").
 _EVENT_HEAD = re.compile(r"(?<![\w\-])(?:Bootcamp|Camp|Course|Workshop|Conference|Summit|Symposium|Hackathon|Fellowship|"
