@@ -316,3 +316,12 @@ def test_a_references_venue_is_not_a_work(aliases):
             "Blake Roe et al., 2023, \u201cThe illusion of wombat risk\u201d. Essay in Noema Magazine.\n")
     works = _works(text, aliases)
     assert "FHI technical report" not in works and "Essay in Noema Magazine" not in works, list(works)
+
+
+def test_a_benchmarks_name_spelled_out_after_it(aliases):
+    """"WOMB (Wombat Open Multitask Benchmark)": a name whose capitals are the initials of a
+    bracketed spelling that names a benchmark or a dataset is the benchmark's name; "ARC
+    (Alignment Research Center)" names no benchmark."""
+    works = _works("We test on WOMB (Wombat Open Multitask Benchmark) too.", aliases)
+    assert works["WOMB"].confidence == WORK
+    assert "QRC" not in _works("The QRC (Quokka Research Center) team wrote it.", aliases)

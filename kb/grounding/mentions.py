@@ -994,6 +994,22 @@ _NAMED_KIND = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F]{2,}(?:-[A-Za-z]+)
 # short capitalised name and its citation names a work, whatever its spelling
 _ENUMERATED_NAME = re.compile(r"(?:\((?:[ivx]{1,4}|[a-h]|\d{1,2})\)|(?<![\w(])(?:[ivx]{1,4}|[a-h]|\d{1,2})\))[ \t]+"
                               r"([A-Z][\w\-]*(?:[ \t]+[A-Z][\w\-]*){0,2})(?=\s*[(\[])")
+_EXPANDED_AFTER = re.compile(r"(?<![\w\-])([A-Z][A-Za-z0-9\-]{1,11})[ \t]*\(((?:[A-Z0-9][\w&\-]*[ \t]+){1,8}"
+                            r"(?:Challenge|Benchmark|Dataset|Corpus|Test|Evaluation|Suite|Questions|Answering|"
+                            r"Understanding|Q&A|QA))\)")
+
+
+def _abbreviates(name: str, long_form: str) -> bool:
+    """"ARC" for "AI2 Reasoning Challenge", "GPQA" for "Graduate-Level Google-Proof Q&A": the
+    name's capitals are, in order, initials of the long form's words (or of their hyphenated parts)."""
+    letters = [c for c in name if c.isupper()]
+    initials = [w[0].upper() for w in re.split(r"[\s\-&]+", long_form) if w and w[0].isalnum()]
+    if len(letters) < 2 or not initials or letters[0] != initials[0]:
+        return False
+    it = iter(initials)
+    return all(any(c == i for i in it) for c in letters)
+
+
 _FOOTNOTE_GLUED = re.compile(r"(?<![\w\-])([A-Z][a-z]*[A-Z][A-Za-z]*)(\d{1,2})(?=[A-Z][a-z]+[ \t])")
 _NOTE_REF = re.compile(rf"(?<![\w\-])({_NAMES}),?\s+({_YEAR_RX})(?![\w\-])")
 _SUPERSCRIPTS = "\u00b9\u00b2\u00b3\u2070\u2074\u2075\u2076\u2077\u2078\u2079"
@@ -1033,6 +1049,12 @@ def _nickname_candidates(text: str, a: int, b: int) -> list[Mention]:
         if ref and _names_ok(ref.group(1)) and not _FOOTNOTE_GLUED.search(note, 0, ref.start()):
             out.append(Mention(None, m.group(1), m.start(1), m.end(1), "alias", "", score=0.7,
                                reason=CITED_NAME, years=[int(ref.group(2)[:4])]))
+    for m in _EXPANDED_AFTER.finditer(text, a, b):
+        # "ARC (AI2 Reasoning Challenge)", "FooQA (Foo Question Answering Benchmark)": a benchmark's
+        # name spelled out after it, the spelling's words naming a benchmark or a dataset
+        if _abbreviates(m.group(1), m.group(2)) and m.group(1) not in _GENERIC_ACRONYMS:
+            out.append(Mention(None, m.group(1), m.start(1), m.end(1), "alias", "", score=0.6,
+                               reason="a benchmark's name spelled out after it"))
     for m in _ENUMERATED_NAME.finditer(text, a, b):
         cite = _CITED_AFTER.match(text, m.end(1))
         if cite and cite.group("names") is not None and _names_ok(cite.group("names")) \
