@@ -325,3 +325,10 @@ def test_a_benchmarks_name_spelled_out_after_it(aliases):
     works = _works("We test on WOMB (Wombat Open Multitask Benchmark) too.", aliases)
     assert works["WOMB"].confidence == WORK
     assert "QRC" not in _works("The QRC (Quokka Research Center) team wrote it.", aliases)
+
+
+def test_a_short_name_and_its_papers_arxiv_id(aliases):
+    """"..., wombat-to-quokka (2312.09390) ...": a short name, then the arXiv id of its paper in
+    brackets, is a nickname of that paper."""
+    works = _works("It motivates oversight \u2014 wombat-to-quokka (2312.09390) \u2014 as the answer.", aliases)
+    assert works["wombat-to-quokka"].id == "ARXIV:2312.09390"

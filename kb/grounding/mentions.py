@@ -994,6 +994,9 @@ _NAMED_KIND = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F]{2,}(?:-[A-Za-z]+)
 # short capitalised name and its citation names a work, whatever its spelling
 _ENUMERATED_NAME = re.compile(r"(?:\((?:[ivx]{1,4}|[a-h]|\d{1,2})\)|(?<![\w(])(?:[ivx]{1,4}|[a-h]|\d{1,2})\))[ \t]+"
                               r"([A-Z][\w\-]*(?:[ \t]+[A-Z][\w\-]*){0,2})(?=\s*[(\[])")
+_NAME_THEN_ARXIV = re.compile(r"(?:^|(?<=[,;:(\u2014\u2013/]\s)|(?<=\s[-\u2014\u2013]\s)|(?<=\n))"
+                              r"([\w][\w\-']*(?:[ \t]+[\w\-']+){0,3})[ \t]*[(\[](?:arXiv:?\s*)?(\d{4}\.\d{4,5})(?:v\d+)?[)\]]",
+                              re.M)
 _EXPANDED_AFTER = re.compile(r"(?<![\w\-])([A-Z][A-Za-z0-9\-]{1,11})[ \t]*\(((?:[A-Z0-9][\w&\-]*[ \t]+){1,8}"
                             r"(?:Challenge|Benchmark|Dataset|Corpus|Test|Evaluation|Suite|Questions|Answering|"
                             r"Understanding|Q&A|QA))\)")
@@ -1049,6 +1052,15 @@ def _nickname_candidates(text: str, a: int, b: int) -> list[Mention]:
         if ref and _names_ok(ref.group(1)) and not _FOOTNOTE_GLUED.search(note, 0, ref.start()):
             out.append(Mention(None, m.group(1), m.start(1), m.end(1), "alias", "", score=0.7,
                                reason=CITED_NAME, years=[int(ref.group(2)[:4])]))
+    for m in _NAME_THEN_ARXIV.finditer(text, a, b):
+        # "..., weak-to-strong (2312.09390) ...": a short name, then the arXiv id of its paper
+        name = m.group(1)
+        words = name.split()
+        if words[0].lower() in FUNCTION_WORDS or len(name) < 3 or not re.search(r"[A-Za-z]", name) \
+                or all(w.lower() in FUNCTION_WORDS for w in words):
+            continue
+        out.append(Mention(None, name, m.start(1), m.end(1), "alias", "", id=f"ARXIV:{m.group(2)}", score=0.7,
+                           reason="a name and its paper's arXiv id"))
     for m in _EXPANDED_AFTER.finditer(text, a, b):
         # "ARC (AI2 Reasoning Challenge)", "FooQA (Foo Question Answering Benchmark)": a benchmark's
         # name spelled out after it, the spelling's words naming a benchmark or a dataset
