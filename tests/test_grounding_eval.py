@@ -70,7 +70,7 @@ def test_the_learned_scorer_experiment_runs_on_development_documents(aliases, mo
 # links removed. A change that loses ground fails here; the held-out failures are not printed.
 FLOORS = {
     "dev": (0.97, 0.985, 0.946),      # with batches b10-b14; the seventh round (0.957, 0.978, 0.938); session 7
-    "heldout": (0.826, 0.923, 0.847),   # one right surface more with the seventh round; session 7: 60/71 -> 61/72
+    "heldout": (0.826, 0.923, 0.849),   # one right surface more with the seventh round; session 7: 60/71 -> 62/73
     "heldout2": (0.84, 0.928, 0.902),  # the seventh round: one title more (0.80 before; README); precision
     # 47/53 -> 46/52 when an alias-table "Name et al." and the year after it became one reference (names-15)
     "heldout3": (0.823, 0.90, 0.909),  # scored once, before any change (issue 15, online round); precision
