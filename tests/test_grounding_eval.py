@@ -70,12 +70,12 @@ def test_the_learned_scorer_experiment_runs_on_development_documents(aliases, mo
 # links removed. A change that loses ground fails here; the held-out failures are not printed.
 FLOORS = {
     "dev": (0.97, 0.985, 0.946),      # with batches b10-b14; the seventh round (0.957, 0.978, 0.938); session 7
-    "heldout": (0.826, 0.923, 0.849),   # one right surface more with the seventh round; session 7: 60/71 -> 62/73
-    "heldout2": (0.84, 0.928, 0.902),  # the seventh round: one title more (0.80 before; README); precision
+    "heldout": (0.826, 0.923, 0.861),   # one right surface more with the seventh round; session 7: 60/71 -> 62/72
+    "heldout2": (0.84, 0.928, 0.938),  # the seventh round: one title more (0.80 before; README); precision
     # 47/53 -> 46/52 when an alias-table "Name et al." and the year after it became one reference (names-15)
     "heldout3": (0.823, 0.90, 0.909),  # scored once, before any change (issue 15, online round); precision
     # 0.903 -> 0.878 with the known-titles gazetteer (one title more, 15/17): lowered for the lead to judge;
-    # session 7 (page furniture, events, labels): 29/33 -> 30/33 = 0.909; heldout2 46/52 -> 46/51
+    # session 7 (page furniture, events, labels, ideas' names): 29/33 -> 30/33 = 0.909; heldout2 46/52 -> 46/49
     "heldout6": (0.769, 0.875, 0.883),  # scored once with the seventh round's extractor (0.692, 0.875, 0.881);
     # the known-titles gazetteer (session 6) found one title more
     "dev5": (0.961, 1.0, 0.984),  # scored as held-out 7 (session 6): start code (0.885, 0.676, 0.761), final code
@@ -84,7 +84,7 @@ FLOORS = {
     # (0.848, 0.972, 0.968); session 7 (a list of titles one to a line; a table's column of papers)
     "dev4": (0.95, 0.971, 0.971),      # scored once as held-out 8 (links removed: 18/20, 62/71, 93/100), then opened;
     # the names round: 18/20, 69/71, 102/108 (odd half held aside: author references 15/21 -> 21/21)
-    "dev2": (0.987, 0.96, 0.964),     # scored once as held-out part 4 (0.641, 0.92, 0.923); the sixth round
+    "dev2": (0.987, 0.96, 0.974),     # scored once as held-out part 4 (0.641, 0.92, 0.923); the sixth round
 }
 
 

@@ -332,3 +332,14 @@ def test_a_short_name_and_its_papers_arxiv_id(aliases):
     brackets, is a nickname of that paper."""
     works = _works("It motivates oversight \u2014 wombat-to-quokka (2312.09390) \u2014 as the answer.", aliases)
     assert works["wombat-to-quokka"].id == "ARXIV:2312.09390"
+
+
+def test_an_ideas_name_in_lower_case_is_the_idea(aliases):
+    """"In my understanding, shard theory is a theory of ...", "leading power-seeking theorems do
+    not establish ...": a known name of two or three words written in lower case names the idea;
+    "the 2023 paper on weak-to-strong generalization" and a quoted name still cite the work."""
+    works = _works("In my understanding, shard theory is a theory of values. Leading power-seeking theorems "
+                   "do not establish it.", aliases)
+    assert "shard theory" not in works and "power-seeking theorems" not in works, list(works)
+    works = _works("The 2023 paper on weak-to-strong generalization from OpenAI is short.", aliases)
+    assert any("weak-to-strong generalization" in w for w in works), list(works)

@@ -1193,6 +1193,15 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         # case is a term there and wherever else the text uses it without a cue
         terms_here = {h.name for h in hits if _term_spelled_out(text, h.start, h.end, h.name)}
         for h in hits:
+            if _concept_phrase(text, h.start, h.end, h.name) and h.cued:
+                # "shard theory is ...", "leading power-seeking theorems": an idea's name in lower
+                # case is the idea, unless the text says it stands for a work
+                whole = bool(h.alias.title) and normalise(h.name) == normalise(h.alias.title)
+                cands.append(Mention(None, h.name, h.start, h.end, "title" if whole else "alias", "", id=h.alias.id,
+                                     score=0.45, alias_title=h.alias.title if not h.alias.id else None, confidence=MAYBE,
+                                     reason=f"an idea's name in lower case, not a citation of it "
+                                            f"(alias table: {h.alias.title or h.name})"))
+                continue
             if h.name in terms_here and h.cued and not CUE_AFTER.match(text, h.end) \
                     and not re.search(r"\b(?:paper|report|post|preprint|article|essay|book)$", h.name, re.I):
                 cands.append(Mention(None, h.name, h.start, h.end, "alias", "", id=h.alias.id, score=0.45,
@@ -1685,6 +1694,20 @@ def _starts_paragraph(text: str, start: int) -> bool:
 def _first_line(text: str, line) -> bool:
     """The line is the first of the text that holds a word."""
     return not re.search(r"\w", text[:line.start])
+
+
+def _concept_phrase(text: str, start: int, end: int, name: str) -> bool:
+    """A known name written in lower case, of one to three words with no function word ("shard
+    theory", "weak-to-strong generalization"), with nothing that makes it a work: no word for a
+    work after it, no "paper on" or "the ... paper" before it, no citation."""
+    words = name.split()
+    if any(c.isupper() for c in name) or not 1 < len(words) <= 3 or any(w in FUNCTION_WORDS for w in words) \
+            or re.search(r"\b(?:paper|post|report|article|essay|book|sequence)$", name):
+        return False
+    before = text[max(0, start - 40):start]
+    return not (CUE_AFTER.match(text, end) or _CITED_AFTER.match(text, end)
+                or re.search(r"\b(?:paper|post|article|essay|report|book|preprint|work)s?\s+(?:on|about|introducing)\s+$", before, re.I)
+                or re.search(r"[\"\u201c\u2018']\s*$", before))
 
 
 def _term_spelled_out(text: str, start: int, end: int, name: str) -> bool:
