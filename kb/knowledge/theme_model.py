@@ -314,9 +314,13 @@ def weigh(tf, idf=None):
     if idf is None:
         idf = inverse_document_frequency(tf)
     X = tf
-    X.data *= idf[X.indices]
+    for at in range(0, X.nnz, SLICE):       # a slice at a time: idf[X.indices] of every entry is gigabytes
+        X.data[at:at + SLICE] *= idf[X.indices[at:at + SLICE]]
     normalize(X, copy=False)
     return X, idf
+
+
+SLICE = 1 << 24     # entries of a features matrix indexed at a time (numpy copies int32 indices as int64)
 
 
 FEATURES = 2 ** 20
@@ -327,7 +331,10 @@ def inverse_document_frequency(*parts):
     import numpy as np
 
     n = sum(part.shape[0] for part in parts)
-    df = sum(np.bincount(part.indices, minlength=FEATURES) for part in parts)
+    df = np.zeros(FEATURES, dtype=np.int64)
+    for part in parts:
+        for at in range(0, part.nnz, SLICE):
+            df += np.bincount(part.indices[at:at + SLICE], minlength=FEATURES)
     return (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
 
 
