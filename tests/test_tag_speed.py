@@ -80,9 +80,12 @@ def test_term_counts_are_those_of_each_text_counted_alone(corpus_texts, taxonomy
 
     titles, bodies = corpus_texts
     docs = [f"{t}\n{b}" for t, b in zip(titles, bodies)]
-    docs += ["", "the of and", "Naïve in-context GPT-4 x_y 3d -foo- a- İstanbul café-bar end- aaaaaaa aaaaaaa"]
+    docs += ["", "the of and", "Naïve in-context GPT-4 x_y 3d -foo- a- İstanbul café-bar end- aaaaaaa aaaaaaa",
+             "ΟΔΥΣΣΕΥΣ ΣΑΣ Σ", "\u212aelvin"]
     expected = reference_counts(docs)
     assert same_bits(term_counts(docs, chunk=700), expected)
+    odd = docs[-5:] + ["a nul\x00inside", " \x00 "]       # the mark between joined texts, in a text
+    assert same_bits(term_counts(odd), reference_counts(odd))
     n = len(titles)
     _, _, counts = rules_and_counts(Texts(ids=list(range(n)), titles=titles, bodies=bodies), taxonomy_real, chunk=900)
     assert same_bits(counts, expected[:n])
