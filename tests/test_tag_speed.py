@@ -164,3 +164,26 @@ def test_bench_tag_runs_on_a_small_store(tmp_path, few_labels):
     for name in ("tag_full", "tag_full_kept", "tag_nothing_new", "tag_after_crawl"):
         assert report[f"{name}_cpu"] >= 0 and not math.isnan(report[f"{name}_cpu_ratio_to_rank"])
     assert report["tag_after_crawl_papers"] == 303      # a small store is retrained and scored whole
+
+
+def test_kept_texts_are_read_as_numpy_reads_them(tmp_path):
+    """`read_arrays` reads each member of an `np.savez` file straight from its place in the file:
+    the arrays `np.load` gives (empty, 2-D, Fortran-ordered ones too), and a damaged file is a
+    ValueError (the kept texts then count as none)."""
+    from kb.knowledge.theme_cache import read_arrays
+
+    arrays = {"ids": np.arange(10, dtype=np.int64), "empty": np.zeros(0, dtype=np.float32),
+              "grid": np.arange(12, dtype=np.float32).reshape(3, 4), "fortran": np.asfortranarray(np.eye(3)),
+              "data": np.random.default_rng(0).random(100_000).astype(np.float32)}
+    path = tmp_path / "texts-1.npz"
+    np.savez(path, **arrays)
+    got = read_arrays(path)
+    with np.load(path) as z:
+        assert sorted(got) == sorted(z.files)
+        for name in z.files:
+            assert got[name].dtype == z[name].dtype and got[name].shape == z[name].shape
+            assert (got[name] == z[name]).all()
+    with path.open("r+b") as f:
+        f.truncate(path.stat().st_size - 200)
+    with pytest.raises(ValueError):
+        read_arrays(path)
