@@ -41,6 +41,7 @@ from kb.grounding.known_titles import (ANY_CASE_WORDS, GAZETTEER_PATH, MIN_WORDS
 SOURCES = ROOT / "data" / "known_titles" / "sources"
 FORUM = ROOT / "kb" / "standin" / "forum" / "alignment-forum-posts.csv.gz"
 EVAL = ROOT / "tests" / "data" / "grounding_eval"
+UNSEEN = ROOT / "tests" / "data" / "unseen_docs"
 
 
 def github_lists() -> list[tuple[str, str]]:
@@ -124,9 +125,12 @@ def kb_data() -> list[tuple[str, str]]:
 
 
 def evaluation_repositories() -> set[str]:
-    """Every GitHub repository an evaluation part names (its README or truth): never a source."""
+    """Every GitHub repository an evaluation part names (its README or truth, or an unseen
+    document or its truth): never a source."""
     names = set()
-    for f in list(EVAL.glob("*/README.md")) + list(EVAL.glob("*/truth.json")):
+    files = list(EVAL.glob("*/README.md")) + list(EVAL.glob("*/truth.json"))
+    files += list(UNSEEN.glob("*.json")) + list(UNSEEN.glob("*.txt"))
+    for f in files:
         names |= {m.lower().rstrip(".") for m in re.findall(r"github\.com/([\w.\-]+/[\w.\-]+)", f.read_text(encoding="utf-8"))}
     return names
 
@@ -144,6 +148,7 @@ def build(stats: bool = False) -> dict:
         raise SystemExit(f"refusing sources an evaluation part names: {sorted(clash)}")
     raw += forum_posts() + recorded_papers() + kb_data()
     by_key: dict[str, tuple[str, set[str]]] = {}
+    lists: set[tuple[str, str]] = set()       # (title, the list or source it comes from), for common_words
     for title, source in raw:
         title = clean(title)
         key = " ".join(title_words(title))
@@ -152,7 +157,8 @@ def build(stats: bool = False) -> dict:
         if key not in by_key:
             by_key[key] = (title, set())
         by_key[key][1].add(source.split(":")[0] if source.startswith("github:") else source)
-    common = common_words(k for k in by_key)
+        lists.add((key, source if source.startswith("github:") else source.split(":")[0]))
+    common = common_words(sorted(lists))
     mains = {k: title.split(":", 1)[0] for k, (title, _) in by_key.items() if ":" in title}
     short = {tuple(k.split()) for k in by_key} | {tuple(title_words(m)) for m in mains.values()}
     phrases = prose_phrases({w for w in short if MIN_WORDS <= len(w) < ANY_CASE_WORDS})

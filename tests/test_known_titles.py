@@ -50,6 +50,19 @@ def test_a_title_that_is_also_an_ordinary_phrase_is_not_kept():
     assert kt.distinctive("Toy Models of Superposition", common) is None
 
 
+def test_the_topic_of_one_long_list_is_not_a_common_word(monkeypatch):
+    """Common words are those many sources' titles share, not those one long topical list
+    repeats: otherwise adding an unlearning list drops "Large Language Model Unlearning"."""
+    monkeypatch.setattr(kt, "COMMON_TOP", 3)
+    keys = [(f"machine unlearning method {i}", "github:one/unlearning-list") for i in range(50)]
+    keys += [(f"learning language models {w}", f"github:list/{w}") for w in ("x", "y", "z")]
+    common = kt.common_words(keys)
+    assert {"learning", "language", "models"} <= common
+    assert not {"machine", "unlearning", "method"} & common
+    assert kt.distinctive("Learning Language Models", common) == "only common words"
+    assert kt.distinctive("Machine Unlearning Method", common) is None
+
+
 def test_a_clipped_span_and_a_sentence_break_are_not_titles(tmp_path):
     path = gazetteer(tmp_path, "Neurons in Large Language Models\tgithub\t",
                      "Concrete Problems in AI Safety Research\tgithub\t")
@@ -116,3 +129,19 @@ def test_the_shipped_gazetteer_is_what_the_script_builds_from_its_sources(tmp_pa
     rebuild = "out of date: run python scripts/build_known_titles.py (kb's own data is one of its sources)"
     assert (tmp_path / "known_titles.tsv.gz").read_bytes() == kt.GAZETTEER_PATH.read_bytes(), rebuild
     assert (tmp_path / "aliases_curated.toml").read_text() == (ROOT / "data" / "aliases_curated.toml").read_text(), rebuild
+
+
+def test_no_source_list_comes_from_a_repository_an_evaluation_part_or_unseen_document_names(tmp_path, monkeypatch):
+    """A page under test that links a GitHub list must not have that list among the sources."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_known_titles", ROOT / "scripts" / "build_known_titles.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    unseen = tmp_path / "unseen"
+    unseen.mkdir()
+    (unseen / "u9.txt").write_text("see https://github.com/Some-Owner/Awesome-List for more\n")
+    monkeypatch.setattr(build, "UNSEEN", unseen)
+    assert "some-owner/awesome-list" in build.evaluation_repositories()
+    sources = {repo.removeprefix("github:").lower() for _, repo in build.github_lists()}
+    assert not sources & build.evaluation_repositories()

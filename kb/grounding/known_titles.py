@@ -63,13 +63,29 @@ def _fold(word: str) -> str:
 def title_words(text: str) -> list[str]:
     """The comparison form of a title: its words, folded (case, accents, apostrophes), without
     the punctuation and hyphens between them."""
+    if text.isascii():                # the common case, and the same result, fast: the gazetteer's load time
+        low = text.lower()
+        return [w.replace("'", "") for w in _WORD.findall(low)] if "'" in low else _WORD.findall(low)
     return [_fold(w) for w in _WORD.findall(text)]
 
 
 def common_words(keys) -> frozenset[str]:
-    """The function words and the :data:`COMMON_TOP` words most of the titles share."""
-    df = Counter(w for k in keys for w in set(k.split()) if w not in _FUNCTION)
-    return frozenset(_FUNCTION) | {w for w, _ in df.most_common(COMMON_TOP)}
+    """The function words and the :data:`COMMON_TOP` words the most sources' titles share.
+
+    ``keys`` are folded titles, or (folded title, source) pairs. A word ranks by how many
+    sources use it in a title, then by how many titles: words every list writes ("learning",
+    "models", "improving") are common, while the topic of one or two long lists ("unlearning",
+    "jailbreak", "diffusion") is not, so adding a topical list does not turn that topic's short
+    titles ("Large Language Model Unlearning") into phrases. Plain keys are each their own source."""
+    df: Counter[str] = Counter()
+    users: dict[str, set[str]] = {}
+    for n, k in enumerate(keys):
+        key, source = (k, n) if isinstance(k, str) else k
+        for w in set(key.split()) - _FUNCTION:
+            df[w] += 1
+            users.setdefault(w, set()).add(source)
+    ranked = sorted(df, key=lambda w: (-len(users[w]), -df[w], w))
+    return frozenset(_FUNCTION) | set(ranked[:COMMON_TOP])
 
 
 def distinctive(title: str, common: frozenset[str], phrases: frozenset[tuple[str, ...]] = frozenset()) -> str | None:
@@ -132,7 +148,7 @@ def index(path: Path = GAZETTEER_PATH) -> dict[tuple[str, ...], tuple[Known, ...
             entries.append(Known(title, tuple(title_words(main)), sources, cut_off=True, capitals="M" in flags))
         for k in entries:
             by_key.setdefault(k.words[:KEY_WORDS], []).append(k)
-    return {key: tuple(sorted(ks, key=lambda k: -len(k.words))) for key, ks in by_key.items()}
+    return {key: (ks[0],) if len(ks) == 1 else tuple(sorted(ks, key=lambda k: -len(k.words))) for key, ks in by_key.items()}
 
 
 def _title_cased(surface: str) -> bool:
