@@ -72,6 +72,9 @@ def forum_posts() -> list[tuple[str, str]]:
 
 # A short title that prose writes this many times or more is a phrase people use as a term.
 PHRASE_USES = 1
+# A short title that this many longer titles contain is the field's term for a method or a model
+# ("Bayesian Neural Networks", "Video Diffusion Models"): naming it is not citing one work.
+TERM_IN_TITLES = 3
 
 
 # A word in at least this share of the forum posts' summaries is one prose uses commonly.
@@ -98,6 +101,17 @@ def prose_phrases(candidates: set[tuple[str, ...]]) -> frozenset[tuple[str, ...]
                 if gram in candidates:
                     uses[gram] += 1
     return frozenset(g for g, c in uses.items() if c >= PHRASE_USES)
+
+
+def title_terms(short: set[tuple[str, ...]], keys) -> frozenset[tuple[str, ...]]:
+    """The short titles that at least :data:`TERM_IN_TITLES` longer known titles contain word for word."""
+    inside: Counter = Counter()
+    for key in set(keys):
+        for n in range(MIN_WORDS, min(len(key), ANY_CASE_WORDS)):
+            for gram in {key[i:i + n] for i in range(len(key) - n + 1)}:
+                if gram in short:
+                    inside[gram] += 1
+    return frozenset(g for g, c in inside.items() if c >= TERM_IN_TITLES)
 
 
 def recorded_papers() -> list[tuple[str, str]]:
@@ -161,7 +175,8 @@ def build(stats: bool = False) -> dict:
     common = common_words(sorted(lists))
     mains = {k: title.split(":", 1)[0] for k, (title, _) in by_key.items() if ":" in title}
     short = {tuple(k.split()) for k in by_key} | {tuple(title_words(m)) for m in mains.values()}
-    phrases = prose_phrases({w for w in short if MIN_WORDS <= len(w) < ANY_CASE_WORDS})
+    candidates = {w for w in short if MIN_WORDS <= len(w) < ANY_CASE_WORDS}
+    phrases = prose_phrases(candidates) | title_terms(candidates, (tuple(k.split()) for k in by_key))
     plain = prose_common_words()
     kept, why_not = [], Counter()
     for key, (title, sources) in sorted(by_key.items()):

@@ -106,7 +106,13 @@ def strip_links(text: str) -> str:
 # -- loading -------------------------------------------------------------------------------------
 
 def _occurrences(text: str, surface: str) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in re.finditer(re.escape(surface), text)]
+    found = [(m.start(), m.end()) for m in re.finditer(re.escape(surface), text)]
+    if surface.split() and any(c.isspace() for c in surface.strip()):
+        # also where the text breaks the line inside it ("AI-LieDar : Examine" written down for
+        # "AI-LieDar\n: Examine")
+        loose = r"\s+".join(re.escape(w) for w in surface.split())
+        found = sorted(set(found) | {(m.start(), m.end()) for m in re.finditer(loose, text)})
+    return found
 
 
 def load_eval_part(part: str, *, links: bool = True) -> list[Doc]:

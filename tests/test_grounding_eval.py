@@ -69,20 +69,22 @@ def test_the_learned_scorer_experiment_runs_on_development_documents(aliases, mo
 # part -> (title recall, nickname + author-reference recall, precision per distinct surface),
 # links removed. A change that loses ground fails here; the held-out failures are not printed.
 FLOORS = {
-    "dev": (0.957, 0.978, 0.938),     # with batches b10-b14; the seventh round (README)
-    "heldout": (0.826, 0.923, 0.840),   # one right surface more with the seventh round
-    "heldout2": (0.84, 0.928, 0.885),  # the seventh round: one title more (0.80 before; README); precision
+    "dev": (0.97, 0.985, 0.946),      # with batches b10-b14; the seventh round (0.957, 0.978, 0.938); session 7
+    "heldout": (0.826, 0.923, 0.861),   # one right surface more with the seventh round; session 7: 60/71 -> 62/72
+    "heldout2": (0.84, 0.928, 0.938),  # the seventh round: one title more (0.80 before; README); precision
     # 47/53 -> 46/52 when an alias-table "Name et al." and the year after it became one reference (names-15)
-    "heldout3": (0.823, 0.90, 0.878),  # scored once, before any change (issue 15, online round); precision
-    # 0.903 -> 0.878 with the known-titles gazetteer (one title more, 15/17): lowered for the lead to judge
+    "heldout3": (0.823, 0.90, 0.909),  # scored once, before any change (issue 15, online round); precision
+    # 0.903 -> 0.878 with the known-titles gazetteer (one title more, 15/17): lowered for the lead to judge;
+    # session 7 (page furniture, events, labels, ideas' names): 29/33 -> 30/33 = 0.909; heldout2 46/52 -> 46/49
     "heldout6": (0.769, 0.875, 0.883),  # scored once with the seventh round's extractor (0.692, 0.875, 0.881);
     # the known-titles gazetteer (session 6) found one title more
-    "dev5": (0.884, 0.676, 0.750),  # scored as held-out 7 (session 6): start code (0.885, 0.676, 0.761), final code;
-    # opened for development in session 7
-    "dev3": (0.848, 0.972, 0.968),     # scored once as held-out part 5 (0.733, 0.819, 0.937); the seventh round
-    "dev4": (0.90, 0.971, 0.944),      # scored once as held-out 8 (links removed: 18/20, 62/71, 93/100), then opened;
+    "dev5": (0.961, 1.0, 0.984),  # scored as held-out 7 (session 6): start code (0.885, 0.676, 0.761), final code
+    # (0.884, 0.676, 0.750); opened for development in session 7 (odd pages held aside while tuning on the even)
+    "dev3": (0.93, 0.986, 0.970),     # scored once as held-out part 5 (0.733, 0.819, 0.937); the seventh round
+    # (0.848, 0.972, 0.968); session 7 (a list of titles one to a line; a table's column of papers)
+    "dev4": (0.95, 0.971, 0.971),      # scored once as held-out 8 (links removed: 18/20, 62/71, 93/100), then opened;
     # the names round: 18/20, 69/71, 102/108 (odd half held aside: author references 15/21 -> 21/21)
-    "dev2": (0.987, 0.96, 0.943),     # scored once as held-out part 4 (0.641, 0.92, 0.923); the sixth round
+    "dev2": (0.987, 0.96, 0.974),     # scored once as held-out part 4 (0.641, 0.92, 0.923); the sixth round
 }
 
 
@@ -137,6 +139,12 @@ def test_the_seed_documents_name_these_works(aliases):
     got = _works(text, aliases, maybe=True)
     for name in ("R1", "AlphaZero", "MICrONS", "cognitive emulation", "factored cognition", "Condensation"):
         assert any(name in g for g in got), name
+
+
+def test_a_truth_surface_matches_across_a_line_break():
+    """A surface written down with a space where the page breaks the line is found there too."""
+    text = "AI-Foo\n: A Title Here\nAbstract ... AI-Foo : A Title Here"
+    assert ev._occurrences(text, "AI-Foo : A Title Here") == [(0, 21), (35, 56)]
 
 
 def test_strip_links():

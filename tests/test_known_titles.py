@@ -145,3 +145,21 @@ def test_no_source_list_comes_from_a_repository_an_evaluation_part_or_unseen_doc
     assert "some-owner/awesome-list" in build.evaluation_repositories()
     sources = {repo.removeprefix("github:").lower() for _, repo in build.github_lists()}
     assert not sources & build.evaluation_repositories()
+
+
+def test_a_short_title_that_many_longer_titles_contain_is_the_fields_term():
+    """Three known titles that contain "Bayesian Neural Networks" make it a method's name, which prose
+    writes without citing the one work of that title; two do not."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_known_titles", ROOT / "scripts" / "build_known_titles.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    term = ("bayesian", "neural", "networks")
+    longer = [("bayesian", "neural", "networks", "with", "soft", "evidence"),
+              ("scalable", "bayesian", "neural", "networks"),
+              ("pruning", "bayesian", "neural", "networks", "by", "variance")]
+    assert term in build.title_terms({term}, [term, *longer])
+    assert term not in build.title_terms({term}, [term, *longer[:2]])
+    phrases = build.title_terms({term}, [term, *longer])
+    assert kt.distinctive("Bayesian Neural Networks", frozenset(), phrases) == "a phrase prose uses"

@@ -186,6 +186,15 @@ class AliasTable:
                 if key not in self._by_name:
                     (exact if _has_upper(name) else folded).append(name)
                 self._by_name[key] = alias
+        # "Truthful QA", "Trivia QA", "AQu A": a benchmark's name as a PDF's text layer splits it,
+        # a space where the name's case turns from lower to upper (names that need a cue are left
+        # out: their cue rules know only their own spelling)
+        for alias in self.aliases:
+            for name in alias.names:
+                spaced = _split_at_case_turns(name)
+                if spaced and name not in alias.needs_cue and spaced not in self._by_name:
+                    exact.append(spaced)
+                    self._by_name[spaced] = alias
         self._exact = _alternation(exact, 0)
         self._folded = _alternation(folded, re.I)
         self._glued = _glued_alternation(exact)
@@ -258,6 +267,15 @@ def _titled_phrase(name: str) -> bool:
     words = name.split()
     return len(words) >= 3 and any(w in _INNER_FUNCTION_WORDS for w in words[1:-1]) \
         and not re.search(r"['\u2019]s\b|\bet al\b|\bpaper$", name)
+
+
+def _split_at_case_turns(name: str) -> str | None:
+    """"TruthfulQA" -> "Truthful QA", "AQuA" -> "AQu A"; None for a name without such a turn or
+    with a space already."""
+    if len(name) < 4 or " " in name or not re.fullmatch(r"[A-Za-z][\w\-]*", name):
+        return None
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)
+    return spaced if spaced != name else None
 
 
 def _has_upper(name: str) -> bool:

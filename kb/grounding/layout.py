@@ -34,6 +34,8 @@ class Line:
     byline_next: bool      # the next line reads like "Smith, Jones, Lee \u00b7 2021"
     between_names: bool = False   # a title in a listing that alternates author lines and title lines
     under_works_heading: bool = False   # a list item under "Related papers", "References", "Further reading"
+    furniture: bool = False             # the page's own metadata or navigation: front matter, "← Back to ..."
+    in_title_list: bool = False         # a heading-shaped line with no prose under it, among others like it
 
 
 _PERSON = r"[A-Z][a-z\u00C0-\u024F'\-]+(?:\s+[A-Z]\.)*(?:\s+(?:van|von|de|der|da|di|le|la)?\s*[A-Z][a-z\u00C0-\u024F'\-]+)+"
@@ -115,7 +117,10 @@ class Layout:
                                    _bylineish(nxt, following[1] if len(following) > 1 else "", lower_words)))
         self._mark_author_title_listings()
         self._mark_lists_of_works()
+        self._mark_furniture()
+        self._mark_title_lists()
         self._starts = [ln.start for ln in self.lines]
+        self.work_cells = self._paper_column_cells()
         self.emphasis = [(m.start(m.lastindex), m.end(m.lastindex)) for m in _EMPHASIS.finditer(text)]
 
     def _mark_author_title_listings(self) -> None:
@@ -163,6 +168,72 @@ class Layout:
         if marked:
             self.lines = [dataclasses.replace(ln, under_works_heading=True) if i in marked else ln
                           for i, ln in enumerate(self.lines)]
+
+    def _mark_furniture(self) -> None:
+        """The page's own front matter (a block between "---" lines opening the text: its title is
+        the page's, not a work it names), navigation lines ("← Back to Learning Log",
+        "Skip to content") and breadcrumbs atop the page."""
+        marked = {i for i, ln in enumerate(self.lines) if _NAVIGATION.match(ln.text)}
+        # "Articles /Natural Language Processing /Part 3", "Home > Blog > Post": breadcrumbs atop the page
+        marked |= {i for i in [i for i, ln in enumerate(self.lines) if ln.text.strip()][:3]
+                   if len(self.lines[i].text) <= 120 and _BREADCRUMBS.fullmatch(self.lines[i].text)}
+        first = next((i for i, ln in enumerate(self.lines) if ln.text.strip()), None)
+        if first is not None and self.lines[first].text.strip() == "---":
+            end = next((i for i in range(first + 1, min(len(self.lines), first + 40))
+                        if self.lines[i].text.strip() == "---"), None)
+            if end is not None and all(_FRONT_MATTER_FIELD.match(ln.text) or not ln.text.strip()
+                                       for ln in self.lines[first + 1:end]):
+                marked.update(range(first, end + 1))
+        if marked:
+            self.lines = [dataclasses.replace(ln, furniture=True) if i in marked else ln
+                          for i, ln in enumerate(self.lines)]
+
+    def _mark_title_lists(self) -> None:
+        """A heading heads prose; a page that lists papers one title to a line ("## Alignment",
+        then seven titles, then "## Applications") puts a title under a title. Lines shaped like
+        headings (not markdown's) with no prose under them, three or more in a page, each of four
+        words or more, are a list of titles."""
+        rows = [i for i, ln in enumerate(self.lines) if ln.text.strip()]
+        marked = set()
+        for k, i in enumerate(rows):
+            ln = self.lines[i]
+            nxt = self.lines[rows[k + 1]] if k + 1 < len(rows) else None
+            if ln.heading and not _MD_HEADING.match(ln.text) and len(ln.text.split()) >= 4 \
+                    and (nxt is None or nxt.heading or _MD_HEADING.match(nxt.text)):
+                marked.add(i)
+        if len(marked) >= 3:
+            self.lines = [dataclasses.replace(ln, in_title_list=True) if i in marked else ln
+                          for i, ln in enumerate(self.lines)]
+
+    def _paper_column_cells(self) -> list[tuple[int, int]]:
+        """The cells of a markdown table's column headed "Paper", "Title", "Topic", "Reading"
+        (a reading group's schedule): each names a work, whatever its shape."""
+        cells: list[tuple[int, int]] = []
+        rows = self.lines
+        for i in range(len(rows) - 1):
+            if not (_TABLE_ROW.fullmatch(rows[i].text) and _TABLE_RULE.fullmatch(rows[i + 1].text)):
+                continue
+            heads = [h.strip(" *").lower() for h in rows[i].text.strip().strip("|").split("|")]
+            wanted = {k for k, h in enumerate(heads) if _WORK_COLUMN.fullmatch(h)}
+            if not wanted:
+                continue
+            for row in rows[i + 2:]:
+                if not _TABLE_ROW.fullmatch(row.text):
+                    break
+                pos = row.start + row.text.index("|") + 1
+                for k, cell in enumerate(row.text.strip().strip("|").split("|")):
+                    if k in wanted and cell.strip():
+                        a = pos + len(cell) - len(cell.lstrip())
+                        cells.append((a, a + len(cell.strip())))
+                    pos += len(cell) + 1
+        return cells
+
+    def in_work_cell(self, start: int, end: int) -> bool:
+        return any(a <= start and end <= b and (end - start) >= 0.6 * (b - a) for a, b in self.work_cells)
+
+    def furniture(self, pos: int) -> bool:
+        line = self.line_at(pos)
+        return line is not None and line.furniture
 
     def line_at(self, pos: int) -> Line | None:
         i = bisect.bisect_right(self._starts, pos) - 1
@@ -224,6 +295,14 @@ class Layout:
         return evidence and not _PERSONISH.fullmatch(self.text[start:end].strip())
 
 
+_NAVIGATION = re.compile(r"\s*(?:[\u2190\u2192\u00ab\u00bb\u2039\u203a\u27f5\u27f6\u21d0\u21d2]|&larr;|&laquo;|"
+                         r"(?:Back|Return|Go\s+back|Skip)\s+to\b)", re.I)
+_TABLE_ROW = re.compile(r"\s*\|.*\|\s*")
+_TABLE_RULE = re.compile(r"\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*(?::?-{3,}:?\s*)?")
+_WORK_COLUMN = re.compile(r"(?:papers?|titles?|topics?|readings?|works?|articles?|publications?|essays?|posts?)"
+                          r"(?:\s*(?:/|and|&)\s*\w+)?")
+_BREADCRUMBS = re.compile(r"\s*[^/>\u203a\u00bb\n]{1,50}(?:(?:\s+[/>\u203a\u00bb]\s*|\s*[/>\u203a\u00bb]\s+)[^/>\u203a\u00bb\n]{1,50}){2,}\s*")
+_FRONT_MATTER_FIELD = re.compile(r"\s*(?:[A-Za-z_][\w\-]*\s*:|-\s|#)")
 _ITEM_PREFIX = re.compile(r"\s*(?P<date>(?:19|20)\d\d(?:[-/.]\d\d){0,2}\s*[:\-\u2013\u2014]\s+)?"
                           r"(?P<label>(?!(?:The|A|An)\s)(?:[A-Z][\w.\-]+\s+){1,3}[A-Z][\w.\-]+:\s+|(?:Essay|Paper|Post|Book|Report|Article|"
                           r"Video|Podcast|Talk|Blog(?:\s+post)?|Preprint):\s+)?")

@@ -203,7 +203,7 @@ _STRONG_CUE_BEFORE = re.compile(
     r"essay|book|preprint|report|sequence|piece)|my\s+book|(?:citation\s+)?trail\s+of|"
     r"(?:post|paper|book|essay|article)\s+(?:called|titled|named))\s*[:,]?\s*)$", re.I)
 # "Skinner (1969) Contingencies of ...", "Lan et al. 2019. LCA: ...": a reference's year, then its title
-_YEAR_BEFORE = re.compile(r"\((?:19|20)\d\d[a-z]?\)[.,:]?\s*$|\b(?:19|20)\d\d[a-z]?\)?\.\s+$")
+_YEAR_BEFORE = re.compile(r"\((?:19|20)\d\d[a-z]?\)[.,:]?[ \t]*\Z|\b(?:19|20)\d\d[a-z]?\)?\.\s+$")
 _WEAK_CUE_BEFORE = re.compile(r"(?:\b(?:e\.g\.|i\.e\.|like|such\s+as|from|in|and|of|also)\s*[:,]?\s*|[(:\"\u201c]\s*)$", re.I)
 _CUE_AFTER = re.compile(r"^\s*(?:paper|post|preprint|article|essay|book|report|sequence|\((?:19|20)\d\d\)|by\s+[A-Z]|\(?[A-Z][\w\-]+ et al|"
                         r"https?://)", re.I)
@@ -356,6 +356,12 @@ def _runs(text: str, a: int, b: int) -> list[list[_Tok]]:
             break
         while run and run[-1].text.lower() in FUNCTION_WORDS and run[-1].text.islower():
             run.pop()
+        # "... the AI Research Circle A community gathering": a lone "A" or "I" before a lower-case
+        # word opens the next sentence (its full stop lost), it does not end a title
+        if len(run) > 2 and run[-1].text in ("A", "I") and run[-2].text not in ("A", "I") \
+                and re.match(r" [a-z]", text[run[-1].end:run[-1].end + 2]) and _gap(text, run[-2], run[-1]) == " " \
+                and ":" not in text[run[0].start:run[-1].end]:
+            run.pop()
         # a trailing year is a hint, not part of the title
         while len(run) > 1 and re.fullmatch(r"(19|20)\d\d", run[-1].text):
             run.pop()
@@ -417,7 +423,7 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
         if m.group(0).rstrip().endswith(":") and m.start() < 25 and text.rfind("\n", 0, a + m.start()) >= a - 1 \
                 and re.match(r"[A-Z][\w\-]*(?: [A-Z][\w\-]*)?:", sent[:m.end()].strip()):
             continue                      # "Charbel: ..." speaker labels
-        stop = re.compile(r"(?:\?(?=[\s)\]]|$)|(?=[.;!)\]]\s|[.;!)\]]$|,\s|\s[-\u2013\u2014]\s|:\s[\"'\u2018\u201c]|\s\()|$)")
+        stop = re.compile(r"(?:\?(?=[\s)\]]|$)|(?=[.;!)\]]\s|[.;!)\]]$|[)\]][.,;:!?]|,\s|\s[-\u2013\u2014]\s|:\s[\"'\u2018\u201c]|\s\()|$)")
         end_m = stop.search(text, start, b)
         end = end_m.end() if end_m and end_m.group(0) == "?" else (end_m.start() if end_m else b)
         piece_text = text[start:end]
@@ -547,16 +553,19 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
 _WORK_NOUNS = frozenset("""paper papers post posts work book article essay report sequence agenda plan proposal take
 shortform thread framework theorem argument result results analysis survey series writeup write-up critique talk
 preprint experiments experiment study list curve mechanisms mechanism ablation findings finding discovery circuit
-method approach model benchmark dataset publication research review notes explainer transformer take""".split())
+method approach model benchmark dataset publication research review notes explainer transformer take textbook
+handbook thesis dissertation""".split())
 _HEAD_STRONG = frozenset("""paper papers post posts work book article essay report sequence agenda plan proposal take
 shortform thread framework theorem argument transformer result results analysis survey series writeup write-up critique
-talk preprint model experiments experiment study list explainer publication review""".split())
+talk preprint model experiments experiment study list explainer publication review textbook handbook thesis
+dissertation""".split())
 _POSSESSIVE = re.compile(
     r"(?<![\w-])((?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+)(?:\s+[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+){0,2}(?:\s+et\s+al\.)?)['\u2019]s\s+"
     r"(?=([\w\-]+(?:[ \t]+[\w\-]+){0,4}))")
 _THE_X_PAPER = re.compile(
     r"\b[Tt]he\s+(?:(?:19|20)\d\d\s+)?((?:[\w\-.'\u2019]+\s+){0,3}?[\w\-.'\u2019]+)\s+"
-    r"(paper|preprint|report|article|post|essay|book|result|results|study|work|survey|review|sequence|explainer)\b")
+    r"(paper|preprint|report|article|post|essay|book|textbook|handbook|thesis|dissertation|result|results|study|work|"
+    r"survey|review|sequence|explainer)\b")
 _NOT_A_NAME = frozenset("""same original above first second third last next new recent previous following latter former
 whole full entire actual cited linked seminal famous landmark main key core relevant related other whole above-mentioned
 classic foundational latest earlier later great excellent good nice interesting important first-ever follow-up blog
@@ -570,6 +579,7 @@ _BY_MARKER = re.compile(r"\bby\s+(([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?)(?:\s+et\s+a
 _TOPIC_STOP = frozenset("the a an his her their its this that new recent old original famous quick".split())
 
 
+_TIME_WORDS = frozenset("Today Yesterday Tomorrow Tonight".split())
 # Organisations whose possessive names a product or a team as often as a work ("OpenAI's Five").
 _LABS = frozenset("OpenAI DeepMind Anthropic Google Meta Microsoft Apple Amazon Nvidia NVIDIA xAI Mistral Cohere "
                   "Conjecture Redwood Apollo METR ARC MIRI Ought EleutherAI".split())
@@ -600,8 +610,9 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
     seg = text[a:b]
     for m in _POSSESSIVE.finditer(seg):
         owner = m.group(1)
-        if any(c.isdigit() for c in owner) or owner.split()[0] in _BREAKERS or owner in ("Let", "It", "That", "What"):
-            continue
+        if any(c.isdigit() for c in owner) or owner.split()[0] in _BREAKERS or owner in ("Let", "It", "That", "What") \
+                or owner in _TIME_WORDS:
+            continue                      # ("Today's post": the day's, nobody's)
         words = m.group(2).split()
         # a capitalised name after the possessive is a named thing ("Anthropic's Transformer Circuits
         # Thread"): the title shapes deal with it
@@ -681,6 +692,20 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         if _names_ok(seg[start:m.end(1)]):
             out.append(Mention(None, seg[start:m.end(1)], a + start, a + m.end(1), "author-ref", "", score=0.55,
                                authors=_surnames(m.group(1))[:3], reason="authors and a reporting verb"))
+    for m in _FULL_NAMES_VERB.finditer(seg):
+        # "Dan Hendrycks, Eric Schmidt, and Alexandr Wang published a strategy": people's full names
+        # and what they did as authors
+        names, start = m.group(1), a + m.start(1)
+        ok = lambda ns: _full_names_ok(ns) and not any(
+            n.split()[0] in _PLACE_WORDS | _BREAKERS | _SENTENCE_ADVERBS | _LABS | _NOT_FIRST_NAMES for n in re.split(r",\s*(?:and\s+)?|\s+(?:and|&)\s+", ns) if n)
+        while not ok(names) and re.search(r",[ \t]+(?!and\b)", names):
+            cut = re.search(r",[ \t]+(?!and\b)", names)       # "In March, Dan Hendrycks, ...": not a name first
+            names, start = names[cut.end():], start + cut.end()
+        if not ok(names) or any(o.start <= start < o.end for o in out):
+            continue
+        out.append(Mention(None, names, start, start + len(names), "author-ref", "", score=0.55,
+                           authors=[n.split()[-1] for n in re.split(r",\s*(?:and\s+)?|\s+(?:and|&)\s+", names) if n][:3],
+                           reason="people's full names and what they published"))
     for m in _NAME_VERB_THAT.finditer(seg):
         # "Tallam finds that ...": one name may be a first name ("Alex argues that"), so a maybe
         # that the author route online can settle
@@ -709,6 +734,8 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
 
 
 # "Frankle and Carbin showed ...": two surnames, then a verb that reports what a work did.
+# A person's first name and surname (a middle initial allowed), on one line.
+_PERSON_NAME_RX = rf"{_NAME_WORD}(?:[ \t]+[A-Z]\.)*[ \t]+(?:(?:van|von|de|der|da|di|le|la)[ \t]+)?{_NAME_WORD}"
 _REPORTING = (r"showed|show|shows|found|find|finds|proposed|propose|proposes|introduced|introduce|introduces|"
               r"demonstrated|demonstrate|demonstrates|argued|argue|argues|observed|observe|observes|reported|"
               r"report|reports|identified|identify|identifies|established|establish|establishes|suggested|"
@@ -719,6 +746,9 @@ _PAPER_TOPIC = re.compile(r"\s+(?:on|about|introducing)\s+(?:the\s+)?([\w\-]+(?:
 _NAMES_VERB = re.compile(rf"(?<![A-Za-z\-])((?:{_NAME_WORD},\s+){{0,6}}{_NAME_WORD},?\s+(?:and|&)\s+"
                          rf"{_NAME_WORD})"
                          r"(?:\s*\((?:19|20)\d\d\))?\s+(?:" + _REPORTING + r")\b")
+_FULL_NAMES_VERB = re.compile(rf"(?<![A-Za-z\-])((?:{_PERSON_NAME_RX},[ \t]+){{0,6}}{_PERSON_NAME_RX},?[ \t]+(?:and|&)[ \t]+"
+                              rf"{_PERSON_NAME_RX})(?:\s*\((?:19|20)\d\d\))?\s+(?:" + _REPORTING +
+                              r"|published|publish|publishes|released|wrote|write|writes|presented|presents|developed)\b")
 _SENTENCE_ADVERBS = frozenset("Later Earlier First Second Third Next Finally Recently Then Here Indeed Again Still Yet "
                                "Instead Meanwhile Previously Originally Historically Today".split())
 _NAME_VERB_THAT = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]{2,})(?:\s+et\s+al\.?)?\s+(?:finds|found|shows|showed|"
@@ -774,6 +804,18 @@ def _names_ok(names: str) -> bool:
     return bool(words) and not any(w in _NOT_SURNAMES or w.isupper() and len(w) > 1 for w in words)
 
 
+_NOT_FIRST_NAMES = frozenset("Everyone Anyone Someone Nobody Everybody Anybody Somebody Everything Anything Something "
+                             "Nothing Each Every Both Either Neither Other Others".split())
+
+
+def _full_names_ok(names: str) -> bool:
+    """People's full names: a short surname after a first name is a name ("Esther An", "Jia Li"),
+    unless it is a word that never is one ("Builds It")."""
+    return _names_ok(re.sub(r"(?<=[a-z] )(?!(?:It|In|On|At|By|Of|To|Is|As|Or|If|So|Do|No|Up|We|He|Me|My|Us|The|And|For|"
+                            r"Its|His|Her|Our|Was|Are|Has|Had|But|Not|All|Any|Can|May|Who|Why|How)\b)[A-Z][a-z]{1,2}\b",
+                            "", names))
+
+
 def _surnames(names: str) -> list[str]:
     names = re.sub(r"(?<=[a-z])-[ ](?=[a-z])", "", names)      # "Saun- ders" is "Saunders"
     names = re.sub(r"(?<![\w.])[A-Z]\.(?:[\s\-]?[A-Z]\.)*", " ", names)
@@ -816,6 +858,10 @@ def _ends_a_title(text: str, start: int) -> bool:
     return all(w[:1].isupper() and not re.fullmatch(r"(?:[A-Z]\.)+", w) for w in before)
 
 
+# The arrow or icon a page renders after a link: "Wei 2022 \u2197" is a citation's anchor.
+_LINK_GLYPH = re.compile(r"[ \t]*[\u2197\u2934\u21aa\U0001f517]")
+
+
 def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
     out: list[Mention] = []
     seg = text[a:b]
@@ -824,7 +870,8 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
         lead = re.match(r"([A-Z][\w'\-]*),\s+", names)
         if lead and (lead.group(1) in _BREAKERS or lead.group(1) in _SENTENCE_ADVERBS or lead.group(1).endswith("ly")):
             s, names = s + lead.end(), names[lead.end():]      # "Later, Hubinger, van Merwijk, ... (2019)"
-        if re.search(r",\s*[A-Z]\.", names) and (names.count(",") > 3 or _ENTRY_GOES_ON.match(text, e)
+        short = bool(re.fullmatch(rf"{_SURNAME},\s*(?:[A-Z]\.\s*){{1,3}}et\s+al\.?", names.strip()))
+        if re.search(r",\s*[A-Z]\.", names) and not short and (names.count(",") > 3 or _ENTRY_GOES_ON.match(text, e)
                                                      or re.search(r"[A-Z]\.,?\s+(?:(?:and|&)\s+)?$", text[max(0, s - 12):s])
                                                      or re.fullmatch(r"[ \t]*(?:[-*\u2022]|\d{1,3}[.)]|\[\d{1,3}\])?[ \t]*",
                                                                      text[text.rfind("\n", 0, s) + 1:s])):
@@ -861,8 +908,8 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
         s = a + m.start(1)
         if any(o.start <= s < o.end for o in out) or not _names_ok(m.group(1)):
             continue
-        if not re.search(r",|\bet\s+al|\band\b|&", m.group(0)):
-            continue                      # "Anthropic 2024" needs a comma or "et al." to be a reference
+        if not re.search(r",|\bet\s+al|\band\b|&", m.group(0)) and not _LINK_GLYPH.match(text, a + m.end()):
+            continue                      # "Anthropic 2024" needs a comma, "et al." or a link's arrow ("Wei 2022 \u2197")
         if not re.search(r",|\bet\s+al|\band\b|&", m.group(1)) and _ends_a_title(text, s):
             continue                      # "Scaling Laws for Neural Language Models, 2020": a title and its year
         add(s, a + m.end(), m.group(1), m.group(2), "authors and a year")
@@ -874,8 +921,11 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
             out[-1].authors = _surnames(re.sub(r"\s+et\s+al\.?", "", names))[-1:]
     for m in _IN_THEIR_PAPER.finditer(text, a, b):
         first = m.group(1).split()[0]
+        # words between: only a full name or "X et al." ("Researchers describe this in their paper")
+        between = re.match(r",?\s+(?:in|and|from|of)\s", text[m.end(1):m.end()]) is None
         if _names_ok(m.group(1)) and first not in _BREAKERS and first not in _SENTENCE_ADVERBS \
-                and not first.endswith("ly") and m.group(1) not in _LABS:
+                and not first.endswith("ly") and m.group(1) not in _LABS \
+                and not (between and len(m.group(1).split()) < 2):
             out.append(Mention(None, m.group(1), m.start(1), m.end(1), "author-ref", "", score=0.6,
                                authors=_surnames(m.group(1).replace(" et al", ""))[-1:],
                                years=[int(m.group(2))] if m.group(2) else [], reason="an author and their paper"))
@@ -902,8 +952,11 @@ _DATED_REF = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD}\s+)?{_SURNAME}(?:\s+et\s+
 _PLACE_WORDS = frozenset("New San Santa Los Las Hong Tel Buenos Rio Saint St Mexico Cape Abu".split())
 # "Ian Goodfellow in his paper", "Szegedy et al., in their 2014 paper": no year, but the text
 # says the name stands for their paper
-_IN_THEIR_PAPER = re.compile(rf"(?<![\w\-])((?:[A-Z]\.\s*)*(?:{_NAME_WORD}\s+)?{_SURNAME}(?:\s+et\s+al\.?)?),?\s+"
-                             r"(?:in|and)\s+(?:his|her|their)\s+(?:((?:19|20)\d\d)\s+|[a-z\-]+\s+)?"
+# ... and "the Michael Nielsen thing from his post": a few lower-case words between the name and
+# the work it stands for
+_IN_THEIR_PAPER = re.compile(rf"(?<![\w\-])((?:[A-Z]\.\s*)*(?:{_NAME_WORD}\s+)?{_SURNAME}(?:\s+et\s+al\.?)?),?"
+                             r"(?:\s+(?!(?:and|or|but|while|whereas|because|since|than)\b)[a-z]+){0,3},?\s+"
+                             r"(?:in|and|from|of)\s+(?:his|her|their)\s+(?:((?:19|20)\d\d)\s+|[a-z\-]+\s+)?"
                              r"(?:paper|post|article|essay|book|preprint|report|study|blog\s+post)s?\b")
 # A sentence about the document's own contribution ("we propose", "this paper introduces").
 _OWN_WORK = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Tt]his\s+(?:paper|work|study|report|article))\b")
@@ -936,7 +989,32 @@ _WORD_CITED = re.compile(rf"(?<![\w\-])(?P<prep>[a-z]+|,)[ \t]+([A-Z][a-z\u00C0-
                          rf"(?P<names>{_NAMES}),?\s+(?P<year>{_YEAR_RX})[^()\n]{{0,100}}\)")
 _PLACE_PREPOSITIONS = frozenset("in from across at within throughout to into near".split())
 _NAMED_KIND = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F]{2,}(?:-[A-Za-z]+)?)\s+(?:dataset|benchmark|model|corpus|suite|"
-                         r"environment|architecture|agent)s?\b")
+                         r"environment|architecture|agent)\b")
+# "(iii) AQu A (Ling et al., 2017); (iv) Truthful QA (Lin et al., 2022)": an enumerated item that is a
+# short capitalised name and its citation names a work, whatever its spelling
+_ENUMERATED_NAME = re.compile(r"(?:\((?:[ivx]{1,4}|[a-h]|\d{1,2})\)|(?<![\w(])(?:[ivx]{1,4}|[a-h]|\d{1,2})\))[ \t]+"
+                              r"([A-Z][\w\-]*(?:[ \t]+[A-Z][\w\-]*){0,2})(?=\s*[(\[])")
+_NAME_THEN_ARXIV = re.compile(r"(?:^|(?<=[,;:(\u2014\u2013/]\s)|(?<=\s[-\u2014\u2013]\s)|(?<=\n))"
+                              r"([\w][\w\-']*(?:[ \t]+[\w\-']+){0,3})[ \t]*[(\[](?:arXiv:?\s*)?(\d{4}\.\d{4,5})(?:v\d+)?[)\]]",
+                              re.M)
+_EXPANDED_AFTER = re.compile(r"(?<![\w\-])([A-Z][A-Za-z0-9\-]{1,11})[ \t]*\(((?:[A-Z0-9][\w&\-]*[ \t]+){1,8}"
+                            r"(?:Challenge|Benchmark|Dataset|Corpus|Test|Evaluation|Suite|Questions|Answering|"
+                            r"Understanding|Q&A|QA))\)")
+
+
+def _abbreviates(name: str, long_form: str) -> bool:
+    """"ARC" for "AI2 Reasoning Challenge", "GPQA" for "Graduate-Level Google-Proof Q&A": the
+    name's capitals are, in order, initials of the long form's words (or of their hyphenated parts)."""
+    letters = [c for c in name if c.isupper()]
+    initials = [w[0].upper() for w in re.split(r"[\s\-&]+", long_form) if w and w[0].isalnum()]
+    if len(letters) < 2 or not initials or letters[0] != initials[0]:
+        return False
+    it = iter(initials)
+    return all(any(c == i for i in it) for c in letters)
+
+
+_FOOTNOTE_GLUED = re.compile(r"(?<![\w\-])([A-Z][a-z]*[A-Z][A-Za-z]*)(\d{1,2})(?=[A-Z][a-z]+[ \t])")
+_NOTE_REF = re.compile(rf"(?<![\w\-])({_NAMES}),?\s+({_YEAR_RX})(?![\w\-])")
 _SUPERSCRIPTS = "\u00b9\u00b2\u00b3\u2070\u2074\u2075\u2076\u2077\u2078\u2079"
 
 
@@ -966,6 +1044,36 @@ def _nickname_candidates(text: str, a: int, b: int) -> list[Mention]:
         elif re.search(r"\b(?:works?\s+like|methods?\s+like|papers?\s+like|datasets?\s+like|benchmarks?\s+like|"
                        r"used\s+in|or\s+in)\s+$", before, re.I):
             out.append(Mention(None, tok, s, e, "alias", "", score=0.55, reason="a name in a list of works"))
+    for m in _FOOTNOTE_GLUED.finditer(text, a, b):
+        # "CoT2Provides intermediate reasoning steps ... Wei 2022 \u2197": a footnote's number and its
+        # text flattened into the line after the name; the footnote cites the name's work
+        note = text[m.end(2):m.end(2) + 300].split("\n", 1)[0]
+        ref = _NOTE_REF.search(note)
+        if ref and _names_ok(ref.group(1)) and not _FOOTNOTE_GLUED.search(note, 0, ref.start()):
+            out.append(Mention(None, m.group(1), m.start(1), m.end(1), "alias", "", score=0.7,
+                               reason=CITED_NAME, years=[int(ref.group(2)[:4])]))
+    for m in _NAME_THEN_ARXIV.finditer(text, a, b):
+        # "..., weak-to-strong (2312.09390) ...": a short name, then the arXiv id of its paper
+        name = m.group(1)
+        words = name.split()
+        if words[0].lower() in FUNCTION_WORDS or len(name) < 3 or not re.search(r"[A-Za-z]", name) \
+                or all(w.lower() in FUNCTION_WORDS for w in words):
+            continue
+        out.append(Mention(None, name, m.start(1), m.end(1), "alias", "", id=f"ARXIV:{m.group(2)}", score=0.7,
+                           reason="a name and its paper's arXiv id"))
+    for m in _EXPANDED_AFTER.finditer(text, a, b):
+        # "ARC (AI2 Reasoning Challenge)", "FooQA (Foo Question Answering Benchmark)": a benchmark's
+        # name spelled out after it, the spelling's words naming a benchmark or a dataset
+        if _abbreviates(m.group(1), m.group(2)) and m.group(1) not in _GENERIC_ACRONYMS:
+            out.append(Mention(None, m.group(1), m.start(1), m.end(1), "alias", "", score=0.6,
+                               reason="a benchmark's name spelled out after it"))
+    for m in _ENUMERATED_NAME.finditer(text, a, b):
+        cite = _CITED_AFTER.match(text, m.end(1))
+        if cite and cite.group("names") is not None and _names_ok(cite.group("names")) \
+                and m.group(1) not in _GENERIC_ACRONYMS and not re.fullmatch(r"[A-Z]{2,}s", m.group(1)):
+            out.append(Mention(None, m.group(1), m.start(1), m.end(1), "alias", "", score=0.7,
+                               reason=f"{CITED_NAME}, an enumerated item",
+                               years=[int(y) for y in _YEAR_HINT.findall(cite.group(0))[:1]]))
     for m in _WORD_CITED.finditer(text, a, b):
         # "... compared with Gopher (Rae et al., 2021) and Sparrow (Glaese et al., 2022)": one
         # capitalised word inside a sentence, its citation right after it (not a place: "in Europe (...)")
@@ -1007,6 +1115,8 @@ def _report_and_benchmark_names(text: str, a: int, b: int) -> list[Mention]:
     for m in _REPORT_FOR.finditer(text, a, b):
         if m.group(0).split()[0] in _NO_START or _VENUE_AFTER_QUOTE.search(text, max(0, m.start() - 120), m.start()):
             continue
+        if re.fullmatch(r"[A-Z]{2,6}\s+technical\s+report", m.group(0)) and re.search(r"[.,]\s*$", text[max(0, m.start() - 3):m.start()]):
+            continue                      # "Reframing Superintelligence. FHI technical report.": a reference's venue
         out.append(Mention(None, m.group(0), m.start(), m.end(), "alias", "", score=0.6, topic=m.group(0),
                            reason="a model's report or card"))
     for m in _SCORED_ON.finditer(text, a, b):
@@ -1079,7 +1189,26 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         # calls its own is its own wherever it stands
         ours = {h.name for h in hits if _OUR_OWN.search(text[max(0, h.start - 60):h.start])
                 and not CUE_AFTER.match(text, h.end)}
+        # "a task called indirect object identification (IOI)": a name the text spells out in lower
+        # case is a term there and wherever else the text uses it without a cue
+        terms_here = {h.name for h in hits if _term_spelled_out(text, h.start, h.end, h.name)}
         for h in hits:
+            if _concept_phrase(text, h.start, h.end, h.name) and h.cued:
+                # "shard theory is ...", "leading power-seeking theorems": an idea's name in lower
+                # case is the idea, unless the text says it stands for a work
+                whole = bool(h.alias.title) and normalise(h.name) == normalise(h.alias.title)
+                cands.append(Mention(None, h.name, h.start, h.end, "title" if whole else "alias", "", id=h.alias.id,
+                                     score=0.45, alias_title=h.alias.title if not h.alias.id else None, confidence=MAYBE,
+                                     reason=f"an idea's name in lower case, not a citation of it "
+                                            f"(alias table: {h.alias.title or h.name})"))
+                continue
+            if h.name in terms_here and h.cued and not CUE_AFTER.match(text, h.end) \
+                    and not re.search(r"\b(?:paper|report|post|preprint|article|essay|book)$", h.name, re.I):
+                cands.append(Mention(None, h.name, h.start, h.end, "alias", "", id=h.alias.id, score=0.45,
+                                     alias_title=h.alias.title if not h.alias.id else None, confidence=MAYBE,
+                                     reason=f"a term the text spells out in lower case, not a citation "
+                                            f"(alias table: {h.alias.title or h.name})"))
+                continue
             kind = "author-ref" if re.search(r"\bet al\b|['\u2019]s\b", h.name) else "alias"
             title = h.alias.title or h.name
             if h.alias.title and normalise(h.name) == normalise(h.alias.title):
@@ -1115,6 +1244,9 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     cands += _line_titles(text, layout)
     cands += _title_by_author_lines(text)
     cands += _reference_lines(text)
+    cands += _quoted_reference_authors(text)
+    cands += [Mention(None, text[a:b], a, b, "title", "", score=0.65, reason="a cell of a table's column of papers")
+              for a, b in layout.work_cells if len(_TOKEN.findall(text[a:b])) >= 2]
     cands += _emphasised_works_by(text)
     for c in cands:
         if c.kind == "author-ref":
@@ -1268,13 +1400,22 @@ _TITLE_BY_AUTHOR_LINE = re.compile(r"^[ \t]*(?:[-*\u2022]\s+)?([^\n.!?:;()]{3,12
                                    r"(?:\s+et\s+al)?)\.(?:\s|$)", re.M)
 
 
+# "These were also introduced", "Discussion led": a clause in the passive before "by", not a title
+_PASSIVE_END = re.compile(r"\b(?:is|was|are|were|been)\s+(?:\w+ly\s+|also\s+|first\s+)?\w+(?:ed|en|wn|led|ught)\s*$|"
+                          r"\b(?:led|run|hosted|given|presented|organi[sz]ed|moderated|chaired)\s*$")
+
+
 def _title_by_author_lines(text: str) -> list[Mention]:
     """"concrete problems in AI safety by amodei et al. the 2016 paper that ...": reading lists
     written in lower case, each entry a line that opens with a title and its author. Two or more
     such lines make the pattern; one could be any sentence."""
     hits = [m for m in _TITLE_BY_AUTHOR_LINE.finditer(text)
             if len(m.group(1).split()) <= 12 and m.group(1).split()[0].lower() not in _PRONOUNS
-            and not re.search(r"\b(?:is|was|are|were|written|made|built|posted|published)\s*$", m.group(1))]
+            and not re.search(r"\b(?:is|was|are|were|written|made|built|posted|published)\s*$", m.group(1))
+            # "These were also introduced by Ian Goodfellow.", "Discussion led by Dan.": a clause
+            # in the passive, not a title
+            and not _PASSIVE_END.search(m.group(1))
+            and m.group(1).split()[0] not in _BREAKERS]
     if len(hits) < 2:
         return []
     return [Mention(None, m.group(1), m.start(1), m.end(1), "title", "", score=0.65,
@@ -1338,6 +1479,31 @@ _AUTHORS_DASH = re.compile(rf"{_PERSON_NAME}(?:\s*(?:,|,?\s+and|&)\s+{_PERSON_NA
 
 _SURNAMES_DASH = re.compile(rf"({_NAME_WORD}\s+(?:&|and)\s+{_NAME_WORD}|{_NAME_WORD}\s+et\s+al\.?)"
                             r"\s+[\u2013\u2014]\s+(?=[A-Z0-9])")
+
+
+# 'Dung & Mai, "AI Alignment Strategies from a Risk Perspective" (2024)', 'Esther An, "Towards ...
+# Inverse Constitutional AI" (2025)': a reference line's authors, its quoted title, then its year
+_AUTHORS_QUOTE_YEAR = re.compile(
+    r"(?m)^[ \t]*(?:[-*\u2022]\s+|\d{1,3}[.)]\s+|\[\d{1,3}\]\s+)?"
+    rf"(?P<names>{_PERSON_NAME}(?:\s*(?:,|,?\s+and|&)\s+{_PERSON_NAME}){{0,5}}(?:,?\s+et\s+al\.?)?|{_NAMES})"
+    r"[,.:]?[ \t]+[\"\u201c][^\"\u201c\u201d\n]{3,300}[\"\u201d][,.]?[ \t]*"
+    rf"(?:(?:[A-Z][\w.\-]*|arXiv)(?:[ \t]+[\w.\-]+){{0,3}},?[ \t]+)?[(\[]?(?P<year>{_YEAR_RX})\b")
+
+
+def _quoted_reference_authors(text: str) -> list[Mention]:
+    out = []
+    for m in _AUTHORS_QUOTE_YEAR.finditer(text):
+        names = re.sub(r"(?<!\bal)[,.\s]+$", "", m.group("names"))
+        if "\n" in names:
+            continue
+        # a short surname after a first name is a name ("Esther An"), not a function word
+        if not _full_names_ok(names) or names.split()[0] in _BREAKERS:
+            continue
+        s = m.start("names")
+        out.append(Mention(None, names, s, s + len(names), "author-ref", "", score=0.6,
+                           authors=_surnames(names.replace(" et al", ""))[:3], years=[int(m.group("year")[:4])],
+                           reason="authors before a quoted title and its year"))
+    return out
 
 
 def _line_titles(text: str, layout: Layout) -> list[Mention]:
@@ -1460,7 +1626,25 @@ def _lead_in_titles(text: str, a: int, b: int) -> list[Mention]:
 TRUST_SCORE = 0.55
 _ORG_WORDS = re.compile(r"(?:^|\s)(?:of|at|from)?\s*(?:OpenAI|DeepMind|Google(?:\s+DeepMind)?|Anthropic|Meta|Microsoft|"
                         r"University|Institute|Center|Centre|Lab|Labs|Laboratory|Foundation|Inc|Ltd|College|School|"
-                        r"Department|Society|Association|Committee|Council|Agency|Corporation|Forum|Newsletter|Podcast|Wiki)\b[\w\s\-]*$")
+                        r"Department|Society|Association|Committee|Council|Agency|Corporation|Forum|Newsletter|Podcast|Wiki|"
+                        r"Magazine|Journal|Gazette)\b[\w\s\-]*$")
+# A name whose head noun (its last word, or the last before its colon) is a gathering, a course, a
+# series or a site ("the MyST Documentation") is not a work, quoted or not; nor is a name the text describes as one ("- A podcast by").
+_EVENT_HEAD = re.compile(r"(?<![\w\-])(?:Bootcamp|Camp|Course|Workshop|Conference|Summit|Symposium|Hackathon|Fellowship|"
+                         r"Program|Programme|Club|Circle|Meetup|Retreat|Seminar|Webinar|Community|"
+                         r"Cohort|Accelerator|Residency|Festival|Expo|Meeting|"
+                         r"Documentation|Docs|Website|Homepage|Discord|Slack|Dashboard|Portal)s?"
+                         r"(?=\s*:|\s*$)")
+# The labels of a page's sections, never a work's title.
+_SECTION_LABEL = re.compile(r"(?i)(?:abstract|introduction|conclusions?|summary|overview|contents|table\s+of\s+contents|"
+                            r"references|bibliography|citations|acknowledge?ments|authors?|presented\s+by|written\s+by|"
+                            r"background|methods?|methodology|results|discussion|limitations|future\s+work|appendix|"
+                            r"related\s+(?:work|papers|posts|articles|reading)|similar\s+(?:papers|posts|articles)|"
+                            r"further\s+reading|see\s+also|key\s+(?:contributions|takeaways|findings)|tl;?dr)")
+_REPO_FILE = re.compile(r"(?:README|LICENSE|LICENCE|CHANGELOG|CONTRIBUTING|CODE_OF_CONDUCT)(?:\.\w+)?\b")
+_SERIES_AFTER = re.compile(r"\s*[-\u2013\u2014:|]\s*(?:an?|the)\s+(?:[\w\-]+\s+){0,2}(?:podcast|newsletter|blog|show|series|"
+                           r"channel|course|community|club|event|meetup|conference|workshop|magazine|webinar)\b", re.I)
+_MD_HEADING = re.compile(r"\s*#{1,6}\s+\S|\s*<h[1-6]\b", re.I)
 _GLUED_DIGITS = re.compile(r"[a-z]\d+\b|\b\d+[A-Z][a-z]")
 _SHOUTED = re.compile(r"\b(?:NOT|AND|OR|BUT|ALL|ONLY|NO|NEVER|ALWAYS|VERY|MUST|THE|IS|ARE)\b")
 
@@ -1483,12 +1667,89 @@ def _term_acronyms(aliases: AliasTable | None) -> frozenset[str]:
     return frozenset(n for n in names if len(n) >= 3 and n.isupper())
 
 
+# What a page of notes on one paper says about it: "The paper proposes", "the authors", "Key
+# Contributions", "Abstract", "Presented by".
+_ABOUT_A_PAPER = re.compile(r"\b(?:[Tt]his|[Tt]he)\s+(?:paper|preprint|study|article)\s+(?:proposes|presents|introduces|shows|"
+                            r"demonstrates|argues|investigates|studies|finds|describes|explores|examines|addresses|"
+                            r"tackles|develops|reports)\b|\bKey\s+[Cc]ontributions\b|(?m:^\s*Abstract\b)|"
+                            r"\bPresented\s+[Bb]y\b|\b[Ii]n\s+this\s+(?:paper|work)\s*,?\s+we\b")
+
+
+# "Week 5: Causal Localization", "Lesson 3 - ...": a unit of a course, not a work
+_UNIT_LABEL = re.compile(r"(?:Week|Day|Lesson|Module|Session|Unit|Part|Chapter|Lecture|Class|Episode|Ep\.?)\s+\d+\b")
+
+
+# What a newsletter says a paper did, right after its title opens a paragraph.
+_REPORTED_BY_A_WORK = re.compile(r"[ \t]+(?:proposed|proposes|introduced|introduces|showed|shows|found|finds|used|uses|"
+                                 r"extracted|removed|demonstrated|demonstrates|presented|presents|studied|studies|"
+                                 r"evaluated|evaluates|trained|trains|developed|develops|examined|examines|explored|"
+                                 r"explores|identified|identifies|measured|measures|argued|argues|investigated|"
+                                 r"investigates)[ \t]+[a-z]")
+
+
+def _starts_paragraph(text: str, start: int) -> bool:
+    return not text[text.rfind("\n", 0, start) + 1:start].strip()
+
+
+def _first_line(text: str, line) -> bool:
+    """The line is the first of the text that holds a word."""
+    return not re.search(r"\w", text[:line.start])
+
+
+def _concept_phrase(text: str, start: int, end: int, name: str) -> bool:
+    """A known name written in lower case, of one to three words with no function word ("shard
+    theory", "weak-to-strong generalization"), with nothing that makes it a work: no word for a
+    work after it, no "paper on" or "the ... paper" before it, no citation."""
+    words = name.split()
+    if any(c.isupper() for c in name) or not 1 < len(words) <= 3 or any(w in FUNCTION_WORDS for w in words) \
+            or re.search(r"\b(?:paper|post|report|article|essay|book|sequence)$", name):
+        return False
+    before = text[max(0, start - 40):start]
+    return not (CUE_AFTER.match(text, end) or _CITED_AFTER.match(text, end)
+                or re.search(r"\b(?:paper|post|article|essay|report|book|preprint|work)s?\s+(?:on|about|introducing)\s+$", before, re.I)
+                or re.search(r"[\"\u201c\u2018']\s*$", before))
+
+
+def _term_spelled_out(text: str, start: int, end: int, name: str) -> bool:
+    """"a task called indirect object identification (IOI)", "eliciting latent knowledge (ELK)":
+    lower-case words right before the name's bracket, whose initials are the name, that the text
+    calls a task, a problem or a behaviour, or that name an activity by its gerund: a concept. (A method spelled out, "the fast gradient sign method (FGSM)", still
+    names the paper that introduced it.)"""
+    if text[start - 1:start] != "(" or text[end:end + 1] != ")" or not re.fullmatch(r"[A-Z]{2,8}s?", name):
+        return False
+    window = text[max(0, start - 120):start]
+    words = re.search(r"((?:[a-z][a-z\-]*\s+){1,6}?)[*_]*\s*\($", window)
+    if not words:
+        return False
+    # the shortest run of words whose initials are the name: "... task called indirect object identification"
+    toks = words.group(1).split()
+    for k in range(1, len(toks) + 1):
+        long_form = " ".join(toks[-k:])
+        if _initials(long_form.replace("-", " ")) == name.rstrip("s"):
+            break
+    else:
+        return False
+    lead = window[:window.rfind(long_form)]
+    if re.search(r"\b(?:paper|report|post|article|essay|book|preprint)\s+(?:on|about|called|titled)\s+$", lead):
+        return False                  # "a technical report on eliciting latent knowledge (ELK)": the work
+    concept = re.search(r"\b(?:task|problem|phenomenon|behaviou?r|capability|ability|property)\s+(?:called\s+|named\s+|of\s+)?$", lead)
+    # "by directly eliciting latent knowledge (ELK)": an activity, named by its gerund
+    return bool(concept) or long_form.split()[0].endswith("ing")
+
+
 def _initials(words: str) -> str:
     return "".join(w[0] for w in re.findall(r"[A-Za-z][\w\-]*", words) if w.lower() not in FUNCTION_WORDS).upper()
 
 
 def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozenset()) -> bool:
     """Set the mention's confidence and reason from the evidence around it; False drops it."""
+    if m.kind == "alias" and m.reason.startswith("alias table") and m.confidence == WORK \
+            and (line := layout.line_at(m.start)) is not None and line.heading and not line.byline_next \
+            and _MD_HEADING.match(line.text) and layout.fills_line(m.start, m.end):
+        # "## Induction Heads": a section named after a topic, not a citation of the paper named so
+        m.confidence, m.score = MAYBE, min(m.score, 0.45)
+        m.reason += ", but a section heading"
+        return True
     if m.kind in ("doi", "arxiv", "url", "author-ref") or m.reason.startswith(("alias table", "a model")):
         return True
     if m.kind == "alias":                      # coined names and "the X paper"
@@ -1497,6 +1758,10 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
         return True
     # titles
     if m.url:
+        return True
+    if layout.furniture(m.start):
+        m.score, m.confidence = min(m.score, 0.3), MAYBE
+        m.reason = (m.reason or "a title's shape") + ", but the page's own front matter or navigation"
         return True
     shape = not m.reason                   # nothing but a title's shape speaks for it
     score, why = m.score, [m.reason or "a title's shape"]
@@ -1508,11 +1773,18 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
         why.append("a list item with an author or a year")
     line = layout.line_at(m.start)
     cue = "cue" in m.reason or "quoted" in m.reason
-    if line is not None and line.heading and not line.byline_next and not cue and (
+    if line is not None and line.in_title_list and layout.fills_line(m.start, m.end) and not line.byline_next:
+        score = max(score, 0.6)           # "## Alignment\n\nTitle one\n\nTitle two\n\n...": a list of titles
+        why.append("a line in a list of titles (no prose under it)")
+    elif line is not None and line.heading and not line.byline_next and not cue and (
             layout.fills_line(m.start, m.end) or _one_title_case_run(line.text)):
         if _CALLED_THIS.match(text, line.end) and layout.fills_line(m.start, m.end):
             score = max(score, 0.7)       # "Human Compatible: AI and ...\n\nThis goal of this book is ..."
             why.append("a heading the text goes on to call a book or paper")
+        elif _first_line(text, line) and layout.fills_line(m.start, m.end) and len(_TOKEN.findall(m.surface)) >= 3 \
+                and not _UNIT_LABEL.match(m.surface) and _ABOUT_A_PAPER.search(text, line.end, line.end + 1500):
+            score = max(score, 0.7)       # a page of notes on one paper, under the paper's title
+            why.append("the page's title, and the page reads as notes on a paper")
         else:
             score = min(score, 0.45)
             why.append("but a heading")
@@ -1522,9 +1794,14 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if line is not None and line.between_names and layout.fills_line(m.start, m.end):
         score = max(score, 0.75)
         why.append("a title under its author's name in a listing")
-    if line is not None and re.fullmatch(r"\s*\|.*\|\s*", line.text) and not cue \
+    if layout.in_work_cell(m.start, m.end):
+        score = max(score, 0.65)          # "| Feb 3 | Activation Oracles | Federico |" under "| Date | Topic | ..."
+        why.append("a cell of a table's column of papers")
+    elif line is not None and re.fullmatch(r"\s*\|.*\|\s*", line.text) and not cue \
+            and (line.text.count("|") >= 3 or len(line.text.split()) <= 40) \
             and not re.search(r"(?<!\d)(?:19|20)\d\d(?!\d)|\bet\s+al\b", line.text):
-        score = min(score, 0.45)          # "| Sycophancy Feedback Loop Model | Analysis | 53.0 |"
+        score = min(score, 0.45)          # "| Sycophancy Feedback Loop Model | Analysis | 53.0 |" (not one long
+        # "| ... |" around a paragraph of prose: a comment a mirror wrapped in a table's bars)
         why.append("but a table cell without a year or authors")
     if layout.after_caption_label(m.start) or (line is not None and line.caption and not cue):
         score = min(score, 0.3)
@@ -1534,6 +1811,29 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if org and (len(words) <= 6 or len(m.surface[org.start():].split()) <= 6) and not cue:
         score -= 0.35
         why.append("but an organisation's name")
+    if shape and line is not None and re.fullmatch(r"[^:\n]+:\s*", line.text) and layout.fills_line(m.start, m.end) \
+            and not _one_title_case_run(text[line.end + 1:].split("\n", 1)[0]):
+        # (not "Exploring Multilingual Probing in Large Language Models:" over its subtitle's line)
+        score = min(score, 0.45)          # "Classic RL vs LLM-agent:" over a table: a label
+        why.append("but a label introducing what follows")
+    of_work = re.match(rf"{_UNIT_LABEL.pattern}\s+of\s+(?=(?:The\s+|A\s+|An\s+)?[A-Z][\w\-]*\s+[A-Z])", m.surface)
+    if of_work:                           # "Chapter 7 of A Brief History of ...": the work is what it is part of
+        m.start += of_work.end()
+        m.surface = text[m.start:m.end]
+        m.norm = normalise(m.surface)
+    if re.match(r"\s+by\s", text[m.end:m.end + 4]) and _PASSIVE_END.search(m.surface):
+        score = min(score, 0.3)           # "Discussion led by Dan."
+        why.append("but a clause in the passive")
+    label = re.sub(r"^[#\s]*(?:\d+(?:\.\d+)*\.?\s+)?", "", m.surface).strip(" :*")
+    if _SECTION_LABEL.fullmatch(label) or _UNIT_LABEL.match(re.sub(r"^(?:Goal|Topic|Agenda|Plan|Today|Notes?|Focus|Theme|Subject):\s+", "", label)):
+        score = min(score, 0.3)           # "## Presented By", "Similar Papers", "Goal: Day 4 of ARBOx"
+        why.append("but a section's or a course unit's label")
+    if _REPO_FILE.match(m.surface):
+        score = min(score, 0.3)           # "(see README disclaimer)": a file of the repository
+        why.append("but a file of a code repository")
+    if _EVENT_HEAD.search(m.surface) or _SERIES_AFTER.match(text, m.end):
+        score -= 0.35                     # "the Bluedot “AI Safety Operations Bootcamp”", "Foo: Bar - A podcast by ..."
+        why.append("but the name of an event, a course, a series or a site")
     if not cue and _spells_out_acronym(text, m):
         score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback (RLHF)": a term
         why.append("but a term introducing its acronym")
@@ -1543,6 +1843,10 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if (shape or m.reason.startswith(KNOWN_TITLE)) and not cue and _qualifies_words_after(text, m):
         score -= 0.3                      # "Week 3 of the AI alignment curriculum"
         why.append("but it qualifies the lower-case words after it")
+    if shape and line is not None and not line.heading and _starts_paragraph(text, m.start) \
+            and len(_TOKEN.findall(m.surface)) >= 4 and _REPORTED_BY_A_WORK.match(text, m.end):
+        score += 0.1                      # "Large Language Model Unlearning used gradient ascent to ..."
+        why.append("the subject of a paragraph that reports what it did")
     if _TERM_EXPLAINED.match(text, m.end) and not cue and ":" not in m.surface:
         score -= 0.3                      # "Reinforcement Learning from Human Feedback involves humans rating ..."
         why.append("but a term the text explains")
@@ -1587,8 +1891,14 @@ def _qualifies_words_after(text: str, m: Mention) -> bool:
     if after is None:
         return False
     word = after.group(1)
+    if word in _WORKS_OF_A_KIND:
+        return True                   # "the best ML Safety papers of 2023", "Harry Potter books": a topic
     return not (len(word) < 3 or word in FUNCTION_WORDS or word in _PREPOSITIONS or word in _TRAILING_ADVERBS
                 or word.endswith("ly") or word in _WORK_NOUNS or word in _PART_NOUNS or _VERB_SHAPED.fullmatch(word))
+
+
+# Plural words for works: a capitalised run before one names what the works are about, not a work.
+_WORKS_OF_A_KIND = frozenset("papers posts books articles essays reports preprints publications textbooks novels".split())
 
 
 def _spells_out_acronym(text: str, m: Mention) -> bool:

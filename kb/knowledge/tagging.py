@@ -479,6 +479,28 @@ def load_texts(store, paper_ids: Iterable[int] | None = None, *, bodies: bool = 
                  halves=[zlib.crc32(r[4].encode()) & 1 for r in rows])
 
 
+class StoredBodies:
+    """The abstract + TLDR of each of ``ids`` (papers with a title), read from the store a slice
+    at a time as tokenising asks for them: a first full run on a big store held every abstract
+    at once (a gigabyte at a million papers) beside the term counts it was building."""
+
+    def __init__(self, store, ids: list[int], page: int = 20_000):
+        self.store, self.ids, self.page = store, ids, page
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, rows: slice) -> list[str]:
+        ids = self.ids[rows]
+        read = load_texts(self.store, ids)
+        body_of = dict(zip(read.ids, read.bodies))
+        return [body_of.get(i, "") for i in ids]
+
+    def __iter__(self):
+        for at in range(0, len(self.ids), self.page):
+            yield from self[at:at + self.page]
+
+
 def rule_matrix(texts: Texts, taxonomy: Taxonomy, chunk: int = 20_000):
     """(papers x themes) keyword scores, and per paper the phrases that fired
     (:class:`FiredKeywords`)."""
@@ -558,9 +580,7 @@ def kept_or_computed(store, texts: Texts, taxonomy: Taxonomy, signatures, kept):
         pos = np.maximum(pos, 0)
     miss = np.flatnonzero(~hit)
     if texts.bodies is None:
-        read = load_texts(store, ids[miss].tolist())
-        body_of = dict(zip(read.ids, read.bodies))
-        bodies = [body_of.get(texts.ids[i], "") for i in miss]
+        bodies = StoredBodies(store, ids[miss].tolist())
     else:
         bodies = [texts.bodies[i] for i in miss]
     sub = Texts(ids=[texts.ids[i] for i in miss], titles=[texts.titles[i] for i in miss], bodies=bodies)

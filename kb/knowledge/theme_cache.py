@@ -245,10 +245,7 @@ def load_texts(directory: Path | None, key: str) -> tuple[PaperTexts | None, int
         meta = json.loads((directory / "texts.json").read_text())
         if meta.get("key") != key:
             return None, 0
-        parts = []
-        for name in meta["segments"]:
-            with np.load(directory / name) as z:
-                parts.append(PaperTexts.from_arrays(z))
+        parts = [PaperTexts.from_arrays(read_arrays(directory / name)) for name in meta["segments"]]
     except (OSError, ValueError, KeyError):
         return None, 0
     if not parts:
@@ -260,6 +257,47 @@ def load_texts(directory: Path | None, key: str) -> tuple[PaperTexts | None, int
     ids = whole.ids[order]
     last = np.append(ids[1:] != ids[:-1], True)
     return (whole if last.all() else whole.take(np.sort(order[last]))), len(parts)
+
+
+def read_arrays(path: Path) -> dict:
+    """The arrays of a ``.npz`` that ``np.savez`` wrote (members stored, not compressed), each
+    read straight from its place in the file: ``np.load`` copies a member through zipfile a
+    quarter megabyte at a time and checks its CRC, 13 s of CPU for a million papers' kept texts
+    (4 GB). A member it cannot read so is read by ``np.load``; a damaged file raises ValueError."""
+    import struct
+    import zipfile
+
+    import numpy as np
+    from numpy.lib import format as npy
+
+    out = {}
+    try:
+        with zipfile.ZipFile(path) as archive, open(path, "rb") as f:
+            for info in archive.infolist():
+                name = info.filename.removesuffix(".npy")
+                f.seek(info.header_offset)
+                local = f.read(30)
+                if info.compress_type != zipfile.ZIP_STORED or len(local) < 30 or local[:4] != b"PK\x03\x04":
+                    with np.load(path) as z:
+                        out[name] = z[name]
+                    continue
+                f.seek(info.header_offset + 30 + sum(struct.unpack("<HH", local[26:30])))
+                version = npy.read_magic(f)
+                if version not in ((1, 0), (2, 0)):
+                    with np.load(path) as z:
+                        out[name] = z[name]
+                    continue
+                shape, fortran, dtype = (npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0)(f)
+                count = int(np.prod(shape, dtype=np.int64))
+                if dtype.hasobject:
+                    raise ValueError(f"{path}: {name} holds objects")
+                array = np.fromfile(f, dtype=dtype, count=count) if count else np.zeros(0, dtype=dtype)
+                if len(array) != count:
+                    raise ValueError(f"{path}: {name} is cut short")
+                out[name] = array.reshape(shape, order="F" if fortran else "C")
+    except zipfile.BadZipFile as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    return out
 
 
 def save_texts(directory: Path | None, key: str, new: PaperTexts, *, rewrite: PaperTexts | None = None) -> None:

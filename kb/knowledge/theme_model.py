@@ -267,20 +267,25 @@ class _Vocabulary(Vocabulary):
 
     def gram_counts(self, ids, rows, docs: int):
         """The weighted sublinear frequencies of the character n-grams of the words ``ids`` (all
-        a chunk's words, stop words too, in the documents ``rows``), as float32 CSR."""
+        a chunk's words, stop words too, in the documents ``rows``), as float32 CSR (canonical).
+
+        Each document's word counts times each word's n-gram counts (a sparse product): the
+        same integer counts as listing every n-gram of every word occurrence, which at a
+        million abstracts was a billion entries to sort (most of a first full run)."""
         import numpy as np
         from scipy import sparse
 
         # Only the words met since the last chunk are converted: the lists grow with a store's vocabulary.
         self._ends = np.concatenate([self._ends, np.asarray(self.gram_ends[len(self._ends):], dtype=np.int64)])
         self._grams = np.concatenate([self._grams, np.asarray(self.gram_columns[len(self._grams):], dtype=np.int64)])
-        ends, columns = self._ends, self._grams
-        lengths = ends[ids + 1] - ends[ids]
-        firsts = np.repeat(ends[ids] - (np.cumsum(lengths) - lengths), lengths)
-        cols = columns[firsts + np.arange(int(lengths.sum()))]
-        grams = sparse.csr_matrix((np.ones(len(cols), dtype=np.float32), (np.repeat(rows, lengths), cols)),
-                                  shape=(docs, FEATURES))
-        grams.sum_duplicates()
+        size = len(self._ends) - 1
+        # A word's n-grams (a gram twice in a word, or two grams hashed to one column, count twice).
+        per_word = sparse.csr_matrix((np.ones(len(self._grams), dtype=np.float32), self._grams, self._ends),
+                                     shape=(size, FEATURES))
+        words = sparse.csr_matrix((np.ones(len(ids), dtype=np.float32), (rows, ids)), shape=(docs, size))
+        words.sum_duplicates()
+        grams = (words @ per_word).tocsr()
+        grams.sum_duplicates()      # sorts each row's columns (the product leaves them unordered)
         grams.data = (CHAR_WEIGHT * (1.0 + np.log(grams.data))).astype(np.float32)
         return grams
 
@@ -310,9 +315,13 @@ def weigh(tf, idf=None):
     if idf is None:
         idf = inverse_document_frequency(tf)
     X = tf
-    X.data *= idf[X.indices]
+    for at in range(0, X.nnz, SLICE):       # a slice at a time: idf[X.indices] of every entry is gigabytes
+        X.data[at:at + SLICE] *= idf[X.indices[at:at + SLICE]]
     normalize(X, copy=False)
     return X, idf
+
+
+SLICE = 1 << 24     # entries of a features matrix indexed at a time (numpy copies int32 indices as int64)
 
 
 FEATURES = 2 ** 20
@@ -323,7 +332,10 @@ def inverse_document_frequency(*parts):
     import numpy as np
 
     n = sum(part.shape[0] for part in parts)
-    df = sum(np.bincount(part.indices, minlength=FEATURES) for part in parts)
+    df = np.zeros(FEATURES, dtype=np.int64)
+    for part in parts:
+        for at in range(0, part.nnz, SLICE):
+            df += np.bincount(part.indices[at:at + SLICE], minlength=FEATURES)
     return (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
 
 

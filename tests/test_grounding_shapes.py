@@ -1,0 +1,345 @@
+"""Shapes of citation and of page furniture found on dev5 (issue 15, session 7), each a class of
+text rather than a case: one test per rule in ``kb/grounding/``, each failing on the code before
+it. The sentences are written for the tests (none is copied from an evaluation page)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb.grounding.aliases import AliasTable
+from kb.grounding.mentions import WORK, extract, listed
+
+
+@pytest.fixture(scope="module")
+def aliases():
+    return AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
+
+
+def _works(text, aliases):
+    return {m.surface: m for m in listed(extract(text, aliases=aliases))}
+
+
+# -- names ---------------------------------------------------------------------------------------
+
+def test_a_benchmark_name_split_by_a_pdfs_text_layer(aliases):
+    """"Truthful QA", "Hella Swag": a PDF's text layer puts a space where the name's case turns;
+    the alias table knows the name all the same. A name that needs a cue keeps needing one."""
+    works = _works("Accuracy went up on Hella Swag and on Truthful QA, but not on Image Net.", aliases)
+    assert works["Hella Swag"].id == aliases.lookup("HellaSwag").id
+    assert works["Truthful QA"].id == aliases.lookup("TruthfulQA").id
+    assert "Alpha Zero" not in _works("Alpha Zero plays chess.", aliases)
+
+
+def test_an_enumerated_name_with_its_citation(aliases):
+    """"(iii) FooQ A (Ling et al., 2017)": an enumerated item that is a short capitalised name
+    and its citation names a work, whatever its spelling; a bare year is not a citation."""
+    text = ("We use three sets: (i) Wombat QA (Lee et al., 2020); (ii) BarQ A (Roe and Doe, 2019); "
+            "and (iii) Quokka (2018).")
+    works = _works(text, aliases)
+    assert works["Wombat QA"].confidence == WORK and works["BarQ A"].confidence == WORK
+    assert works["Wombat QA"].years[0] == 2020
+    assert "Quokka" not in works
+
+
+def test_the_x_textbook(aliases):
+    """"the ASES textbook": a textbook is a work as a paper is."""
+    works = _works("I made flashcards from the FOOS textbook and the Zebra handbook.", aliases)
+    assert "the FOOS textbook" in works and "the Zebra handbook" in works
+
+
+def test_a_full_name_and_a_few_words_before_his_post(aliases):
+    """"the Jane Roe thing from her post": a person's full name, a few words, then "his / her /
+    their post" names that person's work; one capitalised word there needs no words between
+    ("Researchers describe this in their paper" is no reference)."""
+    works = _works("It is time to do the Jane Roe thing from her post on memory.", aliases)
+    assert works["Jane Roe"].kind == "author-ref"
+    assert not [m for m in _works("Researchers describe this in their paper.", aliases).values()
+                if m.kind == "author-ref"]
+
+
+def test_authors_before_a_quoted_title_and_its_year(aliases):
+    """'Roe & Doe, "Title" (2024)', 'Jane Roe, "Title" (2025)': a reference line's authors,
+    its quoted title, then its year; a short surname is a name there ("Esther An")."""
+    text = ('Further reading:\n'
+            'Roe & Doe, "Strategies for Aligning Wombats" (2024)\n'
+            'Jane An, "Towards Principled Wombat Alignment" (2025)\n'
+            '- Ann Lee and Bo Kim, \u201cA Study of Quokkas\u201d, arXiv 2019.\n')
+    works = _works(text, aliases)
+    for names, year in (("Roe & Doe", 2024), ("Jane An", 2025), ("Ann Lee and Bo Kim", 2019)):
+        assert works[names].kind == "author-ref" and works[names].years[0] == year, names
+
+
+# -- what is not a work ----------------------------------------------------------------------
+
+def test_a_name_before_a_plural_word_for_works_is_their_topic(aliases):
+    """"the best Wombat Safety papers of 2023", "facts about Harry Quokka books": a capitalised
+    run before a plural word for works says what they are about; "the Wombat Safety paper" is
+    still one."""
+    works = _works("We cover the best Wombat Safety papers of 2023. It forgot facts about Harry Quokka books "
+                   "quickly.", aliases)
+    assert not works, list(works)
+
+
+def test_front_matter_and_navigation_are_the_pages_own(aliases):
+    """A post's front matter holds its own title; "\u2190 Back to Reading Log" is a link home."""
+    text = ('---\ntitle: "Composition Measures in Wombat Circuits"\ndate: 2022-09-11\ndraft: true\n---\n\n'
+            "\u2190 Back to Reading Log\n\nThis builds on A Mathematical Framework for Transformer Circuits.\n")
+    works = _works(text, aliases)
+    assert list(works) == ["A Mathematical Framework for Transformer Circuits"], list(works)
+
+
+def test_an_event_a_course_or_a_series_is_not_a_work(aliases):
+    """A name whose head is a gathering or a course, quoted or not, and a name the text says is
+    a podcast or a newsletter, are not works."""
+    text = ("I did the Bluedot \u201cWombat Safety Operations Bootcamp\u201d last week!\n\n"
+            "Wombat Safety Fundamentals: Alignment - A podcast by Quokka Impact\n\n"
+            "Wombat Research Circle: Wombat Alignment, Unpacked\n\n"
+            "We met at the Japan Wombat Alignment Conference and read Risks from Learned Optimization.\n")
+    works = _works(text, aliases)
+    assert list(works) == ["Risks from Learned Optimization"], list(works)
+
+
+def test_a_task_the_text_spells_out_before_its_acronym_is_a_concept(aliases):
+    """"a task called indirect object identification (IOI)": the acronym names a task there, not
+    the paper the alias table knows it by; "the IOI paper" still cites it, and a method spelled
+    out ("the fast gradient sign method (FGSM)") or a benchmark still names its paper."""
+    works = _works("GPT-2 small performs a natural language task called indirect object identification (IOI). "
+                   "The IOI paper explains it.", aliases)
+    assert "IOI" not in works and "IOI paper" in works
+    works = _works("We test on massive multitask language understanding (MMLU).", aliases)
+    assert "MMLU" in works
+
+
+def test_a_known_name_that_fills_a_markdown_heading_is_a_section(aliases):
+    """"## Induction Heads" over a paragraph is a section about induction heads; the same name in
+    prose, and the paper's full title, are citations."""
+    text = ("## Induction Heads\n\nI studied how induction heads form. This follows "
+            "In-context Learning and Induction Heads closely.\n")
+    works = _works(text, aliases)
+    assert "Induction Heads" not in works and "In-context Learning and Induction Heads" in works
+
+
+def test_a_pages_title_over_notes_on_a_paper(aliases):
+    """A page of notes on one paper opens with the paper's title: its first line is a work when
+    the page goes on to speak of the paper ("The paper proposes", "Key Contributions"). A page's
+    title over other prose, or a course's unit ("Week 5: ..."), stays a heading."""
+    notes = ("Wombat Routing Beyond Sparse Quokka Gates\n\nOverview\n\nThe paper proposes a routing scheme "
+             "for sparse models and tests it at scale.\n")
+    assert "Wombat Routing Beyond Sparse Quokka Gates" in _works(notes, aliases)
+    essay = ("The Wombat Revolution\n\nIn 2017 a team published a result that changed the field. The reviewers "
+             "doubted it at first.\n")
+    assert not _works(essay, aliases)
+    unit = ("## Week 5: Causal Wombat Localization\n\nWhere in the network are facts computed? Correlation is "
+            "not causation: a representation that encodes something need not be where the model uses it. This "
+            "week introduces causal interventions.\n\nOne reading traces facts. The paper shows that middle "
+            "layers matter.\n")
+    assert not _works(unit, aliases)
+
+
+def test_a_lost_full_stop_and_a_year_on_the_line_before(aliases):
+    """"... the Wombat Reading Circle A community gathering": a lone "A" before a lower-case word
+    opens the next sentence; and a reference's "(2025)" at the end of the line before is no cue
+    for a title on the next line."""
+    text = ('Jane An, "Towards Principled Wombat Alignment" (2025)\n'
+            "About the Wombat Reading Circle A community gathering where we read papers. No background "
+            "required.\n")
+    works = _works(text, aliases)
+    assert "About the Wombat Reading Circle" not in works and "About the Wombat Reading Circle A" not in works
+    assert "Towards Principled Wombat Alignment" in works
+
+
+def test_a_title_opening_a_paragraph_that_reports_what_it_did(aliases):
+    """A newsletter's paragraph that opens with a paper's title and says what it did ("Large
+    Wombat Model Unlearning used gradient ascent ...") names the paper; the same words before
+    another verb do not gain from it."""
+    text = ("Unlearning\n"
+            "Large Wombat Model Unlearning used gradient ascent to remove unwanted completions.\n")
+    assert "Large Wombat Model Unlearning" in _works(text, aliases)
+    assert "Large Wombat Model Unlearning" not in _works("Unlearning\nLarge Wombat Model Unlearning is a hard "
+                                                         "problem for everyone.\n", aliases)
+
+
+# -- the held-aside half's shapes (dev5 odd pages, opened after its figures were taken) ------------
+
+def test_a_short_reference_with_an_initial_before_its_title(aliases):
+    """"Roe, J. et al. (2025) Title ...": a short reference with an initial and "et al." is one,
+    even where it opens a reference's line; a long author block ("Olah, C., Smith, J. (2023).")
+    is still a reference entry's authors, not a reference in prose."""
+    works = _works("Roe, J. et al. (2025) Monitoring wombat models for misbehaviour at scale.", aliases)
+    assert works["Roe, J. et al. (2025)"].kind == "author-ref"
+    assert not [m for m in _works("Olah, C., Smith, J. (2023). A title of a wombat paper.", aliases).values()
+                if m.kind == "author-ref"]
+
+
+def test_a_name_and_year_before_a_links_arrow(aliases):
+    """"Wei 2022 \u2197": a surname and a year before the arrow a page draws after a link is a
+    citation; "Anthropic 2024" alone is not."""
+    assert _works("Reasoning steps as exemplars. Roe 2022 \u2197 and more.", aliases)["Roe 2022"].kind == "author-ref"
+    assert "Roe 2022" not in _works("In Roe 2022 we met.", aliases)
+
+
+def test_full_names_and_what_they_published(aliases):
+    """"In March, Jane Roe, Ann Lee, and Bo Kim published a strategy": people's full names and a
+    verb of authorship; not places ("New York and San Francisco published rules") nor a title's
+    words before the authors ("If Anyone Builds It, Everyone Dies, Jane Roe and Ann Lee argue")."""
+    works = _works("What happened: In March, Jane Roe, Ann Lee, and Bo Kim published a strategy for it.", aliases)
+    assert works["Jane Roe, Ann Lee, and Bo Kim"].kind == "author-ref"
+    assert not [m for m in _works("New York and San Francisco published rules.", aliases).values()
+                if m.kind == "author-ref"]
+    works = _works("In Wombats Build It, Everyone Dies, Jane Roe and Ann Lee argue that it is so.", aliases)
+    assert "Jane Roe and Ann Lee" in works
+
+
+def test_an_activity_spelled_out_before_its_acronym_is_a_concept(aliases):
+    """"by directly **eliciting latent knowledge ** (ELK)": a gerund's phrase spelled out before
+    the acronym names an activity; "a technical report on eliciting latent knowledge (ELK)" names
+    the report."""
+    works = _works("We aim to avoid this by directly **eliciting latent knowledge ** (ELK) inside the model.", aliases)
+    assert "ELK" not in works
+    works = _works("ARC released a technical report on eliciting latent knowledge (ELK) last year.", aliases)
+    assert "ELK" in works
+
+
+def test_a_site_and_a_repositorys_file_are_not_works(aliases):
+    """"See the MyST Documentation for reference", "(see README disclaimer)": a site and a file;
+    a span after a cue stops at its closing bracket."""
+    text = ("See the Wombat Documentation for reference. Study notes (see README disclaimer). "
+            "Numbers follow the papers.")
+    assert not _works(text, aliases), list(_works(text, aliases))
+
+
+def test_a_line_that_labels_what_follows(aliases):
+    """"Classic RL vs LLM-agent:" over a table is a label; a title broken after its colon, its
+    subtitle on the next line, is still a title."""
+    text = "Intro text here.\n\nClassic Wombat Learning vs Quokka Agents:\n\nDimension Classic Wombat\n"
+    assert not _works(text, aliases)
+    text = "Exploring Multilingual Wombat Probing in Large Models:\nA Cross-Language Analysis\nAbstract\nWe probe.\n"
+    assert any(s.startswith("Exploring Multilingual Wombat Probing") for s in _works(text, aliases))
+
+
+def test_a_plural_kind_after_a_word_is_no_name(aliases):
+    """"in Large models [3]": a capitalised word before a plural kind is a description; "the
+    Wombat benchmark [3]" names one."""
+    works = _works("This references the phenomenon in Large models [3]. We use the Wombat benchmark [4].", aliases)
+    assert "Large" not in works and "Wombat" in works
+
+
+def test_a_paragraph_wrapped_in_a_tables_bars_is_prose(aliases):
+    """A mirror that wraps a whole comment in "| ... |" makes it no table: a title in it is not a
+    table cell."""
+    prose = " ".join(["The gist is that a large model appears to over-fit and then the loss falls again."] * 4)
+    text = f"| Parent comment refers to Double Wombat Descent in Human Learning [1, 2] here. {prose} |"
+    assert "Double Wombat Descent in Human Learning" in _works(text, aliases)
+
+
+def test_a_name_whose_flattened_footnote_cites_a_work(aliases):
+    """"WoT2Provides intermediate steps ... Roe 2022 \u2197": a page's footnote number and text
+    flattened into the line after a coined name; the footnote's reference makes the name a work's.
+    A name glued to a digit without a reference in its note is not one."""
+    text = ("Structure: direct answer \u2192 WoT2Provides intermediate steps as exemplars, improving tasks. "
+            "Roe 2022 \u2197 \u2192 QuT4Expands reasoning into a tree. Lee 2023 \u2197 / search")
+    works = _works(text, aliases)
+    assert works["WoT"].confidence == WORK and works["QuT"].confidence == WORK
+    assert "WoT" not in _works("We ran WoT2Provides a baseline for everything here.", aliases)
+
+
+# -- classes from the older development parts' wrong surfaces -------------------------------------
+
+def test_breadcrumbs_atop_the_page_are_navigation(aliases):
+    """"Articles /Natural Wombat Processing /Part 3" over the page's title is a trail of links."""
+    text = ("Articles /Natural Wombat Processing /Part 3\nScaling Wombats and Emergent Quokkas\nWhat happens when "
+            "wombat models get bigger? They do new things at scale, as we will see below in some detail.\n")
+    assert "Articles /Natural Wombat Processing /Part 3" not in _works(text, aliases)
+
+
+def test_a_sections_or_a_units_label_is_not_a_title(aliases):
+    """"## Presented By" over the authors, "Similar Papers", "Goal: Day 4 of ARBOx" label parts of
+    a page; "Chapter 7 of A Brief History of Wombats" names the book it is part of."""
+    text = ("# Being Bayesian about Wombat Probability\n\n## Presented By\n\nJane Roe, Ann Lee, Bo Kim\n\n"
+            "Similar Papers\n\nGoal: Day 4 of WOMBox: Superposition\n\n")
+    works = _works(text, aliases)
+    assert not {"## Presented By", "Presented By", "Similar Papers", "Goal: Day 4 of WOMBox"} & set(works), list(works)
+    works = _works("This is Chapter 7 of A Brief History of Wombat Intelligence.", aliases)
+    assert "A Brief History of Wombat Intelligence" in works
+
+
+def test_a_clause_in_the_passive_before_by_is_no_title(aliases):
+    """A line that opens with "These were also introduced by Jane Roe." or "Discussion led by
+    Dan." is a sentence, not a title and its author; a list of "title by author." lines is."""
+    text = ("These were also introduced by Jane Roe.\nThis was proposed by Madry et al.\n"
+            "Discussion led by Dan.\n")
+    titles = [m.surface for m in _works(text, aliases).values() if m.kind == "title"]
+    assert not titles, titles
+    text = "concrete wombat problems by amodei et al.\nthe wombat alignment problem by ngo.\n"
+    assert "concrete wombat problems" in _works(text, aliases)
+
+
+def test_todays_post_is_nobodys(aliases):
+    """"Today's post looks at ...": a day's possessive, not an author's."""
+    assert not _works("Today\u2019s post looks at the most influential theorem.", aliases)
+
+
+def test_lines_shaped_like_headings_with_no_prose_under_them_are_a_list_of_titles(aliases):
+    """A page that lists papers one title to a line, under markdown headings, puts a title under a
+    title: such lines, three or more, are works. A heading over prose is still a heading."""
+    text = ("## **Alignment**\n\nWombat Honesty and Harmlessness via Deception Attacks\n\n"
+            "Utility Engineering: Analyzing Emergent Value Systems in Wombats\n\n"
+            "Quokkas to Subterfuge: Investigating Reward-Tampering in Wombats\n\n## **Applications**\n\n"
+            "Benefits and Challenges of Military Wombats in the Field\n\n## **Other**\n\n"
+            "The Wombat Problem in Practice\n\nA long paragraph of prose follows this heading, as prose does, "
+            "and it goes on for a while to make the point that headings head prose.\n")
+    works = _works(text, aliases)
+    for title in ("Wombat Honesty and Harmlessness via Deception Attacks",
+                  "Utility Engineering: Analyzing Emergent Value Systems in Wombats",
+                  "Benefits and Challenges of Military Wombats in the Field"):
+        assert title in works, (title, list(works))
+    assert "The Wombat Problem in Practice" not in works
+
+
+def test_a_tables_column_of_papers(aliases):
+    """A reading group's schedule: under "| Date | Topic | Presenter |" each cell of the topic
+    column names a work, whatever its case; the presenter column does not."""
+    text = ("| Date   | Topic                  | Presenter |\n| ------ | ---------------------- | --------- |\n"
+            "| Feb 3, 2026  | Activation Wombats     | Federico  |\n"
+            "| Feb 10, 2026 | Weird quokka generalizations | Lukas     |\n")
+    works = _works(text, aliases)
+    assert "Activation Wombats" in works and "Weird quokka generalizations" in works
+    assert "Federico" not in works and "Lukas" not in works
+
+
+def test_a_references_venue_is_not_a_work(aliases):
+    """After a reference's title: "FHI technical report." and "Essay in Noema Magazine." say
+    where it appeared; "the GPT-4 Technical Report" is still a work."""
+    text = ("Background: Drexler, 2019, Reframing Wombat Intelligence. FHI technical report.\n"
+            "Blake Roe et al., 2023, \u201cThe illusion of wombat risk\u201d. Essay in Noema Magazine.\n")
+    works = _works(text, aliases)
+    assert "FHI technical report" not in works and "Essay in Noema Magazine" not in works, list(works)
+
+
+def test_a_benchmarks_name_spelled_out_after_it(aliases):
+    """"WOMB (Wombat Open Multitask Benchmark)": a name whose capitals are the initials of a
+    bracketed spelling that names a benchmark or a dataset is the benchmark's name; "ARC
+    (Alignment Research Center)" names no benchmark."""
+    works = _works("We test on WOMB (Wombat Open Multitask Benchmark) too.", aliases)
+    assert works["WOMB"].confidence == WORK
+    assert "QRC" not in _works("The QRC (Quokka Research Center) team wrote it.", aliases)
+
+
+def test_a_short_name_and_its_papers_arxiv_id(aliases):
+    """"..., wombat-to-quokka (2312.09390) ...": a short name, then the arXiv id of its paper in
+    brackets, is a nickname of that paper."""
+    works = _works("It motivates oversight \u2014 wombat-to-quokka (2312.09390) \u2014 as the answer.", aliases)
+    assert works["wombat-to-quokka"].id == "ARXIV:2312.09390"
+
+
+def test_an_ideas_name_in_lower_case_is_the_idea(aliases):
+    """"In my understanding, shard theory is a theory of ...", "leading power-seeking theorems do
+    not establish ...": a known name of two or three words written in lower case names the idea;
+    "the 2023 paper on weak-to-strong generalization" and a quoted name still cite the work."""
+    works = _works("In my understanding, shard theory is a theory of values. Leading power-seeking theorems "
+                   "do not establish it.", aliases)
+    assert "shard theory" not in works and "power-seeking theorems" not in works, list(works)
+    works = _works("The 2023 paper on weak-to-strong generalization from OpenAI is short.", aliases)
+    assert any("weak-to-strong generalization" in w for w in works), list(works)

@@ -1,0 +1,189 @@
+"""The fast paths of `kb tag auto` (array tokenising, term counts as sparse products) give what
+the straightforward code gives: the same term counts to the bit as counting each text on its
+own, and the same tags, scores and signals on a store of a few thousand papers."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+import sys
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from kb.settings import PROJECT_ROOT
+
+
+def reference_counts(docs):
+    """Sublinear term frequencies counted text by text, as the model's features are defined
+    (:func:`kb.knowledge.theme_model.term_counts`): words without stop words and their bigrams,
+    plus ``CHAR_WEIGHT`` times the words' character 5-grams, hashed; float32 as the fast path
+    computes them."""
+    from scipy import sparse
+
+    from kb.knowledge.text_tokens import FEATURE_WORD
+    from kb.knowledge.theme_model import CHAR_WEIGHT, FEATURES, char_grams, hashed_column, words_and_bigrams
+
+    rows, cols, data = [], [], []
+    for r, doc in enumerate(docs):
+        words = Counter(hashed_column(t) for t in words_and_bigrams(doc))
+        grams = Counter(hashed_column(g) for w in FEATURE_WORD.findall(doc.lower()) for g in char_grams(w))
+        value: dict[int, np.float32] = {}
+        for column, count in words.items():
+            value[column] = np.float32(1.0) + np.log(np.float32(count))
+        for column, count in grams.items():
+            g = np.float32(CHAR_WEIGHT) * (np.float32(1.0) + np.log(np.float32(count)))
+            value[column] = value[column] + g if column in value else g
+        for column in sorted(value):
+            rows.append(r)
+            cols.append(column)
+            data.append(value[column])
+    out = sparse.csr_matrix((np.asarray(data, dtype=np.float32), (rows, cols)), shape=(len(docs), FEATURES))
+    out.indices = out.indices.astype(np.int32)
+    return out
+
+
+def same_bits(a, b) -> bool:
+    a, b = a.tocsr(), b.tocsr()
+    return (a.shape == b.shape and (a.indptr == b.indptr).all() and (a.indices == b.indices).all()
+            and (a.data.view(np.int32) == b.data.view(np.int32)).all())
+
+
+@pytest.fixture(scope="module")
+def corpus_texts(standin_corpus):
+    """Titles and abstracts + TLDRs of the stand-in's corpus: 1,500 generated papers and the
+    real works (real abstracts: non-ASCII letters, hyphens, formulas)."""
+    records = [r for r in standin_corpus.records_view() if r.get("title")]
+    return ([r["title"] for r in records],
+            [" ".join(x for x in (r.get("abstract"), (r.get("tldr") or {}).get("text")) if x) for r in records])
+
+
+def test_expand_gathers_what_spreading_every_entry_gives():
+    from kb.knowledge.text_tokens import expand
+
+    rng = np.random.default_rng(0)
+    for shares in ([0, 1, 0, 0], [0.2, 0.8, 0, 0], [0, 0.9, 0.1, 0], [0.1, 0.7, 0.15, 0.05], [0, 0, 0, 1]):
+        lengths = rng.choice(4, size=500, p=shares)
+        ptr = np.concatenate([[0], np.cumsum(lengths)])
+        flat = rng.integers(0, 1000, size=int(ptr[-1]))
+        ids = rng.integers(0, 500, size=3000)
+        got, counts = expand(ptr, flat, ids)
+        assert (counts == lengths[ids]).all()
+        assert got.tolist() == [v for i in ids.tolist() for v in flat[ptr[i]:ptr[i + 1]].tolist()]
+
+
+def test_term_counts_are_those_of_each_text_counted_alone(corpus_texts, taxonomy_real):
+    from kb.knowledge.tagging import Texts, rules_and_counts
+    from kb.knowledge.theme_model import term_counts
+
+    titles, bodies = corpus_texts
+    docs = [f"{t}\n{b}" for t, b in zip(titles, bodies)]
+    docs += ["", "the of and", "Naïve in-context GPT-4 x_y 3d -foo- a- İstanbul café-bar end- aaaaaaa aaaaaaa",
+             "ΟΔΥΣΣΕΥΣ ΣΑΣ Σ", "\u212aelvin"]
+    expected = reference_counts(docs)
+    assert same_bits(term_counts(docs, chunk=700), expected)
+    odd = docs[-5:] + ["a nul\x00inside", " \x00 "]       # the mark between joined texts, in a text
+    assert same_bits(term_counts(odd), reference_counts(odd))
+    n = len(titles)
+    _, _, counts = rules_and_counts(Texts(ids=list(range(n)), titles=titles, bodies=bodies), taxonomy_real, chunk=900)
+    assert same_bits(counts, expected[:n])
+
+
+@pytest.fixture()
+def few_labels(tmp_path, monkeypatch):
+    """The first 150 labelled works only: the model's fits (a fixed cost of every full run,
+    the same on both paths) take a fraction of the time."""
+    path = tmp_path / "labels.jsonl"
+    lines = (PROJECT_ROOT / "data" / "theme_labels.jsonl").read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(lines[:150]) + "\n", encoding="utf-8")
+    monkeypatch.setenv("KB_THEME_LABELS", str(path))
+    return path
+
+
+@pytest.fixture(scope="module")
+def taxonomy_real():
+    from kb.knowledge.themes import load_taxonomy
+
+    return load_taxonomy(PROJECT_ROOT / "data" / "themes.toml")
+
+
+def test_the_fast_path_tags_a_store_as_the_straightforward_one(tmp_path, corpus_texts, taxonomy_real, few_labels,
+                                                               monkeypatch):
+    """Every automatic row (paper, theme, source, score, signals) of a full run on a store of a
+    few thousand papers, with the store's kept texts (a first run, then a run that reads them),
+    equals that of a run whose term counts are counted text by text."""
+    from kb.knowledge import tagging, theme_model
+    from kb.knowledge.tagging import auto_tag
+    from kb.knowledge.theme_model import ModelSettings
+    from kb.store import Store
+    from kb.store.records import PaperRecord
+
+    monkeypatch.setenv("KB_THEMES", str(PROJECT_ROOT / "data" / "themes.toml"))
+    titles, bodies = corpus_texts
+    settings = ModelSettings(cache_min_papers=1, folds=2, unlabelled=800, store_positives=300)
+    store = Store(tmp_path / "fast.sqlite")
+    store.upsert_papers([PaperRecord(paper_id=f"{i:040x}", title=t, abstract=b or None, year=2020, detail_level=2)
+                         for i, (t, b) in enumerate(zip(titles, bodies), start=1)])
+    store.close()
+    shutil.copy(tmp_path / "fast.sqlite", tmp_path / "reference.sqlite")
+
+    def rows(path, runs):
+        with Store(path) as s:
+            for _ in range(runs):
+                auto_tag(s, taxonomy_real, settings=settings, full=True)
+            return sorted(map(tuple, s.conn.execute("SELECT paper, theme, source, score, signals FROM paper_theme"
+                                                  " WHERE source != 'manual'")))
+
+    fast = rows(tmp_path / "fast.sqlite", 2)          # the second run reads the kept texts
+
+    keywords = tagging.rules_and_counts
+
+    def straightforward_rules_and_counts(texts, taxonomy, *, counts=True, chunk=20_000):
+        rules, fired, _ = keywords(texts, taxonomy, counts=False)
+        return rules, fired, reference_counts(list(texts.joined())) if counts else None
+
+    monkeypatch.setattr(tagging, "rules_and_counts", straightforward_rules_and_counts)
+    monkeypatch.setattr(theme_model, "term_counts", lambda docs, chunk=0: reference_counts(list(docs)))
+    reference = rows(tmp_path / "reference.sqlite", 1)
+    assert len(fast) > 500 and {r[2] for r in fast} >= {"rule", "model"}
+    assert fast == reference
+
+
+def test_bench_tag_runs_on_a_small_store(tmp_path, few_labels):
+    """`bench/bench_tag.py` (smoke): every timing and ratio is reported on a tiny store."""
+    import json
+
+    store = tmp_path / "small.sqlite"
+    subprocess.run([sys.executable, str(PROJECT_ROOT / "bench" / "make_store.py"), str(store), "--papers", "300",
+                    "--edges", "1500", "--abstract-words", "40"], check=True, capture_output=True)
+    out = subprocess.run([sys.executable, str(PROJECT_ROOT / "bench" / "bench_tag.py"), str(store)],
+                         check=True, capture_output=True, text=True)
+    report = json.loads(out.stdout)
+    for name in ("tag_full", "tag_full_kept", "tag_nothing_new", "tag_after_crawl"):
+        assert report[f"{name}_cpu"] >= 0 and not math.isnan(report[f"{name}_cpu_ratio_to_rank"])
+    assert report["tag_after_crawl_papers"] == 303      # a small store is retrained and scored whole
+
+
+def test_kept_texts_are_read_as_numpy_reads_them(tmp_path):
+    """`read_arrays` reads each member of an `np.savez` file straight from its place in the file:
+    the arrays `np.load` gives (empty, 2-D, Fortran-ordered ones too), and a damaged file is a
+    ValueError (the kept texts then count as none)."""
+    from kb.knowledge.theme_cache import read_arrays
+
+    arrays = {"ids": np.arange(10, dtype=np.int64), "empty": np.zeros(0, dtype=np.float32),
+              "grid": np.arange(12, dtype=np.float32).reshape(3, 4), "fortran": np.asfortranarray(np.eye(3)),
+              "data": np.random.default_rng(0).random(100_000).astype(np.float32)}
+    path = tmp_path / "texts-1.npz"
+    np.savez(path, **arrays)
+    got = read_arrays(path)
+    with np.load(path) as z:
+        assert sorted(got) == sorted(z.files)
+        for name in z.files:
+            assert got[name].dtype == z[name].dtype and got[name].shape == z[name].shape
+            assert (got[name] == z[name]).all()
+    with path.open("r+b") as f:
+        f.truncate(path.stat().st_size - 200)
+    with pytest.raises(ValueError):
+        read_arrays(path)
