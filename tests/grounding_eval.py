@@ -1,6 +1,6 @@
 """Scoring kb's offline extraction against real documents whose works were written down by hand.
 
-Nine sets, all scored the same way:
+Thirteen sets, all scored the same way:
 
 - ``dev``       tests/data/grounding_eval/dev/        real blog, forum and paper prose; tuned on.
 - ``heldout``   tests/data/grounding_eval/heldout/    same kind of prose; NEVER tuned on (its aggregate
@@ -25,6 +25,12 @@ Nine sets, all scored the same way:
 - ``heldout6``  tests/data/grounding_eval/heldout6/   twenty more pages gathered by a helper who never ran
                 kb on them; ground truth committed before kb ran on them; scored once (session 5);
                 NEVER tuned on: figures only, its floor guards against losing ground.
+- ``heldout9``  tests/data/grounding_eval/heldout9/   twenty pages gathered in session 7 by a helper who never
+                ran kb on them, dense in titles without links and author references; ground truth
+                committed first; scored once with the session's starting code and once with its final
+                code (README.md); NEVER tuned on: figures only, its floor guards against losing ground.
+- ``heldout10`` tests/data/grounding_eval/heldout10/  twenty more pages, same protocol and session (essays,
+                paper introductions, newsletters, course notes, forum threads); NEVER tuned on.
 - ``seeds``    data/seeds/ with tests/data/seed_truth.json.
 - ``unseen``   tests/data/unseen_docs/ with its truth.json.
 
@@ -67,7 +73,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 EVAL = ROOT / "tests" / "data" / "grounding_eval"
-EVAL_PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "heldout", "heldout2", "heldout3", "heldout6")
+EVAL_PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "heldout", "heldout2", "heldout3", "heldout6", "heldout9",
+              "heldout10")
 EVAL_PARTS_ALL = EVAL_PARTS
 FORMS = ("title", "nickname", "author-ref", "id", "link")
 _STYLE_FORM = {"exact-title": "title", "near-title": "title", "cut-off-title": "title", "title": "title",
