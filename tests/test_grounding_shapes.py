@@ -343,3 +343,12 @@ def test_an_ideas_name_in_lower_case_is_the_idea(aliases):
     assert "shard theory" not in works and "power-seeking theorems" not in works, list(works)
     works = _works("The 2023 paper on weak-to-strong generalization from OpenAI is short.", aliases)
     assert any("weak-to-strong generalization" in w for w in works), list(works)
+
+
+def test_an_idea_attributed_to_the_group_that_works_on_it_is_their_agenda(aliases):
+    """"what Ought is doing with factored cognition", "what Conjecture uses for cognitive
+    emulation": a lower-case idea a sentence attributes to a named group is that group's agenda,
+    a work; the same idea said on its own is still the idea."""
+    works = _works("It looks like what Wombat Labs is doing with shard theory, roughly.", aliases)
+    assert any(m.alias_title or m.id for s, m in works.items() if "shard theory" in s), list(works)
+    assert "shard theory" not in _works("In short, shard theory is a theory of values.", aliases)

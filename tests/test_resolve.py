@@ -106,3 +106,23 @@ def test_seed_rm_refuses_a_paper_that_is_not_a_seed(kb_cli, db):
     path, _ = db
     out = kb_cli("seed", "rm", "Goal Misgeneralization", db=path)
     assert out.exit_code == 4 and "is not a seed" in out.stderr
+
+
+def test_a_works_main_title_names_it_among_titles_that_start_the_same(kb_cli, tmp_path):
+    """"AGI Ruin" is how people name "AGI Ruin: A List of Lethalities", even when a store also
+    holds "AGI ruin scenarios are likely (and disjunctive)"; two works whose main title is the
+    same stay ambiguous."""
+    store = build_store(tmp_path / "kb.sqlite")
+    store.upsert_papers([
+        PaperRecord("a" * 40, title="AGI Ruin: A List of Lethalities", year=2022, detail_level=2),
+        PaperRecord("b" * 40, title="AGI ruin scenarios are likely (and disjunctive)", year=2022, detail_level=2),
+        PaperRecord("c" * 40, title="Shard Theory: An Overview", year=2022, detail_level=2),
+        PaperRecord("d" * 40, title="Shard Theory - A Critique", year=2023, detail_level=2),
+    ])
+    store.close()
+    path = tmp_path / "kb.sqlite"
+    out = kb_cli("show", "AGI Ruin", "--json", db=path)
+    assert out.exit_code == 0, out.stderr
+    assert json.loads(out.stdout)["title"] == "AGI Ruin: A List of Lethalities"
+    out = kb_cli("show", "shard theory", db=path)
+    assert out.exit_code == 2 and "matches several papers" in out.stderr

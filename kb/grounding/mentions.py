@@ -1696,10 +1696,16 @@ def _first_line(text: str, line) -> bool:
     return not re.search(r"\w", text[:line.start])
 
 
+# "what Conjecture uses for cognitive emulation", "what Ought is doing with factored cognition":
+# an idea attributed to the group that works on it names that group's agenda, which is a work
+_MAKERS_AGENDA = re.compile(r"\b(?:[Ww]hat|[Hh]ow)\s+(?:[A-Z][\w\-]+\s+){1,2}(?:[a-z]+\s+){1,3}$")
+
+
 def _concept_phrase(text: str, start: int, end: int, name: str) -> bool:
     """A known name written in lower case, of one to three words with no function word ("shard
     theory", "weak-to-strong generalization"), with nothing that makes it a work: no word for a
-    work after it, no "paper on" or "the ... paper" before it, no citation."""
+    work after it, no "paper on" or "the ... paper" before it, no citation, no group it is
+    attributed to ("what Ought is doing with factored cognition")."""
     words = name.split()
     if any(c.isupper() for c in name) or not 1 < len(words) <= 3 or any(w in FUNCTION_WORDS for w in words) \
             or re.search(r"\b(?:paper|post|report|article|essay|book|sequence)$", name):
@@ -1707,7 +1713,8 @@ def _concept_phrase(text: str, start: int, end: int, name: str) -> bool:
     before = text[max(0, start - 40):start]
     return not (CUE_AFTER.match(text, end) or _CITED_AFTER.match(text, end)
                 or re.search(r"\b(?:paper|post|article|essay|report|book|preprint|work)s?\s+(?:on|about|introducing)\s+$", before, re.I)
-                or re.search(r"[\"\u201c\u2018']\s*$", before))
+                or re.search(r"[\"\u201c\u2018']\s*$", before)
+                or _MAKERS_AGENDA.search(before))
 
 
 def _term_spelled_out(text: str, start: int, end: int, name: str) -> bool:

@@ -167,6 +167,9 @@ def _title_match_expression(fragment: str, dialect: str = "sqlite") -> str | Non
     return compile_node(node) if dialect == "sqlite" else compile_tsquery(node)
 
 
+_MAIN_TITLE = re.compile(r"\s*[:?!]\s+|\s+[-\u2013\u2014]\s+")
+
+
 def _norm_title(value: str | None) -> str:
     return " ".join(re.findall(r"\w+", (value or "").lower()))
 
@@ -199,6 +202,10 @@ def _resolve_title(store, fragment: str, candidates: int) -> sqlite3.Row:
     same = [r for r in rows if _norm_title(r["title"]) == wanted]
     if len(same) == 1:
         return same[0]
+    # "AGI Ruin" for "AGI Ruin: A List of Lethalities": people name a work by its main title
+    headed = [r for r in rows if _norm_title(_MAIN_TITLE.split(r["title"] or "", maxsplit=1)[0]) == wanted]
+    if len(headed) == 1 and not same:
+        return headed[0]
     raise _ambiguous(fragment, rows, candidates)
 
 
