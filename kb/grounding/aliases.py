@@ -174,7 +174,7 @@ class AliasTable:
         # Later entries (the user's) override earlier ones for the same name. A work's full title
         # is one of its names too, in any case: "language models are few-shot learners".
         for alias in self.aliases:
-            full = [" ".join(alias.title.split()).lower()] if alias.title and len(alias.title.split()) >= 3 else []
+            full = [_full_title(alias.title)] if alias.title and len(alias.title.split()) >= 3 else []
             # "the sleeper agents paper": a known name with "paper" after it, in any case
             full += [n.lower() + " paper" for n in alias.names if _has_upper(n) and not n.lower().endswith(" paper")
                      and len(n) >= 5 and n not in alias.needs_cue]
@@ -267,6 +267,20 @@ def _titled_phrase(name: str) -> bool:
     words = name.split()
     return len(words) >= 3 and any(w in _INNER_FUNCTION_WORDS for w in words[1:-1]) \
         and not re.search(r"['\u2019]s\b|\bet al\b|\bpaper$", name)
+
+
+def _full_title(title: str) -> str:
+    """A work's full title as one of its names: in any case ("language models are few-shot
+    learners"), except a title of three words that is a plain noun phrase ("Natural Adversarial
+    Examples", "Generative Adversarial Networks"), which prose also writes for the thing itself
+    ("search for natural adversarial examples"): that one counts only capitalised as a title. A
+    short title with an article or a preposition ("The Bitter Lesson", "the off-switch game") is
+    a name in any case."""
+    title = " ".join(title.split())
+    words = title.split()
+    if len(words) == 3 and not any(w.lower() in _INNER_FUNCTION_WORDS for w in words):
+        return title if _has_upper(title) else title.lower()
+    return title.lower()
 
 
 def _split_at_case_turns(name: str) -> str | None:

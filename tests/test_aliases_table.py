@@ -1,0 +1,156 @@
+"""The shipped nickname table, data/aliases.toml, as data (issue 15, nicknames): it loads, every
+entry can be resolved (a valid id, or an exact title to match, or a book or post), no name means
+two works, and the well-known names it holds are found in prose the way the project counts them:
+a benchmark or data set named in an evaluation cites its paper, a model or method used as a thing
+does not unless a cue ("the BART paper") says so."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from kb.grounding.aliases import KINDS, SHIPPED_PATH, AliasTable, normalise_id
+from kb.grounding.mentions import WORK, extract, listed
+
+# The ids the Semantic Scholar API accepts, as this table writes them (canonical spelling).
+ARXIV = re.compile(r"^ARXIV:(\d{4}\.\d{4,5}|[a-z][a-z.\-]*/\d{7})$")
+DOI = re.compile(r"^DOI:10\.\d{4,9}/\S+$")
+
+
+@pytest.fixture(scope="module")
+def entries():
+    return tomllib.loads(SHIPPED_PATH.read_text(encoding="utf-8"))["alias"]
+
+
+@pytest.fixture(scope="module")
+def aliases():
+    return AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
+
+
+def _key(name: str) -> str:
+    """How the table looks a name up: names with capitals exactly, the others in any case."""
+    name = " ".join(name.split())
+    return name if any(c.isupper() for c in name) else name.lower()
+
+
+def test_the_table_loads_and_has_grown(aliases, entries):
+    assert len(entries) >= 500
+    assert len(aliases) >= len(entries)
+
+
+def test_every_entry_can_be_resolved(entries):
+    for e in entries:
+        where = f"{e['names']}"
+        assert e.get("title") and e["title"].strip() == e["title"], where
+        assert isinstance(e.get("year"), int) and 1900 < e["year"] <= 2026, where
+        kind = e.get("kind", "paper")
+        assert kind in KINDS, where
+        if kind != "paper":
+            assert "id" not in e, where
+        elif "id" in e:
+            assert ARXIV.match(e["id"]) or DOI.match(e["id"]), where
+            assert normalise_id(e["id"]) == e["id"], where
+        else:
+            assert e.get("match") == "title", where
+
+
+def test_an_arxiv_id_and_its_year_agree(entries):
+    """An arXiv id says when the paper was announced: a year more than one off the id's is a typo
+    in one of them (a preprint posted on 31 December gets January's number, and a paper published
+    a year after its preprint keeps the later year)."""
+    for e in entries:
+        m = re.match(r"ARXIV:(\d\d)(\d\d)\.", e.get("id", ""))
+        if m:
+            assert -1 <= e["year"] - (2000 + int(m.group(1))) <= 1, e["names"]
+
+
+def test_no_name_means_two_works(entries):
+    seen: dict[str, str] = {}
+    for e in entries:
+        work = e.get("id") or e["title"]
+        for name in e["names"]:
+            assert name == name.strip() and name, e["names"]
+            assert seen.setdefault(_key(name), work) == work, (name, work, seen[_key(name)])
+
+
+def test_names_that_need_a_cue_are_names_of_the_entry(entries):
+    for e in entries:
+        assert set(e.get("needs_cue", [])) <= set(e["names"]), e["names"]
+
+
+def test_one_entry_per_new_work(entries):
+    """The table grows by extending a work's names, not by a second entry for the same id."""
+    ids = [e["id"] for e in entries if "id" in e]
+    # entries before session 8 repeat a few ids (LLaMA, Llama 2, AlphaFold, ...): they are not
+    # new; every id added since is there once
+    repeated = {i for i in ids if ids.count(i) > 1}
+    assert len(repeated) <= 12, sorted(repeated)
+
+
+@pytest.mark.parametrize("text, name, pid", [
+    ("We report accuracy on SWAG, CoQA and QuAC.", "CoQA", "ARXIV:1808.07042"),
+    ("Scores on FEVER and SocialIQA improved.", "SocialIQA", "ARXIV:1904.09728"),
+    ("Agents are tested on OSWorld and Mind2Web.", "Mind2Web", "ARXIV:2306.06070"),
+    ("The model was trained on BookCorpus.", "BookCorpus", "ARXIV:1506.06724"),
+    ("Cybench tasks come from CTF competitions.", "Cybench", "ARXIV:2408.08926"),
+    ("We use the Situational Awareness Dataset to probe self-knowledge.", "Situational Awareness Dataset",
+     "ARXIV:2407.04694"),
+    ("Results on GPQA Diamond are reported below.", "GPQA Diamond", "ARXIV:2311.12022"),
+    ("On τ-bench the pass^k metric drops quickly.", "τ-bench", "ARXIV:2406.12045"),
+    ("As Sparks of AGI argued, the model is general.", "Sparks of AGI", "ARXIV:2303.12712"),
+    ("Anthropic's evals include persona questions.", "Anthropic's evals", "ARXIV:2212.09251"),
+    ("The edits were made with MEND and ROME.", "MEND", "ARXIV:2110.11309"),
+    ("The ARCHES report lists research directions.", "ARCHES", "ARXIV:2006.04948"),
+    ("Prompts were sampled from LMSYS-Chat-1M and WildChat.", "LMSYS-Chat-1M", "ARXIV:2309.11998"),
+    ("Concepts were erased with INLP before probing.", "INLP", "ARXIV:2004.07667"),
+])
+def test_benchmarks_data_sets_and_named_works_cite_their_paper(aliases, text, name, pid):
+    found = {m.surface: m for m in listed(extract(text, aliases=aliases))}
+    assert name in found, list(found)
+    assert found[name].id == pid and found[name].confidence == WORK
+
+
+@pytest.mark.parametrize("text, name, pid", [
+    ("The BART paper introduced denoising pre-training.", "BART", "ARXIV:1910.13461"),
+    ("As the DreamerV3 paper shows, one setting suffices.", "DreamerV3", "ARXIV:2301.04104"),
+    ("The Whisper paper trained on 680k hours.", "Whisper", "ARXIV:2212.04356"),
+    ("The SHAP paper unified several attribution methods.", "SHAP", "ARXIV:1705.07874"),
+    ("The LeNet-5 paper also introduced MNIST.", "LeNet-5", "DOI:10.1109/5.726791"),
+    ("The AlphaGo Zero paper removed human games.", "AlphaGo Zero", "DOI:10.1038/nature24270"),
+])
+def test_a_model_or_method_with_a_cue_cites_its_paper(aliases, text, name, pid):
+    hits = [h for h in aliases.find(text) if h.name in (name, name + " paper")]
+    assert hits and hits[0].alias.id == pid and hits[0].cued
+
+
+@pytest.mark.parametrize("text, name", [
+    ("We fine-tune BART and DeBERTa on the task.", "BART"),
+    ("Feature attributions were computed with SHAP and integrated gradients.", "SHAP"),
+    ("Transcriptions come from Whisper.", "Whisper"),
+    ("The encoder is a ResNeXt with a DINO head.", "DINO"),
+    ("We compare DPO, IPO and ORPO.", "IPO"),
+    ("AlphaGo Zero learns two functions.", "AlphaGo Zero"),
+])
+def test_a_model_or_method_used_as_a_thing_is_not_a_citation(aliases, text, name):
+    assert name not in [h.name for h in aliases.find(text)]
+    assert name not in [m.surface for m in listed(extract(text, aliases=aliases)) if m.confidence == WORK]
+
+
+def test_words_and_other_acronyms_are_not_nicknames(aliases):
+    """Names left out or kept case-sensitive so that ordinary prose stays prose."""
+    text = ("The race was close. We mask the [MASK] token. A fever, a sam, the SSD drive. "
+            "The model swag was good. They mend fences. Whisper it quietly.")
+    assert [h.name for h in aliases.find(text)] == []
+
+
+def test_a_three_word_title_that_is_a_phrase_counts_only_capitalised(aliases):
+    """"Natural Adversarial Examples" is a paper and also what prose calls the thing: written in
+    lower case it is the thing; a longer title ("language models are few-shot learners") is a
+    name in any case."""
+    assert aliases.find('Search for papers on "natural adversarial examples" or generative adversarial networks.') == []
+    assert [h.alias.id for h in aliases.find("Natural Adversarial Examples (Hendrycks et al.) built ImageNet-A.")] == \
+        ["ARXIV:1907.07174", "ARXIV:1907.07174"]
+    assert [h.alias.id for h in aliases.find("as language models are few-shot learners showed")] == ["ARXIV:2005.14165"]
