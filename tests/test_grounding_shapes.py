@@ -343,3 +343,43 @@ def test_an_ideas_name_in_lower_case_is_the_idea(aliases):
     assert "shard theory" not in works and "power-seeking theorems" not in works, list(works)
     works = _works("The 2023 paper on weak-to-strong generalization from OpenAI is short.", aliases)
     assert any("weak-to-strong generalization" in w for w in works), list(works)
+
+
+# -- session 8 (dev6's even pages; sentences made up) ----------------------------------------------
+
+def test_a_slides_capitalised_labels_are_no_authors_of_a_listing(aliases):
+    """A slide deck's outline: labels in capitals ("CLASS", "PRE-CLASS") between lines of
+    two-word topics, and a line citing its own authors, look like an author/title listing; they
+    are not one, so the topics are not titles."""
+    text = ("Readings\nRoe et al. 2019 Goal Drift in Small Agents\nWORKSHOP\nLAB\n"
+            "Fenn et al. 2021 Agents That Wander: A Survey\nPRE-LAB\nVideo: Short Clip [2m10s]\nPRE-LAB\nLAB\n"
+            "Drift Modes\nSide Quests\nReward Leaks\nState Blindness\nScope Creep\nProblems\n"
+            "Leak Penalties\nScope Limits\nSolutions\nLAB\n"
+            "Each topic is discussed in the workshop, with exercises for the lab session afterwards.\n")
+    works = _works(text, aliases)
+    assert not {"Reward Leaks", "State Blindness", "Leak Penalties", "PRE-LAB", "Scope Limits"} & set(works), list(works)
+    # a real listing still is one: names over titles
+    listing = ("Ada Roe\nWhy small agents wander off\nBo Lindqvist\nThe case against long horizons\n"
+               "Cy Fenn\nNotes on reward leaks in practice\n")
+    assert "The case against long horizons" in _works(listing, aliases)
+
+
+def test_a_term_spelled_out_with_an_acronym_inside_it(aliases):
+    """"Reinforcement Learning from AI Feedback (RLAIF)": an acronym inside the long form counts
+    whole, so its initials are the acronym beside it; the long form elsewhere in the same
+    document, without the acronym, is the same term."""
+    text = ("How Goal Transfer from AI Mentors works\n\nGoal Transfer from AI Mentors (GTAIM) is a technique that "
+            "uses a second model. In this guide we explain Goal Transfer from AI Mentors step by step.\n")
+    works = _works(text, aliases)
+    assert not [w for w in works if "Goal Transfer" in w], list(works)
+    text = ("Goal Transfer from AI Mentors (GTAIM) is a technique that uses a second model.\n\n"
+            "Compare Goal Transfer from AI Mentors with plain tuning.\n")
+    assert not [w for w in _works(text, aliases) if "Goal Transfer" in w]
+    # a work whose name has its own acronym stays one when cited
+    assert "Constitutional AI" in _works("As in Constitutional AI (Bai et al., 2022), the model critiques itself.", aliases)
+
+
+def test_rlaif_is_a_method_name_unless_cited(aliases):
+    """RLAIF, like RLHF, names the method; it cites the paper with a cue."""
+    assert "RLAIF" not in _works("Methods include RLHF and RLAIF, and also debate.", aliases)
+    assert "RLAIF paper" in _works("The RLAIF paper compares the two.", aliases)

@@ -478,8 +478,11 @@ _LINK_TAIL = re.compile(r"\]\([^()\s]{0,300}\)")
 # A line of a reading list that is a quoted title and its venue: '\u201cEmbedded agency\u201d, LessWrong.'
 _LIST_OPENER = re.compile(r"\s*(?:[-*\u2022\u2013\u2014\u00b7]+|\d{1,3}[.)])?\s*")
 _VENUE_ONLY = re.compile(r"\s*[,.]\s*[A-Za-z][\w.\-/]*(?:[ \t]+[\w.\-/]+){0,3}\.?\s*")
+# The capitals a name may start with: ASCII and the Latin letters with diacritics ("Ødegård",
+# "Żelazny", "Åberg", "Šimek"); Python's re has no \p{Lu}.
+_UPPER = "A-Z" + "".join(c for c in map(chr, [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]) if c.isupper())
 # A capitalised word of a person's name ("Hubinger", "O'Neil", "Dupont-Sommer").
-_NAME_WORD = r"[A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]+"
+_NAME_WORD = rf"[{_UPPER}][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]+"
 _AUTHOR_ONLY = re.compile(rf"[ \t]*(?:[-\u2013\u2014,][ \t]*|by[ \t]+)?{_NAME_WORD}(?:[ \t]+[A-Z]\.)?[ \t]+"
                           rf"(?:(?:van|von|de|der|da|di|le|la)[ \t]+)?{_NAME_WORD}\.?[ \t]*")
 # '\u201cWhy not wait on AI risk?\u201d, overcoming bias blog and \u201cFoom update\u201d': quoted titles in a row
@@ -701,8 +704,9 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         while not ok(names) and re.search(r",[ \t]+(?!and\b)", names):
             cut = re.search(r",[ \t]+(?!and\b)", names)       # "In March, Dan Hendrycks, ...": not a name first
             names, start = names[cut.end():], start + cut.end()
-        if not ok(names) or any(o.start <= start < o.end for o in out):
-            continue
+        if not ok(names) or any(o.start <= start < o.end for o in out) or _INSTITUTION.search(names) \
+                or not re.search(rf"{_PERSON_NAME_RX}", names):
+            continue                      # two surnames alone are _NAMES_VERB's
         out.append(Mention(None, names, start, start + len(names), "author-ref", "", score=0.55,
                            authors=[n.split()[-1] for n in re.split(r",\s*(?:and\s+)?|\s+(?:and|&)\s+", names) if n][:3],
                            reason="people's full names and what they published"))
@@ -740,15 +744,23 @@ _REPORTING = (r"showed|show|shows|found|find|finds|proposed|propose|proposes|int
               r"demonstrated|demonstrate|demonstrates|argued|argue|argues|observed|observe|observes|reported|"
               r"report|reports|identified|identify|identifies|established|establish|establishes|suggested|"
               r"suggest|suggests|studied|study|studies|call|called|coined|named|describe|described|describes")
+_REPORTING_AFTER = re.compile(r"[ \t]+(?:also[ \t]+)?(?:" + _REPORTING + r")\b")
 _SINGLING_OUT = frozenset("original seminal landmark foundational first".split())
 _PAPER_TOPIC = re.compile(r"\s+(?:on|about|introducing)\s+(?:the\s+)?([\w\-]+(?:[ \t]+(?!(?:is|was|are|were|that|which|by|and|"
                           r"has|had|in|for|to|with|" + _REPORTING + r")\b)[\w\-]+){0,3})")
 _NAMES_VERB = re.compile(rf"(?<![A-Za-z\-])((?:{_NAME_WORD},\s+){{0,6}}{_NAME_WORD},?\s+(?:and|&)\s+"
                          rf"{_NAME_WORD})"
                          r"(?:\s*\((?:19|20)\d\d\))?\s+(?:" + _REPORTING + r")\b")
-_FULL_NAMES_VERB = re.compile(rf"(?<![A-Za-z\-])((?:{_PERSON_NAME_RX},[ \t]+){{0,6}}{_PERSON_NAME_RX},?[ \t]+(?:and|&)[ \t]+"
-                              rf"{_PERSON_NAME_RX})(?:\s*\((?:19|20)\d\d\))?\s+(?:" + _REPORTING +
-                              r"|published|publish|publishes|released|wrote|write|writes|presented|presents|developed)\b")
+# "UC Berkeley and Peking University presents": places of work, not people
+_INSTITUTION = re.compile(r"\b(?:University|Universit\w+|Institute|College|School|Laborator(?:y|ies)|Labs?|Cent(?:er|re)|"
+                          r"Foundation|Academy|Inc|Corp|Group|Department|Hospital)\b")
+# (a surname may stand beside a full name: "Chandra and Gil Feld provide a response")
+_ONE_NAME_RX = rf"(?:{_PERSON_NAME_RX}|{_NAME_WORD})"
+_FULL_NAMES_VERB = re.compile(rf"(?<![A-Za-z\-])((?:{_ONE_NAME_RX},[ \t]+){{0,6}}{_ONE_NAME_RX},?[ \t]+(?:and|&)[ \t]+"
+                              rf"{_ONE_NAME_RX})(?:\s*\((?:19|20)\d\d\))?\s+(?:" + _REPORTING +
+                              r"|published|publish|publishes|released|wrote|write|writes|presented|presents|developed|"
+                              r"provide|provides|provided|offer|offers|offered|respond|responds|responded|reply|replies|"
+                              r"replied|rebut|rebuts|rebutted)\b")
 _SENTENCE_ADVERBS = frozenset("Later Earlier First Second Third Next Finally Recently Then Here Indeed Again Still Yet "
                                "Instead Meanwhile Previously Originally Historically Today".split())
 _NAME_VERB_THAT = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]{2,})(?:\s+et\s+al\.?)?\s+(?:finds|found|shows|showed|"
@@ -757,7 +769,7 @@ _NAME_VERB_THAT = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\
 # Olsson et al., 2022)": surnames, then a year, in the shapes citation styles use.
 # ("Saun- ders et al., 2018": a name hyphenated across a line of a PDF)
 # (particles: "van der Waals", "de la Cruz"; APA initials after a surname: "Smith, J. (2019)")
-_SURNAME = r"(?:(?:van|von|de|der|den|du|di|da|le|la|del|della|dos|ter|ten)\s+){0,2}[A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\u2019]*(?:-[ ][a-z\u00C0-\u024F\u1E00-\u1EFF]{2,})?(?:[A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF]+)*(?:[A-Z]{1,2}\b)?(?:-[A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF]+)?"
+_SURNAME = r"(?:(?:van|von|de|der|den|du|di|da|le|la|del|della|dos|ter|ten)\s+){0,2}[" + _UPPER + r"][a-z\u00C0-\u024F\u1E00-\u1EFF'\u2019]*(?:-[ ][a-z\u00C0-\u024F\u1E00-\u1EFF]{2,})?(?:[A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF]+)*(?:[A-Z]{1,2}\b)?(?:-[A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF]+)?"
 _INITIALS = r"(?:,\s*(?:[A-Z]\.[\s\-]?){1,3}(?=[\s,&(]))?"
 _NAMED = rf"{_SURNAME}{_INITIALS}"
 _NAMES = (rf"{_SURNAME}(?:\s*,\s*{_SURNAME}){{0,8}}(?:,?\s+(?:and|&)\s+{_SURNAME})?(?:,?\s+et\s+al\.?)?")
@@ -903,13 +915,23 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
             elif (m := re.match(rf"({_NAMES}),?\s+({_YEAR_RX})(?=\s*(?:[,:]|$))", body)) and _names_ok(m.group(1)):
                 s = pos + lead.end()          # "(Sharma 2023, the later diagnosis)"
                 add(s, s + m.end(), m.group(1), m.group(2), "authors and a year in brackets")
+            elif len(parts) > 2 and ";" in sep + "".join(parts[1::2]) \
+                    and (m := re.fullmatch(rf"({_NAMES})\s*", body)) and _names_ok(m.group(1)) \
+                    and re.search(r"\s(?:and|&)\s|\bet\s+al\b", m.group(1)) \
+                    and any(re.search(rf"\bet\s+al\b|{_YEAR_RX}", x) for x in parts[::2] if x is not part):
+                s = pos + lead.end()          # "(Roe et al.; Fenn & Orr)": a list of references without years
+                out.append(Mention(None, m.group(1), s, s + len(m.group(1)), "author-ref", "", score=0.6,
+                                   authors=_surnames(m.group(1).replace(" et al", ""))[:3],
+                                   reason="authors in brackets beside other references"))
             pos += len(part) + len(sep)
     for m in _BARE_REF.finditer(seg):
         s = a + m.start(1)
         if any(o.start <= s < o.end for o in out) or not _names_ok(m.group(1)):
             continue
-        if not re.search(r",|\bet\s+al|\band\b|&", m.group(0)) and not _LINK_GLYPH.match(text, a + m.end()):
-            continue                      # "Anthropic 2024" needs a comma, "et al." or a link's arrow ("Wei 2022 \u2197")
+        if not re.search(r",|\bet\s+al|\band\b|&", m.group(0)) and not _LINK_GLYPH.match(text, a + m.end()) \
+                and not (_REPORTING_AFTER.match(text, a + m.end()) and m.group(1) not in _LABS):
+            continue                      # "Anthropic 2024" needs a comma, "et al.", a link's arrow ("Wei 2022 \u2197")
+            # or a verb that makes it the subject ("as Roe 2021 argues")
         if not re.search(r",|\bet\s+al|\band\b|&", m.group(1)) and _ends_a_title(text, s):
             continue                      # "Scaling Laws for Neural Language Models, 2020": a title and its year
         add(s, a + m.end(), m.group(1), m.group(2), "authors and a year")
@@ -1165,6 +1187,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     """Every work the text names, in document order, each with a confidence (WORK or MAYBE) and
     the reason it was kept. Candidates come from every shape a work's name takes; the layout,
     link targets and cue words decide which of them are works."""
+    original, text = text, _same_length_spellings(text)
     spans = sentence_spans(text)
     sent_starts = [s for s, _ in spans]
     layout = Layout(text)
@@ -1241,6 +1264,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         cands += _lead_in_titles(text, s, e)
         cands += _sentence_case_spans(text, s, e)
         cands += _report_and_benchmark_names(text, s, e)
+    cands += _authors_after_titles(text, cands)
     cands += _line_titles(text, layout)
     cands += _title_by_author_lines(text)
     cands += _reference_lines(text)
@@ -1276,12 +1300,53 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         m.norm = normalise(m.surface)
         return m
 
-    terms = _term_acronyms(aliases)
+    terms = _term_acronyms(aliases) | _defined_acronyms(text)
     judged = [m for m in map(place, kept) if _judge(text, m, layout, terms)]
     # a nickname takes the confidence its definition earned ("Large Language Models (LLMs)" is a term)
     final = [m if m.sentence else place(m) for m in _defined_nicknames(text, judged)]
     extra = [place(m) for m in _only_a_title_can_confirm(text, spans, layout, final)]
-    return sorted(final + extra, key=lambda m: (m.start, m.end)) if extra else final
+    out = sorted(final + extra, key=lambda m: (m.start, m.end)) if extra else final
+    if text != original:                  # what the reader wrote, not the spelling the grammar read
+        for m in out:
+            m.surface = original[m.start:m.end]
+            s, e = sentence_of(m.start)
+            m.sentence = original[s:e].strip() if e > s else m.sentence
+    return out
+
+
+# "The Symbolic Species by Terrence Deacon", "... by Ada Roe and Bo Lin": the people a title is by
+_BY_PEOPLE = re.compile(rf"[ \t]+by[ \t]+((?:{_PERSON_NAME_RX}|{_NAME_WORD}[ \t]+et[ \t]+al\.?)"
+                        rf"(?:(?:,[ \t]+|,?[ \t]+(?:and|&)[ \t]+){_PERSON_NAME_RX}){{0,4}})(?![\w\-])")
+
+
+def _authors_after_titles(text: str, cands: list[Mention]) -> list[Mention]:
+    """A title candidate followed by "by" and people's full names: those people are its authors,
+    an author reference to the same work (the title itself is judged on its own evidence)."""
+    out, seen = [], set()
+    for c in cands:
+        if c.kind != "title" or c.end in seen or c.score < MIN_SCORE or not (m := _BY_PEOPLE.match(text, c.end)):
+            continue                      # (not "Co-facilitated by ...": a weak candidate is no title)
+        seen.add(c.end)
+        names = m.group(1)
+        people = [n for n in re.split(r",[ \t]+(?:and[ \t]+)?|[ \t]+(?:and|&)[ \t]+", names) if n]
+        if not _full_names_ok(names) or _INSTITUTION.search(names) \
+                or any(n.split()[0] in _PLACE_WORDS | _BREAKERS | _LABS | _NOT_FIRST_NAMES for n in people):
+            continue
+        out.append(Mention(None, names, m.start(1), m.end(1), "author-ref", "", score=0.65,
+                           authors=[n.split()[-1] if "et al" not in n else n.split()[0] for n in people][:3],
+                           reason="the people a title is by"))
+    return out
+
+
+# "Marlow et. al", "Marlow et.al.": a misplaced full stop in "et al."; rewritten to the spelling
+# the grammar reads, in as many characters, so that every offset still points into the text
+_ET_AL_MISSPELT = re.compile(r"(?<=\s)et\.\s?al\b\.?")
+
+
+def _same_length_spellings(text: str) -> str:
+    def fix(m: re.Match) -> str:
+        return ("et al." + " " * len(m.group(0)))[:len(m.group(0))]
+    return _ET_AL_MISSPELT.sub(fix, text)
 
 
 _INITIALS_BEFORE = re.compile(r"(?<![\w.])(?:([A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]+)[ \t]+)?(?:[A-Z]\.[ \t\-]?){1,3}[ \t]?$")
@@ -1667,6 +1732,22 @@ def _term_acronyms(aliases: AliasTable | None) -> frozenset[str]:
     return frozenset(n for n in names if len(n) >= 3 and n.isupper())
 
 
+_ACRONYM_DEFINED = re.compile(r"((?:[A-Za-z][\w\-]*[ \t]+){1,8}?)\(([A-Z][A-Za-z\-]{1,9})\)")
+
+
+def _defined_acronyms(text: str) -> frozenset[str]:
+    """Acronyms the document defines by spelling a term out ("Reinforcement Learning from AI
+    Feedback (RLAIF) is a method ..."): the long form without its acronym elsewhere in the same
+    document ("How Reinforcement Learning from AI Feedback works") names the term, not a work."""
+    out = set()
+    for m in _ACRONYM_DEFINED.finditer(text):
+        letters = "".join(c for c in m.group(2).rstrip("s") if c.isupper())
+        words = m.group(1).split()
+        if len(letters) >= 3 and any(letters in _initial_forms(" ".join(words[i:])) for i in range(len(words))):
+            out.add(letters)
+    return frozenset(out)
+
+
 # What a page of notes on one paper says about it: "The paper proposes", "the authors", "Key
 # Contributions", "Abstract", "Presented by".
 _ABOUT_A_PAPER = re.compile(r"\b(?:[Tt]his|[Tt]he)\s+(?:paper|preprint|study|article)\s+(?:proposes|presents|introduces|shows|"
@@ -1739,6 +1820,17 @@ def _term_spelled_out(text: str, start: int, end: int, name: str) -> bool:
 
 def _initials(words: str) -> str:
     return "".join(w[0] for w in re.findall(r"[A-Za-z][\w\-]*", words) if w.lower() not in FUNCTION_WORDS).upper()
+
+
+def _initial_forms(words: str) -> set[str]:
+    """The acronyms a run of words can make: each content word's first letter ("RLHF"), an acronym
+    inside the run kept whole ("Reinforcement Learning from AI Feedback", RLAIF), each part of a
+    hyphenated word ("Mixture-of-Experts", MOE)."""
+    tokens = [w for w in re.findall(r"[A-Za-z][\w\-]*", words) if w.lower() not in FUNCTION_WORDS]
+    whole = "".join(w if re.fullmatch(r"[A-Z]{2,5}s?", w) and w.rstrip("s").isupper() else w[0]
+                    for w in (w.rstrip("s") if w.endswith("s") and w[:-1].isupper() else w for w in tokens))
+    parts = "".join(p[0] for w in tokens for p in w.split("-") if p and p.lower() not in FUNCTION_WORDS)
+    return {_initials(words), whole.upper(), parts.upper()}
 
 
 def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozenset()) -> bool:
@@ -1837,9 +1929,9 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if not cue and _spells_out_acronym(text, m):
         score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback (RLHF)": a term
         why.append("but a term introducing its acronym")
-    if shape and not cue and ":" not in m.surface and _initials(m.surface) in terms:
+    if shape and not cue and ":" not in m.surface and (long_form := _initial_forms(m.surface) & terms):
         score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback" without "(RLHF)"
-        why.append(f"but the long form of a term ({_initials(m.surface)})")
+        why.append(f"but the long form of a term ({min(long_form)})")
     if (shape or m.reason.startswith(KNOWN_TITLE)) and not cue and _qualifies_words_after(text, m):
         score -= 0.3                      # "Week 3 of the AI alignment curriculum"
         why.append("but it qualifies the lower-case words after it")
@@ -1909,7 +2001,7 @@ def _spells_out_acronym(text: str, m: Mention) -> bool:
         if text[m.end:m.end + 1] == ")" else None
     acro = (after or before).group(1) if (after or before) else ""
     letters = "".join(c for c in acro.rstrip("s") if c.isupper())
-    return len(letters) >= 2 and letters == _initials(m.surface)
+    return len(letters) >= 2 and letters in _initial_forms(m.surface)
 
 
 def _one_title_case_run(line: str) -> bool:
