@@ -256,3 +256,26 @@ def test_the_people_a_title_is_by(aliases):
 def test_a_single_surname_and_year_as_the_subject_of_a_reporting_verb(aliases):
     assert "Marlow 2021" in _refs("Drift is common, as Marlow 2021 argues.", aliases)
     assert not _refs("Since March 2021 the agents drift.", aliases)
+
+
+def test_a_persons_full_name_owning_a_title(aliases):
+    """"Ada Roe’s Quiet Minds Drifting is ...": a person's full name, then a title-case run the
+    sentence goes on after, is their work; an attribute ("Ada Roe’s Google Colab template"), a
+    blog's name before its noun, and a title that starts with a phrase ("Before It's Too Late")
+    are not."""
+    refs = _refs("Ada Roe\u2019s Quiet Minds Drifting is a classic. I liked Bo Lindqvist's Small Agents at Scale.",
+                 aliases)
+    assert {"Ada Roe\u2019s", "Bo Lindqvist's"} <= set(refs), list(refs)
+    assert refs["Ada Roe\u2019s"].topic == "Quiet Minds Drifting"
+    text = ("I used Ada Roe\u2019s Google Colab template. This is a guest post on Bo Lindqvist's Cold Notes blog.\n"
+            "Before It's Too Late to Ask\n")
+    assert not _refs(text, aliases)
+
+
+def test_yearless_pairs_beside_a_reference_and_work_by_someone_and_colleagues(aliases):
+    refs = _refs("Work on probes (see Price et al. and Mallow & Hebb) is promising. "
+                 "Recent work by Marlow and colleagues shows drift.", aliases)
+    assert {"Price et al.", "Mallow & Hebb", "Marlow and colleagues"} <= set(refs), list(refs)
+    # "Dale & Roe" in brackets with no reference beside it is a firm, and "by X and colleagues"
+    # after a named work gives that work's authors
+    assert not _refs("Tea (Dale & Roe) is sold here.", aliases)

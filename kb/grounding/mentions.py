@@ -596,6 +596,14 @@ _EPONYMOUS = frozenset("""Law Laws Principle Theorem Lemma Paradox Razor Wager E
 Problem Conjecture Hypothesis Equation Inequality Algorithm Test Basilisk Mugging Dictum Bound Trick""".split())
 
 
+# A title-case run of two to eight words after a person's possessive, then the sentence goes on
+# in lower case or ends ("Ada Roe's Quiet Minds Drifting is ...", "... Quiet Minds Drifting.")
+_PERSONS_TITLE = re.compile(r"([A-Z][\w\-]*(?:[ \t]+(?:[A-Z][\w\-]*|of|the|and|in|for|to|a|an|on|with|at|as|into|from|over|under|about|beyond|without)){0,6}[ \t]+[A-Z][\w\-]*)"
+                            r"(?=[.,;:!?\u2026)]|[ \t]*$|[ \t]*\n|[ \t]+(?:is|was|are|were|has|had|have|and|or|but|by|"
+                            r"in|on|from|which|that|argues|argued|explains|explained|shows|showed|remains|offers|"
+                            r"describes|makes|made|sets|lays|covers|gives)\b)")
+
+
 def _named_work_after(seg: str, pos: int) -> str | None:
     """The one capitalised word after a possessive when it stands alone as a name: not followed by
     another capitalised word (a title run) or by a noun that makes it an attribute."""
@@ -632,6 +640,17 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
             out.append(Mention(None, text[s:e], s, e, "author-ref", "", score=0.55 if cued else 0.45,
                                topic=one, authors=[owner.split()[-1]], confidence=WORK if cued else MAYBE,
                                reason="someone's work, by its name" + ("" if cued else ", without a cue")))
+            continue
+        if cap == 0 and (run := _PERSONS_TITLE.match(seg, m.start(2))) and re.fullmatch(_PERSON_NAME_RX, owner) \
+                and _full_names_ok(owner) and owner.split()[0] not in _BREAKERS \
+                and not _ORG_WORDS.search(owner) and owner.split()[0] not in _LABS | _PLACE_WORDS | _NOT_FIRST_NAMES \
+                and not _INSTITUTION.search(run.group(1)) and run.group(1).split()[-1].lower() not in _WORK_NOUNS \
+                and run.group(1).split()[-1].lower() not in _ATTRIBUTE_NOUNS:
+            # "Ada Roe's Quiet Minds Drifting is ...": a person's full name owns a title-case run, their work
+            s, e = a + m.start(), a + m.start(2) - 1
+            out.append(Mention(None, text[s:e].rstrip(), s, s + len(text[s:e].rstrip()), "author-ref", "", score=0.55,
+                               topic=run.group(1), authors=[owner.split()[-1]],
+                               reason="someone's work, by its title"))
             continue
         words = words[:cap]
         # the noun phrase ends at its first function word ("Scott's post, but ...") and at the
@@ -924,6 +943,14 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
                                    authors=_surnames(m.group(1).replace(" et al", ""))[:3],
                                    reason="authors in brackets beside other references"))
             pos += len(part) + len(sep)
+        inside = p.group(inner)
+        if re.search(rf"\bet\s+al\b|{_YEAR_RX}", inside):
+            # "(see Roe et al. and Fenn & Orr)": two surnames joined by "&" beside another reference
+            for q in re.finditer(rf"(?<![\w\-])({_NAME_WORD}[ \t]+&[ \t]+{_NAME_WORD})(?![\w\-])", inside):
+                s = a + p.start(inner) + q.start(1)
+                if _names_ok(q.group(1)) and not any(o.start <= s < o.end or s <= o.start < s + len(q.group(1)) for o in out):
+                    out.append(Mention(None, q.group(1), s, s + len(q.group(1)), "author-ref", "", score=0.6,
+                                       authors=_surnames(q.group(1))[:2], reason="authors in brackets beside other references"))
     for m in _BARE_REF.finditer(seg):
         s = a + m.start(1)
         if any(o.start <= s < o.end for o in out) or not _names_ok(m.group(1)):
@@ -954,7 +981,9 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
     for m in _AND_COLLEAGUES.finditer(text, a, b):
         # "..., by Sevilla and coauthors": the authors of a work just named, not another one
         if _names_ok(m.group(1)) and not any(o.start <= m.start() < o.end for o in out) \
-                and not re.search(r"\bby\s+$", text[max(0, m.start() - 4):m.start()]):
+                and (not re.search(r"\bby\s+$", text[max(0, m.start() - 4):m.start()])
+                     or re.search(r"\b(?:work|paper|research|study|studies|papers|experiments?)\s+by\s+$",
+                                  text[max(0, m.start() - 24):m.start()])):
             out.append(Mention(None, m.group(0), m.start(), m.end(), "author-ref", "", score=0.7, authors=[m.group(1)],
                                years=[int(y) for y in _YEAR_HINT.findall(text[m.end():m.end() + 40])[:1]],
                                reason="an author and colleagues"))
