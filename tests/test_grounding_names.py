@@ -259,14 +259,17 @@ def test_a_single_surname_and_year_as_the_subject_of_a_reporting_verb(aliases):
 
 
 def test_a_persons_full_name_owning_a_title(aliases):
-    """"Ada Roe’s Quiet Minds Drifting is ...": a person's full name, then a title-case run the
-    sentence goes on after, is their work; an attribute ("Ada Roe’s Google Colab template"), a
+    """"Ada Roe’s Quiet Minds Drifting is a classic": a person's full name, then a title-case run
+    the sentence goes on after, in a sentence about reading or writing, is their work; an attribute ("Ada Roe’s Google Colab template"), a
     blog's name before its noun, and a title that starts with a phrase ("Before It's Too Late")
     are not."""
-    refs = _refs("Ada Roe\u2019s Quiet Minds Drifting is a classic. I liked Bo Lindqvist's Small Agents at Scale.",
+    refs = _refs("Ada Roe\u2019s Quiet Minds Drifting is a classic. I read Bo Lindqvist's Small Agents at Scale.",
                  aliases)
     assert {"Ada Roe\u2019s", "Bo Lindqvist's"} <= set(refs), list(refs)
     assert refs["Ada Roe\u2019s"].topic == "Quiet Minds Drifting"
+    # without a word of reading or writing in the sentence, a maybe: a person's company or product
+    # is written the same way ("Ada Roe's Quiet Minds Labs is hiring")
+    assert not _refs("I liked Bo Lindqvist's Small Agents at Scale.", aliases)
     text = ("I used Ada Roe\u2019s Google Colab template. This is a guest post on Bo Lindqvist's Cold Notes blog.\n"
             "Before It's Too Late to Ask\n")
     assert not _refs(text, aliases)

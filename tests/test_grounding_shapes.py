@@ -383,3 +383,39 @@ def test_rlaif_is_a_method_name_unless_cited(aliases):
     """RLAIF, like RLHF, names the method; it cites the paper with a cue."""
     assert "RLAIF" not in _works("Methods include RLHF and RLAIF, and also debate.", aliases)
     assert "RLAIF paper" in _works("The RLAIF paper compares the two.", aliases)
+
+
+# -- titles without links: quoted and set off by commas (sentences made up) -------------------------
+
+@pytest.mark.parametrize("text, title", [
+    ('Lindqvist\'s essay "Agent Ruin" lists failure modes.', "Agent Ruin"),
+    # single quotes, with a cue
+    ("He wrote a post called 'Drift is not the problem' last year.", "Drift is not the problem"),
+    ("She wrote a post called \u2018Drift is not the problem\u2019 last year.", "Drift is not the problem"),
+    # 'In "...", Roe and Fenn show ...'
+    ("In \u201cSimple probes can catch drifting agents\u201d, Roe and Fenn show that probes work.",
+     "Simple probes can catch drifting agents"),
+    # a reference line: full name, quoted title, year
+    ("Ada Roe, \u201cAgents that wander off\u201d, 2023.", "Agents that wander off"),
+    # set off by commas after the work's noun; after "the report"
+    ("Her book, Quiet Minds Drifting, came out in 2021.", "Quiet Minds Drifting"),
+    ("The report Agents That Wander was published by the institute.", "Agents That Wander"),
+])
+def test_titles_after_a_cue_in_quotes_or_commas(aliases, text, title):
+    works = _works(text, aliases)
+    assert title in works and works[title].confidence == WORK, list(works)
+
+
+def test_a_lower_case_quoted_title_after_a_cue_is_a_maybe(aliases):
+    """'Ada Roe's article "where I agree and disagree with Bo"': a lower-case quotation after a
+    cue is proposed (a real title confirms it online), not trusted: prose quotes sentences there too."""
+    text = 'Ada Roe\'s article "where I agree and disagree with Bo" is good.'
+    found = {m.surface: m for m in listed(extract(text, aliases=aliases), include_maybe=True)}
+    assert "where I agree and disagree with Bo" in found
+    assert found["where I agree and disagree with Bo"].confidence != WORK
+
+
+def test_single_quotes_without_a_cue_are_labels(aliases):
+    text = ("It sits in the 'Intentional Drift and Hidden Goals' leaf with two siblings. "
+            "Don't call it 'the Drift Problem' here, and it's not Roe's.")
+    assert not [w for w in _works(text, aliases) if "Drift" in w]

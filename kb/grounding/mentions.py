@@ -414,7 +414,7 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
     start with a capital."""
     spans = []
     sent = text[a:b]
-    cue = re.compile(r"\b(?:see(?:\s+also)?|also\s+see|read|reread|trail\s+of|(?:the|my|our|his|her|their)\s+(?:paper|post|article|essay|book|preprint)|"
+    cue = re.compile(r"\b(?:see(?:\s+also)?|also\s+see|read|reread|trail\s+of|(?:the|my|our|his|her|their)\s+(?:paper|post|article|essay|book|preprint|report|novel|textbook)|"
                      r"my\s+book|(?:agenda|survey|overview|review|paper|post|book):|(?-i:wrote|published|posted|authored)(?:\s+(?-i:the|a|an))?)\s+(?=[A-Z])"
                      # a question mid-sentence is a title: "the argument in Why honest models deceive ..."
                      r"|\b(?-i:in|from|of)\s+(?=(?-i:Why|How|What|When|Where|Which|Is|Are|Can|Does|Do|Should|Will)\s+[a-z])", re.I)
@@ -457,7 +457,17 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
 
             score = 0.7 if len(toks) >= 3 else 0.6
             spans.append((s, e, score))
+    # "Her book, Quiet Minds Drifting, came out": a title set off by commas after the work's noun
+    for m in _APPOSITIVE_TITLE.finditer(text, a, b):
+        toks = _tokens(text, m.start(1), m.end(1))
+        if 2 <= len(toks) <= 20 and toks[0].text not in _BREAKERS and all(
+                _is_cap(t.text) or t.text in FUNCTION_WORDS for t in toks) and not any(t.text.lower() in _PRONOUNS for t in toks):
+            spans.append((m.start(1), m.end(1), 0.7))
     return spans
+
+
+_APPOSITIVE_TITLE = re.compile(r"\b(?i:the|my|our|his|her|their|an?)\s+(?i:paper|post|article|essay|book|preprint|report|novel|"
+                               r"textbook)\s*,\s+([A-Z][^,.;()\n]{2,120}?),")
 
 
 def _quote_pairs(seg: str) -> list[tuple[int, int]]:
@@ -466,10 +476,17 @@ def _quote_pairs(seg: str) -> list[tuple[int, int]]:
     straight = [i for i, c in enumerate(seg) if c == '"']
     pairs += [(straight[i] + 1, straight[i + 1]) for i in range(0, len(straight) - 1, 2)]
     pairs += [(m.start() + 1, m.end() - 1) for m in re.finditer(r"\u201c[^\u201c\u201d]*\u201d", seg)]
+    # single quotes, straight or curly, whose marks cannot be apostrophes: an opening one after a
+    # space or a bracket, a closing one before a space or punctuation ('a post called 'Drift is
+    # not the problem' last year')
+    pairs += [(m.start(1), m.end(1)) for m in _SINGLE_QUOTED.finditer(seg)]
     return pairs
 
 
-_QUOTE_CUE_BEFORE = re.compile(r"\b(?:titled|entitled|called|named|(?:the|my|our|his|her|their)\s+(?:[A-Z][\w\-]*\s+)?(?:paper|post|article|essay|book|report|"
+_SINGLE_QUOTED = re.compile(r"(?:(?<=[\s(\[])|^)['\u2018]([A-Za-z][^'\u2018\u2019\n]*?[\w?!.])['\u2019](?=[\s.,;:!?)\]]|$)")
+
+
+_QUOTE_CUE_BEFORE = re.compile(r"\b(?:titled|entitled|called|named|(?:the|my|our|his|her|their|an?|[A-Z][\w\-]*['\u2019]s)\s+(?:[A-Z][\w\-]*\s+)?(?:paper|post|article|essay|book|report|"
                                r"preprint|blog\s+post|piece|sequence)s?|(?:post|paper|essay|article|book)\s+is)\s*[:,]?\s*$"
                                # a reference's authors and year, then its title: 'Perez et al. (2022): "..."'
                                # (a bare year is not enough: 'In 2019, "..." was the slogan')
@@ -504,7 +521,9 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
         if not 2 <= len(body) <= 200 or inner.startswith("(") or "___" in inner:
             continue
         toks = _tokens(text, s, s + len(body))
-        if not (1 <= len(toks) <= 24) or not body[0].isupper():
+        cue_before = bool(_QUOTE_CUE_BEFORE.search(text[max(0, s - 40):s - 1].rstrip("[")))
+        # a lower-case title needs a cue right before it: 'his post "where I agree and disagree with X"'
+        if not (1 <= len(toks) <= 24) or not (body[0].isupper() or cue_before and body[0].islower() and len(toks) >= 3):
             continue
         words = [t.text.lower() for t in toks]
         if words[0] in _INTERJECTIONS or toks[0].text in _BREAKERS or words[0] in _PRONOUNS or body.endswith("!"):
@@ -517,8 +536,10 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
         after_q = link_tail.end() if link_tail else a + qe + 1
         evidence = [
             ("after its authors and year", _reference_around_quote(text, s - 1, after_q)),
-            ("after a cue", bool(_QUOTE_CUE_BEFORE.search(text[max(0, s - 40):s - 1].rstrip("[")))
-             or bool(_QUOTE_CUE_AFTER.match(text, after_q))),
+            ("after a cue", cue_before or bool(_QUOTE_CUE_AFTER.match(text, after_q))),
+            # 'In "Simple probes catch drift", Roe and Fenn show ...': the work the authors did
+            ("before its authors", bool(re.search(r"(?:^|[.!?]\s+|\n)In\s*$", text[max(0, s - 6):s - 1]))
+             and bool(_AUTHORS_AFTER_QUOTE.match(text, after_q))),
             ("alone on a list's line", re.fullmatch(r"\s*[-\u2013\u2014]+\s*", text[line_start:s - 1]) is not None
              and not rest_of_line.strip()),                                    # '- "Hero Licensing"'
             ("on a list's line with its venue", _LIST_OPENER.fullmatch(text[line_start:s - 1]) is not None
@@ -531,6 +552,8 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
              and ", " not in body and words[-1] not in FUNCTION_WORDS),
         ]
         cue = next((why for why, present in evidence if present), "")
+        if not cue and text[s - 1] in "'\u2018":
+            continue                      # single quotes without a cue: a label or a scare quote ("the 'Hidden Goals' leaf")
         caps = [t for t in toks if t.text.lower() not in FUNCTION_WORDS]
         title_case = len(caps) >= 2 and all(_is_cap(t.text) for t in caps)
         if cue:
@@ -544,6 +567,8 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
             continue
         if any(w in _PRONOUNS for w in words):
             score -= 0.3
+        if body[0].islower():
+            score = min(score, 0.45)      # a lower-case quotation after a cue: a maybe a real title confirms
         end = s + len(body.rstrip("? ")) + (1 if body.rstrip().endswith("?") else 0)
         spans.append((s, end, score, f"a quoted title {cue}" if cue else "a quoted title"))
         prev_title_end = a + qe + 1 if score >= TRUST_SCORE else -1
@@ -604,6 +629,10 @@ _PERSONS_TITLE = re.compile(r"([A-Z][\w\-]*(?:[ \t]+(?:[A-Z][\w\-]*|of|the|and|i
                             r"describes|makes|made|sets|lays|covers|gives)\b)")
 
 
+_READING_WORDS = re.compile(r"\b(?:read|reading|reread|book|books|novel|essay|essays|classic|recommend\w*|wrote|"
+                            r"written|author|published|chapter|paper|papers|article|bestseller|memoir)\b", re.I)
+
+
 def _named_work_after(seg: str, pos: int) -> str | None:
     """The one capitalised word after a possessive when it stands alone as a name: not followed by
     another capitalised word (a title run) or by a noun that makes it an attribute."""
@@ -647,10 +676,14 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
                 and not _INSTITUTION.search(run.group(1)) and run.group(1).split()[-1].lower() not in _WORK_NOUNS \
                 and run.group(1).split()[-1].lower() not in _ATTRIBUTE_NOUNS:
             # "Ada Roe's Quiet Minds Drifting is ...": a person's full name owns a title-case run, their work
+            # trusted only where the sentence speaks of reading or writing works ("a classic", "I
+            # read"); otherwise a maybe: a person's company, product or team is written the same way
             s, e = a + m.start(), a + m.start(2) - 1
-            out.append(Mention(None, text[s:e].rstrip(), s, s + len(text[s:e].rstrip()), "author-ref", "", score=0.55,
-                               topic=run.group(1), authors=[owner.split()[-1]],
-                               reason="someone's work, by its title"))
+            cued = bool(_READING_WORDS.search(seg))
+            out.append(Mention(None, text[s:e].rstrip(), s, s + len(text[s:e].rstrip()), "author-ref", "",
+                               score=0.55 if cued else 0.45, topic=run.group(1), authors=[owner.split()[-1]],
+                               confidence=WORK if cued else MAYBE,
+                               reason="someone's work, by its title" + ("" if cued else ", without a cue")))
             continue
         words = words[:cap]
         # the noun phrase ends at its first function word ("Scott's post, but ...") and at the
@@ -818,7 +851,18 @@ _NAMES_YEAR_AFTER = re.compile(rf"[,.]?\s*\(({_NAMES}),?\s+{_YEAR_RX}\)")
 def _reference_around_quote(text: str, open_q: int, after_q: int) -> bool:
     before = _NAMES_YEAR_BEFORE.search(text, max(0, open_q - 80), open_q)
     after = _NAMES_YEAR_AFTER.match(text, after_q)
-    return any(m is not None and _names_ok(m.group(1)) for m in (before, after))
+    # 'Ada Roe, "Agents that wander off", 2023': the authors before the title, its year after it
+    around = _YEAR_AFTER_QUOTE.match(text, after_q) and _NAMES_BEFORE_QUOTE.search(text, max(0, open_q - 80), open_q)
+    return any(m is not None and _names_ok(m.group(1)) for m in (before, after)) or bool(
+        around and _full_names_ok(around.group(1)))
+
+
+_NAMES_BEFORE_QUOTE = re.compile(rf"(?:^|(?<=\n)|(?<=[-*\u2022]\s)|(?<=\d[.)]\s))((?:{_PERSON_NAME_RX}|{_NAMES})"
+                                 rf"(?:(?:,[ \t]+|,?[ \t]+(?:and|&)[ \t]+){_PERSON_NAME_RX}){{0,4}}),[ \t]*$")
+_YEAR_AFTER_QUOTE = re.compile(rf"[,.]?[ \t]*\(?{_YEAR_RX}\)?(?![\w\-])")
+# 'In "...", Roe and Fenn show': authors and a verb after a quoted title
+_AUTHORS_AFTER_QUOTE = re.compile(rf",[ \t]+(?:{_NAMES}|{_PERSON_NAME_RX}(?:[ \t]+(?:and|&)[ \t]+{_PERSON_NAME_RX})?)"
+                                  r"(?:[ \t]+\(?(?:19|20)\d\d[a-z]?\)?)?[ \t]+[a-z]+")
 # Capitalised words that are not surnames when they stand before a year.
 _NOT_SURNAMES = frozenset("""January February March April May June July August September October November December
 Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Monday Tuesday Wednesday Thursday Friday Saturday Sunday
