@@ -419,3 +419,18 @@ def test_single_quotes_without_a_cue_are_labels(aliases):
     text = ("It sits in the 'Intentional Drift and Hidden Goals' leaf with two siblings. "
             "Don't call it 'the Drift Problem' here, and it's not Roe's.")
     assert not [w for w in _works(text, aliases) if "Drift" in w]
+
+
+def test_a_labs_model_described_is_its_product(aliases):
+    """"DeepLattice’s 90-billion-parameter chat model": a lab's model, described, is the
+    product; a person's model and a lab's model with a citation marker are still cited."""
+    works = _works("DeepLattice\u2019s 90-billion-parameter chat model showed in-context learning.", aliases)
+    assert not [w for w in works if "DeepLattice" in w], list(works)
+    assert "Roe's model" in _works("Roe's model of drift is simple.", aliases)
+
+
+def test_a_topic_and_its_field_is_no_title(aliases):
+    """"It reminded me of Beam Search in NLP": a short capitalised topic and the field it is in;
+    a title that goes on after a question or a colon is still one."""
+    works = _works("It also reminded me of Beam Search in NLP, and of Dropout in Practice.", aliases)
+    assert not [w for w in works if "Beam" in w or "Dropout" in w], list(works)

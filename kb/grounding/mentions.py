@@ -704,6 +704,9 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         dated = bool(re.fullmatch(r"(?:19|20)\d\d", np_words[0])) and len(np_words) >= 2 \
             and not _ORG_WORDS.search(owner) and owner not in _LABS
         cued = cued or dated
+        if head in ("model", "models") and not marker and (owner in _LABS or _ORG_WORDS.search(owner) or re.search(
+                r"\d[\d.,]*[-\s]?(?:billion|million|trillion|[BMT])\b", " ".join(np_words))):
+            cued = False                  # "OpenAI's 175-billion-parameter language model": the lab's product
         if head_at < 0 and not marker and not dated:
             continue
         topic = " ".join(w for w in np_words[:-1] if w.lower() not in _TOPIC_STOP)
@@ -2005,6 +2008,9 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if shape and not cue and ":" not in m.surface and (long_form := _initial_forms(m.surface) & terms):
         score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback" without "(RLHF)"
         why.append(f"but the long form of a term ({min(long_form)})")
+    if shape and not cue and _TOPIC_IN_FIELD.fullmatch(m.surface) and not re.search(r"[:?]\s*$", text[max(0, m.start - 3):m.start]):
+        score = min(score, 0.45)          # "it reminded me of Beam Search in NLP": a method and its field
+        why.append("but a topic and its field")
     if (shape or m.reason.startswith(KNOWN_TITLE)) and not cue and _qualifies_words_after(text, m):
         score -= 0.3                      # "Week 3 of the AI alignment curriculum"
         why.append("but it qualifies the lower-case words after it")
@@ -2064,6 +2070,12 @@ def _qualifies_words_after(text: str, m: Mention) -> bool:
 
 # Plural words for works: a capitalised run before one names what the works are about, not a work.
 _WORKS_OF_A_KIND = frozenset("papers posts books articles essays reports preprints publications textbooks novels".split())
+
+
+# "Beam Search in NLP", "Attention for RL", "Transformers in Practice": a short capitalised
+# topic and the field or setting it is in reads as a topic, not a work's title
+_TOPIC_IN_FIELD = re.compile(r"(?:[A-Z][\w\-]*[ \t]+){0,2}[A-Z][\w\-]*[ \t]+(?:in|for)[ \t]+"
+                             r"(?:NLP|ML|RL|CV|DL|Python|PyTorch|Practice|Production)")
 
 
 def _spells_out_acronym(text: str, m: Mention) -> bool:
