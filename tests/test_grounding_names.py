@@ -282,3 +282,15 @@ def test_yearless_pairs_beside_a_reference_and_work_by_someone_and_colleagues(al
     # "Dale & Roe" in brackets with no reference beside it is a firm, and "by X and colleagues"
     # after a named work gives that work's authors
     assert not _refs("Tea (Dale & Roe) is sold here.", aliases)
+
+
+def test_a_name_coined_for_a_benchmark_carries_its_kind(aliases):
+    """"QuokkaBench", "Quokka-Bench", "TrickQA", "WombatEval", "DriftGym", "Liars' Bench": a
+    coined name ending in its kind names a benchmark, a dataset or an environment, without a
+    citation; the kind alone ("a QA set", "the Eval") is no name."""
+    text = ("QuokkaBench introduces new categories. On Quokka-Bench, scores rose; TrickQA and WombatEval "
+            "disagree. Results on DriftGym are mixed, and models score poorly on Liars' Bench. "
+            "We used a QA set. The Eval is hard.")
+    works = _works(text, aliases)
+    assert {"QuokkaBench", "Quokka-Bench", "TrickQA", "WombatEval", "DriftGym", "Liars' Bench"} <= set(works), works
+    assert not {"QA", "Eval", "The Eval"} & set(works)

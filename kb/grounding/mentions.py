@@ -1207,6 +1207,14 @@ _SCORED_ON = re.compile(r"\b(?:scor(?:ed|es|e|ing)|accuracy|performance|results?
 _VENUE_AFTER_QUOTE = re.compile(r"[\u201d\"][.,]?[ \t]+(?:(?:[A-Z][\w\-]*|and|of|for|the|on)[ \t]+)*$")
 
 
+# A name coined for a benchmark, a dataset or an environment carries its kind in its last part:
+# "QuokkaBench", "Quokka-Bench", "TrickQA", "WombatEval", "DriftGym", "Agent-Arena", "Liars' Bench"
+# (a capitalised word before the suffix; "QA" alone, "Bench" alone or "Eval" alone is no name)
+BENCHMARK_SHAPED = "a benchmark's name"
+_BENCHMARK_SHAPED = re.compile(r"(?<![\w\-'\u2019])([A-Z][A-Za-z0-9]*[a-z0-9][A-Za-z0-9]*(?:-?(?:Bench|bench|QA|Eval|Arena|Gym))"
+                               r"(?:-[A-Z0-9][A-Za-z0-9]*)?|[A-Z][a-z]+s['\u2019][ \t]+Bench)(?![\w\-])")
+
+
 def _report_and_benchmark_names(text: str, a: int, b: int) -> list[Mention]:
     """A model's report or card, and benchmarks named by what models score on them."""
     out = []
@@ -1217,6 +1225,12 @@ def _report_and_benchmark_names(text: str, a: int, b: int) -> list[Mention]:
             continue                      # "Reframing Superintelligence. FHI technical report.": a reference's venue
         out.append(Mention(None, m.group(0), m.start(), m.end(), "alias", "", score=0.6, topic=m.group(0),
                            reason="a model's report or card"))
+    for m in _BENCHMARK_SHAPED.finditer(text, a, b):
+        name = m.group(1)
+        if name.split("-")[0] in _NOT_SURNAMES or name in _GENERIC_ACRONYMS:
+            continue                      # "QuokkaBench", "Wombat-Eval", "TrickQA", "Liars' Bench": a benchmark by its name
+        out.append(Mention(None, name, m.start(1), m.end(1), "alias", "", score=0.6, topic=name,
+                           reason=BENCHMARK_SHAPED))
     for m in _SCORED_ON.finditer(text, a, b):
         name = m.group(1)
         if name in _GENERIC_ACRONYMS or name in _NOT_SURNAMES or name in _BREAKERS:
@@ -2131,13 +2145,17 @@ def _defined_nicknames(text: str, mentions: list[Mention]) -> list[Mention]:
         defined.setdefault(name, m)
     if not defined:
         return mentions
+    # a name found by its shape alone ("QuokkaBench": a benchmark's name) gives way to the same
+    # name defined for a work the text cites (which gives it authors and a year)
+    shaped = {id(m) for m in mentions if m.reason == BENCHMARK_SHAPED}
     out = list(mentions)
-    taken = [(m.start, m.end) for m in mentions]
+    taken = [(m.start, m.end) for m in mentions if id(m) not in shaped]
     pattern = re.compile(r"(?<![\w\-])(" + "|".join(re.escape(n) for n in sorted(defined, key=len, reverse=True)) + r")(?![\w\-])")
     for hit in pattern.finditer(text):
         src = defined[hit.group(1)]
         if hit.start() < src.end + 3 or any(a < hit.end() and hit.start() < b for a, b in taken):
             continue
+        out = [m for m in out if not (id(m) in shaped and m.start < hit.end() and hit.start() < m.end)]
         out.append(Mention(None, hit.group(1), hit.start(), hit.end(), "alias", "", id=src.id, score=0.8,
                            alias_title=src.alias_title or (src.surface if src.kind == "title" else None),
                            alias_kind=src.alias_kind, topic=src.topic, authors=list(src.authors), years=list(src.years),
