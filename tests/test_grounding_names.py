@@ -294,3 +294,18 @@ def test_a_name_coined_for_a_benchmark_carries_its_kind(aliases):
     works = _works(text, aliases)
     assert {"QuokkaBench", "Quokka-Bench", "TrickQA", "WombatEval", "DriftGym", "Liars' Bench"} <= set(works), works
     assert not {"QA", "Eval", "The Eval"} & set(works)
+
+
+def test_a_persons_full_name_in_a_sentence_about_their_work(aliases):
+    """"In a 2019 paper, Ada Roe described drift", "first described by Ada Roe in 2019": one
+    person's full name with what they did, where the sentence speaks of a work or dates the act;
+    a person speaking in a year is no reference."""
+    refs = _refs("In a 2019 paper, Ada Roe described drift. Drift was first described by Bo Lindqvist in 2018.", aliases)
+    assert {"Ada Roe", "Bo Lindqvist"} <= set(refs), list(refs)
+    assert not _refs("In 2023, Sam Roe argued that agents drift.", aliases)
+
+
+def test_a_year_with_a_letter_and_names_with_a_numbered_marker(aliases):
+    refs = _refs("This echoes Roe et al. 2023a and Fenn 2024b. Following Roe and Fenn [12], we probe.", aliases)
+    assert {"Fenn 2024b", "Roe and Fenn [12]"} <= set(refs), list(refs)
+    assert not _refs("Since March 2024 the tool and Windows 2000 are gone.", aliases)

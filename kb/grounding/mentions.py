@@ -771,6 +771,20 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         if _names_ok(m.group(1)) and m.group(1) not in _LABS and not any(o.start <= a + m.start(1) < o.end for o in out):
             out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.45,
                                authors=[m.group(1)], confidence=MAYBE, reason="a name and a reporting verb"))
+    # "In a 2019 paper, Ada Roe described drift", "first described by Ada Roe in 2019": one person's
+    # full name as the author of what the sentence dates or calls a work
+    # (a year alone is not enough: "In 2023, Sam Roe argued that ..." is a person speaking)
+    dated = bool(re.search(r"\b(?:paper|essay|article|book|preprint|post|study)\b", seg))
+    for m in _PERSON_VERB.finditer(seg):
+        names = m.group(1) or m.group(2)
+        start = a + (m.start(1) if m.group(1) else m.start(2))
+        if not dated and not m.group(2) or not _full_names_ok(names) or _INSTITUTION.search(names) \
+                or names.split()[0] in _PLACE_WORDS | _BREAKERS | _SENTENCE_ADVERBS | _LABS | _NOT_FIRST_NAMES \
+                or any(o.start <= start < o.end or start <= o.start < start + len(names) for o in out):
+            continue
+        out.append(Mention(None, names, start, start + len(names), "author-ref", "", score=0.55,
+                           authors=[names.split()[-1]], years=[int(y) for y in _YEAR_HINT.findall(seg)[:1]],
+                           reason="a person's full name, what they did and when"))
     for m in _YEAR_PAPER.finditer(seg):
         # "a 2018 paper which describes ...": one work, named by its year; the sentence names its authors
         definite = m.group(0)[:3].lower() == "the"      # "the 2022 paper": most often one named before
@@ -800,6 +814,10 @@ _REPORTING = (r"showed|show|shows|found|find|finds|proposed|propose|proposes|int
               r"report|reports|identified|identify|identifies|established|establish|establishes|suggested|"
               r"suggest|suggests|studied|study|studies|call|called|coined|named|describe|described|describes")
 _REPORTING_AFTER = re.compile(r"[ \t]+(?:also[ \t]+)?(?:" + _REPORTING + r")\b")
+_NAMES_MARKER = re.compile(rf"(?<![\w\-])({_NAME_WORD}(?:,[ \t]+{_NAME_WORD})*,?[ \t]+(?:and|&)[ \t]+{_NAME_WORD})"
+                           r"[ \t]*\[\d{1,3}(?:[,\u2013\-][ \t]*\d{1,3})*\]")
+_PERSON_VERB = re.compile(rf"(?<![\w\-])({_PERSON_NAME_RX})[ \t]+(?:" + _REPORTING + r")\b"
+                          rf"|\b(?:by|from)[ \t]+({_PERSON_NAME_RX})[ \t]+in[ \t]+(?:19|20)\d\d\b")
 _SINGLING_OUT = frozenset("original seminal landmark foundational first".split())
 _PAPER_TOPIC = re.compile(r"\s+(?:on|about|introducing)\s+(?:the\s+)?([\w\-]+(?:[ \t]+(?!(?:is|was|are|were|that|which|by|and|"
                           r"has|had|in|for|to|with|" + _REPORTING + r")\b)[\w\-]+){0,3})")
@@ -1003,12 +1021,22 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
         if any(o.start <= s < o.end for o in out) or not _names_ok(m.group(1)):
             continue
         if not re.search(r",|\bet\s+al|\band\b|&", m.group(0)) and not _LINK_GLYPH.match(text, a + m.end()) \
-                and not (_REPORTING_AFTER.match(text, a + m.end()) and m.group(1) not in _LABS):
+                and not (_REPORTING_AFTER.match(text, a + m.end()) and m.group(1) not in _LABS) \
+                and not (m.group(2)[-1].isalpha() and m.group(1) not in _LABS and not _ORG_WORDS.search(m.group(1))):
+            # (a year with a letter, "Fenn 2024b", is a reference list's: nobody dates anything else so)
             continue                      # "Anthropic 2024" needs a comma, "et al.", a link's arrow ("Wei 2022 \u2197")
             # or a verb that makes it the subject ("as Roe 2021 argues")
         if not re.search(r",|\bet\s+al|\band\b|&", m.group(1)) and _ends_a_title(text, s):
             continue                      # "Scaling Laws for Neural Language Models, 2020": a title and its year
         add(s, a + m.end(), m.group(1), m.group(2), "authors and a year")
+    for m in _NAMES_MARKER.finditer(seg):
+        # "Following Roe and Fenn [12]": two authors, or one and "et al.", and a numbered citation
+        s = a + m.start(1)
+        if _names_ok(m.group(1)) and m.group(1).split()[0] not in _BREAKERS and not _INSTITUTION.search(m.group(1)) \
+                and not any(o.start <= s < o.end for o in out):
+            out.append(Mention(None, m.group(0), s, a + m.end(), "author-ref", "", score=0.6,
+                               authors=_surnames(m.group(1).replace(" et al", ""))[:3],
+                               reason="authors and a citation marker"))
     for m in _DATED_REF.finditer(text, a, b):
         names = m.group(1)
         if (" " in names.replace(" et al", "") or "et al" in names) and names.split()[0] not in _PLACE_WORDS \
