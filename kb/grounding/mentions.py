@@ -206,7 +206,10 @@ _STRONG_CUE_BEFORE = re.compile(
 _YEAR_BEFORE = re.compile(r"\((?:19|20)\d\d[a-z]?\)[.,:]?[ \t]*\Z|\b(?:19|20)\d\d[a-z]?\)?\.\s+$")
 _WEAK_CUE_BEFORE = re.compile(r"(?:\b(?:e\.g\.|i\.e\.|like|such\s+as|from|in|and|of|also)\s*[:,]?\s*|[(:\"\u201c]\s*)$", re.I)
 _CUE_AFTER = re.compile(r"^\s*(?:paper|post|preprint|article|essay|book|report|sequence|\((?:19|20)\d\d\)|by\s+[A-Z]|\(?[A-Z][\w\-]+ et al|"
-                        r"https?://)", re.I)
+                        r"https?://|"
+                        # "(arXiv 2023)", "(NeurIPS, 2022)": a venue and a year; ", published at ICML 2021"
+                        r"\((?-i:arXiv|[A-Z][A-Za-z]*[A-Z][A-Za-z]*|[A-Z]{2,})['\u2019]?,?\s+(?:19|20)\d\d\)|,\s+(?:published|presented)\s+(?:at|in)\s)",
+                        re.I)
 
 
 def _is_cap(tok: str) -> bool:
@@ -414,7 +417,7 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
     start with a capital."""
     spans = []
     sent = text[a:b]
-    cue = re.compile(r"\b(?:see(?:\s+also)?|also\s+see|read|reread|trail\s+of|(?:the|my|our|his|her|their)\s+(?:paper|post|article|essay|book|preprint|report|novel|textbook)|"
+    cue = re.compile(r"\b(?:see(?:\s+also)?|also\s+see|read|reread|trail\s+of|titled|entitled|(?:the|my|our|his|her|their)\s+(?:(?-i:[A-Z][\w\-]*)\s+)?(?:paper|post|article|essay|book|preprint|report|novel|textbook)|"
                      r"my\s+book|(?:agenda|survey|overview|review|paper|post|book):|(?-i:wrote|published|posted|authored)(?:\s+(?-i:the|a|an))?)\s+(?=[A-Z])"
                      # a question mid-sentence is a title: "the argument in Why honest models deceive ..."
                      r"|\b(?-i:in|from|of)\s+(?=(?-i:Why|How|What|When|Where|Which|Is|Are|Can|Does|Do|Should|Will)\s+[a-z])", re.I)
@@ -437,6 +440,15 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
         named = bool(re.search(r"\b(?:the|my|our|his|her|their)\s+(?:paper|post|article|essay|book|preprint)\s*$", m.group(0).rstrip(), re.I))
         for s, e in parts:
             toks = _tokens(text, s, e)
+            # the sentence goes on after the title: "titled Small minds wander shows drift", "the post
+            # Drift is the default for more", "wrote Small Minds Wander in 2023"
+            cut = next((k for k, t in enumerate(toks) if k >= 2 and (
+                t.text in _TITLE_ENDS_BEFORE or t.text in ("in", "since") and k + 1 < len(toks)
+                and re.fullmatch(r"(?:19|20)\d\d", toks[k + 1].text) and k + 2 == len(toks)
+                or t.text == "for" and k + 2 == len(toks) and toks[k + 1].text in ("more", "details", "example"))), None)
+            if cut is not None:
+                toks = toks[:cut]
+                e = toks[-1].end
             while len(toks) > 1 and toks[-1].text.lower() in _TRAILING_ADVERBS and not _is_cap(toks[-1].text):
                 toks.pop()                # "the essay Hyperstition today" -> "Hyperstition"
                 e = toks[-1].end
@@ -466,8 +478,13 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
     return spans
 
 
-_APPOSITIVE_TITLE = re.compile(r"\b(?i:the|my|our|his|her|their|an?)\s+(?i:paper|post|article|essay|book|preprint|report|novel|"
-                               r"textbook)\s*,\s+([A-Z][^,.;()\n]{2,120}?),")
+_APPOSITIVE_TITLE = re.compile(r"(?:\b(?i:the|my|our|his|her|their|an?)|[A-Z][\w\-]*['\u2019]s)\s+(?i:paper|post|article|essay|book|preprint|"
+                               r"report|novel|textbook)(?:\s+(?:on|about)\s+[\w\- ]{1,40}?)?\s*,\s+([A-Z][^,.;()\n]{2,120}?),")
+# Verbs a sentence goes on with after a title it names ("titled X shows that ..."); titles seldom
+# hold these in the third person
+_TITLE_ENDS_BEFORE = frozenset("""shows showed argues argued finds found demonstrates demonstrated proposes proposed
+introduces introduced reports reported suggests suggested explains explained describes described claims claimed
+notes noted covers covered discusses discussed""".split())
 
 
 def _quote_pairs(seg: str) -> list[tuple[int, int]]:
@@ -1382,6 +1399,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         cands += _lead_in_titles(text, s, e)
         cands += _sentence_case_spans(text, s, e)
         cands += _report_and_benchmark_names(text, s, e)
+        cands += _sentence_titled_by_what_follows(text, s, e)
     cands += _authors_after_titles(text, cands)
     cands += _line_titles(text, layout)
     cands += _title_by_author_lines(text)
@@ -1429,6 +1447,28 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
             m.surface = original[m.start:m.end]
             s, e = sentence_of(m.start)
             m.sentence = original[s:e].strip() if e > s else m.sentence
+    return out
+
+
+# A sentence that opens with a title in sentence case, known by what follows it: its citation
+# right after a subtitle ("Quiet minds drifting: goal drift in agents (Roe et al., 2023) shows
+# ...") or where it was published ("Small minds wander in long tasks, published at NeurIPS 2023,")
+_OPENING_TITLE_CITED = re.compile(rf"([A-Z][^.;:()\[\]\n]{{3,120}}:[ \t]+[^.;:()\[\]\n]{{3,150}}?)[ \t]*"
+                                  rf"\((?:{_NAMES}),?[ \t]+{_YEAR_RX}\)")
+_OPENING_TITLE_PUBLISHED = re.compile(r"([A-Z][^.;:,()\[\]\n]{10,150}?),[ \t]+(?:published|presented|accepted)[ \t]+(?:at|in)[ \t]+"
+                                      r"(?:[A-Z][\w\-]*|the[ \t])")
+
+
+def _sentence_titled_by_what_follows(text: str, a: int, b: int) -> list[Mention]:
+    out = []
+    s = a + len(text[a:b]) - len(text[a:b].lstrip())
+    for rx, why in ((_OPENING_TITLE_CITED, "a sentence-case title and its citation"),
+                    (_OPENING_TITLE_PUBLISHED, "a sentence-case title and where it was published")):
+        m = rx.match(text, s, b)
+        if m and 3 <= len(_tokens(text, m.start(1), m.end(1))) <= 24 \
+                and not any(w in _PRONOUNS for w in m.group(1).lower().split()) \
+                and m.group(1).split()[0] not in _BREAKERS:
+            out.append(Mention(None, m.group(1), m.start(1), m.end(1), "title", "", score=0.7, reason=why))
     return out
 
 
@@ -1615,6 +1655,15 @@ _REFERENCE_LINE = re.compile(r"^[ \t]*(?:[-*\u2022]\s+|\d{1,3}[.)]\s+|\[\d{1,3}\
                             r"(?P<title>[A-Z0-9\u00C0-\u024F\u1E00-\u1EFF][^\n]*?)(?:[.](?=\s|$)|(?<=\?)(?=\s|$)|$)", re.M)
 
 
+# "[3] A. Roe and B. Fenn. Small minds wander in long tasks. In NeurIPS, 2023.": a numbered
+# reference, its authors' initials first, its title between full stops, then its venue and year
+_INITIAL_NAME = r"(?:[A-Z]\.[ \t\-]?){1,3}[ \t]*" + _NAME_WORD.replace("[", "[", 1)
+_NUMBERED_REFERENCE = re.compile(
+    rf"^[ \t]*(?:\[\d{{1,3}}\]|\d{{1,3}}\.)[ \t]+(?P<names>{_INITIAL_NAME}(?:(?:,[ \t]+|,?[ \t]+and[ \t]+){_INITIAL_NAME}){{0,12}}"
+    r"(?:,?[ \t]+et[ \t]+al\.?)?)\.?[ \t]+(?P<title>[A-Z0-9][^\n]{5,250}?(?:\?|(?=\.)))\.?[ \t]+(?=(?:In[ \t]|arXiv|Proc|Advances|Journal|"
+    r"[A-Z][\w.&\-]*[ \t]*,?[ \t]*(?:19|20)\d\d)[^\n]*(?:19|20)\d\d)", re.M)
+
+
 def _reference_lines(text: str) -> list[Mention]:
     """The title of a reference in author-year style: what follows "(2021)." on a line that opens
     with its authors. The authors and the year before it are the evidence, whatever its case."""
@@ -1633,6 +1682,13 @@ def _reference_lines(text: str) -> list[Mention]:
             continue
         out.append(Mention(None, text[start:end], start, end, "title", "", score=0.8,
                            reason="a title after its authors and year (a reference)"))
+    for m in _NUMBERED_REFERENCE.finditer(text):
+        start, end = m.start("title"), m.end("title")
+        toks = _tokens(text, start, end)
+        if 2 <= len(toks) <= 30 and not any(t.text.lower() in _PRONOUNS for t in toks) \
+                and not any(o.start <= start < o.end for o in out):
+            out.append(Mention(None, text[start:end], start, end, "title", "", score=0.8,
+                               reason="a title after its authors in a numbered reference"))
     return out
 
 
