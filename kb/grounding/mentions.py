@@ -1459,12 +1459,20 @@ _OPENING_TITLE_PUBLISHED = re.compile(r"([A-Z][^.;:,()\[\]\n]{10,150}?),[ \t]+(?
                                       r"(?:[A-Z][\w\-]*|the[ \t])")
 
 
+_LABEL_NOUNS = frozenset("""finding result takeaway idea point claim lesson insight conclusion question answer note
+example reading summary update problem goal observation tldr tl;dr caveat warning tip hypothesis motivation
+background context definition method approach contribution limitation step""".split())
+
+
 def _sentence_titled_by_what_follows(text: str, a: int, b: int) -> list[Mention]:
     out = []
     s = a + len(text[a:b]) - len(text[a:b].lstrip())
     for rx, why in ((_OPENING_TITLE_CITED, "a sentence-case title and its citation"),
                     (_OPENING_TITLE_PUBLISHED, "a sentence-case title and where it was published")):
         m = rx.match(text, s, b)
+        head = m.group(1).split(":")[0].split() if m else []
+        if head and (head[-1].lower().rstrip("s") in _LABEL_NOUNS or len(head) == 1 and head[0] in _BREAKERS):
+            continue                      # "Key finding: Models learn to deceive (Roe, 2024)": a label and a claim
         if m and 3 <= len(_tokens(text, m.start(1), m.end(1))) <= 24 \
                 and not any(w in _PRONOUNS for w in m.group(1).lower().split()) \
                 and m.group(1).split()[0] not in _BREAKERS:
