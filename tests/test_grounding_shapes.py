@@ -463,3 +463,23 @@ def test_prose_before_a_citation_is_no_title(aliases):
     text = ("Goal drift is common in small agents (Roe et al., 2023). Agents wander off (NeurIPS) often. "
             "The results, published in the appendix, agree.")
     assert not [w for w in _works(text, aliases) if w[0].isupper() and "Roe" not in w], list(_works(text, aliases))
+
+
+def test_software_on_a_code_host_is_no_work(aliases):
+    works = _works("See the Drift Detection Toolkit on GitHub, and the Quokka Agent Library.", aliases)
+    assert not [w for w in works if "Toolkit" in w or "Library" in w], list(works)
+
+
+def test_prose_written_in_title_case_gives_capitals_no_weight(aliases):
+    """A forum writer who capitalises every word: a title's shape alone is no evidence there."""
+    text = ("I'm a Software Engineer at a Mid-Size Startup and Want to Learn About Agents.\n"
+            "Start with the Basics. Honestly the Drift Handbook is a Great Place to Start, then Move On to "
+            "Research Papers. Most People Skip This Step and Regret It Later On.\n")
+    assert not _works(text, aliases)
+    # ordinary prose keeps a title-case title
+    assert "The Drift Handbook" in _works("I read The Drift Handbook last week and liked it a lot.", aliases)
+
+
+def test_a_span_that_starts_inside_a_word_is_clipped(aliases):
+    text = "Agenda\n\nQ&A Session with the Authors\n\nClosing Remarks from the Chairs\n"
+    assert not [w for w in _works(text, aliases) if w.startswith("A Session")]

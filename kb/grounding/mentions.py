@@ -1438,6 +1438,13 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
 
     terms = _term_acronyms(aliases) | _defined_acronyms(text)
     judged = [m for m in map(place, kept) if _judge(text, m, layout, terms)]
+    if _prose_in_title_case(text, spans):
+        # "Honestly the Drift Handbook is a Great Place to Start": a writer who capitalises every
+        # word gives capitals no weight, so a title's shape alone is a maybe
+        for m in judged:
+            if m.kind == "title" and m.reason == "a title's shape" and m.confidence == WORK:
+                m.confidence, m.score = MAYBE, min(m.score, 0.45)
+                m.reason += ", but the prose around it is written in title case"
     # a nickname takes the confidence its definition earned ("Large Language Models (LLMs)" is a term)
     final = [m if m.sentence else place(m) for m in _defined_nicknames(text, judged)]
     extra = [place(m) for m in _only_a_title_can_confirm(text, spans, layout, final)]
@@ -1502,6 +1509,22 @@ def _authors_after_titles(text: str, cands: list[Mention]) -> list[Mention]:
                            authors=[n.split()[-1] if "et al" not in n else n.split()[0] for n in people][:3],
                            reason="the people a title is by"))
     return out
+
+
+def _prose_in_title_case(text: str, spans: list[tuple[int, int]]) -> bool:
+    """Most content words of the document's sentences (not their first words, not lines without a
+    full stop) capitalised: prose written in title case. Needs 20 words to judge."""
+    caps = total = 0
+    for s, e in spans:
+        sent = text[s:e]
+        if "\n" in sent.strip() or not re.search(r"[.!?]\s*$", sent):
+            continue
+        words = [w for w in re.findall(r"[A-Za-z][\w'\-]*", sent)[1:] if w.lower() not in FUNCTION_WORDS]
+        if len(words) < 4:
+            continue
+        total += len(words)
+        caps += sum(1 for w in words if w[0].isupper() and not w.isupper())
+    return total >= 20 and caps >= 0.65 * total
 
 
 # "Marlow et. al", "Marlow et.al.": a misplaced full stop in "et al."; rewritten to the spelling
@@ -2039,6 +2062,14 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
         return True
     shape = not m.reason                   # nothing but a title's shape speaks for it
     score, why = m.score, [m.reason or "a title's shape"]
+    clipped = shape and m.start > 0 and (text[m.start - 1].isalnum() or text[m.start - 1] in "&/+" and m.start > 1
+                                         and text[m.start - 2].isalnum())
+    if shape and re.match(r"(?:I|We|You)(?:['\u2019](?:m|ve|re|d|ll))?\s", m.surface):
+        score = min(score, 0.3)           # "I'm a Software Engineer at ...": someone speaking
+        why.append("but a sentence in the first or second person")
+    if clipped:
+        score = min(score, 0.3)           # "Q&A Session with ...": the span starts inside a word
+        why.append("but it starts inside a word")
     if layout.emphasised(m.start, m.end) and "bold or italics" not in m.reason:
         score += 0.2
         why.append("emphasised")
@@ -2047,7 +2078,8 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
         why.append("a list item with an author or a year")
     line = layout.line_at(m.start)
     cue = "cue" in m.reason or "quoted" in m.reason
-    if line is not None and line.in_title_list and layout.fills_line(m.start, m.end) and not line.byline_next:
+    if line is not None and line.in_title_list and layout.fills_line(m.start, m.end) and not line.byline_next \
+            and not clipped:
         score = max(score, 0.6)           # "## Alignment\n\nTitle one\n\nTitle two\n\n...": a list of titles
         why.append("a line in a list of titles (no prose under it)")
     elif line is not None and line.heading and not line.byline_next and not cue and (
@@ -2114,6 +2146,9 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if shape and not cue and ":" not in m.surface and (long_form := _initial_forms(m.surface) & terms):
         score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback" without "(RLHF)"
         why.append(f"but the long form of a term ({min(long_form)})")
+    if shape and not cue and (_TOOL_NAME.search(m.surface) or _HOSTED_ON.match(text, m.end)):
+        score = min(score, 0.45)          # "the Drift Detection Toolkit on GitHub": software, not a work
+        why.append("but a tool or a repository")
     if shape and not cue and _TOPIC_IN_FIELD.fullmatch(m.surface) and not re.search(r"[:?]\s*$", text[max(0, m.start - 3):m.start]):
         score = min(score, 0.45)          # "it reminded me of Beam Search in NLP": a method and its field
         why.append("but a topic and its field")
@@ -2178,6 +2213,9 @@ def _qualifies_words_after(text: str, m: Mention) -> bool:
 _WORKS_OF_A_KIND = frozenset("papers posts books articles essays reports preprints publications textbooks novels".split())
 
 
+_TOOL_NAME = re.compile(r"(?:Toolkit|Toolbox|Library|Package|SDK|API|Plugin|Plug-in|Extension|Repository|Repo|CLI|Dashboard|"
+                        r"App)(?:[ \t]+on[ \t]+(?:GitHub|GitLab|Hugging[ \t]?Face|PyPI))?$|[ \t]on[ \t]+(?:GitHub|GitLab|PyPI)$")
+_HOSTED_ON = re.compile(r"[ \t]+on[ \t]+(?:GitHub|GitLab|PyPI)\b")
 # "Beam Search in NLP", "Attention for RL", "Transformers in Practice": a short capitalised
 # topic and the field or setting it is in reads as a topic, not a work's title
 _TOPIC_IN_FIELD = re.compile(r"(?:[A-Z][\w\-]*[ \t]+){0,2}[A-Z][\w\-]*[ \t]+(?:in|for)[ \t]+"
