@@ -309,3 +309,26 @@ def test_a_year_with_a_letter_and_names_with_a_numbered_marker(aliases):
     refs = _refs("This echoes Roe et al. 2023a and Fenn 2024b. Following Roe and Fenn [12], we probe.", aliases)
     assert {"Fenn 2024b", "Roe and Fenn [12]"} <= set(refs), list(refs)
     assert not _refs("Since March 2024 the tool and Windows 2000 are gone.", aliases)
+
+
+@pytest.mark.parametrize("text, names", [
+    ("Recent benchmarks such as AgentDrift, LongWander and QuokkaArena measure this.",
+     {"AgentDrift", "LongWander", "QuokkaArena"}),
+    ("The model scored 80% on DRIFT-Hard and 60% on WANDER.", {"DRIFT-Hard", "WANDER"}),
+    ("Results on HellaDrift and DriftMath improved.", {"HellaDrift", "DriftMath"}),
+    ("Roe et al. introduced Wanderlust, a dataset of long tasks.", {"Wanderlust"}),
+    ("Following the Quokka framework (Roe, 2022), we probe.", {"Quokka"}),
+    ("Models were evaluated on (QuokkaQA) [12] and Wombat [13].", {"QuokkaQA"}),
+])
+def test_names_the_text_calls_benchmarks(aliases, text, names):
+    works = _works(text, aliases)
+    assert names <= set(works), works
+
+
+def test_a_word_inside_a_sentence_with_a_numbered_citation(aliases):
+    refs = _refs("Models were evaluated on QuokkaQA and compared with Wombat [13] and Quenby [14].", aliases)
+    assert "Quenby [14]" in refs and "Wombat [13]" in refs, list(refs)
+    # a longer name before its marker, a venue, an entry glued to the next: none of them
+    text = ("via Alignment Forum [999] \u2014 an update. Sources [1] Drift: A Study of Language Models[2] Wander: "
+            "Agents at Scale")
+    assert not _refs(text, aliases)

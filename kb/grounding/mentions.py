@@ -1132,7 +1132,7 @@ _WORD_CITED = re.compile(rf"(?<![\w\-])(?P<prep>[a-z]+|,)[ \t]+([A-Z][a-z\u00C0-
                          rf"(?P<names>{_NAMES}),?\s+(?P<year>{_YEAR_RX})[^()\n]{{0,100}}\)")
 _PLACE_PREPOSITIONS = frozenset("in from across at within throughout to into near".split())
 _NAMED_KIND = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F]{2,}(?:-[A-Za-z]+)?)\s+(?:dataset|benchmark|model|corpus|suite|"
-                         r"environment|architecture|agent)\b")
+                         r"environment|architecture|agent|framework|method|algorithm|testbed)\b")
 # "(iii) AQu A (Ling et al., 2017); (iv) Truthful QA (Lin et al., 2022)": an enumerated item that is a
 # short capitalised name and its citation names a work, whatever its spelling
 _ENUMERATED_NAME = re.compile(r"(?:\((?:[ivx]{1,4}|[a-h]|\d{1,2})\)|(?<![\w(])(?:[ivx]{1,4}|[a-h]|\d{1,2})\))[ \t]+"
@@ -1248,6 +1248,20 @@ _SCORED_ON = re.compile(r"\b(?:scor(?:ed|es|e|ing)|accuracy|performance|results?
                         r"(?:[~\u2248]?\d[\d.,]*\s*%?\s+)?on\s+(?:the\s+)?((?-i:[A-Z][\w\-]{2,}))(?![\w\-])", re.I)
 
 
+def _coined_or_caps(name: str) -> bool:
+    """A coined name (AgentDrift, Long-Wander, GSM8K, DRIFT): capitals past its first letter or a digit."""
+    return bool(re.search(r"[A-Z0-9]", name[1:])) and len(name) >= 3
+
+
+_KIND_LIST = re.compile(r"\b(?:benchmarks|datasets|data\s+sets|corpora|suites|environments|evals|evaluations)[ \t]*,?[ \t]+"
+                        r"(?:such[ \t]+as|like|including|e\.g\.,?|namely)[ \t]+"
+                        r"(?P<items>[A-Z][\w\-]*(?:(?:,[ \t]+|,?[ \t]+(?:and|or)[ \t]+)[A-Z][\w\-]*){0,12})")
+_PERCENT_ON = re.compile(r"\d[\d.,]*[ \t]*%[ \t]+on[ \t]+(?:the[ \t]+)?([A-Z][\w\-]{2,})(?![\w\-])")
+_NAME_A_KIND = re.compile(r"(?<![\w\-])([A-Z][\w\-]{2,}),[ \t]+an?[ \t]+(?:(?:new|large|small|novel|public|open|"
+                          r"curated|synthetic|multilingual|challenging|[\w\-]+-(?:scale|source|ended))[ \t]+){0,2}"
+                          r"(dataset|benchmark|corpus|suite|testbed|data[ \t]+set)\b")
+
+
 # '"Intelligence explosion microeconomics", MIRI technical report': the venue of the quoted title
 _VENUE_AFTER_QUOTE = re.compile(r"[\u201d\"][.,]?[ \t]+(?:(?:[A-Z][\w\-]*|and|of|for|the|on)[ \t]+)*$")
 
@@ -1276,13 +1290,59 @@ def _report_and_benchmark_names(text: str, a: int, b: int) -> list[Mention]:
             continue                      # "QuokkaBench", "Wombat-Eval", "TrickQA", "Liars' Bench": a benchmark by its name
         out.append(Mention(None, name, m.start(1), m.end(1), "alias", "", score=0.6, topic=name,
                            reason=BENCHMARK_SHAPED))
+    for m in _KIND_LIST.finditer(text, a, b):
+        # "benchmarks such as AgentDrift, LongWander and QuokkaArena", "80% on DRIFT-Hard and 60% on
+        # WANDER", "Roe et al. introduced Wanderlust, a dataset of ...": names the text calls benchmarks
+        for q in re.finditer(r"[A-Z][\w\-]*", m.group("items")):
+            name = q.group(0)
+            if _coined_or_caps(name) and name not in _GENERIC_ACRONYMS and name not in _NOT_SURNAMES:
+                s = m.start("items") + q.start()
+                out.append(Mention(None, name, s, s + len(name), "alias", "", score=0.6, topic=name,
+                                   reason="a name in a list of benchmarks"))
+    for m in _PERCENT_ON.finditer(text, a, b):
+        name = m.group(1)
+        if name not in _GENERIC_ACRONYMS and name not in _NOT_SURNAMES and name not in _BREAKERS:
+            out.append(Mention(None, name, m.start(1), m.end(1), "alias", "", score=0.55, topic=name,
+                               reason="a benchmark models score on"))
+    for m in _NAME_A_KIND.finditer(text, a, b):
+        name = m.group(1)
+        if name.split()[0] not in _NOT_SURNAMES | _BREAKERS and name not in _GENERIC_ACRONYMS \
+                and not (m.start(1) == a or re.search(r"[.!?:]\s*$", text[max(0, m.start(1) - 3):m.start(1)])):
+            out.append(Mention(None, name, m.start(1), m.end(1), "alias", "", score=0.6, topic=name,
+                               reason=f"a name the text calls a {m.group(2)}"))
     for m in _SCORED_ON.finditer(text, a, b):
         name = m.group(1)
         if name in _GENERIC_ACRONYMS or name in _NOT_SURNAMES or name in _BREAKERS:
             continue
         out.append(Mention(None, name, m.start(1), m.end(1), "alias", "", score=0.55, topic=name,
                            reason="a benchmark models score on"))
+        pos = m.end(1)
+        while (more := _MORE_NAMES.match(text, pos, b)) and _coined_or_caps(more.group(1)) \
+                and more.group(1) not in _GENERIC_ACRONYMS:
+            out.append(Mention(None, more.group(1), more.start(1), more.end(1), "alias", "", score=0.55,
+                               topic=more.group(1), reason="a benchmark models score on"))
+            pos = more.end(1)             # "Results on HellaDrift and DriftMath"
+    for m in _WORD_MARKER.finditer(text, a, b):
+        word = m.group(1)
+        prev = re.search(r"([\w\-]+)[,;&]?[ \t]*$", text[max(0, m.start(1) - 30):m.start(1)])
+        if prev and (not prev.group(1).islower() or prev.group(1) in ("via", "at", "from", "on")):
+            continue                      # "Alignment Forum [999]", "via Substack [3]": a longer name, a venue
+        if word in _NOT_SURNAMES or word in _BREAKERS or word in _GENERIC_ACRONYMS or word.lower() in FUNCTION_WORDS \
+                or word in _SENTENCE_ADVERBS or re.match(r"(?:Fig|Tab|Eq|Sec|App|Thm|Lem|Def|Alg|Ref|Chap)", word):
+            continue
+        # "... (FooQA) [12] and Wombat [13]": a capitalised word inside a sentence with a numbered
+        # citation is what is cited: a coined name, or an author's surname
+        surname = bool(re.fullmatch(r"[A-Z][a-z\u00C0-\u024F'\-]+", word))
+        out.append(Mention(None, text[m.start(1):m.end()] if surname else word, m.start(1), m.end() if surname else m.end(1),
+                           "author-ref" if surname else "alias", "", score=0.55, topic=None if surname else word,
+                           authors=[word] if surname else [], reason="a word inside a sentence with a numbered citation"))
     return out
+
+
+_MORE_NAMES = re.compile(r"(?:,[ \t]+|,?[ \t]+(?:and|or)[ \t]+)(?:on[ \t]+)?([A-Z][\w\-]{2,})(?![\w\-])")
+# (after a lower-case word or a comma, never glued to the next entry: "... Models[2] DSPA: ...")
+_WORD_MARKER = re.compile(r"(?:(?<=[\s(][a-z]{2})|(?<=[a-z]{3})|(?<=[,;&]))[ \t]+([A-Z][\w\-]{2,})[ \t]+"
+                          r"\[\d{1,3}(?:[,\u2013\-][ \t]*\d{1,3})*\](?![A-Za-z])")
 
 
 def _link_mentions(text: str, found: list[links.Link]) -> list[Mention]:
