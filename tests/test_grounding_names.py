@@ -332,3 +332,14 @@ def test_a_word_inside_a_sentence_with_a_numbered_citation(aliases):
     text = ("via Alignment Forum [999] \u2014 an update. Sources [1] Drift: A Study of Language Models[2] Wander: "
             "Agents at Scale")
     assert not _refs(text, aliases)
+
+
+def test_a_term_a_cited_work_introduced_and_two_owners_of_a_paper(aliases):
+    """"Drift Probing (DP) was introduced by Roe et al. (2023)": a term spelled out with its
+    acronym is the method's name, a citation of the work when the text says that work introduced
+    it (its acronym then too); "Roe and Fenn's paper" has two owners."""
+    works = _works("Drift Probing (DP) was introduced by Roe et al. (2023). DP works well.", aliases)
+    assert "Drift Probing" in works and "DP" in works, works
+    assert "Drift Probing" not in _works("Drift Probing (DP) is a technique that works well.", aliases)
+    refs = _refs("Roe and Fenn's paper on drift is short. Roe & Fenn\u2019s essay is long.", aliases)
+    assert {"Roe and Fenn's paper", "Roe & Fenn\u2019s essay"} <= set(refs), list(refs)

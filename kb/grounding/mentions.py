@@ -605,7 +605,8 @@ shortform thread framework theorem argument transformer result results analysis 
 talk preprint model experiments experiment study list explainer publication review textbook handbook thesis
 dissertation""".split())
 _POSSESSIVE = re.compile(
-    r"(?<![\w-])((?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+)(?:\s+[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+){0,2}(?:\s+et\s+al\.)?)['\u2019]s\s+"
+    r"(?<![\w-])((?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+[ \t]+(?:and|&)[ \t]+)?"   # "Roe and Fenn's paper"
+    r"(?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+)(?:\s+[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+){0,2}(?:\s+et\s+al\.)?)['\u2019]s\s+"
     r"(?=([\w\-]+(?:[ \t]+[\w\-]+){0,4}))")
 _THE_X_PAPER = re.compile(
     r"\b[Tt]he\s+(?:(?:19|20)\d\d\s+)?((?:[\w\-.'\u2019]+\s+){0,3}?[\w\-.'\u2019]+)\s+"
@@ -1446,7 +1447,11 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     cands += _known_titles(text)
     for s, e in spans:
         for run in _runs(text, s, e):
-            cands.append(_title_mention(text, run, s))
+            c = _title_mention(text, run, s)
+            if not c.reason and len(run) >= 2 and _TERM_INTRODUCED_BY.match(text, c.end):
+                # "Drift Probing (DP) was introduced by Roe et al. (2023)": the name of what a cited work made
+                c.score, c.reason = max(c.score, 0.7), INTRODUCED_BY
+            cands.append(c)
         for cs, ce, score in _cue_spans(text, s, e):
             m = Mention(None, text[cs:ce], cs, ce, "title", "", score=score, reason="a title after a cue word")
             m.truncated = _truncated_after(text, ce)
@@ -2200,7 +2205,7 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if _EVENT_HEAD.search(m.surface) or _SERIES_AFTER.match(text, m.end):
         score -= 0.35                     # "the Bluedot “AI Safety Operations Bootcamp”", "Foo: Bar - A podcast by ..."
         why.append("but the name of an event, a course, a series or a site")
-    if not cue and _spells_out_acronym(text, m):
+    if not cue and m.reason != INTRODUCED_BY and _spells_out_acronym(text, m):
         score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback (RLHF)": a term
         why.append("but a term introducing its acronym")
     if shape and not cue and ":" not in m.surface and (long_form := _initial_forms(m.surface) & terms):
@@ -2280,6 +2285,12 @@ _HOSTED_ON = re.compile(r"[ \t]+on[ \t]+(?:GitHub|GitLab|PyPI)\b")
 # topic and the field or setting it is in reads as a topic, not a work's title
 _TOPIC_IN_FIELD = re.compile(r"(?:[A-Z][\w\-]*[ \t]+){0,2}[A-Z][\w\-]*[ \t]+(?:in|for)[ \t]+"
                              r"(?:NLP|ML|RL|CV|DL|Python|PyTorch|Practice|Production)")
+
+
+INTRODUCED_BY = "a name the text says a cited work introduced"
+_TERM_INTRODUCED_BY = re.compile(rf"[ \t]*(?:\([A-Z][A-Za-z\-]{{1,9}}\)[ \t]*)?,?[ \t]+(?:was|were)[ \t]+(?:first[ \t]+)?"
+                                 rf"(?:introduced|proposed|developed|presented|defined)[ \t]+(?:by|in)[ \t]+"
+                                 rf"(?:{_NAMES}[ \t]*[(\[,]?[ \t]*{_YEAR_RX}|{_NAMES}[ \t]*\[\d{{1,3}}\]|\[\d{{1,3}}\])")
 
 
 def _spells_out_acronym(text: str, m: Mention) -> bool:
