@@ -343,3 +343,11 @@ def test_a_term_a_cited_work_introduced_and_two_owners_of_a_paper(aliases):
     assert "Drift Probing" not in _works("Drift Probing (DP) is a technique that works well.", aliases)
     refs = _refs("Roe and Fenn's paper on drift is short. Roe & Fenn\u2019s essay is long.", aliases)
     assert {"Roe and Fenn's paper", "Roe & Fenn\u2019s essay"} <= set(refs), list(refs)
+
+
+def test_a_section_named_after_the_author_of_the_work_it_presents(aliases):
+    text = ("Module 2\n\nRoe Drift Laws\nRoe et al. discovered that agent drift follows a power law.\n\n"
+            "Drift Laws in Practice\nMost agents drift.\n\nFenn Wander Curves\nWe measured wander curves ourselves.\n")
+    works = _works(text, aliases)
+    assert "Roe Drift Laws" in works, works
+    assert not {"Drift Laws in Practice", "Fenn Wander Curves"} & set(works)

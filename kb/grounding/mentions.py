@@ -1466,6 +1466,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         cands += _report_and_benchmark_names(text, s, e)
         cands += _sentence_titled_by_what_follows(text, s, e)
     cands += _authors_after_titles(text, cands)
+    cands += _headings_named_after_authors(text, layout)
     cands += _line_titles(text, layout)
     cands += _title_by_author_lines(text)
     cands += _reference_lines(text)
@@ -1519,6 +1520,26 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
             m.surface = original[m.start:m.end]
             s, e = sentence_of(m.start)
             m.sentence = original[s:e].strip() if e > s else m.sentence
+    return out
+
+
+def _headings_named_after_authors(text: str, layout: Layout) -> list[Mention]:
+    """"Roe Drift Laws" over "Roe et al. found that ...": a section named after the author of the
+    work it presents, cited at once under it, names that work."""
+    out = []
+    for line in layout.lines:
+        words = line.text.strip().lstrip("#").split()
+        if not line.heading or not 2 <= len(words) <= 5 or not re.fullmatch(_NAME_WORD, words[0]) \
+                or words[0] in _BREAKERS or words[0] in _NOT_SURNAMES or words[0] in _LABS \
+                or not all(w[:1].isupper() or w in FUNCTION_WORDS for w in words):
+            continue
+        below = text[line.end:line.end + 300]
+        if re.match(rf"\s*(?:[A-Z][\w'\u2019]*\s+){{0,3}}?{re.escape(words[0])}(?:\s+et\s+al\.?|\s*\((?:19|20)\d\d|,\s+(?:19|20)\d\d)", below):
+            s = line.start + len(line.text) - len(line.text.lstrip())
+            s += len(text[s:]) - len(text[s:].lstrip("#").lstrip())
+            e = line.start + len(line.text.rstrip())
+            out.append(Mention(None, text[s:e], s, e, "alias", "", score=0.65, authors=[words[0]],
+                               topic=" ".join(words[1:]), reason="a section named after the author of the work it presents"))
     return out
 
 
