@@ -483,3 +483,20 @@ def test_prose_written_in_title_case_gives_capitals_no_weight(aliases):
 def test_a_span_that_starts_inside_a_word_is_clipped(aliases):
     text = "Agenda\n\nQ&A Session with the Authors\n\nClosing Remarks from the Chairs\n"
     assert not [w for w in _works(text, aliases) if w.startswith("A Session")]
+
+
+@pytest.mark.parametrize("text, works_named", [
+    ("1. Quiet Minds by Ada Roe\n2. The Drift Problem by Bo Lindqvist\n", {"Quiet Minds", "Ada Roe", "The Drift Problem"}),
+    ("The Quiet Drift, by Ada Roe, is a classic.", {"The Quiet Drift", "Ada Roe"}),
+    ("In The Quiet Drift, Roe argues that agents wander.", {"The Quiet Drift"}),
+    ("This week's book is Quiet Minds, Ada Roe's first novel.", {"Quiet Minds"}),
+    ("We discuss three books: Quiet Minds, The Drift Problem and Small Minds at Scale.",
+     {"Quiet Minds", "The Drift Problem", "Small Minds at Scale"}),
+    ("Ada Roe\u2019s \u201cQuiet Minds\u201d is a classic.", {"Quiet Minds"}),
+    ("The first book on the list is Quiet Minds (2019) by Ada Roe.", {"Quiet Minds", "Ada Roe"}),
+])
+def test_books_named_in_newsletters_and_reading_posts(aliases, text, works_named):
+    works = _works(text, aliases)
+    assert works_named <= {w for w, m in works.items() if m.confidence == WORK}, list(works)
+    # a sentence before a year is not a reading list's line, and a title's last word before its year is no author
+    assert not [w for w in works if w.startswith("The first book") or w.startswith("Minds")]

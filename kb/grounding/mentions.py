@@ -400,7 +400,11 @@ def _split_lists(text: str, runs: list[list[_Tok]]) -> list[list[_Tok]]:
             right_func = any(x.text in FUNCTION_WORDS for x in right)
             names = len(left) <= 3 and len(right) <= 3 and not left_func and not right_func
             coined = len(left) == 1 and _is_acronymish(left[0].text)
-            if names or coined:
+            # "Quiet Minds, The Drift Problem and Small Minds at Scale": after a comma that follows a
+            # capitalised word, the run is the last items of a list, joined by the list's "and"
+            listed_after = bool(re.search(r"[A-Z][\w\-']*,[ \t]+$", text[max(0, run[0].start - 40):run[0].start])) \
+                and bool(right) and _is_cap(right[0].text)
+            if names or coined or listed_after:
                 pieces = [left, right]
                 break
         out.extend(p for p in pieces if p)
@@ -418,7 +422,9 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
     spans = []
     sent = text[a:b]
     cue = re.compile(r"\b(?:see(?:\s+also)?|also\s+see|read|reread|trail\s+of|titled|entitled|(?:the|my|our|his|her|their)\s+(?:(?-i:[A-Z][\w\-]*)\s+)?(?:paper|post|article|essay|book|preprint|report|novel|textbook)|"
-                     r"my\s+book|(?:agenda|survey|overview|review|paper|post|book):|(?-i:wrote|published|posted|authored)(?:\s+(?-i:the|a|an))?)\s+(?=[A-Z])"
+                     r"my\s+book|(?:agenda|survey|overview|review|paper|post|book|books|papers|posts|essays|articles|readings):|"
+                     r"(?:book|novel|essay|pick|paper)\s+(?:is|was)|"
+                     r"(?-i:wrote|published|posted|authored)(?:\s+(?-i:the|a|an))?)\s+(?=[A-Z])"
                      # a question mid-sentence is a title: "the argument in Why honest models deceive ..."
                      r"|\b(?-i:in|from|of)\s+(?=(?-i:Why|How|What|When|Where|Which|Is|Are|Can|Does|Do|Should|Will)\s+[a-z])", re.I)
     for m in cue.finditer(sent):
@@ -433,7 +439,8 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
         # split "X and Y" lists where Y starts with a capital
         parts = []
         pos = start
-        for sm in re.finditer(r"\s+(?:and|or)\s+(?=[A-Z])", piece_text):
+        listing = bool(re.search(r"(?:books|papers|posts|essays|articles|readings):\s*$", m.group(0), re.I))
+        for sm in re.finditer(r"\s+(?:and|or)\s+(?=[A-Z])" + (r"|,\s+(?=[A-Z])" if listing else ""), piece_text):
             parts.append((pos, start + sm.start()))
             pos = start + sm.end()
         parts.append((pos, end))
@@ -503,8 +510,10 @@ def _quote_pairs(seg: str) -> list[tuple[int, int]]:
 _SINGLE_QUOTED = re.compile(r"(?:(?<=[\s(\[])|^)['\u2018]([A-Za-z][^'\u2018\u2019\n]*?[\w?!.])['\u2019](?=[\s.,;:!?)\]]|$)")
 
 
-_QUOTE_CUE_BEFORE = re.compile(r"\b(?:titled|entitled|called|named|(?:the|my|our|his|her|their|an?|[A-Z][\w\-]*['\u2019]s)\s+(?:[A-Z][\w\-]*\s+)?(?:paper|post|article|essay|book|report|"
-                               r"preprint|blog\s+post|piece|sequence)s?|(?:post|paper|essay|article|book)\s+is)\s*[:,]?\s*$"
+_QUOTE_CUE_BEFORE = re.compile(r"\b(?:titled|entitled|called|named|(?:the|my|our|his|her|their|an?|[A-Z][\w\-]*['\u2019]s)\s+(?:[A-Z][\w\-]*\s+)?(?:paper|post|article|essay|book|report|novel|"
+                               r"preprint|blog\s+post|piece|sequence)s?|(?:post|paper|essay|article|book)\s+is"
+                               # "Ada Roe's \u201cQuiet Minds\u201d": a person's quoted work
+                               r"|(?-i:[A-Z][a-z]+[ \t]+[A-Z][\w\-]*)['\u2019]s)\s*[:,]?\s*$"
                                # a reference's authors and year, then its title: 'Perez et al. (2022): "..."'
                                # (a bare year is not enough: 'In 2019, "..." was the slogan')
                                r"|(?:\bet\s+al\.?(?:,?\s+(?:19|20)\d\d[a-z]?)?|\((?:19|20)\d\d[a-z]?\))\s*[:,.\u2014\u2013\-]*\s*$", re.I)
@@ -994,6 +1003,8 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
                            years=[int(year[:4])], reason=why))
 
     for m in _NARRATIVE_REF.finditer(seg):
+        if re.match(r"[ \t]+by[ \t]+[A-Z]", text[a + m.end():a + m.end() + 6]) and " " not in m.group(1).strip():
+            continue                      # "Quiet Minds (2019) by Ada Roe": a title's last word and its year
         if _names_ok(m.group(1)) and not _ends_a_heading(text, a + m.start(1), m.group(1)) \
                 and (m.group(2) == "(") == (m.group(0)[-1] == ")") \
                 and not (m.group("venue") and re.fullmatch(r"[\w'\u2019\-]+", m.group(1))
@@ -1446,6 +1457,10 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
                                  f"a model or method name used without a citation (alias table: {title})"))
     cands += _known_titles(text)
     for s, e in spans:
+        if (it := _IN_TITLE_NAME_VERB.match(text, s + len(text[s:e]) - len(text[s:e].lstrip()), e)):
+            # "In The Quiet Drift, Roe argues that ...": what a named author argues in
+            cands.append(Mention(None, it.group(1), it.start(1), it.end(1), "title", "", score=0.7,
+                                 reason="a title the sentence says its author writes in"))
         for run in _runs(text, s, e):
             c = _title_mention(text, run, s)
             if not c.reason and len(run) >= 2 and _TERM_INTRODUCED_BY.match(text, c.end):
@@ -1574,7 +1589,7 @@ def _sentence_titled_by_what_follows(text: str, a: int, b: int) -> list[Mention]
 
 
 # "The Symbolic Species by Terrence Deacon", "... by Ada Roe and Bo Lin": the people a title is by
-_BY_PEOPLE = re.compile(rf"[ \t]+by[ \t]+((?:{_PERSON_NAME_RX}|{_NAME_WORD}[ \t]+et[ \t]+al\.?)"
+_BY_PEOPLE = re.compile(rf"(?:[ \t]*\((?:19|20)\d\d\))?,?[ \t]+by[ \t]+((?:{_PERSON_NAME_RX}|{_NAME_WORD}[ \t]+et[ \t]+al\.?)"
                         rf"(?:(?:,[ \t]+|,?[ \t]+(?:and|&)[ \t]+){_PERSON_NAME_RX}){{0,4}})(?![\w\-])")
 
 
@@ -1594,6 +1609,11 @@ def _authors_after_titles(text: str, cands: list[Mention]) -> list[Mention]:
         out.append(Mention(None, names, m.start(1), m.end(1), "author-ref", "", score=0.65,
                            authors=[n.split()[-1] if "et al" not in n else n.split()[0] for n in people][:3],
                            reason="the people a title is by"))
+        # ... and a capitalised run of two words or more right before its authors' full names is a title
+        for d in cands:
+            if d.kind == "title" and d.end == c.end and not d.reason and len(_tokens(text, d.start, d.end)) >= 2 \
+                    and all(_is_cap(w.text) or w.text in FUNCTION_WORDS for w in _tokens(text, d.start, d.end)):
+                d.score, d.reason = max(d.score, 0.7), "a title before its authors' names"
     return out
 
 
@@ -1914,6 +1934,9 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
         end = toks[-1].end + (1 if text[toks[-1].end:toks[-1].end + 1] == "?" else 0)
         if re.match(r"\s+by\s+[A-Z][\w\-]*(?:\s+(?:et\s+al\.?|[A-Z][\w\-]*))*\s*(?:\[\d+\])?\s+[a-z]", text[end:line.end]):
             continue                      # "In a model discussed by Anthropic [10] a neuron ...": prose
+        if not line.list_item and re.match(r"(?:The|This|That|My|Our|It|There)\b[^\n]*?\s(?:is|are|was|were)\s+[A-Z]", body) \
+                and len(toks) >= 5:
+            continue                      # "The first book on the list is Quiet Minds (2019)": a sentence naming it
         if line.under_works_heading and not layout.list_item_title(start, end):
             out.append(Mention(None, text[start:end], start, end, "title", "", score=0.65,
                                reason="an item of a list of works (by its heading)"))
@@ -2308,6 +2331,9 @@ _TOPIC_IN_FIELD = re.compile(r"(?:[A-Z][\w\-]*[ \t]+){0,2}[A-Z][\w\-]*[ \t]+(?:i
                              r"(?:NLP|ML|RL|CV|DL|Python|PyTorch|Practice|Production)")
 
 
+_IN_TITLE_NAME_VERB = re.compile(rf"In[ \t]+((?:The|A|An)[ \t]+[A-Z][\w\-']*(?:[ \t]+(?:[A-Z][\w\-']*|of|the|and|in|for|to|a|an|on|with)){{0,8}}),"
+                                 rf"[ \t]+(?:{_NAME_WORD}[ \t]+)?{_NAME_WORD}(?:[ \t]+et[ \t]+al\.?)?[ \t]+(?:also[ \t]+)?(?:"
+                                 + _REPORTING + r"|writes|wrote|explains|explained|describes|lays|sets)\b")
 INTRODUCED_BY = "a name the text says a cited work introduced"
 _TERM_INTRODUCED_BY = re.compile(rf"[ \t]*(?:\([A-Z][A-Za-z\-]{{1,9}}\)[ \t]*)?,?[ \t]+(?:was|were)[ \t]+(?:first[ \t]+)?"
                                  rf"(?:introduced|proposed|developed|presented|defined)[ \t]+(?:by|in)[ \t]+"
