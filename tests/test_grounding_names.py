@@ -237,9 +237,11 @@ def test_yearless_authors_beside_other_references_in_brackets(aliases):
 
 
 def test_a_surname_beside_a_full_name_and_a_verb_of_response(aliases):
-    text = "Quenby and Piet Tillerson provide a fantastic response. Hale and Ida Roe replied in 2021."
+    text = "Quenby and Piet Tillerson provide a fantastic response. Hale and Ida Roe wrote a short rejoinder in 2021."
     refs = _refs(text, aliases)
     assert {"Quenby and Piet Tillerson", "Hale and Ida Roe"} <= set(refs), list(refs)
+    # colleagues answering in conversation are no published response
+    assert not _refs("My colleague Ada Roe and Bo Lindqvist replied that the effect was small.", aliases)
     assert not _refs("A team from UC Berkeley and Peking University presents a method.", aliases)
 
 

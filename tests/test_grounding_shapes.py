@@ -500,3 +500,10 @@ def test_books_named_in_newsletters_and_reading_posts(aliases, text, works_named
     assert works_named <= {w for w, m in works.items() if m.confidence == WORK}, list(works)
     # a sentence before a year is not a reading list's line, and a title's last word before its year is no author
     assert not [w for w in works if w.startswith("The first book") or w.startswith("Minds")]
+
+
+def test_funders_and_pointers_into_the_text_are_no_works(aliases):
+    text = ("They were funded by Open Philanthropy and the Long-Term Drift Fund. "
+            "The results (see Table 2 and Figure 3 [4]) were mixed.")
+    works = _works(text, aliases)
+    assert not [w for w in works if "Fund" in w or w.startswith(("Figure", "Table"))], list(works)

@@ -801,10 +801,11 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
     # "In a 2019 paper, Ada Roe described drift", "first described by Ada Roe in 2019": one person's
     # full name as the author of what the sentence dates or calls a work
     # (a year alone is not enough: "In 2023, Sam Roe argued that ..." is a person speaking)
-    dated = bool(re.search(r"\b(?:paper|essay|article|book|preprint|post|study)\b", seg))
     for m in _PERSON_VERB.finditer(seg):
         names = m.group(1) or m.group(2)
         start = a + (m.start(1) if m.group(1) else m.start(2))
+        # the work comes first: "In a 2019 paper, Ada Roe described ..." (not a blog post later on)
+        dated = bool(re.search(r"\b(?:paper|essay|article|book|preprint|post|study|report)\b,?[ \t]*$", text[max(a, start - 60):start]))
         if not dated and not m.group(2) or not _full_names_ok(names) or _INSTITUTION.search(names) \
                 or names.split()[0] in _PLACE_WORDS | _BREAKERS | _SENTENCE_ADVERBS | _LABS | _NOT_FIRST_NAMES \
                 or any(o.start <= start < o.end or start <= o.start < start + len(names) for o in out):
@@ -858,9 +859,11 @@ _INSTITUTION = re.compile(r"\b(?:University|Universit\w+|Institute|College|Schoo
 _ONE_NAME_RX = rf"(?:{_PERSON_NAME_RX}|{_NAME_WORD})"
 _FULL_NAMES_VERB = re.compile(rf"(?<![A-Za-z\-])((?:{_ONE_NAME_RX},[ \t]+){{0,6}}{_ONE_NAME_RX},?[ \t]+(?:and|&)[ \t]+"
                               rf"{_ONE_NAME_RX})(?:\s*\((?:19|20)\d\d\))?\s+(?:" + _REPORTING +
-                              r"|published|publish|publishes|released|wrote|write|writes|presented|presents|developed|"
-                              r"provide|provides|provided|offer|offers|offered|respond|responds|responded|reply|replies|"
-                              r"replied|rebut|rebuts|rebutted)\b")
+                              r"|published|publish|publishes|released|wrote|write|writes|presented|presents|developed"
+                              # a published answer: "provide a fantastic response", "offered a rebuttal"
+                              r"|(?:provide|provides|provided|offer|offers|offered|wrote|write|writes|published)[ \t]+"
+                              r"(?:[\w\-]+[ \t]+){0,3}?(?:response|rebuttal|reply|critique|commentary|rejoinder|counterargument)s?"
+                              r"|rebut|rebuts|rebutted)\b")
 _SENTENCE_ADVERBS = frozenset("Later Earlier First Second Third Next Finally Recently Then Here Indeed Again Still Yet "
                                "Instead Meanwhile Previously Originally Historically Today".split())
 _NAME_VERB_THAT = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]{2,})(?:\s+et\s+al\.?)?\s+(?:finds|found|shows|showed|"
@@ -2255,6 +2258,12 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if shape and not cue and ":" not in m.surface and (long_form := _initial_forms(m.surface) & terms):
         score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback" without "(RLHF)"
         why.append(f"but the long form of a term ({min(long_form)})")
+    if shape and not cue and _ORG_HEAD.search(m.surface):
+        score = min(score, 0.45)          # "Open Philanthropy and the Long-Term Future Fund": funders, not works
+        why.append("but an organisation's name")
+    if _POINTER.match(m.surface):
+        score = min(score, 0.3)           # "(see Table 2 and Figure 3 [4])": a part of this text
+        why.append("but a pointer to a figure, a table or a section")
     if shape and not cue and (_TOOL_NAME.search(m.surface) or _HOSTED_ON.match(text, m.end)):
         score = min(score, 0.45)          # "the Drift Detection Toolkit on GitHub": software, not a work
         why.append("but a tool or a repository")
@@ -2322,6 +2331,9 @@ def _qualifies_words_after(text: str, m: Mention) -> bool:
 _WORKS_OF_A_KIND = frozenset("papers posts books articles essays reports preprints publications textbooks novels".split())
 
 
+_ORG_HEAD = re.compile(r"(?<![\w\-])(?:Fund|Foundation|Institute|University|Council|Agency|Commission|Ministry|Committee|"
+                       r"Association|Philanthropy|Inc|Ltd|LLC|Corporation|Company)\.?$")
+_POINTER = re.compile(r"(?:Figure|Fig\.|Table|Section|Sec\.|Appendix|Chapter|Equation|Eq\.|Algorithm|Listing)[ \t]+[A-Z]?\d")
 _TOOL_NAME = re.compile(r"(?:Toolkit|Toolbox|Library|Package|SDK|API|Plugin|Plug-in|Extension|Repository|Repo|CLI|Dashboard|"
                         r"App)(?:[ \t]+on[ \t]+(?:GitHub|GitLab|Hugging[ \t]?Face|PyPI))?$|[ \t]on[ \t]+(?:GitHub|GitLab|PyPI)$")
 _HOSTED_ON = re.compile(r"[ \t]+on[ \t]+(?:GitHub|GitLab|PyPI)\b")
