@@ -474,10 +474,15 @@ def test_prose_written_in_title_case_gives_capitals_no_weight(aliases):
     """A forum writer who capitalises every word: a title's shape alone is no evidence there."""
     text = ("I'm a Software Engineer at a Mid-Size Startup and Want to Learn About Agents.\n"
             "Start with the Basics. Honestly the Drift Handbook is a Great Place to Start, then Move On to "
-            "Research Papers. Most People Skip This Step and Regret It Later On.\n")
+            "Research Papers. Most People Skip This Step and Regret It Later On. Every Single Guide I Found Online "
+            "Was Either Too Basic or Way Too Advanced for Someone Like Me.\n")
     assert not _works(text, aliases)
     # ordinary prose keeps a title-case title
     assert "The Drift Handbook" in _works("I read The Drift Handbook last week and liked it a lot.", aliases)
+    # one sentence full of names and a title is not a writer's habit
+    text = ("This is the first of seven posts in the Quiet Drift Sequence based on the paper \u201cQuiet Drift: "
+            "Risks and Strategies\u201d by Ada Roe, Bo Lindqvist, Cy Fenn and Dan Ives.")
+    assert "Quiet Drift: Risks and Strategies" in _works(text, aliases)
 
 
 def test_a_span_that_starts_inside_a_word_is_clipped(aliases):

@@ -423,7 +423,7 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
     sent = text[a:b]
     cue = re.compile(r"\b(?:see(?:\s+also)?|also\s+see|read|reread|trail\s+of|titled|entitled|(?:the|my|our|his|her|their)\s+(?:(?-i:[A-Z][\w\-]*)\s+)?(?:paper|post|article|essay|book|preprint|report|novel|textbook)|"
                      r"my\s+book|(?:agenda|survey|overview|review|paper|post|book|books|papers|posts|essays|articles|readings):|"
-                     r"(?:book|novel|essay|pick|paper)\s+(?:is|was)|"
+                     r"(?:book|novel|essay|pick|paper)\s+(?:is|was)(?=\s+(?-i:[A-Z]))|"
                      r"(?-i:wrote|published|posted|authored)(?:\s+(?-i:the|a|an))?)\s+(?=[A-Z])"
                      # a question mid-sentence is a title: "the argument in Why honest models deceive ..."
                      r"|\b(?-i:in|from|of)\s+(?=(?-i:Why|How|What|When|Where|Which|Is|Are|Can|Does|Do|Should|Will)\s+[a-z])", re.I)
@@ -432,7 +432,7 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
         if m.group(0).rstrip().endswith(":") and m.start() < 25 and text.rfind("\n", 0, a + m.start()) >= a - 1 \
                 and re.match(r"[A-Z][\w\-]*(?: [A-Z][\w\-]*)?:", sent[:m.end()].strip()):
             continue                      # "Charbel: ..." speaker labels
-        stop = re.compile(r"(?:\?(?=[\s)\]]|$)|(?=[.;!)\]]\s|[.;!)\]]$|[)\]][.,;:!?]|,\s|\s[-\u2013\u2014]\s|:\s[\"'\u2018\u201c]|\s\()|$)")
+        stop = re.compile(r"(?:\?(?=[\s)\]]|$)|(?=(?<!\bvs)(?<!\bv)[.;!)\]]\s|[.;!)\]]$|[)\]][.,;:!?]|,\s|\s[-\u2013\u2014]\s|:\s[\"'\u2018\u201c]|\s\()|$)")
         end_m = stop.search(text, start, b)
         end = end_m.end() if end_m and end_m.group(0) == "?" else (end_m.start() if end_m else b)
         piece_text = text[start:end]
@@ -462,8 +462,8 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
             # one capitalised word is a title only right after "the post", "the paper", ...
             if not (2 - named <= len(toks) <= 20) or not toks[0].text[0].isupper() or toks[0].text in _BREAKERS:
                 continue
-            if any(t.text.lower() in _PRONOUNS for t in toks):
-                continue
+            if any(t.text.lower() in _PRONOUNS for t in toks) or re.match(r"(?:I|We|You)(?:['\u2019]\w+)?$", toks[0].text):
+                continue                  # ("the textbook I've been using": someone speaking)
             if len(toks) > 1 and _is_cap(toks[1].text):
                 # a title-case start ends at the first lower-case word that is not a function word
                 for k, t in enumerate(toks[2:], 2):
@@ -511,9 +511,7 @@ _SINGLE_QUOTED = re.compile(r"(?:(?<=[\s(\[])|^)['\u2018]([A-Za-z][^'\u2018\u201
 
 
 _QUOTE_CUE_BEFORE = re.compile(r"\b(?:titled|entitled|called|named|(?:the|my|our|his|her|their|an?|[A-Z][\w\-]*['\u2019]s)\s+(?:[A-Z][\w\-]*\s+)?(?:paper|post|article|essay|book|report|novel|"
-                               r"preprint|blog\s+post|piece|sequence)s?|(?:post|paper|essay|article|book)\s+is"
-                               # "Ada Roe's \u201cQuiet Minds\u201d": a person's quoted work
-                               r"|(?-i:[A-Z][a-z]+[ \t]+[A-Z][\w\-]*)['\u2019]s)\s*[:,]?\s*$"
+                               r"preprint|blog\s+post|piece|sequence)s?|(?:post|paper|essay|article|book)\s+is)\s*[:,]?\s*$"
                                # a reference's authors and year, then its title: 'Perez et al. (2022): "..."'
                                # (a bare year is not enough: 'In 2019, "..." was the slogan')
                                r"|(?:\bet\s+al\.?(?:,?\s+(?:19|20)\d\d[a-z]?)?|\((?:19|20)\d\d[a-z]?\))\s*[:,.\u2014\u2013\-]*\s*$", re.I)
@@ -529,6 +527,7 @@ _NAME_WORD = rf"[{_UPPER}][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]+"
 _AUTHOR_ONLY = re.compile(rf"[ \t]*(?:[-\u2013\u2014,][ \t]*|by[ \t]+)?{_NAME_WORD}(?:[ \t]+[A-Z]\.)?[ \t]+"
                           rf"(?:(?:van|von|de|der|da|di|le|la)[ \t]+)?{_NAME_WORD}\.?[ \t]*")
 # '\u201cWhy not wait on AI risk?\u201d, overcoming bias blog and \u201cFoom update\u201d': quoted titles in a row
+_PERSON_OWNS_QUOTE = re.compile(r"(?<![\w\-])[A-Z][a-z]+[ \t]+[A-Z][\w\-]*['\u2019]s[ \t]*$")
 _JOINS_QUOTES = re.compile(r"(?:[,;]?[ \t]+[\w.\-]+){0,5}?(?:,|[ \t]+(?:and|or|&))[ \t]*|[ \t]*[,;/&][ \t]*")
 _QUOTE_CUE_AFTER = re.compile(r"\s*(?:was|is|has\s+been)\s+(?:submitted|published|posted|released|written|accepted|"
                               r"presented|titled)\b|\s+by\s+[A-Z]|\s*\((?:19|20)\d\d\)|\s*\[\d+\]|\s+(?:paper|post|essay)(?![a-z])", re.I)
@@ -548,6 +547,8 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
             continue
         toks = _tokens(text, s, s + len(body))
         cue_before = bool(_QUOTE_CUE_BEFORE.search(text[max(0, s - 40):s - 1].rstrip("[")))
+        # "Ada Roe's \u201cQuiet Minds\u201d": a person's quoted work, when written as a title
+        owned = _PERSON_OWNS_QUOTE.search(text[max(0, s - 40):s - 1]) is not None
         # a lower-case title needs a cue right before it: 'his post "where I agree and disagree with X"'
         if not (1 <= len(toks) <= 24) or not (body[0].isupper() or cue_before and body[0].islower() and len(toks) >= 3):
             continue
@@ -578,6 +579,9 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
              and ", " not in body and words[-1] not in FUNCTION_WORDS),
         ]
         cue = next((why for why, present in evidence if present), "")
+        caps = [t for t in toks if t.text.lower() not in FUNCTION_WORDS]
+        if not cue and owned and len(caps) >= 2 and all(_is_cap(t.text) for t in caps):
+            cue = "after its author's name"
         if not cue and text[s - 1] in "'\u2018":
             continue                      # single quotes without a cue: a label or a scare quote ("the 'Hidden Goals' leaf")
         caps = [t for t in toks if t.text.lower() not in FUNCTION_WORDS]
@@ -675,8 +679,16 @@ def _named_work_after(seg: str, pos: int) -> str | None:
 def _author_refs(text: str, a: int, b: int) -> list[Mention]:
     out = []
     seg = text[a:b]
+    lower_words = None
     for m in _POSSESSIVE.finditer(seg):
-        owner = m.group(1)
+        owner, ostart = m.group(1), m.start()
+        if re.search(r"\s(?:and|&)\s", owner):
+            # "Roe and Fenn's paper", but not "... of ARC's Research and David's Obstacles": the first of
+            # a pair must be a name, a word the text never writes in lower case
+            lower_words = lower_words if lower_words is not None else set(re.findall(r"\b[a-z][a-z'\-]+", text))
+            if owner.split()[0].lower() in lower_words:
+                cut = re.search(r"\s(?:and|&)\s+", owner)
+                owner, ostart = owner[cut.end():], ostart + cut.end()
         if any(c.isdigit() for c in owner) or owner.split()[0] in _BREAKERS or owner in ("Let", "It", "That", "What") \
                 or owner in _TIME_WORDS:
             continue                      # ("Today's post": the day's, nobody's)
@@ -686,7 +698,7 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         cap = next((i for i, w in enumerate(words) if re.fullmatch(r"[A-Z][a-z]+", w)), len(words))
         if cap == 0 and (one := _named_work_after(seg, m.start(2))):
             # "Joyce's Ulysses", "Bostrom's Superintelligence": one capitalised word, a work's name
-            s, e = a + m.start(), a + m.start(2) + len(one)
+            s, e = a + ostart, a + m.start(2) + len(one)
             # trusted when a person owns it and the text leads to it as to a work ("fragments of ...")
             # or when the name recurs capitalised inside other sentences ("Eliezer's Sequences ... the Sequences")
             recurs = len(re.findall(rf"(?<=[a-z,] ){re.escape(one)}\b", text)) >= 2
@@ -705,7 +717,7 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
             # "Ada Roe's Quiet Minds Drifting is ...": a person's full name owns a title-case run, their work
             # trusted only where the sentence speaks of reading or writing works ("a classic", "I
             # read"); otherwise a maybe: a person's company, product or team is written the same way
-            s, e = a + m.start(), a + m.start(2) - 1
+            s, e = a + ostart, a + m.start(2) - 1
             cued = bool(_READING_WORDS.search(seg))
             out.append(Mention(None, text[s:e].rstrip(), s, s + len(text[s:e].rstrip()), "author-ref", "",
                                score=0.55 if cued else 0.45, topic=run.group(1), authors=[owner.split()[-1]],
@@ -721,7 +733,7 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         np_words = words[:head_at + 1] if head_at >= 0 else words[:3]
         if not np_words:
             continue
-        s = a + m.start()
+        s = a + ostart
         e = a + m.start(2) + len(" ".join(np_words)) if " ".join(np_words) == seg[m.start(2):m.start(2) + len(" ".join(np_words))] \
             else a + m.start(2) + len(np_words[0])
         marker = bool(CITATION_MARKER.match(text, e)) or bool(CITATION_MARKER.match(text, a + m.start(2) + len(" ".join(words))))
@@ -1272,7 +1284,7 @@ _KIND_LIST = re.compile(r"\b(?:benchmarks|datasets|data\s+sets|corpora|suites|en
                         r"(?:such[ \t]+as|like|including|e\.g\.,?|namely)[ \t]+"
                         r"(?P<items>[A-Z][\w\-]*(?:(?:,[ \t]+|,?[ \t]+(?:and|or)[ \t]+)[A-Z][\w\-]*){0,12})")
 _PERCENT_ON = re.compile(r"\d[\d.,]*[ \t]*%[ \t]+on[ \t]+(?:the[ \t]+)?([A-Z][\w\-]{2,})(?![\w\-])")
-_NAME_A_KIND = re.compile(r"(?<![\w\-])([A-Z][\w\-]{2,}),[ \t]+an?[ \t]+(?:(?:new|large|small|novel|public|open|"
+_NAME_A_KIND = re.compile(r"(?<![\w\-])((?:[A-Z][\w\-]*[ \t]+){0,2}[A-Z][\w\-]{2,}),[ \t]+an?[ \t]+(?:(?:new|large|small|novel|public|open|"
                           r"curated|synthetic|multilingual|challenging|[\w\-]+-(?:scale|source|ended))[ \t]+){0,2}"
                           r"(dataset|benchmark|corpus|suite|testbed|data[ \t]+set)\b")
 
@@ -1621,19 +1633,20 @@ def _authors_after_titles(text: str, cands: list[Mention]) -> list[Mention]:
 
 
 def _prose_in_title_case(text: str, spans: list[tuple[int, int]]) -> bool:
-    """Most content words of the document's sentences (not their first words, not lines without a
-    full stop) capitalised: prose written in title case. Needs 20 words to judge."""
-    caps = total = 0
+    """A writer who capitalises every word: the little words of running prose (verbs like "Was",
+    "Want", pronouns like "It", "Me") capitalised inside sentences, five times or more and more
+    often than the text writes them in lower case. Names and titles do not do that ("Attention Is
+    All You Need" is one title among lower-case prose)."""
+    capital = lower = 0
     for s, e in spans:
-        sent = text[s:e]
-        if "\n" in sent.strip() or not re.search(r"[.!?]\s*$", sent):
-            continue
-        words = [w for w in re.findall(r"[A-Za-z][\w'\-]*", sent)[1:] if w.lower() not in FUNCTION_WORDS]
-        if len(words) < 4:
-            continue
-        total += len(words)
-        caps += sum(1 for w in words if w[0].isupper() and not w.isupper())
-    return total >= 20 and caps >= 0.65 * total
+        words = re.findall(r"[A-Za-z][\w'\u2019]*", text[s:e])[1:]
+        capital += sum(1 for w in words if w in _PROSE_WORDS_CAPITALISED)
+        lower += sum(1 for w in words if w.capitalize() in _PROSE_WORDS_CAPITALISED and w.islower())
+    return capital >= 5 and capital > lower
+
+
+_PROSE_WORDS_CAPITALISED = frozenset("""Is Are Was Were Have Has Had Do Does Did Will Would Can Could Should Get Got Make
+Made Think Want Know It They You Me My Them Their Very Really Just Too Also Then""".split())
 
 
 # "Marlow et. al", "Marlow et.al.": a misplaced full stop in "et al."; rewritten to the spelling
@@ -2331,7 +2344,7 @@ def _qualifies_words_after(text: str, m: Mention) -> bool:
 _WORKS_OF_A_KIND = frozenset("papers posts books articles essays reports preprints publications textbooks novels".split())
 
 
-_ORG_HEAD = re.compile(r"(?<![\w\-])(?:Fund|Foundation|Institute|University|Council|Agency|Commission|Ministry|Committee|"
+_ORG_HEAD = re.compile(r"(?<![\w\-])(?:Fund|Foundation|Institute|University|Council|Commission|Ministry|Committee|"
                        r"Association|Philanthropy|Inc|Ltd|LLC|Corporation|Company)\.?$")
 _POINTER = re.compile(r"(?:Figure|Fig\.|Table|Section|Sec\.|Appendix|Chapter|Equation|Eq\.|Algorithm|Listing)[ \t]+[A-Z]?\d")
 _TOOL_NAME = re.compile(r"(?:Toolkit|Toolbox|Library|Package|SDK|API|Plugin|Plug-in|Extension|Repository|Repo|CLI|Dashboard|"
