@@ -512,3 +512,18 @@ def test_funders_and_pointers_into_the_text_are_no_works(aliases):
             "The results (see Table 2 and Figure 3 [4]) were mixed.")
     works = _works(text, aliases)
     assert not [w for w in works if "Fund" in w or w.startswith(("Figure", "Table"))], list(works)
+
+
+def test_an_organisations_quoted_project_and_a_title_run_before_a_pair_are_no_works(aliases):
+    """"Open Philanthropy's “Worldview Studies” project": an organisation's project, not a
+    person's work; "... for AI Safety and Zac Roe's talk": the pair's first word ends a title."""
+    text = ("This work is part of Open Philanthropy\u2019s \u201cWorldview Studies\u201d project. The critiques are "
+            "Andrew Dickson\u2019s Limits of Formal Proof for AI Safety and Zac Roe\u2019s talk on proofs.")
+    works = _works(text, aliases)
+    assert "Worldview Studies" not in works and "Safety and Zac Roe\u2019s talk" not in works, list(works)
+    assert "Zac Roe\u2019s talk" in works
+
+
+def test_a_benchmark_name_heading_a_title_leaves_the_title_whole(aliases):
+    works = _works("Title: WombatQA: Measuring how agents mimic human drift\n\nAbstract\nWe propose a benchmark.", aliases)
+    assert "WombatQA" not in works, list(works)

@@ -21,6 +21,7 @@ The score is how title-like a candidate is; the resolver uses it too (``seeds.py
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
@@ -527,7 +528,13 @@ _NAME_WORD = rf"[{_UPPER}][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]+"
 _AUTHOR_ONLY = re.compile(rf"[ \t]*(?:[-\u2013\u2014,][ \t]*|by[ \t]+)?{_NAME_WORD}(?:[ \t]+[A-Z]\.)?[ \t]+"
                           rf"(?:(?:van|von|de|der|da|di|le|la)[ \t]+)?{_NAME_WORD}\.?[ \t]*")
 # '\u201cWhy not wait on AI risk?\u201d, overcoming bias blog and \u201cFoom update\u201d': quoted titles in a row
-_PERSON_OWNS_QUOTE = re.compile(r"(?<![\w\-])[A-Z][a-z]+[ \t]+[A-Z][\w\-]*['\u2019]s[ \t]*$")
+_PERSON_OWNS_QUOTE = re.compile(r"(?<![\w\-])([A-Z][a-z]+)[ \t]+[A-Z][\w\-]*['\u2019]s[ \t]*$")
+
+
+@functools.lru_cache(maxsize=8)
+def _lower_words(text: str) -> frozenset[str]:
+    """The words a text writes in lower case ("open" in "open source": "Open Philanthropy" is no person)."""
+    return frozenset(re.findall(r"(?<![\w\-])[a-z][a-z'\-]+", text))
 _JOINS_QUOTES = re.compile(r"(?:[,;]?[ \t]+[\w.\-]+){0,5}?(?:,|[ \t]+(?:and|or|&))[ \t]*|[ \t]*[,;/&][ \t]*")
 _QUOTE_CUE_AFTER = re.compile(r"\s*(?:was|is|has\s+been)\s+(?:submitted|published|posted|released|written|accepted|"
                               r"presented|titled)\b|\s+by\s+[A-Z]|\s*\((?:19|20)\d\d\)|\s*\[\d+\]|\s+(?:paper|post|essay)(?![a-z])", re.I)
@@ -548,7 +555,7 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
         toks = _tokens(text, s, s + len(body))
         cue_before = bool(_QUOTE_CUE_BEFORE.search(text[max(0, s - 40):s - 1].rstrip("[")))
         # "Ada Roe's \u201cQuiet Minds\u201d": a person's quoted work, when written as a title
-        owned = _PERSON_OWNS_QUOTE.search(text[max(0, s - 40):s - 1]) is not None
+        owned = _PERSON_OWNS_QUOTE.search(text[max(0, s - 40):s - 1])
         # a lower-case title needs a cue right before it: 'his post "where I agree and disagree with X"'
         if not (1 <= len(toks) <= 24) or not (body[0].isupper() or cue_before and body[0].islower() and len(toks) >= 3):
             continue
@@ -580,7 +587,9 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
         ]
         cue = next((why for why, present in evidence if present), "")
         caps = [t for t in toks if t.text.lower() not in FUNCTION_WORDS]
-        if not cue and owned and len(caps) >= 2 and all(_is_cap(t.text) for t in caps):
+        if not cue and owned and len(caps) >= 2 and all(_is_cap(t.text) for t in caps) \
+                and owned.group(1).lower() not in _lower_words(text) \
+                and not re.match(r"[\u201d\"]?[ \t]+(?:project|program|programme|initiative|team|series|fund)\b", text[a + qe:a + qe + 16]):
             cue = "after its author's name"
         if not cue and text[s - 1] in "'\u2018":
             continue                      # single quotes without a cue: a label or a scare quote ("the 'Hidden Goals' leaf")
@@ -686,7 +695,7 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
             # "Roe and Fenn's paper", but not "... of ARC's Research and David's Obstacles": the first of
             # a pair must be a name, a word the text never writes in lower case
             lower_words = lower_words if lower_words is not None else set(re.findall(r"\b[a-z][a-z'\-]+", text))
-            if owner.split()[0].lower() in lower_words:
+            if owner.split()[0].lower() in lower_words or re.search(r"[A-Z][\w\-']*[ \t]+$", seg[:ostart]):
                 cut = re.search(r"\s(?:and|&)\s+", owner)
                 owner, ostart = owner[cut.end():], ostart + cut.end()
         if any(c.isdigit() for c in owner) or owner.split()[0] in _BREAKERS or owner in ("Let", "It", "That", "What") \
@@ -1313,7 +1322,8 @@ def _report_and_benchmark_names(text: str, a: int, b: int) -> list[Mention]:
                            reason="a model's report or card"))
     for m in _BENCHMARK_SHAPED.finditer(text, a, b):
         name = m.group(1)
-        if name.split("-")[0] in _NOT_SURNAMES or name in _GENERIC_ACRONYMS:
+        if name.split("-")[0] in _NOT_SURNAMES or name in _GENERIC_ACRONYMS or re.match(r":[ \t]+[A-Z]", text[m.end():m.end() + 3]):
+            # ("TruthfulQA: Measuring how models ...": the head of a title, which the title shapes take whole)
             continue                      # "QuokkaBench", "Wombat-Eval", "TrickQA", "Liars' Bench": a benchmark by its name
         out.append(Mention(None, name, m.start(1), m.end(1), "alias", "", score=0.6, topic=name,
                            reason=BENCHMARK_SHAPED))
