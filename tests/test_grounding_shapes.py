@@ -400,8 +400,23 @@ def test_rlaif_is_a_method_name_unless_cited(aliases):
     # set off by commas after the work's noun; after "the report"
     ("Her book, Quiet Minds Drifting, came out in 2021.", "Quiet Minds Drifting"),
     ("The report Agents That Wander was published by the institute.", "Agents That Wander"),
+    # where a title ends and what follows it
+    # the sentence goes on after a title a cue introduced
+    ("The paper titled Small minds wander in long tasks shows drift.", "Small minds wander in long tasks"),
+    ("Check out the LessWrong post Drift is the default outcome for more.", "Drift is the default outcome"),
+    ("Roe and Fenn wrote Small Minds Wander in 2023.", "Small Minds Wander"),
+    # a venue and a year after a title-case name; where a sentence-case title was published
+    ("Small Minds Wander (arXiv 2023) shows drift.", "Small Minds Wander"),
+    ("Small minds wander in long tasks, published at NeurIPS 2023, shows drift.", "Small minds wander in long tasks"),
+    # a sentence opening with a title and subtitle, cited right after
+    ("Quiet minds drifting: goal drift in agents (Roe et al., 2023) shows drift.", "Quiet minds drifting: goal drift in agents"),
+    # set off by commas after someone's paper on a topic
+    ("Roe's paper on drift, Small Minds Wander, is the canonical reference.", "Small Minds Wander"),
+    # a numbered reference with the authors' initials first
+    ("[3] A. Roe and B. Fenn. Small minds wander in long tasks. In NeurIPS, 2023.", "Small minds wander in long tasks"),
+    ("1. A. Roe, B. Fenn, and C. Ives. Why drift? Journal of Drift, 12(3), 2021.", "Why drift?"),
 ])
-def test_titles_after_a_cue_in_quotes_or_commas(aliases, text, title):
+def test_titles_after_a_cue_in_quotes_or_commas_and_what_follows_them(aliases, text, title):
     works = _works(text, aliases)
     assert title in works and works[title].confidence == WORK, list(works)
 
@@ -434,27 +449,6 @@ def test_a_topic_and_its_field_is_no_title(aliases):
     a title that goes on after a question or a colon is still one."""
     works = _works("It also reminded me of Beam Search in NLP, and of Dropout in Practice.", aliases)
     assert not [w for w in works if "Beam" in w or "Dropout" in w], list(works)
-
-
-@pytest.mark.parametrize("text, title", [
-    # the sentence goes on after a title a cue introduced
-    ("The paper titled Small minds wander in long tasks shows drift.", "Small minds wander in long tasks"),
-    ("Check out the LessWrong post Drift is the default outcome for more.", "Drift is the default outcome"),
-    ("Roe and Fenn wrote Small Minds Wander in 2023.", "Small Minds Wander"),
-    # a venue and a year after a title-case name; where a sentence-case title was published
-    ("Small Minds Wander (arXiv 2023) shows drift.", "Small Minds Wander"),
-    ("Small minds wander in long tasks, published at NeurIPS 2023, shows drift.", "Small minds wander in long tasks"),
-    # a sentence opening with a title and subtitle, cited right after
-    ("Quiet minds drifting: goal drift in agents (Roe et al., 2023) shows drift.", "Quiet minds drifting: goal drift in agents"),
-    # set off by commas after someone's paper on a topic
-    ("Roe's paper on drift, Small Minds Wander, is the canonical reference.", "Small Minds Wander"),
-    # a numbered reference with the authors' initials first
-    ("[3] A. Roe and B. Fenn. Small minds wander in long tasks. In NeurIPS, 2023.", "Small minds wander in long tasks"),
-    ("1. A. Roe, B. Fenn, and C. Ives. Why drift? Journal of Drift, 12(3), 2021.", "Why drift?"),
-])
-def test_where_a_title_ends_and_what_follows_it(aliases, text, title):
-    works = _works(text, aliases)
-    assert title in works and works[title].confidence == WORK, list(works)
 
 
 def test_prose_before_a_citation_is_no_title(aliases):
