@@ -201,3 +201,155 @@ def test_a_word_inside_a_sentence_with_its_citation_after_it(aliases):
     assert not [w for w in works if w.startswith(("Europe", "Recently", "Superposition"))]
     refs = _refs("Smith (NeurIPS 2019) and Burns et al. (OpenAI, 2023) agree.", aliases)
     assert {"Smith (NeurIPS 2019)", "Burns et al. (OpenAI, 2023)"} <= set(refs)
+
+
+# -- session 8: the grammar's gaps on unseen prose (dev6's shapes, sentences made up) ------------
+
+@pytest.mark.parametrize("text, surface", [
+    ("Results from \u00d8deg\u00e5rd (2021) disagree.", "\u00d8deg\u00e5rd (2021)"),
+    ("\u017belazny et al. (2022) found the opposite.", "\u017belazny et al. (2022)"),
+    ("A later study (\u00c5berg and \u0160imek, 2020) agrees.", "\u00c5berg and \u0160imek, 2020"),
+])
+def test_a_surname_starting_with_a_capital_with_a_diacritic(aliases, text, surface):
+    """Names from Nordic, Polish, Czech spelling start with a capital outside A-Z."""
+    assert surface in _refs(text, aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("This was argued before (Marlow et. al, 2021) and refined.", "Marlow et. al, 2021"),
+    ("As Marlow et.al. (2021) argue, agents drift.", "Marlow et.al. (2021)"),
+    ("Marlow et. al showed that drift is rare.", "Marlow et. al"),
+])
+def test_et_al_with_a_misplaced_full_stop(aliases, text, surface):
+    """"et. al" is "et al." misspelt; the surface is what the text wrote, with its offsets."""
+    refs = _refs(text, aliases)
+    assert surface in refs, list(refs)
+    m = refs[surface]
+    assert text[m.start:m.end] == surface and surface in m.sentence
+
+
+def test_yearless_authors_beside_other_references_in_brackets(aliases):
+    text = "Probing methods (Quenby et al.; Fenwick & Orr) catch it, and so do others (Dale and Roe; Ives, 2020)."
+    refs = _refs(text, aliases)
+    assert {"Fenwick & Orr", "Dale and Roe", "Ives, 2020"} <= set(refs), list(refs)
+    # one pair of names alone in brackets is no list of references
+    assert "Fenwick & Orr" not in _refs("The firm (Fenwick & Orr) sells tea.", aliases)
+
+
+def test_a_surname_beside_a_full_name_and_a_verb_of_response(aliases):
+    text = "Quenby and Piet Tillerson provide a fantastic response. Hale and Ida Roe wrote a short rejoinder in 2021."
+    refs = _refs(text, aliases)
+    assert {"Quenby and Piet Tillerson", "Hale and Ida Roe"} <= set(refs), list(refs)
+    # colleagues answering in conversation are no published response
+    assert not _refs("My colleague Ada Roe and Bo Lindqvist replied that the effect was small.", aliases)
+    assert not _refs("A team from UC Berkeley and Peking University presents a method.", aliases)
+
+
+def test_the_people_a_title_is_by(aliases):
+    text = ("I've been reading The Quiet Drift of Agents by Hannah Marlow, and it is good. "
+            "Later I read Small Minds at Scale by Ada Roe and Bo Lindqvist.")
+    refs = _refs(text, aliases)
+    assert {"Hannah Marlow", "Ada Roe and Bo Lindqvist"} <= set(refs), list(refs)
+    assert refs["Hannah Marlow"].authors == ["Marlow"]
+    # a weak candidate is no title: "Co-facilitated by ..." names hosts, not authors
+    assert not _refs("Co-facilitated by Ada Roe and Bo Lindqvist.", aliases)
+
+
+def test_a_single_surname_and_year_as_the_subject_of_a_reporting_verb(aliases):
+    assert "Marlow 2021" in _refs("Drift is common, as Marlow 2021 argues.", aliases)
+    assert not _refs("Since March 2021 the agents drift.", aliases)
+
+
+def test_a_persons_full_name_owning_a_title(aliases):
+    """"Ada Roe’s Quiet Minds Drifting is a classic": a person's full name, then a title-case run
+    the sentence goes on after, in a sentence about reading or writing, is their work; an attribute ("Ada Roe’s Google Colab template"), a
+    blog's name before its noun, and a title that starts with a phrase ("Before It's Too Late")
+    are not."""
+    refs = _refs("Ada Roe\u2019s Quiet Minds Drifting is a classic. I read Bo Lindqvist's Small Agents at Scale.",
+                 aliases)
+    assert {"Ada Roe\u2019s", "Bo Lindqvist's"} <= set(refs), list(refs)
+    assert refs["Ada Roe\u2019s"].topic == "Quiet Minds Drifting"
+    # without a word of reading or writing in the sentence, a maybe: a person's company or product
+    # is written the same way ("Ada Roe's Quiet Minds Labs is hiring")
+    assert not _refs("I liked Bo Lindqvist's Small Agents at Scale.", aliases)
+    text = ("I used Ada Roe\u2019s Google Colab template. This is a guest post on Bo Lindqvist's Cold Notes blog.\n"
+            "Before It's Too Late to Ask\n")
+    assert not _refs(text, aliases)
+
+
+def test_yearless_pairs_beside_a_reference_and_work_by_someone_and_colleagues(aliases):
+    refs = _refs("Work on probes (see Price et al. and Mallow & Hebb) is promising. "
+                 "Recent work by Marlow and colleagues shows drift.", aliases)
+    assert {"Price et al.", "Mallow & Hebb", "Marlow and colleagues"} <= set(refs), list(refs)
+    # "Dale & Roe" in brackets with no reference beside it is a firm, and "by X and colleagues"
+    # after a named work gives that work's authors
+    assert not _refs("Tea (Dale & Roe) is sold here.", aliases)
+
+
+def test_a_name_coined_for_a_benchmark_carries_its_kind(aliases):
+    """"QuokkaBench", "Quokka-Bench", "TrickQA", "WombatEval", "DriftGym", "Liars' Bench": a
+    coined name ending in its kind names a benchmark, a dataset or an environment, without a
+    citation; the kind alone ("a QA set", "the Eval") is no name."""
+    text = ("QuokkaBench introduces new categories. On Quokka-Bench, scores rose; TrickQA and WombatEval "
+            "disagree. Results on DriftGym are mixed, and models score poorly on Liars' Bench. "
+            "We used a QA set. The Eval is hard.")
+    works = _works(text, aliases)
+    assert {"QuokkaBench", "Quokka-Bench", "TrickQA", "WombatEval", "DriftGym", "Liars' Bench"} <= set(works), works
+    assert not {"QA", "Eval", "The Eval"} & set(works)
+
+
+def test_a_persons_full_name_in_a_sentence_about_their_work(aliases):
+    """"In a 2019 paper, Ada Roe described drift", "first described by Ada Roe in 2019": one
+    person's full name with what they did, where the sentence speaks of a work or dates the act;
+    a person speaking in a year is no reference."""
+    refs = _refs("In a 2019 paper, Ada Roe described drift. Drift was first described by Bo Lindqvist in 2018.", aliases)
+    assert {"Ada Roe", "Bo Lindqvist"} <= set(refs), list(refs)
+    assert not _refs("In 2023, Sam Roe argued that agents drift.", aliases)
+
+
+def test_a_year_with_a_letter_and_names_with_a_numbered_marker(aliases):
+    refs = _refs("This echoes Roe et al. 2023a and Fenn 2024b. Following Roe and Fenn [12], we probe.", aliases)
+    assert {"Fenn 2024b", "Roe and Fenn [12]"} <= set(refs), list(refs)
+    assert not _refs("Since March 2024 the tool and Windows 2000 are gone.", aliases)
+
+
+@pytest.mark.parametrize("text, names", [
+    ("Recent benchmarks such as AgentDrift, LongWander and QuokkaArena measure this.",
+     {"AgentDrift", "LongWander", "QuokkaArena"}),
+    ("The model scored 80% on DRIFT-Hard and 60% on WANDER.", {"DRIFT-Hard", "WANDER"}),
+    ("Results on HellaDrift and DriftMath improved.", {"HellaDrift", "DriftMath"}),
+    ("Roe et al. introduced Wanderlust, a dataset of long tasks.", {"Wanderlust"}),
+    ("Following the Quokka framework (Roe, 2022), we probe.", {"Quokka"}),
+    ("Models were evaluated on (QuokkaQA) [12] and Wombat [13].", {"QuokkaQA"}),
+])
+def test_names_the_text_calls_benchmarks(aliases, text, names):
+    works = _works(text, aliases)
+    assert names <= set(works), works
+
+
+def test_a_word_inside_a_sentence_with_a_numbered_citation(aliases):
+    refs = _refs("Models were evaluated on QuokkaQA and compared with Wombat [13] and Quenby [14].", aliases)
+    assert "Quenby [14]" in refs and "Wombat [13]" in refs, list(refs)
+    # a longer name before its marker, a venue, an entry glued to the next: none of them
+    text = ("via Alignment Forum [999] \u2014 an update. Sources [1] Drift: A Study of Language Models[2] Wander: "
+            "Agents at Scale")
+    assert not _refs(text, aliases)
+
+
+def test_a_term_a_cited_work_introduced_and_two_owners_of_a_paper(aliases):
+    """"Drift Probing (DP) was introduced by Roe et al. (2023)": a term spelled out with its
+    acronym is the method's name, a citation of the work when the text says that work introduced
+    it (its acronym then too); "Roe and Fenn's paper" has two owners."""
+    works = _works("Drift Probing (DP) was introduced by Roe et al. (2023). DP works well.", aliases)
+    assert "Drift Probing" in works and "DP" in works, works
+    assert "Drift Probing" not in _works("Drift Probing (DP) is a technique that works well.", aliases)
+    refs = _refs("Roe and Fenn's paper on drift is short. Roe & Fenn\u2019s essay is long.", aliases)
+    assert {"Roe and Fenn's paper", "Roe & Fenn\u2019s essay"} <= set(refs), list(refs)
+
+
+def test_a_section_named_after_the_author_of_the_work_it_presents(aliases):
+    text = ("Module 2\n\nRoe Drift Laws\nRoe et al. discovered that agent drift follows a power law.\n\n"
+            "Drift Laws in Practice\nMost agents drift.\n\nFenn Wander Curves\nWe measured wander curves ourselves.\n")
+    works = _works(text, aliases)
+    assert "Roe Drift Laws" in works, works
+    assert not {"Drift Laws in Practice", "Fenn Wander Curves"} & set(works)

@@ -352,3 +352,181 @@ def test_an_idea_attributed_to_the_group_that_works_on_it_is_their_agenda(aliase
     works = _works("It looks like what Wombat Labs is doing with shard theory, roughly.", aliases)
     assert any(m.alias_title or m.id for s, m in works.items() if "shard theory" in s), list(works)
     assert "shard theory" not in _works("In short, shard theory is a theory of values.", aliases)
+
+
+# -- session 8 (dev6's even pages; sentences made up) ----------------------------------------------
+
+def test_a_slides_capitalised_labels_are_no_authors_of_a_listing(aliases):
+    """A slide deck's outline: labels in capitals ("CLASS", "PRE-CLASS") between lines of
+    two-word topics, and a line citing its own authors, look like an author/title listing; they
+    are not one, so the topics are not titles."""
+    text = ("Readings\nRoe et al. 2019 Goal Drift in Small Agents\nWORKSHOP\nLAB\n"
+            "Fenn et al. 2021 Agents That Wander: A Survey\nPRE-LAB\nVideo: Short Clip [2m10s]\nPRE-LAB\nLAB\n"
+            "Drift Modes\nSide Quests\nReward Leaks\nState Blindness\nScope Creep\nProblems\n"
+            "Leak Penalties\nScope Limits\nSolutions\nLAB\n"
+            "Each topic is discussed in the workshop, with exercises for the lab session afterwards.\n")
+    works = _works(text, aliases)
+    assert not {"Reward Leaks", "State Blindness", "Leak Penalties", "PRE-LAB", "Scope Limits"} & set(works), list(works)
+    # a real listing still is one: names over titles
+    listing = ("Ada Roe\nWhy small agents wander off\nBo Lindqvist\nThe case against long horizons\n"
+               "Cy Fenn\nNotes on reward leaks in practice\n")
+    assert "The case against long horizons" in _works(listing, aliases)
+
+
+def test_a_term_spelled_out_with_an_acronym_inside_it(aliases):
+    """"Reinforcement Learning from AI Feedback (RLAIF)": an acronym inside the long form counts
+    whole, so its initials are the acronym beside it; the long form elsewhere in the same
+    document, without the acronym, is the same term."""
+    text = ("How Goal Transfer from AI Mentors works\n\nGoal Transfer from AI Mentors (GTAIM) is a technique that "
+            "uses a second model. In this guide we explain Goal Transfer from AI Mentors step by step.\n")
+    works = _works(text, aliases)
+    assert not [w for w in works if "Goal Transfer" in w], list(works)
+    text = ("Goal Transfer from AI Mentors (GTAIM) is a technique that uses a second model.\n\n"
+            "Compare Goal Transfer from AI Mentors with plain tuning.\n")
+    assert not [w for w in _works(text, aliases) if "Goal Transfer" in w]
+    # a work whose name has its own acronym stays one when cited
+    assert "Constitutional AI" in _works("As in Constitutional AI (Bai et al., 2022), the model critiques itself.", aliases)
+
+
+def test_rlaif_is_a_method_name_unless_cited(aliases):
+    """RLAIF, like RLHF, names the method; it cites the paper with a cue."""
+    assert "RLAIF" not in _works("Methods include RLHF and RLAIF, and also debate.", aliases)
+    assert "RLAIF paper" in _works("The RLAIF paper compares the two.", aliases)
+
+
+# -- titles without links: quoted and set off by commas (sentences made up) -------------------------
+
+@pytest.mark.parametrize("text, title", [
+    ('Lindqvist\'s essay "Agent Ruin" lists failure modes.', "Agent Ruin"),
+    # single quotes, with a cue
+    ("He wrote a post called 'Drift is not the problem' last year.", "Drift is not the problem"),
+    ("She wrote a post called \u2018Drift is not the problem\u2019 last year.", "Drift is not the problem"),
+    # 'In "...", Roe and Fenn show ...'
+    ("In \u201cSimple probes can catch drifting agents\u201d, Roe and Fenn show that probes work.",
+     "Simple probes can catch drifting agents"),
+    # a reference line: full name, quoted title, year
+    ("Ada Roe, \u201cAgents that wander off\u201d, 2023.", "Agents that wander off"),
+    # set off by commas after the work's noun; after "the report"
+    ("Her book, Quiet Minds Drifting, came out in 2021.", "Quiet Minds Drifting"),
+    ("The report Agents That Wander was published by the institute.", "Agents That Wander"),
+    # where a title ends and what follows it
+    # the sentence goes on after a title a cue introduced
+    ("The paper titled Small minds wander in long tasks shows drift.", "Small minds wander in long tasks"),
+    ("Check out the LessWrong post Drift is the default outcome for more.", "Drift is the default outcome"),
+    ("Roe and Fenn wrote Small Minds Wander in 2023.", "Small Minds Wander"),
+    # a venue and a year after a title-case name; where a sentence-case title was published
+    ("Small Minds Wander (arXiv 2023) shows drift.", "Small Minds Wander"),
+    ("Small minds wander in long tasks, published at NeurIPS 2023, shows drift.", "Small minds wander in long tasks"),
+    # a sentence opening with a title and subtitle, cited right after
+    ("Quiet minds drifting: goal drift in agents (Roe et al., 2023) shows drift.", "Quiet minds drifting: goal drift in agents"),
+    # set off by commas after someone's paper on a topic
+    ("Roe's paper on drift, Small Minds Wander, is the canonical reference.", "Small Minds Wander"),
+    # a numbered reference with the authors' initials first
+    ("[3] A. Roe and B. Fenn. Small minds wander in long tasks. In NeurIPS, 2023.", "Small minds wander in long tasks"),
+    ("1. A. Roe, B. Fenn, and C. Ives. Why drift? Journal of Drift, 12(3), 2021.", "Why drift?"),
+])
+def test_titles_after_a_cue_in_quotes_or_commas_and_what_follows_them(aliases, text, title):
+    works = _works(text, aliases)
+    assert title in works and works[title].confidence == WORK, list(works)
+
+
+def test_a_lower_case_quoted_title_after_a_cue_is_a_maybe(aliases):
+    """'Ada Roe's article "where I agree and disagree with Bo"': a lower-case quotation after a
+    cue is proposed (a real title confirms it online), not trusted: prose quotes sentences there too."""
+    text = 'Ada Roe\'s article "where I agree and disagree with Bo" is good.'
+    found = {m.surface: m for m in listed(extract(text, aliases=aliases), include_maybe=True)}
+    assert "where I agree and disagree with Bo" in found
+    assert found["where I agree and disagree with Bo"].confidence != WORK
+
+
+def test_single_quotes_without_a_cue_are_labels(aliases):
+    text = ("It sits in the 'Intentional Drift and Hidden Goals' leaf with two siblings. "
+            "Don't call it 'the Drift Problem' here, and it's not Roe's.")
+    assert not [w for w in _works(text, aliases) if "Drift" in w]
+
+
+def test_a_labs_model_described_is_its_product(aliases):
+    """"DeepLattice’s 90-billion-parameter chat model": a lab's model, described, is the
+    product; a person's model and a lab's model with a citation marker are still cited."""
+    works = _works("DeepLattice\u2019s 90-billion-parameter chat model showed in-context learning.", aliases)
+    assert not [w for w in works if "DeepLattice" in w], list(works)
+    assert "Roe's model" in _works("Roe's model of drift is simple.", aliases)
+
+
+def test_a_topic_and_its_field_is_no_title(aliases):
+    """"It reminded me of Beam Search in NLP": a short capitalised topic and the field it is in;
+    a title that goes on after a question or a colon is still one."""
+    works = _works("It also reminded me of Beam Search in NLP, and of Dropout in Practice.", aliases)
+    assert not [w for w in works if "Beam" in w or "Dropout" in w], list(works)
+
+
+def test_prose_before_a_citation_is_no_title(aliases):
+    """A sentence-case sentence cited at its end is a claim, not a title (only a subtitle's colon
+    makes the opening a title); a venue alone in brackets is no year."""
+    text = ("Goal drift is common in small agents (Roe et al., 2023). Agents wander off (NeurIPS) often. "
+            "The results, published in the appendix, agree.")
+    assert not [w for w in _works(text, aliases) if w[0].isupper() and "Roe" not in w], list(_works(text, aliases))
+
+
+def test_software_on_a_code_host_is_no_work(aliases):
+    works = _works("See the Drift Detection Toolkit on GitHub, and the Quokka Agent Library.", aliases)
+    assert not [w for w in works if "Toolkit" in w or "Library" in w], list(works)
+
+
+def test_prose_written_in_title_case_gives_capitals_no_weight(aliases):
+    """A forum writer who capitalises every word: a title's shape alone is no evidence there."""
+    text = ("I'm a Software Engineer at a Mid-Size Startup and Want to Learn About Agents.\n"
+            "Start with the Basics. Honestly the Drift Handbook is a Great Place to Start, then Move On to "
+            "Research Papers. Most People Skip This Step and Regret It Later On. Every Single Guide I Found Online "
+            "Was Either Too Basic or Way Too Advanced for Someone Like Me.\n")
+    assert not _works(text, aliases)
+    # ordinary prose keeps a title-case title
+    assert "The Drift Handbook" in _works("I read The Drift Handbook last week and liked it a lot.", aliases)
+    # one sentence full of names and a title is not a writer's habit
+    text = ("This is the first of seven posts in the Quiet Drift Sequence based on the paper \u201cQuiet Drift: "
+            "Risks and Strategies\u201d by Ada Roe, Bo Lindqvist, Cy Fenn and Dan Ives.")
+    assert "Quiet Drift: Risks and Strategies" in _works(text, aliases)
+
+
+def test_a_span_that_starts_inside_a_word_is_clipped(aliases):
+    text = "Agenda\n\nQ&A Session with the Authors\n\nClosing Remarks from the Chairs\n"
+    assert not [w for w in _works(text, aliases) if w.startswith("A Session")]
+
+
+@pytest.mark.parametrize("text, works_named", [
+    ("1. Quiet Minds by Ada Roe\n2. The Drift Problem by Bo Lindqvist\n", {"Quiet Minds", "Ada Roe", "The Drift Problem"}),
+    ("The Quiet Drift, by Ada Roe, is a classic.", {"The Quiet Drift", "Ada Roe"}),
+    ("In The Quiet Drift, Roe argues that agents wander.", {"The Quiet Drift"}),
+    ("This week's book is Quiet Minds, Ada Roe's first novel.", {"Quiet Minds"}),
+    ("We discuss three books: Quiet Minds, The Drift Problem and Small Minds at Scale.",
+     {"Quiet Minds", "The Drift Problem", "Small Minds at Scale"}),
+    ("Ada Roe\u2019s \u201cQuiet Minds\u201d is a classic.", {"Quiet Minds"}),
+    ("The first book on the list is Quiet Minds (2019) by Ada Roe.", {"Quiet Minds", "Ada Roe"}),
+])
+def test_books_named_in_newsletters_and_reading_posts(aliases, text, works_named):
+    works = _works(text, aliases)
+    assert works_named <= {w for w, m in works.items() if m.confidence == WORK}, list(works)
+    # a sentence before a year is not a reading list's line, and a title's last word before its year is no author
+    assert not [w for w in works if w.startswith("The first book") or w.startswith("Minds")]
+
+
+def test_funders_and_pointers_into_the_text_are_no_works(aliases):
+    text = ("They were funded by Open Philanthropy and the Long-Term Drift Fund. "
+            "The results (see Table 2 and Figure 3 [4]) were mixed.")
+    works = _works(text, aliases)
+    assert not [w for w in works if "Fund" in w or w.startswith(("Figure", "Table"))], list(works)
+
+
+def test_an_organisations_quoted_project_and_a_title_run_before_a_pair_are_no_works(aliases):
+    """"Open Philanthropy's “Worldview Studies” project": an organisation's project, not a
+    person's work; "... for AI Safety and Zac Roe's talk": the pair's first word ends a title."""
+    text = ("This work is part of Open Philanthropy\u2019s \u201cWorldview Studies\u201d project. The critiques are "
+            "Andrew Dickson\u2019s Limits of Formal Proof for AI Safety and Zac Roe\u2019s talk on proofs.")
+    works = _works(text, aliases)
+    assert "Worldview Studies" not in works and "Safety and Zac Roe\u2019s talk" not in works, list(works)
+    assert "Zac Roe\u2019s talk" in works
+
+
+def test_a_benchmark_name_heading_a_title_leaves_the_title_whole(aliases):
+    works = _works("Title: WombatQA: Measuring how agents mimic human drift\n\nAbstract\nWe propose a benchmark.", aliases)
+    assert "WombatQA" not in works, list(works)

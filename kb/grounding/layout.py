@@ -77,6 +77,10 @@ _WORKS_HEADING = re.compile(r"(?i)(?:[\w\-]+\s+){0,3}(?:papers?|references|readi
                             r"see\s+also|sources|citations|literature|related\s+(?:work|posts|papers|reading))")
 
 
+_LABEL_CAPS = re.compile(r"[A-Z][A-Z0-9\-]+")
+_ET_AL = re.compile(r"\bet\.?\s+al\b")
+
+
 def _authorish(line: str) -> bool:
     """An author's line in a listing: a name of up to four capitalised words, or a handle."""
     s = line.strip()
@@ -127,7 +131,11 @@ class Layout:
         """"Eliezer Yudkowsky / Local Validity as a Key to ... / Buck / Other people are wrong ...":
         listings where each title sits under its author's name. Three such pairs make the pattern."""
         rows = [ln for ln in self.lines if ln.text.strip()]
-        pairs = [i for i in range(1, len(rows)) if self._named(rows[i - 1].text) and _titleish(rows[i].text)]
+        # a line in capitals ("CLASS", "PRE-CLASS") is a slide's or a page's label, not an author; a line
+        # that cites its own authors ("Roe et al. 2019 Goal drift ...") is a reference, not a title
+        # under a name: neither makes the pattern
+        pairs = [i for i in range(1, len(rows)) if self._named(rows[i - 1].text) and _titleish(rows[i].text)
+                 and not _LABEL_CAPS.fullmatch(rows[i - 1].text.strip()) and not _ET_AL.search(rows[i].text)]
         if len(pairs) >= 3:
             # after an author's line comes a title, whatever its shape ("After Virtue"); more lines
             # that are not names are more titles by the same author; prose ends the listing

@@ -21,6 +21,7 @@ The score is how title-like a candidate is; the resolver uses it too (``seeds.py
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
@@ -206,7 +207,10 @@ _STRONG_CUE_BEFORE = re.compile(
 _YEAR_BEFORE = re.compile(r"\((?:19|20)\d\d[a-z]?\)[.,:]?[ \t]*\Z|\b(?:19|20)\d\d[a-z]?\)?\.\s+$")
 _WEAK_CUE_BEFORE = re.compile(r"(?:\b(?:e\.g\.|i\.e\.|like|such\s+as|from|in|and|of|also)\s*[:,]?\s*|[(:\"\u201c]\s*)$", re.I)
 _CUE_AFTER = re.compile(r"^\s*(?:paper|post|preprint|article|essay|book|report|sequence|\((?:19|20)\d\d\)|by\s+[A-Z]|\(?[A-Z][\w\-]+ et al|"
-                        r"https?://)", re.I)
+                        r"https?://|"
+                        # "(arXiv 2023)", "(NeurIPS, 2022)": a venue and a year; ", published at ICML 2021"
+                        r"\((?-i:arXiv|[A-Z][A-Za-z]*[A-Z][A-Za-z]*|[A-Z]{2,})['\u2019]?,?\s+(?:19|20)\d\d\)|,\s+(?:published|presented)\s+(?:at|in)\s)",
+                        re.I)
 
 
 def _is_cap(tok: str) -> bool:
@@ -397,7 +401,11 @@ def _split_lists(text: str, runs: list[list[_Tok]]) -> list[list[_Tok]]:
             right_func = any(x.text in FUNCTION_WORDS for x in right)
             names = len(left) <= 3 and len(right) <= 3 and not left_func and not right_func
             coined = len(left) == 1 and _is_acronymish(left[0].text)
-            if names or coined:
+            # "Quiet Minds, The Drift Problem and Small Minds at Scale": after a comma that follows a
+            # capitalised word, the run is the last items of a list, joined by the list's "and"
+            listed_after = bool(re.search(r"[A-Z][\w\-']*,[ \t]+$", text[max(0, run[0].start - 40):run[0].start])) \
+                and bool(right) and _is_cap(right[0].text)
+            if names or coined or listed_after:
                 pieces = [left, right]
                 break
         out.extend(p for p in pieces if p)
@@ -414,8 +422,10 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
     start with a capital."""
     spans = []
     sent = text[a:b]
-    cue = re.compile(r"\b(?:see(?:\s+also)?|also\s+see|read|reread|trail\s+of|(?:the|my|our|his|her|their)\s+(?:paper|post|article|essay|book|preprint)|"
-                     r"my\s+book|(?:agenda|survey|overview|review|paper|post|book):|(?-i:wrote|published|posted|authored)(?:\s+(?-i:the|a|an))?)\s+(?=[A-Z])"
+    cue = re.compile(r"\b(?:see(?:\s+also)?|also\s+see|read|reread|trail\s+of|titled|entitled|(?:the|my|our|his|her|their)\s+(?:(?-i:[A-Z][\w\-]*)\s+)?(?:paper|post|article|essay|book|preprint|report|novel|textbook)|"
+                     r"my\s+book|(?:agenda|survey|overview|review|paper|post|book|books|papers|posts|essays|articles|readings):|"
+                     r"(?:book|novel|essay|pick|paper)\s+(?:is|was)(?=\s+(?-i:[A-Z]))|"
+                     r"(?-i:wrote|published|posted|authored)(?:\s+(?-i:the|a|an))?)\s+(?=[A-Z])"
                      # a question mid-sentence is a title: "the argument in Why honest models deceive ..."
                      r"|\b(?-i:in|from|of)\s+(?=(?-i:Why|How|What|When|Where|Which|Is|Are|Can|Does|Do|Should|Will)\s+[a-z])", re.I)
     for m in cue.finditer(sent):
@@ -423,28 +433,38 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
         if m.group(0).rstrip().endswith(":") and m.start() < 25 and text.rfind("\n", 0, a + m.start()) >= a - 1 \
                 and re.match(r"[A-Z][\w\-]*(?: [A-Z][\w\-]*)?:", sent[:m.end()].strip()):
             continue                      # "Charbel: ..." speaker labels
-        stop = re.compile(r"(?:\?(?=[\s)\]]|$)|(?=[.;!)\]]\s|[.;!)\]]$|[)\]][.,;:!?]|,\s|\s[-\u2013\u2014]\s|:\s[\"'\u2018\u201c]|\s\()|$)")
+        stop = re.compile(r"(?:\?(?=[\s)\]]|$)|(?=(?<!\bvs)(?<!\bv)[.;!)\]]\s|[.;!)\]]$|[)\]][.,;:!?]|,\s|\s[-\u2013\u2014]\s|:\s[\"'\u2018\u201c]|\s\()|$)")
         end_m = stop.search(text, start, b)
         end = end_m.end() if end_m and end_m.group(0) == "?" else (end_m.start() if end_m else b)
         piece_text = text[start:end]
         # split "X and Y" lists where Y starts with a capital
         parts = []
         pos = start
-        for sm in re.finditer(r"\s+(?:and|or)\s+(?=[A-Z])", piece_text):
+        listing = bool(re.search(r"(?:books|papers|posts|essays|articles|readings):\s*$", m.group(0), re.I))
+        for sm in re.finditer(r"\s+(?:and|or)\s+(?=[A-Z])" + (r"|,\s+(?=[A-Z])" if listing else ""), piece_text):
             parts.append((pos, start + sm.start()))
             pos = start + sm.end()
         parts.append((pos, end))
         named = bool(re.search(r"\b(?:the|my|our|his|her|their)\s+(?:paper|post|article|essay|book|preprint)\s*$", m.group(0).rstrip(), re.I))
         for s, e in parts:
             toks = _tokens(text, s, e)
+            # the sentence goes on after the title: "titled Small minds wander shows drift", "the post
+            # Drift is the default for more", "wrote Small Minds Wander in 2023"
+            cut = next((k for k, t in enumerate(toks) if k >= 2 and (
+                t.text in _TITLE_ENDS_BEFORE or t.text in ("in", "since") and k + 1 < len(toks)
+                and re.fullmatch(r"(?:19|20)\d\d", toks[k + 1].text) and k + 2 == len(toks)
+                or t.text == "for" and k + 2 == len(toks) and toks[k + 1].text in ("more", "details", "example"))), None)
+            if cut is not None:
+                toks = toks[:cut]
+                e = toks[-1].end
             while len(toks) > 1 and toks[-1].text.lower() in _TRAILING_ADVERBS and not _is_cap(toks[-1].text):
                 toks.pop()                # "the essay Hyperstition today" -> "Hyperstition"
                 e = toks[-1].end
             # one capitalised word is a title only right after "the post", "the paper", ...
             if not (2 - named <= len(toks) <= 20) or not toks[0].text[0].isupper() or toks[0].text in _BREAKERS:
                 continue
-            if any(t.text.lower() in _PRONOUNS for t in toks):
-                continue
+            if any(t.text.lower() in _PRONOUNS for t in toks) or re.match(r"(?:I|We|You)(?:['\u2019]\w+)?$", toks[0].text):
+                continue                  # ("the textbook I've been using": someone speaking)
             if len(toks) > 1 and _is_cap(toks[1].text):
                 # a title-case start ends at the first lower-case word that is not a function word
                 for k, t in enumerate(toks[2:], 2):
@@ -457,7 +477,22 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
 
             score = 0.7 if len(toks) >= 3 else 0.6
             spans.append((s, e, score))
+    # "Her book, Quiet Minds Drifting, came out": a title set off by commas after the work's noun
+    for m in _APPOSITIVE_TITLE.finditer(text, a, b):
+        toks = _tokens(text, m.start(1), m.end(1))
+        if 2 <= len(toks) <= 20 and toks[0].text not in _BREAKERS and all(
+                _is_cap(t.text) or t.text in FUNCTION_WORDS for t in toks) and not any(t.text.lower() in _PRONOUNS for t in toks):
+            spans.append((m.start(1), m.end(1), 0.7))
     return spans
+
+
+_APPOSITIVE_TITLE = re.compile(r"(?:\b(?i:the|my|our|his|her|their|an?)|[A-Z][\w\-]*['\u2019]s)\s+(?i:paper|post|article|essay|book|preprint|"
+                               r"report|novel|textbook)(?:\s+(?:on|about)\s+[\w\- ]{1,40}?)?\s*,\s+([A-Z][^,.;()\n]{2,120}?),")
+# Verbs a sentence goes on with after a title it names ("titled X shows that ..."); titles seldom
+# hold these in the third person
+_TITLE_ENDS_BEFORE = frozenset("""shows showed argues argued finds found demonstrates demonstrated proposes proposed
+introduces introduced reports reported suggests suggested explains explained describes described claims claimed
+notes noted covers covered discusses discussed""".split())
 
 
 def _quote_pairs(seg: str) -> list[tuple[int, int]]:
@@ -466,10 +501,17 @@ def _quote_pairs(seg: str) -> list[tuple[int, int]]:
     straight = [i for i, c in enumerate(seg) if c == '"']
     pairs += [(straight[i] + 1, straight[i + 1]) for i in range(0, len(straight) - 1, 2)]
     pairs += [(m.start() + 1, m.end() - 1) for m in re.finditer(r"\u201c[^\u201c\u201d]*\u201d", seg)]
+    # single quotes, straight or curly, whose marks cannot be apostrophes: an opening one after a
+    # space or a bracket, a closing one before a space or punctuation ('a post called 'Drift is
+    # not the problem' last year')
+    pairs += [(m.start(1), m.end(1)) for m in _SINGLE_QUOTED.finditer(seg)]
     return pairs
 
 
-_QUOTE_CUE_BEFORE = re.compile(r"\b(?:titled|entitled|called|named|(?:the|my|our|his|her|their)\s+(?:[A-Z][\w\-]*\s+)?(?:paper|post|article|essay|book|report|"
+_SINGLE_QUOTED = re.compile(r"(?:(?<=[\s(\[])|^)['\u2018]([A-Za-z][^'\u2018\u2019\n]*?[\w?!.])['\u2019](?=[\s.,;:!?)\]]|$)")
+
+
+_QUOTE_CUE_BEFORE = re.compile(r"\b(?:titled|entitled|called|named|(?:the|my|our|his|her|their|an?|[A-Z][\w\-]*['\u2019]s)\s+(?:[A-Z][\w\-]*\s+)?(?:paper|post|article|essay|book|report|novel|"
                                r"preprint|blog\s+post|piece|sequence)s?|(?:post|paper|essay|article|book)\s+is)\s*[:,]?\s*$"
                                # a reference's authors and year, then its title: 'Perez et al. (2022): "..."'
                                # (a bare year is not enough: 'In 2019, "..." was the slogan')
@@ -478,11 +520,21 @@ _LINK_TAIL = re.compile(r"\]\([^()\s]{0,300}\)")
 # A line of a reading list that is a quoted title and its venue: '\u201cEmbedded agency\u201d, LessWrong.'
 _LIST_OPENER = re.compile(r"\s*(?:[-*\u2022\u2013\u2014\u00b7]+|\d{1,3}[.)])?\s*")
 _VENUE_ONLY = re.compile(r"\s*[,.]\s*[A-Za-z][\w.\-/]*(?:[ \t]+[\w.\-/]+){0,3}\.?\s*")
+# The capitals a name may start with: ASCII and the Latin letters with diacritics ("Ødegård",
+# "Żelazny", "Åberg", "Šimek"); Python's re has no \p{Lu}.
+_UPPER = "A-Z" + "".join(c for c in map(chr, [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]) if c.isupper())
 # A capitalised word of a person's name ("Hubinger", "O'Neil", "Dupont-Sommer").
-_NAME_WORD = r"[A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]+"
+_NAME_WORD = rf"[{_UPPER}][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]+"
 _AUTHOR_ONLY = re.compile(rf"[ \t]*(?:[-\u2013\u2014,][ \t]*|by[ \t]+)?{_NAME_WORD}(?:[ \t]+[A-Z]\.)?[ \t]+"
                           rf"(?:(?:van|von|de|der|da|di|le|la)[ \t]+)?{_NAME_WORD}\.?[ \t]*")
 # '\u201cWhy not wait on AI risk?\u201d, overcoming bias blog and \u201cFoom update\u201d': quoted titles in a row
+_PERSON_OWNS_QUOTE = re.compile(r"(?<![\w\-])([A-Z][a-z]+)[ \t]+[A-Z][\w\-]*['\u2019]s[ \t]*$")
+
+
+@functools.lru_cache(maxsize=8)
+def _lower_words(text: str) -> frozenset[str]:
+    """The words a text writes in lower case ("open" in "open source": "Open Philanthropy" is no person)."""
+    return frozenset(re.findall(r"(?<![\w\-])[a-z][a-z'\-]+", text))
 _JOINS_QUOTES = re.compile(r"(?:[,;]?[ \t]+[\w.\-]+){0,5}?(?:,|[ \t]+(?:and|or|&))[ \t]*|[ \t]*[,;/&][ \t]*")
 _QUOTE_CUE_AFTER = re.compile(r"\s*(?:was|is|has\s+been)\s+(?:submitted|published|posted|released|written|accepted|"
                               r"presented|titled)\b|\s+by\s+[A-Z]|\s*\((?:19|20)\d\d\)|\s*\[\d+\]|\s+(?:paper|post|essay)(?![a-z])", re.I)
@@ -501,7 +553,11 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
         if not 2 <= len(body) <= 200 or inner.startswith("(") or "___" in inner:
             continue
         toks = _tokens(text, s, s + len(body))
-        if not (1 <= len(toks) <= 24) or not body[0].isupper():
+        cue_before = bool(_QUOTE_CUE_BEFORE.search(text[max(0, s - 40):s - 1].rstrip("[")))
+        # "Ada Roe's \u201cQuiet Minds\u201d": a person's quoted work, when written as a title
+        owned = _PERSON_OWNS_QUOTE.search(text[max(0, s - 40):s - 1])
+        # a lower-case title needs a cue right before it: 'his post "where I agree and disagree with X"'
+        if not (1 <= len(toks) <= 24) or not (body[0].isupper() or cue_before and body[0].islower() and len(toks) >= 3):
             continue
         words = [t.text.lower() for t in toks]
         if words[0] in _INTERJECTIONS or toks[0].text in _BREAKERS or words[0] in _PRONOUNS or body.endswith("!"):
@@ -514,8 +570,10 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
         after_q = link_tail.end() if link_tail else a + qe + 1
         evidence = [
             ("after its authors and year", _reference_around_quote(text, s - 1, after_q)),
-            ("after a cue", bool(_QUOTE_CUE_BEFORE.search(text[max(0, s - 40):s - 1].rstrip("[")))
-             or bool(_QUOTE_CUE_AFTER.match(text, after_q))),
+            ("after a cue", cue_before or bool(_QUOTE_CUE_AFTER.match(text, after_q))),
+            # 'In "Simple probes catch drift", Roe and Fenn show ...': the work the authors did
+            ("before its authors", bool(re.search(r"(?:^|[.!?]\s+|\n)In\s*$", text[max(0, s - 6):s - 1]))
+             and bool(_AUTHORS_AFTER_QUOTE.match(text, after_q))),
             ("alone on a list's line", re.fullmatch(r"\s*[-\u2013\u2014]+\s*", text[line_start:s - 1]) is not None
              and not rest_of_line.strip()),                                    # '- "Hero Licensing"'
             ("on a list's line with its venue", _LIST_OPENER.fullmatch(text[line_start:s - 1]) is not None
@@ -529,6 +587,13 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
         ]
         cue = next((why for why, present in evidence if present), "")
         caps = [t for t in toks if t.text.lower() not in FUNCTION_WORDS]
+        if not cue and owned and len(caps) >= 2 and all(_is_cap(t.text) for t in caps) \
+                and owned.group(1).lower() not in _lower_words(text) \
+                and not re.match(r"[\u201d\"]?[ \t]+(?:project|program|programme|initiative|team|series|fund)\b", text[a + qe:a + qe + 16]):
+            cue = "after its author's name"
+        if not cue and text[s - 1] in "'\u2018":
+            continue                      # single quotes without a cue: a label or a scare quote ("the 'Hidden Goals' leaf")
+        caps = [t for t in toks if t.text.lower() not in FUNCTION_WORDS]
         title_case = len(caps) >= 2 and all(_is_cap(t.text) for t in caps)
         if cue:
             score = 0.85 if len(toks) >= 2 else 0.75
@@ -541,6 +606,8 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
             continue
         if any(w in _PRONOUNS for w in words):
             score -= 0.3
+        if body[0].islower():
+            score = min(score, 0.45)      # a lower-case quotation after a cue: a maybe a real title confirms
         end = s + len(body.rstrip("? ")) + (1 if body.rstrip().endswith("?") else 0)
         spans.append((s, end, score, f"a quoted title {cue}" if cue else "a quoted title"))
         prev_title_end = a + qe + 1 if score >= TRUST_SCORE else -1
@@ -560,7 +627,8 @@ shortform thread framework theorem argument transformer result results analysis 
 talk preprint model experiments experiment study list explainer publication review textbook handbook thesis
 dissertation""".split())
 _POSSESSIVE = re.compile(
-    r"(?<![\w-])((?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+)(?:\s+[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+){0,2}(?:\s+et\s+al\.)?)['\u2019]s\s+"
+    r"(?<![\w-])((?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+[ \t]+(?:and|&)[ \t]+)?"   # "Roe and Fenn's paper"
+    r"(?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+)(?:\s+[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+){0,2}(?:\s+et\s+al\.)?)['\u2019]s\s+"
     r"(?=([\w\-]+(?:[ \t]+[\w\-]+){0,4}))")
 _THE_X_PAPER = re.compile(
     r"\b[Tt]he\s+(?:(?:19|20)\d\d\s+)?((?:[\w\-.'\u2019]+\s+){0,3}?[\w\-.'\u2019]+)\s+"
@@ -593,6 +661,18 @@ _EPONYMOUS = frozenset("""Law Laws Principle Theorem Lemma Paradox Razor Wager E
 Problem Conjecture Hypothesis Equation Inequality Algorithm Test Basilisk Mugging Dictum Bound Trick""".split())
 
 
+# A title-case run of two to eight words after a person's possessive, then the sentence goes on
+# in lower case or ends ("Ada Roe's Quiet Minds Drifting is ...", "... Quiet Minds Drifting.")
+_PERSONS_TITLE = re.compile(r"([A-Z][\w\-]*(?:[ \t]+(?:[A-Z][\w\-]*|of|the|and|in|for|to|a|an|on|with|at|as|into|from|over|under|about|beyond|without)){0,6}[ \t]+[A-Z][\w\-]*)"
+                            r"(?=[.,;:!?\u2026)]|[ \t]*$|[ \t]*\n|[ \t]+(?:is|was|are|were|has|had|have|and|or|but|by|"
+                            r"in|on|from|which|that|argues|argued|explains|explained|shows|showed|remains|offers|"
+                            r"describes|makes|made|sets|lays|covers|gives)\b)")
+
+
+_READING_WORDS = re.compile(r"\b(?:read|reading|reread|book|books|novel|essay|essays|classic|recommend\w*|wrote|"
+                            r"written|author|published|chapter|paper|papers|article|bestseller|memoir)\b", re.I)
+
+
 def _named_work_after(seg: str, pos: int) -> str | None:
     """The one capitalised word after a possessive when it stands alone as a name: not followed by
     another capitalised word (a title run) or by a noun that makes it an attribute."""
@@ -608,8 +688,16 @@ def _named_work_after(seg: str, pos: int) -> str | None:
 def _author_refs(text: str, a: int, b: int) -> list[Mention]:
     out = []
     seg = text[a:b]
+    lower_words = None
     for m in _POSSESSIVE.finditer(seg):
-        owner = m.group(1)
+        owner, ostart = m.group(1), m.start()
+        if re.search(r"\s(?:and|&)\s", owner):
+            # "Roe and Fenn's paper", but not "... of ARC's Research and David's Obstacles": the first of
+            # a pair must be a name, a word the text never writes in lower case
+            lower_words = lower_words if lower_words is not None else set(re.findall(r"\b[a-z][a-z'\-]+", text))
+            if owner.split()[0].lower() in lower_words or re.search(r"[A-Z][\w\-']*[ \t]+$", seg[:ostart]):
+                cut = re.search(r"\s(?:and|&)\s+", owner)
+                owner, ostart = owner[cut.end():], ostart + cut.end()
         if any(c.isdigit() for c in owner) or owner.split()[0] in _BREAKERS or owner in ("Let", "It", "That", "What") \
                 or owner in _TIME_WORDS:
             continue                      # ("Today's post": the day's, nobody's)
@@ -619,7 +707,7 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         cap = next((i for i, w in enumerate(words) if re.fullmatch(r"[A-Z][a-z]+", w)), len(words))
         if cap == 0 and (one := _named_work_after(seg, m.start(2))):
             # "Joyce's Ulysses", "Bostrom's Superintelligence": one capitalised word, a work's name
-            s, e = a + m.start(), a + m.start(2) + len(one)
+            s, e = a + ostart, a + m.start(2) + len(one)
             # trusted when a person owns it and the text leads to it as to a work ("fragments of ...")
             # or when the name recurs capitalised inside other sentences ("Eliezer's Sequences ... the Sequences")
             recurs = len(re.findall(rf"(?<=[a-z,] ){re.escape(one)}\b", text)) >= 2
@@ -630,6 +718,21 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
                                topic=one, authors=[owner.split()[-1]], confidence=WORK if cued else MAYBE,
                                reason="someone's work, by its name" + ("" if cued else ", without a cue")))
             continue
+        if cap == 0 and (run := _PERSONS_TITLE.match(seg, m.start(2))) and re.fullmatch(_PERSON_NAME_RX, owner) \
+                and _full_names_ok(owner) and owner.split()[0] not in _BREAKERS \
+                and not _ORG_WORDS.search(owner) and owner.split()[0] not in _LABS | _PLACE_WORDS | _NOT_FIRST_NAMES \
+                and not _INSTITUTION.search(run.group(1)) and run.group(1).split()[-1].lower() not in _WORK_NOUNS \
+                and run.group(1).split()[-1].lower() not in _ATTRIBUTE_NOUNS:
+            # "Ada Roe's Quiet Minds Drifting is ...": a person's full name owns a title-case run, their work
+            # trusted only where the sentence speaks of reading or writing works ("a classic", "I
+            # read"); otherwise a maybe: a person's company, product or team is written the same way
+            s, e = a + ostart, a + m.start(2) - 1
+            cued = bool(_READING_WORDS.search(seg))
+            out.append(Mention(None, text[s:e].rstrip(), s, s + len(text[s:e].rstrip()), "author-ref", "",
+                               score=0.55 if cued else 0.45, topic=run.group(1), authors=[owner.split()[-1]],
+                               confidence=WORK if cued else MAYBE,
+                               reason="someone's work, by its title" + ("" if cued else ", without a cue")))
+            continue
         words = words[:cap]
         # the noun phrase ends at its first function word ("Scott's post, but ...") and at the
         # last word that names a kind of work ("Nanda's open problems list")
@@ -639,7 +742,7 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         np_words = words[:head_at + 1] if head_at >= 0 else words[:3]
         if not np_words:
             continue
-        s = a + m.start()
+        s = a + ostart
         e = a + m.start(2) + len(" ".join(np_words)) if " ".join(np_words) == seg[m.start(2):m.start(2) + len(" ".join(np_words))] \
             else a + m.start(2) + len(np_words[0])
         marker = bool(CITATION_MARKER.match(text, e)) or bool(CITATION_MARKER.match(text, a + m.start(2) + len(" ".join(words))))
@@ -649,6 +752,9 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         dated = bool(re.fullmatch(r"(?:19|20)\d\d", np_words[0])) and len(np_words) >= 2 \
             and not _ORG_WORDS.search(owner) and owner not in _LABS
         cued = cued or dated
+        if head in ("model", "models") and not marker and (owner in _LABS or _ORG_WORDS.search(owner) or re.search(
+                r"\d[\d.,]*[-\s]?(?:billion|million|trillion|[BMT])\b", " ".join(np_words))):
+            cued = False                  # "OpenAI's 175-billion-parameter language model": the lab's product
         if head_at < 0 and not marker and not dated:
             continue
         topic = " ".join(w for w in np_words[:-1] if w.lower() not in _TOPIC_STOP)
@@ -701,8 +807,9 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         while not ok(names) and re.search(r",[ \t]+(?!and\b)", names):
             cut = re.search(r",[ \t]+(?!and\b)", names)       # "In March, Dan Hendrycks, ...": not a name first
             names, start = names[cut.end():], start + cut.end()
-        if not ok(names) or any(o.start <= start < o.end for o in out):
-            continue
+        if not ok(names) or any(o.start <= start < o.end for o in out) or _INSTITUTION.search(names) \
+                or not re.search(rf"{_PERSON_NAME_RX}", names):
+            continue                      # two surnames alone are _NAMES_VERB's
         out.append(Mention(None, names, start, start + len(names), "author-ref", "", score=0.55,
                            authors=[n.split()[-1] for n in re.split(r",\s*(?:and\s+)?|\s+(?:and|&)\s+", names) if n][:3],
                            reason="people's full names and what they published"))
@@ -712,6 +819,21 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         if _names_ok(m.group(1)) and m.group(1) not in _LABS and not any(o.start <= a + m.start(1) < o.end for o in out):
             out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.45,
                                authors=[m.group(1)], confidence=MAYBE, reason="a name and a reporting verb"))
+    # "In a 2019 paper, Ada Roe described drift", "first described by Ada Roe in 2019": one person's
+    # full name as the author of what the sentence dates or calls a work
+    # (a year alone is not enough: "In 2023, Sam Roe argued that ..." is a person speaking)
+    for m in _PERSON_VERB.finditer(seg):
+        names = m.group(1) or m.group(2)
+        start = a + (m.start(1) if m.group(1) else m.start(2))
+        # the work comes first: "In a 2019 paper, Ada Roe described ..." (not a blog post later on)
+        dated = bool(re.search(r"\b(?:paper|essay|article|book|preprint|post|study|report)\b,?[ \t]*$", text[max(a, start - 60):start]))
+        if not dated and not m.group(2) or not _full_names_ok(names) or _INSTITUTION.search(names) \
+                or names.split()[0] in _PLACE_WORDS | _BREAKERS | _SENTENCE_ADVERBS | _LABS | _NOT_FIRST_NAMES \
+                or any(o.start <= start < o.end or start <= o.start < start + len(names) for o in out):
+            continue
+        out.append(Mention(None, names, start, start + len(names), "author-ref", "", score=0.55,
+                           authors=[names.split()[-1]], years=[int(y) for y in _YEAR_HINT.findall(seg)[:1]],
+                           reason="a person's full name, what they did and when"))
     for m in _YEAR_PAPER.finditer(seg):
         # "a 2018 paper which describes ...": one work, named by its year; the sentence names its authors
         definite = m.group(0)[:3].lower() == "the"      # "the 2022 paper": most often one named before
@@ -740,15 +862,29 @@ _REPORTING = (r"showed|show|shows|found|find|finds|proposed|propose|proposes|int
               r"demonstrated|demonstrate|demonstrates|argued|argue|argues|observed|observe|observes|reported|"
               r"report|reports|identified|identify|identifies|established|establish|establishes|suggested|"
               r"suggest|suggests|studied|study|studies|call|called|coined|named|describe|described|describes")
+_REPORTING_AFTER = re.compile(r"[ \t]+(?:also[ \t]+)?(?:" + _REPORTING + r")\b")
+_NAMES_MARKER = re.compile(rf"(?<![\w\-])({_NAME_WORD}(?:,[ \t]+{_NAME_WORD})*,?[ \t]+(?:and|&)[ \t]+{_NAME_WORD})"
+                           r"[ \t]*\[\d{1,3}(?:[,\u2013\-][ \t]*\d{1,3})*\]")
+_PERSON_VERB = re.compile(rf"(?<![\w\-])({_PERSON_NAME_RX})[ \t]+(?:" + _REPORTING + r")\b"
+                          rf"|\b(?:by|from)[ \t]+({_PERSON_NAME_RX})[ \t]+in[ \t]+(?:19|20)\d\d\b")
 _SINGLING_OUT = frozenset("original seminal landmark foundational first".split())
 _PAPER_TOPIC = re.compile(r"\s+(?:on|about|introducing)\s+(?:the\s+)?([\w\-]+(?:[ \t]+(?!(?:is|was|are|were|that|which|by|and|"
                           r"has|had|in|for|to|with|" + _REPORTING + r")\b)[\w\-]+){0,3})")
 _NAMES_VERB = re.compile(rf"(?<![A-Za-z\-])((?:{_NAME_WORD},\s+){{0,6}}{_NAME_WORD},?\s+(?:and|&)\s+"
                          rf"{_NAME_WORD})"
                          r"(?:\s*\((?:19|20)\d\d\))?\s+(?:" + _REPORTING + r")\b")
-_FULL_NAMES_VERB = re.compile(rf"(?<![A-Za-z\-])((?:{_PERSON_NAME_RX},[ \t]+){{0,6}}{_PERSON_NAME_RX},?[ \t]+(?:and|&)[ \t]+"
-                              rf"{_PERSON_NAME_RX})(?:\s*\((?:19|20)\d\d\))?\s+(?:" + _REPORTING +
-                              r"|published|publish|publishes|released|wrote|write|writes|presented|presents|developed)\b")
+# "UC Berkeley and Peking University presents": places of work, not people
+_INSTITUTION = re.compile(r"\b(?:University|Universit\w+|Institute|College|School|Laborator(?:y|ies)|Labs?|Cent(?:er|re)|"
+                          r"Foundation|Academy|Inc|Corp|Group|Department|Hospital)\b")
+# (a surname may stand beside a full name: "Chandra and Gil Feld provide a response")
+_ONE_NAME_RX = rf"(?:{_PERSON_NAME_RX}|{_NAME_WORD})"
+_FULL_NAMES_VERB = re.compile(rf"(?<![A-Za-z\-])((?:{_ONE_NAME_RX},[ \t]+){{0,6}}{_ONE_NAME_RX},?[ \t]+(?:and|&)[ \t]+"
+                              rf"{_ONE_NAME_RX})(?:\s*\((?:19|20)\d\d\))?\s+(?:" + _REPORTING +
+                              r"|published|publish|publishes|released|wrote|write|writes|presented|presents|developed"
+                              # a published answer: "provide a fantastic response", "offered a rebuttal"
+                              r"|(?:provide|provides|provided|offer|offers|offered|wrote|write|writes|published)[ \t]+"
+                              r"(?:[\w\-]+[ \t]+){0,3}?(?:response|rebuttal|reply|critique|commentary|rejoinder|counterargument)s?"
+                              r"|rebut|rebuts|rebutted)\b")
 _SENTENCE_ADVERBS = frozenset("Later Earlier First Second Third Next Finally Recently Then Here Indeed Again Still Yet "
                                "Instead Meanwhile Previously Originally Historically Today".split())
 _NAME_VERB_THAT = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]{2,})(?:\s+et\s+al\.?)?\s+(?:finds|found|shows|showed|"
@@ -757,7 +893,7 @@ _NAME_VERB_THAT = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\
 # Olsson et al., 2022)": surnames, then a year, in the shapes citation styles use.
 # ("Saun- ders et al., 2018": a name hyphenated across a line of a PDF)
 # (particles: "van der Waals", "de la Cruz"; APA initials after a surname: "Smith, J. (2019)")
-_SURNAME = r"(?:(?:van|von|de|der|den|du|di|da|le|la|del|della|dos|ter|ten)\s+){0,2}[A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\u2019]*(?:-[ ][a-z\u00C0-\u024F\u1E00-\u1EFF]{2,})?(?:[A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF]+)*(?:[A-Z]{1,2}\b)?(?:-[A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF]+)?"
+_SURNAME = r"(?:(?:van|von|de|der|den|du|di|da|le|la|del|della|dos|ter|ten)\s+){0,2}[" + _UPPER + r"][a-z\u00C0-\u024F\u1E00-\u1EFF'\u2019]*(?:-[ ][a-z\u00C0-\u024F\u1E00-\u1EFF]{2,})?(?:[A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF]+)*(?:[A-Z]{1,2}\b)?(?:-[A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF]+)?"
 _INITIALS = r"(?:,\s*(?:[A-Z]\.[\s\-]?){1,3}(?=[\s,&(]))?"
 _NAMED = rf"{_SURNAME}{_INITIALS}"
 _NAMES = (rf"{_SURNAME}(?:\s*,\s*{_SURNAME}){{0,8}}(?:,?\s+(?:and|&)\s+{_SURNAME})?(?:,?\s+et\s+al\.?)?")
@@ -787,7 +923,18 @@ _NAMES_YEAR_AFTER = re.compile(rf"[,.]?\s*\(({_NAMES}),?\s+{_YEAR_RX}\)")
 def _reference_around_quote(text: str, open_q: int, after_q: int) -> bool:
     before = _NAMES_YEAR_BEFORE.search(text, max(0, open_q - 80), open_q)
     after = _NAMES_YEAR_AFTER.match(text, after_q)
-    return any(m is not None and _names_ok(m.group(1)) for m in (before, after))
+    # 'Ada Roe, "Agents that wander off", 2023': the authors before the title, its year after it
+    around = _YEAR_AFTER_QUOTE.match(text, after_q) and _NAMES_BEFORE_QUOTE.search(text, max(0, open_q - 80), open_q)
+    return any(m is not None and _names_ok(m.group(1)) for m in (before, after)) or bool(
+        around and _full_names_ok(around.group(1)))
+
+
+_NAMES_BEFORE_QUOTE = re.compile(rf"(?:^|(?<=\n)|(?<=[-*\u2022]\s)|(?<=\d[.)]\s))((?:{_PERSON_NAME_RX}|{_NAMES})"
+                                 rf"(?:(?:,[ \t]+|,?[ \t]+(?:and|&)[ \t]+){_PERSON_NAME_RX}){{0,4}}),[ \t]*$")
+_YEAR_AFTER_QUOTE = re.compile(rf"[,.]?[ \t]*\(?{_YEAR_RX}\)?(?![\w\-])")
+# 'In "...", Roe and Fenn show': authors and a verb after a quoted title
+_AUTHORS_AFTER_QUOTE = re.compile(rf",[ \t]+(?:{_NAMES}|{_PERSON_NAME_RX}(?:[ \t]+(?:and|&)[ \t]+{_PERSON_NAME_RX})?)"
+                                  r"(?:[ \t]+\(?(?:19|20)\d\d[a-z]?\)?)?[ \t]+[a-z]+")
 # Capitalised words that are not surnames when they stand before a year.
 _NOT_SURNAMES = frozenset("""January February March April May June July August September October November December
 Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Monday Tuesday Wednesday Thursday Friday Saturday Sunday
@@ -880,6 +1027,8 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
                            years=[int(year[:4])], reason=why))
 
     for m in _NARRATIVE_REF.finditer(seg):
+        if re.match(r"[ \t]+by[ \t]+[A-Z]", text[a + m.end():a + m.end() + 6]) and " " not in m.group(1).strip():
+            continue                      # "Quiet Minds (2019) by Ada Roe": a title's last word and its year
         if _names_ok(m.group(1)) and not _ends_a_heading(text, a + m.start(1), m.group(1)) \
                 and (m.group(2) == "(") == (m.group(0)[-1] == ")") \
                 and not (m.group("venue") and re.fullmatch(r"[\w'\u2019\-]+", m.group(1))
@@ -903,16 +1052,44 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
             elif (m := re.match(rf"({_NAMES}),?\s+({_YEAR_RX})(?=\s*(?:[,:]|$))", body)) and _names_ok(m.group(1)):
                 s = pos + lead.end()          # "(Sharma 2023, the later diagnosis)"
                 add(s, s + m.end(), m.group(1), m.group(2), "authors and a year in brackets")
+            elif len(parts) > 2 and ";" in sep + "".join(parts[1::2]) \
+                    and (m := re.fullmatch(rf"({_NAMES})\s*", body)) and _names_ok(m.group(1)) \
+                    and re.search(r"\s(?:and|&)\s|\bet\s+al\b", m.group(1)) \
+                    and any(re.search(rf"\bet\s+al\b|{_YEAR_RX}", x) for x in parts[::2] if x is not part):
+                s = pos + lead.end()          # "(Roe et al.; Fenn & Orr)": a list of references without years
+                out.append(Mention(None, m.group(1), s, s + len(m.group(1)), "author-ref", "", score=0.6,
+                                   authors=_surnames(m.group(1).replace(" et al", ""))[:3],
+                                   reason="authors in brackets beside other references"))
             pos += len(part) + len(sep)
+        inside = p.group(inner)
+        if re.search(rf"\bet\s+al\b|{_YEAR_RX}", inside):
+            # "(see Roe et al. and Fenn & Orr)": two surnames joined by "&" beside another reference
+            for q in re.finditer(rf"(?<![\w\-])({_NAME_WORD}[ \t]+&[ \t]+{_NAME_WORD})(?![\w\-])", inside):
+                s = a + p.start(inner) + q.start(1)
+                if _names_ok(q.group(1)) and not any(o.start <= s < o.end or s <= o.start < s + len(q.group(1)) for o in out):
+                    out.append(Mention(None, q.group(1), s, s + len(q.group(1)), "author-ref", "", score=0.6,
+                                       authors=_surnames(q.group(1))[:2], reason="authors in brackets beside other references"))
     for m in _BARE_REF.finditer(seg):
         s = a + m.start(1)
         if any(o.start <= s < o.end for o in out) or not _names_ok(m.group(1)):
             continue
-        if not re.search(r",|\bet\s+al|\band\b|&", m.group(0)) and not _LINK_GLYPH.match(text, a + m.end()):
-            continue                      # "Anthropic 2024" needs a comma, "et al." or a link's arrow ("Wei 2022 \u2197")
+        if not re.search(r",|\bet\s+al|\band\b|&", m.group(0)) and not _LINK_GLYPH.match(text, a + m.end()) \
+                and not (_REPORTING_AFTER.match(text, a + m.end()) and m.group(1) not in _LABS) \
+                and not (m.group(2)[-1].isalpha() and m.group(1) not in _LABS and not _ORG_WORDS.search(m.group(1))):
+            # (a year with a letter, "Fenn 2024b", is a reference list's: nobody dates anything else so)
+            continue                      # "Anthropic 2024" needs a comma, "et al.", a link's arrow ("Wei 2022 \u2197")
+            # or a verb that makes it the subject ("as Roe 2021 argues")
         if not re.search(r",|\bet\s+al|\band\b|&", m.group(1)) and _ends_a_title(text, s):
             continue                      # "Scaling Laws for Neural Language Models, 2020": a title and its year
         add(s, a + m.end(), m.group(1), m.group(2), "authors and a year")
+    for m in _NAMES_MARKER.finditer(seg):
+        # "Following Roe and Fenn [12]": two authors, or one and "et al.", and a numbered citation
+        s = a + m.start(1)
+        if _names_ok(m.group(1)) and m.group(1).split()[0] not in _BREAKERS and not _INSTITUTION.search(m.group(1)) \
+                and not any(o.start <= s < o.end for o in out):
+            out.append(Mention(None, m.group(0), s, a + m.end(), "author-ref", "", score=0.6,
+                               authors=_surnames(m.group(1).replace(" et al", ""))[:3],
+                               reason="authors and a citation marker"))
     for m in _DATED_REF.finditer(text, a, b):
         names = m.group(1)
         if (" " in names.replace(" et al", "") or "et al" in names) and names.split()[0] not in _PLACE_WORDS \
@@ -932,7 +1109,9 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
     for m in _AND_COLLEAGUES.finditer(text, a, b):
         # "..., by Sevilla and coauthors": the authors of a work just named, not another one
         if _names_ok(m.group(1)) and not any(o.start <= m.start() < o.end for o in out) \
-                and not re.search(r"\bby\s+$", text[max(0, m.start() - 4):m.start()]):
+                and (not re.search(r"\bby\s+$", text[max(0, m.start() - 4):m.start()])
+                     or re.search(r"\b(?:work|paper|research|study|studies|papers|experiments?)\s+by\s+$",
+                                  text[max(0, m.start() - 24):m.start()])):
             out.append(Mention(None, m.group(0), m.start(), m.end(), "author-ref", "", score=0.7, authors=[m.group(1)],
                                years=[int(y) for y in _YEAR_HINT.findall(text[m.end():m.end() + 40])[:1]],
                                reason="an author and colleagues"))
@@ -989,7 +1168,7 @@ _WORD_CITED = re.compile(rf"(?<![\w\-])(?P<prep>[a-z]+|,)[ \t]+([A-Z][a-z\u00C0-
                          rf"(?P<names>{_NAMES}),?\s+(?P<year>{_YEAR_RX})[^()\n]{{0,100}}\)")
 _PLACE_PREPOSITIONS = frozenset("in from across at within throughout to into near".split())
 _NAMED_KIND = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F]{2,}(?:-[A-Za-z]+)?)\s+(?:dataset|benchmark|model|corpus|suite|"
-                         r"environment|architecture|agent)\b")
+                         r"environment|architecture|agent|framework|method|algorithm|testbed)\b")
 # "(iii) AQu A (Ling et al., 2017); (iv) Truthful QA (Lin et al., 2022)": an enumerated item that is a
 # short capitalised name and its citation names a work, whatever its spelling
 _ENUMERATED_NAME = re.compile(r"(?:\((?:[ivx]{1,4}|[a-h]|\d{1,2})\)|(?<![\w(])(?:[ivx]{1,4}|[a-h]|\d{1,2})\))[ \t]+"
@@ -1105,8 +1284,30 @@ _SCORED_ON = re.compile(r"\b(?:scor(?:ed|es|e|ing)|accuracy|performance|results?
                         r"(?:[~\u2248]?\d[\d.,]*\s*%?\s+)?on\s+(?:the\s+)?((?-i:[A-Z][\w\-]{2,}))(?![\w\-])", re.I)
 
 
+def _coined_or_caps(name: str) -> bool:
+    """A coined name (AgentDrift, Long-Wander, GSM8K, DRIFT): capitals past its first letter or a digit."""
+    return bool(re.search(r"[A-Z0-9]", name[1:])) and len(name) >= 3
+
+
+_KIND_LIST = re.compile(r"\b(?:benchmarks|datasets|data\s+sets|corpora|suites|environments|evals|evaluations)[ \t]*,?[ \t]+"
+                        r"(?:such[ \t]+as|like|including|e\.g\.,?|namely)[ \t]+"
+                        r"(?P<items>[A-Z][\w\-]*(?:(?:,[ \t]+|,?[ \t]+(?:and|or)[ \t]+)[A-Z][\w\-]*){0,12})")
+_PERCENT_ON = re.compile(r"\d[\d.,]*[ \t]*%[ \t]+on[ \t]+(?:the[ \t]+)?([A-Z][\w\-]{2,})(?![\w\-])")
+_NAME_A_KIND = re.compile(r"(?<![\w\-])((?:[A-Z][\w\-]*[ \t]+){0,2}[A-Z][\w\-]{2,}),[ \t]+an?[ \t]+(?:(?:new|large|small|novel|public|open|"
+                          r"curated|synthetic|multilingual|challenging|[\w\-]+-(?:scale|source|ended))[ \t]+){0,2}"
+                          r"(dataset|benchmark|corpus|suite|testbed|data[ \t]+set)\b")
+
+
 # '"Intelligence explosion microeconomics", MIRI technical report': the venue of the quoted title
 _VENUE_AFTER_QUOTE = re.compile(r"[\u201d\"][.,]?[ \t]+(?:(?:[A-Z][\w\-]*|and|of|for|the|on)[ \t]+)*$")
+
+
+# A name coined for a benchmark, a dataset or an environment carries its kind in its last part:
+# "QuokkaBench", "Quokka-Bench", "TrickQA", "WombatEval", "DriftGym", "Agent-Arena", "Liars' Bench"
+# (a capitalised word before the suffix; "QA" alone, "Bench" alone or "Eval" alone is no name)
+BENCHMARK_SHAPED = "a benchmark's name"
+_BENCHMARK_SHAPED = re.compile(r"(?<![\w\-'\u2019])([A-Z][A-Za-z0-9]*[a-z0-9][A-Za-z0-9]*(?:-?(?:Bench|bench|QA|Eval|Arena|Gym))"
+                               r"(?:-[A-Z0-9][A-Za-z0-9]*)?|[A-Z][a-z]+s['\u2019][ \t]+Bench)(?![\w\-])")
 
 
 def _report_and_benchmark_names(text: str, a: int, b: int) -> list[Mention]:
@@ -1119,13 +1320,66 @@ def _report_and_benchmark_names(text: str, a: int, b: int) -> list[Mention]:
             continue                      # "Reframing Superintelligence. FHI technical report.": a reference's venue
         out.append(Mention(None, m.group(0), m.start(), m.end(), "alias", "", score=0.6, topic=m.group(0),
                            reason="a model's report or card"))
+    for m in _BENCHMARK_SHAPED.finditer(text, a, b):
+        name = m.group(1)
+        if name.split("-")[0] in _NOT_SURNAMES or name in _GENERIC_ACRONYMS or re.match(r":[ \t]+[A-Z]", text[m.end():m.end() + 3]):
+            # ("TruthfulQA: Measuring how models ...": the head of a title, which the title shapes take whole)
+            continue                      # "QuokkaBench", "Wombat-Eval", "TrickQA", "Liars' Bench": a benchmark by its name
+        out.append(Mention(None, name, m.start(1), m.end(1), "alias", "", score=0.6, topic=name,
+                           reason=BENCHMARK_SHAPED))
+    for m in _KIND_LIST.finditer(text, a, b):
+        # "benchmarks such as AgentDrift, LongWander and QuokkaArena", "80% on DRIFT-Hard and 60% on
+        # WANDER", "Roe et al. introduced Wanderlust, a dataset of ...": names the text calls benchmarks
+        for q in re.finditer(r"[A-Z][\w\-]*", m.group("items")):
+            name = q.group(0)
+            if _coined_or_caps(name) and name not in _GENERIC_ACRONYMS and name not in _NOT_SURNAMES:
+                s = m.start("items") + q.start()
+                out.append(Mention(None, name, s, s + len(name), "alias", "", score=0.6, topic=name,
+                                   reason="a name in a list of benchmarks"))
+    for m in _PERCENT_ON.finditer(text, a, b):
+        name = m.group(1)
+        if name not in _GENERIC_ACRONYMS and name not in _NOT_SURNAMES and name not in _BREAKERS:
+            out.append(Mention(None, name, m.start(1), m.end(1), "alias", "", score=0.55, topic=name,
+                               reason="a benchmark models score on"))
+    for m in _NAME_A_KIND.finditer(text, a, b):
+        name = m.group(1)
+        if name.split()[0] not in _NOT_SURNAMES | _BREAKERS and name not in _GENERIC_ACRONYMS \
+                and not (m.start(1) == a or re.search(r"[.!?:]\s*$", text[max(0, m.start(1) - 3):m.start(1)])):
+            out.append(Mention(None, name, m.start(1), m.end(1), "alias", "", score=0.6, topic=name,
+                               reason=f"a name the text calls a {m.group(2)}"))
     for m in _SCORED_ON.finditer(text, a, b):
         name = m.group(1)
         if name in _GENERIC_ACRONYMS or name in _NOT_SURNAMES or name in _BREAKERS:
             continue
         out.append(Mention(None, name, m.start(1), m.end(1), "alias", "", score=0.55, topic=name,
                            reason="a benchmark models score on"))
+        pos = m.end(1)
+        while (more := _MORE_NAMES.match(text, pos, b)) and _coined_or_caps(more.group(1)) \
+                and more.group(1) not in _GENERIC_ACRONYMS:
+            out.append(Mention(None, more.group(1), more.start(1), more.end(1), "alias", "", score=0.55,
+                               topic=more.group(1), reason="a benchmark models score on"))
+            pos = more.end(1)             # "Results on HellaDrift and DriftMath"
+    for m in _WORD_MARKER.finditer(text, a, b):
+        word = m.group(1)
+        prev = re.search(r"([\w\-]+)[,;&]?[ \t]*$", text[max(0, m.start(1) - 30):m.start(1)])
+        if prev and (not prev.group(1).islower() or prev.group(1) in ("via", "at", "from", "on")):
+            continue                      # "Alignment Forum [999]", "via Substack [3]": a longer name, a venue
+        if word in _NOT_SURNAMES or word in _BREAKERS or word in _GENERIC_ACRONYMS or word.lower() in FUNCTION_WORDS \
+                or word in _SENTENCE_ADVERBS or re.match(r"(?:Fig|Tab|Eq|Sec|App|Thm|Lem|Def|Alg|Ref|Chap)", word):
+            continue
+        # "... (FooQA) [12] and Wombat [13]": a capitalised word inside a sentence with a numbered
+        # citation is what is cited: a coined name, or an author's surname
+        surname = bool(re.fullmatch(r"[A-Z][a-z\u00C0-\u024F'\-]+", word))
+        out.append(Mention(None, text[m.start(1):m.end()] if surname else word, m.start(1), m.end() if surname else m.end(1),
+                           "author-ref" if surname else "alias", "", score=0.55, topic=None if surname else word,
+                           authors=[word] if surname else [], reason="a word inside a sentence with a numbered citation"))
     return out
+
+
+_MORE_NAMES = re.compile(r"(?:,[ \t]+|,?[ \t]+(?:and|or)[ \t]+)(?:on[ \t]+)?([A-Z][\w\-]{2,})(?![\w\-])")
+# (after a lower-case word or a comma, never glued to the next entry: "... Models[2] DSPA: ...")
+_WORD_MARKER = re.compile(r"(?:(?<=[\s(][a-z]{2})|(?<=[a-z]{3})|(?<=[,;&]))[ \t]+([A-Z][\w\-]{2,})[ \t]+"
+                          r"\[\d{1,3}(?:[,\u2013\-][ \t]*\d{1,3})*\](?![A-Za-z])")
 
 
 def _link_mentions(text: str, found: list[links.Link]) -> list[Mention]:
@@ -1165,6 +1419,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     """Every work the text names, in document order, each with a confidence (WORK or MAYBE) and
     the reason it was kept. Candidates come from every shape a work's name takes; the layout,
     link targets and cue words decide which of them are works."""
+    original, text = text, _same_length_spellings(text)
     spans = sentence_spans(text)
     sent_starts = [s for s, _ in spans]
     layout = Layout(text)
@@ -1227,8 +1482,16 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
                                  f"a model or method name used without a citation (alias table: {title})"))
     cands += _known_titles(text)
     for s, e in spans:
+        if (it := _IN_TITLE_NAME_VERB.match(text, s + len(text[s:e]) - len(text[s:e].lstrip()), e)):
+            # "In The Quiet Drift, Roe argues that ...": what a named author argues in
+            cands.append(Mention(None, it.group(1), it.start(1), it.end(1), "title", "", score=0.7,
+                                 reason="a title the sentence says its author writes in"))
         for run in _runs(text, s, e):
-            cands.append(_title_mention(text, run, s))
+            c = _title_mention(text, run, s)
+            if not c.reason and len(run) >= 2 and _TERM_INTRODUCED_BY.match(text, c.end):
+                # "Drift Probing (DP) was introduced by Roe et al. (2023)": the name of what a cited work made
+                c.score, c.reason = max(c.score, 0.7), INTRODUCED_BY
+            cands.append(c)
         for cs, ce, score in _cue_spans(text, s, e):
             m = Mention(None, text[cs:ce], cs, ce, "title", "", score=score, reason="a title after a cue word")
             m.truncated = _truncated_after(text, ce)
@@ -1241,6 +1504,9 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         cands += _lead_in_titles(text, s, e)
         cands += _sentence_case_spans(text, s, e)
         cands += _report_and_benchmark_names(text, s, e)
+        cands += _sentence_titled_by_what_follows(text, s, e)
+    cands += _authors_after_titles(text, cands)
+    cands += _headings_named_after_authors(text, layout)
     cands += _line_titles(text, layout)
     cands += _title_by_author_lines(text)
     cands += _reference_lines(text)
@@ -1276,12 +1542,132 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         m.norm = normalise(m.surface)
         return m
 
-    terms = _term_acronyms(aliases)
+    terms = _term_acronyms(aliases) | _defined_acronyms(text)
     judged = [m for m in map(place, kept) if _judge(text, m, layout, terms)]
+    if _prose_in_title_case(text, spans):
+        # "Honestly the Drift Handbook is a Great Place to Start": a writer who capitalises every
+        # word gives capitals no weight, so a title's shape alone is a maybe
+        for m in judged:
+            if m.kind == "title" and m.reason == "a title's shape" and m.confidence == WORK:
+                m.confidence, m.score = MAYBE, min(m.score, 0.45)
+                m.reason += ", but the prose around it is written in title case"
     # a nickname takes the confidence its definition earned ("Large Language Models (LLMs)" is a term)
     final = [m if m.sentence else place(m) for m in _defined_nicknames(text, judged)]
     extra = [place(m) for m in _only_a_title_can_confirm(text, spans, layout, final)]
-    return sorted(final + extra, key=lambda m: (m.start, m.end)) if extra else final
+    out = sorted(final + extra, key=lambda m: (m.start, m.end)) if extra else final
+    if text != original:                  # what the reader wrote, not the spelling the grammar read
+        for m in out:
+            m.surface = original[m.start:m.end]
+            s, e = sentence_of(m.start)
+            m.sentence = original[s:e].strip() if e > s else m.sentence
+    return out
+
+
+def _headings_named_after_authors(text: str, layout: Layout) -> list[Mention]:
+    """"Roe Drift Laws" over "Roe et al. found that ...": a section named after the author of the
+    work it presents, cited at once under it, names that work."""
+    out = []
+    for line in layout.lines:
+        words = line.text.strip().lstrip("#").split()
+        if not line.heading or not 2 <= len(words) <= 5 or not re.fullmatch(_NAME_WORD, words[0]) \
+                or words[0] in _BREAKERS or words[0] in _NOT_SURNAMES or words[0] in _LABS \
+                or not all(w[:1].isupper() or w in FUNCTION_WORDS for w in words):
+            continue
+        below = text[line.end:line.end + 300]
+        if re.match(rf"\s*(?:[A-Z][\w'\u2019]*\s+){{0,3}}?{re.escape(words[0])}(?:\s+et\s+al\.?|\s*\((?:19|20)\d\d|,\s+(?:19|20)\d\d)", below):
+            s = line.start + len(line.text) - len(line.text.lstrip())
+            s += len(text[s:]) - len(text[s:].lstrip("#").lstrip())
+            e = line.start + len(line.text.rstrip())
+            out.append(Mention(None, text[s:e], s, e, "alias", "", score=0.65, authors=[words[0]],
+                               topic=" ".join(words[1:]), reason="a section named after the author of the work it presents"))
+    return out
+
+
+# A sentence that opens with a title in sentence case, known by what follows it: its citation
+# right after a subtitle ("Quiet minds drifting: goal drift in agents (Roe et al., 2023) shows
+# ...") or where it was published ("Small minds wander in long tasks, published at NeurIPS 2023,")
+_OPENING_TITLE_CITED = re.compile(rf"([A-Z][^.;:()\[\]\n]{{3,120}}:[ \t]+[^.;:()\[\]\n]{{3,150}}?)[ \t]*"
+                                  rf"\((?:{_NAMES}),?[ \t]+{_YEAR_RX}\)")
+_OPENING_TITLE_PUBLISHED = re.compile(r"([A-Z][^.;:,()\[\]\n]{10,150}?),[ \t]+(?:published|presented|accepted)[ \t]+(?:at|in)[ \t]+"
+                                      r"(?:[A-Z][\w\-]*|the[ \t])")
+
+
+_LABEL_NOUNS = frozenset("""finding result takeaway idea point claim lesson insight conclusion question answer note
+example reading summary update problem goal observation tldr tl;dr caveat warning tip hypothesis motivation
+background context definition method approach contribution limitation step""".split())
+
+
+def _sentence_titled_by_what_follows(text: str, a: int, b: int) -> list[Mention]:
+    out = []
+    s = a + len(text[a:b]) - len(text[a:b].lstrip())
+    for rx, why in ((_OPENING_TITLE_CITED, "a sentence-case title and its citation"),
+                    (_OPENING_TITLE_PUBLISHED, "a sentence-case title and where it was published")):
+        m = rx.match(text, s, b)
+        head = m.group(1).split(":")[0].split() if m else []
+        if head and (head[-1].lower().rstrip("s") in _LABEL_NOUNS or len(head) == 1 and head[0] in _BREAKERS):
+            continue                      # "Key finding: Models learn to deceive (Roe, 2024)": a label and a claim
+        if m and 3 <= len(_tokens(text, m.start(1), m.end(1))) <= 24 \
+                and not any(w in _PRONOUNS for w in m.group(1).lower().split()) \
+                and m.group(1).split()[0] not in _BREAKERS:
+            out.append(Mention(None, m.group(1), m.start(1), m.end(1), "title", "", score=0.7, reason=why))
+    return out
+
+
+# "The Symbolic Species by Terrence Deacon", "... by Ada Roe and Bo Lin": the people a title is by
+_BY_PEOPLE = re.compile(rf"(?:[ \t]*\((?:19|20)\d\d\))?,?[ \t]+by[ \t]+((?:{_PERSON_NAME_RX}|{_NAME_WORD}[ \t]+et[ \t]+al\.?)"
+                        rf"(?:(?:,[ \t]+|,?[ \t]+(?:and|&)[ \t]+){_PERSON_NAME_RX}){{0,4}})(?![\w\-])")
+
+
+def _authors_after_titles(text: str, cands: list[Mention]) -> list[Mention]:
+    """A title candidate followed by "by" and people's full names: those people are its authors,
+    an author reference to the same work (the title itself is judged on its own evidence)."""
+    out, seen = [], set()
+    for c in cands:
+        if c.kind != "title" or c.end in seen or c.score < MIN_SCORE or not (m := _BY_PEOPLE.match(text, c.end)):
+            continue                      # (not "Co-facilitated by ...": a weak candidate is no title)
+        seen.add(c.end)
+        names = m.group(1)
+        people = [n for n in re.split(r",[ \t]+(?:and[ \t]+)?|[ \t]+(?:and|&)[ \t]+", names) if n]
+        if not _full_names_ok(names) or _INSTITUTION.search(names) \
+                or any(n.split()[0] in _PLACE_WORDS | _BREAKERS | _LABS | _NOT_FIRST_NAMES for n in people):
+            continue
+        out.append(Mention(None, names, m.start(1), m.end(1), "author-ref", "", score=0.65,
+                           authors=[n.split()[-1] if "et al" not in n else n.split()[0] for n in people][:3],
+                           reason="the people a title is by"))
+        # ... and a capitalised run of two words or more right before its authors' full names is a title
+        for d in cands:
+            if d.kind == "title" and d.end == c.end and not d.reason and len(_tokens(text, d.start, d.end)) >= 2 \
+                    and all(_is_cap(w.text) or w.text in FUNCTION_WORDS for w in _tokens(text, d.start, d.end)):
+                d.score, d.reason = max(d.score, 0.7), "a title before its authors' names"
+    return out
+
+
+def _prose_in_title_case(text: str, spans: list[tuple[int, int]]) -> bool:
+    """A writer who capitalises every word: the little words of running prose (verbs like "Was",
+    "Want", pronouns like "It", "Me") capitalised inside sentences, five times or more and more
+    often than the text writes them in lower case. Names and titles do not do that ("Attention Is
+    All You Need" is one title among lower-case prose)."""
+    capital = lower = 0
+    for s, e in spans:
+        words = re.findall(r"[A-Za-z][\w'\u2019]*", text[s:e])[1:]
+        capital += sum(1 for w in words if w in _PROSE_WORDS_CAPITALISED)
+        lower += sum(1 for w in words if w.capitalize() in _PROSE_WORDS_CAPITALISED and w.islower())
+    return capital >= 5 and capital > lower
+
+
+_PROSE_WORDS_CAPITALISED = frozenset("""Is Are Was Were Have Has Had Do Does Did Will Would Can Could Should Get Got Make
+Made Think Want Know It They You Me My Them Their Very Really Just Too Also Then""".split())
+
+
+# "Marlow et. al", "Marlow et.al.": a misplaced full stop in "et al."; rewritten to the spelling
+# the grammar reads, in as many characters, so that every offset still points into the text
+_ET_AL_MISSPELT = re.compile(r"(?<=\s)et\.\s?al\b\.?")
+
+
+def _same_length_spellings(text: str) -> str:
+    def fix(m: re.Match) -> str:
+        return ("et al." + " " * len(m.group(0)))[:len(m.group(0))]
+    return _ET_AL_MISSPELT.sub(fix, text)
 
 
 _INITIALS_BEFORE = re.compile(r"(?<![\w.])(?:([A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]+)[ \t]+)?(?:[A-Z]\.[ \t\-]?){1,3}[ \t]?$")
@@ -1432,6 +1818,15 @@ _REFERENCE_LINE = re.compile(r"^[ \t]*(?:[-*\u2022]\s+|\d{1,3}[.)]\s+|\[\d{1,3}\
                             r"(?P<title>[A-Z0-9\u00C0-\u024F\u1E00-\u1EFF][^\n]*?)(?:[.](?=\s|$)|(?<=\?)(?=\s|$)|$)", re.M)
 
 
+# "[3] A. Roe and B. Fenn. Small minds wander in long tasks. In NeurIPS, 2023.": a numbered
+# reference, its authors' initials first, its title between full stops, then its venue and year
+_INITIAL_NAME = r"(?:[A-Z]\.[ \t\-]?){1,3}[ \t]*" + _NAME_WORD.replace("[", "[", 1)
+_NUMBERED_REFERENCE = re.compile(
+    rf"^[ \t]*(?:\[\d{{1,3}}\]|\d{{1,3}}\.)[ \t]+(?P<names>{_INITIAL_NAME}(?:(?:,[ \t]+|,?[ \t]+and[ \t]+){_INITIAL_NAME}){{0,12}}"
+    r"(?:,?[ \t]+et[ \t]+al\.?)?)\.?[ \t]+(?P<title>[A-Z0-9][^\n]{5,250}?(?:\?|(?=\.)))\.?[ \t]+(?=(?:In[ \t]|arXiv|Proc|Advances|Journal|"
+    r"[A-Z][\w.&\-]*[ \t]*,?[ \t]*(?:19|20)\d\d)[^\n]*(?:19|20)\d\d)", re.M)
+
+
 def _reference_lines(text: str) -> list[Mention]:
     """The title of a reference in author-year style: what follows "(2021)." on a line that opens
     with its authors. The authors and the year before it are the evidence, whatever its case."""
@@ -1450,6 +1845,13 @@ def _reference_lines(text: str) -> list[Mention]:
             continue
         out.append(Mention(None, text[start:end], start, end, "title", "", score=0.8,
                            reason="a title after its authors and year (a reference)"))
+    for m in _NUMBERED_REFERENCE.finditer(text):
+        start, end = m.start("title"), m.end("title")
+        toks = _tokens(text, start, end)
+        if 2 <= len(toks) <= 30 and not any(t.text.lower() in _PRONOUNS for t in toks) \
+                and not any(o.start <= start < o.end for o in out):
+            out.append(Mention(None, text[start:end], start, end, "title", "", score=0.8,
+                               reason="a title after its authors in a numbered reference"))
     return out
 
 
@@ -1558,6 +1960,9 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
         end = toks[-1].end + (1 if text[toks[-1].end:toks[-1].end + 1] == "?" else 0)
         if re.match(r"\s+by\s+[A-Z][\w\-]*(?:\s+(?:et\s+al\.?|[A-Z][\w\-]*))*\s*(?:\[\d+\])?\s+[a-z]", text[end:line.end]):
             continue                      # "In a model discussed by Anthropic [10] a neuron ...": prose
+        if not line.list_item and re.match(r"(?:The|This|That|My|Our|It|There)\b[^\n]*?\s(?:is|are|was|were)\s+[A-Z]", body) \
+                and len(toks) >= 5:
+            continue                      # "The first book on the list is Quiet Minds (2019)": a sentence naming it
         if line.under_works_heading and not layout.list_item_title(start, end):
             out.append(Mention(None, text[start:end], start, end, "title", "", score=0.65,
                                reason="an item of a list of works (by its heading)"))
@@ -1667,6 +2072,22 @@ def _term_acronyms(aliases: AliasTable | None) -> frozenset[str]:
     return frozenset(n for n in names if len(n) >= 3 and n.isupper())
 
 
+_ACRONYM_DEFINED = re.compile(r"((?:[A-Za-z][\w\-]*[ \t]+){1,8}?)\(([A-Z][A-Za-z\-]{1,9})\)")
+
+
+def _defined_acronyms(text: str) -> frozenset[str]:
+    """Acronyms the document defines by spelling a term out ("Reinforcement Learning from AI
+    Feedback (RLAIF) is a method ..."): the long form without its acronym elsewhere in the same
+    document ("How Reinforcement Learning from AI Feedback works") names the term, not a work."""
+    out = set()
+    for m in _ACRONYM_DEFINED.finditer(text):
+        letters = "".join(c for c in m.group(2).rstrip("s") if c.isupper())
+        words = m.group(1).split()
+        if len(letters) >= 3 and any(letters in _initial_forms(" ".join(words[i:])) for i in range(len(words))):
+            out.add(letters)
+    return frozenset(out)
+
+
 # What a page of notes on one paper says about it: "The paper proposes", "the authors", "Key
 # Contributions", "Abstract", "Presented by".
 _ABOUT_A_PAPER = re.compile(r"\b(?:[Tt]his|[Tt]he)\s+(?:paper|preprint|study|article)\s+(?:proposes|presents|introduces|shows|"
@@ -1748,6 +2169,17 @@ def _initials(words: str) -> str:
     return "".join(w[0] for w in re.findall(r"[A-Za-z][\w\-]*", words) if w.lower() not in FUNCTION_WORDS).upper()
 
 
+def _initial_forms(words: str) -> set[str]:
+    """The acronyms a run of words can make: each content word's first letter ("RLHF"), an acronym
+    inside the run kept whole ("Reinforcement Learning from AI Feedback", RLAIF), each part of a
+    hyphenated word ("Mixture-of-Experts", MOE)."""
+    tokens = [w for w in re.findall(r"[A-Za-z][\w\-]*", words) if w.lower() not in FUNCTION_WORDS]
+    whole = "".join(w if re.fullmatch(r"[A-Z]{2,5}s?", w) and w.rstrip("s").isupper() else w[0]
+                    for w in (w.rstrip("s") if w.endswith("s") and w[:-1].isupper() else w for w in tokens))
+    parts = "".join(p[0] for w in tokens for p in w.split("-") if p and p.lower() not in FUNCTION_WORDS)
+    return {_initials(words), whole.upper(), parts.upper()}
+
+
 def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozenset()) -> bool:
     """Set the mention's confidence and reason from the evidence around it; False drops it."""
     if m.kind == "alias" and m.reason.startswith("alias table") and m.confidence == WORK \
@@ -1772,6 +2204,14 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
         return True
     shape = not m.reason                   # nothing but a title's shape speaks for it
     score, why = m.score, [m.reason or "a title's shape"]
+    clipped = shape and m.start > 0 and (text[m.start - 1].isalnum() or text[m.start - 1] in "&/+" and m.start > 1
+                                         and text[m.start - 2].isalnum())
+    if shape and re.match(r"(?:I|We|You)(?:['\u2019](?:m|ve|re|d|ll))?\s", m.surface):
+        score = min(score, 0.3)           # "I'm a Software Engineer at ...": someone speaking
+        why.append("but a sentence in the first or second person")
+    if clipped:
+        score = min(score, 0.3)           # "Q&A Session with ...": the span starts inside a word
+        why.append("but it starts inside a word")
     if layout.emphasised(m.start, m.end) and "bold or italics" not in m.reason:
         score += 0.2
         why.append("emphasised")
@@ -1780,7 +2220,8 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
         why.append("a list item with an author or a year")
     line = layout.line_at(m.start)
     cue = "cue" in m.reason or "quoted" in m.reason
-    if line is not None and line.in_title_list and layout.fills_line(m.start, m.end) and not line.byline_next:
+    if line is not None and line.in_title_list and layout.fills_line(m.start, m.end) and not line.byline_next \
+            and not clipped:
         score = max(score, 0.6)           # "## Alignment\n\nTitle one\n\nTitle two\n\n...": a list of titles
         why.append("a line in a list of titles (no prose under it)")
     elif line is not None and line.heading and not line.byline_next and not cue and (
@@ -1841,12 +2282,24 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if _EVENT_HEAD.search(m.surface) or _SERIES_AFTER.match(text, m.end):
         score -= 0.35                     # "the Bluedot “AI Safety Operations Bootcamp”", "Foo: Bar - A podcast by ..."
         why.append("but the name of an event, a course, a series or a site")
-    if not cue and _spells_out_acronym(text, m):
+    if not cue and m.reason != INTRODUCED_BY and _spells_out_acronym(text, m):
         score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback (RLHF)": a term
         why.append("but a term introducing its acronym")
-    if shape and not cue and ":" not in m.surface and _initials(m.surface) in terms:
+    if shape and not cue and ":" not in m.surface and (long_form := _initial_forms(m.surface) & terms):
         score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback" without "(RLHF)"
-        why.append(f"but the long form of a term ({_initials(m.surface)})")
+        why.append(f"but the long form of a term ({min(long_form)})")
+    if shape and not cue and _ORG_HEAD.search(m.surface):
+        score = min(score, 0.45)          # "Open Philanthropy and the Long-Term Future Fund": funders, not works
+        why.append("but an organisation's name")
+    if _POINTER.match(m.surface):
+        score = min(score, 0.3)           # "(see Table 2 and Figure 3 [4])": a part of this text
+        why.append("but a pointer to a figure, a table or a section")
+    if shape and not cue and (_TOOL_NAME.search(m.surface) or _HOSTED_ON.match(text, m.end)):
+        score = min(score, 0.45)          # "the Drift Detection Toolkit on GitHub": software, not a work
+        why.append("but a tool or a repository")
+    if shape and not cue and _TOPIC_IN_FIELD.fullmatch(m.surface) and not re.search(r"[:?]\s*$", text[max(0, m.start - 3):m.start]):
+        score = min(score, 0.45)          # "it reminded me of Beam Search in NLP": a method and its field
+        why.append("but a topic and its field")
     if (shape or m.reason.startswith(KNOWN_TITLE)) and not cue and _qualifies_words_after(text, m):
         score -= 0.3                      # "Week 3 of the AI alignment curriculum"
         why.append("but it qualifies the lower-case words after it")
@@ -1908,6 +2361,27 @@ def _qualifies_words_after(text: str, m: Mention) -> bool:
 _WORKS_OF_A_KIND = frozenset("papers posts books articles essays reports preprints publications textbooks novels".split())
 
 
+_ORG_HEAD = re.compile(r"(?<![\w\-])(?:Fund|Foundation|Institute|University|Council|Commission|Ministry|Committee|"
+                       r"Association|Philanthropy|Inc|Ltd|LLC|Corporation|Company)\.?$")
+_POINTER = re.compile(r"(?:Figure|Fig\.|Table|Section|Sec\.|Appendix|Chapter|Equation|Eq\.|Algorithm|Listing)[ \t]+[A-Z]?\d")
+_TOOL_NAME = re.compile(r"(?:Toolkit|Toolbox|Library|Package|SDK|API|Plugin|Plug-in|Extension|Repository|Repo|CLI|Dashboard|"
+                        r"App)(?:[ \t]+on[ \t]+(?:GitHub|GitLab|Hugging[ \t]?Face|PyPI))?$|[ \t]on[ \t]+(?:GitHub|GitLab|PyPI)$")
+_HOSTED_ON = re.compile(r"[ \t]+on[ \t]+(?:GitHub|GitLab|PyPI)\b")
+# "Beam Search in NLP", "Attention for RL", "Transformers in Practice": a short capitalised
+# topic and the field or setting it is in reads as a topic, not a work's title
+_TOPIC_IN_FIELD = re.compile(r"(?:[A-Z][\w\-]*[ \t]+){0,2}[A-Z][\w\-]*[ \t]+(?:in|for)[ \t]+"
+                             r"(?:NLP|ML|RL|CV|DL|Python|PyTorch|Practice|Production)")
+
+
+_IN_TITLE_NAME_VERB = re.compile(rf"In[ \t]+((?:The|A|An)[ \t]+[A-Z][\w\-']*(?:[ \t]+(?:[A-Z][\w\-']*|of|the|and|in|for|to|a|an|on|with)){{0,8}}),"
+                                 rf"[ \t]+(?:{_NAME_WORD}[ \t]+)?{_NAME_WORD}(?:[ \t]+et[ \t]+al\.?)?[ \t]+(?:also[ \t]+)?(?:"
+                                 + _REPORTING + r"|writes|wrote|explains|explained|describes|lays|sets)\b")
+INTRODUCED_BY = "a name the text says a cited work introduced"
+_TERM_INTRODUCED_BY = re.compile(rf"[ \t]*(?:\([A-Z][A-Za-z\-]{{1,9}}\)[ \t]*)?,?[ \t]+(?:was|were)[ \t]+(?:first[ \t]+)?"
+                                 rf"(?:introduced|proposed|developed|presented|defined)[ \t]+(?:by|in)[ \t]+"
+                                 rf"(?:{_NAMES}[ \t]*[(\[,]?[ \t]*{_YEAR_RX}|{_NAMES}[ \t]*\[\d{{1,3}}\]|\[\d{{1,3}}\])")
+
+
 def _spells_out_acronym(text: str, m: Mention) -> bool:
     """"Reinforcement Learning from Human Feedback (RLHF)", "MoJE (Mixture of Jailbreak Expert)":
     words whose initials are exactly the acronym beside them name a method or a term, not a work."""
@@ -1916,7 +2390,7 @@ def _spells_out_acronym(text: str, m: Mention) -> bool:
         if text[m.end:m.end + 1] == ")" else None
     acro = (after or before).group(1) if (after or before) else ""
     letters = "".join(c for c in acro.rstrip("s") if c.isupper())
-    return len(letters) >= 2 and letters == _initials(m.surface)
+    return len(letters) >= 2 and letters in _initial_forms(m.surface)
 
 
 def _one_title_case_run(line: str) -> bool:
@@ -1961,13 +2435,17 @@ def _defined_nicknames(text: str, mentions: list[Mention]) -> list[Mention]:
         defined.setdefault(name, m)
     if not defined:
         return mentions
+    # a name found by its shape alone ("QuokkaBench": a benchmark's name) gives way to the same
+    # name defined for a work the text cites (which gives it authors and a year)
+    shaped = {id(m) for m in mentions if m.reason == BENCHMARK_SHAPED}
     out = list(mentions)
-    taken = [(m.start, m.end) for m in mentions]
+    taken = [(m.start, m.end) for m in mentions if id(m) not in shaped]
     pattern = re.compile(r"(?<![\w\-])(" + "|".join(re.escape(n) for n in sorted(defined, key=len, reverse=True)) + r")(?![\w\-])")
     for hit in pattern.finditer(text):
         src = defined[hit.group(1)]
         if hit.start() < src.end + 3 or any(a < hit.end() and hit.start() < b for a, b in taken):
             continue
+        out = [m for m in out if not (id(m) in shaped and m.start < hit.end() and hit.start() < m.end)]
         out.append(Mention(None, hit.group(1), hit.start(), hit.end(), "alias", "", id=src.id, score=0.8,
                            alias_title=src.alias_title or (src.surface if src.kind == "title" else None),
                            alias_kind=src.alias_kind, topic=src.topic, authors=list(src.authors), years=list(src.years),
