@@ -777,7 +777,7 @@ def _fresh_part(path, split, sizes, others):
 HYGIENE_FEW = 2
 HYGIENE_MAX_NEGATIVES = 2
 HYGIENE_MAX_OTHER = 3
-HYGIENE_OWN_PER_OTHER = 3
+HYGIENE_OWN_PER_OTHER = 2
 ESTABLISHED_TERMS = frozenset({
     "explainability", "feature attribution", "knowledge editing", "crosscoder*", "activation engineering",
     "sgd dynamics", "mode connectivity", "generalization gap", "ai deception", "sleeper agent*",
