@@ -941,7 +941,9 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
 
         def model_accepts():
             accept = np.nan_to_num(combined, nan=-np.inf) >= cut[None, :]
-            return accept & on_topic[:, None] if on_topic is not None else accept
+            if on_topic is None:
+                return accept
+            return accept & (on_topic[:, None] if on_topic.ndim == 1 else on_topic)
 
         accept_model = model_accepts()
         halves = None

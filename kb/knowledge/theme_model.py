@@ -11,10 +11,12 @@ deciding alone.
 
 Each theme gets its own threshold, calibrated whenever the model is trained by cross-validation
 over the labelled works (the threshold that maximises F1 on the margins of works the model did
-not see, plus a small ``margin`` that trades a little recall for fewer off-topic tags); the
-keyword score is left out of calibration, because the keywords were written looking at those
-works and would set thresholds that new works cannot reach. An on-topic gate, trained on the
-labelled works against the labelled near misses, must pass too. Calibrating at training time
+not see, plus a small ``margin`` that trades a little recall for fewer off-topic tags, lowered
+where that would let fewer than ``recall_floor`` of the theme's works through, since new works,
+worded less like the labelled ones, score lower still); the keyword score is left out of
+calibration, because the keywords were written looking at those works and would set thresholds
+that new works cannot reach. An on-topic gate, trained on the labelled works against the
+labelled near misses, must pass too, with a cut per theme (``gate_theme_recall``). Calibrating at training time
 rather than shipping numbers keeps thresholds true to the store's own training rows and to an
 edited taxonomy; it costs a few seconds. A big store keeps the trained model between runs
 (:mod:`kb.knowledge.theme_cache`).
@@ -37,7 +39,7 @@ LABELS_FILE = DATA_DIR / "theme_labels.jsonl"
 
 @dataclass(frozen=True)
 class ModelSettings:
-    C: float = 0.5                    # SVM regularisation
+    C: float = 1.0                    # SVM regularisation
     rule_weight: float = 0.3          # combined = margin + rule_weight * min(rule score, rule_cap)
     rule_cap: float = 4.0
     margin: float = 0.1               # added to each calibrated threshold
@@ -46,16 +48,18 @@ class ModelSettings:
     min_positives: int = 3            # positives (labelled + store) a theme needs to be trained
     store_positives: int = 1000       # at most this many confident store tags per theme
     unlabelled: int = 4000            # unlabelled store papers sampled as weak negatives
-    unlabelled_weight: float = 0.2
+    unlabelled_weight: float = 0.1
     manual_weight: float = 3.0
     seed: int = 0
     gate_recall: float = 0.94         # the on-topic gate lets through this share of on-topic works
     gate_gap: float = 0.5             # weight in the gate of the paper's best theme score over its threshold
     gate_rules: bool = True           # ... that score with the keywords' part (margin + rule_weight * capped rules)
+    gate_theme_recall: float = 0.92   # each theme's own gate cut lets through this share of its works (0: one cut for all)
     cache_min_papers: int = 20_000    # stores this big keep their trained model (kb.knowledge.theme_cache)
     retrain_growth: float = 0.1       # ... and retrain once they have grown by this share since
     calibrate_rules: bool = False     # calibrate on margin + rules (False: on the margin alone)
-    theme_docs: float = 1.0           # weight of each theme's own text (name, description, keywords) as a training row
+    theme_docs: float = 2.0           # weight of each theme's own text (name, description, keywords) as a training row
+    recall_floor: float = 0.6         # each threshold lowered where needed so that about this share of the theme's labelled works pass (out of fold)
 
 
 def title_key(title: str | None) -> str:
@@ -397,6 +401,7 @@ class ThemeModel:
     gap_thresholds: object = None     # (themes,) those thresholds: NaN for a theme not calibrated
     directions: object = None         # the embedding signal's ThemeDirections (kb.knowledge.theme_vectors), or None
     gate_rules: bool = False          # the gate's best theme score includes the keywords' part
+    gate_cuts: object = None          # (themes,) the gate's cut for a paper to be tagged with each theme, or None: gate_cut for all
 
     def margins(self, X):
         """(papers x themes) margins of papers whose features are ``X`` (NaN: not trained)."""
@@ -420,6 +425,8 @@ class ThemeModel:
             if self.gate_rules and keywords is not None:
                 margins = margins + keywords
             score += self.gate_gap * best_gap(margins, self.gap_thresholds)
+        if self.gate_cuts is not None:
+            return score[:, None] >= self.gate_cuts[None, :]
         return score >= self.gate_cut
 
     def save(self, path) -> None:
@@ -433,6 +440,7 @@ class ThemeModel:
                  gate=np.array([self.gate_weights is not None, self.gate_intercept, self.gate_cut, self.gate_gap,
                                 self.gate_rules]),
                  gap_thresholds=self.gap_thresholds if self.gap_thresholds is not None else self.thresholds,
+                 **({"gate_cuts": self.gate_cuts} if self.gate_cuts is not None else {}),
                  **(self.directions.as_arrays() if self.directions is not None else {}))
 
     @classmethod
@@ -450,7 +458,8 @@ class ThemeModel:
                     if has_gate else None)
             return cls(weights, z["intercepts"], z["thresholds"], z["idf"], gate, float(intercept), float(cut), float(gap),
                        z["gap_thresholds"],
-                       ThemeDirections.from_arrays(z), gate_rules=bool(rules and rules[0]))
+                       ThemeDirections.from_arrays(z), gate_rules=bool(rules and rules[0]),
+                       gate_cuts=z["gate_cuts"] if "gate_cuts" in z else None)
 
 
 def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
@@ -541,9 +550,12 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
                 held = every[every % settings.folds == fold]
                 clf = fit(c, *training, every[every % settings.folds != fold])
                 oof[held] = clf.decision(X_lab[held]) if clf is not None else -1.0
-            best = best_threshold(oof + capped_lab[:, c] if settings.calibrate_rules else oof, lab_y[:, c])
+            scores = oof + capped_lab[:, c] if settings.calibrate_rules else oof
+            best = best_threshold(scores, lab_y[:, c])
             if best is not None:
                 threshold = best + settings.margin
+                if settings.recall_floor:
+                    threshold = min(threshold, float(np.quantile(scores[lab_y[:, c]], 1.0 - settings.recall_floor)))
                 calibrated.append(slug)
                 lab_oof[:, c] = oof
         halves = [sample[0::2], sample[1::2]]
@@ -575,7 +587,7 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
             for other, values in parts:
                 margins[other, c] = values
         combined[:, scored] = margins[:, scored] + capped[:, scored]
-    on_topic, gate_model, gaps = None, (None, 0.0, 0.0, 0.0), None
+    on_topic, gate_model, gaps = None, (None, 0.0, 0.0, 0.0, None), None
     if settings.gate_recall and m:
         if settings.gate_gap and calibrated:
             gap_thresholds = np.where(np.isnan(lab_oof).all(axis=0), np.nan, thresholds).astype(np.float32)
@@ -583,12 +595,13 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
             # keywords, written looking at them: keyword-blind cross-validation is the honest figure.
             lab_gap, store_gap = (lab_oof + capped_lab, margins + capped) if settings.gate_rules else (lab_oof, margins)
             gaps = (best_gap(lab_gap, gap_thresholds), best_gap(store_gap, gap_thresholds))
-        on_topic, gate_model = gate(X_store, X_lab, lab_y.any(axis=1), settings, gaps)
+        on_topic, gate_model = gate(X_store, X_lab, lab_y, settings, gaps)
     weights = sparse.vstack([_float32_row(w) if w is not None else sparse.csr_matrix((1, FEATURES), dtype=np.float32)
                              for w in rows_w]).tocsr()
+    *gate_model, gate_cuts = gate_model
     model = ThemeModel(weights, intercepts, thresholds.copy(), idf, *gate_model,
                        gap_thresholds=gap_thresholds if gaps is not None else None,
-                       gate_rules=settings.gate_rules and gaps is not None)
+                       gate_rules=settings.gate_rules and gaps is not None, gate_cuts=gate_cuts)
     return ThemeScores(margins, combined, thresholds, trained, calibrated, on_topic, model)
 
 
@@ -604,18 +617,23 @@ def best_gap(margins, thresholds):
     return np.nanmax(gaps[:, known], axis=1)
 
 
-def gate(X_store, X_lab, topical, settings: ModelSettings, gaps=None):
+def gate(X_store, X_lab, lab_y, settings: ModelSettings, gaps=None):
     """Which store papers are about any theme at all: one linear SVM, labelled on-topic works
     against the labelled near misses, plus ``gate_gap`` times how far the paper's best theme
     score clears its threshold (``gaps``: the labelled works' out-of-fold and the store papers'
     :func:`best_gap`): the gate's words and the themes' models err on different papers, and
     together they let through more on-topic work at the same share of near misses. Its cut is
-    set by cross-validation so that ``gate_recall`` of the on-topic works pass."""
+    set by cross-validation so that ``gate_recall`` of the on-topic works pass; with
+    ``gate_theme_recall``, each theme (``lab_y``: the labelled works' themes) has its own cut, as
+    low as lets that share of its works pass: the gate's words are one model for every theme, and
+    the themes whose works read most like the near misses (NeuroAI's like neuroscience) lost most
+    to it. The store's result is then (papers x themes)."""
     import numpy as np
     from scipy import sparse
 
+    topical = lab_y.any(axis=1)
     if topical.all() or not topical.any():
-        return None, (None, 0.0, 0.0, 0.0)
+        return None, (None, 0.0, 0.0, 0.0, None)
     m = X_lab.shape[0]
     every = np.arange(m)
     oof = np.zeros(m, dtype=np.float32)
@@ -628,10 +646,17 @@ def gate(X_store, X_lab, topical, settings: ModelSettings, gaps=None):
     if weight:
         oof += weight * gaps[0]
     cut = float(np.quantile(oof[topical], 1.0 - settings.gate_recall))
+    cuts = None
+    if settings.gate_theme_recall:
+        cuts = np.full(lab_y.shape[1], cut, dtype=np.float32)
+        for c in range(lab_y.shape[1]):
+            if lab_y[:, c].sum() >= settings.min_labelled:
+                cuts[c] = min(cut, float(np.quantile(oof[lab_y[:, c]], 1.0 - settings.gate_theme_recall)))
     clf = fit(every)
     weights = _float32_row(clf.row())
     store = clf.decision(X_store) + (weight * gaps[1] if weight else 0.0)
-    return store >= cut, (weights, clf.intercept, cut, weight)   # ThemeModel's gate fields
+    passes = store[:, None] >= cuts[None, :] if cuts is not None else store >= cut
+    return passes, (weights, clf.intercept, cut, weight, cuts)   # ThemeModel's gate fields
 
 
 def _float32_row(row):
