@@ -353,3 +353,26 @@ def test_a_section_named_after_the_author_of_the_work_it_presents(aliases):
     works = _works(text, aliases)
     assert "Roe Drift Laws" in works, works
     assert not {"Drift Laws in Practice", "Fenn Wander Curves"} & set(works)
+
+
+# -- session 8, dev7 (held-out 9 opened) -----------------------------------------------------------
+
+def test_organisations_as_authors_in_brackets(aliases):
+    """"(Center for AI Safety 2023; Future of Life Institute 2023)", "(METR, 2023)": an
+    organisation writes statements and reports, and is cited like a person; a generic acronym
+    ("(AI, 2023)") and a bracket without a year are not references."""
+    refs = _refs("Researchers signed statements (Centre for Drift Safety 2023; Future of Wander Institute 2022) and "
+                 "policies followed (QUOKKA, 2023).", aliases)
+    assert {"Centre for Drift Safety 2023", "Future of Wander Institute 2022", "QUOKKA, 2023"} <= set(refs), list(refs)
+    assert 2023 in refs["QUOKKA, 2023"].years
+    assert not _refs("Progress was fast (AI, 2023) and slow (Future of Wander Institute), as shown (ICLR 2024).", aliases)
+
+
+def test_the_people_a_paper_is_by_and_a_list_that_ends_in_co_authors(aliases):
+    """"The paper, by Ada Roe, Bo Fenn, and Cyd Lindqvist, presents ...": full names after a work
+    noun and "by"; "Roe, Fenn, Lee, Diaz, and 14 co-authors at Quokka": surnames and a count."""
+    refs = _refs("The paper, by Ada Roe, Bo Fenn, and Cyd Lindqvist, presents the drift problem concretely.", aliases)
+    assert "Ada Roe, Bo Fenn, and Cyd Lindqvist" in refs, list(refs)
+    refs = _refs("March 4, 2022. Roe, Fenn, Lee, Diaz, Okafor, and 14 co-authors at Quokka upload a preprint.", aliases)
+    assert "Roe, Fenn, Lee, Diaz, Okafor, and 14 co-authors" in refs, list(refs)
+    assert not _refs("Monday, Tuesday, and 3 others were busy. The paper, by March, was done.", aliases)

@@ -530,3 +530,25 @@ def test_an_organisations_quoted_project_and_a_title_run_before_a_pair_are_no_wo
 def test_a_benchmark_name_heading_a_title_leaves_the_title_whole(aliases):
     works = _works("Title: WombatQA: Measuring how agents mimic human drift\n\nAbstract\nWe propose a benchmark.", aliases)
     assert "WombatQA" not in works, list(works)
+
+
+def test_a_pdfs_arxiv_stamp_a_licence_and_a_degree_are_no_works(aliases):
+    """A paper's own arXiv stamp in its margin ("arXiv:2511.01234v2 [cs.LG] 12 Mar 2025"), its
+    licence line, and "an ML PhD at Oxford" are the page's furniture and a person's degree."""
+    text = ("License: CC BY-SA 4.0\narXiv:2511.01234v2 [cs.LG] 12 Mar 2025\n\nDrift in agents\n\nAda Roe\nAbstract\n\n"
+            "This paper shows that agents drift, as arXiv:2301.04567 found. Bo Fenn is a third-year ML PhD at "
+            "Oxford, working with Cy Lee.")
+    works = _works(text, aliases)
+    assert "arXiv:2301.04567" in works, list(works)
+    assert not [w for w in works if "2511.01234" in w or "License" in w or "PhD" in w], list(works)
+
+
+def test_a_title_after_its_reference_in_a_list_keeps_its_acronym(aliases):
+    """"- (Roe et al., 2023) Responsible Drift Policies (RDPs)": a list line's reference cues the
+    title after it, even when the title spells out an acronym."""
+    text = ("Risks\n- (Perez et al., 2023) Discovering Drift Behaviors with Written Tests\n"
+            "- (Roe et al., 2023) Responsible Drift Policies (RDPs), example: Wombat's RDP\n"
+            "- (Phuong et al., 2024) Evaluating Frontier Agents for Wandering\n")
+    assert "Responsible Drift Policies" in _works(text, aliases) or "Responsible Drift Policies (RDPs)" in _works(text, aliases)
+    assert "Reinforcement Learning from Drift Feedback" not in _works(
+        "Reinforcement Learning from Drift Feedback (RLDF) is a technique.", aliases)

@@ -115,6 +115,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 _URL = re.compile(r"(?:https?://|(?<![\w./])(?:www\.)?(?:arxiv\.org|doi\.org|dx\.doi\.org)/)[^\s<>\"'\])}]+[^\s<>\"'\])},.;:!?]")
 _DOI = re.compile(r"(?:\bdoi:\s*|\bDOI:?\s*)?\b(10\.\d{4,9}/[^\s\"'<>\[\]{},;]*[^\s\"'<>\[\]{},;.)])", re.I)
 _ARXIV = re.compile(r"\barXiv(?::|\s+)\s*(\d{4}\.\d{4,5}|[a-z][a-z.\-]*/\d{7})(v\d+)?", re.I)
+# "arXiv:2511.01234v2 [cs.LG] 12 Mar 2025": the stamp arXiv prints in a paper's margin (its own id)
+_ARXIV_STAMP = re.compile(r"[ \t]*\[[a-z\-]+\.[A-Za-z]{2}\][ \t]+\d{1,2}[ \t]+[A-Z][a-z]{2}[ \t]+(?:19|20)\d\d")
 _ARXIV_BARE = re.compile(r"(?<=[\[(;,\s])(\d{4}\.\d{4,5})(v\d+)?(?=[\]);,])")
 _ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf|html)/(\d{4}\.\d{4,5}|[a-z][a-z.\-]*/\d{7})", re.I)
 _DOI_URL = re.compile(r"(?:dx\.)?doi\.org/(10\.\d{4,9}/\S+)", re.I)
@@ -164,6 +166,9 @@ def find_ids(text: str) -> list[Mention]:
             continue
         add(mention)
     for m in _ARXIV.finditer(text):
+        if _ARXIV_STAMP.match(text, m.end()):
+            taken.append((m.start(), m.end()))      # the paper's own stamp in its margin, not a citation
+            continue
         add(Mention(None, m.group(0), m.start(), m.end(), "arxiv", "", id="ARXIV:" + m.group(1), score=1.0,
                     reason="an arXiv id"))
     for m in _ARXIV_BARE.finditer(text):
@@ -942,7 +947,7 @@ In On At By For From Since Until Of The A An And Or See Also Cf Fig Figure Table
 Day Week Part Vol Volume Version Spring Summer Fall Autumn Winter Q1 Q2 Q3 Q4 Early Late Mid Around Before After
 During Between This That These Those Our We It Its Their His Her arXiv ArXiv Proceedings Published Updated Posted
 Edited Submitted Accessed Retrieved Copyright NeurIPS ICML ICLR ACL EMNLP NAACL AAAI IJCAI CVPR ECCV ICCV COLT
-UAI AISTATS Nature Science Distill Transformer Circuits Thread Jul Sept""".split())
+UAI AISTATS COLM TMLR JMLR FAccT AIES Nature Science Distill Transformer Circuits Thread Jul Sept""".split())
 
 
 def _names_ok(names: str) -> bool:
@@ -1009,6 +1014,15 @@ def _ends_a_title(text: str, start: int) -> bool:
 _LINK_GLYPH = re.compile(r"[ \t]*[\u2197\u2934\u21aa\U0001f517]")
 
 
+_ORG_AUTHOR_YEAR = re.compile(rf"((?:[A-Z][\w\-]*[ \t]+(?:(?:for|of|on|the|and|&)[ \t]+)*)*[A-Z][\w\-]*),?[ \t]+({_YEAR_RX})\s*")
+# "Ouyang, Wu, Schulman, and 14 co-authors": surnames and a count of the rest
+_NAMES_AND_COAUTHORS = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD},[ \t]+){{2,9}}(?:and[ \t]+)?(?:\d{{1,3}}|two|three|four|five|six|"
+                                  r"seven|eight|nine|ten|many|several)[ \t]+(?:co-?authors|others|colleagues))\b")
+# "The paper, by Ada Roe, Bo Fenn, and Cyd Lindqvist,": the people a work just named is by
+_WORK_BY_FULL_NAMES = re.compile(rf"\b(?:paper|preprint|article|essay|book|report|study|post)[ \t]*,?[ \t]+by[ \t]+"
+                                 rf"((?:{_PERSON_NAME_RX},[ \t]+){{1,8}}(?:and[ \t]+)?{_PERSON_NAME_RX}|{_PERSON_NAME_RX}[ \t]+and[ \t]+{_PERSON_NAME_RX})(?![\w\-])")
+
+
 def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
     out: list[Mention] = []
     seg = text[a:b]
@@ -1052,6 +1066,11 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
             elif (m := re.match(rf"({_NAMES}),?\s+({_YEAR_RX})(?=\s*(?:[,:]|$))", body)) and _names_ok(m.group(1)):
                 s = pos + lead.end()          # "(Sharma 2023, the later diagnosis)"
                 add(s, s + m.end(), m.group(1), m.group(2), "authors and a year in brackets")
+            elif (m := _ORG_AUTHOR_YEAR.fullmatch(body)) and (_INSTITUTION.search(m.group(1)) or _ORG_HEAD.search(m.group(1))
+                                                          or m.group(1).isupper() and m.group(1) not in _GENERIC_ACRONYMS | _NOT_SURNAMES):
+                s = pos + lead.end()          # "(Center for AI Safety 2023; METR, 2023)": an organisation's report
+                out.append(Mention(None, body.rstrip(), s, s + len(body.rstrip()), "author-ref", "", score=0.7,
+                                   authors=[m.group(1)], years=[int(m.group(2)[:4])], reason="an organisation and a year in brackets"))
             elif len(parts) > 2 and ";" in sep + "".join(parts[1::2]) \
                     and (m := re.fullmatch(rf"({_NAMES})\s*", body)) and _names_ok(m.group(1)) \
                     and re.search(r"\s(?:and|&)\s|\bet\s+al\b", m.group(1)) \
@@ -1115,6 +1134,12 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
             out.append(Mention(None, m.group(0), m.start(), m.end(), "author-ref", "", score=0.7, authors=[m.group(1)],
                                years=[int(y) for y in _YEAR_HINT.findall(text[m.end():m.end() + 40])[:1]],
                                reason="an author and colleagues"))
+    for rx, why in ((_NAMES_AND_COAUTHORS, "authors and a count of co-authors"),
+                    (_WORK_BY_FULL_NAMES, "the people a work is by")):
+        for m in rx.finditer(text, a, b):
+            if _full_names_ok(m.group(1)) and not any(o.start < m.end(1) and m.start(1) < o.end for o in out):
+                out.append(Mention(None, m.group(1), m.start(1), m.end(1), "author-ref", "", score=0.7,
+                                   authors=_surnames(m.group(1))[:3], reason=why))
     for m in _CALLED.finditer(text, a, b):
         if _OWN_WORK.search(text, a, m.end(1)):
             continue                      # "this paper ... proposes a method called Gradient Cuff": its own
@@ -2219,7 +2244,12 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
         score += 0.3
         why.append("a list item with an author or a year")
     line = layout.line_at(m.start)
-    cue = "cue" in m.reason or "quoted" in m.reason
+    # "- (Roe et al., 2023) Responsible Drift Policies (RDPs)": a list line's reference cues its title
+    after_ref = line is not None and bool(_REFERENCE_OPENS_LINE.fullmatch(text, line.start, m.start))
+    cue = "cue" in m.reason or "quoted" in m.reason or after_ref
+    if after_ref and len(_TOKEN.findall(m.surface)) >= 2:
+        score = max(score, 0.6)
+        why.append("after its reference on a list line")
     if line is not None and line.in_title_list and layout.fills_line(m.start, m.end) and not line.byline_next \
             and not clipped:
         score = max(score, 0.6)           # "## Alignment\n\nTitle one\n\nTitle two\n\n...": a list of titles
@@ -2291,6 +2321,9 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if shape and not cue and _ORG_HEAD.search(m.surface):
         score = min(score, 0.45)          # "Open Philanthropy and the Long-Term Future Fund": funders, not works
         why.append("but an organisation's name")
+    if _LICENCE_OR_DEGREE.search(m.surface):
+        score = min(score, 0.3)           # "License: CC BY 4.0", "a second-year ML PhD at Berkeley"
+        why.append("but a licence or a person's degree")
     if _POINTER.match(m.surface):
         score = min(score, 0.3)           # "(see Table 2 and Figure 3 [4])": a part of this text
         why.append("but a pointer to a figure, a table or a section")
@@ -2363,6 +2396,9 @@ _WORKS_OF_A_KIND = frozenset("papers posts books articles essays reports preprin
 
 _ORG_HEAD = re.compile(r"(?<![\w\-])(?:Fund|Foundation|Institute|University|Council|Commission|Ministry|Committee|"
                        r"Association|Philanthropy|Inc|Ltd|LLC|Corporation|Company)\.?$")
+_REFERENCE_OPENS_LINE = re.compile(r"[ \t]*(?:[-*\u2022]|\d{1,3}[.)])?[ \t]*\([^()\n]{2,80}?,?[ \t]*(?:19|20)\d\d[a-z]?\)[ \t]*")
+_LICENCE_OR_DEGREE = re.compile(r"(?i:\blicen[cs]e\s*:|\bcreative\s+commons\b)|\bCC[ \-]BY\b|"
+                                r"\b(?:PhD|Ph\.D\.?|DPhil|MPhil|MSc|BSc)(?:[ \t]+(?:student|candidate))?[ \t]+(?:at|from)[ \t]+[A-Z]")
 _POINTER = re.compile(r"(?:Figure|Fig\.|Table|Section|Sec\.|Appendix|Chapter|Equation|Eq\.|Algorithm|Listing)[ \t]+[A-Z]?\d")
 _TOOL_NAME = re.compile(r"(?:Toolkit|Toolbox|Library|Package|SDK|API|Plugin|Plug-in|Extension|Repository|Repo|CLI|Dashboard|"
                         r"App)(?:[ \t]+on[ \t]+(?:GitHub|GitLab|Hugging[ \t]?Face|PyPI))?$|[ \t]on[ \t]+(?:GitHub|GitLab|PyPI)$")
