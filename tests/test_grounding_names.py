@@ -376,3 +376,24 @@ def test_the_people_a_paper_is_by_and_a_list_that_ends_in_co_authors(aliases):
     refs = _refs("March 4, 2022. Roe, Fenn, Lee, Diaz, Okafor, and 14 co-authors at Quokka upload a preprint.", aliases)
     assert "Roe, Fenn, Lee, Diaz, Okafor, and 14 co-authors" in refs, list(refs)
     assert not _refs("Monday, Tuesday, and 3 others were busy. The paper, by March, was done.", aliases)
+
+
+def test_references_a_reference_manager_mangled(aliases):
+    """"(Roe et al.,, 2024)": a doubled comma; "(Fenn, ; Quinn et al., )": the years dropped
+    (a citation style's template with no year in it); both are references all the same."""
+    refs = _refs("Recent work (Roe et al.,, 2024) shows drift. Others disagree (Fenn, ; Quinn et al., ).", aliases)
+    assert 2024 in refs["Roe et al.,, 2024"].years, list(refs)
+    assert "Fenn" in refs and "Quinn et al." in refs, list(refs)
+    assert not _refs("We tried (Monday, ; Tuesday, ) and (Large, ).", aliases)
+
+
+def test_a_full_name_with_its_numbered_marker_and_a_person_and_their_organisation(aliases):
+    """"As Claude E Shannon[7] showed": a full name with a middle initial and a numbered marker;
+    "Ada Roe[12] argued": a full name, its marker and a verb of reporting; "Ada Roe and her
+    research organisation Quokka identified ... in a report": the people a report is by."""
+    refs = _refs("As Claude E Shannon[7] showed, and as Ada Roe[12] argued, channels drift.", aliases)
+    assert any(r.startswith("Claude E Shannon") for r in refs) and any(r.startswith("Ada Roe") for r in refs), list(refs)
+    assert not _refs("We use Deep Learning[3] and Large Models [4] here.", aliases)
+    refs = _refs("Years ago, Ada Roe and her research organization Quokka identified the drift problem in a report.", aliases)
+    assert any("Roe" in r for r in refs), list(refs)
+    assert not _refs("Ada Roe and her team went hiking in the hills.", aliases)

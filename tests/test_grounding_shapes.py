@@ -552,3 +552,14 @@ def test_a_title_after_its_reference_in_a_list_keeps_its_acronym(aliases):
     assert "Responsible Drift Policies" in _works(text, aliases) or "Responsible Drift Policies (RDPs)" in _works(text, aliases)
     assert "Reinforcement Learning from Drift Feedback" not in _works(
         "Reinforcement Learning from Drift Feedback (RLDF) is a technique.", aliases)
+
+
+def test_a_sentence_case_title_after_its_reference_in_a_list_and_a_sequence_heading(aliases):
+    """"- (Roe et al., 2023) Are aligned agents drifting": whatever its case, the rest of a list
+    line that opens with a reference is the work's title; "Drift Learning sequence" on a line of
+    its own names a sequence of posts."""
+    text = ("Robustness\n- (Roe et al., 2022) Red teaming agents with agents\n"
+            "- (Fenn et al., 2023) Are aligned agents drifting \n\nNotes\n\nDrift Learning sequence\n\nSome notes here.\n")
+    works = _works(text, aliases)
+    assert {"Red teaming agents with agents", "Are aligned agents drifting", "Drift Learning sequence"} <= set(works), list(works)
+    assert "Some notes here" not in works

@@ -1023,6 +1023,15 @@ _WORK_BY_FULL_NAMES = re.compile(rf"\b(?:paper|preprint|article|essay|book|repor
                                  rf"((?:{_PERSON_NAME_RX},[ \t]+){{1,8}}(?:and[ \t]+)?{_PERSON_NAME_RX}|{_PERSON_NAME_RX}[ \t]+and[ \t]+{_PERSON_NAME_RX})(?![\w\-])")
 
 
+# "As Claude E Shannon[7] showed", "Ada Roe[12] argued": a person's name and a numbered marker
+_FULL_NAME_MARKER = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD}[ \t]+[A-Z]\.?[ \t]+{_NAME_WORD})[ \t]?\[\d{{1,3}}(?:[,\u2013\-][ \t]*\d{{1,3}})*\]"
+                               rf"|{_PERSON_NAME_RX}[ \t]?\[\d{{1,3}}\](?=,?[ \t]+(?:also[ \t]+)?(?:{_REPORTING})\b))")
+# "Paul Roe and his research organization Quokka identified the problem in a report"
+_AND_THEIR_TEAM = re.compile(rf"(?<![\w\-])({_PERSON_NAME_RX}|{_NAME_WORD})[ \t]+and[ \t]+(?:his|her|their)[ \t]+(?:research[ \t]+)?"
+                             r"(?:organi[sz]ation|team|lab|group|students|company)\b")
+_A_WORK_LATER = re.compile(r"\b(?:report|paper|post|preprint|study|article|book|essay)s?\b")
+
+
 def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
     out: list[Mention] = []
     seg = text[a:b]
@@ -1071,6 +1080,12 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
                 s = pos + lead.end()          # "(Center for AI Safety 2023; METR, 2023)": an organisation's report
                 out.append(Mention(None, body.rstrip(), s, s + len(body.rstrip()), "author-ref", "", score=0.7,
                                    authors=[m.group(1)], years=[int(m.group(2)[:4])], reason="an organisation and a year in brackets"))
+            elif (len(parts) > 2 or re.search(r"\bet\s+al\b", body)) and (m := re.fullmatch(rf"({_NAMES}),\s*", body)) \
+                    and _names_ok(m.group(1)) and all(re.fullmatch(rf"\s*{_NAMES},\s*", x) for x in parts[::2]):
+                s = pos + lead.end()          # "(Carlsmith, ; Kokotajlo et al., )": a style's template without years
+                out.append(Mention(None, m.group(1), s, s + len(m.group(1)), "author-ref", "", score=0.6,
+                                   authors=_surnames(m.group(1).replace(" et al", ""))[:3],
+                                   reason="authors in brackets, their years missing"))
             elif len(parts) > 2 and ";" in sep + "".join(parts[1::2]) \
                     and (m := re.fullmatch(rf"({_NAMES})\s*", body)) and _names_ok(m.group(1)) \
                     and re.search(r"\s(?:and|&)\s|\bet\s+al\b", m.group(1)) \
@@ -1134,8 +1149,14 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
             out.append(Mention(None, m.group(0), m.start(), m.end(), "author-ref", "", score=0.7, authors=[m.group(1)],
                                years=[int(y) for y in _YEAR_HINT.findall(text[m.end():m.end() + 40])[:1]],
                                reason="an author and colleagues"))
+    for m in _AND_THEIR_TEAM.finditer(text, a, b):
+        if _full_names_ok(m.group(1)) and m.group(1).split()[0] not in _BREAKERS | _SENTENCE_ADVERBS \
+                and _A_WORK_LATER.search(text, m.end(), b) and not any(o.start <= m.start() < o.end for o in out):
+            out.append(Mention(None, m.group(1), m.start(1), m.end(1), "author-ref", "", score=0.6,
+                               authors=_surnames(m.group(1))[-1:], reason="a person and their team, then their work"))
     for rx, why in ((_NAMES_AND_COAUTHORS, "authors and a count of co-authors"),
-                    (_WORK_BY_FULL_NAMES, "the people a work is by")):
+                    (_WORK_BY_FULL_NAMES, "the people a work is by"),
+                    (_FULL_NAME_MARKER, "a full name and a citation marker")):
         for m in rx.finditer(text, a, b):
             if _full_names_ok(m.group(1)) and not any(o.start < m.end(1) and m.start(1) < o.end for o in out):
                 out.append(Mention(None, m.group(1), m.start(1), m.end(1), "author-ref", "", score=0.7,
@@ -1686,13 +1707,15 @@ Made Think Want Know It They You Me My Them Their Very Really Just Too Also Then
 
 # "Marlow et. al", "Marlow et.al.": a misplaced full stop in "et al."; rewritten to the spelling
 # the grammar reads, in as many characters, so that every offset still points into the text
+_DOUBLED_COMMA = re.compile(r"(?<=[\w.]),,(?=[ \t])")
 _ET_AL_MISSPELT = re.compile(r"(?<=\s)et\.\s?al\b\.?")
 
 
 def _same_length_spellings(text: str) -> str:
     def fix(m: re.Match) -> str:
         return ("et al." + " " * len(m.group(0)))[:len(m.group(0))]
-    return _ET_AL_MISSPELT.sub(fix, text)
+    # "(Roe et al.,, 2024)": a reference manager's doubled comma
+    return _DOUBLED_COMMA.sub(", ", _ET_AL_MISSPELT.sub(fix, text))
 
 
 _INITIALS_BEFORE = re.compile(r"(?<![\w.])(?:([A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]+)[ \t]+)?(?:[A-Z]\.[ \t\-]?){1,3}[ \t]?$")
@@ -1852,6 +1875,15 @@ _NUMBERED_REFERENCE = re.compile(
     r"[A-Z][\w.&\-]*[ \t]*,?[ \t]*(?:19|20)\d\d)[^\n]*(?:19|20)\d\d)", re.M)
 
 
+_BRACKETED_REFERENCE_LINE = re.compile(
+    r"^[ \t]*(?:[-*\u2022][ \t]+|\d{1,3}[.)][ \t]+)?\((?P<names>[A-Z][^()\n]{1,80}?),?[ \t]*(?:19|20)\d\d[a-z]?\)[ \t]+"
+    r"(?P<title>[A-Z0-9][^\n]{3,200}?)(?=[ \t]*(?:[.;](?:[ \t]|$)|:[ \t]|,[ \t]+[a-z]|[ \t]+[-\u2013\u2014][ \t]|$))", re.M)
+# "Value Learning sequence" on a line of its own (a notes page's heading): a LessWrong sequence,
+# its last word the cue a heading otherwise lacks
+SEQUENCE_LINE = "a sequence of posts named on a line of its own"
+_SEQUENCE_LINE = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+)?((?:[A-Z][\w\-'\u2019]*[ \t]+){1,6}[Ss]equence)[ \t]*$", re.M)
+
+
 def _reference_lines(text: str) -> list[Mention]:
     """The title of a reference in author-year style: what follows "(2021)." on a line that opens
     with its authors. The authors and the year before it are the evidence, whatever its case."""
@@ -1870,6 +1902,20 @@ def _reference_lines(text: str) -> list[Mention]:
             continue
         out.append(Mention(None, text[start:end], start, end, "title", "", score=0.8,
                            reason="a title after its authors and year (a reference)"))
+    for m in _BRACKETED_REFERENCE_LINE.finditer(text):
+        # "- (Carlini et al., 2023) Are aligned neural networks adversarially aligned?": whatever its case
+        names = m.group("names")
+        if not (_names_ok(names) or names.isupper() and names not in _GENERIC_ACRONYMS | _NOT_SURNAMES
+                or _INSTITUTION.search(names)):
+            continue
+        start, end = m.start("title"), m.end("title")
+        toks = _tokens(text, start, end)
+        if 2 <= len(toks) <= 30 and not any(t.text.lower() in _PRONOUNS for t in toks):
+            out.append(Mention(None, text[start:end], start, end, "title", "", score=0.75,
+                               reason="a title after its reference on a list line"))
+    for m in _SEQUENCE_LINE.finditer(text):
+        out.append(Mention(None, m.group(1), m.start(1), m.end(1), "title", "", score=0.7,
+                           reason=SEQUENCE_LINE))
     for m in _NUMBERED_REFERENCE.finditer(text):
         start, end = m.start("title"), m.end("title")
         toks = _tokens(text, start, end)
@@ -2246,7 +2292,7 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     line = layout.line_at(m.start)
     # "- (Roe et al., 2023) Responsible Drift Policies (RDPs)": a list line's reference cues its title
     after_ref = line is not None and bool(_REFERENCE_OPENS_LINE.fullmatch(text, line.start, m.start))
-    cue = "cue" in m.reason or "quoted" in m.reason or after_ref
+    cue = "cue" in m.reason or "quoted" in m.reason or after_ref or m.reason == SEQUENCE_LINE
     if after_ref and len(_TOKEN.findall(m.surface)) >= 2:
         score = max(score, 0.6)
         why.append("after its reference on a list line")
