@@ -563,3 +563,18 @@ def test_a_sentence_case_title_after_its_reference_in_a_list_and_a_sequence_head
     works = _works(text, aliases)
     assert {"Red teaming agents with agents", "Are aligned agents drifting", "Drift Learning sequence"} <= set(works), list(works)
     assert "Some notes here" not in works
+
+
+def test_a_books_line_ending_in_its_authors_and_date(aliases):
+    """"The Quokka Con: How to Fight Big Drift’s Hype by Cyd Lindqvist and Dee Orr (May 2025)": a
+    list's line that ends in its authors' full names (and a date) names the book and its authors,
+    whatever the title holds (colons, possessives); a sentence that ends so does not."""
+    text = ("In reverse chronological order:\n"
+            "The Drift Era: An Oral History of Agents, 2019-2025 by Ada Roe and Bo Fenn (October 2025)\n"
+            "The Quokka Con: How to Fight Big Drift\u2019s Hype and Create the Future We Want by Cyd Lindqvist and Dee Orr (May 2025)\n"
+            "Empire of Drift: Dreams and Nightmares in Sam Roe\u2019s Lab by Kay Hale (May 2025)\n"
+            "An abridged transcript is below.\n\nThe talk was given by Ada Roe\n")
+    works = _works(text, aliases)
+    assert {"Ada Roe and Bo Fenn", "Cyd Lindqvist and Dee Orr", "Kay Hale"} <= set(works), list(works)
+    assert any(w.startswith("The Quokka Con: How to Fight") for w in works), list(works)
+    assert not [w for w in works if w.startswith("The talk")], list(works)

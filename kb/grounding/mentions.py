@@ -1556,6 +1556,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     cands += _line_titles(text, layout)
     cands += _title_by_author_lines(text)
     cands += _reference_lines(text)
+    cands += _lines_ending_in_authors(text)
     cands += _quoted_reference_authors(text)
     cands += [Mention(None, text[a:b], a, b, "title", "", score=0.65, reason="a cell of a table's column of papers")
               for a, b in layout.work_cells if len(_TOKEN.findall(text[a:b])) >= 2]
@@ -1854,6 +1855,33 @@ def _title_by_author_lines(text: str) -> list[Mention]:
         return []
     return [Mention(None, m.group(1), m.start(1), m.end(1), "title", "", score=0.65,
                     reason="a line that opens with a title and its author") for m in hits]
+
+
+# "The AI Con: How to Fight Big Tech's Hype by Emily Bender and Alex Hanna (May 2025)": a list's line
+# that ends in its authors' full names and, maybe, a date
+_LINE_ENDS_IN_AUTHORS = re.compile(
+    rf"^[ \t]*(?:[-*\u2022][ \t]+|\d{{1,3}}[.)][ \t]+)?(?P<title>[A-Z0-9][^\n]{{3,200}}?)[ \t]+by[ \t]+"
+    rf"(?P<names>{_PERSON_NAME_RX}(?:(?:,[ \t]+|,?[ \t]+(?:and|&)[ \t]+){_PERSON_NAME_RX}){{0,5}})"
+    r"[ \t]*(?:\([^()\n]{0,30}\)|,[ \t]*(?:19|20)\d\d)?[ \t]*$", re.M)
+
+
+LINE_ENDS_IN_AUTHORS = "a list's line that ends in its authors"
+
+
+def _lines_ending_in_authors(text: str) -> list[Mention]:
+    out = []
+    for m in _LINE_ENDS_IN_AUTHORS.finditer(text):
+        title, names = m.group("title"), m.group("names")
+        first = title.split()[0]
+        if first in _BREAKERS or first.lower() in _PRONOUNS or _PASSIVE_END.search(title) \
+                or not _full_names_ok(names) or len(_TOKEN.findall(title)) < 2 \
+                or re.search(r"\b(?:is|was|are|were|written|made|built|posted|published|given)\s*$", title):
+            continue                      # "The talk was given by Ada Roe": a sentence, not a listing
+        out.append(Mention(None, title, m.start("title"), m.end("title"), "title", "", score=0.7,
+                           reason=LINE_ENDS_IN_AUTHORS))
+        out.append(Mention(None, names, m.start("names"), m.end("names"), "author-ref", "", score=0.7,
+                           authors=_surnames(names)[:3], reason="the authors a list's line ends in"))
+    return out
 
 
 # "Turner, A., Smith, L., & Shah, R. (2021). Optimal policies tend to seek power. In NeurIPS.": a
@@ -2597,6 +2625,14 @@ def _resolve_overlaps(text: str, cands: list[Mention]) -> list[Mention]:
             # "FooNet: A Longer Title": the full title, known through its nickname
             c.id, c.alias_title, c.alias_kind, c.score = k.id, k.alias_title, k.alias_kind, max(c.score, k.score)
             kept[kept.index(k)] = c
+            continue
+        if c.reason == LINE_ENDS_IN_AUTHORS and all(x.kind in ("title", "author-ref") and x.id is None and not x.url
+                                                    and c.start <= x.start and x.end <= c.end for x in clash):
+            # "Empire of AI: Dreams and Nightmares in Sam Altman's OpenAI by Karen Hao": the line's whole
+            # title, over a possessive inside it and a shorter title-case run
+            for x in clash:
+                kept.remove(x)
+            kept.append(c)
             continue
         if c.kind == "title" and k.kind in ("alias", "author-ref") and c.score >= 0.65 and len(clash) == 1 \
                 and all(c.start < x.start and x.end <= c.end + len(_cue_word(text, c.end)) and x.id != c.id for x in clash) \
