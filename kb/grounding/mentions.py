@@ -1866,6 +1866,7 @@ _LINE_ENDS_IN_AUTHORS = re.compile(
 
 
 LINE_ENDS_IN_AUTHORS = "a list's line that ends in its authors"
+_SERIES_WORD = re.compile(r"(?i)\b(?:podcast|newsletter|blog|show|series|channel|webinar|talk|course)\b")
 
 
 def _lines_ending_in_authors(text: str) -> list[Mention]:
@@ -1875,8 +1876,10 @@ def _lines_ending_in_authors(text: str) -> list[Mention]:
         first = title.split()[0]
         if first in _BREAKERS or first.lower() in _PRONOUNS or _PASSIVE_END.search(title) \
                 or not _full_names_ok(names) or len(_TOKEN.findall(title)) < 2 \
-                or re.search(r"\b(?:is|was|are|were|written|made|built|posted|published|given)\s*$", title):
-            continue                      # "The talk was given by Ada Roe": a sentence, not a listing
+                or re.search(r"\b(?:is|was|are|were|written|made|built|posted|published|given)\s*$", title) \
+                or _SERIES_WORD.search(title) or _EVENT_HEAD.search(title):
+            continue                      # "The talk was given by Ada Roe": a sentence, not a listing; "X - A
+            # podcast by Y": a series
         out.append(Mention(None, title, m.start("title"), m.end("title"), "title", "", score=0.7,
                            reason=LINE_ENDS_IN_AUTHORS))
         out.append(Mention(None, names, m.start("names"), m.end("names"), "author-ref", "", score=0.7,
