@@ -578,3 +578,22 @@ def test_a_books_line_ending_in_its_authors_and_date(aliases):
     assert {"Ada Roe and Bo Fenn", "Cyd Lindqvist and Dee Orr", "Kay Hale"} <= set(works), list(works)
     assert any(w.startswith("The Quokka Con: How to Fight") for w in works), list(works)
     assert not [w for w in works if w.startswith("The talk")], list(works)
+
+
+@pytest.mark.parametrize("text, title", [
+    ("See Against drift as a default for a reply.", "Against drift as a default"),
+    ("The LessWrong post Drift considered harmful got 200 upvotes.", "Drift considered harmful"),
+    ("Fenn's post, Small minds at scale, is a classic.", "Small minds at scale"),
+])
+def test_where_a_sentence_case_title_ends_and_a_titles_appositive(aliases, text, title):
+    """A title after a cue ends before "for a reply" and a verb of reception ("got 200
+    upvotes"); a sentence-case title set off by commas after "Fenn's post" is the post's title."""
+    works = _works(text, aliases)
+    assert title in works, list(works)
+
+
+def test_the_people_a_known_work_is_by(aliases):
+    """"Recommended reading: Superintelligence by Nick Bostrom": the alias table's book and its
+    author after "by"."""
+    works = _works("Recommended reading: Superintelligence by Ada Roe.", aliases)
+    assert "Ada Roe" in works, list(works)

@@ -458,7 +458,10 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
             cut = next((k for k, t in enumerate(toks) if k >= 2 and (
                 t.text in _TITLE_ENDS_BEFORE or t.text in ("in", "since") and k + 1 < len(toks)
                 and re.fullmatch(r"(?:19|20)\d\d", toks[k + 1].text) and k + 2 == len(toks)
-                or t.text == "for" and k + 2 == len(toks) and toks[k + 1].text in ("more", "details", "example"))), None)
+                or t.text == "for" and k + 2 == len(toks) and toks[k + 1].text in ("more", "details", "example")
+                # "See Against drift as a default for a reply"
+                or t.text == "for" and len(toks) - k <= 3 and toks[-1].text.lower() in _FOR_WHAT
+                and all(x.text.lower() in _FOR_WHAT | {"a", "an", "the", "more"} for x in toks[k + 1:]))), None)
             if cut is not None:
                 toks = toks[:cut]
                 e = toks[-1].end
@@ -485,8 +488,9 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
     # "Her book, Quiet Minds Drifting, came out": a title set off by commas after the work's noun
     for m in _APPOSITIVE_TITLE.finditer(text, a, b):
         toks = _tokens(text, m.start(1), m.end(1))
-        if 2 <= len(toks) <= 20 and toks[0].text not in _BREAKERS and all(
-                _is_cap(t.text) or t.text in FUNCTION_WORDS for t in toks) and not any(t.text.lower() in _PRONOUNS for t in toks):
+        # (sentence case too, "Fenn's post, Small minds at scale, is a classic": the commas bound it)
+        if 2 <= len(toks) <= 20 and toks[0].text not in _BREAKERS and _is_cap(toks[0].text) and (len(toks) <= 12 or all(
+                _is_cap(t.text) or t.text in FUNCTION_WORDS for t in toks)) and not any(t.text.lower() in _PRONOUNS for t in toks):
             spans.append((m.start(1), m.end(1), 0.7))
     return spans
 
@@ -497,7 +501,10 @@ _APPOSITIVE_TITLE = re.compile(r"(?:\b(?i:the|my|our|his|her|their|an?)|[A-Z][\w
 # hold these in the third person
 _TITLE_ENDS_BEFORE = frozenset("""shows showed argues argued finds found demonstrates demonstrated proposes proposed
 introduces introduced reports reported suggests suggested explains explained describes described claims claimed
-notes noted covers covered discusses discussed""".split())
+notes noted covers covered discusses discussed got gets received receives garnered drew attracted""".split())
+# "... for a reply", "... for context": what a pointer to a title is for, not part of the title
+_FOR_WHAT = frozenset("""reply replies response responses rebuttal critique counterpoint counterargument discussion summary
+overview context background details detail example examples more""".split())
 
 
 def _quote_pairs(seg: str) -> list[tuple[int, int]]:
@@ -1670,7 +1677,8 @@ def _authors_after_titles(text: str, cands: list[Mention]) -> list[Mention]:
     an author reference to the same work (the title itself is judged on its own evidence)."""
     out, seen = [], set()
     for c in cands:
-        if c.kind != "title" or c.end in seen or c.score < MIN_SCORE or not (m := _BY_PEOPLE.match(text, c.end)):
+        if c.kind not in ("title", "alias") or c.end in seen or c.score < MIN_SCORE or not (m := _BY_PEOPLE.match(text, c.end)) \
+                or c.kind == "alias" and not c.reason.startswith("alias table"):
             continue                      # (not "Co-facilitated by ...": a weak candidate is no title)
         seen.add(c.end)
         names = m.group(1)
