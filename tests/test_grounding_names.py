@@ -397,3 +397,18 @@ def test_a_full_name_with_its_numbered_marker_and_a_person_and_their_organisatio
     refs = _refs("Years ago, Ada Roe and her research organization Quokka identified the drift problem in a report.", aliases)
     assert any("Roe" in r for r in refs), list(refs)
     assert not _refs("Ada Roe and her team went hiking in the hills.", aliases)
+
+
+def test_a_list_of_books_each_line_a_persons_possessive(aliases):
+    """"Here are a few of the books that shaped me:" and then "Ada Roe’s Quiet Minds: Paths and
+    Risks," on its own line: a person's title-case work under a line about reading, and "Ian
+    Orr’s latest novel, Machines Like Us," with its adjective."""
+    text = ("Here are a few of the books that have propelled me down this road:\n\n"
+            "Ada Roe\u2019s Quiet Minds: Paths, Risks, Strategies,\n\n"
+            "Ian Orr\u2019s latest novel, Machines Like Us,\n\n"
+            "Paul Hale\u2019s Army of Some: Autonomous Agents and the Future of Drift,\n\n"
+            "and more.\n\nOur team:\n\nBo Fenn\u2019s Drift Lab,\n")
+    works = _works(text, aliases)
+    assert any(w.startswith("Ada Roe") for w in works) and any(w.startswith("Paul Hale") for w in works), works
+    assert "Machines Like Us" in works and any(w.startswith("Ian Orr") for w in works), works
+    assert not [w for w in works if "Fenn" in w], works

@@ -490,12 +490,15 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
         toks = _tokens(text, m.start(1), m.end(1))
         # (sentence case too, "Fenn's post, Small minds at scale, is a classic": the commas bound it)
         if 2 <= len(toks) <= 20 and toks[0].text not in _BREAKERS and _is_cap(toks[0].text) and (len(toks) <= 12 or all(
-                _is_cap(t.text) or t.text in FUNCTION_WORDS for t in toks)) and not any(t.text.lower() in _PRONOUNS for t in toks):
+                _is_cap(t.text) or t.text in FUNCTION_WORDS for t in toks)) \
+                and not any(t.text in _PRONOUNS or k == 0 and t.text.lower() in _PRONOUNS for k, t in enumerate(toks)):
+            # (a capitalised pronoun inside is the title's: "Machines Like Me")
             spans.append((m.start(1), m.end(1), 0.7))
     return spans
 
 
-_APPOSITIVE_TITLE = re.compile(r"(?:\b(?i:the|my|our|his|her|their|an?)|[A-Z][\w\-]*['\u2019]s)\s+(?i:paper|post|article|essay|book|preprint|"
+_APPOSITIVE_TITLE = re.compile(r"(?:\b(?i:the|my|our|his|her|their|an?)|[A-Z][\w\-]*['\u2019]s)\s+"
+                               r"(?:(?i:latest|new|first|last|recent|classic|famous|debut|next)\s+)?(?i:paper|post|article|essay|book|preprint|"
                                r"report|novel|textbook)(?:\s+(?:on|about)\s+[\w\- ]{1,40}?)?\s*,\s+([A-Z][^,.;()\n]{2,120}?),")
 # Verbs a sentence goes on with after a title it names ("titled X shows that ..."); titles seldom
 # hold these in the third person
@@ -633,11 +636,11 @@ _WORK_NOUNS = frozenset("""paper papers post posts work book article essay repor
 shortform thread framework theorem argument result results analysis survey series writeup write-up critique talk
 preprint experiments experiment study list curve mechanisms mechanism ablation findings finding discovery circuit
 method approach model benchmark dataset publication research review notes explainer transformer take textbook
-handbook thesis dissertation""".split())
+handbook thesis dissertation novel""".split())
 _HEAD_STRONG = frozenset("""paper papers post posts work book article essay report sequence agenda plan proposal take
 shortform thread framework theorem argument transformer result results analysis survey series writeup write-up critique
 talk preprint model experiments experiment study list explainer publication review textbook handbook thesis
-dissertation""".split())
+dissertation novel""".split())
 _POSSESSIVE = re.compile(
     r"(?<![\w-])((?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+[ \t]+(?:and|&)[ \t]+)?"   # "Roe and Fenn's paper"
     r"(?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+)(?:\s+[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+){0,2}(?:\s+et\s+al\.)?)['\u2019]s\s+"
@@ -697,6 +700,18 @@ def _named_work_after(seg: str, pos: int) -> str | None:
     return m.group(1)
 
 
+def _under_a_line_about_reading(text: str, pos: int) -> bool:
+    """"Here are the books that shaped me:" and, lines below, "Ada Roe's Quiet Minds,": a line of a
+    list that a line about reading introduces (only short list lines between them)."""
+    lines = text[max(0, pos - 1500):text.rfind("\n", 0, pos) + 1].split("\n")
+    for line in [x.strip() for x in reversed(lines) if x.strip()][:10]:
+        if line.endswith(":"):
+            return bool(_READING_WORDS.search(line))
+        if len(line) > 200 or line.endswith((".", "!", "?")):
+            return False
+    return False
+
+
 def _author_refs(text: str, a: int, b: int) -> list[Mention]:
     out = []
     seg = text[a:b]
@@ -717,7 +732,9 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         # a capitalised name after the possessive is a named thing ("Anthropic's Transformer Circuits
         # Thread"): the title shapes deal with it
         cap = next((i for i, w in enumerate(words) if re.fullmatch(r"[A-Z][a-z]+", w)), len(words))
-        if cap == 0 and (one := _named_work_after(seg, m.start(2))):
+        longer = cap == 0 and re.fullmatch(_PERSON_NAME_RX, owner) and (run := _PERSONS_TITLE.match(seg, m.start(2))) \
+            and len(run.group(1).split()) > 1 and _under_a_line_about_reading(text, a + ostart)
+        if cap == 0 and not longer and (one := _named_work_after(seg, m.start(2))):
             # "Joyce's Ulysses", "Bostrom's Superintelligence": one capitalised word, a work's name
             s, e = a + ostart, a + m.start(2) + len(one)
             # trusted when a person owns it and the text leads to it as to a work ("fragments of ...")
@@ -739,7 +756,7 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
             # trusted only where the sentence speaks of reading or writing works ("a classic", "I
             # read"); otherwise a maybe: a person's company, product or team is written the same way
             s, e = a + ostart, a + m.start(2) - 1
-            cued = bool(_READING_WORDS.search(seg))
+            cued = bool(_READING_WORDS.search(seg)) or _under_a_line_about_reading(text, s)
             out.append(Mention(None, text[s:e].rstrip(), s, s + len(text[s:e].rstrip()), "author-ref", "",
                                score=0.55 if cued else 0.45, topic=run.group(1), authors=[owner.split()[-1]],
                                confidence=WORK if cued else MAYBE,
