@@ -412,3 +412,11 @@ def test_a_list_of_books_each_line_a_persons_possessive(aliases):
     assert any(w.startswith("Ada Roe") for w in works) and any(w.startswith("Paul Hale") for w in works), works
     assert "Machines Like Us" in works and any(w.startswith("Ian Orr") for w in works), works
     assert not [w for w in works if "Fenn" in w], works
+
+
+def test_an_agendas_acronym_needs_a_cue(aliases):
+    """"ELK seems to capture a core difficulty": the research problem, not the report; "the ELK
+    report" and "ELK (Christiano et al., 2021)" cite it."""
+    assert "ELK" not in _works("We identified the ELK problem. ELK seems to capture a core difficulty.", aliases)
+    works = _works("See the ELK report. ELK (Christiano et al., 2021) is long.", aliases)
+    assert "ELK report" in " ".join(works) and "ELK" in works, works

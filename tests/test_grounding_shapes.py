@@ -597,3 +597,16 @@ def test_the_people_a_known_work_is_by(aliases):
     author after "by"."""
     works = _works("Recommended reading: Superintelligence by Ada Roe.", aliases)
     assert "Ada Roe" in works, list(works)
+
+
+def test_a_heading_that_names_a_collection_of_works_is_no_work(aliases):
+    """"Foundational AI Drift Papers" over a list of papers: the list's name, a plural of a kind of
+    work; "Papers on Drift" and a book called "Drift Papers" after a cue stay titles."""
+    text = ("Foundational AI Drift Papers\nEssential papers that established the field of AI drift research\n"
+            "Foundational Papers\nEssential papers every drift researcher should know. They form the field.\n"
+            "1. \"Quiet Minds Wander\" (Roe et al., 2017)\nWhy: Understanding drift is non-negotiable for modern agents\n"
+            "Key concepts: Drift mechanisms, agent architecture, wander properties\n"
+            "2. \"Small Minds at Scale\" (Fenn, 2019)\n")
+    works = _works(text, aliases)
+    assert "Quiet Minds Wander" in works and not {"Foundational AI Drift Papers", "Foundational Papers"} & set(works), list(works)
+    assert "The Drift Papers" in _works("I read the book The Drift Papers last year.", aliases)

@@ -2426,6 +2426,10 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if _LICENCE_OR_DEGREE.search(m.surface):
         score = min(score, 0.3)           # "License: CC BY 4.0", "a second-year ML PhD at Berkeley"
         why.append("but a licence or a person's degree")
+    if shape and not cue and words and words[-1].lower() in _WORKS_OF_A_KIND | {"readings", "resources"} \
+            and words[-1][0].isupper() and line is not None and layout.fills_line(m.start, m.end):
+        score = min(score, 0.3)           # "Foundational AI Safety Papers" over a list: the list's name
+        why.append("but a line naming a collection of works")
     if _POINTER.match(m.surface):
         score = min(score, 0.3)           # "(see Table 2 and Figure 3 [4])": a part of this text
         why.append("but a pointer to a figure, a table or a section")
