@@ -610,3 +610,18 @@ def test_a_heading_that_names_a_collection_of_works_is_no_work(aliases):
     works = _works(text, aliases)
     assert "Quiet Minds Wander" in works and not {"Foundational AI Drift Papers", "Foundational Papers"} & set(works), list(works)
     assert "The Drift Papers" in _works("I read the book The Drift Papers last year.", aliases)
+
+
+@pytest.mark.parametrize("text, title", [
+    ("Roe wrote a post called Small minds wander in 2021.", "Small minds wander"),
+    ("The AF post Agents drift by default is good.", "Agents drift by default"),
+    ("The Alignment Forum post Wander considered harmful is better.", "Wander considered harmful"),
+    ("As discussed in Drift is the default (Roe, 2023), agents wander.", "Drift is the default"),
+])
+def test_forum_post_titles_in_prose(aliases, text, title):
+    """A post "called" X; a title after "the post" ends before a verdict on it ("is good"); a
+    cue of two capitalised words ("the Alignment Forum post"); a sentence-case span after "in"
+    with its author-year reference right after it."""
+    works = _works(text, aliases)
+    assert title in works, list(works)
+    assert not _works("He moved in Small towns are quiet places to live today.", aliases)

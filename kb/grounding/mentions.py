@@ -427,7 +427,8 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
     start with a capital."""
     spans = []
     sent = text[a:b]
-    cue = re.compile(r"\b(?:see(?:\s+also)?|also\s+see|read|reread|trail\s+of|titled|entitled|(?:the|my|our|his|her|their)\s+(?:(?-i:[A-Z][\w\-]*)\s+)?(?:paper|post|article|essay|book|preprint|report|novel|textbook)|"
+    cue = re.compile(r"\b(?:see(?:\s+also)?|also\s+see|read|reread|trail\s+of|titled|entitled|(?:the|my|our|his|her|their)\s+(?:(?-i:[A-Z][\w\-]*)\s+){0,2}(?:paper|post|article|essay|book|preprint|report|novel|textbook)|"
+                     r"(?:paper|post|article|essay|book|preprint|report|novel|sequence|piece)\s+(?:called|named)|"
                      r"my\s+book|(?:agenda|survey|overview|review|paper|post|book|books|papers|posts|essays|articles|readings):|"
                      r"(?:book|novel|essay|pick|paper)\s+(?:is|was)(?=\s+(?-i:[A-Z]))|"
                      r"(?-i:wrote|published|posted|authored)(?:\s+(?-i:the|a|an))?)\s+(?=[A-Z])"
@@ -459,6 +460,9 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
                 t.text in _TITLE_ENDS_BEFORE or t.text in ("in", "since") and k + 1 < len(toks)
                 and re.fullmatch(r"(?:19|20)\d\d", toks[k + 1].text) and k + 2 == len(toks)
                 or t.text == "for" and k + 2 == len(toks) and toks[k + 1].text in ("more", "details", "example")
+                # "the post X is good": a verdict on the title, not part of it
+                or t.text in ("is", "was") and k + 2 >= len(toks) - 1 and k + 1 < len(toks)
+                and toks[k + 1].text.lower() in _VERDICTS
                 # "See Against drift as a default for a reply"
                 or t.text == "for" and len(toks) - k <= 3 and toks[-1].text.lower() in _FOR_WHAT
                 and all(x.text.lower() in _FOR_WHAT | {"a", "an", "the", "more"} for x in toks[k + 1:]))), None)
@@ -505,6 +509,8 @@ _APPOSITIVE_TITLE = re.compile(r"(?:\b(?i:the|my|our|his|her|their|an?)|[A-Z][\w
 _TITLE_ENDS_BEFORE = frozenset("""shows showed argues argued finds found demonstrates demonstrated proposes proposed
 introduces introduced reports reported suggests suggested explains explained describes described claims claimed
 notes noted covers covered discusses discussed got gets received receives garnered drew attracted""".split())
+_VERDICTS = frozenset("""good great better best excellent worth interesting long short classic fantastic useful helpful
+underrated overrated brilliant wrong right terrible bad""".split())
 # "... for a reply", "... for context": what a pointer to a title is for, not part of the title
 _FOR_WHAT = frozenset("""reply replies response responses rebuttal critique counterpoint counterargument discussion summary
 overview context background details detail example examples more""".split())
@@ -2102,6 +2108,9 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
 _SPAN_END = re.compile(r"[,;:!?()\[\]\"\u201c\u201d]|\.(?:\s|$)|\s[-\u2013\u2014]\s")
 
 
+CITED_SENTENCE_CASE = "a sentence-case title with its author-year reference right after it"
+
+
 def _sentence_case_spans(text: str, a: int, b: int) -> list[Mention]:
     """Sentence-case titles with no cue ("... as argued in Reward is not the optimization target
     by ..."): a capitalised word inside a sentence followed by lower-case words, up to the next
@@ -2120,6 +2129,11 @@ def _sentence_case_spans(text: str, a: int, b: int) -> list[Mention]:
         span = [x for x in toks[i:] if x.end <= end]
         if not 4 <= len(span) <= 16 or any(_is_cap(x.text) for x in span[1:]) \
                 or any(x.text.lower() in _PRONOUNS for x in span) or span[-1].text in FUNCTION_WORDS:
+            continue
+        if prev.text in ("in", "see", "from", "read") and _AUTHOR_YEAR_AFTER.match(text, span[-1].end):
+            # "As discussed in Drift is the default (Roe, 2023), ...": the reference right after it says so
+            out.append(Mention(None, text[t.start:span[-1].end], t.start, span[-1].end, "title", "", score=0.6,
+                               reason=CITED_SENTENCE_CASE))
             continue
         out.append(Mention(None, text[t.start:span[-1].end], t.start, span[-1].end, "title", "", score=0.4,
                            confidence=MAYBE, reason="a sentence-case span inside a sentence"))
