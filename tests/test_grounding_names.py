@@ -365,7 +365,8 @@ def test_organisations_as_authors_in_brackets(aliases):
                  "policies followed (QUOKKA, 2023).", aliases)
     assert {"Centre for Drift Safety 2023", "Future of Wander Institute 2022", "QUOKKA, 2023"} <= set(refs), list(refs)
     assert 2023 in refs["QUOKKA, 2023"].years
-    assert not _refs("Progress was fast (AI, 2023) and slow (Future of Wander Institute), as shown (ICLR 2024).", aliases)
+    assert not _refs("Progress was fast (AI, 2023) and slow (Future of Wander Institute), as shown (ICLR 2024), "
+                     "from school level (GPT-3, 2020) up.", aliases)
 
 
 def test_the_people_a_paper_is_by_and_a_list_that_ends_in_co_authors(aliases):
@@ -376,6 +377,8 @@ def test_the_people_a_paper_is_by_and_a_list_that_ends_in_co_authors(aliases):
     refs = _refs("March 4, 2022. Roe, Fenn, Lee, Diaz, Okafor, and 14 co-authors at Quokka upload a preprint.", aliases)
     assert "Roe, Fenn, Lee, Diaz, Okafor, and 14 co-authors" in refs, list(refs)
     assert not _refs("Monday, Tuesday, and 3 others were busy. The paper, by March, was done.", aliases)
+    # a summary's byline: the post's own authors, listed without "and"
+    assert not _refs("Blog post by Ada Roe, Bo Fenn, Cyd Lindqvist. It discusses drift.", aliases)
 
 
 def test_references_a_reference_manager_mangled(aliases):
@@ -418,5 +421,5 @@ def test_an_agendas_acronym_needs_a_cue(aliases):
     """"ELK seems to capture a core difficulty": the research problem, not the report; "the ELK
     report" and "ELK (Christiano et al., 2021)" cite it."""
     assert "ELK" not in _works("We identified the ELK problem. ELK seems to capture a core difficulty.", aliases)
-    works = _works("See the ELK report. ELK (Christiano et al., 2021) is long.", aliases)
+    works = _works("See the ELK report. ELK (Christiano et al., 2021) is long. I know the ELK document.", aliases)
     assert "ELK report" in " ".join(works) and "ELK" in works, works

@@ -41,7 +41,7 @@ _ID_PATTERNS = (
 # says the text cites the work, not just the method.
 CITATION_MARKER = re.compile(r"\s*(?:\([^()\n]{0,160}\)\s*)?\[(?:\d+(?:\s*[,\-\u2013]\s*\d+)*|(?:source:)?(?:arxiv:)?\d{4}\.\d{4,5})\]"
                              r"|\s*\((?:[A-Z][\w\-]+(?:\s+(?:et\s+al\.?|(?:and|&)\s+[A-Z][\w\-]+))?,?\s+)?(?:19|20)\d\d[a-z]?\)", re.I)
-CUE_AFTER = re.compile(r"\s+(?:technical\s+)?(?:paper|report|preprint|article|post|book|essay|work)\b|" + CITATION_MARKER.pattern,
+CUE_AFTER = re.compile(r"\s+(?:technical\s+)?(?:paper|report|preprint|article|post|book|essay|work|document|write-?up)\b|" + CITATION_MARKER.pattern,
                        re.I)
 CUE_BEFORE = re.compile(r"\b(?:the\s+)?(?:paper|post|book|essay|article|report|preprint)\s+$", re.I)
 # "a technical report on eliciting latent knowledge (ELK)": the acronym of what a work is about, in

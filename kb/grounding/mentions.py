@@ -1050,7 +1050,7 @@ _NAMES_AND_COAUTHORS = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD},[ \t]+){{2,9}}(
                                   r"seven|eight|nine|ten|many|several)[ \t]+(?:co-?authors|others|colleagues))\b")
 # "The paper, by Ada Roe, Bo Fenn, and Cyd Lindqvist,": the people a work just named is by
 _WORK_BY_FULL_NAMES = re.compile(rf"\b(?:paper|preprint|article|essay|book|report|study|post)[ \t]*,?[ \t]+by[ \t]+"
-                                 rf"((?:{_PERSON_NAME_RX},[ \t]+){{1,8}}(?:and[ \t]+)?{_PERSON_NAME_RX}|{_PERSON_NAME_RX}[ \t]+and[ \t]+{_PERSON_NAME_RX})(?![\w\-])")
+                                 rf"((?:{_PERSON_NAME_RX},[ \t]+){{1,8}}and[ \t]+{_PERSON_NAME_RX}|{_PERSON_NAME_RX}[ \t]+and[ \t]+{_PERSON_NAME_RX})(?![\w\-])")
 
 
 # "As Claude E Shannon[7] showed", "Ada Roe[12] argued": a person's name and a numbered marker
@@ -1106,7 +1106,7 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
                 s = pos + lead.end()          # "(Sharma 2023, the later diagnosis)"
                 add(s, s + m.end(), m.group(1), m.group(2), "authors and a year in brackets")
             elif (m := _ORG_AUTHOR_YEAR.fullmatch(body)) and (_INSTITUTION.search(m.group(1)) or _ORG_HEAD.search(m.group(1))
-                                                          or m.group(1).isupper() and m.group(1) not in _GENERIC_ACRONYMS | _NOT_SURNAMES):
+                                                          or re.fullmatch(r"[A-Z]{2,6}", m.group(1)) and m.group(1) not in _GENERIC_ACRONYMS | _NOT_SURNAMES):
                 s = pos + lead.end()          # "(Center for AI Safety 2023; METR, 2023)": an organisation's report
                 out.append(Mention(None, body.rstrip(), s, s + len(body.rstrip()), "author-ref", "", score=0.7,
                                    authors=[m.group(1)], years=[int(m.group(2)[:4])], reason="an organisation and a year in brackets"))
@@ -1967,7 +1967,7 @@ def _reference_lines(text: str) -> list[Mention]:
     for m in _BRACKETED_REFERENCE_LINE.finditer(text):
         # "- (Carlini et al., 2023) Are aligned neural networks adversarially aligned?": whatever its case
         names = m.group("names")
-        if not (_names_ok(names) or names.isupper() and names not in _GENERIC_ACRONYMS | _NOT_SURNAMES
+        if not (_names_ok(names) or re.fullmatch(r"[A-Z]{2,6}", names) and names not in _GENERIC_ACRONYMS | _NOT_SURNAMES
                 or _INSTITUTION.search(names)):
             continue
         start, end = m.start("title"), m.end("title")
