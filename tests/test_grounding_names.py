@@ -423,3 +423,10 @@ def test_an_agendas_acronym_needs_a_cue(aliases):
     assert "ELK" not in _works("We identified the ELK problem. ELK seems to capture a core difficulty.", aliases)
     works = _works("See the ELK report. ELK (Christiano et al., 2021) is long. I know the ELK document.", aliases)
     assert "ELK report" in " ".join(works) and "ELK" in works, works
+
+
+def test_hyphenated_names_with_a_capital_after_the_hyphen(aliases):
+    """"Jean-Luc Roe", "Ada Lopez-Fenn": a full name whose part has a capital after its hyphen."""
+    works = _works("Recommended reading: Superintelligence by Ada Lopez-Fenn. The paper, by Jean-Luc Roe and Bo Fenn, "
+                   "presents drift.", aliases)
+    assert {"Ada Lopez-Fenn", "Jean-Luc Roe and Bo Fenn"} <= set(works), works

@@ -545,7 +545,7 @@ _VENUE_ONLY = re.compile(r"\s*[,.]\s*[A-Za-z][\w.\-/]*(?:[ \t]+[\w.\-/]+){0,3}\.
 # "Żelazny", "Åberg", "Šimek"); Python's re has no \p{Lu}.
 _UPPER = "A-Z" + "".join(c for c in map(chr, [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]) if c.isupper())
 # A capitalised word of a person's name ("Hubinger", "O'Neil", "Dupont-Sommer").
-_NAME_WORD = rf"[{_UPPER}][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]+"
+_NAME_WORD = rf"[{_UPPER}][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]+(?:-[{_UPPER}][a-z\u00C0-\u024F\u1E00-\u1EFF']+)?"   # "Jean-Luc", "Lopez-Paz"
 _AUTHOR_ONLY = re.compile(rf"[ \t]*(?:[-\u2013\u2014,][ \t]*|by[ \t]+)?{_NAME_WORD}(?:[ \t]+[A-Z]\.)?[ \t]+"
                           rf"(?:(?:van|von|de|der|da|di|le|la)[ \t]+)?{_NAME_WORD}\.?[ \t]*")
 # '\u201cWhy not wait on AI risk?\u201d, overcoming bias blog and \u201cFoom update\u201d': quoted titles in a row
