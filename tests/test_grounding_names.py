@@ -430,3 +430,12 @@ def test_hyphenated_names_with_a_capital_after_the_hyphen(aliases):
     works = _works("Recommended reading: Superintelligence by Ada Lopez-Fenn. The paper, by Jean-Luc Roe and Bo Fenn, "
                    "presents drift.", aliases)
     assert {"Ada Lopez-Fenn", "Jean-Luc Roe and Bo Fenn"} <= set(works), works
+
+
+def test_two_narrative_references_joined_and_a_bracket_opening_with_see_eg(aliases):
+    """"Both Roe (2020) and Fenn (2021) agree": the second reference is no heading's last word
+    (the capitalised word before it is a reference of its own); "(see, e.g., Roe 2020; ...)"."""
+    refs = _refs("Both Roe (2020) and Fenn (2021) agree. The Quinn (2019) and Hale (2018) papers too.", aliases)
+    assert {"Roe (2020)", "Fenn (2021)", "Quinn (2019)", "Hale (2018)"} <= set(refs), list(refs)
+    refs = _refs("Prior work (see, e.g., Orr 2020; Fenn & Lee 2021) agrees.", aliases)
+    assert "Orr 2020" in refs, list(refs)

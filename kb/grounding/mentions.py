@@ -1016,7 +1016,9 @@ def _ends_a_heading(text: str, start: int, names: str) -> bool:
     # the words of this sentence before the name: its first word is capitalised whatever it is
     # ("As shown by O'Neil (2016)", "Following Stuart Russell (2019)"); "by" brings an author
     clause = re.split(r"[.!?:;]\s+|\s[-\u2013\u2014]\s", prev)[-1].split()
-    caps_at = [i for i, w in enumerate(clause) if i and w[:1].isupper() and not re.fullmatch(r"[A-Z]\.?", w)]
+    # (not a name with its own year: "Both Roe (2020) and Fenn (2021)")
+    caps_at = [i for i, w in enumerate(clause) if i and w[:1].isupper() and not re.fullmatch(r"[A-Z]\.?", w)
+               and not (i + 1 < len(clause) and re.match(r"[(\[](?:19|20)\d\d", clause[i + 1]))]
     n = len(clause)
     if n >= 2 and clause[-1] in FUNCTION_WORDS and clause[-1] not in ("by", "from") and any(i >= n - 3 for i in caps_at):
         return True                       # "The Precipice: ... the Future of Humanity (2020)"
@@ -1095,7 +1097,7 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
         # "(Smith et al., 2019; Roe, 2020)", "(e.g. Smith et al. 2019, Jones 2020)"
         parts = re.split(r"(;\s*|(?:(?<=\d)|(?<=\d[a-z])),\s*(?=[A-Z]))", p.group(inner))
         for part, sep in zip(parts[::2], parts[1::2] + [""]):
-            lead = re.match(r"\s*(?:see(?:\s+also)?|e\.g\.,?|cf\.|i\.e\.,?)?\s*", part, re.I)
+            lead = re.match(r"\s*(?:(?:see(?:\s+also)?|e\.g\.|cf\.|i\.e\.|for\s+example|for\s+instance),?\s*)*", part, re.I)
             body = part[lead.end():]
             m = re.fullmatch(rf"({_NAMES})(?:,\s*[A-Z][\w&.\- ]{{0,30}}?)?,?\s+(?:{_MONTH_RX}\s+)?({_YEAR_RX})"
                              rf"(?:\s*,\s*(?:{_YEAR_RX}|[a-z]\b))*\s*", body)
