@@ -625,3 +625,16 @@ def test_forum_post_titles_in_prose(aliases, text, title):
     works = _works(text, aliases)
     assert title in works, list(works)
     assert not _works("He moved in Small towns are quiet places to live today.", aliases)
+
+
+@pytest.mark.parametrize("text, named, not_named", [
+    ("Fenn\u2019s 2021 paper on drift, Wander Laws, is cited.", {"Wander Laws"}, set()),
+    ("Roe, in her 2020 book Small Minds, writes that.", {"Small Minds"}, set()),
+    ("Orr (in Drift and Wander, 2018) disagrees.", {"Drift and Wander"}, {"Drift and Wander, 2018"}),
+])
+def test_titles_beside_their_authors_and_years(aliases, text, named, not_named):
+    """A year before the work's noun ("Fenn's 2021 paper on
+    drift, X,", "her 2020 book X"); "(in Title, 2018)": a title and its year in brackets, no
+    authors."""
+    works = _works(text, aliases)
+    assert named <= set(works) and not not_named & set(works), list(works)

@@ -427,7 +427,7 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
     start with a capital."""
     spans = []
     sent = text[a:b]
-    cue = re.compile(r"\b(?:see(?:\s+also)?|also\s+see|read|reread|trail\s+of|titled|entitled|(?:the|my|our|his|her|their)\s+(?:(?-i:[A-Z][\w\-]*)\s+){0,2}(?:paper|post|article|essay|book|preprint|report|novel|textbook)|"
+    cue = re.compile(r"\b(?:see(?:\s+also)?|also\s+see|read|reread|trail\s+of|titled|entitled|(?:the|my|our|his|her|their)\s+(?:(?:19|20)\d\d\s+)?(?:(?-i:[A-Z][\w\-]*)\s+){0,2}(?:paper|post|article|essay|book|preprint|report|novel|textbook)|"
                      r"(?:paper|post|article|essay|book|preprint|report|novel|sequence|piece)\s+(?:called|named)|"
                      r"my\s+book|(?:agenda|survey|overview|review|paper|post|book|books|papers|posts|essays|articles|readings):|"
                      r"(?:book|novel|essay|pick|paper)\s+(?:is|was)(?=\s+(?-i:[A-Z]))|"
@@ -502,7 +502,7 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
 
 
 _APPOSITIVE_TITLE = re.compile(r"(?:\b(?i:the|my|our|his|her|their|an?)|[A-Z][\w\-]*['\u2019]s)\s+"
-                               r"(?:(?i:latest|new|first|last|recent|classic|famous|debut|next)\s+)?(?i:paper|post|article|essay|book|preprint|"
+                               r"(?:(?:19|20)\d\d\s+)?(?:(?i:latest|new|first|last|recent|classic|famous|debut|next)\s+)?(?i:paper|post|article|essay|book|preprint|"
                                r"report|novel|textbook)(?:\s+(?:on|about)\s+[\w\- ]{1,40}?)?\s*,\s+([A-Z][^,.;()\n]{2,120}?),")
 # Verbs a sentence goes on with after a title it names ("titled X shows that ..."); titles seldom
 # hold these in the third person
@@ -1099,6 +1099,14 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
         for part, sep in zip(parts[::2], parts[1::2] + [""]):
             lead = re.match(r"\s*(?:(?:see(?:\s+also)?|e\.g\.|cf\.|i\.e\.|for\s+example|for\s+instance),?\s*)*", part, re.I)
             body = part[lead.end():]
+            if re.match(r"in\s+[A-Z]", body) and not re.match(r"in\s+(?:press|prep)", body):
+                # "Orr (in Drift and Wander, 2018)": a title and its year, no authors
+                if (t := re.fullmatch(rf"in\s+([A-Z][^,()\n]{{2,100}}?),?\s+{_YEAR_RX}\s*", body)):
+                    s = pos + lead.end() + t.start(1)
+                    out.append(Mention(None, t.group(1), s, s + len(t.group(1)), "title", "", score=0.65,
+                                       reason="a title and its year in brackets"))
+                pos += len(part) + len(sep)
+                continue
             m = re.fullmatch(rf"({_NAMES})(?:,\s*[A-Z][\w&.\- ]{{0,30}}?)?,?\s+(?:{_MONTH_RX}\s+)?({_YEAR_RX})"
                              rf"(?:\s*,\s*(?:{_YEAR_RX}|[a-z]\b))*\s*", body)
             if m and _names_ok(m.group(1)):
@@ -1137,7 +1145,7 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
                                        authors=_surnames(q.group(1))[:2], reason="authors in brackets beside other references"))
     for m in _BARE_REF.finditer(seg):
         s = a + m.start(1)
-        if any(o.start <= s < o.end for o in out) or not _names_ok(m.group(1)):
+        if any(o.start <= s < o.end for o in out) or not _names_ok(m.group(1)) or re.search(r"\(\s*in\s+$", text[max(0, s - 6):s]):
             continue
         if not re.search(r",|\bet\s+al|\band\b|&", m.group(0)) and not _LINK_GLYPH.match(text, a + m.end()) \
                 and not (_REPORTING_AFTER.match(text, a + m.end()) and m.group(1) not in _LABS) \
