@@ -33,7 +33,7 @@ def test_evaluation_sets_are_real_documents_with_sources():
         truth = json.loads((ev.EVAL / part / "truth.json").read_text(encoding="utf-8"))
         assert all(d["source"].startswith("http") for d in truth["documents"].values())
         assert {p.name for p in (ev.EVAL / part).glob("*.txt")} == set(truth["documents"])
-    for part in ("heldout", "heldout2", "heldout3", "heldout6", "heldout9"):
+    for part in ("heldout", "heldout2", "heldout3", "heldout6"):
         assert "HELD-OUT" in json.loads((ev.EVAL / part / "truth.json").read_text(encoding="utf-8"))["about"]
     n = sum(len(ev.load(part)) for part in ("dev", "heldout", "heldout2"))
     mentions = sum(len(d.truths) for part in ("dev", "heldout", "heldout2") for d in ev.load(part))
@@ -69,8 +69,8 @@ def test_the_learned_scorer_experiment_runs_on_development_documents(aliases, mo
 # part -> (title recall, nickname + author-reference recall, precision per distinct surface),
 # links removed. A change that loses ground fails here; the held-out failures are not printed.
 FLOORS = {
-    "dev": (0.97, 0.985, 0.948),      # with batches b10-b14; the seventh round (0.957, 0.978, 0.938); session 7;
-    # session 8 (RLAIF a method name: one wrong surface fewer, 94.9% of 428)
+    "dev": (0.97, 0.985, 0.950),      # with batches b10-b14; the seventh round (0.957, 0.978, 0.938); session 7;
+    # session 8 (RLAIF a method name: one wrong surface fewer, 94.9% of 428; ELK needs a cue: 95.0% of 424)
     "heldout": (0.826, 0.923, 0.861),   # one right surface more with the seventh round; session 7: 60/71 -> 62/72
     "heldout2": (0.84, 0.928, 0.938),  # the seventh round: one title more (0.80 before; README); precision
     # 47/53 -> 46/52 when an alias-table "Name et al." and the year after it became one reference (names-15)
@@ -79,10 +79,14 @@ FLOORS = {
     # session 7 (page furniture, events, labels, ideas' names): 29/33 -> 30/33 = 0.909; heldout2 46/52 -> 46/49
     "heldout6": (0.769, 0.875, 0.883),  # scored once with the seventh round's extractor (0.692, 0.875, 0.881);
     # the known-titles gazetteer (session 6) found one title more
-    "heldout9": (0.864, 0.791, 0.890),  # scored once (session 7): start code (0.892, 0.791, 0.892), final code
-    "dev6": (0.903, 0.807, 0.917),  # scored once as held-out 10 (session 7): start code (0.903, 0.684, 0.693),
+    "dev7": (0.945, 0.895, 0.939),  # scored once as held-out 9 (session 7): start code (0.892, 0.791, 0.892), final
+    # code (0.865, 0.791, 0.891); pass/fail used once in session 8; opened for development in session 8 (odd pages
+    # held aside while tuning on the even): 32/37, 54/67, 89.2% of 111 -> 35/37, 60/67, 108/115 (odd half alone
+    # unchanged: 8/9, 23/30, 83.7% of 43)
+    "dev6": (1.0, 0.947, 0.927),  # scored once as held-out 10 (session 7): start code (0.903, 0.684, 0.693),
     # final code (0.903, 0.684, 0.703); opened for development in session 8 (odd pages held aside while tuning on
-    # the even): 28/31, 46/57, 78/85 (odd half alone: 20/23, 16/28 -> 19/28, 85.7% of 42 -> 86.7% of 45)
+    # the even): 28/31, 46/57, 78/85 (odd half alone: 20/23, 16/28 -> 19/28, 85.7% of 42 -> 86.7% of 45); the dev7
+    # round (lines ending in authors, books under a line about reading): 31/31, 54/57, 89/96
     "dev5": (0.961, 1.0, 0.984),  # scored as held-out 7 (session 6): start code (0.885, 0.676, 0.761), final code
     # (0.884, 0.676, 0.750); opened for development in session 7 (odd pages held aside while tuning on the even)
     "dev3": (0.93, 0.986, 0.970),     # scored once as held-out part 5 (0.733, 0.819, 0.937); the seventh round

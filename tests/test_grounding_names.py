@@ -353,3 +353,89 @@ def test_a_section_named_after_the_author_of_the_work_it_presents(aliases):
     works = _works(text, aliases)
     assert "Roe Drift Laws" in works, works
     assert not {"Drift Laws in Practice", "Fenn Wander Curves"} & set(works)
+
+
+# -- session 8, dev7 (held-out 9 opened) -----------------------------------------------------------
+
+def test_organisations_as_authors_in_brackets(aliases):
+    """"(Center for AI Safety 2023; Future of Life Institute 2023)", "(METR, 2023)": an
+    organisation writes statements and reports, and is cited like a person; a generic acronym
+    ("(AI, 2023)") and a bracket without a year are not references."""
+    refs = _refs("Researchers signed statements (Centre for Drift Safety 2023; Future of Wander Institute 2022) and "
+                 "policies followed (QUOKKA, 2023).", aliases)
+    assert {"Centre for Drift Safety 2023", "Future of Wander Institute 2022", "QUOKKA, 2023"} <= set(refs), list(refs)
+    assert 2023 in refs["QUOKKA, 2023"].years
+    assert not _refs("Progress was fast (AI, 2023) and slow (Future of Wander Institute), as shown (ICLR 2024), "
+                     "from school level (GPT-3, 2020) up.", aliases)
+
+
+def test_the_people_a_paper_is_by_and_a_list_that_ends_in_co_authors(aliases):
+    """"The paper, by Ada Roe, Bo Fenn, and Cyd Lindqvist, presents ...": full names after a work
+    noun and "by"; "Roe, Fenn, Lee, Diaz, and 14 co-authors at Quokka": surnames and a count."""
+    refs = _refs("The paper, by Ada Roe, Bo Fenn, and Cyd Lindqvist, presents the drift problem concretely.", aliases)
+    assert "Ada Roe, Bo Fenn, and Cyd Lindqvist" in refs, list(refs)
+    refs = _refs("March 4, 2022. Roe, Fenn, Lee, Diaz, Okafor, and 14 co-authors at Quokka upload a preprint.", aliases)
+    assert "Roe, Fenn, Lee, Diaz, Okafor, and 14 co-authors" in refs, list(refs)
+    assert not _refs("Monday, Tuesday, and 3 others were busy. The paper, by March, was done.", aliases)
+    # a summary's byline: the post's own authors, listed without "and"
+    assert not _refs("Blog post by Ada Roe, Bo Fenn, Cyd Lindqvist. It discusses drift.", aliases)
+
+
+def test_references_a_reference_manager_mangled(aliases):
+    """"(Roe et al.,, 2024)": a doubled comma; "(Fenn, ; Quinn et al., )": the years dropped
+    (a citation style's template with no year in it); both are references all the same."""
+    refs = _refs("Recent work (Roe et al.,, 2024) shows drift. Others disagree (Fenn, ; Quinn et al., ).", aliases)
+    assert 2024 in refs["Roe et al.,, 2024"].years, list(refs)
+    assert "Fenn" in refs and "Quinn et al." in refs, list(refs)
+    assert not _refs("We tried (Monday, ; Tuesday, ) and (Large, ).", aliases)
+
+
+def test_a_full_name_with_its_numbered_marker_and_a_person_and_their_organisation(aliases):
+    """"As Claude E Shannon[7] showed": a full name with a middle initial and a numbered marker;
+    "Ada Roe[12] argued": a full name, its marker and a verb of reporting; "Ada Roe and her
+    research organisation Quokka identified ... in a report": the people a report is by."""
+    refs = _refs("As Claude E Shannon[7] showed, and as Ada Roe[12] argued, channels drift.", aliases)
+    assert any(r.startswith("Claude E Shannon") for r in refs) and any(r.startswith("Ada Roe") for r in refs), list(refs)
+    assert not _refs("We use Deep Learning[3] and Large Models [4] here.", aliases)
+    refs = _refs("Years ago, Ada Roe and her research organization Quokka identified the drift problem in a report.", aliases)
+    assert any("Roe" in r for r in refs), list(refs)
+    assert not _refs("Ada Roe and her team went hiking in the hills.", aliases)
+
+
+def test_a_list_of_books_each_line_a_persons_possessive(aliases):
+    """"Here are a few of the books that shaped me:" and then "Ada Roe’s Quiet Minds: Paths and
+    Risks," on its own line: a person's title-case work under a line about reading, and "Ian
+    Orr’s latest novel, Machines Like Us," with its adjective."""
+    text = ("Here are a few of the books that have propelled me down this road:\n\n"
+            "Ada Roe\u2019s Quiet Minds: Paths, Risks, Strategies,\n\n"
+            "Ian Orr\u2019s latest novel, Machines Like Us,\n\n"
+            "Paul Hale\u2019s Army of Some: Autonomous Agents and the Future of Drift,\n\n"
+            "and more.\n\nOur team:\n\nBo Fenn\u2019s Drift Lab,\n")
+    works = _works(text, aliases)
+    assert any(w.startswith("Ada Roe") for w in works) and any(w.startswith("Paul Hale") for w in works), works
+    assert "Machines Like Us" in works and any(w.startswith("Ian Orr") for w in works), works
+    assert not [w for w in works if "Fenn" in w], works
+
+
+def test_an_agendas_acronym_needs_a_cue(aliases):
+    """"ELK seems to capture a core difficulty": the research problem, not the report; "the ELK
+    report" and "ELK (Christiano et al., 2021)" cite it."""
+    assert "ELK" not in _works("We identified the ELK problem. ELK seems to capture a core difficulty.", aliases)
+    works = _works("See the ELK report. ELK (Christiano et al., 2021) is long. I know the ELK document.", aliases)
+    assert "ELK report" in " ".join(works) and "ELK" in works, works
+
+
+def test_hyphenated_names_with_a_capital_after_the_hyphen(aliases):
+    """"Jean-Luc Roe", "Ada Lopez-Fenn": a full name whose part has a capital after its hyphen."""
+    works = _works("Recommended reading: Superintelligence by Ada Lopez-Fenn. The paper, by Jean-Luc Roe and Bo Fenn, "
+                   "presents drift.", aliases)
+    assert {"Ada Lopez-Fenn", "Jean-Luc Roe and Bo Fenn"} <= set(works), works
+
+
+def test_two_narrative_references_joined_and_a_bracket_opening_with_see_eg(aliases):
+    """"Both Roe (2020) and Fenn (2021) agree": the second reference is no heading's last word
+    (the capitalised word before it is a reference of its own); "(see, e.g., Roe 2020; ...)"."""
+    refs = _refs("Both Roe (2020) and Fenn (2021) agree. The Quinn (2019) and Hale (2018) papers too.", aliases)
+    assert {"Roe (2020)", "Fenn (2021)", "Quinn (2019)", "Hale (2018)"} <= set(refs), list(refs)
+    refs = _refs("Prior work (see, e.g., Orr 2020; Fenn & Lee 2021) agrees.", aliases)
+    assert "Orr 2020" in refs, list(refs)

@@ -530,3 +530,111 @@ def test_an_organisations_quoted_project_and_a_title_run_before_a_pair_are_no_wo
 def test_a_benchmark_name_heading_a_title_leaves_the_title_whole(aliases):
     works = _works("Title: WombatQA: Measuring how agents mimic human drift\n\nAbstract\nWe propose a benchmark.", aliases)
     assert "WombatQA" not in works, list(works)
+
+
+def test_a_pdfs_arxiv_stamp_a_licence_and_a_degree_are_no_works(aliases):
+    """A paper's own arXiv stamp in its margin ("arXiv:2511.01234v2 [cs.LG] 12 Mar 2025"), its
+    licence line, and "an ML PhD at Oxford" are the page's furniture and a person's degree."""
+    text = ("License: CC BY-SA 4.0\narXiv:2511.01234v2 [cs.LG] 12 Mar 2025\n\nDrift in agents\n\nAda Roe\nAbstract\n\n"
+            "This paper shows that agents drift, as arXiv:2301.04567 found. Bo Fenn is a third-year ML PhD at "
+            "Oxford, working with Cy Lee.")
+    works = _works(text, aliases)
+    assert "arXiv:2301.04567" in works, list(works)
+    assert not [w for w in works if "2511.01234" in w or "License" in w or "PhD" in w], list(works)
+
+
+def test_a_title_after_its_reference_in_a_list_keeps_its_acronym(aliases):
+    """"- (Roe et al., 2023) Responsible Drift Policies (RDPs)": a list line's reference cues the
+    title after it, even when the title spells out an acronym."""
+    text = ("Risks\n- (Perez et al., 2023) Discovering Drift Behaviors with Written Tests\n"
+            "- (Roe et al., 2023) Responsible Drift Policies (RDPs), example: Wombat's RDP\n"
+            "- (Phuong et al., 2024) Evaluating Frontier Agents for Wandering\n")
+    assert "Responsible Drift Policies" in _works(text, aliases) or "Responsible Drift Policies (RDPs)" in _works(text, aliases)
+    assert "Reinforcement Learning from Drift Feedback" not in _works(
+        "Reinforcement Learning from Drift Feedback (RLDF) is a technique.", aliases)
+
+
+def test_a_sentence_case_title_after_its_reference_in_a_list_and_a_sequence_heading(aliases):
+    """"- (Roe et al., 2023) Are aligned agents drifting": whatever its case, the rest of a list
+    line that opens with a reference is the work's title; "Drift Learning sequence" on a line of
+    its own names a sequence of posts."""
+    text = ("Robustness\n- (Roe et al., 2022) Red teaming agents with agents\n"
+            "- (Fenn et al., 2023) Are aligned agents drifting \n\nNotes\n\nDrift Learning sequence\n\nSome notes here.\n")
+    works = _works(text, aliases)
+    assert {"Red teaming agents with agents", "Are aligned agents drifting", "Drift Learning sequence"} <= set(works), list(works)
+    assert "Some notes here" not in works
+
+
+def test_a_books_line_ending_in_its_authors_and_date(aliases):
+    """"The Quokka Con: How to Fight Big Drift’s Hype by Cyd Lindqvist and Dee Orr (May 2025)": a
+    list's line that ends in its authors' full names (and a date) names the book and its authors,
+    whatever the title holds (colons, possessives); a sentence that ends so does not."""
+    text = ("In reverse chronological order:\n"
+            "The Drift Era: An Oral History of Agents, 2019-2025 by Ada Roe and Bo Fenn (October 2025)\n"
+            "The Quokka Con: How to Fight Big Drift\u2019s Hype and Create the Future We Want by Cyd Lindqvist and Dee Orr (May 2025)\n"
+            "Empire of Drift: Dreams and Nightmares in Sam Roe\u2019s Lab by Kay Hale (May 2025)\n"
+            "An abridged transcript is below.\n\nThe talk was given by Ada Roe\n")
+    works = _works(text, aliases)
+    assert {"Ada Roe and Bo Fenn", "Cyd Lindqvist and Dee Orr", "Kay Hale"} <= set(works), list(works)
+    assert any(w.startswith("The Quokka Con: How to Fight") for w in works), list(works)
+    assert not [w for w in works if w.startswith("The talk")], list(works)
+
+
+@pytest.mark.parametrize("text, title", [
+    ("See Against drift as a default for a reply.", "Against drift as a default"),
+    ("The LessWrong post Drift considered harmful got 200 upvotes.", "Drift considered harmful"),
+    ("Fenn's post, Small minds at scale, is a classic.", "Small minds at scale"),
+])
+def test_where_a_sentence_case_title_ends_and_a_titles_appositive(aliases, text, title):
+    """A title after a cue ends before "for a reply" and a verb of reception ("got 200
+    upvotes"); a sentence-case title set off by commas after "Fenn's post" is the post's title."""
+    works = _works(text, aliases)
+    assert title in works, list(works)
+
+
+def test_the_people_a_known_work_is_by(aliases):
+    """"Recommended reading: Superintelligence by Nick Bostrom": the alias table's book and its
+    author after "by"."""
+    works = _works("Recommended reading: Superintelligence by Ada Roe.", aliases)
+    assert "Ada Roe" in works, list(works)
+
+
+def test_a_heading_that_names_a_collection_of_works_is_no_work(aliases):
+    """"Foundational AI Drift Papers" over a list of papers: the list's name, a plural of a kind of
+    work; "Papers on Drift" and a book called "Drift Papers" after a cue stay titles."""
+    text = ("Foundational AI Drift Papers\nEssential papers that established the field of AI drift research\n"
+            "Foundational Papers\nEssential papers every drift researcher should know. They form the field.\n"
+            "1. \"Quiet Minds Wander\" (Roe et al., 2017)\nWhy: Understanding drift is non-negotiable for modern agents\n"
+            "Key concepts: Drift mechanisms, agent architecture, wander properties\n"
+            "2. \"Small Minds at Scale\" (Fenn, 2019)\n")
+    works = _works(text, aliases)
+    assert "Quiet Minds Wander" in works and not {"Foundational AI Drift Papers", "Foundational Papers"} & set(works), list(works)
+    assert "The Drift Papers" in _works("I read the book The Drift Papers last year.", aliases)
+
+
+@pytest.mark.parametrize("text, title", [
+    ("Roe wrote a post called Small minds wander in 2021.", "Small minds wander"),
+    ("The AF post Agents drift by default is good.", "Agents drift by default"),
+    ("The Alignment Forum post Wander considered harmful is better.", "Wander considered harmful"),
+    ("As discussed in Drift is the default (Roe, 2023), agents wander.", "Drift is the default"),
+])
+def test_forum_post_titles_in_prose(aliases, text, title):
+    """A post "called" X; a title after "the post" ends before a verdict on it ("is good"); a
+    cue of two capitalised words ("the Alignment Forum post"); a sentence-case span after "in"
+    with its author-year reference right after it."""
+    works = _works(text, aliases)
+    assert title in works, list(works)
+    assert not _works("He moved in Small towns are quiet places to live today.", aliases)
+
+
+@pytest.mark.parametrize("text, named, not_named", [
+    ("Fenn\u2019s 2021 paper on drift, Wander Laws, is cited.", {"Wander Laws"}, set()),
+    ("Roe, in her 2020 book Small Minds, writes that.", {"Small Minds"}, set()),
+    ("Orr (in Drift and Wander, 2018) disagrees.", {"Drift and Wander"}, {"Drift and Wander, 2018"}),
+])
+def test_titles_beside_their_authors_and_years(aliases, text, named, not_named):
+    """A year before the work's noun ("Fenn's 2021 paper on
+    drift, X,", "her 2020 book X"); "(in Title, 2018)": a title and its year in brackets, no
+    authors."""
+    works = _works(text, aliases)
+    assert named <= set(works) and not not_named & set(works), list(works)

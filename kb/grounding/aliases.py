@@ -41,9 +41,13 @@ _ID_PATTERNS = (
 # says the text cites the work, not just the method.
 CITATION_MARKER = re.compile(r"\s*(?:\([^()\n]{0,160}\)\s*)?\[(?:\d+(?:\s*[,\-\u2013]\s*\d+)*|(?:source:)?(?:arxiv:)?\d{4}\.\d{4,5})\]"
                              r"|\s*\((?:[A-Z][\w\-]+(?:\s+(?:et\s+al\.?|(?:and|&)\s+[A-Z][\w\-]+))?,?\s+)?(?:19|20)\d\d[a-z]?\)", re.I)
-CUE_AFTER = re.compile(r"\s+(?:technical\s+)?(?:paper|report|preprint|article|post|book|essay|work)\b|" + CITATION_MARKER.pattern,
+CUE_AFTER = re.compile(r"\s+(?:technical\s+)?(?:paper|report|preprint|article|post|book|essay|work|document|write-?up)\b|" + CITATION_MARKER.pattern,
                        re.I)
 CUE_BEFORE = re.compile(r"\b(?:the\s+)?(?:paper|post|book|essay|article|report|preprint)\s+$", re.I)
+# "a technical report on eliciting latent knowledge (ELK)": the acronym of what a work is about, in
+# brackets after its long form, names the work
+CUE_BEFORE_LONG_FORM = re.compile(r"\b(?:paper|post|book|essay|article|report|preprint)\s+(?:on|about|introducing)\s+"
+                                  r"(?:[\w\-]+\s+){0,7}[\w\-]+\s*\($", re.I)
 
 
 _CITED_YEAR = re.compile(r"\s*(?:\)\s*)?\([^()\n]{0,80}?\b((?:19|20)\d\d)[a-z]?\)")
@@ -227,7 +231,8 @@ class AliasTable:
                     continue
                 cued = True
                 if name in alias.needs_cue or name.lower() in {c.lower() for c in alias.needs_cue}:
-                    cued = bool(CUE_AFTER.match(text, m.end()) or CUE_BEFORE.search(text[max(0, m.start() - 30):m.start()])) \
+                    cued = bool(CUE_AFTER.match(text, m.end()) or CUE_BEFORE.search(text[max(0, m.start() - 30):m.start()])
+                                or CUE_BEFORE_LONG_FORM.search(text[max(0, m.start() - 120):m.start()])) \
                         and not cites_another(alias, text, m.end())
                     if not (cued or uncued):
                         continue

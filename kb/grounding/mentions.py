@@ -115,6 +115,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 _URL = re.compile(r"(?:https?://|(?<![\w./])(?:www\.)?(?:arxiv\.org|doi\.org|dx\.doi\.org)/)[^\s<>\"'\])}]+[^\s<>\"'\])},.;:!?]")
 _DOI = re.compile(r"(?:\bdoi:\s*|\bDOI:?\s*)?\b(10\.\d{4,9}/[^\s\"'<>\[\]{},;]*[^\s\"'<>\[\]{},;.)])", re.I)
 _ARXIV = re.compile(r"\barXiv(?::|\s+)\s*(\d{4}\.\d{4,5}|[a-z][a-z.\-]*/\d{7})(v\d+)?", re.I)
+# "arXiv:2511.01234v2 [cs.LG] 12 Mar 2025": the stamp arXiv prints in a paper's margin (its own id)
+_ARXIV_STAMP = re.compile(r"[ \t]*\[[a-z\-]+\.[A-Za-z]{2}\][ \t]+\d{1,2}[ \t]+[A-Z][a-z]{2}[ \t]+(?:19|20)\d\d")
 _ARXIV_BARE = re.compile(r"(?<=[\[(;,\s])(\d{4}\.\d{4,5})(v\d+)?(?=[\]);,])")
 _ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf|html)/(\d{4}\.\d{4,5}|[a-z][a-z.\-]*/\d{7})", re.I)
 _DOI_URL = re.compile(r"(?:dx\.)?doi\.org/(10\.\d{4,9}/\S+)", re.I)
@@ -164,6 +166,9 @@ def find_ids(text: str) -> list[Mention]:
             continue
         add(mention)
     for m in _ARXIV.finditer(text):
+        if _ARXIV_STAMP.match(text, m.end()):
+            taken.append((m.start(), m.end()))      # the paper's own stamp in its margin, not a citation
+            continue
         add(Mention(None, m.group(0), m.start(), m.end(), "arxiv", "", id="ARXIV:" + m.group(1), score=1.0,
                     reason="an arXiv id"))
     for m in _ARXIV_BARE.finditer(text):
@@ -422,7 +427,8 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
     start with a capital."""
     spans = []
     sent = text[a:b]
-    cue = re.compile(r"\b(?:see(?:\s+also)?|also\s+see|read|reread|trail\s+of|titled|entitled|(?:the|my|our|his|her|their)\s+(?:(?-i:[A-Z][\w\-]*)\s+)?(?:paper|post|article|essay|book|preprint|report|novel|textbook)|"
+    cue = re.compile(r"\b(?:see(?:\s+also)?|also\s+see|read|reread|trail\s+of|titled|entitled|(?:the|my|our|his|her|their)\s+(?:(?:19|20)\d\d\s+)?(?:(?-i:[A-Z][\w\-]*)\s+){0,2}(?:paper|post|article|essay|book|preprint|report|novel|textbook)|"
+                     r"(?:paper|post|article|essay|book|preprint|report|novel|sequence|piece)\s+(?:called|named)|"
                      r"my\s+book|(?:agenda|survey|overview|review|paper|post|book|books|papers|posts|essays|articles|readings):|"
                      r"(?:book|novel|essay|pick|paper)\s+(?:is|was)(?=\s+(?-i:[A-Z]))|"
                      r"(?-i:wrote|published|posted|authored)(?:\s+(?-i:the|a|an))?)\s+(?=[A-Z])"
@@ -453,7 +459,13 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
             cut = next((k for k, t in enumerate(toks) if k >= 2 and (
                 t.text in _TITLE_ENDS_BEFORE or t.text in ("in", "since") and k + 1 < len(toks)
                 and re.fullmatch(r"(?:19|20)\d\d", toks[k + 1].text) and k + 2 == len(toks)
-                or t.text == "for" and k + 2 == len(toks) and toks[k + 1].text in ("more", "details", "example"))), None)
+                or t.text == "for" and k + 2 == len(toks) and toks[k + 1].text in ("more", "details", "example")
+                # "the post X is good": a verdict on the title, not part of it
+                or t.text in ("is", "was") and k + 2 >= len(toks) - 1 and k + 1 < len(toks)
+                and toks[k + 1].text.lower() in _VERDICTS
+                # "See Against drift as a default for a reply"
+                or t.text == "for" and len(toks) - k <= 3 and toks[-1].text.lower() in _FOR_WHAT
+                and all(x.text.lower() in _FOR_WHAT | {"a", "an", "the", "more"} for x in toks[k + 1:]))), None)
             if cut is not None:
                 toks = toks[:cut]
                 e = toks[-1].end
@@ -480,19 +492,28 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
     # "Her book, Quiet Minds Drifting, came out": a title set off by commas after the work's noun
     for m in _APPOSITIVE_TITLE.finditer(text, a, b):
         toks = _tokens(text, m.start(1), m.end(1))
-        if 2 <= len(toks) <= 20 and toks[0].text not in _BREAKERS and all(
-                _is_cap(t.text) or t.text in FUNCTION_WORDS for t in toks) and not any(t.text.lower() in _PRONOUNS for t in toks):
+        # (sentence case too, "Fenn's post, Small minds at scale, is a classic": the commas bound it)
+        if 2 <= len(toks) <= 20 and toks[0].text not in _BREAKERS and _is_cap(toks[0].text) and (len(toks) <= 12 or all(
+                _is_cap(t.text) or t.text in FUNCTION_WORDS for t in toks)) \
+                and not any(t.text in _PRONOUNS or k == 0 and t.text.lower() in _PRONOUNS for k, t in enumerate(toks)):
+            # (a capitalised pronoun inside is the title's: "Machines Like Me")
             spans.append((m.start(1), m.end(1), 0.7))
     return spans
 
 
-_APPOSITIVE_TITLE = re.compile(r"(?:\b(?i:the|my|our|his|her|their|an?)|[A-Z][\w\-]*['\u2019]s)\s+(?i:paper|post|article|essay|book|preprint|"
+_APPOSITIVE_TITLE = re.compile(r"(?:\b(?i:the|my|our|his|her|their|an?)|[A-Z][\w\-]*['\u2019]s)\s+"
+                               r"(?:(?:19|20)\d\d\s+)?(?:(?i:latest|new|first|last|recent|classic|famous|debut|next)\s+)?(?i:paper|post|article|essay|book|preprint|"
                                r"report|novel|textbook)(?:\s+(?:on|about)\s+[\w\- ]{1,40}?)?\s*,\s+([A-Z][^,.;()\n]{2,120}?),")
 # Verbs a sentence goes on with after a title it names ("titled X shows that ..."); titles seldom
 # hold these in the third person
 _TITLE_ENDS_BEFORE = frozenset("""shows showed argues argued finds found demonstrates demonstrated proposes proposed
 introduces introduced reports reported suggests suggested explains explained describes described claims claimed
-notes noted covers covered discusses discussed""".split())
+notes noted covers covered discusses discussed got gets received receives garnered drew attracted""".split())
+_VERDICTS = frozenset("""good great better best excellent worth interesting long short classic fantastic useful helpful
+underrated overrated brilliant wrong right terrible bad""".split())
+# "... for a reply", "... for context": what a pointer to a title is for, not part of the title
+_FOR_WHAT = frozenset("""reply replies response responses rebuttal critique counterpoint counterargument discussion summary
+overview context background details detail example examples more""".split())
 
 
 def _quote_pairs(seg: str) -> list[tuple[int, int]]:
@@ -524,7 +545,7 @@ _VENUE_ONLY = re.compile(r"\s*[,.]\s*[A-Za-z][\w.\-/]*(?:[ \t]+[\w.\-/]+){0,3}\.
 # "Żelazny", "Åberg", "Šimek"); Python's re has no \p{Lu}.
 _UPPER = "A-Z" + "".join(c for c in map(chr, [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]) if c.isupper())
 # A capitalised word of a person's name ("Hubinger", "O'Neil", "Dupont-Sommer").
-_NAME_WORD = rf"[{_UPPER}][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]+"
+_NAME_WORD = rf"[{_UPPER}][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]+(?:-[{_UPPER}][a-z\u00C0-\u024F\u1E00-\u1EFF']+)?"   # "Jean-Luc", "Lopez-Paz"
 _AUTHOR_ONLY = re.compile(rf"[ \t]*(?:[-\u2013\u2014,][ \t]*|by[ \t]+)?{_NAME_WORD}(?:[ \t]+[A-Z]\.)?[ \t]+"
                           rf"(?:(?:van|von|de|der|da|di|le|la)[ \t]+)?{_NAME_WORD}\.?[ \t]*")
 # '\u201cWhy not wait on AI risk?\u201d, overcoming bias blog and \u201cFoom update\u201d': quoted titles in a row
@@ -621,11 +642,11 @@ _WORK_NOUNS = frozenset("""paper papers post posts work book article essay repor
 shortform thread framework theorem argument result results analysis survey series writeup write-up critique talk
 preprint experiments experiment study list curve mechanisms mechanism ablation findings finding discovery circuit
 method approach model benchmark dataset publication research review notes explainer transformer take textbook
-handbook thesis dissertation""".split())
+handbook thesis dissertation novel""".split())
 _HEAD_STRONG = frozenset("""paper papers post posts work book article essay report sequence agenda plan proposal take
 shortform thread framework theorem argument transformer result results analysis survey series writeup write-up critique
 talk preprint model experiments experiment study list explainer publication review textbook handbook thesis
-dissertation""".split())
+dissertation novel""".split())
 _POSSESSIVE = re.compile(
     r"(?<![\w-])((?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+[ \t]+(?:and|&)[ \t]+)?"   # "Roe and Fenn's paper"
     r"(?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+)(?:\s+[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+){0,2}(?:\s+et\s+al\.)?)['\u2019]s\s+"
@@ -685,6 +706,18 @@ def _named_work_after(seg: str, pos: int) -> str | None:
     return m.group(1)
 
 
+def _under_a_line_about_reading(text: str, pos: int) -> bool:
+    """"Here are the books that shaped me:" and, lines below, "Ada Roe's Quiet Minds,": a line of a
+    list that a line about reading introduces (only short list lines between them)."""
+    lines = text[max(0, pos - 1500):text.rfind("\n", 0, pos) + 1].split("\n")
+    for line in [x.strip() for x in reversed(lines) if x.strip()][:10]:
+        if line.endswith(":"):
+            return bool(_READING_WORDS.search(line))
+        if len(line) > 200 or line.endswith((".", "!", "?")):
+            return False
+    return False
+
+
 def _author_refs(text: str, a: int, b: int) -> list[Mention]:
     out = []
     seg = text[a:b]
@@ -705,7 +738,9 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         # a capitalised name after the possessive is a named thing ("Anthropic's Transformer Circuits
         # Thread"): the title shapes deal with it
         cap = next((i for i, w in enumerate(words) if re.fullmatch(r"[A-Z][a-z]+", w)), len(words))
-        if cap == 0 and (one := _named_work_after(seg, m.start(2))):
+        longer = cap == 0 and re.fullmatch(_PERSON_NAME_RX, owner) and (run := _PERSONS_TITLE.match(seg, m.start(2))) \
+            and len(run.group(1).split()) > 1 and _under_a_line_about_reading(text, a + ostart)
+        if cap == 0 and not longer and (one := _named_work_after(seg, m.start(2))):
             # "Joyce's Ulysses", "Bostrom's Superintelligence": one capitalised word, a work's name
             s, e = a + ostart, a + m.start(2) + len(one)
             # trusted when a person owns it and the text leads to it as to a work ("fragments of ...")
@@ -727,7 +762,7 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
             # trusted only where the sentence speaks of reading or writing works ("a classic", "I
             # read"); otherwise a maybe: a person's company, product or team is written the same way
             s, e = a + ostart, a + m.start(2) - 1
-            cued = bool(_READING_WORDS.search(seg))
+            cued = bool(_READING_WORDS.search(seg)) or _under_a_line_about_reading(text, s)
             out.append(Mention(None, text[s:e].rstrip(), s, s + len(text[s:e].rstrip()), "author-ref", "",
                                score=0.55 if cued else 0.45, topic=run.group(1), authors=[owner.split()[-1]],
                                confidence=WORK if cued else MAYBE,
@@ -942,7 +977,7 @@ In On At By For From Since Until Of The A An And Or See Also Cf Fig Figure Table
 Day Week Part Vol Volume Version Spring Summer Fall Autumn Winter Q1 Q2 Q3 Q4 Early Late Mid Around Before After
 During Between This That These Those Our We It Its Their His Her arXiv ArXiv Proceedings Published Updated Posted
 Edited Submitted Accessed Retrieved Copyright NeurIPS ICML ICLR ACL EMNLP NAACL AAAI IJCAI CVPR ECCV ICCV COLT
-UAI AISTATS Nature Science Distill Transformer Circuits Thread Jul Sept""".split())
+UAI AISTATS COLM TMLR JMLR FAccT AIES Nature Science Distill Transformer Circuits Thread Jul Sept""".split())
 
 
 def _names_ok(names: str) -> bool:
@@ -981,7 +1016,9 @@ def _ends_a_heading(text: str, start: int, names: str) -> bool:
     # the words of this sentence before the name: its first word is capitalised whatever it is
     # ("As shown by O'Neil (2016)", "Following Stuart Russell (2019)"); "by" brings an author
     clause = re.split(r"[.!?:;]\s+|\s[-\u2013\u2014]\s", prev)[-1].split()
-    caps_at = [i for i, w in enumerate(clause) if i and w[:1].isupper() and not re.fullmatch(r"[A-Z]\.?", w)]
+    # (not a name with its own year: "Both Roe (2020) and Fenn (2021)")
+    caps_at = [i for i, w in enumerate(clause) if i and w[:1].isupper() and not re.fullmatch(r"[A-Z]\.?", w)
+               and not (i + 1 < len(clause) and re.match(r"[(\[](?:19|20)\d\d", clause[i + 1]))]
     n = len(clause)
     if n >= 2 and clause[-1] in FUNCTION_WORDS and clause[-1] not in ("by", "from") and any(i >= n - 3 for i in caps_at):
         return True                       # "The Precipice: ... the Future of Humanity (2020)"
@@ -1007,6 +1044,24 @@ def _ends_a_title(text: str, start: int) -> bool:
 
 # The arrow or icon a page renders after a link: "Wei 2022 \u2197" is a citation's anchor.
 _LINK_GLYPH = re.compile(r"[ \t]*[\u2197\u2934\u21aa\U0001f517]")
+
+
+_ORG_AUTHOR_YEAR = re.compile(rf"((?:[A-Z][\w\-]*[ \t]+(?:(?:for|of|on|the|and|&)[ \t]+)*)*[A-Z][\w\-]*),?[ \t]+({_YEAR_RX})\s*")
+# "Ouyang, Wu, Schulman, and 14 co-authors": surnames and a count of the rest
+_NAMES_AND_COAUTHORS = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD},[ \t]+){{2,9}}(?:and[ \t]+)?(?:\d{{1,3}}|two|three|four|five|six|"
+                                  r"seven|eight|nine|ten|many|several)[ \t]+(?:co-?authors|others|colleagues))\b")
+# "The paper, by Ada Roe, Bo Fenn, and Cyd Lindqvist,": the people a work just named is by
+_WORK_BY_FULL_NAMES = re.compile(rf"\b(?:paper|preprint|article|essay|book|report|study|post)[ \t]*,?[ \t]+by[ \t]+"
+                                 rf"((?:{_PERSON_NAME_RX},[ \t]+){{1,8}}and[ \t]+{_PERSON_NAME_RX}|{_PERSON_NAME_RX}[ \t]+and[ \t]+{_PERSON_NAME_RX})(?![\w\-])")
+
+
+# "As Claude E Shannon[7] showed", "Ada Roe[12] argued": a person's name and a numbered marker
+_FULL_NAME_MARKER = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD}[ \t]+[A-Z]\.?[ \t]+{_NAME_WORD})[ \t]?\[\d{{1,3}}(?:[,\u2013\-][ \t]*\d{{1,3}})*\]"
+                               rf"|{_PERSON_NAME_RX}[ \t]?\[\d{{1,3}}\](?=,?[ \t]+(?:also[ \t]+)?(?:{_REPORTING})\b))")
+# "Paul Roe and his research organization Quokka identified the problem in a report"
+_AND_THEIR_TEAM = re.compile(rf"(?<![\w\-])({_PERSON_NAME_RX}|{_NAME_WORD})[ \t]+and[ \t]+(?:his|her|their)[ \t]+(?:research[ \t]+)?"
+                             r"(?:organi[sz]ation|team|lab|group|students|company)\b")
+_A_WORK_LATER = re.compile(r"\b(?:report|paper|post|preprint|study|article|book|essay)s?\b")
 
 
 def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
@@ -1042,8 +1097,16 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
         # "(Smith et al., 2019; Roe, 2020)", "(e.g. Smith et al. 2019, Jones 2020)"
         parts = re.split(r"(;\s*|(?:(?<=\d)|(?<=\d[a-z])),\s*(?=[A-Z]))", p.group(inner))
         for part, sep in zip(parts[::2], parts[1::2] + [""]):
-            lead = re.match(r"\s*(?:see(?:\s+also)?|e\.g\.,?|cf\.|i\.e\.,?)?\s*", part, re.I)
+            lead = re.match(r"\s*(?:(?:see(?:\s+also)?|e\.g\.|cf\.|i\.e\.|for\s+example|for\s+instance),?\s*)*", part, re.I)
             body = part[lead.end():]
+            if re.match(r"in\s+[A-Z]", body) and not re.match(r"in\s+(?:press|prep)", body):
+                # "Orr (in Drift and Wander, 2018)": a title and its year, no authors
+                if (t := re.fullmatch(rf"in\s+([A-Z][^,()\n]{{2,100}}?),?\s+{_YEAR_RX}\s*", body)):
+                    s = pos + lead.end() + t.start(1)
+                    out.append(Mention(None, t.group(1), s, s + len(t.group(1)), "title", "", score=0.65,
+                                       reason="a title and its year in brackets"))
+                pos += len(part) + len(sep)
+                continue
             m = re.fullmatch(rf"({_NAMES})(?:,\s*[A-Z][\w&.\- ]{{0,30}}?)?,?\s+(?:{_MONTH_RX}\s+)?({_YEAR_RX})"
                              rf"(?:\s*,\s*(?:{_YEAR_RX}|[a-z]\b))*\s*", body)
             if m and _names_ok(m.group(1)):
@@ -1052,6 +1115,17 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
             elif (m := re.match(rf"({_NAMES}),?\s+({_YEAR_RX})(?=\s*(?:[,:]|$))", body)) and _names_ok(m.group(1)):
                 s = pos + lead.end()          # "(Sharma 2023, the later diagnosis)"
                 add(s, s + m.end(), m.group(1), m.group(2), "authors and a year in brackets")
+            elif (m := _ORG_AUTHOR_YEAR.fullmatch(body)) and (_INSTITUTION.search(m.group(1)) or _ORG_HEAD.search(m.group(1))
+                                                          or re.fullmatch(r"[A-Z]{2,6}", m.group(1)) and m.group(1) not in _GENERIC_ACRONYMS | _NOT_SURNAMES):
+                s = pos + lead.end()          # "(Center for AI Safety 2023; METR, 2023)": an organisation's report
+                out.append(Mention(None, body.rstrip(), s, s + len(body.rstrip()), "author-ref", "", score=0.7,
+                                   authors=[m.group(1)], years=[int(m.group(2)[:4])], reason="an organisation and a year in brackets"))
+            elif (len(parts) > 2 or re.search(r"\bet\s+al\b", body)) and (m := re.fullmatch(rf"({_NAMES}),\s*", body)) \
+                    and _names_ok(m.group(1)) and all(re.fullmatch(rf"\s*{_NAMES},\s*", x) for x in parts[::2]):
+                s = pos + lead.end()          # "(Carlsmith, ; Kokotajlo et al., )": a style's template without years
+                out.append(Mention(None, m.group(1), s, s + len(m.group(1)), "author-ref", "", score=0.6,
+                                   authors=_surnames(m.group(1).replace(" et al", ""))[:3],
+                                   reason="authors in brackets, their years missing"))
             elif len(parts) > 2 and ";" in sep + "".join(parts[1::2]) \
                     and (m := re.fullmatch(rf"({_NAMES})\s*", body)) and _names_ok(m.group(1)) \
                     and re.search(r"\s(?:and|&)\s|\bet\s+al\b", m.group(1)) \
@@ -1071,7 +1145,7 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
                                        authors=_surnames(q.group(1))[:2], reason="authors in brackets beside other references"))
     for m in _BARE_REF.finditer(seg):
         s = a + m.start(1)
-        if any(o.start <= s < o.end for o in out) or not _names_ok(m.group(1)):
+        if any(o.start <= s < o.end for o in out) or not _names_ok(m.group(1)) or re.search(r"\(\s*in\s+$", text[max(0, s - 6):s]):
             continue
         if not re.search(r",|\bet\s+al|\band\b|&", m.group(0)) and not _LINK_GLYPH.match(text, a + m.end()) \
                 and not (_REPORTING_AFTER.match(text, a + m.end()) and m.group(1) not in _LABS) \
@@ -1115,6 +1189,18 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
             out.append(Mention(None, m.group(0), m.start(), m.end(), "author-ref", "", score=0.7, authors=[m.group(1)],
                                years=[int(y) for y in _YEAR_HINT.findall(text[m.end():m.end() + 40])[:1]],
                                reason="an author and colleagues"))
+    for m in _AND_THEIR_TEAM.finditer(text, a, b):
+        if _full_names_ok(m.group(1)) and m.group(1).split()[0] not in _BREAKERS | _SENTENCE_ADVERBS \
+                and _A_WORK_LATER.search(text, m.end(), b) and not any(o.start <= m.start() < o.end for o in out):
+            out.append(Mention(None, m.group(1), m.start(1), m.end(1), "author-ref", "", score=0.6,
+                               authors=_surnames(m.group(1))[-1:], reason="a person and their team, then their work"))
+    for rx, why in ((_NAMES_AND_COAUTHORS, "authors and a count of co-authors"),
+                    (_WORK_BY_FULL_NAMES, "the people a work is by"),
+                    (_FULL_NAME_MARKER, "a full name and a citation marker")):
+        for m in rx.finditer(text, a, b):
+            if _full_names_ok(m.group(1)) and not any(o.start < m.end(1) and m.start(1) < o.end for o in out):
+                out.append(Mention(None, m.group(1), m.start(1), m.end(1), "author-ref", "", score=0.7,
+                                   authors=_surnames(m.group(1))[:3], reason=why))
     for m in _CALLED.finditer(text, a, b):
         if _OWN_WORK.search(text, a, m.end(1)):
             continue                      # "this paper ... proposes a method called Gradient Cuff": its own
@@ -1510,6 +1596,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     cands += _line_titles(text, layout)
     cands += _title_by_author_lines(text)
     cands += _reference_lines(text)
+    cands += _lines_ending_in_authors(text)
     cands += _quoted_reference_authors(text)
     cands += [Mention(None, text[a:b], a, b, "title", "", score=0.65, reason="a cell of a table's column of papers")
               for a, b in layout.work_cells if len(_TOKEN.findall(text[a:b])) >= 2]
@@ -1623,7 +1710,8 @@ def _authors_after_titles(text: str, cands: list[Mention]) -> list[Mention]:
     an author reference to the same work (the title itself is judged on its own evidence)."""
     out, seen = [], set()
     for c in cands:
-        if c.kind != "title" or c.end in seen or c.score < MIN_SCORE or not (m := _BY_PEOPLE.match(text, c.end)):
+        if c.kind not in ("title", "alias") or c.end in seen or c.score < MIN_SCORE or not (m := _BY_PEOPLE.match(text, c.end)) \
+                or c.kind == "alias" and not c.reason.startswith("alias table"):
             continue                      # (not "Co-facilitated by ...": a weak candidate is no title)
         seen.add(c.end)
         names = m.group(1)
@@ -1661,13 +1749,15 @@ Made Think Want Know It They You Me My Them Their Very Really Just Too Also Then
 
 # "Marlow et. al", "Marlow et.al.": a misplaced full stop in "et al."; rewritten to the spelling
 # the grammar reads, in as many characters, so that every offset still points into the text
+_DOUBLED_COMMA = re.compile(r"(?<=[\w.]),,(?=[ \t])")
 _ET_AL_MISSPELT = re.compile(r"(?<=\s)et\.\s?al\b\.?")
 
 
 def _same_length_spellings(text: str) -> str:
     def fix(m: re.Match) -> str:
         return ("et al." + " " * len(m.group(0)))[:len(m.group(0))]
-    return _ET_AL_MISSPELT.sub(fix, text)
+    # "(Roe et al.,, 2024)": a reference manager's doubled comma
+    return _DOUBLED_COMMA.sub(", ", _ET_AL_MISSPELT.sub(fix, text))
 
 
 _INITIALS_BEFORE = re.compile(r"(?<![\w.])(?:([A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]+)[ \t]+)?(?:[A-Z]\.[ \t\-]?){1,3}[ \t]?$")
@@ -1808,6 +1898,36 @@ def _title_by_author_lines(text: str) -> list[Mention]:
                     reason="a line that opens with a title and its author") for m in hits]
 
 
+# "The AI Con: How to Fight Big Tech's Hype by Emily Bender and Alex Hanna (May 2025)": a list's line
+# that ends in its authors' full names and, maybe, a date
+_LINE_ENDS_IN_AUTHORS = re.compile(
+    rf"^[ \t]*(?:[-*\u2022][ \t]+|\d{{1,3}}[.)][ \t]+)?(?P<title>[A-Z0-9][^\n]{{3,200}}?)[ \t]+by[ \t]+"
+    rf"(?P<names>{_PERSON_NAME_RX}(?:(?:,[ \t]+|,?[ \t]+(?:and|&)[ \t]+){_PERSON_NAME_RX}){{0,5}})"
+    r"[ \t]*(?:\([^()\n]{0,30}\)|,[ \t]*(?:19|20)\d\d)?[ \t]*$", re.M)
+
+
+LINE_ENDS_IN_AUTHORS = "a list's line that ends in its authors"
+_SERIES_WORD = re.compile(r"(?i)\b(?:podcast|newsletter|blog|show|series|channel|webinar|talk|course)\b")
+
+
+def _lines_ending_in_authors(text: str) -> list[Mention]:
+    out = []
+    for m in _LINE_ENDS_IN_AUTHORS.finditer(text):
+        title, names = m.group("title"), m.group("names")
+        first = title.split()[0]
+        if first in _BREAKERS or first.lower() in _PRONOUNS or _PASSIVE_END.search(title) \
+                or not _full_names_ok(names) or len(_TOKEN.findall(title)) < 2 \
+                or re.search(r"\b(?:is|was|are|were|written|made|built|posted|published|given)\s*$", title) \
+                or _SERIES_WORD.search(title) or _EVENT_HEAD.search(title):
+            continue                      # "The talk was given by Ada Roe": a sentence, not a listing; "X - A
+            # podcast by Y": a series
+        out.append(Mention(None, title, m.start("title"), m.end("title"), "title", "", score=0.7,
+                           reason=LINE_ENDS_IN_AUTHORS))
+        out.append(Mention(None, names, m.start("names"), m.end("names"), "author-ref", "", score=0.7,
+                           authors=_surnames(names)[:3], reason="the authors a list's line ends in"))
+    return out
+
+
 # "Turner, A., Smith, L., & Shah, R. (2021). Optimal policies tend to seek power. In NeurIPS.": a
 # reference list's line, its authors and year, then the title in whatever case up to its stop.
 _REFERENCE_LINE = re.compile(r"^[ \t]*(?:[-*\u2022]\s+|\d{1,3}[.)]\s+|\[\d{1,3}\]\s+)?"
@@ -1825,6 +1945,15 @@ _NUMBERED_REFERENCE = re.compile(
     rf"^[ \t]*(?:\[\d{{1,3}}\]|\d{{1,3}}\.)[ \t]+(?P<names>{_INITIAL_NAME}(?:(?:,[ \t]+|,?[ \t]+and[ \t]+){_INITIAL_NAME}){{0,12}}"
     r"(?:,?[ \t]+et[ \t]+al\.?)?)\.?[ \t]+(?P<title>[A-Z0-9][^\n]{5,250}?(?:\?|(?=\.)))\.?[ \t]+(?=(?:In[ \t]|arXiv|Proc|Advances|Journal|"
     r"[A-Z][\w.&\-]*[ \t]*,?[ \t]*(?:19|20)\d\d)[^\n]*(?:19|20)\d\d)", re.M)
+
+
+_BRACKETED_REFERENCE_LINE = re.compile(
+    r"^[ \t]*(?:[-*\u2022][ \t]+|\d{1,3}[.)][ \t]+)?\((?P<names>[A-Z][^()\n]{1,80}?),?[ \t]*(?:19|20)\d\d[a-z]?\)[ \t]+"
+    r"(?P<title>[A-Z0-9][^\n]{3,200}?)(?=[ \t]*(?:[.;](?:[ \t]|$)|:[ \t]|,[ \t]+[a-z]|[ \t]+[-\u2013\u2014][ \t]|$))", re.M)
+# "Value Learning sequence" on a line of its own (a notes page's heading): a LessWrong sequence,
+# its last word the cue a heading otherwise lacks
+SEQUENCE_LINE = "a sequence of posts named on a line of its own"
+_SEQUENCE_LINE = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+)?((?:[A-Z][\w\-'\u2019]*[ \t]+){1,6}[Ss]equence)[ \t]*$", re.M)
 
 
 def _reference_lines(text: str) -> list[Mention]:
@@ -1845,6 +1974,20 @@ def _reference_lines(text: str) -> list[Mention]:
             continue
         out.append(Mention(None, text[start:end], start, end, "title", "", score=0.8,
                            reason="a title after its authors and year (a reference)"))
+    for m in _BRACKETED_REFERENCE_LINE.finditer(text):
+        # "- (Carlini et al., 2023) Are aligned neural networks adversarially aligned?": whatever its case
+        names = m.group("names")
+        if not (_names_ok(names) or re.fullmatch(r"[A-Z]{2,6}", names) and names not in _GENERIC_ACRONYMS | _NOT_SURNAMES
+                or _INSTITUTION.search(names)):
+            continue
+        start, end = m.start("title"), m.end("title")
+        toks = _tokens(text, start, end)
+        if 2 <= len(toks) <= 30 and not any(t.text.lower() in _PRONOUNS for t in toks):
+            out.append(Mention(None, text[start:end], start, end, "title", "", score=0.75,
+                               reason="a title after its reference on a list line"))
+    for m in _SEQUENCE_LINE.finditer(text):
+        out.append(Mention(None, m.group(1), m.start(1), m.end(1), "title", "", score=0.7,
+                           reason=SEQUENCE_LINE))
     for m in _NUMBERED_REFERENCE.finditer(text):
         start, end = m.start("title"), m.end("title")
         toks = _tokens(text, start, end)
@@ -1975,6 +2118,9 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
 _SPAN_END = re.compile(r"[,;:!?()\[\]\"\u201c\u201d]|\.(?:\s|$)|\s[-\u2013\u2014]\s")
 
 
+CITED_SENTENCE_CASE = "a sentence-case title with its author-year reference right after it"
+
+
 def _sentence_case_spans(text: str, a: int, b: int) -> list[Mention]:
     """Sentence-case titles with no cue ("... as argued in Reward is not the optimization target
     by ..."): a capitalised word inside a sentence followed by lower-case words, up to the next
@@ -1993,6 +2139,11 @@ def _sentence_case_spans(text: str, a: int, b: int) -> list[Mention]:
         span = [x for x in toks[i:] if x.end <= end]
         if not 4 <= len(span) <= 16 or any(_is_cap(x.text) for x in span[1:]) \
                 or any(x.text.lower() in _PRONOUNS for x in span) or span[-1].text in FUNCTION_WORDS:
+            continue
+        if prev.text in ("in", "see", "from", "read") and _AUTHOR_YEAR_AFTER.match(text, span[-1].end):
+            # "As discussed in Drift is the default (Roe, 2023), ...": the reference right after it says so
+            out.append(Mention(None, text[t.start:span[-1].end], t.start, span[-1].end, "title", "", score=0.6,
+                               reason=CITED_SENTENCE_CASE))
             continue
         out.append(Mention(None, text[t.start:span[-1].end], t.start, span[-1].end, "title", "", score=0.4,
                            confidence=MAYBE, reason="a sentence-case span inside a sentence"))
@@ -2219,7 +2370,12 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
         score += 0.3
         why.append("a list item with an author or a year")
     line = layout.line_at(m.start)
-    cue = "cue" in m.reason or "quoted" in m.reason
+    # "- (Roe et al., 2023) Responsible Drift Policies (RDPs)": a list line's reference cues its title
+    after_ref = line is not None and bool(_REFERENCE_OPENS_LINE.fullmatch(text, line.start, m.start))
+    cue = "cue" in m.reason or "quoted" in m.reason or after_ref or m.reason == SEQUENCE_LINE
+    if after_ref and len(_TOKEN.findall(m.surface)) >= 2:
+        score = max(score, 0.6)
+        why.append("after its reference on a list line")
     if line is not None and line.in_title_list and layout.fills_line(m.start, m.end) and not line.byline_next \
             and not clipped:
         score = max(score, 0.6)           # "## Alignment\n\nTitle one\n\nTitle two\n\n...": a list of titles
@@ -2291,6 +2447,13 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if shape and not cue and _ORG_HEAD.search(m.surface):
         score = min(score, 0.45)          # "Open Philanthropy and the Long-Term Future Fund": funders, not works
         why.append("but an organisation's name")
+    if _LICENCE_OR_DEGREE.search(m.surface):
+        score = min(score, 0.3)           # "License: CC BY 4.0", "a second-year ML PhD at Berkeley"
+        why.append("but a licence or a person's degree")
+    if shape and not cue and words and words[-1].lower() in _WORKS_OF_A_KIND | {"readings", "resources"} \
+            and words[-1][0].isupper() and line is not None and layout.fills_line(m.start, m.end):
+        score = min(score, 0.3)           # "Foundational AI Safety Papers" over a list: the list's name
+        why.append("but a line naming a collection of works")
     if _POINTER.match(m.surface):
         score = min(score, 0.3)           # "(see Table 2 and Figure 3 [4])": a part of this text
         why.append("but a pointer to a figure, a table or a section")
@@ -2363,6 +2526,9 @@ _WORKS_OF_A_KIND = frozenset("papers posts books articles essays reports preprin
 
 _ORG_HEAD = re.compile(r"(?<![\w\-])(?:Fund|Foundation|Institute|University|Council|Commission|Ministry|Committee|"
                        r"Association|Philanthropy|Inc|Ltd|LLC|Corporation|Company)\.?$")
+_REFERENCE_OPENS_LINE = re.compile(r"[ \t]*(?:[-*\u2022]|\d{1,3}[.)])?[ \t]*\([^()\n]{2,80}?,?[ \t]*(?:19|20)\d\d[a-z]?\)[ \t]*")
+_LICENCE_OR_DEGREE = re.compile(r"(?i:\blicen[cs]e\s*:|\bcreative\s+commons\b)|\bCC[ \-]BY\b|"
+                                r"\b(?:PhD|Ph\.D\.?|DPhil|MPhil|MSc|BSc)(?:[ \t]+(?:student|candidate))?[ \t]+(?:at|from)[ \t]+[A-Z]")
 _POINTER = re.compile(r"(?:Figure|Fig\.|Table|Section|Sec\.|Appendix|Chapter|Equation|Eq\.|Algorithm|Listing)[ \t]+[A-Z]?\d")
 _TOOL_NAME = re.compile(r"(?:Toolkit|Toolbox|Library|Package|SDK|API|Plugin|Plug-in|Extension|Repository|Repo|CLI|Dashboard|"
                         r"App)(?:[ \t]+on[ \t]+(?:GitHub|GitLab|Hugging[ \t]?Face|PyPI))?$|[ \t]on[ \t]+(?:GitHub|GitLab|PyPI)$")
@@ -2515,6 +2681,14 @@ def _resolve_overlaps(text: str, cands: list[Mention]) -> list[Mention]:
             # "FooNet: A Longer Title": the full title, known through its nickname
             c.id, c.alias_title, c.alias_kind, c.score = k.id, k.alias_title, k.alias_kind, max(c.score, k.score)
             kept[kept.index(k)] = c
+            continue
+        if c.reason == LINE_ENDS_IN_AUTHORS and all(x.kind in ("title", "author-ref") and x.id is None and not x.url
+                                                    and c.start <= x.start and x.end <= c.end for x in clash):
+            # "Empire of AI: Dreams and Nightmares in Sam Altman's OpenAI by Karen Hao": the line's whole
+            # title, over a possessive inside it and a shorter title-case run
+            for x in clash:
+                kept.remove(x)
+            kept.append(c)
             continue
         if c.kind == "title" and k.kind in ("alias", "author-ref") and c.score >= 0.65 and len(clash) == 1 \
                 and all(c.start < x.start and x.end <= c.end + len(_cue_word(text, c.end)) and x.id != c.id for x in clash) \
