@@ -36,6 +36,12 @@ Thirteen sets, all scored the same way:
                 final code, README.md), its floor test's pass/fail used once in session 8, then opened for
                 development in session 8: tuned on since (its odd-numbered pages held aside as a
                 generalisation check while tuning on the even ones).
+- ``heldout11`` tests/data/grounding_eval/heldout11/  twenty pages gathered in session 8 by a helper who
+                never ran kb on them (titles without links, author references, nicknames); ground truth
+                committed first; scored once with the session's starting code and once with its final
+                code (README.md); NEVER tuned on: figures only, its floor guards against losing ground.
+- ``heldout12`` tests/data/grounding_eval/heldout12/  twenty more pages, same protocol and session (forum posts
+                and comments, essays, paper introductions, reading lists); NEVER tuned on.
 - ``seeds``    data/seeds/ with tests/data/seed_truth.json.
 - ``unseen``   tests/data/unseen_docs/ with its truth.json.
 
@@ -79,7 +85,7 @@ if str(ROOT) not in sys.path:
 
 EVAL = ROOT / "tests" / "data" / "grounding_eval"
 EVAL_PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "heldout", "heldout2", "heldout3",
-              "heldout6")
+              "heldout6", "heldout11", "heldout12")
 EVAL_PARTS_ALL = EVAL_PARTS
 FORMS = ("title", "nickname", "author-ref", "id", "link")
 _STYLE_FORM = {"exact-title": "title", "near-title": "title", "cut-off-title": "title", "title": "title",
