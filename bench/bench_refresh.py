@@ -25,7 +25,6 @@ from crawl_helpers import fast_settings, plant_seeds  # noqa: E402
 from kb.crawl.crawler import CrawlBudget, crawl  # noqa: E402
 from kb.crawl.refresh import RefreshOptions, refresh  # noqa: E402
 from kb.standin.generate import generate_corpus  # noqa: E402
-from kb.standin.generate import generate_corpus
 from kb.standin.server import StandIn  # noqa: E402
 
 

@@ -4,7 +4,6 @@ bulk files, compared with a crawl of the same neighbourhood through the Graph AP
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 
 import pytest

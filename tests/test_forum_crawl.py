@@ -8,7 +8,7 @@ from __future__ import annotations
 from kb.crawl.crawler import CrawlBudget, crawl
 from kb.settings import Settings
 from kb.sources.forum.parse import parse_post
-from kb.store import Store, utc_now
+from kb.store import Store
 
 SEED_POSTS = ["LNA8mubrByG7SFacm", "bxkWd6WdkPqGmdHEk"]   # Against Almost Every ToI; Path dependence
 

@@ -10,13 +10,11 @@ written through, not replaced.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import hashlib
 import html.parser
 import io
 import json
-import logging
 import os
 import re
 import sqlite3

@@ -7,15 +7,7 @@ output: every file and every output is grepped for it, also for requests that fa
 from __future__ import annotations
 
 import asyncio
-import csv
-import hashlib
-import html.parser
-import io
-import json
 import logging
-import os
-import re
-import stat
 from pathlib import Path
 
 import pytest
@@ -25,8 +17,8 @@ from kb.errors import KbError
 from kb.sources.s2.client import S2Client
 from kb.standin.generate import generate_corpus
 from kb.standin.server import StandIn
-from reliability_helpers import (SECRET, Zygote, assert_one_clear_line, check_store, copy_themes,
-                                 crawled_store_with_citers, files_under, kb_env, record, text)
+from reliability_helpers import (SECRET, Zygote, check_store, copy_themes,  # noqa: F401 (a fixture)
+                                 crawled_store_with_citers, kb_env, record, text)
 
 
 # -- the API key -----------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from kb.store.records import EdgeRecord, PaperRecord
 from kb.store import Store
 from kb.knowledge.resolve import paper_number
 from kb.knowledge.tagging import RuleMatcher, auto_tag, forget_manual, paper_tags, rule_scores, set_manual
-from kb.knowledge.themes import DEFAULT_THEMES_FILE, load_taxonomy, parse_taxonomy, sync_taxonomy, themes_of
+from kb.knowledge.themes import DEFAULT_THEMES_FILE, load_taxonomy, parse_taxonomy, themes_of
 from kb.knowledge.theme_model import ModelSettings
 
 

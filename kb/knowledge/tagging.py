@@ -856,7 +856,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
     import numpy as np
 
     from kb.knowledge import theme_cache, theme_vectors
-    from kb.knowledge.theme_model import ModelSettings, load_labelled, theme_scores, title_key
+    from kb.knowledge.theme_model import ModelSettings, load_labelled, theme_scores
 
     thresholds = thresholds or taxonomy.thresholds
     settings = settings or ModelSettings()

@@ -313,7 +313,6 @@ class _Vocabulary(Vocabulary):
 def weigh(tf, idf=None):
     """(tf-idf rows of unit length, idf): ``idf`` from the rows themselves unless given. ``tf``
     is weighed in place (a copy of a million papers' features is 1.6 GB)."""
-    import numpy as np
     from sklearn.preprocessing import normalize
 
     if idf is None:
@@ -629,7 +628,6 @@ def gate(X_store, X_lab, lab_y, settings: ModelSettings, gaps=None):
     the themes whose works read most like the near misses (NeuroAI's like neuroscience) lost most
     to it. The store's result is then (papers x themes)."""
     import numpy as np
-    from scipy import sparse
 
     topical = lab_y.any(axis=1)
     if topical.all() or not topical.any():
