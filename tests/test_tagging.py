@@ -435,6 +435,15 @@ def test_confident_rule_tags_train_the_model(tmp_path, taxonomy):
     store.close()
 
 
+def _keyword_matrix(works, taxonomy):
+    """The keyword scores (works x themes) of labelled works, as `kb tag auto` computes them."""
+    from kb.knowledge.tagging import Texts, rule_matrix
+    from kb.knowledge.theme_model import work_body
+
+    return rule_matrix(Texts(ids=list(range(len(works))), titles=[w["title"] for w in works],
+                             bodies=[work_body(w) for w in works]), taxonomy)[0]
+
+
 def test_the_gate_weighs_the_best_theme_score_and_a_kept_model_gates_alike(tmp_path):
     """The on-topic gate adds ``gate_gap`` x the paper's best theme score over its threshold to
     the gate's own words (in cross-validation the two together let through more on-topic works
@@ -445,16 +454,12 @@ def test_the_gate_weighs_the_best_theme_score_and_a_kept_model_gates_alike(tmp_p
 
     import numpy as np
 
-    from kb.knowledge.tagging import Texts, rule_matrix, theme_texts
+    from kb.knowledge.tagging import theme_texts
     from kb.knowledge.theme_model import (LABELS_FILE, ThemeModel, best_gap, labelled_from_works, read_works,
                                           text_features, theme_scores, work_body)
 
     taxonomy = load_taxonomy(DEFAULT_THEMES_FILE)
     works = read_works(LABELS_FILE)
-
-    def rules_of(part):
-        return rule_matrix(Texts(ids=list(range(len(part))), titles=[w["title"] for w in part],
-                                 bodies=[work_body(w) for w in part]), taxonomy)[0]
 
     labelled = labelled_from_works(works[::2], taxonomy)
     store_docs = [f"{w['title']}\n{work_body(w)}" for w in works[1::12]]
@@ -463,14 +468,15 @@ def test_the_gate_weighs_the_best_theme_score_and_a_kept_model_gates_alike(tmp_p
     n, k = len(store_docs), len(taxonomy.themes)
     none = np.zeros((n, k), dtype=bool)
     settings = ModelSettings(gate_gap=0.5, gate_rules=True, gate_theme_recall=0.0)
-    scored = theme_scores(store_docs, rules_of(works[1::12]), none, none, none, labelled, rules_of(works[::2]),
+    scored = theme_scores(store_docs, _keyword_matrix(works[1::12], taxonomy), none, none, none, labelled,
+                          _keyword_matrix(works[::2], taxonomy),
                           list(taxonomy.themes), 0.5, settings, theme_texts=theme_texts(taxonomy))
     model = scored.model
     assert model.gate_gap == 0.5 and model.gate_rules
     assert np.isfinite(model.gap_thresholds).sum() == len(scored.calibrated) == k
 
     X, _ = text_features(new_docs, model.idf)
-    keywords = np.minimum(rules_of(new_works), settings.rule_cap) * settings.rule_weight
+    keywords = np.minimum(_keyword_matrix(new_works, taxonomy), settings.rule_cap) * settings.rule_weight
     words = np.asarray((X @ model.gate_weights.T).todense()).ravel() + model.gate_intercept
     expected = words + 0.5 * best_gap(model.margins(X) + keywords, model.gap_thresholds) >= model.gate_cut
     assert (model.on_topic(X, keywords=keywords) == expected).all()
@@ -491,26 +497,22 @@ def test_each_theme_has_a_gate_cut_that_lets_most_of_its_works_through(tmp_path)
     gates alike."""
     import numpy as np
 
-    from kb.knowledge.tagging import Texts, rule_matrix, theme_texts
+    from kb.knowledge.tagging import theme_texts
     from kb.knowledge.theme_model import (LABELS_FILE, ThemeModel, labelled_from_works, read_works, text_features,
                                           theme_scores, work_body)
 
     taxonomy = load_taxonomy(DEFAULT_THEMES_FILE)
     works = read_works(LABELS_FILE)
 
-    def rules_of(part):
-        return rule_matrix(Texts(ids=list(range(len(part))), titles=[w["title"] for w in part],
-                                 bodies=[work_body(w) for w in part]), taxonomy)[0]
-
     labelled = labelled_from_works(works[::2], taxonomy)
     store = works[1::12]
     n, k = len(store), len(taxonomy.themes)
     none = np.zeros((n, k), dtype=bool)
     docs = [f"{w['title']}\n{work_body(w)}" for w in store]
-    args = (none, none, none, labelled, rules_of(works[::2]), list(taxonomy.themes), 0.5)
-    one = theme_scores(docs, rules_of(store), *args, ModelSettings(gate_theme_recall=0.0),
+    args = (none, none, none, labelled, _keyword_matrix(works[::2], taxonomy), list(taxonomy.themes), 0.5)
+    one = theme_scores(docs, _keyword_matrix(store, taxonomy), *args, ModelSettings(gate_theme_recall=0.0),
                        theme_texts=theme_texts(taxonomy))
-    each = theme_scores(docs, rules_of(store), *args, ModelSettings(gate_theme_recall=0.9),
+    each = theme_scores(docs, _keyword_matrix(store, taxonomy), *args, ModelSettings(gate_theme_recall=0.9),
                         theme_texts=theme_texts(taxonomy))
     cuts = each.model.gate_cuts
     assert cuts.shape == (k,) and (cuts <= each.model.gate_cut).all() and (cuts < each.model.gate_cut).any()
@@ -522,7 +524,7 @@ def test_each_theme_has_a_gate_cut_that_lets_most_of_its_works_through(tmp_path)
     each.model.save(tmp_path / "model.npz")
     kept = ThemeModel.load(tmp_path / "model.npz")
     X, _ = text_features(docs, kept.idf)
-    keywords = np.minimum(rules_of(store), 4.0) * 0.3
+    keywords = np.minimum(_keyword_matrix(store, taxonomy), 4.0) * 0.3
     assert (kept.gate_cuts == cuts).all()
     assert (kept.on_topic(X, keywords=keywords) == each.model.on_topic(X, keywords=keywords)).all()
 
@@ -532,22 +534,19 @@ def test_a_recall_floor_only_ever_lowers_a_themes_threshold():
     it would let fewer than that share of the theme's labelled works through, and never raised."""
     import numpy as np
 
-    from kb.knowledge.tagging import Texts, rule_matrix, theme_texts
+    from kb.knowledge.tagging import theme_texts
     from kb.knowledge.theme_model import LABELS_FILE, labelled_from_works, read_works, theme_scores, work_body
 
     taxonomy = load_taxonomy(DEFAULT_THEMES_FILE)
     works = read_works(LABELS_FILE)
-
-    def rules_of(part):
-        return rule_matrix(Texts(ids=list(range(len(part))), titles=[w["title"] for w in part],
-                                 bodies=[work_body(w) for w in part]), taxonomy)[0]
 
     labelled, store = labelled_from_works(works[::3], taxonomy), works[1::15]
     none = np.zeros((len(store), len(taxonomy.themes)), dtype=bool)
     docs = [f"{w['title']}\n{work_body(w)}" for w in store]
 
     def thresholds(floor):
-        return theme_scores(docs, rules_of(store), none, none, none, labelled, rules_of(works[::3]),
+        return theme_scores(docs, _keyword_matrix(store, taxonomy), none, none, none, labelled,
+                            _keyword_matrix(works[::3], taxonomy),
                             list(taxonomy.themes), 0.5, ModelSettings(recall_floor=floor),
                             theme_texts=theme_texts(taxonomy)).thresholds
 
