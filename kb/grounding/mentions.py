@@ -1940,7 +1940,7 @@ _REFERENCE_LINE = re.compile(r"^[ \t]*(?:[-*\u2022]\s+|\d{1,3}[.)]\s+|\[\d{1,3}\
 
 # "[3] A. Roe and B. Fenn. Small minds wander in long tasks. In NeurIPS, 2023.": a numbered
 # reference, its authors' initials first, its title between full stops, then its venue and year
-_INITIAL_NAME = r"(?:[A-Z]\.[ \t\-]?){1,3}[ \t]*" + _NAME_WORD.replace("[", "[", 1)
+_INITIAL_NAME = r"(?:[A-Z]\.[ \t\-]?){1,3}[ \t]*" + _NAME_WORD
 _NUMBERED_REFERENCE = re.compile(
     rf"^[ \t]*(?:\[\d{{1,3}}\]|\d{{1,3}}\.)[ \t]+(?P<names>{_INITIAL_NAME}(?:(?:,[ \t]+|,?[ \t]+and[ \t]+){_INITIAL_NAME}){{0,12}}"
     r"(?:,?[ \t]+et[ \t]+al\.?)?)\.?[ \t]+(?P<title>[A-Z0-9][^\n]{5,250}?(?:\?|(?=\.)))\.?[ \t]+(?=(?:In[ \t]|arXiv|Proc|Advances|Journal|"
