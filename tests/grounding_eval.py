@@ -40,8 +40,11 @@ Thirteen sets, all scored the same way:
                 never ran kb on them (titles without links, author references, nicknames); ground truth
                 committed first; scored once with the session's starting code and once with its final
                 code (README.md); NEVER tuned on: figures only, its floor guards against losing ground.
-- ``heldout12`` tests/data/grounding_eval/heldout12/  twenty more pages, same protocol and session (forum posts
-                and comments, essays, paper introductions, reading lists); NEVER tuned on.
+- ``dev8``      tests/data/grounding_eval/dev8/       twenty more pages, same protocol and session as heldout11 (forum
+                posts and comments, essays, paper introductions, reading lists); scored as held-out 12 in session 8
+                (with that session's starting and final code, README.md), then opened for development in session
+                9: tuned on since (its odd-numbered pages held aside as a generalisation check while tuning on the
+                even ones).
 - ``seeds``    data/seeds/ with tests/data/seed_truth.json.
 - ``unseen``   tests/data/unseen_docs/ with its truth.json.
 
@@ -68,7 +71,7 @@ Alignment Forum posts, the theme labels' works) plus decoys, papers titled with 
 uncertain phrase of the documents (:func:`decoy_titles`, an inferred hazard).
 
 Run ``python tests/grounding_eval.py`` for the table (``--misses`` lists the failures of the
-development parts, dev, dev2, dev3, dev4, dev5, dev6 and dev7, only: the held-out parts are reported in figures, never in detail).
+development parts, dev, dev2, dev3, dev4, dev5, dev6, dev7 and dev8, only: the held-out parts are reported in figures, never in detail).
 """
 
 from __future__ import annotations
@@ -84,8 +87,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 EVAL = ROOT / "tests" / "data" / "grounding_eval"
-EVAL_PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "heldout", "heldout2", "heldout3",
-              "heldout6", "heldout11", "heldout12")
+EVAL_PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "heldout", "heldout2", "heldout3",
+              "heldout6", "heldout11")
 EVAL_PARTS_ALL = EVAL_PARTS
 FORMS = ("title", "nickname", "author-ref", "id", "link")
 _STYLE_FORM = {"exact-title": "title", "near-title": "title", "cut-off-title": "title", "title": "title",
@@ -465,7 +468,7 @@ def main(argv: list[str]) -> int:
         print(f"{name:28}" + "".join(f"{r.get(c, float('nan')):>14}" for c in cols))
     if "--misses" in argv:
         for part, links in (("dev", True), ("dev", False), ("dev2", False), ("dev3", False), ("dev4", False), ("dev5", False),
-                            ("dev6", False), ("dev7", False)):
+                            ("dev6", False), ("dev7", False), ("dev8", False)):
             s = score(load(part, links=links), aliases)
             print(f"\n-- {part} misses ({'with links' if links else 'links removed'})")
             for m in s.misses:
