@@ -14,7 +14,7 @@ trained and its regularisation and threshold chosen by 5-fold cross-validation o
     .venv/bin/python scripts/mention_scorer_experiment.py --fresh b10      # train without b10, score it
     .venv/bin/python scripts/mention_scorer_experiment.py --fresh b10 --without-rules
 
-What it found (README, "What a document names"): with the rules' score among the features the
+What it found (docs/grounding-evaluation.md, "Issue 15, the first three rounds"): with the rules' score among the features the
 model learns to repeat the rules (on the development part they are right 98% of the time, so
 there is little else to learn); without them it is far weaker than the rules on a batch it had
 not seen. kb therefore ships no learned model. Only the development part is read here.
