@@ -1,6 +1,6 @@
 """Author references and nicknames in the shapes real prose writes them (issue 15, names): one
-test per rule of the grammar in ``kb/grounding/mentions.py``. Each reference keeps its year and a
-clean span (no stray bracket)."""
+test per rule of the grammar in ``kb/grounding/author_refs.py`` and of the nickname finders in
+``kb/grounding/mentions.py``. Each reference keeps its year and a clean span (no stray bracket)."""
 
 from __future__ import annotations
 

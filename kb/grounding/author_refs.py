@@ -26,6 +26,22 @@ if TYPE_CHECKING:
     from kb.grounding.mentions import Mention
 
 
+class LazyPattern:
+    """A regular expression compiled on its first use. The name grammar's largest patterns (a
+    person's name repeated up to seven times, each word opening with one of 323 capitals) cost
+    several milliseconds each to compile; compiled at import, they slowed every command that
+    imports ``mentions`` without extracting anything (``kb seed list``). Used like the compiled
+    pattern (``.match``, ``.search``, ``.finditer``, ...)."""
+
+    def __init__(self, pattern: str, flags: int = 0):
+        self._args = (pattern, flags)
+
+    def __getattr__(self, name: str):
+        value = getattr(re.compile(*self._args), name)
+        setattr(self, name, value)        # later uses skip this method
+        return value
+
+
 # The capitals a name may start with: ASCII and the Latin letters with diacritics ("Ødegård",
 # "Żelazny", "Åberg", "Šimek"); Python's re has no \p{Lu}.
 _UPPER = "A-Z" + "".join(c for c in map(chr, [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]) if c.isupper())
@@ -312,7 +328,7 @@ _INSTITUTION = re.compile(r"\b(?:University|Universit\w+|Institute|College|Schoo
                           r"Foundation|Academy|Inc|Corp|Group|Department|Hospital)\b")
 # (a surname may stand beside a full name: "Chandra and Gil Feld provide a response")
 _ONE_NAME_RX = rf"(?:{_PERSON_NAME_RX}|{_NAME_WORD})"
-_FULL_NAMES_VERB = re.compile(rf"(?<![A-Za-z\-])((?:{_ONE_NAME_RX},[ \t]+){{0,6}}{_ONE_NAME_RX},?[ \t]+(?:and|&)[ \t]+"
+_FULL_NAMES_VERB = LazyPattern(rf"(?<![A-Za-z\-])((?:{_ONE_NAME_RX},[ \t]+){{0,6}}{_ONE_NAME_RX},?[ \t]+(?:and|&)[ \t]+"
                               rf"{_ONE_NAME_RX})(?:\s*\((?:19|20)\d\d\))?\s+(?:" + _REPORTING +
                               r"|published|publish|publishes|released|wrote|write|writes|presented|presents|developed"
                               # a published answer: "provide a fantastic response", "offered a rebuttal"
@@ -343,7 +359,7 @@ _MONTH_RX = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?"
 # year, a page after it, square brackets
 _NARRATIVE_YEAR = (rf"(?P<venue>[A-Za-z][\w.\-]*(?::\S+)?,\s*|[A-Z][\w.\-]*\s+)?({_YEAR_RX})(?:\s*[,;]\s*(?:{_YEAR_RX}|[a-z]\b))*"
                    r"(?:,\s*(?:pp?\.|ch\.|sec\.|section|chapter)\s*[\w.\-\u2013]+)?")
-_NARRATIVE_REF = re.compile(rf"(?<![\w\-])({_NAMES_INITIALS})\s+([(\[]){_NARRATIVE_YEAR}[)\]]")
+_NARRATIVE_REF = LazyPattern(rf"(?<![\w\-])({_NAMES_INITIALS})\s+([(\[]){_NARRATIVE_YEAR}[)\]]")
 _BARE_REF = re.compile(rf"(?<![\w\-])({_NAMES}),?\s+({_YEAR_RX})(?![\w\-/:]|\.\d)")
 # "(Smith et al., 2019; Roe, 2020)" and "[Smith 2019]": brackets holding references
 _PAREN = re.compile(r"\(([^()\n]{3,400})\)|\[([^\[\]\n]{3,400})\](?!\()")
@@ -363,11 +379,11 @@ def _reference_around_quote(text: str, open_q: int, after_q: int) -> bool:
         around and _full_names_ok(around.group(1)))
 
 
-_NAMES_BEFORE_QUOTE = re.compile(rf"(?:^|(?<=\n)|(?<=[-*\u2022]\s)|(?<=\d[.)]\s))((?:{_PERSON_NAME_RX}|{_NAMES})"
+_NAMES_BEFORE_QUOTE = LazyPattern(rf"(?:^|(?<=\n)|(?<=[-*\u2022]\s)|(?<=\d[.)]\s))((?:{_PERSON_NAME_RX}|{_NAMES})"
                                  rf"(?:(?:,[ \t]+|,?[ \t]+(?:and|&)[ \t]+){_PERSON_NAME_RX}){{0,4}}),[ \t]*$")
 _YEAR_AFTER_QUOTE = re.compile(rf"[,.]?[ \t]*\(?{_YEAR_RX}\)?(?![\w\-])")
 # 'In "...", Roe and Fenn show': authors and a verb after a quoted title
-_AUTHORS_AFTER_QUOTE = re.compile(rf",[ \t]+(?:{_NAMES}|{_PERSON_NAME_RX}(?:[ \t]+(?:and|&)[ \t]+{_PERSON_NAME_RX})?)"
+_AUTHORS_AFTER_QUOTE = LazyPattern(rf",[ \t]+(?:{_NAMES}|{_PERSON_NAME_RX}(?:[ \t]+(?:and|&)[ \t]+{_PERSON_NAME_RX})?)"
                                   r"(?:[ \t]+\(?(?:19|20)\d\d[a-z]?\)?)?[ \t]+[a-z]+")
 # Capitalised words that are not surnames when they stand before a year.
 _NOT_SURNAMES = frozenset("""January February March April May June July August September October November December
@@ -452,7 +468,7 @@ _ORG_AUTHOR_YEAR = re.compile(rf"((?:[A-Z][\w\-]*[ \t]+(?:(?:for|of|on|the|and|&
 _NAMES_AND_COAUTHORS = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD},[ \t]+){{2,9}}(?:and[ \t]+)?(?:\d{{1,3}}|two|three|four|five|six|"
                                   r"seven|eight|nine|ten|many|several)[ \t]+(?:co-?authors|others|colleagues))\b")
 # "The paper, by Ada Roe, Bo Fenn, and Cyd Lindqvist,": the people a work just named is by
-_WORK_BY_FULL_NAMES = re.compile(rf"\b(?:paper|preprint|article|essay|book|report|study|post)[ \t]*,?[ \t]+by[ \t]+"
+_WORK_BY_FULL_NAMES = LazyPattern(rf"\b(?:paper|preprint|article|essay|book|report|study|post)[ \t]*,?[ \t]+by[ \t]+"
                                  rf"((?:{_PERSON_NAME_RX},[ \t]+){{1,8}}and[ \t]+{_PERSON_NAME_RX}|{_PERSON_NAME_RX}[ \t]+and[ \t]+{_PERSON_NAME_RX})(?![\w\-])")
 
 
@@ -663,7 +679,7 @@ _PERSON_NAME = rf"{_NAME_WORD}(?:\s+[A-Z]\.)*\s+(?:(?:van|von|de|der|da|di|le|la
 
 # 'Dung & Mai, "AI Alignment Strategies from a Risk Perspective" (2024)', 'Esther An, "Towards ...
 # Inverse Constitutional AI" (2025)': a reference line's authors, its quoted title, then its year
-_AUTHORS_QUOTE_YEAR = re.compile(
+_AUTHORS_QUOTE_YEAR = LazyPattern(
     r"(?m)^[ \t]*(?:[-*\u2022]\s+|\d{1,3}[.)]\s+|\[\d{1,3}\]\s+)?"
     rf"(?P<names>{_PERSON_NAME}(?:\s*(?:,|,?\s+and|&)\s+{_PERSON_NAME}){{0,5}}(?:,?\s+et\s+al\.?)?|{_NAMES})"
     r"[,.:]?[ \t]+[\"\u201c][^\"\u201c\u201d\n]{3,300}[\"\u201d][,.]?[ \t]*"

@@ -29,8 +29,8 @@ from pathlib import Path
 
 from kb.grounding import known_titles, links
 from kb.grounding.aliases import CITATION_MARKER, CUE_AFTER, AliasTable, cites_another
-from kb.grounding.author_refs import (_AUTHORS_AFTER_QUOTE, _ET_AL, _GENERIC_ACRONYMS, _INSTITUTION, _LABS,
-                                     _NAME_WORD, _NAMES, _NAMES_INITIALS, _NOT_FIRST_NAMES, _NOT_SURNAMES, _OWN_WORK,
+from kb.grounding.author_refs import (LazyPattern, _AUTHORS_AFTER_QUOTE, _ET_AL, _GENERIC_ACRONYMS, _INSTITUTION,
+                                     _LABS, _NAME_WORD, _NAMES, _NAMES_INITIALS, _NOT_FIRST_NAMES, _NOT_SURNAMES, _OWN_WORK,
                                      _PERSON_NAME, _PERSON_NAME_RX, _PLACE_WORDS, _REPORTING, _SENTENCE_ADVERBS,
                                      _WORK_NOUNS, _YEAR_HINT, _YEAR_RX, _author_refs, _full_names_ok,
                                      _headings_named_after_authors, _name_year_refs, _names_ok,
@@ -648,7 +648,7 @@ _NAME_INTRODUCED = re.compile(r"(?:\s*\([^()\n]{1,60}\))?\s+(?:was|were)\s+(?:fi
 # A coined name the text cites right after it: "SWEBench Jimenez et al. (2024)", "FooBench (Doe et
 # al., 2023; Roe, 2024)", "BazEval [Roe et al., 2022]", the LoremNet model (Ipsum, 2020)", a footnote
 # mark ("FooBench\u00b9", "BarQA^2", "BazEval[^3]")
-_CITED_AFTER = re.compile(rf"(?:\s+(?:model|dataset|benchmark|method|suite|corpus|framework|architecture|algorithm)s?)?"
+_CITED_AFTER = LazyPattern(rf"(?:\s+(?:model|dataset|benchmark|method|suite|corpus|framework|architecture|algorithm)s?)?"
                           rf"(?:\s*[(\[]\s*(?:(?:see|e\.g\.|cf\.),?\s+)?(?P<names>{_NAMES}),?\s+{_YEAR_RX}\s*[;,)\]]"
                           rf"|\s+(?P<narrative>{_NAMES_INITIALS})\s+\({_YEAR_RX}[,;)]"
                           r"|[\u00b9\u00b2\u00b3\u2070-\u2079]+(?![\w\u00b9\u00b2\u00b3\u2070-\u2079])|\^\d{1,3}\b|\[\^\d{1,3}\])")
@@ -1087,7 +1087,7 @@ def _sentence_titled_by_what_follows(text: str, a: int, b: int) -> list[Mention]
 
 
 # "The Symbolic Species by Terrence Deacon", "... by Ada Roe and Bo Lin": the people a title is by
-_BY_PEOPLE = re.compile(rf"(?:[ \t]*\((?:19|20)\d\d\))?,?[ \t]+by[ \t]+((?:{_PERSON_NAME_RX}|{_NAME_WORD}[ \t]+et[ \t]+al\.?)"
+_BY_PEOPLE = LazyPattern(rf"(?:[ \t]*\((?:19|20)\d\d\))?,?[ \t]+by[ \t]+((?:{_PERSON_NAME_RX}|{_NAME_WORD}[ \t]+et[ \t]+al\.?)"
                         rf"(?:(?:,[ \t]+|,?[ \t]+(?:and|&)[ \t]+){_PERSON_NAME_RX}){{0,4}})(?![\w\-])")
 
 
@@ -1903,7 +1903,7 @@ _IN_TITLE_NAME_VERB = re.compile(rf"In[ \t]+((?:The|A|An)[ \t]+[A-Z][\w\-']*(?:[
                                  rf"[ \t]+(?:{_NAME_WORD}[ \t]+)?{_NAME_WORD}(?:[ \t]+et[ \t]+al\.?)?[ \t]+(?:also[ \t]+)?(?:"
                                  + _REPORTING + r"|writes|wrote|explains|explained|describes|lays|sets)\b")
 INTRODUCED_BY = "a name the text says a cited work introduced"
-_TERM_INTRODUCED_BY = re.compile(rf"[ \t]*(?:\([A-Z][A-Za-z\-]{{1,9}}\)[ \t]*)?,?[ \t]+(?:was|were)[ \t]+(?:first[ \t]+)?"
+_TERM_INTRODUCED_BY = LazyPattern(rf"[ \t]*(?:\([A-Z][A-Za-z\-]{{1,9}}\)[ \t]*)?,?[ \t]+(?:was|were)[ \t]+(?:first[ \t]+)?"
                                  rf"(?:introduced|proposed|developed|presented|defined)[ \t]+(?:by|in)[ \t]+"
                                  rf"(?:{_NAMES}[ \t]*[(\[,]?[ \t]*{_YEAR_RX}|{_NAMES}[ \t]*\[\d{{1,3}}\]|\[\d{{1,3}}\])")
 
