@@ -773,7 +773,11 @@ def test_a_syllabus_item_with_its_author_year_and_a_note(aliases):
 def test_a_known_work_after_its_authors_possessive(aliases):
     ms = {m.surface: m for m in listed(extract("Dario Amodei\u2019s Machines of Loving Grace describes a future.",
                                                aliases=aliases))}
-    assert "Machines of Loving Grace" in ms and not any("Amodei" in s for s in ms), ms
+    # (since session 9 the author's full name is an author reference too, as dev8's ground truth
+    # counts it, resolved as that same work rather than a second one)
+    assert "Machines of Loving Grace" in ms and all(m.alias_title == ms["Machines of Loving Grace"].alias_title
+                                                    and m.id == ms["Machines of Loving Grace"].id
+                                                    for s, m in ms.items() if "Amodei" in s), ms
 
 
 def test_a_date_after_by_is_not_an_author(aliases):

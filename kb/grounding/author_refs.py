@@ -77,6 +77,8 @@ _ET_AL = re.compile(r"(?<![A-Za-z\-])([A-Z][\w'\u2019\u00C0-\u024F\u1E00-\u1EFF\
 _WORK_FROM = re.compile(r"\b(?:recent\s+)?(?:work|paper|papers)\s+(?:from|by)\s+([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+){0,2})")
 _YEAR_PAPER = re.compile(r"\b(?:[Aa]n?|[Tt]he|[Tt]heir|[Hh]is|[Hh]er)\s+((?:19|20)\d\d)\s+(?:paper|preprint|study|article|report)\b")
 _BY_MARKER = re.compile(r"\bby\s+(([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?)(?:\s+et\s+al\.?)?\s*\[\d{1,3}(?:[,\u2013\-]\s*\d{1,3})*\])")
+# Heads that name what someone has produced over time rather than one work.
+_BODY_OF_WORK = frozenset("results result work findings research output publications".split())
 _TOPIC_STOP = frozenset("the a an his her their its this that new recent old original famous quick".split())
 
 
@@ -205,6 +207,9 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         if head in ("model", "models") and not marker and (owner in _LABS or _ORG_WORDS.search(owner) or re.search(
                 r"\d[\d.,]*[-\s]?(?:billion|million|trillion|[BMT])\b", " ".join(np_words))):
             cued = False                  # "OpenAI's 175-billion-parameter language model": the lab's product
+        if head in _BODY_OF_WORK and not marker and (owner in _LABS or _ORG_WORDS.search(owner)) \
+                and all(w.lower() in _NOT_A_NAME | _BODY_OF_WORK | {"research"} for w in np_words):
+            cued = False                  # "Anthropic's results", "DeepMind's recent work": a lab's output, no one work
         if head_at < 0 and not marker and not dated:
             continue
         topic = " ".join(w for w in np_words[:-1] if w.lower() not in _TOPIC_STOP)
@@ -322,7 +327,7 @@ _PAPER_TOPIC = re.compile(r"\s+(?:on|about|introducing)\s+(?:the\s+)?([\w\-]+(?:
                           r"has|had|in|for|to|with|" + _REPORTING + r")\b)[\w\-]+){0,3})")
 _NAMES_VERB = re.compile(rf"(?<![A-Za-z\-])((?:{_NAME_WORD},\s+){{0,6}}{_NAME_WORD},?\s+(?:and|&)\s+"
                          rf"{_NAME_WORD})"
-                         r"(?:\s*\((?:19|20)\d\d\))?\s+(?:" + _REPORTING + r")\b")
+                         r"(?:\s*\((?:(?:19|20)\d\d|[A-Z][A-Za-z]?(?:[&:/]?[A-Z][A-Za-z]?){1,4})\))?\s+(?:" + _REPORTING + r")\b")
 # "UC Berkeley and Peking University presents": places of work, not people
 _INSTITUTION = re.compile(r"\b(?:University|Universit\w+|Institute|College|School|Laborator(?:y|ies)|Labs?|Cent(?:er|re)|"
                           r"Foundation|Academy|Inc|Corp|Group|Department|Hospital)\b")
@@ -468,17 +473,51 @@ _ORG_AUTHOR_YEAR = re.compile(rf"((?:[A-Z][\w\-]*[ \t]+(?:(?:for|of|on|the|and|&
 _NAMES_AND_COAUTHORS = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD},[ \t]+){{2,9}}(?:and[ \t]+)?(?:\d{{1,3}}|two|three|four|five|six|"
                                   r"seven|eight|nine|ten|many|several)[ \t]+(?:co-?authors|others|colleagues))\b")
 # "The paper, by Ada Roe, Bo Fenn, and Cyd Lindqvist,": the people a work just named is by
-_WORK_BY_FULL_NAMES = LazyPattern(rf"\b(?:paper|preprint|article|essay|book|report|study|post)[ \t]*,?[ \t]+by[ \t]+"
+_WORK_WORDS_RX = (r"(?:paper|preprint|article|essay|book|report|study|post|write-?up|sequence|piece|thesis|survey|"
+                  r"review|explainer|primer|tutorial|memo|textbook|monograph|dissertation)")
+_WORK_BY_FULL_NAMES = LazyPattern(rf"\b{_WORK_WORDS_RX}[ \t]*,?[ \t]+by[ \t]+"
                                  rf"((?:{_PERSON_NAME_RX},[ \t]+){{1,8}}and[ \t]+{_PERSON_NAME_RX}|{_PERSON_NAME_RX}[ \t]+and[ \t]+{_PERSON_NAME_RX})(?![\w\-])")
+# "a new essay by Ada Roe", "the write-up by Ada Roe": one person a work the sentence names is by
+_A_WORK_BY_ONE = LazyPattern(rf"\b(?:[Aa]n?|[Tt]he|[Tt]his|[Tt]hat|[Hh]er|[Hh]is|[Tt]heir)[ \t]+(?:[\w\-]+[ \t]+)?{_WORK_WORDS_RX}"
+                             rf"[ \t]*,?[ \t]+by[ \t]+({_PERSON_NAME_RX})(?![\w\-]|[ \t]+(?:and|&)[ \t]|,[ \t]+{_NAME_WORD})")
+# "Roe, Fenn, et al's preprint", "parts of Roe, Fenn, et al that": surnames listed before "et al"
+_SURNAMES_ET_AL = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD},[ \t]+){{1,5}}et[ \t]+al\b\.?)")
+# "Roe & Fenn put together ...", "a reply to Roe & Fenn": two surnames joined by an ampersand
+_AMPERSAND_PAIR = re.compile(rf"(?<![\w\-&])({_NAME_WORD})[ \t]+&[ \t]+({_NAME_WORD})(?![\w\-&])")
+# "- Ada Roe: The Case for Drift": a list line that opens with a person's full name and a colon
+_NAME_COLON_LINE = re.compile(rf"^[ \t]*(?:[-*\u2022]|\d{{1,3}}[.)])[ \t]+({_PERSON_NAME_RX}):[ \t]+[\"\u201c]?[A-Z0-9]", re.M)
 
 
 # "As Claude E Shannon[7] showed", "Ada Roe[12] argued": a person's name and a numbered marker
 _FULL_NAME_MARKER = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD}[ \t]+[A-Z]\.?[ \t]+{_NAME_WORD})[ \t]?\[\d{{1,3}}(?:[,\u2013\-][ \t]*\d{{1,3}})*\]"
-                               rf"|{_PERSON_NAME_RX}[ \t]?\[\d{{1,3}}\](?=,?[ \t]+(?:also[ \t]+)?(?:{_REPORTING})\b))")
+                               rf"|{_PERSON_NAME_RX}[ \t]?\[\d{{1,3}}\](?=,?[ \t]+(?:also[ \t]+|first[ \t]+)?(?:{_REPORTING}|[a-z]{{3,}}ed)\b))")
 # "Paul Roe and his research organization Quokka identified the problem in a report"
 _AND_THEIR_TEAM = re.compile(rf"(?<![\w\-])({_PERSON_NAME_RX}|{_NAME_WORD})[ \t]+and[ \t]+(?:his|her|their)[ \t]+(?:research[ \t]+)?"
                              r"(?:organi[sz]ation|team|lab|group|students|company)\b")
 _A_WORK_LATER = re.compile(r"\b(?:report|paper|post|preprint|study|article|book|essay)s?\b")
+
+
+def _a_surname(text: str, word: str) -> bool:
+    """A capitalised word that stands for a person: the text never writes it in lower case and it
+    is none of the words that are never surnames."""
+    from kb.grounding.mentions import _BREAKERS, _lower_words
+    return word.lower() not in _lower_words(text) and word not in _NOT_SURNAMES | _BREAKERS | _LABS \
+        and word not in _SENTENCE_ADVERBS and not word.isupper() and not _INSTITUTION.fullmatch(word)
+
+
+def _a_persons_name(text: str, names: str) -> bool:
+    """A first name and a surname ("Ada Roe"), not an organisation written the same way ("Open
+    Philanthropy": "open" is a word of the text)."""
+    words = names.split()
+    return words[0] not in _PLACE_WORDS | _NOT_FIRST_NAMES and all(_a_surname(text, w) for w in words if len(w) > 2)
+
+
+def _name_colon_lines(text: str) -> list[Mention]:
+    """"- Ada Roe: The Case for Drift": a list line opening with its author's full name and a colon."""
+    from kb.grounding.mentions import Mention
+    return [Mention(None, m.group(1), m.start(1), m.end(1), "author-ref", "", score=0.65,
+                    authors=_surnames(m.group(1))[-1:], reason="a list line that opens with its author's name")
+            for m in _NAME_COLON_LINE.finditer(text) if _full_names_ok(m.group(1)) and _a_persons_name(text, m.group(1))]
 
 
 def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
@@ -609,16 +648,40 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
                                reason="an author and colleagues"))
     for m in _AND_THEIR_TEAM.finditer(text, a, b):
         if _full_names_ok(m.group(1)) and m.group(1).split()[0] not in _BREAKERS | _SENTENCE_ADVERBS \
-                and _A_WORK_LATER.search(text, m.end(), b) and not any(o.start <= m.start() < o.end for o in out):
+                and _A_WORK_LATER.search(text, a, b) and not any(o.start <= m.start() < o.end for o in out):
             out.append(Mention(None, m.group(1), m.start(1), m.end(1), "author-ref", "", score=0.6,
                                authors=_surnames(m.group(1))[-1:], reason="a person and their team, then their work"))
     for rx, why in ((_NAMES_AND_COAUTHORS, "authors and a count of co-authors"),
                     (_WORK_BY_FULL_NAMES, "the people a work is by"),
+                    (_A_WORK_BY_ONE, "the person a work is by"),
                     (_FULL_NAME_MARKER, "a full name and a citation marker")):
         for m in rx.finditer(text, a, b):
-            if _full_names_ok(m.group(1)) and not any(o.start < m.end(1) and m.start(1) < o.end for o in out):
+            if _full_names_ok(m.group(1)) and not any(o.start < m.end(1) and m.start(1) < o.end for o in out) \
+                    and (rx is not _A_WORK_BY_ONE or _a_persons_name(text, m.group(1))):
                 out.append(Mention(None, m.group(1), m.start(1), m.end(1), "author-ref", "", score=0.7,
                                    authors=_surnames(m.group(1))[:3], reason=why))
+    for m in _SURNAMES_ET_AL.finditer(text, a, b):
+        names, start = m.group(1), m.start(1)
+        while (lead := re.match(r"([A-Z][\w'\-]*),\s+", names)) and (lead.group(1) in _BREAKERS | _SENTENCE_ADVERBS
+                                                                   or lead.group(1).endswith("ly")):
+            names, start = names[lead.end():], start + lead.end()     # "However, Roe, Fenn, et al": not a name
+        if re.match(r"et\b", names) or not _names_ok(names) or any(o.start < m.end(1) and start < o.end for o in out):
+            continue
+        out.append(Mention(None, names, start, m.end(1), "author-ref", "", score=0.6,
+                           authors=_surnames(re.sub(r",?\s+et\s+al\.?", "", names))[:3], reason="surnames and et al."))
+    for m in _AMPERSAND_PAIR.finditer(text, a, b):
+        # an ampersand joins two names as authors when they did something ("put together", "argue")
+        # or are answered ("a reply to"); not words the text writes in lower case, not a firm in
+        # brackets ("The firm (Fenwick & Orr) sells tea"), not inside a longer capitalised name
+        did = re.match(rf"[ \t]+(?:also[ \t]+)?(?:[a-z]{{2,}}ed|put|wrote|made|built|gave|ran|took|{_REPORTING})\b", text[m.end():m.end() + 40])
+        answered = re.search(r"\b(?:repl(?:y|ies)|responses?|rebuttals?|critiques?|comments?|answers?|objections?)[ \t]+"
+                             r"(?:to|of|on)[ \t]+$", text[max(0, m.start() - 40):m.start()], re.I)
+        if not (did or answered) or not all(_a_surname(text, w) for w in m.groups()) \
+                or re.search(r"[A-Z][\w\-]*[ \t]+$", text[max(0, m.start() - 30):m.start()]) \
+                or any(o.start < m.end() and m.start() < o.end for o in out):
+            continue
+        out.append(Mention(None, m.group(0), m.start(), m.end(), "author-ref", "", score=0.6,
+                           authors=list(m.groups()), reason="two surnames joined by an ampersand"))
     for m in _CALLED.finditer(text, a, b):
         if _OWN_WORK.search(text, a, m.end(1)):
             continue                      # "this paper ... proposes a method called Gradient Cuff": its own
@@ -646,7 +709,7 @@ _OWN_WORK = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Tt]his\s+(?:paper|work|study|report|
 _YEAR_HINT = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 # "a new dataset from Fudan University called CrowdTrack"
 _CALLED = re.compile(r"\b(dataset|benchmark|corpus|suite|method|technique|framework|paper|model|agent|library|"
-                     r"environment)\b[^.;:\n]{0,60}?\b(?:called|named|dubbed)\s+[\"\u201c]?([A-Z][\w\-]+)", re.I)
+                     r"environment)\b[^.;:\n]{0,60}?\b(?:called|named|dubbed)\s+[\"\u201c]?((?-i:[A-Z])[\w\-]+)", re.I)
 # Acronyms of a field or a kind of thing, never the name of one work.
 _GENERIC_ACRONYMS = frozenset("""AI AGI ASI ML DL RL NLP LLM LLMs LM LMs NN NNs CNN RNN GPU GPUs TPU API APIs SOTA
 CoT QA FAQ PDF URL HTML JSON CPU""".split())
@@ -700,4 +763,45 @@ def _quoted_reference_authors(text: str) -> list[Mention]:
         out.append(Mention(None, names, s, s + len(names), "author-ref", "", score=0.6,
                            authors=_surnames(names.replace(" et al", ""))[:3], years=[int(m.group("year")[:4])],
                            reason="authors before a quoted title and its year"))
+    return out
+
+
+# "His new book Human Compatible", "her 2019 paper Quiet Minds": a work the text names, owned by a
+# pronoun that stands for a person named just before
+_THEIR_WORK_BEFORE = re.compile(r"\b(?:[Hh]is|[Hh]er|[Tt]heir)[ \t]+(?:(?:new|latest|recent|first|last|own|famous|"
+                                r"(?:19|20)\d\d)[ \t]+)?(?:book|paper|essay|report|novel|post|article|textbook|sequence)"
+                                r"[ \t,]+(?:[\"\u201c*_]|titled[ \t]+|called[ \t]+)?$")
+_POSSESSIVE_BEFORE = re.compile(rf"(?<![\w\-])({_PERSON_NAME_RX})['\u2019]s[ \t]+[\"\u201c*_]?$")
+_PERSON_IN_PROSE = LazyPattern(rf"(?<![\w\-])({_PERSON_NAME_RX})(?![\w\-]|['\u2019]s\b)")
+
+
+def _people_before_their_works(text: str, works: list[Mention]) -> list[Mention]:
+    """The author a work the text names is given with: "Ada Roe's Quiet Minds" (a full name's
+    possessive right before the work) and "Ada Roe is a professor. Her new book Quiet Minds ..."
+    (the one person named in the sentences before a pronoun's work). ``works`` are the mentions
+    kept so far; what overlaps them is not added."""
+    from kb.grounding.mentions import WORK, Mention, _BREAKERS
+    out: list[Mention] = []
+    taken = [(m.start, m.end) for m in works]
+    for w in works:
+        if w.kind not in ("title", "alias") or w.confidence != WORK or w.score < 0.6:
+            continue
+        found = None
+        if (pos := _POSSESSIVE_BEFORE.search(text, max(0, w.start - 60), w.start)) and _full_names_ok(pos.group(1)) \
+                and _a_persons_name(text, pos.group(1)) and pos.group(1).split()[0] not in _BREAKERS | _SENTENCE_ADVERBS:
+            found = (pos.start(1), pos.end(1), "a person's work, named after their possessive")
+        elif _THEIR_WORK_BEFORE.search(text, max(0, w.start - 50), w.start):
+            para = text.rfind("\n\n", 0, w.start) + 2 if text.rfind("\n\n", 0, w.start) >= 0 else 0
+            back = max(para, w.start - 400)
+            people = [p for p in _PERSON_IN_PROSE.finditer(text, back, w.start) if _full_names_ok(p.group(1))
+                      and _a_persons_name(text, p.group(1)) and p.group(1).split()[0] not in _BREAKERS | _SENTENCE_ADVERBS]
+            if len({p.group(1) for p in people}) == 1:
+                found = (people[-1].start(1), people[-1].end(1), "the person a pronoun's work belongs to")
+        if found and not any(s < found[1] and found[0] < e for s, e in taken + [(o.start, o.end) for o in out]):
+            s, e, why = found
+            # the same work as the one it stands beside: resolved as that work, not a second one
+            out.append(Mention(None, text[s:e], s, e, "author-ref", "", id=w.id, score=0.6,
+                               alias_title=w.alias_title or (w.surface if w.kind == "title" and not w.id else None),
+                               alias_kind=w.alias_kind, authors=[text[s:e].split()[-1]], years=list(w.years),
+                               topic=w.surface, reason=f"{why} ({w.surface})"))
     return out

@@ -33,7 +33,8 @@ from kb.grounding.author_refs import (LazyPattern, _AUTHORS_AFTER_QUOTE, _ET_AL,
                                      _LABS, _NAME_WORD, _NAMES, _NAMES_INITIALS, _NOT_FIRST_NAMES, _NOT_SURNAMES, _OWN_WORK,
                                      _PERSON_NAME, _PERSON_NAME_RX, _PLACE_WORDS, _REPORTING, _SENTENCE_ADVERBS,
                                      _WORK_NOUNS, _YEAR_HINT, _YEAR_RX, _author_refs, _full_names_ok,
-                                     _headings_named_after_authors, _name_year_refs, _names_ok,
+                                     _headings_named_after_authors, _name_colon_lines, _name_year_refs, _names_ok,
+                                     _people_before_their_works,
                                      _quoted_reference_authors, _reference_around_quote, _surnames)
 from kb.grounding.layout import AUTHOR_YEAR_NOTE, Layout
 
@@ -1004,6 +1005,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     cands += _reference_lines(text)
     cands += _lines_ending_in_authors(text)
     cands += _quoted_reference_authors(text)
+    cands += _name_colon_lines(text)
     cands += [Mention(None, text[a:b], a, b, "title", "", score=0.65, reason="a cell of a table's column of papers")
               for a, b in layout.work_cells if len(_TOKEN.findall(text[a:b])) >= 2]
     cands += _emphasised_works_by(text)
@@ -1037,6 +1039,8 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
 
     terms = _term_acronyms(aliases) | _defined_acronyms(text)
     judged = [m for m in map(place, kept) if _judge(text, m, layout, terms)]
+    if (owners := _people_before_their_works(text, judged)):
+        judged = sorted(judged + [place(m) for m in owners], key=lambda m: (m.start, m.end))
     if _prose_in_title_case(text, spans):
         # "Honestly the Drift Handbook is a Great Place to Start": a writer who capitalises every
         # word gives capitals no weight, so a title's shape alone is a maybe
@@ -1046,6 +1050,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
                 m.reason += ", but the prose around it is written in title case"
     # a nickname takes the confidence its definition earned ("Large Language Models (LLMs)" is a term)
     final = [m if m.sentence else place(m) for m in _defined_nicknames(text, judged)]
+    final = [m if m.sentence else place(m) for m in _initialisms_of_named_works(text, final, terms, aliases)]
     extra = [place(m) for m in _only_a_title_can_confirm(text, spans, layout, final)]
     out = sorted(final + extra, key=lambda m: (m.start, m.end)) if extra else final
     if text != original:                  # what the reader wrote, not the spelling the grammar read
@@ -1087,7 +1092,7 @@ def _sentence_titled_by_what_follows(text: str, a: int, b: int) -> list[Mention]
 
 
 # "The Symbolic Species by Terrence Deacon", "... by Ada Roe and Bo Lin": the people a title is by
-_BY_PEOPLE = LazyPattern(rf"(?:[ \t]*\((?:19|20)\d\d\))?,?[ \t]+by[ \t]+((?:{_PERSON_NAME_RX}|{_NAME_WORD}[ \t]+et[ \t]+al\.?)"
+_BY_PEOPLE = LazyPattern(rf"(?:[ \t]*\((?:19|20)\d\d\))?[ \t]*,?[ \t]+by[ \t]+((?:{_PERSON_NAME_RX}|{_NAME_WORD}[ \t]+et[ \t]+al\.?)"
                         rf"(?:(?:,[ \t]+|,?[ \t]+(?:and|&)[ \t]+){_PERSON_NAME_RX}){{0,4}})(?![\w\-])")
 
 
@@ -1654,8 +1659,9 @@ def _term_spelled_out(text: str, start: int, end: int, name: str) -> bool:
     lower-case words right before the name's bracket, whose initials are the name, that the text
     calls a task, a problem or a behaviour, or that name an activity by its gerund: a concept. (A method spelled out, "the fast gradient sign method (FGSM)", still
     names the paper that introduced it.)"""
-    if text[start - 1:start] != "(" or text[end:end + 1] != ")" or not re.fullmatch(r"[A-Z]{2,8}s?", name):
+    if text[start - 1:start] != "(" or text[end:end + 1] != ")" or not re.fullmatch(r"[A-Z]{2,8}s?|[A-Z][a-z]*[A-Z][A-Za-z]{0,6}", name):
         return False
+    caps = name.rstrip("s") if name.rstrip("s").isupper() else "".join(c for c in name if c.isupper())   # "RepE": R, E
     window = text[max(0, start - 120):start]
     words = re.search(r"((?:[a-z][a-z\-]*\s+){1,6}?)[*_]*\s*\($", window)
     if not words:
@@ -1664,14 +1670,16 @@ def _term_spelled_out(text: str, start: int, end: int, name: str) -> bool:
     toks = words.group(1).split()
     for k in range(1, len(toks) + 1):
         long_form = " ".join(toks[-k:])
-        if _initials(long_form.replace("-", " ")) == name.rstrip("s"):
+        if _initials(long_form.replace("-", " ")) == caps:
             break
     else:
         return False
     lead = window[:window.rfind(long_form)]
     if re.search(r"\b(?:paper|report|post|article|essay|book|preprint)\s+(?:on|about|called|titled)\s+$", lead):
         return False                  # "a technical report on eliciting latent knowledge (ELK)": the work
-    concept = re.search(r"\b(?:task|problem|phenomenon|behaviou?r|capability|ability|property)\s+(?:called\s+|named\s+|of\s+)?$", lead)
+    concept = re.search(r"\b(?:task|problem|phenomenon|behaviou?r|capability|ability|property)\s+(?:called\s+|named\s+|of\s+)?$", lead) \
+        or re.search(r"\b(?:approach|technique|direction|paradigm|agenda|area|field)(?:e?s)?\b[^.;:!?]{0,160}?"
+                     r"\b(?:such\s+as|like|including)\s+$", lead)     # "approaches ... such as representation engineering (RepE)"
     # "by directly eliciting latent knowledge (ELK)": an activity, named by its gerund
     return bool(concept) or long_form.split()[0].endswith("ing")
 
@@ -1689,6 +1697,14 @@ def _initial_forms(words: str) -> set[str]:
                     for w in (w.rstrip("s") if w.endswith("s") and w[:-1].isupper() else w for w in tokens))
     parts = "".join(p[0] for w in tokens for p in w.split("-") if p and p.lower() not in FUNCTION_WORDS)
     return {_initials(words), whole.upper(), parts.upper()}
+
+
+# The forms a page offers a work in ("Text Version", "Illustrated Version", "PDF edition", "Audio
+# transcript"): labels of links to the work, never its name.
+_FORMAT_HEADS = frozenset("version versions edition editions transcript transcripts slides recording narration".split())
+_FORMAT_WORDS = _FORMAT_HEADS | frozenset("""text illustrated audio video pdf html epub print printable kindle web online
+full short shorter long longer abridged unabridged annotated interactive original updated english narrated
+paperback hardcover ebook""".split())
 
 
 def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozenset()) -> bool:
@@ -1709,6 +1725,9 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     # titles
     if m.url:
         return True
+    words = [w.lower() for w in _TOKEN.findall(m.surface)]
+    if words and all(w in _FORMAT_WORDS for w in words) and any(w in _FORMAT_HEADS for w in words):
+        return False                      # "( Text Version — Illustrated Version )": the forms a work comes in
     if layout.furniture(m.start):
         m.score, m.confidence = min(m.score, 0.3), MAYBE
         m.reason = (m.reason or "a title's shape") + ", but the page's own front matter or navigation"
@@ -1804,6 +1823,9 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if shape and not cue and ":" not in m.surface and (long_form := _initial_forms(m.surface) & terms):
         score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback" without "(RLHF)"
         why.append(f"but the long form of a term ({min(long_form)})")
+    if not cue and _INSTITUTION_NAME.fullmatch(m.surface.strip()):
+        score = min(score, 0.3)           # "The Chinese University of Hong Kong": an affiliation
+        why.append("but an institution's name")
     if shape and not cue and _ORG_HEAD.search(m.surface):
         score = min(score, 0.45)          # "Open Philanthropy and the Long-Term Future Fund": funders, not works
         why.append("but an organisation's name")
@@ -1886,6 +1908,9 @@ _WORKS_OF_A_KIND = frozenset("papers posts books articles essays reports preprin
 
 _ORG_HEAD = re.compile(r"(?<![\w\-])(?:Fund|Foundation|Institute|University|Council|Commission|Ministry|Committee|"
                        r"Association|Philanthropy|Inc|Ltd|LLC|Corporation|Company)\.?$")
+# "The Chinese University of Hong Kong", "Institute of Science of Tokyo": a place of work by its full name
+_INSTITUTION_NAME = re.compile(r"(?:[Tt]he[ \t]+)?(?:[A-Z][\w\-]*[ \t]+){0,3}(?:University|Institute|College|Academy|School|"
+                               r"Polytechnic)[ \t]+(?:of|for)[ \t]+(?:(?:[A-Z][\w\-]*|and|of|the|&)[ \t]*){1,6}")
 _REFERENCE_OPENS_LINE = re.compile(r"[ \t]*(?:[-*\u2022]|\d{1,3}[.)])?[ \t]*\([^()\n]{2,80}?,?[ \t]*(?:19|20)\d\d[a-z]?\)[ \t]*")
 _LICENCE_OR_DEGREE = re.compile(r"(?i:\blicen[cs]e\s*:|\bcreative\s+commons\b)|\bCC[ \-]BY\b|"
                                 r"\b(?:PhD|Ph\.D\.?|DPhil|MPhil|MSc|BSc)(?:[ \t]+(?:student|candidate))?[ \t]+(?:at|from)[ \t]+[A-Z]")
@@ -1940,7 +1965,8 @@ def _defined_nicknames(text: str, mentions: list[Mention]) -> list[Mention]:
     for m in mentions:
         if m.kind not in ("title", "alias", "author-ref"):
             continue
-        d = re.match(r"\s*\((?:hereafter|henceforth|or)?\s*[\"\u201c]?([A-Z][\w\-]{1,20})[\"\u201d]?\)", text[m.end:m.end + 40])
+        d = re.match(r"\s*\((?:hereafter|henceforth|hereinafter|from\s+(?:here|now)\s+on|or)?,?\s*[\"\u201c]?"
+                     r"([A-Z](?:[\w\-]|[&:](?=[A-Z])){1,20})[\"\u201d]?\)", text[m.end:m.end + 40])
         if not d:
             # "..., which we call FooNet"; "Smith et al. (2021) propose a benchmark, which we call
             # QuokkaBench", "(Lee et al., 2022), hereafter LEE22": later in the same clause, when
@@ -1955,8 +1981,9 @@ def _defined_nicknames(text: str, mentions: list[Mention]) -> list[Mention]:
             continue
         name = d.group(1)
         initials = _initials(m.surface)
-        if d.group(0).lstrip().startswith("(") and not (_is_acronymish(name) and (name.upper() == initials or
-                                                                                 name.upper()[0] == initials[:1])):
+        if d.group(0).lstrip().startswith("(") and not ((_is_acronymish(name) or re.fullmatch(r"[A-Z]+(?:[&:][A-Z]+)+", name))
+                                                        and (re.sub(r"[&:]", "", name).upper() == initials
+                                                             or name.upper()[0] == initials[:1])):
             continue
         defined.setdefault(name, m)
     if not defined:
@@ -1976,6 +2003,53 @@ def _defined_nicknames(text: str, mentions: list[Mention]) -> list[Mention]:
                            alias_title=src.alias_title or (src.surface if src.kind == "title" else None),
                            alias_kind=src.alias_kind, topic=src.topic, authors=list(src.authors), years=list(src.years),
                            confidence=src.confidence, reason=f"a nickname the document defines for {src.surface}"))
+    return sorted(out, key=lambda m: m.start)
+
+
+def _initialism_forms(m: Mention) -> set[str]:
+    """The initials a reader may call a work by: "HC" for Human Compatible, "S:PDS" for
+    Superintelligence: Paths, Dangers, Strategies, "A&M" for Armstrong and Mindermann."""
+    surface = m.surface.strip("\"\u201c\u201d")
+    if m.kind == "author-ref":
+        pair = re.fullmatch(rf"({_NAME_WORD})\s+(?:and|&)\s+({_NAME_WORD})", surface)
+        return {f"{pair.group(1)[0]}&{pair.group(2)[0]}"} if pair else set()
+    if len(_TOKEN.findall(surface)) < 2:
+        return set()
+    forms = {f for f in _initial_forms(surface) if len(f) >= 2}
+    if surface.count(":") == 1:
+        head, tail = surface.split(":")
+        if _initials(head) and _initials(tail):
+            forms.add(f"{_initials(head)}:{_initials(tail)}")
+    return forms
+
+
+def _initialisms_of_named_works(text: str, mentions: list[Mention], terms: frozenset[str],
+                                aliases: AliasTable | None) -> list[Mention]:
+    """A work the document names, later called by its initials without a definition ("Human
+    Compatible ... HC is just better", "A&M's argument"): those initials name that work. Not an
+    acronym the alias table or the text makes a term of, nor one of a field ("AI", "ML")."""
+    sources: dict[str, Mention] = {}
+    for m in mentions:
+        if m.confidence != WORK or m.kind not in ("title", "alias", "author-ref") or m.score < 0.55:
+            continue
+        for form in _initialism_forms(m):
+            if form not in _GENERIC_ACRONYMS and form not in terms and form.rstrip("s") not in terms \
+                    and not (aliases is not None and aliases.lookup(form)):
+                sources.setdefault(form, m)
+    if not sources:
+        return mentions
+    taken = [(m.start, m.end) for m in mentions]
+    out = list(mentions)
+    pattern = re.compile(r"(?<![\w\-&:])(" + "|".join(re.escape(f) for f in sorted(sources, key=len, reverse=True))
+                         + r")(?![\w\-&]|:\w)")
+    for hit in pattern.finditer(text):
+        src = sources[hit.group(1)]
+        if hit.start() < src.end or any(a < hit.end() and hit.start() < b for a, b in taken):
+            continue
+        out.append(Mention(None, hit.group(1), hit.start(), hit.end(), "alias", "", id=src.id, score=0.7,
+                           alias_title=src.alias_title or (src.surface if src.kind == "title" else None),
+                           alias_kind=src.alias_kind, topic=src.topic, authors=list(src.authors), years=list(src.years),
+                           reason=f"the initials of a work the document names ({src.surface})"))
     return sorted(out, key=lambda m: m.start)
 
 
