@@ -567,3 +567,17 @@ def test_a_lower_case_phrase_after_called_is_no_name(aliases):
     """"a model of what people have called \u201cslow drift\u201d": a term in quotes, not a model's name."""
     works = _works("I read a model of what some people have called \u201cslow drift\u201d over years.", aliases)
     assert "slow" not in works, works
+
+
+def test_initials_used_before_the_work_is_named_or_with_a_meaning_of_their_own(aliases):
+    """"EA" for effective altruism, used before the text names Embedded Agency, is not that work's
+    initials; nor is a common abbreviation ("CS") after "Concrete Steps"."""
+    text = ("EA groups met in May. I then read Embedded Agency and the Concrete Steps sequence. "
+            "EA was discussed; CS majors came too.")
+    works = _works(text, aliases)
+    assert "EA" not in works and "CS" not in works, works
+
+
+def test_a_list_line_of_a_person_and_their_role_is_no_reference(aliases):
+    refs = _refs("Panel:\n\n- Ada Lindqvist: Moderator\n- Bo Fenn: Speaker\n", aliases)
+    assert not refs, list(refs)

@@ -485,7 +485,9 @@ _SURNAMES_ET_AL = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD},[ \t]+){{1,5}}et[ \t
 # "Roe & Fenn put together ...", "a reply to Roe & Fenn": two surnames joined by an ampersand
 _AMPERSAND_PAIR = re.compile(rf"(?<![\w\-&])({_NAME_WORD})[ \t]+&[ \t]+({_NAME_WORD})(?![\w\-&])")
 # "- Ada Roe: The Case for Drift": a list line that opens with a person's full name and a colon
-_NAME_COLON_LINE = re.compile(rf"^[ \t]*(?:[-*\u2022]|\d{{1,3}}[.)])[ \t]+({_PERSON_NAME_RX}):[ \t]+[\"\u201c]?[A-Z0-9]", re.M)
+# (three words or more after the colon: "- Ada Roe: moderator" is a role)
+_NAME_COLON_LINE = re.compile(rf"^[ \t]*(?:[-*\u2022]|\d{{1,3}}[.)])[ \t]+({_PERSON_NAME_RX}):[ \t]+[\"\u201c]?[A-Z0-9]"
+                              r"[^\s:]*(?:[ \t]+[^\s:]+){2,}", re.M)
 
 
 # "As Claude E Shannon[7] showed", "Ada Roe[12] argued": a person's name and a numbered marker

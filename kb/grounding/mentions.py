@@ -2006,6 +2006,11 @@ def _defined_nicknames(text: str, mentions: list[Mention]) -> list[Mention]:
     return sorted(out, key=lambda m: m.start)
 
 
+# Initials with a meaning of their own, never taken for a work's initials.
+_COMMON_ACRONYMS = frozenset("""EA US UK EU UN AM PM OK TV ID IQ PR HR IT CS CV SL UL HF VC PC OS UI UX PS NB CEO CTO
+PhD MSc BSc USA FAQ TBD TLDR DM DMs PDF""".split())
+
+
 def _initialism_forms(m: Mention) -> set[str]:
     """The initials a reader may call a work by: "HC" for Human Compatible, "S:PDS" for
     Superintelligence: Paths, Dangers, Strategies, "A&M" for Armstrong and Mindermann."""
@@ -2033,8 +2038,11 @@ def _initialisms_of_named_works(text: str, mentions: list[Mention], terms: froze
         if m.confidence != WORK or m.kind not in ("title", "alias", "author-ref") or m.score < 0.55:
             continue
         for form in _initialism_forms(m):
-            if form not in _GENERIC_ACRONYMS and form not in terms and form.rstrip("s") not in terms \
-                    and not (aliases is not None and aliases.lookup(form)):
+            if form not in _GENERIC_ACRONYMS | _COMMON_ACRONYMS and form not in terms and form.rstrip("s") not in terms \
+                    and not (aliases is not None and aliases.lookup(form)) \
+                    and not re.search(rf"(?<![\w\-&:]){re.escape(form)}(?![\w\-&]|:\w)", text[:m.start]):
+                # (not initials the text used before it named the work: "EA" for effective altruism
+                # before "Embedded Agency")
                 sources.setdefault(form, m)
     if not sources:
         return mentions
