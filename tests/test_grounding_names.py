@@ -581,3 +581,16 @@ def test_initials_used_before_the_work_is_named_or_with_a_meaning_of_their_own(a
 def test_a_list_line_of_a_person_and_their_role_is_no_reference(aliases):
     refs = _refs("Panel:\n\n- Ada Lindqvist: Moderator\n- Bo Fenn: Speaker\n", aliases)
     assert not refs, list(refs)
+
+
+def test_a_full_name_after_their_book_is_theirs_not_a_maybe_for_the_surname(aliases):
+    """"In her book, Ada Lindqvist argues that ...": the person's full name, an author reference;
+    the surname alone with "argues that" stays a maybe ("Lindqvist argues that")."""
+    refs = _refs("In her book, Ada Lindqvist argues that drift is rare.", aliases)
+    assert "Ada Lindqvist" in refs, list(refs)
+    assert not _refs("Lindqvist argues that drift is rare.", aliases)
+
+
+def test_both_people_before_in_their_paper(aliases):
+    refs = _refs("Ada Roe and Bo Fenn argue in their paper that drift is rare.", aliases)
+    assert "Ada Roe and Bo Fenn" in refs, list(refs)

@@ -268,12 +268,6 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         out.append(Mention(None, names, start, start + len(names), "author-ref", "", score=0.55,
                            authors=[n.split()[-1] for n in re.split(r",\s*(?:and\s+)?|\s+(?:and|&)\s+", names) if n][:3],
                            reason="people's full names and what they published"))
-    for m in _NAME_VERB_THAT.finditer(seg):
-        # "Tallam finds that ...": one name may be a first name ("Alex argues that"), so a maybe
-        # that the author route online can settle
-        if _names_ok(m.group(1)) and m.group(1) not in _LABS and not any(o.start <= a + m.start(1) < o.end for o in out):
-            out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.45,
-                               authors=[m.group(1)], confidence=MAYBE, reason="a name and a reporting verb"))
     # "In a 2019 paper, Ada Roe described drift", "first described by Ada Roe in 2019": one person's
     # full name as the author of what the sentence dates or calls a work
     # (a year alone is not enough: "In 2023, Sam Roe argued that ..." is a person speaking)
@@ -289,6 +283,13 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         out.append(Mention(None, names, start, start + len(names), "author-ref", "", score=0.55,
                            authors=[names.split()[-1]], years=[int(y) for y in _YEAR_HINT.findall(seg)[:1]],
                            reason="a person's full name, what they did and when"))
+    # (after the full names: "In her book, Ada Roe argues that" is Ada Roe's, not a maybe for Roe alone)
+    for m in _NAME_VERB_THAT.finditer(seg):
+        # "Tallam finds that ...": one name may be a first name ("Alex argues that"), so a maybe
+        # that the author route online can settle
+        if _names_ok(m.group(1)) and m.group(1) not in _LABS and not any(o.start <= a + m.start(1) < o.end for o in out):
+            out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.45,
+                               authors=[m.group(1)], confidence=MAYBE, reason="a name and a reporting verb"))
     for m in _YEAR_PAPER.finditer(seg):
         # "a 2018 paper which describes ...": one work, named by its year; the sentence names its authors
         definite = m.group(0)[:3].lower() == "the"      # "the 2022 paper": most often one named before
@@ -702,7 +703,8 @@ _PLACE_WORDS = frozenset("New San Santa Los Las Hong Tel Buenos Rio Saint St Mex
 # says the name stands for their paper
 # ... and "the Michael Nielsen thing from his post": a few lower-case words between the name and
 # the work it stands for
-_IN_THEIR_PAPER = re.compile(rf"(?<![\w\-])((?:[A-Z]\.\s*)*(?:{_NAME_WORD}\s+)?{_SURNAME}(?:\s+et\s+al\.?)?),?"
+# ("Ada Roe and Bo Fenn argue in their paper": both people)
+_IN_THEIR_PAPER = re.compile(rf"(?<![\w\-])((?:(?:{_NAME_WORD}\s+)?{_NAME_WORD}\s+(?:and|&)\s+)?(?:[A-Z]\.\s*)*(?:{_NAME_WORD}\s+)?{_SURNAME}(?:\s+et\s+al\.?)?),?"
                              r"(?:\s+(?!(?:and|or|but|while|whereas|because|since|than)\b)[a-z]+){0,3},?\s+"
                              r"(?:in|and|from|of)\s+(?:his|her|their)\s+(?:((?:19|20)\d\d)\s+|[a-z\-]+\s+)?"
                              r"(?:paper|post|article|essay|book|preprint|report|study|blog\s+post)s?\b")
