@@ -594,3 +594,10 @@ def test_a_full_name_after_their_book_is_theirs_not_a_maybe_for_the_surname(alia
 def test_both_people_before_in_their_paper(aliases):
     refs = _refs("Ada Roe and Bo Fenn argue in their paper that drift is rare.", aliases)
     assert "Ada Roe and Bo Fenn" in refs, list(refs)
+
+
+def test_a_surname_glued_to_its_marker_then_a_verb(aliases):
+    """"Lindqvist[13] disagrees": one surname, its numbered citation and what they did; not a
+    word with a marker and a copula ("Transformers[3] are common")."""
+    assert "Lindqvist[13]" in _refs("Drift is common.[12] Lindqvist[13] disagrees.", aliases)
+    assert not _refs("Transformers[3] are common. Python[4] is used.", aliases)

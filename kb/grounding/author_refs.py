@@ -483,6 +483,9 @@ _A_WORK_BY_ONE = LazyPattern(rf"\b(?:[Aa]n?|[Tt]he|[Tt]his|[Tt]hat|[Hh]er|[Hh]is
                              rf"[ \t]*,?[ \t]+by[ \t]+({_PERSON_NAME_RX})(?![\w\-]|[ \t]+(?:and|&)[ \t]|,[ \t]+{_NAME_WORD})")
 # "Roe, Fenn, et al's preprint", "parts of Roe, Fenn, et al that": surnames listed before "et al"
 _SURNAMES_ET_AL = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD},[ \t]+){{1,5}}et[ \t]+al\b\.?)")
+# "Lindqvist[13] disagrees", "Roe[4] showed": a surname glued to its numbered marker, then a verb
+_SURNAME_MARKER_VERB = re.compile(rf"(?<![\w\-])({_NAME_WORD})[ \t]?\[\d{{1,3}}\](?=,?[ \t]+(?:also[ \t]+)?"
+                                  rf"(?:{_REPORTING}|[a-z]{{3,}}(?:ed|es)|[a-z]{{3,}}[^s\W]s)\b)")
 # "Roe & Fenn put together ...", "a reply to Roe & Fenn": two surnames joined by an ampersand
 _AMPERSAND_PAIR = re.compile(rf"(?<![\w\-&])({_NAME_WORD})[ \t]+&[ \t]+({_NAME_WORD})(?![\w\-&])")
 # "- Ada Roe: The Case for Drift": a list line that opens with a person's full name and a colon
@@ -672,6 +675,10 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
             continue
         out.append(Mention(None, names, start, m.end(1), "author-ref", "", score=0.6,
                            authors=_surnames(re.sub(r",?\s+et\s+al\.?", "", names))[:3], reason="surnames and et al."))
+    for m in _SURNAME_MARKER_VERB.finditer(text, a, b):
+        if _a_surname(text, m.group(1)) and not any(o.start < m.end() and m.start() < o.end for o in out):
+            out.append(Mention(None, m.group(0), m.start(), m.end(), "author-ref", "", score=0.6,
+                               authors=[m.group(1)], reason="a surname, its citation marker and a verb"))
     for m in _AMPERSAND_PAIR.finditer(text, a, b):
         # an ampersand joins two names as authors when they did something ("put together", "argue")
         # or are answered ("a reply to"); not words the text writes in lower case, not a firm in
