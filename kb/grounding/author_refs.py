@@ -634,14 +634,17 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
             add(m.start(), m.end(), names, m.group(2), "an author and a month")
             out[-1].authors = _surnames(re.sub(r"\s+et\s+al\.?", "", names))[-1:]
     for m in _IN_THEIR_PAPER.finditer(text, a, b):
-        first = m.group(1).split()[0]
+        pair = _PERSON_AND_BEFORE.search(text, max(a, m.start(1) - 40), m.start(1))
+        start = pair.start(1) if pair else m.start(1)
+        names = text[start:m.end(1)]
+        first = names.split()[0]
         # words between: only a full name or "X et al." ("Researchers describe this in their paper")
         between = re.match(r",?\s+(?:in|and|from|of)\s", text[m.end(1):m.end()]) is None
-        if _names_ok(m.group(1)) and first not in _BREAKERS and first not in _SENTENCE_ADVERBS \
-                and not first.endswith("ly") and m.group(1) not in _LABS \
-                and not (between and len(m.group(1).split()) < 2):
-            out.append(Mention(None, m.group(1), m.start(1), m.end(1), "author-ref", "", score=0.6,
-                               authors=_surnames(m.group(1).replace(" et al", ""))[-1:],
+        if _names_ok(names) and first not in _BREAKERS and first not in _SENTENCE_ADVERBS \
+                and not first.endswith("ly") and names not in _LABS \
+                and not (between and len(names.split()) < 2):
+            out.append(Mention(None, names, start, m.end(1), "author-ref", "", score=0.6,
+                               authors=_surnames(names.replace(" et al", ""))[-1:],
                                years=[int(m.group(2))] if m.group(2) else [], reason="an author and their paper"))
     for m in _AND_COLLEAGUES.finditer(text, a, b):
         # "..., by Sevilla and coauthors": the authors of a work just named, not another one
@@ -661,12 +664,12 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
                     (_WORK_BY_FULL_NAMES, "the people a work is by"),
                     (_A_WORK_BY_ONE, "the person a work is by"),
                     (_FULL_NAME_MARKER, "a full name and a citation marker")):
-        for m in rx.finditer(text, a, b):
+        for m in rx.finditer(text, a, b) if rx is not _A_WORK_BY_ONE or " by " in seg else ():
             if _full_names_ok(m.group(1)) and not any(o.start < m.end(1) and m.start(1) < o.end for o in out) \
                     and (rx is not _A_WORK_BY_ONE or _a_persons_name(text, m.group(1))):
                 out.append(Mention(None, m.group(1), m.start(1), m.end(1), "author-ref", "", score=0.7,
                                    authors=_surnames(m.group(1))[:3], reason=why))
-    for m in _SURNAMES_ET_AL.finditer(text, a, b):
+    for m in _SURNAMES_ET_AL.finditer(text, a, b) if "et al" in seg else ():
         names, start = m.group(1), m.start(1)
         while (lead := re.match(r"([A-Z][\w'\-]*),\s+", names)) and (lead.group(1) in _BREAKERS | _SENTENCE_ADVERBS
                                                                    or lead.group(1).endswith("ly")):
@@ -675,11 +678,11 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
             continue
         out.append(Mention(None, names, start, m.end(1), "author-ref", "", score=0.6,
                            authors=_surnames(re.sub(r",?\s+et\s+al\.?", "", names))[:3], reason="surnames and et al."))
-    for m in _SURNAME_MARKER_VERB.finditer(text, a, b):
+    for m in _SURNAME_MARKER_VERB.finditer(text, a, b) if "[" in seg else ():
         if _a_surname(text, m.group(1)) and not any(o.start < m.end() and m.start() < o.end for o in out):
             out.append(Mention(None, m.group(0), m.start(), m.end(), "author-ref", "", score=0.6,
                                authors=[m.group(1)], reason="a surname, its citation marker and a verb"))
-    for m in _AMPERSAND_PAIR.finditer(text, a, b):
+    for m in _AMPERSAND_PAIR.finditer(text, a, b) if "&" in seg else ():
         # an ampersand joins two names as authors when they did something ("put together", "argue")
         # or are answered ("a reply to"); not words the text writes in lower case, not a firm in
         # brackets ("The firm (Fenwick & Orr) sells tea"), not inside a longer capitalised name
@@ -710,12 +713,13 @@ _PLACE_WORDS = frozenset("New San Santa Los Las Hong Tel Buenos Rio Saint St Mex
 # says the name stands for their paper
 # ... and "the Michael Nielsen thing from his post": a few lower-case words between the name and
 # the work it stands for
-# ("Ada Roe and Bo Fenn argue in their paper": both people)
-_IN_THEIR_PAPER = re.compile(rf"(?<![\w\-])((?:(?:{_NAME_WORD}\s+)?{_NAME_WORD}\s+(?:and|&)\s+)?(?:[A-Z]\.\s*)*(?:{_NAME_WORD}\s+)?{_SURNAME}(?:\s+et\s+al\.?)?),?"
+_IN_THEIR_PAPER = re.compile(rf"(?<![\w\-])((?:[A-Z]\.\s*)*(?:{_NAME_WORD}\s+)?{_SURNAME}(?:\s+et\s+al\.?)?),?"
                              r"(?:\s+(?!(?:and|or|but|while|whereas|because|since|than)\b)[a-z]+){0,3},?\s+"
                              r"(?:in|and|from|of)\s+(?:his|her|their)\s+(?:((?:19|20)\d\d)\s+|[a-z\-]+\s+)?"
                              r"(?:paper|post|article|essay|book|preprint|report|study|blog\s+post)s?\b")
 # A sentence about the document's own contribution ("we propose", "this paper introduces").
+# ("Ada Roe and Bo Fenn argue in their paper": the first person too)
+_PERSON_AND_BEFORE = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD}\s+)?{_NAME_WORD})\s+(?:and|&)\s+$")
 _OWN_WORK = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Tt]his\s+(?:paper|work|study|report|article))\b")
 _YEAR_HINT = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 # "a new dataset from Fudan University called CrowdTrack"

@@ -2039,18 +2039,24 @@ def _initialisms_of_named_works(text: str, mentions: list[Mention], terms: froze
             continue
         for form in _initialism_forms(m):
             if form not in _GENERIC_ACRONYMS | _COMMON_ACRONYMS and form not in terms and form.rstrip("s") not in terms \
-                    and not (aliases is not None and aliases.lookup(form)) \
-                    and not re.search(rf"(?<![\w\-&:]){re.escape(form)}(?![\w\-&]|:\w)", text[:m.start]):
-                # (not initials the text used before it named the work: "EA" for effective altruism
-                # before "Embedded Agency")
+                    and not (aliases is not None and aliases.lookup(form)):
                 sources.setdefault(form, m)
     if not sources:
         return mentions
-    taken = [(m.start, m.end) for m in mentions]
-    out = list(mentions)
     pattern = re.compile(r"(?<![\w\-&:])(" + "|".join(re.escape(f) for f in sorted(sources, key=len, reverse=True))
                          + r")(?![\w\-&]|:\w)")
-    for hit in pattern.finditer(text):
+    hits = list(pattern.finditer(text))
+    # not initials the text used before it named the work ("EA" for effective altruism before
+    # "Embedded Agency")
+    first_use: dict[str, int] = {}
+    for hit in hits:
+        first_use.setdefault(hit.group(1), hit.start())
+    sources = {f: m for f, m in sources.items() if first_use.get(f, m.start) >= m.start}
+    taken = [(m.start, m.end) for m in mentions]
+    out = list(mentions)
+    for hit in hits:
+        if hit.group(1) not in sources:
+            continue
         src = sources[hit.group(1)]
         if hit.start() < src.end or any(a < hit.end() and hit.start() < b for a, b in taken):
             continue
