@@ -86,8 +86,10 @@ FLOORS = {
     # code (27/36, 47/53, 80/92)
     "dev9": (0.285, 0.4375, 0.767),  # scored once fresh with session 9's starting code (20/70, 7/16, 76.7% of 43),
     # then opened for development
-    "dev8": (0.564, 0.75, 0.902),  # scored as held-out 12 (session 8): start code (23/39, 28/44, 88.9% of 63), final
-    # code (22/39, 33/44, 65/72); opened for development in session 9 (odd pages held aside while tuning on the even)
+    "dev8": (0.564, 0.954, 0.938),  # scored as held-out 12 (session 8): start code (23/39, 28/44, 88.9% of 63), final
+    # code (22/39, 33/44, 65/72); opened for development in session 9 (odd pages held aside while tuning on the even):
+    # the names round 22/39, 42/44, 76/81 (even half names 11/19 -> 19/19, precision 32/34 -> 42/42; odd half held
+    # aside: names 22/25 -> 23/25, precision 33/38 -> 34/39)
     "dev7": (0.945, 0.895, 0.939),  # scored once as held-out 9 (session 7): start code (0.892, 0.791, 0.892), final
     # code (0.865, 0.791, 0.891); pass/fail used once in session 8; opened for development in session 8 (odd pages
     # held aside while tuning on the even): 32/37, 54/67, 89.2% of 111 -> 35/37, 60/67, 108/115 (odd half alone
@@ -775,7 +777,11 @@ def test_a_syllabus_item_with_its_author_year_and_a_note(aliases):
 def test_a_known_work_after_its_authors_possessive(aliases):
     ms = {m.surface: m for m in listed(extract("Dario Amodei\u2019s Machines of Loving Grace describes a future.",
                                                aliases=aliases))}
-    assert "Machines of Loving Grace" in ms and not any("Amodei" in s for s in ms), ms
+    # (since session 9 the author's full name is an author reference too, as dev8's ground truth
+    # counts it, resolved as that same work rather than a second one)
+    assert "Machines of Loving Grace" in ms and all(m.alias_title == ms["Machines of Loving Grace"].alias_title
+                                                    and m.id == ms["Machines of Loving Grace"].id
+                                                    for s, m in ms.items() if "Amodei" in s), ms
 
 
 def test_a_date_after_by_is_not_an_author(aliases):

@@ -1,6 +1,6 @@
 """Author references and nicknames in the shapes real prose writes them (issue 15, names): one
-test per rule of the grammar in ``kb/grounding/mentions.py``. Each reference keeps its year and a
-clean span (no stray bracket)."""
+test per rule of the grammar in ``kb/grounding/author_refs.py`` and of the nickname finders in
+``kb/grounding/mentions.py``. Each reference keeps its year and a clean span (no stray bracket)."""
 
 from __future__ import annotations
 
@@ -439,3 +439,165 @@ def test_two_narrative_references_joined_and_a_bracket_opening_with_see_eg(alias
     assert {"Roe (2020)", "Fenn (2021)", "Quinn (2019)", "Hale (2018)"} <= set(refs), list(refs)
     refs = _refs("Prior work (see, e.g., Orr 2020; Fenn & Lee 2021) agrees.", aliases)
     assert "Orr 2020" in refs, list(refs)
+
+
+# -- session 9: forms of author reference and nicknames from unseen pages (dev8's even half) -----
+
+def test_authors_their_initials_in_brackets_and_a_verb(aliases):
+    """"Roe and Fenn (R&F) argue": the authors' own short name between them and the verb; the
+    short name later on is the same work."""
+    text = "Roe and Fenn (R&F) argue that drift is rare. I think R&F's proof has a gap."
+    assert "Roe and Fenn" in _refs(text, aliases)
+    hits = [m for m in extract(text, aliases=aliases) if m.surface == "R&F" and m.confidence == WORK]
+    assert hits and hits[-1].start > text.index("think"), [m.surface for m in extract(text, aliases=aliases)]
+
+
+def test_a_full_name_with_a_marker_then_any_past_tense_verb(aliases):
+    """"Ada Lindqvist[4] formalised the channel": a numbered citation after a full name, and what
+    the person did, in whatever verb."""
+    assert "Ada Lindqvist[4]" in _refs("Later, Ada Lindqvist[4] formalised the hidden channel.", aliases)
+
+
+def test_more_words_for_a_work_before_by_and_its_people(aliases):
+    """"a write-up by Ada Roe and Bo Fenn"; "a recent essay by Ada Roe" (one person): not an
+    organisation written like a name, whose words the text writes in lower case."""
+    assert "Ada Roe and Bo Fenn" in _refs("Quiet Drift is a write-up by Ada Roe and Bo Fenn, out in May.", aliases)
+    assert "Ada Roe" in _refs("I liked a recent essay by Ada Roe on drift.", aliases)
+    refs = _refs("We read a report by Open Philanthropy. It is open about its doubts.", aliases)
+    assert "Open Philanthropy" not in refs, list(refs)
+
+
+def test_surnames_listed_before_et_al_without_a_full_stop(aliases):
+    """"Roe, Fenn, et al's preprint", "parts of Roe, Fenn, et al that"."""
+    refs = _refs("This is my reply to Roe, Fenn, et al\u2019s recent preprint. Parts of Roe, Fenn, et al are unclear.", aliases)
+    assert "Roe, Fenn, et al" in refs, list(refs)
+
+
+def test_two_surnames_joined_by_an_ampersand_without_a_year(aliases):
+    """"Lindqvist & Marrow put together a database", "a reply to Lindqvist & Marrow"; not a
+    heading alone on its line ("Motivation & Scope") nor part of a longer capitalised name."""
+    assert "Lindqvist & Marrow" in _refs("Lindqvist & Marrow put together a database of drift runs.", aliases)
+    assert "Lindqvist & Marrow" in _refs("Slow Drift Is Enough: a reply to Lindqvist & Marrow\n\nIt is.", aliases)
+    refs = _refs("Motivation & Scope\n\nThe Safety & Alignment Team met in May.", aliases)
+    assert not refs, list(refs)
+
+
+def test_a_list_line_opening_with_its_authors_name_and_a_colon(aliases):
+    assert "Ada Lindqvist" in _refs("Reading:\n\n- Ada Lindqvist: The Case for Slow Drift\n- More later\n", aliases)
+
+
+def test_a_person_and_their_team_after_the_work_the_sentence_names(aliases):
+    """"In the WombatGPT paper, Lindqvist and her team at Quokka introduce ...": the work comes
+    before the person."""
+    assert "Lindqvist" in _refs("In the WombatGPT paper, Lindqvist and her team at Quokka introduce a new method.", aliases)
+
+
+def test_a_person_named_with_their_book(aliases):
+    """"Toby Ord's The Precipice" (a full name's possessive before a work the text names) and
+    "Toby Ord teaches ... His book The Precipice" (the one person named before a pronoun's work)."""
+    assert "Toby Ord" in _refs("Toby Ord\u2019s The Precipice sits on my shelf.", aliases)
+    assert "Toby Ord" in _refs("Toby Ord teaches philosophy at Oxford. His book The Precipice came out in 2020.", aliases)
+    refs = _refs("Ada Roe met Bo Fenn in Oxford. His book The Precipice came out in 2020.", aliases)
+    assert not {"Ada Roe", "Bo Fenn"} & set(refs), list(refs)    # two people: whose book is unclear
+
+
+def test_initials_of_a_work_the_document_names(aliases):
+    """"Superintelligence: Paths, Dangers, Strategies ... S:PDS was a weird book", "Human
+    Compatible ... HC is calmer": initials of a work named before, without a definition; not
+    the initials of a field ("AI")."""
+    text = ("I reread Superintelligence: Paths, Dangers, Strategies and Human Compatible this year. "
+            "S:PDS was a strange book; HC is calmer. Both are about AI.")
+    works = _works(text, aliases)
+    assert "S:PDS" in works and "HC" in works, works
+    assert "AI" not in works
+
+
+def test_a_nickname_defined_from_here_on(aliases):
+    """"Slow Drift Framework (from here on SDF)": a definition in other words than "hereafter"."""
+    text = "I read Quiet Minds (Roe, 2020). The Slow Drift Framework (Fenn, 2021) (from here on SDF) is newer. SDF adds loops."
+    ms = [m for m in extract(text, aliases=aliases) if m.surface == "SDF" and m.confidence == WORK]
+    assert ms, [m.surface for m in extract(text, aliases=aliases)]
+
+
+def test_an_approach_spelled_out_before_its_acronym_is_a_concept(aliases):
+    """"other directions, such as representation engineering (RepE)": an approach the text
+    spells out in lower case, not a citation of the paper the alias table knows by that name."""
+    text = "Some other directions look promising, such as representation engineering (RepE), which many favour."
+    assert "RepE" not in _works(text, aliases)
+
+
+def test_the_forms_a_work_comes_in_are_no_title():
+    """"( Text Version \u2014 Illustrated Version )": labels of the links to the forms of a work,
+    dropped whatever found them; a title with one such word stays ("The Long Version of Drift")."""
+    from kb.grounding.layout import Layout
+    from kb.grounding.mentions import Mention, _judge
+
+    text = "Quiet Drift\n\n( Print Edition  \u2014  Audio Version )\n\nThe Long Version of Drift\n"
+    label, title = text.index("Print"), text.index("The Long")
+    end = text.index("Version )") + 7
+    layout = Layout(text)
+    assert not _judge(text, Mention(None, text[label:end], label, end, "title", "", score=0.75,
+                                    reason="a title under its author's name in a listing"), layout)
+    assert _judge(text, Mention(None, "The Long Version of Drift", title, title + 25, "title", "", score=0.75,
+                                reason="a title under its author's name in a listing"), layout)
+
+
+def test_a_labs_results_name_no_single_work(aliases):
+    """"Quokka Labs' results underscore ...", "Anthropic's results": what a lab produced over time,
+    a maybe; "Anthropic's sleeper agents paper" still names one."""
+    assert "Anthropic\u2019s results" not in _refs("Anthropic\u2019s results underscore that drift is real.", aliases)
+    assert any("paper" in s for s in _refs("Anthropic\u2019s drift probing paper shows it.", aliases))
+
+
+def test_an_institutions_full_name_is_no_title(aliases):
+    """An affiliation line: "Dept. of Drift Studies, The Northern University of Quokka Bay"."""
+    text = "Ada Roe\nDept. of Drift Studies, The Northern University of Quokka Bay\n\nAbstract\n\nWe study drift."
+    assert not [w for w in _works(text, aliases) if "University" in w], _works(text, aliases)
+
+
+def test_a_space_before_the_comma_before_by(aliases):
+    """"... What A Slow Minds Framework Says About Drift Rates , by Ada Roe": scraped text leaves a
+    space before the comma; the people after "by" are the title's authors all the same."""
+    text = ("I thought of this when reading What A Slow Minds Framework Says About Drift Rates , by Ada Roe. "
+            "Roe tries to model it.")
+    assert "Ada Roe" in _refs(text, aliases)
+
+
+def test_a_lower_case_phrase_after_called_is_no_name(aliases):
+    """"a model of what people have called \u201cslow drift\u201d": a term in quotes, not a model's name."""
+    works = _works("I read a model of what some people have called \u201cslow drift\u201d over years.", aliases)
+    assert "slow" not in works, works
+
+
+def test_initials_used_before_the_work_is_named_or_with_a_meaning_of_their_own(aliases):
+    """"EA" for effective altruism, used before the text names Embedded Agency, is not that work's
+    initials; nor is a common abbreviation ("CS") after "Concrete Steps"."""
+    text = ("EA groups met in May. I then read Embedded Agency and the Concrete Steps sequence. "
+            "EA was discussed; CS majors came too.")
+    works = _works(text, aliases)
+    assert "EA" not in works and "CS" not in works, works
+
+
+def test_a_list_line_of_a_person_and_their_role_is_no_reference(aliases):
+    refs = _refs("Panel:\n\n- Ada Lindqvist: Moderator\n- Bo Fenn: Speaker\n", aliases)
+    assert not refs, list(refs)
+
+
+def test_a_full_name_after_their_book_is_theirs_not_a_maybe_for_the_surname(aliases):
+    """"In her book, Ada Lindqvist argues that ...": the person's full name, an author reference;
+    the surname alone with "argues that" stays a maybe ("Lindqvist argues that")."""
+    refs = _refs("In her book, Ada Lindqvist argues that drift is rare.", aliases)
+    assert "Ada Lindqvist" in refs, list(refs)
+    assert not _refs("Lindqvist argues that drift is rare.", aliases)
+
+
+def test_both_people_before_in_their_paper(aliases):
+    refs = _refs("Ada Roe and Bo Fenn argue in their paper that drift is rare.", aliases)
+    assert "Ada Roe and Bo Fenn" in refs, list(refs)
+
+
+def test_a_surname_glued_to_its_marker_then_a_verb(aliases):
+    """"Lindqvist[13] disagrees": one surname, its numbered citation and what they did; not a
+    word with a marker and a copula ("Transformers[3] are common")."""
+    assert "Lindqvist[13]" in _refs("Drift is common.[12] Lindqvist[13] disagrees.", aliases)
+    assert not _refs("Transformers[3] are common. Python[4] is used.", aliases)

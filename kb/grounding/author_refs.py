@@ -1,0 +1,822 @@
+"""Author references: the people a text names for a work ("Hendrycks and Gimpel (2017)", "(Roe et
+al., 2019; Fenn, 2020)", "Paul's post", "the Kaplan paper", "Claude E Shannon[7] showed").
+
+Separate from ``mentions.py`` because it is a grammar of its own: how citation styles and prose
+write people's names, years and their works, with its own vocabulary (surnames, particles,
+initials, year letters, reporting verbs, the words that are never surnames). Changes to it are
+changes to that grammar and are tested on their own (``tests/test_grounding_names.py``); the
+title shapes, the judging and the assembly stay in ``mentions.py``, which calls the finders here
+and reuses their pattern pieces (``_NAMES``, ``_YEAR_RX``, ``_PERSON_NAME_RX``) for titles cited
+by their authors.
+
+``mentions.py`` imports this module at its top, so nothing here needs ``mentions`` while it loads:
+the mention type and the shared word lists of the title shapes are imported inside the functions
+that use them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from kb.grounding.aliases import CITATION_MARKER
+
+if TYPE_CHECKING:
+    from kb.grounding.layout import Layout
+    from kb.grounding.mentions import Mention
+
+
+class LazyPattern:
+    """A regular expression compiled on its first use. The name grammar's largest patterns (a
+    person's name repeated up to seven times, each word opening with one of 323 capitals) cost
+    several milliseconds each to compile; compiled at import, they slowed every command that
+    imports ``mentions`` without extracting anything (``kb seed list``). Used like the compiled
+    pattern (``.match``, ``.search``, ``.finditer``, ...)."""
+
+    def __init__(self, pattern: str, flags: int = 0):
+        self._args = (pattern, flags)
+
+    def __getattr__(self, name: str):
+        value = getattr(re.compile(*self._args), name)
+        setattr(self, name, value)        # later uses skip this method
+        return value
+
+
+# The capitals a name may start with: ASCII and the Latin letters with diacritics ("Ødegård",
+# "Żelazny", "Åberg", "Šimek"); Python's re has no \p{Lu}.
+_UPPER = "A-Z" + "".join(c for c in map(chr, [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]) if c.isupper())
+# A capitalised word of a person's name ("Hubinger", "O'Neil", "Dupont-Sommer").
+_NAME_WORD = rf"[{_UPPER}][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]+(?:-[{_UPPER}][a-z\u00C0-\u024F\u1E00-\u1EFF']+)?"   # "Jean-Luc", "Lopez-Paz"
+
+
+# What works are called: "X's post", "the Y paper", "Z's open problems list".
+_WORK_NOUNS = frozenset("""paper papers post posts work book article essay report sequence agenda plan proposal take
+shortform thread framework theorem argument result results analysis survey series writeup write-up critique talk
+preprint experiments experiment study list curve mechanisms mechanism ablation findings finding discovery circuit
+method approach model benchmark dataset publication research review notes explainer transformer take textbook
+handbook thesis dissertation novel""".split())
+_HEAD_STRONG = frozenset("""paper papers post posts work book article essay report sequence agenda plan proposal take
+shortform thread framework theorem argument transformer result results analysis survey series writeup write-up critique
+talk preprint model experiments experiment study list explainer publication review textbook handbook thesis
+dissertation novel""".split())
+_POSSESSIVE = re.compile(
+    r"(?<![\w-])((?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+[ \t]+(?:and|&)[ \t]+)?"   # "Roe and Fenn's paper"
+    r"(?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+)(?:\s+[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+){0,2}(?:\s+et\s+al\.)?)['\u2019]s\s+"
+    r"(?=([\w\-]+(?:[ \t]+[\w\-]+){0,4}))")
+_THE_X_PAPER = re.compile(
+    r"\b[Tt]he\s+(?:(?:19|20)\d\d\s+)?((?:[\w\-.'\u2019]+\s+){0,3}?[\w\-.'\u2019]+)\s+"
+    r"(paper|preprint|report|article|post|essay|book|textbook|handbook|thesis|dissertation|result|results|study|work|"
+    r"survey|review|sequence|explainer)\b")
+_NOT_A_NAME = frozenset("""same original above first second third last next new recent previous following latter former
+whole full entire actual cited linked seminal famous landmark main key core relevant related other whole above-mentioned
+classic foundational latest earlier later great excellent good nice interesting important first-ever follow-up blog
+research technical final initial published one this that their our its his her your my same canonical source best single
+entry-level short long big small two three few many whole go-to definitive standard usual obvious""".split())
+_ET_AL = re.compile(r"(?<![A-Za-z\-])([A-Z][\w'\u2019\u00C0-\u024F\u1E00-\u1EFF\-]+(?:\s+(?:and|&)\s+[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+)?)\s+et\s+al\.?"
+                    r"(?:,?\s*\(((?:19|20)\d\d)[a-z]?\)|,?\s+((?:19|20)\d\d)(?![\d.]))?")
+_WORK_FROM = re.compile(r"\b(?:recent\s+)?(?:work|paper|papers)\s+(?:from|by)\s+([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+){0,2})")
+_YEAR_PAPER = re.compile(r"\b(?:[Aa]n?|[Tt]he|[Tt]heir|[Hh]is|[Hh]er)\s+((?:19|20)\d\d)\s+(?:paper|preprint|study|article|report)\b")
+_BY_MARKER = re.compile(r"\bby\s+(([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?)(?:\s+et\s+al\.?)?\s*\[\d{1,3}(?:[,\u2013\-]\s*\d{1,3})*\])")
+# Heads that name what someone has produced over time rather than one work.
+_BODY_OF_WORK = frozenset("results result work findings research output publications".split())
+_TOPIC_STOP = frozenset("the a an his her their its this that new recent old original famous quick".split())
+
+
+_TIME_WORDS = frozenset("Today Yesterday Tomorrow Tonight".split())
+# Organisations whose possessive names a product or a team as often as a work ("OpenAI's Five").
+_LABS = frozenset("OpenAI DeepMind Anthropic Google Meta Microsoft Apple Amazon Nvidia NVIDIA xAI Mistral Cohere "
+                  "Conjecture Redwood Apollo METR ARC MIRI Ought EleutherAI".split())
+# Nouns after a capitalised name that make it an attribute ("OpenAI's Superalignment team").
+_ATTRIBUTE_NOUNS = frozenset("team teams model models lab labs project group division program programme api chatbot "
+                             "system systems family department office initiative platform product products".split())
+
+
+# "Goodhart's Law", "Newcomb's Problem", "Occam's Razor": an idea named after a person, not a work
+_EPONYMOUS = frozenset("""Law Laws Principle Theorem Lemma Paradox Razor Wager Effect Fallacy Dilemma Constant Rule Curse
+Problem Conjecture Hypothesis Equation Inequality Algorithm Test Basilisk Mugging Dictum Bound Trick""".split())
+
+
+# A title-case run of two to eight words after a person's possessive, then the sentence goes on
+# in lower case or ends ("Ada Roe's Quiet Minds Drifting is ...", "... Quiet Minds Drifting.")
+_PERSONS_TITLE = re.compile(r"([A-Z][\w\-]*(?:[ \t]+(?:[A-Z][\w\-]*|of|the|and|in|for|to|a|an|on|with|at|as|into|from|over|under|about|beyond|without)){0,6}[ \t]+[A-Z][\w\-]*)"
+                            r"(?=[.,;:!?\u2026)]|[ \t]*$|[ \t]*\n|[ \t]+(?:is|was|are|were|has|had|have|and|or|but|by|"
+                            r"in|on|from|which|that|argues|argued|explains|explained|shows|showed|remains|offers|"
+                            r"describes|makes|made|sets|lays|covers|gives)\b)")
+
+
+_READING_WORDS = re.compile(r"\b(?:read|reading|reread|book|books|novel|essay|essays|classic|recommend\w*|wrote|"
+                            r"written|author|published|chapter|paper|papers|article|bestseller|memoir)\b", re.I)
+
+
+def _named_work_after(seg: str, pos: int) -> str | None:
+    """The one capitalised word after a possessive when it stands alone as a name: not followed by
+    another capitalised word (a title run) or by a noun that makes it an attribute."""
+    from kb.grounding.mentions import FUNCTION_WORDS, _BREAKERS
+    m = re.match(r"([A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF]{2,}|[A-Z][A-Za-z]*[A-Z][A-Za-z]*)(?=(\W{1,3})(\w*))", seg[pos:])
+    if not m or m.group(1) in _BREAKERS or m.group(1) in FUNCTION_WORDS or m.group(1) in _EPONYMOUS:
+        return None
+    gap, nxt = m.group(2), m.group(3)
+    if nxt[:1].isupper() and gap == " " or nxt.lower() in _ATTRIBUTE_NOUNS or nxt.lower() in _WORK_NOUNS:
+        return None
+    return m.group(1)
+
+
+def _under_a_line_about_reading(text: str, pos: int) -> bool:
+    """"Here are the books that shaped me:" and, lines below, "Ada Roe's Quiet Minds,": a line of a
+    list that a line about reading introduces (only short list lines between them)."""
+    lines = text[max(0, pos - 1500):text.rfind("\n", 0, pos) + 1].split("\n")
+    for line in [x.strip() for x in reversed(lines) if x.strip()][:10]:
+        if line.endswith(":"):
+            return bool(_READING_WORDS.search(line))
+        if len(line) > 200 or line.endswith((".", "!", "?")):
+            return False
+    return False
+
+
+def _author_refs(text: str, a: int, b: int) -> list[Mention]:
+    from kb.grounding.mentions import (FUNCTION_WORDS, MAYBE, Mention, WORK, _BREAKERS,
+                                       _is_acronymish, _ORG_WORDS, _STRONG_CUE_BEFORE, _WEAK_CUE_BEFORE)
+    out = []
+    seg = text[a:b]
+    lower_words = None
+    for m in _POSSESSIVE.finditer(seg):
+        owner, ostart = m.group(1), m.start()
+        if re.search(r"\s(?:and|&)\s", owner):
+            # "Roe and Fenn's paper", but not "... of ARC's Research and David's Obstacles": the first of
+            # a pair must be a name, a word the text never writes in lower case
+            lower_words = lower_words if lower_words is not None else set(re.findall(r"\b[a-z][a-z'\-]+", text))
+            if owner.split()[0].lower() in lower_words or re.search(r"[A-Z][\w\-']*[ \t]+$", seg[:ostart]):
+                cut = re.search(r"\s(?:and|&)\s+", owner)
+                owner, ostart = owner[cut.end():], ostart + cut.end()
+        if any(c.isdigit() for c in owner) or owner.split()[0] in _BREAKERS or owner in ("Let", "It", "That", "What") \
+                or owner in _TIME_WORDS:
+            continue                      # ("Today's post": the day's, nobody's)
+        words = m.group(2).split()
+        # a capitalised name after the possessive is a named thing ("Anthropic's Transformer Circuits
+        # Thread"): the title shapes deal with it
+        cap = next((i for i, w in enumerate(words) if re.fullmatch(r"[A-Z][a-z]+", w)), len(words))
+        longer = cap == 0 and re.fullmatch(_PERSON_NAME_RX, owner) and (run := _PERSONS_TITLE.match(seg, m.start(2))) \
+            and len(run.group(1).split()) > 1 and _under_a_line_about_reading(text, a + ostart)
+        if cap == 0 and not longer and (one := _named_work_after(seg, m.start(2))):
+            # "Joyce's Ulysses", "Bostrom's Superintelligence": one capitalised word, a work's name
+            s, e = a + ostart, a + m.start(2) + len(one)
+            # trusted when a person owns it and the text leads to it as to a work ("fragments of ...")
+            # or when the name recurs capitalised inside other sentences ("Eliezer's Sequences ... the Sequences")
+            recurs = len(re.findall(rf"(?<=[a-z,] ){re.escape(one)}\b", text)) >= 2
+            cued = not _ORG_WORDS.search(owner) and owner not in _LABS and bool(
+                _STRONG_CUE_BEFORE.search(text[max(0, s - 40):s]) or _WEAK_CUE_BEFORE.search(text[max(0, s - 40):s])
+                or recurs)
+            out.append(Mention(None, text[s:e], s, e, "author-ref", "", score=0.55 if cued else 0.45,
+                               topic=one, authors=[owner.split()[-1]], confidence=WORK if cued else MAYBE,
+                               reason="someone's work, by its name" + ("" if cued else ", without a cue")))
+            continue
+        if cap == 0 and (run := _PERSONS_TITLE.match(seg, m.start(2))) and re.fullmatch(_PERSON_NAME_RX, owner) \
+                and _full_names_ok(owner) and owner.split()[0] not in _BREAKERS \
+                and not _ORG_WORDS.search(owner) and owner.split()[0] not in _LABS | _PLACE_WORDS | _NOT_FIRST_NAMES \
+                and not _INSTITUTION.search(run.group(1)) and run.group(1).split()[-1].lower() not in _WORK_NOUNS \
+                and run.group(1).split()[-1].lower() not in _ATTRIBUTE_NOUNS:
+            # "Ada Roe's Quiet Minds Drifting is ...": a person's full name owns a title-case run, their work
+            # trusted only where the sentence speaks of reading or writing works ("a classic", "I
+            # read"); otherwise a maybe: a person's company, product or team is written the same way
+            s, e = a + ostart, a + m.start(2) - 1
+            cued = bool(_READING_WORDS.search(seg)) or _under_a_line_about_reading(text, s)
+            out.append(Mention(None, text[s:e].rstrip(), s, s + len(text[s:e].rstrip()), "author-ref", "",
+                               score=0.55 if cued else 0.45, topic=run.group(1), authors=[owner.split()[-1]],
+                               confidence=WORK if cued else MAYBE,
+                               reason="someone's work, by its title" + ("" if cued else ", without a cue")))
+            continue
+        words = words[:cap]
+        # the noun phrase ends at its first function word ("Scott's post, but ...") and at the
+        # last word that names a kind of work ("Nanda's open problems list")
+        cut = next((i for i, w in enumerate(words) if w.lower() in FUNCTION_WORDS), len(words))
+        words = words[:cut]
+        head_at = max((i for i, w in enumerate(words) if w.lower() in _WORK_NOUNS), default=-1)
+        np_words = words[:head_at + 1] if head_at >= 0 else words[:3]
+        if not np_words:
+            continue
+        s = a + ostart
+        e = a + m.start(2) + len(" ".join(np_words)) if " ".join(np_words) == seg[m.start(2):m.start(2) + len(" ".join(np_words))] \
+            else a + m.start(2) + len(np_words[0])
+        marker = bool(CITATION_MARKER.match(text, e)) or bool(CITATION_MARKER.match(text, a + m.start(2) + len(" ".join(words))))
+        head = np_words[-1].lower()
+        cued = head in _HEAD_STRONG or "et al" in owner or (head_at >= 0 and marker)
+        # "Karl Sims's 1994 creatures", "Hubinger's 2019 sequence": a person's work, by its year
+        dated = bool(re.fullmatch(r"(?:19|20)\d\d", np_words[0])) and len(np_words) >= 2 \
+            and not _ORG_WORDS.search(owner) and owner not in _LABS
+        cued = cued or dated
+        if head in ("model", "models") and not marker and (owner in _LABS or _ORG_WORDS.search(owner) or re.search(
+                r"\d[\d.,]*[-\s]?(?:billion|million|trillion|[BMT])\b", " ".join(np_words))):
+            cued = False                  # "OpenAI's 175-billion-parameter language model": the lab's product
+        if head in _BODY_OF_WORK and not marker and (owner in _LABS or _ORG_WORDS.search(owner)) \
+                and all(w.lower() in _NOT_A_NAME | _BODY_OF_WORK | {"research"} for w in np_words):
+            cued = False                  # "Anthropic's results", "DeepMind's recent work": a lab's output, no one work
+        if head_at < 0 and not marker and not dated:
+            continue
+        topic = " ".join(w for w in np_words[:-1] if w.lower() not in _TOPIC_STOP)
+        out.append(Mention(None, text[s:e], s, e, "author-ref", "", score=0.6 if cued else 0.45,
+                           topic=topic or None, authors=[owner.replace(" et al.", "").split()[-1]],
+                           confidence=WORK if cued or marker else MAYBE,
+                           reason=f"someone's {head}" + (" with a citation marker" if marker else "")))
+    for m in _THE_X_PAPER.finditer(seg):
+        name, head = m.group(1), m.group(2)
+        words = name.split()
+        # "the original control paper", "the seminal GAN paper": the first of its kind, one work
+        singled = len(words) >= 2 and words[0].lower() in _SINGLING_OUT and head in _HEAD_STRONG
+        if singled:
+            words = words[1:]
+        if any(w.lower() in _NOT_A_NAME or w.lower() in FUNCTION_WORDS and w not in ("et", "al.") for w in words) \
+                or all(re.fullmatch(r"[\d.]+", w) for w in words):
+            continue
+        surnamed = bool(re.match(r"[A-Z][a-z]", words[0])) and not _is_acronymish(words[0]) and (
+            len(words) == 1 or "et" in words or "and" in words)
+        kind = "author-ref" if surnamed else "alias"
+        # "the sleeper agents paper" may name a work or describe one: coined or capitalised names are trusted
+        strong = surnamed or (head in _HEAD_STRONG and head not in ("work", "result", "results", "study")
+                              and (singled or any(not w.islower() or "-" in w for w in words)))
+        out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), kind, "", score=0.6 if strong else 0.45,
+                           authors=[words[0]] if kind == "author-ref" else [],
+                           topic=" ".join(words) if kind == "alias" else None, confidence=WORK if strong else MAYBE,
+                           reason=f"\"the ... {head}\"" + (" with an author" if surnamed else "")))
+    for m in _ET_AL.finditer(seg):
+        name = m.group(1).split()[0]
+        if name in _BREAKERS or name in ("The", "See"):
+            continue
+        year = m.group(2) or m.group(3)
+        out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), "author-ref", "", score=0.5,
+                           authors=[name], years=[int(year)] if year else [],
+                           reason="authors (et al.)" + (" and a year" if year else "")))
+    for m in _NAMES_VERB.finditer(seg):
+        start = m.start(1)
+        first = re.match(r"([A-Z][\w'\-]*),\s+", seg[start:m.end(1)])
+        if first and (first.group(1) in _BREAKERS or first.group(1) in _SENTENCE_ADVERBS or first.group(1).endswith("ly")):
+            start += first.end()          # "Later, Hendrycks and Gimpel showed ...": not a name
+        if _names_ok(seg[start:m.end(1)]):
+            out.append(Mention(None, seg[start:m.end(1)], a + start, a + m.end(1), "author-ref", "", score=0.55,
+                               authors=_surnames(m.group(1))[:3], reason="authors and a reporting verb"))
+    for m in _FULL_NAMES_VERB.finditer(seg):
+        # "Dan Hendrycks, Eric Schmidt, and Alexandr Wang published a strategy": people's full names
+        # and what they did as authors
+        names, start = m.group(1), a + m.start(1)
+        ok = lambda ns: _full_names_ok(ns) and not any(
+            n.split()[0] in _PLACE_WORDS | _BREAKERS | _SENTENCE_ADVERBS | _LABS | _NOT_FIRST_NAMES for n in re.split(r",\s*(?:and\s+)?|\s+(?:and|&)\s+", ns) if n)
+        while not ok(names) and re.search(r",[ \t]+(?!and\b)", names):
+            cut = re.search(r",[ \t]+(?!and\b)", names)       # "In March, Dan Hendrycks, ...": not a name first
+            names, start = names[cut.end():], start + cut.end()
+        if not ok(names) or any(o.start <= start < o.end for o in out) or _INSTITUTION.search(names) \
+                or not re.search(rf"{_PERSON_NAME_RX}", names):
+            continue                      # two surnames alone are _NAMES_VERB's
+        out.append(Mention(None, names, start, start + len(names), "author-ref", "", score=0.55,
+                           authors=[n.split()[-1] for n in re.split(r",\s*(?:and\s+)?|\s+(?:and|&)\s+", names) if n][:3],
+                           reason="people's full names and what they published"))
+    # "In a 2019 paper, Ada Roe described drift", "first described by Ada Roe in 2019": one person's
+    # full name as the author of what the sentence dates or calls a work
+    # (a year alone is not enough: "In 2023, Sam Roe argued that ..." is a person speaking)
+    for m in _PERSON_VERB.finditer(seg):
+        names = m.group(1) or m.group(2)
+        start = a + (m.start(1) if m.group(1) else m.start(2))
+        # the work comes first: "In a 2019 paper, Ada Roe described ..." (not a blog post later on)
+        dated = bool(re.search(r"\b(?:paper|essay|article|book|preprint|post|study|report)\b,?[ \t]*$", text[max(a, start - 60):start]))
+        if not dated and not m.group(2) or not _full_names_ok(names) or _INSTITUTION.search(names) \
+                or names.split()[0] in _PLACE_WORDS | _BREAKERS | _SENTENCE_ADVERBS | _LABS | _NOT_FIRST_NAMES \
+                or any(o.start <= start < o.end or start <= o.start < start + len(names) for o in out):
+            continue
+        out.append(Mention(None, names, start, start + len(names), "author-ref", "", score=0.55,
+                           authors=[names.split()[-1]], years=[int(y) for y in _YEAR_HINT.findall(seg)[:1]],
+                           reason="a person's full name, what they did and when"))
+    # (after the full names: "In her book, Ada Roe argues that" is Ada Roe's, not a maybe for Roe alone)
+    for m in _NAME_VERB_THAT.finditer(seg):
+        # "Tallam finds that ...": one name may be a first name ("Alex argues that"), so a maybe
+        # that the author route online can settle
+        if _names_ok(m.group(1)) and m.group(1) not in _LABS and not any(o.start <= a + m.start(1) < o.end for o in out):
+            out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.45,
+                               authors=[m.group(1)], confidence=MAYBE, reason="a name and a reporting verb"))
+    for m in _YEAR_PAPER.finditer(seg):
+        # "a 2018 paper which describes ...": one work, named by its year; the sentence names its authors
+        definite = m.group(0)[:3].lower() == "the"      # "the 2022 paper": most often one named before
+        # ... unless its topic follows: "the 2023 paper on weak-to-strong generalization"
+        about = _PAPER_TOPIC.match(seg, m.end())
+        out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), "author-ref", "",
+                           score=0.45 if definite and not about else 0.55, years=[int(m.group(1))],
+                           topic=about.group(1) if about else None, confidence=MAYBE if definite and not about else WORK,
+                           reason="a paper named by its year" + (" and its topic" if about else
+                                                                 ", likely one named before" if definite else "")))
+    for m in _BY_MARKER.finditer(seg):
+        # "discussed by Anthropic [10]": an author and the marker of the work cited
+        out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.6,
+                           authors=[m.group(2).split()[-1]], reason="an author with a citation marker"))
+    for m in _WORK_FROM.finditer(seg):
+        out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), "author-ref", "", score=0.45,
+                           authors=[m.group(1).split()[-1]], confidence=MAYBE,
+                           reason="work by someone, no single work named"))
+    return out
+
+
+# "Frankle and Carbin showed ...": two surnames, then a verb that reports what a work did.
+# A person's first name and surname (a middle initial allowed), on one line.
+_PERSON_NAME_RX = rf"{_NAME_WORD}(?:[ \t]+[A-Z]\.)*[ \t]+(?:(?:van|von|de|der|da|di|le|la)[ \t]+)?{_NAME_WORD}"
+_REPORTING = (r"showed|show|shows|found|find|finds|proposed|propose|proposes|introduced|introduce|introduces|"
+              r"demonstrated|demonstrate|demonstrates|argued|argue|argues|observed|observe|observes|reported|"
+              r"report|reports|identified|identify|identifies|established|establish|establishes|suggested|"
+              r"suggest|suggests|studied|study|studies|call|called|coined|named|describe|described|describes")
+_REPORTING_AFTER = re.compile(r"[ \t]+(?:also[ \t]+)?(?:" + _REPORTING + r")\b")
+_NAMES_MARKER = re.compile(rf"(?<![\w\-])({_NAME_WORD}(?:,[ \t]+{_NAME_WORD})*,?[ \t]+(?:and|&)[ \t]+{_NAME_WORD})"
+                           r"[ \t]*\[\d{1,3}(?:[,\u2013\-][ \t]*\d{1,3})*\]")
+_PERSON_VERB = re.compile(rf"(?<![\w\-])({_PERSON_NAME_RX})[ \t]+(?:" + _REPORTING + r")\b"
+                          rf"|\b(?:by|from)[ \t]+({_PERSON_NAME_RX})[ \t]+in[ \t]+(?:19|20)\d\d\b")
+_SINGLING_OUT = frozenset("original seminal landmark foundational first".split())
+_PAPER_TOPIC = re.compile(r"\s+(?:on|about|introducing)\s+(?:the\s+)?([\w\-]+(?:[ \t]+(?!(?:is|was|are|were|that|which|by|and|"
+                          r"has|had|in|for|to|with|" + _REPORTING + r")\b)[\w\-]+){0,3})")
+_NAMES_VERB = re.compile(rf"(?<![A-Za-z\-])((?:{_NAME_WORD},\s+){{0,6}}{_NAME_WORD},?\s+(?:and|&)\s+"
+                         rf"{_NAME_WORD})"
+                         r"(?:\s*\((?:(?:19|20)\d\d|[A-Z][A-Za-z]?(?:[&:/]?[A-Z][A-Za-z]?){1,4})\))?\s+(?:" + _REPORTING + r")\b")
+# "UC Berkeley and Peking University presents": places of work, not people
+_INSTITUTION = re.compile(r"\b(?:University|Universit\w+|Institute|College|School|Laborator(?:y|ies)|Labs?|Cent(?:er|re)|"
+                          r"Foundation|Academy|Inc|Corp|Group|Department|Hospital)\b")
+# (a surname may stand beside a full name: "Chandra and Gil Feld provide a response")
+_ONE_NAME_RX = rf"(?:{_PERSON_NAME_RX}|{_NAME_WORD})"
+_FULL_NAMES_VERB = LazyPattern(rf"(?<![A-Za-z\-])((?:{_ONE_NAME_RX},[ \t]+){{0,6}}{_ONE_NAME_RX},?[ \t]+(?:and|&)[ \t]+"
+                              rf"{_ONE_NAME_RX})(?:\s*\((?:19|20)\d\d\))?\s+(?:" + _REPORTING +
+                              r"|published|publish|publishes|released|wrote|write|writes|presented|presents|developed"
+                              # a published answer: "provide a fantastic response", "offered a rebuttal"
+                              r"|(?:provide|provides|provided|offer|offers|offered|wrote|write|writes|published)[ \t]+"
+                              r"(?:[\w\-]+[ \t]+){0,3}?(?:response|rebuttal|reply|critique|commentary|rejoinder|counterargument)s?"
+                              r"|rebut|rebuts|rebutted)\b")
+_SENTENCE_ADVERBS = frozenset("Later Earlier First Second Third Next Finally Recently Then Here Indeed Again Still Yet "
+                               "Instead Meanwhile Previously Originally Historically Today".split())
+_NAME_VERB_THAT = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]{2,})(?:\s+et\s+al\.?)?\s+(?:finds|found|shows|showed|"
+                             r"argues|argued|proposes|proposed|demonstrates|demonstrated|reports|reported)\s+that\b")
+# "Irving & Amodei, 2018", "Hendrycks and Gimpel (2017)", "Hubinger (2019)", "(Christiano, 2018;
+# Olsson et al., 2022)": surnames, then a year, in the shapes citation styles use.
+# ("Saun- ders et al., 2018": a name hyphenated across a line of a PDF)
+# (particles: "van der Waals", "de la Cruz"; APA initials after a surname: "Smith, J. (2019)")
+_SURNAME = r"(?:(?:van|von|de|der|den|du|di|da|le|la|del|della|dos|ter|ten)\s+){0,2}[" + _UPPER + r"][a-z\u00C0-\u024F\u1E00-\u1EFF'\u2019]*(?:-[ ][a-z\u00C0-\u024F\u1E00-\u1EFF]{2,})?(?:[A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF]+)*(?:[A-Z]{1,2}\b)?(?:-[A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF]+)?"
+_INITIALS = r"(?:,\s*(?:[A-Z]\.[\s\-]?){1,3}(?=[\s,&(]))?"
+_NAMED = rf"{_SURNAME}{_INITIALS}"
+_NAMES = (rf"{_SURNAME}(?:\s*,\s*{_SURNAME}){{0,8}}(?:,?\s+(?:and|&)\s+{_SURNAME})?(?:,?\s+et\s+al\.?)?")
+# in running text a surname may carry its initials: "as Smith, J. (2019) and Doe, A., & Roe, B. (2020) show"
+_NAMES_INITIALS = (rf"(?:{_NAMES}|{_NAMED}(?:\s*,\s*{_NAMED}){{0,2}}(?:,?\s+(?:and|&)\s+{_NAMED})?(?:,?\s+et\s+al\.?)?)")
+_YEAR_RX = r"(?:19[5-9]\d|20[0-4]\d)[a-z]?"
+# "(2018, 2019)", "(2019a, b)": one reference to several of the authors' works
+_YEARS_RX = rf"{_YEAR_RX}(?:\s*[,;]\s*(?:{_YEAR_RX}|[a-z]\b))*"
+# "Buck Shlegeris, Jun 2024": a post's author and its month
+_MONTH_RX = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?"
+# "Burns et al. (OpenAI, 2023)", "Hubinger et al. (arXiv:1906.01820, 2019)": one word may come before the year
+# "Smith et al. (NeurIPS 2019)", "Smith et al. (2019, p. 5)", "Russell [2019]": a venue before the
+# year, a page after it, square brackets
+_NARRATIVE_YEAR = (rf"(?P<venue>[A-Za-z][\w.\-]*(?::\S+)?,\s*|[A-Z][\w.\-]*\s+)?({_YEAR_RX})(?:\s*[,;]\s*(?:{_YEAR_RX}|[a-z]\b))*"
+                   r"(?:,\s*(?:pp?\.|ch\.|sec\.|section|chapter)\s*[\w.\-\u2013]+)?")
+_NARRATIVE_REF = LazyPattern(rf"(?<![\w\-])({_NAMES_INITIALS})\s+([(\[]){_NARRATIVE_YEAR}[)\]]")
+_BARE_REF = re.compile(rf"(?<![\w\-])({_NAMES}),?\s+({_YEAR_RX})(?![\w\-/:]|\.\d)")
+# "(Smith et al., 2019; Roe, 2020)" and "[Smith 2019]": brackets holding references
+_PAREN = re.compile(r"\(([^()\n]{3,400})\)|\[([^\[\]\n]{3,400})\](?!\()")
+# A reference's authors and year right before a quoted title ("Vanessa Kosoy, 2023, \u201c...\u201d",
+# "Hanson (2022): \"...\"") or in brackets right after it ('"..." (Kosoy, 2023)'): the quote is
+# what they wrote.
+_NAMES_YEAR_BEFORE = re.compile(rf"(?<![\w\-])({_NAMES}),?\s+\(?{_YEAR_RX}\)?\s*[,:.\u2014\u2013\-]?\s*$")
+_NAMES_YEAR_AFTER = re.compile(rf"[,.]?\s*\(({_NAMES}),?\s+{_YEAR_RX}\)")
+
+
+def _reference_around_quote(text: str, open_q: int, after_q: int) -> bool:
+    before = _NAMES_YEAR_BEFORE.search(text, max(0, open_q - 80), open_q)
+    after = _NAMES_YEAR_AFTER.match(text, after_q)
+    # 'Ada Roe, "Agents that wander off", 2023': the authors before the title, its year after it
+    around = _YEAR_AFTER_QUOTE.match(text, after_q) and _NAMES_BEFORE_QUOTE.search(text, max(0, open_q - 80), open_q)
+    return any(m is not None and _names_ok(m.group(1)) for m in (before, after)) or bool(
+        around and _full_names_ok(around.group(1)))
+
+
+_NAMES_BEFORE_QUOTE = LazyPattern(rf"(?:^|(?<=\n)|(?<=[-*\u2022]\s)|(?<=\d[.)]\s))((?:{_PERSON_NAME_RX}|{_NAMES})"
+                                 rf"(?:(?:,[ \t]+|,?[ \t]+(?:and|&)[ \t]+){_PERSON_NAME_RX}){{0,4}}),[ \t]*$")
+_YEAR_AFTER_QUOTE = re.compile(rf"[,.]?[ \t]*\(?{_YEAR_RX}\)?(?![\w\-])")
+# 'In "...", Roe and Fenn show': authors and a verb after a quoted title
+_AUTHORS_AFTER_QUOTE = LazyPattern(rf",[ \t]+(?:{_NAMES}|{_PERSON_NAME_RX}(?:[ \t]+(?:and|&)[ \t]+{_PERSON_NAME_RX})?)"
+                                  r"(?:[ \t]+\(?(?:19|20)\d\d[a-z]?\)?)?[ \t]+[a-z]+")
+# Capitalised words that are not surnames when they stand before a year.
+_NOT_SURNAMES = frozenset("""January February March April May June July August September October November December
+Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Monday Tuesday Wednesday Thursday Friday Saturday Sunday
+In On At By For From Since Until Of The A An And Or See Also Cf Fig Figure Table Section Chapter Lesson Phase
+Day Week Part Vol Volume Version Spring Summer Fall Autumn Winter Q1 Q2 Q3 Q4 Early Late Mid Around Before After
+During Between This That These Those Our We It Its Their His Her arXiv ArXiv Proceedings Published Updated Posted
+Edited Submitted Accessed Retrieved Copyright NeurIPS ICML ICLR ACL EMNLP NAACL AAAI IJCAI CVPR ECCV ICCV COLT
+UAI AISTATS COLM TMLR JMLR FAccT AIES Nature Science Distill Transformer Circuits Thread Jul Sept""".split())
+
+
+def _names_ok(names: str) -> bool:
+    names = re.sub(r"(?<![\w.])[A-Z]\.(?:[\s\-]?[A-Z]\.)*", " ", names)     # "Smith, J.": initials are fine
+    words = [w for w in re.split(r"[\s,&]+", names) if w and w not in ("and", "et", "al", "al.") and w[0].isupper()]
+    return bool(words) and not any(w in _NOT_SURNAMES or w.isupper() and len(w) > 1 for w in words)
+
+
+_NOT_FIRST_NAMES = frozenset("Everyone Anyone Someone Nobody Everybody Anybody Somebody Everything Anything Something "
+                             "Nothing Each Every Both Either Neither Other Others".split())
+
+
+def _full_names_ok(names: str) -> bool:
+    """People's full names: a short surname after a first name is a name ("Esther An", "Jia Li"),
+    unless it is a word that never is one ("Builds It")."""
+    return _names_ok(re.sub(r"(?<=[a-z] )(?!(?:It|In|On|At|By|Of|To|Is|As|Or|If|So|Do|No|Up|We|He|Me|My|Us|The|And|For|"
+                            r"Its|His|Her|Our|Was|Are|Has|Had|But|Not|All|Any|Can|May|Who|Why|How)\b)[A-Z][a-z]{1,2}\b",
+                            "", names))
+
+
+def _surnames(names: str) -> list[str]:
+    names = re.sub(r"(?<=[a-z])-[ ](?=[a-z])", "", names)      # "Saun- ders" is "Saunders"
+    names = re.sub(r"(?<![\w.])[A-Z]\.(?:[\s\-]?[A-Z]\.)*", " ", names)
+    names = re.sub(r"['\u2019]s?(?=\s|$)", "", names)                   # "Smith & Jones' (2019)"
+    return [w for w in re.split(r"[\s,&]+", names) if w and w[0].isupper() and w not in ("and",)]
+
+
+def _ends_a_heading(text: str, start: int, names: str) -> bool:
+    """"Top GSM8K Performance (2025)": one capitalised word after other capitalised words that
+    are not a first name (a coined name, or two words) ends a heading, not a reference."""
+    from kb.grounding.mentions import FUNCTION_WORDS, _is_acronymish
+    prev = text[text.rfind("\n", 0, start) + 1:start]
+    if prev.rstrip().endswith(":") and len(prev.split()) <= 8:
+        return True                       # "Superintelligence: Paths, Dangers, Strategies (2014)"
+    if re.search(r",|\band\b|&|\bet\s+al", names):
+        return False
+    # the words of this sentence before the name: its first word is capitalised whatever it is
+    # ("As shown by O'Neil (2016)", "Following Stuart Russell (2019)"); "by" brings an author
+    clause = re.split(r"[.!?:;]\s+|\s[-\u2013\u2014]\s", prev)[-1].split()
+    # (not a name with its own year: "Both Roe (2020) and Fenn (2021)")
+    caps_at = [i for i, w in enumerate(clause) if i and w[:1].isupper() and not re.fullmatch(r"[A-Z]\.?", w)
+               and not (i + 1 < len(clause) and re.match(r"[(\[](?:19|20)\d\d", clause[i + 1]))]
+    n = len(clause)
+    if n >= 2 and clause[-1] in FUNCTION_WORDS and clause[-1] not in ("by", "from") and any(i >= n - 3 for i in caps_at):
+        return True                       # "The Precipice: ... the Future of Humanity (2020)"
+    caps = [clause[i] for i in caps_at if i >= n - 2]
+    return bool(caps) and (len(caps) == 2 or any(_is_acronymish(w) for w in caps))
+
+
+# "Smith, J. (2019). Title": a reference entry's authors and year, then its title
+_ENTRY_GOES_ON = re.compile(r"[.,]\s+[A-Z0-9\"\u201c]")
+
+
+def _ends_a_title(text: str, start: int) -> bool:
+    """"... Neural Language Models, 2020", "Theory of Mind, 2021": one capitalised word after two
+    others, or after a function word inside a capitalised run, is a title's last word before its
+    year; a person's name has one given name before it ("by Stuart Russell, 2019")."""
+    from kb.grounding.mentions import FUNCTION_WORDS
+    before = text[text.rfind("\n", 0, start) + 1:start].split()[-2:]
+    if len(before) < 2 or re.search(r"[.,;:)\]]$", before[0]):
+        return False
+    if before[1] in FUNCTION_WORDS and before[1] not in ("by", "and", "from"):
+        return before[0][:1].isupper()
+    return all(w[:1].isupper() and not re.fullmatch(r"(?:[A-Z]\.)+", w) for w in before)
+
+
+# The arrow or icon a page renders after a link: "Wei 2022 \u2197" is a citation's anchor.
+_LINK_GLYPH = re.compile(r"[ \t]*[\u2197\u2934\u21aa\U0001f517]")
+
+
+_ORG_AUTHOR_YEAR = re.compile(rf"((?:[A-Z][\w\-]*[ \t]+(?:(?:for|of|on|the|and|&)[ \t]+)*)*[A-Z][\w\-]*),?[ \t]+({_YEAR_RX})\s*")
+# "Ouyang, Wu, Schulman, and 14 co-authors": surnames and a count of the rest
+_NAMES_AND_COAUTHORS = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD},[ \t]+){{2,9}}(?:and[ \t]+)?(?:\d{{1,3}}|two|three|four|five|six|"
+                                  r"seven|eight|nine|ten|many|several)[ \t]+(?:co-?authors|others|colleagues))\b")
+# "The paper, by Ada Roe, Bo Fenn, and Cyd Lindqvist,": the people a work just named is by
+_WORK_WORDS_RX = (r"(?:paper|preprint|article|essay|book|report|study|post|write-?up|sequence|piece|thesis|survey|"
+                  r"review|explainer|primer|tutorial|memo|textbook|monograph|dissertation)")
+_WORK_BY_FULL_NAMES = LazyPattern(rf"\b{_WORK_WORDS_RX}[ \t]*,?[ \t]+by[ \t]+"
+                                 rf"((?:{_PERSON_NAME_RX},[ \t]+){{1,8}}and[ \t]+{_PERSON_NAME_RX}|{_PERSON_NAME_RX}[ \t]+and[ \t]+{_PERSON_NAME_RX})(?![\w\-])")
+# "a new essay by Ada Roe", "the write-up by Ada Roe": one person a work the sentence names is by
+_A_WORK_BY_ONE = LazyPattern(rf"\b(?:[Aa]n?|[Tt]he|[Tt]his|[Tt]hat|[Hh]er|[Hh]is|[Tt]heir)[ \t]+(?:[\w\-]+[ \t]+)?{_WORK_WORDS_RX}"
+                             rf"[ \t]*,?[ \t]+by[ \t]+({_PERSON_NAME_RX})(?![\w\-]|[ \t]+(?:and|&)[ \t]|,[ \t]+{_NAME_WORD})")
+# "Roe, Fenn, et al's preprint", "parts of Roe, Fenn, et al that": surnames listed before "et al"
+_SURNAMES_ET_AL = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD},[ \t]+){{1,5}}et[ \t]+al\b\.?)")
+# "Lindqvist[13] disagrees", "Roe[4] showed": a surname glued to its numbered marker, then a verb
+_SURNAME_MARKER_VERB = re.compile(rf"(?<![\w\-])({_NAME_WORD})[ \t]?\[\d{{1,3}}\](?=,?[ \t]+(?:also[ \t]+)?"
+                                  rf"(?:{_REPORTING}|[a-z]{{3,}}(?:ed|es)|[a-z]{{3,}}[^s\W]s)\b)")
+# "Roe & Fenn put together ...", "a reply to Roe & Fenn": two surnames joined by an ampersand
+_AMPERSAND_PAIR = re.compile(rf"(?<![\w\-&])({_NAME_WORD})[ \t]+&[ \t]+({_NAME_WORD})(?![\w\-&])")
+# "- Ada Roe: The Case for Drift": a list line that opens with a person's full name and a colon
+# (three words or more after the colon: "- Ada Roe: moderator" is a role)
+_NAME_COLON_LINE = re.compile(rf"^[ \t]*(?:[-*\u2022]|\d{{1,3}}[.)])[ \t]+({_PERSON_NAME_RX}):[ \t]+[\"\u201c]?[A-Z0-9]"
+                              r"[^\s:]*(?:[ \t]+[^\s:]+){2,}", re.M)
+
+
+# "As Claude E Shannon[7] showed", "Ada Roe[12] argued": a person's name and a numbered marker
+_FULL_NAME_MARKER = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD}[ \t]+[A-Z]\.?[ \t]+{_NAME_WORD})[ \t]?\[\d{{1,3}}(?:[,\u2013\-][ \t]*\d{{1,3}})*\]"
+                               rf"|{_PERSON_NAME_RX}[ \t]?\[\d{{1,3}}\](?=,?[ \t]+(?:also[ \t]+|first[ \t]+)?(?:{_REPORTING}|[a-z]{{3,}}ed)\b))")
+# "Paul Roe and his research organization Quokka identified the problem in a report"
+_AND_THEIR_TEAM = re.compile(rf"(?<![\w\-])({_PERSON_NAME_RX}|{_NAME_WORD})[ \t]+and[ \t]+(?:his|her|their)[ \t]+(?:research[ \t]+)?"
+                             r"(?:organi[sz]ation|team|lab|group|students|company)\b")
+_A_WORK_LATER = re.compile(r"\b(?:report|paper|post|preprint|study|article|book|essay)s?\b")
+
+
+def _a_surname(text: str, word: str) -> bool:
+    """A capitalised word that stands for a person: the text never writes it in lower case and it
+    is none of the words that are never surnames."""
+    from kb.grounding.mentions import _BREAKERS, _lower_words
+    return word.lower() not in _lower_words(text) and word not in _NOT_SURNAMES | _BREAKERS | _LABS \
+        and word not in _SENTENCE_ADVERBS and not word.isupper() and not _INSTITUTION.fullmatch(word)
+
+
+def _a_persons_name(text: str, names: str) -> bool:
+    """A first name and a surname ("Ada Roe"), not an organisation written the same way ("Open
+    Philanthropy": "open" is a word of the text)."""
+    words = names.split()
+    return words[0] not in _PLACE_WORDS | _NOT_FIRST_NAMES and all(_a_surname(text, w) for w in words if len(w) > 2)
+
+
+def _name_colon_lines(text: str) -> list[Mention]:
+    """"- Ada Roe: The Case for Drift": a list line opening with its author's full name and a colon."""
+    from kb.grounding.mentions import Mention
+    return [Mention(None, m.group(1), m.start(1), m.end(1), "author-ref", "", score=0.65,
+                    authors=_surnames(m.group(1))[-1:], reason="a list line that opens with its author's name")
+            for m in _NAME_COLON_LINE.finditer(text) if _full_names_ok(m.group(1)) and _a_persons_name(text, m.group(1))]
+
+
+def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
+    from kb.grounding.mentions import Mention, _BREAKERS, _is_acronymish, _ORG_HEAD, _ORG_WORDS
+    out: list[Mention] = []
+    seg = text[a:b]
+
+    def add(s: int, e: int, names: str, year: str, why: str):
+        lead = re.match(r"([A-Z][\w'\-]*),\s+", names)
+        if lead and (lead.group(1) in _BREAKERS or lead.group(1) in _SENTENCE_ADVERBS or lead.group(1).endswith("ly")):
+            s, names = s + lead.end(), names[lead.end():]      # "Later, Hubinger, van Merwijk, ... (2019)"
+        short = bool(re.fullmatch(rf"{_SURNAME},\s*(?:[A-Z]\.\s*){{1,3}}et\s+al\.?", names.strip()))
+        if re.search(r",\s*[A-Z]\.", names) and not short and (names.count(",") > 3 or _ENTRY_GOES_ON.match(text, e)
+                                                     or re.search(r"[A-Z]\.,?\s+(?:(?:and|&)\s+)?$", text[max(0, s - 12):s])
+                                                     or re.fullmatch(r"[ \t]*(?:[-*\u2022]|\d{1,3}[.)]|\[\d{1,3}\])?[ \t]*",
+                                                                     text[text.rfind("\n", 0, s) + 1:s])):
+            return                        # "Olah, C., Smith, J. (2023). Title.": a reference entry's authors
+        out.append(Mention(None, text[s:e], s, e, "author-ref", "", score=0.7, authors=_surnames(names)[:3],
+                           years=[int(year[:4])], reason=why))
+
+    for m in _NARRATIVE_REF.finditer(seg):
+        if re.match(r"[ \t]+by[ \t]+[A-Z]", text[a + m.end():a + m.end() + 6]) and " " not in m.group(1).strip():
+            continue                      # "Quiet Minds (2019) by Ada Roe": a title's last word and its year
+        if _names_ok(m.group(1)) and not _ends_a_heading(text, a + m.start(1), m.group(1)) \
+                and (m.group(2) == "(") == (m.group(0)[-1] == ")") \
+                and not (m.group("venue") and re.fullmatch(r"[\w'\u2019\-]+", m.group(1))
+                         and not _is_acronymish(m.group("venue").strip(" ,"))):
+            # ("Sparrow (Glaese, 2022)", "Europe (Smith, 2019)": the bracket is the reference, the word
+            # before it what is cited; "Burns et al. (OpenAI, 2023)" and "Smith (NeurIPS 2019)" stay one)
+            add(a + m.start(1), a + m.end(), m.group(1), m.group(4), "authors and a year")
+    for p in _PAREN.finditer(seg):
+        inner = 1 if p.group(1) is not None else 2
+        pos = a + p.start(inner)
+        # "(Smith et al., 2019; Roe, 2020)", "(e.g. Smith et al. 2019, Jones 2020)"
+        parts = re.split(r"(;\s*|(?:(?<=\d)|(?<=\d[a-z])),\s*(?=[A-Z]))", p.group(inner))
+        for part, sep in zip(parts[::2], parts[1::2] + [""]):
+            lead = re.match(r"\s*(?:(?:see(?:\s+also)?|e\.g\.|cf\.|i\.e\.|for\s+example|for\s+instance),?\s*)*", part, re.I)
+            body = part[lead.end():]
+            if re.match(r"in\s+[A-Z]", body) and not re.match(r"in\s+(?:press|prep)", body):
+                # "Orr (in Drift and Wander, 2018)": a title and its year, no authors
+                if (t := re.fullmatch(rf"in\s+([A-Z][^,()\n]{{2,100}}?),?\s+{_YEAR_RX}\s*", body)):
+                    s = pos + lead.end() + t.start(1)
+                    out.append(Mention(None, t.group(1), s, s + len(t.group(1)), "title", "", score=0.65,
+                                       reason="a title and its year in brackets"))
+                pos += len(part) + len(sep)
+                continue
+            m = re.fullmatch(rf"({_NAMES})(?:,\s*[A-Z][\w&.\- ]{{0,30}}?)?,?\s+(?:{_MONTH_RX}\s+)?({_YEAR_RX})"
+                             rf"(?:\s*,\s*(?:{_YEAR_RX}|[a-z]\b))*\s*", body)
+            if m and _names_ok(m.group(1)):
+                s = pos + lead.end()
+                add(s, s + len(body.rstrip()), m.group(1), m.group(2), "authors and a year in brackets")
+            elif (m := re.match(rf"({_NAMES}),?\s+({_YEAR_RX})(?=\s*(?:[,:]|$))", body)) and _names_ok(m.group(1)):
+                s = pos + lead.end()          # "(Sharma 2023, the later diagnosis)"
+                add(s, s + m.end(), m.group(1), m.group(2), "authors and a year in brackets")
+            elif (m := _ORG_AUTHOR_YEAR.fullmatch(body)) and (_INSTITUTION.search(m.group(1)) or _ORG_HEAD.search(m.group(1))
+                                                          or re.fullmatch(r"[A-Z]{2,6}", m.group(1)) and m.group(1) not in _GENERIC_ACRONYMS | _NOT_SURNAMES):
+                s = pos + lead.end()          # "(Center for AI Safety 2023; METR, 2023)": an organisation's report
+                out.append(Mention(None, body.rstrip(), s, s + len(body.rstrip()), "author-ref", "", score=0.7,
+                                   authors=[m.group(1)], years=[int(m.group(2)[:4])], reason="an organisation and a year in brackets"))
+            elif (len(parts) > 2 or re.search(r"\bet\s+al\b", body)) and (m := re.fullmatch(rf"({_NAMES}),\s*", body)) \
+                    and _names_ok(m.group(1)) and all(re.fullmatch(rf"\s*{_NAMES},\s*", x) for x in parts[::2]):
+                s = pos + lead.end()          # "(Carlsmith, ; Kokotajlo et al., )": a style's template without years
+                out.append(Mention(None, m.group(1), s, s + len(m.group(1)), "author-ref", "", score=0.6,
+                                   authors=_surnames(m.group(1).replace(" et al", ""))[:3],
+                                   reason="authors in brackets, their years missing"))
+            elif len(parts) > 2 and ";" in sep + "".join(parts[1::2]) \
+                    and (m := re.fullmatch(rf"({_NAMES})\s*", body)) and _names_ok(m.group(1)) \
+                    and re.search(r"\s(?:and|&)\s|\bet\s+al\b", m.group(1)) \
+                    and any(re.search(rf"\bet\s+al\b|{_YEAR_RX}", x) for x in parts[::2] if x is not part):
+                s = pos + lead.end()          # "(Roe et al.; Fenn & Orr)": a list of references without years
+                out.append(Mention(None, m.group(1), s, s + len(m.group(1)), "author-ref", "", score=0.6,
+                                   authors=_surnames(m.group(1).replace(" et al", ""))[:3],
+                                   reason="authors in brackets beside other references"))
+            pos += len(part) + len(sep)
+        inside = p.group(inner)
+        if re.search(rf"\bet\s+al\b|{_YEAR_RX}", inside):
+            # "(see Roe et al. and Fenn & Orr)": two surnames joined by "&" beside another reference
+            for q in re.finditer(rf"(?<![\w\-])({_NAME_WORD}[ \t]+&[ \t]+{_NAME_WORD})(?![\w\-])", inside):
+                s = a + p.start(inner) + q.start(1)
+                if _names_ok(q.group(1)) and not any(o.start <= s < o.end or s <= o.start < s + len(q.group(1)) for o in out):
+                    out.append(Mention(None, q.group(1), s, s + len(q.group(1)), "author-ref", "", score=0.6,
+                                       authors=_surnames(q.group(1))[:2], reason="authors in brackets beside other references"))
+    for m in _BARE_REF.finditer(seg):
+        s = a + m.start(1)
+        if any(o.start <= s < o.end for o in out) or not _names_ok(m.group(1)) or re.search(r"\(\s*in\s+$", text[max(0, s - 6):s]):
+            continue
+        if not re.search(r",|\bet\s+al|\band\b|&", m.group(0)) and not _LINK_GLYPH.match(text, a + m.end()) \
+                and not (_REPORTING_AFTER.match(text, a + m.end()) and m.group(1) not in _LABS) \
+                and not (m.group(2)[-1].isalpha() and m.group(1) not in _LABS and not _ORG_WORDS.search(m.group(1))):
+            # (a year with a letter, "Fenn 2024b", is a reference list's: nobody dates anything else so)
+            continue                      # "Anthropic 2024" needs a comma, "et al.", a link's arrow ("Wei 2022 \u2197")
+            # or a verb that makes it the subject ("as Roe 2021 argues")
+        if not re.search(r",|\bet\s+al|\band\b|&", m.group(1)) and _ends_a_title(text, s):
+            continue                      # "Scaling Laws for Neural Language Models, 2020": a title and its year
+        add(s, a + m.end(), m.group(1), m.group(2), "authors and a year")
+    for m in _NAMES_MARKER.finditer(seg):
+        # "Following Roe and Fenn [12]": two authors, or one and "et al.", and a numbered citation
+        s = a + m.start(1)
+        if _names_ok(m.group(1)) and m.group(1).split()[0] not in _BREAKERS and not _INSTITUTION.search(m.group(1)) \
+                and not any(o.start <= s < o.end for o in out):
+            out.append(Mention(None, m.group(0), s, a + m.end(), "author-ref", "", score=0.6,
+                               authors=_surnames(m.group(1).replace(" et al", ""))[:3],
+                               reason="authors and a citation marker"))
+    for m in _DATED_REF.finditer(text, a, b):
+        names = m.group(1)
+        if (" " in names.replace(" et al", "") or "et al" in names) and names.split()[0] not in _PLACE_WORDS \
+                and _names_ok(names) and not any(o.start <= m.start() < o.end for o in out):
+            add(m.start(), m.end(), names, m.group(2), "an author and a month")
+            out[-1].authors = _surnames(re.sub(r"\s+et\s+al\.?", "", names))[-1:]
+    for m in _IN_THEIR_PAPER.finditer(text, a, b):
+        pair = _PERSON_AND_BEFORE.search(text, max(a, m.start(1) - 40), m.start(1))
+        start = pair.start(1) if pair else m.start(1)
+        names = text[start:m.end(1)]
+        first = names.split()[0]
+        # words between: only a full name or "X et al." ("Researchers describe this in their paper")
+        between = re.match(r",?\s+(?:in|and|from|of)\s", text[m.end(1):m.end()]) is None
+        if _names_ok(names) and first not in _BREAKERS and first not in _SENTENCE_ADVERBS \
+                and not first.endswith("ly") and names not in _LABS \
+                and not (between and len(names.split()) < 2):
+            out.append(Mention(None, names, start, m.end(1), "author-ref", "", score=0.6,
+                               authors=_surnames(names.replace(" et al", ""))[-1:],
+                               years=[int(m.group(2))] if m.group(2) else [], reason="an author and their paper"))
+    for m in _AND_COLLEAGUES.finditer(text, a, b):
+        # "..., by Sevilla and coauthors": the authors of a work just named, not another one
+        if _names_ok(m.group(1)) and not any(o.start <= m.start() < o.end for o in out) \
+                and (not re.search(r"\bby\s+$", text[max(0, m.start() - 4):m.start()])
+                     or re.search(r"\b(?:work|paper|research|study|studies|papers|experiments?)\s+by\s+$",
+                                  text[max(0, m.start() - 24):m.start()])):
+            out.append(Mention(None, m.group(0), m.start(), m.end(), "author-ref", "", score=0.7, authors=[m.group(1)],
+                               years=[int(y) for y in _YEAR_HINT.findall(text[m.end():m.end() + 40])[:1]],
+                               reason="an author and colleagues"))
+    for m in _AND_THEIR_TEAM.finditer(text, a, b):
+        if _full_names_ok(m.group(1)) and m.group(1).split()[0] not in _BREAKERS | _SENTENCE_ADVERBS \
+                and _A_WORK_LATER.search(text, a, b) and not any(o.start <= m.start() < o.end for o in out):
+            out.append(Mention(None, m.group(1), m.start(1), m.end(1), "author-ref", "", score=0.6,
+                               authors=_surnames(m.group(1))[-1:], reason="a person and their team, then their work"))
+    for rx, why in ((_NAMES_AND_COAUTHORS, "authors and a count of co-authors"),
+                    (_WORK_BY_FULL_NAMES, "the people a work is by"),
+                    (_A_WORK_BY_ONE, "the person a work is by"),
+                    (_FULL_NAME_MARKER, "a full name and a citation marker")):
+        for m in rx.finditer(text, a, b) if rx is not _A_WORK_BY_ONE or " by " in seg else ():
+            if _full_names_ok(m.group(1)) and not any(o.start < m.end(1) and m.start(1) < o.end for o in out) \
+                    and (rx is not _A_WORK_BY_ONE or _a_persons_name(text, m.group(1))):
+                out.append(Mention(None, m.group(1), m.start(1), m.end(1), "author-ref", "", score=0.7,
+                                   authors=_surnames(m.group(1))[:3], reason=why))
+    for m in _SURNAMES_ET_AL.finditer(text, a, b) if "et al" in seg else ():
+        names, start = m.group(1), m.start(1)
+        while (lead := re.match(r"([A-Z][\w'\-]*),\s+", names)) and (lead.group(1) in _BREAKERS | _SENTENCE_ADVERBS
+                                                                   or lead.group(1).endswith("ly")):
+            names, start = names[lead.end():], start + lead.end()     # "However, Roe, Fenn, et al": not a name
+        if re.match(r"et\b", names) or not _names_ok(names) or any(o.start < m.end(1) and start < o.end for o in out):
+            continue
+        out.append(Mention(None, names, start, m.end(1), "author-ref", "", score=0.6,
+                           authors=_surnames(re.sub(r",?\s+et\s+al\.?", "", names))[:3], reason="surnames and et al."))
+    for m in _SURNAME_MARKER_VERB.finditer(text, a, b) if "[" in seg else ():
+        if _a_surname(text, m.group(1)) and not any(o.start < m.end() and m.start() < o.end for o in out):
+            out.append(Mention(None, m.group(0), m.start(), m.end(), "author-ref", "", score=0.6,
+                               authors=[m.group(1)], reason="a surname, its citation marker and a verb"))
+    for m in _AMPERSAND_PAIR.finditer(text, a, b) if "&" in seg else ():
+        # an ampersand joins two names as authors when they did something ("put together", "argue")
+        # or are answered ("a reply to"); not words the text writes in lower case, not a firm in
+        # brackets ("The firm (Fenwick & Orr) sells tea"), not inside a longer capitalised name
+        did = re.match(rf"[ \t]+(?:also[ \t]+)?(?:[a-z]{{2,}}ed|put|wrote|made|built|gave|ran|took|{_REPORTING})\b", text[m.end():m.end() + 40])
+        answered = re.search(r"\b(?:repl(?:y|ies)|responses?|rebuttals?|critiques?|comments?|answers?|objections?)[ \t]+"
+                             r"(?:to|of|on)[ \t]+$", text[max(0, m.start() - 40):m.start()], re.I)
+        if not (did or answered) or not all(_a_surname(text, w) for w in m.groups()) \
+                or re.search(r"[A-Z][\w\-]*[ \t]+$", text[max(0, m.start() - 30):m.start()]) \
+                or any(o.start < m.end() and m.start() < o.end for o in out):
+            continue
+        out.append(Mention(None, m.group(0), m.start(), m.end(), "author-ref", "", score=0.6,
+                           authors=list(m.groups()), reason="two surnames joined by an ampersand"))
+    for m in _CALLED.finditer(text, a, b):
+        if _OWN_WORK.search(text, a, m.end(1)):
+            continue                      # "this paper ... proposes a method called Gradient Cuff": its own
+        out.append(Mention(None, m.group(2), m.start(2), m.end(2), "alias", "", score=0.6,
+                           reason=f"a {m.group(1).lower()} the text names"))
+    return out
+
+
+# "Kaplan and colleagues at OpenAI in 2020", "Burns and co-authors (2022)": one author named for a team
+_AND_COLLEAGUES = re.compile(rf"(?<![\w\-])({_NAME_WORD})\s+and\s+(?:(?:his|her|their)\s+)?"
+                             r"(?:colleagues|co-?authors|collaborators|co-?workers)\b")
+# "Buck Shlegeris, Jun 2024", "Ryan Greenblatt et al., Dec 2023": an author, then a post's month
+_DATED_REF = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD}\s+)?{_SURNAME}(?:\s+et\s+al\.?)?),\s+{_MONTH_RX}\s+({_YEAR_RX})(?![\w\-])")
+_PLACE_WORDS = frozenset("New San Santa Los Las Hong Tel Buenos Rio Saint St Mexico Cape Abu".split())
+# "Ian Goodfellow in his paper", "Szegedy et al., in their 2014 paper": no year, but the text
+# says the name stands for their paper
+# ... and "the Michael Nielsen thing from his post": a few lower-case words between the name and
+# the work it stands for
+_IN_THEIR_PAPER = re.compile(rf"(?<![\w\-])((?:[A-Z]\.\s*)*(?:{_NAME_WORD}\s+)?{_SURNAME}(?:\s+et\s+al\.?)?),?"
+                             r"(?:\s+(?!(?:and|or|but|while|whereas|because|since|than)\b)[a-z]+){0,3},?\s+"
+                             r"(?:in|and|from|of)\s+(?:his|her|their)\s+(?:((?:19|20)\d\d)\s+|[a-z\-]+\s+)?"
+                             r"(?:paper|post|article|essay|book|preprint|report|study|blog\s+post)s?\b")
+# A sentence about the document's own contribution ("we propose", "this paper introduces").
+# ("Ada Roe and Bo Fenn argue in their paper": the first person too)
+_PERSON_AND_BEFORE = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD}\s+)?{_NAME_WORD})\s+(?:and|&)\s+$")
+_OWN_WORK = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Tt]his\s+(?:paper|work|study|report|article))\b")
+_YEAR_HINT = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+# "a new dataset from Fudan University called CrowdTrack"
+_CALLED = re.compile(r"\b(dataset|benchmark|corpus|suite|method|technique|framework|paper|model|agent|library|"
+                     r"environment)\b[^.;:\n]{0,60}?\b(?:called|named|dubbed)\s+[\"\u201c]?((?-i:[A-Z])[\w\-]+)", re.I)
+# Acronyms of a field or a kind of thing, never the name of one work.
+_GENERIC_ACRONYMS = frozenset("""AI AGI ASI ML DL RL NLP LLM LLMs LM LMs NN NNs CNN RNN GPU GPUs TPU API APIs SOTA
+CoT QA FAQ PDF URL HTML JSON CPU""".split())
+
+
+def _headings_named_after_authors(text: str, layout: Layout) -> list[Mention]:
+    """"Roe Drift Laws" over "Roe et al. found that ...": a section named after the author of the
+    work it presents, cited at once under it, names that work."""
+    from kb.grounding.mentions import FUNCTION_WORDS, Mention, _BREAKERS
+    out = []
+    for line in layout.lines:
+        words = line.text.strip().lstrip("#").split()
+        if not line.heading or not 2 <= len(words) <= 5 or not re.fullmatch(_NAME_WORD, words[0]) \
+                or words[0] in _BREAKERS or words[0] in _NOT_SURNAMES or words[0] in _LABS \
+                or not all(w[:1].isupper() or w in FUNCTION_WORDS for w in words):
+            continue
+        below = text[line.end:line.end + 300]
+        if re.match(rf"\s*(?:[A-Z][\w'\u2019]*\s+){{0,3}}?{re.escape(words[0])}(?:\s+et\s+al\.?|\s*\((?:19|20)\d\d|,\s+(?:19|20)\d\d)", below):
+            s = line.start + len(line.text) - len(line.text.lstrip())
+            s += len(text[s:]) - len(text[s:].lstrip("#").lstrip())
+            e = line.start + len(line.text.rstrip())
+            out.append(Mention(None, text[s:e], s, e, "alias", "", score=0.65, authors=[words[0]],
+                               topic=" ".join(words[1:]), reason="a section named after the author of the work it presents"))
+    return out
+
+
+# A person's first name and surname (initials allowed), across a line break too
+_PERSON_NAME = rf"{_NAME_WORD}(?:\s+[A-Z]\.)*\s+(?:(?:van|von|de|der|da|di|le|la)\s+)?{_NAME_WORD}"
+
+
+# 'Dung & Mai, "AI Alignment Strategies from a Risk Perspective" (2024)', 'Esther An, "Towards ...
+# Inverse Constitutional AI" (2025)': a reference line's authors, its quoted title, then its year
+_AUTHORS_QUOTE_YEAR = LazyPattern(
+    r"(?m)^[ \t]*(?:[-*\u2022]\s+|\d{1,3}[.)]\s+|\[\d{1,3}\]\s+)?"
+    rf"(?P<names>{_PERSON_NAME}(?:\s*(?:,|,?\s+and|&)\s+{_PERSON_NAME}){{0,5}}(?:,?\s+et\s+al\.?)?|{_NAMES})"
+    r"[,.:]?[ \t]+[\"\u201c][^\"\u201c\u201d\n]{3,300}[\"\u201d][,.]?[ \t]*"
+    rf"(?:(?:[A-Z][\w.\-]*|arXiv)(?:[ \t]+[\w.\-]+){{0,3}},?[ \t]+)?[(\[]?(?P<year>{_YEAR_RX})\b")
+
+
+def _quoted_reference_authors(text: str) -> list[Mention]:
+    from kb.grounding.mentions import Mention, _BREAKERS
+    out = []
+    for m in _AUTHORS_QUOTE_YEAR.finditer(text):
+        names = re.sub(r"(?<!\bal)[,.\s]+$", "", m.group("names"))
+        if "\n" in names:
+            continue
+        # a short surname after a first name is a name ("Esther An"), not a function word
+        if not _full_names_ok(names) or names.split()[0] in _BREAKERS:
+            continue
+        s = m.start("names")
+        out.append(Mention(None, names, s, s + len(names), "author-ref", "", score=0.6,
+                           authors=_surnames(names.replace(" et al", ""))[:3], years=[int(m.group("year")[:4])],
+                           reason="authors before a quoted title and its year"))
+    return out
+
+
+# "His new book Human Compatible", "her 2019 paper Quiet Minds": a work the text names, owned by a
+# pronoun that stands for a person named just before
+_THEIR_WORK_BEFORE = re.compile(r"\b(?:[Hh]is|[Hh]er|[Tt]heir)[ \t]+(?:(?:new|latest|recent|first|last|own|famous|"
+                                r"(?:19|20)\d\d)[ \t]+)?(?:book|paper|essay|report|novel|post|article|textbook|sequence)"
+                                r"[ \t,]+(?:[\"\u201c*_]|titled[ \t]+|called[ \t]+)?$")
+_POSSESSIVE_BEFORE = re.compile(rf"(?<![\w\-])({_PERSON_NAME_RX})['\u2019]s[ \t]+[\"\u201c*_]?$")
+_PERSON_IN_PROSE = LazyPattern(rf"(?<![\w\-])({_PERSON_NAME_RX})(?![\w\-]|['\u2019]s\b)")
+
+
+def _people_before_their_works(text: str, works: list[Mention]) -> list[Mention]:
+    """The author a work the text names is given with: "Ada Roe's Quiet Minds" (a full name's
+    possessive right before the work) and "Ada Roe is a professor. Her new book Quiet Minds ..."
+    (the one person named in the sentences before a pronoun's work). ``works`` are the mentions
+    kept so far; what overlaps them is not added."""
+    from kb.grounding.mentions import WORK, Mention, _BREAKERS
+    out: list[Mention] = []
+    taken = [(m.start, m.end) for m in works]
+    for w in works:
+        if w.kind not in ("title", "alias") or w.confidence != WORK or w.score < 0.6:
+            continue
+        found = None
+        if (pos := _POSSESSIVE_BEFORE.search(text, max(0, w.start - 60), w.start)) and _full_names_ok(pos.group(1)) \
+                and _a_persons_name(text, pos.group(1)) and pos.group(1).split()[0] not in _BREAKERS | _SENTENCE_ADVERBS:
+            found = (pos.start(1), pos.end(1), "a person's work, named after their possessive")
+        elif _THEIR_WORK_BEFORE.search(text, max(0, w.start - 50), w.start):
+            para = text.rfind("\n\n", 0, w.start) + 2 if text.rfind("\n\n", 0, w.start) >= 0 else 0
+            back = max(para, w.start - 400)
+            people = [p for p in _PERSON_IN_PROSE.finditer(text, back, w.start) if _full_names_ok(p.group(1))
+                      and _a_persons_name(text, p.group(1)) and p.group(1).split()[0] not in _BREAKERS | _SENTENCE_ADVERBS]
+            if len({p.group(1) for p in people}) == 1:
+                found = (people[-1].start(1), people[-1].end(1), "the person a pronoun's work belongs to")
+        if found and not any(s < found[1] and found[0] < e for s, e in taken + [(o.start, o.end) for o in out]):
+            s, e, why = found
+            # the same work as the one it stands beside: resolved as that work, not a second one
+            out.append(Mention(None, text[s:e], s, e, "author-ref", "", id=w.id, score=0.6,
+                               alias_title=w.alias_title or (w.surface if w.kind == "title" and not w.id else None),
+                               alias_kind=w.alias_kind, authors=[text[s:e].split()[-1]], years=list(w.years),
+                               topic=w.surface, reason=f"{why} ({w.surface})"))
+    return out
