@@ -27,7 +27,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from kb.grounding import known_titles, links
+from kb.grounding import known_titles, links, title_candidates
 from kb.grounding.aliases import CITATION_MARKER, CUE_AFTER, AliasTable, cites_another
 from kb.grounding.layout import AUTHOR_YEAR_NOTE, Layout
 
@@ -1829,6 +1829,14 @@ def _only_a_title_can_confirm(text: str, spans: list[tuple[int, int]], layout: L
                 add(run[0].start, run[-1].end, "a weak title-case run")
         for start, end in _sentence_case_runs(text, s, e):
             add(start, end, "a sentence-case span")
+    # broader spans where a title may stand (kb.grounding.title_candidates): beside maybes, not works
+    works = [(m.start, m.end) for m in kept if m.confidence == WORK]
+    seen = {(m.start, m.end) for m in kept + out}
+    for start, end, why in title_candidates.spans(text, spans):
+        if (start, end) not in seen and not any(a < end and start < b for a, b in works):
+            seen.add((start, end))
+            out.append(Mention(None, text[start:end], start, end, "title", "", score=title_candidates.WEIGHT[why],
+                               confidence=MAYBE, reason=f"{HYPOTHESIS}: {why}"))
     return out
 
 

@@ -14,6 +14,7 @@ answer is cached by its normalised text in ``resolution_cache``. Ids are looked 
 from __future__ import annotations
 
 import asyncio
+import copy
 import hashlib
 import json
 import re
@@ -33,7 +34,7 @@ from kb.grounding.mentions import (
     normalise,
     read_text,
 )
-from kb.grounding.verify import match_confirming, stored_matches, weighing_order, worth_checking
+from kb.grounding.verify import match_confirming, refine, stored_matches, weighing_order, worth_checking
 from kb.store import Store, utc_now
 
 STATUSES = ("resolved", "ambiguous", "unresolved", "not-in-s2", "maybe", "rejected")
@@ -593,6 +594,8 @@ async def add_mentions(store: Store, client, groups: list[tuple[str, str, str, l
             key = mention_key(m)
             o = outcomes[key]
             paper = paper_of.get(key) if o.status == "resolved" else None
+            if paper and m.confidence == MAYBE and o.paper:
+                m = refine(copy.copy(m), o.paper.get("title") or "")    # the title's extent in the sentence
             status = o.status if (o.status != "resolved" or paper) else "unresolved"
             if paper:
                 seed_papers.append(paper)
