@@ -152,3 +152,32 @@ def test_seed_add_confirms_a_lower_case_title_and_stores_the_titles_extent(kb_cl
     assert resolved == {LOWER: TITLE}
     assert len(standin.log) <= 20
     assert json.loads(result.stdout)
+
+
+# -- a blog's listing of its posts (offline, kb.grounding.layout) ---------------------------------------
+
+LISTING = ("Posts tagged planning\n\n\n\nWhy quiet planners drift in long episodes\n\n"
+           "A short update on two runs where the planner stopped following its reward.\n\n"
+           "What's wrong with sparse planners?\n\nBrief notes from the sparse planners paper.\n\n"
+           "3 Lanterns in a Hallway, part 2\n\nNotes on how the probes were trained.\n\n"
+           "Drift probes for small models, revisited\n\nWhat changed since the first post.\n")
+
+
+def test_the_titles_of_a_blogs_listing_of_its_posts_are_works_whole():
+    found = listed(extract(LISTING, aliases=AliasTable.load(user=Path("/nonexistent"))))
+    works = {m.surface for m in found if m.confidence == WORK}
+    assert {"What's wrong with sparse planners?", "3 Lanterns in a Hallway, part 2",
+            "Drift probes for small models, revisited"} <= works, works
+    assert not any(w.startswith(("A short update", "Brief notes", "Notes on")) for w in works)
+
+
+def test_sections_with_long_paragraphs_or_a_table_dump_are_no_listing():
+    prose = " ".join(["The planner drifted again and we do not know why it happens so often."] * 4)
+    sections = "".join(f"{h}\n\n{prose}\n\n" for h in ("Why planners drift at all", "What we tried first",
+                                                       "What we will try next", "Open questions we still have"))
+    dump = "".join(f"Format{k} questions (4 options), 14,042 in all\n\nAccuracy on the held part.\n\n" for k in "ABCD")
+    for text in (sections, dump):
+        works = {m.surface for m in extract(text, aliases=AliasTable.load(user=Path("/nonexistent")))
+                 if m.confidence == WORK}
+        assert not works & {"Why planners drift at all", "What we tried first", "Open questions we still have"}, works
+        assert not any(w.startswith("Format") for w in works), works

@@ -2071,6 +2071,15 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
             out.append(Mention(None, text[start:end], start, end, "title", "", score=0.75,
                                reason="a title under its author's name in a listing"))
             continue
+        if line.in_post_listing and not line.byline_next:
+            # a blog's listing of its posts: each title over its blurb is a title whole, whatever
+            # words it opens or ends with ("What's different about X?", "Notes on Y, part 1")
+            start = line.start + len(line.text) - len(line.text.lstrip())
+            end = line.start + len(line.text.rstrip())
+            if 2 <= len(_tokens(text, start, end)) <= 24:
+                out.append(Mention(None, text[start:end], start, end, "title", "", score=0.6,
+                                   reason="a line in a list of titles"))
+            continue
         if line.heading and line.byline_next:        # a work's title over its authors
             start = line.start + len(line.text) - len(line.text.lstrip())
             end = line.start + len(line.text.rstrip())

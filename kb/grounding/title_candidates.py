@@ -48,16 +48,16 @@ _CONTRACTED = frozenset("it here there that what who where how let he she when w
 # possessive) two words may be a title; after a weak one ("in", "from", "see") only a span with
 # several content words is worth a request.
 _STRONG_CUE = re.compile(
-    r"(?:\b(?i:the|a|an|this|that|his|her|their|my|our)\s+(?:(?i:new|recent|original|classic|famous|excellent|great|"
-    r"short|long|old|first|latest|earlier|later)\s+)?(?i:paper|post|blog\s+post|article|essay|preprint|report|book|"
+    r"(?:\b(?:the|a|an|this|that|his|her|their|my|our)\s+(?:(?:new|recent|original|classic|famous|excellent|great|"
+    r"short|long|old|first|latest|earlier|later)\s+)?(?:paper|post|blog\s+post|article|essay|preprint|report|book|"
     r"piece|sequence|talk|write-?up|chapter|study|review)|"
-    r"\b(?i:titled|entitled|called|named)|"
-    r"\b(?i:reading|readings|paper|post|article|preprint|linkpost|source|original\s+post|required\s+reading|"
+    r"\b(?:titled|entitled|called|named)|"
+    r"\b(?:reading|readings|paper|post|article|preprint|linkpost|source|original\s+post|required\s+reading|"
     r"optional\s+reading|motivating\s+paper)\s*:)"
-    r"[ \t]*[,:]?[ \t]*")
-_POSSESSIVE_CUE = re.compile(r"(?:\b[A-Z][\w\-]+['\u2019]s|\b(?i:my|our|his|her|their))[ \t]+")
-_WEAK_CUE = re.compile(r"\b(?i:in|from|see(?:\s+also)?|read|reading|cf\.|on|reread|recommend|via|compare(?:\s+(?:with|to))?|"
-                       r"check\s+out|cites?|citing)[ \t]+")
+    r"[ \t]*[,:]?[ \t]*", re.I)
+_POSSESSIVE_CUE = re.compile(r"(?:\b[A-Z][\w\-]+['\u2019]s|\b(?:[Mm]y|[Oo]ur|[Hh]is|[Hh]er|[Tt]heir))[ \t]+")
+_WEAK_CUE = re.compile(r"\b(?:in|from|see(?:\s+also)?|read|reading|cf\.|on|reread|recommend|via|compare(?:\s+(?:with|to))?|"
+                       r"check\s+out|cites?|citing)[ \t]+", re.I)
 # What follows a title that a reference gives: an author reference or a year.
 _REF_AFTER = re.compile(
     r"[ \t]*(?:,[ \t]*|\(|\[|[ \t]+by[ \t]+|[ \t]*[-\u2013\u2014][ \t]*)"
