@@ -31,6 +31,12 @@ def test_a_span_after_a_cue_word_is_proposed_up_to_where_the_sentence_goes_on():
     assert _proposed(f"The paper {LOWER} shows that it works.")[LOWER] == tc.CUE
 
 
+def test_a_span_that_may_go_on_past_its_title_is_also_proposed_cut_before_the_verb():
+    proposed = _proposed(f"Marlow's {COLON_TITLE} is still the clearest account.")
+    assert proposed[COLON_TITLE] == tc.POSSESSIVE
+    assert f"{COLON_TITLE} is still the clearest account" in proposed
+
+
 def test_a_span_after_a_possessive_is_proposed():
     text = f"Yesterday I liked Marlow's {LOWER} more than I expected."
     assert tc.POSSESSIVE in _proposed(text).values()
@@ -117,6 +123,14 @@ def test_a_title_the_sentence_holds_needs_to_be_specific_when_only_a_hypothesis_
 def test_a_short_phrase_a_decoy_paper_is_titled_with_is_not_confirmed():
     m = _hypothesis("reward hacking", "We saw the post reward hacking again.")
     assert confirms(m, "Reward Hacking", year=2001, authors=["Q. Decoy1"]) is None
+    # a preposition does not mark a title: a decoy that happens to share the sentence's year is no paper named
+    sentence = "In 2023 it beat the rest on hard planning benchmarks (the DRIFT set)."
+    m = _hypothesis("hard planning benchmarks", sentence, tc.BETWEEN)
+    m.years = [2023]
+    assert confirms(m, "Hard Planning Benchmarks", year=2023, authors=["Q. Decoy2"]) is None
+    m = _hypothesis("hard planning benchmarks", sentence, tc.CUE)
+    m.years = [2023]
+    assert confirms(m, "Hard Planning Benchmarks", year=2023, authors=["Q. Decoy2"]) is not None
 
 
 # -- kb seed add, against a stand-in ------------------------------------------------------------------

@@ -37,6 +37,9 @@ _ENDS_BEFORE = frozenset("""shows showed argues argued finds found demonstrates 
 introduces introduced reports reported suggests suggested explains explained describes described claims claimed
 notes noted covers covered discusses discussed makes made gives gave says said points pointed which who whom whose
 where because but since although though while whereas if unless so then""".split())
+# Words after which a sentence may go on past a title, though titles hold them too ("Attention Is
+# All You Need"): a span with one of them past its third word is also proposed cut before it
+_GOES_ON = frozenset("is are was were has have had and or".split())
 _PRONOUNS = frozenset("i we me you my our us your he she they them it this these those there here".split())
 # Words a title after a cue seldom opens with: the sentence going on ("the report as a bound ...")
 _NOT_OPENING = _PRONOUNS | frozenset("""as is was are were be been by and or but nor that which to has had have does did
@@ -74,12 +77,13 @@ _COLON_TITLE = re.compile(r"(?<![\w\-'\u2019])([A-Z][\w\-]*(?:[ \t]+[\w\-]+){0,5
 MAX_WORDS = 20
 # The order an online check spends its requests in (kb.grounding.verify.weighing_order ranks by
 # score): what the text marks most clearly first. All stay below the extractor's MIN_SCORE, so
-# nothing but a real title makes one a work, and above the bare sentence-case spans (0.15).
+# nothing but a real title makes one a work, and above the bare sentence-case spans (0.15). Only
+# a strong cue's reason says "cue": the online check takes that as the text marking a title.
 CUE = "a span after a cue word"
 QUOTE = "a quote the page did not close"
 COLON = "a colon title"
 BEFORE_REF = "a span before an author reference or a year"
-BETWEEN = "a span between a cue word and a reference"
+BETWEEN = "a span between a preposition and a reference"
 LIST_ITEM = "a list item"
 POSSESSIVE = "a span after a possessive"
 WEAK = "a span after a preposition or 'see'"
@@ -141,20 +145,28 @@ def sentence_spans(text: str, a: int, b: int) -> list[tuple[int, int, str]]:
     """Spans of the sentence ``text[a:b]`` where a title may stand, each with why it was proposed."""
     out: list[tuple[int, int, str]] = []
 
-    def add(s: int, e: int, why: str, *, min_words: int, min_content: int) -> None:
+    def add(s: int, e: int, why: str, *, min_words: int, min_content: int, hedge: bool = False) -> None:
         sp = _span(text, s, e)
         if sp and _fits(text, *sp, min_words=min_words, min_content=min_content):
             out.append((sp[0], sp[1], why))
+            if hedge:
+                # "Roe's drift probes: a survey is still the best": the sentence may go on after
+                # a verb or a conjunction a title could also hold; ask for the span before it too
+                ws = _words(text, *sp)
+                at = next((w.start() for w in ws[3:] if w.group(0).lower() in _GOES_ON), None)
+                short = _span(text, sp[0], at) if at else None
+                if short and _fits(text, *short, min_words=min_words, min_content=min_content):
+                    out.append((short[0], short[1], why))
 
     strong_ends = set()
     for cue in _STRONG_CUE.finditer(text, a, b):
         end = _cut(text, cue.end(), b, colon=True)
         strong_ends.add(end)
-        add(cue.end(), end, CUE, min_words=1, min_content=1)
+        add(cue.end(), end, CUE, min_words=1, min_content=1, hedge=True)
     for cue in _POSSESSIVE_CUE.finditer(text, a, b):
         if re.split(r"['\u2019]", cue.group(0))[0].lower() in _CONTRACTED:
             continue
-        add(cue.end(), _cut(text, cue.end(), b, colon=True), POSSESSIVE, min_words=3, min_content=2)
+        add(cue.end(), _cut(text, cue.end(), b, colon=True), POSSESSIVE, min_words=3, min_content=2, hedge=True)
     weak_ends = set()
     for cue in _WEAK_CUE.finditer(text, a, b):
         end = _cut(text, cue.end(), b, colon=True)
@@ -181,7 +193,7 @@ def sentence_spans(text: str, a: int, b: int) -> list[tuple[int, int, str]]:
         rest = text[q.end():b]
         if re.search(r"[\"\u201d]", rest):
             continue                         # a closed quote is the quote rules' business
-        add(q.end(), _cut(text, q.end(), b, colon=True), QUOTE, min_words=1, min_content=1)
+        add(q.end(), _cut(text, q.end(), b, colon=True), QUOTE, min_words=1, min_content=1, hedge=True)
     return out
 
 

@@ -4,7 +4,11 @@ The extractor lists broad, low-confidence candidates ("maybe"): sentence-case sp
 quoted phrases, spans after cue words. Most are furniture or prose; a false candidate, though,
 rarely matches a real work's title word for word. So a maybe becomes a work when a paper's
 title is that span: normalised equal, equal to the title before its colon, a title the span
-runs on past ("<title> is subtle"), or, for a long span, equal but for a letter or two.
+runs on past ("<title> is subtle"), or, for a long span, equal but for a letter or two; or
+when the sentence writes the paper's title (or its main title) over the span, word for word
+at word boundaries: the broad candidates of :mod:`kb.grounding.title_candidates` are cut where
+a title would end, so they may stop short of it or run past it. A confirmed mention is then
+narrowed or widened to the title's extent in the sentence (:func:`refine`).
 
 Semantic Scholar's title match returns its best fuzzy match for anything, and it holds papers
 titled with almost any common phrase ("Deep Reinforcement Learning", "Turing machines",
