@@ -2065,27 +2065,17 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
     perspective"). Only the layout's evidence (``list_item_title``) makes one a work."""
     out = []
     for line in layout.lines:
-        if line.between_names:
+        # a line that is a title whole: under its author's name in a listing, in a blog's listing
+        # of its posts (over its blurb, whatever words it opens or ends with: "What's different
+        # about X?", "Notes on Y, part 1"), or over a line of authors
+        whole = ((0.75, "a title under its author's name in a listing") if line.between_names else
+                 (0.6, "a line in a list of titles") if line.in_post_listing and not line.byline_next else
+                 (0.75, "a heading over a line of authors") if line.heading and line.byline_next else None)
+        if whole:
             start = line.start + len(line.text) - len(line.text.lstrip())
             end = line.start + len(line.text.rstrip())
-            out.append(Mention(None, text[start:end], start, end, "title", "", score=0.75,
-                               reason="a title under its author's name in a listing"))
-            continue
-        if line.in_post_listing and not line.byline_next:
-            # a blog's listing of its posts: each title over its blurb is a title whole, whatever
-            # words it opens or ends with ("What's different about X?", "Notes on Y, part 1")
-            start = line.start + len(line.text) - len(line.text.lstrip())
-            end = line.start + len(line.text.rstrip())
-            if 2 <= len(_tokens(text, start, end)) <= 24:
-                out.append(Mention(None, text[start:end], start, end, "title", "", score=0.6,
-                                   reason="a line in a list of titles"))
-            continue
-        if line.heading and line.byline_next:        # a work's title over its authors
-            start = line.start + len(line.text) - len(line.text.lstrip())
-            end = line.start + len(line.text.rstrip())
-            if 2 <= len(_tokens(text, start, end)) <= 24:
-                out.append(Mention(None, text[start:end], start, end, "title", "", score=0.75,
-                                   reason="a heading over a line of authors"))
+            if line.between_names or 2 <= len(_tokens(text, start, end)) <= 24:
+                out.append(Mention(None, text[start:end], start, end, "title", "", score=whole[0], reason=whole[1]))
             continue
         start, body = layout.item_body(line)
         bold = re.match(r"(?:\*\*?|__?)(?=[A-Z])", body)       # "1. **How ChatGPT Works** (Roe, 2023)"

@@ -66,6 +66,8 @@ _REF_AFTER = re.compile(
     r"[ \t]*(?:,[ \t]*|\(|\[|[ \t]+by[ \t]+|[ \t]*[-\u2013\u2014][ \t]*)"
     r"(?:(?:[A-Z][\w'\u2019\-]+(?:[ \t]+[A-Z][\w'\u2019\-]+)?)(?:,?[ \t]+(?:and|&)[ \t]+[A-Z][\w'\u2019\-]+)?"
     r"(?:[ \t]+et[ \t]+al\.?)?(?:,?[ \t]*\(?(?:19|20)\d\d[a-z]?\b)?|(?:19|20)\d\d[a-z]?\b)")
+# What a sentence with a reference holds somewhere (a cheap test before the costly pattern)
+_MAY_CITE = re.compile(r"\d\d|et al|\bby\s+[A-Z]")
 _OPEN_QUOTE = re.compile(r"(?:(?<=\s)|^)[\"\u201c](?=\w)")
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[-*\u2022\u00b7]|\d{1,3}[.):])[ \t]+(?=\S)", re.M)
 # A line of a reading list written without bullets: short, no full stop, among others like it
@@ -175,7 +177,8 @@ def sentence_spans(text: str, a: int, b: int) -> list[tuple[int, int, str]]:
         weak_ends.add(end)
         add(cue.end(), end, WEAK, min_words=4, min_content=3)
     # "..., risks from learned optimization (Hubinger et al., 2019)": what a reference follows
-    for ref in _REF_AFTER.finditer(text, a, b):
+    refs = _REF_AFTER.finditer(text, a, b) if _MAY_CITE.search(text, a, b) else ()
+    for ref in refs:
         if ref.start() <= a or not re.search(r"(?:19|20)\d\d|et al|[A-Z]", ref.group(0)):
             continue
         before = [m.end() for m in _CLAUSE_END.finditer(text, a, ref.start())]
@@ -184,12 +187,12 @@ def sentence_spans(text: str, a: int, b: int) -> list[tuple[int, int, str]]:
         cues = [m.end() for m in _WEAK_CUE.finditer(text, start, ref.start())]
         if cues:
             add(cues[0], ref.start(), BETWEEN, min_words=2, min_content=2)
-    for col in _COLON_TITLE.finditer(text, a, b):
+    for col in _COLON_TITLE.finditer(text, a, b) if ":" in text[a:b] else ():
         before = text[max(a, col.start() - 2):col.start()]
         if col.start() > a and not re.search(r"[.;:,(\[\"\u201c]\s*$|^\s*$", before):
             continue                         # a main title opens its clause
         add(col.start(), _cut(text, col.end(), b), COLON, min_words=3, min_content=3)
-    for q in _OPEN_QUOTE.finditer(text, a, b):
+    for q in _OPEN_QUOTE.finditer(text, a, b) if re.search(r"[\"\u201c]", text[a:b]) else ():
         rest = text[q.end():b]
         if re.search(r"[\"\u201d]", rest):
             continue                         # a closed quote is the quote rules' business
