@@ -195,3 +195,27 @@ def test_sections_with_long_paragraphs_or_a_table_dump_are_no_listing():
                  if m.confidence == WORK}
         assert not works & {"Why planners drift at all", "What we tried first", "Open questions we still have"}, works
         assert not any(w.startswith("Format") for w in works), works
+
+
+def test_kb_mentions_online_narrows_a_confirmed_candidate_to_the_title_and_asks_once_for_it():
+    """`kb mentions --online` (kb.grounding.verify.check_online) with a client that knows one title."""
+    import asyncio
+
+    from kb.grounding.verify import check_online
+
+    class Client:
+        asked: list[str] = []
+
+        async def match_title(self, query: str):
+            self.asked.append(query)
+            if query.lower().startswith(LOWER):
+                return {"paperId": "p1", "title": TITLE, "year": 2023, "authors": [{"name": "Ada Marlow"}]}
+            return None
+
+    text = f"Notes\n\nI liked the post {LOWER} a lot.\n"
+    found = extract(text, aliases=AliasTable.load(user=Path("/nonexistent")))
+    client = Client()
+    asyncio.run(check_online(client, found, budget=40))
+    (m,) = [m for m in found if m.confidence == WORK and "Semantic Scholar" in m.reason]
+    assert (m.surface, text[m.start:m.end]) == (LOWER, LOWER)
+    assert client.asked.count(f"{LOWER} a lot") == 1       # a broad candidate costs one request
