@@ -166,6 +166,12 @@ def test_seed_add_confirms_a_lower_case_title_and_stores_the_titles_extent(kb_cl
     assert resolved == {LOWER: TITLE}
     assert len(standin.log) <= 20
     assert json.loads(result.stdout)
+    # added again, the cache answers: stored the same way, without a request
+    before = len(standin.log)
+    assert kb_cli("seed", "add", "--json", str(doc), db=db).exit_code == 0
+    with Store(db, readonly=True) as store:
+        again = {r["surface"] for r in store.conn.execute("SELECT surface FROM mention WHERE status = 'resolved'")}
+    assert again == {LOWER} and len(standin.log) == before
 
 
 # -- a blog's listing of its posts (offline, kb.grounding.layout) ---------------------------------------

@@ -594,8 +594,10 @@ async def add_mentions(store: Store, client, groups: list[tuple[str, str, str, l
             key = mention_key(m)
             o = outcomes[key]
             paper = paper_of.get(key) if o.status == "resolved" else None
-            if paper and m.confidence == MAYBE and o.paper:
-                m = refine(copy.copy(m), o.paper.get("title") or "")    # the title's extent in the sentence
+            if paper and m.confidence == MAYBE:
+                # stored as the title's extent in the sentence, also when the cache answered
+                title = (o.paper or {}).get("title") or _stored_title(store, paper)
+                m = refine(copy.copy(m), title)
             status = o.status if (o.status != "resolved" or paper) else "unresolved"
             if paper:
                 seed_papers.append(paper)
@@ -618,6 +620,11 @@ async def add_mentions(store: Store, client, groups: list[tuple[str, str, str, l
     report.new_seeds = make_seeds(store, seed_papers, source)
     report.seeds = len(set(seed_papers))
     return report
+
+
+def _stored_title(store: Store, paper: int) -> str:
+    row = store.conn.execute("SELECT title FROM paper WHERE id = ?", (paper,)).fetchone()
+    return (row[0] if row else None) or ""
 
 
 def _worth_weighing(maybes: list[Mention]) -> list[Mention]:
