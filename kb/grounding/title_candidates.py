@@ -52,8 +52,8 @@ _CONTRACTED = frozenset("it here there that what who where how let he she when w
 # several content words is worth a request.
 _STRONG_CUE = re.compile(
     r"(?:\b(?:the|a|an|this|that|his|her|their|my|our)\s+(?:(?:new|recent|original|classic|famous|excellent|great|"
-    r"short|long|old|first|latest|earlier|later|two|three)\s+)?(?:paper|post|blog\s+post|article|essay|preprint|report|book|"
-    r"piece|sequence|talk|write-?up|chapter|study|review)s?|"
+    r"short|long|old|first|latest|earlier|later)\s+)?(?:paper|post|blog\s+post|article|essay|preprint|report|book|"
+    r"piece|sequence|talk|write-?up|chapter|study|review)|"
     r"\b(?:titled|entitled|called|named)|"
     r"\b(?:reading|readings|paper|post|article|preprint|linkpost|source|original\s+post|required\s+reading|"
     r"optional\s+reading|motivating\s+paper)\s*:)"
