@@ -129,7 +129,7 @@ def _span(text: str, start: int, end: int) -> tuple[int, int] | None:
     if not ws:
         return None
     s, e = ws[0].start(), ws[-1].end()
-    if text[e:e + 1] in "?!" and text[e + 1:e + 2] in ("", " ", "\n", "\"", "\u201d"):
+    if text[e:e + 1] in ("?", "!") and text[e + 1:e + 2] in ("", " ", "\n", "\"", "\u201d"):
         e += 1                               # "What's different about X?" ends in its mark
     return s, e
 
