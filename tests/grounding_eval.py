@@ -399,6 +399,7 @@ def score_online(docs: list[Doc], aliases, api_url: str) -> Score:
 
     from kb.grounding.mentions import WORK, extract
     from kb.grounding.seeds import Resolver, _worth_weighing
+    from kb.grounding.verify import refine
     from kb.settings import Settings
     from kb.sources.s2.client import S2Client
 
@@ -406,8 +407,11 @@ def score_online(docs: list[Doc], aliases, api_url: str) -> Score:
         async with S2Client(Settings(api_url=api_url, requests_per_second=1000, max_attempts=2)) as client:
             resolver = Resolver(client)
             for m in _worth_weighing([m for m in found if m.confidence != WORK]):
-                if (await resolver._weigh_maybe(m)).status == "resolved":
+                outcome = await resolver._weigh_maybe(m)
+                if outcome.status == "resolved":
                     m.confidence = WORK
+                    if outcome.paper:          # the title's extent in the sentence, as `kb seed add` stores it
+                        refine(m, outcome.paper.get("title") or "")
 
     def extracted_online(text, aliases, *, trusted_only=True):
         found = extract(text, aliases=aliases)

@@ -446,8 +446,10 @@ def test_sentence_case_spans_are_maybes_for_the_title_match(tmp_path, standin, a
     (m,) = [m for m in extract(text, aliases=aliases) if m.surface.startswith("Linear connectivity")]
     assert m.confidence == MAYBE and "sentence-case" in m.reason
     got = _add_online(tmp_path, standin, aliases, text)
-    assert got[m.surface]["status"] == "resolved"
-    assert got[m.surface]["title"] == "Linear Connectivity Reveals Generalization Strategies"
+    # stored as what the sentence writes of the title, not the span that ran on past it
+    stored = "Linear connectivity reveals generalization strategies"
+    assert m.surface != stored and got[stored]["status"] == "resolved"
+    assert got[stored]["title"] == "Linear Connectivity Reveals Generalization Strategies"
 
 
 # -- candidate rules added from the third development batch --------------------------------------

@@ -19,6 +19,8 @@ _DATE_PREFIX = re.compile(r"^(?:(?:19|20)\d\d(?:[-/.]\d\d){0,2}|(?:19|20)\d\d)\s
 _CAPTION = re.compile(r"^\s*(?:Figure|Fig\.|Table|Diagram|Image|Chart|Plot|Graph)\s*\d*[a-z]?\s*[:.\-\u2013\u2014]?\s", re.I)
 _MD_HEADING = re.compile(r"^\s*#{1,6}\s+|^\s*<h[1-6][^>]*>", re.I)
 _YEAR = re.compile(r"(?<!\d)(?:19[5-9]\d|20[0-4]\d)(?!\d)")
+# A blurb under a post's title in a blog's listing of its posts: one short paragraph
+BLURB_WORDS = 40
 _NAMEISH = re.compile(r"\b[A-Z][a-z\u00C0-\u024F'\-]+(?:\s+[A-Z][a-z\u00C0-\u024F'\-]+)?\s*(?:,|&|\band\b|\u00b7|et\s+al)")
 _EMPHASIS = re.compile(r"<(em|i|cite|strong|b)>(.+?)</\1>|(?<![\w*])\*([^*\n]{3,200})\*(?![\w*])|(?<![\w_])_([^_\n]{3,200})_(?![\w_])")
 
@@ -36,6 +38,7 @@ class Line:
     under_works_heading: bool = False   # a list item under "Related papers", "References", "Further reading"
     furniture: bool = False             # the page's own metadata or navigation: front matter, "← Back to ..."
     in_title_list: bool = False         # a heading-shaped line with no prose under it, among others like it
+    in_post_listing: bool = False       # a title over a one-line blurb, among others like it (a blog's listing)
 
 
 _PERSON = r"[A-Z][a-z\u00C0-\u024F'\-]+(?:\s+[A-Z]\.)*(?:\s+(?:van|von|de|der|da|di|le|la)?\s*[A-Z][a-z\u00C0-\u024F'\-]+)+"
@@ -202,13 +205,25 @@ class Layout:
         headings (not markdown's) with no prose under them, three or more in a page, each of four
         words or more, are a list of titles."""
         rows = [i for i, ln in enumerate(self.lines) if ln.text.strip()]
-        marked = set()
+        marked, blurbed = set(), set()
+
+        def titleish(ln: Line) -> bool:
+            return ln.heading and not _MD_HEADING.match(ln.text) and len(ln.text.split()) >= 4
+
         for k, i in enumerate(rows):
             ln = self.lines[i]
             nxt = self.lines[rows[k + 1]] if k + 1 < len(rows) else None
-            if ln.heading and not _MD_HEADING.match(ln.text) and len(ln.text.split()) >= 4 \
-                    and (nxt is None or nxt.heading or _MD_HEADING.match(nxt.text)):
+            if titleish(ln) and (nxt is None or nxt.heading or _MD_HEADING.match(nxt.text)):
                 marked.add(i)
+            # a blog's listing of its posts: each title over a one-line blurb, then the next title
+            after = self.lines[rows[k + 2]] if k + 2 < len(rows) else None
+            if titleish(ln) and "(" not in ln.text and nxt is not None and not nxt.heading and not nxt.list_item \
+                    and len(nxt.text.split()) <= BLURB_WORDS and (after is None or titleish(after)):
+                blurbed.add(i)
+        if len(blurbed) >= 3:
+            marked |= blurbed
+            self.lines = [dataclasses.replace(ln, in_post_listing=True) if i in blurbed else ln
+                          for i, ln in enumerate(self.lines)]
         if len(marked) >= 3:
             self.lines = [dataclasses.replace(ln, in_title_list=True) if i in marked else ln
                           for i, ln in enumerate(self.lines)]

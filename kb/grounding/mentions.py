@@ -27,7 +27,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from kb.grounding import known_titles, links
+from kb.grounding import known_titles, links, title_candidates
 from kb.grounding.aliases import CITATION_MARKER, CUE_AFTER, AliasTable, cites_another
 from kb.grounding.author_refs import (LazyPattern, _AUTHORS_AFTER_QUOTE, _ET_AL, _GENERIC_ACRONYMS, _INSTITUTION,
                                      _LABS, _NAME_WORD, _NAMES, _NAMES_INITIALS, _NOT_FIRST_NAMES, _NOT_SURNAMES, _OWN_WORK,
@@ -1220,6 +1220,14 @@ def _only_a_title_can_confirm(text: str, spans: list[tuple[int, int]], layout: L
                 add(run[0].start, run[-1].end, "a weak title-case run")
         for start, end in _sentence_case_runs(text, s, e):
             add(start, end, "a sentence-case span")
+    # broader spans where a title may stand (kb.grounding.title_candidates): beside maybes, not works
+    works = [(m.start, m.end) for m in kept if m.confidence == WORK]
+    seen = {(m.start, m.end) for m in kept + out}
+    for start, end, why in title_candidates.spans(text, spans):
+        if (start, end) not in seen and not any(a < end and start < b for a, b in works):
+            seen.add((start, end))
+            out.append(Mention(None, text[start:end], start, end, "title", "", score=title_candidates.WEIGHT[why],
+                               confidence=MAYBE, reason=f"{HYPOTHESIS}: {why}"))
     return out
 
 
@@ -1422,18 +1430,17 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
     perspective"). Only the layout's evidence (``list_item_title``) makes one a work."""
     out = []
     for line in layout.lines:
-        if line.between_names:
+        # a line that is a title whole: under its author's name in a listing, in a blog's listing
+        # of its posts (over its blurb, whatever words it opens or ends with: "What's different
+        # about X?", "Notes on Y, part 1"), or over a line of authors
+        whole = ((0.75, "a title under its author's name in a listing") if line.between_names else
+                 (0.6, "a line in a list of titles") if line.in_post_listing and not line.byline_next else
+                 (0.75, "a heading over a line of authors") if line.heading and line.byline_next else None)
+        if whole:
             start = line.start + len(line.text) - len(line.text.lstrip())
             end = line.start + len(line.text.rstrip())
-            out.append(Mention(None, text[start:end], start, end, "title", "", score=0.75,
-                               reason="a title under its author's name in a listing"))
-            continue
-        if line.heading and line.byline_next:        # a work's title over its authors
-            start = line.start + len(line.text) - len(line.text.lstrip())
-            end = line.start + len(line.text.rstrip())
-            if 2 <= len(_tokens(text, start, end)) <= 24:
-                out.append(Mention(None, text[start:end], start, end, "title", "", score=0.75,
-                                   reason="a heading over a line of authors"))
+            if line.between_names or 2 <= len(_tokens(text, start, end)) <= 24:
+                out.append(Mention(None, text[start:end], start, end, "title", "", score=whole[0], reason=whole[1]))
             continue
         start, body = layout.item_body(line)
         bold = re.match(r"(?:\*\*?|__?)(?=[A-Z])", body)       # "1. **How ChatGPT Works** (Roe, 2023)"

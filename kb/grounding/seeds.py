@@ -14,6 +14,7 @@ answer is cached by its normalised text in ``resolution_cache``. Ids are looked 
 from __future__ import annotations
 
 import asyncio
+import copy
 import hashlib
 import json
 import re
@@ -33,7 +34,7 @@ from kb.grounding.mentions import (
     normalise,
     read_text,
 )
-from kb.grounding.verify import match_confirming, stored_matches, weighing_order, worth_checking
+from kb.grounding.verify import match_confirming, refine, stored_matches, weighing_order, worth_checking
 from kb.store import Store, utc_now
 
 STATUSES = ("resolved", "ambiguous", "unresolved", "not-in-s2", "maybe", "rejected")
@@ -593,6 +594,10 @@ async def add_mentions(store: Store, client, groups: list[tuple[str, str, str, l
             key = mention_key(m)
             o = outcomes[key]
             paper = paper_of.get(key) if o.status == "resolved" else None
+            if paper and m.confidence == MAYBE:
+                # stored as the title's extent in the sentence, also when the cache answered
+                title = (o.paper or {}).get("title") or _stored_title(store, paper)
+                m = refine(copy.copy(m), title)
             status = o.status if (o.status != "resolved" or paper) else "unresolved"
             if paper:
                 seed_papers.append(paper)
@@ -615,6 +620,11 @@ async def add_mentions(store: Store, client, groups: list[tuple[str, str, str, l
     report.new_seeds = make_seeds(store, seed_papers, source)
     report.seeds = len(set(seed_papers))
     return report
+
+
+def _stored_title(store: Store, paper: int) -> str:
+    row = store.conn.execute("SELECT title FROM paper WHERE id = ?", (paper,)).fetchone()
+    return (row[0] if row else None) or ""
 
 
 def _worth_weighing(maybes: list[Mention]) -> list[Mention]:

@@ -4,7 +4,11 @@ The extractor lists broad, low-confidence candidates ("maybe"): sentence-case sp
 quoted phrases, spans after cue words. Most are furniture or prose; a false candidate, though,
 rarely matches a real work's title word for word. So a maybe becomes a work when a paper's
 title is that span: normalised equal, equal to the title before its colon, a title the span
-runs on past ("<title> is subtle"), or, for a long span, equal but for a letter or two.
+runs on past ("<title> is subtle"), or, for a long span, equal but for a letter or two; or
+when the sentence writes the paper's title (or its main title) over the span, word for word
+at word boundaries: the broad candidates of :mod:`kb.grounding.title_candidates` are cut where
+a title would end, so they may stop short of it or run past it. A confirmed mention is then
+narrowed or widened to the title's extent in the sentence (:func:`refine`).
 
 Semantic Scholar's title match returns its best fuzzy match for anything, and it holds papers
 titled with almost any common phrase ("Deep Reinforcement Learning", "Turing machines",
@@ -21,9 +25,11 @@ Two sources of titles, the same test: the titles already in the user's store (of
 from __future__ import annotations
 
 import re
+import unicodedata
 from difflib import SequenceMatcher
 
 from kb.errors import UsageError
+from kb.grounding import title_candidates
 from kb.grounding.mentions import FUNCTION_WORDS, MAYBE, WORK, Mention, is_hypothesis, normalise
 
 # A span with this many content words (not function words) is specific enough that an exact
@@ -83,17 +89,80 @@ def _held_by_sentence(m: Mention, title: str) -> bool:
     return f" {t} " in f" {normalise(m.sentence)} " and (f" {a} " in f" {t} " or f" {t} " in f" {a} ")
 
 
+def _fold(text: str) -> str:
+    """The text case- and accent-folded one character for one, so offsets stay the text's."""
+    out = []
+    for c in text:
+        f = "".join(x for x in unicodedata.normalize("NFKD", c) if not unicodedata.combining(x))
+        out.append(f[:1].lower() if f else c)
+    return "".join(out)
+
+
+def title_extent(m: Mention, title: str) -> tuple[int, int, str] | None:
+    """Where the mention's sentence writes ``title`` (whole, else its main title before a colon,
+    of two words or more) over the mention, word for word at word boundaries: its document
+    offsets and which of the two it is. Punctuation between the words may differ ("What's" for
+    "What s", a dash for a colon)."""
+    at = m.sentence.find(m.surface)
+    if at < 0 or m.sentence.count(m.surface) != 1:
+        return None                        # which occurrence is the mention's is not known
+    base, folded = m.start - at, _fold(m.sentence)
+    forms = [(title, "the title")]
+    if ":" in title:
+        forms.append((title.split(":", 1)[0], "the title before its colon"))
+    for form, which in forms:
+        words = normalise(form).split()
+        if not words or (which != "the title" and len(words) < 2):
+            continue
+        rx = re.compile(r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, words)) + r"(?![^\W_])")
+        for hit in rx.finditer(folded):
+            if hit.start() < at + len(m.surface) and at < hit.end():
+                return base + hit.start(), base + hit.end(), which
+    return None
+
+
+def refine(m: Mention, title: str) -> Mention:
+    """Narrow or widen a confirmed mention to the extent of the title its sentence writes
+    ("goodhart taxonomy a lot" to "goodhart taxonomy"), in place."""
+    ext = title_extent(m, title)
+    if ext is not None and (ext[0], ext[1]) != (m.start, m.end):
+        at = m.sentence.find(m.surface)
+        base = m.start - at
+        m.surface = m.sentence[ext[0] - base:ext[1] - base]
+        m.start, m.end, m.norm = ext[0], ext[1], normalise(m.surface)
+    return m
+
+
+def _broad(m: Mention) -> bool:
+    """A span only :mod:`kb.grounding.title_candidates` proposed."""
+    return is_hypothesis(m) and m.reason.split(": ", 1)[-1].split(";")[0] in title_candidates.WEIGHT
+
+
 def confirms(m: Mention, title: str, *, year: int | None = None, authors: list[str] = ()) -> str | None:
     """Why the paper titled ``title`` confirms the candidate ``m``, or None when it does not."""
     fit = title_fit(m.surface, title)
     if fit is None and _held_by_sentence(m, title):
         fit = "the title, which the sentence holds around it"
+    held = None
+    if fit is None and (held := title_extent(m, title)) is not None:
+        fit = f"{held[2]}, which the sentence writes over the span"
     if fit is None:
         return None
     span_words = content_words(m.surface)
     if fit in ("the title, with the sentence running on", "the title, which the sentence holds around it"):
         span_words = content_words(title)
-    if len(span_words) >= SPECIFIC_WORDS:
+    need = SPECIFIC_WORDS
+    if held is not None:
+        # what the sentence writes is the title: a main title ("Neurons in Large Language Models")
+        # is often a phrase of the field, so it must be one word more specific to stand alone
+        span_words = content_words(title if held[2] == "the title" else title.split(":", 1)[0])
+        need += held[2] != "the title"
+    if fit != "the title word for word" and _broad(m):
+        # a broad candidate (kb.grounding.title_candidates) has no evidence of its own: a title
+        # the sentence writes around or inside it must be one word more specific ("Goodhart's" is one)
+        span_words = [w for w in span_words if len(w) > 1]
+        need += 1
+    if len(span_words) >= need:
         return fit
     why = _corroborated(m, year, list(authors))
     return f"{fit}, and {why}" if why else None
@@ -170,7 +239,7 @@ def _author_names(paper: dict) -> list[str]:
 def check_stored(store, mentions: list[Mention]) -> list[Mention]:
     """Confirm the maybes whose span is a title the store already holds (in place)."""
     for i, (p, why) in stored_matches(store, mentions).items():
-        accept(mentions[i], why, f"in the store: #{p.get('id')}")
+        refine(accept(mentions[i], why, f"in the store: #{p.get('id')}"), p.get("title") or "")
     return mentions
 
 
@@ -196,6 +265,8 @@ async def match_confirming(client, m: Mention, *, budget: int = 3) -> tuple[dict
     clause = clause_around(m)
     if clause:
         queries.append(clause)
+    if _broad(m):
+        budget = 1        # a broad candidate is cut at its clause already: one request, the span
     for query in list(dict.fromkeys(queries))[:budget]:
         found = await client.match_title(query)
         asked += 1
@@ -247,7 +318,7 @@ async def check_online(client, mentions: list[Mention], *, budget: int) -> int:
             answers[m.norm] = (paper, why)
         paper, why = answers[m.norm]
         if paper is not None:
-            accept(m, why, f"Semantic Scholar: {paper.get('title')}")
+            refine(accept(m, why, f"Semantic Scholar: {paper.get('title')}"), paper.get("title") or "")
     return spent
 
 
