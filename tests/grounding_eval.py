@@ -345,12 +345,12 @@ def decoy_titles(parts=EVAL_PARTS_ALL) -> list[dict]:
     case for an online check that trusts a title match alone. ``parts`` may be documents
     instead of part names."""
     import random
+    import zlib
 
     from kb.grounding.aliases import AliasTable
     from kb.grounding.mentions import MAYBE, extract
 
     aliases = AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
-    rng = random.Random(15)
     seen: set[str] = set()
     out = []
     docs = list(parts) if parts and isinstance(parts[0], Doc) else [d for part in parts for d in load(part, links=False)]
@@ -359,8 +359,12 @@ def decoy_titles(parts=EVAL_PARTS_ALL) -> list[dict]:
             if m.confidence == MAYBE and m.kind == "title" and len(m.norm.split()) <= DECOY_WORDS \
                     and m.norm not in seen:
                 seen.add(m.norm)
+                # each decoy's year and author drawn from its own phrase, so that a new maybe in one
+                # document adds its decoy without reshuffling every other's
+                key = zlib.crc32(m.norm.encode("utf-8"))
+                rng = random.Random(key)
                 out.append(_work(m.surface.strip("\"'“”"), rng.randint(1985, 2025),
-                                 [f"{rng.choice('ABCDEFGHJKLMNPRSTW')}. Decoy{len(out)}"], f"decoy{len(out)}"))
+                                 [f"{rng.choice('ABCDEFGHJKLMNPRSTW')}. Decoy{key:08x}"], f"decoy{key:08x}"))
     return out
 
 

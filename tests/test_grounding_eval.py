@@ -834,3 +834,15 @@ def test_a_references_surnames_before_a_dash_and_its_title(aliases):
                                         "  - Roe et al. \u2014 Goal drift in small agents\n", aliases=aliases)}
     assert ms["Lenat & Marcus"].confidence == WORK and ms["Lenat & Marcus"].authors == ["Lenat", "Marcus"]
     assert ms["Roe et al."].confidence == WORK
+
+
+def test_a_decoy_does_not_depend_on_the_documents_before_it():
+    """Each phrase's decoy paper (year, author, id) is drawn from the phrase alone: a new maybe in
+    one document must not reshuffle the decoys of every later one, which once made an unrelated
+    online figure move."""
+    a = ev.Doc("a", "## Deep Reinforcement Learning\n\nA long paragraph of prose follows the heading here.\n")
+    b = ev.Doc("b", "## Quiet Reward Hacking\n\nAnother paragraph of prose follows this heading too.\n")
+    alone = {w["title"]: w for w in ev.decoy_titles([a])}
+    after = {w["title"]: w for w in ev.decoy_titles([b, a])}
+    assert alone and set(alone) < set(after)
+    assert all(after[t] == w for t, w in alone.items())
