@@ -27,7 +27,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from kb.grounding import known_titles, links
+from kb.grounding import known_titles, links, listings
 from kb.grounding.aliases import CITATION_MARKER, CUE_AFTER, AliasTable, cites_another
 from kb.grounding.layout import AUTHOR_YEAR_NOTE, Layout
 
@@ -1594,6 +1594,8 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     cands += _authors_after_titles(text, cands)
     cands += _headings_named_after_authors(text, layout)
     cands += _line_titles(text, layout)
+    cands += [Mention(None, text[it.start:it.end], it.start, it.end, "title", "", score=0.8 if it.strong else 0.45,
+                      reason=f"{listings.LISTED}: {it.why}") for it in listings.items(text)]
     cands += _title_by_author_lines(text)
     cands += _reference_lines(text)
     cands += _lines_ending_in_authors(text)
@@ -2349,6 +2351,10 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     # titles
     if m.url:
         return True
+    if m.reason.startswith(listings.LISTED):
+        # the page's shape decided it (``listings.py``): a heading's or a label's look says nothing here
+        m.confidence = WORK if m.score >= TRUST_SCORE else MAYBE
+        return True
     if layout.furniture(m.start):
         m.score, m.confidence = min(m.score, 0.3), MAYBE
         m.reason = (m.reason or "a title's shape") + ", but the page's own front matter or navigation"
@@ -2395,6 +2401,9 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     elif line is not None and line.heading and line.byline_next and layout.fills_line(m.start, m.end):
         score += 0.3
         why.append("a heading over a byline")
+    if shape and not cue and layout.in_agenda(m.start):
+        score = min(score, 0.45)          # "Partner Discussion: Timeline Perspectives (20 minutes)"
+        why.append("but an activity in a session's plan")
     if line is not None and line.between_names and layout.fills_line(m.start, m.end):
         score = max(score, 0.75)
         why.append("a title under its author's name in a listing")

@@ -1,0 +1,245 @@
+"""Pages that list works: the shape of the page says which lines are titles.
+
+A forum user's page, a topic or sequence page, a comment feed, a roundup or a podcast's show
+notes name works without a sentence around them. A line there IS an item, its title written in
+sentence case ("Reward is not the optimization target") and glued to the page's furniture: karma
+("94Reward is ..."), dates ("30 Jul 2020 10:30 UTC", "· 2019-11-19T14:38:40.423Z"), points and
+comment counts, site tags ("· LW · GW"), "Comment by someone on ...". Title-case shape and the
+heading rule of ``layout.py`` ("a capitalised phrase that fills a line of its own is a heading")
+read such a page wrongly: the items are in sentence case, and a title on a line of its own looks
+like a heading.
+
+The evidence here is repetition, which no single line has: several lines with the same furniture
+(each heading followed by a date and a points line, each line opening with karma, each ending in
+"· date · LW · GW") are a list, and what is left of each line once the furniture is stripped is
+the item's text. A list whose furniture is a post's (dates, points, karma, comment counts, a
+"Comment by X on" header) is a list of works; a run of bare short lines is only a "maybe" that an
+online check can confirm. Show notes name a work before the link that serves it ("Preferences
+implicit in the state of the world: arxiv.org/abs/1902.0"); a review page names the work it
+reviews in its own title ("Review: ...", "A Review of ..."). Nothing here knows any particular
+page or title.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kb.grounding import links
+
+LISTED = "an item of a listing"
+
+
+@dataclass(frozen=True)
+class Item:
+    start: int
+    end: int
+    strong: bool          # the page's shape says it lists works; otherwise a "maybe"
+    why: str
+
+
+_MONTH = (r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?")
+_DATE = (rf"(?:\d{{1,2}}\s+{_MONTH}\s+(?:19|20)\d\d|{_MONTH}\s+\d{{1,2}},?\s+(?:19|20)\d\d|"
+         r"(?:19|20)\d\d-\d\d-\d\d(?:T[\d:.]+Z?)?|\d{1,2}/\d{1,2}/(?:19|20)?\d\d)"
+         r"(?:,?\s+\d{1,2}:\d\d(?::\d\d)?\s*(?:UTC|GMT|[AP]M)?)?")
+_AGO = r"\d+\s*(?:y|yr|mo|w|d|h|m|years?|months?|weeks?|days?|hours?|minutes?)\s+ago"
+_COUNT = r"[\d,.]+k?\s*(?:points?|karma|votes?|comments?|replies|reply|min(?:ute)?s?\s+read|upvotes?|likes?|views?|Ω)"
+_SITE = r"(?:LW|GW|AF|EA|EAF|Ω|link|Link\s+post|Linkpost|Curated|Frontpage|Personal\s+Blog)"
+_PIECE = rf"(?:{_DATE}|{_AGO}|{_COUNT}|{_SITE}|\(\d+\)|\d{{1,5}})"
+_SEP = r"[\s\u00b7\u2022|,()\[\]\u2013\u2014-]*"
+# a line that is nothing but furniture: "30 Jul 2020 10:30 UTC", "115 points", "· LW · GW"
+FURNITURE_LINE = re.compile(rf"{_SEP}(?:{_PIECE}{_SEP})+")
+# furniture closing a line: "... · 2019-11-19T14:38:40.423Z · LW · GW", "... (12 comments)"
+_TAIL = re.compile(rf"(?:\s*[\u00b7\u2022|]\s*(?:{_PIECE}|[\w\-]{{2,30}}))+\s*$|\s*\((?:{_COUNT}|{_DATE})\)\s*$|"
+                   rf"\s+[\u2013\u2014-]\s+(?:{_DATE}|{_COUNT}|{_AGO})\s*$")
+# karma glued to the title: "94Reward is not the optimization target"
+_GLUED_KARMA = re.compile(r"\d{1,4}(?=[A-Z][a-z]|[AI]\s+[a-z])")
+_COMMENT_HEADER = re.compile(r"^[ \t]*(?:Comment|Reply|Answer|Response)\s+by\s+[^\s\u00b7]+(?:\s[^\s\u00b7]+)?\s+on\s+"
+                             r"(?P<title>[^\n\u00b7|]+?)\s*(?:[\u00b7|\u2022]|\s[\u2013\u2014]\s|$)", re.M)
+_BULLET = re.compile(r"^\s*(?:[-*\u2022\u2013\u00b7]|\d{1,3}[.)])\s+|^\s*#{1,6}\s+")
+
+
+def items(text: str) -> list[Item]:
+    """Every item title the page's shape shows, strong or weak, in document order."""
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+    found = _comment_headers(text) + _items_over_furniture(text, lines) + _glued_items(text, lines) \
+        + _show_note_links(text) + _reviewed_work(text, lines) + labelled_readings(text)
+    found.sort(key=lambda it: (it.start, -it.end))
+    out: list[Item] = []
+    for it in found:
+        if not any(o.start <= it.start and it.end <= o.end for o in out):
+            out.append(it)
+    return out
+
+
+def _trimmed(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1] in " \t*_":
+        b -= 1
+    return a, b
+
+
+def _titleish(s: str) -> bool:
+    words = s.split()
+    return 1 <= len(words) <= 30 and bool(re.match(r"[\"'\u201c\u2018]?[A-Z0-9]", s)) and not s.endswith((".", ",", ";")) \
+        and len(re.findall(r"[A-Za-z]{2,}", s)) >= 1
+
+
+def _comment_headers(text: str) -> list[Item]:
+    """"Comment by someone on The post's title · 2019-11-19T14:38 · LW · GW": a forum's comment
+    feed heads each comment with the title of the post it answers."""
+    out = []
+    for m in _COMMENT_HEADER.finditer(text):
+        a, b = _trimmed(text, m.start("title"), m.end("title"))
+        if _titleish(text[a:b]):
+            out.append(Item(a, b, True, "the post a listed comment answers"))
+    return out
+
+
+def _body(text: str, a: int, b: int) -> tuple[int, int]:
+    """A line without its bullet or markdown heading mark, glued karma and closing furniture."""
+    line = text[a:b]
+    m = _BULLET.match(line)
+    s = a + (m.end() if m else 0)
+    g = _GLUED_KARMA.match(text, s, b)
+    if g:
+        s = g.end()
+    t = _TAIL.search(text, s, b)
+    e = t.start() if t and t.start() > s else b
+    return _trimmed(text, s, e)
+
+
+def _items_over_furniture(text: str, lines: list[tuple[int, int]]) -> list[Item]:
+    """"# The title\\n\\n30 Jul 2020 10:30 UTC\\n115 points": a topic or user page gives each post a
+    line and puts its date, points or comment count on the lines under it. Three such lines with
+    furniture under each make a list of posts."""
+    cands = []
+    for i, (a, b) in enumerate(lines):
+        if FURNITURE_LINE.fullmatch(text, a, b):
+            continue
+        under = []
+        for c, d in lines[i + 1:i + 4]:
+            if not FURNITURE_LINE.fullmatch(text, c, d):
+                break
+            under.append(text[c:d])
+        if not under or not any(re.search(rf"{_DATE}|{_COUNT}|{_AGO}", u) for u in under):
+            continue
+        s, e = _body(text, a, b)
+        if _titleish(text[s:e]) and len(text[s:e].split()) <= 30:
+            cands.append(Item(s, e, True, "a post listed with its date or points under it"))
+    return cands if len(cands) >= 3 else []
+
+
+def _glued_items(text: str, lines: list[tuple[int, int]]) -> list[Item]:
+    """"94Reward is not the optimization target", "A title · 3y ago · 12 comments": lines that
+    carry a post's furniture glued to them. Three lines with the same kind of furniture are a
+    list; section numbers glued the same way ("1Introduction", "2Background") count up by one
+    and are not karma."""
+    karma, tails = [], []
+    for a, b in lines:
+        line = text[a:b]
+        if FURNITURE_LINE.fullmatch(line):
+            continue
+        m = _BULLET.match(line)
+        s = a + (m.end() if m else 0)
+        g = _GLUED_KARMA.match(text, s, b)
+        t = _TAIL.search(text, s, b)
+        if t and not re.search(rf"{_DATE}|{_COUNT}|{_AGO}|\b{_SITE}\b", t.group(0)):
+            t = None
+        if not (g or t):
+            continue
+        bs, be = _body(text, a, b)
+        if not _titleish(text[bs:be]) or len(text[bs:be].split()) > 30:
+            continue
+        if g:
+            karma.append((int(g.group(0)), Item(bs, be, True, "a post listed with its karma")))
+        if t:
+            tails.append(Item(bs, be, True, "a post listed with its date, points or site"))
+    out = []
+    numbers = [n for n, _ in karma]
+    if len(karma) >= 3 and not all(y == x + 1 for x, y in zip(numbers, numbers[1:])):
+        out += [it for _, it in karma]
+    if len(tails) >= 3:
+        out += tails
+    return out
+
+
+# "- Preferences implicit in the state of the world: arxiv.org/abs/1902.0": a work named before the
+# address (scheme-less, so it survives as text) that serves it
+_NOTE_LINK = re.compile(r"(?:^|(?<=\s[-\u2013\u2014\u2022]\s)|(?<=\n))[ \t]*(?:[-\u2022*][ \t]+)?"
+                        r"(?P<title>[A-Z\"\u201c][^\n:]{6,160}?):\s*(?P<url>(?:https?://)?(?:www\.)?[a-z0-9\-]+(?:\.[a-z0-9\-]+)+/\S+)")
+_NOT_A_TITLE_LABEL = re.compile(r"(?i)^(?:link|links|source|transcript|website|twitter|video|audio|slides|code|"
+                                r"website|homepage|subscribe|apply)\b|\blink\s+to\b|[\u2019']s\s+(?:twitter|website|homepage|blog)\b")
+
+
+def _show_note_links(text: str) -> list[Item]:
+    """Show notes and link roundups: "Title: arxiv.org/abs/..." names the work the address serves.
+    Only an address that serves a paper or a post counts ("Jane's twitter account: twitter.com/..."
+    does not)."""
+    out = []
+    for m in _NOTE_LINK.finditer(text):
+        title = m.group("title").strip()
+        if _NOT_A_TITLE_LABEL.search(title) or links.classify(m.group("url")) not in (links.WORK, links.POST):
+            continue
+        a, b = _trimmed(text, m.start("title"), m.end("title"))
+        strong = links.classify(m.group("url")) == links.WORK
+        out.append(Item(a, b, strong, "a work named before the address that serves it"))
+    return out
+
+
+# "More Was Possible: A Review of The Book", "Review: The Book", "Book review - The Book"
+_REVIEW_TITLE = re.compile(r"(?:^|:\s+|[\u2013\u2014-]\s+)(?:An?\s+|My\s+)?(?:(?:Book\s+)?Review(?:ed)?|Read|Reading|Notes)"
+                           r"(?:\s+of|\s*:|\s+[\u2013\u2014-])\s+(?P<work>[A-Z\"\u201c\u2018].{2,120})$", re.I)
+
+
+def _reviewed_work(text: str, lines: list[tuple[int, int]]) -> list[Item]:
+    """A review page's title names the work it reviews ("Review: The Book", "A Review of The
+    Book"). Only the page's first line counts, and only when the body names the work again;
+    then each time it does is that work."""
+    if not lines:
+        return []
+    a, b = lines[0]
+    m = _REVIEW_TITLE.search(text, a, b)
+    if not m or not re.fullmatch(r"[A-Z\"\u201c\u2018]", m.group("work")[0]):
+        return []
+    s, e = _trimmed(text, m.start("work"), m.end("work"))
+    work = text[s:e].rstrip(" .")
+    e = s + len(work)
+    if len(work.split()) > 16 or text.count(work) < 2:
+        return []
+    return [Item(m.start(), m.end(), True, "the work a review page names in its title")
+            for m in re.finditer(re.escape(work), text)]
+
+
+# "Reading: 80,000 Hours - The Problem Profile (20 minutes)": an agenda's reading, its source before
+# a dash, how long it takes after it
+_READING_LABEL = re.compile(r"^[ \t]*(?:[-*\u2022\u2013]\s+|\d{1,2}[.)]\s+)?(?:(?:Required|Optional|Core|Further|Pre-?)\s*)?"
+                            r"(?:Readings?|Read|Paper|Watch|Listen)\s*:\s*"
+                            r"(?:(?P<src>[^\n:\u2013\u2014()\-]{2,40}?)\s+[-\u2013\u2014]\s+)?(?P<title>[^\n]+?)"
+                            r"\s*(?:\([^()\n]*\)\s*)?$", re.M | re.I)
+# "(5 minutes)", "(~20 min)": how long an activity of a session takes (not "(27m video, 2024)", a work's length)
+_DURATION = re.compile(r"\((?:~\s*|about\s+)?\d{1,3}(?:\.\d)?\s*(?:min|mins|minutes|hours?|hrs?)\)", re.I)
+_YEAR_OR_AUTHORS = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|\bet\s+al\b")
+
+
+def labelled_readings(text: str) -> list[Item]:
+    """"Reading: Source - Title (20 minutes)": what a schedule labels a reading is a work."""
+    out = []
+    for m in _READING_LABEL.finditer(text):
+        a, b = _trimmed(text, m.start("title"), m.end("title"))
+        if _titleish(text[a:b]) and len(text[a:b].split()) <= 20:
+            out.append(Item(a, b, True, "a reading an agenda labels so"))
+    return out
+
+
+def agenda_lines(text: str) -> list[tuple[int, int]]:
+    """A session's plan ("1. Welcome and Introduction (5 minutes)", "Partner Discussion: Timeline
+    Perspectives (20 minutes)") gives its activities durations: on a page with three such lines,
+    a line's capitalised words name an activity unless a label says it is a reading (or the line
+    cites a year or "et al.", as a reading list's items do). The spans
+    of those lines, for the title rules to weigh (a title's shape alone is a maybe there)."""
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+    if sum(bool(_DURATION.search(text, a, b)) for a, b in lines) < 3:
+        return []
+    return [(a, b) for a, b in lines if not _READING_LABEL.match(text, a, b) and not _YEAR_OR_AUTHORS.search(text, a, b)]

@@ -1,0 +1,110 @@
+"""Pages that list works (issue 15, session 9: ``kb/grounding/listings.py``): forum comment feeds,
+topic and user pages, show notes, session plans, review pages. One test per rule, each failing on
+the code before it; every text is invented for the test (none is copied from an evaluation page)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb.grounding import listings
+from kb.grounding.aliases import AliasTable
+from kb.grounding.mentions import extract, listed
+
+
+@pytest.fixture(scope="module")
+def aliases():
+    return AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
+
+
+def _works(text, aliases):
+    return {m.surface: m for m in listed(extract(text, aliases=aliases))}
+
+
+def test_a_comment_feed_names_the_post_each_comment_answers(aliases):
+    """"Comment by someone on a title · date · LW · GW": the title, in sentence case, is a post."""
+    text = ("Comment by quiet-owl on Gardens of the mind are overgrown · 2021-03-04T10:11:12.000Z · LW · GW\n\n"
+            "I mostly agree, though the second half of the argument leans on a premise I would not grant.\n")
+    assert "Gardens of the mind are overgrown" in _works(text, aliases)
+
+
+def test_a_topic_page_lists_posts_with_dates_and_points_under_them(aliases):
+    """A heading-shaped line with a date and a points line under it, three times over: each line is
+    a post's title, not a section heading, whatever its case."""
+    text = ("Posts tagged with this topic are listed below.\n\n"
+            "# Why my lab stopped using leaderboards\n\n4 Feb 2022 11:20 UTC\n48 points\n\n"
+            "# A slow look at grant timelines\n\n19 Mar 2021 8:05 UTC\n71 points\n\n"
+            "# Notes from a year of field work\n\n2 Oct 2020 16:40 UTC\n12 points\n")
+    works = _works(text, aliases)
+    for title in ("Why my lab stopped using leaderboards", "A slow look at grant timelines",
+                  "Notes from a year of field work"):
+        assert title in works
+
+
+def test_headings_over_prose_are_not_a_listing(aliases):
+    """Headings over paragraphs (no date or points under them) stay headings."""
+    text = ("# Why my lab stopped using leaderboards\n\nWe found that the scores told us little.\n\n"
+            "# A slow look at grant timelines\n\nGrants took months to arrive.\n\n"
+            "# Notes from a year of field work\n\nMost of it was waiting.\n")
+    assert listings.items(text) == []
+
+
+def test_karma_glued_to_titles_is_furniture(aliases):
+    """"57Pebbles in the stream of consciousness": a user page glues each post's karma to its title.
+    Three such lines are a list; section numbers glued the same way count up by one and are not."""
+    text = ("Posts\n57Pebbles in the stream of consciousness\n203Against counting the clouds twice\n"
+            "18A field guide to lazy optimisers\n")
+    works = _works(text, aliases)
+    assert {"Pebbles in the stream of consciousness", "Against counting the clouds twice",
+            "A field guide to lazy optimisers"} <= set(works)
+    numbered = "1Introduction and scope\n2Related methods and data\n3Results of the survey\n"
+    assert listings.items(numbered) == []
+
+
+def test_titles_closed_by_a_posts_furniture(aliases):
+    """"A title · 3y ago · 12 comments": three lines that end in a post's date, counts or site tags."""
+    text = ("Recent posts\n\nThe quiet cost of retries · 3y ago · 12 comments\n"
+            "Maps that forget their roads · 2y ago · 40 comments\n"
+            "On borrowing priors from strangers · 5mo ago · 7 comments\n")
+    works = _works(text, aliases)
+    assert {"The quiet cost of retries", "Maps that forget their roads", "On borrowing priors from strangers"} <= set(works)
+
+
+def test_show_notes_name_a_work_before_its_address(aliases):
+    """"- Title in sentence case: arxiv.org/abs/...": a work named before the address that serves it;
+    an account or a page that is not a work is not."""
+    text = ("Other things we talked about: - Learning to wait before acting in noisy worlds: arxiv.org/abs/2101.01234 "
+            "- Jane Roe's twitter account: twitter.com/janeroe - Careers page of the lab: example.org/jobs/\n")
+    works = _works(text, aliases)
+    assert "Learning to wait before acting in noisy worlds" in works
+    assert not any("twitter" in s or "Careers" in s for s in works)
+
+
+def test_a_review_page_names_the_work_it_reviews(aliases):
+    """"Slow Burn: A Review of Tomorrow, Maybe, Never": the page's title names the book, commas and
+    all, and the body names it again."""
+    text = ("Slow Burn: A Review of Tomorrow, Maybe, Never\n\nJane Roe\n\n"
+            "I picked up Tomorrow, Maybe, Never on a whim. It is a strange book about waiting.\n")
+    works = _works(text, aliases)
+    assert "Tomorrow, Maybe, Never" in works
+    assert sum(s == "Tomorrow, Maybe, Never" for s in (m.surface for m in listed(extract(text, aliases=aliases)))) == 2
+
+
+def test_a_session_plan_labels_its_readings_and_times_its_activities(aliases):
+    """A plan whose lines carry durations: "Reading: Source - Title (10 minutes)" names a work, the
+    activities' capitalised names ("Pair Work: Ranking The Futures") are not works."""
+    text = ("1. Welcome Round With The Organisers (5 minutes)\n"
+            "2. Reading: Some Institute - Why small models drift apart (15 minutes)\n"
+            "3. Pair Work: Ranking The Futures (20 minutes)\n"
+            "4. Closing Thoughts From Everyone (5 minutes)\n")
+    works = _works(text, aliases)
+    assert "Why small models drift apart" in works
+    assert not any("Pair Work" in s or "Welcome Round" in s or "Closing Thoughts" in s for s in works)
+
+
+def test_a_posts_own_metadata_is_not_a_title(aliases):
+    """"Published Date: March 3, 2025": the page's own metadata line."""
+    text = ("Read: Gardens\nPublished Date: March 3, 2025This is a post where I share my notes.\n"
+            "Introduction\nI was chatting with a friend.\n")
+    assert not any(s.startswith("Published") for s in _works(text, aliases))
