@@ -108,3 +108,43 @@ def test_a_posts_own_metadata_is_not_a_title(aliases):
     text = ("Read: Gardens\nPublished Date: March 3, 2025This is a post where I share my notes.\n"
             "Introduction\nI was chatting with a friend.\n")
     assert not any(s.startswith("Published") for s in _works(text, aliases))
+
+
+def test_the_last_item_of_a_listing_cut_off_by_the_copy(aliases):
+    """The copy of a topic page ends inside the next item, before its date: marked up as the other
+    items are, it is one more (cut-off) title."""
+    text = ("# Why my lab stopped using leaderboards\n\n4 Feb 2022 11:20 UTC\n48 points\n\n"
+            "# A slow look at grant timelines\n\n19 Mar 2021 8:05 UTC\n71 points\n\n"
+            "# Notes from a year of field work\n\n2 Oct 2020 16:40 UTC\n12 points\n\n"
+            "# What the survey of small labs told us about hiring: a sh")
+    assert "What the survey of small labs told us about hiring: a sh" in _works(text, aliases)
+
+
+def test_a_reference_line_with_the_title_between_year_and_publisher(aliases):
+    """"Roe, Jane (2019) A slow look at grants, Some Institute": a further-reading entry."""
+    text = "Further reading\n\nRoe, Jane (2019) Quiet gardens of inference, Some Institute, May 3.\n"
+    assert "Quiet gardens of inference" in _works(text, aliases)
+
+
+def test_a_shared_links_preview(aliases):
+    """A post that shares a link copies its preview: title, a sentence, the site's name in capitals.
+    A heading over a paragraph and a short heading after it is not a preview."""
+    text = ("This piece says what I have been trying to say for a year.\n\n"
+            "What Gardeners Know About Slow Models\n\n"
+            "A short essay on why patience beats scale when the soil is poor and the season short.\n\n"
+            "GARDENWEEK\n")
+    assert "What Gardeners Know About Slow Models" in _works(text, aliases)
+    plain = ("What gardeners know about slow models\n\n"
+             "A short essay on why patience beats scale when the soil is poor and the season short.\n\n"
+             "Methods\n")
+    assert listings.items(plain) == []
+
+
+def test_a_blogs_post_listing_with_bylines_under_titles(aliases):
+    """"A title" over "by someone · 12 Jan 2023 · 6 min read", three times: a blog's list of posts."""
+    text = ("Archive\n\nThe long tail of small mistakes\nby jroe · 12 Jan 2023 · 6 min read\n\n"
+            "Counting sheep with a language model\nby jroe · 3 Feb 2023 · 4 min read\n\n"
+            "Three gardens and one fence\nby adoe · 9 Mar 2023 · 11 min read\n")
+    works = _works(text, aliases)
+    assert {"The long tail of small mistakes", "Counting sheep with a language model",
+            "Three gardens and one fence"} <= set(works)

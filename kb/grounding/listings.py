@@ -48,7 +48,10 @@ _SITE = r"(?:LW|GW|AF|EA|EAF|Ω|link|Link\s+post|Linkpost|Curated|Frontpage|Pers
 _PIECE = rf"(?:{_DATE}|{_AGO}|{_COUNT}|{_SITE}|\(\d+\)|\d{{1,5}})"
 _SEP = r"[\s\u00b7\u2022|,()\[\]\u2013\u2014-]*"
 # a line that is nothing but furniture: "30 Jul 2020 10:30 UTC", "115 points", "· LW · GW"
-FURNITURE_LINE = re.compile(rf"{_SEP}(?:{_PIECE}{_SEP})+")
+# "post by Jane Roe · 2019-06-14T19:03:58.782Z · LW · GW · 32 comments", "by jroe · 3 min read": a byline
+# that carries a date or a count is furniture too
+_BYLINE = rf"(?:(?:post|comment|answer)\s+)?by\s+[^\s\u00b7|]+(?:\s+[^\s\u00b7|]+){{0,2}}(?=\s*[\u00b7|\u2022])"
+FURNITURE_LINE = re.compile(rf"{_SEP}(?:{_BYLINE}{_SEP})?(?:{_PIECE}{_SEP})+")
 # furniture closing a line: "... · 2019-11-19T14:38:40.423Z · LW · GW", "... (12 comments)"
 _TAIL = re.compile(rf"(?:\s*[\u00b7\u2022|]\s*(?:{_PIECE}|[\w\-]{{2,30}}))+\s*$|\s*\((?:{_COUNT}|{_DATE})\)\s*$|"
                    rf"\s+[\u2013\u2014-]\s+(?:{_DATE}|{_COUNT}|{_AGO})\s*$")
@@ -63,7 +66,8 @@ def items(text: str) -> list[Item]:
     """Every item title the page's shape shows, strong or weak, in document order."""
     lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
     found = _comment_headers(text) + _items_over_furniture(text, lines) + _glued_items(text, lines) \
-        + _show_note_links(text) + _reviewed_work(text, lines) + labelled_readings(text)
+        + _show_note_links(text) + _reviewed_work(text, lines) + labelled_readings(text) \
+        + reference_lines(text) + link_cards(text, lines)
     found.sort(key=lambda it: (it.start, -it.end))
     out: list[Item] = []
     for it in found:
@@ -128,7 +132,28 @@ def _items_over_furniture(text: str, lines: list[tuple[int, int]]) -> list[Item]
         s, e = _body(text, a, b)
         if _titleish(text[s:e]) and len(text[s:e].split()) <= 30:
             cands.append(Item(s, e, True, "a post listed with its date or points under it"))
-    return cands if len(cands) >= 3 else []
+    if len(cands) < 3:
+        return []
+    # the page's copy may end inside the next item, before its furniture: the last line, marked up as
+    # the items are ("# ..."), is one more item, cut off
+    a, b = lines[-1]
+    marks = {_mark(text[slice(*_line_of(text, it.start))]) for it in cands}
+    if cands[-1].start < a and _mark(text[a:b]) and marks == {_mark(text[a:b])}:
+        s, e = _body(text, a, b)
+        if _titleish(text[s:e]):
+            cands.append(Item(s, e, True, "a post listed as the others are, cut off where the page's copy ends"))
+    return cands
+
+
+def _mark(line: str) -> str:
+    m = _BULLET.match(line)
+    return m.group(0).strip() if m else ""
+
+
+def _line_of(text: str, pos: int) -> tuple[int, int]:
+    a = text.rfind("\n", 0, pos) + 1
+    b = text.find("\n", pos)
+    return a, len(text) if b < 0 else b
 
 
 def _glued_items(text: str, lines: list[tuple[int, int]]) -> list[Item]:
@@ -243,3 +268,48 @@ def agenda_lines(text: str) -> list[tuple[int, int]]:
     if sum(bool(_DURATION.search(text, a, b)) for a, b in lines) < 3:
         return []
     return [(a, b) for a, b in lines if not _READING_LABEL.match(text, a, b) and not _YEAR_OR_AUTHORS.search(text, a, b)]
+
+
+# "Roe, Jane & Ann Doe (2019) A slow look at grants, Some Institute, May 3.": a topic page's "Further
+# reading" entry, its title in sentence case between the year and the publisher
+_NAME = r"[A-Z][\w'\u2019\-]+"
+_REFERENCE_LINE = re.compile(rf"^[ \t]*(?:[-*\u2022]\s+)?{_NAME},\s+{_NAME}(?:\s+{_NAME}|\s+[A-Z]\.)*"
+                             rf"(?:\s*(?:,|&|and)\s+{_NAME}(?:\s+{_NAME}|\s+[A-Z]\.)*){{0,5}}(?:\s+et\s+al\.?)?"
+                             r"\s+\((?:19|20)\d\d[a-z]?\)[.:]?\s+(?P<title>[\"\u201c]?[A-Z][^\n]*?)"
+                             r"(?=,\s+[\w\u201c\"]|\.\s|[.,]?\s*$)", re.M)
+
+
+def reference_lines(text: str) -> list[Item]:
+    """"Surname, Given (Year) Title, Publisher": a reference's title after its author and year."""
+    out = []
+    for m in _REFERENCE_LINE.finditer(text):
+        a, b = _trimmed(text, m.start("title"), m.end("title"))
+        if _titleish(text[a:b]) and len(text[a:b].split()) >= 2:
+            out.append(Item(a, b, True, "a reference's title after its author and year"))
+    return out
+
+
+_SITE_NAME = re.compile(r"[ \t]*(?:[A-Z][A-Z0-9&]{2,}(?:\s+[A-Z][A-Z0-9&]+)?|[\w\-]+(?:\.[\w\-]+)*\.(?:com|org|net|io|pub|ai|co|news|"
+                        r"co\.uk))[ \t]*")
+_BARE_URL_LINE = re.compile(r"[ \t]*(?:https?://|www\.)\S+[ \t]*")
+
+
+def link_cards(text: str, lines: list[tuple[int, int]]) -> list[Item]:
+    """A shared link's preview as a post or a chat copies it: the address, the page's title, its
+    one-sentence description, the site's name ("WIRED", "example.com"). The title line is a work's
+    title however it is cased; the site's line (in capitals, or a domain) or the address over it
+    says it is a card and not a heading over a paragraph."""
+    out = []
+    for i in range(len(lines) - 2):
+        (a, b), (c, d), (e, f) = lines[i], lines[i + 1], lines[i + 2]
+        title, blurb, site = text[a:b].strip(), text[c:d].strip(), text[e:f].strip()
+        if not (_titleish(title) and 3 <= len(title.split()) <= 20):
+            continue
+        if not (8 <= len(blurb.split()) <= 80 and blurb.endswith((".", "\u2026", "!"))):
+            continue
+        last = i + 2 == len(lines) - 1 or "\n\n" in text[f:lines[i + 3][0] + 1]
+        url_over = i > 0 and bool(_BARE_URL_LINE.fullmatch(text, *lines[i - 1]))
+        if (_SITE_NAME.fullmatch(site) and last) or url_over:
+            s, t = _trimmed(text, a, b)
+            out.append(Item(s, t, True, "the title of a shared link's preview"))
+    return out
