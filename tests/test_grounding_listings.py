@@ -142,9 +142,50 @@ def test_a_shared_links_preview(aliases):
 
 def test_a_blogs_post_listing_with_bylines_under_titles(aliases):
     """"A title" over "by someone · 12 Jan 2023 · 6 min read", three times: a blog's list of posts."""
-    text = ("Archive\n\nThe long tail of small mistakes\nby jroe · 12 Jan 2023 · 6 min read\n\n"
+    text = ("Latest\n\nThe long tail of small mistakes\nby jroe · 12 Jan 2023 · 6 min read\n\n"
             "Counting sheep with a language model\nby jroe · 3 Feb 2023 · 4 min read\n\n"
             "Three gardens and one fence\nby adoe · 9 Mar 2023 · 11 min read\n")
     works = _works(text, aliases)
     assert {"The long tail of small mistakes", "Counting sheep with a language model",
             "Three gardens and one fence"} <= set(works)
+
+
+def test_a_sequences_titles_one_to_a_line(aliases):
+    """"Posts in this sequence" over a title a line, in sentence case: works. The same lines under a
+    heading that does not say it lists works are only "maybe"s (an online check may confirm them)."""
+    titles = ["Why gardens need fences", "Fences and the neighbours who build them", "Corrigible hedges",
+              "The problem of the wandering goat", "Counting the sheep twice"]
+    text = "Posts in this sequence\n" + "\n".join(titles) + "\n"
+    assert set(titles) <= set(_works(text, aliases))
+    weak = "Our garden club\n" + "\n".join(titles) + "\n"
+    found = {weak[it.start:it.end]: it for it in listings.items(weak)}
+    assert set(titles) <= set(found) and not any(it.strong for it in found.values())
+
+
+def test_titles_each_over_a_one_line_summary(aliases):
+    """An archive page: a title, its one-sentence summary, three times over, under "Everything filed
+    under ..."; a heading over a paragraph of several sentences is not one."""
+    text = ("Everything filed under gardening\n\nSoil tests for the impatient\n\n"
+            "A short note on what a cheap soil test can and cannot tell you.\n\n"
+            "Why my tomatoes failed twice\n\nTwo seasons of mistakes, written down so that nobody repeats them.\n\n"
+            "Compost as a moral practice\n\nAn essay on patience and rot, with a diagram of my heap\n")
+    works = _works(text, aliases)
+    assert {"Soil tests for the impatient", "Why my tomatoes failed twice", "Compost as a moral practice"} <= set(works)
+    prose = ("Everything filed under gardening\n\nSoil tests for the impatient\n\n"
+             "A short note on soil tests. It covers what they can tell you.\n\n"
+             "Why my tomatoes failed twice\n\nTwo seasons of mistakes. Nobody should repeat them.\n\n"
+             "Compost as a moral practice\n\nAn essay on patience and rot. There is a diagram.\n")
+    assert listings.items(prose) == []
+
+
+def test_a_listing_of_authors_and_titles_is_left_to_the_layout(aliases):
+    """Runs where authors' names alternate with titles are read by ``layout.py``, not as a run of
+    titles (the names would be taken for works)."""
+    text = ("Posts in this collection\nJane Roe\nWhy gardens need fences\nAnn Doe\nCorrigible hedges\n"
+            "Bob Poe\nCounting the sheep twice\n")
+    assert not any(text[it.start:it.end] in ("Jane Roe", "Ann Doe", "Bob Poe") for it in listings.items(text))
+
+
+def test_an_episodes_date_and_length_are_furniture():
+    """"Jun 8, 2021 • 2h 23min": an episode's date and length, not a line of a run of titles."""
+    assert listings.FURNITURE_LINE.fullmatch("Jun 8, 2021 \u2022 2h 23min")

@@ -45,7 +45,8 @@ _DATE = (rf"(?:\d{{1,2}}\s+{_MONTH}\s+(?:19|20)\d\d|{_MONTH}\s+\d{{1,2}},?\s+(?:
 _AGO = r"\d+\s*(?:y|yr|mo|w|d|h|m|years?|months?|weeks?|days?|hours?|minutes?)\s+ago"
 _COUNT = r"[\d,.]+k?\s*(?:points?|karma|votes?|comments?|replies|reply|min(?:ute)?s?\s+read|upvotes?|likes?|views?|Ω)"
 _SITE = r"(?:LW|GW|AF|EA|EAF|Ω|link|Link\s+post|Linkpost|Curated|Frontpage|Personal\s+Blog)"
-_PIECE = rf"(?:{_DATE}|{_AGO}|{_COUNT}|{_SITE}|\(\d+\)|\d{{1,5}})"
+_LENGTH = r"\d{1,2}h(?:\s*\d{1,2}\s*min)?|\d{1,3}\s*min"
+_PIECE = rf"(?:{_DATE}|{_AGO}|{_COUNT}|{_SITE}|{_LENGTH}|\(\d+\)|\d{{1,5}})"
 _SEP = r"[\s\u00b7\u2022|,()\[\]\u2013\u2014-]*"
 # a line that is nothing but furniture: "30 Jul 2020 10:30 UTC", "115 points", "· LW · GW"
 # "post by Jane Roe · 2019-06-14T19:03:58.782Z · LW · GW · 32 comments", "by jroe · 3 min read": a byline
@@ -68,6 +69,8 @@ def items(text: str) -> list[Item]:
     found = _comment_headers(text) + _items_over_furniture(text, lines) + _glued_items(text, lines) \
         + _show_note_links(text) + _reviewed_work(text, lines) + labelled_readings(text) \
         + reference_lines(text) + link_cards(text, lines)
+    # the weakest evidence last, and only on lines no other rule read
+    found += title_runs(text, [(a, b) for a, b in lines if not any(a <= it.start < b for it in found)])
     found.sort(key=lambda it: (it.start, -it.end))
     out: list[Item] = []
     for it in found:
@@ -237,11 +240,11 @@ def _reviewed_work(text: str, lines: list[tuple[int, int]]) -> list[Item]:
             for m in re.finditer(re.escape(work), text)]
 
 
-# "Reading: 80,000 Hours - The Problem Profile (20 minutes)": an agenda's reading, its source before
-# a dash, how long it takes after it
+# "Reading: 80,000 Hours - The Problem Profile (20 minutes)": an agenda's reading, its source (capitalised
+# words) before a dash, how long it takes after it; "Reading: Bounded agents — a primer" is one title
 _READING_LABEL = re.compile(r"^[ \t]*(?:[-*\u2022\u2013]\s+|\d{1,2}[.)]\s+)?(?:(?:Required|Optional|Core|Further|Pre-?)\s*)?"
                             r"(?:Readings?|Read|Paper|Watch|Listen)\s*:\s*"
-                            r"(?:(?P<src>[^\n:\u2013\u2014()\-]{2,40}?)\s+[-\u2013\u2014]\s+)?(?P<title>[^\n]+?)"
+                            r"(?:(?P<src>(?-i:(?:[A-Z0-9][\w,.'\u2019&]*\s+){0,4}[A-Z0-9][\w,.'\u2019&]*))\s+[-\u2013\u2014]\s+)?(?P<title>[^\n]+?)"
                             r"\s*(?:\([^()\n]*\)\s*)?$", re.M | re.I)
 # "(5 minutes)", "(~20 min)": how long an activity of a session takes (not "(27m video, 2024)", a work's length)
 _DURATION = re.compile(r"\((?:~\s*|about\s+)?\d{1,3}(?:\.\d)?\s*(?:min|mins|minutes|hours?|hrs?)\)", re.I)
@@ -312,4 +315,73 @@ def link_cards(text: str, lines: list[tuple[int, int]]) -> list[Item]:
         if (_SITE_NAME.fullmatch(site) and last) or url_over:
             s, t = _trimmed(text, a, b)
             out.append(Item(s, t, True, "the title of a shared link's preview"))
+    return out
+
+
+# what a page that lists works calls itself or the list ("Posts in this sequence", "Everything filed under ...")
+_LISTING_WORD = re.compile(r"(?i)\b(?:posts?|sequences?|archive|filed|tagged|articles?|essays?|writings?|contents|"
+                           r"episodes?|readings?|papers?|chapters?|entries|bibliography)\b")
+
+
+_PERSON_OR_HANDLE = re.compile(r"[A-Z][a-z\u00C0-\u024F'\-]+(?:\s+(?:[A-Z]\.\s*)*[A-Z][a-z\u00C0-\u024F'\-]+){0,2}|"
+                               r"(?:[A-Z]\.\s*)+[A-Z][a-z\-]+|[a-z][a-z0-9_\-]{2,24}")
+
+
+def _bare(text: str, a: int, b: int) -> bool:
+    """A line that can be an item of a list of titles: short, no sentence's end, no bullet."""
+    line = text[a:b].strip()
+    return _titleish(line) and len(line.split()) <= 16 and len(line) <= 110 and not _BULLET.match(text[a:b]) \
+        and not line.endswith((":", "!")) and not FURNITURE_LINE.fullmatch(line) and not _BARE_URL_LINE.fullmatch(line)
+
+
+def _summary(title: str, line: str) -> bool:
+    """A post's one-line summary under its title: one sentence of 5 to 35 words, longer than the title
+    (a paragraph of several sentences is prose under a heading)."""
+    words = line.split()
+    return 5 <= len(words) <= 35 and len(words) > len(title.split()) and not _BULLET.match(line) \
+        and not re.search(r"[.!?]\s+[A-Z]", line.strip())
+
+
+def title_runs(text: str, lines: list[tuple[int, int]]) -> list[Item]:
+    """A sequence's or an archive's titles one to a line ("Posts in this sequence", then a title a
+    line), or each over its one-line summary: four bare lines in a row, or three title-and-summary
+    pairs. What makes them titles rather than headings is that no prose sits under them (or one
+    line at most, shorter than a paragraph). They are works when the page says it lists works (a
+    word like "posts", "sequence", "archive", "filed under" just over the run or atop the page),
+    "maybe"s otherwise."""
+    out: list[Item] = []
+    i = 0
+    while i < len(lines):
+        # bare titles
+        j = i
+        while j < len(lines) and _bare(text, *lines[j]):
+            j += 1
+        run = lines[i:j]
+        if len(run) < 4 or sum(len(text[a:b].split()) for a, b in run) < 2.5 * len(run):
+            run = []
+        # titles each over a one-line summary
+        k, pairs, bare_summaries = i, [], 0
+        while k + 1 < len(lines) and _bare(text, *lines[k]) and _summary(text[slice(*lines[k])], text[slice(*lines[k + 1])]):
+            pairs.append(lines[k])
+            bare_summaries += _bare(text, *lines[k + 1])
+            k += 2
+        if len(pairs) < 3 or bare_summaries * 2 > len(pairs):
+            pairs = []
+        chosen = run if len(run) >= 2 * len(pairs) else pairs
+        if not chosen:
+            i += 1
+            continue
+        if sum(bool(_PERSON_OR_HANDLE.fullmatch(text[a:b].strip())) for a, b in chosen) * 4 > len(chosen):
+            i += 1                        # authors' lines among the titles: a listing by author (``layout.py``)
+            continue
+        # the list's own heading, just over it or atop the page: "Posts in this sequence"
+        head = [(a, b) for a, b in lines[max(0, i - 1):i] if len(text[a:b].split()) <= 8]
+        if i <= 1 and lines and len(text[slice(*lines[0])].split()) <= 8:
+            head.append(lines[0])
+        strong = any(_LISTING_WORD.search(text[a:b]) for a, b in head)
+        why = "a title in a run of titles, one to a line" if chosen is run else "a title over its one-line summary, in a run of them"
+        for a, b in chosen:
+            s, e = _trimmed(text, a, b)
+            out.append(Item(s, e, strong, why))
+        i = j if chosen is run else k
     return out
