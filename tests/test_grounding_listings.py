@@ -189,3 +189,34 @@ def test_a_listing_of_authors_and_titles_is_left_to_the_layout(aliases):
 def test_an_episodes_date_and_length_are_furniture():
     """"Jun 8, 2021 • 2h 23min": an episode's date and length, not a line of a run of titles."""
     assert listings.FURNITURE_LINE.fullmatch("Jun 8, 2021 \u2022 2h 23min")
+
+
+def test_a_user_pages_comments_under_the_posts_they_answer(aliases):
+    """A user page's comments: the post's title, the commenter's handle, the comment's age and karma,
+    then the comment. Three such blocks: the titles are posts."""
+    block = "{}\njroe\n{}\n{}\nI think the second half is weaker than it looks, but the first half holds up well.\n\n"
+    text = "Comments\n\n" + block.format("Gardens need fences after all", "3y", "12") \
+        + block.format("Why the goat wandered off", "2y", "4") + block.format("The case for slower tomatoes", "5mo", "31")
+    works = _works(text, aliases)
+    assert {"Gardens need fences after all", "Why the goat wandered off", "The case for slower tomatoes"} <= set(works)
+
+
+def test_a_title_over_its_authors_label(aliases):
+    """"Author(s): Jane Roe" under a line: that line is a work's title, in whatever case."""
+    text = "Episodes\n\nWhy small models drift apart\nAuthor(s): Jane RoeA reading narrated for the course.\n"
+    assert "Why small models drift apart" in _works(text, aliases)
+
+
+def test_list_items_shaped_title_then_what_it_is_about(aliases):
+    """"- Title: what it is about", three in a row under "Readings": works; under a heading that
+    does not say so, maybes; a course's units ("Week 2: ...") are not titles."""
+    items = ("- Fences make good neighbours: an essay on boundaries between agents\n"
+             "- The wandering goat problem: why goals drift when nobody is watching\n"
+             "- Slow tomatoes and fast weeds: notes on growth under scarce resources\n")
+    works = _works("Readings\n" + items, aliases)
+    assert {"Fences make good neighbours", "The wandering goat problem", "Slow tomatoes and fast weeds"} <= set(works)
+    weak = listings.items("Our plans\n" + items)
+    assert len(weak) == 3 and not any(it.strong for it in weak)
+    units = ("- Week 1: an essay on boundaries between agents\n- Week 2: why goals drift when nobody is watching\n"
+             "- Week 3: notes on growth under scarce resources\n")
+    assert listings.items("Readings\n" + units) == []

@@ -46,7 +46,8 @@ _AGO = r"\d+\s*(?:y|yr|mo|w|d|h|m|years?|months?|weeks?|days?|hours?|minutes?)\s
 _COUNT = r"[\d,.]+k?\s*(?:points?|karma|votes?|comments?|replies|reply|min(?:ute)?s?\s+read|upvotes?|likes?|views?|Ω)"
 _SITE = r"(?:LW|GW|AF|EA|EAF|Ω|link|Link\s+post|Linkpost|Curated|Frontpage|Personal\s+Blog)"
 _LENGTH = r"\d{1,2}h(?:\s*\d{1,2}\s*min)?|\d{1,3}\s*min"
-_PIECE = rf"(?:{_DATE}|{_AGO}|{_COUNT}|{_SITE}|{_LENGTH}|\(\d+\)|\d{{1,5}})"
+_AGE = r"\d{1,2}(?:y|mo|w|d|h)"                  # "3y", "5mo": how old a post or a comment is
+_PIECE = rf"(?:{_DATE}|{_AGO}|{_COUNT}|{_SITE}|{_LENGTH}|{_AGE}|\(\d+\)|\d{{1,5}})"
 _SEP = r"[\s\u00b7\u2022|,()\[\]\u2013\u2014-]*"
 # a line that is nothing but furniture: "30 Jul 2020 10:30 UTC", "115 points", "· LW · GW"
 # "post by Jane Roe · 2019-06-14T19:03:58.782Z · LW · GW · 32 comments", "by jroe · 3 min read": a byline
@@ -68,7 +69,8 @@ def items(text: str) -> list[Item]:
     lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
     found = _comment_headers(text) + _items_over_furniture(text, lines) + _glued_items(text, lines) \
         + _show_note_links(text) + _reviewed_work(text, lines) + labelled_readings(text) \
-        + reference_lines(text) + link_cards(text, lines)
+        + reference_lines(text) + link_cards(text, lines) + titles_over_author_labels(text, lines) \
+        + titles_before_notes(text, lines)
     # the weakest evidence last, and only on lines no other rule read
     found += title_runs(text, [(a, b) for a, b in lines if not any(a <= it.start < b for it in found)])
     found.sort(key=lambda it: (it.start, -it.end))
@@ -126,11 +128,13 @@ def _items_over_furniture(text: str, lines: list[tuple[int, int]]) -> list[Item]
         if FURNITURE_LINE.fullmatch(text, a, b):
             continue
         under = []
-        for c, d in lines[i + 1:i + 4]:
-            if not FURNITURE_LINE.fullmatch(text, c, d):
+        # the furniture's lines, and the author's name or handle among them ("jroe / 3y / 12")
+        for c, d in lines[i + 1:i + 5]:
+            if not (FURNITURE_LINE.fullmatch(text, c, d) or _PERSON_OR_HANDLE.fullmatch(text[c:d].strip())):
                 break
             under.append(text[c:d])
-        if not under or not any(re.search(rf"{_DATE}|{_COUNT}|{_AGO}", u) for u in under):
+        if not under or not any(re.fullmatch(rf"{_SEP}(?:(?:{_DATE}|{_COUNT}|{_AGO}|{_AGE}){_SEP})+", u)
+                                or re.search(rf"{_DATE}|{_COUNT}|{_AGO}", u) for u in under):
             continue
         s, e = _body(text, a, b)
         if _titleish(text[s:e]) and len(text[s:e].split()) <= 30:
@@ -320,7 +324,7 @@ def link_cards(text: str, lines: list[tuple[int, int]]) -> list[Item]:
 
 # what a page that lists works calls itself or the list ("Posts in this sequence", "Everything filed under ...")
 _LISTING_WORD = re.compile(r"(?i)\b(?:posts?|sequences?|archive|filed|tagged|articles?|essays?|writings?|contents|"
-                           r"episodes?|readings?|papers?|chapters?|entries|bibliography)\b")
+                           r"episodes?|readings?|papers?|chapters?|entries|bibliography|resources)\b")
 
 
 _PERSON_OR_HANDLE = re.compile(r"[A-Z][a-z\u00C0-\u024F'\-]+(?:\s+(?:[A-Z]\.\s*)*[A-Z][a-z\u00C0-\u024F'\-]+){0,2}|"
@@ -384,4 +388,54 @@ def title_runs(text: str, lines: list[tuple[int, int]]) -> list[Item]:
             s, e = _trimmed(text, a, b)
             out.append(Item(s, e, strong, why))
         i = j if chosen is run else k
+    return out
+
+
+# "Author(s): Jane Roe", "Written by Jane Roe": the label a podcast's or a library's page puts under a title
+_AUTHOR_LABEL = re.compile(r"[ \t]*(?:Author\(s\)|Authors?|By|Written\s+by)\s*:\s*[A-Z]")
+
+
+def titles_over_author_labels(text: str, lines: list[tuple[int, int]]) -> list[Item]:
+    """"A title" over "Author(s): Jane Roe": the line over an author's label is a work's title."""
+    out = []
+    for i in range(len(lines) - 1):
+        if _AUTHOR_LABEL.match(text, *lines[i + 1]) and not _AUTHOR_LABEL.match(text, *lines[i]):
+            s, e = _body(text, *lines[i])
+            if _titleish(text[s:e]) and 2 <= len(text[s:e].split()) <= 25:
+                out.append(Item(s, e, True, "a title over its author's label"))
+    return out
+
+
+# "- Pausing is not enough: why a moratorium needs ...": a list's item, its title before a colon or a
+# dash and what it is about after
+_HEAD_THEN_NOTE = re.compile(r"[ \t]*(?:[-*\u2022\u2013]|\d{1,2}[.)])[ \t]+(?P<head>[\"\u201c]?[A-Z][^:\n\u2013\u2014]{3,150}?)"
+                             r"(?::|\s[\u2013\u2014-])\s+(?P<note>\S[^\n]*)")
+_UNIT = re.compile(r"(?i)(?:week|session|day|part|module|unit|step|lecture|class|chapter|section|phase|round|"
+                   r"q|question|task|exercise|goal|note|tip)\s*\d*\b")
+
+
+def titles_before_notes(text: str, lines: list[tuple[int, int]]) -> list[Item]:
+    """Three list items in a row shaped "Title: what it is about" (or "Title - ..."): the heads are
+    titles, works when the list's heading says it lists works ("Readings", "Papers"), "maybe"s
+    otherwise. A head that is a course's unit ("Week 2", "Session 3") is not a title."""
+    out: list[Item] = []
+    run: list[Item] = []
+
+    def close(k: int) -> None:
+        if len(run) >= 3:
+            first = next(j for j, (a, b) in enumerate(lines) if a <= run[0].start < b)
+            head = [text[a:b] for a, b in lines[max(0, first - 1):first] if len(text[a:b].split()) <= 8]
+            strong = any(_LISTING_WORD.search(h) for h in head)
+            out.extend(Item(it.start, it.end, strong, it.why) for it in run)
+        run.clear()
+
+    for k, (a, b) in enumerate(lines):
+        m = _HEAD_THEN_NOTE.fullmatch(text, a, b)
+        if m and 2 <= len(m.group("head").split()) <= 16 and len(m.group("note").split()) >= 4 \
+                and not _UNIT.match(m.group("head")):
+            s, e = _trimmed(text, m.start("head"), m.end("head"))
+            run.append(Item(s, e, False, "a list's item, its title before what it is about"))
+        else:
+            close(k)
+    close(len(lines))
     return out
