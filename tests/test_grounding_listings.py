@@ -220,3 +220,10 @@ def test_list_items_shaped_title_then_what_it_is_about(aliases):
     units = ("- Week 1: an essay on boundaries between agents\n- Week 2: why goals drift when nobody is watching\n"
              "- Week 3: notes on growth under scarce resources\n")
     assert listings.items("Readings\n" + units) == []
+
+
+def test_a_podcasts_or_newsletters_own_name_atop_its_show_notes(aliases):
+    """"GRDN - the Garden Safety Research Podcast" over its host's name: the series, not a work."""
+    text = ("GRDN - the Garden Safety Research Podcast\nJane Roe\n"
+            "GRDN is a podcast where I, Jane Roe, talk with researchers about their papers on garden safety.\n")
+    assert not any("Podcast" in s for s in _works(text, aliases))

@@ -2190,7 +2190,7 @@ _ORG_WORDS = re.compile(r"(?:^|\s)(?:of|at|from)?\s*(?:OpenAI|DeepMind|Google(?:
 # series or a site ("the MyST Documentation") is not a work, quoted or not; nor is a name the text describes as one ("- A podcast by").
 _EVENT_HEAD = re.compile(r"(?<![\w\-])(?:Bootcamp|Camp|Course|Workshop|Conference|Summit|Symposium|Hackathon|Fellowship|"
                          r"Program|Programme|Club|Circle|Meetup|Retreat|Seminar|Webinar|Community|"
-                         r"Cohort|Accelerator|Residency|Festival|Expo|Meeting|"
+                         r"Cohort|Accelerator|Residency|Festival|Expo|Meeting|Podcast|Newsletter|"
                          r"Documentation|Docs|Website|Homepage|Discord|Slack|Dashboard|Portal)s?"
                          r"(?=\s*:|\s*$)")
 # The labels of a page's sections, never a work's title.
