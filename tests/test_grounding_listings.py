@@ -227,3 +227,11 @@ def test_a_podcasts_or_newsletters_own_name_atop_its_show_notes(aliases):
     text = ("GRDN - the Garden Safety Research Podcast\nJane Roe\n"
             "GRDN is a podcast where I, Jane Roe, talk with researchers about their papers on garden safety.\n")
     assert not any("Podcast" in s for s in _works(text, aliases))
+
+
+def test_show_notes_with_the_address_in_brackets_or_after_a_dash(aliases):
+    """"- A title (arxiv.org/abs/...)", "- A title - example.org/posts/...": the same show-note shape."""
+    text = ("Episode links:\n- Learning to wait before acting in noisy worlds (arxiv.org/abs/2101.01234)\n"
+            "- How gardens teach patience to agents - lesswrong.com/posts/abc123/how-gardens-teach\n")
+    works = _works(text, aliases)
+    assert {"Learning to wait before acting in noisy worlds", "How gardens teach patience to agents"} <= set(works)

@@ -197,10 +197,12 @@ def _glued_items(text: str, lines: list[tuple[int, int]]) -> list[Item]:
     return out
 
 
-# "- Preferences implicit in the state of the world: arxiv.org/abs/1902.0": a work named before the
-# address (scheme-less, so it survives as text) that serves it
+# "- Preferences implicit in the state of the world: arxiv.org/abs/1902.0", "- A title (arxiv.org/abs/...)",
+# "- A title - example.org/posts/...": a work named before the address (scheme-less, so it survives as
+# text) that serves it
 _NOTE_LINK = re.compile(r"(?:^|(?<=\s[-\u2013\u2014\u2022]\s)|(?<=\n))[ \t]*(?:[-\u2022*][ \t]+)?"
-                        r"(?P<title>[A-Z\"\u201c][^\n:]{6,160}?):\s*(?P<url>(?:https?://)?(?:www\.)?[a-z0-9\-]+(?:\.[a-z0-9\-]+)+/\S+)")
+                        r"(?P<title>[A-Z\"\u201c][^\n:()]{6,160}?)(?::|\s[\u2013\u2014-]|\s\()\s*"
+                        r"(?P<url>(?:https?://)?(?:www\.)?[a-z0-9\-]+(?:\.[a-z0-9\-]+)+/[^\s)]+)")
 _NOT_A_TITLE_LABEL = re.compile(r"(?i)^(?:link|links|source|transcript|website|twitter|video|audio|slides|code|"
                                 r"website|homepage|subscribe|apply)\b|\blink\s+to\b|[\u2019']s\s+(?:twitter|website|homepage|blog)\b")
 
@@ -215,8 +217,7 @@ def _show_note_links(text: str) -> list[Item]:
         if _NOT_A_TITLE_LABEL.search(title) or links.classify(m.group("url")) not in (links.WORK, links.POST):
             continue
         a, b = _trimmed(text, m.start("title"), m.end("title"))
-        strong = links.classify(m.group("url")) == links.WORK
-        out.append(Item(a, b, strong, "a work named before the address that serves it"))
+        out.append(Item(a, b, True, "a work named before the address that serves it"))
     return out
 
 
