@@ -235,3 +235,20 @@ def test_show_notes_with_the_address_in_brackets_or_after_a_dash(aliases):
             "- How gardens teach patience to agents - lesswrong.com/posts/abc123/how-gardens-teach\n")
     works = _works(text, aliases)
     assert {"Learning to wait before acting in noisy worlds", "How gardens teach patience to agents"} <= set(works)
+
+
+def test_titles_with_their_date_and_points_on_the_same_line(aliases):
+    """"A title 3 Feb 2019 21 points": a sequence page's line carries its date and points after a space."""
+    text = ("Contents\n\nWhy gardens need fences 3 Feb 2019 21 points\nCorrigible hedges 9 Feb 2019 14 points\n"
+            "The wandering goat problem 20 Feb 2019 33 points\n")
+    works = _works(text, aliases)
+    assert {"Why gardens need fences", "Corrigible hedges", "The wandering goat problem"} <= set(works)
+
+
+def test_karma_before_titles_after_a_space_but_not_years(aliases):
+    """"94 Pebbles in the stream": karma a space before the title; "2019 Review of ..." opens with a year."""
+    text = "Posts\n57 Pebbles in the stream of consciousness\n203 Against counting the clouds twice\n18 A field guide to lazy optimisers\n"
+    assert {"Pebbles in the stream of consciousness", "Against counting the clouds twice",
+            "A field guide to lazy optimisers"} <= set(_works(text, aliases))
+    years = "Posts\n2019 Review of gardens\n2020 Review of fences\n2018 Review of goats\n"
+    assert not any(it.why == "a post listed with its karma" for it in listings.items(years))

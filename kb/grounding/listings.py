@@ -54,11 +54,11 @@ _SEP = r"[\s\u00b7\u2022|,()\[\]\u2013\u2014-]*"
 # that carries a date or a count is furniture too
 _BYLINE = rf"(?:(?:post|comment|answer)\s+)?by\s+[^\s\u00b7|]+(?:\s+[^\s\u00b7|]+){{0,2}}(?=\s*[\u00b7|\u2022])"
 FURNITURE_LINE = re.compile(rf"{_SEP}(?:{_BYLINE}{_SEP})?(?:{_PIECE}{_SEP})+")
-# furniture closing a line: "... · 2019-11-19T14:38:40.423Z · LW · GW", "... (12 comments)"
+# furniture closing a line: "... · 2019-11-19T14:38:40.423Z · LW · GW", "... (12 comments)", "... 3 Feb 2019 21 points"
 _TAIL = re.compile(rf"(?:\s*[\u00b7\u2022|]\s*(?:{_PIECE}|[\w\-]{{2,30}}))+\s*$|\s*\((?:{_COUNT}|{_DATE})\)\s*$|"
-                   rf"\s+[\u2013\u2014-]\s+(?:{_DATE}|{_COUNT}|{_AGO})\s*$")
-# karma glued to the title: "94Reward is not the optimization target"
-_GLUED_KARMA = re.compile(r"\d{1,4}(?=[A-Z][a-z]|[AI]\s+[a-z])")
+                   rf"\s+[\u2013\u2014-]\s+(?:{_DATE}|{_COUNT}|{_AGO})\s*$|(?:\s+(?:{_DATE}|{_COUNT}|{_AGO}))+\s*$")
+# karma glued to the title or before it: "94Reward is not the optimization target", "94 Reward is ..." (not a year)
+_GLUED_KARMA = re.compile(r"(?!(?:19|20)\d\d\b)\d{1,4}\s?(?=[A-Z][a-z]|[AI]\s+[a-z])")
 _COMMENT_HEADER = re.compile(r"^[ \t]*(?:Comment|Reply|Answer|Response)\s+by\s+[^\s\u00b7]+(?:\s[^\s\u00b7]+)?\s+on\s+"
                              r"(?P<title>[^\n\u00b7|]+?)\s*(?:[\u00b7|\u2022]|\s[\u2013\u2014]\s|$)", re.M)
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u2013\u00b7]|\d{1,3}[.)])\s+|^\s*#{1,6}\s+")
