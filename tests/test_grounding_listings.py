@@ -252,3 +252,9 @@ def test_karma_before_titles_after_a_space_but_not_years(aliases):
             "A field guide to lazy optimisers"} <= set(_works(text, aliases))
     years = "Posts\n2019 Review of gardens\n2020 Review of fences\n2018 Review of goats\n"
     assert not any(it.why == "a post listed with its karma" for it in listings.items(years))
+
+
+def test_a_forum_mirrors_site_marks_after_a_linked_title(aliases):
+    """"Followed by: What comes after the garden? [LW · GW]": the mirror's marks close a post's title."""
+    text = "Some intro text here.\n\nFollowed by: What comes after the garden? [LW \u00b7 GW]\n\nThe rest of the post.\n"
+    assert "What comes after the garden?" in _works(text, aliases)

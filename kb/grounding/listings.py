@@ -70,7 +70,7 @@ def items(text: str) -> list[Item]:
     found = _comment_headers(text) + _items_over_furniture(text, lines) + _glued_items(text, lines) \
         + _show_note_links(text) + _reviewed_work(text, lines) + labelled_readings(text) \
         + reference_lines(text) + link_cards(text, lines) + titles_over_author_labels(text, lines) \
-        + titles_before_notes(text, lines)
+        + titles_before_notes(text, lines) + mirror_marked(text)
     # the weakest evidence last, and only on lines no other rule read
     found += title_runs(text, [(a, b) for a, b in lines if not any(a <= it.start < b for it in found)])
     found.sort(key=lambda it: (it.start, -it.end))
@@ -439,4 +439,20 @@ def titles_before_notes(text: str, lines: list[tuple[int, int]]) -> list[Item]:
         else:
             close(k)
     close(len(lines))
+    return out
+
+
+# "Followed by: What comes after the garden? [LW · GW]": a forum mirror marks each post it links with
+# the sites that hold it, right after the post's title
+_MIRROR_MARK = re.compile(r"(?:^|(?<=:\s)|(?<=[-\u2022*]\s))(?P<title>[\"\u201c]?[A-Z0-9][^\n\[\]:]{2,150}?)\s*"
+                          r"\[(?:LW|AF|EA|GW)(?:\(p\))?(?:\s*\u00b7\s*(?:LW|AF|EA|GW)(?:\(p\))?)+\]", re.M)
+
+
+def mirror_marked(text: str) -> list[Item]:
+    """A line's (or a label's) text right before "[LW · GW]" is the title of the post it links."""
+    out = []
+    for m in _MIRROR_MARK.finditer(text):
+        a, b = _trimmed(text, m.start("title"), m.end("title"))
+        if _titleish(text[a:b]) and len(text[a:b].split()) <= 25:
+            out.append(Item(a, b, True, "a post a forum mirror marks with the sites that hold it"))
     return out
