@@ -258,3 +258,18 @@ def test_a_forum_mirrors_site_marks_after_a_linked_title(aliases):
     """"Followed by: What comes after the garden? [LW · GW]": the mirror's marks close a post's title."""
     text = "Some intro text here.\n\nFollowed by: What comes after the garden? [LW \u00b7 GW]\n\nThe rest of the post.\n"
     assert "What comes after the garden?" in _works(text, aliases)
+
+
+def test_a_posts_own_title_over_its_byline_is_not_a_listing():
+    """A post's title over "post by someone · date · LW · GW · 12 comments", and two lines that happen
+    to sit over a count or a name, are not three items of one shape."""
+    text = ("Notes on tending a garden of models\n\npost by jroe \u00b7 2022-07-23T22:17:08.544Z \u00b7 LW \u00b7 GW \u00b7 12 comments\n\n"
+            "What comes next?\nNone\n12 comments\n\nSome prose follows here, at length, about the garden.\n")
+    assert not any(it.why.startswith("a post listed") for it in listings.items(text))
+
+
+def test_a_table_of_a_posts_own_sections_is_not_a_list_of_works():
+    """"Contents" over lines indented at several depths: the post's own sections."""
+    text = ("Contents\n\n  Why gardens need fences\n    The good fences\n    The bad fences\n"
+            "  Fences and the neighbours who build them\n  What comes next\n")
+    assert listings.items(text) == []

@@ -138,7 +138,11 @@ def _items_over_furniture(text: str, lines: list[tuple[int, int]]) -> list[Item]
             continue
         s, e = _body(text, a, b)
         if _titleish(text[s:e]) and len(text[s:e].split()) <= 30:
-            cands.append(Item(s, e, True, "a post listed with its date or points under it"))
+            cands.append((tuple(_furniture_kind(u) for u in under), Item(s, e, True, "a post listed with its date or points under it")))
+    # the list is the items whose furniture has one shape (a page's own title over its byline is not one)
+    shapes = [shape for shape, _ in cands]
+    common = max(set(shapes), key=shapes.count) if shapes else None
+    cands = [it for shape, it in cands if shape == common]
     if len(cands) < 3:
         return []
     # the page's copy may end inside the next item, before its furniture: the last line, marked up as
@@ -150,6 +154,14 @@ def _items_over_furniture(text: str, lines: list[tuple[int, int]]) -> list[Item]
         if _titleish(text[s:e]):
             cands.append(Item(s, e, True, "a post listed as the others are, cut off where the page's copy ends"))
     return cands
+
+
+def _furniture_kind(line: str) -> str:
+    """The shape of a furniture line: which of a date, a count, an age, a site, a byline, a name it holds."""
+    if not FURNITURE_LINE.fullmatch(line):
+        return "name"
+    return "".join(k for k, pat in (("b", _BYLINE), ("d", _DATE), ("c", _COUNT), ("a", f"{_AGO}|{_AGE}\\b"),
+                                    ("s", rf"\b{_SITE}\b")) if re.search(pat, line)) or "n"
 
 
 def _mark(line: str) -> str:
@@ -324,8 +336,8 @@ def link_cards(text: str, lines: list[tuple[int, int]]) -> list[Item]:
 
 
 # what a page that lists works calls itself or the list ("Posts in this sequence", "Everything filed under ...")
-_LISTING_WORD = re.compile(r"(?i)\b(?:posts?|sequences?|archive|filed|tagged|articles?|essays?|writings?|contents|"
-                           r"episodes?|readings?|papers?|chapters?|entries|bibliography|resources)\b")
+_LISTING_WORD = re.compile(r"(?i)\b(?:posts?|sequences?|archive|filed|tagged|articles?|essays?|writings?|"
+                           r"episodes?|readings?|papers?|chapters?|entries|bibliography|resources)\b")   # not "contents": a post's sections
 
 
 _PERSON_OR_HANDLE = re.compile(r"[A-Z][a-z\u00C0-\u024F'\-]+(?:\s+(?:[A-Z]\.\s*)*[A-Z][a-z\u00C0-\u024F'\-]+){0,2}|"
@@ -375,6 +387,9 @@ def title_runs(text: str, lines: list[tuple[int, int]]) -> list[Item]:
         chosen = run if len(run) >= 2 * len(pairs) else pairs
         if not chosen:
             i += 1
+            continue
+        if len({len(text[a:b]) - len(text[a:b].lstrip()) for a, b in chosen}) > 1:
+            i += 1                        # indented at several depths: a table of a post's own sections
             continue
         if sum(bool(_PERSON_OR_HANDLE.fullmatch(text[a:b].strip())) for a, b in chosen) * 4 > len(chosen):
             i += 1                        # authors' lines among the titles: a listing by author (``layout.py``)
