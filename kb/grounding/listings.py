@@ -9,15 +9,20 @@ heading rule of ``layout.py`` ("a capitalised phrase that fills a line of its ow
 read such a page wrongly: the items are in sentence case, and a title on a line of its own looks
 like a heading.
 
-The evidence here is repetition, which no single line has: several lines with the same furniture
-(each heading followed by a date and a points line, each line opening with karma, each ending in
-"· date · LW · GW") are a list, and what is left of each line once the furniture is stripped is
-the item's text. A list whose furniture is a post's (dates, points, karma, comment counts, a
-"Comment by X on" header) is a list of works; a run of bare short lines is only a "maybe" that an
-online check can confirm. Show notes name a work before the link that serves it ("Preferences
-implicit in the state of the world: arxiv.org/abs/1902.0"); a review page names the work it
-reviews in its own title ("Review: ...", "A Review of ..."). Nothing here knows any particular
-page or title.
+The evidence here is repetition, which no single line has: several lines with furniture of one
+shape (each title over a date and a points line, each line opening with karma, each ending in
+"· date · LW · GW", each over a handle, an age and a karma count) are a list, and what is left of
+each line once the furniture is stripped is the item's text, a work. A run of bare short lines (a
+sequence's titles one to a line, an archive's titles over one-line summaries, list items "Title:
+what it is about") is a list of works only when its heading says so ("Posts in this sequence",
+"Everything filed under ...", "Readings"); otherwise its items are "maybe"s an online check can
+settle. Some shapes say it in one line: show notes name a work before the address that serves
+it ("A title: arxiv.org/abs/..."), a reference line puts the title between the year and the
+publisher, "Author(s): ..." sits under a title, a shared link's preview card is title, sentence,
+site, a forum mirror closes a linked post's title with "[LW · GW]", a session's plan labels its
+readings ("Reading: Source - Title (20 minutes)") and times its activities (whose capitalised
+names are not works), and a review page names the work it reviews in its own title ("Review:
+...", "A Review of ..."). Nothing here knows any particular page or title.
 """
 
 from __future__ import annotations
@@ -209,7 +214,7 @@ def _glued_items(text: str, lines: list[tuple[int, int]]) -> list[Item]:
     return out
 
 
-# "- Preferences implicit in the state of the world: arxiv.org/abs/1902.0", "- A title (arxiv.org/abs/...)",
+# "- Learning to wait in noisy worlds: arxiv.org/abs/2101.0", "- A title (arxiv.org/abs/...)",
 # "- A title - example.org/posts/...": a work named before the address (scheme-less, so it survives as
 # text) that serves it
 _NOTE_LINK = re.compile(r"(?:^|(?<=\s[-\u2013\u2014\u2022]\s)|(?<=\n))[ \t]*(?:[-\u2022*][ \t]+)?"
@@ -257,7 +262,7 @@ def _reviewed_work(text: str, lines: list[tuple[int, int]]) -> list[Item]:
             for m in re.finditer(re.escape(work), text)]
 
 
-# "Reading: 80,000 Hours - The Problem Profile (20 minutes)": an agenda's reading, its source (capitalised
+# "Reading: Some Institute - The Garden Profile (20 minutes)": an agenda's reading, its source (capitalised
 # words) before a dash, how long it takes after it; "Reading: Bounded agents — a primer" is one title
 _READING_LABEL = re.compile(r"^[ \t]*(?:[-*\u2022\u2013]\s+|\d{1,2}[.)]\s+)?(?:(?:Required|Optional|Core|Further|Pre-?)\s*)?"
                             r"(?:Readings?|Read|Paper|Watch|Listen)\s*:\s*"
