@@ -14,6 +14,8 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
+from kb.grounding import listings
+
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u2013\u00b7]|\d{1,3}[.)]|\(\w\))\s+")
 _DATE_PREFIX = re.compile(r"^(?:(?:19|20)\d\d(?:[-/.]\d\d){0,2}|(?:19|20)\d\d)\s*[:\-\u2013\u2014]\s+")
 _CAPTION = re.compile(r"^\s*(?:Figure|Fig\.|Table|Diagram|Image|Chart|Plot|Graph)\s*\d*[a-z]?\s*[:.\-\u2013\u2014]?\s", re.I)
@@ -129,6 +131,7 @@ class Layout:
         self._starts = [ln.start for ln in self.lines]
         self.work_cells = self._paper_column_cells()
         self.emphasis = [(m.start(m.lastindex), m.end(m.lastindex)) for m in _EMPHASIS.finditer(text)]
+        self.agenda = listings.agenda_lines(text)
 
     def _mark_author_title_listings(self) -> None:
         """"Eliezer Yudkowsky / Local Validity as a Key to ... / Buck / Other people are wrong ...":
@@ -184,7 +187,7 @@ class Layout:
         """The page's own front matter (a block between "---" lines opening the text: its title is
         the page's, not a work it names), navigation lines ("← Back to Learning Log",
         "Skip to content") and breadcrumbs atop the page."""
-        marked = {i for i, ln in enumerate(self.lines) if _NAVIGATION.match(ln.text)}
+        marked = {i for i, ln in enumerate(self.lines) if _NAVIGATION.match(ln.text) or _POST_METADATA.match(ln.text)}
         # "Articles /Natural Language Processing /Part 3", "Home > Blog > Post": breadcrumbs atop the page
         marked |= {i for i in [i for i, ln in enumerate(self.lines) if ln.text.strip()][:3]
                    if len(self.lines[i].text) <= 120 and _BREADCRUMBS.fullmatch(self.lines[i].text)}
@@ -254,6 +257,10 @@ class Layout:
     def in_work_cell(self, start: int, end: int) -> bool:
         return any(a <= start and end <= b and (end - start) >= 0.6 * (b - a) for a, b in self.work_cells)
 
+    def in_agenda(self, pos: int) -> bool:
+        """The position is on an activity's line of a session's plan (``listings.agenda_lines``)."""
+        return any(a <= pos < b for a, b in self.agenda)
+
     def furniture(self, pos: int) -> bool:
         line = self.line_at(pos)
         return line is not None and line.furniture
@@ -320,6 +327,10 @@ class Layout:
 
 _NAVIGATION = re.compile(r"\s*(?:[\u2190\u2192\u00ab\u00bb\u2039\u203a\u27f5\u27f6\u21d0\u21d2]|&larr;|&laquo;|"
                          r"(?:Back|Return|Go\s+back|Skip)\s+to\b)", re.I)
+# "Published Date: May 28, 2026", "Last updated on 3 June 2024", "Reading time: 6 min": the post's own metadata
+_POST_METADATA = re.compile(r"\s*(?:Published|Posted|Updated|Last\s+updated|Last\s+modified|Date\s+published|"
+                            r"Reading\s+time|Read\s+time)(?:\s+(?:date|on|at))?\s*(?::\s*|\s+(?=\d|(?:Jan|Feb|Mar|Apr|May|Jun|"
+                            r"Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d))", re.I)
 _TABLE_ROW = re.compile(r"\s*\|.*\|\s*")
 _TABLE_RULE = re.compile(r"\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*(?::?-{3,}:?\s*)?")
 _WORK_COLUMN = re.compile(r"(?:papers?|titles?|topics?|readings?|works?|articles?|publications?|essays?|posts?)"

@@ -27,7 +27,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from kb.grounding import known_titles, links, title_candidates
+from kb.grounding import known_titles, links, listings, title_candidates
 from kb.grounding.aliases import CITATION_MARKER, CUE_AFTER, AliasTable, cites_another
 from kb.grounding.author_refs import (LazyPattern, _AUTHORS_AFTER_QUOTE, _ET_AL, _GENERIC_ACRONYMS, _INSTITUTION,
                                      _LABS, _NAME_WORD, _NAMES, _NAMES_INITIALS, _NOT_FIRST_NAMES, _NOT_SURNAMES, _OWN_WORK,
@@ -1001,11 +1001,13 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     cands += _authors_after_titles(text, cands)
     cands += _headings_named_after_authors(text, layout)
     cands += _line_titles(text, layout)
+    cands += [Mention(None, text[it.start:it.end], it.start, it.end, "title", "", score=0.8 if it.strong else 0.45,
+                      reason=f"{listings.LISTED}: {it.why}") for it in listings.items(text)]
     cands += _title_by_author_lines(text)
     cands += _reference_lines(text)
     cands += _lines_ending_in_authors(text)
     cands += _quoted_reference_authors(text)
-    cands += _name_colon_lines(text)
+    cands += [c for c in _name_colon_lines(text) if not layout.in_agenda(c.start)]   # "Pair Work: ..."
     cands += [Mention(None, text[a:b], a, b, "title", "", score=0.65, reason="a cell of a table's column of papers")
               for a, b in layout.work_cells if len(_TOKEN.findall(text[a:b])) >= 2]
     cands += _emphasised_works_by(text)
@@ -1430,6 +1432,8 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
     perspective"). Only the layout's evidence (``list_item_title``) makes one a work."""
     out = []
     for line in layout.lines:
+        if layout.in_agenda(line.start):
+            continue                      # a session plan's activity, not a reading list's entry
         # a line that is a title whole: under its author's name in a listing, in a blog's listing
         # of its posts (over its blurb, whatever words it opens or ends with: "What's different
         # about X?", "Notes on Y, part 1"), or over a line of authors
@@ -1560,7 +1564,7 @@ _ORG_WORDS = re.compile(r"(?:^|\s)(?:of|at|from)?\s*(?:OpenAI|DeepMind|Google(?:
 # series or a site ("the MyST Documentation") is not a work, quoted or not; nor is a name the text describes as one ("- A podcast by").
 _EVENT_HEAD = re.compile(r"(?<![\w\-])(?:Bootcamp|Camp|Course|Workshop|Conference|Summit|Symposium|Hackathon|Fellowship|"
                          r"Program|Programme|Club|Circle|Meetup|Retreat|Seminar|Webinar|Community|"
-                         r"Cohort|Accelerator|Residency|Festival|Expo|Meeting|"
+                         r"Cohort|Accelerator|Residency|Festival|Expo|Meeting|Podcast|Newsletter|"
                          r"Documentation|Docs|Website|Homepage|Discord|Slack|Dashboard|Portal)s?"
                          r"(?=\s*:|\s*$)")
 # The labels of a page's sections, never a work's title.
@@ -1735,6 +1739,10 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     words = [w.lower() for w in _TOKEN.findall(m.surface)]
     if words and all(w in _FORMAT_WORDS for w in words) and any(w in _FORMAT_HEADS for w in words):
         return False                      # "( Text Version — Illustrated Version )": the forms a work comes in
+    if m.reason.startswith(listings.LISTED):
+        # the page's shape decided it (``listings.py``): a heading's or a label's look says nothing here
+        m.confidence = WORK if m.score >= TRUST_SCORE else MAYBE
+        return True
     if layout.furniture(m.start):
         m.score, m.confidence = min(m.score, 0.3), MAYBE
         m.reason = (m.reason or "a title's shape") + ", but the page's own front matter or navigation"
@@ -1781,6 +1789,9 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     elif line is not None and line.heading and line.byline_next and layout.fills_line(m.start, m.end):
         score += 0.3
         why.append("a heading over a byline")
+    if shape and not cue and layout.in_agenda(m.start):
+        score = min(score, 0.45)          # "Partner Discussion: Timeline Perspectives (20 minutes)"
+        why.append("but an activity in a session's plan")
     if line is not None and line.between_names and layout.fills_line(m.start, m.end):
         score = max(score, 0.75)
         why.append("a title under its author's name in a listing")
