@@ -601,3 +601,92 @@ def test_a_surname_glued_to_its_marker_then_a_verb(aliases):
     word with a marker and a copula ("Transformers[3] are common")."""
     assert "Lindqvist[13]" in _refs("Drift is common.[12] Lindqvist[13] disagrees.", aliases)
     assert not _refs("Transformers[3] are common. Python[4] is used.", aliases)
+
+
+# -- session 9, second names round: informal author references and people named as people --------
+
+@pytest.mark.parametrize("text, surface", [
+    ("Mira's description of the drift problem is still the clearest one.", "Mira's description"),
+    ("I liked Oskarsen's piece on the new licensing rules a lot.", "Oskarsen's piece"),
+    ("Tavi's explanation of reward hacking made it click for me.", "Tavi's explanation"),
+])
+def test_a_persons_piece_description_or_explanation_is_their_work(aliases, text, surface):
+    assert surface in _refs(text, aliases)
+
+
+def test_a_persons_writings_are_a_body_of_work_not_one(aliases):
+    assert not _refs("Orlov's writings over the next years shaped the field.", aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("In their new book, Roe and Fenn lay out their argument that drift is unavoidable.", "Roe and Fenn"),
+    ("Roe and Fenn make the case that drift is unavoidable.", "Roe and Fenn"),
+    ("Roe and Fenn warn that small models drift as well.", "Roe and Fenn"),
+])
+def test_two_surnames_and_what_authors_say(aliases, text, surface):
+    assert surface in _refs(text, aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("Ada Roe and Bo Fenn have written a new book. Should we read it?", "Ada Roe and Bo Fenn"),
+    ("Tavi wrote a post on this last year and it still holds up.", "Tavi"),
+    ("Ada Roe has published a short essay about it.", "Ada Roe"),
+])
+def test_people_who_wrote_a_work(aliases, text, surface):
+    assert surface in _refs(text, aliases)
+
+
+@pytest.mark.parametrize("text", ["Everyone wrote a post about it.", "He wrote a book about it.",
+                                  "OpenAI published a paper about it."])
+def test_no_one_in_particular_or_a_lab_writing_is_no_author_reference(aliases, text):
+    assert not _refs(text, aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("Fenwick was lead author on the drift paper back in 2019.", "Fenwick"),
+    ("Ada Roe, the first author of the drift paper, disagrees.", "Ada Roe"),
+])
+def test_a_person_called_a_works_author(aliases, text, surface):
+    assert surface in _refs(text, aliases)
+
+
+def test_a_surname_and_a_verb_is_a_work_where_the_text_cites_that_surname():
+    text = "Kessler found that loss falls as a power law in size, as Kessler et al. (2020) put it."
+    assert "Kessler" in {m.surface for m in extract(text) if m.kind == "author-ref" and m.confidence == WORK}
+    # without a citation elsewhere it may be a first name ("Alex argues that"): a maybe
+    alone = [m for m in extract("Kessler found that loss falls as a power law in size.") if m.surface == "Kessler"]
+    assert alone and alone[0].confidence != WORK
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("A Review of the Drift Paper\n\nBy Ivo Marlowe (assisted by ChatGPT, Gemini and Copilot)\n\nThe paper argues that drift "
+     "is real.", "By Ivo Marlowe"),
+    ("* 2023.02.23: Guest speaker: Ivo Marlowe (Location: Discord).\n* 2023.02.16: Roe et al., 2023.", "Guest speaker: Ivo Marlowe"),
+    ("Plan\n\n  1. Introductions from Ivo and Zelda\n  2. Discussion guidelines\n", "Introductions from Ivo and Zelda"),
+    ("First published:\nJuly 4th, 2025\n---\nNarrated by QUILL VOICE AUDIO.\n", "Narrated by QUILL VOICE AUDIO"),
+])
+def test_a_line_that_credits_people_names_no_work(aliases, text, surface):
+    assert surface not in _works(text, aliases)
+
+
+def test_a_title_with_lessons_from_people_is_still_a_title(aliases):
+    text = "Other good books: What Minds Are: Lessons from Machines by Ivo Marlowe (September 2025)\n"
+    assert "Ivo Marlowe" in {m.surface for m in extract(text, aliases=aliases) if m.kind == "author-ref"}
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("Read: The Drift Handbook\nPublished Date: May 28, 2026This is a book review post, where I share my thoughts.", "Published Date: May 28"),
+    ("  • Reading: The Drift Handbook (5 minutes)\n    • Focus: Section 3 - Drift Races\n", "Focus: Section 3"),
+])
+def test_a_label_before_a_date_or_a_pointer_is_no_title(aliases, text, surface):
+    assert surface not in _works(text, aliases)
+
+
+def test_a_saints_possessive_is_a_place_not_a_work(aliases):
+    assert not _refs("The model now says the tower is right across from St Mark's Basilica in Venice.", aliases)
+
+
+def test_a_heading_that_names_a_podcast_is_no_work(aliases):
+    text = ("\n\nQRXP - the Drift Research Podcast\nIvo Marlowe\nQRXP (pronounced quirks) is the Drift Research Podcast where "
+            "I, Ivo Marlowe, have conversations with researchers about their papers.\nEpisodes\n")
+    assert "QRXP - the Drift Research Podcast" not in _works(text, aliases)

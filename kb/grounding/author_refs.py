@@ -54,11 +54,11 @@ _WORK_NOUNS = frozenset("""paper papers post posts work book article essay repor
 shortform thread framework theorem argument result results analysis survey series writeup write-up critique talk
 preprint experiments experiment study list curve mechanisms mechanism ablation findings finding discovery circuit
 method approach model benchmark dataset publication research review notes explainer transformer take textbook
-handbook thesis dissertation novel""".split())
+handbook thesis dissertation novel piece pieces description explanation overview summary""".split())
 _HEAD_STRONG = frozenset("""paper papers post posts work book article essay report sequence agenda plan proposal take
 shortform thread framework theorem argument transformer result results analysis survey series writeup write-up critique
 talk preprint model experiments experiment study list explainer publication review textbook handbook thesis
-dissertation novel""".split())
+dissertation novel piece pieces description explanation overview summary""".split())
 _POSSESSIVE = re.compile(
     r"(?<![\w-])((?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+[ \t]+(?:and|&)[ \t]+)?"   # "Roe and Fenn's paper"
     r"(?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+)(?:\s+[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+){0,2}(?:\s+et\s+al\.)?)['\u2019]s\s+"
@@ -149,8 +149,8 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
                 cut = re.search(r"\s(?:and|&)\s+", owner)
                 owner, ostart = owner[cut.end():], ostart + cut.end()
         if any(c.isdigit() for c in owner) or owner.split()[0] in _BREAKERS or owner in ("Let", "It", "That", "What") \
-                or owner in _TIME_WORDS:
-            continue                      # ("Today's post": the day's, nobody's)
+                or owner in _TIME_WORDS or owner.split()[0] in _PLACE_WORDS:
+            continue                      # ("Today's post": the day's, nobody's; "St Peter's Basilica": a place)
         words = m.group(2).split()
         # a capitalised name after the possessive is a named thing ("Anthropic's Transformer Circuits
         # Thread"): the title shapes deal with it
@@ -288,8 +288,23 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         # "Tallam finds that ...": one name may be a first name ("Alex argues that"), so a maybe
         # that the author route online can settle
         if _names_ok(m.group(1)) and m.group(1) not in _LABS and not any(o.start <= a + m.start(1) < o.end for o in out):
-            out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.45,
-                               authors=[m.group(1)], confidence=MAYBE, reason="a name and a reporting verb"))
+            # ... unless the text writes the word elsewhere as a surname ("Jared Kaplan", "Kaplan et al.")
+            # and never as a first name ("Alex Turner")
+            sure = _surname_elsewhere(text, m.group(1))
+            out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.55 if sure else 0.45,
+                               authors=[m.group(1)], confidence=WORK if sure else MAYBE,
+                               reason="a name and a reporting verb" + (", a surname elsewhere in the text" if sure else "")))
+    for rx, why in ((_WROTE_A_WORK, "the people who wrote a work"), (_AUTHOR_OF, "a work's author, in so many words")):
+        for m in rx.finditer(seg) if ("wr" in seg or "ub" in seg or "thor" in seg or "ost" in seg) else ():
+            names, start = m.group(1), a + m.start(1)
+            people = [n for n in re.split(r",?[ \t]+(?:and|&)[ \t]+", names) if n]
+            if not all(_full_names_ok(n) if " " in n else _a_surname(text, n) for n in people) \
+                    or any(n.split()[0] in _PLACE_WORDS | _BREAKERS | _SENTENCE_ADVERBS | _LABS | _NOT_FIRST_NAMES
+                           for n in people) or _INSTITUTION.search(names) or _ORG_WORDS.search(names) \
+                    or any(o.start < start + len(names) and start < o.end for o in out):
+                continue
+            out.append(Mention(None, names, start, start + len(names), "author-ref", "", score=0.6,
+                               authors=[n.split()[-1] for n in people][:3], reason=why))
     for m in _YEAR_PAPER.finditer(seg):
         # "a 2018 paper which describes ...": one work, named by its year; the sentence names its authors
         definite = m.group(0)[:3].lower() == "the"      # "the 2022 paper": most often one named before
@@ -317,7 +332,12 @@ _PERSON_NAME_RX = rf"{_NAME_WORD}(?:[ \t]+[A-Z]\.)*[ \t]+(?:(?:van|von|de|der|da
 _REPORTING = (r"showed|show|shows|found|find|finds|proposed|propose|proposes|introduced|introduce|introduces|"
               r"demonstrated|demonstrate|demonstrates|argued|argue|argues|observed|observe|observes|reported|"
               r"report|reports|identified|identify|identifies|established|establish|establishes|suggested|"
-              r"suggest|suggests|studied|study|studies|call|called|coined|named|describe|described|describes")
+              r"suggest|suggests|studied|study|studies|call|called|coined|named|describe|described|describes|"
+              # what authors say in a work: "Roe and Fenn lay out their argument", "... warn that"
+              r"explain|explains|explained|warn|warns|warned|contend|contends|contended|claim|claims|claimed|"
+              r"conclude|concludes|concluded|predict|predicts|predicted|estimate|estimates|estimated|"
+              r"lay[ \t]+out|lays[ \t]+out|laid[ \t]+out|point[ \t]+out|points[ \t]+out|pointed[ \t]+out|"
+              r"make[ \t]+the[ \t]+case|makes[ \t]+the[ \t]+case|made[ \t]+the[ \t]+case")
 _REPORTING_AFTER = re.compile(r"[ \t]+(?:also[ \t]+)?(?:" + _REPORTING + r")\b")
 _NAMES_MARKER = re.compile(rf"(?<![\w\-])({_NAME_WORD}(?:,[ \t]+{_NAME_WORD})*,?[ \t]+(?:and|&)[ \t]+{_NAME_WORD})"
                            r"[ \t]*\[\d{1,3}(?:[,\u2013\-][ \t]*\d{1,3})*\]")
@@ -344,7 +364,9 @@ _FULL_NAMES_VERB = LazyPattern(rf"(?<![A-Za-z\-])((?:{_ONE_NAME_RX},[ \t]+){{0,6
 _SENTENCE_ADVERBS = frozenset("Later Earlier First Second Third Next Finally Recently Then Here Indeed Again Still Yet "
                                "Instead Meanwhile Previously Originally Historically Today".split())
 _NAME_VERB_THAT = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]{2,})(?:\s+et\s+al\.?)?\s+(?:finds|found|shows|showed|"
-                             r"argues|argued|proposes|proposed|demonstrates|demonstrated|reports|reported)\s+that\b")
+                             r"argues|argued|proposes|proposed|demonstrates|demonstrated|reports|reported|claims|claimed|"
+                             r"concludes|concluded|estimates|estimated|predicts|predicted|suggests|suggested|observes|"
+                             r"observed|notes|noted|points[ \t]+out|pointed[ \t]+out|warns|warned)\s+that\b")
 # "Irving & Amodei, 2018", "Hendrycks and Gimpel (2017)", "Hubinger (2019)", "(Christiano, 2018;
 # Olsson et al., 2022)": surnames, then a year, in the shapes citation styles use.
 # ("Saun- ders et al., 2018": a name hyphenated across a line of a PDF)
@@ -481,6 +503,17 @@ _WORK_BY_FULL_NAMES = LazyPattern(rf"\b{_WORK_WORDS_RX}[ \t]*,?[ \t]+by[ \t]+"
 # "a new essay by Ada Roe", "the write-up by Ada Roe": one person a work the sentence names is by
 _A_WORK_BY_ONE = LazyPattern(rf"\b(?:[Aa]n?|[Tt]he|[Tt]his|[Tt]hat|[Hh]er|[Hh]is|[Tt]heir)[ \t]+(?:[\w\-]+[ \t]+)?{_WORK_WORDS_RX}"
                              rf"[ \t]*,?[ \t]+by[ \t]+({_PERSON_NAME_RX})(?![\w\-]|[ \t]+(?:and|&)[ \t]|,[ \t]+{_NAME_WORD})")
+# "Ada Roe and Bo Fenn have written a new book", "Paul wrote a post on this": people and a work they wrote
+_WROTE_A_WORK = LazyPattern(rf"(?<![\w\-])({_ONE_NAME_RX}(?:,?[ \t]+(?:and|&)[ \t]+{_ONE_NAME_RX})?)[ \t]+"
+                            r"(?:(?:has|have|had)[ \t]+(?:just[ \t]+|recently[ \t]+|also[ \t]+|now[ \t]+)?"
+                            r"(?:written|published|released|co-?authored|authored|posted|put[ \t]+out)"
+                            r"|wrote|writes|co-?wrote|co-?authored|authored|published|released|posted)[ \t]+"
+                            r"(?:(?:a|an|the|their|his|her|this|that|one)[ \t]+)?(?:(?:new|recent|latest|short|long|great|"
+                            r"good|excellent|whole|detailed|(?:19|20)\d\d)[ \t]+){0,2}" + _WORK_WORDS_RX + r"s?\b")
+# "Amodei was lead author on the paper", "Ada Roe, the first author of": a person as a work's author
+_AUTHOR_OF = LazyPattern(rf"(?<![\w\-])({_ONE_NAME_RX})(?:,[ \t]+|[ \t]+(?:was|is|were|are)[ \t]+(?:also[ \t]+)?)"
+                         r"(?:(?:the|an?|one[ \t]+of[ \t]+the)[ \t]+)?(?:(?:lead|first|senior|last|main|corresponding|"
+                         r"principal)[ \t]+)?(?:co-?)?authors?[ \t]+(?:of|on)\b")
 # "Roe, Fenn, et al's preprint", "parts of Roe, Fenn, et al that": surnames listed before "et al"
 _SURNAMES_ET_AL = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD},[ \t]+){{1,5}}et[ \t]+al\b\.?)")
 # "Lindqvist[13] disagrees", "Roe[4] showed": a surname glued to its numbered marker, then a verb
@@ -509,6 +542,15 @@ def _a_surname(text: str, word: str) -> bool:
     from kb.grounding.mentions import _BREAKERS, _lower_words
     return word.lower() not in _lower_words(text) and word not in _NOT_SURNAMES | _BREAKERS | _LABS \
         and word not in _SENTENCE_ADVERBS and not word.isupper() and not _INSTITUTION.fullmatch(word)
+
+
+def _surname_elsewhere(text: str, word: str) -> bool:
+    """"Kaplan found that ...": a capitalised word is a cited author's surname, not a first name
+    ("Alex argues that"), where the text cites it elsewhere: before "et al.", with a year, or
+    owning a paper ("Kaplan et al.", "Kaplan (2020)", "Kaplan's paper")."""
+    w = re.escape(word)
+    return bool(re.search(rf"(?<![\w\-]){w}(?:[ \t]+et[ \t]+al\b|,?[ \t]+\(?(?:19|20)\d\d(?!\d)|['\u2019]s[ \t]+"
+                          r"(?:[\w\-]+[ \t]+)?(?:paper|papers|preprint|report|study|article|essay|book)\b)", text))
 
 
 def _a_persons_name(text: str, names: str) -> bool:
@@ -820,3 +862,33 @@ def _people_before_their_works(text: str, works: list[Mention]) -> list[Mention]
                                alias_kind=w.alias_kind, authors=[text[s:e].split()[-1]], years=list(w.years),
                                topic=w.surface, reason=f"{why} ({w.surface})"))
     return out
+
+
+# "By Ada Roe", "Guest speaker: Ada Roe", "Introductions from Ada and Bo", "Narrated by TYPE III
+# AUDIO": a line that credits people (a byline, a role, who speaks) names them, not a work
+_CREDIT_NAMES = r"[A-Z][\w'\u2019\-]*(?:[ \t]+[A-Z][\w'\u2019\-]*){0,3}"
+_CREDIT_LINE = re.compile(rf"(?:(?P<lead>[A-Z][a-z]+)[ \t]+)?(?:[Bb]y|[Ff]rom|[Ww]ith|[Ff]eaturing)[ \t]+(?P<names>"
+                          rf"{_CREDIT_NAMES}(?:(?:,[ \t]+|,?[ \t]+(?:and|&)[ \t]+){_CREDIT_NAMES})*)"
+                          r"|(?:Guest[ \t]+)?(?:[Ss]peaker|[Hh]ost|[Mm]oderator|[Ff]acilitator|[Pp]resenter|[Pp]anelist|[Gg]uest|"
+                          rf"[Cc]hair|[Nn]arrator|[Rr]eader)s?[ \t]*:[ \t]+(?P<names2>{_CREDIT_NAMES}"
+                          rf"(?:(?:,[ \t]+|,?[ \t]+(?:and|&)[ \t]+){_CREDIT_NAMES})*)")
+# the participles of a credit line: "Narrated by ...", "Hosted by ..."
+_CREDITS = frozenset("""narrated written read hosted presented edited produced translated illustrated curated compiled
+recorded posted published shared sponsored organized organised led moderated voiced""".split())
+_GREETINGS = frozenset("introductions introduction welcome remarks greetings words message opening".split())
+
+
+def credits_people(text: str, start: int, end: int) -> bool:
+    """A title-shaped span that only credits people: "By Ada Roe", "Guest speaker: Ada Roe",
+    "Introductions from Ada and Bo" (each name a word the text never writes in lower case), or
+    the participle of a credit line cut off before its "by" ("Narrated" in "Narrated by ...")."""
+    surface = text[start:end].strip()
+    if surface.lower() in _CREDITS:
+        return bool(re.match(r"[ \t]+by[ \t]+\S", text[end:end + 40]))
+    m = _CREDIT_LINE.fullmatch(surface)
+    lead = (m.group("lead") or "").lower() if m else ""
+    if m is None or lead and lead not in _CREDITS | _GREETINGS:
+        return False                      # "Lessons from Human Minds", "Image from Cold Takes": a title, a source
+    credit = lead in _CREDITS
+    words = re.findall(r"[\w'\u2019\-]+", m.group("names") or m.group("names2"))
+    return all(w in ("and",) or _a_surname(text, w) or credit and w.isupper() for w in words)

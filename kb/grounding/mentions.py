@@ -34,7 +34,7 @@ from kb.grounding.author_refs import (LazyPattern, _AUTHORS_AFTER_QUOTE, _ET_AL,
                                      _PERSON_NAME, _PERSON_NAME_RX, _PLACE_WORDS, _REPORTING, _SENTENCE_ADVERBS,
                                      _WORK_NOUNS, _YEAR_HINT, _YEAR_RX, _author_refs, _full_names_ok,
                                      _headings_named_after_authors, _name_colon_lines, _name_year_refs, _names_ok,
-                                     _people_before_their_works,
+                                     _people_before_their_works, credits_people,
                                      _quoted_reference_authors, _reference_around_quote, _surnames)
 from kb.grounding.layout import AUTHOR_YEAR_NOTE, Layout
 
@@ -1554,7 +1554,7 @@ _ORG_WORDS = re.compile(r"(?:^|\s)(?:of|at|from)?\s*(?:OpenAI|DeepMind|Google(?:
 _EVENT_HEAD = re.compile(r"(?<![\w\-])(?:Bootcamp|Camp|Course|Workshop|Conference|Summit|Symposium|Hackathon|Fellowship|"
                          r"Program|Programme|Club|Circle|Meetup|Retreat|Seminar|Webinar|Community|"
                          r"Cohort|Accelerator|Residency|Festival|Expo|Meeting|"
-                         r"Documentation|Docs|Website|Homepage|Discord|Slack|Dashboard|Portal)s?"
+                         r"Documentation|Docs|Website|Homepage|Discord|Slack|Dashboard|Portal|Podcast|Newsletter)s?"
                          r"(?=\s*:|\s*$)")
 # The labels of a page's sections, never a work's title.
 _SECTION_LABEL = re.compile(r"(?i)(?:abstract|introduction|conclusions?|summary|overview|contents|table\s+of\s+contents|"
@@ -1613,6 +1613,7 @@ _ABOUT_A_PAPER = re.compile(r"\b(?:[Tt]his|[Tt]he)\s+(?:paper|preprint|study|art
 
 
 # "Week 5: Causal Localization", "Lesson 3 - ...": a unit of a course, not a work
+_A_DAY = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?[ \t]+\d{1,2}(?:st|nd|rd|th)?(?:,?[ \t]+\d{4})?")
 _UNIT_LABEL = re.compile(r"(?:Week|Day|Lesson|Module|Session|Unit|Part|Chapter|Lecture|Class|Episode|Ep\.?)\s+\d+\b")
 
 
@@ -1808,9 +1809,14 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
         score = min(score, 0.3)           # "Discussion led by Dan."
         why.append("but a clause in the passive")
     label = re.sub(r"^[#\s]*(?:\d+(?:\.\d+)*\.?\s+)?", "", m.surface).strip(" :*")
-    if _SECTION_LABEL.fullmatch(label) or _UNIT_LABEL.match(re.sub(r"^(?:Goal|Topic|Agenda|Plan|Today|Notes?|Focus|Theme|Subject):\s+", "", label)):
+    labelled = re.sub(r"^[A-Z][\w \-]{0,30}:\s+", "", label)     # "Focus: Section 3", "Published Date: May 28"
+    if _SECTION_LABEL.fullmatch(label) or _UNIT_LABEL.match(re.sub(r"^(?:Goal|Topic|Agenda|Plan|Today|Notes?|Focus|Theme|Subject):\s+", "", label)) \
+            or labelled != label and (_POINTER.match(labelled) and len(labelled.split()) <= 3 or _A_DAY.fullmatch(labelled)):
         score = min(score, 0.3)           # "## Presented By", "Similar Papers", "Goal: Day 4 of ARBOx"
         why.append("but a section's or a course unit's label")
+    if credits_people(text, m.start, m.end):
+        score = min(score, 0.3)           # "By Ada Roe", "Guest speaker: Ada Roe": people named as people
+        why.append("but a line crediting people")
     if _REPO_FILE.match(m.surface):
         score = min(score, 0.3)           # "(see README disclaimer)": a file of the repository
         why.append("but a file of a code repository")
