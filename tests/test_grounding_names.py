@@ -690,3 +690,38 @@ def test_a_heading_that_names_a_podcast_is_no_work(aliases):
     text = ("\n\nQRXP - the Drift Research Podcast\nIvo Marlowe\nQRXP (pronounced quirks) is the Drift Research Podcast where "
             "I, Ivo Marlowe, have conversations with researchers about their papers.\nEpisodes\n")
     assert "QRXP - the Drift Research Podcast" not in _works(text, aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("Tavi has a great essay on this that everyone should read.", "Tavi"),
+    ("Mira gave a talk on drift last year.", "Mira"),
+])
+def test_someone_has_or_gave_a_work(aliases, text, surface):
+    assert surface in _refs(text, aliases)
+
+
+def test_a_paper_by_one_surname_is_one_work(aliases):
+    assert "paper by Oskarsen" in _refs("There is a paper by Oskarsen on exactly this question.", aliases)
+
+
+def test_a_persons_named_series(aliases):
+    text = "This is well covered in Oskarsen's Quiet Drift Century series, which I recommend."
+    assert "Oskarsen's Quiet Drift Century series" in _refs(text, aliases)
+
+
+def test_one_name_and_what_they_said_in_his_or_her_post(aliases):
+    assert "Tavi" in _refs("This reminds me of what Tavi said in his post about takeoff speeds.", aliases)
+
+
+def test_a_surname_writes_that_where_the_text_cites_that_surname(aliases):
+    text = "Kessler writes that loss falls as a power law, as Kessler et al. (2020) put it."
+    assert "Kessler" in _refs(text, aliases)
+
+
+def test_a_photo_credit_is_no_title(aliases):
+    assert "Photo by Ivo Marlowe on Unsplash" not in _works("Photo by Ivo Marlowe on Unsplash. Posted by Bo Fenn.", aliases)
+
+
+def test_a_capitalised_word_of_the_text_before_a_year_is_no_surname(aliases):
+    text = "A Review of the Drift Paper (2022)\n\nBy Ivo Marlowe (assisted by ChatGPT)\n\nThe paper argues that drift is real."
+    assert "Paper (2022)" not in _refs(text, aliases)

@@ -104,6 +104,11 @@ _PERSONS_TITLE = re.compile(r"([A-Z][\w\-]*(?:[ \t]+(?:[A-Z][\w\-]*|of|the|and|i
                             r"describes|makes|made|sets|lays|covers|gives)\b)")
 
 
+# A title-case name, then the kind of work it names ("Most Important Century series")
+_TITLE_THEN_WORK_NOUN = re.compile(r"([A-Z][\w\-]*(?:[ \t]+(?:[A-Z][\w\-]*|of|the|and|in|for|to|a|an|on|with|from)){0,7})"
+                                   r"[ \t]+(paper|post|series|sequence|book|essay|report|article|piece|preprint|talk|novel)\b")
+
+
 _READING_WORDS = re.compile(r"\b(?:read|reading|reread|book|books|novel|essay|essays|classic|recommend\w*|wrote|"
                             r"written|author|published|chapter|paper|papers|article|bestseller|memoir)\b", re.I)
 
@@ -169,6 +174,16 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
             out.append(Mention(None, text[s:e], s, e, "author-ref", "", score=0.55 if cued else 0.45,
                                topic=one, authors=[owner.split()[-1]], confidence=WORK if cued else MAYBE,
                                reason="someone's work, by its name" + ("" if cued else ", without a cue")))
+            continue
+        if cap == 0 and " " not in owner and (named := _TITLE_THEN_WORK_NOUN.match(seg, m.start(2))) \
+                and named.group(1).split()[-1][:1].isupper() and owner not in _EPONYMOUS \
+                and not any(w in _BREAKERS or w in FUNCTION_WORDS for w in named.group(1).split()[:1]):
+            # "Karnofsky's Most Important Century series", "Roe's Quiet Drift paper": a work by its name and kind
+            # (a full name's is the person beside their work: _people_before_their_works)
+            s, e = a + ostart, a + named.end()
+            out.append(Mention(None, text[s:e], s, e, "author-ref", "", score=0.6, topic=named.group(1),
+                               authors=[owner.replace(" et al.", "").split()[-1]],
+                               reason=f"someone's {named.group(2)}, by its name"))
             continue
         if cap == 0 and (run := _PERSONS_TITLE.match(seg, m.start(2))) and re.fullmatch(_PERSON_NAME_RX, owner) \
                 and _full_names_ok(owner) and owner.split()[0] not in _BREAKERS \
@@ -295,7 +310,7 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
                                authors=[m.group(1)], confidence=WORK if sure else MAYBE,
                                reason="a name and a reporting verb" + (", a surname elsewhere in the text" if sure else "")))
     for rx, why in ((_WROTE_A_WORK, "the people who wrote a work"), (_AUTHOR_OF, "a work's author, in so many words")):
-        for m in rx.finditer(seg) if ("wr" in seg or "ub" in seg or "thor" in seg or "ost" in seg) else ():
+        for m in rx.finditer(seg) if (_WROTE_GATE.search(seg) if rx is _WROTE_A_WORK else "author" in seg) else ():
             names, start = m.group(1), a + m.start(1)
             people = [n for n in re.split(r",?[ \t]+(?:and|&)[ \t]+", names) if n]
             if not all(_full_names_ok(n) if " " in n else _a_surname(text, n) for n in people) \
@@ -320,9 +335,13 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.6,
                            authors=[m.group(2).split()[-1]], reason="an author with a citation marker"))
     for m in _WORK_FROM.finditer(seg):
-        out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), "author-ref", "", score=0.45,
-                           authors=[m.group(1).split()[-1]], confidence=MAYBE,
-                           reason="work by someone, no single work named"))
+        # ... but "a paper by Kaplan": one work, by a person named by their surname
+        one = re.search(r"\b(?:[Aa]|[Tt]his|[Tt]hat|[Oo]ne)[ \t]+(?:[\w\-]+[ \t]+)?$", seg[max(0, m.start() - 20):m.start()]) \
+            and m.group(0).split()[-2] == "by" and "paper" in m.group(0).split() \
+            and all(_a_surname(text, w) for w in m.group(1).split()) and not _ORG_WORDS.search(m.group(1))
+        out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), "author-ref", "", score=0.55 if one else 0.45,
+                           authors=[m.group(1).split()[-1]], confidence=WORK if one else MAYBE,
+                           reason="a paper by someone" if one else "work by someone, no single work named"))
     return out
 
 
@@ -366,7 +385,7 @@ _SENTENCE_ADVERBS = frozenset("Later Earlier First Second Third Next Finally Rec
 _NAME_VERB_THAT = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]{2,})(?:\s+et\s+al\.?)?\s+(?:finds|found|shows|showed|"
                              r"argues|argued|proposes|proposed|demonstrates|demonstrated|reports|reported|claims|claimed|"
                              r"concludes|concluded|estimates|estimated|predicts|predicted|suggests|suggested|observes|"
-                             r"observed|notes|noted|points[ \t]+out|pointed[ \t]+out|warns|warned)\s+that\b")
+                             r"observed|notes|noted|points[ \t]+out|pointed[ \t]+out|warns|warned|writes|wrote)\s+that\b")
 # "Irving & Amodei, 2018", "Hendrycks and Gimpel (2017)", "Hubinger (2019)", "(Christiano, 2018;
 # Olsson et al., 2022)": surnames, then a year, in the shapes citation styles use.
 # ("Saun- ders et al., 2018": a name hyphenated across a line of a PDF)
@@ -507,9 +526,15 @@ _A_WORK_BY_ONE = LazyPattern(rf"\b(?:[Aa]n?|[Tt]he|[Tt]his|[Tt]hat|[Hh]er|[Hh]is
 _WROTE_A_WORK = LazyPattern(rf"(?<![\w\-])({_ONE_NAME_RX}(?:,?[ \t]+(?:and|&)[ \t]+{_ONE_NAME_RX})?)[ \t]+"
                             r"(?:(?:has|have|had)[ \t]+(?:just[ \t]+|recently[ \t]+|also[ \t]+|now[ \t]+)?"
                             r"(?:written|published|released|co-?authored|authored|posted|put[ \t]+out)"
-                            r"|wrote|writes|co-?wrote|co-?authored|authored|published|released|posted)[ \t]+"
+                            r"|wrote|writes|co-?wrote|co-?authored|authored|published|released|posted"
+                            # "Gwern has a great essay on this", "Ajeya gave a talk on it"
+                            r"|(?:has|have|had|gave|gives|give)(?=[ \t]+(?:a|an|one|this|that)[ \t]))[ \t]+"
                             r"(?:(?:a|an|the|their|his|her|this|that|one)[ \t]+)?(?:(?:new|recent|latest|short|long|great|"
-                            r"good|excellent|whole|detailed|(?:19|20)\d\d)[ \t]+){0,2}" + _WORK_WORDS_RX + r"s?\b")
+                            r"good|excellent|whole|detailed|nice|classic|famous|(?:19|20)\d\d)[ \t]+){0,2}(?:" + _WORK_WORDS_RX
+                            + r"|talk|lecture|presentation)s?\b")
+# (the sign of _WROTE_A_WORK, cheap to look for: a verb of it and a word for a work a few words on)
+_WROTE_GATE = re.compile(r"\b(?:wr[io]te|writ|publish|author|co-?author|posted|released|put[ \t]+out|ha[sd]|have|gave|give)"
+                         r"\w*[ \t]+(?:\S+[ \t]+){0,3}?(?:" + _WORK_WORDS_RX + r"|talk|lecture|presentation)s?\b")
 # "Amodei was lead author on the paper", "Ada Roe, the first author of": a person as a work's author
 _AUTHOR_OF = LazyPattern(rf"(?<![\w\-])({_ONE_NAME_RX})(?:,[ \t]+|[ \t]+(?:was|is|were|are)[ \t]+(?:also[ \t]+)?)"
                          r"(?:(?:the|an?|one[ \t]+of[ \t]+the)[ \t]+)?(?:(?:lead|first|senior|last|main|corresponding|"
@@ -569,7 +594,7 @@ def _name_colon_lines(text: str) -> list[Mention]:
 
 
 def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
-    from kb.grounding.mentions import Mention, _BREAKERS, _is_acronymish, _ORG_HEAD, _ORG_WORDS
+    from kb.grounding.mentions import Mention, _BREAKERS, _is_acronymish, _lower_words, _ORG_HEAD, _ORG_WORDS
     out: list[Mention] = []
     seg = text[a:b]
 
@@ -589,6 +614,8 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
     for m in _NARRATIVE_REF.finditer(seg):
         if re.match(r"[ \t]+by[ \t]+[A-Z]", text[a + m.end():a + m.end() + 6]) and " " not in m.group(1).strip():
             continue                      # "Quiet Minds (2019) by Ada Roe": a title's last word and its year
+        if re.fullmatch(r"[A-Z][a-z]+", m.group(1)) and m.group(1).lower() in _lower_words(text):
+            continue                      # "A Review of the Drift Paper (2022)": a word of the text, capitalised
         if _names_ok(m.group(1)) and not _ends_a_heading(text, a + m.start(1), m.group(1)) \
                 and (m.group(2) == "(") == (m.group(0)[-1] == ")") \
                 and not (m.group("venue") and re.fullmatch(r"[\w'\u2019\-]+", m.group(1))
@@ -684,7 +711,9 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
         between = re.match(r",?\s+(?:in|and|from|of)\s", text[m.end(1):m.end()]) is None
         if _names_ok(names) and first not in _BREAKERS and first not in _SENTENCE_ADVERBS \
                 and not first.endswith("ly") and names not in _LABS \
-                and not (between and len(names.split()) < 2):
+                and not (between and len(names.split()) < 2
+                         # ("Paul said in his post": one person's name, never written in lower case)
+                         and not (re.search(r"\s(?:his|her)\s", text[m.end(1):m.end()]) and _a_surname(text, names))):
             out.append(Mention(None, names, start, m.end(1), "author-ref", "", score=0.6,
                                authors=_surnames(names.replace(" et al", ""))[-1:],
                                years=[int(m.group(2))] if m.group(2) else [], reason="an author and their paper"))
@@ -867,8 +896,9 @@ def _people_before_their_works(text: str, works: list[Mention]) -> list[Mention]
 # "By Ada Roe", "Guest speaker: Ada Roe", "Introductions from Ada and Bo", "Narrated by TYPE III
 # AUDIO": a line that credits people (a byline, a role, who speaks) names them, not a work
 _CREDIT_NAMES = r"[A-Z][\w'\u2019\-]*(?:[ \t]+[A-Z][\w'\u2019\-]*){0,3}"
-_CREDIT_LINE = re.compile(rf"(?:(?P<lead>[A-Z][a-z]+)[ \t]+)?(?:[Bb]y|[Ff]rom|[Ww]ith|[Ff]eaturing)[ \t]+(?P<names>"
+_CREDIT_LINE = re.compile(rf"(?:(?P<lead>[A-Z][a-z]+)[ \t]+)?(?P<prep>[Bb]y|[Ff]rom|[Ww]ith|[Ff]eaturing)[ \t]+(?P<names>"
                           rf"{_CREDIT_NAMES}(?:(?:,[ \t]+|,?[ \t]+(?:and|&)[ \t]+){_CREDIT_NAMES})*)"
+                          r"(?:[ \t]+(?:on|via|at)[ \t]+[A-Z][\w.\-]*(?:[ \t]+[A-Z][\w.\-]*)?)?"     # "... on Unsplash"
                           r"|(?:Guest[ \t]+)?(?:[Ss]peaker|[Hh]ost|[Mm]oderator|[Ff]acilitator|[Pp]resenter|[Pp]anelist|[Gg]uest|"
                           rf"[Cc]hair|[Nn]arrator|[Rr]eader)s?[ \t]*:[ \t]+(?P<names2>{_CREDIT_NAMES}"
                           rf"(?:(?:,[ \t]+|,?[ \t]+(?:and|&)[ \t]+){_CREDIT_NAMES})*)")
@@ -876,6 +906,9 @@ _CREDIT_LINE = re.compile(rf"(?:(?P<lead>[A-Z][a-z]+)[ \t]+)?(?:[Bb]y|[Ff]rom|[W
 _CREDITS = frozenset("""narrated written read hosted presented edited produced translated illustrated curated compiled
 recorded posted published shared sponsored organized organised led moderated voiced""".split())
 _GREETINGS = frozenset("introductions introduction welcome remarks greetings words message opening".split())
+# what a page credits to its maker: "Photo by Ada Roe on Unsplash"
+_SOURCES = frozenset("photo photos image images picture illustration art artwork cover icon graphic chart map design "
+                     "logo drawing comic".split())
 
 
 def credits_people(text: str, start: int, end: int) -> bool:
@@ -887,7 +920,7 @@ def credits_people(text: str, start: int, end: int) -> bool:
         return bool(re.match(r"[ \t]+by[ \t]+\S", text[end:end + 40]))
     m = _CREDIT_LINE.fullmatch(surface)
     lead = (m.group("lead") or "").lower() if m else ""
-    if m is None or lead and lead not in _CREDITS | _GREETINGS:
+    if m is None or lead and lead not in _CREDITS | _GREETINGS | (_SOURCES if m.group("prep") in ("by", "By") else set()):
         return False                      # "Lessons from Human Minds", "Image from Cold Takes": a title, a source
     credit = lead in _CREDITS
     words = re.findall(r"[\w'\u2019\-]+", m.group("names") or m.group("names2"))
