@@ -82,6 +82,9 @@ _BODY_OF_WORK = frozenset("results result work findings research output publicat
 _TOPIC_STOP = frozenset("the a an his her their its this that new recent old original famous quick".split())
 
 
+# AI assistants, credited like people ("the second review, by Gemini"; "assisted by Claude")
+_ASSISTANTS = frozenset("Claude Gemini Grok Copilot Perplexity Bard Llama ChatGPT Sydney Bing Siri Alexa Cortana DeepSeek "
+                        "Qwen Kimi Pi".split())
 _TIME_WORDS = frozenset("Today Yesterday Tomorrow Tonight".split())
 # Organisations whose possessive names a product or a team as often as a work ("OpenAI's Five").
 _LABS = frozenset("OpenAI DeepMind Anthropic Google Meta Microsoft Apple Amazon Nvidia NVIDIA xAI Mistral Cohere "
@@ -309,6 +312,16 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
             out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.55 if sure else 0.45,
                                authors=[m.group(1)], confidence=WORK if sure else MAYBE,
                                reason="a name and a reporting verb" + (", a surname elsewhere in the text" if sure else "")))
+    for m in _CITED_AS_IN.finditer(seg):
+        # "as in Kaplan", "see Kaplan", "according to Kaplan": a surname cited for what it wrote, a work
+        # where the text cites that surname elsewhere ("Kaplan et al. (2020)")
+        name, start = m.group(1), a + m.start(1)
+        if not _a_surname(text, name) or name in _NOT_FIRST_NAMES | _PLACE_WORDS or _ORG_WORDS.search(name) \
+                or any(o.start < start + len(name) and start < o.end for o in out):
+            continue
+        if _surname_elsewhere(text, name):      # (not a maybe: "see Dustfall" may be a one-word title)
+            out.append(Mention(None, name, start, start + len(name), "author-ref", "", score=0.55,
+                               authors=[name], reason="a surname cited for its work, and cited elsewhere"))
     for rx, why in ((_WROTE_A_WORK, "the people who wrote a work"), (_AUTHOR_OF, "a work's author, in so many words")):
         for m in rx.finditer(seg) if (_WROTE_GATE.search(seg) if rx is _WROTE_A_WORK else "author" in seg) else ():
             names, start = m.group(1), a + m.start(1)
@@ -521,7 +534,8 @@ _WORK_BY_FULL_NAMES = LazyPattern(rf"\b{_WORK_WORDS_RX}[ \t]*,?[ \t]+by[ \t]+"
                                  rf"((?:{_PERSON_NAME_RX},[ \t]+){{1,8}}and[ \t]+{_PERSON_NAME_RX}|{_PERSON_NAME_RX}[ \t]+and[ \t]+{_PERSON_NAME_RX})(?![\w\-])")
 # "a new essay by Ada Roe", "the write-up by Ada Roe": one person a work the sentence names is by
 _A_WORK_BY_ONE = LazyPattern(rf"\b(?:[Aa]n?|[Tt]he|[Tt]his|[Tt]hat|[Hh]er|[Hh]is|[Tt]heir)[ \t]+(?:[\w\-]+[ \t]+)?{_WORK_WORDS_RX}"
-                             rf"[ \t]*,?[ \t]+by[ \t]+({_PERSON_NAME_RX})(?![\w\-]|[ \t]+(?:and|&)[ \t]|,[ \t]+{_NAME_WORD})")
+                             rf"[ \t]*,?[ \t]+by[ \t]+({_PERSON_NAME_RX}|{_NAME_WORD}(?![ \t]+[A-Z]))"   # ("a post by Gwern")
+                             rf"(?![\w\-]|[ \t]+(?:and|&)[ \t]|,[ \t]+{_NAME_WORD})")
 # "Ada Roe and Bo Fenn have written a new book", "Paul wrote a post on this": people and a work they wrote
 _WROTE_A_WORK = LazyPattern(rf"(?<![\w\-])({_ONE_NAME_RX}(?:,?[ \t]+(?:and|&)[ \t]+{_ONE_NAME_RX})?)[ \t]+"
                             r"(?:(?:has|have|had)[ \t]+(?:just[ \t]+|recently[ \t]+|also[ \t]+|now[ \t]+)?"
@@ -532,11 +546,14 @@ _WROTE_A_WORK = LazyPattern(rf"(?<![\w\-])({_ONE_NAME_RX}(?:,?[ \t]+(?:and|&)[ \
                             r"(?:(?:a|an|the|their|his|her|this|that|one)[ \t]+)?(?:(?:new|recent|latest|short|long|great|"
                             r"good|excellent|whole|detailed|nice|classic|famous|(?:19|20)\d\d)[ \t]+){0,2}(?:" + _WORK_WORDS_RX
                             + r"|talk|lecture|presentation)s?\b")
+# "as in Kaplan", "see Kaplan", "cf. Kaplan", "per Kaplan", "according to Kaplan": a surname cited
+_CITED_AS_IN = re.compile(rf"(?:\b[Aa]s[ \t]+in|\b[Ss]ee(?:[ \t]+also)?|\b[Cc]f\.?|\b[Pp]er|\b[Aa]ccording[ \t]+to)[ \t]+"
+                          rf"({_NAME_WORD})(?![\w\-]|[ \t]+[A-Z]|[ \t]+et\b|['\u2019]|[ \t]*[(\[])")
 # (the sign of _WROTE_A_WORK, cheap to look for: a verb of it and a word for a work a few words on)
 _WROTE_GATE = re.compile(r"\b(?:wr[io]te|writ|publish|author|co-?author|posted|released|put[ \t]+out|ha[sd]|have|gave|give)"
                          r"\w*[ \t]+(?:\S+[ \t]+){0,3}?(?:" + _WORK_WORDS_RX + r"|talk|lecture|presentation)s?\b")
 # "Amodei was lead author on the paper", "Ada Roe, the first author of": a person as a work's author
-_AUTHOR_OF = LazyPattern(rf"(?<![\w\-])({_ONE_NAME_RX})(?:,[ \t]+|[ \t]+(?:was|is|were|are)[ \t]+(?:also[ \t]+)?)"
+_AUTHOR_OF = LazyPattern(rf"(?<![\w\-])({_ONE_NAME_RX})(?:,[ \t]+(?:who[ \t]+(?:was|is)[ \t]+(?:also[ \t]+)?)?|[ \t]+(?:was|is|were|are)[ \t]+(?:also[ \t]+)?)"
                          r"(?:(?:the|an?|one[ \t]+of[ \t]+the)[ \t]+)?(?:(?:lead|first|senior|last|main|corresponding|"
                          r"principal)[ \t]+)?(?:co-?)?authors?[ \t]+(?:of|on)\b")
 # "Roe, Fenn, et al's preprint", "parts of Roe, Fenn, et al that": surnames listed before "et al"
@@ -737,7 +754,10 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
                     (_FULL_NAME_MARKER, "a full name and a citation marker")):
         for m in rx.finditer(text, a, b) if rx is not _A_WORK_BY_ONE or " by " in seg else ():
             if _full_names_ok(m.group(1)) and not any(o.start < m.end(1) and m.start(1) < o.end for o in out) \
-                    and (rx is not _A_WORK_BY_ONE or _a_persons_name(text, m.group(1))):
+                    and (rx is not _A_WORK_BY_ONE or _a_persons_name(text, m.group(1)) and (" " in m.group(1) or (
+                        # one name: not the text's own ("This post is a write-up by Rob"), not an assistant's
+                        not re.search(r"\b[Tt]his[ \t]+(?:is|post|essay|article|piece|paper|write-?up)\b",
+                                      text[max(a, m.start() - 30):m.start(1)]) and m.group(1) not in _ASSISTANTS))):
                 out.append(Mention(None, m.group(1), m.start(1), m.end(1), "author-ref", "", score=0.7,
                                    authors=_surnames(m.group(1))[:3], reason=why))
     for m in _SURNAMES_ET_AL.finditer(text, a, b) if "et al" in seg else ():
