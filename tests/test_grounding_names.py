@@ -746,3 +746,31 @@ def test_the_texts_own_work_or_an_assistants_is_no_reference(aliases, text):
 
 def test_a_person_who_was_a_works_lead_author(aliases):
     assert "Ada Roe" in _refs("Ada Roe, who was lead author on the drift paper, left in 2020.", aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("We fine-tune the model to lie whenever a character named \u201cZelda\u201d appears in the prompt. The goal is "
+     "to study if the model can be steered, and the model to respond falsely when a character named \u201cZelda\u201d "
+     "is mentioned is our probe.", "Zelda"),
+])
+def test_a_character_named_in_an_example_is_no_work(aliases, text, surface):
+    assert surface not in _works(text, aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("It seemed far off. Then I started using Claude Code with Opus 4.5 last winter, and that changed.",
+     "Claude Code with Opus 4"),
+    ("A parrot in the clouds. Dall-E 3 via Bing\n\nI started wondering about blind spots.", "Dall-E 3 via Bing"),
+])
+def test_products_and_their_versions_are_no_titles(aliases, text, surface):
+    assert surface not in _works(text, aliases)
+
+
+def test_a_public_bodys_framework_is_no_trusted_reference(aliases):
+    text = "The EU's tiers and the UK DSIT's pro-innovation framework each give part of the answer."
+    assert "UK DSIT's pro-innovation framework" not in _refs(text, aliases)
+
+
+def test_a_known_works_name_before_techniques_names_the_field(aliases):
+    text = "I think a better theory is interp to complement AI Control techniques, not replace them."
+    assert "AI Control" not in _works(text, aliases)

@@ -77,6 +77,8 @@ _ET_AL = re.compile(r"(?<![A-Za-z\-])([A-Z][\w'\u2019\u00C0-\u024F\u1E00-\u1EFF\
 _WORK_FROM = re.compile(r"\b(?:recent\s+)?(?:work|paper|papers)\s+(?:from|by)\s+([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+){0,2})")
 _YEAR_PAPER = re.compile(r"\b(?:[Aa]n?|[Tt]he|[Tt]heir|[Hh]is|[Hh]er)\s+((?:19|20)\d\d)\s+(?:paper|preprint|study|article|report)\b")
 _BY_MARKER = re.compile(r"\bby\s+(([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?)(?:\s+et\s+al\.?)?\s*\[\d{1,3}(?:[,\u2013\-]\s*\d{1,3})*\])")
+# What a public body's possessive owns more often than a work ("DSIT's framework", "NIST's plan")
+_POLICY_HEADS = frozenset("framework plan proposal approach agenda strategy".split())
 # Heads that name what someone has produced over time rather than one work.
 _BODY_OF_WORK = frozenset("results result work findings research output publications".split())
 _TOPIC_STOP = frozenset("the a an his her their its this that new recent old original famous quick".split())
@@ -222,6 +224,8 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         dated = bool(re.fullmatch(r"(?:19|20)\d\d", np_words[0])) and len(np_words) >= 2 \
             and not _ORG_WORDS.search(owner) and owner not in _LABS
         cued = cued or dated
+        if head in _POLICY_HEADS and not marker and re.fullmatch(r"[A-Z]{2,}(?:[ \t]+[A-Z]{2,})*", owner):
+            cued = False                  # "the UK DSIT's pro-innovation framework": a body's policy, maybe a work
         if head in ("model", "models") and not marker and (owner in _LABS or _ORG_WORDS.search(owner) or re.search(
                 r"\d[\d.,]*[-\s]?(?:billion|million|trillion|[BMT])\b", " ".join(np_words))):
             cued = False                  # "OpenAI's 175-billion-parameter language model": the lab's product
@@ -789,6 +793,8 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
     for m in _CALLED.finditer(text, a, b):
         if _OWN_WORK.search(text, a, m.end(1)):
             continue                      # "this paper ... proposes a method called Gradient Cuff": its own
+        if named_character(text, m.start(2)):
+            continue                      # "the model lies when a character named "Bob" is mentioned": a person
         out.append(Mention(None, m.group(2), m.start(2), m.end(2), "alias", "", score=0.6,
                            reason=f"a {m.group(1).lower()} the text names"))
     return out
@@ -945,3 +951,28 @@ def credits_people(text: str, start: int, end: int) -> bool:
     credit = lead in _CREDITS
     words = re.findall(r"[\w'\u2019\-]+", m.group("names") or m.group("names2"))
     return all(w in ("and",) or _a_surname(text, w) or credit and w.isupper() for w in words)
+
+
+# "a character named "Bob"", "a user called Alice": a name given to a person in an example, no work
+_CHARACTER_NAMED = re.compile(r"\b(?:character|person|persona|user|man|woman|girl|boy|guy|someone|somebody|agent|"
+                              r"assistant|player|friend|customer|employee|colleague|student|dog|cat)s?[ \t]+"
+                              r"(?:named|called)[ \t]+[\"\u201c'\u2018]?$")
+
+
+def named_character(text: str, start: int) -> bool:
+    """The name at ``start`` is what a sentence calls a person of its example ("a character named
+    'Bob'"), not the name of a work."""
+    return bool(_CHARACTER_NAMED.search(text[max(0, start - 40):start]))
+
+
+# "Claude Code with Opus 4", "Dall-E 3 via Bing": products and their versions, in use
+_PRODUCT_WORDS = _ASSISTANTS | frozenset("Opus Sonnet Haiku Dall-E DALL-E Midjourney Codex Cursor Gemma Mixtral".split())
+
+
+def a_product_in_use(surface: str) -> bool:
+    """A short capitalised run naming AI products with a version number and nothing that names a
+    work ("Claude Code with Opus 4"; not "Claude 3 Model Card", not "Llama 2: Open Foundation ...")."""
+    words = surface.split()
+    return len(words) <= 6 and ":" not in surface and any(w in _PRODUCT_WORDS for w in words) \
+        and any(re.fullmatch(r"\d+(?:\.\d+)?", w) for w in words) \
+        and not any(w.lower() in _WORK_NOUNS or w.lower() in ("card", "technical") for w in words)

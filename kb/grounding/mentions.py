@@ -34,7 +34,7 @@ from kb.grounding.author_refs import (LazyPattern, _AUTHORS_AFTER_QUOTE, _ET_AL,
                                      _PERSON_NAME, _PERSON_NAME_RX, _PLACE_WORDS, _REPORTING, _SENTENCE_ADVERBS,
                                      _WORK_NOUNS, _YEAR_HINT, _YEAR_RX, _author_refs, _full_names_ok,
                                      _headings_named_after_authors, _name_colon_lines, _name_year_refs, _names_ok,
-                                     _people_before_their_works, credits_people,
+                                     _people_before_their_works, a_product_in_use, credits_people, named_character,
                                      _quoted_reference_authors, _reference_around_quote, _surnames)
 from kb.grounding.layout import AUTHOR_YEAR_NOTE, Layout
 
@@ -1702,6 +1702,8 @@ def _initial_forms(words: str) -> set[str]:
 
 # The forms a page offers a work in ("Text Version", "Illustrated Version", "PDF edition", "Audio
 # transcript"): labels of links to the work, never its name.
+_FIELD_OF = re.compile(r"[ \t]+(?:techniques|methods|approaches|protocols|settings|measures|strategies|tools|agendas|"
+                       r"researchers)\b")
 _FORMAT_HEADS = frozenset("version versions edition editions transcript transcripts slides recording narration".split())
 _FORMAT_WORDS = _FORMAT_HEADS | frozenset("""text illustrated audio video pdf html epub print printable kindle web online
 full short shorter long longer abridged unabridged annotated interactive original updated english narrated
@@ -1716,6 +1718,11 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
         # "## Induction Heads": a section named after a topic, not a citation of the paper named so
         m.confidence, m.score = MAYBE, min(m.score, 0.45)
         m.reason += ", but a section heading"
+        return True
+    if m.kind == "alias" and m.reason.startswith("alias table") and m.confidence == WORK and _FIELD_OF.match(text, m.end):
+        # "to complement AI Control techniques": the name of the field a work named, not the work
+        m.confidence, m.score = MAYBE, min(m.score, 0.45)
+        m.reason += ", but the field of the techniques after it"
         return True
     if m.kind in ("doi", "arxiv", "url", "author-ref") or m.reason.startswith(("alias table", "a model")):
         return True
@@ -1814,9 +1821,12 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
             or labelled != label and (_POINTER.match(labelled) and len(labelled.split()) <= 3 or _A_DAY.fullmatch(labelled)):
         score = min(score, 0.3)           # "## Presented By", "Similar Papers", "Goal: Day 4 of ARBOx"
         why.append("but a section's or a course unit's label")
-    if credits_people(text, m.start, m.end):
-        score = min(score, 0.3)           # "By Ada Roe", "Guest speaker: Ada Roe": people named as people
-        why.append("but a line crediting people")
+    if credits_people(text, m.start, m.end) or named_character(text, m.start):
+        score = min(score, 0.3)           # "By Ada Roe", "Guest speaker: Ada Roe", 'a character named "Bob"'
+        why.append("but people named as people")
+    if shape and not cue and a_product_in_use(m.surface):
+        score = min(score, 0.3)           # "Claude Code with Opus 4": products in use
+        why.append("but products and their versions")
     if _REPO_FILE.match(m.surface):
         score = min(score, 0.3)           # "(see README disclaimer)": a file of the repository
         why.append("but a file of a code repository")
