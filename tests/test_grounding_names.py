@@ -774,3 +774,15 @@ def test_a_public_bodys_framework_is_no_trusted_reference(aliases):
 def test_a_known_works_name_before_techniques_names_the_field(aliases):
     text = "I think a better theory is interp to complement AI Control techniques, not replace them."
     assert "AI Control" not in _works(text, aliases)
+
+
+def test_a_bodys_named_thing_the_sentence_calls_a_work(aliases):
+    text = "Last year I wrote about Quokka Foundation's Quiet Anchors, a math-heavy model of when drift might arrive."
+    assert "Quokka Foundation's Quiet Anchors" in _refs(text, aliases)
+    # a product the sentence calls a language model is no work
+    assert not _refs("Quokka Labs's Drift Ultra, a large language model, is good.", aliases)
+
+
+def test_a_known_models_name_with_its_size_is_the_model(aliases):
+    text = "Scale, not cleverness, was the lever.\nGopher (280B) lost to a smaller model trained longer."
+    assert "Gopher" not in _works(text, aliases)

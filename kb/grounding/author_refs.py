@@ -114,6 +114,12 @@ _TITLE_THEN_WORK_NOUN = re.compile(r"([A-Z][\w\-]*(?:[ \t]+(?:[A-Z][\w\-]*|of|th
                                    r"[ \t]+(paper|post|series|sequence|book|essay|report|article|piece|preprint|talk|novel)\b")
 
 
+# ... or a title-case name the sentence then calls a work ("Biological Anchors, a math-heavy model of")
+_TITLE_THEN_A_WORK = re.compile(r"([A-Z][\w\-]*(?:[ \t]+(?:[A-Z][\w\-]*|of|the|and|in|for|to|a|an|on|with|from)){0,7}),"
+                                r"[ \t]+(?:an?|the|their|his|her)[ \t]+(?:[\w\-]+[ \t]+){0,3}?(model|report|paper|post|essay|book|"
+                                r"analysis|framework|study|forecast|article|series|sequence|novel)\b")
+
+
 _READING_WORDS = re.compile(r"\b(?:read|reading|reread|book|books|novel|essay|essays|classic|recommend\w*|wrote|"
                             r"written|author|published|chapter|paper|papers|article|bestseller|memoir)\b", re.I)
 
@@ -179,6 +185,18 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
             out.append(Mention(None, text[s:e], s, e, "author-ref", "", score=0.55 if cued else 0.45,
                                topic=one, authors=[owner.split()[-1]], confidence=WORK if cued else MAYBE,
                                reason="someone's work, by its name" + ("" if cued else ", without a cue")))
+            continue
+        if cap == 0 and (named := _TITLE_THEN_A_WORK.match(seg, m.start(2))) and named.group(1).split()[-1][:1].isupper() \
+                and owner not in _EPONYMOUS and named.group(1).split()[0] not in _BREAKERS | FUNCTION_WORDS \
+                and not (named.group(2) == "model" and re.search(r"\b(?:language|large|small|chat|frontier|foundation|base|"
+                                                                r"multimodal|reasoning|open|AI|\d[\w.]*)\b", named.group(0))):
+            # ("Google's Gemini Ultra, a large language model": a product)
+            # "Open Philanthropy's Biological Anchors, a math-heavy model of ...": a named thing the
+            # sentence goes on to call a work
+            s, e = a + ostart, a + m.start(2) + len(named.group(1))
+            out.append(Mention(None, text[s:e], s, e, "author-ref", "", score=0.6, topic=named.group(1),
+                               authors=[owner.replace(" et al.", "").split()[-1]],
+                               reason=f"someone's work by its name, called a {named.group(2)}"))
             continue
         if cap == 0 and " " not in owner and (named := _TITLE_THEN_WORK_NOUN.match(seg, m.start(2))) \
                 and named.group(1).split()[-1][:1].isupper() and owner not in _EPONYMOUS \

@@ -1704,6 +1704,7 @@ def _initial_forms(words: str) -> set[str]:
 # transcript"): labels of links to the work, never its name.
 _FIELD_OF = re.compile(r"[ \t]+(?:techniques|methods|approaches|protocols|settings|measures|strategies|tools|agendas|"
                        r"researchers)\b")
+_MODEL_SIZE = re.compile(r"[ \t]*\(?[ \t]*~?\d+(?:\.\d+)?[ \t]?[BMT]\b")
 _FORMAT_HEADS = frozenset("version versions edition editions transcript transcripts slides recording narration".split())
 _FORMAT_WORDS = _FORMAT_HEADS | frozenset("""text illustrated audio video pdf html epub print printable kindle web online
 full short shorter long longer abridged unabridged annotated interactive original updated english narrated
@@ -1719,10 +1720,12 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
         m.confidence, m.score = MAYBE, min(m.score, 0.45)
         m.reason += ", but a section heading"
         return True
-    if m.kind == "alias" and m.reason.startswith("alias table") and m.confidence == WORK and _FIELD_OF.match(text, m.end):
-        # "to complement AI Control techniques": the name of the field a work named, not the work
+    if m.kind == "alias" and m.reason.startswith("alias table") and m.confidence == WORK \
+            and (_FIELD_OF.match(text, m.end) or _MODEL_SIZE.match(text, m.end)):
+        # "to complement AI Control techniques": the name of the field a work named, not the work;
+        # "Chinchilla (70B) beat Gopher (280B)": the models, by their sizes, not their papers
         m.confidence, m.score = MAYBE, min(m.score, 0.45)
-        m.reason += ", but the field of the techniques after it"
+        m.reason += ", but the field of the techniques after it" if _FIELD_OF.match(text, m.end) else ", but a model by its size"
         return True
     if m.kind in ("doi", "arxiv", "url", "author-ref") or m.reason.startswith(("alias table", "a model")):
         return True
