@@ -786,3 +786,23 @@ def test_a_bodys_named_thing_the_sentence_calls_a_work(aliases):
 def test_a_known_models_name_with_its_size_is_the_model(aliases):
     text = "Scale, not cleverness, was the lever.\nGopher (280B) lost to a smaller model trained longer."
     assert "Gopher" not in _works(text, aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("The Kessler and Orsini paper on drift is still worth reading.", "The Kessler and Orsini paper"),
+    ("Kessler and Soames' new book is out.", "Kessler and Soames' new book"),
+    ("Tavi's roundup this week covered it.", "Tavi's roundup"),
+    ("As Ivo Marlowe put it in his review, the book is a slog.", "Ivo Marlowe"),
+])
+def test_more_informal_references(aliases, text, surface):
+    assert surface in _refs(text, aliases)
+
+
+def test_a_preposition_opening_the_sentence_is_no_first_name(aliases):
+    text = "Per Kessler's risks from learned optimization, mesa-optimizers are possible."
+    assert not any(r.startswith("Per ") for r in _refs(text, aliases))
+
+
+def test_a_closing_single_quote_is_no_plural_possessive(aliases):
+    text = "It sits in the 'Drift and Hidden Goals' leaf alongside two sibling papers."
+    assert not _refs(text, aliases)

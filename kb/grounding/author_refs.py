@@ -54,14 +54,15 @@ _WORK_NOUNS = frozenset("""paper papers post posts work book article essay repor
 shortform thread framework theorem argument result results analysis survey series writeup write-up critique talk
 preprint experiments experiment study list curve mechanisms mechanism ablation findings finding discovery circuit
 method approach model benchmark dataset publication research review notes explainer transformer take textbook
-handbook thesis dissertation novel piece pieces description explanation overview summary""".split())
+handbook thesis dissertation novel piece pieces description explanation overview summary roundup""".split())
 _HEAD_STRONG = frozenset("""paper papers post posts work book article essay report sequence agenda plan proposal take
 shortform thread framework theorem argument transformer result results analysis survey series writeup write-up critique
 talk preprint model experiments experiment study list explainer publication review textbook handbook thesis
-dissertation novel piece pieces description explanation overview summary""".split())
+dissertation novel piece pieces description explanation overview summary roundup""".split())
 _POSSESSIVE = re.compile(
     r"(?<![\w-])((?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+[ \t]+(?:and|&)[ \t]+)?"   # "Roe and Fenn's paper"
-    r"(?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+)(?:\s+[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+){0,2}(?:\s+et\s+al\.)?)['\u2019]s\s+"
+    r"(?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+)(?:\s+[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+){0,2}(?:\s+et\s+al\.?)?)"
+    r"(?:['\u2019]s|(?<=s)['\u2019](?=[ \t]+[a-z]))\s+"          # "Roe and Fenns' new book", "Roe et al's paper"
     r"(?=([\w\-]+(?:[ \t]+[\w\-]+){0,4}))")
 _THE_X_PAPER = re.compile(
     r"\b[Tt]he\s+(?:(?:19|20)\d\d\s+)?((?:[\w\-.'\u2019]+\s+){0,3}?[\w\-.'\u2019]+)\s+"
@@ -87,6 +88,9 @@ _TOPIC_STOP = frozenset("the a an his her their its this that new recent old ori
 # AI assistants, credited like people ("the second review, by Gemini"; "assisted by Claude")
 _ASSISTANTS = frozenset("Claude Gemini Grok Copilot Perplexity Bard Llama ChatGPT Sydney Bing Siri Alexa Cortana DeepSeek "
                         "Qwen Kimi Pi".split())
+# Prepositions that open a sentence before a possessive ("Per Hubinger's ...", "Unlike Roe's ...")
+_LEADING_PREPOSITIONS = frozenset("Per Like Unlike Following Via Under Contra Pace Re See From In On By With Without After "
+                                  "Before Against Despite Beyond Given Besides Compare".split())
 _TIME_WORDS = frozenset("Today Yesterday Tomorrow Tonight".split())
 # Organisations whose possessive names a product or a team as often as a work ("OpenAI's Five").
 _LABS = frozenset("OpenAI DeepMind Anthropic Google Meta Microsoft Apple Amazon Nvidia NVIDIA xAI Mistral Cohere "
@@ -164,6 +168,11 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
             if owner.split()[0].lower() in lower_words or re.search(r"[A-Z][\w\-']*[ \t]+$", seg[:ostart]):
                 cut = re.search(r"\s(?:and|&)\s+", owner)
                 owner, ostart = owner[cut.end():], ostart + cut.end()
+        while len(owner.split()) > 1 and owner.split()[0] in _LEADING_PREPOSITIONS:
+            cut = re.match(r"\S+\s+", owner)  # "Per Hubinger's risks from ...": Hubinger's
+            owner, ostart = owner[cut.end():], ostart + cut.end()
+        if re.search(r"s['\u2019]\s+$", m.group(0)) and re.search(r"(?:^|[\s(])['\u2018][^'\u2019\n]*$", seg[:m.start(1)]):
+            continue                      # (the 'Drift and Hidden Goals' leaf: a closing quote, no possessive)
         if any(c.isdigit() for c in owner) or owner.split()[0] in _BREAKERS or owner in ("Let", "It", "That", "What") \
                 or owner in _TIME_WORDS or owner.split()[0] in _PLACE_WORDS:
             continue                      # ("Today's post": the day's, nobody's; "St Peter's Basilica": a place)
@@ -264,7 +273,8 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         singled = len(words) >= 2 and words[0].lower() in _SINGLING_OUT and head in _HEAD_STRONG
         if singled:
             words = words[1:]
-        if any(w.lower() in _NOT_A_NAME or w.lower() in FUNCTION_WORDS and w not in ("et", "al.") for w in words) \
+        pair = len(words) == 3 and words[1] in ("and", "&") and all(re.fullmatch(_NAME_WORD, w) for w in words[::2])
+        if any(w.lower() in _NOT_A_NAME or w.lower() in FUNCTION_WORDS and w not in ("et", "al.") and not pair for w in words) \
                 or all(re.fullmatch(r"[\d.]+", w) for w in words):
             continue
         surnamed = bool(re.match(r"[A-Z][a-z]", words[0])) and not _is_acronymish(words[0]) and (
@@ -831,7 +841,7 @@ _PLACE_WORDS = frozenset("New San Santa Los Las Hong Tel Buenos Rio Saint St Mex
 _IN_THEIR_PAPER = re.compile(rf"(?<![\w\-])((?:[A-Z]\.\s*)*(?:{_NAME_WORD}\s+)?{_SURNAME}(?:\s+et\s+al\.?)?),?"
                              r"(?:\s+(?!(?:and|or|but|while|whereas|because|since|than)\b)[a-z]+){0,3},?\s+"
                              r"(?:in|and|from|of)\s+(?:his|her|their)\s+(?:((?:19|20)\d\d)\s+|[a-z\-]+\s+)?"
-                             r"(?:paper|post|article|essay|book|preprint|report|study|blog\s+post)s?\b")
+                             r"(?:paper|post|article|essay|book|preprint|report|study|blog\s+post|review|piece|write-?up|talk)s?\b")
 # A sentence about the document's own contribution ("we propose", "this paper introduces").
 # ("Ada Roe and Bo Fenn argue in their paper": the first person too)
 _PERSON_AND_BEFORE = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD}\s+)?{_NAME_WORD})\s+(?:and|&)\s+$")
@@ -918,7 +928,8 @@ def _people_before_their_works(text: str, works: list[Mention]) -> list[Mention]
             continue
         found = None
         if (pos := _POSSESSIVE_BEFORE.search(text, max(0, w.start - 60), w.start)) and _full_names_ok(pos.group(1)) \
-                and _a_persons_name(text, pos.group(1)) and pos.group(1).split()[0] not in _BREAKERS | _SENTENCE_ADVERBS:
+                and _a_persons_name(text, pos.group(1)) \
+                and pos.group(1).split()[0] not in _BREAKERS | _SENTENCE_ADVERBS | _LEADING_PREPOSITIONS:
             found = (pos.start(1), pos.end(1), "a person's work, named after their possessive")
         elif _THEIR_WORK_BEFORE.search(text, max(0, w.start - 50), w.start):
             para = text.rfind("\n\n", 0, w.start) + 2 if text.rfind("\n\n", 0, w.start) >= 0 else 0
