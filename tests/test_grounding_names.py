@@ -806,3 +806,10 @@ def test_a_preposition_opening_the_sentence_is_no_first_name(aliases):
 def test_a_closing_single_quote_is_no_plural_possessive(aliases):
     text = "It sits in the 'Drift and Hidden Goals' leaf alongside two sibling papers."
     assert not _refs(text, aliases)
+
+
+def test_a_persons_possessive_before_a_quotation(aliases):
+    text = "I'd start with Mira's \u201cHow to run a calm reading group\u201d and then the rest."
+    found = {m.surface: m for m in extract(text, aliases=aliases) if m.confidence == WORK}
+    assert "Mira's" in found and "How to run a calm reading group" in found
+    assert not _refs('The model\'s "inner thoughts" are opaque.', aliases)

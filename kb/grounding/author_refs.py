@@ -124,6 +124,10 @@ _TITLE_THEN_A_WORK = re.compile(r"([A-Z][\w\-]*(?:[ \t]+(?:[A-Z][\w\-]*|of|the|a
                                 r"analysis|framework|study|forecast|article|series|sequence|novel)\b")
 
 
+_POSSESSIVE_QUOTE = re.compile(r"(?<![\w\-])((?:[A-Z][\w\-]+[ \t]+)?[A-Z][\w\-]+)['\u2019]s[ \t]+[\"\u201c]"
+                               r"([^\"\u201c\u201d\n]{3,150}?[\w?!.)])[,.]?[\"\u201d]")
+
+
 _READING_WORDS = re.compile(r"\b(?:read|reading|reread|book|books|novel|essay|essays|classic|recommend\w*|wrote|"
                             r"written|author|published|chapter|paper|papers|article|bestseller|memoir)\b", re.I)
 
@@ -266,6 +270,20 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
                            topic=topic or None, authors=[owner.replace(" et al.", "").split()[-1]],
                            confidence=WORK if cued or marker else MAYBE,
                            reason=f"someone's {head}" + (" with a citation marker" if marker else "")))
+    for m in _POSSESSIVE_QUOTE.finditer(seg) if "s " in seg or "s\u00a0" in seg else ():
+        # "Mira's "How to run a calm reading group"", "Richard Ngo's "AGI safety from first
+        # principles"": a person's possessive right before a quotation: the quotation is their work
+        owner = m.group(1)
+        while len(owner.split()) > 1 and owner.split()[0] in _LEADING_PREPOSITIONS | _BREAKERS | _SENTENCE_ADVERBS:
+            owner = owner.split(None, 1)[1]
+        if not all(_a_surname(text, w) for w in owner.split()) or owner.split()[0] in _NOT_FIRST_NAMES | _PLACE_WORDS \
+                or _ORG_WORDS.search(owner) or len(m.group(2).split()) < 2:
+            continue
+        s = a + m.end(1) - len(owner)
+        out.append(Mention(None, text[s:a + m.end(1) + 2], s, a + m.end(1) + 2, "author-ref", "", score=0.6,
+                           authors=[owner.split()[-1]], reason="a person's possessive before a quoted title"))
+        out.append(Mention(None, m.group(2), a + m.start(2), a + m.end(2), "title", "", score=0.7,
+                           reason="a quoted title after its author's possessive"))
     for m in _THE_X_PAPER.finditer(seg):
         name, head = m.group(1), m.group(2)
         words = name.split()
