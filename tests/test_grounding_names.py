@@ -813,3 +813,8 @@ def test_a_persons_possessive_before_a_quotation(aliases):
     found = {m.surface: m for m in extract(text, aliases=aliases) if m.confidence == WORK}
     assert "Mira's" in found and "How to run a calm reading group" in found
     assert not _refs('The model\'s "inner thoughts" are opaque.', aliases)
+
+
+def test_the_author_of_a_work_named_right_after_is_left_to_its_title(aliases):
+    text = "Last month, Tavi published the post Against Almost Every Theory of Drift, which I liked."
+    assert "Tavi" not in _refs(text, aliases)
