@@ -270,7 +270,7 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
                            topic=topic or None, authors=[owner.replace(" et al.", "").split()[-1]],
                            confidence=WORK if cued or marker else MAYBE,
                            reason=f"someone's {head}" + (" with a citation marker" if marker else "")))
-    for m in _POSSESSIVE_QUOTE.finditer(seg) if "s " in seg or "s\u00a0" in seg else ():
+    for m in _POSSESSIVE_QUOTE.finditer(seg) if 's "' in seg or "s \u201c" in seg else ():
         # "Mira's "How to run a calm reading group"", "Richard Ngo's "AGI safety from first
         # principles"": a person's possessive right before a quotation: the quotation is their work
         owner = m.group(1)
@@ -362,7 +362,7 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
             out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.55 if sure else 0.45,
                                authors=[m.group(1)], confidence=WORK if sure else MAYBE,
                                reason="a name and a reporting verb" + (", a surname elsewhere in the text" if sure else "")))
-    for m in _CITED_AS_IN.finditer(seg):
+    for m in _CITED_AS_IN.finditer(seg) if any(k in seg for k in _CITED_AS_IN_SIGNS) else ():
         # "as in Kaplan", "see Kaplan", "according to Kaplan": a surname cited for what it wrote, a work
         # where the text cites that surname elsewhere ("Kaplan et al. (2020)")
         name, start = m.group(1), a + m.start(1)
@@ -373,7 +373,8 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
             out.append(Mention(None, name, start, start + len(name), "author-ref", "", score=0.55,
                                authors=[name], reason="a surname cited for its work, and cited elsewhere"))
     for rx, why in ((_WROTE_A_WORK, "the people who wrote a work"), (_AUTHOR_OF, "a work's author, in so many words")):
-        for m in rx.finditer(seg) if (_WROTE_GATE.search(seg) if rx is _WROTE_A_WORK else "author" in seg) else ():
+        for m in rx.finditer(seg) if ("author" in seg if rx is _AUTHOR_OF else any(v in seg for v in _WROTE_VERBS)
+                                     and _WROTE_GATE.search(seg)) else ():
             names, start = m.group(1), a + m.start(1)
             people = [n for n in re.split(r",?[ \t]+(?:and|&)[ \t]+", names) if n]
             if not all(_full_names_ok(n) if " " in n else _a_surname(text, n) for n in people) \
@@ -588,7 +589,11 @@ _A_WORK_BY_ONE = LazyPattern(rf"\b(?:[Aa]n?|[Tt]he|[Tt]his|[Tt]hat|[Hh]er|[Hh]is
                              rf"[ \t]*,?[ \t]+by[ \t]+({_PERSON_NAME_RX}|{_NAME_WORD}(?![ \t]+[A-Z]))"   # ("a post by Gwern")
                              rf"(?![\w\-]|[ \t]+(?:and|&)[ \t]|,[ \t]+{_NAME_WORD})")
 # "Ada Roe and Bo Fenn have written a new book", "Paul wrote a post on this": people and a work they wrote
-_WROTE_A_WORK = LazyPattern(rf"(?<![\w\-])({_ONE_NAME_RX}(?:,?[ \t]+(?:and|&)[ \t]+{_ONE_NAME_RX})?)[ \t]+"
+# (capitals of any script are checked by _full_names_ok and _a_surname afterwards: a plain capital
+# here keeps the pattern quick to compile)
+_PLAIN_NAME = r"[A-Z\u00C0-\u00DE][\w\u00C0-\u024F\u1E00-\u1EFF'\-]+"
+_PLAIN_PERSON = rf"{_PLAIN_NAME}(?:[ \t]+[A-Z]\.)*(?:[ \t]+(?:(?:van|von|de|der|da|di|le|la)[ \t]+)?{_PLAIN_NAME})?"
+_WROTE_A_WORK = LazyPattern(rf"(?<![\w\-])({_PLAIN_PERSON}(?:,?[ \t]+(?:and|&)[ \t]+{_PLAIN_PERSON})?)[ \t]+"
                             r"(?:(?:has|have|had)[ \t]+(?:just[ \t]+|recently[ \t]+|also[ \t]+|now[ \t]+)?"
                             r"(?:written|published|released|co-?authored|authored|posted|put[ \t]+out)"
                             r"|wrote|writes|co-?wrote|co-?authored|authored|published|released|posted"
@@ -599,12 +604,14 @@ _WROTE_A_WORK = LazyPattern(rf"(?<![\w\-])({_ONE_NAME_RX}(?:,?[ \t]+(?:and|&)[ \
                             + r"|talk|lecture|presentation)s?\b")
 # "as in Kaplan", "see Kaplan", "cf. Kaplan", "per Kaplan", "according to Kaplan": a surname cited
 _CITED_AS_IN = re.compile(rf"(?:\b[Aa]s[ \t]+in|\b[Ss]ee(?:[ \t]+also)?|\b[Cc]f\.?|\b[Pp]er|\b[Aa]ccording[ \t]+to)[ \t]+"
-                          rf"({_NAME_WORD})(?![\w\-]|[ \t]+[A-Z]|[ \t]+et\b|['\u2019]|[ \t]*[(\[])")
+                          rf"({_PLAIN_NAME})(?![\w\-]|[ \t]+[A-Z]|[ \t]+et\b|['\u2019]|[ \t]*[(\[])")
+_WROTE_VERBS = ("wr", "publish", "author", "posted", "released", "put out", "has ", "have ", "had ", "gave ", "give")
+_CITED_AS_IN_SIGNS = ("s in ", "see ", "See ", "cf", "Cf", " per ", "Per ", "ccording to ")
 # (the sign of _WROTE_A_WORK, cheap to look for: a verb of it and a word for a work a few words on)
 _WROTE_GATE = re.compile(r"\b(?:wr[io]te|writ|publish|author|co-?author|posted|released|put[ \t]+out|ha[sd]|have|gave|give)"
                          r"\w*[ \t]+(?:\S+[ \t]+){0,3}?(?:" + _WORK_WORDS_RX + r"|talk|lecture|presentation)s?\b")
 # "Amodei was lead author on the paper", "Ada Roe, the first author of": a person as a work's author
-_AUTHOR_OF = LazyPattern(rf"(?<![\w\-])({_ONE_NAME_RX})(?:,[ \t]+(?:who[ \t]+(?:was|is)[ \t]+(?:also[ \t]+)?)?|[ \t]+(?:was|is|were|are)[ \t]+(?:also[ \t]+)?)"
+_AUTHOR_OF = LazyPattern(rf"(?<![\w\-])({_PLAIN_PERSON})(?:,[ \t]+(?:who[ \t]+(?:was|is)[ \t]+(?:also[ \t]+)?)?|[ \t]+(?:was|is|were|are)[ \t]+(?:also[ \t]+)?)"
                          r"(?:(?:the|an?|one[ \t]+of[ \t]+the)[ \t]+)?(?:(?:lead|first|senior|last|main|corresponding|"
                          r"principal)[ \t]+)?(?:co-?)?authors?[ \t]+(?:of|on)\b")
 # "Roe, Fenn, et al's preprint", "parts of Roe, Fenn, et al that": surnames listed before "et al"
