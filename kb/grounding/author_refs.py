@@ -586,7 +586,7 @@ _WORK_BY_FULL_NAMES = LazyPattern(rf"\b{_WORK_WORDS_RX}[ \t]*,?[ \t]+by[ \t]+"
                                  rf"((?:{_PERSON_NAME_RX},[ \t]+){{1,8}}and[ \t]+{_PERSON_NAME_RX}|{_PERSON_NAME_RX}[ \t]+and[ \t]+{_PERSON_NAME_RX})(?![\w\-])")
 # "a new essay by Ada Roe", "the write-up by Ada Roe": one person a work the sentence names is by
 _A_WORK_BY_ONE = LazyPattern(rf"\b(?:[Aa]n?|[Tt]he|[Tt]his|[Tt]hat|[Hh]er|[Hh]is|[Tt]heir)[ \t]+(?:[\w\-]+[ \t]+)?{_WORK_WORDS_RX}"
-                             rf"[ \t]*,?[ \t]+by[ \t]+({_PERSON_NAME_RX}|{_NAME_WORD}(?![ \t]+[A-Z]))"   # ("a post by Gwern")
+                             rf"[ \t]*,?[ \t]+by[ \t]+({_PERSON_NAME_RX}|[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\x27\-]+(?![ \t]+[A-Z]))"   # ("a post by Gwern")
                              rf"(?![\w\-]|[ \t]+(?:and|&)[ \t]|,[ \t]+{_NAME_WORD})")
 # "Ada Roe and Bo Fenn have written a new book", "Paul wrote a post on this": people and a work they wrote
 # (capitals of any script are checked by _full_names_ok and _a_surname afterwards: a plain capital
@@ -999,6 +999,8 @@ def credits_people(text: str, start: int, end: int) -> bool:
     surface = text[start:end].strip()
     if surface.lower() in _CREDITS:
         return bool(re.match(r"[ \t]+by[ \t]+\S", text[end:end + 40]))
+    if not re.search(r"(?:^|\s)(?:[Bb]y|[Ff]rom|[Ww]ith|[Ff]eaturing)\s|:", surface):
+        return False
     m = _CREDIT_LINE.fullmatch(surface)
     lead = (m.group("lead") or "").lower() if m else ""
     if m is None or lead and lead not in _CREDITS | _GREETINGS | (_SOURCES if m.group("prep") in ("by", "By") else set()):
@@ -1017,7 +1019,8 @@ _CHARACTER_NAMED = re.compile(r"\b(?:character|person|persona|user|man|woman|gir
 def named_character(text: str, start: int) -> bool:
     """The name at ``start`` is what a sentence calls a person of its example ("a character named
     'Bob'"), not the name of a work."""
-    return bool(_CHARACTER_NAMED.search(text[max(0, start - 40):start]))
+    before = text[max(0, start - 40):start]
+    return ("named" in before or "called" in before) and bool(_CHARACTER_NAMED.search(before))
 
 
 # "Claude Code with Opus 4", "Dall-E 3 via Bing": products and their versions, in use
