@@ -601,3 +601,220 @@ def test_a_surname_glued_to_its_marker_then_a_verb(aliases):
     word with a marker and a copula ("Transformers[3] are common")."""
     assert "Lindqvist[13]" in _refs("Drift is common.[12] Lindqvist[13] disagrees.", aliases)
     assert not _refs("Transformers[3] are common. Python[4] is used.", aliases)
+
+
+# -- session 9, second names round: informal author references and people named as people --------
+
+@pytest.mark.parametrize("text, surface", [
+    ("Mira's description of the drift problem is still the clearest one.", "Mira's description"),
+    ("I liked Oskarsen's piece on the new licensing rules a lot.", "Oskarsen's piece"),
+    ("Tavi's explanation of reward hacking made it click for me.", "Tavi's explanation"),
+])
+def test_a_persons_piece_description_or_explanation_is_their_work(aliases, text, surface):
+    assert surface in _refs(text, aliases)
+
+
+def test_a_persons_writings_are_a_body_of_work_not_one(aliases):
+    assert not _refs("Orlov's writings over the next years shaped the field.", aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("In their new book, Roe and Fenn lay out their argument that drift is unavoidable.", "Roe and Fenn"),
+    ("Roe and Fenn make the case that drift is unavoidable.", "Roe and Fenn"),
+    ("Roe and Fenn warn that small models drift as well.", "Roe and Fenn"),
+])
+def test_two_surnames_and_what_authors_say(aliases, text, surface):
+    assert surface in _refs(text, aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("Ada Roe and Bo Fenn have written a new book. Should we read it?", "Ada Roe and Bo Fenn"),
+    ("Tavi wrote a post on this last year and it still holds up.", "Tavi"),
+    ("Ada Roe has published a short essay about it.", "Ada Roe"),
+])
+def test_people_who_wrote_a_work(aliases, text, surface):
+    assert surface in _refs(text, aliases)
+
+
+@pytest.mark.parametrize("text", ["Everyone wrote a post about it.", "He wrote a book about it.",
+                                  "OpenAI published a paper about it."])
+def test_no_one_in_particular_or_a_lab_writing_is_no_author_reference(aliases, text):
+    assert not _refs(text, aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("Fenwick was lead author on the drift paper back in 2019.", "Fenwick"),
+    ("Ada Roe, the first author of the drift paper, disagrees.", "Ada Roe"),
+])
+def test_a_person_called_a_works_author(aliases, text, surface):
+    assert surface in _refs(text, aliases)
+
+
+def test_a_surname_and_a_verb_is_a_work_where_the_text_cites_that_surname():
+    text = "Kessler found that loss falls as a power law in size, as Kessler et al. (2020) put it."
+    assert "Kessler" in {m.surface for m in extract(text) if m.kind == "author-ref" and m.confidence == WORK}
+    # without a citation elsewhere it may be a first name ("Alex argues that"): a maybe
+    alone = [m for m in extract("Kessler found that loss falls as a power law in size.") if m.surface == "Kessler"]
+    assert alone and alone[0].confidence != WORK
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("A Review of the Drift Paper\n\nBy Ivo Marlowe (assisted by ChatGPT, Gemini and Copilot)\n\nThe paper argues that drift "
+     "is real.", "By Ivo Marlowe"),
+    ("* 2023.02.23: Guest speaker: Ivo Marlowe (Location: Discord).\n* 2023.02.16: Roe et al., 2023.", "Guest speaker: Ivo Marlowe"),
+    ("Plan\n\n  1. Introductions from Ivo and Zelda\n  2. Discussion guidelines\n", "Introductions from Ivo and Zelda"),
+    ("First published:\nJuly 4th, 2025\n---\nNarrated by QUILL VOICE AUDIO.\n", "Narrated by QUILL VOICE AUDIO"),
+])
+def test_a_line_that_credits_people_names_no_work(aliases, text, surface):
+    assert surface not in _works(text, aliases)
+
+
+def test_a_title_with_lessons_from_people_is_still_a_title(aliases):
+    text = "Other good books: What Minds Are: Lessons from Machines by Ivo Marlowe (September 2025)\n"
+    assert "Ivo Marlowe" in {m.surface for m in extract(text, aliases=aliases) if m.kind == "author-ref"}
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("Read: The Drift Handbook\nPublished Date: May 28, 2026This is a book review post, where I share my thoughts.", "Published Date: May 28"),
+    ("  • Reading: The Drift Handbook (5 minutes)\n    • Focus: Section 3 - Drift Races\n", "Focus: Section 3"),
+])
+def test_a_label_before_a_date_or_a_pointer_is_no_title(aliases, text, surface):
+    assert surface not in _works(text, aliases)
+
+
+def test_a_saints_possessive_is_a_place_not_a_work(aliases):
+    assert not _refs("The model now says the tower is right across from St Mark's Basilica in Venice.", aliases)
+
+
+def test_a_heading_that_names_a_podcast_is_no_work(aliases):
+    text = ("\n\nQRXP - the Drift Research Podcast\nIvo Marlowe\nQRXP (pronounced quirks) is the Drift Research Podcast where "
+            "I, Ivo Marlowe, have conversations with researchers about their papers.\nEpisodes\n")
+    assert "QRXP - the Drift Research Podcast" not in _works(text, aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("Tavi has a great essay on this that everyone should read.", "Tavi"),
+    ("Mira gave a talk on drift last year.", "Mira"),
+])
+def test_someone_has_or_gave_a_work(aliases, text, surface):
+    assert surface in _refs(text, aliases)
+
+
+def test_a_paper_by_one_surname_is_one_work(aliases):
+    assert any("Oskarsen" in r for r in _refs("There is a paper by Oskarsen on exactly this question.", aliases))
+
+
+def test_a_persons_named_series(aliases):
+    text = "This is well covered in Oskarsen's Quiet Drift Century series, which I recommend."
+    assert "Oskarsen's Quiet Drift Century series" in _refs(text, aliases)
+
+
+def test_one_name_and_what_they_said_in_his_or_her_post(aliases):
+    assert "Tavi" in _refs("This reminds me of what Tavi said in his post about takeoff speeds.", aliases)
+
+
+def test_a_surname_writes_that_where_the_text_cites_that_surname(aliases):
+    text = "Kessler writes that loss falls as a power law, as Kessler et al. (2020) put it."
+    assert "Kessler" in _refs(text, aliases)
+
+
+def test_a_photo_credit_is_no_title(aliases):
+    assert "Photo by Ivo Marlowe on Unsplash" not in _works("Photo by Ivo Marlowe on Unsplash. Posted by Bo Fenn.", aliases)
+
+
+def test_a_capitalised_word_of_the_text_before_a_year_is_no_surname(aliases):
+    text = "A Review of the Drift Paper (2022)\n\nBy Ivo Marlowe (assisted by ChatGPT)\n\nThe paper argues that drift is real."
+    assert "Paper (2022)" not in _refs(text, aliases)
+
+
+def test_as_in_a_surname_the_text_cites(aliases):
+    text = "This is the same picture as in Kessler, only with more data. Kessler et al. (2020) fit power laws."
+    assert "Kessler" in _refs(text, aliases)
+    # cited nowhere else it may be a place or a one-word title ("see Dustfall"): nothing
+    assert "Kessler" not in _refs("This is the same picture as in Kessler, only with more data.", aliases)
+
+
+def test_a_post_by_one_name(aliases):
+    assert "Tavi" in _refs("There is a recent post by Tavi on this question.", aliases)
+
+
+@pytest.mark.parametrize("text", ["(Note: This post is a write-up by Tavi of a point Mira wanted to make.)",
+                                  "For a different angle, read the second review, by Gemini."])
+def test_the_texts_own_work_or_an_assistants_is_no_reference(aliases, text):
+    assert not {"Tavi", "Gemini"} & set(_refs(text, aliases))
+
+
+def test_a_person_who_was_a_works_lead_author(aliases):
+    assert "Ada Roe" in _refs("Ada Roe, who was lead author on the drift paper, left in 2020.", aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("We fine-tune the model to lie whenever a character named \u201cZelda\u201d appears in the prompt. The goal is "
+     "to study if the model can be steered, and the model to respond falsely when a character named \u201cZelda\u201d "
+     "is mentioned is our probe.", "Zelda"),
+])
+def test_a_character_named_in_an_example_is_no_work(aliases, text, surface):
+    assert surface not in _works(text, aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("It seemed far off. Then I started using Claude Code with Opus 4.5 last winter, and that changed.",
+     "Claude Code with Opus 4"),
+    ("A parrot in the clouds. Dall-E 3 via Bing\n\nI started wondering about blind spots.", "Dall-E 3 via Bing"),
+])
+def test_products_and_their_versions_are_no_titles(aliases, text, surface):
+    assert surface not in _works(text, aliases)
+
+
+def test_a_public_bodys_framework_is_no_trusted_reference(aliases):
+    text = "The EU's tiers and the UK DSIT's pro-innovation framework each give part of the answer."
+    assert "UK DSIT's pro-innovation framework" not in _refs(text, aliases)
+
+
+def test_a_known_works_name_before_techniques_names_the_field(aliases):
+    text = "I think a better theory is interp to complement AI Control techniques, not replace them."
+    assert "AI Control" not in _works(text, aliases)
+
+
+def test_a_bodys_named_thing_the_sentence_calls_a_work(aliases):
+    text = "Last year I wrote about Quokka Foundation's Quiet Anchors, a math-heavy model of when drift might arrive."
+    assert "Quokka Foundation's Quiet Anchors" in _refs(text, aliases)
+    # a product the sentence calls a language model is no work
+    assert not _refs("Quokka Labs's Drift Ultra, a large language model, is good.", aliases)
+
+
+def test_a_known_models_name_with_its_size_is_the_model(aliases):
+    text = "Scale, not cleverness, was the lever.\nGopher (280B) lost to a smaller model trained longer."
+    assert "Gopher" not in _works(text, aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("The Kessler and Orsini paper on drift is still worth reading.", "The Kessler and Orsini paper"),
+    ("Kessler and Soames' new book is out.", "Kessler and Soames' new book"),
+    ("Tavi's roundup this week covered it.", "Tavi's roundup"),
+    ("As Ivo Marlowe put it in his review, the book is a slog.", "Ivo Marlowe"),
+])
+def test_more_informal_references(aliases, text, surface):
+    assert surface in _refs(text, aliases)
+
+
+def test_a_preposition_opening_the_sentence_is_no_first_name(aliases):
+    text = "Per Kessler's risks from learned optimization, mesa-optimizers are possible."
+    assert not any(r.startswith("Per ") for r in _refs(text, aliases))
+
+
+def test_a_closing_single_quote_is_no_plural_possessive(aliases):
+    text = "It sits in the 'Drift and Hidden Goals' leaf alongside two sibling papers."
+    assert not _refs(text, aliases)
+
+
+def test_a_persons_possessive_before_a_quotation(aliases):
+    text = "I'd start with Mira's \u201cHow to run a calm reading group\u201d and then the rest."
+    found = {m.surface: m for m in extract(text, aliases=aliases) if m.confidence == WORK}
+    assert "Mira's" in found and "How to run a calm reading group" in found
+    assert not _refs('The model\'s "inner thoughts" are opaque.', aliases)
+
+
+def test_the_author_of_a_work_named_right_after_is_left_to_its_title(aliases):
+    text = "Last month, Tavi published the post Against Almost Every Theory of Drift, which I liked."
+    assert "Tavi" not in _refs(text, aliases)

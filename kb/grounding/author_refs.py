@@ -54,14 +54,15 @@ _WORK_NOUNS = frozenset("""paper papers post posts work book article essay repor
 shortform thread framework theorem argument result results analysis survey series writeup write-up critique talk
 preprint experiments experiment study list curve mechanisms mechanism ablation findings finding discovery circuit
 method approach model benchmark dataset publication research review notes explainer transformer take textbook
-handbook thesis dissertation novel""".split())
+handbook thesis dissertation novel piece pieces description explanation overview summary roundup""".split())
 _HEAD_STRONG = frozenset("""paper papers post posts work book article essay report sequence agenda plan proposal take
 shortform thread framework theorem argument transformer result results analysis survey series writeup write-up critique
 talk preprint model experiments experiment study list explainer publication review textbook handbook thesis
-dissertation novel""".split())
+dissertation novel piece pieces description explanation overview summary roundup""".split())
 _POSSESSIVE = re.compile(
     r"(?<![\w-])((?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+[ \t]+(?:and|&)[ \t]+)?"   # "Roe and Fenn's paper"
-    r"(?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+)(?:\s+[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+){0,2}(?:\s+et\s+al\.)?)['\u2019]s\s+"
+    r"(?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+)(?:\s+[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+){0,2}(?:\s+et\s+al\.?)?)"
+    r"(?:['\u2019]s|(?<=s)['\u2019](?=[ \t]+[a-z]))\s+"          # "Roe and Fenns' new book", "Roe et al's paper"
     r"(?=([\w\-]+(?:[ \t]+[\w\-]+){0,4}))")
 _THE_X_PAPER = re.compile(
     r"\b[Tt]he\s+(?:(?:19|20)\d\d\s+)?((?:[\w\-.'\u2019]+\s+){0,3}?[\w\-.'\u2019]+)\s+"
@@ -77,11 +78,19 @@ _ET_AL = re.compile(r"(?<![A-Za-z\-])([A-Z][\w'\u2019\u00C0-\u024F\u1E00-\u1EFF\
 _WORK_FROM = re.compile(r"\b(?:recent\s+)?(?:work|paper|papers)\s+(?:from|by)\s+([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+){0,2})")
 _YEAR_PAPER = re.compile(r"\b(?:[Aa]n?|[Tt]he|[Tt]heir|[Hh]is|[Hh]er)\s+((?:19|20)\d\d)\s+(?:paper|preprint|study|article|report)\b")
 _BY_MARKER = re.compile(r"\bby\s+(([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?)(?:\s+et\s+al\.?)?\s*\[\d{1,3}(?:[,\u2013\-]\s*\d{1,3})*\])")
+# What a public body's possessive owns more often than a work ("DSIT's framework", "NIST's plan")
+_POLICY_HEADS = frozenset("framework plan proposal approach agenda strategy".split())
 # Heads that name what someone has produced over time rather than one work.
 _BODY_OF_WORK = frozenset("results result work findings research output publications".split())
 _TOPIC_STOP = frozenset("the a an his her their its this that new recent old original famous quick".split())
 
 
+# AI assistants, credited like people ("the second review, by Gemini"; "assisted by Claude")
+_ASSISTANTS = frozenset("Claude Gemini Grok Copilot Perplexity Bard Llama ChatGPT Sydney Bing Siri Alexa Cortana DeepSeek "
+                        "Qwen Kimi Pi".split())
+# Prepositions that open a sentence before a possessive ("Per Hubinger's ...", "Unlike Roe's ...")
+_LEADING_PREPOSITIONS = frozenset("Per Like Unlike Following Via Under Contra Pace Re See From In On By With Without After "
+                                  "Before Against Despite Beyond Given Besides Compare".split())
 _TIME_WORDS = frozenset("Today Yesterday Tomorrow Tonight".split())
 # Organisations whose possessive names a product or a team as often as a work ("OpenAI's Five").
 _LABS = frozenset("OpenAI DeepMind Anthropic Google Meta Microsoft Apple Amazon Nvidia NVIDIA xAI Mistral Cohere "
@@ -102,6 +111,24 @@ _PERSONS_TITLE = re.compile(r"([A-Z][\w\-]*(?:[ \t]+(?:[A-Z][\w\-]*|of|the|and|i
                             r"(?=[.,;:!?\u2026)]|[ \t]*$|[ \t]*\n|[ \t]+(?:is|was|are|were|has|had|have|and|or|but|by|"
                             r"in|on|from|which|that|argues|argued|explains|explained|shows|showed|remains|offers|"
                             r"describes|makes|made|sets|lays|covers|gives)\b)")
+
+
+# A title-case name, then the kind of work it names ("Most Important Century series")
+_TITLE_THEN_WORK_NOUN = re.compile(r"([A-Z][\w\-]*(?:[ \t]+(?:[A-Z][\w\-]*|of|the|and|in|for|to|a|an|on|with|from)){0,7})"
+                                   r"[ \t]+(paper|post|series|sequence|book|essay|report|article|piece|preprint|talk|novel)\b")
+
+
+# ... or a title-case name the sentence then calls a work ("Biological Anchors, a math-heavy model of")
+_TITLE_THEN_A_WORK = re.compile(r"([A-Z][\w\-]*(?:[ \t]+(?:[A-Z][\w\-]*|of|the|and|in|for|to|a|an|on|with|from)){0,7}),"
+                                r"[ \t]+(?:an?|the|their|his|her)[ \t]+(?:[\w\-]+[ \t]+){0,3}?(model|report|paper|post|essay|book|"
+                                r"analysis|framework|study|forecast|article|series|sequence|novel)\b")
+
+
+# "... "Worldview Studies" project": a quoted name before the kind of undertaking it names
+_NAMED_UNDERTAKING = re.compile(r"[\"\u201d]?[ \t]+(?:project|programme|program|initiative|team|fund|grant|campaign|"
+                                r"effort|group|lab|centre|center|challenge|competition|prize|contest)s?\b", re.I)
+_POSSESSIVE_QUOTE = re.compile(r"(?<![\w\-])((?:[A-Z][\w\-]+[ \t]+)?[A-Z][\w\-]+)['\u2019]s[ \t]+[\"\u201c]"
+                               r"([^\"\u201c\u201d\n]{3,150}?[\w?!.)])[,.]?[\"\u201d]")
 
 
 _READING_WORDS = re.compile(r"\b(?:read|reading|reread|book|books|novel|essay|essays|classic|recommend\w*|wrote|"
@@ -148,9 +175,14 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
             if owner.split()[0].lower() in lower_words or re.search(r"[A-Z][\w\-']*[ \t]+$", seg[:ostart]):
                 cut = re.search(r"\s(?:and|&)\s+", owner)
                 owner, ostart = owner[cut.end():], ostart + cut.end()
+        while len(owner.split()) > 1 and owner.split()[0] in _LEADING_PREPOSITIONS:
+            cut = re.match(r"\S+\s+", owner)  # "Per Hubinger's risks from ...": Hubinger's
+            owner, ostart = owner[cut.end():], ostart + cut.end()
+        if re.search(r"s['\u2019]\s+$", m.group(0)) and re.search(r"(?:^|[\s(])['\u2018][^'\u2019\n]*$", seg[:m.start(1)]):
+            continue                      # (the 'Drift and Hidden Goals' leaf: a closing quote, no possessive)
         if any(c.isdigit() for c in owner) or owner.split()[0] in _BREAKERS or owner in ("Let", "It", "That", "What") \
-                or owner in _TIME_WORDS:
-            continue                      # ("Today's post": the day's, nobody's)
+                or owner in _TIME_WORDS or owner.split()[0] in _PLACE_WORDS:
+            continue                      # ("Today's post": the day's, nobody's; "St Peter's Basilica": a place)
         words = m.group(2).split()
         # a capitalised name after the possessive is a named thing ("Anthropic's Transformer Circuits
         # Thread"): the title shapes deal with it
@@ -169,6 +201,28 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
             out.append(Mention(None, text[s:e], s, e, "author-ref", "", score=0.55 if cued else 0.45,
                                topic=one, authors=[owner.split()[-1]], confidence=WORK if cued else MAYBE,
                                reason="someone's work, by its name" + ("" if cued else ", without a cue")))
+            continue
+        if cap == 0 and (named := _TITLE_THEN_A_WORK.match(seg, m.start(2))) and named.group(1).split()[-1][:1].isupper() \
+                and owner not in _EPONYMOUS and named.group(1).split()[0] not in _BREAKERS | FUNCTION_WORDS \
+                and not (named.group(2) == "model" and re.search(r"\b(?:language|large|small|chat|frontier|foundation|base|"
+                                                                r"multimodal|reasoning|open|AI|\d[\w.]*)\b", named.group(0))):
+            # ("Google's Gemini Ultra, a large language model": a product)
+            # "Open Philanthropy's Biological Anchors, a math-heavy model of ...": a named thing the
+            # sentence goes on to call a work
+            s, e = a + ostart, a + m.start(2) + len(named.group(1))
+            out.append(Mention(None, text[s:e], s, e, "author-ref", "", score=0.6, topic=named.group(1),
+                               authors=[owner.replace(" et al.", "").split()[-1]],
+                               reason=f"someone's work by its name, called a {named.group(2)}"))
+            continue
+        if cap == 0 and " " not in owner and (named := _TITLE_THEN_WORK_NOUN.match(seg, m.start(2))) \
+                and named.group(1).split()[-1][:1].isupper() and owner not in _EPONYMOUS \
+                and not any(w in _BREAKERS or w in FUNCTION_WORDS for w in named.group(1).split()[:1]):
+            # "Karnofsky's Most Important Century series", "Roe's Quiet Drift paper": a work by its name and kind
+            # (a full name's is the person beside their work: _people_before_their_works)
+            s, e = a + ostart, a + named.end()
+            out.append(Mention(None, text[s:e], s, e, "author-ref", "", score=0.6, topic=named.group(1),
+                               authors=[owner.replace(" et al.", "").split()[-1]],
+                               reason=f"someone's {named.group(2)}, by its name"))
             continue
         if cap == 0 and (run := _PERSONS_TITLE.match(seg, m.start(2))) and re.fullmatch(_PERSON_NAME_RX, owner) \
                 and _full_names_ok(owner) and owner.split()[0] not in _BREAKERS \
@@ -204,6 +258,8 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         dated = bool(re.fullmatch(r"(?:19|20)\d\d", np_words[0])) and len(np_words) >= 2 \
             and not _ORG_WORDS.search(owner) and owner not in _LABS
         cued = cued or dated
+        if head in _POLICY_HEADS and not marker and re.fullmatch(r"[A-Z]{2,}(?:[ \t]+[A-Z]{2,})*", owner):
+            cued = False                  # "the UK DSIT's pro-innovation framework": a body's policy, maybe a work
         if head in ("model", "models") and not marker and (owner in _LABS or _ORG_WORDS.search(owner) or re.search(
                 r"\d[\d.,]*[-\s]?(?:billion|million|trillion|[BMT])\b", " ".join(np_words))):
             cued = False                  # "OpenAI's 175-billion-parameter language model": the lab's product
@@ -217,6 +273,21 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
                            topic=topic or None, authors=[owner.replace(" et al.", "").split()[-1]],
                            confidence=WORK if cued or marker else MAYBE,
                            reason=f"someone's {head}" + (" with a citation marker" if marker else "")))
+    for m in _POSSESSIVE_QUOTE.finditer(seg) if 's "' in seg or "s \u201c" in seg else ():
+        # "Mira's "How to run a calm reading group"", "Richard Ngo's "AGI safety from first
+        # principles"": a person's possessive right before a quotation: the quotation is their work
+        owner = m.group(1)
+        while len(owner.split()) > 1 and owner.split()[0] in _LEADING_PREPOSITIONS | _BREAKERS | _SENTENCE_ADVERBS:
+            owner = owner.split(None, 1)[1]
+        if not all(_a_surname(text, w) for w in owner.split()) or owner.split()[0] in _NOT_FIRST_NAMES | _PLACE_WORDS \
+                or _ORG_WORDS.search(owner) or len(m.group(2).split()) < 2 \
+                or _NAMED_UNDERTAKING.match(text, a + m.end()):
+            continue                      # "Open Philanthropy's "Worldview Studies" project": a named undertaking
+        s = a + m.end(1) - len(owner)
+        out.append(Mention(None, text[s:a + m.end(1) + 2], s, a + m.end(1) + 2, "author-ref", "", score=0.6,
+                           authors=[owner.split()[-1]], reason="a person's possessive before a quoted title"))
+        out.append(Mention(None, m.group(2), a + m.start(2), a + m.end(2), "title", "", score=0.7,
+                           reason="a quoted title after its author's possessive"))
     for m in _THE_X_PAPER.finditer(seg):
         name, head = m.group(1), m.group(2)
         words = name.split()
@@ -224,7 +295,8 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         singled = len(words) >= 2 and words[0].lower() in _SINGLING_OUT and head in _HEAD_STRONG
         if singled:
             words = words[1:]
-        if any(w.lower() in _NOT_A_NAME or w.lower() in FUNCTION_WORDS and w not in ("et", "al.") for w in words) \
+        pair = len(words) == 3 and words[1] in ("and", "&") and all(re.fullmatch(_NAME_WORD, w) for w in words[::2])
+        if any(w.lower() in _NOT_A_NAME or w.lower() in FUNCTION_WORDS and w not in ("et", "al.") and not pair for w in words) \
                 or all(re.fullmatch(r"[\d.]+", w) for w in words):
             continue
         surnamed = bool(re.match(r"[A-Z][a-z]", words[0])) and not _is_acronymish(words[0]) and (
@@ -288,8 +360,35 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         # "Tallam finds that ...": one name may be a first name ("Alex argues that"), so a maybe
         # that the author route online can settle
         if _names_ok(m.group(1)) and m.group(1) not in _LABS and not any(o.start <= a + m.start(1) < o.end for o in out):
-            out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.45,
-                               authors=[m.group(1)], confidence=MAYBE, reason="a name and a reporting verb"))
+            # ... unless the text writes the word elsewhere as a surname ("Jared Kaplan", "Kaplan et al.")
+            # and never as a first name ("Alex Turner")
+            sure = _surname_elsewhere(text, m.group(1))
+            out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.55 if sure else 0.45,
+                               authors=[m.group(1)], confidence=WORK if sure else MAYBE,
+                               reason="a name and a reporting verb" + (", a surname elsewhere in the text" if sure else "")))
+    for m in _CITED_AS_IN.finditer(seg) if any(k in seg for k in _CITED_AS_IN_SIGNS) else ():
+        # "as in Kaplan", "see Kaplan", "according to Kaplan": a surname cited for what it wrote, a work
+        # where the text cites that surname elsewhere ("Kaplan et al. (2020)")
+        name, start = m.group(1), a + m.start(1)
+        if not _a_surname(text, name) or name in _NOT_FIRST_NAMES | _PLACE_WORDS or _ORG_WORDS.search(name) \
+                or any(o.start < start + len(name) and start < o.end for o in out):
+            continue
+        if _surname_elsewhere(text, name):      # (not a maybe: "see Dustfall" may be a one-word title)
+            out.append(Mention(None, name, start, start + len(name), "author-ref", "", score=0.55,
+                               authors=[name], reason="a surname cited for its work, and cited elsewhere"))
+    for rx, why in ((_WROTE_A_WORK, "the people who wrote a work"), (_AUTHOR_OF, "a work's author, in so many words")):
+        for m in rx.finditer(seg) if ("author" in seg if rx is _AUTHOR_OF else any(v in seg for v in _WROTE_VERBS)
+                                     and _WROTE_GATE.search(seg)) else ():
+            names, start = m.group(1), a + m.start(1)
+            people = [n for n in re.split(r",?[ \t]+(?:and|&)[ \t]+", names) if n]
+            if not all(_full_names_ok(n) if " " in n else _a_surname(text, n) for n in people) \
+                    or any(n.split()[0] in _PLACE_WORDS | _BREAKERS | _SENTENCE_ADVERBS | _LABS | _NOT_FIRST_NAMES
+                           for n in people) or _INSTITUTION.search(names) or _ORG_WORDS.search(names) \
+                    or any(o.start < start + len(names) and start < o.end for o in out) \
+                    or rx is _WROTE_A_WORK and re.match(r"[ \t]+[\"\u201c*_]?[A-Z]", text[a + m.end():a + m.end() + 3]):
+                continue                  # ("Charbel published the post Against Almost Every ...": the title names it)
+            out.append(Mention(None, names, start, start + len(names), "author-ref", "", score=0.6,
+                               authors=[n.split()[-1] for n in people][:3], reason=why))
     for m in _YEAR_PAPER.finditer(seg):
         # "a 2018 paper which describes ...": one work, named by its year; the sentence names its authors
         definite = m.group(0)[:3].lower() == "the"      # "the 2022 paper": most often one named before
@@ -305,9 +404,13 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         out.append(Mention(None, m.group(1), a + m.start(1), a + m.end(1), "author-ref", "", score=0.6,
                            authors=[m.group(2).split()[-1]], reason="an author with a citation marker"))
     for m in _WORK_FROM.finditer(seg):
-        out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), "author-ref", "", score=0.45,
-                           authors=[m.group(1).split()[-1]], confidence=MAYBE,
-                           reason="work by someone, no single work named"))
+        # ... but "a paper by Kaplan": one work, by a person named by their surname
+        one = re.search(r"\b(?:[Aa]|[Tt]his|[Tt]hat|[Oo]ne)[ \t]+(?:[\w\-]+[ \t]+)?$", seg[max(0, m.start() - 20):m.start()]) \
+            and m.group(0).split()[-2] == "by" and "paper" in m.group(0).split() \
+            and all(_a_surname(text, w) for w in m.group(1).split()) and not _ORG_WORDS.search(m.group(1))
+        out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), "author-ref", "", score=0.55 if one else 0.45,
+                           authors=[m.group(1).split()[-1]], confidence=WORK if one else MAYBE,
+                           reason="a paper by someone" if one else "work by someone, no single work named"))
     return out
 
 
@@ -317,7 +420,12 @@ _PERSON_NAME_RX = rf"{_NAME_WORD}(?:[ \t]+[A-Z]\.)*[ \t]+(?:(?:van|von|de|der|da
 _REPORTING = (r"showed|show|shows|found|find|finds|proposed|propose|proposes|introduced|introduce|introduces|"
               r"demonstrated|demonstrate|demonstrates|argued|argue|argues|observed|observe|observes|reported|"
               r"report|reports|identified|identify|identifies|established|establish|establishes|suggested|"
-              r"suggest|suggests|studied|study|studies|call|called|coined|named|describe|described|describes")
+              r"suggest|suggests|studied|study|studies|call|called|coined|named|describe|described|describes|"
+              # what authors say in a work: "Roe and Fenn lay out their argument", "... warn that"
+              r"explain|explains|explained|warn|warns|warned|contend|contends|contended|claim|claims|claimed|"
+              r"conclude|concludes|concluded|predict|predicts|predicted|estimate|estimates|estimated|"
+              r"lay[ \t]+out|lays[ \t]+out|laid[ \t]+out|point[ \t]+out|points[ \t]+out|pointed[ \t]+out|"
+              r"make[ \t]+the[ \t]+case|makes[ \t]+the[ \t]+case|made[ \t]+the[ \t]+case")
 _REPORTING_AFTER = re.compile(r"[ \t]+(?:also[ \t]+)?(?:" + _REPORTING + r")\b")
 _NAMES_MARKER = re.compile(rf"(?<![\w\-])({_NAME_WORD}(?:,[ \t]+{_NAME_WORD})*,?[ \t]+(?:and|&)[ \t]+{_NAME_WORD})"
                            r"[ \t]*\[\d{1,3}(?:[,\u2013\-][ \t]*\d{1,3})*\]")
@@ -344,7 +452,9 @@ _FULL_NAMES_VERB = LazyPattern(rf"(?<![A-Za-z\-])((?:{_ONE_NAME_RX},[ \t]+){{0,6
 _SENTENCE_ADVERBS = frozenset("Later Earlier First Second Third Next Finally Recently Then Here Indeed Again Still Yet "
                                "Instead Meanwhile Previously Originally Historically Today".split())
 _NAME_VERB_THAT = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]{2,})(?:\s+et\s+al\.?)?\s+(?:finds|found|shows|showed|"
-                             r"argues|argued|proposes|proposed|demonstrates|demonstrated|reports|reported)\s+that\b")
+                             r"argues|argued|proposes|proposed|demonstrates|demonstrated|reports|reported|claims|claimed|"
+                             r"concludes|concluded|estimates|estimated|predicts|predicted|suggests|suggested|observes|"
+                             r"observed|notes|noted|points[ \t]+out|pointed[ \t]+out|warns|warned|writes|wrote)\s+that\b")
 # "Irving & Amodei, 2018", "Hendrycks and Gimpel (2017)", "Hubinger (2019)", "(Christiano, 2018;
 # Olsson et al., 2022)": surnames, then a year, in the shapes citation styles use.
 # ("Saun- ders et al., 2018": a name hyphenated across a line of a PDF)
@@ -480,7 +590,34 @@ _WORK_BY_FULL_NAMES = LazyPattern(rf"\b{_WORK_WORDS_RX}[ \t]*,?[ \t]+by[ \t]+"
                                  rf"((?:{_PERSON_NAME_RX},[ \t]+){{1,8}}and[ \t]+{_PERSON_NAME_RX}|{_PERSON_NAME_RX}[ \t]+and[ \t]+{_PERSON_NAME_RX})(?![\w\-])")
 # "a new essay by Ada Roe", "the write-up by Ada Roe": one person a work the sentence names is by
 _A_WORK_BY_ONE = LazyPattern(rf"\b(?:[Aa]n?|[Tt]he|[Tt]his|[Tt]hat|[Hh]er|[Hh]is|[Tt]heir)[ \t]+(?:[\w\-]+[ \t]+)?{_WORK_WORDS_RX}"
-                             rf"[ \t]*,?[ \t]+by[ \t]+({_PERSON_NAME_RX})(?![\w\-]|[ \t]+(?:and|&)[ \t]|,[ \t]+{_NAME_WORD})")
+                             rf"[ \t]*,?[ \t]+by[ \t]+({_PERSON_NAME_RX}|[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\x27\-]+(?![ \t]+[A-Z]))"   # ("a post by Gwern")
+                             rf"(?![\w\-]|[ \t]+(?:and|&)[ \t]|,[ \t]+{_NAME_WORD})")
+# "Ada Roe and Bo Fenn have written a new book", "Paul wrote a post on this": people and a work they wrote
+# (capitals of any script are checked by _full_names_ok and _a_surname afterwards: a plain capital
+# here keeps the pattern quick to compile)
+_PLAIN_NAME = r"[A-Z\u00C0-\u00DE][\w\u00C0-\u024F\u1E00-\u1EFF'\-]+"
+_PLAIN_PERSON = rf"{_PLAIN_NAME}(?:[ \t]+[A-Z]\.)*(?:[ \t]+(?:(?:van|von|de|der|da|di|le|la)[ \t]+)?{_PLAIN_NAME})?"
+_WROTE_A_WORK = LazyPattern(rf"(?<![\w\-])({_PLAIN_PERSON}(?:,?[ \t]+(?:and|&)[ \t]+{_PLAIN_PERSON})?)[ \t]+"
+                            r"(?:(?:has|have|had)[ \t]+(?:just[ \t]+|recently[ \t]+|also[ \t]+|now[ \t]+)?"
+                            r"(?:written|published|released|co-?authored|authored|posted|put[ \t]+out)"
+                            r"|wrote|writes|co-?wrote|co-?authored|authored|published|released|posted"
+                            # "Gwern has a great essay on this", "Ajeya gave a talk on it"
+                            r"|(?:has|have|had|gave|gives|give)(?=[ \t]+(?:a|an|one|this|that)[ \t]))[ \t]+"
+                            r"(?:(?:a|an|the|their|his|her|this|that|one)[ \t]+)?(?:(?:new|recent|latest|short|long|great|"
+                            r"good|excellent|whole|detailed|nice|classic|famous|(?:19|20)\d\d)[ \t]+){0,2}(?:" + _WORK_WORDS_RX
+                            + r"|talk|lecture|presentation)s?\b")
+# "as in Kaplan", "see Kaplan", "cf. Kaplan", "per Kaplan", "according to Kaplan": a surname cited
+_CITED_AS_IN = re.compile(rf"(?:\b[Aa]s[ \t]+in|\b[Ss]ee(?:[ \t]+also)?|\b[Cc]f\.?|\b[Pp]er|\b[Aa]ccording[ \t]+to)[ \t]+"
+                          rf"({_PLAIN_NAME})(?![\w\-]|[ \t]+[A-Z]|[ \t]+et\b|['\u2019]|[ \t]*[(\[])")
+_WROTE_VERBS = ("wr", "publish", "author", "posted", "released", "put out", "has ", "have ", "had ", "gave ", "give")
+_CITED_AS_IN_SIGNS = ("s in ", "see ", "See ", "cf", "Cf", " per ", "Per ", "ccording to ")
+# (the sign of _WROTE_A_WORK, cheap to look for: a verb of it and a word for a work a few words on)
+_WROTE_GATE = re.compile(r"\b(?:wr[io]te|writ|publish|author|co-?author|posted|released|put[ \t]+out|ha[sd]|have|gave|give)"
+                         r"\w*[ \t]+(?:\S+[ \t]+){0,3}?(?:" + _WORK_WORDS_RX + r"|talk|lecture|presentation)s?\b")
+# "Amodei was lead author on the paper", "Ada Roe, the first author of": a person as a work's author
+_AUTHOR_OF = LazyPattern(rf"(?<![\w\-])({_PLAIN_PERSON})(?:,[ \t]+(?:who[ \t]+(?:was|is)[ \t]+(?:also[ \t]+)?)?|[ \t]+(?:was|is|were|are)[ \t]+(?:also[ \t]+)?)"
+                         r"(?:(?:the|an?|one[ \t]+of[ \t]+the)[ \t]+)?(?:(?:lead|first|senior|last|main|corresponding|"
+                         r"principal)[ \t]+)?(?:co-?)?authors?[ \t]+(?:of|on)\b")
 # "Roe, Fenn, et al's preprint", "parts of Roe, Fenn, et al that": surnames listed before "et al"
 _SURNAMES_ET_AL = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD},[ \t]+){{1,5}}et[ \t]+al\b\.?)")
 # "Lindqvist[13] disagrees", "Roe[4] showed": a surname glued to its numbered marker, then a verb
@@ -511,6 +648,15 @@ def _a_surname(text: str, word: str) -> bool:
         and word not in _SENTENCE_ADVERBS and not word.isupper() and not _INSTITUTION.fullmatch(word)
 
 
+def _surname_elsewhere(text: str, word: str) -> bool:
+    """"Kaplan found that ...": a capitalised word is a cited author's surname, not a first name
+    ("Alex argues that"), where the text cites it elsewhere: before "et al.", with a year, or
+    owning a paper ("Kaplan et al.", "Kaplan (2020)", "Kaplan's paper")."""
+    w = re.escape(word)
+    return bool(re.search(rf"(?<![\w\-]){w}(?:[ \t]+et[ \t]+al\b|,?[ \t]+\(?(?:19|20)\d\d(?!\d)|['\u2019]s[ \t]+"
+                          r"(?:[\w\-]+[ \t]+)?(?:paper|papers|preprint|report|study|article|essay|book)\b)", text))
+
+
 def _a_persons_name(text: str, names: str) -> bool:
     """A first name and a surname ("Ada Roe"), not an organisation written the same way ("Open
     Philanthropy": "open" is a word of the text)."""
@@ -527,7 +673,7 @@ def _name_colon_lines(text: str) -> list[Mention]:
 
 
 def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
-    from kb.grounding.mentions import Mention, _BREAKERS, _is_acronymish, _ORG_HEAD, _ORG_WORDS
+    from kb.grounding.mentions import Mention, _BREAKERS, _is_acronymish, _lower_words, _ORG_HEAD, _ORG_WORDS
     out: list[Mention] = []
     seg = text[a:b]
 
@@ -547,6 +693,8 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
     for m in _NARRATIVE_REF.finditer(seg):
         if re.match(r"[ \t]+by[ \t]+[A-Z]", text[a + m.end():a + m.end() + 6]) and " " not in m.group(1).strip():
             continue                      # "Quiet Minds (2019) by Ada Roe": a title's last word and its year
+        if re.fullmatch(r"[A-Z][a-z]+", m.group(1)) and m.group(1).lower() in _lower_words(text):
+            continue                      # "A Review of the Drift Paper (2022)": a word of the text, capitalised
         if _names_ok(m.group(1)) and not _ends_a_heading(text, a + m.start(1), m.group(1)) \
                 and (m.group(2) == "(") == (m.group(0)[-1] == ")") \
                 and not (m.group("venue") and re.fullmatch(r"[\w'\u2019\-]+", m.group(1))
@@ -642,7 +790,9 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
         between = re.match(r",?\s+(?:in|and|from|of)\s", text[m.end(1):m.end()]) is None
         if _names_ok(names) and first not in _BREAKERS and first not in _SENTENCE_ADVERBS \
                 and not first.endswith("ly") and names not in _LABS \
-                and not (between and len(names.split()) < 2):
+                and not (between and len(names.split()) < 2
+                         # ("Paul said in his post": one person's name, never written in lower case)
+                         and not (re.search(r"\s(?:his|her)\s", text[m.end(1):m.end()]) and _a_surname(text, names))):
             out.append(Mention(None, names, start, m.end(1), "author-ref", "", score=0.6,
                                authors=_surnames(names.replace(" et al", ""))[-1:],
                                years=[int(m.group(2))] if m.group(2) else [], reason="an author and their paper"))
@@ -666,7 +816,10 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
                     (_FULL_NAME_MARKER, "a full name and a citation marker")):
         for m in rx.finditer(text, a, b) if rx is not _A_WORK_BY_ONE or " by " in seg else ():
             if _full_names_ok(m.group(1)) and not any(o.start < m.end(1) and m.start(1) < o.end for o in out) \
-                    and (rx is not _A_WORK_BY_ONE or _a_persons_name(text, m.group(1))):
+                    and (rx is not _A_WORK_BY_ONE or _a_persons_name(text, m.group(1)) and (" " in m.group(1) or (
+                        # one name: not the text's own ("This post is a write-up by Rob"), not an assistant's
+                        not re.search(r"\b[Tt]his[ \t]+(?:is|post|essay|article|piece|paper|write-?up)\b",
+                                      text[max(a, m.start() - 30):m.start(1)]) and m.group(1) not in _ASSISTANTS))):
                 out.append(Mention(None, m.group(1), m.start(1), m.end(1), "author-ref", "", score=0.7,
                                    authors=_surnames(m.group(1))[:3], reason=why))
     for m in _SURNAMES_ET_AL.finditer(text, a, b) if "et al" in seg else ():
@@ -698,6 +851,8 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
     for m in _CALLED.finditer(text, a, b):
         if _OWN_WORK.search(text, a, m.end(1)):
             continue                      # "this paper ... proposes a method called Gradient Cuff": its own
+        if named_character(text, m.start(2)):
+            continue                      # "the model lies when a character named "Bob" is mentioned": a person
         out.append(Mention(None, m.group(2), m.start(2), m.end(2), "alias", "", score=0.6,
                            reason=f"a {m.group(1).lower()} the text names"))
     return out
@@ -716,7 +871,7 @@ _PLACE_WORDS = frozenset("New San Santa Los Las Hong Tel Buenos Rio Saint St Mex
 _IN_THEIR_PAPER = re.compile(rf"(?<![\w\-])((?:[A-Z]\.\s*)*(?:{_NAME_WORD}\s+)?{_SURNAME}(?:\s+et\s+al\.?)?),?"
                              r"(?:\s+(?!(?:and|or|but|while|whereas|because|since|than)\b)[a-z]+){0,3},?\s+"
                              r"(?:in|and|from|of)\s+(?:his|her|their)\s+(?:((?:19|20)\d\d)\s+|[a-z\-]+\s+)?"
-                             r"(?:paper|post|article|essay|book|preprint|report|study|blog\s+post)s?\b")
+                             r"(?:paper|post|article|essay|book|preprint|report|study|blog\s+post|review|piece|write-?up|talk)s?\b")
 # A sentence about the document's own contribution ("we propose", "this paper introduces").
 # ("Ada Roe and Bo Fenn argue in their paper": the first person too)
 _PERSON_AND_BEFORE = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD}\s+)?{_NAME_WORD})\s+(?:and|&)\s+$")
@@ -803,7 +958,8 @@ def _people_before_their_works(text: str, works: list[Mention]) -> list[Mention]
             continue
         found = None
         if (pos := _POSSESSIVE_BEFORE.search(text, max(0, w.start - 60), w.start)) and _full_names_ok(pos.group(1)) \
-                and _a_persons_name(text, pos.group(1)) and pos.group(1).split()[0] not in _BREAKERS | _SENTENCE_ADVERBS:
+                and _a_persons_name(text, pos.group(1)) \
+                and pos.group(1).split()[0] not in _BREAKERS | _SENTENCE_ADVERBS | _LEADING_PREPOSITIONS:
             found = (pos.start(1), pos.end(1), "a person's work, named after their possessive")
         elif _THEIR_WORK_BEFORE.search(text, max(0, w.start - 50), w.start):
             para = text.rfind("\n\n", 0, w.start) + 2 if text.rfind("\n\n", 0, w.start) >= 0 else 0
@@ -820,3 +976,65 @@ def _people_before_their_works(text: str, works: list[Mention]) -> list[Mention]
                                alias_kind=w.alias_kind, authors=[text[s:e].split()[-1]], years=list(w.years),
                                topic=w.surface, reason=f"{why} ({w.surface})"))
     return out
+
+
+# "By Ada Roe", "Guest speaker: Ada Roe", "Introductions from Ada and Bo", "Narrated by TYPE III
+# AUDIO": a line that credits people (a byline, a role, who speaks) names them, not a work
+_CREDIT_NAMES = r"[A-Z][\w'\u2019\-]*(?:[ \t]+[A-Z][\w'\u2019\-]*){0,3}"
+_CREDIT_LINE = re.compile(rf"(?:(?P<lead>[A-Z][a-z]+)[ \t]+)?(?P<prep>[Bb]y|[Ff]rom|[Ww]ith|[Ff]eaturing)[ \t]+(?P<names>"
+                          rf"{_CREDIT_NAMES}(?:(?:,[ \t]+|,?[ \t]+(?:and|&)[ \t]+){_CREDIT_NAMES})*)"
+                          r"(?:[ \t]+(?:on|via|at)[ \t]+[A-Z][\w.\-]*(?:[ \t]+[A-Z][\w.\-]*)?)?"     # "... on Unsplash"
+                          r"|(?:Guest[ \t]+)?(?:[Ss]peaker|[Hh]ost|[Mm]oderator|[Ff]acilitator|[Pp]resenter|[Pp]anelist|[Gg]uest|"
+                          rf"[Cc]hair|[Nn]arrator|[Rr]eader)s?[ \t]*:[ \t]+(?P<names2>{_CREDIT_NAMES}"
+                          rf"(?:(?:,[ \t]+|,?[ \t]+(?:and|&)[ \t]+){_CREDIT_NAMES})*)")
+# the participles of a credit line: "Narrated by ...", "Hosted by ..."
+_CREDITS = frozenset("""narrated written read hosted presented edited produced translated illustrated curated compiled
+recorded posted published shared sponsored organized organised led moderated voiced""".split())
+_GREETINGS = frozenset("introductions introduction welcome remarks greetings words message opening".split())
+# what a page credits to its maker: "Photo by Ada Roe on Unsplash"
+_SOURCES = frozenset("photo photos image images picture illustration art artwork cover icon graphic chart map design "
+                     "logo drawing comic".split())
+
+
+def credits_people(text: str, start: int, end: int) -> bool:
+    """A title-shaped span that only credits people: "By Ada Roe", "Guest speaker: Ada Roe",
+    "Introductions from Ada and Bo" (each name a word the text never writes in lower case), or
+    the participle of a credit line cut off before its "by" ("Narrated" in "Narrated by ...")."""
+    surface = text[start:end].strip()
+    if surface.lower() in _CREDITS:
+        return bool(re.match(r"[ \t]+by[ \t]+\S", text[end:end + 40]))
+    if not re.search(r"(?:^|\s)(?:[Bb]y|[Ff]rom|[Ww]ith|[Ff]eaturing)\s|:", surface):
+        return False
+    m = _CREDIT_LINE.fullmatch(surface)
+    lead = (m.group("lead") or "").lower() if m else ""
+    if m is None or lead and lead not in _CREDITS | _GREETINGS | (_SOURCES if m.group("prep") in ("by", "By") else set()):
+        return False                      # "Lessons from Human Minds", "Image from Cold Takes": a title, a source
+    credit = lead in _CREDITS
+    words = re.findall(r"[\w'\u2019\-]+", m.group("names") or m.group("names2"))
+    return all(w in ("and",) or _a_surname(text, w) or credit and w.isupper() for w in words)
+
+
+# "a character named "Bob"", "a user called Alice": a name given to a person in an example, no work
+_CHARACTER_NAMED = re.compile(r"\b(?:character|person|persona|user|man|woman|girl|boy|guy|someone|somebody|agent|"
+                              r"assistant|player|friend|customer|employee|colleague|student|dog|cat)s?[ \t]+"
+                              r"(?:named|called)[ \t]+[\"\u201c'\u2018]?$")
+
+
+def named_character(text: str, start: int) -> bool:
+    """The name at ``start`` is what a sentence calls a person of its example ("a character named
+    'Bob'"), not the name of a work."""
+    before = text[max(0, start - 40):start]
+    return ("named" in before or "called" in before) and bool(_CHARACTER_NAMED.search(before))
+
+
+# "Claude Code with Opus 4", "Dall-E 3 via Bing": products and their versions, in use
+_PRODUCT_WORDS = _ASSISTANTS | frozenset("Opus Sonnet Haiku Dall-E DALL-E Midjourney Codex Cursor Gemma Mixtral".split())
+
+
+def a_product_in_use(surface: str) -> bool:
+    """A short capitalised run naming AI products with a version number and nothing that names a
+    work ("Claude Code with Opus 4"; not "Claude 3 Model Card", not "Llama 2: Open Foundation ...")."""
+    words = surface.split()
+    return len(words) <= 6 and ":" not in surface and any(w in _PRODUCT_WORDS for w in words) \
+        and any(re.fullmatch(r"\d+(?:\.\d+)?", w) for w in words) \
+        and not any(w.lower() in _WORK_NOUNS or w.lower() in ("card", "technical") for w in words)

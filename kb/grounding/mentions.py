@@ -34,7 +34,7 @@ from kb.grounding.author_refs import (LazyPattern, _AUTHORS_AFTER_QUOTE, _ET_AL,
                                      _PERSON_NAME, _PERSON_NAME_RX, _PLACE_WORDS, _REPORTING, _SENTENCE_ADVERBS,
                                      _WORK_NOUNS, _YEAR_HINT, _YEAR_RX, _author_refs, _full_names_ok,
                                      _headings_named_after_authors, _name_colon_lines, _name_year_refs, _names_ok,
-                                     _people_before_their_works,
+                                     _people_before_their_works, a_product_in_use, credits_people, named_character,
                                      _quoted_reference_authors, _reference_around_quote, _surnames)
 from kb.grounding.layout import AUTHOR_YEAR_NOTE, Layout
 
@@ -1624,6 +1624,7 @@ _ABOUT_A_PAPER = re.compile(r"\b(?:[Tt]his|[Tt]he)\s+(?:paper|preprint|study|art
 
 
 # "Week 5: Causal Localization", "Lesson 3 - ...": a unit of a course, not a work
+_A_DAY = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?[ \t]+\d{1,2}(?:st|nd|rd|th)?(?:,?[ \t]+\d{4})?")
 _UNIT_LABEL = re.compile(r"(?:Week|Day|Lesson|Module|Session|Unit|Part|Chapter|Lecture|Class|Episode|Ep\.?)\s+\d+\b")
 
 
@@ -1712,6 +1713,9 @@ def _initial_forms(words: str) -> set[str]:
 
 # The forms a page offers a work in ("Text Version", "Illustrated Version", "PDF edition", "Audio
 # transcript"): labels of links to the work, never its name.
+_FIELD_OF = re.compile(r"[ \t]+(?:techniques|methods|approaches|protocols|settings|measures|strategies|tools|agendas|"
+                       r"researchers)\b")
+_MODEL_SIZE = re.compile(r"[ \t]*\(?[ \t]*~?\d+(?:\.\d+)?[ \t]?[BMT]\b")
 _FORMAT_HEADS = frozenset("version versions edition editions transcript transcripts slides recording narration".split())
 _FORMAT_WORDS = _FORMAT_HEADS | frozenset("""text illustrated audio video pdf html epub print printable kindle web online
 full short shorter long longer abridged unabridged annotated interactive original updated english narrated
@@ -1726,6 +1730,13 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
         # "## Induction Heads": a section named after a topic, not a citation of the paper named so
         m.confidence, m.score = MAYBE, min(m.score, 0.45)
         m.reason += ", but a section heading"
+        return True
+    if m.kind == "alias" and m.reason.startswith("alias table") and m.confidence == WORK \
+            and (_FIELD_OF.match(text, m.end) or _MODEL_SIZE.match(text, m.end)):
+        # "to complement AI Control techniques": the name of the field a work named, not the work;
+        # "Chinchilla (70B) beat Gopher (280B)": the models, by their sizes, not their papers
+        m.confidence, m.score = MAYBE, min(m.score, 0.45)
+        m.reason += ", but the field of the techniques after it" if _FIELD_OF.match(text, m.end) else ", but a model by its size"
         return True
     if m.kind in ("doi", "arxiv", "url", "author-ref") or m.reason.startswith(("alias table", "a model")):
         return True
@@ -1826,9 +1837,17 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
         score = min(score, 0.3)           # "Discussion led by Dan."
         why.append("but a clause in the passive")
     label = re.sub(r"^[#\s]*(?:\d+(?:\.\d+)*\.?\s+)?", "", m.surface).strip(" :*")
-    if _SECTION_LABEL.fullmatch(label) or _UNIT_LABEL.match(re.sub(r"^(?:Goal|Topic|Agenda|Plan|Today|Notes?|Focus|Theme|Subject):\s+", "", label)):
+    labelled = re.sub(r"^[A-Z][\w \-]{0,30}:\s+", "", label)     # "Focus: Section 3", "Published Date: May 28"
+    if _SECTION_LABEL.fullmatch(label) or _UNIT_LABEL.match(re.sub(r"^(?:Goal|Topic|Agenda|Plan|Today|Notes?|Focus|Theme|Subject):\s+", "", label)) \
+            or labelled != label and (_POINTER.match(labelled) and len(labelled.split()) <= 3 or _A_DAY.fullmatch(labelled)):
         score = min(score, 0.3)           # "## Presented By", "Similar Papers", "Goal: Day 4 of ARBOx"
         why.append("but a section's or a course unit's label")
+    if credits_people(text, m.start, m.end) or named_character(text, m.start):
+        score = min(score, 0.3)           # "By Ada Roe", "Guest speaker: Ada Roe", 'a character named "Bob"'
+        why.append("but people named as people")
+    if shape and not cue and a_product_in_use(m.surface):
+        score = min(score, 0.3)           # "Claude Code with Opus 4": products in use
+        why.append("but products and their versions")
     if _REPO_FILE.match(m.surface):
         score = min(score, 0.3)           # "(see README disclaimer)": a file of the repository
         why.append("but a file of a code repository")
