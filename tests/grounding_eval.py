@@ -1,6 +1,6 @@
 """Scoring kb's offline extraction against real documents whose works were written down by hand.
 
-Fourteen sets, all scored the same way:
+Seventeen sets, all scored the same way:
 
 - ``dev``       tests/data/grounding_eval/dev/        real blog, forum and paper prose; tuned on.
 - ``heldout``   tests/data/grounding_eval/heldout/    same kind of prose; NEVER tuned on (its aggregate
@@ -49,6 +49,14 @@ Fourteen sets, all scored the same way:
                 kb did worst on (forum user pages and comment listings, sequence and topic pages, roundups,
                 podcast show notes, reading groups, book reviews); ground truth committed first; scored once
                 by the lead with the session's starting code (README.md), then opened for development.
+- ``heldout13`` tests/data/grounding_eval/heldout13/  twenty pages gathered in session 9 by a helper who never ran
+                kb on them (forum comment pages and threads, blogs, essays, reviews, podcast notes); ground truth
+                committed first; scored once with the session's starting code and once with its final code
+                (README.md); NEVER tuned on: figures only, its floor guards against losing ground.
+- ``heldout14`` tests/data/grounding_eval/heldout14/  twenty more pages, same protocol and session (paper
+                introductions, newsletters, syllabi, explainers, lab pages); NEVER tuned on.
+- ``heldout15`` tests/data/grounding_eval/heldout15/  twenty more pages, same protocol and session (discussion
+                threads, practitioners' notes, talk transcripts, library docs, encyclopedia pages); NEVER tuned on.
 - ``seeds``    data/seeds/ with tests/data/seed_truth.json.
 - ``unseen``   tests/data/unseen_docs/ with its truth.json.
 
@@ -92,7 +100,7 @@ if str(ROOT) not in sys.path:
 
 EVAL = ROOT / "tests" / "data" / "grounding_eval"
 EVAL_PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "heldout", "heldout2", "heldout3",
-              "heldout6", "heldout11")
+              "heldout6", "heldout11", "heldout13", "heldout14", "heldout15")
 EVAL_PARTS_ALL = EVAL_PARTS
 FORMS = ("title", "nickname", "author-ref", "id", "link")
 _STYLE_FORM = {"exact-title": "title", "near-title": "title", "cut-off-title": "title", "title": "title",
