@@ -202,19 +202,22 @@ def counts_of(ids, rows, n: int, vocabulary: "_Vocabulary"):
     import numpy as np
     from scipy import sparse
 
+    from kb.knowledge.text_tokens import counted, distinct
+
     grams = vocabulary.gram_counts(ids, rows, n)
     kept = ~vocabulary.stop_array()[ids]
     ids, rows = ids[kept], rows[kept]
     pair = rows[1:] == rows[:-1]
-    keys, where = np.unique((ids[:-1][pair] << 32) | ids[1:][pair], return_inverse=True)
+    keys, where = distinct((ids[:-1][pair] << 32) | ids[1:][pair])
     names = vocabulary.words
     bigrams = np.fromiter((hashed_column(f"{names[k >> 32]} {names[k & 0xFFFFFFFF]}") for k in keys.tolist()),
                           dtype=np.int64, count=len(keys))
-    cols = np.concatenate([vocabulary.column_array()[ids], bigrams[where.ravel()]])
-    counts = sparse.csr_matrix((np.ones(len(cols), dtype=np.float32), (np.concatenate([rows, rows[:-1][pair]]), cols)),
-                               shape=(n, FEATURES))
-    counts.sum_duplicates()
-    counts.data = (1.0 + np.log(counts.data)).astype(np.float32)
+    cols = np.concatenate([vocabulary.column_array()[ids], bigrams[where]])
+    # Counted and put in column order by one sort of packed keys (scipy sorted each row apart).
+    indptr, columns, found = counted(np.concatenate([rows, rows[:-1][pair]]), cols, n)
+    data = (1.0 + np.log(found.astype(np.float32))).astype(np.float32)
+    counts = sparse.csr_matrix((data, columns.astype(np.int32), indptr), shape=(n, FEATURES))
+    counts.has_canonical_format = True
     counts = (counts + grams).tocsr()
     counts.indices = counts.indices.astype(np.int32, copy=False)
     return counts
@@ -279,6 +282,8 @@ class _Vocabulary(Vocabulary):
         import numpy as np
         from scipy import sparse
 
+        from kb.knowledge.text_tokens import counted, in_column_order
+
         # Only the words met since the last chunk are converted: the lists grow with a store's vocabulary.
         self._ends = np.concatenate([self._ends, np.asarray(self.gram_ends[len(self._ends):], dtype=np.int64)])
         self._grams = np.concatenate([self._grams, np.asarray(self.gram_columns[len(self._grams):], dtype=np.int64)])
@@ -286,11 +291,19 @@ class _Vocabulary(Vocabulary):
         # A word's n-grams (a gram twice in a word, or two grams hashed to one column, count twice).
         per_word = sparse.csr_matrix((np.ones(len(self._grams), dtype=np.float32), self._grams, self._ends),
                                      shape=(size, FEATURES))
-        words = sparse.csr_matrix((np.ones(len(ids), dtype=np.float32), (rows, ids)), shape=(docs, size))
-        words.sum_duplicates()
-        grams = (words @ per_word).tocsr()
-        grams.sum_duplicates()      # sorts each row's columns (the product leaves them unordered)
-        grams.data = (CHAR_WEIGHT * (1.0 + np.log(grams.data))).astype(np.float32)
+        indptr, word_ids, found = counted(rows, ids, docs, bits=32)
+        words = sparse.csr_matrix((found.astype(np.float32), word_ids, indptr), shape=(docs, size))
+        grams = words @ per_word        # each row's columns once, in no order
+        ordered = in_column_order(grams.indptr, grams.indices, grams.data, docs)
+        if ordered is None:
+            grams.sum_duplicates()      # sorts each row's columns (the product leaves them unordered)
+            values = grams.data
+        else:
+            indptr, columns, found = ordered
+            values = found.astype(np.float32)
+            grams = sparse.csr_matrix((values, columns.astype(np.int32), indptr), shape=(docs, FEATURES))
+            grams.has_canonical_format = True
+        grams.data = (CHAR_WEIGHT * (1.0 + np.log(values))).astype(np.float32)
         return grams
 
     def column_array(self):
