@@ -91,6 +91,43 @@ def test_term_counts_are_those_of_each_text_counted_alone(corpus_texts, taxonomy
     assert same_bits(counts, expected[:n])
 
 
+def test_term_counts_of_odd_texts_are_those_of_each_text_counted_alone():
+    """Counting a batch's terms by packed sorts (:func:`kb.knowledge.text_tokens.counted`,
+    ``distinct``) and its n-grams by a transposed product, on texts at their edges: empty ones,
+    stop words or numbers only, apostrophes and curly quotes, hyphens and dashes, non-ASCII
+    letters, a batch with no word at all, and a text whose n-gram is counted over 2^20 times."""
+    from kb.knowledge.theme_model import term_counts
+
+    odd = ["", "   ", "the of and is", "12 345 6789", "it's don't we’re “quoted” l’homme o'neill",
+           "in-context in--context -x- a- -b state-of-the-art — en–dash x_y _z", "Naïve café ΣΑΣ σ İz \u212a x²",
+           "a" * 300 + " " + "bc" * 40, "word " * 5000, "the interpretability of interpretable models " * 50]
+    assert same_bits(term_counts(odd, chunk=3), reference_counts(odd))
+    assert same_bits(term_counts(["", "the", "12"]), reference_counts(["", "the", "12"]))
+    assert same_bits(term_counts([]), reference_counts([]))
+    long = ["ab " * (1 << 20) + "ab cd", "cd ab"]      # " ab " is one 5-gram, counted 2^20 + 1 times
+    assert same_bits(term_counts(long), reference_counts(long))
+
+
+def test_distinct_is_numpys_unique():
+    """``distinct`` (a sort of packed keys, checked for keys whose mixed bits agree) numbers the
+    keys as ``np.unique`` does, up to the order of the distinct keys, on keys that collide in
+    their mixed top bits too."""
+    from kb.knowledge.text_tokens import distinct
+
+    rng = np.random.default_rng(0)
+    for keys in (np.zeros(0, dtype=np.int64), np.array([7], dtype=np.int64),
+                 rng.integers(0, 50, size=10_000), rng.integers(-2**62, 2**62, size=5_000),
+                 np.repeat(rng.integers(0, 2**40, size=300), 7)):
+        uniq, inverse = distinct(keys.astype(np.int64))
+        assert len(uniq) == len(np.unique(keys)) and (uniq[inverse] == keys).all()
+    # Two keys whose mixed top bits agree (their product with the mix differs by 1): the check
+    # sees it and np.unique answers.
+    other = pow(0x9E3779B97F4A7C15, -1, 1 << 64)
+    keys = np.array([0, other - (1 << 64) if other >= 1 << 63 else other, 5, 0], dtype=np.int64)
+    uniq, inverse = distinct(keys)
+    assert (uniq[inverse] == keys).all() and len(uniq) == 3
+
+
 @pytest.fixture()
 def few_labels(tmp_path, monkeypatch):
     """The first 150 labelled works only: the model's fits (a fixed cost of every full run,

@@ -220,23 +220,6 @@ def _indptr(rows, n: int):
     return np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]).astype(np.int64)
 
 
-VALUE_BITS = 20
-
-
-def in_column_order(indptr, cols, values, n: int):
-    """The CSR (``indptr``, ``cols``, ``values``: whole numbers below 2^20, each column once a
-    row, in any order) with each row's columns ascending: (indptr, columns, values as int64).
-    None when a value does not fit (the caller sorts as scipy does)."""
-    import numpy as np
-
-    values = values.astype(np.int64)
-    if len(values) and (values.max() >= 1 << VALUE_BITS or values.min() < 0):
-        return None
-    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
-    keys = np.sort((((rows << COLUMN_BITS) | cols) << VALUE_BITS) | values)
-    return indptr, (keys >> VALUE_BITS) & ((1 << COLUMN_BITS) - 1), keys & ((1 << VALUE_BITS) - 1)
-
-
 _MIX = 0x9E3779B97F4A7C15     # an odd 64-bit multiplier: its top bits mix every bit of a key
 
 
