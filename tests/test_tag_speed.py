@@ -61,7 +61,7 @@ def corpus_texts(standin_corpus):
 
 
 def test_expand_gathers_what_spreading_every_entry_gives():
-    from kb.knowledge.text_tokens import expand
+    from kb.knowledge.text_tokens import Growing, expand
 
     rng = np.random.default_rng(0)
     for shares in ([0, 1, 0, 0], [0.2, 0.8, 0, 0], [0, 0.9, 0.1, 0], [0.1, 0.7, 0.15, 0.05], [0, 0, 0, 1]):
@@ -72,6 +72,13 @@ def test_expand_gathers_what_spreading_every_entry_gives():
         got, counts = expand(ptr, flat, ids)
         assert (counts == lengths[ids]).all()
         assert got.tolist() == [v for i in ids.tolist() for v in flat[ptr[i]:ptr[i + 1]].tolist()]
+        rows = Growing()        # the same rows, grown in two steps
+        for at in (0, 200):
+            rows.rows += [tuple(flat[ptr[i]:ptr[i + 1]].tolist()) for i in range(at, 200 if at == 0 else 500)]
+            known = ids[ids < len(rows.rows)]
+            got, counts = rows.expand(known)
+            assert (counts == lengths[known]).all()
+            assert got.tolist() == [v for i in known.tolist() for v in flat[ptr[i]:ptr[i + 1]].tolist()]
 
 
 def test_term_counts_are_those_of_each_text_counted_alone(corpus_texts, taxonomy_real):
@@ -126,6 +133,23 @@ def test_distinct_is_numpys_unique():
     keys = np.array([0, other - (1 << 64) if other >= 1 << 63 else other, 5, 0], dtype=np.int64)
     uniq, inverse = distinct(keys)
     assert (uniq[inverse] == keys).all() and len(uniq) == 3
+
+
+def test_title_hashes_of_a_batch_are_those_of_each_title():
+    """Kept texts find labelled works by the crc32 of each title's key: reduced a batch of titles
+    at once, they are those of `title_key` title by title (odd characters, empty titles, a title
+    with a new line)."""
+    import random
+    import zlib
+
+    from kb.knowledge.tagging import title_hashes
+    from kb.knowledge.theme_model import title_key
+
+    rng = random.Random(1)
+    alphabet = "abcXYZ09 -_.,'’é\u212aİΣσ\t\x00"
+    titles = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 25))) for _ in range(3000)] + ["", " A  b "]
+    for batch in (titles, titles + ["a\nb"], []):
+        assert title_hashes(batch).tolist() == [zlib.crc32(title_key(t).encode()) for t in batch]
 
 
 @pytest.fixture()

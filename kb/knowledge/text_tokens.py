@@ -52,6 +52,7 @@ class Growing:
         self.rows: list[tuple[int, ...]] = []
         self._ptr = np.zeros(1, dtype=np.int64)
         self._flat = np.zeros(0, dtype=np.int64)
+        self._single = np.zeros(0, dtype=np.int64)
 
     def arrays(self):
         import numpy as np
@@ -61,9 +62,29 @@ class Growing:
             tail = self.rows[done:]
             lengths = np.fromiter(map(len, tail), dtype=np.int64, count=len(tail))
             flat = np.fromiter(chain.from_iterable(tail), dtype=np.int64, count=int(lengths.sum()))
-            self._ptr = np.concatenate([self._ptr, self._ptr[-1] + np.cumsum(lengths)])
+            ptr = self._ptr[-1] + np.cumsum(lengths)
+            single = np.where(lengths == 1, 0, np.where(lengths == 0, -1, -2))
+            one = np.flatnonzero(lengths == 1)
+            single[one] = flat[ptr[one] - self._ptr[-1] - 1]
+            self._ptr = np.concatenate([self._ptr, ptr])
             self._flat = np.concatenate([self._flat, flat])
+            self._single = np.concatenate([self._single, single])
         return self._ptr, self._flat
+
+    def expand(self, ids):
+        """:func:`expand` of these rows: one gather from each id's only entry (-1: none, -2:
+        several) when no id gives several, as most pieces of text give one rule token and at most
+        one word."""
+        import numpy as np
+
+        ptr, flat = self.arrays()
+        single = self._single[ids]
+        if not len(single) or single.min() >= 0:
+            return single, np.ones(len(single), dtype=np.int64)
+        if (single == -2).any():
+            return expand(ptr, flat, ids)
+        given = single >= 0
+        return single[given], given.view(np.int8)
 
 
 def expand(ptr, flat, ids):
@@ -170,9 +191,9 @@ def split(pieces: Pieces, titles: list[str], bodies: list[str] | None = None) ->
         plain = plain.reshape(n, 2).all(axis=1)
     ids, lengths = _piece_ids(pieces, texts)
     text_of = np.repeat(np.arange(len(texts), dtype=np.int64) * (1 if bodies is not None else 2), lengths)
-    tokens, counts = expand(*pieces.token_rows.arrays(), ids)
+    tokens, counts = pieces.token_rows.expand(ids)
     token_texts = np.repeat(text_of, counts)
-    words, counts = expand(*pieces.word_rows.arrays(), ids)
+    words, counts = pieces.word_rows.expand(ids)
     rows = np.repeat(text_of // 2, counts)
     if not plain.all():
         keep = plain[rows]
