@@ -201,7 +201,6 @@ def counts_of(ids, rows, n: int, vocabulary: "_Vocabulary"):
     are found with array operations, and only the batch's distinct bigrams are hashed."""
     import numpy as np
     from scipy import sparse
-
     from sklearn.utils import murmurhash3_32
 
     from kb.knowledge.text_tokens import counted, distinct
