@@ -514,7 +514,7 @@ def rules_and_counts(texts: Texts, taxonomy: Taxonomy, *, counts: bool = True, c
     the texts into words (:mod:`kb.knowledge.text_tokens`), a chunk of papers at a time."""
     import numpy as np
 
-    from kb.knowledge.text_tokens import Pieces, Vocabulary, give_back_freed_memory, split
+    from kb.knowledge.text_tokens import Pieces, Vocabulary, split
     from kb.knowledge.theme_model import _Vocabulary, counts_of, stack_counts
 
     m = RuleMatcher(taxonomy)
@@ -532,8 +532,6 @@ def rules_and_counts(texts: Texts, taxonomy: Taxonomy, *, counts: bool = True, c
         phrases.append(found)
         if counts:
             parts.append(counts_of(batch.words, batch.rows, len(titles), words))
-        del batch
-        give_back_freed_memory()
     del pieces, tokens, words
     indptr = np.cumsum(np.concatenate(sizes)).astype(np.int64)
     found = np.concatenate(phrases) if phrases else np.zeros(0, dtype=np.int32)

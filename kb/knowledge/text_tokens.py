@@ -281,26 +281,3 @@ def distinct(keys):
     inverse = np.empty(n, dtype=np.int64)
     inverse[at] = np.cumsum(new) - 1
     return ordered[new], inverse
-
-
-_LIBC = None
-
-
-def give_back_freed_memory() -> None:
-    """Return the C heap's free pages to the system (glibc's ``malloc_trim``; elsewhere nothing).
-    A batch's sorts leave tens of megabytes of freed temporaries on the heap under the counts kept
-    after them, which the heap cannot shrink past: over a million papers' batches the process's
-    resident memory grew by gigabytes that held nothing."""
-    global _LIBC
-    if _LIBC is None:
-        import ctypes
-        import ctypes.util
-
-        try:
-            _LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-            _LIBC.malloc_trim.argtypes = [ctypes.c_size_t]
-        except (OSError, AttributeError):
-            _LIBC = False
-    if _LIBC:
-        _LIBC.malloc_trim(0)
-
