@@ -226,9 +226,7 @@ def counted(rows, cols, n: int, bits: int = COLUMN_BITS):
 
     if not len(rows):
         return np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    keys = np.left_shift(rows, bits, dtype=np.int64)       # in place from here: fewer temporaries
-    keys |= cols
-    keys.sort()
+    keys = np.sort((rows.astype(np.int64) << bits) | cols)
     first = np.ones(len(keys), dtype=bool)
     np.not_equal(keys[1:], keys[:-1], out=first[1:])
     starts = np.flatnonzero(first)
@@ -259,25 +257,16 @@ def distinct(keys):
     if n == 0 or index_bits > 40:
         uniq, inverse = np.unique(keys, return_inverse=True)
         return uniq, inverse.ravel()
-    # In place from here on: a batch's keys are millions, and fewer temporaries keep the peak down.
-    packed = keys.astype(np.uint64)
-    packed *= np.uint64(_MIX)
-    packed >>= np.uint64(index_bits + 1)
-    packed = packed.view(np.int64)
-    packed <<= index_bits
-    packed |= np.arange(n, dtype=np.int64)
-    packed.sort()
-    new = np.ones(n, dtype=bool)
+    mixed = (keys.astype(np.uint64) * np.uint64(_MIX)) >> np.uint64(index_bits + 1)
+    packed = np.sort((mixed.astype(np.int64) << index_bits) | np.arange(n, dtype=np.int64))
     at = packed & ((1 << index_bits) - 1)
-    packed >>= index_bits
-    np.not_equal(packed[1:], packed[:-1], out=new[1:])
-    del packed
+    top = packed >> index_bits
+    new = np.ones(n, dtype=bool)
+    np.not_equal(top[1:], top[:-1], out=new[1:])
     ordered = keys[at]
-    same = ~new[1:]
-    if (ordered[1:][same] != ordered[:-1][same]).any():
+    if (ordered[1:][~new[1:]] != ordered[:-1][~new[1:]]).any():
         uniq, inverse = np.unique(keys, return_inverse=True)
         return uniq, inverse.ravel()
-    del same
     inverse = np.empty(n, dtype=np.int64)
     inverse[at] = np.cumsum(new) - 1
     return ordered[new], inverse

@@ -216,11 +216,8 @@ def counts_of(ids, rows, n: int, vocabulary: "_Vocabulary"):
     cols = np.concatenate([vocabulary.column_array()[ids], bigrams[where]])
     # Counted and put in column order by one sort of packed keys (scipy sorted each row apart).
     indptr, columns, found = counted(np.concatenate([rows, rows[:-1][pair]]), cols, n)
-    del cols, where, ids, rows
     data = (1.0 + np.log(found.astype(np.float32))).astype(np.float32)
-    # 32-bit indices as scipy would choose them (an int64 indptr made the sum's indices int64).
-    index = np.int32 if indptr[-1] < 2**31 else np.int64
-    counts = sparse.csr_matrix((data, columns.astype(index), indptr.astype(index)), shape=(n, FEATURES))
+    counts = sparse.csr_matrix((data, columns.astype(np.int32), indptr), shape=(n, FEATURES))
     counts.has_canonical_format = True
     counts = (counts + grams).tocsr()
     counts.indices = counts.indices.astype(np.int32, copy=False)
