@@ -61,7 +61,7 @@ def corpus_texts(standin_corpus):
 
 
 def test_expand_gathers_what_spreading_every_entry_gives():
-    from kb.knowledge.text_tokens import expand
+    from kb.knowledge.text_tokens import Growing, expand
 
     rng = np.random.default_rng(0)
     for shares in ([0, 1, 0, 0], [0.2, 0.8, 0, 0], [0, 0.9, 0.1, 0], [0.1, 0.7, 0.15, 0.05], [0, 0, 0, 1]):
@@ -72,6 +72,13 @@ def test_expand_gathers_what_spreading_every_entry_gives():
         got, counts = expand(ptr, flat, ids)
         assert (counts == lengths[ids]).all()
         assert got.tolist() == [v for i in ids.tolist() for v in flat[ptr[i]:ptr[i + 1]].tolist()]
+        rows = Growing()        # the same rows, grown in two steps
+        for at in (0, 200):
+            rows.rows += [tuple(flat[ptr[i]:ptr[i + 1]].tolist()) for i in range(at, 200 if at == 0 else 500)]
+            known = ids[ids < len(rows.rows)]
+            got, counts = rows.expand(known)
+            assert (counts == lengths[known]).all()
+            assert got.tolist() == [v for i in known.tolist() for v in flat[ptr[i]:ptr[i + 1]].tolist()]
 
 
 def test_term_counts_are_those_of_each_text_counted_alone(corpus_texts, taxonomy_real):
@@ -89,6 +96,60 @@ def test_term_counts_are_those_of_each_text_counted_alone(corpus_texts, taxonomy
     n = len(titles)
     _, _, counts = rules_and_counts(Texts(ids=list(range(n)), titles=titles, bodies=bodies), taxonomy_real, chunk=900)
     assert same_bits(counts, expected[:n])
+
+
+def test_term_counts_of_odd_texts_are_those_of_each_text_counted_alone():
+    """Counting a batch's terms by packed sorts (:func:`kb.knowledge.text_tokens.counted`,
+    ``distinct``) and its n-grams by a transposed product, on texts at their edges: empty ones,
+    stop words or numbers only, apostrophes and curly quotes, hyphens and dashes, non-ASCII
+    letters, a batch with no word at all, and a text whose n-gram is counted over 2^20 times."""
+    from kb.knowledge.theme_model import term_counts
+
+    odd = ["", "   ", "the of and is", "12 345 6789", "it's don't we’re “quoted” l’homme o'neill",
+           "in-context in--context -x- a- -b state-of-the-art — en–dash x_y _z", "Naïve café ΣΑΣ σ İz \u212a x²",
+           "a" * 300 + " " + "bc" * 40, "word " * 5000, "the interpretability of interpretable models " * 50]
+    assert same_bits(term_counts(odd, chunk=3), reference_counts(odd))
+    assert same_bits(term_counts(["", "the", "12"]), reference_counts(["", "the", "12"]))
+    assert same_bits(term_counts([]), reference_counts([]))
+    long = ["ab " * (1 << 20) + "ab cd", "cd ab"]      # " ab " is one 5-gram, counted 2^20 + 1 times
+    assert same_bits(term_counts(long), reference_counts(long))
+
+
+def test_distinct_is_numpys_unique():
+    """``distinct`` (a sort of packed keys, checked for keys whose mixed bits agree) numbers the
+    keys as ``np.unique`` does, up to the order of the distinct keys, on keys that collide in
+    their mixed top bits too."""
+    from kb.knowledge.text_tokens import distinct
+
+    rng = np.random.default_rng(0)
+    for keys in (np.zeros(0, dtype=np.int64), np.array([7], dtype=np.int64),
+                 rng.integers(0, 50, size=10_000), rng.integers(-2**62, 2**62, size=5_000),
+                 np.repeat(rng.integers(0, 2**40, size=300), 7)):
+        uniq, inverse = distinct(keys.astype(np.int64))
+        assert len(uniq) == len(np.unique(keys)) and (uniq[inverse] == keys).all()
+    # Two keys whose mixed top bits agree (their product with the mix differs by 1): the check
+    # sees it and np.unique answers.
+    other = pow(0x9E3779B97F4A7C15, -1, 1 << 64)
+    keys = np.array([0, other - (1 << 64) if other >= 1 << 63 else other, 5, 0], dtype=np.int64)
+    uniq, inverse = distinct(keys)
+    assert (uniq[inverse] == keys).all() and len(uniq) == 3
+
+
+def test_title_hashes_of_a_batch_are_those_of_each_title():
+    """Kept texts find labelled works by the crc32 of each title's key: reduced a batch of titles
+    at once, they are those of `title_key` title by title (odd characters, empty titles, a title
+    with a new line)."""
+    import random
+    import zlib
+
+    from kb.knowledge.tagging import title_hashes
+    from kb.knowledge.theme_model import title_key
+
+    rng = random.Random(1)
+    alphabet = "abcXYZ09 -_.,'’é\u212aİΣσ\t\x00"
+    titles = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 25))) for _ in range(3000)] + ["", " A  b "]
+    for batch in (titles, titles + ["a\nb"], []):
+        assert title_hashes(batch).tolist() == [zlib.crc32(title_key(t).encode()) for t in batch]
 
 
 @pytest.fixture()

@@ -554,6 +554,25 @@ def labelled_rows(texts: Texts, labelled, title_hashes=None):
     return out
 
 
+_NOT_IN_KEY = re.compile(r"[^a-z0-9\n]+")
+
+
+def title_hashes(titles: list[str]):
+    """The crc32 of each title's key (:func:`kb.knowledge.theme_model.title_key`), the titles
+    lower-cased and reduced to their words at once (a regular expression and a join for each
+    of a million titles took seconds): every run of other characters becomes one space."""
+    import numpy as np
+
+    from kb.knowledge.theme_model import title_key
+
+    joined = "\n".join(titles)
+    if joined.count("\n") != max(len(titles) - 1, 0):      # a title holds a new line: one at a time
+        keys = map(title_key, titles)
+    else:
+        keys = map(str.strip, _NOT_IN_KEY.sub(" ", joined.lower()).split("\n")) if titles else iter(())
+    return np.fromiter((zlib.crc32(k.encode()) for k in keys), dtype=np.int64, count=len(titles))
+
+
 def kept_or_computed(store, texts: Texts, taxonomy: Taxonomy, signatures, kept):
     """(rules, fired, counts, new, every): :func:`rule_matrix` and the term counts of ``texts``,
     taken from ``kept`` (:class:`kb.knowledge.theme_cache.PaperTexts`, or None) for every paper
@@ -564,7 +583,6 @@ def kept_or_computed(store, texts: Texts, taxonomy: Taxonomy, signatures, kept):
     from scipy import sparse
 
     from kb.knowledge.theme_cache import PaperTexts
-    from kb.knowledge.theme_model import title_key
 
     ids = np.asarray(texts.ids, dtype=np.int64)
     at = np.minimum(np.searchsorted(signatures.ids, ids), max(len(signatures.ids) - 1, 0))
@@ -587,7 +605,7 @@ def kept_or_computed(store, texts: Texts, taxonomy: Taxonomy, signatures, kept):
     rules, fired, counts = rules_and_counts(sub, taxonomy)
     new = PaperTexts(ids[miss], sigs[miss], counts, sparse.csr_matrix(rules),
                      fired.indptr, fired.phrases,
-                     np.fromiter((zlib.crc32(title_key(t).encode()) for t in sub.titles), dtype=np.int64, count=len(miss)))
+                     title_hashes(sub.titles))
     if not hit.any():
         every = new                                   # computed in texts order
     elif not len(miss):

@@ -201,20 +201,24 @@ def counts_of(ids, rows, n: int, vocabulary: "_Vocabulary"):
     are found with array operations, and only the batch's distinct bigrams are hashed."""
     import numpy as np
     from scipy import sparse
+    from sklearn.utils import murmurhash3_32
+
+    from kb.knowledge.text_tokens import counted, distinct
 
     grams = vocabulary.gram_counts(ids, rows, n)
     kept = ~vocabulary.stop_array()[ids]
     ids, rows = ids[kept], rows[kept]
     pair = rows[1:] == rows[:-1]
-    keys, where = np.unique((ids[:-1][pair] << 32) | ids[1:][pair], return_inverse=True)
+    keys, where = distinct((ids[:-1][pair] << 32) | ids[1:][pair])
     names = vocabulary.words
-    bigrams = np.fromiter((hashed_column(f"{names[k >> 32]} {names[k & 0xFFFFFFFF]}") for k in keys.tolist()),
-                          dtype=np.int64, count=len(keys))
-    cols = np.concatenate([vocabulary.column_array()[ids], bigrams[where.ravel()]])
-    counts = sparse.csr_matrix((np.ones(len(cols), dtype=np.float32), (np.concatenate([rows, rows[:-1][pair]]), cols)),
-                               shape=(n, FEATURES))
-    counts.sum_duplicates()
-    counts.data = (1.0 + np.log(counts.data)).astype(np.float32)
+    bigrams = np.fromiter((_column(murmurhash3_32(f"{names[k >> 32]} {names[k & 0xFFFFFFFF]}", 0))
+                           for k in keys.tolist()), dtype=np.int64, count=len(keys))
+    cols = np.concatenate([vocabulary.column_array()[ids], bigrams[where]])
+    # Counted and put in column order by one sort of packed keys (scipy sorted each row apart).
+    indptr, columns, found = counted(np.concatenate([rows, rows[:-1][pair]]), cols, n)
+    data = (1.0 + np.log(found.astype(np.float32))).astype(np.float32)
+    counts = sparse.csr_matrix((data, columns.astype(np.int32), indptr), shape=(n, FEATURES))
+    counts.has_canonical_format = True
     counts = (counts + grams).tocsr()
     counts.indices = counts.indices.astype(np.int32, copy=False)
     return counts
@@ -224,7 +228,11 @@ def hashed_column(token: str) -> int:
     """The column scikit-learn's FeatureHasher gives ``token`` (murmurhash3, absolute value)."""
     from sklearn.utils import murmurhash3_32
 
-    h = murmurhash3_32(token, 0)
+    return _column(murmurhash3_32(token, 0))
+
+
+def _column(h: int) -> int:
+    """The column of the murmurhash3 value ``h``."""
     return (2147483647 - (FEATURES - 1)) % FEATURES if h == -2147483648 else abs(h) % FEATURES
 
 
@@ -279,6 +287,8 @@ class _Vocabulary(Vocabulary):
         import numpy as np
         from scipy import sparse
 
+        from kb.knowledge.text_tokens import counted
+
         # Only the words met since the last chunk are converted: the lists grow with a store's vocabulary.
         self._ends = np.concatenate([self._ends, np.asarray(self.gram_ends[len(self._ends):], dtype=np.int64)])
         self._grams = np.concatenate([self._grams, np.asarray(self.gram_columns[len(self._grams):], dtype=np.int64)])
@@ -286,10 +296,14 @@ class _Vocabulary(Vocabulary):
         # A word's n-grams (a gram twice in a word, or two grams hashed to one column, count twice).
         per_word = sparse.csr_matrix((np.ones(len(self._grams), dtype=np.float32), self._grams, self._ends),
                                      shape=(size, FEATURES))
-        words = sparse.csr_matrix((np.ones(len(ids), dtype=np.float32), (rows, ids)), shape=(docs, size))
-        words.sum_duplicates()
-        grams = (words @ per_word).tocsr()
-        grams.sum_duplicates()      # sorts each row's columns (the product leaves them unordered)
+        indptr, word_ids, found = counted(rows, ids, docs, bits=32)
+        words = sparse.csr_matrix((found.astype(np.float32), word_ids, indptr), shape=(docs, size))
+        # Multiplied transposed, (n-grams x words) times (words x documents), so that turning
+        # the product around (a counting sort) leaves each document's columns in order; the
+        # product the other way round leaves them unordered, and sorting each row took longer
+        # than the product (a summing accumulator over 20,000 documents, not 2^20 columns, too).
+        grams = (per_word.T.tocsr() @ words.T.tocsr()).T.tocsr()
+        grams.has_canonical_format = True       # the product holds each (n-gram, document) once
         grams.data = (CHAR_WEIGHT * (1.0 + np.log(grams.data))).astype(np.float32)
         return grams
 
