@@ -122,6 +122,19 @@ class Doc:
     truths: list[Truth] = field(default_factory=list)
 
 
+# Development parts whose odd-numbered pages are still held aside as a generalisation check:
+# ``--misses`` never prints their failures (``tests/grounding_subset.py PART odd`` gives figures).
+HELD_ASIDE = {"dev8": "odd", "dev9": "odd"}
+DEV_PARTS = (("dev", True), ("dev", False), ("dev2", False), ("dev3", False), ("dev4", False), ("dev5", False),
+             ("dev6", False), ("dev7", False), ("dev8", False), ("dev9", False))
+
+
+def held_aside(part: str, name: str) -> bool:
+    """Is page ``name`` of ``part`` in its held-aside half?"""
+    m = re.match(r"p(\d+)", name)
+    return part in HELD_ASIDE and m is not None and (int(m.group(1)) % 2 == 1) == (HELD_ASIDE[part] == "odd")
+
+
 # -- links removed -------------------------------------------------------------------------------
 
 _MD_LINK = re.compile(r"\[([^\]\n]+)\]\((?:https?://|www\.)[^)\s]*\)")
@@ -476,6 +489,20 @@ def online_markdown_rows(aliases, *, papers: int = 3000) -> str:
         return markdown_rows(aliases, online_url=standin.url)
 
 
+def misses_listing(aliases, parts=DEV_PARTS) -> list[str]:
+    """The lines ``--misses`` prints for the development parts: each miss and wrong surface, the
+    held-aside halves left out."""
+    out = []
+    for part, links in parts:
+        docs = [d for d in load(part, links=links) if not held_aside(part, d.name)]
+        s = score(docs, aliases)
+        out.append(f"\n-- {part} misses ({'with links' if links else 'links removed'}"
+                   + (", odd pages held aside: figures only, tests/grounding_subset.py)" if part in HELD_ASIDE else ")"))
+        out += ["  MISS " + " ".join(map(str, m)) for m in s.misses]
+        out += ["  WRONG " + " ".join(map(str, w)) for w in s.wrong]
+    return out
+
+
 def main(argv: list[str]) -> int:
     from kb.grounding.aliases import AliasTable
 
@@ -487,15 +514,7 @@ def main(argv: list[str]) -> int:
     for name, r in rows.items():
         print(f"{name:28}" + "".join(f"{r.get(c, float('nan')):>14}" for c in cols))
     if "--misses" in argv:
-        for part, links in (("dev", True), ("dev", False), ("dev2", False), ("dev3", False), ("dev4", False), ("dev5", False),
-                            ("dev6", False), ("dev7", False), ("dev8", False),
-                            ("dev9", False)):
-            s = score(load(part, links=links), aliases)
-            print(f"\n-- {part} misses ({'with links' if links else 'links removed'})")
-            for m in s.misses:
-                print("  MISS", *m)
-            for w in s.wrong:
-                print("  WRONG", *w)
+        print("\n".join(misses_listing(aliases)))
         for part in ("seeds", "unseen"):
             s = score(load(part), aliases)
             print(f"\n-- {part}")
