@@ -1,6 +1,6 @@
 """Scoring kb's offline extraction against real documents whose works were written down by hand.
 
-Seventeen sets, all scored the same way:
+Eighteen sets, all scored the same way:
 
 - ``dev``       tests/data/grounding_eval/dev/        real blog, forum and paper prose; tuned on.
 - ``heldout``   tests/data/grounding_eval/heldout/    same kind of prose; NEVER tuned on (its aggregate
@@ -49,6 +49,10 @@ Seventeen sets, all scored the same way:
                 kb did worst on (forum user pages and comment listings, sequence and topic pages, roundups,
                 podcast show notes, reading groups, book reviews); ground truth committed first; scored once
                 by the lead with the session's starting code (README.md), then opened for development.
+- ``dev10``     tests/data/grounding_eval/dev10/      twenty pages gathered in session 9 for development, dense in
+                informal author references and nicknames (Hacker News and forum threads, conversational blogs,
+                podcast pages); ground truth committed first; scored once by the lead with session 9's final
+                code (README.md), then opened for development (odd pages held aside).
 - ``heldout13`` tests/data/grounding_eval/heldout13/  twenty pages gathered in session 9 by a helper who never ran
                 kb on them (forum comment pages and threads, blogs, essays, reviews, podcast notes); ground truth
                 committed first; scored once with the session's starting code and once with its final code
@@ -83,7 +87,7 @@ Alignment Forum posts, the theme labels' works) plus decoys, papers titled with 
 uncertain phrase of the documents (:func:`decoy_titles`, an inferred hazard).
 
 Run ``python tests/grounding_eval.py`` for the table (``--misses`` lists the failures of the
-development parts, dev and dev2 to dev9, only: the held-out parts are reported in figures, never in detail).
+development parts, dev and dev2 to dev10, only: the held-out parts are reported in figures, never in detail).
 """
 
 from __future__ import annotations
@@ -99,7 +103,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 EVAL = ROOT / "tests" / "data" / "grounding_eval"
-EVAL_PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "heldout", "heldout2", "heldout3",
+EVAL_PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "heldout", "heldout2", "heldout3",
               "heldout6", "heldout11", "heldout13", "heldout14", "heldout15")
 EVAL_PARTS_ALL = EVAL_PARTS
 FORMS = ("title", "nickname", "author-ref", "id", "link")
@@ -124,9 +128,9 @@ class Doc:
 
 # Development parts whose odd-numbered pages are still held aside as a generalisation check:
 # ``--misses`` never prints their failures (``tests/grounding_subset.py PART odd`` gives figures).
-HELD_ASIDE = {"dev8": "odd", "dev9": "odd"}
+HELD_ASIDE = {"dev8": "odd", "dev9": "odd", "dev10": "odd"}
 DEV_PARTS = (("dev", True), ("dev", False), ("dev2", False), ("dev3", False), ("dev4", False), ("dev5", False),
-             ("dev6", False), ("dev7", False), ("dev8", False), ("dev9", False))
+             ("dev6", False), ("dev7", False), ("dev8", False), ("dev9", False), ("dev10", False))
 
 
 def held_aside(part: str, name: str) -> bool:
