@@ -10,6 +10,7 @@ an exact title to match; books and forum posts carry no id at all and stay unres
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -199,9 +200,7 @@ class AliasTable:
                 if spaced and name not in alias.needs_cue and spaced not in self._by_name:
                     exact.append(spaced)
                     self._by_name[spaced] = alias
-        self._exact = _alternation(exact, 0)
-        self._folded = _alternation(folded, re.I)
-        self._glued = _glued_alternation(exact)
+        self._exact, self._folded, self._glued = _patterns(frozenset(exact), frozenset(folded))
 
     @classmethod
     def load(cls, shipped: Path | None = SHIPPED_PATH, user: Path | None = None) -> "AliasTable":
@@ -326,16 +325,31 @@ def _trie_body(names: list[str]) -> str:
     return emit(root)
 
 
+@functools.lru_cache(maxsize=4)
+def _patterns(exact: frozenset[str], folded: frozenset[str]) -> tuple[re.Pattern | None, re.Pattern | None, re.Pattern | None]:
+    """The table's patterns: its names as written, its names in any case, and its names glued to
+    a table's next cell. Building and compiling them is most of the 0.15 s an alias table costs,
+    so the prefix tree of the names as written is built once for two of them, and a process that
+    loads the same table again (a test, a server) reuses them. The patterns depend only on the
+    sets of names (:func:`_trie_body` sorts them)."""
+    body = _trie_body(list(exact)) if exact else None
+    return (_bounded(body, 0) if body else None, _alternation(list(folded), re.I), _glued_alternation(body))
+
+
 def _alternation(names: list[str], flags: int) -> re.Pattern | None:
     if not names:
         return None
-    return re.compile(rf"(?<![\w\-])(?:{_trie_body(names)})(?![\w\-]|\.\w)", flags)
+    return _bounded(_trie_body(names), flags)
 
 
-def _glued_alternation(names: list[str]) -> re.Pattern | None:
-    if not names:
+def _bounded(body: str, flags: int) -> re.Pattern:
+    """Names (a :func:`_trie_body`) as whole words of the text."""
+    return re.compile(rf"(?<![\w\-])(?:{body})(?![\w\-]|\.\w)", flags)
+
+
+def _glued_alternation(body: str | None) -> re.Pattern | None:
+    if body is None:
         return None
-    body = _trie_body(names)
     # the first cell of a line (or the second of "A/B"), then a capitalised word and a lower-case one
     return re.compile(rf"(?m)^[ \t]*(?:[\w\-]{{2,20}}/)?({body})(?=[A-Z][a-z]*\s+[a-z])")
 

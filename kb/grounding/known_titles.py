@@ -130,25 +130,55 @@ class Hit:
     known: Known
 
 
+class Gazetteer:
+    """The gazetteer's titles keyed by their first :data:`KEY_WORDS` words. A text meets a few
+    hundred of its 17k keys, so a title becomes a :class:`Known` (its full words, its flags) only
+    when its key is first looked up: building all of them cost 0.1 s of every ``kb mentions``."""
+
+    def __init__(self, rows: dict[tuple[str, ...], list[tuple[str, str, str, bool]]]):
+        self._rows = rows                 # key -> (title, sources, words as written, cut off) in file order
+        self._known: dict[tuple[str, ...], tuple[Known, ...]] = {}
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def get(self, key: tuple[str, ...], default: tuple = ()) -> tuple[Known, ...]:
+        """The titles under a key, longest first."""
+        known = self._known.get(key)
+        if known is None:
+            rows = self._rows.get(key)
+            if rows is None:
+                return default
+            ks = [Known(title, tuple(title_words(written)), sources, cut_off=cut, capitals=capitals)
+                  for title, sources, written, cut, capitals in rows]
+            known = self._known[key] = (ks[0],) if len(ks) == 1 else tuple(sorted(ks, key=lambda k: -len(k.words)))
+        return known
+
+
 @lru_cache(maxsize=1)
-def index(path: Path = GAZETTEER_PATH) -> dict[tuple[str, ...], tuple[Known, ...]]:
+def index(path: Path = GAZETTEER_PATH) -> Gazetteer:
     """The gazetteer keyed by its titles' first :data:`KEY_WORDS` words, longest first; read once,
     on first use (empty when the file is missing, as in a source tree not built yet)."""
-    by_key: dict[tuple[str, ...], list[Known]] = {}
+    by_key: dict[tuple[str, ...], list] = {}
     try:
         lines = gzip.decompress(path.read_bytes()).decode("utf-8").splitlines()
     except FileNotFoundError:
-        return {}
+        return Gazetteer({})
     for line in lines:
         if not line or line.startswith("#"):
             continue
         title, sources, main, flags = (line.split("\t") + ["", "", ""])[:4]
-        entries = [Known(title, tuple(title_words(title)), sources, capitals="T" in flags)]
+        by_key.setdefault(_key(title), []).append((title, sources, title, False, "T" in flags))
         if main:
-            entries.append(Known(title, tuple(title_words(main)), sources, cut_off=True, capitals="M" in flags))
-        for k in entries:
-            by_key.setdefault(k.words[:KEY_WORDS], []).append(k)
-    return {key: (ks[0],) if len(ks) == 1 else tuple(sorted(ks, key=lambda k: -len(k.words))) for key, ks in by_key.items()}
+            by_key.setdefault(_key(main), []).append((title, sources, main, True, "M" in flags))
+    return Gazetteer(by_key)
+
+
+def _key(title: str) -> tuple[str, ...]:
+    """A title's first :data:`KEY_WORDS` words: read from its first 40 characters when a word
+    starts after them (then the last of those is whole), so the 17k titles load in 23 ms, not 37."""
+    words = title_words(title[:40])
+    return tuple((words if len(words) > KEY_WORDS else title_words(title))[:KEY_WORDS])
 
 
 def _title_cased(surface: str) -> bool:
