@@ -818,3 +818,20 @@ def test_a_persons_possessive_before_a_quotation(aliases):
 def test_the_author_of_a_work_named_right_after_is_left_to_its_title(aliases):
     text = "Last month, Tavi published the post Against Almost Every Theory of Drift, which I liked."
     assert "Tavi" not in _refs(text, aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("For the weekend: \u201cA Quiet Mind at Sea.\u201d by Ada Roewell, a long read.", "Ada Roewell"),
+    ("The phrase \u201cthe slow drift,\u201d articulated by Bo Fennick, says models wander.", "Bo Fennick"),
+    ("Book picks: Tidal Reasoning by E. T. Marlowe, a classic.", "E. T. Marlowe"),
+    # a book list run together: the next title's capital ends the name
+    ("Reading list:\u201cQuiet Tides\u201d by Cyd LindqvistBook Recommendations: more soon.", "Cyd Lindqvist"),
+])
+def test_the_person_a_quoted_title_a_title_or_an_idea_is_by(aliases, text, surface):
+    assert surface in _refs(text, aliases)
+
+
+def test_the_first_name_of_an_author_list_is_not_a_reference_alone(aliases):
+    refs = _refs('Based on the paper "Quiet Tides at Dusk" by Ada Roewell, Bo Fennick, and Cyd Lindqvist.', aliases)
+    assert "Ada Roewell" not in refs
+    assert not _refs("The meeting was hosted by Ada Roewell on Monday.", aliases)

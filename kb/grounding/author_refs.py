@@ -592,6 +592,14 @@ _WORK_BY_FULL_NAMES = LazyPattern(rf"\b{_WORK_WORDS_RX}[ \t]*,?[ \t]+by[ \t]+"
 _A_WORK_BY_ONE = LazyPattern(rf"\b(?:[Aa]n?|[Tt]he|[Tt]his|[Tt]hat|[Hh]er|[Hh]is|[Tt]heir)[ \t]+(?:[\w\-]+[ \t]+)?{_WORK_WORDS_RX}"
                              rf"[ \t]*,?[ \t]+by[ \t]+({_PERSON_NAME_RX}|[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\x27\-]+(?![ \t]+[A-Z]))"   # ("a post by Gwern")
                              rf"(?![\w\-]|[ \t]+(?:and|&)[ \t]|,[ \t]+{_NAME_WORD})")
+# "“A Quiet Mind.” by Ada Roe", "Probability Theory by E. T. Jaynes", "the idea, coined by Ada
+# Roe": the person a quoted title, a title or a named idea is by; a full name or initials and a
+# surname. Book lists run titles and names together ("by Ada RoeBook Recommendations:"): a
+# capital right after the surname ends it. Not the first name of a list ("by Ada Roe, Bo Fenn").
+_INITIALS_NAME = r"(?:[A-Z]\.[ \t]?){1,3}[ \t]*[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
+_BY_AFTER_A_TITLE = LazyPattern(rf"(?:[\"\u201d\u2019][,.;:]?|[,.;:][\"\u201d\u2019]|\b(?:coined|articulated|formulated|"
+                                rf"popularized|popularised|proposed|introduced)|[a-z](?=[ \t]+by[ \t]+(?:[A-Z]\.[ \t]?)+))"
+                                rf"[ \t]+by[ \t]+({_INITIALS_NAME}|[A-Z][a-z]+[ \t]+[A-Z][a-z]+(?:-[A-Z][a-z]+)?)(?![a-z\-]|[ \t]+[A-Z]|,[ \t]*[A-Z]|,?[ \t]+(?:and|&)[ \t])")
 # "Ada Roe and Bo Fenn have written a new book", "Paul wrote a post on this": people and a work they wrote
 # (capitals of any script are checked by _full_names_ok and _a_surname afterwards: a plain capital
 # here keeps the pattern quick to compile)
@@ -813,8 +821,9 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
     for rx, why in ((_NAMES_AND_COAUTHORS, "authors and a count of co-authors"),
                     (_WORK_BY_FULL_NAMES, "the people a work is by"),
                     (_A_WORK_BY_ONE, "the person a work is by"),
+                    (_BY_AFTER_A_TITLE, "the person a title or an idea is by"),
                     (_FULL_NAME_MARKER, "a full name and a citation marker")):
-        for m in rx.finditer(text, a, b) if rx is not _A_WORK_BY_ONE or " by " in seg else ():
+        for m in rx.finditer(text, a, b) if rx not in (_A_WORK_BY_ONE, _BY_AFTER_A_TITLE) or " by " in seg else ():
             if _full_names_ok(m.group(1)) and not any(o.start < m.end(1) and m.start(1) < o.end for o in out) \
                     and (rx is not _A_WORK_BY_ONE or _a_persons_name(text, m.group(1)) and (" " in m.group(1) or (
                         # one name: not the text's own ("This post is a write-up by Rob"), not an assistant's
