@@ -835,3 +835,16 @@ def test_the_first_name_of_an_author_list_is_not_a_reference_alone(aliases):
     refs = _refs('Based on the paper "Quiet Tides at Dusk" by Ada Roewell, Bo Fennick, and Cyd Lindqvist.', aliases)
     assert "Ada Roewell" not in refs
     assert not _refs("The meeting was hosted by Ada Roewell on Monday.", aliases)
+
+
+def test_a_part_of_the_text_itself_is_not_a_work(aliases):
+    works = _works("Picking Up from Part 2 of this post, I look at the Quiet Drift results again.", aliases)
+    assert not any("Part 2" in w for w in works)
+
+
+def test_the_subject_of_a_labelled_summary_sentence_is_not_a_work(aliases):
+    works = _works("Notes for the reading group\nTL;DR: Tidal Reasoning Theory is now well supported by the data.", aliases)
+    assert not any("Tidal Reasoning" in w for w in works)
+    # a title a summary names with its cue stays
+    works = _works("Notes\nTL;DR: the paper Quiet Minds at Sea is now out.", aliases)
+    assert any("Quiet Minds at Sea" in w for w in works)

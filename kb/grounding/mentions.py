@@ -1876,6 +1876,12 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if _POINTER.match(m.surface):
         score = min(score, 0.3)           # "(see Table 2 and Figure 3 [4])": a part of this text
         why.append("but a pointer to a figure, a table or a section")
+    if _OF_THIS_TEXT.match(text, m.end):
+        score = min(score, 0.3)           # "Continuing on from Part 1 of this post": a part of this text
+        why.append("but a part of the text itself")
+    if shape and not cue and _FORUM_LABEL.match(m.surface) and _SUMMARY_VERB.match(text, m.end):
+        score = min(score, 0.3)           # "TL;DR: Simulator Theory is now well supported": a summary's subject
+        why.append("but the subject of a labelled summary sentence")
     if shape and not cue and (_TOOL_NAME.search(m.surface) or _HOSTED_ON.match(text, m.end)):
         score = min(score, 0.45)          # "the Drift Detection Toolkit on GitHub": software, not a work
         why.append("but a tool or a repository")
@@ -1910,6 +1916,14 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     m.confidence = WORK if m.score >= TRUST_SCORE else MAYBE
     m.reason = ", ".join(why)
     return True
+
+
+# "Part 1 of this post", "... of my sequence": the text's own parts, not another work
+_OF_THIS_TEXT = re.compile(r"[ \t]+of[ \t]+(?:this|my|our)[ \t]+(?:post|series|sequence|essay|article|piece|thread|"
+                           r"newsletter|blog|book|review|write-?up)\b")
+# the labels forum posts open a line with ("TL;DR: ...", "Edit: ...") and the verb after a summary's subject
+_FORUM_LABEL = re.compile(r"(?:TL;?\s*)?DR\s*:|(?:Tl;?\s*)?dr\s*:|TLDR\s*:|(?:Edit|EDIT|Update|UPDATE|PS|P\.S\.|NB|Summary)\s*:")
+_SUMMARY_VERB = re.compile(r"[ \t]+(?:is|are|was|were|has|have|had|will|can|does|do|seems?|remains?)\b")
 
 
 # What may follow a title in prose without the title being part of a longer phrase: a word for a
