@@ -848,3 +848,9 @@ def test_the_subject_of_a_labelled_summary_sentence_is_not_a_work(aliases):
     # a title a summary names with its cue stays
     works = _works("Notes\nTL;DR: the paper Quiet Minds at Sea is now out.", aliases)
     assert any("Quiet Minds at Sea" in w for w in works)
+
+
+def test_a_possessive_makes_no_initial(aliases):
+    text = "We scored the models on Humanity\u2019s Last Exam and on a quiz of our own; HLE scores rose fastest."
+    hle = [m for m in extract(text, aliases=aliases) if m.surface == "HLE"]
+    assert hle and hle[0].confidence == WORK and "initials" in hle[0].reason

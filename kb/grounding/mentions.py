@@ -1696,7 +1696,12 @@ def _term_spelled_out(text: str, start: int, end: int, name: str) -> bool:
     return bool(concept) or long_form.split()[0].endswith("ing")
 
 
+# a possessive's "s" makes no initial ("Humanity's Last Exam" is HLE)
+_POSSESSIVE_S = re.compile(r"(?<=\w)['\u2019]s\b")
+
+
 def _initials(words: str) -> str:
+    words = _POSSESSIVE_S.sub("", words)
     return "".join(w[0] for w in re.findall(r"[A-Za-z][\w\-]*", words) if w.lower() not in FUNCTION_WORDS).upper()
 
 
@@ -1704,6 +1709,7 @@ def _initial_forms(words: str) -> set[str]:
     """The acronyms a run of words can make: each content word's first letter ("RLHF"), an acronym
     inside the run kept whole ("Reinforcement Learning from AI Feedback", RLAIF), each part of a
     hyphenated word ("Mixture-of-Experts", MOE)."""
+    words = _POSSESSIVE_S.sub("", words)
     tokens = [w for w in re.findall(r"[A-Za-z][\w\-]*", words) if w.lower() not in FUNCTION_WORDS]
     whole = "".join(w if re.fullmatch(r"[A-Z]{2,5}s?", w) and w.rstrip("s").isupper() else w[0]
                     for w in (w.rstrip("s") if w.endswith("s") and w[:-1].isupper() else w for w in tokens))
