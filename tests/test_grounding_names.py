@@ -854,3 +854,11 @@ def test_a_possessive_makes_no_initial(aliases):
     text = "We scored the models on Humanity\u2019s Last Exam and on a quiz of our own; HLE scores rose fastest."
     hle = [m for m in extract(text, aliases=aliases) if m.surface == "HLE"]
     assert hle and hle[0].confidence == WORK and "initials" in hle[0].reason
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("Ada Roewell dropped a careful, wonky explainer on drift in small models this week.", "Ada Roewell"),
+    ("Bo Fennick shared a thoughtful essay on reward hacking.", "Bo Fennick"),
+])
+def test_a_person_who_dropped_or_shared_a_work(aliases, text, surface):
+    assert surface in _refs(text, aliases)

@@ -609,18 +609,22 @@ _WROTE_A_WORK = LazyPattern(rf"(?<![\w\-])({_PLAIN_PERSON}(?:,?[ \t]+(?:and|&)[ 
                             r"(?:(?:has|have|had)[ \t]+(?:just[ \t]+|recently[ \t]+|also[ \t]+|now[ \t]+)?"
                             r"(?:written|published|released|co-?authored|authored|posted|put[ \t]+out)"
                             r"|wrote|writes|co-?wrote|co-?authored|authored|published|released|posted"
-                            # "Gwern has a great essay on this", "Ajeya gave a talk on it"
-                            r"|(?:has|have|had|gave|gives|give)(?=[ \t]+(?:a|an|one|this|that)[ \t]))[ \t]+"
+                            # "Gwern has a great essay on this", "Ajeya gave a talk on it", "Ada Roe dropped a
+                            # careful, wonky explainer"
+                            r"|(?:has|have|had|gave|gives|give|dropped|drops|shared|shares)(?=[ \t]+(?:a|an|one|this|that)[ \t]))[ \t]+"
                             r"(?:(?:a|an|the|their|his|her|this|that|one)[ \t]+)?(?:(?:new|recent|latest|short|long|great|"
-                            r"good|excellent|whole|detailed|nice|classic|famous|(?:19|20)\d\d)[ \t]+){0,2}(?:" + _WORK_WORDS_RX
+                            r"good|excellent|whole|detailed|nice|classic|famous|(?:19|20)\d\d|[a-z]+(?:ful|ky|ly|ive|ous|ic))"
+                            r",?[ \t]+){0,2}(?:" + _WORK_WORDS_RX
                             + r"|talk|lecture|presentation)s?\b")
 # "as in Kaplan", "see Kaplan", "cf. Kaplan", "per Kaplan", "according to Kaplan": a surname cited
 _CITED_AS_IN = re.compile(rf"(?:\b[Aa]s[ \t]+in|\b[Ss]ee(?:[ \t]+also)?|\b[Cc]f\.?|\b[Pp]er|\b[Aa]ccording[ \t]+to)[ \t]+"
                           rf"({_PLAIN_NAME})(?![\w\-]|[ \t]+[A-Z]|[ \t]+et\b|['\u2019]|[ \t]*[(\[])")
-_WROTE_VERBS = ("wr", "publish", "author", "posted", "released", "put out", "has ", "have ", "had ", "gave ", "give")
+_WROTE_VERBS = ("wr", "publish", "author", "posted", "released", "put out", "has ", "have ", "had ", "gave ", "give",
+                "dropped ", "drops ", "shared ", "shares ")
 _CITED_AS_IN_SIGNS = ("s in ", "see ", "See ", "cf", "Cf", " per ", "Per ", "ccording to ")
 # (the sign of _WROTE_A_WORK, cheap to look for: a verb of it and a word for a work a few words on)
-_WROTE_GATE = re.compile(r"\b(?:wr[io]te|writ|publish|author|co-?author|posted|released|put[ \t]+out|ha[sd]|have|gave|give)"
+_WROTE_GATE = re.compile(r"\b(?:wr[io]te|writ|publish|author|co-?author|posted|released|put[ \t]+out|ha[sd]|have|gave|give|"
+                         r"drop(?=ped|s)|shared?s?)"
                          r"\w*[ \t]+(?:\S+[ \t]+){0,3}?(?:" + _WORK_WORDS_RX + r"|talk|lecture|presentation)s?\b")
 # "Amodei was lead author on the paper", "Ada Roe, the first author of": a person as a work's author
 _AUTHOR_OF = LazyPattern(rf"(?<![\w\-])({_PLAIN_PERSON})(?:,[ \t]+(?:who[ \t]+(?:was|is)[ \t]+(?:also[ \t]+)?)?|[ \t]+(?:was|is|were|are)[ \t]+(?:also[ \t]+)?)"
