@@ -862,3 +862,10 @@ def test_a_possessive_makes_no_initial(aliases):
 ])
 def test_a_person_who_dropped_or_shared_a_work(aliases, text, surface):
     assert surface in _refs(text, aliases)
+
+
+def test_a_books_author_among_its_facts_in_a_review(aliases):
+    text = "  \u2022 Written by Ada Roewell\n  \u2022 Published in 2019\n  \u2022 312 pages\n\nI liked it a lot."
+    assert "Ada Roewell" in _refs(text, aliases)
+    # a byline alone is the page's own author
+    assert not _refs("Written by Ada Roewell\n\nI liked the weather today.", aliases)

@@ -600,6 +600,11 @@ _INITIALS_NAME = r"(?:[A-Z]\.[ \t]?){1,3}[ \t]*[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
 _BY_AFTER_A_TITLE = LazyPattern(rf"(?:[\"\u201d\u2019][,.;:]?|[,.;:][\"\u201d\u2019]|\b(?:coined|articulated|formulated|"
                                 rf"popularized|popularised|proposed|introduced)|[a-z](?=[ \t]+by[ \t]+(?:[A-Z]\.[ \t]?)+))"
                                 rf"[ \t]+by[ \t]+({_INITIALS_NAME}|[A-Z][a-z]+[ \t]+[A-Z][a-z]+(?:-[A-Z][a-z]+)?)(?![a-z\-]|[ \t]+[A-Z]|,[ \t]*[A-Z]|,?[ \t]+(?:and|&)[ \t])")
+# a book's facts in a review ("• Written by Ada Roe / • Published in 2014 / • 328 pages"): its author,
+# not the page's byline, when a line after it gives the year it came out or its length
+_BOOK_FACTS_BY = LazyPattern(rf"(?m)(?:^|(?<=[ \t•*\-]))(?:Written|Authored)[ \t]+by[ \t]+({_PERSON_NAME_RX})[ \t]*$")
+_BOOK_FACTS_AFTER = re.compile(r"[ \t]*\n(?:.*\n){0,2}?[ \t]*(?:[•*\-][ \t]*)?(?:Published[ \t]+(?:in[ \t]+)?(?:19|20)\d\d"
+                               r"|\d{2,4}[ \t]+pages\b|ISBN)")
 # "Ada Roe and Bo Fenn have written a new book", "Paul wrote a post on this": people and a work they wrote
 # (capitals of any script are checked by _full_names_ok and _a_surname afterwards: a plain capital
 # here keeps the pattern quick to compile)
@@ -826,9 +831,12 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
                     (_WORK_BY_FULL_NAMES, "the people a work is by"),
                     (_A_WORK_BY_ONE, "the person a work is by"),
                     (_BY_AFTER_A_TITLE, "the person a title or an idea is by"),
+                    (_BOOK_FACTS_BY, "a book's author, among its facts"),
                     (_FULL_NAME_MARKER, "a full name and a citation marker")):
-        for m in rx.finditer(text, a, b) if rx not in (_A_WORK_BY_ONE, _BY_AFTER_A_TITLE) or " by " in seg else ():
+        for m in rx.finditer(text, a, b) if rx not in (_A_WORK_BY_ONE, _BY_AFTER_A_TITLE, _BOOK_FACTS_BY) or " by " in seg else ():
             if _full_names_ok(m.group(1)) and not any(o.start < m.end(1) and m.start(1) < o.end for o in out) \
+                    and (rx is not _BOOK_FACTS_BY or _BOOK_FACTS_AFTER.match(text, m.end())
+                         and re.fullmatch(r"[ \t•*\-]*", text[text.rfind("\n", 0, m.start()) + 1:m.start()])) \
                     and (rx is not _A_WORK_BY_ONE or _a_persons_name(text, m.group(1)) and (" " in m.group(1) or (
                         # one name: not the text's own ("This post is a write-up by Rob"), not an assistant's
                         not re.search(r"\b[Tt]his[ \t]+(?:is|post|essay|article|piece|paper|write-?up)\b",
