@@ -869,3 +869,8 @@ def test_a_books_author_among_its_facts_in_a_review(aliases):
     assert "Ada Roewell" in _refs(text, aliases)
     # a byline alone is the page's own author
     assert not _refs("Written by Ada Roewell\n\nI liked the weather today.", aliases)
+
+
+def test_a_shows_name_is_not_a_work(aliases):
+    text = "You can find more episodes of \u201cThe Quiet Drift Show\u201d on our site. The Quiet Drift Show is produced weekly."
+    assert not any("Show" in w for w in _works(text, aliases))

@@ -1560,6 +1560,8 @@ _ORG_WORDS = re.compile(r"(?:^|\s)(?:of|at|from)?\s*(?:OpenAI|DeepMind|Google(?:
                         r"University|Institute|Center|Centre|Lab|Labs|Laboratory|Foundation|Inc|Ltd|College|School|"
                         r"Department|Society|Association|Committee|Council|Agency|Corporation|Forum|Newsletter|Podcast|Wiki|"
                         r"Magazine|Journal|Gazette)\b[\w\s\-]*$")
+# a programme's name ("The Ezra Klein Show", "The Inside View Podcast"): its episodes are the works
+_SHOW_HEAD = re.compile(r"(?<![\w\-])(?:Show|Podcast)s?(?=\s*:|\s*$)")
 # A name whose head noun (its last word, or the last before its colon) is a gathering, a course, a
 # series or a site ("the MyST Documentation") is not a work, quoted or not; nor is a name the text describes as one ("- A podcast by").
 _EVENT_HEAD = re.compile(r"(?<![\w\-])(?:Bootcamp|Camp|Course|Workshop|Conference|Summit|Symposium|Hackathon|Fellowship|"
@@ -1860,6 +1862,9 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if _EVENT_HEAD.search(m.surface) or _SERIES_AFTER.match(text, m.end):
         score -= 0.35                     # "the Bluedot “AI Safety Operations Bootcamp”", "Foo: Bar - A podcast by ..."
         why.append("but the name of an event, a course, a series or a site")
+    if _SHOW_HEAD.search(m.surface) and not m.reason.startswith(KNOWN_TITLE):
+        score = min(score, 0.45)          # "The Ezra Klein Show", quoted or not: a programme, not one of its episodes
+        why.append("but the name of a show")
     if not cue and m.reason != INTRODUCED_BY and _spells_out_acronym(text, m):
         score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback (RLHF)": a term
         why.append("but a term introducing its acronym")
