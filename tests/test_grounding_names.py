@@ -818,3 +818,59 @@ def test_a_persons_possessive_before_a_quotation(aliases):
 def test_the_author_of_a_work_named_right_after_is_left_to_its_title(aliases):
     text = "Last month, Tavi published the post Against Almost Every Theory of Drift, which I liked."
     assert "Tavi" not in _refs(text, aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("For the weekend: \u201cA Quiet Mind at Sea.\u201d by Ada Roewell, a long read.", "Ada Roewell"),
+    ("The phrase \u201cthe slow drift,\u201d articulated by Bo Fennick, says models wander.", "Bo Fennick"),
+    ("Book picks: Tidal Reasoning by E. T. Marlowe, a classic.", "E. T. Marlowe"),
+    # a book list run together: the next title's capital ends the name
+    ("Reading list:\u201cQuiet Tides\u201d by Cyd LindqvistBook Recommendations: more soon.", "Cyd Lindqvist"),
+])
+def test_the_person_a_quoted_title_a_title_or_an_idea_is_by(aliases, text, surface):
+    assert surface in _refs(text, aliases)
+
+
+def test_the_first_name_of_an_author_list_is_not_a_reference_alone(aliases):
+    refs = _refs('Based on the paper "Quiet Tides at Dusk" by Ada Roewell, Bo Fennick, and Cyd Lindqvist.', aliases)
+    assert "Ada Roewell" not in refs
+    assert not _refs("The meeting was hosted by Ada Roewell on Monday.", aliases)
+
+
+def test_a_part_of_the_text_itself_is_not_a_work(aliases):
+    works = _works("Picking Up from Part 2 of this post, I look at the Quiet Drift results again.", aliases)
+    assert not any("Part 2" in w for w in works)
+
+
+def test_the_subject_of_a_labelled_summary_sentence_is_not_a_work(aliases):
+    works = _works("Notes for the reading group\nTL;DR: Tidal Reasoning Theory is now well supported by the data.", aliases)
+    assert not any("Tidal Reasoning" in w for w in works)
+    # a title a summary names with its cue stays
+    works = _works("Notes\nTL;DR: the paper Quiet Minds at Sea is now out.", aliases)
+    assert any("Quiet Minds at Sea" in w for w in works)
+
+
+def test_a_possessive_makes_no_initial(aliases):
+    text = "We scored the models on Humanity\u2019s Last Exam and on a quiz of our own; HLE scores rose fastest."
+    hle = [m for m in extract(text, aliases=aliases) if m.surface == "HLE"]
+    assert hle and hle[0].confidence == WORK and "initials" in hle[0].reason
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("Ada Roewell dropped a careful, wonky explainer on drift in small models this week.", "Ada Roewell"),
+    ("Bo Fennick shared a thoughtful essay on reward hacking.", "Bo Fennick"),
+])
+def test_a_person_who_dropped_or_shared_a_work(aliases, text, surface):
+    assert surface in _refs(text, aliases)
+
+
+def test_a_books_author_among_its_facts_in_a_review(aliases):
+    text = "  \u2022 Written by Ada Roewell\n  \u2022 Published in 2019\n  \u2022 312 pages\n\nI liked it a lot."
+    assert "Ada Roewell" in _refs(text, aliases)
+    # a byline alone is the page's own author
+    assert not _refs("Written by Ada Roewell\n\nI liked the weather today.", aliases)
+
+
+def test_a_shows_name_is_not_a_work(aliases):
+    text = "You can find more episodes of \u201cThe Quiet Drift Show\u201d on our site. The Quiet Drift Show is produced weekly."
+    assert not any("Show" in w for w in _works(text, aliases))

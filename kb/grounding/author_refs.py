@@ -592,6 +592,19 @@ _WORK_BY_FULL_NAMES = LazyPattern(rf"\b{_WORK_WORDS_RX}[ \t]*,?[ \t]+by[ \t]+"
 _A_WORK_BY_ONE = LazyPattern(rf"\b(?:[Aa]n?|[Tt]he|[Tt]his|[Tt]hat|[Hh]er|[Hh]is|[Tt]heir)[ \t]+(?:[\w\-]+[ \t]+)?{_WORK_WORDS_RX}"
                              rf"[ \t]*,?[ \t]+by[ \t]+({_PERSON_NAME_RX}|[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\x27\-]+(?![ \t]+[A-Z]))"   # ("a post by Gwern")
                              rf"(?![\w\-]|[ \t]+(?:and|&)[ \t]|,[ \t]+{_NAME_WORD})")
+# "“A Quiet Mind.” by Ada Roe", "Probability Theory by E. T. Jaynes", "the idea, coined by Ada
+# Roe": the person a quoted title, a title or a named idea is by; a full name or initials and a
+# surname. Book lists run titles and names together ("by Ada RoeBook Recommendations:"): a
+# capital right after the surname ends it. Not the first name of a list ("by Ada Roe, Bo Fenn").
+_INITIALS_NAME = r"(?:[A-Z]\.[ \t]?){1,3}[ \t]*[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
+_BY_AFTER_A_TITLE = LazyPattern(rf"(?:[\"\u201d\u2019][,.;:]?|[,.;:][\"\u201d\u2019]|\b(?:coined|articulated|formulated|"
+                                rf"popularized|popularised|proposed|introduced)|[a-z](?=[ \t]+by[ \t]+(?:[A-Z]\.[ \t]?)+))"
+                                rf"[ \t]+by[ \t]+({_INITIALS_NAME}|[A-Z][a-z]+[ \t]+[A-Z][a-z]+(?:-[A-Z][a-z]+)?)(?![a-z\-]|[ \t]+[A-Z]|,[ \t]*[A-Z]|,?[ \t]+(?:and|&)[ \t])")
+# a book's facts in a review ("• Written by Ada Roe / • Published in 2014 / • 328 pages"): its author,
+# not the page's byline, when a line after it gives the year it came out or its length
+_BOOK_FACTS_BY = LazyPattern(rf"(?m)(?:^|(?<=[ \t•*\-]))(?:Written|Authored)[ \t]+by[ \t]+({_PERSON_NAME_RX})[ \t]*$")
+_BOOK_FACTS_AFTER = re.compile(r"[ \t]*\n(?:.*\n){0,2}?[ \t]*(?:[•*\-][ \t]*)?(?:Published[ \t]+(?:in[ \t]+)?(?:19|20)\d\d"
+                               r"|\d{2,4}[ \t]+pages\b|ISBN)")
 # "Ada Roe and Bo Fenn have written a new book", "Paul wrote a post on this": people and a work they wrote
 # (capitals of any script are checked by _full_names_ok and _a_surname afterwards: a plain capital
 # here keeps the pattern quick to compile)
@@ -601,18 +614,22 @@ _WROTE_A_WORK = LazyPattern(rf"(?<![\w\-])({_PLAIN_PERSON}(?:,?[ \t]+(?:and|&)[ 
                             r"(?:(?:has|have|had)[ \t]+(?:just[ \t]+|recently[ \t]+|also[ \t]+|now[ \t]+)?"
                             r"(?:written|published|released|co-?authored|authored|posted|put[ \t]+out)"
                             r"|wrote|writes|co-?wrote|co-?authored|authored|published|released|posted"
-                            # "Gwern has a great essay on this", "Ajeya gave a talk on it"
-                            r"|(?:has|have|had|gave|gives|give)(?=[ \t]+(?:a|an|one|this|that)[ \t]))[ \t]+"
+                            # "Gwern has a great essay on this", "Ajeya gave a talk on it", "Ada Roe dropped a
+                            # careful, wonky explainer"
+                            r"|(?:has|have|had|gave|gives|give|dropped|drops|shared|shares)(?=[ \t]+(?:a|an|one|this|that)[ \t]))[ \t]+"
                             r"(?:(?:a|an|the|their|his|her|this|that|one)[ \t]+)?(?:(?:new|recent|latest|short|long|great|"
-                            r"good|excellent|whole|detailed|nice|classic|famous|(?:19|20)\d\d)[ \t]+){0,2}(?:" + _WORK_WORDS_RX
+                            r"good|excellent|whole|detailed|nice|classic|famous|(?:19|20)\d\d|[a-z]+(?:ful|ky|ly|ive|ous|ic))"
+                            r",?[ \t]+){0,2}(?:" + _WORK_WORDS_RX
                             + r"|talk|lecture|presentation)s?\b")
 # "as in Kaplan", "see Kaplan", "cf. Kaplan", "per Kaplan", "according to Kaplan": a surname cited
 _CITED_AS_IN = re.compile(rf"(?:\b[Aa]s[ \t]+in|\b[Ss]ee(?:[ \t]+also)?|\b[Cc]f\.?|\b[Pp]er|\b[Aa]ccording[ \t]+to)[ \t]+"
                           rf"({_PLAIN_NAME})(?![\w\-]|[ \t]+[A-Z]|[ \t]+et\b|['\u2019]|[ \t]*[(\[])")
-_WROTE_VERBS = ("wr", "publish", "author", "posted", "released", "put out", "has ", "have ", "had ", "gave ", "give")
+_WROTE_VERBS = ("wr", "publish", "author", "posted", "released", "put out", "has ", "have ", "had ", "gave ", "give",
+                "dropped ", "drops ", "shared ", "shares ")
 _CITED_AS_IN_SIGNS = ("s in ", "see ", "See ", "cf", "Cf", " per ", "Per ", "ccording to ")
 # (the sign of _WROTE_A_WORK, cheap to look for: a verb of it and a word for a work a few words on)
-_WROTE_GATE = re.compile(r"\b(?:wr[io]te|writ|publish|author|co-?author|posted|released|put[ \t]+out|ha[sd]|have|gave|give)"
+_WROTE_GATE = re.compile(r"\b(?:wr[io]te|writ|publish|author|co-?author|posted|released|put[ \t]+out|ha[sd]|have|gave|give|"
+                         r"drop(?=ped|s)|shared?s?)"
                          r"\w*[ \t]+(?:\S+[ \t]+){0,3}?(?:" + _WORK_WORDS_RX + r"|talk|lecture|presentation)s?\b")
 # "Amodei was lead author on the paper", "Ada Roe, the first author of": a person as a work's author
 _AUTHOR_OF = LazyPattern(rf"(?<![\w\-])({_PLAIN_PERSON})(?:,[ \t]+(?:who[ \t]+(?:was|is)[ \t]+(?:also[ \t]+)?)?|[ \t]+(?:was|is|were|are)[ \t]+(?:also[ \t]+)?)"
@@ -813,9 +830,13 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
     for rx, why in ((_NAMES_AND_COAUTHORS, "authors and a count of co-authors"),
                     (_WORK_BY_FULL_NAMES, "the people a work is by"),
                     (_A_WORK_BY_ONE, "the person a work is by"),
+                    (_BY_AFTER_A_TITLE, "the person a title or an idea is by"),
+                    (_BOOK_FACTS_BY, "a book's author, among its facts"),
                     (_FULL_NAME_MARKER, "a full name and a citation marker")):
-        for m in rx.finditer(text, a, b) if rx is not _A_WORK_BY_ONE or " by " in seg else ():
+        for m in rx.finditer(text, a, b) if rx not in (_A_WORK_BY_ONE, _BY_AFTER_A_TITLE, _BOOK_FACTS_BY) or " by " in seg else ():
             if _full_names_ok(m.group(1)) and not any(o.start < m.end(1) and m.start(1) < o.end for o in out) \
+                    and (rx is not _BOOK_FACTS_BY or _BOOK_FACTS_AFTER.match(text, m.end())
+                         and re.fullmatch(r"[ \t•*\-]*", text[text.rfind("\n", 0, m.start()) + 1:m.start()])) \
                     and (rx is not _A_WORK_BY_ONE or _a_persons_name(text, m.group(1)) and (" " in m.group(1) or (
                         # one name: not the text's own ("This post is a write-up by Rob"), not an assistant's
                         not re.search(r"\b[Tt]his[ \t]+(?:is|post|essay|article|piece|paper|write-?up)\b",

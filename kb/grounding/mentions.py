@@ -1570,6 +1570,8 @@ _ORG_WORDS = re.compile(r"(?:^|\s)(?:of|at|from)?\s*(?:OpenAI|DeepMind|Google(?:
                         r"University|Institute|Center|Centre|Lab|Labs|Laboratory|Foundation|Inc|Ltd|College|School|"
                         r"Department|Society|Association|Committee|Council|Agency|Corporation|Forum|Newsletter|Podcast|Wiki|"
                         r"Magazine|Journal|Gazette)\b[\w\s\-]*$")
+# a programme's name ("The Ezra Klein Show", "The Inside View Podcast"): its episodes are the works
+_SHOW_HEAD = re.compile(r"(?<![\w\-])(?:Show|Podcast)s?(?=\s*:|\s*$)")
 # A name whose head noun (its last word, or the last before its colon) is a gathering, a course, a
 # series or a site ("the MyST Documentation") is not a work, quoted or not; nor is a name the text describes as one ("- A podcast by").
 _EVENT_HEAD = re.compile(r"(?<![\w\-])(?:Bootcamp|Camp|Course|Workshop|Conference|Summit|Symposium|Hackathon|Fellowship|"
@@ -1708,7 +1710,12 @@ def _term_spelled_out(text: str, start: int, end: int, name: str) -> bool:
     return bool(concept) or long_form.split()[0].endswith("ing")
 
 
+# a possessive's "s" makes no initial ("Humanity's Last Exam" is HLE)
+_POSSESSIVE_S = re.compile(r"(?<=\w)['\u2019]s\b")
+
+
 def _initials(words: str) -> str:
+    words = _POSSESSIVE_S.sub("", words)
     return "".join(w[0] for w in re.findall(r"[A-Za-z][\w\-]*", words) if w.lower() not in FUNCTION_WORDS).upper()
 
 
@@ -1716,6 +1723,7 @@ def _initial_forms(words: str) -> set[str]:
     """The acronyms a run of words can make: each content word's first letter ("RLHF"), an acronym
     inside the run kept whole ("Reinforcement Learning from AI Feedback", RLAIF), each part of a
     hyphenated word ("Mixture-of-Experts", MOE)."""
+    words = _POSSESSIVE_S.sub("", words)
     tokens = [w for w in re.findall(r"[A-Za-z][\w\-]*", words) if w.lower() not in FUNCTION_WORDS]
     whole = "".join(w if re.fullmatch(r"[A-Z]{2,5}s?", w) and w.rstrip("s").isupper() else w[0]
                     for w in (w.rstrip("s") if w.endswith("s") and w[:-1].isupper() else w for w in tokens))
@@ -1866,6 +1874,9 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if _EVENT_HEAD.search(m.surface) or _SERIES_AFTER.match(text, m.end):
         score -= 0.35                     # "the Bluedot “AI Safety Operations Bootcamp”", "Foo: Bar - A podcast by ..."
         why.append("but the name of an event, a course, a series or a site")
+    if _SHOW_HEAD.search(m.surface) and not m.reason.startswith(KNOWN_TITLE):
+        score = min(score, 0.45)          # "The Ezra Klein Show", quoted or not: a programme, not one of its episodes
+        why.append("but the name of a show")
     if not cue and m.reason != INTRODUCED_BY and _spells_out_acronym(text, m):
         score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback (RLHF)": a term
         why.append("but a term introducing its acronym")
@@ -1888,6 +1899,12 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if _POINTER.match(m.surface):
         score = min(score, 0.3)           # "(see Table 2 and Figure 3 [4])": a part of this text
         why.append("but a pointer to a figure, a table or a section")
+    if _OF_THIS_TEXT.match(text, m.end):
+        score = min(score, 0.3)           # "Continuing on from Part 1 of this post": a part of this text
+        why.append("but a part of the text itself")
+    if shape and not cue and _FORUM_LABEL.match(m.surface) and _SUMMARY_VERB.match(text, m.end):
+        score = min(score, 0.3)           # "TL;DR: Simulator Theory is now well supported": a summary's subject
+        why.append("but the subject of a labelled summary sentence")
     if shape and not cue and (_TOOL_NAME.search(m.surface) or _HOSTED_ON.match(text, m.end)):
         score = min(score, 0.45)          # "the Drift Detection Toolkit on GitHub": software, not a work
         why.append("but a tool or a repository")
@@ -1922,6 +1939,14 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     m.confidence = WORK if m.score >= TRUST_SCORE else MAYBE
     m.reason = ", ".join(why)
     return True
+
+
+# "Part 1 of this post", "... of my sequence": the text's own parts, not another work
+_OF_THIS_TEXT = re.compile(r"[ \t]+of[ \t]+(?:this|my|our)[ \t]+(?:post|series|sequence|essay|article|piece|thread|"
+                           r"newsletter|blog|book|review|write-?up)\b")
+# the labels forum posts open a line with ("TL;DR: ...", "Edit: ...") and the verb after a summary's subject
+_FORUM_LABEL = re.compile(r"(?:TL;?\s*)?DR\s*:|(?:Tl;?\s*)?dr\s*:|TLDR\s*:|(?:Edit|EDIT|Update|UPDATE|PS|P\.S\.|NB|Summary)\s*:")
+_SUMMARY_VERB = re.compile(r"[ \t]+(?:is|are|was|were|has|have|had|will|can|does|do|seems?|remains?)\b")
 
 
 # What may follow a title in prose without the title being part of a longer phrase: a word for a
