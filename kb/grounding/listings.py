@@ -103,11 +103,17 @@ def _titleish(s: str) -> bool:
 def _comment_headers(text: str) -> list[Item]:
     """"Comment by someone on The post's title · 2019-11-19T14:38 · LW · GW": a forum's comment
     feed heads each comment with the title of the post it answers."""
+    return _titles_matched(_COMMENT_HEADER, text, "the post a listed comment answers")
+
+
+def _titles_matched(pattern: re.Pattern, text: str, why: str, *, words: tuple[int, int] = (1, 200)) -> list[Item]:
+    """The "title" group of each match of a pattern whose shape alone says a work stands there,
+    trimmed, when it reads as a title of ``words`` (fewest, most) words."""
     out = []
-    for m in _COMMENT_HEADER.finditer(text):
+    for m in pattern.finditer(text):
         a, b = _trimmed(text, m.start("title"), m.end("title"))
-        if _titleish(text[a:b]):
-            out.append(Item(a, b, True, "the post a listed comment answers"))
+        if _titleish(text[a:b]) and words[0] <= len(text[a:b].split()) <= words[1]:
+            out.append(Item(a, b, True, why))
     return out
 
 
@@ -275,12 +281,7 @@ _YEAR_OR_AUTHORS = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|\bet\s+al\b")
 
 def labelled_readings(text: str) -> list[Item]:
     """"Reading: Source - Title (20 minutes)": what a schedule labels a reading is a work."""
-    out = []
-    for m in _READING_LABEL.finditer(text):
-        a, b = _trimmed(text, m.start("title"), m.end("title"))
-        if _titleish(text[a:b]) and len(text[a:b].split()) <= 20:
-            out.append(Item(a, b, True, "a reading an agenda labels so"))
-    return out
+    return _titles_matched(_READING_LABEL, text, "a reading an agenda labels so", words=(1, 20))
 
 
 def agenda_lines(text: str) -> list[tuple[int, int]]:
@@ -306,12 +307,7 @@ _REFERENCE_LINE = re.compile(rf"^[ \t]*(?:[-*\u2022]\s+)?{_NAME},\s+{_NAME}(?:\s
 
 def reference_lines(text: str) -> list[Item]:
     """"Surname, Given (Year) Title, Publisher": a reference's title after its author and year."""
-    out = []
-    for m in _REFERENCE_LINE.finditer(text):
-        a, b = _trimmed(text, m.start("title"), m.end("title"))
-        if _titleish(text[a:b]) and len(text[a:b].split()) >= 2:
-            out.append(Item(a, b, True, "a reference's title after its author and year"))
-    return out
+    return _titles_matched(_REFERENCE_LINE, text, "a reference's title after its author and year", words=(2, 200))
 
 
 _SITE_NAME = re.compile(r"[ \t]*(?:[A-Z][A-Z0-9&]{2,}(?:\s+[A-Z][A-Z0-9&]+)?|[\w\-]+(?:\.[\w\-]+)*\.(?:com|org|net|io|pub|ai|co|news|"
@@ -470,9 +466,4 @@ _MIRROR_MARK = re.compile(r"(?:^|(?<=:\s)|(?<=[-\u2022*]\s))(?P<title>[\"\u201c]
 
 def mirror_marked(text: str) -> list[Item]:
     """A line's (or a label's) text right before "[LW · GW]" is the title of the post it links."""
-    out = []
-    for m in _MIRROR_MARK.finditer(text):
-        a, b = _trimmed(text, m.start("title"), m.end("title"))
-        if _titleish(text[a:b]) and len(text[a:b].split()) <= 25:
-            out.append(Item(a, b, True, "a post a forum mirror marks with the sites that hold it"))
-    return out
+    return _titles_matched(_MIRROR_MARK, text, "a post a forum mirror marks with the sites that hold it", words=(1, 25))
