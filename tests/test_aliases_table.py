@@ -252,7 +252,7 @@ def test_posts_and_books_added_in_session_10_are_found_by_their_short_names(alia
 def test_titles_that_are_also_phrases_need_a_cue(aliases):
     """"Lost in the Middle", "Connecting the Dots", "Taken out of context", "Tell me about
     yourself" are papers and also what prose says: without a cue they are the phrase."""
-    text = ("He was lost in the middle of the night, connecting the dots. Taken out of context, "
+    text = ("He was lost in the middle of the night, connecting the dots. He needs a Jiminy Cricket. Taken out of context, "
             "the quote misleads. Tell me about yourself, she said.")
     assert [h.name for h in aliases.find(text)] == []
     assert [h.alias.id for h in aliases.find("Lost in the Middle (Liu et al., 2023) shows the U-curve.")] == ["ARXIV:2307.03172"]
