@@ -232,7 +232,8 @@ def test_unresolved_works_are_kept_with_their_sentence(store, standin, aliases):
     add_docs(store, standin, [SEEDS / "003_500e1ad4d969550b.txt"], aliases)
     info = seeds.list_seeds(store)
     others = {m["surface"]: m for m in info["mentions"]}
-    assert "Deep Deceptiveness" in others and others["Deep Deceptiveness"]["status"] == "unresolved"
+    # a forum post the alias table knows: kept as a work Semantic Scholar does not hold
+    assert "Deep Deceptiveness" in others and others["Deep Deceptiveness"]["status"] == "not-in-s2"
     assert "Charbel comment" in others["Deep Deceptiveness"]["sentence"]
     assert others["Davidad's plan"]["kind"] == "author-ref"
     rejected = seeds.list_seeds(store, include_rejected=True)["mentions"]
@@ -378,3 +379,25 @@ def test_models_mirror_the_seed_tables(store):
         assert set(cols) == {c.name for c in table.columns}, table.name
         for c in table.columns:
             assert bool(cols[c.name][3]) == (not c.nullable and not c.primary_key) or c.primary_key, (table.name, c.name)
+
+
+def test_an_alias_whose_id_answers_another_paper_is_looked_up_by_its_title(store, standin, tmp_path):
+    # a hand-kept table with a mistyped id: the id is Kaplan et al.'s, the title Chinchilla's
+    table = tmp_path / "aliases.toml"
+    table.write_text('[[alias]]\nnames = ["Hoffmann-2022"]\nid = "ARXIV:2001.08361"\n'
+                     'title = "Training Compute-Optimal Large Language Models"\nyear = 2022\n')
+    doc = tmp_path / "doc.txt"
+    doc.write_text("The Hoffmann-2022 paper changed how labs spend compute.\n")
+    report = add_docs(store, standin, [doc], AliasTable.load(shipped=table, user=NO_USER_ALIASES))
+    row = store.conn.execute("SELECT m.status, p.title, p.arxiv_id FROM mention m "
+                             "LEFT JOIN paper p ON p.id = m.paper WHERE m.surface LIKE 'Hoffmann-2022%'").fetchone()
+    assert (row["status"], row["title"]) == ("resolved", "Training Compute-Optimal Large Language Models")
+    assert any("ARXIV:2001.08361" in w and "Scaling Laws for Neural Language Models" in w for w in report.warnings)
+    # a right id costs no title lookup and says nothing
+    table.write_text('[[alias]]\nnames = ["Hoffmann-2022"]\nid = "ARXIV:2203.15556"\n'
+                     'title = "Training Compute-Optimal Large Language Models"\nyear = 2022\n')
+    with Store(tmp_path / "other.sqlite") as fresh:
+        before = len(standin.log)
+        report = add_docs(fresh, standin, [doc], AliasTable.load(shipped=table, user=NO_USER_ALIASES))
+        assert report.warnings == [] and report.by_status == {"resolved": 1}
+        assert [r.path for r in standin.log[before:]] == ["/graph/v1/paper/batch"]

@@ -62,6 +62,7 @@ class Mention:
     norm: str = ""
     truncated: bool = False             # the title is cut off ("... Real Netwo...")
     alias_title: str | None = None      # alias without an id: the exact title to match
+    id_title: str | None = None         # the title an alias table gives beside its id
     alias_kind: str | None = None       # "book" / "post": a work Semantic Scholar does not hold
     topic: str | None = None            # author reference: the words that say what the work is about
     authors: list[str] = field(default_factory=list)   # surname hints from the sentence
@@ -977,6 +978,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
             cued = h.cued and not own
             cands.append(Mention(None, h.name, h.start, h.end, kind, "", id=h.alias.id, score=0.9 if cued else 0.5,
                                  alias_title=h.alias.title if not h.alias.id else None,
+                                 id_title=h.alias.title if h.alias.id else None,
                                  alias_kind=h.alias.kind if h.alias.kind != "paper" else None,
                                  confidence=WORK if cued else MAYBE,
                                  reason=f"alias table: {title}" + (", glued to the next cell of a table copied as text"

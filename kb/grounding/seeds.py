@@ -40,6 +40,7 @@ from kb.store import Store, utc_now
 STATUSES = ("resolved", "ambiguous", "unresolved", "not-in-s2", "maybe", "rejected")
 ACCEPT = 0.9            # similarity needed to accept a title
 ACCEPT_WEAK = 0.96      # ... for a candidate that does not look much like a title
+SAME_WORK = 0.75        # an alias id whose paper is this much like the table's title is that work
 AMBIGUOUS = 0.75        # below ACCEPT but above this: kept with its candidates
 SEARCH_LIMIT = 10
 # A candidate the extractor listed as "maybe" becomes a work only when a real title confirms it
@@ -104,6 +105,16 @@ def title_similarity(mention: str, title: str, *, truncated: bool = False, nickn
         if main:
             best = max(best, SequenceMatcher(None, sa, main, autojunk=False).ratio())
     return best
+
+
+def _id_answers_alias(m: Mention, title: str) -> bool:
+    """Whether the paper an alias's id answered is the work the table names. A hand-kept table
+    (kb's own or a user's `kb alias add`) can carry a mistyped id, which would seed the wrong
+    paper without a word; an id that answers another title is looked up by the table's title
+    instead."""
+    if not m.id_title or not title:
+        return True
+    return max(title_similarity(m.id_title, title), title_similarity(title, m.id_title)) >= SAME_WORK
 
 
 def _hint_bonus(m: Mention, paper: dict) -> float:
@@ -188,10 +199,12 @@ class Resolver:
     async def _resolve_ids(self, ids: dict[str, Mention]) -> dict[str, Outcome]:
         out: dict[str, Outcome] = {}
         need: list[str] = []
+        answered: dict[str, str] = {}         # key -> the title the id answered, for the alias check
         for key, m in ids.items():
             known = self._stored_paper_for_id(m.id) if self.store else None
             if known:
                 out[key] = Outcome("resolved", None, known, resolved_by="alias" if m.kind == "alias" else "id")
+                answered[key] = (self.store.paper_row(known) or {"title": ""})["title"] or ""
             else:
                 need.append(key)
         if need:
@@ -201,8 +214,19 @@ class Resolver:
                 by = "alias" if m.kind in ("alias", "author-ref") else "id"
                 if paper and paper.get("paperId"):
                     out[key] = Outcome("resolved", paper, paper["paperId"], resolved_by=by)
+                    answered[key] = paper.get("title") or ""
                 else:
                     out[key] = Outcome("unresolved", note=f"Semantic Scholar does not know {m.id}")
+        wrong = [k for k, title in answered.items() if not _id_answers_alias(ids[k], title)]
+        if wrong:
+            found = await asyncio.gather(*(self._by_title(ids[k], ids[k].id_title, by="alias", strict=True)
+                                           for k in wrong))
+            for key, outcome in zip(wrong, found):
+                m = ids[key]
+                said = f"the alias table's id {m.id} for {m.surface!r} is {answered[key]!r}, not {m.id_title!r}"
+                outcome.note = f"{said}: looked up by its title" + (f"; {outcome.note}" if outcome.note else "")
+                self.warnings.append(f"{said}; looked up by its title instead (fix the id in the alias table)")
+                out[key] = outcome
         return out
 
     def _stored_paper_for_id(self, pid: str) -> str | None:
