@@ -37,7 +37,7 @@ def _key(name: str) -> str:
 
 
 def test_the_table_loads_and_has_grown(aliases, entries):
-    assert len(entries) >= 500
+    assert len(entries) >= 1100
     assert len(aliases) >= len(entries)
 
 
@@ -176,3 +176,83 @@ def test_the_prefix_tree_pattern_finds_what_a_flat_longest_first_alternation_fin
         tree = _alternation(chosen, flags)
         expected = [m.span() for m in flat.finditer(text)]
         assert [m.span() for m in tree.finditer(text)] == expected and len(expected) > 300
+
+
+def test_names_of_three_words_or_more_are_found_as_the_prefix_tree_pattern_finds_them(aliases):
+    """Names of three words or more (mostly full titles) are looked up by their second word
+    (kb.grounding.aliases._LongNames) instead of compiled into the prefix-tree pattern, which cost
+    0.3 s of CPU per process with the table's 2,500 such names: the same hits, leftmost and longest
+    first, on every seed and evaluation document and on the edges of the patterns' rules (a quote
+    or bracket before the first word, runs of white space, a hyphen, a file name's extension)."""
+    from kb.grounding.aliases import _LongNames, _alternation, _has_upper, _long
+
+    root = Path(__file__).resolve().parents[1]
+    texts = [p.read_text(encoding="utf-8") for p in sorted((root / "data" / "seeds").glob("*.txt"))]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((root / "tests" / "data" / "grounding_eval").glob("*/*.txt"))]
+    texts.append('"language models are few-shot learners" and (Language  Models are\nFew-Shot Learners). '
+                 "language models are few-shot learners-ish, xlanguage models are few-shot learners, "
+                 "language models are few-shot learners.txt; Risks from Learned Optimization.")
+    text = "\n".join(texts)
+
+    def leftmost_longest(spans):
+        kept = []
+        for s, e in sorted(spans, key=lambda x: (x[0], x[0] - x[1])):
+            if not kept or s >= kept[-1][1]:
+                kept.append((s, e))
+        return kept
+
+    for fold in (False, True):
+        names = [n for n in aliases._by_name if _long(n) and _has_upper(n) != fold]
+        expected = [m.span() for m in _alternation(names, re.I if fold else 0).finditer(text)]
+        assert leftmost_longest(_LongNames(names, fold=fold).spans(text)) == expected and len(expected) > 200
+
+
+@pytest.mark.parametrize("text, name, pid", [
+    ("Scores on WildBench and RewardBench improved.", "WildBench", "ARXIV:2406.04770"),
+    ("Agents were attacked in AgentDojo and InjecAgent.", "AgentDojo", "ARXIV:2406.13352"),
+    ("We report results on SWE-Lancer.", "SWE-Lancer", "ARXIV:2502.12115"),
+    ("The model was trained on CIFAR-10 and tested on ImageNetV2.", "ImageNetV2", "ARXIV:1902.10811"),
+    ("As Gradual Disempowerment argues, the economy may drift.", "Gradual Disempowerment", "ARXIV:2501.16946"),
+    ("The Reversal Curse holds for GPT-4 too.", "Reversal Curse", "ARXIV:2309.12288"),
+    ("In An overview of 11 proposals, Hubinger compares them.", "An overview of 11 proposals", "ARXIV:2012.07532"),
+])
+def test_names_added_in_session_10_cite_their_paper(aliases, text, name, pid):
+    found = {m.surface: m for m in listed(extract(text, aliases=aliases))}
+    assert name in found, list(found)
+    assert found[name].id == pid and found[name].confidence == WORK
+
+
+@pytest.mark.parametrize("text, name, pid", [
+    ("The GPTQ paper quantised OPT-175B.", "GPTQ", "ARXIV:2210.17323"),
+    ("The DAPO paper removed the KL term.", "DAPO", "ARXIV:2503.14476"),
+    ("As the vLLM paper shows, paging helps.", "vLLM", "ARXIV:2309.06180"),
+])
+def test_models_and_methods_added_in_session_10_cite_their_paper_with_a_cue(aliases, text, name, pid):
+    hits = [h for h in aliases.find(text) if h.name in (name, name + " paper")]
+    assert hits and hits[0].alias.id == pid and hits[0].cued
+
+
+@pytest.mark.parametrize("text, name", [
+    ("We quantise with GPTQ and AWQ.", "GPTQ"),
+    ("Training used mixup and CutMix.", "CutMix"),
+    ("Serving runs on vLLM behind a load balancer.", "vLLM"),
+])
+def test_models_and_methods_added_in_session_10_used_as_things_are_not_citations(aliases, text, name):
+    assert name not in [h.name for h in aliases.find(text)]
+
+
+def test_posts_and_books_added_in_session_10_are_found_by_their_short_names(aliases):
+    text = ("After the Waluigi Effect post and the sharp left turn post, I reread AGI Ruin, "
+            "Meditations on Moloch and Sutton and Barto.")
+    kinds = {h.name: h.alias.kind for h in aliases.find(text)}
+    assert kinds == {"Waluigi Effect post": "post", "sharp left turn post": "post", "AGI Ruin": "post",
+                     "Meditations on Moloch": "post", "Sutton and Barto": "book"}, kinds
+
+
+def test_titles_that_are_also_phrases_need_a_cue(aliases):
+    """"Lost in the Middle", "Connecting the Dots", "Taken out of context", "Tell me about
+    yourself" are papers and also what prose says: without a cue they are the phrase."""
+    text = ("He was lost in the middle of the night, connecting the dots. He needs a Jiminy Cricket. Taken out of context, "
+            "the quote misleads. Tell me about yourself, she said.")
+    assert [h.name for h in aliases.find(text)] == []
+    assert [h.alias.id for h in aliases.find("Lost in the Middle (Liu et al., 2023) shows the U-curve.")] == ["ARXIV:2307.03172"]

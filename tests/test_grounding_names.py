@@ -486,6 +486,13 @@ def test_a_list_line_opening_with_its_authors_name_and_a_colon(aliases):
     assert "Ada Lindqvist" in _refs("Reading:\n\n- Ada Lindqvist: The Case for Slow Drift\n- More later\n", aliases)
 
 
+def test_a_list_line_opening_with_its_authors_name_and_a_known_short_title(aliases):
+    """Two words after the colon are a work where the alias table knows them ("Superintelligence
+    FAQ"), a role otherwise ("- Ada Lindqvist: Program Chair")."""
+    refs = _refs("Places to start:\n\n- Ada Lindqvist: Superintelligence FAQ\n- Bo Marrow: Program Chair\n", aliases)
+    assert "Ada Lindqvist" in refs and "Bo Marrow" not in refs, list(refs)
+
+
 def test_a_person_and_their_team_after_the_work_the_sentence_names(aliases):
     """"In the WombatGPT paper, Lindqvist and her team at Quokka introduce ...": the work comes
     before the person."""

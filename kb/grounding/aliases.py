@@ -200,7 +200,12 @@ class AliasTable:
                 if spaced and name not in alias.needs_cue and spaced not in self._by_name:
                     exact.append(spaced)
                     self._by_name[spaced] = alias
-        self._exact, self._folded, self._glued = _patterns(frozenset(exact), frozenset(folded))
+        # names of three words or more (most of them full titles) are found by their second word
+        # (:class:`_LongNames`), the shorter ones by the prefix-tree patterns
+        self._long = [_LongNames([n for n in exact if _long(n)], fold=False),
+                      _LongNames([n for n in folded if _long(n)], fold=True)]
+        self._exact, self._folded, self._glued = _patterns(frozenset(n for n in exact if not _long(n)),
+                                                           frozenset(n for n in folded if not _long(n)))
 
     @classmethod
     def load(cls, shipped: Path | None = SHIPPED_PATH, user: Path | None = None) -> "AliasTable":
@@ -220,22 +225,22 @@ class AliasTable:
         """Non-overlapping alias hits, longest first at each place. With ``uncued``, names that
         need a cue are returned without one too, marked ``cued=False``."""
         hits: list[AliasHit] = []
-        for pattern in (self._exact, self._folded):
-            if pattern is None:
+        spans = [(m.start(), m.end()) for pattern in (self._exact, self._folded) if pattern is not None
+                 for m in pattern.finditer(text)]
+        spans += [span for index in self._long for span in index.spans(text)]
+        for start, end in spans:
+            name = text[start:end]
+            alias = self.lookup(name)
+            if alias is None:
                 continue
-            for m in pattern.finditer(text):
-                name = m.group(0)
-                alias = self.lookup(name)
-                if alias is None:
+            cued = True
+            if name in alias.needs_cue or name.lower() in {c.lower() for c in alias.needs_cue}:
+                cued = bool(CUE_AFTER.match(text, end) or CUE_BEFORE.search(text[max(0, start - 30):start])
+                            or CUE_BEFORE_LONG_FORM.search(text[max(0, start - 120):start])) \
+                    and not cites_another(alias, text, end)
+                if not (cued or uncued):
                     continue
-                cued = True
-                if name in alias.needs_cue or name.lower() in {c.lower() for c in alias.needs_cue}:
-                    cued = bool(CUE_AFTER.match(text, m.end()) or CUE_BEFORE.search(text[max(0, m.start() - 30):m.start()])
-                                or CUE_BEFORE_LONG_FORM.search(text[max(0, m.start() - 120):m.start()])) \
-                        and not cites_another(alias, text, m.end())
-                    if not (cued or uncued):
-                        continue
-                hits.append(AliasHit(m.start(), m.end(), name, alias, cued))
+            hits.append(AliasHit(start, end, name, alias, cued))
         hits += self._glued_cells(text, uncued=uncued)
         hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
         kept: list[AliasHit] = []
@@ -262,6 +267,58 @@ class AliasTable:
                 continue
             hits.append(AliasHit(m.start(1), m.end(1), m.group(1), alias, m.group(1) not in alias.needs_cue, glued=True))
         return hits if len({text.count("\n", 0, h.start) for h in hits}) >= 2 else []
+
+
+def _long(name: str) -> bool:
+    return len(name.split()) >= 3
+
+
+_CHUNK = re.compile(r"\S+")
+_WORDISH = re.compile(r"[\w\-]")
+
+
+class _LongNames:
+    """Names of three words or more, found without a regular expression. As alternatives of the
+    prefix-tree pattern the table's 2,500 such names (its full titles, in any case) cost 0.3 s of
+    CPU to compile in every process, more than the rest of the table; here they cost a dictionary
+    keyed by each name's second word, which must stand alone between white space in the text, as
+    every inner word of such a name does. A hit obeys the patterns' rules: the first word may end a
+    run of characters that is not a word ('"language models are ...'), the last may be followed by
+    punctuation, and neither may run on into a word, a hyphen or a file name's extension; white
+    space between words may be any run; ``fold`` compares in any case."""
+
+    def __init__(self, names: list[str], *, fold: bool):
+        self.fold = fold
+        self._by_second: dict[str, list[tuple[str, ...]]] = {}
+        for name in names:
+            words = tuple(w.lower() for w in name.split()) if fold else tuple(name.split())
+            self._by_second.setdefault(words[1], []).append(words)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        if not self._by_second:
+            return []
+        chunks = [(m.start(), m.end()) for m in _CHUNK.finditer(text)]
+        fold = (lambda s: s.lower()) if self.fold else (lambda s: s)
+        out = []
+        for j in range(1, len(chunks) - 1):
+            a, b = chunks[j]
+            for words in self._by_second.get(fold(text[a:b]), ()):
+                last = j + len(words) - 2
+                if last >= len(chunks):
+                    continue
+                pa, pb = chunks[j - 1]
+                start = pb - len(words[0])
+                if start < pa or fold(text[start:pb]) != words[0] or (start > 0 and _WORDISH.match(text, start - 1)):
+                    continue
+                if any(fold(text[chunks[k][0]:chunks[k][1]]) != words[k - j + 1] for k in range(j + 1, last)):
+                    continue
+                la, lb = chunks[last]
+                end = la + len(words[-1])
+                if end > lb or fold(text[la:end]) != words[-1] or _WORDISH.match(text, end) \
+                        or (text.startswith(".", end) and re.match(r"\.\w", text[end:end + 2])):
+                    continue
+                out.append((start, end))
+        return out
 
 
 _INNER_FUNCTION_WORDS = frozenset("of in on for to with via from by as at and or the a an is are not".split())

@@ -646,6 +646,10 @@ _AMPERSAND_PAIR = re.compile(rf"(?<![\w\-&])({_NAME_WORD})[ \t]+&[ \t]+({_NAME_W
 # (three words or more after the colon: "- Ada Roe: moderator" is a role)
 _NAME_COLON_LINE = re.compile(rf"^[ \t]*(?:[-*\u2022]|\d{{1,3}}[.)])[ \t]+({_PERSON_NAME_RX}):[ \t]+[\"\u201c]?[A-Z0-9]"
                               r"[^\s:]*(?:[ \t]+[^\s:]+){2,}", re.M)
+# "- Scott Alexander: Superintelligence FAQ": fewer words after the colon, where they are a work
+# the alias table knows (a role is none of its names)
+_NAME_COLON_SHORT = re.compile(rf"^[ \t]*(?:[-*\u2022]|\d{{1,3}}[.)])[ \t]+({_PERSON_NAME_RX}):[ \t]+[\"\u201c]?"
+                               r"([A-Z0-9][^\s:]*(?:[ \t]+[^\s:]+)?)[\"\u201d]?[ \t]*$", re.M)
 
 
 # "As Claude E Shannon[7] showed", "Ada Roe[12] argued": a person's name and a numbered marker
@@ -681,12 +685,17 @@ def _a_persons_name(text: str, names: str) -> bool:
     return words[0] not in _PLACE_WORDS | _NOT_FIRST_NAMES and all(_a_surname(text, w) for w in words if len(w) > 2)
 
 
-def _name_colon_lines(text: str) -> list[Mention]:
-    """"- Ada Roe: The Case for Drift": a list line opening with its author's full name and a colon."""
+def _name_colon_lines(text: str, known=None) -> list[Mention]:
+    """"- Ada Roe: The Case for Drift": a list line opening with its author's full name and a colon.
+    ``known`` (the alias table's lookup) admits a shorter rest of the line that names a known work
+    ("- Scott Alexander: Superintelligence FAQ")."""
     from kb.grounding.mentions import Mention
+    found = [m for m in _NAME_COLON_LINE.finditer(text)]
+    if known is not None:
+        found += [m for m in _NAME_COLON_SHORT.finditer(text) if known(m.group(2)) is not None]
     return [Mention(None, m.group(1), m.start(1), m.end(1), "author-ref", "", score=0.65,
                     authors=_surnames(m.group(1))[-1:], reason="a list line that opens with its author's name")
-            for m in _NAME_COLON_LINE.finditer(text) if _full_names_ok(m.group(1)) and _a_persons_name(text, m.group(1))]
+            for m in found if _full_names_ok(m.group(1)) and _a_persons_name(text, m.group(1))]
 
 
 def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:

@@ -1017,7 +1017,8 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     cands += _reference_lines(text)
     cands += _lines_ending_in_authors(text)
     cands += _quoted_reference_authors(text)
-    cands += [c for c in _name_colon_lines(text) if not layout.in_agenda(c.start)]   # "Pair Work: ..."
+    cands += [c for c in _name_colon_lines(text, aliases.lookup if aliases is not None else None)
+              if not layout.in_agenda(c.start)]   # "Pair Work: ..."
     cands += [Mention(None, text[a:b], a, b, "title", "", score=0.65, reason="a cell of a table's column of papers")
               for a, b in layout.work_cells if len(_TOKEN.findall(text[a:b])) >= 2]
     cands += _emphasised_works_by(text)
