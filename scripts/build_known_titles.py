@@ -17,7 +17,9 @@ repository any evaluation part names):
 
 A title is kept only when it is distinctive (:func:`distinctive`): a title that is also an
 ordinary phrase ("Deep learning", "Reinforcement learning: an introduction") would turn prose
-into citations. Nothing is added by hand: to change the gazetteer, change a source.
+into citations; so is one on the stop list (``data/known_titles/stop_titles.tsv``: titles that
+name a research field or a topic, each with the prose where it was seen used as a phrase).
+Nothing is added by hand: to change the gazetteer, change a source.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from kb.grounding.known_titles import (ANY_CASE_WORDS, GAZETTEER_PATH, MIN_WORDS
 
 SOURCES = ROOT / "data" / "known_titles" / "sources"
 FORUM = ROOT / "kb" / "standin" / "forum" / "alignment-forum-posts.csv.gz"
+STOP = ROOT / "data" / "known_titles" / "stop_titles.tsv"
 EVAL = ROOT / "tests" / "data" / "grounding_eval"
 UNSEEN = ROOT / "tests" / "data" / "unseen_docs"
 
@@ -114,6 +117,14 @@ def title_terms(short: set[tuple[str, ...]], keys) -> frozenset[tuple[str, ...]]
     return frozenset(g for g, c in inside.items() if c >= TERM_IN_TITLES)
 
 
+def stop_titles() -> frozenset[tuple[str, ...]]:
+    """The stop list's titles (their :func:`title_words`): titles that name a field or a topic
+    ("Human-AI Interaction", "Inductive Logic Programming"), seen written as a phrase in prose
+    that cites nothing; neither they nor a title's part before its colon equal to one are kept."""
+    lines = STOP.read_text(encoding="utf-8").splitlines() if STOP.is_file() else []
+    return frozenset(tuple(title_words(line.split("\t")[0])) for line in lines if line.strip() and not line.startswith("#"))
+
+
 def recorded_papers() -> list[tuple[str, str]]:
     """The papers of the recorded Semantic Scholar answers, as the evaluation's stand-in reads them."""
     sys.path.insert(0, str(ROOT / "tests"))
@@ -177,13 +188,13 @@ def build(stats: bool = False) -> dict:
     short = {tuple(k.split()) for k in by_key} | {tuple(title_words(m)) for m in mains.values()}
     candidates = {w for w in short if MIN_WORDS <= len(w) < ANY_CASE_WORDS}
     phrases = prose_phrases(candidates) | title_terms(candidates, (tuple(k.split()) for k in by_key))
-    plain = prose_common_words()
+    plain, stop = prose_common_words(), stop_titles()
     kept, why_not = [], Counter()
     for key, (title, sources) in sorted(by_key.items()):
-        verdict = distinctive(title, common, phrases)
+        verdict = "on the stop list" if tuple(key.split()) in stop else distinctive(title, common, phrases)
         if verdict is None:
             main = mains.get(key)
-            main = main if main and distinctive(main, common, phrases) is None else ""
+            main = main if main and tuple(title_words(main)) not in stop and distinctive(main, common, phrases) is None else ""
             flags = ("T" if needs_capitals(title_words(title), plain) else "") + \
                     ("M" if main and needs_capitals(title_words(main), plain) else "")
             kept.append((title, sources, main, flags))

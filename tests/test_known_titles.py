@@ -163,3 +163,22 @@ def test_a_short_title_that_many_longer_titles_contain_is_the_fields_term():
     assert term not in build.title_terms({term}, [term, *longer[:2]])
     phrases = build.title_terms({term}, [term, *longer])
     assert kt.distinctive("Bayesian Neural Networks", frozenset(), phrases) == "a phrase prose uses"
+
+
+def test_a_title_on_the_stop_list_names_a_field_and_is_not_kept():
+    """"Human-AI Interaction" is an Alignment Forum post's title and the name of a field; the stop list
+    (data/known_titles/stop_titles.tsv) keeps it, and a title's part before its colon equal to an
+    entry ("Inductive Logic Programming: Theory and Methods"), out of the shipped gazetteer."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_known_titles", ROOT / "scripts" / "build_known_titles.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    assert ("human", "ai", "interaction") in build.stop_titles()
+    kt.index.cache_clear()
+    text = ("The Human-AI Interaction (HAI) sub-field has emerged. Unlike Deep Learning, Inductive Logic "
+            "Programming can communicate what it learns.")
+    assert [text[h.start:h.end] for h in kt.find(text)] == []
+    # the full title is still a work
+    assert [h.known.title for h in kt.find("see Inductive Logic Programming: Theory and Methods (1994)")] == [
+        "Inductive Logic Programming: Theory and Methods"]
