@@ -5,6 +5,7 @@ candidates generalise better than its hand rules? Leave-one-part-out over the de
     .venv/bin/python scripts/mention_scorer_lopo.py --c 1.0 --demote # the scorer may also demote works
     .venv/bin/python scripts/mention_scorer_lopo.py --maybes-only    # trained on the undecided only
     .venv/bin/python scripts/mention_scorer_lopo.py --replace        # the scorer alone, no rule features
+    .venv/bin/python scripts/mention_scorer_lopo.py --train dev,dev2 --test dev8:even   # fresh parts
 
 The parts are dev, dev2 ... dev7 and the even pages of dev8, dev9 and dev10 (their odd pages are
 held aside and never read here), links removed. Each candidate is a mention the rules kept as a
@@ -95,9 +96,14 @@ def _rows(doc: ge.Doc, aliases) -> tuple[list, list[Row]]:
     return works, rows
 
 
-def prepare(aliases) -> list[dict]:
+def prepare(aliases, parts=PARTS) -> list[dict]:
     return [{"part": part, "doc": d, **dict(zip(("works", "rows"), _rows(d, aliases)))}
-            for part, which in PARTS for d in half(ge.load(part, links=False), which)]
+            for part, which in parts for d in half(ge.load(part, links=False), which)]
+
+
+def _parts(arg: str) -> tuple[tuple[str, str], ...]:
+    """``dev,dev8:even`` -> (("dev", "all"), ("dev8", "even"))."""
+    return tuple((p.partition(":")[0], p.partition(":")[2] or "all") for p in arg.split(","))
 
 
 def without_rules(items: list[dict]) -> list[dict]:
@@ -189,7 +195,9 @@ def main(argv: list[str]) -> int:
     c = float(argv[argv.index("--c") + 1]) if "--c" in argv else 0.3
     demote, replace = "--demote" in argv, "--replace" in argv
     aliases = AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
-    items = prepare(aliases)
+    train_parts = _parts(argv[argv.index("--train") + 1]) if "--train" in argv else PARTS
+    test_parts = _parts(argv[argv.index("--test") + 1]) if "--test" in argv else ()
+    items = prepare(aliases, train_parts + test_parts)
     if "--maybes-only" in argv:
         items = [dict(it, rows=[r for r in it["rows"] if r.stage != "work"]) for it in items]
     if replace:
@@ -199,8 +207,9 @@ def main(argv: list[str]) -> int:
     print("| part | rules: titles | names | precision | learned: titles | names | precision | thresholds | net |")
     print("|---|---|---|---|---|---|---|---|---|")
     wins = losses = 0
-    for part, which in PARTS:
-        train = [it for it in items if it["part"] != part]
+    names = [p for p, _ in train_parts]
+    for part, which in test_parts or train_parts:
+        train = [it for it in items if it["part"] != part and it["part"] in names]
         test = [it for it in items if it["part"] == part]
         up, down = choose(train, c, demote, replace)
         model = fit(train, c)
@@ -210,7 +219,7 @@ def main(argv: list[str]) -> int:
         wins, losses = wins + (d > 0), losses + (d < 0)
         print(f"| {part}{'' if which == 'all' else ' ' + which} | {cell(rules)} | {cell(learned)} | "
               f"{up}{'' if down is None else f' / {down}'} | {d:+d} |")
-    print(f"learned better on {wins} parts, worse on {losses}, of {len(PARTS)}")
+    print(f"learned better on {wins} parts, worse on {losses}, of {len(test_parts or train_parts)}")
     return 0
 
 
