@@ -83,6 +83,47 @@ class Row:
     w: float            # 1 / repeats of its surface in the document
 
 
+PAGE = False        # --page: the page-level features below as well
+
+
+def _shape(line: str) -> str:
+    """A line's furniture: its first and last characters with words as ``a`` and numbers as ``0``
+    (``- a a a a (0)``, ``a a a · 0 comments``): lines of a listing share one."""
+    def squash(t: str) -> str:
+        return re.sub(r"[^\W\d_]+", "a", re.sub(r"\d+", "0", t))
+    line = line.strip()
+    return squash(line[:6]) + "|" + squash(line[-14:]) if line else ""
+
+
+def page_features(text: str, pool: list[tuple[object, str]]) -> list[list[float]]:
+    """What the page says about each candidate's line and kind: how many lines share its line's
+    furniture, how much of its line it fills, how many candidates of its stage and reason the page
+    holds, and whether a neighbouring line holds one too."""
+    import bisect
+
+    starts, shapes = [], []
+    pos = 0
+    for line in text.split("\n"):
+        starts.append(pos)
+        shapes.append(_shape(line))
+        pos += len(line) + 1
+    same = Counter(shapes)
+    key = lambda m, st: (st, re.split(r"[:(,]", m.reason or "")[0][:40])
+    kinds = Counter(key(m, st) for m, st in pool)
+    lines_of = defaultdict(set)
+    for m, st in pool:
+        lines_of[key(m, st)].add(bisect.bisect_right(starts, m.start) - 1)
+    out = []
+    for m, st in pool:
+        i = bisect.bisect_right(starts, m.start) - 1
+        line = text[starts[i]:starts[i + 1] - 1] if i + 1 < len(starts) else text[starts[i]:]
+        width = len(line.strip()) or 1
+        near = lines_of[key(m, st)] & {i - 1, i + 1, i - 2, i + 2}
+        out.append([math.log1p(same[shapes[i]] - 1) if shapes[i] else 0.0, min(1.0, (m.end - m.start) / width),
+                    math.log1p(kinds[key(m, st)] - 1), float(bool(near))])
+    return out
+
+
 def _rows(doc: ge.Doc, aliases) -> tuple[list, list[Row]]:
     out, trace = traced_extract(doc.text, aliases)
     layout = Layout(doc.text)
@@ -94,12 +135,13 @@ def _rows(doc: ge.Doc, aliases) -> tuple[list, list[Row]]:
              and not any(ge._overlaps((m.start, m.end), (w.start, w.end)) for w in works)]
     pool = [(m, st) for m, st in pool if m.kind in X.DECIDED_KINDS]
     counts = Counter(m.norm for m, _ in pool)
+    extra = page_features(doc.text, pool) if PAGE else [[] for _ in pool]
     rows = []
-    for m, st in pool:
+    for (m, st), page in zip(pool, extra):
         y = X._label(m, doc)
         words = set(X.lexical(doc.text, m)) | {"why:" + re.split(r"[:(,]", m.reason or "")[0][:40].strip().lower(),
                                                "stage:" + st, "kind:" + m.kind}
-        rows.append(Row(m, st, X.features(doc.text, m, layout, counts[m.norm]) + [float(st == s) for s in STAGES],
+        rows.append(Row(m, st, X.features(doc.text, m, layout, counts[m.norm]) + [float(st == s) for s in STAGES] + page,
                         frozenset(words), -1.0 if y is None else y, 1.0 / counts[m.norm]))
     return works, rows
 
@@ -200,7 +242,9 @@ def cell(sc: ge.Score) -> str:
 
 
 def main(argv: list[str]) -> int:
+    global PAGE
     c = float(argv[argv.index("--c") + 1]) if "--c" in argv else 0.3
+    PAGE = "--page" in argv
     demote, replace = "--demote" in argv, "--replace" in argv
     aliases = AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
     train_parts = _parts(argv[argv.index("--train") + 1]) if "--train" in argv else PARTS
