@@ -45,6 +45,10 @@ candidates of its kind the page holds and on neighbouring lines) moved the AUC t
 no figure. The labels are the reason: on parts the rules were tuned on, 1.9% of the undecided
 candidates are over a truth entry (97 of 5,089), on fresh pages 14.8% (64 of 433); a model learns
 the tuned rules' leftovers, not the fresh pages' misses.
+Trained on fresh-state labels instead (session 9's starting code, leave one of the three fresh
+even halves out, ``--train dev8:even,dev9:even,dev10:even``) it is no better: worse on 1-3 of
+the 3 halves at C=0.3 and C=1.0, with or without ``--page`` (dev8 even precision 94.1% -> 81-84%;
+at most one title or name more elsewhere).
 """
 
 from __future__ import annotations
