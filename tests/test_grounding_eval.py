@@ -65,6 +65,60 @@ def test_the_learned_scorer_experiment_runs_on_development_documents(aliases, mo
     assert probs and all(0.0 <= p <= 1.0 for p in probs)
 
 
+
+def _script(name: str, monkeypatch):
+    import importlib.util
+
+    monkeypatch.syspath_prepend(str(PROJECT_ROOT / "scripts"))
+    spec = importlib.util.spec_from_file_location(name, PROJECT_ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, name, module)   # dataclasses look it up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_stage_diagnosis_says_where_each_missed_work_was_lost(aliases, monkeypatch):
+    """scripts/mention_stages.py traces extract by patching its hooks (Mention, _resolve_overlaps,
+    _judge): a renamed hook would make every miss look never proposed, so each class is pinned."""
+    stages = _script("mention_stages", monkeypatch)
+    text = ("Brown et al. (2020) showed it in Language Models are Few-Shot Learners. A later post, Sleeper "
+            "agents in small models keep their secrets, argued more. Then RLHF was used everywhere. "
+            "Everyone liked the quiet drift essay.\n")
+
+    def truth(surface: str, form: str = "title") -> ev.Truth:
+        i = text.index(surface)
+        return ev.Truth([(i, i + len(surface))], form, surface)
+
+    doc = ev.Doc("x", text, [truth("Language Models are Few-Shot Learners"), truth("RLHF", "nickname"),
+                             truth("Sleeper agents in small models keep their secrets"), truth("liked")])
+    out, trace = stages.traced_extract(text, aliases)
+    assert trace.created and trace.weighed and trace.judged
+    assert {t.surface: k for t, k in stages.classify(doc, out, trace)} == {
+        "Language Models are Few-Shot Learners": "found", "RLHF": "maybe",
+        "Sleeper agents in small models keep their secrets": "hypothesis", "liked": "never"}
+    assert [m.surface for m in stages.wrong_surfaces(doc, out)] == ["Brown et al. (2020)"]
+    from kb.grounding import mentions
+    assert mentions.extract is not None and mentions._judge.__name__ == "_judge"   # the hooks are restored
+    assert not stages.may_show("dev9", ev.Doc("p03_x.txt", "")) and stages.may_show("dev9", ev.Doc("p04_x.txt", ""))
+    assert not stages.may_show("heldout13", ev.Doc("p04_x.txt", ""))
+
+
+def test_the_leave_one_part_out_scorer_experiment_fits_and_decides(aliases, monkeypatch):
+    """scripts/mention_scorer_lopo.py: rows for every candidate stage, a fitted model, and the
+    rules-then-scorer decision keeping the rules' works and adding only what it promotes."""
+    lopo = _script("mention_scorer_lopo", monkeypatch)
+    items = [{"part": "dev", "doc": d, **dict(zip(("works", "rows"), lopo._rows(d, aliases)))}
+             for d in ev.load("dev", links=False) if d.name.startswith(("d01_", "d82_", "d62_"))]
+    rows = [r for it in items for r in it["rows"]]
+    assert {r.stage for r in rows} >= {"work", "maybe", "hyp"} and {r.y for r in rows} >= {0.0, 1.0}
+    model = lopo.fit(items, 1.0)
+    for it in items:
+        probs = [lopo.probability(model, r) for r in it["rows"]]
+        assert all(0.0 <= p <= 1.0 for p in probs)
+        assert lopo.decide(it, probs, 2.0, None, False) == it["works"]          # nothing reaches 2.0
+        everything = lopo.decide(it, probs, 0.0, None, False)
+        assert all(m in everything for m in it["works"]) and len(everything) >= len(it["works"])
+
 # Floors under the figures measured at the end of issue 15 (README, "What a document names"):
 # part -> (title recall, nickname + author-reference recall, precision per distinct surface),
 # links removed. A change that loses ground fails here; the held-out failures are not printed.
