@@ -232,7 +232,9 @@ def test_unresolved_works_are_kept_with_their_sentence(store, standin, aliases):
     add_docs(store, standin, [SEEDS / "003_500e1ad4d969550b.txt"], aliases)
     info = seeds.list_seeds(store)
     others = {m["surface"]: m for m in info["mentions"]}
-    assert "Deep Deceptiveness" in others and others["Deep Deceptiveness"]["status"] == "unresolved"
+    # the alias table knows Deep Deceptiveness as a forum post (session 10): kept, as one that
+    # Semantic Scholar does not hold
+    assert "Deep Deceptiveness" in others and others["Deep Deceptiveness"]["status"] == "not-in-s2"
     assert "Charbel comment" in others["Deep Deceptiveness"]["sentence"]
     assert others["Davidad's plan"]["kind"] == "author-ref"
     rejected = seeds.list_seeds(store, include_rejected=True)["mentions"]
