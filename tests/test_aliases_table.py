@@ -212,14 +212,18 @@ def test_names_of_three_words_or_more_are_found_as_the_prefix_tree_pattern_finds
     ("Agents were attacked in AgentDojo and InjecAgent.", "AgentDojo", "ARXIV:2406.13352"),
     ("We report results on SWE-Lancer.", "SWE-Lancer", "ARXIV:2502.12115"),
     ("The model was trained on CIFAR-10 and tested on ImageNetV2.", "ImageNetV2", "ARXIV:1902.10811"),
-    ("As Gradual Disempowerment argues, the economy may drift.", "Gradual Disempowerment", "ARXIV:2501.16946"),
+    ("As Gradual Disempowerment argues, the economy may drift.", "Gradual Disempowerment",
+     "Gradual Disempowerment: Systemic Existential Risks from Incremental AI Development"),
     ("The Reversal Curse holds for GPT-4 too.", "Reversal Curse", "ARXIV:2309.12288"),
-    ("In An overview of 11 proposals, Hubinger compares them.", "An overview of 11 proposals", "ARXIV:2012.07532"),
+    ("In An overview of 11 proposals, Hubinger compares them.", "An overview of 11 proposals",
+     "An overview of 11 proposals for building safe advanced AI"),
 ])
 def test_names_added_in_session_10_cite_their_paper(aliases, text, name, pid):
+    """`pid` is the paper's id, or the exact title of a work the table matches by title (an id
+    that no public page showed beside the title was not kept)."""
     found = {m.surface: m for m in listed(extract(text, aliases=aliases))}
     assert name in found, list(found)
-    assert found[name].id == pid and found[name].confidence == WORK
+    assert (found[name].id or found[name].alias_title) == pid and found[name].confidence == WORK
 
 
 @pytest.mark.parametrize("text, name, pid", [
