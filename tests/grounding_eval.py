@@ -61,6 +61,16 @@ Eighteen sets, all scored the same way:
                 introductions, newsletters, syllabi, explainers, lab pages); NEVER tuned on.
 - ``heldout15`` tests/data/grounding_eval/heldout15/  twenty more pages, same protocol and session (discussion
                 threads, practitioners' notes, talk transcripts, library docs, encyclopedia pages); NEVER tuned on.
+- ``heldout16`` tests/data/grounding_eval/heldout16/  twenty pages gathered in session 10 by a helper who never ran
+                kb on them (long-form alignment writing: forum posts and comments, essays, lab and research
+                blogs, book notes); ground truth committed first; scored once with the session's starting code
+                and once with its final code (README.md); NEVER tuned on.
+- ``heldout17`` tests/data/grounding_eval/heldout17/  twenty more pages, same protocol and session (newsletters,
+                paper introductions with their citations as written, course notes, Q&A pages, explainers and
+                wiki pages); NEVER tuned on.
+- ``heldout18`` tests/data/grounding_eval/heldout18/  twenty more pages, same protocol and session (Mastodon and
+                Twitter threads, Hacker News and Reddit, podcast show notes, personal study notes, blogs,
+                Substack); NEVER tuned on.
 - ``seeds``    data/seeds/ with tests/data/seed_truth.json.
 - ``unseen``   tests/data/unseen_docs/ with its truth.json.
 
@@ -104,7 +114,7 @@ if str(ROOT) not in sys.path:
 
 EVAL = ROOT / "tests" / "data" / "grounding_eval"
 EVAL_PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "heldout", "heldout2", "heldout3",
-              "heldout6", "heldout11", "heldout13", "heldout14", "heldout15")
+              "heldout6", "heldout11", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18")
 EVAL_PARTS_ALL = EVAL_PARTS
 FORMS = ("title", "nickname", "author-ref", "id", "link")
 _STYLE_FORM = {"exact-title": "title", "near-title": "title", "cut-off-title": "title", "title": "title",
