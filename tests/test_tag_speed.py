@@ -248,3 +248,47 @@ def test_kept_texts_are_read_as_numpy_reads_them(tmp_path):
         f.truncate(path.stat().st_size - 200)
     with pytest.raises(ValueError):
         read_arrays(path)
+
+
+def test_kept_texts_are_written_aligned_and_mapped(tmp_path, monkeypatch):
+    """`save_arrays` writes what `np.savez` writes, readable by `np.load`, with every member's data
+    on a multiple of 64 bytes, so that `read_arrays` maps the big ones read-only instead of
+    copying them (the same values); weighing mapped counts writes new memory and gives the same
+    bits as weighing a writable copy in place."""
+    from scipy import sparse
+
+    from kb.knowledge import theme_cache
+    from kb.knowledge.theme_cache import read_arrays, save_arrays
+    from kb.knowledge.theme_model import FEATURES, weigh
+
+    monkeypatch.setattr(theme_cache, "MAP_BYTES", 1024)
+    rng = np.random.default_rng(1)
+    arrays = {"ids": np.arange(10, dtype=np.int64), "empty": np.zeros(0, dtype=np.float32),
+              "grid": np.arange(12, dtype=np.float32).reshape(3, 4), "fortran": np.asfortranarray(np.eye(3)),
+              "c_data": (1 + rng.random(50_001)).astype(np.float32),
+              "c_indices": rng.integers(0, FEATURES, size=50_001).astype(np.int32),
+              "odd": np.arange(7, dtype=np.int8), "c_indptr": np.linspace(0, 50_001, 101).astype(np.int64)}
+    path = tmp_path / "texts-1.npz"
+    save_arrays(path, arrays)
+    got = read_arrays(path)
+    with np.load(path) as z:
+        assert sorted(got) == sorted(z.files) == sorted(arrays)
+        for name in z.files:
+            for other in (got[name], z[name]):
+                assert other.dtype == arrays[name].dtype and other.shape == arrays[name].shape
+                assert (other == arrays[name]).all()
+    for name in ("c_data", "c_indices"):
+        assert not got[name].flags.writeable and got[name].flags.aligned       # mapped, not read
+    assert got["ids"].flags.writeable and got["c_indptr"].flags.writeable      # small ones are read
+    mapped = sparse.csr_matrix((got["c_data"], got["c_indices"], got["c_indptr"]), shape=(100, FEATURES))
+    mapped.has_canonical_format = True
+    plain = sparse.csr_matrix((arrays["c_data"].copy(), arrays["c_indices"], arrays["c_indptr"]), shape=(100, FEATURES))
+    idf = (1 + rng.random(FEATURES)).astype(np.float32)
+    a, _ = weigh(plain, idf)
+    b, _ = weigh(mapped, idf)
+    assert np.array_equal(a.data.view(np.int32), b.data.view(np.int32))
+    assert (got["c_data"] == arrays["c_data"]).all()          # the file's values are left alone
+    with path.open("r+b") as f:
+        f.truncate(path.stat().st_size - 200)
+    with pytest.raises(ValueError):
+        read_arrays(path)
