@@ -298,7 +298,7 @@ class RuleTokens:
     def __init__(self, m: RuleMatcher):
         import numpy as np
 
-        from kb.knowledge.text_tokens import Growing, Vocabulary
+        from kb.knowledge.text_tokens import Growing, Inert, Vocabulary
 
         self.matcher = m
         self.vocabulary = Vocabulary()
@@ -306,6 +306,8 @@ class RuleTokens:
         self.candidates = Growing()
         self.later: list[int] = []
         self._later_sorted = np.zeros(0, dtype=np.int64)
+        # Numbers whose first digit begins no phrase word share one token (text_tokens.Pieces).
+        self.vocabulary.inert = Inert(self.vocabulary, m.initials)
 
     def _added(self, token: str) -> None:
         i = len(self.vocabulary.words) - 1

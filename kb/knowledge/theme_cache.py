@@ -263,12 +263,13 @@ def read_arrays(path: Path) -> dict:
     """The arrays of a ``.npz`` that ``np.savez`` or :func:`save_arrays` wrote (members stored,
     not compressed), each read straight from its place in the file: ``np.load`` copies a member
     through zipfile a quarter megabyte at a time and checks its CRC, 13 s of CPU for a million
-    papers' kept texts (4 GB). A member whose data starts on a multiple of 64 bytes
-    (:func:`save_arrays` places them so) is mapped read-only instead of read: copying 4 GB out
-    of the page cache into fresh memory took 8 s of CPU, mapping it under 1 s (the pages are
-    the page cache's; :func:`kb.knowledge.theme_model.weigh` writes the weighed values to new
-    memory). A member it cannot read so is read by ``np.load``; a damaged file raises
-    ValueError."""
+    papers' kept texts (4 GB). A big member whose data starts on a multiple of 64 bytes
+    (:func:`save_arrays` places them so) is mapped copy-on-write instead of read: copying 4 GB
+    out of the page cache into fresh memory took 8 s of CPU, mapping it under 1 s; the pages
+    stay the page cache's until written (only the term counts' values are, when
+    :func:`kb.knowledge.theme_model.weigh` weighs them in place: a page is then copied once, and
+    memory holds each page once, as when read). The file itself is never written. A member it
+    cannot read so is read by ``np.load``; a damaged file raises ValueError."""
     import mmap
     import struct
     import zipfile
@@ -301,7 +302,7 @@ def read_arrays(path: Path) -> dict:
                 start = f.tell()
                 if count and start % ALIGN == 0 and count * dtype.itemsize >= MAP_BYTES and hasattr(mmap, "MAP_SHARED"):
                     if mapped is None:
-                        mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+                        mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY)
                     if start + count * dtype.itemsize > len(mapped):
                         raise ValueError(f"{path}: {name} is cut short")
                     array = np.frombuffer(mapped, dtype=dtype, count=count, offset=start)
