@@ -248,3 +248,90 @@ def test_kept_texts_are_read_as_numpy_reads_them(tmp_path):
         f.truncate(path.stat().st_size - 200)
     with pytest.raises(ValueError):
         read_arrays(path)
+
+
+def test_kept_texts_are_written_aligned_and_mapped(tmp_path, monkeypatch):
+    """`save_arrays` writes what `np.savez` writes, readable by `np.load`, with every member's data
+    on a multiple of 64 bytes, so that `read_arrays` maps the big ones copy-on-write instead of
+    copying them (the same values); weighing mapped counts in place gives the same bits as
+    weighing a copy, and leaves the file as it was."""
+    import mmap
+
+    from scipy import sparse
+
+    from kb.knowledge import theme_cache
+    from kb.knowledge.theme_cache import read_arrays, save_arrays
+    from kb.knowledge.theme_model import FEATURES, weigh
+
+    monkeypatch.setattr(theme_cache, "MAP_BYTES", 1024)
+    rng = np.random.default_rng(1)
+    arrays = {"ids": np.arange(10, dtype=np.int64), "empty": np.zeros(0, dtype=np.float32),
+              "grid": np.arange(12, dtype=np.float32).reshape(3, 4), "fortran": np.asfortranarray(np.eye(3)),
+              "c_data": (1 + rng.random(50_001)).astype(np.float32),
+              "c_indices": rng.integers(0, FEATURES, size=50_001).astype(np.int32),
+              "odd": np.arange(7, dtype=np.int8), "c_indptr": np.linspace(0, 50_001, 101).astype(np.int64)}
+    path = tmp_path / "texts-1.npz"
+    save_arrays(path, arrays)
+    got = read_arrays(path)
+    with np.load(path) as z:
+        assert sorted(got) == sorted(z.files) == sorted(arrays)
+        for name in z.files:
+            for other in (got[name], z[name]):
+                assert other.dtype == arrays[name].dtype and other.shape == arrays[name].shape
+                assert (other == arrays[name]).all()
+    def mapped(array) -> bool:
+        while isinstance(array, np.ndarray):
+            array = array.base
+        return isinstance(array.obj if isinstance(array, memoryview) else array, mmap.mmap)
+
+    for name in ("c_data", "c_indices"):
+        assert mapped(got[name]) and got[name].flags.aligned and got[name].flags.writeable   # mapped, not read
+    assert not mapped(got["ids"]) and not mapped(got["c_indptr"])                          # small ones are read
+    mapped = sparse.csr_matrix((got["c_data"], got["c_indices"], got["c_indptr"]), shape=(100, FEATURES))
+    mapped.has_canonical_format = True
+    plain = sparse.csr_matrix((arrays["c_data"].copy(), arrays["c_indices"], arrays["c_indptr"]), shape=(100, FEATURES))
+    idf = (1 + rng.random(FEATURES)).astype(np.float32)
+    a, _ = weigh(plain, idf)
+    b, _ = weigh(mapped, idf)
+    assert np.array_equal(a.data.view(np.int32), b.data.view(np.int32))
+    assert (read_arrays(path)["c_data"] == arrays["c_data"]).all()       # weighed in memory, not in the file
+    with path.open("r+b") as f:
+        f.truncate(path.stat().st_size - 200)
+    with pytest.raises(ValueError):
+        read_arrays(path)
+
+
+def test_numbers_share_one_inert_rule_token_and_match_as_before():
+    """Numbers whose first digit begins no keyword phrase share one rule token
+    (`text_tokens.Inert`): keyword scores and phrases found are those of the matcher with every
+    number its own token, with phrases that begin with, hold or end in numbers, and numbers
+    that begin with a digit some phrase word begins with."""
+    from kb.knowledge.tagging import RuleMatcher, RuleTokens
+    from kb.knowledge.text_tokens import Pieces, Vocabulary, split
+    from kb.knowledge.themes import parse_taxonomy
+
+    taxonomy = parse_taxonomy('[theme.a]\nkeywords = ["3d vision", "gpt 4", "top 10 list", "2024*", "model 7b"]\n'
+                              '[theme.b]\nkeywords = ["reward 1", "5 shot*", "vision", "4"]\n')
+    m = RuleMatcher(taxonomy)
+    assert "1" in m.initials and "9" not in m.initials       # no phrase word begins with a 9
+    rng = np.random.default_rng(4)
+    vocabulary = ["3d", "vision", "gpt", "4", "40", "41", "top", "10", "100", "list", "2024", "20245", "model",
+                  "7b", "reward", "1", "12", "5", "55", "shot", "shots", "0", "9", "90210", "x", "3", "33d"]
+    titles = [" ".join(rng.choice(vocabulary, size=rng.integers(0, 6))) for _ in range(400)]
+    bodies = [" ".join(rng.choice(vocabulary, size=rng.integers(0, 40))) for _ in range(400)]
+    titles += ["GPT 4 and 3D vision", "", "4"]
+    bodies += ["top 10 list of 2024 models: model 7b", "reward 1, 5 shots", "12 41 90210 1 0"]
+
+    def matched(inert: bool):
+        tokens = RuleTokens(m)
+        if not inert:
+            tokens.vocabulary.inert = None
+        pieces = Pieces(tokens.vocabulary, Vocabulary())
+        out = m.match(split(pieces, titles, bodies), tokens, len(titles))
+        return out, len(tokens.vocabulary)
+
+    (fast, indptr, found), shared = matched(True)
+    (plain, indptr_plain, found_plain), own = matched(False)
+    assert shared < own                                       # numbers did share a token
+    assert np.array_equal(fast, plain) and np.array_equal(indptr, indptr_plain) and np.array_equal(found, found_plain)
+    assert fast.any(axis=0).all()

@@ -298,7 +298,7 @@ class RuleTokens:
     def __init__(self, m: RuleMatcher):
         import numpy as np
 
-        from kb.knowledge.text_tokens import Growing, Vocabulary
+        from kb.knowledge.text_tokens import Growing, Inert, Vocabulary
 
         self.matcher = m
         self.vocabulary = Vocabulary()
@@ -306,6 +306,8 @@ class RuleTokens:
         self.candidates = Growing()
         self.later: list[int] = []
         self._later_sorted = np.zeros(0, dtype=np.int64)
+        # Numbers whose first digit begins no phrase word share one token (text_tokens.Pieces).
+        self.vocabulary.inert = Inert(self.vocabulary, m.initials)
 
     def _added(self, token: str) -> None:
         i = len(self.vocabulary.words) - 1
@@ -439,8 +441,9 @@ class Texts:
     titles: list[str]
     bodies: list[str]
     #: Each paper's half for the embedding signal (see theme_vectors.fit), from its Semantic
-    #: Scholar id: store ids follow arrival order, which a resumed crawl changes.
-    halves: list[int] = field(default_factory=list)
+    #: Scholar id: store ids follow arrival order, which a resumed crawl changes. A sequence
+    #: (:class:`Halves`: worked out when first asked, on a store whose papers have vectors).
+    halves: Sequence[int] = field(default_factory=list)
 
     def joined(self) -> "JoinedTexts":
         return JoinedTexts(self)
@@ -475,8 +478,34 @@ def load_texts(store, paper_ids: Iterable[int] | None = None, *, bodies: bool = 
         rows = store.conn.execute(sql + " AND id IN (SELECT value FROM json_each(?)) ORDER BY paper_id",
                                   (json.dumps([int(i) for i in paper_ids]),)).fetchall()
     return Texts(ids=[r[0] for r in rows], titles=[r[1] or "" for r in rows],
-                 bodies=[" ".join(x for x in (r[2], r[3]) if x) for r in rows] if bodies else None,
-                 halves=[zlib.crc32(r[4].encode()) & 1 for r in rows])
+                 # " ".join of those of abstract and TLDR that are there, without a generator a row.
+                 bodies=[(a + " " + t if a and t else a or t or "") for _, _, a, t, _ in rows] if bodies else None,
+                 halves=Halves([r[4] for r in rows]))
+
+
+class Halves(Sequence):
+    """Each paper's half (0 or 1: the low bit of the crc32 of its Semantic Scholar id), worked
+    out when first asked: only the embedding signal reads them, and a store without vectors
+    never does (a million ids hashed in Python were a second of every full run)."""
+
+    def __init__(self, paper_ids: list[str]):
+        self._ids, self._halves = paper_ids, None
+
+    def _of(self) -> list[int]:
+        if self._halves is None:
+            self._halves = [zlib.crc32(i.encode()) & 1 for i in self._ids]
+        return self._halves
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, at):
+        return self._of()[at]
+
+    def __array__(self, dtype=None, copy=None):
+        import numpy as np
+
+        return np.asarray(self._of(), dtype=dtype)
 
 
 class StoredBodies:

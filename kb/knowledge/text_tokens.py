@@ -42,6 +42,17 @@ class Vocabulary(dict):
         pass
 
 
+class Inert:
+    """What :class:`Pieces` needs to give every number that can begin and continue no keyword
+    phrase one rule token: the characters phrase words begin with, and that token's row."""
+
+    TOKEN = " "       # never a rule token ([a-z0-9]+): it stands for all of them
+
+    def __init__(self, tokens: Vocabulary, initials):
+        self.initials = initials
+        self.row = (tokens[self.TOKEN],)
+
+
 class Growing:
     """A list of id tuples, one per id of a growing vocabulary, as CSR arrays (``ptr``, ``flat``)
     extended with what was added since last asked, not rebuilt."""
@@ -123,6 +134,15 @@ class Pieces(dict):
 
     def __missing__(self, piece: str) -> int:
         self[piece] = i = len(self.token_rows.rows)
+        if piece.isascii() and piece.isdigit():
+            inert = getattr(self.tokens, "inert", None)
+            if inert is not None and piece[0] not in inert.initials:
+                # A number: no word, and a rule token that can stand in no keyword phrase (its
+                # first character begins none), like every other such token, so all of them
+                # share one id (a store's numbers are many, each one a few Python calls less).
+                self.token_rows.rows.append(inert.row)
+                self.word_rows.rows.append(())
+                return i
         if piece.isascii() and piece.isalnum():     # most: one rule token, at most one word
             self.token_rows.rows.append((self.tokens[piece],))
             self.word_rows.rows.append((self.words[piece],) if len(piece) > 1 and piece[0].isalpha() else ())

@@ -144,9 +144,10 @@ def fit(store, paper_ids, row_halves, tagged, ridge: float = RIDGE):
     from kb.knowledge.embeddings import unit_chunks
 
     rows = Rows(paper_ids)
-    row_halves = np.asarray(row_halves, dtype=np.int8)
     halves = [Moments.zero(tagged.shape[1]), Moments.zero(tagged.shape[1])]
     for ids, matrix in unit_chunks(store):
+        # Read once there is a vector (a store without any never works its papers' halves out).
+        row_halves = np.asarray(row_halves, dtype=np.int8)
         at, known = rows.of(ids)
         half = row_halves[at]
         vectors, labels = matrix[known], tagged[at].astype(np.float32)
