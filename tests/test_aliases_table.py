@@ -106,11 +106,23 @@ def test_one_entry_per_new_work(entries):
     ("The ARCHES report lists research directions.", "ARCHES", "ARXIV:2006.04948"),
     ("Prompts were sampled from LMSYS-Chat-1M and WildChat.", "LMSYS-Chat-1M", "ARXIV:2309.11998"),
     ("Concepts were erased with INLP before probing.", "INLP", "ARXIV:2004.07667"),
+    # added in session 10
+    ("Scores on WildBench and RewardBench improved.", "WildBench", "ARXIV:2406.04770"),
+    ("Agents were attacked in AgentDojo and InjecAgent.", "AgentDojo", "ARXIV:2406.13352"),
+    ("We report results on SWE-Lancer.", "SWE-Lancer", "ARXIV:2502.12115"),
+    ("The model was trained on CIFAR-10 and tested on ImageNetV2.", "ImageNetV2", "ARXIV:1902.10811"),
+    ("As Gradual Disempowerment argues, the economy may drift.", "Gradual Disempowerment",
+     "Gradual Disempowerment: Systemic Existential Risks from Incremental AI Development"),
+    ("The Reversal Curse holds for GPT-4 too.", "Reversal Curse", "ARXIV:2309.12288"),
+    ("In An overview of 11 proposals, Hubinger compares them.", "An overview of 11 proposals",
+     "An overview of 11 proposals for building safe advanced AI"),
 ])
 def test_benchmarks_data_sets_and_named_works_cite_their_paper(aliases, text, name, pid):
+    """`pid` is the paper's id, or the exact title of a work the table matches by title (an id
+    that no public page showed beside the title was not kept)."""
     found = {m.surface: m for m in listed(extract(text, aliases=aliases))}
     assert name in found, list(found)
-    assert found[name].id == pid and found[name].confidence == WORK
+    assert (found[name].id or found[name].alias_title) == pid and found[name].confidence == WORK
 
 
 @pytest.mark.parametrize("text, name, pid", [
@@ -120,6 +132,10 @@ def test_benchmarks_data_sets_and_named_works_cite_their_paper(aliases, text, na
     ("The SHAP paper unified several attribution methods.", "SHAP", "ARXIV:1705.07874"),
     ("The LeNet-5 paper also introduced MNIST.", "LeNet-5", "DOI:10.1109/5.726791"),
     ("The AlphaGo Zero paper removed human games.", "AlphaGo Zero", "DOI:10.1038/nature24270"),
+    # added in session 10
+    ("The GPTQ paper quantised OPT-175B.", "GPTQ", "ARXIV:2210.17323"),
+    ("The DAPO paper removed the KL term.", "DAPO", "ARXIV:2503.14476"),
+    ("As the vLLM paper shows, paging helps.", "vLLM", "ARXIV:2309.06180"),
 ])
 def test_a_model_or_method_with_a_cue_cites_its_paper(aliases, text, name, pid):
     hits = [h for h in aliases.find(text) if h.name in (name, name + " paper")]
@@ -133,6 +149,10 @@ def test_a_model_or_method_with_a_cue_cites_its_paper(aliases, text, name, pid):
     ("The encoder is a ResNeXt with a DINO head.", "DINO"),
     ("We compare DPO, IPO and ORPO.", "IPO"),
     ("AlphaGo Zero learns two functions.", "AlphaGo Zero"),
+    # added in session 10
+    ("We quantise with GPTQ and AWQ.", "GPTQ"),
+    ("Training used mixup and CutMix.", "CutMix"),
+    ("Serving runs on vLLM behind a load balancer.", "vLLM"),
 ])
 def test_a_model_or_method_used_as_a_thing_is_not_a_citation(aliases, text, name):
     assert name not in [h.name for h in aliases.find(text)]
@@ -205,44 +225,6 @@ def test_names_of_three_words_or_more_are_found_as_the_prefix_tree_pattern_finds
         names = [n for n in aliases._by_name if _long(n) and _has_upper(n) != fold]
         expected = [m.span() for m in _alternation(names, re.I if fold else 0).finditer(text)]
         assert leftmost_longest(_LongNames(names, fold=fold).spans(text)) == expected and len(expected) > 200
-
-
-@pytest.mark.parametrize("text, name, pid", [
-    ("Scores on WildBench and RewardBench improved.", "WildBench", "ARXIV:2406.04770"),
-    ("Agents were attacked in AgentDojo and InjecAgent.", "AgentDojo", "ARXIV:2406.13352"),
-    ("We report results on SWE-Lancer.", "SWE-Lancer", "ARXIV:2502.12115"),
-    ("The model was trained on CIFAR-10 and tested on ImageNetV2.", "ImageNetV2", "ARXIV:1902.10811"),
-    ("As Gradual Disempowerment argues, the economy may drift.", "Gradual Disempowerment",
-     "Gradual Disempowerment: Systemic Existential Risks from Incremental AI Development"),
-    ("The Reversal Curse holds for GPT-4 too.", "Reversal Curse", "ARXIV:2309.12288"),
-    ("In An overview of 11 proposals, Hubinger compares them.", "An overview of 11 proposals",
-     "An overview of 11 proposals for building safe advanced AI"),
-])
-def test_names_added_in_session_10_cite_their_paper(aliases, text, name, pid):
-    """`pid` is the paper's id, or the exact title of a work the table matches by title (an id
-    that no public page showed beside the title was not kept)."""
-    found = {m.surface: m for m in listed(extract(text, aliases=aliases))}
-    assert name in found, list(found)
-    assert (found[name].id or found[name].alias_title) == pid and found[name].confidence == WORK
-
-
-@pytest.mark.parametrize("text, name, pid", [
-    ("The GPTQ paper quantised OPT-175B.", "GPTQ", "ARXIV:2210.17323"),
-    ("The DAPO paper removed the KL term.", "DAPO", "ARXIV:2503.14476"),
-    ("As the vLLM paper shows, paging helps.", "vLLM", "ARXIV:2309.06180"),
-])
-def test_models_and_methods_added_in_session_10_cite_their_paper_with_a_cue(aliases, text, name, pid):
-    hits = [h for h in aliases.find(text) if h.name in (name, name + " paper")]
-    assert hits and hits[0].alias.id == pid and hits[0].cued
-
-
-@pytest.mark.parametrize("text, name", [
-    ("We quantise with GPTQ and AWQ.", "GPTQ"),
-    ("Training used mixup and CutMix.", "CutMix"),
-    ("Serving runs on vLLM behind a load balancer.", "vLLM"),
-])
-def test_models_and_methods_added_in_session_10_used_as_things_are_not_citations(aliases, text, name):
-    assert name not in [h.name for h in aliases.find(text)]
 
 
 def test_posts_and_books_added_in_session_10_are_found_by_their_short_names(aliases):
