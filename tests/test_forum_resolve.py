@@ -87,7 +87,7 @@ def test_the_seed_documents_posts_resolve_and_a_held_out_document_is_scored(tmp_
             print("  held-out miss:", miss)
     assert (right, total) == (11, 11), misses
     assert posts >= 11 and not wrong, wrong
-    assert held_right >= 5, held_misses  # what the first run gave (5 of 8 works); never tuned on
+    assert held_right >= 6, held_misses  # 5 of 8 at the first run, 6 with session 10's nickname table; never tuned on
 
 
 def test_a_mention_that_fits_a_paper_and_a_post_picks_the_closer_title_with_a_reason():
