@@ -690,7 +690,7 @@ def _name_colon_lines(text: str, known=None) -> list[Mention]:
     ``known`` (the alias table's lookup) admits a shorter rest of the line that names a known work
     ("- Scott Alexander: Superintelligence FAQ")."""
     from kb.grounding.mentions import Mention
-    found = [m for m in _NAME_COLON_LINE.finditer(text)]
+    found = list(_NAME_COLON_LINE.finditer(text))
     if known is not None:
         found += [m for m in _NAME_COLON_SHORT.finditer(text) if known(m.group(2)) is not None]
     return [Mention(None, m.group(1), m.start(1), m.end(1), "author-ref", "", score=0.65,

@@ -112,7 +112,7 @@ def _id_answers_alias(m: Mention, title: str) -> bool:
     (kb's own or a user's `kb alias add`) can carry a mistyped id, which would seed the wrong
     paper without a word; an id that answers another title is looked up by the table's title
     instead."""
-    if not m.id_title or not title:
+    if not title:
         return True
     return max(title_similarity(m.id_title, title), title_similarity(title, m.id_title)) >= SAME_WORK
 
@@ -199,12 +199,13 @@ class Resolver:
     async def _resolve_ids(self, ids: dict[str, Mention]) -> dict[str, Outcome]:
         out: dict[str, Outcome] = {}
         need: list[str] = []
-        answered: dict[str, str] = {}         # key -> the title the id answered, for the alias check
+        answered: dict[str, str] = {}         # key -> the title an alias's id answered, to check it
         for key, m in ids.items():
             known = self._stored_paper_for_id(m.id) if self.store else None
             if known:
                 out[key] = Outcome("resolved", None, known, resolved_by="alias" if m.kind == "alias" else "id")
-                answered[key] = (self.store.paper_row(known) or {"title": ""})["title"] or ""
+                if m.id_title:
+                    answered[key] = self.store.paper_row(known)["title"] or ""
             else:
                 need.append(key)
         if need:
@@ -214,7 +215,8 @@ class Resolver:
                 by = "alias" if m.kind in ("alias", "author-ref") else "id"
                 if paper and paper.get("paperId"):
                     out[key] = Outcome("resolved", paper, paper["paperId"], resolved_by=by)
-                    answered[key] = paper.get("title") or ""
+                    if m.id_title:
+                        answered[key] = paper.get("title") or ""
                 else:
                     out[key] = Outcome("unresolved", note=f"Semantic Scholar does not know {m.id}")
         wrong = [k for k, title in answered.items() if not _id_answers_alias(ids[k], title)]
