@@ -301,7 +301,8 @@ def _score_title(text: str, toks: list[_Tok], sent_start: int) -> float:
         score += 0.05
     before = text[max(0, toks[0].start - 40):toks[0].start]
     after = text[toks[-1].end:toks[-1].end + 30]
-    if _STRONG_CUE_BEFORE.search(before) or _CUE_AFTER.match(after) or _YEAR_BEFORE.search(before):
+    genre = _names_its_genre(words, before, toks[0].start > sent_start)
+    if _STRONG_CUE_BEFORE.search(before) or _CUE_AFTER.match(after) or _YEAR_BEFORE.search(before) or genre:
         score += 0.3
     elif _WEAK_CUE_BEFORE.search(before) and toks[0].start > sent_start:
         score += 0.05
@@ -309,7 +310,7 @@ def _score_title(text: str, toks: list[_Tok], sent_start: int) -> float:
         score -= 0.1
     elif words[0] == "The" and n >= 2:
         score += 0.25                     # a capital "The" inside a sentence belongs to a name
-    elif re.search(r"\bthe\s+$", before) and not _CUE_AFTER.match(after):
+    elif re.search(r"\bthe\s+$", before) and not _CUE_AFTER.match(after) and not genre:
         score -= 0.2                      # "the Institute for Foo Studies": an organisation
     if any(w.lower() in _PRONOUNS and not (i and (words[i - 1] in _WH or words[i - 1].lower() == "all"))
            for i, w in enumerate(words)):
@@ -317,6 +318,21 @@ def _score_title(text: str, toks: list[_Tok], sent_start: int) -> float:
     if len(content) <= 1 and n <= 2:
         score -= 0.1
     return max(0.0, min(1.0, score))
+
+
+# The head noun of a single document's name: "the Alignment Risk Update", "my Mechanistic
+# Interpretability Explainer", "Anthropic's Responsible Scaling Policy". A run that names its own
+# genre after a determiner or a possessive is a document, as "the ... report" is (an organisation
+# is an Institute or a Center; a series, a Newsletter or a Podcast, is left to _EVENT_HEAD).
+_GENRE_HEAD = frozenset("""Report Update Explainer Guide Primer FAQ Handbook Glossary Tutorial Overview Survey
+Review Manifesto Memo Letter Policy Framework Agenda Roadmap Whitepaper""".split())
+_OWNER_BEFORE = re.compile(r"(?:\b(?i:my|our|his|her|their|its|the)|[A-Za-z]['\u2019]s)[ \t]+$")
+
+
+def _names_its_genre(words: list[str], before: str, inside: bool) -> bool:
+    """Three capitalised words or more, inside a sentence after "the", "my" or a possessive,
+    ending in a document's genre ("in the Alignment Risk Update")."""
+    return inside and len(words) >= 3 and words[-1] in _GENRE_HEAD and bool(_OWNER_BEFORE.search(before))
 
 
 def _runs(text: str, a: int, b: int) -> list[list[_Tok]]:
@@ -583,10 +599,13 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
     for qs, qe in sorted(_quote_pairs(text[a:b])):
         inner = text[a + qs:a + qe]
         s = a + qs
-        body = inner.rstrip().rstrip(".,;")           # "... Safety Training." with the stop inside
+        # '“ Situational Awareness ”': a page conversion pads a quote that held a link
+        pad = len(inner) - len(inner.lstrip(" \t")) if text[s - 1] in '"\u201c' else 0
+        bs = s + pad                                    # where the quoted words start
+        body = inner[pad:].rstrip().rstrip(".,;")     # "... Safety Training." with the stop inside
         if not 2 <= len(body) <= 200 or inner.startswith("(") or "___" in inner:
             continue
-        toks = _tokens(text, s, s + len(body))
+        toks = _tokens(text, bs, bs + len(body))
         cue_before = bool(_QUOTE_CUE_BEFORE.search(text[max(0, s - 40):s - 1].rstrip("[")))
         # "Ada Roe's \u201cQuiet Minds\u201d": a person's quoted work, when written as a title
         owned = _PERSON_OWNS_QUOTE.search(text[max(0, s - 40):s - 1])
@@ -642,8 +661,8 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
             score -= 0.3
         if body[0].islower():
             score = min(score, 0.45)      # a lower-case quotation after a cue: a maybe a real title confirms
-        end = s + len(body.rstrip("? ")) + (1 if body.rstrip().endswith("?") else 0)
-        spans.append((s, end, score, f"a quoted title {cue}" if cue else "a quoted title"))
+        end = bs + len(body.rstrip("? ")) + (1 if body.rstrip().endswith("?") else 0)
+        spans.append((bs, end, score, f"a quoted title {cue}" if cue else "a quoted title"))
         prev_title_end = a + qe + 1 if score >= TRUST_SCORE else -1
     return spans
 
@@ -1572,7 +1591,7 @@ TRUST_SCORE = 0.55
 _ORG_WORDS = re.compile(r"(?:^|\s)(?:of|at|from)?\s*(?:OpenAI|DeepMind|Google(?:\s+DeepMind)?|Anthropic|Meta|Microsoft|"
                         r"University|Institute|Center|Centre|Lab|Labs|Laboratory|Foundation|Inc|Ltd|College|School|"
                         r"Department|Society|Association|Committee|Council|Agency|Corporation|Forum|Newsletter|Podcast|Wiki|"
-                        r"Magazine|Journal|Gazette)\b[\w\s\-]*$")
+                        r"Magazine|Journal|Gazette)\b(?![\-\u2010\u2011])[\w\s\-]*$")   # not "Google-Proof"
 # a programme's name ("The Ezra Klein Show", "The Inside View Podcast"): its episodes are the works
 _SHOW_HEAD = re.compile(r"(?<![\w\-])(?:Show|Podcast)s?(?=\s*:|\s*$)")
 # A name whose head noun (its last word, or the last before its colon) is a gathering, a course, a
