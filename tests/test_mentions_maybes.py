@@ -58,3 +58,35 @@ def test_an_organisations_name_in_a_compound_is_no_organisation(aliases):
     works = _works("They built a Quokka-Level Google-Proof Reasoning Challenge for experts last year.", aliases)
     assert any(s.startswith("Quokka-Level Google-Proof Reasoning Challenge") for s in works), list(works)
     assert not _works("They thanked the Quokka Institute for Drift Studies last year.", aliases)
+
+
+@pytest.mark.parametrize("text, ref", [
+    ("As roe et al. 2022 showed, drift happens late in training.", "roe et al. 2022"),
+    ("quiet minds wander by ada fenn et al. the paper that named it.", "fenn et al."),
+])
+def test_a_lower_case_surname_before_et_al(aliases, text, ref):
+    """"power et al. 2022": threads and notes type surnames in lower case; "et al." after a word
+    says the word is a name. A function word before it is not one."""
+    works = _works(text, aliases)
+    assert works[ref].kind == "author-ref", list(works)
+    assert not _works("We cite them and et al. here.", aliases)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("The Wombat Honesty between Claims and Knowledge (WHCK) benchmark tests lying.",
+     "The Wombat Honesty between Claims and Knowledge"),
+    ("The Quiet Latent Drift in Agents (QLDA) paper proposes a fix.", "The Quiet Latent Drift in Agents"),
+])
+def test_a_long_form_before_its_acronym_and_a_benchmark_is_a_name(aliases, text, name):
+    """A long form spelled out before its acronym is a term ("Quiet Latent Drift (QLD) is a
+    method"), unless a benchmark, a data set or a paper follows the acronym: then it names one."""
+    assert name in _works(text, aliases), list(_works(text, aliases))
+    assert "Quiet Latent Drift" not in _works("Quiet Latent Drift (QLD) is a method for drift.", aliases)
+
+
+def test_a_terms_long_form_with_a_word_for_a_work_after_it(aliases):
+    """"the Eliciting Latent Knowledge report": the long form of a term the text or the table
+    abbreviates, followed by "report" or "paper", cites the work as "the ELK paper" does."""
+    text = "Quiet Latent Drift (QLD) is our topic. Read the Wombat Research Center's Quiet Latent Drift report first."
+    works = [m for m in listed(extract(text, aliases=aliases)) if m.surface == "Quiet Latent Drift"]
+    assert [m.start for m in works] == [text.rindex("Quiet Latent Drift")], works

@@ -75,6 +75,10 @@ research technical final initial published one this that their our its his her y
 entry-level short long big small two three few many whole go-to definitive standard usual obvious""".split())
 _ET_AL = re.compile(r"(?<![A-Za-z\-])([A-Z][\w'\u2019\u00C0-\u024F\u1E00-\u1EFF\-]+(?:\s+(?:and|&)\s+[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+)?)\s+et\s+al\.?"
                     r"(?:,?\s*\(((?:19|20)\d\d)[a-z]?\)|,?\s+((?:19|20)\d\d)(?![\d.]))?")
+# "as power et al. 2022 showed", "by amodei et al.": a surname typed in lower case, as threads and
+# notes do; "et al." after a word says it is a name whatever its case
+_ET_AL_LOWER = re.compile(r"(?<![\w\-])([a-z][a-z\u00DF-\u024F'\u2019\-]{2,})\s+et\s+al\.?"
+                          r"(?:,?\s*\(((?:19|20)\d\d)[a-z]?\)|,?\s+((?:19|20)\d\d)(?![\d.]))?")
 _WORK_FROM = re.compile(r"\b(?:recent\s+)?(?:work|paper|papers)\s+(?:from|by)\s+([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+){0,2})")
 _YEAR_PAPER = re.compile(r"\b(?:[Aa]n?|[Tt]he|[Tt]heir|[Hh]is|[Hh]er)\s+((?:19|20)\d\d)\s+(?:paper|preprint|study|article|report)\b")
 _BY_MARKER = re.compile(r"\bby\s+(([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?)(?:\s+et\s+al\.?)?\s*\[\d{1,3}(?:[,\u2013\-]\s*\d{1,3})*\])")
@@ -317,6 +321,13 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), "author-ref", "", score=0.5,
                            authors=[name], years=[int(year)] if year else [],
                            reason="authors (et al.)" + (" and a year" if year else "")))
+    for m in _ET_AL_LOWER.finditer(seg) if "et al" in seg else ():
+        if m.group(1) in FUNCTION_WORDS or m.group(1) in ("and", "see", "cf", "also", "i", "me", "us", "them"):
+            continue
+        year = m.group(2) or m.group(3)
+        out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), "author-ref", "", score=0.5,
+                           authors=[m.group(1).capitalize()], years=[int(year)] if year else [],
+                           reason="authors (et al.) in lower case" + (" and a year" if year else "")))
     for m in _NAMES_VERB.finditer(seg):
         start = m.start(1)
         first = re.match(r"([A-Z][\w'\-]*),\s+", seg[start:m.end(1)])

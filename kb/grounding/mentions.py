@@ -1899,10 +1899,11 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if _SHOW_HEAD.search(m.surface) and not m.reason.startswith(KNOWN_TITLE):
         score = min(score, 0.45)          # "The Ezra Klein Show", quoted or not: a programme, not one of its episodes
         why.append("but the name of a show")
-    if not cue and m.reason != INTRODUCED_BY and _spells_out_acronym(text, m):
+    artefact = bool(_ARTEFACT_AFTER_ACRONYM.match(text, m.end) or _A_WORK_AFTER_TERM.match(text, m.end))
+    if not cue and m.reason != INTRODUCED_BY and not artefact and _spells_out_acronym(text, m):
         score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback (RLHF)": a term
         why.append("but a term introducing its acronym")
-    if shape and not cue and ":" not in m.surface and (long_form := _initial_forms(m.surface) & terms):
+    if shape and not cue and not artefact and ":" not in m.surface and (long_form := _initial_forms(m.surface) & terms):
         score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback" without "(RLHF)"
         why.append(f"but the long form of a term ({min(long_form)})")
     if not cue and _INSTITUTION_NAME.fullmatch(m.surface.strip()):
@@ -2027,6 +2028,15 @@ INTRODUCED_BY = "a name the text says a cited work introduced"
 _TERM_INTRODUCED_BY = LazyPattern(rf"[ \t]*(?:\([A-Z][A-Za-z\-]{{1,9}}\)[ \t]*)?,?[ \t]+(?:was|were)[ \t]+(?:first[ \t]+)?"
                                  rf"(?:introduced|proposed|developed|presented|defined)[ \t]+(?:by|in)[ \t]+"
                                  rf"(?:{_NAMES}[ \t]*[(\[,]?[ \t]*{_YEAR_RX}|{_NAMES}[ \t]*\[\d{{1,3}}\]|\[\d{{1,3}}\])")
+
+
+# "The Model Alignment between Statements and Knowledge (MASK) benchmark": a long form spelled
+# out before its acronym names a benchmark or a data set, which cites its paper, not a method
+_ARTEFACT_AFTER_ACRONYM = re.compile(r"[ \t]*\([A-Z][A-Za-z0-9\-]{1,10}\)[ \t]+(?:benchmark|dataset|data[ \t]+set|"
+                                     r"test[ \t]+suite|suite|corpus|leaderboard|paper|preprint|report)s?\b")
+# "the Eliciting Latent Knowledge report": a term's long form with a word for a work after it cites
+# the work, as "the RLHF paper" does
+_A_WORK_AFTER_TERM = re.compile(r"[ \t]+(?:paper|preprint|report|post|essay|article)\b")
 
 
 def _spells_out_acronym(text: str, m: Mention) -> bool:
