@@ -90,3 +90,17 @@ def test_a_terms_long_form_with_a_word_for_a_work_after_it(aliases):
     text = "Quiet Latent Drift (QLD) is our topic. Read the Wombat Research Center's Quiet Latent Drift report first."
     works = [m for m in listed(extract(text, aliases=aliases)) if m.surface == "Quiet Latent Drift"]
     assert [m.start for m in works] == [text.rindex("Quiet Latent Drift")], works
+
+
+@pytest.mark.parametrize("line, title", [
+    ("Quiet drift in reward models | OpenAI", "Quiet drift in reward models"),
+    ("- Why I am not a wanderer - LessWrong", "Why I am not a wanderer"),
+    ("Small probes can catch drifting agents \\ Anthropic", "Small probes can catch drifting agents"),
+])
+def test_a_pages_title_before_its_publishers_name(aliases, line, title):
+    """"Title | OpenAI", "Title - LessWrong": a page's title as a tab, a cache or a shared link
+    writes it, closed by the lab, forum or blog that published it, is a work however it is cased.
+    A site's own pages ("Careers | Anthropic") and a line that ends in a stop are not."""
+    text = f"Cached copy\n{line}\nMore text follows here in a sentence."
+    assert title in _works(text, aliases), list(_works(text, aliases))
+    assert not _works("Cached copy\nCareers | Anthropic\nResearch Team - OpenAI\n", aliases)
