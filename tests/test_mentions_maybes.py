@@ -104,3 +104,21 @@ def test_a_pages_title_before_its_publishers_name(aliases, line, title):
     text = f"Cached copy\n{line}\nMore text follows here in a sentence."
     assert title in _works(text, aliases), list(_works(text, aliases))
     assert not _works("Cached copy\nCareers | Anthropic\nResearch Team - OpenAI\n", aliases)
+
+
+def test_a_genre_head_after_lower_case_words_is_no_documents_name(aliases):
+    """"the Quiet Drift Wiki in this FAQ": the genre must end a run of capitalised words."""
+    works = _works("Questions go to the Quiet Drift Wiki in this FAQ today.", aliases)
+    assert not any(s.endswith("FAQ") for s in works), list(works)
+
+
+@pytest.mark.parametrize("text, ref", [
+    ("See: Roe 2023 for the drift agenda.", "Roe 2023"),
+    ("cf. Fenn 2021 on quiet drift.", "Fenn 2021"),
+])
+def test_one_name_and_a_year_a_reader_is_sent_to(aliases, text, ref):
+    """One name and a year needs a comma, "et al." or a verb to be a reference ("Anthropic 2024"
+    may be a lab's year); "See:" or "cf." before it sends the reader to a work."""
+    works = _works(text, aliases)
+    assert works[ref].kind == "author-ref", list(works)
+    assert "Roe 2023" not in _works("In Roe 2023 was a quiet year.", aliases)

@@ -325,14 +325,15 @@ def _score_title(text: str, toks: list[_Tok], sent_start: int) -> float:
 # genre after a determiner or a possessive is a document, as "the ... report" is (an organisation
 # is an Institute or a Center; a series, a Newsletter or a Podcast, is left to _EVENT_HEAD).
 _GENRE_HEAD = frozenset("""Report Update Explainer Guide Primer FAQ Handbook Glossary Tutorial Overview Survey
-Review Manifesto Memo Letter Policy Framework Agenda Roadmap Whitepaper""".split())
+Review Manifesto Memo Letter Policy Framework Roadmap Whitepaper""".split())
 _OWNER_BEFORE = re.compile(r"(?:\b(?i:my|our|his|her|their|its|the)|[A-Za-z]['\u2019]s)[ \t]+$")
 
 
 def _names_its_genre(words: list[str], before: str, inside: bool) -> bool:
     """Three capitalised words or more, inside a sentence after "the", "my" or a possessive,
-    ending in a document's genre ("in the Alignment Risk Update")."""
-    return inside and len(words) >= 3 and words[-1] in _GENRE_HEAD and bool(_OWNER_BEFORE.search(before))
+    ending in a document's genre ("in the Alignment Risk Update"; not "the Forum in this FAQ")."""
+    return inside and len(words) >= 3 and words[-1] in _GENRE_HEAD and all(w[:1].isupper() for w in words[-3:]) \
+        and bool(_OWNER_BEFORE.search(before))
 
 
 def _runs(text: str, a: int, b: int) -> list[list[_Tok]]:
