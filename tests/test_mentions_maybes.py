@@ -122,3 +122,11 @@ def test_one_name_and_a_year_a_reader_is_sent_to(aliases, text, ref):
     works = _works(text, aliases)
     assert works[ref].kind == "author-ref", list(works)
     assert "Roe 2023" not in _works("In Roe 2023 was a quiet year.", aliases)
+
+
+def test_a_title_after_its_source_among_references_in_brackets(aliases):
+    """"(Carlsmith 2022; 80,000 Hours, Risks from power-seeking AI)": in a bracket of references,
+    a part that is a source, a comma and three words or more is the source's work, by its title."""
+    works = _works("It is structural (Roe 2022; 80,000 Hours, Risks from drifting agents).", aliases)
+    assert "Risks from drifting agents" in works and works["Risks from drifting agents"].kind == "title", list(works)
+    assert not any("drifting" in s for s in _works("It is structural (80,000 Hours, Risks from drifting agents).", aliases))

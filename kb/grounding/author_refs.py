@@ -487,6 +487,10 @@ _MONTH_RX = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?"
 _NARRATIVE_YEAR = (rf"(?P<venue>[A-Za-z][\w.\-]*(?::\S+)?,\s*|[A-Z][\w.\-]*\s+)?({_YEAR_RX})(?:\s*[,;]\s*(?:{_YEAR_RX}|[a-z]\b))*"
                    r"(?:,\s*(?:pp?\.|ch\.|sec\.|section|chapter)\s*[\w.\-\u2013]+)?")
 _NARRATIVE_REF = LazyPattern(rf"(?<![\w\-])({_NAMES_INITIALS})\s+([(\[]){_NARRATIVE_YEAR}[)\]]")
+# "80,000 Hours, Risks from power-seeking AI" among references in brackets: a source, then its work's title
+_SOURCE_THEN_TITLE = re.compile(r"([A-Z0-9][\w.&'\u2019\-]*(?:[ \t,]+[A-Z0-9][\w.&'\u2019\-]*){0,4}),[ \t]+"
+                                r"([A-Z][^,;()\[\]\n]{8,150}?)[ \t]*")
+_TITLE_WORDS = re.compile(r"[A-Za-z][\w\-']*")
 # "See: Roe 2023 for ...", "cf. Roe 2021": a name and a year a reader is sent to is a reference
 _POINTED_TO = re.compile(r"(?:\b(?:[Ss]ee(?:[ \t]+also)?|[Cc]f\.?|e\.g\.,?)[ \t]*:?[ \t]*)\Z")
 _BARE_REF = re.compile(rf"(?<![\w\-])({_NAMES}),?\s+({_YEAR_RX})(?![\w\-/:]|\.\d)")
@@ -784,6 +788,12 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
                 out.append(Mention(None, m.group(1), s, s + len(m.group(1)), "author-ref", "", score=0.6,
                                    authors=_surnames(m.group(1).replace(" et al", ""))[:3],
                                    reason="authors in brackets beside other references"))
+            elif len(parts) > 2 and ";" in sep + "".join(parts[1::2]) \
+                    and (m := _SOURCE_THEN_TITLE.fullmatch(body)) and len(_TITLE_WORDS.findall(m.group(2))) >= 3 \
+                    and any(re.search(rf"\bet\s+al\b|(?<!\d)(?<!\d,){_YEAR_RX}(?!\d)", x) for x in parts[::2] if x is not part):
+                s = pos + lead.end() + m.start(2)   # "(Roe 2022; 80,000 Hours, Risks from drifting AI)"
+                out.append(Mention(None, m.group(2), s, s + len(m.group(2)), "title", "", score=0.65,
+                                   reason="a title after its source, beside other references in brackets"))
             pos += len(part) + len(sep)
         inside = p.group(inner)
         if re.search(rf"\bet\s+al\b|{_YEAR_RX}", inside):
