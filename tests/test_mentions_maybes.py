@@ -130,3 +130,15 @@ def test_a_title_after_its_source_among_references_in_brackets(aliases):
     works = _works("It is structural (Roe 2022; 80,000 Hours, Risks from drifting agents).", aliases)
     assert "Risks from drifting agents" in works and works["Risks from drifting agents"].kind == "title", list(works)
     assert not any("drifting" in s for s in _works("It is structural (80,000 Hours, Risks from drifting agents).", aliases))
+
+
+def test_a_one_word_title_before_its_authors_full_name(aliases):
+    """"books in this category include Wombatification by Ada Roe and Quiet Minds by Bo Fenn":
+    one capitalised word before "by" and a full name, in a sentence about books, is a title; the
+    author reference stops before the next title. A credit ("Photo by ...") is not a title."""
+    text = "Other books in this category include Wombatification by Ada Roe and Quiet Minds by Bo Fenn."
+    works = _works(text, aliases)
+    assert works["Wombatification"].kind == "title", list(works)
+    assert works["Ada Roe"].kind == "author-ref", list(works)
+    assert not any(s in ("Photo", "Berlin") for s in _works("I read the book. Photo by Jane Smith. "
+                                                             "The book was launched in Berlin by Jane Smith.", aliases))

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from kb.grounding import known_titles, links, listings, title_candidates
 from kb.grounding.aliases import CITATION_MARKER, CUE_AFTER, AliasTable, cites_another
-from kb.grounding.author_refs import (LazyPattern, _AUTHORS_AFTER_QUOTE, _ET_AL, _GENERIC_ACRONYMS, _INSTITUTION,
+from kb.grounding.author_refs import (LazyPattern, _READING_WORDS, _AUTHORS_AFTER_QUOTE, _ET_AL, _GENERIC_ACRONYMS, _INSTITUTION,
                                      _LABS, _NAME_WORD, _NAMES, _NAMES_INITIALS, _NOT_FIRST_NAMES, _NOT_SURNAMES, _OWN_WORK,
                                      _PERSON_NAME, _PERSON_NAME_RX, _PLACE_WORDS, _REPORTING, _SENTENCE_ADVERBS,
                                      _WORK_NOUNS, _YEAR_HINT, _YEAR_RX, _author_refs, _full_names_ok,
@@ -1030,6 +1030,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         cands += _sentence_case_spans(text, s, e)
         cands += _report_and_benchmark_names(text, s, e)
         cands += _sentence_titled_by_what_follows(text, s, e)
+        cands += _one_word_titles_by_people(text, s, e)
     cands += _authors_after_titles(text, cands)
     cands += _headings_named_after_authors(text, layout)
     cands += _line_titles(text, layout)
@@ -1131,6 +1132,37 @@ _BY_PEOPLE = LazyPattern(rf"(?:[ \t]*\((?:19|20)\d\d\))?[ \t]*,?[ \t]+by[ \t]+((
                         rf"(?:(?:,[ \t]+|,?[ \t]+(?:and|&)[ \t]+){_PERSON_NAME_RX}){{0,4}})(?![\w\-])")
 
 
+# "books in this category include Enshittification by Cory Doctorow": one capitalised word inside a
+# sentence about books or reading, right before "by" and a person's full name
+_ONE_WORD_BEFORE_BY = re.compile(r"(?<=[a-z,:;][ \t])([A-Z][a-z\u00C0-\u024F'\u2019\-]{3,})(?=[ \t]*,?[ \t]+by[ \t]+[A-Z])")
+_CREDIT_WORDS = frozenset("""Written Posted Edited Hosted Narrated Produced Directed Presented Published Translated
+Illustrated Photo Photos Image Images Illustration Illustrations Art Artwork Cover Design Music Video Audio Recording
+Transcript Talk Interview Episode Comment Reply Answer Post Review Summary Notes Slides Foreword Introduction Preface
+Afterword Sponsored Supported Funded Led Organised Organized Moderated Curated Made Built Created Designed""".split())
+
+
+def _one_word_titles_by_people(text: str, a: int, b: int) -> list[Mention]:
+    """A single capitalised word no rule proposes as a title becomes one when the sentence speaks
+    of books or reading and the word is followed by "by" and a person's full name (a word the
+    text also writes in lower case, a credit's label or a place is no title)."""
+    seg = text[a:b]
+    if " by " not in seg or not _READING_WORDS.search(seg):
+        return []
+    out = []
+    for m in _ONE_WORD_BEFORE_BY.finditer(text, a, b):
+        word = m.group(1)
+        before = re.search(r"(\S+)[ \t]+$", text[max(a, m.start(1) - 40):m.start(1)])
+        if before and _is_cap(before.group(1).lstrip("(\"\u201c")):
+            continue                      # "Invisible Women by ...": the end of a longer run, which has its own rule
+        by = _BY_PEOPLE.match(text, m.end(1))
+        if not by or word in _CREDIT_WORDS or word in _BREAKERS or word.lower() in _lower_words(text) \
+                or not _full_names_ok(by.group(1)) or word in _PLACE_WORDS | _LABS:
+            continue
+        out.append(Mention(None, word, m.start(1), m.end(1), "title", "", score=0.65,
+                           reason="a one-word title before its author's full name, in a sentence about books"))
+    return out
+
+
 def _authors_after_titles(text: str, cands: list[Mention]) -> list[Mention]:
     """A title candidate followed by "by" and people's full names: those people are its authors,
     an author reference to the same work (the title itself is judged on its own evidence)."""
@@ -1140,12 +1172,16 @@ def _authors_after_titles(text: str, cands: list[Mention]) -> list[Mention]:
                 or c.kind == "alias" and not c.reason.startswith("alias table"):
             continue                      # (not "Co-facilitated by ...": a weak candidate is no title)
         seen.add(c.end)
-        names = m.group(1)
+        names, names_end = m.group(1), m.end(1)
+        if (nxt := re.search(r"(?:,[ \t]+(?:and[ \t]+)?|[ \t]+(?:and|&)[ \t]+)([^,&]+)$", names)) \
+                and re.match(r"[ \t]+by[ \t]+[A-Z]", text[names_end:names_end + 6]):
+            # "X by Cory Doctorow and Invisible Women by ...": the last "name" is the next title
+            names, names_end = names[:nxt.start()], m.start(1) + nxt.start()
         people = [n for n in re.split(r",[ \t]+(?:and[ \t]+)?|[ \t]+(?:and|&)[ \t]+", names) if n]
         if not _full_names_ok(names) or _INSTITUTION.search(names) \
                 or any(n.split()[0] in _PLACE_WORDS | _BREAKERS | _LABS | _NOT_FIRST_NAMES for n in people):
             continue
-        out.append(Mention(None, names, m.start(1), m.end(1), "author-ref", "", score=0.65,
+        out.append(Mention(None, names, m.start(1), names_end, "author-ref", "", score=0.65,
                            authors=[n.split()[-1] if "et al" not in n else n.split()[0] for n in people][:3],
                            reason="the people a title is by"))
         # ... and a capitalised run of two words or more right before its authors' full names is a title
