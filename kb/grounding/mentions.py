@@ -1154,6 +1154,8 @@ def _one_word_titles_by_people(text: str, a: int, b: int) -> list[Mention]:
         before = re.search(r"(\S+)[ \t]+$", text[max(a, m.start(1) - 40):m.start(1)])
         if before and _is_cap(before.group(1).lstrip("(\"\u201c")):
             continue                      # "Invisible Women by ...": the end of a longer run, which has its own rule
+        if before and before.group(1).lower() in _PLACE_PREPOSITIONS | {"on", "of", "for", "with", "by", "over", "under"}:
+            continue                      # "launched in Berlin by Jane Smith": a place or a thing, not a title
         by = _BY_PEOPLE.match(text, m.end(1))
         if not by or word in _CREDIT_WORDS or word in _BREAKERS or word.lower() in _lower_words(text) \
                 or not _full_names_ok(by.group(1)) or word in _PLACE_WORDS | _LABS:
