@@ -142,3 +142,13 @@ def test_a_one_word_title_before_its_authors_full_name(aliases):
     assert works["Ada Roe"].kind == "author-ref", list(works)
     assert not any(s in ("Photo", "Berlin") for s in _works("I read the book. Photo by Jane Smith. "
                                                              "The book was launched in Berlin by Jane Smith.", aliases))
+
+
+def test_a_title_in_brackets_after_a_works_noun(aliases):
+    """"Their latest post (Quiet drift in small agents)": brackets right after a work's noun hold
+    its title as quotes after a cue do, whatever its case; not its authors, a pointer or a note."""
+    works = _works("Their latest post (Quiet drift in small agents) is good.", aliases)
+    assert works["Quiet drift in small agents"].kind == "title", list(works)
+    for text in ("The sequence (Ada Roe and Bo Fenn) is long.", "See the report (PDF, 40 pages) now.",
+                 "The post (We disagree with this) is long."):
+        assert not _works(text, aliases), (text, list(_works(text, aliases)))

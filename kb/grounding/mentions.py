@@ -1031,6 +1031,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         cands += _report_and_benchmark_names(text, s, e)
         cands += _sentence_titled_by_what_follows(text, s, e)
         cands += _one_word_titles_by_people(text, s, e)
+        cands += _titles_bracketed_after_a_work(text, s, e)
     cands += _authors_after_titles(text, cands)
     cands += _headings_named_after_authors(text, layout)
     cands += _line_titles(text, layout)
@@ -1130,6 +1131,31 @@ def _sentence_titled_by_what_follows(text: str, a: int, b: int) -> list[Mention]
 # "The Symbolic Species by Terrence Deacon", "... by Ada Roe and Bo Lin": the people a title is by
 _BY_PEOPLE = LazyPattern(rf"(?:[ \t]*\((?:19|20)\d\d\))?[ \t]*,?[ \t]+by[ \t]+((?:{_PERSON_NAME_RX}|{_NAME_WORD}[ \t]+et[ \t]+al\.?)"
                         rf"(?:(?:,[ \t]+|,?[ \t]+(?:and|&)[ \t]+){_PERSON_NAME_RX}){{0,4}})(?![\w\-])")
+
+
+# "Their latest post (Quiet drift in small agents) is good": a work's noun, then its title in brackets
+_WORK_THEN_BRACKET = re.compile(r"\b(?:paper|preprint|post|blog[ \t]+post|essay|article|book|report|piece|sequence)"
+                                r"[ \t]+\(([A-Z][^()\[\]\n;]{8,150}?)\)")
+
+
+def _titles_bracketed_after_a_work(text: str, a: int, b: int) -> list[Mention]:
+    """A bracket right after "paper", "post", "book" ... that holds three words or more starting
+    with a capital is the work's title, as quotes after a cue are, whatever its case (not a
+    reference's authors and year, a pointer into the text or a note)."""
+    out = []
+    for m in _WORK_THEN_BRACKET.finditer(text, a, b):
+        inner = m.group(1).rstrip(" .,")
+        words = _TOKEN.findall(inner)
+        if len(words) < 3 or len([w for w in words if w.lower() not in FUNCTION_WORDS]) < 2 \
+                or re.search(r"(?<!\d)(?:19|20)\d\d(?!\d)|\bet\s+al\b|\b(?:pp?|pages?|PDF|min(?:ute)?s?)\b|,", inner) \
+                or _POINTER.match(inner) or words[0] in _BREAKERS or words[0].lower() in _PRONOUNS \
+                or any(w.lower() in _PRONOUNS for w in words) \
+                or all(w[0].isupper() or w in ("and", "&") for w in words) and "and" in words:
+            continue                      # ("sequence (Diffractor and Vanessa Kosoy)": its authors)
+        s = m.start(1)
+        out.append(Mention(None, inner, s, s + len(inner), "title", "", score=0.7,
+                           reason="a title in brackets after a cue (a work's noun)"))
+    return out
 
 
 # "books in this category include Enshittification by Cory Doctorow": one capitalised word inside a
