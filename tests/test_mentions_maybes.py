@@ -152,3 +152,15 @@ def test_a_title_in_brackets_after_a_works_noun(aliases):
     for text in ("The sequence (Ada Roe and Bo Fenn) is long.", "See the report (PDF, 40 pages) now.",
                  "The post (We disagree with this) is long."):
         assert not _works(text, aliases), (text, list(_works(text, aliases)))
+
+
+def test_a_heading_that_names_a_work_the_text_names(aliases):
+    """A heading is a label ("Quiet Minds: Notes on a Long Report" alone stays a maybe), unless
+    what it says, whole or before its colon, is a work the text names elsewhere as a work: then
+    the page is about that work and the heading names it."""
+    body = "\n\nI read it twice. Ada Roe\u2019s \u201cQuiet Minds Wander\u201d report left me uneasy about agents.\n"
+    heading = "Quiet Minds Wander: Notes on a Long Report"
+    works = _works(heading + body, aliases)
+    assert heading in works, list(works)
+    alone = _works(heading + "\n\nI read it twice. It left me uneasy about agents and their drift.\n", aliases)
+    assert heading not in alone, list(alone)

@@ -1085,6 +1085,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
             if m.kind == "title" and m.reason == "a title's shape" and m.confidence == WORK:
                 m.confidence, m.score = MAYBE, min(m.score, 0.45)
                 m.reason += ", but the prose around it is written in title case"
+    _headings_naming_works(judged)
     # a nickname takes the confidence its definition earned ("Large Language Models (LLMs)" is a term)
     final = [m if m.sentence else place(m) for m in _defined_nicknames(text, judged)]
     final = [m if m.sentence else place(m) for m in _initialisms_of_named_works(text, final, terms, aliases)]
@@ -1096,6 +1097,29 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
             s, e = sentence_of(m.start)
             m.sentence = original[s:e].strip() if e > s else m.sentence
     return out
+
+
+HEADING_NAMES_A_WORK = "a heading that names a work the text names elsewhere"
+
+
+def _headings_naming_works(judged: list[Mention]) -> None:
+    """"Situational Awareness: Reflections on the Future of AI" over a review that speaks of
+    Aschenbrenner's "Situational Awareness" report; a cached page's heading over its own title
+    "Faulty reward functions in the wild | OpenAI": a heading is a section's or a page's label,
+    unless what it says (whole, or its main title before the colon) is a work the text names
+    elsewhere as a work; then the page is about that work and the heading names it."""
+    works = {}
+    for w in judged:
+        if w.confidence == WORK and w.kind in ("title", "alias"):
+            works.setdefault(normalise(w.surface), []).append(w)
+    for m in judged:
+        if m.kind != "title" or m.confidence == WORK or ", but a heading" not in m.reason:
+            continue
+        names = {normalise(m.surface), normalise(m.surface.split(":")[0])}
+        if any(len(n.split()) >= 2 and any(not (w.start < m.end and m.start < w.end) for w in works.get(n, ()))
+               for n in names):
+            m.confidence, m.score = WORK, max(m.score, TRUST_SCORE)
+            m.reason += f", {HEADING_NAMES_A_WORK}"
 
 
 # A sentence that opens with a title in sentence case, known by what follows it: its citation
