@@ -164,3 +164,12 @@ def test_a_heading_that_names_a_work_the_text_names(aliases):
     assert heading in works, list(works)
     alone = _works(heading + "\n\nI read it twice. It left me uneasy about agents and their drift.\n", aliases)
     assert heading not in alone, list(alone)
+
+
+def test_the_first_major_follow_on_paper_describes_a_work(aliases):
+    """"The first major follow-on paper on drift was Quiet Minds": "the original X paper" singles
+    out one work by its name X; "major", "follow-on", "subsequent" name nothing, so the phrase
+    describes the work the sentence goes on to name."""
+    works = _works("The first major follow-on paper on drift was written later.", aliases)
+    assert not any("paper" in s for s in works), list(works)
+    assert "the original Wombat paper" in _works("See the original Wombat paper for details.", aliases)

@@ -72,7 +72,8 @@ _NOT_A_NAME = frozenset("""same original above first second third last next new 
 whole full entire actual cited linked seminal famous landmark main key core relevant related other whole above-mentioned
 classic foundational latest earlier later great excellent good nice interesting important first-ever follow-up blog
 research technical final initial published one this that their our its his her your my same canonical source best single
-entry-level short long big small two three few many whole go-to definitive standard usual obvious""".split())
+entry-level short long big small two three few many whole go-to definitive standard usual obvious major minor
+follow-on followup subsequent""".split())
 _ET_AL = re.compile(r"(?<![A-Za-z\-])([A-Z][\w'\u2019\u00C0-\u024F\u1E00-\u1EFF\-]+(?:\s+(?:and|&)\s+[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+)?)\s+et\s+al\.?"
                     r"(?:,?\s*\(((?:19|20)\d\d)[a-z]?\)|,?\s+((?:19|20)\d\d)(?![\d.]))?")
 # "as power et al. 2022 showed", "by amodei et al.": a surname typed in lower case, as threads and
