@@ -41,6 +41,16 @@ def test_a_title_cut_off_before_its_colon(tmp_path):
     assert kt.find("we build toy models of superposition here", path) == []
 
 
+def test_a_short_title_alone_on_its_line_counts_in_any_case(tmp_path):
+    """"1: What is quiet drift?" on a line of its own: the line sets the title apart from prose as
+    capitals would, so a short or plain title counts there in sentence case; inside a sentence
+    it still needs its capitals."""
+    path = gazetteer(tmp_path, "What Is Quiet Drift?\talignment-forum\t\tT")
+    assert surfaces("Notes\n\n1: What is quiet drift?\n\n2: Another one\n", path) == ["What is quiet drift?"]
+    assert surfaces("- what is quiet drift?\n", path) == ["what is quiet drift?"]
+    assert surfaces("I wonder what is quiet drift? Nobody knows.\n", path) == []
+
+
 def test_a_title_that_is_also_an_ordinary_phrase_is_not_kept():
     common = kt.common_words(["deep learning", "reinforcement learning an introduction", "deep reinforcement learning"] * 3)
     assert kt.distinctive("Deep learning", common) == "fewer than three words"

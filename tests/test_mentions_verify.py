@@ -128,12 +128,14 @@ def test_seed_add_resolves_the_title_and_keeps_the_headings_out_then_the_store_c
 
 
 def test_weak_runs_and_headings_are_candidates_only_a_real_title_can_confirm():
-    text = ("Has anyone read section 5.2.3 in the Alignment Risk Update ? It is cited.\n\n"
+    # (a run ending in a document's genre, "the Alignment Risk Update", is a work offline:
+    # test_mentions_maybes.py; "Notes" names no single document's genre)
+    text = ("Has anyone read section 5.2.3 in the Alignment Risk Notes ? It is cited.\n\n"
             "Why Should I Trust You?\n\nThe paper explains predictions.\n")
     found = {m.surface: m for m in extract(text, aliases=AliasTable.load(user=Path("/nonexistent")))}
-    for surface in ("Alignment Risk Update", "Why Should I Trust You?"):
+    for surface in ("Alignment Risk Notes", "Why Should I Trust You?"):
         assert found[surface].confidence == MAYBE and found[surface].reason.startswith("only a real title")
-    assert not {"Alignment Risk Update", "Why Should I Trust You?"} & {m.surface for m in listed(found.values(),
+    assert not {"Alignment Risk Notes", "Why Should I Trust You?"} & {m.surface for m in listed(found.values(),
                                                                                               include_maybe=True)}
     # the paper's own author is evidence; a paper titled with a person's name by that person is not
     turing = _maybe("Alan Turing", "A life of Alan Turing, told well.")

@@ -72,9 +72,14 @@ _NOT_A_NAME = frozenset("""same original above first second third last next new 
 whole full entire actual cited linked seminal famous landmark main key core relevant related other whole above-mentioned
 classic foundational latest earlier later great excellent good nice interesting important first-ever follow-up blog
 research technical final initial published one this that their our its his her your my same canonical source best single
-entry-level short long big small two three few many whole go-to definitive standard usual obvious""".split())
+entry-level short long big small two three few many whole go-to definitive standard usual obvious major minor
+follow-on followup subsequent""".split())
 _ET_AL = re.compile(r"(?<![A-Za-z\-])([A-Z][\w'\u2019\u00C0-\u024F\u1E00-\u1EFF\-]+(?:\s+(?:and|&)\s+[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+)?)\s+et\s+al\.?"
                     r"(?:,?\s*\(((?:19|20)\d\d)[a-z]?\)|,?\s+((?:19|20)\d\d)(?![\d.]))?")
+# "as power et al. 2022 showed", "by amodei et al.": a surname typed in lower case, as threads and
+# notes do; "et al." after a word says it is a name whatever its case
+_ET_AL_LOWER = re.compile(r"(?<![\w\-])([a-z][a-z\u00DF-\u024F'\u2019\-]{2,})\s+et\s+al\.?"
+                          r"(?:,?\s*\(((?:19|20)\d\d)[a-z]?\)|,?\s+((?:19|20)\d\d)(?![\d.]))?")
 _WORK_FROM = re.compile(r"\b(?:recent\s+)?(?:work|paper|papers)\s+(?:from|by)\s+([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+){0,2})")
 _YEAR_PAPER = re.compile(r"\b(?:[Aa]n?|[Tt]he|[Tt]heir|[Hh]is|[Hh]er)\s+((?:19|20)\d\d)\s+(?:paper|preprint|study|article|report)\b")
 _BY_MARKER = re.compile(r"\bby\s+(([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?)(?:\s+et\s+al\.?)?\s*\[\d{1,3}(?:[,\u2013\-]\s*\d{1,3})*\])")
@@ -317,6 +322,13 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), "author-ref", "", score=0.5,
                            authors=[name], years=[int(year)] if year else [],
                            reason="authors (et al.)" + (" and a year" if year else "")))
+    for m in _ET_AL_LOWER.finditer(seg) if "et al" in seg else ():
+        if m.group(1) in FUNCTION_WORDS or m.group(1) in ("and", "see", "cf", "also", "i", "me", "us", "them"):
+            continue
+        year = m.group(2) or m.group(3)
+        out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), "author-ref", "", score=0.5,
+                           authors=[m.group(1).capitalize()], years=[int(year)] if year else [],
+                           reason="authors (et al.) in lower case" + (" and a year" if year else "")))
     for m in _NAMES_VERB.finditer(seg):
         start = m.start(1)
         first = re.match(r"([A-Z][\w'\-]*),\s+", seg[start:m.end(1)])
@@ -476,6 +488,12 @@ _MONTH_RX = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?"
 _NARRATIVE_YEAR = (rf"(?P<venue>[A-Za-z][\w.\-]*(?::\S+)?,\s*|[A-Z][\w.\-]*\s+)?({_YEAR_RX})(?:\s*[,;]\s*(?:{_YEAR_RX}|[a-z]\b))*"
                    r"(?:,\s*(?:pp?\.|ch\.|sec\.|section|chapter)\s*[\w.\-\u2013]+)?")
 _NARRATIVE_REF = LazyPattern(rf"(?<![\w\-])({_NAMES_INITIALS})\s+([(\[]){_NARRATIVE_YEAR}[)\]]")
+# "80,000 Hours, Risks from power-seeking AI" among references in brackets: a source, then its work's title
+_SOURCE_THEN_TITLE = re.compile(r"([A-Z0-9][\w.&'\u2019\-]*(?:[ \t,]+[A-Z0-9][\w.&'\u2019\-]*){0,4}),[ \t]+"
+                                r"([A-Z][^,;()\[\]\n]{8,150}?)[ \t]*")
+_TITLE_WORDS = re.compile(r"[A-Za-z][\w\-']*")
+# "See: Roe 2023 for ...", "cf. Roe 2021": a name and a year a reader is sent to is a reference
+_POINTED_TO = re.compile(r"(?:\b(?:[Ss]ee(?:[ \t]+also)?|[Cc]f\.?|e\.g\.,?)[ \t]*:?[ \t]*)\Z")
 _BARE_REF = re.compile(rf"(?<![\w\-])({_NAMES}),?\s+({_YEAR_RX})(?![\w\-/:]|\.\d)")
 # "(Smith et al., 2019; Roe, 2020)" and "[Smith 2019]": brackets holding references
 _PAREN = re.compile(r"\(([^()\n]{3,400})\)|\[([^\[\]\n]{3,400})\](?!\()")
@@ -771,6 +789,12 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
                 out.append(Mention(None, m.group(1), s, s + len(m.group(1)), "author-ref", "", score=0.6,
                                    authors=_surnames(m.group(1).replace(" et al", ""))[:3],
                                    reason="authors in brackets beside other references"))
+            elif len(parts) > 2 and ";" in sep + "".join(parts[1::2]) \
+                    and (m := _SOURCE_THEN_TITLE.fullmatch(body)) and len(_TITLE_WORDS.findall(m.group(2))) >= 3 \
+                    and any(re.search(rf"\bet\s+al\b|(?<!\d)(?<!\d,){_YEAR_RX}(?!\d)", x) for x in parts[::2] if x is not part):
+                s = pos + lead.end() + m.start(2)   # "(Roe 2022; 80,000 Hours, Risks from drifting AI)"
+                out.append(Mention(None, m.group(2), s, s + len(m.group(2)), "title", "", score=0.65,
+                                   reason="a title after its source, beside other references in brackets"))
             pos += len(part) + len(sep)
         inside = p.group(inner)
         if re.search(rf"\bet\s+al\b|{_YEAR_RX}", inside):
@@ -786,7 +810,9 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
             continue
         if not re.search(r",|\bet\s+al|\band\b|&", m.group(0)) and not _LINK_GLYPH.match(text, a + m.end()) \
                 and not (_REPORTING_AFTER.match(text, a + m.end()) and m.group(1) not in _LABS) \
-                and not (m.group(2)[-1].isalpha() and m.group(1) not in _LABS and not _ORG_WORDS.search(m.group(1))):
+                and not (m.group(2)[-1].isalpha() and m.group(1) not in _LABS and not _ORG_WORDS.search(m.group(1))) \
+                and not (_POINTED_TO.search(text, max(0, s - 12), s) and m.group(1) not in _LABS
+                         and not _ORG_WORDS.search(m.group(1))):
             # (a year with a letter, "Fenn 2024b", is a reference list's: nobody dates anything else so)
             continue                      # "Anthropic 2024" needs a comma, "et al.", a link's arrow ("Wei 2022 \u2197")
             # or a verb that makes it the subject ("as Roe 2021 argues")

@@ -194,6 +194,16 @@ def _clipped(surface: str) -> bool:
     return bool(words) and words[0][0].islower() and any(w[0].isupper() and w[1:].islower() for w in words[1:])
 
 
+_LINE_OPENER = re.compile(r"[ \t]*(?:[-*\u2022]|\d{1,3}[.):])?[ \t]*\Z")
+_LINE_CLOSER = re.compile(r"[ \t]*[.:]?[ \t]*(?:\n|\Z)")
+
+
+def _alone_on_its_line(text: str, start: int, end: int) -> bool:
+    """"1: What is ambitious value learning?" on a line of its own: a line holding nothing but the
+    title (a bullet or a number before it) sets it apart from prose as capitals would."""
+    return bool(_LINE_OPENER.match(text[text.rfind("\n", 0, start) + 1:start])) and bool(_LINE_CLOSER.match(text, end))
+
+
 def find(text: str, path: Path = GAZETTEER_PATH) -> list[Hit]:
     """Where the text writes a known title, left to right, the longest title at each place."""
     idx = index(path)
@@ -214,7 +224,7 @@ def find(text: str, path: Path = GAZETTEER_PATH) -> list[Hit]:
             if not k.cut_off and k.title[-1:] in "?!" and text[end:end + 1] == k.title[-1]:
                 end += 1                  # "How likely is deceptive alignment?"
             surface = text[start:end]
-            if (k.capitals and not _title_cased(surface)) or _clipped(surface):
+            if (k.capitals and not _title_cased(surface) and not _alone_on_its_line(text, start, end)) or _clipped(surface):
                 continue
             out.append(Hit(start, end, k))
             i += n - 1

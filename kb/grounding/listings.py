@@ -75,7 +75,7 @@ def items(text: str) -> list[Item]:
     found = _comment_headers(text) + _items_over_furniture(text, lines) + _glued_items(text, lines) \
         + _show_note_links(text) + _reviewed_work(text, lines) + labelled_readings(text) \
         + reference_lines(text) + link_cards(text, lines) + titles_over_author_labels(text, lines) \
-        + titles_before_notes(text, lines) + mirror_marked(text)
+        + titles_before_notes(text, lines) + mirror_marked(text) + site_suffixed(text)
     # the weakest evidence last, and only on lines no other rule read
     found += title_runs(text, [(a, b) for a, b in lines if not any(a <= it.start < b for it in found)])
     found.sort(key=lambda it: (it.start, -it.end))
@@ -467,3 +467,27 @@ _MIRROR_MARK = re.compile(r"(?:^|(?<=:\s)|(?<=[-\u2022*]\s))(?P<title>[\"\u201c]
 def mirror_marked(text: str) -> list[Item]:
     """A line's (or a label's) text right before "[LW · GW]" is the title of the post it links."""
     return _titles_matched(_MIRROR_MARK, text, "a post a forum mirror marks with the sites that hold it", words=(1, 25))
+
+
+# "Faulty reward functions in the wild | OpenAI", "Why I'm not a doomer - LessWrong": a page's title
+# as a browser's tab, a cache or a shared link writes it, closed by the name of the lab, forum or
+# blog that published it. The publishers are sites whose pages are works (papers, posts, essays);
+# a site of reference pages, code or products (Wikipedia, GitHub) is not one.
+_PUBLISHER = (r"(?:Anthropic|OpenAI|Google\s+DeepMind|DeepMind|Google\s+Research|Meta\s+AI|Microsoft\s+Research|"
+              r"LessWrong(?:\s+2\.0)?|(?:AI\s+)?Alignment\s+Forum|EA\s+Forum|Effective\s+Altruism\s+Forum|GreaterWrong|"
+              r"Cold\s+Takes|Redwood\s+Research(?:\s+blog)?|METR|Apollo\s+Research|AI\s+Impacts|Epoch\s+AI|Distill|"
+              r"Transformer\s+Circuits(?:\s+Thread)?|Astral\s+Codex\s+Ten|Slate\s+Star\s+Codex|Overcoming\s+Bias|"
+              r"Forethought|Machine\s+Intelligence\s+Research\s+Institute|MIRI|Center\s+for\s+AI\s+Safety|"
+              r"Future\s+of\s+Life\s+Institute|AI\s+Security\s+Institute|arXiv(?:\.org)?)")
+_SITE_SUFFIXED = re.compile(rf"^[ \t]*(?:[-*\u2022][ \t]+)?(?P<title>[\"\u201c]?[A-Z0-9][^\n|\\\u2013\u2014]{{8,200}}?)"
+                            rf"[ \t]+(?:\||\\|\u2013|\u2014|-|\u00b7)[ \t]+{_PUBLISHER}[ \t]*$", re.M)
+# what a site calls its own pages: "Careers | Anthropic", "Research - Google DeepMind"
+_SITE_PAGE = re.compile(r"(?i)(?:home|about(?:\s+us)?|careers?|jobs|research|blog|news(?:room)?|team|contact|"
+                        r"privacy\s+policy|terms(?:\s+of\s+(?:use|service))?|search|log\s*in|sign\s*up|all\s+posts|"
+                        r"frontpage|library|concepts|tags?|events?|community|company|products?|pricing)")
+
+
+def site_suffixed(text: str) -> list[Item]:
+    """A line that is a title, a separator and its publisher's name: the page's title."""
+    return [it for it in _titles_matched(_SITE_SUFFIXED, text, "a page's title before its publisher's name", words=(3, 30))
+            if not _SITE_PAGE.fullmatch(text[it.start:it.end])]

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from kb.grounding import known_titles, links, listings, title_candidates
 from kb.grounding.aliases import CITATION_MARKER, CUE_AFTER, AliasTable, cites_another
-from kb.grounding.author_refs import (LazyPattern, _AUTHORS_AFTER_QUOTE, _ET_AL, _GENERIC_ACRONYMS, _INSTITUTION,
+from kb.grounding.author_refs import (LazyPattern, _READING_WORDS, _AUTHORS_AFTER_QUOTE, _ET_AL, _GENERIC_ACRONYMS, _INSTITUTION,
                                      _LABS, _NAME_WORD, _NAMES, _NAMES_INITIALS, _NOT_FIRST_NAMES, _NOT_SURNAMES, _OWN_WORK,
                                      _PERSON_NAME, _PERSON_NAME_RX, _PLACE_WORDS, _REPORTING, _SENTENCE_ADVERBS,
                                      _WORK_NOUNS, _YEAR_HINT, _YEAR_RX, _author_refs, _full_names_ok,
@@ -301,7 +301,8 @@ def _score_title(text: str, toks: list[_Tok], sent_start: int) -> float:
         score += 0.05
     before = text[max(0, toks[0].start - 40):toks[0].start]
     after = text[toks[-1].end:toks[-1].end + 30]
-    if _STRONG_CUE_BEFORE.search(before) or _CUE_AFTER.match(after) or _YEAR_BEFORE.search(before):
+    genre = _names_its_genre(words, before, toks[0].start > sent_start)
+    if _STRONG_CUE_BEFORE.search(before) or _CUE_AFTER.match(after) or _YEAR_BEFORE.search(before) or genre:
         score += 0.3
     elif _WEAK_CUE_BEFORE.search(before) and toks[0].start > sent_start:
         score += 0.05
@@ -309,7 +310,7 @@ def _score_title(text: str, toks: list[_Tok], sent_start: int) -> float:
         score -= 0.1
     elif words[0] == "The" and n >= 2:
         score += 0.25                     # a capital "The" inside a sentence belongs to a name
-    elif re.search(r"\bthe\s+$", before) and not _CUE_AFTER.match(after):
+    elif re.search(r"\bthe\s+$", before) and not _CUE_AFTER.match(after) and not genre:
         score -= 0.2                      # "the Institute for Foo Studies": an organisation
     if any(w.lower() in _PRONOUNS and not (i and (words[i - 1] in _WH or words[i - 1].lower() == "all"))
            for i, w in enumerate(words)):
@@ -317,6 +318,22 @@ def _score_title(text: str, toks: list[_Tok], sent_start: int) -> float:
     if len(content) <= 1 and n <= 2:
         score -= 0.1
     return max(0.0, min(1.0, score))
+
+
+# The head noun of a single document's name: "the Alignment Risk Update", "my Mechanistic
+# Interpretability Explainer", "Anthropic's Responsible Scaling Policy". A run that names its own
+# genre after a determiner or a possessive is a document, as "the ... report" is (an organisation
+# is an Institute or a Center; a series, a Newsletter or a Podcast, is left to _EVENT_HEAD).
+_GENRE_HEAD = frozenset("""Report Update Explainer Guide Primer FAQ Handbook Glossary Tutorial Overview Survey
+Review Manifesto Memo Letter Policy Framework Roadmap Whitepaper""".split())
+_OWNER_BEFORE = re.compile(r"(?:\b(?i:my|our|his|her|their|its|the)|[A-Za-z]['\u2019]s)[ \t]+$")
+
+
+def _names_its_genre(words: list[str], before: str, inside: bool) -> bool:
+    """Three capitalised words or more, inside a sentence after "the", "my" or a possessive,
+    ending in a document's genre ("in the Alignment Risk Update"; not "the Forum in this FAQ")."""
+    return inside and len(words) >= 3 and words[-1] in _GENRE_HEAD and all(w[:1].isupper() for w in words[-3:]) \
+        and bool(_OWNER_BEFORE.search(before))
 
 
 def _runs(text: str, a: int, b: int) -> list[list[_Tok]]:
@@ -583,10 +600,13 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
     for qs, qe in sorted(_quote_pairs(text[a:b])):
         inner = text[a + qs:a + qe]
         s = a + qs
-        body = inner.rstrip().rstrip(".,;")           # "... Safety Training." with the stop inside
+        # '“ Situational Awareness ”': a page conversion pads a quote that held a link
+        pad = len(inner) - len(inner.lstrip(" \t")) if text[s - 1] in '"\u201c' else 0
+        bs = s + pad                                    # where the quoted words start
+        body = inner[pad:].rstrip().rstrip(".,;")     # "... Safety Training." with the stop inside
         if not 2 <= len(body) <= 200 or inner.startswith("(") or "___" in inner:
             continue
-        toks = _tokens(text, s, s + len(body))
+        toks = _tokens(text, bs, bs + len(body))
         cue_before = bool(_QUOTE_CUE_BEFORE.search(text[max(0, s - 40):s - 1].rstrip("[")))
         # "Ada Roe's \u201cQuiet Minds\u201d": a person's quoted work, when written as a title
         owned = _PERSON_OWNS_QUOTE.search(text[max(0, s - 40):s - 1])
@@ -642,8 +662,8 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
             score -= 0.3
         if body[0].islower():
             score = min(score, 0.45)      # a lower-case quotation after a cue: a maybe a real title confirms
-        end = s + len(body.rstrip("? ")) + (1 if body.rstrip().endswith("?") else 0)
-        spans.append((s, end, score, f"a quoted title {cue}" if cue else "a quoted title"))
+        end = bs + len(body.rstrip("? ")) + (1 if body.rstrip().endswith("?") else 0)
+        spans.append((bs, end, score, f"a quoted title {cue}" if cue else "a quoted title"))
         prev_title_end = a + qe + 1 if score >= TRUST_SCORE else -1
     return spans
 
@@ -1010,6 +1030,8 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         cands += _sentence_case_spans(text, s, e)
         cands += _report_and_benchmark_names(text, s, e)
         cands += _sentence_titled_by_what_follows(text, s, e)
+        cands += _one_word_titles_by_people(text, s, e)
+        cands += _titles_bracketed_after_a_work(text, s, e)
     cands += _authors_after_titles(text, cands)
     cands += _headings_named_after_authors(text, layout)
     cands += _line_titles(text, layout)
@@ -1063,6 +1085,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
             if m.kind == "title" and m.reason == "a title's shape" and m.confidence == WORK:
                 m.confidence, m.score = MAYBE, min(m.score, 0.45)
                 m.reason += ", but the prose around it is written in title case"
+    _headings_naming_works(judged)
     # a nickname takes the confidence its definition earned ("Large Language Models (LLMs)" is a term)
     final = [m if m.sentence else place(m) for m in _defined_nicknames(text, judged)]
     final = [m if m.sentence else place(m) for m in _initialisms_of_named_works(text, final, terms, aliases)]
@@ -1074,6 +1097,29 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
             s, e = sentence_of(m.start)
             m.sentence = original[s:e].strip() if e > s else m.sentence
     return out
+
+
+HEADING_NAMES_A_WORK = "a heading that names a work the text names elsewhere"
+
+
+def _headings_naming_works(judged: list[Mention]) -> None:
+    """"Situational Awareness: Reflections on the Future of AI" over a review that speaks of
+    Aschenbrenner's "Situational Awareness" report; a cached page's heading over its own title
+    "Faulty reward functions in the wild | OpenAI": a heading is a section's or a page's label,
+    unless what it says (whole, or its main title before the colon) is a work the text names
+    elsewhere as a work; then the page is about that work and the heading names it."""
+    works = {}
+    for w in judged:
+        if w.confidence == WORK and w.kind in ("title", "alias"):
+            works.setdefault(normalise(w.surface), []).append(w)
+    for m in judged:
+        if m.kind != "title" or m.confidence == WORK or ", but a heading" not in m.reason:
+            continue
+        names = {normalise(m.surface), normalise(m.surface.split(":")[0])}
+        if any(len(n.split()) >= 2 and any(not (w.start < m.end and m.start < w.end) for w in works.get(n, ()))
+               for n in names):
+            m.confidence, m.score = WORK, max(m.score, TRUST_SCORE)
+            m.reason += f", {HEADING_NAMES_A_WORK}"
 
 
 # A sentence that opens with a title in sentence case, known by what follows it: its citation
@@ -1111,6 +1157,64 @@ _BY_PEOPLE = LazyPattern(rf"(?:[ \t]*\((?:19|20)\d\d\))?[ \t]*,?[ \t]+by[ \t]+((
                         rf"(?:(?:,[ \t]+|,?[ \t]+(?:and|&)[ \t]+){_PERSON_NAME_RX}){{0,4}})(?![\w\-])")
 
 
+# "Their latest post (Quiet drift in small agents) is good": a work's noun, then its title in brackets
+_WORK_THEN_BRACKET = re.compile(r"\b(?:paper|preprint|post|blog[ \t]+post|essay|article|book|report|piece|sequence)"
+                                r"[ \t]+\(([A-Z][^()\[\]\n;]{8,150}?)\)")
+
+
+def _titles_bracketed_after_a_work(text: str, a: int, b: int) -> list[Mention]:
+    """A bracket right after "paper", "post", "book" ... that holds three words or more starting
+    with a capital is the work's title, as quotes after a cue are, whatever its case (not a
+    reference's authors and year, a pointer into the text or a note)."""
+    out = []
+    for m in _WORK_THEN_BRACKET.finditer(text, a, b):
+        inner = m.group(1).rstrip(" .,")
+        words = _TOKEN.findall(inner)
+        if len(words) < 3 or len([w for w in words if w.lower() not in FUNCTION_WORDS]) < 2 \
+                or re.search(r"(?<!\d)(?:19|20)\d\d(?!\d)|\bet\s+al\b|\b(?:pp?|pages?|PDF|min(?:ute)?s?)\b|,", inner) \
+                or _POINTER.match(inner) or words[0] in _BREAKERS or words[0].lower() in _PRONOUNS \
+                or any(w.lower() in _PRONOUNS for w in words) \
+                or all(w[0].isupper() or w in ("and", "&") for w in words) and "and" in words:
+            continue                      # ("sequence (Diffractor and Vanessa Kosoy)": its authors)
+        s = m.start(1)
+        out.append(Mention(None, inner, s, s + len(inner), "title", "", score=0.7,
+                           reason="a title in brackets after a cue (a work's noun)"))
+    return out
+
+
+# "books in this category include Enshittification by Cory Doctorow": one capitalised word inside a
+# sentence about books or reading, right before "by" and a person's full name
+_ONE_WORD_BEFORE_BY = re.compile(r"(?<=[a-z,:;][ \t])([A-Z][a-z\u00C0-\u024F'\u2019\-]{3,})(?=[ \t]*,?[ \t]+by[ \t]+[A-Z])")
+_CREDIT_WORDS = frozenset("""Written Posted Edited Hosted Narrated Produced Directed Presented Published Translated
+Illustrated Photo Photos Image Images Illustration Illustrations Art Artwork Cover Design Music Video Audio Recording
+Transcript Talk Interview Episode Comment Reply Answer Post Review Summary Notes Slides Foreword Introduction Preface
+Afterword Sponsored Supported Funded Led Organised Organized Moderated Curated Made Built Created Designed""".split())
+
+
+def _one_word_titles_by_people(text: str, a: int, b: int) -> list[Mention]:
+    """A single capitalised word no rule proposes as a title becomes one when the sentence speaks
+    of books or reading and the word is followed by "by" and a person's full name (a word the
+    text also writes in lower case, a credit's label or a place is no title)."""
+    seg = text[a:b]
+    if " by " not in seg or not _READING_WORDS.search(seg):
+        return []
+    out = []
+    for m in _ONE_WORD_BEFORE_BY.finditer(text, a, b):
+        word = m.group(1)
+        before = re.search(r"(\S+)[ \t]+$", text[max(a, m.start(1) - 40):m.start(1)])
+        if before and _is_cap(before.group(1).lstrip("(\"\u201c")):
+            continue                      # "Invisible Women by ...": the end of a longer run, which has its own rule
+        if before and before.group(1).lower() in _PLACE_PREPOSITIONS | {"on", "of", "for", "with", "by", "over", "under"}:
+            continue                      # "launched in Berlin by Jane Smith": a place or a thing, not a title
+        by = _BY_PEOPLE.match(text, m.end(1))
+        if not by or word in _CREDIT_WORDS or word in _BREAKERS or word.lower() in _lower_words(text) \
+                or not _full_names_ok(by.group(1)) or word in _PLACE_WORDS | _LABS:
+            continue
+        out.append(Mention(None, word, m.start(1), m.end(1), "title", "", score=0.65,
+                           reason="a one-word title before its author's full name, in a sentence about books"))
+    return out
+
+
 def _authors_after_titles(text: str, cands: list[Mention]) -> list[Mention]:
     """A title candidate followed by "by" and people's full names: those people are its authors,
     an author reference to the same work (the title itself is judged on its own evidence)."""
@@ -1120,12 +1224,16 @@ def _authors_after_titles(text: str, cands: list[Mention]) -> list[Mention]:
                 or c.kind == "alias" and not c.reason.startswith("alias table"):
             continue                      # (not "Co-facilitated by ...": a weak candidate is no title)
         seen.add(c.end)
-        names = m.group(1)
+        names, names_end = m.group(1), m.end(1)
+        if (nxt := re.search(r"(?:,[ \t]+(?:and[ \t]+)?|[ \t]+(?:and|&)[ \t]+)([^,&]+)$", names)) \
+                and re.match(r"[ \t]+by[ \t]+[A-Z]", text[names_end:names_end + 6]):
+            # "X by Cory Doctorow and Invisible Women by ...": the last "name" is the next title
+            names, names_end = names[:nxt.start()], m.start(1) + nxt.start()
         people = [n for n in re.split(r",[ \t]+(?:and[ \t]+)?|[ \t]+(?:and|&)[ \t]+", names) if n]
         if not _full_names_ok(names) or _INSTITUTION.search(names) \
                 or any(n.split()[0] in _PLACE_WORDS | _BREAKERS | _LABS | _NOT_FIRST_NAMES for n in people):
             continue
-        out.append(Mention(None, names, m.start(1), m.end(1), "author-ref", "", score=0.65,
+        out.append(Mention(None, names, m.start(1), names_end, "author-ref", "", score=0.65,
                            authors=[n.split()[-1] if "et al" not in n else n.split()[0] for n in people][:3],
                            reason="the people a title is by"))
         # ... and a capitalised run of two words or more right before its authors' full names is a title
@@ -1572,7 +1680,7 @@ TRUST_SCORE = 0.55
 _ORG_WORDS = re.compile(r"(?:^|\s)(?:of|at|from)?\s*(?:OpenAI|DeepMind|Google(?:\s+DeepMind)?|Anthropic|Meta|Microsoft|"
                         r"University|Institute|Center|Centre|Lab|Labs|Laboratory|Foundation|Inc|Ltd|College|School|"
                         r"Department|Society|Association|Committee|Council|Agency|Corporation|Forum|Newsletter|Podcast|Wiki|"
-                        r"Magazine|Journal|Gazette)\b[\w\s\-]*$")
+                        r"Magazine|Journal|Gazette)\b(?![\-\u2010\u2011])[\w\s\-]*$")   # not "Google-Proof"
 # a programme's name ("The Ezra Klein Show", "The Inside View Podcast"): its episodes are the works
 _SHOW_HEAD = re.compile(r"(?<![\w\-])(?:Show|Podcast)s?(?=\s*:|\s*$)")
 # A name whose head noun (its last word, or the last before its colon) is a gathering, a course, a
@@ -1880,10 +1988,11 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if _SHOW_HEAD.search(m.surface) and not m.reason.startswith(KNOWN_TITLE):
         score = min(score, 0.45)          # "The Ezra Klein Show", quoted or not: a programme, not one of its episodes
         why.append("but the name of a show")
-    if not cue and m.reason != INTRODUCED_BY and _spells_out_acronym(text, m):
+    artefact = bool(_ARTEFACT_AFTER_ACRONYM.match(text, m.end) or _A_WORK_AFTER_TERM.match(text, m.end))
+    if not cue and m.reason != INTRODUCED_BY and not artefact and _spells_out_acronym(text, m):
         score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback (RLHF)": a term
         why.append("but a term introducing its acronym")
-    if shape and not cue and ":" not in m.surface and (long_form := _initial_forms(m.surface) & terms):
+    if shape and not cue and not artefact and ":" not in m.surface and (long_form := _initial_forms(m.surface) & terms):
         score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback" without "(RLHF)"
         why.append(f"but the long form of a term ({min(long_form)})")
     if not cue and _INSTITUTION_NAME.fullmatch(m.surface.strip()):
@@ -2008,6 +2117,15 @@ INTRODUCED_BY = "a name the text says a cited work introduced"
 _TERM_INTRODUCED_BY = LazyPattern(rf"[ \t]*(?:\([A-Z][A-Za-z\-]{{1,9}}\)[ \t]*)?,?[ \t]+(?:was|were)[ \t]+(?:first[ \t]+)?"
                                  rf"(?:introduced|proposed|developed|presented|defined)[ \t]+(?:by|in)[ \t]+"
                                  rf"(?:{_NAMES}[ \t]*[(\[,]?[ \t]*{_YEAR_RX}|{_NAMES}[ \t]*\[\d{{1,3}}\]|\[\d{{1,3}}\])")
+
+
+# "The Model Alignment between Statements and Knowledge (MASK) benchmark": a long form spelled
+# out before its acronym names a benchmark or a data set, which cites its paper, not a method
+_ARTEFACT_AFTER_ACRONYM = re.compile(r"[ \t]*\([A-Z][A-Za-z0-9\-]{1,10}\)[ \t]+(?:benchmark|dataset|data[ \t]+set|"
+                                     r"test[ \t]+suite|suite|corpus|leaderboard|paper|preprint|report)s?\b")
+# "the Eliciting Latent Knowledge report": a term's long form with a word for a work after it cites
+# the work, as "the RLHF paper" does
+_A_WORK_AFTER_TERM = re.compile(r"[ \t]+(?:paper|preprint|report|post|essay|article)\b")
 
 
 def _spells_out_acronym(text: str, m: Mention) -> bool:
