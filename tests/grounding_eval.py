@@ -127,6 +127,7 @@ class Truth:
     form: str
     surface: str
     optional: bool = False
+    work: str | None = None          # the truth's key of the work it names
 
 
 @dataclass
@@ -134,6 +135,7 @@ class Doc:
     name: str
     text: str
     truths: list[Truth] = field(default_factory=list)
+    works: dict[str, dict] = field(default_factory=dict)     # the truth's works by key
 
 
 # Development parts whose odd-numbered pages are still held aside as a generalisation check:
@@ -183,12 +185,13 @@ def load_eval_part(part: str, *, links: bool = True) -> list[Doc]:
         text = (folder / name).read_text(encoding="utf-8")
         if not links:
             text = strip_links(text)
-        doc = Doc(name, text)
+        doc = Doc(name, text, works=truth.get("works") or {})
         for t in info["mentions"]:
             spans = _occurrences(text, t["surface"])
             if not spans:            # the surface was a link target
                 continue
-            doc.truths.append(Truth(spans, _STYLE_FORM[t["kind"]], t["surface"], bool(t.get("optional"))))
+            doc.truths.append(Truth(spans, _STYLE_FORM[t["kind"]], t["surface"], bool(t.get("optional")),
+                                    t.get("work")))
         docs.append(doc)
     return docs
 
@@ -458,6 +461,72 @@ def score_online(docs: list[Doc], aliases, api_url: str) -> Score:
         return [m for m in found if m.confidence == WORK]
 
     return score(docs, aliases, extract_with=extracted_online)
+
+
+@dataclass
+class Resolution:
+    """Which paper each name resolves to when ``kb seed add`` reads a document: per required
+    author reference (and nickname) the mention that finds it, resolved to the truth's work
+    (``right``), to another paper (``wrong``) or to none; and what the document cost."""
+    right: dict[str, int] = field(default_factory=lambda: {"author-ref": 0, "nickname": 0})
+    wrong: dict[str, int] = field(default_factory=lambda: {"author-ref": 0, "nickname": 0})
+    none: dict[str, int] = field(default_factory=lambda: {"author-ref": 0, "nickname": 0})
+    requests: list[int] = field(default_factory=list)         # per document
+    author_requests: list[int] = field(default_factory=list)  # of those, /author/search and /author/{id}/papers
+    wrong_papers: list[tuple[str, str, str, str]] = field(default_factory=list)   # doc, surface, got, truth
+
+
+def resolve_names(docs: list[Doc], aliases, api_url: str) -> Resolution:
+    """Every document resolved as ``kb seed add`` resolves it (trusted mentions and the maybes
+    worth weighing, no store, no forum), checked against the truth's works by title: whether
+    an author reference lands on the paper it names, not only whether it is found."""
+    import asyncio
+
+    from kb.grounding.mentions import MAYBE, WORK, extract
+    from kb.grounding.seeds import Resolver, _worth_weighing, mention_key
+    from kb.settings import Settings
+    from kb.sources.s2.client import S2Client
+
+    from kb.grounding.mentions import normalise
+
+    out = Resolution()
+
+    async def run(doc: Doc):
+        found = extract(doc.text, aliases=aliases)
+        todo = [m for m in found if m.confidence == WORK] + _worth_weighing([m for m in found if m.confidence == MAYBE])
+        async with S2Client(Settings(api_url=api_url, requests_per_second=1000, max_attempts=2)) as client:
+            calls = [0]
+            for name in ("search_authors", "author_papers"):
+                method = getattr(client, name)
+
+                async def counted(*a, _m=method, **k):
+                    calls[0] += 1
+                    return await _m(*a, **k)
+                setattr(client, name, counted)
+            outcomes = await Resolver(client).resolve(todo)
+            out.requests.append(client.requests_sent)
+            out.author_requests.append(calls[0])
+        acted = [(m, outcomes.get(mention_key(m))) for m in todo]
+        acted = [(m, o) for m, o in acted if m.confidence == WORK or (o and o.status == "resolved")]
+        for t in doc.truths:
+            if t.optional or t.form not in ("author-ref", "nickname"):
+                continue
+            hits = [o for m, o in acted if any(_overlaps((m.start, m.end), b) for b in t.spans)]
+            if not hits:
+                continue
+            want = normalise((doc.works.get(t.work or "") or {}).get("title") or "")
+            got = [o for o in hits if o and o.status == "resolved" and o.paper]
+            if not got:
+                out.none[t.form] += 1
+            elif any(normalise(o.paper.get("title") or "") == want for o in got):
+                out.right[t.form] += 1
+            else:
+                out.wrong[t.form] += 1
+                out.wrong_papers.append((doc.name, t.surface, got[0].paper.get("title") or "", want))
+
+    for doc in docs:
+        asyncio.run(run(doc))
+    return out
 
 
 def online_report(aliases, *, papers: int = 3000, parts=EVAL_PARTS) -> dict:
