@@ -20,6 +20,8 @@ Where the names come from, most trusted first:
    gives the first author only. A lone name without year, ``et al.`` or a second author
    (``Scott's post``) may be a given name: it counts only when it is a fuller name's surname or
    begins the work's key (``turing1950``). Organisations (``Anthropic, 2024``) are not authors.
+   A surname that the recorded works give to one person only (``Hubinger``: Evan Hubinger)
+   is written as that person's full name.
 
 A work whose authors nothing establishes keeps none. Each work filled gets ``authors_from``
 (``recorded``, ``forum`` or ``inferred``) so the evaluation can say what it measured; a work's
@@ -184,16 +186,21 @@ def _norm_arxiv(a) -> str:
     return re.sub(r"v\d+$", "", str(a or "").strip().lower().removeprefix("arxiv:"))
 
 
-def recorded_index() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """(arXiv id -> authors, normalised title -> authors) from kb's real works and the
-    recorded Semantic Scholar answers; the first source to give a title wins."""
+def recorded_index() -> tuple[dict[str, list[str]], dict[str, list[str]], dict[str, set[str]]]:
+    """(arXiv id -> authors, normalised title -> authors, folded surname -> the full names
+    that carry it) from kb's real works and the recorded Semantic Scholar answers; the first
+    source to give a title wins."""
     by_arxiv: dict[str, list[str]] = {}
     by_title: dict[str, list[str]] = {}
+    people: dict[str, set[str]] = {}
 
     def put(title, arxiv, names):
         names = [n.strip() for n in names if isinstance(n, str) and n.strip()]
         if not names or not title:
             return
+        for n in names:
+            if len(n.split()) > 1:
+                people.setdefault(_fold(surname(n)), set()).add(n)
         by_title.setdefault(_norm_title(title), names)
         if arxiv:
             by_arxiv.setdefault(_norm_arxiv(arxiv), names)
@@ -233,7 +240,7 @@ def recorded_index() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
                     walk(json.loads(b))
                 except (TypeError, ValueError):
                     continue
-    return by_arxiv, by_title
+    return by_arxiv, by_title, people
 
 
 def forum_index() -> dict[str, list[str]]:
@@ -279,7 +286,20 @@ def _dump_like(raw: str, data: dict) -> str:
     return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 
 
-def fill(truth: dict, by_arxiv, by_title, forum) -> dict[str, int]:
+def _one_person(name: str, people: dict[str, set[str]]) -> str:
+    """``name``'s full form when it is a surname the recorded works give to one person only,
+    written with a given name (``Hubinger``: Evan Hubinger; not ``S. Na``, an initial)."""
+    if len(name.split()) > 1:
+        return name
+    carriers = people.get(_fold(name), set())
+    if len(carriers) == 1:
+        full = next(iter(carriers))
+        if not _is_initial(full.split()[0]):
+            return full
+    return name
+
+
+def fill(truth: dict, by_arxiv, by_title, people, forum) -> dict[str, int]:
     counts = {"works": 0, "recorded": 0, "forum": 0, "inferred": 0, "none": 0, "kept": 0}
     refs = _refs_by_work(truth)
     for key, w in (truth.get("works") or {}).items():
@@ -294,6 +314,8 @@ def fill(truth: dict, by_arxiv, by_title, forum) -> dict[str, int]:
             names, source = by_title[_norm_title(w["title"])], "recorded"
         else:
             names = inferred_authors(key, refs.get(key, []))
+            # a surname the recorded works give to one person only is that person's
+            names = [_one_person(n, people) for n in names]
             source = "inferred" if names else None
             if not names and (w.get("kind") or "paper") != "paper" and _norm_title(w.get("title") or "") in forum:
                 # a post's author; a paper's linkpost is often posted by its second author
@@ -308,13 +330,13 @@ def fill(truth: dict, by_arxiv, by_title, forum) -> dict[str, int]:
 
 
 def main(argv: list[str]) -> int:
-    by_arxiv, by_title = recorded_index()
+    by_arxiv, by_title, people = recorded_index()
     forum = forum_index()
     changed = []
     for f in truth_files():
         raw = f.read_text(encoding="utf-8")
         truth = json.loads(raw)
-        counts = fill(truth, by_arxiv, by_title, forum)
+        counts = fill(truth, by_arxiv, by_title, people, forum)
         new = _dump_like(raw, truth)
         if new != raw:
             changed.append(f)

@@ -466,8 +466,9 @@ def score_online(docs: list[Doc], aliases, api_url: str) -> Score:
 @dataclass
 class Resolution:
     """Which paper each name resolves to when ``kb seed add`` reads a document: per required
-    author reference (and nickname) the mention that finds it, resolved to the truth's work
-    (``right``), to another paper (``wrong``) or to none; and what the document cost."""
+    author reference (and nickname) of a paper (not a post or a book, which the stand-in does
+    not serve) the mention that finds it, resolved to the truth's work (``right``), to another
+    paper (``wrong``) or to none; and what the document cost."""
     right: dict[str, int] = field(default_factory=lambda: {"author-ref": 0, "nickname": 0})
     wrong: dict[str, int] = field(default_factory=lambda: {"author-ref": 0, "nickname": 0})
     none: dict[str, int] = field(default_factory=lambda: {"author-ref": 0, "nickname": 0})
@@ -514,7 +515,10 @@ def resolve_names(docs: list[Doc], aliases, api_url: str) -> Resolution:
             hits = [o for m, o in acted if any(_overlaps((m.start, m.end), b) for b in t.spans)]
             if not hits:
                 continue
-            want = normalise((doc.works.get(t.work or "") or {}).get("title") or "")
+            work = doc.works.get(t.work or "") or {}
+            if not work.get("title") or (work.get("kind") or "paper") != "paper":
+                continue                  # a post, a book: not a paper the stand-in serves
+            want = normalise(work["title"])
             got = [o for o in hits if o and o.status == "resolved" and o.paper]
             if not got:
                 out.none[t.form] += 1
