@@ -315,9 +315,16 @@ def report(parts=EVAL_PARTS + ("seeds", "unseen"), *, aliases=None) -> dict:
 
 # -- with online evidence --------------------------------------------------------------------------
 
+NAMES_PAPERS = 20000    # generated papers of the stand-in the online names figures use
+
+
 def truth_works() -> list[dict]:
     """Every work the ground truth names (all parts), as stand-in works: what the real API would
-    hold for these documents."""
+    hold for these documents. Their ``authors`` were filled by ``scripts/truth_authors.py``:
+    recorded full names (kb's real works, the recorded Semantic Scholar answers) where a
+    recording has the work, otherwise the names the truth's own author references give
+    (``Irving & Amodei, 2018``: the surnames Irving and Amodei, inferred from the citing text;
+    the real API would give every author's full name), none where neither says."""
     works, files = [], [EVAL / p / "truth.json" for p in EVAL_PARTS]
     files += [ROOT / "tests" / "data" / "seed_truth.json", ROOT / "tests" / "data" / "unseen_docs" / "truth.json"]
     for f in files:
@@ -422,15 +429,26 @@ def realistic_works(docs: list[Doc] | None = None, *, forum: bool = True) -> lis
     return out
 
 
-def realistic_standin(papers: int, works: list[dict] | None = None):
+def realistic_standin(papers: int, works: list[dict] | None = None, *, namesakes: bool = True):
     """A stand-in (not started: use it in ``with``) serving :func:`realistic_works` (or
-    ``works``) among ``papers`` generated ones."""
-    from kb.standin.corpus import default_works_files
+    ``works``) among ``papers`` generated ones; with ``namesakes`` (:mod:`kb.standin.namesakes`)
+    the real authors share their surnames with other people and write other papers, as on the
+    real API (a corpus of 20,000 papers holds most of them: ``NAMES_PAPERS``)."""
     from kb.standin.generate import generate_corpus
     from kb.standin.server import StandIn
 
     works = realistic_works() if works is None else works
-    return StandIn(generate_corpus(papers, seed=0, works=list(default_works_files()) + works))
+    return StandIn(generate_corpus(papers, seed=0, works=_with_truth_authors(works) + works, namesakes=namesakes))
+
+
+def _with_truth_authors(works: list[dict]) -> list[dict]:
+    """The stand-in's own real works, those without authors given the authors of the truth's work
+    of the same id or title (a nickname's paper is often both; the stand-in serves the first)."""
+    from kb.standin.corpus import default_works_files, load_works, work_key
+
+    named = {work_key(w): w["authors"] for w in works if w.get("authors")}
+    return [dict(w, authors=named[work_key(w)]) if not w.get("authors") and work_key(w) in named else w
+            for f in default_works_files() for w in load_works(f)]
 
 
 def score_online(docs: list[Doc], aliases, api_url: str) -> Score:
@@ -475,6 +493,7 @@ class Resolution:
     requests: list[int] = field(default_factory=list)         # per document
     author_requests: list[int] = field(default_factory=list)  # of those, /author/search and /author/{id}/papers
     wrong_papers: list[tuple[str, str, str, str]] = field(default_factory=list)   # doc, surface, got, truth
+    unresolved: list[tuple[str, str, str, str]] = field(default_factory=list)     # doc, surface, status, truth
 
 
 def resolve_names(docs: list[Doc], aliases, api_url: str) -> Resolution:
@@ -522,6 +541,8 @@ def resolve_names(docs: list[Doc], aliases, api_url: str) -> Resolution:
             got = [o for o in hits if o and o.status == "resolved" and o.paper]
             if not got:
                 out.none[t.form] += 1
+                out.unresolved.append((doc.name, t.surface, "/".join(sorted({o.status for o in hits if o}))
+                                       or "not weighed", work["title"]))
             elif any(normalise(o.paper.get("title") or "") == want for o in got):
                 out.right[t.form] += 1
             else:

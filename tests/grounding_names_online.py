@@ -1,5 +1,6 @@
 """The online figures for names (nicknames and author references) of the development parts,
-links removed, against the stand-in serving :func:`grounding_eval.realistic_works`:
+links removed, against the stand-in serving :func:`grounding_eval.realistic_works` among
+20,000 generated papers, with namesakes (:mod:`kb.standin.namesakes`):
 
 - recall and precision as ``score_online`` counts them (a maybe the resolver confirms is a work);
 - whether each found name resolves to the paper the truth says it names (``resolve_names``:
@@ -8,6 +9,8 @@ links removed, against the stand-in serving :func:`grounding_eval.realistic_work
 
     python tests/grounding_names_online.py                 # every development part
     python tests/grounding_names_online.py dev8 even --wrong   # one half, and its wrong papers
+    python tests/grounding_names_online.py --papers=3000 --no-namesakes   # the stand-in before namesakes
+    python tests/grounding_names_online.py --papers=3000 --no-namesakes --no-authors   # and before authors
 
 Development parts only (held-out parts are scored by the lead); the wrong papers of a
 held-aside half (dev8-dev10's odd pages) are never printed.
@@ -15,6 +18,7 @@ held-aside half (dev8-dev10's odd pages) are never printed.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -49,7 +53,13 @@ def main(argv: list[str]) -> int:
     if any(a not in DEV + ("even", "odd", "all") for a in args):
         raise SystemExit("development parts only: " + ", ".join(DEV))
     aliases = AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
-    with ge.realistic_standin(3000) as standin:
+    if "--no-authors" in argv:              # the truth works as they were before scripts/truth_authors.py
+        plain = ge.truth_works
+        ge.truth_works = lambda: [dict(w, authors=[]) for w in plain()]
+    papers = int(next((a.split("=", 1)[1] for a in argv if a.startswith("--papers=")), ge.NAMES_PAPERS))
+    url = next((a.split("=", 1)[1] for a in argv if a.startswith("--url=")), None)   # a stand-in already serving them
+    with contextlib.nullcontext(type("Served", (), {"url": url})) if url else \
+            ge.realistic_standin(papers, namesakes="--no-namesakes" not in argv) as standin:
         for part in parts:
             docs = half(ge.load(part, links=False), which)
             sc = ge.score_online(docs, aliases, standin.url)
@@ -59,6 +69,9 @@ def main(argv: list[str]) -> int:
                 for doc, surface, got, want in res.wrong_papers:
                     if not ge.held_aside(part, doc):
                         print(f"  WRONG {doc} {surface!r} -> {got!r} (truth: {want!r})")
+                for doc, surface, status, want in res.unresolved:
+                    if not ge.held_aside(part, doc):
+                        print(f"  NONE {doc} {surface!r} ({status}; truth: {want!r})")
                 for m in sc.misses:
                     if not ge.held_aside(part, m[0]) and m[1] in ("author-ref", "nickname"):
                         print("  MISS", *m)
