@@ -96,6 +96,20 @@ every real title gathered offline (the answers, the recorded Semantic Scholar an
 Alignment Forum posts, the theme labels' works) plus decoys, papers titled with each short
 uncertain phrase of the documents (:func:`decoy_titles`, an inferred hazard).
 
+The truth's works carry ``authors`` (``scripts/truth_authors.py``, re-run when a part is added;
+``authors_from`` says where each list came from): **recorded** full names where kb's real works
+or the recorded Semantic Scholar answers hold the work (by arXiv id or title), a forum post's
+author where the Alignment Forum recording has the post, and otherwise names **inferred** from
+the citing text: the truth's own author references of that work, in order (``Irving & Amodei,
+2018`` gives the surnames Irving and Amodei; ``Geoffrey Irving`` fills a given name in; a surname
+the recordings give to one person only is written as that person's name). The real API would
+give every author's full name; an inferred list holds only the names the documents write, so a
+second-author check passes on it where a misattributing page would fail on the real list. With
+them the stand-in can answer ``/author/search`` and ``/author/{id}/papers`` for the cited works,
+among namesakes (:mod:`kb.standin.namesakes`); ``tests/grounding_names_online.py`` reports, per
+development part, which paper each name resolves to (right, wrong, none) and what a document
+costs in requests.
+
 Run ``python tests/grounding_eval.py`` for the table (``--misses`` lists the failures of the
 development parts, dev and dev2 to dev10, only: the held-out parts are reported in figures, never in detail).
 """
@@ -494,6 +508,8 @@ class Resolution:
     author_requests: list[int] = field(default_factory=list)  # of those, /author/search and /author/{id}/papers
     wrong_papers: list[tuple[str, str, str, str]] = field(default_factory=list)   # doc, surface, got, truth
     unresolved: list[tuple[str, str, str, str]] = field(default_factory=list)     # doc, surface, status, truth
+    right_by: dict[str, int] = field(default_factory=dict)      # how the right and the wrong papers were
+    wrong_by: dict[str, int] = field(default_factory=dict)      # resolved (search, author, alias, ...)
 
 
 def resolve_names(docs: list[Doc], aliases, api_url: str) -> Resolution:
@@ -545,9 +561,11 @@ def resolve_names(docs: list[Doc], aliases, api_url: str) -> Resolution:
                                        or "not weighed", work["title"]))
             elif any(normalise(o.paper.get("title") or "") == want for o in got):
                 out.right[t.form] += 1
+                out.right_by[got[0].resolved_by or ""] = out.right_by.get(got[0].resolved_by or "", 0) + 1
             else:
                 out.wrong[t.form] += 1
                 out.wrong_papers.append((doc.name, t.surface, got[0].paper.get("title") or "", want))
+                out.wrong_by[got[0].resolved_by or ""] = out.wrong_by.get(got[0].resolved_by or "", 0) + 1
 
     for doc in docs:
         asyncio.run(run(doc))

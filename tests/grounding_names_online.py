@@ -41,7 +41,8 @@ def line(part: str, sc: ge.Score, res: ge.Resolution) -> str:
             f"precision {sc.right}/{sc.surfaces} = {sc.precision:.1%} | papers right/wrong/none: "
             f"author-ref {paper('author-ref')} nickname {paper('nickname')} | requests/doc "
             f"{sum(res.requests) / n:.1f} (max {max(res.requests, default=0)}), author route "
-            f"{sum(res.author_requests) / n:.1f} (max {max(res.author_requests, default=0)})")
+            f"{sum(res.author_requests) / n:.1f} (max {max(res.author_requests, default=0)})"
+            f" | right by {dict(sorted(res.right_by.items()))} wrong by {dict(sorted(res.wrong_by.items()))}")
 
 
 def main(argv: list[str]) -> int:

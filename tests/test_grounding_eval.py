@@ -475,7 +475,8 @@ def test_the_author_route_finds_the_paper_among_namesakes(tmp_path, aliases):
         paper("AI safety via debate", ["Geoffrey Irving", "Paul Christiano", "Dario Amodei"], 2018),
         paper("Debate games for safe exploration", ["Rupert Irving", "Ann Lowe"], 2018),        # a namesake
         paper("The WMDP Benchmark: Measuring and Reducing Malicious Use With Unlearning", ["Nathaniel Li",
-              "Alexander Pan"], 2024),
+              "Alexander Pan"], 2024, "A dataset of multiple-choice questions that serve as a proxy measurement of "
+              "hazardous knowledge in biosecurity, cybersecurity and chemical security."),
         paper("Graph neural networks for traffic forecasting", ["Priya Li", "Omar Ruiz"], 2024),      # a namesake
         paper("Measuring AI Ability to Complete Long Tasks", ["Thomas Kwa", "Ben West"], 2025),
         paper("An Information-Theoretic Model for Steganography", ["Christian Cachin"], 1998),
