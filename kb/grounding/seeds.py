@@ -399,10 +399,14 @@ class Resolver:
         return hasattr(self.client, "search_authors")
 
     async def _by_author_papers(self, m: Mention, words: list[str], *, formal: bool = False) -> Outcome | None:
-        """The author route: find the first named author (``/author/search``), read their
-        papers, keep those of the year (one either side) that the other named author shares,
-        and pick the one whose title or abstract shares most words with the sentence. None when
-        the route has nothing to say (no such author, no paper fits)."""
+        """The author route: find the first named author (``/author/search``: every person of
+        that surname, the most prolific first; a given name the text writes, "Christian Cachin",
+        keeps that person's profiles), read the papers of the first ``AUTHOR_CANDIDATES``, keep
+        those of the year (one either side) that the other named author shares, and pick the
+        one whose title or abstract shares most words with the sentence, a title's words
+        counting twice, if it shares enough (:func:`_convincing`). None when the route has
+        nothing to say (no such author, no paper fits). Costs one request and one per person
+        read: at most 1 + ``AUTHOR_CANDIDATES``."""
         if not self.client_has_authors or not m.authors or not (m.years or words):
             return None
         given = _given_name(m)
