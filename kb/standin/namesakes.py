@@ -14,8 +14,8 @@ What the stand-in adds (``generate_corpus(..., namesakes=True)``; the shares are
 measured): for every surname among the real works' authors, one to four other people of that
 surname (full given name or initial, a quarter of them with the same initial as a real author),
 each an author of one to six generated papers (one in eight of 12 to 40: a prolific namesake,
-who outranks the real author in a paperCount order); every real author with a given name also
-writes up to six generated papers (one in eight: 12 to 40), and one in six of them is split:
+who outranks the real author in a paperCount order); two in three real authors with a given
+name also write one to six generated papers (one in eight of them 12 to 40), and one in six is split:
 their real works' entries carry a second profile, named with their initial ("G. Irving"). A
 generated paper takes at most ``MAX_ADDED`` such authors, so small corpora hold fewer namesakes
 (``namesake_slots`` says how many were placed).
