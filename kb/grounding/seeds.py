@@ -382,9 +382,10 @@ class Resolver:
         for p in answer.get("data") or []:
             if not isinstance(p, dict) or not p.get("paperId"):
                 continue
-            names = " ".join((a or {}).get("name") or "" for a in p.get("authors") or []).lower()
+            names = " " + normalise(" ".join((a or {}).get("name") or "" for a in p.get("authors") or [])) + " "
             text = normalise((p.get("title") or "") + " " + (p.get("abstract") or ""))
-            if any(s.lower() in names for s in m.authors) and all(_stem_in(w, text) for w in words):
+            # a surname as a word of the names ("Li" is not in "Oliver Williams")
+            if any(f" {normalise(s)} " in names for s in m.authors) and all(_stem_in(w, text) for w in words):
                 fits.append(p)
         if len(fits) == 1:
             return Outcome("resolved", fits[0], fits[0]["paperId"], resolved_by="search")
