@@ -124,7 +124,7 @@ def names_in(surface: str) -> tuple[list[str], bool]:
         if not name:
             continue
         if all(_is_initial(t) for t in name.split()):
-            if names and len(names[-1].split()) == 1:   # "Hubinger, E.": initials after a surname
+            if names and surname(names[-1]) == names[-1]:   # "Hubinger, E.", "van Merwijk, C.": initials after a surname
                 names[-1] = f"{name} {names[-1]}"
             continue
         names.append(name)
