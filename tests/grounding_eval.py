@@ -96,6 +96,20 @@ every real title gathered offline (the answers, the recorded Semantic Scholar an
 Alignment Forum posts, the theme labels' works) plus decoys, papers titled with each short
 uncertain phrase of the documents (:func:`decoy_titles`, an inferred hazard).
 
+The truth's works carry ``authors`` (``scripts/truth_authors.py``, re-run when a part is added;
+``authors_from`` says where each list came from): **recorded** full names where kb's real works
+or the recorded Semantic Scholar answers hold the work (by arXiv id or title), a forum post's
+author where the Alignment Forum recording has the post, and otherwise names **inferred** from
+the citing text: the truth's own author references of that work, in order (``Irving & Amodei,
+2018`` gives the surnames Irving and Amodei; ``Geoffrey Irving`` fills a given name in; a surname
+the recordings give to one person only is written as that person's name). The real API would
+give every author's full name; an inferred list holds only the names the documents write, so a
+second-author check passes on it where a misattributing page would fail on the real list. With
+them the stand-in can answer ``/author/search`` and ``/author/{id}/papers`` for the cited works,
+among namesakes (:mod:`kb.standin.namesakes`); ``tests/grounding_names_online.py`` reports, per
+development part, which paper each name resolves to (right, wrong, none) and what a document
+costs in requests.
+
 Run ``python tests/grounding_eval.py`` for the table (``--misses`` lists the failures of the
 development parts, dev and dev2 to dev10, only: the held-out parts are reported in figures, never in detail).
 """
@@ -127,6 +141,7 @@ class Truth:
     form: str
     surface: str
     optional: bool = False
+    work: str | None = None          # the truth's key of the work it names
 
 
 @dataclass
@@ -134,6 +149,7 @@ class Doc:
     name: str
     text: str
     truths: list[Truth] = field(default_factory=list)
+    works: dict[str, dict] = field(default_factory=dict)     # the truth's works by key
 
 
 # Development parts whose odd-numbered pages are still held aside as a generalisation check:
@@ -183,12 +199,13 @@ def load_eval_part(part: str, *, links: bool = True) -> list[Doc]:
         text = (folder / name).read_text(encoding="utf-8")
         if not links:
             text = strip_links(text)
-        doc = Doc(name, text)
+        doc = Doc(name, text, works=truth.get("works") or {})
         for t in info["mentions"]:
             spans = _occurrences(text, t["surface"])
             if not spans:            # the surface was a link target
                 continue
-            doc.truths.append(Truth(spans, _STYLE_FORM[t["kind"]], t["surface"], bool(t.get("optional"))))
+            doc.truths.append(Truth(spans, _STYLE_FORM[t["kind"]], t["surface"], bool(t.get("optional")),
+                                    t.get("work")))
         docs.append(doc)
     return docs
 
@@ -312,9 +329,16 @@ def report(parts=EVAL_PARTS + ("seeds", "unseen"), *, aliases=None) -> dict:
 
 # -- with online evidence --------------------------------------------------------------------------
 
+NAMES_PAPERS = 20000    # generated papers of the stand-in the online names figures use
+
+
 def truth_works() -> list[dict]:
     """Every work the ground truth names (all parts), as stand-in works: what the real API would
-    hold for these documents."""
+    hold for these documents. Their ``authors`` were filled by ``scripts/truth_authors.py``:
+    recorded full names (kb's real works, the recorded Semantic Scholar answers) where a
+    recording has the work, otherwise the names the truth's own author references give
+    (``Irving & Amodei, 2018``: the surnames Irving and Amodei, inferred from the citing text;
+    the real API would give every author's full name), none where neither says."""
     works, files = [], [EVAL / p / "truth.json" for p in EVAL_PARTS]
     files += [ROOT / "tests" / "data" / "seed_truth.json", ROOT / "tests" / "data" / "unseen_docs" / "truth.json"]
     for f in files:
@@ -419,15 +443,26 @@ def realistic_works(docs: list[Doc] | None = None, *, forum: bool = True) -> lis
     return out
 
 
-def realistic_standin(papers: int, works: list[dict] | None = None):
+def realistic_standin(papers: int, works: list[dict] | None = None, *, namesakes: bool = True):
     """A stand-in (not started: use it in ``with``) serving :func:`realistic_works` (or
-    ``works``) among ``papers`` generated ones."""
-    from kb.standin.corpus import default_works_files
+    ``works``) among ``papers`` generated ones; with ``namesakes`` (:mod:`kb.standin.namesakes`)
+    the real authors share their surnames with other people and write other papers, as on the
+    real API (a corpus of 20,000 papers holds most of them: ``NAMES_PAPERS``)."""
     from kb.standin.generate import generate_corpus
     from kb.standin.server import StandIn
 
     works = realistic_works() if works is None else works
-    return StandIn(generate_corpus(papers, seed=0, works=list(default_works_files()) + works))
+    return StandIn(generate_corpus(papers, seed=0, works=_with_truth_authors(works) + works, namesakes=namesakes))
+
+
+def _with_truth_authors(works: list[dict]) -> list[dict]:
+    """The stand-in's own real works, those without authors given the authors of the truth's work
+    of the same id or title (a nickname's paper is often both; the stand-in serves the first)."""
+    from kb.standin.corpus import default_works_files, load_works, work_key
+
+    named = {work_key(w): w["authors"] for w in works if w.get("authors")}
+    return [dict(w, authors=named[work_key(w)]) if not w.get("authors") and work_key(w) in named else w
+            for f in default_works_files() for w in load_works(f)]
 
 
 def score_online(docs: list[Doc], aliases, api_url: str) -> Score:
@@ -458,6 +493,83 @@ def score_online(docs: list[Doc], aliases, api_url: str) -> Score:
         return [m for m in found if m.confidence == WORK]
 
     return score(docs, aliases, extract_with=extracted_online)
+
+
+@dataclass
+class Resolution:
+    """Which paper each name resolves to when ``kb seed add`` reads a document: per required
+    author reference (and nickname) of a paper (not a post or a book, which the stand-in does
+    not serve) the mention that finds it, resolved to the truth's work (``right``), to another
+    paper (``wrong``) or to none; and what the document cost."""
+    right: dict[str, int] = field(default_factory=lambda: {"author-ref": 0, "nickname": 0})
+    wrong: dict[str, int] = field(default_factory=lambda: {"author-ref": 0, "nickname": 0})
+    none: dict[str, int] = field(default_factory=lambda: {"author-ref": 0, "nickname": 0})
+    requests: list[int] = field(default_factory=list)         # per document
+    author_requests: list[int] = field(default_factory=list)  # of those, /author/search and /author/{id}/papers
+    wrong_papers: list[tuple[str, str, str, str]] = field(default_factory=list)   # doc, surface, got, truth
+    unresolved: list[tuple[str, str, str, str]] = field(default_factory=list)     # doc, surface, status, truth
+    right_by: dict[str, int] = field(default_factory=dict)      # how the right and the wrong papers were
+    wrong_by: dict[str, int] = field(default_factory=dict)      # resolved (search, author, alias, ...)
+
+
+def resolve_names(docs: list[Doc], aliases, api_url: str) -> Resolution:
+    """Every document resolved as ``kb seed add`` resolves it (trusted mentions and the maybes
+    worth weighing, no store, no forum), checked against the truth's works by title: whether
+    an author reference lands on the paper it names, not only whether it is found."""
+    import asyncio
+
+    from kb.grounding.mentions import MAYBE, WORK, extract
+    from kb.grounding.seeds import Resolver, _worth_weighing, mention_key
+    from kb.settings import Settings
+    from kb.sources.s2.client import S2Client
+
+    from kb.grounding.mentions import normalise
+
+    out = Resolution()
+
+    async def run(doc: Doc):
+        found = extract(doc.text, aliases=aliases)
+        todo = [m for m in found if m.confidence == WORK] + _worth_weighing([m for m in found if m.confidence == MAYBE])
+        async with S2Client(Settings(api_url=api_url, requests_per_second=1000, max_attempts=2)) as client:
+            calls = [0]
+            for name in ("search_authors", "author_papers"):
+                method = getattr(client, name)
+
+                async def counted(*a, _m=method, **k):
+                    calls[0] += 1
+                    return await _m(*a, **k)
+                setattr(client, name, counted)
+            outcomes = await Resolver(client).resolve(todo)
+            out.requests.append(client.requests_sent)
+            out.author_requests.append(calls[0])
+        acted = [(m, outcomes.get(mention_key(m))) for m in todo]
+        acted = [(m, o) for m, o in acted if m.confidence == WORK or (o and o.status == "resolved")]
+        for t in doc.truths:
+            if t.optional or t.form not in ("author-ref", "nickname"):
+                continue
+            hits = [o for m, o in acted if any(_overlaps((m.start, m.end), b) for b in t.spans)]
+            if not hits:
+                continue
+            work = doc.works.get(t.work or "") or {}
+            if not work.get("title") or (work.get("kind") or "paper") != "paper":
+                continue                  # a post, a book: not a paper the stand-in serves
+            want = normalise(work["title"])
+            got = [o for o in hits if o and o.status == "resolved" and o.paper]
+            if not got:
+                out.none[t.form] += 1
+                out.unresolved.append((doc.name, t.surface, "/".join(sorted({o.status for o in hits if o}))
+                                       or "not weighed", work["title"]))
+            elif any(normalise(o.paper.get("title") or "") == want for o in got):
+                out.right[t.form] += 1
+                out.right_by[got[0].resolved_by or ""] = out.right_by.get(got[0].resolved_by or "", 0) + 1
+            else:
+                out.wrong[t.form] += 1
+                out.wrong_papers.append((doc.name, t.surface, got[0].paper.get("title") or "", want))
+                out.wrong_by[got[0].resolved_by or ""] = out.wrong_by.get(got[0].resolved_by or "", 0) + 1
+
+    for doc in docs:
+        asyncio.run(run(doc))
+    return out
 
 
 def online_report(aliases, *, papers: int = 3000, parts=EVAL_PARTS) -> dict:

@@ -459,6 +459,43 @@ def test_author_references_resolve_through_the_authors_papers(tmp_path, standin,
     assert second["status"] == "resolved" and second["title"] == "The Grammar-Learning Trajectories of Neural Language Models"
 
 
+def test_the_author_route_finds_the_paper_among_namesakes(tmp_path, aliases):
+    """Online, against a stand-in where the cited authors share their surnames with other people
+    (kb.standin.namesakes, and a namesake's paper of the same year on the same topic written in):
+    a two-author reference takes the paper both authors wrote, not the namesake's; an "et al."
+    reference beside another reference in one sentence takes its own authors only ("Li et al."
+    is no paper by Li and Kwa); a full name picks that person among people of the surname."""
+    from kb.standin.generate import generate_corpus
+    from kb.standin.server import StandIn
+
+    def paper(title, authors, year, abstract=None):
+        return {"title": title, "authors": authors, "year": year, "abstract": abstract, "kind": "paper"}
+
+    works = [
+        paper("AI safety via debate", ["Geoffrey Irving", "Paul Christiano", "Dario Amodei"], 2018),
+        paper("Debate games for safe exploration", ["Rupert Irving", "Ann Lowe"], 2018),        # a namesake
+        paper("The WMDP Benchmark: Measuring and Reducing Malicious Use With Unlearning", ["Nathaniel Li",
+              "Alexander Pan"], 2024, "A dataset of multiple-choice questions that serve as a proxy measurement of "
+              "hazardous knowledge in biosecurity, cybersecurity and chemical security."),
+        paper("Graph neural networks for traffic forecasting", ["Priya Li", "Omar Ruiz"], 2024),      # a namesake
+        paper("Measuring AI Ability to Complete Long Tasks", ["Thomas Kwa", "Ben West"], 2025),
+        paper("An Information-Theoretic Model for Steganography", ["Christian Cachin"], 1998),
+        paper("Information-theoretic security of covert channels", ["Victor Cachin"], 1998),   # a namesake
+    ]
+    text = ("Our evaluations build on earlier proposals. Debate between two agents, judged by a human, was "
+            "proposed as a safety method (Irving & Amodei, 2018). We focus on benchmarks of hazardous knowledge "
+            "(Li et al., 2024) and of the length of tasks agents complete (Kwa et al., 2025). Then, Christian "
+            "Cachin[9] defined the security of a covert channel from an information-theoretic view.\n")
+    with StandIn(generate_corpus(300, seed=3, works=works, namesakes=True)) as standin:
+        got = _add_online(tmp_path, standin, aliases, text)
+    assert got["Irving & Amodei, 2018"]["title"] == "AI safety via debate"
+    assert got["Li et al., 2024"]["title"].startswith("The WMDP Benchmark")
+    assert got["Kwa et al., 2025"]["title"] == "Measuring AI Ability to Complete Long Tasks"
+    cachin = next(v for k, v in got.items() if k.startswith("Christian Cachin"))
+    assert (cachin["status"], cachin["resolved_by"], cachin["title"]) == \
+        ("resolved", "author", "An Information-Theoretic Model for Steganography")
+
+
 # -- candidate rules added from the second development batch -------------------------------------
 
 def test_titles_after_a_reference_year_a_url_glued_on_or_in_capitals(aliases):

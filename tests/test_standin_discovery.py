@@ -74,6 +74,36 @@ def test_authors_their_papers_batch_and_search(served):
     assert missing.status_code == 404 and missing.json() == {"error": "Author with id 0 not found"}
 
 
+DEBATE = {"title": "AI safety via debate", "authors": ["Geoffrey Irving", "Paul Christiano", "Dario Amodei"],
+          "year": 2018, "arxiv": "1805.00899", "kind": "paper"}
+
+
+def test_namesakes_share_the_real_authors_surnames_as_on_the_real_api():
+    """A surname search answers every person of that surname, as the recorded "turing" does (59
+    authors): the real author among namesakes who write other papers, some prolific; an
+    author's papers come newest first, in pages."""
+    corpus = generate_corpus(1500, seed=2, works=[DEBATE, dict(DEBATE, title="Scalable agent alignment via reward "
+                             "modeling", authors=["Jan Leike", "David Krueger", "Paul Christiano"], arxiv="1811.07871")],
+                             namesakes=True)
+    assert generate_corpus(1500, seed=2, works=[DEBATE], namesakes=True).namesake_slots > 0
+    with StandIn(corpus) as server, httpx.Client(base_url=server.url, timeout=30) as http:
+        found = http.get("/graph/v1/author/search", params={"query": "Irving", "fields": "name,paperCount",
+                                                            "limit": 100}).json()
+        names = [a["name"] for a in found["data"]]
+        assert found["total"] == len(names) >= 2 and all(n.split()[-1] == "Irving" for n in names)
+        assert len(set(names)) >= 2 and ("Geoffrey Irving" in names or "G. Irving" in names)
+        counts = [a["paperCount"] for a in found["data"]]
+        assert counts == sorted(counts, reverse=True)
+        christiano = http.get("/graph/v1/author/search", params={"query": "Christiano", "fields": "name"}).json()
+        paul = [a for a in christiano["data"] if a["name"] == "Paul Christiano"]
+        assert paul and len(christiano["data"]) >= 2
+        papers = http.get(f"/graph/v1/author/{paul[0]['authorId']}/papers",
+                          params={"fields": "title,year,publicationDate", "limit": 100}).json()["data"]
+        years = [p["year"] for p in papers]
+        assert len(papers) >= 2 and years == sorted(years, reverse=True)
+        assert {"AI safety via debate", "Scalable agent alignment via reward modeling"} & {p["title"] for p in papers}
+
+
 def test_recommendations_for_a_paper_and_for_lists(served):
     corpus, _, http = served
     pid = max(corpus.paper_ids()[:500], key=lambda p: len(corpus.citations_of(p)))

@@ -259,6 +259,7 @@ class Corpus:
         self.version = 0
         self.hub_id: str | None = None
         self.work_ids: list[str] = []
+        self.namesake_slots = 0          # author entries kb.standin.namesakes placed
         self.seed: int | None = None
         # Lazy citers (kb.standin.scale): work index -> how many, and the works by number.
         self._lazy: dict[int, int] = {}

@@ -221,7 +221,8 @@ def author_papers(corpus: Corpus, author_id: str, params: dict[str, str]) -> tup
     limit = _int(params.get("limit"), "limit", 100, minimum=1)
     if limit > AUTHOR_PAPERS_MAX_LIMIT:
         raise ApiAnswer(400, f"'limit' must be <= {AUTHOR_PAPERS_MAX_LIMIT}")
-    papers = sorted(index.papers[author_id], key=lambda i: corpus.paper_id(i))
+    # newest first, as the recorded lists are (A. Turing's 60 papers, author 1723755's 875)
+    papers = sorted(index.papers[author_id], key=lambda i: (-corpus.date_key(i), corpus.paper_id(i)))
     page = papers[offset:offset + limit]
     head = f'{{"offset": {offset}, '
     if offset + limit < len(papers):

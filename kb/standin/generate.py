@@ -376,7 +376,7 @@ def generate_corpus(n_papers: int, seed: int = 0, works: Iterable[str | Path | d
                     min_work_citers: int = 3, base_attraction: int = 2,
                     start_year: int = 1990, end_year: int = 2026, homophily: float = 0.8,
                     hub_share: float = 0.12, hubs: int | None = None,
-                    recent_years: float = 2.0, real_scale: bool = False) -> Corpus:
+                    recent_years: float = 2.0, real_scale: bool = False, namesakes: bool = False) -> Corpus:
     """Generate ``n_papers`` synthetic papers (plus the given real works) and their citations.
 
     ``works``: JSONL paths or already-loaded work dicts (only ``kind == "paper"`` is used).
@@ -400,6 +400,8 @@ def generate_corpus(n_papers: int, seed: int = 0, works: Iterable[str | Path | d
     ``real_scale``: real works get the citation and reference counts they have on the real
     API (:mod:`kb.standin.scale`; citers beyond the generated ones are lazy), and the lists
     get the real API's oddities (:func:`kb.standin.oddities.add_oddities`).
+    ``namesakes``: other people of the real authors' surnames, the real authors' other papers
+    and split profiles (:mod:`kb.standin.namesakes`), as the real ``/author/search`` answers.
     """
     import numpy as np
 
@@ -601,6 +603,11 @@ def generate_corpus(n_papers: int, seed: int = 0, works: Iterable[str | Path | d
         if kind == 0:
             corpus.hub_id = pid
     corpus._next_corpus_id = max(used_corpus | {300_000_000}) + 1
+    if namesakes:
+        from kb.standin.namesakes import add_namesakes
+
+        generated = [i for i in range(total) if not is_work[i] and nodes[i][1] == 2]
+        corpus.namesake_slots = add_namesakes(corpus.records_view(), sorted(work_index), generated, seed)
 
     # -- graph: topic communities, method hubs, references of their time ---------------------
     attraction = np.where(is_work, max(int(work_attraction), 1), max(int(base_attraction), 1))
