@@ -478,6 +478,10 @@ _NAMES = (rf"{_SURNAME}(?:\s*,\s*{_SURNAME}){{0,8}}(?:,?\s+(?:and|&)\s+{_SURNAME
 # in running text a surname may carry its initials: "as Smith, J. (2019) and Doe, A., & Roe, B. (2020) show"
 _NAMES_INITIALS = (rf"(?:{_NAMES}|{_NAMED}(?:\s*,\s*{_NAMED}){{0,2}}(?:,?\s+(?:and|&)\s+{_NAMED})?(?:,?\s+et\s+al\.?)?)")
 _YEAR_RX = r"(?:19[5-9]\d|20[0-4]\d)[a-z]?"
+# an older year, only where a style's comma sets it after the names in brackets: "(Hume, 1739)"
+_OLD_YEAR_RX = r"(?:1[6-8]\d\d|19[0-4]\d)"
+# a company named for its field, as an author in brackets: "(DeepSeek-AI, 2025)", "(Meta AI, 2024)"
+_AI_COMPANY = re.compile(r"[A-Za-z][\w]*[ \t\-]AI$")
 # "(2018, 2019)", "(2019a, b)": one reference to several of the authors' works
 _YEARS_RX = rf"{_YEAR_RX}(?:\s*[,;]\s*(?:{_YEAR_RX}|[a-z]\b))*"
 # "Buck Shlegeris, Jun 2024": a post's author and its month
@@ -770,7 +774,12 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
             elif (m := re.match(rf"({_NAMES}),?\s+({_YEAR_RX})(?=\s*(?:[,:]|$))", body)) and _names_ok(m.group(1)):
                 s = pos + lead.end()          # "(Sharma 2023, the later diagnosis)"
                 add(s, s + m.end(), m.group(1), m.group(2), "authors and a year in brackets")
+            elif (m := re.fullmatch(rf"({_NAMES}),\s*({_OLD_YEAR_RX})\s*", body)) and _names_ok(m.group(1)) \
+                    and m.group(1).split()[0] not in _PLACE_WORDS and not _INSTITUTION.search(m.group(1)):
+                s = pos + lead.end()          # "(Hume, 1739)": a classic's author and year, the comma a style's
+                add(s, s + len(body.rstrip()), m.group(1), m.group(2), "authors and an older year in brackets")
             elif (m := _ORG_AUTHOR_YEAR.fullmatch(body)) and (_INSTITUTION.search(m.group(1)) or _ORG_HEAD.search(m.group(1))
+                                                          or _AI_COMPANY.search(m.group(1))
                                                           or re.fullmatch(r"[A-Z]{2,6}", m.group(1)) and m.group(1) not in _GENERIC_ACRONYMS | _NOT_SURNAMES):
                 s = pos + lead.end()          # "(Center for AI Safety 2023; METR, 2023)": an organisation's report
                 out.append(Mention(None, body.rstrip(), s, s + len(body.rstrip()), "author-ref", "", score=0.7,
