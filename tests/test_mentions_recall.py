@@ -33,3 +33,27 @@ def test_a_company_named_for_its_field_as_an_author_in_brackets(aliases):
     """"(Wombat-AI, 2025)" beside other references: an organisation's report, like "(OpenAI, 2024)"."""
     works = _works("Reasoning models (Roe et al., 2024; Wombat-AI, 2025; Quokka AI, 2023) think at length.", aliases)
     assert works["Wombat-AI, 2025"].kind == "author-ref" and works["Quokka AI, 2023"].kind == "author-ref"
+
+
+def test_a_full_names_possessive_before_a_dated_title(aliases):
+    """"Ada Roe's Quiet Minds Drifting, June 2019": the date after the run says it is a work; without
+    it a person's title-case run stays a maybe (a company, a product or a team is written so)."""
+    works = _works("Ada Roe's Quiet Minds Drifting, June 2019 (my emphasis). It says much.", aliases)
+    assert works["Ada Roe's"].kind == "author-ref"
+    assert "Ada Roe's" not in _works("Ada Roe's Quiet Minds Drifting is a shop in town.", aliases)
+
+
+def test_someones_paper_capitalised_as_a_label(aliases):
+    """"Ada's Research Paper: <link>" in show notes is their work; a lab's, or a capitalised kind
+    that goes on as a name ("Roe's Paper Mill"), is not."""
+    works = _works("Learn more: example.org [] Ada's Research Paper:  [] We are hiring:  []", aliases)
+    assert works["Ada's Research Paper"].kind == "author-ref"
+    assert not [m for m in _works("Anthropic's Research Paper: here. Roe's Paper Mill is a shop.", aliases).values()
+                if m.kind == "author-ref"]
+
+
+def test_a_versioned_models_system_card_by_its_possessive(aliases):
+    """"Wombat 4's system card" names one report; "Wombat's system card" (no version) does not."""
+    works = _works("Reward hacking is well known - Wombat 4\u2019s system card reports it, for instance.", aliases)
+    assert works["Wombat 4\u2019s system card"].kind == "alias"
+    assert not _works("Wombat's system card reports it too.", aliases)

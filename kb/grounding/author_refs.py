@@ -64,6 +64,9 @@ _POSSESSIVE = re.compile(
     r"(?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+)(?:\s+[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+){0,2}(?:\s+et\s+al\.?)?)"
     r"(?:['\u2019]s|(?<=s)['\u2019](?=[ \t]+[a-z]))\s+"          # "Roe and Fenns' new book", "Roe et al's paper"
     r"(?=([\w\-]+(?:[ \t]+[\w\-]+){0,4}))")
+# "Research Paper:" after a possessive, a label's capitals (a colon, a link or the line's end follows)
+_CAPITALISED_KIND = re.compile(r"(?:(?:Research|Blog|New|Latest|Original)[ \t]+)?(Paper|Essay|Article|Preprint)"
+                               r"(?=[ \t]*(?::|\(|\[|\n|$))")
 _THE_X_PAPER = re.compile(
     r"\b[Tt]he\s+(?:(?:19|20)\d\d\s+)?((?:[\w\-.'\u2019]+\s+){0,3}?[\w\-.'\u2019]+)\s+"
     r"(paper|preprint|report|article|post|essay|book|textbook|handbook|thesis|dissertation|result|results|study|work|"
@@ -189,6 +192,12 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
                 or owner in _TIME_WORDS or owner.split()[0] in _PLACE_WORDS:
             continue                      # ("Today's post": the day's, nobody's; "St Peter's Basilica": a place)
         words = m.group(2).split()
+        if (kind := _CAPITALISED_KIND.match(seg, m.start(2))) and owner not in _LABS and not _ORG_WORDS.search(owner):
+            # "Ada's Research Paper: <link>" in show notes: the kind of work capitalised like a label
+            s, e = a + ostart, a + kind.end()
+            out.append(Mention(None, text[s:e], s, e, "author-ref", "", score=0.6, authors=[owner.split()[-1]],
+                               reason=f"someone's {kind.group(1).lower()}, capitalised as a label"))
+            continue
         # a capitalised name after the possessive is a named thing ("Anthropic's Transformer Circuits
         # Thread"): the title shapes deal with it
         cap = next((i for i, w in enumerate(words) if re.fullmatch(r"[A-Z][a-z]+", w)), len(words))
@@ -238,7 +247,8 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
             # trusted only where the sentence speaks of reading or writing works ("a classic", "I
             # read"); otherwise a maybe: a person's company, product or team is written the same way
             s, e = a + ostart, a + m.start(2) - 1
-            cued = bool(_READING_WORDS.search(seg)) or _under_a_line_about_reading(text, s)
+            cued = bool(_READING_WORDS.search(seg)) or _under_a_line_about_reading(text, s) \
+                or bool(_DATED_AFTER.match(seg, run.end(1)))     # "Ada Roe's Quiet Minds, June 2024": dated, a work
             out.append(Mention(None, text[s:e].rstrip(), s, s + len(text[s:e].rstrip()), "author-ref", "",
                                score=0.55 if cued else 0.45, topic=run.group(1), authors=[owner.split()[-1]],
                                confidence=WORK if cued else MAYBE,
@@ -486,6 +496,8 @@ _AI_COMPANY = re.compile(r"[A-Za-z][\w]*[ \t\-]AI$")
 _YEARS_RX = rf"{_YEAR_RX}(?:\s*[,;]\s*(?:{_YEAR_RX}|[a-z]\b))*"
 # "Buck Shlegeris, Jun 2024": a post's author and its month
 _MONTH_RX = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?"
+# a title's date right after it: "..., June 2024", "..., 2019"
+_DATED_AFTER = re.compile(rf",[ \t]*(?:{_MONTH_RX}[ \t]+)?{_YEAR_RX}\b")
 # "Burns et al. (OpenAI, 2023)", "Hubinger et al. (arXiv:1906.01820, 2019)": one word may come before the year
 # "Smith et al. (NeurIPS 2019)", "Smith et al. (2019, p. 5)", "Russell [2019]": a venue before the
 # year, a page after it, square brackets

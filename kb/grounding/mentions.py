@@ -802,7 +802,10 @@ def _nickname_candidates(text: str, a: int, b: int) -> list[Mention]:
 # "the system card for Claude Opus 4.6", "the Gemini technical report", "Llama 3 model card"
 _REPORT_FOR = re.compile(r"\b(?:system|model)\s+card\s+(?:for|of)\s+(?:[A-Z](?:[\w.\-]*\w)?)(?:\s+(?:[A-Z](?:[\w.\-]*\w)?|\d(?:[\w.]*\w)?)){0,3}"
                          r"|\b(?:[A-Z](?:[\w.\-]*\w)?)(?:\s+(?:[A-Z](?:[\w.\-]*\w)?|\d(?:[\w.]*\w)?)){0,3}\s+(?:[Tt]echnical\s+[Rr]eport|"
-                         r"[Ss]ystem\s+[Cc]ard|[Mm]odel\s+[Cc]ard)\b")
+                         r"[Ss]ystem\s+[Cc]ard|[Mm]odel\s+[Cc]ard)\b"
+                         # "Claude 4's system card": a versioned model's possessive (a lab's is no one report)
+                         r"|\b(?:[A-Z](?:[\w.\-]*\w)?)(?:\s+(?:[A-Z](?:[\w.\-]*\w)?)){0,2}(?:\s+\d(?:[\w.]*\w)?|(?<=\d)|(?<=\d[a-z]))"
+                         r"['\u2019]s\s+(?:[Tt]echnical\s+[Rr]eport|[Ss]ystem\s+[Cc]ard|[Mm]odel\s+[Cc]ard)\b")
 # "scored 86% on Cybench", "accuracy on FooQA": a benchmark named by what models score on it
 _SCORED_ON = re.compile(r"\b(?:scor(?:ed|es|e|ing)|accuracy|performance|results?|sota|state of the art)\s+(?:of\s+)?"
                         r"(?:[~\u2248]?\d[\d.,]*\s*%?\s+)?on\s+(?:the\s+)?((?-i:[A-Z][\w\-]{2,}))(?![\w\-])", re.I)
