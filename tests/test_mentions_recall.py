@@ -57,3 +57,12 @@ def test_a_versioned_models_system_card_by_its_possessive(aliases):
     works = _works("Reward hacking is well known - Wombat 4\u2019s system card reports it, for instance.", aliases)
     assert works["Wombat 4\u2019s system card"].kind == "alias"
     assert not _works("Wombat's system card reports it too.", aliases)
+
+
+@pytest.mark.parametrize("text", [
+    'QUIET_MINDS\nMarch 10, 2026\n"Quiet Minds Drifting" (2024) by\nAda Roe & Bo Fenn FIRST13\nFirst paperback edition: 2025\n',
+    'I read "Quiet Minds Drifting" (2024) by Ada Roe & Bo Fenn last week.',
+])
+def test_the_people_a_quoted_title_and_its_year_are_by(aliases, text):
+    """'"Title" (2024) by Ada Roe & Bo Fenn', the names on the same line or the next: authors."""
+    assert _works(text, aliases)["Ada Roe & Bo Fenn"].kind == "author-ref"

@@ -634,6 +634,11 @@ _INITIALS_NAME = r"(?:[A-Z]\.[ \t]?){1,3}[ \t]*[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
 _BY_AFTER_A_TITLE = LazyPattern(rf"(?:[\"\u201d\u2019][,.;:]?|[,.;:][\"\u201d\u2019]|\b(?:coined|articulated|formulated|"
                                 rf"popularized|popularised|proposed|introduced)|[a-z](?=[ \t]+by[ \t]+(?:[A-Z]\.[ \t]?)+))"
                                 rf"[ \t]+by[ \t]+({_INITIALS_NAME}|[A-Z][a-z]+[ \t]+[A-Z][a-z]+(?:-[A-Z][a-z]+)?)(?![a-z\-]|[ \t]+[A-Z]|,[ \t]*[A-Z]|,?[ \t]+(?:and|&)[ \t])")
+# '"Quiet Minds" (2024) by Ada Roe & Bo Fenn', the names maybe on the next line: the people a quoted
+# title and its year are by, two or more of them, as a book list or a review's heading writes them
+# (one is _BY_AFTER_A_TITLE's; a sentence's '"Quiet Minds" by Ada Roe, Bo Fenn, ...' stays that title's)
+_BY_AFTER_A_QUOTE_NAMES = LazyPattern(rf"[\"\u201d][ \t]+\((?:19|20)\d\d\)[ \t]+by[ \t]*\n?[ \t]*"
+                                      rf"((?:{_PERSON_NAME_RX},[ \t]+){{0,6}}{_PERSON_NAME_RX},?[ \t]+(?:and|&)[ \t]+{_PERSON_NAME_RX})(?![\w\-])")
 # a book's facts in a review ("• Written by Ada Roe / • Published in 2014 / • 328 pages"): its author,
 # not the page's byline, when a line after it gives the year it came out or its length
 _BOOK_FACTS_BY = LazyPattern(rf"(?m)(?:^|(?<=[ \t•*\-]))(?:Written|Authored)[ \t]+by[ \t]+({_PERSON_NAME_RX})[ \t]*$")
@@ -887,9 +892,15 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
                     (_WORK_BY_FULL_NAMES, "the people a work is by"),
                     (_A_WORK_BY_ONE, "the person a work is by"),
                     (_BY_AFTER_A_TITLE, "the person a title or an idea is by"),
+                    (_BY_AFTER_A_QUOTE_NAMES, "the people a quoted title is by"),
                     (_BOOK_FACTS_BY, "a book's author, among its facts"),
                     (_FULL_NAME_MARKER, "a full name and a citation marker")):
-        for m in rx.finditer(text, a, b) if rx not in (_A_WORK_BY_ONE, _BY_AFTER_A_TITLE, _BOOK_FACTS_BY) or " by " in seg else ():
+        # (the names after a "by" that ends a line are on the next line: past the segment's end)
+        for m in rx.finditer(text, a, b if rx is not _BY_AFTER_A_QUOTE_NAMES else min(len(text), b + 300)) \
+                if rx not in (_A_WORK_BY_ONE, _BY_AFTER_A_TITLE, _BOOK_FACTS_BY, _BY_AFTER_A_QUOTE_NAMES) \
+                or " by " in seg or rx is _BY_AFTER_A_QUOTE_NAMES and " by\n" in text[a:b + 1] else ():
+            if m.start() >= b:
+                continue
             if _full_names_ok(m.group(1)) and not any(o.start < m.end(1) and m.start(1) < o.end for o in out) \
                     and (rx is not _BOOK_FACTS_BY or _BOOK_FACTS_AFTER.match(text, m.end())
                          and re.fullmatch(r"[ \t•*\-]*", text[text.rfind("\n", 0, m.start()) + 1:m.start()])) \
