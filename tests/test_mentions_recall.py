@@ -66,3 +66,10 @@ def test_a_versioned_models_system_card_by_its_possessive(aliases):
 def test_the_people_a_quoted_title_and_its_year_are_by(aliases, text):
     """'"Title" (2024) by Ada Roe & Bo Fenn', the names on the same line or the next: authors."""
     assert _works(text, aliases)["Ada Roe & Bo Fenn"].kind == "author-ref"
+
+
+def test_a_full_name_after_their_work_by_its_quoted_title(aliases):
+    """"In her paper "Quiet Minds", Ada Roe formalised ...": the person the sentence's work is by;
+    a full name that only speaks ("Later, Ada Roe formalised it") is not."""
+    assert _works("In her paper \u201cQuiet Minds\u201d, Ada Roe formalised the drift thesis.", aliases)["Ada Roe"].kind == "author-ref"
+    assert "Ada Roe" not in _works("Over lunch last week, Ada Roe formalised the plan for the party.", aliases)

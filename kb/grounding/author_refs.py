@@ -369,7 +369,9 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         names = m.group(1) or m.group(2)
         start = a + (m.start(1) if m.group(1) else m.start(2))
         # the work comes first: "In a 2019 paper, Ada Roe described ..." (not a blog post later on)
-        dated = bool(re.search(r"\b(?:paper|essay|article|book|preprint|post|study|report)\b,?[ \t]*$", text[max(a, start - 60):start]))
+        # ("In his paper “Quiet Minds”, Ada Roe formalised ...": the work by its title)
+        dated = bool(re.search(r"\b(?:paper|essay|article|book|preprint|post|study|report)\b"
+                               r"(?:[ \t]+[\"\u201c][^\"\u201c\u201d\n]{2,120}[\"\u201d])?,?[ \t]*$", text[max(a, start - 180):start]))
         if not dated and not m.group(2) or not _full_names_ok(names) or _INSTITUTION.search(names) \
                 or names.split()[0] in _PLACE_WORDS | _BREAKERS | _SENTENCE_ADVERBS | _LABS | _NOT_FIRST_NAMES \
                 or any(o.start <= start < o.end or start <= o.start < start + len(names) for o in out):
@@ -446,6 +448,7 @@ _REPORTING = (r"showed|show|shows|found|find|finds|proposed|propose|proposes|int
               # what authors say in a work: "Roe and Fenn lay out their argument", "... warn that"
               r"explain|explains|explained|warn|warns|warned|contend|contends|contended|claim|claims|claimed|"
               r"conclude|concludes|concluded|predict|predicts|predicted|estimate|estimates|estimated|"
+              r"formalised|formalized|formalises|formalizes|formalise|formalize|"
               r"lay[ \t]+out|lays[ \t]+out|laid[ \t]+out|point[ \t]+out|points[ \t]+out|pointed[ \t]+out|"
               r"make[ \t]+the[ \t]+case|makes[ \t]+the[ \t]+case|made[ \t]+the[ \t]+case")
 _REPORTING_AFTER = re.compile(r"[ \t]+(?:also[ \t]+)?(?:" + _REPORTING + r")\b")
