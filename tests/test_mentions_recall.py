@@ -73,3 +73,15 @@ def test_a_full_name_after_their_work_by_its_quoted_title(aliases):
     a full name that only speaks ("Later, Ada Roe formalised it") is not."""
     assert _works("In her paper \u201cQuiet Minds\u201d, Ada Roe formalised the drift thesis.", aliases)["Ada Roe"].kind == "author-ref"
     assert "Ada Roe" not in _works("Over lunch last week, Ada Roe formalised the plan for the party.", aliases)
+
+
+def test_an_ideas_name_listed_among_works_is_a_work(aliases):
+    """Show notes' "Title:  name:  Title:" and "Examples: A, b, c": a known work's name in lower
+    case (otherwise the idea, a maybe) is the work where it is a whole item of a list of three or
+    more beside an item the rules trusted as a work; inside a sentence's item it stays the idea."""
+    text = ("LINKS: Training Compute-Optimal Large Language Models:  chinchilla's wild implications:  "
+            "Quiet Minds Drifting (Roe et al):  --- Send us a message:  ")
+    assert _works(text, aliases)["chinchilla's wild implications"].reason.startswith("an item of a list")
+    text = "We studied chinchilla's wild implications, RLHF and Constitutional AI."
+    assert "chinchilla's wild implications" not in _works(text, aliases)
+    assert "chinchilla's wild implications" not in _works("The chinchilla's wild implications debate, again.", aliases)

@@ -981,7 +981,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
                 whole = bool(h.alias.title) and normalise(h.name) == normalise(h.alias.title)
                 cands.append(Mention(None, h.name, h.start, h.end, "title" if whole else "alias", "", id=h.alias.id,
                                      score=0.45, alias_title=h.alias.title if not h.alias.id else None, confidence=MAYBE,
-                                     reason=f"an idea's name in lower case, not a citation of it "
+                                     reason=f"{IDEA_IN_LOWER_CASE}, not a citation of it "
                                             f"(alias table: {h.alias.title or h.name})"))
                 continue
             if h.name in terms_here and h.cued and not CUE_AFTER.match(text, h.end) \
@@ -1089,6 +1089,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
                 m.confidence, m.score = MAYBE, min(m.score, 0.45)
                 m.reason += ", but the prose around it is written in title case"
     _headings_naming_works(judged)
+    _ideas_listed_among_works(text, judged)
     # a nickname takes the confidence its definition earned ("Large Language Models (LLMs)" is a term)
     final = [m if m.sentence else place(m) for m in _defined_nicknames(text, judged)]
     final = [m if m.sentence else place(m) for m in _initialisms_of_named_works(text, final, terms, aliases)]
@@ -1123,6 +1124,38 @@ def _headings_naming_works(judged: list[Mention]) -> None:
                for n in names):
             m.confidence, m.score = WORK, max(m.score, TRUST_SCORE)
             m.reason += f", {HEADING_NAMES_A_WORK}"
+
+
+IDEA_IN_LOWER_CASE = "an idea's name in lower case"
+LISTED_AMONG_WORKS = "an item of a list whose other items are works"
+# the items of a list written on one line: commas, semicolons, a colon and a space (show notes'
+# "Title:  Title:  ..."), a list's bullet
+_LIST_ITEM_SEP = re.compile(r"[,;][ \t]*|:[ \t]+|^[ \t]*(?:[-*\u2022][ \t]+)?|[ \t]+(?:and|or)[ \t]+(?=\S+$)")
+
+
+def _ideas_listed_among_works(text: str, judged: list[Mention]) -> None:
+    """"Examples: Risks from learned optimization, inaccessible information, ...": an idea's name
+    in lower case (a known work's name, kept a maybe: "shard theory is ...") is that work where it
+    stands as a whole item of a list on one line, three items or more, beside another item that is
+    a work the rules trusted: the writer lists works, not ideas."""
+    for m in judged:
+        if m.confidence == WORK or not m.reason.startswith(IDEA_IN_LOWER_CASE):
+            continue
+        a = text.rfind("\n", 0, m.start) + 1
+        b = text.find("\n", m.end)
+        b = len(text) if b < 0 else b
+        line = text[a:b]
+        cuts = [0] + [x for sep in _LIST_ITEM_SEP.finditer(line) for x in (sep.start(), sep.end())] + [len(line)]
+        items = [(a + cuts[i], a + cuts[i + 1]) for i in range(0, len(cuts) - 1, 2)]
+        items = [(s + len(text[s:e]) - len(text[s:e].lstrip()), s + len(text[s:e].rstrip(" \t."))) for s, e in items]
+        items = [(s, e) for s, e in items if e > s]
+        if len(items) < 3 or (m.start, m.end) not in items:
+            continue
+        others = [w for w in judged if w is not m and w.confidence == WORK and w.kind in ("title", "alias")
+                  and any(s == w.start and (e == w.end or text.startswith(" (", w.end)) for s, e in items)]
+        if others:
+            m.confidence, m.score = WORK, max(m.score, TRUST_SCORE)
+            m.reason = f"{LISTED_AMONG_WORKS} ({others[0].surface}); {m.reason}"
 
 
 # A sentence that opens with a title in sentence case, known by what follows it: its citation
