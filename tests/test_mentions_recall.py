@@ -85,3 +85,17 @@ def test_an_ideas_name_listed_among_works_is_a_work(aliases):
     text = "We studied chinchilla's wild implications, RLHF and Constitutional AI."
     assert "chinchilla's wild implications" not in _works(text, aliases)
     assert "chinchilla's wild implications" not in _works("The chinchilla's wild implications debate, again.", aliases)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Crossposted from my blog. @quietroe recently posted an in-depth critique of the drift model.", "quietroe"),
+    ("Ada Roe recently posted a careful rebuttal of the drift model.", "Ada Roe"),
+])
+def test_a_handle_or_a_name_that_recently_posted_a_critique(aliases, text, name):
+    """"@quietroe recently posted an in-depth critique": a forum's handle is a person who wrote a
+    work, like a name; "recently" before the verb and a critique or a rebuttal as the work."""
+    assert _works(text, aliases)[name].kind == "author-ref"
+
+
+def test_an_email_address_is_no_handle(aliases):
+    assert not _works("Write to me at ada@quietroe posted a paper, they said.", aliases)

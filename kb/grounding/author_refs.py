@@ -405,7 +405,8 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
                                      and _WROTE_GATE.search(seg)) else ():
             names, start = m.group(1), a + m.start(1)
             people = [n for n in re.split(r",?[ \t]+(?:and|&)[ \t]+", names) if n]
-            if not all(_full_names_ok(n) if " " in n else _a_surname(text, n) for n in people) \
+            handle = text[a + m.start(1) - 1:a + m.start(1)] == "@"
+            if not handle and not all(_full_names_ok(n) if " " in n else _a_surname(text, n) for n in people) \
                     or any(n.split()[0] in _PLACE_WORDS | _BREAKERS | _SENTENCE_ADVERBS | _LABS | _NOT_FIRST_NAMES
                            for n in people) or _INSTITUTION.search(names) or _ORG_WORDS.search(names) \
                     or any(o.start < start + len(names) and start < o.end for o in out) \
@@ -652,7 +653,9 @@ _BOOK_FACTS_AFTER = re.compile(r"[ \t]*\n(?:.*\n){0,2}?[ \t]*(?:[•*\-][ \t]*)?
 # here keeps the pattern quick to compile)
 _PLAIN_NAME = r"[A-Z\u00C0-\u00DE][\w\u00C0-\u024F\u1E00-\u1EFF'\-]+"
 _PLAIN_PERSON = rf"{_PLAIN_NAME}(?:[ \t]+[A-Z]\.)*(?:[ \t]+(?:(?:van|von|de|der|da|di|le|la)[ \t]+)?{_PLAIN_NAME})?"
-_WROTE_A_WORK = LazyPattern(rf"(?<![\w\-])({_PLAIN_PERSON}(?:,?[ \t]+(?:and|&)[ \t]+{_PLAIN_PERSON})?)[ \t]+"
+# (a forum's or a network's handle is a person too: "@ada_roe recently posted a critique")
+_WROTE_A_WORK = LazyPattern(rf"((?<![\w\-@]){_PLAIN_PERSON}(?:,?[ \t]+(?:and|&)[ \t]+{_PLAIN_PERSON})?|(?<=(?<![\w.])@)[A-Za-z]\w{{2,29}})[ \t]+"
+                            r"(?:just[ \t]+|recently[ \t]+|also[ \t]+)?"
                             r"(?:(?:has|have|had)[ \t]+(?:just[ \t]+|recently[ \t]+|also[ \t]+|now[ \t]+)?"
                             r"(?:written|published|released|co-?authored|authored|posted|put[ \t]+out)"
                             r"|wrote|writes|co-?wrote|co-?authored|authored|published|released|posted"
@@ -660,9 +663,9 @@ _WROTE_A_WORK = LazyPattern(rf"(?<![\w\-])({_PLAIN_PERSON}(?:,?[ \t]+(?:and|&)[ 
                             # careful, wonky explainer"
                             r"|(?:has|have|had|gave|gives|give|dropped|drops|shared|shares)(?=[ \t]+(?:a|an|one|this|that)[ \t]))[ \t]+"
                             r"(?:(?:a|an|the|their|his|her|this|that|one)[ \t]+)?(?:(?:new|recent|latest|short|long|great|"
-                            r"good|excellent|whole|detailed|nice|classic|famous|(?:19|20)\d\d|[a-z]+(?:ful|ky|ly|ive|ous|ic))"
+                            r"good|excellent|whole|detailed|nice|classic|famous|(?:19|20)\d\d|[a-z]+(?:ful|ky|ly|ive|ous|ic)|in-depth)"
                             r",?[ \t]+){0,2}(?:" + _WORK_WORDS_RX
-                            + r"|talk|lecture|presentation)s?\b")
+                            + r"|talk|lecture|presentation|critique|rebuttal)s?\b")
 # "as in Kaplan", "see Kaplan", "cf. Kaplan", "per Kaplan", "according to Kaplan": a surname cited
 _CITED_AS_IN = re.compile(rf"(?:\b[Aa]s[ \t]+in|\b[Ss]ee(?:[ \t]+also)?|\b[Cc]f\.?|\b[Pp]er|\b[Aa]ccording[ \t]+to)[ \t]+"
                           rf"({_PLAIN_NAME})(?![\w\-]|[ \t]+[A-Z]|[ \t]+et\b|['\u2019]|[ \t]*[(\[])")
@@ -672,7 +675,7 @@ _CITED_AS_IN_SIGNS = ("s in ", "see ", "See ", "cf", "Cf", " per ", "Per ", "cco
 # (the sign of _WROTE_A_WORK, cheap to look for: a verb of it and a word for a work a few words on)
 _WROTE_GATE = re.compile(r"\b(?:wr[io]te|writ|publish|author|co-?author|posted|released|put[ \t]+out|ha[sd]|have|gave|give|"
                          r"drop(?=ped|s)|shared?s?)"
-                         r"\w*[ \t]+(?:\S+[ \t]+){0,3}?(?:" + _WORK_WORDS_RX + r"|talk|lecture|presentation)s?\b")
+                         r"\w*[ \t]+(?:\S+[ \t]+){0,3}?(?:" + _WORK_WORDS_RX + r"|talk|lecture|presentation|critique|rebuttal)s?\b")
 # "Amodei was lead author on the paper", "Ada Roe, the first author of": a person as a work's author
 _AUTHOR_OF = LazyPattern(rf"(?<![\w\-])({_PLAIN_PERSON})(?:,[ \t]+(?:who[ \t]+(?:was|is)[ \t]+(?:also[ \t]+)?)?|[ \t]+(?:was|is|were|are)[ \t]+(?:also[ \t]+)?)"
                          r"(?:(?:the|an?|one[ \t]+of[ \t]+the)[ \t]+)?(?:(?:lead|first|senior|last|main|corresponding|"
