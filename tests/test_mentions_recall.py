@@ -99,3 +99,9 @@ def test_a_handle_or_a_name_that_recently_posted_a_critique(aliases, text, name)
 
 def test_an_email_address_is_no_handle(aliases):
     assert not _works("Write to me at ada@quietroe posted a paper, they said.", aliases)
+
+
+def test_a_well_known_novel_by_its_name(aliases):
+    """The nickname table holds books by their names: "Unsong" (Scott Alexander's novel, 2017)."""
+    works = _works("My favorite bit in Unsong is the chapter about the names.", aliases)
+    assert works["Unsong"].kind == "title" and works["Unsong"].confidence == "work"
