@@ -105,3 +105,17 @@ def test_a_well_known_novel_by_its_name(aliases):
     """The nickname table holds books by their names: "Unsong" (Scott Alexander's novel, 2017)."""
     works = _works("My favorite bit in Unsong is the chapter about the names.", aliases)
     assert works["Unsong"].kind == "title" and works["Unsong"].confidence == "work"
+
+
+def test_a_part_of_a_named_works_title_given_a_nickname(aliases):
+    """"I read What A Quiet Drift Framework Says About Agents, by Ada Roe. ... Quiet Drift Framework
+    (from here on QDF) ...": the run repeats a part of a title the text trusts and is given a
+    nickname: the work's short name, and the nickname names it too; a method so named is not."""
+    text = ("I thought about this when reading What A Quiet Drift Framework Says About Agents , by Ada Roe. "
+            "She thinks.\n\nQuiet Drift Framework (from here on QDF) updates the old model with loops. QDF is big.")
+    works = [m for m in listed(extract(text, aliases=aliases))]
+    assert any(m.surface == "Quiet Drift Framework" and m.reason.startswith("a part of a work's title") for m in works)
+    assert sum(m.surface == "QDF" for m in works) == 2
+    text = ("Summary of Applied Quiet Drift Allocation for Agents (Ada Roe et al): This paper introduces the "
+            "Quiet Drift Allocation (QDA) method. The method helps.")
+    assert "Quiet Drift Allocation" not in {m.surface for m in listed(extract(text, aliases=aliases))}

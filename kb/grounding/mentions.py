@@ -1094,6 +1094,14 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     final = [m if m.sentence else place(m) for m in _defined_nicknames(text, judged)]
     final = [m if m.sentence else place(m) for m in _initialisms_of_named_works(text, final, terms, aliases)]
     extra = [place(m) for m in _only_a_title_can_confirm(text, spans, layout, final)]
+    if (short := _short_names_given_a_nickname(text, extra + final, final)):
+        # the work's short name is a work, and the nickname defined for it is a mention of it too
+        extra = [m for m in extra if all(m is not x for x in short)]
+        final = sorted([m for m in final if all(m is not x for x in short)] + short, key=lambda m: (m.start, m.end))
+        for m in final:
+            if m.confidence == MAYBE and any(m.reason == f"a nickname the document defines for {x.surface}" for x in short):
+                m.confidence, m.score = WORK, max(m.score, TRUST_SCORE)
+        final = [m if m.sentence else place(m) for m in _defined_nicknames(text, final)]
     out = sorted(final + extra, key=lambda m: (m.start, m.end)) if extra else final
     if text != original:                  # what the reader wrote, not the spelling the grammar read
         for m in out:
@@ -1124,6 +1132,39 @@ def _headings_naming_works(judged: list[Mention]) -> None:
                for n in names):
             m.confidence, m.score = WORK, max(m.score, TRUST_SCORE)
             m.reason += f", {HEADING_NAMES_A_WORK}"
+
+
+SHORT_NAME_GIVEN_A_NICKNAME = "a part of a work's title the text names, given a nickname"
+_NICKNAME_GIVEN = re.compile(r"[ \t]*\((?:hereafter|henceforth|hereinafter|from[ \t]+(?:here|now)[ \t]+on)?,?[ \t]*"
+                             r"([A-Z][A-Za-z\-]{1,9})\)")
+
+
+def _short_names_given_a_nickname(text: str, candidates: list[Mention], works: list[Mention]) -> list[Mention]:
+    """"What A Compute-Centric Framework Says About Takeoff Speeds" named as a work, then
+    "Compute-Centric Framework (from here on CCF) ...": a title-case run of two words or more
+    that only a real title could confirm is the work's short name where it repeats, word for word,
+    a part of a title the text trusts as a work and the text gives it a nickname (its initials, or
+    "from here on"). Those it promotes, each a work."""
+    titles = [w for w in works if w.confidence == WORK and w.kind == "title"]
+    out = []
+    for m in candidates if titles else ():
+        if m.kind != "title" or not (is_hypothesis(m) or m.confidence == MAYBE and m.reason == "a title's shape") \
+                or len(m.surface.split()) < 2 \
+                or not all(_is_cap(w) or w in FUNCTION_WORDS for w in _TOKEN.findall(m.surface)):
+            continue
+        d = _NICKNAME_GIVEN.match(text, m.end)
+        if d and re.match(r"[ \t]+(?:method|approach|technique|algorithm|metric|objective|loss|procedure|score)s?\b", text[d.end():d.end() + 12]):
+            continue                      # "the Loss Change Allocation (LCA) method": a method the work names
+        if not d or not (d.group(0).lstrip(" \t(").lower().startswith(("here", "hence", "from")) or d.group(1).upper() in _initial_forms(m.surface)):
+            continue
+        part = normalise(m.surface)
+        whole = next((w for w in titles if not (w.start < m.end and m.start < w.end)
+                      and re.search(rf"(?<!\w){re.escape(part)}(?!\w)", normalise(w.surface))), None)
+        if whole:
+            m.confidence, m.score = WORK, max(m.score, TRUST_SCORE)
+            m.reason = f"{SHORT_NAME_GIVEN_A_NICKNAME} ({whole.surface})"
+            out.append(m)
+    return out
 
 
 IDEA_IN_LOWER_CASE = "an idea's name in lower case"
