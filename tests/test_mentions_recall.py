@@ -119,3 +119,15 @@ def test_a_part_of_a_named_works_title_given_a_nickname(aliases):
     text = ("Summary of Applied Quiet Drift Allocation for Agents (Ada Roe et al): This paper introduces the "
             "Quiet Drift Allocation (QDA) method. The method helps.")
     assert "Quiet Drift Allocation" not in {m.surface for m in listed(extract(text, aliases=aliases))}
+
+
+def test_a_title_after_a_possessive_beside_another_persons_work(aliases):
+    """"like Kate Crawford's Atlas of AI - a polemic - or Fenn's Brave Old Words - a sales pitch":
+    a run only its shape supports is Fenn's work when the sentence lists another person's work the
+    same way; alone, or beside a company's product, it stays a maybe."""
+    text = ("Unlike other books on the topic, like Kate Crawford's Atlas of AI - a polemic lacking grounding - "
+            "or Fenn's Brave Old Words - a sales pitch. This one is grounded.")
+    works = _works(text, aliases)
+    assert works["Brave Old Words"].kind == "title" and works["Fenn's"].kind == "author-ref"
+    assert "Brave Old Words" not in _works("Unlike other books, Fenn's Brave Old Words is a sales pitch.", aliases)
+    assert "Brave Old Words" not in _works("Google's Gemini Ultra and Fenn's Brave Old Words are out.", aliases)

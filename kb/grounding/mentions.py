@@ -1081,6 +1081,8 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     judged = [m for m in map(place, kept) if _judge(text, m, layout, terms)]
     if (owners := _people_before_their_works(text, judged)):
         judged = sorted(judged + [place(m) for m in owners], key=lambda m: (m.start, m.end))
+    if (owners := _owned_beside_owned_works(text, judged)):
+        judged = sorted(judged + [place(m) for m in owners], key=lambda m: (m.start, m.end))
     if _prose_in_title_case(text, spans):
         # "Honestly the Drift Handbook is a Great Place to Start": a writer who capitalises every
         # word gives capitals no weight, so a title's shape alone is a maybe
@@ -1132,6 +1134,35 @@ def _headings_naming_works(judged: list[Mention]) -> None:
                for n in names):
             m.confidence, m.score = WORK, max(m.score, TRUST_SCORE)
             m.reason += f", {HEADING_NAMES_A_WORK}"
+
+
+OWNED_BESIDE_OWNED = "a title after someone's possessive, beside another person's work so named"
+_PERSONS_POSSESSIVE_BEFORE = re.compile(r"(?<![\w\-])([A-Z][a-z][\w\-]*(?:[ \t]+[A-Z][a-z][\w\-]*)?)['\u2019]s[ \t]+$")
+
+
+def _owned_beside_owned_works(text: str, judged: list[Mention]) -> list[Mention]:
+    """"like Ada Roe's Quiet Minds - a polemic - or Fenn's Brave Old Words - a sales pitch": a
+    title-case run that only its shape supports, after a possessive, is that person's work when
+    the same sentence names another work after a person's possessive (the author found before it):
+    a list of people's works. The run becomes a work; what is returned are their authors."""
+    owned = [w for w in judged if w.confidence == WORK and w.kind in ("title", "alias")
+             and any(a.kind == "author-ref" and a.confidence == WORK and 0 <= w.start - a.end <= 3 for a in judged)]
+    out = []
+    for m in judged if owned else ():
+        if m.kind != "title" or m.confidence == WORK or m.reason != "a title's shape" or len(m.surface.split()) < 2:
+            continue
+        o = _PERSONS_POSSESSIVE_BEFORE.search(text, max(0, m.start - 40), m.start)
+        if not o or o.group(1) in _LABS or _ORG_WORDS.search(o.group(1)) or o.group(1).split()[0] in _BREAKERS \
+                or any(a.start < m.start and o.start(1) < a.end for a in judged if a is not m):
+            continue
+        other = next((w for w in owned if w is not m and w.sentence == m.sentence), None)
+        if other:
+            m.confidence, m.score = WORK, max(m.score, TRUST_SCORE)
+            m.reason = f"{OWNED_BESIDE_OWNED} ({other.surface})"
+            out.append(Mention(None, text[o.start(1):o.end()].rstrip(), o.start(1), o.start(1) + len(text[o.start(1):o.end()].rstrip()),
+                               "author-ref", "", score=0.6, authors=[o.group(1).split()[-1]], topic=m.surface,
+                               alias_title=m.surface, reason=f"{OWNED_BESIDE_OWNED}: the person ({m.surface})"))
+    return out
 
 
 SHORT_NAME_GIVEN_A_NICKNAME = "a part of a work's title the text names, given a nickname"
