@@ -148,7 +148,7 @@ FLOORS = {
     # scored in session 10 with the session's starting code (fd88096) and its final code (links removed, offline):
     "heldout16": (0.884, 0.852, 0.883),  # start 19/26, 24/34, 85.4% of 48; final 22/26, 24/34, 87.0% of 54;
     # opened in session 11 (even pages tuned on, odd held aside): s11-recall 23/26, 29/34, 53/60
-    "heldout17": (0.894, 0.800, 0.811),  # start 16/19, 29/40, 80.3% of 66; final the same; session 11 (opened): s11-recall 17/19, 32/40, 56/69
+    "heldout17": (0.894, 0.825, 0.814),  # start 16/19, 29/40, 80.3% of 66; final the same; session 11 (opened): s11-recall 17/19, 33/40, 57/70
     "heldout18": (0.777, 0.538, 0.736),  # start 18/27, 9/26, 68.8% of 48; final 20/27, 10/26, 71.2% of 52;
     # session 11 (opened): s11-recall 21/27, 14/26, 42/57
     "dev10": (0.904, 0.675, 0.862),  # session 11 (s11-maybes): 19/21, 25/37, 50/58; scored once fresh with session 9's final code (17/21, 17/37, 76.9% of 52), then

@@ -131,3 +131,13 @@ def test_a_title_after_a_possessive_beside_another_persons_work(aliases):
     assert works["Brave Old Words"].kind == "title" and works["Fenn's"].kind == "author-ref"
     assert "Brave Old Words" not in _works("Unlike other books, Fenn's Brave Old Words is a sales pitch.", aliases)
     assert "Brave Old Words" not in _works("Google's Gemini Ultra and Fenn's Brave Old Words are out.", aliases)
+
+
+def test_an_author_and_collaborators_on_a_page_typed_in_lower_case(aliases):
+    """A page typed in lower case throughout writes names so: "later, roe and collaborators cracked
+    open ..." is an author reference there (not "my friends and colleagues showed up", not on a page
+    that capitalises its sentences, where a lower-case word is no name)."""
+    lead = "this is a line about grokking. " * 11
+    works = _works(lead + "later, roe and collaborators cracked open one of these nets. my friends and colleagues showed up.", aliases)
+    assert works["roe and collaborators"].kind == "author-ref" and not [w for w in works if "friends" in w]
+    assert not _works("This is a line. " * 11 + "Later, roe and collaborators cracked open one of these nets.", aliases)

@@ -744,7 +744,7 @@ def _name_colon_lines(text: str, known=None) -> list[Mention]:
 
 
 def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
-    from kb.grounding.mentions import Mention, _BREAKERS, _is_acronymish, _lower_words, _ORG_HEAD, _ORG_WORDS
+    from kb.grounding.mentions import FUNCTION_WORDS, Mention, _BREAKERS, _is_acronymish, _lower_words, _ORG_HEAD, _ORG_WORDS
     out: list[Mention] = []
     seg = text[a:b]
 
@@ -880,6 +880,15 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
             out.append(Mention(None, names, start, m.end(1), "author-ref", "", score=0.6,
                                authors=_surnames(names.replace(" et al", ""))[-1:],
                                years=[int(m.group(2))] if m.group(2) else [], reason="an author and their paper"))
+    for m in _AND_COLLEAGUES_LOWER.finditer(text, a, b) if "and co" in seg else ():
+        # "later, nanda and collaborators cracked open ...": a page typed in lower case writes its
+        # names so; a word with a team that did something (not a plural noun, not after "my", "the")
+        if m.group(1) in FUNCTION_WORDS or m.group(1).endswith("s") or not _written_in_lower_case(text) \
+                or re.search(r"\b(?:the|my|our|your|his|her|their|its|a|an|of|with|to|for)\s+$", text[max(0, m.start() - 8):m.start()]) \
+                or any(o.start <= m.start() < o.end for o in out):
+            continue
+        out.append(Mention(None, m.group(0)[:m.end(2) - m.start()], m.start(), m.end(2), "author-ref", "", score=0.6,
+                           authors=[m.group(1).capitalize()], reason="an author and colleagues, typed in lower case"))
     for m in _AND_COLLEAGUES.finditer(text, a, b):
         # "..., by Sevilla and coauthors": the authors of a work just named, not another one
         if _names_ok(m.group(1)) and not any(o.start <= m.start() < o.end for o in out) \
@@ -953,6 +962,18 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
 
 
 # "Kaplan and colleagues at OpenAI in 2020", "Burns and co-authors (2022)": one author named for a team
+_AND_COLLEAGUES_LOWER = re.compile(r"(?<![\w\-])([a-z][a-z\-]{2,})\s+and\s+(?:(?:his|her|their)\s+)?"
+                                   r"(co-?authors|collaborators|colleagues)\s+(?:[a-z]+ed|showed|found|wrote|built|made|"
+                                   r"took|ran|gave|" + _REPORTING + r")\b")
+
+
+def _written_in_lower_case(text: str) -> bool:
+    """A page typed in lower case throughout, as some threads and blogs are: most of its
+    sentences (ten or more) open in lower case, and so its names may be."""
+    starts = re.findall(r"(?:^|[.!?][ \t]+)([A-Za-z])", text, re.M)
+    return len(starts) >= 10 and sum(c.islower() for c in starts) >= 0.7 * len(starts)
+
+
 _AND_COLLEAGUES = re.compile(rf"(?<![\w\-])({_NAME_WORD})\s+and\s+(?:(?:his|her|their)\s+)?"
                              r"(?:colleagues|co-?authors|collaborators|co-?workers)\b")
 # "Buck Shlegeris, Jun 2024", "Ryan Greenblatt et al., Dec 2023": an author, then a post's month
