@@ -64,6 +64,9 @@ _POSSESSIVE = re.compile(
     r"(?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+)(?:\s+[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+){0,2}(?:\s+et\s+al\.?)?)"
     r"(?:['\u2019]s|(?<=s)['\u2019](?=[ \t]+[a-z]))\s+"          # "Roe and Fenns' new book", "Roe et al's paper"
     r"(?=([\w\-]+(?:[ \t]+[\w\-]+){0,4}))")
+# "Research Paper:" after a possessive, a label's capitals (a colon, a link or the line's end follows)
+_CAPITALISED_KIND = re.compile(r"(?:(?:Research|Blog|New|Latest|Original)[ \t]+)?(Paper|Essay|Article|Preprint)"
+                               r"(?=[ \t]*(?::|\(|\[|\n|$))")
 _THE_X_PAPER = re.compile(
     r"\b[Tt]he\s+(?:(?:19|20)\d\d\s+)?((?:[\w\-.'\u2019]+\s+){0,3}?[\w\-.'\u2019]+)\s+"
     r"(paper|preprint|report|article|post|essay|book|textbook|handbook|thesis|dissertation|result|results|study|work|"
@@ -189,6 +192,12 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
                 or owner in _TIME_WORDS or owner.split()[0] in _PLACE_WORDS:
             continue                      # ("Today's post": the day's, nobody's; "St Peter's Basilica": a place)
         words = m.group(2).split()
+        if (kind := _CAPITALISED_KIND.match(seg, m.start(2))) and owner not in _LABS and not _ORG_WORDS.search(owner):
+            # "Ada's Research Paper: <link>" in show notes: the kind of work capitalised like a label
+            s, e = a + ostart, a + kind.end()
+            out.append(Mention(None, text[s:e], s, e, "author-ref", "", score=0.6, authors=[owner.split()[-1]],
+                               reason=f"someone's {kind.group(1).lower()}, capitalised as a label"))
+            continue
         # a capitalised name after the possessive is a named thing ("Anthropic's Transformer Circuits
         # Thread"): the title shapes deal with it
         cap = next((i for i, w in enumerate(words) if re.fullmatch(r"[A-Z][a-z]+", w)), len(words))
@@ -238,7 +247,8 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
             # trusted only where the sentence speaks of reading or writing works ("a classic", "I
             # read"); otherwise a maybe: a person's company, product or team is written the same way
             s, e = a + ostart, a + m.start(2) - 1
-            cued = bool(_READING_WORDS.search(seg)) or _under_a_line_about_reading(text, s)
+            cued = bool(_READING_WORDS.search(seg)) or _under_a_line_about_reading(text, s) \
+                or bool(_DATED_AFTER.match(seg, run.end(1)))     # "Ada Roe's Quiet Minds, June 2024": dated, a work
             out.append(Mention(None, text[s:e].rstrip(), s, s + len(text[s:e].rstrip()), "author-ref", "",
                                score=0.55 if cued else 0.45, topic=run.group(1), authors=[owner.split()[-1]],
                                confidence=WORK if cued else MAYBE,
@@ -359,7 +369,9 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         names = m.group(1) or m.group(2)
         start = a + (m.start(1) if m.group(1) else m.start(2))
         # the work comes first: "In a 2019 paper, Ada Roe described ..." (not a blog post later on)
-        dated = bool(re.search(r"\b(?:paper|essay|article|book|preprint|post|study|report)\b,?[ \t]*$", text[max(a, start - 60):start]))
+        # ("In his paper “Quiet Minds”, Ada Roe formalised ...": the work by its title)
+        dated = bool(re.search(r"\b(?:paper|essay|article|book|preprint|post|study|report)\b"
+                               r"(?:[ \t]+[\"\u201c][^\"\u201c\u201d\n]{2,120}[\"\u201d])?,?[ \t]*$", text[max(a, start - 180):start]))
         if not dated and not m.group(2) or not _full_names_ok(names) or _INSTITUTION.search(names) \
                 or names.split()[0] in _PLACE_WORDS | _BREAKERS | _SENTENCE_ADVERBS | _LABS | _NOT_FIRST_NAMES \
                 or any(o.start <= start < o.end or start <= o.start < start + len(names) for o in out):
@@ -393,7 +405,8 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
                                      and _WROTE_GATE.search(seg)) else ():
             names, start = m.group(1), a + m.start(1)
             people = [n for n in re.split(r",?[ \t]+(?:and|&)[ \t]+", names) if n]
-            if not all(_full_names_ok(n) if " " in n else _a_surname(text, n) for n in people) \
+            handle = text[a + m.start(1) - 1:a + m.start(1)] == "@"
+            if not handle and not all(_full_names_ok(n) if " " in n else _a_surname(text, n) for n in people) \
                     or any(n.split()[0] in _PLACE_WORDS | _BREAKERS | _SENTENCE_ADVERBS | _LABS | _NOT_FIRST_NAMES
                            for n in people) or _INSTITUTION.search(names) or _ORG_WORDS.search(names) \
                     or any(o.start < start + len(names) and start < o.end for o in out) \
@@ -436,6 +449,7 @@ _REPORTING = (r"showed|show|shows|found|find|finds|proposed|propose|proposes|int
               # what authors say in a work: "Roe and Fenn lay out their argument", "... warn that"
               r"explain|explains|explained|warn|warns|warned|contend|contends|contended|claim|claims|claimed|"
               r"conclude|concludes|concluded|predict|predicts|predicted|estimate|estimates|estimated|"
+              r"formalised|formalized|formalises|formalizes|formalise|formalize|"
               r"lay[ \t]+out|lays[ \t]+out|laid[ \t]+out|point[ \t]+out|points[ \t]+out|pointed[ \t]+out|"
               r"make[ \t]+the[ \t]+case|makes[ \t]+the[ \t]+case|made[ \t]+the[ \t]+case")
 _REPORTING_AFTER = re.compile(r"[ \t]+(?:also[ \t]+)?(?:" + _REPORTING + r")\b")
@@ -478,10 +492,16 @@ _NAMES = (rf"{_SURNAME}(?:\s*,\s*{_SURNAME}){{0,8}}(?:,?\s+(?:and|&)\s+{_SURNAME
 # in running text a surname may carry its initials: "as Smith, J. (2019) and Doe, A., & Roe, B. (2020) show"
 _NAMES_INITIALS = (rf"(?:{_NAMES}|{_NAMED}(?:\s*,\s*{_NAMED}){{0,2}}(?:,?\s+(?:and|&)\s+{_NAMED})?(?:,?\s+et\s+al\.?)?)")
 _YEAR_RX = r"(?:19[5-9]\d|20[0-4]\d)[a-z]?"
+# an older year, only where a style's comma sets it after the names in brackets: "(Hume, 1739)"
+_OLD_YEAR_RX = r"(?:1[6-8]\d\d|19[0-4]\d)"
+# a company named for its field, as an author in brackets: "(DeepSeek-AI, 2025)", "(Meta AI, 2024)"
+_AI_COMPANY = re.compile(r"[A-Za-z][\w]*[ \t\-]AI$")
 # "(2018, 2019)", "(2019a, b)": one reference to several of the authors' works
 _YEARS_RX = rf"{_YEAR_RX}(?:\s*[,;]\s*(?:{_YEAR_RX}|[a-z]\b))*"
 # "Buck Shlegeris, Jun 2024": a post's author and its month
 _MONTH_RX = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?"
+# a title's date right after it: "..., June 2024", "..., 2019"
+_DATED_AFTER = re.compile(rf",[ \t]*(?:{_MONTH_RX}[ \t]+)?{_YEAR_RX}\b")
 # "Burns et al. (OpenAI, 2023)", "Hubinger et al. (arXiv:1906.01820, 2019)": one word may come before the year
 # "Smith et al. (NeurIPS 2019)", "Smith et al. (2019, p. 5)", "Russell [2019]": a venue before the
 # year, a page after it, square brackets
@@ -618,6 +638,11 @@ _INITIALS_NAME = r"(?:[A-Z]\.[ \t]?){1,3}[ \t]*[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
 _BY_AFTER_A_TITLE = LazyPattern(rf"(?:[\"\u201d\u2019][,.;:]?|[,.;:][\"\u201d\u2019]|\b(?:coined|articulated|formulated|"
                                 rf"popularized|popularised|proposed|introduced)|[a-z](?=[ \t]+by[ \t]+(?:[A-Z]\.[ \t]?)+))"
                                 rf"[ \t]+by[ \t]+({_INITIALS_NAME}|[A-Z][a-z]+[ \t]+[A-Z][a-z]+(?:-[A-Z][a-z]+)?)(?![a-z\-]|[ \t]+[A-Z]|,[ \t]*[A-Z]|,?[ \t]+(?:and|&)[ \t])")
+# '"Quiet Minds" (2024) by Ada Roe & Bo Fenn', the names maybe on the next line: the people a quoted
+# title and its year are by, two or more of them, as a book list or a review's heading writes them
+# (one is _BY_AFTER_A_TITLE's; a sentence's '"Quiet Minds" by Ada Roe, Bo Fenn, ...' stays that title's)
+_BY_AFTER_A_QUOTE_NAMES = LazyPattern(rf"[\"\u201d][ \t]+\((?:19|20)\d\d\)[ \t]+by[ \t]*\n?[ \t]*"
+                                      rf"((?:{_PERSON_NAME_RX},[ \t]+){{0,6}}{_PERSON_NAME_RX},?[ \t]+(?:and|&)[ \t]+{_PERSON_NAME_RX})(?![\w\-])")
 # a book's facts in a review ("• Written by Ada Roe / • Published in 2014 / • 328 pages"): its author,
 # not the page's byline, when a line after it gives the year it came out or its length
 _BOOK_FACTS_BY = LazyPattern(rf"(?m)(?:^|(?<=[ \t•*\-]))(?:Written|Authored)[ \t]+by[ \t]+({_PERSON_NAME_RX})[ \t]*$")
@@ -628,7 +653,9 @@ _BOOK_FACTS_AFTER = re.compile(r"[ \t]*\n(?:.*\n){0,2}?[ \t]*(?:[•*\-][ \t]*)?
 # here keeps the pattern quick to compile)
 _PLAIN_NAME = r"[A-Z\u00C0-\u00DE][\w\u00C0-\u024F\u1E00-\u1EFF'\-]+"
 _PLAIN_PERSON = rf"{_PLAIN_NAME}(?:[ \t]+[A-Z]\.)*(?:[ \t]+(?:(?:van|von|de|der|da|di|le|la)[ \t]+)?{_PLAIN_NAME})?"
-_WROTE_A_WORK = LazyPattern(rf"(?<![\w\-])({_PLAIN_PERSON}(?:,?[ \t]+(?:and|&)[ \t]+{_PLAIN_PERSON})?)[ \t]+"
+# (a forum's or a network's handle is a person too: "@ada_roe recently posted a critique")
+_WROTE_A_WORK = LazyPattern(rf"((?<![\w\-@]){_PLAIN_PERSON}(?:,?[ \t]+(?:and|&)[ \t]+{_PLAIN_PERSON})?|(?<=(?<![\w.])@)[A-Za-z]\w{{2,29}})[ \t]+"
+                            r"(?:just[ \t]+|recently[ \t]+|also[ \t]+)?"
                             r"(?:(?:has|have|had)[ \t]+(?:just[ \t]+|recently[ \t]+|also[ \t]+|now[ \t]+)?"
                             r"(?:written|published|released|co-?authored|authored|posted|put[ \t]+out)"
                             r"|wrote|writes|co-?wrote|co-?authored|authored|published|released|posted"
@@ -636,9 +663,9 @@ _WROTE_A_WORK = LazyPattern(rf"(?<![\w\-])({_PLAIN_PERSON}(?:,?[ \t]+(?:and|&)[ 
                             # careful, wonky explainer"
                             r"|(?:has|have|had|gave|gives|give|dropped|drops|shared|shares)(?=[ \t]+(?:a|an|one|this|that)[ \t]))[ \t]+"
                             r"(?:(?:a|an|the|their|his|her|this|that|one)[ \t]+)?(?:(?:new|recent|latest|short|long|great|"
-                            r"good|excellent|whole|detailed|nice|classic|famous|(?:19|20)\d\d|[a-z]+(?:ful|ky|ly|ive|ous|ic))"
+                            r"good|excellent|whole|detailed|nice|classic|famous|(?:19|20)\d\d|[a-z]+(?:ful|ky|ly|ive|ous|ic)|in-depth)"
                             r",?[ \t]+){0,2}(?:" + _WORK_WORDS_RX
-                            + r"|talk|lecture|presentation)s?\b")
+                            + r"|talk|lecture|presentation|critique|rebuttal)s?\b")
 # "as in Kaplan", "see Kaplan", "cf. Kaplan", "per Kaplan", "according to Kaplan": a surname cited
 _CITED_AS_IN = re.compile(rf"(?:\b[Aa]s[ \t]+in|\b[Ss]ee(?:[ \t]+also)?|\b[Cc]f\.?|\b[Pp]er|\b[Aa]ccording[ \t]+to)[ \t]+"
                           rf"({_PLAIN_NAME})(?![\w\-]|[ \t]+[A-Z]|[ \t]+et\b|['\u2019]|[ \t]*[(\[])")
@@ -648,7 +675,7 @@ _CITED_AS_IN_SIGNS = ("s in ", "see ", "See ", "cf", "Cf", " per ", "Per ", "cco
 # (the sign of _WROTE_A_WORK, cheap to look for: a verb of it and a word for a work a few words on)
 _WROTE_GATE = re.compile(r"\b(?:wr[io]te|writ|publish|author|co-?author|posted|released|put[ \t]+out|ha[sd]|have|gave|give|"
                          r"drop(?=ped|s)|shared?s?)"
-                         r"\w*[ \t]+(?:\S+[ \t]+){0,3}?(?:" + _WORK_WORDS_RX + r"|talk|lecture|presentation)s?\b")
+                         r"\w*[ \t]+(?:\S+[ \t]+){0,3}?(?:" + _WORK_WORDS_RX + r"|talk|lecture|presentation|critique|rebuttal)s?\b")
 # "Amodei was lead author on the paper", "Ada Roe, the first author of": a person as a work's author
 _AUTHOR_OF = LazyPattern(rf"(?<![\w\-])({_PLAIN_PERSON})(?:,[ \t]+(?:who[ \t]+(?:was|is)[ \t]+(?:also[ \t]+)?)?|[ \t]+(?:was|is|were|are)[ \t]+(?:also[ \t]+)?)"
                          r"(?:(?:the|an?|one[ \t]+of[ \t]+the)[ \t]+)?(?:(?:lead|first|senior|last|main|corresponding|"
@@ -717,7 +744,7 @@ def _name_colon_lines(text: str, known=None) -> list[Mention]:
 
 
 def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
-    from kb.grounding.mentions import Mention, _BREAKERS, _is_acronymish, _lower_words, _ORG_HEAD, _ORG_WORDS
+    from kb.grounding.mentions import FUNCTION_WORDS, Mention, _BREAKERS, _is_acronymish, _lower_words, _ORG_HEAD, _ORG_WORDS
     out: list[Mention] = []
     seg = text[a:b]
 
@@ -770,7 +797,12 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
             elif (m := re.match(rf"({_NAMES}),?\s+({_YEAR_RX})(?=\s*(?:[,:]|$))", body)) and _names_ok(m.group(1)):
                 s = pos + lead.end()          # "(Sharma 2023, the later diagnosis)"
                 add(s, s + m.end(), m.group(1), m.group(2), "authors and a year in brackets")
+            elif (m := re.fullmatch(rf"({_NAMES}),\s*({_OLD_YEAR_RX})\s*", body)) and _names_ok(m.group(1)) \
+                    and m.group(1).split()[0] not in _PLACE_WORDS and not _INSTITUTION.search(m.group(1)):
+                s = pos + lead.end()          # "(Hume, 1739)": a classic's author and year, the comma a style's
+                add(s, s + len(body.rstrip()), m.group(1), m.group(2), "authors and an older year in brackets")
             elif (m := _ORG_AUTHOR_YEAR.fullmatch(body)) and (_INSTITUTION.search(m.group(1)) or _ORG_HEAD.search(m.group(1))
+                                                          or _AI_COMPANY.search(m.group(1))
                                                           or re.fullmatch(r"[A-Z]{2,6}", m.group(1)) and m.group(1) not in _GENERIC_ACRONYMS | _NOT_SURNAMES):
                 s = pos + lead.end()          # "(Center for AI Safety 2023; METR, 2023)": an organisation's report
                 out.append(Mention(None, body.rstrip(), s, s + len(body.rstrip()), "author-ref", "", score=0.7,
@@ -848,6 +880,15 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
             out.append(Mention(None, names, start, m.end(1), "author-ref", "", score=0.6,
                                authors=_surnames(names.replace(" et al", ""))[-1:],
                                years=[int(m.group(2))] if m.group(2) else [], reason="an author and their paper"))
+    for m in _AND_COLLEAGUES_LOWER.finditer(text, a, b) if "and co" in seg else ():
+        # "later, nanda and collaborators cracked open ...": a page typed in lower case writes its
+        # names so; a word with a team that did something (not a plural noun, not after "my", "the")
+        if m.group(1) in FUNCTION_WORDS or m.group(1).endswith("s") or not _written_in_lower_case(text) \
+                or re.search(r"\b(?:the|my|our|your|his|her|their|its|a|an|of|with|to|for)\s+$", text[max(0, m.start() - 8):m.start()]) \
+                or any(o.start <= m.start() < o.end for o in out):
+            continue
+        out.append(Mention(None, m.group(0)[:m.end(2) - m.start()], m.start(), m.end(2), "author-ref", "", score=0.6,
+                           authors=[m.group(1).capitalize()], reason="an author and colleagues, typed in lower case"))
     for m in _AND_COLLEAGUES.finditer(text, a, b):
         # "..., by Sevilla and coauthors": the authors of a work just named, not another one
         if _names_ok(m.group(1)) and not any(o.start <= m.start() < o.end for o in out) \
@@ -866,9 +907,15 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
                     (_WORK_BY_FULL_NAMES, "the people a work is by"),
                     (_A_WORK_BY_ONE, "the person a work is by"),
                     (_BY_AFTER_A_TITLE, "the person a title or an idea is by"),
+                    (_BY_AFTER_A_QUOTE_NAMES, "the people a quoted title is by"),
                     (_BOOK_FACTS_BY, "a book's author, among its facts"),
                     (_FULL_NAME_MARKER, "a full name and a citation marker")):
-        for m in rx.finditer(text, a, b) if rx not in (_A_WORK_BY_ONE, _BY_AFTER_A_TITLE, _BOOK_FACTS_BY) or " by " in seg else ():
+        # (the names after a "by" that ends a line are on the next line: past the segment's end)
+        for m in rx.finditer(text, a, b if rx is not _BY_AFTER_A_QUOTE_NAMES else min(len(text), b + 300)) \
+                if rx not in (_A_WORK_BY_ONE, _BY_AFTER_A_TITLE, _BOOK_FACTS_BY, _BY_AFTER_A_QUOTE_NAMES) \
+                or " by " in seg or rx is _BY_AFTER_A_QUOTE_NAMES and " by\n" in text[a:b + 1] else ():
+            if m.start() >= b:
+                continue
             if _full_names_ok(m.group(1)) and not any(o.start < m.end(1) and m.start(1) < o.end for o in out) \
                     and (rx is not _BOOK_FACTS_BY or _BOOK_FACTS_AFTER.match(text, m.end())
                          and re.fullmatch(r"[ \t•*\-]*", text[text.rfind("\n", 0, m.start()) + 1:m.start()])) \
@@ -915,6 +962,18 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
 
 
 # "Kaplan and colleagues at OpenAI in 2020", "Burns and co-authors (2022)": one author named for a team
+_AND_COLLEAGUES_LOWER = re.compile(r"(?<![\w\-])([a-z][a-z\-]{2,})\s+and\s+(?:(?:his|her|their)\s+)?"
+                                   r"(co-?authors|collaborators|colleagues)\s+(?:[a-z]+ed|showed|found|wrote|built|made|"
+                                   r"took|ran|gave|" + _REPORTING + r")\b")
+
+
+def _written_in_lower_case(text: str) -> bool:
+    """A page typed in lower case throughout, as some threads and blogs are: most of its
+    sentences (ten or more) open in lower case, and so its names may be."""
+    starts = re.findall(r"(?:^|[.!?][ \t]+)([A-Za-z])", text, re.M)
+    return len(starts) >= 10 and sum(c.islower() for c in starts) >= 0.7 * len(starts)
+
+
 _AND_COLLEAGUES = re.compile(rf"(?<![\w\-])({_NAME_WORD})\s+and\s+(?:(?:his|her|their)\s+)?"
                              r"(?:colleagues|co-?authors|collaborators|co-?workers)\b")
 # "Buck Shlegeris, Jun 2024", "Ryan Greenblatt et al., Dec 2023": an author, then a post's month

@@ -802,7 +802,10 @@ def _nickname_candidates(text: str, a: int, b: int) -> list[Mention]:
 # "the system card for Claude Opus 4.6", "the Gemini technical report", "Llama 3 model card"
 _REPORT_FOR = re.compile(r"\b(?:system|model)\s+card\s+(?:for|of)\s+(?:[A-Z](?:[\w.\-]*\w)?)(?:\s+(?:[A-Z](?:[\w.\-]*\w)?|\d(?:[\w.]*\w)?)){0,3}"
                          r"|\b(?:[A-Z](?:[\w.\-]*\w)?)(?:\s+(?:[A-Z](?:[\w.\-]*\w)?|\d(?:[\w.]*\w)?)){0,3}\s+(?:[Tt]echnical\s+[Rr]eport|"
-                         r"[Ss]ystem\s+[Cc]ard|[Mm]odel\s+[Cc]ard)\b")
+                         r"[Ss]ystem\s+[Cc]ard|[Mm]odel\s+[Cc]ard)\b"
+                         # "Claude 4's system card": a versioned model's possessive (a lab's is no one report)
+                         r"|\b(?:[A-Z](?:[\w.\-]*\w)?)(?:\s+(?:[A-Z](?:[\w.\-]*\w)?)){0,2}(?:\s+\d(?:[\w.]*\w)?|(?<=\d)|(?<=\d[a-z]))"
+                         r"['\u2019]s\s+(?:[Tt]echnical\s+[Rr]eport|[Ss]ystem\s+[Cc]ard|[Mm]odel\s+[Cc]ard)\b")
 # "scored 86% on Cybench", "accuracy on FooQA": a benchmark named by what models score on it
 _SCORED_ON = re.compile(r"\b(?:scor(?:ed|es|e|ing)|accuracy|performance|results?|sota|state of the art)\s+(?:of\s+)?"
                         r"(?:[~\u2248]?\d[\d.,]*\s*%?\s+)?on\s+(?:the\s+)?((?-i:[A-Z][\w\-]{2,}))(?![\w\-])", re.I)
@@ -978,7 +981,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
                 whole = bool(h.alias.title) and normalise(h.name) == normalise(h.alias.title)
                 cands.append(Mention(None, h.name, h.start, h.end, "title" if whole else "alias", "", id=h.alias.id,
                                      score=0.45, alias_title=h.alias.title if not h.alias.id else None, confidence=MAYBE,
-                                     reason=f"an idea's name in lower case, not a citation of it "
+                                     reason=f"{IDEA_IN_LOWER_CASE}, not a citation of it "
                                             f"(alias table: {h.alias.title or h.name})"))
                 continue
             if h.name in terms_here and h.cued and not CUE_AFTER.match(text, h.end) \
@@ -1078,6 +1081,8 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     judged = [m for m in map(place, kept) if _judge(text, m, layout, terms)]
     if (owners := _people_before_their_works(text, judged)):
         judged = sorted(judged + [place(m) for m in owners], key=lambda m: (m.start, m.end))
+    if (owners := _owned_beside_owned_works(text, judged)):
+        judged = sorted(judged + [place(m) for m in owners], key=lambda m: (m.start, m.end))
     if _prose_in_title_case(text, spans):
         # "Honestly the Drift Handbook is a Great Place to Start": a writer who capitalises every
         # word gives capitals no weight, so a title's shape alone is a maybe
@@ -1086,10 +1091,19 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
                 m.confidence, m.score = MAYBE, min(m.score, 0.45)
                 m.reason += ", but the prose around it is written in title case"
     _headings_naming_works(judged)
+    _ideas_listed_among_works(text, judged)
     # a nickname takes the confidence its definition earned ("Large Language Models (LLMs)" is a term)
     final = [m if m.sentence else place(m) for m in _defined_nicknames(text, judged)]
     final = [m if m.sentence else place(m) for m in _initialisms_of_named_works(text, final, terms, aliases)]
     extra = [place(m) for m in _only_a_title_can_confirm(text, spans, layout, final)]
+    if (short := _short_names_given_a_nickname(text, extra + final, final)):
+        # the work's short name is a work, and the nickname defined for it is a mention of it too
+        extra = [m for m in extra if all(m is not x for x in short)]
+        final = sorted([m for m in final if all(m is not x for x in short)] + short, key=lambda m: (m.start, m.end))
+        for m in final:
+            if m.confidence == MAYBE and any(m.reason == f"a nickname the document defines for {x.surface}" for x in short):
+                m.confidence, m.score = WORK, max(m.score, TRUST_SCORE)
+        final = [m if m.sentence else place(m) for m in _defined_nicknames(text, final)]
     out = sorted(final + extra, key=lambda m: (m.start, m.end)) if extra else final
     if text != original:                  # what the reader wrote, not the spelling the grammar read
         for m in out:
@@ -1120,6 +1134,100 @@ def _headings_naming_works(judged: list[Mention]) -> None:
                for n in names):
             m.confidence, m.score = WORK, max(m.score, TRUST_SCORE)
             m.reason += f", {HEADING_NAMES_A_WORK}"
+
+
+OWNED_BESIDE_OWNED = "a title after someone's possessive, beside another person's work so named"
+_PERSONS_POSSESSIVE_BEFORE = re.compile(r"(?<![\w\-])([A-Z][a-z][\w\-]*(?:[ \t]+[A-Z][a-z][\w\-]*)?)['\u2019]s[ \t]+$")
+
+
+def _owned_beside_owned_works(text: str, judged: list[Mention]) -> list[Mention]:
+    """"like Ada Roe's Quiet Minds - a polemic - or Fenn's Brave Old Words - a sales pitch": a
+    title-case run that only its shape supports, after a possessive, is that person's work when
+    the same sentence names another work after a person's possessive (the author found before it):
+    a list of people's works. The run becomes a work; what is returned are their authors."""
+    owned = [w for w in judged if w.confidence == WORK and w.kind in ("title", "alias")
+             and any(a.kind == "author-ref" and a.confidence == WORK and 0 <= w.start - a.end <= 3 for a in judged)]
+    out = []
+    for m in judged if owned else ():
+        if m.kind != "title" or m.confidence == WORK or m.reason != "a title's shape" or len(m.surface.split()) < 2:
+            continue
+        o = _PERSONS_POSSESSIVE_BEFORE.search(text, max(0, m.start - 40), m.start)
+        if not o or o.group(1) in _LABS or _ORG_WORDS.search(o.group(1)) or o.group(1).split()[0] in _BREAKERS \
+                or any(a.start < m.start and o.start(1) < a.end for a in judged if a is not m):
+            continue
+        other = next((w for w in owned if w is not m and w.sentence == m.sentence), None)
+        if other:
+            m.confidence, m.score = WORK, max(m.score, TRUST_SCORE)
+            m.reason = f"{OWNED_BESIDE_OWNED} ({other.surface})"
+            out.append(Mention(None, text[o.start(1):o.end()].rstrip(), o.start(1), o.start(1) + len(text[o.start(1):o.end()].rstrip()),
+                               "author-ref", "", score=0.6, authors=[o.group(1).split()[-1]], topic=m.surface,
+                               alias_title=m.surface, reason=f"{OWNED_BESIDE_OWNED}: the person ({m.surface})"))
+    return out
+
+
+SHORT_NAME_GIVEN_A_NICKNAME = "a part of a work's title the text names, given a nickname"
+_NICKNAME_GIVEN = re.compile(r"[ \t]*\((?:hereafter|henceforth|hereinafter|from[ \t]+(?:here|now)[ \t]+on)?,?[ \t]*"
+                             r"([A-Z][A-Za-z\-]{1,9})\)")
+
+
+def _short_names_given_a_nickname(text: str, candidates: list[Mention], works: list[Mention]) -> list[Mention]:
+    """"What A Compute-Centric Framework Says About Takeoff Speeds" named as a work, then
+    "Compute-Centric Framework (from here on CCF) ...": a title-case run of two words or more
+    that only a real title could confirm is the work's short name where it repeats, word for word,
+    a part of a title the text trusts as a work and the text gives it a nickname (its initials, or
+    "from here on"). Those it promotes, each a work."""
+    titles = [w for w in works if w.confidence == WORK and w.kind == "title"]
+    out = []
+    for m in candidates if titles else ():
+        if m.kind != "title" or not (is_hypothesis(m) or m.confidence == MAYBE and m.reason == "a title's shape") \
+                or len(m.surface.split()) < 2 \
+                or not all(_is_cap(w) or w in FUNCTION_WORDS for w in _TOKEN.findall(m.surface)):
+            continue
+        d = _NICKNAME_GIVEN.match(text, m.end)
+        if d and re.match(r"[ \t]+(?:method|approach|technique|algorithm|metric|objective|loss|procedure|score)s?\b", text[d.end():d.end() + 12]):
+            continue                      # "the Loss Change Allocation (LCA) method": a method the work names
+        if not d or not (d.group(0).lstrip(" \t(").lower().startswith(("here", "hence", "from")) or d.group(1).upper() in _initial_forms(m.surface)):
+            continue
+        part = normalise(m.surface)
+        whole = next((w for w in titles if not (w.start < m.end and m.start < w.end)
+                      and re.search(rf"(?<!\w){re.escape(part)}(?!\w)", normalise(w.surface))), None)
+        if whole:
+            m.confidence, m.score = WORK, max(m.score, TRUST_SCORE)
+            m.reason = f"{SHORT_NAME_GIVEN_A_NICKNAME} ({whole.surface})"
+            out.append(m)
+    return out
+
+
+IDEA_IN_LOWER_CASE = "an idea's name in lower case"
+LISTED_AMONG_WORKS = "an item of a list whose other items are works"
+# the items of a list written on one line: commas, semicolons, a colon and a space (show notes'
+# "Title:  Title:  ..."), a list's bullet
+_LIST_ITEM_SEP = re.compile(r"[,;][ \t]*|:[ \t]+|^[ \t]*(?:[-*\u2022][ \t]+)?|[ \t]+(?:and|or)[ \t]+(?=\S+$)")
+
+
+def _ideas_listed_among_works(text: str, judged: list[Mention]) -> None:
+    """"Examples: Risks from learned optimization, inaccessible information, ...": an idea's name
+    in lower case (a known work's name, kept a maybe: "shard theory is ...") is that work where it
+    stands as a whole item of a list on one line, three items or more, beside another item that is
+    a work the rules trusted: the writer lists works, not ideas."""
+    for m in judged:
+        if m.confidence == WORK or not m.reason.startswith(IDEA_IN_LOWER_CASE):
+            continue
+        a = text.rfind("\n", 0, m.start) + 1
+        b = text.find("\n", m.end)
+        b = len(text) if b < 0 else b
+        line = text[a:b]
+        cuts = [0] + [x for sep in _LIST_ITEM_SEP.finditer(line) for x in (sep.start(), sep.end())] + [len(line)]
+        items = [(a + cuts[i], a + cuts[i + 1]) for i in range(0, len(cuts) - 1, 2)]
+        items = [(s + len(text[s:e]) - len(text[s:e].lstrip()), s + len(text[s:e].rstrip(" \t."))) for s, e in items]
+        items = [(s, e) for s, e in items if e > s]
+        if len(items) < 3 or (m.start, m.end) not in items:
+            continue
+        others = [w for w in judged if w is not m and w.confidence == WORK and w.kind in ("title", "alias")
+                  and any(s == w.start and (e == w.end or text.startswith(" (", w.end)) for s, e in items)]
+        if others:
+            m.confidence, m.score = WORK, max(m.score, TRUST_SCORE)
+            m.reason = f"{LISTED_AMONG_WORKS} ({others[0].surface}); {m.reason}"
 
 
 # A sentence that opens with a title in sentence case, known by what follows it: its citation
