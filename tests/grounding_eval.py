@@ -64,13 +64,23 @@ Eighteen sets, all scored the same way:
 - ``heldout16`` tests/data/grounding_eval/heldout16/  twenty pages gathered in session 10 by a helper who never ran
                 kb on them (long-form alignment writing: forum posts and comments, essays, lab and research
                 blogs, book notes); ground truth committed first; scored once with the session's starting code
-                and once with its final code (README.md); NEVER tuned on.
+                and once with its final code (README.md); opened in session 11: even pages tuned on, odd
+                pages held aside.
 - ``heldout17`` tests/data/grounding_eval/heldout17/  twenty more pages, same protocol and session (newsletters,
                 paper introductions with their citations as written, course notes, Q&A pages, explainers and
-                wiki pages); NEVER tuned on.
+                wiki pages); opened in session 11 like heldout16.
 - ``heldout18`` tests/data/grounding_eval/heldout18/  twenty more pages, same protocol and session (Mastodon and
                 Twitter threads, Hacker News and Reddit, podcast show notes, personal study notes, blogs,
-                Substack); NEVER tuned on.
+                Substack); opened in session 11 like heldout16.
+- ``heldout19`` tests/data/grounding_eval/heldout19/  twenty pages gathered in session 11 by a helper who never ran
+                kb on them (research agendas, organisations' annual reviews, grant and funder pages, reading
+                lists, research-interest pages, a thesis abstract); ground truth committed first; scored once
+                with the session's starting code and once with its final code (README.md); NEVER tuned on.
+- ``heldout20`` tests/data/grounding_eval/heldout20/  twenty more pages, same protocol and session (podcast episode
+                notes and transcripts, talk write-ups, textbook chapters, a reading-group call); NEVER tuned on.
+- ``heldout21`` tests/data/grounding_eval/heldout21/  twenty more pages, same protocol and session (peer reviews
+                through a mirror of OpenReview, technology journalism and magazine pieces); 38 required entries,
+                fewer than the 50 asked for; NEVER tuned on.
 - ``seeds``    data/seeds/ with tests/data/seed_truth.json.
 - ``unseen``   tests/data/unseen_docs/ with its truth.json.
 
@@ -128,7 +138,8 @@ if str(ROOT) not in sys.path:
 
 EVAL = ROOT / "tests" / "data" / "grounding_eval"
 EVAL_PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "heldout", "heldout2", "heldout3",
-              "heldout6", "heldout11", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18")
+              "heldout6", "heldout11", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18",
+              "heldout19", "heldout20", "heldout21")
 EVAL_PARTS_ALL = EVAL_PARTS
 FORMS = ("title", "nickname", "author-ref", "id", "link")
 _STYLE_FORM = {"exact-title": "title", "near-title": "title", "cut-off-title": "title", "title": "title",
@@ -154,7 +165,7 @@ class Doc:
 
 # Development parts whose odd-numbered pages are still held aside as a generalisation check:
 # ``--misses`` never prints their failures (``tests/grounding_subset.py PART odd`` gives figures).
-HELD_ASIDE = {"dev8": "odd", "dev9": "odd", "dev10": "odd"}
+HELD_ASIDE = {"dev8": "odd", "dev9": "odd", "dev10": "odd", "heldout16": "odd", "heldout17": "odd", "heldout18": "odd"}
 DEV_PARTS = (("dev", True), ("dev", False), ("dev2", False), ("dev3", False), ("dev4", False), ("dev5", False),
              ("dev6", False), ("dev7", False), ("dev8", False), ("dev9", False), ("dev10", False))
 
