@@ -111,11 +111,9 @@ def test_one_entry_per_new_work(entries):
     ("Agents were attacked in AgentDojo and InjecAgent.", "AgentDojo", "ARXIV:2406.13352"),
     ("We report results on SWE-Lancer.", "SWE-Lancer", "ARXIV:2502.12115"),
     ("The model was trained on CIFAR-10 and tested on ImageNetV2.", "ImageNetV2", "ARXIV:1902.10811"),
-    ("As Gradual Disempowerment argues, the economy may drift.", "Gradual Disempowerment",
-     "Gradual Disempowerment: Systemic Existential Risks from Incremental AI Development"),
+    ("As Gradual Disempowerment argues, the economy may drift.", "Gradual Disempowerment", "ARXIV:2501.16946"),
     ("The Reversal Curse holds for GPT-4 too.", "Reversal Curse", "ARXIV:2309.12288"),
-    ("In An overview of 11 proposals, Hubinger compares them.", "An overview of 11 proposals",
-     "An overview of 11 proposals for building safe advanced AI"),
+    ("In An overview of 11 proposals, Hubinger compares them.", "An overview of 11 proposals", "ARXIV:2012.07532"),
 ])
 def test_benchmarks_data_sets_and_named_works_cite_their_paper(aliases, text, name, pid):
     """`pid` is the paper's id, or the exact title of a work the table matches by title (an id
