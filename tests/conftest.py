@@ -1,4 +1,4 @@
-"""Shared pytest fixtures, one marked section per concept: the command line, the stand-in,
+"""Shared pytest fixtures, one marked section per concept: the command line, the nickname table, the stand-in,
 the long loop options, reliability figures."""
 
 from __future__ import annotations
@@ -15,6 +15,19 @@ def kb_cli():
     from tests.cli_runner import invoke
 
     return invoke
+
+
+# == the nickname table ========================================================================
+
+@pytest.fixture(scope="session")
+def aliases():
+    """kb's shipped nickname table alone: a user's ``aliases.user.toml`` on this machine must not
+    change what the extraction tests see."""
+    from pathlib import Path
+
+    from kb.grounding.aliases import AliasTable
+
+    return AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
 
 
 # == stand-in fixtures ========================================================

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.grounding.aliases import KINDS, SHIPPED_PATH, AliasTable, normalise_id
+from kb.grounding.aliases import KINDS, SHIPPED_PATH, normalise_id
 from kb.grounding.mentions import WORK, extract, listed
 
 # The ids the Semantic Scholar API accepts, as this table writes them (canonical spelling).
@@ -23,11 +23,6 @@ DOI = re.compile(r"^DOI:10\.\d{4,9}/\S+$")
 @pytest.fixture(scope="module")
 def entries():
     return tomllib.loads(SHIPPED_PATH.read_text(encoding="utf-8"))["alias"]
-
-
-@pytest.fixture(scope="module")
-def aliases():
-    return AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
 
 
 def _key(name: str) -> str:

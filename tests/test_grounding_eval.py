@@ -6,20 +6,13 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import pytest
 
 import grounding_eval as ev
 from kb.grounding import links
-from kb.grounding.aliases import AliasTable
 from kb.grounding.mentions import MAYBE, WORK, extract, listed
 from kb.settings import PROJECT_ROOT
-
-
-@pytest.fixture(scope="module")
-def aliases():
-    return AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
 
 
 def _works(text, aliases, *, maybe=False):
@@ -64,7 +57,6 @@ def test_the_learned_scorer_experiment_runs_on_development_documents(aliases, mo
     model = experiment.fit(items, 1.0)
     probs = [model.probability(x, w) for it in items for x, w in zip(it["x"], it["words"])]
     assert probs and all(0.0 <= p <= 1.0 for p in probs)
-
 
 
 def _script(name: str, monkeypatch):

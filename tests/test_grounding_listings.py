@@ -4,18 +4,9 @@ the code before it; every text is invented for the test (none is copied from an 
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 
 from kb.grounding import listings
-from kb.grounding.aliases import AliasTable
 from kb.grounding.mentions import extract, listed
-
-
-@pytest.fixture(scope="module")
-def aliases():
-    return AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
 
 
 def _works(text, aliases):

@@ -4,17 +4,10 @@ test per rule of the grammar in ``kb/grounding/author_refs.py`` and of the nickn
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
-from kb.grounding.aliases import AliasTable
 from kb.grounding.mentions import WORK, extract, listed
-
-
-@pytest.fixture(scope="module")
-def aliases():
-    return AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
 
 
 def _refs(text, aliases):

@@ -21,11 +21,6 @@ UNSEEN = PROJECT_ROOT / "tests" / "data" / "unseen_docs"
 WORKS = PROJECT_ROOT / "kb" / "standin" / "works" / "seed_works.jsonl"
 
 
-@pytest.fixture(scope="module")
-def aliases():
-    return AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
-
-
 def _load_truth(path: Path):
     return json.loads(path.read_text(encoding="utf-8"))
 

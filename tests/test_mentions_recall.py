@@ -4,17 +4,10 @@ written for the tests (none is copied from an evaluation page)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
-from kb.grounding.aliases import AliasTable
 from kb.grounding.mentions import extract, listed
-
-
-@pytest.fixture(scope="module")
-def aliases():
-    return AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
 
 
 def _works(text, aliases):
