@@ -382,10 +382,8 @@ class Resolver:
         for p in answer.get("data") or []:
             if not isinstance(p, dict) or not p.get("paperId"):
                 continue
-            names = " " + normalise(" ".join((a or {}).get("name") or "" for a in p.get("authors") or [])) + " "
             text = normalise((p.get("title") or "") + " " + (p.get("abstract") or ""))
-            # a surname as a word of the names ("Li" is not in "Oliver Williams")
-            if any(f" {normalise(s)} " in names for s in m.authors) and all(_stem_in(w, text) for w in words):
+            if any(_wrote(p, s) for s in m.authors) and all(_stem_in(w, text) for w in words):
                 fits.append(p)
         if len(fits) == 1:
             return Outcome("resolved", fits[0], fits[0]["paperId"], resolved_by="search")
@@ -426,8 +424,7 @@ class Resolver:
                 year = p.get("year")
                 if m.years and not (isinstance(year, int) and any(abs(year - y) <= 1 for y in m.years)):
                     continue
-                names = normalise(" ".join((a or {}).get("name") or "" for a in p.get("authors") or [])).split()
-                if not all(normalise(a) in names for a in m.authors[1:2]):
+                if not all(_wrote(p, a) for a in m.authors[1:2]):
                     continue
                 fits[p["paperId"]] = (*_evidence(words, p), p)
         ranked = sorted(fits.values(), key=lambda x: (-x[0], -x[1]))
@@ -457,8 +454,7 @@ class Resolver:
         for p in answer.get("data") or []:
             if not isinstance(p, dict) or not p.get("paperId"):
                 continue
-            names = " " + normalise(" ".join((a or {}).get("name") or "" for a in p.get("authors") or [])) + " "
-            if not all(f" {normalise(a)} " in names for a in m.authors[:2]):
+            if not all(_wrote(p, a) for a in m.authors[:2]):
                 continue
             fits.append((*_evidence(words, p), p))
         fits.sort(key=lambda x: (-x[0], -x[1]))
@@ -489,6 +485,13 @@ def _topic_words(m: Mention) -> list[str]:
     words = [w for w in words if len(w) > 3 and w not in _STOP and w not in _GENERIC and w not in _FILLER and w not in ref
              and w not in names and not w.isdigit()]
     return list(dict.fromkeys(words))[:6]
+
+
+def _wrote(paper: dict, surname: str) -> bool:
+    """Whether a surname is among a paper's authors, as whole words of their names ("Li" is not
+    in "Oliver Williams"; "van Merwijk" is in "Chris van Merwijk")."""
+    names = normalise(" ".join((a or {}).get("name") or "" for a in paper.get("authors") or []))
+    return f" {normalise(surname)} " in f" {names} "
 
 
 def _evidence(words: list[str], paper: dict) -> tuple[int, int, int]:
