@@ -39,6 +39,10 @@ import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from kb.standin.namesakes import PARTICLES, surname  # noqa: E402  (one rule for a name's surname, as the stand-in splits it)
 EVAL = ROOT / "tests" / "data" / "grounding_eval"
 S2_RECORDED = Path("/work/shared/s2-recorded")
 FORUM_RECORDED = Path("/work/shared/forum-recorded/alignment-forum-posts.csv")
@@ -48,7 +52,6 @@ ORGANISATIONS = frozenset(
     "apollo eleutherai openphil cais arc far union government commission congress parliament hours takes "
     "forum lesswrong wikipedia philanthropy safety bytebytego institute foundation university college lab labs research team "
     "group center centre council society association committee agency office department ministry".split())
-PARTICLES = frozenset("van von der den de del della di da du le la ter ten bin ben al el y".split())
 MONTHS = frozenset("jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july "
                    "august september october november december".split())
 ARTICLES = frozenset("the a an".split())
@@ -129,14 +132,6 @@ def names_in(surface: str) -> tuple[list[str], bool]:
             continue
         names.append(name)
     return names, bool(etal or year or len(names) > 1)
-
-
-def surname(name: str) -> str:
-    toks = name.split()
-    i = len(toks) - 1
-    while i > 0 and toks[i - 1] in PARTICLES:
-        i -= 1
-    return " ".join(toks[i:])
 
 
 def _key_surname(key: str) -> str:
