@@ -37,6 +37,7 @@ import re
 import sys
 import tomllib
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,6 +94,12 @@ def derive_common_words(reference: list[str]) -> list[str]:
     return sorted(common_words(sorted(k for k in keys if k[0])) - FUNCTION_WORDS)
 
 
+@lru_cache(maxsize=1)
+def reference_keys() -> frozenset[tuple[str, ...]]:
+    """The reference sources' titles as :func:`title_words`."""
+    return frozenset(tuple(title_words(clean(t))) for t, _ in reference_titles(common_reference()))
+
+
 def frozen_common_words() -> frozenset[str]:
     """The common words the build uses: read from ``data/known_titles/common_words.txt``, not
     ranked over the sources of the day.
@@ -139,20 +146,27 @@ TERM_IN_TITLES = 3
 PROSE_COMMON_SHARE = 0.005
 
 
+@lru_cache(maxsize=1)
+def summary_words() -> tuple[list[str], ...]:
+    """The forum posts' summaries as :func:`title_words`: fixed prose, read once per run (a test
+    builds several times)."""
+    return tuple(title_words(row.get("summary") or "") for row in forum_rows())
+
+
+@lru_cache(maxsize=1)
 def prose_common_words() -> frozenset[str]:
     """The words of at least :data:`PROSE_COMMON_SHARE` of the 4,274 forum posts' summaries:
     the common words of alignment prose ("law", "learning", "safety", "problems")."""
-    rows = forum_rows()
-    df = Counter(w for row in rows for w in set(title_words(row.get("summary") or "")))
-    return frozenset(w for w, c in df.items() if c >= PROSE_COMMON_SHARE * len(rows))
+    texts = summary_words()
+    df = Counter(w for words in texts for w in set(words))
+    return frozenset(w for w, c in df.items() if c >= PROSE_COMMON_SHARE * len(texts))
 
 
 def prose_phrases(candidates: set[tuple[str, ...]]) -> frozenset[tuple[str, ...]]:
     """The candidate short titles (word tuples) that the forum posts' summaries, 4,274 texts of
     alignment prose, write at least :data:`PHRASE_USES` times."""
     uses: Counter = Counter()
-    for row in forum_rows():
-        words = title_words(row.get("summary") or "")
+    for words in summary_words():
         for n in range(MIN_WORDS, ANY_CASE_WORDS):
             for i in range(len(words) - n + 1):
                 gram = tuple(words[i:i + n])
@@ -249,8 +263,7 @@ def select(raw: list[tuple[str, str]]) -> tuple[list[tuple[str, set[str], str, s
     candidates = {w for w in short if MIN_WORDS <= len(w) < ANY_CASE_WORDS}
     # the field's terms are counted in the reference lists and the sources that are not lists, so a
     # new list's titles do not turn a short title of another into a term
-    not_lists = [(t, s) for t, s in raw if not s.startswith("github:")]
-    counted = {tuple(title_words(clean(t))) for t, _ in reference_titles(common_reference()) + not_lists}
+    counted = reference_keys() | {tuple(title_words(clean(t))) for t, s in raw if not s.startswith("github:")}
     phrases = prose_phrases(candidates) | title_terms(candidates, counted)
     plain, stop = prose_common_words(), stop_titles()
     kept, why_not = [], Counter()
