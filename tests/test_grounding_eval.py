@@ -27,7 +27,7 @@ def test_evaluation_sets_are_real_documents_with_sources():
         assert all(d["source"].startswith("http") for d in truth["documents"].values())
         assert {p.name for p in (ev.EVAL / part).glob("*.txt")} == set(truth["documents"])
     for part in ("heldout", "heldout2", "heldout3", "heldout6", "heldout11", "heldout13", "heldout14", "heldout15",
-                 "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22"):
+                 "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23"):
         assert "HELD-OUT" in json.loads((ev.EVAL / part / "truth.json").read_text(encoding="utf-8"))["about"]
     n = sum(len(ev.load(part)) for part in ("dev", "heldout", "heldout2"))
     mentions = sum(len(d.truths) for part in ("dev", "heldout", "heldout2") for d in ev.load(part))
@@ -150,6 +150,7 @@ FLOORS = {
     "heldout21": (0.312, 0.545, 0.666),  # 5/16, 12/22, 66.7% of 36 (peer reviews, journalism; online 14/16 titles)
     # scored in session 12 with the session's starting code (db9f120), links removed, offline:
     "heldout22": (0.785, 0.777, 0.918),  # 11/14, 28/36, 91.8% of 49 (GitHub issue and PR threads, code READMEs)
+    "heldout23": (0.666, 0.857, 0.844),  # 12/18, 54/63, 84.5% of 103 (recent alignment research writing)
     "dev10": (0.904, 0.675, 0.862),  # session 11 (s11-maybes): 19/21, 25/37, 50/58; scored once fresh with session 9's final code (17/21, 17/37, 76.9% of 52), then
     # opened for development (odd pages held aside); s9-names3 (a person a quoted title, a title or an
     # idea is by; a part of the text itself; a labelled summary's subject; a possessive makes no
