@@ -124,6 +124,9 @@ def _id_answers_alias(m: Mention, title: str) -> bool:
 
 
 def _hint_bonus(m: Mention, paper: dict) -> float:
+    """A nudge to a title's similarity from the sentence's hints: a year within one of the
+    paper's (a preprint and its venue version), a surname among its authors as whole words
+    (:func:`_wrote`: "Li" is no hint for a paper by "Oliver Williams")."""
     bonus = 0.0
     year = paper.get("year")
     if m.years and isinstance(year, int):
@@ -131,8 +134,7 @@ def _hint_bonus(m: Mention, paper: dict) -> float:
             bonus += 0.03
         elif all(abs(year - y) > 2 for y in m.years):
             bonus -= 0.05
-    names = " ".join((a or {}).get("name") or "" for a in paper.get("authors") or []).lower()
-    if m.authors and names and any(s.lower() in names for s in m.authors):
+    if any(_wrote(paper, s) for s in m.authors):
         bonus += 0.03
     return bonus
 
