@@ -499,7 +499,8 @@ def test_a_citation_names_its_first_author_and_the_work_not_its_parts(tmp_path, 
     """"Roe et al., 2020" is the paper Roe leads, not the one of that year where she comes
     second (the sentence's words fit both titles); "Nanda's open problems list" is the work, not
     its introduction listed beside it; a paper of that year by both named authors is their
-    reference even when the sentence says nothing of it, whoever else shares the surname."""
+    reference even when the sentence says nothing of it, whoever else shares the surname; so is
+    the one paper of that year led by anyone of the surname, once every one of them is read."""
     from kb.standin.generate import generate_corpus
     from kb.standin.server import StandIn
 
@@ -513,15 +514,20 @@ def test_a_citation_names_its_first_author_and_the_work_not_its_parts(tmp_path, 
         paper("200 Concrete Open Problems in Mechanistic Interpretability: Introduction", ["Neel Nanda"], 2022),
         paper("Universal Intelligence: A Definition of Machine Intelligence", ["Shane Legg", "Marcus Hutter"], 2007),
         paper("Gait analysis of wading birds", ["Rupert Legg"], 2007),                            # a namesake
+        paper("Goal drift in small worlds", ["Ann Quill", "Bo Lin"], 2011),
+        paper("Quill pens and their ink", ["Zed Ortiz", "Rupert Quill"], 2011),                  # a namesake, second
     ]
     text = ("Agents drift from their reward as they grow, by laws of reward drift (Roe et al., 2020). Many begin with "
-            "Neel Nanda's open problems list. Legg & Hutter (2007) is the standard reference here.\n")
+            "Neel Nanda's open problems list. Legg & Hutter (2007) is the standard reference here. "
+            "Quill et al. (2011) is another.\n")
     with StandIn(generate_corpus(300, seed=3, works=works, namesakes=True)) as standin:
         got = _add_online(tmp_path, standin, aliases, text)
     assert got["Roe et al., 2020"]["title"] == "Reward Drift Laws for Small Agents"
     nanda = next(v for k, v in got.items() if "Nanda" in k)
     assert nanda["title"] == "200 Concrete Open Problems in Mechanistic Interpretability"
     assert got["Legg & Hutter (2007)"]["title"] == "Universal Intelligence: A Definition of Machine Intelligence"
+    # every Quill read, and the one paper a Quill led in 2011 (one year either side)
+    assert got["Quill et al. (2011)"]["title"] == "Goal drift in small worlds"
 
 
 def test_which_references_name_a_first_author_and_which_papers_are_one_work(aliases):

@@ -413,7 +413,8 @@ class Resolver:
         those of the year (one either side) that the other named author shares, those a
         citation's first author leads (:func:`_led`), and pick the one whose title or abstract
         shares most words with the sentence, a title's words counting twice, if it shares enough
-        (:func:`_convincing`); when none does, read the next ``AUTHOR_CANDIDATES`` people (a
+        (:func:`_convincing`), or the only one that year any person of the surname led once all
+        of them are read; when none is, read the next ``AUTHOR_CANDIDATES`` people (a
         common surname's real author is often not among its most prolific three). None when the
         route has nothing to say (no such author, no paper fits). Costs one request and one per
         person read: at most 1 + ``AUTHOR_CANDIDATES`` x ``AUTHOR_ROUNDS``."""
@@ -425,8 +426,8 @@ class Resolver:
         surname = normalise(m.authors[0]).split()
         # one request whatever the limit: a surname that is also a given name ("Wei", "Grace")
         # fills the first ten with people it is the given name of
-        people = [a for a in await self.client.search_authors(m.authors[0], limit=AUTHOR_SEARCH_LIMIT)
-                  if normalise(a.get("name") or "").split()[-len(surname):] == surname]
+        found = await self.client.search_authors(m.authors[0], limit=AUTHOR_SEARCH_LIMIT)
+        people = [a for a in found if normalise(a.get("name") or "").split()[-len(surname):] == surname]
         namesakes = len(people)
         if given:                         # "Christian Cachin", "G. Irving": that person, under any of their profiles
             people = [a for a in people if _same_given(given, a.get("name") or "")]
@@ -443,15 +444,18 @@ class Resolver:
                     if not all(_wrote(p, a) for a in m.authors[1:2]):
                         continue
                     fits[p["paperId"]] = (*_evidence(words, p), p)
-            outcome = self._pick_authors_paper(m, fits, alone_ok=namesakes == 1 or (given and len(people) == 1))
+            outcome = self._pick_authors_paper(m, fits, alone_ok=namesakes == 1 or (given and len(people) == 1),
+                                               everyone=len(found) < AUTHOR_SEARCH_LIMIT
+                                               and start + AUTHOR_CANDIDATES >= len(people))
             if outcome is not None and outcome.status == "resolved":
                 break
         return outcome
 
     @staticmethod
-    def _pick_authors_paper(m: Mention, fits: dict, *, alone_ok: bool) -> Outcome | None:
+    def _pick_authors_paper(m: Mention, fits: dict, *, alone_ok: bool, everyone: bool) -> Outcome | None:
         """The paper among an author's that a reference names (:meth:`_by_author_papers`), or
-        ambiguous, or None when none fits."""
+        ambiguous, or None when none fits. ``everyone``: the papers of every person of that
+        surname were read."""
         kept = {id(p) for p in _led(m, _one_edition([p for *_, p in fits.values()]))}
         ranked = sorted((f for f in fits.values() if id(f[-1]) in kept), key=lambda x: (-x[0], -x[1]))
         if not ranked:
@@ -462,6 +466,12 @@ class Resolver:
         # reference's other named authors wrote it too
         alone = len(ranked) == 1 and m.years and (alone_ok or (len(m.authors) >= 2 and all(
             _wrote(best, a) for a in m.authors[:3])))
+        if not alone and m.years and everyone and _cites_first_author(m):
+            # every person of the surname read (the search's whole answer), and only one paper any
+            # of them led, one year either side, and in the very year the citation gives: theirs
+            led = [f for f in ranked if _led_by(f[-1], m.authors[0])]
+            if len(led) == 1 and led[0][-1].get("year") in m.years:
+                alone, (_, shared, in_title, best) = True, led[0]
         if alone or (_convincing(shared, in_title, year=bool(m.years))
                      and (len(ranked) == 1 or ranked[0][0] > ranked[1][0])):
             return Outcome("resolved", best, best["paperId"], resolved_by="author",
