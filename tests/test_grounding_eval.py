@@ -498,6 +498,65 @@ def test_the_author_route_finds_the_paper_among_namesakes(tmp_path, aliases):
         ("resolved", "author", "An Information-Theoretic Model for Steganography")
 
 
+def test_a_citation_names_its_first_author_and_the_work_not_its_parts(tmp_path, aliases):
+    """"Roe et al., 2020" is the paper Roe leads, not the one of that year where she comes
+    second (the sentence's words fit both titles); "Nanda's open problems list" is the work, not
+    its introduction listed beside it; a paper of that year by both named authors is their
+    reference even when the sentence says nothing of it, whoever else shares the surname; so is
+    the one paper of that year led by anyone of the surname, once every one of them is read."""
+    from kb.standin.generate import generate_corpus
+    from kb.standin.server import StandIn
+
+    def paper(title, authors, year):
+        return {"title": title, "authors": authors, "year": year, "abstract": None, "kind": "paper"}
+
+    works = [
+        paper("Reward Drift Laws for Small Agents", ["Jane Roe", "Bo Lin"], 2020),
+        paper("Reward Drift Laws for Large Agents", ["Omar Fenn", "Jane Roe"], 2020),
+        paper("200 Concrete Open Problems in Mechanistic Interpretability", ["Neel Nanda"], 2022),
+        paper("200 Concrete Open Problems in Mechanistic Interpretability: Introduction", ["Neel Nanda"], 2022),
+        paper("Universal Intelligence: A Definition of Machine Intelligence", ["Shane Legg", "Marcus Hutter"], 2007),
+        paper("Gait analysis of wading birds", ["Rupert Legg"], 2007),                            # a namesake
+        paper("Goal drift in small worlds", ["Ann Quill", "Bo Lin"], 2011),
+        paper("Quill pens and their ink", ["Zed Ortiz", "Rupert Quill"], 2011),                  # a namesake, second
+    ]
+    text = ("Agents drift from their reward as they grow, by laws of reward drift (Roe et al., 2020). Many begin with "
+            "Neel Nanda's open problems list. Legg & Hutter (2007) is the standard reference here. "
+            "Quill et al. (2011) is another.\n")
+    with StandIn(generate_corpus(300, seed=3, works=works, namesakes=True)) as standin:
+        got = _add_online(tmp_path, standin, aliases, text)
+    assert got["Roe et al., 2020"]["title"] == "Reward Drift Laws for Small Agents"
+    nanda = next(v for k, v in got.items() if "Nanda" in k)
+    assert nanda["title"] == "200 Concrete Open Problems in Mechanistic Interpretability"
+    assert got["Legg & Hutter (2007)"]["title"] == "Universal Intelligence: A Definition of Machine Intelligence"
+    # every Quill read, and the one paper a Quill led in 2011 (one year either side)
+    assert got["Quill et al. (2011)"]["title"] == "Goal drift in small worlds"
+
+
+def test_which_references_name_a_first_author_and_which_papers_are_one_work(aliases):
+    """A citation names its first author; a possessive may name any, and a reference read from
+    its second name on ("Scott Garrabrant, 2019" of "Abram Demski and Scott Garrabrant, 2019")
+    a later one. A work's second record (a preprint's venue twin) and its parts listed beside it
+    are the same work, not rivals; "learn" and "learning" are one word of a sentence, not two."""
+    from kb.grounding.seeds import _cites_first_author, _one_edition, _topic_words
+
+    def ref(text, surface):
+        (m,) = [m for m in extract(text, aliases=aliases) if m.surface == surface]
+        return m
+
+    assert _cites_first_author(ref("Overoptimization is real (Gao et al., 2023).", "Gao et al., 2023"))
+    assert _cites_first_author(ref("Debate was proposed by Irving & Amodei, 2018 as a way to scale.",
+                                   "Irving & Amodei, 2018"))
+    assert not _cites_first_author(ref("Read Abram Demski and Scott Garrabrant, 2019 on agency.", "Garrabrant, 2019"))
+    papers = [{"title": t} for t in ("Zoom In: An Introduction to Circuits", "Zoom In: An Introduction to Circuits",
+                                     "Embedded Agency", "Embedded Agency (full-text version)", "Embedded Curiosities")]
+    assert [p["title"] for p in _one_edition(papers)] == ["Zoom In: An Introduction to Circuits", "Embedded Agency",
+                                                           "Embedded Curiosities"]
+    words = _topic_words(ref("Agents learn to cheat at games, and learning to cheat spreads (Roe et al., 2021).",
+                             "Roe et al., 2021"))
+    assert ("learn" in words) + ("learning" in words) == 1, words
+
+
 # -- candidate rules added from the second development batch -------------------------------------
 
 def test_titles_after_a_reference_year_a_url_glued_on_or_in_capitals(aliases):

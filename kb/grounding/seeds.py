@@ -52,8 +52,12 @@ MAYBE_REJECT = 0.6
 MAYBE_CHECK = "maybe-check"
 # At most this many "maybe" candidates of one run are weighed online (one request each).
 MAYBE_REQUESTS = 40
-# How many same-named authors the author route reads the papers of.
+# How many same-named authors the author route reads the papers of at a time, and how many times
+# it reads that many more when none of their papers is convincingly the one.
 AUTHOR_CANDIDATES = 3
+AUTHOR_ROUNDS = 2
+# How many people /author/search answers for a surname (one request whatever the number).
+AUTHOR_SEARCH_LIMIT = 100
 MANUAL_DOCUMENT = "(command line)"
 _GENERIC = frozenset("paper papers post work book article essay report plan take quick thread results result "
                      "analysis model models transformer framework theorem argument agenda proposal sequence "
@@ -124,6 +128,9 @@ def _id_answers_alias(m: Mention, title: str) -> bool:
 
 
 def _hint_bonus(m: Mention, paper: dict) -> float:
+    """A nudge to a title's similarity from the sentence's hints: a year within one of the
+    paper's (a preprint and its venue version), a surname among its authors as whole words
+    (:func:`_wrote`: "Li" is no hint for a paper by "Oliver Williams")."""
     bonus = 0.0
     year = paper.get("year")
     if m.years and isinstance(year, int):
@@ -131,8 +138,7 @@ def _hint_bonus(m: Mention, paper: dict) -> float:
             bonus += 0.03
         elif all(abs(year - y) > 2 for y in m.years):
             bonus -= 0.05
-    names = " ".join((a or {}).get("name") or "" for a in paper.get("authors") or []).lower()
-    if m.authors and names and any(s.lower() in names for s in m.authors):
+    if any(_wrote(paper, s) for s in m.authors):
         bonus += 0.03
     return bonus
 
@@ -385,6 +391,9 @@ class Resolver:
             text = normalise((p.get("title") or "") + " " + (p.get("abstract") or ""))
             if any(_wrote(p, s) for s in m.authors) and all(_stem_in(w, text) for w in words):
                 fits.append(p)
+        # the topic in a title names the work ("Nanda's open problems list"); in an abstract, any of theirs
+        titled = [p for p in fits if all(_stem_in(w, normalise(p.get("title") or "")) for w in words)]
+        fits = _led(m, _one_edition(titled or fits))
         if len(fits) == 1:
             return Outcome("resolved", fits[0], fits[0]["paperId"], resolved_by="search")
         if fits:
@@ -401,39 +410,68 @@ class Resolver:
         """The author route: find the first named author (``/author/search``: every person of
         that surname, the most prolific first; a given name the text writes, "Christian Cachin",
         keeps that person's profiles), read the papers of the first ``AUTHOR_CANDIDATES``, keep
-        those of the year (one either side) that the other named author shares, and pick the
-        one whose title or abstract shares most words with the sentence, a title's words
-        counting twice, if it shares enough (:func:`_convincing`). None when the route has
-        nothing to say (no such author, no paper fits). Costs one request and one per person
-        read: at most 1 + ``AUTHOR_CANDIDATES``."""
+        those of the year (one either side) that the other named author shares, those a
+        citation's first author leads (:func:`_led`), and pick the one whose title or abstract
+        shares most words with the sentence, a title's words counting twice, if it shares enough
+        (:func:`_convincing`), or the only one that year any person of the surname led once all
+        of them are read; when none is, read the next ``AUTHOR_CANDIDATES`` people (a
+        common surname's real author is often not among its most prolific three). None when the
+        route has nothing to say (no such author, no paper fits). Costs one request and one per
+        person read: at most 1 + ``AUTHOR_CANDIDATES`` x ``AUTHOR_ROUNDS``."""
         if not self.client_has_authors or not m.authors or not (m.years or words):
             return None
         given = _given_name(m)
         if not m.years and not formal and not given and not re.search(r"\bet\s+al\b|\band\b|&", m.surface):
             return None                   # "Nate's essay": a first name, no citation to follow
         surname = normalise(m.authors[0]).split()
-        people = [a for a in await self.client.search_authors(m.authors[0], limit=10)
-                  if normalise(a.get("name") or "").split()[-len(surname):] == surname]
+        # one request whatever the limit: a surname that is also a given name ("Wei", "Grace")
+        # fills the first ten with people it is the given name of
+        found = await self.client.search_authors(m.authors[0], limit=AUTHOR_SEARCH_LIMIT)
+        people = [a for a in found if normalise(a.get("name") or "").split()[-len(surname):] == surname]
         namesakes = len(people)
         if given:                         # "Christian Cachin", "G. Irving": that person, under any of their profiles
             people = [a for a in people if _same_given(given, a.get("name") or "")]
-        people = people[:AUTHOR_CANDIDATES]
         fits: dict[str, tuple[int, dict]] = {}
-        for person in people:
-            for p in await self.client.author_papers(person["authorId"]):
-                year = p.get("year")
-                if m.years and not (isinstance(year, int) and any(abs(year - y) <= 1 for y in m.years)):
-                    continue
-                if not all(_wrote(p, a) for a in m.authors[1:2]):
-                    continue
-                fits[p["paperId"]] = (*_evidence(words, p), p)
-        ranked = sorted(fits.values(), key=lambda x: (-x[0], -x[1]))
+        outcome = None
+        for start in range(0, AUTHOR_CANDIDATES * AUTHOR_ROUNDS, AUTHOR_CANDIDATES):
+            if start >= len(people):
+                break
+            for person in people[start:start + AUTHOR_CANDIDATES]:
+                for p in await self.client.author_papers(person["authorId"]):
+                    year = p.get("year")
+                    if m.years and not (isinstance(year, int) and any(abs(year - y) <= 1 for y in m.years)):
+                        continue
+                    if not all(_wrote(p, a) for a in m.authors[1:2]):
+                        continue
+                    fits[p["paperId"]] = (*_evidence(words, p), p)
+            outcome = self._pick_authors_paper(m, fits, alone_ok=namesakes == 1 or (given and len(people) == 1),
+                                               everyone=len(found) < AUTHOR_SEARCH_LIMIT
+                                               and start + AUTHOR_CANDIDATES >= len(people))
+            if outcome is not None and outcome.status == "resolved":
+                break
+        return outcome
+
+    @staticmethod
+    def _pick_authors_paper(m: Mention, fits: dict, *, alone_ok: bool, everyone: bool) -> Outcome | None:
+        """The paper among an author's that a reference names (:meth:`_by_author_papers`), or
+        ambiguous, or None when none fits. ``everyone``: the papers of every person of that
+        surname were read."""
+        kept = {id(p) for p in _led(m, _one_edition([p for *_, p in fits.values()]))}
+        ranked = sorted((f for f in fits.values() if id(f[-1]) in kept), key=lambda x: (-x[0], -x[1]))
         if not ranked:
             return None
         _, shared, in_title, best = ranked[0]
         # a paper of that year by someone of that surname is evidence only when the surname is one
-        # person's (a common one is many people's, each with a paper that year)
-        alone = len(ranked) == 1 and m.years and (namesakes == 1 or (given and len(people) == 1))
+        # person's (a common one is many people's, each with a paper that year), or when the
+        # reference's other named authors wrote it too
+        alone = len(ranked) == 1 and m.years and (alone_ok or (len(m.authors) >= 2 and all(
+            _wrote(best, a) for a in m.authors[:3])))
+        if not alone and m.years and everyone and _cites_first_author(m):
+            # every person of the surname read (the search's whole answer), and only one paper any
+            # of them led, one year either side, and in the very year the citation gives: theirs
+            led = [f for f in ranked if _led_by(f[-1], m.authors[0])]
+            if len(led) == 1 and led[0][-1].get("year") in m.years:
+                alone, (_, shared, in_title, best) = True, led[0]
         if alone or (_convincing(shared, in_title, year=bool(m.years))
                      and (len(ranked) == 1 or ranked[0][0] > ranked[1][0])):
             return Outcome("resolved", best, best["paperId"], resolved_by="author",
@@ -457,6 +495,9 @@ class Resolver:
             if not all(_wrote(p, a) for a in m.authors[:2]):
                 continue
             fits.append((*_evidence(words, p), p))
+        kept = {id(p) for p in _one_edition([p for *_, p in fits])}
+        # "Ziegler et al. 2019": not a paper Ziegler is the fourth author of
+        fits = [f for f in fits if id(f[-1]) in kept and (not _cites_first_author(m) or _led_by(f[-1], m.authors[0]))]
         fits.sort(key=lambda x: (-x[0], -x[1]))
         if fits and fits[0][1] > 0 and (len(fits) == 1 or fits[0][0] > fits[1][0]):
             return Outcome("resolved", fits[0][3], fits[0][3]["paperId"], resolved_by="search")
@@ -484,7 +525,11 @@ def _topic_words(m: Mention) -> list[str]:
                  for w in before[2 * i:2 * i + 2] + after[i:i + 1]]
     words = [w for w in words if len(w) > 3 and w not in _STOP and w not in _GENERIC and w not in _FILLER and w not in ref
              and w not in names and not w.isdigit()]
-    return list(dict.fromkeys(words))[:6]
+    kept: list[str] = []
+    for w in words:                       # "learn" and "learning" are one word of evidence, not two
+        if not any(_stem_in(w, k) or _stem_in(k, w) for k in kept):
+            kept.append(w)
+    return kept[:6]
 
 
 def _wrote(paper: dict, surname: str) -> bool:
@@ -492,6 +537,46 @@ def _wrote(paper: dict, surname: str) -> bool:
     in "Oliver Williams"; "van Merwijk" is in "Chris van Merwijk")."""
     names = normalise(" ".join((a or {}).get("name") or "" for a in paper.get("authors") or []))
     return f" {normalise(surname)} " in f" {names} "
+
+
+def _led_by(paper: dict, surname: str) -> bool:
+    """Whether a surname is a paper's first author's."""
+    return _wrote({"authors": (paper.get("authors") or [])[:1]}, surname)
+
+
+def _cites_first_author(m: Mention) -> bool:
+    """Whether a reference names its work's first author, as citations do ("Gao et al.", "Irving
+    & Amodei", "Kaplan, 2020"); a possessive may name the senior author ("Hinton's capsules"),
+    and a reference found from its second name on ("Abram Demski and Scott Garrabrant, 2019"
+    read as "Garrabrant, 2019") names a later one."""
+    if not m.authors or not re.search(r"\bet\s+al\b|\band\b|&|(?:19|20)\d\d", m.surface):
+        return False
+    at = m.sentence.find(m.surface)
+    return at < 0 or not _AFTER_A_NAME.search(m.sentence[:at])
+
+
+# the end of a text that names someone before the next name: "Abram Demski and Scott ", "Roe, "
+_AFTER_A_NAME = re.compile(r"[A-Z][\w'\-]+\s*(?:,|\band\b|&)\s+(?:[A-Z][\w'\-]*\.?\s+){0,3}$")
+
+
+def _led(m: Mention, papers: list[dict]) -> list[dict]:
+    """The papers a citation's first author leads, when any does: "Conmy et al." is the paper
+    Conmy is first author of, not one where Conmy comes third."""
+    if not _cites_first_author(m):
+        return papers
+    led = [p for p in papers if _led_by(p, m.authors[0])]
+    return led or papers
+
+
+def _one_edition(papers: list[dict]) -> list[dict]:
+    """One paper per work: without the papers whose title is another's with more words after
+    it ("200 Concrete Open Problems in Mechanistic Interpretability: Introduction", "Embedded
+    Agency (full-text version)") and without a second record of the same title (a preprint and
+    its venue version): Semantic Scholar lists a work's parts and versions beside it, and a
+    citation names the work."""
+    titles = [normalise(p.get("title") or "") for p in papers]
+    return [p for i, (p, t) in enumerate(zip(papers, titles))
+            if t not in titles[:i] and not any(o and o != t and t.startswith(o + " ") for o in titles)]
 
 
 def _evidence(words: list[str], paper: dict) -> tuple[int, int, int]:

@@ -18,7 +18,8 @@ who outranks the real author in a paperCount order); two in three real authors w
 name also write one to six generated papers (one in eight of them 12 to 40), and one in six is split:
 their real works' entries carry a second profile, named with their initial ("G. Irving"). A
 generated paper takes at most ``MAX_ADDED`` such authors, so small corpora hold fewer namesakes
-(``namesake_slots`` says how many were placed).
+(``namesake_slots`` says how many were placed). One in ``FIRST_AUTHOR`` of those entries is the
+paper's first author (inferred: people lead some of their own papers), the others come last.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ import hashlib
 from kb.standin import vocab
 
 MAX_ADDED = 3          # namesake or real-author entries added to one generated paper
+# One in FIRST_AUTHOR of the papers a namesake or a real author's extra paper is placed on lists
+# them first ("P. Gao et al."): a citation's "Gao et al." names the first author, and a namesake
+# who is never first would let that evidence pick the real paper too easily.
+FIRST_AUTHOR = 3
 PARTICLES = frozenset("van von der den de del della di da du le la ter ten bin ben al el y".split())
 
 
@@ -117,7 +122,11 @@ def add_namesakes(records: list[dict], work_positions: list[int], generated: lis
             authors = records[idx]["authors"]
             if added[idx] >= MAX_ADDED or any(a.get("authorId") == aid for a in authors):
                 continue
-            authors.append({"authorId": aid, "name": name})
+            entry = {"authorId": aid, "name": name}
+            if _h("first", seed, aid, idx) % FIRST_AUTHOR == 0:
+                authors.insert(0, entry)       # their own paper: a namesake leads one as often as anyone
+            else:
+                authors.append(entry)
             added[idx] += 1
             got += 1
             placed += 1
