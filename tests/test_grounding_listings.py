@@ -33,6 +33,30 @@ def test_a_topic_page_lists_posts_with_dates_and_points_under_them(aliases):
         assert title in works
 
 
+_LINKED_POSTS = ("Why my lab stopped using leaderboards\n4 Feb 2022\nReport\n48 points\n"
+                 "A slow look at grant timelines\n19 Mar 2021\nPaper\n71 points\n"
+                 "Notes from a year of field work\n2 Oct 2020\nPaper\n12 points\n")
+
+
+def test_a_listing_is_the_same_whatever_the_hash_seed():
+    """Each post's block holds a link's label ("Paper") over its points, so the labels repeat as
+    often as the titles do. The titles head the blocks and are the items; the labels are not. The
+    choice between the two was once left to a set's order, which Python's string hashing changes
+    from one process to the next: the same page gave different works in different runs."""
+    import json
+    import subprocess
+    import sys
+
+    code = ("import json, sys; from kb.grounding import listings as L; t = sys.stdin.read(); "
+            "lines, p = [], 0\nfor ln in t.splitlines(keepends=True):\n    lines.append((p, p + len(ln.rstrip())))"
+            "; p += len(ln)\nprint(json.dumps([t[i.start:i.end] for i in L._items_over_furniture(t, lines)]))")
+    runs = {seed: json.loads(subprocess.run([sys.executable, "-c", code], input=_LINKED_POSTS, text=True, check=True,
+                                            capture_output=True, env={"PYTHONHASHSEED": str(seed)}).stdout)
+            for seed in range(6)}
+    assert all(items == ["Why my lab stopped using leaderboards", "A slow look at grant timelines",
+                         "Notes from a year of field work"] for items in runs.values()), runs
+
+
 def test_headings_over_prose_are_not_a_listing(aliases):
     """Headings over paragraphs (no date or points under them) stay headings."""
     text = ("# Why my lab stopped using leaderboards\n\nWe found that the scores told us little.\n\n"

@@ -28,6 +28,7 @@ names are not works), and a review page names the work it reviews in its own tit
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from kb.grounding import links
@@ -150,9 +151,12 @@ def _items_over_furniture(text: str, lines: list[tuple[int, int]]) -> list[Item]
         s, e = _body(text, a, b)
         if _titleish(text[s:e]) and len(text[s:e].split()) <= 30:
             cands.append((tuple(_furniture_kind(u) for u in under), Item(s, e, True, "a post listed with its date or points under it")))
-    # the list is the items whose furniture has one shape (a page's own title over its byline is not one)
+    # the list is the items whose furniture has one shape (a page's own title over its byline is not one);
+    # of shapes as common as each other, the first on the page: an item heads its block, and a line
+    # inside the block ("Paper" over "12 points") repeats as often but comes after it. A tie broken by
+    # a set's order gave the same page different items from one run to the next.
     shapes = [shape for shape, _ in cands]
-    common = max(set(shapes), key=shapes.count) if shapes else None
+    common = Counter(shapes).most_common(1)[0][0] if shapes else None
     cands = [it for shape, it in cands if shape == common]
     if len(cands) < 3:
         return []
