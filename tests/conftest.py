@@ -103,10 +103,11 @@ def standin_env(standin, monkeypatch):
 # one worker, so a file's module fixtures (a crawled store, a Spark session, the README's
 # stand-in store) are built once, not once per worker. A run ends when its last worker does, so
 # the files that take a minute or more start first, heaviest first (measured with --durations);
-# the rest keep their order.
+# the rest keep their order. test_tagging.py (45 tests, the most CPU of any file in session 12:
+# 167 s, its theme-model trainings) ran wherever it fell in the list, late on one worker.
 
 HEAVY_FILES_FIRST = (
-    "test_readme.py", "test_readme_datasets.py", "test_crawler.py", "test_concurrency.py", "test_bench_smoke.py",
+    "test_readme.py", "test_readme_datasets.py", "test_tagging.py", "test_crawler.py", "test_concurrency.py", "test_bench_smoke.py",
     "test_bulk_spark.py", "test_secrets.py", "test_hostile_records.py", "test_bad_input.py",
     "test_reliability_faults.py", "test_pg_concurrency.py", "test_reliability_kills.py",
     "test_crawl_promises.py",
