@@ -43,7 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kb.grounding.known_titles import (ANY_CASE_WORDS, FUNCTION_WORDS, GAZETTEER_PATH, MIN_WORDS,  # noqa: E402
+from kb.grounding.known_titles import (ANY_CASE_WORDS, GAZETTEER_PATH, MIN_WORDS, TITLE_FUNCTION_WORDS,  # noqa: E402
                                        common_words, distinctive, needs_capitals, title_words)
 
 SOURCES = ROOT / "data" / "known_titles" / "sources"
@@ -91,7 +91,7 @@ def reference_titles(reference: list[str]) -> list[tuple[str, str]]:
 def derive_common_words(reference: list[str]) -> list[str]:
     """The rule behind ``common_words.txt``: :func:`common_words` over the reference sources' titles."""
     keys = {(" ".join(title_words(clean(t))), s) for t, s in reference_titles(reference)}
-    return sorted(common_words(sorted(k for k in keys if k[0])) - FUNCTION_WORDS)
+    return sorted(common_words(sorted(k for k in keys if k[0])) - TITLE_FUNCTION_WORDS)
 
 
 @lru_cache(maxsize=1)
@@ -114,7 +114,7 @@ def frozen_common_words() -> frozenset[str]:
     Why these reference lists: the 134 lists and the forum posts read up to 2026-12 span the
     field's topics, and all ship with kb, so the file's currency is checked on any clone
     (``--common-words`` re-derives it; a changed file changes verdicts and is reviewed as such)."""
-    return frozenset(w for w in COMMON.read_text(encoding="utf-8").splitlines() if w and not w.startswith("#")) | FUNCTION_WORDS
+    return frozenset(w for w in COMMON.read_text(encoding="utf-8").splitlines() if w and not w.startswith("#")) | TITLE_FUNCTION_WORDS
 
 
 def write_common_words(reference: list[str]) -> None:

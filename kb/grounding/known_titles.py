@@ -42,13 +42,13 @@ KEY_WORDS = 3                     # the index is keyed by a title's first words
 # counts in any case only from this many words on; shorter, it must be capitalised as a title.
 PLAIN_ANY_CASE_WORDS = 7
 
-_FUNCTION = frozenset("""
+# Words a title uses between its content words; a title of these alone names nothing.
+TITLE_FUNCTION_WORDS = frozenset("""
 a an the of in on for to with via from by as at and or is are be vs versus into through without
 beyond toward towards about under over between across not can do does its their your you we our
 it when what why how all than that this using within per up out i my me us he she they them his her
 was were been being has have had will would should could may might must shall just so if but no yes
 """.split())
-FUNCTION_WORDS = _FUNCTION
 
 _WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 # What may stand between two words of a title as written: spaces, hyphens and dashes, a colon,
@@ -85,11 +85,11 @@ def common_words(keys) -> frozenset[str]:
     users: dict[str, set[str]] = {}
     for n, k in enumerate(keys):
         key, source = (k, n) if isinstance(k, str) else k
-        for w in set(key.split()) - _FUNCTION:
+        for w in set(key.split()) - TITLE_FUNCTION_WORDS:
             df[w] += 1
             users.setdefault(w, set()).add(source)
     ranked = sorted(df, key=lambda w: (-len(users[w]), -df[w], w))
-    return frozenset(_FUNCTION) | set(ranked[:COMMON_TOP])
+    return frozenset(TITLE_FUNCTION_WORDS) | set(ranked[:COMMON_TOP])
 
 
 def distinctive(title: str, common: frozenset[str], phrases: frozenset[tuple[str, ...]] = frozenset()) -> str | None:
@@ -98,7 +98,7 @@ def distinctive(title: str, common: frozenset[str], phrases: frozenset[tuple[str
     :data:`ALL_COMMON_WORDS` words, or a short title that prose uses as a phrase (``phrases``:
     the short titles a corpus of prose writes more than once, "Direct Preference Optimization")."""
     words = title_words(title)
-    content = [w for w in words if w not in _FUNCTION and not w.isdigit()]
+    content = [w for w in words if w not in TITLE_FUNCTION_WORDS and not w.isdigit()]
     if len(words) < MIN_WORDS:
         return "fewer than three words"
     if len(content) < 2:
@@ -114,7 +114,7 @@ def needs_capitals(words: list[str], prose_common: frozenset[str]) -> bool:
     """Whether a title (its :func:`title_words`) counts only where the text capitalises it:
     fewer than :data:`ANY_CASE_WORDS` words, or only words prose uses commonly and fewer than
     :data:`PLAIN_ANY_CASE_WORDS`."""
-    content = [w for w in words if w not in _FUNCTION and not w.isdigit()]
+    content = [w for w in words if w not in TITLE_FUNCTION_WORDS and not w.isdigit()]
     return len(words) < ANY_CASE_WORDS or (len(words) < PLAIN_ANY_CASE_WORDS and all(w in prose_common for w in content))
 
 
@@ -187,14 +187,14 @@ def _key(title: str) -> tuple[str, ...]:
 
 def _title_cased(surface: str) -> bool:
     """Every content word capitalised (or a number): how a short or plain title stands out from prose."""
-    return all(w[0].isupper() or w[0].isdigit() for w in _WORD.findall(surface) if _fold(w) not in _FUNCTION)
+    return all(w[0].isupper() or w[0].isdigit() for w in _WORD.findall(surface) if _fold(w) not in TITLE_FUNCTION_WORDS)
 
 
 def _clipped(surface: str) -> bool:
     """"neurons in Large Language Models": a lower-case first word before capitalised ones (an
     acronym or a subtitle after the colon aside) is the tail of a longer phrase, not a title
     written in sentence case."""
-    words = [w for w in _WORD.findall(surface.split(":", 1)[0]) if _fold(w) not in _FUNCTION]
+    words = [w for w in _WORD.findall(surface.split(":", 1)[0]) if _fold(w) not in TITLE_FUNCTION_WORDS]
     return bool(words) and words[0][0].islower() and any(w[0].isupper() and w[1:].islower() for w in words[1:])
 
 

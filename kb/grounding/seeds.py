@@ -456,8 +456,8 @@ class Resolver:
         """The paper among an author's that a reference names (:meth:`_by_author_papers`), or
         ambiguous, or None when none fits. ``everyone``: the papers of every person of that
         surname were read."""
-        kept = {id(p) for p in _led(m, _one_edition([p for *_, p in fits.values()]))}
-        ranked = sorted((f for f in fits.values() if id(f[-1]) in kept), key=lambda x: (-x[0], -x[1]))
+        kept = {p["paperId"] for p in _led(m, _one_edition([p for *_, p in fits.values()]))}
+        ranked = sorted((f for pid, f in fits.items() if pid in kept), key=lambda x: (-x[0], -x[1]))
         if not ranked:
             return None
         _, shared, in_title, best = ranked[0]
@@ -495,9 +495,9 @@ class Resolver:
             if not all(_wrote(p, a) for a in m.authors[:2]):
                 continue
             fits.append((*_evidence(words, p), p))
-        kept = {id(p) for p in _one_edition([p for *_, p in fits])}
+        kept = {p["paperId"] for p in _one_edition([p for *_, p in fits])}
         # "Ziegler et al. 2019": not a paper Ziegler is the fourth author of
-        fits = [f for f in fits if id(f[-1]) in kept and (not _cites_first_author(m) or _led_by(f[-1], m.authors[0]))]
+        fits = [f for f in fits if f[-1]["paperId"] in kept and (not _cites_first_author(m) or _led_by(f[-1], m.authors[0]))]
         fits.sort(key=lambda x: (-x[0], -x[1]))
         if fits and fits[0][1] > 0 and (len(fits) == 1 or fits[0][0] > fits[1][0]):
             return Outcome("resolved", fits[0][3], fits[0][3]["paperId"], resolved_by="search")
