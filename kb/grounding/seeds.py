@@ -497,7 +497,8 @@ class Resolver:
             fits.append((*_evidence(words, p), p))
         kept = {p["paperId"] for p in _one_edition([p for *_, p in fits])}
         # "Ziegler et al. 2019": not a paper Ziegler is the fourth author of
-        fits = [f for f in fits if f[-1]["paperId"] in kept and (not _cites_first_author(m) or _led_by(f[-1], m.authors[0]))]
+        first_author = _cites_first_author(m)
+        fits = [f for f in fits if f[-1]["paperId"] in kept and (not first_author or _led_by(f[-1], m.authors[0]))]
         fits.sort(key=lambda x: (-x[0], -x[1]))
         if fits and fits[0][1] > 0 and (len(fits) == 1 or fits[0][0] > fits[1][0]):
             return Outcome("resolved", fits[0][3], fits[0][3]["paperId"], resolved_by="search")
