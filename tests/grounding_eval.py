@@ -75,12 +75,14 @@ Eighteen sets, all scored the same way:
 - ``heldout19`` tests/data/grounding_eval/heldout19/  twenty pages gathered in session 11 by a helper who never ran
                 kb on them (research agendas, organisations' annual reviews, grant and funder pages, reading
                 lists, research-interest pages, a thesis abstract); ground truth committed first; scored once
-                with the session's starting code and once with its final code (README.md); NEVER tuned on.
+                with the session's starting code and once with its final code (README.md), again in session
+                12; opened in session 13: even pages tuned on, odd pages held aside.
 - ``heldout20`` tests/data/grounding_eval/heldout20/  twenty more pages, same protocol and session (podcast episode
-                notes and transcripts, talk write-ups, textbook chapters, a reading-group call); NEVER tuned on.
+                notes and transcripts, talk write-ups, textbook chapters, a reading-group call); opened in session 13
+                like heldout19.
 - ``heldout21`` tests/data/grounding_eval/heldout21/  twenty more pages, same protocol and session (peer reviews
                 through a mirror of OpenReview, technology journalism and magazine pieces); 38 required entries,
-                fewer than the 50 asked for; NEVER tuned on.
+                fewer than the 50 asked for; opened in session 13 like heldout19.
 - ``heldout22`` tests/data/grounding_eval/heldout22/  twenty pages gathered in session 12, same protocol (GitHub
                 issue and pull-request threads, research-code READMEs naming the papers they reproduce, a model
                 card); 73 required entries, 51 with links removed; NEVER tuned on.
@@ -172,7 +174,8 @@ class Doc:
 
 # Development parts whose odd-numbered pages are still held aside as a generalisation check:
 # ``--misses`` never prints their failures (``tests/grounding_subset.py PART odd`` gives figures).
-HELD_ASIDE = {"dev8": "odd", "dev9": "odd", "dev10": "odd", "heldout16": "odd", "heldout17": "odd", "heldout18": "odd"}
+HELD_ASIDE = {"dev8": "odd", "dev9": "odd", "dev10": "odd", "heldout16": "odd", "heldout17": "odd", "heldout18": "odd",
+              "heldout19": "odd", "heldout20": "odd", "heldout21": "odd"}
 DEV_PARTS = (("dev", True), ("dev", False), ("dev2", False), ("dev3", False), ("dev4", False), ("dev5", False),
              ("dev6", False), ("dev7", False), ("dev8", False), ("dev9", False), ("dev10", False))
 
