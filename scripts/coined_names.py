@@ -13,12 +13,12 @@ which turns them into ``data/aliases_curated.toml`` entries matched by their exa
 
 A name is kept only when it cannot be anything else (:func:`coined`): one token of four characters
 or more with a capital inside it or a digit ("SelfIE", "AgentPoison", "AEGIS2.0"), an all-capital
-acronym only from five letters ("MQUAKE"; "GUARD" and other capitalised words are left out by the
-next rule), not a word the lists' titles or the forum posts' prose write in lower case, not a name
+acronym only from five letters ("MQUAKE"), not a word the lists' titles or the forum posts' prose write in lower case, not a name
 any other list's title starts with (two works), and not already in the hand-kept table or another
 nickname list. A name with a version or a size ("GLM-4.5", "Starling-7b") or a title that announces
-a model, a library or a toolkit names a thing people use: it cites its paper only with a cue
-(``model`` in the file); every other name cites its paper where it stands (``coined``).
+a model, a library or a toolkit names a thing people use, and a name in capitals only may be a
+word written in capitals ("ARMOR", "PRISM"): these cite their paper only with a cue (``model`` in
+the file); every other name cites its paper where it stands (``coined``).
 """
 
 from __future__ import annotations
@@ -84,7 +84,9 @@ def names() -> list[tuple[str, str, str]]:
         low = name.lower()
         if not coined(name) or low in taken or low in plain or low in lower_words or len(by_name[name]) > 1:
             continue
-        kind = "model" if _PRODUCT.search(name) or _PRODUCT_TITLE.search(title.split(":", 1)[1]) else "coined"
+        # a name in capitals only may be a word written in capitals ("ARMOR", "PRISM"): with a cue only
+        kind = "model" if _PRODUCT.search(name) or _PRODUCT_TITLE.search(title.split(":", 1)[1]) \
+            or re.fullmatch(r"[A-Z]+", name) else "coined"
         out.append((name, title, kind))
     return out
 

@@ -2261,12 +2261,23 @@ _CALL_IT = re.compile(r"(?:,?\s+(?:which|that)\s+we(?:'ll|\s+will)?\s+(?:call|te
 _CLAUSE_END = re.compile(r"[.!?;](?=\s+[A-Z(\[\"\u201c]|\s*$)|\n")
 
 
+_NAME_BEFORE_TITLE = re.compile(r"(?<![\w\-])([A-Z][\w\-]{1,20})\s*\(\s*$")
+
+
 def _defined_nicknames(text: str, mentions: list[Mention]) -> list[Mention]:
     """Nicknames a document defines for a work it names ("Constitutional AI (CAI)", "..., which
     we call FooNet"): their later uses are mentions of that work."""
     defined: dict[str, Mention] = {}
+    named_before: dict[str, int] = {}        # "EVE (Weak Teacher Evaluation of ...)": the name's place
     for m in mentions:
         if m.kind not in ("title", "alias", "author-ref"):
+            continue
+        b = _NAME_BEFORE_TITLE.search(text, max(0, m.start - 30), m.start)
+        if m.kind == "title" and b and text.startswith(")", m.end) and _is_acronymish(b.group(1)) \
+                and b.group(1) not in _COMMON_ACRONYMS and b.group(1) not in defined:
+            # "the authors propose EVE (Weak Teacher Evaluation of Strong Student Demonstrations)": a
+            # coined name with the work's title spelled out in brackets after it
+            defined[b.group(1)], named_before[b.group(1)] = m, b.start(1)
             continue
         d = re.match(r"\s*\((?:hereafter|henceforth|hereinafter|from\s+(?:here|now)\s+on|or)?,?\s*[\"\u201c]?"
                      r"([A-Z](?:[\w\-]|[&:](?=[A-Z])){1,20})[\"\u201d]?\)", text[m.end:m.end + 40])
@@ -2299,7 +2310,8 @@ def _defined_nicknames(text: str, mentions: list[Mention]) -> list[Mention]:
     pattern = re.compile(r"(?<![\w\-])(" + "|".join(re.escape(n) for n in sorted(defined, key=len, reverse=True)) + r")(?![\w\-])")
     for hit in pattern.finditer(text):
         src = defined[hit.group(1)]
-        if hit.start() < src.end + 3 or any(a < hit.end() and hit.start() < b for a, b in taken):
+        if (hit.start() < src.end + 3 and hit.start() != named_before.get(hit.group(1))) \
+                or any(a < hit.end() and hit.start() < b for a, b in taken):
             continue
         out = [m for m in out if not (id(m) in shaped and m.start < hit.end() and hit.start() < m.end)]
         out.append(Mention(None, hit.group(1), hit.start(), hit.end(), "alias", "", id=src.id, score=0.8,
