@@ -174,6 +174,19 @@ def test_a_coined_name_before_the_title_it_abbreviates(aliases):
     assert "BERT" not in _works(text, aliases)
 
 
+def test_the_name_a_reference_list_gives_the_work_after_its_reference(aliases):
+    """"Smith et al. (2021) — Quokka Circuits; Lee (2023) — Wombatology": a dated reference, a dash,
+    and a capitalised name to the item's end; a reference followed by a sentence is no name."""
+    text = "Key references: Smith et al. (2021) \u2014 Quokka Circuits; Lee (2023) \u2014 Wombatology; Roe (2019): Deep Nets."
+    found = {m.surface: m for m in extract(text, aliases=aliases)}
+    for name in ("Quokka Circuits", "Wombatology"):
+        assert found[name].confidence == WORK and "reference list" in found[name].reason, name
+    assert found["Deep Nets"].confidence == WORK
+    assert found["Wombatology"].years[0] == 2023 and found["Wombatology"].authors[0] == "Lee"
+    text = "As Smith (2020): This shows that. Roe (2019): Results. More text."
+    assert [m.surface for m in extract(text, aliases=aliases) if m.kind != "author-ref"] == []
+
+
 def test_a_name_the_text_gives_its_own_work_is_not_the_cited_works(aliases):
     text = "Following Smith et al. (2021), we propose a method which we call GradSift. GradSift is fast."
     assert "GradSift" not in _works(text, aliases)
