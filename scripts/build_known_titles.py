@@ -358,7 +358,9 @@ def write_curated(entries: list[dict]) -> None:
               "key": "curated-" + e["names"][0].lower()} for e in entries]
     served = {json.loads(line).get("arxiv") for f in STANDIN_WORKS.parent.glob("*.jsonl") if f != STANDIN_WORKS
               for line in f.read_text(encoding="utf-8").splitlines() if line.strip()}
-    works = [w for w in works if w["arxiv"] is None or w["arxiv"] not in served]
+    # a work the lists give no year (a coined name matched by its title) is not served: the stand-in's
+    # citation graph would date it at the start of time, where every generated paper could cite it
+    works = [w for w in works if w["year"] and w["arxiv"] not in served]
     STANDIN_WORKS.write_text("".join(json.dumps(w) + "\n" for w in works), encoding="utf-8")
 
 

@@ -142,6 +142,8 @@ def test_coined_names_from_the_lists_titles_cite_their_works():
     assert coined.coined("SelfIE") and coined.coined("AEGIS2.0") and coined.coined("GUARD")
     assert not coined.coined("Rome") and not coined.coined("SAE")
     rows = {n: k for n, _, k in coined.names()}
+    shipped = [line.split("\t") for line in coined.OUT.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    assert {n: k for n, _, _, k in shipped} == rows, "out of date: run python scripts/coined_names.py"
     # a name in capitals only may be a word in capitals: it needs a cue, like a model's versioned name
     assert rows.get("SelfIE") == "coined" and rows.get("GLM-4.5") == "model" and rows.get("ARMOR") == "model"
 
