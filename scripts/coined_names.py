@@ -6,9 +6,10 @@ A paper that coins a name puts it before its title's colon ("SelfIE: Self-Interp
 Language Model Embeddings", "HarmBench: A Standardized Evaluation Framework ..."), and prose names
 the work by it ("prior approaches like SelfIE"). The lists in ``data/known_titles/sources/`` (read
 from public GitHub repositories, none that an evaluation part names) hold thousands of such titles;
-this script takes the names from the lists on alignment, safety, interpretability, security,
-honesty and evaluation (:data:`TOPICAL`), where a coined name is a research artefact (a method, a
-benchmark, an attack) rather than a product, and writes them for ``scripts/build_known_titles.py``,
+this script takes the names from the lists on alignment, AI safety, interpretability, honesty, RLHF
+and reward hacking (:data:`TOPICAL`: not the long lists of jailbreaks, watermarks, privacy attacks
+and evaluations, whose hundreds of names cost the alias table's load time more than they find),
+where a coined name is a research artefact (a method, a benchmark, an attack) rather than a product, and writes them for ``scripts/build_known_titles.py``,
 which turns them into ``data/aliases_curated.toml`` entries matched by their exact title.
 
 A name is kept only when it cannot be anything else (:func:`coined`): one token of four characters
@@ -36,11 +37,10 @@ import build_known_titles as build  # noqa: E402
 
 OUT = build.NICKNAMES / "coined_names.tsv"
 # the lists whose coined names are research artefacts of kb's field (matched against the file name)
-TOPICAL = re.compile(r"safety|alignment|interp|mechanis|SSP|jailbreak|Reward-Hacking|representation|Sparse-Autoencoder|"
-                     r"Attention-Heads|KnowledgeEditing|security|llm-sp|Honesty|rlhf|XAI|explainable|StampyAI|shallow|"
-                     r"ForumMagnum|scraping|mlsafety|harmful|understanding-mechanism|language-model-analysis|trait-interp|"
-                     r"oversight|Uncertainty|truthfulness|hallucination|agisf|reading-group|impact-rio|unlearning|"
-                     r"Evaluation", re.I)
+TOPICAL = re.compile(r"alignment|safety__|safety\.txt|awesome-ai-safety|interp|mechanis|representation|Sparse-Autoencoder|"
+                     r"Attention-Heads|KnowledgeEditing|Honesty|rlhf|RLHF|Reward-Hacking|XAI|explainable|StampyAI|shallow|"
+                     r"ForumMagnum|scraping|mlsafety|understanding-mechanism|language-model-analysis|trait-interp|"
+                     r"oversight|agisf|reading-group|impact-rio", re.I)
 _NAMED = re.compile(r"^\s*([A-Za-z][\w\-.+]*[\w+])\s*:\s+(\S.*)$")
 # a model's version or size, or a title that announces a model, a library or a toolkit
 _PRODUCT = re.compile(r"[\-\s]?v?\d+(?:\.\d+)*[a-zA-Z]?$|\d+[bBmM]$|-\d")
@@ -76,8 +76,8 @@ def names() -> list[tuple[str, str, str]]:
              for n in a["names"]}
     for f in build.NICKNAMES.glob("*.tsv"):
         if f != OUT:
-            taken |= {line.split("\t")[0].lower() for line in f.read_text(encoding="utf-8").splitlines()
-                      if line.strip() and not line.startswith("#")}
+            taken |= {n.strip().lower() for line in f.read_text(encoding="utf-8").splitlines()
+                      if line.strip() and not line.startswith("#") for n in line.split("\t")[0].split("/")}
     plain = build.prose_common_words()
     out = []
     for name, title in sorted(topical.items()):
@@ -93,8 +93,8 @@ def names() -> list[tuple[str, str, str]]:
 
 def main() -> int:
     rows = names()
-    head = ["# derived by scripts/coined_names.py from data/known_titles/sources/ (the lists on alignment, safety,",
-            "# interpretability, security, honesty and evaluation): the name a title puts before its colon",
+    head = ["# derived by scripts/coined_names.py from data/known_titles/sources/ (the lists on alignment, AI safety,",
+            "# interpretability, honesty, RLHF and reward hacking): the name a title puts before its colon",
             "# kind: coined (a research artefact's name cites its paper where it stands); model rows cite it only with a cue",
             "# name <TAB> - (no arXiv id: the work is matched by its exact title) <TAB> the title as the list writes it <TAB> kind"]
     OUT.write_text("\n".join(head + [f"{n}\t-\t{t}\t{k}" for n, t, k in rows]) + "\n", encoding="utf-8")
