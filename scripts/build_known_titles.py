@@ -327,8 +327,11 @@ def curated_nicknames() -> list[dict]:
             if not names:
                 continue
             seen.update(n.lower() for n in names)
-            cites = bool(rest and rest[0] == "benchmark")
-            out.append({"names": names, "id": f"ARXIV:{arxiv}", "title": title, "year": 2000 + int(arxiv[:2]),
+            # a benchmark's name, or a research artefact's coined name (coined_names.tsv), cites its paper
+            cites = bool(rest and rest[0] in ("benchmark", "coined"))
+            known = arxiv != "-"                 # "-": no arXiv id, the work is matched by its exact title
+            out.append({"names": names, "id": f"ARXIV:{arxiv}" if known else None, "title": title,
+                        "year": 2000 + int(arxiv[:2]) if known else None,
                         # a benchmark's name that spells a word of ordinary prose ("ConTRoL") needs a cue too
                         "needs_cue": [n for n in names if not cites or n.lower() in plain],
                         "from": head.get("repo", f.name)})
@@ -340,20 +343,24 @@ def write_curated(entries: list[dict]) -> None:
              "# Nicknames from curated paper lists, with the paper each list links; data/aliases.toml wins",
              "# where both name a work. Method and model names cite their paper only with a cue.", ""]
     for e in entries:
-        lines += ["[[alias]]", f"# from {e['from']}", f"names = {json.dumps(e['names'])}", f"id = {json.dumps(e['id'])}",
-                  f"title = {json.dumps(e['title'])}", f"year = {e['year']}"]
+        lines += ["[[alias]]", f"# from {e['from']}", f"names = {json.dumps(e['names'])}"]
+        lines += [f"id = {json.dumps(e['id'])}"] if e["id"] else ['match = "title"']
+        lines += [f"title = {json.dumps(e['title'])}"] + ([f"year = {e['year']}"] if e["year"] else [])
         if e["needs_cue"]:
             lines.append(f"needs_cue = {json.dumps(e['needs_cue'])}")
         lines.append("")
     CURATED.write_text("\n".join(lines), encoding="utf-8")
     # the stand-in serves every alias's paper (test_alias_table_is_large_and_every_work_is_real):
     # the lists give title, arXiv id and year; authors and abstracts are not recorded
-    works = [{"title": e["title"], "authors": [], "year": e["year"], "venue": "arXiv", "arxiv": e["id"].split(":", 1)[1],
+    works = [{"title": e["title"], "authors": [], "year": e["year"], "venue": "arXiv",
+              "arxiv": e["id"].split(":", 1)[1] if e["id"] else None,
               "doi": None, "abstract": None, "tldr": None, "publication_date": None, "kind": "paper",
               "key": "curated-" + e["names"][0].lower()} for e in entries]
     served = {json.loads(line).get("arxiv") for f in STANDIN_WORKS.parent.glob("*.jsonl") if f != STANDIN_WORKS
               for line in f.read_text(encoding="utf-8").splitlines() if line.strip()}
-    works = [w for w in works if w["arxiv"] not in served]
+    # a work the lists give no year (a coined name matched by its title) is not served: the stand-in's
+    # citation graph would date it at the start of time, where every generated paper could cite it
+    works = [w for w in works if w["year"] and w["arxiv"] not in served]
     STANDIN_WORKS.write_text("".join(json.dumps(w) + "\n" for w in works), encoding="utf-8")
 
 

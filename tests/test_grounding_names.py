@@ -162,6 +162,31 @@ def test_a_nickname_defined_later_in_the_clause(aliases, text, name):
     assert found and found[-1].confidence == WORK and "defines" in found[-1].reason
 
 
+def test_a_coined_name_before_the_title_it_abbreviates(aliases):
+    """"the authors propose EVE (Weak Teacher Evaluation of ...)": the name before the bracketed
+    title is the work's name, there and later; a model's expanded name stays a maybe."""
+    text = ("To address this, the authors propose QUOKKA (Weak Teacher Evaluation of Strong Student Demonstrations), "
+            "a formative approach. The results show that QUOKKA outperforms fine-tuning.")
+    found = [m for m in extract(text, aliases=aliases) if m.surface == "QUOKKA"]
+    assert len(found) == 2 and all(m.confidence == WORK and "defines" in m.reason for m in found)
+    assert found[0].alias_title == "Weak Teacher Evaluation of Strong Student Demonstrations"
+    text = "We use BERT (Bidirectional Encoder Representations from Transformers) here."
+    assert "BERT" not in _works(text, aliases)
+
+
+def test_the_name_a_reference_list_gives_the_work_after_its_reference(aliases):
+    """"Smith et al. (2021) — Quokka Circuits; Lee (2023) — Wombatology": a dated reference, a dash,
+    and a capitalised name to the item's end; a reference followed by a sentence is no name."""
+    text = "Key references: Smith et al. (2021) \u2014 Quokka Circuits; Lee (2023) \u2014 Wombatology; Roe (2019): Deep Nets."
+    found = {m.surface: m for m in extract(text, aliases=aliases)}
+    for name in ("Quokka Circuits", "Wombatology"):
+        assert found[name].confidence == WORK and "reference list" in found[name].reason, name
+    assert found["Deep Nets"].confidence == WORK
+    assert found["Wombatology"].years[0] == 2023 and found["Wombatology"].authors[0] == "Lee"
+    text = "As Smith (2020): This shows that. Roe (2019): Results. More text."
+    assert [m.surface for m in extract(text, aliases=aliases) if m.kind != "author-ref"] == []
+
+
 def test_a_name_the_text_gives_its_own_work_is_not_the_cited_works(aliases):
     text = "Following Smith et al. (2021), we propose a method which we call GradSift. GradSift is fast."
     assert "GradSift" not in _works(text, aliases)

@@ -119,6 +119,35 @@ def test_nicknames_from_the_curated_lists_cite_their_papers_with_a_cue():
     assert [h.cued for h in table.find("as the ConTRoL paper showed") if h.alias.id == "ARXIV:2011.04864"] == [True]
 
 
+def test_coined_names_from_the_lists_titles_cite_their_works():
+    """"SelfIE: Self-Interpretation of ..." in an interpretability list: "prior approaches like SelfIE"
+    names that work (matched by its exact title); a model's name with a version needs a cue; an
+    agent benchmark from a catalogue cites its paper by arXiv id."""
+    from kb.grounding.aliases import AliasTable
+    from kb.grounding.mentions import WORK, extract, listed
+
+    table = AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
+    selfie = table.lookup("SelfIE")
+    assert selfie.source == "curated" and selfie.match == "title" and selfie.id is None
+    assert selfie.title.startswith("SelfIE: Self-Interpretation")
+    found = {m.surface: m for m in listed(extract("It improves on prior approaches like SelfIE, and more.", aliases=table))}
+    assert found["SelfIE"].confidence == WORK and found["SelfIE"].alias_title == selfie.title
+    assert table.lookup("GLM-4.5") is not None and table.find("we serve GLM-4.5 and others") == []
+    assert [h.alias.id for h in table.find("Agents score low on GAIA and TravelPlanner.")] == ["ARXIV:2311.12983",
+                                                                                              "ARXIV:2402.01622"]
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("coined_names", ROOT / "scripts" / "coined_names.py")
+    coined = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(coined)
+    assert coined.coined("SelfIE") and coined.coined("AEGIS2.0") and coined.coined("GUARD")
+    assert not coined.coined("Rome") and not coined.coined("SAE")
+    rows = {n: k for n, _, k in coined.names()}
+    shipped = [line.split("\t") for line in coined.OUT.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    assert {n: k for n, _, _, k in shipped} == rows, "out of date: run python scripts/coined_names.py"
+    # a name in capitals only may be a word in capitals: it needs a cue, like a model's versioned name
+    assert rows.get("SelfIE") == "coined" and rows.get("GLM-4.5") == "model" and rows.get("ARMOR") == "model"
+
+
 def test_the_shipped_gazetteer_is_what_the_script_builds_from_its_sources(tmp_path, monkeypatch):
     """Nothing in the shipped files was added by hand: rebuilding from the sources gives them back."""
     import importlib.util

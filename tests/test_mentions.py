@@ -138,7 +138,14 @@ def test_alias_table_is_large_and_every_work_is_real(aliases):
              for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
     known = {("ARXIV:" + w["arxiv"]) for w in works if w["arxiv"]} | {("DOI:" + w["doi"]) for w in works if w["doi"]}
     titles = {normalise(w["title"]) for w in works}
+    # a coined name's work (data/aliases_curated.toml, matched by its exact title, no year) is a title
+    # of a curated list the gazetteer reads, not a work the stand-in serves (it has no date to place it)
+    listed = {normalise(line) for f in (PROJECT_ROOT / "data" / "known_titles" / "sources").glob("*.txt")
+              for line in f.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")}
     for a in aliases.aliases:
+        if a.source == "curated" and a.match == "title" and a.year is None:
+            assert normalise(a.title) in listed, a.names
+            continue
         assert a.id in known if a.id else (normalise(a.title) in titles if a.title else a.kind == "post"), a.names
     for name in ("IOI", "ROME", "Chinchilla", "Kaplan scaling laws", "induction heads paper", "Towards Monosemanticity",
                  "Scaling Monosemanticity", "Toy Models of Superposition", "RLHF", "Constitutional AI", "Sleeper Agents"):

@@ -195,6 +195,8 @@ class AliasTable:
         # a space where the name's case turns from lower to upper (names that need a cue are left
         # out: their cue rules know only their own spelling)
         for alias in self.aliases:
+            if alias.source == "curated" and alias.match == "title":
+                continue            # a coined name from a list's titles: rare enough in PDFs, and each costs compile time
             for name in alias.names:
                 spaced = _split_at_case_turns(name)
                 if spaced and name not in alias.needs_cue and spaced not in self._by_name:

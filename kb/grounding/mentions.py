@@ -939,7 +939,11 @@ def _hints(sentence: str) -> tuple[list[str], list[int]]:
     return authors, years
 
 
-_OUR_OWN = re.compile(r"\b[Oo]ur\s+(?:[A-Z][\w\-]*\s+){0,3}\(?\s*$")
+# "our Activation Addition (ActAdd) method"; "We introduce MoJE (Mixture of Jailbreak Expert)": the
+# text's own work (a paper that coins a name the alias table knows is that paper, not a citation of it)
+_OUR_OWN = re.compile(r"\b[Oo]ur\s+(?:[A-Z][\w\-]*\s+){0,3}\(?\s*$"
+                      r"|\b[Ww]e\s+(?:introduce|propose|present|release|develop)\s+(?:(?:a|an|the)\s+(?:new\s+)?"
+                      r"(?:method|benchmark|dataset|framework|approach|technique|model|suite)\s*,?\s+(?:called\s+|named\s+)?)?$")
 
 
 def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = None) -> list[Mention]:
@@ -1094,6 +1098,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     _ideas_listed_among_works(text, judged)
     # a nickname takes the confidence its definition earned ("Large Language Models (LLMs)" is a term)
     final = [m if m.sentence else place(m) for m in _defined_nicknames(text, judged)]
+    final = [m if m.sentence else place(m) for m in _names_after_references(text, final)]
     final = [m if m.sentence else place(m) for m in _initialisms_of_named_works(text, final, terms, aliases)]
     extra = [place(m) for m in _only_a_title_can_confirm(text, spans, layout, final)]
     if (short := _short_names_given_a_nickname(text, extra + final, final)):
@@ -2261,12 +2266,23 @@ _CALL_IT = re.compile(r"(?:,?\s+(?:which|that)\s+we(?:'ll|\s+will)?\s+(?:call|te
 _CLAUSE_END = re.compile(r"[.!?;](?=\s+[A-Z(\[\"\u201c]|\s*$)|\n")
 
 
+_NAME_BEFORE_TITLE = re.compile(r"(?<![\w\-])([A-Z][\w\-]{1,20})\s*\(\s*$")
+
+
 def _defined_nicknames(text: str, mentions: list[Mention]) -> list[Mention]:
     """Nicknames a document defines for a work it names ("Constitutional AI (CAI)", "..., which
     we call FooNet"): their later uses are mentions of that work."""
     defined: dict[str, Mention] = {}
+    named_before: dict[str, int] = {}        # "EVE (Weak Teacher Evaluation of ...)": the name's place
     for m in mentions:
         if m.kind not in ("title", "alias", "author-ref"):
+            continue
+        b = _NAME_BEFORE_TITLE.search(text, max(0, m.start - 30), m.start)
+        if m.kind == "title" and b and text.startswith(")", m.end) and _is_acronymish(b.group(1)) \
+                and b.group(1) not in _COMMON_ACRONYMS and b.group(1) not in defined:
+            # "the authors propose EVE (Weak Teacher Evaluation of Strong Student Demonstrations)": a
+            # coined name with the work's title spelled out in brackets after it
+            defined[b.group(1)], named_before[b.group(1)] = m, b.start(1)
             continue
         d = re.match(r"\s*\((?:hereafter|henceforth|hereinafter|from\s+(?:here|now)\s+on|or)?,?\s*[\"\u201c]?"
                      r"([A-Z](?:[\w\-]|[&:](?=[A-Z])){1,20})[\"\u201d]?\)", text[m.end:m.end + 40])
@@ -2299,7 +2315,8 @@ def _defined_nicknames(text: str, mentions: list[Mention]) -> list[Mention]:
     pattern = re.compile(r"(?<![\w\-])(" + "|".join(re.escape(n) for n in sorted(defined, key=len, reverse=True)) + r")(?![\w\-])")
     for hit in pattern.finditer(text):
         src = defined[hit.group(1)]
-        if hit.start() < src.end + 3 or any(a < hit.end() and hit.start() < b for a, b in taken):
+        if (hit.start() < src.end + 3 and hit.start() != named_before.get(hit.group(1))) \
+                or any(a < hit.end() and hit.start() < b for a, b in taken):
             continue
         out = [m for m in out if not (id(m) in shaped and m.start < hit.end() and hit.start() < m.end)]
         out.append(Mention(None, hit.group(1), hit.start(), hit.end(), "alias", "", id=src.id, score=0.8,
@@ -2307,6 +2324,44 @@ def _defined_nicknames(text: str, mentions: list[Mention]) -> list[Mention]:
                            alias_kind=src.alias_kind, topic=src.topic, authors=list(src.authors), years=list(src.years),
                            confidence=src.confidence, reason=f"a nickname the document defines for {src.surface}"))
     return sorted(out, key=lambda m: m.start)
+
+
+# "Bricken et al. (2023) — Monosemanticity;": a reference with its year, a dash or a colon, and a
+# capitalised name that runs to the end of the item (a semicolon, the line's end, a full stop)
+_NAME_AFTER_REFERENCE = re.compile(r"[ \t]*(?:[\u2014\u2013:]|[ \t]-)[ \t]*"
+                                   r"((?:[A-Z0-9][\w\-']*)(?:[ \t]+(?:[A-Z0-9][\w\-']*|of|and|in|for|the|a|on|to|with)){0,5})"
+                                   r"(?=[ \t]*(?:[;\n]|$|\.(?:\s|$)))")
+NAME_AFTER_REFERENCE = "the name a reference list gives the work it cites"
+
+
+def _names_after_references(text: str, mentions: list[Mention]) -> list[Mention]:
+    """A reading list's "Elhage et al. (2021) — Transformer Circuits; Bricken et al. (2023) —
+    Monosemanticity": the capitalised name after a dated reference, running to the item's end, is
+    the name the list gives that work. A title's shape there is trusted; a name no rule proposed
+    (one word) becomes a mention of the reference's work. One word must be a name, not a
+    sentence's first word: it must end the item and be long or coined."""
+    out = list(mentions)
+    for m in mentions:
+        if m.kind != "author-ref" or not m.years or m.confidence != WORK:
+            continue
+        d = _NAME_AFTER_REFERENCE.match(text, m.end)
+        if not d:
+            continue
+        a, b = d.span(1)
+        name = d.group(1)
+        if name.split()[-1] in FUNCTION_WORDS or (" " not in name and not (len(name) >= 8 or _is_acronymish(name))):
+            continue
+        there = [x for x in out if x.start < b and a < x.end]
+        if there:
+            for x in there:
+                if x.start >= a and x.end <= b and x.kind == "title" and x.confidence == MAYBE:
+                    x.confidence, x.score = WORK, max(x.score, TRUST_SCORE)
+                    x.reason = NAME_AFTER_REFERENCE
+                    x.authors, x.years = x.authors or list(m.authors), x.years or list(m.years)
+            continue
+        out.append(Mention(None, name, a, b, "title", "", id=m.id, score=TRUST_SCORE, alias_title=m.alias_title,
+                           alias_kind=m.alias_kind, authors=list(m.authors), years=list(m.years), reason=NAME_AFTER_REFERENCE))
+    return sorted(out, key=lambda m: m.start) if len(out) > len(mentions) else out
 
 
 # Initials with a meaning of their own, never taken for a work's initials.

@@ -693,6 +693,15 @@ def _real_scale_references(prng: random.Random, work_list: list[dict], work_inde
         _, want = work_scale(work_key(w), normalize_arxiv(str(w["arxiv"])) if w.get("arxiv") else None,
                              w.get("year"))
         have = set(refs[pos].tolist()) | extra.get(pos, set())
+        if len(have) > want and extra.get(pos):
+            # "real works cite older real works" with a fixed chance draws more references the more
+            # real works precede a recent one (a 2024 paper after a thousand of them: 200); its
+            # real count is the list's length, so the drawn links to other real works beyond it go
+            drop = sorted(j for j in extra[pos] if j in work_index)
+            prng.shuffle(drop)
+            for j in drop[:len(have) - want]:
+                extra[pos].discard(j)
+            continue
         if pos < 2 or len(have) >= want:
             continue
         same = [j for j in range(pos) if node_topic[j] == node_topic[pos]]
