@@ -8,6 +8,7 @@ so that ``kb --help`` starts fast.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import sqlite3
@@ -2006,6 +2007,13 @@ def _extract_progress(enabled: bool):
 
 
 def main() -> None:
+    """The ``kb`` program. A command is a short process that builds big tables of tuples and
+    lists (the alias table, the gazetteer, regular expressions, pages of a crawl) and frees them
+    by reference counting; at the cyclic collector's default pace (a pass every 700 new
+    containers, re-reading the older ones every 10th and 100th) the collector took 0.09 s of the
+    1.0 s ``kb mentions`` spends on a 10k-word document, 0.03 s at 10,000. Set here, not in the
+    callback, so that tests running commands in their own process keep Python's default."""
+    gc.set_threshold(10_000)
     app()
 
 
