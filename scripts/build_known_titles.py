@@ -43,6 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from kb.grounding.aliases import PARSED_PATH, parsed_text  # noqa: E402
 from kb.grounding.known_titles import (ANY_CASE_WORDS, GAZETTEER_PATH, MIN_WORDS, TITLE_FUNCTION_WORDS,  # noqa: E402
                                        common_words, distinctive, key_column, needs_capitals, title_words)
 
@@ -366,4 +367,6 @@ if __name__ == "__main__":
     nicknames = curated_nicknames()
     write_curated(nicknames)
     print(f"{CURATED.relative_to(ROOT)}: {len(nicknames)} nicknames")
+    PARSED_PATH.write_text(parsed_text(), encoding="utf-8")
+    print(f"{PARSED_PATH.relative_to(ROOT)}: both alias tables as kb reads them")
     print(f"{GAZETTEER_PATH.relative_to(ROOT)}: {r['kept']} titles of {r['distinct']} distinct ({r['bytes']} bytes)")
