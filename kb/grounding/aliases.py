@@ -314,6 +314,7 @@ def _long(name: str) -> bool:
 
 _CHUNK = re.compile(r"\S+")
 _WORDISH = re.compile(r"[\w\-]")
+_NOT_WORDISH = re.compile(r"[^\w\-]")
 
 
 class _LongNames:
@@ -328,35 +329,50 @@ class _LongNames:
 
     def __init__(self, names: list[str], *, fold: bool):
         self.fold = fold
-        self._by_second: dict[str, list[tuple[str, ...]]] = {}
+        # second word -> first word -> (place among the names with that second word, the words):
+        # a chunk of the text that is a second word is tried only with the first words the chunk
+        # before it can end with, not with every name sharing the second word ("of": 51 names)
+        self._by_second: dict[str, dict[str, list[tuple[int, tuple[str, ...]]]]] = {}
+        places: dict[str, int] = {}
         for name in names:
             words = tuple(w.lower() for w in name.split()) if fold else tuple(name.split())
-            self._by_second.setdefault(words[1], []).append(words)
+            place = places[words[1]] = places.get(words[1], -1) + 1
+            self._by_second.setdefault(words[1], {}).setdefault(words[0], []).append((place, words))
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         if not self._by_second:
             return []
+        keys = _CHUNK.findall(text)
+        if self.fold:
+            keys = [k.lower() for k in keys]
+        by_second = self._by_second
+        seconds = [j for j in range(1, len(keys) - 1) if keys[j] in by_second]
+        if not seconds:
+            return []
         chunks = [(m.start(), m.end()) for m in _CHUNK.finditer(text)]
         fold = (lambda s: s.lower()) if self.fold else (lambda s: s)
         out = []
-        for j in range(1, len(chunks) - 1):
-            a, b = chunks[j]
-            for words in self._by_second.get(fold(text[a:b]), ()):
-                last = j + len(words) - 2
-                if last >= len(chunks):
-                    continue
-                pa, pb = chunks[j - 1]
-                start = pb - len(words[0])
-                if start < pa or fold(text[start:pb]) != words[0] or (start > 0 and _WORDISH.match(text, start - 1)):
-                    continue
-                if any(fold(text[chunks[k][0]:chunks[k][1]]) != words[k - j + 1] for k in range(j + 1, last)):
-                    continue
-                la, lb = chunks[last]
-                end = la + len(words[-1])
-                if end > lb or fold(text[la:end]) != words[-1] or _WORDISH.match(text, end) \
-                        or (text.startswith(".", end) and re.match(r"\.\w", text[end:end + 2])):
-                    continue
-                out.append((start, end))
+        for j in seconds:
+            firsts = by_second[keys[j]]
+            pa, pb = chunks[j - 1]
+            # where a first word may start: the chunk's start, or after a character not of a word
+            # (re's \w is what str.isalnum() says, and "_")
+            found = []
+            for start in (pa,) if text[pa:pb].isalnum() else \
+                    [pa] + [m.end() for m in _NOT_WORDISH.finditer(text, pa, pb - 1)]:
+                for place, words in firsts.get(fold(text[start:pb]), ()):
+                    last = j + len(words) - 2
+                    if last >= len(chunks) or len(words[0]) != pb - start:
+                        continue
+                    if any(fold(text[chunks[k][0]:chunks[k][1]]) != words[k - j + 1] for k in range(j + 1, last)):
+                        continue
+                    la, lb = chunks[last]
+                    end = la + len(words[-1])
+                    if end > lb or fold(text[la:end]) != words[-1] or _WORDISH.match(text, end) \
+                            or (text.startswith(".", end) and re.match(r"\.\w", text[end:end + 2])):
+                        continue
+                    found.append((place, (start, end)))
+            out += [span for _, span in sorted(found)]
         return out
 
 
