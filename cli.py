@@ -2010,10 +2010,11 @@ def main() -> None:
     """The ``kb`` program. A command is a short process that builds big tables of tuples and
     lists (the alias table, the gazetteer, regular expressions, pages of a crawl) and frees them
     by reference counting; at the cyclic collector's default pace (a pass every 700 new
-    containers, re-reading the older ones every 10th and 100th) the collector took 0.09 s of the
-    1.0 s ``kb mentions`` spends on a 10k-word document, 0.03 s at 10,000. Set here, not in the
-    callback, so that tests running commands in their own process keep Python's default."""
-    gc.set_threshold(10_000)
+    containers, re-reading the older ones every 10th and 100th) the collector took 0.06-0.09 s
+    of the 0.7-1.0 s ``kb mentions`` spends on a 10k-word document, 0.035 s at every 10,000 and
+    0.025 s with the older ones re-read every 50th. Set here, not in the callback, so that tests
+    running commands in their own process keep Python's default."""
+    gc.set_threshold(10_000, 50)
     app()
 
 
