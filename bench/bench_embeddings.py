@@ -26,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import user_env  # noqa: E402 - bench/ is the script's folder
+
 SIZES = {"full": 1_000_000, "quick": 5_000}
 TOPICS = 200
 QUERIES = {"full": 5, "quick": 1}
@@ -111,13 +113,6 @@ print(json.dumps(out))
 """
 
 
-def _env() -> dict:
-    """The environment of a user's install: kb's bytecode cached (a session that sets
-    PYTHONDONTWRITEBYTECODE would make every run compile kb from source: +0.3 s)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    return {**env, "PYTHONPATH": str(ROOT)}
-
-
 def _timed(args: list[str]) -> tuple[float, float, str]:
     """Wall seconds, CPU seconds (user + sys) and output of one whole process: on a shared
     machine the wall time includes waiting for a core, the CPU time is what the command costs."""
@@ -125,7 +120,7 @@ def _timed(args: list[str]) -> tuple[float, float, str]:
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=_env())
+    proc = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=user_env())
     seconds = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
@@ -145,7 +140,7 @@ def import_seconds(args: list[str]) -> float:
     """Seconds the process spends importing modules (``python -X importtime``: the top-level
     imports' cumulative times added up)."""
     proc = subprocess.run([sys.executable, "-X", "importtime", *args], capture_output=True, text=True,
-                          cwd=ROOT, env=_env())
+                          cwd=ROOT, env=user_env())
     total = 0
     for line in proc.stderr.splitlines():
         parts = line.split("|")

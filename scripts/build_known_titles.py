@@ -43,8 +43,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from kb.grounding.aliases import PARSED_PATH, parsed_text  # noqa: E402
 from kb.grounding.known_titles import (ANY_CASE_WORDS, GAZETTEER_PATH, MIN_WORDS, TITLE_FUNCTION_WORDS,  # noqa: E402
-                                       common_words, distinctive, needs_capitals, title_words)
+                                       common_words, distinctive, key_column, needs_capitals, title_words)
 
 SOURCES = ROOT / "data" / "known_titles" / "sources"
 FORUM = ROOT / "kb" / "standin" / "forum" / "alignment-forum-posts.csv.gz"
@@ -283,10 +284,10 @@ def select(raw: list[tuple[str, str]]) -> tuple[list[tuple[str, set[str], str, s
 def build(stats: bool = False) -> dict:
     raw = all_sources()
     kept, why_not, distinct = select(raw)
-    body = "".join(f"{t}\t{','.join(sorted(s))}\t{m}\t{f}\n" for t, s, m, f in kept)
+    body = "".join(f"{t}\t{','.join(sorted(s))}\t{m}\t{f}\t{key_column(t)}\n" for t, s, m, f in kept)
     header = (f"# kb's known work titles: built by scripts/build_known_titles.py from {len(raw)} source titles; "
               f"{distinct} distinct, {len(kept)} kept\n# title, sources, the part before its colon when that names it too, flags "
-              f"(T: the title counts only capitalised, M: the same for the part before its colon)\n")
+              f"(T: the title counts only capitalised, M: the same for the part before its colon), the title's index key\n")
     buf = io.BytesIO()
     with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as gz:
         gz.write((header + body).encode("utf-8"))
@@ -373,4 +374,6 @@ if __name__ == "__main__":
     nicknames = curated_nicknames()
     write_curated(nicknames)
     print(f"{CURATED.relative_to(ROOT)}: {len(nicknames)} nicknames")
+    PARSED_PATH.write_text(parsed_text(), encoding="utf-8")
+    print(f"{PARSED_PATH.relative_to(ROOT)}: both alias tables as kb reads them")
     print(f"{GAZETTEER_PATH.relative_to(ROOT)}: {r['kept']} titles of {r['distinct']} distinct ({r['bytes']} bytes)")

@@ -235,3 +235,24 @@ def test_titles_that_are_also_phrases_need_a_cue(aliases):
             "the quote misleads. Tell me about yourself, she said.")
     assert [h.name for h in aliases.find(text)] == []
     assert [h.alias.id for h in aliases.find("Lost in the Middle (Liu et al., 2023) shows the U-curve.")] == ["ARXIV:2307.03172"]
+
+
+def test_the_parsed_form_is_current_and_reads_as_the_toml_does(tmp_path, monkeypatch):
+    """data/aliases_parsed.json spares every process parsing the TOML: it must hold the tables as
+    they are, and a table edited since (or a stale or damaged form) is read from its TOML."""
+    from kb.grounding import aliases
+
+    rebuild = "out of date: run python scripts/build_known_titles.py"
+    assert aliases.PARSED_PATH.read_text(encoding="utf-8") == aliases.parsed_text(), rebuild
+    from_toml = aliases._parse(aliases.CURATED_PATH, "curated") + aliases._parse(SHIPPED_PATH, "shipped")
+    assert aliases._shipped_tables() == from_toml
+    edited = tmp_path / "aliases.toml"
+    edited.write_text(SHIPPED_PATH.read_text(encoding="utf-8") + '\n[[alias]]\nnames = ["Zqx Bench"]\n'
+                      'id = "ARXIV:2401.00001"\n', encoding="utf-8")
+    monkeypatch.setattr(aliases, "SHIPPED_PATH", edited)
+    assert aliases._shipped_tables()[-1].names == ("Zqx Bench",)
+    monkeypatch.setattr(aliases, "SHIPPED_PATH", SHIPPED_PATH)
+    for damaged in ("{", '{"digest": null}', "[]"):
+        (tmp_path / "parsed.json").write_text(damaged, encoding="utf-8")
+        monkeypatch.setattr(aliases, "PARSED_PATH", tmp_path / "parsed.json")
+        assert aliases._shipped_tables() == from_toml

@@ -264,3 +264,16 @@ def test_adding_title_lists_only_adds_titles():
     piled = [(f"Concrete Steps {i} Towards Robust Agents", f"github:pile/list{i}") for i in range(150)]
     assert "Concrete Problems in AI Safety" in {t for t, *_ in build.select(raw + piled)[0]}
     assert "concrete" in kt.common_words({(" ".join(kt.title_words(t)), s) for t, s in raw + piled})
+
+
+def test_the_key_column_gives_the_index_the_titles_give(tmp_path):
+    """The build writes each title's index key beside it so that loading need not work it out:
+    the shipped file indexes as it would without the column (and a file without one still loads)."""
+    lines = gzip.decompress(kt.GAZETTEER_PATH.read_bytes()).decode("utf-8").splitlines()
+    rows = [line for line in lines if line and not line.startswith("#")]
+    assert all(line.split("\t")[4] == kt.key_column(line.split("\t")[0]) for line in rows)
+    kt.index.cache_clear()
+    shipped = kt.index()._rows
+    without = gazetteer(tmp_path, *(line.rsplit("\t", 1)[0] for line in rows))
+    assert kt.index(without)._rows == shipped
+    kt.index.cache_clear()

@@ -11,6 +11,7 @@ an exact title to match; books and forum posts carry no id at all and stay unres
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import re
@@ -25,6 +26,11 @@ SHIPPED_PATH = DATA_DIR / "aliases.toml"
 # Nicknames taken from curated paper lists by scripts/build_known_titles.py (generated, never
 # edited by hand); the hand-kept table wins where both name a work.
 CURATED_PATH = DATA_DIR / "aliases_curated.toml"
+# Both tables as the loader reads them, written by scripts/build_known_titles.py (which a change
+# to either table runs anyway, for the gazetteer): parsing their TOML was 0.04 s of every command
+# that loads the table, reading this is 0.005 s. Read only while it holds the digest of both
+# tables and of this module as they are now (:func:`parsed_text`); otherwise the TOML is parsed.
+PARSED_PATH = DATA_DIR / "aliases_parsed.json"
 KINDS = ("paper", "book", "post")
 
 # Ids the Semantic Scholar API accepts for a paper.
@@ -168,6 +174,40 @@ def _parse(path: Path, source: str) -> list[Alias]:
     return out
 
 
+def _tables_digest() -> str | None:
+    """The digest of what the parsed form stands for: both tables and the parsing rules here."""
+    h = hashlib.sha256()
+    for path in (CURATED_PATH, SHIPPED_PATH, Path(__file__)):
+        try:
+            h.update(path.read_bytes())
+        except OSError:
+            return None
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def parsed_text() -> str:
+    """The text of :data:`PARSED_PATH` for the tables as they are now: their digest, then the
+    curated and the hand-kept aliases in load order, one a line."""
+    aliases = _parse(CURATED_PATH, "curated") + _parse(SHIPPED_PATH, "shipped")
+    return (f'{{"digest": {json.dumps(_tables_digest())}, "aliases": [\n'
+            + ",\n".join(json.dumps(a.to_dict(), ensure_ascii=False) for a in aliases) + "\n]}\n")
+
+
+def _shipped_tables() -> list[Alias]:
+    """The curated table, then the hand-kept one (which wins where both name a work): from their
+    parsed form when it is current, else from their TOML."""
+    try:
+        form = json.loads(PARSED_PATH.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        form = {}
+    digest = form.get("digest") if isinstance(form, dict) else None
+    if digest is None or digest != _tables_digest():
+        return _parse(CURATED_PATH, "curated") + _parse(SHIPPED_PATH, "shipped")
+    return [Alias(tuple(a["names"]), a["id"], a["title"], a["year"], a["kind"], a["match"], frozenset(a["needs_cue"]),
+                  a["source"]) for a in form["aliases"]]
+
+
 class AliasTable:
     """All known nicknames, searchable in running text."""
 
@@ -211,8 +251,7 @@ class AliasTable:
 
     @classmethod
     def load(cls, shipped: Path | None = SHIPPED_PATH, user: Path | None = None) -> "AliasTable":
-        aliases = _parse(CURATED_PATH, "curated") + _parse(shipped, "shipped") if shipped == SHIPPED_PATH else \
-            _parse(shipped, "shipped") if shipped else []
+        aliases = _shipped_tables() if shipped == SHIPPED_PATH else _parse(shipped, "shipped") if shipped else []
         aliases += _parse(user if user is not None else user_path(), "user")
         return cls(aliases)
 
@@ -277,6 +316,7 @@ def _long(name: str) -> bool:
 
 _CHUNK = re.compile(r"\S+")
 _WORDISH = re.compile(r"[\w\-]")
+_NOT_WORDISH = re.compile(r"[^\w\-]")
 
 
 class _LongNames:
@@ -291,35 +331,50 @@ class _LongNames:
 
     def __init__(self, names: list[str], *, fold: bool):
         self.fold = fold
-        self._by_second: dict[str, list[tuple[str, ...]]] = {}
+        # second word -> first word -> (place among the names with that second word, the words):
+        # a chunk of the text that is a second word is tried only with the first words the chunk
+        # before it can end with, not with every name sharing the second word ("of": 51 names)
+        self._by_second: dict[str, dict[str, list[tuple[int, tuple[str, ...]]]]] = {}
+        places: dict[str, int] = {}
         for name in names:
             words = tuple(w.lower() for w in name.split()) if fold else tuple(name.split())
-            self._by_second.setdefault(words[1], []).append(words)
+            place = places[words[1]] = places.get(words[1], -1) + 1
+            self._by_second.setdefault(words[1], {}).setdefault(words[0], []).append((place, words))
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         if not self._by_second:
             return []
+        keys = _CHUNK.findall(text)
+        if self.fold:
+            keys = [k.lower() for k in keys]
+        by_second = self._by_second
+        seconds = [j for j in range(1, len(keys) - 1) if keys[j] in by_second]
+        if not seconds:
+            return []
         chunks = [(m.start(), m.end()) for m in _CHUNK.finditer(text)]
         fold = (lambda s: s.lower()) if self.fold else (lambda s: s)
         out = []
-        for j in range(1, len(chunks) - 1):
-            a, b = chunks[j]
-            for words in self._by_second.get(fold(text[a:b]), ()):
-                last = j + len(words) - 2
-                if last >= len(chunks):
-                    continue
-                pa, pb = chunks[j - 1]
-                start = pb - len(words[0])
-                if start < pa or fold(text[start:pb]) != words[0] or (start > 0 and _WORDISH.match(text, start - 1)):
-                    continue
-                if any(fold(text[chunks[k][0]:chunks[k][1]]) != words[k - j + 1] for k in range(j + 1, last)):
-                    continue
-                la, lb = chunks[last]
-                end = la + len(words[-1])
-                if end > lb or fold(text[la:end]) != words[-1] or _WORDISH.match(text, end) \
-                        or (text.startswith(".", end) and re.match(r"\.\w", text[end:end + 2])):
-                    continue
-                out.append((start, end))
+        for j in seconds:
+            firsts = by_second[keys[j]]
+            pa, pb = chunks[j - 1]
+            # where a first word may start: the chunk's start, or after a character not of a word
+            # (re's \w is what str.isalnum() says, and "_")
+            found = []
+            for start in (pa,) if text[pa:pb].isalnum() else \
+                    [pa] + [m.end() for m in _NOT_WORDISH.finditer(text, pa, pb - 1)]:
+                for place, words in firsts.get(fold(text[start:pb]), ()):
+                    last = j + len(words) - 2
+                    if last >= len(chunks) or len(words[0]) != pb - start:
+                        continue
+                    if any(fold(text[chunks[k][0]:chunks[k][1]]) != words[k - j + 1] for k in range(j + 1, last)):
+                        continue
+                    la, lb = chunks[last]
+                    end = la + len(words[-1])
+                    if end > lb or fold(text[la:end]) != words[-1] or _WORDISH.match(text, end) \
+                            or (text.startswith(".", end) and re.match(r"\.\w", text[end:end + 2])):
+                        continue
+                    found.append((place, (start, end)))
+            out += [span for _, span in sorted(found)]
         return out
 
 
@@ -356,7 +411,8 @@ def _split_at_case_turns(name: str) -> str | None:
 
 
 def _has_upper(name: str) -> bool:
-    return any(c.isupper() for c in name)
+    # a lower-case name (most folded names and titles) holds no capital: answered without a loop
+    return not name.islower() and any(c.isupper() for c in name)
 
 
 def _trie_body(names: list[str]) -> str:

@@ -326,8 +326,6 @@ def verify_mentions(mentions: list[Mention], *, store=None, settings=None, budge
     """`kb mentions`: confirm maybes by the titles already in ``store`` (offline) and, given
     ``settings``, by Semantic Scholar's title match (at most ``budget`` requests). Changes the
     mentions in place; returns how many each source confirmed and the requests made."""
-    import asyncio
-
     def works() -> int:
         return sum(m.confidence == WORK for m in mentions)
 
@@ -336,7 +334,9 @@ def verify_mentions(mentions: list[Mention], *, store=None, settings=None, budge
         check_stored(store, mentions)
     in_store = works() - before
     requests = 0
-    if settings is not None:
+    if settings is not None:             # asyncio and the client only online: 0.06 s of every offline run
+        import asyncio
+
         from kb.sources.s2.client import S2Client
 
         async def run() -> int:
