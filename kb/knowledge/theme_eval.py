@@ -48,13 +48,19 @@ def predict(works: list[dict], labelled_works: list[dict], taxonomy, workdir: Pa
     from kb.knowledge.tagging import propose
     from kb.knowledge.themes import sync_taxonomy
     from kb.store import Store
-    from kb.store.records import PaperRecord
+    from kb.store.records import PaperRecord, PostRecord
 
     store = Store(workdir / f"eval-{len(list(workdir.iterdir()))}.sqlite")
     try:
-        records = [PaperRecord(paper_id=hashlib.sha1(w["title"].encode()).hexdigest(), title=w["title"],
-                               abstract=w.get("abstract"), tldr=w.get("tldr"), year=w.get("year"),
-                               detail_level=2) for w in works]
+        # A labelled post is stored as `kb crawl` stores a forum post (kind 'post'), under the
+        # same id as a paper would be, so that the store's rows are in the same order.
+        records = []
+        for w in works:
+            paper_id = hashlib.sha1(w["title"].encode()).hexdigest()
+            post = {"forum_id": paper_id} if w.get("kind") == "post" else {}
+            records.append((PostRecord if post else PaperRecord)(
+                paper_id=paper_id, title=w["title"], abstract=w.get("abstract"), tldr=w.get("tldr"),
+                year=w.get("year"), detail_level=2, **post))
         store.upsert_papers(records)
         ids = store.internal_ids([r.paper_id for r in records])
         sync_taxonomy(store, taxonomy)
