@@ -486,7 +486,10 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
             parts.append((pos, start + sm.start()))
             pos = start + sm.end()
         parts.append((pos, end))
-        named = bool(re.search(r"\b(?:the|my|our|his|her|their)\s+(?:paper|post|article|essay|book|preprint)\s*$", m.group(0).rstrip(), re.I))
+        named = bool(re.search(r"\b(?:the|my|our|his|her|their)\s+(?:paper|post|article|essay|book|preprint)\s*$"
+                               # "a book called Perceptrons": the work's noun and "called" name it, one word or more
+                               r"|\b(?:paper|post|article|essay|book|preprint|report|novel)\s+(?:called|named)\s*$",
+                               m.group(0).rstrip(), re.I))
         for s, e in parts:
             toks = _tokens(text, s, e)
             # the sentence goes on after the title: "titled Small minds wander shows drift", "the post
@@ -1035,6 +1038,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         cands += _sentence_titled_by_what_follows(text, s, e)
         cands += _one_word_titles_by_people(text, s, e)
         cands += _titles_bracketed_after_a_work(text, s, e)
+    cands += _titles_the_next_sentence_reports(text, spans)
     cands += _authors_after_titles(text, cands)
     cands += _headings_named_after_authors(text, layout)
     cands += _line_titles(text, layout)
@@ -1237,6 +1241,37 @@ _OPENING_TITLE_CITED = re.compile(rf"([A-Z][^.;:()\[\]\n]{{3,120}}:[ \t]+[^.;:()
                                   rf"\((?:{_NAMES}),?[ \t]+{_YEAR_RX}\)")
 _OPENING_TITLE_PUBLISHED = re.compile(r"([A-Z][^.;:,()\[\]\n]{10,150}?),[ \t]+(?:published|presented|accepted)[ \t]+(?:at|in)[ \t]+"
                                       r"(?:[A-Z][\w\-]*|the[ \t])")
+
+
+TITLE_THE_NEXT_SENTENCE_REPORTS = "a title standing as a sentence, the next one saying what it argues"
+# what a work does and a topic or a method does not: "It argues that ...", "The post lays out ..."
+_WORK_REPORTED_NEXT = re.compile(r"[ \t]*(?:\n[ \t]*)?(?:It|(?:This|The)[ \t]+(?:paper|post|essay|piece|article|book|report|"
+                                 r"preprint|sequence|author|authors))[ \t]+(?:(?:also|then|first|basically|essentially)[ \t]+)?"
+                                 r"(?:argues|proposes|introduces|presents|makes[ \t]+the[ \t]+case|lays[ \t]+out|outlines|"
+                                 r"surveys|summari[sz]es|reviews|recounts|walks[ \t]+through)\b")
+
+
+def _titles_the_next_sentence_reports(text: str, spans: list[tuple[int, int]]) -> list[Mention]:
+    """"... start with something short:\nAlignment by Default. It argues that ...": a capitalised
+    phrase standing as a sentence of its own at a line's start or after a colon, that the next
+    sentence says argues, proposes or lays out something, is the title of what it argues in
+    (whatever its words: "by Default" is no author's name here)."""
+    out = []
+    for (a, b), (c, _) in zip(spans, spans[1:]):
+        head = a + len(text[a:b]) - len(text[a:b].lstrip())
+        body = text[head:b].rstrip()
+        if not body.endswith(".") or not _WORK_REPORTED_NEXT.match(text, b if text[b:c].strip() == "" else c):
+            continue
+        if not re.search(r"(?:^|\n|:)[ \t*#\-]*$", text[max(0, head - 40):head]):
+            continue
+        toks = _tokens(text, head, head + len(body) - 1)
+        if not 2 <= len(toks) <= 15 or toks[0].text in _BREAKERS or toks[0].text in _NO_START or _LEAD_VERBS.match(body) \
+                or not all(_is_cap(t.text) or t.text in FUNCTION_WORDS for t in toks) \
+                or sum(_is_cap(t.text) for t in toks) < 2 or any(t.text.lower() in _PRONOUNS for t in toks):
+            continue
+        out.append(Mention(None, text[toks[0].start:toks[-1].end], toks[0].start, toks[-1].end, "title", "",
+                           score=0.65, reason=TITLE_THE_NEXT_SENTENCE_REPORTS))
+    return out
 
 
 _LABEL_NOUNS = frozenset("""finding result takeaway idea point claim lesson insight conclusion question answer note
@@ -1852,8 +1887,11 @@ def _defined_acronyms(text: str) -> frozenset[str]:
 # Contributions", "Abstract", "Presented by".
 _ABOUT_A_PAPER = re.compile(r"\b(?:[Tt]his|[Tt]he)\s+(?:paper|preprint|study|article)\s+(?:proposes|presents|introduces|shows|"
                             r"demonstrates|argues|investigates|studies|finds|describes|explores|examines|addresses|"
-                            r"tackles|develops|reports)\b|\bKey\s+[Cc]ontributions\b|(?m:^\s*Abstract\b)|"
-                            r"\bPresented\s+[Bb]y\b|\b[Ii]n\s+this\s+(?:paper|work)\s*,?\s+we\b")
+                            r"tackles|develops|reports)\b|\bKey\s+[Cc]ontributions\b|(?m:^\s*Abstract\b|^[ \t]*(?:TL;\s*DR|\u6458\u8981)[ \t]*$)|"
+                            r"\bPresented\s+[Bb]y\b|\b[Ii]n\s+this\s+(?:paper|work)\s*,?\s+(?:we|the\s+authors)\b|"
+                            # a review of the paper: "The authors propose ...", "this submission proposes"
+                            r"\b[Tt]he\s+authors\s+(?:propose|present|introduce|tackle|address|study|investigate|"
+                            r"show|claim|argue|develop)\b|\b[Tt]his\s+(?:submission|manuscript)\b")
 
 
 # "Week 5: Causal Localization", "Lesson 3 - ...": a unit of a course, not a work
@@ -1874,8 +1912,15 @@ def _starts_paragraph(text: str, start: int) -> bool:
 
 
 def _first_line(text: str, line) -> bool:
-    """The line is the first of the text that holds a word."""
-    return not re.search(r"\w", text[:line.start])
+    """The line is the first of the text that holds a word, or the first that holds more than a
+    site's banner: a paper's page opens with its site's name, scores and venue ("PaperHub", "5.0",
+    "/10", "ICLR 2025") on lines of a few words each, then the paper's title."""
+    before = [ln for ln in text[:line.start].split("\n") if re.search(r"\w", ln)]
+    return not before or len(before) <= PAGE_BANNER_LINES and len(line.text.split()) > 3 \
+        and all(len(ln.split()) <= 3 for ln in before)
+
+
+PAGE_BANNER_LINES = 20
 
 
 # "what Conjecture uses for cognitive emulation", "what Ought is doing with factored cognition":

@@ -1,0 +1,67 @@
+"""Titles found offline (session 13's title round): a page's own paper under its site's banner,
+titles standing as sentences, one-word titles a work's noun names, and titles in prose that a
+metadata label opens. One test per rule, each failing on the code before it; the sentences are
+written for the tests (none is copied from an evaluation page)."""
+
+from __future__ import annotations
+
+from kb.grounding.mentions import extract, listed
+
+
+def _works(text, aliases):
+    return {m.surface: m for m in listed(extract(text, aliases=aliases))}
+
+
+def test_a_title_in_a_paragraph_that_opens_with_a_metadata_label(aliases):
+    """"Published on May 2, 2024 by ..., these writers ..." is a paragraph of prose, not the post's
+    own metadata line: the titles it names are works; its label is still no title."""
+    text = ("Published on May 2, 2024 by Ada Roe, Bo Fenn and Cy Lund, these three writers bring long "
+            "experience of forecasting, of building agents and of running a small lab to the question of "
+            "where slow agents are going. See also Quiet Minds Drifting: Notes on Slow Agents by Dee Marr.\n\n"
+            "The rest is about agents.")
+    works = _works(text, aliases)
+    assert any(w.startswith("Quiet Minds Drifting") and m.kind == "title" for w, m in works.items()), works
+    assert not any(w.startswith("Published") for w in works)
+    # a short metadata line stays the page's furniture
+    assert not any(w.startswith("Published") for w in _works("Published on May 2, 2024\n\nThe post.", aliases))
+
+
+def test_a_paper_pages_title_under_its_sites_banner(aliases):
+    """A review site's page opens with its name, scores and venue on short lines, then the
+    paper's title, a TL;DR and the reviews ("The authors propose ..."): the title is the work the
+    page is about. A short label among the banner's lines is not."""
+    text = ("ReviewHub\n6.5\n/10\nAccepted 3 reviewers\nICLR 2026\n\n"
+            "Slow Probes Reveal Quiet Drift in Recurrent Agents\n\nPDF\nSubmitted: 2025-09-01\nTL;DR\n\n"
+            "We probe slow agents and find drift.\n\nReview 1\n\nThe authors propose a probe for drift in agents. "
+            "The experiments are small.\n")
+    works = _works(text, aliases)
+    assert works["Slow Probes Reveal Quiet Drift in Recurrent Agents"].kind == "title"
+    thesis = ("Graduation Year\n\n2026\n\nDate of Submission\n\n11-2025\n\nAbstract\n\n"
+              "This thesis investigates drift in slow agents and argues that it matters.\n")
+    assert "Date of Submission" not in _works(thesis, aliases)
+
+
+def test_a_review_page_whose_abstract_is_labelled_in_chinese(aliases):
+    """A mirror of a review site labels the abstract "摘要" and opens the reviews with "The authors
+    tackle ...": the page's first line is the paper's title."""
+    text = ("Ensembles of Slow Critics Curb Reward Drift\nUsing several critics helps.\n\u6458\u8981\n"
+            "\u8bc4\u5ba1\nThe authors tackle reward drift with ensembles of critics. This is achieved by training "
+            "several critics.\n")
+    assert _works(text, aliases)["Ensembles of Slow Critics Curb Reward Drift"].kind == "title"
+
+
+def test_a_one_word_title_a_work_noun_calls_by_name(aliases):
+    """"a book called Quokkas (Fenn Press)": the noun for a work and "called" name it, however short."""
+    works = _works("Ada Roe and Bo Fenn wrote a book called Quokkas (Fenn Press), about small minds.", aliases)
+    assert works["Quokkas"].kind == "title"
+    assert "Quokkas" not in _works("Ada Roe keeps a pet called Quokkas (the name stuck), about town.", aliases)
+
+
+def test_a_title_standing_as_a_sentence_that_the_next_one_says_argues(aliases):
+    """"... start with something short:\\nDrift by Design. It argues that ...": the phrase is what
+    argues, so a title (its "by Design" no author); a concept the next sentence explains is not."""
+    text = ("For our first meeting I thought we would start with something short:\n"
+            "Drift by Design. It argues that slow agents may keep their goals. Some tools may be enough.")
+    assert _works(text, aliases)["Drift by Design"].kind == "title"
+    text = "Consider Quiet Drift. It argues nothing.\n\nGoodhart Effects. It says that measures fail."
+    assert not _works(text, aliases)
