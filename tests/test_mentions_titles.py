@@ -65,3 +65,42 @@ def test_a_title_standing_as_a_sentence_that_the_next_one_says_argues(aliases):
     assert _works(text, aliases)["Drift by Design"].kind == "title"
     text = "Consider Quiet Drift. It argues nothing.\n\nGoodhart Effects. It says that measures fail."
     assert not _works(text, aliases)
+
+
+def test_a_sentence_case_title_a_reference_follows_after_words_that_point_to_it(aliases):
+    """"builds on Gradient paths for slow agents (Roe et al., 2024)", "the approach of ... [12]": a
+    capitalised span after a word that points to a work, with its reference right after it, is
+    the title; after "that" it is a claim the reference supports, and a name glued to a footnote
+    after "and" is no title."""
+    works = _works("Our method builds on Gradient paths for slow agents (Roe et al., 2024) and goes further.", aliases)
+    assert works["Gradient paths for slow agents"].kind == "title"
+    works = _works("We follow the approach of Calibrated debate with weak judges [12] in all runs.", aliases)
+    assert works["Calibrated debate with weak judges"].kind == "title"
+    works = _works("Prior work shows that Agents drift over long horizons (Roe et al., 2024) in most runs.", aliases)
+    assert "Agents drift over long horizons" not in works
+    works = _works("The debate is old, but Roe and Fenn can be seen as the two poles of it[1]. Both agree.", aliases)
+    assert not [w for w in works if "can be seen" in w]
+
+
+def test_a_title_set_off_by_commas_after_an_earlier_paper(aliases):
+    """"Their earlier paper, Measuring slow drift in agents, introduced ...": the adjective before
+    the work's noun does not hide the appositive title."""
+    works = _works("Their earlier paper, Measuring slow drift in agents, introduced the benchmark.", aliases)
+    assert works["Measuring slow drift in agents"].kind == "title"
+    works = _works("Her seminal essay, Quiet minds wander, is still read.", aliases)
+    assert works["Quiet minds wander"].kind == "title"
+
+
+def test_a_quoted_title_the_sentence_points_to(aliases):
+    """'as Roe put it in "Why slow agents drift"', 'compare it to 'Recurrent probes for latent goals'',
+    '"Slow probes find drift" (Roe, 2023)': a capitalised quotation of three words or more after a
+    word that points to a work, or before its reference, is a title; a short scare quote after "in"
+    and a quoted section a syllabus says to read are not."""
+    works = _works('As Roe put it in "Why slow agents drift", the cost is small.', aliases)
+    assert works["Why slow agents drift"].kind == "title"
+    works = _works("The reviewers compare it to 'Recurrent probes for latent goals' and to older work.", aliases)
+    assert works["Recurrent probes for latent goals"].kind == "title"
+    works = _works('The claim in "Slow probes find drift" (Roe et al., 2023) is tested here.', aliases)
+    assert works["Slow probes find drift"].kind == "title"
+    assert not _works('They are interested in "Slow drift" and little else.', aliases)
+    assert not _works('Alternate paper on drift. Read \u201cSummary of results.\u201d 2\n', aliases)

@@ -540,7 +540,9 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
 
 
 _APPOSITIVE_TITLE = re.compile(r"(?:\b(?i:the|my|our|his|her|their|an?)|[A-Z][\w\-]*['\u2019]s)\s+"
-                               r"(?:(?:19|20)\d\d\s+)?(?:(?i:latest|new|first|last|recent|classic|famous|debut|next)\s+)?(?i:paper|post|article|essay|book|preprint|"
+                               r"(?:(?:19|20)\d\d\s+)?(?:(?i:latest|new|first|last|recent|classic|famous|debut|next|earlier|later|original|"
+                               r"seminal|influential|own|follow-up|companion|previous|prior|older|newer|second|third|"
+                               r"best-known|well-known|short|long|excellent|great)\s+)?(?i:paper|post|article|essay|book|preprint|"
                                r"report|novel|textbook)(?:\s+(?:on|about)\s+[\w\- ]{1,40}?)?\s*,\s+([A-Z][^,.;()\n]{2,120}?),")
 # Verbs a sentence goes on with after a title it names ("titled X shows that ..."); titles seldom
 # hold these in the third person
@@ -575,6 +577,8 @@ _QUOTE_CUE_BEFORE = re.compile(r"\b(?:titled|entitled|called|named|(?:the|my|our
                                # a reference's authors and year, then its title: 'Perez et al. (2022): "..."'
                                # (a bare year is not enough: 'In 2019, "..." was the slogan')
                                r"|(?:\bet\s+al\.?(?:,?\s+(?:19|20)\d\d[a-z]?)?|\((?:19|20)\d\d[a-z]?\))\s*[:,.\u2014\u2013\-]*\s*$", re.I)
+_POINTS_TO_QUOTE = re.compile(r"\b(?:in|from|see(?:\s+also)?|cf\.?|(?:compare[sd]?|similar|related|reply|"
+                              r"replies|response|responding|refers?|referring)\s+(?:it\s+|them\s+|this\s+)?to)[ \t]*\Z", re.I)
 _LINK_TAIL = re.compile(r"\]\([^()\s]{0,300}\)")
 # A line of a reading list that is a quoted title and its venue: '\u201cEmbedded agency\u201d, LessWrong.'
 _LIST_OPENER = re.compile(r"\s*(?:[-*\u2022\u2013\u2014\u00b7]+|\d{1,3}[.)])?\s*")
@@ -638,6 +642,11 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
              and not any(w in _PRONOUNS for w in rest_of_line.lower().split())),
             ("on a list's line with its author", _LIST_OPENER.fullmatch(text[line_start:s - 1]) is not None
              and _AUTHOR_ONLY.fullmatch(rest_of_line) is not None),                # '- "Title" Jane Roe'
+            # 'as Roe put it in "Why slow agents drift"', 'compare it to "Recurrent probes for ..."': a
+            # capitalised quotation of three words or more the sentence points to, not a scare quote
+            ("after a word that points to a work", body[0].isupper() and len(toks) >= 3
+             and bool(_POINTS_TO_QUOTE.search(text, max(0, s - 40), s - 1))),
+            ("before its reference", len(toks) >= 3 and bool(_AUTHOR_YEAR_AFTER.match(text, after_q))),
             ("in a row after another", prev_title_end >= 0 and _JOINS_QUOTES.fullmatch(text[prev_title_end:s - 1]) is not None),
             ("in brackets", text[s - 2:s - 1] == "(" and text[a + qe + 1:a + qe + 2] == ")"   # ("A Title"): cited
              and ", " not in body and words[-1] not in FUNCTION_WORDS),
@@ -1758,7 +1767,7 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
 _SPAN_END = re.compile(r"[,;:!?()\[\]\"\u201c\u201d]|\.(?:\s|$)|\s[-\u2013\u2014]\s")
 
 
-CITED_SENTENCE_CASE = "a sentence-case title with its author-year reference right after it"
+CITED_SENTENCE_CASE = "a sentence-case title with its reference right after it"
 
 
 def _sentence_case_spans(text: str, a: int, b: int) -> list[Mention]:
@@ -1780,14 +1789,23 @@ def _sentence_case_spans(text: str, a: int, b: int) -> list[Mention]:
         if not 4 <= len(span) <= 16 or any(_is_cap(x.text) for x in span[1:]) \
                 or any(x.text.lower() in _PRONOUNS for x in span) or span[-1].text in FUNCTION_WORDS:
             continue
-        if prev.text in ("in", "see", "from", "read") and _AUTHOR_YEAR_AFTER.match(text, span[-1].end):
-            # "As discussed in Drift is the default (Roe, 2023), ...": the reference right after it says so
+        if prev.text in _CITED_AFTER_WORD and (_AUTHOR_YEAR_AFTER.match(text, span[-1].end)
+                                               or _NUMBERED_MARKER.match(text, span[-1].end)):
+            # "As discussed in Drift is the default (Roe, 2023), ...", "builds on Slow probes of quiet
+            # drift [12]": the reference right after it says so
             out.append(Mention(None, text[t.start:span[-1].end], t.start, span[-1].end, "title", "", score=0.6,
                                reason=CITED_SENTENCE_CASE))
             continue
         out.append(Mention(None, text[t.start:span[-1].end], t.start, span[-1].end, "title", "", score=0.4,
                            confidence=MAYBE, reason="a sentence-case span inside a sentence"))
     return out
+
+
+# The words after which a capitalised span followed by its reference is a title the sentence
+# points to ("in", "see", "builds on", "the approach of", "similar to", "following"), not a claim
+# the reference supports ("shows that Models drift over time (Roe, 2023)").
+_CITED_AFTER_WORD = frozenset("in see from read on of to following like cf".split())
+_NUMBERED_MARKER = re.compile(r"[ \t]*\[\d{1,3}(?:[ \t]*[,\-\u2013][ \t]*\d{1,3})*\]")
 
 
 _LEAD_IN = re.compile(r"[^()\n]{0,60}?\b(?:is|are|was|were)\s+(?=[A-Z])"
