@@ -104,3 +104,21 @@ def test_a_quoted_title_the_sentence_points_to(aliases):
     assert works["Slow probes find drift"].kind == "title"
     assert not _works('They are interested in "Slow drift" and little else.', aliases)
     assert not _works('Alternate paper on drift. Read \u201cSummary of results.\u201d 2\n', aliases)
+
+
+def test_a_name_with_its_short_form_then_the_people_it_is_by(aliases):
+    """"the two-volume Slow Drift Dynamics (SDD) by Ada Roe, Bo Fenn, and ...": people wrote it, so a
+    work, not a term introducing its acronym; a term's acronym with no people after it stays a term."""
+    text = ("Networks fell out of favour for years. The most cited work was the two-volume Slow Drift Dynamics "
+            "(SDD) by Ada Roe, Bo Fenn, and their group, released in 1986. It set the agenda.")
+    assert _works(text, aliases)["Slow Drift Dynamics"].kind == "title"
+    assert "Slow Drift Dynamics" not in _works("We study Slow Drift Dynamics (SDD) in agents, and SDD matters.", aliases)
+
+
+def test_works_listed_in_a_bracket_after_a_plural_noun_for_works(aliases):
+    """"a series of ML books (Quiet Algebra Done Slowly, Deep Drift, and Slow Learning)": each item is
+    a work, a plain two-word one too; a bracket of references or examples is not such a list."""
+    text = "I finally made it through a series of ML books (Quiet Algebra Done Slowly, Deep Drift, and Slow Learning), at last."
+    works = _works(text, aliases)
+    assert works["Deep Drift"].kind == "title" and works["Slow Learning"].kind == "title"
+    assert not [w for w in _works("We read papers (e.g. Deep Drift, Slow Learning) in class.", aliases) if "Drift" in w]

@@ -1047,6 +1047,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         cands += _sentence_titled_by_what_follows(text, s, e)
         cands += _one_word_titles_by_people(text, s, e)
         cands += _titles_bracketed_after_a_work(text, s, e)
+        cands += _works_listed_in_brackets(text, s, e)
     cands += _titles_the_next_sentence_reports(text, spans)
     cands += _authors_after_titles(text, cands)
     cands += _headings_named_after_authors(text, layout)
@@ -1250,6 +1251,35 @@ _OPENING_TITLE_CITED = re.compile(rf"([A-Z][^.;:()\[\]\n]{{3,120}}:[ \t]+[^.;:()
                                   rf"\((?:{_NAMES}),?[ \t]+{_YEAR_RX}\)")
 _OPENING_TITLE_PUBLISHED = re.compile(r"([A-Z][^.;:,()\[\]\n]{10,150}?),[ \t]+(?:published|presented|accepted)[ \t]+(?:at|in)[ \t]+"
                                       r"(?:[A-Z][\w\-]*|the[ \t])")
+
+
+LISTED_IN_BRACKETS = "an item of a bracketed list after the works' noun"
+_WORKS_THEN_BRACKET = re.compile(r"\b(?:books|papers|essays|novels|textbooks|articles|posts|preprints|readings)[ \t]*\(([^()\n]{5,300})\)")
+_BRACKET_ITEM_SEP = re.compile(r"[ \t]*(?:,|;)[ \t]*(?:(?:and|or)[ \t]+)?|[ \t]+(?:and|or)[ \t]+")
+
+
+def _works_listed_in_brackets(text: str, a: int, b: int) -> list[Mention]:
+    """"a series of technical ML books (Linear Algebra Done Right, Deep Learning, and Reinforcement
+    Learning)": the bracket after a plural noun for works lists them, each item a title whatever
+    its words (a plain one like "Deep Learning" too). Every item must be capitalised and short, and
+    none a reference or a note ("e.g.", "Roe et al.", "2019"), or the bracket is something else."""
+    out = []
+    for m in _WORKS_THEN_BRACKET.finditer(text, a, b):
+        items, pos = [], m.start(1)
+        for sep in list(_BRACKET_ITEM_SEP.finditer(text, m.start(1), m.end(1))) + [None]:
+            end = sep.start() if sep else m.end(1)
+            items.append((pos, end))
+            pos = sep.end() if sep else pos
+        if len(items) < 2:
+            continue
+        toks = [_tokens(text, s, e) for s, e in items]
+        if not all(1 <= len(t) <= 12 and _is_cap(t[0].text) and t[0].text not in _BREAKERS
+                   and all(_is_cap(x.text) or x.text in FUNCTION_WORDS for x in t) for t in toks) \
+                or _ET_AL.search(m.group(1)) or re.search(r"\d|\be\.g\.|\bi\.e\.", m.group(1)):
+            continue
+        out += [Mention(None, text[t[0].start:t[-1].end], t[0].start, t[-1].end, "title", "", score=0.6,
+                        reason=LISTED_IN_BRACKETS) for t in toks]
+    return out
 
 
 TITLE_THE_NEXT_SENTENCE_REPORTS = "a title standing as a sentence, the next one saying what it argues"
@@ -2159,7 +2189,11 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if _SHOW_HEAD.search(m.surface) and not m.reason.startswith(KNOWN_TITLE):
         score = min(score, 0.45)          # "The Ezra Klein Show", quoted or not: a programme, not one of its episodes
         why.append("but the name of a show")
-    artefact = bool(_ARTEFACT_AFTER_ACRONYM.match(text, m.end) or _A_WORK_AFTER_TERM.match(text, m.end))
+    by_people = bool(_BY_PEOPLE_AFTER_ACRONYM.match(text, m.end))
+    if by_people:
+        score = max(score, 0.6)           # "Parallel Distributed Processing (PDP) by Ada Roe, Bo Fenn, ...": a work by people
+        why.append("its short form, then the people it is by")
+    artefact = by_people or bool(_ARTEFACT_AFTER_ACRONYM.match(text, m.end) or _A_WORK_AFTER_TERM.match(text, m.end))
     if not cue and m.reason != INTRODUCED_BY and not artefact and _spells_out_acronym(text, m):
         score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback (RLHF)": a term
         why.append("but a term introducing its acronym")
@@ -2294,6 +2328,9 @@ _TERM_INTRODUCED_BY = LazyPattern(rf"[ \t]*(?:\([A-Z][A-Za-z\-]{{1,9}}\)[ \t]*)?
 # out before its acronym names a benchmark or a data set, which cites its paper, not a method
 _ARTEFACT_AFTER_ACRONYM = re.compile(r"[ \t]*\([A-Z][A-Za-z0-9\-]{1,10}\)[ \t]+(?:benchmark|dataset|data[ \t]+set|"
                                      r"test[ \t]+suite|suite|corpus|leaderboard|paper|preprint|report)s?\b")
+# "(PDP) by David Rumelhart, James McClellan, and ...": what people wrote, not a term they use
+_BY_PEOPLE_AFTER_ACRONYM = re.compile(r"[ \t]*\([A-Z][A-Za-z0-9\-]{1,10}\)[ \t]*,?[ \t]+by[ \t]+[A-Z][a-z]+[ \t]+(?:[A-Z]\.[ \t]+)?"
+                                      r"[A-Z][a-z][\w\-]*(?=[,;.]|[ \t]+(?:and|&|et)\b)")
 # "the Eliciting Latent Knowledge report": a term's long form with a word for a work after it cites
 # the work, as "the RLHF paper" does
 _A_WORK_AFTER_TERM = re.compile(r"[ \t]+(?:paper|preprint|report|post|essay|article)\b")
