@@ -122,3 +122,16 @@ def test_works_listed_in_a_bracket_after_a_plural_noun_for_works(aliases):
     works = _works(text, aliases)
     assert works["Deep Drift"].kind == "title" and works["Slow Learning"].kind == "title"
     assert not [w for w in _works("We read papers (e.g. Deep Drift, Slow Learning) in class.", aliases) if "Drift" in w]
+
+
+def test_titles_by_their_authors_in_a_list_run_together(aliases):
+    """Show notes whose list lost its line breaks: "Picks: Quiet Nights by Ada RoeThe Slow Room by Bo
+    FennThe Long Drift by Cy Lund": each title and its author; one "by" with a camel-case name
+    ("... by James McClellan and others") is no such list."""
+    text = "We talked about drift.Picks: Quiet Nights by Ada RoeThe Slow Room by Bo FennThe Long Drift by Cy Lund Email us."
+    works = _works(text, aliases)
+    assert {"Quiet Nights", "The Slow Room"} <= {w for w, m in works.items() if m.kind == "title"}
+    assert works["Ada Roe"].kind == "author-ref" and works["Bo Fenn"].kind == "author-ref"
+    text = "It was first described.Deep Drift by James McClellan and others, in 1986, changed the field."
+    assert all(m.reason != "a title by its author, in a list a page conversion ran together"
+               for m in extract(text, aliases=aliases))

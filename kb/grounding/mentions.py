@@ -1049,6 +1049,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         cands += _titles_bracketed_after_a_work(text, s, e)
         cands += _works_listed_in_brackets(text, s, e)
     cands += _titles_the_next_sentence_reports(text, spans)
+    cands += _titles_by_people_run_together(text)
     cands += _authors_after_titles(text, cands)
     cands += _headings_named_after_authors(text, layout)
     cands += _line_titles(text, layout)
@@ -1251,6 +1252,35 @@ _OPENING_TITLE_CITED = re.compile(rf"([A-Z][^.;:()\[\]\n]{{3,120}}:[ \t]+[^.;:()
                                   rf"\((?:{_NAMES}),?[ \t]+{_YEAR_RX}\)")
 _OPENING_TITLE_PUBLISHED = re.compile(r"([A-Z][^.;:,()\[\]\n]{10,150}?),[ \t]+(?:published|presented|accepted)[ \t]+(?:at|in)[ \t]+"
                                       r"(?:[A-Z][\w\-]*|the[ \t])")
+
+
+RUN_TOGETHER = "a title by its author, in a list a page conversion ran together"
+# "Recommendations: Crystal Nights by Greg EganThe Last Question by Isaac AsimovThe ...": show notes
+# whose list lost its line breaks, each author's surname glued to the next title
+_TITLE_BY_GLUED = re.compile(r"(?:(?<=[a-z.!?])|(?<=[a-z]:[ \t]))([A-Z][\w'\u2019\-]*(?:[ \t]+(?:[A-Z][\w'\u2019\-]*|of|the|a|an|"
+                             r"and|for|in|on|to|with|from|at))*)[ \t]+by[ \t]+([A-Z][a-z]+(?:[ \t]+[A-Z]\.)?[ \t]+"
+                             r"[A-Z][a-z]{2,})(?=[A-Z][a-z]+[ \t]|[\u201c\"])")
+
+
+def _titles_by_people_run_together(text: str) -> list[Mention]:
+    """Entries "Title by First Last" glued one to the next: two or more in a line, each author's
+    surname glued to the next entry's first capital or quote (a name like "McClellan" is one glue
+    at most, never the run)."""
+    out = []
+    by_line: dict[int, list[re.Match]] = {}
+    for m in _TITLE_BY_GLUED.finditer(text):
+        by_line.setdefault(text.rfind("\n", 0, m.start()), []).append(m)
+    for found in by_line.values():
+        if len(found) < 2:
+            continue
+        for m in found:
+            toks = _tokens(text, m.start(1), m.end(1))
+            if not 1 <= len(toks) <= 12 or toks[0].text in _BREAKERS:
+                continue
+            out.append(Mention(None, m.group(1), m.start(1), m.end(1), "title", "", score=0.7, reason=RUN_TOGETHER))
+            out.append(Mention(None, m.group(2), m.start(2), m.end(2), "author-ref", "", score=0.7,
+                               authors=[m.group(2).split()[-1]], reason="the person a title is by, in a list run together"))
+    return out
 
 
 LISTED_IN_BRACKETS = "an item of a bracketed list after the works' noun"
