@@ -135,3 +135,32 @@ def test_titles_by_their_authors_in_a_list_run_together(aliases):
     text = "It was first described.Deep Drift by James McClellan and others, in 1986, changed the field."
     assert all(m.reason != "a title by its author, in a list a page conversion ran together"
                for m in extract(text, aliases=aliases))
+
+
+def test_a_sentence_case_title_a_review_points_to_with_its_reference(aliases):
+    """Peer reviews and related-work paragraphs: "e.g. Gradient paths for slow agents (Roe et al.,
+    2024)", "such as Slow probes reveal drift [3] and Quiet drift at scale [4]", "relate to
+    Representation drift in long agents by Roe et al.?", "resembles Slow probes for latent goals
+    (ICLR 2024)": the words before point to a work and the reference after cites it. A clause cut
+    before "by" with nothing pointing to it ("the team led by Ada Roe") stays nothing."""
+    works = _works("The paper misses related work, e.g. Gradient paths for slow agents (Roe et al., 2024), which "
+                   "also localises skills.", aliases)
+    assert works["Gradient paths for slow agents"].kind == "title"
+    works = _works("Similar ideas appear in prior work such as Slow probes reveal quiet drift [3] and Quiet drift "
+                   "at scale [4] in detail.", aliases)
+    assert works["Slow probes reveal quiet drift"].kind == "title" and works["Quiet drift at scale"].kind == "title"
+    works = _works("How does this relate to Representation drift in long agents by Roe et al.?", aliases)
+    assert works["Representation drift in long agents"].kind == "title"
+    works = _works("Weaknesses: the approach resembles Slow probes for latent goals (ICLR 2024) closely.", aliases)
+    assert works["Slow probes for latent goals"].kind == "title"
+    text = "A milestone. By Roe, Fenn et al. on the Quokka interpretability team led by Ada Roe.\n"
+    assert "Ada Roe" not in _works(text, aliases)
+
+
+def test_a_lower_case_quoted_title_with_its_reference_after_it(aliases):
+    """'closely related to "steering slow agents via contrastive probes" by Roe et al.': reviewers
+    quote titles in lower case; the authors after the quote make it a title. A quoted remark with
+    no reference stays a quotation."""
+    works = _works('This paper is closely related to "steering slow agents via contrastive probes" by Roe et al.', aliases)
+    assert works["steering slow agents via contrastive probes"].kind == "title"
+    assert not _works('He said "we should stop the runs now" and left the room.', aliases)

@@ -617,8 +617,13 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
         cue_before = bool(_QUOTE_CUE_BEFORE.search(text[max(0, s - 40):s - 1].rstrip("[")))
         # "Ada Roe's \u201cQuiet Minds\u201d": a person's quoted work, when written as a title
         owned = _PERSON_OWNS_QUOTE.search(text[max(0, s - 40):s - 1])
-        # a lower-case title needs a cue right before it: 'his post "where I agree and disagree with X"'
-        if not (1 <= len(toks) <= 24) or not (body[0].isupper() or cue_before and body[0].islower() and len(toks) >= 3):
+        # a lower-case title needs a cue right before it: 'his post "where I agree and disagree with X"', or
+        # its reference right after it: '"steering slow agents via probes" by Roe et al.', '"..." [4]'
+        q_end = a + qe + 1
+        q_end = _LINK_TAIL.match(text, q_end).end() if _LINK_TAIL.match(text, q_end) else q_end
+        ref_after = len(toks) >= 3 and bool(_BY_AUTHORS_AFTER.match(text, q_end) or _AUTHOR_YEAR_AFTER.match(text, q_end)
+                                            or _NUMBERED_MARKER.match(text, q_end))
+        if not (1 <= len(toks) <= 24) or not (body[0].isupper() or (cue_before or ref_after) and body[0].islower() and len(toks) >= 3):
             continue
         words = [t.text.lower() for t in toks]
         if words[0] in _INTERJECTIONS or toks[0].text in _BREAKERS or words[0] in _PRONOUNS or body.endswith("!"):
@@ -646,7 +651,7 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
             # capitalised quotation of three words or more the sentence points to, not a scare quote
             ("after a word that points to a work", body[0].isupper() and len(toks) >= 3
              and bool(_POINTS_TO_QUOTE.search(text, max(0, s - 40), s - 1))),
-            ("before its reference", len(toks) >= 3 and bool(_AUTHOR_YEAR_AFTER.match(text, after_q))),
+            ("before its reference", ref_after),
             ("in a row after another", prev_title_end >= 0 and _JOINS_QUOTES.fullmatch(text[prev_title_end:s - 1]) is not None),
             ("in brackets", text[s - 2:s - 1] == "(" and text[a + qe + 1:a + qe + 2] == ")"   # ("A Title"): cited
              and ", " not in body and words[-1] not in FUNCTION_WORDS),
@@ -672,7 +677,7 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
             continue
         if any(w in _PRONOUNS for w in words):
             score -= 0.3
-        if body[0].islower():
+        if body[0].islower() and not ref_after:
             score = min(score, 0.45)      # a lower-case quotation after a cue: a maybe a real title confirms
         end = bs + len(body.rstrip("? ")) + (1 if body.rstrip().endswith("?") else 0)
         spans.append((bs, end, score, f"a quoted title {cue}" if cue else "a quoted title"))
@@ -1841,21 +1846,29 @@ def _sentence_case_spans(text: str, a: int, b: int) -> list[Mention]:
         prev = toks[i - 1]
         if not (t.text[0].isupper() and t.text[1:].islower()) or t.text in _NO_START or t.text in _NOT_SURNAMES \
                 or re.match(r"I\b|I['\u2019]", t.text) \
-                or t.text in _WH or not prev.text.islower() or _gap(text, prev, t) != " " or _possessive(t.text):
+                or t.text in _WH or not prev.text.islower() or _possessive(t.text) \
+                or _gap(text, prev, t) != " " and not re.search(r"\b(?:e\.g|i\.e|cf)\.,?[ \t]\Z", text[max(0, t.start - 7):t.start]):
             continue
         stop = _SPAN_END.search(text, t.end, b)
         end = stop.start() if stop else b
         span = [x for x in toks[i:] if x.end <= end]
+        # "... relate to Representation drift in agents by Roe et al.?": the span ends before its authors
+        by = next((k for k in range(2, len(span) - 1) if span[k].text == "by" and _is_cap(span[k + 1].text)), None)
+        if by is not None and _BY_AUTHORS_AFTER.match(text, span[by - 1].end):
+            span = span[:by]
         if not 4 <= len(span) <= 16 or any(_is_cap(x.text) for x in span[1:]) \
                 or any(x.text.lower() in _PRONOUNS for x in span) or span[-1].text in FUNCTION_WORDS:
             continue
-        if prev.text in _CITED_AFTER_WORD and (_AUTHOR_YEAR_AFTER.match(text, span[-1].end)
-                                               or _NUMBERED_MARKER.match(text, span[-1].end)):
+        if (prev.text in _CITED_AFTER_WORD or _POINTS_TO_A_WORK.search(text, max(a, t.start - 40), t.start)) \
+                and (_AUTHOR_YEAR_AFTER.match(text, span[-1].end) or _NUMBERED_MARKER.match(text, span[-1].end)
+                     or _BY_AUTHORS_AFTER.match(text, span[-1].end) or _NAMES_YEAR_AFTER.match(text, span[-1].end)):
             # "As discussed in Drift is the default (Roe, 2023), ...", "builds on Slow probes of quiet
-            # drift [12]": the reference right after it says so
+            # drift [12]", "e.g. Gradient paths for agents (Roe et al., 2024)": the reference right after it says so
             out.append(Mention(None, text[t.start:span[-1].end], t.start, span[-1].end, "title", "", score=0.6,
                                reason=CITED_SENTENCE_CASE))
             continue
+        if by is not None and len(span) == by:
+            continue                      # cut before its authors only to be cited: "the team led by Ada Roe"
         out.append(Mention(None, text[t.start:span[-1].end], t.start, span[-1].end, "title", "", score=0.4,
                            confidence=MAYBE, reason="a sentence-case span inside a sentence"))
     return out
@@ -1865,6 +1878,13 @@ def _sentence_case_spans(text: str, a: int, b: int) -> list[Mention]:
 # points to ("in", "see", "builds on", "the approach of", "similar to", "following"), not a claim
 # the reference supports ("shows that Models drift over time (Roe, 2023)").
 _CITED_AFTER_WORD = frozenset("in see from read on of to following like cf".split())
+# what else points to a work before its title: "e.g.", "such as", "compare with", "resembles", "extends",
+# and "and" after a title just cited ("Slow probes [3] and Quiet drift at scale [4]")
+_POINTS_TO_A_WORK = re.compile(r"(?:\b(?:e\.g\.|i\.e\.|such[ \t]+as|including|with|than|extends|resembles|revisits|replicates|"
+                               r"reproduces|adapts|adopts|generali[sz]es)|(?:\]|(?:19|20)\d\d[a-z]?\))[ \t]+(?:and|or))[ \t,]*\Z")
+_BY_AUTHORS_AFTER = LazyPattern(rf"[ \t]+by[ \t]+(?:{_NAME_WORD}[ \t]+et[ \t]+al\b|{_NAME_WORD}[ \t]+(?:and|&)[ \t]+{_NAME_WORD}\b"
+                                rf"|{_PERSON_NAME_RX}(?=[ \t]*[.,;:?!)]|[ \t]*$))")
+_NAMES_YEAR_AFTER = LazyPattern(rf",[ \t]+(?:{_NAMES}),?[ \t]+\(?{_YEAR_RX}\)?(?![\w\-])")
 _NUMBERED_MARKER = re.compile(r"[ \t]*\[\d{1,3}(?:[ \t]*[,\-\u2013][ \t]*\d{1,3})*\]")
 
 
