@@ -164,3 +164,9 @@ def test_a_lower_case_quoted_title_with_its_reference_after_it(aliases):
     works = _works('This paper is closely related to "steering slow agents via contrastive probes" by Roe et al.', aliases)
     assert works["steering slow agents via contrastive probes"].kind == "title"
     assert not _works('He said "we should stop the runs now" and left the room.', aliases)
+
+
+def test_the_book_called_a_one_word_title_at_a_sentences_start(aliases):
+    """"The book called Quokkas (Fenn Press) made the case": "the book" must not take the cue for
+    itself and leave "called Quokkas" a lower-case span (the capital after a cue is case-sensitive)."""
+    assert _works("The book called Quokkas (Fenn Press) made the case first.", aliases)["Quokkas"].kind == "title"

@@ -466,7 +466,7 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
                      r"(?:paper|post|article|essay|book|preprint|report|novel|sequence|piece)\s+(?:called|named)|"
                      r"my\s+book|(?:agenda|survey|overview|review|paper|post|book|books|papers|posts|essays|articles|readings):|"
                      r"(?:book|novel|essay|pick|paper)\s+(?:is|was)(?=\s+(?-i:[A-Z]))|"
-                     r"(?-i:wrote|published|posted|authored)(?:\s+(?-i:the|a|an))?)\s+(?=[A-Z])"
+                     r"(?-i:wrote|published|posted|authored)(?:\s+(?-i:the|a|an))?)\s+(?=(?-i:[A-Z]))"  # (case-sensitive: "the book called X" is not "the book" then "called X")
                      # a question mid-sentence is a title: "the argument in Why honest models deceive ..."
                      r"|\b(?-i:in|from|of)\s+(?=(?-i:Why|How|What|When|Where|Which|Is|Are|Can|Does|Do|Should|Will)\s+[a-z])", re.I)
     for m in cue.finditer(sent):
