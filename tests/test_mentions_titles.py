@@ -170,3 +170,12 @@ def test_the_book_called_a_one_word_title_at_a_sentences_start(aliases):
     """"The book called Quokkas (Fenn Press) made the case": "the book" must not take the cue for
     itself and leave "called Quokkas" a lower-case span (the capital after a cue is case-sensitive)."""
     assert _works("The book called Quokkas (Fenn Press) made the case first.", aliases)["Quokkas"].kind == "title"
+
+
+def test_by_and_a_lower_case_word_after_a_run_is_no_author(aliases):
+    """"Quiet Harbour Road by the lake": "by" cues a title only before a capitalised name (the
+    pattern is case-insensitive elsewhere, so its capital must not be)."""
+    works = _works('We walked along Quiet Harbour Road by the lake. The "Old Mill Square" by the river was shut.', aliases)
+    assert not works
+    works = _works('We read Quiet Harbour Roads by Ada Roe. The "Old Mill Square" by Bo Fenn was shut.', aliases)
+    assert works["Quiet Harbour Roads"].kind == "title" and works["Old Mill Square"].kind == "title"

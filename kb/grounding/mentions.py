@@ -220,7 +220,7 @@ _STRONG_CUE_BEFORE = re.compile(
 # "Skinner (1969) Contingencies of ...", "Lan et al. 2019. LCA: ...": a reference's year, then its title
 _YEAR_BEFORE = re.compile(r"\((?:19|20)\d\d[a-z]?\)[.,:]?[ \t]*\Z|\b(?:19|20)\d\d[a-z]?\)?\.\s+$")
 _WEAK_CUE_BEFORE = re.compile(r"(?:\b(?:e\.g\.|i\.e\.|like|such\s+as|from|in|and|of|also)\s*[:,]?\s*|[(:\"\u201c]\s*)$", re.I)
-_CUE_AFTER = re.compile(r"^\s*(?:paper|post|preprint|article|essay|book|report|sequence|\((?:19|20)\d\d\)|by\s+[A-Z]|\(?[A-Z][\w\-]+ et al|"
+_CUE_AFTER = re.compile(r"^\s*(?:paper|post|preprint|article|essay|book|report|sequence|\((?:19|20)\d\d\)|by\s+(?-i:[A-Z])|\(?(?-i:[A-Z])[\w\-]+ et al|"
                         r"https?://|"
                         # "(arXiv 2023)", "(NeurIPS, 2022)": a venue and a year; ", published at ICML 2021"
                         r"\((?-i:arXiv|[A-Z][A-Za-z]*[A-Z][A-Za-z]*|[A-Z]{2,})['\u2019]?,?\s+(?:19|20)\d\d\)|,\s+(?:published|presented)\s+(?:at|in)\s)",
@@ -595,7 +595,7 @@ def _lower_words(text: str) -> frozenset[str]:
     return frozenset(re.findall(r"(?<![\w\-])[a-z][a-z'\-]+", text))
 _JOINS_QUOTES = re.compile(r"(?:[,;]?[ \t]+[\w.\-]+){0,5}?(?:,|[ \t]+(?:and|or|&))[ \t]*|[ \t]*[,;/&][ \t]*")
 _QUOTE_CUE_AFTER = re.compile(r"\s*(?:was|is|has\s+been)\s+(?:submitted|published|posted|released|written|accepted|"
-                              r"presented|titled)\b|\s+by\s+[A-Z]|\s*\((?:19|20)\d\d\)|\s*\[\d+\]|\s+(?:paper|post|essay)(?![a-z])", re.I)
+                              r"presented|titled)\b|\s+by\s+(?-i:[A-Z])|\s*\((?:19|20)\d\d\)|\s*\[\d+\]|\s+(?:paper|post|essay)(?![a-z])", re.I)
 
 
 def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]]:
