@@ -179,3 +179,17 @@ def test_by_and_a_lower_case_word_after_a_run_is_no_author(aliases):
     assert not works
     works = _works('We read Quiet Harbour Roads by Ada Roe. The "Old Mill Square" by Bo Fenn was shut.', aliases)
     assert works["Quiet Harbour Roads"].kind == "title" and works["Old Mill Square"].kind == "title"
+
+
+def test_a_sentence_opening_with_a_title_its_citation_and_what_it_showed(aliases):
+    """"Gradient paths for slow agents (Roe et al., 2024) shows that ...": a work shows, argues or
+    introduces; a claim's subject with its citation ("Models trained on code (Roe, 2023) are
+    better") and a description of work ("Recent work on slow probes [4] shows that") are no titles."""
+    text = ("We care about drift. Gradient paths for slow agents (Roe et al., 2024) shows that skills can be "
+            "localised. Slow probes reveal quiet drift [4] introduced the benchmark.")
+    works = _works(text, aliases)
+    assert works["Gradient paths for slow agents"].kind == "title"
+    assert works["Slow probes reveal quiet drift"].kind == "title"
+    text = ("We care. Models trained on slow code (Roe et al., 2023) are better at maths. Recent work on "
+            "slow probes [4] shows that it works.")
+    assert not [m for m in listed(extract(text, aliases=aliases)) if m.kind == "title"]

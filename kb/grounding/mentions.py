@@ -1348,6 +1348,15 @@ def _titles_the_next_sentence_reports(text: str, spans: list[tuple[int, int]]) -
     return out
 
 
+# "Gradient paths for slow agents (Roe et al., 2024) shows that ...": what a work does, said of the
+# span its citation follows (a claim's subject, "Models trained on code (Roe, 2023) are better",
+# is not said to show or propose)
+_DESCRIBES_WORK = re.compile(r"(?i)\b(?:work|works|stud(?:y|ies)|research|papers?|literature|authors?|researchers|"
+                             r"others|experiments?|analys[ie]s|results?|approach(?:es)?|methods?|evidence|survey)\b")
+_OPENING_TITLE_REPORTED = LazyPattern(
+    rf"([A-Z][^.;:,()\[\]\n]{{10,150}}?)[ \t]*(?:\((?:{_NAMES}),?[ \t]+{_YEAR_RX}\)|\[\d{{1,3}}(?:[ \t]*[,\-\u2013][ \t]*\d{{1,3}})*\])"
+    r"[ \t]+(?:shows?|showed|demonstrates?|demonstrated|argues?|argued|proposes?|proposed|introduces?|introduced|"
+    r"finds|found|presents?|presented)[ \t]+(?:that|a|an|the|how|why)\b")
 _LABEL_NOUNS = frozenset("""finding result takeaway idea point claim lesson insight conclusion question answer note
 example reading summary update problem goal observation tldr tl;dr caveat warning tip hypothesis motivation
 background context definition method approach contribution limitation step""".split())
@@ -1357,11 +1366,14 @@ def _sentence_titled_by_what_follows(text: str, a: int, b: int) -> list[Mention]
     out = []
     s = a + len(text[a:b]) - len(text[a:b].lstrip())
     for rx, why in ((_OPENING_TITLE_CITED, "a sentence-case title and its citation"),
-                    (_OPENING_TITLE_PUBLISHED, "a sentence-case title and where it was published")):
+                    (_OPENING_TITLE_PUBLISHED, "a sentence-case title and where it was published"),
+                    (_OPENING_TITLE_REPORTED, "a sentence-case title, its citation and what it showed")):
         m = rx.match(text, s, b)
         head = m.group(1).split(":")[0].split() if m else []
         if head and (head[-1].lower().rstrip("s") in _LABEL_NOUNS or len(head) == 1 and head[0] in _BREAKERS):
             continue                      # "Key finding: Models learn to deceive (Roe, 2024)": a label and a claim
+        if m and rx is _OPENING_TITLE_REPORTED and _DESCRIBES_WORK.search(m.group(1)):
+            continue                      # "Recent work on probes [4] shows that ...": a description, not a title
         if m and 3 <= len(_tokens(text, m.start(1), m.end(1))) <= 24 \
                 and not any(w in _PRONOUNS for w in m.group(1).lower().split()) \
                 and m.group(1).split()[0] not in _BREAKERS:
