@@ -74,7 +74,7 @@ def test_the_stage_diagnosis_says_where_each_missed_work_was_lost(aliases, monke
     """scripts/mention_stages.py traces extract by patching its hooks (Mention, _resolve_overlaps,
     _judge): a renamed hook would make every miss look never proposed, so each class is pinned."""
     stages = _script("mention_stages", monkeypatch)
-    text = ("Brown et al. (2020) showed it in Language Models are Few-Shot Learners. A later post, Sleeper "
+    text = ("Brown et al. (2020) showed it in Language Models are Few-Shot Learners. A widely shared post, Sleeper "
             "agents in small models keep their secrets, argued more. Then RLHF was used everywhere. "
             "Everyone liked the quiet drift essay.\n")
 
