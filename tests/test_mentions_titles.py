@@ -193,3 +193,15 @@ def test_a_sentence_opening_with_a_title_its_citation_and_what_it_showed(aliases
     text = ("We care. Models trained on slow code (Roe et al., 2023) are better at maths. Recent work on "
             "slow probes [4] shows that it works.")
     assert not [m for m in listed(extract(text, aliases=aliases)) if m.kind == "title"]
+
+
+def test_sentence_case_between_the_and_a_works_noun_and_lower_case_after_titled(aliases):
+    """"The Gradient paths for slow agents paper is long", "a paper titled scaling slow probes to
+    large agents, which ...": the article and the noun, or "titled", bound the title; a span with no
+    function word inside ("the Quokka drift team paper") and "titled with care" are not titles."""
+    works = _works("The Gradient paths for slow agents paper is long. We read a paper titled scaling slow "
+                   "probes to large agents, which was fun.", aliases)
+    assert works["Gradient paths for slow agents"].kind == "title"
+    assert works["scaling slow probes to large agents"].kind == "title"
+    found = extract("I liked the Quokka drift team paper. The book is titled with care and love.", aliases=aliases)
+    assert not [m for m in found if m.kind == "title" and m.confidence == "work"]

@@ -1053,6 +1053,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         cands += _one_word_titles_by_people(text, s, e)
         cands += _titles_bracketed_after_a_work(text, s, e)
         cands += _works_listed_in_brackets(text, s, e)
+        cands += _sentence_and_lower_case_titles(text, s, e)
     cands += _titles_the_next_sentence_reports(text, spans)
     cands += _titles_by_people_run_together(text)
     cands += _authors_after_titles(text, cands)
@@ -1257,6 +1258,34 @@ _OPENING_TITLE_CITED = re.compile(rf"([A-Z][^.;:()\[\]\n]{{3,120}}:[ \t]+[^.;:()
                                   rf"\((?:{_NAMES}),?[ \t]+{_YEAR_RX}\)")
 _OPENING_TITLE_PUBLISHED = re.compile(r"([A-Z][^.;:,()\[\]\n]{10,150}?),[ \t]+(?:published|presented|accepted)[ \t]+(?:at|in)[ \t]+"
                                       r"(?:[A-Z][\w\-]*|the[ \t])")
+
+
+SENTENCE_CASE_BEFORE_WORK = "a sentence-case title between \"the\" and the noun for a work"
+LOWER_CASE_TITLED = "a lower-case title after \"titled\""
+# "The Gradient paths for slow agents paper is long": a capitalised span with a function word inside
+# between "the" and a work's noun; "the Anthropic sleeper agents paper" is a nickname's business
+_SENTENCE_CASE_THE_PAPER = re.compile(r"\b[Tt]he[ \t]+([A-Z][a-z][\w\-]*(?:[ \t]+[a-z0-9][\w\-]*){2,12})[ \t]+"
+                                      r"(?:paper|preprint|post|essay|article|report)\b")
+# "a paper titled scaling slow probes to large agents, which ...": "titled" says where it starts
+_LOWER_CASE_TITLED = re.compile(r"\b(?:titled|entitled)[ \t]+([a-z][\w\-]*(?:[ \t]+[\w\-]+){2,20}?)"
+                                r"(?=[ \t]*[,.;:!?)\n]|[ \t]+(?:which|that|by|and\s+(?:it|was|is)|in\s+(?:19|20)\d\d)\b|[ \t]*$)")
+
+
+def _sentence_and_lower_case_titles(text: str, a: int, b: int) -> list[Mention]:
+    out = []
+    for m in _SENTENCE_CASE_THE_PAPER.finditer(text, a, b):
+        words = m.group(1).split()
+        if any(w in FUNCTION_WORDS for w in words[1:-1]) and words[-1] not in FUNCTION_WORDS \
+                and not any(w.lower() in _PRONOUNS for w in words) and words[0] not in _BREAKERS:
+            out.append(Mention(None, m.group(1), m.start(1), m.end(1), "title", "", score=0.6,
+                               reason=SENTENCE_CASE_BEFORE_WORK))
+    for m in _LOWER_CASE_TITLED.finditer(text, a, b):
+        words = m.group(1).split()
+        # ("titled with care": a verb's sense of the word, not a title after it)
+        if words[-1] not in FUNCTION_WORDS and not any(w in _PRONOUNS for w in words) \
+                and (words[0] not in FUNCTION_WORDS or words[0] in ("a", "an", "the")):
+            out.append(Mention(None, m.group(1), m.start(1), m.end(1), "title", "", score=0.6, reason=LOWER_CASE_TITLED))
+    return out
 
 
 RUN_TOGETHER = "a title by its author, in a list a page conversion ran together"
