@@ -205,3 +205,12 @@ def test_sentence_case_between_the_and_a_works_noun_and_lower_case_after_titled(
     assert works["scaling slow probes to large agents"].kind == "title"
     found = extract("I liked the Quokka drift team paper. The book is titled with care and love.", aliases=aliases)
     assert not [m for m in found if m.kind == "title" and m.confidence == "work"]
+
+
+def test_a_title_with_its_arxiv_id_in_brackets_after_it(aliases):
+    """"builds on Gradient paths for slow agents (arXiv:2401.01234)", '"slow probes for latent goals"
+    [2402.01234]': an arXiv id right after a span cites it as a number or a year would."""
+    works = _works('We build on Gradient paths for slow agents (arXiv:2401.01234) here. See also "slow probes '
+                   'for latent goals" [2402.01234].', aliases)
+    assert works["Gradient paths for slow agents"].kind == "title"
+    assert works["slow probes for latent goals"].kind == "title"

@@ -1926,7 +1926,9 @@ _POINTS_TO_A_WORK = re.compile(r"(?:\b(?:e\.g\.|i\.e\.|such[ \t]+as|including|wi
 _BY_AUTHORS_AFTER = LazyPattern(rf"[ \t]+by[ \t]+(?:{_NAME_WORD}[ \t]+et[ \t]+al\b|{_NAME_WORD}[ \t]+(?:and|&)[ \t]+{_NAME_WORD}\b"
                                 rf"|{_PERSON_NAME_RX}(?=[ \t]*[.,;:?!)]|[ \t]*$))")
 _NAMES_YEAR_AFTER = LazyPattern(rf",[ \t]+(?:{_NAMES}),?[ \t]+\(?{_YEAR_RX}\)?(?![\w\-])")
-_NUMBERED_MARKER = re.compile(r"[ \t]*\[\d{1,3}(?:[ \t]*[,\-\u2013][ \t]*\d{1,3})*\]")
+_NUMBERED_MARKER = re.compile(r"[ \t]*\[\d{1,3}(?:[ \t]*[,\-\u2013][ \t]*\d{1,3})*\]"
+                              # its arXiv id in brackets is its reference too: "(arXiv:2401.01234)", "[2401.01234]"
+                              r"|[ \t]*[(\[](?:arXiv[: \t]*)?\d{4}\.\d{4,5}(?:v\d+)?[)\]]", re.I)
 
 
 _LEAD_IN = re.compile(r"[^()\n]{0,60}?\b(?:is|are|was|were)\s+(?=[A-Z])"
