@@ -122,6 +122,9 @@ def test_works_listed_in_a_bracket_after_a_plural_noun_for_works(aliases):
     works = _works(text, aliases)
     assert works["Deep Drift"].kind == "title" and works["Slow Learning"].kind == "title"
     assert not [w for w in _works("We read papers (e.g. Deep Drift, Slow Learning) in class.", aliases) if "Drift" in w]
+    found = extract("She collects safety posts (Alignment Forum, Quokka Digest) and papers (Google DeepMind, Quokka "
+                    "Labs) in one place.", aliases=aliases)
+    assert not [m for m in found if m.reason == "an item of a bracketed list after the works' noun"]
 
 
 def test_titles_by_their_authors_in_a_list_run_together(aliases):

@@ -1337,7 +1337,9 @@ def _works_listed_in_brackets(text: str, a: int, b: int) -> list[Mention]:
         if len(items) < 2:
             continue
         toks = [_tokens(text, s, e) for s, e in items]
-        if not all(1 <= len(t) <= 12 and _is_cap(t[0].text) and t[0].text not in _BREAKERS
+        # (one-word items are names of models or sites, "posts (LessWrong, Alignment Forum)" are sites)
+        if not all(2 <= len(t) <= 12 and _is_cap(t[0].text) and t[0].text not in _BREAKERS
+                   and not _ORG_WORDS.search(text[t[0].start:t[-1].end])
                    and all(_is_cap(x.text) or x.text in FUNCTION_WORDS for x in t) for t in toks) \
                 or _ET_AL.search(m.group(1)) or re.search(r"\d|\be\.g\.|\bi\.e\.", m.group(1)):
             continue
