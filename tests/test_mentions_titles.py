@@ -206,7 +206,8 @@ def test_sentence_case_between_the_and_a_works_noun_and_lower_case_after_titled(
                    "probes to large agents, which was fun.", aliases)
     assert works["Gradient paths for slow agents"].kind == "title"
     assert works["scaling slow probes to large agents"].kind == "title"
-    found = extract("I liked the Quokka drift team paper. The book is titled with care and love.", aliases=aliases)
+    found = extract("I liked the Quokka drift team paper. The book is titled with care and love. The Results in "
+                    "the main paper are weak.", aliases=aliases)
     assert not [m for m in found if m.kind == "title" and m.confidence == "work"]
 
 

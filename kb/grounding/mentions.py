@@ -1260,6 +1260,9 @@ _OPENING_TITLE_PUBLISHED = re.compile(r"([A-Z][^.;:,()\[\]\n]{10,150}?),[ \t]+(?
                                       r"(?:[A-Z][\w\-]*|the[ \t])")
 
 
+# words that say which work, not what it is called: "... the main paper", "... the original post"
+_WHICH_ONE = frozenset("""main new original full latest same whole recent first last previous next present current
+above below following cited linked accompanying companion earlier later""".split())
 SENTENCE_CASE_BEFORE_WORK = "a sentence-case title between \"the\" and the noun for a work"
 LOWER_CASE_TITLED = "a lower-case title after \"titled\""
 # "The Gradient paths for slow agents paper is long": a capitalised span with a function word inside
@@ -1275,8 +1278,10 @@ def _sentence_and_lower_case_titles(text: str, a: int, b: int) -> list[Mention]:
     out = []
     for m in _SENTENCE_CASE_THE_PAPER.finditer(text, a, b):
         words = m.group(1).split()
-        if any(w in FUNCTION_WORDS for w in words[1:-1]) and words[-1] not in FUNCTION_WORDS \
-                and not any(w.lower() in _PRONOUNS for w in words) and words[0] not in _BREAKERS:
+        # (not a part of the text or the paper: "The Results in the main paper", "The Appendix of the full report")
+        if any(w in FUNCTION_WORDS for w in words[1:-1]) and words[-1] not in FUNCTION_WORDS | _WHICH_ONE \
+                and not any(w.lower() in _PRONOUNS for w in words) and words[0] not in _BREAKERS \
+                and not _SECTION_LABEL.fullmatch(words[0]) and not _UNIT_LABEL.match(m.group(1)):
             out.append(Mention(None, m.group(1), m.start(1), m.end(1), "title", "", score=0.6,
                                reason=SENTENCE_CASE_BEFORE_WORK))
     for m in _LOWER_CASE_TITLED.finditer(text, a, b):
