@@ -53,6 +53,10 @@ Eighteen sets, all scored the same way:
                 informal author references and nicknames (Hacker News and forum threads, conversational blogs,
                 podcast pages); ground truth committed first; scored once by the lead with session 9's final
                 code (README.md), then opened for development (odd pages held aside).
+- ``dev11``     tests/data/grounding_eval/dev11/      twenty excerpts of LessWrong / Alignment Forum posts of
+                2024-2026 gathered in session 13 for development (12 authors, dense in author references); ground
+                truth committed first; scored once by the lead with the session's starting code, then opened for
+                development (odd pages held aside).
 - ``heldout13`` tests/data/grounding_eval/heldout13/  twenty pages gathered in session 9 by a helper who never ran
                 kb on them (forum comment pages and threads, blogs, essays, reviews, podcast notes); ground truth
                 committed first; scored once with the session's starting code and once with its final code
@@ -146,7 +150,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 EVAL = ROOT / "tests" / "data" / "grounding_eval"
-EVAL_PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "heldout", "heldout2", "heldout3",
+EVAL_PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "heldout", "heldout2", "heldout3",
               "heldout6", "heldout11", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18",
               "heldout19", "heldout20", "heldout21", "heldout22", "heldout23")
 EVAL_PARTS_ALL = EVAL_PARTS
@@ -174,10 +178,10 @@ class Doc:
 
 # Development parts whose odd-numbered pages are still held aside as a generalisation check:
 # ``--misses`` never prints their failures (``tests/grounding_subset.py PART odd`` gives figures).
-HELD_ASIDE = {"dev8": "odd", "dev9": "odd", "dev10": "odd", "heldout16": "odd", "heldout17": "odd", "heldout18": "odd",
+HELD_ASIDE = {"dev8": "odd", "dev9": "odd", "dev10": "odd", "dev11": "odd", "heldout16": "odd", "heldout17": "odd", "heldout18": "odd",
               "heldout19": "odd", "heldout20": "odd", "heldout21": "odd"}
 DEV_PARTS = (("dev", True), ("dev", False), ("dev2", False), ("dev3", False), ("dev4", False), ("dev5", False),
-             ("dev6", False), ("dev7", False), ("dev8", False), ("dev9", False), ("dev10", False))
+             ("dev6", False), ("dev7", False), ("dev8", False), ("dev9", False), ("dev10", False), ("dev11", False))
 
 
 def held_aside(part: str, name: str) -> bool:
@@ -359,14 +363,46 @@ def truth_works() -> list[dict]:
     recorded full names (kb's real works, the recorded Semantic Scholar answers) where a
     recording has the work, otherwise the names the truth's own author references give
     (``Irving & Amodei, 2018``: the surnames Irving and Amodei, inferred from the citing text;
-    the real API would give every author's full name), none where neither says."""
+    the real API would give every author's full name), none where neither says. Their
+    ``abstract`` is the recorded one of :func:`truth_abstracts`, where one was found."""
     works, files = [], [EVAL / p / "truth.json" for p in EVAL_PARTS]
     files += [ROOT / "tests" / "data" / "seed_truth.json", ROOT / "tests" / "data" / "unseen_docs" / "truth.json"]
+    abstracts = truth_abstracts()
     for f in files:
         for key, w in json.loads(f.read_text(encoding="utf-8")).get("works", {}).items():
             if w.get("title") and (w.get("kind") or "paper") == "paper":
-                works.append(_work(w["title"], w.get("year"), w.get("authors") or [], key, arxiv=w.get("arxiv")))
+                work = _work(w["title"], w.get("year"), w.get("authors") or [], key, arxiv=w.get("arxiv"))
+                row = _abstract_of(work, abstracts)
+                works.append(dict(work, abstract=row["abstract"]) if row else work)
     return works
+
+
+ABSTRACTS = EVAL / "abstracts.jsonl"
+
+
+def truth_abstracts() -> dict[str, dict]:
+    """The truth works' abstracts (``abstracts.jsonl``, written by ``scripts/truth_abstracts.py``
+    from recorded text only: kb's real works, the recorded Semantic Scholar answers, the recorded
+    forum posts, the theme labels' summaries, abstracts read from public pages), by ``work_key``
+    and by normalised title. The real API serves an abstract for most arXiv-era papers, and kb's
+    author route picks among a person's papers by the words of theirs, so a stand-in without them
+    would be harsher than the real API. Each row keeps its ``source`` and ``url`` or ``file``."""
+    from kb.standin.corpus import normalize_title, work_key
+
+    out: dict[str, dict] = {}
+    if ABSTRACTS.is_file():
+        for line in ABSTRACTS.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                out.setdefault(work_key({"title": row["title"], "arxiv": row.get("arxiv")}), row)
+                out.setdefault("T:" + normalize_title(row["title"]), row)
+    return out
+
+
+def _abstract_of(work: dict, abstracts: dict[str, dict]) -> dict | None:
+    from kb.standin.corpus import normalize_title, work_key
+
+    return abstracts.get(work_key(work)) or abstracts.get("T:" + normalize_title(work.get("title")))
 
 
 def _work(title: str, year, authors: list[str], key: str, *, arxiv: str | None = None) -> dict:
@@ -477,13 +513,23 @@ def realistic_standin(papers: int, works: list[dict] | None = None, *, namesakes
 
 
 def _with_truth_authors(works: list[dict]) -> list[dict]:
-    """The stand-in's own real works, those without authors given the authors of the truth's work
-    of the same id or title (a nickname's paper is often both; the stand-in serves the first)."""
+    """The stand-in's own real works, those without authors (or without an abstract) given the
+    authors (the abstract) of the truth's work of the same id or title (a nickname's paper is
+    often both; the stand-in serves the first)."""
     from kb.standin.corpus import default_works_files, load_works, work_key
 
     named = {work_key(w): w["authors"] for w in works if w.get("authors")}
-    return [dict(w, authors=named[work_key(w)]) if not w.get("authors") and work_key(w) in named else w
-            for f in default_works_files() for w in load_works(f)]
+    abstracts = {work_key(w): w["abstract"] for w in works if w.get("abstract")}
+
+    def filled(w: dict) -> dict:
+        k = work_key(w)
+        if not w.get("authors") and k in named:
+            w = dict(w, authors=named[k])
+        if not w.get("abstract") and k in abstracts:
+            w = dict(w, abstract=abstracts[k])
+        return w
+
+    return [filled(w) for f in default_works_files() for w in load_works(f)]
 
 
 def score_online(docs: list[Doc], aliases, api_url: str) -> Score:

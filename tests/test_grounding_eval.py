@@ -152,6 +152,8 @@ FLOORS = {
     # scored in session 12 with the session's starting code (db9f120), links removed, offline:
     "heldout22": (0.785, 0.777, 0.918),  # 11/14, 28/36, 91.8% of 49 (GitHub issue and PR threads, code READMEs)
     "heldout23": (0.666, 0.857, 0.844),  # 12/18, 54/63, 84.5% of 103 (recent alignment research writing)
+    "dev11": (0.652, 0.576, 0.721),  # scored once fresh with session 13's starting code (15/23, 30/52, 44/61), then opened
+    # for development (odd pages held aside)
     "dev10": (0.904, 0.675, 0.862),  # session 11 (s11-maybes): 19/21, 25/37, 50/58; scored once fresh with session 9's final code (17/21, 17/37, 76.9% of 52), then
     # opened for development (odd pages held aside); s9-names3 (a person a quoted title, a title or an
     # idea is by; a part of the text itself; a labelled summary's subject; a possessive makes no
