@@ -218,3 +218,35 @@ def test_a_title_with_its_arxiv_id_in_brackets_after_it(aliases):
                    'for latent goals" [2402.01234].', aliases)
     assert works["Gradient paths for slow agents"].kind == "title"
     assert works["slow probes for latent goals"].kind == "title"
+
+
+def test_no_title_between_the_and_a_works_noun_when_the_span_points_into_the_text(aliases):
+    """"the Marble puzzle in this follow-up post": the span says which post ("this"), it is no
+    title; "the Growing the quiet prior post" still is one."""
+    works = _works("We describe our attempt at the Marble puzzle in this follow-up post.", aliases)
+    assert not any(w.startswith("Marble puzzle") for w in works), works
+    works = _works("Some points were raised by Roe in the Growing the quiet prior post.", aliases)
+    assert works["Growing the quiet prior"].kind == "title"
+
+
+def test_a_span_ending_in_a_works_noun_before_its_authors_is_no_title(aliases):
+    """"a link on Mastodon to a long and careful 2019 blog post by Ada Roe": the span describes the
+    post its author wrote, it does not name it."""
+    works = _works("I followed a link on Mastodon to a long and careful 2019 blog post by Ada Roe:", aliases)
+    assert not any(w.startswith("Mastodon to") for w in works), works
+
+
+def test_a_lower_case_quotation_with_a_footnote_marker_is_no_title(aliases):
+    """'a "roughly similar but cheaper"[2] recipe': a bracketed number after a lower-case quotation
+    is its footnote; a capitalised one before "[2]" and a lower-case one before its arXiv id stay titles."""
+    assert not _works('The models were tuned with a "roughly similar but cheaper"[2] recipe on the same data.', aliases)
+    works = _works('The models build on "Slow probes find drift" [2] and little else.', aliases)
+    assert works["Slow probes find drift"].kind == "title"
+
+
+def test_a_capitalised_quotation_after_a_bare_from_is_no_title(aliases):
+    """'the risk from "AI labs not doing what their users intended"': "from" alone is a scare
+    quote's word; after a verb of writing ('quoted from "...") it points to a work."""
+    assert not _works('We asked about the risk from "AI labs not doing what their users intended" today.', aliases)
+    works = _works('The line is quoted from "Why slow agents drift" by a friend.', aliases)
+    assert works["Why slow agents drift"].kind == "title"

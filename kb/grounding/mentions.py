@@ -577,7 +577,11 @@ _QUOTE_CUE_BEFORE = re.compile(r"\b(?:titled|entitled|called|named|(?:the|my|our
                                # a reference's authors and year, then its title: 'Perez et al. (2022): "..."'
                                # (a bare year is not enough: 'In 2019, "..." was the slogan')
                                r"|(?:\bet\s+al\.?(?:,?\s+(?:19|20)\d\d[a-z]?)?|\((?:19|20)\d\d[a-z]?\))\s*[:,.\u2014\u2013\-]*\s*$", re.I)
-_POINTS_TO_QUOTE = re.compile(r"\b(?:in|from|see(?:\s+also)?|cf\.?|(?:compare[sd]?|similar|related|reply|"
+# ("in" or "from" alone is a scare quote's word too: 'the risk from "AI systems not doing what we wanted"';
+# after a verb of writing it points to a work: 'as Roe put it in "..."', 'quoted from "..."')
+_POINTS_TO_QUOTE = re.compile(r"\b(?:(?:put[ \t]+it|wrote|writes|written|argued?|argues|said|says|described|discussed|"
+                              r"explained|noted|shown|showed|proposed|introduced|quoted?|quotes|excerpts?|passage)[ \t]+"
+                              r"(?:in|from)|see(?:\s+also)?|cf\.?|(?:compare[sd]?|similar|related|reply|"
                               r"replies|response|responding|refers?|referring)\s+(?:it\s+|them\s+|this\s+)?to)[ \t]*\Z", re.I)
 _LINK_TAIL = re.compile(r"\]\([^()\s]{0,300}\)")
 # A line of a reading list that is a quoted title and its venue: '\u201cEmbedded agency\u201d, LessWrong.'
@@ -621,8 +625,10 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
         # its reference right after it: '"steering slow agents via probes" by Roe et al.', '"..." [4]'
         q_end = a + qe + 1
         q_end = _LINK_TAIL.match(text, q_end).end() if _LINK_TAIL.match(text, q_end) else q_end
+        # (a lower-case quotation with a bracketed number after it is mostly a phrase with its footnote,
+        # 'a "similar but slightly different"[1] method'; its authors or its arXiv id after it make it a work)
         ref_after = len(toks) >= 3 and bool(_BY_AUTHORS_AFTER.match(text, q_end) or _AUTHOR_YEAR_AFTER.match(text, q_end)
-                                            or _NUMBERED_MARKER.match(text, q_end))
+                                            or bool((_NUMBERED_MARKER if body[:1].isupper() else _ARXIV_MARKER).match(text, q_end)))
         if not (1 <= len(toks) <= 24) or not (body[0].isupper() or (cue_before or ref_after) and body[0].islower() and len(toks) >= 3):
             continue
         words = [t.text.lower() for t in toks]
@@ -1262,7 +1268,9 @@ _OPENING_TITLE_PUBLISHED = re.compile(r"([A-Z][^.;:,()\[\]\n]{10,150}?),[ \t]+(?
 
 # words that say which work, not what it is called: "... the main paper", "... the original post"
 _WHICH_ONE = frozenset("""main new original full latest same whole recent first last previous next present current
-above below following cited linked accompanying companion earlier later""".split())
+above below following cited linked accompanying companion earlier later follow-up""".split())
+# words that point into the text itself: "the Transformer challenge in this follow-up post" names no title
+_POINTS_HERE = frozenset("this that these those".split())
 SENTENCE_CASE_BEFORE_WORK = "a sentence-case title between \"the\" and the noun for a work"
 LOWER_CASE_TITLED = "a lower-case title after \"titled\""
 # "The Gradient paths for slow agents paper is long": a capitalised span with a function word inside
@@ -1280,7 +1288,7 @@ def _sentence_and_lower_case_titles(text: str, a: int, b: int) -> list[Mention]:
         words = m.group(1).split()
         # (not a part of the text or the paper: "The Results in the main paper", "The Appendix of the full report")
         if any(w in FUNCTION_WORDS for w in words[1:-1]) and words[-1] not in FUNCTION_WORDS | _WHICH_ONE \
-                and not any(w.lower() in _PRONOUNS for w in words) and words[0] not in _BREAKERS \
+                and not any(w.lower() in _PRONOUNS or w in _POINTS_HERE for w in words) and words[0] not in _BREAKERS \
                 and not _SECTION_LABEL.fullmatch(words[0]) and not _UNIT_LABEL.match(m.group(1)):
             out.append(Mention(None, m.group(1), m.start(1), m.end(1), "title", "", score=0.6,
                                reason=SENTENCE_CASE_BEFORE_WORK))
@@ -1908,6 +1916,7 @@ def _sentence_case_spans(text: str, a: int, b: int) -> list[Mention]:
                 or any(x.text.lower() in _PRONOUNS for x in span) or span[-1].text in FUNCTION_WORDS:
             continue
         if (prev.text in _CITED_AFTER_WORD or _POINTS_TO_A_WORK.search(text, max(a, t.start - 40), t.start)) \
+                and span[-1].text.lower() not in _WORK_NOUN_LAST \
                 and (_AUTHOR_YEAR_AFTER.match(text, span[-1].end) or _NUMBERED_MARKER.match(text, span[-1].end)
                      or _BY_AUTHORS_AFTER.match(text, span[-1].end) or _NAMES_YEAR_AFTER.match(text, span[-1].end)):
             # "As discussed in Drift is the default (Roe, 2023), ...", "builds on Slow probes of quiet
@@ -1926,6 +1935,9 @@ def _sentence_case_spans(text: str, a: int, b: int) -> list[Mention]:
 # points to ("in", "see", "builds on", "the approach of", "similar to", "following"), not a claim
 # the reference supports ("shows that Models drift over time (Roe, 2023)").
 _CITED_AFTER_WORD = frozenset("in see from read on of to following like cf".split())
+# "a link on Twitter to a fun and informative 2015 blog post by Tim Dettmers": a span that ends in a
+# work's noun describes the work its reference names, it is not the work's title
+_WORK_NOUN_LAST = frozenset("paper papers post posts preprint article essay book report blog thread sequence talk".split())
 # what else points to a work before its title: "e.g.", "such as", "compare with", "resembles", "extends",
 # and "and" after a title just cited ("Slow probes [3] and Quiet drift at scale [4]")
 _POINTS_TO_A_WORK = re.compile(r"(?:\b(?:e\.g\.|i\.e\.|such[ \t]+as|including|with|than|extends|resembles|revisits|replicates|"
@@ -1933,9 +1945,9 @@ _POINTS_TO_A_WORK = re.compile(r"(?:\b(?:e\.g\.|i\.e\.|such[ \t]+as|including|wi
 _BY_AUTHORS_AFTER = LazyPattern(rf"[ \t]+by[ \t]+(?:{_NAME_WORD}[ \t]+et[ \t]+al\b|{_NAME_WORD}[ \t]+(?:and|&)[ \t]+{_NAME_WORD}\b"
                                 rf"|{_PERSON_NAME_RX}(?=[ \t]*[.,;:?!)]|[ \t]*$))")
 _NAMES_YEAR_AFTER = LazyPattern(rf",[ \t]+(?:{_NAMES}),?[ \t]+\(?{_YEAR_RX}\)?(?![\w\-])")
-_NUMBERED_MARKER = re.compile(r"[ \t]*\[\d{1,3}(?:[ \t]*[,\-\u2013][ \t]*\d{1,3})*\]"
-                              # its arXiv id in brackets is its reference too: "(arXiv:2401.01234)", "[2401.01234]"
-                              r"|[ \t]*[(\[](?:arXiv[: \t]*)?\d{4}\.\d{4,5}(?:v\d+)?[)\]]", re.I)
+# its arXiv id in brackets is its reference too: "(arXiv:2401.01234)", "[2401.01234]"
+_ARXIV_MARKER = re.compile(r"[ \t]*[(\[](?:arXiv[: \t]*)?\d{4}\.\d{4,5}(?:v\d+)?[)\]]", re.I)
+_NUMBERED_MARKER = re.compile(r"[ \t]*\[\d{1,3}(?:[ \t]*[,\-\u2013][ \t]*\d{1,3})*\]|" + _ARXIV_MARKER.pattern, re.I)
 
 
 _LEAD_IN = re.compile(r"[^()\n]{0,60}?\b(?:is|are|was|were)\s+(?=[A-Z])"
