@@ -250,3 +250,14 @@ def test_a_capitalised_quotation_after_a_bare_from_is_no_title(aliases):
     assert not _works('We asked about the risk from "AI labs not doing what their users intended" today.', aliases)
     works = _works('The line is quoted from "Why slow agents drift" by a friend.', aliases)
     assert works["Why slow agents drift"].kind == "title"
+
+
+def test_a_quoted_section_of_the_text_itself_is_no_title(aliases):
+    """'See also "Keywords the builder provides".' where that is a heading of the same text, or
+    'see "Details of the table" above': the text points to its own section, not to a work."""
+    text = ("Keywords the builder provides\n\nThe builder sets these keywords.\n\n"
+            'Other keywords are free. (See also "Keywords the builder provides".)\n')
+    assert not any(w.startswith("Keywords the builder") for w in _works(text, aliases))
+    assert not _works('See "Details of the table" above for the rules that hold.', aliases)
+    works = _works('For the argument, see "Why slow agents drift" by a friend.', aliases)
+    assert works["Why slow agents drift"].kind == "title"

@@ -583,6 +583,16 @@ _POINTS_TO_QUOTE = re.compile(r"\b(?:(?:put[ \t]+it|wrote|writes|written|argued?
                               r"explained|noted|shown|showed|proposed|introduced|quoted?|quotes|excerpts?|passage)[ \t]+"
                               r"(?:in|from)|see(?:\s+also)?|cf\.?|(?:compare[sd]?|similar|related|reply|"
                               r"replies|response|responding|refers?|referring)\s+(?:it\s+|them\s+|this\s+)?to)[ \t]*\Z", re.I)
+_SECTION_AFTER = re.compile(r"[ \t]*(?:above|below|earlier|later)\b", re.I)
+
+
+def _names_own_section(text: str, body: str, after: int) -> bool:
+    """'See "Implementation keywords" above': the quotation is a section of this text, its words
+    a heading line of it ("## 3. Implementation keywords") or the quote followed by "above" or "below"."""
+    return bool(_SECTION_AFTER.match(text, after)
+                or re.search(r"(?m)^[ \t#*\-\d.)]*" + re.escape(body) + r"[ \t:.]*$", text))
+
+
 _LINK_TAIL = re.compile(r"\]\([^()\s]{0,300}\)")
 # A line of a reading list that is a quoted title and its venue: '\u201cEmbedded agency\u201d, LessWrong.'
 _LIST_OPENER = re.compile(r"\s*(?:[-*\u2022\u2013\u2014\u00b7]+|\d{1,3}[.)])?\s*")
@@ -655,8 +665,9 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
              and _AUTHOR_ONLY.fullmatch(rest_of_line) is not None),                # '- "Title" Jane Roe'
             # 'as Roe put it in "Why slow agents drift"', 'compare it to "Recurrent probes for ..."': a
             # capitalised quotation of three words or more the sentence points to, not a scare quote
+            # (not a section of the text itself: 'See "Details of the format" above', a heading's words)
             ("after a word that points to a work", body[0].isupper() and len(toks) >= 3
-             and bool(_POINTS_TO_QUOTE.search(text, max(0, s - 40), s - 1))),
+             and bool(_POINTS_TO_QUOTE.search(text, max(0, s - 40), s - 1)) and not _names_own_section(text, body, after_q)),
             ("before its reference", ref_after),
             ("in a row after another", prev_title_end >= 0 and _JOINS_QUOTES.fullmatch(text[prev_title_end:s - 1]) is not None),
             ("in brackets", text[s - 2:s - 1] == "(" and text[a + qe + 1:a + qe + 2] == ")"   # ("A Title"): cited
