@@ -74,7 +74,7 @@ def test_the_stage_diagnosis_says_where_each_missed_work_was_lost(aliases, monke
     """scripts/mention_stages.py traces extract by patching its hooks (Mention, _resolve_overlaps,
     _judge): a renamed hook would make every miss look never proposed, so each class is pinned."""
     stages = _script("mention_stages", monkeypatch)
-    text = ("Brown et al. (2020) showed it in Language Models are Few-Shot Learners. A later post, Sleeper "
+    text = ("Brown et al. (2020) showed it in Language Models are Few-Shot Learners. A widely shared post, Sleeper "
             "agents in small models keep their secrets, argued more. Then RLHF was used everywhere. "
             "Everyone liked the quiet drift essay.\n")
 
@@ -116,7 +116,7 @@ def test_the_leave_one_part_out_scorer_experiment_fits_and_decides(aliases, monk
 # part -> (title recall, nickname + author-reference recall, precision per distinct surface),
 # links removed. A change that loses ground fails here; the held-out failures are not printed.
 FLOORS = {
-    "dev": (0.982, 0.985, 0.955),     # session 11 (s11-maybes): 165/168, 138/140, 410/429; with batches b10-b14; the seventh round (0.957, 0.978, 0.938); session 7;
+    "dev": (0.982, 0.985, 0.957),     # session 13 (s13-titles): precision 410/429 -> 410/428; session 11 (s11-maybes): 165/168, 138/140, 410/429; with batches b10-b14; the seventh round (0.957, 0.978, 0.938); session 7;
     # session 8 (RLAIF a method name: one wrong surface fewer, 94.9% of 428; ELK needs a cue: 95.0% of 424)
     "heldout": (0.956, 0.923, 0.863),   # one right surface more with the seventh round; session 7: 60/71 -> 62/72;
     # session 8's end: titles 22/23, precision 63/73
@@ -141,16 +141,18 @@ FLOORS = {
     "heldout16": (0.884, 0.852, 0.883),  # start 19/26, 24/34, 85.4% of 48; final 22/26, 24/34, 87.0% of 54;
     # opened in session 11 (even pages tuned on, odd held aside): s11-recall 23/26, 29/34, 53/60
     "heldout17": (0.894, 0.825, 0.814),  # start 16/19, 29/40, 80.3% of 66; final the same; session 11 (opened): s11-recall 17/19, 33/40, 57/70
-    "heldout18": (0.777, 0.576, 0.741),  # start 18/27, 9/26, 68.8% of 48; final 20/27, 10/26, 71.2% of 52;
-    # session 11 (opened): s11-recall 21/27, 14/26, 42/57; session 13 (s13-nicknames, coined names): 21/27, 14 -> 15/26, 42/57 -> 43/58
+    "heldout18": (0.814, 0.576, 0.741),  # start 18/27, 9/26, 68.8% of 48; final 20/27, 10/26, 71.2% of 52;
+    # session 11 (opened): s11-recall 21/27, 14/26, 42/57; session 13: s13-nicknames (coined names) names 14 -> 15/26,
+    # s13-titles titles 21/27 -> 22/27 (merged figures: see the session 13 note below)
     # scored in session 11 with the session's starting code (4e72bbc) and its final code (links removed, offline;
     # the same figures both times):
-    "heldout19": (0.783, 0.812, 0.659),   # 27/37, 24/32, 62.8% of 86 (research agendas, annual reviews, grant pages);
-    # session 12's end (the grown gazetteer): 29/37, 24/32, 65.1% of 86; session 13 (s13-nicknames, names after
-    # references in a reading list): 29/37, 24 -> 26/32, 56/86 -> 58/88
-    "heldout20": (0.709, 0.517, 0.690),  # 22/31, 15/29, 69.1% of 55 (podcast notes and transcripts, textbooks)
-    "heldout21": (0.312, 0.590, 0.675),  # 5/16, 12/22, 66.7% of 36 (peer reviews, journalism; online 14/16 titles);
-    # session 13 (s13-nicknames, a coined name before its bracketed title): 5/16, 12 -> 13/22, 24/36 -> 25/37
+    "heldout19": (0.810, 0.812, 0.659),   # 27/37, 24/32, 62.8% of 86 (research agendas, annual reviews, grant pages);
+    # session 12's end (the grown gazetteer): 29/37, 24/32, 65.1% of 86; session 13: s13-nicknames (names after
+    # references in a reading list) names 24 -> 26/32, s13-titles titles 29/37 -> 30/37
+    "heldout20": (0.903, 0.655, 0.690),  # 22/31, 15/29, 69.1% of 55 (podcast notes and transcripts, textbooks);
+    # session 13 (s13-titles): 22/31 -> 28/31, 15/29 -> 19/29, 38/55 -> 48/65
+    "heldout21": (0.875, 0.590, 0.675),  # 5/16, 12/22, 66.7% of 36 (peer reviews, journalism; online 14/16 titles);
+    # session 13: s13-nicknames (a coined name before its bracketed title) names 12 -> 13/22; s13-titles titles 5/16 -> 14/16
     # scored in session 12 with the session's starting code (db9f120), links removed, offline:
     "heldout22": (0.785, 0.777, 0.918),  # 11/14, 28/36, 91.8% of 49 (GitHub issue and PR threads, code READMEs)
     "heldout23": (0.666, 0.857, 0.844),  # 12/18, 54/63, 84.5% of 103 (recent alignment research writing)

@@ -187,7 +187,10 @@ class Layout:
         """The page's own front matter (a block between "---" lines opening the text: its title is
         the page's, not a work it names), navigation lines ("← Back to Learning Log",
         "Skip to content") and breadcrumbs atop the page."""
-        marked = {i for i, ln in enumerate(self.lines) if _NAVIGATION.match(ln.text) or _POST_METADATA.match(ln.text)}
+        # (a metadata line is short: "Published on April 3, 2025 by Ada Roe, ..., these visionaries bring
+        # ..." runs on into a paragraph of prose, whose titles are the text's)
+        marked = {i for i, ln in enumerate(self.lines) if _NAVIGATION.match(ln.text)
+                  or _POST_METADATA.match(ln.text) and len(ln.text.split()) <= METADATA_WORDS}
         # "Articles /Natural Language Processing /Part 3", "Home > Blog > Post": breadcrumbs atop the page
         marked |= {i for i in [i for i, ln in enumerate(self.lines) if ln.text.strip()][:3]
                    if len(self.lines[i].text) <= 120 and _BREADCRUMBS.fullmatch(self.lines[i].text)}
@@ -262,8 +265,11 @@ class Layout:
         return any(a <= pos < b for a, b in self.agenda)
 
     def furniture(self, pos: int) -> bool:
+        """The position is on a line of the page's furniture, or opens a metadata label that runs
+        on into prose ("Published on April 3, 2025 by ..., these visionaries bring ...")."""
         line = self.line_at(pos)
-        return line is not None and line.furniture
+        return line is not None and (line.furniture or pos == line.start + len(line.text) - len(line.text.lstrip())
+                                     and bool(_POST_METADATA.match(line.text)))
 
     def line_at(self, pos: int) -> Line | None:
         i = bisect.bisect_right(self._starts, pos) - 1
@@ -328,6 +334,7 @@ class Layout:
 _NAVIGATION = re.compile(r"\s*(?:[\u2190\u2192\u00ab\u00bb\u2039\u203a\u27f5\u27f6\u21d0\u21d2]|&larr;|&laquo;|"
                          r"(?:Back|Return|Go\s+back|Skip)\s+to\b)", re.I)
 # "Published Date: May 28, 2026", "Last updated on 3 June 2024", "Reading time: 6 min": the post's own metadata
+METADATA_WORDS = 30
 _POST_METADATA = re.compile(r"\s*(?:Published|Posted|Updated|Last\s+updated|Last\s+modified|Date\s+published|"
                             r"Reading\s+time|Read\s+time)(?:\s+(?:date|on|at))?\s*(?::\s*|\s+(?=\d|(?:Jan|Feb|Mar|Apr|May|Jun|"
                             r"Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d))", re.I)

@@ -220,7 +220,7 @@ _STRONG_CUE_BEFORE = re.compile(
 # "Skinner (1969) Contingencies of ...", "Lan et al. 2019. LCA: ...": a reference's year, then its title
 _YEAR_BEFORE = re.compile(r"\((?:19|20)\d\d[a-z]?\)[.,:]?[ \t]*\Z|\b(?:19|20)\d\d[a-z]?\)?\.\s+$")
 _WEAK_CUE_BEFORE = re.compile(r"(?:\b(?:e\.g\.|i\.e\.|like|such\s+as|from|in|and|of|also)\s*[:,]?\s*|[(:\"\u201c]\s*)$", re.I)
-_CUE_AFTER = re.compile(r"^\s*(?:paper|post|preprint|article|essay|book|report|sequence|\((?:19|20)\d\d\)|by\s+[A-Z]|\(?[A-Z][\w\-]+ et al|"
+_CUE_AFTER = re.compile(r"^\s*(?:paper|post|preprint|article|essay|book|report|sequence|\((?:19|20)\d\d\)|by\s+(?-i:[A-Z])|\(?(?-i:[A-Z])[\w\-]+ et al|"
                         r"https?://|"
                         # "(arXiv 2023)", "(NeurIPS, 2022)": a venue and a year; ", published at ICML 2021"
                         r"\((?-i:arXiv|[A-Z][A-Za-z]*[A-Z][A-Za-z]*|[A-Z]{2,})['\u2019]?,?\s+(?:19|20)\d\d\)|,\s+(?:published|presented)\s+(?:at|in)\s)",
@@ -466,7 +466,7 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
                      r"(?:paper|post|article|essay|book|preprint|report|novel|sequence|piece)\s+(?:called|named)|"
                      r"my\s+book|(?:agenda|survey|overview|review|paper|post|book|books|papers|posts|essays|articles|readings):|"
                      r"(?:book|novel|essay|pick|paper)\s+(?:is|was)(?=\s+(?-i:[A-Z]))|"
-                     r"(?-i:wrote|published|posted|authored)(?:\s+(?-i:the|a|an))?)\s+(?=[A-Z])"
+                     r"(?-i:wrote|published|posted|authored)(?:\s+(?-i:the|a|an))?)\s+(?=(?-i:[A-Z]))"  # (case-sensitive: "the book called X" is not "the book" then "called X")
                      # a question mid-sentence is a title: "the argument in Why honest models deceive ..."
                      r"|\b(?-i:in|from|of)\s+(?=(?-i:Why|How|What|When|Where|Which|Is|Are|Can|Does|Do|Should|Will)\s+[a-z])", re.I)
     for m in cue.finditer(sent):
@@ -486,7 +486,10 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
             parts.append((pos, start + sm.start()))
             pos = start + sm.end()
         parts.append((pos, end))
-        named = bool(re.search(r"\b(?:the|my|our|his|her|their)\s+(?:paper|post|article|essay|book|preprint)\s*$", m.group(0).rstrip(), re.I))
+        named = bool(re.search(r"\b(?:the|my|our|his|her|their)\s+(?:paper|post|article|essay|book|preprint)\s*$"
+                               # "a book called Perceptrons": the work's noun and "called" name it, one word or more
+                               r"|\b(?:paper|post|article|essay|book|preprint|report|novel)\s+(?:called|named)\s*$",
+                               m.group(0).rstrip(), re.I))
         for s, e in parts:
             toks = _tokens(text, s, e)
             # the sentence goes on after the title: "titled Small minds wander shows drift", "the post
@@ -537,7 +540,9 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
 
 
 _APPOSITIVE_TITLE = re.compile(r"(?:\b(?i:the|my|our|his|her|their|an?)|[A-Z][\w\-]*['\u2019]s)\s+"
-                               r"(?:(?:19|20)\d\d\s+)?(?:(?i:latest|new|first|last|recent|classic|famous|debut|next)\s+)?(?i:paper|post|article|essay|book|preprint|"
+                               r"(?:(?:19|20)\d\d\s+)?(?:(?i:latest|new|first|last|recent|classic|famous|debut|next|earlier|later|original|"
+                               r"seminal|influential|own|follow-up|companion|previous|prior|older|newer|second|third|"
+                               r"best-known|well-known|short|long|excellent|great)\s+)?(?i:paper|post|article|essay|book|preprint|"
                                r"report|novel|textbook)(?:\s+(?:on|about)\s+[\w\- ]{1,40}?)?\s*,\s+([A-Z][^,.;()\n]{2,120}?),")
 # Verbs a sentence goes on with after a title it names ("titled X shows that ..."); titles seldom
 # hold these in the third person
@@ -572,6 +577,22 @@ _QUOTE_CUE_BEFORE = re.compile(r"\b(?:titled|entitled|called|named|(?:the|my|our
                                # a reference's authors and year, then its title: 'Perez et al. (2022): "..."'
                                # (a bare year is not enough: 'In 2019, "..." was the slogan')
                                r"|(?:\bet\s+al\.?(?:,?\s+(?:19|20)\d\d[a-z]?)?|\((?:19|20)\d\d[a-z]?\))\s*[:,.\u2014\u2013\-]*\s*$", re.I)
+# ("in" or "from" alone is a scare quote's word too: 'the risk from "AI systems not doing what we wanted"';
+# after a verb of writing it points to a work: 'as Roe put it in "..."', 'quoted from "..."')
+_POINTS_TO_QUOTE = re.compile(r"\b(?:(?:put[ \t]+it|wrote|writes|written|argued?|argues|said|says|described|discussed|"
+                              r"explained|noted|shown|showed|proposed|introduced|quoted?|quotes|excerpts?|passage)[ \t]+"
+                              r"(?:in|from)|see(?:\s+also)?|cf\.?|(?:compare[sd]?|similar|related|reply|"
+                              r"replies|response|responding|refers?|referring)\s+(?:it\s+|them\s+|this\s+)?to)[ \t]*\Z", re.I)
+_SECTION_AFTER = re.compile(r"[ \t]*(?:above|below|earlier|later)\b", re.I)
+
+
+def _names_own_section(text: str, body: str, after: int) -> bool:
+    """'See "Implementation keywords" above': the quotation is a section of this text, its words
+    a heading line of it ("## 3. Implementation keywords") or the quote followed by "above" or "below"."""
+    return bool(_SECTION_AFTER.match(text, after)
+                or re.search(r"(?m)^[ \t#*\-\d.)]*" + re.escape(body) + r"[ \t:.]*$", text))
+
+
 _LINK_TAIL = re.compile(r"\]\([^()\s]{0,300}\)")
 # A line of a reading list that is a quoted title and its venue: '\u201cEmbedded agency\u201d, LessWrong.'
 _LIST_OPENER = re.compile(r"\s*(?:[-*\u2022\u2013\u2014\u00b7]+|\d{1,3}[.)])?\s*")
@@ -588,7 +609,7 @@ def _lower_words(text: str) -> frozenset[str]:
     return frozenset(re.findall(r"(?<![\w\-])[a-z][a-z'\-]+", text))
 _JOINS_QUOTES = re.compile(r"(?:[,;]?[ \t]+[\w.\-]+){0,5}?(?:,|[ \t]+(?:and|or|&))[ \t]*|[ \t]*[,;/&][ \t]*")
 _QUOTE_CUE_AFTER = re.compile(r"\s*(?:was|is|has\s+been)\s+(?:submitted|published|posted|released|written|accepted|"
-                              r"presented|titled)\b|\s+by\s+[A-Z]|\s*\((?:19|20)\d\d\)|\s*\[\d+\]|\s+(?:paper|post|essay)(?![a-z])", re.I)
+                              r"presented|titled)\b|\s+by\s+(?-i:[A-Z])|\s*\((?:19|20)\d\d\)|\s*\[\d+\]|\s+(?:paper|post|essay)(?![a-z])", re.I)
 
 
 def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]]:
@@ -610,8 +631,15 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
         cue_before = bool(_QUOTE_CUE_BEFORE.search(text[max(0, s - 40):s - 1].rstrip("[")))
         # "Ada Roe's \u201cQuiet Minds\u201d": a person's quoted work, when written as a title
         owned = _PERSON_OWNS_QUOTE.search(text[max(0, s - 40):s - 1])
-        # a lower-case title needs a cue right before it: 'his post "where I agree and disagree with X"'
-        if not (1 <= len(toks) <= 24) or not (body[0].isupper() or cue_before and body[0].islower() and len(toks) >= 3):
+        # a lower-case title needs a cue right before it: 'his post "where I agree and disagree with X"', or
+        # its reference right after it: '"steering slow agents via probes" by Roe et al.', '"..." [4]'
+        q_end = a + qe + 1
+        q_end = _LINK_TAIL.match(text, q_end).end() if _LINK_TAIL.match(text, q_end) else q_end
+        # (a lower-case quotation with a bracketed number after it is mostly a phrase with its footnote,
+        # 'a "similar but slightly different"[1] method'; its authors or its arXiv id after it make it a work)
+        ref_after = len(toks) >= 3 and bool(_BY_AUTHORS_AFTER.match(text, q_end) or _AUTHOR_YEAR_AFTER.match(text, q_end)
+                                            or bool((_NUMBERED_MARKER if body[:1].isupper() else _ARXIV_MARKER).match(text, q_end)))
+        if not (1 <= len(toks) <= 24) or not (body[0].isupper() or (cue_before or ref_after) and body[0].islower() and len(toks) >= 3):
             continue
         words = [t.text.lower() for t in toks]
         if words[0] in _INTERJECTIONS or toks[0].text in _BREAKERS or words[0] in _PRONOUNS or body.endswith("!"):
@@ -635,6 +663,12 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
              and not any(w in _PRONOUNS for w in rest_of_line.lower().split())),
             ("on a list's line with its author", _LIST_OPENER.fullmatch(text[line_start:s - 1]) is not None
              and _AUTHOR_ONLY.fullmatch(rest_of_line) is not None),                # '- "Title" Jane Roe'
+            # 'as Roe put it in "Why slow agents drift"', 'compare it to "Recurrent probes for ..."': a
+            # capitalised quotation of three words or more the sentence points to, not a scare quote
+            # (not a section of the text itself: 'See "Details of the format" above', a heading's words)
+            ("after a word that points to a work", body[0].isupper() and len(toks) >= 3
+             and bool(_POINTS_TO_QUOTE.search(text, max(0, s - 40), s - 1)) and not _names_own_section(text, body, after_q)),
+            ("before its reference", ref_after),
             ("in a row after another", prev_title_end >= 0 and _JOINS_QUOTES.fullmatch(text[prev_title_end:s - 1]) is not None),
             ("in brackets", text[s - 2:s - 1] == "(" and text[a + qe + 1:a + qe + 2] == ")"   # ("A Title"): cited
              and ", " not in body and words[-1] not in FUNCTION_WORDS),
@@ -660,7 +694,7 @@ def _quoted_spans(text: str, a: int, b: int) -> list[tuple[int, int, float, str]
             continue
         if any(w in _PRONOUNS for w in words):
             score -= 0.3
-        if body[0].islower():
+        if body[0].islower() and not ref_after:
             score = min(score, 0.45)      # a lower-case quotation after a cue: a maybe a real title confirms
         end = bs + len(body.rstrip("? ")) + (1 if body.rstrip().endswith("?") else 0)
         spans.append((bs, end, score, f"a quoted title {cue}" if cue else "a quoted title"))
@@ -1039,6 +1073,10 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
         cands += _sentence_titled_by_what_follows(text, s, e)
         cands += _one_word_titles_by_people(text, s, e)
         cands += _titles_bracketed_after_a_work(text, s, e)
+        cands += _works_listed_in_brackets(text, s, e)
+        cands += _sentence_and_lower_case_titles(text, s, e)
+    cands += _titles_the_next_sentence_reports(text, spans)
+    cands += _titles_by_people_run_together(text)
     cands += _authors_after_titles(text, cands)
     cands += _headings_named_after_authors(text, layout)
     cands += _line_titles(text, layout)
@@ -1244,6 +1282,141 @@ _OPENING_TITLE_PUBLISHED = re.compile(r"([A-Z][^.;:,()\[\]\n]{10,150}?),[ \t]+(?
                                       r"(?:[A-Z][\w\-]*|the[ \t])")
 
 
+# words that say which work, not what it is called: "... the main paper", "... the original post"
+_WHICH_ONE = frozenset("""main new original full latest same whole recent first last previous next present current
+above below following cited linked accompanying companion earlier later follow-up""".split())
+# words that point into the text itself: "the Transformer challenge in this follow-up post" names no title
+_POINTS_HERE = frozenset("this that these those".split())
+SENTENCE_CASE_BEFORE_WORK = "a sentence-case title between \"the\" and the noun for a work"
+LOWER_CASE_TITLED = "a lower-case title after \"titled\""
+# "The Gradient paths for slow agents paper is long": a capitalised span with a function word inside
+# between "the" and a work's noun; "the Anthropic sleeper agents paper" is a nickname's business
+_SENTENCE_CASE_THE_PAPER = re.compile(r"\b[Tt]he[ \t]+([A-Z][a-z][\w\-]*(?:[ \t]+[a-z0-9][\w\-]*){2,12})[ \t]+"
+                                      r"(?:paper|preprint|post|essay|article|report)\b")
+# "a paper titled scaling slow probes to large agents, which ...": "titled" says where it starts
+_LOWER_CASE_TITLED = re.compile(r"\b(?:titled|entitled)[ \t]+([a-z][\w\-]*(?:[ \t]+[\w\-]+){2,20}?)"
+                                r"(?=[ \t]*[,.;:!?)\n]|[ \t]+(?:which|that|by|and\s+(?:it|was|is)|in\s+(?:19|20)\d\d)\b|[ \t]*$)")
+
+
+def _sentence_and_lower_case_titles(text: str, a: int, b: int) -> list[Mention]:
+    out = []
+    for m in _SENTENCE_CASE_THE_PAPER.finditer(text, a, b):
+        words = m.group(1).split()
+        # (not a part of the text or the paper: "The Results in the main paper", "The Appendix of the full report")
+        if any(w in FUNCTION_WORDS for w in words[1:-1]) and words[-1] not in FUNCTION_WORDS | _WHICH_ONE \
+                and not any(w.lower() in _PRONOUNS or w in _POINTS_HERE for w in words) and words[0] not in _BREAKERS \
+                and not _SECTION_LABEL.fullmatch(words[0]) and not _UNIT_LABEL.match(m.group(1)):
+            out.append(Mention(None, m.group(1), m.start(1), m.end(1), "title", "", score=0.6,
+                               reason=SENTENCE_CASE_BEFORE_WORK))
+    for m in _LOWER_CASE_TITLED.finditer(text, a, b):
+        words = m.group(1).split()
+        # ("titled with care": a verb's sense of the word, not a title after it)
+        if words[-1] not in FUNCTION_WORDS and not any(w in _PRONOUNS for w in words) \
+                and (words[0] not in FUNCTION_WORDS or words[0] in ("a", "an", "the")):
+            out.append(Mention(None, m.group(1), m.start(1), m.end(1), "title", "", score=0.6, reason=LOWER_CASE_TITLED))
+    return out
+
+
+RUN_TOGETHER = "a title by its author, in a list a page conversion ran together"
+# "Recommendations: Crystal Nights by Greg EganThe Last Question by Isaac AsimovThe ...": show notes
+# whose list lost its line breaks, each author's surname glued to the next title
+_TITLE_BY_GLUED = re.compile(r"(?:(?<=[a-z.!?])|(?<=[a-z]:[ \t]))([A-Z][\w'\u2019\-]*(?:[ \t]+(?:[A-Z][\w'\u2019\-]*|of|the|a|an|"
+                             r"and|for|in|on|to|with|from|at))*)[ \t]+by[ \t]+([A-Z][a-z]+(?:[ \t]+[A-Z]\.)?[ \t]+"
+                             r"[A-Z][a-z]{2,})(?=[A-Z][a-z]+[ \t]|[\u201c\"])")
+
+
+def _titles_by_people_run_together(text: str) -> list[Mention]:
+    """Entries "Title by First Last" glued one to the next: two or more in a line, each author's
+    surname glued to the next entry's first capital or quote (a name like "McClellan" is one glue
+    at most, never the run)."""
+    out = []
+    by_line: dict[int, list[re.Match]] = {}
+    for m in _TITLE_BY_GLUED.finditer(text):
+        by_line.setdefault(text.rfind("\n", 0, m.start()), []).append(m)
+    for found in by_line.values():
+        if len(found) < 2:
+            continue
+        for m in found:
+            toks = _tokens(text, m.start(1), m.end(1))
+            if not 1 <= len(toks) <= 12 or toks[0].text in _BREAKERS:
+                continue
+            out.append(Mention(None, m.group(1), m.start(1), m.end(1), "title", "", score=0.7, reason=RUN_TOGETHER))
+            out.append(Mention(None, m.group(2), m.start(2), m.end(2), "author-ref", "", score=0.7,
+                               authors=[m.group(2).split()[-1]], reason="the person a title is by, in a list run together"))
+    return out
+
+
+LISTED_IN_BRACKETS = "an item of a bracketed list after the works' noun"
+_WORKS_THEN_BRACKET = re.compile(r"\b(?:books|papers|essays|novels|textbooks|articles|posts|preprints|readings)[ \t]*\(([^()\n]{5,300})\)")
+_BRACKET_ITEM_SEP = re.compile(r"[ \t]*(?:,|;)[ \t]*(?:(?:and|or)[ \t]+)?|[ \t]+(?:and|or)[ \t]+")
+
+
+def _works_listed_in_brackets(text: str, a: int, b: int) -> list[Mention]:
+    """"a series of technical ML books (Linear Algebra Done Right, Deep Learning, and Reinforcement
+    Learning)": the bracket after a plural noun for works lists them, each item a title whatever
+    its words (a plain one like "Deep Learning" too). Every item must be capitalised and short, and
+    none a reference or a note ("e.g.", "Roe et al.", "2019"), or the bracket is something else."""
+    out = []
+    for m in _WORKS_THEN_BRACKET.finditer(text, a, b):
+        items, pos = [], m.start(1)
+        for sep in list(_BRACKET_ITEM_SEP.finditer(text, m.start(1), m.end(1))) + [None]:
+            end = sep.start() if sep else m.end(1)
+            items.append((pos, end))
+            pos = sep.end() if sep else pos
+        if len(items) < 2:
+            continue
+        toks = [_tokens(text, s, e) for s, e in items]
+        # (one-word items are names of models or sites, "posts (LessWrong, Alignment Forum)" are sites)
+        if not all(2 <= len(t) <= 12 and _is_cap(t[0].text) and t[0].text not in _BREAKERS
+                   and not _ORG_WORDS.search(text[t[0].start:t[-1].end])
+                   and all(_is_cap(x.text) or x.text in FUNCTION_WORDS for x in t) for t in toks) \
+                or _ET_AL.search(m.group(1)) or re.search(r"\d|\be\.g\.|\bi\.e\.", m.group(1)):
+            continue
+        out += [Mention(None, text[t[0].start:t[-1].end], t[0].start, t[-1].end, "title", "", score=0.6,
+                        reason=LISTED_IN_BRACKETS) for t in toks]
+    return out
+
+
+TITLE_THE_NEXT_SENTENCE_REPORTS = "a title standing as a sentence, the next one saying what it argues"
+# what a work does and a topic or a method does not: "It argues that ...", "The post lays out ..."
+_WORK_REPORTED_NEXT = re.compile(r"[ \t]*(?:\n[ \t]*)?(?:It|(?:This|The)[ \t]+(?:paper|post|essay|piece|article|book|report|"
+                                 r"preprint|sequence|author|authors))[ \t]+(?:(?:also|then|first|basically|essentially)[ \t]+)?"
+                                 r"(?:argues|proposes|introduces|presents|makes[ \t]+the[ \t]+case|lays[ \t]+out|outlines|"
+                                 r"surveys|summari[sz]es|reviews|recounts|walks[ \t]+through)\b")
+
+
+def _titles_the_next_sentence_reports(text: str, spans: list[tuple[int, int]]) -> list[Mention]:
+    """"... start with something short:\nAlignment by Default. It argues that ...": a capitalised
+    phrase standing as a sentence of its own at a line's start or after a colon, that the next
+    sentence says argues, proposes or lays out something, is the title of what it argues in
+    (whatever its words: "by Default" is no author's name here)."""
+    out = []
+    for (a, b), (c, _) in zip(spans, spans[1:]):
+        head = a + len(text[a:b]) - len(text[a:b].lstrip())
+        body = text[head:b].rstrip()
+        if not body.endswith(".") or not _WORK_REPORTED_NEXT.match(text, b if text[b:c].strip() == "" else c):
+            continue
+        if not re.search(r"(?:^|\n|:)[ \t*#\-]*$", text[max(0, head - 40):head]):
+            continue
+        toks = _tokens(text, head, head + len(body) - 1)
+        if not 2 <= len(toks) <= 15 or toks[0].text in _BREAKERS or toks[0].text in _NO_START or _LEAD_VERBS.match(body) \
+                or not all(_is_cap(t.text) or t.text in FUNCTION_WORDS for t in toks) \
+                or sum(_is_cap(t.text) for t in toks) < 2 or any(t.text.lower() in _PRONOUNS for t in toks):
+            continue
+        out.append(Mention(None, text[toks[0].start:toks[-1].end], toks[0].start, toks[-1].end, "title", "",
+                           score=0.65, reason=TITLE_THE_NEXT_SENTENCE_REPORTS))
+    return out
+
+
+# "Gradient paths for slow agents (Roe et al., 2024) shows that ...": what a work does, said of the
+# span its citation follows (a claim's subject, "Models trained on code (Roe, 2023) are better",
+# is not said to show or propose)
+_DESCRIBES_WORK = re.compile(r"(?i)\b(?:work|works|stud(?:y|ies)|research|papers?|literature|authors?|researchers|"
+                             r"others|experiments?|analys[ie]s|results?|approach(?:es)?|methods?|evidence|survey)\b")
+_OPENING_TITLE_REPORTED = LazyPattern(
+    rf"([A-Z][^.;:,()\[\]\n]{{10,150}}?)[ \t]*(?:\((?:{_NAMES}),?[ \t]+{_YEAR_RX}\)|\[\d{{1,3}}(?:[ \t]*[,\-\u2013][ \t]*\d{{1,3}})*\])"
+    r"[ \t]+(?:shows?|showed|demonstrates?|demonstrated|argues?|argued|proposes?|proposed|introduces?|introduced|"
+    r"finds|found|presents?|presented)[ \t]+(?:that|a|an|the|how|why)\b")
 _LABEL_NOUNS = frozenset("""finding result takeaway idea point claim lesson insight conclusion question answer note
 example reading summary update problem goal observation tldr tl;dr caveat warning tip hypothesis motivation
 background context definition method approach contribution limitation step""".split())
@@ -1253,11 +1426,14 @@ def _sentence_titled_by_what_follows(text: str, a: int, b: int) -> list[Mention]
     out = []
     s = a + len(text[a:b]) - len(text[a:b].lstrip())
     for rx, why in ((_OPENING_TITLE_CITED, "a sentence-case title and its citation"),
-                    (_OPENING_TITLE_PUBLISHED, "a sentence-case title and where it was published")):
+                    (_OPENING_TITLE_PUBLISHED, "a sentence-case title and where it was published"),
+                    (_OPENING_TITLE_REPORTED, "a sentence-case title, its citation and what it showed")):
         m = rx.match(text, s, b)
         head = m.group(1).split(":")[0].split() if m else []
         if head and (head[-1].lower().rstrip("s") in _LABEL_NOUNS or len(head) == 1 and head[0] in _BREAKERS):
             continue                      # "Key finding: Models learn to deceive (Roe, 2024)": a label and a claim
+        if m and rx is _OPENING_TITLE_REPORTED and _DESCRIBES_WORK.search(m.group(1)):
+            continue                      # "Recent work on probes [4] shows that ...": a description, not a title
         if m and 3 <= len(_tokens(text, m.start(1), m.end(1))) <= 24 \
                 and not any(w in _PRONOUNS for w in m.group(1).lower().split()) \
                 and m.group(1).split()[0] not in _BREAKERS:
@@ -1728,7 +1904,7 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
 _SPAN_END = re.compile(r"[,;:!?()\[\]\"\u201c\u201d]|\.(?:\s|$)|\s[-\u2013\u2014]\s")
 
 
-CITED_SENTENCE_CASE = "a sentence-case title with its author-year reference right after it"
+CITED_SENTENCE_CASE = "a sentence-case title with its reference right after it"
 
 
 def _sentence_case_spans(text: str, a: int, b: int) -> list[Mention]:
@@ -1742,22 +1918,52 @@ def _sentence_case_spans(text: str, a: int, b: int) -> list[Mention]:
         prev = toks[i - 1]
         if not (t.text[0].isupper() and t.text[1:].islower()) or t.text in _NO_START or t.text in _NOT_SURNAMES \
                 or re.match(r"I\b|I['\u2019]", t.text) \
-                or t.text in _WH or not prev.text.islower() or _gap(text, prev, t) != " " or _possessive(t.text):
+                or t.text in _WH or not prev.text.islower() or _possessive(t.text) \
+                or _gap(text, prev, t) != " " and not re.search(r"\b(?:e\.g|i\.e|cf)\.,?[ \t]\Z", text[max(0, t.start - 7):t.start]):
             continue
         stop = _SPAN_END.search(text, t.end, b)
         end = stop.start() if stop else b
         span = [x for x in toks[i:] if x.end <= end]
+        # "... relate to Representation drift in agents by Roe et al.?": the span ends before its authors
+        by = next((k for k in range(2, len(span) - 1) if span[k].text == "by" and _is_cap(span[k + 1].text)), None)
+        if by is not None and _BY_AUTHORS_AFTER.match(text, span[by - 1].end):
+            span = span[:by]
         if not 4 <= len(span) <= 16 or any(_is_cap(x.text) for x in span[1:]) \
                 or any(x.text.lower() in _PRONOUNS for x in span) or span[-1].text in FUNCTION_WORDS:
             continue
-        if prev.text in ("in", "see", "from", "read") and _AUTHOR_YEAR_AFTER.match(text, span[-1].end):
-            # "As discussed in Drift is the default (Roe, 2023), ...": the reference right after it says so
+        if (prev.text in _CITED_AFTER_WORD or _POINTS_TO_A_WORK.search(text, max(a, t.start - 40), t.start)) \
+                and span[-1].text.lower() not in _WORK_NOUN_LAST \
+                and (_AUTHOR_YEAR_AFTER.match(text, span[-1].end) or _NUMBERED_MARKER.match(text, span[-1].end)
+                     or _BY_AUTHORS_AFTER.match(text, span[-1].end) or _NAMES_YEAR_AFTER.match(text, span[-1].end)):
+            # "As discussed in Drift is the default (Roe, 2023), ...", "builds on Slow probes of quiet
+            # drift [12]", "e.g. Gradient paths for agents (Roe et al., 2024)": the reference right after it says so
             out.append(Mention(None, text[t.start:span[-1].end], t.start, span[-1].end, "title", "", score=0.6,
                                reason=CITED_SENTENCE_CASE))
             continue
+        if by is not None and len(span) == by:
+            continue                      # cut before its authors only to be cited: "the team led by Ada Roe"
         out.append(Mention(None, text[t.start:span[-1].end], t.start, span[-1].end, "title", "", score=0.4,
                            confidence=MAYBE, reason="a sentence-case span inside a sentence"))
     return out
+
+
+# The words after which a capitalised span followed by its reference is a title the sentence
+# points to ("in", "see", "builds on", "the approach of", "similar to", "following"), not a claim
+# the reference supports ("shows that Models drift over time (Roe, 2023)").
+_CITED_AFTER_WORD = frozenset("in see from read on of to following like cf".split())
+# "a link on Twitter to a fun and informative 2015 blog post by Tim Dettmers": a span that ends in a
+# work's noun describes the work its reference names, it is not the work's title
+_WORK_NOUN_LAST = frozenset("paper papers post posts preprint article essay book report blog thread sequence talk".split())
+# what else points to a work before its title: "e.g.", "such as", "compare with", "resembles", "extends",
+# and "and" after a title just cited ("Slow probes [3] and Quiet drift at scale [4]")
+_POINTS_TO_A_WORK = re.compile(r"(?:\b(?:e\.g\.|i\.e\.|such[ \t]+as|including|with|than|extends|resembles|revisits|replicates|"
+                               r"reproduces|adapts|adopts|generali[sz]es)|(?:\]|(?:19|20)\d\d[a-z]?\))[ \t]+(?:and|or))[ \t,]*\Z")
+_BY_AUTHORS_AFTER = LazyPattern(rf"[ \t]+by[ \t]+(?:{_NAME_WORD}[ \t]+et[ \t]+al\b|{_NAME_WORD}[ \t]+(?:and|&)[ \t]+{_NAME_WORD}\b"
+                                rf"|{_PERSON_NAME_RX}(?=[ \t]*[.,;:?!)]|[ \t]*$))")
+_NAMES_YEAR_AFTER = LazyPattern(rf",[ \t]+(?:{_NAMES}),?[ \t]+\(?{_YEAR_RX}\)?(?![\w\-])")
+# its arXiv id in brackets is its reference too: "(arXiv:2401.01234)", "[2401.01234]"
+_ARXIV_MARKER = re.compile(r"[ \t]*[(\[](?:arXiv[: \t]*)?\d{4}\.\d{4,5}(?:v\d+)?[)\]]", re.I)
+_NUMBERED_MARKER = re.compile(r"[ \t]*\[\d{1,3}(?:[ \t]*[,\-\u2013][ \t]*\d{1,3})*\]|" + _ARXIV_MARKER.pattern, re.I)
 
 
 _LEAD_IN = re.compile(r"[^()\n]{0,60}?\b(?:is|are|was|were)\s+(?=[A-Z])"
@@ -1857,8 +2063,11 @@ def _defined_acronyms(text: str) -> frozenset[str]:
 # Contributions", "Abstract", "Presented by".
 _ABOUT_A_PAPER = re.compile(r"\b(?:[Tt]his|[Tt]he)\s+(?:paper|preprint|study|article)\s+(?:proposes|presents|introduces|shows|"
                             r"demonstrates|argues|investigates|studies|finds|describes|explores|examines|addresses|"
-                            r"tackles|develops|reports)\b|\bKey\s+[Cc]ontributions\b|(?m:^\s*Abstract\b)|"
-                            r"\bPresented\s+[Bb]y\b|\b[Ii]n\s+this\s+(?:paper|work)\s*,?\s+we\b")
+                            r"tackles|develops|reports)\b|\bKey\s+[Cc]ontributions\b|(?m:^\s*Abstract\b|^[ \t]*(?:TL;\s*DR|\u6458\u8981)[ \t]*$)|"
+                            r"\bPresented\s+[Bb]y\b|\b[Ii]n\s+this\s+(?:paper|work)\s*,?\s+(?:we|the\s+authors)\b|"
+                            # a review of the paper: "The authors propose ...", "this submission proposes"
+                            r"\b[Tt]he\s+authors\s+(?:propose|present|introduce|tackle|address|study|investigate|"
+                            r"show|claim|argue|develop)\b|\b[Tt]his\s+(?:submission|manuscript)\b")
 
 
 # "Week 5: Causal Localization", "Lesson 3 - ...": a unit of a course, not a work
@@ -1879,8 +2088,15 @@ def _starts_paragraph(text: str, start: int) -> bool:
 
 
 def _first_line(text: str, line) -> bool:
-    """The line is the first of the text that holds a word."""
-    return not re.search(r"\w", text[:line.start])
+    """The line is the first of the text that holds a word, or the first that holds more than a
+    site's banner: a paper's page opens with its site's name, scores and venue ("PaperHub", "5.0",
+    "/10", "ICLR 2025") on lines of a few words each, then the paper's title."""
+    before = [ln for ln in text[:line.start].split("\n") if re.search(r"\w", ln)]
+    return not before or len(before) <= PAGE_BANNER_LINES and len(line.text.split()) > 3 \
+        and all(len(ln.split()) <= 3 for ln in before)
+
+
+PAGE_BANNER_LINES = 20
 
 
 # "what Conjecture uses for cognitive emulation", "what Ought is doing with factored cognition":
@@ -2101,7 +2317,11 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if _SHOW_HEAD.search(m.surface) and not m.reason.startswith(KNOWN_TITLE):
         score = min(score, 0.45)          # "The Ezra Klein Show", quoted or not: a programme, not one of its episodes
         why.append("but the name of a show")
-    artefact = bool(_ARTEFACT_AFTER_ACRONYM.match(text, m.end) or _A_WORK_AFTER_TERM.match(text, m.end))
+    by_people = bool(_BY_PEOPLE_AFTER_ACRONYM.match(text, m.end))
+    if by_people:
+        score = max(score, 0.6)           # "Parallel Distributed Processing (PDP) by Ada Roe, Bo Fenn, ...": a work by people
+        why.append("its short form, then the people it is by")
+    artefact = by_people or bool(_ARTEFACT_AFTER_ACRONYM.match(text, m.end) or _A_WORK_AFTER_TERM.match(text, m.end))
     if not cue and m.reason != INTRODUCED_BY and not artefact and _spells_out_acronym(text, m):
         score = min(score, 0.45)          # "Reinforcement Learning from Human Feedback (RLHF)": a term
         why.append("but a term introducing its acronym")
@@ -2236,6 +2456,9 @@ _TERM_INTRODUCED_BY = LazyPattern(rf"[ \t]*(?:\([A-Z][A-Za-z\-]{{1,9}}\)[ \t]*)?
 # out before its acronym names a benchmark or a data set, which cites its paper, not a method
 _ARTEFACT_AFTER_ACRONYM = re.compile(r"[ \t]*\([A-Z][A-Za-z0-9\-]{1,10}\)[ \t]+(?:benchmark|dataset|data[ \t]+set|"
                                      r"test[ \t]+suite|suite|corpus|leaderboard|paper|preprint|report)s?\b")
+# "(PDP) by David Rumelhart, James McClellan, and ...": what people wrote, not a term they use
+_BY_PEOPLE_AFTER_ACRONYM = re.compile(r"[ \t]*\([A-Z][A-Za-z0-9\-]{1,10}\)[ \t]*,?[ \t]+by[ \t]+[A-Z][a-z]+[ \t]+(?:[A-Z]\.[ \t]+)?"
+                                      r"[A-Z][a-z][\w\-]*(?=[,;.]|[ \t]+(?:and|&|et)\b)")
 # "the Eliciting Latent Knowledge report": a term's long form with a word for a work after it cites
 # the work, as "the RLHF paper" does
 _A_WORK_AFTER_TERM = re.compile(r"[ \t]+(?:paper|preprint|report|post|essay|article)\b")

@@ -1,0 +1,263 @@
+"""Titles found offline (session 13's title round): a page's own paper under its site's banner,
+titles standing as sentences, one-word titles a work's noun names, and titles in prose that a
+metadata label opens. One test per rule, each failing on the code before it; the sentences are
+written for the tests (none is copied from an evaluation page)."""
+
+from __future__ import annotations
+
+from kb.grounding.mentions import extract, listed
+
+
+def _works(text, aliases):
+    return {m.surface: m for m in listed(extract(text, aliases=aliases))}
+
+
+def test_a_title_in_a_paragraph_that_opens_with_a_metadata_label(aliases):
+    """"Published on May 2, 2024 by ..., these writers ..." is a paragraph of prose, not the post's
+    own metadata line: the titles it names are works; its label is still no title."""
+    text = ("Published on May 2, 2024 by Ada Roe, Bo Fenn and Cy Lund, these three writers bring long "
+            "experience of forecasting, of building agents and of running a small lab to the question of "
+            "where slow agents are going. See also Quiet Minds Drifting: Notes on Slow Agents by Dee Marr.\n\n"
+            "The rest is about agents.")
+    works = _works(text, aliases)
+    assert any(w.startswith("Quiet Minds Drifting") and m.kind == "title" for w, m in works.items()), works
+    assert not any(w.startswith("Published") for w in works)
+    # a short metadata line stays the page's furniture
+    assert not any(w.startswith("Published") for w in _works("Published on May 2, 2024\n\nThe post.", aliases))
+
+
+def test_a_paper_pages_title_under_its_sites_banner(aliases):
+    """A review site's page opens with its name, scores and venue on short lines, then the
+    paper's title, a TL;DR and the reviews ("The authors propose ..."): the title is the work the
+    page is about. A short label among the banner's lines is not."""
+    text = ("ReviewHub\n6.5\n/10\nAccepted 3 reviewers\nICLR 2026\n\n"
+            "Slow Probes Reveal Quiet Drift in Recurrent Agents\n\nPDF\nSubmitted: 2025-09-01\nTL;DR\n\n"
+            "We probe slow agents and find drift.\n\nReview 1\n\nThe authors propose a probe for drift in agents. "
+            "The experiments are small.\n")
+    works = _works(text, aliases)
+    assert works["Slow Probes Reveal Quiet Drift in Recurrent Agents"].kind == "title"
+    thesis = ("Graduation Year\n\n2026\n\nDate of Submission\n\n11-2025\n\nAbstract\n\n"
+              "This thesis investigates drift in slow agents and argues that it matters.\n")
+    assert "Date of Submission" not in _works(thesis, aliases)
+
+
+def test_a_review_page_whose_abstract_is_labelled_in_chinese(aliases):
+    """A mirror of a review site labels the abstract "摘要" and opens the reviews with "The authors
+    tackle ...": the page's first line is the paper's title."""
+    text = ("Ensembles of Slow Critics Curb Reward Drift\nUsing several critics helps.\n\u6458\u8981\n"
+            "\u8bc4\u5ba1\nThe authors tackle reward drift with ensembles of critics. This is achieved by training "
+            "several critics.\n")
+    assert _works(text, aliases)["Ensembles of Slow Critics Curb Reward Drift"].kind == "title"
+
+
+def test_a_one_word_title_a_work_noun_calls_by_name(aliases):
+    """"a book called Quokkas (Fenn Press)": the noun for a work and "called" name it, however short."""
+    works = _works("Ada Roe and Bo Fenn wrote a book called Quokkas (Fenn Press), about small minds.", aliases)
+    assert works["Quokkas"].kind == "title"
+    assert "Quokkas" not in _works("Ada Roe keeps a pet called Quokkas (the name stuck), about town.", aliases)
+
+
+def test_a_title_standing_as_a_sentence_that_the_next_one_says_argues(aliases):
+    """"... start with something short:\\nDrift by Design. It argues that ...": the phrase is what
+    argues, so a title (its "by Design" no author); a concept the next sentence explains is not."""
+    text = ("For our first meeting I thought we would start with something short:\n"
+            "Drift by Design. It argues that slow agents may keep their goals. Some tools may be enough.")
+    assert _works(text, aliases)["Drift by Design"].kind == "title"
+    text = "Consider Quiet Drift. It argues nothing.\n\nGoodhart Effects. It says that measures fail."
+    assert not _works(text, aliases)
+
+
+def test_a_sentence_case_title_a_reference_follows_after_words_that_point_to_it(aliases):
+    """"builds on Gradient paths for slow agents (Roe et al., 2024)", "the approach of ... [12]": a
+    capitalised span after a word that points to a work, with its reference right after it, is
+    the title; after "that" it is a claim the reference supports, and a name glued to a footnote
+    after "and" is no title."""
+    works = _works("Our method builds on Gradient paths for slow agents (Roe et al., 2024) and goes further.", aliases)
+    assert works["Gradient paths for slow agents"].kind == "title"
+    works = _works("We follow the approach of Calibrated debate with weak judges [12] in all runs.", aliases)
+    assert works["Calibrated debate with weak judges"].kind == "title"
+    works = _works("Prior work shows that Agents drift over long horizons (Roe et al., 2024) in most runs.", aliases)
+    assert "Agents drift over long horizons" not in works
+    works = _works("The debate is old, but Roe and Fenn can be seen as the two poles of it[1]. Both agree.", aliases)
+    assert not [w for w in works if "can be seen" in w]
+
+
+def test_a_title_set_off_by_commas_after_an_earlier_paper(aliases):
+    """"Their earlier paper, Measuring slow drift in agents, introduced ...": the adjective before
+    the work's noun does not hide the appositive title."""
+    works = _works("Their earlier paper, Measuring slow drift in agents, introduced the benchmark.", aliases)
+    assert works["Measuring slow drift in agents"].kind == "title"
+    works = _works("Her seminal essay, Quiet minds wander, is still read.", aliases)
+    assert works["Quiet minds wander"].kind == "title"
+
+
+def test_a_quoted_title_the_sentence_points_to(aliases):
+    """'as Roe put it in "Why slow agents drift"', 'compare it to 'Recurrent probes for latent goals'',
+    '"Slow probes find drift" (Roe, 2023)': a capitalised quotation of three words or more after a
+    word that points to a work, or before its reference, is a title; a short scare quote after "in"
+    and a quoted section a syllabus says to read are not."""
+    works = _works('As Roe put it in "Why slow agents drift", the cost is small.', aliases)
+    assert works["Why slow agents drift"].kind == "title"
+    works = _works("The reviewers compare it to 'Recurrent probes for latent goals' and to older work.", aliases)
+    assert works["Recurrent probes for latent goals"].kind == "title"
+    works = _works('The claim in "Slow probes find drift" (Roe et al., 2023) is tested here.', aliases)
+    assert works["Slow probes find drift"].kind == "title"
+    assert not _works('They are interested in "Slow drift" and little else.', aliases)
+    assert not _works('Alternate paper on drift. Read \u201cSummary of results.\u201d 2\n', aliases)
+
+
+def test_a_name_with_its_short_form_then_the_people_it_is_by(aliases):
+    """"the two-volume Slow Drift Dynamics (SDD) by Ada Roe, Bo Fenn, and ...": people wrote it, so a
+    work, not a term introducing its acronym; a term's acronym with no people after it stays a term."""
+    text = ("Networks fell out of favour for years. The most cited work was the two-volume Slow Drift Dynamics "
+            "(SDD) by Ada Roe, Bo Fenn, and their group, released in 1986. It set the agenda.")
+    assert _works(text, aliases)["Slow Drift Dynamics"].kind == "title"
+    assert "Slow Drift Dynamics" not in _works("We study Slow Drift Dynamics (SDD) in agents, and SDD matters.", aliases)
+
+
+def test_works_listed_in_a_bracket_after_a_plural_noun_for_works(aliases):
+    """"a series of ML books (Quiet Algebra Done Slowly, Deep Drift, and Slow Learning)": each item is
+    a work, a plain two-word one too; a bracket of references or examples is not such a list."""
+    text = "I finally made it through a series of ML books (Quiet Algebra Done Slowly, Deep Drift, and Slow Learning), at last."
+    works = _works(text, aliases)
+    assert works["Deep Drift"].kind == "title" and works["Slow Learning"].kind == "title"
+    assert not [w for w in _works("We read papers (e.g. Deep Drift, Slow Learning) in class.", aliases) if "Drift" in w]
+    found = extract("She collects safety posts (Alignment Forum, Quokka Digest) and papers (Google DeepMind, Quokka "
+                    "Labs) in one place.", aliases=aliases)
+    assert not [m for m in found if m.reason == "an item of a bracketed list after the works' noun"]
+
+
+def test_titles_by_their_authors_in_a_list_run_together(aliases):
+    """Show notes whose list lost its line breaks: "Picks: Quiet Nights by Ada RoeThe Slow Room by Bo
+    FennThe Long Drift by Cy Lund": each title and its author; one "by" with a camel-case name
+    ("... by James McClellan and others") is no such list."""
+    text = "We talked about drift.Picks: Quiet Nights by Ada RoeThe Slow Room by Bo FennThe Long Drift by Cy Lund Email us."
+    works = _works(text, aliases)
+    assert {"Quiet Nights", "The Slow Room"} <= {w for w, m in works.items() if m.kind == "title"}
+    assert works["Ada Roe"].kind == "author-ref" and works["Bo Fenn"].kind == "author-ref"
+    text = "It was first described.Deep Drift by James McClellan and others, in 1986, changed the field."
+    assert all(m.reason != "a title by its author, in a list a page conversion ran together"
+               for m in extract(text, aliases=aliases))
+
+
+def test_a_sentence_case_title_a_review_points_to_with_its_reference(aliases):
+    """Peer reviews and related-work paragraphs: "e.g. Gradient paths for slow agents (Roe et al.,
+    2024)", "such as Slow probes reveal drift [3] and Quiet drift at scale [4]", "relate to
+    Representation drift in long agents by Roe et al.?", "resembles Slow probes for latent goals
+    (ICLR 2024)": the words before point to a work and the reference after cites it. A clause cut
+    before "by" with nothing pointing to it ("the team led by Ada Roe") stays nothing."""
+    works = _works("The paper misses related work, e.g. Gradient paths for slow agents (Roe et al., 2024), which "
+                   "also localises skills.", aliases)
+    assert works["Gradient paths for slow agents"].kind == "title"
+    works = _works("Similar ideas appear in prior work such as Slow probes reveal quiet drift [3] and Quiet drift "
+                   "at scale [4] in detail.", aliases)
+    assert works["Slow probes reveal quiet drift"].kind == "title" and works["Quiet drift at scale"].kind == "title"
+    works = _works("How does this relate to Representation drift in long agents by Roe et al.?", aliases)
+    assert works["Representation drift in long agents"].kind == "title"
+    works = _works("Weaknesses: the approach resembles Slow probes for latent goals (ICLR 2024) closely.", aliases)
+    assert works["Slow probes for latent goals"].kind == "title"
+    text = "A milestone. By Roe, Fenn et al. on the Quokka interpretability team led by Ada Roe.\n"
+    assert "Ada Roe" not in _works(text, aliases)
+
+
+def test_a_lower_case_quoted_title_with_its_reference_after_it(aliases):
+    """'closely related to "steering slow agents via contrastive probes" by Roe et al.': reviewers
+    quote titles in lower case; the authors after the quote make it a title. A quoted remark with
+    no reference stays a quotation."""
+    works = _works('This paper is closely related to "steering slow agents via contrastive probes" by Roe et al.', aliases)
+    assert works["steering slow agents via contrastive probes"].kind == "title"
+    assert not _works('He said "we should stop the runs now" and left the room.', aliases)
+
+
+def test_the_book_called_a_one_word_title_at_a_sentences_start(aliases):
+    """"The book called Quokkas (Fenn Press) made the case": "the book" must not take the cue for
+    itself and leave "called Quokkas" a lower-case span (the capital after a cue is case-sensitive)."""
+    assert _works("The book called Quokkas (Fenn Press) made the case first.", aliases)["Quokkas"].kind == "title"
+
+
+def test_by_and_a_lower_case_word_after_a_run_is_no_author(aliases):
+    """"Quiet Harbour Road by the lake": "by" cues a title only before a capitalised name (the
+    pattern is case-insensitive elsewhere, so its capital must not be)."""
+    works = _works('We walked along Quiet Harbour Road by the lake. The "Old Mill Square" by the river was shut.', aliases)
+    assert not works
+    works = _works('We read Quiet Harbour Roads by Ada Roe. The "Old Mill Square" by Bo Fenn was shut.', aliases)
+    assert works["Quiet Harbour Roads"].kind == "title" and works["Old Mill Square"].kind == "title"
+
+
+def test_a_sentence_opening_with_a_title_its_citation_and_what_it_showed(aliases):
+    """"Gradient paths for slow agents (Roe et al., 2024) shows that ...": a work shows, argues or
+    introduces; a claim's subject with its citation ("Models trained on code (Roe, 2023) are
+    better") and a description of work ("Recent work on slow probes [4] shows that") are no titles."""
+    text = ("We care about drift. Gradient paths for slow agents (Roe et al., 2024) shows that skills can be "
+            "localised. Slow probes reveal quiet drift [4] introduced the benchmark.")
+    works = _works(text, aliases)
+    assert works["Gradient paths for slow agents"].kind == "title"
+    assert works["Slow probes reveal quiet drift"].kind == "title"
+    text = ("We care. Models trained on slow code (Roe et al., 2023) are better at maths. Recent work on "
+            "slow probes [4] shows that it works.")
+    assert not [m for m in listed(extract(text, aliases=aliases)) if m.kind == "title"]
+
+
+def test_sentence_case_between_the_and_a_works_noun_and_lower_case_after_titled(aliases):
+    """"The Gradient paths for slow agents paper is long", "a paper titled scaling slow probes to
+    large agents, which ...": the article and the noun, or "titled", bound the title; a span with no
+    function word inside ("the Quokka drift team paper") and "titled with care" are not titles."""
+    works = _works("The Gradient paths for slow agents paper is long. We read a paper titled scaling slow "
+                   "probes to large agents, which was fun.", aliases)
+    assert works["Gradient paths for slow agents"].kind == "title"
+    assert works["scaling slow probes to large agents"].kind == "title"
+    found = extract("I liked the Quokka drift team paper. The book is titled with care and love. The Results in "
+                    "the main paper are weak.", aliases=aliases)
+    assert not [m for m in found if m.kind == "title" and m.confidence == "work"]
+
+
+def test_a_title_with_its_arxiv_id_in_brackets_after_it(aliases):
+    """"builds on Gradient paths for slow agents (arXiv:2401.01234)", '"slow probes for latent goals"
+    [2402.01234]': an arXiv id right after a span cites it as a number or a year would."""
+    works = _works('We build on Gradient paths for slow agents (arXiv:2401.01234) here. See also "slow probes '
+                   'for latent goals" [2402.01234].', aliases)
+    assert works["Gradient paths for slow agents"].kind == "title"
+    assert works["slow probes for latent goals"].kind == "title"
+
+
+def test_no_title_between_the_and_a_works_noun_when_the_span_points_into_the_text(aliases):
+    """"the Marble puzzle in this follow-up post": the span says which post ("this"), it is no
+    title; "the Growing the quiet prior post" still is one."""
+    works = _works("We describe our attempt at the Marble puzzle in this follow-up post.", aliases)
+    assert not any(w.startswith("Marble puzzle") for w in works), works
+    works = _works("Some points were raised by Roe in the Growing the quiet prior post.", aliases)
+    assert works["Growing the quiet prior"].kind == "title"
+
+
+def test_a_span_ending_in_a_works_noun_before_its_authors_is_no_title(aliases):
+    """"a link on Mastodon to a long and careful 2019 blog post by Ada Roe": the span describes the
+    post its author wrote, it does not name it."""
+    works = _works("I followed a link on Mastodon to a long and careful 2019 blog post by Ada Roe:", aliases)
+    assert not any(w.startswith("Mastodon to") for w in works), works
+
+
+def test_a_lower_case_quotation_with_a_footnote_marker_is_no_title(aliases):
+    """'a "roughly similar but cheaper"[2] recipe': a bracketed number after a lower-case quotation
+    is its footnote; a capitalised one before "[2]" and a lower-case one before its arXiv id stay titles."""
+    assert not _works('The models were tuned with a "roughly similar but cheaper"[2] recipe on the same data.', aliases)
+    works = _works('The models build on "Slow probes find drift" [2] and little else.', aliases)
+    assert works["Slow probes find drift"].kind == "title"
+
+
+def test_a_capitalised_quotation_after_a_bare_from_is_no_title(aliases):
+    """'the risk from "AI labs not doing what their users intended"': "from" alone is a scare
+    quote's word; after a verb of writing ('quoted from "...") it points to a work."""
+    assert not _works('We asked about the risk from "AI labs not doing what their users intended" today.', aliases)
+    works = _works('The line is quoted from "Why slow agents drift" by a friend.', aliases)
+    assert works["Why slow agents drift"].kind == "title"
+
+
+def test_a_quoted_section_of_the_text_itself_is_no_title(aliases):
+    """'See also "Keywords the builder provides".' where that is a heading of the same text, or
+    'see "Details of the table" above': the text points to its own section, not to a work."""
+    text = ("Keywords the builder provides\n\nThe builder sets these keywords.\n\n"
+            'Other keywords are free. (See also "Keywords the builder provides".)\n')
+    assert not any(w.startswith("Keywords the builder") for w in _works(text, aliases))
+    assert not _works('See "Details of the table" above for the rules that hold.', aliases)
+    works = _works('For the argument, see "Why slow agents drift" by a friend.', aliases)
+    assert works["Why slow agents drift"].kind == "title"
