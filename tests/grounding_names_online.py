@@ -13,7 +13,7 @@ links removed, against the stand-in serving :func:`grounding_eval.realistic_work
     python tests/grounding_names_online.py --papers=3000 --no-namesakes --no-authors   # and before authors
 
 Development parts only (held-out parts are scored by the lead); the wrong papers of a
-held-aside half (dev8-dev10's odd pages) are never printed.
+held-aside half (dev8-dev11's odd pages) are never printed.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import grounding_eval as ge  # noqa: E402
 from grounding_subset import half  # noqa: E402
 
-DEV = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10")
+DEV = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11")
 
 
 def line(part: str, sc: ge.Score, res: ge.Resolution) -> str:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from kb.grounding import known_titles, links, listings, title_candidates
 from kb.grounding.aliases import CITATION_MARKER, CUE_AFTER, AliasTable, cites_another
-from kb.grounding.author_refs import (LazyPattern, _READING_WORDS, _AUTHORS_AFTER_QUOTE, _ET_AL, _GENERIC_ACRONYMS, _INSTITUTION,
+from kb.grounding.author_refs import (LazyPattern, _READING_WORDS, _a_surname, _AUTHORS_AFTER_QUOTE, _ET_AL, _GENERIC_ACRONYMS, _INSTITUTION,
                                      _LABS, _NAME_WORD, _NAMES, _NAMES_INITIALS, _NOT_FIRST_NAMES, _NOT_SURNAMES, _OWN_WORK,
                                      _PERSON_NAME, _PERSON_NAME_RX, _PLACE_WORDS, _REPORTING, _SENTENCE_ADVERBS,
                                      _WORK_NOUNS, _YEAR_HINT, _YEAR_RX, _author_refs, _full_names_ok,
@@ -1080,6 +1080,8 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     terms = _term_acronyms(aliases) | _defined_acronyms(text)
     judged = [m for m in map(place, kept) if _judge(text, m, layout, terms)]
     if (owners := _people_before_their_works(text, judged)):
+        judged = [m for m in judged if not (m.kind == "title" and m.confidence != WORK and any(
+            o.start <= m.start and m.end <= o.end for o in owners))]     # ("Ada Roe" as a maybe title)
         judged = sorted(judged + [place(m) for m in owners], key=lambda m: (m.start, m.end))
     if (owners := _owned_beside_owned_works(text, judged)):
         judged = sorted(judged + [place(m) for m in owners], key=lambda m: (m.start, m.end))
@@ -1261,8 +1263,10 @@ def _sentence_titled_by_what_follows(text: str, a: int, b: int) -> list[Mention]
 
 
 # "The Symbolic Species by Terrence Deacon", "... by Ada Roe and Bo Lin": the people a title is by
+# ("... be? by Roe and Fenn": two surnames, checked as surnames by _authors_after_titles)
 _BY_PEOPLE = LazyPattern(rf"(?:[ \t]*\((?:19|20)\d\d\))?[ \t]*,?[ \t]+by[ \t]+((?:{_PERSON_NAME_RX}|{_NAME_WORD}[ \t]+et[ \t]+al\.?)"
-                        rf"(?:(?:,[ \t]+|,?[ \t]+(?:and|&)[ \t]+){_PERSON_NAME_RX}){{0,4}})(?![\w\-])")
+                        rf"(?:(?:,[ \t]+|,?[ \t]+(?:and|&)[ \t]+){_PERSON_NAME_RX}){{0,4}}"
+                        rf"|{_NAME_WORD}[ \t]+(?:and|&)[ \t]+{_NAME_WORD}(?![ \t]+[A-Z]))(?![\w\-])")
 
 
 # "Their latest post (Quiet drift in small agents) is good": a work's noun, then its title in brackets
@@ -1339,8 +1343,9 @@ def _authors_after_titles(text: str, cands: list[Mention]) -> list[Mention]:
             names, names_end = names[:nxt.start()], m.start(1) + nxt.start()
         people = [n for n in re.split(r",[ \t]+(?:and[ \t]+)?|[ \t]+(?:and|&)[ \t]+", names) if n]
         if not _full_names_ok(names) or _INSTITUTION.search(names) \
-                or any(n.split()[0] in _PLACE_WORDS | _BREAKERS | _LABS | _NOT_FIRST_NAMES for n in people):
-            continue
+                or any(n.split()[0] in _PLACE_WORDS | _BREAKERS | _LABS | _NOT_FIRST_NAMES for n in people) \
+                or all(" " not in n for n in people) and not all(_a_surname(text, n) for n in people):
+            continue                      # ("by Roe and Fenn": words the text never writes in lower case)
         out.append(Mention(None, names, m.start(1), names_end, "author-ref", "", score=0.65,
                            authors=[n.split()[-1] if "et al" not in n else n.split()[0] for n in people][:3],
                            reason="the people a title is by"))
