@@ -934,3 +934,18 @@ def test_a_surname_and_year_in_a_sentence_citing_others_so(aliases):
     text = "Given Roewell 2021 proposing the idea, Fennick et al. 2022 show that it holds."
     assert "Roewell 2021" in _refs(text, aliases)
     assert "Roewell 2021" not in _refs("Roewell 2021 was a good year for the team.", aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("This week we dig into Ada\u2019s recent column about hiring and the new models.", "Ada\u2019s recent column"),
+    ("Fennick's primer on sparse features is where I would start.", "Fennick's primer"),
+])
+def test_a_persons_column_or_primer(aliases, text, surface):
+    assert surface in _refs(text, aliases)
+
+
+def test_a_lower_case_handle_and_its_year_among_references(aliases):
+    text = "Further reading: Roewell et al. (2021) \u2014 Drift Laws; quietmind (2020) \u2014 The Lens Trick"
+    assert "quietmind (2020)" in _refs(text, aliases)
+    # a word the sentence goes on from is no handle
+    assert "memories (2020)" not in _refs("It was fine; memories (2020) were better than Roewell (2021).", aliases)

@@ -54,11 +54,13 @@ _WORK_NOUNS = frozenset("""paper papers post posts work book article essay repor
 shortform thread framework theorem argument result results analysis survey series writeup write-up critique talk
 preprint experiments experiment study list curve mechanisms mechanism ablation findings finding discovery circuit
 method approach model benchmark dataset publication research review notes explainer transformer take textbook
-handbook thesis dissertation novel piece pieces description explanation overview summary roundup""".split())
+handbook thesis dissertation novel piece pieces description explanation overview summary roundup column op-ed memo
+primer tutorial lecture blogpost vignette""".split())
 _HEAD_STRONG = frozenset("""paper papers post posts work book article essay report sequence agenda plan proposal take
 shortform thread framework theorem argument transformer result results analysis survey series writeup write-up critique
 talk preprint model experiments experiment study list explainer publication review textbook handbook thesis
-dissertation novel piece pieces description explanation overview summary roundup""".split())
+dissertation novel piece pieces description explanation overview summary roundup column op-ed memo primer tutorial
+lecture blogpost vignette""".split())
 _POSSESSIVE = re.compile(
     r"(?<![\w-])((?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+[ \t]+(?:and|&)[ \t]+)?"   # "Roe and Fenn's paper"
     r"(?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+)(?:\s+[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+){0,2}(?:\s+et\s+al\.?)?)"
@@ -402,6 +404,17 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         if _surname_elsewhere(text, name):      # (not a maybe: "see Dustfall" may be a one-word title)
             out.append(Mention(None, name, start, start + len(name), "author-ref", "", score=0.55,
                                authors=[name], reason="a surname cited for its work, and cited elsewhere"))
+    for m in _HANDLE_YEAR.finditer(seg) if _CITED_YEAR.search(seg) else ():
+        # "Elhage et al. (2021); nostalgebraist (2020)": among references, a lower-case word with its
+        # year in brackets is a forum handle as an author, when the text never writes the word otherwise
+        name, start = m.group(1), a + m.start(1)
+        if name in FUNCTION_WORDS or len(re.findall(rf"(?<![\w\-]){re.escape(name)}(?![\w\-])", text)) \
+                != len(re.findall(rf"(?<![\w\-]){re.escape(name)}[ \t]+\((?:19|20)\d\d", text)) \
+                or not any(x.start() != m.start() for x in _CITED_YEAR.finditer(seg)) \
+                or any(o.start < a + m.end() and start < o.end for o in out):
+            continue
+        out.append(Mention(None, text[start:a + m.end()], start, a + m.end(), "author-ref", "", score=0.55,
+                           authors=[name], years=[int(m.group(2))], reason="a handle and a year among other references"))
     for m in _CONTRA.finditer(seg) if "ontra " in seg else ():
         # "(contra Ada Roe)", "contra Hanson, ...": the person whose argument a claim answers, as a
         # reference to what they wrote (a full name, or a word the text never writes in lower case)
@@ -695,6 +708,11 @@ _CITED_AS_IN = re.compile(rf"(?:\b[Aa]s[ \t]+in|\b[Ss]ee(?:[ \t]+also)?|\b[Cc]f\
                           rf"({_PLAIN_NAME})(?![\w\-]|[ \t]+[A-Z]|[ \t]+et\b|['\u2019]|[ \t]*[(\[])")
 _WROTE_VERBS = ("wr", "publish", "author", "posted", "released", "put out", "has ", "have ", "had ", "gave ", "give",
                 "dropped ", "drops ", "shared ", "shares ")
+# "...; nostalgebraist (2020) — Logit Lens": a lower-case handle and its year, where a list of references
+# separates its entries; _CITED_YEAR: the other references of such a list
+_HANDLE_YEAR = re.compile(r"(?:^|(?<=[;\n])|(?<=[;,][ \t]))[ \t]*([a-z][a-z0-9_\-]{4,29})[ \t]+\(((?:19|20)\d\d)[a-z]?\)"
+                          r"(?=[ \t]*(?:[;,:.\u2014\u2013\-]|$))", re.M)
+_CITED_YEAR = re.compile(r"(?:[A-Z][\w\-]+(?:[ \t]+et[ \t]+al\.?)?|[a-z][a-z0-9_\-]{4,29})[ \t]+\((?:19|20)\d\d[a-z]?\)")
 # "(contra Ada Roe)", "contra Hanson": whose argument a claim answers
 _CONTRA = re.compile(rf"\b[Cc]ontra[ \t]+({_PLAIN_PERSON})(?![\w\-]|[ \t]+[A-Z]|[ \t]+et\b|['\u2019]s\b|[ \t]*[(\[])")
 _CITED_AS_IN_SIGNS = ("s in ", "see ", "See ", "cf", "Cf", " per ", "Per ", "ccording to ")
