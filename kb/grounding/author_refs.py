@@ -469,7 +469,8 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
             out.append(Mention(None, text[s:a + m.end()], s, a + m.end(), "author-ref", "", score=0.6,
                                authors=people[:3], reason="a work by surnames listed as its authors"))
             continue
-        out.append(Mention(None, m.group(0)[:m.end(1) - m.start()], a + m.start(), a + m.end(1), "author-ref", "", score=0.55 if one else 0.45,
+        out.append(Mention(None, m.group(0)[:m.end(1) - m.start()], a + m.start(), a + m.end(1), "author-ref", "",
+                           score=0.55 if one else 0.45,
                            authors=[m.group(1).split()[-1]], confidence=WORK if one else MAYBE,
                            reason="a paper by someone" if one else "work by someone, no single work named"))
     return out
@@ -1034,7 +1035,8 @@ _PLACE_WORDS = frozenset("New San Santa Los Las Hong Tel Buenos Rio Saint St Mex
 # ... and "the Michael Nielsen thing from his post": a few lower-case words between the name and
 # the work it stands for ("Ada Roe in the late 20th century in her book": when, between them)
 _IN_THEIR_PAPER = re.compile(rf"(?<![\w\-])((?:[A-Z]\.\s*)*(?:{_NAME_WORD}\s+)?{_SURNAME}(?:\s+et\s+al\.?)?),?"
-                             r"(?:\s+(?!(?:and|or|but|while|whereas|because|since|than)\b)[a-z]+|\s+(?:19|20)\d\ds?|\s+\d{1,2}(?:st|nd|rd|th)){0,5},?\s+"
+                             r"(?:\s+(?!(?:and|or|but|while|whereas|because|since|than)\b)[a-z]+|\s+(?:19|20)\d\ds?"
+                             r"|\s+\d{1,2}(?:st|nd|rd|th)){0,5},?\s+"
                              r"(?:in|and|from|of)\s+(?:his|her|their)\s+(?:((?:19|20)\d\d)\s+|[a-z\-]+\s+)?"
                              r"(?:paper|post|article|essay|book|preprint|report|study|blog\s+post|review|piece|write-?up|talk)s?\b")
 # A sentence about the document's own contribution ("we propose", "this paper introduces").

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from kb.grounding import known_titles, links, listings, title_candidates
 from kb.grounding.aliases import CITATION_MARKER, CUE_AFTER, AliasTable, cites_another
-from kb.grounding.author_refs import (LazyPattern, _READING_WORDS, _a_surname, _AUTHORS_AFTER_QUOTE, _ET_AL, _GENERIC_ACRONYMS, _INSTITUTION,
+from kb.grounding.author_refs import (LazyPattern, _READING_WORDS, _AUTHORS_AFTER_QUOTE, _ET_AL, _GENERIC_ACRONYMS, _INSTITUTION,
                                      _LABS, _NAME_WORD, _NAMES, _NAMES_INITIALS, _NOT_FIRST_NAMES, _NOT_SURNAMES, _OWN_WORK,
                                      _PERSON_NAME, _PERSON_NAME_RX, _PLACE_WORDS, _REPORTING, _SENTENCE_ADVERBS,
                                      _WORK_NOUNS, _YEAR_HINT, _YEAR_RX, _author_refs, _full_names_ok,
@@ -1330,6 +1330,7 @@ def _one_word_titles_by_people(text: str, a: int, b: int) -> list[Mention]:
 def _authors_after_titles(text: str, cands: list[Mention]) -> list[Mention]:
     """A title candidate followed by "by" and people's full names: those people are its authors,
     an author reference to the same work (the title itself is judged on its own evidence)."""
+    from kb.grounding.author_refs import _a_surname
     out, seen = [], set()
     for c in cands:
         if c.kind not in ("title", "alias") or c.end in seen or c.score < MIN_SCORE or not (m := _BY_PEOPLE.match(text, c.end)) \
