@@ -145,10 +145,13 @@ FLOORS = {
     # session 11 (opened): s11-recall 21/27, 14/26, 42/57
     # scored in session 11 with the session's starting code (4e72bbc) and its final code (links removed, offline;
     # the same figures both times):
-    "heldout19": (0.783, 0.75, 0.651),   # 27/37, 24/32, 62.8% of 86 (research agendas, annual reviews, grant pages);
-    # session 12's end (the grown gazetteer): 29/37, 24/32, 65.1% of 86
-    "heldout20": (0.709, 0.517, 0.690),  # 22/31, 15/29, 69.1% of 55 (podcast notes and transcripts, textbooks)
-    "heldout21": (0.312, 0.545, 0.666),  # 5/16, 12/22, 66.7% of 36 (peer reviews, journalism; online 14/16 titles)
+    "heldout19": (0.783, 0.812, 0.659),  # 27/37, 24/32, 62.8% of 86 (research agendas, annual reviews, grant pages);
+    # session 12's end (the grown gazetteer): 29/37, 24/32, 65.1% of 86; session 13 (s13-authorrefs): 29/37, 24/32 -> 26/32,
+    # 56/86 -> 58/88
+    "heldout20": (0.709, 0.586, 0.701),  # 22/31, 15/29, 69.1% of 55 (podcast notes and transcripts, textbooks);
+    # session 13 (s13-authorrefs): 22/31, 15/29 -> 17/29, 38/55 -> 40/57
+    "heldout21": (0.312, 0.590, 0.675),  # 5/16, 12/22, 66.7% of 36 (peer reviews, journalism; online 14/16 titles);
+    # session 13 (s13-authorrefs): 5/16, 12/22 -> 13/22, 24/36 -> 25/37
     # scored in session 12 with the session's starting code (db9f120), links removed, offline:
     "heldout22": (0.785, 0.777, 0.918),  # 11/14, 28/36, 91.8% of 49 (GitHub issue and PR threads, code READMEs)
     "heldout23": (0.666, 0.857, 0.844),  # 12/18, 54/63, 84.5% of 103 (recent alignment research writing)
