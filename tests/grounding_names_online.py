@@ -11,14 +11,22 @@ links removed, against the stand-in serving :func:`grounding_eval.realistic_work
     python tests/grounding_names_online.py dev8 even --wrong   # one half, and its wrong papers
     python tests/grounding_names_online.py --papers=3000 --no-namesakes   # the stand-in before namesakes
     python tests/grounding_names_online.py --papers=3000 --no-namesakes --no-authors   # and before authors
+    python tests/grounding_names_online.py --dump-works=/tmp/works.json   # (on main) what the stand-in serves
+    python tests/grounding_names_online.py --works=/tmp/works.json        # (on a branch) against the same corpus
+
+The stand-in's works include decoys made from the documents' uncertain phrases, so a change to
+the extractor changes the generated corpus (its namesakes' papers) as well: compare two versions
+of the code on one corpus (``--dump-works`` with the one, ``--works`` with the other) to tell a
+change in the resolver from a reshuffled corpus.
 
 Development parts only (held-out parts are scored by the lead); the wrong papers of a
-held-aside half (dev8-dev10's odd pages) are never printed.
+held-aside half (dev8-dev11's odd pages) are never printed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
 from pathlib import Path
 
@@ -27,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import grounding_eval as ge  # noqa: E402
 from grounding_subset import half  # noqa: E402
 
-DEV = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10")
+DEV = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11")
 
 
 def line(part: str, sc: ge.Score, res: ge.Resolution) -> str:
@@ -54,13 +62,18 @@ def main(argv: list[str]) -> int:
     if any(a not in DEV + ("even", "odd", "all") for a in args):
         raise SystemExit("development parts only: " + ", ".join(DEV))
     aliases = AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
+    if (dump := next((a.split("=", 1)[1] for a in argv if a.startswith("--dump-works=")), None)):
+        Path(dump).write_text(json.dumps(ge.realistic_works()), encoding="utf-8")
+        return 0
+    works = next((json.loads(Path(a.split("=", 1)[1]).read_text(encoding="utf-8"))
+                  for a in argv if a.startswith("--works=")), None)
     if "--no-authors" in argv:              # the truth works as they were before scripts/truth_authors.py
         plain = ge.truth_works
         ge.truth_works = lambda: [dict(w, authors=[]) for w in plain()]
     papers = int(next((a.split("=", 1)[1] for a in argv if a.startswith("--papers=")), ge.NAMES_PAPERS))
     url = next((a.split("=", 1)[1] for a in argv if a.startswith("--url=")), None)   # a stand-in already serving them
     with contextlib.nullcontext(type("Served", (), {"url": url})) if url else \
-            ge.realistic_standin(papers, namesakes="--no-namesakes" not in argv) as standin:
+            ge.realistic_standin(papers, works, namesakes="--no-namesakes" not in argv) as standin:
         for part in parts:
             docs = half(ge.load(part, links=False), which)
             sc = ge.score_online(docs, aliases, standin.url)

@@ -899,3 +899,78 @@ def test_a_books_author_among_its_facts_in_a_review(aliases):
 def test_a_shows_name_is_not_a_work(aliases):
     text = "You can find more episodes of \u201cThe Quiet Drift Show\u201d on our site. The Quiet Drift Show is produced weekly."
     assert not any("Show" in w for w in _works(text, aliases))
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("In 2023, @Ada Roewell wrote \u201cNotes on Quiet Drift in Small Agents\u201d, a vignette of the next years.",
+     "Ada Roewell"),
+    ("Last spring Bo Fennick published \"Small Minds Wander Off\", which I reread this week.", "Bo Fennick"),
+])
+def test_the_person_who_wrote_a_work_right_before_it(aliases, text, surface):
+    assert surface in _refs(text, aliases)
+
+
+def test_the_person_a_sentence_says_writes_in_the_work_it_opens_with(aliases):
+    text = "In The Quiet Drift of Small Agents, Ada Roewell describes two regimes of goals."
+    assert "Ada Roewell" in _refs(text, aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("That gain comes from scaling the verifier, not from search (contra Ada Roewell).", "Ada Roewell"),
+    ("This stays cheap, contra Fennick, who expects the costs to rise.", "Fennick"),
+])
+def test_a_person_whose_argument_the_text_answers(aliases, text, surface):
+    assert surface in _refs(text, aliases)
+
+
+def test_contra_a_lab_or_a_lower_case_word_is_no_reference(aliases):
+    assert not _refs("This stays cheap, contra OpenAI, and contra the consensus.", aliases)
+
+
+def test_a_work_by_surnames_listed_as_its_authors(aliases):
+    text = "The work by Roewell, Fennick, and Lindqvist on feature manifolds reveals a pathology."
+    assert "Roewell, Fennick, and Lindqvist" in _refs(text, aliases)
+    assert not _refs("There is recent work from Google, Meta, and Microsoft on chips.", aliases)
+
+
+def test_a_person_who_wrote_a_work_named_by_a_capitalised_word(aliases):
+    text = "Bo Fennick, who wrote the Cicero paper, said this about the new team."
+    assert "Bo Fennick" in _refs(text, aliases)
+
+
+def test_an_author_and_their_book_with_a_time_between(aliases):
+    text = "The idea was presented by Ada Roewell in the late 20th century in her book on drift."
+    assert "Ada Roewell" in _refs(text, aliases)
+
+
+def test_the_full_name_of_a_references_author_earlier_in_its_sentence(aliases):
+    text = ("Drift is old news. Ada Roewell gives ten examples of drift, all of them from small agents (Roewell, 2014). "
+            "We add two more.")
+    refs = _refs(text, aliases)
+    assert "Ada Roewell" in refs and refs["Ada Roewell"].years == [2014]
+
+
+def test_a_title_by_two_surnames(aliases):
+    text = "Compare How quick and big would a software intelligence explosion be? by Roewell and Fennick."
+    assert "Roewell and Fennick" in _refs(text, aliases)
+
+
+def test_a_surname_and_year_in_a_sentence_citing_others_so(aliases):
+    text = "Given Roewell 2021 proposing the idea, Fennick et al. 2022 show that it holds."
+    assert "Roewell 2021" in _refs(text, aliases)
+    assert "Roewell 2021" not in _refs("Roewell 2021 was a good year for the team.", aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("This week we dig into Ada\u2019s recent column about hiring and the new models.", "Ada\u2019s recent column"),
+    ("Fennick's primer on sparse features is where I would start.", "Fennick's primer"),
+])
+def test_a_persons_column_or_primer(aliases, text, surface):
+    assert surface in _refs(text, aliases)
+
+
+def test_a_lower_case_handle_and_its_year_among_references(aliases):
+    text = "Further reading: Roewell et al. (2021) \u2014 Drift Laws; quietmind (2020) \u2014 The Lens Trick"
+    assert "quietmind (2020)" in _refs(text, aliases)
+    # a word the sentence goes on from is no handle
+    assert "memories (2020)" not in _refs("It was fine; memories (2020) were better than Roewell (2021).", aliases)

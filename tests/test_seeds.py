@@ -401,3 +401,37 @@ def test_an_alias_whose_id_answers_another_paper_is_looked_up_by_its_title(store
         report = add_docs(fresh, standin, [doc], AliasTable.load(shipped=table, user=NO_USER_ALIASES))
         assert report.warnings == [] and report.by_status == {"resolved": 1}
         assert [r.path for r in standin.log[before:]] == ["/graph/v1/paper/batch"]
+
+
+def _paper(pid: str, title: str, year: int, authors: list[str], abstract: str = "") -> dict:
+    return {"paperId": pid, "title": title, "year": year, "abstract": abstract,
+            "authors": [{"name": n} for n in authors]}
+
+
+def test_the_sentences_other_names_are_evidence_for_the_paper_they_wrote():
+    """"Ada Roe, Bo Fenn and Cy Quill (2021)" read as "Quill (2021)": the other names the sentence
+    writes are the co-authors of the paper it cites, evidence like the words of its title."""
+    paper = _paper("p1", "Quiet drift in small agents", 2021, ["Ada Roe", "Bo Fenn", "Cy Quill"])
+    assert seeds._evidence(["roe", "fenn"], paper)[1] == 2
+    assert seeds._evidence(["roe", "fenn"], _paper("p2", "Quiet drift", 2021, ["Cy Quill"]))[1] == 0
+
+
+def test_the_cited_years_paper_wins_a_tie_the_year_either_side_would_make():
+    """Two of an author's papers as much about the sentence, one of the very year cited and one a
+    year off (allowed for a preprint and its venue): the cited year's; not where the evidence is
+    only two words an abstract shares with any sentence."""
+    from kb.grounding.mentions import Mention
+
+    m = Mention(None, "Quill (2021)", 0, 12, "author-ref", "Quill (2021) studied reward drift in agents.",
+                authors=["Quill"], years=[2021])
+    words = ["reward", "drift", "agents"]
+    a = _paper("a", "Reward drift in small agents", 2021, ["Cy Quill"])
+    b = _paper("b", "Reward drift in large agents", 2022, ["Cy Quill"])
+    fits = {p["paperId"]: (*seeds._evidence(words, p), p) for p in (b, a)}
+    got = seeds.Resolver._pick_authors_paper(m, fits, alone_ok=False, everyone=False)
+    assert got.status == "resolved" and got.paper["paperId"] == "a"
+    weak = ["reward", "agents"]
+    c = _paper("c", "Graph kernels", 2021, ["Cy Quill"], "We train agents with a reward.")
+    d = _paper("d", "Tree search", 2022, ["Cy Quill"], "Agents and their reward.")
+    fits = {p["paperId"]: (*seeds._evidence(weak, p), p) for p in (d, c)}
+    assert seeds.Resolver._pick_authors_paper(m, fits, alone_ok=False, everyone=False).status == "ambiguous"

@@ -54,11 +54,13 @@ _WORK_NOUNS = frozenset("""paper papers post posts work book article essay repor
 shortform thread framework theorem argument result results analysis survey series writeup write-up critique talk
 preprint experiments experiment study list curve mechanisms mechanism ablation findings finding discovery circuit
 method approach model benchmark dataset publication research review notes explainer transformer take textbook
-handbook thesis dissertation novel piece pieces description explanation overview summary roundup""".split())
+handbook thesis dissertation novel piece pieces description explanation overview summary roundup column op-ed memo
+primer tutorial lecture blogpost vignette""".split())
 _HEAD_STRONG = frozenset("""paper papers post posts work book article essay report sequence agenda plan proposal take
 shortform thread framework theorem argument transformer result results analysis survey series writeup write-up critique
 talk preprint model experiments experiment study list explainer publication review textbook handbook thesis
-dissertation novel piece pieces description explanation overview summary roundup""".split())
+dissertation novel piece pieces description explanation overview summary roundup column op-ed memo primer tutorial
+lecture blogpost vignette""".split())
 _POSSESSIVE = re.compile(
     r"(?<![\w-])((?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+[ \t]+(?:and|&)[ \t]+)?"   # "Roe and Fenn's paper"
     r"(?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+)(?:\s+[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+){0,2}(?:\s+et\s+al\.?)?)"
@@ -83,7 +85,9 @@ _ET_AL = re.compile(r"(?<![A-Za-z\-])([A-Z][\w'\u2019\u00C0-\u024F\u1E00-\u1EFF\
 # notes do; "et al." after a word says it is a name whatever its case
 _ET_AL_LOWER = re.compile(r"(?<![\w\-])([a-z][a-z\u00DF-\u024F'\u2019\-]{2,})\s+et\s+al\.?"
                           r"(?:,?\s*\(((?:19|20)\d\d)[a-z]?\)|,?\s+((?:19|20)\d\d)(?![\d.]))?")
-_WORK_FROM = re.compile(r"\b(?:recent\s+)?(?:work|paper|papers)\s+(?:from|by)\s+([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+){0,2})")
+_WORK_FROM = re.compile(r"\b(?:recent\s+)?(?:work|paper|papers)\s+(?:from|by)\s+([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+){0,2})"
+                        # "the work by Roe, Fenn, and Lindqvist": a list of surnames, the authors of one work
+                        r"((?:,[ \t]+[A-Z][\w\-]+)*,?[ \t]+(?:and|&)[ \t]+[A-Z][\w\-]+(?![\w\-]|[ \t]+[A-Z]))?")
 _YEAR_PAPER = re.compile(r"\b(?:[Aa]n?|[Tt]he|[Tt]heir|[Hh]is|[Hh]er)\s+((?:19|20)\d\d)\s+(?:paper|preprint|study|article|report)\b")
 _BY_MARKER = re.compile(r"\bby\s+(([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?)(?:\s+et\s+al\.?)?\s*\[\d{1,3}(?:[,\u2013\-]\s*\d{1,3})*\])")
 # What a public body's possessive owns more often than a work ("DSIT's framework", "NIST's plan")
@@ -400,6 +404,28 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         if _surname_elsewhere(text, name):      # (not a maybe: "see Dustfall" may be a one-word title)
             out.append(Mention(None, name, start, start + len(name), "author-ref", "", score=0.55,
                                authors=[name], reason="a surname cited for its work, and cited elsewhere"))
+    for m in _HANDLE_YEAR.finditer(seg) if _CITED_YEAR.search(seg) else ():
+        # "Elhage et al. (2021); nostalgebraist (2020)": among references, a lower-case word with its
+        # year in brackets is a forum handle as an author, when the text never writes the word otherwise
+        name, start = m.group(1), a + m.start(1)
+        if name in FUNCTION_WORDS or len(re.findall(rf"(?<![\w\-]){re.escape(name)}(?![\w\-])", text)) \
+                != len(re.findall(rf"(?<![\w\-]){re.escape(name)}[ \t]+\((?:19|20)\d\d", text)) \
+                or not any(x.start() != m.start() for x in _CITED_YEAR.finditer(seg)) \
+                or any(o.start < a + m.end() and start < o.end for o in out):
+            continue
+        out.append(Mention(None, text[start:a + m.end()], start, a + m.end(), "author-ref", "", score=0.55,
+                           authors=[name], years=[int(m.group(2))], reason="a handle and a year among other references"))
+    for m in _CONTRA.finditer(seg) if "ontra " in seg else ():
+        # "(contra Ada Roe)", "contra Hanson, ...": the person whose argument a claim answers, as a
+        # reference to what they wrote (a full name, or a word the text never writes in lower case)
+        names, start = m.group(1), a + m.start(1)
+        people = names.split()
+        if not (_full_names_ok(names) and _a_persons_name(text, names) if len(people) > 1 else _a_surname(text, names)) \
+                or people[0] in _NOT_FIRST_NAMES | _PLACE_WORDS | _BREAKERS or _ORG_WORDS.search(names) \
+                or _INSTITUTION.search(names) or any(o.start < start + len(names) and start < o.end for o in out):
+            continue
+        out.append(Mention(None, names, start, start + len(names), "author-ref", "", score=0.55,
+                           authors=[people[-1]], reason="a person whose argument the text answers (contra)"))
     for rx, why in ((_WROTE_A_WORK, "the people who wrote a work"), (_AUTHOR_OF, "a work's author, in so many words")):
         for m in rx.finditer(seg) if ("author" in seg if rx is _AUTHOR_OF else any(v in seg for v in _WROTE_VERBS)
                                      and _WROTE_GATE.search(seg)) else ():
@@ -433,7 +459,18 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         one = re.search(r"\b(?:[Aa]|[Tt]his|[Tt]hat|[Oo]ne)[ \t]+(?:[\w\-]+[ \t]+)?$", seg[max(0, m.start() - 20):m.start()]) \
             and m.group(0).split()[-2] == "by" and "paper" in m.group(0).split() \
             and all(_a_surname(text, w) for w in m.group(1).split()) and not _ORG_WORDS.search(m.group(1))
-        out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), "author-ref", "", score=0.55 if one else 0.45,
+        people = [m.group(1)] + re.findall(r"[A-Z][\w\-]+", m.group(2) or "")
+        # "the work by Roe, Fenn, and Lindqvist": surnames listed as co-authors name one work
+        listed_authors = bool(m.group(2)) and re.search(r"\bby\s", m.group(0)) is not None \
+            and all(_a_surname(text, w) for w in people) and len(m.group(1).split()) == 1 \
+            and not any(_ORG_WORDS.search(w) or _INSTITUTION.search(w) for w in people)
+        if listed_authors:
+            s = a + m.start() + m.group(0).index(m.group(1))
+            out.append(Mention(None, text[s:a + m.end()], s, a + m.end(), "author-ref", "", score=0.6,
+                               authors=people[:3], reason="a work by surnames listed as its authors"))
+            continue
+        out.append(Mention(None, m.group(0)[:m.end(1) - m.start()], a + m.start(), a + m.end(1), "author-ref", "",
+                           score=0.55 if one else 0.45,
                            authors=[m.group(1).split()[-1]], confidence=WORK if one else MAYBE,
                            reason="a paper by someone" if one else "work by someone, no single work named"))
     return out
@@ -654,8 +691,8 @@ _BOOK_FACTS_AFTER = re.compile(r"[ \t]*\n(?:.*\n){0,2}?[ \t]*(?:[•*\-][ \t]*)?
 _PLAIN_NAME = r"[A-Z\u00C0-\u00DE][\w\u00C0-\u024F\u1E00-\u1EFF'\-]+"
 _PLAIN_PERSON = rf"{_PLAIN_NAME}(?:[ \t]+[A-Z]\.)*(?:[ \t]+(?:(?:van|von|de|der|da|di|le|la)[ \t]+)?{_PLAIN_NAME})?"
 # (a forum's or a network's handle is a person too: "@ada_roe recently posted a critique")
-_WROTE_A_WORK = LazyPattern(rf"((?<![\w\-@]){_PLAIN_PERSON}(?:,?[ \t]+(?:and|&)[ \t]+{_PLAIN_PERSON})?|(?<=(?<![\w.])@)[A-Za-z]\w{{2,29}})[ \t]+"
-                            r"(?:just[ \t]+|recently[ \t]+|also[ \t]+)?"
+_WROTE_A_WORK = LazyPattern(rf"((?<![\w\-@]){_PLAIN_PERSON}(?:,?[ \t]+(?:and|&)[ \t]+{_PLAIN_PERSON})?|(?<=(?<![\w.])@)[A-Za-z]\w{{2,29}})"
+                            r"(?:,[ \t]+who)?[ \t]+(?:just[ \t]+|recently[ \t]+|also[ \t]+)?"   # "Ada Roe, who wrote the ..."
                             r"(?:(?:has|have|had)[ \t]+(?:just[ \t]+|recently[ \t]+|also[ \t]+|now[ \t]+)?"
                             r"(?:written|published|released|co-?authored|authored|posted|put[ \t]+out)"
                             r"|wrote|writes|co-?wrote|co-?authored|authored|published|released|posted"
@@ -663,7 +700,8 @@ _WROTE_A_WORK = LazyPattern(rf"((?<![\w\-@]){_PLAIN_PERSON}(?:,?[ \t]+(?:and|&)[
                             # careful, wonky explainer"
                             r"|(?:has|have|had|gave|gives|give|dropped|drops|shared|shares)(?=[ \t]+(?:a|an|one|this|that)[ \t]))[ \t]+"
                             r"(?:(?:a|an|the|their|his|her|this|that|one)[ \t]+)?(?:(?:new|recent|latest|short|long|great|"
-                            r"good|excellent|whole|detailed|nice|classic|famous|(?:19|20)\d\d|[a-z]+(?:ful|ky|ly|ive|ous|ic)|in-depth)"
+                            r"good|excellent|whole|detailed|nice|classic|famous|(?:19|20)\d\d|[a-z]+(?:ful|ky|ly|ive|ous|ic)|in-depth"
+                            r"|(?<=the[ \t])[A-Z][\w\-]+)"          # "wrote the Diplomacy paper"
                             r",?[ \t]+){0,2}(?:" + _WORK_WORDS_RX
                             + r"|talk|lecture|presentation|critique|rebuttal)s?\b")
 # "as in Kaplan", "see Kaplan", "cf. Kaplan", "per Kaplan", "according to Kaplan": a surname cited
@@ -671,6 +709,13 @@ _CITED_AS_IN = re.compile(rf"(?:\b[Aa]s[ \t]+in|\b[Ss]ee(?:[ \t]+also)?|\b[Cc]f\
                           rf"({_PLAIN_NAME})(?![\w\-]|[ \t]+[A-Z]|[ \t]+et\b|['\u2019]|[ \t]*[(\[])")
 _WROTE_VERBS = ("wr", "publish", "author", "posted", "released", "put out", "has ", "have ", "had ", "gave ", "give",
                 "dropped ", "drops ", "shared ", "shares ")
+# "...; nostalgebraist (2020) — Logit Lens": a lower-case handle and its year, where a list of references
+# separates its entries; _CITED_YEAR: the other references of such a list
+_HANDLE_YEAR = re.compile(r"(?:^|(?<=[;\n])|(?<=[;,][ \t]))[ \t]*([a-z][a-z0-9_\-]{4,29})[ \t]+\(((?:19|20)\d\d)[a-z]?\)"
+                          r"(?=[ \t]*(?:[;,:.\u2014\u2013\-]|$))", re.M)
+_CITED_YEAR = re.compile(r"(?:[A-Z][\w\-]+(?:[ \t]+et[ \t]+al\.?)?|[a-z][a-z0-9_\-]{4,29})[ \t]+\((?:19|20)\d\d[a-z]?\)")
+# "(contra Ada Roe)", "contra Hanson": whose argument a claim answers
+_CONTRA = re.compile(rf"\b[Cc]ontra[ \t]+({_PLAIN_PERSON})(?![\w\-]|[ \t]+[A-Z]|[ \t]+et\b|['\u2019]s\b|[ \t]*[(\[])")
 _CITED_AS_IN_SIGNS = ("s in ", "see ", "See ", "cf", "Cf", " per ", "Per ", "ccording to ")
 # (the sign of _WROTE_A_WORK, cheap to look for: a verb of it and a word for a work a few words on)
 _WROTE_GATE = re.compile(r"\b(?:wr[io]te|writ|publish|author|co-?author|posted|released|put[ \t]+out|ha[sd]|have|gave|give|"
@@ -836,7 +881,11 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
                 if _names_ok(q.group(1)) and not any(o.start <= s < o.end or s <= o.start < s + len(q.group(1)) for o in out):
                     out.append(Mention(None, q.group(1), s, s + len(q.group(1)), "author-ref", "", score=0.6,
                                        authors=_surnames(q.group(1))[:2], reason="authors in brackets beside other references"))
-    for m in _BARE_REF.finditer(seg):
+    bare = list(_BARE_REF.finditer(seg)) if re.search(_YEAR_RX, seg) else []
+    # "given Roe 2022 proposing it, Fenn et al. 2023 show ...": in a sentence that cites others the same
+    # way, a surname and a year is one more reference
+    cited = [x for x in bare if re.search(r"\bet\s+al|\band\b|&", x.group(1))]
+    for m in bare:
         s = a + m.start(1)
         if any(o.start <= s < o.end for o in out) or not _names_ok(m.group(1)) or re.search(r"\(\s*in\s+$", text[max(0, s - 6):s]):
             continue
@@ -844,7 +893,9 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
                 and not (_REPORTING_AFTER.match(text, a + m.end()) and m.group(1) not in _LABS) \
                 and not (m.group(2)[-1].isalpha() and m.group(1) not in _LABS and not _ORG_WORDS.search(m.group(1))) \
                 and not (_POINTED_TO.search(text, max(0, s - 12), s) and m.group(1) not in _LABS
-                         and not _ORG_WORDS.search(m.group(1))):
+                         and not _ORG_WORDS.search(m.group(1))) \
+                and not (any(x is not m for x in cited) and m.group(1) not in _LABS and not _ORG_WORDS.search(m.group(1))
+                         and _a_surname(text, m.group(1))):
             # (a year with a letter, "Fenn 2024b", is a reference list's: nobody dates anything else so)
             continue                      # "Anthropic 2024" needs a comma, "et al.", a link's arrow ("Wei 2022 \u2197")
             # or a verb that makes it the subject ("as Roe 2021 argues")
@@ -982,9 +1033,10 @@ _PLACE_WORDS = frozenset("New San Santa Los Las Hong Tel Buenos Rio Saint St Mex
 # "Ian Goodfellow in his paper", "Szegedy et al., in their 2014 paper": no year, but the text
 # says the name stands for their paper
 # ... and "the Michael Nielsen thing from his post": a few lower-case words between the name and
-# the work it stands for
+# the work it stands for ("Ada Roe in the late 20th century in her book": when, between them)
 _IN_THEIR_PAPER = re.compile(rf"(?<![\w\-])((?:[A-Z]\.\s*)*(?:{_NAME_WORD}\s+)?{_SURNAME}(?:\s+et\s+al\.?)?),?"
-                             r"(?:\s+(?!(?:and|or|but|while|whereas|because|since|than)\b)[a-z]+){0,3},?\s+"
+                             r"(?:\s+(?!(?:and|or|but|while|whereas|because|since|than)\b)[a-z]+|\s+(?:19|20)\d\ds?"
+                             r"|\s+\d{1,2}(?:st|nd|rd|th)){0,5},?\s+"
                              r"(?:in|and|from|of)\s+(?:his|her|their)\s+(?:((?:19|20)\d\d)\s+|[a-z\-]+\s+)?"
                              r"(?:paper|post|article|essay|book|preprint|report|study|blog\s+post|review|piece|write-?up|talk)s?\b")
 # A sentence about the document's own contribution ("we propose", "this paper introduces").
@@ -1057,6 +1109,15 @@ _THEIR_WORK_BEFORE = re.compile(r"\b(?:[Hh]is|[Hh]er|[Tt]heir)[ \t]+(?:(?:new|la
                                 r"(?:19|20)\d\d)[ \t]+)?(?:book|paper|essay|report|novel|post|article|textbook|sequence)"
                                 r"[ \t,]+(?:[\"\u201c*_]|titled[ \t]+|called[ \t]+)?$")
 _POSSESSIVE_BEFORE = re.compile(rf"(?<![\w\-])({_PERSON_NAME_RX})['\u2019]s[ \t]+[\"\u201c*_]?$")
+# "@Ada Roe wrote Quiet Minds", "Ada Roe published "Quiet Minds"": a person right before the work
+# they wrote (a forum's mention of a user, "@Ada Roe", is a person too)
+_WROTE_BEFORE = re.compile(rf"(?<![\w\-])({_PERSON_NAME_RX})[ \t]+(?:(?:has|had)[ \t]+)?(?:recently[ \t]+|also[ \t]+)?"
+                           r"(?:wrote|written|published|authored|co-?authored|co-?wrote|released)"
+                           r"(?:[ \t]+(?:the|a|an|his|her|their))?(?:[ \t]+(?:post|paper|essay|book|article|sequence|report))?"
+                           r"[ \t]+[\"\u201c*_]?$")
+# "In The Quiet Drift, Ada Roe argues": the person a sentence says writes in the work it opens with
+_NAME_AFTER_IN_TITLE = LazyPattern(rf"[\"\u201d*_]?,[ \t]+({_PERSON_NAME_RX})[ \t]+(?:also[ \t]+)?(?:{_REPORTING}|writes|wrote|"
+                                   r"lists|listed|presents|presented|discusses|discussed|sets[ \t]+out|lays[ \t]+out)\b")
 _PERSON_IN_PROSE = LazyPattern(rf"(?<![\w\-])({_PERSON_NAME_RX})(?![\w\-]|['\u2019]s\b)")
 
 
@@ -1076,6 +1137,14 @@ def _people_before_their_works(text: str, works: list[Mention]) -> list[Mention]
                 and _a_persons_name(text, pos.group(1)) \
                 and pos.group(1).split()[0] not in _BREAKERS | _SENTENCE_ADVERBS | _LEADING_PREPOSITIONS:
             found = (pos.start(1), pos.end(1), "a person's work, named after their possessive")
+        elif (wrote := _WROTE_BEFORE.search(text, max(0, w.start - 80), w.start)) and _full_names_ok(wrote.group(1)) \
+                and _a_persons_name(text, wrote.group(1)) \
+                and wrote.group(1).split()[0] not in _BREAKERS | _SENTENCE_ADVERBS | _LEADING_PREPOSITIONS:
+            found = (wrote.start(1), wrote.end(1), "the person who wrote a work, named right before it")
+        elif re.search(r"(?:^|[.!?:\n][ \t]*|\()In[ \t]+[\"\u201c*_]?$", text[max(0, w.start - 12):w.start]) \
+                and (after := _NAME_AFTER_IN_TITLE.match(text, w.end)) and _full_names_ok(after.group(1)) \
+                and _a_persons_name(text, after.group(1)):
+            found = (after.start(1), after.end(1), "the person a sentence says writes in the work it opens with")
         elif _THEIR_WORK_BEFORE.search(text, max(0, w.start - 50), w.start):
             para = text.rfind("\n\n", 0, w.start) + 2 if text.rfind("\n\n", 0, w.start) >= 0 else 0
             back = max(para, w.start - 400)
@@ -1083,13 +1152,37 @@ def _people_before_their_works(text: str, works: list[Mention]) -> list[Mention]
                       and _a_persons_name(text, p.group(1)) and p.group(1).split()[0] not in _BREAKERS | _SENTENCE_ADVERBS]
             if len({p.group(1) for p in people}) == 1:
                 found = (people[-1].start(1), people[-1].end(1), "the person a pronoun's work belongs to")
-        if found and not any(s < found[1] and found[0] < e for s, e in taken + [(o.start, o.end) for o in out]):
+        # (a maybe title that is only the person's name gives way: "Ada Roe" has a title's shape)
+        if found and not any(s < found[1] and found[0] < e and not (m.confidence != WORK and m.kind == "title"
+                                                                  and found[0] <= s and e <= found[1])
+                             for m, (s, e) in zip(works, taken)) \
+                and not any(o.start < found[1] and found[0] < o.end for o in out):
             s, e, why = found
             # the same work as the one it stands beside: resolved as that work, not a second one
             out.append(Mention(None, text[s:e], s, e, "author-ref", "", id=w.id, score=0.6,
                                alias_title=w.alias_title or (w.surface if w.kind == "title" and not w.id else None),
                                alias_kind=w.alias_kind, authors=[text[s:e].split()[-1]], years=list(w.years),
                                topic=w.surface, reason=f"{why} ({w.surface})"))
+    for w in works:
+        # "Ada Roe lists ten examples in Quiet Minds (Roe, 2014)": the full name of a reference's author
+        # earlier in its sentence is that author, named for the same work
+        if w.kind != "author-ref" or w.confidence != WORK or not w.years or not re.search(r"(?:19|20)\d\d", w.surface):
+            continue
+        surname = (_surnames(re.sub(r"\bet\s+al\b\.?|\d+", " ", w.surface)) or [""])[0]
+        stop = max(text.rfind(". ", 0, w.start), text.rfind("\n", 0, w.start) - 1)
+        back = max(stop + 2 if stop >= 0 else 0, w.start - 300)
+        if not surname:
+            continue
+        named = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD})(?:[ \t]+[A-Z]\.)*[ \t]+{re.escape(surname)})(?![\w\-]|['\u2019]s\b)")
+        people = [p for p in named.finditer(text, back, w.start) if _full_names_ok(p.group(1)) and _a_persons_name(text, p.group(1))
+                  and p.group(1).split()[0] not in _BREAKERS | _SENTENCE_ADVERBS | _LEADING_PREPOSITIONS]
+        if not people:
+            continue
+        s, e = people[-1].span(1)
+        if any(a < e and s < b for a, b in taken if not (a >= s and b <= e)) or any(o.start < e and s < o.end for o in out):
+            continue
+        out.append(Mention(None, text[s:e], s, e, "author-ref", "", score=0.6, authors=[surname], years=list(w.years),
+                           reason=f"the full name of a reference's author, earlier in its sentence ({w.surface})"))
     return out
 
 

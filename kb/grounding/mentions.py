@@ -1122,6 +1122,8 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     terms = _term_acronyms(aliases) | _defined_acronyms(text)
     judged = [m for m in map(place, kept) if _judge(text, m, layout, terms)]
     if (owners := _people_before_their_works(text, judged)):
+        judged = [m for m in judged if not (m.kind == "title" and m.confidence != WORK and any(
+            o.start <= m.start and m.end <= o.end for o in owners))]     # ("Ada Roe" as a maybe title)
         judged = sorted(judged + [place(m) for m in owners], key=lambda m: (m.start, m.end))
     if (owners := _owned_beside_owned_works(text, judged)):
         judged = sorted(judged + [place(m) for m in owners], key=lambda m: (m.start, m.end))
@@ -1442,8 +1444,10 @@ def _sentence_titled_by_what_follows(text: str, a: int, b: int) -> list[Mention]
 
 
 # "The Symbolic Species by Terrence Deacon", "... by Ada Roe and Bo Lin": the people a title is by
+# ("... be? by Roe and Fenn": two surnames, checked as surnames by _authors_after_titles)
 _BY_PEOPLE = LazyPattern(rf"(?:[ \t]*\((?:19|20)\d\d\))?[ \t]*,?[ \t]+by[ \t]+((?:{_PERSON_NAME_RX}|{_NAME_WORD}[ \t]+et[ \t]+al\.?)"
-                        rf"(?:(?:,[ \t]+|,?[ \t]+(?:and|&)[ \t]+){_PERSON_NAME_RX}){{0,4}})(?![\w\-])")
+                        rf"(?:(?:,[ \t]+|,?[ \t]+(?:and|&)[ \t]+){_PERSON_NAME_RX}){{0,4}}"
+                        rf"|{_NAME_WORD}[ \t]+(?:and|&)[ \t]+{_NAME_WORD}(?![ \t]+[A-Z]))(?![\w\-])")
 
 
 # "Their latest post (Quiet drift in small agents) is good": a work's noun, then its title in brackets
@@ -1507,6 +1511,7 @@ def _one_word_titles_by_people(text: str, a: int, b: int) -> list[Mention]:
 def _authors_after_titles(text: str, cands: list[Mention]) -> list[Mention]:
     """A title candidate followed by "by" and people's full names: those people are its authors,
     an author reference to the same work (the title itself is judged on its own evidence)."""
+    from kb.grounding.author_refs import _a_surname
     out, seen = [], set()
     for c in cands:
         if c.kind not in ("title", "alias") or c.end in seen or c.score < MIN_SCORE or not (m := _BY_PEOPLE.match(text, c.end)) \
@@ -1520,8 +1525,9 @@ def _authors_after_titles(text: str, cands: list[Mention]) -> list[Mention]:
             names, names_end = names[:nxt.start()], m.start(1) + nxt.start()
         people = [n for n in re.split(r",[ \t]+(?:and[ \t]+)?|[ \t]+(?:and|&)[ \t]+", names) if n]
         if not _full_names_ok(names) or _INSTITUTION.search(names) \
-                or any(n.split()[0] in _PLACE_WORDS | _BREAKERS | _LABS | _NOT_FIRST_NAMES for n in people):
-            continue
+                or any(n.split()[0] in _PLACE_WORDS | _BREAKERS | _LABS | _NOT_FIRST_NAMES for n in people) \
+                or all(" " not in n for n in people) and not all(_a_surname(text, n) for n in people):
+            continue                      # ("by Roe and Fenn": words the text never writes in lower case)
         out.append(Mention(None, names, m.start(1), names_end, "author-ref", "", score=0.65,
                            authors=[n.split()[-1] if "et al" not in n else n.split()[0] for n in people][:3],
                            reason="the people a title is by"))

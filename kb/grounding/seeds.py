@@ -457,7 +457,11 @@ class Resolver:
         ambiguous, or None when none fits. ``everyone``: the papers of every person of that
         surname were read."""
         kept = {p["paperId"] for p in _led(m, _one_edition([p for *_, p in fits.values()]))}
-        ranked = sorted((f for pid, f in fits.items() if pid in kept), key=lambda x: (-x[0], -x[1]))
+        # evidence first; between papers with as much, the one of the very year cited (the year
+        # either side is allowed for a preprint's and its venue's years, not preferred), where the
+        # evidence is more than two words an abstract shares with any sentence
+        exact = lambda f: int(f[-1].get("year") in m.years and (f[1] >= 3 or f[2] >= 1))     # noqa: E731
+        ranked = sorted((f for pid, f in fits.items() if pid in kept), key=lambda x: (-x[0], -exact(x), -x[1]))
         if not ranked:
             return None
         _, shared, in_title, best = ranked[0]
@@ -473,7 +477,7 @@ class Resolver:
             if len(led) == 1 and led[0][-1].get("year") in m.years:
                 alone, (_, shared, in_title, best) = True, led[0]
         if alone or (_convincing(shared, in_title, year=bool(m.years))
-                     and (len(ranked) == 1 or ranked[0][0] > ranked[1][0])):
+                     and (len(ranked) == 1 or (ranked[0][0], exact(ranked[0])) > (ranked[1][0], exact(ranked[1])))):
             return Outcome("resolved", best, best["paperId"], resolved_by="author",
                            note="the author's papers" + (" of that year" if m.years else "") + " on this topic")
         return Outcome("ambiguous", candidates=[_candidate(p, 0.0) for *_, p in ranked[:3]],
@@ -585,7 +589,10 @@ def _evidence(words: list[str], paper: dict) -> tuple[int, int, int]:
     counts twice, the words it shares in its title or abstract, those in its title). A long
     abstract shares a word or two with any sentence; a title is what the paper is about."""
     title = normalise(paper.get("title") or "")
-    text = title + " " + normalise(paper.get("abstract") or "")
+    # the names of its authors too: "Geoffrey Irving, Paul Christiano, and Dario Amodei (2018)" read
+    # as "Amodei (2018)" leaves the co-authors' names among the sentence's words
+    names = normalise(" ".join((a or {}).get("name") or "" for a in paper.get("authors") or []))
+    text = title + " " + normalise(paper.get("abstract") or "") + " " + names
     shared = sum(_stem_in(w, text) for w in words)
     in_title = sum(_stem_in(w, title) for w in words)
     return shared + in_title, shared, in_title
