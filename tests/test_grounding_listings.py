@@ -57,6 +57,22 @@ def test_a_listing_is_the_same_whatever_the_hash_seed():
                          "Notes from a year of field work"] for items in runs.values()), runs
 
 
+def test_a_table_of_long_numbers_is_read_in_one_pass():
+    """A language reference's table of integer literals ("79228162514264337593543950336  0o377")
+    once hung `kb mentions` for minutes: a bare number could be split anywhere in a run of digits,
+    so the furniture pattern had exponentially many ways to fail on the line. Run apart, with a
+    deadline the old pattern could not meet on one such line."""
+    import subprocess
+    import sys
+
+    line = "   3     " + "7922816251426433759354395033" * 2 + "     0o377    0xdeadbeef"
+    code = ("import sys; from kb.grounding import listings as L; "
+            "print(L.FURNITURE_LINE.fullmatch(sys.stdin.read()) is None)")
+    done = subprocess.run([sys.executable, "-c", code], input=line, text=True, capture_output=True, timeout=60, check=True)
+    assert done.stdout.strip() == "True"
+    assert listings.FURNITURE_LINE.fullmatch("· 12 · 3y · 2 comments") and listings.FURNITURE_LINE.fullmatch("115 points")
+
+
 def test_headings_over_prose_are_not_a_listing(aliases):
     """Headings over paragraphs (no date or points under them) stay headings."""
     text = ("# Why my lab stopped using leaderboards\n\nWe found that the scores told us little.\n\n"

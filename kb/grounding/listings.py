@@ -53,7 +53,9 @@ _COUNT = r"[\d,.]+k?\s*(?:points?|karma|votes?|comments?|replies|reply|min(?:ute
 _SITE = r"(?:LW|GW|AF|EA|EAF|Ω|link|Link\s+post|Linkpost|Curated|Frontpage|Personal\s+Blog)"
 _LENGTH = r"\d{1,2}h(?:\s*\d{1,2}\s*min)?|\d{1,3}\s*min"
 _AGE = r"\d{1,2}(?:y|mo|w|d|h)"                  # "3y", "5mo": how old a post or a comment is
-_PIECE = rf"(?:{_DATE}|{_AGO}|{_COUNT}|{_SITE}|{_LENGTH}|{_AGE}|\(\d+\)|\d{{1,5}})"
+# a bare number is a whole run of digits: split anywhere, a long run ("79228162514264337593543950336" in a
+# table of literals) gave the line's pattern exponentially many ways to fail
+_PIECE = rf"(?:{_DATE}|{_AGO}|{_COUNT}|{_SITE}|{_LENGTH}|{_AGE}|\(\d+\)|(?<!\d)\d{{1,5}}(?!\d))"
 _SEP = r"[\s\u00b7\u2022|,()\[\]\u2013\u2014-]*"
 # a line that is nothing but furniture: "30 Jul 2020 10:30 UTC", "115 points", "· LW · GW"
 # "post by Jane Roe · 2019-06-14T19:03:58.782Z · LW · GW · 32 comments", "by jroe · 3 min read": a byline
