@@ -94,6 +94,13 @@ Eighteen sets, all scored the same way:
                 use case as it stands, recent alignment research writing (a researcher's blog posts, forum
                 comments and user pages, reading notes, an annotated paper list); 150 required entries, 81 with
                 links removed; NEVER tuned on.
+- ``heldout24`` tests/data/grounding_eval/heldout24/  twenty pages gathered in session 13, same protocol: policy,
+                governance and standards texts (an academic policy essay, a lab's safety views and policy
+                posts, a standards brief, policy institutes' posts, a policy essay and talk, a funder's
+                report); 209 required entries, 86 with links removed; NEVER tuned on.
+- ``heldout25`` tests/data/grounding_eval/heldout25/  twenty pages gathered in session 13, same protocol: LessWrong /
+                Alignment Forum posts of 2024-2026 by 14 authors (kb's main kind of document); 225 required
+                entries, 135 with links removed; NEVER tuned on.
 - ``seeds``    data/seeds/ with tests/data/seed_truth.json.
 - ``unseen``   tests/data/unseen_docs/ with its truth.json.
 
@@ -152,7 +159,7 @@ if str(ROOT) not in sys.path:
 EVAL = ROOT / "tests" / "data" / "grounding_eval"
 EVAL_PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "heldout", "heldout2", "heldout3",
               "heldout6", "heldout11", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18",
-              "heldout19", "heldout20", "heldout21", "heldout22", "heldout23")
+              "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25")
 EVAL_PARTS_ALL = EVAL_PARTS
 FORMS = ("title", "nickname", "author-ref", "id", "link")
 _STYLE_FORM = {"exact-title": "title", "near-title": "title", "cut-off-title": "title", "title": "title",

@@ -27,7 +27,8 @@ def test_evaluation_sets_are_real_documents_with_sources():
         assert all(d["source"].startswith("http") for d in truth["documents"].values())
         assert {p.name for p in (ev.EVAL / part).glob("*.txt")} == set(truth["documents"])
     for part in ("heldout", "heldout2", "heldout3", "heldout6", "heldout11", "heldout13", "heldout14", "heldout15",
-                 "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23"):
+                 "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23",
+                 "heldout24", "heldout25"):
         assert "HELD-OUT" in json.loads((ev.EVAL / part / "truth.json").read_text(encoding="utf-8"))["about"]
     n = sum(len(ev.load(part)) for part in ("dev", "heldout", "heldout2"))
     mentions = sum(len(d.truths) for part in ("dev", "heldout", "heldout2") for d in ev.load(part))
@@ -129,34 +130,46 @@ FLOORS = {
     # session 8's end: titles 15/17
     "heldout6": (0.769, 0.925, 0.934),  # session 10's end: 57/61  # scored once with the seventh round's extractor (0.692, 0.875, 0.881);
     # the known-titles gazetteer (session 6) found one title more; session 8's end: names 37/40, precision 55/60
-    "heldout11": (0.833, 0.905, 0.872),  # scored once (session 8): start code (27/36, 44/53, 87.5% of 88), final
+    "heldout11": (0.833, 0.924, 0.873),  # scored once (session 8): start code (27/36, 44/53, 87.5% of 88), final
+    # session 13's end: 30/36, 49/53, 83/95
     # code (27/36, 47/53, 80/92); session 10's end (the grown alias table and gazetteer): 30/36, 48/53, 82/94
     # scored in session 9 with the session's starting code and its final code (links removed, offline):
-    "heldout13": (0.596, 0.478, 0.832),  # start 20/57, 8/23, 83.8% of 37; final 32/57, 11/23, 82.8% of 58;
+    "heldout13": (0.596, 0.478, 0.836),  # start 20/57, 8/23, 83.8% of 37; final 32/57, 11/23, 82.8% of 58;
+    # session 13's end: 34/57, 11/23, 51/61
     # session 10's end (the grown alias table and gazetteer): 34/57, 11/23, 83.3% of 60
-    "heldout14": (0.866, 0.816, 0.852),  # start 36/45, 40/49, 83.2% of 101; final 39/45, 40/49, 85.3% of 102
+    "heldout14": (0.866, 0.836, 0.854),  # start 36/45, 40/49, 83.2% of 101; final 39/45, 40/49, 85.3% of 102
+    # session 13's end: 39/45, 41/49, 88/103
     "heldout15": (0.947, 0.454, 0.923),  # start 18/19, 9/22, 92.3% of 39; final 18/19, 10/22, 90.2% of 41;
     # session 10's end: 18/19, 10/22, 92.3% of 39
     # scored in session 10 with the session's starting code (fd88096) and its final code (links removed, offline):
     "heldout16": (0.884, 0.852, 0.883),  # start 19/26, 24/34, 85.4% of 48; final 22/26, 24/34, 87.0% of 54;
     # opened in session 11 (even pages tuned on, odd held aside): s11-recall 23/26, 29/34, 53/60
     "heldout17": (0.894, 0.825, 0.814),  # start 16/19, 29/40, 80.3% of 66; final the same; session 11 (opened): s11-recall 17/19, 33/40, 57/70
-    "heldout18": (0.814, 0.576, 0.741),  # start 18/27, 9/26, 68.8% of 48; final 20/27, 10/26, 71.2% of 52;
+    "heldout18": (0.814, 0.576, 0.745),  # start 18/27, 9/26, 68.8% of 48; final 20/27, 10/26, 71.2% of 52;
+    # session 13's end (merged): 22/27, 15/26, 44/59
     # session 11 (opened): s11-recall 21/27, 14/26, 42/57; session 13: s13-nicknames (coined names) names 14 -> 15/26,
     # s13-titles titles 21/27 -> 22/27 (merged figures: see the session 13 note below)
     # scored in session 11 with the session's starting code (4e72bbc) and its final code (links removed, offline;
     # the same figures both times):
-    "heldout19": (0.810, 0.812, 0.659),   # 27/37, 24/32, 62.8% of 86 (research agendas, annual reviews, grant pages);
+    "heldout19": (0.810, 0.875, 0.673),   # 27/37, 24/32, 62.8% of 86 (research agendas, annual reviews, grant pages);
+    # session 13's end (merged): 30/37, 28/32, 62/92
     # session 12's end (the grown gazetteer): 29/37, 24/32, 65.1% of 86; session 13: s13-nicknames (names after
     # references in a reading list) names 24 -> 26/32, s13-titles titles 29/37 -> 30/37
-    "heldout20": (0.903, 0.655, 0.690),  # 22/31, 15/29, 69.1% of 55 (podcast notes and transcripts, textbooks);
+    "heldout20": (0.903, 0.724, 0.746),  # 22/31, 15/29, 69.1% of 55 (podcast notes and transcripts, textbooks);
+    # session 13's end (merged): 28/31, 21/29, 50/67
     # session 13 (s13-titles): 22/31 -> 28/31, 15/29 -> 19/29, 38/55 -> 48/65
-    "heldout21": (0.875, 0.590, 0.675),  # 5/16, 12/22, 66.7% of 36 (peer reviews, journalism; online 14/16 titles);
+    "heldout21": (0.875, 0.636, 0.744),  # 5/16, 12/22, 66.7% of 36 (peer reviews, journalism; online 14/16 titles);
+    # session 13's end (merged): 14/16, 14/22, 35/47
     # session 13: s13-nicknames (a coined name before its bracketed title) names 12 -> 13/22; s13-titles titles 5/16 -> 14/16
     # scored in session 12 with the session's starting code (db9f120), links removed, offline:
     "heldout22": (0.785, 0.777, 0.918),  # 11/14, 28/36, 91.8% of 49 (GitHub issue and PR threads, code READMEs)
     "heldout23": (0.666, 0.857, 0.844),  # 12/18, 54/63, 84.5% of 103 (recent alignment research writing)
-    "dev11": (0.652, 0.576, 0.721),  # scored once fresh with session 13's starting code (15/23, 30/52, 44/61), then opened
+    # scored in session 13 with the session's starting code (deb1e2e) and its final code, links removed, offline (the
+    # same figures both times):
+    "heldout24": (0.618, 0.600, 0.756),  # 34/55, 18/30, 90/119 (policy, governance and standards texts)
+    "heldout25": (0.720, 0.552, 0.839),  # 36/50, 47/85, 89/106 (LessWrong / Alignment Forum posts of 2024-2026)
+    "dev11": (0.652, 0.711, 0.750),  # scored once fresh with session 13's starting code (15/23, 30/52, 44/61), then opened
+    # session 13's end: 15/23, 37/52, 51/68
     # for development (odd pages held aside)
     "dev10": (0.904, 0.675, 0.864),  # session 13 (s13-nicknames): precision 50/58 -> 51/59; session 11 (s11-maybes): 19/21, 25/37, 50/58; scored once fresh with session 9's final code (17/21, 17/37, 76.9% of 52), then
     # opened for development (odd pages held aside); s9-names3 (a person a quoted title, a title or an
