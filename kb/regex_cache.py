@@ -8,15 +8,16 @@ only on the pattern's text, its flags and the Python that compiled it, so it is 
 :mod:`kb.pycache` file (``kb/__pycache__/regex.<cache tag>.marshal``) and handed to ``re``'s own
 cache at the next start: a pattern found there is built from its code in C, and every
 ``re.compile``/``re.search`` in kb finds it unchanged. A pattern not in the file (changed code,
-another document's acronyms, a user's aliases) is compiled as always and added when the block
-ends. Patterns that depend on a document (its acronyms, its surnames) make the file grow, so past
-:data:`MAX_PATTERNS` it starts over from the patterns the block compiled.
+another document's acronyms, a user's aliases) is compiled as always, kept as it is compiled, and
+added when the block ends. Patterns that depend on a document (its acronyms, its surnames) make
+the file grow, so past :data:`MAX_PATTERNS` it starts over from the patterns the block compiled.
 
-It leans on ``re``'s internals (its ``_cache`` dict, ``_parser.parse``, ``_compiler._code`` and
-``_sre.compile``, the same in CPython 3.11 to 3.13), so the file is stamped with ``sys.version``
-and the ``_sre`` code's version; where the internals are missing :func:`kept_patterns` does
-nothing and every pattern is compiled as before. tests/test_regex_cache.py checks that each
-pattern built from the file equals the one ``re`` compiles (``Pattern.__eq__`` compares the code).
+It leans on ``re``'s internals (its ``_cache`` dict, ``_compiler.compile`` and the steps inside
+it, ``_parser.parse``, ``_compiler._code`` and ``_sre.compile``, the same in CPython 3.11 to
+3.13), so the file is stamped with ``sys.version`` and the ``_sre`` code's version; where the
+internals are missing :func:`kept_patterns` does nothing and every pattern is compiled as before.
+tests/test_regex_cache.py checks that each pattern built from the file equals the one ``re``
+compiles (``Pattern.__eq__`` compares the code).
 """
 
 from __future__ import annotations
@@ -92,25 +93,33 @@ def seed(entries: dict) -> set:
 @contextmanager
 def kept_patterns(path: Path | None = None, *, write: bool | None = None):
     """Within the block, patterns compiled by earlier processes come from ``path`` (default:
-    :func:`kb.pycache.cache_path`); on leaving it, the ones compiled inside are added to the file
-    (when ``write``, default: where Python writes bytecode)."""
+    :func:`kb.pycache.cache_path`), and the ones compiled inside are added to the file on leaving
+    it (when ``write``, default: where Python writes bytecode). While the block runs, ``re``'s
+    compiler is :func:`entry_for` then :func:`compiled`, so that a pattern compiled here is kept
+    without being compiled twice: a first run costs what it did before the file, plus its write."""
     path = path if path is not None else pycache.cache_path(_NAME)
     if path is None or not _usable():
         yield
         return
     kept = load(path)
-    seeded = seed(kept)
-    yield
-    if not (pycache.may_write() if write is None else write):
-        return
-    new = [(p, f) for t, p, f in list(re._cache) if t is str and (t, p, f) not in seeded and (p, f) not in kept]
-    if not new:
+    seed(kept)
+    new: dict = {}
+    original = _compiler.compile
+
+    def compile_and_keep(p, flags=0):
+        if not isinstance(p, str) or flags & re.DEBUG:
+            return original(p, flags)
+        entry = entry_for(p, flags)
+        new[(p, int(flags))] = entry
+        return compiled(p, entry)
+
+    _compiler.compile = compile_and_keep
+    try:
+        yield
+    finally:
+        _compiler.compile = original
+    if not new or not (pycache.may_write() if write is None else write):
         return
     if len(kept) + len(new) > MAX_PATTERNS:
         kept = {}
-    try:
-        for pattern, flags in new:
-            kept[(pattern, int(flags))] = entry_for(pattern, flags)
-    except (ValueError, TypeError, RecursionError, re.error):  # re's internals are not what they were
-        return
-    pycache.write(path, _stamp(), kept)
+    pycache.write(path, _stamp(), {**kept, **new})

@@ -107,3 +107,17 @@ def test_the_cache_lives_beside_kb_s_bytecode(monkeypatch, tmp_path):
     monkeypatch.setattr(pycache.sys, "pycache_prefix", str(tmp_path))
     assert pycache.cache_path("regex").is_relative_to(tmp_path)
 
+
+
+def test_a_pattern_compiled_in_the_block_is_parsed_once(tmp_path, monkeypatch):
+    """The block's compiler keeps what it compiles: a first run does not parse its patterns twice."""
+    parsed = []
+    parse = regex_cache._parser.parse
+    monkeypatch.setattr(regex_cache._parser, "parse", lambda p, flags=0, *a: parsed.append(p) or parse(p, flags, *a))
+    path = tmp_path / "regex.marshal"
+    original = re._compiler.compile
+    with regex_cache.kept_patterns(path, write=True):
+        assert re.compile("kbtest-e-(?P<w>[a-z]+)").match("kbtest-e-ok").group("w") == "ok"
+    assert parsed.count("kbtest-e-(?P<w>[a-z]+)") == 1
+    assert ("kbtest-e-(?P<w>[a-z]+)", 0) in regex_cache.load(path)
+    assert re._compiler.compile is original           # re's own compiler again after the block
