@@ -9,8 +9,11 @@ only on the pattern's text, its flags and the Python that compiled it, so it is 
 cache at the next start: a pattern found there is built from its code in C, and every
 ``re.compile``/``re.search`` in kb finds it unchanged. A pattern not in the file (changed code,
 another document's acronyms, a user's aliases) is compiled as always, kept as it is compiled, and
-added when the block ends. Patterns that depend on a document (its acronyms, its surnames) make
-the file grow, so past :data:`MAX_PATTERNS` it starts over from the patterns the block compiled.
+added when the block ends. The file keeps the first run's patterns (every run compiles most of
+them) apart from those added later, which are mostly other documents' (their acronyms, their
+surnames): past :data:`MAX_PATTERNS` the later ones are dropped, and those are handed to ``re``
+first, so that ``re``'s cache, which drops its oldest entry for each pattern it compiles once it
+holds 512, drops them before the ones every run needs.
 
 It leans on ``re``'s internals (its ``_cache`` dict, ``_compiler.compile`` and the steps inside
 it, ``_parser.parse``, ``_compiler._code`` and ``_sre.compile``, the same in CPython 3.11 to
@@ -35,7 +38,7 @@ try:
 except ImportError:  # not CPython: no cache
     _sre = None
 
-#: Past this many patterns the file starts over (a document adds 10-30 of its own).
+#: Past this many patterns the file drops those added after its first run (a document adds a few).
 MAX_PATTERNS = 700
 
 _NAME = "regex"
@@ -43,18 +46,27 @@ _NAME = "regex"
 
 def _stamp() -> bytes:
     """What the kept code depends on: the file's layout, the Python and its ``_sre`` code version."""
-    return repr(("kb-regex-1", sys.version, getattr(_sre, "MAGIC", None), getattr(_sre, "CODESIZE", None))).encode()
+    return repr(("kb-regex-2", sys.version, getattr(_sre, "MAGIC", None), getattr(_sre, "CODESIZE", None))).encode()
 
 
 def _usable() -> bool:
     return _sre is not None and isinstance(getattr(re, "_cache", None), dict)
 
 
+def load_parts(path: Path | None) -> tuple[dict, dict]:
+    """The file's entries, the first run's and those added since, each ``{(pattern, flags):
+    (final flags, code, groups, groupindex, indexgroup)}``; empty when the file is missing,
+    damaged or from another Python."""
+    parts = pycache.read(path, _stamp()) if _usable() else None
+    if isinstance(parts, tuple) and len(parts) == 2 and all(isinstance(p, dict) for p in parts):
+        return parts
+    return {}, {}
+
+
 def load(path: Path | None) -> dict:
-    """The file's entries, ``{(pattern, flags): (final flags, code, groups, groupindex,
-    indexgroup)}``; empty when it is missing, damaged or from another Python."""
-    entries = pycache.read(path, _stamp()) if _usable() else None
-    return entries if isinstance(entries, dict) else {}
+    """All the file's entries (:func:`load_parts`) in one dict."""
+    first, later = load_parts(path)
+    return {**first, **later}
 
 
 def entry_for(pattern: str, flags: int) -> tuple:
@@ -101,8 +113,9 @@ def kept_patterns(path: Path | None = None, *, write: bool | None = None):
     if path is None or not _usable():
         yield
         return
-    kept = load(path)
-    seed(kept)
+    first, later = load_parts(path)
+    seed(later)                       # re's cache drops the entries it took first
+    seed(first)
     new: dict = {}
     original = _compiler.compile
 
@@ -118,8 +131,15 @@ def kept_patterns(path: Path | None = None, *, write: bool | None = None):
         yield
     finally:
         _compiler.compile = original
+    new = {key: entry for key, entry in new.items() if key not in first}
     if not new or not (pycache.may_write() if write is None else write):
         return
-    if len(kept) + len(new) > MAX_PATTERNS:
-        kept = {}
-    pycache.write(path, _stamp(), {**kept, **new})
+    if not first:
+        first, later = new, {}
+    elif len(first) + len(later) + len(new) <= MAX_PATTERNS:
+        later = {**later, **new}
+    elif len(first) + len(new) <= MAX_PATTERNS:
+        later = new
+    else:                             # the first run's patterns are not kb's any more (kb changed)
+        first, later = new, {}
+    pycache.write(path, _stamp(), (first, later))

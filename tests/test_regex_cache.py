@@ -18,6 +18,12 @@ pytestmark = pytest.mark.skipif(not regex_cache._usable(), reason="re's internal
 DOC = PROJECT_ROOT / "data" / "seeds"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_re_cache():
+    """Each test compiles its patterns anew (an earlier test's would be found in re's cache)."""
+    re.purge()
+
+
 @pytest.fixture
 def text() -> str:
     return "\n\n".join(p.read_text(encoding="utf-8") for p in sorted(DOC.glob("*.txt"))[:2])
@@ -61,15 +67,28 @@ def test_a_second_run_writes_nothing_and_new_patterns_are_added(tmp_path, text, 
     assert regex_cache.compiled(r"zq(?P<x>x+)y\b", added).groupindex == {"x": 1}
 
 
-def test_the_file_starts_over_past_its_limit(tmp_path, monkeypatch):
+def test_past_its_limit_the_file_keeps_its_first_run_s_patterns(tmp_path, monkeypatch):
+    """The first run's patterns (most of them every run's) stay; those added later (mostly other
+    documents') go first, and are handed to re first, so that re's cache drops them first."""
     path = tmp_path / "regex.marshal"
     monkeypatch.setattr(regex_cache, "MAX_PATTERNS", 3)
-    with regex_cache.kept_patterns(path, write=True):
-        for i in range(3):
-            re.compile(f"kbtest-a{i}-[a-z]+")
-    with regex_cache.kept_patterns(path, write=True):
-        re.compile("kbtest-b-[a-z]+")
-    assert set(regex_cache.load(path)) == {("kbtest-b-[a-z]+", 0)}
+
+    def run(*patterns):
+        with regex_cache.kept_patterns(path, write=True):
+            for p in patterns:
+                re.compile(p)
+        return [set(part) for part in regex_cache.load_parts(path)]
+
+    a, b, c = "kbtest-a-[a-z]+", "kbtest-b{}-[a-z]+", "kbtest-c-[a-z]+"
+    assert run(a) == [{(a, 0)}, set()]
+    assert run(b.format(0), b.format(1)) == [{(a, 0)}, {(b.format(0), 0), (b.format(1), 0)}]
+    re.purge()
+    with regex_cache.kept_patterns(path, write=False):
+        order = [p for _, p, _ in re._cache]
+    assert order.index(b.format(0)) < order.index(a)
+    assert run(c) == [{(a, 0)}, {(c, 0)}]
+    d = [f"kbtest-d{i}-[a-z]+" for i in range(3)]
+    assert run(*d) == [{(p, 0) for p in d}, set()]      # kb's own patterns changed: a new first run
 
 
 def test_a_damaged_or_foreign_file_is_ignored(tmp_path, monkeypatch):
