@@ -256,3 +256,22 @@ def test_the_parsed_form_is_current_and_reads_as_the_toml_does(tmp_path, monkeyp
         (tmp_path / "parsed.json").write_text(damaged, encoding="utf-8")
         monkeypatch.setattr(aliases, "PARSED_PATH", tmp_path / "parsed.json")
         assert aliases._shipped_tables() == from_toml
+
+
+def test_the_kept_prefix_trees_are_the_ones_the_names_give(tmp_path, monkeypatch):
+    """The two prefix trees' text kept beside kb's bytecode (kb.pycache) is used only for the
+    names it was built from: other names (a user's aliases) get their own trees, kept in turn."""
+    from kb import pycache
+    from kb.grounding import aliases
+
+    kept = tmp_path / "alias_tries.marshal"
+    monkeypatch.setattr(pycache, "cache_path", lambda name: kept)
+    monkeypatch.setattr(pycache, "may_write", lambda: True)
+    exact, folded = frozenset({"Llama 2", "Llama", "GPT-4"}), frozenset({"sleeper agents paper"})
+    fresh = (aliases._trie_body(list(exact)), aliases._trie_body(list(folded)))
+    assert aliases._trie_bodies(exact, folded) == fresh and kept.is_file()
+    assert aliases._trie_bodies(exact, folded) == fresh                     # read back
+    other = exact | {"Zqx Bench"}
+    assert aliases._trie_bodies(other, frozenset()) == (aliases._trie_body(list(other)), None)
+    assert pycache.read(kept, b"kb-alias-tries-1 %d" % aliases.zlib.crc32(Path(aliases.__file__).read_bytes()))[0] \
+        == (sorted(other), [])

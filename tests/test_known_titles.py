@@ -277,3 +277,25 @@ def test_the_key_column_gives_the_index_the_titles_give(tmp_path):
     without = gazetteer(tmp_path, *(line.rsplit("\t", 1)[0] for line in rows))
     assert kt.index(without)._rows == shipped
     kt.index.cache_clear()
+
+
+def test_the_kept_index_is_the_index_the_file_gives(tmp_path, monkeypatch):
+    """The index kept beside kb's bytecode (kb.pycache) is read back as the file parses, and not
+    used once the file (or the module that works out keys) is not the one it was made from."""
+    from kb import pycache
+
+    kept = tmp_path / "known_titles.marshal"
+    monkeypatch.setattr(pycache, "cache_path", lambda name: kept)
+    monkeypatch.setattr(pycache, "may_write", lambda: True)
+    parsed = kt._parsed(kt.GAZETTEER_PATH.read_bytes())
+    kt.index.cache_clear()
+    assert kt.index()._rows == parsed and kept.is_file()
+    kt.index.cache_clear()
+    assert kt.index()._rows == parsed                     # read back from the kept file
+    rebuilt = gazetteer(tmp_path, "Quiet Latent Drift in Reward Models\tgithub\t\t\tquiet latent drift")
+    monkeypatch.setattr(kt, "GAZETTEER_PATH", rebuilt)
+    assert kt.index(rebuilt)._rows == {("quiet", "latent", "drift"): [
+        ("Quiet Latent Drift in Reward Models", "github", "Quiet Latent Drift in Reward Models", False, False)]}
+    kt.index.cache_clear()
+    assert kt.index(rebuilt)._rows == kt._parsed(rebuilt.read_bytes())    # kept again, for the new file
+    kt.index.cache_clear()

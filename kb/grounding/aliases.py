@@ -16,6 +16,7 @@ import json
 import os
 import re
 import tomllib
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -446,15 +447,37 @@ def _patterns(exact: frozenset[str], folded: frozenset[str]) -> tuple[re.Pattern
     a table's next cell. Building and compiling them is most of the 0.15 s an alias table costs,
     so the prefix tree of the names as written is built once for two of them, and a process that
     loads the same table again (a test, a server) reuses them. The patterns depend only on the
-    sets of names (:func:`_trie_body` sorts them)."""
-    body = _trie_body(list(exact)) if exact else None
-    return (_bounded(body, 0) if body else None, _alternation(list(folded), re.I), _glued_alternation(body))
+    sets of names (:func:`_trie_body` sorts them). The two trees' text is kept beside kb's bytecode
+    with the names it was built from (:func:`_trie_bodies`), and the patterns compiled from it in
+    ``kb mentions`` by :mod:`kb.regex_cache`."""
+    body, folded_body = _trie_bodies(exact, folded)
+    return (_bounded(body, 0) if body else None, _bounded(folded_body, re.I) if folded_body else None,
+            _glued_alternation(body))
 
 
 def _alternation(names: list[str], flags: int) -> re.Pattern | None:
     if not names:
         return None
     return _bounded(_trie_body(names), flags)
+
+
+def _trie_bodies(exact: frozenset[str], folded: frozenset[str]) -> tuple[str | None, str | None]:
+    """:func:`_trie_body` of the names as written and of the names in any case. Building the two
+    trees was 0.025 s of every ``kb mentions``; they are kept (:mod:`kb.pycache`) with the sorted
+    names they came from, stamped with this module's code, and read back when the names are the
+    same (a user's aliases change them; the file then holds the new ones)."""
+    from kb import pycache
+
+    names = (sorted(exact), sorted(folded))
+    path = pycache.cache_path("alias_tries")
+    stamp = b"kb-alias-tries-1 %d" % zlib.crc32(Path(__file__).read_bytes())
+    kept = pycache.read(path, stamp)
+    if isinstance(kept, tuple) and len(kept) == 3 and kept[0] == names:
+        return kept[1], kept[2]
+    bodies = tuple(_trie_body(n) if n else None for n in names)
+    if pycache.may_write():
+        pycache.write(path, stamp, (names, *bodies))
+    return bodies
 
 
 def _bounded(body: str, flags: int) -> re.Pattern:
