@@ -1635,6 +1635,7 @@ def mentions_cmd(
         found = extract_files(files, _alias_table())
     _verify_mentions(found, online=online)
     found = listed(found, include_maybe=all_candidates)
+    _EXIT.freeze = True
     rows = [{"file": m.file, "surface": m.surface, "start": m.start, "end": m.end, "kind": m.kind,
              "id": m.id, "confidence": m.confidence, "reason": m.reason, "score": round(m.score, 2),
              "truncated": m.truncated, "url": m.url, "sentence": m.sentence}
@@ -2018,16 +2019,23 @@ def main() -> None:
     0.025 s with the older ones re-read every 50th. Set here, not in the callback, so that tests
     running commands in their own process keep Python's default.
 
-    On the way out every object left is frozen (``gc.freeze``): Python's shutdown runs full
-    collections over all of them (the tables above), 0.07 s of the 0.5 s ``kb mentions`` costs
-    with its kept patterns. The process frees its memory as it ends either way; what a frozen
-    cycle would lose is a finalizer, and no command leaves one work to do (stores and files are
-    closed in ``with`` blocks, output is flushed by Python's own exit)."""
+    Python's shutdown also runs full collections over every table still loaded: 0.07 s of the
+    0.5 s ``kb mentions`` costs. That command asks for its objects to be frozen on the way out
+    (``gc.freeze``): they are freed with the process, and only a cycle's finalizer would be
+    skipped, which a command that writes nothing but standard output (flushed by Python's own
+    exit) does not need. Every other command keeps the default, so its stores and files close
+    as they always did."""
     gc.set_threshold(10_000, 50)
     try:
         app()
     finally:
-        gc.freeze()
+        if _EXIT.freeze:
+            gc.freeze()
+
+
+class _EXIT:
+    """What the process should do as it ends, set by the command it ran."""
+    freeze = False
 
 
 if __name__ == "__main__":

@@ -140,3 +140,29 @@ def test_a_pattern_compiled_in_the_block_is_parsed_once(tmp_path, monkeypatch):
     assert parsed.count("kbtest-e-(?P<w>[a-z]+)") == 1
     assert ("kbtest-e-(?P<w>[a-z]+)", 0) in regex_cache.load(path)
     assert re._compiler.compile is original           # re's own compiler again after the block
+
+
+def _freeze_count_after(tmp_path, *args: str) -> int:
+    """How many objects a whole `kb ARGS` process (run through `cli.main`, as the `kb` program
+    is) had frozen when `main` returned."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import gc, sys, cli\nsys.argv = ['kb', *sys.argv[1:]]\ntry:\n    cli.main()\nexcept SystemExit:\n"
+            "    pass\nsys.stderr.write(f'FROZEN {gc.get_freeze_count()}\\n')\n")
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "KB_HOME": str(tmp_path / "home")})
+    line = [x for x in proc.stderr.splitlines() if x.startswith("FROZEN ")]
+    assert line, proc.stderr[-2000:]
+    return int(line[-1].split()[1])
+
+
+def test_only_kb_mentions_freezes_its_objects_on_the_way_out(tmp_path):
+    """`kb mentions` skips Python's last full collections (it writes only standard output);
+    every other command ends as Python ends, so a store or file it leaves closes normally."""
+    doc = tmp_path / "doc.txt"
+    doc.write_text("As Hubinger et al. (2019) argue in Risks from Learned Optimization, mesa-optimizers may arise.\n")
+    assert _freeze_count_after(tmp_path, "mentions", str(doc), "--json") > 0
+    assert _freeze_count_after(tmp_path, "--help") == 0
+    assert _freeze_count_after(tmp_path, "mentions", str(tmp_path / "missing.txt")) == 0
