@@ -1,3 +1,12 @@
+"""Offline sums over the tuning pages and the held-aside halves, links removed: titles, names
+(nickname + author-ref) and right / wrong distinct surfaces, to compare two trees (issue 15).
+
+    .venv/bin/python scripts/tuning_sums.py /path/to/tree
+
+The tuning pages are dev..dev11 and the even pages of dev8-dev11 and heldout16-21; the held-aside
+halves are those parts' odd pages (figures only: never read their misses). dev12 and the held-out
+parts are not read.
+"""
 import sys, re
 from pathlib import Path
 root = Path(sys.argv[1]).resolve()
