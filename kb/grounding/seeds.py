@@ -619,8 +619,8 @@ def _rare_word_pick(m: Mention, papers: list[dict], pool: list[dict] | None, *,
     """The one of several papers that fit an author reference whose title and abstract share
     the sentence's rare words: each word weighs its inverse document frequency among the papers
     read (``pool``: an author writes "model" and "learning" in every abstract, "overoptimization"
-    in one), twice in a title; the best must share ``min_words`` words and weigh ``RARE_RATIO``
-    times the next. None when no paper stands out so."""
+    in one), twice in a title; the best must share ``min_words`` words of those (in at most half
+    the papers read) and weigh ``RARE_RATIO`` times the next. None when no paper stands out so."""
     words = _context_words(m)
     if len(papers) < 2 or not words:
         return None
@@ -637,7 +637,7 @@ def _rare_word_pick(m: Mention, papers: list[dict], pool: list[dict] | None, *,
         w = sum(math.log((n + 1) / df[w]) * (2 if _stem_in(w, title) else 1) for w in shared)
         # the year either side of the cited one is allowed (a preprint's and its venue's years),
         # the very year likelier: a paper a year off needs twice the evidence
-        return (w if not m.years or p.get("year") in m.years else w / 2), len(shared)
+        return (w if not m.years or p.get("year") in m.years else w / 2), sum(2 * df[w] <= n for w in shared)
     scored = sorted(((*weight(p), p) for p in papers), key=lambda x: -x[0])
     (best, shared, paper), (second, *_) = scored[0], scored[1]
     if shared >= min_words and best > 0 and best >= RARE_RATIO * second:
