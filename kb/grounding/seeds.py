@@ -421,8 +421,9 @@ class Resolver:
         citation's first author leads (:func:`_led`), and pick the one whose title or abstract
         shares most words with the sentence, a title's words counting twice, if it shares enough
         (:func:`_convincing`), or the only one that year any person of the surname led once all
-        of them are read; when none is, read the next ``AUTHOR_CANDIDATES`` people (a
-        common surname's real author is often not among its most prolific three). None when the
+        of them are read, or the one sharing the sentence's rare words (:func:`_rare_word_pick`);
+        when none is, or the pick is a year off the cited one, read the next ``AUTHOR_CANDIDATES``
+        people (a common surname's real author is often not among its most prolific three). None when the
         route has nothing to say (no such author, no paper fits). Costs one request and one per
         person read: at most 1 + ``AUTHOR_CANDIDATES`` x ``AUTHOR_ROUNDS``."""
         if not self.client_has_authors or not m.authors or not (m.years or words):
@@ -582,7 +583,8 @@ def _claim(m: Mention) -> str:
     # citations with only punctuation and "and" between them are one group, citing for one claim
     groups: list[list[int]] = []
     for a, b in spans:
-        if groups and not re.search(r"[a-z]{3,}", re.sub(r"\b(?:and|see|also|e\.g)\b", "", m.sentence[groups[-1][1]:a])):
+        between = re.sub(r"\b(?:and|see|also|e\.g)\b", "", m.sentence[groups[-1][1]:a]) if groups else ""
+        if groups and not re.search(r"[a-z]{3,}", between):
             groups[-1][1] = max(groups[-1][1], b)
         else:
             groups.append([a, b])
