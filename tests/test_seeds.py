@@ -435,3 +435,109 @@ def test_the_cited_years_paper_wins_a_tie_the_year_either_side_would_make():
     d = _paper("d", "Tree search", 2022, ["Cy Quill"], "Agents and their reward.")
     fits = {p["paperId"]: (*seeds._evidence(weak, p), p) for p in (d, c)}
     assert seeds.Resolver._pick_authors_paper(m, fits, alone_ok=False, everyone=False).status == "ambiguous"
+
+
+class _Authors:
+    """A client that knows only people and their papers (``/author/search``, ``/author/{id}/papers``)."""
+
+    def __init__(self, people: list[tuple[str, list[dict]]]):
+        self.people = people
+        self.read: list[str] = []
+
+    async def search_authors(self, name: str, *, limit: int = 10) -> list[dict]:
+        return [{"authorId": str(i), "name": n} for i, (n, _) in enumerate(self.people)][:limit]
+
+    async def author_papers(self, author_id: str) -> list[dict]:
+        self.read.append(author_id)
+        return self.people[int(author_id)][1]
+
+
+def _ref(surface: str, sentence: str, authors: list[str], years: list[int] = ()):
+    from kb.grounding.mentions import Mention
+
+    at = sentence.find(surface)
+    return Mention(None, surface, at, at + len(surface), "author-ref", sentence, authors=authors, years=list(years))
+
+
+def test_the_sentences_rare_words_pick_one_of_an_authors_papers():
+    """Two of an author's papers of the cited year as much about the sentence by the words they
+    share: one shares "training", "language" and "grows", which every abstract of theirs says, in
+    its title; the other "overoptimization", "proxy" and "reward", which only it says: the rare
+    words name it. One rare word alone is coincidence; where namesakes went unread it takes a
+    third."""
+    m = _ref("Quill et al. (2022)", "Quill et al. (2022) found that overoptimization of a proxy reward "
+             "grows with training of language models.", ["Quill"], [2022])
+    common = "We study training of large language models; accuracy grows."
+    right = _paper("r", "Scaling laws", 2022, ["Cy Quill"], common + " Overoptimization of a proxy reward.")
+    rival = _paper("o", "Training language models that grow", 2022, ["Cy Quill"], common)
+    pool = [right, rival] + [_paper(f"x{i}", "Notes", 2020, ["Cy Quill"], common) for i in range(8)]
+    words = seeds._topic_words(m)
+    fits = {p["paperId"]: (*seeds._evidence(words, p), p) for p in (rival, right)}
+    assert fits["r"][0] == fits["o"][0]           # raw overlap: a tie
+    assert seeds.Resolver._pick_authors_paper(m, fits, alone_ok=False, everyone=True).status == "ambiguous"
+    got = seeds.Resolver._pick_authors_paper(m, fits, alone_ok=False, everyone=True, pool=pool)
+    assert got.status == "resolved" and got.paper["paperId"] == "r"
+    # one rare word shared is not enough
+    one = _ref("Quill et al. (2022)", "Quill et al. (2022) studied overoptimization in language models.",
+               ["Quill"], [2022])
+    assert seeds._rare_word_pick(one, [right, rival], pool) is None
+    # two words, but people of the surname went unread: a third is needed
+    two = _ref("Quill et al. (2022)", "Quill et al. (2022) studied overoptimization of a proxy.", ["Quill"], [2022])
+    assert seeds._rare_word_pick(two, [right, rival], pool) is right
+    assert seeds._rare_word_pick(two, [right, rival], pool, min_words=3) is None
+
+
+def test_a_sentences_other_citations_say_nothing_of_this_one():
+    """"(Ouyang et al., 2022; Bai et al., 2022a)": the claim before the group is both works', and
+    the other citation's surname and a year's letter are no topic; a bracketed citation's claim is
+    before it, not the next citation's."""
+    m = _ref("Bai et al., 2022a", "Finetuning with RLHF improves outputs rated by human evaluators "
+             "(Ouyang et al., 2022; Bai et al., 2022a).", ["Bai"], [2022])
+    words = seeds._context_words(m)
+    assert "rlhf" in words and "evaluators" in words
+    assert "ouyang" not in words and "2022a" not in words and "bai" not in words
+    m = _ref("Roe, 2019", "Agents may learn to subvert evaluations without being good (Roe, 2019), e.g., "
+             "by obfuscating their actions that we would dislike (Fenn and Quill, 2023).", ["Roe"], [2019])
+    words = seeds._context_words(m)
+    assert "subvert" in words and "obfuscating" not in words and "fenn" not in words
+
+
+def test_a_year_off_paper_needs_twice_the_evidence_of_one_of_the_cited_year():
+    """The year either side of the cited one is allowed (a preprint and its venue version), the
+    very year preferred: as much evidence in a paper a year off loses to the cited year's; much
+    more wins (a preprint cited by its venue's year)."""
+    m = _ref("Quill (2021)", "Quill (2021) showed that gradient hacking and mesa optimizers arise in agents.",
+             ["Quill"], [2021])
+    exact = _paper("e", "Gradient hacking in agents", 2021, ["Cy Quill"], "Mesa optimizers arise.")
+    off = _paper("f", "Gradient hacking in agents, revisited", 2022, ["Cy Quill"], "Mesa optimizers arise.")
+    pool = [exact, off] + [_paper(f"x{i}", "Notes on tables", 2019, ["Cy Quill"], "Tables.") for i in range(6)]
+    assert seeds._rare_word_pick(m, [off, exact], pool) is exact
+    weak = _paper("w", "Tables of agents", 2021, ["Cy Quill"], "Notes.")
+    assert seeds._rare_word_pick(m, [off, weak], pool) is off
+
+
+def test_the_author_route_keeps_the_papers_the_second_named_author_shares():
+    """"Roe and Fenn (2021)": of Roe's two papers of 2021 on the same words, the one Fenn wrote too."""
+    solo = _paper("s", "Reward drift in agents", 2021, ["Ada Roe"])
+    joint = _paper("j", "Reward drift in agents at scale", 2021, ["Ada Roe", "Bo Fenn"])
+    client = _Authors([("Ada Roe", [solo, joint])])
+    m = _ref("Roe and Fenn (2021)", "Roe and Fenn (2021) measured reward drift in agents.", ["Roe", "Fenn"], [2021])
+    got = asyncio.run(seeds.Resolver(client)._by_author_papers(m, seeds._topic_words(m)))
+    assert got.status == "resolved" and got.paper["paperId"] == "j"
+
+
+def test_a_year_off_pick_reads_the_next_people_for_one_of_the_very_year():
+    """The first people of a surname give a paper a year off the cited one, as much about the
+    sentence as the very year's paper of a person read next: the route reads on and takes that
+    one; with nobody left to read, the year-off paper stands."""
+    words_title = "Is power-seeking AI an existential risk"
+    draft = _paper("d", "Draft report on existential risk from power-seeking AI", 2021, ["J. Roe"])
+    final = _paper("f", words_title, 2022, ["Joe Roe"])
+    filler = [(f"{g} Roe", [_paper(f"n{g}", "Crystal growth", 2022, [f"{g} Roe"])]) for g in ("Ann", "Bea", "Cal")]
+    m = _ref("Roe 2022", "Agents seek power, an existential risk (Roe 2022).", ["Roe"], [2022])
+    client = _Authors([("J. Roe", [draft]), *filler[:2], ("Joe Roe", [final]), filler[2]])
+    got = asyncio.run(seeds.Resolver(client)._by_author_papers(m, seeds._topic_words(m)))
+    assert got.status == "resolved" and got.paper["paperId"] == "f"
+    client = _Authors([("J. Roe", [draft]), *filler[:2]])
+    got = asyncio.run(seeds.Resolver(client)._by_author_papers(m, seeds._topic_words(m)))
+    assert got.status == "resolved" and got.paper["paperId"] == "d" and client.read == ["0", "1", "2"]

@@ -17,6 +17,7 @@ import asyncio
 import copy
 import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -58,6 +59,12 @@ AUTHOR_CANDIDATES = 3
 AUTHOR_ROUNDS = 2
 # How many people /author/search answers for a surname (one request whatever the number).
 AUTHOR_SEARCH_LIMIT = 100
+# When several of an author's papers fit a reference, the one whose title and abstract share the
+# sentence's rare words (rare among the papers read: :func:`_rare_word_pick`) is the one cited
+# when its weight is this many times the next paper's, over at least this many words (one more
+# where some people of the surname went unread: more namesakes, more coincidences).
+RARE_RATIO = 2.0
+RARE_MIN_WORDS = 2
 MANUAL_DOCUMENT = "(command line)"
 _GENERIC = frozenset("paper papers post work book article essay report plan take quick thread results result "
                      "analysis model models transformer framework theorem argument agenda proposal sequence "
@@ -414,8 +421,9 @@ class Resolver:
         citation's first author leads (:func:`_led`), and pick the one whose title or abstract
         shares most words with the sentence, a title's words counting twice, if it shares enough
         (:func:`_convincing`), or the only one that year any person of the surname led once all
-        of them are read; when none is, read the next ``AUTHOR_CANDIDATES`` people (a
-        common surname's real author is often not among its most prolific three). None when the
+        of them are read, or the one sharing the sentence's rare words (:func:`_rare_word_pick`);
+        when none is, or the pick is a year off the cited one, read the next ``AUTHOR_CANDIDATES``
+        people (a common surname's real author is often not among its most prolific three). None when the
         route has nothing to say (no such author, no paper fits). Costs one request and one per
         person read: at most 1 + ``AUTHOR_CANDIDATES`` x ``AUTHOR_ROUNDS``."""
         if not self.client_has_authors or not m.authors or not (m.years or words):
@@ -432,12 +440,14 @@ class Resolver:
         if given:                         # "Christian Cachin", "G. Irving": that person, under any of their profiles
             people = [a for a in people if _same_given(given, a.get("name") or "")]
         fits: dict[str, tuple[int, dict]] = {}
-        outcome = None
+        read: list[dict] = []             # every paper read: what makes a word rare (:func:`_rare_word_pick`)
+        outcome = resolved = None
         for start in range(0, AUTHOR_CANDIDATES * AUTHOR_ROUNDS, AUTHOR_CANDIDATES):
             if start >= len(people):
                 break
             for person in people[start:start + AUTHOR_CANDIDATES]:
                 for p in await self.client.author_papers(person["authorId"]):
+                    read.append(p)
                     year = p.get("year")
                     if m.years and not (isinstance(year, int) and any(abs(year - y) <= 1 for y in m.years)):
                         continue
@@ -446,16 +456,24 @@ class Resolver:
                     fits[p["paperId"]] = (*_evidence(words, p), p)
             outcome = self._pick_authors_paper(m, fits, alone_ok=namesakes == 1 or (given and len(people) == 1),
                                                everyone=len(found) < AUTHOR_SEARCH_LIMIT
-                                               and start + AUTHOR_CANDIDATES >= len(people))
+                                               and start + AUTHOR_CANDIDATES >= len(people), pool=read)
             if outcome is not None and outcome.status == "resolved":
-                break
+                # a paper a year off the cited one (a preprint's year, or another work of the
+                # year before) while more people of the surname are unread: read them, and keep
+                # this one unless one of the very year is as good
+                if resolved is not None or not m.years or outcome.paper.get("year") in m.years:
+                    break
+                resolved = outcome
+        if resolved is not None and (outcome is None or outcome.status != "resolved"):
+            return resolved
         return outcome
 
     @staticmethod
-    def _pick_authors_paper(m: Mention, fits: dict, *, alone_ok: bool, everyone: bool) -> Outcome | None:
+    def _pick_authors_paper(m: Mention, fits: dict, *, alone_ok: bool, everyone: bool,
+                            pool: list[dict] | None = None) -> Outcome | None:
         """The paper among an author's that a reference names (:meth:`_by_author_papers`), or
         ambiguous, or None when none fits. ``everyone``: the papers of every person of that
-        surname were read."""
+        surname were read; ``pool``: every paper read (what makes a sentence's word rare)."""
         kept = {p["paperId"] for p in _led(m, _one_edition([p for *_, p in fits.values()]))}
         # evidence first; between papers with as much, the one of the very year cited (the year
         # either side is allowed for a preprint's and its venue's years, not preferred), where the
@@ -480,6 +498,10 @@ class Resolver:
                      and (len(ranked) == 1 or (ranked[0][0], exact(ranked[0])) > (ranked[1][0], exact(ranked[1])))):
             return Outcome("resolved", best, best["paperId"], resolved_by="author",
                            note="the author's papers" + (" of that year" if m.years else "") + " on this topic")
+        rare = _rare_word_pick(m, [p for *_, p in ranked], pool, min_words=RARE_MIN_WORDS + (not everyone))
+        if rare is not None:
+            return Outcome("resolved", rare, rare["paperId"], resolved_by="author",
+                           note="the author's paper sharing the sentence's rare words")
         return Outcome("ambiguous", candidates=[_candidate(p, 0.0) for *_, p in ranked[:3]],
                        note="several papers by this author fit")
 
@@ -506,6 +528,11 @@ class Resolver:
         fits.sort(key=lambda x: (-x[0], -x[1]))
         if fits and fits[0][1] > 0 and (len(fits) == 1 or fits[0][0] > fits[1][0]):
             return Outcome("resolved", fits[0][3], fits[0][3]["paperId"], resolved_by="search")
+        # (the search's answer is about the topic's words already: a third shared word to tell)
+        if fits and (rare := _rare_word_pick(m, [p for *_, p in fits], answer.get("data") or [],
+                                             min_words=RARE_MIN_WORDS + 1)) is not None:
+            return Outcome("resolved", rare, rare["paperId"], resolved_by="search",
+                           note="the authors' paper sharing the sentence's rare words")
         if fits:
             return Outcome("ambiguous", candidates=[_candidate(p, 0.0) for *_, p in fits[:3]],
                            note="several papers by these authors in that year fit")
@@ -535,6 +562,89 @@ def _topic_words(m: Mention) -> list[str]:
         if not any(_stem_in(w, k) or _stem_in(k, w) for k in kept):
             kept.append(w)
     return kept[:6]
+
+
+# another citation in the sentence, from its surname on: "Ouyang et al., 2022", "Roe and Fenn (2021)"
+_OTHER_CITATION = re.compile(
+    r"\b([A-Z][\w'\-]+)(?:\s+et\.?\s+al\.?(?:,*\s+\(?(?:19|20)\d\d[a-z]?\)?)?"
+    r"|(?:,?\s+(?:and|&)\s+[A-Z][\w'\-]+)?,?\s+\(?(?:19|20)\d\d[a-z]?\)?)")
+
+
+def _claim(m: Mention) -> str:
+    """The part of a sentence that says what one of its citations is about: the text between
+    the citations beside it ("... diverge from human intent (Carlsmith, 2023; Greenblatt et al.,
+    2024)": the claim before the group both belong to), or the whole sentence when the
+    reference is not found in it or its part says next to nothing."""
+    at = m.sentence.find(m.surface)
+    if at < 0:
+        return m.sentence
+    spans = sorted([(c.start(), c.end()) for c in _OTHER_CITATION.finditer(m.sentence)
+                    if c.end() <= at or c.start() >= at + len(m.surface)] + [(at, at + len(m.surface))])
+    # citations with only punctuation and "and" between them are one group, citing for one claim
+    groups: list[list[int]] = []
+    for a, b in spans:
+        between = re.sub(r"\b(?:and|see|also|e\.g)\b", "", m.sentence[groups[-1][1]:a]) if groups else ""
+        if groups and not re.search(r"[a-z]{3,}", between):
+            groups[-1][1] = max(groups[-1][1], b)
+        else:
+            groups.append([a, b])
+    i = next(k for k, (a, b) in enumerate(groups) if a <= at < b)
+    start = groups[i - 1][1] if i else 0
+    # a citation in brackets follows its claim; one a sentence runs through ("Gao et al. (2022)
+    # studied ...", "as Cotra (2021) hypothesizes") may have its claim on either side
+    bracketed = re.search(r"[(\[]\s*$", m.sentence[start:groups[i][0]]) is not None
+    end = groups[i][0] if bracketed else groups[i + 1][0] if i + 1 < len(groups) else len(m.sentence)
+    part = m.sentence[start:end]
+    return part if len(re.findall(r"[A-Za-z]{4,}", part)) >= 4 else m.sentence
+
+
+def _context_words(m: Mention) -> list[str]:
+    """Every word the sentence around an author reference says its work is about, for weighing
+    an author's papers by the rare ones (:func:`_rare_word_pick`): its topic's words and the
+    content words of its claim (:func:`_claim`), without the reference's names and years and the
+    surnames of the sentence's other citations."""
+    topic = normalise(m.topic or "").split()
+    ref = set(normalise(m.surface).split()) - set(topic)
+    names = {normalise(a) for a in m.authors} | {normalise(c.group(1)) for c in _OTHER_CITATION.finditer(m.sentence)}
+    kept: list[str] = []
+    for w in topic + normalise(_claim(m)).split():
+        if (len(w) <= 3 or w in _STOP or w in _GENERIC or w in _FILLER or w in ref or w in names
+                or re.fullmatch(r"\d+[a-z]?", w)):
+            continue
+        if not any(_stem_in(w, k) or _stem_in(k, w) for k in kept):
+            kept.append(w)
+    return kept
+
+
+def _rare_word_pick(m: Mention, papers: list[dict], pool: list[dict] | None, *,
+                    min_words: int = RARE_MIN_WORDS) -> dict | None:
+    """The one of several papers that fit an author reference whose title and abstract share
+    the sentence's rare words: each word weighs its inverse document frequency among the papers
+    read (``pool``: an author writes "model" and "learning" in every abstract, "overoptimization"
+    in one), twice in a title; the best must share ``min_words`` words of those (in at most half
+    the papers read) and weigh ``RARE_RATIO`` times the next. None when no paper stands out so."""
+    words = _context_words(m)
+    if len(papers) < 2 or not words:
+        return None
+    texts = {}
+    for p in list(pool or []) + papers:
+        title = normalise(p.get("title") or "")
+        texts[p.get("paperId")] = (title, title + " " + normalise(p.get("abstract") or ""))
+    n = len(texts)
+    df = {w: sum(_stem_in(w, text) for _, text in texts.values()) for w in words}
+
+    def weight(p: dict) -> tuple[float, int]:
+        title, text = texts[p.get("paperId")]
+        shared = [w for w in words if _stem_in(w, text)]
+        w = sum(math.log((n + 1) / df[w]) * (2 if _stem_in(w, title) else 1) for w in shared)
+        # the year either side of the cited one is allowed (a preprint's and its venue's years),
+        # the very year likelier: a paper a year off needs twice the evidence
+        return (w if not m.years or p.get("year") in m.years else w / 2), sum(2 * df[w] <= n for w in shared)
+    scored = sorted(((*weight(p), p) for p in papers), key=lambda x: -x[0])
+    (best, shared, paper), (second, *_) = scored[0], scored[1]
+    if shared >= min_words and best > 0 and best >= RARE_RATIO * second:
+        return paper
+    return None
 
 
 def _wrote(paper: dict, surname: str) -> bool:
