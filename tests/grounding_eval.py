@@ -1,6 +1,6 @@
 """Scoring kb's offline extraction against real documents whose works were written down by hand.
 
-Eighteen sets, all scored the same way:
+Thirty-three sets (the parts below and the seed and unseen documents), all scored the same way:
 
 - ``dev``       tests/data/grounding_eval/dev/        real blog, forum and paper prose; tuned on.
 - ``heldout``   tests/data/grounding_eval/heldout/    same kind of prose; NEVER tuned on (its aggregate
@@ -105,6 +105,9 @@ Eighteen sets, all scored the same way:
 - ``heldout25`` tests/data/grounding_eval/heldout25/  twenty pages gathered in session 13, same protocol: LessWrong /
                 Alignment Forum posts of 2024-2026 by 14 authors (kb's main kind of document); 225 required
                 entries, 135 with links removed; NEVER tuned on.
+- ``heldout26`` tests/data/grounding_eval/heldout26/  twenty pages gathered in session 14, same protocol: LessWrong /
+                Alignment Forum posts of 2025-2026 by 11 authors none of whom an earlier part holds; 200
+                required entries, 94 with links removed; NEVER tuned on.
 - ``seeds``    data/seeds/ with tests/data/seed_truth.json.
 - ``unseen``   tests/data/unseen_docs/ with its truth.json.
 
@@ -163,7 +166,7 @@ if str(ROOT) not in sys.path:
 EVAL = ROOT / "tests" / "data" / "grounding_eval"
 EVAL_PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "heldout", "heldout2", "heldout3",
               "heldout6", "heldout11", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18",
-              "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25")
+              "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26")
 EVAL_PARTS_ALL = EVAL_PARTS
 FORMS = ("title", "nickname", "author-ref", "id", "link")
 _STYLE_FORM = {"exact-title": "title", "near-title": "title", "cut-off-title": "title", "title": "title",
