@@ -134,15 +134,18 @@ FLOORS = {
     # session 13's end: 30/36, 49/53, 83/95
     # code (27/36, 47/53, 80/92); session 10's end (the grown alias table and gazetteer): 30/36, 48/53, 82/94
     # scored in session 9 with the session's starting code and its final code (links removed, offline):
-    "heldout13": (0.596, 0.478, 0.836),  # start 20/57, 8/23, 83.8% of 37; final 32/57, 11/23, 82.8% of 58;
+    "heldout13": (0.614, 0.478, 0.838),  # start 20/57, 8/23, 83.8% of 37; final 32/57, 11/23, 82.8% of 58;
+    # session 14's end (s14-nicknames2): 35/57, 11/23, 52/62
     # session 13's end: 34/57, 11/23, 51/61
     # session 10's end (the grown alias table and gazetteer): 34/57, 11/23, 83.3% of 60
-    "heldout14": (0.866, 0.836, 0.854),  # start 36/45, 40/49, 83.2% of 101; final 39/45, 40/49, 85.3% of 102
+    "heldout14": (0.888, 0.836, 0.855),  # start 36/45, 40/49, 83.2% of 101; final 39/45, 40/49, 85.3% of 102
+    # session 14's end (s14-nicknames2): 40/45, 41/49, 89/104
     # session 13's end: 39/45, 41/49, 88/103
     "heldout15": (0.947, 0.454, 0.923),  # start 18/19, 9/22, 92.3% of 39; final 18/19, 10/22, 90.2% of 41;
     # session 10's end: 18/19, 10/22, 92.3% of 39
     # scored in session 10 with the session's starting code (fd88096) and its final code (links removed, offline):
-    "heldout16": (0.884, 0.852, 0.883),  # start 19/26, 24/34, 85.4% of 48; final 22/26, 24/34, 87.0% of 54;
+    "heldout16": (0.923, 0.852, 0.885),  # start 19/26, 24/34, 85.4% of 48; final 22/26, 24/34, 87.0% of 54;
+    # session 14 (s14-nicknames2): 24/26, 29/34, 54/61
     # opened in session 11 (even pages tuned on, odd held aside): s11-recall 23/26, 29/34, 53/60
     "heldout17": (0.894, 0.825, 0.814),  # start 16/19, 29/40, 80.3% of 66; final the same; session 11 (opened): s11-recall 17/19, 33/40, 57/70
     "heldout18": (0.814, 0.576, 0.745),  # start 18/27, 9/26, 68.8% of 48; final 20/27, 10/26, 71.2% of 52;
@@ -163,18 +166,20 @@ FLOORS = {
     # session 13: s13-nicknames (a coined name before its bracketed title) names 12 -> 13/22; s13-titles titles 5/16 -> 14/16
     # scored in session 12 with the session's starting code (db9f120), links removed, offline:
     "heldout22": (0.785, 0.777, 0.918),  # 11/14, 28/36, 91.8% of 49 (GitHub issue and PR threads, code READMEs)
-    "heldout23": (0.666, 0.857, 0.844),  # 12/18, 54/63, 84.5% of 103 (recent alignment research writing)
+    "heldout23": (0.666, 0.857, 0.846),  # 12/18, 54/63, 84.5% of 103 (recent alignment research writing);
+    # session 14's end: 12/18, 54/63, 88/104
     # scored in session 13 with the session's starting code (deb1e2e) and its final code, links removed, offline (the
     # same figures both times):
     "heldout24": (0.618, 0.600, 0.756),  # 34/55, 18/30, 90/119 (policy, governance and standards texts)
-    "heldout25": (0.720, 0.552, 0.839),  # 36/50, 47/85, 89/106 (LessWrong / Alignment Forum posts of 2024-2026)
+    "heldout25": (0.720, 0.552, 0.841),  # 36/50, 47/85, 89/106 (LessWrong / Alignment Forum posts of 2024-2026);
+    # session 14's end: 36/50, 47/85, 90/107
     # scored in session 14 with the session's starting code (f198b9a) and its final code, links removed, offline (the
     # same figures both times):
     "heldout26": (0.777, 0.641, 0.910),  # 21/27, 43/67, 71/78 (LessWrong / Alignment Forum posts of 2025-2026)
     "dev12": (0.608, 0.647, 0.791),  # scored once fresh with session 14's starting code (14/23, 33/51, 53/67), then opened
     # for development (odd pages held aside)
-    "dev11": (0.652, 0.711, 0.750),  # scored once fresh with session 13's starting code (15/23, 30/52, 44/61), then opened
-    # session 13's end: 15/23, 37/52, 51/68
+    "dev11": (0.695, 0.730, 0.757),  # scored once fresh with session 13's starting code (15/23, 30/52, 44/61), then opened
+    # session 13's end: 15/23, 37/52, 51/68; session 14's end: 16/23, 38/52, 53/70
     # for development (odd pages held aside)
     "dev10": (0.904, 0.675, 0.864),  # session 13 (s13-nicknames): precision 50/58 -> 51/59; session 11 (s11-maybes): 19/21, 25/37, 50/58; scored once fresh with session 9's final code (17/21, 17/37, 76.9% of 52), then
     # opened for development (odd pages held aside); s9-names3 (a person a quoted title, a title or an
