@@ -12,3 +12,8 @@ extras="${1:-}"
 # including the hundreds the tests start, reads it instead of compiling kb again; this matters
 # where PYTHONDONTWRITEBYTECODE is set. Python recompiles any file edited since.
 .venv/bin/python -m compileall -q kb cli.py >/dev/null
+# kb's kept tables too (the compiled patterns, the gazetteer's index and the alias prefix trees,
+# kb/pycache.py), built the way a first `kb mentions` builds them, so that the processes the tests
+# and the main job start read them instead of compiling ~450 patterns each; they are stamped with
+# what they were built from and rebuilt or ignored once that changes.
+env -u PYTHONDONTWRITEBYTECODE .venv/bin/kb mentions data/seeds/000_*.txt >/dev/null 2>&1 || true
