@@ -3,9 +3,9 @@
 
     .venv/bin/python scripts/tuning_sums.py /path/to/tree
 
-The tuning pages are dev..dev11 and the even pages of dev8-dev11 and heldout16-21; the held-aside
-halves are those parts' odd pages (figures only: never read their misses). dev12 and the held-out
-parts are not read.
+The tuning pages are dev..dev7 and the even pages of dev8-dev12 and heldout16-21; the held-aside
+halves are those parts' odd pages (figures only: never read their misses). The held-out parts are
+not read. (dev12 joined the tuning set in session 15.)
 """
 import sys, re
 from pathlib import Path
@@ -20,11 +20,11 @@ import kb; assert str(Path(kb.__file__).resolve()).startswith(str(root))
 aliases = AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
 def num(n): return int(re.match(r"p(\d+)", n).group(1)) if re.match(r"p(\d+)", n) else None
 tune, aside = [], []
-for part in ["dev","dev2","dev3","dev4","dev5","dev6","dev7","dev8","dev9","dev10","dev11","heldout16","heldout17","heldout18","heldout19","heldout20","heldout21"]:
+for part in ["dev","dev2","dev3","dev4","dev5","dev6","dev7","dev8","dev9","dev10","dev11","dev12","heldout16","heldout17","heldout18","heldout19","heldout20","heldout21"]:
     for d in ge.load(part, links=False):
         k = num(d.name)
         odd = k is not None and k % 2 == 1
-        halved = part in ("dev8","dev9","dev10","dev11") or part.startswith("heldout")
+        halved = part in ("dev8","dev9","dev10","dev11","dev12") or part.startswith("heldout")
         (aside if (halved and odd) else tune).append(d)
 for name, docs in (("tuning", tune), ("held-aside", aside)):
     sc = ge.score(docs, aliases)
