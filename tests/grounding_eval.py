@@ -1,6 +1,6 @@
 """Scoring kb's offline extraction against real documents whose works were written down by hand.
 
-Thirty-three sets (the parts below and the seed and unseen documents), all scored the same way:
+Thirty-four sets (the parts below and the seed and unseen documents), all scored the same way:
 
 - ``dev``       tests/data/grounding_eval/dev/        real blog, forum and paper prose; tuned on.
 - ``heldout``   tests/data/grounding_eval/heldout/    same kind of prose; NEVER tuned on (its aggregate
@@ -108,6 +108,10 @@ Thirty-three sets (the parts below and the seed and unseen documents), all score
 - ``heldout26`` tests/data/grounding_eval/heldout26/  twenty pages gathered in session 14, same protocol: LessWrong /
                 Alignment Forum posts of 2025-2026 by 11 authors none of whom an earlier part holds; 200
                 required entries, 94 with links removed; NEVER tuned on.
+- ``heldout27`` tests/data/grounding_eval/heldout27/  twenty pages gathered in session 15, same protocol: LessWrong posts
+                of 2025-2026 by 13 authors none of whom an earlier part holds (academic and organisation-and-date
+                author references, nicknames, link-dense research programmes); 231 required entries, 79 with links
+                removed; NEVER tuned on.
 - ``seeds``    data/seeds/ with tests/data/seed_truth.json.
 - ``unseen``   tests/data/unseen_docs/ with its truth.json.
 
@@ -166,7 +170,8 @@ if str(ROOT) not in sys.path:
 EVAL = ROOT / "tests" / "data" / "grounding_eval"
 EVAL_PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "heldout", "heldout2", "heldout3",
               "heldout6", "heldout11", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18",
-              "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26")
+              "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26",
+              "heldout27")
 EVAL_PARTS_ALL = EVAL_PARTS
 FORMS = ("title", "nickname", "author-ref", "id", "link")
 _STYLE_FORM = {"exact-title": "title", "near-title": "title", "cut-off-title": "title", "title": "title",
