@@ -2,6 +2,7 @@
 
     python scripts/build_known_titles.py            # rebuild the shipped file
     python scripts/build_known_titles.py --stats    # also print counts per source and per rule
+    python scripts/build_known_titles.py --common-words   # re-derive the common words (see below)
 
 Sources, all independent of the evaluation pages (the script refuses a GitHub source whose
 repository any evaluation part names):
@@ -20,6 +21,10 @@ ordinary phrase ("Deep learning", "Reinforcement learning: an introduction") wou
 into citations; so is one on the stop list (``data/known_titles/stop_titles.tsv``: titles that
 name a research field or a topic, each with the prose where it was seen used as a phrase).
 Nothing is added by hand: to change the gazetteer, change a source.
+
+A title's verdict depends on the title and on fixed reference data only (the common words, the
+forum posts' prose, the stop list, the reference lists' titles), never on which other lists are
+sources: adding a list only adds titles (``tests/test_known_titles.py`` builds with a subset).
 """
 
 from __future__ import annotations
@@ -32,13 +37,14 @@ import re
 import sys
 import tomllib
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kb.grounding.known_titles import (ANY_CASE_WORDS, GAZETTEER_PATH, MIN_WORDS, common_words,  # noqa: E402
-                                       distinctive, needs_capitals, title_words)
+from kb.grounding.known_titles import (ANY_CASE_WORDS, FUNCTION_WORDS, GAZETTEER_PATH, MIN_WORDS,  # noqa: E402
+                                       common_words, distinctive, needs_capitals, title_words)
 
 SOURCES = ROOT / "data" / "known_titles" / "sources"
 FORUM = ROOT / "kb" / "standin" / "forum" / "alignment-forum-posts.csv.gz"
@@ -47,10 +53,10 @@ EVAL = ROOT / "tests" / "data" / "grounding_eval"
 UNSEEN = ROOT / "tests" / "data" / "unseen_docs"
 
 
-def github_lists() -> list[tuple[str, str]]:
-    """(title, source) from each collected list; the source names the repository."""
+def github_lists(files=None) -> list[tuple[str, str]]:
+    """(title, source) from each collected list (or the given list files); the source names the repository."""
     out = []
-    for f in sorted(SOURCES.glob("*.txt")):
+    for f in sorted(SOURCES.glob("*.txt")) if files is None else files:
         head, titles = {}, []
         for line in f.read_text(encoding="utf-8").splitlines():
             m = re.match(r"#\s*(repo|path|commit|licence):\s*(.*)", line)
@@ -62,6 +68,62 @@ def github_lists() -> list[tuple[str, str]]:
             raise SystemExit(f"{f}: needs # repo:, # path: and # commit: lines")
         out += [(t, f"github:{head['repo']}") for t in titles]
     return out
+
+
+COMMON = ROOT / "data" / "known_titles" / "common_words.txt"
+
+
+def common_reference() -> list[str]:
+    """The sources the common words are ranked over, as ``common_words.txt`` names them."""
+    return re.findall(r"^#\s*reference:\s*(\S+)", COMMON.read_text(encoding="utf-8"), re.M)
+
+
+def reference_titles(reference: list[str]) -> list[tuple[str, str]]:
+    """(title, source) of the reference sources: the named list files and the forum posts."""
+    files = {f.name for f in SOURCES.glob("*.txt")}
+    missing = [r for r in reference if r != "alignment-forum" and r not in files]
+    if missing:
+        raise SystemExit(f"{COMMON}: reference lists missing from {SOURCES}: {missing}")
+    out = github_lists([SOURCES / r for r in reference if r != "alignment-forum"])
+    return out + (forum_posts() if "alignment-forum" in reference else [])
+
+
+def derive_common_words(reference: list[str]) -> list[str]:
+    """The rule behind ``common_words.txt``: :func:`common_words` over the reference sources' titles."""
+    keys = {(" ".join(title_words(clean(t))), s) for t, s in reference_titles(reference)}
+    return sorted(common_words(sorted(k for k in keys if k[0])) - FUNCTION_WORDS)
+
+
+@lru_cache(maxsize=1)
+def reference_keys() -> frozenset[tuple[str, ...]]:
+    """The reference sources' titles as :func:`title_words`."""
+    return frozenset(tuple(title_words(clean(t))) for t, _ in reference_titles(common_reference()))
+
+
+def frozen_common_words() -> frozenset[str]:
+    """The common words the build uses: read from ``data/known_titles/common_words.txt``, not
+    ranked over the sources of the day.
+
+    Why frozen: ranked over every source, the 300 words shifted whenever lists were added (15
+    lists made 16 words common, "bayesian" and "hierarchical" among them, and pushed 16 out), and
+    with them the verdicts of unrelated titles: they removed 6 kept titles ("Transformers Can Do
+    Bayesian Inference") and changed 15 short forms, so adding evidence removed evidence. Why ranked over titles and not
+    over prose: the words a title shares with many others ("adversarial", "contrastive",
+    "benchmark", "efficient") are the field's titling vocabulary; ordinary prose (the forum
+    posts' summaries, the recorded abstracts) shares only 100-190 of its 300 top words with them.
+    Why these reference lists: the 134 lists and the forum posts read up to 2026-12 span the
+    field's topics, and all ship with kb, so the file's currency is checked on any clone
+    (``--common-words`` re-derives it; a changed file changes verdicts and is reviewed as such)."""
+    return frozenset(w for w in COMMON.read_text(encoding="utf-8").splitlines() if w and not w.startswith("#")) | FUNCTION_WORDS
+
+
+def write_common_words(reference: list[str]) -> None:
+    words = derive_common_words(reference)
+    head = ["# kb's common title words: a title made only of these (and function words) is a phrase unless long.",
+            "# Generated by python scripts/build_known_titles.py --common-words from the reference sources below,",
+            "# ranked by how many of them use a word in a title (kb.grounding.known_titles.common_words); do not edit.",
+            "# New source lists are not added here: the gazetteer's verdicts must not depend on which lists exist."]
+    COMMON.write_text("\n".join(head + [f"# reference: {r}" for r in reference] + words) + "\n", encoding="utf-8")
 
 
 def forum_rows() -> list[dict]:
@@ -84,20 +146,27 @@ TERM_IN_TITLES = 3
 PROSE_COMMON_SHARE = 0.005
 
 
+@lru_cache(maxsize=1)
+def summary_words() -> tuple[list[str], ...]:
+    """The forum posts' summaries as :func:`title_words`: fixed prose, read once per run (a test
+    builds several times)."""
+    return tuple(title_words(row.get("summary") or "") for row in forum_rows())
+
+
+@lru_cache(maxsize=1)
 def prose_common_words() -> frozenset[str]:
     """The words of at least :data:`PROSE_COMMON_SHARE` of the 4,274 forum posts' summaries:
     the common words of alignment prose ("law", "learning", "safety", "problems")."""
-    rows = forum_rows()
-    df = Counter(w for row in rows for w in set(title_words(row.get("summary") or "")))
-    return frozenset(w for w, c in df.items() if c >= PROSE_COMMON_SHARE * len(rows))
+    texts = summary_words()
+    df = Counter(w for words in texts for w in set(words))
+    return frozenset(w for w, c in df.items() if c >= PROSE_COMMON_SHARE * len(texts))
 
 
 def prose_phrases(candidates: set[tuple[str, ...]]) -> frozenset[tuple[str, ...]]:
     """The candidate short titles (word tuples) that the forum posts' summaries, 4,274 texts of
     alignment prose, write at least :data:`PHRASE_USES` times."""
     uses: Counter = Counter()
-    for row in forum_rows():
-        words = title_words(row.get("summary") or "")
+    for words in summary_words():
         for n in range(MIN_WORDS, ANY_CASE_WORDS):
             for i in range(len(words) - n + 1):
                 gram = tuple(words[i:i + n])
@@ -107,7 +176,8 @@ def prose_phrases(candidates: set[tuple[str, ...]]) -> frozenset[tuple[str, ...]
 
 
 def title_terms(short: set[tuple[str, ...]], keys) -> frozenset[tuple[str, ...]]:
-    """The short titles that at least :data:`TERM_IN_TITLES` longer known titles contain word for word."""
+    """The short titles that at least :data:`TERM_IN_TITLES` longer titles (``keys``: the reference
+    lists' and the sources' that are not lists) contain word for word."""
     inside: Counter = Counter()
     for key in set(keys):
         for n in range(MIN_WORDS, min(len(key), ANY_CASE_WORDS)):
@@ -165,15 +235,20 @@ def clean(title: str) -> str:
     return re.sub(r"\s*\((?:19|20)\d\d\)$", "", title)         # "Title (1950)"
 
 
-def build(stats: bool = False) -> dict:
+def all_sources() -> list[tuple[str, str]]:
+    """(title, source) of every source; refuses a list from a repository an evaluation part names."""
     raw = github_lists()
-    used = {s.split(":", 1)[1].lower() for _, s in raw}
-    clash = used & evaluation_repositories()
+    clash = {s.split(":", 1)[1].lower() for _, s in raw} & evaluation_repositories()
     if clash:
         raise SystemExit(f"refusing sources an evaluation part names: {sorted(clash)}")
-    raw += forum_posts() + recorded_papers() + kb_data()
+    return raw + forum_posts() + recorded_papers() + kb_data()
+
+
+def select(raw: list[tuple[str, str]]) -> tuple[list[tuple[str, set[str], str, str]], Counter, int]:
+    """The kept titles (title, sources, the part before its colon when it names the work too,
+    flags), the dropped ones' reasons, and the number of distinct titles. Each verdict reads the
+    title and fixed reference data only, so a source added to ``raw`` can only add titles."""
     by_key: dict[str, tuple[str, set[str]]] = {}
-    lists: set[tuple[str, str]] = set()       # (title, the list or source it comes from), for common_words
     for title, source in raw:
         title = clean(title)
         key = " ".join(title_words(title))
@@ -182,12 +257,14 @@ def build(stats: bool = False) -> dict:
         if key not in by_key:
             by_key[key] = (title, set())
         by_key[key][1].add(source.split(":")[0] if source.startswith("github:") else source)
-        lists.add((key, source if source.startswith("github:") else source.split(":")[0]))
-    common = common_words(sorted(lists))
+    common = frozen_common_words()
     mains = {k: title.split(":", 1)[0] for k, (title, _) in by_key.items() if ":" in title}
     short = {tuple(k.split()) for k in by_key} | {tuple(title_words(m)) for m in mains.values()}
     candidates = {w for w in short if MIN_WORDS <= len(w) < ANY_CASE_WORDS}
-    phrases = prose_phrases(candidates) | title_terms(candidates, (tuple(k.split()) for k in by_key))
+    # the field's terms are counted in the reference lists and the sources that are not lists, so a
+    # new list's titles do not turn a short title of another into a term
+    counted = reference_keys() | {tuple(title_words(clean(t))) for t, s in raw if not s.startswith("github:")}
+    phrases = prose_phrases(candidates) | title_terms(candidates, counted)
     plain, stop = prose_common_words(), stop_titles()
     kept, why_not = [], Counter()
     for key, (title, sources) in sorted(by_key.items()):
@@ -200,17 +277,24 @@ def build(stats: bool = False) -> dict:
             kept.append((title, sources, main, flags))
         else:
             why_not[verdict] += 1
+    return kept, why_not, len(by_key)
+
+
+def build(stats: bool = False) -> dict:
+    raw = all_sources()
+    kept, why_not, distinct = select(raw)
     body = "".join(f"{t}\t{','.join(sorted(s))}\t{m}\t{f}\n" for t, s, m, f in kept)
     header = (f"# kb's known work titles: built by scripts/build_known_titles.py from {len(raw)} source titles; "
-              f"{len(by_key)} distinct, {len(kept)} kept\n# title, sources, the part before its colon when that names it too, flags "
+              f"{distinct} distinct, {len(kept)} kept\n# title, sources, the part before its colon when that names it too, flags "
               f"(T: the title counts only capitalised, M: the same for the part before its colon)\n")
     buf = io.BytesIO()
     with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as gz:
         gz.write((header + body).encode("utf-8"))
     GAZETTEER_PATH.write_bytes(buf.getvalue())
     per_source = Counter(s.split(":")[0] if not s.startswith("github:") else "github" for _, s in raw)
-    out = {"source_titles": len(raw), "distinct": len(by_key), "kept": len(kept), "dropped": dict(why_not),
-           "per_source": dict(per_source), "github_lists": len(used), "bytes": len(buf.getvalue())}
+    out = {"source_titles": len(raw), "distinct": distinct, "kept": len(kept), "dropped": dict(why_not),
+           "per_source": dict(per_source), "github_lists": len({s for _, s in raw if s.startswith("github:")}),
+           "bytes": len(buf.getvalue())}
     if stats:
         print(json.dumps(out, indent=1))
     return out
@@ -274,6 +358,10 @@ def write_curated(entries: list[dict]) -> None:
 
 
 if __name__ == "__main__":
+    if "--common-words" in sys.argv:
+        write_common_words(common_reference() if COMMON.is_file() else
+                           sorted(f.name for f in SOURCES.glob("*.txt")) + ["alignment-forum"])
+        print(f"{COMMON.relative_to(ROOT)}: re-derived from its reference sources")
     r = build(stats="--stats" in sys.argv)
     nicknames = curated_nicknames()
     write_curated(nicknames)

@@ -81,6 +81,9 @@ Eighteen sets, all scored the same way:
 - ``heldout21`` tests/data/grounding_eval/heldout21/  twenty more pages, same protocol and session (peer reviews
                 through a mirror of OpenReview, technology journalism and magazine pieces); 38 required entries,
                 fewer than the 50 asked for; NEVER tuned on.
+- ``heldout22`` tests/data/grounding_eval/heldout22/  twenty pages gathered in session 12, same protocol (GitHub
+                issue and pull-request threads, research-code READMEs naming the papers they reproduce, a model
+                card); 73 required entries, 51 with links removed; NEVER tuned on.
 - ``seeds``    data/seeds/ with tests/data/seed_truth.json.
 - ``unseen``   tests/data/unseen_docs/ with its truth.json.
 
@@ -139,7 +142,7 @@ if str(ROOT) not in sys.path:
 EVAL = ROOT / "tests" / "data" / "grounding_eval"
 EVAL_PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "heldout", "heldout2", "heldout3",
               "heldout6", "heldout11", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18",
-              "heldout19", "heldout20", "heldout21")
+              "heldout19", "heldout20", "heldout21", "heldout22")
 EVAL_PARTS_ALL = EVAL_PARTS
 FORMS = ("title", "nickname", "author-ref", "id", "link")
 _STYLE_FORM = {"exact-title": "title", "near-title": "title", "cut-off-title": "title", "title": "title",

@@ -192,3 +192,46 @@ def test_a_title_on_the_stop_list_names_a_field_and_is_not_kept():
     # the full title is still a work
     assert [h.known.title for h in kt.find("see Inductive Logic Programming: Theory and Methods (1994)")] == [
         "Inductive Logic Programming: Theory and Methods"]
+
+
+def _build_script():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_known_titles", ROOT / "scripts" / "build_known_titles.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    return build
+
+
+def test_the_common_words_are_what_their_rule_gives_over_their_reference_lists():
+    """data/known_titles/common_words.txt is derived, not hand-kept: re-ranking its reference
+    sources (list files and forum posts, all shipped) gives it back."""
+    build = _build_script()
+    reference = build.common_reference()
+    assert "alignment-forum" in reference and len(reference) > 100
+    frozen = build.frozen_common_words() - kt.FUNCTION_WORDS
+    assert len(frozen) == kt.COMMON_TOP
+    assert sorted(frozen) == build.derive_common_words(reference), \
+        "out of date: run python scripts/build_known_titles.py --common-words (and review what changes)"
+
+
+def test_adding_title_lists_only_adds_titles():
+    """A title's verdict reads the title and fixed reference data, never the other sources: built
+    from a subset of the lists, the gazetteer keeps a subset of the titles, each written alike with
+    the same short form, and a title ("Concrete Problems in AI Safety") is not dropped because new
+    lists use its words. (Ranked over the sources, 15 lists removed 6 kept titles.)"""
+    build = _build_script()
+    raw = build.all_sources()
+    repos = sorted({s for _, s in raw if s.startswith("github:")})
+    full = {" ".join(kt.title_words(t)): (t, m) for t, _, m, _ in build.select(raw)[0]}
+    for dropped in (set(repos[::2]), set(repos)):          # half the lists, then none
+        part = build.select([(t, s) for t, s in raw if s not in dropped])[0]
+        subset = {" ".join(kt.title_words(t)): (t, m) for t, _, m, _ in part}
+        assert subset.keys() <= full.keys(), sorted(subset.keys() - full.keys())[:5]
+        changed = [k for k in subset if subset[k][0] == full[k][0] and subset[k][1] != full[k][1]]
+        assert not changed, changed[:5]
+    # lists that all use a word do not make it common: ranked over the sources, 150 lists that write
+    # "concrete" turned "Concrete Problems in AI Safety" into a phrase of common words
+    piled = [(f"Concrete Steps {i} Towards Robust Agents", f"github:pile/list{i}") for i in range(150)]
+    assert "Concrete Problems in AI Safety" in {t for t, *_ in build.select(raw + piled)[0]}
+    assert "concrete" in kt.common_words({(" ".join(kt.title_words(t)), s) for t, s in raw + piled})

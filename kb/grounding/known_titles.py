@@ -34,7 +34,8 @@ ANY_CASE_WORDS = 5
 # A title whose every content word is common needs this many words to be more than a phrase
 # ("A Survey of Large Language Models" is a phrase too).
 ALL_COMMON_WORDS = 6
-# The most frequent words of the gazetteer's own titles count as common ("learning", "models").
+# The words most title lists use count as common ("learning", "models"): the build reads them,
+# ranked once, from data/known_titles/common_words.txt.
 COMMON_TOP = 300
 KEY_WORDS = 3                     # the index is keyed by a title's first words
 # A title made only of words prose uses commonly ("Goodhart's Law in reinforcement learning")
@@ -47,6 +48,7 @@ beyond toward towards about under over between across not can do does its their 
 it when what why how all than that this using within per up out i my me us he she they them his her
 was were been being has have had will would should could may might must shall just so if but no yes
 """.split())
+FUNCTION_WORDS = _FUNCTION
 
 _WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 # What may stand between two words of a title as written: spaces, hyphens and dashes, a colon,
@@ -76,7 +78,9 @@ def common_words(keys) -> frozenset[str]:
     sources use it in a title, then by how many titles: words every list writes ("learning",
     "models", "improving") are common, while the topic of one or two long lists ("unlearning",
     "jailbreak", "diffusion") is not, so adding a topical list does not turn that topic's short
-    titles ("Large Language Model Unlearning") into phrases. Plain keys are each their own source."""
+    titles ("Large Language Model Unlearning") into phrases. Plain keys are each their own source.
+    The build ranks them over a fixed set of reference lists, not over its sources of the day
+    (``scripts/build_known_titles.py``, ``frozen_common_words``)."""
     df: Counter[str] = Counter()
     users: dict[str, set[str]] = {}
     for n, k in enumerate(keys):
