@@ -579,6 +579,28 @@ def test_each_theme_has_a_gate_cut_that_lets_most_of_its_works_through(tmp_path)
     assert (kept.on_topic(X, keywords=keywords) == each.model.on_topic(X, keywords=keywords)).all()
 
 
+def test_the_gates_negatives_cut_and_a_weighted_threshold():
+    """The fifteenth pass's two knobs (off by default): ``negatives_cut`` is the lowest cut that
+    lets through at most the given share of the near misses (ties kept out together), and
+    ``best_threshold`` with weights counts a weighted work that many times in the F1."""
+    import numpy as np
+
+    from kb.knowledge.theme_model import best_threshold, negatives_cut
+
+    scores = np.array([0.9, 0.5, 0.5, 0.3, 0.1, -1.0], dtype=np.float32)
+    for share, passing in [(0.0, 0), (0.05, 0), (0.2, 1), (0.34, 1), (0.5, 3), (1.0, 6)]:
+        cut = negatives_cut(scores, share)
+        assert (scores >= np.float32(cut)).sum() == passing <= share * len(scores) + 1e-9
+    assert negatives_cut(scores, 0.2) == pytest.approx(0.7)          # midway between 0.9 and 0.5
+    # Three works about the theme at 1.0, 1.0 and 0.0, two others at 0.5: a cut above 0.5 is best
+    # unweighted (F1 0.8 against 0.75 at or under 0.0), under 0.0 when the three count 2 each
+    # (0.857 against 0.8).
+    scores, truth = np.array([1.0, 1.0, 0.0, 0.5, 0.5]), np.array([True, True, True, False, False])
+    assert 0.5 < best_threshold(scores, truth) <= 1.0
+    assert best_threshold(scores, truth, np.where(truth, 2.0, 1.0)) <= 0.0
+    assert best_threshold(scores, truth, np.ones(5)) == best_threshold(scores, truth)
+
+
 def test_a_recall_floor_only_ever_lowers_a_themes_threshold():
     """``recall_floor``: a theme's threshold (best F1 out of fold, plus the margin) is lowered where
     it would let fewer than that share of the theme's labelled works through, and never raised."""

@@ -65,6 +65,8 @@ class ModelSettings:
     recall_floor: float = 0.6         # each threshold lowered where needed so that about this share of the theme's labelled works pass (out of fold)
     post_weight: float = 1.0          # a forum post's row weight in every SVM (labelled and store rows), times its usual one
     calibrate_posts: bool = False     # thresholds and the gate (its SVM and cuts) fitted on the labelled posts only
+    gate_negatives: float = 0.0       # the gate's cuts raised where needed so that at most this share of the labelled near misses pass (out of fold; 0: off)
+    post_positive_weight: float = 1.0  # a labelled post about the theme counts this many times in fitting the theme's threshold
 
 
 def title_key(title: str | None) -> str:
@@ -157,7 +159,8 @@ class PostModel:
 #: Issue 19's fourteenth pass compared four variants for posts by a rule fixed beforehand (at most
 #: 5% of the development posts' negatives tagged out of fold, every theme's recall on posts at
 #: least 0.5, then the best macro-F1 on posts); none met it, the shipped model included
-#: (docs/themes-evaluation.md, session 12). ``ModelSettings(calibrate_posts=True)`` was the best.
+#: (docs/themes-evaluation.md, session 12). ``ModelSettings(calibrate_posts=True)`` was the best; the
+#: fifteenth pass held its gate to the negative posts (``gate_negatives``), and none of its three met the rule either.
 POST_SETTINGS: ModelSettings | None = None
 
 
@@ -410,18 +413,25 @@ def words_and_bigrams(doc: str) -> list[str]:
     return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
 
 
-def best_threshold(scores, truth) -> float | None:
-    """The score cut that maximises F1 on (scores, truth); the middle of the best plateau."""
+def best_threshold(scores, truth, weights=None) -> float | None:
+    """The score cut that maximises F1 on (scores, truth); the middle of the best plateau.
+    ``weights``: each work's count in the F1 (None: 1 each)."""
     import numpy as np
 
     if not truth.any() or truth.all():
         return None
     grid = np.linspace(-1.0, 1.5, 51)
     f1 = []
-    for cut in grid:
-        pred = scores >= cut
-        tp = int((pred & truth).sum())
-        f1.append(2 * tp / (tp + pred.sum() + truth.sum()) if tp else 0.0)
+    if weights is None:
+        for cut in grid:
+            pred = scores >= cut
+            tp = int((pred & truth).sum())
+            f1.append(2 * tp / (tp + pred.sum() + truth.sum()) if tp else 0.0)
+    else:
+        for cut in grid:
+            pred = scores >= cut
+            tp = float(weights[pred & truth].sum())
+            f1.append(2 * tp / (tp + weights[pred].sum() + weights[truth].sum()) if tp else 0.0)
     f1 = np.array(f1)
     best = np.flatnonzero(f1 >= f1.max() - 1e-9)
     return float(grid[best[len(best) // 2]])
@@ -652,7 +662,11 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
             truth = lab_y[on, c]
             if len(on) < m and not (settings.min_labelled <= truth.sum() <= len(on) - settings.min_labelled):
                 on, truth = np.arange(m), lab_y[:, c]       # too few posts of the theme: every work
-            best = best_threshold(scores[on], truth)
+            cal_w = None
+            if settings.post_positive_weight != 1.0 and labelled.posts is not None:
+                # Posts about the theme count more in its threshold (they are the posts' model's rarer side).
+                cal_w = np.where(labelled.posts[on] & truth, settings.post_positive_weight, 1.0)
+            best = best_threshold(scores[on], truth, cal_w)
             if best is not None:
                 threshold = best + settings.margin
                 if settings.recall_floor:
@@ -767,11 +781,31 @@ def gate(X_store, X_lab, lab_y, settings: ModelSettings, gaps=None, lab_w=None):
         for c in range(lab_y.shape[1]):
             if lab_y[:, c].sum() >= settings.min_labelled:
                 cuts[c] = min(cut, float(np.quantile(oof[lab_y[:, c]], 1.0 - settings.gate_theme_recall)))
+    if settings.gate_negatives:
+        # No cut, the themes' own included, lets through more than that share of the near misses.
+        floor = negatives_cut(oof[~topical], settings.gate_negatives)
+        cut = max(cut, floor)
+        if cuts is not None:
+            cuts = np.maximum(cuts, np.float32(floor))
     clf = fit(every)
     weights = _float32_row(clf.row())
     store = clf.decision(X_store) + (weight * gaps[1] if weight else 0.0)
     passes = store[:, None] >= cuts[None, :] if cuts is not None else store >= cut
     return passes, (weights, clf.intercept, cut, weight, cuts)   # ThemeModel's gate fields
+
+
+def negatives_cut(negatives, share: float) -> float:
+    """The lowest cut (scores at or above it pass) that lets through at most ``share`` of the
+    ``negatives``' scores: midway between the last score let through and the first one kept out."""
+    import numpy as np
+
+    ranked = np.sort(np.asarray(negatives, dtype=np.float32))[::-1]   # float32, as the cuts are kept
+    allowed = int(np.floor(share * len(ranked) + 1e-9))
+    if allowed >= len(ranked):
+        return -np.inf
+    above = np.nextafter(ranked[allowed], np.float32(np.inf))
+    middle = np.float32((float(ranked[allowed - 1]) + float(ranked[allowed])) / 2) if allowed else above
+    return float(max(middle, above))
 
 
 def _float32_row(row):
