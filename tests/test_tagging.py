@@ -351,6 +351,56 @@ def test_cached_model_scores_only_new_and_changed_papers(tmp_path, taxonomy):
     store.close()
 
 
+def test_posts_are_tagged_by_the_posts_model_which_a_big_store_keeps(tmp_path, taxonomy, monkeypatch):
+    """A store's forum posts (kind 'post', as `kb crawl` stores them) can be tagged by a second
+    model, trained by the same run; a big store keeps it beside the papers' one
+    (``model-posts.npz``) and scores a post that arrives later with it; the tag's signals and
+    `kb show` say which model gave it, and the run's record holds what it was trained on."""
+    from kb.knowledge.theme_model import PostModel, labelled_from_works
+    from kb.store.records import PostRecord
+
+    big = ModelSettings(cache_min_papers=1)          # this little store counts as big
+    works = [{"title": f"Cooking note {i}", "abstract": "bread and ovens", "themes": []} for i in range(4)]
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text("".join(json.dumps(w) + "\n" for w in works), encoding="utf-8")
+    monkeypatch.setenv("KB_THEME_LABELS", str(labels))
+    works += [{"title": f"Zorblax post {i}", "abstract": "zorblax flumph notes", "themes": ["zoo"], "kind": "post"}
+              for i in range(4)]
+    posts_model = PostModel(labelled_from_works(works, taxonomy), ModelSettings(calibrate_posts=True))
+
+    def post(key, title, abstract):
+        return PostRecord(paper_id=f"FORUM:{key}", forum_id=key, title=title, abstract=abstract, year=2024,
+                          detail_level=2)
+
+    store = make_store(tmp_path, zorblax_corpus())
+    for paper in (1, 2, 3):
+        set_manual(store, paper, ["zoo"], taxonomy=taxonomy)
+    store.upsert_papers([post("p1", "Zorblax flumph lattices, my notes", "zorblax flumph coupling in lattices"),
+                         post("p2", "Bread at home", "pastry and ovens in kitchens")])
+    auto_tag(store, taxonomy, sources=["rule", "model"], settings=big, post_model=posts_model)
+    assert (tmp_path / "kb.sqlite.themes" / "model-posts.npz").is_file()
+    ids = store.internal_ids(["FORUM:p1", "FORUM:p2"])
+
+    def model_rows(paper):
+        return {r["theme"]: r["signals"] for r in paper_tags(store, paper) if r["source"] == "model"}
+
+    assert model_rows(ids["FORUM:p1"])["zoo"]["model_for"] == "posts"
+    assert not model_rows(ids["FORUM:p2"])
+    assert model_rows(4)["zoo"] and "model_for" not in model_rows(4)["zoo"]      # a paper: the papers' model
+    params = json.loads(store.conn.execute("SELECT params FROM tag_run ORDER BY id DESC LIMIT 1").fetchone()[0])
+    assert params["posts_model"]["posts"] == 2 and params["posts_model"]["trained"]["zoo"] >= 3 + 4
+
+    store.upsert_papers([post("p3", "More zorblax flumph lattices", "zorblax flumph coupling and lattice spectra")])
+    later = store.internal_ids(["FORUM:p3"])["FORUM:p3"]
+    after = auto_tag(store, taxonomy, sources=["rule", "model"], settings=big, post_model=posts_model)
+    assert after.cached and after.papers == 1
+    assert model_rows(later)["zoo"]["model_for"] == "posts"
+    store.close()
+    result = invoke("show", f"#{later}", db=tmp_path / "kb.sqlite", terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "posts' text model" in result.output
+
+
 def test_a_full_run_from_kept_texts_tags_as_one_that_reads_every_text(tmp_path, taxonomy, monkeypatch):
     """A big store keeps each paper's term counts and keyword matches beside the file, and a
     later full run tokenises only new and edited papers: its tags and their signals must be
@@ -527,6 +577,28 @@ def test_each_theme_has_a_gate_cut_that_lets_most_of_its_works_through(tmp_path)
     keywords = np.minimum(_keyword_matrix(store, taxonomy), 4.0) * 0.3
     assert (kept.gate_cuts == cuts).all()
     assert (kept.on_topic(X, keywords=keywords) == each.model.on_topic(X, keywords=keywords)).all()
+
+
+def test_the_gates_negatives_cut_and_a_weighted_threshold():
+    """The fifteenth pass's two knobs (off by default): ``negatives_cut`` is the lowest cut that
+    lets through at most the given share of the near misses (ties kept out together), and
+    ``best_threshold`` with weights counts a weighted work that many times in the F1."""
+    import numpy as np
+
+    from kb.knowledge.theme_model import best_threshold, negatives_cut
+
+    scores = np.array([0.9, 0.5, 0.5, 0.3, 0.1, -1.0], dtype=np.float32)
+    for share, passing in [(0.0, 0), (0.05, 0), (0.2, 1), (0.34, 1), (0.5, 3), (1.0, 6)]:
+        cut = negatives_cut(scores, share)
+        assert (scores >= np.float32(cut)).sum() == passing <= share * len(scores) + 1e-9
+    assert negatives_cut(scores, 0.2) == pytest.approx(0.7)          # midway between 0.9 and 0.5
+    # Three works about the theme at 1.0, 1.0 and 0.0, two others at 0.5: a cut above 0.5 is best
+    # unweighted (F1 0.8 against 0.75 at or under 0.0), under 0.0 when the three count 2 each
+    # (0.857 against 0.8).
+    scores, truth = np.array([1.0, 1.0, 0.0, 0.5, 0.5]), np.array([True, True, True, False, False])
+    assert 0.5 < best_threshold(scores, truth) <= 1.0
+    assert best_threshold(scores, truth, np.where(truth, 2.0, 1.0)) <= 0.0
+    assert best_threshold(scores, truth, np.ones(5)) == best_threshold(scores, truth)
 
 
 def test_a_recall_floor_only_ever_lowers_a_themes_threshold():
@@ -1051,6 +1123,33 @@ def test_development_part_cross_validated_floors():
     print("\n" + fig.table(f"development part ({len(dev)} works, 5-fold cross-validation)"))
     assert fig.macro_f1 >= DEV_MACRO_F1
     assert fig.negatives_share <= DEV_NEGATIVES
+
+
+def test_papers_keep_the_papers_models_rows_whatever_the_posts_model_does(tmp_path):
+    """Posts can be tagged by a model of their own, trained with the labelled posts that cost the
+    papers when one model learnt from both (session 11); every paper's rows (theme, source,
+    score and signals) are then those the papers' model gives with no posts' model at all.
+    Checked on development works: every tenth stored, the papers' model trained on another tenth
+    (trained on all the others, ten times as long; checked so once,
+    docs/themes-evaluation.md), the posts' model on that tenth and the labelled posts, with the
+    settings of session 12's best variant for posts."""
+    from kb.knowledge.theme_eval import predict_rows
+    from kb.knowledge.theme_model import POST_LABELS_FILE, read_works
+
+    taxonomy, dev, _ = _evaluation_sets()
+    stored, trained = [w for i, w in enumerate(dev) if i % 10 == 0], [w for i, w in enumerate(dev) if i % 10 == 1]
+    alone = predict_rows(stored, trained, taxonomy, tmp_path, post_settings=False)
+    both = predict_rows(stored, trained, taxonomy, tmp_path, post_works=read_works(POST_LABELS_FILE),
+                        post_settings=ModelSettings(calibrate_posts=True))
+    papers = [j for j, w in enumerate(stored) if w.get("kind") != "post"]
+    posts = [j for j, w in enumerate(stored) if w.get("kind") == "post"]
+    assert len(papers) > 150 and len(posts) > 15 and sum(len(alone[j]) for j in papers) > 150
+    assert [both[j] for j in papers] == [alone[j] for j in papers]
+    # The posts' rows are the posts' model's, and say so.
+    of_posts = [sig for j in posts for _, source, _, sig in both[j] if source == "model"]
+    assert of_posts and all('"model_for": "posts"' in sig for sig in of_posts)
+    assert [both[j] for j in posts] != [alone[j] for j in posts]
+    assert not any('"model_for"' in sig for j in papers for *_, sig in alone[j])
 
 
 def test_development_part_keyword_blind_floor():
