@@ -601,6 +601,39 @@ def test_the_gates_negatives_cut_and_a_weighted_threshold():
     assert best_threshold(scores, truth, np.ones(5)) == best_threshold(scores, truth)
 
 
+def test_the_eighteenth_passes_knobs_for_a_posts_model():
+    """Session 14's two settings for a posts' model (off by default): ``min_posts`` trains no theme
+    fewer than that many labelled posts carry (the posts' model then never tags a post with it),
+    and ``gate_negative_posts`` only ever raises the gate's cuts, so that at most that share of
+    the labelled posts about no theme would be tagged out of fold."""
+    import numpy as np
+
+    from kb.knowledge.tagging import theme_texts
+    from kb.knowledge.theme_model import (LABELS_FILE, POST_LABELS_FILE, labelled_from_works, read_works,
+                                          theme_scores, work_body)
+
+    taxonomy = load_taxonomy(DEFAULT_THEMES_FILE)
+    works = read_works(LABELS_FILE)[::6] + read_works(POST_LABELS_FILE)[::3]
+    labelled, store = labelled_from_works(works, taxonomy), read_works(LABELS_FILE)[1::30]
+    none = np.zeros((len(store), len(taxonomy.themes)), dtype=bool)
+    docs = [f"{w['title']}\n{work_body(w)}" for w in store]
+
+    def scores(**settings):
+        return theme_scores(docs, _keyword_matrix(store, taxonomy), none, none, none, labelled,
+                            _keyword_matrix(works, taxonomy), list(taxonomy.themes), 0.5, ModelSettings(**settings),
+                            theme_texts=theme_texts(taxonomy))
+
+    plain, few, held = scores(), scores(min_posts=3), scores(gate_negative_posts=0.05)
+    carried = (labelled.y & labelled.posts[:, None]).sum(axis=0)
+    slugs = list(taxonomy.themes)
+    assert set(few.trained) == {s for c, s in enumerate(slugs) if carried[c] >= 3 and s in plain.trained}
+    assert set(few.trained) < set(plain.trained)
+    assert np.isnan(few.margins[:, [c for c, s in enumerate(slugs) if s not in few.trained]]).all()
+    assert held.model.gate_cut >= plain.model.gate_cut and (held.model.gate_cuts >= plain.model.gate_cuts).all()
+    assert (held.model.gate_cuts > plain.model.gate_cuts).any()
+    assert (held.margins[~np.isnan(held.margins)] == plain.margins[~np.isnan(plain.margins)]).all()
+
+
 def test_a_recall_floor_only_ever_lowers_a_themes_threshold():
     """``recall_floor``: a theme's threshold (best F1 out of fold, plus the margin) is lowered where
     it would let fewer than that share of the theme's labelled works through, and never raised."""

@@ -67,6 +67,8 @@ class ModelSettings:
     calibrate_posts: bool = False     # thresholds and the gate (its SVM and cuts) fitted on the labelled posts only
     gate_negatives: float = 0.0       # the gate's cuts raised where needed so that at most this share of the labelled near misses pass (out of fold; 0: off)
     post_positive_weight: float = 1.0  # a labelled post about the theme counts this many times in fitting the theme's threshold
+    gate_negative_posts: float = 0.0  # the gate's cuts raised where needed so that at most this share of the labelled posts about no theme are tagged (out of fold; 0: off)
+    min_posts: int = 0                # a theme fewer than this many labelled posts carry is not trained (0: every theme)
 
 
 def title_key(title: str | None) -> str:
@@ -634,6 +636,9 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
 
     for c, slug in enumerate(slugs):
         pos, neg, sample = chosen[c]
+        if settings.min_posts and labelled.posts is not None and \
+                int((lab_y[:, c] & labelled.posts).sum()) < settings.min_posts:
+            continue        # too few posts carry it to tag posts with it (a posts' model's setting)
         lab_pos = int(lab_y[:, c].sum())
         if lab_pos + len(pos) < settings.min_positives:
             continue
@@ -724,7 +729,14 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
             on_topic, gate_model = gate(X_out, X_lab[cal_rows], lab_y[cal_rows], settings, sub,
                                         lab_w[cal_rows] if weighted else None)
         else:
-            on_topic, gate_model = gate(X_out, X_lab, lab_y, settings, gaps, lab_w if weighted else None)
+            accepted = None
+            if settings.gate_negative_posts:
+                # Which theme each labelled work's out-of-fold score would tag it with (keywords included).
+                with np.errstate(invalid="ignore"):
+                    accepted = np.nan_to_num(lab_oof + capped_lab, nan=-np.inf) >= \
+                        np.nan_to_num(thresholds, nan=np.inf)[None, :]
+            on_topic, gate_model = gate(X_out, X_lab, lab_y, settings, gaps, lab_w if weighted else None,
+                                        labelled.posts, accepted)
     weights = sparse.vstack([_float32_row(w) if w is not None else sparse.csr_matrix((1, FEATURES), dtype=np.float32)
                              for w in rows_w]).tocsr()
     *gate_model, gate_cuts = gate_model
@@ -746,7 +758,7 @@ def best_gap(margins, thresholds):
     return np.nanmax(gaps[:, known], axis=1)
 
 
-def gate(X_store, X_lab, lab_y, settings: ModelSettings, gaps=None, lab_w=None):
+def gate(X_store, X_lab, lab_y, settings: ModelSettings, gaps=None, lab_w=None, lab_posts=None, accepted=None):
     """Which store papers are about any theme at all: one linear SVM, labelled on-topic works
     against the labelled near misses, plus ``gate_gap`` times how far the paper's best theme
     score clears its threshold (``gaps``: the labelled works' out-of-fold and the store papers'
@@ -757,7 +769,9 @@ def gate(X_store, X_lab, lab_y, settings: ModelSettings, gaps=None, lab_w=None):
     low as lets that share of its works pass: the gate's words are one model for every theme, and
     the themes whose works read most like the near misses (NeuroAI's like neuroscience) lost most
     to it. The store's result is then (papers x themes). ``lab_w``: the labelled works' row
-    weights (None: 1 each)."""
+    weights (None: 1 each). With ``gate_negative_posts``, the cuts are raised so that at most that
+    share of the labelled posts about no theme (``lab_posts``) would be tagged, out of fold: pass
+    the cut of a theme whose out-of-fold score tags them (``accepted``, labelled works x themes)."""
     import numpy as np
 
     topical = lab_y.any(axis=1)
@@ -787,6 +801,15 @@ def gate(X_store, X_lab, lab_y, settings: ModelSettings, gaps=None, lab_w=None):
         cut = max(cut, floor)
         if cuts is not None:
             cuts = np.maximum(cuts, np.float32(floor))
+    if settings.gate_negative_posts and lab_posts is not None and accepted is not None:
+        near = ~topical & lab_posts
+        if near.any():
+            # A near-miss post is tagged if it passes the gate's cut of a theme its score clears.
+            reach = np.where(accepted, cuts[None, :] if cuts is not None else np.float32(cut), np.inf).min(axis=1)
+            floor = negatives_cut(np.where(oof >= reach, oof, -np.inf)[near], settings.gate_negative_posts)
+            cut = max(cut, floor)
+            if cuts is not None:
+                cuts = np.maximum(cuts, np.float32(floor))
     clf = fit(every)
     weights = _float32_row(clf.row())
     store = clf.decision(X_store) + (weight * gaps[1] if weight else 0.0)
