@@ -31,12 +31,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
 import time
-from pathlib import Path
 
-from kb.knowledge.theme_eval import figures, predict
-from kb.knowledge.theme_model import LABELS_FILE, POST_LABELS_FILE, ModelSettings, read_works
+from kb.knowledge.theme_eval import figures, themes_of_rows
+from kb.knowledge.theme_model import ModelSettings
 from kb.knowledge.themes import DEFAULT_THEMES_FILE, load_taxonomy
 
 P3 = ModelSettings(calibrate_posts=True)
@@ -52,21 +50,12 @@ VARIANTS = {
 
 
 def out_of_fold(settings, folds: int = 5) -> tuple[list[dict], list[set[str]]]:
-    """The development works and each one's themes, tagged by models trained on the other folds."""
-    taxonomy = load_taxonomy(DEFAULT_THEMES_FILE)
-    dev, posts = read_works(LABELS_FILE), read_works(POST_LABELS_FILE)
-    every = dev + posts
-    predicted: list[set[str]] = [set() for _ in every]
-    with tempfile.TemporaryDirectory() as tmp:
-        for fold in range(folds):
-            held = [i for i in range(len(every)) if i % folds == fold]
-            rest_dev = [every[i] for i in range(len(dev)) if i % folds != fold]
-            rest_posts = [every[i] for i in range(len(dev), len(every)) if i % folds != fold]
-            got = predict([every[i] for i in held], rest_dev, taxonomy, Path(tmp), post_works=rest_posts,
-                          post_settings=settings)
-            for i, themes in zip(held, got):
-                predicted[i] = themes
-    return every, predicted
+    """The development works and each one's themes, tagged by models trained on the other folds
+    (the out-of-fold code of ``theme_posts_pass.py``, the eighteenth pass)."""
+    from theme_posts_pass import out_of_fold as rows_out_of_fold
+
+    every, rows = rows_out_of_fold(settings, folds)
+    return every, themes_of_rows(rows, load_taxonomy(DEFAULT_THEMES_FILE))
 
 
 def main() -> None:

@@ -23,6 +23,11 @@ about only (``macro_f1`` also counts a theme no work is about that some work was
 Each variant's papers' tag rows (theme, source, score, signals) are compared with T0's: the
 papers' model is the same, so they must be identical. Only development works are read; no
 kept-out part.
+
+Session 14 (posts' macro-F1 over the 19 themes they are about, negative posts; papers): T0 0.7147,
+13/178; T1 0.7621, 15/178; T2 0.7500, 8/178 (the one eligible, +0.035); T3 0.7209, 15/178; papers
+0.8726, 14/410 in all four, every paper's rows T0's. T2 was not switched on: with it on, the
+development tests took 77 -> 160 s of CPU (the rule allowed 30 s more). Each run 26-90 s of CPU.
 """
 from __future__ import annotations
 
