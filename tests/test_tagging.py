@@ -401,6 +401,48 @@ def test_posts_are_tagged_by_the_posts_model_which_a_big_store_keeps(tmp_path, t
     assert "posts' text model" in result.output
 
 
+def test_with_posts_settings_shipped_kb_tag_auto_sends_posts_to_the_posts_model(tmp_path, taxonomy, monkeypatch):
+    """With ``POST_SETTINGS`` set (as switching the eighteenth pass's T2 on would set it), a plain
+    `kb tag auto` trains the posts' model on the labelled works and the labelled posts and tags the
+    store's posts with it, and only them: every paper's rows are those of a run without a posts'
+    model, and a post's model rows say which model gave them."""
+    from kb.knowledge import theme_model
+    from kb.store.records import PostRecord
+
+    works = [{"title": f"Cooking note {i}", "abstract": "bread and ovens", "themes": [],
+              **({"kind": "post"} if i % 2 else {})} for i in range(6)]
+    posts = [{"title": f"Zorblax post {i}", "abstract": "zorblax flumph notes", "themes": ["zoo"], "kind": "post"}
+             for i in range(4)]
+    for name, part in (("labels.jsonl", works), ("posts.jsonl", posts)):
+        (tmp_path / name).write_text("".join(json.dumps(w) + "\n" for w in part), encoding="utf-8")
+    monkeypatch.setenv("KB_THEME_LABELS", str(tmp_path / "labels.jsonl"))
+    monkeypatch.setenv("KB_THEME_POST_LABELS", str(tmp_path / "posts.jsonl"))
+    monkeypatch.setattr(theme_model, "POST_SETTINGS", ModelSettings(gate_negative_posts=0.05))
+
+    def tagged(folder, post_model=True):
+        folder.mkdir()
+        store = make_store(folder, zorblax_corpus())
+        for paper in (1, 2, 3):
+            set_manual(store, paper, ["zoo"], taxonomy=taxonomy)
+        store.upsert_papers([PostRecord(paper_id=f"FORUM:{key}", forum_id=key, title=title, abstract=abstract,
+                                        year=2024, detail_level=2)
+                             for key, title, abstract in [("p1", "Zorblax post 9", "zorblax flumph notes"),
+                                                          ("p2", "Bread at home", "pastry and ovens in kitchens")]])
+        auto_tag(store, taxonomy, sources=["rule", "model"], post_model=post_model)
+        post = store.internal_ids(["FORUM:p1"])["FORUM:p1"]
+        rows = {paper: paper_tags(store, paper) for paper in [*range(1, 21), post]}
+        store.close()
+        return {"post" if paper == post else paper: [{k: v for k, v in r.items() if k != "updated_at"} for r in tags]
+                for paper, tags in rows.items()}
+
+    shipped, without = tagged(tmp_path / "shipped"), tagged(tmp_path / "without", post_model=None)
+    assert [r["signals"].get("model_for") for r in shipped["post"] if r["source"] == "model"] == ["posts"]
+    assert not [r for r in without["post"] if "model_for" in r["signals"]]
+    assert {p: rows for p, rows in shipped.items() if p != "post"} == \
+        {p: rows for p, rows in without.items() if p != "post"}
+    assert any(r["source"] == "model" for p in range(4, 9) for r in shipped[p])
+
+
 def test_a_full_run_from_kept_texts_tags_as_one_that_reads_every_text(tmp_path, taxonomy, monkeypatch):
     """A big store keeps each paper's term counts and keyword matches beside the file, and a
     later full run tokenises only new and edited papers: its tags and their signals must be
