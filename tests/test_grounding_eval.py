@@ -168,6 +168,8 @@ FLOORS = {
     # same figures both times):
     "heldout24": (0.618, 0.600, 0.756),  # 34/55, 18/30, 90/119 (policy, governance and standards texts)
     "heldout25": (0.720, 0.552, 0.839),  # 36/50, 47/85, 89/106 (LessWrong / Alignment Forum posts of 2024-2026)
+    "dev12": (0.608, 0.647, 0.791),  # scored once fresh with session 14's starting code (14/23, 33/51, 53/67), then opened
+    # for development (odd pages held aside)
     "dev11": (0.652, 0.711, 0.750),  # scored once fresh with session 13's starting code (15/23, 30/52, 44/61), then opened
     # session 13's end: 15/23, 37/52, 51/68
     # for development (odd pages held aside)

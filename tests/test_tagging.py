@@ -951,6 +951,7 @@ FRESH_7_FILE = Path(__file__).parent / "data" / "theme_fresh7.jsonl"
 FRESH_10_FILE = Path(__file__).parent / "data" / "theme_fresh10.jsonl"
 FRESH_11_FILE = Path(__file__).parent / "data" / "theme_fresh11.jsonl"
 FRESH_12_FILE = Path(__file__).parent / "data" / "theme_fresh12.jsonl"
+FRESH_13_FILE = Path(__file__).parent / "data" / "theme_fresh13.jsonl"
 
 
 def test_fresh3_part_is_well_formed_and_disjoint():
@@ -1174,6 +1175,29 @@ def test_fourth_fifth_and_seventh_fresh_parts_are_well_formed_and_disjoint(path,
     works, per_theme = _fresh_part(path, path.stem.removeprefix("theme_"), sizes, others)
     assert set(per_theme) == set(load_taxonomy(DEFAULT_THEMES_FILE).themes) and min(per_theme.values()) >= per_theme_floor
     assert sum(1 for w in works if not w["themes"]) >= negatives
+
+
+def test_thirteenth_fresh_part_is_a_random_draw_of_posts():
+    """Session 14's kept-out part: 305 recorded forum posts drawn at random (seed 14), not picked
+    by theme, so it measures what a crawl brings in; stored as `kb crawl` stores a post. No post
+    is in another labelled part (the 295 random development posts among them). Reads the file
+    only; runs no model."""
+    from kb.knowledge.theme_model import LABELS_FILE, read_works, title_key
+
+    pending = LABELS_FILE.with_name("theme_labels_pending.jsonl")
+    others = {LABELS_FILE, pending, HELD_OUT_FILE, HELD_OUT_2_FILE, FRESH_FILE, FRESH_3_FILE, FRESH_4_FILE,
+              FRESH_5_FILE, FRESH_7_FILE, FRESH_10_FILE, FRESH_11_FILE, FRESH_12_FILE}
+    taxonomy = load_taxonomy(DEFAULT_THEMES_FILE)
+    seen = {title_key(w["title"]) for f in others for w in read_works(f)}
+    works = read_works(FRESH_13_FILE)
+    keys = {title_key(w["title"]) for w in works}
+    assert len(works) == 305 and len(keys) == len(works) and not seen & keys
+    for w in works:
+        assert w["split"] == "fresh13" and w["kind"] == "post" and w["abstract_source"] == "recorded"
+        assert w["abstract"] and len(w["abstract"]) <= 503 and w["tldr"] is None
+        assert w["abstract_url"].startswith(("https://www.lesswrong.com/", "https://www.alignmentforum.org/"))
+        assert set(w["themes"]) <= set(taxonomy.themes)
+    assert sum(1 for w in works if not w["themes"]) == 123
 
 
 def _assert_floors(path, heading, macro_f1, negatives, min_recall):
