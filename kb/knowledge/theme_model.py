@@ -628,14 +628,15 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
         else np.arange(m)
     from scipy import sparse
 
-    def fit(c, X_rows, y_store, w_store, rows_lab):
-        Xt = sparse.vstack([X_rows, X_lab[rows_lab], X_extra]).tocsr()
+    def fit(c, design, at_store, y_store, w_store, rows_lab):
+        # ``design``'s rows: the theme's store rows, then every labelled work, then the themes' texts.
+        at = np.concatenate([at_store, design.labelled + rows_lab, design.labelled + m + np.arange(len(extra))])
         y = np.concatenate([y_store, lab_y[rows_lab, c], extra_y[:, c]]).astype(int)
         if y.min() == y.max():
             return None
         w = np.concatenate([w_store, lab_w[rows_lab] if weighted else np.ones(len(rows_lab), dtype=np.float32),
                             np.full(len(extra), settings.theme_docs, dtype=np.float32)])
-        return linear_svm(Xt, y, w, settings.C)
+        return design.fit(at, y, w, settings.C)
 
     for c, slug in enumerate(slugs):
         pos, neg, sample = chosen[c]
@@ -649,21 +650,27 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
         y_rows = np.concatenate([np.ones(len(pos)), np.zeros(len(neg))])
         w_rows = np.where(manual[rows, c], settings.manual_weight, 1.0).astype(np.float32)
 
-        def with_sample(part):
-            # The store rows' features, taken once for every fold: a million rows' CSR is slow to index.
+        # The theme's training rows, renumbered to the columns they use once for its seven fits
+        # (:class:`Design`; the store rows' features taken once: a million rows' CSR is slow to index).
+        design = Design(sparse.vstack([X_store[local(np.concatenate([rows, sample]))], X_lab, X_extra]),
+                        labelled=len(rows) + len(sample))
+
+        def with_sample(part_at):
+            # The store rows with those of ``sample`` at ``part_at``: their rows of ``design``, labels and weights.
+            part = sample[part_at]
             both = np.concatenate([rows, part])
             w = np.concatenate([w_rows, np.full(len(part), settings.unlabelled_weight, dtype=np.float32)])
-            return (X_store[local(both)], np.concatenate([y_rows, np.zeros(len(part))]),
-                    w * store_w[both] if store_w is not None else w)
+            return (np.concatenate([np.arange(len(rows)), len(rows) + part_at]),
+                    np.concatenate([y_rows, np.zeros(len(part))]), w * store_w[both] if store_w is not None else w)
 
         threshold = fallback_threshold
         if lab_pos >= settings.min_labelled and m - lab_pos >= settings.min_labelled:
             oof = np.zeros(m, dtype=np.float32)
             every = np.arange(m)
-            training = with_sample(sample)
+            training = with_sample(np.arange(len(sample)))
             for fold in range(settings.folds):
                 held = every[every % settings.folds == fold]
-                clf = fit(c, *training, every[every % settings.folds != fold])
+                clf = fit(c, design, *training, every[every % settings.folds != fold])
                 oof[held] = clf.decision(X_lab[held]) if clf is not None else -1.0
             scores = oof + capped_lab[:, c] if settings.calibrate_rules else oof
             on = cal_rows
@@ -682,7 +689,7 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
                 calibrated.append(slug)
                 lab_oof[:, c] = oof
         halves = [sample[0::2], sample[1::2]]
-        models = [fit(c, *with_sample(h), np.arange(m)) for h in halves]
+        models = [fit(c, design, *with_sample(np.arange(len(sample))[h::2]), np.arange(m)) for h in (0, 1)]
         models = [(clf, other) for clf, other in zip(models, halves[::-1]) if clf is not None]
         if not models:
             continue
@@ -783,8 +790,10 @@ def gate(X_store, X_lab, lab_y, settings: ModelSettings, gaps=None, lab_w=None, 
     m = X_lab.shape[0]
     every = np.arange(m)
     oof = np.zeros(m, dtype=np.float32)
+    design = Design(X_lab)
+
     def fit(rows):
-        return linear_svm(X_lab[rows], topical[rows].astype(int), None if lab_w is None else lab_w[rows], settings.C)
+        return design.fit(rows, topical[rows].astype(int), None if lab_w is None else lab_w[rows], settings.C)
     for fold in range(settings.folds):
         held = every[every % settings.folds == fold]
         oof[held] = fit(every[every % settings.folds != fold]).decision(X_lab[held])
@@ -878,6 +887,54 @@ class Linear:
         return np.asarray(X @ coef).ravel() + self.intercept
 
 
+class Design:
+    """Training rows that several fits take subsets of (a theme's five calibration folds and two
+    halves; the gate's six), renumbered once to the feature columns any of them uses, as float64:
+    renumbering each fit's rows over the 2^20 hashed columns, and scikit-learn's float64 copy of
+    them, were a third of each fit's CPU besides liblinear's own. Each fit gives exactly what
+    :func:`linear_svm` gives on the same rows: liblinear's dual solver only ever touches the
+    columns a fit's rows use (the others' weights stay 0 and are left out), and a fit whose rows
+    would be solved in the primal (no more columns used than rows) goes to :func:`linear_svm`."""
+
+    def __init__(self, X, labelled: int = 0):
+        import numpy as np
+        from scipy.sparse import csr_matrix
+
+        self.X = X.tocsr()
+        self.labelled = labelled     # the row where the labelled works start (for the caller)
+        self.columns, renumbered = _used_columns(self.X)
+        self.renumbered = csr_matrix((self.X.data.astype(np.float64), renumbered, self.X.indptr),
+                                     shape=(self.X.shape[0], len(self.columns)))
+
+    def fit(self, at, y, weights, C: float) -> Linear:
+        """:func:`linear_svm` of the rows ``at``."""
+        import numpy as np
+        from sklearn.svm import LinearSVC
+
+        used = self.renumbered[at]
+        in_use = np.bincount(used.indices, minlength=used.shape[1]) > 0
+        if used.shape[0] >= int(in_use.sum()):
+            return linear_svm(self.X[at], y, weights, C)
+        clf = LinearSVC(C=C, class_weight="balanced", max_iter=5000, tol=1e-4, dual="auto", random_state=0)
+        clf.fit(used, y, sample_weight=weights)
+        coef = clf.coef_.ravel().astype(np.float64)
+        return Linear(self.columns[in_use], coef[in_use], float(clf.intercept_[0]))
+
+
+def _used_columns(X):
+    """(the feature columns the rows of CSR ``X`` use, ascending; each entry's column renumbered
+    among them, int32). A few rows' columns are found by sorting them; a pass over all 2^20
+    columns costs more than that."""
+    import numpy as np
+
+    if X.nnz < X.shape[1] // 8:
+        cols, renumbered = np.unique(X.indices, return_inverse=True)
+        return cols, renumbered.astype(np.int32).ravel()
+    in_use = np.zeros(X.shape[1], dtype=bool)
+    in_use[X.indices] = True
+    return np.flatnonzero(in_use), (np.cumsum(in_use, dtype=np.int32) - 1)[X.indices]
+
+
 def linear_svm(X, y, weights, C: float) -> Linear:
     """A linear SVM fitted on only the feature columns its rows use: liblinear does work per
     column of the feature space on every pass, and the training rows of a theme use a few
@@ -888,16 +945,8 @@ def linear_svm(X, y, weights, C: float) -> Linear:
 
     X = X.tocsr()
     # The same matrix as X[:, np.unique(X.indices)], built by renumbering the columns: sorting
-    # the indices and scipy's column indexing took a third of each fit. A few rows' columns
-    # are found by sorting them; a pass over all 2^20 columns costs more than that.
-    if X.nnz < X.shape[1] // 8:
-        cols, renumbered = np.unique(X.indices, return_inverse=True)
-        renumbered = renumbered.astype(np.int32).ravel()
-    else:
-        in_use = np.zeros(X.shape[1], dtype=bool)
-        in_use[X.indices] = True
-        cols = np.flatnonzero(in_use)
-        renumbered = (np.cumsum(in_use, dtype=np.int32) - 1)[X.indices]
+    # the indices and scipy's column indexing took a third of each fit.
+    cols, renumbered = _used_columns(X)
     used = csr_matrix((X.data, renumbered, X.indptr), shape=(X.shape[0], len(cols)))
     clf = LinearSVC(C=C, class_weight="balanced", max_iter=5000, tol=1e-4, dual="auto", random_state=0)
     clf.fit(used, y, sample_weight=weights)
