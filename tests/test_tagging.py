@@ -750,6 +750,32 @@ def test_svm_on_the_columns_its_rows_use_has_the_full_fits_weights():
     assert np.allclose(fitted.decision(X), full.decision_function(X), atol=1e-3)
 
 
+def test_a_designs_fits_are_linear_svms_fits_of_the_same_rows():
+    """A theme's fits take their rows from one Design (renumbered once); each must give exactly
+    what linear_svm gives on those rows, bit for bit: the same columns, weights and intercept,
+    whether its rows use fewer columns than the design (dual solver) or few enough columns that
+    the primal solver is chosen."""
+    import numpy as np
+    from scipy import sparse
+
+    from kb.knowledge.theme_model import Design, linear_svm, text_features
+
+    docs = [f"reward model policy gradient {i} {'agent' * (i % 3)}" for i in range(30)]
+    docs += [f"bread oven pastry flour {i} {'yeast' * (i % 4)}" for i in range(30)]
+    X, _ = text_features(docs)
+    y = np.array([1] * 30 + [0] * 30)
+    w = np.linspace(0.5, 2.0, 60).astype(np.float32)
+    design = Design(X)
+    tiny = sparse.csr_matrix(np.array([[1.0, 0, 0], [0, 1.0, 0], [1.0, 1.0, 0], [0, 0, 1.0]], dtype=np.float32))
+    cases = [(design, np.flatnonzero(np.arange(60) % 5 != k), w) for k in range(5)]
+    cases += [(design, np.arange(0, 60, 2), None), (Design(tiny), np.arange(4), None)]
+    for d, at, weights in cases:
+        labels = y[at] if d is design else np.array([1, 0, 1, 0])
+        got = d.fit(at, labels, None if weights is None else weights[at], 2.0)
+        want = linear_svm(d.X[at], labels, None if weights is None else weights[at], 2.0)
+        assert np.array_equal(got.columns, want.columns)
+        assert np.array_equal(got.weights, want.weights) and got.intercept == want.intercept
+
 # -- graph evidence -----------------------------------------------------------------------------
 
 def test_graph_evidence_tags_a_paper_cited_by_many_of_a_theme(tmp_path, taxonomy):
