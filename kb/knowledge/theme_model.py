@@ -165,7 +165,8 @@ class PostModel:
 #: fifteenth pass held its gate to the negative posts (``gate_negatives``), and none of its three met the rule either.
 #: Session 14's eighteenth pass chose ``ModelSettings(gate_negative_posts=0.05)`` (posts 0.750 against
 #: 0.715 over the themes they are about, 8/178 negatives, papers' rows unchanged) but left it off: it
-#: more than doubled the development tests' CPU, over the rule's 30 s.
+#: more than doubled the development tests' CPU, over the rule's 30 s; with every fit's set-up made cheaper
+#: (:class:`Design`, the same tags) it still adds about 40-50 s, most of it liblinear solving the posts' fits.
 POST_SETTINGS: ModelSettings | None = None
 
 
