@@ -1234,6 +1234,36 @@ def test_thirteenth_fresh_part_is_a_random_draw_of_posts():
     assert sum(1 for w in works if not w["themes"]) == 123
 
 
+def test_random_development_posts_dev14_are_labelled_but_not_trained_on_by_the_posts_model():
+    """Session 15's 399 development posts (``"split": "dev14"``, seed 15), drawn at random like
+    dev13 and stored as `kb crawl` stores a post, in no other labelled part. The nineteenth pass's
+    rule did not choose training the posts' model on them, so it trains on the 592 earlier pending
+    posts only (``POST_UNTRAINED_SPLITS``). Reads the files only; runs no model."""
+    from collections import Counter
+
+    from kb.knowledge.theme_model import (LABELS_FILE, POST_LABELS_FILE, POST_UNTRAINED_SPLITS, read_post_works,
+                                          read_works, title_key)
+
+    taxonomy = load_taxonomy(DEFAULT_THEMES_FILE)
+    pending = read_works(POST_LABELS_FILE)
+    assert Counter(w["split"] for w in pending) == {"development": 297, "dev13": 295, "dev14": 399}
+    works = [w for w in pending if w["split"] == "dev14"]
+    others = [LABELS_FILE, *sorted(HELD_OUT_FILE.parent.glob("theme_*.jsonl"))]
+    seen = {title_key(w["title"]) for f in others for w in read_works(f)}
+    seen |= {title_key(w["title"]) for w in pending if w["split"] != "dev14"}
+    keys = {title_key(w["title"]) for w in works}
+    assert len(keys) == len(works) and not seen & keys
+    for w in works:
+        assert w["kind"] == "post" and w["abstract_source"] == "recorded" and w["tldr"] is None
+        assert w["abstract"] and len(w["abstract"]) <= 503 and 2017 <= w["year"] <= 2026
+        assert w["abstract_url"].startswith(("https://www.lesswrong.com/", "https://www.alignmentforum.org/"))
+        assert set(w["themes"]) <= set(taxonomy.themes)
+    assert sum(1 for w in works if not w["themes"]) == 143
+    assert POST_UNTRAINED_SPLITS == {"dev14"}
+    trained = read_post_works()
+    assert len(trained) == 592 and not {title_key(w["title"]) for w in trained} & keys
+
+
 def _assert_floors(path, heading, macro_f1, negatives, min_recall):
     """The works of ``path`` tagged by a model trained on the development part, against floors."""
     from kb.knowledge.theme_eval import held_out

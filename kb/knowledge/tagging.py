@@ -899,7 +899,8 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
 
     Forum posts (kind 'post') are tagged by a second model, ``post_model``
     (:class:`kb.knowledge.theme_model.PostModel`; True: the shipped one, trained on the labelled
-    works and the labelled posts of ``data/theme_labels_pending.jsonl`` with ``POST_SETTINGS``, none
+    works and the labelled posts of ``data/theme_labels_pending.jsonl`` but its ``POST_UNTRAINED_SPLITS``,
+    with ``POST_SETTINGS``, none
     while those are None; None: none, posts are tagged as papers), trained and scored apart: every paper's rows are those of the first model
     alone (trained on the same store, the same labelled works, the same settings), whatever the
     posts' model does. The posts' model scores only the posts, from copies of the rows it trains on.

@@ -56,10 +56,10 @@ def predict_rows(works: list[dict], labelled_works: list[dict], taxonomy, workdi
     auto` writes them in a store holding just them, trained on ``labelled_works``. A work of
     kind "post" is stored as `kb crawl` stores a forum post, and is tagged by the posts' model,
     trained on ``labelled_works`` and ``post_works`` (None: the labelled posts kb ships,
-    :func:`kb.knowledge.theme_model.post_labels_path`) with ``post_settings`` (None: the shipped
+    :func:`kb.knowledge.theme_model.read_post_works`) with ``post_settings`` (None: the shipped
     ones, ``POST_SETTINGS``; False: no posts' model, posts are tagged as papers)."""
     from kb.knowledge.tagging import propose
-    from kb.knowledge.theme_model import POST_SETTINGS, PostModel, post_labels_path, read_works
+    from kb.knowledge.theme_model import POST_SETTINGS, PostModel, read_post_works
     from kb.knowledge.themes import sync_taxonomy
     from kb.store import Store
     from kb.store.records import PaperRecord, PostRecord
@@ -68,7 +68,7 @@ def predict_rows(works: list[dict], labelled_works: list[dict], taxonomy, workdi
     post_settings = POST_SETTINGS if post_settings is None else post_settings
     if post_settings:
         if post_works is None:
-            post_works = read_works(post_labels_path()) if post_labels_path().is_file() else []
+            post_works = read_post_works()
         post_model = PostModel(labelled_from_works(labelled_works + post_works, taxonomy), post_settings)
     store = Store(workdir / f"eval-{len(list(workdir.iterdir()))}.sqlite")
     try:
