@@ -1340,7 +1340,8 @@ def _signals_label(signals: dict) -> str:
     parts = []
     if "model" in signals:
         cut = f" (threshold {signals['threshold']:+.2f})" if "threshold" in signals else ""
-        parts.append(f"text model {signals['model']:+.2f}{cut}")
+        which = "posts' text model" if signals.get("model_for") == "posts" else "text model"
+        parts.append(f"{which} {signals['model']:+.2f}{cut}")
     if "embedding" in signals:
         parts.append(f"embedding {signals['embedding']:.2f} (0: untagged papers, 1: the theme's)")
     if signals.get("rule"):

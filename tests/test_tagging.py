@@ -351,6 +351,98 @@ def test_cached_model_scores_only_new_and_changed_papers(tmp_path, taxonomy):
     store.close()
 
 
+def test_posts_are_tagged_by_the_posts_model_which_a_big_store_keeps(tmp_path, taxonomy, monkeypatch):
+    """A store's forum posts (kind 'post', as `kb crawl` stores them) can be tagged by a second
+    model, trained by the same run; a big store keeps it beside the papers' one
+    (``model-posts.npz``) and scores a post that arrives later with it; the tag's signals and
+    `kb show` say which model gave it, and the run's record holds what it was trained on."""
+    from kb.knowledge.theme_model import PostModel, labelled_from_works
+    from kb.store.records import PostRecord
+
+    big = ModelSettings(cache_min_papers=1)          # this little store counts as big
+    works = [{"title": f"Cooking note {i}", "abstract": "bread and ovens", "themes": []} for i in range(4)]
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text("".join(json.dumps(w) + "\n" for w in works), encoding="utf-8")
+    monkeypatch.setenv("KB_THEME_LABELS", str(labels))
+    works += [{"title": f"Zorblax post {i}", "abstract": "zorblax flumph notes", "themes": ["zoo"], "kind": "post"}
+              for i in range(4)]
+    posts_model = PostModel(labelled_from_works(works, taxonomy), ModelSettings(calibrate_posts=True))
+
+    def post(key, title, abstract):
+        return PostRecord(paper_id=f"FORUM:{key}", forum_id=key, title=title, abstract=abstract, year=2024,
+                          detail_level=2)
+
+    store = make_store(tmp_path, zorblax_corpus())
+    for paper in (1, 2, 3):
+        set_manual(store, paper, ["zoo"], taxonomy=taxonomy)
+    store.upsert_papers([post("p1", "Zorblax flumph lattices, my notes", "zorblax flumph coupling in lattices"),
+                         post("p2", "Bread at home", "pastry and ovens in kitchens")])
+    auto_tag(store, taxonomy, sources=["rule", "model"], settings=big, post_model=posts_model)
+    assert (tmp_path / "kb.sqlite.themes" / "model-posts.npz").is_file()
+    ids = store.internal_ids(["FORUM:p1", "FORUM:p2"])
+
+    def model_rows(paper):
+        return {r["theme"]: r["signals"] for r in paper_tags(store, paper) if r["source"] == "model"}
+
+    assert model_rows(ids["FORUM:p1"])["zoo"]["model_for"] == "posts"
+    assert not model_rows(ids["FORUM:p2"])
+    assert model_rows(4)["zoo"] and "model_for" not in model_rows(4)["zoo"]      # a paper: the papers' model
+    params = json.loads(store.conn.execute("SELECT params FROM tag_run ORDER BY id DESC LIMIT 1").fetchone()[0])
+    assert params["posts_model"]["posts"] == 2 and params["posts_model"]["trained"]["zoo"] >= 3 + 4
+
+    store.upsert_papers([post("p3", "More zorblax flumph lattices", "zorblax flumph coupling and lattice spectra")])
+    later = store.internal_ids(["FORUM:p3"])["FORUM:p3"]
+    after = auto_tag(store, taxonomy, sources=["rule", "model"], settings=big, post_model=posts_model)
+    assert after.cached and after.papers == 1
+    assert model_rows(later)["zoo"]["model_for"] == "posts"
+    store.close()
+    result = invoke("show", f"#{later}", db=tmp_path / "kb.sqlite", terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "posts' text model" in result.output
+
+
+def test_with_posts_settings_shipped_kb_tag_auto_sends_posts_to_the_posts_model(tmp_path, taxonomy, monkeypatch):
+    """With ``POST_SETTINGS`` set (as switching the eighteenth pass's T2 on would set it), a plain
+    `kb tag auto` trains the posts' model on the labelled works and the labelled posts and tags the
+    store's posts with it, and only them: every paper's rows are those of a run without a posts'
+    model, and a post's model rows say which model gave them."""
+    from kb.knowledge import theme_model
+    from kb.store.records import PostRecord
+
+    works = [{"title": f"Cooking note {i}", "abstract": "bread and ovens", "themes": [],
+              **({"kind": "post"} if i % 2 else {})} for i in range(6)]
+    posts = [{"title": f"Zorblax post {i}", "abstract": "zorblax flumph notes", "themes": ["zoo"], "kind": "post"}
+             for i in range(4)]
+    for name, part in (("labels.jsonl", works), ("posts.jsonl", posts)):
+        (tmp_path / name).write_text("".join(json.dumps(w) + "\n" for w in part), encoding="utf-8")
+    monkeypatch.setenv("KB_THEME_LABELS", str(tmp_path / "labels.jsonl"))
+    monkeypatch.setenv("KB_THEME_POST_LABELS", str(tmp_path / "posts.jsonl"))
+    monkeypatch.setattr(theme_model, "POST_SETTINGS", ModelSettings(gate_negative_posts=0.05))
+
+    def tagged(folder, post_model=True):
+        folder.mkdir()
+        store = make_store(folder, zorblax_corpus())
+        for paper in (1, 2, 3):
+            set_manual(store, paper, ["zoo"], taxonomy=taxonomy)
+        store.upsert_papers([PostRecord(paper_id=f"FORUM:{key}", forum_id=key, title=title, abstract=abstract,
+                                        year=2024, detail_level=2)
+                             for key, title, abstract in [("p1", "Zorblax post 9", "zorblax flumph notes"),
+                                                          ("p2", "Bread at home", "pastry and ovens in kitchens")]])
+        auto_tag(store, taxonomy, sources=["rule", "model"], post_model=post_model)
+        post = store.internal_ids(["FORUM:p1"])["FORUM:p1"]
+        rows = {paper: paper_tags(store, paper) for paper in [*range(1, 21), post]}
+        store.close()
+        return {"post" if paper == post else paper: [{k: v for k, v in r.items() if k != "updated_at"} for r in tags]
+                for paper, tags in rows.items()}
+
+    shipped, without = tagged(tmp_path / "shipped"), tagged(tmp_path / "without", post_model=None)
+    assert [r["signals"].get("model_for") for r in shipped["post"] if r["source"] == "model"] == ["posts"]
+    assert not [r for r in without["post"] if "model_for" in r["signals"]]
+    assert {p: rows for p, rows in shipped.items() if p != "post"} == \
+        {p: rows for p, rows in without.items() if p != "post"}
+    assert any(r["source"] == "model" for p in range(4, 9) for r in shipped[p])
+
+
 def test_a_full_run_from_kept_texts_tags_as_one_that_reads_every_text(tmp_path, taxonomy, monkeypatch):
     """A big store keeps each paper's term counts and keyword matches beside the file, and a
     later full run tokenises only new and edited papers: its tags and their signals must be
@@ -529,6 +621,61 @@ def test_each_theme_has_a_gate_cut_that_lets_most_of_its_works_through(tmp_path)
     assert (kept.on_topic(X, keywords=keywords) == each.model.on_topic(X, keywords=keywords)).all()
 
 
+def test_the_gates_negatives_cut_and_a_weighted_threshold():
+    """The fifteenth pass's two knobs (off by default): ``negatives_cut`` is the lowest cut that
+    lets through at most the given share of the near misses (ties kept out together), and
+    ``best_threshold`` with weights counts a weighted work that many times in the F1."""
+    import numpy as np
+
+    from kb.knowledge.theme_model import best_threshold, negatives_cut
+
+    scores = np.array([0.9, 0.5, 0.5, 0.3, 0.1, -1.0], dtype=np.float32)
+    for share, passing in [(0.0, 0), (0.05, 0), (0.2, 1), (0.34, 1), (0.5, 3), (1.0, 6)]:
+        cut = negatives_cut(scores, share)
+        assert (scores >= np.float32(cut)).sum() == passing <= share * len(scores) + 1e-9
+    assert negatives_cut(scores, 0.2) == pytest.approx(0.7)          # midway between 0.9 and 0.5
+    # Three works about the theme at 1.0, 1.0 and 0.0, two others at 0.5: a cut above 0.5 is best
+    # unweighted (F1 0.8 against 0.75 at or under 0.0), under 0.0 when the three count 2 each
+    # (0.857 against 0.8).
+    scores, truth = np.array([1.0, 1.0, 0.0, 0.5, 0.5]), np.array([True, True, True, False, False])
+    assert 0.5 < best_threshold(scores, truth) <= 1.0
+    assert best_threshold(scores, truth, np.where(truth, 2.0, 1.0)) <= 0.0
+    assert best_threshold(scores, truth, np.ones(5)) == best_threshold(scores, truth)
+
+
+def test_the_eighteenth_passes_knobs_for_a_posts_model():
+    """Session 14's two settings for a posts' model (off by default): ``min_posts`` trains no theme
+    fewer than that many labelled posts carry (the posts' model then never tags a post with it),
+    and ``gate_negative_posts`` only ever raises the gate's cuts, so that at most that share of
+    the labelled posts about no theme would be tagged out of fold."""
+    import numpy as np
+
+    from kb.knowledge.tagging import theme_texts
+    from kb.knowledge.theme_model import (LABELS_FILE, POST_LABELS_FILE, labelled_from_works, read_works,
+                                          theme_scores, work_body)
+
+    taxonomy = load_taxonomy(DEFAULT_THEMES_FILE)
+    works = read_works(LABELS_FILE)[::6] + read_works(POST_LABELS_FILE)[::3]
+    labelled, store = labelled_from_works(works, taxonomy), read_works(LABELS_FILE)[1::30]
+    none = np.zeros((len(store), len(taxonomy.themes)), dtype=bool)
+    docs = [f"{w['title']}\n{work_body(w)}" for w in store]
+
+    def scores(**settings):
+        return theme_scores(docs, _keyword_matrix(store, taxonomy), none, none, none, labelled,
+                            _keyword_matrix(works, taxonomy), list(taxonomy.themes), 0.5, ModelSettings(**settings),
+                            theme_texts=theme_texts(taxonomy))
+
+    plain, few, held = scores(), scores(min_posts=3), scores(gate_negative_posts=0.05)
+    carried = (labelled.y & labelled.posts[:, None]).sum(axis=0)
+    slugs = list(taxonomy.themes)
+    assert set(few.trained) == {s for c, s in enumerate(slugs) if carried[c] >= 3 and s in plain.trained}
+    assert set(few.trained) < set(plain.trained)
+    assert np.isnan(few.margins[:, [c for c, s in enumerate(slugs) if s not in few.trained]]).all()
+    assert held.model.gate_cut >= plain.model.gate_cut and (held.model.gate_cuts >= plain.model.gate_cuts).all()
+    assert (held.model.gate_cuts > plain.model.gate_cuts).any()
+    assert (held.margins[~np.isnan(held.margins)] == plain.margins[~np.isnan(plain.margins)]).all()
+
+
 def test_a_recall_floor_only_ever_lowers_a_themes_threshold():
     """``recall_floor``: a theme's threshold (best F1 out of fold, plus the margin) is lowered where
     it would let fewer than that share of the theme's labelled works through, and never raised."""
@@ -602,6 +749,32 @@ def test_svm_on_the_columns_its_rows_use_has_the_full_fits_weights():
     assert np.allclose(fitted.coef, full.coef_.ravel(), atol=1e-3)   # to the solver's tolerance
     assert np.allclose(fitted.decision(X), full.decision_function(X), atol=1e-3)
 
+
+def test_a_designs_fits_are_linear_svms_fits_of_the_same_rows():
+    """A theme's fits take their rows from one Design (renumbered once); each must give exactly
+    what linear_svm gives on those rows, bit for bit: the same columns, weights and intercept,
+    whether its rows use fewer columns than the design (dual solver) or few enough columns that
+    the primal solver is chosen."""
+    import numpy as np
+    from scipy import sparse
+
+    from kb.knowledge.theme_model import Design, linear_svm, text_features
+
+    docs = [f"reward model policy gradient {i} {'agent' * (i % 3)}" for i in range(30)]
+    docs += [f"bread oven pastry flour {i} {'yeast' * (i % 4)}" for i in range(30)]
+    X, _ = text_features(docs)
+    y = np.array([1] * 30 + [0] * 30)
+    w = np.linspace(0.5, 2.0, 60).astype(np.float32)
+    design = Design(X)
+    tiny = sparse.csr_matrix(np.array([[1.0, 0, 0], [0, 1.0, 0], [1.0, 1.0, 0], [0, 0, 1.0]], dtype=np.float32))
+    cases = [(design, np.flatnonzero(np.arange(60) % 5 != k), w) for k in range(5)]
+    cases += [(design, np.arange(0, 60, 2), None), (Design(tiny), np.arange(4), None)]
+    for d, at, weights in cases:
+        labels = y[at] if d is design else np.array([1, 0, 1, 0])
+        got = d.fit(at, labels, None if weights is None else weights[at], 2.0)
+        want = linear_svm(d.X[at], labels, None if weights is None else weights[at], 2.0)
+        assert np.array_equal(got.columns, want.columns)
+        assert np.array_equal(got.weights, want.weights) and got.intercept == want.intercept
 
 # -- graph evidence -----------------------------------------------------------------------------
 
@@ -1061,6 +1234,36 @@ def test_thirteenth_fresh_part_is_a_random_draw_of_posts():
     assert sum(1 for w in works if not w["themes"]) == 123
 
 
+def test_random_development_posts_dev14_are_labelled_but_not_trained_on_by_the_posts_model():
+    """Session 15's 399 development posts (``"split": "dev14"``, seed 15), drawn at random like
+    dev13 and stored as `kb crawl` stores a post, in no other labelled part. The nineteenth pass's
+    rule did not choose training the posts' model on them, so it trains on the 592 earlier pending
+    posts only (``POST_UNTRAINED_SPLITS``). Reads the files only; runs no model."""
+    from collections import Counter
+
+    from kb.knowledge.theme_model import (LABELS_FILE, POST_LABELS_FILE, POST_UNTRAINED_SPLITS, read_post_works,
+                                          read_works, title_key)
+
+    taxonomy = load_taxonomy(DEFAULT_THEMES_FILE)
+    pending = read_works(POST_LABELS_FILE)
+    assert Counter(w["split"] for w in pending) == {"development": 297, "dev13": 295, "dev14": 399}
+    works = [w for w in pending if w["split"] == "dev14"]
+    others = [LABELS_FILE, *sorted(HELD_OUT_FILE.parent.glob("theme_*.jsonl"))]
+    seen = {title_key(w["title"]) for f in others for w in read_works(f)}
+    seen |= {title_key(w["title"]) for w in pending if w["split"] != "dev14"}
+    keys = {title_key(w["title"]) for w in works}
+    assert len(keys) == len(works) and not seen & keys
+    for w in works:
+        assert w["kind"] == "post" and w["abstract_source"] == "recorded" and w["tldr"] is None
+        assert w["abstract"] and len(w["abstract"]) <= 503 and 2017 <= w["year"] <= 2026
+        assert w["abstract_url"].startswith(("https://www.lesswrong.com/", "https://www.alignmentforum.org/"))
+        assert set(w["themes"]) <= set(taxonomy.themes)
+    assert sum(1 for w in works if not w["themes"]) == 143
+    assert POST_UNTRAINED_SPLITS == {"dev14"}
+    trained = read_post_works()
+    assert len(trained) == 592 and not {title_key(w["title"]) for w in trained} & keys
+
+
 def _assert_floors(path, heading, macro_f1, negatives, min_recall):
     """The works of ``path`` tagged by a model trained on the development part, against floors."""
     from kb.knowledge.theme_eval import held_out
@@ -1083,6 +1286,33 @@ def test_development_part_cross_validated_floors():
     print("\n" + fig.table(f"development part ({len(dev)} works, 5-fold cross-validation)"))
     assert fig.macro_f1 >= DEV_MACRO_F1
     assert fig.negatives_share <= DEV_NEGATIVES
+
+
+def test_papers_keep_the_papers_models_rows_whatever_the_posts_model_does(tmp_path):
+    """Posts can be tagged by a model of their own, trained with the labelled posts that cost the
+    papers when one model learnt from both (session 11); every paper's rows (theme, source,
+    score and signals) are then those the papers' model gives with no posts' model at all.
+    Checked on development works: every tenth stored, the papers' model trained on another tenth
+    (trained on all the others, ten times as long; checked so once,
+    docs/themes-evaluation.md), the posts' model on that tenth and the labelled posts, with the
+    settings of session 12's best variant for posts."""
+    from kb.knowledge.theme_eval import predict_rows
+    from kb.knowledge.theme_model import POST_LABELS_FILE, read_works
+
+    taxonomy, dev, _ = _evaluation_sets()
+    stored, trained = [w for i, w in enumerate(dev) if i % 10 == 0], [w for i, w in enumerate(dev) if i % 10 == 1]
+    alone = predict_rows(stored, trained, taxonomy, tmp_path, post_settings=False)
+    both = predict_rows(stored, trained, taxonomy, tmp_path, post_works=read_works(POST_LABELS_FILE),
+                        post_settings=ModelSettings(calibrate_posts=True))
+    papers = [j for j, w in enumerate(stored) if w.get("kind") != "post"]
+    posts = [j for j, w in enumerate(stored) if w.get("kind") == "post"]
+    assert len(papers) > 150 and len(posts) > 15 and sum(len(alone[j]) for j in papers) > 150
+    assert [both[j] for j in papers] == [alone[j] for j in papers]
+    # The posts' rows are the posts' model's, and say so.
+    of_posts = [sig for j in posts for _, source, _, sig in both[j] if source == "model"]
+    assert of_posts and all('"model_for": "posts"' in sig for sig in of_posts)
+    assert [both[j] for j in posts] != [alone[j] for j in posts]
+    assert not any('"model_for"' in sig for j in papers for *_, sig in alone[j])
 
 
 def test_development_part_keyword_blind_floor():

@@ -870,6 +870,9 @@ class Proposal:
     calibrated: dict[str, float] = field(default_factory=dict)  # theme -> model threshold
     scope: list[int] | None = None   # the papers scored (None: all); other papers' rows stay
     cache: object = None             # what auto_tag writes to the model cache afterwards
+    posts: object = None             # rows of ``texts`` the posts' model scored (None: none)
+    post_trained: dict[str, int] = field(default_factory=dict)    # the posts' model's ``trained``
+    post_calibrated: dict[str, float] = field(default_factory=dict)  # ... and thresholds
 
     @property
     def rows(self) -> dict[tuple[int, str, str], float]:
@@ -884,7 +887,7 @@ FORUM_WEIGHT = 0.5   # added to the combined model score when a post carries a m
 
 def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
             sources: Sequence[str] = AUTO_SOURCES, labelled=None, settings=None,
-            full: bool = False, keep_texts: bool = False) -> Proposal:
+            full: bool = False, keep_texts: bool = False, post_model=True) -> Proposal:
     """Compute every automatic tag the thresholds accept, without touching the store.
 
     ``rule``: keyword score at or above ``thresholds.rule`` (one phrase never suffices).
@@ -893,6 +896,14 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
     :mod:`kb.knowledge.theme_vectors`) at or above the theme's calibrated threshold.
     ``graph``: most of the paper's citation neighbours carry the theme.
     Every accepted (paper, theme) records all its signals, whichever source accepted it.
+
+    Forum posts (kind 'post') are tagged by a second model, ``post_model``
+    (:class:`kb.knowledge.theme_model.PostModel`; True: the shipped one, trained on the labelled
+    works and the labelled posts of ``data/theme_labels_pending.jsonl`` but its ``POST_UNTRAINED_SPLITS``,
+    with ``POST_SETTINGS``, none
+    while those are None; None: none, posts are tagged as papers), trained and scored apart: every paper's rows are those of the first model
+    alone (trained on the same store, the same labelled works, the same settings), whatever the
+    posts' model does. The posts' model scores only the posts, from copies of the rows it trains on.
 
     On a big SQLite store whose cached model (:mod:`kb.knowledge.theme_cache`) still holds,
     only new and changed papers are scored (``Proposal.scope``); ``full`` retrains regardless.
@@ -903,12 +914,24 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
     import numpy as np
 
     from kb.knowledge import theme_cache, theme_vectors
-    from kb.knowledge.theme_model import ModelSettings, load_labelled, theme_scores
+    from kb.knowledge.theme_model import (
+        POST_SETTINGS,
+        ModelSettings,
+        PostModel,
+        load_labelled,
+        load_post_labelled,
+        theme_scores,
+    )
 
     thresholds = thresholds or taxonomy.thresholds
     settings = settings or ModelSettings()
     slugs = list(taxonomy.themes)
     cached = plan = None
+    if post_model is True and POST_SETTINGS is None:
+        post_model = None
+    post_ids = store_post_ids(store) if "model" in sources and post_model else set()
+    if post_ids and post_model is True:
+        post_model = PostModel(load_post_labelled(taxonomy), POST_SETTINGS)
     if "model" in sources:
         labelled = load_labelled(taxonomy) if labelled is None else labelled
         directory = theme_cache.cache_dir(store)
@@ -916,10 +939,13 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
         if signatures is not None and len(signatures.ids) >= settings.cache_min_papers:
             manual_rows = [tuple(r) for r in store.conn.execute(
                 "SELECT paper, theme, negative FROM paper_theme WHERE source = 'manual'")]
-            key = theme_cache.model_key(store, labelled, taxonomy, settings, sources, manual_rows, thresholds)
+            key = theme_cache.model_key(store, labelled, taxonomy, settings, sources, manual_rows, thresholds,
+                                        post_model if post_ids else None)
             cached = None if full else theme_cache.load(directory, key)
             if cached is not None and len(signatures.ids) > cached.trained_papers * (1 + settings.retrain_growth):
                 cached = None
+            if cached is not None and post_ids and cached.post_model is None:
+                cached = None       # a damaged cache: the key says the posts' model was kept
             plan = (directory, key, signatures)
     scope = None
     if cached is not None:
@@ -955,8 +981,20 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
         tags.add(accept_rule, "rule", rules)
     pos, neg, manual, manual_pos = training_labels(store, texts, taxonomy, rules, thresholds)
     forum = forum_matrix(store, texts, taxonomy)
-    margins = vectors = None
+    margins = vectors = scored_posts = None
     if "model" in sources and n:
+        posts = np.fromiter((i in post_ids for i in texts.ids), dtype=bool, count=n) if post_ids else None
+        at_posts = np.flatnonzero(posts) if posts is not None else np.zeros(0, dtype=np.int64)
+        if len(at_posts):
+            # Before the papers' model, which weighs the term counts in place.
+            if counts is None:
+                from kb.knowledge.theme_model import term_counts
+
+                counts = term_counts(texts.joined())
+            scored_posts = _post_scores(post_model, cached, texts, at_posts, posts, rules, pos, neg, manual,
+                                        counts, taxonomy, thresholds, settings,
+                                        title_hashes if plan is not None else None)
+            proposal.posts = at_posts
         if cached is not None:
             from kb.knowledge.theme_model import text_features, weigh
 
@@ -979,6 +1017,21 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
             proposal.calibrated = {slugs[c]: round(float(scored.thresholds[c]), 4)
                                    for c in range(k) if slugs[c] in scored.calibrated}
             model = scored.model
+        post_cut = None
+        if scored_posts is not None:
+            # The posts' rows are the posts' model's (the papers' model's own decisions for
+            # papers are left exactly as they are).
+            p_margins, p_combined, p_on_topic, post_cut, post_model_fitted = scored_posts
+            margins[at_posts], combined[at_posts] = p_margins, p_combined
+            if on_topic is not None or p_on_topic is not None:
+                on_topic = _gate_matrix(on_topic, n, k)
+                on_topic[at_posts] = _gate_matrix(p_on_topic, len(at_posts), k)
+            proposal.post_calibrated = {slugs[c]: round(float(post_cut[c]), 4)
+                                        for c in range(k) if np.isfinite(post_cut[c])}
+            if cached is None:
+                proposal.post_trained = post_model_fitted.trained
+                proposal.post_calibrated = {slugs[c]: round(float(post_cut[c]), 4)
+                                            for c in range(k) if slugs[c] in post_model_fitted.calibrated}
         for (r, c) in forum:
             combined[r, c] += FORUM_WEIGHT
             if on_topic is not None:
@@ -988,6 +1041,9 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
 
         def model_accepts():
             accept = np.nan_to_num(combined, nan=-np.inf) >= cut[None, :]
+            if post_cut is not None:
+                accept[at_posts] = np.nan_to_num(combined[at_posts], nan=-np.inf) >= \
+                    np.nan_to_num(post_cut, nan=np.inf)[None, :]
             if on_topic is None:
                 return accept
             return accept & (on_topic[:, None] if on_topic.ndim == 1 else on_topic)
@@ -1009,8 +1065,9 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
                                    for c in range(k) if np.isfinite(model.thresholds[c])}
     if plan is not None:
         directory, key, signatures = plan
+        fitted_posts = scored_posts[4].model if scored_posts is not None and cached is None else None
         proposal.cache = (directory, key, signatures, None if cached is not None else model,
-                          cached.trained_papers if cached is not None else len(signatures.ids))
+                          cached.trained_papers if cached is not None else len(signatures.ids), fitted_posts)
     share = count = None
     if "graph" in sources and n:
         tagged = (accepted | manual_pos) & ~neg
@@ -1019,6 +1076,51 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
         tags.add(accept_graph, "graph", share, digits=4)
     proposal.signals = _signals(proposal, rules, fired, margins, share, count, forum, vectors)
     return proposal
+
+
+def store_post_ids(store) -> set[int]:
+    """The store ids of the forum posts (kind 'post', as `kb crawl` stores them with their
+    ``post`` row), which the posts' model tags."""
+    return {r[0] for r in store.conn.execute(
+        "SELECT po.paper FROM post po JOIN paper p ON p.id = po.paper WHERE p.kind = 'post'")}
+
+
+def _gate_matrix(on_topic, n: int, k: int):
+    """An on-topic gate's answer (None: no gate; per paper; per paper and theme) as (n x k) bool."""
+    import numpy as np
+
+    if on_topic is None:
+        return np.ones((n, k), dtype=bool)
+    if on_topic.ndim == 1:
+        return np.repeat(on_topic[:, None], k, axis=1)
+    return on_topic.copy()
+
+
+def _post_scores(post_model, cached, texts: Texts, at_posts, posts, rules, pos, neg, manual, counts,
+                 taxonomy: Taxonomy, thresholds: Thresholds, settings, title_hashes):
+    """(margins, combined, on-topic, thresholds, fitted) of the posts ``at_posts`` (rows of
+    ``texts``) by the posts' model: the cached one when ``cached`` holds it (``fitted`` None),
+    else trained on the store like the papers' model, with the posts' model's labelled works and
+    settings (``fitted``: its :class:`kb.knowledge.theme_model.ThemeScores`). ``counts`` are
+    read, never weighed in place."""
+    import numpy as np
+
+    from kb.knowledge.theme_model import theme_scores, weigh
+
+    if cached is not None:
+        model = cached.post_model
+        X, _ = weigh(counts[at_posts], model.idf)        # a copy of the posts' rows
+        margins = model.margins(X)
+        keywords = np.minimum(rules[at_posts], post_model.settings.rule_cap) * post_model.settings.rule_weight
+        return margins, margins + keywords, model.on_topic(X, margins, keywords), model.thresholds, None
+    labelled = post_model.labelled
+    labelled_rules, _ = rule_matrix(Texts(ids=list(range(len(labelled))), titles=labelled.titles,
+                                          bodies=labelled.bodies), taxonomy)
+    in_labelled = labelled_rows(texts, labelled, title_hashes)
+    scored = theme_scores(texts.joined(), rules, pos, neg, manual, labelled, labelled_rules, list(taxonomy.themes),
+                          thresholds.model, post_model.settings, in_labelled, theme_texts(taxonomy), counts=counts,
+                          store_posts=posts, score_rows=at_posts)
+    return scored.margins, scored.combined, scored.on_topic, scored.thresholds, scored
 
 
 def theme_texts(taxonomy: Taxonomy) -> list[tuple[str, list[bool]]]:
@@ -1063,9 +1165,18 @@ def _signals(proposal: Proposal, rules, fired, margins, share, count, forum, vec
     if count is not None:
         parts.append([f', "graph": [{int(g)}, {round(v, 3)!r}]' if g > 0 else ""
                       for g, v in zip(values(count), values(share))])
+    post_row = None
     if margins is not None:
         model = values(margins)
         parts.append(rounded("model", model))
+        if proposal.posts is not None and len(proposal.posts):
+            # Which model gave a post's text-model figures (papers' signals say nothing more).
+            import numpy as np
+
+            post_row = np.zeros(len(proposal.texts.ids), dtype=bool)
+            post_row[proposal.posts] = True
+            post_row = post_row[at_r].tolist()
+            parts.append(["" if math.isnan(m) or not p else ', "model_for": "posts"' for m, p in zip(model, post_row)])
     last: list = [-1, {}]       # pairs come row by row: a row's keywords are read once
 
     def keywords(r: int, slug: str) -> str:
@@ -1078,7 +1189,12 @@ def _signals(proposal: Proposal, rules, fired, margins, share, count, forum, vec
                   for r, c, v in zip(rows, cols, values(rules))])
     if margins is not None:
         threshold = {slug: f', "threshold": {v!r}' for slug, v in proposal.calibrated.items()}
-        parts.append(["" if math.isnan(m) else threshold.get(slugs[c], "") for m, c in zip(model, cols)])
+        if post_row is None:
+            parts.append(["" if math.isnan(m) else threshold.get(slugs[c], "") for m, c in zip(model, cols)])
+        else:
+            of_posts = {slug: f', "threshold": {v!r}' for slug, v in proposal.post_calibrated.items()}
+            parts.append(["" if math.isnan(m) else (of_posts if p else threshold).get(slugs[c], "")
+                          for m, c, p in zip(model, cols, post_row)])
     # Each signal written with a leading separator, the first one's dropped.
     texts = ["{" + why[2:] + "}" for why in map("".join, zip(*parts))]
     return Signals(pairs, texts)
@@ -1144,12 +1260,13 @@ def _titles(store, ids: list[int]) -> dict[int, str]:
 
 def auto_tag(store, taxonomy: Taxonomy | None = None, thresholds: Thresholds | None = None, *,
              dry_run: bool = False, sources: Sequence[str] = AUTO_SOURCES,
-             full: bool = False, settings=None) -> AutoTagResult:
+             full: bool = False, settings=None, post_model=True) -> AutoTagResult:
     """Retrain, rescore and rewrite the automatic tags of every paper (on a big store whose
     cached model still holds, of the new and changed papers only; ``full`` forces a retrain).
 
     Only the difference is written (in one transaction), so a rerun with nothing new changes
-    nothing. ``changes`` lists the tags a reader would see appear or disappear.
+    nothing. ``changes`` lists the tags a reader would see appear or disappear. ``post_model``:
+    what tags forum posts (:func:`propose`).
     """
     from kb.knowledge import theme_cache
     from kb.store import utc_now
@@ -1161,7 +1278,8 @@ def auto_tag(store, taxonomy: Taxonomy | None = None, thresholds: Thresholds | N
         raise UsageError(f"unknown tag source(s) {sorted(unknown)}; choose from {', '.join(AUTO_SOURCES)}")
     if not dry_run:
         sync_taxonomy(store, taxonomy)
-    proposal = propose(store, taxonomy, thresholds, sources, settings=settings, full=full, keep_texts=not dry_run)
+    proposal = propose(store, taxonomy, thresholds, sources, settings=settings, full=full, keep_texts=not dry_run,
+                       post_model=post_model)
     diff = tag_difference(store, proposal)
     if not dry_run:
         now = utc_now()
@@ -1180,14 +1298,16 @@ def auto_tag(store, taxonomy: Taxonomy | None = None, thresholds: Thresholds | N
                     "thresholds": {k: getattr(thresholds, k) for k in thresholds.__dataclass_fields__},
                     "sources": list(sources), "trained": proposal.trained,
                     "calibrated": proposal.calibrated,
+                    **({"posts_model": {"posts": len(proposal.posts), "trained": proposal.post_trained,
+                                        "calibrated": proposal.post_calibrated}} if proposal.posts is not None else {}),
                     "scored": len(proposal.texts.ids) if proposal.scope is not None else "all"}),
                  len(diff.added), len(diff.removed), len(diff.rescored)))
         if proposal.cache is not None:
-            directory, key, signatures, model, trained_papers = proposal.cache
+            directory, key, signatures, model, trained_papers, post_model = proposal.cache
             if model is None:
                 theme_cache.save_papers(directory, signatures)
             else:
-                theme_cache.save(directory, key, model, signatures, trained_papers)
+                theme_cache.save(directory, key, model, signatures, trained_papers, post_model)
     return AutoTagResult(changes=diff.changes, rows_added=len(diff.added), rows_removed=len(diff.removed),
                          rows_rescored=len(diff.rescored), trained=proposal.trained,
                          papers=len(proposal.texts.ids), dry_run=dry_run, thresholds=thresholds,

@@ -5,7 +5,8 @@ of the cost of `kb tag auto` on a big store, and almost none of it changes betwe
 crawl adds a few thousand papers to a million. So a full run leaves, in a directory beside the
 SQLite file (``<store>.themes/``):
 
-* ``model.npz``: the trained model (:class:`kb.knowledge.theme_model.ThemeModel`);
+* ``model.npz``: the trained model (:class:`kb.knowledge.theme_model.ThemeModel`), and
+  ``model-posts.npz`` the posts' model when the store holds forum posts (one model per kind);
 * ``papers.npz``: for every paper it scored, a signature of its text (lengths of title,
   abstract and TLDR, whether it is a forum post, and a hash of its forum tags);
 * ``key.json``: what the model was trained from: a digest of the labelled works, the taxonomy
@@ -80,7 +81,7 @@ def cache_dir(store) -> Path | None:
     return path.with_name(path.name + CACHE_SUFFIX)
 
 
-def model_key(store, labelled, taxonomy, settings, sources, manual_rows, thresholds) -> str:
+def model_key(store, labelled, taxonomy, settings, sources, manual_rows, thresholds, post_model=None) -> str:
     """A digest of everything the trained model depends on except the store's papers (and of
     the store's first papers, so that a store made anew at the same path is not mistaken for
     the old one)."""
@@ -97,6 +98,13 @@ def model_key(store, labelled, taxonomy, settings, sources, manual_rows, thresho
     h.update(json.dumps(sorted(sources)).encode())
     h.update(json.dumps(sorted(manual_rows)).encode())
     h.update(f"texts {TEXTS_VERSION}".encode())    # a model's weights are over the features of its day
+    if post_model is not None:      # the posts' model (kb.knowledge.theme_model.PostModel)
+        posts = post_model.labelled
+        h.update("\nposts\n".encode())
+        h.update("\n".join(f"{t}\t{b}" for t, b in zip(posts.titles, posts.bodies)).encode())
+        h.update(posts.y.tobytes() if posts.y is not None else b"")
+        h.update(posts.posts.tobytes() if posts.posts is not None else b"")
+        h.update(json.dumps(asdict(post_model.settings), sort_keys=True).encode())
     return h.hexdigest()
 
 
@@ -105,6 +113,7 @@ class Cached:
     model: object
     papers: Signatures
     trained_papers: int
+    post_model: object = None     # the posts' model, when the store held posts
 
 
 def load(directory: Path | None, key: str):
@@ -121,12 +130,18 @@ def load(directory: Path | None, key: str):
             return None
         with np.load(directory / "papers.npz") as z:
             papers = Signatures(z["ids"], z["sigs"])
-        return Cached(ThemeModel.load(directory / "model.npz"), papers, int(meta["trained_papers"]))
+        posts = directory / POST_MODEL
+        return Cached(ThemeModel.load(directory / "model.npz"), papers, int(meta["trained_papers"]),
+                      ThemeModel.load(posts) if posts.is_file() else None)
     except (OSError, ValueError, KeyError):
         return None   # a damaged cache only costs a full run
 
 
-def save(directory: Path | None, key: str, model, papers: Signatures, trained_papers: int) -> None:
+POST_MODEL = "model-posts.npz"
+
+
+def save(directory: Path | None, key: str, model, papers: Signatures, trained_papers: int,
+         post_model=None) -> None:
     """Write the cache; the key goes last, so a half-written cache is never taken as valid."""
     import numpy as np
 
@@ -136,6 +151,10 @@ def save(directory: Path | None, key: str, model, papers: Signatures, trained_pa
     (directory / "key.json").unlink(missing_ok=True)
     if model is not None:
         model.save(directory / "model.npz")
+    if post_model is not None:
+        post_model.save(directory / POST_MODEL)
+    else:
+        (directory / POST_MODEL).unlink(missing_ok=True)
     np.savez(directory / "papers.npz", ids=papers.ids, sigs=papers.sigs)
     (directory / "key.json").write_text(json.dumps({"key": key, "trained_papers": trained_papers}))
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kb.knowledge.theme_model import labelled_from_works, work_body
+from kb.knowledge.themes import AUTO_SOURCES
 
 
 @dataclass
@@ -42,14 +43,33 @@ class ThemeFigures:
 
 
 def predict(works: list[dict], labelled_works: list[dict], taxonomy, workdir: Path,
-            settings=None) -> list[set[str]]:
+            settings=None, post_works: list[dict] | None = None, post_settings=None) -> list[set[str]]:
     """The themes `kb tag auto` gives each of ``works`` in a store holding just them, trained on
-    ``labelled_works`` (sub-themes imply their parents)."""
+    ``labelled_works`` (sub-themes imply their parents); see :func:`predict_rows`."""
+    return themes_of_rows(predict_rows(works, labelled_works, taxonomy, workdir, settings, post_works, post_settings),
+                          taxonomy)
+
+
+def predict_rows(works: list[dict], labelled_works: list[dict], taxonomy, workdir: Path,
+                 settings=None, post_works: list[dict] | None = None, post_settings=None) -> list[list[tuple]]:
+    """Each of ``works``' automatic tag rows, (theme, source, score, signals) in order, as `kb tag
+    auto` writes them in a store holding just them, trained on ``labelled_works``. A work of
+    kind "post" is stored as `kb crawl` stores a forum post, and is tagged by the posts' model,
+    trained on ``labelled_works`` and ``post_works`` (None: the labelled posts kb ships,
+    :func:`kb.knowledge.theme_model.read_post_works`) with ``post_settings`` (None: the shipped
+    ones, ``POST_SETTINGS``; False: no posts' model, posts are tagged as papers)."""
     from kb.knowledge.tagging import propose
+    from kb.knowledge.theme_model import POST_SETTINGS, PostModel, read_post_works
     from kb.knowledge.themes import sync_taxonomy
     from kb.store import Store
     from kb.store.records import PaperRecord, PostRecord
 
+    post_model = None
+    post_settings = POST_SETTINGS if post_settings is None else post_settings
+    if post_settings:
+        if post_works is None:
+            post_works = read_post_works()
+        post_model = PostModel(labelled_from_works(labelled_works + post_works, taxonomy), post_settings)
     store = Store(workdir / f"eval-{len(list(workdir.iterdir()))}.sqlite")
     try:
         # A labelled post is stored as `kb crawl` stores a forum post (kind 'post'), under the
@@ -65,13 +85,16 @@ def predict(works: list[dict], labelled_works: list[dict], taxonomy, workdir: Pa
         ids = store.internal_ids([r.paper_id for r in records])
         sync_taxonomy(store, taxonomy)
         proposal = propose(store, taxonomy, labelled=labelled_from_works(labelled_works, taxonomy),
-                           settings=settings)
+                           settings=settings, post_model=post_model)
     finally:
         store.close()
-    got: dict[int, set[str]] = {}
-    for paper, slug, _source in proposal.rows:
-        got.setdefault(paper, set()).update([slug, *taxonomy.ancestors(slug)])
-    return [got.get(ids[r.paper_id], set()) for r in records]
+    tags, slugs, k = proposal.tags, proposal.slugs, len(proposal.slugs)
+    texts = proposal.signals.texts
+    why = proposal.signals.of(tags.row * k + tags.col).tolist() if len(tags) else []
+    got: dict[int, list[tuple]] = {}
+    for r, c, s, v, w in zip(tags.row.tolist(), tags.col.tolist(), tags.source.tolist(), tags.score.tolist(), why):
+        got.setdefault(proposal.texts.ids[r], []).append((slugs[c], AUTO_SOURCES[s], v, texts[w]))
+    return [sorted(got.get(ids[r.paper_id], [])) for r in records]
 
 
 def figures(works: list[dict], predicted: list[set[str]], taxonomy) -> ThemeFigures:
@@ -106,14 +129,25 @@ def figures(works: list[dict], predicted: list[set[str]], taxonomy) -> ThemeFigu
 
 def cross_validated(dev: list[dict], taxonomy, folds: int = 5, settings=None) -> ThemeFigures:
     """Each fold tagged by a model trained (and calibrated) on the other folds."""
-    predicted: list[set[str]] = [set() for _ in dev]
+    return figures(dev, themes_of_rows(cross_validated_rows(dev, taxonomy, folds, settings), taxonomy), taxonomy)
+
+
+def cross_validated_rows(dev: list[dict], taxonomy, folds: int = 5, settings=None) -> list[list[tuple]]:
+    """Each work's tag rows (:func:`predict_rows`), each fold tagged by a model trained (and
+    calibrated) on the other folds."""
+    rows: list[list[tuple]] = [[] for _ in dev]
     with tempfile.TemporaryDirectory() as tmp:
         for fold in range(folds):
             held = [i for i in range(len(dev)) if i % folds == fold]
             rest = [dev[i] for i in range(len(dev)) if i % folds != fold]
-            for i, got in zip(held, predict([dev[i] for i in held], rest, taxonomy, Path(tmp), settings)):
-                predicted[i] = got
-    return figures(dev, predicted, taxonomy)
+            for i, got in zip(held, predict_rows([dev[i] for i in held], rest, taxonomy, Path(tmp), settings)):
+                rows[i] = got
+    return rows
+
+
+def themes_of_rows(rows: list[list[tuple]], taxonomy) -> list[set[str]]:
+    """Each work's themes from its tag rows (:func:`predict_rows`), sub-themes implying parents."""
+    return [{a for slug, *_ in work for a in [slug, *taxonomy.ancestors(slug)]} for work in rows]
 
 
 def keywords_supported(taxonomy, works: list[dict], minimum: int = 2):
@@ -169,4 +203,4 @@ def held_out_parts(dev: list[dict], parts: dict[str, list[dict]], taxonomy, sett
     return out
 
 
-__all__ = ["ThemeFigures", "predict", "figures", "cross_validated", "keyword_blind", "held_out", "held_out_parts", "work_body"]
+__all__ = ["ThemeFigures", "predict", "predict_rows", "figures", "cross_validated", "cross_validated_rows", "keyword_blind", "held_out", "held_out_parts", "work_body"]

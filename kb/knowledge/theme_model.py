@@ -35,6 +35,9 @@ from kb.knowledge.text_tokens import FEATURE_WORD, Vocabulary
 from kb.settings import DATA_DIR
 
 LABELS_FILE = DATA_DIR / "theme_labels.jsonl"
+#: Labelled forum posts that only the posts' model trains on (with every work of LABELS_FILE):
+#: the papers' model trained on them tagged papers worse (session 11's twelfth pass).
+POST_LABELS_FILE = DATA_DIR / "theme_labels_pending.jsonl"
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,12 @@ class ModelSettings:
     calibrate_rules: bool = False     # calibrate on margin + rules (False: on the margin alone)
     theme_docs: float = 2.0           # weight of each theme's own text (name, description, keywords) as a training row
     recall_floor: float = 0.6         # each threshold lowered where needed so that about this share of the theme's labelled works pass (out of fold)
+    post_weight: float = 1.0          # a forum post's row weight in every SVM (labelled and store rows), times its usual one
+    calibrate_posts: bool = False     # thresholds and the gate (its SVM and cuts) fitted on the labelled posts only
+    gate_negatives: float = 0.0       # the gate's cuts raised where needed so that at most this share of the labelled near misses pass (out of fold; 0: off)
+    post_positive_weight: float = 1.0  # a labelled post about the theme counts this many times in fitting the theme's threshold
+    gate_negative_posts: float = 0.0  # the gate's cuts raised where needed so that at most this share of the labelled posts about no theme are tagged (out of fold; 0: off)
+    min_posts: int = 0                # a theme fewer than this many labelled posts carry is not trained (0: every theme)
 
 
 def title_key(title: str | None) -> str:
@@ -75,6 +84,7 @@ class Labelled:
     bodies: list[str] = field(default_factory=list)
     y: object = None
     keys: set[str] = field(default_factory=set)
+    posts: object = None      # (works,) bool: which are forum posts ("kind": "post")
 
     def __len__(self) -> int:
         return len(self.titles)
@@ -126,7 +136,8 @@ def labelled_from_works(works: list[dict], taxonomy) -> Labelled:
                 for s in [slug, *taxonomy.ancestors(slug)]:
                     y[row, index[s]] = True
     return Labelled(titles=[w["title"] for w in works], bodies=[work_body(w) for w in works], y=y,
-                    keys={title_key(w["title"]) for w in works})
+                    keys={title_key(w["title"]) for w in works},
+                    posts=np.array([w.get("kind") == "post" for w in works], dtype=bool))
 
 
 def load_labelled(taxonomy, path: Path | str | None = None) -> Labelled:
@@ -135,6 +146,59 @@ def load_labelled(taxonomy, path: Path | str | None = None) -> Labelled:
     if not path.is_file():
         return labelled_from_works([], taxonomy)
     return labelled_from_works(read_works(path), taxonomy)
+
+
+@dataclass(frozen=True)
+class PostModel:
+    """The second model `kb tag auto` trains, which alone tags forum posts: the labelled works
+    and posts it trains on, and its settings. Papers keep the first model's tags exactly."""
+
+    labelled: Labelled
+    settings: ModelSettings
+
+
+#: The posts' model's settings, None: no posts' model, posts are tagged by the papers' model.
+#: Issue 19's fourteenth pass compared four variants for posts by a rule fixed beforehand (at most
+#: 5% of the development posts' negatives tagged out of fold, every theme's recall on posts at
+#: least 0.5, then the best macro-F1 on posts); none met it, the shipped model included
+#: (docs/themes-evaluation.md, session 12). ``ModelSettings(calibrate_posts=True)`` was the best; the
+#: fifteenth pass held its gate to the negative posts (``gate_negatives``), and none of its three met the rule either.
+#: Session 14's eighteenth pass chose ``ModelSettings(gate_negative_posts=0.05)`` (posts 0.750 against
+#: 0.715 over the themes they are about, 8/178 negatives, papers' rows unchanged) but left it off: it
+#: more than doubled the development tests' CPU, over the rule's 30 s; with every fit's set-up made cheaper
+#: (:class:`Design`, the same tags) it still adds about 40-50 s, most of it liblinear solving the posts' fits.
+POST_SETTINGS: ModelSettings | None = None
+
+
+def post_labels_path(env: dict[str, str] | None = None) -> Path:
+    """The labelled posts only the posts' model trains on: ``KB_THEME_POST_LABELS`` if set, else
+    the file shipped in ``data/``."""
+    env = os.environ if env is None else env
+    return Path(env.get("KB_THEME_POST_LABELS") or POST_LABELS_FILE)
+
+
+#: Splits of the labelled posts' file that the posts' model never trains on. Session 15's 399
+#: random posts ("dev14") are development data only: the nineteenth pass's rule, fixed beforehand,
+#: did not choose training on them (random posts 0.410 -> 0.439, but 14 of their 265 negatives
+#: tagged, over its 5%; docs/themes-evaluation.md), so switched on, the posts' model trains on what
+#: the eighteenth pass's T2 trained on. Emptying this set is the one change that would train on them.
+POST_UNTRAINED_SPLITS = frozenset({"dev14"})
+
+
+def read_post_works(path: Path | str | None = None) -> list[dict]:
+    """The labelled posts the posts' model trains on: those of ``path`` (default
+    :func:`post_labels_path`; none when it does not exist) less :data:`POST_UNTRAINED_SPLITS`."""
+    path = Path(path) if path is not None else post_labels_path()
+    if not path.is_file():
+        return []
+    return [w for w in read_works(path) if w.get("split") not in POST_UNTRAINED_SPLITS]
+
+
+def load_post_labelled(taxonomy) -> Labelled:
+    """What the posts' model trains on: the labelled works (:func:`load_labelled`) and the
+    labelled posts of :func:`read_post_works`."""
+    works = read_works(labels_path()) if labels_path().is_file() else []
+    return labelled_from_works(works + read_post_works(), taxonomy)
 
 
 def text_features(docs: list[str], idf=None):
@@ -372,18 +436,25 @@ def words_and_bigrams(doc: str) -> list[str]:
     return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
 
 
-def best_threshold(scores, truth) -> float | None:
-    """The score cut that maximises F1 on (scores, truth); the middle of the best plateau."""
+def best_threshold(scores, truth, weights=None) -> float | None:
+    """The score cut that maximises F1 on (scores, truth); the middle of the best plateau.
+    ``weights``: each work's count in the F1 (None: 1 each)."""
     import numpy as np
 
     if not truth.any() or truth.all():
         return None
     grid = np.linspace(-1.0, 1.5, 51)
     f1 = []
-    for cut in grid:
-        pred = scores >= cut
-        tp = int((pred & truth).sum())
-        f1.append(2 * tp / (tp + pred.sum() + truth.sum()) if tp else 0.0)
+    if weights is None:
+        for cut in grid:
+            pred = scores >= cut
+            tp = int((pred & truth).sum())
+            f1.append(2 * tp / (tp + pred.sum() + truth.sum()) if tp else 0.0)
+    else:
+        for cut in grid:
+            pred = scores >= cut
+            tp = float(weights[pred & truth].sum())
+            f1.append(2 * tp / (tp + weights[pred].sum() + weights[truth].sum()) if tp else 0.0)
     f1 = np.array(f1)
     best = np.flatnonzero(f1 >= f1.max() - 1e-9)
     return float(grid[best[len(best) // 2]])
@@ -484,7 +555,7 @@ class ThemeModel:
 def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
                  labelled_rules, slugs: list[str], fallback_threshold: float,
                  settings: ModelSettings = ModelSettings(), in_labelled=None, theme_texts=None,
-                 counts=None) -> ThemeScores:
+                 counts=None, store_posts=None, score_rows=None) -> ThemeScores:
     """Train, calibrate and score every theme for the store papers ``docs`` (their texts: a
     sized iterable, read once).
 
@@ -494,13 +565,21 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
     ``in_labelled``: store papers that are labelled works (never used as unlabelled negatives);
     ``counts``: the store papers' :func:`term_counts` when they are known already (a big store
     keeps them, :mod:`kb.knowledge.theme_cache`), in place of their texts ``docs``; they are
-    weighed in place.
+    weighed in place, unless ``score_rows`` is given; ``store_posts``: which store papers are
+    forum posts (for ``settings.post_weight``).
+
+    ``score_rows`` (ascending store rows): score only these papers (the result's rows are
+    theirs); the model is trained as it would be otherwise, from copies of the rows it trains
+    on, and ``counts`` are left as they are: the posts' model scores a store's few posts, and
+    weighing a million papers' features a second time would double a full run's featurising.
     """
     from itertools import chain
 
     import numpy as np
 
-    n, k = (len(docs) if counts is None else counts.shape[0]), len(slugs)
+    n_store, k = (len(docs) if counts is None else counts.shape[0]), len(slugs)
+    out_rows = None if score_rows is None else np.asarray(score_rows, dtype=np.int64)
+    n = n_store if out_rows is None else len(out_rows)
     m = len(labelled)
     margins = np.full((n, k), np.nan, dtype=np.float32)
     combined = np.full((n, k), np.nan, dtype=np.float32)
@@ -516,31 +595,17 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
     store_tf = term_counts(docs) if counts is None else counts
     rest_tf = term_counts(chain(labelled.docs(), [t for t, _ in extra]))
     idf = inverse_document_frequency(store_tf, rest_tf)
-    X_store, _ = weigh(store_tf, idf)
-    X_rest, _ = weigh(rest_tf, idf)
-    X_lab, X_extra = X_rest[:m], X_rest[m:]
-    extra_y = np.array([y for _, y in extra], dtype=bool).reshape(len(extra), k)
     rows_w: list = [None] * k
     own_scores: list = []
     intercepts = np.full(k, np.nan, dtype=np.float32)
     lab_y = labelled.y if m else np.zeros((0, k), dtype=bool)
-    in_labelled = np.zeros(n, dtype=bool) if in_labelled is None else in_labelled
+    in_labelled = np.zeros(n_store, dtype=bool) if in_labelled is None else in_labelled
     lab_oof = np.full((m, k), np.nan, dtype=np.float32)   # each labelled work's margin from a model that did not see it
     rng = np.random.default_rng(settings.seed)
-    capped = np.minimum(rules, settings.rule_cap) * settings.rule_weight
-    capped_lab = np.minimum(labelled_rules, settings.rule_cap) * settings.rule_weight if m else None
-    from scipy import sparse
-
-    def fit(c, X_rows, y_store, w_store, rows_lab):
-        Xt = sparse.vstack([X_rows, X_lab[rows_lab], X_extra]).tocsr()
-        y = np.concatenate([y_store, lab_y[rows_lab, c], extra_y[:, c]]).astype(int)
-        if y.min() == y.max():
-            return None
-        w = np.concatenate([w_store, np.ones(len(rows_lab), dtype=np.float32),
-                            np.full(len(extra), settings.theme_docs, dtype=np.float32)])
-        return linear_svm(Xt, y, w, settings.C)
-
-    for c, slug in enumerate(slugs):
+    # Each theme's store rows (its positives, negatives and sampled weak negatives), drawn first
+    # so that only those rows need be weighed when ``score_rows`` is given.
+    chosen = []
+    for c in range(k):
         pos = np.flatnonzero(store_pos[:, c] & ~in_labelled)
         if len(pos) > settings.store_positives:
             pos = np.sort(rng.choice(pos, size=settings.store_positives, replace=False))
@@ -548,6 +613,54 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
         pool = np.flatnonzero(~store_pos[:, c] & ~store_neg[:, c] & ~in_labelled)
         size = min(len(pool), settings.unlabelled)
         sample = np.sort(rng.choice(pool, size=size, replace=False)) if size < len(pool) else pool
+        chosen.append((pos, neg, sample))
+    if out_rows is None:
+        X_store, _ = weigh(store_tf, idf)
+
+        def local(rows):
+            return rows
+        X_out = X_store
+        capped = np.minimum(rules, settings.rule_cap) * settings.rule_weight
+    else:
+        kept = np.unique(np.concatenate([out_rows, *(np.concatenate(c) for c in chosen)]).astype(np.int64))
+        X_store, _ = weigh(store_tf[kept], idf)       # a copy: ``counts`` stay unweighed
+
+        def local(rows):
+            return np.searchsorted(kept, rows)
+        X_out = X_store[local(out_rows)]
+        capped = np.minimum(rules[out_rows], settings.rule_cap) * settings.rule_weight
+    X_rest, _ = weigh(rest_tf, idf)
+    X_lab, X_extra = X_rest[:m], X_rest[m:]
+    extra_y = np.array([y for _, y in extra], dtype=bool).reshape(len(extra), k)
+    capped_lab = np.minimum(labelled_rules, settings.rule_cap) * settings.rule_weight if m else None
+    weighted = settings.post_weight != 1.0
+    lab_w = np.ones(m, dtype=np.float32)
+    store_w = None
+    if weighted:
+        if labelled.posts is not None:
+            lab_w = np.where(labelled.posts, settings.post_weight, 1.0).astype(np.float32)
+        if store_posts is not None:
+            store_w = np.where(store_posts, settings.post_weight, 1.0).astype(np.float32)
+    # With ``calibrate_posts``, thresholds are set on the labelled posts' out-of-fold margins.
+    cal_rows = np.flatnonzero(labelled.posts) if settings.calibrate_posts and labelled.posts is not None \
+        else np.arange(m)
+    from scipy import sparse
+
+    def fit(c, design, at_store, y_store, w_store, rows_lab):
+        # ``design``'s rows: the theme's store rows, then every labelled work, then the themes' texts.
+        at = np.concatenate([at_store, design.labelled + rows_lab, design.labelled + m + np.arange(len(extra))])
+        y = np.concatenate([y_store, lab_y[rows_lab, c], extra_y[:, c]]).astype(int)
+        if y.min() == y.max():
+            return None
+        w = np.concatenate([w_store, lab_w[rows_lab] if weighted else np.ones(len(rows_lab), dtype=np.float32),
+                            np.full(len(extra), settings.theme_docs, dtype=np.float32)])
+        return design.fit(at, y, w, settings.C)
+
+    for c, slug in enumerate(slugs):
+        pos, neg, sample = chosen[c]
+        if settings.min_posts and labelled.posts is not None and \
+                int((lab_y[:, c] & labelled.posts).sum()) < settings.min_posts:
+            continue        # too few posts carry it to tag posts with it (a posts' model's setting)
         lab_pos = int(lab_y[:, c].sum())
         if lab_pos + len(pos) < settings.min_positives:
             continue
@@ -555,30 +668,46 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
         y_rows = np.concatenate([np.ones(len(pos)), np.zeros(len(neg))])
         w_rows = np.where(manual[rows, c], settings.manual_weight, 1.0).astype(np.float32)
 
-        def with_sample(part):
-            # The store rows' features, taken once for every fold: a million rows' CSR is slow to index.
-            return (X_store[np.concatenate([rows, part])], np.concatenate([y_rows, np.zeros(len(part))]),
-                    np.concatenate([w_rows, np.full(len(part), settings.unlabelled_weight, dtype=np.float32)]))
+        # The theme's training rows, renumbered to the columns they use once for its seven fits
+        # (:class:`Design`; the store rows' features taken once: a million rows' CSR is slow to index).
+        design = Design(sparse.vstack([X_store[local(np.concatenate([rows, sample]))], X_lab, X_extra]),
+                        labelled=len(rows) + len(sample))
+
+        def with_sample(part_at):
+            # The store rows with those of ``sample`` at ``part_at``: their rows of ``design``, labels and weights.
+            part = sample[part_at]
+            both = np.concatenate([rows, part])
+            w = np.concatenate([w_rows, np.full(len(part), settings.unlabelled_weight, dtype=np.float32)])
+            return (np.concatenate([np.arange(len(rows)), len(rows) + part_at]),
+                    np.concatenate([y_rows, np.zeros(len(part))]), w * store_w[both] if store_w is not None else w)
 
         threshold = fallback_threshold
         if lab_pos >= settings.min_labelled and m - lab_pos >= settings.min_labelled:
             oof = np.zeros(m, dtype=np.float32)
             every = np.arange(m)
-            training = with_sample(sample)
+            training = with_sample(np.arange(len(sample)))
             for fold in range(settings.folds):
                 held = every[every % settings.folds == fold]
-                clf = fit(c, *training, every[every % settings.folds != fold])
+                clf = fit(c, design, *training, every[every % settings.folds != fold])
                 oof[held] = clf.decision(X_lab[held]) if clf is not None else -1.0
             scores = oof + capped_lab[:, c] if settings.calibrate_rules else oof
-            best = best_threshold(scores, lab_y[:, c])
+            on = cal_rows
+            truth = lab_y[on, c]
+            if len(on) < m and not (settings.min_labelled <= truth.sum() <= len(on) - settings.min_labelled):
+                on, truth = np.arange(m), lab_y[:, c]       # too few posts of the theme: every work
+            cal_w = None
+            if settings.post_positive_weight != 1.0 and labelled.posts is not None:
+                # Posts about the theme count more in its threshold (they are the posts' model's rarer side).
+                cal_w = np.where(labelled.posts[on] & truth, settings.post_positive_weight, 1.0)
+            best = best_threshold(scores[on], truth, cal_w)
             if best is not None:
                 threshold = best + settings.margin
                 if settings.recall_floor:
-                    threshold = min(threshold, float(np.quantile(scores[lab_y[:, c]], 1.0 - settings.recall_floor)))
+                    threshold = min(threshold, float(np.quantile(scores[on][truth], 1.0 - settings.recall_floor)))
                 calibrated.append(slug)
                 lab_oof[:, c] = oof
         halves = [sample[0::2], sample[1::2]]
-        models = [fit(c, *with_sample(h), np.arange(m)) for h in halves]
+        models = [fit(c, design, *with_sample(np.arange(len(sample))[h::2]), np.arange(m)) for h in (0, 1)]
         models = [(clf, other) for clf, other in zip(models, halves[::-1]) if clf is not None]
         if not models:
             continue
@@ -589,7 +718,15 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
         intercept = float(np.mean([clf.intercept for clf, _ in models]))
         if len(models) == 2:
             # A sampled negative is scored by the model that did not train on it.
-            own_scores.append((c, [(other, clf.decision(X_store[other])) for clf, other in models]))
+            parts = []
+            for clf, other in models:
+                if out_rows is not None:      # those of them among the rows scored
+                    at = np.minimum(np.searchsorted(out_rows, other), n - 1)
+                    hit = out_rows[at] == other
+                    parts.append((at[hit], clf.decision(X_store[local(other[hit])])))
+                else:
+                    parts.append((other, clf.decision(X_store[other])))
+            own_scores.append((c, parts))
         rows_w[c] = coef
         intercepts[c] = intercept
         thresholds[c] = threshold
@@ -601,7 +738,7 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
         W = np.zeros((FEATURES, len(scored)), dtype=np.float32)
         for j, c in enumerate(scored):
             W[rows_w[c].indices, j] = rows_w[c].data
-        margins[:, scored] = np.asarray(X_store @ W) + intercepts[scored]
+        margins[:, scored] = np.asarray(X_out @ W) + intercepts[scored]
         for c, parts in own_scores:
             for other, values in parts:
                 margins[other, c] = values
@@ -614,7 +751,20 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
             # keywords, written looking at them: keyword-blind cross-validation is the honest figure.
             lab_gap, store_gap = (lab_oof + capped_lab, margins + capped) if settings.gate_rules else (lab_oof, margins)
             gaps = (best_gap(lab_gap, gap_thresholds), best_gap(store_gap, gap_thresholds))
-        on_topic, gate_model = gate(X_store, X_lab, lab_y, settings, gaps)
+        if settings.calibrate_posts and len(cal_rows) < m:
+            # The gate fitted on the labelled posts alone (its words, its cut, each theme's cut).
+            sub = (gaps[0][cal_rows], gaps[1]) if gaps is not None else None
+            on_topic, gate_model = gate(X_out, X_lab[cal_rows], lab_y[cal_rows], settings, sub,
+                                        lab_w[cal_rows] if weighted else None)
+        else:
+            accepted = None
+            if settings.gate_negative_posts:
+                # Which theme each labelled work's out-of-fold score would tag it with (keywords included).
+                with np.errstate(invalid="ignore"):
+                    accepted = np.nan_to_num(lab_oof + capped_lab, nan=-np.inf) >= \
+                        np.nan_to_num(thresholds, nan=np.inf)[None, :]
+            on_topic, gate_model = gate(X_out, X_lab, lab_y, settings, gaps, lab_w if weighted else None,
+                                        labelled.posts, accepted)
     weights = sparse.vstack([_float32_row(w) if w is not None else sparse.csr_matrix((1, FEATURES), dtype=np.float32)
                              for w in rows_w]).tocsr()
     *gate_model, gate_cuts = gate_model
@@ -636,7 +786,7 @@ def best_gap(margins, thresholds):
     return np.nanmax(gaps[:, known], axis=1)
 
 
-def gate(X_store, X_lab, lab_y, settings: ModelSettings, gaps=None):
+def gate(X_store, X_lab, lab_y, settings: ModelSettings, gaps=None, lab_w=None, lab_posts=None, accepted=None):
     """Which store papers are about any theme at all: one linear SVM, labelled on-topic works
     against the labelled near misses, plus ``gate_gap`` times how far the paper's best theme
     score clears its threshold (``gaps``: the labelled works' out-of-fold and the store papers'
@@ -646,7 +796,10 @@ def gate(X_store, X_lab, lab_y, settings: ModelSettings, gaps=None):
     ``gate_theme_recall``, each theme (``lab_y``: the labelled works' themes) has its own cut, as
     low as lets that share of its works pass: the gate's words are one model for every theme, and
     the themes whose works read most like the near misses (NeuroAI's like neuroscience) lost most
-    to it. The store's result is then (papers x themes)."""
+    to it. The store's result is then (papers x themes). ``lab_w``: the labelled works' row
+    weights (None: 1 each). With ``gate_negative_posts``, the cuts are raised so that at most that
+    share of the labelled posts about no theme (``lab_posts``) would be tagged, out of fold: pass
+    the cut of a theme whose out-of-fold score tags them (``accepted``, labelled works x themes)."""
     import numpy as np
 
     topical = lab_y.any(axis=1)
@@ -655,8 +808,10 @@ def gate(X_store, X_lab, lab_y, settings: ModelSettings, gaps=None):
     m = X_lab.shape[0]
     every = np.arange(m)
     oof = np.zeros(m, dtype=np.float32)
+    design = Design(X_lab)
+
     def fit(rows):
-        return linear_svm(X_lab[rows], topical[rows].astype(int), None, settings.C)
+        return design.fit(rows, topical[rows].astype(int), None if lab_w is None else lab_w[rows], settings.C)
     for fold in range(settings.folds):
         held = every[every % settings.folds == fold]
         oof[held] = fit(every[every % settings.folds != fold]).decision(X_lab[held])
@@ -670,11 +825,40 @@ def gate(X_store, X_lab, lab_y, settings: ModelSettings, gaps=None):
         for c in range(lab_y.shape[1]):
             if lab_y[:, c].sum() >= settings.min_labelled:
                 cuts[c] = min(cut, float(np.quantile(oof[lab_y[:, c]], 1.0 - settings.gate_theme_recall)))
+    if settings.gate_negatives:
+        # No cut, the themes' own included, lets through more than that share of the near misses.
+        floor = negatives_cut(oof[~topical], settings.gate_negatives)
+        cut = max(cut, floor)
+        if cuts is not None:
+            cuts = np.maximum(cuts, np.float32(floor))
+    if settings.gate_negative_posts and lab_posts is not None and accepted is not None:
+        near = ~topical & lab_posts
+        if near.any():
+            # A near-miss post is tagged if it passes the gate's cut of a theme its score clears.
+            reach = np.where(accepted, cuts[None, :] if cuts is not None else np.float32(cut), np.inf).min(axis=1)
+            floor = negatives_cut(np.where(oof >= reach, oof, -np.inf)[near], settings.gate_negative_posts)
+            cut = max(cut, floor)
+            if cuts is not None:
+                cuts = np.maximum(cuts, np.float32(floor))
     clf = fit(every)
     weights = _float32_row(clf.row())
     store = clf.decision(X_store) + (weight * gaps[1] if weight else 0.0)
     passes = store[:, None] >= cuts[None, :] if cuts is not None else store >= cut
     return passes, (weights, clf.intercept, cut, weight, cuts)   # ThemeModel's gate fields
+
+
+def negatives_cut(negatives, share: float) -> float:
+    """The lowest cut (scores at or above it pass) that lets through at most ``share`` of the
+    ``negatives``' scores: midway between the last score let through and the first one kept out."""
+    import numpy as np
+
+    ranked = np.sort(np.asarray(negatives, dtype=np.float32))[::-1]   # float32, as the cuts are kept
+    allowed = int(np.floor(share * len(ranked) + 1e-9))
+    if allowed >= len(ranked):
+        return -np.inf
+    above = np.nextafter(ranked[allowed], np.float32(np.inf))
+    middle = np.float32((float(ranked[allowed - 1]) + float(ranked[allowed])) / 2) if allowed else above
+    return float(max(middle, above))
 
 
 def _float32_row(row):
@@ -721,6 +905,54 @@ class Linear:
         return np.asarray(X @ coef).ravel() + self.intercept
 
 
+class Design:
+    """Training rows that several fits take subsets of (a theme's five calibration folds and two
+    halves; the gate's six), renumbered once to the feature columns any of them uses, as float64:
+    renumbering each fit's rows over the 2^20 hashed columns, and scikit-learn's float64 copy of
+    them, were a third of each fit's CPU besides liblinear's own. Each fit gives exactly what
+    :func:`linear_svm` gives on the same rows: liblinear's dual solver only ever touches the
+    columns a fit's rows use (the others' weights stay 0 and are left out), and a fit whose rows
+    would be solved in the primal (no more columns used than rows) goes to :func:`linear_svm`."""
+
+    def __init__(self, X, labelled: int = 0):
+        import numpy as np
+        from scipy.sparse import csr_matrix
+
+        self.X = X.tocsr()
+        self.labelled = labelled     # the row where the labelled works start (for the caller)
+        self.columns, renumbered = _used_columns(self.X)
+        self.renumbered = csr_matrix((self.X.data.astype(np.float64), renumbered, self.X.indptr),
+                                     shape=(self.X.shape[0], len(self.columns)))
+
+    def fit(self, at, y, weights, C: float) -> Linear:
+        """:func:`linear_svm` of the rows ``at``."""
+        import numpy as np
+        from sklearn.svm import LinearSVC
+
+        used = self.renumbered[at]
+        in_use = np.bincount(used.indices, minlength=used.shape[1]) > 0
+        if used.shape[0] >= int(in_use.sum()):
+            return linear_svm(self.X[at], y, weights, C)
+        clf = LinearSVC(C=C, class_weight="balanced", max_iter=5000, tol=1e-4, dual="auto", random_state=0)
+        clf.fit(used, y, sample_weight=weights)
+        coef = clf.coef_.ravel().astype(np.float64)
+        return Linear(self.columns[in_use], coef[in_use], float(clf.intercept_[0]))
+
+
+def _used_columns(X):
+    """(the feature columns the rows of CSR ``X`` use, ascending; each entry's column renumbered
+    among them, int32). A few rows' columns are found by sorting them; a pass over all 2^20
+    columns costs more than that."""
+    import numpy as np
+
+    if X.nnz < X.shape[1] // 8:
+        cols, renumbered = np.unique(X.indices, return_inverse=True)
+        return cols, renumbered.astype(np.int32).ravel()
+    in_use = np.zeros(X.shape[1], dtype=bool)
+    in_use[X.indices] = True
+    return np.flatnonzero(in_use), (np.cumsum(in_use, dtype=np.int32) - 1)[X.indices]
+
+
 def linear_svm(X, y, weights, C: float) -> Linear:
     """A linear SVM fitted on only the feature columns its rows use: liblinear does work per
     column of the feature space on every pass, and the training rows of a theme use a few
@@ -731,16 +963,8 @@ def linear_svm(X, y, weights, C: float) -> Linear:
 
     X = X.tocsr()
     # The same matrix as X[:, np.unique(X.indices)], built by renumbering the columns: sorting
-    # the indices and scipy's column indexing took a third of each fit. A few rows' columns
-    # are found by sorting them; a pass over all 2^20 columns costs more than that.
-    if X.nnz < X.shape[1] // 8:
-        cols, renumbered = np.unique(X.indices, return_inverse=True)
-        renumbered = renumbered.astype(np.int32).ravel()
-    else:
-        in_use = np.zeros(X.shape[1], dtype=bool)
-        in_use[X.indices] = True
-        cols = np.flatnonzero(in_use)
-        renumbered = (np.cumsum(in_use, dtype=np.int32) - 1)[X.indices]
+    # the indices and scipy's column indexing took a third of each fit.
+    cols, renumbered = _used_columns(X)
     used = csr_matrix((X.data, renumbered, X.indptr), shape=(X.shape[0], len(cols)))
     clf = LinearSVC(C=C, class_weight="balanced", max_iter=5000, tol=1e-4, dual="auto", random_state=0)
     clf.fit(used, y, sample_weight=weights)

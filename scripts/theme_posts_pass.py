@@ -1,0 +1,155 @@
+"""An experiment, kept so it can be run again: session 14's eighteenth pass and session 15's
+nineteenth (issue 19, docs/themes-evaluation.md), a posts' model trained on the hand-labelled posts,
+kept away from the papers' model.
+
+    .venv/bin/python scripts/theme_posts_pass.py T0 T1 T2 T3 --save /tmp/pass18
+    .venv/bin/python scripts/theme_posts_pass.py T2 --save /tmp/pass18 --tables   # compared with the saved T0
+    .venv/bin/python scripts/theme_posts_pass.py U0 U1 --save /tmp/pass19 --tables  # U1 compared with U0
+
+The nineteenth pass (session 15) adds the 399 random posts of ``"split": "dev14"`` to the pending
+file. They are scored in every variant; the posts' model trains on them only in U1:
+
+* U0: T2 exactly as the eighteenth pass ran it: the posts' model trained on the labelled works and
+  the 592 earlier pending posts of the other folds, never on a dev14 post;
+* U1: U0 with the dev14 posts of the other folds in the posts' model's training too.
+
+T0-T3 train as in session 14 (no dev14 post), so that they stay the eighteenth pass's models.
+
+* T0: the shipped model tags posts and papers (no posts' model);
+* T1: papers tagged by the shipped model exactly as in T0; posts by a posts' model, the shipped
+  settings trained on every labelled work of the other folds, the pending posts included;
+* T2: T1 with the posts' gate's cuts raised, within the training folds, so that at most 5% of
+  their labelled posts about no theme would be tagged (``gate_negative_posts``);
+* T3: T1 with the posts' model kept from themes fewer than 3 of its training posts carry
+  (``min_posts``).
+
+The works are ``data/theme_labels.jsonl`` (1,958) then the pending posts (592), file order, folds
+``i % 5``; each fold's works are stored together as ``kb crawl`` stores them (posts as posts) and
+tagged by models trained on the other folds: the papers' model on their works of
+``theme_labels.jsonl`` (every variant), the posts' model on all of them. Posts are scored on the
+782 development posts (178 about no theme), also apart for the 295 drawn at random (``"split":
+"dev13"``) and the 487 before them; ``about`` averages F1 over the themes the scored works are
+about only (``macro_f1`` also counts a theme no work is about that some work was tagged with).
+Each variant's papers' tag rows (theme, source, score, signals) are compared with T0's: the
+papers' model is the same, so they must be identical. Only development works are read; no
+kept-out part.
+
+Session 14 (posts' macro-F1 over the 19 themes they are about, negative posts; papers): T0 0.7147,
+13/178; T1 0.7621, 15/178; T2 0.7500, 8/178 (the one eligible, +0.035); T3 0.7209, 15/178; papers
+0.8726, 14/410 in all four, every paper's rows T0's. T2 was not switched on: with it on, the
+development tests took 77 -> 160 s of CPU (the rule allowed 30 s more). Each run 26-90 s of CPU.
+
+Session 15 (the random posts, dev13 + dev14, over the 16 themes they are about; the 782 older
+posts; papers): U0 0.4104, 13/265; 0.7449, 8/178; U1 0.4386, 14/265 (5.3%, over the rule's 5%);
+0.7469, 8/178; papers 0.8711, 16/410 in both, every paper's rows U0's. U1 not chosen: the posts'
+model does not train on dev14 (``theme_model.POST_UNTRAINED_SPLITS``). 64-71 s of CPU a run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from kb.knowledge.theme_eval import figures, predict_rows, themes_of_rows
+from kb.knowledge.theme_model import LABELS_FILE, POST_LABELS_FILE, ModelSettings, read_works
+from kb.knowledge.themes import DEFAULT_THEMES_FILE, load_taxonomy
+
+#: Each variant: the posts' model's settings (False: none), and the pending posts' splits it never
+#: trains on (they are still stored and scored).
+VARIANTS = {
+    "T0": (False, {"dev14"}),
+    "T1": (ModelSettings(), {"dev14"}),
+    "T2": (ModelSettings(gate_negative_posts=0.05), {"dev14"}),
+    "T3": (ModelSettings(min_posts=3), {"dev14"}),
+    "U0": (ModelSettings(gate_negative_posts=0.05), {"dev14"}),
+    "U1": (ModelSettings(gate_negative_posts=0.05), set()),
+}
+#: The posts drawn at random from the recorded forum list (docs/themes-evaluation.md, sessions 13, 15).
+RANDOM_SPLITS = ("dev13", "dev14")
+
+
+def out_of_fold(post_settings, untrained: set[str] = frozenset(), folds: int = 5) -> tuple[list[dict], list[list]]:
+    """The development works and each one's tag rows, by models trained on the other folds (the
+    posts' model never on a pending post whose split is in ``untrained``)."""
+    taxonomy = load_taxonomy(DEFAULT_THEMES_FILE)
+    dev, posts = read_works(LABELS_FILE), read_works(POST_LABELS_FILE)
+    every = dev + posts
+    rows: list[list] = [[] for _ in every]
+    with tempfile.TemporaryDirectory() as tmp:
+        for fold in range(folds):
+            held = [i for i in range(len(every)) if i % folds == fold]
+            rest_dev = [every[i] for i in range(len(dev)) if i % folds != fold]
+            rest_posts = [every[i] for i in range(len(dev), len(every))
+                          if i % folds != fold and every[i].get("split") not in untrained]
+            got = predict_rows([every[i] for i in held], rest_dev, taxonomy, Path(tmp), post_works=rest_posts,
+                               post_settings=post_settings)
+            for i, work_rows in zip(held, got):
+                rows[i] = [list(r) for r in work_rows]
+    return every, rows
+
+
+def summary(works: list[dict], predicted: list[set[str]], taxonomy) -> dict:
+    f = figures(works, predicted, taxonomy)
+    about = [t["f1"] for t in f.themes if t["n"]]
+    lowest = min((t for t in f.themes if t["n"]), key=lambda t: t["recall"])
+    return {"works": len(works), "about": round(sum(about) / len(about), 4), "about_themes": len(about),
+            "macro_f1": round(f.macro_f1, 4), "macro_themes": len(f.themes),
+            "negatives": f"{f.negatives_tagged}/{f.negatives}", "min_recall": round(f.min_recall, 3),
+            "lowest": f"{lowest['slug']} {lowest['tp']}/{lowest['n']}"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("variants", nargs="+", choices=sorted(VARIANTS))
+    parser.add_argument("--save", type=Path, help="write each variant's rows here (and read T0's from here)")
+    parser.add_argument("--tables", action="store_true", help="each theme's figures on the posts")
+    args = parser.parse_args()
+    taxonomy = load_taxonomy(DEFAULT_THEMES_FILE)
+    baselines = {}
+    for base in ("T0", "U0"):
+        if args.save and (args.save / f"{base}.json").is_file():
+            baselines[base] = json.loads((args.save / f"{base}.json").read_text())
+    for name in args.variants:
+        start = time.process_time()
+        every, rows = out_of_fold(*VARIANTS[name])
+        cpu = round(time.process_time() - start)
+        rows = json.loads(json.dumps(rows))     # as saved (tuples as lists, floats as JSON keeps them)
+        if args.save:
+            args.save.mkdir(parents=True, exist_ok=True)
+            (args.save / f"{name}.json").write_text(json.dumps(rows))
+        if name in ("T0", "U0"):
+            baselines[name] = rows
+        baseline = baselines.get("U0" if name.startswith("U") else "T0")
+        predicted = themes_of_rows(rows, taxonomy)
+        posts = [i for i, w in enumerate(every) if w.get("kind") == "post"]
+        papers = [i for i, w in enumerate(every) if w.get("kind") != "post"]
+        line = {"variant": name, "cpu_s": cpu,
+                "posts": summary([every[i] for i in posts], [predicted[i] for i in posts], taxonomy),
+                "papers": summary([every[i] for i in papers], [predicted[i] for i in papers], taxonomy)}
+        if baseline is not None:
+            differ = [i for i in papers if rows[i] != baseline[i]]
+            line["papers_rows_as_" + ("U0" if name.startswith("U") else "T0")] = \
+                f"{len(papers) - len(differ)}/{len(papers)}"
+        print(json.dumps(line), flush=True)
+        parts = {"random (dev13 + dev14)": lambda w: w.get("split") in RANDOM_SPLITS,
+                 "dev13": lambda w: w.get("split") == "dev13",
+                 "dev14": lambda w: w.get("split") == "dev14",
+                 "older (all but dev14)": lambda w: w.get("split") != "dev14",
+                 "before (neither dev13 nor dev14)": lambda w: w.get("split") not in RANDOM_SPLITS}
+        for label, keep in parts.items():
+            part = [i for i in posts if keep(every[i])]
+            print(json.dumps({"variant": name, "posts": label,
+                              **summary([every[i] for i in part], [predicted[i] for i in part], taxonomy)}),
+                  flush=True)
+        if args.tables:
+            print(figures([every[i] for i in posts], [predicted[i] for i in posts], taxonomy)
+                  .table(f"{name}: development posts"), flush=True)
+            rand = [i for i in posts if every[i].get("split") in RANDOM_SPLITS]
+            print(figures([every[i] for i in rand], [predicted[i] for i in rand], taxonomy)
+                  .table(f"{name}: random posts (dev13 + dev14)"), flush=True)
+
+
+if __name__ == "__main__":
+    main()
