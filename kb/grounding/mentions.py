@@ -1136,6 +1136,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
                 m.reason += ", but the prose around it is written in title case"
     _headings_naming_works(judged)
     _ideas_listed_among_works(text, judged)
+    _titles_in_apposition_to_a_work(text, judged)
     if (listed_titles := _known_titles_listed_among_works(text, judged) + _titles_by_people_beside_works(text, judged)):
         judged = sorted([m for m in judged if not any(n.start < m.end and m.start < n.end for n in listed_titles)]
                         + [place(m) for m in listed_titles], key=lambda m: (m.start, m.end))
@@ -1344,6 +1345,25 @@ def _titles_by_people_beside_works(text: str, judged: list[Mention]) -> list[Men
             out.append(Mention(None, m.group(1), m.start(1), m.end(1), "title", "", score=0.7,
                                reason=f"{BESIDE_A_TITLE_BY} ({w.surface})"))
     return out
+
+
+APPOSITION_NAMES_A_WORK = "a title's shape, and the words after it say it is a work"
+# "Oh, and Idol Words, a more recent one that I really liked": after a comma, an article or a
+# possessive, up to three words, then a work's noun (or "one" standing for one), then what the
+# writer says of it ("that", "which", "by", "I", a comma, the sentence's end)
+_APPOSITION_OF_A_WORK = re.compile(r",[ \t]+(?:a|an|the|my|his|her|their|another)[ \t]+(?:[\w\-]+[ \t]+){0,3}?"
+                                   r"(?:one|post|essay|paper|book|story|short[ \t]+story|article|piece|novel|sequence)"
+                                   r"(?=[ \t]*[,.;:!?)]|[ \t]+(?:that|which|where|by|from|I|he|she|they|about|on|in)\b)")
+
+
+def _titles_in_apposition_to_a_work(text: str, judged: list[Mention]) -> None:
+    """A title-shaped maybe the words after it call a work ("Idol Words, a more recent one that I
+    really liked"; "Quiet Drift, an essay by ...") is one: the apposition says what it is."""
+    for m in judged:
+        if m.confidence != WORK and m.kind == "title" and m.reason == "a title's shape" \
+                and _APPOSITION_OF_A_WORK.match(text, m.end):
+            m.confidence, m.score = WORK, max(m.score, TRUST_SCORE)
+            m.reason = APPOSITION_NAMES_A_WORK
 
 
 def _ideas_listed_among_works(text: str, judged: list[Mention]) -> None:
