@@ -289,6 +289,7 @@ def is_title(surface: str) -> bool:
     words = tuple(title_words(surface))
     if not words:
         return False
-    if any(k.words == words for k in index().get(words[:KEY_WORDS], ())):
+    # (the path as find() passes it: index() keeps one gazetteer, keyed by its arguments)
+    if any(k.words == words for k in index(GAZETTEER_PATH).get(words[:KEY_WORDS], ())):
         return True
     return words in plain_titles()
