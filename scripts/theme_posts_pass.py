@@ -5,6 +5,7 @@ kept away from the papers' model.
     .venv/bin/python scripts/theme_posts_pass.py T0 T1 T2 T3 --save /tmp/pass18
     .venv/bin/python scripts/theme_posts_pass.py T2 --save /tmp/pass18 --tables   # compared with the saved T0
     .venv/bin/python scripts/theme_posts_pass.py U0 U1 --save /tmp/pass19 --tables  # U1 compared with U0
+    .venv/bin/python scripts/theme_posts_pass.py V05-no V05-yes V04-no V04-yes V03-no V03-yes --save /tmp/pass20
 
 The nineteenth pass (session 15) adds the 399 random posts of ``"split": "dev14"`` to the pending
 file. They are scored in every variant; the posts' model trains on them only in U1:
@@ -43,6 +44,16 @@ Session 15 (the random posts, dev13 + dev14, over the 16 themes they are about; 
 posts; papers): U0 0.4104, 13/265; 0.7449, 8/178; U1 0.4386, 14/265 (5.3%, over the rule's 5%);
 0.7469, 8/178; papers 0.8711, 16/410 in both, every paper's rows U0's. U1 not chosen: the posts'
 model does not train on dev14 (``theme_model.POST_UNTRAINED_SPLITS``). 64-71 s of CPU a run.
+
+The twentieth pass (session 15) runs a grid the lead fixed beforehand: ``V<gate>-<dev14>``, the
+posts' gate held to 3, 4 or 5% of the training folds' negative posts (``gate_negative_posts``),
+the posts' model trained on the other folds' dev14 posts (``yes``) or not (``no``); V05-no is U0
+and V05-yes U1, and every V variant's papers' rows are compared with V05-no's (run it first).
+Random posts (macro-F1 over their 16 themes, negatives; the 782 older posts): V05-no 0.4104, 13/265,
+0.7449; V05-yes 0.4386, 14/265, 0.7469; V04-no 0.3973, 9/265, 0.7216; **V04-yes 0.4369, 13/265,
+0.7423** (chosen and adopted: ``POST_GATE_NEGATIVE_POSTS``, ``POST_UNTRAINED_SPLITS`` empty); V03-no
+0.3146, 6/265, 0.7068; V03-yes 0.3708, 8/265, 0.7254; papers 0.8711, 16/410 and every paper's rows
+V05-no's in all six. 60-87 s of CPU a run.
 """
 from __future__ import annotations
 
@@ -65,7 +76,12 @@ VARIANTS = {
     "T3": (ModelSettings(min_posts=3), {"dev14"}),
     "U0": (ModelSettings(gate_negative_posts=0.05), {"dev14"}),
     "U1": (ModelSettings(gate_negative_posts=0.05), set()),
+    **{f"V{round(gate * 100):02d}-{'yes' if dev14 else 'no'}":
+       (ModelSettings(gate_negative_posts=gate), set() if dev14 else {"dev14"})
+       for gate in (0.03, 0.04, 0.05) for dev14 in (False, True)},
 }
+#: The variant each one's papers' rows are compared with (by its name's first letter).
+BASELINE = {"T": "T0", "U": "U0", "V": "V05-no"}
 #: The posts drawn at random from the recorded forum list (docs/themes-evaluation.md, sessions 13, 15).
 RANDOM_SPLITS = ("dev13", "dev14")
 
@@ -108,7 +124,7 @@ def main() -> None:
     args = parser.parse_args()
     taxonomy = load_taxonomy(DEFAULT_THEMES_FILE)
     baselines = {}
-    for base in ("T0", "U0"):
+    for base in BASELINE.values():
         if args.save and (args.save / f"{base}.json").is_file():
             baselines[base] = json.loads((args.save / f"{base}.json").read_text())
     for name in args.variants:
@@ -119,9 +135,10 @@ def main() -> None:
         if args.save:
             args.save.mkdir(parents=True, exist_ok=True)
             (args.save / f"{name}.json").write_text(json.dumps(rows))
-        if name in ("T0", "U0"):
+        if name in BASELINE.values():
             baselines[name] = rows
-        baseline = baselines.get("U0" if name.startswith("U") else "T0")
+        base = BASELINE[name[0]]
+        baseline = baselines.get(base)
         predicted = themes_of_rows(rows, taxonomy)
         posts = [i for i, w in enumerate(every) if w.get("kind") == "post"]
         papers = [i for i, w in enumerate(every) if w.get("kind") != "post"]
@@ -130,8 +147,7 @@ def main() -> None:
                 "papers": summary([every[i] for i in papers], [predicted[i] for i in papers], taxonomy)}
         if baseline is not None:
             differ = [i for i in papers if rows[i] != baseline[i]]
-            line["papers_rows_as_" + ("U0" if name.startswith("U") else "T0")] = \
-                f"{len(papers) - len(differ)}/{len(papers)}"
+            line["papers_rows_as_" + base] = f"{len(papers) - len(differ)}/{len(papers)}"
         print(json.dumps(line), flush=True)
         parts = {"random (dev13 + dev14)": lambda w: w.get("split") in RANDOM_SPLITS,
                  "dev13": lambda w: w.get("split") == "dev13",
@@ -143,10 +159,14 @@ def main() -> None:
             print(json.dumps({"variant": name, "posts": label,
                               **summary([every[i] for i in part], [predicted[i] for i in part], taxonomy)}),
                   flush=True)
+        rand = [i for i in posts if every[i].get("split") in RANDOM_SPLITS]
+        print(json.dumps({"variant": name, "random posts per theme (n, right, recall, precision)": {
+            t["slug"]: [t["n"], t["tp"], round(t["recall"], 2), round(t["precision"], 2)]
+            for t in figures([every[i] for i in rand], [predicted[i] for i in rand], taxonomy).themes}}),
+            flush=True)
         if args.tables:
             print(figures([every[i] for i in posts], [predicted[i] for i in posts], taxonomy)
                   .table(f"{name}: development posts"), flush=True)
-            rand = [i for i in posts if every[i].get("split") in RANDOM_SPLITS]
             print(figures([every[i] for i in rand], [predicted[i] for i in rand], taxonomy)
                   .table(f"{name}: random posts (dev13 + dev14)"), flush=True)
 

@@ -1234,15 +1234,17 @@ def test_thirteenth_fresh_part_is_a_random_draw_of_posts():
     assert sum(1 for w in works if not w["themes"]) == 123
 
 
-def test_random_development_posts_dev14_are_labelled_but_not_trained_on_by_the_posts_model():
+def test_random_development_posts_dev14_are_labelled_and_trained_on_by_the_posts_model():
     """Session 15's 399 development posts (``"split": "dev14"``, seed 15), drawn at random like
-    dev13 and stored as `kb crawl` stores a post, in no other labelled part. The nineteenth pass's
-    rule did not choose training the posts' model on them, so it trains on the 592 earlier pending
-    posts only (``POST_UNTRAINED_SPLITS``). Reads the files only; runs no model."""
+    dev13 and stored as `kb crawl` stores a post, in no other labelled part. The twentieth pass's
+    rule chose training the posts' model on them with its gate held to 4% of the negative posts
+    (``POST_GATE_NEGATIVE_POSTS``; at 5%, the nineteenth pass, it tagged one random negative too
+    many), so it trains on all 991 pending posts (``POST_UNTRAINED_SPLITS`` empty). Fails if either
+    setting is lost. Reads the files only; runs no model."""
     from collections import Counter
 
-    from kb.knowledge.theme_model import (LABELS_FILE, POST_LABELS_FILE, POST_UNTRAINED_SPLITS, read_post_works,
-                                          read_works, title_key)
+    from kb.knowledge.theme_model import (LABELS_FILE, POST_GATE_NEGATIVE_POSTS, POST_LABELS_FILE,
+                                          POST_UNTRAINED_SPLITS, read_post_works, read_works, title_key)
 
     taxonomy = load_taxonomy(DEFAULT_THEMES_FILE)
     pending = read_works(POST_LABELS_FILE)
@@ -1259,9 +1261,9 @@ def test_random_development_posts_dev14_are_labelled_but_not_trained_on_by_the_p
         assert w["abstract_url"].startswith(("https://www.lesswrong.com/", "https://www.alignmentforum.org/"))
         assert set(w["themes"]) <= set(taxonomy.themes)
     assert sum(1 for w in works if not w["themes"]) == 143
-    assert POST_UNTRAINED_SPLITS == {"dev14"}
+    assert POST_UNTRAINED_SPLITS == frozenset() and POST_GATE_NEGATIVE_POSTS == 0.04
     trained = read_post_works()
-    assert len(trained) == 592 and not {title_key(w["title"]) for w in trained} & keys
+    assert len(trained) == 991 and keys <= {title_key(w["title"]) for w in trained}
 
 
 def _assert_floors(path, heading, macro_f1, negatives, min_recall):
