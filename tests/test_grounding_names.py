@@ -974,3 +974,36 @@ def test_a_lower_case_handle_and_its_year_among_references(aliases):
     assert "quietmind (2020)" in _refs(text, aliases)
     # a word the sentence goes on from is no handle
     assert "memories (2020)" not in _refs("It was fine; memories (2020) were better than Roewell (2021).", aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("Ada Roewell mentioned in an early blog post about drift that agents wander.", "Ada Roewell"),
+    ("Fennick argued in his 2019 paper that probes overfit.", "Fennick"),
+    ("@quietmind noted in a recent post that the lens trick fails.", "quietmind"),
+])
+def test_a_person_and_what_they_said_in_a_work_of_theirs(aliases, text, surface):
+    assert surface in _refs(text, aliases)
+
+
+def test_what_a_person_said_elsewhere_is_no_work(aliases):
+    text = "Ada Roewell mentioned in an interview that she was tired. Fennick said in the post above that it works."
+    assert not _refs(text, aliases)
+
+
+def test_forum_users_own_a_dated_work_after_their_possessive(aliases):
+    text = "It satisfies @RoeCarey & @fenn4ick\u2019s net benefit (UAI 2023), along with more."
+    assert {"RoeCarey", "fenn4ick"} <= set(_refs(text, aliases))
+    assert "quietmind" in _refs("See @quietmind's post on drift for the details.", aliases)
+    assert not _refs("Thanks to @RoeCarey's help with the figures.", aliases)
+
+
+def test_a_possessive_joined_to_a_cited_authors_possessive(aliases):
+    text = "The rule is related to Roewell\u2019s / Fennick\u2019s (2013) proposal for bargaining."
+    refs = _refs(text, aliases)
+    assert "Roewell\u2019s" in refs and refs["Roewell\u2019s"].years == [2013]
+
+
+def test_a_labs_work_named_by_its_topic(aliases):
+    text = "The recent Anthropic emergent drift result suggests that models notice."
+    assert "The recent Anthropic emergent drift result" in _works(text, aliases)
+    assert not _works("The recent Anthropic results suggest that models notice.", aliases)

@@ -314,6 +314,12 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         singled = len(words) >= 2 and words[0].lower() in _SINGLING_OUT and head in _HEAD_STRONG
         if singled:
             words = words[1:]
+        # "the recent Anthropic emergent misalignment result": a lab and what the work was about
+        lab = len(words) >= 3 and words[0].lower() in _RECENT and words[1] in _LABS \
+            or len(words) >= 2 and words[0] in _LABS and head != "work"
+        if lab and words[0] not in _LABS:
+            words = words[1:]
+        lab = lab and not any(w.lower() in _NOT_A_NAME or w.lower() in FUNCTION_WORDS for w in words)
         pair = len(words) == 3 and words[1] in ("and", "&") and all(re.fullmatch(_NAME_WORD, w) for w in words[::2])
         if any(w.lower() in _NOT_A_NAME or w.lower() in FUNCTION_WORDS and w not in ("et", "al.") and not pair for w in words) \
                 or all(re.fullmatch(r"[\d.]+", w) for w in words):
@@ -322,8 +328,8 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
             len(words) == 1 or "et" in words or "and" in words)
         kind = "author-ref" if surnamed else "alias"
         # "the sleeper agents paper" may name a work or describe one: coined or capitalised names are trusted
-        strong = surnamed or (head in _HEAD_STRONG and head not in ("work", "result", "results", "study")
-                              and (singled or any(not w.islower() or "-" in w for w in words)))
+        strong = surnamed or lab or (head in _HEAD_STRONG and head not in ("work", "result", "results", "study")
+                                     and (singled or any(not w.islower() or "-" in w for w in words)))
         out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), kind, "", score=0.6 if strong else 0.45,
                            authors=[words[0]] if kind == "author-ref" else [],
                            topic=" ".join(words) if kind == "alias" else None, confidence=WORK if strong else MAYBE,
@@ -426,8 +432,10 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
             continue
         out.append(Mention(None, names, start, start + len(names), "author-ref", "", score=0.55,
                            authors=[people[-1]], reason="a person whose argument the text answers (contra)"))
-    for rx, why in ((_WROTE_A_WORK, "the people who wrote a work"), (_AUTHOR_OF, "a work's author, in so many words")):
-        for m in rx.finditer(seg) if ("author" in seg if rx is _AUTHOR_OF else any(v in seg for v in _WROTE_VERBS)
+    for rx, why in ((_WROTE_A_WORK, "the people who wrote a work"), (_AUTHOR_OF, "a work's author, in so many words"),
+                    (_SAID_IN_A_WORK, "a person and what they said in a work of theirs")):
+        for m in rx.finditer(seg) if ("author" in seg if rx is _AUTHOR_OF else _SAID_IN_GATE.search(seg)
+                                     if rx is _SAID_IN_A_WORK else any(v in seg for v in _WROTE_VERBS)
                                      and _WROTE_GATE.search(seg)) else ():
             names, start = m.group(1), a + m.start(1)
             people = [n for n in re.split(r",?[ \t]+(?:and|&)[ \t]+", names) if n]
@@ -440,6 +448,18 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
                 continue                  # ("Charbel published the post Against Almost Every ...": the title names it)
             out.append(Mention(None, names, start, start + len(names), "author-ref", "", score=0.6,
                                authors=[n.split()[-1] for n in people][:3], reason=why))
+    for m in _HANDLES_OWN.finditer(seg) if "@" in seg else ():
+        # "@RyanCarey & @tom4everitt's net benefit (UAI 2023)", "@Ada Roe's post": forum users (a
+        # forum's mention of them) owning what the sentence dates or calls a work
+        rest = seg[m.end():m.end() + 80]
+        head = re.match(r"(?:[\w\-]+[ \t]+){0,4}?([\w\-]+)\b", rest)
+        if not (_DATED_WORK.match(rest) or head and head.group(1).lower() in _HEAD_STRONG):
+            continue
+        for h in re.finditer(r"(?<=@)[A-Za-z][\w\-]{2,29}(?:[ \t]+[A-Z][\w\-]+)?", m.group(0)):
+            s = a + m.start() + h.start()
+            if not any(o.start < s + len(h.group(0)) and s < o.end for o in out):
+                out.append(Mention(None, h.group(0), s, s + len(h.group(0)), "author-ref", "", score=0.6,
+                                   authors=[h.group(0).split()[-1]], reason="a forum user's work, after their possessive"))
     for m in _YEAR_PAPER.finditer(seg):
         # "a 2018 paper which describes ...": one work, named by its year; the sentence names its authors
         definite = m.group(0)[:3].lower() == "the"      # "the 2022 paper": most often one named before
@@ -495,6 +515,7 @@ _NAMES_MARKER = re.compile(rf"(?<![\w\-])({_NAME_WORD}(?:,[ \t]+{_NAME_WORD})*,?
 _PERSON_VERB = re.compile(rf"(?<![\w\-])({_PERSON_NAME_RX})[ \t]+(?:" + _REPORTING + r")\b"
                           rf"|\b(?:by|from)[ \t]+({_PERSON_NAME_RX})[ \t]+in[ \t]+(?:19|20)\d\d\b")
 _SINGLING_OUT = frozenset("original seminal landmark foundational first".split())
+_RECENT = frozenset("recent new latest".split())
 _PAPER_TOPIC = re.compile(r"\s+(?:on|about|introducing)\s+(?:the\s+)?([\w\-]+(?:[ \t]+(?!(?:is|was|are|were|that|which|by|and|"
                           r"has|had|in|for|to|with|" + _REPORTING + r")\b)[\w\-]+){0,3})")
 _NAMES_VERB = re.compile(rf"(?<![A-Za-z\-])((?:{_NAME_WORD},\s+){{0,6}}{_NAME_WORD},?\s+(?:and|&)\s+"
@@ -704,6 +725,22 @@ _WROTE_A_WORK = LazyPattern(rf"((?<![\w\-@]){_PLAIN_PERSON}(?:,?[ \t]+(?:and|&)[
                             r"|(?<=the[ \t])[A-Z][\w\-]+)"          # "wrote the Diplomacy paper"
                             r",?[ \t]+){0,2}(?:" + _WORK_WORDS_RX
                             + r"|talk|lecture|presentation|critique|rebuttal)s?\b")
+# "Peter Watts mentioned in an early blog post about LaMDA", "Roe argued in her 2019 paper that": a
+# person, what they said, and the work of theirs they said it in ("in the post" may be the reader's
+# own page, "in an interview" is no work: neither counts)
+_SAID_VERBS = (r"mentioned|said|wrote|argued|noted|pointed[ \t]+out|explained|described|discussed|suggested|claimed|"
+               r"observed|proposed|speculated|predicted|warned|conceded|admitted|recounted|reported|"
+               r"made[ \t]+(?:this|that|the|a|an|similar)[ \t]+(?:point|case|argument|observation)")
+_SAID_IN_A_WORK = LazyPattern(rf"((?<![\w\-@]){_PLAIN_PERSON}|(?<=(?<![\w.])@)[A-Za-z]\w{{2,29}})"
+                              r"(?:[ \t]+(?:also|once|first|later|famously|previously|already))?[ \t]+(?:" + _SAID_VERBS + r")"
+                              r"(?:[ \t]+(?:this|that|it|so|something[ \t]+similar))?[ \t]+in[ \t]+(?:an?|one|his|her|their)[ \t]+"
+                              r"(?:[\w\-]+[ \t]+){0,3}?(?:blog[ \t]+post|" + _WORK_WORDS_RX[3:-1] + r"|talk|lecture)s?\b")
+_SAID_IN_GATE = re.compile(r"[ \t]in[ \t]+(?:an?|one|his|her|their)[ \t]+(?:\S+[ \t]+){0,3}?" + _WORK_WORDS_RX + r"s?\b")
+# "@RyanCarey & @tom4everitt's", "@Ada Roe's": forum users' possessive (what they own is checked after)
+_HANDLE = r"@[A-Za-z][\w\-]{2,29}(?:[ \t]+[A-Z][\w\-]+)?"
+_HANDLES_OWN = re.compile(rf"(?<![\w.@]){_HANDLE}(?:,?[ \t]+(?:and|&)[ \t]+{_HANDLE})*['\u2019]s[ \t]+")
+# "net benefit (UAI 2023)", "post (2024)": a few words, then a year in brackets, a venue maybe before it
+_DATED_WORK = re.compile(r"(?:[\w\-]+[ \t]+){0,4}?[\w\-]+[ \t]*\((?:[A-Z][\w.\-]*[ \t,]+)?(?:19|20)\d\d[a-z]?\)")
 # "as in Kaplan", "see Kaplan", "cf. Kaplan", "per Kaplan", "according to Kaplan": a surname cited
 _CITED_AS_IN = re.compile(rf"(?:\b[Aa]s[ \t]+in|\b[Ss]ee(?:[ \t]+also)?|\b[Cc]f\.?|\b[Pp]er|\b[Aa]ccording[ \t]+to)[ \t]+"
                           rf"({_PLAIN_NAME})(?![\w\-]|[ \t]+[A-Z]|[ \t]+et\b|['\u2019]|[ \t]*[(\[])")
@@ -1183,7 +1220,23 @@ def _people_before_their_works(text: str, works: list[Mention]) -> list[Mention]
             continue
         out.append(Mention(None, text[s:e], s, e, "author-ref", "", score=0.6, authors=[surname], years=list(w.years),
                            reason=f"the full name of a reference's author, earlier in its sentence ({w.surface})"))
+    for w in works:
+        # "Yudkowsky's / Armstrong's (2013) proposal", "Roe's and Fenn's papers": a possessive joined to
+        # a cited author's possessive shares the work they own
+        if w.kind != "author-ref" or w.confidence != WORK or not re.match(r"[A-Z][\w\-]*['\u2019]s\b", w.surface) \
+                or not (pos := _JOINED_POSSESSIVE.search(text, max(0, w.start - 50), w.start)):
+            continue
+        name, (s, e) = pos.group(1), pos.span(1)
+        if not (_full_names_ok(name) and _a_persons_name(text, name) if " " in name else _a_surname(text, name)) \
+                or name.split()[0] in _BREAKERS | _SENTENCE_ADVERBS | _LEADING_PREPOSITIONS \
+                or any(a < e + 2 and s < b for a, b in taken) or any(o.start < e + 2 and s < o.end for o in out):
+            continue
+        out.append(Mention(None, text[s:e + 2], s, e + 2, "author-ref", "", score=0.6, authors=[name.split()[-1]],
+                           years=list(w.years), reason=f"a possessive joined to a cited author's ({w.surface})"))
     return out
+
+
+_JOINED_POSSESSIVE = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD}[ \t]+)?{_NAME_WORD})['\u2019]s[ \t]*(?:/|,|and|&|or)[ \t]*$")
 
 
 # "By Ada Roe", "Guest speaker: Ada Roe", "Introductions from Ada and Bo", "Narrated by TYPE III
