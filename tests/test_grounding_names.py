@@ -1007,3 +1007,22 @@ def test_a_labs_work_named_by_its_topic(aliases):
     text = "The recent Anthropic emergent drift result suggests that models notice."
     assert "The recent Anthropic emergent drift result" in _works(text, aliases)
     assert not _works("The recent Anthropic results suggest that models notice.", aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("I liked this post by @quietmind on control.", "quietmind"),
+    ("This is argued in Roewell 2022 at length.", "Roewell 2022"),
+    ("As @Ada Roewell argued in AGI Ruin, there is no second try.", "Ada Roewell"),
+    ("As Roewell points out in AGI Ruin, generalisation matters.", "Roewell"),
+    ("In AGI Ruin, Roewell argues that drift is old.", "Roewell"),
+    ("In his post on natural drift, Roewell argues that the world is local.", "Roewell"),
+    ("Ada Roewell has written about this in his multiagent models of mind sequence.", "Ada Roewell"),
+    ("As Ada Roewell put it in a blog post, the theory is not done.", "Ada Roewell"),
+])
+def test_forum_writers_name_an_author_beside_what_they_said(aliases, text, surface):
+    assert surface in _refs(text, aliases)
+
+
+def test_a_pair_of_surnames_owns_a_named_sequence(aliases):
+    refs = _refs("Roewell and Fennick's Embedded Drift sequence is hard.", aliases)
+    assert any(s.startswith("Roewell and Fennick") for s in refs), list(refs)

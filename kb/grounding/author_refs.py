@@ -232,7 +232,9 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
                                authors=[owner.replace(" et al.", "").split()[-1]],
                                reason=f"someone's work by its name, called a {named.group(2)}"))
             continue
-        if cap == 0 and " " not in owner and (named := _TITLE_THEN_WORK_NOUN.match(seg, m.start(2))) \
+        pair = re.fullmatch(rf"({_NAME_WORD})[ \t]+(?:and|&)[ \t]+({_NAME_WORD})", owner)   # "Demski and Garrabrant's"
+        if cap == 0 and (" " not in owner or pair and all(_a_surname(text, w) for w in pair.groups())) \
+                and (named := _TITLE_THEN_WORK_NOUN.match(seg, m.start(2))) \
                 and named.group(1).split()[-1][:1].isupper() and owner not in _EPONYMOUS \
                 and not any(w in _BREAKERS or w in FUNCTION_WORDS for w in named.group(1).split()[:1]):
             # "Karnofsky's Most Important Century series", "Roe's Quiet Drift paper": a work by its name and kind
@@ -438,6 +440,10 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
                                      if rx is _SAID_IN_A_WORK else any(v in seg for v in _WROTE_VERBS)
                                      and _WROTE_GATE.search(seg)) else ():
             names, start = m.group(1), a + m.start(1)
+            if rx is _SAID_IN_A_WORK and " " in names and names.split()[0] in _OPENING_WORDS:
+                names, start = names.split(None, 1)[1], start + len(names.split()[0]) + 1   # ("As Roe mentioned")
+            if rx is _SAID_IN_A_WORK and names in _ASSISTANTS:
+                continue                  # ("Claude wrote in a blog post": the assistant, as it speaks)
             people = [n for n in re.split(r",?[ \t]+(?:and|&)[ \t]+", names) if n]
             handle = text[a + m.start(1) - 1:a + m.start(1)] == "@"
             if not handle and not all(_full_names_ok(n) if " " in n else _a_surname(text, n) for n in people) \
@@ -448,6 +454,15 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
                 continue                  # ("Charbel published the post Against Almost Every ...": the title names it)
             out.append(Mention(None, names, start, start + len(names), "author-ref", "", score=0.6,
                                authors=[n.split()[-1] for n in people][:3], reason=why))
+    for m in _IN_THEIR_WORK_NAME_VERB.finditer(seg) if "n his " in seg or "n her " in seg or "n their " in seg else ():
+        # "In his post on natural abstractions, Wentworth argues that ...": the person a sentence says
+        # argues in a work of theirs it opens with
+        start = a + m.start(1)
+        out = [o for o in out if not (o.start == start and o.reason.startswith("a name and a reporting verb"))]
+        if _one_persons_name(text, m, a) and m.group(1).split()[0] not in _BREAKERS | _SENTENCE_ADVERBS | _LABS \
+                and not any(o.start < a + m.end(1) and start < o.end for o in out):
+            out.append(Mention(None, m.group(1), start, a + m.end(1), "author-ref", "", score=0.6,
+                               authors=[m.group(1).split()[-1]], reason="a person and what they argue in a work of theirs"))
     for m in _HANDLES_OWN.finditer(seg) if "@" in seg else ():
         # "@RyanCarey & @tom4everitt's net benefit (UAI 2023)", "@Ada Roe's post": forum users (a
         # forum's mention of them) owning what the sentence dates or calls a work
@@ -571,7 +586,10 @@ _SOURCE_THEN_TITLE = re.compile(r"([A-Z0-9][\w.&'\u2019\-]*(?:[ \t,]+[A-Z0-9][\w
                                 r"([A-Z][^,;()\[\]\n]{8,150}?)[ \t]*")
 _TITLE_WORDS = re.compile(r"[A-Za-z][\w\-']*")
 # "See: Roe 2023 for ...", "cf. Roe 2021": a name and a year a reader is sent to is a reference
-_POINTED_TO = re.compile(r"(?:\b(?:[Ss]ee(?:[ \t]+also)?|[Cc]f\.?|e\.g\.,?)[ \t]*:?[ \t]*)\Z")
+# ... and "as argued in Roe 2022", "described in Roe 2021": what a work did, then the work
+_POINTED_TO = re.compile(r"(?:\b(?:[Ss]ee(?:[ \t]+also)?|[Cc]f\.?|e\.g\.,?)[ \t]*:?[ \t]*|\b(?:argued|shown|described|discussed|"
+                         r"proposed|introduced|defined|studied|reported|explained|outlined|formali[sz]ed|summari[sz]ed|"
+                         r"reviewed|suggested|noted|demonstrated)[ \t]+in[ \t]+)\Z")
 _BARE_REF = re.compile(rf"(?<![\w\-])({_NAMES}),?\s+({_YEAR_RX})(?![\w\-/:]|\.\d)")
 # "(Smith et al., 2019; Roe, 2020)" and "[Smith 2019]": brackets holding references
 _PAREN = re.compile(r"\(([^()\n]{3,400})\)|\[([^\[\]\n]{3,400})\](?!\()")
@@ -688,6 +706,9 @@ _WORK_BY_FULL_NAMES = LazyPattern(rf"\b{_WORK_WORDS_RX}[ \t]*,?[ \t]+by[ \t]+"
 _A_WORK_BY_ONE = LazyPattern(rf"\b(?:[Aa]n?|[Tt]he|[Tt]his|[Tt]hat|[Hh]er|[Hh]is|[Tt]heir)[ \t]+(?:[\w\-]+[ \t]+)?{_WORK_WORDS_RX}"
                              rf"[ \t]*,?[ \t]+by[ \t]+({_PERSON_NAME_RX}|[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\x27\-]+(?![ \t]+[A-Z]))"   # ("a post by Gwern")
                              rf"(?![\w\-]|[ \t]+(?:and|&)[ \t]|,[ \t]+{_NAME_WORD})")
+# "this post by @Buck", "a sequence by @johnswentworth": a forum's mention of the user a work is by
+_A_WORK_BY_HANDLE = re.compile(rf"\b(?:[Aa]n?|[Tt]he|[Tt]his|[Tt]hat|[Hh]er|[Hh]is|[Tt]heir)[ \t]+(?:[\w\-]+[ \t]+)?{_WORK_WORDS_RX}s?"
+                               r"[ \t]*,?[ \t]+by[ \t]+@([A-Za-z][\w\-]{1,29}(?:[ \t]+[A-Z][\w\-]+)?)")
 # "“A Quiet Mind.” by Ada Roe", "Probability Theory by E. T. Jaynes", "the idea, coined by Ada
 # Roe": the person a quoted title, a title or a named idea is by; a full name or initials and a
 # surname. Book lists run titles and names together ("by Ada RoeBook Recommendations:"): a
@@ -729,14 +750,20 @@ _WROTE_A_WORK = LazyPattern(rf"((?<![\w\-@]){_PLAIN_PERSON}(?:,?[ \t]+(?:and|&)[
 # person, what they said, and the work of theirs they said it in ("in the post" may be the reader's
 # own page, "in an interview" is no work: neither counts)
 _SAID_VERBS = (r"mentioned|said|wrote|argued|noted|pointed[ \t]+out|explained|described|discussed|suggested|claimed|"
-               r"observed|proposed|speculated|predicted|warned|conceded|admitted|recounted|reported|"
+               r"observed|proposed|speculated|predicted|warned|conceded|admitted|recounted|reported|put[ \t]+it|"
                r"made[ \t]+(?:this|that|the|a|an|similar)[ \t]+(?:point|case|argument|observation)")
 _SAID_IN_A_WORK = LazyPattern(rf"((?<![\w\-@]){_PLAIN_PERSON}|(?<=(?<![\w.])@)[A-Za-z]\w{{2,29}})"
                               r"(?:[ \t]+(?:also|once|first|later|famously|previously|already))?[ \t]+(?:" + _SAID_VERBS + r")"
                               r"(?:[ \t]+(?:this|that|it|so|something[ \t]+similar))?[ \t]+in[ \t]+(?:an?|one|his|her|their)[ \t]+"
                               r"(?:[\w\-]+[ \t]+){0,3}?(?:blog[ \t]+post|" + _WORK_WORDS_RX[3:-1] + r"|talk|lecture)s?\b")
+# the words that open a sentence before a name ("As Roe put it in a post", "So Roe argued in ...")
+_OPENING_WORDS = frozenset("As So But And Or Yet Then Also Still Thus Hence Indeed".split())
 _SAID_IN_GATE = re.compile(r"[ \t]in[ \t]+(?:an?|one|his|her|their)[ \t]+(?:\S+[ \t]+){0,3}?" + _WORK_WORDS_RX + r"s?\b")
 # "@RyanCarey & @tom4everitt's", "@Ada Roe's": forum users' possessive (what they own is checked after)
+_IN_THEIR_WORK_NAME_VERB = LazyPattern(
+    r"\b[Ii]n[ \t]+(?:his|her|their)[ \t]+(?:(?:19|20)\d\d[ \t]+|[\w\-]+[ \t]+){0,3}?" + _WORK_WORDS_RX
+    + rf"s?\b[^.;:!?\n]{{0,100}}?,[ \t]+({_PERSON_NAME_RX}|{_NAME_WORD})(?:[ \t]+et[ \t]+al\.?)?[ \t]+(?:also[ \t]+)?(?:"
+    + _REPORTING + r"|writes|wrote|notes|noted)\b")
 _HANDLE = r"@[A-Za-z][\w\-]{2,29}(?:[ \t]+[A-Z][\w\-]+)?"
 _HANDLES_OWN = re.compile(rf"(?<![\w.@]){_HANDLE}(?:,?[ \t]+(?:and|&)[ \t]+{_HANDLE})*['\u2019]s[ \t]+")
 # "net benefit (UAI 2023)", "post (2024)": a few words, then a year in brackets, a venue maybe before it
@@ -929,7 +956,7 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
         if not re.search(r",|\bet\s+al|\band\b|&", m.group(0)) and not _LINK_GLYPH.match(text, a + m.end()) \
                 and not (_REPORTING_AFTER.match(text, a + m.end()) and m.group(1) not in _LABS) \
                 and not (m.group(2)[-1].isalpha() and m.group(1) not in _LABS and not _ORG_WORDS.search(m.group(1))) \
-                and not (_POINTED_TO.search(text, max(0, s - 12), s) and m.group(1) not in _LABS
+                and not (_POINTED_TO.search(text, max(0, s - 16), s) and m.group(1) not in _LABS
                          and not _ORG_WORDS.search(m.group(1))) \
                 and not (any(x is not m for x in cited) and m.group(1) not in _LABS and not _ORG_WORDS.search(m.group(1))
                          and _a_surname(text, m.group(1))):
@@ -994,17 +1021,18 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
     for rx, why in ((_NAMES_AND_COAUTHORS, "authors and a count of co-authors"),
                     (_WORK_BY_FULL_NAMES, "the people a work is by"),
                     (_A_WORK_BY_ONE, "the person a work is by"),
+                    (_A_WORK_BY_HANDLE, "the forum user a work is by"),
                     (_BY_AFTER_A_TITLE, "the person a title or an idea is by"),
                     (_BY_AFTER_A_QUOTE_NAMES, "the people a quoted title is by"),
                     (_BOOK_FACTS_BY, "a book's author, among its facts"),
                     (_FULL_NAME_MARKER, "a full name and a citation marker")):
         # (the names after a "by" that ends a line are on the next line: past the segment's end)
         for m in rx.finditer(text, a, b if rx is not _BY_AFTER_A_QUOTE_NAMES else min(len(text), b + 300)) \
-                if rx not in (_A_WORK_BY_ONE, _BY_AFTER_A_TITLE, _BOOK_FACTS_BY, _BY_AFTER_A_QUOTE_NAMES) \
+                if rx not in (_A_WORK_BY_ONE, _A_WORK_BY_HANDLE, _BY_AFTER_A_TITLE, _BOOK_FACTS_BY, _BY_AFTER_A_QUOTE_NAMES) \
                 or " by " in seg or rx is _BY_AFTER_A_QUOTE_NAMES and " by\n" in text[a:b + 1] else ():
             if m.start() >= b:
                 continue
-            if _full_names_ok(m.group(1)) and not any(o.start < m.end(1) and m.start(1) < o.end for o in out) \
+            if (_full_names_ok(m.group(1)) or rx is _A_WORK_BY_HANDLE) and not any(o.start < m.end(1) and m.start(1) < o.end for o in out) \
                     and (rx is not _BOOK_FACTS_BY or _BOOK_FACTS_AFTER.match(text, m.end())
                          and re.fullmatch(r"[ \t•*\-]*", text[text.rfind("\n", 0, m.start()) + 1:m.start()])) \
                     and (rx is not _A_WORK_BY_ONE or _a_persons_name(text, m.group(1)) and (" " in m.group(1) or (
@@ -1074,8 +1102,9 @@ _PLACE_WORDS = frozenset("New San Santa Los Las Hong Tel Buenos Rio Saint St Mex
 _IN_THEIR_PAPER = re.compile(rf"(?<![\w\-])((?:[A-Z]\.\s*)*(?:{_NAME_WORD}\s+)?{_SURNAME}(?:\s+et\s+al\.?)?),?"
                              r"(?:\s+(?!(?:and|or|but|while|whereas|because|since|than)\b)[a-z]+|\s+(?:19|20)\d\ds?"
                              r"|\s+\d{1,2}(?:st|nd|rd|th)){0,5},?\s+"
-                             r"(?:in|and|from|of)\s+(?:his|her|their)\s+(?:((?:19|20)\d\d)\s+|[a-z\-]+\s+)?"
-                             r"(?:paper|post|article|essay|book|preprint|report|study|blog\s+post|review|piece|write-?up|talk)s?\b")
+                             r"(?:in|and|from|of)\s+(?:his|her|their)\s+(?:((?:19|20)\d\d)\s+|(?:[a-z\-]+\s+){1,4}?)?"
+                             r"(?:paper|post|article|essay|book|preprint|report|study|blog\s+post|review|piece|write-?up|talk|"
+                             r"sequence|series|survey|explainer|primer|thesis)s?\b")
 # A sentence about the document's own contribution ("we propose", "this paper introduces").
 # ("Ada Roe and Bo Fenn argue in their paper": the first person too)
 _PERSON_AND_BEFORE = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD}\s+)?{_NAME_WORD})\s+(?:and|&)\s+$")
@@ -1152,8 +1181,29 @@ _WROTE_BEFORE = re.compile(rf"(?<![\w\-])({_PERSON_NAME_RX})[ \t]+(?:(?:has|had)
                            r"(?:wrote|written|published|authored|co-?authored|co-?wrote|released)"
                            r"(?:[ \t]+(?:the|a|an|his|her|their))?(?:[ \t]+(?:post|paper|essay|book|article|sequence|report))?"
                            r"[ \t]+[\"\u201c*_]?$")
+# "As @Ada Roe argued in Quiet Minds", "Roe points out in Quiet Minds": a person (a forum's mention of
+# them) and what they said, right before the work they said it in
+_SAID_IN_BEFORE = LazyPattern(rf"(?<![\w\-])((?<=@)[A-Za-z][\w\-]{{1,29}}(?:[ \t]+[A-Z][\w\-]+)?|(?<!@){_PERSON_NAME_RX}|(?<!@){_NAME_WORD})"
+                              r"(?:[ \t]+(?:also|once|first|later|famously|previously|already|has|had))?[ \t]+(?:"
+                              + _SAID_VERBS + "|" + _REPORTING + r"|writes|put[ \t]+it|puts[ \t]+it)[ \t]+in[ \t]+[\"\u201c*_]?$")
+
+
+def _one_persons_name(text: str, m: re.Match, offset: int = 0) -> bool:
+    """A forum's mention of a user ("@Ada Roe"), a person's full name, or a surname the text never
+    writes in lower case (``offset``: where the match's string starts in ``text``)."""
+    name = m.group(1)
+    from kb.grounding.mentions import _BREAKERS
+    if name.split()[0] in _BREAKERS | _SENTENCE_ADVERBS | _LEADING_PREPOSITIONS | _OPENING_WORDS:
+        name = name.split(None, 1)[-1]
+    if text[offset + m.start(1) - 1:offset + m.start(1)] == "@":
+        return True
+    if " " in name:
+        return _full_names_ok(name) and _a_persons_name(text, name)
+    return _a_surname(text, name) and name not in _NOT_FIRST_NAMES | _PLACE_WORDS
+
+
 # "In The Quiet Drift, Ada Roe argues": the person a sentence says writes in the work it opens with
-_NAME_AFTER_IN_TITLE = LazyPattern(rf"[\"\u201d*_]?,[ \t]+({_PERSON_NAME_RX})[ \t]+(?:also[ \t]+)?(?:{_REPORTING}|writes|wrote|"
+_NAME_AFTER_IN_TITLE = LazyPattern(rf"[\"\u201d*_]?,[ \t]+({_PERSON_NAME_RX}|{_NAME_WORD})[ \t]+(?:also[ \t]+)?(?:{_REPORTING}|writes|wrote|"
                                    r"lists|listed|presents|presented|discusses|discussed|sets[ \t]+out|lays[ \t]+out)\b")
 _PERSON_IN_PROSE = LazyPattern(rf"(?<![\w\-])({_PERSON_NAME_RX})(?![\w\-]|['\u2019]s\b)")
 
@@ -1178,9 +1228,16 @@ def _people_before_their_works(text: str, works: list[Mention]) -> list[Mention]
                 and _a_persons_name(text, wrote.group(1)) \
                 and wrote.group(1).split()[0] not in _BREAKERS | _SENTENCE_ADVERBS | _LEADING_PREPOSITIONS:
             found = (wrote.start(1), wrote.end(1), "the person who wrote a work, named right before it")
+        elif (said := _SAID_IN_BEFORE.search(text, max(0, w.start - 80), w.start)) and _one_persons_name(text, said) \
+                and said.group(1).split()[-1] not in _BREAKERS | _SENTENCE_ADVERBS | _LEADING_PREPOSITIONS:
+            # ("As Roe points out in ...": the sentence's first word is no first name)
+            cut = said.start(1) + (len(said.group(1).split()[0]) + 1 if said.group(1).split()[0] in _BREAKERS
+                                   | _SENTENCE_ADVERBS | _LEADING_PREPOSITIONS | _OPENING_WORDS else 0)
+            found = (cut, said.end(1), "a person and what they said in a work, named right after")
         elif re.search(r"(?:^|[.!?:\n][ \t]*|\()In[ \t]+[\"\u201c*_]?$", text[max(0, w.start - 12):w.start]) \
-                and (after := _NAME_AFTER_IN_TITLE.match(text, w.end)) and _full_names_ok(after.group(1)) \
-                and _a_persons_name(text, after.group(1)):
+                and (after := _NAME_AFTER_IN_TITLE.match(text, w.end)) \
+                and (_full_names_ok(after.group(1)) and _a_persons_name(text, after.group(1)) if " " in after.group(1)
+                     else _a_surname(text, after.group(1)) and after.group(1) not in _NOT_FIRST_NAMES | _PLACE_WORDS):
             found = (after.start(1), after.end(1), "the person a sentence says writes in the work it opens with")
         elif _THEIR_WORK_BEFORE.search(text, max(0, w.start - 50), w.start):
             para = text.rfind("\n\n", 0, w.start) + 2 if text.rfind("\n\n", 0, w.start) >= 0 else 0
@@ -1190,7 +1247,7 @@ def _people_before_their_works(text: str, works: list[Mention]) -> list[Mention]
             if len({p.group(1) for p in people}) == 1:
                 found = (people[-1].start(1), people[-1].end(1), "the person a pronoun's work belongs to")
         # (a maybe title that is only the person's name gives way: "Ada Roe" has a title's shape)
-        if found and not any(s < found[1] and found[0] < e and not (m.confidence != WORK and m.kind == "title"
+        if found and not any(s < found[1] and found[0] < e and not (m.confidence != WORK and m.kind in ("title", "author-ref")
                                                                   and found[0] <= s and e <= found[1])
                              for m, (s, e) in zip(works, taken)) \
                 and not any(o.start < found[1] and found[0] < o.end for o in out):

@@ -1122,7 +1122,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     terms = _term_acronyms(aliases) | _defined_acronyms(text)
     judged = [m for m in map(place, kept) if _judge(text, m, layout, terms)]
     if (owners := _people_before_their_works(text, judged)):
-        judged = [m for m in judged if not (m.kind == "title" and m.confidence != WORK and any(
+        judged = [m for m in judged if not (m.kind in ("title", "author-ref") and m.confidence != WORK and any(
             o.start <= m.start and m.end <= o.end for o in owners))]     # ("Ada Roe" as a maybe title)
         judged = sorted(judged + [place(m) for m in owners], key=lambda m: (m.start, m.end))
     if (owners := _owned_beside_owned_works(text, judged)):
