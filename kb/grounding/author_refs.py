@@ -102,7 +102,8 @@ _ASSISTANTS = frozenset("Claude Gemini Grok Copilot Perplexity Bard Llama ChatGP
                         "Qwen Kimi Pi".split())
 # Prepositions that open a sentence before a possessive ("Per Hubinger's ...", "Unlike Roe's ...")
 _LEADING_PREPOSITIONS = frozenset("Per Like Unlike Following Via Under Contra Pace Re See From In On By With Without After "
-                                  "Before Against Despite Beyond Given Besides Compare".split())
+                                  "Before Against Despite Beyond Given Besides Compare "
+                                  "Read Reread Recall Consider Check".split())   # ("Read Bostrom's Superintelligence")
 _TIME_WORDS = frozenset("Today Yesterday Tomorrow Tonight".split())
 # Organisations whose possessive names a product or a team as often as a work ("OpenAI's Five").
 _LABS = frozenset("OpenAI DeepMind Anthropic Google Meta Microsoft Apple Amazon Nvidia NVIDIA xAI Mistral Cohere "

@@ -2529,8 +2529,10 @@ def _defined_nicknames(text: str, mentions: list[Mention]) -> list[Mention]:
             continue
         name = d.group(1)
         initials = _initials(m.surface)
+        # ("What Failure Looks Like (WFLL)": the initials of every word, the function words' too)
+        every = "".join(w[0] for w in re.findall(r"[A-Za-z][\w\-]*", _POSSESSIVE_S.sub("", m.surface))).upper()
         if d.group(0).lstrip().startswith("(") and not ((_is_acronymish(name) or re.fullmatch(r"[A-Z]+(?:[&:][A-Z]+)+", name))
-                                                        and (re.sub(r"[&:]", "", name).upper() == initials
+                                                        and (re.sub(r"[&:]", "", name).upper() in (initials, every)
                                                              or name.upper()[0] == initials[:1])):
             continue
         defined.setdefault(name, m)
@@ -2538,7 +2540,9 @@ def _defined_nicknames(text: str, mentions: list[Mention]) -> list[Mention]:
         return mentions
     # a name found by its shape alone ("QuokkaBench": a benchmark's name) gives way to the same
     # name defined for a work the text cites (which gives it authors and a year)
-    shaped = {id(m) for m in mentions if m.reason == BENCHMARK_SHAPED}
+    # (so does a maybe title the nickname opens: "WFLL part 1 is about ..." is no title)
+    shaped = {id(m) for m in mentions if m.reason == BENCHMARK_SHAPED
+              or m.kind == "title" and m.confidence != WORK and m.reason.startswith("only a real title can confirm it")}
     out = list(mentions)
     taken = [(m.start, m.end) for m in mentions if id(m) not in shaped]
     pattern = re.compile(r"(?<![\w\-])(" + "|".join(re.escape(n) for n in sorted(defined, key=len, reverse=True)) + r")(?![\w\-])")
@@ -2695,6 +2699,8 @@ def _resolve_overlaps(text: str, cands: list[Mention]) -> list[Mention]:
             # "Ada Smith's parity transformer": keep the reference, take the alias's id
             c.id, c.alias_title, c.alias_kind = k.id, k.alias_title, k.alias_kind
             c.score = max(c.score, k.score)
+            if k.confidence == WORK and k.reason.startswith("alias table"):
+                c.confidence = WORK           # ("Bostrom's Superintelligence": a known work's name, whoever owns it)
             kept[kept.index(k)] = c
             continue
         if c.kind == "author-ref" and k.kind == "author-ref" and k.reason.startswith("alias table") and c.id is None \
