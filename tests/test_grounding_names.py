@@ -1026,3 +1026,10 @@ def test_forum_writers_name_an_author_beside_what_they_said(aliases, text, surfa
 def test_a_pair_of_surnames_owns_a_named_sequence(aliases):
     refs = _refs("Roewell and Fennick's Embedded Drift sequence is hard.", aliases)
     assert any(s.startswith("Roewell and Fennick") for s in refs), list(refs)
+
+
+def test_a_capitalised_phrase_in_a_sentence_and_the_person_it_is_by(aliases):
+    text = ("For example, Quiet Minds Drifting by Ada Roewell (arguing for drift) or Takeoff speeds by "
+            "Bo Fennick (arguing against it).")
+    assert "Bo Fennick" in _refs(text, aliases)
+    assert not _refs("The lab was large, and Funded by Bo Fennick it grew.", aliases)

@@ -464,6 +464,18 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
                 and not any(o.start < a + m.end(1) and start < o.end for o in out):
             out.append(Mention(None, m.group(1), start, a + m.end(1), "author-ref", "", score=0.6,
                                authors=[m.group(1).split()[-1]], reason="a person and what they argue in a work of theirs"))
+    for m in _LISTED_TITLE_BY.finditer(seg) if " by " in seg else ():
+        # "... by Eliezer Yudkowsky or Takeoff speeds by Paul Christiano (arguing ...)": a capitalised
+        # phrase inside a sentence, then "by" and a person's full name: a work and its author
+        names, start = m.group(2), a + m.start(2)
+        before = m.group(1).split()[-1].lower()
+        if (before.endswith(("ed", "en")) and before not in ("written", "authored", "co-authored")) \
+                or before in FUNCTION_WORDS or not _full_names_ok(names) or not _a_persons_name(text, names) \
+                or names.split()[0] in _BREAKERS | _SENTENCE_ADVERBS | _LABS | _NOT_FIRST_NAMES | _PLACE_WORDS \
+                or _INSTITUTION.search(names) or any(o.start < start + len(names) and start < o.end for o in out):
+            continue                      # ("and Funded by Ada Roe": who paid, not who wrote)
+        out.append(Mention(None, names, start, start + len(names), "author-ref", "", score=0.6,
+                           authors=[names.split()[-1]], reason="a capitalised phrase in a sentence and the person it is by"))
     for m in _HANDLES_OWN.finditer(seg) if "@" in seg else ():
         # "@RyanCarey & @tom4everitt's net benefit (UAI 2023)", "@Ada Roe's post": forum users (a
         # forum's mention of them) owning what the sentence dates or calls a work
@@ -765,6 +777,8 @@ _IN_THEIR_WORK_NAME_VERB = LazyPattern(
     r"\b[Ii]n[ \t]+(?:his|her|their)[ \t]+(?:(?:19|20)\d\d[ \t]+|[\w\-]+[ \t]+){0,3}?" + _WORK_WORDS_RX
     + rf"s?\b[^.;:!?\n]{{0,100}}?,[ \t]+({_PERSON_NAME_RX}|{_NAME_WORD})(?:[ \t]+et[ \t]+al\.?)?[ \t]+(?:also[ \t]+)?(?:"
     + _REPORTING + r"|writes|wrote|notes|noted)\b")
+_LISTED_TITLE_BY = LazyPattern(rf"(?:\b(?:or|and)|[,;])[ \t]+([A-Z][\w'\u2019\-]*(?:[ \t]+[\w'\u2019\-]+){{0,8}}?)[ \t]+by[ \t]+"
+                               rf"({_PERSON_NAME_RX})(?![\w\-]|[ \t]+[A-Z]|,?[ \t]+(?:and|&)[ \t])")
 _HANDLE = r"@[A-Za-z][\w\-]{2,29}(?:[ \t]+[A-Z][\w\-]+)?"
 _HANDLES_OWN = re.compile(rf"(?<![\w.@]){_HANDLE}(?:,?[ \t]+(?:and|&)[ \t]+{_HANDLE})*['\u2019]s[ \t]+")
 # "net benefit (UAI 2023)", "post (2024)": a few words, then a year in brackets, a venue maybe before it
