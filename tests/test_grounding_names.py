@@ -1033,3 +1033,11 @@ def test_a_capitalised_phrase_in_a_sentence_and_the_person_it_is_by(aliases):
             "Bo Fennick (arguing against it).")
     assert "Bo Fennick" in _refs(text, aliases)
     assert not _refs("The lab was large, and Funded by Bo Fennick it grew.", aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("Prior to looking at Fennick's benchmark, I expected shenanigans.", "Fennick's benchmark"),
+    ("Before METR's benchmark, nobody measured time horizons.", "METR's benchmark"),
+])
+def test_someones_benchmark_or_dataset_is_a_work(aliases, text, surface):
+    assert surface in _refs(text, aliases)
