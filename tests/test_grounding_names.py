@@ -1041,3 +1041,8 @@ def test_a_capitalised_phrase_in_a_sentence_and_the_person_it_is_by(aliases):
 ])
 def test_someones_benchmark_or_dataset_is_a_work(aliases, text, surface):
     assert surface in _refs(text, aliases)
+
+
+def test_a_footnotes_label_is_no_heading(aliases):
+    text = "Drift is old.[^2]\n\n[^2]: Roewell (2021), \u201cQuiet minds drifting\u201d, argues so."
+    assert "Roewell (2021)" in _refs(text, aliases)

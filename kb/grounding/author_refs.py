@@ -668,6 +668,7 @@ def _ends_a_heading(text: str, start: int, names: str) -> bool:
     are not a first name (a coined name, or two words) ends a heading, not a reference."""
     from kb.grounding.mentions import FUNCTION_WORDS, _is_acronymish
     prev = text[text.rfind("\n", 0, start) + 1:start]
+    prev = re.sub(r"^[ \t]*\[\^[\w\-]{1,40}\]:[ \t]*", "", prev)     # "[^2]: Roe (2021) ...": a footnote's label
     if prev.rstrip().endswith(":") and len(prev.split()) <= 8:
         return True                       # "Superintelligence: Paths, Dangers, Strategies (2014)"
     if re.search(r",|\band\b|&|\bet\s+al", names):
