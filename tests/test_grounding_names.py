@@ -34,6 +34,7 @@ def _balanced(surface: str) -> bool:
     ("As Smith and Jones [2019] showed, this works.", "Smith and Jones [2019]", 2019),
     ("As quoted, Smith et al. (2019, p. 5) says so.", "Smith et al. (2019, p. 5)", 2019),
     ("Smith et al. (NeurIPS 2019) trained a model.", "Smith et al. (NeurIPS 2019)", 2019),
+    ("Smith (2024, LessWrong) trained a model.", "Smith (2024, LessWrong)", 2024),
     ("Later, Hubinger, van Merwijk, Mikulik, Skalse, and Garrabrant (2019) named it.",
      "Hubinger, van Merwijk, Mikulik, Skalse, and Garrabrant (2019)", 2019),
     ("Nguy\u1ec5n et al. (2021) studied this.", "Nguy\u1ec5n et al. (2021)", 2021),

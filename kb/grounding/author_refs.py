@@ -592,7 +592,8 @@ _DATED_AFTER = re.compile(rf",[ \t]*(?:{_MONTH_RX}[ \t]+)?{_YEAR_RX}\b")
 # "Smith et al. (NeurIPS 2019)", "Smith et al. (2019, p. 5)", "Russell [2019]": a venue before the
 # year, a page after it, square brackets
 _NARRATIVE_YEAR = (rf"(?P<venue>[A-Za-z][\w.\-]*(?::\S+)?,\s*|[A-Z][\w.\-]*\s+)?({_YEAR_RX})(?:\s*[,;]\s*(?:{_YEAR_RX}|[a-z]\b))*"
-                   r"(?:,\s*(?:pp?\.|ch\.|sec\.|section|chapter)\s*[\w.\-\u2013]+)?")
+                   r"(?:,\s*(?:pp?\.|ch\.|sec\.|section|chapter)\s*[\w.\-\u2013]+"
+                   r"|,\s*(?:LessWrong|Alignment[ \t]+Forum|AF|LW|EA[ \t]+Forum|arXiv|Substack|blog))?")   # "(2024, LessWrong)"
 _NARRATIVE_REF = LazyPattern(rf"(?<![\w\-])({_NAMES_INITIALS})\s+([(\[]){_NARRATIVE_YEAR}[)\]]")
 # "80,000 Hours, Risks from power-seeking AI" among references in brackets: a source, then its work's title
 _SOURCE_THEN_TITLE = re.compile(r"([A-Z0-9][\w.&'\u2019\-]*(?:[ \t,]+[A-Z0-9][\w.&'\u2019\-]*){0,4}),[ \t]+"
