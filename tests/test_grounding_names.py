@@ -1047,3 +1047,10 @@ def test_someones_benchmark_or_dataset_is_a_work(aliases, text, surface):
 def test_a_footnotes_label_is_no_heading(aliases):
     text = "Drift is old.[^2]\n\n[^2]: Roewell (2021), \u201cQuiet minds drifting\u201d, argues so."
     assert "Roewell (2021)" in _refs(text, aliases)
+
+
+def test_a_nickname_defined_for_a_known_work_names_it_where_it_is_defined(aliases):
+    text = "The case is Scott Alexander's Meditations on Moloch (MoM), and its answer."
+    assert "MoM" in _works(text, aliases)
+    text = "Christiano's What Failure Looks Like (WFLL) tells two stories. Later WFLL part 1 is about proxies."
+    assert _works(text, aliases).count("WFLL") == 2
