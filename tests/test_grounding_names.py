@@ -1054,3 +1054,7 @@ def test_a_nickname_defined_for_a_known_work_names_it_where_it_is_defined(aliase
     assert "MoM" in _works(text, aliases)
     text = "Christiano's What Failure Looks Like (WFLL) tells two stories. Later WFLL part 1 is about proxies."
     assert _works(text, aliases).count("WFLL") == 2
+
+
+def test_a_persons_team_is_no_work_of_theirs(aliases):
+    assert not _refs("Ada Roewell's team published results on drift.", aliases)

@@ -267,6 +267,8 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         cut = next((i for i, w in enumerate(words) if w.lower() in FUNCTION_WORDS), len(words))
         words = words[:cut]
         head_at = max((i for i, w in enumerate(words) if w.lower() in _WORK_NOUNS), default=-1)
+        if head_at > 0 and words[0].lower() in _ATTRIBUTE_NOUNS:
+            head_at = -1                  # ("Ada Roe's team published results": the team did, no work of hers)
         np_words = words[:head_at + 1] if head_at >= 0 else words[:3]
         if not np_words:
             continue
