@@ -2548,7 +2548,7 @@ def _defined_nicknames(text: str, mentions: list[Mention]) -> list[Mention]:
     pattern = re.compile(r"(?<![\w\-])(" + "|".join(re.escape(n) for n in sorted(defined, key=len, reverse=True)) + r")(?![\w\-])")
     for hit in pattern.finditer(text):
         src = defined[hit.group(1)]
-        at_definition = src.confidence == WORK and src.kind in ("title", "alias") and hit.start() < src.end + 3
+        at_definition = src.confidence == WORK and src.kind == "title" and hit.start() < src.end + 3   # (not a nickname's)
         if (hit.start() < src.end + 3 and hit.start() != named_before.get(hit.group(1)) and not at_definition) \
                 or any(a < hit.end() and hit.start() < b for a, b in taken):
             continue
