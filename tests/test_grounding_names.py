@@ -1058,3 +1058,8 @@ def test_a_nickname_defined_for_a_known_work_names_it_where_it_is_defined(aliase
 
 def test_a_persons_team_is_no_work_of_theirs(aliases):
     assert not _refs("Ada Roewell's team published results on drift.", aliases)
+
+
+def test_a_sentences_first_word_before_a_verb_is_no_name(aliases):
+    text = "As discussed in Drift is the default (Roewell, 2023), agents wander."
+    assert set(_refs(text, aliases)) == {"Roewell, 2023"}

@@ -1213,6 +1213,8 @@ def _one_persons_name(text: str, m: re.Match, offset: int = 0) -> bool:
     name = m.group(1)
     from kb.grounding.mentions import _BREAKERS
     if name.split()[0] in _BREAKERS | _SENTENCE_ADVERBS | _LEADING_PREPOSITIONS | _OPENING_WORDS:
+        if " " not in name:
+            return False                  # ("As discussed in ...": no name at all)
         name = name.split(None, 1)[-1]
     if text[offset + m.start(1) - 1:offset + m.start(1)] == "@":
         return True
