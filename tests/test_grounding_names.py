@@ -34,6 +34,7 @@ def _balanced(surface: str) -> bool:
     ("As Smith and Jones [2019] showed, this works.", "Smith and Jones [2019]", 2019),
     ("As quoted, Smith et al. (2019, p. 5) says so.", "Smith et al. (2019, p. 5)", 2019),
     ("Smith et al. (NeurIPS 2019) trained a model.", "Smith et al. (NeurIPS 2019)", 2019),
+    ("Smith (2024, LessWrong) trained a model.", "Smith (2024, LessWrong)", 2024),
     ("Later, Hubinger, van Merwijk, Mikulik, Skalse, and Garrabrant (2019) named it.",
      "Hubinger, van Merwijk, Mikulik, Skalse, and Garrabrant (2019)", 2019),
     ("Nguy\u1ec5n et al. (2021) studied this.", "Nguy\u1ec5n et al. (2021)", 2021),
@@ -974,3 +975,91 @@ def test_a_lower_case_handle_and_its_year_among_references(aliases):
     assert "quietmind (2020)" in _refs(text, aliases)
     # a word the sentence goes on from is no handle
     assert "memories (2020)" not in _refs("It was fine; memories (2020) were better than Roewell (2021).", aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("Ada Roewell mentioned in an early blog post about drift that agents wander.", "Ada Roewell"),
+    ("Fennick argued in his 2019 paper that probes overfit.", "Fennick"),
+    ("@quietmind noted in a recent post that the lens trick fails.", "quietmind"),
+])
+def test_a_person_and_what_they_said_in_a_work_of_theirs(aliases, text, surface):
+    assert surface in _refs(text, aliases)
+
+
+def test_what_a_person_said_elsewhere_is_no_work(aliases):
+    text = "Ada Roewell mentioned in an interview that she was tired. Fennick said in the post above that it works."
+    assert not _refs(text, aliases)
+
+
+def test_forum_users_own_a_dated_work_after_their_possessive(aliases):
+    text = "It satisfies @RoeCarey & @fenn4ick\u2019s net benefit (UAI 2023), along with more."
+    assert {"RoeCarey", "fenn4ick"} <= set(_refs(text, aliases))
+    assert "quietmind" in _refs("See @quietmind's post on drift for the details.", aliases)
+    assert not _refs("Thanks to @RoeCarey's help with the figures.", aliases)
+
+
+def test_a_possessive_joined_to_a_cited_authors_possessive(aliases):
+    text = "The rule is related to Roewell\u2019s / Fennick\u2019s (2013) proposal for bargaining."
+    refs = _refs(text, aliases)
+    assert "Roewell\u2019s" in refs and refs["Roewell\u2019s"].years == [2013]
+
+
+def test_a_labs_work_named_by_its_topic(aliases):
+    text = "The recent Anthropic emergent drift result suggests that models notice."
+    assert "The recent Anthropic emergent drift result" in _works(text, aliases)
+    assert not _works("The recent Anthropic results suggest that models notice.", aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("I liked this post by @quietmind on control.", "quietmind"),
+    ("This is argued in Roewell 2022 at length.", "Roewell 2022"),
+    ("As @Ada Roewell argued in AGI Ruin, there is no second try.", "Ada Roewell"),
+    ("As Roewell points out in AGI Ruin, generalisation matters.", "Roewell"),
+    ("In AGI Ruin, Roewell argues that drift is old.", "Roewell"),
+    ("In his post on natural drift, Roewell argues that the world is local.", "Roewell"),
+    ("Ada Roewell has written about this in his multiagent models of mind sequence.", "Ada Roewell"),
+    ("As Ada Roewell put it in a blog post, the theory is not done.", "Ada Roewell"),
+])
+def test_forum_writers_name_an_author_beside_what_they_said(aliases, text, surface):
+    assert surface in _refs(text, aliases)
+
+
+def test_a_pair_of_surnames_owns_a_named_sequence(aliases):
+    refs = _refs("Roewell and Fennick's Embedded Drift sequence is hard.", aliases)
+    assert any(s.startswith("Roewell and Fennick") for s in refs), list(refs)
+
+
+def test_a_capitalised_phrase_in_a_sentence_and_the_person_it_is_by(aliases):
+    text = ("For example, Quiet Minds Drifting by Ada Roewell (arguing for drift) or Takeoff speeds by "
+            "Bo Fennick (arguing against it).")
+    assert "Bo Fennick" in _refs(text, aliases)
+    assert not _refs("The lab was large, and Funded by Bo Fennick it grew.", aliases)
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("Prior to looking at Fennick's benchmark, I expected shenanigans.", "Fennick's benchmark"),
+    ("Before METR's benchmark, nobody measured time horizons.", "METR's benchmark"),
+])
+def test_someones_benchmark_or_dataset_is_a_work(aliases, text, surface):
+    assert surface in _refs(text, aliases)
+
+
+def test_a_footnotes_label_is_no_heading(aliases):
+    text = "Drift is old.[^2]\n\n[^2]: Roewell (2021), \u201cQuiet minds drifting\u201d, argues so."
+    assert "Roewell (2021)" in _refs(text, aliases)
+
+
+def test_a_nickname_defined_for_a_known_work_names_it_where_it_is_defined(aliases):
+    text = "The case is Scott Alexander's Meditations on Moloch (MoM), and its answer."
+    assert "MoM" in _works(text, aliases)
+    text = "Christiano's What Failure Looks Like (WFLL) tells two stories. Later WFLL part 1 is about proxies."
+    assert _works(text, aliases).count("WFLL") == 2
+
+
+def test_a_persons_team_is_no_work_of_theirs(aliases):
+    assert not _refs("Ada Roewell's team published results on drift.", aliases)
+
+
+def test_a_sentences_first_word_before_a_verb_is_no_name(aliases):
+    text = "As discussed in Drift is the default (Roewell, 2023), agents wander."
+    assert set(_refs(text, aliases)) == {"Roewell, 2023"}

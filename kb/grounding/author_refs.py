@@ -60,7 +60,7 @@ _HEAD_STRONG = frozenset("""paper papers post posts work book article essay repo
 shortform thread framework theorem argument transformer result results analysis survey series writeup write-up critique
 talk preprint model experiments experiment study list explainer publication review textbook handbook thesis
 dissertation novel piece pieces description explanation overview summary roundup column op-ed memo primer tutorial
-lecture blogpost vignette""".split())
+lecture blogpost vignette benchmark dataset""".split())
 _POSSESSIVE = re.compile(
     r"(?<![\w-])((?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+[ \t]+(?:and|&)[ \t]+)?"   # "Roe and Fenn's paper"
     r"(?:[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+)(?:\s+[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\-]+){0,2}(?:\s+et\s+al\.?)?)"
@@ -102,7 +102,8 @@ _ASSISTANTS = frozenset("Claude Gemini Grok Copilot Perplexity Bard Llama ChatGP
                         "Qwen Kimi Pi".split())
 # Prepositions that open a sentence before a possessive ("Per Hubinger's ...", "Unlike Roe's ...")
 _LEADING_PREPOSITIONS = frozenset("Per Like Unlike Following Via Under Contra Pace Re See From In On By With Without After "
-                                  "Before Against Despite Beyond Given Besides Compare".split())
+                                  "Before Against Despite Beyond Given Besides Compare "
+                                  "Read Reread Recall Consider Check".split())   # ("Read Bostrom's Superintelligence")
 _TIME_WORDS = frozenset("Today Yesterday Tomorrow Tonight".split())
 # Organisations whose possessive names a product or a team as often as a work ("OpenAI's Five").
 _LABS = frozenset("OpenAI DeepMind Anthropic Google Meta Microsoft Apple Amazon Nvidia NVIDIA xAI Mistral Cohere "
@@ -232,7 +233,9 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
                                authors=[owner.replace(" et al.", "").split()[-1]],
                                reason=f"someone's work by its name, called a {named.group(2)}"))
             continue
-        if cap == 0 and " " not in owner and (named := _TITLE_THEN_WORK_NOUN.match(seg, m.start(2))) \
+        pair = re.fullmatch(rf"({_NAME_WORD})[ \t]+(?:and|&)[ \t]+({_NAME_WORD})", owner)   # "Demski and Garrabrant's"
+        if cap == 0 and (" " not in owner or pair and all(_a_surname(text, w) for w in pair.groups())) \
+                and (named := _TITLE_THEN_WORK_NOUN.match(seg, m.start(2))) \
                 and named.group(1).split()[-1][:1].isupper() and owner not in _EPONYMOUS \
                 and not any(w in _BREAKERS or w in FUNCTION_WORDS for w in named.group(1).split()[:1]):
             # "Karnofsky's Most Important Century series", "Roe's Quiet Drift paper": a work by its name and kind
@@ -264,6 +267,8 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         cut = next((i for i, w in enumerate(words) if w.lower() in FUNCTION_WORDS), len(words))
         words = words[:cut]
         head_at = max((i for i, w in enumerate(words) if w.lower() in _WORK_NOUNS), default=-1)
+        if head_at > 0 and words[0].lower() in _ATTRIBUTE_NOUNS:
+            head_at = -1                  # ("Ada Roe's team published results": the team did, no work of hers)
         np_words = words[:head_at + 1] if head_at >= 0 else words[:3]
         if not np_words:
             continue
@@ -314,6 +319,12 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
         singled = len(words) >= 2 and words[0].lower() in _SINGLING_OUT and head in _HEAD_STRONG
         if singled:
             words = words[1:]
+        # "the recent Anthropic emergent misalignment result": a lab and what the work was about
+        lab = len(words) >= 3 and words[0].lower() in _RECENT and words[1] in _LABS \
+            or len(words) >= 2 and words[0] in _LABS and head != "work"
+        if lab and words[0] not in _LABS:
+            words = words[1:]
+        lab = lab and not any(w.lower() in _NOT_A_NAME or w.lower() in FUNCTION_WORDS for w in words)
         pair = len(words) == 3 and words[1] in ("and", "&") and all(re.fullmatch(_NAME_WORD, w) for w in words[::2])
         if any(w.lower() in _NOT_A_NAME or w.lower() in FUNCTION_WORDS and w not in ("et", "al.") and not pair for w in words) \
                 or all(re.fullmatch(r"[\d.]+", w) for w in words):
@@ -322,8 +333,8 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
             len(words) == 1 or "et" in words or "and" in words)
         kind = "author-ref" if surnamed else "alias"
         # "the sleeper agents paper" may name a work or describe one: coined or capitalised names are trusted
-        strong = surnamed or (head in _HEAD_STRONG and head not in ("work", "result", "results", "study")
-                              and (singled or any(not w.islower() or "-" in w for w in words)))
+        strong = surnamed or lab or (head in _HEAD_STRONG and head not in ("work", "result", "results", "study")
+                                     and (singled or any(not w.islower() or "-" in w for w in words)))
         out.append(Mention(None, m.group(0), a + m.start(), a + m.end(), kind, "", score=0.6 if strong else 0.45,
                            authors=[words[0]] if kind == "author-ref" else [],
                            topic=" ".join(words) if kind == "alias" else None, confidence=WORK if strong else MAYBE,
@@ -426,10 +437,16 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
             continue
         out.append(Mention(None, names, start, start + len(names), "author-ref", "", score=0.55,
                            authors=[people[-1]], reason="a person whose argument the text answers (contra)"))
-    for rx, why in ((_WROTE_A_WORK, "the people who wrote a work"), (_AUTHOR_OF, "a work's author, in so many words")):
-        for m in rx.finditer(seg) if ("author" in seg if rx is _AUTHOR_OF else any(v in seg for v in _WROTE_VERBS)
+    for rx, why in ((_WROTE_A_WORK, "the people who wrote a work"), (_AUTHOR_OF, "a work's author, in so many words"),
+                    (_SAID_IN_A_WORK, "a person and what they said in a work of theirs")):
+        for m in rx.finditer(seg) if ("author" in seg if rx is _AUTHOR_OF else _SAID_IN_GATE.search(seg)
+                                     if rx is _SAID_IN_A_WORK else any(v in seg for v in _WROTE_VERBS)
                                      and _WROTE_GATE.search(seg)) else ():
             names, start = m.group(1), a + m.start(1)
+            if rx is _SAID_IN_A_WORK and " " in names and names.split()[0] in _OPENING_WORDS:
+                names, start = names.split(None, 1)[1], start + len(names.split()[0]) + 1   # ("As Roe mentioned")
+            if rx is _SAID_IN_A_WORK and names in _ASSISTANTS:
+                continue                  # ("Claude wrote in a blog post": the assistant, as it speaks)
             people = [n for n in re.split(r",?[ \t]+(?:and|&)[ \t]+", names) if n]
             handle = text[a + m.start(1) - 1:a + m.start(1)] == "@"
             if not handle and not all(_full_names_ok(n) if " " in n else _a_surname(text, n) for n in people) \
@@ -440,6 +457,39 @@ def _author_refs(text: str, a: int, b: int) -> list[Mention]:
                 continue                  # ("Charbel published the post Against Almost Every ...": the title names it)
             out.append(Mention(None, names, start, start + len(names), "author-ref", "", score=0.6,
                                authors=[n.split()[-1] for n in people][:3], reason=why))
+    for m in _IN_THEIR_WORK_NAME_VERB.finditer(seg) if "n his " in seg or "n her " in seg or "n their " in seg else ():
+        # "In his post on natural abstractions, Wentworth argues that ...": the person a sentence says
+        # argues in a work of theirs it opens with
+        start = a + m.start(1)
+        out = [o for o in out if not (o.start == start and o.reason.startswith("a name and a reporting verb"))]
+        if _one_persons_name(text, m, a) and m.group(1).split()[0] not in _BREAKERS | _SENTENCE_ADVERBS | _LABS \
+                and not any(o.start < a + m.end(1) and start < o.end for o in out):
+            out.append(Mention(None, m.group(1), start, a + m.end(1), "author-ref", "", score=0.6,
+                               authors=[m.group(1).split()[-1]], reason="a person and what they argue in a work of theirs"))
+    for m in _LISTED_TITLE_BY.finditer(seg) if " by " in seg else ():
+        # "... by Eliezer Yudkowsky or Takeoff speeds by Paul Christiano (arguing ...)": a capitalised
+        # phrase inside a sentence, then "by" and a person's full name: a work and its author
+        names, start = m.group(2), a + m.start(2)
+        before = m.group(1).split()[-1].lower()
+        if (before.endswith(("ed", "en")) and before not in ("written", "authored", "co-authored")) \
+                or before in FUNCTION_WORDS or not _full_names_ok(names) or not _a_persons_name(text, names) \
+                or names.split()[0] in _BREAKERS | _SENTENCE_ADVERBS | _LABS | _NOT_FIRST_NAMES | _PLACE_WORDS \
+                or _INSTITUTION.search(names) or any(o.start < start + len(names) and start < o.end for o in out):
+            continue                      # ("and Funded by Ada Roe": who paid, not who wrote)
+        out.append(Mention(None, names, start, start + len(names), "author-ref", "", score=0.6,
+                           authors=[names.split()[-1]], reason="a capitalised phrase in a sentence and the person it is by"))
+    for m in _HANDLES_OWN.finditer(seg) if "@" in seg else ():
+        # "@RyanCarey & @tom4everitt's net benefit (UAI 2023)", "@Ada Roe's post": forum users (a
+        # forum's mention of them) owning what the sentence dates or calls a work
+        rest = seg[m.end():m.end() + 80]
+        head = re.match(r"(?:[\w\-]+[ \t]+){0,4}?([\w\-]+)\b", rest)
+        if not (_DATED_WORK.match(rest) or head and head.group(1).lower() in _HEAD_STRONG):
+            continue
+        for h in re.finditer(r"(?<=@)[A-Za-z][\w\-]{2,29}(?:[ \t]+[A-Z][\w\-]+)?", m.group(0)):
+            s = a + m.start() + h.start()
+            if not any(o.start < s + len(h.group(0)) and s < o.end for o in out):
+                out.append(Mention(None, h.group(0), s, s + len(h.group(0)), "author-ref", "", score=0.6,
+                                   authors=[h.group(0).split()[-1]], reason="a forum user's work, after their possessive"))
     for m in _YEAR_PAPER.finditer(seg):
         # "a 2018 paper which describes ...": one work, named by its year; the sentence names its authors
         definite = m.group(0)[:3].lower() == "the"      # "the 2022 paper": most often one named before
@@ -495,6 +545,7 @@ _NAMES_MARKER = re.compile(rf"(?<![\w\-])({_NAME_WORD}(?:,[ \t]+{_NAME_WORD})*,?
 _PERSON_VERB = re.compile(rf"(?<![\w\-])({_PERSON_NAME_RX})[ \t]+(?:" + _REPORTING + r")\b"
                           rf"|\b(?:by|from)[ \t]+({_PERSON_NAME_RX})[ \t]+in[ \t]+(?:19|20)\d\d\b")
 _SINGLING_OUT = frozenset("original seminal landmark foundational first".split())
+_RECENT = frozenset("recent new latest".split())
 _PAPER_TOPIC = re.compile(r"\s+(?:on|about|introducing)\s+(?:the\s+)?([\w\-]+(?:[ \t]+(?!(?:is|was|are|were|that|which|by|and|"
                           r"has|had|in|for|to|with|" + _REPORTING + r")\b)[\w\-]+){0,3})")
 _NAMES_VERB = re.compile(rf"(?<![A-Za-z\-])((?:{_NAME_WORD},\s+){{0,6}}{_NAME_WORD},?\s+(?:and|&)\s+"
@@ -543,14 +594,18 @@ _DATED_AFTER = re.compile(rf",[ \t]*(?:{_MONTH_RX}[ \t]+)?{_YEAR_RX}\b")
 # "Smith et al. (NeurIPS 2019)", "Smith et al. (2019, p. 5)", "Russell [2019]": a venue before the
 # year, a page after it, square brackets
 _NARRATIVE_YEAR = (rf"(?P<venue>[A-Za-z][\w.\-]*(?::\S+)?,\s*|[A-Z][\w.\-]*\s+)?({_YEAR_RX})(?:\s*[,;]\s*(?:{_YEAR_RX}|[a-z]\b))*"
-                   r"(?:,\s*(?:pp?\.|ch\.|sec\.|section|chapter)\s*[\w.\-\u2013]+)?")
+                   r"(?:,\s*(?:pp?\.|ch\.|sec\.|section|chapter)\s*[\w.\-\u2013]+"
+                   r"|,\s*(?:LessWrong|Alignment[ \t]+Forum|AF|LW|EA[ \t]+Forum|arXiv|Substack|blog))?")   # "(2024, LessWrong)"
 _NARRATIVE_REF = LazyPattern(rf"(?<![\w\-])({_NAMES_INITIALS})\s+([(\[]){_NARRATIVE_YEAR}[)\]]")
 # "80,000 Hours, Risks from power-seeking AI" among references in brackets: a source, then its work's title
 _SOURCE_THEN_TITLE = re.compile(r"([A-Z0-9][\w.&'\u2019\-]*(?:[ \t,]+[A-Z0-9][\w.&'\u2019\-]*){0,4}),[ \t]+"
                                 r"([A-Z][^,;()\[\]\n]{8,150}?)[ \t]*")
 _TITLE_WORDS = re.compile(r"[A-Za-z][\w\-']*")
 # "See: Roe 2023 for ...", "cf. Roe 2021": a name and a year a reader is sent to is a reference
-_POINTED_TO = re.compile(r"(?:\b(?:[Ss]ee(?:[ \t]+also)?|[Cc]f\.?|e\.g\.,?)[ \t]*:?[ \t]*)\Z")
+# ... and "as argued in Roe 2022", "described in Roe 2021": what a work did, then the work
+_POINTED_TO = re.compile(r"(?:\b(?:[Ss]ee(?:[ \t]+also)?|[Cc]f\.?|e\.g\.,?)[ \t]*:?[ \t]*|\b(?:argued|shown|described|discussed|"
+                         r"proposed|introduced|defined|studied|reported|explained|outlined|formali[sz]ed|summari[sz]ed|"
+                         r"reviewed|suggested|noted|demonstrated)[ \t]+in[ \t]+)\Z")
 _BARE_REF = re.compile(rf"(?<![\w\-])({_NAMES}),?\s+({_YEAR_RX})(?![\w\-/:]|\.\d)")
 # "(Smith et al., 2019; Roe, 2020)" and "[Smith 2019]": brackets holding references
 _PAREN = re.compile(r"\(([^()\n]{3,400})\)|\[([^\[\]\n]{3,400})\](?!\()")
@@ -616,6 +671,7 @@ def _ends_a_heading(text: str, start: int, names: str) -> bool:
     are not a first name (a coined name, or two words) ends a heading, not a reference."""
     from kb.grounding.mentions import FUNCTION_WORDS, _is_acronymish
     prev = text[text.rfind("\n", 0, start) + 1:start]
+    prev = re.sub(r"^[ \t]*\[\^[\w\-]{1,40}\]:[ \t]*", "", prev)     # "[^2]: Roe (2021) ...": a footnote's label
     if prev.rstrip().endswith(":") and len(prev.split()) <= 8:
         return True                       # "Superintelligence: Paths, Dangers, Strategies (2014)"
     if re.search(r",|\band\b|&|\bet\s+al", names):
@@ -667,6 +723,9 @@ _WORK_BY_FULL_NAMES = LazyPattern(rf"\b{_WORK_WORDS_RX}[ \t]*,?[ \t]+by[ \t]+"
 _A_WORK_BY_ONE = LazyPattern(rf"\b(?:[Aa]n?|[Tt]he|[Tt]his|[Tt]hat|[Hh]er|[Hh]is|[Tt]heir)[ \t]+(?:[\w\-]+[ \t]+)?{_WORK_WORDS_RX}"
                              rf"[ \t]*,?[ \t]+by[ \t]+({_PERSON_NAME_RX}|[A-Z][\w\u00C0-\u024F\u1E00-\u1EFF\x27\-]+(?![ \t]+[A-Z]))"   # ("a post by Gwern")
                              rf"(?![\w\-]|[ \t]+(?:and|&)[ \t]|,[ \t]+{_NAME_WORD})")
+# "this post by @Buck", "a sequence by @johnswentworth": a forum's mention of the user a work is by
+_A_WORK_BY_HANDLE = re.compile(rf"\b(?:[Aa]n?|[Tt]he|[Tt]his|[Tt]hat|[Hh]er|[Hh]is|[Tt]heir)[ \t]+(?:[\w\-]+[ \t]+)?{_WORK_WORDS_RX}s?"
+                               r"[ \t]*,?[ \t]+by[ \t]+@([A-Za-z][\w\-]{1,29}(?:[ \t]+[A-Z][\w\-]+)?)")
 # "“A Quiet Mind.” by Ada Roe", "Probability Theory by E. T. Jaynes", "the idea, coined by Ada
 # Roe": the person a quoted title, a title or a named idea is by; a full name or initials and a
 # surname. Book lists run titles and names together ("by Ada RoeBook Recommendations:"): a
@@ -704,6 +763,30 @@ _WROTE_A_WORK = LazyPattern(rf"((?<![\w\-@]){_PLAIN_PERSON}(?:,?[ \t]+(?:and|&)[
                             r"|(?<=the[ \t])[A-Z][\w\-]+)"          # "wrote the Diplomacy paper"
                             r",?[ \t]+){0,2}(?:" + _WORK_WORDS_RX
                             + r"|talk|lecture|presentation|critique|rebuttal)s?\b")
+# "Peter Watts mentioned in an early blog post about LaMDA", "Roe argued in her 2019 paper that": a
+# person, what they said, and the work of theirs they said it in ("in the post" may be the reader's
+# own page, "in an interview" is no work: neither counts)
+_SAID_VERBS = (r"mentioned|said|wrote|argued|noted|pointed[ \t]+out|explained|described|discussed|suggested|claimed|"
+               r"observed|proposed|speculated|predicted|warned|conceded|admitted|recounted|reported|put[ \t]+it|"
+               r"made[ \t]+(?:this|that|the|a|an|similar)[ \t]+(?:point|case|argument|observation)")
+_SAID_IN_A_WORK = LazyPattern(rf"((?<![\w\-@]){_PLAIN_PERSON}|(?<=(?<![\w.])@)[A-Za-z]\w{{2,29}})"
+                              r"(?:[ \t]+(?:also|once|first|later|famously|previously|already))?[ \t]+(?:" + _SAID_VERBS + r")"
+                              r"(?:[ \t]+(?:this|that|it|so|something[ \t]+similar))?[ \t]+in[ \t]+(?:an?|one|his|her|their)[ \t]+"
+                              r"(?:[\w\-]+[ \t]+){0,3}?(?:blog[ \t]+post|" + _WORK_WORDS_RX[3:-1] + r"|talk|lecture)s?\b")
+# the words that open a sentence before a name ("As Roe put it in a post", "So Roe argued in ...")
+_OPENING_WORDS = frozenset("As So But And Or Yet Then Also Still Thus Hence Indeed".split())
+_SAID_IN_GATE = re.compile(r"[ \t]in[ \t]+(?:an?|one|his|her|their)[ \t]+(?:\S+[ \t]+){0,3}?" + _WORK_WORDS_RX + r"s?\b")
+# "@RyanCarey & @tom4everitt's", "@Ada Roe's": forum users' possessive (what they own is checked after)
+_IN_THEIR_WORK_NAME_VERB = LazyPattern(
+    r"\b[Ii]n[ \t]+(?:his|her|their)[ \t]+(?:(?:19|20)\d\d[ \t]+|[\w\-]+[ \t]+){0,3}?" + _WORK_WORDS_RX
+    + rf"s?\b[^.;:!?\n]{{0,100}}?,[ \t]+({_PERSON_NAME_RX}|{_NAME_WORD})(?:[ \t]+et[ \t]+al\.?)?[ \t]+(?:also[ \t]+)?(?:"
+    + _REPORTING + r"|writes|wrote|notes|noted)\b")
+_LISTED_TITLE_BY = LazyPattern(rf"(?:\b(?:or|and)|[,;])[ \t]+([A-Z][\w'\u2019\-]*(?:[ \t]+[\w'\u2019\-]+){{0,8}}?)[ \t]+by[ \t]+"
+                               rf"({_PERSON_NAME_RX})(?![\w\-]|[ \t]+[A-Z]|,?[ \t]+(?:and|&)[ \t])")
+_HANDLE = r"@[A-Za-z][\w\-]{2,29}(?:[ \t]+[A-Z][\w\-]+)?"
+_HANDLES_OWN = re.compile(rf"(?<![\w.@]){_HANDLE}(?:,?[ \t]+(?:and|&)[ \t]+{_HANDLE})*['\u2019]s[ \t]+")
+# "net benefit (UAI 2023)", "post (2024)": a few words, then a year in brackets, a venue maybe before it
+_DATED_WORK = re.compile(r"(?:[\w\-]+[ \t]+){0,4}?[\w\-]+[ \t]*\((?:[A-Z][\w.\-]*[ \t,]+)?(?:19|20)\d\d[a-z]?\)")
 # "as in Kaplan", "see Kaplan", "cf. Kaplan", "per Kaplan", "according to Kaplan": a surname cited
 _CITED_AS_IN = re.compile(rf"(?:\b[Aa]s[ \t]+in|\b[Ss]ee(?:[ \t]+also)?|\b[Cc]f\.?|\b[Pp]er|\b[Aa]ccording[ \t]+to)[ \t]+"
                           rf"({_PLAIN_NAME})(?![\w\-]|[ \t]+[A-Z]|[ \t]+et\b|['\u2019]|[ \t]*[(\[])")
@@ -892,7 +975,7 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
         if not re.search(r",|\bet\s+al|\band\b|&", m.group(0)) and not _LINK_GLYPH.match(text, a + m.end()) \
                 and not (_REPORTING_AFTER.match(text, a + m.end()) and m.group(1) not in _LABS) \
                 and not (m.group(2)[-1].isalpha() and m.group(1) not in _LABS and not _ORG_WORDS.search(m.group(1))) \
-                and not (_POINTED_TO.search(text, max(0, s - 12), s) and m.group(1) not in _LABS
+                and not (_POINTED_TO.search(text, max(0, s - 16), s) and m.group(1) not in _LABS
                          and not _ORG_WORDS.search(m.group(1))) \
                 and not (any(x is not m for x in cited) and m.group(1) not in _LABS and not _ORG_WORDS.search(m.group(1))
                          and _a_surname(text, m.group(1))):
@@ -957,17 +1040,18 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
     for rx, why in ((_NAMES_AND_COAUTHORS, "authors and a count of co-authors"),
                     (_WORK_BY_FULL_NAMES, "the people a work is by"),
                     (_A_WORK_BY_ONE, "the person a work is by"),
+                    (_A_WORK_BY_HANDLE, "the forum user a work is by"),
                     (_BY_AFTER_A_TITLE, "the person a title or an idea is by"),
                     (_BY_AFTER_A_QUOTE_NAMES, "the people a quoted title is by"),
                     (_BOOK_FACTS_BY, "a book's author, among its facts"),
                     (_FULL_NAME_MARKER, "a full name and a citation marker")):
         # (the names after a "by" that ends a line are on the next line: past the segment's end)
         for m in rx.finditer(text, a, b if rx is not _BY_AFTER_A_QUOTE_NAMES else min(len(text), b + 300)) \
-                if rx not in (_A_WORK_BY_ONE, _BY_AFTER_A_TITLE, _BOOK_FACTS_BY, _BY_AFTER_A_QUOTE_NAMES) \
+                if rx not in (_A_WORK_BY_ONE, _A_WORK_BY_HANDLE, _BY_AFTER_A_TITLE, _BOOK_FACTS_BY, _BY_AFTER_A_QUOTE_NAMES) \
                 or " by " in seg or rx is _BY_AFTER_A_QUOTE_NAMES and " by\n" in text[a:b + 1] else ():
             if m.start() >= b:
                 continue
-            if _full_names_ok(m.group(1)) and not any(o.start < m.end(1) and m.start(1) < o.end for o in out) \
+            if (_full_names_ok(m.group(1)) or rx is _A_WORK_BY_HANDLE) and not any(o.start < m.end(1) and m.start(1) < o.end for o in out) \
                     and (rx is not _BOOK_FACTS_BY or _BOOK_FACTS_AFTER.match(text, m.end())
                          and re.fullmatch(r"[ \t•*\-]*", text[text.rfind("\n", 0, m.start()) + 1:m.start()])) \
                     and (rx is not _A_WORK_BY_ONE or _a_persons_name(text, m.group(1)) and (" " in m.group(1) or (
@@ -1037,8 +1121,9 @@ _PLACE_WORDS = frozenset("New San Santa Los Las Hong Tel Buenos Rio Saint St Mex
 _IN_THEIR_PAPER = re.compile(rf"(?<![\w\-])((?:[A-Z]\.\s*)*(?:{_NAME_WORD}\s+)?{_SURNAME}(?:\s+et\s+al\.?)?),?"
                              r"(?:\s+(?!(?:and|or|but|while|whereas|because|since|than)\b)[a-z]+|\s+(?:19|20)\d\ds?"
                              r"|\s+\d{1,2}(?:st|nd|rd|th)){0,5},?\s+"
-                             r"(?:in|and|from|of)\s+(?:his|her|their)\s+(?:((?:19|20)\d\d)\s+|[a-z\-]+\s+)?"
-                             r"(?:paper|post|article|essay|book|preprint|report|study|blog\s+post|review|piece|write-?up|talk)s?\b")
+                             r"(?:in|and|from|of)\s+(?:his|her|their)\s+(?:((?:19|20)\d\d)\s+|(?:[a-z\-]+\s+){1,4}?)?"
+                             r"(?:paper|post|article|essay|book|preprint|report|study|blog\s+post|review|piece|write-?up|talk|"
+                             r"sequence|series|survey|explainer|primer|thesis)s?\b")
 # A sentence about the document's own contribution ("we propose", "this paper introduces").
 # ("Ada Roe and Bo Fenn argue in their paper": the first person too)
 _PERSON_AND_BEFORE = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD}\s+)?{_NAME_WORD})\s+(?:and|&)\s+$")
@@ -1115,8 +1200,31 @@ _WROTE_BEFORE = re.compile(rf"(?<![\w\-])({_PERSON_NAME_RX})[ \t]+(?:(?:has|had)
                            r"(?:wrote|written|published|authored|co-?authored|co-?wrote|released)"
                            r"(?:[ \t]+(?:the|a|an|his|her|their))?(?:[ \t]+(?:post|paper|essay|book|article|sequence|report))?"
                            r"[ \t]+[\"\u201c*_]?$")
+# "As @Ada Roe argued in Quiet Minds", "Roe points out in Quiet Minds": a person (a forum's mention of
+# them) and what they said, right before the work they said it in
+_SAID_IN_BEFORE = LazyPattern(rf"(?<![\w\-])((?<=@)[A-Za-z][\w\-]{{1,29}}(?:[ \t]+[A-Z][\w\-]+)?|(?<!@){_PERSON_NAME_RX}|(?<!@){_NAME_WORD})"
+                              r"(?:[ \t]+(?:also|once|first|later|famously|previously|already|has|had))?[ \t]+(?:"
+                              + _SAID_VERBS + "|" + _REPORTING + r"|writes|put[ \t]+it|puts[ \t]+it)[ \t]+in[ \t]+[\"\u201c*_]?$")
+
+
+def _one_persons_name(text: str, m: re.Match, offset: int = 0) -> bool:
+    """A forum's mention of a user ("@Ada Roe"), a person's full name, or a surname the text never
+    writes in lower case (``offset``: where the match's string starts in ``text``)."""
+    name = m.group(1)
+    from kb.grounding.mentions import _BREAKERS
+    if name.split()[0] in _BREAKERS | _SENTENCE_ADVERBS | _LEADING_PREPOSITIONS | _OPENING_WORDS:
+        if " " not in name:
+            return False                  # ("As discussed in ...": no name at all)
+        name = name.split(None, 1)[-1]
+    if text[offset + m.start(1) - 1:offset + m.start(1)] == "@":
+        return True
+    if " " in name:
+        return _full_names_ok(name) and _a_persons_name(text, name)
+    return _a_surname(text, name) and name not in _NOT_FIRST_NAMES | _PLACE_WORDS
+
+
 # "In The Quiet Drift, Ada Roe argues": the person a sentence says writes in the work it opens with
-_NAME_AFTER_IN_TITLE = LazyPattern(rf"[\"\u201d*_]?,[ \t]+({_PERSON_NAME_RX})[ \t]+(?:also[ \t]+)?(?:{_REPORTING}|writes|wrote|"
+_NAME_AFTER_IN_TITLE = LazyPattern(rf"[\"\u201d*_]?,[ \t]+({_PERSON_NAME_RX}|{_NAME_WORD})[ \t]+(?:also[ \t]+)?(?:{_REPORTING}|writes|wrote|"
                                    r"lists|listed|presents|presented|discusses|discussed|sets[ \t]+out|lays[ \t]+out)\b")
 _PERSON_IN_PROSE = LazyPattern(rf"(?<![\w\-])({_PERSON_NAME_RX})(?![\w\-]|['\u2019]s\b)")
 
@@ -1141,9 +1249,16 @@ def _people_before_their_works(text: str, works: list[Mention]) -> list[Mention]
                 and _a_persons_name(text, wrote.group(1)) \
                 and wrote.group(1).split()[0] not in _BREAKERS | _SENTENCE_ADVERBS | _LEADING_PREPOSITIONS:
             found = (wrote.start(1), wrote.end(1), "the person who wrote a work, named right before it")
+        elif (said := _SAID_IN_BEFORE.search(text, max(0, w.start - 80), w.start)) and _one_persons_name(text, said) \
+                and said.group(1).split()[-1] not in _BREAKERS | _SENTENCE_ADVERBS | _LEADING_PREPOSITIONS:
+            # ("As Roe points out in ...": the sentence's first word is no first name)
+            cut = said.start(1) + (len(said.group(1).split()[0]) + 1 if said.group(1).split()[0] in _BREAKERS
+                                   | _SENTENCE_ADVERBS | _LEADING_PREPOSITIONS | _OPENING_WORDS else 0)
+            found = (cut, said.end(1), "a person and what they said in a work, named right after")
         elif re.search(r"(?:^|[.!?:\n][ \t]*|\()In[ \t]+[\"\u201c*_]?$", text[max(0, w.start - 12):w.start]) \
-                and (after := _NAME_AFTER_IN_TITLE.match(text, w.end)) and _full_names_ok(after.group(1)) \
-                and _a_persons_name(text, after.group(1)):
+                and (after := _NAME_AFTER_IN_TITLE.match(text, w.end)) \
+                and (_full_names_ok(after.group(1)) and _a_persons_name(text, after.group(1)) if " " in after.group(1)
+                     else _a_surname(text, after.group(1)) and after.group(1) not in _NOT_FIRST_NAMES | _PLACE_WORDS):
             found = (after.start(1), after.end(1), "the person a sentence says writes in the work it opens with")
         elif _THEIR_WORK_BEFORE.search(text, max(0, w.start - 50), w.start):
             para = text.rfind("\n\n", 0, w.start) + 2 if text.rfind("\n\n", 0, w.start) >= 0 else 0
@@ -1153,7 +1268,7 @@ def _people_before_their_works(text: str, works: list[Mention]) -> list[Mention]
             if len({p.group(1) for p in people}) == 1:
                 found = (people[-1].start(1), people[-1].end(1), "the person a pronoun's work belongs to")
         # (a maybe title that is only the person's name gives way: "Ada Roe" has a title's shape)
-        if found and not any(s < found[1] and found[0] < e and not (m.confidence != WORK and m.kind == "title"
+        if found and not any(s < found[1] and found[0] < e and not (m.confidence != WORK and m.kind in ("title", "author-ref")
                                                                   and found[0] <= s and e <= found[1])
                              for m, (s, e) in zip(works, taken)) \
                 and not any(o.start < found[1] and found[0] < o.end for o in out):
@@ -1183,7 +1298,23 @@ def _people_before_their_works(text: str, works: list[Mention]) -> list[Mention]
             continue
         out.append(Mention(None, text[s:e], s, e, "author-ref", "", score=0.6, authors=[surname], years=list(w.years),
                            reason=f"the full name of a reference's author, earlier in its sentence ({w.surface})"))
+    for w in works:
+        # "Yudkowsky's / Armstrong's (2013) proposal", "Roe's and Fenn's papers": a possessive joined to
+        # a cited author's possessive shares the work they own
+        if w.kind != "author-ref" or w.confidence != WORK or not re.match(r"[A-Z][\w\-]*['\u2019]s\b", w.surface) \
+                or not (pos := _JOINED_POSSESSIVE.search(text, max(0, w.start - 50), w.start)):
+            continue
+        name, (s, e) = pos.group(1), pos.span(1)
+        if not (_full_names_ok(name) and _a_persons_name(text, name) if " " in name else _a_surname(text, name)) \
+                or name.split()[0] in _BREAKERS | _SENTENCE_ADVERBS | _LEADING_PREPOSITIONS \
+                or any(a < e + 2 and s < b for a, b in taken) or any(o.start < e + 2 and s < o.end for o in out):
+            continue
+        out.append(Mention(None, text[s:e + 2], s, e + 2, "author-ref", "", score=0.6, authors=[name.split()[-1]],
+                           years=list(w.years), reason=f"a possessive joined to a cited author's ({w.surface})"))
     return out
+
+
+_JOINED_POSSESSIVE = re.compile(rf"(?<![\w\-])((?:{_NAME_WORD}[ \t]+)?{_NAME_WORD})['\u2019]s[ \t]*(?:/|,|and|&|or)[ \t]*$")
 
 
 # "By Ada Roe", "Guest speaker: Ada Roe", "Introductions from Ada and Bo", "Narrated by TYPE III

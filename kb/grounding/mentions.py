@@ -1122,7 +1122,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     terms = _term_acronyms(aliases) | _defined_acronyms(text)
     judged = [m for m in map(place, kept) if _judge(text, m, layout, terms)]
     if (owners := _people_before_their_works(text, judged)):
-        judged = [m for m in judged if not (m.kind == "title" and m.confidence != WORK and any(
+        judged = [m for m in judged if not (m.kind in ("title", "author-ref") and m.confidence != WORK and any(
             o.start <= m.start and m.end <= o.end for o in owners))]     # ("Ada Roe" as a maybe title)
         judged = sorted(judged + [place(m) for m in owners], key=lambda m: (m.start, m.end))
     if (owners := _owned_beside_owned_works(text, judged)):
@@ -2638,8 +2638,10 @@ def _defined_nicknames(text: str, mentions: list[Mention]) -> list[Mention]:
             continue
         name = d.group(1)
         initials = _initials(m.surface)
+        # ("What Failure Looks Like (WFLL)": the initials of every word, the function words' too)
+        every = "".join(w[0] for w in re.findall(r"[A-Za-z][\w\-]*", _POSSESSIVE_S.sub("", m.surface))).upper()
         if d.group(0).lstrip().startswith("(") and not ((_is_acronymish(name) or re.fullmatch(r"[A-Z]+(?:[&:][A-Z]+)+", name))
-                                                        and (re.sub(r"[&:]", "", name).upper() == initials
+                                                        and (re.sub(r"[&:]", "", name).upper() in (initials, every)
                                                              or name.upper()[0] == initials[:1])):
             continue
         defined.setdefault(name, m)
@@ -2647,13 +2649,16 @@ def _defined_nicknames(text: str, mentions: list[Mention]) -> list[Mention]:
         return mentions
     # a name found by its shape alone ("QuokkaBench": a benchmark's name) gives way to the same
     # name defined for a work the text cites (which gives it authors and a year)
-    shaped = {id(m) for m in mentions if m.reason == BENCHMARK_SHAPED}
+    # (so does a maybe title the nickname opens: "WFLL part 1 is about ..." is no title)
+    shaped = {id(m) for m in mentions if m.reason == BENCHMARK_SHAPED
+              or m.kind == "title" and m.confidence != WORK and m.reason.startswith("only a real title can confirm it")}
     out = list(mentions)
     taken = [(m.start, m.end) for m in mentions if id(m) not in shaped]
     pattern = re.compile(r"(?<![\w\-])(" + "|".join(re.escape(n) for n in sorted(defined, key=len, reverse=True)) + r")(?![\w\-])")
     for hit in pattern.finditer(text):
         src = defined[hit.group(1)]
-        if (hit.start() < src.end + 3 and hit.start() != named_before.get(hit.group(1))) \
+        at_definition = src.confidence == WORK and src.kind == "title" and hit.start() < src.end + 3   # (not a nickname's)
+        if (hit.start() < src.end + 3 and hit.start() != named_before.get(hit.group(1)) and not at_definition) \
                 or any(a < hit.end() and hit.start() < b for a, b in taken):
             continue
         out = [m for m in out if not (id(m) in shaped and m.start < hit.end() and hit.start() < m.end)]
@@ -2804,6 +2809,8 @@ def _resolve_overlaps(text: str, cands: list[Mention]) -> list[Mention]:
             # "Ada Smith's parity transformer": keep the reference, take the alias's id
             c.id, c.alias_title, c.alias_kind = k.id, k.alias_title, k.alias_kind
             c.score = max(c.score, k.score)
+            if k.confidence == WORK and k.reason.startswith("alias table"):
+                c.confidence = WORK           # ("Bostrom's Superintelligence": a known work's name, whoever owns it)
             kept[kept.index(k)] = c
             continue
         if c.kind == "author-ref" and k.kind == "author-ref" and k.reason.startswith("alias table") and c.id is None \
