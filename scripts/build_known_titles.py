@@ -44,9 +44,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from kb.grounding.aliases import PARSED_PATH, parsed_text  # noqa: E402
-from kb.grounding.known_titles import (ANY_CASE_WORDS, GAZETTEER_PATH, MIN_WORDS, PLAIN_TITLES_PATH,  # noqa: E402
-                                       TITLE_FUNCTION_WORDS, common_words, distinctive, key_column, needs_capitals,
-                                       title_words)
+from kb.grounding.known_titles import (ANY_CASE_WORDS, GAZETTEER_PATH, MIN_WORDS, TITLE_FUNCTION_WORDS,  # noqa: E402
+                                       common_words, distinctive, key_column, needs_capitals, title_words)
 
 SOURCES = ROOT / "data" / "known_titles" / "sources"
 FORUM = ROOT / "kb" / "standin" / "forum" / "alignment-forum-posts.csv.gz"
@@ -246,12 +245,10 @@ def all_sources() -> list[tuple[str, str]]:
     return raw + forum_posts() + recorded_papers() + kb_data()
 
 
-def select(raw: list[tuple[str, str]], dropped: list[str] | None = None) -> tuple[list[tuple[str, set[str], str, str]], Counter, int]:
+def select(raw: list[tuple[str, str]]) -> tuple[list[tuple[str, set[str], str, str]], Counter, int]:
     """The kept titles (title, sources, the part before its colon when it names the work too,
     flags), the dropped ones' reasons, and the number of distinct titles. Each verdict reads the
-    title and fixed reference data only, so a source added to ``raw`` can only add titles.
-    ``dropped``, when given, gathers the dropped titles that still name a work where a list of works
-    holds them (:func:`plain_titles`)."""
+    title and fixed reference data only, so a source added to ``raw`` can only add titles."""
     by_key: dict[str, tuple[str, set[str]]] = {}
     for title, source in raw:
         title = clean(title)
@@ -275,42 +272,18 @@ def select(raw: list[tuple[str, str]], dropped: list[str] | None = None) -> tupl
         verdict = "on the stop list" if tuple(key.split()) in stop else distinctive(title, common, phrases)
         if verdict is None:
             main = mains.get(key)
-            if main and dropped is not None and tuple(title_words(main)) not in stop and len(title_words(main)) >= PLAIN_MIN_WORDS \
-                    and distinctive(main, common, phrases) is not None:
-                dropped.append(" ".join(title_words(main)))       # "Activation Oracles: Training and ..."
             main = main if main and tuple(title_words(main)) not in stop and distinctive(main, common, phrases) is None else ""
             flags = ("T" if needs_capitals(title_words(title), plain) else "") + \
                     ("M" if main and needs_capitals(title_words(main), plain) else "")
             kept.append((title, sources, main, flags))
         else:
             why_not[verdict] += 1
-            if dropped is not None and verdict != "on the stop list" and len(key.split()) >= PLAIN_MIN_WORDS:
-                dropped.append(key)
     return kept, why_not, len(by_key)
-
-
-# A plain title this short is a word, not a name, even in a list of works ("Superintelligence" aside).
-PLAIN_MIN_WORDS = 2
-
-
-def write_plain_titles(plain: list[str]) -> None:
-    """The titles the distinctiveness rule dropped ("Inaccessible information", "Alignment By
-    Default", "Takeoff Speeds and Discontinuities"): real works' titles that are also phrases, so
-    never evidence on their own, but a list of works that holds one as a whole item names the
-    work (``kb.grounding.mentions``). Their folded words, one title a line; the stop list's field
-    names and one-word titles left out."""
-    head = "# kb's plain titles: real titles too plain to count on their own; built by scripts/build_known_titles.py\n"
-    buf = io.BytesIO()
-    with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as gz:
-        gz.write((head + "".join(k + "\n" for k in sorted(set(plain)))).encode("utf-8"))
-    PLAIN_TITLES_PATH.write_bytes(buf.getvalue())
 
 
 def build(stats: bool = False) -> dict:
     raw = all_sources()
-    plain: list[str] = []
-    kept, why_not, distinct = select(raw, plain)
-    write_plain_titles(plain)
+    kept, why_not, distinct = select(raw)
     body = "".join(f"{t}\t{','.join(sorted(s))}\t{m}\t{f}\t{key_column(t)}\n" for t, s, m, f in kept)
     header = (f"# kb's known work titles: built by scripts/build_known_titles.py from {len(raw)} source titles; "
               f"{distinct} distinct, {len(kept)} kept\n# title, sources, the part before its colon when that names it too, flags "
@@ -320,7 +293,7 @@ def build(stats: bool = False) -> dict:
         gz.write((header + body).encode("utf-8"))
     GAZETTEER_PATH.write_bytes(buf.getvalue())
     per_source = Counter(s.split(":")[0] if not s.startswith("github:") else "github" for _, s in raw)
-    out = {"source_titles": len(raw), "distinct": distinct, "kept": len(kept), "dropped": dict(why_not), "plain": len(plain),
+    out = {"source_titles": len(raw), "distinct": distinct, "kept": len(kept), "dropped": dict(why_not),
            "per_source": dict(per_source), "github_lists": len({s for _, s in raw if s.startswith("github:")}),
            "bytes": len(buf.getvalue())}
     if stats:

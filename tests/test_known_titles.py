@@ -161,13 +161,12 @@ def test_the_shipped_gazetteer_is_what_the_script_builds_from_its_sources(tmp_pa
 
     if not grounding_eval.S2_RECORDED.is_dir():
         pytest.skip("the recorded Semantic Scholar answers (one of the sources) are not on this machine")
-    for name in ("GAZETTEER_PATH", "PLAIN_TITLES_PATH", "CURATED", "STANDIN_WORKS"):
+    for name in ("GAZETTEER_PATH", "CURATED", "STANDIN_WORKS"):
         monkeypatch.setattr(build, name, tmp_path / getattr(build, name).name)
     build.build()
     build.write_curated(build.curated_nicknames())
     rebuild = "out of date: run python scripts/build_known_titles.py (kb's own data is one of its sources)"
     assert (tmp_path / "known_titles.tsv.gz").read_bytes() == kt.GAZETTEER_PATH.read_bytes(), rebuild
-    assert (tmp_path / "plain_titles.txt.gz").read_bytes() == kt.PLAIN_TITLES_PATH.read_bytes(), rebuild
     assert (tmp_path / "aliases_curated.toml").read_text() == (ROOT / "data" / "aliases_curated.toml").read_text(), rebuild
 
 

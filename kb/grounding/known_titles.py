@@ -26,8 +26,6 @@ from functools import lru_cache
 from pathlib import Path
 
 GAZETTEER_PATH = Path(__file__).with_name("known_titles.tsv.gz")
-# The real titles too plain to be evidence on their own (:func:`plain_titles`).
-PLAIN_TITLES_PATH = Path(__file__).with_name("plain_titles.txt.gz")
 
 # Titles (or the part of a title before its colon) shorter than this are phrases, not names.
 MIN_WORDS = 3
@@ -268,28 +266,3 @@ def find(text: str, path: Path = GAZETTEER_PATH) -> list[Hit]:
             break
         i += 1
     return out
-
-
-@lru_cache(maxsize=1)
-def plain_titles(path: Path = PLAIN_TITLES_PATH) -> frozenset[tuple[str, ...]]:
-    """Real works' titles the gazetteer leaves out because they are also phrases ("Inaccessible
-    information", "Alignment By Default"), as :func:`title_words` tuples: where a writer lists
-    works, an item that is one of them names that work. Read on first use only (most texts never
-    need it); empty when the file is missing."""
-    try:
-        lines = gzip.decompress(path.read_bytes()).decode("utf-8").splitlines()
-    except FileNotFoundError:
-        return frozenset()
-    return frozenset(tuple(line.split(" ")) for line in lines if line and not line.startswith("#"))
-
-
-def is_title(surface: str) -> bool:
-    """Whether the surface is, word for word, a known work's title (the gazetteer's, or the part
-    before its colon, or a plain title's), in any case."""
-    words = tuple(title_words(surface))
-    if not words:
-        return False
-    # (the path as find() passes it: index() keeps one gazetteer, keyed by its arguments)
-    if any(k.words == words for k in index(GAZETTEER_PATH).get(words[:KEY_WORDS], ())):
-        return True
-    return words in plain_titles()

@@ -1136,10 +1136,6 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
                 m.reason += ", but the prose around it is written in title case"
     _headings_naming_works(judged)
     _ideas_listed_among_works(text, judged)
-    _titles_in_apposition_to_a_work(text, judged)
-    if (listed_titles := _known_titles_listed_among_works(text, judged) + _titles_by_people_beside_works(text, judged)):
-        judged = sorted([m for m in judged if not any(n.start < m.end and m.start < n.end for n in listed_titles)]
-                        + [place(m) for m in listed_titles], key=lambda m: (m.start, m.end))
     # a nickname takes the confidence its definition earned ("Large Language Models (LLMs)" is a term)
     final = [m if m.sentence else place(m) for m in _defined_nicknames(text, judged)]
     final = [m if m.sentence else place(m) for m in _names_after_references(text, final)]
@@ -1254,118 +1250,6 @@ LISTED_AMONG_WORKS = "an item of a list whose other items are works"
 _LIST_ITEM_SEP = re.compile(r"[,;][ \t]*|:[ \t]+|^[ \t]*(?:[-*\u2022][ \t]+)?|[ \t]+(?:and|or)[ \t]+(?=\S+$)")
 
 
-def _line_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The items of the list a line holds, where the span start..end stands ("Examples: Risks from
-    learned optimization, inaccessible information, ..."): the line cut at commas, semicolons, a
-    colon and a last "and", each item trimmed of spaces and a closing full stop."""
-    a = text.rfind("\n", 0, start) + 1
-    b = text.find("\n", end)
-    b = len(text) if b < 0 else b
-    line = text[a:b]
-    cuts = [0] + [x for sep in _LIST_ITEM_SEP.finditer(line) for x in (sep.start(), sep.end())] + [len(line)]
-    items = [(a + cuts[i], a + cuts[i + 1]) for i in range(0, len(cuts) - 1, 2)]
-    return [trimmed for s, e in items if (trimmed := _list_item(text, s, e))]
-
-
-_ITEM_OPENER = re.compile(r"[ \t]*(?:(?:and|or)[ \t]+)?")
-
-
-def _list_item(text: str, s: int, e: int) -> tuple[int, int] | None:
-    """An item's span without the spaces, a leading "and" or "or", a closing full stop and a
-    bracket the item does not open ("..., Natural Abstractions.]")."""
-    s = _ITEM_OPENER.match(text, s, e).end()
-    while e > s:
-        if text[e - 1] in " \t.":
-            e -= 1
-        elif text[e - 1] in ")]" and text.count("([" [")]".index(text[e - 1])], s, e) < text.count(text[e - 1], s, e):
-            e -= 1
-        else:
-            break
-    while s < e and text[s] in "([" and text.count(")]"["([".index(text[s])], s, e) < text.count(text[s], s, e):
-        s += 1
-    return (s, e) if e > s else None
-
-
-LISTED_KNOWN_TITLE = "a known work's title, listed among works"
-
-
-def _known_titles_listed_among_works(text: str, judged: list[Mention]) -> list[Mention]:
-    """"Examples: Risks from learned optimization, inaccessible information, ...": where a line
-    lists works (three items or more, one of them a work the rules trusted), an item that is word
-    for word a real work's title names that work, however plain its words: the gazetteer's titles
-    and the plain ones it leaves out because prose uses them as phrases
-    (:func:`known_titles.is_title`). The list is the evidence the plain title lacks alone; the
-    judged maybes the item holds give way to it."""
-    out: list[Mention] = []
-    seen: set[tuple[int, int]] = set()
-    works = [w for w in judged if w.confidence == WORK and w.kind in ("title", "alias")]
-    for w in works:
-        items = _line_items(text, w.start, w.end)
-        if len(items) < 3 or not any(s == w.start and (e == w.end or text.startswith(" (", w.end)) for s, e in items):
-            continue
-        for s, e in items:
-            if (s, e) in seen or text.startswith(":", e):          # ("Examples:": the list's label)
-                continue
-            seen.add((s, e))
-            if any(x.start < e and s < x.end for x in judged if x.confidence == WORK) \
-                    or not known_titles.is_title(text[s:e]):
-                continue
-            out.append(Mention(None, text[s:e], s, e, "title", "", score=TRUST_SCORE,
-                               reason=f"{LISTED_KNOWN_TITLE} ({w.surface})"))
-    return out
-
-
-BESIDE_A_TITLE_BY = "a title by its author, beside another title by its author"
-# "..., or Takeoff speeds by Paul Christiano": after "or", "and", a comma or a semicolon, a capitalised
-# word and up to ten more (any case), then "by" and a person's full name
-_COORDINATED_TITLE_BY = LazyPattern(rf"(?:,|;|\b(?:or|and))[ \t]+([A-Z][\w'\u2019\-]*(?:[ \t]+[\w'\u2019\-]+){{0,10}}?)"
-                                    rf"(?=[ \t]+by[ \t]+{_PERSON_NAME_RX}(?![\w\-]))")
-
-
-def _titles_by_people_beside_works(text: str, judged: list[Mention]) -> list[Mention]:
-    """"for example, Intelligence Explosion Microeconomics by Eliezer Yudkowsky (arguing ...) or
-    Takeoff speeds by Paul Christiano": where a sentence gives a work by its author, another span
-    it joins to it with "or", "and" or a comma, in the same shape (its own "by" and a person's
-    full name), is a title too, in whatever case (not a clause in the passive, a credit or a
-    pronoun's sentence)."""
-    out: list[Mention] = []
-    for w in judged:
-        if w.confidence != WORK or w.kind not in ("title", "alias") or not _BY_PEOPLE.match(text, w.end) or not w.sentence:
-            continue
-        s0 = text.find(w.sentence)
-        if s0 < 0:
-            continue
-        for m in _COORDINATED_TITLE_BY.finditer(text, s0, s0 + len(w.sentence)):
-            words = m.group(1).split()
-            if m.start(1) < w.end and w.start < m.end(1) or words[0] in _BREAKERS or words[0] in _CREDIT_WORDS \
-                    or any(x.lower() in _PRONOUNS for x in words) or _PASSIVE_END.search(m.group(1)) \
-                    or any(x.start < m.end(1) and m.start(1) < x.end for x in judged if x.confidence == WORK) \
-                    or any(x.start == m.start(1) for x in out):
-                continue
-            out.append(Mention(None, m.group(1), m.start(1), m.end(1), "title", "", score=0.7,
-                               reason=f"{BESIDE_A_TITLE_BY} ({w.surface})"))
-    return out
-
-
-APPOSITION_NAMES_A_WORK = "a title's shape, and the words after it say it is a work"
-# "Oh, and Idol Words, a more recent one that I really liked": after a comma, an article or a
-# possessive, up to three words, then a work's noun (or "one" standing for one), then what the
-# writer says of it ("that", "which", "by", "I", a comma, the sentence's end)
-_APPOSITION_OF_A_WORK = re.compile(r",[ \t]+(?:a|an|the|my|his|her|their|another)[ \t]+(?:[\w\-]+[ \t]+){0,3}?"
-                                   r"(?:one|post|essay|paper|book|story|short[ \t]+story|article|piece|novel|sequence)"
-                                   r"(?=[ \t]*[,.;:!?)]|[ \t]+(?:that|which|where|by|from|I|he|she|they|about|on|in)\b)")
-
-
-def _titles_in_apposition_to_a_work(text: str, judged: list[Mention]) -> None:
-    """A title-shaped maybe the words after it call a work ("Idol Words, a more recent one that I
-    really liked"; "Quiet Drift, an essay by ...") is one: the apposition says what it is."""
-    for m in judged:
-        if m.confidence != WORK and m.kind == "title" and m.reason == "a title's shape" \
-                and _APPOSITION_OF_A_WORK.match(text, m.end):
-            m.confidence, m.score = WORK, max(m.score, TRUST_SCORE)
-            m.reason = APPOSITION_NAMES_A_WORK
-
-
 def _ideas_listed_among_works(text: str, judged: list[Mention]) -> None:
     """"Examples: Risks from learned optimization, inaccessible information, ...": an idea's name
     in lower case (a known work's name, kept a maybe: "shard theory is ...") is that work where it
@@ -1374,7 +1258,14 @@ def _ideas_listed_among_works(text: str, judged: list[Mention]) -> None:
     for m in judged:
         if m.confidence == WORK or not m.reason.startswith(IDEA_IN_LOWER_CASE):
             continue
-        items = _line_items(text, m.start, m.end)
+        a = text.rfind("\n", 0, m.start) + 1
+        b = text.find("\n", m.end)
+        b = len(text) if b < 0 else b
+        line = text[a:b]
+        cuts = [0] + [x for sep in _LIST_ITEM_SEP.finditer(line) for x in (sep.start(), sep.end())] + [len(line)]
+        items = [(a + cuts[i], a + cuts[i + 1]) for i in range(0, len(cuts) - 1, 2)]
+        items = [(s + len(text[s:e]) - len(text[s:e].lstrip()), s + len(text[s:e].rstrip(" \t."))) for s, e in items]
+        items = [(s, e) for s, e in items if e > s]
         if len(items) < 3 or (m.start, m.end) not in items:
             continue
         others = [w for w in judged if w is not m and w.confidence == WORK and w.kind in ("title", "alias")
