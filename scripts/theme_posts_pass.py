@@ -6,6 +6,7 @@ kept away from the papers' model.
     .venv/bin/python scripts/theme_posts_pass.py T2 --save /tmp/pass18 --tables   # compared with the saved T0
     .venv/bin/python scripts/theme_posts_pass.py U0 U1 --save /tmp/pass19 --tables  # U1 compared with U0
     .venv/bin/python scripts/theme_posts_pass.py V05-no V05-yes V04-no V04-yes V03-no V03-yes --save /tmp/pass20
+    .venv/bin/python scripts/theme_posts_pass.py W0 W1 W2 W3 --save /tmp/pass21
 
 The nineteenth pass (session 15) adds the 399 random posts of ``"split": "dev14"`` to the pending
 file. They are scored in every variant; the posts' model trains on them only in U1:
@@ -54,6 +55,14 @@ Random posts (macro-F1 over their 16 themes, negatives; the 782 older posts): V0
 0.7423** (chosen and adopted: ``POST_GATE_NEGATIVE_POSTS``, ``POST_UNTRAINED_SPLITS`` empty); V03-no
 0.3146, 6/265, 0.7068; V03-yes 0.3708, 8/265, 0.7254; papers 0.8711, 16/410 and every paper's rows
 V05-no's in all six. 60-87 s of CPU a run.
+
+The twenty-first pass (session 15): ``W0`` is V04-yes, and W1-W3 each add one change, fixed by the
+lead beforehand, to the posts' model only (every W variant's papers' rows are compared with W0's:
+run it first, or with ``--save`` to the same directory). Random posts (16 themes), negatives; the
+782 older posts: W0 0.4369, 13/265, 0.7423; W1 ``post_positive_weight=2`` 0.3955, 14/265, 0.7398;
+W2 ``recall_floor=0.7`` 0.4295, 12/265, 0.7426; W3 ``post_weight=2`` 0.4391, 12/265, 0.7507 (the best
+eligible, +0.0022, under the +0.02 needed: nothing adopted); papers 0.8711, 16/410 and every
+paper's rows W0's in all four. 73-76 s of CPU a run.
 """
 from __future__ import annotations
 
@@ -79,9 +88,14 @@ VARIANTS = {
     **{f"V{round(gate * 100):02d}-{'yes' if dev14 else 'no'}":
        (ModelSettings(gate_negative_posts=gate), set() if dev14 else {"dev14"})
        for gate in (0.03, 0.04, 0.05) for dev14 in (False, True)},
+    # The twenty-first pass: W0 is V04-yes; each W adds one change to the posts' model only.
+    "W0": (ModelSettings(gate_negative_posts=0.04), set()),
+    "W1": (ModelSettings(gate_negative_posts=0.04, post_positive_weight=2.0), set()),
+    "W2": (ModelSettings(gate_negative_posts=0.04, recall_floor=0.7), set()),
+    "W3": (ModelSettings(gate_negative_posts=0.04, post_weight=2.0), set()),
 }
 #: The variant each one's papers' rows are compared with (by its name's first letter).
-BASELINE = {"T": "T0", "U": "U0", "V": "V05-no"}
+BASELINE = {"T": "T0", "U": "U0", "V": "V05-no", "W": "W0"}
 #: The posts drawn at random from the recorded forum list (docs/themes-evaluation.md, sessions 13, 15).
 RANDOM_SPLITS = ("dev13", "dev14")
 
