@@ -772,7 +772,7 @@ _SAID_VERBS = (r"mentioned|said|wrote|argued|noted|pointed[ \t]+out|explained|de
 _SAID_IN_A_WORK = LazyPattern(rf"((?<![\w\-@]){_PLAIN_PERSON}|(?<=(?<![\w.])@)[A-Za-z]\w{{2,29}})"
                               r"(?:[ \t]+(?:also|once|first|later|famously|previously|already))?[ \t]+(?:" + _SAID_VERBS + r")"
                               r"(?:[ \t]+(?:this|that|it|so|something[ \t]+similar))?[ \t]+in[ \t]+(?:an?|one|his|her|their)[ \t]+"
-                              r"(?:[\w\-]+[ \t]+){0,3}?(?:blog[ \t]+post|" + _WORK_WORDS_RX[3:-1] + r"|talk|lecture)s?\b")
+                              r"(?:[\w\-]+[ \t]+){0,3}?(?:blog[ \t]+post|" + _WORK_WORDS_RX + r"|talk|lecture)s?\b")
 # the words that open a sentence before a name ("As Roe put it in a post", "So Roe argued in ...")
 _OPENING_WORDS = frozenset("As So But And Or Yet Then Also Still Thus Hence Indeed".split())
 _SAID_IN_GATE = re.compile(r"[ \t]in[ \t]+(?:an?|one|his|her|their)[ \t]+(?:\S+[ \t]+){0,3}?" + _WORK_WORDS_RX + r"s?\b")

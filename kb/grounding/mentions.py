@@ -2160,9 +2160,12 @@ def _term_spelled_out(text: str, start: int, end: int, name: str) -> bool:
 _POSSESSIVE_S = re.compile(r"(?<=\w)['\u2019]s\b")
 
 
-def _initials(words: str) -> str:
+def _initials(words: str, *, function_words: bool = False) -> str:
+    """Each content word's first letter; with ``function_words``, every word's ("What Failure Looks
+    Like", WFLL)."""
     words = _POSSESSIVE_S.sub("", words)
-    return "".join(w[0] for w in re.findall(r"[A-Za-z][\w\-]*", words) if w.lower() not in FUNCTION_WORDS).upper()
+    return "".join(w[0] for w in re.findall(r"[A-Za-z][\w\-]*", words)
+                   if function_words or w.lower() not in FUNCTION_WORDS).upper()
 
 
 def _initial_forms(words: str) -> set[str]:
@@ -2529,8 +2532,7 @@ def _defined_nicknames(text: str, mentions: list[Mention]) -> list[Mention]:
             continue
         name = d.group(1)
         initials = _initials(m.surface)
-        # ("What Failure Looks Like (WFLL)": the initials of every word, the function words' too)
-        every = "".join(w[0] for w in re.findall(r"[A-Za-z][\w\-]*", _POSSESSIVE_S.sub("", m.surface))).upper()
+        every = _initials(m.surface, function_words=True)
         if d.group(0).lstrip().startswith("(") and not ((_is_acronymish(name) or re.fullmatch(r"[A-Z]+(?:[&:][A-Z]+)+", name))
                                                         and (re.sub(r"[&:]", "", name).upper() in (initials, every)
                                                              or name.upper()[0] == initials[:1])):

@@ -178,6 +178,9 @@ class PostModel:
 #: 0.715 over the themes they are about, 8/178 negatives, papers' rows unchanged) but left it off: it
 #: more than doubled the development tests' CPU, over the rule's 30 s; with every fit's set-up made cheaper
 #: (:class:`Design`, the same tags) it still adds about 40-50 s, most of it liblinear solving the posts' fits.
+#: Session 15 measured the whole suite with it on: the posts' model trains wherever a test's store
+#: holds forum posts (26 times, 243 s of CPU), +231 to +374 s in all, so it stays off; switching it
+#: on is ``ModelSettings(gate_negative_posts=POST_GATE_NEGATIVE_POSTS)`` here.
 POST_SETTINGS: ModelSettings | None = None
 
 
