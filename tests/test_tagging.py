@@ -1262,7 +1262,9 @@ def test_random_development_posts_dev14_are_labelled_and_trained_on_by_the_posts
     pending = read_works(POST_LABELS_FILE)
     assert Counter(w["split"] for w in pending) == {"development": 297, "dev13": 295, "dev14": 399}
     works = [w for w in pending if w["split"] == "dev14"]
-    others = [LABELS_FILE, *sorted(HELD_OUT_FILE.parent.glob("theme_*.jsonl"))]
+    # theme_second_reading.jsonl is session 16's second reading of 240 dev13 and dev14 posts, not a part.
+    others = [LABELS_FILE, *sorted(f for f in HELD_OUT_FILE.parent.glob("theme_*.jsonl")
+                                   if f.name != "theme_second_reading.jsonl")]
     seen = {title_key(w["title"]) for f in others for w in read_works(f)}
     seen |= {title_key(w["title"]) for w in pending if w["split"] != "dev14"}
     keys = {title_key(w["title"]) for w in works}
