@@ -191,13 +191,16 @@ def post_labels_path(env: dict[str, str] | None = None) -> Path:
     return Path(env.get("KB_THEME_POST_LABELS") or POST_LABELS_FILE)
 
 
-#: Splits of the labelled posts' file that the posts' model never trains on: none. Session 15's
+#: Splits of the labelled posts' file that the posts' model never trains on. Session 15's
 #: nineteenth pass kept its 399 random posts ("dev14") out (trained on them with the gate at 5%, the
 #: posts' model tagged 14 of the random posts' 265 negatives, over its rule's 13); the twentieth pass
 #: chose training on them with the gate at 4% (:data:`POST_GATE_NEGATIVE_POSTS`; 13 of 265, random
-#: posts 0.410 -> 0.437; docs/themes-evaluation.md), so switched on, the posts' model trains on all
-#: 991 labelled posts. A split named here is still scored by the development passes, never trained on.
-POST_UNTRAINED_SPLITS: frozenset[str] = frozenset()
+#: posts 0.410 -> 0.437; docs/themes-evaluation.md). Session 16's 400 random posts ("dev15") stay
+#: out: its twenty-second pass (rule fixed by the lead beforehand) trained on them too and gained
+#: 0.398 -> 0.405 on the 1,094 random posts, under the +0.010 the rule asked. So switched on, the
+#: posts' model trains on the 991 posts before them. A split named here is still scored by the
+#: development passes, never trained on.
+POST_UNTRAINED_SPLITS: frozenset[str] = frozenset({"dev15"})
 
 
 def read_post_works(path: Path | str | None = None) -> list[dict]:
