@@ -1,6 +1,6 @@
 """Scoring kb's offline extraction against real documents whose works were written down by hand.
 
-Thirty-four sets (the parts below and the seed and unseen documents), all scored the same way:
+Thirty-five sets (the parts below and the seed and unseen documents), all scored the same way:
 
 - ``dev``       tests/data/grounding_eval/dev/        real blog, forum and paper prose; tuned on.
 - ``heldout``   tests/data/grounding_eval/heldout/    same kind of prose; NEVER tuned on (its aggregate
@@ -112,6 +112,10 @@ Thirty-four sets (the parts below and the seed and unseen documents), all scored
                 of 2025-2026 by 13 authors none of whom an earlier part holds (academic and organisation-and-date
                 author references, nicknames, link-dense research programmes); 231 required entries, 79 with links
                 removed; NEVER tuned on.
+- ``heldout28`` tests/data/grounding_eval/heldout28/  twenty pages gathered in session 16, same protocol: LessWrong /
+                Alignment Forum posts of 2025-2026 by 14 authors none of whom an earlier part holds (control,
+                faithfulness, evaluations, agent foundations, governance); 153 required entries, 63 with links
+                removed; NEVER tuned on.
 - ``seeds``    data/seeds/ with tests/data/seed_truth.json.
 - ``unseen``   tests/data/unseen_docs/ with its truth.json.
 
@@ -171,7 +175,7 @@ EVAL = ROOT / "tests" / "data" / "grounding_eval"
 EVAL_PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "heldout", "heldout2", "heldout3",
               "heldout6", "heldout11", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18",
               "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26",
-              "heldout27")
+              "heldout27", "heldout28")
 EVAL_PARTS_ALL = EVAL_PARTS
 FORMS = ("title", "nickname", "author-ref", "id", "link")
 _STYLE_FORM = {"exact-title": "title", "near-title": "title", "cut-off-title": "title", "title": "title",
