@@ -1183,7 +1183,7 @@ def _reference_list_mentions(text: str, cands: list[Mention]) -> list[Mention]:
     out = [c for c in cands if not venue_part(c)]
     for en in found:
         title = text[en.title_start:en.title_end]
-        out.append(Mention(None, title, en.title_start, en.title_end, "title", "", score=0.85,
+        out.append(Mention(None, title, en.title_start, en.title_end, "title", "", score=0.95,
                            reason=ENTRY_REASON))
     for k in reference_keys.citations(text, found):
         title = text[k.entry.title_start:k.entry.title_end]
