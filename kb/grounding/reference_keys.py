@@ -102,8 +102,8 @@ def _sections(text: str) -> list[tuple[int, int]]:
 
 
 def _paragraphs(text: str, a: int, b: int):
-    """The entries of a list's span: a line that opens with a marker, or a block of lines up to a
-    blank line, continuation lines (indented or not) joined to the entry they continue."""
+    """The entries of a list's span, one a line: an indented line or one in lower case continues the
+    entry before it (a wrapped reference)."""
     cur = None
     pos = a
     for line in text[a:b].split("\n"):
@@ -114,7 +114,7 @@ def _paragraphs(text: str, a: int, b: int):
                 yield cur
             cur = None
             continue
-        if cur is None or _MARKER.match(line):
+        if cur is None or _MARKER.match(line) or not line[:1].isspace() and not line[:1].islower():
             if cur:
                 yield cur
             cur = [s, e]
@@ -171,6 +171,19 @@ def _plain_title(rest: str) -> tuple[int, int] | None:
     return (lead, stop) if stop - lead >= 4 else None
 
 
+def _without_venue(title: str) -> str:
+    """"Quiet gardens of inference, Some Institute, May 3": a title run on into its publisher and
+    date (no full stop between them) ends before the comma-separated tail whose last part has a
+    number; "Superintelligence: Paths, Dangers, Strategies" has none and stays whole."""
+    parts = title.split(", ")
+    if len(parts) < 2 or not re.search(r"\d", parts[-1]):
+        return title
+    for i in range(1, len(parts)):
+        if all(len(p.split()) <= 5 and p[:1].isupper() or p[:1].isdigit() for p in parts[i:]):
+            return ", ".join(parts[:i])
+    return title
+
+
 def _parse(text: str, s: int, e: int) -> Entry | None:
     """One entry's key, authors, year and title, or None when the text is not a reference."""
     mk = _MARKER.match(text, s, e)
@@ -200,6 +213,8 @@ def _parse(text: str, s: int, e: int) -> Entry | None:
             if shape is _NAME_YEAR_COMMA and (v := _VENUE_TAIL.search(seg, ts, te + 1)) and v.start() > ts:
                 te = v.start()
             year = int(m.group("year"))
+        if shape is not _QUOTED:
+            te = ts + len(_without_venue(seg[ts:te]))
         title = seg[ts:te].strip()
         if len(re.findall(r"[A-Za-z]{2,}", title)) < 2 or title.startswith(("http", "www.")):
             continue
