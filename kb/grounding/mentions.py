@@ -1181,7 +1181,10 @@ def _reference_list_mentions(text: str, cands: list[Mention]) -> list[Mention]:
             for s, e, t, n in rest)
 
     out = [c for c in cands if not venue_part(c)]
+    own = {(c.start, c.end) for c in cands if c.kind == "title" and "reference" in c.reason}
     for en in found:
+        if (en.title_start, en.title_end) in own:
+            continue                       # the reference-line grammar found it already, and says so
         title = text[en.title_start:en.title_end]
         out.append(Mention(None, title, en.title_start, en.title_end, "title", "", score=0.95,
                            reason=ENTRY_REASON))

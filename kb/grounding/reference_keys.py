@@ -138,6 +138,13 @@ def _names_ok(names: str) -> bool:
     return len(lower) <= 2 and sum(w[0].isupper() for w in words) >= 1
 
 
+def _reference_names(names: str, dotted: bool) -> bool:
+    """Authors written as a reference writes them: initials, "et al.", two or more names, or an
+    organisation closed by its full stop ("Anthropic. (2025)"); a lone name before a plain title
+    may be a sentence's subject."""
+    return dotted or bool(re.search(r"\b[A-Z]\.|\bet[ \t]+al\b|&|\band\b|,", names))
+
+
 def _surnames(names: str) -> tuple[str, ...]:
     """The surnames (or organisations) of an entry's authors, first author first."""
     names = names.strip(" ,")
@@ -151,24 +158,24 @@ def _surnames(names: str) -> tuple[str, ...]:
     return tuple(p for p in parts if p[:1].isupper())
 
 
-def _plain_title(rest: str) -> tuple[int, int] | None:
+def _plain_title(rest: str) -> tuple[int, int, bool] | None:
     """Where the title stands in what follows the authors and year: a quoted, emphasised or
     linked title whole, else up to the sentence's end."""
     m = re.match(r"[ \t]*\[[\"\u201c]?(?P<t>[^\]\"\u201d\n]{4,300}?)[.,]?[\"\u201d]?\]\(", rest)     # ["Title."](url)
     if m:
-        return m.start("t"), m.end("t")
+        return m.start("t"), m.end("t"), True
     m = re.match(r"[ \t]*[\"\u201c](?P<t>[^\"\u201d\n]{4,300}?)[.,]?[\"\u201d]", rest)                 # "Title."
     if m:
-        return m.start("t"), m.end("t")
+        return m.start("t"), m.end("t"), True
     m = re.match(r"[ \t]*(?:\*\*?|_)(?P<t>[^*_\n]{4,300}?)[.,]?(?:\*\*?|_)(?![\w*])", rest)            # *Title*
     if m:
-        return m.start("t"), m.end("t")
+        return m.start("t"), m.end("t"), True
     end = _TITLE_END.search(rest)
     stop = end.start() + (1 if rest[end.start():end.start() + 1] in "?!" else 0) if end else len(rest.rstrip())
     if end is None and (v := _VENUE_TAIL.search(rest)):
         stop = v.start()
     lead = len(rest) - len(rest.lstrip())
-    return (lead, stop) if stop - lead >= 4 else None
+    return (lead, stop, False) if stop - lead >= 4 else None
 
 
 def _without_venue(title: str) -> str:
@@ -209,6 +216,8 @@ def _parse(text: str, s: int, e: int) -> Entry | None:
             span = _plain_title(m.group("rest"))
             if span is None:
                 continue
+            if not span[2] and not _reference_names(names, seg[m.end("names"):m.end("names") + 1] == "."):
+                continue                   # "Smith (2020). Results were good.": a sentence, not a reference
             ts, te = m.start("rest") + span[0], m.start("rest") + span[1]
             if shape is _NAME_YEAR_COMMA and (v := _VENUE_TAIL.search(seg, ts, te + 1)) and v.start() > ts:
                 te = v.start()
