@@ -150,3 +150,15 @@ def test_a_second_reference_inside_an_entry_keeps_its_title():
     ms = listed(extract(page))
     assert any(m.surface == "Data-efficient Deep Reinforcement Learning for Dexterous Manipulation" for m in ms)
     assert any(m.surface == "Specification gaming: the flip side of AI ingenuity" for m in ms)
+
+
+def test_acm_entries_put_the_year_between_authors_and_title():
+    page = ("Inner alignment was named by Hubinger et al. [2019].\n\nReferences\n\n"
+            "Evan Hubinger, Chris van Merwijk, Vladimir Mikulik, Joar Skalse, and Scott Garrabrant. 2019. Risks from "
+            "Learned Optimization in Advanced Machine Learning Systems. arXiv:1906.01820.\n"
+            "Richard Ngo. 2022. The alignment problem from a deep learning perspective. In ICLR 2024.\n")
+    found = rk.entries(page)
+    assert [page[e.title_start:e.title_end] for e in found] == [
+        "Risks from Learned Optimization in Advanced Machine Learning Systems",
+        "The alignment problem from a deep learning perspective"]
+    assert found[0].year == 2019 and found[1].year == 2022

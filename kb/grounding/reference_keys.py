@@ -47,6 +47,8 @@ _YEAR = r"(?:19|20)\d\d"
 _NAMES_WORD = re.compile(rf"{_PARTICLE}|et|al\.?|and|&|for|of|the|[A-Z]\.(?:[ \t]?-?[A-Z]\.)*|\.\.\.|\u2026|{_NAME}")
 # APA and its kin: "Names (2021). Title. Venue" / "Names (2025, November 17). Title" / "Names. (2025). Title"
 _APA = re.compile(rf"(?P<names>[^()\n]{{1,400}}?)\.?[ \t]*\((?P<year>{_YEAR})[a-z]?(?:,[^()\n]{{1,25}})?\)[.:,]?[ \t]+(?P<rest>\S.*)")
+# ACM: "Hubinger, E., van Merwijk, C., and Garrabrant, S. 2019. Title. Venue."
+_ACM = re.compile(rf"(?P<names>[^()\n]{{1,400}}?\.)[ \t]+(?P<year>{_YEAR})[a-z]?\.[ \t]+(?P<rest>\S.*)")
 # "Oota et al. 2022, Title, NAACL-2022" (a reviewer's list)
 _NAME_YEAR_COMMA = re.compile(rf"(?P<names>{_NAME}(?:[ \t]+et[ \t]+al\.?|[ \t]+(?:and|&)[ \t]+{_NAME})?),?[ \t]+(?P<year>{_YEAR})[a-z]?,[ \t]*(?P<rest>\S.*)")
 # 'Elhage, N., et al. "A Mathematical Framework ..." *Anthropic (2021)*' / "Names. Title. Venue, 2021."
@@ -201,11 +203,13 @@ def _parse(text: str, s: int, e: int) -> Entry | None:
     elif mk and mk.group("label"):
         key = "^" + mk.group("label")
     seg = text[body:e]
-    for shape in (_APA, _NAME_YEAR_COMMA, _QUOTED):
+    for shape in (_APA, _ACM, _NAME_YEAR_COMMA, _QUOTED):
         m = shape.match(seg)
         if m is None:
             continue
         names = m.group("names").strip()
+        if shape is _ACM:
+            names = names[:-1]             # its full stop closes the names, it is not an initial's
         if not _names_ok(names):
             continue
         if shape is _QUOTED:
@@ -216,7 +220,8 @@ def _parse(text: str, s: int, e: int) -> Entry | None:
             span = _plain_title(m.group("rest"))
             if span is None:
                 continue
-            if not span[2] and not _reference_names(names, seg[m.end("names"):m.end("names") + 1] == "."):
+            dotted = shape is _ACM or seg[m.end("names"):m.end("names") + 1] == "."
+            if not span[2] and not _reference_names(names, dotted):
                 continue                   # "Smith (2020). Results were good.": a sentence, not a reference
             ts, te = m.start("rest") + span[0], m.start("rest") + span[1]
             if shape is _NAME_YEAR_COMMA and (v := _VENUE_TAIL.search(seg, ts, te + 1)) and v.start() > ts:
