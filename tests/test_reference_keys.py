@@ -162,3 +162,13 @@ def test_acm_entries_put_the_year_between_authors_and_title():
         "Risks from Learned Optimization in Advanced Machine Learning Systems",
         "The alignment problem from a deep learning perspective"]
     assert found[0].year == 2019 and found[1].year == 2022
+
+
+def test_a_key_two_entries_share_is_a_citation_without_a_title():
+    page = ("this was shown before (Sun et al. 2023).\n\n## References\n\n"
+            "Sun, J., Wang, S., & Zhang, J. (2023). Fine-tuned vs. Prompt-tuned Supervised Representations. IJCAI.\n"
+            "Sun, J., & Moens, M. (2023). Tuning In to Neural Encoding. ECAI.\n")
+    (c,) = rk.citations(page)
+    assert page[c.start:c.end] == "Sun et al. 2023" and c.ambiguous
+    (m,) = [m for m in listed(extract(page)) if m.surface == "Sun et al. 2023"]
+    assert m.alias_title is None and m.reason.startswith(rk.KEY)

@@ -1191,8 +1191,10 @@ def _reference_list_mentions(text: str, cands: list[Mention]) -> list[Mention]:
     for k in reference_keys.citations(text, found):
         title = text[k.entry.title_start:k.entry.title_end]
         out.append(Mention(None, text[k.start:k.end], k.start, k.end, "author-ref" if k.how == "author-year" else "alias",
-                           "", score=0.9, alias_title=title, years=[k.entry.year] if k.entry.year else [],
-                           reason=f"{reference_keys.KEY}: {title}"))
+                           "", score=0.9, alias_title=None if k.ambiguous else title,
+                           years=[k.entry.year] if k.entry.year else [],
+                           reason=f"{reference_keys.KEY}: " + ("one of its entries of that author and year"
+                                                               if k.ambiguous else title)))
     return out
 
 

@@ -84,6 +84,7 @@ class Citation:
     end: int
     entry: Entry
     how: str                        # "number", "footnote", "author-year"
+    ambiguous: bool = False         # another entry has the same first author and year ("Sun et al. 2023")
 
 
 def _sections(text: str) -> list[tuple[int, int]]:
@@ -323,12 +324,14 @@ def citations(text: str, found: list[Entry] | None = None) -> list[Citation]:
     for m in _AUTHOR_YEAR.finditer(text):
         if in_entry(m.start()):
             continue
-        year = int(m.group("year"))
-        first = m.group("names").split()[0]
-        hits = [en for en in by_year.get(year, []) if first in _first_names(en) or m.group("names").split(" et")[0] in _first_names(en)]
+        names = m.group("names")
+        lead = re.split(r"[ \t]+et[ \t]+al|[ \t]*(?:&|and|\+)[ \t]*", names)[0]     # "Apollo Research", "OpenAI"
+        hits = [en for en in by_year.get(int(m.group("year")), [])
+                if {names.split()[0], lead} & _first_names(en)]
         if not hits:
             continue
-        end = m.end() if m.group("close") and "(" in text[m.start():m.end()] else m.end() - (1 if m.group("close") else 0)
-        out.append(Citation(m.start(), end, hits[0], "author-year"))
+        # "(Shah et al., 2022)": the bracket closing the key is the sentence's, "Anthropic (2025)" keeps its own
+        end = m.end() - 1 if m.group("close") and "(" not in text[m.start():m.end()] else m.end()
+        out.append(Citation(m.start(), end, hits[0], "author-year", ambiguous=len(hits) > 1))
     out.sort(key=lambda c: c.start)
     return out
