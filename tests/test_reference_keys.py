@@ -172,3 +172,17 @@ def test_a_key_two_entries_share_is_a_citation_without_a_title():
     assert page[c.start:c.end] == "Sun et al. 2023" and c.ambiguous
     (m,) = [m for m in listed(extract(page)) if m.surface == "Sun et al. 2023"]
     assert m.alias_title is None and m.reason.startswith(rk.KEY)
+
+
+def test_a_papers_numbered_list_with_the_venue_and_year_last():
+    page = ("Prior generative methods need separate VAEs [2, 3].\n\n## References\n\n"
+            "[1] Kingma and Welling. Auto-Encoding Variational Bayes. ICLR 2014.\n"
+            "[2] Sohn et al. Learning Structured Output Representation using Deep Conditional Generative Models. NeurIPS 2015.\n"
+            "[3] Zhang et al. HVDER: Hybrid VAE-Diffusion for Missing Modality Reconstruction. 2026.\n")
+    found = rk.entries(page)
+    assert [(page[e.title_start:e.title_end], e.year) for e in found] == [
+        ("Auto-Encoding Variational Bayes", 2014),
+        ("Learning Structured Output Representation using Deep Conditional Generative Models", 2015),
+        ("HVDER: Hybrid VAE-Diffusion for Missing Modality Reconstruction", 2026)]
+    (c,) = rk.citations(page, found)
+    assert page[c.start:c.end] == "[2, 3]" and c.entry.key == "2"

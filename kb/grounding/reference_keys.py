@@ -52,6 +52,9 @@ _ACM = re.compile(rf"(?P<names>[^()\n]{{1,400}}?\.)[ \t]+(?P<year>{_YEAR})[a-z]?
 # "Oota et al. 2022, Title, NAACL-2022" (a reviewer's list)
 _NAME_YEAR_COMMA = re.compile(rf"(?P<names>{_NAME}(?:[ \t]+et[ \t]+al\.?|[ \t]+(?:and|&)[ \t]+{_NAME})?),?[ \t]+(?P<year>{_YEAR})[a-z]?,[ \t]*(?P<rest>\S.*)")
 # 'Elhage, N., et al. "A Mathematical Framework ..." *Anthropic (2021)*' / "Names. Title. Venue, 2021."
+# "[2] Sohn et al. Learning Structured Output Representation .... NeurIPS 2015." (a paper's numbered list)
+_TITLE_THEN_VENUE = re.compile(rf"(?P<names>[^.\n]{{1,200}}?)\.[ \t]+(?P<title>[^\n]{{5,300}}?)[.?!][ \t]+"
+                               rf"(?:[A-Z][\w&.'\-]*(?:[ \t]+[\w&.'\-]+){{0,6}}[ \t]+)?(?P<year>{_YEAR})[a-z]?\.?[ \t]*$")
 _QUOTED = re.compile(r"(?P<names>[^\"\u201c\n]{1,300}?)\.?[ \t]+[\"\u201c](?P<title>[^\"\u201d\n]{6,300}?)[.,]?[\"\u201d](?P<rest>.*)")
 
 # where a plain title ends: ". " (not after an initial, "vs", "e.g", "al"), "? ", "! "
@@ -236,6 +239,12 @@ def _parse(text: str, s: int, e: int) -> Entry | None:
         te = ts + len(seg[ts:te].rstrip(" .,;:"))
         return Entry(s, e, key, _surnames(names), year, body + ts, body + te, body + m.start("names"),
                      body + m.start("names") + len(names))
+    if key is not None and not key.startswith("^") and (m := _TITLE_THEN_VENUE.match(seg)) is not None:
+        names = m.group("names").strip()
+        title = m.group("title").strip()
+        if _names_ok(names) and _reference_names(names, False) and len(re.findall(r"[A-Za-z]{2,}", title)) >= 2:
+            return Entry(s, e, key, _surnames(names), int(m.group("year")), body + m.start("title"),
+                         body + m.start("title") + len(title), body + m.start("names"), body + m.start("names") + len(names))
     return None
 
 
