@@ -1167,18 +1167,10 @@ def _reference_list_mentions(text: str, cands: list[Mention]) -> list[Mention]:
     found = reference_keys.entries(text)
     if not found:
         return cands
-    rest = []
-    for en in found:
-        # the entry's furniture ends where a second reference in it begins ("... The Lego block example
-        # is from Popov, I., et al. (2017). *Title*."): that one names a work of its own
-        second = _SECOND_REFERENCE.search(text, en.title_end, en.end)
-        rest.append((en.start, second.start() if second else en.end, (en.title_start, en.title_end),
-                     (en.names_start, en.names_end)))
-
     def venue_part(c: Mention) -> bool:
         return c.kind in ("title", "alias", "author-ref") and any(
-            s <= c.start and c.end <= e and not (t[0] < c.end and c.start < t[1]) and not (n[0] < c.end and c.start < n[1])
-            for s, e, t, n in rest)
+            en.start <= c.start and c.end <= en.rest_end and not (en.title_start < c.end and c.start < en.title_end)
+            and not (en.names_start < c.end and c.start < en.names_end) for en in found)
 
     out = [c for c in cands if not venue_part(c)]
     own = {(c.start, c.end) for c in cands if c.kind == "title" and "reference" in c.reason}
@@ -1187,7 +1179,7 @@ def _reference_list_mentions(text: str, cands: list[Mention]) -> list[Mention]:
             continue                       # the reference-line grammar found it already, and says so
         title = text[en.title_start:en.title_end]
         out.append(Mention(None, title, en.title_start, en.title_end, "title", "", score=0.95,
-                           reason=ENTRY_REASON))
+                           reason=reference_keys.ENTRY))
     for k in reference_keys.citations(text, found):
         title = text[k.entry.title_start:k.entry.title_end]
         out.append(Mention(None, text[k.start:k.end], k.start, k.end, "author-ref" if k.how == "author-year" else "alias",
@@ -1196,10 +1188,6 @@ def _reference_list_mentions(text: str, cands: list[Mention]) -> list[Mention]:
                            reason=f"{reference_keys.KEY}: " + ("one of its entries of that author and year"
                                                                if k.ambiguous else title)))
     return out
-
-
-ENTRY_REASON = reference_keys.ENTRY
-_SECOND_REFERENCE = re.compile(r"[A-Z][\w'\u2019\-]+,?(?:[ \t]+[A-Z]\.)*,?(?:[ \t]+et[ \t]+al\.,?)?[ \t]+\((?:19|20)\d\d[a-z]?\)\.[ \t]+[*_\"\u201cA-Z]")
 
 
 HEADING_NAMES_A_WORK = "a heading that names a work the text names elsewhere"

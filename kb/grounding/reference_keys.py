@@ -74,10 +74,7 @@ class Entry:
     title_end: int
     names_start: int
     names_end: int
-
-    @property
-    def title_span(self) -> tuple[int, int]:
-        return self.title_start, self.title_end
+    rest_end: int                   # the entry's venue, volume and identifiers end here (before a second reference it holds)
 
 
 @dataclass(frozen=True)
@@ -197,6 +194,17 @@ def _without_venue(title: str) -> str:
     return title
 
 
+# "... The Lego block example is from Popov, I., et al. (2017). *Title*.": a second reference inside an entry
+_SECOND_REFERENCE = re.compile(rf"{_NAME},?(?:[ \t]+[A-Z]\.)*,?(?:[ \t]+et[ \t]+al\.,?)?[ \t]+\({_YEAR}[a-z]?\)\.[ \t]+[*_\"\u201cA-Z]")
+
+
+def _rest_end(text: str, title_end: int, end: int) -> int:
+    """Where the rest of an entry (venue, volume, publisher: names of no work) ends: at a second
+    reference the entry holds, whose title names a work of its own, or at the entry's end."""
+    second = _SECOND_REFERENCE.search(text, title_end, end)
+    return second.start() if second else end
+
+
 def _parse(text: str, s: int, e: int) -> Entry | None:
     """One entry's key, authors, year and title, or None when the text is not a reference."""
     mk = _MARKER.match(text, s, e)
@@ -238,13 +246,14 @@ def _parse(text: str, s: int, e: int) -> Entry | None:
             continue
         te = ts + len(seg[ts:te].rstrip(" .,;:"))
         return Entry(s, e, key, _surnames(names), year, body + ts, body + te, body + m.start("names"),
-                     body + m.start("names") + len(names))
+                     body + m.start("names") + len(names), _rest_end(text, body + te, e))
     if key is not None and not key.startswith("^") and (m := _TITLE_THEN_VENUE.match(seg)) is not None:
         names = m.group("names").strip()
         title = m.group("title").strip()
         if _names_ok(names) and _reference_names(names, False) and len(re.findall(r"[A-Za-z]{2,}", title)) >= 2:
-            return Entry(s, e, key, _surnames(names), int(m.group("year")), body + m.start("title"),
-                         body + m.start("title") + len(title), body + m.start("names"), body + m.start("names") + len(names))
+            te = body + m.start("title") + len(title)
+            return Entry(s, e, key, _surnames(names), int(m.group("year")), body + m.start("title"), te,
+                         body + m.start("names"), body + m.start("names") + len(names), _rest_end(text, te, e))
     return None
 
 
