@@ -51,10 +51,10 @@ _APA = re.compile(rf"(?P<names>[^()\n]{{1,400}}?)\.?[ \t]*\((?P<year>{_YEAR})[a-
 _ACM = re.compile(rf"(?P<names>[^()\n]{{1,400}}?\.)[ \t]+(?P<year>{_YEAR})[a-z]?\.[ \t]+(?P<rest>\S.*)")
 # "Oota et al. 2022, Title, NAACL-2022" (a reviewer's list)
 _NAME_YEAR_COMMA = re.compile(rf"(?P<names>{_NAME}(?:[ \t]+et[ \t]+al\.?|[ \t]+(?:and|&)[ \t]+{_NAME})?),?[ \t]+(?P<year>{_YEAR})[a-z]?,[ \t]*(?P<rest>\S.*)")
-# 'Elhage, N., et al. "A Mathematical Framework ..." *Anthropic (2021)*' / "Names. Title. Venue, 2021."
 # "[2] Sohn et al. Learning Structured Output Representation .... NeurIPS 2015." (a paper's numbered list)
 _TITLE_THEN_VENUE = re.compile(rf"(?P<names>[^.\n]{{1,200}}?)\.[ \t]+(?P<title>[^\n]{{5,300}}?)[.?!][ \t]+"
                                rf"(?:[A-Z][\w&.'\-]*(?:[ \t]+[\w&.'\-]+){{0,6}}[ \t]+)?(?P<year>{_YEAR})[a-z]?\.?[ \t]*$")
+# 'Elhage, N., et al. "A Mathematical Framework ..." *Anthropic (2021)*' (a quoted title, the year anywhere after it)
 _QUOTED = re.compile(r"(?P<names>[^\"\u201c\n]{1,300}?)\.?[ \t]+[\"\u201c](?P<title>[^\"\u201d\n]{6,300}?)[.,]?[\"\u201d](?P<rest>.*)")
 
 # where a plain title ends: ". " (not after an initial, "vs", "e.g", "al"), "? ", "! "
