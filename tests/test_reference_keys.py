@@ -186,3 +186,14 @@ def test_a_papers_numbered_list_with_the_venue_and_year_last():
         ("HVDER: Hybrid VAE-Diffusion for Missing Modality Reconstruction", 2026)]
     (c,) = rk.citations(page, found)
     assert page[c.start:c.end] == "[2, 3]" and c.entry.key == "2"
+
+
+def test_organisation_and_date_keys_with_short_forms():
+    page = ("The system card (OAI Feb 2026) and the risk report (Ant, August 2026) disagree; Ant, March 2026 "
+            "is another story.\n\n## Sources\n\n"
+            "OpenAI. (2026, February 3). GPT-6 System Card. OpenAI.\n"
+            "Anthropic. (2026, August 12). Frontier Risk Report. Anthropic.\n")
+    found = rk.entries(page)
+    assert [(e.names, e.year, e.month) for e in found] == [(("OpenAI",), 2026, 2), (("Anthropic",), 2026, 8)]
+    got = {page[c.start:c.end]: page[c.entry.title_start:c.entry.title_end] for c in rk.citations(page, found)}
+    assert got == {"OAI Feb 2026": "GPT-6 System Card", "Ant, August 2026": "Frontier Risk Report"}   # not "Ant, March 2026"

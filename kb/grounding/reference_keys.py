@@ -42,6 +42,8 @@ _NUMBERED_LINE = re.compile(r"^[ \t]*\[(?P<num>\d{1,3})\]:?[ \t]+\S", re.M)
 _NAME = r"[A-Z\u00C0-\u00DE][\w'\u2019\u00C0-\u024F\-]*"
 _PARTICLE = r"(?:van|von|de|der|den|da|di|du|le|la|del|dos)"
 _YEAR = r"(?:19|20)\d\d"
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
 # the authors' part of an entry: "Amodei, D., Olah, C., ... & Mané, D.", "Oota et al.", "Clark, Tafjord, et al.",
 # "Anthropic", "OpenAI & Anthropic", "Center for AI Safety & Scale AI", "Apollo Research"
 _NAMES_WORD = re.compile(rf"{_PARTICLE}|et|al\.?|and|&|for|of|the|[A-Z]\.(?:[ \t]?-?[A-Z]\.)*|\.\.\.|\u2026|{_NAME}")
@@ -75,6 +77,7 @@ class Entry:
     names_start: int
     names_end: int
     rest_end: int                   # the entry's venue, volume and identifiers end here (before a second reference it holds)
+    month: int | None = None        # "(2026, February 3)", "February 2026": what an organisation-and-date key may give
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,19 @@ def _without_venue(title: str) -> str:
 _SECOND_REFERENCE = re.compile(rf"{_NAME},?(?:[ \t]+[A-Z]\.)*,?(?:[ \t]+et[ \t]+al\.,?)?[ \t]+\({_YEAR}[a-z]?\)\.[ \t]+[*_\"\u201cA-Z]")
 
 
+def _month_number(word: str) -> int | None:
+    low = word[:3].lower()
+    return _MONTHS.index(low) + 1 if low in _MONTHS else None
+
+
+def _month(seg: str, year: int | None) -> int | None:
+    """The month an entry dates its work by: "(2026, February 3)", "February 2026", "3 Feb 2026"."""
+    if year is None:
+        return None
+    m = re.search(rf"\({year}[a-z]?,[ \t]*({_MONTH})|({_MONTH})[ \t]+(?:\d{{1,2}},?[ \t]+)?{year}", seg)
+    return _month_number(m.group(1) or m.group(2)) if m else None
+
+
 def _rest_end(text: str, title_end: int, end: int) -> int:
     """Where the rest of an entry (venue, volume, publisher: names of no work) ends: at a second
     reference the entry holds, whose title names a work of its own, or at the entry's end."""
@@ -246,7 +262,7 @@ def _parse(text: str, s: int, e: int) -> Entry | None:
             continue
         te = ts + len(seg[ts:te].rstrip(" .,;:"))
         return Entry(s, e, key, _surnames(names), year, body + ts, body + te, body + m.start("names"),
-                     body + m.start("names") + len(names), _rest_end(text, body + te, e))
+                     body + m.start("names") + len(names), _rest_end(text, body + te, e), _month(seg, year))
     if key is not None and not key.startswith("^") and (m := _TITLE_THEN_VENUE.match(seg)) is not None:
         names = m.group("names").strip()
         title = m.group("title").strip()
@@ -284,7 +300,7 @@ _FOOTNOTE_KEY = re.compile(r"\[\^(?P<label>[\w\-]{1,40})\](?!:)")
 # "Järviniemi & Hubinger, 2024", "Apollo Research 2024"
 _AUTHOR_YEAR = re.compile(
     rf"(?<![\w\-])(?P<names>{_NAME}(?:[ \t]+{_NAME})?(?:[ \t]+et[ \t]+al\.?|[ \t]*(?:&|and|\+)[ \t]*{_NAME}(?:[ \t]+{_NAME})?)?)"
-    rf"(?:,[ \t]*|[ \t]+\(|[ \t]+)(?P<year>{_YEAR})(?P<letter>[a-z])?(?P<close>\))?(?![\w\-])")
+    rf"(?:,[ \t]*|[ \t]+\(|[ \t]+)(?:(?P<month>{_MONTH})[ \t]+)?(?P<year>{_YEAR})(?P<letter>[a-z])?(?P<close>\))?(?![\w\-])")
 
 
 def _numbers(spec: str) -> list[str]:
@@ -296,6 +312,17 @@ def _numbers(spec: str) -> list[str]:
         else:
             out += [p for p in ends if p.isdigit()]
     return out
+
+
+def _names_key(key: str, en: Entry) -> bool:
+    """Does a key's first word name this entry's first author or organisation: "Hubinger", "Apollo"
+    for "Apollo Research", a short form of an organisation ("Ant" for "Anthropic", "OAI" for
+    "OpenAI", its capitals)?"""
+    firsts = _first_names(en)
+    if key in firsts:
+        return True
+    org = en.names[0] if en.names else ""
+    return len(key) >= 3 and org.startswith(key) or len(key) >= 2 and key.isupper() and key == "".join(re.findall(r"[A-Z]", org))
 
 
 def _first_names(en: Entry) -> set[str]:
@@ -342,10 +369,16 @@ def citations(text: str, found: list[Entry] | None = None) -> list[Citation]:
     for m in _AUTHOR_YEAR.finditer(text):
         if in_entry(m.start()):
             continue
-        names = m.group("names")
+        names, month = m.group("names"), m.group("month")
+        if len(names.split()) > 1 and re.fullmatch(_MONTH, names.split()[-1]):
+            names, month = names.rsplit(None, 1)      # "OAI Feb 2026": the organisation, then the date
         lead = re.split(r"[ \t]+et[ \t]+al|[ \t]*(?:&|and|\+)[ \t]*", names)[0]     # "Apollo Research", "OpenAI"
+        when = _month_number(month) if month else None
         hits = [en for en in by_year.get(int(m.group("year")), [])
-                if {names.split()[0], lead} & _first_names(en)]
+                if (_names_key(names.split()[0], en) or _names_key(lead, en))
+                and not (when and en.month and when != en.month)]
+        exact = [en for en in hits if {names.split()[0], lead} & _first_names(en)]
+        hits = exact or hits
         if not hits:
             continue
         # "(Shah et al., 2022)": the bracket closing the key is the sentence's, "Anthropic (2025)" keeps its own
