@@ -27,7 +27,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from kb.grounding import known_titles, links, listings, title_candidates
+from kb.grounding import known_titles, links, listings, reference_keys, title_candidates
 from kb.grounding.aliases import CITATION_MARKER, CUE_AFTER, AliasTable, cites_another
 from kb.grounding.author_refs import (LazyPattern, _READING_WORDS, _AUTHORS_AFTER_QUOTE, _ET_AL, _GENERIC_ACRONYMS, _INSTITUTION,
                                      _LABS, _NAME_WORD, _NAMES, _NAMES_INITIALS, _NOT_FIRST_NAMES, _NOT_SURNAMES, _OWN_WORK,
@@ -1091,6 +1091,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     cands += [Mention(None, text[a:b], a, b, "title", "", score=0.65, reason="a cell of a table's column of papers")
               for a, b in layout.work_cells if len(_TOKEN.findall(text[a:b])) >= 2]
     cands += _emphasised_works_by(text)
+    cands = _reference_list_mentions(text, cands)
     for c in cands:
         if c.kind == "author-ref":
             _take_initials(text, c)
@@ -1155,6 +1156,37 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
             m.surface = original[m.start:m.end]
             s, e = sentence_of(m.start)
             m.sentence = original[s:e].strip() if e > s else m.sentence
+    return out
+
+
+def _reference_list_mentions(text: str, cands: list[Mention]) -> list[Mention]:
+    """The page's own reference list (``reference_keys.py``): each entry's title is a work, each key
+    in the text that matches an entry (a number, a footnote marker, a first author or organisation
+    and a year) is a citation of that entry's work, resolved by the entry's title; the rest of an
+    entry (its venue, volume, publisher) names no work of its own."""
+    found = reference_keys.entries(text)
+    if not found:
+        return cands
+    def venue_part(c: Mention) -> bool:
+        return c.kind in ("title", "alias", "author-ref") and any(
+            en.start <= c.start and c.end <= en.rest_end and not (en.title_start < c.end and c.start < en.title_end)
+            and not (en.names_start < c.end and c.start < en.names_end) for en in found)
+
+    out = [c for c in cands if not venue_part(c)]
+    own = {(c.start, c.end) for c in cands if c.kind == "title" and "reference" in c.reason}
+    for en in found:
+        if (en.title_start, en.title_end) in own:
+            continue                       # the reference-line grammar found it already, and says so
+        title = text[en.title_start:en.title_end]
+        out.append(Mention(None, title, en.title_start, en.title_end, "title", "", score=0.95,
+                           reason=reference_keys.ENTRY))
+    for k in reference_keys.citations(text, found):
+        title = text[k.entry.title_start:k.entry.title_end]
+        out.append(Mention(None, text[k.start:k.end], k.start, k.end, "author-ref" if k.how == "author-year" else "alias",
+                           "", score=0.9, alias_title=None if k.ambiguous else title,
+                           years=[k.entry.year] if k.entry.year else [],
+                           reason=f"{reference_keys.KEY}: " + ("one of its entries of that author and year"
+                                                               if k.ambiguous else title)))
     return out
 
 
@@ -2219,6 +2251,9 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     words = [w.lower() for w in _TOKEN.findall(m.surface)]
     if words and all(w in _FORMAT_WORDS for w in words) and any(w in _FORMAT_HEADS for w in words):
         return False                      # "( Text Version — Illustrated Version )": the forms a work comes in
+    if m.reason.startswith(reference_keys.ENTRY):
+        m.confidence = WORK                # the page's own list says it is a work and where its title stands
+        return True
     if m.reason.startswith(listings.LISTED):
         # the page's shape decided it (``listings.py``): a heading's or a label's look says nothing here
         m.confidence = WORK if m.score >= TRUST_SCORE else MAYBE
