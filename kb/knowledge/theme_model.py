@@ -490,6 +490,7 @@ class ThemeScores:
     calibrated: list[str]
     on_topic: object = None           # per paper: passes the on-topic gate (None: no gate)
     model: "ThemeModel | None" = None  # what scores further papers the same way
+    labelled_margins: object = None   # (labelled works x themes) out-of-fold margins thresholds were calibrated on (NaN: not calibrated)
 
 
 @dataclass
@@ -789,7 +790,7 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
     model = ThemeModel(weights, intercepts, thresholds.copy(), idf, *gate_model,
                        gap_thresholds=gap_thresholds if gaps is not None else None,
                        gate_rules=settings.gate_rules and gaps is not None, gate_cuts=gate_cuts)
-    return ThemeScores(margins, combined, thresholds, trained, calibrated, on_topic, model)
+    return ThemeScores(margins, combined, thresholds, trained, calibrated, on_topic, model, lab_oof)
 
 
 def best_gap(margins, thresholds):
