@@ -308,6 +308,7 @@ def main() -> None:
             saved = run(name)
             saved["cpu_s"] = round(time.process_time() - start)
             path.write_text(json.dumps(saved))
+            (args.save / f"{name}.json").write_text(json.dumps(saved["rows"]))   # as theme_posts_pass.py --save writes them
             print(json.dumps({"variant": name, "cpu_s": saved["cpu_s"], "saved": str(path)}), flush=True)
         else:
             diagnose(json.loads(path.read_text()))
