@@ -676,6 +676,36 @@ def test_the_eighteenth_passes_knobs_for_a_posts_model():
     assert (held.margins[~np.isnan(held.margins)] == plain.margins[~np.isnan(plain.margins)]).all()
 
 
+def test_the_twenty_third_passes_gate_floor_by_theme_raises_only_the_cuts_that_tag_near_misses():
+    """``theme_floors`` (``gate_floor_by_theme``): the gate's cuts are raised one theme at a time
+    until at most the share of near-miss posts is tagged; a theme that tags none of them keeps its
+    cut (one floor for every cut would have raised it too), no cut is lowered, and of two themes
+    the one whose raise keeps out its near miss for fewer of its own posts is raised."""
+    import numpy as np
+
+    from kb.knowledge.theme_model import negatives_cut, theme_floors
+
+    # Works: 0-3 near-miss posts, 4-9 posts about the themes. Theme 0 tags near misses 0-2,
+    # theme 1 near miss 3, theme 2 none.
+    scores = np.array([0.9, 0.8, 0.3, 0.7, 1.0, 0.95, 0.85, 0.6, 0.2, 0.1], dtype=np.float32)
+    accepted = np.zeros((10, 3), dtype=bool)
+    accepted[[0, 1, 2], 0] = accepted[3, 1] = True
+    accepted[[4, 5, 6], 0] = accepted[[7, 8], 1] = accepted[[8, 9], 2] = True
+    near = np.arange(10) < 4
+    positives = accepted & ~near[:, None]
+    cuts = np.zeros(3, dtype=np.float32)
+    raised = theme_floors(scores, cuts, accepted, near, positives, 0.25)    # one of the four may pass
+    through = accepted[near] & (scores[near][:, None] >= raised[None, :])
+    assert through.any(axis=1).sum() <= 1 and (raised >= cuts).all()
+    assert raised[2] == cuts[2]                      # tags no near miss: left as it was
+    # Theme 0 is raised past near misses 2 and 1 (0.3, 0.8) losing none of its posts (1.0, 0.95,
+    # 0.85), then past near miss 0 (0.9) losing one (0.85): theme 1's raise past its near miss at
+    # 0.7 would lose two (0.6, 0.2), so it keeps its cut.
+    assert 0.9 < raised[0] <= 0.95 and raised[1] == cuts[1]
+    uniform = negatives_cut(np.where((accepted & (scores[:, None] >= cuts)).any(axis=1), scores, -np.inf)[near], 0.25)
+    assert uniform > raised[2]                       # one floor would have cut theme 2's posts at 0.2 and 0.1
+
+
 def test_a_recall_floor_only_ever_lowers_a_themes_threshold():
     """``recall_floor``: a theme's threshold (best F1 out of fold, plus the margin) is lowered where
     it would let fewer than that share of the theme's labelled works through, and never raised."""
