@@ -643,20 +643,19 @@ def test_the_gates_negatives_cut_and_a_weighted_threshold():
     assert best_threshold(scores, truth, np.ones(5)) == best_threshold(scores, truth)
 
 
-def test_the_eighteenth_passes_knobs_for_a_posts_model():
-    """Session 14's two settings for a posts' model (off by default): ``min_posts`` trains no theme
-    fewer than that many labelled posts carry (the posts' model then never tags a post with it),
-    and ``gate_negative_posts`` only ever raises the gate's cuts, so that at most that share of
-    the labelled posts about no theme would be tagged out of fold."""
+def _posts_model_scores(taxonomy, works_step: int, posts_step: int, store_step: int):
+    """(labelled, scores): every ``works_step``-th labelled work and ``posts_step``-th labelled post,
+    and ``scores(**settings)``, :func:`theme_scores` with those settings for every
+    ``store_step``-th labelled work (from the second) as the store: a posts' model on part of the
+    development works, for the posts' model's settings."""
     import numpy as np
 
     from kb.knowledge.tagging import theme_texts
     from kb.knowledge.theme_model import (LABELS_FILE, POST_LABELS_FILE, labelled_from_works, read_works,
                                           theme_scores, work_body)
 
-    taxonomy = load_taxonomy(DEFAULT_THEMES_FILE)
-    works = read_works(LABELS_FILE)[::6] + read_works(POST_LABELS_FILE)[::3]
-    labelled, store = labelled_from_works(works, taxonomy), read_works(LABELS_FILE)[1::30]
+    works = read_works(LABELS_FILE)[::works_step] + read_works(POST_LABELS_FILE)[::posts_step]
+    labelled, store = labelled_from_works(works, taxonomy), read_works(LABELS_FILE)[1::store_step]
     none = np.zeros((len(store), len(taxonomy.themes)), dtype=bool)
     docs = [f"{w['title']}\n{work_body(w)}" for w in store]
 
@@ -664,7 +663,18 @@ def test_the_eighteenth_passes_knobs_for_a_posts_model():
         return theme_scores(docs, _keyword_matrix(store, taxonomy), none, none, none, labelled,
                             _keyword_matrix(works, taxonomy), list(taxonomy.themes), 0.5, ModelSettings(**settings),
                             theme_texts=theme_texts(taxonomy))
+    return labelled, scores
 
+
+def test_the_eighteenth_passes_knobs_for_a_posts_model():
+    """Session 14's two settings for a posts' model (off by default): ``min_posts`` trains no theme
+    fewer than that many labelled posts carry (the posts' model then never tags a post with it),
+    and ``gate_negative_posts`` only ever raises the gate's cuts, so that at most that share of
+    the labelled posts about no theme would be tagged out of fold."""
+    import numpy as np
+
+    taxonomy = load_taxonomy(DEFAULT_THEMES_FILE)
+    labelled, scores = _posts_model_scores(taxonomy, 6, 3, 30)
     plain, few, held = scores(), scores(min_posts=3), scores(gate_negative_posts=0.05)
     carried = (labelled.y & labelled.posts[:, None]).sum(axis=0)
     slugs = list(taxonomy.themes)
@@ -674,6 +684,51 @@ def test_the_eighteenth_passes_knobs_for_a_posts_model():
     assert held.model.gate_cut >= plain.model.gate_cut and (held.model.gate_cuts >= plain.model.gate_cuts).all()
     assert (held.model.gate_cuts > plain.model.gate_cuts).any()
     assert (held.margins[~np.isnan(held.margins)] == plain.margins[~np.isnan(plain.margins)]).all()
+
+
+def test_the_twenty_third_passes_gate_floor_by_theme_raises_only_the_cuts_that_tag_near_misses():
+    """``theme_floors`` (``gate_floor_by_theme``): the gate's cuts are raised one theme at a time
+    until at most the share of near-miss posts is tagged; a theme that tags none of them keeps its
+    cut (one floor for every cut would have raised it too), no cut is lowered, and of two themes
+    the one whose raise keeps out its near miss for fewer of its own posts is raised."""
+    import numpy as np
+
+    from kb.knowledge.theme_model import negatives_cut, theme_floors
+
+    # Works: 0-3 near-miss posts, 4-9 posts about the themes. Theme 0 tags near misses 0-2,
+    # theme 1 near miss 3, theme 2 none.
+    scores = np.array([0.9, 0.8, 0.3, 0.7, 1.0, 0.95, 0.85, 0.6, 0.2, 0.1], dtype=np.float32)
+    accepted = np.zeros((10, 3), dtype=bool)
+    accepted[[0, 1, 2], 0] = accepted[3, 1] = True
+    accepted[[4, 5, 6], 0] = accepted[[7, 8], 1] = accepted[[8, 9], 2] = True
+    near = np.arange(10) < 4
+    positives = accepted & ~near[:, None]
+    cuts = np.zeros(3, dtype=np.float32)
+    raised = theme_floors(scores, cuts, accepted, near, positives, 0.25)    # one of the four may pass
+    through = accepted[near] & (scores[near][:, None] >= raised[None, :])
+    assert through.any(axis=1).sum() <= 1 and (raised >= cuts).all()
+    assert raised[2] == cuts[2]                      # tags no near miss: left as it was
+    # Theme 0 is raised past near misses 2 and 1 (0.3, 0.8) losing none of its posts (1.0, 0.95,
+    # 0.85), then past near miss 0 (0.9) losing one (0.85): theme 1's raise past its near miss at
+    # 0.7 would lose two (0.6, 0.2), so it keeps its cut.
+    assert 0.9 < raised[0] <= 0.95 and raised[1] == cuts[1]
+    uniform = negatives_cut(np.where((accepted & (scores[:, None] >= cuts)).any(axis=1), scores, -np.inf)[near], 0.25)
+    assert uniform > raised[2]                       # one floor would have cut theme 2's posts at 0.2 and 0.1
+
+
+def test_the_twenty_third_passes_post_thresholds_move_only_the_thresholds():
+    """``post_thresholds`` (off by default): each theme's threshold is fitted on the labelled posts'
+    out-of-fold margins only, as ``calibrate_posts`` fits it, while the margins are the plain
+    model's and the gate is fitted on every labelled work (``calibrate_posts`` fits it on the posts)."""
+    import numpy as np
+
+    _, scores = _posts_model_scores(load_taxonomy(DEFAULT_THEMES_FILE), 12, 4, 60)
+    plain, posts, both = scores(), scores(post_thresholds=True), scores(calibrate_posts=True)
+    known = ~np.isnan(plain.margins)
+    assert (posts.margins[known] == plain.margins[known]).all()
+    assert np.array_equal(posts.thresholds, both.thresholds, equal_nan=True)
+    assert not np.array_equal(posts.thresholds, plain.thresholds, equal_nan=True)
+    assert posts.model.gate_intercept == plain.model.gate_intercept != both.model.gate_intercept
 
 
 def test_a_recall_floor_only_ever_lowers_a_themes_threshold():
