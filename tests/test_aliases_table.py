@@ -109,6 +109,12 @@ def test_one_entry_per_new_work(entries):
     ("As Gradual Disempowerment argues, the economy may drift.", "Gradual Disempowerment", "ARXIV:2501.16946"),
     ("The Reversal Curse holds for GPT-4 too.", "Reversal Curse", "ARXIV:2309.12288"),
     ("In An overview of 11 proposals, Hubinger compares them.", "An overview of 11 proposals", "ARXIV:2012.07532"),
+    # added in session 16
+    ("Agents were scored on Terminal-Bench and SWE-bench Pro.", "Terminal-Bench", "ARXIV:2601.11868"),
+    ("Agents were scored on Terminal-Bench and SWE-bench Pro.", "SWE-bench Pro", "ARXIV:2509.16941"),
+    ("As Thought Anchors showed, a few sentences steer the rest.", "Thought Anchors", "ARXIV:2506.19143"),
+    ("Models cheat on ImpossibleBench more than on HealthBench.", "ImpossibleBench", "ARXIV:2510.20270"),
+    ("The Claude 4 system card reports blackmail in a test.", "Claude 4 system card", "System Card: Claude Opus 4 & Claude Sonnet 4"),
 ])
 def test_benchmarks_data_sets_and_named_works_cite_their_paper(aliases, text, name, pid):
     """`pid` is the paper's id, or the exact title of a work the table matches by title (an id
@@ -129,6 +135,9 @@ def test_benchmarks_data_sets_and_named_works_cite_their_paper(aliases, text, na
     ("The GPTQ paper quantised OPT-175B.", "GPTQ", "ARXIV:2210.17323"),
     ("The DAPO paper removed the KL term.", "DAPO", "ARXIV:2503.14476"),
     ("As the vLLM paper shows, paging helps.", "vLLM", "ARXIV:2309.06180"),
+    # added in session 16
+    ("The GSPO paper clips whole sequences.", "GSPO", "ARXIV:2507.18071"),
+    ("As the Kimi K2 paper reports, MuonClip keeps logits bounded.", "Kimi K2", "ARXIV:2507.20534"),
 ])
 def test_a_model_or_method_with_a_cue_cites_its_paper(aliases, text, name, pid):
     hits = [h for h in aliases.find(text) if h.name in (name, name + " paper")]
@@ -146,6 +155,9 @@ def test_a_model_or_method_with_a_cue_cites_its_paper(aliases, text, name, pid):
     ("We quantise with GPTQ and AWQ.", "GPTQ"),
     ("Training used mixup and CutMix.", "CutMix"),
     ("Serving runs on vLLM behind a load balancer.", "vLLM"),
+    # added in session 16
+    ("We train with GSPO and RLOO.", "GSPO"),
+    ("Transcripts from Kimi K2 and gpt-oss were graded.", "Kimi K2"),
 ])
 def test_a_model_or_method_used_as_a_thing_is_not_a_citation(aliases, text, name):
     assert name not in [h.name for h in aliases.find(text)]
