@@ -1,6 +1,6 @@
 """Scoring kb's offline extraction against real documents whose works were written down by hand.
 
-Thirty-six sets (the parts below and the seed and unseen documents), all scored the same way:
+Thirty-seven sets (the parts below and the seed and unseen documents), all scored the same way:
 
 - ``dev``       tests/data/grounding_eval/dev/        real blog, forum and paper prose; tuned on.
 - ``heldout``   tests/data/grounding_eval/heldout/    same kind of prose; NEVER tuned on (its aggregate
@@ -65,6 +65,10 @@ Thirty-six sets (the parts below and the seed and unseen documents), all scored 
                 (APA, numbered, footnoted, organisation-and-date keys), gathered in session 16 for development by
                 the helper who built kb/grounding/reference_keys.py; ground truth committed first, scored once fresh
                 by that helper, seven of its pages read as machine-assisted (its README); odd pages held aside.
+- ``dev14``     tests/data/grounding_eval/dev14/      twelve excerpts of LessWrong and Substack posts (2023-2026) with
+                footnote exports (``[[1]](#fn...)`` / ``1. **[^](#fnref...)**``, ``[1](#footnote-anchor-1)``) and numbered
+                bibliographies, gathered in session 16 for development by the helper who extended reference_keys.py to
+                them; ground truth committed first, scored once fresh by that helper (its README); odd pages held aside.
 - ``heldout13`` tests/data/grounding_eval/heldout13/  twenty pages gathered in session 9 by a helper who never ran
                 kb on them (forum comment pages and threads, blogs, essays, reviews, podcast notes); ground truth
                 committed first; scored once with the session's starting code and once with its final code
@@ -176,7 +180,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 EVAL = ROOT / "tests" / "data" / "grounding_eval"
-EVAL_PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "heldout", "heldout2", "heldout3",
+EVAL_PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "heldout", "heldout2", "heldout3",
               "heldout6", "heldout11", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18",
               "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26",
               "heldout27", "heldout28")
@@ -205,11 +209,11 @@ class Doc:
 
 # Development parts whose odd-numbered pages are still held aside as a generalisation check:
 # ``--misses`` never prints their failures (``tests/grounding_subset.py PART odd`` gives figures).
-HELD_ASIDE = {"dev8": "odd", "dev9": "odd", "dev10": "odd", "dev11": "odd", "dev12": "odd", "dev13": "odd", "heldout16": "odd", "heldout17": "odd", "heldout18": "odd",
+HELD_ASIDE = {"dev8": "odd", "dev9": "odd", "dev10": "odd", "dev11": "odd", "dev12": "odd", "dev13": "odd", "dev14": "odd", "heldout16": "odd", "heldout17": "odd", "heldout18": "odd",
               "heldout19": "odd", "heldout20": "odd", "heldout21": "odd"}
 DEV_PARTS = (("dev", True), ("dev", False), ("dev2", False), ("dev3", False), ("dev4", False), ("dev5", False),
              ("dev6", False), ("dev7", False), ("dev8", False), ("dev9", False), ("dev10", False), ("dev11", False), ("dev12", False),
-             ("dev13", False))
+             ("dev13", False), ("dev14", False))
 
 
 def held_aside(part: str, name: str) -> bool:
