@@ -7,6 +7,7 @@ kept away from the papers' model.
     .venv/bin/python scripts/theme_posts_pass.py U0 U1 --save /tmp/pass19 --tables  # U1 compared with U0
     .venv/bin/python scripts/theme_posts_pass.py V05-no V05-yes V04-no V04-yes V03-no V03-yes --save /tmp/pass20
     .venv/bin/python scripts/theme_posts_pass.py W0 W1 W2 W3 --save /tmp/pass21
+    .venv/bin/python scripts/theme_posts_pass.py V04-yes X04-alone Y3.5-forum --save /tmp/pass22
 
 The nineteenth pass (session 15) adds the 399 random posts of ``"split": "dev14"`` to the pending
 file. They are scored in every variant; the posts' model trains on them only in U1:
@@ -63,6 +64,19 @@ run it first, or with ``--save`` to the same directory). Random posts (16 themes
 W2 ``recall_floor=0.7`` 0.4295, 12/265, 0.7426; W3 ``post_weight=2`` 0.4391, 12/265, 0.7507 (the best
 eligible, +0.0022, under the +0.02 needed: nothing adopted); papers 0.8711, 16/410 and every
 paper's rows W0's in all four. 73-76 s of CPU a run.
+
+Session 16 (one posts' model for every store, which kb could ship trained instead of training it in
+every `kb tag auto`; the lead's rule, fixed beforehand: random posts >= 0.4269, at most 13/265
+negatives, the 782 older posts >= 0.7323, every paper's rows V04-yes's; ``X`` and ``Y`` variants'
+papers' rows are compared with V04-yes's). ``X<gate>-alone``: V04-yes trained on the labelled works
+and posts and the theme texts alone (``store_rows=False``); ``Y<gate>-forum``: the same with the
+forum stand-in's 22k listed posts, less every labelled title, standing in for a store's rows
+(``forum_rows=True``: confident keyword tags as positives, a sample as weak negatives). Random
+posts (16 themes), negatives; the 782 older posts: V04-yes 0.4369, 13/265, 0.7423; X04-alone 0.3771,
+8/265, 0.7390; X05 0.3862, 11/265, 0.7527; X06 0.4337, 16/265, 0.7581; X08 0.4431, 21/265, 0.7653;
+Y04-forum 0.4367, 15/265, 0.7539; Y03 0.3689, 10/265, 0.7405; **Y3.5-forum 0.4342, 13/265, 0.7485**
+(the one eligible); papers 0.8711, 16/410 and every paper's rows V04-yes's in all. 37-122 s of CPU a
+run. Not switched on: cost (docs/themes-evaluation.md, session 16).
 """
 from __future__ import annotations
 
@@ -93,9 +107,15 @@ VARIANTS = {
     "W1": (ModelSettings(gate_negative_posts=0.04, post_positive_weight=2.0), set()),
     "W2": (ModelSettings(gate_negative_posts=0.04, recall_floor=0.7), set()),
     "W3": (ModelSettings(gate_negative_posts=0.04, post_weight=2.0), set()),
+    # Session 16: V04-yes trained on the labelled works and posts and the theme texts alone, none
+    # of the store's rows (one model for every store, which kb can ship: kb.knowledge.posts_model).
+    **{f"X{round(gate * 100):02d}-alone": (ModelSettings(gate_negative_posts=gate, store_rows=False), set())
+       for gate in (0.04, 0.05, 0.06, 0.08)},
+    **{f"Y{gate * 100:g}-forum": (ModelSettings(gate_negative_posts=gate, store_rows=False, forum_rows=True),
+                                           set()) for gate in (0.03, 0.035, 0.04)},
 }
 #: The variant each one's papers' rows are compared with (by its name's first letter).
-BASELINE = {"T": "T0", "U": "U0", "V": "V05-no", "W": "W0"}
+BASELINE = {"T": "T0", "U": "U0", "V": "V05-no", "W": "W0", "X": "V04-yes", "Y": "V04-yes"}
 #: The posts drawn at random from the recorded forum list (docs/themes-evaluation.md, sessions 13, 15).
 RANDOM_SPLITS = ("dev13", "dev14")
 
