@@ -944,7 +944,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
             cached = None if full else theme_cache.load(directory, key)
             if cached is not None and len(signatures.ids) > cached.trained_papers * (1 + settings.retrain_growth):
                 cached = None
-            if cached is not None and post_ids and cached.post_model is None:
+            if cached is not None and post_ids and cached.post_model is None and post_model.settings.store_rows:
                 cached = None       # a damaged cache: the key says the posts' model was kept
             plan = (directory, key, signatures)
     scope = None
@@ -1028,7 +1028,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
                 on_topic[at_posts] = _gate_matrix(p_on_topic, len(at_posts), k)
             proposal.post_calibrated = {slugs[c]: round(float(post_cut[c]), 4)
                                         for c in range(k) if np.isfinite(post_cut[c])}
-            if cached is None:
+            if post_model_fitted is not None:
                 proposal.post_trained = post_model_fitted.trained
                 proposal.post_calibrated = {slugs[c]: round(float(post_cut[c]), 4)
                                             for c in range(k) if slugs[c] in post_model_fitted.calibrated}
@@ -1065,7 +1065,8 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
                                    for c in range(k) if np.isfinite(model.thresholds[c])}
     if plan is not None:
         directory, key, signatures = plan
-        fitted_posts = scored_posts[4].model if scored_posts is not None and cached is None else None
+        fitted_posts = scored_posts[4].model if scored_posts is not None and cached is None \
+            and post_model.settings.store_rows else None      # one model for every store is not kept per store
         proposal.cache = (directory, key, signatures, None if cached is not None else model,
                           cached.trained_papers if cached is not None else len(signatures.ids), fitted_posts)
     share = count = None
@@ -1099,20 +1100,27 @@ def _gate_matrix(on_topic, n: int, k: int):
 def _post_scores(post_model, cached, texts: Texts, at_posts, posts, rules, pos, neg, manual, counts,
                  taxonomy: Taxonomy, thresholds: Thresholds, settings, title_hashes):
     """(margins, combined, on-topic, thresholds, fitted) of the posts ``at_posts`` (rows of
-    ``texts``) by the posts' model: the cached one when ``cached`` holds it (``fitted`` None),
-    else trained on the store like the papers' model, with the posts' model's labelled works and
-    settings (``fitted``: its :class:`kb.knowledge.theme_model.ThemeScores`). ``counts`` are
-    read, never weighed in place."""
+    ``texts``) by the posts' model: with ``store_rows`` off, the one model for every store
+    (:func:`kb.knowledge.posts_model.model_for`: shipped, or trained on the labelled works alone;
+    ``fitted`` its :class:`kb.knowledge.posts_model.Trained`); else the cached one when
+    ``cached`` holds it (``fitted`` None), else trained on the store like the papers' model, with
+    the posts' model's labelled works and settings (``fitted``: its
+    :class:`kb.knowledge.theme_model.ThemeScores`). ``counts`` are read, never weighed in place."""
     import numpy as np
 
     from kb.knowledge.theme_model import theme_scores, weigh
 
-    if cached is not None:
-        model = cached.post_model
+    fitted = None
+    if not post_model.settings.store_rows:
+        from kb.knowledge.posts_model import model_for
+
+        fitted = model_for(post_model, taxonomy, thresholds.model)
+    if fitted is not None or cached is not None:
+        model = fitted.model if fitted is not None else cached.post_model
         X, _ = weigh(counts[at_posts], model.idf)        # a copy of the posts' rows
         margins = model.margins(X)
         keywords = np.minimum(rules[at_posts], post_model.settings.rule_cap) * post_model.settings.rule_weight
-        return margins, margins + keywords, model.on_topic(X, margins, keywords), model.thresholds, None
+        return margins, margins + keywords, model.on_topic(X, margins, keywords), model.thresholds, fitted
     labelled = post_model.labelled
     labelled_rules, _ = rule_matrix(Texts(ids=list(range(len(labelled))), titles=labelled.titles,
                                           bodies=labelled.bodies), taxonomy)

@@ -127,20 +127,24 @@ def figures(works: list[dict], predicted: list[set[str]], taxonomy) -> ThemeFigu
                         negatives=negatives, negatives_tagged=tagged)
 
 
-def cross_validated(dev: list[dict], taxonomy, folds: int = 5, settings=None) -> ThemeFigures:
+def cross_validated(dev: list[dict], taxonomy, folds: int = 5, settings=None, post_settings=None) -> ThemeFigures:
     """Each fold tagged by a model trained (and calibrated) on the other folds."""
-    return figures(dev, themes_of_rows(cross_validated_rows(dev, taxonomy, folds, settings), taxonomy), taxonomy)
+    return figures(dev, themes_of_rows(cross_validated_rows(dev, taxonomy, folds, settings, post_settings), taxonomy),
+                   taxonomy)
 
 
-def cross_validated_rows(dev: list[dict], taxonomy, folds: int = 5, settings=None) -> list[list[tuple]]:
+def cross_validated_rows(dev: list[dict], taxonomy, folds: int = 5, settings=None,
+                         post_settings=None) -> list[list[tuple]]:
     """Each work's tag rows (:func:`predict_rows`), each fold tagged by a model trained (and
-    calibrated) on the other folds."""
+    calibrated) on the other folds; ``post_settings`` as :func:`predict_rows` takes them (False:
+    posts tagged by the papers' model, which then trains once a fold instead of twice)."""
     rows: list[list[tuple]] = [[] for _ in dev]
     with tempfile.TemporaryDirectory() as tmp:
         for fold in range(folds):
             held = [i for i in range(len(dev)) if i % folds == fold]
             rest = [dev[i] for i in range(len(dev)) if i % folds != fold]
-            for i, got in zip(held, predict_rows([dev[i] for i in held], rest, taxonomy, Path(tmp), settings)):
+            for i, got in zip(held, predict_rows([dev[i] for i in held], rest, taxonomy, Path(tmp), settings,
+                                                 post_settings=post_settings)):
                 rows[i] = got
     return rows
 
@@ -168,7 +172,7 @@ def keywords_supported(taxonomy, works: list[dict], minimum: int = 2):
     return dataclasses.replace(taxonomy, themes=themes)
 
 
-def keyword_blind(dev: list[dict], taxonomy, folds: int = 5, settings=None) -> ThemeFigures:
+def keyword_blind(dev: list[dict], taxonomy, folds: int = 5, settings=None, post_settings=None) -> ThemeFigures:
     """Cross-validation in which each fold is tagged with only the keywords that the other folds
     support (two or more of their theme's works): the keywords were written looking at the
     development titles, so plain cross-validation lets a phrase that exists for one title tag
@@ -179,7 +183,8 @@ def keyword_blind(dev: list[dict], taxonomy, folds: int = 5, settings=None) -> T
             held = [i for i in range(len(dev)) if i % folds == fold]
             rest = [dev[i] for i in range(len(dev)) if i % folds != fold]
             blind = keywords_supported(taxonomy, rest)
-            for i, got in zip(held, predict([dev[i] for i in held], rest, blind, Path(tmp), settings)):
+            for i, got in zip(held, predict([dev[i] for i in held], rest, blind, Path(tmp), settings,
+                                            post_settings=post_settings)):
                 predicted[i] = got
     return figures(dev, predicted, taxonomy)
 

@@ -1,0 +1,197 @@
+"""The posts' model trained once: kb ships it, and trains it again only when its inputs change.
+
+With ``ModelSettings(store_rows=False)`` the posts' model (:class:`kb.knowledge.theme_model.PostModel`)
+trains on the labelled works and posts and the taxonomy's theme texts alone, none of a store's
+rows, so it is the same model for every store. Trained per store, it cost every `kb tag auto` of
+a store holding forum posts about 8-10 s of CPU (the whole test suite trained it 26 times, 243 s:
+docs/themes-evaluation.md, session 15), which kept it switched off. So kb ships the model trained
+on its own labels and taxonomy (``posts_model.npz.xz``, rebuilt by
+``scripts/build_posts_model.py``; ``tests/test_posts_model.py`` fails when it is stale), stamped
+with a digest of everything the training reads (:func:`stamp`). A run whose inputs give another
+stamp (the user's edited taxonomy or labels, other settings) trains the model itself, as the
+shipped one was trained, and keeps it for the rest of the process.
+
+Session 16 found the one eligible such model (``forum_rows``, the gate at 3.5%; out of fold on the
+random development posts as good as the per-store one: docs/themes-evaluation.md, session 16) and
+switched it on (``POST_SETTINGS``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import lzma
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+#: The model kb ships, trained on data/theme_labels.jsonl, data/theme_labels_pending.jsonl and the
+#: shipped taxonomy with ``POST_SETTINGS``.
+SHIPPED = Path(__file__).with_name("posts_model.npz.xz")
+
+#: Bump when training the posts' model or featurising texts changes what it gives for the same
+#: inputs (the shipped file then no longer matches, and the test says to rebuild it).
+VERSION = 1
+
+
+@dataclass
+class Trained:
+    """A posts' model trained on the labelled works alone: the model, how many labelled
+    positives each theme had, and the themes whose thresholds were calibrated."""
+
+    model: object                  # kb.knowledge.theme_model.ThemeModel
+    trained: dict[str, int]
+    calibrated: list[str]
+
+
+def shipped_inputs():
+    """(post_model, taxonomy, fallback threshold) the shipped model is trained from: the labelled
+    works and posts and the taxonomy kb ships (whatever ``KB_THEME_LABELS``, ``KB_THEME_POST_LABELS``
+    or ``KB_THEMES`` say), with ``POST_SETTINGS``."""
+    from kb.knowledge.theme_model import (LABELS_FILE, POST_LABELS_FILE, POST_SETTINGS, PostModel,
+                                          labelled_from_works, read_post_works, read_works)
+    from kb.knowledge.themes import DEFAULT_THEMES_FILE, load_taxonomy
+
+    taxonomy = load_taxonomy(DEFAULT_THEMES_FILE)
+    works = read_works(LABELS_FILE) + read_post_works(POST_LABELS_FILE)
+    return PostModel(labelled_from_works(works, taxonomy), POST_SETTINGS), taxonomy, taxonomy.thresholds.model
+
+
+def stamp(post_model, taxonomy, fallback_threshold: float) -> str:
+    """A digest of everything :func:`train` reads: the labelled works and posts (texts, themes,
+    which are posts), the taxonomy's themes (order, names, descriptions, parents, keywords), the
+    threshold of themes it cannot calibrate, the settings, and the code's versions."""
+    from kb.knowledge.theme_cache import TEXTS_VERSION
+
+    labelled = post_model.labelled
+    h = hashlib.sha256()
+    h.update(f"posts model {VERSION} texts {TEXTS_VERSION}\n".encode())
+    h.update("\n".join(f"{t}\t{b}" for t, b in zip(labelled.titles, labelled.bodies)).encode())
+    h.update(json.dumps([labelled.y.shape, labelled.y.tobytes().hex()]).encode() if labelled.y is not None else b"")
+    h.update(labelled.posts.tobytes() if labelled.posts is not None else b"")
+    h.update(json.dumps([[s, t.name, t.description, t.parent, list(t.keywords)] for s, t in taxonomy.themes.items()]).encode())
+    h.update(json.dumps([float(fallback_threshold), asdict(post_model.settings)], sort_keys=True).encode())
+    if post_model.settings.forum_rows:
+        from kb.knowledge.theme_model import LABELS_FILE, POST_LABELS_FILE
+
+        for path in (forum_file(), LABELS_FILE, POST_LABELS_FILE):     # the forum's rows, less every labelled title
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def train(post_model, taxonomy, fallback_threshold: float) -> Trained:
+    """The posts' model trained on its labelled works and the theme texts, no store row."""
+    import numpy as np
+    from scipy import sparse
+
+    from kb.knowledge.tagging import Texts, rule_matrix, theme_texts
+    from kb.knowledge.theme_model import FEATURES, theme_scores
+
+    labelled, k = post_model.labelled, len(taxonomy.themes)
+    labelled_rules, _ = rule_matrix(Texts(ids=list(range(len(labelled))), titles=labelled.titles,
+                                          bodies=labelled.bodies), taxonomy)
+    if post_model.settings.forum_rows:
+        from kb.knowledge.tagging import _closure_columns
+        from kb.knowledge.theme_model import LABELS_FILE, POST_LABELS_FILE, read_works, title_key
+        from kb.standin.forum.corpus import load_posts
+
+        known = {title_key(w["title"]) for w in read_works(LABELS_FILE) + read_works(POST_LABELS_FILE)}
+        forum = [p for p in load_posts(forum_file()) if title_key(p.title) not in known]
+        texts = Texts(ids=list(range(len(forum))), titles=[p.title for p in forum], bodies=[p.summary or "" for p in forum])
+        rules, _ = rule_matrix(texts, taxonomy)
+        confident = rules >= taxonomy.thresholds.rule_confident
+        pos = np.zeros((len(forum), k), dtype=bool)
+        for c, cols in enumerate(_closure_columns(taxonomy)):
+            pos[:, c] = confident[:, cols].any(axis=1)
+        none = np.zeros((len(forum), k), dtype=bool)
+        scored = theme_scores(texts.joined(), rules, pos, none, none, labelled, labelled_rules,
+                              list(taxonomy.themes), fallback_threshold, post_model.settings, None,
+                              theme_texts(taxonomy), store_posts=np.ones(len(forum), dtype=bool),
+                              score_rows=np.zeros(0, dtype=np.int64), alone=True)
+        return Trained(scored.model, dict(scored.trained), list(scored.calibrated))
+    none = np.zeros((0, k), dtype=bool)
+    scored = theme_scores([], np.zeros((0, k), dtype=np.float32), none, none, none, labelled, labelled_rules,
+                          list(taxonomy.themes), fallback_threshold, post_model.settings, None,
+                          theme_texts(taxonomy), counts=sparse.csr_matrix((0, FEATURES), dtype=np.float32),
+                          alone=True)
+    return Trained(scored.model, dict(scored.trained), list(scored.calibrated))
+
+
+#: The forum posts that stand in for a store's rows with ``forum_rows`` (None: the list kb's forum
+#: stand-in serves, ``kb/standin/forum/alignment-forum-posts.csv.gz``).
+FORUM_POSTS: Path | None = None
+
+
+def forum_file() -> Path:
+    from kb.standin.forum.corpus import POSTS_FILE
+
+    return POSTS_FILE if FORUM_POSTS is None else FORUM_POSTS
+
+
+_KEPT: dict[str, Trained] = {}      # this process's trainings, by stamp (a test run tags many stores)
+
+
+def model_for(post_model, taxonomy, fallback_threshold: float, shipped: Path | None = None) -> Trained:
+    """The posts' model for these inputs: trained earlier in this process, else the shipped one
+    when its stamp matches, else trained now."""
+    key = stamp(post_model, taxonomy, fallback_threshold)
+    got = _KEPT.get(key)
+    if got is None:
+        got = read(SHIPPED if shipped is None else shipped, key)
+        if got is None:
+            got = train(post_model, taxonomy, fallback_threshold)
+        if len(_KEPT) >= 4:
+            _KEPT.pop(next(iter(_KEPT)))
+        _KEPT[key] = got
+    return got
+
+
+def write(path: Path, key: str, trained: Trained) -> None:
+    """Keep ``trained`` at ``path`` under the stamp ``key``: the model's arrays (as
+    :meth:`ThemeModel.save` writes them) with a fixed date in each zip entry, compressed with xz,
+    so that the same model gives the same bytes."""
+    import zipfile
+
+    raw = io.BytesIO()
+    model = io.BytesIO()
+    trained.model.save(model)
+    model.seek(0)
+    with zipfile.ZipFile(model) as source, zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_STORED) as archive:
+        meta = json.dumps({"stamp": key, "trained": trained.trained, "calibrated": trained.calibrated},
+                          sort_keys=True).encode()
+        archive.writestr(zipfile.ZipInfo("meta.json", date_time=(1980, 1, 1, 0, 0, 0)), meta)
+        for name in sorted(source.namelist()):
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            archive.writestr(info, source.read(name))
+    path.write_bytes(lzma.compress(raw.getvalue(), preset=9))
+
+
+def read(path: Path, key: str | None = None) -> Trained | None:
+    """The model kept at ``path`` if its stamp is ``key`` (None: whatever it is); None when the
+    file is missing, damaged or of other inputs."""
+    import zipfile
+
+    from kb.knowledge.theme_model import ThemeModel
+
+    try:
+        raw = io.BytesIO(lzma.decompress(path.read_bytes()))
+        with zipfile.ZipFile(raw) as archive:
+            meta = json.loads(archive.read("meta.json"))
+        if key is not None and meta.get("stamp") != key:
+            return None
+        raw.seek(0)
+        return Trained(ThemeModel.load(raw), {s: int(n) for s, n in meta["trained"].items()}, list(meta["calibrated"]))
+    except (OSError, ValueError, KeyError, lzma.LZMAError, zipfile.BadZipFile):
+        return None
+
+
+def shipped_stamp(path: Path | None = None) -> str | None:
+    """The stamp the shipped file was made under (None: missing or damaged)."""
+    import zipfile
+
+    try:
+        raw = io.BytesIO(lzma.decompress((SHIPPED if path is None else path).read_bytes()))
+        with zipfile.ZipFile(raw) as archive:
+            return json.loads(archive.read("meta.json")).get("stamp")
+    except (OSError, ValueError, lzma.LZMAError, zipfile.BadZipFile, KeyError):
+        return None
