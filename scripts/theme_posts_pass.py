@@ -163,6 +163,17 @@ RANDOM_SPLITS = ("dev13", "dev14", "dev15")
 LATER_SPLITS = ("dev14", "dev15")
 
 
+def fold(every: list[dict], n_dev: int, at: int, folds: int, untrained) -> tuple[list[int], list[dict], list[dict]]:
+    """Fold ``at`` of ``every`` (the ``n_dev`` labelled works, then the pending posts): the rows it
+    holds out, the labelled works the papers' model trains on and the posts the posts' model adds
+    (none whose split is in ``untrained``)."""
+    held = [i for i in range(len(every)) if i % folds == at]
+    rest_dev = [every[i] for i in range(n_dev) if i % folds != at]
+    rest_posts = [every[i] for i in range(n_dev, len(every))
+                  if i % folds != at and every[i].get("split") not in untrained]
+    return held, rest_dev, rest_posts
+
+
 def out_of_fold(post_settings, untrained: set[str] = frozenset(), folds: int = 5) -> tuple[list[dict], list[list]]:
     """The development works and each one's tag rows, by models trained on the other folds (the
     posts' model never on a pending post whose split is in ``untrained``)."""
@@ -171,11 +182,8 @@ def out_of_fold(post_settings, untrained: set[str] = frozenset(), folds: int = 5
     every = dev + posts
     rows: list[list] = [[] for _ in every]
     with tempfile.TemporaryDirectory() as tmp:
-        for fold in range(folds):
-            held = [i for i in range(len(every)) if i % folds == fold]
-            rest_dev = [every[i] for i in range(len(dev)) if i % folds != fold]
-            rest_posts = [every[i] for i in range(len(dev), len(every))
-                          if i % folds != fold and every[i].get("split") not in untrained]
+        for at in range(folds):
+            held, rest_dev, rest_posts = fold(every, len(dev), at, folds, untrained)
             got = predict_rows([every[i] for i in held], rest_dev, taxonomy, Path(tmp), post_works=rest_posts,
                                post_settings=post_settings)
             for i, work_rows in zip(held, got):

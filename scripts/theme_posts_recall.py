@@ -91,11 +91,8 @@ def run(name: str, folds: int = 5) -> dict:
     kept, undo = _capture()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            for fold in range(folds):
-                held = [i for i in range(len(every)) if i % folds == fold]
-                rest_dev = [every[i] for i in range(len(dev)) if i % folds != fold]
-                rest_posts = [every[i] for i in range(len(dev), len(every))
-                              if i % folds != fold and every[i].get("split") not in untrained]
+            for at in range(folds):
+                held, rest_dev, rest_posts = theme_posts_pass.fold(every, len(dev), at, folds, untrained)
                 kept["proposals"].clear()
                 kept["posts"].clear()
                 got = predict_rows([every[i] for i in held], rest_dev, taxonomy, Path(tmp), post_works=rest_posts,
@@ -115,7 +112,7 @@ def run(name: str, folds: int = 5) -> dict:
                         "gate": None if scored["gate"] is None else float(scored["gate"][j])}
                 lm = s.labelled_margins
                 labelled_margins.append({
-                    "fold": fold, "thresholds": _floats(s.thresholds), "calibrated": list(s.calibrated),
+                    "fold": at, "thresholds": _floats(s.thresholds), "calibrated": list(s.calibrated),
                     "trained": sorted(s.trained), "gate_cuts": _floats(scored["gate_cuts"]),
                     "posts": scored["labelled_posts"].tolist(), "lengths": scored["labelled_lengths"].tolist(),
                     "y": np.asarray(scored["labelled_y"]).astype(int).tolist(),
