@@ -84,12 +84,11 @@ def train(post_model, taxonomy, fallback_threshold: float) -> Trained:
     import numpy as np
     from scipy import sparse
 
-    from kb.knowledge.tagging import Texts, rule_matrix, theme_texts
+    from kb.knowledge.tagging import Texts, labelled_rule_matrix, rule_matrix, theme_texts
     from kb.knowledge.theme_model import FEATURES, theme_scores
 
     labelled, k = post_model.labelled, len(taxonomy.themes)
-    labelled_rules, _ = rule_matrix(Texts(ids=list(range(len(labelled))), titles=labelled.titles,
-                                          bodies=labelled.bodies), taxonomy)
+    labelled_rules = labelled_rule_matrix(labelled, taxonomy)
     if post_model.settings.forum_rows:
         from kb.knowledge.tagging import _closure_columns
         from kb.knowledge.theme_model import LABELS_FILE, POST_LABELS_FILE, read_works, title_key
@@ -166,6 +165,19 @@ def write(path: Path, key: str, trained: Trained) -> None:
     path.write_bytes(lzma.compress(raw.getvalue(), preset=9))
 
 
+def _unpacked(path: Path):
+    """(the archive's bytes, its meta.json) of the file at ``path``; None when it is missing or damaged."""
+    import zipfile
+
+    try:
+        raw = io.BytesIO(lzma.decompress(path.read_bytes()))
+        with zipfile.ZipFile(raw) as archive:
+            meta = json.loads(archive.read("meta.json"))
+    except (OSError, ValueError, KeyError, lzma.LZMAError, zipfile.BadZipFile):
+        return None
+    return (raw, meta) if isinstance(meta, dict) else None
+
+
 def read(path: Path, key: str | None = None) -> Trained | None:
     """The model kept at ``path`` if its stamp is ``key`` (None: whatever it is); None when the
     file is missing, damaged or of other inputs."""
@@ -173,25 +185,18 @@ def read(path: Path, key: str | None = None) -> Trained | None:
 
     from kb.knowledge.theme_model import ThemeModel
 
+    unpacked = _unpacked(path)
+    if unpacked is None or key is not None and unpacked[1].get("stamp") != key:
+        return None
+    raw, meta = unpacked
+    raw.seek(0)
     try:
-        raw = io.BytesIO(lzma.decompress(path.read_bytes()))
-        with zipfile.ZipFile(raw) as archive:
-            meta = json.loads(archive.read("meta.json"))
-        if key is not None and meta.get("stamp") != key:
-            return None
-        raw.seek(0)
         return Trained(ThemeModel.load(raw), {s: int(n) for s, n in meta["trained"].items()}, list(meta["calibrated"]))
-    except (OSError, ValueError, KeyError, lzma.LZMAError, zipfile.BadZipFile):
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         return None
 
 
 def shipped_stamp(path: Path | None = None) -> str | None:
     """The stamp the shipped file was made under (None: missing or damaged)."""
-    import zipfile
-
-    try:
-        raw = io.BytesIO(lzma.decompress((SHIPPED if path is None else path).read_bytes()))
-        with zipfile.ZipFile(raw) as archive:
-            return json.loads(archive.read("meta.json")).get("stamp")
-    except (OSError, ValueError, lzma.LZMAError, zipfile.BadZipFile, KeyError):
-        return None
+    unpacked = _unpacked(SHIPPED if path is None else path)
+    return None if unpacked is None else unpacked[1].get("stamp")

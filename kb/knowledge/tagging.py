@@ -567,6 +567,23 @@ def rules_and_counts(texts: Texts, taxonomy: Taxonomy, *, counts: bool = True, c
     return out, FiredKeywords(m, indptr, found), stack_counts(parts) if counts else None
 
 
+def labelled_rule_matrix(labelled, taxonomy: Taxonomy):
+    """The labelled works' keyword scores, for training: what :func:`rule_matrix` gives a store's papers."""
+    return rule_matrix(Texts(ids=list(range(len(labelled))), titles=labelled.titles, bodies=labelled.bodies),
+                       taxonomy)[0]
+
+
+def kept_model_scores(model, X, rules, settings):
+    """(margins, combined, on-topic) of the texts ``X`` (weighed with ``model``'s idf) by a model
+    trained earlier (a big store's cached model, the shipped posts' model), ``rules`` their keyword
+    scores: as :func:`kb.knowledge.theme_model.theme_scores` combines them for a model it trains."""
+    import numpy as np
+
+    margins = model.margins(X)
+    keywords = np.minimum(rules, settings.rule_cap) * settings.rule_weight
+    return margins, margins + keywords, model.on_topic(X, margins, keywords)
+
+
 def labelled_rows(texts: Texts, labelled, title_hashes=None):
     """Which papers of ``texts`` are labelled works (by title key); with ``title_hashes`` (kept
     per paper, :class:`kb.knowledge.theme_cache.PaperTexts`) only papers whose hash matches one
@@ -898,10 +915,10 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
     Every accepted (paper, theme) records all its signals, whichever source accepted it.
 
     Forum posts (kind 'post') are tagged by a second model, ``post_model``
-    (:class:`kb.knowledge.theme_model.PostModel`; True: the shipped one, trained on the labelled
-    works and the labelled posts of ``data/theme_labels_pending.jsonl`` but its ``POST_UNTRAINED_SPLITS``,
-    with ``POST_SETTINGS``, none
-    while those are None; None: none, posts are tagged as papers), trained and scored apart: every paper's rows are those of the first model
+    (:class:`kb.knowledge.theme_model.PostModel`; True: kb's own, trained on the labelled works and
+    the labelled posts of ``data/theme_labels_pending.jsonl`` but its ``POST_UNTRAINED_SPLITS``, with
+    ``POST_SETTINGS``, none while that is None; None: none, posts are tagged as papers), trained and
+    scored apart: every paper's rows are those of the first model
     alone (trained on the same store, the same labelled works, the same settings), whatever the
     posts' model does. The posts' model scores only the posts, from copies of the rows it trains on.
 
@@ -1000,14 +1017,10 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
 
             model = cached.model
             X, _ = text_features(texts.joined(), model.idf) if counts is None else weigh(counts, model.idf)
-            margins = model.margins(X)
-            keywords = np.minimum(rules, settings.rule_cap) * settings.rule_weight
-            combined = margins + keywords
-            on_topic = model.on_topic(X, margins, keywords)
+            margins, combined, on_topic = kept_model_scores(model, X, rules, settings)
             cut = np.nan_to_num(model.thresholds, nan=np.inf)
         else:
-            labelled_rules, _ = rule_matrix(Texts(ids=list(range(len(labelled))), titles=labelled.titles,
-                                                  bodies=labelled.bodies), taxonomy)
+            labelled_rules = labelled_rule_matrix(labelled, taxonomy)
             in_labelled = labelled_rows(texts, labelled, title_hashes if plan is not None else None)
             scored = theme_scores(texts.joined(), rules, pos, neg, manual, labelled, labelled_rules, slugs,
                                   thresholds.model, settings, in_labelled, theme_texts(taxonomy), counts=counts)
@@ -1026,12 +1039,11 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
             if on_topic is not None or p_on_topic is not None:
                 on_topic = _gate_matrix(on_topic, n, k)
                 on_topic[at_posts] = _gate_matrix(p_on_topic, len(at_posts), k)
-            proposal.post_calibrated = {slugs[c]: round(float(post_cut[c]), 4)
-                                        for c in range(k) if np.isfinite(post_cut[c])}
             if post_model_fitted is not None:
                 proposal.post_trained = post_model_fitted.trained
-                proposal.post_calibrated = {slugs[c]: round(float(post_cut[c]), 4)
-                                            for c in range(k) if slugs[c] in post_model_fitted.calibrated}
+            proposal.post_calibrated = {slugs[c]: round(float(post_cut[c]), 4) for c in range(k)
+                                        if (slugs[c] in post_model_fitted.calibrated if post_model_fitted is not None
+                                            else np.isfinite(post_cut[c]))}
         for (r, c) in forum:
             combined[r, c] += FORUM_WEIGHT
             if on_topic is not None:
@@ -1106,7 +1118,6 @@ def _post_scores(post_model, cached, texts: Texts, at_posts, posts, rules, pos, 
     ``cached`` holds it (``fitted`` None), else trained on the store like the papers' model, with
     the posts' model's labelled works and settings (``fitted``: its
     :class:`kb.knowledge.theme_model.ThemeScores`). ``counts`` are read, never weighed in place."""
-    import numpy as np
 
     from kb.knowledge.theme_model import theme_scores, weigh
 
@@ -1118,12 +1129,9 @@ def _post_scores(post_model, cached, texts: Texts, at_posts, posts, rules, pos, 
     if fitted is not None or cached is not None:
         model = fitted.model if fitted is not None else cached.post_model
         X, _ = weigh(counts[at_posts], model.idf)        # a copy of the posts' rows
-        margins = model.margins(X)
-        keywords = np.minimum(rules[at_posts], post_model.settings.rule_cap) * post_model.settings.rule_weight
-        return margins, margins + keywords, model.on_topic(X, margins, keywords), model.thresholds, fitted
+        return (*kept_model_scores(model, X, rules[at_posts], post_model.settings), model.thresholds, fitted)
     labelled = post_model.labelled
-    labelled_rules, _ = rule_matrix(Texts(ids=list(range(len(labelled))), titles=labelled.titles,
-                                          bodies=labelled.bodies), taxonomy)
+    labelled_rules = labelled_rule_matrix(labelled, taxonomy)
     in_labelled = labelled_rows(texts, labelled, title_hashes)
     scored = theme_scores(texts.joined(), rules, pos, neg, manual, labelled, labelled_rules, list(taxonomy.themes),
                           thresholds.model, post_model.settings, in_labelled, theme_texts(taxonomy), counts=counts,
