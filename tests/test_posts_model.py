@@ -61,3 +61,17 @@ def test_kb_tag_auto_tags_posts_with_the_shipped_posts_model(tmp_path, monkeypat
             if proposal.texts.ids[r] == post and s == 1]
     assert "sparse-autoencoders" in [slug for slug, _ in rows]
     assert all('"model_for": "posts"' in why for _, why in rows)
+
+
+def test_a_damaged_or_missing_model_file_is_not_read(tmp_path):
+    """A truncated, garbled or absent file (a broken install, a half-written copy) reads as no
+    model, so kb trains the posts' model instead of failing; the shipped file reads under its stamp
+    and under no other."""
+    shipped = posts_model.SHIPPED.read_bytes()
+    stamp = posts_model.shipped_stamp()
+    assert stamp and posts_model.read(posts_model.SHIPPED, "another stamp") is None
+    for name, data in (("truncated", shipped[: len(shipped) // 2]), ("garbled", b"not a model"), ("empty", b"")):
+        path = tmp_path / name
+        path.write_bytes(data)
+        assert posts_model.read(path, stamp) is None and posts_model.shipped_stamp(path) is None
+    assert posts_model.read(tmp_path / "absent", stamp) is None and posts_model.shipped_stamp(tmp_path / "absent") is None
