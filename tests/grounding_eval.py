@@ -101,21 +101,22 @@ Thirty-seven sets (the parts below and the seed and unseen documents), all score
                 fewer than the 50 asked for; opened in session 13 like heldout19.
 - ``heldout22`` tests/data/grounding_eval/heldout22/  twenty pages gathered in session 12, same protocol (GitHub
                 issue and pull-request threads, research-code READMEs naming the papers they reproduce, a model
-                card); 73 required entries, 51 with links removed; NEVER tuned on.
+                card); 73 required entries, 51 with links removed; scored as held-out in sessions 12-16, opened in
+                session 17: even pages tuned on, odd pages held aside.
 - ``heldout23`` tests/data/grounding_eval/heldout23/  twenty pages gathered in session 12, same protocol: kb's main
                 use case as it stands, recent alignment research writing (a researcher's blog posts, forum
                 comments and user pages, reading notes, an annotated paper list); 150 required entries, 81 with
-                links removed; NEVER tuned on.
+                links removed; opened in session 17 like heldout22.
 - ``heldout24`` tests/data/grounding_eval/heldout24/  twenty pages gathered in session 13, same protocol: policy,
                 governance and standards texts (an academic policy essay, a lab's safety views and policy
                 posts, a standards brief, policy institutes' posts, a policy essay and talk, a funder's
                 report); 209 required entries, 86 with links removed; NEVER tuned on.
 - ``heldout25`` tests/data/grounding_eval/heldout25/  twenty pages gathered in session 13, same protocol: LessWrong /
                 Alignment Forum posts of 2024-2026 by 14 authors (kb's main kind of document); 225 required
-                entries, 135 with links removed; NEVER tuned on.
+                entries, 135 with links removed; opened in session 17 like heldout22.
 - ``heldout26`` tests/data/grounding_eval/heldout26/  twenty pages gathered in session 14, same protocol: LessWrong /
                 Alignment Forum posts of 2025-2026 by 11 authors none of whom an earlier part holds; 200
-                required entries, 94 with links removed; NEVER tuned on.
+                required entries, 94 with links removed; opened in session 17 like heldout22.
 - ``heldout27`` tests/data/grounding_eval/heldout27/  twenty pages gathered in session 15, same protocol: LessWrong posts
                 of 2025-2026 by 13 authors none of whom an earlier part holds (academic and organisation-and-date
                 author references, nicknames, link-dense research programmes); 231 required entries, 79 with links
@@ -210,7 +211,8 @@ class Doc:
 # Development parts whose odd-numbered pages are still held aside as a generalisation check:
 # ``--misses`` never prints their failures (``tests/grounding_subset.py PART odd`` gives figures).
 HELD_ASIDE = {"dev8": "odd", "dev9": "odd", "dev10": "odd", "dev11": "odd", "dev12": "odd", "dev13": "odd", "dev14": "odd", "heldout16": "odd", "heldout17": "odd", "heldout18": "odd",
-              "heldout19": "odd", "heldout20": "odd", "heldout21": "odd"}
+              "heldout19": "odd", "heldout20": "odd", "heldout21": "odd",
+              "heldout22": "odd", "heldout23": "odd", "heldout25": "odd", "heldout26": "odd"}
 DEV_PARTS = (("dev", True), ("dev", False), ("dev2", False), ("dev3", False), ("dev4", False), ("dev5", False),
              ("dev6", False), ("dev7", False), ("dev8", False), ("dev9", False), ("dev10", False), ("dev11", False), ("dev12", False),
              ("dev13", False), ("dev14", False))
