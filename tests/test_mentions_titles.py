@@ -261,3 +261,22 @@ def test_a_quoted_section_of_the_text_itself_is_no_title(aliases):
     assert not _works('See "Details of the table" above for the rules that hold.', aliases)
     works = _works('For the argument, see "Why slow agents drift" by a friend.', aliases)
     assert works["Why slow agents drift"].kind == "title"
+
+
+def test_items_under_an_underlined_readings_heading_with_notes_under_them(aliases):
+    """Session 17: a markdown export underlines its headings ("Readings" over "--------") and writes
+    what a reading is about on the lines under its bullet; neither ends the list of works, so each
+    item's sentence-case title is a work. A group's label ("- On drift:") over items of its own is
+    not one, nor is an item under a heading that does not say it lists works."""
+    text = ("Week 4: What slow agents do\n============================\n\nOther readings\n--------------\n\n"
+            "*   On drift:\n"
+            "    *   A quiet failure mode of small agents (Fenn - 12 min)\n"
+            "        Small agents stop asking for help once their reward drifts, which the author measures.\n"
+            "    *   Why probes miss slow drift (Lund and Marr - 20 min)\n"
+            "*   Notes from the field (Roe - 4 min)\n\n"
+            "Discussion questions\n--------------------\n\n"
+            "*   What would change your mind about drift in agents?\n"
+            "*   Is slow drift worse than fast drift (Roe - 4 min)\n")
+    works = _works(text, aliases)
+    assert {"A quiet failure mode of small agents", "Why probes miss slow drift", "Notes from the field"} <= set(works), works
+    assert not any(w.startswith(("On drift", "What would change", "Is slow drift")) for w in works), works

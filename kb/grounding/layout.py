@@ -83,6 +83,8 @@ _WORKS_HEADING = re.compile(r"(?i)(?:[\w\-]+\s+){0,3}(?:papers?|references|readi
 
 
 _LABEL_CAPS = re.compile(r"[A-Z][A-Z0-9\-]+")
+# the line under a markdown heading written "Readings\n--------" (setext style)
+_SETEXT_RULE = re.compile(r"=+|-+")
 _ET_AL = re.compile(r"\bet\.?\s+al\b")
 
 
@@ -166,15 +168,22 @@ class Layout:
         return _authorish(line) and not any(w.lower() in self.lower_words for w in caps)
 
     def _mark_lists_of_works(self) -> None:
-        """List items whose heading says they are works ("Related papers", "Further reading")."""
-        heading, marked = "", set()
+        """List items whose heading says they are works ("Related papers", "Further reading"). A
+        markdown export's heading may be underlined ("Readings" over "--------"), and an item may go
+        on under its bullet, indented (what the reading is about): neither ends the list."""
+        heading, marked, in_item = "", set(), False
         for i, ln in enumerate(self.lines):
             stripped = ln.text.strip()
             if not stripped:
                 continue
+            if _SETEXT_RULE.fullmatch(stripped):
+                continue
+            if in_item and not ln.list_item and ln.text[:1] in " \t":
+                continue                  # the item's own text, on the lines under its bullet
+            in_item = ln.list_item
             if ln.list_item:
-                if _WORKS_HEADING.fullmatch(heading):
-                    marked.add(i)
+                if _WORKS_HEADING.fullmatch(heading) and not stripped.rstrip("*_ ").endswith(":"):
+                    marked.add(i)         # (not "- Critiques:" over items of its own: a group's label)
             elif len(stripped.split()) <= 6 and not stripped.endswith("."):
                 heading = stripped.lstrip("#").strip().rstrip(":")
             else:
