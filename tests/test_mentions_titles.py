@@ -280,3 +280,16 @@ def test_items_under_an_underlined_readings_heading_with_notes_under_them(aliase
     works = _works(text, aliases)
     assert {"A quiet failure mode of small agents", "Why probes miss slow drift", "Notes from the field"} <= set(works), works
     assert not any(w.startswith(("On drift", "What would change", "Is slow drift")) for w in works), works
+
+
+def test_the_writers_own_earlier_work_after_a_first_person_clause_and_in(aliases):
+    """Session 17: forum writers point to their own earlier posts as "I elaborated on this in X" or
+    "we review the evidence in X": a first-person clause about writing, then "in" and a capitalised
+    span of three words or more, is a work, in title case or sentence case. A place, a section of the
+    text or a language after the same clause is not."""
+    text = ("I elaborated on some of the likelier routes in Quiet Drift Revisited. Later, we review the "
+            "evidence in Slow agents drift less than expected. I wrote most of this in San Francisco. "
+            "We discussed the probes in Section 3. I explained it in Python.")
+    works = _works(text, aliases)
+    assert {"Quiet Drift Revisited", "Slow agents drift less than expected"} <= set(works), works
+    assert not any(w in works for w in ("San Francisco", "Section 3", "Python")), works

@@ -452,6 +452,13 @@ def _split_lists(text: str, runs: list[list[_Tok]]) -> list[list[_Tok]]:
     return out
 
 
+# "I elaborated on some of these mechanisms in X", "we review the evidence in X", "as I argued in X":
+# a first-person clause about writing, then "in" and a capitalised span, is the writer's own earlier work
+_SELF_CITED_IN = (r"(?-i:\bI|\b[Ww]e)(?:['\u2019]ve|\s+have|\s+had)?\s+(?:also\s+|briefly\s+|further\s+|already\s+)?"
+                  r"(?:wrote|written|write|discussed|discuss|elaborated|elaborate|reviewed|review|argued|argue|explained|"
+                  r"explain|described|describe|covered|cover|explored|explore|outlined|outline|detailed|sketched|sketch|"
+                  r"summari[sz]ed|summari[sz]e|went\s+into|go\s+into|laid\s+out|lay\s+out|made\s+(?:this|that|the)\s+case)\b"
+                  r"[^.;:!?\n()\[\]]{0,80}?\b(?-i:in)")
 _TRAILING_ADVERBS = frozenset("today yesterday again too also now later recently though anyway first instead here there "
                               "lately soon".split())
 
@@ -466,7 +473,9 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
                      r"(?:paper|post|article|essay|book|preprint|report|novel|sequence|piece)\s+(?:called|named)|"
                      r"my\s+book|(?:agenda|survey|overview|review|paper|post|book|books|papers|posts|essays|articles|readings):|"
                      r"(?:book|novel|essay|pick|paper)\s+(?:is|was)(?=\s+(?-i:[A-Z]))|"
-                     r"(?-i:wrote|published|posted|authored)(?:\s+(?-i:the|a|an))?)\s+(?=(?-i:[A-Z]))"  # (case-sensitive: "the book called X" is not "the book" then "called X")
+                     r"(?-i:wrote|published|posted|authored)(?:\s+(?-i:the|a|an))?|"
+                     # the writer pointing to their own earlier work: "I elaborated on this in Quiet Drift Revisited"
+                     rf"{_SELF_CITED_IN})\s+(?=(?-i:[A-Z]))"  # (case-sensitive: "the book called X" is not "the book" then "called X")
                      # a question mid-sentence is a title: "the argument in Why honest models deceive ..."
                      r"|\b(?-i:in|from|of)\s+(?=(?-i:Why|How|What|When|Where|Which|Is|Are|Can|Does|Do|Should|Will)\s+[a-z])", re.I)
     for m in cue.finditer(sent):
@@ -486,6 +495,8 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
             parts.append((pos, start + sm.start()))
             pos = start + sm.end()
         parts.append((pos, end))
+        # ("I wrote this in San Francisco": after the writer's own "in", two capitalised words may be a place)
+        self_cited = m.group(0).rstrip().endswith("in") and bool(re.search(r"\b(?:I|[Ww]e)\b", m.group(0)))
         named = bool(re.search(r"\b(?:the|my|our|his|her|their)\s+(?:paper|post|article|essay|book|preprint)\s*$"
                                # "a book called Perceptrons": the work's noun and "called" name it, one word or more
                                r"|\b(?:paper|post|article|essay|book|preprint|report|novel)\s+(?:called|named)\s*$",
@@ -511,7 +522,7 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
                 toks.pop()                # "the essay Hyperstition today" -> "Hyperstition"
                 e = toks[-1].end
             # one capitalised word is a title only right after "the post", "the paper", ...
-            if not (2 - named <= len(toks) <= 20) or not toks[0].text[0].isupper() or toks[0].text in _BREAKERS:
+            if not (2 - named + self_cited <= len(toks) <= 20) or not toks[0].text[0].isupper() or toks[0].text in _BREAKERS:
                 continue
             if any(t.text.lower() in _PRONOUNS for t in toks) or re.match(r"(?:I|We|You)(?:['\u2019]\w+)?$", toks[0].text):
                 continue                  # ("the textbook I've been using": someone speaking)
