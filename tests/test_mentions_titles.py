@@ -293,3 +293,15 @@ def test_the_writers_own_earlier_work_after_a_first_person_clause_and_in(aliases
     works = _works(text, aliases)
     assert {"Quiet Drift Revisited", "Slow agents drift less than expected"} <= set(works), works
     assert not any(w in works for w in ("San Francisco", "Section 3", "Python")), works
+
+
+def test_a_title_after_a_works_noun_is_cut_where_the_sentence_goes_on_with_and(aliases):
+    """Session 17: "see my paper X and the many notes there for more than you wanted": after "my
+    paper" the title runs to the punctuation, but a span that goes on with "and" into someone
+    speaking ("you", "we") is the title up to that "and". A sentence that merely says what a post
+    was about ("The post was about agents and the way we train them") names no title."""
+    text = ("For the details see my paper Neural paths of human choice and the many notes there for more "
+            "than you wanted. The post was about agents and the way we train them.")
+    works = _works(text, aliases)
+    assert "Neural paths of human choice" in works, works
+    assert not any("way we train" in w or w.startswith("The post") for w in works), works

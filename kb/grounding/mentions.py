@@ -503,6 +503,13 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
                                m.group(0).rstrip(), re.I))
         for s, e in parts:
             toks = _tokens(text, s, e)
+            if named and (pron := next((k for k, t in enumerate(toks) if t.text.lower() in _PRONOUNS), None)) is not None:
+                # "my paper Neural paths of choice and the many refs there for more than you want": after
+                # the work's noun the sentence goes on past the title with "and", then someone speaking
+                joint = next((k for k in range(3, pron) if toks[k].text == "and" and not _is_cap(toks[k + 1].text)), None)
+                if joint is not None:
+                    toks = toks[:joint]
+                    e = toks[-1].end
             # the sentence goes on after the title: "titled Small minds wander shows drift", "the post
             # Drift is the default for more", "wrote Small Minds Wander in 2023"
             cut = next((k for k, t in enumerate(toks) if k >= 2 and (
