@@ -305,3 +305,15 @@ def test_a_title_after_a_works_noun_is_cut_where_the_sentence_goes_on_with_and(a
     works = _works(text, aliases)
     assert "Neural paths of human choice" in works, works
     assert not any("way we train" in w or w.startswith("The post") for w in works), works
+
+
+def test_a_sentence_case_phrase_in_a_list_of_works_before_its_persons_full_name(aliases):
+    """Session 17: "... Small Minds Wander by Ada Roe (for fast drift) or Slow drift rates by Bo Fenn
+    (for slow drift)": after "or", "and" or a comma, a capitalised phrase, "by" and a person's full
+    name is a work and its author, in sentence case too. A clause in the passive before "by" ("and
+    Funded by Cy Lund") is no title."""
+    text = ("Some arguments are old: for example, Small Minds Wander by Ada Roe (for fast drift) or Slow drift "
+            "rates by Bo Fenn (for slow drift). The prize was large, and Funded by Cy Lund.")
+    works = _works(text, aliases)
+    assert {"Small Minds Wander", "Slow drift rates"} <= set(works), works
+    assert not any("Funded" in w for w in works), works

@@ -1096,6 +1096,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     cands += _titles_the_next_sentence_reports(text, spans)
     cands += _titles_by_people_run_together(text)
     cands += _authors_after_titles(text, cands)
+    cands += _titles_before_their_people(text, cands)
     cands += _headings_named_after_authors(text, layout)
     cands += _line_titles(text, layout)
     cands += [Mention(None, text[it.start:it.end], it.start, it.end, "title", "", score=0.8 if it.strong else 0.45,
@@ -1586,6 +1587,26 @@ def _authors_after_titles(text: str, cands: list[Mention]) -> list[Mention]:
             if d.kind == "title" and d.end == c.end and not d.reason and len(_tokens(text, d.start, d.end)) >= 2 \
                     and all(_is_cap(w.text) or w.text in FUNCTION_WORDS for w in _tokens(text, d.start, d.end)):
                 d.score, d.reason = max(d.score, 0.7), "a title before its authors' names"
+    return out
+
+
+TITLE_BEFORE_ITS_PERSON = "a phrase in a list of works, then the person it is by"
+
+
+def _titles_before_their_people(text: str, cands: list[Mention]) -> list[Mention]:
+    """"... Intelligence Explosion Microeconomics by Ada Roe or Takeoff rates by Bo Fenn (arguing
+    ...)": where the grammar of author references took the full name after "by" for the author of
+    the capitalised phrase before it (``author_refs._LISTED_TITLE_BY``: after "or", "and" or a
+    comma, not a verb in the passive), that phrase is the work's title, in whatever case."""
+    from kb.grounding.author_refs import _LISTED_TITLE_BY
+
+    people = {c.start for c in cands if c.kind == "author-ref"}
+    out = []
+    for m in _LISTED_TITLE_BY.finditer(text) if people and " by " in text else ():
+        if m.start(2) in people and 2 <= len(toks := _tokens(text, m.start(1), m.end(1))) \
+                and toks[0].text not in _BREAKERS | _WH and not any(t.text.lower() in _PRONOUNS for t in toks):
+            out.append(Mention(None, m.group(1), m.start(1), m.end(1), "title", "", score=0.65,
+                               reason=TITLE_BEFORE_ITS_PERSON))
     return out
 
 
