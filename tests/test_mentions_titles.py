@@ -317,3 +317,15 @@ def test_a_sentence_case_phrase_in_a_list_of_works_before_its_persons_full_name(
     works = _works(text, aliases)
     assert {"Small Minds Wander", "Slow drift rates"} <= set(works), works
     assert not any("Funded" in w for w in works), works
+
+
+def test_a_title_after_someones_possessive_or_an_adjective_and_a_works_noun(aliases):
+    """Session 17: "his new book X", "Roe's post X", "their recent paper X": a possessive (a name's
+    too) and maybe a word saying which work, then the work's noun, cue the title after it, cut
+    where the sentence goes on ("... states that", "... shows"). A capitalised word that opens the
+    next clause after the noun is no title ("Fenn's new essay It ...")."""
+    text = ("His new book Slow Minds states that drift is real. I liked Roe's post Quiet Minds Drifting a lot. "
+            "Their recent paper Probes of quiet drift shows more. In Fenn's new essay It was late, nothing drifts.")
+    works = _works(text, aliases)
+    assert {"Slow Minds", "Quiet Minds Drifting", "Probes of quiet drift"} <= set(works), works
+    assert not any(w.startswith("It") for w in works), works

@@ -452,6 +452,9 @@ def _split_lists(text: str, runs: list[list[_Tok]]) -> list[list[_Tok]]:
     return out
 
 
+# "his new book X", "Roe's recent paper X": the words that say which of someone's works the title names
+_WHICH_WORK = (r"(?:(?:new|latest|recent|first|last|earlier|later|older|original|classic|famous|seminal|"
+               r"excellent|great|short|long|previous|follow-up|companion|debut)\s+)?")
 # "I elaborated on some of these mechanisms in X", "we review the evidence in X", "as I argued in X":
 # a first-person clause about writing, then "in" and a capitalised span, is the writer's own earlier work
 _SELF_CITED_IN = (r"(?-i:\bI|\b[Ww]e)(?:['\u2019]ve|\s+have|\s+had)?\s+(?:also\s+|briefly\s+|further\s+|already\s+)?"
@@ -469,7 +472,8 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
     start with a capital."""
     spans = []
     sent = text[a:b]
-    cue = re.compile(r"\b(?:see(?:\s+also)?|also\s+see|read|reread|trail\s+of|titled|entitled|(?:the|my|our|his|her|their)\s+(?:(?:19|20)\d\d\s+)?(?:(?-i:[A-Z][\w\-]*)\s+){0,2}(?:paper|post|article|essay|book|preprint|report|novel|textbook)|"
+    cue = re.compile(r"\b(?:see(?:\s+also)?|also\s+see|read|reread|trail\s+of|titled|entitled|(?:the|my|our|his|her|their|(?-i:[A-Z][\w\-]*)['\u2019]s)\s+(?:(?:19|20)\d\d\s+)?" + _WHICH_WORK
+                     + r"(?:(?-i:[A-Z][\w\-]*)\s+){0,2}(?:paper|post|article|essay|book|preprint|report|novel|textbook)|"
                      r"(?:paper|post|article|essay|book|preprint|report|novel|sequence|piece)\s+(?:called|named)|"
                      r"my\s+book|(?:agenda|survey|overview|review|paper|post|book|books|papers|posts|essays|articles|readings):|"
                      r"(?:book|novel|essay|pick|paper)\s+(?:is|was)(?=\s+(?-i:[A-Z]))|"
