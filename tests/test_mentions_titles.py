@@ -329,3 +329,16 @@ def test_a_title_after_someones_possessive_or_an_adjective_and_a_works_noun(alia
     works = _works(text, aliases)
     assert {"Slow Minds", "Quiet Minds Drifting", "Probes of quiet drift"} <= set(works), works
     assert not any(w.startswith("It") for w in works), works
+
+
+def test_an_apa_reference_after_a_label_or_with_its_authors_elided(aliases):
+    """Session 17: "Citation: Roe, A., ... & Lund, C. (2019). Title. arXiv ..." is an APA reference
+    wherever it stands on its line and however its authors are cut short: an initial (or "et al.")
+    right before "(2019)." says so, and the title runs to its full stop, in any case. A year in
+    brackets after a full name in prose ("Ada Roe (2019). It drifts.") is no such reference."""
+    text = ("Citation: Roe, A., van Fenn, B., & Lund, C. (2019). Quiet drift in small agents. arXiv preprint.\n"
+            "Roe, A., ... & Lund, J. (2023). Weak-to-strong drift: Eliciting drift with weak probes. In NeurIPS.\n"
+            "We thank Ada Roe (2019). Drift matters here.\n")
+    works = _works(text, aliases)
+    assert {"Quiet drift in small agents", "Weak-to-strong drift: Eliciting drift with weak probes"} <= set(works), works
+    assert "Drift matters here" not in works, works

@@ -1848,6 +1848,13 @@ SEQUENCE_LINE = "a sequence of posts named on a line of its own"
 _SEQUENCE_LINE = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+)?((?:[A-Z][\w\-'\u2019]*[ \t]+){1,6}[Ss]equence)[ \t]*$", re.M)
 
 
+# "Citation: Roe, A., Fenn, B., ... & Lund, C. (2019). Quiet drift in agents. arXiv:...": an APA reference
+# wherever it stands (after a label, with its author list elided): an initial or "et al." right before
+# "(2019)." says so, and the title runs to its full stop
+_APA_TITLE = re.compile(r"(?:(?<![\w.])[A-Z]\.|\bet[ \t]+al\.)[ \t]*\((?:19|20)\d\d[a-z]?\)\.[ \t]+"
+                        r"(?P<title>[A-Z0-9\u00C0-\u024F][^\n]{3,250}?(?:\?|(?=\.(?:[ \t]|$))))", re.M)
+
+
 def _reference_lines(text: str) -> list[Mention]:
     """The title of a reference in author-year style: what follows "(2021)." on a line that opens
     with its authors. The authors and the year before it are the evidence, whatever its case."""
@@ -1880,6 +1887,13 @@ def _reference_lines(text: str) -> list[Mention]:
     for m in _SEQUENCE_LINE.finditer(text):
         out.append(Mention(None, m.group(1), m.start(1), m.end(1), "title", "", score=0.7,
                            reason=SEQUENCE_LINE))
+    for m in _APA_TITLE.finditer(text) if "). " in text else ():
+        start, end = m.start("title"), m.end("title")
+        toks = _tokens(text, start, end)
+        if 2 <= len(toks) <= 30 and toks[0].text not in _BREAKERS and not any(t.text.lower() in _PRONOUNS for t in toks) \
+                and not any(o.start <= start < o.end for o in out):
+            out.append(Mention(None, text[start:end], start, end, "title", "", score=0.8,
+                               reason="a title after its authors' initials and year (an APA reference)"))
     for m in _NUMBERED_REFERENCE.finditer(text):
         start, end = m.start("title"), m.end("title")
         toks = _tokens(text, start, end)
