@@ -342,3 +342,17 @@ def test_an_apa_reference_after_a_label_or_with_its_authors_elided(aliases):
     works = _works(text, aliases)
     assert {"Quiet drift in small agents", "Weak-to-strong drift: Eliciting drift with weak probes"} <= set(works), works
     assert "Drift matters here" not in works, works
+
+
+def test_a_guides_entry_title_then_its_credit_and_a_colon_on_a_long_line(aliases):
+    """Session 17: a guide lists its readings without bullets, each a long line "Title (Ada Roe, May
+    2024): what it argues ...": the credit in brackets and the colon after it make the line's opening
+    a title, however long the note. A long line of prose with a reference then a colon is not one."""
+    note = "it goes on for a good while, with many more words than a heading or a list's item would ever hold in all"
+    text = ("Foundational content\n"
+            f"The case for keeping small agents slow (Ada Roe and Bo Fenn, May 2024): This is the original essay; {note}.\n"
+            f"Thoughts on quiet assumptions in drift (Ada Roe, Jan 2025): This describes the assumptions; {note}.\n"
+            f"In our study of slow agents we found the effect (Roe, 2021): it is real; {note}.\n")
+    works = _works(text, aliases)
+    assert {"The case for keeping small agents slow", "Thoughts on quiet assumptions in drift"} <= set(works), works
+    assert not any(w.startswith("In our study") for w in works), works

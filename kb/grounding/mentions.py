@@ -1931,6 +1931,9 @@ _SURNAMES_DASH = re.compile(rf"({_NAME_WORD}\s+(?:&|and)\s+{_NAME_WORD}|{_NAME_W
                             r"\s+[\u2013\u2014]\s+(?=[A-Z0-9])")
 
 
+_CREDITED_THEN_NOTE = re.compile(r"[^()\n:]{8,200}?[ \t]\([^()\n]{1,80}?(?<!\d)(?:19|20)\d\d\)[ \t]*:[ \t]+\S")
+
+
 def _line_titles(text: str, layout: Layout) -> list[Mention]:
     """The text of a list item or a line up to its author, year or description: reading lists
     write titles in sentence case ("- 2022-09: The alignment problem from a deep learning
@@ -1958,7 +1961,10 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
         # a syllabus's item with its author, year and a note after it: its title may open with a
         # digit or a word that opens clauses ("1. But what is a neural network? (3Blue1Brown, 2017)")
         noted = line.list_item and bool(AUTHOR_YEAR_NOTE.search(body))
-        if not (body[:1].isupper() or noted and body[:1].isdigit()) or (not line.list_item and len(body.split()) > 30):
+        # "Title (Ada Roe, May 2024): what it argues, at length": a guide's entry, its credit then a colon
+        credited = bool(_CREDITED_THEN_NOTE.match(body))
+        if not (body[:1].isupper() or noted and body[:1].isdigit()) or (not line.list_item and not credited
+                                                                        and len(body.split()) > 30):
             continue                      # a paragraph of prose is not a reading-list entry
         by_first = _AUTHORS_DASH.match(body)
         surnames = _SURNAMES_DASH.match(body)
