@@ -276,7 +276,7 @@ def test_items_under_an_underlined_readings_heading_with_notes_under_them(aliase
             "*   Notes from the field (Roe - 4 min)\n\n"
             "Discussion questions\n--------------------\n\n"
             "*   What would change your mind about drift in agents?\n"
-            "*   Is slow drift worse than fast drift (Roe - 4 min)\n")
+            "*   Is slow drift worse than fast drift, and why?\n")
     works = _works(text, aliases)
     assert {"A quiet failure mode of small agents", "Why probes miss slow drift", "Notes from the field"} <= set(works), works
     assert not any(w.startswith(("On drift", "What would change", "Is slow drift")) for w in works), works
@@ -356,3 +356,16 @@ def test_a_guides_entry_title_then_its_credit_and_a_colon_on_a_long_line(aliases
     works = _works(text, aliases)
     assert {"The case for keeping small agents slow", "Thoughts on quiet assumptions in drift"} <= set(works), works
     assert not any(w.startswith("In our study") for w in works), works
+
+
+def test_a_syllabus_item_with_its_authors_and_reading_time_under_any_heading(aliases):
+    """Session 17: "- Title (Roe - 12 min)", "(Lee and Park - 20 min, optional)": a list item that
+    ends in its authors' names and how long it takes is a reading, whatever the heading over the list
+    says. An activity timed the same way ("Group discussion (Facilitator - 10 min)", a word the text
+    also writes in lower case) or with no one named ("Set up the laptop (10 min)") is not."""
+    text = ("Week 2\n\n*   A quiet failure in small agents (Fenn - 12 min)\n"
+            "*   Probing the geometry of refusal (Lee and Park - 20 min, optional)\n"
+            "*   Set up the laptop (10 min)\n*   Group discussion (Facilitator - 10 min)\n\nThe facilitator leads.\n")
+    works = _works(text, aliases)
+    assert {"A quiet failure in small agents", "Probing the geometry of refusal"} <= set(works), works
+    assert not any(w.startswith(("Set up", "Group discussion")) for w in works), works
