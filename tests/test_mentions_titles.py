@@ -369,3 +369,14 @@ def test_a_syllabus_item_with_its_authors_and_reading_time_under_any_heading(ali
     works = _works(text, aliases)
     assert {"A quiet failure in small agents", "Probing the geometry of refusal"} <= set(works), works
     assert not any(w.startswith(("Set up", "Group discussion")) for w in works), works
+
+
+def test_a_question_in_title_case_keeps_its_pronouns(aliases):
+    """Session 17: "Why Can't Your Small Agent Find a Home?" inside a line: a question written in title
+    case is a title, and its pronouns ("Your") are the title's, not someone speaking. A question in
+    prose, in sentence case, is no title ("why can't you find a home?")."""
+    text = ("One of the following:\n  - Why Can't Your Small Agent Find a Home? and The Quiet Web\n\n"
+            "I still wonder why can't your small agent find a home? Nobody knows.\n")
+    works = _works(text, aliases)
+    assert "Why Can't Your Small Agent Find a Home" in works, works
+    assert not any(w.lower().startswith("why can't your") and w != "Why Can't Your Small Agent Find a Home" for w in works), works

@@ -312,8 +312,11 @@ def _score_title(text: str, toks: list[_Tok], sent_start: int) -> float:
         score += 0.25                     # a capital "The" inside a sentence belongs to a name
     elif re.search(r"\bthe\s+$", before) and not _CUE_AFTER.match(after) and not genre:
         score -= 0.2                      # "the Institute for Foo Studies": an organisation
-    if any(w.lower() in _PRONOUNS and not (i and (words[i - 1] in _WH or words[i - 1].lower() == "all"))
-           for i, w in enumerate(words)):
+    # "Why Can't Your Agent Book a Flight?": a question in title case is a title, its pronouns the title's
+    asked = n >= 4 and text[toks[-1].end:toks[-1].end + 1] == "?" and words[0] in _WH | {"Can", "Does", "Do", "Is", "Are", "Should", "Will"} \
+        and all(w[0].isupper() or w in FUNCTION_WORDS for w in words)
+    if not asked and any(w.lower() in _PRONOUNS and not (i and (words[i - 1] in _WH or words[i - 1].lower() == "all"))
+                         for i, w in enumerate(words)):
         score -= 0.2
     if len(content) <= 1 and n <= 2:
         score -= 0.1
