@@ -380,3 +380,21 @@ def test_a_question_in_title_case_keeps_its_pronouns(aliases):
     works = _works(text, aliases)
     assert "Why Can't Your Small Agent Find a Home" in works, works
     assert not any(w.lower().startswith("why can't your") and w != "Why Can't Your Small Agent Find a Home" for w in works), works
+
+
+def test_a_list_items_colon_title_and_its_object_pronouns_with_its_credit(aliases):
+    """Session 17: "- Quiet Prompting: Eliciting drift ... can suppress them at test-time (Roe et al.)":
+    words before a colon that the text also writes in lower case are the main part of a colon title,
+    not an "Author Name:" label; and a reading with its credit keeps "us" and "them" as its title's
+    words. An "Ada Roe:" label stays a label, and a line where someone speaks ("if you are ...") with
+    a credit after it is still no title."""
+    text = ("Two papers came out today:\n\n"
+            "*   Quiet Prompting: Eliciting drift from agents during training can suppress them at test-time (Roe et al.)\n"
+            "*   Ada Roe: Slow minds at scale (2023)\n"
+            "*   Small agents could outwit all of us (Fenn - 20 min)\n"
+            "*   Similarly, if you are new to this, I recommend reading Quiet Minds by Bo Fenn.\n\n"
+            "We study quiet prompting here.\n")
+    works = _works(text, aliases)
+    assert {"Quiet Prompting: Eliciting drift from agents during training can suppress them at test-time",
+            "Slow minds at scale", "Small agents could outwit all of us"} <= set(works), works
+    assert not any(w.startswith(("Ada Roe:", "Similarly")) for w in works), works

@@ -1934,6 +1934,7 @@ _SURNAMES_DASH = re.compile(rf"({_NAME_WORD}\s+(?:&|and)\s+{_NAME_WORD}|{_NAME_W
                             r"\s+[\u2013\u2014]\s+(?=[A-Z0-9])")
 
 
+_OBJECT_PRONOUNS = frozenset("us them me".split())
 _CREDITED_THEN_NOTE = re.compile(r"[^()\n:]{8,200}?[ \t]\([^()\n]{1,80}?(?<!\d)(?:19|20)\d\d\)[ \t]*:[ \t]+\S")
 
 
@@ -1958,6 +1959,12 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
                 out.append(Mention(None, text[start:end], start, end, "title", "", score=whole[0], reason=whole[1]))
             continue
         start, body = layout.item_body(line)
+        head = text[line.start:start]
+        if (lab := re.search(r"((?:[A-Z][\w.\-]+[ \t]+){1,3}[A-Z][\w.\-]+):[ \t]+$", head)) and body[:1].isupper() \
+                and any(w.lower() in _lower_words(text) for w in lab.group(1).split()):
+            # "- Inoculation Prompting: Eliciting traits ... (Roe et al.)": a colon title's main part, not an
+            # "Author Name:" label (a person's name is not written in lower case elsewhere in the text)
+            start, body = line.start + lab.start(1), text[line.start + lab.start(1):line.end]
         bold = re.match(r"(?:\*\*?|__?)(?=[A-Z])", body)       # "1. **How ChatGPT Works** (Roe, 2023)"
         if bold and line.list_item:
             start, body = start + bold.end(), body[bold.end():]
@@ -1988,8 +1995,12 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
         if all(t.text.lower() in FUNCTION_WORDS or t.text.lower() in _WORK_NOUNS for t in toks):
             continue                      # "The paper by Travis LaCroix, July 2022.": a word for a work, not its title
         if not (2 <= len(toks) <= 24 or one_word_by_person) or toks[0].text in _BREAKERS and not noted \
-                or any(t.text.lower() in _PRONOUNS for t in toks):
+                or toks[0].text.lower() in _PRONOUNS:
             continue
+        if any(t.text.lower() in _PRONOUNS for t in toks) and (any(t.text.lower() in _PRONOUNS - _OBJECT_PRONOUNS for t in toks)
+                                                               or not layout.list_item_title(start, toks[-1].end)):
+            continue                      # (a reading's credit after it makes "us" and "them" the title's: "... all of us";
+            # "if you are someone who ...", "I recommend ...": someone speaking)
         end = toks[-1].end + (1 if text[toks[-1].end:toks[-1].end + 1] == "?" else 0)
         if re.match(r"\s+by\s+[A-Z][\w\-]*(?:\s+(?:et\s+al\.?|[A-Z][\w\-]*))*\s*(?:\[\d+\])?\s+[a-z]", text[end:line.end]):
             continue                      # "In a model discussed by Anthropic [10] a neuron ...": prose
