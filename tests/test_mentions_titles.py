@@ -398,3 +398,15 @@ def test_a_list_items_colon_title_and_its_object_pronouns_with_its_credit(aliase
     assert {"Quiet Prompting: Eliciting drift from agents during training can suppress them at test-time",
             "Slow minds at scale", "Small agents could outwit all of us"} <= set(works), works
     assert not any(w.startswith(("Ada Roe:", "Similarly")) for w in works), works
+
+
+def test_as_someone_argued_in_a_sentence_case_title(aliases):
+    """Session 17: "As Fenn explained in Slow agents drift less than expected, ...": after "as",
+    a person, a verb of writing and "in", a capitalised span of three words or more is that
+    person's work, in sentence case too. A place after the same words is not ("As Roe wrote in San
+    Francisco, ...")."""
+    text = ("As Fenn explained in Slow agents drift less than expected, it is so. "
+            "As Roe wrote in San Francisco, it rains.")
+    works = _works(text, aliases)
+    assert "Slow agents drift less than expected" in works, works
+    assert "San Francisco" not in works, works

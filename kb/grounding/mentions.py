@@ -460,11 +460,12 @@ _WHICH_WORK = (r"(?:(?:new|latest|recent|first|last|earlier|later|older|original
                r"excellent|great|short|long|previous|follow-up|companion|debut)\s+)?")
 # "I elaborated on some of these mechanisms in X", "we review the evidence in X", "as I argued in X":
 # a first-person clause about writing, then "in" and a capitalised span, is the writer's own earlier work
-_SELF_CITED_IN = (r"(?-i:\bI|\b[Ww]e)(?:['\u2019]ve|\s+have|\s+had)?\s+(?:also\s+|briefly\s+|further\s+|already\s+)?"
+_SELF_CITED_IN = (r"(?:(?-i:\bI|\b[Ww]e)|(?<=\b[Aa]s\s)(?-i:[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?))(?:['\u2019]ve|\s+have|\s+had)?\s+(?:also\s+|briefly\s+|further\s+|already\s+)?"
                   r"(?:wrote|written|write|discussed|discuss|elaborated|elaborate|reviewed|review|argued|argue|explained|"
                   r"explain|described|describe|covered|cover|explored|explore|outlined|outline|detailed|sketched|sketch|"
                   r"summari[sz]ed|summari[sz]e|went\s+into|go\s+into|laid\s+out|lay\s+out|made\s+(?:this|that|the)\s+case)\b"
                   r"[^.;:!?\n()\[\]]{0,80}?\b(?-i:in)")
+_SELF_CITED_IN_RX = re.compile(_SELF_CITED_IN + r"$")
 _TRAILING_ADVERBS = frozenset("today yesterday again too also now later recently though anyway first instead here there "
                               "lately soon".split())
 
@@ -503,7 +504,7 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
             pos = start + sm.end()
         parts.append((pos, end))
         # ("I wrote this in San Francisco": after the writer's own "in", two capitalised words may be a place)
-        self_cited = m.group(0).rstrip().endswith("in") and bool(re.search(r"\b(?:I|[Ww]e)\b", m.group(0)))
+        self_cited = m.group(0).rstrip().endswith("in") and bool(_SELF_CITED_IN_RX.search(sent[:m.end()].rstrip()))
         named = bool(re.search(r"\b(?:the|my|our|his|her|their)\s+(?:paper|post|article|essay|book|preprint)\s*$"
                                # "a book called Perceptrons": the work's noun and "called" name it, one word or more
                                r"|\b(?:paper|post|article|essay|book|preprint|report|novel)\s+(?:called|named)\s*$",
