@@ -410,3 +410,15 @@ def test_as_someone_argued_in_a_sentence_case_title(aliases):
     works = _works(text, aliases)
     assert "Slow agents drift less than expected" in works, works
     assert "San Francisco" not in works, works
+
+
+def test_in_a_title_with_a_comma_two_people_argue(aliases):
+    """Session 17: "In If Nobody Builds It, Everyone Sleeps, Ada Roe and Bo Fenn argue that ...": a
+    sentence that opens with "In", a title of three words or more (a comma inside it too) and the
+    people who argue in it. A place opening the same sentence is no title ("In Silicon Valley, Roe
+    argues ...")."""
+    text = ("In If Nobody Builds It, Everyone Sleeps, Ada Roe and Bo Fenn argue that drift is bad. "
+            "In Silicon Valley, Roe argues less.")
+    works = _works(text, aliases)
+    assert "If Nobody Builds It, Everyone Sleeps" in works, works
+    assert "Silicon Valley" not in works, works

@@ -2565,8 +2565,13 @@ _TOPIC_IN_FIELD = re.compile(r"(?:[A-Z][\w\-]*[ \t]+){0,2}[A-Z][\w\-]*[ \t]+(?:i
                              r"(?:NLP|ML|RL|CV|DL|Python|PyTorch|Practice|Production)")
 
 
-_IN_TITLE_NAME_VERB = re.compile(rf"In[ \t]+((?:The|A|An)[ \t]+[A-Z][\w\-']*(?:[ \t]+(?:[A-Z][\w\-']*|of|the|and|in|for|to|a|an|on|with)){{0,8}}),"
-                                 rf"[ \t]+(?:{_NAME_WORD}[ \t]+)?{_NAME_WORD}(?:[ \t]+et[ \t]+al\.?)?[ \t]+(?:also[ \t]+)?(?:"
+# (a title of three words or more may hold a comma: "In If Anyone Builds It, Everyone Dies, Ada Roe and
+# Bo Fenn argue ..."; its authors may be two)
+_IN_TITLE_PERSON = rf"(?:{_NAME_WORD}[ \t]+)?{_NAME_WORD}(?:[ \t]+et[ \t]+al\.?)?"
+_IN_TITLE_NAME_VERB = re.compile(rf"In[ \t]+((?:The|A|An)[ \t]+[A-Z][\w\-']*(?:[ \t]+(?:[A-Z][\w\-']*|of|the|and|in|for|to|a|an|on|with)){{0,8}}"
+                                 rf"|(?!(?:{'|'.join(sorted(_PLACE_WORDS))})\b)[A-Z][\w\-'\u2019]*(?:,?[ \t]+(?:[A-Z][\w\-'\u2019]*|of|the|and|in|for|to|a|an|on|with)){{1,8}}"
+                                 rf"[ \t]+[A-Z][\w\-'\u2019]*),"
+                                 rf"[ \t]+{_IN_TITLE_PERSON}(?:[ \t]+(?:and|&)[ \t]+{_IN_TITLE_PERSON})?[ \t]+(?:also[ \t]+)?(?:"
                                  + _REPORTING + r"|writes|wrote|explains|explained|describes|lays|sets)\b")
 INTRODUCED_BY = "a name the text says a cited work introduced"
 _TERM_INTRODUCED_BY = LazyPattern(rf"[ \t]*(?:\([A-Z][A-Za-z\-]{{1,9}}\)[ \t]*)?,?[ \t]+(?:was|were)[ \t]+(?:first[ \t]+)?"
