@@ -93,6 +93,14 @@ def _authorish(line: str) -> bool:
         and not _YEAR.search(s)
 
 
+# "Document Type", "Degree Name", "Department", "Measuring", "System-Time Augmentation": the label of a
+# form's field or a slide's box, set on its own line over its value the way a listing sets an author's
+# name over a title. A person's name has no word for an act or a thing ("-tion", "-ment"), is not a
+# lone gerund, and does not end on a field's head noun.
+FIELD_LABEL = re.compile(r"(?:.*[A-Za-z](?:tion|sion|[a-z]{4}ment)s?\b.*|[A-Z][a-z]{3,}ing"
+                          r"|.*\s(?:Type|Name|Date|Year|Number|Status|Category|Keywords|Subject|Language|Identifier))")
+
+
 def _titleish(line: str) -> bool:
     s = line.strip()
     return 3 <= len(s.split()) <= 20 and not s.endswith((".", ":")) and not _BULLET.match(line)
@@ -137,11 +145,13 @@ class Layout:
         """"Eliezer Yudkowsky / Local Validity as a Key to ... / Buck / Other people are wrong ...":
         listings where each title sits under its author's name. Three such pairs make the pattern."""
         rows = [ln for ln in self.lines if ln.text.strip()]
-        # a line in capitals ("CLASS", "PRE-CLASS") is a slide's or a page's label, not an author; a line
+        # a line in capitals ("CLASS", "PRE-CLASS") or a field's label ("Degree Name") is a slide's, a form's
+        # or a page's label, not an author; a line
         # that cites its own authors ("Roe et al. 2019 Goal drift ...") is a reference, not a title
         # under a name: neither makes the pattern
         pairs = [i for i in range(1, len(rows)) if self._named(rows[i - 1].text) and _titleish(rows[i].text)
-                 and not _LABEL_CAPS.fullmatch(rows[i - 1].text.strip()) and not _ET_AL.search(rows[i].text)]
+                 and not _LABEL_CAPS.fullmatch(rows[i - 1].text.strip()) and not _ET_AL.search(rows[i].text)
+                 and not FIELD_LABEL.fullmatch(rows[i - 1].text.strip())]
         if len(pairs) >= 3:
             # after an author's line comes a title, whatever its shape ("After Virtue"); more lines
             # that are not names are more titles by the same author; prose ends the listing

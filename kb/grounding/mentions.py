@@ -36,7 +36,7 @@ from kb.grounding.author_refs import (LazyPattern, _READING_WORDS, _AUTHORS_AFTE
                                      _headings_named_after_authors, _name_colon_lines, _name_year_refs, _names_ok,
                                      _people_before_their_works, a_product_in_use, credits_people, named_character,
                                      _quoted_reference_authors, _reference_around_quote, _surnames)
-from kb.grounding.layout import AUTHOR_YEAR_NOTE, Layout
+from kb.grounding.layout import AUTHOR_YEAR_NOTE, FIELD_LABEL, Layout
 
 KINDS = ("title", "alias", "author-ref", "doi", "arxiv", "url")
 WORK, MAYBE = "work", "maybe"
@@ -2130,8 +2130,9 @@ def _first_line(text: str, line) -> bool:
     site's banner: a paper's page opens with its site's name, scores and venue ("PaperHub", "5.0",
     "/10", "ICLR 2025") on lines of a few words each, then the paper's title."""
     before = [ln for ln in text[:line.start].split("\n") if re.search(r"\w", ln)]
+    # (not the value under a form's label: "Document Type\n\nOpen Access Senior Thesis")
     return not before or len(before) <= PAGE_BANNER_LINES and len(line.text.split()) > 3 \
-        and all(len(ln.split()) <= 3 for ln in before)
+        and all(len(ln.split()) <= 3 for ln in before) and not FIELD_LABEL.fullmatch(before[-1].strip())
 
 
 PAGE_BANNER_LINES = 20
@@ -2385,7 +2386,7 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
             and words[-1][0].isupper() and line is not None and layout.fills_line(m.start, m.end):
         score = min(score, 0.3)           # "Foundational AI Safety Papers" over a list: the list's name
         why.append("but a line naming a collection of works")
-    if _POINTER.match(m.surface):
+    if _POINTER.match(m.surface) or _ENDS_ON_POINTER.search(m.surface):
         score = min(score, 0.3)           # "(see Table 2 and Figure 3 [4])": a part of this text
         why.append("but a pointer to a figure, a table or a section")
     if _OF_THIS_TEXT.match(text, m.end):
@@ -2477,7 +2478,12 @@ _INSTITUTION_NAME = re.compile(r"(?:[Tt]he[ \t]+)?(?:[A-Z][\w\-]*[ \t]+){0,3}(?:
 _REFERENCE_OPENS_LINE = re.compile(r"[ \t]*(?:[-*\u2022]|\d{1,3}[.)])?[ \t]*\([^()\n]{2,80}?,?[ \t]*(?:19|20)\d\d[a-z]?\)[ \t]*")
 _LICENCE_OR_DEGREE = re.compile(r"(?i:\blicen[cs]e\s*:|\bcreative\s+commons\b)|\bCC[ \-]BY\b|"
                                 r"\b(?:PhD|Ph\.D\.?|DPhil|MPhil|MSc|BSc)(?:[ \t]+(?:student|candidate))?[ \t]+(?:at|from)[ \t]+[A-Z]")
-_POINTER = re.compile(r"(?:Figure|Fig\.|Table|Section|Sec\.|Appendix|Chapter|Equation|Eq\.|Algorithm|Listing)[ \t]+[A-Z]?\d")
+# "Figure 3", "Fig 4:", "Appendix C", "see Table 5 in the Appendix", "Theorem 1": a part of this text, by
+# its number or its letter
+_POINTER = re.compile(r"(?:(?:[Ss]ee|[Cc]f\.?)[ \t]+)?(?:Figure|Fig\.?|Table|Section|Sec\.|Appendix|Chapter|Equation|Eq\.|"
+                      r"Algorithm|Listing|Theorem|Lemma|Proposition|Corollary|Definition)[ \t]+(?:[A-Z]?\d|[A-Z](?![\w\-]))")
+# "W1-W3 of Theorem 1", "the bound in Appendix B": a span that ends on such a part
+_ENDS_ON_POINTER = re.compile(rf"[ \t](?:of|in)[ \t]+(?:{_POINTER.pattern})\W*$")
 _TOOL_NAME = re.compile(r"(?:Toolkit|Toolbox|Library|Package|SDK|API|Plugin|Plug-in|Extension|Repository|Repo|CLI|Dashboard|"
                         r"App)(?:[ \t]+on[ \t]+(?:GitHub|GitLab|Hugging[ \t]?Face|PyPI))?$|[ \t]on[ \t]+(?:GitHub|GitLab|PyPI)$")
 _HOSTED_ON = re.compile(r"[ \t]+on[ \t]+(?:GitHub|GitLab|PyPI)\b")

@@ -1,0 +1,117 @@
+"""Fewer wrong trusted mentions (session 17, issue 15): evidence that a title-shaped span on a
+forum post, a slide or a form is not a work, each with its positive twin (a real work of the same
+shape that stays trusted). The texts are written for the tests; none is copied from an evaluation page."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.grounding.layout import Layout
+from kb.grounding.mentions import extract, listed
+
+
+def _works(text, aliases):
+    return {m.surface: m for m in listed(extract(text, aliases=aliases))}
+
+
+# -- pointers to a part of the text itself ----------------------------------------------------------
+
+@pytest.mark.parametrize("text, pointer", [
+    ("The drift rate stays flat over training. See Appendix C for more details.", "Appendix C"),
+    ("These measures behave well (see Appendix D for the derivations).", "Appendix D"),
+    ("Fig 4: Wombat-2 fine-tuned only on its own answers, at three learning rates.", "Fig 4: Wombat-2"),
+    ("Gemma runs fine here. See Table 5 in the Appendix of the full paper for numbers.", "See Table 5 in the Appendix"),
+    ("By enforcing the gaps in conditions W1-W3 of Theorem 1, we prove the bound.", "W1-W3 of Theorem 1"),
+    ("## Appendix A: Summary of Key Empirical Findings (2024-2025)\n\n| Finding | Source |\n", "Appendix A: Summary of Key Empirical Findings"),
+])
+def test_a_pointer_to_a_part_of_the_text_is_no_work(aliases, text, pointer):
+    """An appendix by its letter, a figure written "Fig 4", a theorem, "see Table 5 in ...": parts of
+    the text itself, like "Figure 3" and "Section 2" before them."""
+    works = _works(text, aliases)
+    assert not any(pointer in s or s in pointer for s in works), list(works)
+
+
+@pytest.mark.parametrize("text, title", [
+    ("The appendix of Concrete Problems in AI Safety lists five problems.", "Concrete Problems in AI Safety"),
+    ("I reread Table Manners for Rational Agents (Roe, 2021) last week.", "Table Manners for Rational Agents"),
+])
+def test_a_title_that_opens_on_such_a_word_is_kept(aliases, text, title):
+    """The positive twin: a title with "Table" or "appendix" in it but no number or letter after the
+    word stays a work."""
+    assert title in _works(text, aliases), list(_works(text, aliases))
+
+
+# -- a form's or a slide's labels are not authors ----------------------------------------------------
+
+_FORM = """Graduation Year
+
+2026
+
+Document Type
+
+Open Access Senior Thesis
+
+Degree Name
+
+Bachelor of Arts
+
+Department
+
+Philosophy and Public Affairs
+
+Rights Information
+
+© Ada Roe Fennimore
+
+Abstract
+
+This thesis asks whether agreeable assistants tell people what they want to hear, and argues that they do.
+"""
+
+_SLIDE = """Wombat Lecture Series
+
+Building
+Inference-Time Control
+Prompting, decoding, self-consistency
+Training-Time Control
+SFT, continued pretraining, preference tuning
+System-Time Augmentation
+Retrieval, tools, agents
+Measuring
+Evaluation, contamination, protocols
+
+What question are you actually asking today?
+"""
+
+_LISTING = """The Best of the Wombat Forum
+
+Ada Roe
+Local Drift as a Key to Sane Agents
+Bo Fenn
+Strong Priors Are Rarely Common
+Cy Marsh
+Please Keep Your Goals in View
+wombatwriter
+You Are Not Steering What You Think You Are Steering
+"""
+
+
+@pytest.mark.parametrize("text, lines", [
+    (_FORM, ["Open Access Senior Thesis", "Bachelor of Arts", "Philosophy and Public Affairs"]),
+    (_SLIDE, ["Prompting, decoding, self-consistency", "Retrieval, tools, agents", "Evaluation, contamination, protocols"]),
+])
+def test_a_form_or_a_slide_is_no_listing_of_titles_under_authors(aliases, text, lines):
+    """"Document Type / Open Access Senior Thesis", "Measuring / Evaluation, contamination, ...": a
+    field's label over its value (a thesis repository's record, a slide's grid) alternates lines the way
+    a listing of authors and titles does, but its labels are no one's names."""
+    layout = Layout(text)
+    assert not any(ln.between_names for ln in layout.lines), [ln.text for ln in layout.lines if ln.between_names]
+    works = _works(text, aliases)
+    assert not set(lines) & set(works), list(works)
+
+
+def test_a_listing_of_titles_under_their_authors_is_still_one(aliases):
+    """The positive twin: names and handles over titles make the pattern."""
+    works = _works(_LISTING, aliases)
+    assert {"Local Drift as a Key to Sane Agents", "Strong Priors Are Rarely Common",
+            "You Are Not Steering What You Think You Are Steering"} <= set(works), list(works)
