@@ -115,3 +115,25 @@ def test_a_listing_of_titles_under_their_authors_is_still_one(aliases):
     works = _works(_LISTING, aliases)
     assert {"Local Drift as a Key to Sane Agents", "Strong Priors Are Rarely Common",
             "You Are Not Steering What You Think You Are Steering"} <= set(works), list(works)
+
+
+# -- numbered and marked-up headings -----------------------------------------------------------------
+
+@pytest.mark.parametrize("text, heading", [
+    ("## 10. Conclusions\n\n### 10.1 Direct Answer to the Drift Question\n\nThe wombat that drifts is the more worrying "
+     "one, for three reasons we give below.\n", "Direct Answer to the Drift Question"),
+    ("### **1.2: Mechanisms of Drift and Representation**\n\nCharacterising failures is needed but not enough: we also "
+     "want to know why they happen.\n", "Mechanisms of Drift and Representation"),
+])
+def test_a_numbered_section_heading_is_no_work(aliases, text, heading):
+    """"### 10.1 Direct Answer ...", "### **1.2: Mechanisms ...**": a heading's marks and its section's
+    number do not stop the heading from filling its line, so it is a heading, not a cited title."""
+    works = _works(text, aliases)
+    assert heading not in works, list(works)
+
+
+def test_a_numbered_heading_the_text_calls_a_paper_is_kept(aliases):
+    """The positive twin: a numbered heading over prose that calls it a paper names the paper."""
+    text = ("### 2.1 Wombats Drift Under Pressure\n\nThis paper by Roe and Fenn shows that agents trained under "
+            "deadline pressure drift from their goals.\n")
+    assert "Wombats Drift Under Pressure" in _works(text, aliases), list(_works(text, aliases))

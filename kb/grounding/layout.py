@@ -20,6 +20,7 @@ _BULLET = re.compile(r"^\s*(?:[-*\u2022\u2013\u00b7]|\d{1,3}[.)]|\(\w\))\s+")
 _DATE_PREFIX = re.compile(r"^(?:(?:19|20)\d\d(?:[-/.]\d\d){0,2}|(?:19|20)\d\d)\s*[:\-\u2013\u2014]\s+")
 _CAPTION = re.compile(r"^\s*(?:Figure|Fig\.|Table|Diagram|Image|Chart|Plot|Graph)\s*\d*[a-z]?\s*[:.\-\u2013\u2014]?\s", re.I)
 _MD_HEADING = re.compile(r"^\s*#{1,6}\s+|^\s*<h[1-6][^>]*>", re.I)
+_SECTION_NUMBER = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})+\.?|\d{1,2}[.:]|(?:Part|Chapter|Section)\s+(?:[IVX]+|\d{1,2})[.:])\s+")
 _YEAR = re.compile(r"(?<!\d)(?:19[5-9]\d|20[0-4]\d)(?!\d)")
 # A blurb under a post's title in a blog's listing of its posts: one short paragraph
 BLURB_WORDS = 40
@@ -293,6 +294,9 @@ class Layout:
         if line is None:
             return False
         body = _DATE_PREFIX.sub("", _BULLET.sub("", line.text)).strip()
+        # "### 10.1 Direct Answer ...", "### **1.2: Mechanisms of ...**": a heading's marks and its section's
+        # number are not words of the line
+        body = _SECTION_NUMBER.sub("", _MD_HEADING.sub("", body).strip(" *_")).strip(" *_")
         span = self.text[start:end].strip()
         return len(span) >= 0.8 * len(body)
 
