@@ -137,3 +137,32 @@ def test_a_numbered_heading_the_text_calls_a_paper_is_kept(aliases):
     text = ("### 2.1 Wombats Drift Under Pressure\n\nThis paper by Roe and Fenn shows that agents trained under "
             "deadline pressure drift from their goals.\n")
     assert "Wombats Drift Under Pressure" in _works(text, aliases), list(_works(text, aliases))
+
+
+# -- run-in headings: a bold or italic label that opens its paragraph or item ------------------------
+
+@pytest.mark.parametrize("text, label", [
+    ("The situation had these parts:\n\n1.  **The Wombat Default:** models will by default claim to feel things "
+     "because they imitate what people write.\n2.  **The Missing Motive:** there is no reason to expect it.\n",
+     "The Wombat Default"),
+    ("**The Open Drift Landscape.** Even if these models are not the best, they can still do well where other "
+     "factors matter.\n", "The Open Drift Landscape"),
+    ("We can do two things:\n\n1. **Track Gradient-Descent Drift Traces:**\n   run the probe after each step.\n",
+     "Track Gradient-Descent Drift Traces"),
+])
+def test_a_run_in_heading_is_no_work(aliases, text, label):
+    """Bold that opens a line and closes on a colon or a full stop labels what follows it."""
+    works = _works(text, aliases)
+    assert label not in works, list(works)
+
+
+@pytest.mark.parametrize("text, title", [
+    ("Reading list:\n\n- **Concrete Problems in AI Safety:** Amodei et al. (2016) list five problems.\n",
+     "Concrete Problems in AI Safety"),
+    ("Reading list:\n\n1. **Wombats Drift Under Pressure** (Roe, 2021). Agents drift when rushed.\n",
+     "Wombats Drift Under Pressure"),
+])
+def test_a_bold_title_on_a_reading_list_line_is_kept(aliases, text, title):
+    """The positive twins: the same bold on a reading list's line with an author or a year, or a bold
+    title not closed by a colon, stays a work."""
+    assert title in _works(text, aliases), list(_works(text, aliases))

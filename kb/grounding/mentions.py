@@ -2392,6 +2392,9 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if _OF_THIS_TEXT.match(text, m.end):
         score = min(score, 0.3)           # "Continuing on from Part 1 of this post": a part of this text
         why.append("but a part of the text itself")
+    if shape and not cue and _run_in_label(text, m.start, m.end):
+        score = min(score, 0.45)          # "1. **The Simulation Default:** LLMs will ...": the label of its item
+        why.append("but the bold or italic label that opens its paragraph or item")
     if shape and not cue and _FORUM_LABEL.match(m.surface) and _SUMMARY_VERB.match(text, m.end):
         score = min(score, 0.3)           # "TL;DR: Simulator Theory is now well supported": a summary's subject
         why.append("but the subject of a labelled summary sentence")
@@ -2429,6 +2432,19 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     m.confidence = WORK if m.score >= TRUST_SCORE else MAYBE
     m.reason = ", ".join(why)
     return True
+
+
+def _run_in_label(text: str, start: int, end: int) -> bool:
+    """"1. **The Simulation Default:** LLMs will ...", "**The Open LLM Landscape.** Even if ...",
+    "**Before Deploying:**" over a list: bold or italics that open a line and close on a colon or a
+    full stop are a run-in heading, the label of the paragraph or the item they open. (A reading list
+    that writes "**Title:** what it says" gets its trust from the list line's author or year.)"""
+    ls = text.rfind("\n", 0, start) + 1
+    lead = re.fullmatch(r"[ \t]*(?:(?:[-*\u2022]|\d{1,3}[.)])[ \t]+)?(\*\*|__|\*|_)", text[ls:start])
+    if not lead:
+        return False
+    mark = re.escape(lead.group(1))
+    return re.match(rf"(?:[:.]{mark}|{mark}[:.])", text[end:end + len(lead.group(1)) + 1]) is not None
 
 
 # "Part 1 of this post", "... of my sequence": the text's own parts, not another work
