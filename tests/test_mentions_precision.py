@@ -166,3 +166,32 @@ def test_a_bold_title_on_a_reading_list_line_is_kept(aliases, text, title):
     """The positive twins: the same bold on a reading list's line with an author or a year, or a bold
     title not closed by a colon, stays a work."""
     assert title in _works(text, aliases), list(_works(text, aliases))
+
+
+# -- people's roles and a show's calls to follow it ---------------------------------------------------
+
+@pytest.mark.parametrize("text, span", [
+    ("Hi! I'm Ada Roe, Deep Learning Ph.D. and Senior Research Scientist at Wombat. This is my newsletter.",
+     "Senior Research Scientist at Wombat"),
+    ("In this episode, Wombat Studio Research Director Ada Roe is joined by Research Scientist Bo Fenn, to talk.",
+     "Research Scientist Bo Fenn"),
+    ("Thanks for listening.\n\nFollow Ada and Bo on Twitter.\n\n(00:00:00) - Long contexts\n", "Follow Ada and Bo on Twitter"),
+    ("Watch on YouTube. Listen on Apple Podcasts, or any other podcast platform.\n", "Listen on Apple Podcasts"),
+])
+def test_a_role_or_a_call_to_follow_is_no_work(aliases, text, span):
+    """A person's job before their employer or their name, and a show's notes telling where to
+    follow it, are capitalised runs that name no work."""
+    works = _works(text, aliases)
+    assert not any(span in s or s in span for s in works if len(s) > 8), list(works)
+
+
+@pytest.mark.parametrize("text, title", [
+    ("I enjoyed The Wombat Scientist: Towards Automated Drift Discovery (Roe et al., 2024) a lot.",
+     "The Wombat Scientist: Towards Automated Drift Discovery"),
+    ("In Follow the Gradient: Drift in Deep Agents, Roe argues that agents drift.", "Follow the Gradient: Drift in Deep Agents"),
+])
+def test_a_title_with_a_role_or_a_follow_is_kept(aliases, text, title):
+    """The positive twins: a job's word or "Follow" inside a real title, with no employer, no name
+    and no platform after it."""
+    works = _works(text, aliases)
+    assert any(title in s for s in works), list(works)

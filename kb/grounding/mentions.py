@@ -2392,6 +2392,9 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if _OF_THIS_TEXT.match(text, m.end):
         score = min(score, 0.3)           # "Continuing on from Part 1 of this post": a part of this text
         why.append("but a part of the text itself")
+    if shape and not cue and (_CALL_TO_FOLLOW.search(m.surface) or _ROLE_OF_A_PERSON.search(m.surface)):
+        score = min(score, 0.3)           # "Follow Ada on Twitter", "Research Scientist Ada Roe", "Engineer at Wombat"
+        why.append("but a person's role or a call to follow a show")
     if shape and not cue and _run_in_label(text, m.start, m.end):
         score = min(score, 0.45)          # "1. **The Simulation Default:** LLMs will ...": the label of its item
         why.append("but the bold or italic label that opens its paragraph or item")
@@ -2432,6 +2435,16 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     m.confidence = WORK if m.score >= TRUST_SCORE else MAYBE
     m.reason = ", ".join(why)
     return True
+
+
+# "Follow Ada and Bo on Twitter", "Listen on Apple Podcasts": a show's notes telling the reader where to
+# find it, not a work
+_CALL_TO_FOLLOW = re.compile(r"^(?:Follow|Listen|Watch|Subscribe|Find)\b.*\b(?:on|to)[ \t]+(?:Twitter|X|YouTube|Spotify|"
+                             r"Apple|Google|LinkedIn|Substack|Bluesky|Mastodon|Instagram|Facebook|TikTok|Threads|Patreon)")
+# "Senior Research Scientist at Netflix", "Research Director Ada Roe": a person's job, before the place
+# they work or their name
+_ROLE_OF_A_PERSON = re.compile(r"\b(?:Scientist|Engineer|Director|Researcher|Professor|Lecturer|Fellow|Manager|Founder|"
+                               r"Co-?[Ff]ounder|CEO|CTO|Intern)(?:[ \t]+at[ \t]+[A-Z]|[ \t]+[A-Z][a-z]+[ \t]+[A-Z][a-z\-]+$)")
 
 
 def _run_in_label(text: str, start: int, end: int) -> bool:
