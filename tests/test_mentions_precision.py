@@ -195,3 +195,37 @@ def test_a_title_with_a_role_or_a_follow_is_kept(aliases, text, title):
     and no platform after it."""
     works = _works(text, aliases)
     assert any(title in s for s in works), list(works)
+
+
+# -- a section of notes on the paper under review ----------------------------------------------------
+
+_NOTES = """Notes on a wombat paper
+
+I spent this week reading Roe and Fenn's paper "Drift in Deep Wombats", which argues that agents trained
+under pressure drift from their goals, and I kept noticing how much else from biology it reaches for.
+
+The Burrow in the Datacenter
+
+The first thing the paper reminded me of was a burrow: many tunnels, one exit, and no map of either.
+"""
+
+
+def test_a_section_heading_over_the_paper_under_review_is_no_work(aliases):
+    """"The Burrow in the Datacenter" over "The first thing the paper ...": inside notes that named
+    their paper before, "the paper" under a section's heading is that paper, not the heading."""
+    works = _works(_NOTES, aliases)
+    assert "The Burrow in the Datacenter" not in works, list(works)
+    assert "Drift in Deep Wombats" in works, list(works)
+
+
+@pytest.mark.parametrize("text, title", [
+    ("Wombats Drift Under Pressure\n\nThe paper shows that agents trained under deadline pressure drift from "
+     "their goals.\n", "Wombats Drift Under Pressure"),
+    ("Some notes from my reading this week, in no order at all, written on the train home.\n\n"
+     "Wombats Drift Under Pressure\n\nThis paper shows that agents trained under deadline pressure drift.\n",
+     "Wombats Drift Under Pressure"),
+])
+def test_a_heading_the_text_calls_a_paper_is_still_kept(aliases, text, title):
+    """The positive twins: the page's first line over "The paper ...", and any heading over "This
+    paper ...", still name the paper."""
+    assert title in _works(text, aliases), list(_works(text, aliases))

@@ -2065,6 +2065,7 @@ _SHOUTED = re.compile(r"\b(?:NOT|AND|OR|BUT|ALL|ONLY|NO|NEVER|ALWAYS|VERY|MUST|T
 _TERM_EXPLAINED = re.compile(r"\s+(?:involves|involve|refers\s+to|means|denotes|is\s+(?:a|an)\s+(?:\w+\s+)?(?:method|technique|"
                              r"approach|framework|family|way|process|procedure|paradigm|field|term))\b")
 # The paragraph under a heading that names a work speaks of it as one, or opens its abstract.
+_THE_WORK_AGAIN = re.compile(r"(?i:\bthe)\s+(?:book|paper|essay|novel|report|preprint)\b")
 _CALLED_THIS = re.compile(r"\s*\n\s*[^\n]{0,200}?\b(?:this|the)\s+(?:book|paper|essay|novel|report|preprint)\b"
                           r"|\s*\n\s*(?:Abstract\b|(?-i:We)\s+(?:introduce|present|propose|study|investigate|describe)\b|"
                           r"In\s+this\s+(?:paper|work|report)\b)", re.I)
@@ -2292,7 +2293,10 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
         why.append("a line in a list of titles (no prose under it)")
     elif line is not None and line.heading and not line.byline_next and not cue and (
             layout.fills_line(m.start, m.end) or _one_title_case_run(line.text)):
-        if _CALLED_THIS.match(text, line.end) and layout.fills_line(m.start, m.end):
+        if (called := _CALLED_THIS.match(text, line.end)) and layout.fills_line(m.start, m.end) \
+                and not (_THE_WORK_AGAIN.search(called.group(0)) and not _first_line(text, line)):
+            # ("The Slime Mold in the Datacenter\n\nThe first thing the paper ...": a section of notes on
+            # a paper the text named before its heading, "the paper" being the one under review)
             score = max(score, 0.7)       # "Human Compatible: AI and ...\n\nThis goal of this book is ..."
             why.append("a heading the text goes on to call a book or paper")
         elif _first_line(text, line) and layout.fills_line(m.start, m.end) and len(_TOKEN.findall(m.surface)) >= 3 \
