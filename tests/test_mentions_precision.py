@@ -229,3 +229,31 @@ def test_a_heading_the_text_calls_a_paper_is_still_kept(aliases, text, title):
     """The positive twins: the page's first line over "The paper ...", and any heading over "This
     paper ...", still name the paper."""
     assert title in _works(text, aliases), list(_works(text, aliases))
+
+
+# -- a transcript's turns, a step's label, a disclosure ------------------------------------------------
+
+_TRANSCRIPT = """Ada Roe: Today is March 25th, 2025, and my guest is the writer Bo Fenn, whose new book is about wombats and drift.
+Bo Fenn: Thanks for having me, it is a pleasure to be back on the show after all these years away.
+Ada Roe: Let us start with the book itself and what made you want to write about drifting wombats.
+"""
+
+
+@pytest.mark.parametrize("text, span", [
+    (_TRANSCRIPT, "Ada Roe: Today is March"),
+    ("An experiment in two steps. Step 1: An AI is fine-tuned on documents about its training.\n", "Step 1: An AI"),
+    ("Models spread errors. (Disclosure: Wombat Media is one of several publishers that signed a deal.)\n",
+     "Disclosure: Wombat Media"),
+])
+def test_a_turn_a_step_or_a_disclosure_is_no_work(aliases, text, span):
+    """A speaker's name and colon opening a line of prose (and another line), "Step 1:", "Disclosure:":
+    labels before a sentence, not a title with its subtitle."""
+    works = _works(text, aliases)
+    assert not any(s.startswith(span.split(":")[0]) for s in works), list(works)
+
+
+def test_a_title_inside_a_turn_is_kept(aliases):
+    """The positive twin: a title the speaker cites inside the turn is still a work."""
+    text = _TRANSCRIPT + "Bo Fenn: I first read Wombats Drift Under Pressure (Roe, 2021) as a student, and it changed my mind.\n"
+    works = _works(text, aliases)
+    assert any("Wombats Drift Under Pressure" in s for s in works), list(works)

@@ -2111,7 +2111,7 @@ _ABOUT_A_PAPER = re.compile(r"\b(?:[Tt]his|[Tt]he)\s+(?:paper|preprint|study|art
 
 # "Week 5: Causal Localization", "Lesson 3 - ...": a unit of a course, not a work
 _A_DAY = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?[ \t]+\d{1,2}(?:st|nd|rd|th)?(?:,?[ \t]+\d{4})?")
-_UNIT_LABEL = re.compile(r"(?:Week|Day|Lesson|Module|Session|Unit|Part|Chapter|Lecture|Class|Episode|Ep\.?)\s+\d+\b")
+_UNIT_LABEL = re.compile(r"(?:Week|Day|Lesson|Module|Session|Unit|Part|Chapter|Lecture|Class|Episode|Ep\.?|Step|Stage|Phase)\s+\d+\b")
 
 
 # What a newsletter says a paper did, right after its title opens a paragraph.
@@ -2399,6 +2399,9 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if shape and not cue and (_CALL_TO_FOLLOW.search(m.surface) or _ROLE_OF_A_PERSON.search(m.surface)):
         score = min(score, 0.3)           # "Follow Ada on Twitter", "Research Scientist Ada Roe", "Engineer at Wombat"
         why.append("but a person's role or a call to follow a show")
+    if shape and not cue and _speakers_turn(text, m.start):
+        score = min(score, 0.3)           # "Russ Roe: Today is March 25th, and my guest is ...": a transcript
+        why.append("but a speaker's turn in a transcript")
     if shape and not cue and _run_in_label(text, m.start, m.end):
         score = min(score, 0.45)          # "1. **The Simulation Default:** LLMs will ...": the label of its item
         why.append("but the bold or italic label that opens its paragraph or item")
@@ -2451,6 +2454,24 @@ _ROLE_OF_A_PERSON = re.compile(r"\b(?:Scientist|Engineer|Director|Researcher|Pro
                                r"Co-?[Ff]ounder|CEO|CTO|Intern)(?:[ \t]+at[ \t]+[A-Z]|[ \t]+[A-Z][a-z]+[ \t]+[A-Z][a-z\-]+$)")
 
 
+_SPEAKER = re.compile(r"[ \t]*([A-Z][\w\-'\u2019]*(?:[ \t]+[A-Z][\w\-'\u2019]*){0,2}):[ \t]+\S")
+
+
+def _speakers_turn(text: str, start: int) -> bool:
+    """"Russ Roe: Today is March 25th, 2025, and my guest is ...", "Been: In the 1980s, folks were ...": a
+    line of prose that opens on a speaker's name and a colon, a name that opens another line the same
+    way: a transcript's turn, whatever the capitals after the colon. (A list of "Paper: Title" lines has
+    short lines; a turn runs on.)"""
+    ls = text.rfind("\n", 0, start) + 1
+    turn = _SPEAKER.match(text, ls)
+    if turn is None or start > turn.end() or start < turn.start(1):
+        return False
+    le = text.find("\n", ls)
+    if len(text[ls:le if le >= 0 else len(text)].split()) < 15:
+        return False
+    return len(re.findall(rf"(?m)^[ \t]*{re.escape(turn.group(1))}:[ \t]", text)) >= 2
+
+
 def _run_in_label(text: str, start: int, end: int) -> bool:
     """"1. **The Simulation Default:** LLMs will ...", "**The Open LLM Landscape.** Even if ...",
     "**Before Deploying:**" over a list: bold or italics that open a line and close on a colon or a
@@ -2468,7 +2489,8 @@ def _run_in_label(text: str, start: int, end: int) -> bool:
 _OF_THIS_TEXT = re.compile(r"[ \t]+of[ \t]+(?:this|my|our)[ \t]+(?:post|series|sequence|essay|article|piece|thread|"
                            r"newsletter|blog|book|review|write-?up)\b")
 # the labels forum posts open a line with ("TL;DR: ...", "Edit: ...") and the verb after a summary's subject
-_FORUM_LABEL = re.compile(r"(?:TL;?\s*)?DR\s*:|(?:Tl;?\s*)?dr\s*:|TLDR\s*:|(?:Edit|EDIT|Update|UPDATE|PS|P\.S\.|NB|Summary)\s*:")
+_FORUM_LABEL = re.compile(r"(?:TL;?\s*)?DR\s*:|(?:Tl;?\s*)?dr\s*:|TLDR\s*:|(?:Edit|EDIT|Update|UPDATE|PS|P\.S\.|NB|Summary|"
+                          r"Disclosure|Note|Caveat|Correction|Clarification)\s*:")
 _SUMMARY_VERB = re.compile(r"[ \t]+(?:is|are|was|were|has|have|had|will|can|does|do|seems?|remains?)\b")
 
 
