@@ -257,3 +257,30 @@ def test_a_title_inside_a_turn_is_kept(aliases):
     text = _TRANSCRIPT + "Bo Fenn: I first read Wombats Drift Under Pressure (Roe, 2021) as a student, and it changed my mind.\n"
     works = _works(text, aliases)
     assert any("Wombats Drift Under Pressure" in s for s in works), list(works)
+
+
+# -- a finding beside the column that cites its source --------------------------------------------------
+
+_FINDINGS = """| Finding | Source | Key Result |
+|---------|--------|------------|
+| Burrow Faking Without Training | Wombat Lab (Roe et al., 2024) | Agents fake their goals to keep them. |
+| Natural Emergence of Broad Drift | Fenn and Marsh (2025) | Reward hacking in training leads to drift. |
+"""
+
+_READINGS = """| Paper | Source | Notes |
+|-------|--------|-------|
+| Natural Emergence of Broad Drift | Fenn and Marsh (2025) | Read the second section first. |
+"""
+
+
+def test_a_finding_beside_its_source_column_is_no_work(aliases):
+    """"| Burrow Faking Without Training | Wombat Lab (Roe et al., 2024) |": a table with a column that
+    cites each row's source names findings in its other columns; the citation is the mention."""
+    works = _works(_FINDINGS, aliases)
+    assert not {"Burrow Faking Without Training", "Natural Emergence of Broad Drift"} & set(works), list(works)
+    assert any("Roe et al., 2024" in s for s in works), list(works)
+
+
+def test_a_paper_column_beside_a_source_column_is_kept(aliases):
+    """The positive twin: the column headed "Paper" still holds works."""
+    assert "Natural Emergence of Broad Drift" in _works(_READINGS, aliases), list(_works(_READINGS, aliases))

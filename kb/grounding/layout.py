@@ -139,6 +139,7 @@ class Layout:
         self._mark_title_lists()
         self._starts = [ln.start for ln in self.lines]
         self.work_cells = self._paper_column_cells()
+        self.source_cells = self._cells_beside_a_source()
         self.emphasis = [(m.start(m.lastindex), m.end(m.lastindex)) for m in _EMPHASIS.finditer(text)]
         self.agenda = listings.agenda_lines(text)
 
@@ -268,6 +269,34 @@ class Layout:
                     pos += len(cell) + 1
         return cells
 
+    def _cells_beside_a_source(self) -> list[tuple[int, int]]:
+        """The cells of a markdown table that has a column headed "Source", "Citation" or "Reference",
+        outside that column and any column of papers: "| Alignment Faking Without Training | Anthropic
+        (Greenblatt et al., 2024) | ... |" names a finding, and the source column cites the work it is from."""
+        cells: list[tuple[int, int]] = []
+        rows = self.lines
+        for i in range(len(rows) - 1):
+            if not (_TABLE_ROW.fullmatch(rows[i].text) and _TABLE_RULE.fullmatch(rows[i + 1].text)):
+                continue
+            heads = [h.strip(" *").lower() for h in rows[i].text.strip().strip("|").split("|")]
+            if not any(_SOURCE_COLUMN.fullmatch(h) for h in heads):
+                continue
+            other = {k for k, h in enumerate(heads) if not _SOURCE_COLUMN.fullmatch(h) and not _WORK_COLUMN.fullmatch(h)}
+            for row in rows[i + 2:]:
+                if not _TABLE_ROW.fullmatch(row.text):
+                    break
+                pos = row.start + row.text.index("|") + 1
+                for k, cell in enumerate(row.text.strip().strip("|").split("|")):
+                    if k in other and cell.strip():
+                        a = pos + len(cell) - len(cell.lstrip())
+                        cells.append((a, a + len(cell.strip())))
+                    pos += len(cell) + 1
+        return cells
+
+    def beside_a_source(self, start: int, end: int) -> bool:
+        """The span lies in a table's cell beside the column that cites its source."""
+        return any(a <= start and end <= b for a, b in self.source_cells)
+
     def in_work_cell(self, start: int, end: int) -> bool:
         return any(a <= start and end <= b and (end - start) >= 0.6 * (b - a) for a, b in self.work_cells)
 
@@ -356,6 +385,7 @@ _TABLE_ROW = re.compile(r"\s*\|.*\|\s*")
 _TABLE_RULE = re.compile(r"\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*(?::?-{3,}:?\s*)?")
 _WORK_COLUMN = re.compile(r"(?:papers?|titles?|topics?|readings?|works?|articles?|publications?|essays?|posts?)"
                           r"(?:\s*(?:/|and|&)\s*\w+)?")
+_SOURCE_COLUMN = re.compile(r"(?:sources?|citations?|references?|refs?\.?|cited\s+(?:in|from)|evidence)")
 _BREADCRUMBS = re.compile(r"\s*[^/>\u203a\u00bb\n]{1,50}(?:(?:\s+[/>\u203a\u00bb]\s*|\s*[/>\u203a\u00bb]\s+)[^/>\u203a\u00bb\n]{1,50}){2,}\s*")
 _FRONT_MATTER_FIELD = re.compile(r"\s*(?:[A-Za-z_][\w\-]*\s*:|-\s|#)")
 _ITEM_PREFIX = re.compile(r"\s*(?P<date>(?:19|20)\d\d(?:[-/.]\d\d){0,2}\s*[:\-\u2013\u2014]\s+)?"

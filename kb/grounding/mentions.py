@@ -2234,6 +2234,13 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
         m.confidence, m.score = MAYBE, min(m.score, 0.45)
         m.reason += ", but a section heading"
         return True
+    if m.kind in ("alias", "title") and not m.url and m.confidence == WORK and layout.beside_a_source(m.start, m.end) \
+            and (m.reason.startswith("alias table") or not m.reason):
+        # "| Alignment Faking Without Training | Anthropic (Greenblatt et al., 2024) |": a finding's name in
+        # a table whose source column cites the work (a name or a title's shape; not a cue or a quote)
+        m.confidence, m.score = MAYBE, min(m.score, 0.45)
+        m.reason = (m.reason or "a title's shape") + ", but a table's cell beside the column that cites its source"
+        return True
     if m.kind == "alias" and m.reason.startswith("alias table") and m.confidence == WORK \
             and (_FIELD_OF.match(text, m.end) or _MODEL_SIZE.match(text, m.end)):
         # "to complement AI Control techniques": the name of the field a work named, not the work;
