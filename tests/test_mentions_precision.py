@@ -284,3 +284,27 @@ def test_a_finding_beside_its_source_column_is_no_work(aliases):
 def test_a_paper_column_beside_a_source_column_is_kept(aliases):
     """The positive twin: the column headed "Paper" still holds works."""
     assert "Natural Emergence of Broad Drift" in _works(_READINGS, aliases), list(_works(_READINGS, aliases))
+
+
+# -- a claim across bold's end, a date ------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, span", [
+    ("The gap is smaller than thought, because:\n\n1. **Concealment emerges naturally** from reward hacking without "
+     "extra training (Roe, 2025; Fenn et al., 2025)\n", "Concealment emerges naturally"),
+    ("On the other hand, **we don't see Wombats drift into misalignment by default in practice**. For example, "
+     "nothing drifted.\n", "Wombats drift into misalignment"),
+    ("In Good Wombat, a podcast series launching March 12 from Burrow Radio and Drift Weekly, a host goes deep.\n",
+     "March 12 from Burrow Radio"),
+])
+def test_a_claim_in_bold_or_a_date_is_no_work(aliases, text, span):
+    """A span that runs across the end of bold ("naturally** from ...") is a claim someone set in bold; a
+    span that opens on a day of a month is a date."""
+    works = _works(text, aliases)
+    assert not any(span in s for s in works), list(works)
+
+
+def test_a_bold_title_with_its_reference_is_kept(aliases):
+    """The positive twin: a bold title closed before its reference stays a work."""
+    text = "Reading:\n\n1. **Wombats Drift Under Pressure** (Roe, 2021)\n2. **Burrows and Goals in Deep Agents** (Fenn, 2022)\n"
+    works = _works(text, aliases)
+    assert any("Wombats Drift Under Pressure" in s for s in works), list(works)

@@ -2397,6 +2397,12 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
             and words[-1][0].isupper() and line is not None and layout.fills_line(m.start, m.end):
         score = min(score, 0.3)           # "Foundational AI Safety Papers" over a list: the list's name
         why.append("but a line naming a collection of works")
+    if re.search(r"[a-z]\*+(?:\s+[a-z]|$)", m.surface):
+        score = min(score, 0.45)          # "Concealment emerges naturally** from reward hacking ...": a claim in bold
+        why.append("but it runs across the end of bold or italics")
+    if shape and _A_DAY.match(m.surface):
+        score = min(score, 0.3)           # "March 12 from Unexplainable and Future Perfect": a date
+        why.append("but it opens on a date")
     if _POINTER.match(m.surface) or _ENDS_ON_POINTER.search(m.surface):
         score = min(score, 0.3)           # "(see Table 2 and Figure 3 [4])": a part of this text
         why.append("but a pointer to a figure, a table or a section")
