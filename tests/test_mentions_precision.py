@@ -308,3 +308,19 @@ def test_a_bold_title_with_its_reference_is_kept(aliases):
     text = "Reading:\n\n1. **Wombats Drift Under Pressure** (Roe, 2021)\n2. **Burrows and Goals in Deep Agents** (Fenn, 2022)\n"
     works = _works(text, aliases)
     assert any("Wombats Drift Under Pressure" in s for s in works), list(works)
+
+
+# -- an acronym in the plural ---------------------------------------------------------------------------
+
+def test_an_acronym_in_the_plural_is_no_work(aliases):
+    """"NWEs convert activations into text", "used in RNNs": the plural names things of a kind."""
+    text = ("On May 7, Wombat Lab published Natural Wombat Encoders (NWEs), a method that turns activations into "
+            "text. NWEs convert a model's activations into words. The method has been used in RNNs [4] before.\n")
+    works = _works(text, aliases)
+    assert not {"NWEs", "RNNs"} & set(works), list(works)
+
+
+def test_an_acronym_in_the_singular_is_kept(aliases):
+    """The positive twin: a coined name with its citation marker, in the singular, stays a work."""
+    works = _works("We build on DriftProbe [12], and DriftProbe finds drift early.\n", aliases)
+    assert "DriftProbe" in works, list(works)

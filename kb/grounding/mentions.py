@@ -1141,6 +1141,13 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     final = [m if m.sentence else place(m) for m in _defined_nicknames(text, judged)]
     final = [m if m.sentence else place(m) for m in _names_after_references(text, final)]
     final = [m if m.sentence else place(m) for m in _initialisms_of_named_works(text, final, terms, aliases)]
+    for m in final:
+        if m.kind == "alias" and m.confidence == WORK and not m.reason.startswith("alias table") \
+                and _PLURAL_ACRONYM.fullmatch(m.surface):
+            # "NLAs convert a model's activations into text", "used in RNNs": the plural names things of
+            # a kind (a method's instances, a family of models), never one work
+            m.confidence, m.score = MAYBE, min(m.score, 0.45)
+            m.reason += ", but an acronym in the plural names things of a kind"
     extra = [place(m) for m in _only_a_title_can_confirm(text, spans, layout, final)]
     if (short := _short_names_given_a_nickname(text, extra + final, final)):
         # the work's short name is a work, and the nickname defined for it is a mention of it too
@@ -2467,6 +2474,7 @@ _ROLE_OF_A_PERSON = re.compile(r"\b(?:Scientist|Engineer|Director|Researcher|Pro
                                r"Co-?[Ff]ounder|CEO|CTO|Intern)(?:[ \t]+at[ \t]+[A-Z]|[ \t]+[A-Z][a-z]+[ \t]+[A-Z][a-z\-]+$)")
 
 
+_PLURAL_ACRONYM = re.compile(r"[A-Z][A-Z0-9\-]*[A-Z0-9]s")
 _SPEAKER = re.compile(r"[ \t]*([A-Z][\w\-'\u2019]*(?:[ \t]+[A-Z][\w\-'\u2019]*){0,2}):[ \t]+\S")
 
 
