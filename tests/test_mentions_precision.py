@@ -324,3 +324,19 @@ def test_an_acronym_in_the_singular_is_kept(aliases):
     """The positive twin: a coined name with its citation marker, in the singular, stays a work."""
     works = _works("We build on DriftProbe [12], and DriftProbe finds drift early.\n", aliases)
     assert "DriftProbe" in works, list(works)
+
+
+# -- two letters before "approach" or "eval" -------------------------------------------------------------
+
+@pytest.mark.parametrize("text, name", [
+    ("Unembedding (direct effect): this is a typical MI approach, similar to the logit lens.\n", "MI"),
+    ("Inoculation removes the standard EM eval residual that self-reports leave.\n", "EM"),
+])
+def test_two_letters_before_approach_or_eval_are_no_work(aliases, text, name):
+    """"a typical MI approach", "the EM eval": a field's or a term's initials, not one work."""
+    assert name not in _works(text, aliases), list(_works(text, aliases))
+
+
+def test_a_longer_name_before_dataset_is_kept(aliases):
+    """The positive twin: a coined name of more letters before "dataset" still names its work."""
+    assert "WOMBATS" in _works("We evaluate on the WOMBATS dataset and report accuracy.\n", aliases)

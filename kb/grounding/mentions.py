@@ -2260,6 +2260,11 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if m.kind == "alias":                      # coined names and "the X paper"
         if m.confidence == WORK and m.score < 0.55:
             m.confidence = MAYBE
+        if m.confidence == WORK and m.reason.startswith("a name followed by") and len(m.surface) <= 2:
+            # "a typical MI approach", "the standard EM eval": two letters before "approach" or "eval" are
+            # a field's or a term's initials (ML, RL, MI), too short to name one work without a citation
+            m.confidence, m.score = MAYBE, min(m.score, 0.45)
+            m.reason += ", but two letters name a field or a term"
         return True
     # titles
     if m.url:
