@@ -21,6 +21,7 @@ The score is how title-like a candidate is; the resolver uses it too (``seeds.py
 from __future__ import annotations
 
 import bisect
+import collections
 import functools
 import re
 import unicodedata
@@ -2495,7 +2496,14 @@ def _speakers_turn(text: str, start: int) -> bool:
     le = text.find("\n", ls)
     if len(text[ls:le if le >= 0 else len(text)].split()) < 15:
         return False
-    return len(re.findall(rf"(?m)^[ \t]*{re.escape(turn.group(1))}:[ \t]", text)) >= 2
+    return _line_openers(text)[turn.group(1)] >= 2
+
+
+@functools.lru_cache(maxsize=4)
+def _line_openers(text: str) -> collections.Counter:
+    """How many lines of the text open on each "Name:" (a transcript's speakers), counted once per text."""
+    return collections.Counter(m.group(1) for m in re.finditer(
+        r"(?m)^[ \t]*([A-Z][\w\-'\u2019]*(?:[ \t]+[A-Z][\w\-'\u2019]*){0,2}):[ \t]", text))
 
 
 def _run_in_label(text: str, start: int, end: int) -> bool:
