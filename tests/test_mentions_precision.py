@@ -189,6 +189,7 @@ def test_a_role_or_a_call_to_follow_is_no_work(aliases, text, span):
     ("I enjoyed The Wombat Scientist: Towards Automated Drift Discovery (Roe et al., 2024) a lot.",
      "The Wombat Scientist: Towards Automated Drift Discovery"),
     ("In Follow the Gradient: Drift in Deep Agents, Roe argues that agents drift.", "Follow the Gradient: Drift in Deep Agents"),
+    ("I reread Follow the Path to X-Risk Reduction (Roe, 2022) last week.", "Follow the Path to X-Risk Reduction"),
 ])
 def test_a_title_with_a_role_or_a_follow_is_kept(aliases, text, title):
     """The positive twins: a job's word or "Follow" inside a real title, with no employer, no name

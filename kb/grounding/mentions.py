@@ -2473,7 +2473,7 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
 # "Follow Ada and Bo on Twitter", "Listen on Apple Podcasts": a show's notes telling the reader where to
 # find it, not a work
 _CALL_TO_FOLLOW = re.compile(r"^(?:Follow|Listen|Watch|Subscribe|Find)\b.*\b(?:on|to)[ \t]+(?:Twitter|X|YouTube|Spotify|"
-                             r"Apple|Google|LinkedIn|Substack|Bluesky|Mastodon|Instagram|Facebook|TikTok|Threads|Patreon)")
+                             r"Apple|Google|LinkedIn|Substack|Bluesky|Mastodon|Instagram|Facebook|TikTok|Threads|Patreon)\b(?!-)")
 # "Senior Research Scientist at Netflix", "Research Director Ada Roe": a person's job, before the place
 # they work or their name
 _ROLE_OF_A_PERSON = re.compile(r"\b(?:Scientist|Engineer|Director|Researcher|Professor|Lecturer|Fellow|Manager|Founder|"
