@@ -246,52 +246,35 @@ class Layout:
             self.lines = [dataclasses.replace(ln, in_title_list=True) if i in marked else ln
                           for i, ln in enumerate(self.lines)]
 
-    def _paper_column_cells(self) -> list[tuple[int, int]]:
-        """The cells of a markdown table's column headed "Paper", "Title", "Topic", "Reading"
-        (a reading group's schedule): each names a work, whatever its shape."""
-        cells: list[tuple[int, int]] = []
+    def _table_cells(self):
+        """Each non-empty body cell of the text's markdown tables, with its table's column heads (in
+        lower case): (heads, the cell's head, start, end)."""
         rows = self.lines
         for i in range(len(rows) - 1):
             if not (_TABLE_ROW.fullmatch(rows[i].text) and _TABLE_RULE.fullmatch(rows[i + 1].text)):
                 continue
             heads = [h.strip(" *").lower() for h in rows[i].text.strip().strip("|").split("|")]
-            wanted = {k for k, h in enumerate(heads) if _WORK_COLUMN.fullmatch(h)}
-            if not wanted:
-                continue
             for row in rows[i + 2:]:
                 if not _TABLE_ROW.fullmatch(row.text):
                     break
                 pos = row.start + row.text.index("|") + 1
                 for k, cell in enumerate(row.text.strip().strip("|").split("|")):
-                    if k in wanted and cell.strip():
+                    if cell.strip() and k < len(heads):
                         a = pos + len(cell) - len(cell.lstrip())
-                        cells.append((a, a + len(cell.strip())))
+                        yield heads, heads[k], a, a + len(cell.strip())
                     pos += len(cell) + 1
-        return cells
+
+    def _paper_column_cells(self) -> list[tuple[int, int]]:
+        """The cells of a markdown table's column headed "Paper", "Title", "Topic", "Reading"
+        (a reading group's schedule): each names a work, whatever its shape."""
+        return [(a, b) for _, head, a, b in self._table_cells() if _WORK_COLUMN.fullmatch(head)]
 
     def _cells_beside_a_source(self) -> list[tuple[int, int]]:
         """The cells of a markdown table that has a column headed "Source", "Citation" or "Reference",
         outside that column and any column of papers: "| Alignment Faking Without Training | Anthropic
         (Greenblatt et al., 2024) | ... |" names a finding, and the source column cites the work it is from."""
-        cells: list[tuple[int, int]] = []
-        rows = self.lines
-        for i in range(len(rows) - 1):
-            if not (_TABLE_ROW.fullmatch(rows[i].text) and _TABLE_RULE.fullmatch(rows[i + 1].text)):
-                continue
-            heads = [h.strip(" *").lower() for h in rows[i].text.strip().strip("|").split("|")]
-            if not any(_SOURCE_COLUMN.fullmatch(h) for h in heads):
-                continue
-            other = {k for k, h in enumerate(heads) if not _SOURCE_COLUMN.fullmatch(h) and not _WORK_COLUMN.fullmatch(h)}
-            for row in rows[i + 2:]:
-                if not _TABLE_ROW.fullmatch(row.text):
-                    break
-                pos = row.start + row.text.index("|") + 1
-                for k, cell in enumerate(row.text.strip().strip("|").split("|")):
-                    if k in other and cell.strip():
-                        a = pos + len(cell) - len(cell.lstrip())
-                        cells.append((a, a + len(cell.strip())))
-                    pos += len(cell) + 1
-        return cells
+        return [(a, b) for heads, head, a, b in self._table_cells() if any(_SOURCE_COLUMN.fullmatch(h) for h in heads)
+                and not _SOURCE_COLUMN.fullmatch(head) and not _WORK_COLUMN.fullmatch(head)]
 
     def beside_a_source(self, start: int, end: int) -> bool:
         """The span lies in a table's cell beside the column that cites its source."""
