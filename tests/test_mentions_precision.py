@@ -341,3 +341,22 @@ def test_two_letters_before_approach_or_eval_are_no_work(aliases, text, name):
 def test_a_longer_name_before_dataset_is_kept(aliases):
     """The positive twin: a coined name of more letters before "dataset" still names its work."""
     assert "WOMBATS" in _works("We evaluate on the WOMBATS dataset and report accuracy.\n", aliases)
+
+
+# -- a byline is someone's name ---------------------------------------------------------------------------
+
+def test_a_line_opening_on_the_is_no_byline(aliases):
+    """"The Transformer" under a chapter's heading looks like a lone two-word name, but a name does not
+    open on an article, so the heading over it is a heading, not a title over its byline."""
+    text = ("Advancing drift detection with the Wombat model\nThe Wombat\nmodel was first proposed in Burrows Are All "
+            "You Need (Roe, 2017). The Wombat can handle long-term dependencies in a text, which older models could not.\n")
+    layout = Layout(text)
+    assert not layout.lines[0].byline_next
+    assert "Advancing drift detection with the Wombat model" not in _works(text, aliases)
+
+
+def test_a_heading_over_a_persons_name_keeps_its_byline(aliases):
+    """The positive twin: a lone two-word name the prose names again is the byline."""
+    text = ("Wombats Drift Under Pressure\nAda Roe\nIn this essay Roe argues that agents trained in a hurry drift from "
+            "their goals, and Roe shows three cases of it.\n")
+    assert Layout(text).lines[0].byline_next

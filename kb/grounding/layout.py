@@ -72,6 +72,8 @@ def _bylineish(s: str, after: str = "", lower_words: frozenset[str] = frozenset(
     several = bool(re.search(r",|\band\b|&|et\s+al", s))
     if several:
         return True
+    if re.match(r"(?:The|A|An|This|That|These|Our|My|Their|Its)\s", s):
+        return False                  # "The Transformer" over "model was first proposed in ...": no one's name
     # "Alan Turing" / "Turing's ...": the name again in the prose after it, and never as a
     # lower-case word ("Evaluation Benchmarks" / "Benchmarks provide ... No single benchmark")
     last, after = s.split()[-1], after.strip()
