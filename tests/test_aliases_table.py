@@ -287,3 +287,12 @@ def test_the_kept_prefix_trees_are_the_ones_the_names_give(tmp_path, monkeypatch
     assert aliases._trie_bodies(other, frozenset()) == (aliases._trie_body(list(other)), None)
     assert pycache.read(kept, b"kb-alias-tries-1 %d" % aliases.zlib.crc32(Path(aliases.__file__).read_bytes()))[0] \
         == (sorted(other), [])
+
+
+def test_a_name_with_an_apostrophe_is_found_with_a_curly_one(aliases):
+    hit = {h.name: h for h in aliases.find("Read Anthropic\u2019s RSP, then try Humanity\u2019s Last Exam.")}
+    assert hit["Anthropic\u2019s RSP"].alias.title == "Anthropic's Responsible Scaling Policy"
+    assert hit["Humanity\u2019s Last Exam"].alias is aliases.lookup("Humanity's Last Exam")
+    assert aliases.lookup("Anthropic\u2019s RSP") is aliases.lookup("Anthropic's RSP")
+    # a curly quote closing a quotation is not an apostrophe inside a name
+    assert not aliases.find("he said \u2018Anthropic\u2019 s RSP")

@@ -231,6 +231,10 @@ class AliasTable:
                 key = name if _has_upper(name) else name.lower()
                 if key not in self._by_name:
                     (exact if _has_upper(name) else folded).append(name)
+                    if "'" in name:
+                        # "Humanity’s Last Exam", "Anthropic’s RSP": typeset prose writes the
+                        # apostrophe curly; :meth:`lookup` reads it straight
+                        (exact if _has_upper(name) else folded).append(name.replace("'", "\u2019"))
                 self._by_name[key] = alias
         # "Truthful QA", "Trivia QA", "AQu A": a benchmark's name as a PDF's text layer splits it,
         # a space where the name's case turns from lower to upper (names that need a cue are left
@@ -260,7 +264,7 @@ class AliasTable:
         return len(self.aliases)
 
     def lookup(self, name: str) -> Alias | None:
-        name = " ".join(name.split())
+        name = " ".join(name.split()).replace("\u2019", "'")
         return self._by_name.get(name) or self._by_name.get(name.lower())
 
     def find(self, text: str, *, uncued: bool = False) -> list[AliasHit]:
@@ -276,7 +280,8 @@ class AliasTable:
             if alias is None:
                 continue
             cued = True
-            if name in alias.needs_cue or name.lower() in {c.lower() for c in alias.needs_cue}:
+            plain = name.replace("\u2019", "'")
+            if plain in alias.needs_cue or plain.lower() in {c.lower() for c in alias.needs_cue}:
                 cued = bool(CUE_AFTER.match(text, end) or CUE_BEFORE.search(text[max(0, start - 30):start])
                             or CUE_BEFORE_LONG_FORM.search(text[max(0, start - 120):start])) \
                     and not cites_another(alias, text, end)
