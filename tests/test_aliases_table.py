@@ -296,3 +296,14 @@ def test_a_name_with_an_apostrophe_is_found_with_a_curly_one(aliases):
     assert aliases.lookup("Anthropic\u2019s RSP") is aliases.lookup("Anthropic's RSP")
     # a curly quote closing a quotation is not an apostrophe inside a name
     assert not aliases.find("he said \u2018Anthropic\u2019 s RSP")
+
+
+def test_a_known_name_in_quotes_before_its_kind_of_work_names_it(aliases):
+    text = ('Unlike the "emergent misalignment" paper\'s data, the \u201csleeper agents\u201d paper and the '
+            '"GPT-3" paper say so. A "quiet drifting" paper is nobody\'s.')
+    hits = {h.name: h.alias.title for h in aliases.find(text)}
+    assert hits['"emergent misalignment" paper'].startswith("Emergent Misalignment")
+    assert hits["\u201csleeper agents\u201d paper"].startswith("Sleeper Agents")
+    assert hits['"GPT-3" paper'] == "Language Models are Few-Shot Learners"      # a cue for a model's name
+    assert not any("quiet" in n for n in hits)
+    assert not aliases.find('the word "emergent misalignment" was used')         # no kind of work after it

@@ -1120,3 +1120,9 @@ def test_the_people_whose_writings_a_sentence_credits(aliases):
 ])
 def test_labs_venues_and_common_words_after_writings_of_are_no_people(aliases, text):
     assert set(_refs(text, aliases)) <= {"Ada Roewell"}
+
+
+def test_people_who_conducted_a_study_are_its_authors(aliases):
+    text = "In 2013, Ada Roewell and Bo Fennimore conducted one of the earliest large-scale expert surveys of the field."
+    assert set(_refs(text, aliases)) == {"Ada Roewell and Bo Fennimore"}
+    assert not _refs("Ada Roewell and Bo Fennimore conducted the orchestra in Vienna.", aliases)

@@ -562,7 +562,10 @@ _FULL_NAMES_VERB = LazyPattern(rf"(?<![A-Za-z\-])((?:{_ONE_NAME_RX},[ \t]+){{0,6
                               # a published answer: "provide a fantastic response", "offered a rebuttal"
                               r"|(?:provide|provides|provided|offer|offers|offered|wrote|write|writes|published)[ \t]+"
                               r"(?:[\w\-]+[ \t]+){0,3}?(?:response|rebuttal|reply|critique|commentary|rejoinder|counterargument)s?"
-                              r"|rebut|rebuts|rebutted)\b")
+                              r"|rebut|rebuts|rebutted"
+                              # a study they ran: "Ada Roe and Bo Fenn conducted one of the earliest expert surveys"
+                              r"|(?:conducted|conduct|conducts|ran|run|runs|carried[ \t]+out|performed)[ \t]+"
+                              r"(?:[\w\-]+[ \t]+){0,6}?(?:survey|study|poll|experiment|evaluation|analysis)s?)\b")
 _SENTENCE_ADVERBS = frozenset("Later Earlier First Second Third Next Finally Recently Then Here Indeed Again Still Yet "
                                "Instead Meanwhile Previously Originally Historically Today".split())
 _NAME_VERB_THAT = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]{2,})(?:\s+et\s+al\.?)?\s+(?:finds|found|shows|showed|"
