@@ -121,6 +121,8 @@ def test_one_entry_per_new_work(entries):
     ("Model Organisms for Emergent Misalignment made it easy to reproduce.", "Model Organisms for Emergent Misalignment",
      "ARXIV:2506.11613"),
     ("Yudkowsky's Coherent Extrapolated Volition came first.", "Coherent Extrapolated Volition", "Coherent Extrapolated Volition"),
+    ("Richard Ngo's AGI safety from first principles is the standard introduction.", "AGI safety from first principles",
+     "AGI safety from first principles"),
 ])
 def test_benchmarks_data_sets_and_named_works_cite_their_paper(aliases, text, name, pid):
     """`pid` is the paper's id, or the exact title of a work the table matches by title (an id
