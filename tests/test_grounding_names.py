@@ -1126,3 +1126,9 @@ def test_people_who_conducted_a_study_are_its_authors(aliases):
     text = "In 2013, Ada Roewell and Bo Fennimore conducted one of the earliest large-scale expert surveys of the field."
     assert set(_refs(text, aliases)) == {"Ada Roewell and Bo Fennimore"}
     assert not _refs("Ada Roewell and Bo Fennimore conducted the orchestra in Vienna.", aliases)
+
+
+def test_a_known_name_with_a_number_is_no_idea_in_lower_case(aliases):
+    text = "Readings for week 3:\n\n- 11 proposals\n- multi agent safety\n\nAlso shard theory is an idea.\n"
+    works = _works(text, aliases)
+    assert "11 proposals" in works and "shard theory" not in works
