@@ -1121,7 +1121,8 @@ Activity Quiz Slides Episode Transcript Article Paper Blog Post Essay Book Total
 Group Pairs Pair Solo Individual Breakout Presentation Demo Walkthrough Overview Wrap Closing Opening Core Extra
 Bonus Part Chapter Section Session Week Day Module Unit Lesson YouTube Substack LessWrong Medium Facilitator
 Facilitators Host Hosts Speaker Speakers Moderator Organiser Organizer Everyone All Leader Lead Instructor Teacher
-Mentor Mentors Participants Students Team""".split())
+Mentor Mentors Participants Students Team Pages Page Sections Chapters Parts Appendix Appendices Abstract Conclusion
+Full Entire Whole First Last Only Just Total Estimated Reading Listening Watching""".split())
 
 
 def _reading_credits(text: str, a: int, b: int) -> list[Mention]:
