@@ -155,9 +155,9 @@ FLOORS = {
     # opened in session 11 (even pages tuned on, odd held aside): s11-recall 23/26, 29/34, 53/60
     "heldout17": (0.894, 0.825, 0.814),  # start 16/19, 29/40, 80.3% of 66; final the same; session 11 (opened): s11-recall 17/19, 33/40, 57/70
     "heldout18": (0.814, 0.576, 0.741),  # start 18/27, 9/26, 68.8% of 48; final 20/27, 10/26, 71.2% of 52;
-    # session 17 (s17-names): 22/27, 15/26, 43/58 (44/59 before): on an even page "Aschenbrenner\u2019s Situational Awareness"
+    # session 17 (s17-names): 22/27, 15/26, 43/58 (44/59 before): on an even page "Aschenbrenner’s Situational Awareness"
     # is now the alias table's name written with a curly apostrophe, one right mention where two were ("Leopold
-    # Aschenbrenner\u2019s", "Situational Awareness, June 2024"); recall unchanged: lowered by one surface for the lead to judge
+    # Aschenbrenner’s", "Situational Awareness, June 2024"); recall unchanged: lowered by one surface for the lead to judge
     # session 13's end (merged): 22/27, 15/26, 44/59
     # session 11 (opened): s11-recall 21/27, 14/26, 42/57; session 13: s13-nicknames (coined names) names 14 -> 15/26,
     # s13-titles titles 21/27 -> 22/27 (merged figures: see the session 13 note below)
