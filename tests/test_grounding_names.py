@@ -1117,6 +1117,7 @@ def test_the_people_whose_writings_a_sentence_credits(aliases):
     "I love the writings of Anthropic and the papers of NeurIPS.",
     "Read papers by several people in the field, and papers by Ada Roewell and colleagues.",
     "The essays of strangers and the posts of everyone.",
+    "Here is the list of blog posts by Quillfeather, the incubator we ran.",      # one word after "posts": a group's
 ])
 def test_labs_venues_and_common_words_after_writings_of_are_no_people(aliases, text):
     assert set(_refs(text, aliases)) <= {"Ada Roewell"}

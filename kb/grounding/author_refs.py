@@ -1166,9 +1166,10 @@ authors team teams several many various myself himself herself themselves oursel
 
 def _writers_credited(text: str, a: int, b: int) -> list[Mention]:
     """The people after "the writings of", "essays by", "the posts of": each is a reference to their
-    works. A full name, or one capitalised word the text never writes in lower case, is a person;
-    a lower-case word (a forum handle: "nostalgebraist") counts only beside a full name in the same
-    list, and labs, places and words that are never surnames are not people."""
+    works. A full name is a person; so is one capitalised word the text never writes in lower case,
+    after "writings" or "essays" or where the text cites it as a surname elsewhere ("blog posts by
+    Refine" are a group's); a lower-case word (a forum handle: "nostalgebraist") counts only beside a
+    full name in the same list, and labs, places and words that are never surnames are not people."""
     from kb.grounding.mentions import Mention
     out = []
     for cue in _WRITINGS_OF.finditer(text, a, b):
@@ -1178,9 +1179,13 @@ def _writers_credited(text: str, a: int, b: int) -> list[Mention]:
         items = [(x.start(), x.group()) for x in re.finditer(_WRITER, m.group(0))]
         items = [(cue.end() + i, w) for i, w in items if w not in ("and",)]
         full = any(" " in w and _a_persons_name(text, w) for _, w in items)
+        # ("blog posts by Refine": a group's output; one word is a person's after "writings" or where
+        # the text cites it as a surname elsewhere)
+        writings = cue.group(0)[:7].lower() in ("writing", "essays ")
         for s, w in items:
             person = _a_persons_name(text, w) and _full_names_ok(w) if " " in w else \
-                (_a_surname(text, w) and _names_ok(w) if w[0].isupper() else full and w not in _NOT_HANDLES)
+                (_a_surname(text, w) and _names_ok(w) and (writings or _surname_elsewhere(text, w)) if w[0].isupper()
+                 else full and w not in _NOT_HANDLES)
             if person and w.split()[0] not in _LABS:
                 out.append(Mention(None, w, s, s + len(w), "author-ref", "", score=0.6, authors=[w.split()[-1]],
                                    reason="a person whose writings the sentence credits"))
