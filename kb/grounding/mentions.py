@@ -2156,9 +2156,10 @@ def _concept_phrase(text: str, start: int, end: int, name: str) -> bool:
     """A known name written in lower case, of one to three words with no function word ("shard
     theory", "weak-to-strong generalization"), with nothing that makes it a work: no word for a
     work after it, no "paper on" or "the ... paper" before it, no citation, no group it is
-    attributed to ("what Ought is doing with factored cognition")."""
+    attributed to ("what Ought is doing with factored cognition"). A name with a number in it is
+    no idea's ("11 proposals", "200 open problems"): it counts the parts of one work."""
     words = name.split()
-    if any(c.isupper() for c in name) or not 1 < len(words) <= 3 or any(w in FUNCTION_WORDS for w in words) \
+    if any(c.isupper() or c.isdigit() for c in name) or not 1 < len(words) <= 3 or any(w in FUNCTION_WORDS for w in words) \
             or re.search(r"\b(?:paper|post|report|article|essay|book|sequence)$", name):
         return False
     before = text[max(0, start - 40):start]
