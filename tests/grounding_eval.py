@@ -125,6 +125,10 @@ Thirty-seven sets (the parts below and the seed and unseen documents), all score
                 Alignment Forum posts of 2025-2026 by 14 authors none of whom an earlier part holds (control,
                 faithfulness, evaluations, agent foundations, governance); 153 required entries, 63 with links
                 removed; NEVER tuned on.
+- ``heldout29`` tests/data/grounding_eval/heldout29/  twenty pages gathered in session 17, same protocol: LessWrong /
+                Alignment Forum posts of 2025-2026 by 8 authors none of whom an earlier part holds (a compute-
+                verification agenda's prior-work lists, a benchmark critique, essays, reward hacking); 167
+                required entries, 69 with links removed; NEVER tuned on.
 - ``seeds``    data/seeds/ with tests/data/seed_truth.json.
 - ``unseen``   tests/data/unseen_docs/ with its truth.json.
 
@@ -184,7 +188,7 @@ EVAL = ROOT / "tests" / "data" / "grounding_eval"
 EVAL_PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "heldout", "heldout2", "heldout3",
               "heldout6", "heldout11", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18",
               "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26",
-              "heldout27", "heldout28")
+              "heldout27", "heldout28", "heldout29")
 EVAL_PARTS_ALL = EVAL_PARTS
 FORMS = ("title", "nickname", "author-ref", "id", "link")
 _STYLE_FORM = {"exact-title": "title", "near-title": "title", "cut-off-title": "title", "title": "title",

@@ -115,6 +115,14 @@ def test_one_entry_per_new_work(entries):
     ("As Thought Anchors showed, a few sentences steer the rest.", "Thought Anchors", "ARXIV:2506.19143"),
     ("Models cheat on ImpossibleBench more than on HealthBench.", "ImpossibleBench", "ARXIV:2510.20270"),
     ("The Claude 4 system card reports blackmail in a test.", "Claude 4 system card", "System Card: Claude Opus 4 & Claude Sonnet 4"),
+    # added in session 17
+    ("As Why Language Models Hallucinate argues, graders reward guessing.", "Why Language Models Hallucinate",
+     "ARXIV:2509.04664"),
+    ("Model Organisms for Emergent Misalignment made it easy to reproduce.", "Model Organisms for Emergent Misalignment",
+     "ARXIV:2506.11613"),
+    ("Yudkowsky's Coherent Extrapolated Volition came first.", "Coherent Extrapolated Volition", "Coherent Extrapolated Volition"),
+    ("Richard Ngo's AGI safety from first principles is the standard introduction.", "AGI safety from first principles",
+     "AGI safety from first principles"),
 ])
 def test_benchmarks_data_sets_and_named_works_cite_their_paper(aliases, text, name, pid):
     """`pid` is the paper's id, or the exact title of a work the table matches by title (an id
@@ -138,6 +146,10 @@ def test_benchmarks_data_sets_and_named_works_cite_their_paper(aliases, text, na
     # added in session 16
     ("The GSPO paper clips whole sequences.", "GSPO", "ARXIV:2507.18071"),
     ("As the Kimi K2 paper reports, MuonClip keeps logits bounded.", "Kimi K2", "ARXIV:2507.20534"),
+    # added in session 17
+    ("The Tracr paper compiles RASP programs.", "Tracr", "ARXIV:2301.05062"),
+    ("The RMU paper misdirects activations on hazardous text.", "RMU", "ARXIV:2403.03218"),
+    ("The DGM paper reports that agents hacked their reward.", "DGM", "ARXIV:2505.22954"),
 ])
 def test_a_model_or_method_with_a_cue_cites_its_paper(aliases, text, name, pid):
     hits = [h for h in aliases.find(text) if h.name in (name, name + " paper")]
@@ -158,6 +170,10 @@ def test_a_model_or_method_with_a_cue_cites_its_paper(aliases, text, name, pid):
     # added in session 16
     ("We train with GSPO and RLOO.", "GSPO"),
     ("Transcripts from Kimi K2 and gpt-oss were graded.", "Kimi K2"),
+    # added in session 17
+    ("We compiled the circuit with Tracr first.", "Tracr"),
+    ("Unlearning with RMU and NPO left traces.", "RMU"),
+    ("Ask it to be corrected towards good things like CEV.", "CEV"),
 ])
 def test_a_model_or_method_used_as_a_thing_is_not_a_citation(aliases, text, name):
     assert name not in [h.name for h in aliases.find(text)]
@@ -287,3 +303,23 @@ def test_the_kept_prefix_trees_are_the_ones_the_names_give(tmp_path, monkeypatch
     assert aliases._trie_bodies(other, frozenset()) == (aliases._trie_body(list(other)), None)
     assert pycache.read(kept, b"kb-alias-tries-1 %d" % aliases.zlib.crc32(Path(aliases.__file__).read_bytes()))[0] \
         == (sorted(other), [])
+
+
+def test_a_name_with_an_apostrophe_is_found_with_a_curly_one(aliases):
+    hit = {h.name: h for h in aliases.find("Read Anthropic\u2019s RSP, then try Humanity\u2019s Last Exam.")}
+    assert hit["Anthropic\u2019s RSP"].alias.title == "Anthropic's Responsible Scaling Policy"
+    assert hit["Humanity\u2019s Last Exam"].alias is aliases.lookup("Humanity's Last Exam")
+    assert aliases.lookup("Anthropic\u2019s RSP") is aliases.lookup("Anthropic's RSP")
+    # a curly quote closing a quotation is not an apostrophe inside a name
+    assert not aliases.find("he said \u2018Anthropic\u2019 s RSP")
+
+
+def test_a_known_name_in_quotes_before_its_kind_of_work_names_it(aliases):
+    text = ('Unlike the "emergent misalignment" paper\'s data, the \u201csleeper agents\u201d paper and the '
+            '"GPT-3" paper say so. A "quiet drifting" paper is nobody\'s.')
+    hits = {h.name: h.alias.title for h in aliases.find(text)}
+    assert hits['"emergent misalignment" paper'].startswith("Emergent Misalignment")
+    assert hits["\u201csleeper agents\u201d paper"].startswith("Sleeper Agents")
+    assert hits['"GPT-3" paper'] == "Language Models are Few-Shot Learners"      # a cue for a model's name
+    assert not any("quiet" in n for n in hits)
+    assert not aliases.find('the word "emergent misalignment" was used')         # no kind of work after it

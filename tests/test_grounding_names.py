@@ -1067,3 +1067,69 @@ def test_a_persons_team_is_no_work_of_theirs(aliases):
 def test_a_sentences_first_word_before_a_verb_is_no_name(aliases):
     text = "As discussed in Drift is the default (Roewell, 2023), agents wander."
     assert set(_refs(text, aliases)) == {"Roewell, 2023"}
+
+
+@pytest.mark.parametrize("line, surfaces", [
+    ("*   Quiet drift in small agents (Roewell - 12 min)", {"Roewell"}),
+    ("*   Wandering goals, revisited (Fennimore and Ostrava - 20 min, with a long appendix)", {"Fennimore and Ostrava"}),
+    ("*   Debate as oversight (Irvale, Chrisholm, Amadeo - 12 min)", {"Irvale, Chrisholm, Amadeo"}),
+    ("*   Amplify and distil (Ada Corvath - 8 min read)", {"Ada Corvath"}),
+    ("*   The power of drifting (Quiet Animations, Roewell - 7 min)", {"Roewell"}),     # a channel, then the author
+])
+def test_a_readings_authors_before_its_length_in_brackets(aliases, line, surfaces):
+    text = "Core readings\n-------------\n\n" + line + "\n"
+    assert set(_refs(text, aliases)) == surfaces
+
+
+@pytest.mark.parametrize("line", [
+    "1. Welcome and introductions (Facilitator - 5 min)",
+    "2. Coffee and snacks (Break - 10 min)",
+    "3. Small groups (Discussion - 20 min)",
+    "We meet beside Room B (Building Four - 10 min walk).",
+    "(Roewell - 12 min)",                                   # nothing named before the bracket
+])
+def test_a_session_plans_activities_and_places_are_no_authors(aliases, line):
+    assert not _refs("Plan\n\n" + line + "\n", aliases)
+
+
+@pytest.mark.parametrize("text, surfaces", [
+    ("They argue so (Roewell., 2022; Fennimore., 2023).", {"Roewell., 2022", "Fennimore., 2023"}),
+    ("Preferences ([Roewell 2022](#ref-roewell_drift_2022)) and entropy ([Fennimore 1948](#ref-fennimore_1948)).",
+     {"Roewell 2022", "Fennimore 1948"}),
+    ("As shown [Roewell 2020](#cite_note-3) and [Fennimore 2021](#bib.bib4).", {"Roewell 2020", "Fennimore 2021"}),
+])
+def test_a_stray_full_stop_and_a_citation_linked_to_the_pages_references(aliases, text, surfaces):
+    assert surfaces <= set(_refs(text, aliases))
+
+
+def test_a_name_and_year_linked_elsewhere_in_the_page_is_no_reference(aliases):
+    assert not _refs("Back to [Paris 1900](#top) or see (Fig., 2022).", aliases)
+
+
+def test_the_people_whose_writings_a_sentence_credits(aliases):
+    text = ("The writings of Ada Roewell, quietfox, Ostrava, and Bo Fennimore heavily influenced our "
+            "initial interest in this work.")
+    assert set(_refs(text, aliases)) == {"Ada Roewell", "quietfox", "Ostrava", "Bo Fennimore"}
+    assert set(_refs("Essays by Ada Roewell and Bo Fennimore are good.", aliases)) == {"Ada Roewell", "Bo Fennimore"}
+
+
+@pytest.mark.parametrize("text", [
+    "I love the writings of Anthropic and the papers of NeurIPS.",
+    "Read papers by several people in the field, and papers by Ada Roewell and colleagues.",
+    "The essays of strangers and the posts of everyone.",
+    "Here is the list of blog posts by Quillfeather, the incubator we ran.",      # one word after "posts": a group's
+])
+def test_labs_venues_and_common_words_after_writings_of_are_no_people(aliases, text):
+    assert set(_refs(text, aliases)) <= {"Ada Roewell"}
+
+
+def test_people_who_conducted_a_study_are_its_authors(aliases):
+    text = "In 2013, Ada Roewell and Bo Fennimore conducted one of the earliest large-scale expert surveys of the field."
+    assert set(_refs(text, aliases)) == {"Ada Roewell and Bo Fennimore"}
+    assert not _refs("Ada Roewell and Bo Fennimore conducted the orchestra in Vienna.", aliases)
+
+
+def test_a_known_name_with_a_number_is_no_idea_in_lower_case(aliases):
+    text = "Readings for week 3:\n\n- 11 proposals\n- multi agent safety\n\nAlso shard theory is an idea.\n"
+    works = _works(text, aliases)
+    assert "11 proposals" in works and "shard theory" not in works

@@ -231,6 +231,10 @@ class AliasTable:
                 key = name if _has_upper(name) else name.lower()
                 if key not in self._by_name:
                     (exact if _has_upper(name) else folded).append(name)
+                    if "'" in name:
+                        # "Humanity’s Last Exam", "Anthropic’s RSP": typeset prose writes the
+                        # apostrophe curly; :meth:`lookup` reads it straight
+                        (exact if _has_upper(name) else folded).append(name.replace("'", "\u2019"))
                 self._by_name[key] = alias
         # "Truthful QA", "Trivia QA", "AQu A": a benchmark's name as a PDF's text layer splits it,
         # a space where the name's case turns from lower to upper (names that need a cue are left
@@ -260,7 +264,7 @@ class AliasTable:
         return len(self.aliases)
 
     def lookup(self, name: str) -> Alias | None:
-        name = " ".join(name.split())
+        name = " ".join(name.split()).replace("\u2019", "'")
         return self._by_name.get(name) or self._by_name.get(name.lower())
 
     def find(self, text: str, *, uncued: bool = False) -> list[AliasHit]:
@@ -276,7 +280,8 @@ class AliasTable:
             if alias is None:
                 continue
             cued = True
-            if name in alias.needs_cue or name.lower() in {c.lower() for c in alias.needs_cue}:
+            plain = name.replace("\u2019", "'")
+            if plain in alias.needs_cue or plain.lower() in {c.lower() for c in alias.needs_cue}:
                 cued = bool(CUE_AFTER.match(text, end) or CUE_BEFORE.search(text[max(0, start - 30):start])
                             or CUE_BEFORE_LONG_FORM.search(text[max(0, start - 120):start])) \
                     and not cites_another(alias, text, end)
@@ -284,6 +289,7 @@ class AliasTable:
                     continue
             hits.append(AliasHit(start, end, name, alias, cued))
         hits += self._glued_cells(text, uncued=uncued)
+        hits += self._quoted_before_a_work(text)
         hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
         kept: list[AliasHit] = []
         for h in hits:
@@ -293,6 +299,21 @@ class AliasTable:
                 continue
             kept.append(h)
         return kept
+
+    def _quoted_before_a_work(self, text: str) -> list[AliasHit]:
+        """'the "emergent misalignment" paper', 'the "Simulators" post': a known name in quotes before
+        the kind of work it is, the quotes and the noun part of the mention. The name may be any
+        of the entry's names, or its "... paper" name written in lower case; a name that needs a cue
+        has it here."""
+        if '" ' not in text and "\u201d " not in text:
+            return []
+        hits = []
+        for m in _QUOTED_THEN_WORK.finditer(text):
+            name = " ".join(m.group(1).split())
+            alias = self.lookup(name) or self.lookup(f"{name} {m.group(2)}")
+            if alias is not None:
+                hits.append(AliasHit(m.start(), m.end(), text[m.start():m.end()], alias))
+        return hits
 
     def _glued_cells(self, text: str, *, uncued: bool) -> list[AliasHit]:
         """Names glued to the cell after them by a page whose table lost its borders when it was
@@ -309,6 +330,10 @@ class AliasTable:
                 continue
             hits.append(AliasHit(m.start(1), m.end(1), m.group(1), alias, m.group(1) not in alias.needs_cue, glued=True))
         return hits if len({text.count("\n", 0, h.start) for h in hits}) >= 2 else []
+
+
+_QUOTED_THEN_WORK = re.compile(r"[\"\u201c]([^\"\u201c\u201d\n]{2,80}?)[\"\u201d][ \t]+"
+                               r"(paper|post|report|preprint|essay|book|article|sequence)(?![\w\-])")
 
 
 def _long(name: str) -> bool:

@@ -562,7 +562,10 @@ _FULL_NAMES_VERB = LazyPattern(rf"(?<![A-Za-z\-])((?:{_ONE_NAME_RX},[ \t]+){{0,6
                               # a published answer: "provide a fantastic response", "offered a rebuttal"
                               r"|(?:provide|provides|provided|offer|offers|offered|wrote|write|writes|published)[ \t]+"
                               r"(?:[\w\-]+[ \t]+){0,3}?(?:response|rebuttal|reply|critique|commentary|rejoinder|counterargument)s?"
-                              r"|rebut|rebuts|rebutted)\b")
+                              r"|rebut|rebuts|rebutted"
+                              # a study they ran: "Ada Roe and Bo Fenn conducted one of the earliest expert surveys"
+                              r"|(?:conducted|conduct|conducts|ran|run|runs|carried[ \t]+out|performed)[ \t]+"
+                              r"(?:[\w\-]+[ \t]+){0,6}?(?:survey|study|poll|experiment|evaluation|analysis)s?)\b")
 _SENTENCE_ADVERBS = frozenset("Later Earlier First Second Third Next Finally Recently Then Here Indeed Again Still Yet "
                                "Instead Meanwhile Previously Originally Historically Today".split())
 _NAME_VERB_THAT = re.compile(r"(?<![\w\-])([A-Z][a-z\u00C0-\u024F\u1E00-\u1EFF'\-]{2,})(?:\s+et\s+al\.?)?\s+(?:finds|found|shows|showed|"
@@ -608,7 +611,9 @@ _POINTED_TO = re.compile(r"(?:\b(?:[Ss]ee(?:[ \t]+also)?|[Cc]f\.?|e\.g\.,?)[ \t]
                          r"reviewed|suggested|noted|demonstrated)[ \t]+in[ \t]+)\Z")
 _BARE_REF = re.compile(rf"(?<![\w\-])({_NAMES}),?\s+({_YEAR_RX})(?![\w\-/:]|\.\d)")
 # "(Smith et al., 2019; Roe, 2020)" and "[Smith 2019]": brackets holding references
-_PAREN = re.compile(r"\(([^()\n]{3,400})\)|\[([^\[\]\n]{3,400})\](?!\()")
+# (a bracket that is a link's anchor is a reference only when the link points into the page's
+# references: "[Bansal 2022](#ref-bansal_2022)", a converted page's citation linked to its list)
+_PAREN = re.compile(r"\(([^()\n]{3,400})\)|\[([^\[\]\n]{3,400})\](?!\((?!#(?i:[\w\-]{0,12}?(?:ref|bib|cit))))")
 # A reference's authors and year right before a quoted title ("Vanessa Kosoy, 2023, \u201c...\u201d",
 # "Hanson (2022): \"...\"") or in brackets right after it ('"..." (Kosoy, 2023)'): the quote is
 # what they wrote.
@@ -917,7 +922,8 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
                                        reason="a title and its year in brackets"))
                 pos += len(part) + len(sep)
                 continue
-            m = re.fullmatch(rf"({_NAMES})(?:,\s*[A-Z][\w&.\- ]{{0,30}}?)?,?\s+(?:{_MONTH_RX}\s+)?({_YEAR_RX})"
+            # ("Janus., 2022": the full stop of an "et al." a writer left out)
+            m = re.fullmatch(rf"({_NAMES})(?:(?<=[a-z])\.(?=,))?(?:,\s*[A-Z][\w&.\- ]{{0,30}}?)?,?\s+(?:{_MONTH_RX}\s+)?({_YEAR_RX})"
                              rf"(?:\s*,\s*(?:{_YEAR_RX}|[a-z]\b))*\s*", body)
             if m and _names_ok(m.group(1)):
                 s = pos + lead.end()
@@ -925,7 +931,8 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
             elif (m := re.match(rf"({_NAMES}),?\s+({_YEAR_RX})(?=\s*(?:[,:]|$))", body)) and _names_ok(m.group(1)):
                 s = pos + lead.end()          # "(Sharma 2023, the later diagnosis)"
                 add(s, s + m.end(), m.group(1), m.group(2), "authors and a year in brackets")
-            elif (m := re.fullmatch(rf"({_NAMES}),\s*({_OLD_YEAR_RX})\s*", body)) and _names_ok(m.group(1)) \
+            elif (m := re.fullmatch(rf"({_NAMES}),{'?' if seg.startswith('(#', p.end()) else ''}\s*({_OLD_YEAR_RX})\s*", body)) \
+                    and _names_ok(m.group(1)) \
                     and m.group(1).split()[0] not in _PLACE_WORDS and not _INSTITUTION.search(m.group(1)):
                 s = pos + lead.end()          # "(Hume, 1739)": a classic's author and year, the comma a style's
                 add(s, s + len(body.rstrip()), m.group(1), m.group(2), "authors and an older year in brackets")
@@ -985,6 +992,10 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
         if not re.search(r",|\bet\s+al|\band\b|&", m.group(1)) and _ends_a_title(text, s):
             continue                      # "Scaling Laws for Neural Language Models, 2020": a title and its year
         add(s, a + m.end(), m.group(1), m.group(2), "authors and a year")
+    if " of " in seg or " by " in seg:
+        out += [c for c in _writers_credited(text, a, b) if not any(o.start < c.end and c.start < o.end for o in out)]
+    if "min" in seg or "hour" in seg or "hr" in seg:
+        out += [c for c in _reading_credits(text, a, b) if not any(o.start < c.end and c.start < o.end for o in out)]
     for m in _NAMES_MARKER.finditer(seg):
         # "Following Roe and Fenn [12]": two authors, or one and "et al.", and a numbered citation
         s = a + m.start(1)
@@ -1093,6 +1104,91 @@ def _name_year_refs(text: str, a: int, b: int) -> list[Mention]:
             continue                      # "the model lies when a character named "Bob" is mentioned": a person
         out.append(Mention(None, m.group(2), m.start(2), m.end(2), "alias", "", score=0.6,
                            reason=f"a {m.group(1).lower()} the text names"))
+    return out
+
+
+# "AI could defeat all of us combined (Karnofsky - 20 min)", "Debate (Irving, Christiano, Amodei - 12 min)":
+# a curriculum's reading, its authors in brackets before how long it takes (a source may come first:
+# "(Rational Animations, Yudkowsky - 7 min)")
+_CREDIT_ONE = rf"{_NAME_WORD}(?:[ \t]+[A-Z]\.)*(?:[ \t]+{_NAME_WORD}){{0,2}}"
+_READING_CREDIT = re.compile(rf"\(((?:{_CREDIT_ONE},[ \t]+)*{_CREDIT_ONE}(?:,?[ \t]+(?:and|&)[ \t]+{_CREDIT_ONE})?)"
+                             rf"[ \t]*(?:[-\u2013\u2014:,|\u00b7]|\s[-\u2013\u2014]\s)[ \t]*[~\u2248]?[ \t]*\d{{1,3}}(?:[.,]\d)?[ \t]*"
+                             r"(?:min|mins|minutes|hours?|hrs?|h)\b(?:[ \t]+read)?(?:[,;.][^()\n]{0,100})?\)")
+# what a session's plan puts in the same bracket: an activity or a medium, no one's name
+_NOT_CREDITED = frozenset("""Break Discussion Discussions Video Videos Podcast Audio Reading Readings Read Exercise
+Exercises Intro Introduction Lecture Talk Optional Required Summary Skim Watch Listen Lunch Welcome Review Recap
+Activity Quiz Slides Episode Transcript Article Paper Blog Post Essay Book Total Approx Approximately About Roughly
+Group Pairs Pair Solo Individual Breakout Presentation Demo Walkthrough Overview Wrap Closing Opening Core Extra
+Bonus Part Chapter Section Session Week Day Module Unit Lesson YouTube Substack LessWrong Medium Facilitator
+Facilitators Host Hosts Speaker Speakers Moderator Organiser Organizer Everyone All Leader Lead Instructor Teacher
+Mentor Mentors Participants Students Team Pages Page Sections Chapters Parts Appendix Appendices Abstract Conclusion
+Full Entire Whole First Last Only Just Total Estimated Reading Listening Watching""".split())
+
+
+def _reading_credits(text: str, a: int, b: int) -> list[Mention]:
+    """A reading list's item ending in its authors and its length in brackets: each item's authors
+    are a reference to the item, surnames or full names ("(Heninger and Johnson - 12 min)"). The
+    bracket must close a line that names something before it, and a name must be a person's: not a
+    word the text writes in lower case, not an activity or a medium ("(Break - 10 min)"). A source
+    before the authors ("Rational Animations, Yudkowsky") is left out where the bracket mixes full
+    names with single surnames."""
+    from kb.grounding.mentions import Mention
+    out = []
+    for m in _READING_CREDIT.finditer(text, a, b):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if len(re.findall(r"[A-Za-z][\w'\u2019\-]*", text[line_start:m.start()])) < 2:
+            continue                      # nothing named before the bracket: a line that is only a credit
+        names = [x for x in re.split(r",?[ \t]+(?:and|&)[ \t]+|,[ \t]+", m.group(1)) if x]
+        multi = [len(x.split()) > 1 for x in names]
+        if any(multi) and not all(multi):
+            while names and multi[0]:     # "Rational Animations, Yudkowsky": the source, then the author
+                names, multi = names[1:], multi[1:]
+        if not names or not all(w not in _NOT_CREDITED and (len(w) <= 2 or _a_surname(text, w))
+                                for x in names for w in x.split()):
+            continue
+        first = m.group(1).rfind(names[0]) if len(names) < len(m.group(1).split(",")) else 0
+        s, e = m.start(1) + first, m.end(1)
+        out.append(Mention(None, text[s:e], s, e, "author-ref", "", score=0.65,
+                           authors=[x.split()[-1] for x in names][:3], reason="a reading's authors and its length in brackets"))
+    return out
+
+
+# "The writings of Alex Turner, nostalgebraist, Janus, and Joe Carlsmith influenced ...": the people
+# whose works a sentence credits, each a reference to their works
+_WRITINGS_OF = re.compile(r"\b(?:[Ww]ritings?|[Ee]ssays|[Pp]osts|[Pp]apers|[Bb]ooks|[Aa]rticles|[Bb]log[ \t]?posts)[ \t]+(?:of|by)[ \t]+")
+_WRITER = rf"(?:{_PLAIN_PERSON}|[a-z][a-z0-9_\-]{{4,29}})"
+_WRITERS = re.compile(rf"({_WRITER})((?:,[ \t]+(?!and\b){_WRITER}){{0,6}}(?:,?[ \t]+(?:and|&)[ \t]+{_WRITER})?)(?![\w\-])")
+
+
+_NOT_HANDLES = frozenset("""colleagues coauthors co-authors collaborators others friends students people researchers
+authors team teams several many various myself himself herself themselves ourselves others""".split())
+
+
+def _writers_credited(text: str, a: int, b: int) -> list[Mention]:
+    """The people after "the writings of", "essays by", "the posts of": each is a reference to their
+    works. A full name is a person; so is one capitalised word the text never writes in lower case,
+    after "writings" or "essays" or where the text cites it as a surname elsewhere ("blog posts by
+    Refine" are a group's); a lower-case word (a forum handle: "nostalgebraist") counts only beside a
+    full name in the same list, and labs, places and words that are never surnames are not people."""
+    from kb.grounding.mentions import Mention
+    out = []
+    for cue in _WRITINGS_OF.finditer(text, a, b):
+        m = _WRITERS.match(text, cue.end())
+        if not m or m.end() > b:
+            continue
+        items = [(x.start(), x.group()) for x in re.finditer(_WRITER, m.group(0))]
+        items = [(cue.end() + i, w) for i, w in items if w not in ("and",)]
+        full = any(" " in w and _a_persons_name(text, w) for _, w in items)
+        # ("blog posts by Refine": a group's output; one word is a person's after "writings" or where
+        # the text cites it as a surname elsewhere)
+        writings = cue.group(0)[:7].lower() in ("writing", "essays ")
+        for s, w in items:
+            person = _a_persons_name(text, w) and _full_names_ok(w) if " " in w else \
+                (_a_surname(text, w) and _names_ok(w) and (writings or _surname_elsewhere(text, w)) if w[0].isupper()
+                 else full and w not in _NOT_HANDLES)
+            if person and w.split()[0] not in _LABS:
+                out.append(Mention(None, w, s, s + len(w), "author-ref", "", score=0.6, authors=[w.split()[-1]],
+                                   reason="a person whose writings the sentence credits"))
     return out
 
 

@@ -20,6 +20,7 @@ _BULLET = re.compile(r"^\s*(?:[-*\u2022\u2013\u00b7]|\d{1,3}[.)]|\(\w\))\s+")
 _DATE_PREFIX = re.compile(r"^(?:(?:19|20)\d\d(?:[-/.]\d\d){0,2}|(?:19|20)\d\d)\s*[:\-\u2013\u2014]\s+")
 _CAPTION = re.compile(r"^\s*(?:Figure|Fig\.|Table|Diagram|Image|Chart|Plot|Graph)\s*\d*[a-z]?\s*[:.\-\u2013\u2014]?\s", re.I)
 _MD_HEADING = re.compile(r"^\s*#{1,6}\s+|^\s*<h[1-6][^>]*>", re.I)
+_SECTION_NUMBER = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})+\.?|\d{1,2}[.:]|(?:Part|Chapter|Section)\s+(?:[IVX]+|\d{1,2})[.:])\s+")
 _YEAR = re.compile(r"(?<!\d)(?:19[5-9]\d|20[0-4]\d)(?!\d)")
 # A blurb under a post's title in a blog's listing of its posts: one short paragraph
 BLURB_WORDS = 40
@@ -71,6 +72,8 @@ def _bylineish(s: str, after: str = "", lower_words: frozenset[str] = frozenset(
     several = bool(re.search(r",|\band\b|&|et\s+al", s))
     if several:
         return True
+    if re.match(r"(?:The|A|An|This|That|These|Our|My|Their|Its)\s", s):
+        return False                  # "The Transformer" over "model was first proposed in ...": no one's name
     # "Alan Turing" / "Turing's ...": the name again in the prose after it, and never as a
     # lower-case word ("Evaluation Benchmarks" / "Benchmarks provide ... No single benchmark")
     last, after = s.split()[-1], after.strip()
@@ -93,6 +96,14 @@ def _authorish(line: str) -> bool:
     s = line.strip()
     return bool(re.fullmatch(r"(?:[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*){0,3}(?:\s+\([A-Z][a-z]+\))?|[a-z][a-z0-9_\-]{3,24})", s)) \
         and not _YEAR.search(s)
+
+
+# "Document Type", "Degree Name", "Department", "Measuring", "System-Time Augmentation": the label of a
+# form's field or a slide's box, set on its own line over its value the way a listing sets an author's
+# name over a title. A person's name has no word for an act or a thing ("-tion", "-ment"), is not a
+# lone gerund, and does not end on a field's head noun.
+FIELD_LABEL = re.compile(r"(?:.*[A-Za-z](?:tion|sion|[a-z]{4}ment)s?\b.*|[A-Z][a-z]{3,}ing"
+                          r"|.*\s(?:Type|Name|Date|Year|Number|Status|Category|Keywords|Subject|Language|Identifier))")
 
 
 def _titleish(line: str) -> bool:
@@ -132,6 +143,7 @@ class Layout:
         self._mark_title_lists()
         self._starts = [ln.start for ln in self.lines]
         self.work_cells = self._paper_column_cells()
+        self.source_cells = self._cells_beside_a_source()
         self.emphasis = [(m.start(m.lastindex), m.end(m.lastindex)) for m in _EMPHASIS.finditer(text)]
         self.agenda = listings.agenda_lines(text)
 
@@ -139,11 +151,13 @@ class Layout:
         """"Eliezer Yudkowsky / Local Validity as a Key to ... / Buck / Other people are wrong ...":
         listings where each title sits under its author's name. Three such pairs make the pattern."""
         rows = [ln for ln in self.lines if ln.text.strip()]
-        # a line in capitals ("CLASS", "PRE-CLASS") is a slide's or a page's label, not an author; a line
+        # a line in capitals ("CLASS", "PRE-CLASS") or a field's label ("Degree Name") is a slide's, a form's
+        # or a page's label, not an author; a line
         # that cites its own authors ("Roe et al. 2019 Goal drift ...") is a reference, not a title
         # under a name: neither makes the pattern
         pairs = [i for i in range(1, len(rows)) if self._named(rows[i - 1].text) and _titleish(rows[i].text)
-                 and not _LABEL_CAPS.fullmatch(rows[i - 1].text.strip()) and not _ET_AL.search(rows[i].text)]
+                 and not _LABEL_CAPS.fullmatch(rows[i - 1].text.strip()) and not _ET_AL.search(rows[i].text)
+                 and not FIELD_LABEL.fullmatch(rows[i - 1].text.strip())]
         if len(pairs) >= 3:
             # after an author's line comes a title, whatever its shape ("After Virtue"); more lines
             # that are not names are more titles by the same author; prose ends the listing
@@ -243,28 +257,39 @@ class Layout:
             self.lines = [dataclasses.replace(ln, in_title_list=True) if i in marked else ln
                           for i, ln in enumerate(self.lines)]
 
-    def _paper_column_cells(self) -> list[tuple[int, int]]:
-        """The cells of a markdown table's column headed "Paper", "Title", "Topic", "Reading"
-        (a reading group's schedule): each names a work, whatever its shape."""
-        cells: list[tuple[int, int]] = []
+    def _table_cells(self):
+        """Each non-empty body cell of the text's markdown tables, with its table's column heads (in
+        lower case): (heads, the cell's head, start, end)."""
         rows = self.lines
         for i in range(len(rows) - 1):
             if not (_TABLE_ROW.fullmatch(rows[i].text) and _TABLE_RULE.fullmatch(rows[i + 1].text)):
                 continue
             heads = [h.strip(" *").lower() for h in rows[i].text.strip().strip("|").split("|")]
-            wanted = {k for k, h in enumerate(heads) if _WORK_COLUMN.fullmatch(h)}
-            if not wanted:
-                continue
             for row in rows[i + 2:]:
                 if not _TABLE_ROW.fullmatch(row.text):
                     break
                 pos = row.start + row.text.index("|") + 1
                 for k, cell in enumerate(row.text.strip().strip("|").split("|")):
-                    if k in wanted and cell.strip():
+                    if cell.strip() and k < len(heads):
                         a = pos + len(cell) - len(cell.lstrip())
-                        cells.append((a, a + len(cell.strip())))
+                        yield heads, heads[k], a, a + len(cell.strip())
                     pos += len(cell) + 1
-        return cells
+
+    def _paper_column_cells(self) -> list[tuple[int, int]]:
+        """The cells of a markdown table's column headed "Paper", "Title", "Topic", "Reading"
+        (a reading group's schedule): each names a work, whatever its shape."""
+        return [(a, b) for _, head, a, b in self._table_cells() if _WORK_COLUMN.fullmatch(head)]
+
+    def _cells_beside_a_source(self) -> list[tuple[int, int]]:
+        """The cells of a markdown table that has a column headed "Source", "Citation" or "Reference",
+        outside that column and any column of papers: "| Alignment Faking Without Training | Anthropic
+        (Greenblatt et al., 2024) | ... |" names a finding, and the source column cites the work it is from."""
+        return [(a, b) for heads, head, a, b in self._table_cells() if any(_SOURCE_COLUMN.fullmatch(h) for h in heads)
+                and not _SOURCE_COLUMN.fullmatch(head) and not _WORK_COLUMN.fullmatch(head)]
+
+    def beside_a_source(self, start: int, end: int) -> bool:
+        """The span lies in a table's cell beside the column that cites its source."""
+        return any(a <= start and end <= b for a, b in self.source_cells)
 
     def in_work_cell(self, start: int, end: int) -> bool:
         return any(a <= start and end <= b and (end - start) >= 0.6 * (b - a) for a, b in self.work_cells)
@@ -292,6 +317,9 @@ class Layout:
         if line is None:
             return False
         body = _DATE_PREFIX.sub("", _BULLET.sub("", line.text)).strip()
+        # "### 10.1 Direct Answer ...", "### **1.2: Mechanisms of ...**": a heading's marks and its section's
+        # number are not words of the line
+        body = _SECTION_NUMBER.sub("", _MD_HEADING.sub("", body).strip(" *_")).strip(" *_")
         span = self.text[start:end].strip()
         return len(span) >= 0.8 * len(body)
 
@@ -355,6 +383,7 @@ _TABLE_ROW = re.compile(r"\s*\|.*\|\s*")
 _TABLE_RULE = re.compile(r"\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*(?::?-{3,}:?\s*)?")
 _WORK_COLUMN = re.compile(r"(?:papers?|titles?|topics?|readings?|works?|articles?|publications?|essays?|posts?)"
                           r"(?:\s*(?:/|and|&)\s*\w+)?")
+_SOURCE_COLUMN = re.compile(r"(?:sources?|citations?|references?|refs?\.?|cited\s+(?:in|from)|evidence)")
 _BREADCRUMBS = re.compile(r"\s*[^/>\u203a\u00bb\n]{1,50}(?:(?:\s+[/>\u203a\u00bb]\s*|\s*[/>\u203a\u00bb]\s+)[^/>\u203a\u00bb\n]{1,50}){2,}\s*")
 _FRONT_MATTER_FIELD = re.compile(r"\s*(?:[A-Za-z_][\w\-]*\s*:|-\s|#)")
 _ITEM_PREFIX = re.compile(r"\s*(?P<date>(?:19|20)\d\d(?:[-/.]\d\d){0,2}\s*[:\-\u2013\u2014]\s+)?"

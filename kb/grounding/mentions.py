@@ -21,6 +21,7 @@ The score is how title-like a candidate is; the resolver uses it too (``seeds.py
 from __future__ import annotations
 
 import bisect
+import collections
 import functools
 import re
 import unicodedata
@@ -36,7 +37,7 @@ from kb.grounding.author_refs import (LazyPattern, _READING_WORDS, _AUTHORS_AFTE
                                      _headings_named_after_authors, _name_colon_lines, _name_year_refs, _names_ok,
                                      _people_before_their_works, a_product_in_use, credits_people, named_character,
                                      _quoted_reference_authors, _reference_around_quote, _surnames)
-from kb.grounding.layout import AUTHOR_YEAR_NOTE, Layout
+from kb.grounding.layout import AUTHOR_YEAR_NOTE, FIELD_LABEL, Layout
 
 KINDS = ("title", "alias", "author-ref", "doi", "arxiv", "url")
 WORK, MAYBE = "work", "maybe"
@@ -1168,6 +1169,13 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     final = [m if m.sentence else place(m) for m in _defined_nicknames(text, judged)]
     final = [m if m.sentence else place(m) for m in _names_after_references(text, final)]
     final = [m if m.sentence else place(m) for m in _initialisms_of_named_works(text, final, terms, aliases)]
+    for m in final:
+        if m.kind == "alias" and m.confidence == WORK and not m.reason.startswith("alias table") \
+                and _PLURAL_ACRONYM.fullmatch(m.surface):
+            # "NLAs convert a model's activations into text", "used in RNNs": the plural names things of
+            # a kind (a method's instances, a family of models), never one work
+            m.confidence, m.score = MAYBE, min(m.score, 0.45)
+            m.reason += ", but an acronym in the plural names things of a kind"
     extra = [place(m) for m in _only_a_title_can_confirm(text, spans, layout, final)]
     if (short := _short_names_given_a_nickname(text, extra + final, final)):
         # the work's short name is a work, and the nickname defined for it is a mention of it too
@@ -2143,6 +2151,7 @@ _SHOUTED = re.compile(r"\b(?:NOT|AND|OR|BUT|ALL|ONLY|NO|NEVER|ALWAYS|VERY|MUST|T
 _TERM_EXPLAINED = re.compile(r"\s+(?:involves|involve|refers\s+to|means|denotes|is\s+(?:a|an)\s+(?:\w+\s+)?(?:method|technique|"
                              r"approach|framework|family|way|process|procedure|paradigm|field|term))\b")
 # The paragraph under a heading that names a work speaks of it as one, or opens its abstract.
+_THE_WORK_AGAIN = re.compile(r"(?i:\bthe)\s+(?:book|paper|essay|novel|report|preprint)\b")
 _CALLED_THIS = re.compile(r"\s*\n\s*[^\n]{0,200}?\b(?:this|the)\s+(?:book|paper|essay|novel|report|preprint)\b"
                           r"|\s*\n\s*(?:Abstract\b|(?-i:We)\s+(?:introduce|present|propose|study|investigate|describe)\b|"
                           r"In\s+this\s+(?:paper|work|report)\b)", re.I)
@@ -2188,7 +2197,7 @@ _ABOUT_A_PAPER = re.compile(r"\b(?:[Tt]his|[Tt]he)\s+(?:paper|preprint|study|art
 
 # "Week 5: Causal Localization", "Lesson 3 - ...": a unit of a course, not a work
 _A_DAY = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?[ \t]+\d{1,2}(?:st|nd|rd|th)?(?:,?[ \t]+\d{4})?")
-_UNIT_LABEL = re.compile(r"(?:Week|Day|Lesson|Module|Session|Unit|Part|Chapter|Lecture|Class|Episode|Ep\.?)\s+\d+\b")
+_UNIT_LABEL = re.compile(r"(?:Week|Day|Lesson|Module|Session|Unit|Part|Chapter|Lecture|Class|Episode|Ep\.?|Step|Stage|Phase)\s+\d+\b")
 
 
 # What a newsletter says a paper did, right after its title opens a paragraph.
@@ -2208,8 +2217,9 @@ def _first_line(text: str, line) -> bool:
     site's banner: a paper's page opens with its site's name, scores and venue ("PaperHub", "5.0",
     "/10", "ICLR 2025") on lines of a few words each, then the paper's title."""
     before = [ln for ln in text[:line.start].split("\n") if re.search(r"\w", ln)]
+    # (not the value under a form's label: "Document Type\n\nOpen Access Senior Thesis")
     return not before or len(before) <= PAGE_BANNER_LINES and len(line.text.split()) > 3 \
-        and all(len(ln.split()) <= 3 for ln in before)
+        and all(len(ln.split()) <= 3 for ln in before) and not FIELD_LABEL.fullmatch(before[-1].strip())
 
 
 PAGE_BANNER_LINES = 20
@@ -2224,9 +2234,10 @@ def _concept_phrase(text: str, start: int, end: int, name: str) -> bool:
     """A known name written in lower case, of one to three words with no function word ("shard
     theory", "weak-to-strong generalization"), with nothing that makes it a work: no word for a
     work after it, no "paper on" or "the ... paper" before it, no citation, no group it is
-    attributed to ("what Ought is doing with factored cognition")."""
+    attributed to ("what Ought is doing with factored cognition"). A name with a number in it is
+    no idea's ("11 proposals", "200 open problems"): it counts the parts of one work."""
     words = name.split()
-    if any(c.isupper() for c in name) or not 1 < len(words) <= 3 or any(w in FUNCTION_WORDS for w in words) \
+    if any(c.isupper() or c.isdigit() for c in name) or not 1 < len(words) <= 3 or any(w in FUNCTION_WORDS for w in words) \
             or re.search(r"\b(?:paper|post|report|article|essay|book|sequence)$", name):
         return False
     before = text[max(0, start - 40):start]
@@ -2310,6 +2321,13 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
         m.confidence, m.score = MAYBE, min(m.score, 0.45)
         m.reason += ", but a section heading"
         return True
+    if m.kind in ("alias", "title") and not m.url and m.confidence == WORK and layout.beside_a_source(m.start, m.end) \
+            and (m.reason.startswith("alias table") or not m.reason):
+        # "| Alignment Faking Without Training | Anthropic (Greenblatt et al., 2024) |": a finding's name in
+        # a table whose source column cites the work (a name or a title's shape; not a cue or a quote)
+        m.confidence, m.score = MAYBE, min(m.score, 0.45)
+        m.reason = (m.reason or "a title's shape") + ", but a table's cell beside the column that cites its source"
+        return True
     if m.kind == "alias" and m.reason.startswith("alias table") and m.confidence == WORK \
             and (_FIELD_OF.match(text, m.end) or _MODEL_SIZE.match(text, m.end)):
         # "to complement AI Control techniques": the name of the field a work named, not the work;
@@ -2322,6 +2340,11 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     if m.kind == "alias":                      # coined names and "the X paper"
         if m.confidence == WORK and m.score < 0.55:
             m.confidence = MAYBE
+        if m.confidence == WORK and m.reason.startswith("a name followed by") and len(m.surface) <= 2:
+            # "a typical MI approach", "the standard EM eval": two letters before "approach" or "eval" are
+            # a field's or a term's initials (ML, RL, MI), too short to name one work without a citation
+            m.confidence, m.score = MAYBE, min(m.score, 0.45)
+            m.reason += ", but two letters name a field or a term"
         return True
     # titles
     if m.url:
@@ -2369,7 +2392,10 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
         why.append("a line in a list of titles (no prose under it)")
     elif line is not None and line.heading and not line.byline_next and not cue and (
             layout.fills_line(m.start, m.end) or _one_title_case_run(line.text)):
-        if _CALLED_THIS.match(text, line.end) and layout.fills_line(m.start, m.end):
+        if (called := _CALLED_THIS.match(text, line.end)) and layout.fills_line(m.start, m.end) \
+                and not (_THE_WORK_AGAIN.search(called.group(0)) and not _first_line(text, line)):
+            # ("The Slime Mold in the Datacenter\n\nThe first thing the paper ...": a section of notes on
+            # a paper the text named before its heading, "the paper" being the one under review)
             score = max(score, 0.7)       # "Human Compatible: AI and ...\n\nThis goal of this book is ..."
             why.append("a heading the text goes on to call a book or paper")
         elif _first_line(text, line) and layout.fills_line(m.start, m.end) and len(_TOKEN.findall(m.surface)) >= 3 \
@@ -2463,12 +2489,27 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
             and words[-1][0].isupper() and line is not None and layout.fills_line(m.start, m.end):
         score = min(score, 0.3)           # "Foundational AI Safety Papers" over a list: the list's name
         why.append("but a line naming a collection of works")
-    if _POINTER.match(m.surface):
+    if re.search(r"[a-z]\*+(?:\s+[a-z]|$)", m.surface):
+        score = min(score, 0.45)          # "Concealment emerges naturally** from reward hacking ...": a claim in bold
+        why.append("but it runs across the end of bold or italics")
+    if shape and _A_DAY.match(m.surface):
+        score = min(score, 0.3)           # "March 12 from Unexplainable and Future Perfect": a date
+        why.append("but it opens on a date")
+    if _POINTER.match(m.surface) or _ENDS_ON_POINTER.search(m.surface):
         score = min(score, 0.3)           # "(see Table 2 and Figure 3 [4])": a part of this text
         why.append("but a pointer to a figure, a table or a section")
     if _OF_THIS_TEXT.match(text, m.end):
         score = min(score, 0.3)           # "Continuing on from Part 1 of this post": a part of this text
         why.append("but a part of the text itself")
+    if shape and not cue and (_CALL_TO_FOLLOW.search(m.surface) or _ROLE_OF_A_PERSON.search(m.surface)):
+        score = min(score, 0.3)           # "Follow Ada on Twitter", "Research Scientist Ada Roe", "Engineer at Wombat"
+        why.append("but a person's role or a call to follow a show")
+    if shape and not cue and _speakers_turn(text, m.start):
+        score = min(score, 0.3)           # "Russ Roe: Today is March 25th, and my guest is ...": a transcript
+        why.append("but a speaker's turn in a transcript")
+    if shape and not cue and _run_in_label(text, m.start, m.end):
+        score = min(score, 0.45)          # "1. **The Simulation Default:** LLMs will ...": the label of its item
+        why.append("but the bold or italic label that opens its paragraph or item")
     if shape and not cue and _FORUM_LABEL.match(m.surface) and _SUMMARY_VERB.match(text, m.end):
         score = min(score, 0.3)           # "TL;DR: Simulator Theory is now well supported": a summary's subject
         why.append("but the subject of a labelled summary sentence")
@@ -2508,11 +2549,61 @@ def _judge(text: str, m: Mention, layout: Layout, terms: frozenset[str] = frozen
     return True
 
 
+# "Follow Ada and Bo on Twitter", "Listen on Apple Podcasts": a show's notes telling the reader where to
+# find it, not a work
+_CALL_TO_FOLLOW = re.compile(r"^(?:Follow|Listen|Watch|Subscribe|Find)\b.*\b(?:on|to)[ \t]+(?:Twitter|X|YouTube|Spotify|"
+                             r"Apple|Google|LinkedIn|Substack|Bluesky|Mastodon|Instagram|Facebook|TikTok|Threads|Patreon)\b(?!-)")
+# "Senior Research Scientist at Netflix", "Research Director Ada Roe": a person's job, before the place
+# they work or their name
+_ROLE_OF_A_PERSON = re.compile(r"\b(?:Scientist|Engineer|Director|Researcher|Professor|Lecturer|Fellow|Manager|Founder|"
+                               r"Co-?[Ff]ounder|CEO|CTO|Intern)(?:[ \t]+at[ \t]+[A-Z]|[ \t]+[A-Z][a-z]+[ \t]+[A-Z][a-z\-]+$)")
+
+
+_PLURAL_ACRONYM = re.compile(r"[A-Z][A-Z0-9\-]*[A-Z0-9]s")
+_SPEAKER = re.compile(r"[ \t]*([A-Z][\w\-'\u2019]*(?:[ \t]+[A-Z][\w\-'\u2019]*){0,2}):[ \t]+\S")
+
+
+def _speakers_turn(text: str, start: int) -> bool:
+    """"Russ Roe: Today is March 25th, 2025, and my guest is ...", "Been: In the 1980s, folks were ...": a
+    line of prose that opens on a speaker's name and a colon, a name that opens another line the same
+    way: a transcript's turn, whatever the capitals after the colon. (A list of "Paper: Title" lines has
+    short lines; a turn runs on.)"""
+    ls = text.rfind("\n", 0, start) + 1
+    turn = _SPEAKER.match(text, ls)
+    if turn is None or start > turn.end() or start < turn.start(1):
+        return False
+    le = text.find("\n", ls)
+    if len(text[ls:le if le >= 0 else len(text)].split()) < 15:
+        return False
+    return _line_openers(text)[turn.group(1)] >= 2
+
+
+@functools.lru_cache(maxsize=4)
+def _line_openers(text: str) -> collections.Counter:
+    """How many lines of the text open on each "Name:" (a transcript's speakers), counted once per text."""
+    return collections.Counter(m.group(1) for m in re.finditer(
+        r"(?m)^[ \t]*([A-Z][\w\-'\u2019]*(?:[ \t]+[A-Z][\w\-'\u2019]*){0,2}):[ \t]", text))
+
+
+def _run_in_label(text: str, start: int, end: int) -> bool:
+    """"1. **The Simulation Default:** LLMs will ...", "**The Open LLM Landscape.** Even if ...",
+    "**Before Deploying:**" over a list: bold or italics that open a line and close on a colon or a
+    full stop are a run-in heading, the label of the paragraph or the item they open. (A reading list
+    that writes "**Title:** what it says" gets its trust from the list line's author or year.)"""
+    ls = text.rfind("\n", 0, start) + 1
+    lead = re.fullmatch(r"[ \t]*(?:(?:[-*\u2022]|\d{1,3}[.)])[ \t]+)?(\*\*|__|\*|_)", text[ls:start])
+    if not lead:
+        return False
+    mark = re.escape(lead.group(1))
+    return re.match(rf"(?:[:.]{mark}|{mark}[:.])", text[end:end + len(lead.group(1)) + 1]) is not None
+
+
 # "Part 1 of this post", "... of my sequence": the text's own parts, not another work
 _OF_THIS_TEXT = re.compile(r"[ \t]+of[ \t]+(?:this|my|our)[ \t]+(?:post|series|sequence|essay|article|piece|thread|"
                            r"newsletter|blog|book|review|write-?up)\b")
 # the labels forum posts open a line with ("TL;DR: ...", "Edit: ...") and the verb after a summary's subject
-_FORUM_LABEL = re.compile(r"(?:TL;?\s*)?DR\s*:|(?:Tl;?\s*)?dr\s*:|TLDR\s*:|(?:Edit|EDIT|Update|UPDATE|PS|P\.S\.|NB|Summary)\s*:")
+_FORUM_LABEL = re.compile(r"(?:TL;?\s*)?DR\s*:|(?:Tl;?\s*)?dr\s*:|TLDR\s*:|(?:Edit|EDIT|Update|UPDATE|PS|P\.S\.|NB|Summary|"
+                          r"Disclosure|Note|Caveat|Correction|Clarification)\s*:")
 _SUMMARY_VERB = re.compile(r"[ \t]+(?:is|are|was|were|has|have|had|will|can|does|do|seems?|remains?)\b")
 
 
@@ -2555,7 +2646,12 @@ _INSTITUTION_NAME = re.compile(r"(?:[Tt]he[ \t]+)?(?:[A-Z][\w\-]*[ \t]+){0,3}(?:
 _REFERENCE_OPENS_LINE = re.compile(r"[ \t]*(?:[-*\u2022]|\d{1,3}[.)])?[ \t]*\([^()\n]{2,80}?,?[ \t]*(?:19|20)\d\d[a-z]?\)[ \t]*")
 _LICENCE_OR_DEGREE = re.compile(r"(?i:\blicen[cs]e\s*:|\bcreative\s+commons\b)|\bCC[ \-]BY\b|"
                                 r"\b(?:PhD|Ph\.D\.?|DPhil|MPhil|MSc|BSc)(?:[ \t]+(?:student|candidate))?[ \t]+(?:at|from)[ \t]+[A-Z]")
-_POINTER = re.compile(r"(?:Figure|Fig\.|Table|Section|Sec\.|Appendix|Chapter|Equation|Eq\.|Algorithm|Listing)[ \t]+[A-Z]?\d")
+# "Figure 3", "Fig 4:", "Appendix C", "see Table 5 in the Appendix", "Theorem 1": a part of this text, by
+# its number or its letter
+_POINTER = re.compile(r"(?:(?:[Ss]ee|[Cc]f\.?)[ \t]+)?(?:Figure|Fig\.?|Table|Section|Sec\.|Appendix|Chapter|Equation|Eq\.|"
+                      r"Algorithm|Listing|Theorem|Lemma|Proposition|Corollary|Definition)[ \t]+(?:[A-Z]?\d|[A-Z](?![\w\-]))")
+# "W1-W3 of Theorem 1", "the bound in Appendix B": a span that ends on such a part
+_ENDS_ON_POINTER = re.compile(rf"[ \t](?:of|in)[ \t]+(?:{_POINTER.pattern})\W*$")
 _TOOL_NAME = re.compile(r"(?:Toolkit|Toolbox|Library|Package|SDK|API|Plugin|Plug-in|Extension|Repository|Repo|CLI|Dashboard|"
                         r"App)(?:[ \t]+on[ \t]+(?:GitHub|GitLab|Hugging[ \t]?Face|PyPI))?$|[ \t]on[ \t]+(?:GitHub|GitLab|PyPI)$")
 _HOSTED_ON = re.compile(r"[ \t]+on[ \t]+(?:GitHub|GitLab|PyPI)\b")
