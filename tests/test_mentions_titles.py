@@ -261,3 +261,164 @@ def test_a_quoted_section_of_the_text_itself_is_no_title(aliases):
     assert not _works('See "Details of the table" above for the rules that hold.', aliases)
     works = _works('For the argument, see "Why slow agents drift" by a friend.', aliases)
     assert works["Why slow agents drift"].kind == "title"
+
+
+def test_items_under_an_underlined_readings_heading_with_notes_under_them(aliases):
+    """Session 17: a markdown export underlines its headings ("Readings" over "--------") and writes
+    what a reading is about on the lines under its bullet; neither ends the list of works, so each
+    item's sentence-case title is a work. A group's label ("- On drift:") over items of its own is
+    not one, nor is an item under a heading that does not say it lists works."""
+    text = ("Week 4: What slow agents do\n============================\n\nOther readings\n--------------\n\n"
+            "*   On drift:\n"
+            "    *   A quiet failure mode of small agents (Fenn - 12 min)\n"
+            "        Small agents stop asking for help once their reward drifts, which the author measures.\n"
+            "    *   Why probes miss slow drift (Lund and Marr - 20 min)\n"
+            "*   Notes from the field (Roe - 4 min)\n\n"
+            "Discussion questions\n--------------------\n\n"
+            "*   What would change your mind about drift in agents?\n"
+            "*   Is slow drift worse than fast drift, and why?\n")
+    works = _works(text, aliases)
+    assert {"A quiet failure mode of small agents", "Why probes miss slow drift", "Notes from the field"} <= set(works), works
+    assert not any(w.startswith(("On drift", "What would change", "Is slow drift")) for w in works), works
+
+
+def test_the_writers_own_earlier_work_after_a_first_person_clause_and_in(aliases):
+    """Session 17: forum writers point to their own earlier posts as "I elaborated on this in X" or
+    "we review the evidence in X": a first-person clause about writing, then "in" and a capitalised
+    span of three words or more, is a work, in title case or sentence case. A place, a section of the
+    text or a language after the same clause is not."""
+    text = ("I elaborated on some of the likelier routes in Quiet Drift Revisited. Later, we review the "
+            "evidence in Slow agents drift less than expected. I wrote most of this in San Francisco. "
+            "We discussed the probes in Section 3. I explained it in Python.")
+    works = _works(text, aliases)
+    assert {"Quiet Drift Revisited", "Slow agents drift less than expected"} <= set(works), works
+    assert not any(w in works for w in ("San Francisco", "Section 3", "Python")), works
+
+
+def test_a_title_after_a_works_noun_is_cut_where_the_sentence_goes_on_with_and(aliases):
+    """Session 17: "see my paper X and the many notes there for more than you wanted": after "my
+    paper" the title runs to the punctuation, but a span that goes on with "and" into someone
+    speaking ("you", "we") is the title up to that "and". A sentence that merely says what a post
+    was about ("The post was about agents and the way we train them") names no title."""
+    text = ("For the details see my paper Neural paths of human choice and the many notes there for more "
+            "than you wanted. The post was about agents and the way we train them.")
+    works = _works(text, aliases)
+    assert "Neural paths of human choice" in works, works
+    assert not any("way we train" in w or w.startswith("The post") for w in works), works
+
+
+def test_a_sentence_case_phrase_in_a_list_of_works_before_its_persons_full_name(aliases):
+    """Session 17: "... Small Minds Wander by Ada Roe (for fast drift) or Slow drift rates by Bo Fenn
+    (for slow drift)": after "or", "and" or a comma, a capitalised phrase, "by" and a person's full
+    name is a work and its author, in sentence case too. A clause in the passive before "by" ("and
+    Funded by Cy Lund") is no title."""
+    text = ("Some arguments are old: for example, Small Minds Wander by Ada Roe (for fast drift) or Slow drift "
+            "rates by Bo Fenn (for slow drift). The prize was large, and Funded by Cy Lund.")
+    works = _works(text, aliases)
+    assert {"Small Minds Wander", "Slow drift rates"} <= set(works), works
+    assert not any("Funded" in w for w in works), works
+
+
+def test_a_title_after_someones_possessive_or_an_adjective_and_a_works_noun(aliases):
+    """Session 17: "his new book X", "Roe's post X", "their recent paper X": a possessive (a name's
+    too) and maybe a word saying which work, then the work's noun, cue the title after it, cut
+    where the sentence goes on ("... states that", "... shows"). A capitalised word that opens the
+    next clause after the noun is no title ("Fenn's new essay It ...")."""
+    text = ("His new book Slow Minds states that drift is real. I liked Roe's post Quiet Minds Drifting a lot. "
+            "Their recent paper Probes of quiet drift shows more. In Fenn's new essay It was late, nothing drifts.")
+    works = _works(text, aliases)
+    assert {"Slow Minds", "Quiet Minds Drifting", "Probes of quiet drift"} <= set(works), works
+    assert not any(w.startswith("It") for w in works), works
+
+
+def test_an_apa_reference_after_a_label_or_with_its_authors_elided(aliases):
+    """Session 17: "Citation: Roe, A., ... & Lund, C. (2019). Title. arXiv ..." is an APA reference
+    wherever it stands on its line and however its authors are cut short: an initial (or "et al.")
+    right before "(2019)." says so, and the title runs to its full stop, in any case. A year in
+    brackets after a full name in prose ("Ada Roe (2019). It drifts.") is no such reference."""
+    text = ("Citation: Roe, A., van Fenn, B., & Lund, C. (2019). Quiet drift in small agents. arXiv preprint.\n"
+            "Roe, A., ... & Lund, J. (2023). Weak-to-strong drift: Eliciting drift with weak probes. In NeurIPS.\n"
+            "We thank Ada Roe (2019). Drift matters here.\n")
+    works = _works(text, aliases)
+    assert {"Quiet drift in small agents", "Weak-to-strong drift: Eliciting drift with weak probes"} <= set(works), works
+    assert "Drift matters here" not in works, works
+
+
+def test_a_guides_entry_title_then_its_credit_and_a_colon_on_a_long_line(aliases):
+    """Session 17: a guide lists its readings without bullets, each a long line "Title (Ada Roe, May
+    2024): what it argues ...": the credit in brackets and the colon after it make the line's opening
+    a title, however long the note. A long line of prose with a reference then a colon is not one."""
+    note = "it goes on for a good while, with many more words than a heading or a list's item would ever hold in all"
+    text = ("Foundational content\n"
+            f"The case for keeping small agents slow (Ada Roe and Bo Fenn, May 2024): This is the original essay; {note}.\n"
+            f"Thoughts on quiet assumptions in drift (Ada Roe, Jan 2025): This describes the assumptions; {note}.\n"
+            f"In our study of slow agents we found the effect (Roe, 2021): it is real; {note}.\n")
+    works = _works(text, aliases)
+    assert {"The case for keeping small agents slow", "Thoughts on quiet assumptions in drift"} <= set(works), works
+    assert not any(w.startswith("In our study") for w in works), works
+
+
+def test_a_syllabus_item_with_its_authors_and_reading_time_under_any_heading(aliases):
+    """Session 17: "- Title (Roe - 12 min)", "(Lee and Park - 20 min, optional)": a list item that
+    ends in its authors' names and how long it takes is a reading, whatever the heading over the list
+    says. An activity timed the same way ("Group discussion (Facilitator - 10 min)", a word the text
+    also writes in lower case) or with no one named ("Set up the laptop (10 min)") is not."""
+    text = ("Week 2\n\n*   A quiet failure in small agents (Fenn - 12 min)\n"
+            "*   Probing the geometry of refusal (Lee and Park - 20 min, optional)\n"
+            "*   Set up the laptop (10 min)\n*   Group discussion (Facilitator - 10 min)\n\nThe facilitator leads.\n")
+    works = _works(text, aliases)
+    assert {"A quiet failure in small agents", "Probing the geometry of refusal"} <= set(works), works
+    assert not any(w.startswith(("Set up", "Group discussion")) for w in works), works
+
+
+def test_a_question_in_title_case_keeps_its_pronouns(aliases):
+    """Session 17: "Why Can't Your Small Agent Find a Home?" inside a line: a question written in title
+    case is a title, and its pronouns ("Your") are the title's, not someone speaking. A question in
+    prose, in sentence case, is no title ("why can't you find a home?")."""
+    text = ("One of the following:\n  - Why Can't Your Small Agent Find a Home? and The Quiet Web\n\n"
+            "I still wonder why can't your small agent find a home? Nobody knows.\n")
+    works = _works(text, aliases)
+    assert "Why Can't Your Small Agent Find a Home" in works, works
+    assert not any(w.lower().startswith("why can't your") and w != "Why Can't Your Small Agent Find a Home" for w in works), works
+
+
+def test_a_list_items_colon_title_and_its_object_pronouns_with_its_credit(aliases):
+    """Session 17: "- Quiet Prompting: Eliciting drift ... can suppress them at test-time (Roe et al.)":
+    words before a colon that the text also writes in lower case are the main part of a colon title,
+    not an "Author Name:" label; and a reading with its credit keeps "us" and "them" as its title's
+    words. An "Ada Roe:" label stays a label, and a line where someone speaks ("if you are ...") with
+    a credit after it is still no title."""
+    text = ("Two papers came out today:\n\n"
+            "*   Quiet Prompting: Eliciting drift from agents during training can suppress them at test-time (Roe et al.)\n"
+            "*   Ada Roe: Slow minds at scale (2023)\n"
+            "*   Small agents could outwit all of us (Fenn - 20 min)\n"
+            "*   Similarly, if you are new to this, I recommend reading Quiet Minds by Bo Fenn.\n\n"
+            "We study quiet prompting here.\n")
+    works = _works(text, aliases)
+    assert {"Quiet Prompting: Eliciting drift from agents during training can suppress them at test-time",
+            "Slow minds at scale", "Small agents could outwit all of us"} <= set(works), works
+    assert not any(w.startswith(("Ada Roe:", "Similarly")) for w in works), works
+
+
+def test_as_someone_argued_in_a_sentence_case_title(aliases):
+    """Session 17: "As Fenn explained in Slow agents drift less than expected, ...": after "as",
+    a person, a verb of writing and "in", a capitalised span of three words or more is that
+    person's work, in sentence case too. A place after the same words is not ("As Roe wrote in San
+    Francisco, ...")."""
+    text = ("As Fenn explained in Slow agents drift less than expected, it is so. "
+            "As Roe wrote in San Francisco, it rains.")
+    works = _works(text, aliases)
+    assert "Slow agents drift less than expected" in works, works
+    assert "San Francisco" not in works, works
+
+
+def test_in_a_title_with_a_comma_two_people_argue(aliases):
+    """Session 17: "In If Nobody Builds It, Everyone Sleeps, Ada Roe and Bo Fenn argue that ...": a
+    sentence that opens with "In", a title of three words or more (a comma inside it too) and the
+    people who argue in it. A place opening the same sentence is no title ("In Silicon Valley, Roe
+    argues ...")."""
+    text = ("In If Nobody Builds It, Everyone Sleeps, Ada Roe and Bo Fenn argue that drift is bad. "
+            "In Silicon Valley, Roe argues less.")
+    works = _works(text, aliases)
+    assert "If Nobody Builds It, Everyone Sleeps" in works, works
+    assert "Silicon Valley" not in works, works

@@ -86,6 +86,8 @@ _WORKS_HEADING = re.compile(r"(?i)(?:[\w\-]+\s+){0,3}(?:papers?|references|readi
 
 
 _LABEL_CAPS = re.compile(r"[A-Z][A-Z0-9\-]+")
+# the line under a markdown heading written "Readings\n--------" (setext style)
+_SETEXT_RULE = re.compile(r"=+|-+")
 _ET_AL = re.compile(r"\bet\.?\s+al\b")
 
 
@@ -180,15 +182,22 @@ class Layout:
         return _authorish(line) and not any(w.lower() in self.lower_words for w in caps)
 
     def _mark_lists_of_works(self) -> None:
-        """List items whose heading says they are works ("Related papers", "Further reading")."""
-        heading, marked = "", set()
+        """List items whose heading says they are works ("Related papers", "Further reading"). A
+        markdown export's heading may be underlined ("Readings" over "--------"), and an item may go
+        on under its bullet, indented (what the reading is about): neither ends the list."""
+        heading, marked, in_item = "", set(), False
         for i, ln in enumerate(self.lines):
             stripped = ln.text.strip()
             if not stripped:
                 continue
+            if _SETEXT_RULE.fullmatch(stripped):
+                continue
+            if in_item and not ln.list_item and ln.text[:1] in " \t":
+                continue                  # the item's own text, on the lines under its bullet
+            in_item = ln.list_item
             if ln.list_item:
-                if _WORKS_HEADING.fullmatch(heading):
-                    marked.add(i)
+                if _WORKS_HEADING.fullmatch(heading) and not stripped.rstrip("*_ ").endswith(":"):
+                    marked.add(i)         # (not "- Critiques:" over items of its own: a group's label)
             elif len(stripped.split()) <= 6 and not stripped.endswith("."):
                 heading = stripped.lstrip("#").strip().rstrip(":")
             else:
@@ -355,7 +364,11 @@ class Layout:
         paren = re.match(r"\s*\(([^()]*)\)", after)
         authorish = paren is not None and bool(re.search(r"(?:19|20)\d\d|et\s+al|authors?|[A-Z][\w\-]+\s+[A-Z][\w\-]+|"
                                                          r"[A-Z][\w\-]+,\s*[A-Z]", paren.group(1)))
-        evidence = labelled or dated or year_at_end or authorish or bool(re.match(r"\s*(?:\([^()]*\)\s*)?" + _BY_SOMEONE, after))
+        # "(Roe - 12 min)", "(Lee and Park, 20 mins)": a syllabus's item, its authors and how long it takes
+        timed = paren is not None and bool(_NAMES_THEN_TIME.match(paren.group(1))) \
+            and not any(w.lower() in self.lower_words for w in re.findall(r"[A-Z][\w'\-]+", paren.group(1)))
+        evidence = labelled or dated or year_at_end or authorish or timed \
+            or bool(re.match(r"\s*(?:\([^()]*\)\s*)?" + _BY_SOMEONE, after))
         return evidence and not _PERSONISH.fullmatch(self.text[start:end].strip())
 
 
@@ -380,6 +393,8 @@ _ITEM_PREFIX = re.compile(r"\s*(?P<date>(?:19|20)\d\d(?:[-/.]\d\d){0,2}\s*[:\-\u
 # author and year in brackets, then how long it takes or what it is ("Video; 20 mins.")
 AUTHOR_YEAR_NOTE = re.compile(r"\s*(?:\*\*?)?\s*\([^()\n]{1,60}?,\s*(?:19|20)\d\d\)[.,;]?\s*(?:\d+(?:\.\d+)?\s*(?:min|mins|minutes|"
                                r"hours?|hrs?|pages?|pp)\b|(?:Watch|Read|Skim|Listen|Video|Audio|Podcast|Optional|Required)\b)", re.I)
+_NAMES_THEN_TIME = re.compile(r"\s*[A-Z][\w'\-]+(?:(?:,[ \t]*|[ \t]+(?:and|&)[ \t]+)[A-Z][\w'\-]+)*(?:[ \t]+et[ \t]+al\.?)?"
+                              r"[ \t]*[-\u2013\u2014,:][ \t]*\d+(?:\.\d+)?[ \t]*(?:min|mins|minutes|hours?|hrs?|pages?|pp)\b")
 # "by Jane Roe", not "Apply here by Saturday, September 14"
 _BY_SOMEONE = (r"by\s+(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|"
                r"July|August|September|October|November|December|Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|Jun|Jul|Aug|"

@@ -313,8 +313,11 @@ def _score_title(text: str, toks: list[_Tok], sent_start: int) -> float:
         score += 0.25                     # a capital "The" inside a sentence belongs to a name
     elif re.search(r"\bthe\s+$", before) and not _CUE_AFTER.match(after) and not genre:
         score -= 0.2                      # "the Institute for Foo Studies": an organisation
-    if any(w.lower() in _PRONOUNS and not (i and (words[i - 1] in _WH or words[i - 1].lower() == "all"))
-           for i, w in enumerate(words)):
+    # "Why Can't Your Agent Book a Flight?": a question in title case is a title, its pronouns the title's
+    asked = n >= 4 and text[toks[-1].end:toks[-1].end + 1] == "?" and words[0] in _WH | {"Can", "Does", "Do", "Is", "Are", "Should", "Will"} \
+        and all(w[0].isupper() or w in FUNCTION_WORDS for w in words)
+    if not asked and any(w.lower() in _PRONOUNS and not (i and (words[i - 1] in _WH or words[i - 1].lower() == "all"))
+                         for i, w in enumerate(words)):
         score -= 0.2
     if len(content) <= 1 and n <= 2:
         score -= 0.1
@@ -453,6 +456,17 @@ def _split_lists(text: str, runs: list[list[_Tok]]) -> list[list[_Tok]]:
     return out
 
 
+# "his new book X", "Roe's recent paper X": the words that say which of someone's works the title names
+_WHICH_WORK = (r"(?:(?:new|latest|recent|first|last|earlier|later|older|original|classic|famous|seminal|"
+               r"excellent|great|short|long|previous|follow-up|companion|debut)\s+)?")
+# "I elaborated on some of these mechanisms in X", "we review the evidence in X", "as I argued in X":
+# a first-person clause about writing, then "in" and a capitalised span, is the writer's own earlier work
+_SELF_CITED_IN = (r"(?:(?-i:\bI|\b[Ww]e)|(?<=\b[Aa]s\s)(?-i:[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?))(?:['\u2019]ve|\s+have|\s+had)?\s+(?:also\s+|briefly\s+|further\s+|already\s+)?"
+                  r"(?:wrote|written|write|discussed|discuss|elaborated|elaborate|reviewed|review|argued|argue|explained|"
+                  r"explain|described|describe|covered|cover|explored|explore|outlined|outline|detailed|sketched|sketch|"
+                  r"summari[sz]ed|summari[sz]e|went\s+into|go\s+into|laid\s+out|lay\s+out|made\s+(?:this|that|the)\s+case)\b"
+                  r"[^.;:!?\n()\[\]]{0,80}?\b(?-i:in)")
+_SELF_CITED_IN_RX = re.compile(_SELF_CITED_IN + r"$")
 _TRAILING_ADVERBS = frozenset("today yesterday again too also now later recently though anyway first instead here there "
                               "lately soon".split())
 
@@ -463,11 +477,14 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
     start with a capital."""
     spans = []
     sent = text[a:b]
-    cue = re.compile(r"\b(?:see(?:\s+also)?|also\s+see|read|reread|trail\s+of|titled|entitled|(?:the|my|our|his|her|their)\s+(?:(?:19|20)\d\d\s+)?(?:(?-i:[A-Z][\w\-]*)\s+){0,2}(?:paper|post|article|essay|book|preprint|report|novel|textbook)|"
+    cue = re.compile(r"\b(?:see(?:\s+also)?|also\s+see|read|reread|trail\s+of|titled|entitled|(?:the|my|our|his|her|their|(?-i:[A-Z][\w\-]*)['\u2019]s)\s+(?:(?:19|20)\d\d\s+)?" + _WHICH_WORK
+                     + r"(?:(?-i:[A-Z][\w\-]*)\s+){0,2}(?:paper|post|article|essay|book|preprint|report|novel|textbook)|"
                      r"(?:paper|post|article|essay|book|preprint|report|novel|sequence|piece)\s+(?:called|named)|"
                      r"my\s+book|(?:agenda|survey|overview|review|paper|post|book|books|papers|posts|essays|articles|readings):|"
                      r"(?:book|novel|essay|pick|paper)\s+(?:is|was)(?=\s+(?-i:[A-Z]))|"
-                     r"(?-i:wrote|published|posted|authored)(?:\s+(?-i:the|a|an))?)\s+(?=(?-i:[A-Z]))"  # (case-sensitive: "the book called X" is not "the book" then "called X")
+                     r"(?-i:wrote|published|posted|authored)(?:\s+(?-i:the|a|an))?|"
+                     # the writer pointing to their own earlier work: "I elaborated on this in Quiet Drift Revisited"
+                     rf"{_SELF_CITED_IN})\s+(?=(?-i:[A-Z]))"  # (case-sensitive: "the book called X" is not "the book" then "called X")
                      # a question mid-sentence is a title: "the argument in Why honest models deceive ..."
                      r"|\b(?-i:in|from|of)\s+(?=(?-i:Why|How|What|When|Where|Which|Is|Are|Can|Does|Do|Should|Will)\s+[a-z])", re.I)
     for m in cue.finditer(sent):
@@ -487,12 +504,21 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
             parts.append((pos, start + sm.start()))
             pos = start + sm.end()
         parts.append((pos, end))
+        # ("I wrote this in San Francisco": after the writer's own "in", two capitalised words may be a place)
+        self_cited = m.group(0).rstrip().endswith("in") and bool(_SELF_CITED_IN_RX.search(sent[:m.end()].rstrip()))
         named = bool(re.search(r"\b(?:the|my|our|his|her|their)\s+(?:paper|post|article|essay|book|preprint)\s*$"
                                # "a book called Perceptrons": the work's noun and "called" name it, one word or more
                                r"|\b(?:paper|post|article|essay|book|preprint|report|novel)\s+(?:called|named)\s*$",
                                m.group(0).rstrip(), re.I))
         for s, e in parts:
             toks = _tokens(text, s, e)
+            if named and (pron := next((k for k, t in enumerate(toks) if t.text.lower() in _PRONOUNS), None)) is not None:
+                # "my paper Neural paths of choice and the many refs there for more than you want": after
+                # the work's noun the sentence goes on past the title with "and", then someone speaking
+                joint = next((k for k in range(3, pron) if toks[k].text == "and" and not _is_cap(toks[k + 1].text)), None)
+                if joint is not None:
+                    toks = toks[:joint]
+                    e = toks[-1].end
             # the sentence goes on after the title: "titled Small minds wander shows drift", "the post
             # Drift is the default for more", "wrote Small Minds Wander in 2023"
             cut = next((k for k, t in enumerate(toks) if k >= 2 and (
@@ -512,7 +538,7 @@ def _cue_spans(text: str, a: int, b: int) -> list[tuple[int, int, float]]:
                 toks.pop()                # "the essay Hyperstition today" -> "Hyperstition"
                 e = toks[-1].end
             # one capitalised word is a title only right after "the post", "the paper", ...
-            if not (2 - named <= len(toks) <= 20) or not toks[0].text[0].isupper() or toks[0].text in _BREAKERS:
+            if not (2 - named + self_cited <= len(toks) <= 20) or not toks[0].text[0].isupper() or toks[0].text in _BREAKERS:
                 continue
             if any(t.text.lower() in _PRONOUNS for t in toks) or re.match(r"(?:I|We|You)(?:['\u2019]\w+)?$", toks[0].text):
                 continue                  # ("the textbook I've been using": someone speaking)
@@ -1079,6 +1105,7 @@ def extract(text: str, *, file: str | None = None, aliases: AliasTable | None = 
     cands += _titles_the_next_sentence_reports(text, spans)
     cands += _titles_by_people_run_together(text)
     cands += _authors_after_titles(text, cands)
+    cands += _titles_before_their_people(text, cands)
     cands += _headings_named_after_authors(text, layout)
     cands += _line_titles(text, layout)
     cands += [Mention(None, text[it.start:it.end], it.start, it.end, "title", "", score=0.8 if it.strong else 0.45,
@@ -1579,6 +1606,26 @@ def _authors_after_titles(text: str, cands: list[Mention]) -> list[Mention]:
     return out
 
 
+TITLE_BEFORE_ITS_PERSON = "a phrase in a list of works, then the person it is by"
+
+
+def _titles_before_their_people(text: str, cands: list[Mention]) -> list[Mention]:
+    """"... Intelligence Explosion Microeconomics by Ada Roe or Takeoff rates by Bo Fenn (arguing
+    ...)": where the grammar of author references took the full name after "by" for the author of
+    the capitalised phrase before it (``author_refs._LISTED_TITLE_BY``: after "or", "and" or a
+    comma, not a verb in the passive), that phrase is the work's title, in whatever case."""
+    from kb.grounding.author_refs import _LISTED_TITLE_BY
+
+    people = {c.start for c in cands if c.kind == "author-ref"}
+    out = []
+    for m in _LISTED_TITLE_BY.finditer(text) if people and " by " in text else ():
+        if m.start(2) in people and 2 <= len(toks := _tokens(text, m.start(1), m.end(1))) \
+                and toks[0].text not in _BREAKERS | _WH and not any(t.text.lower() in _PRONOUNS for t in toks):
+            out.append(Mention(None, m.group(1), m.start(1), m.end(1), "title", "", score=0.65,
+                               reason=TITLE_BEFORE_ITS_PERSON))
+    return out
+
+
 def _prose_in_title_case(text: str, spans: list[tuple[int, int]]) -> bool:
     """A writer who capitalises every word: the little words of running prose (verbs like "Was",
     "Want", pronouns like "It", "Me") capitalised inside sentences, five times or more and more
@@ -1813,6 +1860,13 @@ SEQUENCE_LINE = "a sequence of posts named on a line of its own"
 _SEQUENCE_LINE = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+)?((?:[A-Z][\w\-'\u2019]*[ \t]+){1,6}[Ss]equence)[ \t]*$", re.M)
 
 
+# "Citation: Roe, A., Fenn, B., ... & Lund, C. (2019). Quiet drift in agents. arXiv:...": an APA reference
+# wherever it stands (after a label, with its author list elided): an initial or "et al." right before
+# "(2019)." says so, and the title runs to its full stop
+_APA_TITLE = re.compile(r"(?:(?<![\w.])[A-Z]\.|\bet[ \t]+al\.)[ \t]*\((?:19|20)\d\d[a-z]?\)\.[ \t]+"
+                        r"(?P<title>[A-Z0-9\u00C0-\u024F][^\n]{3,250}?(?:\?|(?=\.(?:[ \t]|$))))", re.M)
+
+
 def _reference_lines(text: str) -> list[Mention]:
     """The title of a reference in author-year style: what follows "(2021)." on a line that opens
     with its authors. The authors and the year before it are the evidence, whatever its case."""
@@ -1845,6 +1899,13 @@ def _reference_lines(text: str) -> list[Mention]:
     for m in _SEQUENCE_LINE.finditer(text):
         out.append(Mention(None, m.group(1), m.start(1), m.end(1), "title", "", score=0.7,
                            reason=SEQUENCE_LINE))
+    for m in _APA_TITLE.finditer(text) if "). " in text else ():
+        start, end = m.start("title"), m.end("title")
+        toks = _tokens(text, start, end)
+        if 2 <= len(toks) <= 30 and toks[0].text not in _BREAKERS and not any(t.text.lower() in _PRONOUNS for t in toks) \
+                and not any(o.start <= start < o.end for o in out):
+            out.append(Mention(None, text[start:end], start, end, "title", "", score=0.8,
+                               reason="a title after its authors' initials and year (an APA reference)"))
     for m in _NUMBERED_REFERENCE.finditer(text):
         start, end = m.start("title"), m.end("title")
         toks = _tokens(text, start, end)
@@ -1882,6 +1943,10 @@ _SURNAMES_DASH = re.compile(rf"({_NAME_WORD}\s+(?:&|and)\s+{_NAME_WORD}|{_NAME_W
                             r"\s+[\u2013\u2014]\s+(?=[A-Z0-9])")
 
 
+_OBJECT_PRONOUNS = frozenset("us them me".split())
+_CREDITED_THEN_NOTE = re.compile(r"[^()\n:]{8,200}?[ \t]\([^()\n]{1,80}?(?<!\d)(?:19|20)\d\d\)[ \t]*:[ \t]+\S")
+
+
 def _line_titles(text: str, layout: Layout) -> list[Mention]:
     """The text of a list item or a line up to its author, year or description: reading lists
     write titles in sentence case ("- 2022-09: The alignment problem from a deep learning
@@ -1903,13 +1968,22 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
                 out.append(Mention(None, text[start:end], start, end, "title", "", score=whole[0], reason=whole[1]))
             continue
         start, body = layout.item_body(line)
+        head = text[line.start:start]
+        if (lab := re.search(r"((?:[A-Z][\w.\-]+[ \t]+){1,3}[A-Z][\w.\-]+):[ \t]+$", head)) and body[:1].isupper() \
+                and any(w.lower() in _lower_words(text) for w in lab.group(1).split()):
+            # "- Inoculation Prompting: Eliciting traits ... (Roe et al.)": a colon title's main part, not an
+            # "Author Name:" label (a person's name is not written in lower case elsewhere in the text)
+            start, body = line.start + lab.start(1), text[line.start + lab.start(1):line.end]
         bold = re.match(r"(?:\*\*?|__?)(?=[A-Z])", body)       # "1. **How ChatGPT Works** (Roe, 2023)"
         if bold and line.list_item:
             start, body = start + bold.end(), body[bold.end():]
         # a syllabus's item with its author, year and a note after it: its title may open with a
         # digit or a word that opens clauses ("1. But what is a neural network? (3Blue1Brown, 2017)")
         noted = line.list_item and bool(AUTHOR_YEAR_NOTE.search(body))
-        if not (body[:1].isupper() or noted and body[:1].isdigit()) or (not line.list_item and len(body.split()) > 30):
+        # "Title (Ada Roe, May 2024): what it argues, at length": a guide's entry, its credit then a colon
+        credited = bool(_CREDITED_THEN_NOTE.match(body))
+        if not (body[:1].isupper() or noted and body[:1].isdigit()) or (not line.list_item and not credited
+                                                                        and len(body.split()) > 30):
             continue                      # a paragraph of prose is not a reading-list entry
         by_first = _AUTHORS_DASH.match(body)
         surnames = _SURNAMES_DASH.match(body)
@@ -1930,8 +2004,12 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
         if all(t.text.lower() in FUNCTION_WORDS or t.text.lower() in _WORK_NOUNS for t in toks):
             continue                      # "The paper by Travis LaCroix, July 2022.": a word for a work, not its title
         if not (2 <= len(toks) <= 24 or one_word_by_person) or toks[0].text in _BREAKERS and not noted \
-                or any(t.text.lower() in _PRONOUNS for t in toks):
+                or toks[0].text.lower() in _PRONOUNS:
             continue
+        if any(t.text.lower() in _PRONOUNS for t in toks) and (any(t.text.lower() in _PRONOUNS - _OBJECT_PRONOUNS for t in toks)
+                                                               or not layout.list_item_title(start, toks[-1].end)):
+            continue                      # (a reading's credit after it makes "us" and "them" the title's: "... all of us";
+            # "if you are someone who ...", "I recommend ...": someone speaking)
         end = toks[-1].end + (1 if text[toks[-1].end:toks[-1].end + 1] == "?" else 0)
         if re.match(r"\s+by\s+[A-Z][\w\-]*(?:\s+(?:et\s+al\.?|[A-Z][\w\-]*))*\s*(?:\[\d+\])?\s+[a-z]", text[end:line.end]):
             continue                      # "In a model discussed by Anthropic [10] a neuron ...": prose
@@ -2583,8 +2661,13 @@ _TOPIC_IN_FIELD = re.compile(r"(?:[A-Z][\w\-]*[ \t]+){0,2}[A-Z][\w\-]*[ \t]+(?:i
                              r"(?:NLP|ML|RL|CV|DL|Python|PyTorch|Practice|Production)")
 
 
-_IN_TITLE_NAME_VERB = re.compile(rf"In[ \t]+((?:The|A|An)[ \t]+[A-Z][\w\-']*(?:[ \t]+(?:[A-Z][\w\-']*|of|the|and|in|for|to|a|an|on|with)){{0,8}}),"
-                                 rf"[ \t]+(?:{_NAME_WORD}[ \t]+)?{_NAME_WORD}(?:[ \t]+et[ \t]+al\.?)?[ \t]+(?:also[ \t]+)?(?:"
+# (a title of three words or more may hold a comma: "In If Anyone Builds It, Everyone Dies, Ada Roe and
+# Bo Fenn argue ..."; its authors may be two)
+_IN_TITLE_PERSON = rf"(?:{_NAME_WORD}[ \t]+)?{_NAME_WORD}(?:[ \t]+et[ \t]+al\.?)?"
+_IN_TITLE_NAME_VERB = re.compile(rf"In[ \t]+((?:The|A|An)[ \t]+[A-Z][\w\-']*(?:[ \t]+(?:[A-Z][\w\-']*|of|the|and|in|for|to|a|an|on|with)){{0,8}}"
+                                 rf"|(?!(?:{'|'.join(sorted(_PLACE_WORDS))})\b)[A-Z][\w\-'\u2019]*(?:,?[ \t]+(?:[A-Z][\w\-'\u2019]*|of|the|and|in|for|to|a|an|on|with)){{1,8}}"
+                                 rf"[ \t]+[A-Z][\w\-'\u2019]*),"
+                                 rf"[ \t]+{_IN_TITLE_PERSON}(?:[ \t]+(?:and|&)[ \t]+{_IN_TITLE_PERSON})?[ \t]+(?:also[ \t]+)?(?:"
                                  + _REPORTING + r"|writes|wrote|explains|explained|describes|lays|sets)\b")
 INTRODUCED_BY = "a name the text says a cited work introduced"
 _TERM_INTRODUCED_BY = LazyPattern(rf"[ \t]*(?:\([A-Z][A-Za-z\-]{{1,9}}\)[ \t]*)?,?[ \t]+(?:was|were)[ \t]+(?:first[ \t]+)?"
