@@ -122,6 +122,10 @@ def test_the_leave_one_part_out_scorer_experiment_fits_and_decides(aliases, monk
 # part -> (title recall, nickname + author-reference recall, precision per distinct surface),
 # links removed. A change that loses ground fails here; the held-out failures are not printed.
 FLOORS = {
+    # the seed documents (links removed): session 17's end 24/24, 20/20, 45/45 (a merged title rule had read a dialogue's
+    # "...: Sounds like a fully general counterargument to me." as a reading; the looser test_seed_and_unseen_documents let it by)
+    "seeds": (1.0, 1.0, 1.0),
+    "unseen": (1.0, 0.95, 0.983),   # session 17's end 32/32, 19/20, 59/60
     "dev": (0.982, 0.985, 0.964),     # session 17 (s17-titles after s17-precision): precision 411/426; session 17 (s17-precision): precision 411/429 -> 411/427; session 13 (s13-titles): precision 410/429 -> 410/428; session 11 (s11-maybes): 165/168, 138/140, 410/429; with batches b10-b14; the seventh round (0.957, 0.978, 0.938); session 7;
     # session 8 (RLAIF a method name: one wrong surface fewer, 94.9% of 428; ELK needs a cue: 95.0% of 424)
     "heldout": (0.956, 0.923, 0.863),   # one right surface more with the seventh round; session 7: 60/71 -> 62/72;

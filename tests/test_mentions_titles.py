@@ -400,6 +400,20 @@ def test_a_list_items_colon_title_and_its_object_pronouns_with_its_credit(aliase
     assert not any(w.startswith(("Ada Roe:", "Similarly")) for w in works), works
 
 
+def test_a_speakers_line_with_an_object_pronoun_is_no_title(aliases):
+    """A dialogue's "Imagined Fenn: Sounds like a fully general answer to me." has an "Ada Roe:" label's
+    shape but no credit after it: "me" is someone speaking, not a reading's title (one of the seed
+    documents is such a dialogue). The reading with its credit keeps it."""
+    text = ("Ada Roe: Behold my book. Within, I project that we shall see it soon.\n"
+            "Imagined Fenn: Sounds like a fully general answer to me.\n"
+            "Ada Roe: Well, it is, indeed, a fully general answer.\n\n"
+            "Readings:\n\n"
+            "*   Small agents could outwit all of us (Fenn - 20 min)\n")
+    works = _works(text, aliases)
+    assert not any("general answer" in w.lower() for w in works), works
+    assert "Small agents could outwit all of us" in works, works
+
+
 def test_as_someone_argued_in_a_sentence_case_title(aliases):
     """Session 17: "As Fenn explained in Slow agents drift less than expected, ...": after "as",
     a person, a verb of writing and "in", a capitalised span of three words or more is that

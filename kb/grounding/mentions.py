@@ -1944,6 +1944,8 @@ _SURNAMES_DASH = re.compile(rf"({_NAME_WORD}\s+(?:&|and)\s+{_NAME_WORD}|{_NAME_W
 
 
 _OBJECT_PRONOUNS = frozenset("us them me".split())
+# what credits a reading right after its title: its authors in brackets, "by" someone, a dash and a name
+_CREDIT_AFTER = re.compile(r"[ \t]*[.,:]?[ \t]*(?:\(|by[ \t]+[A-Z]|[\u2013\u2014\-][ \t]*[A-Z])")
 _CREDITED_THEN_NOTE = re.compile(r"[^()\n:]{8,200}?[ \t]\([^()\n]{1,80}?(?<!\d)(?:19|20)\d\d\)[ \t]*:[ \t]+\S")
 
 
@@ -2007,9 +2009,10 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
                 or toks[0].text.lower() in _PRONOUNS:
             continue
         if any(t.text.lower() in _PRONOUNS for t in toks) and (any(t.text.lower() in _PRONOUNS - _OBJECT_PRONOUNS for t in toks)
+                                                               or not _CREDIT_AFTER.match(text, toks[-1].end, line.end)
                                                                or not layout.list_item_title(start, toks[-1].end)):
-            continue                      # (a reading's credit after it makes "us" and "them" the title's: "... all of us";
-            # "if you are someone who ...", "I recommend ...": someone speaking)
+            continue                      # (a reading's credit after it makes "us" and "them" the title's: "... all of us
+            # (Roe - 12 min)"; "if you are someone who ...", "I recommend ...", "Ada Roe: Sounds right to me.": someone speaking)
         end = toks[-1].end + (1 if text[toks[-1].end:toks[-1].end + 1] == "?" else 0)
         if re.match(r"\s+by\s+[A-Z][\w\-]*(?:\s+(?:et\s+al\.?|[A-Z][\w\-]*))*\s*(?:\[\d+\])?\s+[a-z]", text[end:line.end]):
             continue                      # "In a model discussed by Anthropic [10] a neuron ...": prose
