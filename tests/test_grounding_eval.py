@@ -1087,3 +1087,35 @@ def test_the_misses_listing_leaves_out_the_held_aside_halves(aliases):
     lines = ev.misses_listing(aliases, parts=[(part, False) for part in ev.HELD_ASIDE])
     odd = {d.name for part in ev.HELD_ASIDE for d in ev.load(part) if ev.held_aside(part, d.name)}
     assert odd and len(lines) > 2 and not [line for line in lines if any(n in line for n in odd)]
+
+
+def test_an_author_reference_takes_the_paper_its_document_names_by_title(tmp_path, aliases):
+    """A page that lists "Quiet Drift in Small Agents" and cites "Roe et al., 2021" names one
+    paper twice: the reference takes the listed paper without a request, though the author wrote
+    another paper that year and the sentence says nothing of either (the author route alone
+    cannot tell them). A listed
+    paper by a namesake (same surname, another field and year) is no evidence for a reference of
+    another year, nor for one whose second author did not write it."""
+    from kb.standin.generate import generate_corpus
+    from kb.standin.server import StandIn
+
+    def paper(title, authors, year):
+        return {"title": title, "authors": authors, "year": year, "kind": "paper",
+                "abstract": "Small agents drift quietly from their goals as they learn."}
+
+    works = [
+        paper("Quiet Drift in Small Agents", ["Ada Roe", "Bo Fenn"], 2021),
+        paper("Quiet Drift Revisited", ["Ada Roe", "Cy Quill"], 2021),
+        paper("Salt Crystals in Cold Lakes", ["Bea Roe", "Dee Marsh"], 2016),                     # a namesake
+    ]
+    text = ('Reading list: "Quiet Drift in Small Agents" and "Salt Crystals in Cold Lakes".\n\n'
+            "That is where this line of work started (Roe et al., 2021). Salt in lakes grows crystals "
+            "as it cools (Roe et al., 2013), and so do ponds (Roe and Quill, 2016).\n")
+    with StandIn(generate_corpus(300, seed=3, works=works, namesakes=True)) as standin:
+        got = _add_online(tmp_path, standin, aliases, text)
+    assert (got["Roe et al., 2021"]["status"], got["Roe et al., 2021"]["resolved_by"], got["Roe et al., 2021"]["title"]) \
+        == ("resolved", "document", "Quiet Drift in Small Agents")
+    assert got["Roe et al., 2013"]["title"] != "Salt Crystals in Cold Lakes"
+    assert got["Roe and Quill, 2016"]["title"] != "Salt Crystals in Cold Lakes"
+    assert got["Roe et al., 2013"]["resolved_by"] != "document" and got["Roe and Quill, 2016"]["resolved_by"] != "document"
+

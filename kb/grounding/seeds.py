@@ -192,9 +192,15 @@ class Resolver:
         ids = {k: m for k, m in todo.items() if m.id}
         if ids:
             outcomes.update(await self._resolve_ids(ids))
-        rest = [(k, m) for k, m in todo.items() if not m.id]
+        # titles, nicknames and links first: the papers they find are evidence for the author
+        # references of the same documents (:func:`named_in_documents`)
+        rest = [(k, m) for k, m in todo.items() if not m.id and m.kind != "author-ref"]
         results = await asyncio.gather(*(self._resolve_one(m) for _, m in rest))
         outcomes.update({k: o for (k, _), o in zip(rest, results)})
+        refs = [(k, m) for k, m in todo.items() if not m.id and m.kind == "author-ref"]
+        named = named_in_documents(mentions, outcomes, {k for k, _ in refs})
+        results = await asyncio.gather(*(self._resolve_ref(m, named.get(k, [])) for k, m in refs))
+        outcomes.update({k: o for (k, _), o in zip(refs, results)})
         if self.forum is not None:
             from kb.grounding.posts import consult_forum
 
@@ -262,6 +268,18 @@ class Resolver:
             return None
         row = self.store.conn.execute(sql, (value,)).fetchone()
         return row[0] if row else None
+
+    async def _resolve_ref(self, m: Mention, named: list[dict]) -> Outcome:
+        """An author reference: the one paper its documents name otherwise (a title, a link) that
+        it fits (:func:`_fits_reference`), without a request; else through the API."""
+        if m.alias_title or m.alias_kind in ("book", "post"):
+            return await self._resolve_one(m)
+        fit = _one_edition([p for p in named if _fits_reference(own_names(m), p)])
+        if len(fit) == 1:
+            return Outcome("resolved", fit[0], fit[0]["paperId"], resolved_by="document",
+                           note="the paper its document names by title, by this author" +
+                                (" and of this year" if m.years else ""))
+        return await self._resolve_one(m)
 
     async def _resolve_one(self, m: Mention) -> Outcome:
         if m.confidence == MAYBE:
@@ -537,6 +555,46 @@ class Resolver:
             return Outcome("ambiguous", candidates=[_candidate(p, 0.0) for *_, p in fits[:3]],
                            note="several papers by these authors in that year fit")
         return Outcome("unresolved", note="no paper by these authors in that year on this topic")
+
+
+def named_in_documents(mentions: list[Mention], outcomes: dict[str, Outcome], keys: set[str]) -> dict[str, list[dict]]:
+    """For each author reference's key in ``keys``, the papers that the other mentions of its
+    documents (titles, nicknames, ids, links; not author references) resolved to: a page that writes "Concrete Problems in AI Safety" in its reading list and
+    "Amodei et al." in its prose names one paper twice, and its reference list is the best
+    evidence of which."""
+    files: dict[str, set] = {}
+    for m in mentions:
+        if mention_key(m) in keys:
+            files.setdefault(mention_key(m), set()).add(m.file)
+    by_file: dict = {}
+    for m in mentions:
+        o = outcomes.get(mention_key(m))
+        if m.kind != "author-ref" and o is not None and o.status == "resolved" and o.paper and o.paper.get("paperId"):
+            papers = by_file.setdefault(m.file, {})
+            papers.setdefault(o.paper["paperId"], o.paper)
+    out: dict[str, list[dict]] = {}
+    for key, fs in files.items():
+        seen: dict[str, dict] = {}
+        for f in fs:
+            seen.update(by_file.get(f, {}))
+        out[key] = list(seen.values())
+    return out
+
+
+def _fits_reference(m: Mention, paper: dict) -> bool:
+    """Whether an author reference can name ``paper``: its named authors wrote it, the first one
+    leads it when the reference cites a first author ("Gao et al."), and it is of the year given,
+    or one either side (a preprint's and its venue's years) when the first author it names leads
+    it. A reference that names a later author ("Ryan Greenblatt, 2024" of "Buck Shlegeris and
+    Ryan Greenblatt, 2024") or a possessive's author may name any of their papers, so only the
+    very year fits: the pair's paper of the year before, listed on the same page, is another."""
+    if not m.authors or not all(_wrote(paper, a) for a in m.authors[:3]):
+        return False
+    first = _cites_first_author(m)
+    if first and not _led_by(paper, m.authors[0]):
+        return False
+    year = paper.get("year")
+    return not m.years or (isinstance(year, int) and any(abs(year - y) <= int(first) for y in m.years))
 
 
 def _topic_words(m: Mention) -> list[str]:
