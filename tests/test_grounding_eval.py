@@ -1119,3 +1119,29 @@ def test_an_author_reference_takes_the_paper_its_document_names_by_title(tmp_pat
     assert got["Roe and Quill, 2016"]["title"] != "Salt Crystals in Cold Lakes"
     assert got["Roe et al., 2013"]["resolved_by"] != "document" and got["Roe and Quill, 2016"]["resolved_by"] != "document"
 
+
+def test_a_coined_name_carried_by_a_preprint_and_its_venue_record_is_one_work(tmp_path, aliases):
+    """Semantic Scholar keeps a preprint and its venue version as two records of one title: a
+    nickname whose paper has both ("QuillBench: ...") is that work, not ambiguous; two papers of
+    different titles that both carry the name ("DriftNet: ..." twice, another field) stay
+    ambiguous, and the namesake is taken for neither."""
+    from kb.standin.generate import generate_corpus
+    from kb.standin.server import StandIn
+
+    def paper(title, authors, year):
+        return {"title": title, "authors": authors, "year": year, "kind": "paper", "abstract": None}
+
+    works = [
+        dict(paper("QuillBench: Measuring Quiet Drift in Small Agents", ["Ada Roe"], 2024), arxiv="2406.01234"),
+        dict(paper("QuillBench: Measuring Quiet Drift in Small Agents", ["Ada Roe"], 2025),     # its venue record
+             doi="10.5555/quillbench"),
+        paper("DriftNet: Reading Activations of Small Agents", ["Ada Roe"], 2023),
+        paper("DriftNet: Ice Sheet Motion from Satellite Radar", ["Bea Roe"], 2019),            # a namesake work
+    ]
+    text = "We evaluate on the QuillBench benchmark. Works like DriftNet (a decoder) read activations.\n"
+    with StandIn(generate_corpus(300, seed=3, works=works, namesakes=True)) as standin:
+        got = _add_online(tmp_path, standin, aliases, text)
+    assert (got["QuillBench"]["status"], got["QuillBench"]["title"]) == \
+        ("resolved", "QuillBench: Measuring Quiet Drift in Small Agents")
+    assert got["DriftNet"]["status"] == "ambiguous" and got["DriftNet"]["title"] is None
+

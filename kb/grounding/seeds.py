@@ -380,6 +380,7 @@ class Resolver:
         answer = await self.client.search(m.surface, limit=SEARCH_LIMIT)
         hits = [p for p in answer.get("data") or [] if isinstance(p, dict) and p.get("paperId")
                 and normalise((p.get("title") or "").split(":", 1)[0]) == m.norm]
+        hits = _distinct_titles(hits)
         if len(hits) == 1:
             return Outcome("resolved", hits[0], hits[0]["paperId"], resolved_by="search")
         if len(hits) > 1:
@@ -750,6 +751,19 @@ def _one_edition(papers: list[dict]) -> list[dict]:
     titles = [normalise(p.get("title") or "") for p in papers]
     return [p for i, (p, t) in enumerate(zip(papers, titles))
             if t not in titles[:i] and not any(o and o != t and t.startswith(o + " ") for o in titles)]
+
+
+def _distinct_titles(papers: list[dict]) -> list[dict]:
+    """The first paper of each title: a preprint and its venue record (Semantic Scholar keeps
+    both, with one title) are one work, not two that carry a name."""
+    seen: set[str] = set()
+    out = []
+    for p in papers:
+        key = normalise(p.get("title") or "")
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
 
 
 def _evidence(words: list[str], paper: dict) -> tuple[int, int, int]:
