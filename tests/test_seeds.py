@@ -561,3 +561,24 @@ def test_which_papers_a_page_names_by_title_an_author_reference_fits():
     later = "Ada Roe and Cy Quill, 2021"
     assert not seeds._fits_reference(_ref("Cy Quill, 2021", f"See {later}.", ["Quill"], [2021]), listed)
     assert seeds._fits_reference(_ref("Cy Quill, 2020", "See Ada Roe and Cy Quill, 2020.", ["Quill"], [2020]), listed)
+
+
+def test_two_references_of_a_page_that_write_different_years_name_two_works():
+    """``named_in_documents(..., refs=True)``: "Wei et al., 2022b" resolved is evidence for "Wei
+    et al." on the same page, not for "Wei et al., 2022a" (another work of that year) nor for one
+    on another page."""
+    from kb.grounding.mentions import Mention
+
+    def ref(surface, file="a.md"):
+        return Mention(file, surface, 0, len(surface), "author-ref", f"As {surface} showed.", authors=["Wei"])
+
+    paper = _paper("p", "Chain of drift", 2022, ["Jo Wei"])
+    done, other_year, bare, elsewhere = ref("Wei et al., 2022b"), ref("Wei et al., 2022a"), ref("Wei et al."), \
+        ref("Wei et al.", file="b.md")
+    outcomes = {seeds.mention_key(done): seeds.Outcome("resolved", paper, "p")}
+    keys = {seeds.mention_key(m) for m in (other_year, bare)}
+    got = seeds.named_in_documents([done, other_year, bare], outcomes, keys, refs=True)
+    assert got[seeds.mention_key(bare)] == [paper]
+    assert got[seeds.mention_key(other_year)] == []
+    assert seeds.named_in_documents([done, elsewhere], outcomes, {seeds.mention_key(elsewhere)}, refs=True) == \
+        {seeds.mention_key(elsewhere): []}

@@ -201,6 +201,19 @@ class Resolver:
         named = named_in_documents(mentions, outcomes, {k for k, _ in refs})
         results = await asyncio.gather(*(self._resolve_ref(m, named.get(k, [])) for k, m in refs))
         outcomes.update({k: o for (k, _), o in zip(refs, results)})
+        # then one the API left open takes the paper another reference of its document resolved,
+        # when it fits: "Ouyang et al. (2022)" resolved, "Ouyang and his team" names it again
+        left = {k: m for k, m in refs if outcomes[k].status != "resolved" and not m.alias_title
+                and m.alias_kind not in ("book", "post")}
+        cited = named_in_documents(mentions, outcomes, set(left), refs=True)
+        for k, m in left.items():
+            m = own_names(m)
+            # the very year: another reference's paper is itself a pick, not a listed title
+            fit = _one_edition([p for p in cited.get(k, []) if _fits_reference(m, p)
+                                and (not m.years or p.get("year") in m.years)])
+            if len(fit) == 1:
+                outcomes[k] = Outcome("resolved", fit[0], fit[0]["paperId"], resolved_by="document",
+                                      note="the paper another reference of its document to this author names")
         if self.forum is not None:
             from kb.grounding.posts import consult_forum
 
@@ -558,28 +571,39 @@ class Resolver:
         return Outcome("unresolved", note="no paper by these authors in that year on this topic")
 
 
-def named_in_documents(mentions: list[Mention], outcomes: dict[str, Outcome], keys: set[str]) -> dict[str, list[dict]]:
+def named_in_documents(mentions: list[Mention], outcomes: dict[str, Outcome], keys: set[str], *,
+                       refs: bool = False) -> dict[str, list[dict]]:
     """For each author reference's key in ``keys``, the papers that the other mentions of its
-    documents (titles, nicknames, ids, links; not author references) resolved to: a page that writes "Concrete Problems in AI Safety" in its reading list and
+    documents (titles, nicknames, ids, links; with ``refs``, the author references instead)
+    resolved to: a page that writes "Concrete Problems in AI Safety" in its reading list and
     "Amodei et al." in its prose names one paper twice, and its reference list is the best
-    evidence of which."""
+    evidence of which. Two references of one page that write different years ("Wei et al.,
+    2022a" and "Wei et al., 2022b", "Turner et al. 2021" and "Turner et al. 2022") name two
+    works, so with ``refs`` a paper another reference of another year resolved is left out."""
     files: dict[str, set] = {}
+    own: dict[str, set[str]] = {}
     for m in mentions:
         if mention_key(m) in keys:
             files.setdefault(mention_key(m), set()).add(m.file)
+            own.setdefault(mention_key(m), set()).update(_YEAR.findall(m.surface))
     by_file: dict = {}
     for m in mentions:
         o = outcomes.get(mention_key(m))
-        if m.kind != "author-ref" and o is not None and o.status == "resolved" and o.paper and o.paper.get("paperId"):
-            papers = by_file.setdefault(m.file, {})
-            papers.setdefault(o.paper["paperId"], o.paper)
+        if (m.kind == "author-ref") == refs and mention_key(m) not in keys and o is not None \
+                and o.status == "resolved" and o.paper and o.paper.get("paperId"):
+            paper, years = by_file.setdefault(m.file, {}).setdefault(o.paper["paperId"], (o.paper, set()))
+            years.update(_YEAR.findall(m.surface) if refs else ())
     out: dict[str, list[dict]] = {}
     for key, fs in files.items():
         seen: dict[str, dict] = {}
         for f in fs:
-            seen.update(by_file.get(f, {}))
+            seen.update({pid: paper for pid, (paper, years) in by_file.get(f, {}).items()
+                         if not (years and own[key]) or years & own[key]})
         out[key] = list(seen.values())
     return out
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d\d[a-z]?\b")
 
 
 def _fits_reference(m: Mention, paper: dict) -> bool:
