@@ -19,13 +19,20 @@ the extractor changes the generated corpus (its namesakes' papers) as well: comp
 of the code on one corpus (``--dump-works`` with the one, ``--works`` with the other) to tell a
 change in the resolver from a reshuffled corpus.
 
-Development parts only (held-out parts are scored by the lead); the wrong papers of a
-held-aside half (dev8-dev14's odd pages) are never printed.
+Development parts only (held-out parts are scored by the lead; heldout22, 23, 25 and 26 were
+opened for development in session 17, as halves); the wrong papers of a held-aside half
+(the odd pages of dev8-dev14 and of those four) are never printed. ``tuning`` scores the tuning
+pages (dev..dev7 whole, the even halves of the others) as one line, ``aside`` the held-aside
+halves (figures only):
+
+    python tests/grounding_names_online.py tuning --works=/tmp/works.json
+    python tests/grounding_names_online.py aside --works=/tmp/works.json
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -35,7 +42,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import grounding_eval as ge  # noqa: E402
 from grounding_subset import half  # noqa: E402
 
-DEV = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14")
+DEV = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14",
+       "heldout22", "heldout23", "heldout25", "heldout26")
+HALVED = tuple(p for p in DEV if p in ge.HELD_ASIDE)     # even pages tuned on, odd pages figures only
 
 
 def line(part: str, sc: ge.Score, res: ge.Resolution) -> str:
@@ -53,13 +62,35 @@ def line(part: str, sc: ge.Score, res: ge.Resolution) -> str:
             f" | right by {dict(sorted(res.right_by.items()))} wrong by {dict(sorted(res.wrong_by.items()))}")
 
 
+def group_half(part: str, group: str) -> str:
+    """Which pages of ``part`` the ``tuning`` or the ``aside`` line counts (``none``: not one)."""
+    if part not in HALVED:
+        return "all" if group == "tuning" else "none"
+    return "even" if group == "tuning" else "odd"
+
+
+def print_wrong(sc: ge.Score, res: ge.Resolution, aside) -> None:
+    """The wrong papers, the names resolved to none and the names not found, but never those
+    of a held-aside page (``aside(doc)``)."""
+    for doc, surface, got, want in res.wrong_papers:
+        if not aside(doc):
+            print(f"  WRONG {doc} {surface!r} -> {got!r} (truth: {want!r})")
+    for doc, surface, status, want in res.unresolved:
+        if not aside(doc):
+            print(f"  NONE {doc} {surface!r} ({status}; truth: {want!r})")
+    for m in sc.misses:
+        if not aside(m[0]) and m[1] in ("author-ref", "nickname"):
+            print("  MISS", *m)
+
+
 def main(argv: list[str]) -> int:
     from kb.grounding.aliases import AliasTable
 
     args = [a for a in argv if not a.startswith("--")]
+    groups = [a for a in args if a in ("tuning", "aside")]
     parts = [a for a in args if a in DEV] or list(DEV)
     which = next((a for a in args if a in ("even", "odd", "all")), "all")
-    if any(a not in DEV + ("even", "odd", "all") for a in args):
+    if any(a not in DEV + ("even", "odd", "all", "tuning", "aside") for a in args):
         raise SystemExit("development parts only: " + ", ".join(DEV))
     aliases = AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
     if (dump := next((a.split("=", 1)[1] for a in argv if a.startswith("--dump-works=")), None)):
@@ -74,21 +105,22 @@ def main(argv: list[str]) -> int:
     url = next((a.split("=", 1)[1] for a in argv if a.startswith("--url=")), None)   # a stand-in already serving them
     with contextlib.nullcontext(type("Served", (), {"url": url})) if url else \
             ge.realistic_standin(papers, works, namesakes="--no-namesakes" not in argv) as standin:
-        for part in parts:
+        for group in groups:         # one line over many parts; page names prefixed by their part
+            docs = [dataclasses.replace(d, name=f"{part}/{d.name}") for part in DEV
+                    if group_half(part, group) != "none"
+                    for d in half(ge.load(part, links=False), group_half(part, group))]
+            sc = ge.score_online(docs, aliases, standin.url)
+            res = ge.resolve_names(docs, aliases, standin.url)
+            print(line(group, sc, res), flush=True)
+            if "--wrong" in argv and group == "tuning":
+                print_wrong(sc, res, lambda doc: False)
+        for part in parts if not groups else []:
             docs = half(ge.load(part, links=False), which)
             sc = ge.score_online(docs, aliases, standin.url)
             res = ge.resolve_names(docs, aliases, standin.url)
             print(line(part + ("" if which == "all" else " " + which), sc, res), flush=True)
             if "--wrong" in argv:
-                for doc, surface, got, want in res.wrong_papers:
-                    if not ge.held_aside(part, doc):
-                        print(f"  WRONG {doc} {surface!r} -> {got!r} (truth: {want!r})")
-                for doc, surface, status, want in res.unresolved:
-                    if not ge.held_aside(part, doc):
-                        print(f"  NONE {doc} {surface!r} ({status}; truth: {want!r})")
-                for m in sc.misses:
-                    if not ge.held_aside(part, m[0]) and m[1] in ("author-ref", "nickname"):
-                        print("  MISS", *m)
+                print_wrong(sc, res, lambda doc, part=part: ge.held_aside(part, doc))
     return 0
 
 

@@ -1087,3 +1087,78 @@ def test_the_misses_listing_leaves_out_the_held_aside_halves(aliases):
     lines = ev.misses_listing(aliases, parts=[(part, False) for part in ev.HELD_ASIDE])
     odd = {d.name for part in ev.HELD_ASIDE for d in ev.load(part) if ev.held_aside(part, d.name)}
     assert odd and len(lines) > 2 and not [line for line in lines if any(n in line for n in odd)]
+
+
+
+def _small_standin_online(tmp_path, aliases, works, text):
+    """``text`` added online against a stand-in of 300 generated papers with namesakes serving
+    ``works``: (title, authors, year) or (title, authors, year, {more fields})."""
+    from kb.standin.generate import generate_corpus
+    from kb.standin.server import StandIn
+
+    rows = [{"title": w[0], "authors": w[1], "year": w[2], "kind": "paper",
+             "abstract": "Small agents drift quietly from their goals as they learn.", **(w[3] if len(w) > 3 else {})}
+            for w in works]
+    with StandIn(generate_corpus(300, seed=3, works=rows, namesakes=True)) as standin:
+        return _add_online(tmp_path, standin, aliases, text)
+
+
+def test_an_author_reference_takes_the_paper_its_document_names_by_title(tmp_path, aliases):
+    """A page that lists "Quiet Drift in Small Agents" and cites "Roe et al., 2021" names one
+    paper twice: the reference takes the listed paper without a request, though the author wrote
+    another paper that year and the sentence says nothing of either (the author route alone
+    cannot tell them). A listed paper by a namesake (same surname, another field and year) is no
+    evidence for a reference of another year, nor for one whose second author did not write it."""
+    works = [
+        ("Quiet Drift in Small Agents", ["Ada Roe", "Bo Fenn"], 2021),
+        ("Quiet Drift Revisited", ["Ada Roe", "Cy Quill"], 2021),
+        ("Salt Crystals in Cold Lakes", ["Bea Roe", "Dee Marsh"], 2016),                     # a namesake
+    ]
+    text = ('Reading list: "Quiet Drift in Small Agents" and "Salt Crystals in Cold Lakes".\n\n'
+            "That is where this line of work started (Roe et al., 2021). Salt in lakes grows crystals "
+            "as it cools (Roe et al., 2013), and so do ponds (Roe and Quill, 2016).\n")
+    got = _small_standin_online(tmp_path, aliases, works, text)
+    assert (got["Roe et al., 2021"]["status"], got["Roe et al., 2021"]["resolved_by"], got["Roe et al., 2021"]["title"]) \
+        == ("resolved", "document", "Quiet Drift in Small Agents")
+    assert got["Roe et al., 2013"]["title"] != "Salt Crystals in Cold Lakes"
+    assert got["Roe and Quill, 2016"]["title"] != "Salt Crystals in Cold Lakes"
+    assert got["Roe et al., 2013"]["resolved_by"] != "document" and got["Roe and Quill, 2016"]["resolved_by"] != "document"
+
+
+def test_a_coined_name_carried_by_a_preprint_and_its_venue_record_is_one_work(tmp_path, aliases):
+    """Semantic Scholar keeps a preprint and its venue version as two records of one title: a
+    nickname whose paper has both ("QuillBench: ...") is that work, not ambiguous; two papers of
+    different titles that both carry the name ("DriftNet: ..." twice, another field) stay
+    ambiguous, and the namesake is taken for neither."""
+    works = [
+        ("QuillBench: Measuring Quiet Drift in Small Agents", ["Ada Roe"], 2024, {"arxiv": "2406.01234"}),
+        ("QuillBench: Measuring Quiet Drift in Small Agents", ["Ada Roe"], 2025,            # its venue record
+         {"doi": "10.5555/quillbench"}),
+        ("DriftNet: Reading Activations of Small Agents", ["Ada Roe"], 2023),
+        ("DriftNet: Ice Sheet Motion from Satellite Radar", ["Bea Roe"], 2019),            # a namesake work
+    ]
+    text = "We evaluate on the QuillBench benchmark. Works like DriftNet (a decoder) read activations.\n"
+    got = _small_standin_online(tmp_path, aliases, works, text)
+    assert (got["QuillBench"]["status"], got["QuillBench"]["title"]) == \
+        ("resolved", "QuillBench: Measuring Quiet Drift in Small Agents")
+    assert got["DriftNet"]["status"] == "ambiguous" and got["DriftNet"]["title"] is None
+
+
+def test_an_author_reference_takes_the_paper_another_reference_of_its_page_resolved(tmp_path, aliases):
+    """"Roe and Fenn (2021)" resolves by its two authors; "Roe et al." later on the page, which
+    the author's papers alone cannot settle (she wrote two that the sentence says nothing of),
+    names the same paper. "Roe et al., 2013" (another year: a namesake's paper) takes nothing from
+    it."""
+    works = [
+        ("Quiet Drift in Small Agents", ["Ada Roe", "Bo Fenn"], 2021),
+        ("Loud Drift in Large Agents", ["Ada Roe", "Cy Quill"], 2022),
+        ("Salt Crystals in Cold Lakes", ["Bea Roe", "Dee Marsh"], 2015),                     # a namesake
+    ]
+    text = ("As Roe and Fenn (2021) showed, agents drift from their goals.\n\n"
+            "That is where this line of work started, as Roe et al. argued. Salt grows crystals as lakes "
+            "cool (Roe et al., 2013).\n")
+    got = _small_standin_online(tmp_path, aliases, works, text)
+    assert got["Roe and Fenn (2021)"]["title"] == "Quiet Drift in Small Agents"
+    assert (got["Roe et al."]["status"], got["Roe et al."]["resolved_by"], got["Roe et al."]["title"]) == \
+        ("resolved", "document", "Quiet Drift in Small Agents")
+    assert got["Roe et al., 2013"]["title"] != "Quiet Drift in Small Agents"

@@ -541,3 +541,44 @@ def test_a_year_off_pick_reads_the_next_people_for_one_of_the_very_year():
     client = _Authors([("J. Roe", [draft]), *filler[:2]])
     got = asyncio.run(seeds.Resolver(client)._by_author_papers(m, seeds._topic_words(m)))
     assert got.status == "resolved" and got.paper["paperId"] == "d" and client.read == ["0", "1", "2"]
+
+
+def test_which_papers_a_page_names_by_title_an_author_reference_fits():
+    """The document route (``_fits_reference``): the named authors wrote it, a citation's first
+    author leads it, and it is of the year given; one year either side only when the named first
+    author leads it (a preprint and its venue), not for a reference read from a later name or a
+    possessive, which may name any paper of that person's."""
+    listed = _paper("a", "Quiet drift in small agents", 2020, ["Ada Roe", "Cy Quill"])
+    assert seeds._fits_reference(_ref("Roe et al., 2020", "Agents drift (Roe et al., 2020).", ["Roe"], [2020]), listed)
+    assert seeds._fits_reference(_ref("Roe et al., 2021", "Agents drift (Roe et al., 2021).", ["Roe"], [2021]), listed)
+    assert not seeds._fits_reference(_ref("Roe et al., 2022", "Agents drift (Roe et al., 2022).", ["Roe"], [2022]), listed)
+    # Quill is no first author of it; the pair's paper needs both names
+    assert not seeds._fits_reference(_ref("Quill et al., 2020", "Agents drift (Quill et al., 2020).", ["Quill"], [2020]),
+                                     listed)
+    assert not seeds._fits_reference(_ref("Roe and Fenn, 2020", "Agents drift (Roe and Fenn, 2020).", ["Roe", "Fenn"],
+                                          [2020]), listed)
+    # read from its second name: any paper of Quill's, of the very year only
+    later = "Ada Roe and Cy Quill, 2021"
+    assert not seeds._fits_reference(_ref("Cy Quill, 2021", f"See {later}.", ["Quill"], [2021]), listed)
+    assert seeds._fits_reference(_ref("Cy Quill, 2020", "See Ada Roe and Cy Quill, 2020.", ["Quill"], [2020]), listed)
+
+
+def test_two_references_of_a_page_that_write_different_years_name_two_works():
+    """``named_in_documents(..., refs=True)``: "Wei et al., 2022b" resolved is evidence for "Wei
+    et al." on the same page, not for "Wei et al., 2022a" (another work of that year) nor for one
+    on another page."""
+    from kb.grounding.mentions import Mention
+
+    def ref(surface, file="a.md"):
+        return Mention(file, surface, 0, len(surface), "author-ref", f"As {surface} showed.", authors=["Wei"])
+
+    paper = _paper("p", "Chain of drift", 2022, ["Jo Wei"])
+    done, other_year, bare, elsewhere = ref("Wei et al., 2022b"), ref("Wei et al., 2022a"), ref("Wei et al."), \
+        ref("Wei et al.", file="b.md")
+    outcomes = {seeds.mention_key(done): seeds.Outcome("resolved", paper, "p")}
+    keys = {seeds.mention_key(m) for m in (other_year, bare)}
+    got = seeds.named_in_documents([done, other_year, bare], outcomes, keys, refs=True)
+    assert got[seeds.mention_key(bare)] == [paper]
+    assert got[seeds.mention_key(other_year)] == []
+    assert seeds.named_in_documents([done, elsewhere], outcomes, {seeds.mention_key(elsewhere)}, refs=True) == \
+        {seeds.mention_key(elsewhere): []}

@@ -192,9 +192,28 @@ class Resolver:
         ids = {k: m for k, m in todo.items() if m.id}
         if ids:
             outcomes.update(await self._resolve_ids(ids))
-        rest = [(k, m) for k, m in todo.items() if not m.id]
+        # titles, nicknames and links first: the papers they find are evidence for the author
+        # references of the same documents (:func:`named_in_documents`)
+        rest = [(k, m) for k, m in todo.items() if not m.id and m.kind != "author-ref"]
         results = await asyncio.gather(*(self._resolve_one(m) for _, m in rest))
         outcomes.update({k: o for (k, _), o in zip(rest, results)})
+        refs = [(k, m) for k, m in todo.items() if not m.id and m.kind == "author-ref"]
+        named = named_in_documents(mentions, outcomes, {k for k, _ in refs})
+        results = await asyncio.gather(*(self._resolve_ref(m, named.get(k, [])) for k, m in refs))
+        outcomes.update({k: o for (k, _), o in zip(refs, results)})
+        # then one the API left open takes the paper another reference of its document resolved,
+        # when it fits: "Ouyang et al. (2022)" resolved, "Ouyang and his team" names it again
+        left = {k: m for k, m in refs if outcomes[k].status != "resolved" and not m.alias_title
+                and m.alias_kind not in ("book", "post")}
+        cited = named_in_documents(mentions, outcomes, set(left), refs=True)
+        for k, m in left.items():
+            m = own_names(m)
+            # the very year: another reference's paper is itself a pick, not a listed title
+            fit = _one_edition([p for p in cited.get(k, []) if _fits_reference(m, p)
+                                and (not m.years or p.get("year") in m.years)])
+            if len(fit) == 1:
+                outcomes[k] = Outcome("resolved", fit[0], fit[0]["paperId"], resolved_by="document",
+                                      note="the paper another reference of its document to this author names")
         if self.forum is not None:
             from kb.grounding.posts import consult_forum
 
@@ -262,6 +281,18 @@ class Resolver:
             return None
         row = self.store.conn.execute(sql, (value,)).fetchone()
         return row[0] if row else None
+
+    async def _resolve_ref(self, m: Mention, named: list[dict]) -> Outcome:
+        """An author reference: the one paper its documents name otherwise (a title, a link) that
+        it fits (:func:`_fits_reference`), without a request; else through the API."""
+        if m.alias_title or m.alias_kind in ("book", "post"):
+            return await self._resolve_one(m)
+        fit = _one_edition([p for p in named if _fits_reference(own_names(m), p)])
+        if len(fit) == 1:
+            return Outcome("resolved", fit[0], fit[0]["paperId"], resolved_by="document",
+                           note="the paper its document names by title, by this author" +
+                                (" and of this year" if m.years else ""))
+        return await self._resolve_one(m)
 
     async def _resolve_one(self, m: Mention) -> Outcome:
         if m.confidence == MAYBE:
@@ -362,6 +393,7 @@ class Resolver:
         answer = await self.client.search(m.surface, limit=SEARCH_LIMIT)
         hits = [p for p in answer.get("data") or [] if isinstance(p, dict) and p.get("paperId")
                 and normalise((p.get("title") or "").split(":", 1)[0]) == m.norm]
+        hits = _distinct_titles(hits)
         if len(hits) == 1:
             return Outcome("resolved", hits[0], hits[0]["paperId"], resolved_by="search")
         if len(hits) > 1:
@@ -539,6 +571,57 @@ class Resolver:
         return Outcome("unresolved", note="no paper by these authors in that year on this topic")
 
 
+def named_in_documents(mentions: list[Mention], outcomes: dict[str, Outcome], keys: set[str], *,
+                       refs: bool = False) -> dict[str, list[dict]]:
+    """For each author reference's key in ``keys``, the papers that the other mentions of its
+    documents (titles, nicknames, ids, links; with ``refs``, the author references instead)
+    resolved to: a page that writes "Concrete Problems in AI Safety" in its reading list and
+    "Amodei et al." in its prose names one paper twice, and its reference list is the best
+    evidence of which. Two references of one page that write different years ("Wei et al.,
+    2022a" and "Wei et al., 2022b", "Turner et al. 2021" and "Turner et al. 2022") name two
+    works, so with ``refs`` a paper another reference of another year resolved is left out."""
+    files: dict[str, set] = {}
+    own: dict[str, set[str]] = {}
+    for m in mentions:
+        if mention_key(m) in keys:
+            files.setdefault(mention_key(m), set()).add(m.file)
+            own.setdefault(mention_key(m), set()).update(_YEAR.findall(m.surface))
+    by_file: dict = {}
+    for m in mentions:
+        o = outcomes.get(mention_key(m))
+        if (m.kind == "author-ref") == refs and mention_key(m) not in keys and o is not None \
+                and o.status == "resolved" and o.paper and o.paper.get("paperId"):
+            paper, years = by_file.setdefault(m.file, {}).setdefault(o.paper["paperId"], (o.paper, set()))
+            years.update(_YEAR.findall(m.surface) if refs else ())
+    out: dict[str, list[dict]] = {}
+    for key, fs in files.items():
+        seen: dict[str, dict] = {}
+        for f in fs:
+            seen.update({pid: paper for pid, (paper, years) in by_file.get(f, {}).items()
+                         if not (years and own[key]) or years & own[key]})
+        out[key] = list(seen.values())
+    return out
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d\d[a-z]?\b")
+
+
+def _fits_reference(m: Mention, paper: dict) -> bool:
+    """Whether an author reference can name ``paper``: its named authors wrote it, the first one
+    leads it when the reference cites a first author ("Gao et al."), and it is of the year given,
+    or one either side (a preprint's and its venue's years) when the first author it names leads
+    it. A reference that names a later author ("Ryan Greenblatt, 2024" of "Buck Shlegeris and
+    Ryan Greenblatt, 2024") or a possessive's author may name any of their papers, so only the
+    very year fits: the pair's paper of the year before, listed on the same page, is another."""
+    if not m.authors or not all(_wrote(paper, a) for a in m.authors[:3]):
+        return False
+    first = _cites_first_author(m)
+    if first and not _led_by(paper, m.authors[0]):
+        return False
+    year = paper.get("year")
+    return not m.years or (isinstance(year, int) and any(abs(year - y) <= int(first) for y in m.years))
+
+
 def _topic_words(m: Mention) -> list[str]:
     """What the sentence around an author reference says the work is about: its content words
     nearest the reference (a sentence citing three works says what each is about beside it),
@@ -692,6 +775,19 @@ def _one_edition(papers: list[dict]) -> list[dict]:
     titles = [normalise(p.get("title") or "") for p in papers]
     return [p for i, (p, t) in enumerate(zip(papers, titles))
             if t not in titles[:i] and not any(o and o != t and t.startswith(o + " ") for o in titles)]
+
+
+def _distinct_titles(papers: list[dict]) -> list[dict]:
+    """The first paper of each title: a preprint and its venue record (Semantic Scholar keeps
+    both, with one title) are one work, not two that carry a name."""
+    seen: set[str] = set()
+    out = []
+    for p in papers:
+        key = normalise(p.get("title") or "")
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
 
 
 def _evidence(words: list[str], paper: dict) -> tuple[int, int, int]:
