@@ -1972,7 +1972,7 @@ def _line_titles(text: str, layout: Layout) -> list[Mention]:
         start, body = layout.item_body(line)
         head = text[line.start:start]
         if (lab := re.search(r"((?:[A-Z][\w.\-]+[ \t]+){1,3}[A-Z][\w.\-]+):[ \t]+$", head)) and body[:1].isupper() \
-                and any(w.lower() in _lower_words(text) for w in lab.group(1).split()):
+                and any(w.lower() in layout.lower_words for w in lab.group(1).split()):
             # "- Inoculation Prompting: Eliciting traits ... (Roe et al.)": a colon title's main part, not an
             # "Author Name:" label (a person's name is not written in lower case elsewhere in the text)
             start, body = line.start + lab.start(1), text[line.start + lab.start(1):line.end]
