@@ -3,10 +3,10 @@
 
     .venv/bin/python scripts/tuning_sums.py /path/to/tree
 
-The tuning pages are dev..dev7 and the even pages of dev8-dev14, heldout16-23, heldout25 and heldout26; the held-aside
+The tuning pages are dev..dev7 and the even pages of dev8-dev14, heldout16-23 and heldout25-28; the held-aside
 halves are those parts' odd pages (figures only: never read their misses). The held-out parts are
 not read. (dev12 joined the tuning set in session 15, dev13 and dev14 in session 16, heldout22, 23, 25 and 26
-in session 17.)
+in session 17, heldout27 and 28 in session 18.)
 """
 import sys, re
 from pathlib import Path
@@ -21,7 +21,7 @@ import kb; assert str(Path(kb.__file__).resolve()).startswith(str(root))
 aliases = AliasTable.load(user=Path("/nonexistent/aliases.user.toml"))
 def num(n): return int(re.match(r"p(\d+)", n).group(1)) if re.match(r"p(\d+)", n) else None
 tune, aside = [], []
-for part in ["dev","dev2","dev3","dev4","dev5","dev6","dev7","dev8","dev9","dev10","dev11","dev12","dev13","dev14","heldout16","heldout17","heldout18","heldout19","heldout20","heldout21","heldout22","heldout23","heldout25","heldout26"]:
+for part in ["dev","dev2","dev3","dev4","dev5","dev6","dev7","dev8","dev9","dev10","dev11","dev12","dev13","dev14","heldout16","heldout17","heldout18","heldout19","heldout20","heldout21","heldout22","heldout23","heldout25","heldout26","heldout27","heldout28"]:
     for d in ge.load(part, links=False):
         k = num(d.name)
         odd = k is not None and k % 2 == 1

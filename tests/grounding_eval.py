@@ -120,11 +120,12 @@ Thirty-seven sets (the parts below and the seed and unseen documents), all score
 - ``heldout27`` tests/data/grounding_eval/heldout27/  twenty pages gathered in session 15, same protocol: LessWrong posts
                 of 2025-2026 by 13 authors none of whom an earlier part holds (academic and organisation-and-date
                 author references, nicknames, link-dense research programmes); 231 required entries, 79 with links
-                removed; NEVER tuned on.
+                removed; scored as held-out in sessions 15-17, opened in session 18: even pages tuned on, odd
+                pages held aside.
 - ``heldout28`` tests/data/grounding_eval/heldout28/  twenty pages gathered in session 16, same protocol: LessWrong /
                 Alignment Forum posts of 2025-2026 by 14 authors none of whom an earlier part holds (control,
                 faithfulness, evaluations, agent foundations, governance); 153 required entries, 63 with links
-                removed; NEVER tuned on.
+                removed; scored as held-out in sessions 16-17, opened in session 18 like heldout27.
 - ``heldout29`` tests/data/grounding_eval/heldout29/  twenty pages gathered in session 17, same protocol: LessWrong /
                 Alignment Forum posts of 2025-2026 by 8 authors none of whom an earlier part holds (a compute-
                 verification agenda's prior-work lists, a benchmark critique, essays, reward hacking); 167
@@ -216,7 +217,8 @@ class Doc:
 # ``--misses`` never prints their failures (``tests/grounding_subset.py PART odd`` gives figures).
 HELD_ASIDE = {"dev8": "odd", "dev9": "odd", "dev10": "odd", "dev11": "odd", "dev12": "odd", "dev13": "odd", "dev14": "odd", "heldout16": "odd", "heldout17": "odd", "heldout18": "odd",
               "heldout19": "odd", "heldout20": "odd", "heldout21": "odd",
-              "heldout22": "odd", "heldout23": "odd", "heldout25": "odd", "heldout26": "odd"}
+              "heldout22": "odd", "heldout23": "odd", "heldout25": "odd", "heldout26": "odd",
+              "heldout27": "odd", "heldout28": "odd"}
 DEV_PARTS = (("dev", True), ("dev", False), ("dev2", False), ("dev3", False), ("dev4", False), ("dev5", False),
              ("dev6", False), ("dev7", False), ("dev8", False), ("dev9", False), ("dev10", False), ("dev11", False), ("dev12", False),
              ("dev13", False), ("dev14", False))
