@@ -8,6 +8,7 @@ kept away from the papers' model.
     .venv/bin/python scripts/theme_posts_pass.py V05-no V05-yes V04-no V04-yes V03-no V03-yes --save /tmp/pass20
     .venv/bin/python scripts/theme_posts_pass.py W0 W1 W2 W3 --save /tmp/pass21
     .venv/bin/python scripts/theme_posts_pass.py X0 X1 --save /tmp/pass22 --tables   # X1 compared with X0
+    PYTHONPATH=$PWD .venv/bin/python scripts/theme_posts_pass.py P0 G1 G2 G3 G4 --save /tmp/pass25 --tables
 
 The nineteenth pass (session 15) adds the 399 random posts of ``"split": "dev14"`` to the pending
 file. They are scored in every variant; the posts' model trains on them only in U1:
@@ -154,9 +155,23 @@ VARIANTS = {
        for gate in (0.04, 0.05, 0.06, 0.08)},
     **{f"F{gate * 100:g}-forum": (ModelSettings(gate_negative_posts=gate, store_rows=False, forum_rows=True),
                                   {"dev15"}) for gate in (0.03, 0.035, 0.04)},
+    # The twenty-fifth pass (session 18; fixed before any was run): P0 is the shipped setting
+    # (F3.5-forum, theme_model.POST_SETTINGS); each G variant makes the posts' model genre-aware.
+    # G1: the forum stand-in's rows are no longer the themes' weak negatives (``unlabelled=0``; they
+    # stay in the idf and as confident keyword positives); G2: a genre column (1 on posts' rows) in
+    # the themes' SVMs, left out when scoring (``genre``); G3: G2 with the column in the gate's SVM
+    # too; G4: G1 and G3 together.
+    "P0": (ModelSettings(gate_negative_posts=0.035, store_rows=False, forum_rows=True), {"dev15"}),
+    "G1": (ModelSettings(gate_negative_posts=0.035, store_rows=False, forum_rows=True, unlabelled=0), {"dev15"}),
+    "G2": (ModelSettings(gate_negative_posts=0.035, store_rows=False, forum_rows=True, genre=1.0), {"dev15"}),
+    "G3": (ModelSettings(gate_negative_posts=0.035, store_rows=False, forum_rows=True, genre=1.0, genre_gate=True),
+           {"dev15"}),
+    "G4": (ModelSettings(gate_negative_posts=0.035, store_rows=False, forum_rows=True, unlabelled=0, genre=1.0,
+                         genre_gate=True), {"dev15"}),
 }
 #: The variant each one's papers' rows are compared with (by its name's first letter).
-BASELINE = {"T": "T0", "U": "U0", "V": "V05-no", "W": "W0", "X": "X0", "Y": "X0", "S": "V04-yes", "F": "V04-yes"}
+BASELINE = {"T": "T0", "U": "U0", "V": "V05-no", "W": "W0", "X": "X0", "Y": "X0", "S": "V04-yes", "F": "V04-yes",
+            "P": "P0", "G": "P0"}
 #: The posts drawn at random from the recorded forum list (docs/themes-evaluation.md, sessions 13,
 #: 15 and 16), and the splits added since the eighteenth pass (the "older" posts are the others).
 RANDOM_SPLITS = ("dev13", "dev14", "dev15")

@@ -22,7 +22,7 @@ import hashlib
 import io
 import json
 import lzma
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 #: The model kb ships, trained on data/theme_labels.jsonl, data/theme_labels_pending.jsonl and the
@@ -70,7 +70,7 @@ def stamp(post_model, taxonomy, fallback_threshold: float) -> str:
     h.update(json.dumps([labelled.y.shape, labelled.y.tobytes().hex()]).encode() if labelled.y is not None else b"")
     h.update(labelled.posts.tobytes() if labelled.posts is not None else b"")
     h.update(json.dumps([[s, t.name, t.description, t.parent, list(t.keywords)] for s, t in taxonomy.themes.items()]).encode())
-    h.update(json.dumps([float(fallback_threshold), asdict(post_model.settings)], sort_keys=True).encode())
+    h.update(json.dumps([float(fallback_threshold), post_model.settings.stamped()], sort_keys=True).encode())
     if post_model.settings.forum_rows:
         from kb.knowledge.theme_model import LABELS_FILE, POST_LABELS_FILE
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 CACHE_SUFFIX = ".themes"
@@ -94,7 +94,7 @@ def model_key(store, labelled, taxonomy, settings, sources, manual_rows, thresho
                          for s, t in taxonomy.themes.items()}, sort_keys=True).encode())
     h.update(json.dumps({k: getattr(thresholds, k) for k in thresholds.__dataclass_fields__},
                         sort_keys=True).encode())
-    h.update(json.dumps(asdict(settings), sort_keys=True).encode())
+    h.update(json.dumps(settings.stamped(), sort_keys=True).encode())
     h.update(json.dumps(sorted(sources)).encode())
     h.update(json.dumps(sorted(manual_rows)).encode())
     h.update(f"texts {TEXTS_VERSION}".encode())    # a model's weights are over the features of its day
@@ -104,7 +104,7 @@ def model_key(store, labelled, taxonomy, settings, sources, manual_rows, thresho
         h.update("\n".join(f"{t}\t{b}" for t, b in zip(posts.titles, posts.bodies)).encode())
         h.update(posts.y.tobytes() if posts.y is not None else b"")
         h.update(posts.posts.tobytes() if posts.posts is not None else b"")
-        h.update(json.dumps(asdict(post_model.settings), sort_keys=True).encode())
+        h.update(json.dumps(post_model.settings.stamped(), sort_keys=True).encode())
     return h.hexdigest()
 
 

@@ -73,6 +73,22 @@ class ModelSettings:
     gate_floor_by_theme: bool = False  # with gate_negative_posts: raise each theme's gate cut apart, where it keeps out the most negative posts for the fewest posts of the theme (False: one floor for every cut)
     store_rows: bool = True           # trained on the store's rows too (False: on the labelled works and theme texts alone, one model for every store; the posts' model only: kb.knowledge.posts_model)
     forum_rows: bool = False          # with store_rows off: the forum posts kb's stand-in lists (less every labelled title) stand in for a store's rows
+    genre: float = 0.0                # the themes' SVMs train with one more column, this value on forum posts' rows (0 on papers' and theme texts'), left out when scoring (0: none; :func:`with_genre`)
+    genre_gate: bool = False          # ... and the gate's SVM too
+
+    def stamped(self) -> dict:
+        """The settings as a trained model's stamp or cache key reads them: every field, but those
+        of :data:`LATER_SETTINGS` at their default, so that adding an option (off) leaves the
+        shipped posts' model and a big store's kept model current."""
+        from dataclasses import asdict
+
+        default = ModelSettings()
+        return {name: value for name, value in asdict(self).items()
+                if name not in LATER_SETTINGS or value != getattr(default, name)}
+
+
+#: :class:`ModelSettings` fields added after models were shipped and kept (:meth:`ModelSettings.stamped`).
+LATER_SETTINGS = ("genre", "genre_gate")
 
 
 def title_key(title: str | None) -> str:
@@ -680,6 +696,9 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
             lab_w = np.where(labelled.posts, settings.post_weight, 1.0).astype(np.float32)
         if store_posts is not None:
             store_w = np.where(store_posts, settings.post_weight, 1.0).astype(np.float32)
+    # Which training rows are forum posts, for the genre column (``settings.genre``).
+    store_genre = np.zeros(n_store, dtype=bool) if store_posts is None else np.asarray(store_posts, dtype=bool)
+    lab_genre = np.zeros(m, dtype=bool) if labelled.posts is None else np.asarray(labelled.posts, dtype=bool)
     # With ``calibrate_posts``, thresholds are set on the labelled posts' out-of-fold margins.
     cal_rows = np.flatnonzero(labelled.posts) \
         if (settings.calibrate_posts or settings.post_thresholds) and labelled.posts is not None else np.arange(m)
@@ -693,7 +712,7 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
             return None
         w = np.concatenate([w_store, lab_w[rows_lab] if weighted else np.ones(len(rows_lab), dtype=np.float32),
                             np.full(len(extra), settings.theme_docs, dtype=np.float32)])
-        return design.fit(at, y, w, settings.C)
+        return without_genre(design.fit(at, y, w, settings.C))
 
     for c, slug in enumerate(slugs):
         pos, neg, sample = chosen[c]
@@ -709,7 +728,9 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
 
         # The theme's training rows, renumbered to the columns they use once for its seven fits
         # (:class:`Design`; the store rows' features taken once: a million rows' CSR is slow to index).
-        design = Design(sparse.vstack([X_store[local(np.concatenate([rows, sample]))], X_lab, X_extra]),
+        design = Design(with_genre(sparse.vstack([X_store[local(np.concatenate([rows, sample]))], X_lab, X_extra]),
+                                   np.concatenate([store_genre[np.concatenate([rows, sample]).astype(np.int64)], lab_genre,
+                                                   np.zeros(len(extra), dtype=bool)]), settings.genre),
                         labelled=len(rows) + len(sample))
 
         def with_sample(part_at):
@@ -849,10 +870,12 @@ def gate(X_store, X_lab, lab_y, settings: ModelSettings, gaps=None, lab_w=None, 
     m = X_lab.shape[0]
     every = np.arange(m)
     oof = np.zeros(m, dtype=np.float32)
-    design = Design(X_lab)
+    genre = settings.genre if settings.genre_gate and lab_posts is not None else 0.0
+    design = Design(with_genre(X_lab, lab_posts, genre) if genre else X_lab)
 
     def fit(rows):
-        return design.fit(rows, topical[rows].astype(int), None if lab_w is None else lab_w[rows], settings.C)
+        return without_genre(design.fit(rows, topical[rows].astype(int), None if lab_w is None else lab_w[rows],
+                                        settings.C))
     for fold in range(settings.folds):
         held = every[every % settings.folds == fold]
         oof[held] = fit(every[every % settings.folds != fold]).decision(X_lab[held])
@@ -888,6 +911,37 @@ def gate(X_store, X_lab, lab_y, settings: ModelSettings, gaps=None, lab_w=None, 
     store = clf.decision(X_store) + (weight * gaps[1] if weight else 0.0)
     passes = store[:, None] >= cuts[None, :] if cuts is not None else store >= cut
     return passes, (weights, clf.intercept, cut, weight, cuts)   # ThemeModel's gate fields
+
+
+def with_genre(X, posts, value: float):
+    """``X`` with one more column, ``value`` on the rows of forum posts (``posts``: bool per row),
+    0 elsewhere; ``X`` itself when ``value`` is 0. A theme's labelled works are mostly paper
+    summaries and the rows it learns against mostly posts, so its SVM's words learn "reads like a
+    paper" as well as the theme; given a column that says which rows are posts, the genre's part
+    goes there (one weight is cheaper under the regulariser than many), and the models score
+    without it (:func:`without_genre`): every text as if it were a paper, the words' weights
+    left with the theme. (Back-door adjustment for a confounder: Landeiro and Culotta, "Robust text
+    classification in the presence of confounding bias", AAAI 2016.)"""
+    import numpy as np
+    from scipy import sparse
+
+    if not value:
+        return X
+    posts = np.asarray(posts, dtype=bool)
+    column = sparse.csr_matrix((np.full(int(posts.sum()), value, dtype=X.dtype),
+                                (np.flatnonzero(posts), np.zeros(int(posts.sum()), dtype=np.int64))),
+                               shape=(X.shape[0], 1))
+    return sparse.hstack([X, column], format="csr")
+
+
+def without_genre(clf: "Linear | None") -> "Linear | None":
+    """A fit's model with the genre column of :func:`with_genre` left out (the 2^20 features only)."""
+    if clf is None:
+        return None
+    keep = clf.columns < FEATURES
+    if keep.all():
+        return clf
+    return Linear(clf.columns[keep], clf.weights[keep], clf.intercept)
 
 
 def theme_floors(scores, cuts, accepted, near, positives, share: float):
