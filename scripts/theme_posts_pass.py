@@ -96,6 +96,15 @@ negatives, the 782 older posts: V04-yes 0.4369, 13/265, 0.7423; S04 0.3771, 8, 0
 11, 0.7527; S06 0.4337, 16, 0.7581; S08 0.4431, 21, 0.7653; F4 0.4367, 15, 0.7539; F3 0.3689, 10,
 0.7405; **F3.5 0.4342, 13/265, 0.7485** (the one eligible, switched on: ``POST_SETTINGS``); papers
 0.8711, 16/410 and every paper's rows V04-yes's in all.
+
+The twenty-fifth pass (session 18): P0 is the shipped setting (F3.5-forum) and G1-G4 make the
+posts' model genre-aware (fixed by the lead's rule beforehand: adopt the best if >= P0 + 0.020 on
+the 1,094 random posts, at most max(P0's, 21) of their 427 negatives, the 782 older posts >= P0's -
+0.010, every paper's rows P0's). Random posts (17 themes), negatives; the 782 older posts: P0
+0.3837, 18/427, 0.7387; G1 ``unlabelled=0`` 0.3433, 13/427, 0.7319; G2 ``genre=1`` 0.3647, 16/427,
+0.7375; G3 G2 + ``genre_gate`` 0.3532, 14/427, 0.7345; G4 G1 + G3 0.3354, 10/427, 0.7278; papers
+0.8731, 16/410 and every paper's rows P0's in all. None eligible (all below P0): nothing adopted.
+102-261 s of CPU a run.
 """
 from __future__ import annotations
 
