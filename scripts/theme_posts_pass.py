@@ -9,6 +9,7 @@ kept away from the papers' model.
     .venv/bin/python scripts/theme_posts_pass.py W0 W1 W2 W3 --save /tmp/pass21
     .venv/bin/python scripts/theme_posts_pass.py X0 X1 --save /tmp/pass22 --tables   # X1 compared with X0
     PYTHONPATH=$PWD .venv/bin/python scripts/theme_posts_pass.py P0 G1 G2 G3 G4 --save /tmp/pass25 --tables
+    PYTHONPATH=$PWD .venv/bin/python scripts/theme_posts_pass.py P0 R1 R2 R3 --save /tmp/pass26
 
 The nineteenth pass (session 15) adds the 399 random posts of ``"split": "dev14"`` to the pending
 file. They are scored in every variant; the posts' model trains on them only in U1:
@@ -177,10 +178,22 @@ VARIANTS = {
            {"dev15"}),
     "G4": (ModelSettings(gate_negative_posts=0.035, store_rows=False, forum_rows=True, unlabelled=0, genre=1.0,
                          genre_gate=True), {"dev15"}),
+    # The twenty-sixth pass (session 18; fixed before any was run): self-training on the forum
+    # stand-in's 4,274 real posts (less every post of any theme label file, development or kept
+    # out, by id, address or title): each fold's posts' model (P0's settings) scores them, the
+    # posts it tags confidently become extra positives of their themes, and it is trained once more.
+    # R1: tagged (gate passed) by 0.2 or more over the theme's threshold, weight 0.5; R2: each
+    # theme's 50 highest over its threshold, weight 0.5; R3: R1 at weight 1.
+    "R1": (ModelSettings(gate_negative_posts=0.035, store_rows=False, forum_rows=True, self_train=True,
+                         self_train_margin=0.2, self_train_weight=0.5), {"dev15"}),
+    "R2": (ModelSettings(gate_negative_posts=0.035, store_rows=False, forum_rows=True, self_train=True,
+                         self_train_top=50, self_train_weight=0.5), {"dev15"}),
+    "R3": (ModelSettings(gate_negative_posts=0.035, store_rows=False, forum_rows=True, self_train=True,
+                         self_train_margin=0.2, self_train_weight=1.0), {"dev15"}),
 }
 #: The variant each one's papers' rows are compared with (by its name's first letter).
 BASELINE = {"T": "T0", "U": "U0", "V": "V05-no", "W": "W0", "X": "X0", "Y": "X0", "S": "V04-yes", "F": "V04-yes",
-            "P": "P0", "G": "P0"}
+            "P": "P0", "G": "P0", "R": "P0"}
 #: The posts drawn at random from the recorded forum list (docs/themes-evaluation.md, sessions 13,
 #: 15 and 16), and the splits added since the eighteenth pass (the "older" posts are the others).
 RANDOM_SPLITS = ("dev13", "dev14", "dev15")

@@ -76,6 +76,9 @@ def stamp(post_model, taxonomy, fallback_threshold: float) -> str:
 
         for path in (forum_file(), LABELS_FILE, POST_LABELS_FILE):     # the forum's rows, less every labelled title
             h.update(hashlib.sha256(path.read_bytes()).digest())
+        if post_model.settings.self_train:          # ... and the works never taken as extra positives
+            for path in excluded_files():
+                h.update(hashlib.sha256(path.read_bytes()).digest())
     return h.hexdigest()
 
 
@@ -103,10 +106,22 @@ def train(post_model, taxonomy, fallback_threshold: float) -> Trained:
         for c, cols in enumerate(_closure_columns(taxonomy)):
             pos[:, c] = confident[:, cols].any(axis=1)
         none = np.zeros((len(forum), k), dtype=bool)
-        scored = theme_scores(texts.joined(), rules, pos, none, none, labelled, labelled_rules,
-                              list(taxonomy.themes), fallback_threshold, post_model.settings, None,
-                              theme_texts(taxonomy), store_posts=np.ones(len(forum), dtype=bool),
-                              score_rows=np.zeros(0, dtype=np.int64), alone=True)
+        settings = post_model.settings
+
+        def fit(positives, pseudo=None, score=False):
+            return theme_scores(texts.joined(), rules, positives, none, none, labelled, labelled_rules,
+                                list(taxonomy.themes), fallback_threshold, settings, None,
+                                theme_texts(taxonomy), store_posts=np.ones(len(forum), dtype=bool),
+                                score_rows=np.arange(len(forum)) if score else np.zeros(0, dtype=np.int64),
+                                alone=True, pseudo=pseudo)
+        if settings.self_train:
+            first = fit(pos, score=True)
+            ids, titles = excluded_keys()
+            pool = np.array([not (p._id in ids or title_key(p.title) in titles) for p in forum], dtype=bool)
+            extra = pseudo_positives(first, pool, settings, _closure_columns(taxonomy)) & ~pos
+            scored = fit(pos | extra, pseudo=extra)
+        else:
+            scored = fit(pos)
         return Trained(scored.model, dict(scored.trained), list(scored.calibrated))
     none = np.zeros((0, k), dtype=bool)
     scored = theme_scores([], np.zeros((0, k), dtype=np.float32), none, none, none, labelled, labelled_rules,
@@ -114,6 +129,71 @@ def train(post_model, taxonomy, fallback_threshold: float) -> Trained:
                           theme_texts(taxonomy), counts=sparse.csr_matrix((0, FEATURES), dtype=np.float32),
                           alone=True)
     return Trained(scored.model, dict(scored.trained), list(scored.calibrated))
+
+
+def pseudo_positives(first, pool, settings, closure):
+    """(forum posts x themes) the posts the first training tags confidently, as extra positives
+    (self-training, ``settings.self_train``): the posts' gap to their theme's labelled works is in
+    the words (docs/themes-evaluation.md, sessions 16 and 18), and real unlabelled posts the model
+    is sure of carry posts' words for the theme. ``first``: that training's
+    :class:`ThemeScores` of every forum post; ``pool``: the posts that may be chosen (no labelled
+    or kept-out work). A post is chosen for a theme when the model tags it (combined score over
+    the threshold, gate passed) by ``self_train_margin`` or more, or, with ``self_train_top``, when
+    it is among the theme's that many posts whose combined score is highest over (or least under)
+    the threshold, gate or not; a sub-theme's posts count
+    for its parents too, as confident keyword tags do."""
+    import numpy as np
+
+    n, k = first.combined.shape
+    with np.errstate(invalid="ignore"):
+        over = np.nan_to_num(first.combined - first.thresholds[None, :], nan=-np.inf)
+    chosen = np.zeros((n, k), dtype=bool)
+    if settings.self_train_top > 0:
+        for c in range(k):
+            ranked = [i for i in np.argsort(-over[:, c], kind="stable") if pool[i] and np.isfinite(over[i, c])]
+            chosen[ranked[:settings.self_train_top], c] = True
+    else:
+        gate = np.ones((n, k), dtype=bool) if first.on_topic is None else np.asarray(first.on_topic, dtype=bool)
+        if gate.ndim == 1:
+            gate = np.repeat(gate[:, None], k, axis=1)
+        chosen = (over >= settings.self_train_margin) & gate & pool[:, None]
+    out = np.zeros((n, k), dtype=bool)
+    for c, cols in enumerate(closure):
+        out[:, c] = chosen[:, cols].any(axis=1)
+    return out & pool[:, None]
+
+
+def excluded_files() -> list[Path]:
+    """Every theme label file kb knows of, development or kept out: their posts are never taken
+    as self-training's extra positives (``tests/data`` exists in kb's own checkout only)."""
+    from kb.knowledge.theme_model import LABELS_FILE, POST_LABELS_FILE
+
+    tests = Path(__file__).resolve().parents[2] / "tests" / "data"
+    return [LABELS_FILE, POST_LABELS_FILE, *sorted(tests.glob("theme_*.jsonl"))]
+
+
+def excluded_keys(paths: list[Path] | None = None) -> tuple[set[str], set[str]]:
+    """(forum ids, title keys) of every work of ``paths`` (default :func:`excluded_files`): the id
+    read from any of a work's addresses (``/posts/<id>``), the title as :func:`title_key` reduces it."""
+    import re
+
+    from kb.knowledge.theme_model import title_key
+
+    ids, titles = set(), set()
+    for path in excluded_files() if paths is None else paths:
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            work = json.loads(line)
+            if work.get("title"):
+                titles.add(title_key(work["title"]))
+            for value in work.values():
+                if isinstance(value, str):
+                    ids.update(re.findall(r"/posts/([A-Za-z0-9]{8,})", value))
+                    if value and "/" not in value and re.fullmatch(r"[A-Za-z0-9]{17}", value):
+                        ids.add(value)      # an ``_id`` field
+    titles.discard("")
+    return ids, titles
 
 
 #: The forum posts that stand in for a store's rows with ``forum_rows`` (None: the list kb's forum

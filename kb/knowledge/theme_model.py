@@ -75,6 +75,10 @@ class ModelSettings:
     forum_rows: bool = False          # with store_rows off: the forum posts kb's stand-in lists (less every labelled title) stand in for a store's rows
     genre: float = 0.0                # the themes' SVMs train with one more column, this value on forum posts' rows (0 on papers' and theme texts'), left out when scoring (0: none; :func:`with_genre`)
     genre_gate: bool = False          # ... and the gate's SVM too (session 18's twenty-fifth pass: neither lifts the random posts, not adopted)
+    self_train: bool = False          # with forum_rows: the forum posts the first training tags confidently become extra positives of their themes, and the model is trained again (kb.knowledge.posts_model.pseudo_positives)
+    self_train_margin: float = 0.2    # ... a post the model tags with the theme (gate passed) whose combined score clears the threshold by this
+    self_train_top: int = 0           # ... instead (when > 0): each theme's this many forum posts with the highest combined score over its threshold
+    self_train_weight: float = 0.5    # ... an extra positive's row weight
 
     def stamped(self) -> dict:
         """The settings as a trained model's stamp or cache key reads them: every field, but those
@@ -88,7 +92,7 @@ class ModelSettings:
 
 
 #: :class:`ModelSettings` fields added after models were shipped and kept (:meth:`ModelSettings.stamped`).
-LATER_SETTINGS = ("genre", "genre_gate")
+LATER_SETTINGS = ("genre", "genre_gate", "self_train", "self_train_margin", "self_train_top", "self_train_weight")
 
 
 def title_key(title: str | None) -> str:
@@ -608,7 +612,7 @@ class ThemeModel:
 def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
                  labelled_rules, slugs: list[str], fallback_threshold: float,
                  settings: ModelSettings = ModelSettings(), in_labelled=None, theme_texts=None,
-                 counts=None, store_posts=None, score_rows=None, alone: bool = False) -> ThemeScores:
+                 counts=None, store_posts=None, score_rows=None, alone: bool = False, pseudo=None) -> ThemeScores:
     """Train, calibrate and score every theme for the store papers ``docs`` (their texts: a
     sized iterable, read once).
 
@@ -625,6 +629,9 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
     theirs); the model is trained as it would be otherwise, from copies of the rows it trains
     on, and ``counts`` are left as they are: the posts' model scores a store's few posts, and
     weighing a million papers' features a second time would double a full run's featurising.
+
+    ``pseudo``: (store papers x themes) which of the positives ``store_pos`` are the model's own
+    confident tags (self-training), weighted ``settings.self_train_weight``.
 
     ``alone``: train even when no store paper is scored (the posts' model for every store,
     :mod:`kb.knowledge.posts_model`, is trained with no store row, or scores none of its stand-in
@@ -726,7 +733,9 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
             continue
         rows = np.concatenate([pos, neg])
         y_rows = np.concatenate([np.ones(len(pos)), np.zeros(len(neg))])
-        w_rows = np.where(manual[rows, c], settings.manual_weight, 1.0).astype(np.float32)
+        w_rows = np.where(manual[rows, c], settings.manual_weight,
+                          1.0 if pseudo is None else np.where(pseudo[rows, c], settings.self_train_weight, 1.0)
+                          ).astype(np.float32)
 
         # The theme's training rows, renumbered to the columns they use once for its seven fits
         # (:class:`Design`; the store rows' features taken once: a million rows' CSR is slow to index).
