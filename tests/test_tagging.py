@@ -1650,3 +1650,83 @@ def test_the_embedding_signal_does_not_depend_on_the_order_papers_arrived_in(tmp
     # Reversed would only swap the two halves' names when the count is even; shuffled splits them otherwise.
     shuffled = [records[i] for i in np.random.default_rng(7).permutation(len(records))]
     assert tags_when_stored(shuffled, "shuffled.sqlite") == forward
+
+
+def test_self_training_takes_the_forum_posts_the_model_is_sure_of_as_extra_positives(tmp_path, taxonomy, monkeypatch):
+    """``self_train`` (off by default; the twenty-sixth pass): the posts' model trained on the forum
+    stand-in's rows scores them, takes those it is surest of as extra positives of their themes
+    (weight ``self_train_weight``; never a post of a theme label file, matched by the id in its
+    address or its title) and is trained once more. Off, it is trained once, as before (its stamp
+    leaves the settings out: ``tests/test_posts_model.py`` finds the shipped model current)."""
+    import csv
+    import gzip
+
+    import numpy as np
+
+    from kb.knowledge import posts_model, theme_model
+    from kb.knowledge.theme_model import PostModel, load_post_labelled
+
+    _labels_with_posts(tmp_path, monkeypatch)
+    forum = [("Zorblax lattices", "zorblax flumph coupling in lattices"), ("Kitchen notes", "ovens and bread"),
+             ("Flumph spectra", "zorblax flumph spectra of quenched lattices"), ("Gardening", "tomatoes and soil"),
+             ("Zorblax flumph notes again", "zorblax flumph notes on lattices"), ("Bread", "pastry and ovens")]
+    ids = [f"AbCdEfGhJk{i:07d}" for i in range(len(forum))]
+    path = tmp_path / "forum.csv.gz"
+    with gzip.open(path, "wt", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["_id", "slug", "title", "summary"])
+        writer.writerows([i, f"post-{n}", title, summary] for n, (i, (title, summary)) in enumerate(zip(ids, forum)))
+    monkeypatch.setattr(posts_model, "FORUM_POSTS", path)
+    kept_out = tmp_path / "theme_kept.jsonl"          # a kept-out part holds the first zorblax post, by its address
+    kept_out.write_text(json.dumps({"title": "Another title", "themes": ["zoo"], "kind": "post",
+                                    "abstract_url": f"https://www.lesswrong.com/posts/{ids[0]}/x"}) + "\n")
+    monkeypatch.setattr(posts_model, "excluded_files", lambda: [kept_out])
+    assert posts_model.excluded_keys() == ({ids[0]}, {"another title"})
+    calls = []
+    scores = theme_model.theme_scores
+
+    def spy(*args, **kwargs):
+        calls.append((args[2].copy(), kwargs.get("pseudo")))
+        return scores(*args, **kwargs)
+    monkeypatch.setattr(theme_model, "theme_scores", spy)
+    zoo = list(taxonomy.themes).index("zoo")
+
+    def trained(**settings):
+        calls.clear()
+        inputs = (PostModel(load_post_labelled(taxonomy), ModelSettings(gate_negative_posts=0.05, store_rows=False,
+                                                                         forum_rows=True, **settings)),
+                  taxonomy, taxonomy.thresholds.model)
+        return posts_model.train(*inputs), posts_model.stamp(*inputs)
+
+    plain, plain_stamp = trained()
+    assert len(calls) == 1 and calls[0][1] is None
+    half, half_stamp = trained(self_train=True, self_train_top=2)
+    assert half_stamp != plain_stamp and len(calls) == 2
+    (first_pos, _), (pos, pseudo) = calls
+    assert pseudo[:, zoo].sum() == 2 and not pseudo[0].any()      # the two zorblax posts left, not the kept-out one
+    assert set(np.flatnonzero(pseudo[:, zoo])) <= {2, 4} and (pos == first_pos | pseudo).all()
+    full, _ = trained(self_train=True, self_train_top=2, self_train_weight=1.0)
+    assert (half.model.weights[zoo] != plain.model.weights[zoo]).nnz
+    assert (full.model.weights[zoo] != half.model.weights[zoo]).nnz     # the extra positives' weight counts
+
+
+def test_self_trainings_pseudo_positives_by_margin_or_top_k():
+    """:func:`posts_model.pseudo_positives`: by margin, a post the model tags with the theme (gate
+    passed) by at least ``self_train_margin`` over its threshold; by top k, the theme's k highest
+    over its threshold; never a post out of the pool; a sub-theme's posts count for its parent."""
+    import numpy as np
+
+    from kb.knowledge.posts_model import pseudo_positives
+    from kb.knowledge.theme_model import ThemeScores
+
+    combined = np.array([[0.5, 0.0], [0.25, 0.9], [0.15, -1.0], [0.9, 0.1]], dtype=np.float32)
+    first = ThemeScores(combined, combined, np.array([0.0, 0.0], dtype=np.float32), {}, [],
+                        on_topic=np.array([[True, True], [True, True], [True, True], [True, False]]))
+    pool = np.array([True, True, True, False])
+    closure = [[0, 1], [1]]                              # theme 1 is a sub-theme of theme 0
+    got = pseudo_positives(first, pool, ModelSettings(self_train_margin=0.2), closure)
+    assert got.tolist() == [[True, False], [True, True], [False, False], [False, False]]
+    top = pseudo_positives(first, pool, ModelSettings(self_train_top=1), closure)
+    assert top.tolist() == [[True, False], [True, True], [False, False], [False, False]]
+    assert ModelSettings(self_train=True).stamped()["self_train"] is True
+    assert "self_train" not in ModelSettings().stamped()
