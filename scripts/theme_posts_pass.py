@@ -106,6 +106,15 @@ the 1,094 random posts, at most max(P0's, 21) of their 427 negatives, the 782 ol
 0.7375; G3 G2 + ``genre_gate`` 0.3532, 14/427, 0.7345; G4 G1 + G3 0.3354, 10/427, 0.7278; papers
 0.8731, 16/410 and every paper's rows P0's in all. None eligible (all below P0): nothing adopted.
 102-261 s of CPU a run.
+
+The twenty-sixth pass (session 18): R1-R3 self-train the posts' model (``self_train``) on the forum
+stand-in's 4,274 real posts, less every post of any theme label file (development or kept out), by
+the lead's rule fixed beforehand (adopt the best if >= 0.4037 on the 1,094 random posts, at most
+21 of their 427 negatives, the 782 older posts >= 0.7287, every paper's rows P0's). Random posts
+(17 themes), negatives; the 782 older posts: P0 0.3837, 18/427, 0.7387; R1 margin 0.2, weight 0.5
+0.3586, 19/427, 0.7405; R2 top 50 a theme, weight 0.5 0.4232, 15/427, 0.7260 (under the older
+posts' line); R3 R1 at weight 1 0.3409, 20/427, 0.7405; papers 0.8731, 16/410 and every paper's
+rows P0's in all. None eligible: nothing adopted. 275-344 s of CPU a run.
 """
 from __future__ import annotations
 
