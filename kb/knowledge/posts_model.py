@@ -140,8 +140,8 @@ def pseudo_positives(first, pool, settings, closure):
     or kept-out work). A post is chosen for a theme when the model tags it (combined score over
     the threshold, gate passed) by ``self_train_margin`` or more, or, with ``self_train_top``, when
     it is among the theme's that many posts whose combined score is highest over (or least under)
-    the threshold, gate or not; a sub-theme's posts count
-    for its parents too, as confident keyword tags do."""
+    the threshold, gate or not; a sub-theme's posts count for its parents too, as confident
+    keyword tags do."""
     import numpy as np
 
     n, k = first.combined.shape
