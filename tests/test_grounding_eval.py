@@ -33,7 +33,8 @@ def test_evaluation_sets_are_real_documents_with_sources():
         assert {p.name for p in (ev.EVAL / part).glob("*.txt")} == set(truth["documents"])
     for part in ("heldout", "heldout2", "heldout3", "heldout6", "heldout11", "heldout13", "heldout14", "heldout15",
                  "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23",
-                 "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29"):
+                 "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29",
+                 "heldout30"):
         assert "HELD-OUT" in json.loads((ev.EVAL / part / "truth.json").read_text(encoding="utf-8"))["about"]
     n = sum(len(ev.load(part)) for part in ("dev", "heldout", "heldout2"))
     mentions = sum(len(d.truths) for part in ("dev", "heldout", "heldout2") for d in ev.load(part))
