@@ -159,7 +159,9 @@ FLOORS = {
     # session 14 (s14-nicknames2): 24/26, 29/34, 54/61
     # opened in session 11 (even pages tuned on, odd held aside): s11-recall 23/26, 29/34, 53/60
     "heldout17": (0.894, 0.825, 0.814),  # start 16/19, 29/40, 80.3% of 66; final the same; session 11 (opened): s11-recall 17/19, 33/40, 57/70
-    "heldout18": (0.814, 0.576, 0.741),  # start 18/27, 9/26, 68.8% of 48; final 20/27, 10/26, 71.2% of 52;
+    "heldout18": (0.777, 0.576, 0.741),  # start 18/27, 9/26, 68.8% of 48; final 20/27, 10/26, 71.2% of 52;
+    # session 18 (s18-gaz, 18 more public lists in the gazetteer): titles 22/27 -> 21/27 on an odd (held-aside) page,
+    # not read; the merge rule fixed beforehand (tuning titles and names not down, wrong +2 at most) held, so lowered
     # session 17 (s17-names): 22/27, 15/26, 43/58 (44/59 before): on an even page "Aschenbrenner’s Situational Awareness"
     # is now the alias table's name written with a curly apostrophe, one right mention where two were ("Leopold
     # Aschenbrenner’s", "Situational Awareness, June 2024"); recall unchanged: lowered by one surface for the lead to judge
