@@ -727,13 +727,13 @@ def online_markdown_rows(aliases, *, papers: int = 3000) -> str:
         return markdown_rows(aliases, online_url=standin.url)
 
 
-def misses_listing(aliases, parts=DEV_PARTS) -> list[str]:
+def misses_listing(aliases, parts=DEV_PARTS, *, extract_with=extracted) -> list[str]:
     """The lines ``--misses`` prints for the development parts: each miss and wrong surface, the
-    held-aside halves left out."""
+    held-aside halves left out (``extract_with`` as :func:`score` takes it)."""
     out = []
     for part, links in parts:
         docs = [d for d in load(part, links=links) if not held_aside(part, d.name)]
-        s = score(docs, aliases)
+        s = score(docs, aliases, extract_with=extract_with)
         out.append(f"\n-- {part} misses ({'with links' if links else 'links removed'}"
                    + (", odd pages held aside: figures only, tests/grounding_subset.py)" if part in HELD_ASIDE else ")"))
         out += ["  MISS " + " ".join(map(str, m)) for m in s.misses]

@@ -22,6 +22,24 @@ def _works(text, aliases, *, maybe=False):
 
 # -- the evaluation sets -------------------------------------------------------------------------
 
+@pytest.fixture(scope="module")
+def extracted_once(aliases):
+    """``ev.extracted`` for ``score(..., extract_with=)``, each page extracted once in this module:
+    the floors, the misses listing, the seed and unseen check and the subsets' offline figures
+    score the same pages (every page once is ~26 s of CPU; the misses listing scored the halved
+    parts' tuning pages a second time). Extraction is a function of the text and the table; the
+    mentions are only read."""
+    found = {}
+
+    def extract_with(text, table, *, trusted_only=True):
+        assert table is aliases
+        if (text, trusted_only) not in found:
+            found[text, trusted_only] = ev.extracted(text, table, trusted_only=trusted_only)
+        return found[text, trusted_only]
+
+    return extract_with
+
+
 def test_evaluation_sets_are_real_documents_with_sources():
     for part in ev.EVAL_PARTS:
         truth = json.loads((ev.EVAL / part / "truth.json").read_text(encoding="utf-8"))
@@ -41,12 +59,12 @@ def test_evaluation_sets_are_real_documents_with_sources():
     assert n >= 65 and mentions >= 300
 
 
-def test_fresh_batches_are_marked_and_scored_on_their_own(aliases):
+def test_fresh_batches_are_marked_and_scored_on_their_own(aliases, extracted_once):
     """b10-b14 were written down before the extractor saw them; the report scores each alone."""
     found = ev.batches()
     assert {"b10", "b11", "b12"} <= set(found) and sum(map(len, found.values())) >= 40
     docs = [d for d in ev.load("dev", links=False) if d.name in found["b12"]]
-    assert len(docs) == len(found["b12"]) and ev.score(docs, aliases).surfaces > 0
+    assert len(docs) == len(found["b12"]) and ev.score(docs, aliases, extract_with=extracted_once).surfaces > 0
 
 
 def test_the_learned_scorer_experiment_runs_on_development_documents(aliases, monkeypatch):
@@ -249,9 +267,9 @@ FLOORS = {
 
 
 @pytest.mark.parametrize("part", sorted(FLOORS))
-def test_figures_do_not_regress(aliases, part):
+def test_figures_do_not_regress(aliases, extracted_once, part):
     title, named, precision = FLOORS[part]
-    s = ev.score(ev.load(part, links=False), aliases)
+    s = ev.score(ev.load(part, links=False), aliases, extract_with=extracted_once)
     shown = (s.misses, s.wrong) if part.startswith("dev") else "held-out: figures only"
     # plain floats, so that pytest's report of a failure shows figures and never the Score's
     # surfaces (a held-out part's misses must not reach whoever is tuning)
@@ -272,21 +290,21 @@ ONLINE_SUBSET = ("d15_", "d66_", "d67_", "d72_", "d74_", "d76_", "d89_", "f09_",
 ONLINE_FLOORS = {"offline": (2, 8, 14 / 17), "online": (5, 8, 20 / 25)}
 
 
-def test_online_figures_on_a_development_subset(aliases):
+def test_online_figures_on_a_development_subset(aliases, extracted_once):
     docs = [d for d in ev.load("dev", links=False) if d.name.startswith(ONLINE_SUBSET)]
     assert len(docs) == len(ONLINE_SUBSET)
     with ev.realistic_standin(200, ev.realistic_works(docs, forum=False)) as standin:
         online = ev.score_online(docs, aliases, standin.url)
-    for name, s in (("offline", ev.score(docs, aliases)), ("online", online)):
+    for name, s in (("offline", ev.score(docs, aliases, extract_with=extracted_once)), ("online", online)):
         titles, named, precision = ONLINE_FLOORS[name]
         assert s.found["title"] >= titles, (name, s.misses)
         assert s.found["nickname"] + s.found["author-ref"] >= named, (name, s.misses)
         assert s.precision >= precision - 0.0005, (name, s.wrong)
 
 
-def test_seed_and_unseen_documents(aliases):
+def test_seed_and_unseen_documents(aliases, extracted_once):
     for part in ("seeds", "unseen"):
-        s = ev.score(ev.load(part), aliases)
+        s = ev.score(ev.load(part), aliases, extract_with=extracted_once)
         assert s.recall() >= 0.95, s.misses
         assert s.precision >= 0.95, s.wrong
 
@@ -1084,12 +1102,12 @@ def test_a_decoy_does_not_depend_on_the_documents_before_it():
     assert all(after[t] == w for t, w in alone.items())
 
 
-def test_the_misses_listing_leaves_out_the_held_aside_halves(aliases):
+def test_the_misses_listing_leaves_out_the_held_aside_halves(aliases, extracted_once):
     """``--misses`` is what a tuning round reads: the odd pages of dev8 and dev9 stay a
     generalisation check, so their failures are never listed."""
     assert ev.held_aside("dev9", "p03_x.txt") and ev.held_aside("dev8", "p11_y.txt")
     assert not ev.held_aside("dev9", "p04_x.txt") and not ev.held_aside("dev7", "p03_x.txt")
-    lines = ev.misses_listing(aliases, parts=[(part, False) for part in ev.HELD_ASIDE])
+    lines = ev.misses_listing(aliases, parts=[(part, False) for part in ev.HELD_ASIDE], extract_with=extracted_once)
     odd = {d.name for part in ev.HELD_ASIDE for d in ev.load(part) if ev.held_aside(part, d.name)}
     assert odd and len(lines) > 2 and not [line for line in lines if any(n in line for n in odd)]
 
