@@ -226,6 +226,7 @@ FLOORS = {
     # gathered in session 17, ground truth committed before kb read the pages; scored with the session's starting code
     # (e9edd6e: 19/38, 8/31, 30/37) and its final code (19/38, 8/31, 30/37), links removed, offline
     "heldout29": (0.5, 0.258, 0.810),  # LessWrong / Alignment Forum posts of 2025-2026 by 8 new authors
+    "heldout30": (0.730, 0.785, 0.703),  # 19/26, 66/84, 90/128 with session 18's starting and final code (nine kinds of page, one page a post)
     "dev14": (0.895, 1.0, 0.931),  # session 17 (s17-precision): precision 122/135 -> 122/131; session 16: scored once fresh with 4a63439 (43/48, 1/1, 122/135); the same at the
     # session's end (s16-footnotes' footnote exports, 123/136, were not merged: no gain on the tuning pages); odd pages held aside
     "dev13": (0.990, 1.0, 0.995),  # session 17 (s17-precision): precision 228/241 -> 227/228; session 16 (s16-refkeys, citation keys against the page's reference list): 107/108, 31/31,
