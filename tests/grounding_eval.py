@@ -1,6 +1,6 @@
 """Scoring kb's offline extraction against real documents whose works were written down by hand.
 
-Thirty-seven sets (the parts below and the seed and unseen documents), all scored the same way:
+Thirty-eight sets (the parts below and the seed and unseen documents), all scored the same way:
 
 - ``dev``       tests/data/grounding_eval/dev/        real blog, forum and paper prose; tuned on.
 - ``heldout``   tests/data/grounding_eval/heldout/    same kind of prose; NEVER tuned on (its aggregate
@@ -130,6 +130,11 @@ Thirty-seven sets (the parts below and the seed and unseen documents), all score
                 Alignment Forum posts of 2025-2026 by 8 authors none of whom an earlier part holds (a compute-
                 verification agenda's prior-work lists, a benchmark critique, essays, reward hacking); 167
                 required entries, 69 with links removed; NEVER tuned on.
+- ``heldout30`` tests/data/grounding_eval/heldout30/  twenty pages gathered in session 18, same protocol, one page per post
+                and nine kinds: Alignment Forum / LessWrong posts of 2025-2026 by nine authors (ten pages), a lab
+                blog post, two newsletter issues, two research-code READMEs, a research blog, lecture notes, a
+                textbook chapter, a Substack essay and a paper introduction; 236 required entries, 110 with links
+                removed; NEVER tuned on.
 - ``seeds``    data/seeds/ with tests/data/seed_truth.json.
 - ``unseen``   tests/data/unseen_docs/ with its truth.json.
 
@@ -189,7 +194,7 @@ EVAL = ROOT / "tests" / "data" / "grounding_eval"
 EVAL_PARTS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "heldout", "heldout2", "heldout3",
               "heldout6", "heldout11", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18",
               "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26",
-              "heldout27", "heldout28", "heldout29")
+              "heldout27", "heldout28", "heldout29", "heldout30")
 EVAL_PARTS_ALL = EVAL_PARTS
 FORMS = ("title", "nickname", "author-ref", "id", "link")
 _STYLE_FORM = {"exact-title": "title", "near-title": "title", "cut-off-title": "title", "title": "title",
@@ -722,13 +727,13 @@ def online_markdown_rows(aliases, *, papers: int = 3000) -> str:
         return markdown_rows(aliases, online_url=standin.url)
 
 
-def misses_listing(aliases, parts=DEV_PARTS) -> list[str]:
+def misses_listing(aliases, parts=DEV_PARTS, *, extract_with=extracted) -> list[str]:
     """The lines ``--misses`` prints for the development parts: each miss and wrong surface, the
-    held-aside halves left out."""
+    held-aside halves left out (``extract_with`` as :func:`score` takes it)."""
     out = []
     for part, links in parts:
         docs = [d for d in load(part, links=links) if not held_aside(part, d.name)]
-        s = score(docs, aliases)
+        s = score(docs, aliases, extract_with=extract_with)
         out.append(f"\n-- {part} misses ({'with links' if links else 'links removed'}"
                    + (", odd pages held aside: figures only, tests/grounding_subset.py)" if part in HELD_ASIDE else ")"))
         out += ["  MISS " + " ".join(map(str, m)) for m in s.misses]

@@ -123,6 +123,16 @@ def test_one_entry_per_new_work(entries):
     ("Yudkowsky's Coherent Extrapolated Volition came first.", "Coherent Extrapolated Volition", "Coherent Extrapolated Volition"),
     ("Richard Ngo's AGI safety from first principles is the standard introduction.", "AGI safety from first principles",
      "AGI safety from first principles"),
+    # added in session 18
+    ("Agents were scored on SafeArena and Agent-SafetyBench.", "Agent-SafetyBench", "ARXIV:2412.14470"),
+    ("Sycophancy was measured with ELEPHANT and BrokenMath.", "BrokenMath", "ARXIV:2510.04721"),
+    ("As Thought Crime showed, reasoning models can be backdoored.", "Thought Crime", "ARXIV:2506.13206"),
+    ("The Two-Hop Curse is not universal.", "Two-Hop Curse", "ARXIV:2411.16353"),
+    ("As The Jailbreak Tax shows, refusals cost accuracy.", "The Jailbreak Tax", "ARXIV:2504.10694"),
+    ("Circuits were scored on the MIB benchmark.", "MIB benchmark", "ARXIV:2504.13151"),
+    ("Great Models Think Alike warns about correlated errors.", "Great Models Think Alike", "ARXIV:2502.04313"),
+    ("Large Language Models Often Know When They Are Being Evaluated, and steering helps.",
+     "Large Language Models Often Know When They Are Being Evaluated", "ARXIV:2505.23836"),
 ])
 def test_benchmarks_data_sets_and_named_works_cite_their_paper(aliases, text, name, pid):
     """`pid` is the paper's id, or the exact title of a work the table matches by title (an id
@@ -150,6 +160,13 @@ def test_benchmarks_data_sets_and_named_works_cite_their_paper(aliases, text, na
     ("The Tracr paper compiles RASP programs.", "Tracr", "ARXIV:2301.05062"),
     ("The RMU paper misdirects activations on hazardous text.", "RMU", "ARXIV:2403.03218"),
     ("The DGM paper reports that agents hacked their reward.", "DGM", "ARXIV:2505.22954"),
+    # added in session 18
+    ("The NPO paper treats forget examples as dispreferred.", "NPO", "ARXIV:2404.05868"),
+    ("The Coconut paper feeds hidden states back as inputs.", "Coconut", "ARXIV:2412.06769"),
+    ("As the Genie paper shows, latent actions can be learned from video.", "Genie", "ARXIV:2402.15391"),
+    ("The ShieldGemma paper reports AU-PRC.", "ShieldGemma", "ARXIV:2407.21772"),
+    ("The pi0 paper uses flow matching for actions.", "pi0", "ARXIV:2410.24164"),
+    ("The TTRL paper uses majority votes as labels.", "TTRL", "ARXIV:2504.16084"),
 ])
 def test_a_model_or_method_with_a_cue_cites_its_paper(aliases, text, name, pid):
     hits = [h for h in aliases.find(text) if h.name in (name, name + " paper")]
@@ -174,6 +191,12 @@ def test_a_model_or_method_with_a_cue_cites_its_paper(aliases, text, name, pid):
     ("We compiled the circuit with Tracr first.", "Tracr"),
     ("Unlearning with RMU and NPO left traces.", "RMU"),
     ("Ask it to be corrected towards good things like CEV.", "CEV"),
+    # added in session 18
+    ("Unlearning with NPO and SimNPO left traces.", "NPO"),
+    ("We train with REINFORCE++ and GRPO.", "REINFORCE++"),
+    ("Coconut oil and lime were on the table.", "Coconut"),
+    ("The Genie granted three wishes.", "Genie"),
+    ("Harmful outputs were filtered by ShieldGemma.", "ShieldGemma"),
 ])
 def test_a_model_or_method_used_as_a_thing_is_not_a_citation(aliases, text, name):
     assert name not in [h.name for h in aliases.find(text)]
@@ -197,6 +220,24 @@ def test_a_three_word_title_that_is_a_phrase_counts_only_capitalised(aliases):
     assert [h.alias.id for h in aliases.find("as language models are few-shot learners showed")] == ["ARXIV:2005.14165"]
 
 
+def _flat_longest_first(names: list[str], flags: int) -> re.Pattern:
+    """The names as one flat alternation sorted longest first, each space any run of white space:
+    what the prefix-tree pattern must find the same as. Its alternatives are grouped by their first
+    character, each group behind a lookahead on that character (no two groups' characters match the
+    same character of the text, checked here): at any position only one group can match, and inside
+    it the alternatives are tried longest first, so it finds what the plain alternation finds; the
+    plain one, whose 5,800 alternatives are each tried at every position (in any case they are not
+    skipped on a first-character check), cost 43 of this test's 45 s of CPU."""
+    from itertools import permutations
+
+    groups: dict[str, list[str]] = {}
+    for n in sorted(set(names), key=len, reverse=True):
+        groups.setdefault(n[0], []).append(re.escape(n).replace(r"\ ", r"\s+"))
+    assert not [(a, b) for a, b in permutations(groups, 2) if re.fullmatch(re.escape(a), b, flags)]
+    body = "|".join(f"(?={re.escape(c)})(?:{'|'.join(alts)})" for c, alts in groups.items())
+    return re.compile(rf"(?<![\w\-])(?:{body})(?![\w\-]|\.\w)", flags)
+
+
 def test_the_prefix_tree_pattern_finds_what_a_flat_longest_first_alternation_finds(aliases):
     """The table's names are matched by one prefix-tree pattern (kb.grounding.aliases._trie_body)
     instead of a flat alternation sorted longest first: the same matches, found 20-25 times
@@ -212,8 +253,7 @@ def test_the_prefix_tree_pattern_finds_what_a_flat_longest_first_alternation_fin
     text = "\n".join(texts)
     names = list(aliases._by_name) + ["Llama", "Llama 2", "Llama 2-Chat", "GPT-4", "GPT-4o", "GPT-4 Technical Report"]
     for chosen, flags in (([n for n in names if _has_upper(n)], 0), ([n.lower() for n in names], re.I)):
-        flat = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(set(chosen), key=len, reverse=True))
-        flat = re.compile(rf"(?<![\w\-])(?:{flat})(?![\w\-]|\.\w)", flags)
+        flat = _flat_longest_first(chosen, flags)
         tree = _alternation(chosen, flags)
         expected = [m.span() for m in flat.finditer(text)]
         assert [m.span() for m in tree.finditer(text)] == expected and len(expected) > 300
@@ -323,3 +363,19 @@ def test_a_known_name_in_quotes_before_its_kind_of_work_names_it(aliases):
     assert hits['"GPT-3" paper'] == "Language Models are Few-Shot Learners"      # a cue for a model's name
     assert not any("quiet" in n for n in hits)
     assert not aliases.find('the word "emergent misalignment" was used')         # no kind of work after it
+
+
+def test_an_agency_or_a_word_is_no_session_18_name(aliases):
+    """"NSA" (Native Sparse Attention) and "SAFE" (the LongFact paper's checker) are left out:
+    "the NSA report" is the agency's; "L1" and "MRT" are other things' names; "poser" is a word."""
+    text = "The NSA report and the SAFE act cite an L1 penalty and MRT scans. He is a poser."
+    assert [h.name for h in aliases.find(text)] == []
+
+
+def test_a_spelled_out_name_in_title_case_names_its_paper(aliases):
+    """Session 18: a method's spelled-out name written in title case ("Negative Preference
+    Optimization", "Chain of Continuous Thought") was already read as a title; with its entry it
+    names the paper without a cue, while its acronym ("NPO", "Coconut") still needs one."""
+    hits = {h.name: h for h in aliases.find("Negative Preference Optimization and Chain of Continuous Thought differ.")}
+    assert hits["Negative Preference Optimization"].alias.id == "ARXIV:2404.05868" and hits["Negative Preference Optimization"].cued
+    assert hits["Chain of Continuous Thought"].alias.id == "ARXIV:2412.06769" and hits["Chain of Continuous Thought"].cued

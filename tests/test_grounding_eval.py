@@ -22,6 +22,24 @@ def _works(text, aliases, *, maybe=False):
 
 # -- the evaluation sets -------------------------------------------------------------------------
 
+@pytest.fixture(scope="module")
+def extracted_once(aliases):
+    """``ev.extracted`` for ``score(..., extract_with=)``, each page extracted once in this module:
+    the floors, the misses listing, the seed and unseen check and the subsets' offline figures
+    score the same pages (every page once is ~26 s of CPU; the misses listing scored the halved
+    parts' tuning pages a second time). Extraction is a function of the text and the table; the
+    mentions are only read."""
+    found = {}
+
+    def extract_with(text, table, *, trusted_only=True):
+        assert table is aliases
+        if (text, trusted_only) not in found:
+            found[text, trusted_only] = ev.extracted(text, table, trusted_only=trusted_only)
+        return found[text, trusted_only]
+
+    return extract_with
+
+
 def test_evaluation_sets_are_real_documents_with_sources():
     for part in ev.EVAL_PARTS:
         truth = json.loads((ev.EVAL / part / "truth.json").read_text(encoding="utf-8"))
@@ -33,19 +51,20 @@ def test_evaluation_sets_are_real_documents_with_sources():
         assert {p.name for p in (ev.EVAL / part).glob("*.txt")} == set(truth["documents"])
     for part in ("heldout", "heldout2", "heldout3", "heldout6", "heldout11", "heldout13", "heldout14", "heldout15",
                  "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23",
-                 "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29"):
+                 "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29",
+                 "heldout30"):
         assert "HELD-OUT" in json.loads((ev.EVAL / part / "truth.json").read_text(encoding="utf-8"))["about"]
     n = sum(len(ev.load(part)) for part in ("dev", "heldout", "heldout2"))
     mentions = sum(len(d.truths) for part in ("dev", "heldout", "heldout2") for d in ev.load(part))
     assert n >= 65 and mentions >= 300
 
 
-def test_fresh_batches_are_marked_and_scored_on_their_own(aliases):
+def test_fresh_batches_are_marked_and_scored_on_their_own(aliases, extracted_once):
     """b10-b14 were written down before the extractor saw them; the report scores each alone."""
     found = ev.batches()
     assert {"b10", "b11", "b12"} <= set(found) and sum(map(len, found.values())) >= 40
     docs = [d for d in ev.load("dev", links=False) if d.name in found["b12"]]
-    assert len(docs) == len(found["b12"]) and ev.score(docs, aliases).surfaces > 0
+    assert len(docs) == len(found["b12"]) and ev.score(docs, aliases, extract_with=extracted_once).surfaces > 0
 
 
 def test_the_learned_scorer_experiment_runs_on_development_documents(aliases, monkeypatch):
@@ -158,7 +177,9 @@ FLOORS = {
     # session 14 (s14-nicknames2): 24/26, 29/34, 54/61
     # opened in session 11 (even pages tuned on, odd held aside): s11-recall 23/26, 29/34, 53/60
     "heldout17": (0.894, 0.825, 0.814),  # start 16/19, 29/40, 80.3% of 66; final the same; session 11 (opened): s11-recall 17/19, 33/40, 57/70
-    "heldout18": (0.814, 0.576, 0.741),  # start 18/27, 9/26, 68.8% of 48; final 20/27, 10/26, 71.2% of 52;
+    "heldout18": (0.777, 0.576, 0.741),  # start 18/27, 9/26, 68.8% of 48; final 20/27, 10/26, 71.2% of 52;
+    # session 18 (s18-gaz, 18 more public lists in the gazetteer): titles 22/27 -> 21/27 on an odd (held-aside) page,
+    # not read; the merge rule fixed beforehand (tuning titles and names not down, wrong +2 at most) held, so lowered
     # session 17 (s17-names): 22/27, 15/26, 43/58 (44/59 before): on an even page "Aschenbrenner’s Situational Awareness"
     # is now the alias table's name written with a curly apostrophe, one right mention where two were ("Leopold
     # Aschenbrenner’s", "Situational Awareness, June 2024"); recall unchanged: lowered by one surface for the lead to judge
@@ -174,7 +195,9 @@ FLOORS = {
     "heldout20": (0.903, 0.724, 0.746),  # 22/31, 15/29, 69.1% of 55 (podcast notes and transcripts, textbooks);
     # session 13's end (merged): 28/31, 21/29, 50/67
     # session 13 (s13-titles): 22/31 -> 28/31, 15/29 -> 19/29, 38/55 -> 48/65
-    "heldout21": (0.875, 0.636, 0.744),  # 5/16, 12/22, 66.7% of 36 (peer reviews, journalism; online 14/16 titles);
+    "heldout21": (0.875, 0.545, 0.744),  # 5/16, 12/22, 66.7% of 36 (peer reviews, journalism; online 14/16 titles);
+    # session 18 (s18-alias's table, 105 works of 2024-2026): names 14/22 -> 12/22 on odd (held-aside) pages, not read;
+    # the merge rule fixed beforehand (tuning titles and names not down, wrong not up) held, so lowered
     # session 13's end (merged): 14/16, 14/22, 35/47
     # session 13: s13-nicknames (a coined name before its bracketed title) names 12 -> 13/22; s13-titles titles 5/16 -> 14/16
     # scored in session 12 with the session's starting code (db9f120), links removed, offline:
@@ -203,6 +226,7 @@ FLOORS = {
     # gathered in session 17, ground truth committed before kb read the pages; scored with the session's starting code
     # (e9edd6e: 19/38, 8/31, 30/37) and its final code (19/38, 8/31, 30/37), links removed, offline
     "heldout29": (0.5, 0.258, 0.810),  # LessWrong / Alignment Forum posts of 2025-2026 by 8 new authors
+    "heldout30": (0.730, 0.785, 0.703),  # 19/26, 66/84, 90/128 with session 18's starting and final code (nine kinds of page, one page a post)
     "dev14": (0.895, 1.0, 0.931),  # session 17 (s17-precision): precision 122/135 -> 122/131; session 16: scored once fresh with 4a63439 (43/48, 1/1, 122/135); the same at the
     # session's end (s16-footnotes' footnote exports, 123/136, were not merged: no gain on the tuning pages); odd pages held aside
     "dev13": (0.990, 1.0, 0.995),  # session 17 (s17-precision): precision 228/241 -> 227/228; session 16 (s16-refkeys, citation keys against the page's reference list): 107/108, 31/31,
@@ -244,9 +268,9 @@ FLOORS = {
 
 
 @pytest.mark.parametrize("part", sorted(FLOORS))
-def test_figures_do_not_regress(aliases, part):
+def test_figures_do_not_regress(aliases, extracted_once, part):
     title, named, precision = FLOORS[part]
-    s = ev.score(ev.load(part, links=False), aliases)
+    s = ev.score(ev.load(part, links=False), aliases, extract_with=extracted_once)
     shown = (s.misses, s.wrong) if part.startswith("dev") else "held-out: figures only"
     # plain floats, so that pytest's report of a failure shows figures and never the Score's
     # surfaces (a held-out part's misses must not reach whoever is tuning)
@@ -267,21 +291,21 @@ ONLINE_SUBSET = ("d15_", "d66_", "d67_", "d72_", "d74_", "d76_", "d89_", "f09_",
 ONLINE_FLOORS = {"offline": (2, 8, 14 / 17), "online": (5, 8, 20 / 25)}
 
 
-def test_online_figures_on_a_development_subset(aliases):
+def test_online_figures_on_a_development_subset(aliases, extracted_once):
     docs = [d for d in ev.load("dev", links=False) if d.name.startswith(ONLINE_SUBSET)]
     assert len(docs) == len(ONLINE_SUBSET)
     with ev.realistic_standin(200, ev.realistic_works(docs, forum=False)) as standin:
         online = ev.score_online(docs, aliases, standin.url)
-    for name, s in (("offline", ev.score(docs, aliases)), ("online", online)):
+    for name, s in (("offline", ev.score(docs, aliases, extract_with=extracted_once)), ("online", online)):
         titles, named, precision = ONLINE_FLOORS[name]
         assert s.found["title"] >= titles, (name, s.misses)
         assert s.found["nickname"] + s.found["author-ref"] >= named, (name, s.misses)
         assert s.precision >= precision - 0.0005, (name, s.wrong)
 
 
-def test_seed_and_unseen_documents(aliases):
+def test_seed_and_unseen_documents(aliases, extracted_once):
     for part in ("seeds", "unseen"):
-        s = ev.score(ev.load(part), aliases)
+        s = ev.score(ev.load(part), aliases, extract_with=extracted_once)
         assert s.recall() >= 0.95, s.misses
         assert s.precision >= 0.95, s.wrong
 
@@ -1079,12 +1103,12 @@ def test_a_decoy_does_not_depend_on_the_documents_before_it():
     assert all(after[t] == w for t, w in alone.items())
 
 
-def test_the_misses_listing_leaves_out_the_held_aside_halves(aliases):
+def test_the_misses_listing_leaves_out_the_held_aside_halves(aliases, extracted_once):
     """``--misses`` is what a tuning round reads: the odd pages of dev8 and dev9 stay a
     generalisation check, so their failures are never listed."""
     assert ev.held_aside("dev9", "p03_x.txt") and ev.held_aside("dev8", "p11_y.txt")
     assert not ev.held_aside("dev9", "p04_x.txt") and not ev.held_aside("dev7", "p03_x.txt")
-    lines = ev.misses_listing(aliases, parts=[(part, False) for part in ev.HELD_ASIDE])
+    lines = ev.misses_listing(aliases, parts=[(part, False) for part in ev.HELD_ASIDE], extract_with=extracted_once)
     odd = {d.name for part in ev.HELD_ASIDE for d in ev.load(part) if ev.held_aside(part, d.name)}
     assert odd and len(lines) > 2 and not [line for line in lines if any(n in line for n in odd)]
 

@@ -223,6 +223,21 @@ def test_a_title_on_the_stop_list_names_a_field_and_is_not_kept():
         "Inductive Logic Programming: Theory and Methods"]
 
 
+def test_recent_lists_give_2025_titles_and_a_newer_methods_name_stays_prose():
+    """Session 18's lists (2024-2025 work on RL for reasoning, interpretability, unlearning) let the
+    shipped gazetteer find a recent title written in sentence case in running prose; the method the
+    RLVR papers name ("Reinforcement Learning with Verifiable Rewards", on the stop list because the
+    fixed prose predates it) is no work, though a kept title puts it before its colon."""
+    kt.index.cache_clear()
+    text = ("As the entropy mechanism of reinforcement learning for reasoning language models argued, "
+            "entropy collapses. We trained it with reinforcement learning with verifiable rewards on maths.")
+    assert [h.known.title for h in kt.find(text)] == [
+        "The Entropy Mechanism of Reinforcement Learning for Reasoning Language Models"]
+    assert [h.known.title for h in kt.find("see Reinforcement Learning with Verifiable Rewards: GRPO's Effective "
+                                           "Loss, Dynamics, and Success Amplification (2025)")] == [
+        "Reinforcement Learning with Verifiable Rewards: GRPO's Effective Loss, Dynamics, and Success Amplification"]
+
+
 def _build_script():
     import importlib.util
 

@@ -79,6 +79,28 @@ def real_scale():
     return generate_corpus(1500, seed=4, works=default_works_files(), real_scale=True)
 
 
+def test_max_citers_caps_the_lazy_citers_and_keeps_the_rest_of_the_real_scale(real_scale):
+    """tests/test_readme.py crawls a real-scale corpus whose real works have at most a few hundred
+    citers: the same works, references and oddities, a fraction of the papers per request."""
+    from kb.standin.corpus import default_works_files
+
+    capped = generate_corpus(1500, seed=4, works=default_works_files(), real_scale=True, max_citers=200)
+    assert capped.work_ids == real_scale.work_ids
+    attention = capped.index_of("ARXIV:1706.03762")
+    assert capped.list_length(attention, "citations") == 200 and capped.lazy_citers(attention) > 0
+    for pid in capped.work_ids:
+        i = capped.index_of(pid)
+        assert capped.lazy_citers(i) <= 200 and capped.list_length(i, "references") \
+            == real_scale.list_length(real_scale.index_of(pid), "references")
+    from dataclasses import replace
+
+    odd, real_odd = capped.oddities, real_scale.oddities   # the same oddities, counts above their (shorter) lists
+    assert replace(odd, citation_count_above={}) == replace(real_odd, citation_count_above={})
+    assert odd.citation_count_above.keys() == real_odd.citation_count_above.keys()
+    for pid, served in odd.citation_count_above.items():
+        assert served > capped.list_length(capped.index_of(pid), "citations")
+
+
 def test_real_works_have_real_scale_counts_and_their_citers_cost_nothing_up_front(real_scale):
     corpus = real_scale
     adam = corpus.record("ARXIV:1412.6980")

@@ -280,6 +280,60 @@ def test_manual_tag_on_unknown_theme_or_paper(tmp_path, taxonomy):
 
 # -- the learned model --------------------------------------------------------------------------
 
+@pytest.fixture()
+def svm_fits_once(monkeypatch):
+    """Within the test, a linear SVM fitted once per distinct fit: the same rows, labels, weights
+    and settings (hashed) give the fitted weights of the first fit. liblinear is deterministic
+    (``random_state=0``), so the weights are those a second fit would give; these tests train a
+    model twice on the same rows on purpose (a dry run and the run, a kept run against one that
+    read every text, one knob on and off: 29 of test_tagging.py's 200 s of fits were repeats),
+    and where a bug changes what a fit is given the hash differs and it is fitted."""
+    import hashlib
+
+    import numpy as np
+    from scipy import sparse
+    from sklearn.svm import LinearSVC
+
+    fit, fitted = LinearSVC.fit, {}
+
+    def once(self, X, y, sample_weight=None):
+        h = hashlib.blake2b(repr(sorted(self.get_params().items())).encode(), digest_size=20)
+        arrays = (X.data, X.indices, X.indptr, np.asarray(X.shape)) if sparse.issparse(X) else (np.asarray(X),)
+        for a in (*arrays, np.asarray(y), np.asarray(sample_weight if sample_weight is not None else [])):
+            a = np.ascontiguousarray(a)
+            h.update(f"{a.dtype}{a.shape}".encode())
+            h.update(a.view(np.uint8).ravel())
+        key = (type(X).__name__, h.digest())
+        if key not in fitted:
+            fit(self, X, y, sample_weight=sample_weight)
+            fitted[key] = {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")}
+        for k, v in fitted[key].items():
+            setattr(self, k, v.copy() if isinstance(v, np.ndarray) else v)
+        return self
+
+    monkeypatch.setattr(LinearSVC, "fit", once)
+    return fitted
+
+
+def test_svm_fits_once_gives_the_weights_of_a_fit_and_refits_what_differs(svm_fits_once):
+    """The fixture above: a repeated fit takes the first fit's weights; other
+    labels, weights, rows or settings are fitted anew."""
+    import numpy as np
+    from scipy import sparse
+    from sklearn.svm import LinearSVC
+
+    rng = np.random.default_rng(0)
+    X = sparse.random(60, 40, density=0.2, format="csr", random_state=1)
+    y, w = rng.integers(0, 2, 60), rng.random(60)
+    first = LinearSVC(C=1.0, random_state=0).fit(X, y, sample_weight=w).coef_
+    assert len(svm_fits_once) == 1
+    assert np.array_equal(LinearSVC(C=1.0, random_state=0).fit(X, y, sample_weight=w).coef_, first)
+    assert len(svm_fits_once) == 1
+    for other in [(X, 1 - y, w), (X, y, w[::-1].copy()), (X[::-1], y, w)]:
+        LinearSVC(C=1.0, random_state=0).fit(*other[:2], sample_weight=other[2])
+    LinearSVC(C=2.0, random_state=0).fit(X, y, sample_weight=w)
+    assert len(svm_fits_once) == 5
+
 def zorblax_corpus():
     topical = [(f"Zorblax dynamics of flumph lattices part {i}",
                 f"We measure zorblax flumph coupling and quenched lattice zorblax spectra {i}")
@@ -289,7 +343,7 @@ def zorblax_corpus():
     return topical + other
 
 
-def test_retraining_after_new_manual_tags_changes_predictions(tmp_path, taxonomy):
+def test_retraining_after_new_manual_tags_changes_predictions(tmp_path, taxonomy, svm_fits_once):
     store = make_store(tmp_path, zorblax_corpus())
     first = auto_tag(store, taxonomy, sources=["rule", "model"])
     assert "zoo" not in first.trained
@@ -317,7 +371,7 @@ def test_retraining_after_new_manual_tags_changes_predictions(tmp_path, taxonomy
     store.close()
 
 
-def test_cached_model_scores_only_new_and_changed_papers(tmp_path, taxonomy):
+def test_cached_model_scores_only_new_and_changed_papers(tmp_path, taxonomy, svm_fits_once):
     """A big store keeps its trained model beside the file; the next run scores only what is
     new or changed and leaves every other paper's tags alone, until the labels change."""
     from kb.knowledge.theme_model import ModelSettings
@@ -521,7 +575,7 @@ def test_the_posts_model_for_every_store_is_read_when_its_stamp_matches_and_trai
     assert tagged(tmp_path / "again") == edited and len(trainings) == 3       # as a fresh training gives
 
 
-def test_a_full_run_from_kept_texts_tags_as_one_that_reads_every_text(tmp_path, taxonomy, monkeypatch):
+def test_a_full_run_from_kept_texts_tags_as_one_that_reads_every_text(tmp_path, taxonomy, monkeypatch, svm_fits_once):
     """A big store keeps each paper's term counts and keyword matches beside the file, and a
     later full run tokenises only new and edited papers: its tags and their signals must be
     those of a run that read every text, also when the kept texts are damaged or compacted."""
@@ -660,7 +714,7 @@ def test_the_gate_weighs_the_best_theme_score_and_a_kept_model_gates_alike(tmp_p
     assert (kept.on_topic(X, kept.margins(X), keywords) == expected).all()
 
 
-def test_each_theme_has_a_gate_cut_that_lets_most_of_its_works_through(tmp_path):
+def test_each_theme_has_a_gate_cut_that_lets_most_of_its_works_through(tmp_path, svm_fits_once):
     """With ``gate_theme_recall`` the gate has a cut per theme, never above the one cut for all
     themes and as low as lets that share of the theme's labelled works through (out of fold): a
     paper passes for the themes whose cut its gate score reaches. The model a big store keeps
@@ -744,7 +798,7 @@ def _posts_model_scores(taxonomy, works_step: int, posts_step: int, store_step: 
     return labelled, scores
 
 
-def test_the_eighteenth_passes_knobs_for_a_posts_model():
+def test_the_eighteenth_passes_knobs_for_a_posts_model(svm_fits_once):
     """Session 14's two settings for a posts' model (off by default): ``min_posts`` trains no theme
     fewer than that many labelled posts carry (the posts' model then never tags a post with it),
     and ``gate_negative_posts`` only ever raises the gate's cuts, so that at most that share of
@@ -794,7 +848,7 @@ def test_the_twenty_third_passes_gate_floor_by_theme_raises_only_the_cuts_that_t
     assert uniform > raised[2]                       # one floor would have cut theme 2's posts at 0.2 and 0.1
 
 
-def test_the_twenty_third_passes_post_thresholds_move_only_the_thresholds():
+def test_the_twenty_third_passes_post_thresholds_move_only_the_thresholds(svm_fits_once):
     """``post_thresholds`` (off by default): each theme's threshold is fitted on the labelled posts'
     out-of-fold margins only, as ``calibrate_posts`` fits it, while the margins are the plain
     model's and the gate is fitted on every labelled work (``calibrate_posts`` fits it on the posts)."""
@@ -809,7 +863,7 @@ def test_the_twenty_third_passes_post_thresholds_move_only_the_thresholds():
     assert posts.model.gate_intercept == plain.model.gate_intercept != both.model.gate_intercept
 
 
-def test_the_twenty_fifth_passes_genre_column_is_trained_on_and_left_out_when_scoring():
+def test_the_twenty_fifth_passes_genre_column_is_trained_on_and_left_out_when_scoring(svm_fits_once):
     """``genre`` (off by default): the themes' SVMs train with a column marking the forum posts'
     rows, and the models score without it: no weight outside the 2^20 features, margins unlike
     the plain model's, the gate's own SVM as the plain one's unless ``genre_gate``. A column that
@@ -865,7 +919,7 @@ def test_settings_added_later_leave_stamps_as_they_were():
     assert "genre_gate" not in ModelSettings(genre=1.0).stamped()
 
 
-def test_a_recall_floor_only_ever_lowers_a_themes_threshold():
+def test_a_recall_floor_only_ever_lowers_a_themes_threshold(svm_fits_once):
     """``recall_floor``: a theme's threshold (best F1 out of fold, plus the margin) is lowered where
     it would let fewer than that share of the theme's labelled works through, and never raised."""
     import numpy as np
@@ -1526,7 +1580,7 @@ def test_development_part_cross_validated_floors():
     assert fig.negatives_share <= DEV_NEGATIVES
 
 
-def test_papers_keep_the_papers_models_rows_whatever_the_posts_model_does(tmp_path):
+def test_papers_keep_the_papers_models_rows_whatever_the_posts_model_does(tmp_path, svm_fits_once):
     """Posts can be tagged by a model of their own, trained with the labelled posts that cost the
     papers when one model learnt from both (session 11); every paper's rows (theme, source,
     score and signals) are then those the papers' model gives with no posts' model at all.

@@ -376,7 +376,8 @@ def generate_corpus(n_papers: int, seed: int = 0, works: Iterable[str | Path | d
                     min_work_citers: int = 3, base_attraction: int = 2,
                     start_year: int = 1990, end_year: int = 2026, homophily: float = 0.8,
                     hub_share: float = 0.12, hubs: int | None = None,
-                    recent_years: float = 2.0, real_scale: bool = False, namesakes: bool = False) -> Corpus:
+                    recent_years: float = 2.0, real_scale: bool = False, namesakes: bool = False,
+                    max_citers: int | None = None) -> Corpus:
     """Generate ``n_papers`` synthetic papers (plus the given real works) and their citations.
 
     ``works``: JSONL paths or already-loaded work dicts (only ``kind == "paper"`` is used).
@@ -399,7 +400,10 @@ def generate_corpus(n_papers: int, seed: int = 0, works: Iterable[str | Path | d
     citers when newer papers exist. :func:`paper_topics` is the answer key.
     ``real_scale``: real works get the citation and reference counts they have on the real
     API (:mod:`kb.standin.scale`; citers beyond the generated ones are lazy), and the lists
-    get the real API's oddities (:func:`kb.standin.oddities.add_oddities`).
+    get the real API's oddities (:func:`kb.standin.oddities.add_oddities`). ``max_citers``: at
+    real scale, top a real work's citers up to at most this many (the references' counts and the
+    oddities stay real): a store crawled from such a corpus holds its shape at a fraction of the
+    papers a request brings in.
     ``namesakes``: other people of the real authors' surnames, the real authors' other papers
     and split profiles (:mod:`kb.standin.namesakes`), as the real ``/author/search`` answers.
     """
@@ -671,6 +675,8 @@ def generate_corpus(n_papers: int, seed: int = 0, works: Iterable[str | Path | d
             w = work_list[local]
             want, _ = work_scale(work_key(w), normalize_arxiv(str(w["arxiv"])) if w.get("arxiv") else None,
                                  w.get("year"))
+            if max_citers is not None:
+                want = min(want, max_citers)
             have = corpus.list_length(pos, "citations")
             if want > have:
                 corpus.add_lazy_citers(pos, want - have)

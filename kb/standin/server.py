@@ -820,11 +820,13 @@ def _endpoint_name(method: str, path: str) -> str:
 def create_standin(*, papers: int = DEFAULT_PAPERS, seed: int = 0, works: list[str | Path] | None = None,
                    rate_limit: float | None = None, api_key: str | None = None,
                    faults: Faults | None = None, port: int = 8765, host: str = "127.0.0.1",
-                   hub_citers: int | None = None, real_scale: bool = True) -> StandIn:
+                   hub_citers: int | None = None, real_scale: bool = True,
+                   max_citers: int | None = None) -> StandIn:
     """A stand-in over a generated corpus, as ``kb standin serve`` and ``scripts/main.sh
     --standin`` run it (not started): real works at their real scale, the real lists' oddities.
 
-    ``works`` defaults to every ``kb/standin/works/*.jsonl``.
+    ``works`` defaults to every ``kb/standin/works/*.jsonl``; ``max_citers``: see
+    :func:`kb.standin.generate.generate_corpus`.
     """
     from kb.standin.corpus import default_works_files
     from kb.standin.generate import generate_corpus
@@ -833,6 +835,6 @@ def create_standin(*, papers: int = DEFAULT_PAPERS, seed: int = 0, works: list[s
 
     files = list(works) if works else default_works_files()
     corpus = generate_corpus(papers, seed=seed, works=files, hub_citers=hub_citers,
-                             real_scale=real_scale)
+                             real_scale=real_scale, max_citers=max_citers)
     return StandIn(corpus, rate_limit=rate_limit, api_key=api_key, faults=faults, port=port, host=host,
                    datasets=DatasetsService(corpus, api_key=api_key, seed=seed))
