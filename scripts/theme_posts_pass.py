@@ -10,6 +10,7 @@ kept away from the papers' model.
     .venv/bin/python scripts/theme_posts_pass.py X0 X1 --save /tmp/pass22 --tables   # X1 compared with X0
     PYTHONPATH=$PWD .venv/bin/python scripts/theme_posts_pass.py P0 G1 G2 G3 G4 --save /tmp/pass25 --tables
     PYTHONPATH=$PWD .venv/bin/python scripts/theme_posts_pass.py P0 R1 R2 R3 --save /tmp/pass26
+    PYTHONPATH=$PWD .venv/bin/python scripts/theme_posts_pass.py P0 R2 S1 S2 S3 --save /tmp/pass27 --tables
 
 The nineteenth pass (session 15) adds the 399 random posts of ``"split": "dev14"`` to the pending
 file. They are scored in every variant; the posts' model trains on them only in U1:
@@ -199,10 +200,25 @@ VARIANTS = {
                          self_train_top=50, self_train_weight=0.5), {"dev15"}),
     "R3": (ModelSettings(gate_negative_posts=0.035, store_rows=False, forum_rows=True, self_train=True,
                          self_train_margin=0.2, self_train_weight=1.0), {"dev15"}),
+    # The twenty-seventh pass (session 19; fixed by the lead before any was run): R2 refined where
+    # its loss came from (fifty guesses for every theme, a post for several). P0 and R2 as above;
+    # S1: a pool post may be chosen only for its best theme (combined score highest over that
+    # theme's threshold; ties to the first theme; its parents through the closure), each theme's
+    # top 50 among the posts whose best theme it is; S2: each theme's k = round(50 * P / mean P),
+    # within [5, 100] (P: the theme's labelled positives, works and posts, in the fold's training
+    # rows; the mean over the trained themes); S3: S1 and S2.
+    "S1": (ModelSettings(gate_negative_posts=0.035, store_rows=False, forum_rows=True, self_train=True,
+                         self_train_top=50, self_train_weight=0.5, self_train_best_theme=True), {"dev15"}),
+    "S2": (ModelSettings(gate_negative_posts=0.035, store_rows=False, forum_rows=True, self_train=True,
+                         self_train_top=50, self_train_weight=0.5, self_train_scaled_top=True), {"dev15"}),
+    "S3": (ModelSettings(gate_negative_posts=0.035, store_rows=False, forum_rows=True, self_train=True,
+                         self_train_top=50, self_train_weight=0.5, self_train_best_theme=True,
+                         self_train_scaled_top=True), {"dev15"}),
 }
-#: The variant each one's papers' rows are compared with (by its name's first letter).
+#: The variant each one's papers' rows are compared with (by its whole name, else its first letter:
+#: session 16's S04-S08 and the twenty-seventh pass's S1-S3 share one).
 BASELINE = {"T": "T0", "U": "U0", "V": "V05-no", "W": "W0", "X": "X0", "Y": "X0", "S": "V04-yes", "F": "V04-yes",
-            "P": "P0", "G": "P0", "R": "P0"}
+            "P": "P0", "G": "P0", "R": "P0", "S1": "P0", "S2": "P0", "S3": "P0"}
 #: The posts drawn at random from the recorded forum list (docs/themes-evaluation.md, sessions 13,
 #: 15 and 16), and the splits added since the eighteenth pass (the "older" posts are the others).
 RANDOM_SPLITS = ("dev13", "dev14", "dev15")
@@ -274,7 +290,7 @@ def main() -> None:
             (args.save / f"{name}.json").write_text(json.dumps(rows))
         if name in BASELINE.values():
             baselines[name] = rows
-        base = BASELINE[name[0]]
+        base = BASELINE.get(name, BASELINE[name[0]])
         baseline = baselines.get(base)
         predicted = themes_of_rows(rows, taxonomy)
         posts = [i for i, w in enumerate(every) if w.get("kind") == "post"]

@@ -1763,6 +1763,15 @@ def test_self_training_takes_the_forum_posts_the_model_is_sure_of_as_extra_posit
     assert (half.model.weights[zoo] != plain.model.weights[zoo]).nnz
     assert (full.model.weights[zoo] != half.model.weights[zoo]).nnz     # the extra positives' weight counts
 
+    # Scaled, each theme's k comes from the training's labelled positives (works and posts).
+    tops = []
+    real = posts_model.top_per_theme
+    monkeypatch.setattr(posts_model, "top_per_theme", lambda *a: tops.append(a[2]) or real(*a))
+    monkeypatch.setattr(posts_model, "TOP_RANGE", (1, 1))
+    trained(self_train=True, self_train_top=2, self_train_scaled_top=True)
+    assert tops[0].tolist() == load_post_labelled(taxonomy).y.sum(axis=0).tolist()
+    assert calls[1][1][:, zoo].sum() == 1
+
 
 def test_self_trainings_pseudo_positives_by_margin_or_top_k():
     """:func:`posts_model.pseudo_positives`: by margin, a post the model tags with the theme (gate
@@ -1784,3 +1793,60 @@ def test_self_trainings_pseudo_positives_by_margin_or_top_k():
     assert top.tolist() == [[True, False], [True, True], [False, False], [False, False]]
     assert ModelSettings(self_train=True).stamped()["self_train"] is True
     assert "self_train" not in ModelSettings().stamped()
+
+
+def test_self_training_takes_a_post_for_its_best_theme_only():
+    """``self_train_best_theme`` (the twenty-seventh pass): a pool post may be chosen only for the
+    theme its combined score clears by most (ties to the first theme), each theme's top k among
+    the posts whose best theme it is; a sub-theme's choice still counts for its parent."""
+    import numpy as np
+
+    from kb.knowledge.posts_model import pseudo_positives
+    from kb.knowledge.theme_model import ThemeScores
+
+    combined = np.array([[0.5, 0.6, -0.5],        # best theme 1, yet second for theme 0
+                         [0.9, 0.2, 0.3],         # best theme 0
+                         [0.1, 0.1, 0.4],         # best theme 2 (theme 0's sub-theme)
+                         [0.3, 0.3, 0.0],         # a tie: theme 0, the first
+                         [0.8, 0.7, 0.0]], dtype=np.float32)    # out of the pool
+    first = ThemeScores(combined, combined, np.zeros(3, dtype=np.float32), {}, [])
+    pool = np.array([True, True, True, True, False])
+    closure = [[0, 2], [1], [2]]
+    plain = pseudo_positives(first, pool, ModelSettings(self_train_top=2), closure)
+    best = pseudo_positives(first, pool, ModelSettings(self_train_top=2, self_train_best_theme=True), closure)
+    assert [np.flatnonzero(plain[:, c]).tolist() for c in range(3)] == [[0, 1, 2], [0, 3], [1, 2]]
+    assert [np.flatnonzero(best[:, c]).tolist() for c in range(3)] == [[1, 2, 3], [0], [2]]
+    # No theme trained for a post (every score NaN): it is nobody's best.
+    first.thresholds = np.array([np.nan, 0.0, 0.0], dtype=np.float32)
+    first.combined = np.full((5, 3), np.nan, dtype=np.float32)
+    assert not pseudo_positives(first, pool, ModelSettings(self_train_top=2, self_train_best_theme=True), closure).any()
+
+
+def test_self_trainings_top_k_scales_with_the_themes_labelled_positives(monkeypatch):
+    """``self_train_scaled_top`` (the twenty-seventh pass): each theme's k is round(top * P / mean P)
+    over the trained themes (a threshold), held within ``TOP_RANGE``; off, top for every theme."""
+    import numpy as np
+
+    from kb.knowledge import posts_model
+    from kb.knowledge.posts_model import TOP_RANGE, pseudo_positives, top_per_theme
+    from kb.knowledge.theme_model import ThemeScores
+
+    assert TOP_RANGE == (5, 100)
+    thresholds = np.array([0.0, 0.0, 0.0, 0.0, np.nan])
+    positives = np.array([10, 30, 2, 200, 1000])          # mean 60.5 over the four trained
+    scaled = ModelSettings(self_train_top=50, self_train_scaled_top=True)
+    assert top_per_theme(scaled, thresholds, positives, 5) == [8, 25, 5, 100, 100]
+    assert top_per_theme(ModelSettings(self_train_top=50), thresholds, positives, 5) == [50] * 5
+
+    monkeypatch.setattr(posts_model, "TOP_RANGE", (1, 3))
+    combined = np.array([[0.5, 0.6, -0.5], [0.9, 0.2, 0.3], [0.1, 0.1, 0.4], [0.3, 0.3, 0.0], [0.8, 0.7, 0.0]],
+                        dtype=np.float32)
+    first = ThemeScores(combined, combined, np.zeros(3, dtype=np.float32), {}, [])
+    pool, closure, p = np.array([True, True, True, True, False]), [[0, 2], [1], [2]], np.array([4, 1, 1])
+    got = pseudo_positives(first, pool, ModelSettings(self_train_top=2, self_train_scaled_top=True), closure, p)
+    assert [np.flatnonzero(got[:, c]).tolist() for c in range(3)] == [[0, 1, 2, 3], [0], [2]]   # k 3, 1, 1
+    both = pseudo_positives(first, pool, ModelSettings(self_train_top=2, self_train_scaled_top=True,
+                                                       self_train_best_theme=True), closure, p)
+    assert [np.flatnonzero(both[:, c]).tolist() for c in range(3)] == [[1, 2, 3], [0], [2]]
+    for name in ("self_train_best_theme", "self_train_scaled_top"):
+        assert name not in ModelSettings().stamped() and ModelSettings(**{name: True}).stamped()[name] is True

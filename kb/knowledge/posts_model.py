@@ -118,7 +118,8 @@ def train(post_model, taxonomy, fallback_threshold: float) -> Trained:
             first = fit(pos, score=True)
             ids, titles = excluded_keys()
             pool = np.array([not (p._id in ids or title_key(p.title) in titles) for p in forum], dtype=bool)
-            extra = pseudo_positives(first, pool, settings, _closure_columns(taxonomy)) & ~pos
+            extra = pseudo_positives(first, pool, settings, _closure_columns(taxonomy),
+                                     positives=labelled.y.sum(axis=0) if labelled.y is not None else np.zeros(k)) & ~pos
             scored = fit(pos | extra, pseudo=extra)
         else:
             scored = fit(pos)
@@ -131,7 +132,11 @@ def train(post_model, taxonomy, fallback_threshold: float) -> Trained:
     return Trained(scored.model, dict(scored.trained), list(scored.calibrated))
 
 
-def pseudo_positives(first, pool, settings, closure):
+#: With ``self_train_scaled_top``: the fewest and most posts a theme takes (session 19's twenty-seventh pass).
+TOP_RANGE = (5, 100)
+
+
+def pseudo_positives(first, pool, settings, closure, positives=None):
     """(forum posts x themes) the posts the first training tags confidently, as extra positives
     (self-training, ``settings.self_train``): the posts' gap to their theme's labelled works is in
     the words (docs/themes-evaluation.md, sessions 16 and 18), and real unlabelled posts the model
@@ -141,26 +146,58 @@ def pseudo_positives(first, pool, settings, closure):
     the threshold, gate passed) by ``self_train_margin`` or more, or, with ``self_train_top``, when
     it is among the theme's that many posts whose combined score is highest over (or least under)
     the threshold, gate or not; a sub-theme's posts count for its parents too, as confident
-    keyword tags do."""
+    keyword tags do.
+
+    Two refinements (session 19): with ``self_train_best_theme`` a post may be chosen only for its
+    best theme (the one its combined score clears by most, or misses by least; ties to the first),
+    so fifty posts a theme do not become a hundred extra positives of one big theme that every
+    small theme's near posts also score for; with ``self_train_scaled_top`` each theme's k is
+    ``self_train_top`` times its labelled positives (``positives``: per theme, in the training's
+    labelled rows) over their mean across the trained themes, rounded and held within
+    :data:`TOP_RANGE`, so a theme with few labelled works is not handed as many guesses as one
+    with many."""
     import numpy as np
 
     n, k = first.combined.shape
     with np.errstate(invalid="ignore"):
         over = np.nan_to_num(first.combined - first.thresholds[None, :], nan=-np.inf)
+    candidate = pool[:, None] & np.isfinite(over)
+    if settings.self_train_best_theme:
+        best = np.argmax(over, axis=1)                  # the first of equal maxima
+        candidate &= np.arange(k)[None, :] == best[:, None]
     chosen = np.zeros((n, k), dtype=bool)
     if settings.self_train_top > 0:
+        tops = top_per_theme(settings, first.thresholds, positives, k)
         for c in range(k):
-            ranked = [i for i in np.argsort(-over[:, c], kind="stable") if pool[i] and np.isfinite(over[i, c])]
-            chosen[ranked[:settings.self_train_top], c] = True
+            ranked = [i for i in np.argsort(-over[:, c], kind="stable") if candidate[i, c]]
+            chosen[ranked[:tops[c]], c] = True
     else:
         gate = np.ones((n, k), dtype=bool) if first.on_topic is None else np.asarray(first.on_topic, dtype=bool)
         if gate.ndim == 1:
             gate = np.repeat(gate[:, None], k, axis=1)
-        chosen = (over >= settings.self_train_margin) & gate & pool[:, None]
+        chosen = (over >= settings.self_train_margin) & gate & candidate
     out = np.zeros((n, k), dtype=bool)
     for c, cols in enumerate(closure):
         out[:, c] = chosen[:, cols].any(axis=1)
     return out & pool[:, None]
+
+
+def top_per_theme(settings, thresholds, positives, k: int) -> list[int]:
+    """Each theme's k for :func:`pseudo_positives`' top k: ``self_train_top`` for every theme, or
+    with ``self_train_scaled_top`` round(``self_train_top`` * P / mean P) held within
+    :data:`TOP_RANGE` (P: the theme's labelled positives; the mean over the trained themes, those
+    with a threshold)."""
+    import numpy as np
+
+    if not settings.self_train_scaled_top:
+        return [settings.self_train_top] * k
+    trained = np.isfinite(np.asarray(thresholds, dtype=np.float64))
+    p = np.asarray(positives, dtype=np.float64)
+    mean = p[trained].mean() if trained.any() else 0.0
+    if mean <= 0:
+        return [settings.self_train_top] * k
+    low, high = TOP_RANGE
+    return [min(high, max(low, round(settings.self_train_top * float(p[c]) / mean))) for c in range(k)]
 
 
 def excluded_files() -> list[Path]:

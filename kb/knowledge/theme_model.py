@@ -79,6 +79,8 @@ class ModelSettings:
     self_train_margin: float = 0.2    # ... a post the model tags with the theme (gate passed) whose combined score clears the threshold by this
     self_train_top: int = 0           # ... instead (when > 0): each theme's this many forum posts with the highest combined score over its threshold
     self_train_weight: float = 0.5    # ... an extra positive's row weight
+    self_train_best_theme: bool = False  # ... a post taken only for its best theme (highest combined score over the threshold; its parents through the closure)
+    self_train_scaled_top: bool = False  # ... each theme's top k scaled by its labelled positives: round(self_train_top * P / mean P), within posts_model.TOP_RANGE
 
     def stamped(self) -> dict:
         """The settings as a trained model's stamp or cache key reads them: every field, but those
@@ -92,7 +94,8 @@ class ModelSettings:
 
 
 #: :class:`ModelSettings` fields added after models were shipped and kept (:meth:`ModelSettings.stamped`).
-LATER_SETTINGS = ("genre", "genre_gate", "self_train", "self_train_margin", "self_train_top", "self_train_weight")
+LATER_SETTINGS = ("genre", "genre_gate", "self_train", "self_train_margin", "self_train_top", "self_train_weight",
+                  "self_train_best_theme", "self_train_scaled_top")
 
 
 def title_key(title: str | None) -> str:
