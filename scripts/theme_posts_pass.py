@@ -116,6 +116,13 @@ the lead's rule fixed beforehand (adopt the best if >= 0.4037 on the 1,094 rando
 0.3586, 19/427, 0.7405; R2 top 50 a theme, weight 0.5 0.4232, 15/427, 0.7260 (under the older
 posts' line); R3 R1 at weight 1 0.3409, 20/427, 0.7405; papers 0.8731, 16/410 and every paper's
 rows P0's in all. None eligible: nothing adopted. 275-344 s of CPU a run.
+
+The twenty-seventh pass (session 19): R2 refined, by the same rule fixed beforehand (R2 eligible
+again only if it passes the older posts' line). Random posts, negatives; the 782 older posts: P0
+0.3837, 18/427, 0.7387; R2 0.4232, 15/427, 0.7260 (under the line again); S1 one theme a post
+0.3780, 18/427, 0.7367; **S2 k by labelled positives 0.4281, 19/427, 0.7352** (eligible, adopted:
+``POST_SETTINGS``); S3 S1 + S2 0.4034, 18/427, 0.7340 (0.0003 under the +0.020 line); papers 0.8731,
+16/410 and every paper's rows P0's in all. 162-329 s of CPU a run.
 """
 from __future__ import annotations
 

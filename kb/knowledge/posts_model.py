@@ -13,7 +13,10 @@ shipped one was trained, and keeps it for the rest of the process.
 
 Session 16 found the one eligible such model (``forum_rows``, the gate at 3.5%; out of fold on the
 random development posts as good as the per-store one: docs/themes-evaluation.md, session 16) and
-switched it on (``POST_SETTINGS``).
+switched it on (``POST_SETTINGS``). Session 19 switched on self-training with it
+(:func:`pseudo_positives`, each theme's k scaled by its labelled positives): the model is trained,
+scores the forum stand-in's posts that are in no theme label file, and is trained again with the
+ones each theme ranks highest as extra positives; the stamp then also covers those label files.
 """
 
 from __future__ import annotations
