@@ -27,11 +27,13 @@ DATASETS = ["papers", "citations", "abstracts", "tldrs"]
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    """1,400 generated papers and the seed documents' real works (1,549 papers, 25,509 edges):
-    a depth-2 walk from the two seeds reaches about 1,300 papers and 20,000 edges, more than one
-    page of each (PAPER_PAGE, EDGE_PAGE). With every real-works file (session 18) it was 2,189
-    papers and 252,494 edges, and the depth-2 extractions took most of this file's CPU."""
-    works = [f for f in default_works_files() if f.name == "seed_works.jsonl"]
+    """1,400 generated papers, the seed documents' real works and 39 author-less, abstract-less
+    alias works (1,569 papers, 26,499 edges): the seeds' depth-1 neighbourhood (142 papers) has
+    papers without authors, abstracts or DOIs and with TLDRs, and a depth-2 walk reaches about
+    1,300 papers and 20,000 edges, more than one page of each (PAPER_PAGE, EDGE_PAGE). With every
+    real-works file (session 18) it was 2,189 papers and 252,494 edges, and the depth-2
+    extractions took most of this file's CPU."""
+    works = [f for f in default_works_files() if f.name in ("seed_works.jsonl", "alias_works_s14.jsonl")]
     corpus = generate_corpus(1400, seed=11, works=works)
     service = DatasetsService(corpus, api_key="dkey")
     root = tmp_path_factory.mktemp("bulk")
