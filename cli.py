@@ -518,6 +518,7 @@ def job_add(
     max_requests: int = typer.Option(500, "--max-requests", min=1),
     max_time: Optional[str] = typer.Option("30m", "--max-time"),
     digest_dir: Optional[Path] = typer.Option(None, "--digest-dir", help="Write a Markdown digest of what is new here."),
+    tag: bool = typer.Option(True, "--tag/--no-tag", help="Re-tag themes after a run that changed the graph (--no-tag: leave it to `kb tag auto`)."),
     replace: bool = typer.Option(False, "--replace", help="Overwrite a job of the same name."),
     jobs_file: Optional[Path] = typer.Option(None, "--jobs-file", envvar="KB_JOBS"),
 ) -> None:
@@ -530,7 +531,7 @@ def job_add(
         raise UsageError(f"a job named {name!r} exists; pass --replace to overwrite it")
     jobs[name] = Job(name=name, every=every, depth=depth, theme=theme, top=top, older_than=older_than,
                      max_requests=max_requests, max_time=max_time,
-                     digest_dir=str(digest_dir) if digest_dir else None).validate()
+                     digest_dir=str(digest_dir) if digest_dir else None, tag=tag).validate()
     save_jobs(path, jobs)
     console().print(f"job [bold]{name}[/] saved in {path}")
 

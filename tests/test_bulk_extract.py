@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from crawl_helpers import plant_seeds, run_crawl
-from kb.bulk.extract import ExtractOptions, extract
+from kb.bulk.extract import EDGE_PAGE, PAPER_PAGE, ExtractOptions, extract
 from kb.bulk.update import update
 from kb.crawl.crawler import CrawlBudget
 from kb.settings import Settings
@@ -17,7 +17,7 @@ from kb.sources.datasets.local import LocalDatasets
 from kb.sources.datasets.pull import pull
 from kb.standin.corpus import default_works_files
 from kb.standin.generate import generate_corpus
-from kb.standin.datasets.bulk import LATEST_RELEASE, PREVIOUS_RELEASE
+from kb.standin.datasets.bulk import LATEST_RELEASE, PREVIOUS_RELEASE, snapshots
 from kb.standin.datasets.service import DatasetsService
 from kb.standin.server import StandIn
 from reliability_helpers import kb_env, run_kb
@@ -27,7 +27,14 @@ DATASETS = ["papers", "citations", "abstracts", "tldrs"]
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    corpus = generate_corpus(700, seed=11, works=default_works_files())
+    """1,300 generated papers, the seed documents' real works and 39 author-less, abstract-less
+    alias works (1,469 papers, 24,652 edges): the seeds' depth-1 neighbourhood (129 papers) has
+    papers without authors, abstracts or DOIs and with TLDRs, a depth-2 walk reaches about 1,200
+    papers and more edges than one page of each (PAPER_PAGE, EDGE_PAGE), and the update's diff
+    reaches it (test_update checks). With every real-works file (session 18) it was 2,189 papers
+    and 252,494 edges, and the depth-2 extractions took most of this file's CPU."""
+    works = [f for f in default_works_files() if f.name in ("seed_works.jsonl", "alias_works_s14.jsonl")]
+    corpus = generate_corpus(1300, seed=11, works=works)
     service = DatasetsService(corpus, api_key="dkey")
     root = tmp_path_factory.mktemp("bulk")
     with StandIn(corpus, datasets=service) as standin:
@@ -82,6 +89,7 @@ def test_the_run_the_release_and_the_provenance_are_recorded(world, tmp_path):
     db = tmp_path / "kb.sqlite"
     report = _extract(world, db, depth=2)
     assert report.per_hop[2] > report.per_hop[1] > 0
+    assert report.papers > PAPER_PAGE and report.edges > EDGE_PAGE  # the world's docstring
     env = kb_env(db, world["standin"].url, KB_DATASETS_DIR=str(world["root"] / "datasets"))
     runs = json.loads(run_kb("runs", "--json", env=env).stdout)
     assert runs[0]["kind"] == "bulk" and runs[0]["status"] == "completed"
@@ -120,6 +128,16 @@ def test_update_applies_the_diffs_and_extracts_as_the_latest(world, tmp_path):
     papers_sql = "SELECT paper_id, corpus_id, title, year, citation_count, authors FROM paper"
     assert _rows(updated_db, papers_sql) == _rows(fresh_db, papers_sql)
     assert _rows(updated_db, EDGE_SQL) == _rows(fresh_db, EDGE_SQL)
+    # The comparisons see the diff only where it touches the walk: a paper the previous release
+    # still had (withdrawn since) cites an expanded paper, and retitled papers are reached.
+    previous = snapshots(world["service"].corpus)[PREVIOUS_RELEASE]
+    records = world["corpus"].records_view()
+    expanded = {pid for (pid,) in _rows(fresh_db, "SELECT p.paper_id FROM crawl_state s "
+                                                  "JOIN paper p ON p.id = s.paper WHERE s.depth <= 1")}
+    reached = {pid for (pid,) in _rows(fresh_db, "SELECT paper_id FROM paper")}
+    assert {records[i]["paperId"] for w in previous.withdrawn for i in w["cites"]} & expanded, \
+        "the world's diff deletes nothing the walk reaches: choose other seeds or corpus size"
+    assert {records[i]["paperId"] for i in previous.retitled} & reached, "no retitled paper is reached"
 
 
 def test_user_errors_are_one_line(world, tmp_path):

@@ -121,7 +121,7 @@ def test_failed_job_loses_nothing_and_the_next_run_completes_it(world):
     corpus, seeds, db, server = world
     fresh = add_new_citers(corpus, seeds[0], 4)
     before = snapshot(db)
-    job = Job(name="nightly", older_than="0s", max_requests=100)
+    job = Job(name="nightly", older_than="0s", max_requests=100, tag=False)  # tags: not the point here
     server.stop()
     result = run_job(db, job, settings=fast_settings(server.url, db, max_attempts=2))
     assert result.status == "failed" and result.exit_code == EXIT_FAILED
@@ -140,7 +140,7 @@ def test_failed_job_loses_nothing_and_the_next_run_completes_it(world):
 def test_job_writes_a_digest(world, tmp_path):
     corpus, seeds, db, server = world
     add_new_citers(corpus, seeds[0], 2)
-    job = Job(name="weekly", older_than="0s", digest_dir=str(tmp_path / "digests"))
+    job = Job(name="weekly", older_than="0s", digest_dir=str(tmp_path / "digests"), tag=False)
     result = run_job(db, job, settings=fast_settings(server.url, db))
     assert result.digest and Path(result.digest).read_text().count("cites 1 of your seeds") == 2
 
@@ -148,7 +148,7 @@ def test_job_writes_a_digest(world, tmp_path):
 def test_jobs_file_round_trip_and_due(tmp_path):
     path = tmp_path / "jobs.toml"
     jobs = {"nightly": Job(name="nightly", every="1d", theme="interpretability", digest_dir="/tmp/x"),
-            "hourly": Job(name="hourly", every="1h", depth=0)}
+            "hourly": Job(name="hourly", every="1h", depth=0, tag=False)}
     save_jobs(path, jobs)
     assert load_jobs(path) == jobs
     db = tmp_path / "kb.sqlite"
@@ -171,6 +171,24 @@ def test_malformed_jobs_file_is_one_clear_error(tmp_path):
     path.write_text("[job.nightly]\nevery = '1d'\ncolour = 'red'\n")
     with pytest.raises(ConfigError, match="unknown keys: colour"):
         load_jobs(path)
+    path.write_text("[job.nightly]\ntag = 'no'\n")
+    with pytest.raises(ConfigError, match="tag must be true or false"):
+        load_jobs(path)
+
+
+def test_a_job_retags_after_a_change_unless_told_not_to(world, monkeypatch):
+    """`kb job add --no-tag`: the job refreshes and ranks but leaves the theme tags to
+    `kb tag auto`; by default it re-tags like `kb crawl` (the tagging itself stubbed here)."""
+    corpus, seeds, db, server = world
+    tagged = []
+    monkeypatch.setattr("kb.crawl.crawler.tag_store", lambda store: tagged.append(store))
+    settings = fast_settings(server.url, db)
+    add_new_citers(corpus, seeds[0], 2)
+    result = run_job(db, Job(name="quiet", older_than="0s", tag=False), settings=settings)
+    assert result.status == "completed" and result.new_papers >= 2 and tagged == []
+    add_new_citers(corpus, seeds[1], 2)
+    result = run_job(db, Job(name="nightly", older_than="0s"), settings=settings)
+    assert result.status == "completed" and result.new_papers >= 2 and len(tagged) == 1
 
 
 def test_cli_job_add_list_run_and_exit_codes(world, tmp_path):
@@ -182,9 +200,11 @@ def test_cli_job_add_list_run_and_exit_codes(world, tmp_path):
         return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], env=env,
                               capture_output=True, text=True, timeout=120)
 
-    assert kb("job", "add", "nightly", "--every", "1d", "--older-than", "0s").returncode == 0
+    # --no-tag: nothing here reads tags, and retraining the theme models was most of this test's CPU
+    assert kb("job", "add", "nightly", "--every", "1d", "--older-than", "0s", "--no-tag").returncode == 0
     listed = kb("job", "list", "--json")
     assert listed.returncode == 0 and '"nightly"' in listed.stdout and '"due": true' in listed.stdout
+    assert '"tag": false' in listed.stdout
     ran = kb("job", "run", "--due", "--json")
     assert ran.returncode == 0, ran.stderr
     again = kb("job", "run", "--due")

@@ -48,6 +48,10 @@ class Job:
     max_time: str | None = "30m"
     direction: str = "both"
     digest_dir: str | None = None
+    # Re-tag themes after a run that changed the graph, as `kb crawl` does. Off: the job only
+    # refreshes and ranks, and tags wait for `kb tag auto` (retraining the theme models is most
+    # of a small refresh's CPU).
+    tag: bool = True
 
     def validate(self) -> "Job":
         if not _NAME.match(self.name):
@@ -60,6 +64,8 @@ class Job:
             raise UsageError(f"direction must be refs, cits or both, not {self.direction!r}")
         if self.depth < 0 or self.max_requests < 1 or self.top < 0:
             raise UsageError("depth and top must be ≥ 0 and max_requests ≥ 1")
+        if not isinstance(self.tag, bool):
+            raise UsageError(f"tag must be true or false, not {self.tag!r}")
         return self
 
 
@@ -240,7 +246,7 @@ def run_job(db_path: Path, job: Job, *, settings=None, wait: bool = False, tag: 
     options = RefreshOptions(top=job.top, older_than_seconds=parse_duration(job.older_than))
     try:
         report = refresh(db_path, budget, options, settings=settings, wait=wait, job=job.name,
-                         tag=tag)
+                         tag=tag and job.tag)
     except StoreLockedError as exc:
         result = JobResult(job.name, "locked", EXIT_LOCKED, message=str(exc))
     except (ApiError, KbError) as exc:
