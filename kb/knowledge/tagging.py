@@ -953,7 +953,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
         labelled = load_labelled(taxonomy) if labelled is None else labelled
         directory = theme_cache.cache_dir(store)
         signatures = theme_cache.paper_signatures(store) if directory is not None else None
-        if signatures is not None and len(signatures.ids) >= settings.cache_min_papers:
+        if signatures is not None and len(signatures.ids):
             manual_rows = [tuple(r) for r in store.conn.execute(
                 "SELECT paper, theme, negative FROM paper_theme WHERE source = 'manual'")]
             key = theme_cache.model_key(store, labelled, taxonomy, settings, sources, manual_rows, thresholds,
@@ -998,7 +998,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
         tags.add(accept_rule, "rule", rules)
     pos, neg, manual, manual_pos = training_labels(store, texts, taxonomy, rules, thresholds)
     forum = forum_matrix(store, texts, taxonomy)
-    margins = vectors = scored_posts = None
+    margins = vectors = scored_posts = model = None
     if "model" in sources and n:
         posts = np.fromiter((i in post_ids for i in texts.ids), dtype=bool, count=n) if post_ids else None
         at_posts = np.flatnonzero(posts) if posts is not None else np.zeros(0, dtype=np.int64)
@@ -1075,7 +1075,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
         if cached is not None:
             proposal.calibrated = {slugs[c]: round(float(model.thresholds[c]), 4)
                                    for c in range(k) if np.isfinite(model.thresholds[c])}
-    if plan is not None:
+    if plan is not None and (cached is not None or model is not None):
         directory, key, signatures = plan
         fitted_posts = scored_posts[4].model if scored_posts is not None and cached is None \
             and post_model.settings.store_rows else None      # one model for every store is not kept per store

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,6 +119,8 @@ class Cached:
 
 def load(directory: Path | None, key: str):
     """The cached model and signatures if they were made under ``key``; None otherwise."""
+    import zipfile
+
     import numpy as np
 
     from kb.knowledge.theme_model import ThemeModel
@@ -133,7 +136,7 @@ def load(directory: Path | None, key: str):
         posts = directory / POST_MODEL
         return Cached(ThemeModel.load(directory / "model.npz"), papers, int(meta["trained_papers"]),
                       ThemeModel.load(posts) if posts.is_file() else None)
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         return None   # a damaged cache only costs a full run
 
 
@@ -143,8 +146,6 @@ POST_MODEL = "model-posts.npz"
 def save(directory: Path | None, key: str, model, papers: Signatures, trained_papers: int,
          post_model=None) -> None:
     """Write the cache; the key goes last, so a half-written cache is never taken as valid."""
-    import numpy as np
-
     if directory is None:
         return
     directory.mkdir(exist_ok=True)
@@ -155,16 +156,21 @@ def save(directory: Path | None, key: str, model, papers: Signatures, trained_pa
         post_model.save(directory / POST_MODEL)
     else:
         (directory / POST_MODEL).unlink(missing_ok=True)
-    np.savez(directory / "papers.npz", ids=papers.ids, sigs=papers.sigs)
+    save_papers(directory, papers)
     (directory / "key.json").write_text(json.dumps({"key": key, "trained_papers": trained_papers}))
 
 
 def save_papers(directory: Path | None, papers: Signatures) -> None:
-    """After an incremental run: remember the signatures of the papers it scored."""
+    """Remember the signatures of the papers a run scored (after an incremental run, under the
+    key already written), in a file replaced whole: one cut short by a kill would be the cache's."""
     import numpy as np
 
-    if directory is not None:
-        np.savez(directory / "papers.npz", ids=papers.ids, sigs=papers.sigs)
+    if directory is None:
+        return
+    part = directory / "papers.npz.part"
+    with open(part, "wb") as f:
+        np.savez(f, ids=papers.ids, sigs=papers.sigs)
+    os.replace(part, directory / "papers.npz")
 
 
 # -- what each paper's texts gave -------------------------------------------------------------

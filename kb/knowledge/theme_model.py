@@ -58,8 +58,7 @@ class ModelSettings:
     gate_gap: float = 0.5             # weight in the gate of the paper's best theme score over its threshold
     gate_rules: bool = True           # ... that score with the keywords' part (margin + rule_weight * capped rules)
     gate_theme_recall: float = 0.92   # each theme's own gate cut lets through this share of its works (0: one cut for all)
-    cache_min_papers: int = 20_000    # stores this big keep their trained model (kb.knowledge.theme_cache)
-    retrain_growth: float = 0.1       # ... and retrain once they have grown by this share since
+    retrain_growth: float = 0.1       # a SQLite store keeps its trained model (kb.knowledge.theme_cache) until it has grown by this share since
     calibrate_rules: bool = False     # calibrate on margin + rules (False: on the margin alone)
     theme_docs: float = 2.0           # weight of each theme's own text (name, description, keywords) as a training row
     recall_floor: float = 0.6         # each threshold lowered where needed so that about this share of the theme's labelled works pass (out of fold)
