@@ -18,8 +18,8 @@ calibration, because the keywords were written looking at those works and would 
 that new works cannot reach. An on-topic gate, trained on the labelled works against the
 labelled near misses, must pass too, with a cut per theme (``gate_theme_recall``). Calibrating at training time
 rather than shipping numbers keeps thresholds true to the store's own training rows and to an
-edited taxonomy; it costs a few seconds. A big store keeps the trained model between runs
-(:mod:`kb.knowledge.theme_cache`).
+edited taxonomy; it costs seconds (6-10 s of CPU even for a 50-paper store), so a SQLite store
+keeps the trained model between runs (:mod:`kb.knowledge.theme_cache`).
 """
 
 from __future__ import annotations
@@ -629,7 +629,7 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
     positives (manual or confident rule tags) and explicit negatives (manual "not this
     theme"); ``manual``: which of those are the user's word (weighted more);
     ``in_labelled``: store papers that are labelled works (never used as unlabelled negatives);
-    ``counts``: the store papers' :func:`term_counts` when they are known already (a big store
+    ``counts``: the store papers' :func:`term_counts` when they are known already (a SQLite store
     keeps them, :mod:`kb.knowledge.theme_cache`), in place of their texts ``docs``; they are
     weighed in place, unless ``score_rows`` is given; ``store_posts``: which store papers are
     forum posts (for ``settings.post_weight``).
