@@ -950,14 +950,17 @@ def test_the_twenty_fifth_passes_genre_column_is_trained_on_and_left_out_when_sc
 
 def test_settings_added_later_leave_stamps_as_they_were():
     """``ModelSettings.stamped``: a setting of :data:`LATER_SETTINGS` at its default is left out of
-    what stamps a trained model (the shipped posts' model, a big store's kept one), so adding an
-    option, off, does not make them stale; set, it is in."""
+    what stamps a trained model (the shipped posts' model, a store's kept one), so adding an
+    option, off, does not make them stale; set, it is in. A setting removed since
+    (:data:`REMOVED_SETTINGS`) is stamped at the value it had."""
     from dataclasses import asdict
 
-    from kb.knowledge.theme_model import LATER_SETTINGS
+    from kb.knowledge.theme_model import LATER_SETTINGS, REMOVED_SETTINGS
 
     plain = ModelSettings(gate_negative_posts=0.035)
-    assert plain.stamped() == {k: v for k, v in asdict(plain).items() if k not in LATER_SETTINGS}
+    assert plain.stamped() == {**{k: v for k, v in asdict(plain).items() if k not in LATER_SETTINGS},
+                               "cache_min_papers": 20_000}
+    assert not set(REMOVED_SETTINGS) & set(asdict(plain))
     assert ModelSettings(genre=1.0).stamped()["genre"] == 1.0
     assert "genre_gate" not in ModelSettings(genre=1.0).stamped()
 

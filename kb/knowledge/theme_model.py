@@ -83,14 +83,20 @@ class ModelSettings:
 
     def stamped(self) -> dict:
         """The settings as a trained model's stamp or cache key reads them: every field, but those
-        of :data:`LATER_SETTINGS` at their default, so that adding an option (off) leaves the
-        shipped posts' model and a big store's kept model current."""
+        of :data:`LATER_SETTINGS` at their default, and those of :data:`REMOVED_SETTINGS` at the
+        value they had, so that adding an option (off) or removing one that never changed what is
+        trained leaves the shipped posts' model and a store's kept model current."""
         from dataclasses import asdict
 
         default = ModelSettings()
-        return {name: value for name, value in asdict(self).items()
-                if name not in LATER_SETTINGS or value != getattr(default, name)}
+        return {**REMOVED_SETTINGS, **{name: value for name, value in asdict(self).items()
+                                       if name not in LATER_SETTINGS or value != getattr(default, name)}}
 
+
+#: :class:`ModelSettings` fields removed after models were shipped and kept, with the value they
+#: always had (:meth:`ModelSettings.stamped`): ``cache_min_papers``, the size from which a store
+#: kept its trained model (session 19: every SQLite store does, :mod:`kb.knowledge.theme_cache`).
+REMOVED_SETTINGS = {"cache_min_papers": 20_000}
 
 #: :class:`ModelSettings` fields added after models were shipped and kept (:meth:`ModelSettings.stamped`).
 LATER_SETTINGS = ("genre", "genre_gate", "self_train", "self_train_margin", "self_train_top", "self_train_weight",
