@@ -1111,8 +1111,8 @@ def tag_auto(
     as_json: bool = _JSON_OPT,
 ) -> None:
     """Retrain the per-theme models and recompute every automatic tag (thresholds from
-    the \\[tagging] table of the themes file unless given here). On a big store whose cached
-    model still holds, only new and changed papers are scored."""
+    the \\[tagging] table of the themes file unless given here). On a SQLite store whose cached
+    model still holds, only new and changed papers are scored, without training."""
     from kb.knowledge.tagging import retag
     from kb.knowledge.themes import load_taxonomy
 

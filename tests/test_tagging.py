@@ -372,21 +372,18 @@ def test_retraining_after_new_manual_tags_changes_predictions(tmp_path, taxonomy
 
 
 def test_cached_model_scores_only_new_and_changed_papers(tmp_path, taxonomy, svm_fits_once):
-    """A big store keeps its trained model beside the file; the next run scores only what is
-    new or changed and leaves every other paper's tags alone, until the labels change."""
-    from kb.knowledge.theme_model import ModelSettings
-
-    big = ModelSettings(cache_min_papers=1)          # this little store counts as big
+    """A store keeps its trained model beside the file, however small; the next run scores only
+    what is new or changed and leaves every other paper's tags alone, until the labels change."""
     store = make_store(tmp_path, zorblax_corpus())
     for paper in (1, 2, 3):
         set_manual(store, paper, ["zoo"], taxonomy=taxonomy)
-    first = auto_tag(store, taxonomy, sources=["rule", "model"], settings=big)
+    first = auto_tag(store, taxonomy, sources=["rule", "model"])
     assert first.papers == 20 and first.trained["zoo"] == 3
     assert (tmp_path / "kb.sqlite.themes" / "model.npz").is_file()
     tagged = {p for p, ts in themes_of(store, range(1, 21)).items() if "zoo" in [t[0] for t in ts]}
     assert tagged == set(range(1, 9))
 
-    again = auto_tag(store, taxonomy, sources=["rule", "model"], settings=big)
+    again = auto_tag(store, taxonomy, sources=["rule", "model"])
     assert again.papers == 0 and again.changes == [] and again.trained == {}
 
     store.upsert_papers([PaperRecord(paper_id=sha("new"), title="Zorblax flumph lattices revisited",
@@ -394,26 +391,73 @@ def test_cached_model_scores_only_new_and_changed_papers(tmp_path, taxonomy, svm
                                      detail_level=2)])
     store.conn.execute("UPDATE paper SET abstract = 'Bread and zorblax flumph lattice spectra' WHERE id = 9")
     store.conn.commit()
-    after = auto_tag(store, taxonomy, sources=["rule", "model"], settings=big)
+    after = auto_tag(store, taxonomy, sources=["rule", "model"])
     assert after.papers == 2                                     # the new paper and the edited one
     assert {(c.paper, c.theme) for c in after.changes if c.change == "add"} >= {(21, "zoo")}
     assert not [c for c in after.changes if c.change == "remove"]
 
     set_manual(store, 10, ["zoo"], negative=True, taxonomy=taxonomy)   # new labels: retrain, rescore all
-    assert auto_tag(store, taxonomy, sources=["rule", "model"], settings=big).papers == 21
-    assert auto_tag(store, taxonomy, sources=["rule", "model"], settings=big, full=True).papers == 21
+    assert auto_tag(store, taxonomy, sources=["rule", "model"]).papers == 21
+    assert auto_tag(store, taxonomy, sources=["rule", "model"], full=True).papers == 21
+    store.close()
+
+
+def test_a_small_store_trains_again_only_when_it_grew_or_its_labels_changed(tmp_path, taxonomy, monkeypatch,
+                                                                             svm_fits_once):
+    """Every SQLite store keeps its trained model, however small: training on the labelled works
+    costs seconds of CPU, and a store is tagged after every crawl. A rerun with nothing new, and a
+    dry run, train and score nothing (the dry run writes nothing, not even when it must train);
+    growth past ``retrain_growth`` or a manual tag trains again; a kept file cut short costs one
+    training, not a crash."""
+    from kb.knowledge import theme_model
+
+    trainings = []
+    train = theme_model.theme_scores
+    monkeypatch.setattr(theme_model, "theme_scores", lambda *a, **kw: trainings.append(1) or train(*a, **kw))
+    store = make_store(tmp_path, zorblax_corpus())                   # 20 papers
+    set_manual(store, 1, ["zoo"], taxonomy=taxonomy)
+    kept = tmp_path / "kb.sqlite.themes"
+
+    def run(**kw):
+        return auto_tag(store, taxonomy, sources=["rule", "model"], **kw)
+
+    def files():
+        return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in kept.iterdir()}
+
+    def add(*titles):
+        store.upsert_papers([PaperRecord(paper_id=sha(t), title=t, abstract="zorblax flumph coupling", year=2021,
+                                         detail_level=2) for t in titles])
+
+    assert run().papers == 20 and len(trainings) == 1
+    before = files()
+    for dry_run in (True, False):
+        again = run(dry_run=dry_run)
+        assert again.cached and again.papers == 0 and again.trained == {} and len(trainings) == 1
+        if dry_run:
+            assert files() == before
+    add("Zorblax note one", "Zorblax note two")                      # 22 papers: 10% more, not past it
+    grown = run()
+    assert grown.cached and grown.papers == 2 and len(trainings) == 1
+    add("Zorblax note three")                                        # 23: past 10%
+    assert run().papers == 23 and len(trainings) == 2
+    set_manual(store, 2, ["zoo"], taxonomy=taxonomy)                  # new labels
+    before = files()
+    assert not run(dry_run=True).cached and len(trainings) == 3 and files() == before
+    assert not run().cached and len(trainings) == 4
+    (kept / "papers.npz").write_bytes((kept / "papers.npz").read_bytes()[:100])   # as a kill mid-write once left it
+    assert run().papers == 23 and len(trainings) == 5
+    assert run().cached and len(trainings) == 5
     store.close()
 
 
 def test_posts_are_tagged_by_the_posts_model_which_a_big_store_keeps(tmp_path, taxonomy, monkeypatch):
     """A store's forum posts (kind 'post', as `kb crawl` stores them) can be tagged by a second
-    model, trained by the same run; a big store keeps it beside the papers' one
+    model, trained by the same run; the store keeps it beside the papers' one
     (``model-posts.npz``) and scores a post that arrives later with it; the tag's signals and
     `kb show` say which model gave it, and the run's record holds what it was trained on."""
     from kb.knowledge.theme_model import PostModel, labelled_from_works
     from kb.store.records import PostRecord
 
-    big = ModelSettings(cache_min_papers=1)          # this little store counts as big
     works = [{"title": f"Cooking note {i}", "abstract": "bread and ovens", "themes": []} for i in range(4)]
     labels = tmp_path / "labels.jsonl"
     labels.write_text("".join(json.dumps(w) + "\n" for w in works), encoding="utf-8")
@@ -431,7 +475,7 @@ def test_posts_are_tagged_by_the_posts_model_which_a_big_store_keeps(tmp_path, t
         set_manual(store, paper, ["zoo"], taxonomy=taxonomy)
     store.upsert_papers([post("p1", "Zorblax flumph lattices, my notes", "zorblax flumph coupling in lattices"),
                          post("p2", "Bread at home", "pastry and ovens in kitchens")])
-    auto_tag(store, taxonomy, sources=["rule", "model"], settings=big, post_model=posts_model)
+    auto_tag(store, taxonomy, sources=["rule", "model"], post_model=posts_model)
     assert (tmp_path / "kb.sqlite.themes" / "model-posts.npz").is_file()
     ids = store.internal_ids(["FORUM:p1", "FORUM:p2"])
 
@@ -446,7 +490,7 @@ def test_posts_are_tagged_by_the_posts_model_which_a_big_store_keeps(tmp_path, t
 
     store.upsert_papers([post("p3", "More zorblax flumph lattices", "zorblax flumph coupling and lattice spectra")])
     later = store.internal_ids(["FORUM:p3"])["FORUM:p3"]
-    after = auto_tag(store, taxonomy, sources=["rule", "model"], settings=big, post_model=posts_model)
+    after = auto_tag(store, taxonomy, sources=["rule", "model"], post_model=posts_model)
     assert after.cached and after.papers == 1
     assert model_rows(later)["zoo"]["model_for"] == "posts"
     store.close()
@@ -576,14 +620,13 @@ def test_the_posts_model_for_every_store_is_read_when_its_stamp_matches_and_trai
 
 
 def test_a_full_run_from_kept_texts_tags_as_one_that_reads_every_text(tmp_path, taxonomy, monkeypatch, svm_fits_once):
-    """A big store keeps each paper's term counts and keyword matches beside the file, and a
+    """A store keeps each paper's term counts and keyword matches beside the file, and a
     later full run tokenises only new and edited papers: its tags and their signals must be
     those of a run that read every text, also when the kept texts are damaged or compacted."""
     import shutil
 
     from kb.knowledge import theme_cache
 
-    big = ModelSettings(cache_min_papers=1)          # this little store counts as big
     store = make_store(tmp_path, zorblax_corpus() + [
         ("Sparse autoencoder features", "dictionary learning with a sparse autoencoder for interpretability"),
         ("Reward models", "a reward model for reinforcement learning from human feedback")])
@@ -591,7 +634,7 @@ def test_a_full_run_from_kept_texts_tags_as_one_that_reads_every_text(tmp_path, 
                         for i in range(7)])
     for paper in (1, 2, 3):
         set_manual(store, paper, ["zoo"], taxonomy=taxonomy)
-    auto_tag(store, taxonomy, settings=big)
+    auto_tag(store, taxonomy)
     kept = tmp_path / "kb.sqlite.themes"
 
     def segments():
@@ -605,7 +648,7 @@ def test_a_full_run_from_kept_texts_tags_as_one_that_reads_every_text(tmp_path, 
                                      abstract="zorblax flumph coupling in quenched lattices", year=2021,
                                      detail_level=2)])
     set_manual(store, 10, ["zoo"], negative=True, taxonomy=taxonomy)
-    after = auto_tag(store, taxonomy, settings=big)
+    after = auto_tag(store, taxonomy)
     assert after.papers == 23 and len(segments()) == 2            # only the two were tokenised again
     assert {r["source"] for r in paper_tags(store, 9) if r["theme"] == "rl"} >= {"rule"}
 
@@ -626,20 +669,20 @@ def test_a_full_run_from_kept_texts_tags_as_one_that_reads_every_text(tmp_path, 
     fresh = Store(fresh_dir / "kb.sqlite")
     fresh.conn.execute("DELETE FROM paper_theme WHERE source != 'manual'")
     fresh.conn.commit()
-    auto_tag(fresh, taxonomy, settings=big, full=True)
+    auto_tag(fresh, taxonomy, full=True)
     assert same(tags(fresh), kept_tags)
     fresh.close()
 
     store = Store(tmp_path / "kb.sqlite")
     (kept / "texts.json").write_text("{")                          # damaged: read every text again
-    assert auto_tag(store, taxonomy, settings=big, full=True).changes == [] and same(tags(store), kept_tags)
+    assert auto_tag(store, taxonomy, full=True).changes == [] and same(tags(store), kept_tags)
     assert segments() == ["texts-3.npz"]
     monkeypatch.setattr(theme_cache, "MAX_SEGMENTS", 1)            # past the limit: one segment again
     store.upsert_papers([PaperRecord(paper_id=sha("newer"), title="Cooking with zorblax", abstract="bread",
                                      year=2022, detail_level=2)])
-    auto_tag(store, taxonomy, settings=big, full=True)
+    auto_tag(store, taxonomy, full=True)
     assert segments() == ["texts-4.npz"] and sorted(p.name for p in kept.glob("texts-*")) == ["texts-4.npz"]
-    assert auto_tag(store, taxonomy, settings=big, full=True).changes == []
+    assert auto_tag(store, taxonomy, full=True).changes == []
     store.close()
 
 
@@ -907,14 +950,17 @@ def test_the_twenty_fifth_passes_genre_column_is_trained_on_and_left_out_when_sc
 
 def test_settings_added_later_leave_stamps_as_they_were():
     """``ModelSettings.stamped``: a setting of :data:`LATER_SETTINGS` at its default is left out of
-    what stamps a trained model (the shipped posts' model, a big store's kept one), so adding an
-    option, off, does not make them stale; set, it is in."""
+    what stamps a trained model (the shipped posts' model, a store's kept one), so adding an
+    option, off, does not make them stale; set, it is in. A setting removed since
+    (:data:`REMOVED_SETTINGS`) is stamped at the value it had."""
     from dataclasses import asdict
 
-    from kb.knowledge.theme_model import LATER_SETTINGS
+    from kb.knowledge.theme_model import LATER_SETTINGS, REMOVED_SETTINGS
 
     plain = ModelSettings(gate_negative_posts=0.035)
-    assert plain.stamped() == {k: v for k, v in asdict(plain).items() if k not in LATER_SETTINGS}
+    assert plain.stamped() == {**{k: v for k, v in asdict(plain).items() if k not in LATER_SETTINGS},
+                               "cache_min_papers": 20_000}
+    assert not set(REMOVED_SETTINGS) & set(asdict(plain))
     assert ModelSettings(genre=1.0).stamped()["genre"] == 1.0
     assert "genre_gate" not in ModelSettings(genre=1.0).stamped()
 
@@ -1651,8 +1697,7 @@ def test_the_embedding_signal_moves_a_paper_towards_the_theme_its_vector_sits_wi
                                      embedding=vector(t, topic)) for t, a, topic in papers])
     ids = store.internal_ids([sha("Models for agents"), sha("Models for the agents")])
     near, far = ids[sha("Models for agents")], ids[sha("Models for the agents")]
-    big = ModelSettings(cache_min_papers=1)          # keeps its model, as a big store does
-    auto_tag(store, taxonomy, sources=["rule", "model"], settings=big)
+    auto_tag(store, taxonomy, sources=["rule", "model"])
 
     def rl_tags(paper):
         return {r["source"]: r["signals"] for r in paper_tags(store, paper) if r["theme"] == "rl"}
@@ -1663,7 +1708,7 @@ def test_the_embedding_signal_moves_a_paper_towards_the_theme_its_vector_sits_wi
     store.upsert_papers([PaperRecord(paper_id=sha(t), title=t, year=2021, detail_level=2, embedding=vector(t, topic))
                          for t, topic in (("Models for our agents", "rlhf"), ("Models for all agents", "speech"))])
     ids = store.internal_ids([sha("Models for our agents"), sha("Models for all agents")])
-    assert auto_tag(store, taxonomy, sources=["rule", "model"], settings=big).papers == 2
+    assert auto_tag(store, taxonomy, sources=["rule", "model"]).papers == 2
     assert rl_tags(ids[sha("Models for our agents")])["model"]["embedding"] > 0.3
     assert not rl_tags(ids[sha("Models for all agents")])
     store.close()

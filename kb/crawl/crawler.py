@@ -628,7 +628,8 @@ def _tags_stale(store: Store) -> bool:
 
 
 def tag_store(store: Store) -> None:
-    """Retrain and rewrite automatic theme tags."""
+    """Rewrite automatic theme tags (the store's kept theme model scores new papers; it is
+    trained again when it no longer holds, :mod:`kb.knowledge.theme_cache`)."""
     from kb.knowledge.tagging import auto_tag
 
     auto_tag(store)

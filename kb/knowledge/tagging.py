@@ -5,9 +5,9 @@
 * ``model``: per theme, a linear SVM over tf-idf of title + abstract + TLDR, trained on the
   manual tags and the confident rule tags, negatives being everything else (the
   arxiv-sanity-lite recipe), and moved by the paper's SPECTER vector where the store holds one
-  (:mod:`kb.knowledge.theme_vectors`). It is retrained on every ``kb tag auto`` run, except
-  that a big store keeps it between runs until its labels, taxonomy or size change
-  (:mod:`kb.knowledge.theme_cache`).
+  (:mod:`kb.knowledge.theme_vectors`). A SQLite store keeps it between ``kb tag auto`` runs
+  until its labels, taxonomy or size change (:mod:`kb.knowledge.theme_cache`); a PostgreSQL
+  store retrains it every run.
 * ``graph``: a paper most of whose cited and citing papers carry a theme probably does too.
 
 Automatic tags are stored per source with their score, only when the source's score passes
@@ -465,7 +465,7 @@ class JoinedTexts:
 
 def load_texts(store, paper_ids: Iterable[int] | None = None, *, bodies: bool = True) -> Texts:
     """Title and abstract+TLDR of every paper that has a title (or of ``paper_ids``); without
-    ``bodies``, titles only (``Texts.bodies`` None: a big store keeps what the abstracts gave).
+    ``bodies``, titles only (``Texts.bodies`` None: a SQLite store keeps what the abstracts gave).
 
     Ordered by Semantic Scholar id, not store id: store ids follow the order in which pages
     happened to arrive, and the models' negative sampling follows row order, so a resumed or
@@ -575,7 +575,7 @@ def labelled_rule_matrix(labelled, taxonomy: Taxonomy):
 
 def kept_model_scores(model, X, rules, settings):
     """(margins, combined, on-topic) of the texts ``X`` (weighed with ``model``'s idf) by a model
-    trained earlier (a big store's cached model, the shipped posts' model), ``rules`` their keyword
+    trained earlier (a store's cached model, the shipped posts' model), ``rules`` their keyword
     scores: as :func:`kb.knowledge.theme_model.theme_scores` combines them for a model it trains."""
     import numpy as np
 
@@ -922,9 +922,10 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
     alone (trained on the same store, the same labelled works, the same settings), whatever the
     posts' model does. The posts' model scores only the posts, from copies of the rows it trains on.
 
-    On a big SQLite store whose cached model (:mod:`kb.knowledge.theme_cache`) still holds,
-    only new and changed papers are scored (``Proposal.scope``); ``full`` retrains regardless.
-    With ``keep_texts``, what tokenising new and edited papers gave is kept beside such a store
+    On a SQLite store, however small, whose cached model (:mod:`kb.knowledge.theme_cache`)
+    still holds, nothing is trained and only new and changed papers are scored
+    (``Proposal.scope``); ``full`` retrains regardless. With ``keep_texts``, what tokenising new
+    and edited papers gave is kept beside the store
     (:func:`kb.knowledge.theme_cache.save_texts`) as soon as it is known, so that a run killed
     later does not tokenise them again.
     """
@@ -953,7 +954,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
         labelled = load_labelled(taxonomy) if labelled is None else labelled
         directory = theme_cache.cache_dir(store)
         signatures = theme_cache.paper_signatures(store) if directory is not None else None
-        if signatures is not None and len(signatures.ids) >= settings.cache_min_papers:
+        if signatures is not None and len(signatures.ids):
             manual_rows = [tuple(r) for r in store.conn.execute(
                 "SELECT paper, theme, negative FROM paper_theme WHERE source = 'manual'")]
             key = theme_cache.model_key(store, labelled, taxonomy, settings, sources, manual_rows, thresholds,
@@ -973,7 +974,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
     n, k = len(texts.ids), len(slugs)
     counts = None
     if plan is not None:
-        # A big store keeps what each paper's texts gave; only new and edited papers are
+        # A SQLite store keeps what each paper's texts gave; only new and edited papers are
         # tokenised again (theme_cache.PaperTexts).
         text_key = theme_cache.texts_key(store, taxonomy)
         # A run of the cached model scores new and edited papers only: none of them is kept.
@@ -998,7 +999,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
         tags.add(accept_rule, "rule", rules)
     pos, neg, manual, manual_pos = training_labels(store, texts, taxonomy, rules, thresholds)
     forum = forum_matrix(store, texts, taxonomy)
-    margins = vectors = scored_posts = None
+    margins = vectors = scored_posts = model = None
     if "model" in sources and n:
         posts = np.fromiter((i in post_ids for i in texts.ids), dtype=bool, count=n) if post_ids else None
         at_posts = np.flatnonzero(posts) if posts is not None else np.zeros(0, dtype=np.int64)
@@ -1075,7 +1076,7 @@ def propose(store, taxonomy: Taxonomy, thresholds: Thresholds | None = None,
         if cached is not None:
             proposal.calibrated = {slugs[c]: round(float(model.thresholds[c]), 4)
                                    for c in range(k) if np.isfinite(model.thresholds[c])}
-    if plan is not None:
+    if plan is not None and (cached is not None or model is not None):
         directory, key, signatures = plan
         fitted_posts = scored_posts[4].model if scored_posts is not None and cached is None \
             and post_model.settings.store_rows else None      # one model for every store is not kept per store
@@ -1277,8 +1278,9 @@ def _titles(store, ids: list[int]) -> dict[int, str]:
 def auto_tag(store, taxonomy: Taxonomy | None = None, thresholds: Thresholds | None = None, *,
              dry_run: bool = False, sources: Sequence[str] = AUTO_SOURCES,
              full: bool = False, settings=None, post_model=True) -> AutoTagResult:
-    """Retrain, rescore and rewrite the automatic tags of every paper (on a big store whose
-    cached model still holds, of the new and changed papers only; ``full`` forces a retrain).
+    """Retrain, rescore and rewrite the automatic tags of every paper (on a SQLite store whose
+    cached model still holds, however small, of the new and changed papers only, without
+    training; ``full`` forces a retrain). A dry run reads a cached model but writes nothing.
 
     Only the difference is written (in one transaction), so a rerun with nothing new changes
     nothing. ``changes`` lists the tags a reader would see appear or disappear. ``post_model``:

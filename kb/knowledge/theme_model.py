@@ -18,8 +18,8 @@ calibration, because the keywords were written looking at those works and would 
 that new works cannot reach. An on-topic gate, trained on the labelled works against the
 labelled near misses, must pass too, with a cut per theme (``gate_theme_recall``). Calibrating at training time
 rather than shipping numbers keeps thresholds true to the store's own training rows and to an
-edited taxonomy; it costs a few seconds. A big store keeps the trained model between runs
-(:mod:`kb.knowledge.theme_cache`).
+edited taxonomy; it costs seconds (6-10 s of CPU even for a 50-paper store), so a SQLite store
+keeps the trained model between runs (:mod:`kb.knowledge.theme_cache`).
 """
 
 from __future__ import annotations
@@ -58,8 +58,7 @@ class ModelSettings:
     gate_gap: float = 0.5             # weight in the gate of the paper's best theme score over its threshold
     gate_rules: bool = True           # ... that score with the keywords' part (margin + rule_weight * capped rules)
     gate_theme_recall: float = 0.92   # each theme's own gate cut lets through this share of its works (0: one cut for all)
-    cache_min_papers: int = 20_000    # stores this big keep their trained model (kb.knowledge.theme_cache)
-    retrain_growth: float = 0.1       # ... and retrain once they have grown by this share since
+    retrain_growth: float = 0.1       # a SQLite store keeps its trained model (kb.knowledge.theme_cache) until it has grown by this share since
     calibrate_rules: bool = False     # calibrate on margin + rules (False: on the margin alone)
     theme_docs: float = 2.0           # weight of each theme's own text (name, description, keywords) as a training row
     recall_floor: float = 0.6         # each threshold lowered where needed so that about this share of the theme's labelled works pass (out of fold)
@@ -84,14 +83,20 @@ class ModelSettings:
 
     def stamped(self) -> dict:
         """The settings as a trained model's stamp or cache key reads them: every field, but those
-        of :data:`LATER_SETTINGS` at their default, so that adding an option (off) leaves the
-        shipped posts' model and a big store's kept model current."""
+        of :data:`LATER_SETTINGS` at their default, and those of :data:`REMOVED_SETTINGS` at the
+        value they had, so that adding an option (off) or removing one that never changed what is
+        trained leaves the shipped posts' model and a store's kept model current."""
         from dataclasses import asdict
 
         default = ModelSettings()
-        return {name: value for name, value in asdict(self).items()
-                if name not in LATER_SETTINGS or value != getattr(default, name)}
+        return {**REMOVED_SETTINGS, **{name: value for name, value in asdict(self).items()
+                                       if name not in LATER_SETTINGS or value != getattr(default, name)}}
 
+
+#: :class:`ModelSettings` fields removed after models were shipped and kept, with the value they
+#: always had (:meth:`ModelSettings.stamped`): ``cache_min_papers``, the size from which a store
+#: kept its trained model (session 19: every SQLite store does, :mod:`kb.knowledge.theme_cache`).
+REMOVED_SETTINGS = {"cache_min_papers": 20_000}
 
 #: :class:`ModelSettings` fields added after models were shipped and kept (:meth:`ModelSettings.stamped`).
 LATER_SETTINGS = ("genre", "genre_gate", "self_train", "self_train_margin", "self_train_top", "self_train_weight",
@@ -630,7 +635,7 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
     positives (manual or confident rule tags) and explicit negatives (manual "not this
     theme"); ``manual``: which of those are the user's word (weighted more);
     ``in_labelled``: store papers that are labelled works (never used as unlabelled negatives);
-    ``counts``: the store papers' :func:`term_counts` when they are known already (a big store
+    ``counts``: the store papers' :func:`term_counts` when they are known already (a SQLite store
     keeps them, :mod:`kb.knowledge.theme_cache`), in place of their texts ``docs``; they are
     weighed in place, unless ``score_rows`` is given; ``store_posts``: which store papers are
     forum posts (for ``settings.post_weight``).
