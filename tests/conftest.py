@@ -136,7 +136,7 @@ def pytest_configure(config):
 # `pytest --long` (option above) also sizes the tests/test_reliability_*.py loops:
 #
 #   loop                                   default   --long
-#   kill -9 of `kb crawl`, then resume       5 trials  24 trials (>= 20 random moments)
+#   kill -9 of `kb crawl`, then resume       2 trials  24 trials (>= 20 random moments)
 #   kill -9 of `kb export/graph -o FILE`     6 kills   24 kills
 #   crawls under 20% injected faults         1 trial   5 trials (different fault seeds)
 #
