@@ -190,11 +190,7 @@ VARIANTS = {
     # too; G4: G1 and G3 together.
     "P0": (ModelSettings(gate_negative_posts=0.035, store_rows=False, forum_rows=True), {"dev15"}),
     "G1": (ModelSettings(gate_negative_posts=0.035, store_rows=False, forum_rows=True, unlabelled=0), {"dev15"}),
-    "G2": (ModelSettings(gate_negative_posts=0.035, store_rows=False, forum_rows=True, genre=1.0), {"dev15"}),
-    "G3": (ModelSettings(gate_negative_posts=0.035, store_rows=False, forum_rows=True, genre=1.0, genre_gate=True),
-           {"dev15"}),
-    "G4": (ModelSettings(gate_negative_posts=0.035, store_rows=False, forum_rows=True, unlabelled=0, genre=1.0,
-                         genre_gate=True), {"dev15"}),
+    # G2-G4 need the genre column's code, removed from kb in session 19: run them at commit b1d6582.
     # The twenty-sixth pass (session 18; fixed before any was run): self-training on the forum
     # stand-in's 4,274 real posts (less every post of any theme label file, development or kept
     # out, by id, address or title): each fold's posts' model (P0's settings) scores them, the

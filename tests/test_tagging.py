@@ -906,48 +906,6 @@ def test_the_twenty_third_passes_post_thresholds_move_only_the_thresholds(svm_fi
     assert posts.model.gate_intercept == plain.model.gate_intercept != both.model.gate_intercept
 
 
-def test_the_twenty_fifth_passes_genre_column_is_trained_on_and_left_out_when_scoring(svm_fits_once):
-    """``genre`` (off by default): the themes' SVMs train with a column marking the forum posts'
-    rows, and the models score without it: no weight outside the 2^20 features, margins unlike
-    the plain model's, the gate's own SVM as the plain one's unless ``genre_gate``. A column that
-    only says "this row is a post" takes the genre's part of the fit from the words, so the words
-    a post shares with its theme's papers count more (:func:`with_genre`)."""
-    import numpy as np
-    from scipy import sparse
-
-    from kb.knowledge.theme_model import FEATURES, Design, with_genre, without_genre
-
-    _, scores = _posts_model_scores(load_taxonomy(DEFAULT_THEMES_FILE), 12, 4, 60)
-    plain, genre, gated = scores(), scores(genre=1.0), scores(genre=1.0, genre_gate=True)
-    for got in (genre, gated):
-        assert got.model.weights.shape == (len(plain.thresholds), FEATURES)
-        assert got.model.gate_weights.shape == (1, FEATURES)
-    known = ~np.isnan(plain.margins)
-    assert not np.allclose(genre.margins[known], plain.margins[known])
-    assert genre.model.gate_intercept == plain.model.gate_intercept
-    assert (genre.model.gate_weights != plain.model.gate_weights).nnz == 0
-    assert gated.model.gate_intercept != plain.model.gate_intercept
-
-    # Papers about the theme say "w p" (10), other papers "p" (10), posts "q" (10) and one post
-    # about it "w q": with the column, "q" (a word only posts use) counts less against the theme,
-    # and a new post "w q" gains on a new paper "w p".
-    rows = [(1, 1, 0)] * 10 + [(0, 1, 0)] * 10 + [(0, 0, 1)] * 10 + [(1, 0, 1)]
-    y = np.array([1] * 10 + [0] * 20 + [1])
-    posts = np.array([False] * 20 + [True] * 11)
-    dense = np.array(rows, dtype=np.float32)
-    X = sparse.hstack([sparse.csr_matrix(dense / np.linalg.norm(dense, axis=1, keepdims=True)),   # norm 1, as tf-idf's
-                       sparse.csr_matrix((len(rows), FEATURES - 3), dtype=np.float32)], format="csr")
-    assert with_genre(X, posts, 0.0) is X
-
-    def fitted(value):
-        clf = without_genre(Design(with_genre(X, posts, value)).fit(np.arange(len(rows)), y, None, 2.0))
-        assert clf.columns.max() < FEATURES
-        return clf, float(clf.decision(X[0])[0]), float(clf.decision(X[30])[0])
-    (plain_clf, plain_paper, plain_post), (clf, paper, post) = fitted(0.0), fitted(1.0)
-    assert clf.coef[2] > plain_clf.coef[2] + 0.1
-    assert post - plain_post > 0.1 > abs(paper - plain_paper)
-
-
 def test_settings_added_later_leave_stamps_as_they_were():
     """``ModelSettings.stamped``: a setting of :data:`LATER_SETTINGS` at its default is left out of
     what stamps a trained model (the shipped posts' model, a store's kept one), so adding an
@@ -961,8 +919,8 @@ def test_settings_added_later_leave_stamps_as_they_were():
     assert plain.stamped() == {**{k: v for k, v in asdict(plain).items() if k not in LATER_SETTINGS},
                                "cache_min_papers": 20_000}
     assert not set(REMOVED_SETTINGS) & set(asdict(plain))
-    assert ModelSettings(genre=1.0).stamped()["genre"] == 1.0
-    assert "genre_gate" not in ModelSettings(genre=1.0).stamped()
+    assert ModelSettings(self_train_top=50).stamped()["self_train_top"] == 50
+    assert "self_train_weight" not in ModelSettings(self_train_top=50).stamped()
 
 
 def test_a_recall_floor_only_ever_lowers_a_themes_threshold(svm_fits_once):

@@ -72,8 +72,6 @@ class ModelSettings:
     gate_floor_by_theme: bool = False  # with gate_negative_posts: raise each theme's gate cut apart, where it keeps out the most negative posts for the fewest posts of the theme (False: one floor for every cut)
     store_rows: bool = True           # trained on the store's rows too (False: on the labelled works and theme texts alone, one model for every store; the posts' model only: kb.knowledge.posts_model)
     forum_rows: bool = False          # with store_rows off: the forum posts kb's stand-in lists (less every labelled title) stand in for a store's rows
-    genre: float = 0.0                # the themes' SVMs train with one more column, this value on forum posts' rows (0 on papers' and theme texts'), left out when scoring (0: none; :func:`with_genre`)
-    genre_gate: bool = False          # ... and the gate's SVM too (session 18's twenty-fifth pass: neither lifts the random posts, not adopted)
     self_train: bool = False          # with forum_rows: the forum posts the first training tags confidently become extra positives of their themes, and the model is trained again (kb.knowledge.posts_model.pseudo_positives)
     self_train_margin: float = 0.2    # ... a post the model tags with the theme (gate passed) whose combined score clears the threshold by this
     self_train_top: int = 0           # ... instead (when > 0): each theme's this many forum posts with the highest combined score over its threshold
@@ -99,7 +97,7 @@ class ModelSettings:
 REMOVED_SETTINGS = {"cache_min_papers": 20_000}
 
 #: :class:`ModelSettings` fields added after models were shipped and kept (:meth:`ModelSettings.stamped`).
-LATER_SETTINGS = ("genre", "genre_gate", "self_train", "self_train_margin", "self_train_top", "self_train_weight",
+LATER_SETTINGS = ("self_train", "self_train_margin", "self_train_top", "self_train_weight",
                   "self_train_best_theme", "self_train_scaled_top")
 
 
@@ -224,7 +222,8 @@ class PostModel:
 #: tests guard the papers' model (their floors were set with posts tagged as papers), so they now
 #: keep the posts' model out (``post_settings=False``), and it is switched on: the posts' model is
 #: measured out of fold by ``scripts/theme_posts_pass.py`` and on the kept-out parts. Session 18's
-#: twenty-fifth pass kept it: genre-aware variants (``genre``, ``genre_gate``, no weak negatives) all
+#: twenty-fifth pass kept it: genre-aware variants (a genre column, in the gate too, no weak negatives; their code is at
+#: commit b1d6582, not in kb) all
 #: scored lower on the 1,094 random development posts (0.384 -> 0.335-0.365); its twenty-sixth pass
 #: too: self-training on the forum's real posts (``self_train``) reached 0.423 with each theme's top
 #: 50 posts, but the 782 older posts fell under the rule's line (0.726 against 0.729). Session 19's
@@ -720,9 +719,6 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
             lab_w = np.where(labelled.posts, settings.post_weight, 1.0).astype(np.float32)
         if store_posts is not None:
             store_w = np.where(store_posts, settings.post_weight, 1.0).astype(np.float32)
-    # Which training rows are forum posts, for the genre column (``settings.genre``).
-    store_genre = np.zeros(n_store, dtype=bool) if store_posts is None else np.asarray(store_posts, dtype=bool)
-    lab_genre = np.zeros(m, dtype=bool) if labelled.posts is None else np.asarray(labelled.posts, dtype=bool)
     # With ``calibrate_posts``, thresholds are set on the labelled posts' out-of-fold margins.
     cal_rows = np.flatnonzero(labelled.posts) \
         if (settings.calibrate_posts or settings.post_thresholds) and labelled.posts is not None else np.arange(m)
@@ -736,7 +732,7 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
             return None
         w = np.concatenate([w_store, lab_w[rows_lab] if weighted else np.ones(len(rows_lab), dtype=np.float32),
                             np.full(len(extra), settings.theme_docs, dtype=np.float32)])
-        return without_genre(design.fit(at, y, w, settings.C))
+        return design.fit(at, y, w, settings.C)
 
     for c, slug in enumerate(slugs):
         pos, neg, sample = chosen[c]
@@ -754,9 +750,7 @@ def theme_scores(docs, rules, store_pos, store_neg, manual, labelled: Labelled,
 
         # The theme's training rows, renumbered to the columns they use once for its seven fits
         # (:class:`Design`; the store rows' features taken once: a million rows' CSR is slow to index).
-        design = Design(with_genre(sparse.vstack([X_store[local(np.concatenate([rows, sample]))], X_lab, X_extra]),
-                                   np.concatenate([store_genre[np.concatenate([rows, sample]).astype(np.int64)], lab_genre,
-                                                   np.zeros(len(extra), dtype=bool)]), settings.genre),
+        design = Design(sparse.vstack([X_store[local(np.concatenate([rows, sample]))], X_lab, X_extra]),
                         labelled=len(rows) + len(sample))
 
         def with_sample(part_at):
@@ -896,12 +890,10 @@ def gate(X_store, X_lab, lab_y, settings: ModelSettings, gaps=None, lab_w=None, 
     m = X_lab.shape[0]
     every = np.arange(m)
     oof = np.zeros(m, dtype=np.float32)
-    genre = settings.genre if settings.genre_gate and lab_posts is not None else 0.0
-    design = Design(with_genre(X_lab, lab_posts, genre) if genre else X_lab)
+    design = Design(X_lab)
 
     def fit(rows):
-        return without_genre(design.fit(rows, topical[rows].astype(int), None if lab_w is None else lab_w[rows],
-                                        settings.C))
+        return design.fit(rows, topical[rows].astype(int), None if lab_w is None else lab_w[rows], settings.C)
     for fold in range(settings.folds):
         held = every[every % settings.folds == fold]
         oof[held] = fit(every[every % settings.folds != fold]).decision(X_lab[held])
@@ -937,37 +929,6 @@ def gate(X_store, X_lab, lab_y, settings: ModelSettings, gaps=None, lab_w=None, 
     store = clf.decision(X_store) + (weight * gaps[1] if weight else 0.0)
     passes = store[:, None] >= cuts[None, :] if cuts is not None else store >= cut
     return passes, (weights, clf.intercept, cut, weight, cuts)   # ThemeModel's gate fields
-
-
-def with_genre(X, posts, value: float):
-    """``X`` with one more column, ``value`` on the rows of forum posts (``posts``: bool per row),
-    0 elsewhere; ``X`` itself when ``value`` is 0. A theme's labelled works are mostly paper
-    summaries and the rows it learns against mostly posts, so its SVM's words learn "reads like a
-    paper" as well as the theme; given a column that says which rows are posts, the genre's part
-    goes there (one weight is cheaper under the regulariser than many), and the models score
-    without it (:func:`without_genre`): every text as if it were a paper, the words' weights
-    left with the theme. (Back-door adjustment for a confounder: Landeiro and Culotta, "Robust text
-    classification in the presence of confounding bias", AAAI 2016.)"""
-    import numpy as np
-    from scipy import sparse
-
-    if not value:
-        return X
-    posts = np.asarray(posts, dtype=bool)
-    column = sparse.csr_matrix((np.full(int(posts.sum()), value, dtype=X.dtype),
-                                (np.flatnonzero(posts), np.zeros(int(posts.sum()), dtype=np.int64))),
-                               shape=(X.shape[0], 1))
-    return sparse.hstack([X, column], format="csr")
-
-
-def without_genre(clf: "Linear | None") -> "Linear | None":
-    """A fit's model with the genre column of :func:`with_genre` left out (the 2^20 features only)."""
-    if clf is None:
-        return None
-    keep = clf.columns < FEATURES
-    if keep.all():
-        return clf
-    return Linear(clf.columns[keep], clf.weights[keep], clf.intercept)
 
 
 def theme_floors(scores, cuts, accepted, near, positives, share: float):
