@@ -209,7 +209,7 @@ def emit_json(value: Any) -> None:
 def table(title: str | None, columns: list[str], rows: list[list[Any]]):
     from rich.table import Table
 
-    t = Table(title=title, show_lines=False, header_style="bold")
+    t = Table(title=title, show_lines=False, header_style="bold", show_header=any(columns))
     for c in columns:
         t.add_column(c, overflow="fold")
     for r in rows:

@@ -172,3 +172,18 @@ def test_postgresql_stores_keep_their_jobs_apart():
     one = jobs_path("postgresql://kb@db.lab/alignment", env={})
     two = jobs_path("postgresql://kb@db.lab/interp", env={})
     assert one != two and one.name == "db.lab-alignment.jobs.toml"
+
+
+def test_a_report_of_names_and_values_has_no_empty_header_row():
+    """The crawl and bulk reports are two unnamed columns: a header row of blanks over them is
+    noise on every terminal run."""
+    from rich.console import Console
+
+    import cli
+
+    console = Console(width=60, record=True, force_terminal=False)
+    console.print(cli.table("crawl run #1", ["", ""], [["status", "partial"], ["requests", 300]]))
+    lines = [line for line in console.export_text().splitlines() if line.strip()]
+    assert "status" in lines[2], lines  # title, top border, then the first row
+    console.print(cli.table("papers", ["id", "title"], [["1", "x"]]))
+    assert "title" in console.export_text()
